@@ -1,0 +1,523 @@
+/* bp-builtins.c — the built-in activations, costs and optimizers.
+ *
+ * They are declared through the same BpPluginDesc a plugin uses, so there is
+ * one registration path.  Derivatives are exact and never clipped; the
+ * backward forms are the ones PyTorch's autograd uses (σ′ = σ(1 − σ),
+ * tanh′ = 1 − tanh²), so an independent reference agrees to rounding.
+ */
+#include "config.h"
+#include "bp-registry.h"
+#include "bp-util.h"
+#include "bp-math.h"
+
+#include <math.h>
+
+/* ---------------------------------------------------------------- sigmoid */
+
+static double
+sigmoid_f (double z, const double *p)
+{
+  return bp_sigmoid (z);
+}
+
+static double
+sigmoid_df (double z, double fz, const double *p)
+{
+  return fz * (1.0 - fz);
+}
+
+BP_HOT static void
+sigmoid_f_array (const double *z, double *a, size_t n, const double *p)
+{
+  /* A vectorised pass, then libm for the rare |z| > 708 (subnormal tails). */
+  int tails = 0;
+
+  for (size_t i = 0; i < n; i++)
+    {
+      a[i] = bp_sigmoid_core (z[i]);
+      tails |= fabs (z[i]) > 708.0;
+    }
+  if (tails)
+    for (size_t i = 0; i < n; i++)
+      if (fabs (z[i]) > 708.0)
+        a[i] = bp_sigmoid_tail (z[i]);
+}
+
+BP_HOT static void
+sigmoid_df_array (const double *z, const double *a, double *d, size_t n, const double *p)
+{
+  for (size_t i = 0; i < n; i++)
+    d[i] = a[i] * (1.0 - a[i]);
+}
+
+/* ------------------------------------------------------------------- tanh */
+
+static double
+tanh_f (double z, const double *p)
+{
+  return bp_tanh (z);
+}
+
+static double
+tanh_df (double z, double fz, const double *p)
+{
+  return 1.0 - fz * fz;
+}
+
+BP_HOT static void
+tanh_f_array (const double *z, double *a, size_t n, const double *p)
+{
+  for (size_t i = 0; i < n; i++)
+    a[i] = bp_tanh (z[i]);
+}
+
+BP_HOT static void
+tanh_df_array (const double *z, const double *a, double *d, size_t n, const double *p)
+{
+  for (size_t i = 0; i < n; i++)
+    d[i] = 1.0 - a[i] * a[i];
+}
+
+/* ------------------------------------------------------------------- relu */
+
+static double
+relu_f (double z, const double *p)
+{
+  return z > 0 ? z : 0.0;
+}
+
+static double
+relu_df (double z, double fz, const double *p)
+{
+  /* relu′(0) = 0, as PyTorch. */
+  return z > 0 ? 1.0 : 0.0;
+}
+
+BP_HOT static void
+relu_f_array (const double *z, double *a, size_t n, const double *p)
+{
+  for (size_t i = 0; i < n; i++)
+    a[i] = z[i] > 0 ? z[i] : 0.0;
+}
+
+BP_HOT static void
+relu_df_array (const double *z, const double *a, double *d, size_t n, const double *p)
+{
+  for (size_t i = 0; i < n; i++)
+    d[i] = z[i] > 0 ? 1.0 : 0.0;
+}
+
+/* ------------------------------------------------------------- leaky_relu */
+
+static double
+leaky_f (double z, const double *p)
+{
+  return z > 0 ? z : p[0] * z;
+}
+
+static double
+leaky_df (double z, double fz, const double *p)
+{
+  /* leaky_relu′(0) = α. */
+  return z > 0 ? 1.0 : p[0];
+}
+
+BP_HOT static void
+leaky_f_array (const double *z, double *a, size_t n, const double *p)
+{
+  double alpha = p[0];
+
+  for (size_t i = 0; i < n; i++)
+    a[i] = z[i] > 0 ? z[i] : alpha * z[i];
+}
+
+BP_HOT static void
+leaky_df_array (const double *z, const double *a, double *d, size_t n, const double *p)
+{
+  double alpha = p[0];
+
+  for (size_t i = 0; i < n; i++)
+    d[i] = z[i] > 0 ? 1.0 : alpha;
+}
+
+static const BpParamSpec leaky_params[] = {
+  { "alpha", "slope for z ≤ 0", 0.01, -1e6, 1e6 },
+};
+
+/* --------------------------------------------------------------- softplus */
+
+static double
+softplus_f (double z, const double *p)
+{
+  /* log(1 + e^z) = max(z, 0) + log1p(e^−|z|): exact everywhere, no cut-off. */
+  return fmax (z, 0.0) + log1p (exp (-fabs (z)));
+}
+
+static double
+softplus_df (double z, double fz, const double *p)
+{
+  return bp_sigmoid (z);
+}
+
+/* ----------------------------------------------------------------- linear */
+
+static double
+linear_f (double z, const double *p)
+{
+  return z;
+}
+
+static double
+linear_df (double z, double fz, const double *p)
+{
+  return 1.0;
+}
+
+/* ---------------------------------------------------------------- softmax */
+
+static void
+softmax_forward (const double *z, double *a, size_t n, const double *p)
+{
+  double m = -INFINITY, s = 0.0;
+
+  for (size_t i = 0; i < n; i++)
+    m = fmax (m, z[i]);
+  for (size_t i = 0; i < n; i++)
+    {
+      a[i] = exp (z[i] - m);
+      s += a[i];
+    }
+  for (size_t i = 0; i < n; i++)
+    a[i] /= s;
+}
+
+static void
+softmax_vjp (const double *z, const double *a, const double *g, double *out, size_t n,
+             const double *p)
+{
+  /* ∂a_i/∂z_j = a_i (δ_ij − a_j), so (Jᵀg)_j = a_j (g_j − Σ_i a_i g_i). */
+  double dot = 0.0;
+
+  for (size_t i = 0; i < n; i++)
+    dot += a[i] * g[i];
+  for (size_t j = 0; j < n; j++)
+    out[j] = a[j] * (g[j] - dot);
+}
+
+static const BpActivationDesc builtin_activations[] = {
+  {
+    .id = "sigmoid", .name = "Sigmoid",
+    .formula = "σ(z) = 1/(1 + e^{−z})",
+    .derivative_formula = "σ′(z) = σ(z)(1 − σ(z))",
+    .f = sigmoid_f, .df = sigmoid_df,
+    .f_array = sigmoid_f_array, .df_array = sigmoid_df_array,
+  },
+  {
+    .id = "tanh", .name = "Tanh",
+    .formula = "σ(z) = tanh z",
+    .derivative_formula = "σ′(z) = 1 − tanh² z",
+    .f = tanh_f, .df = tanh_df,
+    .f_array = tanh_f_array, .df_array = tanh_df_array,
+  },
+  {
+    .id = "relu", .name = "ReLU",
+    .formula = "σ(z) = max(0, z)",
+    .derivative_formula = "σ′(z) = 1 if z > 0, else 0",
+    .f = relu_f, .df = relu_df,
+    .f_array = relu_f_array, .df_array = relu_df_array,
+  },
+  {
+    .id = "leaky_relu", .name = "Leaky ReLU",
+    .formula = "σ(z) = z if z > 0, else αz",
+    .derivative_formula = "σ′(z) = 1 if z > 0, else α",
+    .params = leaky_params, .n_params = G_N_ELEMENTS (leaky_params),
+    .f = leaky_f, .df = leaky_df,
+    .f_array = leaky_f_array, .df_array = leaky_df_array,
+  },
+  {
+    .id = "softplus", .name = "Softplus",
+    .formula = "σ(z) = log(1 + e^{z})",
+    .derivative_formula = "σ′(z) = 1/(1 + e^{−z})",
+    .f = softplus_f, .df = softplus_df,
+  },
+  {
+    .id = "linear", .name = "Linear",
+    .formula = "σ(z) = z",
+    .derivative_formula = "σ′(z) = 1",
+    .f = linear_f, .df = linear_df,
+  },
+  {
+    .id = "softmax", .name = "Softmax",
+    .formula = "σ(z)_i = e^{z_i} / Σ_k e^{z_k}",
+    .derivative_formula = "∂σ_i/∂z_j = σ_i(δ_ij − σ_j)",
+    .vec_forward = softmax_forward, .vec_vjp = softmax_vjp,
+  },
+};
+
+/* ------------------------------------------------------------------ costs */
+
+static double
+mse_value (const double *a, const double *z, const double *y, size_t n, const double *p)
+{
+  double l = 0.0;
+
+  for (size_t k = 0; k < n; k++)
+    {
+      double d = a[k] - y[k];
+      l += 0.5 * d * d;
+    }
+  return l;
+}
+
+static void
+mse_grad_a (const double *a, const double *z, const double *y, double *out, size_t n,
+            const double *p)
+{
+  for (size_t k = 0; k < n; k++)
+    out[k] = a[k] - y[k];
+}
+
+static double
+bce_value (const double *a, const double *z, const double *y, size_t n, const double *p)
+{
+  /* −[y log σ(z) + (1−y) log(1−σ(z))] = max(z, 0) − z·y + log1p(e^−|z|),
+   * finite for every finite z. */
+  double l = 0.0;
+
+  for (size_t k = 0; k < n; k++)
+    l += fmax (z[k], 0.0) - z[k] * y[k] + log1p (exp (-fabs (z[k])));
+  return l;
+}
+
+static void
+bce_grad_a (const double *a, const double *z, const double *y, double *out, size_t n,
+            const double *p)
+{
+  /* ∂l/∂a = −y/a + (1−y)/(1−a); a term whose weight is 0 contributes 0 even
+   * where a saturates to exactly 0 or 1. */
+  for (size_t k = 0; k < n; k++)
+    {
+      double g = 0.0;
+
+      if (y[k] != 0.0)
+        g -= y[k] / a[k];
+      if (y[k] != 1.0)
+        g += (1.0 - y[k]) / (1.0 - a[k]);
+      out[k] = g;
+    }
+}
+
+static void
+bce_grad_z (const double *a, const double *z, const double *y, double *out, size_t n,
+            const double *p)
+{
+  /* ∂l/∂z = σ(z) − y: the stable fused form. */
+  for (size_t k = 0; k < n; k++)
+    out[k] = a[k] - y[k];
+}
+
+static double
+softmax_ce_value (const double *a, const double *z, const double *y, size_t n,
+                  const double *p)
+{
+  /* −Σ y_k log softmax(z)_k = Σ y_k (logsumexp(z) − z_k). */
+  double m = -INFINITY, s = 0.0, lse, l = 0.0;
+
+  for (size_t k = 0; k < n; k++)
+    m = fmax (m, z[k]);
+  for (size_t k = 0; k < n; k++)
+    s += exp (z[k] - m);
+  lse = m + log (s);
+  for (size_t k = 0; k < n; k++)
+    if (y[k] != 0.0)
+      l += y[k] * (lse - z[k]);
+  return l;
+}
+
+static void
+softmax_ce_grad_a (const double *a, const double *z, const double *y, double *out, size_t n,
+                   const double *p)
+{
+  for (size_t k = 0; k < n; k++)
+    out[k] = y[k] != 0.0 ? -y[k] / a[k] : 0.0;
+}
+
+static void
+softmax_ce_grad_z (const double *a, const double *z, const double *y, double *out, size_t n,
+                   const double *p)
+{
+  /* ∂l/∂z_j = a_j Σ_k y_k − y_j (= a_j − y_j for probability targets). */
+  double sy = 0.0;
+
+  for (size_t k = 0; k < n; k++)
+    sy += y[k];
+  for (size_t k = 0; k < n; k++)
+    out[k] = a[k] * sy - y[k];
+}
+
+static const BpCostDesc builtin_costs[] = {
+  {
+    .id = "mse", .name = "Mean squared error",
+    .formula = "l = Σ_k ½(a_k − y_k)²",
+    .value = mse_value, .grad_a = mse_grad_a,
+  },
+  {
+    .id = "bce", .name = "Binary cross-entropy",
+    .formula = "l = −Σ_k [y_k log a_k + (1 − y_k) log(1 − a_k)]",
+    .requires = "needs a sigmoid output layer",
+    .output_activation = "sigmoid",
+    .value = bce_value, .grad_a = bce_grad_a, .grad_z = bce_grad_z,
+  },
+  {
+    .id = "softmax_ce", .name = "Softmax cross-entropy",
+    .formula = "l = −Σ_k y_k log softmax(z)_k",
+    .requires = "needs a softmax output layer",
+    .output_activation = "softmax",
+    .value = softmax_ce_value, .grad_a = softmax_ce_grad_a, .grad_z = softmax_ce_grad_z,
+  },
+};
+
+/* ------------------------------------------------------------- optimizers */
+
+BP_HOT static void
+sgd_step (double *p, const double *g, double *const *state, size_t n,
+          const double *h, uint64_t t)
+{
+  double lr = h[0];
+
+  for (size_t i = 0; i < n; i++)
+    p[i] -= lr * g[i];
+}
+
+BP_HOT static void
+momentum_step (double *p, const double *g, double *const *state, size_t n,
+               const double *h, uint64_t t)
+{
+  double lr = h[0], mu = h[1];
+  double *v = state[0];
+
+  for (size_t i = 0; i < n; i++)
+    {
+      v[i] = mu * v[i] + g[i];
+      p[i] -= lr * v[i];
+    }
+}
+
+BP_HOT static void
+rmsprop_step (double *p, const double *g, double *const *state, size_t n,
+              const double *h, uint64_t t)
+{
+  double lr = h[0], alpha = h[1], eps = h[2];
+  double *v = state[0];
+
+  for (size_t i = 0; i < n; i++)
+    {
+      v[i] = alpha * v[i] + (1.0 - alpha) * g[i] * g[i];
+      p[i] -= lr * g[i] / (sqrt (v[i]) + eps);
+    }
+}
+
+BP_HOT static void
+adam_step (double *p, const double *g, double *const *state, size_t n,
+           const double *h, uint64_t t)
+{
+  double lr = h[0], beta1 = h[1], beta2 = h[2], eps = h[3];
+  double *m = state[0], *v = state[1];
+  /* The same order of operations as torch.optim.Adam. */
+  double bc1 = 1.0 - pow (beta1, (double) t);
+  double bc2 = 1.0 - pow (beta2, (double) t);
+  double step_size = lr / bc1;
+  double bc2_sqrt = sqrt (bc2);
+
+  for (size_t i = 0; i < n; i++)
+    {
+      m[i] = m[i] * beta1 + g[i] * (1.0 - beta1);
+      v[i] = v[i] * beta2 + g[i] * g[i] * (1.0 - beta2);
+      p[i] += -step_size * (m[i] / (sqrt (v[i]) / bc2_sqrt + eps));
+    }
+}
+
+static const BpParamSpec sgd_hyper[] = {
+  { "lr", "learning rate", 0.1, 0.0, 1e6 },
+};
+
+static const BpParamSpec momentum_hyper[] = {
+  { "lr", "learning rate", 0.1, 0.0, 1e6 },
+  { "momentum", "momentum μ", 0.9, 0.0, 1.0 },
+};
+
+static const BpParamSpec rmsprop_hyper[] = {
+  { "lr", "learning rate", 0.01, 0.0, 1e6 },
+  { "alpha", "decay of the squared-gradient average", 0.99, 0.0, 1.0 },
+  { "eps", "added to √v", 1e-8, 0.0, 1.0 },
+};
+
+static const BpParamSpec adam_hyper[] = {
+  { "lr", "learning rate", 0.001, 0.0, 1e6 },
+  { "beta1", "decay of the gradient average m", 0.9, 0.0, 0.999999999 },
+  { "beta2", "decay of the squared-gradient average v", 0.999, 0.0, 0.999999999 },
+  { "eps", "added to √v̂", 1e-8, 0.0, 1.0 },
+};
+
+static const BpStateSpec velocity_state[] = {
+  { "v", "velocity", 1 },
+};
+
+static const BpStateSpec square_avg_state[] = {
+  { "v", "running average of g²", 1 },
+};
+
+static const BpStateSpec adam_state[] = {
+  { "m", "running average of g", 1 },
+  { "v", "running average of g²", 1 },
+};
+
+static const BpOptimizerDesc builtin_optimizers[] = {
+  {
+    .id = "sgd", .name = "Stochastic gradient descent",
+    .formula = "p ← p − lr·g",
+    .hyper_specs = sgd_hyper, .n_hyper = G_N_ELEMENTS (sgd_hyper),
+    .step = sgd_step,
+  },
+  {
+    .id = "momentum", .name = "SGD with momentum",
+    .formula = "v ← μv + g;  p ← p − lr·v",
+    .hyper_specs = momentum_hyper, .n_hyper = G_N_ELEMENTS (momentum_hyper),
+    .state_specs = velocity_state, .n_state = G_N_ELEMENTS (velocity_state),
+    .step = momentum_step,
+  },
+  {
+    .id = "rmsprop", .name = "RMSprop",
+    .formula = "v ← αv + (1−α)g²;  p ← p − lr·g/(√v + ε)",
+    .hyper_specs = rmsprop_hyper, .n_hyper = G_N_ELEMENTS (rmsprop_hyper),
+    .state_specs = square_avg_state, .n_state = G_N_ELEMENTS (square_avg_state),
+    .step = rmsprop_step,
+  },
+  {
+    .id = "adam", .name = "Adam",
+    .formula = "m ← β₁m + (1−β₁)g;  v ← β₂v + (1−β₂)g²;  p ← p − lr·m̂/(√v̂ + ε)",
+    .hyper_specs = adam_hyper, .n_hyper = G_N_ELEMENTS (adam_hyper),
+    .state_specs = adam_state, .n_state = G_N_ELEMENTS (adam_state),
+    .step = adam_step,
+  },
+};
+
+/* The same descriptor type a plugin declares with BP_PLUGIN_DEFINE (not the
+ * macro itself: the core must not export a plugin's entry point). */
+static const BpPluginDesc builtin_plugin = {
+  .abi_major = BP_PLUGIN_ABI_MAJOR,
+  .abi_minor = BP_PLUGIN_ABI_MINOR,
+  .name = "builtin",
+  .version = PACKAGE_VERSION,
+  .description = "The activations, costs and optimizers built into Backprop Studio",
+  .license = "GPL-3.0-or-later",
+  .activations = builtin_activations, .n_activations = G_N_ELEMENTS (builtin_activations),
+  .costs = builtin_costs, .n_costs = G_N_ELEMENTS (builtin_costs),
+  .optimizers = builtin_optimizers, .n_optimizers = G_N_ELEMENTS (builtin_optimizers),
+};
+
+const BpPluginDesc *
+bp_builtins_get_descriptor (void)
+{
+  return &builtin_plugin;
+}

@@ -1,0 +1,171 @@
+/* bp-chain.c — the factors of ∂C/∂W(i)_jk for one sample, as numbers. */
+#include "bp-chain.h"
+
+#include <string.h>
+
+static BpChainFactor *
+add_factor (GArray       *factors,
+            BpFactorKind  kind,
+            BpFactorRole  role,
+            gsize         layer,
+            gsize         rows,
+            gsize         cols,
+            char         *label)
+{
+  BpChainFactor f = { kind, role, layer, rows, cols, NULL, label };
+  gsize n = kind == BP_FACTOR_DIAG ? rows : rows * cols;
+
+  f.data = g_new0 (double, MAX (n, 1));
+  g_array_append_val (factors, f);
+  return &g_array_index (factors, BpChainFactor, factors->len - 1);
+}
+
+BpChain *
+bp_chain_new (const BpNetwork *net,
+              const BpTrace   *trace,
+              gsize            sample,
+              gsize            layer,
+              gsize            j,
+              gsize            k,
+              GError         **error)
+{
+  GArray *factors;
+  BpChain *chain;
+  BpChainFactor *f;
+  gsize N = net->n_layers;
+
+  g_return_val_if_fail (net != NULL && trace != NULL, NULL);
+
+  if (!bp_trace_fits (trace, net) || trace->batch == 0)
+    {
+      g_set_error (error, BP_NETWORK_ERROR, BP_NETWORK_ERROR_SHAPE,
+                   "the trace does not belong to this network or holds no pass");
+      return NULL;
+    }
+  if (sample >= trace->batch || layer >= N ||
+      j >= net->layers[layer].out || k >= net->layers[layer].in)
+    {
+      g_set_error (error, BP_NETWORK_ERROR, BP_NETWORK_ERROR_INVALID,
+                   "no weight W(%zu)[%zu,%zu] for sample %zu in this network",
+                   layer + 1, j + 1, k + 1, sample + 1);
+      return NULL;
+    }
+
+  factors = g_array_new (FALSE, TRUE, sizeof (BpChainFactor));
+
+  /* ∂C/∂a(N): a row, including the 1/B of the mean. */
+  f = add_factor (factors, BP_FACTOR_ROW, BP_FACTOR_DC_DA, N, 1, net->layers[N - 1].out,
+                  g_strdup_printf ("∂C/∂a(%zu)", N));
+  memcpy (f->data, bp_trace_dC_da (trace, N - 1, sample), f->cols * sizeof (double));
+
+  for (gsize l = N; l-- > layer;)
+    {
+      const BpLayer *L = &net->layers[l];
+      gsize n = L->out;
+
+      /* ∂a(n)/∂z(n): diagonal σ′(z(n)) or the full Jacobian (softmax). */
+      if (L->act->vec_vjp != NULL)
+        {
+          f = add_factor (factors, BP_FACTOR_MATRIX, BP_FACTOR_DA_DZ, l + 1, n, n,
+                          g_strdup_printf ("∂a(%zu)/∂z(%zu)", l + 1, l + 1));
+          bp_network_act_jacobian (net, trace, l, sample, f->data);
+        }
+      else
+        {
+          const double *z = bp_trace_z (trace, l, sample);
+          const double *a = bp_trace_a (trace, l, sample);
+
+          f = add_factor (factors, BP_FACTOR_DIAG, BP_FACTOR_DA_DZ, l + 1, n, n,
+                          g_strdup_printf ("∂a(%zu)/∂z(%zu)", l + 1, l + 1));
+          for (gsize m = 0; m < n; m++)
+            f->data[m] = L->act->df (z[m], a[m], L->act_params);
+        }
+
+      /* ∂z(n)/∂a(n−1) = W(n), down to the layer of the weight. */
+      if (l > layer)
+        {
+          f = add_factor (factors, BP_FACTOR_MATRIX, BP_FACTOR_DZ_DA, l + 1, L->out, L->in,
+                          g_strdup_printf ("∂z(%zu)/∂a(%zu)", l + 1, l));
+          memcpy (f->data, L->W, L->out * L->in * sizeof (double));
+        }
+    }
+
+  /* ∂z(i)/∂W(i)_jk = a(i−1)_k e_j: only row j depends on W_jk. */
+  f = add_factor (factors, BP_FACTOR_COLUMN, BP_FACTOR_DZ_DW, layer + 1,
+                  net->layers[layer].out, 1,
+                  g_strdup_printf ("∂z(%zu)/∂W(%zu)_%zu%zu", layer + 1, layer + 1, j + 1, k + 1));
+  f->data[j] = bp_trace_a_prev (trace, layer, sample)[k];
+
+  chain = g_new0 (BpChain, 1);
+  chain->sample = sample;
+  chain->layer = layer + 1;
+  chain->j = j;
+  chain->k = k;
+  chain->backprop = bp_trace_dC_dz (trace, layer, sample)[j] *
+                    bp_trace_a_prev (trace, layer, sample)[k];
+  chain->n_factors = factors->len;
+  chain->factors = (BpChainFactor *) g_array_free (factors, FALSE);
+  return chain;
+}
+
+void
+bp_chain_free (BpChain *chain)
+{
+  if (chain == NULL)
+    return;
+  for (gsize i = 0; i < chain->n_factors; i++)
+    {
+      g_free (chain->factors[i].data);
+      g_free (chain->factors[i].label);
+    }
+  g_free (chain->factors);
+  g_free (chain);
+}
+
+double
+bp_chain_product (const BpChain *chain)
+{
+  /* A running row vector v, multiplied by each factor in turn. */
+  g_autofree double *v = NULL;
+  gsize n;
+  double result = 0.0;
+
+  g_return_val_if_fail (chain != NULL && chain->n_factors >= 2, 0.0);
+  g_return_val_if_fail (chain->factors[0].kind == BP_FACTOR_ROW, 0.0);
+
+  n = chain->factors[0].cols;
+  v = g_memdup2 (chain->factors[0].data, n * sizeof (double));
+
+  for (gsize i = 1; i < chain->n_factors; i++)
+    {
+      const BpChainFactor *f = &chain->factors[i];
+
+      switch (f->kind)
+        {
+        case BP_FACTOR_DIAG:
+          for (gsize m = 0; m < n; m++)
+            v[m] *= f->data[m];
+          break;
+        case BP_FACTOR_MATRIX:
+          {
+            double *w = g_new0 (double, f->cols);
+
+            for (gsize r = 0; r < f->rows; r++)
+              for (gsize c = 0; c < f->cols; c++)
+                w[c] += v[r] * f->data[r * f->cols + c];
+            g_free (v);
+            v = w;
+            n = f->cols;
+          }
+          break;
+        case BP_FACTOR_COLUMN:
+          result = 0.0;
+          for (gsize m = 0; m < n; m++)
+            result += v[m] * f->data[m];
+          return result;
+        case BP_FACTOR_ROW:
+          g_return_val_if_reached (0.0);
+        }
+    }
+  g_return_val_if_reached (0.0);
+}

@@ -1,0 +1,78 @@
+/* bp-chain.h — the chain rule as data.
+ *
+ * For one sample s and one weight W(i)_jk of a network with N layers:
+ *
+ *   ∂C/∂W(i)_jk = ∂C/∂a(N) · ∂a(N)/∂z(N) · ∂z(N)/∂a(N−1) · ∂a(N−1)/∂z(N−1)
+ *                 ⋯ ∂a(i)/∂z(i) · ∂z(i)/∂W(i)_jk
+ *
+ * with ∂C/∂a(N) a row vector (1 × n_N), ∂a(n)/∂z(n) an n×n Jacobian
+ * (diagonal σ′(z(n)) for element-wise activations, full for softmax),
+ * ∂z(n)/∂a(n−1) = W(n), and ∂z(i)/∂W(i)_jk = a(i−1)_k e_j (a column).
+ * Multiplying the factors left to right gives a 1 × 1 result: the gradient
+ * of C for this one sample (with the 1/B of the mean inside ∂C/∂a(N)).
+ *
+ * One honest exception: with bce or softmax_ce the backward pass uses the
+ * fused δ(N) = (a − y)/B.  Where the output saturates to exactly 0 or 1 in
+ * floating point (|z| ≳ 37 for σ), ∂C/∂a(N) is ±∞ and σ′(z(N)) is 0, so the
+ * product of the factors is NaN while `backprop` stays finite: that is the
+ * ∞·0 the fused form exists to avoid, and the app shows it as such.
+ */
+#pragma once
+
+#include "bp-network.h"
+
+G_BEGIN_DECLS
+
+typedef enum
+{
+  BP_FACTOR_ROW,     /* 1 × cols */
+  BP_FACTOR_DIAG,    /* rows × rows, only the diagonal stored (rows values) */
+  BP_FACTOR_MATRIX,  /* rows × cols, row-major */
+  BP_FACTOR_COLUMN,  /* rows × 1 */
+} BpFactorKind;
+
+typedef enum
+{
+  BP_FACTOR_DC_DA,   /* ∂C/∂a(N) */
+  BP_FACTOR_DA_DZ,   /* ∂a(n)/∂z(n) */
+  BP_FACTOR_DZ_DA,   /* ∂z(n)/∂a(n−1) = W(n) */
+  BP_FACTOR_DZ_DW,   /* ∂z(i)/∂W(i)_jk */
+} BpFactorRole;
+
+typedef struct
+{
+  BpFactorKind kind;
+  BpFactorRole role;
+  gsize        layer;   /* n, 1-based as shown */
+  gsize        rows;
+  gsize        cols;
+  double      *data;
+  char        *label;   /* "∂a(2)/∂z(2)" */
+} BpChainFactor;
+
+struct _BpChain
+{
+  gsize          sample;
+  gsize          layer;     /* i, 1-based */
+  gsize          j, k;
+  gsize          n_factors;
+  BpChainFactor *factors;
+  double         backprop;  /* δ(i)_j · a(i−1)_k of this sample, from the trace */
+};
+
+/* Needs a trace on which forward and backward have run.  `layer` is the
+ * C index (0-based); the chain reports 1-based layers. */
+BpChain *bp_chain_new      (const BpNetwork *net,
+                            const BpTrace   *trace,
+                            gsize            sample,
+                            gsize            layer,
+                            gsize            j,
+                            gsize            k,
+                            GError         **error);
+void     bp_chain_free     (BpChain *chain);
+/* The product of the factors, evaluated left to right. */
+double   bp_chain_product  (const BpChain *chain);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (BpChain, bp_chain_free)
+
+G_END_DECLS

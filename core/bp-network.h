@@ -1,0 +1,181 @@
+/* bp-network.h — a dense network, its parameters and its forward/backward
+ * pass over a batch.
+ *
+ * Parameters live in one contiguous block (for each layer W then b) and the
+ * gradients in another of the same layout; each layer holds views into both.
+ * The structs are public so the app can read them; change them only through
+ * the functions here.
+ *
+ * Conventions (the contract the independent references check):
+ *   z(n) = W(n) a(n−1) + b(n),   a(n) = f(z(n)),   a(0) = x
+ *   C = (1/B) Σ_s l_s (reduction "mean") or Σ_s l_s ("sum")
+ *   δ(n) = ∂C/∂z(n),  ∂C/∂a(n−1) = W(n)ᵀ δ(n)
+ *   ∂C/∂W(n) = Σ_s δ(n)_s a(n−1)_sᵀ,  ∂C/∂b(n) = Σ_s δ(n)_s
+ */
+#pragma once
+
+#include "bp-types.h"
+#include "bp-rng.h"
+
+G_BEGIN_DECLS
+
+#define BP_MAX_LAYERS 32
+#define BP_MAX_WIDTH  4096
+
+struct _BpLayer
+{
+  gsize                   in;
+  gsize                   out;
+  const BpActivationDesc *act;
+  char                   *act_id;      /* owned copy of act->id */
+  double                 *act_params;  /* act->n_params values, owned */
+  double                 *W;           /* out × in, view into network->params */
+  double                 *b;           /* out */
+  double                 *dW;          /* out × in, view into network->grads */
+  double                 *db;          /* out */
+};
+
+struct _BpNetwork
+{
+  gsize             n_inputs;
+  gsize             n_layers;
+  BpLayer          *layers;
+  gsize             n_params;
+  double           *params;       /* all W and b, layer by layer */
+  double           *grads;        /* ∂C/∂params, same layout */
+  const BpCostDesc *cost;
+  char             *cost_id;
+  double           *cost_params;  /* cost->n_params values, owned */
+  BpReduction       reduction;
+};
+
+/* A new network with `n_inputs` inputs, no layers, cost mse, reduction mean. */
+BpNetwork  *bp_network_new            (gsize        n_inputs,
+                                       GError     **error);
+void        bp_network_free           (BpNetwork   *net);
+BpNetwork  *bp_network_copy           (const BpNetwork *net);
+/* Same shapes, activations, cost and parameter values (bit for bit)? */
+gboolean    bp_network_equal          (const BpNetwork *a,
+                                       const BpNetwork *b);
+
+/* Appends a layer of width `out` (its `in` is the previous width).  The new
+ * W and b are zero; `act_params` may be NULL for the defaults. */
+gboolean    bp_network_add_layer      (BpNetwork    *net,
+                                       gsize         out,
+                                       const char   *activation,
+                                       const double *act_params,
+                                       GError      **error);
+gboolean    bp_network_set_activation (BpNetwork    *net,
+                                       gsize         layer,
+                                       const char   *activation,
+                                       const double *act_params,
+                                       GError      **error);
+/* Also checks the cost's required output activation. */
+gboolean    bp_network_set_cost       (BpNetwork    *net,
+                                       const char   *cost,
+                                       const double *cost_params,
+                                       GError      **error);
+/* Re-checks the whole network: widths chain, sizes in range, cost fits. */
+gboolean    bp_network_validate       (const BpNetwork *net,
+                                       GError         **error);
+
+gsize       bp_network_n_outputs      (const BpNetwork *net);
+/* Initialises every W with `init` and every b with 0, drawing from `rng`
+ * layer by layer, row by row. */
+void        bp_network_init_weights   (BpNetwork *net,
+                                       BpInit     init,
+                                       BpRng     *rng);
+const char *bp_init_to_string         (BpInit      init);
+gboolean    bp_init_from_string       (const char *s,
+                                       BpInit     *out);
+
+void        bp_network_zero_grad      (BpNetwork *net);
+
+/* ----------------------------------------------------------------- the trace
+ * Everything one forward/backward pass computes, kept for the screen.  All
+ * arrays are B × width (row s is sample s).
+ */
+struct _BpTrace
+{
+  gsize    capacity;        /* largest batch it holds */
+  gsize    batch;           /* B of the last forward */
+  gsize    n_layers;
+  gsize    n_inputs;
+  gsize   *widths;          /* widths[l] = out of layer l */
+  double  *input;           /* a(0): B × n_inputs (a copy) */
+  double  *target;          /* y: B × n_out (a copy, set by backward) */
+  double **z;               /* z[l]: B × out(l) */
+  double **a;               /* a[l]: B × out(l) */
+  double **dC_da;           /* ∂C/∂a[l]: B × out(l) */
+  double **dC_dz;           /* δ[l] = ∂C/∂z[l]: B × out(l), includes 1/B for mean */
+  double  *per_sample_loss; /* l_s: B */
+  double   loss;            /* C */
+  double  *grad_norm;       /* ‖∂C/∂W(l)‖_F after backward: n_layers */
+  gboolean keep;            /* FALSE: dC_da of hidden layers is not kept (speed) */
+  double  *scratch;
+};
+
+BpTrace      *bp_trace_new              (const BpNetwork *net,
+                                         gsize            capacity);
+void          bp_trace_free             (BpTrace *trace);
+/* Does the trace still fit the network's shape? */
+gboolean      bp_trace_fits             (const BpTrace   *trace,
+                                         const BpNetwork *net);
+
+/* Row s of a layer's arrays. */
+const double *bp_trace_z                (const BpTrace *t, gsize layer, gsize s);
+const double *bp_trace_a                (const BpTrace *t, gsize layer, gsize s);
+const double *bp_trace_dC_da            (const BpTrace *t, gsize layer, gsize s);
+const double *bp_trace_dC_dz            (const BpTrace *t, gsize layer, gsize s);
+/* a(n−1) of C layer index `layer` for sample s (the input for layer 0). */
+const double *bp_trace_a_prev           (const BpTrace *t, gsize layer, gsize s);
+
+/* Forward a batch x (B × n_inputs), B ≤ capacity: fills z, a. */
+void          bp_network_forward        (const BpNetwork *net,
+                                         BpTrace         *trace,
+                                         const double    *x,
+                                         gsize            B);
+/* The cost of the last forward against targets y (B × n_out), and the
+ * backward pass: fills per-sample loss, loss, ∂C/∂a, δ, and ADDS ∂C/∂W and
+ * ∂C/∂b into net->grads (zeroing is the caller's: bp_network_zero_grad).
+ * Returns C. */
+double        bp_network_backward       (BpNetwork    *net,
+                                         BpTrace      *trace,
+                                         const double *y);
+/* Only the cost of the last forward (no gradients). */
+double        bp_network_cost           (const BpNetwork *net,
+                                         BpTrace         *trace,
+                                         const double    *y);
+/* Fills trace->grad_norm from net->grads. */
+void          bp_network_grad_norms     (const BpNetwork *net,
+                                         double          *norms);
+
+/* Forward one input vector without a trace (for plots): out has n_out. */
+void          bp_network_predict        (const BpNetwork *net,
+                                         const double    *x,
+                                         double          *out,
+                                         double          *scratch);
+/* Size of `scratch` bp_network_predict needs. */
+gsize         bp_network_scratch_size   (const BpNetwork *net);
+
+/* Returns TRUE when every value of the last pass is finite.  Otherwise
+ * FALSE with a BP_NETWORK_ERROR_NUMERIC error naming the first non-finite
+ * value, searched forward through the input, z and a, then the cost, then
+ * backward through ∂C/∂a, δ and the gradients: the layer (1-based, as
+ * shown), the unit and the sample. */
+gboolean      bp_network_check_finite   (const BpNetwork *net,
+                                         const BpTrace   *trace,
+                                         GError         **error);
+
+/* The full Jacobian ∂a/∂z (n × n, row i = ∂a_i/∂z) of layer `layer` for
+ * sample s; diagonal for element-wise activations. */
+void          bp_network_act_jacobian   (const BpNetwork *net,
+                                         const BpTrace   *trace,
+                                         gsize            layer,
+                                         gsize            s,
+                                         double          *J);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (BpNetwork, bp_network_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (BpTrace, bp_trace_free)
+
+G_END_DECLS

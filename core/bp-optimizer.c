@@ -1,0 +1,211 @@
+/* bp-optimizer.c — an optimizer instance over a flat parameter block. */
+#include "bp-optimizer.h"
+#include "bp-registry.h"
+
+#include <math.h>
+#include <string.h>
+
+static gsize
+state_doubles (const BpOptimizerDesc *desc,
+               gsize                  n_params)
+{
+  gsize total = 0;
+
+  for (gsize i = 0; i < desc->n_state; i++)
+    total += desc->state_specs[i].per_param * n_params;
+  return total;
+}
+
+static void
+layout_state (BpOptimizer *opt)
+{
+  gsize off = 0;
+
+  for (gsize i = 0; i < opt->desc->n_state; i++)
+    {
+      opt->state_views[i] = opt->state + off;
+      off += opt->desc->state_specs[i].per_param * opt->n_params;
+    }
+}
+
+static void
+init_state (BpOptimizer *opt,
+            const double *p)
+{
+  memset (opt->state, 0, state_doubles (opt->desc, opt->n_params) * sizeof (double));
+  opt->t = 0;
+  if (opt->desc->init != NULL && p != NULL)
+    opt->desc->init (opt->state_views, p, opt->n_params, opt->hyper);
+}
+
+BpOptimizer *
+bp_optimizer_new (BpRegistry  *reg,
+                  const char  *id,
+                  gsize        n_params,
+                  GError     **error)
+{
+  const BpOptimizerDesc *desc = bp_registry_lookup_optimizer (reg, id);
+  BpOptimizer *opt;
+
+  if (desc == NULL)
+    {
+      g_set_error (error, BP_NETWORK_ERROR, BP_NETWORK_ERROR_UNKNOWN_ID,
+                   "unknown optimizer “%s”", id != NULL ? id : "(null)");
+      return NULL;
+    }
+  opt = g_new0 (BpOptimizer, 1);
+  opt->desc = desc;
+  opt->id = g_strdup (desc->id);
+  opt->hyper = g_new0 (double, MAX (desc->n_hyper, 1));
+  for (gsize i = 0; i < desc->n_hyper; i++)
+    opt->hyper[i] = desc->hyper_specs[i].default_value;
+  opt->state_views = g_new0 (double *, MAX (desc->n_state, 1));
+  bp_optimizer_reset (opt, n_params);
+  return opt;
+}
+
+void
+bp_optimizer_free (BpOptimizer *opt)
+{
+  if (opt == NULL)
+    return;
+  g_free (opt->id);
+  g_free (opt->hyper);
+  g_free (opt->state);
+  g_free (opt->state_views);
+  g_free (opt->scratch);
+  g_free (opt);
+}
+
+BpOptimizer *
+bp_optimizer_copy (const BpOptimizer *opt)
+{
+  BpOptimizer *copy = g_new0 (BpOptimizer, 1);
+  gsize ns = state_doubles (opt->desc, opt->n_params);
+
+  *copy = *opt;
+  copy->id = g_strdup (opt->id);
+  copy->hyper = g_memdup2 (opt->hyper, MAX (opt->desc->n_hyper, 1) * sizeof (double));
+  copy->state = g_memdup2 (opt->state, MAX (ns, 1) * sizeof (double));
+  copy->state_views = g_new0 (double *, MAX (opt->desc->n_state, 1));
+  copy->scratch = g_new0 (double, MAX (opt->n_params, 1));
+  layout_state (copy);
+  return copy;
+}
+
+void
+bp_optimizer_reset (BpOptimizer *opt,
+                    gsize        n_params)
+{
+  gsize ns = state_doubles (opt->desc, n_params);
+
+  opt->n_params = n_params;
+  g_free (opt->state);
+  g_free (opt->scratch);
+  opt->state = g_new0 (double, MAX (ns, 1));
+  opt->scratch = g_new0 (double, MAX (n_params, 1));
+  layout_state (opt);
+  init_state (opt, NULL);
+}
+
+gboolean
+bp_optimizer_set (BpOptimizer  *opt,
+                  const char   *name,
+                  double        value,
+                  GError      **error)
+{
+  int i = bp_param_index (opt->desc->hyper_specs, opt->desc->n_hyper, name);
+
+  if (i < 0 && g_strcmp0 (name, "weight_decay") == 0)
+    {
+      if (!(value >= 0.0 && value <= 1e6))
+        {
+          g_set_error (error, BP_NETWORK_ERROR, BP_NETWORK_ERROR_INVALID,
+                       "optimizer “%s”: weight_decay = %g is out of range [0, 1e6]",
+                       opt->id, value);
+          return FALSE;
+        }
+      opt->weight_decay = value;
+      return TRUE;
+    }
+  if (i < 0)
+    {
+      g_autoptr(GString) names = g_string_new ("weight_decay");
+
+      for (gsize k = 0; k < opt->desc->n_hyper; k++)
+        g_string_append_printf (names, ", %s", opt->desc->hyper_specs[k].name);
+      g_set_error (error, BP_NETWORK_ERROR, BP_NETWORK_ERROR_INVALID,
+                   "optimizer “%s” has no hyperparameter “%s” (it has: %s)",
+                   opt->id, name, names->str);
+      return FALSE;
+    }
+  if (!(value >= opt->desc->hyper_specs[i].min_value &&
+        value <= opt->desc->hyper_specs[i].max_value))
+    {
+      g_set_error (error, BP_NETWORK_ERROR, BP_NETWORK_ERROR_INVALID,
+                   "optimizer “%s”: %s = %g is out of range [%g, %g]",
+                   opt->id, name, value, opt->desc->hyper_specs[i].min_value,
+                   opt->desc->hyper_specs[i].max_value);
+      return FALSE;
+    }
+  opt->hyper[i] = value;
+  return TRUE;
+}
+
+gboolean
+bp_optimizer_get (const BpOptimizer *opt,
+                  const char        *name,
+                  double            *value)
+{
+  int i = bp_param_index (opt->desc->hyper_specs, opt->desc->n_hyper, name);
+
+  if (i >= 0)
+    {
+      *value = opt->hyper[i];
+      return TRUE;
+    }
+  if (g_strcmp0 (name, "weight_decay") == 0)
+    {
+      *value = opt->weight_decay;
+      return TRUE;
+    }
+  return FALSE;
+}
+
+void
+bp_optimizer_step (BpOptimizer  *opt,
+                   double       *p,
+                   const double *g)
+{
+  const double *grad = g;
+
+  opt->t++;
+  if (opt->t == 1 && opt->desc->init != NULL)
+    opt->desc->init (opt->state_views, p, opt->n_params, opt->hyper);
+
+  /* Coupled L2 decay, g + λp, as torch.optim's weight_decay. */
+  if (opt->weight_decay != 0.0 &&
+      bp_param_index (opt->desc->hyper_specs, opt->desc->n_hyper, "weight_decay") < 0)
+    {
+      double wd = opt->weight_decay;
+
+      for (gsize i = 0; i < opt->n_params; i++)
+        opt->scratch[i] = g[i] + wd * p[i];
+      grad = opt->scratch;
+    }
+  opt->desc->step (p, grad, opt->state_views, opt->n_params, opt->hyper, opt->t);
+}
+
+double *
+bp_optimizer_state (const BpOptimizer *opt,
+                    gsize              i)
+{
+  g_return_val_if_fail (i < opt->desc->n_state, NULL);
+  return opt->state_views[i];
+}
+
+gsize
+bp_optimizer_state_size (const BpOptimizer *opt)
+{
+  return state_doubles (opt->desc, opt->n_params);
+}

@@ -1,0 +1,414 @@
+/* bp-propagate.c — the forward and backward passes over a batch.
+ *
+ * Shapes: B samples; layer l has W (out × in), b (out); the trace holds
+ * z, a, ∂C/∂a, δ as B × out, row s = sample s.  Small products use plain
+ * loops with a fixed summation order; large batched ones go to BLAS.
+ */
+#include "bp-network.h"
+#include "bp-util.h"
+
+#include <cblas.h>
+#include <math.h>
+#include <string.h>
+
+/* Below this many multiply-adds a product is cheaper in our loops than the
+ * call into BLAS. */
+#define BLAS_MIN_WORK 16384
+
+static inline gboolean
+use_blas (gsize B,
+          gsize in,
+          gsize out)
+{
+  return B >= 4 && B * in * out >= BLAS_MIN_WORK;
+}
+
+/* Σ_k x_k y_k with eight partial sums (two vectors of four): vectorised,
+ * latency-hidden, and with the same order of additions on every machine. */
+static inline double
+dot (const double *restrict x,
+     const double *restrict y,
+     gsize                  n)
+{
+  bp_v4d s0 = { 0, 0, 0, 0 }, s1 = { 0, 0, 0, 0 };
+  double tail = 0.0;
+  gsize k = 0;
+
+  for (; k + 8 <= n; k += 8)
+    {
+      bp_v4d x0, x1, y0, y1;
+
+      BP_V4D_LOAD (x0, x + k);
+      BP_V4D_LOAD (x1, x + k + 4);
+      BP_V4D_LOAD (y0, y + k);
+      BP_V4D_LOAD (y1, y + k + 4);
+      s0 += x0 * y0;
+      s1 += x1 * y1;
+    }
+  if (k + 4 <= n)
+    {
+      bp_v4d x0, y0;
+
+      BP_V4D_LOAD (x0, x + k);
+      BP_V4D_LOAD (y0, y + k);
+      s0 += x0 * y0;
+      k += 4;
+    }
+  for (; k < n; k++)
+    tail += x[k] * y[k];
+  s0 += s1;
+  return ((s0[0] + s0[1]) + (s0[2] + s0[3])) + tail;
+}
+
+/* a = f(z) over n values of one sample (vector activations) or of the
+ * whole batch (element-wise ones: then n = B·out and `width` is unused). */
+static void
+activate (const BpLayer *L,
+          const double  *z,
+          double        *a,
+          gsize          B)
+{
+  const BpActivationDesc *act = L->act;
+  gsize n = B * L->out;
+
+  if (act->vec_forward != NULL)
+    {
+      for (gsize s = 0; s < B; s++)
+        act->vec_forward (z + s * L->out, a + s * L->out, L->out, L->act_params);
+    }
+  else if (act->f_array != NULL)
+    act->f_array (z, a, n, L->act_params);
+  else
+    for (gsize i = 0; i < n; i++)
+      a[i] = act->f (z[i], L->act_params);
+}
+
+/* δ = (∂a/∂z)ᵀ g for the batch: g ⊙ f′(z) element-wise, or the activation's
+ * vector-Jacobian product per sample.  δ and g may not alias. */
+BP_HOT static void
+activate_backward (const BpLayer *L,
+                   const double  *z,
+                   const double  *a,
+                   const double  *g,
+                   double        *delta,
+                   gsize          B)
+{
+  const BpActivationDesc *act = L->act;
+  gsize n = B * L->out;
+
+  if (act->vec_vjp != NULL)
+    {
+      for (gsize s = 0; s < B; s++)
+        {
+          gsize o = s * L->out;
+          act->vec_vjp (z + o, a + o, g + o, delta + o, L->out, L->act_params);
+        }
+    }
+  else if (act->df_array != NULL)
+    {
+      act->df_array (z, a, delta, n, L->act_params);
+      for (gsize i = 0; i < n; i++)
+        delta[i] *= g[i];
+    }
+  else
+    for (gsize i = 0; i < n; i++)
+      delta[i] = g[i] * act->df (z[i], a[i], L->act_params);
+}
+
+/* z = W x + b for B rows of x (B × in) into z (B × out). */
+BP_HOT static void
+dense_forward (const BpLayer *L,
+               const double  *x,
+               double        *z,
+               gsize          B)
+{
+  gsize in = L->in, out = L->out;
+
+  if (use_blas (B, in, out))
+    {
+      for (gsize s = 0; s < B; s++)
+        memcpy (z + s * out, L->b, out * sizeof (double));
+      /* Z (B × out) = X (B × in) · Wᵀ (in × out) + Z */
+      cblas_dgemm (CblasRowMajor, CblasNoTrans, CblasTrans, (int) B, (int) out, (int) in,
+                   1.0, x, (int) in, L->W, (int) in, 1.0, z, (int) out);
+      return;
+    }
+  for (gsize s = 0; s < B; s++)
+    {
+      const double *xs = x + s * in;
+      double *zs = z + s * out;
+
+      for (gsize j = 0; j < out; j++)
+        zs[j] = L->b[j] + dot (L->W + j * in, xs, in);
+    }
+}
+
+/* ‖∂C/∂W‖², one long dot over the contiguous block. */
+static inline double
+norm2_rows (const BpLayer *L)
+{
+  gsize n = L->in * L->out;
+
+  return dot (L->dW, L->dW, n);
+}
+
+/* Given δ (B × out) and the layer input x (B × in):
+ *   ∂C/∂W += δᵀ x,  ∂C/∂b += Σ_s δ_s,  and, if gx is not NULL,
+ *   ∂C/∂x = δ W (B × in) into gx.
+ * If norm2 is not NULL it receives ‖∂C/∂W‖², computed while ∂C/∂W is
+ * still in cache. */
+BP_HOT static void
+dense_backward (BpLayer      *L,
+                const double *x,
+                const double *delta,
+                double       *gx,
+                gsize         B,
+                double       *norm2)
+{
+  gsize in = L->in, out = L->out;
+
+  for (gsize s = 0; s < B; s++)
+    {
+      const double *ds = delta + s * out;
+      for (gsize j = 0; j < out; j++)
+        L->db[j] += ds[j];
+    }
+
+  if (use_blas (B, in, out))
+    {
+      /* dW (out × in) += δᵀ (out × B) · X (B × in) */
+      cblas_dgemm (CblasRowMajor, CblasTrans, CblasNoTrans, (int) out, (int) in, (int) B,
+                   1.0, delta, (int) out, x, (int) in, 1.0, L->dW, (int) in);
+      if (norm2 != NULL)
+        *norm2 = norm2_rows (L);
+      if (gx != NULL)
+        /* GX (B × in) = δ (B × out) · W (out × in) */
+        cblas_dgemm (CblasRowMajor, CblasNoTrans, CblasNoTrans, (int) B, (int) in, (int) out,
+                     1.0, delta, (int) out, L->W, (int) in, 0.0, gx, (int) in);
+      return;
+    }
+
+  for (gsize s = 0; s < B; s++)
+    {
+      const double *restrict xs = x + s * in;
+      const double *ds = delta + s * out;
+
+      for (gsize j = 0; j < out; j++)
+        {
+          double d = ds[j];
+          double *restrict dw = L->dW + j * in;
+
+          for (gsize k = 0; k < in; k++)
+            dw[k] += d * xs[k];
+        }
+    }
+  if (norm2 != NULL)
+    *norm2 = norm2_rows (L);
+  if (gx != NULL)
+    for (gsize s = 0; s < B; s++)
+      {
+        const double *ds = delta + s * out;
+        double *restrict gs = gx + s * in;
+
+        memset (gs, 0, in * sizeof (double));
+        for (gsize j = 0; j < out; j++)
+          {
+            double d = ds[j];
+            const double *restrict w = L->W + j * in;
+
+            for (gsize k = 0; k < in; k++)
+              gs[k] += d * w[k];
+          }
+      }
+}
+
+void
+bp_network_forward (const BpNetwork *net,
+                    BpTrace         *t,
+                    const double    *x,
+                    gsize            B)
+{
+  const double *in;
+
+  g_return_if_fail (net != NULL && t != NULL && x != NULL);
+  g_return_if_fail (B >= 1 && B <= t->capacity);
+  g_return_if_fail (bp_trace_fits (t, net));
+
+  t->batch = B;
+  memcpy (t->input, x, B * net->n_inputs * sizeof (double));
+  in = t->input;
+  for (gsize l = 0; l < net->n_layers; l++)
+    {
+      const BpLayer *L = &net->layers[l];
+
+      /* z(n) = W(n) a(n−1) + b(n);  a(n) = f(z(n)) */
+      dense_forward (L, in, t->z[l], B);
+      activate (L, t->z[l], t->a[l], B);
+      in = t->a[l];
+    }
+}
+
+static inline double
+reduction_scale (const BpNetwork *net,
+                 gsize            B)
+{
+  return net->reduction == BP_REDUCTION_MEAN ? 1.0 / (double) B : 1.0;
+}
+
+double
+bp_network_cost (const BpNetwork *net,
+                 BpTrace         *t,
+                 const double    *y)
+{
+  gsize N = net->n_layers, out = bp_network_n_outputs (net), B = t->batch;
+  const BpCostDesc *cost = net->cost;
+  double sum = 0.0;
+
+  memcpy (t->target, y, B * out * sizeof (double));
+  for (gsize s = 0; s < B; s++)
+    {
+      gsize o = s * out;
+      double l = cost->value (t->a[N - 1] + o, t->z[N - 1] + o, y + o, out, net->cost_params);
+
+      t->per_sample_loss[s] = l;
+      sum += l;
+    }
+  t->loss = reduction_scale (net, B) * sum;
+  return t->loss;
+}
+
+double
+bp_network_backward (BpNetwork    *net,
+                     BpTrace      *t,
+                     const double *y)
+{
+  gsize N = net->n_layers, B = t->batch;
+  const BpLayer *last = &net->layers[N - 1];
+  const BpCostDesc *cost = net->cost;
+  gsize out = last->out;
+  double scale = reduction_scale (net, B);
+  gboolean fused;
+
+  g_return_val_if_fail (bp_trace_fits (t, net), NAN);
+
+  bp_network_cost (net, t, y);
+
+  /* Output layer.  ∂C/∂a(N) = scale · ∂l/∂a;  δ(N) = (∂a(N)/∂z(N))ᵀ ∂C/∂a(N),
+   * or, for a cost defined on its output activation, δ(N) = scale · ∂l/∂z
+   * in the stable fused form (σ(z) − y, softmax(z) − y). */
+  fused = cost->grad_z != NULL && g_strcmp0 (last->act_id, cost->output_activation) == 0;
+  for (gsize s = 0; s < B; s++)
+    {
+      gsize o = s * out;
+      const double *a = t->a[N - 1] + o, *z = t->z[N - 1] + o, *ys = y + o;
+      double *g = t->dC_da[N - 1] + o;
+
+      cost->grad_a (a, z, ys, g, out, net->cost_params);
+      for (gsize k = 0; k < out; k++)
+        g[k] *= scale;
+      if (fused)
+        {
+          double *d = t->dC_dz[N - 1] + o;
+
+          cost->grad_z (a, z, ys, d, out, net->cost_params);
+          for (gsize k = 0; k < out; k++)
+            d[k] *= scale;
+        }
+    }
+  if (!fused)
+    activate_backward (last, t->z[N - 1], t->a[N - 1], t->dC_da[N - 1], t->dC_dz[N - 1], B);
+
+  /* Hidden layers, from the output back to the input:
+   *   ∂C/∂W(n) += δ(n) a(n−1)ᵀ,  ∂C/∂b(n) += δ(n)
+   *   ∂C/∂a(n−1) = W(n)ᵀ δ(n),  δ(n−1) = σ′(z(n−1)) ⊙ ∂C/∂a(n−1) */
+  for (gsize l = N; l-- > 0;)
+    {
+      BpLayer *L = &net->layers[l];
+      const double *x = l > 0 ? t->a[l - 1] : t->input;
+      double *gx = NULL;
+
+      if (l > 0)
+        gx = t->keep ? t->dC_da[l - 1] : t->scratch;
+      double n2;
+
+      dense_backward (L, x, t->dC_dz[l], gx, B, t->keep ? &n2 : NULL);
+      if (t->keep)
+        t->grad_norm[l] = sqrt (n2);
+      if (l > 0)
+        activate_backward (&net->layers[l - 1], t->z[l - 1], t->a[l - 1], gx,
+                           t->dC_dz[l - 1], B);
+    }
+
+  return t->loss;
+}
+
+BP_HOT void
+bp_network_grad_norms (const BpNetwork *net,
+                       double          *norms)
+{
+  for (gsize l = 0; l < net->n_layers; l++)
+    norms[l] = sqrt (norm2_rows (&net->layers[l]));
+}
+
+gsize
+bp_network_scratch_size (const BpNetwork *net)
+{
+  gsize w = net->n_inputs;
+
+  for (gsize l = 0; l < net->n_layers; l++)
+    w = MAX (w, net->layers[l].out);
+  return 4 * w;
+}
+
+void
+bp_network_predict (const BpNetwork *net,
+                    const double    *x,
+                    double          *out,
+                    double          *scratch)
+{
+  gsize w = bp_network_scratch_size (net) / 4;
+  double *z = scratch, *a = scratch + w, *b = scratch + 2 * w;
+  const double *in = x;
+
+  for (gsize l = 0; l < net->n_layers; l++)
+    {
+      const BpLayer *L = &net->layers[l];
+
+      dense_forward (L, in, z, 1);
+      activate (L, z, a, 1);
+      /* ping-pong a and b so that `in` stays valid */
+      in = a;
+      a = b;
+      b = (double *) in;
+    }
+  memcpy (out, in, bp_network_n_outputs (net) * sizeof (double));
+}
+
+void
+bp_network_act_jacobian (const BpNetwork *net,
+                         const BpTrace   *t,
+                         gsize            layer,
+                         gsize            s,
+                         double          *J)
+{
+  const BpLayer *L = &net->layers[layer];
+  gsize n = L->out;
+  const double *z = bp_trace_z (t, layer, s), *a = bp_trace_a (t, layer, s);
+
+  memset (J, 0, n * n * sizeof (double));
+  if (L->act->vec_vjp != NULL)
+    {
+      /* Row i of J is Jᵀ e_i. */
+      g_autofree double *e = g_new0 (double, n);
+
+      for (gsize i = 0; i < n; i++)
+        {
+          e[i] = 1.0;
+          L->act->vec_vjp (z, a, e, J + i * n, n, L->act_params);
+          e[i] = 0.0;
+        }
+    }
+  else
+    for (gsize i = 0; i < n; i++)
+      J[i * n + i] = L->act->df (z[i], a[i], L->act_params);
+}

@@ -1,0 +1,38 @@
+/* bp-util.h — small shared helpers. */
+#pragma once
+
+#include <glib.h>
+#include <string.h>
+
+G_BEGIN_DECLS
+
+/* Hot loops get an AVX2 clone picked at load time (no FMA: the clone gives
+ * the same bits as the baseline, only faster). */
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__SANITIZE_ADDRESS__)
+# define BP_HOT __attribute__ ((target_clones ("avx2", "default")))
+#else
+# define BP_HOT
+#endif
+
+/* The shortest decimal that reads back as the same double ("%.15g" … "%.17g"),
+ * in the C locale.  Non-finite values give "NaN", "Infinity", "-Infinity"
+ * (callers writing strict JSON must reject them first).  buf ≥ 32 bytes. */
+char   *bp_format_double      (char   *buf,
+                               double  value);
+/* Appends the shortest form to a GString. */
+void    bp_string_append_double (GString *s,
+                                 double   value);
+
+/* Four doubles as one GCC/Clang generic vector: AVX in the avx2 clones,
+ * SSE2 pairs otherwise, the same arithmetic either way. */
+typedef double bp_v4d __attribute__ ((vector_size (32)));
+
+/* An unaligned load (a macro: a vector returned by value would warn about
+ * the AVX calling convention). */
+#define BP_V4D_LOAD(v, p) memcpy (&(v), (p), sizeof (bp_v4d))
+
+/* TRUE when all n values are finite (one branch-free pass). */
+gboolean bp_all_finite        (const double *x,
+                               gsize         n);
+
+G_END_DECLS
