@@ -1,0 +1,100 @@
+/* bp-model.h — model files: JSON, "format": "backprop-model/1".
+ *
+ *   {
+ *     "format": "backprop-model/1",               required
+ *     "name": "…", "description": "…",            default "" and ""
+ *     "seed": 42,                                  default 0
+ *     "init": "glorot_uniform",                    for layers without W/b
+ *     "layers": [                                  required, 1–32 layers
+ *       { "in": 2, "out": 8, "activation": "tanh",
+ *         "alpha": 0.01,                           activation parameters by name
+ *         "W": [[…], …],                           out rows × in; optional
+ *         "b": […] }                               out; optional
+ *     ],
+ *     "cost": "mse" | { "id": "huber", "delta": 1 },   default "mse"
+ *     "reduction": "mean" | "sum",                 default "mean"
+ *     "optimizer": { "id": "sgd", "lr": 0.1, "momentum": …, "alpha": …,
+ *                    "beta1": …, "beta2": …, "eps": …, "weight_decay": …,
+ *                    "state": { "t": 12, "v": […], … } },   default sgd, lr 0.1
+ *     "dataset": "spirals" | { "name": "spirals", "rows": 400,
+ *                              "noise": 0.1, "test_fraction": 0.2 },
+ *     "training": { "epochs": 100, "batch_size": 32 },
+ *     "inputs":  [[…], …],   B rows × in   ─┐ a worked example;
+ *     "targets": [[…], …]    B rows × out  ─┘ both or neither
+ *   }
+ *
+ * W and b missing from a layer are initialised from the seed with "init"
+ * (all such layers, in order, from one BpRng seeded with "seed").  Every
+ * number must be finite.  Saving writes the shortest round-trip form of each
+ * double, atomically (write, then rename), so save-then-load gives back the
+ * same bits.
+ */
+#pragma once
+
+#include "bp-network.h"
+#include "bp-optimizer.h"
+
+G_BEGIN_DECLS
+
+#define BP_MODEL_ERROR (bp_model_error_quark ())
+GQuark bp_model_error_quark (void);
+
+typedef enum
+{
+  BP_MODEL_ERROR_IO,          /* cannot read or write the file */
+  BP_MODEL_ERROR_PARSE,       /* not JSON: names line and column */
+  BP_MODEL_ERROR_FORMAT,      /* missing or unknown "format" */
+  BP_MODEL_ERROR_INVALID,     /* a field of the wrong type, shape or range */
+  BP_MODEL_ERROR_UNKNOWN_ID,  /* an activation/cost/optimizer not registered */
+} BpModelError;
+
+struct _BpModel
+{
+  char        *name;
+  char        *description;
+  guint64      seed;
+  BpInit       init;
+  BpNetwork   *network;
+  BpOptimizer *optimizer;
+  /* dataset reference (NULL: none) */
+  char        *dataset;
+  gsize        dataset_rows;        /* 0: the dataset's default */
+  double       dataset_noise;       /* < 0: the dataset's default */
+  double       test_fraction;       /* default 0.2 */
+  /* training settings */
+  guint        epochs;              /* default 100 */
+  gsize        batch_size;          /* default 32 */
+  /* worked example (NULL when absent) */
+  gsize        n_samples;
+  double      *inputs;              /* n_samples × n_inputs */
+  double      *targets;             /* n_samples × n_outputs */
+};
+
+BpModel *bp_model_new              (void);
+void     bp_model_free             (BpModel *model);
+BpModel *bp_model_copy             (const BpModel *model);
+
+/* The built-in default experiment: 2-8-8-1 tanh/tanh/sigmoid, bce, adam,
+ * on "moons". */
+BpModel *bp_model_new_default      (void);
+
+/* `reg` NULL means the default registry.  Errors name `display_name` (or
+ * the path) and the place: "model.json: layers[1].W[3]: expected 8 numbers,
+ * got 7". */
+BpModel *bp_model_load_file        (const char  *path,
+                                    BpRegistry  *reg,
+                                    GError     **error);
+BpModel *bp_model_load_data        (const char  *data,
+                                    gssize       len,
+                                    const char  *display_name,
+                                    BpRegistry  *reg,
+                                    GError     **error);
+char    *bp_model_to_json          (const BpModel *model,
+                                    gsize         *len);
+gboolean bp_model_save_file        (const BpModel *model,
+                                    const char    *path,
+                                    GError       **error);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (BpModel, bp_model_free)
+
+G_END_DECLS

@@ -1,0 +1,1078 @@
+/* test-model.c — model files: round trips, the default model, weight
+ * initialisation from the seed, and every kind of malformed input. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <glib.h>
+#include <glib/gstdio.h>
+#include <math.h>
+#include <string.h>
+
+#include "bp-model.h"
+#include "bp-registry.h"
+#include "bp-rng.h"
+
+/* ------------------------------------------------------------ test plugin
+ * A cost with a parameter (the built-ins have none), to test cost
+ * parameters by name. */
+
+static double
+test_huber_value (const double *a, const double *z, const double *y, size_t n,
+                  const double *p)
+{
+  double sum = 0, delta = p[0];
+
+  for (size_t i = 0; i < n; i++)
+    {
+      double d = fabs (a[i] - y[i]);
+
+      sum += d <= delta ? 0.5 * d * d : delta * (d - 0.5 * delta);
+    }
+  return sum;
+}
+
+static void
+test_huber_grad_a (const double *a, const double *z, const double *y, double *out,
+                   size_t n, const double *p)
+{
+  double delta = p[0];
+
+  for (size_t i = 0; i < n; i++)
+    {
+      double d = a[i] - y[i];
+
+      out[i] = fabs (d) <= delta ? d : (d > 0 ? delta : -delta);
+    }
+}
+
+static const BpParamSpec test_huber_params[] = {
+  { "delta", "threshold δ", 1.0, 0.001, 100.0 },
+};
+
+static const BpCostDesc test_costs[] = {
+  {
+    .id = "test_huber", .name = "Huber (test)", .formula = "l = ½d² or δ(|d| − ½δ)",
+    .params = test_huber_params, .n_params = G_N_ELEMENTS (test_huber_params),
+    .value = test_huber_value, .grad_a = test_huber_grad_a,
+  },
+};
+
+static const BpPluginDesc test_plugin = {
+  .abi_major = BP_PLUGIN_ABI_MAJOR,
+  .abi_minor = BP_PLUGIN_ABI_MINOR,
+  .name = "test-model",
+  .version = "1.0",
+  .description = "A cost with a parameter, for test-model",
+  .license = "GPL-3.0-or-later",
+  .costs = test_costs, .n_costs = G_N_ELEMENTS (test_costs),
+};
+
+static int
+group_setup (void **state)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (!bp_registry_add_plugin (bp_registry_get_default (), &test_plugin, "(test)", &error))
+    {
+      fprintf (stderr, "cannot register the test plugin: %s\n", error->message);
+      return -1;
+    }
+  return 0;
+}
+
+/* ---------------------------------------------------------------- helpers */
+
+/* JSON written with ' for " (easier to read in C); the result is owned. */
+static char *
+js (const char *text)
+{
+  return g_strdelimit (g_strdup (text), "'", '"');
+}
+
+static BpModel *
+load (const char *json)
+{
+  g_autoptr(GError) error = NULL;
+  BpModel *model = bp_model_load_data (json, -1, "model.json", NULL, &error);
+
+  if (model == NULL)
+    fail_msg ("cannot load:\n%s\n%s", json, error->message);
+  return model;
+}
+
+static BpModel *
+load_js (const char *text)
+{
+  g_autofree char *json = js (text);
+
+  return load (json);
+}
+
+/* Loading must fail with `code`, and the message must start with the
+ * display name and contain `needle` (the place). */
+static void
+expect_error_len (const char *json,
+                  gssize      len,
+                  int         code,
+                  const char *needle)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(BpModel) model = bp_model_load_data (json, len, "model.json", NULL, &error);
+
+  if (model != NULL)
+    fail_msg ("loaded, but expected an error containing “%s”:\n%.300s", needle, json);
+  assert_non_null (error);
+  if (error->domain != BP_MODEL_ERROR || error->code != code ||
+      !g_str_has_prefix (error->message, "model.json") ||
+      strstr (error->message, needle) == NULL)
+    fail_msg ("for\n  %.300s\ngot   (%d) %s\nwant  (%d) …%s…",
+              json, error->code, error->message, code, needle);
+}
+
+static void
+expect_error (const char *text,
+              int         code,
+              const char *needle)
+{
+  g_autofree char *json = js (text);
+
+  expect_error_len (json, -1, code, needle);
+}
+
+static gboolean
+same_doubles (const double *a,
+              const double *b,
+              gsize         n)
+{
+  return n == 0 || memcmp (a, b, n * sizeof (double)) == 0;
+}
+
+static gsize
+state_total (const BpOptimizer *opt)
+{
+  gsize total = 0;
+
+  for (gsize i = 0; i < opt->desc->n_state; i++)
+    total += opt->desc->state_specs[i].per_param * opt->n_params;
+  return total;
+}
+
+/* Everything a model holds, bit for bit. */
+static void
+assert_models_equal (const BpModel *a,
+                     const BpModel *b)
+{
+  assert_string_equal (a->name, b->name);
+  assert_string_equal (a->description, b->description);
+  assert_true (a->seed == b->seed);
+  assert_int_equal (a->init, b->init);
+  assert_true (bp_network_equal (a->network, b->network));
+  assert_int_equal (a->network->reduction, b->network->reduction);
+
+  assert_true ((a->optimizer == NULL) == (b->optimizer == NULL));
+  if (a->optimizer != NULL)
+    {
+      const BpOptimizer *oa = a->optimizer, *ob = b->optimizer;
+
+      assert_string_equal (oa->id, ob->id);
+      assert_true (same_doubles (oa->hyper, ob->hyper, oa->desc->n_hyper));
+      assert_true (same_doubles (&oa->weight_decay, &ob->weight_decay, 1));
+      assert_true (oa->t == ob->t);
+      assert_int_equal (oa->n_params, ob->n_params);
+      assert_true (same_doubles (oa->state, ob->state, state_total (oa)));
+    }
+
+  assert_true (g_strcmp0 (a->dataset, b->dataset) == 0);
+  assert_int_equal (a->dataset_rows, b->dataset_rows);
+  assert_true (same_doubles (&a->dataset_noise, &b->dataset_noise, 1));
+  assert_true (same_doubles (&a->test_fraction, &b->test_fraction, 1));
+  assert_int_equal (a->epochs, b->epochs);
+  assert_int_equal (a->batch_size, b->batch_size);
+
+  assert_int_equal (a->n_samples, b->n_samples);
+  assert_true ((a->inputs == NULL) == (b->inputs == NULL));
+  if (a->inputs != NULL)
+    {
+      assert_true (same_doubles (a->inputs, b->inputs, a->n_samples * a->network->n_inputs));
+      assert_true (same_doubles (a->targets, b->targets,
+                                 a->n_samples * bp_network_n_outputs (a->network)));
+    }
+}
+
+/* save → load → save: the model is the same and so is the text. */
+static BpModel *
+round_trip (const BpModel *model)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *json = NULL, *again = NULL;
+  BpModel *back;
+  gsize len, len2;
+
+  json = bp_model_to_json (model, &len);
+  assert_non_null (json);
+  assert_int_equal (len, strlen (json));
+  back = bp_model_load_data (json, (gssize) len, "saved.json", NULL, &error);
+  if (back == NULL)
+    fail_msg ("cannot load what was saved: %s\n%.2000s", error->message, json);
+  assert_models_equal (model, back);
+  again = bp_model_to_json (back, &len2);
+  assert_string_equal (json, again);
+  return back;
+}
+
+/* ------------------------------------------------------------- round trip */
+
+static const double awkward[] = {
+  0.1, 0.2, 0.30000000000000004, 1e-300, 5e-324, -5e-324, -0.0, 0.0,
+  1.0 / 3.0, -2.0 / 3.0, 9007199254740993.0 /* 2⁵³ + 1, rounds to 2⁵³ */,
+  9007199254740991.0, 1.7976931348623157e308, -1.7976931348623157e308,
+  2.2250738585072014e-308, 2.2250738585072009e-308 /* largest subnormal */,
+  1.5e-310, 123456789.0, 1e16, 1e17, 1e22, 1e23, -1.5, 100.0, 3.0,
+  0.5, 1e-7, 4.35, 2.675, 1e21, 1e-5, 6.02214076e23, 1.0 - 1e-16,
+};
+
+/* A model whose numbers are the awkward doubles above, then random bit
+ * patterns; with an optimizer in mid-run and a worked example. */
+static BpModel *
+awkward_model (void)
+{
+  g_autoptr(GError) error = NULL;
+  const double alpha = 1.0 / 3.0;
+  BpModel *model = bp_model_new ();
+  BpNetwork *net;
+  BpRng rng;
+  gsize k = 0;
+
+  g_free (model->name);
+  model->name = g_strdup ("awkward");
+  model->seed = 7;
+  model->init = BP_INIT_HE_NORMAL;
+
+  net = model->network = bp_network_new (3, &error);
+  assert_non_null (net);
+  assert_true (bp_network_add_layer (net, 9, "leaky_relu", &alpha, &error));
+  assert_true (bp_network_add_layer (net, 5, "tanh", NULL, &error));
+  assert_true (bp_network_add_layer (net, 2, "linear", NULL, &error));
+  net->reduction = BP_REDUCTION_SUM;
+
+  bp_rng_init (&rng, 1);
+  for (gsize i = 0; i < net->n_params; i++)
+    {
+      double v;
+
+      if (k < G_N_ELEMENTS (awkward))
+        v = awkward[k++];
+      else
+        do
+          {
+            guint64 bits = bp_rng_next (&rng);
+
+            memcpy (&v, &bits, sizeof v);
+          }
+        while (!isfinite (v));
+      net->params[i] = v;
+    }
+
+  model->optimizer = bp_optimizer_new (NULL, "adam", net->n_params, &error);
+  assert_non_null (model->optimizer);
+  assert_true (bp_optimizer_set (model->optimizer, "lr", 0.1 + 0.2, &error));
+  assert_true (bp_optimizer_set (model->optimizer, "eps", 5e-324, &error));
+  assert_true (bp_optimizer_set (model->optimizer, "weight_decay", 1.0 / 3.0, &error));
+  model->optimizer->t = 17;
+  for (gsize i = 0; i < state_total (model->optimizer); i++)
+    model->optimizer->state[i] = (i % 3 == 0 ? -0.0 : 1.0 / (double) (i + 3));
+
+  model->dataset = g_strdup ("spirals");
+  model->dataset_rows = 1234;
+  model->dataset_noise = 0.1;
+  model->test_fraction = 1.0 / 3.0;
+  model->epochs = 3;
+  model->batch_size = 7;
+
+  model->n_samples = 2;
+  model->inputs = g_new (double, 2 * 3);
+  model->targets = g_new (double, 2 * 2);
+  for (gsize i = 0; i < 6; i++)
+    model->inputs[i] = awkward[(i * 5) % G_N_ELEMENTS (awkward)];
+  for (gsize i = 0; i < 4; i++)
+    model->targets[i] = -awkward[(i * 7) % G_N_ELEMENTS (awkward)];
+  return model;
+}
+
+static void
+test_round_trip_awkward (void **state)
+{
+  g_autoptr(BpModel) model = awkward_model ();
+  g_autoptr(BpModel) back = round_trip (model);
+  double neg_zero;
+
+  /* The first layer's first numbers, spelled out (not only "equal"). */
+  assert_true (back->network->layers[0].W[0] == 0.1);
+  assert_true (back->network->layers[0].W[4] == 5e-324);
+  neg_zero = back->network->layers[0].W[6];
+  assert_true (neg_zero == 0.0 && signbit (neg_zero));
+  assert_true (back->network->layers[0].W[10] == 9007199254740992.0);
+  assert_true (back->network->layers[0].W[12] == 1.7976931348623157e308);
+  assert_true (back->network->layers[0].act_params[0] == 1.0 / 3.0);
+  assert_int_equal (back->network->reduction, BP_REDUCTION_SUM);
+  assert_int_equal (back->init, BP_INIT_HE_NORMAL);
+}
+
+static void
+test_round_trip_default (void **state)
+{
+  g_autoptr(BpModel) model = bp_model_new_default ();
+  g_autoptr(BpModel) back = round_trip (model);
+  g_autoptr(BpModel) copy = bp_model_copy (back);
+
+  assert_models_equal (model, copy);
+}
+
+static void
+test_round_trip_file (void **state)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("test-model-XXXXXX", &error);
+  g_autofree char *path = NULL;
+  g_autoptr(BpModel) model = awkward_model ();
+  g_autoptr(BpModel) back = NULL;
+  g_autoptr(BpModel) back2 = NULL;
+  g_autoptr(BpModel) def = bp_model_new_default ();
+  GDir *d;
+  guint n_files = 0;
+
+  assert_non_null (dir);
+  path = g_build_filename (dir, "model.json", NULL);
+
+  assert_true (bp_model_save_file (model, path, &error));
+  back = bp_model_load_file (path, NULL, &error);
+  assert_non_null (back);
+  assert_models_equal (model, back);
+
+  /* Saving over an existing file replaces it, and leaves no temporary
+   * file behind. */
+  assert_true (bp_model_save_file (def, path, &error));
+  back2 = bp_model_load_file (path, NULL, &error);
+  assert_non_null (back2);
+  assert_models_equal (def, back2);
+  d = g_dir_open (dir, 0, &error);
+  assert_non_null (d);
+  while (g_dir_read_name (d) != NULL)
+    n_files++;
+  g_dir_close (d);
+  assert_int_equal (n_files, 1);
+
+  g_unlink (path);
+  g_rmdir (dir);
+}
+
+static void
+test_io_errors (void **state)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(BpModel) model = bp_model_new_default ();
+  g_autoptr(BpModel) none = NULL;
+
+  none = bp_model_load_file ("/nonexistent/dir/model.json", NULL, &error);
+  assert_null (none);
+  assert_true (g_error_matches (error, BP_MODEL_ERROR, BP_MODEL_ERROR_IO));
+  assert_true (g_str_has_prefix (error->message, "/nonexistent/dir/model.json: "));
+  g_clear_error (&error);
+
+  assert_false (bp_model_save_file (model, "/nonexistent/dir/model.json", &error));
+  assert_true (g_error_matches (error, BP_MODEL_ERROR, BP_MODEL_ERROR_IO));
+  assert_true (g_str_has_prefix (error->message, "/nonexistent/dir/model.json: "));
+}
+
+static void
+test_save_refuses_non_finite (void **state)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(BpModel) model = bp_model_new_default ();
+  g_autofree char *dir = g_dir_make_tmp ("test-model-XXXXXX", &error);
+  g_autofree char *path = g_build_filename (dir, "bad.json", NULL);
+
+  model->network->layers[1].W[3] = NAN;
+  assert_null (bp_model_to_json (model, NULL));
+  assert_false (bp_model_save_file (model, path, &error));
+  assert_true (g_error_matches (error, BP_MODEL_ERROR, BP_MODEL_ERROR_INVALID));
+  assert_non_null (strstr (error->message, "layers[1].W[0][3]"));
+  assert_non_null (strstr (error->message, "layer 2"));
+  assert_false (g_file_test (path, G_FILE_TEST_EXISTS));
+  g_clear_error (&error);
+
+  model->network->layers[1].W[3] = 0.5;
+  model->network->layers[2].b[0] = -INFINITY;
+  assert_false (bp_model_save_file (model, path, &error));
+  assert_non_null (strstr (error->message, "layers[2].b[0]"));
+  g_clear_error (&error);
+
+  model->network->layers[2].b[0] = 0;
+  model->optimizer->t = 1;
+  model->optimizer->state[5] = INFINITY;
+  assert_false (bp_model_save_file (model, path, &error));
+  assert_non_null (strstr (error->message, "optimizer.state.m[5]"));
+
+  g_rmdir (dir);
+}
+
+static void
+test_strings (void **state)
+{
+  g_autoptr(BpModel) model = bp_model_new_default ();
+  g_autoptr(BpModel) back = NULL;
+  g_autofree char *json = NULL;
+
+  g_free (model->name);
+  g_free (model->description);
+  model->name = g_strdup ("quote \" backslash \\ slash / tab \t nl \n cr \r ctl \x01 del \x7f");
+  model->description = g_strdup ("héllo wörld ✓ 😀 \\u0041 not an escape");
+  json = bp_model_to_json (model, NULL);
+  assert_non_null (strstr (json, "\\\" backslash \\\\ slash / tab \\t nl \\n cr \\r ctl \\u0001"));
+  assert_non_null (strstr (json, "héllo wörld ✓ 😀 \\\\u0041"));
+  back = round_trip (model);
+  assert_string_equal (back->name, model->name);
+}
+
+static void
+test_big_seed (void **state)
+{
+  g_autoptr(BpModel) model = bp_model_new_default ();
+  g_autoptr(BpModel) back = NULL;
+  g_autoptr(BpModel) plain = NULL;
+
+  model->seed = G_MAXUINT64;
+  back = round_trip (model);
+  assert_true (back->seed == G_MAXUINT64);
+
+  plain = load_js ("{'format':'backprop-model/1','seed':9223372036854775807,"
+                   "'layers':[{'in':1,'out':1,'activation':'linear'}]}");
+  assert_true (plain->seed == (guint64) G_MAXINT64);
+}
+
+/* ---------------------------------------------------------- default model */
+
+static void
+test_default_model (void **state)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(BpModel) model = bp_model_new_default ();
+  g_autoptr(BpNetwork) expect = NULL;
+  const BpNetwork *net;
+  static const char *const acts[] = { "tanh", "tanh", "sigmoid" };
+  static const gsize outs[] = { 8, 8, 1 };
+  double lr;
+  BpRng rng;
+
+  assert_non_null (model);
+  net = model->network;
+  assert_true (bp_network_validate (net, &error));
+  assert_int_equal (net->n_inputs, 2);
+  assert_int_equal (net->n_layers, 3);
+  for (gsize l = 0; l < 3; l++)
+    {
+      assert_int_equal (net->layers[l].out, outs[l]);
+      assert_string_equal (net->layers[l].act_id, acts[l]);
+    }
+  assert_string_equal (net->cost_id, "bce");
+  assert_int_equal (net->reduction, BP_REDUCTION_MEAN);
+  assert_string_equal (model->optimizer->id, "adam");
+  assert_true (bp_optimizer_get (model->optimizer, "lr", &lr));
+  assert_true (lr == 0.03);
+  assert_int_equal (model->optimizer->n_params, net->n_params);
+  assert_true (model->seed == 42);
+  assert_int_equal (model->init, BP_INIT_GLOROT_UNIFORM);
+  assert_string_equal (model->dataset, "moons");
+  assert_int_equal (model->dataset_rows, 400);
+  assert_true (model->dataset_noise < 0);
+  assert_true (model->test_fraction == 0.2);
+  assert_int_equal (model->epochs, 200);
+  assert_int_equal (model->batch_size, 16);
+  assert_string_equal (model->name, "Default experiment");
+  assert_true (strlen (model->description) > 10);
+  assert_null (model->inputs);
+
+  /* The weights are glorot_uniform from seed 42. */
+  expect = bp_network_copy (net);
+  memset (expect->params, 0, expect->n_params * sizeof (double));
+  bp_rng_init (&rng, 42);
+  bp_network_init_weights (expect, BP_INIT_GLOROT_UNIFORM, &rng);
+  assert_true (bp_network_equal (net, expect));
+  assert_true (net->layers[0].W[0] != 0.0);
+}
+
+static void
+test_new_defaults (void **state)
+{
+  g_autoptr(BpModel) model = bp_model_new ();
+  g_autoptr(BpModel) loaded = load_js ("{'format':'backprop-model/1',"
+                                       "'layers':[{'in':1,'out':1,'activation':'linear'}]}");
+
+  assert_string_equal (model->name, "");
+  assert_int_equal (model->epochs, 100);
+  assert_int_equal (model->batch_size, 32);
+  assert_true (model->test_fraction == 0.2);
+  assert_true (model->dataset_noise < 0);
+
+  /* A minimal file gets the documented defaults. */
+  assert_string_equal (loaded->name, "");
+  assert_string_equal (loaded->description, "");
+  assert_true (loaded->seed == 0);
+  assert_int_equal (loaded->init, BP_INIT_GLOROT_UNIFORM);
+  assert_string_equal (loaded->network->cost_id, "mse");
+  assert_int_equal (loaded->network->reduction, BP_REDUCTION_MEAN);
+  assert_string_equal (loaded->optimizer->id, "sgd");
+  assert_true (loaded->optimizer->hyper[0] == 0.1);
+  assert_null (loaded->dataset);
+  assert_int_equal (loaded->epochs, 100);
+  assert_int_equal (loaded->batch_size, 32);
+  assert_int_equal (loaded->n_samples, 0);
+}
+
+/* ---------------------------------------------------------- initialisation */
+
+#define SHAPES \
+  "'layers':[{'in':3,'out':4,'activation':'tanh'%s}," \
+  "{'in':4,'out':2,'activation':'relu'%s},{'in':2,'out':1,'activation':'sigmoid'}]"
+
+static BpModel *
+load_shapes (guint64     seed,
+             const char *init,
+             const char *extra0,
+             const char *extra1)
+{
+  g_autofree char *layers = g_strdup_printf (SHAPES, extra0, extra1);
+  g_autofree char *text = g_strdup_printf ("{'format':'backprop-model/1','seed':%" G_GUINT64_FORMAT
+                                           ",'init':'%s',%s}", seed, init, layers);
+
+  return load_js (text);
+}
+
+static void
+test_init_from_seed (void **state)
+{
+  g_autoptr(BpModel) a = load_shapes (5, "glorot_uniform", "", "");
+  g_autoptr(BpModel) b = load_shapes (5, "glorot_uniform", "", "");
+  g_autoptr(BpModel) c = load_shapes (6, "glorot_uniform", "", "");
+  g_autoptr(BpModel) d = load_shapes (5, "he_normal", "", "");
+  g_autoptr(BpNetwork) expect = NULL;
+  BpRng rng;
+
+  /* Same seed, same weights; another seed or init, others. */
+  assert_true (bp_network_equal (a->network, b->network));
+  assert_false (bp_network_equal (a->network, c->network));
+  assert_false (bp_network_equal (a->network, d->network));
+
+  /* Exactly what bp_network_init_weights gives from that seed. */
+  expect = bp_network_copy (a->network);
+  memset (expect->params, 0, expect->n_params * sizeof (double));
+  bp_rng_init (&rng, 5);
+  bp_network_init_weights (expect, BP_INIT_GLOROT_UNIFORM, &rng);
+  assert_true (bp_network_equal (a->network, expect));
+  for (gsize l = 0; l < 3; l++)
+    for (gsize j = 0; j < a->network->layers[l].out; j++)
+      assert_true (a->network->layers[l].b[j] == 0.0);
+}
+
+static void
+test_init_partial (void **state)
+{
+  g_autoptr(BpModel) full = load_shapes (9, "glorot_uniform", "", "");
+  /* Layer 0 has W (and no b), layer 1 has b (and no W), layer 2 neither. */
+  g_autoptr(BpModel) part = load_shapes (9, "glorot_uniform",
+                                         ",'W':[[1,2,3],[4,5,6],[7,8,9],[10,11,12]]",
+                                         ",'b':[0.5,-0.5]");
+  const BpNetwork *f = full->network, *p = part->network;
+
+  for (gsize i = 0; i < 12; i++)
+    assert_true (p->layers[0].W[i] == (double) (i + 1));
+  for (gsize j = 0; j < 4; j++)
+    assert_true (p->layers[0].b[j] == 0.0);
+  /* The layers without W get what a full initialisation gives them. */
+  assert_true (same_doubles (p->layers[1].W, f->layers[1].W, 8));
+  assert_true (p->layers[1].b[0] == 0.5 && p->layers[1].b[1] == -0.5);
+  assert_true (same_doubles (p->layers[2].W, f->layers[2].W, 2));
+  assert_true (p->layers[2].b[0] == 0.0);
+}
+
+/* ------------------------------------------------------------- parameters */
+
+static void
+test_leaky_alpha (void **state)
+{
+  g_autoptr(BpModel) with = load_js ("{'format':'backprop-model/1','layers':"
+                                     "[{'in':2,'out':2,'activation':'leaky_relu','alpha':0.2}]}");
+  g_autoptr(BpModel) without = load_js ("{'format':'backprop-model/1','layers':"
+                                        "[{'in':2,'out':2,'activation':'leaky_relu'}]}");
+  g_autoptr(BpModel) back = NULL;
+
+  assert_true (with->network->layers[0].act_params[0] == 0.2);
+  assert_true (without->network->layers[0].act_params[0] == 0.01);
+  back = round_trip (with);
+  assert_true (back->network->layers[0].act_params[0] == 0.2);
+
+  expect_error ("{'format':'backprop-model/1','layers':"
+                "[{'in':2,'out':2,'activation':'leaky_relu','alpha':1e7}]}",
+                BP_MODEL_ERROR_INVALID, "model.json: layers[0].alpha: 10000000 is out of range");
+  expect_error ("{'format':'backprop-model/1','layers':"
+                "[{'in':2,'out':2,'activation':'leaky_relu','alpha':'big'}]}",
+                BP_MODEL_ERROR_INVALID, "layers[0].alpha: expected a number, got a string");
+}
+
+static void
+test_cost_params (void **state)
+{
+  g_autoptr(BpModel) model = load_js ("{'format':'backprop-model/1','layers':"
+                                      "[{'in':2,'out':1,'activation':'linear'}],"
+                                      "'cost':{'id':'test_huber','delta':2.5},"
+                                      "'reduction':'sum'}");
+  g_autoptr(BpModel) plain = load_js ("{'format':'backprop-model/1','layers':"
+                                      "[{'in':2,'out':1,'activation':'linear'}],"
+                                      "'cost':{'id':'test_huber'}}");
+  g_autoptr(BpModel) back = NULL;
+
+  assert_string_equal (model->network->cost_id, "test_huber");
+  assert_true (model->network->cost_params[0] == 2.5);
+  assert_int_equal (model->network->reduction, BP_REDUCTION_SUM);
+  assert_true (plain->network->cost_params[0] == 1.0);
+  back = round_trip (model);
+  assert_true (back->network->cost_params[0] == 2.5);
+
+  expect_error ("{'format':'backprop-model/1','layers':[{'in':2,'out':1,'activation':'linear'}],"
+                "'cost':{'id':'test_huber','delta':1000}}",
+                BP_MODEL_ERROR_INVALID, "cost.delta: 1000 is out of range");
+  expect_error ("{'format':'backprop-model/1','layers':[{'in':2,'out':1,'activation':'linear'}],"
+                "'cost':{'id':'test_huber','epsilon':1}}",
+                BP_MODEL_ERROR_INVALID, "cost.epsilon: cost \"test_huber\" has no parameter");
+  expect_error ("{'format':'backprop-model/1','layers':[{'in':2,'out':1,'activation':'linear'}],"
+                "'cost':{'delta':1}}",
+                BP_MODEL_ERROR_INVALID, "cost: missing \"id\"");
+}
+
+static void
+test_optimizer_round_trip (void **state)
+{
+  g_autoptr(BpModel) model = load_js ("{'format':'backprop-model/1','layers':"
+                                      "[{'in':2,'out':1,'activation':'linear','W':[[1,2]],'b':[3]}],"
+                                      "'optimizer':{'id':'momentum','lr':0.05,'momentum':0.8,"
+                                      "'weight_decay':0.0001,"
+                                      "'state':{'t':3,'v':[0.1,-0.2,1e-300]}}}");
+  g_autoptr(BpModel) fresh = load_js ("{'format':'backprop-model/1','layers':"
+                                      "[{'in':2,'out':1,'activation':'linear'}],"
+                                      "'optimizer':{'id':'adam','lr':0.002}}");
+  g_autoptr(BpModel) back = NULL;
+  g_autofree char *json = NULL;
+  const BpOptimizer *opt = model->optimizer;
+  double v;
+
+  assert_string_equal (opt->id, "momentum");
+  assert_true (bp_optimizer_get (opt, "lr", &v) && v == 0.05);
+  assert_true (bp_optimizer_get (opt, "momentum", &v) && v == 0.8);
+  assert_true (opt->weight_decay == 0.0001);
+  assert_true (opt->t == 3);
+  assert_int_equal (opt->n_params, 3);
+  assert_true (bp_optimizer_state (opt, 0)[0] == 0.1);
+  assert_true (bp_optimizer_state (opt, 0)[1] == -0.2);
+  assert_true (bp_optimizer_state (opt, 0)[2] == 1e-300);
+  back = round_trip (model);
+  assert_true (back->optimizer->t == 3);
+
+  /* Every hyperparameter is written by name, and no state before a step. */
+  json = bp_model_to_json (fresh, NULL);
+  assert_non_null (strstr (json, "\"id\": \"adam\", \"lr\": 0.002, \"beta1\": 0.9, "
+                                 "\"beta2\": 0.999, \"eps\": 1e-08, \"weight_decay\": 0"));
+  assert_null (strstr (json, "\"state\""));
+  g_clear_pointer (&back, bp_model_free);
+  back = round_trip (fresh);
+  assert_true (back->optimizer->t == 0);
+}
+
+/* ----------------------------------------------------------- bad input */
+
+#define HEAD "{'format':'backprop-model/1',"
+#define L0   "{'in':2,'out':3,'activation':'tanh'}"
+#define L0W  "{'in':2,'out':3,'activation':'tanh','W':[[1,2],[3,4],[5,6]],'b':[0,0,0]}"
+#define L1   "{'in':3,'out':1,'activation':'sigmoid'}"
+
+static void
+test_bad_syntax (void **state)
+{
+  static const char with_nul[] = "{\"format\":\"backprop-model/1\",\"layers\":[]}\0 junk";
+  g_autofree char *valid = NULL;
+  g_autofree char *deep = NULL;
+  GString *s;
+
+  expect_error (HEAD "'layers':[" L0, BP_MODEL_ERROR_PARSE, "model.json:1:");
+  expect_error ("{'format':'backprop-model/1',\n'layers': [1,\n}",
+                BP_MODEL_ERROR_PARSE, "model.json:3:");
+  expect_error ("", BP_MODEL_ERROR_PARSE, "model.json: empty");
+  expect_error ("   \n ", BP_MODEL_ERROR_PARSE, "model.json: empty");
+  expect_error (HEAD "'layers':[" L0 "]} trailing", BP_MODEL_ERROR_PARSE, "model.json:1:");
+  expect_error (HEAD "'layers':[" L0 "],'x':NaN}", BP_MODEL_ERROR_PARSE, "model.json:1:");
+  expect_error (HEAD "'layers':[{'in':0x10,'out':1,'activation':'tanh'}]}",
+                BP_MODEL_ERROR_PARSE, "invalid number \"0x10\"");
+  expect_error (HEAD "'layers':[{'in':.5,'out':1,'activation':'tanh'}]}",
+                BP_MODEL_ERROR_PARSE, "invalid number");
+  expect_error (HEAD "\n 'layers':[{'in':2,'out':99999999999999999999,'activation':'tanh'}]}",
+                BP_MODEL_ERROR_PARSE, "model.json:2:");
+  expect_error (HEAD "'layers':[{'in':2,'out':18446744073709551615,'activation':'tanh'}]}",
+                BP_MODEL_ERROR_PARSE, "does not fit in 64 bits");
+  expect_error_len (with_nul, sizeof with_nul - 1, BP_MODEL_ERROR_PARSE, "NUL");
+  expect_error ("{'format':'backprop-model/1','name':'\xff\xfe','layers':[" L0 "]}",
+                BP_MODEL_ERROR_PARSE, "model.json");
+
+  /* Deeply nested junk: refused before json-glib recurses into it. */
+  s = g_string_new (HEAD "'layers':[" L0 "],'junk':");
+  for (int i = 0; i < 200000; i++)
+    g_string_append_c (s, '[');
+  deep = g_string_free (s, FALSE);
+  expect_error (deep, BP_MODEL_ERROR_PARSE, "nested more than");
+  g_free (deep);
+  s = g_string_new (HEAD "'layers':[" L0 "],'junk': /* \" */ ");
+  for (int i = 0; i < 200000; i++)
+    g_string_append (s, "{'a':");
+  deep = g_string_free (s, FALSE);
+  expect_error (deep, BP_MODEL_ERROR_PARSE, "nested more than");
+  g_free (deep);
+  /* json-glib's "//" comment pair: from one slash to the next. */
+  s = g_string_new (HEAD "'layers':[" L0 "],'junk': / \" / ");
+  for (int i = 0; i < 200000; i++)
+    g_string_append_c (s, '[');
+  deep = g_string_free (s, FALSE);
+  expect_error (deep, BP_MODEL_ERROR_PARSE, "nested more than");
+
+  /* Brackets inside strings do not count. */
+  s = g_string_new (HEAD "'layers':[" L0 "],'name':'");
+  for (int i = 0; i < 1000; i++)
+    g_string_append (s, "[{");
+  g_string_append (s, "'}");
+  valid = g_string_free (s, FALSE);
+  bp_model_free (load_js (valid));
+}
+
+static void
+test_bad_format (void **state)
+{
+  expect_error ("[1,2]", BP_MODEL_ERROR_FORMAT, "model.json: expected a JSON object");
+  expect_error ("42", BP_MODEL_ERROR_FORMAT, "model.json: expected a JSON object");
+  expect_error ("{'layers':[" L0 "]}", BP_MODEL_ERROR_FORMAT, "model.json: missing \"format\"");
+  expect_error ("{'format':'backprop-model/2','layers':[" L0 "]}",
+                BP_MODEL_ERROR_FORMAT, "format: unknown format \"backprop-model/2\"");
+  expect_error ("{'format':'backprop-model/2','layers':[" L0 "]}",
+                BP_MODEL_ERROR_FORMAT, "\"backprop-model/1\"");
+  expect_error ("{'format':1,'layers':[" L0 "]}", BP_MODEL_ERROR_FORMAT, "format: expected");
+}
+
+static void
+test_bad_layers (void **state)
+{
+  g_autofree char *many = NULL;
+  GString *s;
+
+  expect_error (HEAD "'name':'x'}", BP_MODEL_ERROR_INVALID, "model.json: missing \"layers\"");
+  expect_error (HEAD "'layers':[]}", BP_MODEL_ERROR_INVALID, "layers: expected 1 to 32 layers, got 0");
+  expect_error (HEAD "'layers':{}}", BP_MODEL_ERROR_INVALID, "layers: expected an array");
+  expect_error (HEAD "'layers':[5]}", BP_MODEL_ERROR_INVALID, "layers[0]: expected an object, got an integer");
+
+  s = g_string_new (HEAD "'layers':[{'in':2,'out':2,'activation':'tanh'}");
+  for (int i = 1; i < 33; i++)
+    g_string_append (s, ",{'in':2,'out':2,'activation':'tanh'}");
+  g_string_append (s, "]}");
+  many = g_string_free (s, FALSE);
+  expect_error (many, BP_MODEL_ERROR_INVALID, "layers: expected 1 to 32 layers, got 33");
+
+  expect_error (HEAD "'layers':[{'out':3,'activation':'tanh'}]}",
+                BP_MODEL_ERROR_INVALID, "layers[0]: missing \"in\"");
+  expect_error (HEAD "'layers':[{'in':2,'activation':'tanh'}]}",
+                BP_MODEL_ERROR_INVALID, "layers[0]: missing \"out\"");
+  expect_error (HEAD "'layers':[{'in':2,'out':3}]}",
+                BP_MODEL_ERROR_INVALID, "layers[0]: missing \"activation\"");
+  expect_error (HEAD "'layers':[{'in':2,'out':'8','activation':'tanh'}]}",
+                BP_MODEL_ERROR_INVALID, "layers[0].out: expected an integer, got a string");
+  expect_error (HEAD "'layers':[{'in':2,'out':2.5,'activation':'tanh'}]}",
+                BP_MODEL_ERROR_INVALID, "layers[0].out: expected an integer, got 2.5");
+  expect_error (HEAD "'layers':[{'in':2,'out':0,'activation':'tanh'}]}",
+                BP_MODEL_ERROR_INVALID, "layers[0].out: 0 is out of range (1 to 4096)");
+  expect_error (HEAD "'layers':[{'in':2,'out':4097,'activation':'tanh'}]}",
+                BP_MODEL_ERROR_INVALID, "layers[0].out: 4097 is out of range");
+  expect_error (HEAD "'layers':[{'in':2,'out':1e12,'activation':'tanh'}]}",
+                BP_MODEL_ERROR_INVALID, "layers[0].out: 1000000000000 is out of range");
+  expect_error (HEAD "'layers':[{'in':2,'out':-3,'activation':'tanh'}]}",
+                BP_MODEL_ERROR_INVALID, "layers[0].out: -3 is out of range");
+  expect_error (HEAD "'layers':[{'in':-1,'out':3,'activation':'tanh'}]}",
+                BP_MODEL_ERROR_INVALID, "layers[0].in: -1 is out of range");
+  expect_error (HEAD "'layers':[{'in':9223372036854775807,'out':3,'activation':'tanh'}]}",
+                BP_MODEL_ERROR_INVALID, "layers[0].in");
+  expect_error (HEAD "'layers':[{'in':-1e300,'out':3,'activation':'tanh'}]}",
+                BP_MODEL_ERROR_INVALID, "layers[0].in");
+  expect_error (HEAD "'layers':[" L0 ",{'in':4,'out':1,'activation':'sigmoid'}]}",
+                BP_MODEL_ERROR_INVALID, "layers[1].in: 4 does not match layers[0].out = 3");
+  expect_error (HEAD "'layers':[{'in':2,'out':3,'activation':true}]}",
+                BP_MODEL_ERROR_INVALID, "layers[0].activation: expected a string, got a boolean");
+  /* 32 layers of 4096 × 4096 would be 4 GiB of parameters: refused before
+   * anything that size is allocated. */
+  s = g_string_new (HEAD "'layers':[{'in':4096,'out':4096,'activation':'tanh'}");
+  for (int i = 1; i < 32; i++)
+    g_string_append (s, ",{'in':4096,'out':4096,'activation':'tanh'}");
+  g_string_append (s, "]}");
+  g_free (many);
+  many = g_string_free (s, FALSE);
+  expect_error (many, BP_MODEL_ERROR_INVALID, "layers[1]: the network would have");
+}
+
+static void
+test_bad_weights (void **state)
+{
+  expect_error (HEAD "'layers':[{'in':2,'out':3,'activation':'tanh','W':{}}]}",
+                BP_MODEL_ERROR_INVALID, "layers[0].W: expected an array of 3 rows, got an object");
+  expect_error (HEAD "'layers':[{'in':2,'out':3,'activation':'tanh','W':[[1,2],[3,4]]}]}",
+                BP_MODEL_ERROR_INVALID, "layers[0].W: expected 3 rows (one per output unit), got 2");
+  expect_error (HEAD "'layers':[{'in':2,'out':3,'activation':'tanh','W':[[1,2],[3],[5,6]]}]}",
+                BP_MODEL_ERROR_INVALID, "layers[0].W[1]: expected 2 numbers, got 1");
+  expect_error (HEAD "'layers':[{'in':2,'out':3,'activation':'tanh','W':[[1,2],[3,4],[5,6,7]]}]}",
+                BP_MODEL_ERROR_INVALID, "layers[0].W[2]: expected 2 numbers, got 3");
+  expect_error (HEAD "'layers':[{'in':2,'out':3,'activation':'tanh','W':[[1,2],[3,4],5]}]}",
+                BP_MODEL_ERROR_INVALID, "layers[0].W[2]: expected an array of 2 numbers");
+  expect_error (HEAD "'layers':[{'in':2,'out':3,'activation':'tanh','W':[[1,'2'],[3,4],[5,6]]}]}",
+                BP_MODEL_ERROR_INVALID, "layers[0].W[0][1]: expected a number, got a string");
+  expect_error (HEAD "'layers':[{'in':2,'out':3,'activation':'tanh','W':[[1,2],[3,null],[5,6]]}]}",
+                BP_MODEL_ERROR_INVALID, "layers[0].W[1][1]: expected a number, got null");
+  expect_error (HEAD "'layers':[" L0W ",{'in':3,'out':1,'activation':'sigmoid',"
+                "'W':[[1,2,1e999]]}]}",
+                BP_MODEL_ERROR_INVALID, "layers[1].W[0][2]: number too large");
+  expect_error (HEAD "'layers':[{'in':2,'out':3,'activation':'tanh','b':[1,2]}]}",
+                BP_MODEL_ERROR_INVALID, "layers[0].b: expected 3 numbers, got 2");
+  expect_error (HEAD "'layers':[{'in':2,'out':3,'activation':'tanh','b':[1,2,-1e999]}]}",
+                BP_MODEL_ERROR_INVALID, "layers[0].b[2]: number too large");
+  expect_error (HEAD "'layers':[{'in':2,'out':3,'activation':'tanh','b':'zeros'}]}",
+                BP_MODEL_ERROR_INVALID, "layers[0].b: expected an array of 3 numbers, got a string");
+}
+
+static void
+test_bad_ids (void **state)
+{
+  expect_error (HEAD "'layers':[{'in':2,'out':3,'activation':'swish2'}]}",
+                BP_MODEL_ERROR_UNKNOWN_ID, "layers[0].activation: unknown activation \"swish2\"");
+  expect_error (HEAD "'layers':[{'in':2,'out':3,'activation':'swish2'}]}",
+                BP_MODEL_ERROR_UNKNOWN_ID, "known activations: sigmoid, tanh");
+  expect_error (HEAD "'layers':[" L0 ",{'in':3,'out':1,'activation':'./evil.so'}]}",
+                BP_MODEL_ERROR_UNKNOWN_ID, "layers[1].activation: unknown activation \"./evil.so\"");
+  expect_error (HEAD "'layers':[" L0 ",{'in':3,'out':1,'activation':'./evil.so'}]}",
+                BP_MODEL_ERROR_UNKNOWN_ID, "never paths");
+  expect_error (HEAD "'layers':[{'in':2,'out':3,'activation':'/usr/lib/libevil'}]}",
+                BP_MODEL_ERROR_UNKNOWN_ID, "never paths");
+  expect_error (HEAD "'layers':[{'in':2,'out':3,'activation':'C:\\\\evil'}]}",
+                BP_MODEL_ERROR_UNKNOWN_ID, "never paths");
+  expect_error (HEAD "'layers':[" L0 "],'cost':'hinge'}",
+                BP_MODEL_ERROR_UNKNOWN_ID, "cost: unknown cost \"hinge\"; known costs: mse");
+  expect_error (HEAD "'layers':[" L0 "],'cost':{'id':'hinge'}}",
+                BP_MODEL_ERROR_UNKNOWN_ID, "cost.id: unknown cost \"hinge\"");
+  expect_error (HEAD "'layers':[" L0 "],'cost':'evil.so'}",
+                BP_MODEL_ERROR_UNKNOWN_ID, "never paths");
+  expect_error (HEAD "'layers':[" L0 "],'optimizer':{'id':'lbfgs'}}",
+                BP_MODEL_ERROR_UNKNOWN_ID, "optimizer.id: unknown optimizer \"lbfgs\"");
+  expect_error (HEAD "'layers':[" L0 "],'optimizer':{'id':'lbfgs'}}",
+                BP_MODEL_ERROR_UNKNOWN_ID, "adam");
+  /* Messages quote what the file says, escaped and cut short. */
+  expect_error (HEAD "'layers':[{'in':2,'out':3,'activation':'a\\nb'}]}",
+                BP_MODEL_ERROR_UNKNOWN_ID, "\"a\\nb\"");
+}
+
+static void
+test_bad_cost (void **state)
+{
+  expect_error (HEAD "'layers':[" L0 "],'cost':'bce'}",
+                BP_MODEL_ERROR_INVALID, "model.json: cost: ");
+  expect_error (HEAD "'layers':[" L0 "],'cost':'bce'}",
+                BP_MODEL_ERROR_INVALID, "sigmoid");
+  expect_error (HEAD "'layers':[" L0 "],'cost':5}",
+                BP_MODEL_ERROR_INVALID, "cost: expected a cost id or an object");
+  expect_error (HEAD "'layers':[" L0 "],'reduction':'max'}",
+                BP_MODEL_ERROR_INVALID, "reduction: unknown reduction \"max\"");
+  expect_error (HEAD "'layers':[" L0 "],'reduction':1}",
+                BP_MODEL_ERROR_INVALID, "reduction: expected a string");
+}
+
+static void
+test_bad_optimizer (void **state)
+{
+  expect_error (HEAD "'layers':[" L0 "],'optimizer':'adam'}",
+                BP_MODEL_ERROR_INVALID, "optimizer: expected an object, got a string");
+  expect_error (HEAD "'layers':[" L0 "],'optimizer':{'id':'sgd','momentum':0.9}}",
+                BP_MODEL_ERROR_INVALID,
+                "optimizer.momentum: unknown hyperparameter for optimizer \"sgd\" (it has: lr, weight_decay)");
+  expect_error (HEAD "'layers':[" L0 "],'optimizer':{'id':'adam','beta1':1.5}}",
+                BP_MODEL_ERROR_INVALID, "optimizer.beta1: 1.5 is out of range");
+  expect_error (HEAD "'layers':[" L0 "],'optimizer':{'lr':-0.1}}",
+                BP_MODEL_ERROR_INVALID, "optimizer.lr: -0.1 is out of range");
+  expect_error (HEAD "'layers':[" L0 "],'optimizer':{'lr':'fast'}}",
+                BP_MODEL_ERROR_INVALID, "optimizer.lr: expected a number, got a string");
+  expect_error (HEAD "'layers':[" L0 "],'optimizer':{'weight_decay':-1}}",
+                BP_MODEL_ERROR_INVALID, "optimizer.weight_decay");
+  expect_error (HEAD "'layers':[" L0 "],'optimizer':{'id':3}}",
+                BP_MODEL_ERROR_INVALID, "optimizer.id: expected a string, got an integer");
+  expect_error (HEAD "'layers':[" L0 "],'optimizer':{'id':'momentum','state':[]}}",
+                BP_MODEL_ERROR_INVALID, "optimizer.state: expected an object, got an array");
+  expect_error (HEAD "'layers':[" L0 "],'optimizer':{'id':'momentum','state':{'t':-1}}}",
+                BP_MODEL_ERROR_INVALID, "optimizer.state.t: -1 is out of range");
+  expect_error (HEAD "'layers':[" L0 "],'optimizer':{'id':'momentum','state':{'t':1,'v':[1,2]}}}",
+                BP_MODEL_ERROR_INVALID, "optimizer.state.v: expected 9 numbers, got 2");
+  expect_error (HEAD "'layers':[" L0 "],'optimizer':{'id':'momentum','state':{'t':1,'m':[]}}}",
+                BP_MODEL_ERROR_INVALID, "optimizer.state.m: optimizer \"momentum\" keeps no state");
+}
+
+static void
+test_bad_other_fields (void **state)
+{
+  expect_error (HEAD "'layers':[" L0 "],'name':5}",
+                BP_MODEL_ERROR_INVALID, "model.json: name: expected a string, got an integer");
+  expect_error (HEAD "'layers':[" L0 "],'description':[]}",
+                BP_MODEL_ERROR_INVALID, "description: expected a string, got an array");
+  expect_error (HEAD "'layers':[" L0 "],'seed':-1}",
+                BP_MODEL_ERROR_INVALID, "seed: -1 is out of range");
+  expect_error (HEAD "'layers':[" L0 "],'seed':'lucky'}",
+                BP_MODEL_ERROR_INVALID, "seed: expected an integer");
+  expect_error (HEAD "'layers':[" L0 "],'seed':1.5}",
+                BP_MODEL_ERROR_INVALID, "seed: expected an integer, got 1.5");
+  expect_error (HEAD "'layers':[" L0 "],'init':'zeros'}",
+                BP_MODEL_ERROR_INVALID, "init: unknown initialisation \"zeros\"");
+  expect_error (HEAD "'layers':[" L0 "],'dataset':5}",
+                BP_MODEL_ERROR_INVALID, "dataset: expected a dataset name or an object");
+  expect_error (HEAD "'layers':[" L0 "],'dataset':{'rows':5}}",
+                BP_MODEL_ERROR_INVALID, "dataset: missing \"name\"");
+  expect_error (HEAD "'layers':[" L0 "],'dataset':{'name':'xor','rows':-5}}",
+                BP_MODEL_ERROR_INVALID, "dataset.rows: -5 is out of range");
+  expect_error (HEAD "'layers':[" L0 "],'dataset':{'name':'xor','noise':'lots'}}",
+                BP_MODEL_ERROR_INVALID, "dataset.noise: expected a number");
+  expect_error (HEAD "'layers':[" L0 "],'dataset':{'name':'xor','test_fraction':1.5}}",
+                BP_MODEL_ERROR_INVALID, "dataset.test_fraction: 1.5 is out of range");
+  expect_error (HEAD "'layers':[" L0 "],'dataset':{'name':'xor','test_fraction':1}}",
+                BP_MODEL_ERROR_INVALID, "dataset.test_fraction: must be less than 1");
+  expect_error (HEAD "'layers':[" L0 "],'training':[]}",
+                BP_MODEL_ERROR_INVALID, "training: expected an object");
+  expect_error (HEAD "'layers':[" L0 "],'training':{'epochs':'x'}}",
+                BP_MODEL_ERROR_INVALID, "training.epochs: expected an integer, got a string");
+  expect_error (HEAD "'layers':[" L0 "],'training':{'batch_size':0}}",
+                BP_MODEL_ERROR_INVALID, "training.batch_size: 0 is out of range");
+}
+
+static void
+test_bad_example (void **state)
+{
+  expect_error (HEAD "'layers':[" L0 "],'inputs':[[1,2]]}",
+                BP_MODEL_ERROR_INVALID, "inputs: given without \"targets\"");
+  expect_error (HEAD "'layers':[" L0 "],'targets':[[1,2,3]]}",
+                BP_MODEL_ERROR_INVALID, "targets: given without \"inputs\"");
+  expect_error (HEAD "'layers':[" L0 "],'inputs':[[1,2],[3,4,5]],'targets':[[1,2,3],[4,5,6]]}",
+                BP_MODEL_ERROR_INVALID, "inputs[1]: expected 2 numbers, got 3");
+  expect_error (HEAD "'layers':[" L0 "],'inputs':[[1,2],[3,4]],'targets':[[1,2,3]]}",
+                BP_MODEL_ERROR_INVALID, "targets: expected 2 rows (one per row of \"inputs\"), got 1");
+  expect_error (HEAD "'layers':[" L0 "],'inputs':[],'targets':[]}",
+                BP_MODEL_ERROR_INVALID, "inputs: expected 1 to 1000000 rows, got 0");
+  expect_error (HEAD "'layers':[" L0 "],'inputs':[[1,2]],'targets':[[1,2,'3']]}",
+                BP_MODEL_ERROR_INVALID, "targets[0][2]: expected a number, got a string");
+  expect_error (HEAD "'layers':[" L0 "],'inputs':[[1,1e400]],'targets':[[1,2,3]]}",
+                BP_MODEL_ERROR_INVALID, "inputs[0][1]: number too large");
+  expect_error (HEAD "'layers':[" L0 "],'inputs':{},'targets':[[1,2,3]]}",
+                BP_MODEL_ERROR_INVALID, "inputs: expected an array of rows, got an object");
+}
+
+static void
+test_example_and_compat (void **state)
+{
+  /* Unknown members are ignored; integers are numbers. */
+  g_autoptr(BpModel) model = load_js (HEAD "'layers':[{'in':2,'out':3,'activation':'tanh',"
+                                      "'dropout':0.5,'W':[[1,2],[3,4],[5,6]]}," L1 "],"
+                                      "'cost':'bce','future':{'a':[1,[2,{}]]},"
+                                      "'inputs':[[0,1],[1,0]],'targets':[[1],[0]],"
+                                      "'dataset':'xor','training':{'epochs':5}}");
+  g_autoptr(BpModel) back = NULL;
+
+  assert_int_equal (model->n_samples, 2);
+  assert_true (model->inputs[1] == 1.0 && model->inputs[2] == 1.0);
+  assert_true (model->targets[0] == 1.0 && model->targets[1] == 0.0);
+  assert_true (model->network->layers[0].W[5] == 6.0);
+  assert_string_equal (model->dataset, "xor");
+  assert_int_equal (model->dataset_rows, 0);
+  assert_true (model->dataset_noise < 0);
+  assert_int_equal (model->epochs, 5);
+  assert_int_equal (model->batch_size, 32);
+  back = round_trip (model);
+  assert_int_equal (back->n_samples, 2);
+}
+
+/* Smoke test: every prefix of a saved model, and every single-byte
+ * corruption of its first part, loads or fails cleanly (ASan checks the
+ * rest). */
+static void
+smoke_test_truncations (void **state)
+{
+  g_autoptr(BpModel) model = bp_model_new_default ();
+  g_autofree char *json = NULL;
+  static const char subst[] = "\"[]{},:0-e.x\\/' ";
+  gsize len;
+  guint loaded = 0;
+
+  model->optimizer->t = 2;
+  json = bp_model_to_json (model, &len);
+  for (gsize n = 0; n < len; n++)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autoptr(BpModel) m = bp_model_load_data (json, (gssize) n, "cut.json", NULL, &error);
+
+      assert_true ((m == NULL) != (error == NULL));
+      loaded += m != NULL;
+    }
+  for (gsize i = 0; i < MIN (len, 600); i++)
+    for (gsize k = 0; k < sizeof subst - 1; k++)
+      {
+        g_autoptr(GError) error = NULL;
+        g_autoptr(BpModel) m = NULL;
+        g_autofree char *bad = g_strdup (json);
+
+        bad[i] = subst[k];
+        m = bp_model_load_data (bad, (gssize) len, "bad.json", NULL, &error);
+        assert_true ((m == NULL) != (error == NULL));
+        if (error != NULL)
+          assert_true (g_str_has_prefix (error->message, "bad.json"));
+      }
+  /* Only the whole text (and the text less its final newline) loads. */
+  assert_int_equal (loaded, 1);
+}
+
+int
+main (void)
+{
+  const struct CMUnitTest tests[] = {
+    cmocka_unit_test (test_round_trip_awkward),
+    cmocka_unit_test (test_round_trip_default),
+    cmocka_unit_test (test_round_trip_file),
+    cmocka_unit_test (test_io_errors),
+    cmocka_unit_test (test_save_refuses_non_finite),
+    cmocka_unit_test (test_strings),
+    cmocka_unit_test (test_big_seed),
+    cmocka_unit_test (test_default_model),
+    cmocka_unit_test (test_new_defaults),
+    cmocka_unit_test (test_init_from_seed),
+    cmocka_unit_test (test_init_partial),
+    cmocka_unit_test (test_leaky_alpha),
+    cmocka_unit_test (test_cost_params),
+    cmocka_unit_test (test_optimizer_round_trip),
+    cmocka_unit_test (test_bad_syntax),
+    cmocka_unit_test (test_bad_format),
+    cmocka_unit_test (test_bad_layers),
+    cmocka_unit_test (test_bad_weights),
+    cmocka_unit_test (test_bad_ids),
+    cmocka_unit_test (test_bad_cost),
+    cmocka_unit_test (test_bad_optimizer),
+    cmocka_unit_test (test_bad_other_fields),
+    cmocka_unit_test (test_bad_example),
+    cmocka_unit_test (test_example_and_compat),
+    cmocka_unit_test (smoke_test_truncations),
+  };
+
+  return cmocka_run_group_tests_name ("model", tests, group_setup, NULL);
+}
