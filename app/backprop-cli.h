@@ -1,0 +1,92 @@
+/* backprop-cli.h — the `backprop` command-line program: its commands and the
+ * helpers they share.
+ *
+ * Every command parses its own options with a GOptionContext and returns
+ * FALSE with a GError on failure.  main() prints that error as the one line
+ * "backprop: <message>" on stderr and exits with 2 for usage errors
+ * (G_OPTION_ERROR or BP_CLI_ERROR_USAGE) and 1 for anything else.
+ */
+#pragma once
+
+#include <glib.h>
+
+#include "bp-model.h"
+#include "bp-dataset.h"
+
+G_BEGIN_DECLS
+
+#define BP_CLI_ERROR (bp_cli_error_quark ())
+GQuark bp_cli_error_quark (void);
+
+typedef enum
+{
+  BP_CLI_ERROR_USAGE,   /* bad command line: exit status 2 */
+  BP_CLI_ERROR_FAILED,  /* anything else: exit status 1 */
+} BpCliError;
+
+/* The commands: argv[0] is the command name, options follow. */
+gboolean        bp_cli_train             (int      argc,
+                                          char   **argv,
+                                          GError **error);
+gboolean        bp_cli_trace             (int      argc,
+                                          char   **argv,
+                                          GError **error);
+gboolean        bp_cli_gradcheck         (int      argc,
+                                          char   **argv,
+                                          GError **error);
+gboolean        bp_cli_info              (int      argc,
+                                          char   **argv,
+                                          GError **error);
+gboolean        bp_cli_datasets          (int      argc,
+                                          char   **argv,
+                                          GError **error);
+
+/* A context whose --help reads "Usage: backprop COMMAND [OPTION…] PARAMS".
+ * `entries` may be NULL. */
+GOptionContext *bp_cli_context_new       (const char         *command,
+                                          const char         *parameter_string,
+                                          const char         *summary,
+                                          const char         *description,
+                                          const GOptionEntry *entries);
+/* Parses, and leaves the positional arguments in `*rest` (a NULL-terminated
+ * array owned by the caller, never NULL on success).  Rejects more than
+ * `max_args` or fewer than `min_args` of them. */
+gboolean        bp_cli_parse             (GOptionContext *context,
+                                          int             argc,
+                                          char          **argv,
+                                          char         ***rest,
+                                          guint           min_args,
+                                          guint           max_args,
+                                          GError        **error);
+
+/* Option values given as text, checked with a message naming the option. */
+gboolean        bp_cli_parse_uint        (const char *option,
+                                          const char *text,
+                                          guint64     min,
+                                          guint64     max,
+                                          guint64    *out,
+                                          GError    **error);
+/* A finite number > 0 (`strictly_positive`) or ≥ 0. */
+gboolean        bp_cli_parse_double      (const char *option,
+                                          const char *text,
+                                          gboolean    strictly_positive,
+                                          double     *out,
+                                          GError    **error);
+
+/* bp_model_load_file with a clear message for a directory. */
+BpModel        *bp_cli_load_model        (const char  *path,
+                                          GError     **error);
+/* The model's dataset (or `override`, a name or CSV path), generated from
+ * the model's rows/noise and seed; checks its widths against the network.
+ * `model_name` is what error messages call the model. */
+BpDataset      *bp_cli_open_dataset      (const BpModel *model,
+                                          const char    *model_name,
+                                          const char    *override,
+                                          gsize          rows,
+                                          double         noise,
+                                          GError       **error);
+
+/* Task as a word: "regression", "binary", "multiclass". */
+const char     *bp_cli_task_to_string    (BpTask task);
+
+G_END_DECLS

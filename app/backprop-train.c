@@ -1,0 +1,627 @@
+/* backprop-train.c — `backprop train`: train a model file (or the built-in
+ * default experiment) and write it back with its optimizer state.
+ *
+ * Two modes:
+ *   epochs  the model's dataset (or --dataset), split into train/test,
+ *           mini-batch epochs through BpTrainer;
+ *   steps   --steps N: exactly N optimizer steps, full-batch on the model's
+ *           inline batch when it has one (and no --dataset is given),
+ *           otherwise N mini-batch steps on the dataset.
+ *
+ * Progress goes to a terminal on stderr as one redrawn line, or else as
+ * plain lines on stdout about every 10 % of the run; the summary always goes
+ * to stdout.
+ */
+#include "config.h"
+#include "backprop-cli.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "bp-network.h"
+#include "bp-optimizer.h"
+#include "bp-trainer.h"
+
+#define REDRAW_INTERVAL_US 50000  /* the bar redraws at most ~20 times a second */
+#define BAR_WIDTH          24
+#define MAX_ROWS           G_GUINT64_CONSTANT (1000000)
+#define MAX_BATCH_SIZE     G_GUINT64_CONSTANT (1000000)
+
+/* ----------------------------------------------------------------- progress */
+
+typedef struct
+{
+  gboolean    bar;           /* redraw a bar in place on stderr (a terminal) */
+  gboolean    plain;         /* plain lines on stdout */
+  const char *unit;          /* "epoch" or "step" */
+  guint64     total;
+  guint64     done;          /* units completed */
+  guint64     every;         /* a plain line every this many units */
+  gint64      start_us;
+  gint64      last_draw_us;
+  gboolean    drawn;         /* a bar is on the terminal now */
+  double      loss;          /* last known, NaN until there is one */
+  double      accuracy;
+} Progress;
+
+static void
+progress_init (Progress   *p,
+               const char *unit,
+               guint64     total,
+               gboolean    quiet)
+{
+  memset (p, 0, sizeof *p);
+  p->bar = !quiet && isatty (STDERR_FILENO);
+  p->plain = !quiet && !p->bar;
+  p->unit = unit;
+  p->total = total;
+  p->every = MAX (total / 10, 1);
+  p->start_us = g_get_monotonic_time ();
+  p->loss = NAN;
+  p->accuracy = NAN;
+}
+
+static void
+format_duration (char   *buf,
+                 gsize   size,
+                 double  seconds)
+{
+  guint s;
+
+  if (!(seconds >= 0) || seconds > 359999)
+    {
+      g_strlcpy (buf, "--:--", size);
+      return;
+    }
+  s = (guint) (seconds + 0.5);
+  if (s >= 3600)
+    g_snprintf (buf, size, "%u:%02u:%02u", s / 3600, s / 60 % 60, s % 60);
+  else
+    g_snprintf (buf, size, "%u:%02u", s / 60, s % 60);
+}
+
+/* `fraction` is how much of the unit in progress is done (epochs report it
+ * per mini-batch); 0 between units. */
+static void
+progress_draw (Progress *p,
+               double    fraction,
+               gboolean  force)
+{
+  char bar[BAR_WIDTH + 1];
+  char eta[16];
+  gint64 now;
+  double overall, elapsed;
+  guint64 current;
+  gsize filled;
+
+  if (!p->bar || p->total == 0)
+    return;
+
+  now = g_get_monotonic_time ();
+  if (!force && p->drawn && now - p->last_draw_us < REDRAW_INTERVAL_US)
+    return;
+  p->last_draw_us = now;
+  p->drawn = TRUE;
+
+  fraction = CLAMP (fraction, 0.0, 1.0);
+  overall = CLAMP (((double) p->done + fraction) / (double) p->total, 0.0, 1.0);
+  elapsed = (double) (now - p->start_us) / G_USEC_PER_SEC;
+  format_duration (eta, sizeof eta,
+                   overall > 0 ? elapsed * (1 - overall) / overall : -1);
+
+  filled = (gsize) (overall * BAR_WIDTH);
+  filled = MIN (filled, BAR_WIDTH);
+  memset (bar, '#', filled);
+  memset (bar + filled, '.', BAR_WIDTH - filled);
+  bar[BAR_WIDTH] = '\0';
+
+  current = fraction > 0 ? p->done + 1 : MAX (p->done, 1);
+  current = MIN (current, p->total);
+
+  fprintf (stderr, "\r%s %" G_GUINT64_FORMAT "/%" G_GUINT64_FORMAT " [%s]",
+           p->unit, current, p->total, bar);
+  if (!isnan (p->loss))
+    fprintf (stderr, " loss %.4g", p->loss);
+  if (!isnan (p->accuracy))
+    fprintf (stderr, " acc %.3f", p->accuracy);
+  fprintf (stderr, " ETA %s\033[K", eta);
+  fflush (stderr);
+}
+
+/* Leaves the terminal line empty, for the summary or an error. */
+static void
+progress_clear (Progress *p)
+{
+  if (p->bar && p->drawn)
+    {
+      fputs ("\r\033[K", stderr);
+      fflush (stderr);
+      p->drawn = FALSE;
+    }
+}
+
+static gboolean
+progress_plain_due (const Progress *p)
+{
+  return p->plain && (p->done % p->every == 0 || p->done == p->total);
+}
+
+static void
+on_epoch_progress (double   fraction,
+                   gpointer data)
+{
+  progress_draw (data, fraction, FALSE);
+}
+
+/* ------------------------------------------------------------------ summary */
+
+typedef struct
+{
+  char       *data_name;     /* "spirals", "its inline batch"; owned */
+  guint64     epochs;        /* 0 in steps mode */
+  guint64     steps;
+  double      seconds;
+  double      samples;       /* samples pushed through forward/backward */
+  double      train_loss;
+  double      train_accuracy;
+  gsize       train_rows;
+  double      test_loss;     /* NaN: no test set */
+  double      test_accuracy;
+  gsize       test_rows;
+  double      loss_before;   /* NaN unless measured */
+} Summary;
+
+static void
+summary_clear (Summary *s)
+{
+  g_clear_pointer (&s->data_name, g_free);
+}
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Summary, summary_clear)
+
+static void
+print_stats_line (const char *label,
+                  double      loss,
+                  double      accuracy,
+                  gsize       rows)
+{
+  printf ("  %-5s  loss %.6g", label, loss);
+  if (!isnan (accuracy))
+    printf ("  accuracy %.4f", accuracy);
+  printf ("  (%" G_GSIZE_FORMAT " rows)\n", rows);
+}
+
+static void
+print_summary (const Summary *s,
+               const char    *output)
+{
+  printf ("trained on %s: ", s->data_name);
+  if (s->epochs > 0)
+    printf ("%" G_GUINT64_FORMAT " epoch%s, ", s->epochs, s->epochs == 1 ? "" : "s");
+  printf ("%" G_GUINT64_FORMAT " step%s in %.3f s", s->steps,
+          s->steps == 1 ? "" : "s", s->seconds);
+  if (s->seconds > 0)
+    printf (" (%.0f samples/s)", s->samples / s->seconds);
+  printf ("\n");
+
+  if (!isnan (s->loss_before))
+    printf ("  loss   %.6g -> %.6g  (%" G_GSIZE_FORMAT " samples)\n",
+            s->loss_before, s->train_loss, s->train_rows);
+  else
+    print_stats_line ("train", s->train_loss, s->train_accuracy, s->train_rows);
+  if (s->test_rows > 0)
+    print_stats_line ("test", s->test_loss, s->test_accuracy, s->test_rows);
+  printf ("model written to %s\n", output);
+}
+
+/* --------------------------------------------------------------- the modes */
+
+/* C of the network on a batch, without touching its gradients. */
+static double
+batch_cost (BpNetwork    *net,
+            const double *x,
+            const double *y,
+            gsize         B)
+{
+  g_autoptr(BpTrace) trace = bp_trace_new (net, B);
+
+  bp_network_forward (net, trace, x, B);
+  return bp_network_cost (net, trace, y);
+}
+
+static gboolean
+train_on_inline_batch (BpModel    *model,
+                       const char *model_name,
+                       guint64     steps,
+                       gboolean    quiet,
+                       Summary    *summary,
+                       GError    **error)
+{
+  gint64 start;
+
+  if (!quiet)
+    printf ("training %s on its inline batch (%" G_GSIZE_FORMAT " samples): "
+            "%" G_GUINT64_FORMAT " full-batch step%s of %s\n",
+            model_name, model->n_samples, steps, steps == 1 ? "" : "s",
+            model->optimizer->id);
+
+  summary->data_name = g_strdup ("its inline batch");
+  summary->loss_before = batch_cost (model->network, model->inputs,
+                                     model->targets, model->n_samples);
+
+  start = g_get_monotonic_time ();
+  if (!bp_train_steps_on_batch (model->network, model->optimizer,
+                                model->inputs, model->targets,
+                                model->n_samples, steps, error))
+    {
+      g_prefix_error (error, "%s: ", model_name);
+      return FALSE;
+    }
+  summary->seconds = (double) (g_get_monotonic_time () - start) / G_USEC_PER_SEC;
+
+  summary->steps = steps;
+  summary->samples = (double) steps * (double) model->n_samples;
+  summary->train_rows = model->n_samples;
+  summary->train_loss = batch_cost (model->network, model->inputs,
+                                    model->targets, model->n_samples);
+  summary->train_accuracy = NAN;
+  return TRUE;
+}
+
+typedef struct
+{
+  const char *dataset;      /* --dataset, or NULL for the model's */
+  gsize       rows;         /* 0: the model's */
+  double      noise;        /* < 0: the model's */
+  guint64     epochs;       /* 0: the model's */
+  guint64     steps;        /* 0: epochs mode */
+  gsize       batch_size;   /* 0: the model's */
+  gboolean    quiet;
+} DatasetRun;
+
+static gboolean
+train_on_dataset (BpModel          *model,
+                  const char       *model_name,
+                  const DatasetRun *run,
+                  Summary          *summary,
+                  GError          **error)
+{
+  g_autoptr(BpDataset) ds = NULL;
+  g_autoptr(BpDataset) train = NULL;
+  g_autoptr(BpDataset) test = NULL;
+  g_autoptr(BpTrainer) trainer = NULL;
+  BpTrainConfig config = { 0 };
+  Progress p;
+  guint64 epochs = run->epochs > 0 ? run->epochs : model->epochs;
+  gsize batch_size;
+
+  ds = bp_cli_open_dataset (model, model_name, run->dataset, run->rows,
+                            run->noise, error);
+  if (ds == NULL)
+    return FALSE;
+
+  bp_dataset_split (ds, model->test_fraction, model->seed, &train, &test);
+  if (train == NULL || train->n_rows == 0)
+    {
+      g_set_error (error, BP_CLI_ERROR, BP_CLI_ERROR_FAILED,
+                   "%s: no rows left to train on (%" G_GSIZE_FORMAT
+                   " rows, test fraction %g)",
+                   ds->name, ds->n_rows, model->test_fraction);
+      return FALSE;
+    }
+
+  batch_size = run->batch_size > 0 ? run->batch_size : model->batch_size;
+  if (batch_size == 0 || batch_size > train->n_rows)
+    batch_size = train->n_rows;
+
+  config.batch_size = batch_size;
+  config.shuffle = TRUE;
+  config.seed = model->seed;
+  config.keep_trace = FALSE;
+  trainer = bp_trainer_new (model->network, model->optimizer, train,
+                            test != NULL && test->n_rows > 0 ? test : NULL,
+                            &config, error);
+  if (trainer == NULL)
+    {
+      g_prefix_error (error, "%s: ", model_name);
+      return FALSE;
+    }
+
+  summary->data_name = g_strdup (ds->name);
+  summary->train_rows = train->n_rows;
+  summary->test_rows = test != NULL ? test->n_rows : 0;
+
+  if (!run->quiet)
+    {
+      printf ("training %s on %s: %" G_GSIZE_FORMAT " rows (%" G_GSIZE_FORMAT
+              " train, %" G_GSIZE_FORMAT " test), ",
+              model_name, ds->name, ds->n_rows, summary->train_rows,
+              summary->test_rows);
+      if (run->steps > 0)
+        printf ("%" G_GUINT64_FORMAT " step%s", run->steps,
+                run->steps == 1 ? "" : "s");
+      else
+        printf ("%" G_GUINT64_FORMAT " epoch%s", epochs, epochs == 1 ? "" : "s");
+      printf (", batch size %" G_GSIZE_FORMAT ", %s, seed %" G_GUINT64_FORMAT "\n",
+              batch_size, model->optimizer->id, model->seed);
+      fflush (stdout);
+    }
+
+  if (run->steps > 0)
+    {
+      progress_init (&p, "step", run->steps, run->quiet);
+      for (guint64 i = 0; i < run->steps; i++)
+        {
+          if (!bp_trainer_step (trainer, error))
+            {
+              progress_clear (&p);
+              g_prefix_error (error, "%s: step %" G_GUINT64_FORMAT ": ",
+                              model_name, i + 1);
+              return FALSE;
+            }
+          p.done = i + 1;
+          p.loss = trainer->trace != NULL ? trainer->trace->loss : NAN;
+          progress_draw (&p, 0, p.done == p.total);
+          if (progress_plain_due (&p))
+            {
+              printf ("step %" G_GUINT64_FORMAT "/%" G_GUINT64_FORMAT
+                      " batch_loss %.4g\n", p.done, p.total, p.loss);
+              fflush (stdout);
+            }
+        }
+      progress_clear (&p);
+      summary->samples = (double) run->steps * (double) batch_size;
+      bp_evaluate (model->network, train, &summary->train_loss,
+                   &summary->train_accuracy);
+      summary->test_loss = summary->test_accuracy = NAN;
+      if (summary->test_rows > 0)
+        bp_evaluate (model->network, test, &summary->test_loss,
+                     &summary->test_accuracy);
+    }
+  else
+    {
+      const BpEpochStats *stats = NULL;
+
+      progress_init (&p, "epoch", epochs, run->quiet);
+      for (guint64 e = 0; e < epochs; e++)
+        {
+          if (!bp_trainer_run_epoch (trainer, on_epoch_progress, &p, error))
+            {
+              progress_clear (&p);
+              g_prefix_error (error, "%s: epoch %" G_GUINT64_FORMAT ": ",
+                              model_name, e + 1);
+              return FALSE;
+            }
+          stats = bp_trainer_last_epoch (trainer);
+          p.done = e + 1;
+          if (stats != NULL)
+            {
+              p.loss = stats->train_loss;
+              p.accuracy = stats->train_accuracy;
+            }
+          progress_draw (&p, 0, p.done == p.total);
+          if (stats != NULL && progress_plain_due (&p))
+            {
+              printf ("epoch %" G_GUINT64_FORMAT "/%" G_GUINT64_FORMAT " loss %.4g",
+                      p.done, p.total, stats->train_loss);
+              if (!isnan (stats->train_accuracy))
+                printf (" acc %.3f", stats->train_accuracy);
+              if (!isnan (stats->test_loss))
+                printf (" test_loss %.4g", stats->test_loss);
+              if (!isnan (stats->test_accuracy))
+                printf (" test_acc %.3f", stats->test_accuracy);
+              printf ("\n");
+              fflush (stdout);
+            }
+        }
+      progress_clear (&p);
+
+      summary->epochs = epochs;
+      summary->samples = (double) epochs * (double) train->n_rows;
+      if (stats != NULL)
+        {
+          summary->train_loss = stats->train_loss;
+          summary->train_accuracy = stats->train_accuracy;
+          summary->test_loss = stats->test_loss;
+          summary->test_accuracy = stats->test_accuracy;
+        }
+      else
+        {
+          bp_evaluate (model->network, train, &summary->train_loss,
+                       &summary->train_accuracy);
+          summary->test_loss = summary->test_accuracy = NAN;
+          if (summary->test_rows > 0)
+            bp_evaluate (model->network, test, &summary->test_loss,
+                         &summary->test_accuracy);
+        }
+    }
+
+  summary->steps = trainer->steps;
+  summary->seconds = (double) (g_get_monotonic_time () - p.start_us) / G_USEC_PER_SEC;
+  return TRUE;
+}
+
+/* "dir/model.json" → "dir/model-trained.json"; the default model goes to
+ * the current directory. */
+static char *
+default_output_path (const char *model_path)
+{
+  g_autofree char *dir = NULL;
+  g_autofree char *base = NULL;
+  g_autofree char *name = NULL;
+
+  if (model_path == NULL)
+    return g_strdup ("trained-model.json");
+
+  dir = g_path_get_dirname (model_path);
+  base = g_path_get_basename (model_path);
+  if (g_str_has_suffix (base, ".json") && strlen (base) > 5)
+    base[strlen (base) - 5] = '\0';
+  name = g_strconcat (base, "-trained.json", NULL);
+  if (g_str_equal (dir, "."))
+    return g_steal_pointer (&name);
+  return g_build_filename (dir, name, NULL);
+}
+
+/* ------------------------------------------------------------------ command */
+
+gboolean
+bp_cli_train (int      argc,
+              char   **argv,
+              GError **error)
+{
+  g_autofree char *dataset = NULL;
+  g_autofree char *rows_text = NULL;
+  g_autofree char *noise_text = NULL;
+  g_autofree char *epochs_text = NULL;
+  g_autofree char *steps_text = NULL;
+  g_autofree char *batch_text = NULL;
+  g_autofree char *lr_text = NULL;
+  g_autofree char *seed_text = NULL;
+  g_autofree char *output = NULL;
+  gboolean quiet = FALSE;
+  const GOptionEntry entries[] = {
+    { "dataset", 'd', 0, G_OPTION_ARG_FILENAME, &dataset,
+      "Train on this dataset instead of the model's", "NAME|FILE.csv" },
+    { "rows", 0, 0, G_OPTION_ARG_STRING, &rows_text,
+      "Rows of a generated dataset (default: the model's)", "N" },
+    { "noise", 0, 0, G_OPTION_ARG_STRING, &noise_text,
+      "Noise of a generated dataset (default: the model's)", "X" },
+    { "epochs", 'e', 0, G_OPTION_ARG_STRING, &epochs_text,
+      "Number of epochs (default: the model's)", "N" },
+    { "steps", 's', 0, G_OPTION_ARG_STRING, &steps_text,
+      "Exactly N optimizer steps instead of epochs", "N" },
+    { "batch-size", 'b', 0, G_OPTION_ARG_STRING, &batch_text,
+      "Mini-batch size (default: the model's)", "N" },
+    { "lr", 0, 0, G_OPTION_ARG_STRING, &lr_text,
+      "Learning rate (default: the model's)", "X" },
+    { "seed", 0, 0, G_OPTION_ARG_STRING, &seed_text,
+      "Seed for the data, the split and the shuffle; stored in the model", "S" },
+    { "output", 'o', 0, G_OPTION_ARG_FILENAME, &output,
+      "Where to write the trained model", "OUT.json" },
+    { "quiet", 'q', 0, G_OPTION_ARG_NONE, &quiet,
+      "No progress output, only the summary", NULL },
+    { NULL }
+  };
+  g_autoptr(GOptionContext) context = NULL;
+  g_auto(GStrv) args = NULL;
+  g_autoptr(BpModel) model = NULL;
+  g_autofree char *model_name = NULL;
+  g_autofree char *out_path = NULL;
+  DatasetRun run = { .noise = -1 };
+  g_auto(Summary) summary = { .test_loss = NAN, .test_accuracy = NAN, .loss_before = NAN };
+  guint64 value;
+  guint64 seed = 0;
+
+  context = bp_cli_context_new ("train", "[MODEL.json]",
+    "Train MODEL.json, or the built-in default experiment (2-8-8-1 on \"moons\")\n"
+    "when no model is given, and write the trained model with its optimizer\n"
+    "state.",
+    "Without --steps, trains for the model's epochs on its dataset (or --dataset),\n"
+    "split into train and test sets by the model's test fraction.  With --steps N\n"
+    "on a model that has an inline batch (\"inputs\"/\"targets\"), takes exactly N\n"
+    "full-batch steps on that batch; without one, N mini-batch steps on the\n"
+    "dataset.\n"
+    "\n"
+    "The model is written to --output, or else to MODEL-trained.json next to\n"
+    "MODEL.json (trained-model.json in the current directory for the default\n"
+    "model).\n"
+    "\n"
+    "Examples:\n"
+    "  backprop train --epochs 50\n"
+    "  backprop train model.json --dataset iris --lr 0.01 -o iris.json\n"
+    "  backprop train tiny.json --steps 3",
+    entries);
+  if (!bp_cli_parse (context, argc, argv, &args, 0, 1, error))
+    return FALSE;
+
+  if (rows_text != NULL)
+    {
+      if (!bp_cli_parse_uint ("--rows", rows_text, 1, MAX_ROWS, &value, error))
+        return FALSE;
+      run.rows = (gsize) value;
+    }
+  if (noise_text != NULL
+      && !bp_cli_parse_double ("--noise", noise_text, FALSE, &run.noise, error))
+    return FALSE;
+  if (epochs_text != NULL
+      && !bp_cli_parse_uint ("--epochs", epochs_text, 1, G_MAXUINT, &run.epochs, error))
+    return FALSE;
+  if (steps_text != NULL
+      && !bp_cli_parse_uint ("--steps", steps_text, 1, G_MAXUINT64, &run.steps, error))
+    return FALSE;
+  if (epochs_text != NULL && steps_text != NULL)
+    {
+      g_set_error (error, BP_CLI_ERROR, BP_CLI_ERROR_USAGE,
+                   "train: --epochs and --steps cannot be used together");
+      return FALSE;
+    }
+  if (batch_text != NULL)
+    {
+      if (!bp_cli_parse_uint ("--batch-size", batch_text, 1, MAX_BATCH_SIZE,
+                              &value, error))
+        return FALSE;
+      run.batch_size = (gsize) value;
+    }
+  if (seed_text != NULL
+      && !bp_cli_parse_uint ("--seed", seed_text, 0, G_MAXUINT64, &seed, error))
+    return FALSE;
+  if (output != NULL && output[0] == '\0')
+    {
+      g_set_error (error, BP_CLI_ERROR, BP_CLI_ERROR_USAGE,
+                   "--output: expected a file name");
+      return FALSE;
+    }
+
+  if (args[0] != NULL)
+    {
+      model = bp_cli_load_model (args[0], error);
+      if (model == NULL)
+        return FALSE;
+      model_name = g_strdup (args[0]);
+    }
+  else
+    {
+      model = bp_model_new_default ();
+      model_name = g_strdup ("the default model");
+    }
+
+  if (seed_text != NULL)
+    model->seed = seed;
+  if (lr_text != NULL)
+    {
+      g_autoptr(GError) range_error = NULL;
+      double lr;
+
+      if (!bp_cli_parse_double ("--lr", lr_text, TRUE, &lr, error))
+        return FALSE;
+      /* Out of the optimizer's range is still a bad command line. */
+      if (!bp_optimizer_set (model->optimizer, "lr", lr, &range_error))
+        {
+          g_set_error (error, BP_CLI_ERROR, BP_CLI_ERROR_USAGE, "--lr: %s",
+                       range_error->message);
+          return FALSE;
+        }
+    }
+
+  out_path = output != NULL ? g_strdup (output) : default_output_path (args[0]);
+  run.dataset = dataset;
+  run.quiet = quiet;
+
+  if (run.steps > 0 && model->inputs != NULL && dataset == NULL)
+    {
+      if (!train_on_inline_batch (model, model_name, run.steps, quiet,
+                                  &summary, error))
+        return FALSE;
+    }
+  else if (!train_on_dataset (model, model_name, &run, &summary, error))
+    return FALSE;
+
+  if (!bp_model_save_file (model, out_path, error))
+    return FALSE;
+
+  print_summary (&summary, out_path);
+  return TRUE;
+}

@@ -1,0 +1,395 @@
+/* backprop.c — the `backprop` command-line program: command dispatch, error
+ * reporting and the helpers the commands share.
+ *
+ * The exit status is 0 on success, 2 for a usage error and 1 for anything
+ * else; an error is always one line "backprop: <message>" on stderr.
+ */
+#include "config.h"
+#include "backprop-cli.h"
+
+#include <errno.h>
+#include <locale.h>
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "bp-network.h"
+
+G_DEFINE_QUARK (bp-cli-error-quark, bp_cli_error)
+
+typedef struct
+{
+  const char *name;
+  const char *summary;
+  gboolean  (*run) (int argc, char **argv, GError **error);
+} BpCliCommand;
+
+static const BpCliCommand commands[] = {
+  { "train",     "Train a model on a dataset or on its inline batch", bp_cli_train },
+  { "trace",     "Print one forward/backward pass of the inline batch as JSON", bp_cli_trace },
+  { "gradcheck", "Compare backprop gradients with finite differences", bp_cli_gradcheck },
+  { "info",      "Describe a model file", bp_cli_info },
+  { "datasets",  "List the datasets", bp_cli_datasets },
+};
+
+static void
+print_overview (FILE *out)
+{
+  fputs ("Usage:\n"
+         "  backprop COMMAND [OPTION…] [ARGUMENT…]\n"
+         "\n"
+         "Train and inspect small neural networks described by model files\n"
+         "(\"format\": \"backprop-model/1\").\n"
+         "\n"
+         "Commands:\n", out);
+  for (gsize i = 0; i < G_N_ELEMENTS (commands); i++)
+    fprintf (out, "  %-10s  %s\n", commands[i].name, commands[i].summary);
+  fputs ("\n"
+         "Options:\n"
+         "  -h, --help     Show this help\n"
+         "  -V, --version  Show the version\n"
+         "\n"
+         "Run \"backprop COMMAND --help\" for the options of a command.\n"
+         "Exit status: 0 on success, 1 on failure, 2 for a usage error.\n", out);
+}
+
+static const BpCliCommand *
+find_command (const char *name)
+{
+  for (gsize i = 0; i < G_N_ELEMENTS (commands); i++)
+    if (g_str_equal (commands[i].name, name))
+      return &commands[i];
+  return NULL;
+}
+
+/* One line, whatever the message: the contract with scripts reading stderr. */
+static void
+print_error (const GError *error)
+{
+  g_autofree char *line = g_strdup (error->message);
+
+  for (char *p = line; *p != '\0'; p++)
+    if (*p == '\n' || *p == '\r' || *p == '\t')
+      *p = ' ';
+  g_strchomp (line);
+  fprintf (stderr, "backprop: %s\n", line);
+  fflush (stderr);
+}
+
+static gboolean
+is_usage_error (const GError *error)
+{
+  return error->domain == G_OPTION_ERROR
+         || g_error_matches (error, BP_CLI_ERROR, BP_CLI_ERROR_USAGE);
+}
+
+/* Output goes to a pipe or a file as often as to a terminal: a full disk or
+ * a closed pipe must not pass for success. */
+static gboolean
+flush_stdout (GError **error)
+{
+  if (fflush (stdout) != 0 || ferror (stdout))
+    {
+      int saved = errno;
+
+      g_set_error (error, BP_CLI_ERROR, BP_CLI_ERROR_FAILED,
+                   "cannot write to standard output: %s", g_strerror (saved));
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static int
+run (int      argc,
+     char   **argv,
+     GError **error)
+{
+  const BpCliCommand *command;
+
+  if (argc < 2)
+    {
+      g_set_error (error, BP_CLI_ERROR, BP_CLI_ERROR_USAGE,
+                   "no command given (see \"backprop --help\")");
+      return 2;
+    }
+
+  if (g_str_equal (argv[1], "--help") || g_str_equal (argv[1], "-h")
+      || g_str_equal (argv[1], "help") || g_str_equal (argv[1], "-?"))
+    {
+      /* "backprop help train" is "backprop train --help". */
+      if (g_str_equal (argv[1], "help") && argc > 2)
+        {
+          char *help_argv[] = { argv[2], (char *) "--help", NULL };
+
+          command = find_command (argv[2]);
+          if (command == NULL)
+            {
+              g_set_error (error, BP_CLI_ERROR, BP_CLI_ERROR_USAGE,
+                           "unknown command \"%s\" (see \"backprop --help\")",
+                           argv[2]);
+              return 2;
+            }
+          return command->run (2, help_argv, error) ? 0 : 1;
+        }
+      print_overview (stdout);
+      return 0;
+    }
+
+  if (g_str_equal (argv[1], "--version") || g_str_equal (argv[1], "-V"))
+    {
+      printf ("backprop (Backprop Studio) %s\n", PACKAGE_VERSION);
+      return 0;
+    }
+
+  command = find_command (argv[1]);
+  if (command == NULL)
+    {
+      g_set_error (error, BP_CLI_ERROR, BP_CLI_ERROR_USAGE,
+                   "unknown %s \"%s\" (see \"backprop --help\")",
+                   argv[1][0] == '-' ? "option" : "command", argv[1]);
+      return 2;
+    }
+
+  if (!command->run (argc - 1, argv + 1, error))
+    return is_usage_error (*error) ? 2 : 1;
+  return 0;
+}
+
+int
+main (int    argc,
+      char **argv)
+{
+  g_autoptr(GError) error = NULL;
+  int status;
+
+  /* Messages in the user's language and charset, but numbers always with a
+   * "." so that output is the same everywhere. */
+  setlocale (LC_ALL, "");
+  setlocale (LC_NUMERIC, "C");
+  g_set_prgname ("backprop");
+
+  status = run (argc, argv, &error);
+
+  if (!flush_stdout (status == 0 ? &error : NULL) && status == 0)
+    status = 1;
+  if (error != NULL)
+    {
+      print_error (error);
+      if (status == 0)
+        status = 1;
+    }
+  return status;
+}
+
+/* ------------------------------------------------------------------ helpers */
+
+GOptionContext *
+bp_cli_context_new (const char         *command,
+                    const char         *parameter_string,
+                    const char         *summary,
+                    const char         *description,
+                    const GOptionEntry *entries)
+{
+  g_autofree char *prgname = g_strdup_printf ("backprop %s", command);
+  GOptionContext *context;
+
+  /* GOption's "Usage:" line and messages use the program name. */
+  g_set_prgname (prgname);
+  context = g_option_context_new (parameter_string);
+  if (summary != NULL)
+    g_option_context_set_summary (context, summary);
+  if (description != NULL)
+    g_option_context_set_description (context, description);
+  if (entries != NULL)
+    g_option_context_add_main_entries (context, entries, NULL);
+  return context;
+}
+
+gboolean
+bp_cli_parse (GOptionContext *context,
+              int             argc,
+              char          **argv,
+              char         ***rest,
+              guint           min_args,
+              guint           max_args,
+              GError        **error)
+{
+  g_autofree char **args = NULL;
+  g_auto(GStrv) remaining = NULL;
+  g_autoptr(GError) local_error = NULL;
+  const GOptionEntry remaining_entry[] = {
+    { G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &remaining, NULL, NULL },
+    { NULL }
+  };
+  const char *command = argv[0];
+  guint n;
+  int n_args = argc;
+
+  g_option_context_add_main_entries (context, remaining_entry, NULL);
+
+  /* g_option_context_parse rearranges the array it is given; parse a
+   * shallow copy so that argv itself is left alone. */
+  args = g_new0 (char *, argc + 1);
+  memcpy (args, argv, sizeof (char *) * argc);
+  if (!g_option_context_parse (context, &n_args, &args, &local_error))
+    {
+      g_set_error (error, BP_CLI_ERROR, BP_CLI_ERROR_USAGE,
+                   "%s: %s (see \"backprop %s --help\")",
+                   command, local_error->message, command);
+      return FALSE;
+    }
+
+  n = remaining != NULL ? g_strv_length (remaining) : 0;
+  if (n < min_args)
+    {
+      g_set_error (error, BP_CLI_ERROR, BP_CLI_ERROR_USAGE,
+                   "%s: missing argument (see \"backprop %s --help\")",
+                   command, command);
+      return FALSE;
+    }
+  if (n > max_args)
+    {
+      g_set_error (error, BP_CLI_ERROR, BP_CLI_ERROR_USAGE,
+                   "%s: unexpected argument \"%s\" (see \"backprop %s --help\")",
+                   command, remaining[max_args], command);
+      return FALSE;
+    }
+
+  if (remaining == NULL)
+    remaining = g_new0 (char *, 1);
+  *rest = g_steal_pointer (&remaining);
+  return TRUE;
+}
+
+gboolean
+bp_cli_parse_uint (const char *option,
+                   const char *text,
+                   guint64     min,
+                   guint64     max,
+                   guint64    *out,
+                   GError    **error)
+{
+  if (text == NULL
+      || !g_ascii_string_to_unsigned (text, 10, min, max, out, NULL))
+    {
+      if (max == G_MAXUINT64)
+        g_set_error (error, BP_CLI_ERROR, BP_CLI_ERROR_USAGE,
+                     "%s: expected a whole number of at least %" G_GUINT64_FORMAT
+                     ", got \"%s\"", option, min, text ? text : "");
+      else
+        g_set_error (error, BP_CLI_ERROR, BP_CLI_ERROR_USAGE,
+                     "%s: expected a whole number from %" G_GUINT64_FORMAT
+                     " to %" G_GUINT64_FORMAT ", got \"%s\"",
+                     option, min, max, text ? text : "");
+      return FALSE;
+    }
+  return TRUE;
+}
+
+gboolean
+bp_cli_parse_double (const char *option,
+                     const char *text,
+                     gboolean    strictly_positive,
+                     double     *out,
+                     GError    **error)
+{
+  char *end = NULL;
+  double value = 0;
+
+  if (text != NULL)
+    value = g_ascii_strtod (text, &end);
+  if (text == NULL || end == text || *end != '\0' || !isfinite (value)
+      || (strictly_positive ? !(value > 0) : !(value >= 0)))
+    {
+      g_set_error (error, BP_CLI_ERROR, BP_CLI_ERROR_USAGE,
+                   "%s: expected a number %s 0, got \"%s\"", option,
+                   strictly_positive ? ">" : ">=", text ? text : "");
+      return FALSE;
+    }
+  *out = value;
+  return TRUE;
+}
+
+BpModel *
+bp_cli_load_model (const char  *path,
+                   GError     **error)
+{
+  if (g_file_test (path, G_FILE_TEST_IS_DIR))
+    {
+      g_set_error (error, BP_MODEL_ERROR, BP_MODEL_ERROR_IO,
+                   "%s: is a directory, not a model file", path);
+      return NULL;
+    }
+  return bp_model_load_file (path, NULL, error);
+}
+
+BpDataset *
+bp_cli_open_dataset (const BpModel *model,
+                     const char    *model_name,
+                     const char    *override,
+                     gsize          rows,
+                     double         noise,
+                     GError       **error)
+{
+  g_autoptr(BpDataset) ds = NULL;
+  const char *name = override != NULL ? override : model->dataset;
+  gsize n_outputs = bp_network_n_outputs (model->network);
+
+  if (name == NULL)
+    {
+      g_set_error (error, BP_CLI_ERROR, BP_CLI_ERROR_FAILED,
+                   "%s: the model names no dataset; pass --dataset NAME or FILE.csv "
+                   "(see \"backprop datasets\")", model_name);
+      return NULL;
+    }
+
+  ds = bp_dataset_open (name,
+                        rows > 0 ? rows : model->dataset_rows,
+                        noise >= 0 ? noise : model->dataset_noise,
+                        model->seed, error);
+  if (ds == NULL)
+    return NULL;
+
+  if (ds->n_features != model->network->n_inputs)
+    {
+      g_set_error (error, BP_CLI_ERROR, BP_CLI_ERROR_FAILED,
+                   "%s: the dataset has %" G_GSIZE_FORMAT " feature%s but the "
+                   "network of %s takes %" G_GSIZE_FORMAT " input%s",
+                   name, ds->n_features, ds->n_features == 1 ? "" : "s",
+                   model_name, model->network->n_inputs,
+                   model->network->n_inputs == 1 ? "" : "s");
+      return NULL;
+    }
+  if (ds->n_targets != n_outputs)
+    {
+      g_set_error (error, BP_CLI_ERROR, BP_CLI_ERROR_FAILED,
+                   "%s: the dataset has %" G_GSIZE_FORMAT " target column%s but "
+                   "the network of %s has %" G_GSIZE_FORMAT " output%s",
+                   name, ds->n_targets, ds->n_targets == 1 ? "" : "s",
+                   model_name, n_outputs, n_outputs == 1 ? "" : "s");
+      return NULL;
+    }
+  if (ds->n_rows == 0)
+    {
+      g_set_error (error, BP_CLI_ERROR, BP_CLI_ERROR_FAILED,
+                   "%s: the dataset has no rows", name);
+      return NULL;
+    }
+  return g_steal_pointer (&ds);
+}
+
+const char *
+bp_cli_task_to_string (BpTask task)
+{
+  switch (task)
+    {
+    case BP_TASK_REGRESSION:
+      return "regression";
+    case BP_TASK_BINARY:
+      return "binary";
+    case BP_TASK_MULTICLASS:
+      return "multiclass";
+    default:
+      return "unknown";
+    }
+}

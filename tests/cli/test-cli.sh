@@ -1,0 +1,352 @@
+#!/usr/bin/env bash
+# test-cli.sh — end-to-end checks of the `backprop` command line, as TAP.
+#
+#   test-cli.sh BACKPROP [FIXTURE_DIR]
+#
+# Every check runs the real program and asserts on its exit status, stdout,
+# stderr and the files it writes.  An error must be exactly one line
+# "backprop: …" on stderr, naming the file or option at fault.
+
+set -u
+
+BACKPROP=${1:?usage: test-cli.sh BACKPROP [FIXTURE_DIR]}
+FIXTURES=${2:-$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)}
+PYTHON=/usr/bin/python3
+
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/backprop-cli.XXXXXX")
+trap 'rm -rf "$WORK"' EXIT
+OUT=$WORK/stdout
+ERR=$WORK/stderr
+
+n=0
+failed=0
+
+pass () {
+  n=$((n + 1))
+  echo "ok $n - $1"
+}
+
+fail () {
+  n=$((n + 1))
+  failed=$((failed + 1))
+  echo "not ok $n - $1"
+  echo "#   command: ${LAST_CMD:-}"
+  echo "#   exit status: ${status:-}"
+  sed -e 's/^/#   stdout: /' "$OUT" 2>/dev/null | head -n 15
+  sed -e 's/^/#   stderr: /' "$ERR" 2>/dev/null | head -n 15
+}
+
+# run ARGS…: runs backprop; sets $status, leaves stdout in $OUT, stderr in $ERR.
+run () {
+  LAST_CMD="backprop $*"
+  "$BACKPROP" "$@" >"$OUT" 2>"$ERR"
+  status=$?
+}
+
+# check DESCRIPTION COMMAND…: passes when COMMAND succeeds.
+check () {
+  local desc=$1
+  shift
+  if "$@"; then pass "$desc"; else fail "$desc"; fi
+}
+
+out_has () { grep -qF -- "$1" "$OUT"; }
+out_has_all () {
+  local needle
+  for needle in "$@"; do out_has "$needle" || return 1; done
+}
+err_empty () { [ ! -s "$ERR" ]; }
+
+# Exactly one newline-terminated line on stderr, starting "backprop: ".
+one_error_line () {
+  [ "$(wc -l <"$ERR")" -eq 1 ] \
+    && [ "$(awk 'END { print NR }' "$ERR")" -eq 1 ] \
+    && head -n 1 "$ERR" | grep -q '^backprop: .'
+}
+
+# expect_error DESCRIPTION STATUS NEEDLE ARGS…: the run fails with STATUS
+# (or any failure below 128 when STATUS is "any") and one error line that
+# contains NEEDLE.
+expect_error () {
+  local desc=$1 want=$2 needle=$3
+  shift 3
+  run "$@"
+  if { [ "$want" = any ] && [ "$status" -ne 0 ] && [ "$status" -lt 128 ]; } \
+       || [ "$status" = "$want" ]; then
+    if one_error_line && grep -qF -- "$needle" "$ERR"; then
+      pass "$desc"
+      return
+    fi
+  fi
+  fail "$desc"
+}
+
+# json_check FILE PYTHON-EXPRESSIONS: asserts inside Python on the parsed JSON `d`.
+json_check () {
+  "$PYTHON" - "$1" "$2" <<'EOF'
+import json, math, sys
+with open(sys.argv[1]) as f:
+    d = json.load(f)
+exec(sys.argv[2])
+EOF
+}
+
+cp "$FIXTURES"/tiny.json "$FIXTURES"/softmax.json "$FIXTURES"/spirals.json \
+   "$FIXTURES"/overflow.json "$WORK"/
+TINY=$WORK/tiny.json
+
+echo "# backprop: $BACKPROP"
+
+# ------------------------------------------------------------ help, version
+
+run --help
+check "--help exits 0 and lists the commands" \
+  eval '[ $status -eq 0 ] && out_has train && out_has trace && out_has gradcheck && out_has info && out_has datasets'
+run --version
+check "--version exits 0 and prints the version" \
+  eval '[ $status -eq 0 ] && grep -qE "^backprop .*[0-9]+\.[0-9]+\.[0-9]+" "$OUT"'
+run help train
+check "help train shows the train options" eval '[ $status -eq 0 ] && out_has --epochs'
+for cmd in train trace gradcheck info datasets; do
+  run "$cmd" --help
+  check "$cmd --help exits 0 with a usage line" \
+    eval '[ $status -eq 0 ] && out_has "backprop $cmd" && err_empty'
+done
+run train --help
+check "train --help documents every option" \
+  out_has_all --dataset --rows --noise --epochs --steps --batch-size --lr \
+              --seed --output --quiet
+
+# ----------------------------------------------------------------- datasets
+
+run datasets
+check "datasets lists spirals, iris and digits" \
+  eval '[ $status -eq 0 ] && grep -q "^spirals " "$OUT" && grep -q "^iris " "$OUT" && grep -q "^digits " "$OUT"'
+check "datasets shows iris as 4 features, 3 targets, multiclass, file" \
+  eval 'grep -qE "^iris +4 +3 +multiclass +file" "$OUT"'
+
+# --------------------------------------------------------------------- info
+
+run info "$TINY"
+check "info tiny.json exits 0" eval '[ $status -eq 0 ] && err_empty'
+check "info shows the name and both layers" \
+  eval 'out_has tiny && out_has "1: 2 → 3 tanh" && out_has "2: 3 → 2 sigmoid"'
+check "info counts 17 parameters" eval 'grep -qE "^parameters +17$" "$OUT"'
+check "info shows cost, optimizer and lr" \
+  eval 'grep -qE "^cost +mse, mean" "$OUT" && grep -qE "^optimizer +sgd lr=0.5" "$OUT"'
+check "info shows seed 7 and the inline batch of 3" \
+  eval 'grep -qE "^seed +7 " "$OUT" && grep -qE "^inline batch +3 samples" "$OUT"'
+run info "$WORK/spirals.json"
+check "info spirals.json shows the dataset reference and training settings" \
+  eval '[ $status -eq 0 ] && out_has "spirals (rows 100, noise 0.05, test fraction 0.2)" && out_has "5 epochs, batch size 16" && grep -qE "^inline batch +\(none\)" "$OUT"'
+
+# -------------------------------------------------------------------- trace
+
+run trace "$TINY"
+cp "$OUT" "$WORK/trace1.json"
+check "trace exits 0 with nothing on stderr" eval '[ $status -eq 0 ] && err_empty'
+check "trace output is valid JSON" \
+  eval '"$PYTHON" -c "import json,sys; json.load(sys.stdin)" <"$WORK/trace1.json"'
+check "trace has the documented keys and shapes" json_check "$WORK/trace1.json" '
+assert d["format"] == "backprop-trace/1"
+assert set(d) == {"format", "loss", "per_sample_loss", "output", "layers"}, d.keys()
+B = 3
+shapes = [(2, 3), (3, 2)]
+assert len(d["per_sample_loss"]) == B
+assert [len(r) for r in d["output"]] == [2] * B
+assert len(d["layers"]) == 2
+for L, (i, o) in zip(d["layers"], shapes):
+    assert set(L) == {"z", "a", "dC_da", "dC_dz", "dW", "db"}, L.keys()
+    for k in ("z", "a", "dC_da", "dC_dz"):
+        assert [len(r) for r in L[k]] == [o] * B, k
+    assert [len(r) for r in L["dW"]] == [i] * o
+    assert len(L["db"]) == o
+'
+check "trace numbers agree with the formulas" json_check "$WORK/trace1.json" '
+x = [[0.5, -1.0], [1.5, 0.25], [-0.75, 0.8]]
+W1 = [[0.1, -0.2], [0.4, 0.3], [-0.5, 0.2]]
+b1 = [0.01, -0.02, 0.03]
+close = lambda u, v: abs(u - v) <= 1e-12 * max(1.0, abs(u), abs(v))
+L1, L2 = d["layers"]
+for s in range(3):
+    for j in range(3):
+        z = sum(W1[j][k] * x[s][k] for k in range(2)) + b1[j]
+        assert close(L1["z"][s][j], z), (s, j)
+        assert close(L1["a"][s][j], math.tanh(z)), (s, j)
+    assert d["output"][s] == L2["a"][s]
+assert close(d["loss"], sum(d["per_sample_loss"]) / 3)
+for L, prev in ((L1, x), (L2, L1["a"])):
+    for j in range(len(L["db"])):
+        assert close(L["db"][j], sum(L["dC_dz"][s][j] for s in range(3)))
+        for k in range(len(prev[0])):
+            g = sum(L["dC_dz"][s][j] * prev[s][k] for s in range(3))
+            assert close(L["dW"][j][k], g), (j, k)
+'
+run trace "$TINY"
+check "trace is deterministic" eval '[ -s "$OUT" ] && cmp -s "$OUT" "$WORK/trace1.json"'
+run trace "$WORK/softmax.json"
+check "trace of a softmax model is valid JSON" \
+  eval '[ $status -eq 0 ] && "$PYTHON" -c "import json,sys; json.load(sys.stdin)" <"$OUT"'
+
+# -------------------------------------------------------------------- train
+
+run train "$TINY" --steps 3 -o "$WORK/steps.json"
+check "train --steps 3 exits 0 and writes the model" \
+  eval '[ $status -eq 0 ] && [ -s "$WORK/steps.json" ] && out_has "model written to $WORK/steps.json"'
+check "train --steps 3 reports 3 steps" eval 'out_has "3 steps"'
+run info "$WORK/steps.json"
+check "the trained model loads again, with 3 optimizer steps of state" \
+  eval '[ $status -eq 0 ] && out_has "state after 3 steps"'
+run trace "$WORK/steps.json"
+cp "$OUT" "$WORK/trace3.json"
+check "3 sgd steps lower the loss of the inline batch" \
+  "$PYTHON" -c '
+import json, sys
+a = json.load(open(sys.argv[1])); b = json.load(open(sys.argv[2]))
+assert b["loss"] < a["loss"], (a["loss"], b["loss"])' "$WORK/trace1.json" "$WORK/trace3.json"
+run train "$TINY" --steps 1 --quiet
+check "train without -o writes MODEL-trained.json next to the model and says so" \
+  eval '[ $status -eq 0 ] && [ -s "$WORK/tiny-trained.json" ] && out_has "$WORK/tiny-trained.json"'
+
+(cd "$WORK" && "$BACKPROP" train --epochs 3 --seed 5 >"$OUT" 2>"$ERR")
+status=$?
+LAST_CMD="(in $WORK) backprop train --epochs 3 --seed 5"
+check "train of the default model writes trained-model.json in the cwd" \
+  eval '[ $status -eq 0 ] && [ -s "$WORK/trained-model.json" ] && out_has "trained-model.json"'
+check "the summary names the dataset, epochs, losses and throughput" \
+  eval 'out_has "trained on moons: 3 epochs" && out_has "samples/s" && grep -qE "^ +train +loss " "$OUT" && grep -qE "^ +test +loss " "$OUT"'
+check "progress without a terminal is plain lines on stdout" \
+  eval 'grep -qE "^epoch 3/3 loss [0-9.e+-]+" "$OUT" && err_empty'
+run info "$WORK/trained-model.json"
+check "the trained default model loads and keeps --seed" \
+  eval '[ $status -eq 0 ] && grep -qE "^seed +5 " "$OUT"'
+
+run train --epochs 3 --seed 5 --quiet -o "$WORK/again.json"
+check "training is reproducible: same seed, same file" \
+  eval '[ $status -eq 0 ] && cmp -s "$WORK/trained-model.json" "$WORK/again.json"'
+check "--quiet prints no progress lines, only the summary" \
+  eval '! grep -q "^epoch " "$OUT" && out_has "trained on moons"'
+run train --epochs 3 --seed 6 --quiet -o "$WORK/other.json"
+check "a different seed gives a different model" \
+  eval '[ $status -eq 0 ] && [ -s "$WORK/other.json" ] && ! cmp -s "$WORK/trained-model.json" "$WORK/other.json"'
+
+run train "$WORK/spirals.json" --epochs 2 --batch-size 8 --lr 0.05 -o "$WORK/sp.json"
+check "train a model on its dataset with --batch-size and --lr" \
+  eval '[ $status -eq 0 ] && out_has "batch size 8" && out_has "2 epochs"'
+run info "$WORK/sp.json"
+check "--lr is stored in the trained model" \
+  eval '[ $status -eq 0 ] && out_has "lr=0.05"'
+run train "$WORK/spirals.json" --steps 7 --rows 60 -o "$WORK/sp7.json"
+check "--steps on a model without an inline batch takes dataset steps" \
+  eval '[ $status -eq 0 ] && out_has "7 steps" && out_has "60 rows"'
+run info "$WORK/sp7.json"
+check "... and the optimizer state counts 7 steps" eval 'out_has "state after 7 steps"'
+
+printf 'x1,x2,y\n0.1,0.2,0\n0.3,-0.1,1\n-0.2,0.5,0\n0.7,0.7,1\n0.0,-0.6,1\n' >"$WORK/small.csv"
+run train "$WORK/spirals.json" --dataset "$WORK/small.csv" --epochs 2 -o "$WORK/csv.json"
+check "train on a CSV file given with --dataset" \
+  eval '[ $status -eq 0 ] && [ -s "$WORK/csv.json" ]'
+
+# ---------------------------------------------------------------- gradcheck
+
+run gradcheck "$TINY"
+check "gradcheck passes on tiny.json" \
+  eval '[ $status -eq 0 ] && out_has "passed" && grep -q "^layer 1 " "$OUT" && grep -q "^layer 2 " "$OUT"'
+check "gradcheck names the worst parameter and both values" \
+  eval 'grep -qE "worst [Wb]\(1\)\[" "$OUT" && out_has backprop && out_has numeric'
+run gradcheck "$WORK/softmax.json"
+check "gradcheck passes on a softmax/softmax_ce model" eval '[ $status -eq 0 ] && out_has passed'
+run gradcheck "$WORK/spirals.json"
+check "gradcheck without an inline batch uses 32 rows of the dataset" \
+  eval '[ $status -eq 0 ] && out_has "32 samples" && out_has passed'
+expect_error "gradcheck below an impossible tolerance fails with the verdict" 1 \
+  "gradient check failed" gradcheck "$TINY" --tolerance 1e-300
+
+# ------------------------------------------------------------------- errors
+
+expect_error "no command" 2 "no command" 
+expect_error "unknown command" 2 "frobnicate" frobnicate
+expect_error "unknown option" 2 "--frobnicate" train --frobnicate
+expect_error "missing model file" 1 "no-such-model.json" info "$WORK/no-such-model.json"
+expect_error "a directory as model" 1 "$WORK" info "$WORK"
+expect_error "a directory as model (train)" 1 "$WORK" train "$WORK"
+expect_error "trace without a model" 2 "trace" trace
+expect_error "two models" 2 "extra.json" info "$TINY" extra.json
+expect_error "--epochs -1" 2 "--epochs" train "$TINY" --epochs -1
+expect_error "--epochs abc" 2 "--epochs" train "$TINY" --epochs abc
+expect_error "--epochs 0" 2 "--epochs" train "$TINY" --epochs 0
+expect_error "--batch-size 0" 2 "--batch-size" train "$TINY" --batch-size 0
+expect_error "--steps with --epochs" 2 "--steps" train "$TINY" --steps 1 --epochs 1
+expect_error "--lr abc" 2 "--lr" train "$TINY" --steps 1 --lr abc
+expect_error "--lr -0.1" 2 "--lr" train "$TINY" --steps 1 --lr -0.1
+expect_error "--lr out of the optimizer's range" 2 "--lr" train "$TINY" --steps 1 --lr 1e300
+expect_error "--noise nan" 2 "--noise" train "$TINY" --noise nan
+expect_error "--seed 1x" 2 "--seed" train --seed 1x
+expect_error "--eps 0" 2 "--eps" gradcheck "$TINY" --eps 0
+expect_error "trace of a model without an inline batch" 1 "spirals.json" \
+  trace "$WORK/spirals.json"
+expect_error "train without any dataset" 1 "tiny.json" train "$TINY" --epochs 1
+expect_error "unknown dataset" 1 "nosuchset" train "$TINY" --dataset nosuchset
+expect_error "missing CSV file" 1 "missing.csv" train "$TINY" --dataset "$WORK/missing.csv"
+printf 'a,b,c,label\n1,2,3,x\n4,5,6,y\n' >"$WORK/wide.csv"
+expect_error "a CSV whose width does not match the network" 1 "wide.csv" \
+  train "$TINY" --dataset "$WORK/wide.csv" --epochs 1
+check "... and the message names both widths" eval 'grep -q "3 features" "$ERR" && grep -q "2 inputs" "$ERR"'
+expect_error "iris on a 2-input network" 1 "4 features" train "$TINY" --dataset iris --epochs 1
+check "... naming the model and its 2 inputs" eval 'grep -q "tiny.json" "$ERR" && grep -q "2 inputs" "$ERR"'
+printf 'a,b,y\n1,2,0\n3,oops,1\n' >"$WORK/broken.csv"
+expect_error "a malformed CSV" 1 "broken.csv" train "$TINY" --dataset "$WORK/broken.csv" --epochs 1
+expect_error "writing into a missing directory" 1 "$WORK/no/such/dir/out.json" \
+  train "$TINY" --steps 1 -o "$WORK/no/such/dir/out.json"
+
+run trace "$WORK/overflow.json"
+check "trace of an overflowing pass fails with one error line naming the file" \
+  eval '[ $status -eq 1 ] && one_error_line && grep -q overflow.json "$ERR"'
+check "... and prints no partial JSON" eval '[ ! -s "$OUT" ]'
+expect_error "gradcheck of an overflowing pass" 1 "overflow.json" gradcheck "$WORK/overflow.json"
+expect_error "train steps on an overflowing pass" 1 "overflow.json" \
+  train "$WORK/overflow.json" --steps 1 -o "$WORK/overflow-out.json"
+
+# ------------------------------------------------------------ garbage files
+# Each must be refused with one error line naming the file; never a crash.
+
+G=$WORK/garbage
+mkdir -p "$G"
+: >"$G/empty.json"
+printf '\x00\x01\x02\xff\xfe binary \x7f\x80' >"$G/binary.json"
+printf '{' >"$G/truncated.json"
+printf '[]' >"$G/array.json"
+printf '"backprop-model/1"' >"$G/string.json"
+printf '{"format": "backprop-model/2", "layers": []}' >"$G/version.json"
+printf '{"format": 1}' >"$G/format-type.json"
+printf '{"format": "backprop-model/1"}' >"$G/no-layers.json"
+printf '{"format": "backprop-model/1", "layers": []}' >"$G/zero-layers.json"
+printf '{"format": "backprop-model/1", "layers": [{"in": -1, "out": 2, "activation": "tanh"}]}' >"$G/negative.json"
+printf '{"format": "backprop-model/1", "layers": [{"in": 2, "out": 10000000000, "activation": "tanh"}]}' >"$G/huge.json"
+printf '{"format": "backprop-model/1", "layers": [{"in": 2.5, "out": 1, "activation": "tanh"}]}' >"$G/fraction.json"
+printf '{"format": "backprop-model/1", "layers": [{"in": 2, "out": 1, "activation": "swishy"}]}' >"$G/unknown-act.json"
+printf '{"format": "backprop-model/1", "layers": [{"in": 2, "out": 1, "activation": "tanh"}], "cost": "bce"}' >"$G/bce-tanh.json"
+printf '{"format": "backprop-model/1", "layers": [{"in": 2, "out": 2, "activation": "tanh", "W": [[1, 2], [3]]}]}' >"$G/ragged.json"
+printf '{"format": "backprop-model/1", "layers": [{"in": 1, "out": 1, "activation": "tanh", "W": [[NaN]]}]}' >"$G/nan.json"
+printf '{"format": "backprop-model/1", "layers": [{"in": 1, "out": 1, "activation": "tanh", "W": [[1e999]]}]}' >"$G/inf.json"
+printf '{"format": "backprop-model/1", "layers": [{"in": 2, "out": 1, "activation": "tanh"}, {"in": 3, "out": 1, "activation": "tanh"}]}' >"$G/chain.json"
+printf '{"format": "backprop-model/1", "layers": [{"in": 1, "out": 1, "activation": "tanh"}], "inputs": [[1]]}' >"$G/inputs-only.json"
+printf '{"format": "backprop-model/1", "layers": [{"in": 1, "out": 1, "activation": "tanh"}], "inputs": [[1, 2]], "targets": [[1]]}' >"$G/inputs-width.json"
+printf '{"format": "backprop-model/1", "layers": [{"in": 1, "out": 1, "activation": "tanh"}], "optimizer": {"id": "sgd", "lr": -5}}' >"$G/lr.json"
+printf '{"format": "backprop-model/1", "layers": [{"in": 1, "out": 1, "activation": "tanh"}], "optimizer": {"id": "adam", "state": {"t": 3, "m": [1]}}}' >"$G/state.json"
+"$PYTHON" -c 'print("{\"format\": \"backprop-model/1\", \"layers\": " + "[" * 20000 + "]" * 20000 + "}")' >"$G/deep.json"
+"$PYTHON" -c '
+import json
+layers = [{"in": 1, "out": 1, "activation": "tanh"} for _ in range(40)]
+print(json.dumps({"format": "backprop-model/1", "layers": layers}))' >"$G/too-many-layers.json"
+
+for f in "$G"/*.json; do
+  name=$(basename "$f")
+  for cmd in info trace gradcheck "train --steps 1 --quiet -o $WORK/garbage-out.json"; do
+    # shellcheck disable=SC2086
+    expect_error "garbage $name: $cmd" 1 "$name" $cmd "$f"
+  done
+done
+
+echo "1..$n"
+[ "$failed" -eq 0 ]
