@@ -103,6 +103,15 @@ bp_chain_new (const BpNetwork *net,
   chain->k = k;
   chain->backprop = bp_trace_dC_dz (trace, layer, sample)[j] *
                     bp_trace_a_prev (trace, layer, sample)[k];
+  {
+    const BpLayer *last = &net->layers[N - 1];
+
+    chain->fused = net->cost->grad_z != NULL &&
+                   g_strcmp0 (last->act_id, net->cost->output_activation) == 0;
+    if (chain->fused)
+      chain->fused_dC_dz = g_memdup2 (bp_trace_dC_dz (trace, N - 1, sample),
+                                      last->out * sizeof (double));
+  }
   chain->n_factors = factors->len;
   chain->factors = (BpChainFactor *) g_array_free (factors, FALSE);
   return chain;
@@ -119,6 +128,7 @@ bp_chain_free (BpChain *chain)
       g_free (chain->factors[i].label);
     }
   g_free (chain->factors);
+  g_free (chain->fused_dC_dz);
   g_free (chain);
 }
 
@@ -127,16 +137,23 @@ bp_chain_product (const BpChain *chain)
 {
   /* A running row vector v, multiplied by each factor in turn. */
   g_autofree double *v = NULL;
-  gsize n;
+  gsize n, first = 1;
   double result = 0.0;
 
   g_return_val_if_fail (chain != NULL && chain->n_factors >= 2, 0.0);
   g_return_val_if_fail (chain->factors[0].kind == BP_FACTOR_ROW, 0.0);
 
   n = chain->factors[0].cols;
-  v = g_memdup2 (chain->factors[0].data, n * sizeof (double));
+  if (chain->fused)
+    {
+      /* δ(N) = ∂C/∂a(N) · ∂a(N)/∂z(N), in the cost's stable form. */
+      v = g_memdup2 (chain->fused_dC_dz, n * sizeof (double));
+      first = 2;
+    }
+  else
+    v = g_memdup2 (chain->factors[0].data, n * sizeof (double));
 
-  for (gsize i = 1; i < chain->n_factors; i++)
+  for (gsize i = first; i < chain->n_factors; i++)
     {
       const BpChainFactor *f = &chain->factors[i];
 

@@ -11,11 +11,13 @@
  * Multiplying the factors left to right gives a 1 × 1 result: the gradient
  * of C for this one sample (with the 1/B of the mean inside ∂C/∂a(N)).
  *
- * One honest exception: with bce or softmax_ce the backward pass uses the
- * fused δ(N) = (a − y)/B.  Where the output saturates to exactly 0 or 1 in
- * floating point (|z| ≳ 37 for σ), ∂C/∂a(N) is ±∞ and σ′(z(N)) is 0, so the
- * product of the factors is NaN while `backprop` stays finite: that is the
- * ∞·0 the fused form exists to avoid, and the app shows it as such.
+ * Fused costs: with bce on σ and softmax_ce on softmax the backward pass
+ * uses the stable δ(N) = (a − y)/B.  Where the output saturates to exactly
+ * 0 or 1 in floating point (|z| ≳ 37 for σ), the textbook factors are
+ * ∂C/∂a(N) = ±∞ and ∂a(N)/∂z(N) = 0, whose product is NaN.  The chain keeps
+ * both factors for display and also carries the fused row δ(N)
+ * (`fused_dC_dz`); bp_chain_product starts from it, exactly as backprop
+ * does, so the product always equals the gradient.
  */
 #pragma once
 
@@ -58,6 +60,8 @@ struct _BpChain
   gsize          n_factors;
   BpChainFactor *factors;
   double         backprop;  /* δ(i)_j · a(i−1)_k of this sample, from the trace */
+  gboolean       fused;        /* the cost's stable ∂l/∂z was used at the output */
+  double        *fused_dC_dz;  /* δ(N) of this sample when fused, else NULL */
 };
 
 /* Needs a trace on which forward and backward have run.  `layer` is the
@@ -70,7 +74,8 @@ BpChain *bp_chain_new      (const BpNetwork *net,
                             gsize            k,
                             GError         **error);
 void     bp_chain_free     (BpChain *chain);
-/* The product of the factors, evaluated left to right. */
+/* The product of the factors, evaluated left to right (from δ(N) in place
+ * of the first two factors when the cost is fused; see above). */
 double   bp_chain_product  (const BpChain *chain);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (BpChain, bp_chain_free)

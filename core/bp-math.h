@@ -74,7 +74,7 @@ bp_tanh (double x)
   q = q * x2 + 0x1.1111111111111p-3;
   q = q * x2 + -0x1.5555555555555p-2;
   {
-    double small = x + x * (x2 * q);
+    double small = copysign (x + x * (x2 * q), x);   /* keeps tanh(−0) = −0 */
     double signed_big = copysign (big, x);
 
     return ax < 0.3 ? small : signed_big;

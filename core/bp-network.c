@@ -121,6 +121,10 @@ bp_network_equal (const BpNetwork *a,
   return same_bits (a->params, b->params, a->n_params);
 }
 
+static gboolean check_cost_fits (const BpNetwork  *net,
+                                 const BpCostDesc *cost,
+                                 GError          **error);
+
 static const BpActivationDesc *
 lookup_activation (const char  *id,
                    GError     **error)
@@ -190,6 +194,16 @@ bp_network_add_layer (BpNetwork    *net,
                                 "activation", act->id, error)) == NULL)
     return FALSE;
 
+  if (net->cost->output_activation != NULL &&
+      g_strcmp0 (act->id, net->cost->output_activation) != 0)
+    {
+      g_set_error (error, BP_NETWORK_ERROR, BP_NETWORK_ERROR_INVALID,
+                   "cost “%s” %s: a new output layer cannot be “%s”",
+                   net->cost->id, net->cost->requires, act->id);
+      g_free (ap);
+      return FALSE;
+    }
+
   in = bp_network_n_outputs (net);
   added = in * out + out;
   net->layers = g_renew (BpLayer, net->layers, net->n_layers + 1);
@@ -229,6 +243,15 @@ bp_network_set_activation (BpNetwork    *net,
   if ((ap = params_or_defaults (act->params, act->n_params, act_params,
                                 "activation", act->id, error)) == NULL)
     return FALSE;
+  if (layer == net->n_layers - 1 && net->cost->output_activation != NULL &&
+      g_strcmp0 (act->id, net->cost->output_activation) != 0)
+    {
+      g_set_error (error, BP_NETWORK_ERROR, BP_NETWORK_ERROR_INVALID,
+                   "cost “%s” %s: the output layer cannot become “%s”",
+                   net->cost->id, net->cost->requires, act->id);
+      g_free (ap);
+      return FALSE;
+    }
   L = &net->layers[layer];
   g_free (L->act_id);
   g_free (L->act_params);

@@ -117,6 +117,15 @@ bp_trainer_new (BpNetwork           *net,
 
   g_return_val_if_fail (net != NULL && opt != NULL && train != NULL && config != NULL, NULL);
 
+  {
+    g_autoptr(GError) local = NULL;
+
+    if (!bp_network_validate (net, &local))
+      {
+        g_set_error (error, BP_TRAIN_ERROR, BP_TRAIN_ERROR_SHAPE, "%s", local->message);
+        return NULL;
+      }
+  }
   n_out = bp_network_n_outputs (net);
   if (train->n_rows == 0)
     {
@@ -353,6 +362,15 @@ bp_train_steps_on_batch (BpNetwork    *net,
 
   g_return_val_if_fail (net != NULL && opt != NULL && x != NULL && y != NULL && B >= 1, FALSE);
 
+  {
+    g_autoptr(GError) local = NULL;
+
+    if (!bp_network_validate (net, &local))
+      {
+        g_set_error (error, BP_TRAIN_ERROR, BP_TRAIN_ERROR_SHAPE, "%s", local->message);
+        return FALSE;
+      }
+  }
   if (opt->n_params != net->n_params)
     bp_optimizer_reset (opt, net->n_params);
   trace = bp_trace_new (net, B);
