@@ -1,0 +1,1120 @@
+/* test-activations.c — the built-in activations and costs: derivatives
+ * against central differences and exact references, the array fast paths,
+ * the saturated tails, softmax, every cost, and every allowed
+ * activation × cost pairing inside a small network (bp_gradcheck).
+ *
+ * Reference values quoted to 20 digits were computed with mpmath at 200
+ * bits.
+ */
+#include "config.h"
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <float.h>
+#include <math.h>
+#include <string.h>
+
+#include "bp-chain.h"
+#include "bp-gradcheck.h"
+#include "bp-network.h"
+#include "bp-registry.h"
+#include "bp-rng.h"
+
+/* ------------------------------------------------------------ helpers */
+
+static void
+assert_near_impl (double      got,
+                  double      want,
+                  double      rel,
+                  double      abs_tol,
+                  const char *expr,
+                  const char *file,
+                  int         line)
+{
+  double tol = abs_tol + rel * fabs (want);
+
+  if (!(fabs (got - want) <= tol))
+    {
+      print_error ("%s = %.17g, expected %.17g (|diff| %.3g > tolerance %.3g)\n",
+                   expr, got, want, fabs (got - want), tol);
+      _fail (file, line);
+    }
+}
+
+#define assert_near(got, want, rel, abs_tol) \
+  assert_near_impl ((got), (want), (rel), (abs_tol), #got, __FILE__, __LINE__)
+
+static void
+assert_bits_impl (double      got,
+                  double      want,
+                  const char *expr,
+                  const char *file,
+                  int         line)
+{
+  if (memcmp (&got, &want, sizeof (double)) != 0)
+    {
+      print_error ("%s = %a (%.17g), expected exactly %a (%.17g)\n",
+                   expr, got, got, want, want);
+      _fail (file, line);
+    }
+}
+
+#define assert_bits(got, want) \
+  assert_bits_impl ((got), (want), #got, __FILE__, __LINE__)
+
+static const BpActivationDesc *
+act (const char *id)
+{
+  const BpActivationDesc *a = bp_registry_lookup_activation (NULL, id);
+
+  assert_non_null (a);
+  return a;
+}
+
+static const BpCostDesc *
+cost (const char *id)
+{
+  const BpCostDesc *c = bp_registry_lookup_cost (NULL, id);
+
+  assert_non_null (c);
+  return c;
+}
+
+/* The element-wise built-ins with the parameters they are tested with. */
+static const double leaky_alpha[] = { 0.2 };
+
+typedef struct
+{
+  const char   *id;
+  const double *params;
+  gboolean      kinked;   /* not differentiable at 0 */
+} ElemCase;
+
+static const ElemCase elem_cases[] = {
+  { "sigmoid", NULL, FALSE },
+  { "tanh", NULL, FALSE },
+  { "relu", NULL, TRUE },
+  { "leaky_relu", leaky_alpha, TRUE },
+  { "softplus", NULL, FALSE },
+  { "linear", NULL, FALSE },
+};
+
+static const char *const all_activations[] = {
+  "sigmoid", "tanh", "relu", "leaky_relu", "softplus", "linear", "softmax",
+};
+
+/* The derivative each activation should have, from a form that is
+ * accurate in both tails (not the cheap σ(1 − σ) the code uses):
+ *   σ′(z) = e^−|z| / (1 + e^−|z|)²,  tanh′(z) = 4 / (e^z + e^−z)²
+ *   = 4e^−2|z| / (1 + e^−2|z|)²,  softplus′ = σ. */
+static double
+exact_derivative (const char *id,
+                  double      z)
+{
+  if (g_str_equal (id, "sigmoid"))
+    {
+      double e = exp (-fabs (z));
+      return e / ((1.0 + e) * (1.0 + e));
+    }
+  if (g_str_equal (id, "tanh"))
+    {
+      double e = exp (-2.0 * fabs (z));
+      return 4.0 * e / ((1.0 + e) * (1.0 + e));
+    }
+  if (g_str_equal (id, "softplus"))
+    return z >= 0 ? 1.0 / (1.0 + exp (-z)) : exp (z) / (1.0 + exp (z));
+  if (g_str_equal (id, "relu"))
+    return z > 0 ? 1.0 : 0.0;
+  if (g_str_equal (id, "leaky_relu"))
+    return z > 0 ? 1.0 : leaky_alpha[0];
+  if (g_str_equal (id, "linear"))
+    return 1.0;
+  g_assert_not_reached ();
+}
+
+static const double z_grid[] = {
+  0.0, 1e-8, -1e-8, 1e-3, -1e-3, 0.25, -0.25, 0.5, -0.5, 1.0, -1.0, 1.7, -1.7,
+  2.0, -2.0, 3.3, -3.3, 5.0, -5.0, 8.0, -8.0, 12.5, -12.5, 20.0, -20.0,
+  30.0, -30.0, 36.0, -36.0, 40.0, -40.0,
+};
+
+/* --------------------------------------------------- element-wise derivs */
+
+static void
+test_df_vs_central_differences (void **state)
+{
+  for (gsize c = 0; c < G_N_ELEMENTS (elem_cases); c++)
+    {
+      const ElemCase *ec = &elem_cases[c];
+      const BpActivationDesc *a = act (ec->id);
+
+      for (gsize i = 0; i < G_N_ELEMENTS (z_grid); i++)
+        {
+          double z = z_grid[i];
+          double h = 1e-5 * MAX (1.0, fabs (z));
+          double fp, fm, fd, d, round_err;
+
+          if (ec->kinked && z == 0.0)
+            continue;   /* checked exactly in test_exact_values */
+          if (ec->kinked)
+            h = MIN (h, fabs (z) / 4);   /* stay on one side of the kink */
+
+          fp = a->f (z + h, ec->params);
+          fm = a->f (z - h, ec->params);
+          fd = (fp - fm) / ((z + h) - (z - h));
+          d = a->df (z, a->f (z, ec->params), ec->params);
+
+          /* Truncation O(h²·f‴/6) relative, plus the rounding of the two
+           * f values divided by 2h. */
+          round_err = 4 * DBL_EPSILON * (fabs (fp) + fabs (fm)) / (2 * h);
+          if (!(fabs (d - fd) <= 1e-6 * fabs (fd) + round_err))
+            {
+              print_error ("%s′(%g): df = %.17g, central difference = %.17g\n",
+                           ec->id, z, d, fd);
+              fail ();
+            }
+        }
+    }
+}
+
+static void
+test_df_vs_exact_derivative (void **state)
+{
+  /* In the negative tail σ(z) is tiny and exact to an ulp, so σ(1 − σ) is
+   * relatively exact: at z = −40 the derivative 4.25e−18 must survive to
+   * 1e−14 relative.  Where f is near ±1 the cheap forms σ(1 − σ) and
+   * 1 − tanh² can only be as good as the rounding of f, i.e. about an ulp
+   * of 1 absolute (the same as PyTorch's autograd). */
+  for (gsize c = 0; c < G_N_ELEMENTS (elem_cases); c++)
+    {
+      const ElemCase *ec = &elem_cases[c];
+      const BpActivationDesc *a = act (ec->id);
+
+      for (gsize i = 0; i < G_N_ELEMENTS (z_grid); i++)
+        {
+          double z = z_grid[i];
+          double d, want;
+
+          if (ec->kinked && z == 0.0)
+            continue;
+          d = a->df (z, a->f (z, ec->params), ec->params);
+          want = exact_derivative (ec->id, z);
+          if (g_str_equal (ec->id, "sigmoid") && z < 0)
+            assert_near (d, want, 1e-14, 0.0);
+          else
+            assert_near (d, want, 1e-14, 2 * DBL_EPSILON);
+        }
+    }
+}
+
+static void
+test_array_paths_match_scalar (void **state)
+{
+  const gsize n = 2000;
+  g_autofree double *z = g_new (double, n);
+  g_autofree double *a_arr = g_new (double, n);
+  g_autofree double *d_arr = g_new (double, n);
+  BpRng rng;
+  int n_with_arrays = 0;
+
+  bp_rng_init (&rng, 11);
+  for (gsize i = 0; i < n; i++)
+    z[i] = i < G_N_ELEMENTS (z_grid) ? z_grid[i] : bp_rng_range (&rng, -60.0, 60.0);
+  z[n - 1] = -0.0;
+  z[n - 2] = 800.0;
+  z[n - 3] = -800.0;
+
+  for (gsize c = 0; c < G_N_ELEMENTS (elem_cases); c++)
+    {
+      const ElemCase *ec = &elem_cases[c];
+      const BpActivationDesc *a = act (ec->id);
+
+      /* Both fast paths or neither. */
+      assert_true ((a->f_array == NULL) == (a->df_array == NULL));
+      if (a->f_array == NULL)
+        continue;
+      n_with_arrays++;
+      a->f_array (z, a_arr, n, ec->params);
+      a->df_array (z, a_arr, d_arr, n, ec->params);
+      for (gsize i = 0; i < n; i++)
+        {
+          double f = a->f (z[i], ec->params);
+
+          assert_bits (a_arr[i], f);
+          assert_bits (d_arr[i], a->df (z[i], f, ec->params));
+        }
+    }
+  /* sigmoid, tanh, relu, leaky_relu have them. */
+  assert_int_equal (n_with_arrays, 4);
+}
+
+static void
+test_exact_values (void **state)
+{
+  const BpActivationDesc *relu = act ("relu"), *leaky = act ("leaky_relu");
+  const BpActivationDesc *sig = act ("sigmoid"), *th = act ("tanh");
+  const BpActivationDesc *sp = act ("softplus"), *lin = act ("linear");
+  const double alpha_default[] = { 0.01 };
+
+  /* relu′(0) = 0 (PyTorch), for +0 and −0. */
+  assert_bits (relu->f (0.0, NULL), 0.0);
+  assert_bits (relu->df (0.0, 0.0, NULL), 0.0);
+  assert_bits (relu->df (-0.0, 0.0, NULL), 0.0);
+  assert_bits (relu->df (1e-300, 1e-300, NULL), 1.0);
+
+  /* leaky′(0) = α, and α is the parameter passed, not a constant. */
+  assert_int_equal (leaky->n_params, 1);
+  assert_string_equal (leaky->params[0].name, "alpha");
+  assert_bits (leaky->params[0].default_value, 0.01);
+  assert_bits (leaky->df (0.0, 0.0, leaky_alpha), 0.2);
+  assert_bits (leaky->df (0.0, 0.0, alpha_default), 0.01);
+  assert_bits (leaky->f (-3.0, leaky_alpha), -3.0 * 0.2);
+  assert_bits (leaky->df (-3.0, -0.6, leaky_alpha), 0.2);
+  assert_bits (leaky->f (2.5, leaky_alpha), 2.5);
+  assert_bits (leaky->df (2.5, 2.5, leaky_alpha), 1.0);
+
+  /* σ(−40) = 4.2483542552915889773e−18 > 0, σ′(−40) =
+   * 4.2483542552915889592e−18, neither flushed nor clipped. */
+  {
+    double s = sig->f (-40.0, NULL);
+
+    assert_true (s > 0.0);
+    assert_near (s, 4.2483542552915889773e-18, 1e-15, 0.0);
+    assert_near (sig->df (-40.0, s, NULL), 4.2483542552915889592e-18, 1e-15, 0.0);
+    /* Deeper: σ(−700) ≈ 9.86e−305 is still a normal double. */
+    assert_true (sig->f (-700.0, NULL) > 0.0);
+    assert_near (sig->f (-700.0, NULL), exp (-700.0), 1e-14, 0.0);
+    /* No overflow on either side. */
+    assert_bits (sig->f (800.0, NULL), 1.0);
+    assert_bits (sig->f (-800.0, NULL), 0.0);
+    assert_bits (sig->f (0.0, NULL), 0.5);
+  }
+
+  /* softplus(50) = 50 + 1.9e−22 = 50 in double; softplus(−50) = e^−50 =
+   * 1.928749847963917783e−22; softplus(800) = 800, finite; softplus(0) =
+   * ln 2. */
+  assert_bits (sp->f (50.0, NULL), 50.0);
+  assert_near (sp->f (-50.0, NULL), 1.928749847963917783e-22, 1e-12, 0.0);
+  assert_bits (sp->f (800.0, NULL), 800.0);
+  assert_true (isfinite (sp->f (800.0, NULL)));
+  assert_true (sp->f (-800.0, NULL) >= 0.0 && sp->f (-800.0, NULL) < 1e-300);
+  assert_near (sp->f (0.0, NULL), M_LN2, 2e-16, 0.0);
+  assert_near (sp->df (-50.0, sp->f (-50.0, NULL), NULL), 1.928749847963917783e-22, 1e-12, 0.0);
+  assert_bits (sp->df (800.0, 800.0, NULL), 1.0);
+
+  /* tanh′ = 1 − tanh² (the form autograd uses), on the whole grid. */
+  for (gsize i = 0; i < G_N_ELEMENTS (z_grid); i++)
+    {
+      double t = th->f (z_grid[i], NULL);
+
+      assert_near (t, tanh (z_grid[i]), 4 * DBL_EPSILON, 0.0);
+      assert_bits (th->df (z_grid[i], t, NULL), 1.0 - t * t);
+    }
+  assert_bits (th->f (0.0, NULL), 0.0);
+  assert_bits (th->f (40.0, NULL), 1.0);
+  assert_bits (th->f (-800.0, NULL), -1.0);
+  assert_bits (th->df (0.0, 0.0, NULL), 1.0);
+
+  assert_bits (lin->f (-7.25, NULL), -7.25);
+  assert_bits (lin->df (-7.25, -7.25, NULL), 1.0);
+}
+
+/* Doubles mapped to consecutive integers, for ulp distances. */
+static gint64
+ordered (double x)
+{
+  gint64 i;
+
+  memcpy (&i, &x, sizeof i);
+  return i < 0 ? G_MININT64 - i : i;
+}
+
+static guint64
+ulps (double a,
+      double b)
+{
+  gint64 d = ordered (a) - ordered (b);
+
+  return d < 0 ? (guint64) -d : (guint64) d;
+}
+
+/* σ and tanh use the core's own vectorisable exp (bp-math.h), documented
+ * as within 4 and 3 ulp.  The reference is long double libm (64-bit
+ * mantissa), rounded once to double. */
+static void
+test_accuracy_vs_long_double (void **state)
+{
+  const BpActivationDesc *sig = act ("sigmoid"), *th = act ("tanh");
+  guint64 worst_sig = 0, worst_tanh = 0;
+  double at_sig = 0, at_tanh = 0;
+  BpRng rng;
+
+  bp_rng_init (&rng, 4);
+  for (int i = 0; i < 200000; i++)
+    {
+      double z;
+      long double zl;
+      double ref_sig, ref_tanh;
+      guint64 d;
+
+      if (i < 80001)
+        z = -40.0 + 0.001 * i;                       /* dense on [−40, 40] */
+      else if (i < 120000)
+        z = bp_rng_range (&rng, -745.0, 745.0);
+      else if (i < 160000)
+        z = ldexp (bp_rng_range (&rng, -1.0, 1.0), -(int) bp_rng_below (&rng, 60));
+      else
+        z = bp_rng_range (&rng, -0.35, 0.35);        /* around tanh's switch at 0.3 */
+      zl = z;
+      ref_sig = (double) (zl >= 0 ? 1.0L / (1.0L + expl (-zl)) : expl (zl) / (1.0L + expl (zl)));
+      ref_tanh = (double) tanhl (zl);
+
+      d = ulps (sig->f (z, NULL), ref_sig);
+      if (d > worst_sig)
+        {
+          worst_sig = d;
+          at_sig = z;
+        }
+      d = ulps (th->f (z, NULL), ref_tanh);
+      if (d > worst_tanh)
+        {
+          worst_tanh = d;
+          at_tanh = z;
+        }
+    }
+  if (worst_sig > 4 || worst_tanh > 3)
+    fail_msg ("σ worst %" G_GUINT64_FORMAT " ulp at z = %.17g; tanh worst %"
+              G_GUINT64_FORMAT " ulp at z = %.17g", worst_sig, at_sig, worst_tanh, at_tanh);
+}
+
+/* A network's leaky layer must use the α it was given. */
+static void
+test_leaky_alpha_in_network (void **state)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(BpNetwork) net = bp_network_new (1, &error);
+  g_autoptr(BpTrace) trace = NULL;
+  const double x[] = { -2.0 };
+  const double y[] = { 0.0 };
+
+  assert_non_null (net);
+  assert_true (bp_network_add_layer (net, 1, "leaky_relu", leaky_alpha, &error));
+  assert_null (error);
+  assert_bits (net->layers[0].act_params[0], 0.2);
+  net->layers[0].W[0] = 1.5;
+  net->layers[0].b[0] = 0.0;
+  trace = bp_trace_new (net, 1);
+  bp_network_forward (net, trace, x, 1);
+  /* z = −3, a = 0.2·(−3) = −0.6 */
+  assert_bits (trace->z[0][0], -3.0);
+  assert_bits (trace->a[0][0], 0.2 * -3.0);
+  bp_network_zero_grad (net);
+  bp_network_backward (net, trace, y);
+  /* δ = (a − y)·α = −0.6·0.2 = −0.12, ∂C/∂W = δ·x = 0.24 */
+  assert_near (trace->dC_dz[0][0], -0.12, 1e-15, 0.0);
+  assert_near (net->layers[0].dW[0], 0.24, 1e-15, 0.0);
+}
+
+/* -------------------------------------------------------------- softmax */
+
+static void
+test_softmax_forward (void **state)
+{
+  const BpActivationDesc *sm = act ("softmax");
+  BpRng rng;
+  double a[8];
+
+  assert_null (sm->f);
+  assert_null (sm->df);
+  assert_non_null (sm->vec_forward);
+  assert_non_null (sm->vec_vjp);
+
+  bp_rng_init (&rng, 3);
+  for (int r = 0; r < 200; r++)
+    {
+      double z[8], sum = 0.0;
+
+      for (int i = 0; i < 8; i++)
+        z[i] = bp_rng_range (&rng, -30.0, 30.0);
+      sm->vec_forward (z, a, 8, NULL);
+      for (int i = 0; i < 8; i++)
+        {
+          assert_true (a[i] >= 0.0 && a[i] <= 1.0);
+          sum += a[i];
+        }
+      assert_near (sum, 1.0, 0.0, 8 * DBL_EPSILON);
+    }
+
+  /* Stable for huge z: softmax(1000, 999, 998) = softmax(2, 1, 0) =
+   * 0.66524095577482188953, 0.24472847105479765247, 0.090030573170380457998 */
+  {
+    const double z[] = { 1000.0, 999.0, 998.0 };
+    const double zn[] = { -998.0, -999.0, -1000.0 };
+
+    sm->vec_forward (z, a, 3, NULL);
+    assert_near (a[0], 0.66524095577482188953, 1e-15, 0.0);
+    assert_near (a[1], 0.24472847105479765247, 1e-15, 0.0);
+    assert_near (a[2], 0.090030573170380457998, 1e-15, 0.0);
+    sm->vec_forward (zn, a, 3, NULL);
+    assert_near (a[0], 0.66524095577482188953, 1e-15, 0.0);
+    assert_near (a[2], 0.090030573170380457998, 1e-15, 0.0);
+  }
+  {
+    const double z[] = { 1000.0, -1000.0 };
+
+    sm->vec_forward (z, a, 2, NULL);
+    assert_bits (a[0], 1.0);
+    assert_bits (a[1], 0.0);
+  }
+  /* One unit: always 1. */
+  {
+    const double z[] = { -123.0 };
+
+    sm->vec_forward (z, a, 1, NULL);
+    assert_bits (a[0], 1.0);
+  }
+}
+
+static void
+test_softmax_jacobian_and_vjp (void **state)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(BpNetwork) net = bp_network_new (3, &error);
+  g_autoptr(BpTrace) trace = NULL;
+  const BpActivationDesc *sm = act ("softmax");
+  const gsize n = 5;
+  double x[2 * 3] = { 0.3, -1.2, 0.8, 2.0, 0.1, -0.4 };
+  double J[5 * 5], g[5], out[5];
+  BpRng rng;
+
+  assert_true (bp_network_add_layer (net, n, "softmax", NULL, &error));
+  assert_null (error);
+  bp_rng_init (&rng, 8);
+  for (gsize i = 0; i < net->n_params; i++)
+    net->params[i] = bp_rng_range (&rng, -2.0, 2.0);
+  trace = bp_trace_new (net, 2);
+  bp_network_forward (net, trace, x, 2);
+
+  for (gsize s = 0; s < 2; s++)
+    {
+      const double *a = bp_trace_a (trace, 0, s), *z = bp_trace_z (trace, 0, s);
+
+      bp_network_act_jacobian (net, trace, 0, s, J);
+      /* ∂a_i/∂z_j = a_i(δ_ij − a_j) */
+      for (gsize i = 0; i < n; i++)
+        for (gsize j = 0; j < n; j++)
+          assert_near (J[i * n + j], a[i] * ((i == j) - a[j]), 0.0, 1e-16);
+
+      /* Each row of J against central differences of softmax. */
+      for (gsize j = 0; j < n; j++)
+        {
+          double zp[5], zm[5], ap[5], am[5], h = 1e-6;
+
+          memcpy (zp, z, sizeof zp);
+          memcpy (zm, z, sizeof zm);
+          zp[j] += h;
+          zm[j] -= h;
+          sm->vec_forward (zp, ap, n, NULL);
+          sm->vec_forward (zm, am, n, NULL);
+          for (gsize i = 0; i < n; i++)
+            assert_near (J[i * n + j], (ap[i] - am[i]) / (zp[j] - zm[j]), 0.0, 1e-9);
+        }
+
+      /* vjp(g) = Jᵀ g */
+      for (gsize i = 0; i < n; i++)
+        g[i] = bp_rng_range (&rng, -1.0, 1.0);
+      sm->vec_vjp (z, a, g, out, n, NULL);
+      for (gsize j = 0; j < n; j++)
+        {
+          double want = 0.0;
+
+          for (gsize i = 0; i < n; i++)
+            want += J[i * n + j] * g[i];
+          assert_near (out[j], want, 0.0, 1e-15);
+        }
+    }
+}
+
+/* A vector activation whose Jacobian is not symmetric, so that a
+ * transposed Jacobian shows: a_i = Σ_{k ≤ i} z_k (cumulative sum),
+ * ∂a_i/∂z_j = [j ≤ i], (Jᵀg)_j = Σ_{i ≥ j} g_i. */
+static void
+cumsum_forward (const double *z, double *a, size_t n, const double *p)
+{
+  double s = 0.0;
+
+  for (size_t i = 0; i < n; i++)
+    a[i] = (s += z[i]);
+}
+
+static void
+cumsum_vjp (const double *z, const double *a, const double *g, double *out, size_t n,
+            const double *p)
+{
+  double s = 0.0;
+
+  for (size_t j = n; j-- > 0;)
+    out[j] = (s += g[j]);
+}
+
+static const BpActivationDesc cumsum_act[] = {
+  {
+    .id = "test_cumsum", .name = "Cumulative sum (test)",
+    .formula = "a_i = Σ_{k≤i} z_k",
+    .vec_forward = cumsum_forward, .vec_vjp = cumsum_vjp,
+  },
+};
+
+static const BpPluginDesc cumsum_plugin = {
+  .abi_major = BP_PLUGIN_ABI_MAJOR,
+  .abi_minor = BP_PLUGIN_ABI_MINOR,
+  .name = "test-cumsum",
+  .version = "1",
+  .description = "a non-symmetric vector activation for the tests",
+  .license = "GPL-3.0-or-later",
+  .activations = cumsum_act,
+  .n_activations = 1,
+};
+
+static void
+test_vector_jacobian_orientation (void **state)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(BpNetwork) net = NULL;
+  g_autoptr(BpTrace) trace = NULL;
+  const gsize n = 3;
+  const double x[] = { 0.5, -1.0 };
+  const double y[] = { 0.1, 0.2, -0.3 };
+  double J[9];
+
+  assert_true (bp_registry_add_plugin (bp_registry_get_default (), &cumsum_plugin,
+                                       "(test)", &error));
+  assert_null (error);
+
+  net = bp_network_new (2, &error);
+  assert_true (bp_network_add_layer (net, n, "test_cumsum", NULL, &error));
+  assert_null (error);
+  for (gsize i = 0; i < net->n_params; i++)
+    net->params[i] = 0.1 * (double) (i + 1) * (i % 2 ? -1 : 1);
+  trace = bp_trace_new (net, 1);
+  bp_network_forward (net, trace, x, 1);
+
+  bp_network_act_jacobian (net, trace, 0, 0, J);
+  /* Row i = ∂a_i/∂z: lower triangular ones. */
+  for (gsize i = 0; i < n; i++)
+    for (gsize j = 0; j < n; j++)
+      assert_bits (J[i * n + j], j <= i ? 1.0 : 0.0);
+
+  /* And the chain rule through it agrees with backprop for every weight. */
+  bp_network_zero_grad (net);
+  bp_network_backward (net, trace, y);
+  for (gsize j = 0; j < n; j++)
+    for (gsize k = 0; k < 2; k++)
+      {
+        g_autoptr(BpChain) chain = bp_chain_new (net, trace, 0, 0, j, k, &error);
+
+        assert_non_null (chain);
+        assert_near (bp_chain_product (chain), chain->backprop, 1e-13, 0.0);
+        assert_near (chain->backprop, net->layers[0].dW[j * 2 + k], 1e-13, 0.0);
+      }
+}
+
+/* ----------------------------------------------------------------- costs */
+
+static void
+random_probs (BpRng  *rng,
+              double *a,
+              gsize   n,
+              double  lo,
+              double  hi)
+{
+  for (gsize i = 0; i < n; i++)
+    a[i] = bp_rng_range (rng, lo, hi);
+}
+
+static double
+logit (double a)
+{
+  return log (a / (1.0 - a));
+}
+
+static void
+test_cost_mse (void **state)
+{
+  const BpCostDesc *c = cost ("mse");
+  BpRng rng;
+
+  assert_null (c->output_activation);
+  assert_null (c->grad_z);
+  /* ½((1 − 0)² + (2 − 0)² + (0.5 − 1.5)²) = ½(1 + 4 + 1) = 3 */
+  {
+    const double a[] = { 1.0, 2.0, 0.5 }, y[] = { 0.0, 0.0, 1.5 };
+
+    assert_bits (c->value (a, a, y, 3, NULL), 3.0);
+  }
+
+  bp_rng_init (&rng, 21);
+  for (int r = 0; r < 50; r++)
+    {
+      double a[4], y[4], g[4];
+
+      random_probs (&rng, a, 4, -3.0, 3.0);
+      random_probs (&rng, y, 4, -3.0, 3.0);
+      c->grad_a (a, a, y, g, 4, NULL);
+      for (int k = 0; k < 4; k++)
+        {
+          double ap[4], am[4], h = 1e-6;
+
+          memcpy (ap, a, sizeof ap);
+          memcpy (am, a, sizeof am);
+          ap[k] += h;
+          am[k] -= h;
+          assert_near (g[k], (c->value (ap, ap, y, 4, NULL) - c->value (am, am, y, 4, NULL)) /
+                             (ap[k] - am[k]), 1e-7, 1e-9);
+          assert_bits (g[k], a[k] - y[k]);
+        }
+    }
+}
+
+static void
+test_cost_bce (void **state)
+{
+  const BpCostDesc *c = cost ("bce");
+  const BpActivationDesc *sig = act ("sigmoid");
+  BpRng rng;
+
+  assert_string_equal (c->output_activation, "sigmoid");
+  assert_non_null (c->requires);
+  assert_non_null (c->grad_z);
+
+  bp_rng_init (&rng, 22);
+  for (int r = 0; r < 50; r++)
+    {
+      double a[4], z[4], y[4], ga[4], gz[4];
+
+      random_probs (&rng, a, 4, 0.02, 0.98);
+      for (int k = 0; k < 4; k++)
+        {
+          z[k] = logit (a[k]);
+          a[k] = sig->f (z[k], NULL);   /* a consistent with z */
+        }
+      /* Hard and soft targets. */
+      for (int k = 0; k < 4; k++)
+        y[k] = k < 2 ? (double) bp_rng_below (&rng, 2) : bp_rng_uniform (&rng);
+
+      c->grad_a (a, z, y, ga, 4, NULL);
+      c->grad_z (a, z, y, gz, 4, NULL);
+      for (int k = 0; k < 4; k++)
+        {
+          double ap[4], am[4], zp[4], zm[4], h = 1e-7, fd;
+
+          /* ∂l/∂a by perturbing a (and z = logit a with it: the value is
+           * computed from z). */
+          memcpy (ap, a, sizeof ap);
+          memcpy (am, a, sizeof am);
+          memcpy (zp, z, sizeof zp);
+          memcpy (zm, z, sizeof zm);
+          ap[k] += h;
+          am[k] -= h;
+          zp[k] = logit (ap[k]);
+          zm[k] = logit (am[k]);
+          fd = (c->value (ap, zp, y, 4, NULL) - c->value (am, zm, y, 4, NULL)) / (ap[k] - am[k]);
+          assert_near (ga[k], fd, 1e-6, 1e-8);
+          /* −y/a + (1 − y)/(1 − a) */
+          assert_near (ga[k], -y[k] / a[k] + (1.0 - y[k]) / (1.0 - a[k]), 1e-14, 0.0);
+
+          /* ∂l/∂z = σ(z) − y, against central differences in z. */
+          memcpy (zp, z, sizeof zp);
+          memcpy (zm, z, sizeof zm);
+          zp[k] += 1e-6;
+          zm[k] -= 1e-6;
+          fd = (c->value (a, zp, y, 4, NULL) - c->value (a, zm, y, 4, NULL)) / (zp[k] - zm[k]);
+          assert_near (gz[k], fd, 1e-7, 1e-9);
+          assert_bits (gz[k], sig->f (z[k], NULL) - y[k]);
+        }
+    }
+}
+
+static void
+test_cost_bce_stable (void **state)
+{
+  const BpCostDesc *c = cost ("bce");
+  const BpActivationDesc *sig = act ("sigmoid");
+  const double ys[] = { 0.0, 0.3, 1.0 };
+
+  /* From z, finite for z = ±800 where σ is exactly 0 or 1:
+   *   l = max(z, 0) − z·y + log(1 + e^−|z|) */
+  {
+    const double z[] = { 800.0 }, a[] = { 1.0 };
+    const double y0[] = { 0.0 }, y1[] = { 1.0 }, y3[] = { 0.3 };
+
+    assert_bits (c->value (a, z, y0, 1, NULL), 800.0);
+    assert_bits (c->value (a, z, y1, 1, NULL), 0.0);
+    assert_near (c->value (a, z, y3, 1, NULL), 560.0, 1e-15, 0.0);
+  }
+  {
+    const double z[] = { -800.0 }, a[] = { 0.0 };
+    const double y0[] = { 0.0 }, y1[] = { 1.0 };
+
+    assert_bits (c->value (a, z, y0, 1, NULL), 0.0);
+    assert_bits (c->value (a, z, y1, 1, NULL), 800.0);
+  }
+  /* Moderate saturation keeps full relative precision:
+   * y = 1, z = 30: l = log(1 + e^−30) = 9.3576229688397367794e−14 */
+  {
+    const double z[] = { 30.0 }, a[] = { 1.0 }, y[] = { 1.0 };
+
+    assert_near (c->value (a, z, y, 1, NULL), 9.3576229688397367794e-14, 1e-12, 0.0);
+  }
+
+  /* The naive −[y log a + (1 − y) log(1 − a)] where it is accurate. */
+  for (double zz = -5.0; zz <= 5.0; zz += 0.25)
+    for (gsize i = 0; i < G_N_ELEMENTS (ys); i++)
+      {
+        const double z[] = { zz }, y[] = { ys[i] };
+        double a = sig->f (zz, NULL);
+        double naive = 0.0;
+
+        if (ys[i] != 0.0)
+          naive -= ys[i] * log (a);
+        if (ys[i] != 1.0)
+          naive -= (1.0 - ys[i]) * log1p (-a);
+        assert_near (c->value (&a, z, y, 1, NULL), naive, 1e-12, 1e-15);
+      }
+
+  /* grad_a where a saturates: the term whose weight is 0 contributes 0,
+   * not 0·∞ = NaN. */
+  {
+    const double a1[] = { 1.0 }, a0[] = { 0.0 }, z1[] = { 800.0 }, z0[] = { -800.0 };
+    const double y1[] = { 1.0 }, y0[] = { 0.0 };
+    double g[1];
+
+    c->grad_a (a1, z1, y1, g, 1, NULL);
+    assert_bits (g[0], -1.0);
+    c->grad_a (a0, z0, y0, g, 1, NULL);
+    assert_bits (g[0], 1.0);
+    c->grad_z (a1, z1, y0, g, 1, NULL);
+    assert_bits (g[0], 1.0);
+    c->grad_z (a0, z0, y1, g, 1, NULL);
+    assert_bits (g[0], -1.0);
+  }
+}
+
+static void
+test_cost_softmax_ce (void **state)
+{
+  const BpCostDesc *c = cost ("softmax_ce");
+  const BpActivationDesc *sm = act ("softmax");
+  BpRng rng;
+
+  assert_string_equal (c->output_activation, "softmax");
+  assert_non_null (c->requires);
+  assert_non_null (c->grad_z);
+
+  bp_rng_init (&rng, 23);
+  for (int r = 0; r < 60; r++)
+    {
+      double z[4], a[4], y[4] = { 0 }, ga[4], gz[4], jtg[4], sy = 0.0, naive = 0.0;
+
+      for (int k = 0; k < 4; k++)
+        z[k] = bp_rng_range (&rng, -4.0, 4.0);
+      sm->vec_forward (z, a, 4, NULL);
+      if (r % 3 == 0)
+        y[bp_rng_below (&rng, 4)] = 1.0;          /* one-hot */
+      else if (r % 3 == 1)
+        {
+          double t = 0.0;                         /* soft, sums to 1 */
+
+          for (int k = 0; k < 4; k++)
+            t += (y[k] = bp_rng_uniform (&rng));
+          for (int k = 0; k < 4; k++)
+            y[k] /= t;
+        }
+      else
+        for (int k = 0; k < 4; k++)
+          y[k] = bp_rng_range (&rng, 0.0, 0.8);   /* soft, Σy ≠ 1 */
+      for (int k = 0; k < 4; k++)
+        {
+          sy += y[k];
+          naive -= y[k] * log (a[k]);
+        }
+
+      assert_near (c->value (a, z, y, 4, NULL), naive, 1e-13, 1e-15);
+
+      c->grad_a (a, z, y, ga, 4, NULL);
+      c->grad_z (a, z, y, gz, 4, NULL);
+      sm->vec_vjp (z, a, ga, jtg, 4, NULL);
+      for (int k = 0; k < 4; k++)
+        {
+          double zp[4], zm[4], fd;
+
+          memcpy (zp, z, sizeof zp);
+          memcpy (zm, z, sizeof zm);
+          zp[k] += 1e-6;
+          zm[k] -= 1e-6;
+          fd = (c->value (a, zp, y, 4, NULL) - c->value (a, zm, y, 4, NULL)) / (zp[k] - zm[k]);
+          /* ∂l/∂z_k = a_k Σy − y_k */
+          assert_near (gz[k], fd, 1e-7, 1e-9);
+          assert_near (gz[k], a[k] * sy - y[k], 1e-14, 1e-16);
+          /* ∂l/∂a = −y/a, and through the softmax Jacobian it gives ∂l/∂z. */
+          assert_near (ga[k], y[k] != 0.0 ? -y[k] / a[k] : 0.0, 1e-15, 0.0);
+          assert_near (jtg[k], gz[k], 1e-12, 1e-15);
+        }
+    }
+
+  /* Stable for huge logits. */
+  {
+    const double z[] = { 1000.0, 0.0, 0.0 };
+    const double y_wrong[] = { 0.0, 1.0, 0.0 }, y_right[] = { 1.0, 0.0, 0.0 };
+    double a[3];
+
+    sm->vec_forward (z, a, 3, NULL);
+    assert_near (c->value (a, z, y_wrong, 3, NULL), 1000.0, 1e-15, 0.0);
+    assert_bits (c->value (a, z, y_right, 3, NULL), 0.0);
+  }
+}
+
+/* ------------------------------------------- activation × cost, gradcheck */
+
+static double
+min_abs_z_of_kinked (const BpNetwork *net,
+                     const BpTrace   *trace)
+{
+  double m = INFINITY;
+
+  for (gsize l = 0; l < net->n_layers; l++)
+    {
+      const char *id = net->layers[l].act_id;
+
+      if (!g_str_equal (id, "relu") && !g_str_equal (id, "leaky_relu"))
+        continue;
+      for (gsize i = 0; i < trace->batch * trace->widths[l]; i++)
+        m = MIN (m, fabs (trace->z[l][i]));
+    }
+  return m;
+}
+
+/* Inputs and weights away from relu's kink: draws until every relu/leaky
+ * pre-activation is at least 1e−3 away from 0 (a gradcheck step moves z by
+ * about 1e−6). */
+static void
+randomize_away_from_kinks (BpNetwork *net,
+                           double    *x,
+                           gsize      B,
+                           guint64    seed)
+{
+  g_autoptr(BpTrace) trace = bp_trace_new (net, B);
+
+  for (guint64 attempt = 0; attempt < 1000; attempt++)
+    {
+      BpRng rng;
+
+      bp_rng_init (&rng, seed * 1000 + attempt);
+      bp_network_init_weights (net, BP_INIT_GLOROT_UNIFORM, &rng);
+      for (gsize l = 0; l < net->n_layers; l++)
+        for (gsize j = 0; j < net->layers[l].out; j++)
+          net->layers[l].b[j] = bp_rng_range (&rng, -0.5, 0.5);
+      for (gsize i = 0; i < B * net->n_inputs; i++)
+        x[i] = bp_rng_range (&rng, -2.0, 2.0);
+      bp_network_forward (net, trace, x, B);
+      if (min_abs_z_of_kinked (net, trace) > 1e-3)
+        return;
+    }
+  fail_msg ("no draw kept relu pre-activations away from 0");
+}
+
+static void
+fill_targets (const char *cost_id,
+              double     *y,
+              gsize       B,
+              gsize       n_out,
+              BpRng      *rng)
+{
+  for (gsize s = 0; s < B; s++)
+    {
+      double *ys = y + s * n_out;
+
+      if (g_str_equal (cost_id, "softmax_ce"))
+        {
+          double t = 0.0;
+
+          /* Sample 0 one-hot, the others soft. */
+          for (gsize k = 0; k < n_out; k++)
+            ys[k] = s == 0 ? (k == 1) : bp_rng_range (rng, 0.05, 1.0);
+          for (gsize k = 0; k < n_out; k++)
+            t += ys[k];
+          for (gsize k = 0; k < n_out; k++)
+            ys[k] /= t;
+        }
+      else if (g_str_equal (cost_id, "bce"))
+        for (gsize k = 0; k < n_out; k++)
+          ys[k] = s == 0 ? (double) (k % 2) : bp_rng_uniform (rng);
+      else
+        for (gsize k = 0; k < n_out; k++)
+          ys[k] = bp_rng_range (rng, -1.0, 1.0);
+    }
+}
+
+static void
+test_gradcheck_all_pairings (void **state)
+{
+  const gsize n_in = 3, n_hidden = 4, n_out = 3, B = 3;
+  static const char *const costs[] = { "mse", "bce", "softmax_ce" };
+  int n_checked = 0;
+  guint64 seed = 1;
+
+  for (gsize h = 0; h < G_N_ELEMENTS (all_activations); h++)
+    for (gsize o = 0; o < G_N_ELEMENTS (all_activations); o++)
+      for (gsize c = 0; c < G_N_ELEMENTS (costs); c++)
+        {
+          g_autoptr(GError) error = NULL;
+          g_autoptr(BpNetwork) net = bp_network_new (n_in, &error);
+          const BpCostDesc *cd = cost (costs[c]);
+          const double *hp = g_str_equal (all_activations[h], "leaky_relu") ? leaky_alpha : NULL;
+          const double *op = g_str_equal (all_activations[o], "leaky_relu") ? leaky_alpha : NULL;
+          double x[3 * 3], y[3 * 3];
+          BpGradCheckLayer res[2];
+          double worst;
+          BpRng rng;
+
+          assert_true (bp_network_add_layer (net, n_hidden, all_activations[h], hp, &error));
+          assert_true (bp_network_add_layer (net, n_out, all_activations[o], op, &error));
+          assert_null (error);
+
+          if (cd->output_activation != NULL &&
+              !g_str_equal (cd->output_activation, all_activations[o]))
+            {
+              /* Not allowed: refused with a message naming the cost. */
+              assert_false (bp_network_set_cost (net, costs[c], NULL, &error));
+              assert_non_null (error);
+              assert_non_null (strstr (error->message, costs[c]));
+              continue;
+            }
+          assert_true (bp_network_set_cost (net, costs[c], NULL, &error));
+          assert_null (error);
+
+          randomize_away_from_kinks (net, x, B, seed++);
+          bp_rng_init (&rng, 500 + seed);
+          fill_targets (costs[c], y, B, n_out, &rng);
+
+          worst = bp_gradcheck (net, x, y, B, 1e-6, res);
+          if (!(worst < 1e-6))
+            {
+              print_error ("hidden %s, output %s, cost %s: max rel error %.3g "
+                           "(layer 1: %.3g at %zu, bp %.17g vs fd %.17g; "
+                           "layer 2: %.3g at %zu, bp %.17g vs fd %.17g)\n",
+                           all_activations[h], all_activations[o], costs[c], worst,
+                           res[0].max_rel_error, res[0].worst_index,
+                           res[0].worst_backprop, res[0].worst_numeric,
+                           res[1].max_rel_error, res[1].worst_index,
+                           res[1].worst_backprop, res[1].worst_numeric);
+              fail ();
+            }
+          n_checked++;
+        }
+  /* 7 hidden × (7 with mse + sigmoid/bce + softmax/softmax_ce). */
+  assert_int_equal (n_checked, 7 * 9);
+}
+
+/* Saturated units, with bce on a sigmoid output at z ≈ +30 (σ = 1 − 9e−14).
+ *
+ * Wrong labels (y = 0): the loss is ≈ 30 and ∂C/∂z of the output is O(1)
+ * (σ(z) − y; mse would give σ′ ≈ 1e−13).  The hidden sigmoid units sit at
+ * z ≈ ±4 (σ′ ≈ 0.018): with C ≈ 30, central differences (h = 1e−5)
+ * resolve a gradient only to ≈ ε·C/h ≈ 3e−10, so units much deeper in
+ * saturation cannot be checked to 1e−6 relative at this loss.
+ *
+ * Right labels (y = 1): the loss is ≈ 1e−13, computed from z without
+ * cancellation, and the hidden units are at z ≈ ±20.  Every gradient is
+ * then below gradcheck's 1e−8 floor, so this checks them to ≈ 1e−14
+ * absolute and, above all, that nothing is NaN or flushed. */
+static void
+test_gradcheck_saturated (void **state)
+{
+  for (int right = 0; right < 2; right++)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autoptr(BpNetwork) net = bp_network_new (2, &error);
+      g_autoptr(BpTrace) trace = NULL;
+      const double x[] = { 1.0, 0.5, 0.5, 1.0 };
+      const double W1[] = { 0.5, -0.3, 0.2, 0.4, -0.1, 0.6 };
+      const double W2[] = { 1.5, -2.0, 1.0 };
+      const double tail = right ? 20.0 : 4.0;
+      double y[2];
+      BpGradCheckLayer res[2];
+      double worst, loss;
+
+      assert_true (bp_network_add_layer (net, 3, "sigmoid", NULL, &error));
+      assert_true (bp_network_add_layer (net, 1, "sigmoid", NULL, &error));
+      assert_true (bp_network_set_cost (net, "bce", NULL, &error));
+      assert_null (error);
+      trace = bp_trace_new (net, 2);
+
+      /* Unit 1 at z ≈ −tail, unit 2 moderate, unit 3 at z ≈ +tail. */
+      memcpy (net->layers[0].W, W1, sizeof W1);
+      net->layers[0].b[0] = -tail;
+      net->layers[0].b[1] = 0.1;
+      net->layers[0].b[2] = tail;
+      memcpy (net->layers[1].W, W2, sizeof W2);
+      net->layers[1].b[0] = 30.0;
+
+      bp_network_forward (net, trace, x, 2);
+      assert_true (trace->z[0][0] < -tail + 1.0 && trace->z[0][2] > tail - 1.0);
+      assert_true (trace->z[1][0] > 29.0 && trace->z[1][1] > 29.0);
+      y[0] = y[1] = right ? 1.0 : 0.0;
+
+      bp_network_zero_grad (net);
+      loss = bp_network_backward (net, trace, y);
+      assert_true (isfinite (loss));
+      if (right)
+        assert_true (loss > 1e-14 && loss < 1e-12);
+      else
+        assert_true (loss > 29.0 && loss < 32.0);
+      for (gsize i = 0; i < net->n_params; i++)
+        assert_true (isfinite (net->grads[i]));
+      /* The unit deepest in its negative tail still passes a gradient on. */
+      assert_true (net->layers[0].dW[0] != 0.0);
+      if (right)
+        assert_true (fabs (net->layers[0].dW[0]) < 1e-20);
+      else
+        assert_true (fabs (net->layers[0].dW[0]) > 1e-3 && fabs (net->layers[0].dW[0]) < 0.1);
+
+      worst = bp_gradcheck (net, x, y, 2, 1e-5, res);
+      if (!(worst < 1e-6))
+        {
+          print_error ("saturated (%s labels): max rel error %.3g (layer 1 %.3g at %zu: "
+                       "%.17g vs %.17g; layer 2 %.3g)\n", right ? "right" : "wrong",
+                       worst, res[0].max_rel_error, res[0].worst_index,
+                       res[0].worst_backprop, res[0].worst_numeric, res[1].max_rel_error);
+          fail ();
+        }
+    }
+}
+
+int
+main (void)
+{
+  const struct CMUnitTest tests[] = {
+    cmocka_unit_test (test_df_vs_central_differences),
+    cmocka_unit_test (test_df_vs_exact_derivative),
+    cmocka_unit_test (test_array_paths_match_scalar),
+    cmocka_unit_test (test_exact_values),
+    cmocka_unit_test (test_accuracy_vs_long_double),
+    cmocka_unit_test (test_leaky_alpha_in_network),
+    cmocka_unit_test (test_softmax_forward),
+    cmocka_unit_test (test_softmax_jacobian_and_vjp),
+    cmocka_unit_test (test_vector_jacobian_orientation),
+    cmocka_unit_test (test_cost_mse),
+    cmocka_unit_test (test_cost_bce),
+    cmocka_unit_test (test_cost_bce_stable),
+    cmocka_unit_test (test_cost_softmax_ce),
+    cmocka_unit_test (test_gradcheck_all_pairings),
+    cmocka_unit_test (test_gradcheck_saturated),
+  };
+
+  return cmocka_run_group_tests_name ("activations", tests, NULL, NULL);
+}

@@ -1,0 +1,655 @@
+/* test-trainer.c — mini-batch training: XOR converges, runs are
+ * deterministic, the history and gradient norms are kept, NaN and
+ * divergence stop a step and leave the network as it was, and no row is
+ * dropped from an epoch.
+ */
+#include "config.h"
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <float.h>
+#include <math.h>
+#include <string.h>
+
+#include "bp-dataset.h"
+#include "bp-network.h"
+#include "bp-optimizer.h"
+#include "bp-rng.h"
+#include "bp-trainer.h"
+
+/* ------------------------------------------------------------ helpers */
+
+static void
+assert_near_impl (double      got,
+                  double      want,
+                  double      rel,
+                  double      abs_tol,
+                  const char *expr,
+                  const char *file,
+                  int         line)
+{
+  double tol = abs_tol + rel * fabs (want);
+
+  if (!(fabs (got - want) <= tol))
+    {
+      print_error ("%s = %.17g, expected %.17g (|diff| %.3g > tolerance %.3g)\n",
+                   expr, got, want, fabs (got - want), tol);
+      _fail (file, line);
+    }
+}
+
+#define assert_near(got, want, rel, abs_tol) \
+  assert_near_impl ((got), (want), (rel), (abs_tol), #got, __FILE__, __LINE__)
+
+#define assert_error_contains(error, substring)                                   \
+  do {                                                                            \
+    assert_non_null (error);                                                      \
+    if (strstr ((error)->message, (substring)) == NULL)                           \
+      fail_msg ("error “%s” does not contain “%s”", (error)->message, (substring)); \
+  } while (0)
+
+/* A dataset owned the way bp_dataset_free expects (g_new, g_strdup). */
+static BpDataset *
+make_dataset (const char   *name,
+              BpTask        task,
+              gsize         n_rows,
+              gsize         n_features,
+              gsize         n_targets,
+              const double *X,
+              const double *Y)
+{
+  BpDataset *ds = g_new0 (BpDataset, 1);
+
+  ds->name = g_strdup (name);
+  ds->source = g_strdup ("test-trainer.c");
+  ds->task = task;
+  ds->n_rows = n_rows;
+  ds->n_features = n_features;
+  ds->n_targets = n_targets;
+  ds->X = g_new (double, MAX (n_rows * n_features, 1));
+  ds->Y = g_new (double, MAX (n_rows * n_targets, 1));
+  if (n_rows > 0)
+    {
+      memcpy (ds->X, X, n_rows * n_features * sizeof (double));
+      memcpy (ds->Y, Y, n_rows * n_targets * sizeof (double));
+    }
+  ds->feature_names = g_new0 (char *, n_features + 1);
+  for (gsize i = 0; i < n_features; i++)
+    ds->feature_names[i] = g_strdup_printf ("x%zu", i + 1);
+  ds->target_names = g_new0 (char *, n_targets + 1);
+  for (gsize i = 0; i < n_targets; i++)
+    ds->target_names[i] = g_strdup_printf ("y%zu", i + 1);
+  return ds;
+}
+
+static const double xor_X[] = { 0, 0, 0, 1, 1, 0, 1, 1 };
+static const double xor_Y[] = { 0, 1, 1, 0 };
+
+static BpDataset *
+xor_dataset (void)
+{
+  return make_dataset ("xor", BP_TASK_BINARY, 4, 2, 1, xor_X, xor_Y);
+}
+
+/* 10 rows of a noisy line, y = 0.5x₁ − 0.25x₂ + 0.1 + noise. */
+static BpDataset *
+line_dataset (void)
+{
+  double X[10 * 2], Y[10];
+  BpRng rng;
+
+  bp_rng_init (&rng, 10);
+  for (gsize r = 0; r < 10; r++)
+    {
+      X[2 * r] = bp_rng_range (&rng, -1.0, 1.0);
+      X[2 * r + 1] = bp_rng_range (&rng, -1.0, 1.0);
+      Y[r] = 0.5 * X[2 * r] - 0.25 * X[2 * r + 1] + 0.1 + 0.01 * bp_rng_normal (&rng);
+    }
+  return make_dataset ("line", BP_TASK_REGRESSION, 10, 2, 1, X, Y);
+}
+
+static BpNetwork *
+make_net (gsize        n_in,
+          gsize        hidden,
+          const char  *hidden_act,
+          gsize        n_out,
+          const char  *out_act,
+          const char  *cost_id,
+          guint64      seed)
+{
+  g_autoptr(GError) error = NULL;
+  BpNetwork *net = bp_network_new (n_in, &error);
+  BpRng rng;
+
+  assert_non_null (net);
+  assert_true (bp_network_add_layer (net, hidden, hidden_act, NULL, &error));
+  assert_true (bp_network_add_layer (net, n_out, out_act, NULL, &error));
+  if (!bp_network_set_cost (net, cost_id, NULL, &error))
+    fail_msg ("%s", error->message);
+  bp_rng_init (&rng, seed);
+  bp_network_init_weights (net, BP_INIT_GLOROT_UNIFORM, &rng);
+  return net;
+}
+
+static BpOptimizer *
+make_opt (const char *id,
+          gsize       n,
+          double      lr)
+{
+  g_autoptr(GError) error = NULL;
+  BpOptimizer *opt = bp_optimizer_new (NULL, id, n, &error);
+
+  assert_non_null (opt);
+  assert_true (bp_optimizer_set (opt, "lr", lr, &error));
+  return opt;
+}
+
+/* ------------------------------------------------------------------- XOR */
+
+/* 2-4-1, tanh hidden, sigmoid output, bce, adam lr 0.05, full batch,
+ * glorot_uniform weights from seed 1.  It needs 123 epochs (one step each)
+ * to get the mean loss below 0.01 (from 0.71 after the first). */
+#define XOR_EPOCHS_MAX 200
+
+static void
+test_xor_converges (void **state)
+{
+  g_autoptr(BpDataset) ds = xor_dataset ();
+  g_autoptr(BpNetwork) net = make_net (2, 4, "tanh", 1, "sigmoid", "bce", 1);
+  g_autoptr(BpOptimizer) opt = make_opt ("adam", net->n_params, 0.05);
+  g_autoptr(BpTrainer) tr = NULL;
+  g_autoptr(GError) error = NULL;
+  const BpTrainConfig config = { .batch_size = 4, .shuffle = FALSE, .seed = 7, .keep_trace = TRUE };
+  const BpEpochStats *last = NULL;
+  double first_loss = NAN;
+  guint epochs = 0;
+
+  tr = bp_trainer_new (net, opt, ds, NULL, &config, &error);
+  assert_non_null (tr);
+  while (epochs < XOR_EPOCHS_MAX)
+    {
+      if (!bp_trainer_run_epoch (tr, NULL, NULL, &error))
+        fail_msg ("epoch %u: %s", epochs + 1, error->message);
+      epochs++;
+      last = bp_trainer_last_epoch (tr);
+      if (epochs == 1)
+        first_loss = last->train_loss;
+      if (last->train_loss < 0.01)
+        break;
+    }
+  print_message ("XOR: mean loss %.6g after %u epochs (first epoch %.6g)\n",
+                 last->train_loss, epochs, first_loss);
+  assert_true (last->train_loss < 0.01);
+  assert_true (first_loss > 0.5);   /* it did start from chance */
+  assert_near (last->train_accuracy, 1.0, 0.0, 0.0);
+  assert_true (isnan (last->test_loss));
+  assert_true (isnan (last->test_accuracy));
+  assert_int_equal (last->epoch, epochs);
+  assert_int_equal (last->step, epochs);
+  assert_int_equal (tr->steps, epochs);
+  assert_int_equal (opt->t, epochs);
+
+  /* The network now computes XOR. */
+  {
+    g_autofree double *scratch = g_new (double, bp_network_scratch_size (net));
+
+    for (int r = 0; r < 4; r++)
+      {
+        double out;
+
+        bp_network_predict (net, xor_X + 2 * r, &out, scratch);
+        assert_true (fabs (out - xor_Y[r]) < 0.05);
+      }
+  }
+}
+
+/* ---------------------------------------------------------- determinism */
+
+static BpNetwork *
+train_line (guint64  init_seed,
+            guint64  shuffle_seed,
+            gboolean keep_trace,
+            guint    epochs,
+            GArray **grad_norms_out)
+{
+  g_autoptr(BpDataset) ds = line_dataset ();
+  BpNetwork *net = make_net (2, 5, "tanh", 1, "linear", "mse", init_seed);
+  g_autoptr(BpOptimizer) opt = make_opt ("momentum", net->n_params, 0.05);
+  g_autoptr(BpTrainer) tr = NULL;
+  g_autoptr(GError) error = NULL;
+  const BpTrainConfig config = {
+    .batch_size = 3, .shuffle = TRUE, .seed = shuffle_seed, .keep_trace = keep_trace,
+  };
+
+  tr = bp_trainer_new (net, opt, ds, NULL, &config, &error);
+  assert_non_null (tr);
+  for (guint e = 0; e < epochs; e++)
+    assert_true (bp_trainer_run_epoch (tr, NULL, NULL, &error));
+  assert_int_equal (tr->history->len, epochs);
+  /* 10 rows in batches of 3: 3 + 3 + 3 + 1, four steps an epoch. */
+  assert_int_equal (tr->steps, 4 * epochs);
+  if (grad_norms_out != NULL)
+    *grad_norms_out = g_array_ref (tr->grad_norms);
+  return net;
+}
+
+static void
+test_determinism (void **state)
+{
+  g_autoptr(BpNetwork) a = train_line (3, 100, TRUE, 5, NULL);
+  g_autoptr(BpNetwork) b = train_line (3, 100, TRUE, 5, NULL);
+  g_autoptr(BpNetwork) c = train_line (3, 101, TRUE, 5, NULL);
+  g_autoptr(BpNetwork) d = train_line (4, 100, TRUE, 5, NULL);
+
+  /* Same seeds: the same bits. */
+  assert_true (bp_network_equal (a, b));
+  assert_memory_equal (a->params, b->params, a->n_params * sizeof (double));
+  /* Another shuffle seed, or another init seed: different parameters. */
+  assert_false (bp_network_equal (a, c));
+  assert_false (bp_network_equal (a, d));
+}
+
+static void
+test_keep_trace_does_not_change_training (void **state)
+{
+  GArray *norms_kept = NULL, *norms_not = NULL;
+  g_autoptr(BpNetwork) kept = train_line (3, 100, TRUE, 4, &norms_kept);
+  g_autoptr(BpNetwork) not_kept = train_line (3, 100, FALSE, 4, &norms_not);
+
+  assert_memory_equal (kept->params, not_kept->params, kept->n_params * sizeof (double));
+  /* n_layers norms per step only when the trace is kept. */
+  assert_int_equal (norms_kept->len, 4 * 4 * kept->n_layers);
+  assert_int_equal (norms_not->len, 0);
+  for (guint i = 0; i < norms_kept->len; i++)
+    {
+      double v = g_array_index (norms_kept, double, i);
+
+      assert_true (isfinite (v) && v > 0.0);
+    }
+  g_array_unref (norms_kept);
+  g_array_unref (norms_not);
+}
+
+/* ------------------------------------------------------ history and norms */
+
+static void
+test_history_and_grad_norms (void **state)
+{
+  g_autoptr(BpDataset) train = line_dataset ();
+  g_autoptr(BpDataset) test = line_dataset ();
+  g_autoptr(BpNetwork) net = make_net (2, 3, "sigmoid", 1, "linear", "mse", 5);
+  g_autoptr(BpOptimizer) opt = make_opt ("sgd", net->n_params, 0.1);
+  g_autoptr(BpTrainer) tr = NULL;
+  g_autoptr(GError) error = NULL;
+  const BpTrainConfig config = { .batch_size = 4, .shuffle = TRUE, .seed = 1, .keep_trace = TRUE };
+  double norms[2];
+
+  tr = bp_trainer_new (net, opt, train, test, &config, &error);
+  assert_non_null (tr);
+  assert_null (bp_trainer_last_epoch (tr));
+
+  for (guint e = 1; e <= 6; e++)
+    {
+      const BpEpochStats *st;
+      double loss, acc;
+
+      assert_true (bp_trainer_run_epoch (tr, NULL, NULL, &error));
+      assert_int_equal (tr->history->len, e);
+      st = bp_trainer_last_epoch (tr);
+      assert_ptr_equal (st, &g_array_index (tr->history, BpEpochStats, e - 1));
+      assert_int_equal (st->epoch, e);
+      /* 10 rows in batches of 4: 3 steps an epoch. */
+      assert_int_equal (st->step, 3 * e);
+      /* The recorded losses are the network's over the sets right now. */
+      bp_evaluate (net, train, &loss, &acc);
+      assert_near (st->train_loss, loss, 0.0, 0.0);
+      assert_true (isnan (st->train_accuracy));   /* regression */
+      bp_evaluate (net, test, &loss, &acc);
+      assert_near (st->test_loss, loss, 0.0, 0.0);
+      assert_true (isfinite (st->test_loss));
+
+      /* n_layers norms per step, the last ones those of the last step's
+       * gradients (still in net->grads after the update). */
+      assert_int_equal (tr->grad_norms->len, 3 * e * net->n_layers);
+      bp_network_grad_norms (net, norms);
+      for (gsize l = 0; l < net->n_layers; l++)
+        {
+          double got = g_array_index (tr->grad_norms, double,
+                                      tr->grad_norms->len - net->n_layers + l);
+
+          assert_near (got, norms[l], 0.0, 0.0);
+          assert_near (got, tr->trace->grad_norm[l], 0.0, 0.0);
+        }
+    }
+  /* Training a line with sgd brings the loss down. */
+  assert_true (g_array_index (tr->history, BpEpochStats, 5).train_loss <
+               g_array_index (tr->history, BpEpochStats, 0).train_loss);
+
+  /* evaluate by hand: mean of ½(out − y)² over the rows. */
+  {
+    g_autofree double *scratch = g_new (double, bp_network_scratch_size (net));
+    double sum = 0.0, loss, acc;
+
+    for (gsize r = 0; r < train->n_rows; r++)
+      {
+        double out;
+
+        bp_network_predict (net, train->X + 2 * r, &out, scratch);
+        sum += 0.5 * (out - train->Y[r]) * (out - train->Y[r]);
+      }
+    bp_evaluate (net, train, &loss, &acc);
+    assert_near (loss, sum / 10, 1e-14, 0.0);
+  }
+}
+
+static int progress_calls;
+static double progress_last;
+
+static void
+on_progress (double   fraction,
+             gpointer data)
+{
+  assert_ptr_equal (data, &progress_calls);
+  assert_true (fraction > progress_last);
+  progress_last = fraction;
+  progress_calls++;
+}
+
+/* ------------------------------------------------ last partial batch used */
+
+static void
+test_partial_last_batch (void **state)
+{
+  g_autoptr(BpDataset) ds = line_dataset ();
+  g_autoptr(BpNetwork) net = make_net (2, 3, "tanh", 1, "linear", "mse", 9);
+  g_autoptr(BpNetwork) by_hand = bp_network_copy (net);
+  g_autoptr(BpOptimizer) opt = make_opt ("sgd", net->n_params, 0.1);
+  g_autoptr(BpOptimizer) opt_hand = make_opt ("sgd", net->n_params, 0.1);
+  g_autoptr(BpTrainer) tr = NULL;
+  g_autoptr(BpTrace) trace = bp_trace_new (by_hand, 4);
+  g_autoptr(GError) error = NULL;
+  const BpTrainConfig config = { .batch_size = 4, .shuffle = FALSE, .seed = 0, .keep_trace = TRUE };
+
+  tr = bp_trainer_new (net, opt, ds, NULL, &config, &error);
+  assert_non_null (tr);
+  progress_calls = 0;
+  progress_last = 0.0;
+  assert_true (bp_trainer_run_epoch (tr, on_progress, &progress_calls, &error));
+  /* 4 + 4 + 2: three steps, the last with the 2 remaining rows. */
+  assert_int_equal (tr->steps, 3);
+  assert_int_equal (progress_calls, 3);
+  assert_near (progress_last, 1.0, 0.0, 0.0);
+  assert_int_equal (tr->trace->batch, 2);
+  assert_int_equal (bp_trainer_last_epoch (tr)->step, 3);
+
+  /* The same three steps by hand, rows 0–3, 4–7, 8–9 in order. */
+  for (gsize start = 0; start < 10; start += 4)
+    {
+      gsize B = MIN (4, 10 - start);
+
+      bp_network_zero_grad (by_hand);
+      bp_network_forward (by_hand, trace, ds->X + 2 * start, B);
+      bp_network_backward (by_hand, trace, ds->Y + start);
+      bp_optimizer_step (opt_hand, by_hand->params, by_hand->grads);
+    }
+  assert_memory_equal (net->params, by_hand->params, net->n_params * sizeof (double));
+
+  /* A batch larger than the set is full batch: one step an epoch. */
+  {
+    g_autoptr(BpNetwork) net2 = make_net (2, 3, "tanh", 1, "linear", "mse", 9);
+    g_autoptr(BpOptimizer) opt2 = make_opt ("sgd", net2->n_params, 0.1);
+    const BpTrainConfig big = { .batch_size = 1000, .shuffle = TRUE, .seed = 0, .keep_trace = FALSE };
+    g_autoptr(BpTrainer) tr2 = bp_trainer_new (net2, opt2, ds, NULL, &big, &error);
+
+    assert_non_null (tr2);
+    assert_int_equal (tr2->config.batch_size, 10);
+    assert_true (bp_trainer_run_epoch (tr2, NULL, NULL, &error));
+    assert_true (bp_trainer_run_epoch (tr2, NULL, NULL, &error));
+    assert_int_equal (tr2->steps, 2);
+  }
+}
+
+/* ------------------------------------------------ steps on a fixed batch */
+
+static void
+test_steps_on_batch_equals_by_hand (void **state)
+{
+  g_autoptr(BpNetwork) net = make_net (2, 4, "tanh", 1, "sigmoid", "bce", 11);
+  g_autoptr(BpNetwork) by_hand = bp_network_copy (net);
+  g_autoptr(BpOptimizer) opt = make_opt ("adam", net->n_params, 0.03);
+  g_autoptr(BpOptimizer) opt_hand = make_opt ("adam", net->n_params, 0.03);
+  g_autoptr(BpTrace) trace = bp_trace_new (by_hand, 4);
+  g_autoptr(GError) error = NULL;
+
+  assert_true (bp_train_steps_on_batch (net, opt, xor_X, xor_Y, 4, 7, &error));
+  assert_null (error);
+  for (int i = 0; i < 7; i++)
+    {
+      bp_network_zero_grad (by_hand);
+      bp_network_forward (by_hand, trace, xor_X, 4);
+      bp_network_backward (by_hand, trace, xor_Y);
+      bp_optimizer_step (opt_hand, by_hand->params, by_hand->grads);
+    }
+  assert_int_equal (opt->t, 7);
+  assert_memory_equal (net->params, by_hand->params, net->n_params * sizeof (double));
+  assert_memory_equal (opt->state, opt_hand->state,
+                       bp_optimizer_state_size (opt) * sizeof (double));
+  /* It did move. */
+  {
+    g_autoptr(BpNetwork) start = make_net (2, 4, "tanh", 1, "sigmoid", "bce", 11);
+
+    assert_false (bp_network_equal (net, start));
+  }
+  /* Zero steps: nothing changes. */
+  {
+    g_autoptr(BpNetwork) before = bp_network_copy (net);
+
+    assert_true (bp_train_steps_on_batch (net, opt, xor_X, xor_Y, 4, 0, &error));
+    assert_true (bp_network_equal (net, before));
+    assert_int_equal (opt->t, 7);
+  }
+}
+
+/* ------------------------------------------------------------- NaN input */
+
+static void
+test_nan_input_stops_step (void **state)
+{
+  double X[8];
+  g_autoptr(BpDataset) ds = NULL;
+  g_autoptr(BpNetwork) net = make_net (2, 3, "tanh", 1, "sigmoid", "bce", 2);
+  g_autoptr(BpOptimizer) opt = make_opt ("momentum", net->n_params, 0.1);
+  g_autoptr(BpTrainer) tr = NULL;
+  g_autofree double *params = NULL, *ostate = NULL;
+  GError *error = NULL;
+  const BpTrainConfig config = { .batch_size = 4, .shuffle = FALSE, .seed = 0, .keep_trace = TRUE };
+
+  memcpy (X, xor_X, sizeof X);
+  ds = make_dataset ("xor-nan", BP_TASK_BINARY, 4, 2, 1, X, xor_Y);
+  tr = bp_trainer_new (net, opt, ds, NULL, &config, &error);
+  assert_non_null (tr);
+
+  /* One good step first, so there is optimizer state to protect. */
+  assert_true (bp_trainer_step (tr, &error));
+  ds->X[2 * 2 + 1] = NAN;   /* row 3, input 2 */
+  params = g_memdup2 (net->params, net->n_params * sizeof (double));
+  ostate = g_memdup2 (opt->state, bp_optimizer_state_size (opt) * sizeof (double));
+
+  assert_false (bp_trainer_step (tr, &error));
+  assert_true (g_error_matches (error, BP_TRAIN_ERROR, BP_TRAIN_ERROR_NUMERIC));
+  assert_error_contains (error, "input 2");
+  assert_error_contains (error, "sample 3");
+  assert_error_contains (error, "step 2");
+  g_clear_error (&error);
+  /* The network and the optimizer are exactly as before the step. */
+  assert_memory_equal (net->params, params, net->n_params * sizeof (double));
+  assert_memory_equal (opt->state, ostate, bp_optimizer_state_size (opt) * sizeof (double));
+  assert_int_equal (opt->t, 1);
+  assert_int_equal (tr->steps, 1);
+
+  /* run_epoch reports the same and records no epoch. */
+  assert_false (bp_trainer_run_epoch (tr, NULL, NULL, &error));
+  assert_true (g_error_matches (error, BP_TRAIN_ERROR, BP_TRAIN_ERROR_NUMERIC));
+  g_clear_error (&error);
+  assert_int_equal (tr->history->len, 0);
+  assert_memory_equal (net->params, params, net->n_params * sizeof (double));
+
+  /* Repaired data trains again. */
+  ds->X[2 * 2 + 1] = 1.0;
+  assert_true (bp_trainer_step (tr, &error));
+  assert_int_equal (tr->steps, 2);
+}
+
+/* ------------------------------------------------------------ divergence */
+
+/* Runs steps until one fails (at most max_steps), checking that the failed
+ * step left parameters, optimizer state and t exactly as before it. */
+static guint
+run_until_failure (BpTrainer *tr,
+                   guint      max_steps,
+                   GError   **error)
+{
+  BpNetwork *net = tr->net;
+  BpOptimizer *opt = tr->opt;
+  gsize ns = bp_optimizer_state_size (opt);
+  g_autofree double *params = g_new (double, net->n_params);
+  g_autofree double *ostate = g_new (double, MAX (ns, 1));
+
+  for (guint i = 1; i <= max_steps; i++)
+    {
+      guint64 t = opt->t;
+
+      memcpy (params, net->params, net->n_params * sizeof (double));
+      memcpy (ostate, opt->state, ns * sizeof (double));
+      if (!bp_trainer_step (tr, error))
+        {
+          assert_memory_equal (net->params, params, net->n_params * sizeof (double));
+          assert_memory_equal (opt->state, ostate, ns * sizeof (double));
+          assert_int_equal (opt->t, t);
+          assert_int_equal (tr->steps, i - 1);
+          return i;
+        }
+      for (gsize p = 0; p < net->n_params; p++)
+        assert_true (isfinite (net->params[p]));
+    }
+  return 0;
+}
+
+static void
+test_divergence_stops_step (void **state)
+{
+  g_autoptr(GError) set_error = NULL;
+
+  /* lr = 1e300 is not a learning rate the optimizer accepts … */
+  {
+    g_autoptr(BpOptimizer) opt = make_opt ("sgd", 3, 0.1);
+
+    assert_false (bp_optimizer_set (opt, "lr", 1e300, &set_error));
+    assert_non_null (set_error);
+  }
+
+  /* … so diverge with the largest one, 1e6.  (a) A linear regression: each
+   * step multiplies the weights by ≈ −1e6 until the loss overflows, which
+   * is caught before the update. */
+  {
+    g_autoptr(BpDataset) ds = line_dataset ();
+    g_autoptr(BpNetwork) net = make_net (2, 3, "linear", 1, "linear", "mse", 1);
+    g_autoptr(BpOptimizer) opt = make_opt ("momentum", net->n_params, 1e6);
+    const BpTrainConfig config = { .batch_size = 10, .shuffle = FALSE, .seed = 0, .keep_trace = TRUE };
+    g_autoptr(BpTrainer) tr = bp_trainer_new (net, opt, ds, NULL, &config, NULL);
+    g_autoptr(GError) error = NULL;
+    guint failed_at = run_until_failure (tr, 200, &error);
+
+    assert_true (failed_at > 1);
+    assert_true (g_error_matches (error, BP_TRAIN_ERROR, BP_TRAIN_ERROR_NUMERIC));
+    assert_error_contains (error, "layer");
+    assert_error_contains (error, "as it was before");
+  }
+
+  /* (b) Weight decay 1e6 at lr 1e6 multiplies every parameter by ≈ −1e12
+   * while tanh and the bce-from-z keep the forward pass finite, so it is
+   * the update itself that overflows: caught after it and undone. */
+  {
+    g_autoptr(BpDataset) ds = xor_dataset ();
+    g_autoptr(BpNetwork) net = make_net (2, 4, "tanh", 1, "sigmoid", "bce", 1);
+    g_autoptr(BpOptimizer) opt = make_opt ("sgd", net->n_params, 1e6);
+    const BpTrainConfig config = { .batch_size = 4, .shuffle = FALSE, .seed = 0, .keep_trace = TRUE };
+    g_autoptr(BpTrainer) tr = NULL;
+    g_autoptr(GError) error = NULL;
+    guint failed_at;
+
+    assert_true (bp_optimizer_set (opt, "weight_decay", 1e6, &set_error));
+    tr = bp_trainer_new (net, opt, ds, NULL, &config, NULL);
+    failed_at = run_until_failure (tr, 200, &error);
+    assert_true (failed_at > 1);
+    assert_true (g_error_matches (error, BP_TRAIN_ERROR, BP_TRAIN_ERROR_NUMERIC));
+    assert_error_contains (error, "the update made");
+    assert_error_contains (error, "layer");
+    assert_error_contains (error, "unit");
+  }
+}
+
+/* ----------------------------------------------------------------- setup */
+
+static void
+test_trainer_new_errors (void **state)
+{
+  g_autoptr(BpDataset) ds = xor_dataset ();
+  g_autoptr(BpDataset) empty = make_dataset ("empty", BP_TASK_BINARY, 0, 2, 1, NULL, NULL);
+  g_autoptr(BpNetwork) wide = make_net (3, 2, "tanh", 1, "sigmoid", "bce", 1);
+  g_autoptr(BpNetwork) two_out = make_net (2, 2, "tanh", 2, "sigmoid", "bce", 1);
+  g_autoptr(BpNetwork) ok = make_net (2, 2, "tanh", 1, "sigmoid", "bce", 1);
+  g_autoptr(BpOptimizer) opt = make_opt ("sgd", 1, 0.1);
+  const BpTrainConfig config = { .batch_size = 2, .shuffle = TRUE, .seed = 0, .keep_trace = TRUE };
+  GError *error = NULL;
+
+  assert_null (bp_trainer_new (wide, opt, ds, NULL, &config, &error));
+  assert_true (g_error_matches (error, BP_TRAIN_ERROR, BP_TRAIN_ERROR_SHAPE));
+  assert_error_contains (error, "xor");
+  g_clear_error (&error);
+  assert_null (bp_trainer_new (two_out, opt, ds, NULL, &config, &error));
+  assert_true (g_error_matches (error, BP_TRAIN_ERROR, BP_TRAIN_ERROR_SHAPE));
+  g_clear_error (&error);
+  assert_null (bp_trainer_new (ok, opt, empty, NULL, &config, &error));
+  assert_true (g_error_matches (error, BP_TRAIN_ERROR, BP_TRAIN_ERROR_EMPTY));
+  g_clear_error (&error);
+  /* A test set of the wrong shape is refused too. */
+  {
+    g_autoptr(BpDataset) bad_test = make_dataset ("bad", BP_TASK_BINARY, 1, 3, 1,
+                                                  (const double[]) { 1, 2, 3 },
+                                                  (const double[]) { 0 });
+
+    assert_null (bp_trainer_new (ok, opt, ds, bad_test, &config, &error));
+    assert_true (g_error_matches (error, BP_TRAIN_ERROR, BP_TRAIN_ERROR_SHAPE));
+    g_clear_error (&error);
+  }
+  /* A fitting trainer resizes the optimizer to the network. */
+  {
+    g_autoptr(BpTrainer) tr = bp_trainer_new (ok, opt, ds, NULL, &config, &error);
+
+    assert_non_null (tr);
+    assert_int_equal (opt->n_params, ok->n_params);
+  }
+}
+
+int
+main (void)
+{
+  const struct CMUnitTest tests[] = {
+    cmocka_unit_test (test_xor_converges),
+    cmocka_unit_test (test_determinism),
+    cmocka_unit_test (test_keep_trace_does_not_change_training),
+    cmocka_unit_test (test_history_and_grad_norms),
+    cmocka_unit_test (test_partial_last_batch),
+    cmocka_unit_test (test_steps_on_batch_equals_by_hand),
+    cmocka_unit_test (test_nan_input_stops_step),
+    cmocka_unit_test (test_divergence_stops_step),
+    cmocka_unit_test (test_trainer_new_errors),
+  };
+
+  return cmocka_run_group_tests_name ("trainer", tests, NULL, NULL);
+}
