@@ -1,0 +1,38 @@
+#!/bin/sh
+# Installs what Backprop Studio needs on Debian 12 (only what is missing),
+# then configures and builds it.  Used by app/run.sh and tests/run.sh.
+#
+#   app/setup.sh [BUILD_DIR [MESON_OPTION...]]
+set -eu
+
+here=$(cd "$(dirname "$0")/.." && pwd)
+build=${1:-$here/build}
+[ $# -gt 0 ] && shift
+
+packages="gcc libc6-dev pkg-config meson ninja-build libglib2.0-dev
+libjson-glib-dev libcmocka-dev libopenblas-dev libfann-dev
+python3 python3-torch python3-numpy"
+
+missing=""
+for p in $packages; do
+  status=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
+  case "$status" in
+    *"install ok installed"*) ;;
+    *) missing="$missing $p" ;;
+  esac
+done
+
+if [ -n "$missing" ]; then
+  echo "setup: installing:$missing"
+  if [ "$(id -u)" -eq 0 ]; then sudo=""; else sudo="sudo"; fi
+  $sudo apt-get update -q
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q --no-install-recommends \
+    -o DPkg::Lock::Timeout=600 $missing
+fi
+
+if [ -f "$build/build.ninja" ]; then
+  meson setup --reconfigure "$build" "$here" "$@" >/dev/null
+else
+  meson setup "$build" "$here" "$@"
+fi
+ninja -C "$build"
