@@ -29,9 +29,16 @@ sigmoid_df (double z, double fz, const double *p)
 BP_HOT static void
 sigmoid_f_array (const double *z, double *a, size_t n, const double *p)
 {
-  /* A vectorised pass, then libm for the rare |z| > 708 (subnormal tails). */
+  /* A vectorised pass, then libm for the rare |z| > 708 (subnormal tails).
+   * An output layer of one or two units takes the scalar path directly. */
   int tails = 0;
 
+  if (n < 4)
+    {
+      for (size_t i = 0; i < n; i++)
+        a[i] = bp_sigmoid (z[i]);
+      return;
+    }
   for (size_t i = 0; i < n; i++)
     {
       a[i] = bp_sigmoid_core (z[i]);

@@ -45,20 +45,28 @@ BP_HOT gboolean
 bp_all_finite (const double *x,
                gsize         n)
 {
-  /* x·0 is 0 for a finite x and NaN for ±∞ or NaN, so the sum of the
-   * products is NaN exactly when some x is not finite. */
-  bp_v4d acc = { 0, 0, 0, 0 };
+  /* x·0 is 0 for a finite x and NaN for ±∞ or NaN, so a sum of such
+   * products is NaN exactly when some x is not finite.  Four independent
+   * vector sums keep the adds from waiting on each other. */
+  bp_v4d a0 = { 0, 0, 0, 0 }, a1 = a0, a2 = a0, a3 = a0;
   double tail = 0.0;
   gsize i = 0;
 
-  for (; i + 4 <= n; i += 4)
+  for (; i + 16 <= n; i += 16)
     {
-      bp_v4d v;
+      bp_v4d v0, v1, v2, v3;
 
-      BP_V4D_LOAD (v, x + i);
-      acc += v * 0.0;
+      BP_V4D_LOAD (v0, x + i);
+      BP_V4D_LOAD (v1, x + i + 4);
+      BP_V4D_LOAD (v2, x + i + 8);
+      BP_V4D_LOAD (v3, x + i + 12);
+      a0 += v0 * 0.0;
+      a1 += v1 * 0.0;
+      a2 += v2 * 0.0;
+      a3 += v3 * 0.0;
     }
   for (; i < n; i++)
     tail += x[i] * 0.0;
-  return !isnan (acc[0] + acc[1] + acc[2] + acc[3] + tail);
+  a0 += a1 + a2 + a3;
+  return !isnan (a0[0] + a0[1] + a0[2] + a0[3] + tail);
 }

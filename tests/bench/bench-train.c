@@ -1,0 +1,1002 @@
+/* bench-train.c — training throughput of the core library against FANN.
+ *
+ * A benchmark, not a test: it prints samples per second for our trainer
+ * and for FANN (double-precision build) measured in the same process on the
+ * same data, the ratios, and whether each ratio meets the target from the
+ * issue.  It exits 0 whatever the ratios are, and non-zero only if a
+ * workload fails to run (an error from the trainer, NaN, FANN refusing).
+ *
+ *   T1  2-8-8-1      tanh, tanh, sigmoid   mse          online SGD (B = 1)
+ *   T2  2-64-64-64-1 tanh ×3, sigmoid      mse          online SGD (B = 1)
+ *   T3  784-128-64-10 relu, relu, softmax  softmax_ce   SGD, B = 32
+ *       (FANN has neither relu nor softmax: its nearest equivalent is
+ *       linear_piece hidden units, sigmoid outputs and mse.)
+ *   K   keep_trace TRUE against FALSE on T1 and T3: what keeping
+ *       everything for display costs.
+ *
+ * Every figure is one thread (OpenBLAS is told to use one; --pin also
+ * keeps the process on one CPU), double precision, no shuffling on either
+ * side (FANN's fann_train_epoch does not shuffle).  Each side is warmed
+ * up, then the sides of a workload take turns, --reps rounds of at least
+ * --min-time seconds each, so that a busy machine slows all of them alike;
+ * the table compares best against best.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <math.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <glib.h>
+#include <glib/gstdio.h>
+
+#include <doublefann.h>
+
+#ifdef BENCH_HAVE_OPENBLAS
+# include <cblas.h>
+#endif
+
+#include "bp-dataset.h"
+#include "bp-network.h"
+#include "bp-optimizer.h"
+#include "bp-rng.h"
+#include "bp-trainer.h"
+
+#ifndef BENCH_BUILDTYPE
+# define BENCH_BUILDTYPE "unknown"
+#endif
+#ifndef BENCH_FANN_VERSION
+# define BENCH_FANN_VERSION "unknown"
+#endif
+
+#define BENCH_MAX_REPS 50
+#define BENCH_SEED     G_GUINT64_CONSTANT (20240501)
+
+/* Figures from the issue, measured on this kind of machine. */
+#define ISSUE_FANN_T1   1.23e6
+#define ISSUE_FANN_T2   35e3
+#define ISSUE_FANN_T3   5e3
+#define ISSUE_TORCH_T3  29e3
+
+/* ------------------------------------------------------------------ options */
+
+static double   opt_min_time = 1.0;
+static int      opt_reps = 5;
+static char    *opt_workloads = NULL;
+static char    *opt_summary = NULL;
+static gboolean opt_pin = FALSE;
+static gboolean opt_ours_only = FALSE;
+
+static GOptionEntry option_entries[] = {
+  { "min-time", 't', 0, G_OPTION_ARG_DOUBLE, &opt_min_time,
+    "Seconds each repetition runs at least (default 1.0)", "SECONDS" },
+  { "reps", 'r', 0, G_OPTION_ARG_INT, &opt_reps,
+    "Repetitions after the warm-up, at least 3 (default 5)", "N" },
+  { "workloads", 'w', 0, G_OPTION_ARG_STRING, &opt_workloads,
+    "Comma-separated subset of t1,t2,t3,k (default all)", "LIST" },
+  { "summary", 's', 0, G_OPTION_ARG_FILENAME, &opt_summary,
+    "Also write key<TAB>best<TAB>median lines to FILE (for run-bench.sh)", "FILE" },
+  { "pin", 0, 0, G_OPTION_ARG_NONE, &opt_pin,
+    "Pin the process to the CPU it starts on (quiet machines only)", NULL },
+  { "ours-only", 0, 0, G_OPTION_ARG_NONE, &opt_ours_only,
+    "Skip FANN (for profiling our library alone)", NULL },
+  { NULL }
+};
+
+/* ------------------------------------------------------------------ timing */
+
+typedef struct
+{
+  double best;     /* samples/s of the fastest repetition */
+  double median;   /* samples/s, median repetition */
+} BenchResult;
+
+/* Runs one chunk of training (usually an epoch) and adds the number of
+ * samples it trained on to *n_samples. */
+typedef gboolean (*BenchChunkFunc) (gpointer   data,
+                                    guint64   *n_samples,
+                                    GError   **error);
+
+static GString *summary;
+
+static double
+now_seconds (void)
+{
+  struct timespec ts;
+
+  clock_gettime (CLOCK_MONOTONIC, &ts);
+  return (double) ts.tv_sec + 1e-9 * (double) ts.tv_nsec;
+}
+
+static int
+compare_doubles (const void *pa,
+                 const void *pb)
+{
+  double a = *(const double *) pa;
+  double b = *(const double *) pb;
+
+  return (a > b) - (a < b);
+}
+
+/* "1.23 M", "35.0 k": three significant figures are all a benchmark has. */
+static const char *
+format_rate (char   *buf,
+             gsize   len,
+             double  rate)
+{
+  if (!isfinite (rate))
+    g_snprintf (buf, len, "-");
+  else if (rate >= 1e6)
+    g_snprintf (buf, len, "%.2f M", rate / 1e6);
+  else if (rate >= 1e3)
+    g_snprintf (buf, len, "%.1f k", rate / 1e3);
+  else
+    g_snprintf (buf, len, "%.0f", rate);
+  return buf;
+}
+
+/* One side of a comparison: a trainer and what it trains on. */
+typedef struct
+{
+  char           *key;        /* for --summary: "T1-ours" */
+  const char     *label;
+  BenchChunkFunc  chunk;
+  void          (*report) (gpointer data);  /* shows that it really trained */
+  GDestroyNotify  free_data;
+  gpointer        data;
+  double          rates[BENCH_MAX_REPS];
+  BenchResult     result;
+} BenchSide;
+
+static void
+bench_side_clear (BenchSide *side)
+{
+  g_clear_pointer (&side->key, g_free);
+  if (side->data != NULL)
+    side->free_data (side->data);
+  side->data = NULL;
+}
+
+/* Runs whole chunks until at least `min_time` seconds have passed. */
+static gboolean
+bench_side_run (BenchSide  *side,
+                double      min_time,
+                double     *rate,
+                GError    **error)
+{
+  guint64 n = 0;
+  double t0 = now_seconds (), elapsed;
+
+  do
+    {
+      if (!side->chunk (side->data, &n, error))
+        {
+          g_prefix_error (error, "%s: ", side->label);
+          return FALSE;
+        }
+      elapsed = now_seconds () - t0;
+    }
+  while (elapsed < min_time);
+  if (rate != NULL)
+    *rate = (double) n / elapsed;
+  return TRUE;
+}
+
+/* Warms every side up (a quarter of --min-time), then runs --reps rounds
+ * in which each side in turn trains for --min-time; prints best and median
+ * of each.  Empty slots (data NULL) are skipped and get NaN. */
+static gboolean
+bench_measure (BenchSide  *sides,
+               gsize       n_sides,
+               GError    **error)
+{
+  char b1[32], b2[32];
+
+  for (gsize i = 0; i < n_sides; i++)
+    if (sides[i].data != NULL
+        && !bench_side_run (&sides[i], 0.25 * opt_min_time, NULL, error))
+      return FALSE;
+
+  for (int rep = 0; rep < opt_reps; rep++)
+    for (gsize i = 0; i < n_sides; i++)
+      if (sides[i].data != NULL
+          && !bench_side_run (&sides[i], opt_min_time, &sides[i].rates[rep], error))
+        return FALSE;
+
+  for (gsize i = 0; i < n_sides; i++)
+    {
+      BenchSide *side = &sides[i];
+      double *rates = side->rates;
+
+      if (side->data == NULL)
+        {
+          side->result.best = side->result.median = NAN;
+          continue;
+        }
+
+      qsort (rates, opt_reps, sizeof rates[0], compare_doubles);
+      side->result.best = rates[opt_reps - 1];
+      side->result.median = opt_reps % 2
+                          ? rates[opt_reps / 2]
+                          : 0.5 * (rates[opt_reps / 2 - 1] + rates[opt_reps / 2]);
+      g_print ("  %-46s best %10s/s   median %10s/s\n", side->label,
+               format_rate (b1, sizeof b1, side->result.best),
+               format_rate (b2, sizeof b2, side->result.median));
+      side->report (side->data);
+      if (summary != NULL)
+        g_string_append_printf (summary, "%s\t%.6g\t%.6g\n",
+                                side->key, side->result.best, side->result.median);
+    }
+  return TRUE;
+}
+
+/* --------------------------------------------------------------- the table */
+
+typedef enum
+{
+  ROW_SPEEDUP,    /* ours / reference, target is a minimum */
+  ROW_SLOWDOWN,   /* reference / ours, target is a maximum */
+  ROW_INFO,       /* ours / reference, no target */
+} RowKind;
+
+typedef struct
+{
+  char   *workload;
+  double  ours;
+  double  reference;
+  double  issue;      /* the issue's figure for the reference, or NaN */
+  double  target;
+  RowKind kind;
+} BenchRow;
+
+static GArray *rows;
+
+static void
+bench_row_clear (gpointer p)
+{
+  BenchRow *row = p;
+
+  g_free (row->workload);
+}
+
+static void
+add_row (const char *workload,
+         double      ours,
+         double      reference,
+         double      issue,
+         double      target,
+         RowKind     kind)
+{
+  BenchRow row = { g_strdup (workload), ours, reference, issue, target, kind };
+
+  g_array_append_val (rows, row);
+}
+
+static void
+print_table (void)
+{
+  char b1[32], b2[32], b3[32], ratio[32], vs_issue[32], target[32];
+
+  g_print ("\nSummary (samples/s, best of %d x >= %.2g s; build %s)\n",
+           opt_reps, opt_min_time, BENCH_BUILDTYPE);
+  g_print ("%-44s %10s %10s %8s %8s %10s %8s  %s\n", "workload", "ours",
+           "reference", "ratio", "target", "result", "(issue)", "vs issue");
+  for (guint i = 0; i < rows->len; i++)
+    {
+      const BenchRow *row = &g_array_index (rows, BenchRow, i);
+      const char *verdict;
+      double r;
+
+      if (row->kind == ROW_SLOWDOWN)
+        {
+          r = row->reference / row->ours;
+          g_snprintf (target, sizeof target, "<= %.2f", row->target);
+          verdict = r <= row->target ? "PASS" : "MISS";
+        }
+      else if (row->kind == ROW_SPEEDUP)
+        {
+          r = row->ours / row->reference;
+          g_snprintf (target, sizeof target, ">= %.0fx", row->target);
+          verdict = r >= row->target ? "PASS" : "MISS";
+        }
+      else
+        {
+          r = row->ours / row->reference;
+          g_snprintf (target, sizeof target, "-");
+          verdict = "info";
+        }
+      if (isfinite (r))
+        g_snprintf (ratio, sizeof ratio, "%.2fx", r);
+      else
+        {
+          g_strlcpy (ratio, "-", sizeof ratio);
+          verdict = "-";
+        }
+
+      if (isfinite (row->issue))
+        g_snprintf (vs_issue, sizeof vs_issue, "%.2fx", row->ours / row->issue);
+      else
+        g_strlcpy (vs_issue, "-", sizeof vs_issue);
+      g_print ("%-44s %10s %10s %8s %8s %10s %8s  %s\n", row->workload,
+               format_rate (b1, sizeof b1, row->ours),
+               format_rate (b2, sizeof b2, row->reference),
+               ratio, target, verdict,
+               format_rate (b3, sizeof b3, row->issue), vs_issue);
+    }
+  g_print ("reference: FANN measured now, in this process.  ratio: ours / reference;\n"
+           "K rows: keep_trace FALSE / TRUE, the slowdown of keeping everything for\n"
+           "display.  (issue): the figure quoted in the issue; vs issue: ours / it.\n");
+}
+
+/* --------------------------------------------------------------- the data */
+
+/* Random "digits-like" rows: n_features uniform in [0, 1), a random class
+ * one-hot over n_classes.  Built field by field as bp_dataset_free expects
+ * (GLib allocations, NULL-terminated name arrays). */
+static BpDataset *
+random_classification (gsize   n_rows,
+                       gsize   n_features,
+                       gsize   n_classes,
+                       guint64 seed)
+{
+  BpDataset *ds = g_new0 (BpDataset, 1);
+  BpRng rng;
+
+  bp_rng_init (&rng, seed);
+  ds->name = g_strdup ("random-digits");
+  ds->source = g_strdup_printf ("bench:random(%" G_GSIZE_FORMAT ")", n_rows);
+  ds->task = BP_TASK_MULTICLASS;
+  ds->n_rows = n_rows;
+  ds->n_features = n_features;
+  ds->n_targets = n_classes;
+  ds->X = g_new (double, n_rows * n_features);
+  ds->Y = g_new0 (double, n_rows * n_classes);
+  for (gsize i = 0; i < n_rows * n_features; i++)
+    ds->X[i] = bp_rng_uniform (&rng);
+  for (gsize s = 0; s < n_rows; s++)
+    ds->Y[s * n_classes + bp_rng_below (&rng, n_classes)] = 1.0;
+
+  ds->feature_names = g_new0 (char *, n_features + 1);
+  for (gsize j = 0; j < n_features; j++)
+    ds->feature_names[j] = g_strdup_printf ("x%" G_GSIZE_FORMAT, j);
+  ds->target_names = g_new0 (char *, n_classes + 1);
+  for (gsize k = 0; k < n_classes; k++)
+    ds->target_names[k] = g_strdup_printf ("%" G_GSIZE_FORMAT, k);
+  return ds;
+}
+
+/* ------------------------------------------------------------ our side */
+
+typedef struct
+{
+  const char *hidden;     /* activation ids */
+  const char *output;
+  const char *cost;
+  BpInit      init;
+  double      lr;
+  gsize       batch;
+} OursSpec;
+
+typedef struct
+{
+  BpNetwork       *net;
+  BpOptimizer     *opt;
+  BpTrainer       *trainer;   /* NULL for the raw loop */
+  BpTrace         *trace;     /* the raw loop's */
+  const BpDataset *ds;
+  gsize            batch;
+} OursSide;
+
+static void
+ours_side_free (OursSide *side)
+{
+  if (side == NULL)
+    return;
+  g_clear_pointer (&side->trainer, bp_trainer_free);
+  g_clear_pointer (&side->trace, bp_trace_free);
+  g_clear_pointer (&side->opt, bp_optimizer_free);
+  g_clear_pointer (&side->net, bp_network_free);
+  g_free (side);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (OursSide, ours_side_free)
+
+/* widths[0] is the input width, then one per layer. */
+static OursSide *
+ours_side_new (const gsize     *widths,
+               gsize            n_widths,
+               const OursSpec  *spec,
+               const BpDataset *ds,
+               gboolean         use_trainer,
+               gboolean         keep_trace,
+               GError         **error)
+{
+  g_autoptr(OursSide) side = g_new0 (OursSide, 1);
+  BpRng rng;
+
+  side->ds = ds;
+  side->batch = spec->batch;
+  side->net = bp_network_new (widths[0], error);
+  if (side->net == NULL)
+    return NULL;
+  for (gsize l = 1; l < n_widths; l++)
+    if (!bp_network_add_layer (side->net, widths[l],
+                               l + 1 < n_widths ? spec->hidden : spec->output,
+                               NULL, error))
+      return NULL;
+  if (!bp_network_set_cost (side->net, spec->cost, NULL, error))
+    return NULL;
+  bp_rng_init (&rng, BENCH_SEED);
+  bp_network_init_weights (side->net, spec->init, &rng);
+
+  side->opt = bp_optimizer_new (NULL, "sgd", side->net->n_params, error);
+  if (side->opt == NULL)
+    return NULL;
+  if (!bp_optimizer_set (side->opt, "lr", spec->lr, error))
+    return NULL;
+
+  if (use_trainer)
+    {
+      BpTrainConfig config = {
+        .batch_size = spec->batch,
+        .shuffle = FALSE,
+        .seed = BENCH_SEED,
+        .keep_trace = keep_trace,
+      };
+
+      side->trainer = bp_trainer_new (side->net, side->opt, ds, NULL,
+                                      &config, error);
+      if (side->trainer == NULL)
+        return NULL;
+    }
+  else
+    {
+      side->trace = bp_trace_new (side->net, spec->batch);
+      side->trace->keep = keep_trace;
+    }
+  return g_steal_pointer (&side);
+}
+
+/* One epoch through bp_trainer_step: what the app's training loop does. */
+static gboolean
+ours_trainer_chunk (gpointer   data,
+                    guint64   *n_samples,
+                    GError   **error)
+{
+  OursSide *side = data;
+  gsize steps = side->ds->n_rows / side->batch;
+
+  for (gsize i = 0; i < steps; i++)
+    if (!bp_trainer_step (side->trainer, error))
+      return FALSE;
+  *n_samples += steps * side->batch;
+  return TRUE;
+}
+
+/* One epoch of zero_grad, forward, backward, optimizer step and nothing
+ * else: the floor the trainer's bookkeeping sits on. */
+static gboolean
+ours_raw_chunk (gpointer   data,
+                guint64   *n_samples,
+                GError   **error)
+{
+  OursSide *side = data;
+  const BpDataset *ds = side->ds;
+  gsize B = side->batch;
+  double loss = 0.0;
+  gsize r;
+
+  for (r = 0; r + B <= ds->n_rows; r += B)
+    {
+      bp_network_zero_grad (side->net);
+      bp_network_forward (side->net, side->trace, ds->X + r * ds->n_features, B);
+      loss += bp_network_backward (side->net, side->trace, ds->Y + r * ds->n_targets);
+      bp_optimizer_step (side->opt, side->net->params, side->net->grads);
+    }
+  if (!isfinite (loss))
+    {
+      g_set_error (error, BP_NETWORK_ERROR, BP_NETWORK_ERROR_NUMERIC,
+                   "the raw training loop diverged (loss %g)", loss);
+      return FALSE;
+    }
+  *n_samples += r;
+  return TRUE;
+}
+
+static void
+ours_report (gpointer data)
+{
+  OursSide *side = data;
+  double loss, accuracy;
+
+  bp_evaluate (side->net, side->ds, &loss, &accuracy);
+  g_print ("  %-46s loss %.4g, accuracy %.3f\n", "", loss, accuracy);
+}
+
+/* Fills *out with a side training through bp_trainer_step (use_trainer) or
+ * the raw loop. */
+static gboolean
+ours_side_init (BenchSide       *out,
+                const char      *key,
+                const char      *label,
+                const gsize     *widths,
+                gsize            n_widths,
+                const OursSpec  *spec,
+                const BpDataset *ds,
+                gboolean         use_trainer,
+                gboolean         keep_trace,
+                GError         **error)
+{
+  OursSide *side;
+
+  side = ours_side_new (widths, n_widths, spec, ds, use_trainer, keep_trace, error);
+  if (side == NULL)
+    return FALSE;
+  *out = (BenchSide) {
+    .key = g_strdup (key),
+    .label = label,
+    .chunk = use_trainer ? ours_trainer_chunk : ours_raw_chunk,
+    .report = ours_report,
+    .free_data = (GDestroyNotify) ours_side_free,
+    .data = side,
+  };
+  return TRUE;
+}
+
+/* -------------------------------------------------------------- FANN's side */
+
+#define FANN_ERROR (g_quark_from_static_string ("bench-fann-error"))
+
+typedef struct
+{
+  struct fann            *ann;
+  struct fann_train_data *data;
+  const BpDataset        *ds;
+} FannSide;
+
+static void
+fann_side_free (FannSide *side)
+{
+  if (side == NULL)
+    return;
+  g_clear_pointer (&side->data, fann_destroy_train);
+  g_clear_pointer (&side->ann, fann_destroy);
+  g_free (side);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (FannSide, fann_side_free)
+
+/* FANN's activations carry a steepness s: FANN_SIGMOID is 1/(1 + e^(−2sx))
+ * and FANN_SIGMOID_SYMMETRIC is tanh(sx), so s = 0.5 gives the logistic
+ * function and s = 1 gives tanh, our sigmoid and tanh. */
+static FannSide *
+fann_side_new (const gsize                   *widths,
+               gsize                          n_widths,
+               enum fann_activationfunc_enum  hidden,
+               fann_type                      hidden_steepness,
+               enum fann_activationfunc_enum  output,
+               fann_type                      output_steepness,
+               enum fann_train_enum           algorithm,
+               double                         lr,
+               const BpDataset               *ds,
+               GError                       **error)
+{
+  g_autoptr(FannSide) side = g_new0 (FannSide, 1);
+  unsigned int layers[BP_MAX_LAYERS + 1];
+  gsize nf = ds->n_features, nt = ds->n_targets;
+
+  side->ds = ds;
+  g_assert (n_widths <= G_N_ELEMENTS (layers));
+  for (gsize l = 0; l < n_widths; l++)
+    layers[l] = widths[l];
+  side->ann = fann_create_standard_array (n_widths, layers);
+  if (side->ann == NULL)
+    {
+      g_set_error (error, FANN_ERROR, 0, "fann_create_standard_array failed");
+      return NULL;
+    }
+  fann_set_activation_function_hidden (side->ann, hidden);
+  fann_set_activation_steepness_hidden (side->ann, hidden_steepness);
+  fann_set_activation_function_output (side->ann, output);
+  fann_set_activation_steepness_output (side->ann, output_steepness);
+  fann_set_training_algorithm (side->ann, algorithm);
+  fann_set_learning_rate (side->ann, (float) lr);
+  fann_set_learning_momentum (side->ann, 0.0f);
+  /* FANN's default error function is its "tanh" one; plain mse is ours. */
+  fann_set_train_error_function (side->ann, FANN_ERRORFUNC_LINEAR);
+  /* fann_create_* seeds rand() from /dev/urandom; make the run repeatable. */
+  srand ((unsigned int) BENCH_SEED);
+  fann_randomize_weights (side->ann, -0.1, 0.1);
+
+  side->data = fann_create_train (ds->n_rows, nf, nt);
+  if (side->data == NULL)
+    {
+      g_set_error (error, FANN_ERROR, 0, "fann_create_train failed");
+      return NULL;
+    }
+  for (gsize s = 0; s < ds->n_rows; s++)
+    {
+      memcpy (side->data->input[s], ds->X + s * nf, nf * sizeof (fann_type));
+      memcpy (side->data->output[s], ds->Y + s * nt, nt * sizeof (fann_type));
+    }
+  return g_steal_pointer (&side);
+}
+
+static gboolean
+fann_chunk (gpointer   data,
+            guint64   *n_samples,
+            GError   **error)
+{
+  FannSide *side = data;
+  float mse = fann_train_epoch (side->ann, side->data);
+
+  if (!isfinite (mse))
+    {
+      g_set_error (error, FANN_ERROR, 0, "FANN diverged (MSE %g)", mse);
+      return FALSE;
+    }
+  *n_samples += side->data->num_data;
+  return TRUE;
+}
+
+/* The fraction of rows whose largest output (or, for one output, whether it
+ * is above 0.5) matches the target's. */
+static double
+fann_accuracy (struct fann     *ann,
+               const BpDataset *ds)
+{
+  gsize nf = ds->n_features, nt = ds->n_targets, hits = 0;
+
+  for (gsize s = 0; s < ds->n_rows; s++)
+    {
+      const fann_type *out = fann_run (ann, ds->X + s * nf);
+      const double *y = ds->Y + s * nt;
+
+      if (nt == 1)
+        hits += (out[0] > 0.5) == (y[0] > 0.5);
+      else
+        {
+          gsize best = 0, truth = 0;
+
+          for (gsize k = 1; k < nt; k++)
+            {
+              if (out[k] > out[best])
+                best = k;
+              if (y[k] > y[truth])
+                truth = k;
+            }
+          hits += best == truth;
+        }
+    }
+  return (double) hits / (double) ds->n_rows;
+}
+
+static void
+fann_report (gpointer data)
+{
+  FannSide *side = data;
+
+  g_print ("  %-46s MSE %.4g, accuracy %.3f\n", "",
+           fann_get_MSE (side->ann), fann_accuracy (side->ann, side->ds));
+}
+
+static gboolean
+fann_side_init (BenchSide                     *out,
+                const char                    *key,
+                const char                    *label,
+                const gsize                   *widths,
+                gsize                          n_widths,
+                enum fann_activationfunc_enum  hidden,
+                fann_type                      hidden_steepness,
+                enum fann_activationfunc_enum  output,
+                fann_type                      output_steepness,
+                enum fann_train_enum           algorithm,
+                double                         lr,
+                const BpDataset               *ds,
+                GError                       **error)
+{
+  FannSide *side;
+
+  side = fann_side_new (widths, n_widths, hidden, hidden_steepness, output,
+                        output_steepness, algorithm, lr, ds, error);
+  if (side == NULL)
+    return FALSE;
+  *out = (BenchSide) {
+    .key = g_strdup (key),
+    .label = label,
+    .chunk = fann_chunk,
+    .report = fann_report,
+    .free_data = (GDestroyNotify) fann_side_free,
+    .data = side,
+  };
+  return TRUE;
+}
+
+/* ---------------------------------------------------------------- workloads */
+
+/* The slots of a workload's sides; a slot may stay empty. */
+enum
+{
+  SIDE_OURS,        /* bp_trainer_step, keep_trace FALSE */
+  SIDE_RAW,         /* forward/backward/step without the trainer */
+  SIDE_KEEP,        /* bp_trainer_step, keep_trace TRUE */
+  SIDE_FANN,        /* incremental */
+  SIDE_FANN_BATCH,
+  N_SIDES
+};
+
+static void
+clear_sides (BenchSide *sides)
+{
+  for (gsize i = 0; i < N_SIDES; i++)
+    bench_side_clear (&sides[i]);
+}
+
+/* T1/T2: online SGD on 1000 points of "circles". */
+static gboolean
+run_online (const char      *name,
+            const gsize     *widths,
+            gsize            n_widths,
+            const BpDataset *ds,
+            double           issue_fann,
+            double           target,
+            gboolean         with_k,
+            GError         **error)
+{
+  const OursSpec spec = {
+    .hidden = "tanh", .output = "sigmoid", .cost = "mse",
+    .init = BP_INIT_GLOROT_UNIFORM, .lr = 0.1, .batch = 1,
+  };
+  BenchSide sides[N_SIDES] = { { 0 } };
+  g_autofree char *shape = NULL;
+  g_autofree char *row = NULL;
+  gboolean ok = FALSE;
+  char key[32];
+
+  {
+    GString *str = g_string_new (NULL);
+
+    for (gsize l = 0; l < n_widths; l++)
+      g_string_append_printf (str, "%s%" G_GSIZE_FORMAT, l ? "-" : "", widths[l]);
+    shape = g_string_free (str, FALSE);
+  }
+  g_print ("\n%s: %s, tanh hidden, sigmoid output, mse, online SGD lr %.2g, "
+           "%" G_GSIZE_FORMAT " rows of circles\n",
+           name, shape, spec.lr, ds->n_rows);
+
+  g_snprintf (key, sizeof key, "%s-ours", name);
+  if (!ours_side_init (&sides[SIDE_OURS], key, "ours: bp_trainer_step, keep_trace FALSE",
+                       widths, n_widths, &spec, ds, TRUE, FALSE, error))
+    goto out;
+  g_snprintf (key, sizeof key, "%s-ours-raw", name);
+  if (!ours_side_init (&sides[SIDE_RAW], key, "ours: raw forward/backward/step loop",
+                       widths, n_widths, &spec, ds, FALSE, FALSE, error))
+    goto out;
+  g_snprintf (key, sizeof key, "%s-ours-keep", name);
+  if (with_k
+      && !ours_side_init (&sides[SIDE_KEEP], key, "ours: bp_trainer_step, keep_trace TRUE",
+                          widths, n_widths, &spec, ds, TRUE, TRUE, error))
+    goto out;
+  g_snprintf (key, sizeof key, "%s-fann", name);
+  if (!opt_ours_only
+      && !fann_side_init (&sides[SIDE_FANN], key, "FANN: fann_train_epoch, incremental",
+                          widths, n_widths, FANN_SIGMOID_SYMMETRIC, 1.0,
+                          FANN_SIGMOID, 0.5, FANN_TRAIN_INCREMENTAL, spec.lr,
+                          ds, error))
+    goto out;
+  if (!bench_measure (sides, N_SIDES, error))
+    goto out;
+
+  row = g_strdup_printf ("%s %s online SGD vs FANN", name, shape);
+  add_row (row, sides[SIDE_OURS].result.best, sides[SIDE_FANN].result.best,
+           issue_fann, target, ROW_SPEEDUP);
+  g_free (row);
+  row = g_strdup_printf ("%s   raw loop (no trainer) vs FANN", name);
+  add_row (row, sides[SIDE_RAW].result.best, sides[SIDE_FANN].result.best,
+           issue_fann, target, ROW_INFO);
+  if (with_k)
+    {
+      g_free (row);
+      row = g_strdup_printf ("K-%s keep_trace cost", name);
+      add_row (row, sides[SIDE_KEEP].result.best, sides[SIDE_OURS].result.best,
+               NAN, 1.2, ROW_SLOWDOWN);
+    }
+  ok = TRUE;
+
+out:
+  clear_sides (sides);
+  return ok;
+}
+
+/* T3: 784-128-64-10 on random digits-like rows, mini-batch 32. */
+static gboolean
+run_t3 (gboolean   with_k,
+        GError   **error)
+{
+  static const gsize widths[] = { 784, 128, 64, 10 };
+  const OursSpec spec = {
+    .hidden = "relu", .output = "softmax", .cost = "softmax_ce",
+    .init = BP_INIT_HE_UNIFORM, .lr = 0.01, .batch = 32,
+  };
+  g_autoptr(BpDataset) ds = random_classification (2048, 784, 10, BENCH_SEED);
+  BenchSide sides[N_SIDES] = { { 0 } };
+  const BenchResult *fann;
+  gboolean ok = FALSE;
+
+  g_print ("\nT3: 784-128-64-10, relu hidden, softmax + softmax_ce, SGD lr %.2g, "
+           "mini-batch %" G_GSIZE_FORMAT ", %" G_GSIZE_FORMAT " random rows\n"
+           "    (FANN: linear_piece hidden, sigmoid outputs, mse; it has no "
+           "relu, softmax or mini-batches)\n",
+           spec.lr, spec.batch, ds->n_rows);
+
+  if (!ours_side_init (&sides[SIDE_OURS], "T3-ours", "ours: bp_trainer_step, keep_trace FALSE",
+                       widths, G_N_ELEMENTS (widths), &spec, ds, TRUE, FALSE, error))
+    goto out;
+  if (!ours_side_init (&sides[SIDE_RAW], "T3-ours-raw", "ours: raw forward/backward/step loop",
+                       widths, G_N_ELEMENTS (widths), &spec, ds, FALSE, FALSE, error))
+    goto out;
+  if (with_k
+      && !ours_side_init (&sides[SIDE_KEEP], "T3-ours-keep", "ours: bp_trainer_step, keep_trace TRUE",
+                          widths, G_N_ELEMENTS (widths), &spec, ds, TRUE, TRUE, error))
+    goto out;
+  if (!opt_ours_only
+      && !fann_side_init (&sides[SIDE_FANN], "T3-fann-incremental",
+                          "FANN: incremental (per-sample update)",
+                          widths, G_N_ELEMENTS (widths), FANN_LINEAR_PIECE, 1.0,
+                          FANN_SIGMOID, 0.5, FANN_TRAIN_INCREMENTAL, spec.lr, ds, error))
+    goto out;
+  if (!opt_ours_only
+      && !fann_side_init (&sides[SIDE_FANN_BATCH], "T3-fann-batch",
+                          "FANN: batch (one update per epoch)",
+                          widths, G_N_ELEMENTS (widths), FANN_LINEAR_PIECE, 1.0,
+                          FANN_SIGMOID, 0.5, FANN_TRAIN_BATCH, spec.lr, ds, error))
+    goto out;
+  if (!bench_measure (sides, N_SIDES, error))
+    goto out;
+
+  /* Compare against whichever of FANN's two modes is faster. */
+  fann = sides[SIDE_FANN_BATCH].result.best > sides[SIDE_FANN].result.best
+       ? &sides[SIDE_FANN_BATCH].result : &sides[SIDE_FANN].result;
+  if (!opt_ours_only)
+    g_print ("  reference: FANN %s (the faster mode)\n",
+             fann == &sides[SIDE_FANN_BATCH].result ? "batch" : "incremental");
+  add_row ("T3 784-128-64-10 B=32 vs FANN (nearest)", sides[SIDE_OURS].result.best,
+           fann->best, ISSUE_FANN_T3, 3.0, ROW_SPEEDUP);
+  add_row ("T3   raw loop (no trainer) vs FANN", sides[SIDE_RAW].result.best,
+           fann->best, ISSUE_FANN_T3, 3.0, ROW_INFO);
+  add_row ("T3 vs PyTorch (issue figure, constant)", sides[SIDE_OURS].result.best,
+           ISSUE_TORCH_T3, NAN, 0.0, ROW_INFO);
+  if (with_k)
+    add_row ("K-T3 keep_trace cost", sides[SIDE_KEEP].result.best,
+             sides[SIDE_OURS].result.best, NAN, 1.2, ROW_SLOWDOWN);
+  ok = TRUE;
+
+out:
+  clear_sides (sides);
+  return ok;
+}
+
+/* ---------------------------------------------------------------- main */
+
+static gboolean
+workload_selected (const char *name)
+{
+  g_auto(GStrv) names = NULL;
+
+  if (opt_workloads == NULL)
+    return TRUE;
+  names = g_strsplit (opt_workloads, ",", -1);
+  for (char **n = names; *n != NULL; n++)
+    if (g_ascii_strcasecmp (g_strstrip (*n), name) == 0)
+      return TRUE;
+  return FALSE;
+}
+
+/* One thread: keep OpenBLAS to one, and with --pin stay on one CPU.
+ * OpenBLAS reads OPENBLAS_NUM_THREADS when it is loaded, before main, so
+ * the setenv is only for anything that starts later; the call is what
+ * counts. */
+static void
+single_core (void)
+{
+  g_setenv ("OPENBLAS_NUM_THREADS", "1", TRUE);
+#ifdef BENCH_HAVE_OPENBLAS
+  openblas_set_num_threads (1);
+#endif
+
+  if (opt_pin)
+    {
+      cpu_set_t set;
+      int cpu = sched_getcpu ();
+
+      CPU_ZERO (&set);
+      CPU_SET (cpu < 0 ? 0 : cpu, &set);
+      if (sched_setaffinity (0, sizeof set, &set) != 0)
+        g_printerr ("bench-train: cannot pin to CPU %d: %s\n", cpu, g_strerror (errno));
+      else
+        g_print ("pinned to CPU %d\n", cpu);
+    }
+}
+
+int
+main (int    argc,
+      char **argv)
+{
+  g_autoptr(GOptionContext) context = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(BpDataset) circles = NULL;
+  gboolean with_k;
+
+  context = g_option_context_new ("- training throughput: Backprop Studio vs FANN");
+  g_option_context_add_main_entries (context, option_entries, NULL);
+  if (!g_option_context_parse (context, &argc, &argv, &error))
+    {
+      g_printerr ("bench-train: %s\n", error->message);
+      return 2;
+    }
+  if (opt_reps < 3 || opt_reps > BENCH_MAX_REPS || !(opt_min_time > 0.0))
+    {
+      g_printerr ("bench-train: need 3 <= --reps <= %d and --min-time > 0\n",
+                  BENCH_MAX_REPS);
+      return 2;
+    }
+
+  single_core ();
+  g_print ("bench-train: build %s, FANN %s (doublefann), double precision, one thread\n",
+           BENCH_BUILDTYPE, BENCH_FANN_VERSION);
+#ifdef BENCH_HAVE_OPENBLAS
+  g_print ("OpenBLAS: %s\n", openblas_get_config ());
+#endif
+
+  rows = g_array_new (FALSE, TRUE, sizeof (BenchRow));
+  g_array_set_clear_func (rows, bench_row_clear);
+  if (opt_summary != NULL)
+    summary = g_string_new (NULL);
+  with_k = workload_selected ("k");
+
+  if (workload_selected ("t1") || workload_selected ("t2") || with_k)
+    {
+      circles = bp_dataset_generate ("circles", 1000, 0.1, BENCH_SEED, &error);
+      if (circles == NULL)
+        goto fail;
+    }
+  if (workload_selected ("t1") || with_k)
+    {
+      static const gsize t1[] = { 2, 8, 8, 1 };
+
+      if (!run_online ("T1", t1, G_N_ELEMENTS (t1), circles,
+                       ISSUE_FANN_T1, 2.0, with_k, &error))
+        goto fail;
+    }
+  if (workload_selected ("t2"))
+    {
+      static const gsize t2[] = { 2, 64, 64, 64, 1 };
+
+      if (!run_online ("T2", t2, G_N_ELEMENTS (t2), circles,
+                       ISSUE_FANN_T2, 3.0, FALSE, &error))
+        goto fail;
+    }
+  if (workload_selected ("t3") || with_k)
+    {
+      if (!run_t3 (with_k, &error))
+        goto fail;
+    }
+
+  print_table ();
+  if (summary != NULL
+      && !g_file_set_contents (opt_summary, summary->str, summary->len, &error))
+    goto fail;
+
+  g_clear_pointer (&rows, g_array_unref);
+  if (summary != NULL)
+    g_string_free (summary, TRUE);
+  return EXIT_SUCCESS;
+
+fail:
+  g_printerr ("bench-train: %s\n", error->message);
+  return EXIT_FAILURE;
+}
