@@ -6,6 +6,7 @@
  */
 #include "config.h"
 #include "backprop-cli.h"
+#include "backprop-plugins.h"
 
 #include <errno.h>
 #include <locale.h>
@@ -30,6 +31,7 @@ static const BpCliCommand commands[] = {
   { "gradcheck", "Compare backprop gradients with finite differences", bp_cli_gradcheck },
   { "info",      "Describe a model file", bp_cli_info },
   { "datasets",  "List the datasets", bp_cli_datasets },
+  { "plugins",   "List the plugins (and refused ones), or check one", bp_cli_plugins_run },
 };
 
 static void
@@ -150,6 +152,46 @@ run (int      argc,
       return 2;
     }
 
+  /* "plugins" loads them itself, its --plugin-path directories first.
+   * Every other command takes --plugin-path DIR too: it is searched before
+   * BACKPROP_PLUGIN_PATH and the user and installed directories. */
+  if (!g_str_equal (command->name, "plugins"))
+    {
+      g_autofree char *extra = NULL;
+      int kept = 1;
+
+      for (int i = 1; i < argc; i++)
+        {
+          const char *value = NULL;
+
+          if (g_str_equal (argv[i], "--plugin-path"))
+            {
+              if (i + 1 >= argc)
+                {
+                  g_set_error (error, BP_CLI_ERROR, BP_CLI_ERROR_USAGE,
+                               "--plugin-path needs a directory");
+                  return 2;
+                }
+              value = argv[++i];
+            }
+          else if (g_str_has_prefix (argv[i], "--plugin-path="))
+            value = argv[i] + strlen ("--plugin-path=");
+          if (value != NULL)
+            {
+              char *joined = extra == NULL ? g_strdup (value)
+                             : g_strconcat (extra, G_SEARCHPATH_SEPARATOR_S, value, NULL);
+
+              g_free (extra);
+              extra = joined;
+              continue;
+            }
+          argv[kept++] = argv[i];
+        }
+      argc = kept;
+      argv[argc] = NULL;
+      if (!bp_cli_load_plugins (extra, error))
+        return 1;
+    }
   if (!command->run (argc - 1, argv + 1, error))
     return is_usage_error (*error) ? 2 : 1;
   return 0;
@@ -320,7 +362,14 @@ bp_cli_load_model (const char  *path,
                    "%s: is a directory, not a model file", path);
       return NULL;
     }
-  return bp_model_load_file (path, NULL, error);
+  {
+    BpModel *model = bp_model_load_file (path, NULL, error);
+
+    /* Say which refused or missing plugin would have provided an id. */
+    if (model == NULL && error != NULL)
+      bp_cli_plugins_explain_error (*error);
+    return model;
+  }
 }
 
 BpDataset *

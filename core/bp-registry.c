@@ -193,9 +193,13 @@ check_id (BpRegistry  *reg,
           const Feature *f = &g_array_index (reg->features, Feature, GPOINTER_TO_UINT (idx) - 1);
           const BpRegisteredPlugin *rp = g_ptr_array_index (reg->plugins, f->plugin);
 
-          g_set_error (error, BP_REGISTRY_ERROR, BP_REGISTRY_ERROR_DUPLICATE_ID,
-                       "plugin “%s”: id “%s” is already provided by plugin “%s” (%s)",
-                       plugin, id, rp->desc->name, rp->source);
+          if (g_strcmp0 (rp->desc->name, "builtin") == 0)
+            g_set_error (error, BP_REGISTRY_ERROR, BP_REGISTRY_ERROR_DUPLICATE_ID,
+                         "plugin “%s”: id “%s” is already built in", plugin, id);
+          else
+            g_set_error (error, BP_REGISTRY_ERROR, BP_REGISTRY_ERROR_DUPLICATE_ID,
+                         "plugin “%s”: id “%s” is already provided by plugin “%s” (%s)",
+                         plugin, id, rp->desc->name, rp->source);
           return FALSE;
         }
     }

@@ -1,0 +1,186 @@
+/* bp-plugin-loader.h — finds plugin files, checks each one in a short-lived
+ * child process, and registers those that pass.
+ *
+ * Search path (the first file of a given name wins; later files of the same
+ * name are not looked at):
+ *   1. directories added with bp_plugin_loader_add_search_path (the CLI's
+ *      --plugin-path), in the order added;
+ *   2. $BACKPROP_PLUGIN_PATH (G_SEARCHPATH_SEPARATOR-separated);
+ *   3. g_get_user_data_dir()/backprop-studio/plugins;
+ *   4. the build tree's plugins/ directory, only when this executable lives
+ *      in the build tree (an uninstalled run uses the plugins built with it
+ *      rather than an older installed set);
+ *   5. the installed plugin directory (BP_PLUGINDIR).
+ * Only files ending in "." G_MODULE_SUFFIX are candidates.
+ *
+ * Each candidate goes step by step and stops at the first failure, which is
+ * recorded as a per-plugin GError (BP_PLUGIN_ERROR):
+ *   file → open → symbol → descriptor → ABI → fields → ids → numeric → register
+ * "file" is checked in-process (readable, a shared object).  "open" to
+ * "numeric" run in the scanner (backprop-plugin-scanner, found through
+ * $BACKPROP_PLUGIN_SCANNER, then the build tree when uninstalled, then
+ * libexecdir), which prints one verdict; a crash or a time-out
+ * ($BACKPROP_PLUGIN_SCAN_TIMEOUT seconds, default 10) there only costs the
+ * child.  Verdicts are cached in g_get_user_cache_dir()/backprop-studio/
+ * plugin-scan.ini under the file's path, size, mtime and inode, so an
+ * unchanged file is not scanned again.  After an OK verdict the host opens
+ * the file itself and registers it with bp_registry_add_plugin, which checks
+ * the ABI, the fields and the ids again against the live registry (a plugin
+ * whose id an earlier plugin took is refused there).
+ *
+ * A loader is not thread-safe; use it from one thread.
+ */
+#pragma once
+
+#include <stdio.h>
+
+#include "bp-registry.h"
+
+G_BEGIN_DECLS
+
+#define BP_PLUGIN_ERROR (bp_plugin_error_quark ())
+GQuark bp_plugin_error_quark (void);
+
+/* Why a plugin was refused; each code belongs to one step. */
+typedef enum
+{
+  BP_PLUGIN_ERROR_OPEN,          /* open: the dynamic loader refused it */
+  BP_PLUGIN_ERROR_SYMBOL,        /* symbol: no BP_PLUGIN_SYMBOL exported */
+  BP_PLUGIN_ERROR_DESCRIPTOR,    /* descriptor: it returned NULL */
+  BP_PLUGIN_ERROR_ABI,           /* abi: major differs or minor is newer */
+  BP_PLUGIN_ERROR_FIELD,         /* fields: a required field missing or invalid */
+  BP_PLUGIN_ERROR_DUPLICATE_ID,  /* ids: an id twice, or already registered */
+  BP_PLUGIN_ERROR_NUMERIC,       /* numeric: a derivative or optimizer is wrong */
+  BP_PLUGIN_ERROR_CRASH,         /* the scanner died (a signal) or exited without a verdict */
+  BP_PLUGIN_ERROR_TIMEOUT,       /* the scanner did not finish in time and was killed */
+  BP_PLUGIN_ERROR_NOT_A_MODULE,  /* file: not a shared object */
+  BP_PLUGIN_ERROR_UNREADABLE,    /* file: missing, unreadable, a directory, a dangling link */
+  BP_PLUGIN_ERROR_SCANNER,       /* the scanner program itself could not be run */
+} BpPluginError;
+
+typedef enum
+{
+  BP_PLUGIN_STEP_FILE,
+  BP_PLUGIN_STEP_OPEN,
+  BP_PLUGIN_STEP_SYMBOL,
+  BP_PLUGIN_STEP_DESCRIPTOR,
+  BP_PLUGIN_STEP_ABI,
+  BP_PLUGIN_STEP_FIELDS,
+  BP_PLUGIN_STEP_IDS,
+  BP_PLUGIN_STEP_NUMERIC,
+  BP_PLUGIN_STEP_REGISTER,
+  BP_PLUGIN_N_STEPS
+} BpPluginStep;
+
+/* "file", "open", … "register". */
+const char *bp_plugin_step_to_string   (BpPluginStep   step);
+/* "OPEN", "SYMBOL", … "SCANNER" (the enum name without its prefix). */
+const char *bp_plugin_error_to_string  (BpPluginError  code);
+gboolean    bp_plugin_error_from_string (const char    *name,
+                                         BpPluginError *code);
+
+/* What is known about one plugin file. */
+typedef struct
+{
+  char               *path;
+  char               *name;       /* the descriptor's name, or NULL if not reached */
+  char               *version;    /* the descriptor's version, or NULL */
+  const BpPluginDesc *desc;       /* loaded: the registered descriptor; refused: NULL */
+  GError             *error;      /* refused: why (BP_PLUGIN_ERROR); loaded: NULL */
+  BpPluginStep        step;       /* loaded: REGISTER; refused: the step that failed */
+  char              **features;   /* "activation swish", "cost huber", … as far as the
+                                   * scan got (NULL-terminated, maybe empty) */
+  gboolean            from_cache; /* the verdict came from the cache, not a scan */
+} BpPluginRecord;
+
+/* The result of running the scanner on one file (no cache, no registering). */
+typedef struct
+{
+  char         *path;
+  BpPluginStep  reached;     /* the last step begun */
+  GError       *error;       /* NULL: every step up to "numeric" passed */
+  char         *name;        /* NULL if the descriptor was not reached */
+  char         *version;
+  guint         abi_major;   /* valid when reached > BP_PLUGIN_STEP_DESCRIPTOR */
+  guint         abi_minor;
+  char        **features;    /* "kind id", NULL-terminated */
+} BpPluginScan;
+
+void bp_plugin_scan_free (BpPluginScan *scan);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (BpPluginScan, bp_plugin_scan_free)
+
+typedef struct _BpPluginLoader BpPluginLoader;
+
+/* `reg` NULL: the default registry.  The loader does not own `reg`. */
+BpPluginLoader       *bp_plugin_loader_new               (BpRegistry     *reg);
+void                  bp_plugin_loader_free              (BpPluginLoader *loader);
+
+/* An explicit directory, searched before the default ones. */
+void                  bp_plugin_loader_add_search_path   (BpPluginLoader *loader,
+                                                          const char     *dir);
+/* FALSE: search only the explicit directories (tests).  Default TRUE. */
+void                  bp_plugin_loader_set_use_default_path (BpPluginLoader *loader,
+                                                             gboolean        use);
+/* The directories searched, in order; free with g_strfreev. */
+char                **bp_plugin_loader_get_search_path   (BpPluginLoader *loader);
+
+/* Where verdicts are cached; NULL: no cache.  Default:
+ * g_get_user_cache_dir()/backprop-studio/plugin-scan.ini. */
+void                  bp_plugin_loader_set_cache_file    (BpPluginLoader *loader,
+                                                          const char     *path);
+/* The scanner program; NULL: the default (see above). */
+void                  bp_plugin_loader_set_scanner       (BpPluginLoader *loader,
+                                                          const char     *path);
+const char           *bp_plugin_loader_get_scanner       (BpPluginLoader *loader);
+/* Seconds the scanner may take for one file; ≤ 0: the default. */
+void                  bp_plugin_loader_set_scan_timeout  (BpPluginLoader *loader,
+                                                          double          seconds);
+
+/* Loads every candidate of the search path not looked at yet.  A refused
+ * plugin is recorded, never an error; FALSE only when a directory added
+ * with bp_plugin_loader_add_search_path cannot be read. */
+gboolean              bp_plugin_loader_load_all          (BpPluginLoader *loader,
+                                                          GError        **error);
+/* Loads one file (its name need not be new).  FALSE with the same error the
+ * record keeps. */
+gboolean              bp_plugin_loader_load_file         (BpPluginLoader *loader,
+                                                          const char     *path,
+                                                          GError        **error);
+/* Runs the file check and the scanner on `path`, fresh (no cache), and
+ * reports how far it got.  Never NULL; free with bp_plugin_scan_free. */
+BpPluginScan         *bp_plugin_loader_scan_file         (BpPluginLoader *loader,
+                                                          const char     *path);
+
+/* Every file looked at, loaded or refused, in order.  Owned by the loader. */
+guint                 bp_plugin_loader_get_n_records     (BpPluginLoader *loader);
+const BpPluginRecord *bp_plugin_loader_get_record        (BpPluginLoader *loader,
+                                                          guint           i);
+/* Loaded (record->desc != NULL) or refused records; free the array only. */
+GPtrArray            *bp_plugin_loader_list_loaded       (BpPluginLoader *loader);
+GPtrArray            *bp_plugin_loader_list_refused      (BpPluginLoader *loader);
+
+/* The path of a refused plugin whose scan found a feature `id`, or NULL. */
+const char           *bp_plugin_loader_find_provider_of  (BpPluginLoader *loader,
+                                                          const char     *id);
+/* "activation “swish” is not available: it is provided by plugin
+ * bp-swish.so, which was refused: …", or NULL when no refused plugin is
+ * known to provide `id`. */
+char                 *bp_plugin_loader_explain_missing   (BpPluginLoader *loader,
+                                                          const char     *id);
+
+/* How many times the scanner was started (a cached verdict starts none). */
+guint                 bp_plugin_loader_get_n_scans       (BpPluginLoader *loader);
+
+/* Is this executable running from the build tree? */
+gboolean              bp_plugin_running_uninstalled      (void);
+
+/* The scanner's side of the protocol: runs the steps "file" to "numeric" on
+ * `path` in this process and writes them and the verdict to `out`.  Only
+ * for backprop-plugin-scanner: a plugin that crashes or hangs here takes the
+ * calling process with it.  Returns TRUE for an OK verdict. */
+gboolean              bp_plugin_scanner_run              (const char     *path,
+                                                          FILE           *out);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (BpPluginLoader, bp_plugin_loader_free)
+
+G_END_DECLS

@@ -1,0 +1,27 @@
+/* loop-forever.c — refused: loops forever when checked (the scanner is killed). */
+#include <math.h>
+#include "backprop-plugin.h"
+
+static double
+fx_f (double z, const double *p)
+{
+  volatile int forever = 1;
+
+  /* Loops when the check reaches z = 100. */
+  while (z > 50.0 && forever)
+    ;
+  return z;
+}
+
+static double
+fx_df (double z, double fz, const double *p)
+{
+  return 1.0;
+}
+
+static const BpActivationDesc activations[] = {
+  { .id = "spin", .name = "spin", .formula = "f(z)", .f = fx_f, .df = fx_df },
+};
+
+BP_PLUGIN_DEFINE (.name = "loop_forever", .version = "1.0",
+                  .activations = activations, .n_activations = BP_N_ELEMENTS (activations));
