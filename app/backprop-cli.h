@@ -77,14 +77,17 @@ gboolean        bp_cli_parse_double      (const char *option,
 BpModel        *bp_cli_load_model        (const char  *path,
                                           GError     **error);
 /* The model's dataset (or `override`, a name or CSV path), generated from
- * the model's rows/noise and seed; checks its widths against the network.
- * `model_name` is what error messages call the model. */
-BpDataset      *bp_cli_open_dataset      (const BpModel *model,
-                                          const char    *model_name,
-                                          const char    *override,
-                                          gsize          rows,
-                                          double         noise,
-                                          GError       **error);
+ * the model's rows/noise and seed; with `fit`, refits the model's network to
+ * the dataset's widths and task (bp_model_fit_to_data) first; checks its
+ * widths against the network.  `model_name` is what error messages call
+ * the model. */
+BpDataset      *bp_cli_open_dataset      (BpModel    *model,
+                                          const char *model_name,
+                                          const char *override,
+                                          gsize       rows,
+                                          double      noise,
+                                          gboolean    fit,
+                                          GError    **error);
 
 /* Task as a word: "regression", "binary", "multiclass". */
 const char     *bp_cli_task_to_string    (BpTask task);

@@ -308,7 +308,7 @@ bp_cli_gradcheck (int      argc,
     }
   else
     {
-      ds = bp_cli_open_dataset (model, args[0], NULL, 0, -1, error);
+      ds = bp_cli_open_dataset (model, args[0], NULL, 0, -1, FALSE, error);
       if (ds == NULL)
         {
           g_prefix_error (error, "%s: no inline batch, and its dataset: ", args[0]);

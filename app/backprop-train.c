@@ -279,6 +279,7 @@ typedef struct
   guint64     steps;        /* 0: epochs mode */
   gsize       batch_size;   /* 0: the model's */
   gboolean    quiet;
+  gboolean    fit_default;  /* no model file: fit the default net to the data */
 } DatasetRun;
 
 static gboolean
@@ -298,9 +299,26 @@ train_on_dataset (BpModel          *model,
   gsize batch_size;
 
   ds = bp_cli_open_dataset (model, model_name, run->dataset, run->rows,
-                            run->noise, error);
+                            run->noise, run->fit_default, error);
   if (ds == NULL)
     return FALSE;
+
+  /* The written model names the data it was trained on. */
+  if (run->dataset != NULL)
+    {
+      g_free (model->dataset);
+      model->dataset = g_strdup (run->dataset);
+      if (run->rows > 0)
+        model->dataset_rows = run->rows;
+      if (run->noise >= 0)
+        model->dataset_noise = run->noise;
+      if (run->fit_default)
+        {
+          g_free (model->description);
+          model->description = g_strdup_printf ("The default network (tanh hidden layers), "
+                                                "fitted to the dataset “%s”.", ds->name);
+        }
+    }
 
   bp_dataset_split (ds, model->test_fraction, model->seed, &train, &test);
   if (train == NULL || train->n_rows == 0)
@@ -586,6 +604,7 @@ bp_cli_train (int      argc,
     {
       model = bp_model_new_default ();
       model_name = g_strdup ("the default model");
+      run.fit_default = TRUE;
     }
 
   if (seed_text != NULL)

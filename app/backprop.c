@@ -373,16 +373,17 @@ bp_cli_load_model (const char  *path,
 }
 
 BpDataset *
-bp_cli_open_dataset (const BpModel *model,
-                     const char    *model_name,
-                     const char    *override,
-                     gsize          rows,
-                     double         noise,
-                     GError       **error)
+bp_cli_open_dataset (BpModel    *model,
+                     const char *model_name,
+                     const char *override,
+                     gsize       rows,
+                     double      noise,
+                     gboolean    fit,
+                     GError    **error)
 {
   g_autoptr(BpDataset) ds = NULL;
   const char *name = override != NULL ? override : model->dataset;
-  gsize n_outputs = bp_network_n_outputs (model->network);
+  gsize n_outputs;
 
   if (name == NULL)
     {
@@ -398,6 +399,12 @@ bp_cli_open_dataset (const BpModel *model,
                         model->seed, error);
   if (ds == NULL)
     return NULL;
+
+  /* Without a model file the default network is fitted to the dataset:
+   * its widths, and the output and cost of the task. */
+  if (fit && !bp_model_fit_to_data (model, ds->n_features, ds->n_targets, ds->task, error))
+    return NULL;
+  n_outputs = bp_network_n_outputs (model->network);
 
   if (ds->n_features != model->network->n_inputs)
     {

@@ -14,6 +14,7 @@
  * bits.
  */
 #include "bp-model.h"
+#include "bp-dataset.h"
 #include "bp-registry.h"
 #include "bp-util.h"
 
@@ -145,6 +146,69 @@ bp_model_new_default (void)
   model->epochs = 200;
   model->batch_size = 16;
   return g_steal_pointer (&model);
+}
+
+gboolean
+bp_model_fit_to_data (BpModel  *model,
+                      gsize     n_inputs,
+                      gsize     n_outputs,
+                      int       task,
+                      GError  **error)
+{
+  const BpNetwork *old = model->network;
+  g_autoptr(BpNetwork) net = NULL;
+  g_autoptr(BpOptimizer) opt = NULL;
+  const char *out_act, *cost;
+  BpRng rng;
+
+  g_return_val_if_fail (model != NULL && model->network != NULL, FALSE);
+
+  if (old->n_inputs == n_inputs && bp_network_n_outputs (old) == n_outputs)
+    return TRUE;
+
+  switch (task)
+    {
+    case BP_TASK_BINARY:
+      out_act = "sigmoid";
+      cost = "bce";
+      break;
+    case BP_TASK_MULTICLASS:
+      out_act = "softmax";
+      cost = "softmax_ce";
+      break;
+    default:
+      out_act = "linear";
+      cost = "mse";
+      break;
+    }
+
+  /* The hidden layers keep their widths and activations; the first takes
+   * the new inputs, the output layer is rebuilt for the task. */
+  if ((net = bp_network_new (n_inputs, error)) == NULL)
+    return FALSE;
+  for (gsize l = 0; l + 1 < old->n_layers; l++)
+    if (!bp_network_add_layer (net, old->layers[l].out, old->layers[l].act_id,
+                               old->layers[l].act_params, error))
+      return FALSE;
+  if (!bp_network_add_layer (net, n_outputs, out_act, NULL, error) ||
+      !bp_network_set_cost (net, cost, NULL, error))
+    return FALSE;
+  net->reduction = old->reduction;
+
+  opt = bp_optimizer_copy (model->optimizer);
+  bp_optimizer_reset (opt, net->n_params);
+
+  bp_rng_init (&rng, model->seed);
+  bp_network_init_weights (net, model->init, &rng);
+
+  bp_network_free (model->network);
+  model->network = g_steal_pointer (&net);
+  bp_optimizer_free (model->optimizer);
+  model->optimizer = g_steal_pointer (&opt);
+  g_clear_pointer (&model->inputs, g_free);
+  g_clear_pointer (&model->targets, g_free);
+  model->n_samples = 0;
+  return TRUE;
 }
 
 /* ---------------------------------------------------------------- reading */

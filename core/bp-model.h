@@ -78,6 +78,20 @@ BpModel *bp_model_copy             (const BpModel *model);
  * on "moons". */
 BpModel *bp_model_new_default      (void);
 
+/* Refits the model to data of another shape: when the input or output
+ * width differs, the first layer takes n_inputs, the output layer becomes
+ * n_outputs wide with the activation and cost of the task (BpTask:
+ * binary → sigmoid + bce, multiclass → softmax + softmax_ce, regression →
+ * linear + mse), hidden layers keep their widths and activations, every
+ * weight is initialised again from the model's seed and the optimizer's
+ * state is cleared.  A worked example (inputs/targets) is dropped.  Does
+ * nothing when the widths already match. */
+gboolean bp_model_fit_to_data      (BpModel  *model,
+                                    gsize     n_inputs,
+                                    gsize     n_outputs,
+                                    int       task,
+                                    GError  **error);
+
 /* `reg` NULL means the default registry.  Errors name `display_name` (or
  * the path) and the place: "model.json: layers[1].W[3]: expected 8 numbers,
  * got 7". */

@@ -230,6 +230,17 @@ run train --epochs 3 --seed 6 --quiet -o "$WORK/other.json"
 check "a different seed gives a different model" \
   eval '[ $status -eq 0 ] && [ -s "$WORK/other.json" ] && ! cmp -s "$WORK/trained-model.json" "$WORK/other.json"'
 
+run train --dataset iris --epochs 2 --quiet -o "$WORK/iris.json"
+check "without a model, the default network is fitted to the dataset (iris: 4 in, 3 softmax out)" \
+  eval '[ $status -eq 0 ] && out_has "trained on iris"'
+run info "$WORK/iris.json"
+check "the fitted model has 4 inputs, a softmax output, softmax_ce and names iris" \
+  eval 'out_has "(4 inputs)" && out_has "8 → 3 softmax" && out_has "softmax_ce" && grep -qE "^dataset +iris" "$OUT"'
+run train --dataset sine --epochs 2 --quiet -o "$WORK/sine.json"
+run info "$WORK/sine.json"
+check "fitted to a regression dataset: a linear output and mse" \
+  eval 'out_has "8 → 1 linear" && out_has "mse"'
+
 run train "$WORK/spirals.json" --epochs 2 --batch-size 8 --lr 0.05 -o "$WORK/sp.json"
 check "train a model on its dataset with --batch-size and --lr" \
   eval '[ $status -eq 0 ] && out_has "batch size 8" && out_has "2 epochs"'
