@@ -1,0 +1,1231 @@
+#!/usr/bin/python3
+"""torch_reference.py — an independent float64 check of Backprop Studio's
+forward pass, backward pass and optimizers against PyTorch autograd.
+
+    torch_reference.py --backprop PATH [--count N] [--seed S] [--workdir DIR]
+                       [--only I] [--max-failures M] [-v]
+    torch_reference.py --backprop PATH --model FILE [--model FILE…] [--steps K] [-v]
+    torch_reference.py --self-test [--count N] [--seed S]
+
+The first form generates N random networks (depth 1-5, widths 1-7, inputs
+1-5, batch 1-6, random activations, a cost consistent with the output
+layer, reduction mean/sum/default, a random optimizer with random
+hyperparameters, weight_decay sometimes 0), writes each as a model file
+DIR/net-SSSS-IIII.json (floats via repr(), so they round-trip), and checks
+
+  * `backprop trace MODEL` — loss, per_sample_loss, output and, for every
+    layer, z, a, dC_da, dC_dz, dW, db — against torch autograd
+    (retain_grad() on every z and a);
+  * `backprop train MODEL --steps K -o OUT` (K in 1..5) — every W and b of
+    OUT against K steps of the matching torch.optim optimizer.
+
+An array passes when max|ours - ref| <= 1e-9 * max(1e-300, max|ref|); a
+missing key, a shape mismatch or a non-finite value fails.  Network I of
+seed S is the same on every run (numpy Generator seeded with [S, I]);
+`--only I` re-runs one, `--model FILE --steps K` checks a given file.
+
+The second form checks the reference itself without the CLI: precision of
+the torch pieces it relies on, gradcheck of the torch graph, the torch
+trace against an independent numpy implementation of the contract's
+formulas, and torch.optim against the formulas of core/bp-optimizer.h.
+
+What the networks contain: mixed scales of weights and inputs; saturated
+units (|z| 12-30; sigmoid and softplus bands far negative, softplus just
+around z = 20); relu/leaky_relu units exactly at the kink (z == 0 from zero
+weights or zero inputs: relu'(0) = 0, leaky'(0) = alpha in torch as in the
+contract) or at least 1e-3 of their range away from it; leaky alpha given
+or left at its default; bce with 0/1 or soft labels, softmax_ce with
+one-hot or soft (dyadic, summing to exactly 1) targets, mse on any output
+incl. softmax, sometimes with targets close to the output.  A few networks
+focus on an edge: softplus outputs around z = 20 ("softplus_edge"), relu/
+leaky-only networks with many exact kinks ("kinks"), saturated bce/
+softmax_ce outputs with wrong labels (large, well-conditioned losses).
+
+Numerics of the reference, and why:
+
+  * softplus is log(1 + e^z) to full precision, as -logsigmoid(-z): never
+    torch.nn.functional.softplus (it returns z above 20), nor
+    torch.logaddexp(0, z) (torch 1.13 computes it with log, not log1p:
+    logaddexp(0, -40) == 0).
+  * bce and softmax_ce are evaluated from z (l = y softplus(-z) +
+    (1-y) softplus(z);  l = -Σ y log_softmax(z) with a log1p form), so the
+    loss is exact also at saturation, and autograd gives dC/dz = (a-y)/B.
+  * The output layer's dC_da for bce is the contract's function of a,
+    (-y/a + (1-y)/(1-a))/B.  Near saturation 1 - a is exact but a itself
+    carries the forward's rounding (relative sensitivity ~eps*e^|z|), so
+    the reference evaluates that formula (torch autograd at a leaf) at the
+    library's own output a, which is itself compared with torch's a.
+  * Only well-conditioned networks are used (gen_network): a candidate is
+    set aside, and counted in the summary, when torch's autograd and
+    accurate derivative forms (σ(z)σ(-z), sech², a_i Σ_j a_j (g_i - g_j))
+    disagree by more than 1e-11 — the "cheap" forms from a = f(z), which
+    the contract and the plugin API use, lose relative precision at
+    saturation — or when a 1e-12 relative perturbation of the weights,
+    biases and inputs moves any compared array (trace or trained
+    parameters) by more than 1e-9 of its largest value, or when training
+    diverges.  For the same reason saturated sigmoid(z >> 0), tanh and
+    softmax units are not generated in networks trained with adam or
+    rmsprop, whose update g/(sqrt(v) + eps) magnifies absolute gradient
+    errors by up to 1/eps.
+"""
+
+import argparse
+import json
+import math
+import os
+import subprocess
+import sys
+import time
+
+try:
+    import numpy as np
+except ImportError:  # pragma: no cover
+    sys.stderr.write("torch_reference.py: numpy is required (apt install python3-numpy)\n")
+    sys.exit(1)
+
+torch = None
+
+
+def import_torch():
+    global torch
+    try:
+        import torch as _torch
+    except ImportError as e:
+        sys.stderr.write(
+            "torch_reference.py: FAILED: PyTorch is not importable by %s (%s).\n"
+            "This reference test needs it: install Debian's python3-torch\n"
+            "(apt install python3-torch) — the README's test command does.\n"
+            % (sys.executable, e))
+        sys.exit(1)
+    torch = _torch
+    torch.set_num_threads(1)
+    torch.set_default_dtype(torch.float64)
+    _init_accurate()
+
+
+RTOL = 1e-9
+
+ACTS = ["sigmoid", "tanh", "relu", "leaky_relu", "softplus", "linear", "softmax"]
+KINKED = ("relu", "leaky_relu")
+# derivative computed from a = f(z) is ill-conditioned at saturation
+ILL_SAT = ("sigmoid", "tanh", "softmax")
+OPTIMIZERS = ["sgd", "momentum", "rmsprop", "adam"]
+
+
+# --------------------------------------------------------------- generation
+
+def np_act(name, z, alpha):
+    if name == "sigmoid":
+        e = np.exp(-np.abs(z))
+        return np.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
+    if name == "tanh":
+        return np.tanh(z)
+    if name == "relu":
+        return np.where(z > 0, z, 0.0)
+    if name == "leaky_relu":
+        return np.where(z > 0, z, alpha * z)
+    if name == "softplus":
+        return np.logaddexp(0.0, z)
+    if name == "linear":
+        return z.copy()
+    if name == "softmax":
+        m = z.max(axis=1, keepdims=True)
+        e = np.exp(z - m)
+        return e / e.sum(axis=1, keepdims=True)
+    raise ValueError(name)
+
+
+def log_uniform(rng, lo, hi, size=None):
+    return 10.0 ** rng.uniform(math.log10(lo), math.log10(hi), size)
+
+
+def gen_row(rng, A, kind, act, kink_margin):
+    """One unit's weights and bias for previous activations A (B x in)."""
+    B, n_in = A.shape
+    if kind == "zero":
+        return np.zeros(n_in), 0.0
+    if kind == "partial":
+        # reads only a column with exact zeros in some samples: z == 0 there
+        cols = [k for k in range(n_in)
+                if np.any(A[:, k] == 0.0) and np.any(A[:, k] != 0.0)]
+        k = cols[rng.integers(len(cols))]
+        w = np.zeros(n_in)
+        w[k] = rng.choice([-1.0, 1.0]) * log_uniform(rng, 0.3, 4.0) / np.max(np.abs(A[:, k]))
+        return w, 0.0
+    for _attempt in range(40):
+        w = rng.standard_normal(n_in) * log_uniform(rng, 0.03, 3.0, n_in)
+        if n_in > 1 and rng.random() < 0.15:
+            w[rng.integers(n_in)] = 0.0
+        bj = rng.standard_normal() * log_uniform(rng, 0.03, 3.0)
+        if rng.random() < 0.1:
+            bj = 0.0
+        raw = A @ w + bj
+        if kind in BANDS:
+            # every sample's z inside a band (sigmoid far negative; softplus
+            # far negative, or just around 20 where a cut-off would be)
+            lo, hi = BANDS[kind]
+            span = np.max(raw) - np.min(raw)
+            if span > 0:
+                s = min(1.0, rng.uniform(0.3, 1.0) * (hi - lo) / span)
+                w, bj, raw = w * s, bj * s, raw * s
+                span = span * s
+            bj = bj + rng.uniform(lo, hi - span) - np.min(raw)
+            z = A @ w + bj
+            if np.max(np.abs(A) @ np.abs(w) + abs(bj)) > 30.0 * np.max(np.abs(z)):
+                continue
+            return w, bj
+        m = np.max(np.abs(raw))
+        if not np.isfinite(m) or m < 1e-8:
+            continue
+        if kind == "sat" and act == "softmax":
+            # one unit dominating the others by up to ~12: a_i(g_i - a.g) of
+            # the dominant unit loses ~eps*e^gap of its relative precision
+            t = rng.uniform(5.0, 8.0)
+        elif kind == "sat":
+            t = rng.uniform(12.0, 30.0)
+        elif kind == "small":
+            t = log_uniform(rng, 1e-3, 0.1)
+        elif kind == "out":   # bce / softmax_ce outputs: moderate
+            t = log_uniform(rng, 0.3, 4.0)
+        else:
+            t = log_uniform(rng, 0.3, 4.0)
+        s = t / m
+        w, bj = w * s, bj * s
+        z = A @ w + bj
+        if act in KINKED and np.min(np.abs(z)) < kink_margin * np.max(np.abs(z)):
+            continue
+        # no heavy cancellation in z (it would make z ill-conditioned)
+        if np.max(np.abs(A) @ np.abs(w) + abs(bj)) > 30.0 * np.max(np.abs(z)):
+            continue
+        # weights on inputs that are 0 in every sample do not change z:
+        # keep them at an ordinary scale (training moves those inputs)
+        dead = np.all(A == 0.0, axis=0)
+        w[dead] = rng.standard_normal(int(dead.sum())) * log_uniform(rng, 0.03, 3.0)
+        return w, bj
+    return None
+
+
+# z ranges of the "band" unit kinds: well conditioned in every sample, so a
+# whole layer may be made of them
+BANDS = {"satneg": (-30.0, -12.0), "sp_low": (-30.0, -12.0), "sp_high": (18.0, 23.0),
+         "bce_low": (-28.0, -12.0), "bce_high": (12.0, 28.0)}
+
+
+def choose_kinds(rng, out, act, A, sat_ok, role, smooth, focus=None):
+    kinds = []
+    has_partial_col = any(np.any(A[:, k] == 0.0) and np.any(A[:, k] != 0.0)
+                          for k in range(A.shape[1]))
+    for _ in range(out):
+        r = rng.random()
+        if role in ("bce", "softmax_ce"):
+            kinds.append("out")
+        elif smooth:
+            kinds.append("normal")
+        elif act in KINKED and r < (0.15 if focus == "kinks" else 0.08):
+            kinds.append("zero")
+        elif act in KINKED and has_partial_col and r < (0.5 if focus == "kinks" else 0.22):
+            kinds.append("partial")
+        elif act == "softplus" and r < 0.35:
+            kinds.append("sp_high" if rng.random() < 0.5 else "sp_low")
+        elif out >= 2 and r < 0.40:
+            if act not in ILL_SAT or sat_ok:
+                kinds.append("sat")
+            elif act == "sigmoid":
+                kinds.append("satneg")
+            else:
+                kinds.append("normal")
+        elif r < 0.50:
+            kinds.append("small")
+        else:
+            kinds.append("normal")
+    if all(k in ("sat", "satneg") for k in kinds):
+        kinds[0] = "normal"
+    return kinds
+
+
+STATS = {"rejected_unstable": 0, "rejected_ill_conditioned": 0}
+PERTURBATION = 1e-12      # relative, of every weight, bias and input
+MAX_PERTURBED = 1e-9      # scaled change allowed: condition number <= 1000
+NOISE = 1e-14             # relative, on every intermediate value (~45 ulp)
+MAX_NOISE_EFFECT = 1e-10  # scaled change allowed: amplification <= 1e4
+
+
+def scaled_diff(x, ref):
+    x = np.asarray(x, dtype=float)
+    ref = np.asarray(ref, dtype=float)
+    if ref.size == 0:
+        return 0.0
+    return float(np.max(np.abs(x - ref))) / max(1e-300, float(np.max(np.abs(ref))))
+
+
+def perturbed(model, rng):
+    m = json.loads(json.dumps(model))
+    def jiggle(v):
+        a = np.asarray(v, dtype=float)
+        return (a * (1.0 + PERTURBATION * rng.uniform(-1.0, 1.0, a.shape))).tolist()
+    for L in m["layers"]:
+        L["W"] = jiggle(L["W"])
+        L["b"] = jiggle(L["b"])
+    m["inputs"] = jiggle(m["inputs"])
+    return m
+
+
+def traces_agree(t1, t2, tol, cost):
+    for key in ("loss", "per_sample_loss", "output"):
+        if not scaled_diff(t1[key], t2[key]) <= tol:
+            return False
+    n = len(t1["layers"])
+    for i, (L1, L2) in enumerate(zip(t1["layers"], t2["layers"])):
+        for key in L1:
+            if key == "dC_da" and i == n - 1 and cost == "bce":
+                continue   # compared at the library's own a, see the module doc
+            if not scaled_diff(L1[key], L2[key]) <= tol:
+                return False
+    return True
+
+
+def well_conditioned(model, steps, rng):
+    """Is every compared value of the network well conditioned?
+
+    1. torch's autograd agrees with the accurate derivative forms to 1e-11
+       (rounding in the computation itself);
+    2. a relative perturbation of 1e-12 of every weight, bias and input
+       moves no array by more than 1e-9 of its largest value (the
+       problem's condition number is at most ~1000);
+    3. relative noise of 1e-14 on every intermediate value, forward and
+       backward, moves no array by more than 1e-10 of its largest value
+       (the computation itself does not amplify rounding by more than
+       ~1e4: e.g. db = Σ_s δ_s with δ_s = ±0.5 cancelling to 1e-9)."""
+    cost = model["cost"]
+    std = torch_trace(model)
+    if not traces_agree(std, torch_trace(model, accurate=True), 1e-11, cost):
+        return False
+    pert = perturbed(model, rng)
+    if not traces_agree(std, torch_trace(pert), MAX_PERTURBED, cost):
+        return False
+    seed = rng.integers(1 << 62)
+    if not traces_agree(std, torch_trace(model, noise=Noise(seed, NOISE)), MAX_NOISE_EFFECT,
+                        cost):
+        return False
+    ps, _ = torch_train(model, steps)
+    pa, _ = torch_train(model, steps, accurate=True)
+    if not all(scaled_diff(p, q) <= 1e-11 for p, q in zip(ps, pa)):
+        return False
+    pp, _ = torch_train(pert, steps)
+    if not all(scaled_diff(p, q) <= MAX_PERTURBED for p, q in zip(ps, pp)):
+        return False
+    pn, _ = torch_train(model, steps, noise=Noise(seed + 1, NOISE))
+    return all(scaled_diff(p, q) <= MAX_NOISE_EFFECT for p, q in zip(ps, pn))
+
+
+def gen_network(rng, smooth=False):
+    """A random network with its batch and a number of training steps K
+    whose trajectory stays bounded and whose compared values are well
+    conditioned: (model dict, K)."""
+    for _candidate in range(50):
+        model = gen_model(rng, smooth)
+        steps = int(rng.integers(1, 6))
+        stable = False
+        for _attempt in range(8):
+            params, maxz = torch_train(model, steps)
+            big = max(float(p.abs().max()) for p in params)
+            big0 = max(float(np.max(np.abs(L["W"]))) for L in model["layers"])
+            if math.isfinite(maxz) and maxz <= 35.0 and big <= 1e4 * (1.0 + big0):
+                stable = True
+                break
+            model["optimizer"]["lr"] = model["optimizer"]["lr"] * 0.1
+        if not stable:
+            STATS["rejected_unstable"] += 1
+            continue
+        if not well_conditioned(model, steps, np.random.default_rng(rng.integers(1 << 62))):
+            STATS["rejected_ill_conditioned"] += 1
+            continue
+        return model, steps
+    raise RuntimeError("no well-conditioned network in 50 candidates")
+
+
+def gen_model(rng, smooth):
+    opt_id = OPTIMIZERS[rng.integers(len(OPTIMIZERS))]
+    sat_ok = opt_id in ("sgd", "momentum")
+    n_in = int(rng.integers(1, 6))
+    depth = int(rng.integers(1, 6))
+    widths = [int(rng.integers(1, 8)) for _ in range(depth)]
+    B = int(rng.integers(1, 7))
+    r = rng.random()
+    cost = "mse" if r < 0.5 else ("bce" if r < 0.75 else "softmax_ce")
+    acts = [ACTS[rng.integers(len(ACTS))] for _ in range(depth)]
+    # a few networks focus on an edge of the contract
+    focus = None
+    if not smooth:
+        r = rng.random()
+        focus = "softplus_edge" if r < 0.08 else ("kinks" if r < 0.16 else None)
+    if focus == "softplus_edge":
+        # softplus output near z = 20 (or far negative) and targets close
+        # to the output: a cut-off log(1+e^z) ≈ z, or log(1+e^z) computed
+        # without log1p, shows in the loss and dC/da
+        cost = "mse"
+        acts[-1] = "softplus"
+    elif focus == "kinks":
+        acts = [("relu", "leaky_relu")[rng.integers(2)] for _ in range(depth)]
+        if cost != "mse":
+            acts[-1] = "sigmoid"
+    if cost == "bce":
+        acts[-1] = "sigmoid"
+    elif cost == "softmax_ce":
+        acts[-1] = "softmax"
+    kink_margin = 0.05 if smooth else 1e-3
+
+    X = rng.standard_normal((B, n_in)) * log_uniform(rng, 0.03, 10.0, n_in)
+    if not smooth:
+        X[rng.random((B, n_in)) < (0.3 if focus == "kinks" else 0.12)] = 0.0
+    layers = []
+    A = X
+    zs = []
+    for l in range(depth):
+        act = acts[l]
+        out = widths[l]
+        alpha = None
+        if act == "leaky_relu" and rng.random() < 0.7:
+            alpha = float(rng.choice([rng.uniform(0.001, 0.5), 0.2, 0.01]))
+        last = l == depth - 1
+        role = cost if last and cost != "mse" else "hidden"
+        kinds = choose_kinds(rng, out, act, A, sat_ok, role, smooth, focus)
+        if last and focus == "softplus_edge":
+            kinds = [("sp_high", "sp_high", "sp_low", "normal")[rng.integers(4)]
+                     for _ in range(out)]
+        stress = False
+        if last and not smooth and cost == "bce" and rng.random() < 0.25:
+            # saturated output units, every sample on the same side: with
+            # the wrong labels δ = (a - y)/B has one sign, Σ_s δ_s does not
+            # cancel
+            stress = True
+            kinds = [("bce_low", "bce_high", "out")[rng.integers(3)] for _ in range(out)]
+            kinds[rng.integers(out)] = ("bce_low", "bce_high")[rng.integers(2)]
+        if last and not smooth and cost == "softmax_ce" and out >= 2 and rng.random() < 0.25:
+            stress = True
+            kinds = ["out"] * out
+            kinds[rng.integers(out)] = "sat"
+        W = np.zeros((out, A.shape[1]))
+        b = np.zeros(out)
+        for j in range(out):
+            res = gen_row(rng, A, kinds[j], act, kink_margin)
+            if res is None:        # could not keep away from the kink
+                kinds[j] = "zero"
+                res = (np.zeros(A.shape[1]), 0.0)
+            W[j], b[j] = res
+        Z = A @ W.T + b
+        A = np_act(act, Z, 0.01 if alpha is None else alpha)
+        zs.append(Z)
+        layer = {"in": int(W.shape[1]), "out": out, "activation": act}
+        if alpha is not None:
+            layer["alpha"] = alpha
+        layer["W"] = W.tolist()
+        layer["b"] = b.tolist()
+        layers.append(layer)
+    Zout = zs[-1]
+    out = widths[-1]
+
+    # targets
+    if cost == "mse":
+        if acts[-1] in ("sigmoid", "softmax"):
+            Y = rng.uniform(0.0, 1.0, (B, out))
+        else:
+            Y = rng.standard_normal((B, out)) * log_uniform(rng, 0.1, 5.0)
+        if not smooth and (rng.random() < 0.3 or focus == "softplus_edge"):
+            # targets close to the output: a - y is small, so the loss and
+            # dC/da magnify the output's own relative error ~|a|/|a - y| times
+            scale = np.maximum(np.abs(A), 1e-3)
+            Y = A + rng.choice([-1.0, 1.0], A.shape) * scale * log_uniform(rng, 1e-3, 1e-1, A.shape)
+    elif cost == "bce":
+        if rng.random() < 0.5:
+            Y = (rng.random((B, out)) < 0.5).astype(float)
+        else:
+            Y = rng.uniform(0.0, 1.0, (B, out))
+        if stress:
+            # saturated units get the wrong label: the loss is large and
+            # well conditioned (computed from z)
+            big = np.abs(Zout) > 10.0
+            Y[big] = (Zout[big] < 0).astype(float)
+    else:
+        Y = np.zeros((B, out))
+        for s in range(B):
+            allowed = list(range(out))
+            if stress:
+                amax = int(np.argmax(Zout[s]))
+                allowed = [k for k in allowed if k != amax]
+            if rng.random() < 0.5:
+                Y[s, allowed[rng.integers(len(allowed))]] = 1.0
+            else:
+                # dyadic soft target: sums to exactly 1
+                M = 1024
+                cuts = np.sort(rng.integers(0, M + 1, len(allowed) - 1))
+                parts = np.diff(np.concatenate([[0], cuts, [M]]))
+                for k, p in zip(allowed, parts):
+                    Y[s, k] = p / M
+
+    # optimizer
+    opt = {"id": opt_id}
+    if opt_id in ("sgd", "momentum"):
+        opt["lr"] = float(log_uniform(rng, 1e-3, 0.3))
+    else:
+        opt["lr"] = float(log_uniform(rng, 1e-4, 0.03))
+    if opt_id == "momentum":
+        opt["momentum"] = float(rng.uniform(0.0, 0.99))
+    if opt_id == "rmsprop":
+        opt["alpha"] = float(rng.uniform(0.8, 0.999))
+        opt["eps"] = float(log_uniform(rng, 1e-10, 1e-6))
+    if opt_id == "adam":
+        opt["beta1"] = float(rng.uniform(0.5, 0.99))
+        opt["beta2"] = float(rng.uniform(0.9, 0.9999))
+        opt["eps"] = float(log_uniform(rng, 1e-10, 1e-6))
+    opt["weight_decay"] = 0.0 if rng.random() < 0.4 else float(log_uniform(rng, 1e-4, 0.1))
+
+    model = {"format": "backprop-model/1", "name": "torch-reference",
+             "description": "random network for tests/reference/torch_reference.py",
+             "seed": 0, "layers": layers, "cost": cost}
+    r = rng.random()
+    if r < 0.3:
+        pass                                  # the default, mean
+    elif r < 0.6:
+        model["reduction"] = "mean"
+    else:
+        model["reduction"] = "sum"
+    model["optimizer"] = opt
+    model["inputs"] = X.tolist()
+    model["targets"] = Y.tolist()
+    return model
+
+
+# ---------------------------------------------------------- torch reference
+
+def t_act(name, z, alpha, accurate=False):
+    if accurate and name in ACCURATE:
+        return ACCURATE[name].apply(z)
+    if name == "sigmoid":
+        return torch.sigmoid(z)
+    if name == "tanh":
+        return torch.tanh(z)
+    if name == "relu":
+        return torch.relu(z)
+    if name == "leaky_relu":
+        return torch.nn.functional.leaky_relu(z, negative_slope=alpha)
+    if name == "softplus":
+        return softplus_exact(z)
+    if name == "linear":
+        return z * 1.0
+    if name == "softmax":
+        return torch.softmax(z, dim=1)
+    raise ValueError(name)
+
+
+# ----- derivatives to full relative precision (the conditioning filter)
+#
+# torch's own backward of sigmoid/tanh/softmax uses the output a (σ(1-σ),
+# 1-a², a(g - a·g)), which loses relative precision at saturation: 1 - a
+# carries the rounding of a.  That is the contract's (and the plugin API's)
+# "cheap form" too, so where it matters the network is not a fair test of a
+# 1e-9 tolerance.  These forms are accurate for every z; gen_network()
+# rejects networks on which they and torch's own disagree beyond 1e-11.
+
+def _fn(forward_fn, backward_fn):
+    class F(torch.autograd.Function):
+        @staticmethod
+        def forward(ctx, z):
+            ctx.save_for_backward(z)
+            return forward_fn(z)
+
+        @staticmethod
+        def backward(ctx, g):
+            (z,) = ctx.saved_tensors
+            return backward_fn(z, g)
+    return F
+
+
+def _sech2(z):
+    e = torch.exp(-2.0 * torch.abs(z))
+    return 4.0 * e / ((1.0 + e) * (1.0 + e))
+
+
+def _softmax_vjp(z, g):
+    # a_i (g_i - Σ_j a_j g_j) = a_i Σ_j a_j (g_i - g_j)   (Σ a = 1)
+    a = torch.softmax(z, dim=1)
+    d = g.unsqueeze(2) - g.unsqueeze(1)
+    return a * (d * a.unsqueeze(1)).sum(dim=2)
+
+
+ACCURATE = {}
+
+
+def _init_accurate():
+    ACCURATE["sigmoid"] = _fn(torch.sigmoid,
+                              lambda z, g: g * torch.sigmoid(z) * torch.sigmoid(-z))
+    ACCURATE["tanh"] = _fn(torch.tanh, lambda z, g: g * _sech2(z))
+    ACCURATE["softmax"] = _fn(lambda z: torch.softmax(z, dim=1), _softmax_vjp)
+
+
+def softplus_exact(z):
+    """log(1 + e^z) to full relative precision for every z, derivative σ(z).
+
+    Not F.softplus (it returns z itself above its threshold 20), and not
+    torch.logaddexp(0, z) either: torch 1.13 computes that with log, not
+    log1p, and loses the relative precision of small values (z = -22.6:
+    6e-7; z = -40: returns 0).  -logsigmoid(-z) is computed as
+    max(z, 0) + log1p(e^-|z|), and its backward is σ(z)."""
+    return -torch.nn.functional.logsigmoid(-z)
+
+
+def log_softmax_exact(z):
+    """log softmax(z) row-wise, to full relative precision also when the
+    value is tiny (the dominant unit): (z - m) - log1p(Σ_{k≠argmax} e^(z_k - m)).
+    torch.log_softmax uses log(Σ e^(z_k - m)), which rounds 1 + s first."""
+    m, idx = z.max(dim=1, keepdim=True)
+    d = z - m
+    mask = torch.ones_like(z).scatter(1, idx, 0.0)
+    s = (torch.exp(d) * mask).sum(dim=1, keepdim=True)
+    return d - torch.log1p(s)
+
+
+def model_parts(model):
+    layers = model["layers"]
+    acts = [(L["activation"], float(L.get("alpha", 0.01))) for L in layers]
+    cost = model.get("cost", "mse")
+    if isinstance(cost, dict):
+        cost = cost["id"]
+    reduction = model.get("reduction", "mean")
+    X = torch.tensor(model["inputs"])
+    Y = torch.tensor(model["targets"])
+    return acts, cost, reduction, X, Y
+
+
+def per_sample_loss(cost, zN, aN, Y):
+    if cost == "mse":
+        return 0.5 * ((aN - Y) ** 2).sum(dim=1)
+    if cost == "bce":
+        # exact: -[y log σ(z) + (1-y) log(1-σ(z))]
+        return (Y * softplus_exact(-zN) + (1.0 - Y) * softplus_exact(zN)).sum(dim=1)
+    if cost == "softmax_ce":
+        return -(Y * log_softmax_exact(zN)).sum(dim=1)
+    raise ValueError(cost)
+
+
+class Noise:
+    """Relative noise of a few ulps on every intermediate value, forward
+    (z, a, l) and backward (∂C/∂a, ∂C/∂z): emulates another implementation's
+    different rounding, to find computations that amplify it."""
+
+    def __init__(self, seed, magnitude):
+        self.gen = torch.Generator().manual_seed(int(seed))
+        self.magnitude = magnitude
+
+    def factor(self, shape):
+        u = torch.rand(shape, generator=self.gen, dtype=torch.float64)
+        return 1.0 + self.magnitude * (2.0 * u - 1.0)
+
+    def fwd(self, t):
+        t = t * self.factor(t.shape)
+        f = self.factor(t.shape)
+        t.register_hook(lambda g: g * f)
+        return t
+
+
+def forward(params, acts, cost, reduction, X, Y, keep=False, accurate=False, noise=None):
+    a = X
+    zs, as_ = [], []
+    for i, (act, alpha) in enumerate(acts):
+        W, b = params[2 * i], params[2 * i + 1]
+        z = a @ W.T + b
+        if noise:
+            z = noise.fwd(z)
+        a = t_act(act, z, alpha, accurate)
+        if noise:
+            a = noise.fwd(a)
+        if keep:
+            z.retain_grad()
+            a.retain_grad()
+        zs.append(z)
+        as_.append(a)
+    l = per_sample_loss(cost, zs[-1], as_[-1], Y)
+    if noise:
+        l = l * noise.factor(l.shape)
+    C = l.mean() if reduction == "mean" else l.sum()
+    return C, l, zs, as_
+
+
+def output_dC_da(cost, reduction, a, Y):
+    """∂C/∂a(N) of the cost written as a function of a (torch autograd at a leaf)."""
+    a = a.detach().clone().requires_grad_(True)
+    if cost == "mse":
+        l = 0.5 * ((a - Y) ** 2).sum(dim=1)
+    elif cost == "bce":
+        l = -(Y * torch.log(a) + (1.0 - Y) * torch.log(1.0 - a)).sum(dim=1)
+    else:
+        l = -(Y * torch.log(a)).sum(dim=1)
+    C = l.mean() if reduction == "mean" else l.sum()
+    C.backward()
+    return a.grad
+
+
+def torch_trace(model, ours_output=None, accurate=False, noise=None):
+    acts, cost, reduction, X, Y = model_parts(model)
+    params = []
+    for L in model["layers"]:
+        params.append(torch.tensor(L["W"]).reshape(L["out"], L["in"]).requires_grad_(True))
+        params.append(torch.tensor(L["b"]).requires_grad_(True))
+    C, l, zs, as_ = forward(params, acts, cost, reduction, X, Y, keep=True, accurate=accurate,
+                            noise=noise)
+    C.backward()
+    ref = {"loss": C.detach().reshape(1), "per_sample_loss": l.detach(),
+           "output": as_[-1].detach(), "layers": []}
+    n = len(acts)
+    for i in range(n):
+        if i == n - 1 and cost != "mse":
+            if cost == "bce" and ours_output is not None:
+                at = torch.tensor(ours_output)
+            else:
+                at = as_[i].detach()
+            dC_da = output_dC_da(cost, reduction, at, Y)
+        else:
+            dC_da = as_[i].grad
+        ref["layers"].append({
+            "z": zs[i].detach(), "a": as_[i].detach(),
+            "dC_da": dC_da, "dC_dz": zs[i].grad,
+            "dW": params[2 * i].grad, "db": params[2 * i + 1].grad})
+    return ref
+
+
+def make_optimizer(params, opt):
+    oid = opt["id"]
+    wd = float(opt.get("weight_decay", 0.0))
+    lr = float(opt["lr"])
+    if oid == "sgd":
+        return torch.optim.SGD(params, lr=lr, momentum=0.0, weight_decay=wd, foreach=False)
+    if oid == "momentum":
+        return torch.optim.SGD(params, lr=lr, momentum=float(opt["momentum"]),
+                               dampening=0.0, nesterov=False, weight_decay=wd, foreach=False)
+    if oid == "rmsprop":
+        return torch.optim.RMSprop(params, lr=lr, alpha=float(opt["alpha"]),
+                                   eps=float(opt["eps"]), weight_decay=wd,
+                                   momentum=0.0, centered=False, foreach=False)
+    if oid == "adam":
+        return torch.optim.Adam(params, lr=lr, betas=(float(opt["beta1"]), float(opt["beta2"])),
+                                eps=float(opt["eps"]), weight_decay=wd, amsgrad=False,
+                                foreach=False)
+    raise ValueError(oid)
+
+
+def torch_train(model, steps, accurate=False, noise=None):
+    acts, cost, reduction, X, Y = model_parts(model)
+    params = []
+    for L in model["layers"]:
+        params.append(torch.tensor(L["W"]).reshape(L["out"], L["in"]).requires_grad_(True))
+        params.append(torch.tensor(L["b"]).requires_grad_(True))
+    opt = make_optimizer(params, model["optimizer"])
+    maxz = 0.0
+    for _ in range(steps):
+        opt.zero_grad()
+        C, _, zs, _ = forward(params, acts, cost, reduction, X, Y, accurate=accurate,
+                              noise=noise)
+        maxz = max([maxz] + [float(z.detach().abs().max()) for z in zs])
+        C.backward()
+        opt.step()
+    with torch.no_grad():
+        _, _, zs, _ = forward(params, acts, cost, reduction, X, Y)
+        maxz = max([maxz] + [float(z.abs().max()) for z in zs])
+    return [p.detach() for p in params], maxz
+
+
+# --------------------------------------------------------------- comparison
+
+class Checker:
+    def __init__(self, max_failures):
+        self.n_arrays = 0
+        self.max_scaled = 0.0
+        self.worst_where = None
+        self.net_max = 0.0        # of the current network
+        self.failures = []
+        self.max_failures = max_failures
+
+    def fail(self, where, name, msg):
+        self.failures.append((where, name, msg))
+
+    def compare(self, where, name, ours, ref):
+        """ours: a JSON value (or None if missing); ref: a torch tensor."""
+        self.n_arrays += 1
+        ref = np.asarray(ref.detach().numpy() if hasattr(ref, "detach") else ref, dtype=float)
+        if ours is None:
+            self.fail(where, name, "missing from our output")
+            return
+        arr = to_array(ours)
+        if arr is None:
+            self.fail(where, name, "not a (rectangular) array of numbers: %s" % short(ours))
+            return
+        if arr.shape != ref.shape:
+            self.fail(where, name, "shape %s, expected %s" % (arr.shape, ref.shape))
+            return
+        if not np.all(np.isfinite(arr)):
+            idx = tuple(int(i) for i in np.argwhere(~np.isfinite(arr))[0])
+            self.fail(where, name, "non-finite value at %s: ours %r, ref %r"
+                      % (idx, arr[idx], ref[idx]))
+            return
+        scale = max(1e-300, float(np.max(np.abs(ref))) if ref.size else 0.0)
+        err = np.abs(arr - ref)
+        worst = float(np.max(err)) if err.size else 0.0
+        scaled = worst / scale
+        self.net_max = max(self.net_max, scaled)
+        if scaled > self.max_scaled:
+            self.max_scaled = scaled
+            self.worst_where = "%s %s" % (where.split(" ")[0], name)
+        if not (worst <= RTOL * scale):
+            idx = np.unravel_index(int(np.argmax(err)), err.shape)
+            idx = tuple(int(i) for i in idx)
+            self.fail(where, name,
+                      "worst element %s: ours %r, ref %r, |diff| %.3g, max|ref| %.3g, "
+                      "scaled error %.3g > %g" % (idx, float(arr[idx]), float(ref[idx]),
+                                                  worst, scale, scaled, RTOL))
+
+
+def to_array(v):
+    def ok(x):
+        if isinstance(x, list):
+            return all(ok(e) for e in x)
+        return isinstance(x, (int, float)) and not isinstance(x, bool)
+    if not ok(v):
+        return None
+    try:
+        a = np.array(v, dtype=float)
+    except (ValueError, TypeError):
+        return None
+    if a.dtype == object:
+        return None
+    return a
+
+
+def short(v, n=120):
+    s = json.dumps(v)
+    return s if len(s) <= n else s[:n] + "…"
+
+
+class RunFailure:
+    def __init__(self, msg):
+        self.returncode = -1
+        self.stdout = b""
+        self.stderr = msg.encode()
+
+
+def run(cmd):
+    env = dict(os.environ)
+    env.setdefault("OPENBLAS_NUM_THREADS", "1")
+    try:
+        return subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                              env=env, timeout=120)
+    except (OSError, subprocess.SubprocessError) as e:
+        return RunFailure("could not run %s: %s" % (cmd[0], e))
+
+
+def check_network(chk, backprop, path, model, steps):
+    # ------------------------------------------------------------- trace
+    p = run([backprop, "trace", path])
+    if p.returncode != 0:
+        chk.fail(path, "trace", "`backprop trace` exited %d: %s"
+                 % (p.returncode, p.stderr.decode(errors="replace").strip()[:500]))
+        return
+    try:
+        ours = json.loads(p.stdout)
+    except ValueError as e:
+        chk.fail(path, "trace", "output is not JSON (%s): %s"
+                 % (e, p.stdout.decode(errors="replace")[:300]))
+        return
+    if not isinstance(ours, dict):
+        chk.fail(path, "trace", "output is not a JSON object")
+        return
+    if ours.get("format") != "backprop-trace/1":
+        chk.fail(path, "trace.format", "expected \"backprop-trace/1\", got %s"
+                 % short(ours.get("format")))
+    ref = torch_trace(model, ours_output=ours.get("output") if to_array(ours.get("output")) is not None
+                      and to_array(ours.get("output")).shape == tuple(np.shape(model["targets"])) else None)
+    loss = ours.get("loss")
+    chk.compare(path, "loss", [loss] if loss is not None else None, ref["loss"])
+    chk.compare(path, "per_sample_loss", ours.get("per_sample_loss"), ref["per_sample_loss"])
+    chk.compare(path, "output", ours.get("output"), ref["output"])
+    layers = ours.get("layers")
+    if not isinstance(layers, list) or len(layers) != len(ref["layers"]):
+        chk.fail(path, "layers", "expected a list of %d layers, got %s"
+                 % (len(ref["layers"]), short(layers)))
+        return
+    for i, (Lo, Lr) in enumerate(zip(layers, ref["layers"])):
+        if not isinstance(Lo, dict):
+            chk.fail(path, "layers[%d]" % i, "not an object")
+            continue
+        for key in ("z", "a", "dC_da", "dC_dz", "dW", "db"):
+            chk.compare(path, "layers[%d].%s" % (i, key), Lo.get(key), Lr[key])
+
+    # ------------------------------------------------------------- train
+    out_path = path[:-5] + "-trained.json"
+    if os.path.exists(out_path):
+        os.unlink(out_path)
+    p = run([backprop, "train", path, "--steps", str(steps), "-o", out_path])
+    where = "%s (train --steps %d -> %s)" % (path, steps, out_path)
+    if p.returncode != 0:
+        chk.fail(where, "train", "`backprop train` exited %d: %s"
+                 % (p.returncode, p.stderr.decode(errors="replace").strip()[:500]))
+        return
+    try:
+        with open(out_path) as f:
+            trained = json.load(f)
+    except (OSError, ValueError) as e:
+        chk.fail(where, "train", "cannot read the written model: %s" % e)
+        return
+    ref_params, _ = torch_train(model, steps)
+    tl = trained.get("layers") if isinstance(trained, dict) else None
+    if not isinstance(tl, list) or len(tl) != len(model["layers"]):
+        chk.fail(where, "train.layers", "expected %d layers, got %s"
+                 % (len(model["layers"]), short(tl)))
+        return
+    for i, L in enumerate(tl):
+        L = L if isinstance(L, dict) else {}
+        chk.compare(where, "trained layers[%d].W" % i, L.get("W"), ref_params[2 * i])
+        chk.compare(where, "trained layers[%d].b" % i, L.get("b"), ref_params[2 * i + 1])
+
+
+def describe(model):
+    acts = "-".join("%s%d" % (L["activation"], L["out"]) for L in model["layers"])
+    return "in%d %s %s/%s %s B=%d" % (model["layers"][0]["in"], acts, model["cost"],
+                                      model.get("reduction", "mean(default)"),
+                                      model["optimizer"]["id"], len(model["inputs"]))
+
+
+def main_cli(args):
+    backprop = os.path.abspath(args.backprop)
+    if not (os.path.isfile(backprop) and os.access(backprop, os.X_OK)):
+        sys.stderr.write("torch_reference.py: FAILED: %s is not an executable\n" % backprop)
+        return 1
+    workdir = os.path.abspath(args.workdir)
+    os.makedirs(workdir, exist_ok=True)
+    chk = Checker(args.max_failures)
+    t0 = time.time()
+    def jobs():
+        if args.model:
+            # given model files (with their inline batch): --steps K
+            for path in args.model:
+                with open(path) as f:
+                    model = json.load(f)
+                yield os.path.abspath(path), model, args.steps
+            return
+        indices = [args.only] if args.only is not None else range(args.count)
+        for i in indices:
+            rng = np.random.default_rng([args.seed, i])
+            model, steps = gen_network(rng)
+            path = os.path.join(workdir, "net-%04d-%04d.json" % (args.seed, i))
+            with open(path, "w") as f:
+                json.dump(model, f, indent=1)   # floats via repr(): round-trip
+                f.write("\n")
+            yield path, model, steps
+
+    n_nets = 0
+    for path, model, steps in jobs():
+        before = len(chk.failures)
+        chk.net_max = 0.0
+        check_network(chk, backprop, path, model, steps)
+        net_max = chk.net_max
+        n_nets += 1
+        if args.verbose:
+            extra = ""
+            if args.model:
+                extra = ", well conditioned: %s" % well_conditioned(
+                    model, steps, np.random.default_rng(0))
+            print("%s: %s, %d steps: %s, max scaled error %.2g%s"
+                  % (os.path.basename(path), describe(model), steps,
+                     "ok" if len(chk.failures) == before else "FAIL", net_max, extra))
+        if len(chk.failures) > before:
+            sys.stdout.write("FAIL %s (%s, train steps %d)\n" % (path, describe(model), steps))
+            for where, name, msg in chk.failures[before:]:
+                sys.stdout.write("  %s: %s\n" % (name, msg))
+            sys.stdout.flush()
+            if len(chk.failures) >= args.max_failures:
+                sys.stdout.write("(stopping after %d failures)\n" % len(chk.failures))
+                break
+    dt = time.time() - t0
+    summary = ("reference: %d networks, %d arrays, max scaled error %.2g "
+               "(%.1f s; candidates set aside: %d ill-conditioned, %d unstable)"
+               % (n_nets, chk.n_arrays, chk.max_scaled, dt,
+                  STATS["rejected_ill_conditioned"], STATS["rejected_unstable"]))
+    if args.verbose and chk.worst_where:
+        print("largest scaled error: %s" % chk.worst_where)
+    if chk.failures:
+        print("%s — %d FAILURES" % (summary, len(chk.failures)))
+        return 1
+    print(summary)
+    return 0
+
+
+# ---------------------------------------------------------------- self-test
+
+def np_dact(name, z, a, alpha):
+    if name == "sigmoid":
+        return a * (1.0 - a)
+    if name == "tanh":
+        return 1.0 - a * a
+    if name == "relu":
+        return (z > 0).astype(float)
+    if name == "leaky_relu":
+        return np.where(z > 0, 1.0, alpha)
+    if name == "softplus":
+        return np_act("sigmoid", z, alpha)
+    if name == "linear":
+        return np.ones_like(z)
+    raise ValueError(name)
+
+
+def numpy_trace(model):
+    """The contract's formulas, written out by hand in numpy."""
+    X = np.array(model["inputs"], dtype=float)
+    Y = np.array(model["targets"], dtype=float)
+    B = X.shape[0]
+    cost = model["cost"]
+    mean = model.get("reduction", "mean") == "mean"
+    k = 1.0 / B if mean else 1.0
+    Ws = [np.array(L["W"], dtype=float).reshape(L["out"], L["in"]) for L in model["layers"]]
+    bs = [np.array(L["b"], dtype=float) for L in model["layers"]]
+    acts = [(L["activation"], float(L.get("alpha", 0.01))) for L in model["layers"]]
+    zs, as_ = [], []
+    a = X
+    for W, b, (act, alpha) in zip(Ws, bs, acts):
+        z = a @ W.T + b
+        a = np_act(act, z, alpha)
+        zs.append(z)
+        as_.append(a)
+    a, z = as_[-1], zs[-1]
+    if cost == "mse":
+        l = 0.5 * ((a - Y) ** 2).sum(axis=1)
+        dC_da = (a - Y) * k
+    elif cost == "bce":
+        l = -(Y * np.log(a) + (1 - Y) * np.log(1 - a)).sum(axis=1)
+        dC_da = (-Y / a + (1 - Y) / (1 - a)) * k
+        dz_out = (a - Y) * k
+    else:
+        l = -(Y * np.log(a)).sum(axis=1)
+        dC_da = (-Y / a) * k
+        dz_out = (a * Y.sum(axis=1, keepdims=True) - Y) * k
+    n = len(Ws)
+    layers = [None] * n
+    for i in range(n - 1, -1, -1):
+        act, alpha = acts[i]
+        if i == n - 1 and cost != "mse":
+            delta = dz_out
+        elif act == "softmax":
+            ai = as_[i]
+            delta = ai * (dC_da - (ai * dC_da).sum(axis=1, keepdims=True))
+        else:
+            delta = dC_da * np_dact(act, zs[i], as_[i], alpha)
+        prev = X if i == 0 else as_[i - 1]
+        layers[i] = {"z": zs[i], "a": as_[i], "dC_da": dC_da, "dC_dz": delta,
+                     "dW": delta.T @ prev, "db": delta.sum(axis=0)}
+        dC_da = delta @ Ws[i]
+    return {"loss": np.array([l.mean() if mean else l.sum()]), "per_sample_loss": l,
+            "output": as_[-1], "layers": layers}
+
+
+def numpy_optimizer(opt, p0, grads_fn, steps):
+    """bp-optimizer.h's formulas by hand.  grads_fn(p) -> g."""
+    p = p0.copy()
+    v = np.zeros_like(p)
+    m = np.zeros_like(p)
+    wd = opt.get("weight_decay", 0.0)
+    for t in range(1, steps + 1):
+        g = grads_fn(p) + wd * p
+        lr = opt["lr"]
+        if opt["id"] == "sgd":
+            p = p - lr * g
+        elif opt["id"] == "momentum":
+            v = opt["momentum"] * v + g
+            p = p - lr * v
+        elif opt["id"] == "rmsprop":
+            v = opt["alpha"] * v + (1 - opt["alpha"]) * g * g
+            p = p - lr * g / (np.sqrt(v) + opt["eps"])
+        else:
+            b1, b2 = opt["beta1"], opt["beta2"]
+            m = b1 * m + (1 - b1) * g
+            v = b2 * v + (1 - b2) * g * g
+            p = p - lr * (m / (1 - b1 ** t)) / (np.sqrt(v / (1 - b2 ** t)) + opt["eps"])
+    return p
+
+
+def self_test(args):
+    failures = []
+    n_checks = 0
+    worst = 0.0
+
+    def close(name, ours, ref, tol):
+        nonlocal n_checks, worst
+        n_checks += 1
+        ours = np.asarray(ours, dtype=float)
+        ref = np.asarray(ref, dtype=float)
+        if ours.shape != ref.shape:
+            failures.append("%s: shape %s vs %s" % (name, ours.shape, ref.shape))
+            return
+        scale = max(1e-300, float(np.max(np.abs(ref))) if ref.size else 0.0)
+        e = float(np.max(np.abs(ours - ref))) / scale if ref.size else 0.0
+        worst = max(worst, e) if tol <= 1e-9 else worst
+        if not e <= tol:
+            failures.append("%s: scaled error %.3g > %g" % (name, e, tol))
+
+    # 1. elementary conventions of the torch pieces the reference uses
+    z = torch.tensor([-40.0, -25.0, -1.0, 0.0, 1.0, 25.0, 40.0], requires_grad=True)
+    sp = softplus_exact(z)
+    exact = np.array([math.log1p(math.exp(v)) if v < 30 else v + math.log1p(math.exp(-v))
+                      for v in z.tolist()])
+    close("softplus exact (not thresholded)", sp.detach().numpy(), exact, 1e-15)
+    sp.sum().backward()
+    close("softplus' = sigmoid", z.grad.numpy(), np_act("sigmoid", z.detach().numpy(), 0), 1e-15)
+    # log_softmax_exact: value and gradient against torch's own log_softmax
+    # where that is accurate, and the tiny value of a dominant unit
+    Z = torch.tensor([[0.0, 1.0, -2.0], [30.0, 0.0, -5.0], [3.0, 3.0, 1.0], [-1.0, 40.0, 2.0]],
+                     requires_grad=True)
+    G = torch.tensor([[1.0, -2.0, 0.5], [0.25, 1.0, -1.0], [2.0, 0.0, 1.0], [1.0, 1.0, -3.0]])
+    (log_softmax_exact(Z) * G).sum().backward()
+    g1 = Z.grad.clone()
+    Z.grad = None
+    (torch.log_softmax(Z, dim=1) * G).sum().backward()
+    close("log_softmax_exact gradient", g1.numpy(), Z.grad.numpy(), 1e-15)
+    v = log_softmax_exact(Z).detach().numpy()
+    close("log_softmax_exact dominant unit", [v[1, 0], v[3, 1]],
+          [-math.log1p(math.exp(-30.0) + math.exp(-35.0)),
+           -math.log1p(math.exp(-41.0) + math.exp(-38.0))], 1e-15)
+    close("log_softmax_exact others", v[0], torch.log_softmax(Z, 1)[0].detach().numpy(), 1e-15)
+    # the accurate derivative forms of the conditioning filter
+    zz = torch.tensor([[-30.0, -8.0, -0.5, 0.0, 0.7, 9.0, 30.0]])
+    ex_sig = [math.exp(-abs(v)) / (1 + math.exp(-abs(v))) ** 2 for v in zz[0].tolist()]
+    ex_tanh = [4 * math.exp(-2 * abs(v)) / (1 + math.exp(-2 * abs(v))) ** 2 for v in zz[0].tolist()]
+    for name, ex in (("sigmoid", ex_sig), ("tanh", ex_tanh)):
+        zr = zz.clone().requires_grad_(True)
+        t_act(name, zr, 0.0, accurate=True).sum().backward()
+        close("accurate %s' at saturation" % name, zr.grad[0].numpy(), ex, 1e-15)
+        # elementwise relative accuracy, not just relative to the max
+        close("accurate %s' tiny values" % name, zr.grad[0, [0, 6]].numpy() / np.array(ex)[[0, 6]],
+              [1.0, 1.0], 1e-14)
+    for name in ("sigmoid", "tanh", "softmax"):
+        zr = torch.tensor(np.random.default_rng(7).uniform(-3, 3, (3, 4)), requires_grad=True)
+        g = torch.tensor(np.random.default_rng(8).standard_normal((3, 4)))
+        (t_act(name, zr, 0.0, accurate=True) * g).sum().backward()
+        g1 = zr.grad.clone()
+        zr.grad = None
+        (t_act(name, zr, 0.0) * g).sum().backward()
+        close("accurate %s backward vs torch's" % name, g1.numpy(), zr.grad.numpy(), 1e-14)
+        n_checks += 1
+        if not torch.autograd.gradcheck(lambda x: t_act(name, x, 0.0, accurate=True),
+                                        (zr.detach().clone().requires_grad_(True),)):
+            failures.append("gradcheck of accurate %s failed" % name)
+    zr = torch.tensor([[30.0, 0.0, -1.0]], requires_grad=True)
+    g = torch.tensor([[1.0, 2.0, -1.0]])
+    (t_act("softmax", zr, 0.0, accurate=True) * g).sum().backward()
+    a = [1.0 / (1 + math.exp(-30) + math.exp(-31)), math.exp(-30), math.exp(-31)]
+    a = [a[0], a[1] * a[0], a[2] * a[0]]
+    exact0 = a[0] * (a[1] * (1.0 - 2.0) + a[2] * (1.0 + 1.0))
+    close("accurate softmax vjp, dominant unit", [zr.grad[0, 0].item()], [exact0], 1e-14)
+    z0 = torch.tensor([0.0, -0.0, 1.0, -1.0], requires_grad=True)
+    torch.relu(z0).sum().backward()
+    close("relu'(0) = 0", z0.grad.numpy(), [0.0, 0.0, 1.0, 0.0], 0.0)
+    z0.grad = None
+    t_act("leaky_relu", z0, 0.3).sum().backward()
+    close("leaky'(0) = alpha", z0.grad.numpy(), [0.3, 0.3, 1.0, 0.3], 0.0)
+
+    # 2. the generated networks: torch graph vs gradcheck and vs the
+    #    contract's formulas written out in numpy
+    n_nets = 0
+    for i in range(args.count if args.count else 40):
+        rng = np.random.default_rng([args.seed, 10_000 + i])
+        smooth = i % 2 == 0
+        model, steps = gen_network(rng, smooth=smooth)
+        ref = torch_trace(model)
+        mine = numpy_trace(model)
+        # the numpy trace takes bce/softmax_ce losses from a: well
+        # conditioned for the moderate outputs of the smooth networks
+        tol = 1e-10 if smooth else 1e-9
+        tag = "selftest net %d (%s)" % (i, describe(model))
+        if smooth or model["cost"] == "mse":
+            close(tag + " loss", mine["loss"], ref["loss"].numpy(), tol)
+            close(tag + " per_sample_loss", mine["per_sample_loss"],
+                  ref["per_sample_loss"].numpy(), tol)
+        close(tag + " output", mine["output"], ref["output"].numpy(), tol)
+        for l, (Lm, Lr) in enumerate(zip(mine["layers"], ref["layers"])):
+            for key in ("z", "a", "dC_da", "dC_dz", "dW", "db"):
+                if key == "dC_da" and l == len(mine["layers"]) - 1 and not smooth \
+                        and model["cost"] == "bce":
+                    continue   # ill-conditioned at saturation, see the module doc
+                close("%s layers[%d].%s" % (tag, l, key), Lm[key], Lr[key].numpy(), tol)
+        if smooth:
+            acts, cost, reduction, X, Y = model_parts(model)
+            params = []
+            for L in model["layers"]:
+                params.append(torch.tensor(L["W"]).reshape(L["out"], L["in"]).requires_grad_(True))
+                params.append(torch.tensor(L["b"]).requires_grad_(True))
+            Xg = X.clone().requires_grad_(True)
+
+            def f(x, *ps):
+                C, l, _, as_ = forward(list(ps), acts, cost, reduction, x, Y)
+                return C, l, as_[-1]
+            n_checks += 1
+            try:
+                ok = torch.autograd.gradcheck(f, (Xg, *params), eps=1e-6, atol=1e-6, rtol=1e-4)
+            except RuntimeError as e:
+                ok = False
+                failures.append("%s gradcheck: %s" % (tag, str(e).splitlines()[0]))
+            if not ok:
+                failures.append("%s: gradcheck failed" % tag)
+        # 3. optimizers: torch.optim vs bp-optimizer.h's formulas
+        acts, cost, reduction, X, Y = model_parts(model)
+        shapes = [(L["out"], L["in"]) for L in model["layers"]]
+        p0 = np.concatenate([np.concatenate([np.ravel(L["W"]), np.ravel(L["b"])])
+                             for L in model["layers"]])
+
+        def grads_fn(p):
+            ps, off = [], 0
+            for (o, n) in shapes:
+                ps.append(torch.tensor(p[off:off + o * n]).reshape(o, n).requires_grad_(True))
+                off += o * n
+                ps.append(torch.tensor(p[off:off + o]).requires_grad_(True))
+                off += o
+            C, _, _, _ = forward(ps, acts, cost, reduction, X, Y)
+            C.backward()
+            return np.concatenate([q.grad.numpy().ravel() for q in ps])
+        mine_p = numpy_optimizer(model["optimizer"], p0, grads_fn, steps)
+        ref_p = np.concatenate([q.numpy().ravel() for q in torch_train(model, steps)[0]])
+        close("%s optimizer %s x%d" % (tag, model["optimizer"]["id"], steps), mine_p, ref_p, tol)
+        n_nets += 1
+    for msg in failures:
+        print("SELF-TEST FAIL " + msg)
+    print("reference self-test: %d networks, %d checks, max scaled error %.2g%s"
+          % (n_nets, n_checks, worst, " — %d FAILURES" % len(failures) if failures else ""))
+    return 1 if failures else 0
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--backprop", help="the backprop CLI executable")
+    ap.add_argument("--count", type=int, default=150)
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--workdir", default=None)
+    ap.add_argument("--only", type=int, default=None, help="check only network I")
+    ap.add_argument("--model", action="append", default=[],
+                    help="check this model file instead of generated ones (repeatable)")
+    ap.add_argument("--steps", type=int, default=1, help="training steps for --model")
+    ap.add_argument("--max-failures", type=int, default=20)
+    ap.add_argument("--verbose", "-v", action="store_true")
+    ap.add_argument("--self-test", action="store_true",
+                    help="check the reference itself (no CLI needed)")
+    args = ap.parse_args()
+    import_torch()
+    if args.self_test:
+        if args.count == 150:
+            args.count = 40
+        return self_test(args)
+    if not args.backprop:
+        ap.error("--backprop is required (or --self-test)")
+    if args.workdir is None:
+        import tempfile
+        args.workdir = tempfile.mkdtemp(prefix="bp-torch-ref-")
+    return main_cli(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
