@@ -40,6 +40,9 @@ gboolean        bp_cli_info              (int      argc,
 gboolean        bp_cli_datasets          (int      argc,
                                           char   **argv,
                                           GError **error);
+gboolean        bp_cli_render            (int      argc,
+                                          char   **argv,
+                                          GError **error);
 
 /* A context whose --help reads "Usage: backprop COMMAND [OPTION…] PARAMS".
  * `entries` may be NULL. */

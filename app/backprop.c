@@ -32,6 +32,7 @@ static const BpCliCommand commands[] = {
   { "info",      "Describe a model file", bp_cli_info },
   { "datasets",  "List the datasets", bp_cli_datasets },
   { "plugins",   "List the plugins (and refused ones), or check one", bp_cli_plugins_run },
+  { "render",    "Draw a model's network as a PNG, SVG or PDF picture", bp_cli_render },
 };
 
 static void

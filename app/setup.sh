@@ -11,7 +11,7 @@ build=${1:-$here/build}
 
 packages="gcc libc6-dev pkg-config meson ninja-build libglib2.0-dev
 libjson-glib-dev libcmocka-dev libopenblas-dev libfann-dev
-python3 python3-torch python3-numpy"
+python3 python3-torch python3-numpy libcairo2-dev libpango1.0-dev"
 
 missing=""
 for p in $packages; do

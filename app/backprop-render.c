@@ -1,0 +1,497 @@
+/* backprop-render.c — `backprop render`: a model's network (or its decision
+ * map) as a PNG, SVG or PDF picture, painted by exactly the code the app
+ * paints its canvas with (ui/bpv-render.c).
+ *
+ * The picture shows one forward/backward pass: of the model's inline batch
+ * if it has one, else of the first rows of its dataset, so that activations,
+ * δ and ∂C/∂W all exist.
+ */
+#include "config.h"
+#include "backprop-cli.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+#include <glib/gstdio.h>
+
+#include "bp-network.h"
+#include "bp-optimizer.h"
+#include "bpv-export.h"
+#include "bpv-heatmap.h"
+#include "bpv-render.h"
+
+#define DEFAULT_TRACE_ROWS 8
+
+typedef struct
+{
+  BpvRenderState   state;
+  BpvLayoutParams  params;
+  const char      *title;
+  /* --decision */
+  gboolean         decision;
+  BpvDecisionMap  *map;
+  const BpDataset *points;
+  BpvDecisionStyle decision_style;
+} Picture;
+
+static void
+paint_picture (cairo_t  *cr,
+               double    width,
+               double    height,
+               gpointer  user_data)
+{
+  Picture *pic = user_data;
+
+  if (pic->decision)
+    {
+      const BpvThemeColors *tc = bpv_theme_colors (pic->state.theme);
+      double side = MIN (width, height);
+      BpvRect rect = { (width - side) / 2, 0, side, side };
+
+      bpv_set_source_rgba (cr, tc->background);
+      cairo_paint (cr);
+      bpv_decision_map_render (cr, &rect, pic->map, pic->points, NULL, &pic->decision_style);
+      return;
+    }
+  bpv_network_render_page (cr, &pic->state, &pic->params, pic->title, width, height);
+}
+
+static gboolean
+parse_choice (const char         *option,
+              const char         *text,
+              const char * const *choices,
+              int                *out,
+              GError            **error)
+{
+  g_autofree char *list = NULL;
+
+  if (text == NULL)
+    return TRUE;
+  for (int i = 0; choices[i] != NULL; i++)
+    if (g_str_equal (text, choices[i]))
+      {
+        *out = i;
+        return TRUE;
+      }
+  list = g_strjoinv (", ", (char **) choices);
+  g_set_error (error, BP_CLI_ERROR, BP_CLI_ERROR_USAGE,
+               "render: %s: expected one of %s, got \"%s\"", option, list, text);
+  return FALSE;
+}
+
+/* "W×H" or "WxH" → two numbers ≥ 1. */
+static gboolean
+parse_image_shape (const char *text,
+                   gsize      *w,
+                   gsize      *h,
+                   GError    **error)
+{
+  g_auto(GStrv) parts = NULL;
+  guint64 a, b;
+  g_autofree char *norm = g_strdup (text);
+
+  for (char *p = norm; *p != '\0'; p++)
+    if (*p == 'X')
+      *p = 'x';
+  parts = g_strsplit (norm, "x", -1);
+  if (g_strv_length (parts) != 2
+      || !g_ascii_string_to_unsigned (parts[0], 10, 1, 4096, &a, NULL)
+      || !g_ascii_string_to_unsigned (parts[1], 10, 1, 4096, &b, NULL))
+    {
+      g_set_error (error, BP_CLI_ERROR, BP_CLI_ERROR_USAGE,
+                   "render: --image: expected WIDTHxHEIGHT (e.g. 8x8), got \"%s\"", text);
+      return FALSE;
+    }
+  *w = a;
+  *h = b;
+  return TRUE;
+}
+
+/* "N,J,K" (1-based, as shown) → an edge. */
+static gboolean
+parse_edge (const char      *text,
+            const BpNetwork *net,
+            BpvHit          *hit,
+            GError         **error)
+{
+  g_auto(GStrv) parts = g_strsplit (text, ",", -1);
+  guint64 v[3];
+
+  if (g_strv_length (parts) != 3)
+    goto bad;
+  for (int i = 0; i < 3; i++)
+    if (!g_ascii_string_to_unsigned (g_strstrip (parts[i]), 10, 1, G_MAXUINT32, &v[i], NULL))
+      goto bad;
+  if (v[0] > net->n_layers || v[1] > net->layers[v[0] - 1].out || v[2] > net->layers[v[0] - 1].in)
+    {
+      g_set_error (error, BP_CLI_ERROR, BP_CLI_ERROR_USAGE,
+                   "render: --path: W(%" G_GUINT64_FORMAT ")_%" G_GUINT64_FORMAT ",%" G_GUINT64_FORMAT
+                   " does not exist in this network", v[0], v[1], v[2]);
+      return FALSE;
+    }
+  *hit = (BpvHit) { BPV_HIT_EDGE, v[0], v[1] - 1, v[2] - 1 };
+  return TRUE;
+
+bad:
+  g_set_error (error, BP_CLI_ERROR, BP_CLI_ERROR_USAGE,
+               "render: --path: expected LAYER,J,K counted from 1 (e.g. 2,1,3), got \"%s\"", text);
+  return FALSE;
+}
+
+/* Forward and backward on the batch, gradients left in net->grads. */
+static BpTrace *
+trace_batch (BpNetwork    *net,
+             const double *x,
+             const double *y,
+             gsize         B)
+{
+  BpTrace *trace = bp_trace_new (net, B);
+
+  trace->keep = TRUE;
+  bp_network_zero_grad (net);
+  bp_network_forward (net, trace, x, B);
+  bp_network_backward (net, trace, y);
+  return trace;
+}
+
+static gboolean
+write_frames (const char *dir,
+              guint64     steps,
+              BpModel    *model,
+              Picture    *pic,
+              const double *x,
+              const double *y,
+              gsize       B,
+              double      width,
+              double      height,
+              GError    **error)
+{
+  g_autoptr(BpOptimizer) opt = bp_optimizer_copy (model->optimizer);
+  g_autoptr(BpvRenderCache) cache = bpv_render_cache_new ();
+
+  if (g_mkdir_with_parents (dir, 0755) != 0)
+    {
+      int saved = errno;
+
+      g_set_error (error, BP_CLI_ERROR, BP_CLI_ERROR_FAILED,
+                   "render: %s: cannot create the directory: %s", dir, g_strerror (saved));
+      return FALSE;
+    }
+  for (guint64 step = 0; step <= steps; step++)
+    {
+      g_autoptr(BpTrace) trace = NULL;
+      g_autofree char *name = g_strdup_printf ("frame-%05" G_GUINT64_FORMAT ".png", step);
+      g_autofree char *path = g_build_filename (dir, name, NULL);
+      g_autofree char *title = g_strdup_printf ("%s — step %" G_GUINT64_FORMAT, pic->title, step);
+      const char *saved_title = pic->title;
+      gboolean ok;
+
+      trace = trace_batch (model->network, x, y, B);
+      pic->state.trace = trace;
+      pic->state.cache = cache;
+      pic->title = title;
+      ok = bpv_export (path, BPV_FORMAT_PNG, width, height, 1, paint_picture, pic, error);
+      pic->title = saved_title;
+      pic->state.trace = NULL;
+      if (!ok)
+        return FALSE;
+      if (step < steps)
+        bp_optimizer_step (opt, model->network->params, model->network->grads);
+    }
+  return TRUE;
+}
+
+gboolean
+bp_cli_render (int      argc,
+               char   **argv,
+               GError **error)
+{
+  g_autofree char *output = NULL;
+  g_autofree char *view_text = NULL;
+  g_autofree char *phase_text = NULL;
+  g_autofree char *layer_text = NULL;
+  g_autofree char *t_text = NULL;
+  g_autofree char *sample_text = NULL;
+  g_autofree char *width_text = NULL;
+  g_autofree char *height_text = NULL;
+  g_autofree char *scale_text = NULL;
+  g_autofree char *dataset = NULL;
+  g_autofree char *rows_text = NULL;
+  g_autofree char *image_text = NULL;
+  g_autofree char *path_text = NULL;
+  g_autofree char *frames_dir = NULL;
+  g_autofree char *steps_text = NULL;
+  gboolean dark = FALSE, derivatives = FALSE, values = FALSE, maps = FALSE, decision = FALSE;
+  const GOptionEntry entries[] = {
+    { "output", 'o', 0, G_OPTION_ARG_FILENAME, &output,
+      "The picture to write: .png, .svg or .pdf", "FILE" },
+    { "view", 0, 0, G_OPTION_ARG_STRING, &view_text,
+      "weights (default) or gradients", "VIEW" },
+    { "phase", 0, 0, G_OPTION_ARG_STRING, &phase_text,
+      "idle (default), forward, cost, backward or update", "PHASE" },
+    { "layer", 0, 0, G_OPTION_ARG_STRING, &layer_text,
+      "Layer n of the forward/backward phase, W(n) (default: 1 forward, the last backward)", "N" },
+    { "t", 0, 0, G_OPTION_ARG_STRING, &t_text,
+      "Progress within the phase, 0 to 1 (default 0.5; 1 for cost)", "X" },
+    { "sample", 0, 0, G_OPTION_ARG_STRING, &sample_text,
+      "Which sample of the batch the neurons show, from 1 (default 1)", "S" },
+    { "width", 0, 0, G_OPTION_ARG_STRING, &width_text,
+      "Width in pixels (PNG) or points (default 1600)", "W" },
+    { "height", 0, 0, G_OPTION_ARG_STRING, &height_text,
+      "Height (default 900)", "H" },
+    { "scale", 0, 0, G_OPTION_ARG_STRING, &scale_text,
+      "Colour scale: layer (each layer its own, default) or global", "SCALE" },
+    { "dark", 0, 0, G_OPTION_ARG_NONE, &dark, "Dark theme", NULL },
+    { "derivatives", 0, 0, G_OPTION_ARG_NONE, &derivatives,
+      "Show σ′(z) per neuron, saturated and dead units", NULL },
+    { "values", 0, 0, G_OPTION_ARG_NONE, &values, "Print activations inside the neurons", NULL },
+    { "maps", 0, 0, G_OPTION_ARG_NONE, &maps,
+      "Draw what each neuron computes over the input plane (2 inputs)", NULL },
+    { "path", 0, 0, G_OPTION_ARG_STRING, &path_text,
+      "Emphasise every path from edge W(N)_JK to the output", "N,J,K" },
+    { "decision", 0, 0, G_OPTION_ARG_NONE, &decision,
+      "Draw the decision map over the data instead (2 inputs)", NULL },
+    { "image", 0, 0, G_OPTION_ARG_STRING, &image_text,
+      "Show the input as a W×H image (default: 8x8 for digits, 28x28 for 784 inputs)", "WxH" },
+    { "dataset", 'd', 0, G_OPTION_ARG_FILENAME, &dataset,
+      "Dataset for the trace when the model has no inline batch", "NAME" },
+    { "rows", 0, 0, G_OPTION_ARG_STRING, &rows_text,
+      "Dataset rows in the traced batch (default 8)", "N" },
+    { "frames", 0, 0, G_OPTION_ARG_FILENAME, &frames_dir,
+      "Write one PNG per training step into DIR (with --steps)", "DIR" },
+    { "steps", 0, 0, G_OPTION_ARG_STRING, &steps_text,
+      "Training steps for --frames (default 10)", "N" },
+    { NULL }
+  };
+  static const char * const views[] = { "weights", "gradients", NULL };
+  static const char * const phases[] = { "idle", "forward", "cost", "backward", "update", NULL };
+  static const char * const scales[] = { "layer", "global", NULL };
+  g_autoptr(GOptionContext) context = NULL;
+  g_auto(GStrv) args = NULL;
+  g_autoptr(BpModel) model = NULL;
+  g_autoptr(BpDataset) ds = NULL;
+  g_autoptr(BpTrace) trace = NULL;
+  g_autoptr(BpvNeuronMaps) neuron_maps = NULL;
+  g_autoptr(BpvDecisionMap) map = NULL;
+  g_autofree double *old_params = NULL;
+  g_autofree char *model_name = NULL;
+  Picture pic;
+  BpvFormat format = BPV_FORMAT_PNG;
+  BpNetwork *net;
+  const double *x, *y;
+  int view = 0, phase = 0, scale = 0;
+  guint64 layer = 0, sample = 1, width = 1600, height = 900, rows = DEFAULT_TRACE_ROWS, steps = 10;
+  double t = -1;
+  gsize B, image_w = 0, image_h = 0;
+
+  context = bp_cli_context_new ("render", "[MODEL.json]",
+    "Draw MODEL.json's network (or the built-in default experiment) as a PNG,\n"
+    "SVG or PDF picture with the app's drawing code: neurons filled by their\n"
+    "activation, edges by weight or gradient, labels and a legend.",
+    "The picture shows one forward/backward pass of the model's inline batch\n"
+    "(\"inputs\"/\"targets\"), or of the first rows of its dataset.\n"
+    "\n"
+    "Examples:\n"
+    "  backprop render tiny.json -o tiny.png\n"
+    "  backprop render tiny.json -o grads.svg --view gradients --phase backward --layer 1\n"
+    "  backprop render -o moons.png --decision\n"
+    "  backprop render model.json --frames frames/ --steps 50",
+    entries);
+  if (!bp_cli_parse (context, argc, argv, &args, 0, 1, error))
+    return FALSE;
+
+  if (output == NULL && frames_dir == NULL)
+    {
+      g_set_error (error, BP_CLI_ERROR, BP_CLI_ERROR_USAGE,
+                   "render: no output: pass -o FILE.png|.svg|.pdf or --frames DIR "
+                   "(see \"backprop render --help\")");
+      return FALSE;
+    }
+  if (output != NULL && !bpv_format_from_path (output, &format, error))
+    {
+      g_autoptr(GError) e = g_steal_pointer (error);
+
+      g_set_error (error, BP_CLI_ERROR, BP_CLI_ERROR_USAGE, "render: %s", e->message);
+      return FALSE;
+    }
+  if (!parse_choice ("--view", view_text, views, &view, error)
+      || !parse_choice ("--phase", phase_text, phases, &phase, error)
+      || !parse_choice ("--scale", scale_text, scales, &scale, error))
+    return FALSE;
+  if ((width_text != NULL && !bp_cli_parse_uint ("--width", width_text, 16, 16384, &width, error))
+      || (height_text != NULL && !bp_cli_parse_uint ("--height", height_text, 16, 16384, &height, error))
+      || (sample_text != NULL && !bp_cli_parse_uint ("--sample", sample_text, 1, G_MAXUINT32, &sample, error))
+      || (rows_text != NULL && !bp_cli_parse_uint ("--rows", rows_text, 1, 4096, &rows, error))
+      || (steps_text != NULL && !bp_cli_parse_uint ("--steps", steps_text, 1, 100000, &steps, error))
+      || (layer_text != NULL && !bp_cli_parse_uint ("--layer", layer_text, 1, BP_MAX_LAYERS, &layer, error)))
+    return FALSE;
+  if (t_text != NULL)
+    {
+      if (!bp_cli_parse_double ("--t", t_text, FALSE, &t, error))
+        return FALSE;
+      if (t > 1)
+        {
+          g_set_error (error, BP_CLI_ERROR, BP_CLI_ERROR_USAGE,
+                       "--t: expected a number from 0 to 1, got \"%s\"", t_text);
+          return FALSE;
+        }
+    }
+  if (image_text != NULL && !parse_image_shape (image_text, &image_w, &image_h, error))
+    return FALSE;
+  if (steps_text != NULL && frames_dir == NULL)
+    {
+      g_set_error (error, BP_CLI_ERROR, BP_CLI_ERROR_USAGE, "render: --steps needs --frames DIR");
+      return FALSE;
+    }
+
+  if (args[0] != NULL)
+    {
+      model = bp_cli_load_model (args[0], error);
+      if (model == NULL)
+        return FALSE;
+      model_name = g_strdup (args[0]);
+    }
+  else
+    {
+      model = bp_model_new_default ();
+      model_name = g_strdup ("the default model");
+    }
+  net = model->network;
+
+  if (layer > net->n_layers)
+    {
+      g_set_error (error, BP_CLI_ERROR, BP_CLI_ERROR_USAGE,
+                   "render: --layer: %s has %" G_GSIZE_FORMAT " layer%s, got %" G_GUINT64_FORMAT,
+                   model_name, net->n_layers, net->n_layers == 1 ? "" : "s", layer);
+      return FALSE;
+    }
+
+  /* The batch to trace. */
+  if (model->inputs != NULL && model->n_samples > 0 && dataset == NULL && !decision)
+    {
+      x = model->inputs;
+      y = model->targets;
+      B = model->n_samples;
+    }
+  else
+    {
+      ds = bp_cli_open_dataset (model, model_name, dataset, 0, -1, args[0] == NULL, error);
+      if (ds == NULL)
+        return FALSE;
+      net = model->network;  /* refitted for the default model */
+      x = ds->X;
+      y = ds->Y;
+      B = MIN (ds->n_rows, rows);
+    }
+  if (sample > B)
+    {
+      g_set_error (error, BP_CLI_ERROR, BP_CLI_ERROR_USAGE,
+                   "render: --sample: the batch has %" G_GSIZE_FORMAT " sample%s, got %" G_GUINT64_FORMAT,
+                   B, B == 1 ? "" : "s", sample);
+      return FALSE;
+    }
+
+  if (image_text == NULL)
+    {
+      const char *dsname = ds != NULL ? ds->name : model->dataset;
+
+      if (net->n_inputs == 64 && dsname != NULL && g_str_equal (dsname, "digits"))
+        image_w = image_h = 8;
+      else if (net->n_inputs == 784)
+        image_w = image_h = 28;
+    }
+  else if (image_w * image_h != net->n_inputs)
+    {
+      g_set_error (error, BP_CLI_ERROR, BP_CLI_ERROR_USAGE,
+                   "render: --image: %" G_GSIZE_FORMAT "×%" G_GSIZE_FORMAT " pixels but the network "
+                   "takes %" G_GSIZE_FORMAT " inputs", image_w, image_h, net->n_inputs);
+      return FALSE;
+    }
+  if ((maps || decision) && net->n_inputs != 2)
+    {
+      g_set_error (error, BP_CLI_ERROR, BP_CLI_ERROR_FAILED,
+                   "render: %s: %s needs a network of 2 inputs, this one takes %" G_GSIZE_FORMAT,
+                   model_name, decision ? "--decision" : "--maps", net->n_inputs);
+      return FALSE;
+    }
+
+  memset (&pic, 0, sizeof pic);
+  trace = trace_batch (net, x, y, B);
+  bpv_render_state_init (&pic.state, net, trace);
+  bpv_layout_params_init (&pic.params, (double) width, (double) height);
+  pic.params.input_image_width = image_w;
+  pic.params.input_image_height = image_h;
+  pic.title = model->name != NULL && *model->name != '\0' ? model->name : model_name;
+  pic.state.view = view == 1 ? BPV_VIEW_GRADIENTS : BPV_VIEW_WEIGHTS;
+  pic.state.scale = scale == 1 ? BPV_SCALE_GLOBAL : BPV_SCALE_LAYER;
+  pic.state.theme = dark ? BPV_THEME_DARK : BPV_THEME_LIGHT;
+  pic.state.phase = (BpvPhase) phase;
+  pic.state.sample = sample - 1;
+  pic.state.show_derivatives = derivatives;
+  pic.state.show_values = values;
+  if (layer == 0)
+    layer = pic.state.phase == BPV_PHASE_BACKWARD ? net->n_layers : 1;
+  pic.state.layer = layer;
+  if (t < 0)
+    t = pic.state.phase == BPV_PHASE_COST || pic.state.phase == BPV_PHASE_IDLE ? 1.0 : 0.5;
+  pic.state.t = t;
+  if (path_text != NULL && !parse_edge (path_text, net, &pic.state.path_edge, error))
+    return FALSE;
+
+  /* The update phase goes from the weights before a step (the traced ones)
+   * to those after it. */
+  if (pic.state.phase == BPV_PHASE_UPDATE)
+    {
+      g_autoptr(BpOptimizer) opt = bp_optimizer_copy (model->optimizer);
+
+      old_params = g_memdup2 (net->params, net->n_params * sizeof (double));
+      bp_optimizer_step (opt, net->params, net->grads);
+      pic.state.old_params = old_params;
+    }
+
+  if (maps)
+    {
+      BpvPlane plane = { -1.5, 1.5, -1.5, 1.5 };
+
+      if (ds != NULL)
+        bpv_plane_for_dataset (ds, &plane);
+      neuron_maps = bpv_neuron_maps_new (net, 24);
+      bpv_heatmap_compute (net, &plane, NULL, neuron_maps, NULL);
+      pic.state.neuron_maps = neuron_maps;
+    }
+  if (decision)
+    {
+      BpvPlane plane;
+
+      bpv_plane_for_dataset (ds, &plane);
+      map = bpv_decision_map_new (200, 200);
+      bpv_heatmap_compute (net, &plane, map, NULL, NULL);
+      pic.decision = TRUE;
+      pic.map = map;
+      pic.points = ds;
+      bpv_decision_style_init (&pic.decision_style);
+      pic.decision_style.theme = pic.state.theme;
+      if (net->layers[net->n_layers - 1].act_id != NULL
+          && g_str_equal (net->layers[net->n_layers - 1].act_id, "tanh"))
+        pic.decision_style.boundary = 0;
+      if (ds->feature_names != NULL && ds->feature_names[0] != NULL && ds->feature_names[1] != NULL)
+        {
+          pic.decision_style.x_label = ds->feature_names[0];
+          pic.decision_style.y_label = ds->feature_names[1];
+        }
+    }
+
+  if (output != NULL
+      && !bpv_export (output, format, (double) width, (double) height, 1, paint_picture, &pic, error))
+    return FALSE;
+
+  if (frames_dir != NULL)
+    {
+      pic.state.phase = BPV_PHASE_IDLE;
+      pic.state.old_params = NULL;
+      if (!write_frames (frames_dir, steps, model, &pic, x, y, B, (double) width, (double) height, error))
+        return FALSE;
+    }
+  return TRUE;
+}

@@ -1,0 +1,972 @@
+/* test-render.c — the GTK-free drawing layer (ui/): colours at known
+ * pixels, the gradient view, dashes, level of detail, hit-testing, the
+ * cache, heat maps, plots and file export.
+ *
+ * Every picture is painted on a cairo image surface, as the app's
+ * snapshot() and the CLI paint it.  Expected colours come from the palette
+ * functions the renderer uses; cairo truncates 16-bit channels, so pixels
+ * are compared with a tolerance of a few levels per channel.
+ */
+#include "config.h"
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <math.h>
+#include <string.h>
+#include <glib/gstdio.h>
+
+#include "bp-network.h"
+#include "bp-rng.h"
+#include "bpv-export.h"
+#include "bpv-heatmap.h"
+#include "bpv-layout.h"
+#include "bpv-palette.h"
+#include "bpv-plot.h"
+#include "bpv-render.h"
+
+/* ------------------------------------------------------------ helpers */
+
+static guint32
+pixel_at (cairo_surface_t *surface,
+          double           x,
+          double           y)
+{
+  unsigned char *data;
+  int stride, ix = (int) floor (x), iy = (int) floor (y);
+
+  cairo_surface_flush (surface);
+  data = cairo_image_surface_get_data (surface);
+  stride = cairo_image_surface_get_stride (surface);
+  assert_true (ix >= 0 && iy >= 0);
+  assert_true (ix < cairo_image_surface_get_width (surface));
+  assert_true (iy < cairo_image_surface_get_height (surface));
+  return ((guint32 *) (void *) (data + (gsize) stride * iy))[ix];
+}
+
+static int
+channel_diff (guint32 a,
+              guint32 b)
+{
+  int d = 0;
+
+  for (int shift = 0; shift < 32; shift += 8)
+    d = MAX (d, abs ((int) ((a >> shift) & 0xff) - (int) ((b >> shift) & 0xff)));
+  return d;
+}
+
+static void
+assert_color_impl (guint32     got,
+                   guint32     want,
+                   int         tolerance,
+                   const char *what,
+                   const char *file,
+                   int         line)
+{
+  if (channel_diff (got, want) > tolerance)
+    {
+      print_error ("%s: pixel 0x%08x, expected 0x%08x (±%d)\n", what, got, want, tolerance);
+      _fail (file, line);
+    }
+}
+
+#define assert_color(got, want, what) \
+  assert_color_impl ((got), (want), 2, (what), __FILE__, __LINE__)
+
+static cairo_surface_t *
+paint (const BpvLayout      *layout,
+       const BpvRenderState *state)
+{
+  cairo_surface_t *surface = cairo_image_surface_create (CAIRO_FORMAT_ARGB32,
+                                                         (int) layout->params.width,
+                                                         (int) layout->params.height);
+  cairo_t *cr = cairo_create (surface);
+
+  bpv_network_render (cr, layout, state);
+  assert_int_equal (cairo_status (cr), CAIRO_STATUS_SUCCESS);
+  cairo_destroy (cr);
+  cairo_surface_flush (surface);
+  return surface;
+}
+
+/* A network with the given widths, activations and every weight set by
+ * `weight` (NULL: glorot from a seed). */
+static BpNetwork *
+make_net (const gsize *widths,
+          gsize        n,
+          const char  *hidden,
+          const char  *output)
+{
+  BpNetwork *net = bp_network_new (widths[0], NULL);
+  BpRng rng;
+
+  assert_non_null (net);
+  for (gsize i = 1; i < n; i++)
+    assert_true (bp_network_add_layer (net, widths[i], i + 1 == n ? output : hidden, NULL, NULL));
+  bp_rng_init (&rng, 11);
+  bp_network_init_weights (net, BP_INIT_GLOROT_UNIFORM, &rng);
+  return net;
+}
+
+static BpTrace *
+run_pass (BpNetwork    *net,
+          const double *x,
+          const double *y,
+          gsize         B)
+{
+  BpTrace *trace = bp_trace_new (net, B);
+
+  trace->keep = TRUE;
+  bp_network_zero_grad (net);
+  bp_network_forward (net, trace, x, B);
+  bp_network_backward (net, trace, y);
+  return trace;
+}
+
+/* The tiny fixture of tests/cli/tiny.json: 2-3-2 tanh/sigmoid, 3 samples. */
+static BpNetwork *
+tiny_net (void)
+{
+  static const double W1[] = { 0.1, -0.2, 0.4, 0.3, -0.5, 0.2 };
+  static const double b1[] = { 0.01, -0.02, 0.03 };
+  static const double W2[] = { 0.2, -0.3, 0.5, -0.1, 0.4, 0.25 };
+  static const double b2[] = { 0.05, -0.05 };
+  const gsize widths[] = { 2, 3, 2 };
+  BpNetwork *net = make_net (widths, 3, "tanh", "sigmoid");
+
+  memcpy (net->layers[0].W, W1, sizeof W1);
+  memcpy (net->layers[0].b, b1, sizeof b1);
+  memcpy (net->layers[1].W, W2, sizeof W2);
+  memcpy (net->layers[1].b, b2, sizeof b2);
+  return net;
+}
+
+static const double tiny_x[] = { 0.5, -1.0, 1.5, 0.25, -0.75, 0.8 };
+static const double tiny_y[] = { 1, 0, 0, 1, 1, 1 };
+
+/* ------------------------------------------------------------- palette */
+
+static void
+test_palette (void **unused)
+{
+  for (int theme = BPV_THEME_LIGHT; theme <= BPV_THEME_DARK; theme++)
+    {
+      const BpvThemeColors *tc = bpv_theme_colors (theme);
+      BpvRgba neg = bpv_palette_diverging (theme, -1), pos = bpv_palette_diverging (theme, 1);
+      BpvRgba mid = bpv_palette_diverging (theme, 0);
+
+      assert_int_equal (bpv_rgba_to_argb32 (neg), bpv_rgba_to_argb32 (tc->negative));
+      assert_int_equal (bpv_rgba_to_argb32 (pos), bpv_rgba_to_argb32 (tc->positive));
+      assert_int_equal (bpv_rgba_to_argb32 (mid), bpv_rgba_to_argb32 (tc->neutral));
+      /* Blue for negative, orange for positive: not red–green. */
+      assert_true (neg.b > neg.r);
+      assert_true (pos.r > pos.b && pos.r > pos.g);
+      /* Clamped, NaN is the warning colour. */
+      assert_int_equal (bpv_rgba_to_argb32 (bpv_palette_diverging (theme, -7)),
+                        bpv_rgba_to_argb32 (neg));
+      assert_int_equal (bpv_rgba_to_argb32 (bpv_palette_diverging (theme, NAN)),
+                        bpv_rgba_to_argb32 (tc->warning));
+    }
+
+  /* bpv_rgba_to_argb32 is what cairo paints. */
+  {
+    cairo_surface_t *s = cairo_image_surface_create (CAIRO_FORMAT_ARGB32, 1, 1);
+    cairo_t *cr = cairo_create (s);
+    BpvRgba c = { 0.95, 0.75, 0.2, 1 };
+
+    bpv_set_source_rgba (cr, c);
+    cairo_paint (cr);
+    cairo_destroy (cr);
+    assert_color_impl (pixel_at (s, 0, 0), bpv_rgba_to_argb32 (c), 1, "paint", __FILE__, __LINE__);
+    cairo_surface_destroy (s);
+  }
+
+  assert_true (bpv_scale_linear (0.5, 2) == 0.25);
+  assert_true (bpv_scale_linear (-3, 2) == -1);
+  assert_true (bpv_scale_linear (1, 0) == 0);
+  assert_true (fabs (bpv_scale_log (1e-2, 1, 4) - 0.5) < 1e-12);
+  assert_true (fabs (bpv_scale_log (-1, 1, 4) + 1) < 1e-12);
+  assert_true (bpv_scale_log (1e-9, 1, 4) == 0);
+}
+
+/* ------------------------------------------------------------- neurons */
+
+static void
+test_neuron_colours (void **unused)
+{
+  g_autoptr(BpNetwork) net = tiny_net ();
+  g_autoptr(BpTrace) trace = run_pass (net, tiny_x, tiny_y, 3);
+
+  for (int theme = BPV_THEME_LIGHT; theme <= BPV_THEME_DARK; theme++)
+    for (gsize sample = 0; sample < 3; sample++)
+      {
+        g_autoptr(BpvLayout) layout = NULL;
+        BpvLayoutParams params;
+        BpvRenderState state;
+        cairo_surface_t *s;
+
+        bpv_layout_params_init (&params, 900, 520);
+        layout = bpv_layout_new (net, &params);
+        bpv_render_state_init (&state, net, trace);
+        state.theme = theme;
+        state.sample = sample;
+        s = paint (layout, &state);
+
+        for (gsize n = 0; n < layout->n_columns; n++)
+          {
+            const BpvColumn *c = &layout->columns[n];
+            double max = bpv_render_neuron_max (&state, n);
+
+            assert_int_equal (c->kind, BPV_COLUMN_CIRCLES);
+            for (gsize j = 0; j < c->n_units; j++)
+              {
+                double a = n == 0 ? tiny_x[sample * 2 + j] : bp_trace_a (trace, n - 1, sample)[j];
+                BpvRgba want = bpv_render_neuron_fill (theme, a, max);
+                double x, y;
+
+                bpv_layout_neuron_center (layout, n, j, &x, &y);
+                /* Off the centre: the centre of an output may carry text. */
+                assert_color (pixel_at (s, x - c->radius * 0.5, y), bpv_rgba_to_argb32 (want),
+                              "neuron fill");
+              }
+          }
+        /* The input is scaled by its own max |x| (1.5 here); tanh and σ
+         * by their natural range. */
+        assert_true (bpv_render_neuron_max (&state, 0) == 1.5);
+        assert_true (bpv_render_neuron_max (&state, 1) == 1.0);
+        cairo_surface_destroy (s);
+      }
+}
+
+/* --------------------------------------------------------------- edges */
+
+/* 2 → 2 with W = [[w, 0], [0, −w]]: two horizontal edges (one positive,
+ * one negative) and two zero diagonals that never meet them mid-way. */
+static BpNetwork *
+two_by_two (double w)
+{
+  const gsize widths[] = { 2, 2 };
+  BpNetwork *net = make_net (widths, 2, "tanh", "tanh");
+
+  net->layers[0].W[0] = w;
+  net->layers[0].W[1] = 0;
+  net->layers[0].W[2] = 0;
+  net->layers[0].W[3] = -w;
+  return net;
+}
+
+static void
+edge_midpoint (const BpvLayout *layout,
+               gsize            n,
+               gsize            j,
+               gsize            k,
+               double           t,
+               double          *x,
+               double          *y)
+{
+  const BpvColumn *l = &layout->columns[n - 1], *r = &layout->columns[n];
+  double wx = l->ux[k] + (r->ux[j] - l->ux[k]) * t, wy = l->uy[k] + (r->uy[j] - l->uy[k]) * t;
+
+  bpv_layout_to_widget (layout, wx, wy, x, y);
+}
+
+static void
+test_edge_colours_and_dashes (void **unused)
+{
+  g_autoptr(BpNetwork) net = two_by_two (0.8);
+  g_autoptr(BpvLayout) layout = NULL;
+  BpvLayoutParams params;
+  BpvRenderState state;
+  BpvEdgeStyle pos, neg;
+  cairo_surface_t *s;
+  const BpvColumn *l, *r;
+  guint32 bg, dash_px;
+  int on = 0, off = 0, other = 0;
+  double x, y;
+
+  bpv_layout_params_init (&params, 900, 520);
+  layout = bpv_layout_new (net, &params);
+  bpv_render_state_init (&state, net, NULL);
+  s = paint (layout, &state);
+
+  assert_int_equal (layout->bundles[1].kind, BPV_BUNDLE_EDGES);
+  assert_true (bpv_render_edge_max (&state, 1) == 0.8);
+  pos = bpv_render_edge_style (BPV_VIEW_WEIGHTS, BPV_THEME_LIGHT, 0.8, 0.8);
+  neg = bpv_render_edge_style (BPV_VIEW_WEIGHTS, BPV_THEME_LIGHT, -0.8, 0.8);
+  assert_true (pos.color.a == 1.0 && !pos.dashed);
+  assert_true (neg.dashed);
+  assert_true (pos.width > 3);
+
+  /* The strongest positive edge is opaque orange at its middle. */
+  edge_midpoint (layout, 1, 0, 0, 0.5, &x, &y);
+  assert_color (pixel_at (s, x, y), bpv_rgba_to_argb32 (pos.color), "positive edge");
+  assert_true (pos.color.r > pos.color.b);
+
+  /* The negative one is dashed: along it, runs of blue and of background. */
+  bg = bpv_rgba_to_argb32 (bpv_theme_colors (BPV_THEME_LIGHT)->background);
+  dash_px = bpv_rgba_to_argb32 (neg.color);
+  l = &layout->columns[0];
+  r = &layout->columns[1];
+  for (double t = 0.2; t <= 0.8; t += 0.002)
+    {
+      guint32 p;
+
+      edge_midpoint (layout, 1, 1, 1, t, &x, &y);
+      p = pixel_at (s, x, y);
+      if (channel_diff (p, dash_px) <= 2)
+        on++;
+      else if (channel_diff (p, bg) <= 2)
+        off++;
+      else
+        other++;  /* anti-aliased dash ends */
+    }
+  assert_true (on > 40);
+  assert_true (off > 20);
+  (void) l;
+  (void) r;
+  cairo_surface_destroy (s);
+}
+
+static void
+test_gradient_view (void **unused)
+{
+  g_autoptr(BpNetwork) net = tiny_net ();
+  g_autoptr(BpTrace) trace = run_pass (net, tiny_x, tiny_y, 3);
+  g_autoptr(BpvLayout) layout = NULL;
+  BpvLayoutParams params;
+  BpvRenderState state;
+  cairo_surface_t *ws, *gs;
+  gsize differ = 0, w = 900, h = 520;
+  double gmax;
+
+  bpv_layout_params_init (&params, (double) w, (double) h);
+  layout = bpv_layout_new (net, &params);
+  bpv_render_state_init (&state, net, trace);
+  ws = paint (layout, &state);
+  state.view = BPV_VIEW_GRADIENTS;
+  gs = paint (layout, &state);
+
+  for (gsize y = 0; y < h; y += 2)
+    for (gsize x = 0; x < w; x += 2)
+      if (channel_diff (pixel_at (ws, (double) x, (double) y), pixel_at (gs, (double) x, (double) y)) > 8)
+        differ++;
+  assert_true (differ > 500);
+
+  /* The largest gradient of W(2) is drawn opaque in its sign's colour. */
+  gmax = bpv_render_edge_max (&state, 2);
+  assert_true (gmax > 0);
+  for (gsize e = 0; e < 6; e++)
+    if (fabs (net->layers[1].dW[e]) == gmax)
+      {
+        gsize j = e / 3, k = e % 3;
+        BpvEdgeStyle st = bpv_render_edge_style (BPV_VIEW_GRADIENTS, BPV_THEME_LIGHT,
+                                                 net->layers[1].dW[e], gmax);
+        double x, y;
+        guint32 got;
+        BpvHit hit;
+
+        assert_true (st.color.a == 1.0);
+        edge_midpoint (layout, 2, j, k, 0.35, &x, &y);
+        /* Make sure no other edge crosses there, then check the colour. */
+        assert_true (bpv_layout_hit_test (layout, x, y, &hit));
+        if (hit.kind == BPV_HIT_EDGE && hit.j == j && hit.k == k && !st.dashed)
+          {
+            got = pixel_at (gs, x, y);
+            assert_color (got, bpv_rgba_to_argb32 (st.color), "gradient edge");
+          }
+      }
+
+  /* δ rings: visible around the output in the gradient view only. */
+  {
+    const BpvColumn *c = &layout->columns[2];
+    double ring_w = MAX (3 * layout->font_size / 16, 0.26 * c->radius);
+    double ry = c->uy[0] - c->radius - ring_w / 2 - 0.6 * layout->font_size / 16;
+    double d = bp_trace_dC_dz (trace, 1, 0)[0];
+    double dmax = 0;
+    BpvRgba want;
+
+    for (gsize i = 0; i < 3 * 2; i++)
+      dmax = MAX (dmax, fabs (trace->dC_dz[1][i]));
+    want = bpv_palette_diverging (BPV_THEME_LIGHT, bpv_scale_linear (d, dmax));
+    assert_color (pixel_at (gs, c->ux[0], ry), bpv_rgba_to_argb32 (want), "δ ring");
+    assert_color (pixel_at (ws, c->ux[0], ry),
+                  bpv_rgba_to_argb32 (bpv_theme_colors (BPV_THEME_LIGHT)->background), "no ring");
+  }
+  cairo_surface_destroy (ws);
+  cairo_surface_destroy (gs);
+}
+
+/* ------------------------------------------------------------- phases */
+
+static void
+test_forward_phase (void **unused)
+{
+  const gsize widths[] = { 2, 4, 4, 1 };
+  g_autoptr(BpNetwork) net = make_net (widths, 4, "tanh", "sigmoid");
+  const double x[] = { 0.3, -0.6 }, y[] = { 1 };
+  g_autoptr(BpTrace) trace = run_pass (net, x, y, 1);
+  g_autoptr(BpvLayout) layout = NULL;
+  const BpvThemeColors *tc = bpv_theme_colors (BPV_THEME_LIGHT);
+  BpvLayoutParams params;
+  BpvRenderState state;
+  cairo_surface_t *s;
+  double px, py;
+
+  bpv_layout_params_init (&params, 1000, 600);
+  layout = bpv_layout_new (net, &params);
+  bpv_render_state_init (&state, net, trace);
+  state.phase = BPV_PHASE_FORWARD;
+  state.layer = 2;
+  state.t = 0.4;
+  s = paint (layout, &state);
+
+  /* a(1) is computed: filled; a(2) and a(3) not yet: empty. */
+  bpv_layout_neuron_center (layout, 1, 0, &px, &py);
+  assert_color (pixel_at (s, px - 3, py),
+                bpv_rgba_to_argb32 (bpv_render_neuron_fill (BPV_THEME_LIGHT,
+                                                            bp_trace_a (trace, 0, 0)[0], 1.0)),
+                "computed neuron");
+  bpv_layout_neuron_center (layout, 2, 1, &px, &py);
+  assert_color (pixel_at (s, px - 3, py), bpv_rgba_to_argb32 (tc->node_empty), "pending neuron");
+  bpv_layout_neuron_center (layout, 3, 0, &px, &py);
+  assert_color (pixel_at (s, px - 3, py), bpv_rgba_to_argb32 (tc->node_empty), "pending output");
+  cairo_surface_destroy (s);
+
+  /* The update phase without old weights is the idle picture; with them at
+   * t = 0 it shows the old weights. */
+  {
+    g_autofree double *old = g_memdup2 (net->params, net->n_params * sizeof (double));
+    cairo_surface_t *idle, *upd0, *upd1;
+    gsize differ = 0;
+
+    for (gsize i = 0; i < net->n_params; i++)
+      net->params[i] *= -1;
+    state.phase = BPV_PHASE_IDLE;
+    idle = paint (layout, &state);
+    state.phase = BPV_PHASE_UPDATE;
+    state.old_params = old;
+    state.t = 1;
+    upd1 = paint (layout, &state);
+    state.t = 0;
+    upd0 = paint (layout, &state);
+    for (int yy = 0; yy < 600; yy += 3)
+      for (int xx = 0; xx < 1000; xx += 3)
+        {
+          assert_true (channel_diff (pixel_at (idle, xx, yy), pixel_at (upd1, xx, yy)) <= 3);
+          if (channel_diff (pixel_at (idle, xx, yy), pixel_at (upd0, xx, yy)) > 20)
+            differ++;
+        }
+    assert_true (differ > 100);
+    cairo_surface_destroy (idle);
+    cairo_surface_destroy (upd0);
+    cairo_surface_destroy (upd1);
+  }
+}
+
+/* ---------------------------------------------------------- hit-testing */
+
+static void
+test_hit_testing (void **unused)
+{
+  const gsize widths[] = { 3, 5, 4, 2 };
+  g_autoptr(BpNetwork) net = make_net (widths, 4, "relu", "sigmoid");
+  g_autoptr(BpvLayout) layout = NULL;
+  BpvLayoutParams params;
+  BpvHit hit;
+  double x, y;
+  gsize checked = 0;
+
+  bpv_layout_params_init (&params, 1200, 700);
+  layout = bpv_layout_new (net, &params);
+
+  for (int pass = 0; pass < 2; pass++)
+    {
+      if (pass == 1)
+        bpv_layout_set_view (layout, 1.7, -220, -90);
+
+      for (gsize n = 0; n < layout->n_columns; n++)
+        for (gsize j = 0; j < layout->columns[n].n_units; j++)
+          {
+            bpv_layout_neuron_center (layout, n, j, &x, &y);
+            assert_true (bpv_layout_hit_test (layout, x + 2, y - 2, &hit));
+            assert_int_equal (hit.kind, BPV_HIT_NEURON);
+            assert_int_equal (hit.layer, n);
+            assert_int_equal (hit.j, j);
+          }
+
+      for (gsize n = 1; n < layout->n_columns; n++)
+        for (gsize j = 0; j < layout->bundles[n].rows; j++)
+          for (gsize k = 0; k < layout->bundles[n].cols; k++)
+            {
+              BpvRect box;
+
+              edge_midpoint (layout, n, j, k, 0.31, &x, &y);
+              assert_true (bpv_layout_hit_test (layout, x, y, &hit));
+              assert_int_equal (hit.kind, BPV_HIT_EDGE);
+              assert_int_equal (hit.layer, n);
+              assert_int_equal (hit.j, j);
+              assert_int_equal (hit.k, k);
+              assert_true (bpv_layout_hit_bounds (layout, &hit, &box));
+              assert_true (x >= box.x && x <= box.x + box.width);
+              checked++;
+            }
+    }
+  assert_int_equal (checked, 2 * (15 + 20 + 8));
+
+  /* Nothing in a corner. */
+  bpv_layout_set_view (layout, 1, 0, 0);
+  assert_false (bpv_layout_hit_test (layout, 2, 2, &hit));
+  assert_int_equal (hit.kind, BPV_HIT_NONE);
+
+  {
+    BpvHit a = { BPV_HIT_EDGE, 2, 1, 3 }, b = a;
+
+    assert_true (bpv_hit_equal (&a, &b));
+    b.k = 2;
+    assert_false (bpv_hit_equal (&a, &b));
+  }
+}
+
+/* ----------------------------------------------------- level of detail */
+
+static void
+test_lod_mnist (void **unused)
+{
+  const gsize widths[] = { 784, 128, 64, 10 };
+  g_autoptr(BpNetwork) net = make_net (widths, 4, "relu", "softmax");
+  g_autofree double *x = g_new (double, 2 * 784);
+  double y[20] = { 0 };
+  g_autoptr(BpTrace) trace = NULL;
+  g_autoptr(BpvLayout) layout = NULL;
+  g_autoptr(BpvRenderCache) cache = bpv_render_cache_new ();
+  BpvLayoutParams params;
+  BpvRenderState state;
+  cairo_surface_t *s;
+  const BpvBundle *b;
+  BpvHit hit;
+  double px, py;
+
+  for (gsize i = 0; i < 2 * 784; i++)
+    x[i] = (double) (i % 29) / 28.0;
+  y[3] = y[17] = 1;
+  trace = run_pass (net, x, y, 2);
+
+  bpv_layout_params_init (&params, 1920, 1080);
+  params.input_image_width = params.input_image_height = 28;
+  layout = bpv_layout_new (net, &params);
+  assert_int_equal (layout->columns[0].kind, BPV_COLUMN_IMAGE);
+  assert_int_equal (layout->columns[1].kind, BPV_COLUMN_STRIP);
+  assert_int_equal (layout->columns[2].kind, BPV_COLUMN_STRIP);
+  assert_int_equal (layout->columns[3].kind, BPV_COLUMN_CIRCLES);
+  for (gsize n = 1; n <= 3; n++)
+    assert_int_equal (layout->bundles[n].kind, BPV_BUNDLE_MATRIX);
+
+  bpv_render_state_init (&state, net, trace);
+  state.cache = cache;
+  state.hover = (BpvHit) { BPV_HIT_EDGE, 1, 5, 300 };
+  s = paint (layout, &state);
+
+  /* A cell of W(1) hit-tests as its edge. */
+  b = &layout->bundles[1];
+  px = b->matrix.x + b->matrix.width * (300.5 / 784.0);
+  py = b->matrix.y + b->matrix.height * (5.5 / 128.0);
+  assert_true (bpv_layout_hit_test (layout, px, py, &hit));
+  assert_int_equal (hit.kind, BPV_HIT_EDGE);
+  assert_int_equal (hit.layer, 1);
+  assert_int_equal (hit.j, 5);
+  assert_int_equal (hit.k, 300);
+
+  /* A cell of the strip a(1) and a pixel of the input image hit their units. */
+  bpv_layout_neuron_center (layout, 1, 70, &px, &py);
+  assert_true (bpv_layout_hit_test (layout, px, py, &hit));
+  assert_int_equal (hit.kind, BPV_HIT_NEURON);
+  assert_int_equal (hit.layer, 1);
+  assert_int_equal (hit.j, 70);
+  bpv_layout_neuron_center (layout, 0, 28 * 14 + 3, &px, &py);
+  assert_true (bpv_layout_hit_test (layout, px, py, &hit));
+  assert_int_equal (hit.layer, 0);
+  assert_int_equal (hit.j, 28 * 14 + 3);
+  assert_color (pixel_at (s, px, py),
+                bpv_rgba_to_argb32 (bpv_render_neuron_fill (BPV_THEME_LIGHT, x[28 * 14 + 3],
+                                                            bpv_render_neuron_max (&state, 0))),
+                "input pixel");
+
+  /* W(3) (10 × 64) has cells of several pixels: each shows its weight. */
+  b = &layout->bundles[3];
+  assert_true (b->matrix.width / 64 >= 4);
+  for (gsize j = 0; j < 10; j += 3)
+    for (gsize k = 0; k < 64; k += 9)
+      {
+        double w = net->layers[2].W[j * 64 + k];
+        double s3 = bpv_scale_linear (w, bpv_render_edge_max (&state, 3));
+        BpvRgba want = bpv_palette_diverging (BPV_THEME_LIGHT, round (s3 * 128) / 128);
+
+        px = b->matrix.x + b->matrix.width * ((double) k + 0.5) / 64;
+        py = b->matrix.y + b->matrix.height * ((double) j + 0.5) / 10;
+        assert_color (pixel_at (s, px, py), bpv_rgba_to_argb32 (want), "matrix cell");
+      }
+  cairo_surface_destroy (s);
+}
+
+/* ------------------------------------------------------------- the cache */
+
+static void
+test_cache_matches_live (void **unused)
+{
+  const gsize widths[] = { 2, 16, 16, 12, 1 };
+  g_autoptr(BpNetwork) net = make_net (widths, 5, "tanh", "sigmoid");
+  const double x[] = { 0.3, -0.6, 1, 0.2 }, y[] = { 1, 0 };
+  g_autoptr(BpTrace) trace = run_pass (net, x, y, 2);
+  g_autoptr(BpvLayout) layout = NULL;
+  g_autoptr(BpvRenderCache) cache = bpv_render_cache_new ();
+  BpvLayoutParams params;
+  BpvRenderState state;
+  cairo_surface_t *live, *cached, *again;
+  gsize bad = 0, total = 0;
+
+  bpv_layout_params_init (&params, 1000, 640);
+  layout = bpv_layout_new (net, &params);
+  bpv_render_state_init (&state, net, trace);
+  state.view = BPV_VIEW_GRADIENTS;
+  live = paint (layout, &state);
+  state.cache = cache;
+  cached = paint (layout, &state);
+  for (int yy = 0; yy < 640; yy++)
+    for (int xx = 0; xx < 1000; xx++)
+      {
+        total++;
+        if (channel_diff (pixel_at (live, xx, yy), pixel_at (cached, xx, yy)) > 3)
+          bad++;
+      }
+  assert_true (bad * 1000 < total);
+
+  /* New weights are noticed without being told. */
+  net->layers[1].dW[7] *= -5;
+  again = paint (layout, &state);
+  bad = 0;
+  for (int yy = 0; yy < 640; yy += 2)
+    for (int xx = 0; xx < 1000; xx += 2)
+      if (channel_diff (pixel_at (again, xx, yy), pixel_at (cached, xx, yy)) > 3)
+        bad++;
+  assert_true (bad > 20);
+  bpv_render_cache_invalidate (cache);
+  cairo_surface_destroy (live);
+  cairo_surface_destroy (cached);
+  cairo_surface_destroy (again);
+}
+
+/* ----------------------------------------------------------- heat maps */
+
+static void
+test_heatmap (void **unused)
+{
+  const gsize widths[] = { 2, 8, 8, 1 };
+  g_autoptr(BpNetwork) net = make_net (widths, 4, "tanh", "sigmoid");
+  g_autoptr(BpvDecisionMap) exact = bpv_decision_map_new (200, 200);
+  g_autoptr(BpvDecisionMap) fast = bpv_decision_map_new (200, 200);
+  g_autoptr(BpvNeuronMaps) maps = bpv_neuron_maps_new (net, 24);
+  BpvPlane plane = { -2, 2, -1.5, 1.5 };
+  double worst = 0, out[1], scratch[64], xy[2];
+  gsize disagree = 0;
+
+  /* Sharpen it so that there is a boundary to find. */
+  for (gsize i = 0; i < net->n_params; i++)
+    net->params[i] *= 3;
+  exact->exact = TRUE;
+  assert_true (bpv_heatmap_compute (net, &plane, exact, NULL, NULL));
+  assert_true (bpv_heatmap_compute (net, &plane, fast, maps, NULL));
+  assert_int_equal (exact->n_evaluated, 200 * 200);
+  assert_true (fast->n_evaluated < 200 * 200 / 2);
+  assert_true (exact->v_min < 0.5 && exact->v_max > 0.5);
+
+  for (gsize i = 0; i < 200 * 200; i++)
+    {
+      worst = MAX (worst, fabs (exact->values[i] - fast->values[i]));
+      if ((exact->values[i] < 0.5) != (fast->values[i] < 0.5))
+        disagree++;
+    }
+  assert_true (worst < 0.03);
+  assert_int_equal (disagree, 0);
+
+  /* A grid point of each kind against a direct forward pass. */
+  assert_true (bp_network_scratch_size (net) <= G_N_ELEMENTS (scratch));
+  xy[0] = -2 + (17 + 0.5) * 4.0 / 200;
+  xy[1] = 1.5 - (123 + 0.5) * 3.0 / 200;
+  bp_network_predict (net, xy, out, scratch);
+  assert_true (fabs (exact->values[123 * 200 + 17] - out[0]) < 1e-12);
+  xy[0] = -2 + (5 + 0.5) * 4.0 / 24;
+  xy[1] = 1.5 - (20 + 0.5) * 3.0 / 24;
+  bp_network_predict (net, xy, out, scratch);
+  assert_true (fabs (maps->maps[2][20 * 24 + 5] - out[0]) < 1e-12);
+  assert_true (maps->max_abs[0] > 0 && maps->max_abs[0] <= 1);
+
+  /* A network of 3 inputs has no plane. */
+  {
+    const gsize w3[] = { 3, 2 };
+    g_autoptr(BpNetwork) net3 = make_net (w3, 2, "tanh", "tanh");
+
+    assert_false (bpv_heatmap_compute (net3, &plane, fast, NULL, NULL));
+  }
+
+  /* Drawn: the map fills the plot, the boundary is drawn. */
+  {
+    cairo_surface_t *s = cairo_image_surface_create (CAIRO_FORMAT_ARGB32, 400, 400);
+    cairo_t *cr = cairo_create (s);
+    BpvRect rect = { 0, 0, 400, 400 };
+    BpvDecisionStyle style;
+
+    bpv_decision_style_init (&style);
+    style.show_axes = FALSE;
+    bpv_decision_map_render (cr, &rect, exact, NULL, NULL, &style);
+    assert_int_equal (cairo_status (cr), CAIRO_STATUS_SUCCESS);
+    cairo_destroy (cr);
+    /* Some pixel is blue-ish and some orange-ish. */
+    {
+      gboolean blue = FALSE, orange = FALSE;
+
+      for (int yy = 5; yy < 395; yy += 7)
+        for (int xx = 5; xx < 395; xx += 7)
+          {
+            guint32 p = pixel_at (s, xx, yy);
+            int r = (p >> 16) & 0xff, b = p & 0xff;
+
+            blue |= b > r + 40;
+            orange |= r > b + 40;
+          }
+      assert_true (blue && orange);
+    }
+    cairo_surface_destroy (s);
+  }
+}
+
+/* --------------------------------------------------------------- plots */
+
+static void
+test_grad_health (void **unused)
+{
+  const double ok[] = { 0.5, 1.0, 2.0 };
+  const double vanish[] = { 1.0, 1e-5, 2.0 };
+  const double explode[] = { 1.0, 1.0, 1e4 };
+  const double nan3[] = { 1.0, NAN, 1.0 };
+  BpvGradHealth h[3];
+
+  bpv_grad_health (ok, 3, h);
+  assert_true (h[0] == BPV_GRAD_OK && h[1] == BPV_GRAD_OK && h[2] == BPV_GRAD_OK);
+  bpv_grad_health (vanish, 3, h);
+  assert_true (h[0] == BPV_GRAD_OK && h[1] == BPV_GRAD_VANISHING && h[2] == BPV_GRAD_OK);
+  bpv_grad_health (explode, 3, h);
+  assert_true (h[0] == BPV_GRAD_OK && h[1] == BPV_GRAD_OK && h[2] == BPV_GRAD_EXPLODING);
+  bpv_grad_health (nan3, 3, h);
+  assert_true (h[1] == BPV_GRAD_EXPLODING && h[0] == BPV_GRAD_OK);
+}
+
+/* Counts pixels within ±3 of `c` over `rect`. */
+static gsize
+count_color (cairo_surface_t *s,
+             guint32          c)
+{
+  gsize n = 0;
+  int w = cairo_image_surface_get_width (s), h = cairo_image_surface_get_height (s);
+
+  for (int y = 0; y < h; y++)
+    for (int x = 0; x < w; x++)
+      if (channel_diff (pixel_at (s, x, y), c) <= 3)
+        n++;
+  return n;
+}
+
+static void
+test_plots (void **unused)
+{
+  const gsize R = 40, L = 3;
+  g_autofree double *norms = g_new (double, R * L);
+  cairo_surface_t *s = cairo_image_surface_create (CAIRO_FORMAT_ARGB32, 800, 480);
+  BpvRect rect = { 0, 0, 800, 480 };
+  const BpvThemeColors *tc = bpv_theme_colors (BPV_THEME_LIGHT);
+  guint32 band = bpv_rgba_to_argb32 (bpv_rgba_mix (tc->panel, tc->warning, 0.22));
+  BpvPlotStyle style;
+  cairo_t *cr;
+  gsize with_band, healthy_band;
+
+  bpv_plot_style_init (&style);
+  /* Layer 1 vanishes towards the end. */
+  for (gsize r = 0; r < R; r++)
+    {
+      norms[r * L + 0] = 1e-2 * pow (1e-3, (double) r / (R - 1));
+      norms[r * L + 1] = 0.5;
+      norms[r * L + 2] = 0.8;
+    }
+  cr = cairo_create (s);
+  bpv_plot_grad_norms (cr, &rect, norms, R, L, 10, &style);
+  assert_int_equal (cairo_status (cr), CAIRO_STATUS_SUCCESS);
+  cairo_destroy (cr);
+  with_band = count_color (s, band);
+
+  for (gsize r = 0; r < R; r++)
+    norms[r * L + 0] = 0.3;
+  cr = cairo_create (s);
+  bpv_plot_grad_norms (cr, &rect, norms, R, L, 10, &style);
+  cairo_destroy (cr);
+  healthy_band = count_color (s, band);
+  print_message ("band pixels: %zu with a vanishing layer, %zu without\n", with_band, healthy_band);
+  /* The band covers a good part of the plot; without it, only the
+   * anti-aliased edges of lines happen to have that colour. */
+  assert_true (with_band > 20000);
+  assert_true (healthy_band * 50 < with_band);
+
+  /* Histogram, loss and accuracy paint and leave cairo happy. */
+  {
+    BpEpochStats st[5];
+    double v[500];
+
+    for (int i = 0; i < 500; i++)
+      v[i] = sin (i * 0.37) * (i % 7 == 0 ? -1 : 1);
+    v[3] = NAN;
+    for (guint e = 0; e < 5; e++)
+      st[e] = (BpEpochStats) { e + 1, (e + 1) * 10, 1.0 / (e + 1), 0.5 + 0.1 * e, 1.2 / (e + 1), 0.45 + 0.1 * e };
+    cr = cairo_create (s);
+    bpv_plot_histogram (cr, &rect, v, 500, 0, "W(2)", &style);
+    bpv_plot_loss (cr, &rect, st, 5, &style);
+    bpv_plot_accuracy (cr, &rect, st, 5, &style);
+    bpv_plot_loss (cr, &rect, st, 0, &style);
+    assert_int_equal (cairo_status (cr), CAIRO_STATUS_SUCCESS);
+    cairo_destroy (cr);
+  }
+  cairo_surface_destroy (s);
+}
+
+/* -------------------------------------------------------------- export */
+
+typedef struct
+{
+  BpvRenderState  *state;
+  BpvLayoutParams *params;
+} Page;
+
+static void
+paint_page (cairo_t  *cr,
+            double    width,
+            double    height,
+            gpointer  data)
+{
+  Page *page = data;
+
+  bpv_network_render_page (cr, page->state, page->params, "tiny", width, height);
+}
+
+static void
+test_export (void **unused)
+{
+  g_autoptr(BpNetwork) net = tiny_net ();
+  g_autoptr(BpTrace) trace = run_pass (net, tiny_x, tiny_y, 3);
+  g_autofree char *dir = g_dir_make_tmp ("test-render-XXXXXX", NULL);
+  const char *names[] = { "net.png", "net.svg", "net.pdf" };
+  BpvLayoutParams params;
+  BpvRenderState state;
+  Page page = { &state, &params };
+  g_autoptr(GError) error = NULL;
+  BpvFormat format;
+
+  assert_non_null (dir);
+  bpv_render_state_init (&state, net, trace);
+  state.view = BPV_VIEW_GRADIENTS;
+  bpv_layout_params_init (&params, 800, 450);
+
+  for (int i = 0; i < 3; i++)
+    {
+      g_autofree char *path = g_build_filename (dir, names[i], NULL);
+      g_autofree char *contents = NULL;
+      gsize len = 0;
+
+      assert_true (bpv_format_from_path (path, &format, NULL));
+      assert_int_equal (format, i);
+      assert_true (bpv_export (path, format, 800, 450, 1, paint_page, &page, &error));
+      assert_null (error);
+      assert_true (g_file_get_contents (path, &contents, &len, NULL));
+      assert_true (len > 100);
+      switch (i)
+        {
+        case 0:
+          {
+            cairo_surface_t *back;
+
+            assert_memory_equal (contents, "\x89PNG\r\n\x1a\n", 8);
+            back = cairo_image_surface_create_from_png (path);
+            assert_int_equal (cairo_surface_status (back), CAIRO_STATUS_SUCCESS);
+            assert_int_equal (cairo_image_surface_get_width (back), 800);
+            assert_int_equal (cairo_image_surface_get_height (back), 450);
+            cairo_surface_destroy (back);
+          }
+          break;
+        case 1:
+          assert_true (g_str_has_prefix (contents, "<?xml"));
+          assert_non_null (strstr (contents, "<svg"));
+          break;
+        case 2:
+          assert_true (g_str_has_prefix (contents, "%PDF-"));
+          break;
+        }
+      g_unlink (path);
+    }
+
+  /* Errors name the file. */
+  assert_false (bpv_format_from_path ("net.jpeg", &format, &error));
+  assert_true (g_error_matches (error, BPV_EXPORT_ERROR, BPV_EXPORT_ERROR_FORMAT));
+  assert_non_null (strstr (error->message, "net.jpeg"));
+  g_clear_error (&error);
+  {
+    g_autofree char *bad = g_build_filename (dir, "no-such-dir", "x.png", NULL);
+
+    assert_false (bpv_export (bad, BPV_FORMAT_PNG, 64, 64, 1, paint_page, &page, &error));
+    assert_true (g_error_matches (error, BPV_EXPORT_ERROR, BPV_EXPORT_ERROR_WRITE));
+    assert_non_null (strstr (error->message, "x.png"));
+    g_clear_error (&error);
+  }
+  g_rmdir (dir);
+}
+
+static void
+test_describe_hit (void **unused)
+{
+  g_autoptr(BpNetwork) net = tiny_net ();
+  g_autoptr(BpTrace) trace = run_pass (net, tiny_x, tiny_y, 3);
+  BpvRenderState state;
+  BpvHit edge = { BPV_HIT_EDGE, 2, 1, 2 }, neuron = { BPV_HIT_NEURON, 1, 0, 0 };
+  BpvHit none = BPV_HIT_INIT, bad = { BPV_HIT_EDGE, 3, 0, 0 };
+  g_autofree char *e = NULL, *n = NULL;
+
+  bpv_render_state_init (&state, net, trace);
+  e = bpv_render_describe_hit (&state, &edge);
+  n = bpv_render_describe_hit (&state, &neuron);
+  assert_non_null (e);
+  assert_non_null (strstr (e, "W(2)₂₃ = 0.25"));
+  assert_non_null (n);
+  assert_true (g_str_has_prefix (n, "a(1)₁ = "));
+  assert_null (bpv_render_describe_hit (&state, &none));
+  assert_null (bpv_render_describe_hit (&state, &bad));
+}
+
+int
+main (void)
+{
+  const struct CMUnitTest tests[] = {
+    cmocka_unit_test (test_palette),
+    cmocka_unit_test (test_neuron_colours),
+    cmocka_unit_test (test_edge_colours_and_dashes),
+    cmocka_unit_test (test_gradient_view),
+    cmocka_unit_test (test_forward_phase),
+    cmocka_unit_test (test_hit_testing),
+    cmocka_unit_test (test_lod_mnist),
+    cmocka_unit_test (test_cache_matches_live),
+    cmocka_unit_test (test_heatmap),
+    cmocka_unit_test (test_grad_health),
+    cmocka_unit_test (test_plots),
+    cmocka_unit_test (test_export),
+    cmocka_unit_test (test_describe_hit),
+  };
+
+  return cmocka_run_group_tests_name ("render", tests, NULL, NULL);
+}

@@ -1,0 +1,610 @@
+/* bpv-layout.c — geometry of a network picture and hit-testing. */
+#include "config.h"
+#include "bpv-layout.h"
+
+#include <math.h>
+
+#define DEFAULT_MAX_CIRCLES 32
+#define DEFAULT_MAX_EDGES   300
+/* Smallest cell of a strip before it wraps into another strip. */
+#define MIN_STRIP_CELL      6.0
+/* How far (widget units) a point may be from an edge's line and still hit. */
+#define EDGE_HIT_TOLERANCE  5.0
+
+static gint serial_counter;
+
+static guint64
+next_serial (void)
+{
+  return (guint64) (guint) g_atomic_int_add (&serial_counter, 1) + 1;
+}
+
+void
+bpv_layout_params_init (BpvLayoutParams *params,
+                        double           width,
+                        double           height)
+{
+  g_return_if_fail (params != NULL);
+
+  *params = (BpvLayoutParams) {
+    .width = width,
+    .height = height,
+    .zoom = 1.0,
+    .max_circles = DEFAULT_MAX_CIRCLES,
+    .max_edges = DEFAULT_MAX_EDGES,
+    .show_headers = TRUE,
+  };
+}
+
+static gsize
+width_of (const BpNetwork *net,
+          gsize            n)
+{
+  return n == 0 ? net->n_inputs : net->layers[n - 1].out;
+}
+
+void
+bpv_layout_free (BpvLayout *layout)
+{
+  if (layout == NULL)
+    return;
+  for (gsize n = 0; n < layout->n_columns; n++)
+    {
+      g_free (layout->columns[n].ux);
+      g_free (layout->columns[n].uy);
+    }
+  g_free (layout->columns);
+  g_free (layout->bundles);
+  g_free (layout);
+}
+
+gboolean
+bpv_layout_fits (const BpvLayout *layout,
+                 const BpNetwork *net)
+{
+  g_return_val_if_fail (layout != NULL && net != NULL, FALSE);
+
+  if (layout->n_columns != net->n_layers + 1)
+    return FALSE;
+  for (gsize n = 0; n < layout->n_columns; n++)
+    if (layout->columns[n].n_units != width_of (net, n))
+      return FALSE;
+  return TRUE;
+}
+
+static BpvRect
+rect_union (BpvRect a,
+            BpvRect b)
+{
+  double x0 = MIN (a.x, b.x), y0 = MIN (a.y, b.y);
+  double x1 = MAX (a.x + a.width, b.x + b.width);
+  double y1 = MAX (a.y + a.height, b.y + b.height);
+  BpvRect r = { x0, y0, x1 - x0, y1 - y0 };
+
+  return r;
+}
+
+/* Cells of a strip of n units in a column of height h: one strip while
+ * cells stay ≥ MIN_STRIP_CELL, more side by side otherwise. */
+static void
+strip_shape (gsize   n,
+             double  h,
+             double  max_cell,
+             double *cell,
+             gsize  *cols,
+             gsize  *rows)
+{
+  double c = MIN (h / (double) n, max_cell);
+  gsize r = n, k = 1;
+
+  if (c < MIN_STRIP_CELL)
+    {
+      gsize fit = MAX ((gsize) floor (h / MIN_STRIP_CELL), 1);
+
+      k = (n + fit - 1) / fit;
+      r = (n + k - 1) / k;
+      c = MIN (h / (double) r, max_cell);
+    }
+  *cell = c;
+  *cols = k;
+  *rows = r;
+}
+
+BpvLayout *
+bpv_layout_new (const BpNetwork       *net,
+                const BpvLayoutParams *params)
+{
+  BpvLayout *layout;
+  gsize N, n_cols, max_circles, max_edges;
+  double W, H, font, margin, header_h, right_room, bottom_room;
+  double x0, x1, y0, y1, Wc, Hc, yc, r, gap_unit = 0;
+  double *col_w, *gap_w;
+
+  g_return_val_if_fail (net != NULL && params != NULL, NULL);
+  g_return_val_if_fail (params->width > 0 && params->height > 0, NULL);
+
+  N = net->n_layers;
+  n_cols = N + 1;
+  layout = g_new0 (BpvLayout, 1);
+  layout->params = *params;
+  if (!(layout->params.zoom > 0))
+    layout->params.zoom = 1.0;
+  max_circles = params->max_circles > 0 ? params->max_circles : DEFAULT_MAX_CIRCLES;
+  max_edges = params->max_edges > 0 ? params->max_edges : DEFAULT_MAX_EDGES;
+  layout->n_columns = n_cols;
+  layout->columns = g_new0 (BpvColumn, n_cols);
+  layout->bundles = g_new0 (BpvBundle, n_cols);
+  layout->serial = next_serial ();
+
+  W = params->width;
+  H = params->height;
+  font = CLAMP (MIN (W / 64.0, H / 34.0), 11.0, 22.0);
+  margin = CLAMP (0.025 * MIN (W, H), 6.0, 32.0);
+  header_h = params->show_headers ? 3.0 * font : 0;
+  right_room = 6.0 * font;
+  bottom_room = 3.6 * font;  /* the cost (and σ′ labels) under the output */
+  layout->font_size = font;
+
+  x0 = margin + 1.5 * font;
+  x1 = W - margin - right_room;
+  y0 = margin + header_h;
+  y1 = H - margin - bottom_room;
+  Wc = MAX (x1 - x0, 10.0);
+  Hc = MAX (y1 - y0, 10.0);
+  yc = y0 + Hc / 2;
+
+  /* Kinds of columns and bundles. */
+  for (gsize n = 0; n < n_cols; n++)
+    {
+      BpvColumn *c = &layout->columns[n];
+      gsize units = width_of (net, n);
+
+      c->n_units = units;
+      c->ux = g_new0 (double, units);
+      c->uy = g_new0 (double, units);
+      if (units <= max_circles)
+        c->kind = BPV_COLUMN_CIRCLES;
+      else if (n == 0 && params->input_image_width > 0
+               && params->input_image_width * params->input_image_height == units)
+        c->kind = BPV_COLUMN_IMAGE;
+      else
+        c->kind = BPV_COLUMN_STRIP;
+      if (n > 0)
+        {
+          BpvBundle *b = &layout->bundles[n];
+
+          b->rows = units;
+          b->cols = width_of (net, n - 1);
+          b->n_edges = b->rows * b->cols;
+          b->kind = b->n_edges > max_edges ? BPV_BUNDLE_MATRIX : BPV_BUNDLE_EDGES;
+        }
+    }
+
+  /* One radius for every column of circles: the tallest column decides,
+   * and a lone unit does not become a balloon. */
+  r = MIN (Hc * 0.09, font * 2.4);
+  for (gsize n = 0; n < n_cols; n++)
+    if (layout->columns[n].kind == BPV_COLUMN_CIRCLES)
+      r = MIN (r, 0.36 * Hc / (double) layout->columns[n].n_units);
+  r = MAX (r, 2.0);
+
+  col_w = g_new0 (double, n_cols);
+  gap_w = g_new0 (double, n_cols);
+  for (int pass = 0; pass < 2; pass++)
+    {
+      double used = 0, weights = 0;
+
+      for (gsize n = 0; n < n_cols; n++)
+        {
+          BpvColumn *c = &layout->columns[n];
+
+          switch (c->kind)
+            {
+            case BPV_COLUMN_CIRCLES:
+              c->radius = r;
+              col_w[n] = 2 * r;
+              break;
+            case BPV_COLUMN_STRIP:
+              strip_shape (c->n_units, Hc, font * 1.2, &c->cell, &c->grid_cols, &c->grid_rows);
+              c->radius = c->cell / 2;
+              col_w[n] = c->cell * (double) c->grid_cols;
+              break;
+            case BPV_COLUMN_IMAGE:
+              c->grid_cols = params->input_image_width;
+              c->grid_rows = params->input_image_height;
+              c->cell = MIN (MIN (Hc / (double) c->grid_rows,
+                                  0.2 * Wc / (double) c->grid_cols), font * 1.6);
+              c->radius = c->cell / 2;
+              col_w[n] = c->cell * (double) c->grid_cols;
+              break;
+            }
+          used += col_w[n];
+          if (n > 0)
+            {
+              gap_w[n] = layout->bundles[n].kind == BPV_BUNDLE_MATRIX ? 1.5 : 1.0;
+              weights += gap_w[n];
+            }
+        }
+      gap_unit = weights > 0 ? MAX (Wc - used, 0) / weights : 0;
+      /* Narrow viewport: shrink the circles so edges stay visible. */
+      if (n_cols > 1 && gap_unit < 5 * r && pass == 0)
+        r = MAX (MIN (r, gap_unit / 5 + 0.1), 2.0);
+      else
+        break;
+    }
+
+  /* Columns left to right; a single column (no layers) is centred. */
+  {
+    double total = 0, x;
+
+    for (gsize n = 0; n < n_cols; n++)
+      total += col_w[n] + (n > 0 ? gap_w[n] * gap_unit : 0);
+    x = x0 + MAX (Wc - total, 0) / 2;
+    for (gsize n = 0; n < n_cols; n++)
+      {
+        BpvColumn *c = &layout->columns[n];
+        gsize units = c->n_units;
+
+        if (n > 0)
+          x += gap_w[n] * gap_unit;
+        c->x = x + col_w[n] / 2;
+        x += col_w[n];
+
+        if (c->kind == BPV_COLUMN_CIRCLES)
+          {
+            double pitch = units > 1 ? MIN (Hc / (double) units, 3.6 * r) : 0;
+            double top = yc - pitch * (double) (units - 1) / 2;
+
+            for (gsize i = 0; i < units; i++)
+              {
+                c->ux[i] = c->x;
+                c->uy[i] = top + pitch * (double) i;
+              }
+            c->bounds = (BpvRect) { c->x - r, top - r, 2 * r, pitch * (double) (units - 1) + 2 * r };
+          }
+        else
+          {
+            double w = c->cell * (double) c->grid_cols;
+            double h = c->cell * (double) c->grid_rows;
+            double left = c->x - w / 2, top = yc - h / 2;
+
+            for (gsize i = 0; i < units; i++)
+              {
+                gsize col, row;
+
+                if (c->kind == BPV_COLUMN_IMAGE)
+                  {
+                    col = i % c->grid_cols;
+                    row = i / c->grid_cols;
+                  }
+                else
+                  {
+                    /* Strips fill top to bottom, then the next strip. */
+                    col = i / c->grid_rows;
+                    row = i % c->grid_rows;
+                  }
+                c->ux[i] = left + c->cell * ((double) col + 0.5);
+                c->uy[i] = top + c->cell * ((double) row + 0.5);
+              }
+            c->bounds = (BpvRect) { left, top, w, h };
+          }
+        c->header = (BpvRect) { c->x - MAX (col_w[n], 8 * font) / 2, margin,
+                                MAX (col_w[n], 8 * font), header_h };
+      }
+  }
+
+  /* Bundles. */
+  for (gsize n = 1; n < n_cols; n++)
+    {
+      BpvBundle *b = &layout->bundles[n];
+      const BpvColumn *left = &layout->columns[n - 1];
+      const BpvColumn *right = &layout->columns[n];
+      double xl = left->bounds.x + left->bounds.width;
+      double xr = right->bounds.x;
+
+      b->label_x = (xl + xr) / 2;
+      b->label_y = margin + 0.75 * font;
+      b->bounds = rect_union (left->bounds, right->bounds);
+      b->bounds.x = left->x;
+      b->bounds.width = right->x - left->x;
+
+      if (b->kind == BPV_BUNDLE_MATRIX)
+        {
+          double pad = MIN (0.14 * (xr - xl), 2.5 * font);
+          double top, h;
+
+          if (right->kind == BPV_COLUMN_CIRCLES && right->n_units > 1)
+            {
+              double pitch = right->uy[1] - right->uy[0];
+
+              top = right->uy[0] - pitch / 2;
+              h = pitch * (double) right->n_units;
+            }
+          else if (right->kind == BPV_COLUMN_CIRCLES)
+            {
+              top = right->bounds.y;
+              h = right->bounds.height;
+            }
+          else
+            {
+              top = right->bounds.y;
+              h = right->bounds.height;
+              if (right->grid_cols == 1)
+                h = right->cell * (double) right->n_units;
+            }
+          b->matrix = (BpvRect) { xl + pad, top, MAX (xr - xl - 2 * pad, 1.0), h };
+          b->bounds = rect_union (b->bounds, b->matrix);
+        }
+      /* Room for line widths and caps. */
+      b->bounds.x -= 4;
+      b->bounds.y -= 4;
+      b->bounds.width += 8;
+      b->bounds.height += 8;
+    }
+
+  {
+    const BpvColumn *out = &layout->columns[n_cols - 1];
+
+    layout->cost_x = out->x;
+    layout->cost_y = out->bounds.y + out->bounds.height + 0.45 * font
+                     + (out->kind == BPV_COLUMN_CIRCLES ? 0.4 * r : 0);
+  }
+
+  layout->content = (BpvRect) { 0, 0, W, H };
+  g_free (col_w);
+  g_free (gap_w);
+  return layout;
+}
+
+void
+bpv_layout_set_view (BpvLayout *layout,
+                     double     zoom,
+                     double     pan_x,
+                     double     pan_y)
+{
+  g_return_if_fail (layout != NULL);
+
+  layout->params.zoom = zoom > 0 ? zoom : 1.0;
+  layout->params.pan_x = pan_x;
+  layout->params.pan_y = pan_y;
+  layout->serial = next_serial ();
+}
+
+void
+bpv_layout_to_world (const BpvLayout *layout,
+                     double           wx,
+                     double           wy,
+                     double          *x,
+                     double          *y)
+{
+  *x = (wx - layout->params.pan_x) / layout->params.zoom;
+  *y = (wy - layout->params.pan_y) / layout->params.zoom;
+}
+
+void
+bpv_layout_to_widget (const BpvLayout *layout,
+                      double           x,
+                      double           y,
+                      double          *wx,
+                      double          *wy)
+{
+  *wx = x * layout->params.zoom + layout->params.pan_x;
+  *wy = y * layout->params.zoom + layout->params.pan_y;
+}
+
+static gboolean
+in_rect (const BpvRect *r,
+         double         x,
+         double         y)
+{
+  return x >= r->x && x < r->x + r->width && y >= r->y && y < r->y + r->height;
+}
+
+/* The unit of column c under world point (x, y), or -1. */
+static gssize
+column_hit (const BpvColumn *c,
+            double           x,
+            double           y,
+            double           slack)
+{
+  if (c->n_units == 0)
+    return -1;
+  if (c->kind == BPV_COLUMN_CIRCLES)
+    {
+      double pitch = c->n_units > 1 ? c->uy[1] - c->uy[0] : 1.0;
+      double fi = pitch > 0 ? round ((y - c->uy[0]) / pitch) : 0;
+      gsize i = (gsize) CLAMP (fi, 0.0, (double) (c->n_units - 1));
+      double dx = x - c->ux[i], dy = y - c->uy[i];
+      double reach = c->radius + slack;
+
+      return dx * dx + dy * dy <= reach * reach ? (gssize) i : -1;
+    }
+  else
+    {
+      double fc, fr;
+      gsize col, row, i;
+
+      if (!in_rect (&c->bounds, x, y))
+        return -1;
+      fc = floor ((x - c->bounds.x) / c->cell);
+      fr = floor ((y - c->bounds.y) / c->cell);
+      col = (gsize) CLAMP (fc, 0.0, (double) (c->grid_cols - 1));
+      row = (gsize) CLAMP (fr, 0.0, (double) (c->grid_rows - 1));
+      i = c->kind == BPV_COLUMN_IMAGE ? row * c->grid_cols + col : col * c->grid_rows + row;
+      return i < c->n_units ? (gssize) i : -1;
+    }
+}
+
+static double
+segment_distance2 (double px, double py,
+                   double ax, double ay,
+                   double bx, double by)
+{
+  double dx = bx - ax, dy = by - ay;
+  double len2 = dx * dx + dy * dy;
+  double t = len2 > 0 ? ((px - ax) * dx + (py - ay) * dy) / len2 : 0;
+  double qx, qy;
+
+  t = CLAMP (t, 0.0, 1.0);
+  qx = ax + t * dx - px;
+  qy = ay + t * dy - py;
+  return qx * qx + qy * qy;
+}
+
+gboolean
+bpv_layout_hit_test (const BpvLayout *layout,
+                     double           wx,
+                     double           wy,
+                     BpvHit          *hit)
+{
+  double x, y, tol;
+
+  g_return_val_if_fail (layout != NULL && hit != NULL, FALSE);
+
+  *hit = (BpvHit) BPV_HIT_INIT;
+  bpv_layout_to_world (layout, wx, wy, &x, &y);
+  tol = EDGE_HIT_TOLERANCE / layout->params.zoom;
+
+  for (gsize n = 0; n < layout->n_columns; n++)
+    {
+      gssize i = column_hit (&layout->columns[n], x, y, 0.15 * layout->columns[n].radius);
+
+      if (i >= 0)
+        {
+          *hit = (BpvHit) { BPV_HIT_NEURON, n, (gsize) i, 0 };
+          return TRUE;
+        }
+    }
+
+  for (gsize n = 1; n < layout->n_columns; n++)
+    {
+      const BpvBundle *b = &layout->bundles[n];
+      const BpvColumn *left = &layout->columns[n - 1];
+      const BpvColumn *right = &layout->columns[n];
+
+      if (b->kind == BPV_BUNDLE_MATRIX)
+        {
+          if (in_rect (&b->matrix, x, y))
+            {
+              double fj = floor ((y - b->matrix.y) / b->matrix.height * (double) b->rows);
+              double fk = floor ((x - b->matrix.x) / b->matrix.width * (double) b->cols);
+
+              *hit = (BpvHit) { BPV_HIT_EDGE, n,
+                                (gsize) CLAMP (fj, 0.0, (double) (b->rows - 1)),
+                                (gsize) CLAMP (fk, 0.0, (double) (b->cols - 1)) };
+              return TRUE;
+            }
+          continue;
+        }
+      if (x < left->x || x > right->x)
+        continue;
+      {
+        double best = tol * tol;
+        gboolean found = FALSE;
+
+        for (gsize j = 0; j < b->rows; j++)
+          for (gsize k = 0; k < b->cols; k++)
+            {
+              double d2 = segment_distance2 (x, y, left->ux[k], left->uy[k],
+                                             right->ux[j], right->uy[j]);
+              if (d2 <= best)
+                {
+                  best = d2;
+                  *hit = (BpvHit) { BPV_HIT_EDGE, n, j, k };
+                  found = TRUE;
+                }
+            }
+        if (found)
+          return TRUE;
+      }
+    }
+  return FALSE;
+}
+
+void
+bpv_layout_neuron_center (const BpvLayout *layout,
+                          gsize            layer,
+                          gsize            j,
+                          double          *wx,
+                          double          *wy)
+{
+  const BpvColumn *c;
+
+  g_return_if_fail (layout != NULL && layer < layout->n_columns);
+  c = &layout->columns[layer];
+  g_return_if_fail (j < c->n_units);
+  bpv_layout_to_widget (layout, c->ux[j], c->uy[j], wx, wy);
+}
+
+gboolean
+bpv_layout_hit_bounds (const BpvLayout *layout,
+                       const BpvHit    *hit,
+                       BpvRect         *rect)
+{
+  double ax, ay, bx, by, pad;
+
+  g_return_val_if_fail (layout != NULL && hit != NULL && rect != NULL, FALSE);
+
+  if (hit->kind == BPV_HIT_NEURON)
+    {
+      const BpvColumn *c;
+
+      if (hit->layer >= layout->n_columns || hit->j >= layout->columns[hit->layer].n_units)
+        return FALSE;
+      c = &layout->columns[hit->layer];
+      pad = c->radius * 1.6;
+      ax = c->ux[hit->j] - pad;
+      ay = c->uy[hit->j] - pad;
+      bx = c->ux[hit->j] + pad;
+      by = c->uy[hit->j] + pad;
+    }
+  else if (hit->kind == BPV_HIT_EDGE)
+    {
+      const BpvBundle *b;
+
+      if (hit->layer < 1 || hit->layer >= layout->n_columns)
+        return FALSE;
+      b = &layout->bundles[hit->layer];
+      if (hit->j >= b->rows || hit->k >= b->cols)
+        return FALSE;
+      if (b->kind == BPV_BUNDLE_MATRIX)
+        {
+          double cw = b->matrix.width / (double) b->cols;
+          double ch = b->matrix.height / (double) b->rows;
+
+          ax = b->matrix.x + cw * (double) hit->k - 2;
+          ay = b->matrix.y + ch * (double) hit->j - 2;
+          bx = ax + cw + 4;
+          by = ay + ch + 4;
+        }
+      else
+        {
+          const BpvColumn *l = &layout->columns[hit->layer - 1];
+          const BpvColumn *r = &layout->columns[hit->layer];
+
+          ax = MIN (l->ux[hit->k], r->ux[hit->j]) - 6;
+          ay = MIN (l->uy[hit->k], r->uy[hit->j]) - 6;
+          bx = MAX (l->ux[hit->k], r->ux[hit->j]) + 6;
+          by = MAX (l->uy[hit->k], r->uy[hit->j]) + 6;
+        }
+    }
+  else
+    return FALSE;
+
+  bpv_layout_to_widget (layout, ax, ay, &ax, &ay);
+  bpv_layout_to_widget (layout, bx, by, &bx, &by);
+  *rect = (BpvRect) { ax, ay, bx - ax, by - ay };
+  return TRUE;
+}
+
+gboolean
+bpv_hit_equal (const BpvHit *a,
+               const BpvHit *b)
+{
+  if (a->kind != b->kind)
+    return FALSE;
+  if (a->kind == BPV_HIT_NONE)
+    return TRUE;
+  return a->layer == b->layer && a->j == b->j
+         && (a->kind == BPV_HIT_NEURON || a->k == b->k);
+}

@@ -1,0 +1,176 @@
+/* bpv-layout.h — where everything of a network picture goes, and what is
+ * under a point (hit-testing, separate from painting).
+ *
+ * Columns: one per a(n), n = 0 (the input) … N (the output), left to right.
+ * Bundles: W(n), n = 1 … N, the connections from column n−1 to column n.
+ *
+ * Level of detail (decided here, drawn by bpv-render):
+ *   - a column of ≤ max_circles units is a column of circles;
+ *   - a larger one is a strip of square cells (wrapping into several strips
+ *     when tall), or an image_width × image_height pixel grid for the input
+ *     when the caller says a(0) is an image (8×8 digits, 28×28 MNIST);
+ *   - a bundle of ≤ max_edges edges is drawn as lines; a larger one as its
+ *     weight matrix W(n) (out × in cells, row j = unit j of a(n), column k =
+ *     unit k of a(n−1)) between the two columns.  Its cells hit-test as
+ *     edges, so a 784-128-64-10 network is inspectable cell by cell.
+ *
+ * Coordinates: the layout is computed in "world" units fitted to the
+ * viewport at zoom 1; widget = world · zoom + pan.  bpv_network_render
+ * applies that transform itself; the hit-test takes widget coordinates.
+ *
+ * Indices follow the notation shown on screen (not the core's C index):
+ *   neuron  (layer n, j)    = a(n)_j, n = 0 for the input;
+ *   edge    (layer n, j, k) = W(n)_jk, from a(n−1)_k to a(n)_j, n ≥ 1;
+ *   the core's layer index is n − 1 (net->layers[n − 1].W[j · in + k]).
+ */
+#pragma once
+
+#include <glib.h>
+
+#include "bp-network.h"
+
+G_BEGIN_DECLS
+
+typedef struct
+{
+  double x, y, width, height;
+} BpvRect;
+
+typedef enum
+{
+  BPV_COLUMN_CIRCLES,  /* one circle per unit */
+  BPV_COLUMN_STRIP,    /* square cells, grid_rows down, grid_cols across */
+  BPV_COLUMN_IMAGE,    /* the input as an image: unit k at (k % w, k / w) */
+} BpvColumnKind;
+
+typedef enum
+{
+  BPV_BUNDLE_EDGES,    /* every edge a line between unit centres */
+  BPV_BUNDLE_MATRIX,   /* W(n) as out × in heat-mapped cells in `matrix` */
+} BpvBundleKind;
+
+typedef struct
+{
+  BpvColumnKind kind;
+  gsize         n_units;
+  double        x;            /* centre line */
+  BpvRect       bounds;       /* encloses every unit */
+  BpvRect       header;       /* above the units: "a(1)" / "tanh · 8" */
+  double        radius;       /* circles: radius; cells: half a cell side */
+  double        cell;         /* strip/image: side of one cell (0 for circles) */
+  gsize         grid_cols;    /* strip/image: cells across */
+  gsize         grid_rows;    /* strip/image: cells down */
+  double       *ux;           /* n_units unit centres, owned by the layout */
+  double       *uy;
+} BpvColumn;
+
+typedef struct
+{
+  BpvBundleKind kind;
+  gsize         n_edges;      /* out × in */
+  gsize         rows;         /* out: units of a(n) */
+  gsize         cols;         /* in: units of a(n−1) */
+  BpvRect       matrix;       /* MATRIX: rows × cols cells in here */
+  BpvRect       bounds;       /* everything the bundle paints (cache tile) */
+  double        label_x;      /* "W(n)" label, centred at (label_x, label_y) */
+  double        label_y;
+} BpvBundle;
+
+typedef struct
+{
+  double   width;             /* the viewport, widget units; > 0 */
+  double   height;
+  double   zoom;              /* 1 = fit; ≤ 0 is taken as 1 */
+  double   pan_x;             /* widget units, applied after the zoom */
+  double   pan_y;
+  gsize    input_image_width; /* > 0 with _height: a(0) is an image */
+  gsize    input_image_height;
+  gsize    max_circles;       /* 0: 32 */
+  gsize    max_edges;         /* 0: 300 */
+  gboolean show_headers;      /* reserve room for column headers and W labels */
+} BpvLayoutParams;
+
+typedef struct
+{
+  BpvLayoutParams params;
+  gsize           n_columns;  /* net->n_layers + 1 */
+  BpvColumn      *columns;    /* columns[n] shows a(n) */
+  BpvBundle      *bundles;    /* bundles[n] shows W(n); bundles[0] is unused */
+  BpvRect         content;    /* columns + bundles + headers, world units */
+  double          cost_x;     /* "C = …" is drawn centred below this point */
+  double          cost_y;
+  double          font_size;  /* base label size, world units */
+  guint64         serial;     /* unique per computed geometry: a cache key */
+} BpvLayout;
+
+typedef enum
+{
+  BPV_HIT_NONE,
+  BPV_HIT_NEURON,
+  BPV_HIT_EDGE,
+} BpvHitKind;
+
+typedef struct
+{
+  BpvHitKind kind;
+  gsize      layer;   /* n: a(n) for a neuron, W(n) for an edge */
+  gsize      j;       /* unit of a(n) */
+  gsize      k;       /* edge: unit of a(n−1); 0 for a neuron */
+} BpvHit;
+
+#define BPV_HIT_INIT { BPV_HIT_NONE, 0, 0, 0 }
+
+/* Defaults: zoom 1, no pan, no image, 32 circles, 300 edges, headers. */
+void       bpv_layout_params_init   (BpvLayoutParams       *params,
+                                     double                 width,
+                                     double                 height);
+
+/* A layout for the shape of `net`.  Free with bpv_layout_free. */
+BpvLayout *bpv_layout_new           (const BpNetwork       *net,
+                                     const BpvLayoutParams *params);
+void       bpv_layout_free          (BpvLayout             *layout);
+/* Was `layout` made for a network of this shape (widths and depth)? */
+gboolean   bpv_layout_fits          (const BpvLayout       *layout,
+                                     const BpNetwork       *net);
+/* Changes zoom and pan only (the geometry stays; the serial changes). */
+void       bpv_layout_set_view      (BpvLayout             *layout,
+                                     double                 zoom,
+                                     double                 pan_x,
+                                     double                 pan_y);
+
+void       bpv_layout_to_world      (const BpvLayout       *layout,
+                                     double                 wx,
+                                     double                 wy,
+                                     double                *x,
+                                     double                *y);
+void       bpv_layout_to_widget     (const BpvLayout       *layout,
+                                     double                 x,
+                                     double                 y,
+                                     double                *wx,
+                                     double                *wy);
+
+/* What is at widget point (wx, wy): neurons win over edges; for line
+ * bundles an edge is hit within a few units of its line.  Returns
+ * hit->kind != BPV_HIT_NONE. */
+gboolean   bpv_layout_hit_test      (const BpvLayout       *layout,
+                                     double                 wx,
+                                     double                 wy,
+                                     BpvHit                *hit);
+/* Widget-space centre of a neuron a(n)_j. */
+void       bpv_layout_neuron_center (const BpvLayout       *layout,
+                                     gsize                  layer,
+                                     gsize                  j,
+                                     double                *wx,
+                                     double                *wy);
+/* Widget-space box around a hit (for a tooltip or a redraw region);
+ * FALSE for BPV_HIT_NONE or an index out of range. */
+gboolean   bpv_layout_hit_bounds    (const BpvLayout       *layout,
+                                     const BpvHit          *hit,
+                                     BpvRect               *rect);
+
+gboolean   bpv_hit_equal            (const BpvHit          *a,
+                                     const BpvHit          *b);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (BpvLayout, bpv_layout_free)
+
+G_END_DECLS

@@ -1,0 +1,89 @@
+/* bpv-plot.h — training plots drawn with cairo into a rect: gradient norm
+ * per layer (log y, with vanishing/exploding warnings), histograms of a
+ * layer's weights or gradients, loss and accuracy curves.
+ *
+ * Font sizes follow the rect (projector-friendly: never below 12 units
+ * unless the rect is tiny), or BpvPlotStyle.font_size when set.
+ */
+#pragma once
+
+#include <cairo.h>
+#include <glib.h>
+
+#include "bp-trainer.h"
+#include "bpv-layout.h"
+#include "bpv-palette.h"
+
+G_BEGIN_DECLS
+
+typedef struct
+{
+  BpvTheme    theme;
+  const char *title;      /* NULL: the plot's default title */
+  double      font_size;  /* 0: from the rect */
+  gboolean    frame;      /* paint the panel background and frame; default TRUE */
+} BpvPlotStyle;
+
+typedef enum
+{
+  BPV_GRAD_OK,
+  BPV_GRAD_VANISHING,   /* < 1e-3 × the median of the other layers (or exactly 0) */
+  BPV_GRAD_EXPLODING,   /* non-finite, or > 1e3 × the median of the other layers */
+} BpvGradHealth;
+
+#define BPV_GRAD_VANISH_RATIO  1e-3
+#define BPV_GRAD_EXPLODE_RATIO 1e3
+
+void          bpv_plot_style_init       (BpvPlotStyle *style);
+
+/* Classifies each of n_layers norms against the median of the others (of
+ * an even count, the geometric mean of the middle two; a single layer is
+ * OK unless non-finite).  `health` has n_layers entries. */
+void          bpv_grad_health           (const double  *norms,
+                                         gsize          n_layers,
+                                         BpvGradHealth *health);
+
+/* ‖∂C/∂W(n)‖ per layer against the step on a log y-axis, one line per
+ * layer, a legend, and a warning band and label for the layers whose latest
+ * record vanishes or explodes.  `norms` holds n_records × n_layers values
+ * (record r is step (r + 1) · stride), as BpTrainer.grad_norms. */
+void          bpv_plot_grad_norms       (cairo_t            *cr,
+                                         const BpvRect      *rect,
+                                         const double       *norms,
+                                         gsize               n_records,
+                                         gsize               n_layers,
+                                         guint64             stride,
+                                         const BpvPlotStyle *style);
+/* The same from a trainer's records. */
+void          bpv_plot_trainer_grad_norms (cairo_t            *cr,
+                                           const BpvRect      *rect,
+                                           const BpTrainer    *trainer,
+                                           const BpvPlotStyle *style);
+
+/* A histogram of n values in n_bins bins (0: √n, at most 60), with the
+ * count axis, the mean and the zero line; non-finite values are counted
+ * and reported, not binned.  `x_label`: e.g. "W(2)" or "∂C/∂W(2)". */
+void          bpv_plot_histogram        (cairo_t            *cr,
+                                         const BpvRect      *rect,
+                                         const double       *values,
+                                         gsize               n,
+                                         gsize               n_bins,
+                                         const char         *x_label,
+                                         const BpvPlotStyle *style);
+
+/* Train and test loss per epoch (log y when the values span more than two
+ * decades), from n BpEpochStats; NaN test loss = no test set. */
+void          bpv_plot_loss             (cairo_t            *cr,
+                                         const BpvRect      *rect,
+                                         const BpEpochStats *stats,
+                                         gsize               n,
+                                         const BpvPlotStyle *style);
+/* Train and test accuracy per epoch on [0, 1] (nothing but a note for
+ * regression, where accuracy is NaN). */
+void          bpv_plot_accuracy         (cairo_t            *cr,
+                                         const BpvRect      *rect,
+                                         const BpEpochStats *stats,
+                                         gsize               n,
+                                         const BpvPlotStyle *style);
+
+G_END_DECLS
