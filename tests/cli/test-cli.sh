@@ -230,6 +230,19 @@ run train --epochs 3 --seed 6 --quiet -o "$WORK/other.json"
 check "a different seed gives a different model" \
   eval '[ $status -eq 0 ] && [ -s "$WORK/other.json" ] && ! cmp -s "$WORK/trained-model.json" "$WORK/other.json"'
 
+run render "$WORK/tiny.json" -o "$WORK/tiny.png"
+check "render writes a PNG" \
+  eval '[ $status -eq 0 ] && [ "$(head -c 8 "$WORK/tiny.png" | od -An -tx1 | tr -d " ")" = "89504e470d0a1a0a" ]'
+run render "$WORK/tiny.json" -o "$WORK/tiny.svg" --view gradients --phase backward --layer 1
+check "render writes an SVG of the gradients view mid-backward" \
+  eval '[ $status -eq 0 ] && grep -q "<svg" "$WORK/tiny.svg"'
+run render "$WORK/tiny.json" -o "$WORK/tiny.pdf" --dark
+check "render writes a PDF" \
+  eval '[ $status -eq 0 ] && [ "$(head -c 5 "$WORK/tiny.pdf")" = "%PDF-" ]'
+run render "$WORK/tiny.json" -o "$WORK/tiny.bmp"
+check "render refuses an unknown picture format with one error line" \
+  eval '[ $status -ne 0 ] && [ $status -lt 128 ] && one_error_line'
+
 run train --dataset iris --epochs 2 --quiet -o "$WORK/iris.json"
 check "without a model, the default network is fitted to the dataset (iris: 4 in, 3 softmax out)" \
   eval '[ $status -eq 0 ] && out_has "trained on iris"'
