@@ -28,12 +28,14 @@
  * format itself needs 5 levels (root, layers, layer, W, row). */
 #define MAX_DEPTH        64
 /* Rows of a worked example (inputs/targets). */
-#define MAX_SAMPLES      1000000
+#define MAX_SAMPLES      BP_MODEL_MAX_BATCH_SIZE
 /* Parameters of a whole network: one full 4096 × 4096 layer fits, a stack
  * of 32 of them (4 GiB of doubles, twice) does not. */
-#define MAX_PARAMS       ((gsize) 1 << 25)
+#define MAX_PARAMS       BP_MODEL_MAX_PARAMS
 /* Rows a dataset reference may ask the generator for. */
-#define MAX_DATASET_ROWS 10000000
+#define MAX_DATASET_ROWS BP_MODEL_MAX_DATASET_ROWS
+/* The "progress" versions this reader knows. */
+#define PROGRESS_VERSION 1
 /* Numbers per line when writing long flat arrays (optimizer state). */
 #define WRAP             8
 
@@ -69,6 +71,7 @@ bp_model_free (BpModel *model)
   g_free (model->dataset);
   g_free (model->inputs);
   g_free (model->targets);
+  bp_train_progress_free (model->progress);
   g_free (model);
 }
 
@@ -86,6 +89,7 @@ bp_model_copy (const BpModel *model)
   copy->network = model->network != NULL ? bp_network_copy (model->network) : NULL;
   copy->optimizer = model->optimizer != NULL ? bp_optimizer_copy (model->optimizer) : NULL;
   copy->dataset = g_strdup (model->dataset);
+  copy->progress = model->progress != NULL ? bp_train_progress_copy (model->progress) : NULL;
   copy->inputs = NULL;
   copy->targets = NULL;
   if (model->network != NULL && model->inputs != NULL && model->targets != NULL)
@@ -208,6 +212,7 @@ bp_model_fit_to_data (BpModel  *model,
   g_clear_pointer (&model->inputs, g_free);
   g_clear_pointer (&model->targets, g_free);
   model->n_samples = 0;
+  g_clear_pointer (&model->progress, bp_train_progress_free);
   return TRUE;
 }
 
@@ -855,7 +860,7 @@ read_optimizer (Loader     *ld,
           const char *name = it->data;
           g_autofree char *path = NULL;
           int i;
-          double v;
+          double v = 0.0;
 
           if (strcmp (name, "id") == 0)
             continue;
@@ -1069,6 +1074,333 @@ read_example (Loader     *ld,
   model->n_samples = B;
   model->inputs = g_steal_pointer (&inputs);
   model->targets = g_steal_pointer (&targets);
+  return TRUE;
+}
+
+/* A number, or null for NaN (history and gradient norms may hold NaN). */
+static gboolean
+read_number_or_null (Loader     *ld,
+                     JsonNode   *node,
+                     const char *path,
+                     double     *out)
+{
+  if (JSON_NODE_TYPE (node) == JSON_NODE_NULL)
+    {
+      *out = NAN;
+      return TRUE;
+    }
+  return read_number (ld, node, path, out);
+}
+
+/* An array of `n` numbers or nulls; `base`[row] is its path. */
+static gboolean
+read_numbers_or_null (Loader     *ld,
+                      JsonNode   *node,
+                      const char *base,
+                      gsize       row,
+                      gsize       n,
+                      double     *out)
+{
+  JsonArray *arr;
+  gsize len = 0;
+
+  if (JSON_NODE_TYPE (node) != JSON_NODE_ARRAY ||
+      (len = json_array_get_length (json_node_get_array (node))) != n)
+    {
+      g_autofree char *path = g_strdup_printf ("%s[%zu]", base, row);
+
+      if (JSON_NODE_TYPE (node) != JSON_NODE_ARRAY)
+        return fail (ld, BP_MODEL_ERROR_INVALID, path, "expected an array of %zu number%s, got %s",
+                     n, n == 1 ? "" : "s", node_kind (node));
+      return fail (ld, BP_MODEL_ERROR_INVALID, path, "expected %zu number%s, got %zu",
+                   n, n == 1 ? "" : "s", len);
+    }
+  arr = json_node_get_array (node);
+  for (gsize i = 0; i < n; i++)
+    {
+      JsonNode *elem = json_array_get_element (arr, (guint) i);
+
+      if (JSON_NODE_TYPE (elem) == JSON_NODE_NULL)
+        out[i] = NAN;
+      else if (!node_number (elem, &out[i]) || !isfinite (out[i]))
+        {
+          g_autofree char *path = g_strdup_printf ("%s[%zu][%zu]", base, row, i);
+
+          if (!node_number (elem, &out[i]))
+            return fail (ld, BP_MODEL_ERROR_INVALID, path,
+                         "expected a number or null, got %s", node_kind (elem));
+          return number_error (ld, elem, path);
+        }
+    }
+  return TRUE;
+}
+
+/* A required member of `obj`, an integer in [min, max]. */
+static gboolean
+read_member_integer (Loader     *ld,
+                     JsonObject *obj,
+                     const char *base,
+                     const char *name,
+                     gint64      min,
+                     gint64      max,
+                     gint64     *out)
+{
+  JsonNode *node = json_object_get_member (obj, name);
+  g_autofree char *path = g_strdup_printf ("%s.%s", base, name);
+
+  if (node == NULL)
+    return fail (ld, BP_MODEL_ERROR_INVALID, base, "missing \"%s\"", name);
+  return read_integer (ld, node, path, min, max, out);
+}
+
+/* "rng": four strings of hex digits, the xoshiro256** state. */
+static gboolean
+read_rng_state (Loader     *ld,
+                JsonNode   *node,
+                BpRng      *rng)
+{
+  JsonArray *arr;
+
+  if (JSON_NODE_TYPE (node) != JSON_NODE_ARRAY ||
+      json_array_get_length (json_node_get_array (node)) != 4)
+    return fail (ld, BP_MODEL_ERROR_INVALID, "progress.rng",
+                 "expected an array of 4 strings of hex digits (the generator state)");
+  arr = json_node_get_array (node);
+  for (guint i = 0; i < 4; i++)
+    {
+      g_autofree char *path = g_strdup_printf ("progress.rng[%u]", i);
+      JsonNode *elem = json_array_get_element (arr, i);
+      const char *str;
+      gsize len;
+
+      if (!read_string (ld, elem, path, &str))
+        return FALSE;
+      len = strlen (str);
+      for (gsize k = 0; k < len; k++)
+        if (!g_ascii_isxdigit (str[k]))
+          len = 0;
+      if (len < 1 || len > 16 ||
+          !g_ascii_string_to_unsigned (str, 16, 0, G_MAXUINT64, &rng->s[i], NULL))
+        {
+          g_autofree char *quoted = quote (str);
+
+          return fail (ld, BP_MODEL_ERROR_INVALID, path,
+                       "expected 1 to 16 hex digits, got %s", quoted);
+        }
+    }
+  if ((rng->s[0] | rng->s[1] | rng->s[2] | rng->s[3]) == 0)
+    return fail (ld, BP_MODEL_ERROR_INVALID, "progress.rng",
+                 "the generator state is all zero, which no seed gives");
+  return TRUE;
+}
+
+/* "order": a permutation of 0 … n − 1.  Paths are built only for a
+ * message: orders can be long. */
+static gboolean
+read_order (Loader     *ld,
+            JsonNode   *node,
+            gsize       n,
+            gsize      *order)
+{
+  g_autofree guint8 *seen = NULL;
+  JsonArray *arr;
+  gsize len;
+
+  if (JSON_NODE_TYPE (node) != JSON_NODE_ARRAY)
+    return fail (ld, BP_MODEL_ERROR_INVALID, "progress.order",
+                 "expected an array of %zu row indices, got %s", n, node_kind (node));
+  arr = json_node_get_array (node);
+  if ((len = json_array_get_length (arr)) != n)
+    return fail (ld, BP_MODEL_ERROR_INVALID, "progress.order",
+                 "expected %zu row indices (one per row, \"rows\"), got %zu", n, len);
+  seen = g_new0 (guint8, n);
+  for (gsize i = 0; i < n; i++)
+    {
+      JsonNode *elem = json_array_get_element (arr, (guint) i);
+      gint64 v;
+
+      if (JSON_NODE_TYPE (elem) == JSON_NODE_VALUE &&
+          json_node_get_value_type (elem) == G_TYPE_INT64 &&
+          (v = json_node_get_int (elem)) >= 0 && (guint64) v < n)
+        order[i] = (gsize) v;
+      else
+        {
+          g_autofree char *path = g_strdup_printf ("progress.order[%zu]", i);
+
+          if (!read_integer (ld, elem, path, 0, (gint64) n - 1, &v))
+            return FALSE;
+          order[i] = (gsize) v;
+        }
+      if (seen[order[i]]++)
+        {
+          g_autofree char *path = g_strdup_printf ("progress.order[%zu]", i);
+
+          return fail (ld, BP_MODEL_ERROR_INVALID, path,
+                       "row %zu appears twice (the order is a permutation of 0 to %zu)",
+                       order[i], n - 1);
+        }
+    }
+  return TRUE;
+}
+
+static gboolean
+read_history (Loader          *ld,
+              JsonNode        *node,
+              BpTrainProgress *p)
+{
+  JsonArray *arr;
+  gsize len;
+
+  if (JSON_NODE_TYPE (node) != JSON_NODE_ARRAY)
+    return fail (ld, BP_MODEL_ERROR_INVALID, "progress.history",
+                 "expected an array of epoch records, got %s", node_kind (node));
+  arr = json_node_get_array (node);
+  if ((len = json_array_get_length (arr)) > p->epoch)
+    return fail (ld, BP_MODEL_ERROR_INVALID, "progress.history",
+                 "%zu epoch records, but \"epoch\" says %u epochs completed", len, p->epoch);
+  for (gsize r = 0; r < len; r++)
+    {
+      JsonNode *row = json_array_get_element (arr, (guint) r);
+      g_autofree char *path = g_strdup_printf ("progress.history[%zu]", r);
+      g_autofree char *epoch_path = g_strdup_printf ("%s[0]", path);
+      g_autofree char *step_path = g_strdup_printf ("%s[1]", path);
+      BpEpochStats st = { 0 };
+      double values[4];
+      JsonArray *cells;
+      gint64 v;
+
+      if (JSON_NODE_TYPE (row) != JSON_NODE_ARRAY ||
+          json_array_get_length (json_node_get_array (row)) != 6)
+        return fail (ld, BP_MODEL_ERROR_INVALID, path,
+                     "expected [epoch, step, train_loss, train_accuracy, test_loss, "
+                     "test_accuracy]");
+      cells = json_node_get_array (row);
+      if (!read_integer (ld, json_array_get_element (cells, 0), epoch_path, 1, G_MAXUINT, &v))
+        return FALSE;
+      st.epoch = (guint) v;
+      if (!read_integer (ld, json_array_get_element (cells, 1), step_path, 0, G_MAXINT64, &v))
+        return FALSE;
+      st.step = (guint64) v;
+      for (guint k = 0; k < 4; k++)
+        {
+          g_autofree char *cell_path = g_strdup_printf ("%s[%u]", path, k + 2);
+
+          if (!read_number_or_null (ld, json_array_get_element (cells, k + 2), cell_path,
+                                    &values[k]))
+            return FALSE;
+        }
+      st.train_loss = values[0];
+      st.train_accuracy = values[1];
+      st.test_loss = values[2];
+      st.test_accuracy = values[3];
+      g_array_append_val (p->history, st);
+    }
+  return TRUE;
+}
+
+static gboolean
+read_grad_norms (Loader          *ld,
+                 JsonNode        *node,
+                 gsize            n_layers,
+                 BpTrainProgress *p)
+{
+  const char *base = "progress.grad_norms";
+  JsonObject *obj = NULL;
+  JsonNode *rec_node;
+  JsonArray *records;
+  gint64 stride, layers;
+  gsize n;
+
+  if (!read_object (ld, node, base, &obj) ||
+      !read_member_integer (ld, obj, base, "stride", 1, (gint64) 1 << 62, &stride) ||
+      !read_member_integer (ld, obj, base, "layers", 1, BP_MAX_LAYERS, &layers))
+    return FALSE;
+  if ((stride & (stride - 1)) != 0)
+    return fail (ld, BP_MODEL_ERROR_INVALID, "progress.grad_norms.stride",
+                 "%" G_GINT64_FORMAT " is not a power of two", stride);
+  if ((gsize) layers != n_layers)
+    return fail (ld, BP_MODEL_ERROR_INVALID, "progress.grad_norms.layers",
+                 "%" G_GINT64_FORMAT " does not match the %zu layers of the network",
+                 layers, n_layers);
+  if ((rec_node = json_object_get_member (obj, "records")) == NULL)
+    return fail (ld, BP_MODEL_ERROR_INVALID, base, "missing \"records\"");
+  if (JSON_NODE_TYPE (rec_node) != JSON_NODE_ARRAY)
+    return fail (ld, BP_MODEL_ERROR_INVALID, "progress.grad_norms.records",
+                 "expected an array of records, got %s", node_kind (rec_node));
+  records = json_node_get_array (rec_node);
+  n = json_array_get_length (records);
+  if (n > BP_GRAD_NORM_MAX_RECORDS)
+    return fail (ld, BP_MODEL_ERROR_INVALID, "progress.grad_norms.records",
+                 "%zu records; at most %d are kept", n, BP_GRAD_NORM_MAX_RECORDS);
+  if (n > 0 && (guint64) stride > p->steps / n)
+    return fail (ld, BP_MODEL_ERROR_INVALID, "progress.grad_norms.records",
+                 "%zu records every %" G_GINT64_FORMAT " steps go past step %"
+                 G_GUINT64_FORMAT " (\"steps\")", n, stride, p->steps);
+  p->grad_norm_stride = (guint64) stride;
+  p->grad_norm_layers = (gsize) layers;
+  g_array_set_size (p->grad_norms, (guint) (n * n_layers));
+  for (gsize r = 0; r < n; r++)
+    if (!read_numbers_or_null (ld, json_array_get_element (records, (guint) r),
+                               "progress.grad_norms.records", r, n_layers,
+                               &g_array_index (p->grad_norms, double, r * n_layers)))
+      return FALSE;
+  return TRUE;
+}
+
+static gboolean
+read_progress (Loader     *ld,
+               JsonObject *root,
+               BpModel    *model)
+{
+  JsonNode *node = json_object_get_member (root, "progress");
+  const char *base = "progress";
+  g_autoptr(BpTrainProgress) p = NULL;
+  g_autoptr(GError) local = NULL;
+  JsonObject *obj = NULL;
+  JsonNode *member;
+  gint64 version, rows, v;
+
+  if (node == NULL)
+    return TRUE;
+  if (!read_object (ld, node, base, &obj) ||
+      !read_member_integer (ld, obj, base, "version", 1, G_MAXINT64, &version))
+    return FALSE;
+  /* A later writer's progress may mean something else: leave it out
+   * rather than continue from a misread position (see bp-model.h). */
+  if (version > PROGRESS_VERSION)
+    return TRUE;
+
+  if (!read_member_integer (ld, obj, base, "rows", 1, MAX_DATASET_ROWS, &rows))
+    return FALSE;
+  p = bp_train_progress_new ((gsize) rows, 0);
+  if (!read_member_integer (ld, obj, base, "steps", 0, G_MAXINT64, &v))
+    return FALSE;
+  p->steps = (guint64) v;
+  if (!read_member_integer (ld, obj, base, "epoch", 0, G_MAXUINT, &v))
+    return FALSE;
+  p->epoch = (guint) v;
+  if (!read_member_integer (ld, obj, base, "cursor", 0, rows, &v))
+    return FALSE;
+  p->cursor = (gsize) v;
+  if ((member = json_object_get_member (obj, "rng")) == NULL)
+    return fail (ld, BP_MODEL_ERROR_INVALID, base, "missing \"rng\"");
+  if (!read_rng_state (ld, member, &p->rng))
+    return FALSE;
+  if ((member = json_object_get_member (obj, "order")) != NULL &&
+      !read_order (ld, member, p->n_rows, p->order))
+    return FALSE;
+  if ((member = json_object_get_member (obj, "history")) != NULL &&
+      !read_history (ld, member, p))
+    return FALSE;
+  if ((member = json_object_get_member (obj, "grad_norms")) != NULL &&
+      !read_grad_norms (ld, member, model->network->n_layers, p))
+    return FALSE;
+
+  /* Everything bp_train_progress_check looks at was checked above, with its
+   * path; this is the same rule, kept in one place. */
+  if (!bp_train_progress_check (p, &local))
+    return fail (ld, BP_MODEL_ERROR_INVALID, base, "%s", local->message);
+  model->progress = g_steal_pointer (&p);
   return TRUE;
 }
 
@@ -1433,7 +1765,8 @@ bp_model_load_data (const char  *data,
       !read_optimizer (&ld, root, model) ||
       !read_dataset (&ld, root, model) ||
       !read_training (&ld, root, model) ||
-      !read_example (&ld, root, model))
+      !read_example (&ld, root, model) ||
+      !read_progress (&ld, root, model))
     return NULL;
   return g_steal_pointer (&model);
 }
@@ -1535,6 +1868,27 @@ check_finite (const BpModel  *model,
                    "%s: %s: not a finite number (NaN or infinite); a model file "
                    "can only hold finite numbers, so it was not saved", name, where);
       return FALSE;
+    }
+  /* A progress the loader would refuse is not written either. */
+  if (model->progress != NULL)
+    {
+      g_autoptr(GError) local = NULL;
+
+      if (!bp_train_progress_check (model->progress, &local))
+        {
+          g_set_error (error, BP_MODEL_ERROR, BP_MODEL_ERROR_INVALID,
+                       "%s: progress: %s; it was not saved", name, local->message);
+          return FALSE;
+        }
+      if (model->progress->grad_norms->len > 0 &&
+          model->progress->grad_norm_layers != net->n_layers)
+        {
+          g_set_error (error, BP_MODEL_ERROR, BP_MODEL_ERROR_INVALID,
+                       "%s: progress.grad_norms: records of %zu layers, but the network has "
+                       "%zu; it was not saved", name, model->progress->grad_norm_layers,
+                       net->n_layers);
+          return FALSE;
+        }
     }
   return TRUE;
 }
@@ -1702,6 +2056,91 @@ append_optimizer (GString           *s,
   g_string_append (s, "\n    }\n  },\n");
 }
 
+/* A number, or null for NaN and ±Inf (history and gradient norms). */
+static void
+append_double_or_null (GString *s,
+                       double   v)
+{
+  if (isfinite (v))
+    append_double (s, v);
+  else
+    g_string_append (s, "null");
+}
+
+static void
+append_progress (GString               *s,
+                 const BpTrainProgress *p,
+                 gsize                  n_layers)
+{
+  gboolean identity = TRUE;
+
+  g_string_append_printf (s, ",\n  \"progress\": {\n    \"version\": %d, \"steps\": %"
+                          G_GUINT64_FORMAT ", \"epoch\": %u, \"rows\": %zu, \"cursor\": %zu,"
+                          "\n    \"rng\": [", PROGRESS_VERSION, p->steps, p->epoch, p->n_rows,
+                          p->cursor);
+  for (int i = 0; i < 4; i++)
+    g_string_append_printf (s, "%s\"%016" G_GINT64_MODIFIER "x\"", i > 0 ? ", " : "",
+                            p->rng.s[i]);
+  g_string_append_c (s, ']');
+
+  for (gsize i = 0; i < p->n_rows && identity; i++)
+    identity = p->order[i] == i;
+  if (!identity)
+    {
+      g_string_append (s, ",\n    \"order\": [");
+      for (gsize i = 0; i < p->n_rows; i++)
+        g_string_append_printf (s, "%s%zu", i == 0 ? "\n      " : i % 16 == 0 ? ",\n      " : ", ",
+                                p->order[i]);
+      g_string_append (s, "\n    ]");
+    }
+
+  if (p->history->len > 0)
+    {
+      g_string_append (s, ",\n    \"history\": [");
+      for (guint i = 0; i < p->history->len; i++)
+        {
+          const BpEpochStats *st = &g_array_index (p->history, BpEpochStats, i);
+
+          g_string_append_printf (s, "%s\n      [%u, %" G_GUINT64_FORMAT ", ",
+                                  i > 0 ? "," : "", st->epoch, st->step);
+          append_double_or_null (s, st->train_loss);
+          g_string_append (s, ", ");
+          append_double_or_null (s, st->train_accuracy);
+          g_string_append (s, ", ");
+          append_double_or_null (s, st->test_loss);
+          g_string_append (s, ", ");
+          append_double_or_null (s, st->test_accuracy);
+          g_string_append_c (s, ']');
+        }
+      g_string_append (s, "\n    ]");
+    }
+
+  /* Also with no records, when the stride is not the default: it decides
+   * which steps are recorded next. */
+  if (p->grad_norms->len > 0 || p->grad_norm_stride != 1)
+    {
+      gsize nl = p->grad_norms->len > 0 ? p->grad_norm_layers : n_layers;
+      gsize n = p->grad_norms->len / nl;
+      const double *d = (const double *) p->grad_norms->data;
+
+      g_string_append_printf (s, ",\n    \"grad_norms\": { \"stride\": %" G_GUINT64_FORMAT
+                              ", \"layers\": %zu, \"records\": [", p->grad_norm_stride, nl);
+      for (gsize r = 0; r < n; r++)
+        {
+          g_string_append (s, r > 0 ? ",\n      [" : "\n      [");
+          for (gsize k = 0; k < nl; k++)
+            {
+              if (k > 0)
+                g_string_append (s, ", ");
+              append_double_or_null (s, d[r * nl + k]);
+            }
+          g_string_append_c (s, ']');
+        }
+      g_string_append (s, "\n    ] }");
+    }
+  g_string_append (s, "\n  }");
+}
+
 static char *
 to_json (const BpModel *model,
          gsize         *len)
@@ -1771,6 +2210,8 @@ to_json (const BpModel *model,
 
   g_string_append_printf (s, "  \"training\": { \"epochs\": %u, \"batch_size\": %zu }",
                           model->epochs, model->batch_size);
+  if (model->progress != NULL)
+    append_progress (s, model->progress, net->n_layers);
 
   if (model->inputs != NULL && model->targets != NULL && model->n_samples > 0)
     {

@@ -19,6 +19,7 @@
  *     "dataset": "spirals" | { "name": "spirals", "rows": 400,
  *                              "noise": 0.1, "test_fraction": 0.2 },
  *     "training": { "epochs": 100, "batch_size": 32 },
+ *     "progress": { … },     where a training run stands; optional, see below
  *     "inputs":  [[…], …],   B rows × in   ─┐ a worked example;
  *     "targets": [[…], …]    B rows × out  ─┘ both or neither
  *   }
@@ -28,11 +29,36 @@
  * number must be finite.  Saving writes the shortest round-trip form of each
  * double, atomically (write, then rename), so save-then-load gives back the
  * same bits.
+ *
+ * "progress" (a BpTrainProgress, see bp-trainer.h) is written only when the
+ * model has one:
+ *
+ *   "progress": {
+ *     "version": 1,                                required; see below
+ *     "steps": 30, "epoch": 3,                     steps taken, epochs completed
+ *     "rows": 40,                                  training rows of the run
+ *     "cursor": 12,                                next position in "order"
+ *     "rng": ["9e3779b97f4a7c15", …],              4 × 16 hex digits, xoshiro256** state
+ *     "order": [3, 17, …],                         "rows" indices; absent: 0, 1, 2, …
+ *     "history": [[epoch, step, train_loss, train_accuracy,
+ *                  test_loss, test_accuracy], …],  NaN is written as null
+ *     "grad_norms": { "stride": 1, "layers": 3,    one record every stride steps,
+ *                     "records": [[…], …] }        "layers" numbers (or null) each
+ *   }
+ *
+ * It is checked on load as bp_train_progress_check does, and against the
+ * network (a record has one value per layer), with errors naming the path
+ * ("progress.order[7]: row 3 appears twice").  A "progress" whose "version"
+ * is newer than this reader's is skipped (the model loads without it, so
+ * training restarts from the saved weights at step 0); unknown members of a
+ * version-1 object are ignored.  Whether it fits the dataset (its row count)
+ * is only known when the dataset is opened: bp_trainer_import_progress.
  */
 #pragma once
 
 #include "bp-network.h"
 #include "bp-optimizer.h"
+#include "bp-trainer.h"
 
 G_BEGIN_DECLS
 
@@ -47,6 +73,12 @@ typedef enum
   BP_MODEL_ERROR_INVALID,     /* a field of the wrong type, shape or range */
   BP_MODEL_ERROR_UNKNOWN_ID,  /* an activation/cost/optimizer not registered */
 } BpModelError;
+
+/* What a model file may hold (larger is refused on load, so edits keep to
+ * it too). */
+#define BP_MODEL_MAX_PARAMS       ((gsize) 1 << 25)  /* parameters of the network */
+#define BP_MODEL_MAX_BATCH_SIZE   1000000            /* training.batch_size, rows of inputs */
+#define BP_MODEL_MAX_DATASET_ROWS 10000000           /* dataset.rows, progress.rows */
 
 struct _BpModel
 {
@@ -68,6 +100,8 @@ struct _BpModel
   gsize        n_samples;
   double      *inputs;              /* n_samples × n_inputs */
   double      *targets;             /* n_samples × n_outputs */
+  /* where training stands (NULL: not started, or not kept) */
+  BpTrainProgress *progress;
 };
 
 BpModel *bp_model_new              (void);
@@ -84,8 +118,9 @@ BpModel *bp_model_new_default      (void);
  * binary → sigmoid + bce, multiclass → softmax + softmax_ce, regression →
  * linear + mse), hidden layers keep their widths and activations, every
  * weight is initialised again from the model's seed and the optimizer's
- * state is cleared.  A worked example (inputs/targets) is dropped.  Does
- * nothing when the widths already match. */
+ * state is cleared.  A worked example (inputs/targets) is dropped, and so
+ * is the training progress.  Does nothing when the widths already match.
+ * (bp-edit.h's dataset edit keeps the weights whose shapes do not change.) */
 gboolean bp_model_fit_to_data      (BpModel  *model,
                                     gsize     n_inputs,
                                     gsize     n_outputs,

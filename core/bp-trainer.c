@@ -380,3 +380,223 @@ bp_train_steps_on_batch (BpNetwork    *net,
       return FALSE;
   return TRUE;
 }
+
+/* --------------------------------------------------------------- progress */
+
+BpTrainProgress *
+bp_train_progress_new (gsize   n_rows,
+                       guint64 seed)
+{
+  BpTrainProgress *p;
+
+  g_return_val_if_fail (n_rows >= 1, NULL);
+
+  p = g_new0 (BpTrainProgress, 1);
+  bp_rng_init (&p->rng, seed);
+  p->n_rows = n_rows;
+  p->order = g_new (gsize, n_rows);
+  for (gsize i = 0; i < n_rows; i++)
+    p->order[i] = i;
+  p->history = g_array_new (FALSE, TRUE, sizeof (BpEpochStats));
+  p->grad_norm_stride = 1;
+  p->grad_norms = g_array_new (FALSE, TRUE, sizeof (double));
+  return p;
+}
+
+static GArray *
+array_copy (const GArray *a,
+            gsize         elem)
+{
+  GArray *copy = g_array_sized_new (FALSE, TRUE, (guint) elem, a->len);
+
+  g_array_append_vals (copy, a->data, a->len);
+  return copy;
+}
+
+BpTrainProgress *
+bp_train_progress_copy (const BpTrainProgress *p)
+{
+  BpTrainProgress *copy;
+
+  g_return_val_if_fail (p != NULL, NULL);
+
+  copy = g_new0 (BpTrainProgress, 1);
+  *copy = *p;
+  copy->order = g_memdup2 (p->order, MAX (p->n_rows, 1) * sizeof (gsize));
+  copy->history = array_copy (p->history, sizeof (BpEpochStats));
+  copy->grad_norms = array_copy (p->grad_norms, sizeof (double));
+  return copy;
+}
+
+void
+bp_train_progress_free (BpTrainProgress *p)
+{
+  if (p == NULL)
+    return;
+  g_free (p->order);
+  g_array_unref (p->history);
+  g_array_unref (p->grad_norms);
+  g_free (p);
+}
+
+static gboolean
+same_double (double a,
+             double b)
+{
+  return (isnan (a) && isnan (b)) || memcmp (&a, &b, sizeof a) == 0;
+}
+
+gboolean
+bp_train_progress_equal (const BpTrainProgress *a,
+                         const BpTrainProgress *b)
+{
+  g_return_val_if_fail (a != NULL && b != NULL, FALSE);
+
+  if (memcmp (a->rng.s, b->rng.s, sizeof a->rng.s) != 0 ||
+      a->epoch != b->epoch || a->steps != b->steps || a->n_rows != b->n_rows ||
+      a->cursor != b->cursor || a->grad_norm_stride != b->grad_norm_stride ||
+      a->history->len != b->history->len || a->grad_norms->len != b->grad_norms->len ||
+      (a->grad_norms->len > 0 && a->grad_norm_layers != b->grad_norm_layers) ||
+      memcmp (a->order, b->order, a->n_rows * sizeof (gsize)) != 0)
+    return FALSE;
+  for (guint i = 0; i < a->history->len; i++)
+    {
+      const BpEpochStats *x = &g_array_index (a->history, BpEpochStats, i);
+      const BpEpochStats *y = &g_array_index (b->history, BpEpochStats, i);
+
+      if (x->epoch != y->epoch || x->step != y->step ||
+          !same_double (x->train_loss, y->train_loss) ||
+          !same_double (x->train_accuracy, y->train_accuracy) ||
+          !same_double (x->test_loss, y->test_loss) ||
+          !same_double (x->test_accuracy, y->test_accuracy))
+        return FALSE;
+    }
+  for (guint i = 0; i < a->grad_norms->len; i++)
+    if (!same_double (g_array_index (a->grad_norms, double, i),
+                      g_array_index (b->grad_norms, double, i)))
+      return FALSE;
+  return TRUE;
+}
+
+gboolean
+bp_train_progress_check (const BpTrainProgress *p,
+                         GError               **error)
+{
+  g_autofree guint8 *seen = NULL;
+  gsize n_records;
+
+  g_return_val_if_fail (p != NULL, FALSE);
+
+#define PROGRESS_FAIL(...) \
+  (g_set_error (error, BP_TRAIN_ERROR, BP_TRAIN_ERROR_PROGRESS, __VA_ARGS__), FALSE)
+
+  if (p->n_rows < 1 || p->order == NULL)
+    return PROGRESS_FAIL ("saved progress: it is over no rows");
+  if (p->cursor > p->n_rows)
+    return PROGRESS_FAIL ("saved progress: position %zu is past the %zu rows of the epoch",
+                          p->cursor, p->n_rows);
+  if ((p->rng.s[0] | p->rng.s[1] | p->rng.s[2] | p->rng.s[3]) == 0)
+    return PROGRESS_FAIL ("saved progress: the generator state is all zero, "
+                          "which no seed gives");
+  seen = g_new0 (guint8, p->n_rows);
+  for (gsize i = 0; i < p->n_rows; i++)
+    {
+      if (p->order[i] >= p->n_rows)
+        return PROGRESS_FAIL ("saved progress: order[%zu] = %zu is not a row (0 to %zu)",
+                              i, p->order[i], p->n_rows - 1);
+      if (seen[p->order[i]]++)
+        return PROGRESS_FAIL ("saved progress: order[%zu]: row %zu appears twice "
+                              "(the order is a permutation of the rows)", i, p->order[i]);
+    }
+  if (p->history->len > p->epoch)
+    return PROGRESS_FAIL ("saved progress: %u epoch records, but only %u epochs completed",
+                          p->history->len, p->epoch);
+  if (p->grad_norm_stride < 1 || (p->grad_norm_stride & (p->grad_norm_stride - 1)) != 0)
+    return PROGRESS_FAIL ("saved progress: gradient-norm stride %" G_GUINT64_FORMAT
+                          " is not a power of two", p->grad_norm_stride);
+  if (p->grad_norms->len > 0)
+    {
+      if (p->grad_norm_layers < 1 || p->grad_norm_layers > BP_MAX_LAYERS ||
+          p->grad_norms->len % p->grad_norm_layers != 0)
+        return PROGRESS_FAIL ("saved progress: %u gradient norms are not whole records "
+                              "of %zu layers", p->grad_norms->len, p->grad_norm_layers);
+      n_records = p->grad_norms->len / p->grad_norm_layers;
+      if (n_records > BP_GRAD_NORM_MAX_RECORDS)
+        return PROGRESS_FAIL ("saved progress: %zu gradient-norm records, at most %d are kept",
+                              n_records, BP_GRAD_NORM_MAX_RECORDS);
+      if (p->grad_norm_stride > p->steps / n_records)
+        return PROGRESS_FAIL ("saved progress: %zu gradient-norm records every %"
+                              G_GUINT64_FORMAT " steps go past step %" G_GUINT64_FORMAT,
+                              n_records, p->grad_norm_stride, p->steps);
+    }
+#undef PROGRESS_FAIL
+  return TRUE;
+}
+
+gsize
+bp_train_progress_size (const BpTrainProgress *p)
+{
+  if (p == NULL)
+    return 0;
+  return sizeof *p + p->n_rows * sizeof (gsize) + p->history->len * sizeof (BpEpochStats) +
+         p->grad_norms->len * sizeof (double);
+}
+
+BpTrainProgress *
+bp_trainer_export_progress (const BpTrainer *tr)
+{
+  BpTrainProgress *p;
+
+  g_return_val_if_fail (tr != NULL, NULL);
+
+  p = g_new0 (BpTrainProgress, 1);
+  p->rng = tr->rng;
+  p->epoch = tr->epoch;
+  p->steps = tr->steps;
+  p->n_rows = tr->train->n_rows;
+  p->cursor = tr->cursor;
+  p->order = g_memdup2 (tr->order, tr->train->n_rows * sizeof (gsize));
+  p->history = array_copy (tr->history, sizeof (BpEpochStats));
+  p->grad_norm_layers = tr->net->n_layers;
+  p->grad_norm_stride = tr->grad_norm_stride;
+  p->grad_norms = array_copy (tr->grad_norms, sizeof (double));
+  return p;
+}
+
+gboolean
+bp_trainer_import_progress (BpTrainer             *tr,
+                            const BpTrainProgress *p,
+                            GError               **error)
+{
+  g_return_val_if_fail (tr != NULL && p != NULL, FALSE);
+
+  if (!bp_train_progress_check (p, error))
+    return FALSE;
+  if (p->n_rows != tr->train->n_rows)
+    {
+      g_set_error (error, BP_TRAIN_ERROR, BP_TRAIN_ERROR_PROGRESS,
+                   "saved progress is over %zu training rows, but “%s” has %zu "
+                   "(were the dataset, its size or the test fraction changed?)",
+                   p->n_rows, tr->train->name, tr->train->n_rows);
+      return FALSE;
+    }
+  if (p->grad_norms->len > 0 && p->grad_norm_layers != tr->net->n_layers)
+    {
+      g_set_error (error, BP_TRAIN_ERROR, BP_TRAIN_ERROR_PROGRESS,
+                   "saved progress has gradient norms of %zu layers, but the network "
+                   "has %zu", p->grad_norm_layers, tr->net->n_layers);
+      return FALSE;
+    }
+
+  tr->rng = p->rng;
+  tr->epoch = p->epoch;
+  tr->steps = p->steps;
+  tr->cursor = p->cursor;
+  memcpy (tr->order, p->order, p->n_rows * sizeof (gsize));
+  g_array_set_size (tr->history, 0);
+  g_array_append_vals (tr->history, p->history->data, p->history->len);
+  g_array_set_size (tr->grad_norms, 0);
+  g_array_append_vals (tr->grad_norms, p->grad_norms->data, p->grad_norms->len);
+  tr->grad_norm_stride = p->grad_norm_stride;
+  return TRUE;
+}

@@ -21,6 +21,7 @@ typedef enum
   BP_TRAIN_ERROR_SHAPE,     /* dataset widths do not match the network */
   BP_TRAIN_ERROR_NUMERIC,   /* NaN/Inf: names layer and unit */
   BP_TRAIN_ERROR_EMPTY,     /* no training rows */
+  BP_TRAIN_ERROR_PROGRESS,  /* saved progress that does not fit this run */
 } BpTrainError;
 
 typedef struct
@@ -102,6 +103,64 @@ gboolean   bp_train_steps_on_batch  (BpNetwork    *net,
                                      guint64       n_steps,
                                      GError      **error);
 
+/* --------------------------------------------------------------- progress
+ * Where a run stands, so that a saved experiment goes on exactly where it
+ * was: a trainer that imports the progress another exported, over the same
+ * network, optimizer (state and t), training rows and batch size, takes the
+ * same steps, bit for bit, as the trainer that exported it would have.  The
+ * parameters and the optimizer are not part of it: they are the model's
+ * (bp-model.h saves both, and this as "progress").
+ *
+ * The order is kept whole rather than regenerated: each epoch reshuffles the
+ * previous order in place, so regenerating it would mean replaying every
+ * shuffle since step 0.  The epoch history and the gradient-norm records
+ * belong to it because the app plots them, and the plot finds a record's
+ * step from its index and the stride.
+ */
+typedef struct
+{
+  BpRng    rng;               /* the trainer's generator (used only to shuffle) */
+  guint    epoch;             /* epochs completed */
+  guint64  steps;             /* steps taken */
+  gsize    n_rows;            /* training rows of the run, ≥ 1 */
+  gsize    cursor;            /* next position in order, 0 … n_rows */
+  gsize   *order;             /* n_rows row indices, a permutation (owned) */
+  GArray  *history;           /* BpEpochStats; at most `epoch` of them (owned) */
+  gsize    grad_norm_layers;  /* doubles per gradient-norm record */
+  guint64  grad_norm_stride;  /* a power of two */
+  GArray  *grad_norms;        /* doubles, grad_norm_layers per record (owned) */
+} BpTrainProgress;
+
+/* A copy of the trainer's progress; free with bp_train_progress_free. */
+BpTrainProgress *bp_trainer_export_progress (const BpTrainer       *trainer);
+/* Continues from `progress`: checks it (bp_train_progress_check), that it is
+ * over as many rows as the trainer's training set and that its gradient-norm
+ * records have one value per layer of the network; on FALSE
+ * (BP_TRAIN_ERROR_PROGRESS) the trainer is unchanged.  The trainer's
+ * configuration (batch size, shuffle) is its own, not the progress's. */
+gboolean         bp_trainer_import_progress (BpTrainer             *trainer,
+                                             const BpTrainProgress *progress,
+                                             GError               **error);
+
+/* A progress at step 0 over n_rows rows in their natural order, its
+ * generator seeded as bp_trainer_new seeds it (but not shuffled yet). */
+BpTrainProgress *bp_train_progress_new      (gsize                  n_rows,
+                                             guint64                seed);
+BpTrainProgress *bp_train_progress_copy     (const BpTrainProgress *progress);
+void             bp_train_progress_free     (BpTrainProgress       *progress);
+/* Every field the same, doubles bit for bit (NaN of any payload matches NaN). */
+gboolean         bp_train_progress_equal    (const BpTrainProgress *a,
+                                             const BpTrainProgress *b);
+/* Consistent in itself: n_rows ≥ 1, cursor ≤ n_rows, the order a
+ * permutation of 0 … n_rows − 1, the generator not all zero, the stride a
+ * power of two, no more than BP_GRAD_NORM_MAX_RECORDS records, the last
+ * record at a step ≤ steps, at most `epoch` history entries. */
+gboolean         bp_train_progress_check    (const BpTrainProgress *progress,
+                                             GError               **error);
+/* Memory it holds, in bytes (for undo budgets). */
+gsize            bp_train_progress_size     (const BpTrainProgress *progress);
+
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (BpTrainer, bp_trainer_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (BpTrainProgress, bp_train_progress_free)
 
 G_END_DECLS

@@ -1043,6 +1043,262 @@ smoke_test_truncations (void **state)
   assert_int_equal (loaded, 1);
 }
 
+/* --------------------------------------------------------------- progress */
+
+/* A progress over 7 rows after 40 steps, its numbers awkward: NaN in the
+ * history (no test set), subnormals, −0, a generator word above 2⁶³. */
+static BpTrainProgress *
+awkward_progress (gsize n_layers)
+{
+  BpTrainProgress *p = bp_train_progress_new (7, 5);
+
+  bp_rng_shuffle (&p->rng, p->order, 7);
+  p->rng.s[0] = G_MAXUINT64;
+  p->steps = 40;
+  p->epoch = 5;
+  p->cursor = 7;
+  for (guint e = 1; e <= 3; e++)
+    {
+      BpEpochStats st = {
+        .epoch = e + 2, .step = 8 * (e + 2), .train_loss = awkward[e], .train_accuracy = 1.0 / 3.0,
+        .test_loss = NAN, .test_accuracy = e == 2 ? -0.0 : NAN,
+      };
+
+      g_array_append_val (p->history, st);
+    }
+  p->grad_norm_layers = n_layers;
+  p->grad_norm_stride = 4;
+  for (gsize i = 0; i < 10 * n_layers; i++)
+    {
+      double v = i == 3 ? NAN : awkward[i % G_N_ELEMENTS (awkward)];
+
+      g_array_append_val (p->grad_norms, v);
+    }
+  return p;
+}
+
+static void
+test_progress_round_trip (void **state)
+{
+  g_autoptr(BpModel) model = awkward_model ();
+  g_autoptr(BpModel) back = NULL;
+  g_autoptr(BpModel) copy = NULL;
+  g_autofree char *plain = NULL;
+  g_autofree char *json = NULL;
+  const BpEpochStats *st;
+
+  /* Without progress, no "progress" is written. */
+  plain = bp_model_to_json (model, NULL);
+  assert_null (strstr (plain, "progress"));
+
+  model->progress = awkward_progress (model->network->n_layers);
+  back = round_trip (model);
+  assert_non_null (back->progress);
+  assert_true (bp_train_progress_equal (model->progress, back->progress));
+  assert_true (back->progress->rng.s[0] == G_MAXUINT64);
+  st = &g_array_index (back->progress->history, BpEpochStats, 1);
+  assert_true (isnan (st->test_loss));
+  assert_true (st->test_accuracy == 0.0 && signbit (st->test_accuracy));
+  assert_true (isnan (g_array_index (back->progress->grad_norms, double, 3)));
+  assert_true (g_array_index (back->progress->grad_norms, double, 4) == 5e-324);
+
+  /* Copies are deep. */
+  copy = bp_model_copy (model);
+  assert_true (bp_train_progress_equal (copy->progress, model->progress));
+  copy->progress->order[0] = 99;
+  assert_false (bp_train_progress_equal (copy->progress, model->progress));
+
+  /* The natural order is left out, and read back as such. */
+  for (gsize i = 0; i < 7; i++)
+    model->progress->order[i] = i;
+  g_array_set_size (model->progress->history, 0);
+  g_array_set_size (model->progress->grad_norms, 0);
+  json = bp_model_to_json (model, NULL);
+  assert_null (strstr (json, "\"order\""));
+  assert_null (strstr (json, "\"history\""));
+  /* (the stride, 4, is kept even without records: it decides which steps
+   * are recorded next) */
+  assert_non_null (strstr (json, "\"grad_norms\": { \"stride\": 4, \"layers\": 3, \"records\": [\n    ] }"));
+  g_clear_pointer (&back, bp_model_free);
+  back = round_trip (model);
+  assert_true (bp_train_progress_equal (model->progress, back->progress));
+  model->progress->grad_norm_stride = 1;
+  g_free (json);
+  json = bp_model_to_json (model, NULL);
+  assert_null (strstr (json, "\"grad_norms\""));
+
+  /* And nulls, an unknown member, a later version. */
+  {
+    g_autoptr(BpModel) m1 = load_js (HEAD "'layers':[" L0 "," L1 "],'progress':{'version':1,"
+                                     "'steps':3,'epoch':1,'rows':2,'cursor':0,"
+                                     "'rng':['a','0','0','0'],'order':[1,0],'later':{'x':1},"
+                                     "'history':[[1,2,null,0.5,null,null]],"
+                                     "'grad_norms':{'stride':1,'layers':2,"
+                                     "'records':[[1,null],[2,3],[0,4]]}}}");
+    g_autoptr(BpModel) m2 = load_js (HEAD "'layers':[" L0 "],'progress':{'version':2,"
+                                     "'steps':'many','order':'a new scheme'}}");
+
+    assert_non_null (m1->progress);
+    assert_true (m1->progress->rng.s[0] == 10);
+    assert_true (m1->progress->order[0] == 1);
+    assert_true (isnan (g_array_index (m1->progress->history, BpEpochStats, 0).train_loss));
+    assert_true (isnan (g_array_index (m1->progress->grad_norms, double, 1)));
+    assert_true (g_array_index (m1->progress->grad_norms, double, 5) == 4.0);
+    assert_null (m2->progress);
+  }
+}
+
+#define PROGRESS(body) HEAD "'layers':[" L0 "," L1 "],'progress':" body "}"
+#define OK_START "{'version':1,'steps':6,'epoch':1,'rows':4,'cursor':2,"
+#define OK_RNG   "'rng':['1','0','0','0']"
+
+static void
+test_bad_progress (void **state)
+{
+  static const struct { const char *json; const char *needle; } cases[] = {
+    { PROGRESS ("5"), "model.json: progress: expected an object, got an integer" },
+    { PROGRESS ("{'steps':1}"), "progress: missing \"version\"" },
+    { PROGRESS ("{'version':0}"), "progress.version: 0 is out of range" },
+    { PROGRESS ("{'version':'1'}"), "progress.version: expected an integer, got a string" },
+    { PROGRESS ("{'version':1,'steps':6,'epoch':1,'cursor':2," OK_RNG "}"),
+      "progress: missing \"rows\"" },
+    { PROGRESS ("{'version':1,'steps':6,'epoch':1,'rows':0,'cursor':0," OK_RNG "}"),
+      "progress.rows: 0 is out of range" },
+    { PROGRESS ("{'version':1,'steps':-1,'epoch':1,'rows':4,'cursor':2," OK_RNG "}"),
+      "progress.steps: -1 is out of range" },
+    { PROGRESS ("{'version':1,'steps':6,'epoch':1.5,'rows':4,'cursor':2," OK_RNG "}"),
+      "progress.epoch: expected an integer, got 1.5" },
+    { PROGRESS ("{'version':1,'steps':6,'epoch':1,'rows':4,'cursor':5," OK_RNG "}"),
+      "progress.cursor: 5 is out of range (0 to 4)" },
+    { PROGRESS (OK_START "'order':[0,1,2,3]}"), "progress: missing \"rng\"" },
+    { PROGRESS (OK_START "'rng':['1','0','0']}"), "progress.rng: expected an array of 4 strings" },
+    { PROGRESS (OK_START "'rng':['1','0','0',5]}"),
+      "progress.rng[3]: expected a string, got an integer" },
+    { PROGRESS (OK_START "'rng':['1','xyz','0','0']}"),
+      "progress.rng[1]: expected 1 to 16 hex digits, got \"xyz\"" },
+    { PROGRESS (OK_START "'rng':['1','-1','0','0']}"),
+      "progress.rng[1]: expected 1 to 16 hex digits" },
+    { PROGRESS (OK_START "'rng':['1','','0','0']}"),
+      "progress.rng[1]: expected 1 to 16 hex digits" },
+    { PROGRESS (OK_START "'rng':['10000000000000000','0','0','0']}"),
+      "progress.rng[0]: expected 1 to 16 hex digits" },
+    { PROGRESS (OK_START "'rng':['0','0','00','0']}"),
+      "progress.rng: the generator state is all zero" },
+    { PROGRESS (OK_START OK_RNG ",'order':[0,1,2]}"),
+      "progress.order: expected 4 row indices (one per row, \"rows\"), got 3" },
+    { PROGRESS (OK_START OK_RNG ",'order':{}}"),
+      "progress.order: expected an array of 4 row indices, got an object" },
+    { PROGRESS (OK_START OK_RNG ",'order':[0,1,1,3]}"),
+      "progress.order[2]: row 1 appears twice" },
+    { PROGRESS (OK_START OK_RNG ",'order':[0,1,2,4]}"),
+      "progress.order[3]: 4 is out of range (0 to 3)" },
+    { PROGRESS (OK_START OK_RNG ",'order':[0,1,2,'3']}"),
+      "progress.order[3]: expected an integer, got a string" },
+    { PROGRESS (OK_START OK_RNG ",'order':[0,1,2,3.5]}"),
+      "progress.order[3]: expected an integer, got 3.5" },
+    { PROGRESS (OK_START OK_RNG ",'history':[[1,3,1,1,1,1],[1,6,1,1,1,1]]}"),
+      "progress.history: 2 epoch records, but \"epoch\" says 1 epochs completed" },
+    { PROGRESS (OK_START OK_RNG ",'history':[[1,6,0.5]]}"),
+      "progress.history[0]: expected [epoch, step, train_loss" },
+    { PROGRESS (OK_START OK_RNG ",'history':{}}"),
+      "progress.history: expected an array of epoch records, got an object" },
+    { PROGRESS (OK_START OK_RNG ",'history':[[1,6,'a',null,null,null]]}"),
+      "progress.history[0][2]: expected a number, got a string" },
+    { PROGRESS (OK_START OK_RNG ",'history':[[0,6,1,1,1,1]]}"),
+      "progress.history[0][0]: 0 is out of range" },
+    { PROGRESS (OK_START OK_RNG ",'grad_norms':[]}"),
+      "progress.grad_norms: expected an object, got an array" },
+    { PROGRESS (OK_START OK_RNG ",'grad_norms':{'layers':2,'records':[]}}"),
+      "progress.grad_norms: missing \"stride\"" },
+    { PROGRESS (OK_START OK_RNG ",'grad_norms':{'stride':3,'layers':2,'records':[]}}"),
+      "progress.grad_norms.stride: 3 is not a power of two" },
+    { PROGRESS (OK_START OK_RNG ",'grad_norms':{'stride':0,'layers':2,'records':[]}}"),
+      "progress.grad_norms.stride: 0 is out of range" },
+    { PROGRESS (OK_START OK_RNG ",'grad_norms':{'stride':1,'layers':3,'records':[]}}"),
+      "progress.grad_norms.layers: 3 does not match the 2 layers of the network" },
+    { PROGRESS (OK_START OK_RNG ",'grad_norms':{'stride':1,'layers':2}}"),
+      "progress.grad_norms: missing \"records\"" },
+    { PROGRESS (OK_START OK_RNG ",'grad_norms':{'stride':2,'layers':2,"
+                "'records':[[1,1],[1,1],[1,1],[1,1]]}}"),
+      "progress.grad_norms.records: 4 records every 2 steps go past step 6" },
+    { PROGRESS (OK_START OK_RNG ",'grad_norms':{'stride':1,'layers':2,'records':[[1]]}}"),
+      "progress.grad_norms.records[0]: expected 2 numbers, got 1" },
+    { PROGRESS (OK_START OK_RNG ",'grad_norms':{'stride':1,'layers':2,'records':[5]}}"),
+      "progress.grad_norms.records[0]: expected an array of 2 numbers, got an integer" },
+    { PROGRESS (OK_START OK_RNG ",'grad_norms':{'stride':1,'layers':2,'records':[[1,'x']]}}"),
+      "progress.grad_norms.records[0][1]: expected a number or null, got a string" },
+    { PROGRESS (OK_START OK_RNG ",'grad_norms':{'stride':1,'layers':2,'records':[[1,1e999]]}}"),
+      "progress.grad_norms.records[0][1]: number too large" },
+  };
+
+  for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
+    expect_error (cases[i].json, BP_MODEL_ERROR_INVALID, cases[i].needle);
+
+  /* The valid base of the cases loads. */
+  {
+    g_autoptr(BpModel) model = load_js (PROGRESS (OK_START OK_RNG "}"));
+
+    assert_non_null (model->progress);
+    assert_int_equal (model->progress->cursor, 2);
+  }
+}
+
+/* A progress the loader would refuse is not saved. */
+static void
+test_save_refuses_bad_progress (void **state)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(BpModel) model = bp_model_new_default ();
+  g_autofree char *dir = g_dir_make_tmp ("test-model-XXXXXX", &error);
+  g_autofree char *path = g_build_filename (dir, "bad.json", NULL);
+
+  /* Gradient norms of 2 layers; the network has 3. */
+  model->progress = awkward_progress (2);
+  assert_null (bp_model_to_json (model, NULL));
+  assert_false (bp_model_save_file (model, path, &error));
+  assert_true (g_error_matches (error, BP_MODEL_ERROR, BP_MODEL_ERROR_INVALID));
+  assert_non_null (strstr (error->message, "progress.grad_norms"));
+  g_clear_error (&error);
+
+  g_clear_pointer (&model->progress, bp_train_progress_free);
+  model->progress = awkward_progress (3);
+  model->progress->cursor = 8;
+  assert_false (bp_model_save_file (model, path, &error));
+  assert_non_null (strstr (error->message, "past the 7 rows"));
+  assert_false (g_file_test (path, G_FILE_TEST_EXISTS));
+  g_rmdir (dir);
+}
+
+/* Smoke test: every single-byte corruption of a saved "progress" loads or
+ * fails cleanly, naming the file (ASan checks the rest). */
+static void
+smoke_test_progress_corruptions (void **state)
+{
+  g_autoptr(BpModel) model = bp_model_new_default ();
+  g_autofree char *json = NULL;
+  static const char subst[] = "\"[]{},:0-e.x\\/' 9n";
+  const char *start;
+  gsize len;
+
+  model->progress = awkward_progress (3);
+  json = bp_model_to_json (model, &len);
+  start = strstr (json, "\"progress\"");
+  assert_non_null (start);
+  for (gsize i = (gsize) (start - json); i < len; i++)
+    for (gsize k = 0; k < sizeof subst - 1; k++)
+      {
+        g_autoptr(GError) error = NULL;
+        g_autoptr(BpModel) m = NULL;
+        g_autofree char *bad = g_strdup (json);
+
+        bad[i] = subst[k];
+        m = bp_model_load_data (bad, (gssize) len, "bad.json", NULL, &error);
+        assert_true ((m == NULL) != (error == NULL));
+        if (error != NULL)
+          assert_true (g_str_has_prefix (error->message, "bad.json"));
+      }
+}
+
 int
 main (void)
 {
@@ -1072,6 +1328,10 @@ main (void)
     cmocka_unit_test (test_bad_example),
     cmocka_unit_test (test_example_and_compat),
     cmocka_unit_test (smoke_test_truncations),
+    cmocka_unit_test (test_progress_round_trip),
+    cmocka_unit_test (test_bad_progress),
+    cmocka_unit_test (test_save_refuses_bad_progress),
+    cmocka_unit_test (smoke_test_progress_corruptions),
   };
 
   return cmocka_run_group_tests_name ("model", tests, group_setup, NULL);

@@ -1,0 +1,1274 @@
+/* bp-edit.c — edits to a model that keep what they can, and the undo
+ * history (the rules are in bp-edit.h).
+ *
+ * Every edit is worked on a copy of the model, which replaces the model's
+ * contents only when the whole edit has succeeded: a failure anywhere
+ * leaves nothing half done.  Edits that change the layers' shapes are
+ * written as a plan (for each new layer: its width, activation, the old
+ * layer it comes from, and which old row and column each of its rows and
+ * columns takes); one function builds the new network from a plan, so the
+ * keep-the-bits rule is in one place.
+ */
+#include "bp-edit.h"
+#include "bp-registry.h"
+
+#include <math.h>
+#include <stdarg.h>
+#include <string.h>
+
+G_DEFINE_QUARK (bp-edit-error-quark, bp_edit_error)
+
+static gboolean edit_fail (GError     **error,
+                           BpEditError  code,
+                           const char  *fmt,
+                           ...) G_GNUC_PRINTF (3, 4);
+
+static gboolean
+edit_fail (GError     **error,
+           BpEditError  code,
+           const char  *fmt,
+           ...)
+{
+  g_autofree char *msg = NULL;
+  va_list args;
+
+  va_start (args, fmt);
+  msg = g_strdup_vprintf (fmt, args);
+  va_end (args);
+  g_set_error_literal (error, BP_EDIT_ERROR, code, msg);
+  return FALSE;
+}
+
+/* A bp_network_* / bp_optimizer_* error in the edit domain. */
+static gboolean
+edit_fail_from (GError      **error,
+                GError       *local,
+                BpEditError   code)
+{
+  if (local->domain == BP_NETWORK_ERROR && local->code == BP_NETWORK_ERROR_UNKNOWN_ID)
+    code = BP_EDIT_ERROR_UNKNOWN_ID;
+  g_set_error_literal (error, BP_EDIT_ERROR, code, local->message);
+  return FALSE;
+}
+
+/* --------------------------------------------------------- new parameters */
+
+/* splitmix64's finaliser. */
+static guint64
+mix64 (guint64 z)
+{
+  z = (z ^ (z >> 30)) * G_GUINT64_CONSTANT (0xBF58476D1CE4E5B9);
+  z = (z ^ (z >> 27)) * G_GUINT64_CONSTANT (0x94D049BB133111EB);
+  return z ^ (z >> 31);
+}
+
+guint64
+bp_edit_derive_seed (guint64 seed,
+                     gsize   layer,
+                     gsize   in,
+                     gsize   out)
+{
+  /* Each field goes through the finaliser after a Weyl step, so tuples that
+   * differ in any field give unrelated streams, and none of them is the
+   * stream of the plain seed (which initialises whole networks). */
+  const guint64 golden = G_GUINT64_CONSTANT (0x9E3779B97F4A7C15);
+  guint64 h = mix64 (seed ^ G_GUINT64_CONSTANT (0x6270656469742121));  /* "bpedit!!" */
+
+  h = mix64 (h + golden + (guint64) layer);
+  h = mix64 (h + golden + (guint64) in);
+  h = mix64 (h + golden + (guint64) out);
+  return h;
+}
+
+/* The out × in W a layer `layer` of that shape gets when it is wholly new:
+ * bp_network_init_weights on a one-layer network, from the derived seed. */
+static double *
+fresh_weights (const BpModel *model,
+               gsize          layer,
+               gsize          in,
+               gsize          out)
+{
+  g_autoptr(BpNetwork) one = bp_network_new (in, NULL);
+  BpRng rng;
+
+  /* Widths were checked by the caller: this cannot fail. */
+  g_assert (one != NULL);
+  if (!bp_network_add_layer (one, out, "linear", NULL, NULL))
+    g_assert_not_reached ();
+  bp_rng_init (&rng, bp_edit_derive_seed (model->seed, layer, in, out));
+  bp_network_init_weights (one, model->init, &rng);
+  return g_memdup2 (one->layers[0].W, in * out * sizeof (double));
+}
+
+/* ------------------------------------------------------------------ plans */
+
+typedef enum
+{
+  MAP_NONE,          /* every row (column) is new */
+  MAP_OVERLAP,       /* i takes old i where the old one has it, else new */
+  MAP_SKIP,          /* old `skip` is gone: i < skip takes i, else i + 1 */
+  MAP_IF_SAME,       /* columns only: all kept when the input width is unchanged, else all new */
+} MapKind;
+
+typedef struct
+{
+  gsize         out;
+  const char   *act_id;
+  const double *act_params;
+  gssize        src;        /* the old layer it comes from, or -1 */
+  MapKind       rows;
+  gsize         row_skip;
+  MapKind       cols;
+  gsize         col_skip;
+} Plan;
+
+typedef struct
+{
+  gsize       n_layers;
+  Plan        layer[BP_MAX_LAYERS];
+  const char *cost_id;      /* NULL: the old network's cost */
+} Plans;
+
+/* Old layer l as it is, at its place. */
+static Plan
+plan_keep (const BpNetwork *old,
+           gsize            l)
+{
+  Plan p = {
+    .out = old->layers[l].out,
+    .act_id = old->layers[l].act_id,
+    .act_params = old->layers[l].act_params,
+    .src = (gssize) l,
+    .rows = MAP_OVERLAP,
+    .cols = MAP_IF_SAME,
+  };
+  return p;
+}
+
+static gssize
+map_index (MapKind kind,
+           gsize   skip,
+           gsize   i,
+           gsize   old_n,
+           gboolean same)
+{
+  switch (kind)
+    {
+    case MAP_OVERLAP:
+      return i < old_n ? (gssize) i : -1;
+    case MAP_SKIP:
+      return (gssize) (i < skip ? i : i + 1);
+    case MAP_IF_SAME:
+      return same ? (gssize) i : -1;
+    case MAP_NONE:
+    default:
+      return -1;
+    }
+}
+
+static gboolean
+check_width (gsize        width,
+             GError     **error)
+{
+  if (width < 1 || width > BP_MAX_WIDTH)
+    return edit_fail (error, BP_EDIT_ERROR_INVALID,
+                      "a layer has 1 to %d units, not %zu", BP_MAX_WIDTH, width);
+  return TRUE;
+}
+
+static gboolean
+tied_to_data (const BpModel *model)
+{
+  return model->dataset != NULL || (model->n_samples > 0 && model->inputs != NULL);
+}
+
+/* The network the plans describe, with the parameters carried over. */
+static BpNetwork *
+build_network (const BpModel *model,
+               gsize          n_inputs,
+               const Plans   *plans,
+               gboolean       keep_outputs,
+               GError       **error)
+{
+  const BpNetwork *old = model->network;
+  g_autoptr(BpNetwork) net = NULL;
+  g_autoptr(GError) local = NULL;
+  gsize total = 0, width = n_inputs;
+  /* A plan with a cost of its own takes that cost's default parameters. */
+  const char *cost_id = plans->cost_id != NULL ? plans->cost_id : old->cost_id;
+  const double *cost_params = plans->cost_id != NULL ? NULL : old->cost_params;
+
+  g_assert (plans->n_layers >= 1 && plans->n_layers <= BP_MAX_LAYERS);
+
+  for (gsize l = 0; l < plans->n_layers; l++)
+    {
+      if (!check_width (plans->layer[l].out, error))
+        return NULL;
+      total += width * plans->layer[l].out + plans->layer[l].out;
+      width = plans->layer[l].out;
+    }
+  if (total > BP_MODEL_MAX_PARAMS)
+    {
+      edit_fail (error, BP_EDIT_ERROR_INVALID,
+                 "the network would have %zu parameters; a model holds at most %zu",
+                 total, BP_MODEL_MAX_PARAMS);
+      return NULL;
+    }
+  if (keep_outputs && width != bp_network_n_outputs (old))
+    {
+      edit_fail (error, BP_EDIT_ERROR_SHAPE,
+                 "the output layer would have %zu unit%s, but the %s needs %zu "
+                 "(change the dataset to change the output width)",
+                 width, width == 1 ? "" : "s",
+                 model->dataset != NULL ? "dataset" : "worked example",
+                 bp_network_n_outputs (old));
+      return NULL;
+    }
+
+  /* Built with the default cost (mse, which needs no output activation),
+   * so that no layer is refused for being the output for a moment. */
+  net = bp_network_new (n_inputs, &local);
+  for (gsize l = 0; net != NULL && local == NULL && l < plans->n_layers; l++)
+    bp_network_add_layer (net, plans->layer[l].out, plans->layer[l].act_id,
+                          plans->layer[l].act_params, &local);
+  if (local != NULL)
+    {
+      edit_fail_from (error, local, BP_EDIT_ERROR_INVALID);
+      return NULL;
+    }
+  if (!bp_network_set_cost (net, cost_id, cost_params, &local))
+    {
+      edit_fail_from (error, local, BP_EDIT_ERROR_COST);
+      return NULL;
+    }
+  net->reduction = old->reduction;
+
+  for (gsize l = 0; l < net->n_layers; l++)
+    {
+      const Plan *p = &plans->layer[l];
+      BpLayer *L = &net->layers[l];
+      const BpLayer *O = p->src >= 0 ? &old->layers[p->src] : NULL;
+      g_autofree gssize *rows = g_new (gssize, L->out);
+      g_autofree gssize *cols = g_new (gssize, L->in);
+      g_autofree double *fresh = NULL;
+      gboolean any_new = O == NULL;
+
+      for (gsize j = 0; j < L->out; j++)
+        {
+          rows[j] = O != NULL ? map_index (p->rows, p->row_skip, j, O->out, FALSE) : -1;
+          any_new |= rows[j] < 0;
+        }
+      for (gsize i = 0; i < L->in; i++)
+        {
+          cols[i] = O != NULL ? map_index (p->cols, p->col_skip, i, O->in, O->in == L->in) : -1;
+          any_new |= cols[i] < 0;
+        }
+      if (any_new)
+        fresh = fresh_weights (model, l, L->in, L->out);
+      for (gsize j = 0; j < L->out; j++)
+        {
+          for (gsize i = 0; i < L->in; i++)
+            L->W[j * L->in + i] = rows[j] >= 0 && cols[i] >= 0
+                                    ? O->W[(gsize) rows[j] * O->in + (gsize) cols[i]]
+                                    : fresh[j * L->in + i];
+          L->b[j] = rows[j] >= 0 ? O->b[rows[j]] : 0.0;
+        }
+    }
+  return g_steal_pointer (&net);
+}
+
+/* The new shapes are in: reset what belonged to the old ones. */
+static void
+commit_network (BpModel   *model,
+                BpNetwork *net)
+{
+  bp_network_free (model->network);
+  model->network = net;
+  if (model->optimizer != NULL)
+    bp_optimizer_reset (model->optimizer, net->n_params);
+  g_clear_pointer (&model->progress, bp_train_progress_free);
+}
+
+/* For edits of the layers: the data, if any, fixes the output width. */
+static gboolean
+apply_plans (BpModel     *model,
+             gsize        n_inputs,
+             const Plans *plans,
+             GError     **error)
+{
+  BpNetwork *net = build_network (model, n_inputs, plans, tied_to_data (model), error);
+
+  if (net == NULL)
+    return FALSE;
+  commit_network (model, net);
+  return TRUE;
+}
+
+static gboolean
+check_layer (const BpNetwork *net,
+             gsize            layer,
+             GError         **error)
+{
+  if (layer >= net->n_layers)
+    return edit_fail (error, BP_EDIT_ERROR_INVALID,
+                      "there is no layer %zu (the network has %zu)", layer + 1, net->n_layers);
+  return TRUE;
+}
+
+static gboolean
+check_activation (const char  *id,
+                  GError     **error)
+{
+  if (id == NULL || bp_registry_lookup_activation (NULL, id) == NULL)
+    return edit_fail (error, BP_EDIT_ERROR_UNKNOWN_ID, "unknown activation “%s”",
+                      id != NULL ? id : "(none)");
+  return TRUE;
+}
+
+/* --------------------------------------------------------- structural edits */
+
+static gboolean
+insert_layer (BpModel      *model,
+              const BpEdit *e,
+              GError      **error)
+{
+  const BpNetwork *old = model->network;
+  Plans plans = { 0 };
+
+  if (e->layer > old->n_layers)
+    return edit_fail (error, BP_EDIT_ERROR_INVALID,
+                      "cannot insert a layer at position %zu: the network has %zu layers "
+                      "(positions 1 to %zu)", e->layer + 1, old->n_layers, old->n_layers + 1);
+  if (old->n_layers >= BP_MAX_LAYERS)
+    return edit_fail (error, BP_EDIT_ERROR_INVALID,
+                      "a network has at most %d layers", BP_MAX_LAYERS);
+  if (!check_width (e->width, error) || !check_activation (e->activation, error))
+    return FALSE;
+
+  for (gsize l = 0; l < old->n_layers + 1; l++)
+    {
+      if (l < e->layer)
+        plans.layer[l] = plan_keep (old, l);
+      else if (l > e->layer)
+        plans.layer[l] = plan_keep (old, l - 1);
+      else
+        plans.layer[l] = (Plan) {
+          .out = e->width, .act_id = e->activation, .act_params = e->act_params,
+          .src = -1, .rows = MAP_NONE, .cols = MAP_NONE,
+        };
+    }
+  plans.n_layers = old->n_layers + 1;
+  return apply_plans (model, old->n_inputs, &plans, error);
+}
+
+static gboolean
+remove_layer (BpModel      *model,
+              const BpEdit *e,
+              GError      **error)
+{
+  const BpNetwork *old = model->network;
+  Plans plans = { 0 };
+
+  if (!check_layer (old, e->layer, error))
+    return FALSE;
+  if (old->n_layers == 1)
+    return edit_fail (error, BP_EDIT_ERROR_INVALID,
+                      "cannot remove the only layer: a network needs at least one");
+  for (gsize l = 0; l < old->n_layers; l++)
+    if (l != e->layer)
+      plans.layer[plans.n_layers++] = plan_keep (old, l);
+  return apply_plans (model, old->n_inputs, &plans, error);
+}
+
+static gboolean
+move_layer (BpModel      *model,
+            const BpEdit *e,
+            GError      **error)
+{
+  const BpNetwork *old = model->network;
+  gsize order[BP_MAX_LAYERS], n = 0;
+  Plans plans = { 0 };
+
+  if (!check_layer (old, e->layer, error))
+    return FALSE;
+  if (e->to >= old->n_layers)
+    return edit_fail (error, BP_EDIT_ERROR_INVALID,
+                      "cannot move layer %zu to position %zu: the network has %zu layers",
+                      e->layer + 1, e->to + 1, old->n_layers);
+  for (gsize l = 0; l < old->n_layers; l++)
+    if (l != e->layer)
+      order[n++] = l;
+  memmove (order + e->to + 1, order + e->to, (n - e->to) * sizeof (gsize));
+  order[e->to] = e->layer;
+  for (gsize l = 0; l < old->n_layers; l++)
+    plans.layer[l] = plan_keep (old, order[l]);
+  plans.n_layers = old->n_layers;
+  return apply_plans (model, old->n_inputs, &plans, error);
+}
+
+/* Width of `layer` from old to new: rows of it, columns of the next. */
+static gboolean
+resize_layer (BpModel  *model,
+              gsize     layer,
+              gsize     width,
+              MapKind   kind,
+              gsize     skip,
+              GError  **error)
+{
+  const BpNetwork *old = model->network;
+  Plans plans = { 0 };
+
+  for (gsize l = 0; l < old->n_layers; l++)
+    plans.layer[l] = plan_keep (old, l);
+  plans.n_layers = old->n_layers;
+  plans.layer[layer].out = width;
+  plans.layer[layer].rows = kind;
+  plans.layer[layer].row_skip = skip;
+  if (layer + 1 < old->n_layers)
+    {
+      plans.layer[layer + 1].cols = kind;
+      plans.layer[layer + 1].col_skip = skip;
+    }
+  return apply_plans (model, old->n_inputs, &plans, error);
+}
+
+static gboolean
+set_width (BpModel      *model,
+           const BpEdit *e,
+           GError      **error)
+{
+  gsize width;
+
+  if (!check_layer (model->network, e->layer, error))
+    return FALSE;
+  width = e->kind == BP_EDIT_ADD_UNIT ? model->network->layers[e->layer].out + 1 : e->width;
+  if (!check_width (width, error))
+    return FALSE;
+  if (width == model->network->layers[e->layer].out)
+    return TRUE;
+  return resize_layer (model, e->layer, width, MAP_OVERLAP, 0, error);
+}
+
+static gboolean
+remove_unit (BpModel      *model,
+             const BpEdit *e,
+             GError      **error)
+{
+  gsize out;
+
+  if (!check_layer (model->network, e->layer, error))
+    return FALSE;
+  out = model->network->layers[e->layer].out;
+  if (e->unit >= out)
+    return edit_fail (error, BP_EDIT_ERROR_INVALID, "layer %zu has no unit %zu (it has %zu)",
+                      e->layer + 1, e->unit + 1, out);
+  if (out == 1)
+    return edit_fail (error, BP_EDIT_ERROR_INVALID,
+                      "cannot remove the only unit of layer %zu", e->layer + 1);
+  return resize_layer (model, e->layer, out - 1, MAP_SKIP, e->unit, error);
+}
+
+/* --------------------------------------------------- activation and cost */
+
+/* The cost an output activation goes with when the current cost cannot:
+ * `wanted` if set, else the first registered cost that needs exactly this
+ * activation, else mse. */
+static const char *
+cost_for_activation (const char *act_id,
+                     const char *wanted)
+{
+  g_autofree const char **ids = NULL;
+  guint n = 0;
+
+  if (wanted != NULL)
+    return wanted;
+  ids = bp_registry_list_ids (NULL, BP_FEATURE_COST, &n);
+  for (guint i = 0; i < n; i++)
+    {
+      const BpCostDesc *cost = bp_registry_lookup_cost (NULL, ids[i]);
+
+      if (cost != NULL && g_strcmp0 (cost->output_activation, act_id) == 0)
+        return cost->id;
+    }
+  return "mse";
+}
+
+/* Would setting `act_id` on `layer` clash with the cost? */
+static gboolean
+activation_clashes (const BpNetwork *net,
+                    gsize            layer,
+                    const char      *act_id)
+{
+  return layer + 1 == net->n_layers && net->cost->output_activation != NULL &&
+         g_strcmp0 (net->cost->output_activation, act_id) != 0;
+}
+
+/* Output activation and cost together (the cost may need the activation,
+ * and either order could be refused on the way). */
+static gboolean
+set_output_and_cost (BpNetwork     *net,
+                     const char    *act_id,
+                     const double  *act_params,
+                     const char    *cost_id,
+                     const double  *cost_params,
+                     GError       **error)
+{
+  g_autoptr(GError) local = NULL;
+
+  if (!bp_network_set_cost (net, "mse", NULL, &local) ||
+      !bp_network_set_activation (net, net->n_layers - 1, act_id, act_params, &local))
+    return edit_fail_from (error, local, BP_EDIT_ERROR_INVALID);
+  if (!bp_network_set_cost (net, cost_id, cost_params, &local))
+    return edit_fail_from (error, local, BP_EDIT_ERROR_COST);
+  return TRUE;
+}
+
+static gboolean
+set_activation (BpModel      *model,
+                const BpEdit *e,
+                GError      **error)
+{
+  BpNetwork *net = model->network;
+  g_autoptr(GError) local = NULL;
+
+  if (!check_layer (net, e->layer, error) || !check_activation (e->activation, error))
+    return FALSE;
+  if (activation_clashes (net, e->layer, e->activation))
+    {
+      const char *cost = cost_for_activation (e->activation, e->cost);
+
+      if (!e->adapt)
+        return edit_fail (error, BP_EDIT_ERROR_COST,
+                          "cost “%s” %s: the output layer (layer %zu) cannot become “%s” "
+                          "unless the cost changes too", net->cost_id,
+                          net->cost->requires != NULL ? net->cost->requires
+                                                      : "needs another output activation",
+                          net->n_layers, e->activation);
+      if (bp_registry_lookup_cost (NULL, cost) == NULL)
+        return edit_fail (error, BP_EDIT_ERROR_UNKNOWN_ID, "unknown cost “%s”", cost);
+      return set_output_and_cost (net, e->activation, e->act_params, cost,
+                                  e->cost != NULL ? e->cost_params : NULL, error);
+    }
+  if (!bp_network_set_activation (net, e->layer, e->activation, e->act_params, &local))
+    return edit_fail_from (error, local, BP_EDIT_ERROR_INVALID);
+  return TRUE;
+}
+
+static gboolean
+set_cost (BpModel      *model,
+          const BpEdit *e,
+          GError      **error)
+{
+  BpNetwork *net = model->network;
+  const BpLayer *last = &net->layers[net->n_layers - 1];
+  g_autoptr(GError) local = NULL;
+  const BpCostDesc *cost;
+
+  if (e->cost == NULL || (cost = bp_registry_lookup_cost (NULL, e->cost)) == NULL)
+    return edit_fail (error, BP_EDIT_ERROR_UNKNOWN_ID, "unknown cost “%s”",
+                      e->cost != NULL ? e->cost : "(none)");
+  if (cost->output_activation != NULL && g_strcmp0 (cost->output_activation, last->act_id) != 0)
+    {
+      if (!e->adapt)
+        return edit_fail (error, BP_EDIT_ERROR_COST,
+                          "cost “%s” %s, but the output layer (layer %zu) is “%s”",
+                          cost->id, cost->requires != NULL ? cost->requires
+                                                           : "needs another output activation",
+                          net->n_layers, last->act_id);
+      if (!check_activation (cost->output_activation, error))
+        return FALSE;
+      return set_output_and_cost (net, cost->output_activation, NULL, cost->id, e->cost_params,
+                                  error);
+    }
+  if (!bp_network_set_cost (net, cost->id, e->cost_params, &local))
+    return edit_fail_from (error, local, BP_EDIT_ERROR_INVALID);
+  return TRUE;
+}
+
+/* ----------------------------------------------------- optimizer, settings */
+
+static gboolean
+set_optimizer (BpModel      *model,
+               const BpEdit *e,
+               GError      **error)
+{
+  g_autoptr(BpOptimizer) opt = NULL;
+  g_autoptr(GError) local = NULL;
+
+  if (e->optimizer == NULL)
+    return edit_fail (error, BP_EDIT_ERROR_UNKNOWN_ID, "unknown optimizer “(none)”");
+  if ((opt = bp_optimizer_new (NULL, e->optimizer, model->network->n_params, &local)) == NULL)
+    return edit_fail_from (error, local, BP_EDIT_ERROR_UNKNOWN_ID);
+  for (gsize i = 0; i < e->n_hyper; i++)
+    if (!bp_optimizer_set (opt, e->hyper_names[i], e->hyper_values[i], &local))
+      return edit_fail_from (error, local, BP_EDIT_ERROR_INVALID);
+  bp_optimizer_free (model->optimizer);
+  model->optimizer = g_steal_pointer (&opt);
+  return TRUE;
+}
+
+static gboolean
+set_hyper (BpModel      *model,
+           const BpEdit *e,
+           GError      **error)
+{
+  g_autoptr(GError) local = NULL;
+
+  if (model->optimizer == NULL)
+    return edit_fail (error, BP_EDIT_ERROR_INVALID, "the model has no optimizer");
+  if (e->name == NULL)
+    return edit_fail (error, BP_EDIT_ERROR_INVALID, "no hyperparameter named");
+  if (!bp_optimizer_set (model->optimizer, e->name, e->value, &local))
+    return edit_fail_from (error, local, BP_EDIT_ERROR_INVALID);
+  return TRUE;
+}
+
+static gboolean
+set_training (BpModel      *model,
+              const BpEdit *e,
+              GError      **error)
+{
+  if (e->epochs > G_MAXINT)
+    return edit_fail (error, BP_EDIT_ERROR_INVALID, "%u epochs is out of range (0 to %d)",
+                      e->epochs, G_MAXINT);
+  if (e->batch_size < 1 || e->batch_size > BP_MODEL_MAX_BATCH_SIZE)
+    return edit_fail (error, BP_EDIT_ERROR_INVALID,
+                      "batch size %zu is out of range (1 to %d)", e->batch_size,
+                      BP_MODEL_MAX_BATCH_SIZE);
+  model->epochs = e->epochs;
+  model->batch_size = e->batch_size;
+  return TRUE;
+}
+
+static void
+task_output (int          task,
+             const char **act,
+             const char **cost)
+{
+  switch (task)
+    {
+    case BP_TASK_BINARY:
+      *act = "sigmoid";
+      *cost = "bce";
+      break;
+    case BP_TASK_MULTICLASS:
+      *act = "softmax";
+      *cost = "softmax_ce";
+      break;
+    default:
+      *act = "linear";
+      *cost = "mse";
+      break;
+    }
+}
+
+static gboolean
+set_dataset (BpModel      *model,
+             const BpEdit *e,
+             GError      **error)
+{
+  const BpNetwork *old = model->network;
+  gboolean refit;
+
+  if (e->dataset != NULL)
+    {
+      if (e->dataset[0] == '\0')
+        return edit_fail (error, BP_EDIT_ERROR_INVALID, "the dataset name is empty");
+      if (e->rows > BP_MODEL_MAX_DATASET_ROWS)
+        return edit_fail (error, BP_EDIT_ERROR_INVALID,
+                          "%zu rows is out of range (0 for the default, up to %d)",
+                          e->rows, BP_MODEL_MAX_DATASET_ROWS);
+      if (isnan (e->noise) || isinf (e->noise))
+        return edit_fail (error, BP_EDIT_ERROR_INVALID, "the noise must be a finite number");
+      if (!(e->test_fraction >= 0.0 && e->test_fraction < 1.0))
+        return edit_fail (error, BP_EDIT_ERROR_INVALID,
+                          "the test fraction %g is out of range [0, 1)", e->test_fraction);
+    }
+  if ((e->n_inputs == 0) != (e->n_outputs == 0))
+    return edit_fail (error, BP_EDIT_ERROR_INVALID,
+                      "give both the input and the output width of the data, or neither");
+  if (e->n_inputs > 0 && (!check_width (e->n_inputs, error) || !check_width (e->n_outputs, error)))
+    return FALSE;
+  if (e->n_inputs > 0 && (e->task < BP_TASK_REGRESSION || e->task > BP_TASK_MULTICLASS))
+    return edit_fail (error, BP_EDIT_ERROR_INVALID, "unknown task %d", e->task);
+
+  refit = e->n_inputs > 0 &&
+          (e->n_inputs != old->n_inputs || e->n_outputs != bp_network_n_outputs (old));
+  if (refit)
+    {
+      Plans plans = { 0 };
+      gsize last = old->n_layers - 1;
+      const char *act, *cost;
+      BpNetwork *net;
+
+      task_output (e->task, &act, &cost);
+      for (gsize l = 0; l < old->n_layers; l++)
+        plans.layer[l] = plan_keep (old, l);
+      plans.n_layers = old->n_layers;
+      if (g_strcmp0 (old->layers[last].act_id, act) != 0)
+        {
+          plans.layer[last].act_id = act;
+          plans.layer[last].act_params = NULL;
+        }
+      if (e->n_outputs != old->layers[last].out)
+        {
+          plans.layer[last].out = e->n_outputs;
+          plans.layer[last].rows = MAP_NONE;
+        }
+      plans.cost_id = cost;
+      /* The widths are the new data's. */
+      if ((net = build_network (model, e->n_inputs, &plans, FALSE, error)) == NULL)
+        return FALSE;
+      commit_network (model, net);
+      g_clear_pointer (&model->inputs, g_free);
+      g_clear_pointer (&model->targets, g_free);
+      model->n_samples = 0;
+    }
+
+  g_free (model->dataset);
+  model->dataset = g_strdup (e->dataset);
+  if (e->dataset != NULL)
+    {
+      model->dataset_rows = e->rows;
+      model->dataset_noise = e->noise < 0 ? -1.0 : e->noise;
+      model->test_fraction = e->test_fraction;
+    }
+  /* New data: a new run. */
+  if (model->optimizer != NULL)
+    bp_optimizer_reset (model->optimizer, model->network->n_params);
+  g_clear_pointer (&model->progress, bp_train_progress_free);
+  return TRUE;
+}
+
+static void
+reset_weights (BpModel *model)
+{
+  BpRng rng;
+
+  bp_rng_init (&rng, model->seed);
+  bp_network_init_weights (model->network, model->init, &rng);
+  if (model->optimizer != NULL)
+    bp_optimizer_reset (model->optimizer, model->network->n_params);
+  g_clear_pointer (&model->progress, bp_train_progress_free);
+}
+
+/* Works the edit on `model` (a scratch copy: on FALSE it may be half done). */
+static gboolean
+perform_on (BpModel      *model,
+            const BpEdit *e,
+            GError      **error)
+{
+  BpNetwork *net = model->network;
+
+  switch (e->kind)
+    {
+    case BP_EDIT_INSERT_LAYER:
+      return insert_layer (model, e, error);
+    case BP_EDIT_REMOVE_LAYER:
+      return remove_layer (model, e, error);
+    case BP_EDIT_MOVE_LAYER:
+      return move_layer (model, e, error);
+    case BP_EDIT_SET_ACTIVATION:
+      return set_activation (model, e, error);
+    case BP_EDIT_SET_WIDTH:
+    case BP_EDIT_ADD_UNIT:
+      return set_width (model, e, error);
+    case BP_EDIT_REMOVE_UNIT:
+      return remove_unit (model, e, error);
+    case BP_EDIT_SET_COST:
+      return set_cost (model, e, error);
+    case BP_EDIT_SET_REDUCTION:
+      if (e->reduction != BP_REDUCTION_MEAN && e->reduction != BP_REDUCTION_SUM)
+        return edit_fail (error, BP_EDIT_ERROR_INVALID, "unknown reduction %d", e->reduction);
+      net->reduction = e->reduction;
+      return TRUE;
+    case BP_EDIT_SET_OPTIMIZER:
+      return set_optimizer (model, e, error);
+    case BP_EDIT_SET_HYPER:
+      return set_hyper (model, e, error);
+    case BP_EDIT_SET_TRAINING:
+      return set_training (model, e, error);
+    case BP_EDIT_SET_DATASET:
+      return set_dataset (model, e, error);
+    case BP_EDIT_RESET_WEIGHTS:
+      reset_weights (model);
+      return TRUE;
+    case BP_EDIT_SET_SEED:
+      model->seed = e->seed;
+      if (e->reset)
+        reset_weights (model);
+      g_clear_pointer (&model->progress, bp_train_progress_free);
+      return TRUE;
+    case BP_EDIT_SET_INIT:
+      if ((guint) e->init > BP_INIT_HE_NORMAL)
+        return edit_fail (error, BP_EDIT_ERROR_INVALID, "unknown initialisation %d", e->init);
+      model->init = e->init;
+      if (e->reset)
+        reset_weights (model);
+      return TRUE;
+    default:
+      return edit_fail (error, BP_EDIT_ERROR_INVALID, "unknown edit %d", e->kind);
+    }
+}
+
+static void
+swap_models (BpModel *a,
+             BpModel *b)
+{
+  BpModel t = *a;
+
+  *a = *b;
+  *b = t;
+}
+
+gboolean
+bp_edit_perform (BpModel      *model,
+                 const BpEdit *edit,
+                 GError      **error)
+{
+  g_autoptr(BpModel) work = NULL;
+
+  g_return_val_if_fail (model != NULL && model->network != NULL, FALSE);
+  g_return_val_if_fail (edit != NULL, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  work = bp_model_copy (model);
+  if (!perform_on (work, edit, error))
+    return FALSE;
+  swap_models (model, work);
+  return TRUE;
+}
+
+/* --------------------------------------------------------------- labels */
+
+char *
+bp_edit_describe (const BpModel *model,
+                  const BpEdit  *e)
+{
+  const BpNetwork *net;
+
+  g_return_val_if_fail (model != NULL && model->network != NULL && e != NULL, NULL);
+
+  net = model->network;
+  switch (e->kind)
+    {
+    case BP_EDIT_INSERT_LAYER:
+      return g_strdup_printf ("Insert layer %zu (%zu %s)", e->layer + 1, e->width,
+                              e->activation != NULL ? e->activation : "?");
+    case BP_EDIT_REMOVE_LAYER:
+      if (e->layer < net->n_layers)
+        return g_strdup_printf ("Remove layer %zu (%zu %s)", e->layer + 1,
+                                net->layers[e->layer].out, net->layers[e->layer].act_id);
+      return g_strdup_printf ("Remove layer %zu", e->layer + 1);
+    case BP_EDIT_MOVE_LAYER:
+      return g_strdup_printf ("Move layer %zu to position %zu", e->layer + 1, e->to + 1);
+    case BP_EDIT_SET_ACTIVATION:
+      if (e->adapt && e->layer < net->n_layers &&
+          activation_clashes (net, e->layer, e->activation))
+        return g_strdup_printf ("Change activation of layer %zu to %s, cost to %s",
+                                e->layer + 1, e->activation,
+                                cost_for_activation (e->activation, e->cost));
+      return g_strdup_printf ("Change activation of layer %zu to %s", e->layer + 1,
+                              e->activation != NULL ? e->activation : "?");
+    case BP_EDIT_SET_WIDTH:
+      return g_strdup_printf ("Change width of layer %zu to %zu", e->layer + 1, e->width);
+    case BP_EDIT_ADD_UNIT:
+      return g_strdup_printf ("Add a unit to layer %zu", e->layer + 1);
+    case BP_EDIT_REMOVE_UNIT:
+      return g_strdup_printf ("Remove unit %zu of layer %zu", e->unit + 1, e->layer + 1);
+    case BP_EDIT_SET_COST:
+      {
+        const BpCostDesc *cost = e->cost != NULL ? bp_registry_lookup_cost (NULL, e->cost) : NULL;
+        const char *last = net->layers[net->n_layers - 1].act_id;
+
+        if (e->adapt && cost != NULL && cost->output_activation != NULL &&
+            g_strcmp0 (cost->output_activation, last) != 0)
+          return g_strdup_printf ("Change cost to %s, output activation to %s", cost->id,
+                                  cost->output_activation);
+        return g_strdup_printf ("Change cost to %s", e->cost != NULL ? e->cost : "?");
+      }
+    case BP_EDIT_SET_REDUCTION:
+      return g_strdup_printf ("Change reduction to %s",
+                              e->reduction == BP_REDUCTION_SUM ? "sum" : "mean");
+    case BP_EDIT_SET_OPTIMIZER:
+      return g_strdup_printf ("Change optimizer to %s", e->optimizer != NULL ? e->optimizer : "?");
+    case BP_EDIT_SET_HYPER:
+      return g_strdup_printf ("Change %s to %g", e->name != NULL ? e->name : "?", e->value);
+    case BP_EDIT_SET_TRAINING:
+      if (e->epochs != model->epochs && e->batch_size != model->batch_size)
+        return g_strdup_printf ("Change epochs to %u and batch size to %zu",
+                                e->epochs, e->batch_size);
+      if (e->epochs != model->epochs)
+        return g_strdup_printf ("Change epochs to %u", e->epochs);
+      return g_strdup_printf ("Change batch size to %zu", e->batch_size);
+    case BP_EDIT_SET_DATASET:
+      if (e->dataset == NULL)
+        return g_strdup ("Remove the dataset");
+      if (g_strcmp0 (e->dataset, model->dataset) == 0)
+        return g_strdup_printf ("Change settings of dataset %s", e->dataset);
+      return g_strdup_printf ("Change dataset to %s", e->dataset);
+    case BP_EDIT_RESET_WEIGHTS:
+      return g_strdup_printf ("Reset weights from seed %" G_GUINT64_FORMAT, model->seed);
+    case BP_EDIT_SET_SEED:
+      return g_strdup_printf ("Change seed to %" G_GUINT64_FORMAT "%s", e->seed,
+                              e->reset ? " and reset weights" : "");
+    case BP_EDIT_SET_INIT:
+      return g_strdup_printf ("Change initialisation to %s%s",
+                              (guint) e->init <= BP_INIT_HE_NORMAL ? bp_init_to_string (e->init)
+                                                                   : "?",
+                              e->reset ? " and reset weights" : "");
+    default:
+      return g_strdup ("Edit");
+    }
+}
+
+/* -------------------------------------------------------------- equality */
+
+static gboolean
+same_bits (const void *a,
+           const void *b,
+           gsize       n)
+{
+  return n == 0 || memcmp (a, b, n) == 0;
+}
+
+/* Everything an edit can change, bit for bit. */
+static gboolean
+models_equal (const BpModel *a,
+              const BpModel *b)
+{
+  const BpOptimizer *oa = a->optimizer, *ob = b->optimizer;
+
+  if (g_strcmp0 (a->name, b->name) != 0 || g_strcmp0 (a->description, b->description) != 0 ||
+      a->seed != b->seed || a->init != b->init ||
+      !bp_network_equal (a->network, b->network) ||
+      g_strcmp0 (a->dataset, b->dataset) != 0 || a->dataset_rows != b->dataset_rows ||
+      !same_bits (&a->dataset_noise, &b->dataset_noise, sizeof (double)) ||
+      !same_bits (&a->test_fraction, &b->test_fraction, sizeof (double)) ||
+      a->epochs != b->epochs || a->batch_size != b->batch_size ||
+      a->n_samples != b->n_samples || (a->inputs == NULL) != (b->inputs == NULL) ||
+      (oa == NULL) != (ob == NULL) || (a->progress == NULL) != (b->progress == NULL))
+    return FALSE;
+  if (oa != NULL &&
+      (g_strcmp0 (oa->id, ob->id) != 0 || oa->t != ob->t || oa->n_params != ob->n_params ||
+       !same_bits (oa->hyper, ob->hyper, oa->desc->n_hyper * sizeof (double)) ||
+       !same_bits (&oa->weight_decay, &ob->weight_decay, sizeof (double)) ||
+       !same_bits (oa->state, ob->state, bp_optimizer_state_size (oa) * sizeof (double))))
+    return FALSE;
+  if (a->inputs != NULL &&
+      (!same_bits (a->inputs, b->inputs,
+                   a->n_samples * a->network->n_inputs * sizeof (double)) ||
+       !same_bits (a->targets, b->targets,
+                   a->n_samples * bp_network_n_outputs (a->network) * sizeof (double))))
+    return FALSE;
+  return a->progress == NULL || bp_train_progress_equal (a->progress, b->progress);
+}
+
+gsize
+bp_edit_model_size (const BpModel *m)
+{
+  gsize bytes;
+
+  g_return_val_if_fail (m != NULL, 0);
+
+  bytes = sizeof *m + strlen (m->name) + strlen (m->description) +
+          (m->dataset != NULL ? strlen (m->dataset) : 0);
+  if (m->network != NULL)
+    {
+      const BpNetwork *net = m->network;
+
+      bytes += sizeof *net + net->n_layers * (sizeof (BpLayer) + 32) +
+               2 * net->n_params * sizeof (double);
+      if (m->inputs != NULL)
+        bytes += m->n_samples * (net->n_inputs + bp_network_n_outputs (net)) * sizeof (double);
+    }
+  if (m->optimizer != NULL)
+    bytes += sizeof (BpOptimizer) +
+             (bp_optimizer_state_size (m->optimizer) + m->optimizer->n_params +
+              m->optimizer->desc->n_hyper) * sizeof (double);
+  return bytes + bp_train_progress_size (m->progress);
+}
+
+/* ---------------------------------------------------------------- history */
+
+typedef struct
+{
+  BpModel *snapshot;  /* the state this step leads back (undo) or on (redo) to */
+  char    *label;     /* of the edit from the earlier state to the later */
+  guint64  version;   /* of the state in snapshot */
+  gsize    bytes;
+} Step;
+
+struct _BpEditHistory
+{
+  guint      max_entries;
+  gsize      max_bytes;
+  GPtrArray *undo;        /* Step, nearest last */
+  GPtrArray *redo;        /* Step, nearest last */
+  gsize      bytes;
+  guint64    version;     /* of the model's current state */
+  guint64    saved;       /* the version last saved */
+  guint64    next;        /* next unused version */
+};
+
+static void
+step_free (gpointer data)
+{
+  Step *s = data;
+
+  bp_model_free (s->snapshot);
+  g_free (s->label);
+  g_free (s);
+}
+
+BpEditHistory *
+bp_edit_history_new (guint max_entries,
+                     gsize max_bytes)
+{
+  BpEditHistory *h = g_new0 (BpEditHistory, 1);
+
+  h->max_entries = max_entries > 0 ? max_entries : BP_EDIT_HISTORY_MAX_ENTRIES;
+  h->max_bytes = max_bytes > 0 ? max_bytes : BP_EDIT_HISTORY_MAX_BYTES;
+  h->undo = g_ptr_array_new_with_free_func (step_free);
+  h->redo = g_ptr_array_new_with_free_func (step_free);
+  h->next = 1;
+  return h;
+}
+
+void
+bp_edit_history_free (BpEditHistory *h)
+{
+  if (h == NULL)
+    return;
+  g_ptr_array_unref (h->undo);
+  g_ptr_array_unref (h->redo);
+  g_free (h);
+}
+
+static void
+drop_first (BpEditHistory *h,
+            GPtrArray     *stack)
+{
+  Step *s = g_ptr_array_index (stack, 0);
+
+  h->bytes -= s->bytes;
+  g_ptr_array_remove_index (stack, 0);
+}
+
+/* Keeps to the budget: oldest undo steps first, then the farthest redo
+ * steps; the nearest of each stays. */
+static void
+trim (BpEditHistory *h)
+{
+  while (h->undo->len + h->redo->len > h->max_entries || h->bytes > h->max_bytes)
+    {
+      if (h->undo->len > 1)
+        drop_first (h, h->undo);
+      else if (h->redo->len > 1)
+        drop_first (h, h->redo);
+      else
+        break;
+    }
+}
+
+static void
+clear_stack (BpEditHistory *h,
+             GPtrArray     *stack)
+{
+  while (stack->len > 0)
+    drop_first (h, stack);
+}
+
+/* `before` (taken) is the state before a change just made: one undo step. */
+static void
+push_undo (BpEditHistory *h,
+           BpModel       *before,
+           char          *label)
+{
+  Step *s = g_new0 (Step, 1);
+
+  s->snapshot = before;
+  s->label = label;
+  s->version = h->version;
+  s->bytes = bp_edit_model_size (before);
+  h->bytes += s->bytes;
+  g_ptr_array_add (h->undo, s);
+  clear_stack (h, h->redo);
+  h->version = h->next++;
+  trim (h);
+}
+
+gboolean
+bp_edit_apply (BpEditHistory *h,
+               BpModel       *model,
+               const BpEdit  *edit,
+               GError       **error)
+{
+  g_autoptr(BpModel) work = NULL;
+  char *label;
+
+  g_return_val_if_fail (h != NULL, FALSE);
+  g_return_val_if_fail (model != NULL && model->network != NULL, FALSE);
+  g_return_val_if_fail (edit != NULL, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  work = bp_model_copy (model);
+  if (!perform_on (work, edit, error))
+    return FALSE;
+  /* The same value again: nothing to undo, nothing unsaved. */
+  if (models_equal (work, model))
+    return TRUE;
+  label = bp_edit_describe (model, edit);
+  swap_models (model, work);
+  push_undo (h, g_steal_pointer (&work), label);
+  return TRUE;
+}
+
+void
+bp_edit_history_record (BpEditHistory *h,
+                        BpModel       *before,
+                        const char    *label)
+{
+  g_return_if_fail (h != NULL && before != NULL);
+
+  push_undo (h, before, g_strdup (label != NULL ? label : "Change"));
+}
+
+void
+bp_edit_history_mark_changed (BpEditHistory *h)
+{
+  g_return_if_fail (h != NULL);
+
+  h->version = h->next++;
+}
+
+/* Moves the nearest step of `from` to `to`, swapping its snapshot with the
+ * model: the step now holds the state the model had. */
+static gboolean
+move_step (BpEditHistory *h,
+           GPtrArray     *from,
+           GPtrArray     *to,
+           BpModel       *model)
+{
+  Step *s;
+  guint64 version;
+
+  if (from->len == 0)
+    return FALSE;
+  s = g_ptr_array_steal_index (from, from->len - 1);
+  swap_models (model, s->snapshot);
+  version = s->version;
+  s->version = h->version;
+  h->version = version;
+  h->bytes -= s->bytes;
+  s->bytes = bp_edit_model_size (s->snapshot);
+  h->bytes += s->bytes;
+  g_ptr_array_add (to, s);
+  trim (h);
+  return TRUE;
+}
+
+gboolean
+bp_edit_undo (BpEditHistory *h,
+              BpModel       *model)
+{
+  g_return_val_if_fail (h != NULL && model != NULL, FALSE);
+
+  return move_step (h, h->undo, h->redo, model);
+}
+
+gboolean
+bp_edit_redo (BpEditHistory *h,
+              BpModel       *model)
+{
+  g_return_val_if_fail (h != NULL && model != NULL, FALSE);
+
+  return move_step (h, h->redo, h->undo, model);
+}
+
+gboolean
+bp_edit_can_undo (const BpEditHistory *h)
+{
+  g_return_val_if_fail (h != NULL, FALSE);
+  return h->undo->len > 0;
+}
+
+gboolean
+bp_edit_can_redo (const BpEditHistory *h)
+{
+  g_return_val_if_fail (h != NULL, FALSE);
+  return h->redo->len > 0;
+}
+
+static const char *
+nearest_label (const GPtrArray *stack)
+{
+  if (stack->len == 0)
+    return NULL;
+  return ((const Step *) g_ptr_array_index ((GPtrArray *) stack, stack->len - 1))->label;
+}
+
+const char *
+bp_edit_undo_label (const BpEditHistory *h)
+{
+  g_return_val_if_fail (h != NULL, NULL);
+  return nearest_label (h->undo);
+}
+
+const char *
+bp_edit_redo_label (const BpEditHistory *h)
+{
+  g_return_val_if_fail (h != NULL, NULL);
+  return nearest_label (h->redo);
+}
+
+guint
+bp_edit_history_n_undo (const BpEditHistory *h)
+{
+  g_return_val_if_fail (h != NULL, 0);
+  return h->undo->len;
+}
+
+guint
+bp_edit_history_n_redo (const BpEditHistory *h)
+{
+  g_return_val_if_fail (h != NULL, 0);
+  return h->redo->len;
+}
+
+gsize
+bp_edit_history_size (const BpEditHistory *h)
+{
+  g_return_val_if_fail (h != NULL, 0);
+  return h->bytes;
+}
+
+void
+bp_edit_history_clear (BpEditHistory *h)
+{
+  g_return_if_fail (h != NULL);
+
+  clear_stack (h, h->undo);
+  clear_stack (h, h->redo);
+}
+
+void
+bp_edit_history_mark_saved (BpEditHistory *h)
+{
+  g_return_if_fail (h != NULL);
+  h->saved = h->version;
+}
+
+gboolean
+bp_edit_history_is_dirty (const BpEditHistory *h)
+{
+  g_return_val_if_fail (h != NULL, FALSE);
+  return h->version != h->saved;
+}
+
+guint64
+bp_edit_history_version (const BpEditHistory *h)
+{
+  g_return_val_if_fail (h != NULL, 0);
+  return h->version;
+}
