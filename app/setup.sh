@@ -9,9 +9,16 @@ here=$(cd "$(dirname "$0")/.." && pwd)
 build=${1:-$here/build}
 [ $# -gt 0 ] && shift
 
+# The GTK app (backprop-studio) needs GTK 4 and libadwaita; its tests run it
+# under Xvfb (xvfb-run needs xauth, which xvfb only recommends), drive it
+# with xdotool and take screenshots with ImageMagick's import.  The desktop
+# files are validated with desktop-file-validate and appstreamcli, and the
+# icon rendered with rsvg-convert.
 packages="gcc libc6-dev pkg-config meson ninja-build libglib2.0-dev
 libjson-glib-dev libcmocka-dev libopenblas-dev libfann-dev
-python3 python3-torch python3-numpy libcairo2-dev libpango1.0-dev"
+python3 python3-torch python3-numpy libcairo2-dev libpango1.0-dev
+libgtk-4-dev libadwaita-1-dev xvfb xauth xdotool imagemagick
+desktop-file-utils appstream librsvg2-bin libglib2.0-bin"
 
 missing=""
 for p in $packages; do

@@ -1,0 +1,112 @@
+#!/bin/bash
+# e2e.sh — drives the real backprop-studio under a display with xdotool
+# (key presses and a click on a known weight), takes screenshots with
+# ImageMagick's import, and checks the app's event log
+# (BACKPROP_STUDIO_TRACE_EVENTS=1).  TAP output.
+#
+#   xvfb-run -a -s "-screen 0 1280x1024x24" bash e2e.sh BACKPROP-STUDIO OUTDIR
+set -u
+APP=$1
+OUT=${2:-$(mktemp -d)}
+mkdir -p "$OUT"
+LOG=$OUT/events.log
+N=0
+FAILED=0
+
+ok ()  { N=$((N + 1)); echo "ok $N - $*"; }
+bad () { N=$((N + 1)); FAILED=1; echo "not ok $N - $*"; }
+check () { local what=$1; shift; if "$@"; then ok "$what"; else bad "$what"; fi; }
+# wait_log REGEX [SECONDS]: the log has a line matching REGEX
+wait_log () {
+  local t=$(( ${2:-10} * 10 ))
+  for _ in $(seq "$t"); do
+    grep -qE "$1" "$LOG" && return 0
+    sleep 0.1
+  done
+  return 1
+}
+# A screenshot that is not blank: many colours.
+shot () {
+  import -window root "$OUT/$1" 2>/dev/null || return 1
+  local colours
+  colours=$(convert "$OUT/$1" -format '%k' info: 2>/dev/null)
+  echo "# $1: $colours colours"
+  [ "${colours:-0}" -gt 200 ]
+}
+# The number after KEY= in the last line matching REGEX.
+field () { grep -E "$1" "$LOG" | tail -1 | tr ' ' '\n' | sed -n "s/^$2=//p"; }
+
+echo "1..18"
+
+BACKPROP_STUDIO_TRACE_EVENTS=1 "$APP" > "$LOG" 2>&1 &
+PID=$!
+
+check "the window maps within 15 s" wait_log '^MAPPED renderer=' 15
+check "the app says where weight W(2)₁,₃ is" wait_log '^PROBE edge 2 1 3 x=[0-9]+ y=[0-9]+' 10
+sleep 0.3
+check "screenshot at opening is not blank" shot open.png
+WIN=$(xdotool search --onlyvisible --name '^Backprop Studio$' | head -1)
+check "xdotool finds the window" test -n "$WIN"
+
+xdotool key Right
+check "→ takes the sample to the input" wait_log '^ACTION step phase=input layer=0' 5
+xdotool key Right
+xdotool key Right
+check "→ → forward pass through layers 1 and 2" wait_log '^ACTION step phase=forward layer=2' 5
+xdotool key Left
+check "← steps back to layer 1" wait_log '^ACTION step-back phase=forward layer=1' 5
+xdotool key g
+check "G shows the gradients" wait_log '^ACTION gradients state=1' 5
+
+# forward 2, forward 3, cost, backward 3, backward 2
+for _ in 1 2 3 4 5; do xdotool key Right; sleep 0.05; done
+check "→ reaches the backward pass at layer 2" wait_log '^ACTION step phase=backward layer=2' 5
+sleep 0.15
+check "screenshot in the middle of the backward pass" shot backward.png
+
+X=$(field '^PROBE edge 2 1 3' x)
+Y=$(field '^PROBE edge 2 1 3' y)
+xdotool mousemove --window "$WIN" "$X" "$Y" click 1
+check "a click on the weight selects W(2)₁,₃" wait_log '^SELECT edge 2 1 3$' 5
+check "the inspector explains it" wait_log '^INSPECTOR edge 2 1 3 ' 5
+line=$(grep -E '^INSPECTOR edge 2 1 3 ' "$LOG" | tail -1)
+echo "# $line"
+product=$(field '^INSPECTOR edge 2 1 3 ' product)
+backprop=$(field '^INSPECTOR edge 2 1 3 ' backprop)
+chain=$(field '^INSPECTOR edge 2 1 3 ' chain)
+gradient=$(field '^INSPECTOR edge 2 1 3 ' gradient)
+check "δ · a = the chain's product = the weight's gradient" \
+  awk -v p="$product" -v b="$backprop" -v c="$chain" -v g="$gradient" 'BEGIN {
+    d1 = p - c; if (d1 < 0) d1 = -d1; d2 = p - g; if (d2 < 0) d2 = -d2;
+    m = p < 0 ? -p : p;
+    exit !(p == b && m > 0 && d1 <= 1e-12 * m && d2 <= 1e-12 * m) }'
+sleep 0.3
+check "screenshot with the chain rule in the inspector" shot selected.png
+
+# backward 1, update, then back across the update
+xdotool key Right
+xdotool key Right
+wait_log '^ACTION step phase=update' 5
+xdotool key Left
+check "← steps back across the update" wait_log '^ACTION step-back phase=backward layer=1' 5
+
+xdotool key space
+check "Space trains on the worker" wait_log '^TRAIN started' 5
+sleep 2.5
+shot training.png > /dev/null
+xdotool key space
+check "Space pauses, and the worker hands back" wait_log '^TRAIN stopped step=[1-9]' 10
+
+xdotool key ctrl+q
+for _ in $(seq 100); do kill -0 $PID 2>/dev/null || break; sleep 0.1; done
+if kill -0 $PID 2>/dev/null; then
+  kill $PID
+  bad "Ctrl+Q quits"
+else
+  wait $PID
+  status=$?
+  check "Ctrl+Q quits with status 0 and no GTK warnings" \
+    test "$status" -eq 0 -a -z "$(grep -E 'CRITICAL|WARNING|Gtk-|GLib-' "$LOG")"
+fi
+echo "# log and screenshots in $OUT"
+exit $FAILED

@@ -1,0 +1,470 @@
+/* test-session.c — the GTK-free side of the app, without a display: the
+ * training worker (snapshots at most ~30 a second, no record lost, a
+ * final snapshot with the optimizer state, a NaN stop that names the layer
+ * and unit), and the session: the inspector's numbers (δ · a, the chain
+ * product, the batch gradient and a finite-difference check agree), what
+ * step mode shows at each stop, the history across stepping back, and the
+ * network following the dataset's widths.
+ */
+#include "config.h"
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <glib/gstdio.h>
+#include <math.h>
+#include <string.h>
+
+#include "bp-model.h"
+#include "bpv-explain.h"
+#include "bpv-session.h"
+#include "bpv-trainer-thread.h"
+
+#define assert_close(a, b, rel)                                                   \
+  do {                                                                            \
+    double a_ = (a), b_ = (b);                                                    \
+    if (!(fabs (a_ - b_) <= (rel) * MAX (fabs (a_), fabs (b_)) + 1e-300))         \
+      fail_msg ("%s = %.17g and %s = %.17g differ by more than %g relative",      \
+                #a, a_, #b, b_, (double) (rel));                                  \
+  } while (0)
+
+static void
+spin_until (gboolean (*done) (gpointer),
+            gpointer   data,
+            double     seconds)
+{
+  gint64 end = g_get_monotonic_time () + (gint64) (seconds * 1e6);
+
+  while (!done (data) && g_get_monotonic_time () < end)
+    g_main_context_iteration (NULL, FALSE) || (g_usleep (1000), TRUE);
+}
+
+/* ---------------------------------------------------------- the worker */
+
+typedef struct
+{
+  guint     deliveries;
+  guint     records;
+  guint64   last_step;
+  gboolean  sorted;
+  gboolean  final;
+  guint64   final_step;
+  gsize     opt_state_size;
+  GError   *error;
+} Received;
+
+static void
+on_snapshot (BpvTrainSnapshot *snap,
+             gpointer          data)
+{
+  Received *r = data;
+
+  r->deliveries++;
+  for (guint i = 0; i < snap->norm_steps->len; i++)
+    {
+      guint64 s = g_array_index (snap->norm_steps, guint64, i);
+
+      if (s <= r->last_step)
+        r->sorted = FALSE;
+      r->last_step = s;
+      r->records++;
+    }
+  if (snap->final)
+    {
+      r->final = TRUE;
+      r->final_step = snap->step;
+      r->opt_state_size = snap->opt_state_size;
+      r->error = g_steal_pointer (&snap->error);
+    }
+  bpv_train_snapshot_free (snap);
+}
+
+static gboolean
+received_final (gpointer data)
+{
+  return ((Received *) data)->final;
+}
+
+static void
+test_worker_snapshots (void **state)
+{
+  g_autoptr(BpModel) model = bp_model_new_default ();
+  g_autoptr(BpDataset) ds = bp_dataset_generate ("moons", 200, 0.1, 1, NULL);
+  g_autofree double *params = g_memdup2 (model->network->params,
+                                         model->network->n_params * sizeof (double));
+  BpTrainConfig config = { .batch_size = 8, .shuffle = TRUE, .seed = 1, .keep_trace = TRUE };
+  Received r = { .sorted = TRUE };
+  BpvTrainerThread *thread;
+  gint64 start;
+  double seconds;
+
+  (void) state;
+  /* 1500 steps a second for about a second: every step is recorded. */
+  thread = bpv_trainer_thread_new (model->network, model->optimizer, ds, NULL, &config,
+                                   0, 0, 1500, on_snapshot, &r, NULL);
+  assert_non_null (thread);
+  start = g_get_monotonic_time ();
+  while (g_get_monotonic_time () - start < 1000000)
+    g_main_context_iteration (NULL, FALSE) || (g_usleep (1000), TRUE);
+  bpv_trainer_thread_stop (thread);
+  spin_until (received_final, &r, 10);
+  seconds = (double) (g_get_monotonic_time () - start) / 1e6;
+  bpv_trainer_thread_detach (thread);
+
+  assert_true (r.final);
+  assert_null (r.error);
+  assert_true (r.final_step > 500);
+  /* No record lost or repeated when snapshots are merged. */
+  assert_int_equal (r.records, r.final_step);
+  assert_true (r.sorted);
+  /* At most 30 a second, plus the final one. */
+  if (r.deliveries > (guint) (31 * seconds) + 2)
+    fail_msg ("%u deliveries in %.2f s", r.deliveries, seconds);
+  assert_true (r.deliveries >= 10);
+  assert_int_equal (r.opt_state_size, bp_optimizer_state_size (model->optimizer));
+  /* The caller's network is a different copy: untouched. */
+  assert_memory_equal (model->network->params, params,
+                       model->network->n_params * sizeof (double));
+}
+
+static void
+test_worker_numeric_error (void **state)
+{
+  static const char csv[] = "x1,x2,y\n1e152,0,0.5\n1e152,0,0.5\n";
+  g_autoptr(BpDataset) ds = bp_dataset_parse_csv (csv, strlen (csv), "tiny.csv", NULL, NULL);
+  g_autoptr(BpNetwork) net = bp_network_new (2, NULL);
+  g_autoptr(BpOptimizer) sgd = NULL;
+  BpTrainConfig config = { .batch_size = 1, .shuffle = FALSE, .seed = 1, .keep_trace = TRUE };
+  Received r = { .sorted = TRUE };
+  BpvTrainerThread *thread;
+
+  (void) state;
+  assert_true (bp_network_add_layer (net, 1, "linear", NULL, NULL));
+  assert_true (bp_network_set_cost (net, "mse", NULL, NULL));
+  net->layers[0].W[0] = 1.0;  /* lr · ∂C/∂W = 10⁶ · 10³⁰⁴ overflows */
+  sgd = bp_optimizer_new (NULL, "sgd", net->n_params, NULL);
+  assert_true (bp_optimizer_set (sgd, "lr", 1e6, NULL));
+  thread = bpv_trainer_thread_new (net, sgd, ds, NULL, &config, 0, 0, 0, on_snapshot, &r, NULL);
+  assert_non_null (thread);
+  spin_until (received_final, &r, 10);
+  bpv_trainer_thread_detach (thread);
+  assert_true (r.final);
+  assert_non_null (r.error);
+  assert_true (g_error_matches (r.error, BP_TRAIN_ERROR, BP_TRAIN_ERROR_NUMERIC));
+  assert_non_null (strstr (r.error->message, "layer 1, unit 1"));
+  assert_int_equal (r.final_step, 0);
+  g_error_free (r.error);
+}
+
+/* --------------------------------------------------------- the session */
+
+static BpvSession *
+default_session (void)
+{
+  g_autoptr(BpModel) model = bp_model_new_default ();
+  g_autoptr(GError) error = NULL;
+  BpvSession *session = bpv_session_new (model, &error);
+
+  if (session == NULL)
+    fail_msg ("%s", error->message);
+  return session;
+}
+
+static void
+test_session_opens_default (void **state)
+{
+  g_autoptr(BpvSession) s = default_session ();
+  const BpNetwork *net = bpv_session_get_network (s);
+  gsize sample = 99;
+  const BpTrace *t;
+
+  (void) state;
+  assert_int_equal (net->n_inputs, 2);
+  assert_int_equal (net->n_layers, 3);
+  assert_string_equal (bpv_session_get_dataset (s)->name, "moons");
+  assert_int_equal (bpv_session_get_train (s)->n_rows + bpv_session_get_test (s)->n_rows, 400);
+  t = bpv_session_get_trace (s, &sample);
+  assert_non_null (t);
+  assert_int_equal (sample, 0);
+  assert_true (isfinite (t->loss));
+  assert_non_null (bpv_session_get_decision_map (s));
+  assert_non_null (bpv_session_get_neuron_maps (s));
+  assert_false (bpv_session_get_running (s));
+}
+
+/* The inspector's numbers for a weight: δ · a is the backprop value, the
+ * chain's product equals it, and so does the gradient of the (one-sample)
+ * batch; finite differences agree. */
+static void
+test_explain_weight (void **state)
+{
+  g_autoptr(BpvSession) s = default_session ();
+  BpvHit hit = { BPV_HIT_EDGE, 2, 0, 2 };
+  g_autoptr(BpvExplanation) ex = NULL;
+  const BpNetwork *net = bpv_session_get_network (s);
+  double bp, num;
+
+  (void) state;
+  bpv_session_set_selection (s, &hit);
+  ex = bpv_explain (s, &hit);
+  assert_non_null (ex);
+  assert_string_equal (ex->title, "Weight W(2)₁,₃");
+  assert_true (ex->product == ex->delta * ex->a_prev);
+  assert_true (ex->product == ex->backprop);
+  assert_close (ex->chain_product, ex->backprop, 1e-12);
+  assert_int_equal (ex->n_factors, 5);
+  assert_int_equal (ex->batch, 1);
+  assert_true (ex->batch_gradient == net->layers[1].dW[0 * 8 + 2]);
+  assert_close (ex->batch_gradient, ex->product, 1e-12);
+  assert_non_null (strstr (ex->text, "∂C/∂W(2)₁,₃ = δ(2)₁ · a(1)₃"));
+  assert_non_null (ex->chain);
+
+  assert_true (bpv_explain_gradcheck (s, &hit, &bp, &num, NULL));
+  assert_true (bp == ex->batch_gradient);
+  assert_close (num, bp, 1e-6);
+}
+
+static void
+test_explain_neuron (void **state)
+{
+  g_autoptr(BpvSession) s = default_session ();
+  BpvHit hit = { BPV_HIT_NEURON, 1, 3, 0 };
+  g_autoptr(BpvExplanation) ex = NULL;
+  const BpNetwork *net = bpv_session_get_network (s);
+  const BpTrace *t = bpv_session_get_trace (s, NULL);
+  const BpLayer *L = &net->layers[0];
+  double z = L->b[3];
+
+  (void) state;
+  ex = bpv_explain (s, &hit);
+  for (gsize k = 0; k < L->in; k++)
+    z += L->W[3 * L->in + k] * t->input[k];
+  assert_close (ex->z, z, 1e-14);
+  assert_true (ex->a == t->a[0][3]);
+  assert_close (ex->dsigma, 1 - ex->a * ex->a, 1e-14);
+  assert_true (ex->neuron_delta == t->dC_dz[0][3]);
+  assert_non_null (strstr (ex->text, "z(1)₄ = Σ"));
+  assert_non_null (strstr (ex->text, "δ(1)₄ = σ′(z) · (W(2)ᵀ δ(2))₄"));
+}
+
+/* In step mode a weight's gradient is unknown until the backward pass
+ * reaches its layer; at the update the chain still uses the weights the
+ * pass used. */
+static void
+test_explain_follows_the_stops (void **state)
+{
+  g_autoptr(BpvSession) s = default_session ();
+  BpvHit hit = { BPV_HIT_EDGE, 2, 1, 4 };
+  BpvExplanation *ex;
+
+  (void) state;
+  for (int i = 0; i < 6; i++)  /* INPUT, F1–F3, COST, B3 */
+    assert_true (bpv_session_step (s, NULL));
+  ex = bpv_explain (s, &hit);
+  assert_true (isnan (ex->delta));
+  assert_true (isfinite (ex->a_prev));
+  assert_non_null (strstr (ex->chain, "appears when the backward pass reaches W(2)"));
+  bpv_explanation_free (ex);
+
+  assert_true (bpv_session_step (s, NULL));  /* B2 */
+  ex = bpv_explain (s, &hit);
+  assert_true (isfinite (ex->delta));
+  assert_close (ex->chain_product, ex->backprop, 1e-12);
+  bpv_explanation_free (ex);
+
+  assert_true (bpv_session_step (s, NULL));  /* B1 */
+  assert_true (bpv_session_step (s, NULL));  /* UPDATE */
+  ex = bpv_explain (s, &hit);
+  assert_true (isfinite (ex->weight_after));
+  assert_true (ex->weight_after != ex->weight);
+  assert_close (ex->chain_product, ex->backprop, 1e-12);
+  bpv_explanation_free (ex);
+}
+
+static void
+test_history_follows_steps (void **state)
+{
+  g_autoptr(BpvSession) s = default_session ();
+  const double *norms;
+  gsize n_layers;
+  guint64 stride;
+
+  (void) state;
+  for (int i = 0; i < 9; i++)
+    assert_true (bpv_session_step (s, NULL));
+  assert_int_equal (bpv_session_get_step_count (s), 1);
+  assert_int_equal (bpv_session_get_grad_norms (s, &norms, &n_layers, &stride), 1);
+  assert_int_equal (n_layers, 3);
+  assert_true (norms[0] > 0);
+  assert_true (bpv_session_step_back (s));
+  assert_int_equal (bpv_session_get_step_count (s), 0);
+  assert_int_equal (bpv_session_get_grad_norms (s, &norms, &n_layers, &stride), 0);
+}
+
+typedef struct
+{
+  BpvSession *session;
+  guint       values;
+  guint       messages;
+  char       *message;
+} Watch;
+
+static void
+on_values (BpvSession *s,
+           Watch      *w)
+{
+  w->values++;
+}
+
+static void
+on_message (BpvSession *s,
+            const char *text,
+            gboolean    is_error,
+            Watch      *w)
+{
+  w->messages++;
+  g_free (w->message);
+  w->message = g_strdup (text);
+}
+
+static gboolean
+trained_enough (gpointer data)
+{
+  return bpv_session_get_step_count (((Watch *) data)->session) >= 300;
+}
+
+static gboolean
+stopped (gpointer data)
+{
+  return !bpv_session_get_running (((Watch *) data)->session);
+}
+
+static void
+test_training_runs_and_hands_back (void **state)
+{
+  g_autoptr(BpvSession) s = default_session ();
+  Watch w = { s, 0, 0, NULL };
+  const BpNetwork *net = bpv_session_get_network (s);
+  g_autofree double *before = g_memdup2 (net->params, net->n_params * sizeof (double));
+  gsize n_epochs;
+  guint64 t_before = bpv_session_get_optimizer (s)->t;
+
+  (void) state;
+  bpv_session_set_speed (s, 1.0);
+  g_signal_connect (s, "values-changed", G_CALLBACK (on_values), &w);
+  assert_true (bpv_session_play (s, NULL));
+  assert_true (bpv_session_get_running (s));
+  spin_until (trained_enough, &w, 20);
+  assert_true (trained_enough (&w));
+  bpv_session_pause (s);
+  assert_true (bpv_session_get_stopping (s));
+  spin_until (stopped, &w, 20);
+  assert_false (bpv_session_get_running (s));
+  assert_memory_not_equal (net->params, before, net->n_params * sizeof (double));
+  /* The optimizer state came back with the weights. */
+  assert_int_equal (bpv_session_get_optimizer (s)->t - t_before, bpv_session_get_step_count (s));
+  assert_non_null (bpv_session_get_epochs (s, &n_epochs));
+  assert_true (n_epochs > 0);
+  assert_true (w.values > 0);
+  /* Step mode continues from there. */
+  assert_true (bpv_session_step (s, NULL));
+  assert_int_equal (bpv_stepper_get_phase (bpv_session_get_stepper (s)), BPV_STEP_INPUT);
+}
+
+static void
+test_training_numeric_stop (void **state)
+{
+  static const char csv[] = "x1,x2,y\n1e152,0,0.5\n1e152,0,0.5\n1e152,0,0.5\n1e152,0,0.5\n";
+  g_autofree char *path = g_build_filename (g_get_tmp_dir (), "bpv-test-tiny.csv", NULL);
+  g_autoptr(BpModel) model = bp_model_new ();
+  g_autoptr(BpvSession) s = NULL;
+  Watch w = { NULL, 0, 0, NULL };
+
+  (void) state;
+  assert_true (g_file_set_contents (path, csv, -1, NULL));
+  model->network = bp_network_new (2, NULL);
+  assert_true (bp_network_add_layer (model->network, 1, "linear", NULL, NULL));
+  assert_true (bp_network_set_cost (model->network, "mse", NULL, NULL));
+  model->network->layers[0].W[0] = 1.0;
+  model->optimizer = bp_optimizer_new (NULL, "sgd", model->network->n_params, NULL);
+  assert_true (bp_optimizer_set (model->optimizer, "lr", 1e6, NULL));
+  model->dataset = g_strdup (path);
+  model->test_fraction = 0.0;
+  model->batch_size = 1;
+  s = bpv_session_new (model, NULL);
+  assert_non_null (s);
+  w.session = s;
+  g_signal_connect (s, "message", G_CALLBACK (on_message), &w);
+  assert_true (bpv_session_play (s, NULL));
+  spin_until (stopped, &w, 10);
+  assert_false (bpv_session_get_running (s));
+  assert_int_equal (w.messages, 1);
+  assert_non_null (strstr (w.message, "layer 1, unit 1"));
+  assert_true (bpv_session_get_network (s)->layers[0].W[0] == 1.0);
+  g_free (w.message);
+  g_unlink (path);
+}
+
+/* The input and output layers follow the dataset. */
+static void
+test_dataset_widths (void **state)
+{
+  g_autoptr(BpvSession) s = default_session ();
+  g_autoptr(GError) error = NULL;
+  const BpNetwork *net;
+  gsize w = 0, h = 0;
+
+  (void) state;
+  assert_true (bpv_session_set_dataset (s, "iris", 0, -1, 0.2, &error));
+  net = bpv_session_get_network (s);
+  assert_int_equal (net->n_inputs, 4);
+  assert_int_equal (bp_network_n_outputs (net), 3);
+  assert_int_equal (net->layers[0].out, 8);
+  assert_string_equal (net->layers[2].act_id, "softmax");
+  assert_null (bpv_session_get_decision_map (s));
+  assert_true (bpv_session_step (s, NULL));
+
+  assert_true (bpv_session_set_dataset (s, "digits", 0, -1, 0.2, &error));
+  net = bpv_session_get_network (s);
+  assert_int_equal (net->n_inputs, 64);
+  assert_int_equal (bp_network_n_outputs (net), 10);
+  assert_true (bpv_session_input_image (s, &w, &h));
+  assert_int_equal (w, 8);
+  assert_int_equal (h, 8);
+
+  assert_false (bpv_session_set_dataset (s, "no-such-dataset", 0, -1, 0.2, &error));
+  assert_non_null (error);
+  assert_int_equal (bpv_session_get_network (s)->n_inputs, 64);
+
+  {
+    gsize widths[] = { 4 };
+
+    assert_true (bpv_session_set_hidden_layers (s, widths, 1, NULL));
+    net = bpv_session_get_network (s);
+    assert_int_equal (net->n_layers, 2);
+    assert_int_equal (net->layers[0].out, 4);
+    assert_int_equal (net->layers[1].out, 10);
+  }
+}
+
+int
+main (void)
+{
+  const struct CMUnitTest tests[] = {
+    cmocka_unit_test (test_worker_snapshots),
+    cmocka_unit_test (test_worker_numeric_error),
+    cmocka_unit_test (test_session_opens_default),
+    cmocka_unit_test (test_explain_weight),
+    cmocka_unit_test (test_explain_neuron),
+    cmocka_unit_test (test_explain_follows_the_stops),
+    cmocka_unit_test (test_history_follows_steps),
+    cmocka_unit_test (test_training_runs_and_hands_back),
+    cmocka_unit_test (test_training_numeric_stop),
+    cmocka_unit_test (test_dataset_widths),
+  };
+
+  return cmocka_run_group_tests_name ("session", tests, NULL, NULL);
+}

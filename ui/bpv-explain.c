@@ -1,0 +1,635 @@
+/* bpv-explain.c — the inspector's text and numbers (see bpv-explain.h). */
+#include "config.h"
+#include "bpv-explain.h"
+
+#include <math.h>
+#include <string.h>
+
+#include <pango/pango.h>
+
+#include "bp-gradcheck.h"
+#include "bp-trainer.h"
+
+/* Terms of Σ_k W_jk a_k written out before "…". */
+#define MAX_TERMS   4
+/* Entries of a vector written out before "…". */
+#define MAX_ENTRIES 6
+
+char *
+bpv_format_number (double v)
+{
+  char buf[64];
+  GString *s;
+
+  if (isnan (v))
+    return g_strdup ("NaN");
+  if (isinf (v))
+    return g_strdup (v > 0 ? "∞" : "−∞");
+  if (v == 0)
+    return g_strdup ("0");
+  g_snprintf (buf, sizeof buf, "%.4g", v);
+  s = g_string_new (NULL);
+  for (const char *p = buf; *p != '\0'; p++)
+    {
+      if (*p == '-')
+        g_string_append (s, "−");
+      else if (*p == 'e')
+        {
+          /* e-05 → e−5, e+07 → e7 */
+          g_string_append_c (s, 'e');
+          if (p[1] == '-')
+            g_string_append (s, "−");
+          p++;
+          while (p[1] == '0' && p[2] != '\0')
+            p++;
+        }
+      else
+        g_string_append_c (s, *p);
+    }
+  return g_string_free (s, FALSE);
+}
+
+char *
+bpv_subscript (gsize n)
+{
+  static const char *digits[] = { "₀", "₁", "₂", "₃", "₄", "₅", "₆", "₇", "₈", "₉" };
+  char buf[32];
+  GString *s = g_string_new (NULL);
+
+  g_snprintf (buf, sizeof buf, "%zu", n);
+  for (const char *p = buf; *p != '\0'; p++)
+    g_string_append (s, digits[*p - '0']);
+  return g_string_free (s, FALSE);
+}
+
+/* Numbers and subscripts inline: a small ring of buffers would be fragile,
+ * so the builders below keep their strings in a GPtrArray that owns them. */
+typedef struct
+{
+  GPtrArray *keep;
+} Pool;
+
+static const char *
+num (Pool  *pool,
+     double v)
+{
+  char *s = bpv_format_number (v);
+
+  g_ptr_array_add (pool->keep, s);
+  return s;
+}
+
+static const char *
+sub (Pool  *pool,
+     gsize  n)
+{
+  char *s = bpv_subscript (n);
+
+  g_ptr_array_add (pool->keep, s);
+  return s;
+}
+
+static const char *
+esc (Pool       *pool,
+     const char *text)
+{
+  char *s = g_markup_escape_text (text != NULL ? text : "", -1);
+
+  g_ptr_array_add (pool->keep, s);
+  return s;
+}
+
+static const char *
+phase_words (BpvSession *session)
+{
+  BpvStepper *st = bpv_session_get_stepper (session);
+
+  if (bpv_session_get_running (session))
+    return "training";
+  switch (bpv_stepper_get_phase (st))
+    {
+    case BPV_STEP_INPUT:    return "step mode: the input";
+    case BPV_STEP_FORWARD:  return "step mode: forward pass";
+    case BPV_STEP_COST:     return "step mode: the cost";
+    case BPV_STEP_BACKWARD: return "step mode: backward pass";
+    case BPV_STEP_UPDATE:   return "step mode: the update";
+    case BPV_STEP_IDLE:
+    default:                return "at rest";
+    }
+}
+
+/* The network whose parameters produced the shown trace: at the UPDATE
+ * stop the live one already has the new weights. */
+static BpNetwork *
+pass_network (BpvSession *session,
+              gboolean   *owned)
+{
+  BpvStepper *st = bpv_session_get_stepper (session);
+  const BpNetwork *net = bpv_session_get_network (session);
+
+  *owned = FALSE;
+  if (!bpv_session_get_running (session) && bpv_stepper_get_phase (st) == BPV_STEP_UPDATE)
+    {
+      BpNetwork *copy = bp_network_copy (net);
+
+      memcpy (copy->params, bpv_stepper_get_params_before (st), copy->n_params * sizeof (double));
+      *owned = TRUE;
+      return copy;
+    }
+  return (BpNetwork *) net;
+}
+
+static gsize
+param_offset (const BpNetwork *net,
+              gsize            layer)
+{
+  gsize off = 0;
+
+  for (gsize l = 0; l < layer; l++)
+    off += net->layers[l].in * net->layers[l].out + net->layers[l].out;
+  return off;
+}
+
+static void
+append_vector (GString      *s,
+               Pool         *pool,
+               const double *v,
+               gsize         n,
+               gsize         stride)
+{
+  g_string_append (s, "[");
+  for (gsize i = 0; i < n && i < MAX_ENTRIES; i++)
+    g_string_append_printf (s, "%s%s", i > 0 ? ", " : "", num (pool, v[i * stride]));
+  if (n > MAX_ENTRIES)
+    g_string_append (s, ", …");
+  g_string_append (s, "]");
+}
+
+static void
+explain_input (BpvExplanation *ex,
+               BpvSession     *session,
+               Pool           *pool,
+               GString        *eq)
+{
+  const BpDataset *ds = bpv_session_get_dataset (session);
+  gsize s = 0;
+  const BpTrace *t = bpv_session_get_trace (session, &s);
+  gsize j = ex->hit.j;
+  double x = t->input[s * t->n_inputs + j];
+  const char *name = ds->feature_names != NULL && j < g_strv_length (ds->feature_names)
+                     ? ds->feature_names[j] : NULL;
+
+  ex->title = g_strdup_printf ("Input a(0)%s", sub (pool, j + 1));
+  ex->a = x;
+  g_string_append_printf (eq, "a(0)%s = x%s = <b>%s</b>", sub (pool, j + 1), sub (pool, j + 1),
+                          num (pool, x));
+  if (name != NULL)
+    g_string_append_printf (eq, "\nfeature “%s” of the sample", esc (pool, name));
+}
+
+static void
+explain_neuron (BpvExplanation *ex,
+                BpvSession     *session,
+                const BpNetwork *net,
+                Pool           *pool,
+                GString        *eq)
+{
+  gsize s = 0;
+  const BpTrace *t = bpv_session_get_trace (session, &s);
+  gsize n = ex->hit.layer, l = n - 1, j = ex->hit.j, N = net->n_layers;
+  const BpLayer *L = &net->layers[l];
+  const char *jj = sub (pool, j + 1);
+  gboolean fwd = bpv_session_forward_known (session, l);
+  gboolean bwd = bpv_session_backward_known (session, l);
+  const double *a_prev = bp_trace_a_prev (t, l, s);
+  double z = bp_trace_z (t, l, s)[j], a = bp_trace_a (t, l, s)[j];
+  double ds = NAN;
+
+  ex->title = g_strdup_printf ("Neuron a(%zu)%s%s", n, jj, n == N ? " (output)" : "");
+
+  /* z(n)_j = Σ_k W(n)_jk a(n−1)_k + b(n)_j */
+  g_string_append_printf (eq, "z(%zu)%s = Σ<sub>k</sub> W(%zu)%s<sub>k</sub> a(%zu)<sub>k</sub> + b(%zu)%s\n",
+                          n, jj, n, jj, n - 1, n, jj);
+  if (fwd)
+    {
+      g_string_append (eq, "      = ");
+      for (gsize k = 0; k < L->in && k < MAX_TERMS; k++)
+        g_string_append_printf (eq, "%s(%s)(%s)", k > 0 ? " + " : "",
+                                num (pool, L->W[j * L->in + k]), num (pool, a_prev[k]));
+      if (L->in > MAX_TERMS)
+        g_string_append_printf (eq, " + … (%zu terms)", L->in);
+      g_string_append_printf (eq, " + %s\n      = <b>%s</b>\n", num (pool, L->b[j]), num (pool, z));
+      ex->z = z;
+      ex->a = a;
+    }
+  else
+    g_string_append_printf (eq, "      = ?   <i>(the forward pass has not reached layer %zu)</i>\n", n);
+
+  /* a(n)_j = σ(z) and σ′(z) */
+  if (fwd)
+    {
+      if (L->act->f != NULL)
+        g_string_append_printf (eq, "a(%zu)%s = σ(z) = %s(%s) = <b>%s</b>\n", n, jj,
+                                esc (pool, L->act->id), num (pool, z), num (pool, a));
+      else  /* softmax-like: a unit depends on the whole layer */
+        g_string_append_printf (eq, "a(%zu)%s = %s(z(%zu))%s = <b>%s</b>\n", n, jj,
+                                esc (pool, L->act->id), n, jj, num (pool, a));
+      if (L->act->df != NULL)
+        {
+          ds = L->act->df (z, a, L->act_params);
+          g_string_append_printf (eq, "σ′(z) = <b>%s</b>   <small>(%s)</small>", num (pool, ds),
+                                  esc (pool, L->act->derivative_formula));
+          if (g_strcmp0 (L->act->id, "relu") == 0 && z <= 0)
+            g_string_append (eq, "   <b>dead</b> for this sample: no gradient passes");
+          else if ((g_strcmp0 (L->act->id, "sigmoid") == 0 || g_strcmp0 (L->act->id, "tanh") == 0)
+                   && fabs (ds) < 0.01)
+            g_string_append (eq, "   <b>saturated</b>: the gradient is squashed");
+          g_string_append (eq, "\n");
+        }
+      else
+        {
+          double *J = g_new (double, L->out * L->out);
+
+          bp_network_act_jacobian (net, t, l, s, J);
+          ds = J[j * L->out + j];
+          g_string_append_printf (eq, "∂a/∂z is a full Jacobian (%s): ∂a%s/∂z%s = <b>%s</b>\n",
+                                  esc (pool, L->act->id), jj, jj, num (pool, ds));
+          g_free (J);
+        }
+      ex->dsigma = ds;
+    }
+  else
+    g_string_append_printf (eq, "a(%zu)%s = σ(z) = ?\n", n, jj);
+
+  if (n == N && fwd)
+    {
+      const double *y = t->target + s * bp_network_n_outputs (net);
+
+      if (bpv_session_backward_known (session, l) || bpv_stepper_cost_known (bpv_session_get_stepper (session))
+          || bpv_stepper_get_phase (bpv_session_get_stepper (session)) == BPV_STEP_IDLE)
+        g_string_append_printf (eq, "target y%s = %s,   cost of the sample l = %s   <small>(%s)</small>\n",
+                                jj, num (pool, y[j]), num (pool, t->per_sample_loss[s]),
+                                esc (pool, net->cost->formula));
+    }
+
+  /* δ(n)_j */
+  if (!bwd)
+    {
+      g_string_append_printf (eq, "δ(%zu)%s = ∂C/∂z(%zu)%s = ?   <i>(the backward pass has not reached layer %zu)</i>",
+                              n, jj, n, jj, n);
+      return;
+    }
+  ex->neuron_delta = bp_trace_dC_dz (t, l, s)[j];
+  if (n == N)
+    {
+      gboolean fused = net->cost->grad_z != NULL && net->cost->output_activation != NULL
+                       && g_strcmp0 (net->cost->output_activation, L->act_id) == 0;
+
+      if (fused)
+        g_string_append_printf (eq, "δ(%zu)%s = ∂C/∂z(%zu)%s = <b>%s</b>   <small>(%s on %s, "
+                                "computed directly from z: (a − y)%s)</small>",
+                                n, jj, n, jj, num (pool, ex->neuron_delta), esc (pool, net->cost->id),
+                                esc (pool, L->act->id), t->batch > 1 ? "/B" : "");
+      else
+        g_string_append_printf (eq, "δ(%zu)%s = ∂C/∂a(%zu)%s · σ′(z) = %s × %s = <b>%s</b>",
+                                n, jj, n, jj, num (pool, bp_trace_dC_da (t, l, s)[j]),
+                                num (pool, ds), num (pool, ex->neuron_delta));
+    }
+  else
+    {
+      const BpLayer *Ln = &net->layers[l + 1];
+      const double *dn = bp_trace_dC_dz (t, l + 1, s);
+      double back = 0;
+
+      for (gsize m = 0; m < Ln->out; m++)
+        back += Ln->W[m * Ln->in + j] * dn[m];
+      if (L->act->df != NULL)
+        g_string_append_printf (eq, "δ(%zu)%s = σ′(z) · (W(%zu)ᵀ δ(%zu))%s = %s × %s = <b>%s</b>",
+                                n, jj, n + 1, n + 1, jj, num (pool, ds), num (pool, back),
+                                num (pool, ex->neuron_delta));
+      else
+        g_string_append_printf (eq, "δ(%zu)%s = ((∂a/∂z)ᵀ W(%zu)ᵀ δ(%zu))%s = <b>%s</b>   "
+                                "<small>((W(%zu)ᵀ δ(%zu))%s = %s)</small>",
+                                n, jj, n + 1, n + 1, jj, num (pool, ex->neuron_delta),
+                                n + 1, n + 1, jj, num (pool, back));
+    }
+}
+
+/* The core's label, with the weight's indices as subscripts. */
+static const char *
+factor_label (Pool                *pool,
+              const BpChainFactor *f,
+              const char          *jk)
+{
+  char *s;
+
+  if (f->role != BP_FACTOR_DZ_DW)
+    return esc (pool, f->label);
+  s = g_strdup_printf ("∂z(%zu)/∂W(%zu)%s", f->layer, f->layer, jk);
+  g_ptr_array_add (pool->keep, s);
+  return s;
+}
+
+static void
+append_factor (GString             *s,
+               Pool                *pool,
+               const BpChainFactor *f,
+               const BpChain       *chain,
+               const char          *jk)
+{
+  g_string_append_printf (s, "  %s = ", factor_label (pool, f, jk));
+  switch (f->kind)
+    {
+    case BP_FACTOR_ROW:
+      append_vector (s, pool, f->data, f->cols, 1);
+      g_string_append_printf (s, "   <small>1×%zu row</small>", f->cols);
+      break;
+    case BP_FACTOR_DIAG:
+      g_string_append (s, "diag");
+      append_vector (s, pool, f->data, f->rows, 1);
+      g_string_append_printf (s, "   <small>%zu×%zu diagonal: σ′(z(%zu))</small>", f->rows, f->rows,
+                              f->layer);
+      break;
+    case BP_FACTOR_MATRIX:
+      if (f->rows == 1)
+        {
+          append_vector (s, pool, f->data, f->cols, 1);
+          g_string_append_printf (s, "   <small>1×%zu", f->cols);
+        }
+      else
+        {
+          double norm = 0;
+
+          for (gsize i = 0; i < f->rows * f->cols; i++)
+            norm += f->data[i] * f->data[i];
+          g_string_append_printf (s, "[row 1: ");
+          append_vector (s, pool, f->data, f->cols, 1);
+          g_string_append_printf (s, "; …]   <small>%zu×%zu, ‖·‖ = %s", f->rows, f->cols,
+                                  num (pool, sqrt (norm)));
+        }
+      if (f->role == BP_FACTOR_DZ_DA)
+        g_string_append_printf (s, ": the weights W(%zu)", f->layer);
+      else
+        g_string_append (s, ": the activation's Jacobian");
+      g_string_append (s, "</small>");
+      break;
+    case BP_FACTOR_COLUMN:
+      g_string_append_printf (s, "a(%zu)%s · e%s = %s in row %zu, 0 elsewhere   <small>%zu×1 column</small>",
+                              f->layer - 1, sub (pool, chain->k + 1), sub (pool, chain->j + 1),
+                              num (pool, f->data[chain->j]), chain->j + 1, f->rows);
+      break;
+    default:
+      break;
+    }
+  g_string_append (s, "\n");
+}
+
+static void
+explain_edge (BpvExplanation *ex,
+              BpvSession     *session,
+              BpNetwork      *net,
+              Pool           *pool,
+              GString        *eq)
+{
+  gsize s = 0;
+  const BpTrace *t = bpv_session_get_trace (session, &s);
+  BpvStepper *st = bpv_session_get_stepper (session);
+  gsize n = ex->hit.layer, l = n - 1, j = ex->hit.j, k = ex->hit.k;
+  const BpLayer *L = &net->layers[l];
+  const BpLayer *live = &bpv_session_get_network (session)->layers[l];
+  const char *jk;
+  const char *jj = sub (pool, j + 1), *kk = sub (pool, k + 1);
+  gboolean bwd = bpv_session_backward_known (session, l);
+  gboolean fwd_prev = l == 0 || bpv_session_forward_known (session, l - 1);
+  gboolean running = bpv_session_get_running (session);
+  gboolean at_update = !running && bpv_stepper_get_phase (st) == BPV_STEP_UPDATE;
+
+  {
+    char *tmp = g_strdup_printf ("%s,%s", jj, kk);
+
+    g_ptr_array_add (pool->keep, tmp);
+    jk = tmp;
+  }
+  ex->title = g_strdup_printf ("Weight W(%zu)%s", n, jk);
+  ex->weight = L->W[j * L->in + k];
+  ex->batch = t->batch;
+
+  g_string_append_printf (eq, "W(%zu)%s = <b>%s</b>   <small>from a(%zu)%s to a(%zu)%s</small>\n",
+                          n, jk, num (pool, ex->weight), n - 1, kk, n, jj);
+  if (fwd_prev)
+    ex->a_prev = bp_trace_a_prev (t, l, s)[k];
+  if (bwd)
+    ex->delta = bp_trace_dC_dz (t, l, s)[j];
+
+  g_string_append_printf (eq, "∂C/∂W(%zu)%s = δ(%zu)%s · a(%zu)%s\n", n, jk, n, jj, n - 1, kk);
+  if (bwd && fwd_prev)
+    {
+      ex->product = ex->delta * ex->a_prev;
+      g_string_append_printf (eq, "      = %s × %s\n      = <b>%s</b>   <small>(this sample)</small>\n",
+                              num (pool, ex->delta), num (pool, ex->a_prev), num (pool, ex->product));
+      ex->batch_gradient = L->dW[j * L->in + k];
+      if (t->batch > 1)
+        g_string_append_printf (eq, "summed over the batch of %zu: ∂C/∂W(%zu)%s = <b>%s</b>\n",
+                                t->batch, n, jk, num (pool, ex->batch_gradient));
+    }
+  else if (!bwd)
+    g_string_append_printf (eq, "      = ? × %s   <i>(δ(%zu) comes with the backward pass)</i>\n",
+                            fwd_prev ? num (pool, ex->a_prev) : "?", n);
+  else
+    g_string_append (eq, "      = ?\n");
+
+  if (at_update)
+    {
+      ex->weight_after = live->W[j * live->in + k];
+      g_string_append_printf (eq, "update (%s): W(%zu)%s  %s → <b>%s</b>   <small>(Δ = %s)</small>\n",
+                              esc (pool, bpv_session_get_optimizer (session)->id), n, jk,
+                              num (pool, ex->weight), num (pool, ex->weight_after),
+                              num (pool, ex->weight_after - ex->weight));
+    }
+  /* Drop the last newline. */
+  if (eq->len > 0 && eq->str[eq->len - 1] == '\n')
+    g_string_truncate (eq, eq->len - 1);
+
+  /* The chain rule, factor by factor. */
+  if (running)
+    {
+      ex->chain = g_strdup ("<i>Pause training to see the chain rule of one sample.</i>");
+      return;
+    }
+  if (!bwd)
+    {
+      ex->chain = g_strdup_printf ("<i>The chain rule appears when the backward pass reaches "
+                                   "W(%zu).</i>", n);
+      return;
+    }
+  {
+    g_autoptr(GError) error = NULL;
+    g_autoptr(BpChain) chain = bp_chain_new (net, t, s, l, j, k, &error);
+    GString *c;
+
+    if (chain == NULL)
+      {
+        ex->chain = g_markup_escape_text (error->message, -1);
+        return;
+      }
+    c = g_string_new (NULL);
+    g_string_append_printf (c, "∂C/∂W(%zu)%s = ", n, jk);
+    for (gsize f = 0; f < chain->n_factors; f++)
+      g_string_append_printf (c, "%s%s", f > 0 ? " · " : "", factor_label (pool, &chain->factors[f], jk));
+    g_string_append (c, "\n");
+    for (gsize f = 0; f < chain->n_factors; f++)
+      append_factor (c, pool, &chain->factors[f], chain, jk);
+    ex->chain_product = bp_chain_product (chain);
+    ex->backprop = chain->backprop;
+    ex->n_factors = chain->n_factors;
+    g_string_append_printf (c, "product = <b>%s</b>   %s δ(%zu)%s · a(%zu)%s = %s",
+                            num (pool, ex->chain_product),
+                            fabs (ex->chain_product - ex->backprop)
+                              <= 1e-9 * MAX (1e-12, fabs (ex->backprop)) + 1e-300 ? "✓ equals" : "≠",
+                            n, jj, n - 1, kk, num (pool, ex->backprop));
+    if (chain->fused)
+      g_string_append_printf (c, "\n<small>(%s on %s: the product starts from the stable "
+                              "δ(%zu) = ∂C/∂z(%zu), as backprop does)</small>",
+                              esc (pool, net->cost->id),
+                              esc (pool, net->layers[net->n_layers - 1].act->id),
+                              net->n_layers, net->n_layers);
+    ex->chain = g_string_free (c, FALSE);
+  }
+}
+
+BpvExplanation *
+bpv_explain (BpvSession   *session,
+             const BpvHit *hit)
+{
+  BpvExplanation *ex;
+  Pool pool;
+  GString *eq;
+  BpNetwork *net;
+  gboolean owned;
+  gsize s = 0, B;
+  const BpTrace *t;
+
+  g_return_val_if_fail (BPV_IS_SESSION (session), NULL);
+
+  if (hit == NULL || hit->kind == BPV_HIT_NONE)
+    return NULL;
+  t = bpv_session_get_trace (session, &s);
+  if (t == NULL)
+    return NULL;
+
+  ex = g_new0 (BpvExplanation, 1);
+  ex->hit = *hit;
+  ex->weight = ex->weight_after = ex->delta = ex->a_prev = NAN;
+  ex->product = ex->backprop = ex->chain_product = ex->batch_gradient = NAN;
+  ex->z = ex->a = ex->dsigma = ex->neuron_delta = NAN;
+  pool.keep = g_ptr_array_new_with_free_func (g_free);
+  eq = g_string_new (NULL);
+  net = pass_network (session, &owned);
+  B = t->batch;
+
+  if (hit->kind == BPV_HIT_NEURON && hit->layer == 0)
+    explain_input (ex, session, &pool, eq);
+  else if (hit->kind == BPV_HIT_NEURON)
+    explain_neuron (ex, session, net, &pool, eq);
+  else
+    explain_edge (ex, session, net, &pool, eq);
+
+  ex->context = g_strdup_printf ("sample %zu of %zu · training row %zu · step %" G_GUINT64_FORMAT
+                                 " · %s",
+                                 s + 1, B, bpv_session_get_shown_row (session) + 1,
+                                 bpv_session_get_step_count (session), phase_words (session));
+  ex->equations = g_string_free (eq, FALSE);
+  {
+    g_autofree char *plain = NULL;
+
+    if (pango_parse_markup (ex->equations, -1, 0, NULL, &plain, NULL, NULL))
+      ex->text = g_steal_pointer (&plain);
+    else
+      ex->text = g_strdup (ex->equations);
+  }
+  if (owned)
+    bp_network_free (net);
+  g_ptr_array_unref (pool.keep);
+  return ex;
+}
+
+void
+bpv_explanation_free (BpvExplanation *ex)
+{
+  if (ex == NULL)
+    return;
+  g_free (ex->title);
+  g_free (ex->context);
+  g_free (ex->equations);
+  g_free (ex->chain);
+  g_free (ex->text);
+  g_free (ex);
+}
+
+gboolean
+bpv_explain_gradcheck (BpvSession   *session,
+                       const BpvHit *hit,
+                       double       *backprop,
+                       double       *numeric,
+                       GError      **error)
+{
+  const BpNetwork *live;
+  const BpDataset *ds;
+  BpvStepper *st;
+  g_autoptr(BpNetwork) net = NULL;
+  g_autoptr(BpTrace) trace = NULL;
+  g_autofree double *x = NULL, *y = NULL;
+  const gsize *rows = NULL;
+  gsize B, l, index, nf, nt, probe;
+
+  g_return_val_if_fail (BPV_IS_SESSION (session), FALSE);
+
+  if (hit == NULL || hit->kind != BPV_HIT_EDGE)
+    {
+      g_set_error (error, BP_NETWORK_ERROR, BP_NETWORK_ERROR_INVALID, "select a weight first");
+      return FALSE;
+    }
+  if (bpv_session_get_running (session))
+    {
+      g_set_error (error, BP_NETWORK_ERROR, BP_NETWORK_ERROR_INVALID,
+                   "pause training to compare with finite differences");
+      return FALSE;
+    }
+  live = bpv_session_get_network (session);
+  ds = bpv_session_get_train (session);
+  st = bpv_session_get_stepper (session);
+  nf = ds->n_features;
+  nt = ds->n_targets;
+  l = hit->layer - 1;
+  index = param_offset (live, l) + hit->j * live->layers[l].in + hit->k;
+
+  /* The batch and the weights of the shown pass. */
+  net = bp_network_copy (live);
+  if (bpv_stepper_get_phase (st) != BPV_STEP_IDLE)
+    {
+      B = bpv_stepper_get_batch (st, &rows);
+      memcpy (net->params, bpv_stepper_get_params_before (st), net->n_params * sizeof (double));
+    }
+  else
+    {
+      probe = bpv_session_get_shown_row (session);
+      rows = &probe;
+      B = 1;
+    }
+  x = g_new (double, B * nf);
+  y = g_new (double, B * nt);
+  for (gsize s = 0; s < B; s++)
+    {
+      memcpy (x + s * nf, ds->X + rows[s] * nf, nf * sizeof (double));
+      memcpy (y + s * nt, ds->Y + rows[s] * nt, nt * sizeof (double));
+    }
+  /* Backprop on the copy, so the comparison does not depend on what the
+   * screen shows. */
+  trace = bp_trace_new (net, B);
+  bp_network_zero_grad (net);
+  bp_network_forward (net, trace, x, B);
+  bp_network_backward (net, trace, y);
+  *backprop = net->grads[index];
+  *numeric = bp_gradcheck_param (net, trace, x, y, B, index, 1e-6);
+  return TRUE;
+}

@@ -1,0 +1,74 @@
+/* bpv-explain.h — the inspector's words and numbers for a selected neuron
+ * or weight, in the notation z(n), a(n), W(n), b(n), σ′, δ(n), with the
+ * actual values of the shown sample.  GTK-free: the inspector displays
+ * the markup, tests read the numbers.
+ *
+ * Neuron a(n)_j (n ≥ 1):
+ *   z(n)_j = Σ_k W(n)_jk a(n−1)_k + b(n)_j = (w)(a) + … + b = …
+ *   a(n)_j = σ(z) = …,   σ′(z) = …
+ *   δ(n)_j = σ′(z) · (W(n+1)ᵀ δ(n+1))_j = … × … = …   (the output layer:
+ *   ∂C/∂a(N)_j · σ′(z), or the cost's fused form)
+ * Weight W(n)_jk:
+ *   ∂C/∂W(n)_jk = δ(n)_j · a(n−1)_k = … × … = …   (this sample)
+ *   and the chain ∂C/∂a(N) · ∂a(N)/∂z(N) ⋯ ∂z(n)/∂W(n)_jk from bp_chain_new,
+ *   each factor with its value, and their product.
+ *
+ * In step mode a value the current stop has not computed yet is shown as
+ * "?" with the reason.
+ */
+#pragma once
+
+#include <glib.h>
+
+#include "bp-chain.h"
+#include "bpv-layout.h"
+#include "bpv-session.h"
+
+G_BEGIN_DECLS
+
+typedef struct
+{
+  BpvHit    hit;
+  char     *title;          /* markup: "Weight W(2)₁,₃" */
+  char     *context;        /* markup: sample, row, step, phase */
+  char     *equations;      /* markup: the lines above */
+  char     *chain;          /* markup: the chain rule (weights), or NULL */
+  char     *text;           /* the equations as plain text */
+
+  /* Weights: the numbers shown (NaN when not known at this stop). */
+  double    weight;         /* W(n)_jk the pass used */
+  double    weight_after;   /* after the update (NaN before it) */
+  double    delta;          /* δ(n)_j of the sample */
+  double    a_prev;         /* a(n−1)_k of the sample */
+  double    product;        /* delta × a_prev */
+  double    backprop;       /* the chain's δ(n)_j·a(n−1)_k from the trace */
+  double    chain_product;  /* the product of the chain's factors */
+  double    batch_gradient; /* ∂C/∂W(n)_jk of the whole batch (net->grads) */
+  gsize     batch;          /* B */
+  gsize     n_factors;
+  /* Neurons */
+  double    z, a, dsigma, neuron_delta;
+} BpvExplanation;
+
+/* NULL for no selection. */
+BpvExplanation *bpv_explain              (BpvSession   *session,
+                                          const BpvHit *hit);
+void            bpv_explanation_free     (BpvExplanation *ex);
+
+/* Backprop against a central finite difference for weight W(n)_jk on the
+ * batch of the shown pass (the weights before the update).  FALSE with an
+ * error while training runs or for a non-edge. */
+gboolean        bpv_explain_gradcheck    (BpvSession   *session,
+                                          const BpvHit *hit,
+                                          double       *backprop,
+                                          double       *numeric,
+                                          GError      **error);
+
+/* "−0.4120", "1.234e−5": 4 significant digits, a real minus sign. */
+char           *bpv_format_number        (double value);
+/* "₁₂" */
+char           *bpv_subscript            (gsize  n);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (BpvExplanation, bpv_explanation_free)
+
+G_END_DECLS

@@ -1,0 +1,339 @@
+/* bpv-inspector.c — the selection explained (see bpv-inspector.h). */
+#include "config.h"
+#include "bpv-inspector.h"
+
+#include <adwaita.h>
+#include <math.h>
+
+#include "bpv-events.h"
+
+/* During training the numbers change ~30 times a second: the text follows
+ * at most this often. */
+#define RUNNING_INTERVAL_US 250000
+
+struct _BpvInspector
+{
+  GtkWidget       parent_instance;
+
+  GtkStack       *stack;
+  GtkLabel       *title_label;
+  GtkLabel       *context_label;
+  GtkLabel       *equations_label;
+  GtkLabel       *chain_heading;
+  GtkLabel       *chain_label;
+  GtkBox         *check_box;
+  GtkLabel       *check_label;
+
+  BpvSession     *session;
+  gulong          values_id;
+  gulong          selection_id;
+  gulong          structure_id;
+  BpvExplanation *explanation;
+  gint64          last_update;
+  guint           pending_id;
+  char           *last_event;
+  guint64         serial;         /* of the numbers shown */
+};
+
+G_DEFINE_FINAL_TYPE (BpvInspector, bpv_inspector, GTK_TYPE_WIDGET)
+
+enum {
+  PROP_0,
+  PROP_SESSION,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
+
+static void
+log_explanation (BpvInspector *self)
+{
+  const BpvExplanation *ex = self->explanation;
+  g_autofree char *line = NULL;
+
+  if (!bpv_events_enabled () || ex == NULL || bpv_session_get_running (self->session))
+    return;
+  if (ex->hit.kind == BPV_HIT_EDGE)
+    line = g_strdup_printf ("INSPECTOR edge %zu %zu %zu delta=%.17g a=%.17g product=%.17g "
+                            "backprop=%.17g chain=%.17g gradient=%.17g factors=%zu",
+                            ex->hit.layer, ex->hit.j + 1, ex->hit.k + 1, ex->delta, ex->a_prev,
+                            ex->product, ex->backprop, ex->chain_product, ex->batch_gradient,
+                            ex->n_factors);
+  else
+    line = g_strdup_printf ("INSPECTOR neuron %zu %zu z=%.17g a=%.17g dsigma=%.17g delta=%.17g",
+                            ex->hit.layer, ex->hit.j + 1, ex->z, ex->a, ex->dsigma,
+                            ex->neuron_delta);
+  /* Only when something changed: autoplay redraws often. */
+  if (g_strcmp0 (line, self->last_event) == 0)
+    return;
+  g_free (self->last_event);
+  self->last_event = g_steal_pointer (&line);
+  bpv_event ("%s", self->last_event);
+}
+
+void
+bpv_inspector_refresh (BpvInspector *self)
+{
+  const BpvHit *hit;
+  const BpvExplanation *ex;
+
+  g_return_if_fail (BPV_IS_INSPECTOR (self));
+
+  g_clear_handle_id (&self->pending_id, g_source_remove);
+  g_clear_pointer (&self->explanation, bpv_explanation_free);
+  self->last_update = g_get_monotonic_time ();
+  if (self->session != NULL)
+    self->serial = bpv_session_get_values_serial (self->session);
+  if (self->session == NULL)
+    {
+      gtk_stack_set_visible_child_name (self->stack, "empty");
+      return;
+    }
+  hit = bpv_session_get_selection (self->session);
+  self->explanation = bpv_explain (self->session, hit);
+  ex = self->explanation;
+  if (ex == NULL)
+    {
+      gtk_stack_set_visible_child_name (self->stack, "empty");
+      return;
+    }
+  gtk_label_set_markup (self->title_label, ex->title);
+  gtk_label_set_markup (self->context_label, ex->context);
+  gtk_label_set_markup (self->equations_label, ex->equations);
+  gtk_widget_set_visible (GTK_WIDGET (self->chain_heading), ex->chain != NULL);
+  gtk_widget_set_visible (GTK_WIDGET (self->chain_label), ex->chain != NULL);
+  gtk_widget_set_visible (GTK_WIDGET (self->check_box), ex->hit.kind == BPV_HIT_EDGE);
+  if (ex->chain != NULL)
+    gtk_label_set_markup (self->chain_label, ex->chain);
+  gtk_stack_set_visible_child_name (self->stack, "details");
+  log_explanation (self);
+}
+
+static gboolean
+refresh_later (gpointer data)
+{
+  BpvInspector *self = data;
+
+  self->pending_id = 0;
+  bpv_inspector_refresh (self);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+on_values_changed (BpvSession   *session,
+                   BpvInspector *self)
+{
+  gint64 now = g_get_monotonic_time ();
+
+  if (bpv_session_get_selection (session)->kind == BPV_HIT_NONE)
+    return;
+  /* The animation alone changes no number. */
+  if (bpv_session_get_values_serial (session) == self->serial)
+    return;
+  if (!bpv_session_get_running (session) || now - self->last_update >= RUNNING_INTERVAL_US)
+    {
+      /* The numbers changed: an old check result no longer applies. */
+      if (!bpv_session_get_running (session))
+        gtk_widget_set_visible (GTK_WIDGET (self->check_label), FALSE);
+      bpv_inspector_refresh (self);
+    }
+  else if (self->pending_id == 0)
+    self->pending_id = g_timeout_add ((guint) ((RUNNING_INTERVAL_US - (now - self->last_update)) / 1000),
+                                      refresh_later, self);
+}
+
+static void
+on_selection_changed (BpvSession   *session,
+                      BpvInspector *self)
+{
+  gtk_widget_set_visible (GTK_WIDGET (self->check_label), FALSE);
+  bpv_inspector_refresh (self);
+}
+
+gboolean
+bpv_inspector_check_gradient (BpvInspector *self,
+                              double       *backprop,
+                              double       *numeric)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *b = NULL, *n = NULL, *e = NULL, *markup = NULL;
+  double bp = NAN, num = NAN, rel;
+
+  g_return_val_if_fail (BPV_IS_INSPECTOR (self), FALSE);
+
+  if (self->session == NULL)
+    return FALSE;
+  if (!bpv_explain_gradcheck (self->session, bpv_session_get_selection (self->session),
+                              &bp, &num, &error))
+    {
+      g_autofree char *msg = g_markup_escape_text (error->message, -1);
+
+      gtk_label_set_markup (self->check_label, msg);
+      gtk_widget_set_visible (GTK_WIDGET (self->check_label), TRUE);
+      return FALSE;
+    }
+  rel = fabs (bp - num) / MAX (MAX (fabs (bp), fabs (num)), 1e-8);
+  b = bpv_format_number (bp);
+  n = bpv_format_number (num);
+  e = bpv_format_number (rel);
+  markup = g_strdup_printf ("backprop      ∂C/∂W = <b>%s</b>\n"
+                            "finite diff.  (C(w+h) − C(w−h))/2h = <b>%s</b>\n"
+                            "relative difference %s  %s",
+                            b, n, e, rel < 1e-5 ? "✓ they agree" : "⚠ they differ");
+  gtk_label_set_markup (self->check_label, markup);
+  gtk_widget_set_visible (GTK_WIDGET (self->check_label), TRUE);
+  bpv_event ("CHECK backprop=%.17g numeric=%.17g rel=%.3g", bp, num, rel);
+  if (backprop != NULL)
+    *backprop = bp;
+  if (numeric != NULL)
+    *numeric = num;
+  return TRUE;
+}
+
+static void
+bpv_inspector_dispose (GObject *object)
+{
+  BpvInspector *self = BPV_INSPECTOR (object);
+
+  bpv_inspector_set_session (self, NULL);
+  g_clear_handle_id (&self->pending_id, g_source_remove);
+  gtk_widget_dispose_template (GTK_WIDGET (self), BPV_TYPE_INSPECTOR);
+  G_OBJECT_CLASS (bpv_inspector_parent_class)->dispose (object);
+}
+
+static void
+bpv_inspector_finalize (GObject *object)
+{
+  BpvInspector *self = BPV_INSPECTOR (object);
+
+  bpv_explanation_free (self->explanation);
+  g_free (self->last_event);
+  G_OBJECT_CLASS (bpv_inspector_parent_class)->finalize (object);
+}
+
+static void
+bpv_inspector_get_property (GObject    *object,
+                            guint       prop_id,
+                            GValue     *value,
+                            GParamSpec *pspec)
+{
+  BpvInspector *self = BPV_INSPECTOR (object);
+
+  switch (prop_id)
+    {
+    case PROP_SESSION:
+      g_value_set_object (value, self->session);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+bpv_inspector_set_property (GObject      *object,
+                            guint         prop_id,
+                            const GValue *value,
+                            GParamSpec   *pspec)
+{
+  BpvInspector *self = BPV_INSPECTOR (object);
+
+  switch (prop_id)
+    {
+    case PROP_SESSION:
+      bpv_inspector_set_session (self, g_value_get_object (value));
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+bpv_inspector_class_init (BpvInspectorClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  object_class->dispose = bpv_inspector_dispose;
+  object_class->finalize = bpv_inspector_finalize;
+  object_class->get_property = bpv_inspector_get_property;
+  object_class->set_property = bpv_inspector_set_property;
+
+  properties[PROP_SESSION] =
+    g_param_spec_object ("session", NULL, NULL, BPV_TYPE_SESSION,
+                         G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  gtk_widget_class_set_template_from_resource (widget_class,
+                                               "/io/github/backprop_studio/BackpropStudio/ui/bpv-inspector.ui");
+  gtk_widget_class_bind_template_child (widget_class, BpvInspector, stack);
+  gtk_widget_class_bind_template_child (widget_class, BpvInspector, title_label);
+  gtk_widget_class_bind_template_child (widget_class, BpvInspector, context_label);
+  gtk_widget_class_bind_template_child (widget_class, BpvInspector, equations_label);
+  gtk_widget_class_bind_template_child (widget_class, BpvInspector, chain_heading);
+  gtk_widget_class_bind_template_child (widget_class, BpvInspector, chain_label);
+  gtk_widget_class_bind_template_child (widget_class, BpvInspector, check_box);
+  gtk_widget_class_bind_template_child (widget_class, BpvInspector, check_label);
+  gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
+  gtk_widget_class_set_css_name (widget_class, "inspector");
+}
+
+static void
+bpv_inspector_init (BpvInspector *self)
+{
+  gtk_widget_init_template (GTK_WIDGET (self));
+}
+
+GtkWidget *
+bpv_inspector_new (void)
+{
+  return g_object_new (BPV_TYPE_INSPECTOR, NULL);
+}
+
+void
+bpv_inspector_set_session (BpvInspector *self,
+                           BpvSession   *session)
+{
+  g_return_if_fail (BPV_IS_INSPECTOR (self));
+
+  if (self->session == session)
+    return;
+  if (self->session != NULL)
+    {
+      g_clear_signal_handler (&self->values_id, self->session);
+      g_clear_signal_handler (&self->selection_id, self->session);
+      g_clear_signal_handler (&self->structure_id, self->session);
+      g_clear_object (&self->session);
+    }
+  if (session != NULL)
+    {
+      self->session = g_object_ref (session);
+      self->values_id = g_signal_connect (session, "values-changed",
+                                          G_CALLBACK (on_values_changed), self);
+      self->selection_id = g_signal_connect (session, "selection-changed",
+                                             G_CALLBACK (on_selection_changed), self);
+      self->structure_id = g_signal_connect (session, "structure-changed",
+                                             G_CALLBACK (on_selection_changed), self);
+    }
+  if (self->stack != NULL)
+    bpv_inspector_refresh (self);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SESSION]);
+}
+
+const BpvExplanation *
+bpv_inspector_get_explanation (BpvInspector *self)
+{
+  g_return_val_if_fail (BPV_IS_INSPECTOR (self), NULL);
+
+  return self->explanation;
+}
+
+char *
+bpv_inspector_dup_text (BpvInspector *self)
+{
+  g_return_val_if_fail (BPV_IS_INSPECTOR (self), NULL);
+
+  if (self->explanation == NULL)
+    return g_strdup ("");
+  /* What the label shows, as text. */
+  return g_strdup (gtk_label_get_text (self->equations_label));
+}

@@ -1,0 +1,910 @@
+/* bpv-network-view.c — the network canvas (see bpv-network-view.h). */
+#include "config.h"
+#include "bpv-network-view.h"
+
+#include <adwaita.h>
+#include <math.h>
+
+#include "bpv-events.h"
+
+#define ZOOM_MIN  0.25
+#define ZOOM_MAX  12.0
+#define ZOOM_STEP 1.25
+
+struct _BpvNetworkView
+{
+  GtkWidget       parent_instance;
+
+  BpvSession     *session;
+  gulong          structure_id;
+  gulong          values_id;
+  gulong          selection_id;
+
+  BpvView         view;
+  BpvScale        scale;
+  gboolean        show_derivatives;
+  gboolean        show_values;
+  gboolean        show_neuron_maps;
+
+  BpvLayout      *layout;
+  BpvRenderCache *cache;
+  double          legend_height;
+  int             width;
+  int             height;
+
+  double          zoom;
+  double          pan_x;
+  double          pan_y;
+  double          drag_pan_x;
+  double          drag_pan_y;
+  double          pinch_zoom;
+
+  BpvHit          hover;
+  double          pointer_x;
+  double          pointer_y;
+
+  guint           tick_id;
+  gint64          last_frame;
+};
+
+G_DEFINE_FINAL_TYPE (BpvNetworkView, bpv_network_view, GTK_TYPE_WIDGET)
+
+enum {
+  PROP_0,
+  PROP_SESSION,
+  PROP_GRADIENTS,
+  PROP_GLOBAL_SCALE,
+  PROP_SHOW_DERIVATIVES,
+  PROP_SHOW_VALUES,
+  PROP_SHOW_NEURON_MAPS,
+  PROP_ZOOM,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
+
+/* ----------------------------------------------------------------- layout */
+
+static void
+fill_state (BpvNetworkView *self,
+            BpvRenderState *state)
+{
+  const BpNetwork *net = bpv_session_get_network (self->session);
+  gsize sample = 0;
+  const BpTrace *trace = bpv_session_get_trace (self->session, &sample);
+
+  bpv_render_state_init (state, net, trace);
+  bpv_session_fill_render_state (self->session, state);
+  state->view = self->view;
+  state->scale = self->scale;
+  state->theme = bpv_network_view_get_theme (self);
+  state->hover = self->hover;
+  state->show_derivatives = self->show_derivatives;
+  state->show_values = self->show_values;
+  if (!self->show_neuron_maps)
+    state->neuron_maps = NULL;
+  state->cache = self->cache;
+  state->device_scale = gtk_widget_get_scale_factor (GTK_WIDGET (self));
+}
+
+static void
+relayout (BpvNetworkView *self)
+{
+  BpvLayoutParams params;
+  BpvRenderState state;
+  double h;
+
+  g_clear_pointer (&self->layout, bpv_layout_free);
+  if (self->session == NULL || self->width <= 0 || self->height <= 0)
+    return;
+  fill_state (self, &state);
+  self->legend_height = MIN (bpv_network_legend_height (&state, self->width),
+                             self->height * 0.3);
+  h = MAX (self->height - self->legend_height, 40.0);
+  bpv_layout_params_init (&params, self->width, h);
+  params.zoom = self->zoom;
+  params.pan_x = self->pan_x;
+  params.pan_y = self->pan_y;
+  bpv_session_input_image (self->session, &params.input_image_width, &params.input_image_height);
+  self->layout = bpv_layout_new (bpv_session_get_network (self->session), &params);
+}
+
+static void
+apply_view (BpvNetworkView *self)
+{
+  if (self->layout != NULL)
+    bpv_layout_set_view (self->layout, self->zoom, self->pan_x, self->pan_y);
+  gtk_widget_queue_draw (GTK_WIDGET (self));
+}
+
+/* -------------------------------------------------------------- animation */
+
+static gboolean
+tick_cb (GtkWidget     *widget,
+         GdkFrameClock *clock,
+         gpointer       user_data)
+{
+  BpvNetworkView *self = BPV_NETWORK_VIEW (widget);
+  gint64 now = gdk_frame_clock_get_frame_time (clock);
+  double dt = self->last_frame > 0 ? (double) (now - self->last_frame) / 1e6 : 0.0;
+
+  self->last_frame = now;
+  /* A long stall (a hidden window) does not jump the animation. */
+  dt = MIN (dt, 0.1);
+  if (self->session == NULL || !bpv_session_tick (self->session, dt))
+    {
+      self->tick_id = 0;
+      self->last_frame = 0;
+      return G_SOURCE_REMOVE;
+    }
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+ensure_ticking (BpvNetworkView *self)
+{
+  if (self->tick_id != 0 || self->session == NULL || !bpv_session_is_animating (self->session))
+    return;
+  self->last_frame = 0;
+  self->tick_id = gtk_widget_add_tick_callback (GTK_WIDGET (self), tick_cb, NULL, NULL);
+}
+
+static void
+on_values_changed (BpvSession     *session,
+                   BpvNetworkView *self)
+{
+  ensure_ticking (self);
+  gtk_widget_queue_draw (GTK_WIDGET (self));
+}
+
+static void
+on_structure_changed (BpvSession     *session,
+                      BpvNetworkView *self)
+{
+  BpvHit none = BPV_HIT_INIT;
+
+  self->hover = none;
+  if (self->cache != NULL)
+    bpv_render_cache_invalidate (self->cache);
+  relayout (self);
+  gtk_widget_queue_draw (GTK_WIDGET (self));
+}
+
+static void
+on_selection_changed (BpvSession     *session,
+                      BpvNetworkView *self)
+{
+  gtk_widget_queue_draw (GTK_WIDGET (self));
+}
+
+/* ------------------------------------------------------------------ input */
+
+static void
+set_hover (BpvNetworkView *self,
+           const BpvHit   *hit)
+{
+  if (bpv_hit_equal (hit, &self->hover))
+    return;
+  self->hover = *hit;
+  gtk_widget_queue_draw (GTK_WIDGET (self));
+}
+
+static void
+on_motion (GtkEventControllerMotion *motion,
+           double                    x,
+           double                    y,
+           BpvNetworkView           *self)
+{
+  BpvHit hit = BPV_HIT_INIT;
+
+  self->pointer_x = x;
+  self->pointer_y = y;
+  bpv_network_view_hit (self, x, y, &hit);
+  set_hover (self, &hit);
+}
+
+static void
+on_leave (GtkEventControllerMotion *motion,
+          BpvNetworkView           *self)
+{
+  BpvHit none = BPV_HIT_INIT;
+
+  self->pointer_x = self->pointer_y = -1;
+  set_hover (self, &none);
+}
+
+static void
+on_pressed (GtkGestureClick *gesture,
+            int              n_press,
+            double           x,
+            double           y,
+            BpvNetworkView  *self)
+{
+  gtk_widget_grab_focus (GTK_WIDGET (self));
+  if (n_press == 2)
+    {
+      BpvHit hit = BPV_HIT_INIT;
+
+      /* A double click on empty space fits the network again. */
+      if (!bpv_network_view_hit (self, x, y, &hit))
+        {
+          bpv_network_view_reset_zoom (self);
+          return;
+        }
+    }
+  bpv_network_view_click (self, x, y);
+}
+
+static gboolean
+on_scroll (GtkEventControllerScroll *scroll,
+           double                    dx,
+           double                    dy,
+           BpvNetworkView           *self)
+{
+  /* Zoom about the pointer (its last position from the motion controller). */
+  double x = self->pointer_x >= 0 ? self->pointer_x : self->width / 2.0;
+  double y = self->pointer_y >= 0 ? self->pointer_y : self->height / 2.0;
+
+  if (dy == 0)
+    return FALSE;
+  bpv_network_view_set_zoom (self, self->zoom * pow (ZOOM_STEP, -dy), x, y);
+  return TRUE;
+}
+
+static void
+on_drag_begin (GtkGestureDrag *gesture,
+               double          x,
+               double          y,
+               BpvNetworkView *self)
+{
+  self->drag_pan_x = self->pan_x;
+  self->drag_pan_y = self->pan_y;
+}
+
+static void
+on_drag_update (GtkGestureDrag *gesture,
+                double          dx,
+                double          dy,
+                BpvNetworkView *self)
+{
+  /* Panning only makes sense once zoomed in or moved. */
+  if (fabs (dx) + fabs (dy) < 3)
+    return;
+  self->pan_x = self->drag_pan_x + dx;
+  self->pan_y = self->drag_pan_y + dy;
+  apply_view (self);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ZOOM]);
+}
+
+static void
+on_zoom_begin (GtkGesture       *gesture,
+               GdkEventSequence *sequence,
+               BpvNetworkView   *self)
+{
+  self->pinch_zoom = self->zoom;
+}
+
+static void
+on_zoom_scale_changed (GtkGestureZoom *gesture,
+                       double          scale,
+                       BpvNetworkView *self)
+{
+  double x, y;
+
+  if (!gtk_gesture_get_bounding_box_center (GTK_GESTURE (gesture), &x, &y))
+    {
+      x = self->width / 2.0;
+      y = self->height / 2.0;
+    }
+  bpv_network_view_set_zoom (self, self->pinch_zoom * scale, x, y);
+}
+
+static gboolean
+query_tooltip (GtkWidget  *widget,
+               int         x,
+               int         y,
+               gboolean    keyboard,
+               GtkTooltip *tooltip)
+{
+  BpvNetworkView *self = BPV_NETWORK_VIEW (widget);
+  BpvHit hit = BPV_HIT_INIT;
+  BpvRenderState state;
+  g_autofree char *text = NULL;
+  BpvRect r;
+
+  if (keyboard || !bpv_network_view_hit (self, x, y, &hit))
+    return FALSE;
+  fill_state (self, &state);
+  text = bpv_render_describe_hit (&state, &hit);
+  if (text == NULL)
+    return FALSE;
+  gtk_tooltip_set_text (tooltip, text);
+  if (bpv_layout_hit_bounds (self->layout, &hit, &r))
+    {
+      GdkRectangle area = { (int) r.x, (int) r.y, MAX ((int) r.width, 1), MAX ((int) r.height, 1) };
+
+      gtk_tooltip_set_tip_area (tooltip, &area);
+    }
+  return TRUE;
+}
+
+/* ---------------------------------------------------------------- drawing */
+
+static void
+bpv_network_view_snapshot (GtkWidget   *widget,
+                           GtkSnapshot *snapshot)
+{
+  BpvNetworkView *self = BPV_NETWORK_VIEW (widget);
+  int w = gtk_widget_get_width (widget), h = gtk_widget_get_height (widget);
+  BpvRenderState state;
+  cairo_t *cr;
+
+  if (self->session == NULL || w <= 0 || h <= 0)
+    return;
+  if (self->layout == NULL || !bpv_layout_fits (self->layout, bpv_session_get_network (self->session)))
+    relayout (self);
+  if (self->layout == NULL)
+    return;
+
+  fill_state (self, &state);
+  cr = gtk_snapshot_append_cairo (snapshot, &GRAPHENE_RECT_INIT (0, 0, w, h));
+  bpv_network_render (cr, self->layout, &state);
+  if (self->legend_height > 0)
+    {
+      BpvRect r = { 0, h - self->legend_height, w, self->legend_height };
+
+      cairo_identity_matrix (cr);
+      cairo_reset_clip (cr);
+      bpv_network_render_legend (cr, &state, &r);
+    }
+  cairo_destroy (cr);
+}
+
+static void
+bpv_network_view_size_allocate (GtkWidget *widget,
+                                int        width,
+                                int        height,
+                                int        baseline)
+{
+  BpvNetworkView *self = BPV_NETWORK_VIEW (widget);
+
+  if (width == self->width && height == self->height && self->layout != NULL)
+    return;
+  self->width = width;
+  self->height = height;
+  relayout (self);
+}
+
+static void
+bpv_network_view_measure (GtkWidget      *widget,
+                          GtkOrientation  orientation,
+                          int             for_size,
+                          int            *minimum,
+                          int            *natural,
+                          int            *minimum_baseline,
+                          int            *natural_baseline)
+{
+  *minimum = orientation == GTK_ORIENTATION_HORIZONTAL ? 320 : 240;
+  *natural = orientation == GTK_ORIENTATION_HORIZONTAL ? 720 : 480;
+}
+
+/* ---------------------------------------------------------------- GObject */
+
+static void
+bpv_network_view_dispose (GObject *object)
+{
+  BpvNetworkView *self = BPV_NETWORK_VIEW (object);
+
+  bpv_network_view_set_session (self, NULL);
+  G_OBJECT_CLASS (bpv_network_view_parent_class)->dispose (object);
+}
+
+static void
+bpv_network_view_finalize (GObject *object)
+{
+  BpvNetworkView *self = BPV_NETWORK_VIEW (object);
+
+  bpv_layout_free (self->layout);
+  bpv_render_cache_free (self->cache);
+  G_OBJECT_CLASS (bpv_network_view_parent_class)->finalize (object);
+}
+
+static void
+bpv_network_view_get_property (GObject    *object,
+                               guint       prop_id,
+                               GValue     *value,
+                               GParamSpec *pspec)
+{
+  BpvNetworkView *self = BPV_NETWORK_VIEW (object);
+
+  switch (prop_id)
+    {
+    case PROP_SESSION:
+      g_value_set_object (value, self->session);
+      break;
+    case PROP_GRADIENTS:
+      g_value_set_boolean (value, self->view == BPV_VIEW_GRADIENTS);
+      break;
+    case PROP_GLOBAL_SCALE:
+      g_value_set_boolean (value, self->scale == BPV_SCALE_GLOBAL);
+      break;
+    case PROP_SHOW_DERIVATIVES:
+      g_value_set_boolean (value, self->show_derivatives);
+      break;
+    case PROP_SHOW_VALUES:
+      g_value_set_boolean (value, self->show_values);
+      break;
+    case PROP_SHOW_NEURON_MAPS:
+      g_value_set_boolean (value, self->show_neuron_maps);
+      break;
+    case PROP_ZOOM:
+      g_value_set_double (value, self->zoom);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+bpv_network_view_set_property (GObject      *object,
+                               guint         prop_id,
+                               const GValue *value,
+                               GParamSpec   *pspec)
+{
+  BpvNetworkView *self = BPV_NETWORK_VIEW (object);
+
+  switch (prop_id)
+    {
+    case PROP_SESSION:
+      bpv_network_view_set_session (self, g_value_get_object (value));
+      break;
+    case PROP_GRADIENTS:
+      bpv_network_view_set_view (self, g_value_get_boolean (value) ? BPV_VIEW_GRADIENTS
+                                                                   : BPV_VIEW_WEIGHTS);
+      break;
+    case PROP_GLOBAL_SCALE:
+      bpv_network_view_set_scale (self, g_value_get_boolean (value) ? BPV_SCALE_GLOBAL
+                                                                    : BPV_SCALE_LAYER);
+      break;
+    case PROP_SHOW_DERIVATIVES:
+      bpv_network_view_set_show_derivatives (self, g_value_get_boolean (value));
+      break;
+    case PROP_SHOW_VALUES:
+      bpv_network_view_set_show_values (self, g_value_get_boolean (value));
+      break;
+    case PROP_SHOW_NEURON_MAPS:
+      bpv_network_view_set_show_neuron_maps (self, g_value_get_boolean (value));
+      break;
+    case PROP_ZOOM:
+      bpv_network_view_set_zoom (self, g_value_get_double (value), self->width / 2.0,
+                                 self->height / 2.0);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+zoom_action (GtkWidget  *widget,
+             const char *action_name,
+             GVariant   *parameter)
+{
+  BpvNetworkView *self = BPV_NETWORK_VIEW (widget);
+
+  if (g_str_equal (action_name, "canvas.zoom-in"))
+    bpv_network_view_set_zoom (self, self->zoom * ZOOM_STEP, self->width / 2.0, self->height / 2.0);
+  else if (g_str_equal (action_name, "canvas.zoom-out"))
+    bpv_network_view_set_zoom (self, self->zoom / ZOOM_STEP, self->width / 2.0, self->height / 2.0);
+  else
+    bpv_network_view_reset_zoom (self);
+}
+
+static void
+bpv_network_view_class_init (BpvNetworkViewClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+  const GParamFlags rw = G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS;
+
+  object_class->dispose = bpv_network_view_dispose;
+  object_class->finalize = bpv_network_view_finalize;
+  object_class->get_property = bpv_network_view_get_property;
+  object_class->set_property = bpv_network_view_set_property;
+
+  widget_class->snapshot = bpv_network_view_snapshot;
+  widget_class->size_allocate = bpv_network_view_size_allocate;
+  widget_class->measure = bpv_network_view_measure;
+  widget_class->query_tooltip = query_tooltip;
+
+  properties[PROP_SESSION] =
+    g_param_spec_object ("session", NULL, NULL, BPV_TYPE_SESSION, rw);
+  properties[PROP_GRADIENTS] =
+    g_param_spec_boolean ("gradients", NULL, NULL, FALSE, rw);
+  properties[PROP_GLOBAL_SCALE] =
+    g_param_spec_boolean ("global-scale", NULL, NULL, FALSE, rw);
+  properties[PROP_SHOW_DERIVATIVES] =
+    g_param_spec_boolean ("show-derivatives", NULL, NULL, FALSE, rw);
+  properties[PROP_SHOW_VALUES] =
+    g_param_spec_boolean ("show-values", NULL, NULL, FALSE, rw);
+  properties[PROP_SHOW_NEURON_MAPS] =
+    g_param_spec_boolean ("show-neuron-maps", NULL, NULL, TRUE, rw);
+  properties[PROP_ZOOM] =
+    g_param_spec_double ("zoom", NULL, NULL, ZOOM_MIN, ZOOM_MAX, 1.0, rw);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  gtk_widget_class_install_action (widget_class, "canvas.zoom-in", NULL, zoom_action);
+  gtk_widget_class_install_action (widget_class, "canvas.zoom-out", NULL, zoom_action);
+  gtk_widget_class_install_action (widget_class, "canvas.zoom-reset", NULL, zoom_action);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_plus, GDK_CONTROL_MASK,
+                                       "canvas.zoom-in", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_equal, GDK_CONTROL_MASK,
+                                       "canvas.zoom-in", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_minus, GDK_CONTROL_MASK,
+                                       "canvas.zoom-out", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_0, GDK_CONTROL_MASK,
+                                       "canvas.zoom-reset", NULL);
+
+  gtk_widget_class_set_css_name (widget_class, "networkview");
+  gtk_widget_class_set_accessible_role (widget_class, GTK_ACCESSIBLE_ROLE_IMG);
+}
+
+static void
+bpv_network_view_init (BpvNetworkView *self)
+{
+  GtkEventController *motion, *scroll;
+  GtkGesture *click, *drag, *zoom;
+  BpvHit none = BPV_HIT_INIT;
+
+  self->view = BPV_VIEW_WEIGHTS;
+  self->scale = BPV_SCALE_LAYER;
+  self->show_neuron_maps = TRUE;
+  self->zoom = 1.0;
+  self->hover = none;
+  self->pointer_x = self->pointer_y = -1;
+  self->cache = bpv_render_cache_new ();
+
+  gtk_widget_set_focusable (GTK_WIDGET (self), TRUE);
+  gtk_widget_set_has_tooltip (GTK_WIDGET (self), TRUE);
+  gtk_widget_set_hexpand (GTK_WIDGET (self), TRUE);
+  gtk_widget_set_vexpand (GTK_WIDGET (self), TRUE);
+  gtk_widget_set_overflow (GTK_WIDGET (self), GTK_OVERFLOW_HIDDEN);
+
+  motion = gtk_event_controller_motion_new ();
+  g_signal_connect (motion, "motion", G_CALLBACK (on_motion), self);
+  g_signal_connect (motion, "leave", G_CALLBACK (on_leave), self);
+  gtk_widget_add_controller (GTK_WIDGET (self), motion);
+
+  click = gtk_gesture_click_new ();
+  gtk_gesture_single_set_button (GTK_GESTURE_SINGLE (click), GDK_BUTTON_PRIMARY);
+  g_signal_connect (click, "pressed", G_CALLBACK (on_pressed), self);
+  gtk_widget_add_controller (GTK_WIDGET (self), GTK_EVENT_CONTROLLER (click));
+
+  drag = gtk_gesture_drag_new ();
+  gtk_gesture_single_set_button (GTK_GESTURE_SINGLE (drag), GDK_BUTTON_PRIMARY);
+  g_signal_connect (drag, "drag-begin", G_CALLBACK (on_drag_begin), self);
+  g_signal_connect (drag, "drag-update", G_CALLBACK (on_drag_update), self);
+  gtk_widget_add_controller (GTK_WIDGET (self), GTK_EVENT_CONTROLLER (drag));
+  gtk_gesture_group (click, drag);
+
+  scroll = gtk_event_controller_scroll_new (GTK_EVENT_CONTROLLER_SCROLL_VERTICAL
+                                            | GTK_EVENT_CONTROLLER_SCROLL_DISCRETE);
+  g_signal_connect (scroll, "scroll", G_CALLBACK (on_scroll), self);
+  gtk_widget_add_controller (GTK_WIDGET (self), scroll);
+
+  zoom = gtk_gesture_zoom_new ();
+  g_signal_connect (zoom, "begin", G_CALLBACK (on_zoom_begin), self);
+  g_signal_connect (zoom, "scale-changed", G_CALLBACK (on_zoom_scale_changed), self);
+  gtk_widget_add_controller (GTK_WIDGET (self), GTK_EVENT_CONTROLLER (zoom));
+
+  g_signal_connect_object (adw_style_manager_get_default (), "notify::dark",
+                           G_CALLBACK (gtk_widget_queue_draw), self, G_CONNECT_SWAPPED);
+}
+
+/* -------------------------------------------------------------------- API */
+
+GtkWidget *
+bpv_network_view_new (void)
+{
+  return g_object_new (BPV_TYPE_NETWORK_VIEW, NULL);
+}
+
+void
+bpv_network_view_set_session (BpvNetworkView *self,
+                              BpvSession     *session)
+{
+  g_return_if_fail (BPV_IS_NETWORK_VIEW (self));
+
+  if (self->session == session)
+    return;
+  if (self->session != NULL)
+    {
+      g_clear_signal_handler (&self->structure_id, self->session);
+      g_clear_signal_handler (&self->values_id, self->session);
+      g_clear_signal_handler (&self->selection_id, self->session);
+      g_clear_object (&self->session);
+    }
+  if (self->tick_id != 0)
+    {
+      gtk_widget_remove_tick_callback (GTK_WIDGET (self), self->tick_id);
+      self->tick_id = 0;
+    }
+  if (session != NULL)
+    {
+      self->session = g_object_ref (session);
+      self->structure_id = g_signal_connect (session, "structure-changed",
+                                             G_CALLBACK (on_structure_changed), self);
+      self->values_id = g_signal_connect (session, "values-changed",
+                                          G_CALLBACK (on_values_changed), self);
+      self->selection_id = g_signal_connect (session, "selection-changed",
+                                             G_CALLBACK (on_selection_changed), self);
+    }
+  relayout (self);
+  gtk_widget_queue_draw (GTK_WIDGET (self));
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SESSION]);
+}
+
+BpvSession *
+bpv_network_view_get_session (BpvNetworkView *self)
+{
+  return self->session;
+}
+
+void
+bpv_network_view_set_view (BpvNetworkView *self,
+                           BpvView         view)
+{
+  g_return_if_fail (BPV_IS_NETWORK_VIEW (self));
+
+  if (self->view == view)
+    return;
+  self->view = view;
+  relayout (self);  /* the legend may change height */
+  gtk_widget_queue_draw (GTK_WIDGET (self));
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_GRADIENTS]);
+}
+
+BpvView
+bpv_network_view_get_view (BpvNetworkView *self)
+{
+  return self->view;
+}
+
+void
+bpv_network_view_set_scale (BpvNetworkView *self,
+                            BpvScale        scale)
+{
+  g_return_if_fail (BPV_IS_NETWORK_VIEW (self));
+
+  if (self->scale == scale)
+    return;
+  self->scale = scale;
+  gtk_widget_queue_draw (GTK_WIDGET (self));
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_GLOBAL_SCALE]);
+}
+
+BpvScale
+bpv_network_view_get_scale (BpvNetworkView *self)
+{
+  return self->scale;
+}
+
+void
+bpv_network_view_set_show_derivatives (BpvNetworkView *self,
+                                       gboolean        show)
+{
+  g_return_if_fail (BPV_IS_NETWORK_VIEW (self));
+
+  show = !!show;
+  if (self->show_derivatives == show)
+    return;
+  self->show_derivatives = show;
+  relayout (self);
+  gtk_widget_queue_draw (GTK_WIDGET (self));
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SHOW_DERIVATIVES]);
+}
+
+gboolean
+bpv_network_view_get_show_derivatives (BpvNetworkView *self)
+{
+  return self->show_derivatives;
+}
+
+void
+bpv_network_view_set_show_values (BpvNetworkView *self,
+                                  gboolean        show)
+{
+  g_return_if_fail (BPV_IS_NETWORK_VIEW (self));
+
+  show = !!show;
+  if (self->show_values == show)
+    return;
+  self->show_values = show;
+  gtk_widget_queue_draw (GTK_WIDGET (self));
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SHOW_VALUES]);
+}
+
+gboolean
+bpv_network_view_get_show_values (BpvNetworkView *self)
+{
+  return self->show_values;
+}
+
+void
+bpv_network_view_set_show_neuron_maps (BpvNetworkView *self,
+                                       gboolean        show)
+{
+  g_return_if_fail (BPV_IS_NETWORK_VIEW (self));
+
+  show = !!show;
+  if (self->show_neuron_maps == show)
+    return;
+  self->show_neuron_maps = show;
+  gtk_widget_queue_draw (GTK_WIDGET (self));
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SHOW_NEURON_MAPS]);
+}
+
+gboolean
+bpv_network_view_get_show_neuron_maps (BpvNetworkView *self)
+{
+  return self->show_neuron_maps;
+}
+
+void
+bpv_network_view_set_zoom (BpvNetworkView *self,
+                           double          zoom,
+                           double          focus_x,
+                           double          focus_y)
+{
+  double f;
+
+  g_return_if_fail (BPV_IS_NETWORK_VIEW (self));
+
+  zoom = CLAMP (zoom, ZOOM_MIN, ZOOM_MAX);
+  if (zoom == self->zoom)
+    return;
+  /* Keep the point under the focus where it is: widget = world·zoom + pan. */
+  f = zoom / self->zoom;
+  self->pan_x = focus_x - (focus_x - self->pan_x) * f;
+  self->pan_y = focus_y - (focus_y - self->pan_y) * f;
+  self->zoom = zoom;
+  apply_view (self);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ZOOM]);
+}
+
+double
+bpv_network_view_get_zoom (BpvNetworkView *self)
+{
+  return self->zoom;
+}
+
+void
+bpv_network_view_reset_zoom (BpvNetworkView *self)
+{
+  g_return_if_fail (BPV_IS_NETWORK_VIEW (self));
+
+  self->zoom = 1.0;
+  self->pan_x = self->pan_y = 0.0;
+  apply_view (self);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ZOOM]);
+}
+
+const BpvLayout *
+bpv_network_view_get_layout (BpvNetworkView *self)
+{
+  g_return_val_if_fail (BPV_IS_NETWORK_VIEW (self), NULL);
+
+  if (self->session != NULL && self->layout != NULL
+      && !bpv_layout_fits (self->layout, bpv_session_get_network (self->session)))
+    relayout (self);
+  return self->layout;
+}
+
+gboolean
+bpv_network_view_find_edge_point (BpvNetworkView *self,
+                                  gsize           layer,
+                                  gsize           j,
+                                  gsize           k,
+                                  double         *x,
+                                  double         *y)
+{
+  const BpvLayout *layout = bpv_network_view_get_layout (self);
+  BpvHit want = { BPV_HIT_EDGE, layer, j, k };
+  double x0, y0, x1, y1;
+
+  if (layout == NULL || layer < 1 || layer >= layout->n_columns)
+    return FALSE;
+  if (layout->bundles[layer].kind == BPV_BUNDLE_MATRIX)
+    {
+      BpvRect r;
+
+      if (!bpv_layout_hit_bounds (layout, &want, &r))
+        return FALSE;
+      *x = r.x + r.width / 2;
+      *y = r.y + r.height / 2;
+      return TRUE;
+    }
+  bpv_layout_neuron_center (layout, layer - 1, k, &x0, &y0);
+  bpv_layout_neuron_center (layout, layer, j, &x1, &y1);
+  /* Try points along the edge, from the middle outwards, until one is not
+   * shared with a crossing edge. */
+  for (int i = 0; i <= 16; i++)
+    {
+      double t = 0.5 + (i % 2 == 0 ? 1 : -1) * (i / 2) * 0.04;
+      BpvHit hit = BPV_HIT_INIT;
+      double px = x0 + t * (x1 - x0), py = y0 + t * (y1 - y0);
+
+      if (bpv_layout_hit_test (layout, px, py, &hit) && bpv_hit_equal (&hit, &want))
+        {
+          *x = px;
+          *y = py;
+          return TRUE;
+        }
+    }
+  return FALSE;
+}
+
+gboolean
+bpv_network_view_hit (BpvNetworkView *self,
+                      double          x,
+                      double          y,
+                      BpvHit         *hit)
+{
+  const BpvLayout *layout = bpv_network_view_get_layout (self);
+  BpvHit none = BPV_HIT_INIT;
+
+  *hit = none;
+  if (layout == NULL)
+    return FALSE;
+  return bpv_layout_hit_test (layout, x, y, hit);
+}
+
+void
+bpv_network_view_click (BpvNetworkView *self,
+                        double          x,
+                        double          y)
+{
+  BpvHit hit = BPV_HIT_INIT;
+
+  g_return_if_fail (BPV_IS_NETWORK_VIEW (self));
+
+  if (self->session == NULL)
+    return;
+  bpv_network_view_hit (self, x, y, &hit);
+  switch (hit.kind)
+    {
+    case BPV_HIT_EDGE:
+      bpv_event ("SELECT edge %zu %zu %zu", hit.layer, hit.j + 1, hit.k + 1);
+      break;
+    case BPV_HIT_NEURON:
+      bpv_event ("SELECT neuron %zu %zu", hit.layer, hit.j + 1);
+      break;
+    case BPV_HIT_NONE:
+    default:
+      bpv_event ("SELECT none");
+      break;
+    }
+  bpv_session_set_selection (self->session, &hit);
+}
+
+void
+bpv_network_view_get_render_state (BpvNetworkView *self,
+                                   BpvRenderState *state)
+{
+  g_return_if_fail (BPV_IS_NETWORK_VIEW (self) && self->session != NULL);
+
+  fill_state (self, state);
+  state->cache = NULL;
+  state->device_scale = 1.0;
+  {
+    BpvHit none = BPV_HIT_INIT;
+
+    state->hover = none;
+  }
+}
+
+BpvTheme
+bpv_network_view_get_theme (BpvNetworkView *self)
+{
+  return adw_style_manager_get_dark (adw_style_manager_get_default ())
+         ? BPV_THEME_DARK : BPV_THEME_LIGHT;
+}

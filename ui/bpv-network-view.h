@@ -1,0 +1,77 @@
+/* bpv-network-view.h — the network canvas: a GtkWidget whose snapshot()
+ * paints the session through bpv_network_render (GTK-free), with hover
+ * (tooltip), click selection, zoom (scroll, pinch, actions) and pan (drag).
+ * It drives the step-mode animation from the frame clock.
+ *
+ * Widget actions (group "canvas"): canvas.zoom-in, canvas.zoom-out,
+ * canvas.zoom-reset.
+ */
+#pragma once
+
+#include <gtk/gtk.h>
+
+#include "bpv-render.h"
+#include "bpv-session.h"
+
+G_BEGIN_DECLS
+
+#define BPV_TYPE_NETWORK_VIEW (bpv_network_view_get_type ())
+G_DECLARE_FINAL_TYPE (BpvNetworkView, bpv_network_view, BPV, NETWORK_VIEW, GtkWidget)
+
+GtkWidget       *bpv_network_view_new               (void);
+
+void             bpv_network_view_set_session       (BpvNetworkView *self,
+                                                     BpvSession     *session);
+BpvSession      *bpv_network_view_get_session       (BpvNetworkView *self);
+
+void             bpv_network_view_set_view          (BpvNetworkView *self,
+                                                     BpvView         view);
+BpvView          bpv_network_view_get_view          (BpvNetworkView *self);
+void             bpv_network_view_set_scale         (BpvNetworkView *self,
+                                                     BpvScale        scale);
+BpvScale         bpv_network_view_get_scale         (BpvNetworkView *self);
+void             bpv_network_view_set_show_derivatives (BpvNetworkView *self,
+                                                        gboolean        show);
+gboolean         bpv_network_view_get_show_derivatives (BpvNetworkView *self);
+void             bpv_network_view_set_show_values   (BpvNetworkView *self,
+                                                     gboolean        show);
+gboolean         bpv_network_view_get_show_values   (BpvNetworkView *self);
+void             bpv_network_view_set_show_neuron_maps (BpvNetworkView *self,
+                                                        gboolean        show);
+gboolean         bpv_network_view_get_show_neuron_maps (BpvNetworkView *self);
+
+/* 1 = fitted; pan in widget units. */
+void             bpv_network_view_set_zoom          (BpvNetworkView *self,
+                                                     double          zoom,
+                                                     double          focus_x,
+                                                     double          focus_y);
+double           bpv_network_view_get_zoom          (BpvNetworkView *self);
+void             bpv_network_view_reset_zoom        (BpvNetworkView *self);
+
+/* The layout of the last allocation (NULL before the first), for tests and
+ * for finding where things are. */
+const BpvLayout *bpv_network_view_get_layout        (BpvNetworkView *self);
+/* A point (widget coordinates) on edge W(n)_jk that hit-tests as that
+ * edge; FALSE when none is found. */
+gboolean         bpv_network_view_find_edge_point   (BpvNetworkView *self,
+                                                     gsize           layer,
+                                                     gsize           j,
+                                                     gsize           k,
+                                                     double         *x,
+                                                     double         *y);
+/* What a click at (x, y) would select. */
+gboolean         bpv_network_view_hit               (BpvNetworkView *self,
+                                                     double          x,
+                                                     double          y,
+                                                     BpvHit         *hit);
+/* Selects what is at (x, y) as a click does (clears on empty space). */
+void             bpv_network_view_click             (BpvNetworkView *self,
+                                                     double          x,
+                                                     double          y);
+
+/* The render state the next snapshot would use (for export). */
+void             bpv_network_view_get_render_state  (BpvNetworkView *self,
+                                                     BpvRenderState *state);
+BpvTheme         bpv_network_view_get_theme         (BpvNetworkView *self);
+
+G_END_DECLS

@@ -1,0 +1,418 @@
+/* bpv-plot-view.c — one plot panel (see bpv-plot-view.h). */
+#include "config.h"
+#include "bpv-plot-view.h"
+
+#include <adwaita.h>
+#include <math.h>
+
+#include "bpv-heatmap.h"
+#include "bpv-plot.h"
+
+struct _BpvPlotView
+{
+  GtkWidget    parent_instance;
+
+  BpvSession  *session;
+  gulong       history_id;
+  gulong       values_id;
+  gulong       structure_id;
+  gulong       selection_id;
+  BpvPlotKind  kind;
+  gboolean     gradients;
+  gint64       last_draw;
+  guint64      serial;        /* of the numbers last asked for */
+};
+
+G_DEFINE_FINAL_TYPE (BpvPlotView, bpv_plot_view, GTK_TYPE_WIDGET)
+
+G_DEFINE_ENUM_TYPE (BpvPlotKind, bpv_plot_kind,
+  G_DEFINE_ENUM_VALUE (BPV_PLOT_GRAD_NORMS, "grad-norms"),
+  G_DEFINE_ENUM_VALUE (BPV_PLOT_HISTOGRAM, "histogram"),
+  G_DEFINE_ENUM_VALUE (BPV_PLOT_LOSS, "loss"),
+  G_DEFINE_ENUM_VALUE (BPV_PLOT_ACCURACY, "accuracy"),
+  G_DEFINE_ENUM_VALUE (BPV_PLOT_DECISION, "decision"))
+
+enum {
+  PROP_0,
+  PROP_SESSION,
+  PROP_KIND,
+  PROP_GRADIENTS,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
+
+static BpvTheme
+current_theme (void)
+{
+  return adw_style_manager_get_dark (adw_style_manager_get_default ())
+         ? BPV_THEME_DARK : BPV_THEME_LIGHT;
+}
+
+/* The layer a histogram shows: the selection's, else the first. */
+static gsize
+histogram_layer (BpvPlotView *self)
+{
+  const BpvHit *sel = bpv_session_get_selection (self->session);
+  const BpNetwork *net = bpv_session_get_network (self->session);
+
+  if (sel->kind != BPV_HIT_NONE && sel->layer >= 1 && sel->layer <= net->n_layers)
+    return sel->layer;
+  return 1;
+}
+
+static void
+paint_histogram (BpvPlotView        *self,
+                 cairo_t            *cr,
+                 const BpvRect      *rect,
+                 const BpvPlotStyle *style)
+{
+  const BpNetwork *net = bpv_session_get_network (self->session);
+  gsize n = histogram_layer (self);
+  const BpLayer *L = &net->layers[n - 1];
+  g_autofree char *label = NULL;
+  g_autofree char *title = NULL;
+  BpvPlotStyle st = *style;
+
+  label = self->gradients ? g_strdup_printf ("∂C/∂W(%zu)", n) : g_strdup_printf ("W(%zu)", n);
+  title = g_strdup_printf ("%s %s", self->gradients ? "Gradients" : "Weights", label);
+  st.title = title;
+  bpv_plot_histogram (cr, rect, self->gradients ? L->dW : L->W, L->in * L->out, 0, label, &st);
+}
+
+static void
+paint_decision (BpvPlotView        *self,
+                cairo_t            *cr,
+                const BpvRect      *rect,
+                BpvTheme            theme)
+{
+  const BpvDecisionMap *map = bpv_session_get_decision_map (self->session);
+  const BpDataset *ds = bpv_session_get_dataset (self->session);
+  const BpvThemeColors *colors = bpv_theme_colors (theme);
+  BpvDecisionStyle style;
+
+  if (map == NULL)
+    {
+      /* Not a 2-D input: say so rather than leave a hole. */
+      cairo_t *c = cr;
+      PangoLayout *layout = pango_cairo_create_layout (c);
+      PangoFontDescription *font = pango_font_description_from_string ("Sans 13");
+      int tw, th;
+
+      bpv_set_source_rgba (c, colors->panel);
+      cairo_rectangle (c, rect->x, rect->y, rect->width, rect->height);
+      cairo_fill (c);
+      pango_layout_set_font_description (layout, font);
+      pango_layout_set_width (layout, (int) (rect->width - 24) * PANGO_SCALE);
+      pango_layout_set_alignment (layout, PANGO_ALIGN_CENTER);
+      pango_layout_set_text (layout, "The decision map needs a dataset with two inputs.", -1);
+      pango_layout_get_pixel_size (layout, &tw, &th);
+      bpv_set_source_rgba (c, colors->text_muted);
+      cairo_move_to (c, rect->x + 12, rect->y + (rect->height - th) / 2);
+      pango_cairo_show_layout (c, layout);
+      pango_font_description_free (font);
+      g_object_unref (layout);
+      return;
+    }
+  bpv_decision_style_init (&style);
+  style.theme = theme;
+  style.boundary = bpv_session_get_decision_level (self->session);
+  if (ds->feature_names != NULL && ds->feature_names[0] != NULL && ds->feature_names[1] != NULL)
+    {
+      style.x_label = ds->feature_names[0];
+      style.y_label = ds->feature_names[1];
+    }
+  bpv_decision_map_render (cr, rect, map, bpv_session_get_train (self->session),
+                           bpv_session_get_test (self->session), &style);
+}
+
+void
+bpv_plot_view_paint (BpvPlotView *self,
+                     cairo_t     *cr,
+                     double       width,
+                     double       height)
+{
+  BpvRect rect = { 0, 0, width, height };
+  BpvPlotStyle style;
+  gsize n;
+
+  g_return_if_fail (BPV_IS_PLOT_VIEW (self));
+
+  if (self->session == NULL)
+    return;
+  bpv_plot_style_init (&style);
+  style.theme = current_theme ();
+  switch (self->kind)
+    {
+    case BPV_PLOT_GRAD_NORMS:
+      {
+        const double *norms;
+        gsize n_layers;
+        guint64 stride;
+
+        n = bpv_session_get_grad_norms (self->session, &norms, &n_layers, &stride);
+        style.title = "‖∂C/∂W(n)‖ per layer";
+        bpv_plot_grad_norms (cr, &rect, norms, n, n_layers, stride, &style);
+      }
+      break;
+    case BPV_PLOT_HISTOGRAM:
+      paint_histogram (self, cr, &rect, &style);
+      break;
+    case BPV_PLOT_LOSS:
+      {
+        const BpEpochStats *stats = bpv_session_get_epochs (self->session, &n);
+
+        bpv_plot_loss (cr, &rect, stats, n, &style);
+      }
+      break;
+    case BPV_PLOT_ACCURACY:
+      {
+        const BpEpochStats *stats = bpv_session_get_epochs (self->session, &n);
+
+        bpv_plot_accuracy (cr, &rect, stats, n, &style);
+      }
+      break;
+    case BPV_PLOT_DECISION:
+      paint_decision (self, cr, &rect, style.theme);
+      break;
+    default:
+      break;
+    }
+}
+
+static void
+bpv_plot_view_snapshot (GtkWidget   *widget,
+                        GtkSnapshot *snapshot)
+{
+  BpvPlotView *self = BPV_PLOT_VIEW (widget);
+  int w = gtk_widget_get_width (widget), h = gtk_widget_get_height (widget);
+  cairo_t *cr;
+
+  if (self->session == NULL || w <= 0 || h <= 0)
+    return;
+  cr = gtk_snapshot_append_cairo (snapshot, &GRAPHENE_RECT_INIT (0, 0, w, h));
+  bpv_plot_view_paint (self, cr, w, h);
+  cairo_destroy (cr);
+  self->last_draw = g_get_monotonic_time ();
+}
+
+static GtkSizeRequestMode
+bpv_plot_view_get_request_mode (GtkWidget *widget)
+{
+  return BPV_PLOT_VIEW (widget)->kind == BPV_PLOT_DECISION
+         ? GTK_SIZE_REQUEST_HEIGHT_FOR_WIDTH : GTK_SIZE_REQUEST_CONSTANT_SIZE;
+}
+
+static void
+bpv_plot_view_measure (GtkWidget      *widget,
+                       GtkOrientation  orientation,
+                       int             for_size,
+                       int            *minimum,
+                       int            *natural,
+                       int            *minimum_baseline,
+                       int            *natural_baseline)
+{
+  BpvPlotView *self = BPV_PLOT_VIEW (widget);
+
+  if (self->kind == BPV_PLOT_DECISION)
+    {
+      /* Square when there is room. */
+      *minimum = 200;
+      *natural = orientation == GTK_ORIENTATION_VERTICAL && for_size > 0
+                 ? CLAMP (for_size, 200, 520) : 360;
+      return;
+    }
+  *minimum = orientation == GTK_ORIENTATION_HORIZONTAL ? 180 : 150;
+  *natural = orientation == GTK_ORIENTATION_HORIZONTAL ? 320 : 210;
+}
+
+static void
+queue_redraw (BpvPlotView *self)
+{
+  gtk_widget_queue_draw (GTK_WIDGET (self));
+}
+
+static void
+on_values_changed (BpvSession  *session,
+                   BpvPlotView *self)
+{
+  /* The histogram and the map follow the parameters (at most ~15 Hz). */
+  if (self->kind != BPV_PLOT_HISTOGRAM && self->kind != BPV_PLOT_DECISION)
+    return;
+  if (bpv_session_get_values_serial (session) == self->serial)
+    return;
+  self->serial = bpv_session_get_values_serial (session);
+  if (g_get_monotonic_time () - self->last_draw < 66000 && bpv_session_get_running (session))
+    return;
+  queue_redraw (self);
+}
+
+static void
+on_history_changed (BpvSession  *session,
+                    BpvPlotView *self)
+{
+  if (self->kind == BPV_PLOT_HISTOGRAM || self->kind == BPV_PLOT_DECISION)
+    return;
+  queue_redraw (self);
+}
+
+static void
+bpv_plot_view_dispose (GObject *object)
+{
+  bpv_plot_view_set_session (BPV_PLOT_VIEW (object), NULL);
+  G_OBJECT_CLASS (bpv_plot_view_parent_class)->dispose (object);
+}
+
+static void
+bpv_plot_view_get_property (GObject    *object,
+                            guint       prop_id,
+                            GValue     *value,
+                            GParamSpec *pspec)
+{
+  BpvPlotView *self = BPV_PLOT_VIEW (object);
+
+  switch (prop_id)
+    {
+    case PROP_SESSION:
+      g_value_set_object (value, self->session);
+      break;
+    case PROP_KIND:
+      g_value_set_enum (value, self->kind);
+      break;
+    case PROP_GRADIENTS:
+      g_value_set_boolean (value, self->gradients);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+bpv_plot_view_set_property (GObject      *object,
+                            guint         prop_id,
+                            const GValue *value,
+                            GParamSpec   *pspec)
+{
+  BpvPlotView *self = BPV_PLOT_VIEW (object);
+
+  switch (prop_id)
+    {
+    case PROP_SESSION:
+      bpv_plot_view_set_session (self, g_value_get_object (value));
+      break;
+    case PROP_KIND:
+      bpv_plot_view_set_kind (self, g_value_get_enum (value));
+      break;
+    case PROP_GRADIENTS:
+      bpv_plot_view_set_gradients (self, g_value_get_boolean (value));
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+bpv_plot_view_class_init (BpvPlotViewClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+  const GParamFlags rw = G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS;
+
+  object_class->dispose = bpv_plot_view_dispose;
+  object_class->get_property = bpv_plot_view_get_property;
+  object_class->set_property = bpv_plot_view_set_property;
+  widget_class->snapshot = bpv_plot_view_snapshot;
+  widget_class->measure = bpv_plot_view_measure;
+  widget_class->get_request_mode = bpv_plot_view_get_request_mode;
+
+  properties[PROP_SESSION] =
+    g_param_spec_object ("session", NULL, NULL, BPV_TYPE_SESSION, rw);
+  properties[PROP_KIND] =
+    g_param_spec_enum ("kind", NULL, NULL, BPV_TYPE_PLOT_KIND, BPV_PLOT_GRAD_NORMS, rw);
+  properties[PROP_GRADIENTS] =
+    g_param_spec_boolean ("gradients", NULL, NULL, FALSE, rw);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  gtk_widget_class_set_css_name (widget_class, "plotview");
+  gtk_widget_class_set_accessible_role (widget_class, GTK_ACCESSIBLE_ROLE_IMG);
+}
+
+static void
+bpv_plot_view_init (BpvPlotView *self)
+{
+  gtk_widget_set_hexpand (GTK_WIDGET (self), TRUE);
+  gtk_widget_set_overflow (GTK_WIDGET (self), GTK_OVERFLOW_HIDDEN);
+  g_signal_connect_object (adw_style_manager_get_default (), "notify::dark",
+                           G_CALLBACK (queue_redraw), self, G_CONNECT_SWAPPED);
+}
+
+GtkWidget *
+bpv_plot_view_new (BpvPlotKind kind)
+{
+  return g_object_new (BPV_TYPE_PLOT_VIEW, "kind", kind, NULL);
+}
+
+void
+bpv_plot_view_set_session (BpvPlotView *self,
+                           BpvSession  *session)
+{
+  g_return_if_fail (BPV_IS_PLOT_VIEW (self));
+
+  if (self->session == session)
+    return;
+  if (self->session != NULL)
+    {
+      g_clear_signal_handler (&self->history_id, self->session);
+      g_clear_signal_handler (&self->values_id, self->session);
+      g_clear_signal_handler (&self->structure_id, self->session);
+      g_clear_signal_handler (&self->selection_id, self->session);
+      g_clear_object (&self->session);
+    }
+  if (session != NULL)
+    {
+      self->session = g_object_ref (session);
+      self->history_id = g_signal_connect (session, "history-changed",
+                                           G_CALLBACK (on_history_changed), self);
+      self->values_id = g_signal_connect (session, "values-changed",
+                                          G_CALLBACK (on_values_changed), self);
+      self->structure_id = g_signal_connect_swapped (session, "structure-changed",
+                                                     G_CALLBACK (queue_redraw), self);
+      self->selection_id = g_signal_connect_swapped (session, "selection-changed",
+                                                     G_CALLBACK (queue_redraw), self);
+    }
+  queue_redraw (self);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SESSION]);
+}
+
+void
+bpv_plot_view_set_kind (BpvPlotView *self,
+                        BpvPlotKind  kind)
+{
+  g_return_if_fail (BPV_IS_PLOT_VIEW (self));
+
+  if (self->kind == kind)
+    return;
+  self->kind = kind;
+  gtk_widget_queue_resize (GTK_WIDGET (self));
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_KIND]);
+}
+
+BpvPlotKind
+bpv_plot_view_get_kind (BpvPlotView *self)
+{
+  return self->kind;
+}
+
+void
+bpv_plot_view_set_gradients (BpvPlotView *self,
+                             gboolean     gradients)
+{
+  g_return_if_fail (BPV_IS_PLOT_VIEW (self));
+
+  gradients = !!gradients;
+  if (self->gradients == gradients)
+    return;
+  self->gradients = gradients;
+  queue_redraw (self);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_GRADIENTS]);
+}

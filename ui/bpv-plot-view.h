@@ -1,0 +1,44 @@
+/* bpv-plot-view.h — a panel that paints one of the session's plots with the
+ * GTK-free functions of bpv-plot.h / bpv-heatmap.h: the gradient norms per
+ * layer, a histogram of one layer's weights or gradients, the loss and
+ * accuracy curves, or the decision map behind the data.
+ */
+#pragma once
+
+#include <gtk/gtk.h>
+
+#include "bpv-session.h"
+
+G_BEGIN_DECLS
+
+typedef enum
+{
+  BPV_PLOT_GRAD_NORMS,
+  BPV_PLOT_HISTOGRAM,
+  BPV_PLOT_LOSS,
+  BPV_PLOT_ACCURACY,
+  BPV_PLOT_DECISION,
+} BpvPlotKind;
+
+GType bpv_plot_kind_get_type (void) G_GNUC_CONST;
+#define BPV_TYPE_PLOT_KIND (bpv_plot_kind_get_type ())
+
+#define BPV_TYPE_PLOT_VIEW (bpv_plot_view_get_type ())
+G_DECLARE_FINAL_TYPE (BpvPlotView, bpv_plot_view, BPV, PLOT_VIEW, GtkWidget)
+
+GtkWidget   *bpv_plot_view_new            (BpvPlotKind  kind);
+void         bpv_plot_view_set_session    (BpvPlotView *self,
+                                           BpvSession  *session);
+void         bpv_plot_view_set_kind       (BpvPlotView *self,
+                                           BpvPlotKind  kind);
+BpvPlotKind  bpv_plot_view_get_kind       (BpvPlotView *self);
+/* Histogram: gradients (TRUE) or weights. */
+void         bpv_plot_view_set_gradients  (BpvPlotView *self,
+                                           gboolean     gradients);
+/* Paints what snapshot() paints into any cairo context (export, tests). */
+void         bpv_plot_view_paint          (BpvPlotView *self,
+                                           cairo_t     *cr,
+                                           double       width,
+                                           double       height);
+
+G_END_DECLS

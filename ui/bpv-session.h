@@ -1,0 +1,183 @@
+/* bpv-session.h — one experiment as the window shows it: the model (network,
+ * optimizer, settings), its dataset split into train/test, the step-mode
+ * stepper, the training worker, the history of gradient norms and epochs,
+ * the heat maps and the selection.
+ *
+ * GTK-free (a GObject): the widgets read it and call its methods; it never
+ * draws.  All of it runs on the main thread; training runs on a worker
+ * (BpvTrainerThread) that owns copies, and its snapshots are applied here.
+ *
+ * Signals:
+ *   structure-changed  the network's shape or the dataset was replaced:
+ *                      layouts, maps and pickers must be rebuilt;
+ *   values-changed     parameters, trace, phase or progress changed: redraw;
+ *   history-changed    new gradient-norm records or epochs: replot;
+ *   selection-changed  the selected neuron/edge changed;
+ *   message (s, b)     a message for the user (toast); b = TRUE for an
+ *                      error that stopped something (NaN/Inf).
+ */
+#pragma once
+
+#include <glib-object.h>
+
+#include "bp-model.h"
+#include "bp-dataset.h"
+#include "bp-trainer.h"
+#include "bpv-heatmap.h"
+#include "bpv-layout.h"
+#include "bpv-render.h"
+#include "bpv-stepper.h"
+
+G_BEGIN_DECLS
+
+#define BPV_TYPE_SESSION (bpv_session_get_type ())
+G_DECLARE_FINAL_TYPE (BpvSession, bpv_session, BPV, SESSION, GObject)
+
+/* A copy of `model` is taken.  Its dataset (or "moons") is generated or
+ * loaded; FALSE/NULL with the error when that fails. */
+BpvSession          *bpv_session_new                (const BpModel *model,
+                                                     GError       **error);
+
+const BpModel       *bpv_session_get_model          (BpvSession *self);
+/* The live network (during training: the latest snapshot's values). */
+const BpNetwork     *bpv_session_get_network        (BpvSession *self);
+const BpOptimizer   *bpv_session_get_optimizer      (BpvSession *self);
+const BpDataset     *bpv_session_get_dataset        (BpvSession *self);
+const BpDataset     *bpv_session_get_train          (BpvSession *self);
+const BpDataset     *bpv_session_get_test           (BpvSession *self);
+BpvStepper          *bpv_session_get_stepper        (BpvSession *self);
+
+/* ---------------------------------------------------------- what is shown */
+/* The trace shown and its sample: the step-mode cycle's, else the latest
+ * training snapshot's, else a forward/backward of the probe row. */
+const BpTrace       *bpv_session_get_trace          (BpvSession *self,
+                                                     gsize      *sample);
+/* The training-set row of that sample. */
+gsize                bpv_session_get_shown_row      (BpvSession *self);
+/* Fills net, trace, sample, phase, layer, t, old_params, selection,
+ * path_edge and neuron_maps; leaves the rest of `state` alone. */
+void                 bpv_session_fill_render_state  (BpvSession     *self,
+                                                     BpvRenderState *state);
+/* Changes whenever the numbers shown change (not when only the step-mode
+ * animation moves): what follows the numbers can skip the rest. */
+guint64              bpv_session_get_values_serial  (BpvSession *self);
+/* Is this value computed at the current stop?  (Always TRUE outside step
+ * mode.) */
+gboolean             bpv_session_forward_known      (BpvSession *self,
+                                                     gsize       layer);
+gboolean             bpv_session_backward_known     (BpvSession *self,
+                                                     gsize       layer);
+/* n_inputs is a square image (8×8 digits): its size, else FALSE. */
+gboolean             bpv_session_input_image        (BpvSession *self,
+                                                     gsize      *width,
+                                                     gsize      *height);
+/* For 2-input networks, the maps of the current parameters (recomputed
+ * when stale, at most ~8 times a second during training); NULL otherwise. */
+const BpvDecisionMap *bpv_session_get_decision_map  (BpvSession *self);
+const BpvNeuronMaps *bpv_session_get_neuron_maps    (BpvSession *self);
+double               bpv_session_get_decision_level (BpvSession *self);
+
+/* ----------------------------------------------------------------- history */
+/* ‖∂C/∂W(n)‖ records resampled to a uniform stride for bpv_plot_grad_norms:
+ * returns n_records; *norms (n_records × n_layers) is owned by the session
+ * and valid until the next call. */
+gsize                bpv_session_get_grad_norms     (BpvSession     *self,
+                                                     const double  **norms,
+                                                     gsize          *n_layers,
+                                                     guint64        *stride);
+/* The latest record (NULL before any step). */
+const double        *bpv_session_get_last_grad_norms (BpvSession *self);
+const BpEpochStats  *bpv_session_get_epochs         (BpvSession *self,
+                                                     gsize      *n);
+guint64              bpv_session_get_step_count     (BpvSession *self);
+guint                bpv_session_get_epoch          (BpvSession *self);
+double               bpv_session_get_steps_per_second (BpvSession *self);
+/* The cost of the shown batch (NaN when unknown). */
+double               bpv_session_get_loss           (BpvSession *self);
+
+/* ---------------------------------------------------------------- running */
+gboolean             bpv_session_get_running        (BpvSession *self);
+/* Stop asked, final snapshot not yet in. */
+gboolean             bpv_session_get_stopping       (BpvSession *self);
+gboolean             bpv_session_play               (BpvSession *self,
+                                                     GError    **error);
+void                 bpv_session_pause              (BpvSession *self);
+/* Step mode; while training runs these pause it first and act when the
+ * worker has handed its parameters back.  FALSE with an error for NaN/Inf
+ * (also sent as a message). */
+gboolean             bpv_session_step               (BpvSession *self,
+                                                     GError    **error);
+gboolean             bpv_session_step_back          (BpvSession *self);
+gboolean             bpv_session_step_phase         (BpvSession *self,
+                                                     GError    **error);
+gboolean             bpv_session_can_step_back      (BpvSession *self);
+void                 bpv_session_set_autoplay       (BpvSession *self,
+                                                     gboolean    autoplay);
+gboolean             bpv_session_get_autoplay       (BpvSession *self);
+/* Advances the step-mode animation; TRUE while something moves (keep the
+ * tick callback), FALSE when at rest. */
+gboolean             bpv_session_tick               (BpvSession *self,
+                                                     double      seconds);
+gboolean             bpv_session_is_animating       (BpvSession *self);
+
+/* New weights from the seed, optimizer state cleared, history cleared. */
+void                 bpv_session_reset_weights      (BpvSession *self);
+
+/* --------------------------------------------------------------- settings */
+/* 0 (slow, classroom) … 1 (as fast as possible). */
+void                 bpv_session_set_speed          (BpvSession *self,
+                                                     double      speed);
+double               bpv_session_get_speed          (BpvSession *self);
+gboolean             bpv_session_set_learning_rate  (BpvSession *self,
+                                                     double      lr,
+                                                     GError    **error);
+double               bpv_session_get_learning_rate  (BpvSession *self);
+void                 bpv_session_set_batch_size     (BpvSession *self,
+                                                     gsize       batch_size);
+gsize                bpv_session_get_batch_size     (BpvSession *self);
+/* Step mode takes one sample (TRUE) or one mini-batch (FALSE). */
+void                 bpv_session_set_step_sample    (BpvSession *self,
+                                                     gboolean    one_sample);
+gboolean             bpv_session_get_step_sample    (BpvSession *self);
+gboolean             bpv_session_set_weight_decay   (BpvSession *self,
+                                                     double      weight_decay,
+                                                     GError    **error);
+double               bpv_session_get_weight_decay   (BpvSession *self);
+void                 bpv_session_set_seed           (BpvSession *self,
+                                                     guint64     seed);
+guint64              bpv_session_get_seed           (BpvSession *self);
+gboolean             bpv_session_set_optimizer      (BpvSession *self,
+                                                     const char *id,
+                                                     GError    **error);
+gboolean             bpv_session_set_cost           (BpvSession *self,
+                                                     const char *id,
+                                                     GError    **error);
+/* `layer` is the C index. */
+gboolean             bpv_session_set_activation     (BpvSession *self,
+                                                     gsize       layer,
+                                                     const char *id,
+                                                     GError    **error);
+/* Hidden widths (the output width follows the dataset); re-initialises. */
+gboolean             bpv_session_set_hidden_layers  (BpvSession  *self,
+                                                     const gsize *widths,
+                                                     gsize        n,
+                                                     GError     **error);
+/* A generator or built-in name, or a CSV path; rows/noise as for
+ * bp_dataset_open (0 and < 0: defaults).  The input and output layers
+ * follow the dataset's widths. */
+gboolean             bpv_session_set_dataset        (BpvSession *self,
+                                                     const char *name_or_path,
+                                                     gsize       rows,
+                                                     double      noise,
+                                                     double      test_fraction,
+                                                     GError    **error);
+
+/* -------------------------------------------------------------- selection */
+void                 bpv_session_set_selection      (BpvSession   *self,
+                                                     const BpvHit *hit);
+const BpvHit        *bpv_session_get_selection      (BpvSession *self);
+/* The probe row shown when neither stepping nor training. */
+void                 bpv_session_set_probe_row      (BpvSession *self,
+                                                     gsize       row);
+
+G_END_DECLS

@@ -1,0 +1,717 @@
+/* bpv-stepper.c — the step-mode state machine (see bpv-stepper.h). */
+#include "bpv-stepper.h"
+
+#include <math.h>
+#include <string.h>
+
+#include "bp-trainer.h"
+#include "bp-util.h"
+
+/* Kept cycles may use this much memory (parameters and optimizer state
+ * before and after each update); at least one is always kept. */
+#define KEPT_BUDGET_BYTES (64u * 1024u * 1024u)
+#define KEPT_MAX          512u
+/* Auto-play holds each stop for this fraction of the stop duration. */
+#define HOLD_FRACTION     0.6
+
+typedef struct
+{
+  gsize    B;
+  gsize   *rows;
+  double  *before;     /* params, then optimizer state */
+  guint64  t_before;
+  double  *after;      /* NULL until the update has been applied */
+  guint64  t_after;
+} Cycle;
+
+struct _BpvStepper
+{
+  BpNetwork       *net;
+  BpOptimizer     *opt;
+  const BpDataset *train;
+  gsize            batch_size;
+
+  /* the batch source: the same scheme as BpTrainer */
+  BpRng            rng;
+  gsize           *order;
+  gsize            cursor;
+
+  /* the cycle in flight */
+  Cycle           *cycle;      /* NULL when IDLE */
+  int              pos;        /* −1 when IDLE */
+  BpTrace         *trace;
+  double          *grads;      /* copy of net->grads after the backward */
+  double          *x, *y;
+  gsize            sample;
+
+  GQueue           kept;       /* Cycle*, oldest first, all at UPDATE */
+  GQueue           redo;       /* Cycle*, next first (stepped back over) */
+
+  guint64          steps;
+
+  double           duration;
+  double           progress;
+  gboolean         autoplay;
+  double           hold;
+};
+
+/* --------------------------------------------------------------- helpers */
+
+static gsize
+state_size (const BpvStepper *st)
+{
+  return st->net->n_params + bp_optimizer_state_size (st->opt);
+}
+
+static void
+cycle_free (Cycle *c)
+{
+  if (c == NULL)
+    return;
+  g_free (c->rows);
+  g_free (c->before);
+  g_free (c->after);
+  g_free (c);
+}
+
+static void
+save_state (BpvStepper *st,
+            double     *dst,
+            guint64    *t)
+{
+  gsize np = st->net->n_params;
+
+  memcpy (dst, st->net->params, np * sizeof (double));
+  memcpy (dst + np, st->opt->state, bp_optimizer_state_size (st->opt) * sizeof (double));
+  *t = st->opt->t;
+}
+
+static void
+load_state (BpvStepper   *st,
+            const double *src,
+            guint64       t)
+{
+  gsize np = st->net->n_params;
+
+  memcpy (st->net->params, src, np * sizeof (double));
+  memcpy (st->opt->state, src + np, bp_optimizer_state_size (st->opt) * sizeof (double));
+  st->opt->t = t;
+}
+
+static gsize
+n_layers (const BpvStepper *st)
+{
+  return st->net->n_layers;
+}
+
+static int
+last_pos (const BpvStepper *st)
+{
+  return 2 * (int) n_layers (st) + 2;
+}
+
+static BpvStepPhase
+phase_at (const BpvStepper *st,
+          int               pos)
+{
+  int N = (int) n_layers (st);
+
+  if (pos < 0)
+    return BPV_STEP_IDLE;
+  if (pos == 0)
+    return BPV_STEP_INPUT;
+  if (pos <= N)
+    return BPV_STEP_FORWARD;
+  if (pos == N + 1)
+    return BPV_STEP_COST;
+  if (pos <= 2 * N + 1)
+    return BPV_STEP_BACKWARD;
+  return BPV_STEP_UPDATE;
+}
+
+static void
+clear_queue (GQueue *q)
+{
+  Cycle *c;
+
+  while ((c = g_queue_pop_head (q)) != NULL)
+    cycle_free (c);
+}
+
+static void
+ensure_buffers (BpvStepper *st,
+                gsize       B)
+{
+  if (st->trace == NULL || st->trace->capacity < B || !bp_trace_fits (st->trace, st->net))
+    {
+      g_clear_pointer (&st->trace, bp_trace_free);
+      st->trace = bp_trace_new (st->net, MAX (B, st->batch_size));
+      st->trace->keep = TRUE;
+      g_free (st->x);
+      g_free (st->y);
+      st->x = g_new (double, MAX (B, st->batch_size) * st->net->n_inputs);
+      st->y = g_new (double, MAX (B, st->batch_size) * bp_network_n_outputs (st->net));
+    }
+  if (st->grads == NULL)
+    st->grads = g_new (double, MAX (st->net->n_params, 1));
+}
+
+/* The next B rows of the shuffled order (a new shuffle at the end). */
+static Cycle *
+draw_batch (BpvStepper *st)
+{
+  const BpDataset *ds = st->train;
+  Cycle *c = g_new0 (Cycle, 1);
+
+  if (st->cursor >= ds->n_rows)
+    {
+      st->cursor = 0;
+      bp_rng_shuffle (&st->rng, st->order, ds->n_rows);
+    }
+  c->B = MIN (st->batch_size, ds->n_rows - st->cursor);
+  c->rows = g_new (gsize, c->B);
+  memcpy (c->rows, st->order + st->cursor, c->B * sizeof (gsize));
+  st->cursor += c->B;
+  return c;
+}
+
+/* Forward and backward of the cycle's batch on the current parameters,
+ * which are saved as the cycle's "before". */
+static gboolean
+compute_cycle (BpvStepper *st,
+               Cycle      *c,
+               GError    **error)
+{
+  const BpDataset *ds = st->train;
+  gsize nf = ds->n_features, nt = ds->n_targets;
+  g_autoptr(GError) local = NULL;
+
+  ensure_buffers (st, c->B);
+  for (gsize s = 0; s < c->B; s++)
+    {
+      memcpy (st->x + s * nf, ds->X + c->rows[s] * nf, nf * sizeof (double));
+      memcpy (st->y + s * nt, ds->Y + c->rows[s] * nt, nt * sizeof (double));
+    }
+  if (c->before == NULL)
+    c->before = g_new (double, MAX (state_size (st), 1));
+  save_state (st, c->before, &c->t_before);
+
+  bp_network_zero_grad (st->net);
+  bp_network_forward (st->net, st->trace, st->x, c->B);
+  bp_network_backward (st->net, st->trace, st->y);
+  if (!bp_network_check_finite (st->net, st->trace, &local))
+    {
+      g_set_error (error, BP_TRAIN_ERROR, BP_TRAIN_ERROR_NUMERIC,
+                   "step %" G_GUINT64_FORMAT ": %s", st->steps + 1, local->message);
+      return FALSE;
+    }
+  memcpy (st->grads, st->net->grads, st->net->n_params * sizeof (double));
+  return TRUE;
+}
+
+static void
+trim_kept (BpvStepper *st)
+{
+  gsize per = 2 * state_size (st) * sizeof (double) + 64;
+  guint max_n = (guint) MAX (1, MIN (KEPT_MAX, KEPT_BUDGET_BYTES / per));
+
+  while (g_queue_get_length (&st->kept) > max_n)
+    cycle_free (g_queue_pop_head (&st->kept));
+}
+
+/* Takes the next cycle (a replay or a new batch) and computes it; the old
+ * one (at UPDATE, or none) is kept only once the new one stands. */
+static gboolean
+begin_cycle (BpvStepper *st,
+             GError    **error)
+{
+  Cycle *c;
+  gboolean replay = !g_queue_is_empty (&st->redo);
+
+  c = replay ? g_queue_pop_head (&st->redo) : draw_batch (st);
+  if (!compute_cycle (st, c, error))
+    {
+      if (replay)
+        g_queue_push_head (&st->redo, c);
+      else
+        cycle_free (c);
+      /* The failed pass left its numbers in the trace and grads: the
+       * cycle in flight (if any) needs them back. */
+      if (st->cycle != NULL)
+        {
+          Cycle *cur = st->cycle;
+
+          load_state (st, cur->before, cur->t_before);
+          compute_cycle (st, cur, NULL);
+          load_state (st, cur->after, cur->t_after);
+        }
+      return FALSE;
+    }
+  if (st->cycle != NULL)
+    {
+      g_queue_push_tail (&st->kept, st->cycle);
+      trim_kept (st);
+    }
+  st->cycle = c;
+  st->pos = 0;
+  st->sample = MIN (st->sample, c->B - 1);
+  return TRUE;
+}
+
+static gboolean
+apply_update (BpvStepper *st,
+              GError    **error)
+{
+  BpNetwork *net = st->net;
+  Cycle *c = st->cycle;
+
+  memcpy (net->grads, st->grads, net->n_params * sizeof (double));
+  bp_optimizer_step (st->opt, net->params, net->grads);
+  if (!bp_all_finite (net->params, net->n_params))
+    {
+      for (gsize l = 0, off = 0; l < net->n_layers; l++)
+        {
+          const BpLayer *L = &net->layers[l];
+          gsize n = L->in * L->out + L->out;
+
+          for (gsize i = 0; i < n; i++)
+            if (!isfinite (net->params[off + i]))
+              {
+                gboolean is_w = i < L->in * L->out;
+                gsize unit = is_w ? i / L->in : i - L->in * L->out;
+
+                if (is_w)
+                  g_set_error (error, BP_TRAIN_ERROR, BP_TRAIN_ERROR_NUMERIC,
+                               "step %" G_GUINT64_FORMAT ": layer %zu, unit %zu: the update "
+                               "made W(%zu)[%zu,%zu] = %g (is the learning rate too large?)",
+                               st->steps + 1, l + 1, unit + 1, l + 1, unit + 1,
+                               i % L->in + 1, net->params[off + i]);
+                else
+                  g_set_error (error, BP_TRAIN_ERROR, BP_TRAIN_ERROR_NUMERIC,
+                               "step %" G_GUINT64_FORMAT ": layer %zu, unit %zu: the update "
+                               "made b(%zu)[%zu] = %g (is the learning rate too large?)",
+                               st->steps + 1, l + 1, unit + 1, l + 1, unit + 1,
+                               net->params[off + i]);
+                load_state (st, c->before, c->t_before);
+                return FALSE;
+              }
+          off += n;
+        }
+    }
+  if (c->after == NULL)
+    c->after = g_new (double, MAX (state_size (st), 1));
+  save_state (st, c->after, &c->t_after);
+  st->steps++;
+  return TRUE;
+}
+
+/* Makes the last kept cycle the one in flight, at UPDATE: its numbers are
+ * recomputed from its parameters before the update (the same bits). */
+static void
+resume_kept (BpvStepper *st)
+{
+  Cycle *c = g_queue_pop_tail (&st->kept);
+
+  load_state (st, c->before, c->t_before);
+  compute_cycle (st, c, NULL);
+  load_state (st, c->after, c->t_after);
+  st->cycle = c;
+  st->pos = last_pos (st);
+  st->sample = MIN (st->sample, c->B - 1);
+}
+
+/* ------------------------------------------------------------------ API */
+
+BpvStepper *
+bpv_stepper_new (BpNetwork       *net,
+                 BpOptimizer     *opt,
+                 const BpDataset *train,
+                 gsize            batch_size,
+                 guint64          seed,
+                 guint64          first_step)
+{
+  BpvStepper *st;
+
+  g_return_val_if_fail (net != NULL && opt != NULL && train != NULL, NULL);
+  g_return_val_if_fail (train->n_rows > 0, NULL);
+  g_return_val_if_fail (train->n_features == net->n_inputs, NULL);
+  g_return_val_if_fail (train->n_targets == bp_network_n_outputs (net), NULL);
+
+  st = g_new0 (BpvStepper, 1);
+  st->net = net;
+  st->opt = opt;
+  st->train = train;
+  st->batch_size = CLAMP (batch_size, 1, train->n_rows);
+  if (opt->n_params != net->n_params)
+    bp_optimizer_reset (opt, net->n_params);
+  bp_rng_init (&st->rng, seed);
+  st->order = g_new (gsize, train->n_rows);
+  for (gsize i = 0; i < train->n_rows; i++)
+    st->order[i] = i;
+  bp_rng_shuffle (&st->rng, st->order, train->n_rows);
+  st->pos = -1;
+  st->steps = first_step;
+  st->duration = 0.6;
+  st->progress = 1.0;
+  g_queue_init (&st->kept);
+  g_queue_init (&st->redo);
+  return st;
+}
+
+void
+bpv_stepper_free (BpvStepper *st)
+{
+  if (st == NULL)
+    return;
+  cycle_free (st->cycle);
+  clear_queue (&st->kept);
+  clear_queue (&st->redo);
+  bp_trace_free (st->trace);
+  g_free (st->grads);
+  g_free (st->x);
+  g_free (st->y);
+  g_free (st->order);
+  g_free (st);
+}
+
+void
+bpv_stepper_reset (BpvStepper *st,
+                   guint64     first_step)
+{
+  g_return_if_fail (st != NULL);
+
+  g_clear_pointer (&st->cycle, cycle_free);
+  clear_queue (&st->kept);
+  clear_queue (&st->redo);
+  st->pos = -1;
+  st->steps = first_step;
+  st->progress = 1.0;
+  st->hold = 0.0;
+  if (st->opt->n_params != st->net->n_params)
+    bp_optimizer_reset (st->opt, st->net->n_params);
+  /* The network may have a new shape. */
+  g_clear_pointer (&st->trace, bp_trace_free);
+  g_clear_pointer (&st->grads, g_free);
+}
+
+void
+bpv_stepper_set_batch_size (BpvStepper *st,
+                            gsize       batch_size)
+{
+  g_return_if_fail (st != NULL);
+
+  batch_size = CLAMP (batch_size, 1, st->train->n_rows);
+  if (batch_size == st->batch_size)
+    return;
+  st->batch_size = batch_size;
+  /* A different batch size makes the kept and replayed cycles another
+   * experiment. */
+  clear_queue (&st->redo);
+}
+
+gsize
+bpv_stepper_get_batch_size (const BpvStepper *st)
+{
+  return st->batch_size;
+}
+
+gboolean
+bpv_stepper_next (BpvStepper *st,
+                  GError    **error)
+{
+  g_return_val_if_fail (st != NULL, FALSE);
+
+  if (st->pos < 0 || st->pos == last_pos (st))
+    {
+      if (!begin_cycle (st, error))
+        return FALSE;
+    }
+  else if (st->pos + 1 == last_pos (st))
+    {
+      if (!apply_update (st, error))
+        return FALSE;
+      st->pos++;
+    }
+  else
+    st->pos++;
+  st->progress = 0.0;
+  st->hold = 0.0;
+  return TRUE;
+}
+
+gboolean
+bpv_stepper_back (BpvStepper *st)
+{
+  g_return_val_if_fail (st != NULL, FALSE);
+
+  st->progress = 1.0;
+  st->hold = 0.0;
+  if (st->pos < 0)
+    {
+      if (g_queue_is_empty (&st->kept))
+        return FALSE;
+      resume_kept (st);
+      return TRUE;
+    }
+  if (st->pos == last_pos (st))
+    {
+      /* Back across the update: the parameters and state from before. */
+      load_state (st, st->cycle->before, st->cycle->t_before);
+      st->steps--;
+      st->pos--;
+      return TRUE;
+    }
+  if (st->pos > 0)
+    {
+      st->pos--;
+      return TRUE;
+    }
+  /* At INPUT: this cycle is replayed if we come forward again. */
+  g_queue_push_head (&st->redo, st->cycle);
+  st->cycle = NULL;
+  st->pos = -1;
+  if (!g_queue_is_empty (&st->kept))
+    resume_kept (st);
+  return TRUE;
+}
+
+gboolean
+bpv_stepper_next_phase (BpvStepper *st,
+                        GError    **error)
+{
+  BpvStepPhase target;
+
+  g_return_val_if_fail (st != NULL, FALSE);
+
+  if (!bpv_stepper_next (st, error))
+    return FALSE;
+  target = phase_at (st, st->pos);
+  while (st->pos < last_pos (st) && phase_at (st, st->pos + 1) == target)
+    if (!bpv_stepper_next (st, error))
+      return FALSE;
+  return TRUE;
+}
+
+gboolean
+bpv_stepper_finish_step (BpvStepper *st,
+                         GError    **error)
+{
+  g_return_val_if_fail (st != NULL, FALSE);
+
+  /* From IDLE or UPDATE this is the whole of the next step. */
+  if ((st->pos < 0 || st->pos == last_pos (st)) && !bpv_stepper_next (st, error))
+    return FALSE;
+  while (st->pos < last_pos (st))
+    if (!bpv_stepper_next (st, error))
+      return FALSE;
+  return TRUE;
+}
+
+BpvStepPhase
+bpv_stepper_get_phase (const BpvStepper *st)
+{
+  return phase_at (st, st->pos);
+}
+
+gsize
+bpv_stepper_get_layer (const BpvStepper *st)
+{
+  int N = (int) n_layers (st);
+
+  switch (phase_at (st, st->pos))
+    {
+    case BPV_STEP_FORWARD:
+      return (gsize) (st->pos - 1);
+    case BPV_STEP_BACKWARD:
+      return (gsize) (2 * N + 1 - st->pos);
+    case BPV_STEP_COST:
+    case BPV_STEP_UPDATE:
+      return (gsize) (N - 1);
+    case BPV_STEP_IDLE:
+    case BPV_STEP_INPUT:
+    default:
+      return 0;
+    }
+}
+
+int
+bpv_stepper_get_position (const BpvStepper *st)
+{
+  return st->pos;
+}
+
+int
+bpv_stepper_get_n_positions (const BpvStepper *st)
+{
+  return last_pos (st) + 1;
+}
+
+gboolean
+bpv_stepper_forward_known (const BpvStepper *st,
+                           gsize             layer)
+{
+  return st->pos >= 1 + (int) layer;
+}
+
+gboolean
+bpv_stepper_backward_known (const BpvStepper *st,
+                            gsize             layer)
+{
+  return st->pos >= 0 && layer < n_layers (st)
+         && st->pos >= 2 * (int) n_layers (st) + 1 - (int) layer;
+}
+
+gboolean
+bpv_stepper_cost_known (const BpvStepper *st)
+{
+  return st->pos >= (int) n_layers (st) + 1;
+}
+
+const BpTrace *
+bpv_stepper_get_trace (const BpvStepper *st)
+{
+  return st->cycle != NULL ? st->trace : NULL;
+}
+
+const double *
+bpv_stepper_get_grads (const BpvStepper *st)
+{
+  return st->cycle != NULL ? st->grads : NULL;
+}
+
+const double *
+bpv_stepper_get_params_before (const BpvStepper *st)
+{
+  return st->cycle != NULL ? st->cycle->before : NULL;
+}
+
+const double *
+bpv_stepper_get_params_after (const BpvStepper *st)
+{
+  return st->cycle != NULL ? st->cycle->after : NULL;
+}
+
+gsize
+bpv_stepper_get_batch (const BpvStepper *st,
+                       const gsize     **rows)
+{
+  if (rows != NULL)
+    *rows = st->cycle != NULL ? st->cycle->rows : NULL;
+  return st->cycle != NULL ? st->cycle->B : 0;
+}
+
+void
+bpv_stepper_set_sample (BpvStepper *st,
+                        gsize       s)
+{
+  g_return_if_fail (st != NULL);
+
+  st->sample = st->cycle != NULL ? MIN (s, st->cycle->B - 1) : 0;
+}
+
+gsize
+bpv_stepper_get_sample (const BpvStepper *st)
+{
+  return st->sample;
+}
+
+guint64
+bpv_stepper_get_step_count (const BpvStepper *st)
+{
+  return st->steps;
+}
+
+guint
+bpv_stepper_get_n_kept (const BpvStepper *st)
+{
+  return g_queue_get_length ((GQueue *) &st->kept);
+}
+
+void
+bpv_stepper_set_stop_duration (BpvStepper *st,
+                               double      seconds)
+{
+  g_return_if_fail (st != NULL);
+
+  st->duration = CLAMP (seconds, 0.01, 60.0);
+}
+
+double
+bpv_stepper_get_stop_duration (const BpvStepper *st)
+{
+  return st->duration;
+}
+
+double
+bpv_stepper_get_progress (const BpvStepper *st)
+{
+  return st->progress;
+}
+
+gboolean
+bpv_stepper_is_animating (const BpvStepper *st)
+{
+  return st->progress < 1.0;
+}
+
+void
+bpv_stepper_skip_animation (BpvStepper *st)
+{
+  st->progress = 1.0;
+}
+
+void
+bpv_stepper_set_autoplay (BpvStepper *st,
+                          gboolean    autoplay)
+{
+  st->autoplay = !!autoplay;
+  st->hold = 0.0;
+}
+
+gboolean
+bpv_stepper_get_autoplay (const BpvStepper *st)
+{
+  return st->autoplay;
+}
+
+BpvTickResult
+bpv_stepper_tick (BpvStepper *st,
+                  double      seconds,
+                  GError    **error)
+{
+  g_return_val_if_fail (st != NULL, BPV_TICK_IDLE);
+
+  if (!(seconds > 0))
+    seconds = 0;
+  if (st->progress < 1.0)
+    {
+      st->progress = MIN (1.0, st->progress + seconds / st->duration);
+      return BPV_TICK_ANIMATING;
+    }
+  if (!st->autoplay)
+    return BPV_TICK_IDLE;
+  st->hold += seconds;
+  if (st->hold < HOLD_FRACTION * st->duration)
+    return BPV_TICK_IDLE;
+  if (!bpv_stepper_next (st, error))
+    {
+      st->autoplay = FALSE;
+      return BPV_TICK_ERROR;
+    }
+  return BPV_TICK_STEPPED;
+}
+
+const char *
+bpv_step_phase_to_string (BpvStepPhase phase)
+{
+  switch (phase)
+    {
+    case BPV_STEP_IDLE:     return "idle";
+    case BPV_STEP_INPUT:    return "input";
+    case BPV_STEP_FORWARD:  return "forward";
+    case BPV_STEP_COST:     return "cost";
+    case BPV_STEP_BACKWARD: return "backward";
+    case BPV_STEP_UPDATE:   return "update";
+    default:                return "unknown";
+    }
+}

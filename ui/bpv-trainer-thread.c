@@ -1,0 +1,459 @@
+/* bpv-trainer-thread.c — the training worker (see bpv-trainer-thread.h). */
+#include "bpv-trainer-thread.h"
+
+#include <math.h>
+#include <string.h>
+
+#ifdef __linux__
+# include <sys/resource.h>
+# include <sys/syscall.h>
+# include <unistd.h>
+#endif
+
+/* A record of the gradient norms every `stride` steps, the stride growing
+ * with the run so that a long run sends a bounded number of records. */
+#define RECORDS_PER_OCTAVE 2048
+
+struct _BpvTrainerThread
+{
+  gint                  ref_count;
+  GMutex                lock;
+  GCond                 cond;
+  GCancellable         *cancellable;
+  GMainContext         *context;
+  BpvTrainSnapshotFunc  func;
+  gpointer              user_data;
+
+  /* under lock */
+  gboolean              detached;
+  BpvTrainSnapshot     *pending;
+  gboolean              queued;
+  double                rate;
+  double                max_deliveries;
+
+  /* the worker's own */
+  BpNetwork            *net;
+  BpOptimizer          *opt;
+  BpDataset            *train;
+  BpDataset            *test;
+  BpTrainer            *trainer;
+  guint64               start_step;
+  guint                 start_epoch;
+  GArray               *norm_steps;
+  GArray               *norms;
+  GArray               *epochs;
+};
+
+static BpvTrainerThread *
+thread_ref (BpvTrainerThread *self)
+{
+  g_atomic_int_inc (&self->ref_count);
+  return self;
+}
+
+static void
+thread_unref (gpointer data)
+{
+  BpvTrainerThread *self = data;
+
+  if (!g_atomic_int_dec_and_test (&self->ref_count))
+    return;
+  bpv_train_snapshot_free (self->pending);
+  bp_trainer_free (self->trainer);
+  bp_network_free (self->net);
+  bp_optimizer_free (self->opt);
+  bp_dataset_free (self->train);
+  bp_dataset_free (self->test);
+  g_array_unref (self->norm_steps);
+  g_array_unref (self->norms);
+  g_array_unref (self->epochs);
+  g_object_unref (self->cancellable);
+  g_main_context_unref (self->context);
+  g_mutex_clear (&self->lock);
+  g_cond_clear (&self->cond);
+  g_free (self);
+}
+
+void
+bpv_train_snapshot_free (BpvTrainSnapshot *snap)
+{
+  if (snap == NULL)
+    return;
+  g_free (snap->params);
+  g_free (snap->grads);
+  bp_trace_free (snap->trace);
+  g_array_unref (snap->norm_steps);
+  g_array_unref (snap->norms);
+  g_array_unref (snap->epochs);
+  g_free (snap->opt_state);
+  g_clear_error (&snap->error);
+  g_free (snap);
+}
+
+/* Sample s of a trace as a trace of its own. */
+static BpTrace *
+copy_trace_sample (const BpNetwork *net,
+                   const BpTrace   *t,
+                   gsize            s)
+{
+  BpTrace *c = bp_trace_new (net, 1);
+  gsize n_out = bp_network_n_outputs (net);
+
+  c->batch = 1;
+  c->keep = t->keep;
+  memcpy (c->input, t->input + s * t->n_inputs, t->n_inputs * sizeof (double));
+  memcpy (c->target, t->target + s * n_out, n_out * sizeof (double));
+  for (gsize l = 0; l < t->n_layers; l++)
+    {
+      gsize w = t->widths[l];
+
+      memcpy (c->z[l], t->z[l] + s * w, w * sizeof (double));
+      memcpy (c->a[l], t->a[l] + s * w, w * sizeof (double));
+      memcpy (c->dC_da[l], t->dC_da[l] + s * w, w * sizeof (double));
+      memcpy (c->dC_dz[l], t->dC_dz[l] + s * w, w * sizeof (double));
+    }
+  c->per_sample_loss[0] = t->per_sample_loss[s];
+  c->loss = t->loss;
+  memcpy (c->grad_norm, t->grad_norm, t->n_layers * sizeof (double));
+  return c;
+}
+
+/* Merges `older` (not delivered) into `newer`: the records of both, the
+ * newest everything else. */
+static void
+merge_into (BpvTrainSnapshot *newer,
+            BpvTrainSnapshot *older)
+{
+  g_array_prepend_vals (newer->norm_steps, older->norm_steps->data, older->norm_steps->len);
+  g_array_prepend_vals (newer->norms, older->norms->data, older->norms->len);
+  g_array_prepend_vals (newer->epochs, older->epochs->data, older->epochs->len);
+}
+
+static gboolean
+deliver (gpointer data)
+{
+  BpvTrainerThread *self = data;
+  BpvTrainSnapshot *snap;
+  gboolean detached;
+
+  g_mutex_lock (&self->lock);
+  snap = g_steal_pointer (&self->pending);
+  self->queued = FALSE;
+  detached = self->detached;
+  g_mutex_unlock (&self->lock);
+
+  if (snap != NULL && !detached)
+    self->func (snap, self->user_data);
+  else
+    bpv_train_snapshot_free (snap);
+  return G_SOURCE_REMOVE;
+}
+
+static BpvTrainSnapshot *
+make_snapshot (BpvTrainerThread *self,
+               double            steps_per_second)
+{
+  BpTrainer *tr = self->trainer;
+  BpvTrainSnapshot *snap = g_new0 (BpvTrainSnapshot, 1);
+  gsize np = self->net->n_params;
+
+  snap->step = self->start_step + tr->steps;
+  snap->epoch = self->start_epoch + tr->epoch;
+  snap->n_params = np;
+  snap->params = g_memdup2 (self->net->params, MAX (np, 1) * sizeof (double));
+  snap->grads = g_memdup2 (self->net->grads, MAX (np, 1) * sizeof (double));
+  if (tr->steps > 0)
+    {
+      gsize B = tr->trace->batch;
+
+      snap->trace = copy_trace_sample (self->net, tr->trace, 0);
+      snap->row = tr->order[tr->cursor >= B ? tr->cursor - B : 0];
+      snap->batch_loss = tr->trace->loss;
+    }
+  else
+    snap->batch_loss = NAN;
+  snap->n_layers = self->net->n_layers;
+  snap->norm_steps = self->norm_steps;
+  snap->norms = self->norms;
+  snap->epochs = self->epochs;
+  self->norm_steps = g_array_new (FALSE, FALSE, sizeof (guint64));
+  self->norms = g_array_new (FALSE, FALSE, sizeof (double));
+  self->epochs = g_array_new (FALSE, FALSE, sizeof (BpEpochStats));
+  snap->steps_per_second = steps_per_second;
+  return snap;
+}
+
+static void
+post (BpvTrainerThread *self,
+      BpvTrainSnapshot *snap)
+{
+  gboolean queue;
+
+  g_mutex_lock (&self->lock);
+  if (self->pending != NULL)
+    {
+      merge_into (snap, self->pending);
+      bpv_train_snapshot_free (self->pending);
+    }
+  self->pending = snap;
+  queue = !self->queued && !self->detached;
+  if (queue)
+    self->queued = TRUE;
+  g_mutex_unlock (&self->lock);
+
+  /* Always through a source on the main context, never
+   * g_main_context_invoke: that runs the callback right here, on the
+   * worker, whenever it can acquire an idle main context. */
+  if (queue)
+    {
+      GSource *source = g_idle_source_new ();
+
+      g_source_set_priority (source, G_PRIORITY_DEFAULT);
+      g_source_set_callback (source, deliver, thread_ref (self), thread_unref);
+      g_source_set_static_name (source, "[bpv] training snapshot");
+      g_source_attach (source, self->context);
+      g_source_unref (source);
+    }
+}
+
+static void
+record_norms (BpvTrainerThread *self)
+{
+  BpTrainer *tr = self->trainer;
+  guint64 step = self->start_step + tr->steps;
+  guint64 stride = 1;
+
+  while (step / stride >= 2 * RECORDS_PER_OCTAVE)
+    stride *= 2;
+  if (step % stride != 0)
+    return;
+  g_array_append_val (self->norm_steps, step);
+  g_array_append_vals (self->norms, tr->trace->grad_norm, self->net->n_layers);
+}
+
+static void
+finish_epoch (BpvTrainerThread *self)
+{
+  BpTrainer *tr = self->trainer;
+  BpEpochStats st = { 0 };
+
+  tr->epoch++;
+  st.epoch = self->start_epoch + tr->epoch;
+  st.step = self->start_step + tr->steps;
+  bp_evaluate (tr->net, tr->train, &st.train_loss, &st.train_accuracy);
+  if (tr->test != NULL)
+    bp_evaluate (tr->net, tr->test, &st.test_loss, &st.test_accuracy);
+  else
+    st.test_loss = st.test_accuracy = NAN;
+  g_array_append_val (self->epochs, st);
+}
+
+/* Waits until `until` (monotonic µs) or a stop; FALSE when stopped. */
+static gboolean
+wait_until (BpvTrainerThread *self,
+            gint64            until,
+            double            rate)
+{
+  gboolean stopped;
+
+  /* A changed rate ends the wait too: the schedule is made again. */
+  g_mutex_lock (&self->lock);
+  while (!(stopped = g_cancellable_is_cancelled (self->cancellable))
+         && self->rate == rate
+         && g_get_monotonic_time () < until)
+    g_cond_wait_until (&self->cond, &self->lock, until);
+  g_mutex_unlock (&self->lock);
+  return !stopped;
+}
+
+static gpointer
+worker (gpointer data)
+{
+  BpvTrainerThread *self = data;
+  BpTrainer *tr = self->trainer;
+  GError *error = NULL;
+  gint64 last_post = 0, rate_start = g_get_monotonic_time ();
+  guint64 rate_steps = 0;
+  double measured = 0.0;
+  BpvTrainSnapshot *final;
+
+#ifdef __linux__
+  /* Below the threads that draw: training takes what the window leaves
+   * (on Linux the nice value is per thread). */
+  setpriority (PRIO_PROCESS, (id_t) syscall (SYS_gettid), 10);
+#endif
+
+  while (!g_cancellable_is_cancelled (self->cancellable))
+    {
+      double rate, max_deliveries;
+      gint64 now;
+
+      g_mutex_lock (&self->lock);
+      rate = self->rate;
+      max_deliveries = self->max_deliveries;
+      g_mutex_unlock (&self->lock);
+
+      if (rate > 0)
+        {
+          gint64 due = rate_start + (gint64) (1e6 * (double) (rate_steps + 1) / rate);
+
+          if (due > g_get_monotonic_time () && !wait_until (self, due, rate))
+            break;
+        }
+
+      if (!bp_trainer_step (tr, &error))
+        break;
+      rate_steps++;
+      record_norms (self);
+      if (tr->cursor >= tr->train->n_rows)
+        finish_epoch (self);
+
+      now = g_get_monotonic_time ();
+      if (now - rate_start > 1000000)
+        {
+          measured = (double) rate_steps * 1e6 / (double) (now - rate_start);
+          /* A new window: a changed rate takes effect from here. */
+          rate_start = now;
+          rate_steps = 0;
+        }
+      if ((double) (now - last_post) >= 1e6 / max_deliveries)
+        {
+          double sps = measured > 0 ? measured
+                       : (double) rate_steps * 1e6 / (double) MAX (now - rate_start, 1);
+
+          post (self, make_snapshot (self, sps));
+          last_post = now;
+        }
+      {
+        /* A changed rate restarts the schedule. */
+        double r;
+
+        g_mutex_lock (&self->lock);
+        r = self->rate;
+        g_mutex_unlock (&self->lock);
+        if (r != rate)
+          {
+            rate_start = g_get_monotonic_time ();
+            rate_steps = 0;
+          }
+      }
+    }
+
+  final = make_snapshot (self, measured);
+  final->final = TRUE;
+  final->opt_state_size = bp_optimizer_state_size (self->opt);
+  final->opt_state = g_memdup2 (self->opt->state, MAX (final->opt_state_size, 1) * sizeof (double));
+  final->opt_t = self->opt->t;
+  final->error = error;
+  post (self, final);
+  thread_unref (self);
+  return NULL;
+}
+
+BpvTrainerThread *
+bpv_trainer_thread_new (const BpNetwork      *net,
+                        const BpOptimizer    *opt,
+                        const BpDataset      *train,
+                        const BpDataset      *test,
+                        const BpTrainConfig  *config,
+                        guint64               start_step,
+                        guint                 start_epoch,
+                        double                steps_per_second,
+                        BpvTrainSnapshotFunc  func,
+                        gpointer              user_data,
+                        GError              **error)
+{
+  BpvTrainerThread *self;
+  GThread *thread;
+
+  g_return_val_if_fail (net != NULL && opt != NULL && train != NULL && config != NULL, NULL);
+  g_return_val_if_fail (func != NULL, NULL);
+
+  self = g_new0 (BpvTrainerThread, 1);
+  self->ref_count = 1;
+  g_mutex_init (&self->lock);
+  g_cond_init (&self->cond);
+  self->cancellable = g_cancellable_new ();
+  self->context = g_main_context_ref_thread_default ();
+  self->func = func;
+  self->user_data = user_data;
+  self->rate = steps_per_second;
+  self->max_deliveries = 30.0;
+  self->net = bp_network_copy (net);
+  self->opt = bp_optimizer_copy (opt);
+  self->train = bp_dataset_copy (train);
+  self->test = test != NULL ? bp_dataset_copy (test) : NULL;
+  self->start_step = start_step;
+  self->start_epoch = start_epoch;
+  self->norm_steps = g_array_new (FALSE, FALSE, sizeof (guint64));
+  self->norms = g_array_new (FALSE, FALSE, sizeof (double));
+  self->epochs = g_array_new (FALSE, FALSE, sizeof (BpEpochStats));
+  self->trainer = bp_trainer_new (self->net, self->opt, self->train, self->test, config, error);
+  if (self->trainer == NULL)
+    {
+      thread_unref (self);
+      return NULL;
+    }
+
+  thread = g_thread_try_new ("bpv-trainer", worker, thread_ref (self), error);
+  if (thread == NULL)
+    {
+      thread_unref (self);  /* the worker's reference */
+      thread_unref (self);
+      return NULL;
+    }
+  g_thread_unref (thread);
+  return self;
+}
+
+void
+bpv_trainer_thread_stop (BpvTrainerThread *self)
+{
+  g_return_if_fail (self != NULL);
+
+  g_cancellable_cancel (self->cancellable);
+  g_mutex_lock (&self->lock);
+  g_cond_broadcast (&self->cond);
+  g_mutex_unlock (&self->lock);
+}
+
+gboolean
+bpv_trainer_thread_is_stopping (BpvTrainerThread *self)
+{
+  return g_cancellable_is_cancelled (self->cancellable);
+}
+
+void
+bpv_trainer_thread_detach (BpvTrainerThread *self)
+{
+  if (self == NULL)
+    return;
+  g_mutex_lock (&self->lock);
+  self->detached = TRUE;
+  g_mutex_unlock (&self->lock);
+  bpv_trainer_thread_stop (self);
+  thread_unref (self);
+}
+
+void
+bpv_trainer_thread_set_rate (BpvTrainerThread *self,
+                             double            steps_per_second)
+{
+  g_return_if_fail (self != NULL);
+
+  g_mutex_lock (&self->lock);
+  self->rate = steps_per_second;
+  g_cond_broadcast (&self->cond);
+  g_mutex_unlock (&self->lock);
+}
+
+void
+bpv_trainer_thread_set_max_deliveries (BpvTrainerThread *self,
+                                       double            per_second)
+{
+  g_return_if_fail (self != NULL);
+
+  g_mutex_lock (&self->lock);
+  self->max_deliveries = CLAMP (per_second, 1.0, 240.0);
+  g_mutex_unlock (&self->lock);
+}

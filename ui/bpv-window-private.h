@@ -1,0 +1,70 @@
+/* bpv-window-private.h — what bpv-window.c and bpv-window-actions.c share. */
+#pragma once
+
+#include "bpv-inspector.h"
+#include "bpv-network-view.h"
+#include "bpv-plot-view.h"
+#include "bpv-window.h"
+
+G_BEGIN_DECLS
+
+struct _BpvWindow
+{
+  AdwApplicationWindow  parent_instance;
+
+  /* template children */
+  AdwToastOverlay      *toast_overlay;
+  AdwWindowTitle       *window_title;
+  AdwFlap              *flap;
+  GtkButton            *play_button;
+  BpvNetworkView       *network_view;
+  GtkLabel             *phase_label;
+  GtkLabel             *phase_detail;
+  BpvPlotView          *decision_view;
+  BpvPlotView          *norms_view;
+  BpvPlotView          *histogram_view;
+  BpvPlotView          *loss_view;
+  BpvPlotView          *accuracy_view;
+  BpvInspector         *inspector;
+  AdwComboRow          *dataset_row;
+  GtkAdjustment        *rows_adjustment;
+  GtkAdjustment        *noise_adjustment;
+  GtkAdjustment        *test_adjustment;
+  GtkAdjustment        *lr_adjustment;
+  GtkAdjustment        *batch_adjustment;
+  GtkAdjustment        *wd_adjustment;
+  GtkAdjustment        *seed_adjustment;
+  GtkAdjustment        *speed_adjustment;
+  AdwComboRow          *step_unit_row;
+  AdwComboRow          *optimizer_row;
+  AdwComboRow          *cost_row;
+  AdwEntryRow          *hidden_row;
+  AdwPreferencesGroup  *layers_group;
+  GtkLabel             *speed_label;
+
+  BpvSession           *session;
+  GPtrArray            *layer_rows;      /* AdwComboRow per layer */
+  GPtrArray            *dataset_names;   /* char*, parallel to dataset_row's model */
+  gboolean              updating;        /* widgets are being set from the session */
+  gint64                last_status;
+  guint64               status_serial;   /* of the numbers the status shows */
+  guint                 status_id;
+  gboolean              mapped_logged;
+  gint64                probe_since;     /* the canvas size is stable since */
+  int                   probe_width;
+  int                   probe_height;
+};
+
+/* bpv-window-actions.c */
+void bpv_window_install_actions  (BpvWindow *self);
+/* The one place that decides which actions are enabled, and their states. */
+void bpv_window_update_actions   (BpvWindow *self);
+/* Keys without modifiers (Space, arrows, letters) as actions, unless a
+ * text field has the focus. */
+void bpv_window_install_key_shortcuts (BpvWindow *self);
+
+/* bpv-window.c */
+void bpv_window_update_phase     (BpvWindow *self);
+void bpv_window_sync_settings    (BpvWindow *self);
+
+G_END_DECLS

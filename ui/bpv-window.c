@@ -1,0 +1,883 @@
+/* bpv-window.c — the main window (see bpv-window.h). */
+#include "config.h"
+#include "bpv-window-private.h"
+
+#include <math.h>
+#include <string.h>
+
+#include "bp-registry.h"
+#include "bpv-events.h"
+#include "bpv-export.h"
+#include "bpv-resources.h"
+
+#define RESOURCE_PATH "/io/github/backprop_studio/BackpropStudio/"
+/* The phase card and title follow training at most this often. */
+#define STATUS_INTERVAL_US 100000
+/* Spin buttons that regenerate the dataset wait for the hand to rest. */
+#define DATASET_DEBOUNCE_MS 350
+
+G_DEFINE_FINAL_TYPE (BpvWindow, bpv_window, ADW_TYPE_APPLICATION_WINDOW)
+
+void
+bpv_ui_init (void)
+{
+  static gsize once = 0;
+
+  if (g_once_init_enter (&once))
+    {
+      GdkDisplay *display = gdk_display_get_default ();
+
+      bpv_register_resource ();
+      g_type_ensure (BPV_TYPE_NETWORK_VIEW);
+      g_type_ensure (BPV_TYPE_PLOT_VIEW);
+      g_type_ensure (BPV_TYPE_INSPECTOR);
+      if (display != NULL)
+        {
+          GtkCssProvider *css = gtk_css_provider_new ();
+
+          gtk_css_provider_load_from_resource (css, RESOURCE_PATH "ui/bpv.css");
+          gtk_style_context_add_provider_for_display (display, GTK_STYLE_PROVIDER (css),
+                                                      GTK_STYLE_PROVIDER_PRIORITY_APPLICATION);
+          g_object_unref (css);
+        }
+      g_once_init_leave (&once, 1);
+    }
+}
+
+/* ------------------------------------------------------------ the status */
+
+static char *
+shape_text (const BpNetwork *net)
+{
+  GString *s = g_string_new (NULL);
+
+  g_string_append_printf (s, "%zu", net->n_inputs);
+  for (gsize l = 0; l < net->n_layers; l++)
+    g_string_append_printf (s, "–%zu", net->layers[l].out);
+  return g_string_free (s, FALSE);
+}
+
+static void
+update_title (BpvWindow *self)
+{
+  const BpNetwork *net = bpv_session_get_network (self->session);
+  const BpDataset *ds = bpv_session_get_dataset (self->session);
+  g_autofree char *shape = shape_text (net);
+  g_autofree char *sub = NULL;
+  gsize n_epochs;
+  const BpEpochStats *ep = bpv_session_get_epochs (self->session, &n_epochs);
+  GString *s = g_string_new (NULL);
+
+  g_string_append_printf (s, "%s · %s · step %" G_GUINT64_FORMAT, ds->name, shape,
+                          bpv_session_get_step_count (self->session));
+  if (n_epochs > 0)
+    {
+      const BpEpochStats *last = &ep[n_epochs - 1];
+
+      g_string_append_printf (s, " · epoch %u · loss %.4g", last->epoch, last->train_loss);
+      if (!isnan (last->test_accuracy))
+        g_string_append_printf (s, " · test accuracy %.1f %%", 100 * last->test_accuracy);
+    }
+  if (bpv_session_get_running (self->session))
+    g_string_append_printf (s, " · %.0f steps/s", bpv_session_get_steps_per_second (self->session));
+  sub = g_string_free (s, FALSE);
+  adw_window_title_set_subtitle (self->window_title, sub);
+}
+
+static char *
+vector_text (const double *v,
+             gsize         n)
+{
+  GString *s = g_string_new ("(");
+
+  for (gsize i = 0; i < n && i < 4; i++)
+    {
+      g_autofree char *x = bpv_format_number (v[i]);
+
+      g_string_append_printf (s, "%s%s", i > 0 ? ", " : "", x);
+    }
+  if (n > 4)
+    g_string_append (s, ", …");
+  g_string_append (s, ")");
+  return g_string_free (s, FALSE);
+}
+
+/* The card over the canvas: what the current stop computes, in the
+ * notation of the inspector. */
+void
+bpv_window_update_phase (BpvWindow *self)
+{
+  BpvSession *session = self->session;
+  BpvStepper *st = bpv_session_get_stepper (session);
+  const BpNetwork *net = bpv_session_get_network (session);
+  gsize N = net->n_layers, sample = 0;
+  const BpTrace *t = bpv_session_get_trace (session, &sample);
+  g_autofree char *title = NULL, *detail = NULL;
+  BpvStepPhase phase = bpv_stepper_get_phase (st);
+  gsize n = bpv_stepper_get_layer (st) + 1;
+  gsize B = bpv_stepper_get_batch (st, NULL);
+  g_autofree char *where = g_strdup_printf ("step %" G_GUINT64_FORMAT " · stop %d of %d · %s",
+                                            bpv_stepper_get_step_count (st) + (phase == BPV_STEP_UPDATE ? 0 : 1),
+                                            bpv_stepper_get_position (st) + 1,
+                                            bpv_stepper_get_n_positions (st),
+                                            B == 1 ? "one sample" : "a mini-batch");
+
+  if (bpv_session_get_running (session))
+    {
+      g_autofree char *loss = bpv_format_number (bpv_session_get_loss (session));
+
+      title = g_strdup (bpv_session_get_stopping (session) ? "Pausing…" : "Training");
+      detail = g_strdup_printf ("step %" G_GUINT64_FORMAT " · epoch %u · batch cost C = %s · "
+                                "%.0f steps/s\nSpace pauses; → then steps through one sample.",
+                                bpv_session_get_step_count (session), bpv_session_get_epoch (session),
+                                loss, bpv_session_get_steps_per_second (session));
+    }
+  else
+    switch (phase)
+      {
+      case BPV_STEP_INPUT:
+        {
+          g_autofree char *x = vector_text (t->input + sample * t->n_inputs, t->n_inputs);
+          g_autofree char *y = vector_text (t->target + sample * bp_network_n_outputs (net),
+                                            bp_network_n_outputs (net));
+
+          title = g_strdup ("Input");
+          detail = g_strdup_printf ("a(0) = x = %s,   target y = %s\n%s", x, y, where);
+        }
+        break;
+      case BPV_STEP_FORWARD:
+        title = g_strdup_printf ("Forward pass · layer %zu of %zu", n, N);
+        detail = g_strdup_printf ("z(%zu) = W(%zu) a(%zu) + b(%zu),   a(%zu) = %s(z(%zu))\n%s",
+                                  n, n, n - 1, n, n, net->layers[n - 1].act->id, n, where);
+        break;
+      case BPV_STEP_COST:
+        {
+          g_autofree char *c = bpv_format_number (t->loss);
+          g_autofree char *fm = g_markup_escape_text (net->cost->formula, -1);
+
+          title = g_strdup ("Cost");
+          detail = g_strdup_printf ("C = <b>%s</b>   (%s: %s)\n%s", c, net->cost->id, fm, where);
+        }
+        break;
+      case BPV_STEP_BACKWARD:
+        title = g_strdup_printf ("Backward pass · layer %zu", n);
+        if (n == N)
+          detail = g_strdup_printf ("δ(%zu) = ∂C/∂a(%zu) ⊙ σ′(z(%zu)),   ∂C/∂W(%zu) = δ(%zu) a(%zu)ᵀ\n%s",
+                                    n, n, n, n, n, n - 1, where);
+        else
+          detail = g_strdup_printf ("δ(%zu) = σ′(z(%zu)) ⊙ W(%zu)ᵀ δ(%zu),   ∂C/∂W(%zu) = δ(%zu) a(%zu)ᵀ\n%s",
+                                    n, n, n + 1, n + 1, n, n, n - 1, where);
+        break;
+      case BPV_STEP_UPDATE:
+        {
+          const BpOptimizer *opt = bpv_session_get_optimizer (session);
+          g_autofree char *fm = g_markup_escape_text (opt->desc->formula != NULL ? opt->desc->formula : "", -1);
+          g_autofree char *lr = bpv_format_number (bpv_session_get_learning_rate (session));
+
+          title = g_strdup_printf ("Update · %s", opt->desc->name);
+          detail = g_strdup_printf ("%s,   lr = %s\n← restores the weights before it · %s", fm, lr, where);
+        }
+        break;
+      case BPV_STEP_IDLE:
+      default:
+        title = g_strdup ("Ready");
+        /* Every detail is two lines: the canvas below never moves. */
+        detail = g_strdup ("→ steps through one sample: forward, cost, backward, update.\n"
+                           "Space trains · G shows gradients · click a neuron or a weight.");
+        break;
+      }
+  gtk_label_set_markup (self->phase_label, title);
+  gtk_label_set_markup (self->phase_detail, detail);
+}
+
+static gboolean
+status_later (gpointer data)
+{
+  BpvWindow *self = data;
+
+  self->status_id = 0;
+  self->last_status = g_get_monotonic_time ();
+  update_title (self);
+  bpv_window_update_phase (self);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+on_values_changed (BpvSession *session,
+                   BpvWindow  *self)
+{
+  gint64 now = g_get_monotonic_time ();
+  guint64 serial = bpv_session_get_values_serial (session);
+
+  /* The animation alone changes no text. */
+  if (serial == self->status_serial)
+    return;
+  self->status_serial = serial;
+  if (!bpv_session_get_running (session) || now - self->last_status >= STATUS_INTERVAL_US)
+    {
+      g_clear_handle_id (&self->status_id, g_source_remove);
+      status_later (self);
+    }
+  else if (self->status_id == 0)
+    self->status_id = g_timeout_add (STATUS_INTERVAL_US / 1000, status_later, self);
+  bpv_window_update_actions (self);
+}
+
+static void
+on_message (BpvSession *session,
+            const char *text,
+            gboolean    is_error,
+            BpvWindow  *self)
+{
+  AdwToast *toast = adw_toast_new (text);
+
+  if (is_error)
+    {
+      adw_toast_set_priority (toast, ADW_TOAST_PRIORITY_HIGH);
+      adw_toast_set_timeout (toast, 10);
+    }
+  adw_toast_overlay_add_toast (self->toast_overlay, toast);
+}
+
+void
+bpv_window_toast (BpvWindow  *self,
+                  const char *message)
+{
+  g_return_if_fail (BPV_IS_WINDOW (self));
+
+  adw_toast_overlay_add_toast (self->toast_overlay, adw_toast_new (message));
+}
+
+/* -------------------------------------------------------------- settings */
+
+static GtkStringList *
+registry_list (BpFeatureKind kind,
+               const char   *current,
+               guint        *selected)
+{
+  guint n = 0;
+  const char **ids = bp_registry_list_ids (bp_registry_get_default (), kind, &n);
+  GtkStringList *list = gtk_string_list_new (NULL);
+
+  *selected = 0;
+  for (guint i = 0; i < n; i++)
+    {
+      gtk_string_list_append (list, ids[i]);
+      if (g_strcmp0 (ids[i], current) == 0)
+        *selected = i;
+    }
+  g_free (ids);
+  return list;
+}
+
+static const char *
+combo_selected_string (AdwComboRow *row)
+{
+  GObject *item = adw_combo_row_get_selected_item (row);
+
+  return item != NULL ? gtk_string_object_get_string (GTK_STRING_OBJECT (item)) : NULL;
+}
+
+static gboolean
+same_strings (GListModel *a,
+              GListModel *b)
+{
+  guint n;
+
+  if (a == NULL || b == NULL || (n = g_list_model_get_n_items (a)) != g_list_model_get_n_items (b))
+    return FALSE;
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(GtkStringObject) x = g_list_model_get_item (a, i);
+      g_autoptr(GtkStringObject) y = g_list_model_get_item (b, i);
+
+      if (g_strcmp0 (gtk_string_object_get_string (x), gtk_string_object_get_string (y)) != 0)
+        return FALSE;
+    }
+  return TRUE;
+}
+
+/* Replaces the model only when its strings changed: a new model under an
+ * open or closing popover would select again later. */
+static void
+set_combo (AdwComboRow   *row,
+           GtkStringList *list,
+           guint          selected)
+{
+  if (!same_strings (adw_combo_row_get_model (row), G_LIST_MODEL (list)))
+    adw_combo_row_set_model (row, G_LIST_MODEL (list));
+  if (adw_combo_row_get_selected (row) != selected)
+    adw_combo_row_set_selected (row, selected);
+  g_object_unref (list);
+}
+
+static void
+on_activation_selected (AdwComboRow *row,
+                        GParamSpec  *pspec,
+                        BpvWindow   *self)
+{
+  g_autoptr(GError) error = NULL;
+  gsize layer = GPOINTER_TO_SIZE (g_object_get_data (G_OBJECT (row), "layer"));
+  const char *id = combo_selected_string (row);
+
+  if (self->updating || id == NULL)
+    return;
+  if (!bpv_session_set_activation (self->session, layer, id, &error))
+    {
+      bpv_window_toast (self, error->message);
+      bpv_window_sync_settings (self);
+    }
+}
+
+static void
+rebuild_layer_rows (BpvWindow *self)
+{
+  const BpNetwork *net = bpv_session_get_network (self->session);
+
+  for (guint i = 0; i < self->layer_rows->len; i++)
+    adw_preferences_group_remove (self->layers_group, g_ptr_array_index (self->layer_rows, i));
+  g_ptr_array_set_size (self->layer_rows, 0);
+  for (gsize l = 0; l < net->n_layers; l++)
+    {
+      AdwComboRow *row = ADW_COMBO_ROW (adw_combo_row_new ());
+      g_autofree char *title = g_strdup_printf ("Layer %zu%s", l + 1,
+                                                l + 1 == net->n_layers ? " (output)" : "");
+      g_autofree char *subtitle = g_strdup_printf ("%zu unit%s · a(%zu) = σ(z(%zu))",
+                                                   net->layers[l].out,
+                                                   net->layers[l].out == 1 ? "" : "s", l + 1, l + 1);
+
+      adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), title);
+      adw_action_row_set_subtitle (ADW_ACTION_ROW (row), subtitle);
+      g_object_set_data (G_OBJECT (row), "layer", GSIZE_TO_POINTER (l));
+      g_signal_connect (row, "notify::selected", G_CALLBACK (on_activation_selected), self);
+      adw_preferences_group_add (self->layers_group, GTK_WIDGET (row));
+      g_ptr_array_add (self->layer_rows, row);
+    }
+}
+
+/* Widgets from the session; no handler acts while this runs. */
+void
+bpv_window_sync_settings (BpvWindow *self)
+{
+  const BpNetwork *net = bpv_session_get_network (self->session);
+  const BpModel *model = bpv_session_get_model (self->session);
+  const BpDataset *ds = bpv_session_get_dataset (self->session);
+  GString *hidden = g_string_new (NULL);
+  GtkStringList *list;
+  guint sel;
+
+  self->updating = TRUE;
+
+  /* (The list is made before its selection is read.) */
+  list = registry_list (BP_FEATURE_OPTIMIZER, bpv_session_get_optimizer (self->session)->id, &sel);
+  set_combo (self->optimizer_row, list, sel);
+  list = registry_list (BP_FEATURE_COST, net->cost_id, &sel);
+  set_combo (self->cost_row, list, sel);
+  if (self->layer_rows->len != net->n_layers)
+    rebuild_layer_rows (self);
+  for (gsize l = 0; l < net->n_layers; l++)
+    {
+      list = registry_list (BP_FEATURE_ACTIVATION, net->layers[l].act_id, &sel);
+      set_combo (g_ptr_array_index (self->layer_rows, l), list, sel);
+    }
+
+  for (gsize l = 0; l + 1 < net->n_layers; l++)
+    g_string_append_printf (hidden, "%s%zu", l > 0 ? ", " : "", net->layers[l].out);
+  gtk_editable_set_text (GTK_EDITABLE (self->hidden_row), hidden->str);
+  g_string_free (hidden, TRUE);
+
+  /* The dataset list: generators and built-ins, and a CSV when loaded. */
+  {
+    gsize n = 0;
+    const BpDatasetInfo *info = bp_dataset_list (&n);
+    guint selected = 0;
+    g_autofree char *subtitle = NULL;
+
+    list = gtk_string_list_new (NULL);
+    g_ptr_array_set_size (self->dataset_names, 0);
+    for (gsize i = 0; i < n; i++)
+      {
+        gtk_string_list_append (list, info[i].name);
+        g_ptr_array_add (self->dataset_names, g_strdup (info[i].name));
+        if (g_strcmp0 (info[i].name, model->dataset) == 0)
+          selected = (guint) i;
+      }
+    if (model->dataset != NULL && g_str_has_suffix (model->dataset, ".csv"))
+      {
+        g_autofree char *base = g_path_get_basename (model->dataset);
+
+        gtk_string_list_append (list, base);
+        g_ptr_array_add (self->dataset_names, g_strdup (model->dataset));
+        selected = (guint) n;
+      }
+    set_combo (self->dataset_row, list, selected);
+    subtitle = g_strdup_printf ("%zu rows: %zu train, %zu test · %zu → %zu",
+                                ds->n_rows, bpv_session_get_train (self->session)->n_rows,
+                                bpv_session_get_test (self->session) != NULL
+                                ? bpv_session_get_test (self->session)->n_rows : 0,
+                                ds->n_features, ds->n_targets);
+    adw_action_row_set_subtitle (ADW_ACTION_ROW (self->dataset_row), subtitle);
+  }
+  if (model->dataset_rows > 0)
+    gtk_adjustment_set_value (self->rows_adjustment, (double) model->dataset_rows);
+  if (model->dataset_noise >= 0)
+    gtk_adjustment_set_value (self->noise_adjustment, model->dataset_noise);
+  gtk_adjustment_set_value (self->test_adjustment, model->test_fraction);
+  adw_combo_row_set_selected (self->step_unit_row,
+                              bpv_session_get_step_sample (self->session) ? 0 : 1);
+  self->updating = FALSE;
+}
+
+/* `force`: regenerate even when the name is the same (rows, noise or the
+ * split changed). */
+static void
+apply_dataset (BpvWindow *self,
+               gboolean   force)
+{
+  g_autoptr(GError) error = NULL;
+  guint i = adw_combo_row_get_selected (self->dataset_row);
+  const char *name;
+
+  if (i >= self->dataset_names->len)
+    return;
+  name = g_ptr_array_index (self->dataset_names, i);
+  if (!force && g_strcmp0 (name, bpv_session_get_model (self->session)->dataset) == 0)
+    return;
+  if (!bpv_session_set_dataset (self->session, name,
+                                (gsize) gtk_adjustment_get_value (self->rows_adjustment),
+                                gtk_adjustment_get_value (self->noise_adjustment),
+                                gtk_adjustment_get_value (self->test_adjustment), &error))
+    {
+      bpv_window_toast (self, error->message);
+      bpv_window_sync_settings (self);
+    }
+}
+
+static gboolean
+apply_dataset_later (gpointer data)
+{
+  BpvWindow *self = data;
+
+  g_object_set_data (G_OBJECT (self), "dataset-timeout", NULL);
+  apply_dataset (self, TRUE);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+on_dataset_param_changed (GtkAdjustment *adj,
+                          BpvWindow     *self)
+{
+  guint id;
+
+  if (self->updating)
+    return;
+  id = GPOINTER_TO_UINT (g_object_get_data (G_OBJECT (self), "dataset-timeout"));
+  if (id != 0)
+    g_source_remove (id);
+  id = g_timeout_add (DATASET_DEBOUNCE_MS, apply_dataset_later, self);
+  g_object_set_data (G_OBJECT (self), "dataset-timeout", GUINT_TO_POINTER (id));
+}
+
+static void
+on_dataset_selected (AdwComboRow *row,
+                     GParamSpec  *pspec,
+                     BpvWindow   *self)
+{
+  if (!self->updating)
+    apply_dataset (self, FALSE);
+}
+
+static void
+on_optimizer_selected (AdwComboRow *row,
+                       GParamSpec  *pspec,
+                       BpvWindow   *self)
+{
+  g_autoptr(GError) error = NULL;
+  const char *id = combo_selected_string (row);
+
+  if (self->updating || id == NULL)
+    return;
+  if (!bpv_session_set_optimizer (self->session, id, &error))
+    {
+      bpv_window_toast (self, error->message);
+      bpv_window_sync_settings (self);
+    }
+}
+
+static void
+on_cost_selected (AdwComboRow *row,
+                  GParamSpec  *pspec,
+                  BpvWindow   *self)
+{
+  g_autoptr(GError) error = NULL;
+  const char *id = combo_selected_string (row);
+
+  if (self->updating || id == NULL)
+    return;
+  if (!bpv_session_set_cost (self->session, id, &error))
+    {
+      bpv_window_toast (self, error->message);
+      bpv_window_sync_settings (self);
+    }
+}
+
+static void
+on_step_unit_selected (AdwComboRow *row,
+                       GParamSpec  *pspec,
+                       BpvWindow   *self)
+{
+  if (!self->updating)
+    bpv_session_set_step_sample (self->session, adw_combo_row_get_selected (row) == 0);
+}
+
+static void
+on_hidden_apply (AdwEntryRow *row,
+                 BpvWindow   *self)
+{
+  g_autoptr(GError) error = NULL;
+  g_auto(GStrv) parts = g_strsplit_set (gtk_editable_get_text (GTK_EDITABLE (row)), ", ;", -1);
+  g_autoptr(GArray) widths = g_array_new (FALSE, FALSE, sizeof (gsize));
+
+  for (guint i = 0; parts[i] != NULL; i++)
+    {
+      guint64 w;
+
+      if (parts[i][0] == '\0')
+        continue;
+      if (!g_ascii_string_to_unsigned (parts[i], 10, 1, BP_MAX_WIDTH, &w, NULL))
+        {
+          g_autofree char *msg = g_strdup_printf ("“%s” is not a layer width (1 to %d)",
+                                                  parts[i], BP_MAX_WIDTH);
+
+          bpv_window_toast (self, msg);
+          bpv_window_sync_settings (self);
+          return;
+        }
+      {
+        gsize v = (gsize) w;
+
+        g_array_append_val (widths, v);
+      }
+    }
+  if (!bpv_session_set_hidden_layers (self->session, (gsize *) widths->data, widths->len, &error))
+    {
+      bpv_window_toast (self, error->message);
+      bpv_window_sync_settings (self);
+    }
+}
+
+/* The decision map only means something for two inputs. */
+static void
+update_panels (BpvWindow *self)
+{
+  gtk_widget_set_visible (GTK_WIDGET (self->decision_view),
+                          bpv_session_get_network (self->session)->n_inputs == 2);
+}
+
+static void
+on_structure_changed (BpvSession *session,
+                      BpvWindow  *self)
+{
+  update_panels (self);
+  bpv_window_sync_settings (self);
+  update_title (self);
+  bpv_window_update_phase (self);
+  bpv_window_update_actions (self);
+}
+
+/* ------------------------------------------------------------------ map */
+
+/* Tells a test where a known weight is, once the canvas has kept its size
+ * for a moment (the sidebar folds with an animation after mapping). */
+static void
+log_probe (BpvWindow *self)
+{
+  GtkWidget *widget = GTK_WIDGET (self);
+  double x, y, sx = 0, sy = 0;
+  graphene_point_t p, q;
+  int w = gtk_widget_get_width (GTK_WIDGET (self->network_view));
+  int h = gtk_widget_get_height (GTK_WIDGET (self->network_view));
+
+  /* Window (X surface) coordinates, for `xdotool mousemove --window`. */
+  gtk_native_get_surface_transform (GTK_NATIVE (self), &sx, &sy);
+  p = GRAPHENE_POINT_INIT (0, 0);
+  if (gtk_widget_compute_point (GTK_WIDGET (self->network_view), widget, &p, &q))
+    bpv_event ("CANVAS x=%d y=%d width=%d height=%d", (int) lround (q.x + sx),
+               (int) lround (q.y + sy), w, h);
+  if (bpv_session_get_network (self->session)->n_layers >= 2
+      && bpv_network_view_find_edge_point (self->network_view, 2, 0, 2, &x, &y))
+    {
+      p = GRAPHENE_POINT_INIT ((float) x, (float) y);
+      if (gtk_widget_compute_point (GTK_WIDGET (self->network_view), widget, &p, &q))
+        bpv_event ("PROBE edge 2 1 3 x=%d y=%d", (int) lround (q.x + sx), (int) lround (q.y + sy));
+    }
+}
+
+static gboolean
+first_frames (GtkWidget     *widget,
+              GdkFrameClock *clock,
+              gpointer       user_data)
+{
+  BpvWindow *self = BPV_WINDOW (widget);
+  GskRenderer *renderer;
+  int w = gtk_widget_get_width (GTK_WIDGET (self->network_view));
+  int h = gtk_widget_get_height (GTK_WIDGET (self->network_view));
+  gint64 now = gdk_frame_clock_get_frame_time (clock);
+
+  /* Tick callbacks run before layout: wait for a laid-out canvas. */
+  if (bpv_network_view_get_layout (self->network_view) == NULL)
+    return G_SOURCE_CONTINUE;
+  if (self->probe_since == 0)
+    {
+      renderer = gtk_native_get_renderer (GTK_NATIVE (self));
+      bpv_event ("MAPPED renderer=%s", renderer != NULL ? G_OBJECT_TYPE_NAME (renderer) : "none");
+    }
+  if (self->probe_since == 0 || w != self->probe_width || h != self->probe_height)
+    {
+      self->probe_since = now;
+      self->probe_width = w;
+      self->probe_height = h;
+      return G_SOURCE_CONTINUE;
+    }
+  if (now - self->probe_since < 400000)
+    return G_SOURCE_CONTINUE;
+  log_probe (self);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+on_map (GtkWidget *widget,
+        BpvWindow *self)
+{
+  if (self->mapped_logged)
+    return;
+  self->mapped_logged = TRUE;
+  gtk_widget_add_tick_callback (widget, first_frames, NULL, NULL);
+}
+
+/* --------------------------------------------------------------- export */
+
+typedef struct
+{
+  BpvRenderState  state;
+  BpvLayoutParams params;
+  const char     *title;
+} ExportPaint;
+
+static void
+export_paint (cairo_t  *cr,
+              double    width,
+              double    height,
+              gpointer  user_data)
+{
+  ExportPaint *ep = user_data;
+
+  bpv_network_render_page (cr, &ep->state, &ep->params, ep->title, width, height);
+}
+
+gboolean
+bpv_window_export (BpvWindow   *self,
+                   const char  *path,
+                   GError     **error)
+{
+  ExportPaint ep;
+  BpvFormat format;
+  g_autofree char *title = NULL;
+  const BpNetwork *net;
+  g_autofree char *shape = NULL;
+  double w, h;
+
+  g_return_val_if_fail (BPV_IS_WINDOW (self), FALSE);
+
+  if (!bpv_format_from_path (path, &format, error))
+    return FALSE;
+  net = bpv_session_get_network (self->session);
+  shape = shape_text (net);
+  bpv_network_view_get_render_state (self->network_view, &ep.state);
+  bpv_layout_params_init (&ep.params, 100, 100);
+  bpv_session_input_image (self->session, &ep.params.input_image_width,
+                           &ep.params.input_image_height);
+  title = g_strdup_printf ("%s · %s · step %" G_GUINT64_FORMAT,
+                           bpv_session_get_dataset (self->session)->name, shape,
+                           bpv_session_get_step_count (self->session));
+  ep.title = title;
+  /* Pixels for PNG, points for the vector formats. */
+  w = format == BPV_FORMAT_PNG ? 1600 : 960;
+  h = format == BPV_FORMAT_PNG ? 1000 : 600;
+  if (!bpv_export (path, format, w, h, 1.0, export_paint, &ep, error))
+    return FALSE;
+  bpv_event ("EXPORT %s", path);
+  return TRUE;
+}
+
+/* -------------------------------------------------------------- GObject */
+
+static void
+bpv_window_dispose (GObject *object)
+{
+  BpvWindow *self = BPV_WINDOW (object);
+  guint id = GPOINTER_TO_UINT (g_object_get_data (object, "dataset-timeout"));
+
+  if (id != 0)
+    {
+      g_source_remove (id);
+      g_object_set_data (object, "dataset-timeout", NULL);
+    }
+  g_clear_handle_id (&self->status_id, g_source_remove);
+  if (self->session != NULL)
+    {
+      g_signal_handlers_disconnect_by_data (self->session, self);
+      /* Training stops with the window. */
+      bpv_session_pause (self->session);
+      g_clear_object (&self->session);
+    }
+  gtk_widget_dispose_template (GTK_WIDGET (self), BPV_TYPE_WINDOW);
+  G_OBJECT_CLASS (bpv_window_parent_class)->dispose (object);
+}
+
+static void
+bpv_window_finalize (GObject *object)
+{
+  BpvWindow *self = BPV_WINDOW (object);
+
+  g_ptr_array_unref (self->layer_rows);
+  g_ptr_array_unref (self->dataset_names);
+  G_OBJECT_CLASS (bpv_window_parent_class)->finalize (object);
+}
+
+static void
+bpv_window_class_init (BpvWindowClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  object_class->dispose = bpv_window_dispose;
+  object_class->finalize = bpv_window_finalize;
+
+  bpv_ui_init ();
+  gtk_widget_class_set_template_from_resource (widget_class, RESOURCE_PATH "ui/bpv-window.ui");
+  gtk_widget_class_bind_template_child (widget_class, BpvWindow, toast_overlay);
+  gtk_widget_class_bind_template_child (widget_class, BpvWindow, window_title);
+  gtk_widget_class_bind_template_child (widget_class, BpvWindow, flap);
+  gtk_widget_class_bind_template_child (widget_class, BpvWindow, play_button);
+  gtk_widget_class_bind_template_child (widget_class, BpvWindow, network_view);
+  gtk_widget_class_bind_template_child (widget_class, BpvWindow, phase_label);
+  gtk_widget_class_bind_template_child (widget_class, BpvWindow, phase_detail);
+  gtk_widget_class_bind_template_child (widget_class, BpvWindow, decision_view);
+  gtk_widget_class_bind_template_child (widget_class, BpvWindow, norms_view);
+  gtk_widget_class_bind_template_child (widget_class, BpvWindow, histogram_view);
+  gtk_widget_class_bind_template_child (widget_class, BpvWindow, loss_view);
+  gtk_widget_class_bind_template_child (widget_class, BpvWindow, accuracy_view);
+  gtk_widget_class_bind_template_child (widget_class, BpvWindow, inspector);
+  gtk_widget_class_bind_template_child (widget_class, BpvWindow, dataset_row);
+  gtk_widget_class_bind_template_child (widget_class, BpvWindow, rows_adjustment);
+  gtk_widget_class_bind_template_child (widget_class, BpvWindow, noise_adjustment);
+  gtk_widget_class_bind_template_child (widget_class, BpvWindow, test_adjustment);
+  gtk_widget_class_bind_template_child (widget_class, BpvWindow, lr_adjustment);
+  gtk_widget_class_bind_template_child (widget_class, BpvWindow, batch_adjustment);
+  gtk_widget_class_bind_template_child (widget_class, BpvWindow, wd_adjustment);
+  gtk_widget_class_bind_template_child (widget_class, BpvWindow, seed_adjustment);
+  gtk_widget_class_bind_template_child (widget_class, BpvWindow, speed_adjustment);
+  gtk_widget_class_bind_template_child (widget_class, BpvWindow, step_unit_row);
+  gtk_widget_class_bind_template_child (widget_class, BpvWindow, optimizer_row);
+  gtk_widget_class_bind_template_child (widget_class, BpvWindow, cost_row);
+  gtk_widget_class_bind_template_child (widget_class, BpvWindow, hidden_row);
+  gtk_widget_class_bind_template_child (widget_class, BpvWindow, layers_group);
+  gtk_widget_class_bind_template_child (widget_class, BpvWindow, speed_label);
+}
+
+static void
+bpv_window_init (BpvWindow *self)
+{
+  self->layer_rows = g_ptr_array_new ();
+  self->dataset_names = g_ptr_array_new_with_free_func (g_free);
+  gtk_widget_init_template (GTK_WIDGET (self));
+  bpv_window_install_actions (self);
+  bpv_window_install_key_shortcuts (self);
+  g_signal_connect (self, "map", G_CALLBACK (on_map), self);
+}
+
+static void
+set_session (BpvWindow  *self,
+             BpvSession *session)
+{
+  const GBindingFlags both = G_BINDING_BIDIRECTIONAL | G_BINDING_SYNC_CREATE;
+
+  self->session = g_object_ref (session);
+  bpv_network_view_set_session (self->network_view, session);
+  bpv_plot_view_set_session (self->decision_view, session);
+  bpv_plot_view_set_session (self->norms_view, session);
+  bpv_plot_view_set_session (self->histogram_view, session);
+  bpv_plot_view_set_session (self->loss_view, session);
+  bpv_plot_view_set_session (self->accuracy_view, session);
+  bpv_inspector_set_session (self->inspector, session);
+
+  g_object_bind_property (session, "learning-rate", self->lr_adjustment, "value", both);
+  g_object_bind_property (session, "batch-size", self->batch_adjustment, "value", both);
+  g_object_bind_property (session, "weight-decay", self->wd_adjustment, "value", both);
+  g_object_bind_property (session, "seed", self->seed_adjustment, "value", both);
+  g_object_bind_property (session, "speed", self->speed_adjustment, "value", both);
+  g_object_bind_property (self->network_view, "gradients", self->histogram_view, "gradients",
+                          G_BINDING_SYNC_CREATE);
+
+  g_signal_connect (session, "values-changed", G_CALLBACK (on_values_changed), self);
+  g_signal_connect (session, "structure-changed", G_CALLBACK (on_structure_changed), self);
+  g_signal_connect (session, "message", G_CALLBACK (on_message), self);
+  g_signal_connect_swapped (session, "selection-changed", G_CALLBACK (bpv_window_update_actions), self);
+  g_signal_connect_swapped (session, "notify::running", G_CALLBACK (bpv_window_update_actions), self);
+  g_signal_connect_swapped (session, "notify::stopping", G_CALLBACK (bpv_window_update_actions), self);
+  g_signal_connect_swapped (session, "notify::autoplay", G_CALLBACK (bpv_window_update_actions), self);
+
+  bpv_window_sync_settings (self);
+  g_signal_connect (self->dataset_row, "notify::selected", G_CALLBACK (on_dataset_selected), self);
+  g_signal_connect (self->optimizer_row, "notify::selected", G_CALLBACK (on_optimizer_selected), self);
+  g_signal_connect (self->cost_row, "notify::selected", G_CALLBACK (on_cost_selected), self);
+  g_signal_connect (self->step_unit_row, "notify::selected", G_CALLBACK (on_step_unit_selected), self);
+  g_signal_connect (self->hidden_row, "apply", G_CALLBACK (on_hidden_apply), self);
+  g_signal_connect (self->rows_adjustment, "value-changed", G_CALLBACK (on_dataset_param_changed), self);
+  g_signal_connect (self->noise_adjustment, "value-changed", G_CALLBACK (on_dataset_param_changed), self);
+  g_signal_connect (self->test_adjustment, "value-changed", G_CALLBACK (on_dataset_param_changed), self);
+
+  update_panels (self);
+  update_title (self);
+  bpv_window_update_phase (self);
+  bpv_window_update_actions (self);
+  gtk_widget_grab_focus (GTK_WIDGET (self->network_view));
+}
+
+BpvWindow *
+bpv_window_new (GtkApplication *application,
+                BpvSession     *session)
+{
+  BpvWindow *self;
+
+  g_return_val_if_fail (BPV_IS_SESSION (session), NULL);
+
+  self = g_object_new (BPV_TYPE_WINDOW, "application", application, NULL);
+  set_session (self, session);
+  return self;
+}
+
+BpvSession *
+bpv_window_get_session (BpvWindow *self)
+{
+  g_return_val_if_fail (BPV_IS_WINDOW (self), NULL);
+
+  return self->session;
+}
+
+GtkWidget *
+bpv_window_get_network_view (BpvWindow *self)
+{
+  g_return_val_if_fail (BPV_IS_WINDOW (self), NULL);
+
+  return GTK_WIDGET (self->network_view);
+}
+
+GtkWidget *
+bpv_window_get_inspector (BpvWindow *self)
+{
+  g_return_val_if_fail (BPV_IS_WINDOW (self), NULL);
+
+  return GTK_WIDGET (self->inspector);
+}
