@@ -10,6 +10,7 @@
  *   backprop-studio [--headless] [-o PICTURE.png] [MODEL.json]
  */
 #include "config.h"
+#include "bpv-trainer-thread.h"
 
 #include <adwaita.h>
 #include <math.h>
@@ -402,6 +403,8 @@ main (int    argc,
     char *app_argv[3] = { argv[0], rest != NULL ? rest[0] : NULL, NULL };
 
     status = g_application_run (G_APPLICATION (app), rest != NULL ? 2 : 1, app_argv);
+    /* The process must not exit under a training worker. */
+    bpv_background_wait_all ();
   }
   g_clear_pointer (&plugin_loader, bp_plugin_loader_free);
   return status;

@@ -406,8 +406,11 @@ bpv_session_dispose (GObject *object)
 {
   BpvSession *self = BPV_SESSION (object);
 
-  /* No callback reaches a disposed session. */
+  /* No callback reaches a disposed session, and no worker outlives it
+   * (one that has already delivered its last snapshot may still be
+   * freeing its copies). */
   g_clear_pointer (&self->thread, bpv_trainer_thread_detach);
+  bpv_background_wait_all ();
   g_clear_handle_id (&self->maps_timeout_id, g_source_remove);
   G_OBJECT_CLASS (bpv_session_parent_class)->dispose (object);
 }
@@ -910,6 +913,7 @@ maps_thread (GTask        *task,
 
   bpv_heatmap_compute (job->net, &job->plane, job->decision, job->neurons, NULL);
   g_task_return_boolean (task, TRUE);
+  bpv_background_release ();
 }
 
 static void update_maps (BpvSession *self);
@@ -1013,6 +1017,7 @@ update_maps (BpvSession *self)
     job->generation = self->maps_generation;
     g_task_set_task_data (task, job, maps_job_free);
     self->maps_busy = TRUE;
+    bpv_background_hold ();
     g_task_run_in_thread (task, maps_thread);
   }
 }

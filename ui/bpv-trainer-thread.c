@@ -266,6 +266,46 @@ wait_until (BpvTrainerThread *self,
   return !stopped;
 }
 
+/* Background work still running (training workers, heat-map tasks), so
+ * that the process can wait for it before it exits: a detached worker may
+ * still be freeing its copies when its last snapshot has been delivered,
+ * a heat-map task may be inside BLAS, and exit () must not run under
+ * either. */
+static GMutex live_lock;
+static GCond live_cond;
+static int live_workers;
+
+static void
+live_add (int delta)
+{
+  g_mutex_lock (&live_lock);
+  live_workers += delta;
+  if (live_workers == 0)
+    g_cond_broadcast (&live_cond);
+  g_mutex_unlock (&live_lock);
+}
+
+void
+bpv_background_hold (void)
+{
+  live_add (+1);
+}
+
+void
+bpv_background_release (void)
+{
+  live_add (-1);
+}
+
+void
+bpv_background_wait_all (void)
+{
+  g_mutex_lock (&live_lock);
+  while (live_workers > 0)
+    g_cond_wait (&live_cond, &live_lock);
+  g_mutex_unlock (&live_lock);
+}
+
 static gpointer
 worker (gpointer data)
 {
@@ -347,6 +387,7 @@ worker (gpointer data)
   final->error = error;
   post (self, final);
   thread_unref (self);
+  live_add (-1);
   return NULL;
 }
 
@@ -395,9 +436,11 @@ bpv_trainer_thread_new (const BpNetwork      *net,
       return NULL;
     }
 
+  live_add (+1);
   thread = g_thread_try_new ("bpv-trainer", worker, thread_ref (self), error);
   if (thread == NULL)
     {
+      live_add (-1);
       thread_unref (self);  /* the worker's reference */
       thread_unref (self);
       return NULL;

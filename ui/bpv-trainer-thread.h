@@ -91,4 +91,13 @@ void              bpv_trainer_thread_set_rate  (BpvTrainerThread *self,
 void              bpv_trainer_thread_set_max_deliveries (BpvTrainerThread *self,
                                                          double            per_second);
 
+/* Background work of the process (training workers, heat-map tasks):
+ * hold before starting it, release when its thread is done with it.
+ * bpv_background_wait_all () blocks until all of it has finished (a
+ * worker stops at its next step once stopped or detached); call it before
+ * the process exits. */
+void bpv_background_hold     (void);
+void bpv_background_release  (void);
+void bpv_background_wait_all (void);
+
 G_END_DECLS

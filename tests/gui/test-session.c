@@ -466,5 +466,11 @@ main (void)
     cmocka_unit_test (test_dataset_widths),
   };
 
-  return cmocka_run_group_tests_name ("session", tests, NULL, NULL);
+  {
+    int failed = cmocka_run_group_tests_name ("session", tests, NULL, NULL);
+
+    /* Heat-map tasks and workers must not run under exit (). */
+    bpv_background_wait_all ();
+    return failed;
+  }
 }

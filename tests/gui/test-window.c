@@ -15,6 +15,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "bpv-trainer-thread.h"
+
 #include <adwaita.h>
 #include <glib/gstdio.h>
 #include <math.h>
@@ -464,5 +466,11 @@ main (int    argc,
     }
   adw_init ();
   bpv_ui_init ();
-  return cmocka_run_group_tests_name ("window", tests, NULL, NULL);
+  {
+    int failed = cmocka_run_group_tests_name ("window", tests, NULL, NULL);
+
+    /* Heat-map tasks and workers must not run under exit (). */
+    bpv_background_wait_all ();
+    return failed;
+  }
 }
