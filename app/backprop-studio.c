@@ -13,10 +13,13 @@
 #include "bpv-trainer-thread.h"
 
 #include <adwaita.h>
+#include <glib/gstdio.h>
+#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "bp-dataset.h"
 #include "bp-model.h"
 #include "bp-plugin-loader.h"
 #include "bp-trainer.h"
@@ -26,6 +29,7 @@
 #include "bpv-plot.h"
 #include "bpv-render.h"
 #include "bpv-window.h"
+#include "backprop-preferences.h"
 
 #ifdef BPS_HAVE_OPENBLAS
 # include <cblas.h>
@@ -34,6 +38,56 @@
 #define APP_ID "io.github.backprop_studio.BackpropStudio"
 
 static BpPluginLoader *plugin_loader;
+/* Plugin files (basenames) the user switched off (GSettings
+ * disabled-plugins, read at start-up). */
+static char **disabled_plugins;
+
+static GSettings *app_settings (void);
+
+/* Loads what is new on the search path, skipping the disabled files; the
+ * first file of a name wins, as bp_plugin_loader_load_all does.  Returns
+ * how many records were added. */
+static guint
+load_new_plugins (void)
+{
+  guint before = bp_plugin_loader_get_n_records (plugin_loader);
+  g_auto(GStrv) dirs = NULL;
+  g_autoptr(GHashTable) seen = NULL;
+  g_autoptr(GError) error = NULL;
+
+  if (disabled_plugins == NULL || disabled_plugins[0] == NULL)
+    {
+      bp_plugin_loader_load_all (plugin_loader, &error);
+      return bp_plugin_loader_get_n_records (plugin_loader) - before;
+    }
+  seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  for (guint i = 0; i < before; i++)
+    {
+      const BpPluginRecord *r = bp_plugin_loader_get_record (plugin_loader, i);
+
+      g_hash_table_add (seen, g_path_get_basename (r->path));
+    }
+  dirs = bp_plugin_loader_get_search_path (plugin_loader);
+  for (guint d = 0; dirs[d] != NULL; d++)
+    {
+      g_autoptr(GDir) dir = g_dir_open (dirs[d], 0, NULL);
+      const char *name;
+
+      while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
+        {
+          g_autofree char *path = NULL;
+
+          if (!g_str_has_suffix (name, "." G_MODULE_SUFFIX) || g_hash_table_contains (seen, name))
+            continue;
+          g_hash_table_add (seen, g_strdup (name));
+          if (g_strv_contains ((const char * const *) disabled_plugins, name))
+            continue;
+          path = g_build_filename (dirs[d], name, NULL);
+          bp_plugin_loader_load_file (plugin_loader, path, NULL);
+        }
+    }
+  return bp_plugin_loader_get_n_records (plugin_loader) - before;
+}
 
 /* Loads the plugins of the search path into the default registry, as
  * bp_cli_load_plugins does for the command line.  Refused plugins are
@@ -41,10 +95,10 @@ static BpPluginLoader *plugin_loader;
 static void
 load_plugins (void)
 {
-  g_autoptr(GError) error = NULL;
-
   plugin_loader = bp_plugin_loader_new (NULL);
-  bp_plugin_loader_load_all (plugin_loader, &error);
+  if (app_settings () != NULL)
+    disabled_plugins = g_settings_get_strv (app_settings (), "disabled-plugins");
+  load_new_plugins ();
 }
 
 static char *
@@ -194,7 +248,542 @@ fail:
 
 /* ------------------------------------------------------------------ GUI */
 
+/* The application's settings, or NULL when the schema is not installed
+ * (an uninstalled run without GSETTINGS_SCHEMA_DIR): then nothing is
+ * remembered.  This file is the only one that touches GSettings. */
+static GSettings *
+app_settings (void)
+{
+  static GSettings *settings;
+  static gboolean looked;
+
+  if (!looked)
+    {
+      GSettingsSchemaSource *source = g_settings_schema_source_get_default ();
+      g_autoptr(GSettingsSchema) schema = NULL;
+
+      looked = TRUE;
+      if (source != NULL)
+        schema = g_settings_schema_source_lookup (source, APP_ID, TRUE);
+      if (schema != NULL)
+        settings = g_settings_new_full (schema, NULL, NULL);
+    }
+  return settings;
+}
+
+#define MAX_RECENT 10
+
+/* The Open Recent submenu every window shows, from recent-files. */
+static GMenu *
+recent_menu (void)
+{
+  static GMenu *menu;
+  g_auto(GStrv) recent = NULL;
+
+  if (menu == NULL)
+    menu = g_menu_new ();
+  g_menu_remove_all (menu);
+  if (app_settings () == NULL)
+    return menu;
+  recent = g_settings_get_strv (app_settings (), "recent-files");
+  for (guint i = 0; recent[i] != NULL; i++)
+    {
+      g_autofree char *base = g_path_get_basename (recent[i]);
+      GMenuItem *item;
+
+      if (!g_file_test (recent[i], G_FILE_TEST_IS_REGULAR))
+        continue;
+      item = g_menu_item_new (base, NULL);
+      g_menu_item_set_action_and_target_value (item, "win.open-file",
+                                               g_variant_new_string (recent[i]));
+      g_menu_append_item (menu, item);
+      g_object_unref (item);
+    }
+  return menu;
+}
+
+/* Most recent first, each path once. */
 static void
+remember_recent (const char *path)
+{
+  GSettings *settings = app_settings ();
+  g_auto(GStrv) old = NULL;
+  g_autoptr(GStrvBuilder) builder = NULL;
+  g_auto(GStrv) recent = NULL;
+  guint n = 1;
+
+  if (settings == NULL || path == NULL)
+    return;
+  old = g_settings_get_strv (settings, "recent-files");
+  builder = g_strv_builder_new ();
+  g_strv_builder_add (builder, path);
+  for (guint i = 0; old[i] != NULL && n < MAX_RECENT; i++)
+    if (g_strcmp0 (old[i], path) != 0)
+      {
+        g_strv_builder_add (builder, old[i]);
+        n++;
+      }
+  recent = g_strv_builder_end (builder);
+  g_settings_set_strv (settings, "recent-files", (const char * const *) recent);
+  recent_menu ();
+}
+
+static void
+on_window_file (BpvWindow  *window,
+                GParamSpec *pspec,
+                gpointer    data)
+{
+  GFile *file = bpv_window_get_file (window);
+  g_autofree char *path = file != NULL ? g_file_get_path (file) : NULL;
+
+  remember_recent (path);
+  if (path != NULL && app_settings () != NULL)
+    g_settings_set_string (app_settings (), "last-experiment", path);
+}
+
+static BpvWindow *open_window (AdwApplication *app,
+                               BpModel        *model);
+
+/* ---------------------------------------------------------------- autosave
+ *
+ * The experiment is written (atomically) to
+ * $XDG_STATE_HOME/backprop-studio/autosave.bpmodel.json a moment after each
+ * edit, every few seconds while training, and when a window closes or the
+ * application quits; at start-up without a file to open it is restored.
+ * So a crash or a kill -9 loses at most the last seconds of training. */
+
+#define AUTOSAVE_DELAY_MS     700
+#define AUTOSAVE_INTERVAL_S   4
+
+static char *
+autosave_path (void)
+{
+  return g_build_filename (g_get_user_state_dir (), "backprop-studio", "autosave.bpmodel.json", NULL);
+}
+
+static void
+autosave_now (BpvWindow *window)
+{
+  BpvSession *session = bpv_window_get_session (window);
+  g_autofree char *path = autosave_path ();
+  g_autofree char *dir = g_path_get_dirname (path);
+  g_autoptr(GError) error = NULL;
+
+  if (session == NULL)
+    return;
+  if (g_mkdir_with_parents (dir, 0700) != 0)
+    {
+      fprintf (stderr, "backprop-studio: cannot create %s: %s\n", dir, g_strerror (errno));
+      return;
+    }
+  if (!bpv_session_write_copy (session, path, &error))
+    {
+      fprintf (stderr, "backprop-studio: autosave: %s\n", error->message);
+      return;
+    }
+  bpv_event ("AUTOSAVED %s layers=%zu", path, bpv_session_get_network (session)->n_layers);
+}
+
+typedef struct
+{
+  BpvWindow *window;       /* not a reference: the sources go with it */
+  guint      later_id;
+  guint      tick_id;
+} Autosave;
+
+static void
+autosave_free (gpointer data)
+{
+  Autosave *a = data;
+
+  g_clear_handle_id (&a->later_id, g_source_remove);
+  g_clear_handle_id (&a->tick_id, g_source_remove);
+  g_free (a);
+}
+
+static gboolean
+autosave_later (gpointer data)
+{
+  Autosave *a = data;
+
+  a->later_id = 0;
+  autosave_now (a->window);
+  return G_SOURCE_REMOVE;
+}
+
+static gboolean
+autosave_tick (gpointer data)
+{
+  Autosave *a = data;
+  BpvSession *session = bpv_window_get_session (a->window);
+
+  if (session != NULL && bpv_session_get_running (session))
+    autosave_now (a->window);
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+on_session_edited (BpvSession *session,
+                   BpvWindow  *window)
+{
+  Autosave *a = g_object_get_data (G_OBJECT (window), "bpv-autosave");
+
+  if (a != NULL && a->later_id == 0)
+    a->later_id = g_timeout_add (AUTOSAVE_DELAY_MS, autosave_later, a);
+}
+
+/* Runs after the window's own handler, so only when the window really
+ * closes: clean (saved, or nothing changed) it is autosaved; still dirty,
+ * the user chose Discard, and what was discarded is not brought back at
+ * the next start. */
+static gboolean
+on_close_request (BpvWindow *window,
+                  gpointer   data)
+{
+  BpvSession *session = bpv_window_get_session (window);
+
+  if (session != NULL && bpv_session_is_dirty (session))
+    {
+      g_autofree char *path = autosave_path ();
+
+      if (g_unlink (path) == 0)
+        bpv_event ("AUTOSAVE removed (changes discarded)");
+    }
+  else
+    autosave_now (window);
+  return FALSE;
+}
+
+static void
+autosave_watch (BpvWindow *window)
+{
+  Autosave *a = g_new0 (Autosave, 1);
+
+  a->window = window;
+  a->tick_id = g_timeout_add_seconds (AUTOSAVE_INTERVAL_S, autosave_tick, a);
+  g_object_set_data_full (G_OBJECT (window), "bpv-autosave", a, autosave_free);
+  /* The session lives and dies with the window (which holds the only
+   * reference), so the window's pointer is good for as long as the
+   * handler can run. */
+  g_signal_connect (bpv_window_get_session (window), "edited",
+                    G_CALLBACK (on_session_edited), window);
+  g_signal_connect_after (window, "close-request", G_CALLBACK (on_close_request), NULL);
+}
+
+static gboolean
+same_contents (const char *a,
+               const char *b)
+{
+  g_autofree char *x = NULL, *y = NULL;
+  gsize nx = 0, ny = 0;
+
+  return g_file_get_contents (a, &x, &nx, NULL) && g_file_get_contents (b, &y, &ny, NULL)
+         && nx == ny && memcmp (x, y, nx) == 0;
+}
+
+/* The autosaved experiment in a window, named by the file it came from;
+ * FALSE when there is none (or it does not load). */
+static gboolean
+restore_autosave (AdwApplication *app)
+{
+  g_autofree char *path = autosave_path ();
+  g_autoptr(GError) error = NULL;
+  g_autoptr(BpModel) model = NULL;
+  g_autofree char *last = NULL;
+  g_autofree char *sum = NULL;
+  BpvWindow *window;
+
+  if (!g_file_test (path, G_FILE_TEST_IS_REGULAR))
+    return FALSE;
+  model = bp_model_load_file (path, NULL, &error);
+  if (model == NULL)
+    {
+      fprintf (stderr, "backprop-studio: the autosaved experiment does not load: %s\n",
+               error->message);
+      return FALSE;
+    }
+  window = open_window (app, model);
+  if (window == NULL)
+    return FALSE;
+  if (app_settings () != NULL)
+    last = g_settings_get_string (app_settings (), "last-experiment");
+  if (last != NULL && last[0] != '\0' && g_file_test (last, G_FILE_TEST_IS_REGULAR))
+    {
+      g_autoptr(GFile) file = g_file_new_for_path (last);
+
+      bpv_window_set_file (window, file);
+    }
+  /* Unsaved unless it is what the file holds. */
+  if (last == NULL || last[0] == '\0' || !same_contents (path, last))
+    bpv_session_mark_changed (bpv_window_get_session (window));
+  sum = bpv_session_checksum (bpv_window_get_session (window));
+  bpv_event ("RESTORED %s layers=%zu checksum=%s", path,
+             bpv_session_get_network (bpv_window_get_session (window))->n_layers, sum);
+  bpv_window_toast (window, "Restored the experiment you had open (autosaved)");
+  return TRUE;
+}
+
+/* A model file in a window of its own, named by it; a CSV as the dataset
+ * of the default experiment. */
+static void
+open_path (AdwApplication *app,
+           GFile          *file)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *path = g_file_get_path (file);
+  g_autoptr(BpModel) model = NULL;
+  gboolean csv = path != NULL && (g_str_has_suffix (path, ".csv") || g_str_has_suffix (path, ".CSV"));
+  BpvWindow *window;
+
+  if (csv)
+    {
+      model = bp_model_new_default ();
+      g_free (model->dataset);
+      model->dataset = g_strdup (path);
+    }
+  else
+    model = path != NULL ? bp_model_load_file (path, NULL, &error) : NULL;
+  if (model == NULL)
+    {
+      fprintf (stderr, "backprop-studio: %s\n",
+               error != NULL ? error->message : "only local files can be opened");
+      model = bp_model_new_default ();
+      path = NULL;
+    }
+  window = open_window (app, model);
+  if (window == NULL || path == NULL)
+    return;
+  remember_recent (path);
+  if (!csv)
+    {
+      g_autofree char *sum = bpv_session_checksum (bpv_window_get_session (window));
+
+      bpv_window_set_file (window, file);
+      bpv_event ("OPENED %s layers=%zu checksum=%s", path,
+                 bpv_session_get_network (bpv_window_get_session (window))->n_layers, sum);
+    }
+}
+
+/* ------------------------------------------------------------ preferences */
+
+static AdwPreferencesWindow *preferences;
+
+static void
+preferences_activated (GSimpleAction *action,
+                       GVariant      *parameter,
+                       gpointer       app)
+{
+  GtkWindow *parent = gtk_application_get_active_window (GTK_APPLICATION (app));
+
+  if (preferences == NULL)
+    {
+      preferences = bps_preferences_new (parent, app_settings (), plugin_loader,
+                                         (const char * const *) disabled_plugins);
+      g_object_add_weak_pointer (G_OBJECT (preferences), (gpointer *) &preferences);
+    }
+  bpv_event ("PREFERENCES shown");
+  gtk_window_present (GTK_WINDOW (preferences));
+}
+
+static void
+apply_colour_scheme (GSettings  *settings,
+                     const char *key,
+                     gpointer    data)
+{
+  g_autofree char *nick = g_settings_get_string (settings, "colour-scheme");
+  AdwColorScheme scheme = ADW_COLOR_SCHEME_DEFAULT;
+
+  if (g_str_equal (nick, "light"))
+    scheme = ADW_COLOR_SCHEME_FORCE_LIGHT;
+  else if (g_str_equal (nick, "dark"))
+    scheme = ADW_COLOR_SCHEME_FORCE_DARK;
+  adw_style_manager_set_color_scheme (adw_style_manager_get_default (), scheme);
+}
+
+/* A plugin file appeared in (or changed in) the user plugin folder: load
+ * what is new, and show it without a restart. */
+static guint rescan_id;
+
+static gboolean
+rescan_plugins (gpointer app)
+{
+  guint added;
+
+  rescan_id = 0;
+  added = load_new_plugins ();
+  bpv_event ("PLUGINS rescanned added=%u", added);
+  if (added == 0)
+    return G_SOURCE_REMOVE;
+  for (GList *l = gtk_application_get_windows (GTK_APPLICATION (app)); l != NULL; l = l->next)
+    if (BPV_IS_WINDOW (l->data))
+      {
+        const BpPluginRecord *r =
+          bp_plugin_loader_get_record (plugin_loader, bp_plugin_loader_get_n_records (plugin_loader) - 1);
+        g_autofree char *base = g_path_get_basename (r->path);
+        g_autofree char *msg = r->error == NULL
+                               ? g_strdup_printf ("Plugin %s loaded", base)
+                               : g_strdup_printf ("Plugin %s was refused: %s", base, r->error->message);
+
+        bpv_window_refresh_features (l->data);
+        bpv_window_toast (l->data, msg);
+      }
+  if (preferences != NULL)
+    bps_preferences_refresh (preferences, plugin_loader, (const char * const *) disabled_plugins);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+on_plugin_dir_changed (GFileMonitor      *monitor,
+                       GFile             *file,
+                       GFile             *other,
+                       GFileMonitorEvent  event,
+                       gpointer           app)
+{
+  if (event != G_FILE_MONITOR_EVENT_CHANGES_DONE_HINT && event != G_FILE_MONITOR_EVENT_CREATED
+      && event != G_FILE_MONITOR_EVENT_MOVED_IN && event != G_FILE_MONITOR_EVENT_RENAMED)
+    return;
+  if (rescan_id != 0)
+    g_source_remove (rescan_id);
+  /* A copy arrives in pieces: wait for it to settle. */
+  rescan_id = g_timeout_add (600, rescan_plugins, app);
+}
+
+static void
+watch_plugin_dir (AdwApplication *app)
+{
+  g_autofree char *path = g_build_filename (g_get_user_data_dir (), "backprop-studio", "plugins", NULL);
+  g_autoptr(GFile) dir = NULL;
+  GFileMonitor *monitor;
+
+  if (g_mkdir_with_parents (path, 0700) != 0)
+    return;
+  dir = g_file_new_for_path (path);
+  monitor = g_file_monitor_directory (dir, G_FILE_MONITOR_WATCH_MOVES, NULL, NULL);
+  if (monitor == NULL)
+    return;
+  g_signal_connect (monitor, "changed", G_CALLBACK (on_plugin_dir_changed), app);
+  /* Lives as long as the application. */
+  g_object_set_data_full (G_OBJECT (app), "bps-plugin-monitor", monitor, g_object_unref);
+}
+
+static gboolean
+scale_to_global (GValue   *value,
+                 GVariant *variant,
+                 gpointer  data)
+{
+  g_value_set_boolean (value, g_str_equal (g_variant_get_string (variant, NULL), "global"));
+  return TRUE;
+}
+
+static GVariant *
+global_to_scale (const GValue       *value,
+                 const GVariantType *type,
+                 gpointer            data)
+{
+  return g_variant_new_string (g_value_get_boolean (value) ? "global" : "per-layer");
+}
+
+/* The window's size and view options follow the settings both ways. */
+static void
+bind_window_settings (BpvWindow *window)
+{
+  GSettings *settings = app_settings ();
+  GtkWidget *view = bpv_window_get_network_view (window);
+
+  if (settings == NULL)
+    return;
+  g_settings_bind (settings, "window-width", window, "default-width", G_SETTINGS_BIND_DEFAULT);
+  g_settings_bind (settings, "window-height", window, "default-height", G_SETTINGS_BIND_DEFAULT);
+  g_settings_bind (settings, "window-maximized", window, "maximized", G_SETTINGS_BIND_DEFAULT);
+  g_settings_bind (settings, "gradient-view", view, "gradients", G_SETTINGS_BIND_DEFAULT);
+  g_settings_bind (settings, "show-sigma-prime", view, "show-derivatives", G_SETTINGS_BIND_DEFAULT);
+  g_settings_bind (settings, "show-neuron-maps", view, "show-neuron-maps", G_SETTINGS_BIND_DEFAULT);
+  g_settings_bind_with_mapping (settings, "colour-scale", view, "global-scale",
+                                G_SETTINGS_BIND_DEFAULT, scale_to_global, global_to_scale,
+                                NULL, NULL);
+  g_settings_bind (settings, "animation-speed", bpv_window_get_session (window), "speed",
+                   G_SETTINGS_BIND_DEFAULT);
+}
+
+/* ---------------------------------------------------------------- examples
+ *
+ * Model files in <data dir>/examples (bp_data_dir: $BACKPROP_DATA_DIR, the
+ * installed pkgdatadir or the source tree); each opens in a window of its
+ * own with its description as the explanation. */
+
+static const struct
+{
+  const char *id;
+  const char *label;
+} examples[] = {
+  { "chain-rule", "The Chain Rule: Two Neurons" },
+  { "xor", "XOR" },
+  { "spirals-sigmoid", "Spirals with Sigmoid (vanishing gradients)" },
+  { "spirals-relu", "Spirals with ReLU" },
+  { "deep-sigmoid", "A Deep Sigmoid Network" },
+  { "iris", "Iris" },
+  { "digits", "Handwritten Digits" },
+};
+
+static GMenuModel *
+examples_menu (void)
+{
+  static GMenu *menu;
+
+  if (menu == NULL)
+    {
+      menu = g_menu_new ();
+      for (guint i = 0; i < G_N_ELEMENTS (examples); i++)
+        {
+          GMenuItem *item = g_menu_item_new (examples[i].label, NULL);
+
+          g_menu_item_set_action_and_target_value (item, "app.open-example",
+                                                   g_variant_new_string (examples[i].id));
+          g_menu_append_item (menu, item);
+          g_object_unref (item);
+        }
+    }
+  return G_MENU_MODEL (menu);
+}
+
+static void
+open_example_activated (GSimpleAction *action,
+                        GVariant      *parameter,
+                        gpointer       app)
+{
+  const char *id = g_variant_get_string (parameter, NULL);
+  const char *dir = bp_data_dir ();
+  g_autofree char *name = g_strdup_printf ("%s.bpmodel.json", id);
+  g_autofree char *path = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(BpModel) model = NULL;
+  BpvWindow *window;
+
+  if (dir != NULL)
+    path = g_build_filename (dir, "examples", name, NULL);
+  model = path != NULL ? bp_model_load_file (path, NULL, &error) : NULL;
+  if (model == NULL)
+    {
+      GtkWindow *active = gtk_application_get_active_window (GTK_APPLICATION (app));
+      g_autofree char *msg = g_strdup_printf ("The example “%s” is not there: %s", id,
+                                              error != NULL ? error->message : "no data directory");
+
+      if (BPV_IS_WINDOW (active))
+        bpv_window_toast (BPV_WINDOW (active), msg);
+      else
+        fprintf (stderr, "backprop-studio: %s\n", msg);
+      return;
+    }
+  window = open_window (app, model);
+  if (window == NULL)
+    return;
+  bpv_window_show_explanation (window, model->name, model->description,
+                               g_str_equal (id, "chain-rule"));
+  bpv_event ("EXAMPLE %s layers=%zu", id,
+             bpv_session_get_network (bpv_window_get_session (window))->n_layers);
+}
+
+static BpvWindow *
 open_window (AdwApplication *app,
              BpModel        *model)
 {
@@ -214,10 +803,15 @@ open_window (AdwApplication *app,
       if (session == NULL)
         {
           fprintf (stderr, "backprop-studio: %s\n", error->message);
-          return;
+          return NULL;
         }
     }
   window = bpv_window_new (GTK_APPLICATION (app), session);
+  bind_window_settings (window);
+  g_signal_connect (window, "notify::file", G_CALLBACK (on_window_file), NULL);
+  autosave_watch (window);
+  bpv_window_set_examples (window, examples_menu ());
+  bpv_window_set_recent (window, G_MENU_MODEL (recent_menu ()));
   {
     /* Not larger than the screen (a projector may be 1280 × 1024). */
     GListModel *monitors = gdk_display_get_monitors (gdk_display_get_default ());
@@ -237,14 +831,29 @@ open_window (AdwApplication *app,
   gtk_window_present (GTK_WINDOW (window));
   if ((refused = refused_plugins_text ()) != NULL)
     bpv_window_toast (window, refused);
+  return window;
 }
 
 static void
 on_activate (AdwApplication *app)
 {
-  g_autoptr(BpModel) model = bp_model_new_default ();
+  g_autoptr(BpModel) model = NULL;
 
+  if (restore_autosave (app))
+    return;
+  model = bp_model_new_default ();
   open_window (app, model);
+}
+
+static void
+on_activate_example (AdwApplication *app,
+                     const char     *example)
+{
+  g_action_group_activate_action (G_ACTION_GROUP (app), "open-example",
+                                  g_variant_new_string (example));
+  /* An unknown name opens nothing: the default experiment then. */
+  if (gtk_application_get_windows (GTK_APPLICATION (app)) == NULL)
+    on_activate (app);
 }
 
 static void
@@ -254,20 +863,7 @@ on_open (AdwApplication  *app,
          const char      *hint)
 {
   for (int i = 0; i < n_files; i++)
-    {
-      g_autoptr(GError) error = NULL;
-      g_autofree char *path = g_file_get_path (files[i]);
-      g_autoptr(BpModel) model = NULL;
-
-      model = path != NULL ? bp_model_load_file (path, NULL, &error) : NULL;
-      if (model == NULL)
-        {
-          fprintf (stderr, "backprop-studio: %s\n",
-                   error != NULL ? error->message : "only local files can be opened");
-          model = bp_model_new_default ();
-        }
-      open_window (app, model);
-    }
+    open_path (app, files[i]);
 }
 
 static void
@@ -276,6 +872,9 @@ quit_activated (GSimpleAction *action,
                 gpointer       app)
 {
   bpv_event ("ACTION quit");
+  for (GList *l = gtk_application_get_windows (GTK_APPLICATION (app)); l != NULL; l = l->next)
+    if (BPV_IS_WINDOW (l->data))
+      autosave_now (l->data);
   g_application_quit (G_APPLICATION (app));
 }
 
@@ -304,11 +903,20 @@ on_startup (AdwApplication *app)
   const GActionEntry entries[] = {
     { "quit", quit_activated, NULL, NULL, NULL, { 0 } },
     { "about", about_activated, NULL, NULL, NULL, { 0 } },
+    { "open-example", open_example_activated, "s", NULL, NULL, { 0 } },
+    { "preferences", preferences_activated, NULL, NULL, NULL, { 0 } },
   };
   static const struct { const char *action; const char *accels[3]; } accels[] = {
     { "app.quit", { "<Control>q", NULL } },
     { "win.export", { "<Control>e", NULL } },
-    { "win.open-csv", { "<Control>o", NULL } },
+    { "win.open", { "<Control>o", NULL } },
+    { "app.preferences", { "<Control>comma", NULL } },
+    { "win.save", { "<Control>s", NULL } },
+    { "win.save-as", { "<Control><Shift>s", NULL } },
+    { "win.undo", { "<Control>z", NULL } },
+    { "win.redo", { "<Control><Shift>z", "<Control>y", NULL } },
+    { "win.insert-layer-after", { "<Control><Shift>l", NULL } },
+    { "win.layer-menu", { "<Shift>F10", NULL } },
     { "win.toggle-sidebar", { "F9", NULL } },
     { "win.zoom-in", { "<Control>plus", "<Control>equal", NULL } },
     { "win.zoom-out", { "<Control>minus", NULL } },
@@ -319,6 +927,13 @@ on_startup (AdwApplication *app)
   g_action_map_add_action_entries (G_ACTION_MAP (app), entries, G_N_ELEMENTS (entries), app);
   for (guint i = 0; i < G_N_ELEMENTS (accels); i++)
     gtk_application_set_accels_for_action (GTK_APPLICATION (app), accels[i].action, accels[i].accels);
+  if (app_settings () != NULL)
+    {
+      apply_colour_scheme (app_settings (), "colour-scheme", NULL);
+      g_signal_connect (app_settings (), "changed::colour-scheme",
+                        G_CALLBACK (apply_colour_scheme), NULL);
+    }
+  watch_plugin_dir (app);
 }
 
 static gboolean
@@ -338,6 +953,7 @@ main (int    argc,
 {
   gboolean headless = FALSE;
   g_autofree char *output = NULL;
+  g_autofree char *example = NULL;
   g_auto(GStrv) rest = NULL;
   g_autoptr(GOptionContext) context = NULL;
   g_autoptr(GError) error = NULL;
@@ -347,6 +963,9 @@ main (int    argc,
       "Do not open a window: train and write a picture", NULL },
     { "output", 'o', 0, G_OPTION_ARG_FILENAME, &output,
       "Where the headless picture goes (default backprop-studio.png)", "FILE.png" },
+    { "example", 0, 0, G_OPTION_ARG_STRING, &example,
+      "Open an example (chain-rule, xor, spirals-sigmoid, spirals-relu, deep-sigmoid, iris, "
+      "digits) instead of the last experiment", "NAME" },
     { G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &rest, NULL, "[MODEL.json]" },
     { NULL }
   };
@@ -396,7 +1015,10 @@ main (int    argc,
   bpv_ui_init ();
   app = adw_application_new (APP_ID, G_APPLICATION_NON_UNIQUE | G_APPLICATION_HANDLES_OPEN);
   g_signal_connect (app, "startup", G_CALLBACK (on_startup), NULL);
-  g_signal_connect (app, "activate", G_CALLBACK (on_activate), NULL);
+  if (example != NULL)
+    g_signal_connect (app, "activate", G_CALLBACK (on_activate_example), example);
+  else
+    g_signal_connect (app, "activate", G_CALLBACK (on_activate), NULL);
   g_signal_connect (app, "open", G_CALLBACK (on_open), NULL);
   {
     /* The model file, if any, goes to GApplication as the file to open. */
@@ -407,5 +1029,6 @@ main (int    argc,
     bpv_background_wait_all ();
   }
   g_clear_pointer (&plugin_loader, bp_plugin_loader_free);
+  g_clear_pointer (&disabled_plugins, g_strfreev);
   return status;
 }

@@ -608,3 +608,177 @@ bpv_hit_equal (const BpvHit *a,
   return a->layer == b->layer && a->j == b->j
          && (a->kind == BPV_HIT_NEURON || a->k == b->k);
 }
+
+/* ------------------------------------------------------------ drag and drop */
+
+/* Half the width a column claims for drops onto it, world units: its own
+ * box, at least a quarter of the distance to its neighbours. */
+static double
+column_half_width (const BpvLayout *layout,
+                   gsize            n)
+{
+  const BpvColumn *c = &layout->columns[n];
+  double half = MAX (c->bounds.width, c->header.width) / 2;
+  double gap = G_MAXDOUBLE;
+
+  if (n > 0)
+    gap = MIN (gap, c->x - layout->columns[n - 1].x);
+  if (n + 1 < layout->n_columns)
+    gap = MIN (gap, layout->columns[n + 1].x - c->x);
+  if (gap == G_MAXDOUBLE)
+    gap = 4 * half;
+  return CLAMP (half, gap / 4, gap / 3);
+}
+
+gboolean
+bpv_layout_drop_slot (const BpvLayout *layout,
+                      double           wx,
+                      double           wy,
+                      BpvDropSlot     *slot)
+{
+  double x, y;
+  gsize nc;
+
+  g_return_val_if_fail (layout != NULL && slot != NULL, FALSE);
+
+  slot->kind = BPV_DROP_NONE;
+  slot->index = 0;
+  nc = layout->n_columns;
+  if (nc < 2)
+    return FALSE;
+  bpv_layout_to_world (layout, wx, wy, &x, &y);
+  for (gsize n = 1; n < nc; n++)
+    if (fabs (x - layout->columns[n].x) <= column_half_width (layout, n))
+      {
+        slot->kind = BPV_DROP_LAYER;
+        slot->index = n - 1;
+        return TRUE;
+      }
+  slot->kind = BPV_DROP_GAP;
+  for (gsize c = 0; c + 1 < nc; c++)
+    if (x < layout->columns[c + 1].x)
+      {
+        slot->index = c;
+        return TRUE;
+      }
+  slot->index = nc - 2;
+  return TRUE;
+}
+
+gboolean
+bpv_layout_drop_rect (const BpvLayout   *layout,
+                      const BpvDropSlot *slot,
+                      BpvRect           *rect)
+{
+  double x0, y0, x1, y1, top, bottom;
+  gsize nc;
+
+  g_return_val_if_fail (layout != NULL && slot != NULL && rect != NULL, FALSE);
+
+  nc = layout->n_columns;
+  top = layout->content.y;
+  bottom = layout->content.y + layout->content.height;
+  if (slot->kind == BPV_DROP_GAP && slot->index + 1 < nc)
+    {
+      double mid = (layout->columns[slot->index].x + layout->columns[slot->index + 1].x) / 2;
+      double w = MAX (layout->font_size * 0.35, 2.0);
+
+      bpv_layout_to_widget (layout, mid - w / 2, top, &x0, &y0);
+      bpv_layout_to_widget (layout, mid + w / 2, bottom, &x1, &y1);
+    }
+  else if (slot->kind == BPV_DROP_LAYER && slot->index + 1 < nc)
+    {
+      const BpvColumn *c = &layout->columns[slot->index + 1];
+      double half = column_half_width (layout, slot->index + 1);
+
+      bpv_layout_to_widget (layout, c->x - half, MIN (c->header.y, c->bounds.y), &x0, &y0);
+      bpv_layout_to_widget (layout, c->x + half, c->bounds.y + c->bounds.height, &x1, &y1);
+    }
+  else
+    return FALSE;
+  rect->x = x0;
+  rect->y = y0;
+  rect->width = x1 - x0;
+  rect->height = y1 - y0;
+  return TRUE;
+}
+
+gboolean
+bpv_layout_header_layer (const BpvLayout *layout,
+                         double           wx,
+                         double           wy,
+                         gsize           *layer)
+{
+  double x, y;
+
+  g_return_val_if_fail (layout != NULL, FALSE);
+
+  bpv_layout_to_world (layout, wx, wy, &x, &y);
+  for (gsize n = 1; n < layout->n_columns; n++)
+    {
+      const BpvColumn *c = &layout->columns[n];
+      double half = MAX (c->header.width / 2, column_half_width (layout, n));
+
+      if (c->header.height > 0 && fabs (x - c->x) <= half
+          && y >= c->header.y && y < c->header.y + c->header.height)
+        {
+          if (layer != NULL)
+            *layer = n - 1;
+          return TRUE;
+        }
+    }
+  return FALSE;
+}
+
+gboolean
+bpv_layout_width_buttons (const BpvLayout *layout,
+                          gsize            layer,
+                          BpvRect         *minus,
+                          BpvRect         *plus)
+{
+  const BpvColumn *c;
+  double side, gap, top, x0, y0, x1, y1;
+
+  g_return_val_if_fail (layout != NULL && minus != NULL && plus != NULL, FALSE);
+
+  if (layer + 1 >= layout->n_columns)
+    return FALSE;
+  c = &layout->columns[layer + 1];
+  /* On the header's first line, either side of its "a(n)": the space
+   * under the header belongs to the first unit. */
+  side = MAX (layout->font_size * 1.15, 6.0);
+  gap = layout->font_size * 1.8;
+  top = c->header.y;
+  bpv_layout_to_widget (layout, c->x - gap - side, top, &x0, &y0);
+  bpv_layout_to_widget (layout, c->x - gap, top + side, &x1, &y1);
+  *minus = (BpvRect) { x0, y0, x1 - x0, y1 - y0 };
+  bpv_layout_to_widget (layout, c->x + gap, top, &x0, &y0);
+  bpv_layout_to_widget (layout, c->x + gap + side, top + side, &x1, &y1);
+  *plus = (BpvRect) { x0, y0, x1 - x0, y1 - y0 };
+  return TRUE;
+}
+
+int
+bpv_layout_width_button_at (const BpvLayout *layout,
+                            gsize            n_layers,
+                            double           wx,
+                            double           wy,
+                            gsize           *layer)
+{
+  g_return_val_if_fail (layout != NULL, 0);
+
+  for (gsize l = 0; l < n_layers && l + 1 < layout->n_columns; l++)
+    {
+      BpvRect m, p;
+
+      if (!bpv_layout_width_buttons (layout, l, &m, &p))
+        continue;
+      if (in_rect (&m, wx, wy) || in_rect (&p, wx, wy))
+        {
+          if (layer != NULL)
+            *layer = l;
+          return in_rect (&m, wx, wy) ? -1 : +1;
+        }
+    }
+  return 0;
+}

@@ -171,6 +171,61 @@ gboolean   bpv_layout_hit_bounds    (const BpvLayout       *layout,
 gboolean   bpv_hit_equal            (const BpvHit          *a,
                                      const BpvHit          *b);
 
+/* Editing by drag and drop: where a dense layer dropped at a widget point
+ * goes.  Onto column n ≥ 1 (kind LAYER, index n − 1: the layer that
+ * computes a(n), whose activation a dropped activation replaces), or into
+ * the gap between columns c and c + 1 (kind GAP, index c: a new layer is
+ * inserted before layer c, so it computes the new a(c + 1)).  Left of the
+ * input goes to gap 0, right of the output to the gap before the output
+ * layer (the data fixes the output).  The input column is not a layer:
+ * a point on it is gap 0. */
+typedef enum
+{
+  BPV_DROP_NONE,
+  BPV_DROP_GAP,
+  BPV_DROP_LAYER,
+} BpvDropKind;
+
+typedef struct
+{
+  BpvDropKind kind;
+  gsize       index;
+} BpvDropSlot;
+
+gboolean   bpv_layout_drop_slot     (const BpvLayout       *layout,
+                                     double                 wx,
+                                     double                 wy,
+                                     BpvDropSlot           *slot);
+/* Widget-space area the drop indicator marks for `slot`: a thin bar in the
+ * middle of a gap, or the column's box with its header.  FALSE for NONE
+ * or an index out of range. */
+gboolean   bpv_layout_drop_rect     (const BpvLayout       *layout,
+                                     const BpvDropSlot     *slot,
+                                     BpvRect               *rect);
+/* The layer (C index, computing a(n) for column n = layer + 1) whose
+ * column header is at the widget point: where a layer is picked up to be
+ * moved or removed.  FALSE elsewhere (and on the input's header). */
+gboolean   bpv_layout_header_layer  (const BpvLayout       *layout,
+                                     double                 wx,
+                                     double                 wy,
+                                     gsize                 *layer);
+
+/* The − and + buttons that change the width of layer `layer` (0-based,
+ * column layer + 1), in widget space: either side of the "a(n)" that
+ * starts the column's header.  FALSE when there is no such layer. */
+gboolean   bpv_layout_width_buttons (const BpvLayout       *layout,
+                                     gsize                  layer,
+                                     BpvRect               *minus,
+                                     BpvRect               *plus);
+/* Which of them is at the widget point: −1 (−), +1 (+) or 0 (neither),
+ * among the layers below `n_layers` (the output layer's width is the
+ * data's: pass net->n_layers − 1 to leave it out). */
+int        bpv_layout_width_button_at (const BpvLayout     *layout,
+                                     gsize                  n_layers,
+                                     double                 wx,
+                                     double                 wy,
+                                     gsize                 *layer);
+
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (BpvLayout, bpv_layout_free)
 
 G_END_DECLS

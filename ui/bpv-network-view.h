@@ -3,6 +3,10 @@
  * (tooltip), click selection, zoom (scroll, pinch, actions) and pan (drag).
  * It drives the step-mode animation from the frame clock.
  *
+ * Editing: palette items dropped on the canvas, column headers dragged
+ * to another gap or off the canvas, and a layer's context menu (right
+ * click, Menu key) become the window's win.edit-* actions (see the .c).
+ *
  * Widget actions (group "canvas"): canvas.zoom-in, canvas.zoom-out,
  * canvas.zoom-reset.
  */
@@ -73,5 +77,16 @@ void             bpv_network_view_click             (BpvNetworkView *self,
 void             bpv_network_view_get_render_state  (BpvNetworkView *self,
                                                      BpvRenderState *state);
 BpvTheme         bpv_network_view_get_theme         (BpvNetworkView *self);
+
+/* Pops up the context menu of layer `layer` (0-based) pointing at (x, y),
+ * or below its column header when x or y is < 0.  FALSE when there is no
+ * such layer. */
+gboolean         bpv_network_view_popup_layer_menu  (BpvNetworkView *self,
+                                                     gsize           layer,
+                                                     double          x,
+                                                     double          y);
+/* The layer keyboard edits act on (0-based): the selection's, else the
+ * last hidden layer. */
+gsize            bpv_network_view_current_layer    (BpvNetworkView *self);
 
 G_END_DECLS

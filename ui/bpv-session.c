@@ -6,6 +6,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "bp-edit.h"
 #include "bp-registry.h"
 #include "bpv-events.h"
 #include "bpv-trainer-thread.h"
@@ -68,6 +69,10 @@ struct _BpvSession
 
   BpvHit            selection;
   guint64           values_serial;
+
+  /* edits and their undo history */
+  BpEditHistory    *history;
+  char             *data_key;     /* the dataset reference `data` was loaded from */
 };
 
 G_DEFINE_FINAL_TYPE (BpvSession, bpv_session, G_TYPE_OBJECT)
@@ -94,6 +99,7 @@ enum {
   HISTORY_CHANGED,
   SELECTION_CHANGED,
   MESSAGE,
+  EDITED,
   N_SIGNALS
 };
 
@@ -148,6 +154,25 @@ emit_message (BpvSession *self,
   if (is_error)
     bpv_event ("ERROR %s", text);
   g_signal_emit (self, signals[MESSAGE], 0, text, is_error);
+}
+
+/* A change made by a setter, recorded for undo: a copy of the model before
+ * it (taken by change_begin), and a label for the menu. */
+static BpModel *
+change_begin (BpvSession *self)
+{
+  return bp_model_copy (self->model);
+}
+
+static void
+change_end (BpvSession *self,
+            BpModel    *before,
+            char       *label)
+{
+  bp_edit_history_record (self->history, before, label);
+  bpv_event ("EDIT %s layers=%zu", label, self->model->network->n_layers);
+  g_free (label);
+  g_signal_emit (self, signals[EDITED], 0);
 }
 
 static void
@@ -342,6 +367,8 @@ apply_snapshot (BpvTrainSnapshot *snap,
       g_clear_pointer (&self->thread, bpv_trainer_thread_detach);
       self->stopping = FALSE;
       g_clear_pointer (&self->snap_trace, bp_trace_free);
+      bp_edit_history_mark_changed (self->history);
+      g_signal_emit (self, signals[EDITED], 0);
       bpv_stepper_reset (self->stepper, self->steps);
       invalidate_values (self);
       bpv_event ("TRAIN stopped step=%" G_GUINT64_FORMAT, self->steps);
@@ -434,6 +461,8 @@ bpv_session_finalize (GObject *object)
   g_array_unref (self->norms);
   g_array_unref (self->epochs);
   g_free (self->resampled);
+  bp_edit_history_free (self->history);
+  g_free (self->data_key);
   G_OBJECT_CLASS (bpv_session_parent_class)->finalize (object);
 }
 
@@ -565,6 +594,9 @@ bpv_session_class_init (BpvSessionClass *klass)
   signals[MESSAGE] =
     g_signal_new ("message", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                   0, NULL, NULL, NULL, G_TYPE_NONE, 2, G_TYPE_STRING, G_TYPE_BOOLEAN);
+  signals[EDITED] =
+    g_signal_new ("edited", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 0);
 }
 
 static void
@@ -579,9 +611,19 @@ bpv_session_init (BpvSession *self)
   self->speed = 0.5;
   self->snap_loss = NAN;
   self->selection = none;
+  self->history = bp_edit_history_new (0, 0);
 }
 
 /* --------------------------------------------------------------------- API */
+
+/* Which data a model's dataset reference names. */
+static char *
+data_key_of (const BpModel *model)
+{
+  return g_strdup_printf ("%s|%zu|%.17g|%.17g",
+                          model->dataset != NULL ? model->dataset : "moons",
+                          model->dataset_rows, model->dataset_noise, model->test_fraction);
+}
 
 static gboolean
 load_dataset (BpvSession *self,
@@ -633,6 +675,8 @@ load_dataset (BpvSession *self,
   self->model->dataset_rows = rows;
   self->model->dataset_noise = noise;
   self->model->test_fraction = test_fraction;
+  g_free (self->data_key);
+  self->data_key = data_key_of (self->model);
   return TRUE;
 }
 
@@ -662,7 +706,23 @@ bpv_session_new (const BpModel *model,
     return NULL;
   if (self->train->n_features >= 2)
     bpv_plane_for_dataset (self->data, &self->plane);
+  /* A saved run goes on where it stood: its step count (which seeds the
+   * next samples) and its epochs. */
+  if (self->model->progress != NULL && self->model->progress->n_rows == self->train->n_rows)
+    {
+      const BpTrainProgress *p = self->model->progress;
+
+      self->steps = p->steps;
+      self->epoch = p->epoch;
+      g_array_append_vals (self->epochs, p->history->data, p->history->len);
+    }
   rebuild_stepper (self);
+  if (self->model->progress != NULL && self->model->progress->n_rows == self->train->n_rows)
+    {
+      const BpTrainProgress *p = self->model->progress;
+
+      bpv_stepper_set_batch_source (self->stepper, &p->rng, p->order, p->n_rows, p->cursor);
+    }
   invalidate_values (self);
   prepare_shown (self);
   return g_steal_pointer (&self);
@@ -1221,6 +1281,11 @@ after_step (BpvSession *self,
   self->steps = steps;
   self->maps_dirty = TRUE;
   self->probe_dirty = TRUE;
+  if (steps != steps_before)
+    {
+      bp_edit_history_mark_changed (self->history);
+      g_signal_emit (self, signals[EDITED], 0);
+    }
   emit_values (self);
 }
 
@@ -1350,12 +1415,10 @@ bpv_session_tick (BpvSession *self,
     }
 }
 
-void
-bpv_session_reset_weights (BpvSession *self)
+static void
+reset_weights (BpvSession *self)
 {
   BpRng rng;
-
-  g_return_if_fail (BPV_IS_SESSION (self));
 
   if (self->thread != NULL)
     discard_thread (self);
@@ -1369,6 +1432,18 @@ bpv_session_reset_weights (BpvSession *self)
   invalidate_values (self);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_AUTOPLAY]);
   emit_values (self);
+}
+
+void
+bpv_session_reset_weights (BpvSession *self)
+{
+  BpModel *before;
+
+  g_return_if_fail (BPV_IS_SESSION (self));
+
+  before = change_begin (self);
+  reset_weights (self);
+  change_end (self, before, g_strdup ("Reset weights"));
 }
 
 /* --------------------------------------------------------------- settings */
@@ -1402,11 +1477,18 @@ bpv_session_set_learning_rate (BpvSession *self,
 {
   g_return_val_if_fail (BPV_IS_SESSION (self), FALSE);
 
+  BpModel *before;
+
   if (lr == bpv_session_get_learning_rate (self))
     return TRUE;
+  before = change_begin (self);
   /* A cycle in flight takes the new rate at its update. */
   if (!bp_optimizer_set (self->model->optimizer, "lr", lr, error))
-    return FALSE;
+    {
+      bp_model_free (before);
+      return FALSE;
+    }
+  change_end (self, before, g_strdup_printf ("Change learning rate to %g", lr));
   restart_if_running (self);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_LEARNING_RATE]);
   emit_values (self);
@@ -1438,10 +1520,14 @@ bpv_session_set_batch_size (BpvSession *self,
 {
   g_return_if_fail (BPV_IS_SESSION (self));
 
+  BpModel *before;
+
   batch_size = MAX (batch_size, 1);
   if (batch_size == self->model->batch_size)
     return;
+  before = change_begin (self);
   self->model->batch_size = batch_size;
+  change_end (self, before, g_strdup_printf ("Change batch size to %zu", batch_size));
   update_stepper_batch (self);
   restart_if_running (self);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_BATCH_SIZE]);
@@ -1479,26 +1565,32 @@ bpv_session_set_weight_decay (BpvSession *self,
                               GError    **error)
 {
   BpOptimizer *opt;
+  BpModel *before;
 
   g_return_val_if_fail (BPV_IS_SESSION (self), FALSE);
 
   opt = self->model->optimizer;
   if (weight_decay == bpv_session_get_weight_decay (self))
     return TRUE;
-  /* An optimizer with decoupled decay has its own hyperparameter. */
-  if (bp_param_index (opt->desc->hyper_specs, opt->desc->n_hyper, "weight_decay") >= 0)
-    {
-      if (!bp_optimizer_set (opt, "weight_decay", weight_decay, error))
-        return FALSE;
-    }
-  else if (!(weight_decay >= 0 && isfinite (weight_decay)))
+  if (!(weight_decay >= 0 && isfinite (weight_decay)))
     {
       g_set_error (error, BP_NETWORK_ERROR, BP_NETWORK_ERROR_INVALID,
                    "weight decay must be a finite number ≥ 0");
       return FALSE;
     }
+  before = change_begin (self);
+  /* An optimizer with decoupled decay has its own hyperparameter. */
+  if (bp_param_index (opt->desc->hyper_specs, opt->desc->n_hyper, "weight_decay") >= 0)
+    {
+      if (!bp_optimizer_set (opt, "weight_decay", weight_decay, error))
+        {
+          bp_model_free (before);
+          return FALSE;
+        }
+    }
   else
     opt->weight_decay = weight_decay;
+  change_end (self, before, g_strdup_printf ("Change weight decay to %g", weight_decay));
   restart_if_running (self);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_WEIGHT_DECAY]);
   emit_values (self);
@@ -1523,13 +1615,17 @@ bpv_session_set_seed (BpvSession *self,
 {
   g_return_if_fail (BPV_IS_SESSION (self));
 
+  BpModel *before;
+
   if (seed == self->model->seed)
     return;
+  before = change_begin (self);
   self->model->seed = seed;
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SEED]);
   /* The seed names the starting weights: start from them. */
-  bpv_session_reset_weights (self);
+  reset_weights (self);
   rebuild_stepper (self);
+  change_end (self, before, g_strdup_printf ("Change seed to %" G_GUINT64_FORMAT, seed));
 }
 
 guint64
@@ -1544,6 +1640,7 @@ bpv_session_set_optimizer (BpvSession *self,
                            GError    **error)
 {
   BpOptimizer *old, *opt;
+  BpModel *before;
   double lr = NAN, wd;
   gboolean was_running;
 
@@ -1566,8 +1663,10 @@ bpv_session_set_optimizer (BpvSession *self,
 
   was_running = self->thread != NULL && !self->stopping;
   discard_thread (self);
+  before = change_begin (self);
   bp_optimizer_free (old);
   self->model->optimizer = opt;
+  change_end (self, before, g_strdup_printf ("Change optimizer to %s", id));
   rebuild_stepper (self);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_LEARNING_RATE]);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_WEIGHT_DECAY]);
@@ -1595,10 +1694,17 @@ bpv_session_set_cost (BpvSession *self,
 {
   g_return_val_if_fail (BPV_IS_SESSION (self), FALSE);
 
+  BpModel *before;
+
   if (g_strcmp0 (net_of (self)->cost_id, id) == 0)
     return TRUE;
+  before = change_begin (self);
   if (!bp_network_set_cost (net_of (self), id, NULL, error))
-    return FALSE;
+    {
+      bp_model_free (before);
+      return FALSE;
+    }
+  change_end (self, before, g_strdup_printf ("Change cost to %s", id));
   network_changed_in_place (self);
   return TRUE;
 }
@@ -1610,6 +1716,7 @@ bpv_session_set_activation (BpvSession *self,
                             GError    **error)
 {
   BpNetwork *net;
+  BpModel *before;
 
   g_return_val_if_fail (BPV_IS_SESSION (self), FALSE);
 
@@ -1617,8 +1724,13 @@ bpv_session_set_activation (BpvSession *self,
   g_return_val_if_fail (layer < net->n_layers, FALSE);
   if (g_strcmp0 (net->layers[layer].act_id, id) == 0)
     return TRUE;
+  before = change_begin (self);
   if (!bp_network_set_activation (net, layer, id, NULL, error))
-    return FALSE;
+    {
+      bp_model_free (before);
+      return FALSE;
+    }
+  change_end (self, before, g_strdup_printf ("Change activation of layer %zu to %s", layer + 1, id));
   network_changed_in_place (self);
   return TRUE;
 }
@@ -1632,6 +1744,7 @@ bpv_session_set_hidden_layers (BpvSession  *self,
   BpNetwork *old;
   g_autoptr(BpNetwork) net = NULL;
   const BpLayer *out;
+  BpModel *before;
   BpRng rng;
 
   g_return_val_if_fail (BPV_IS_SESSION (self), FALSE);
@@ -1671,11 +1784,13 @@ bpv_session_set_hidden_layers (BpvSession  *self,
   net->reduction = old->reduction;
 
   discard_thread (self);
+  before = change_begin (self);
   bp_rng_init (&rng, self->model->seed);
   bp_network_init_weights (net, self->model->init, &rng);
   bp_network_free (self->model->network);
   self->model->network = g_steal_pointer (&net);
   bp_optimizer_reset (self->model->optimizer, self->model->network->n_params);
+  change_end (self, before, g_strdup ("Change hidden layers"));
   structure_changed (self);
   return TRUE;
 }
@@ -1688,16 +1803,27 @@ bpv_session_set_dataset (BpvSession *self,
                          double      test_fraction,
                          GError    **error)
 {
+  BpModel *before;
+
   g_return_val_if_fail (BPV_IS_SESSION (self), FALSE);
   g_return_val_if_fail (name_or_path != NULL, FALSE);
 
   /* The worker may still hold the old shape: it goes first. */
   discard_thread (self);
+  before = change_begin (self);
   if (!load_dataset (self, name_or_path, rows, noise, test_fraction, error))
-    return FALSE;
+    {
+      bp_model_free (before);
+      return FALSE;
+    }
   bp_optimizer_reset (self->model->optimizer, net_of (self)->n_params);
   bpv_event ("DATASET %s rows=%zu features=%zu targets=%zu", self->data->name,
              self->data->n_rows, self->data->n_features, self->data->n_targets);
+  {
+    g_autofree char *base = g_path_get_basename (name_or_path);
+
+    change_end (self, before, g_strdup_printf ("Change dataset to %s", base));
+  }
   structure_changed (self);
   return TRUE;
 }
@@ -1740,4 +1866,189 @@ bpv_session_set_probe_row (BpvSession *self,
   self->probe_row = row;
   self->probe_dirty = TRUE;
   emit_values (self);
+}
+
+/* ------------------------------------------------------------------ edits */
+
+/* The model's contents were replaced (an edit, undo, redo): the data it
+ * names, the stepper, the layouts and the settings shown follow it. */
+static void
+after_model_change (BpvSession *self)
+{
+  g_autofree char *key = data_key_of (self->model);
+
+  if (g_strcmp0 (key, self->data_key) != 0)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autofree char *name = g_strdup (self->model->dataset != NULL
+                                        ? self->model->dataset : "moons");
+
+      if (!load_dataset (self, name, self->model->dataset_rows, self->model->dataset_noise,
+                         self->model->test_fraction >= 0 ? self->model->test_fraction : 0.2,
+                         &error))
+        emit_message (self, error->message, TRUE);
+    }
+  structure_changed (self);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_LEARNING_RATE]);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_WEIGHT_DECAY]);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_BATCH_SIZE]);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SEED]);
+  g_signal_emit (self, signals[EDITED], 0);
+}
+
+gboolean
+bpv_session_edit (BpvSession   *self,
+                  const BpEdit *edit,
+                  GError      **error)
+{
+  g_autofree char *label = NULL;
+  guint64 version;
+
+  g_return_val_if_fail (BPV_IS_SESSION (self), FALSE);
+  g_return_val_if_fail (edit != NULL, FALSE);
+
+  label = bp_edit_describe (self->model, edit);
+  version = bp_edit_history_version (self->history);
+  /* The worker trains a copy of the old shape: it goes first. */
+  discard_thread (self);
+  if (!bp_edit_apply (self->history, self->model, edit, error))
+    return FALSE;
+  if (bp_edit_history_version (self->history) == version)
+    return TRUE;
+  bpv_event ("EDIT %s layers=%zu", label, net_of (self)->n_layers);
+  after_model_change (self);
+  return TRUE;
+}
+
+static gboolean
+undo_redo (BpvSession *self,
+           gboolean    redo)
+{
+  g_autofree char *label = NULL;
+
+  if (redo ? !bp_edit_can_redo (self->history) : !bp_edit_can_undo (self->history))
+    return FALSE;
+  label = g_strdup (redo ? bp_edit_redo_label (self->history)
+                         : bp_edit_undo_label (self->history));
+  discard_thread (self);
+  if (!(redo ? bp_edit_redo (self->history, self->model)
+             : bp_edit_undo (self->history, self->model)))
+    return FALSE;
+  bpv_event ("%s %s layers=%zu", redo ? "REDO" : "UNDO", label, net_of (self)->n_layers);
+  after_model_change (self);
+  return TRUE;
+}
+
+gboolean
+bpv_session_undo (BpvSession *self)
+{
+  g_return_val_if_fail (BPV_IS_SESSION (self), FALSE);
+  return undo_redo (self, FALSE);
+}
+
+gboolean
+bpv_session_redo (BpvSession *self)
+{
+  g_return_val_if_fail (BPV_IS_SESSION (self), FALSE);
+  return undo_redo (self, TRUE);
+}
+
+const BpEditHistory *
+bpv_session_get_history (BpvSession *self)
+{
+  g_return_val_if_fail (BPV_IS_SESSION (self), NULL);
+  return self->history;
+}
+
+gboolean
+bpv_session_is_dirty (BpvSession *self)
+{
+  g_return_val_if_fail (BPV_IS_SESSION (self), FALSE);
+  return bp_edit_history_is_dirty (self->history);
+}
+
+/* Where the run stands, for the file: the step count and the epochs (the
+ * worker draws its batches from the seed and the step count), and the step
+ * mode's generator, order and position, so that stepping on after opening
+ * the file takes the same batches, bit for bit. */
+static void
+store_progress (BpvSession *self)
+{
+  BpTrainProgress *p;
+
+  g_clear_pointer (&self->model->progress, bp_train_progress_free);
+  if (self->steps == 0 && self->epochs->len == 0)
+    return;
+  p = bp_train_progress_new (self->train->n_rows, self->model->seed);
+  {
+    const gsize *order;
+    gsize n_rows, cursor;
+
+    bpv_stepper_get_batch_source (self->stepper, &p->rng, &order, &n_rows, &cursor);
+    if (n_rows == p->n_rows)
+      {
+        memcpy (p->order, order, n_rows * sizeof (gsize));
+        p->cursor = cursor;
+      }
+  }
+  p->steps = self->steps;
+  p->epoch = self->epoch;
+  g_array_append_vals (p->history, self->epochs->data, MIN (self->epochs->len, self->epoch));
+  p->grad_norm_layers = net_of (self)->n_layers;
+  self->model->progress = p;
+}
+
+gboolean
+bpv_session_save (BpvSession *self,
+                  const char *path,
+                  GError    **error)
+{
+  g_return_val_if_fail (BPV_IS_SESSION (self), FALSE);
+  g_return_val_if_fail (path != NULL, FALSE);
+
+  store_progress (self);
+  if (!bp_model_save_file (self->model, path, error))
+    return FALSE;
+  bp_edit_history_mark_saved (self->history);
+  g_signal_emit (self, signals[EDITED], 0);
+  return TRUE;
+}
+
+void
+bpv_session_mark_changed (BpvSession *self)
+{
+  g_return_if_fail (BPV_IS_SESSION (self));
+
+  bp_edit_history_mark_changed (self->history);
+  g_signal_emit (self, signals[EDITED], 0);
+}
+
+gboolean
+bpv_session_write_copy (BpvSession *self,
+                        const char *path,
+                        GError    **error)
+{
+  g_return_val_if_fail (BPV_IS_SESSION (self), FALSE);
+  g_return_val_if_fail (path != NULL, FALSE);
+
+  store_progress (self);
+  return bp_model_save_file (self->model, path, error);
+}
+
+char *
+bpv_session_checksum (BpvSession *self)
+{
+  g_autofree char *json = NULL;
+  g_autoptr(BpModel) copy = NULL;
+  gsize len = 0;
+
+  g_return_val_if_fail (BPV_IS_SESSION (self), NULL);
+
+  /* The network and its settings, not where a run stands. */
+  copy = bp_model_copy (self->model);
+  g_clear_pointer (&copy->progress, bp_train_progress_free);
+  if (copy->optimizer != NULL)
+    bp_optimizer_reset (copy->optimizer, copy->network->n_params);
+  json = bp_model_to_json (copy, &len);
+  return g_compute_checksum_for_data (G_CHECKSUM_SHA256, (const guchar *) json, len);
 }

@@ -14,12 +14,19 @@
  *   history-changed    new gradient-norm records or epochs: replot;
  *   selection-changed  the selected neuron/edge changed;
  *   message (s, b)     a message for the user (toast); b = TRUE for an
- *                      error that stopped something (NaN/Inf).
+ *                      error that stopped something (NaN/Inf);
+ *   edited             the undo history or the dirty state changed (an
+ *                      edit, a setter, undo/redo, training, a save).
+ *
+ * Every setter below that changes the model (activation, cost, optimizer,
+ * hyperparameters, dataset, seed, hidden layers, reset) is recorded in the
+ * session's undo history, as bpv_session_edit's edits are.
  */
 #pragma once
 
 #include <glib-object.h>
 
+#include "bp-edit.h"
 #include "bp-model.h"
 #include "bp-dataset.h"
 #include "bp-trainer.h"
@@ -179,5 +186,34 @@ const BpvHit        *bpv_session_get_selection      (BpvSession *self);
 /* The probe row shown when neither stepping nor training. */
 void                 bpv_session_set_probe_row      (BpvSession *self,
                                                      gsize       row);
+
+/* ------------------------------------------------------------------ edits */
+/* Applies a bp-edit.h edit through the undo history; stops training first
+ * (the worker has the old shape) and rebuilds the stepper, the layouts and
+ * the maps.  FALSE with the BP_EDIT_ERROR when refused (nothing changes). */
+gboolean             bpv_session_edit               (BpvSession   *self,
+                                                     const BpEdit *edit,
+                                                     GError      **error);
+/* FALSE when there is nothing to undo / redo. */
+gboolean             bpv_session_undo               (BpvSession *self);
+gboolean             bpv_session_redo               (BpvSession *self);
+/* Labels, counts and the dirty state (owned by the session). */
+const BpEditHistory *bpv_session_get_history        (BpvSession *self);
+gboolean             bpv_session_is_dirty           (BpvSession *self);
+/* Writes the model (weights, optimizer and its state, settings) as JSON,
+ * atomically, and marks the history saved. */
+gboolean             bpv_session_save               (BpvSession *self,
+                                                     const char *path,
+                                                     GError    **error);
+/* The model differs from its file in a way no undo step records (it was
+ * restored from an autosave): it becomes dirty. */
+void                 bpv_session_mark_changed       (BpvSession *self);
+/* The same file, without marking anything saved (an autosave). */
+gboolean             bpv_session_write_copy         (BpvSession *self,
+                                                     const char *path,
+                                                     GError    **error);
+/* SHA-256 of the model's JSON without the optimizer state and progress:
+ * the same network and settings give the same string.  Free with g_free. */
+char                *bpv_session_checksum           (BpvSession *self);
 
 G_END_DECLS

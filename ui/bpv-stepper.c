@@ -715,3 +715,42 @@ bpv_step_phase_to_string (BpvStepPhase phase)
     default:                return "unknown";
     }
 }
+
+void
+bpv_stepper_get_batch_source (const BpvStepper *st,
+                              BpRng            *rng,
+                              const gsize     **order,
+                              gsize            *n_rows,
+                              gsize            *cursor)
+{
+  g_return_if_fail (st != NULL);
+
+  *rng = st->rng;
+  *order = st->order;
+  *n_rows = st->train->n_rows;
+  *cursor = st->cursor;
+  /* A batch in flight whose update is not applied yet is taken again. */
+  if (st->cycle != NULL && bpv_stepper_get_phase (st) != BPV_STEP_UPDATE
+      && *cursor >= st->cycle->B)
+    *cursor -= st->cycle->B;
+}
+
+gboolean
+bpv_stepper_set_batch_source (BpvStepper   *st,
+                              const BpRng  *rng,
+                              const gsize  *order,
+                              gsize         n_rows,
+                              gsize         cursor)
+{
+  g_return_val_if_fail (st != NULL && rng != NULL && order != NULL, FALSE);
+
+  if (n_rows != st->train->n_rows || cursor > n_rows)
+    return FALSE;
+  for (gsize i = 0; i < n_rows; i++)
+    if (order[i] >= n_rows)
+      return FALSE;
+  st->rng = *rng;
+  memcpy (st->order, order, n_rows * sizeof (gsize));
+  st->cursor = cursor;
+  return TRUE;
+}

@@ -39,6 +39,7 @@
 #include "bp-network.h"
 #include "bp-optimizer.h"
 #include "bp-dataset.h"
+#include "bp-rng.h"
 
 G_BEGIN_DECLS
 
@@ -64,6 +65,23 @@ BpvStepper   *bpv_stepper_new               (BpNetwork       *net,
                                              guint64          seed,
                                              guint64          first_step);
 void          bpv_stepper_free              (BpvStepper *st);
+
+/* Where the batches come from, for a saved run that continues exactly:
+ * the generator, the shuffled order of the training rows (owned by the
+ * stepper) and the next position in it (a batch in flight whose update is
+ * not applied counts as not taken). */
+void          bpv_stepper_get_batch_source  (const BpvStepper *st,
+                                             BpRng            *rng,
+                                             const gsize     **order,
+                                             gsize            *n_rows,
+                                             gsize            *cursor);
+/* Continues from there (call it IDLE); FALSE when it does not fit the
+ * training set. */
+gboolean      bpv_stepper_set_batch_source  (BpvStepper   *st,
+                                             const BpRng  *rng,
+                                             const gsize  *order,
+                                             gsize         n_rows,
+                                             gsize         cursor);
 
 /* Drops the cycle in flight (the parameters are left as they are now) and
  * every kept cycle; the stepper becomes IDLE.  Call it whenever something

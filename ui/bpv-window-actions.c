@@ -15,7 +15,19 @@
  *   win.neuron-maps                      per-neuron heat maps
  *   win.check-gradient    C              finite-difference check of the selected weight
  *   win.export            Ctrl+E         PNG/SVG/PDF of the canvas
- *   win.open-csv          Ctrl+O         a CSV dataset
+ *   win.open              Ctrl+O         a model (new window) or a CSV dataset
+ *   win.open-file (s)                    the same without the dialog (a path)
+ *   win.save / save-as    Ctrl+S, Ctrl+Shift+S   the model as JSON
+ *   win.open-csv                         a CSV dataset
+ *   win.undo / win.redo   Ctrl+Z, Ctrl+Shift+Z (Ctrl+Y)   every edit
+ *   win.insert-layer-after Ctrl+Shift+L  a layer after the selected one
+ *   win.remove-layer      Delete         the selected layer
+ *   win.add-unit / remove-unit  + / −    the selected layer's width
+ *   win.layer-menu        Menu, Shift+F10  the selected layer's menu
+ *   win.edit-insert (us), edit-activation (us), edit-remove (u),
+ *   edit-move (uu), edit-width (ui), edit-cost (s), edit-optimizer (s)
+ *                                        the edits the palette, the canvas
+ *                                        and its menu ask for
  *   win.zoom-in/-out/-reset Ctrl+plus, Ctrl+minus, Ctrl+0 (the canvas)
  *   win.toggle-sidebar    F9             the settings sidebar
  *   win.show-help-overlay F1, Ctrl+?     the shortcuts window (GtkApplicationWindow's)
@@ -52,6 +64,14 @@ static const KeyShortcut key_shortcuts[] = {
   { GDK_KEY_d, 0, "win.show-derivatives" },
   { GDK_KEY_v, 0, "win.show-values" },
   { GDK_KEY_c, 0, "win.check-gradient" },
+  { GDK_KEY_Delete, 0, "win.remove-layer" },
+  { GDK_KEY_KP_Delete, 0, "win.remove-layer" },
+  { GDK_KEY_plus, 0, "win.add-unit" },
+  { GDK_KEY_plus, GDK_SHIFT_MASK, "win.add-unit" },
+  { GDK_KEY_KP_Add, 0, "win.add-unit" },
+  { GDK_KEY_equal, 0, "win.add-unit" },
+  { GDK_KEY_minus, 0, "win.remove-unit" },
+  { GDK_KEY_KP_Subtract, 0, "win.remove-unit" },
 };
 
 static void
@@ -87,6 +107,45 @@ bpv_window_update_actions (BpvWindow *self)
   set_enabled (self, "check-gradient", edge && !running);
   set_enabled (self, "export", TRUE);
   set_enabled (self, "open-csv", TRUE);
+  {
+    const BpEditHistory *history = bpv_session_get_history (session);
+    const BpNetwork *net = bpv_session_get_network (session);
+    gsize layer = bpv_network_view_current_layer (self->network_view);
+    const char *undo = bp_edit_undo_label (history);
+    const char *redo = bp_edit_redo_label (history);
+    g_autofree char *undo_label = undo != NULL ? g_strdup_printf ("_Undo %s", undo) : g_strdup ("_Undo");
+    g_autofree char *redo_label = redo != NULL ? g_strdup_printf ("_Redo %s", redo) : g_strdup ("_Redo");
+    GMenuItem *item;
+
+    set_enabled (self, "undo", undo != NULL);
+    set_enabled (self, "redo", redo != NULL);
+    set_enabled (self, "remove-layer", net->n_layers > 1 && layer + 1 < net->n_layers);
+    set_enabled (self, "add-unit", layer + 1 < net->n_layers);
+    set_enabled (self, "remove-unit", layer + 1 < net->n_layers && net->layers[layer].out > 1);
+    set_enabled (self, "insert-layer-after", TRUE);
+
+    /* The menu and the palette's buttons name the step. */
+    g_menu_remove_all (self->edit_section);
+    item = g_menu_item_new (undo_label, "win.undo");
+    g_menu_append_item (self->edit_section, item);
+    g_object_unref (item);
+    item = g_menu_item_new (redo_label, "win.redo");
+    g_menu_append_item (self->edit_section, item);
+    g_object_unref (item);
+    if (self->palette_box != NULL)
+      {
+        GtkWidget *row = gtk_widget_get_first_child (GTK_WIDGET (self->palette_box));
+        GtkWidget *ub = row != NULL ? gtk_widget_get_first_child (row) : NULL;
+        GtkWidget *rb = ub != NULL ? gtk_widget_get_next_sibling (ub) : NULL;
+        g_autofree char *ut = undo != NULL ? g_strdup_printf ("Undo %s (Ctrl+Z)", undo) : g_strdup ("Nothing to undo");
+        g_autofree char *rt = redo != NULL ? g_strdup_printf ("Redo %s (Ctrl+Shift+Z)", redo) : g_strdup ("Nothing to redo");
+
+        if (ub != NULL)
+          gtk_widget_set_tooltip_text (ub, ut);
+        if (rb != NULL)
+          gtk_widget_set_tooltip_text (rb, rt);
+      }
+  }
 
   autoplay = g_action_map_lookup_action (G_ACTION_MAP (self), "autoplay");
   g_simple_action_set_state (G_SIMPLE_ACTION (autoplay),
@@ -323,6 +382,516 @@ open_csv_activated (GSimpleAction *action,
   gtk_native_dialog_show (GTK_NATIVE_DIALOG (dialog));
 }
 
+/* ------------------------------------------------------------------ edits */
+
+static void
+perform (BpvWindow    *self,
+         const BpEdit *edit)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (!bpv_session_edit (self->session, edit, &error))
+    {
+      bpv_event ("EDIT refused: %s", error->message);
+      bpv_window_toast (self, error->message);
+    }
+  bpv_window_update_actions (self);
+}
+
+/* A new hidden layer is as wide as the layer before the gap (the input's
+ * width is often 2: then 8). */
+static gsize
+new_layer_width (const BpNetwork *net,
+                 gsize            position)
+{
+  gsize w = position > 0 ? net->layers[position - 1].out : net->layers[0].out;
+
+  if (position == 0 && net->n_layers == 1)
+    w = 8;
+  return CLAMP (w, 2, 64);
+}
+
+static void
+edit_insert_activated (GSimpleAction *action,
+                       GVariant      *parameter,
+                       gpointer       data)
+{
+  BpvWindow *self = data;
+  const BpNetwork *net = bpv_session_get_network (self->session);
+  guint32 position;
+  const char *act;
+  BpEdit e = { .kind = BP_EDIT_INSERT_LAYER };
+
+  g_variant_get (parameter, "(u&s)", &position, &act);
+  e.layer = MIN (position, net->n_layers);
+  e.width = new_layer_width (net, e.layer);
+  e.activation = act;
+  perform (self, &e);
+}
+
+static void
+edit_activation_activated (GSimpleAction *action,
+                           GVariant      *parameter,
+                           gpointer       data)
+{
+  BpvWindow *self = data;
+  guint32 layer;
+  const char *act;
+  BpEdit e = { .kind = BP_EDIT_SET_ACTIVATION, .adapt = TRUE };
+
+  g_variant_get (parameter, "(u&s)", &layer, &act);
+  e.layer = layer;
+  e.activation = act;
+  perform (self, &e);
+}
+
+static void
+edit_remove_activated (GSimpleAction *action,
+                       GVariant      *parameter,
+                       gpointer       data)
+{
+  BpEdit e = { .kind = BP_EDIT_REMOVE_LAYER, .layer = g_variant_get_uint32 (parameter) };
+
+  perform (data, &e);
+}
+
+static void
+edit_move_activated (GSimpleAction *action,
+                     GVariant      *parameter,
+                     gpointer       data)
+{
+  guint32 from, to;
+  BpEdit e = { .kind = BP_EDIT_MOVE_LAYER };
+
+  g_variant_get (parameter, "(uu)", &from, &to);
+  e.layer = from;
+  e.to = to;
+  perform (data, &e);
+}
+
+static void
+edit_width_activated (GSimpleAction *action,
+                      GVariant      *parameter,
+                      gpointer       data)
+{
+  BpvWindow *self = data;
+  const BpNetwork *net = bpv_session_get_network (self->session);
+  guint32 layer;
+  gint32 delta;
+  BpEdit e = { .kind = BP_EDIT_SET_WIDTH };
+
+  g_variant_get (parameter, "(ui)", &layer, &delta);
+  if (layer >= net->n_layers)
+    return;
+  e.layer = layer;
+  if (delta > 0)
+    e.kind = BP_EDIT_ADD_UNIT;
+  else
+    e.width = net->layers[layer].out > 1 ? net->layers[layer].out - 1 : 1;
+  perform (self, &e);
+}
+
+static void
+edit_cost_activated (GSimpleAction *action,
+                     GVariant      *parameter,
+                     gpointer       data)
+{
+  BpEdit e = { .kind = BP_EDIT_SET_COST, .adapt = TRUE,
+               .cost = g_variant_get_string (parameter, NULL) };
+
+  perform (data, &e);
+}
+
+static void
+edit_optimizer_activated (GSimpleAction *action,
+                          GVariant      *parameter,
+                          gpointer       data)
+{
+  BpvWindow *self = data;
+  g_autoptr(GError) error = NULL;
+
+  /* The session's setter carries the learning rate and decay over. */
+  if (!bpv_session_set_optimizer (self->session, g_variant_get_string (parameter, NULL), &error))
+    bpv_window_toast (self, error->message);
+  bpv_window_update_actions (self);
+}
+
+/* The keyboard's edits act on the selected layer (see
+ * bpv_network_view_current_layer). */
+static void
+insert_after_activated (GSimpleAction *action,
+                        GVariant      *parameter,
+                        gpointer       data)
+{
+  BpvWindow *self = data;
+  const BpNetwork *net = bpv_session_get_network (self->session);
+  gsize layer = bpv_network_view_current_layer (self->network_view);
+  gsize position = MIN (layer + 1, net->n_layers - 1);
+  const char *act = position > 0 ? net->layers[position - 1].act_id : "tanh";
+
+  if (position + 1 == net->n_layers && position == layer)
+    position = layer;  /* the output layer selected: before it */
+  if (layer + 1 == net->n_layers)
+    act = net->n_layers > 1 ? net->layers[net->n_layers - 2].act_id : "tanh";
+  gtk_widget_activate_action (GTK_WIDGET (self), "win.edit-insert", "(us)",
+                              (guint32) position, act);
+}
+
+static void
+remove_layer_activated (GSimpleAction *action,
+                        GVariant      *parameter,
+                        gpointer       data)
+{
+  BpvWindow *self = data;
+
+  gtk_widget_activate_action (GTK_WIDGET (self), "win.edit-remove", "u",
+                              (guint32) bpv_network_view_current_layer (self->network_view));
+}
+
+static void
+unit_activated (GSimpleAction *action,
+                GVariant      *parameter,
+                gpointer       data)
+{
+  BpvWindow *self = data;
+  gboolean add = g_str_equal (g_action_get_name (G_ACTION (action)), "add-unit");
+
+  gtk_widget_activate_action (GTK_WIDGET (self), "win.edit-width", "(ui)",
+                              (guint32) bpv_network_view_current_layer (self->network_view),
+                              add ? 1 : -1);
+}
+
+static void
+layer_menu_activated (GSimpleAction *action,
+                      GVariant      *parameter,
+                      gpointer       data)
+{
+  BpvWindow *self = data;
+
+  bpv_network_view_popup_layer_menu (self->network_view,
+                                     bpv_network_view_current_layer (self->network_view), -1, -1);
+}
+
+static void
+hide_explanation_activated (GSimpleAction *action,
+                            GVariant      *parameter,
+                            gpointer       data)
+{
+  BpvWindow *self = data;
+
+  gtk_revealer_set_reveal_child (self->explain_revealer, FALSE);
+  self->chain_quiz = FALSE;
+}
+
+static void
+undo_activated (GSimpleAction *action,
+                GVariant      *parameter,
+                gpointer       data)
+{
+  BpvWindow *self = data;
+
+  if (g_str_equal (g_action_get_name (G_ACTION (action)), "redo"))
+    bpv_session_redo (self->session);
+  else
+    bpv_session_undo (self->session);
+  bpv_window_update_actions (self);
+}
+
+/* ------------------------------------------------------------------ files */
+
+static void
+log_file (BpvWindow  *self,
+          const char *what,
+          GFile      *file)
+{
+  g_autofree char *path = g_file_get_path (file);
+  g_autofree char *sum = bpv_session_checksum (self->session);
+
+  bpv_event ("%s %s layers=%zu checksum=%s", what, path != NULL ? path : "?",
+             bpv_session_get_network (self->session)->n_layers, sum);
+}
+
+gboolean
+bpv_window_save_to (BpvWindow *self,
+                    GFile     *file,
+                    GError   **error)
+{
+  g_autofree char *path = NULL;
+
+  g_return_val_if_fail (BPV_IS_WINDOW (self), FALSE);
+  g_return_val_if_fail (G_IS_FILE (file), FALSE);
+
+  path = g_file_get_path (file);
+  if (path == NULL)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED, "only local files can be saved");
+      return FALSE;
+    }
+  if (!bpv_session_save (self->session, path, error))
+    return FALSE;
+  bpv_window_set_file (self, file);
+  /* Tell the application (recent files) even when the file is the same. */
+  g_object_notify (G_OBJECT (self), "file");
+  log_file (self, "SAVED", file);
+  bpv_window_update_file_title (self);
+  return TRUE;
+}
+
+gboolean
+bpv_window_open_file (BpvWindow *self,
+                      GFile     *file)
+{
+  g_autofree char *path = NULL;
+  g_autoptr(GError) error = NULL;
+  GtkApplication *app;
+
+  g_return_val_if_fail (BPV_IS_WINDOW (self), FALSE);
+  g_return_val_if_fail (G_IS_FILE (file), FALSE);
+
+  path = g_file_get_path (file);
+  if (path == NULL)
+    {
+      bpv_window_toast (self, "Only local files can be opened");
+      return FALSE;
+    }
+  if (g_str_has_suffix (path, ".csv") || g_str_has_suffix (path, ".CSV"))
+    {
+      if (!bpv_session_set_dataset (self->session, path, 0, -1,
+                                    gtk_adjustment_get_value (self->test_adjustment), &error))
+        {
+          bpv_window_toast (self, error->message);
+          return FALSE;
+        }
+      return TRUE;
+    }
+  app = gtk_window_get_application (GTK_WINDOW (self));
+  if (app == NULL)
+    {
+      bpv_window_toast (self, "Models open in a new window of the application");
+      return FALSE;
+    }
+  g_application_open (G_APPLICATION (app), &file, 1, "");
+  return TRUE;
+}
+
+static void
+open_response (GtkNativeDialog *dialog,
+               int              response,
+               BpvWindow       *self)
+{
+  if (response == GTK_RESPONSE_ACCEPT)
+    {
+      g_autoptr(GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (dialog));
+
+      if (file != NULL)
+        bpv_window_open_file (self, file);
+    }
+  g_object_unref (dialog);
+}
+
+static void
+open_activated (GSimpleAction *action,
+                GVariant      *parameter,
+                gpointer       data)
+{
+  BpvWindow *self = data;
+  GtkFileChooserNative *dialog;
+  GtkFileFilter *all = gtk_file_filter_new ();
+
+  dialog = gtk_file_chooser_native_new ("Open Model or Dataset", GTK_WINDOW (self),
+                                        GTK_FILE_CHOOSER_ACTION_OPEN, "_Open", "_Cancel");
+  gtk_file_filter_set_name (all, "Models and CSV datasets");
+  gtk_file_filter_add_pattern (all, "*.[jJ][sS][oO][nN]");
+  gtk_file_filter_add_pattern (all, "*.[cC][sS][vV]");
+  gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (dialog), all);
+  g_object_unref (all);
+  add_filter (GTK_FILE_CHOOSER (dialog), "Models (*.bpmodel.json)", "*.[jJ][sS][oO][nN]");
+  add_filter (GTK_FILE_CHOOSER (dialog), "CSV datasets", "*.[cC][sS][vV]");
+  g_signal_connect (dialog, "response", G_CALLBACK (open_response), self);
+  gtk_native_dialog_show (GTK_NATIVE_DIALOG (dialog));
+}
+
+static void
+open_file_activated (GSimpleAction *action,
+                     GVariant      *parameter,
+                     gpointer       data)
+{
+  g_autoptr(GFile) file = g_file_new_for_commandline_arg (g_variant_get_string (parameter, NULL));
+
+  bpv_window_open_file (data, file);
+}
+
+/* Closes the window once the question (transient for it) is gone: a
+ * window finalized under its dialog leaves the dialog's handlers on a
+ * dead object. */
+static gboolean
+close_later (gpointer data)
+{
+  BpvWindow *self = data;
+
+  self->close_confirmed = TRUE;
+  gtk_window_close (GTK_WINDOW (self));
+  return G_SOURCE_REMOVE;
+}
+
+/* After Save As from the close question, the window closes. */
+#define CLOSE_AFTER_SAVE "bpv-close-after-save"
+
+static void
+save_as_response (GtkNativeDialog *dialog,
+                  int              response,
+                  BpvWindow       *self)
+{
+  gboolean close = GPOINTER_TO_INT (g_object_get_data (G_OBJECT (dialog), CLOSE_AFTER_SAVE));
+
+  if (response == GTK_RESPONSE_ACCEPT)
+    {
+      g_autoptr(GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (dialog));
+      g_autoptr(GError) error = NULL;
+
+      if (file != NULL && !bpv_window_save_to (self, file, &error))
+        bpv_window_toast (self, error->message);
+      else if (file != NULL && close)
+        g_idle_add_full (G_PRIORITY_LOW, close_later, g_object_ref (self), g_object_unref);
+    }
+  g_object_unref (dialog);
+}
+
+static void
+save_as (BpvWindow *self,
+         gboolean   close_after)
+{
+  GtkFileChooserNative *dialog;
+  g_autofree char *name = NULL;
+
+  dialog = gtk_file_chooser_native_new ("Save Model", GTK_WINDOW (self),
+                                        GTK_FILE_CHOOSER_ACTION_SAVE, "_Save", "_Cancel");
+  if (self->file != NULL)
+    gtk_file_chooser_set_file (GTK_FILE_CHOOSER (dialog), self->file, NULL);
+  else
+    {
+      const BpModel *model = bpv_session_get_model (self->session);
+
+      name = g_strdup_printf ("%s.bpmodel.json",
+                              model->name != NULL && model->name[0] != '\0' ? model->name : "network");
+      g_strdelimit (name, "/\\", '-');
+      gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (dialog), name);
+    }
+  add_filter (GTK_FILE_CHOOSER (dialog), "Models (*.bpmodel.json)", "*.[jJ][sS][oO][nN]");
+  g_object_set_data (G_OBJECT (dialog), CLOSE_AFTER_SAVE, GINT_TO_POINTER (close_after));
+  g_signal_connect (dialog, "response", G_CALLBACK (save_as_response), self);
+  gtk_native_dialog_show (GTK_NATIVE_DIALOG (dialog));
+}
+
+static void
+save_as_activated (GSimpleAction *action,
+                   GVariant      *parameter,
+                   gpointer       data)
+{
+  save_as (data, FALSE);
+}
+
+static void
+save_activated (GSimpleAction *action,
+                GVariant      *parameter,
+                gpointer       data)
+{
+  BpvWindow *self = data;
+  g_autoptr(GError) error = NULL;
+
+  if (self->file == NULL)
+    {
+      save_as (self, FALSE);
+      return;
+    }
+  if (!bpv_window_save_to (self, self->file, &error))
+    bpv_window_toast (self, error->message);
+  else
+    {
+      g_autofree char *base = g_file_get_basename (self->file);
+      g_autofree char *msg = g_strdup_printf ("Saved “%s”", base);
+
+      bpv_window_toast (self, msg);
+    }
+}
+
+/* A file dropped on the window: the first of the list. */
+static gboolean
+on_file_drop (GtkDropTarget *target,
+              const GValue  *value,
+              double         x,
+              double         y,
+              BpvWindow     *self)
+{
+  GSList *files;
+
+  if (!G_VALUE_HOLDS (value, GDK_TYPE_FILE_LIST))
+    return FALSE;
+  files = g_value_get_boxed (value);
+  if (files == NULL)
+    return FALSE;
+  {
+    g_autofree char *uri = g_file_get_uri (files->data);
+
+    bpv_event ("DROP file %s", uri);
+  }
+  return bpv_window_open_file (self, files->data);
+}
+
+/* ------------------------------------------------- unsaved changes on close */
+
+static void
+close_response (AdwMessageDialog *dialog,
+                const char       *response,
+                BpvWindow        *self)
+{
+  bpv_event ("CLOSE %s", response);
+  if (g_str_equal (response, "discard"))
+    g_idle_add_full (G_PRIORITY_LOW, close_later, g_object_ref (self), g_object_unref);
+  else if (g_str_equal (response, "save"))
+    {
+      g_autoptr(GError) error = NULL;
+
+      if (self->file == NULL)
+        save_as (self, TRUE);
+      else if (!bpv_window_save_to (self, self->file, &error))
+        bpv_window_toast (self, error->message);
+      else
+        g_idle_add_full (G_PRIORITY_LOW, close_later, g_object_ref (self), g_object_unref);
+    }
+}
+
+gboolean
+bpv_window_close_request (GtkWindow *window)
+{
+  BpvWindow *self = BPV_WINDOW (window);
+  GtkWidget *dialog;
+  g_autofree char *base = NULL;
+
+  if (self->close_confirmed || self->session == NULL || !bpv_session_is_dirty (self->session))
+    return FALSE;
+  base = self->file != NULL ? g_file_get_basename (self->file) : g_strdup ("Untitled");
+  dialog = adw_message_dialog_new (window, "Save Changes?", NULL);
+  adw_message_dialog_format_body (ADW_MESSAGE_DIALOG (dialog),
+                                  "“%s” has changes that are not saved. "
+                                  "Without saving, they are lost.", base);
+  adw_message_dialog_add_responses (ADW_MESSAGE_DIALOG (dialog),
+                                    "cancel", "_Cancel",
+                                    "discard", "_Discard",
+                                    "save", "_Save",
+                                    NULL);
+  adw_message_dialog_set_response_appearance (ADW_MESSAGE_DIALOG (dialog), "discard",
+                                              ADW_RESPONSE_DESTRUCTIVE);
+  adw_message_dialog_set_response_appearance (ADW_MESSAGE_DIALOG (dialog), "save",
+                                              ADW_RESPONSE_SUGGESTED);
+  adw_message_dialog_set_default_response (ADW_MESSAGE_DIALOG (dialog), "save");
+  adw_message_dialog_set_close_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
+  g_signal_connect (dialog, "response", G_CALLBACK (close_response), self);
+  bpv_event ("CLOSE asking");
+  gtk_window_present (GTK_WINDOW (dialog));
+  return TRUE;
+}
+
 /* ------------------------------------------------------------ toggles */
 
 static void
@@ -364,7 +933,27 @@ bpv_window_install_actions (BpvWindow *self)
     { "zoom-reset", zoom_activated, NULL, NULL, NULL, { 0 } },
     { "export", export_activated, NULL, NULL, NULL, { 0 } },
     { "open-csv", open_csv_activated, NULL, NULL, NULL, { 0 } },
+    { "open", open_activated, NULL, NULL, NULL, { 0 } },
+    { "open-file", open_file_activated, "s", NULL, NULL, { 0 } },
+    { "save", save_activated, NULL, NULL, NULL, { 0 } },
+    { "save-as", save_as_activated, NULL, NULL, NULL, { 0 } },
+    { "undo", undo_activated, NULL, NULL, NULL, { 0 } },
+    { "redo", undo_activated, NULL, NULL, NULL, { 0 } },
+    { "edit-insert", edit_insert_activated, "(us)", NULL, NULL, { 0 } },
+    { "edit-activation", edit_activation_activated, "(us)", NULL, NULL, { 0 } },
+    { "edit-remove", edit_remove_activated, "u", NULL, NULL, { 0 } },
+    { "edit-move", edit_move_activated, "(uu)", NULL, NULL, { 0 } },
+    { "edit-width", edit_width_activated, "(ui)", NULL, NULL, { 0 } },
+    { "edit-cost", edit_cost_activated, "s", NULL, NULL, { 0 } },
+    { "edit-optimizer", edit_optimizer_activated, "s", NULL, NULL, { 0 } },
+    { "insert-layer-after", insert_after_activated, NULL, NULL, NULL, { 0 } },
+    { "remove-layer", remove_layer_activated, NULL, NULL, NULL, { 0 } },
+    { "add-unit", unit_activated, NULL, NULL, NULL, { 0 } },
+    { "remove-unit", unit_activated, NULL, NULL, NULL, { 0 } },
+    { "layer-menu", layer_menu_activated, NULL, NULL, NULL, { 0 } },
+    { "hide-explanation", hide_explanation_activated, NULL, NULL, NULL, { 0 } },
   };
+  GtkDropTarget *files;
 
   g_action_map_add_action_entries (G_ACTION_MAP (self), entries, G_N_ELEMENTS (entries), self);
   add_property_action (self, "gradient-view", self->network_view, "gradients");
@@ -373,6 +962,10 @@ bpv_window_install_actions (BpvWindow *self)
   add_property_action (self, "show-values", self->network_view, "show-values");
   add_property_action (self, "neuron-maps", self->network_view, "show-neuron-maps");
   add_property_action (self, "toggle-sidebar", self->flap, "reveal-flap");
+  /* Model files and CSV datasets dropped on the window. */
+  files = gtk_drop_target_new (GDK_TYPE_FILE_LIST, GDK_ACTION_COPY);
+  g_signal_connect (files, "drop", G_CALLBACK (on_file_drop), self);
+  gtk_widget_add_controller (GTK_WIDGET (self), GTK_EVENT_CONTROLLER (files));
   /* The event log names the toggle and its new state. */
   g_signal_connect (self->network_view, "notify::gradients", G_CALLBACK (on_toggle_notify), self);
   g_signal_connect (self->network_view, "notify::global-scale", G_CALLBACK (on_toggle_notify), self);

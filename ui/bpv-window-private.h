@@ -41,6 +41,12 @@ struct _BpvWindow
   AdwEntryRow          *hidden_row;
   AdwPreferencesGroup  *layers_group;
   GtkLabel             *speed_label;
+  GtkBox               *palette_box;
+  GMenu                *edit_section;    /* Undo / Redo with their labels */
+  GMenu                *examples_menu;
+  GMenu                *recent_menu;
+  GtkRevealer          *explain_revealer;
+  GtkLabel             *explain_label;
 
   BpvSession           *session;
   GPtrArray            *layer_rows;      /* AdwComboRow per layer */
@@ -53,6 +59,12 @@ struct _BpvWindow
   gint64                probe_since;     /* the canvas size is stable since */
   int                   probe_width;
   int                   probe_height;
+
+  GFile                *file;            /* the model file, NULL until saved */
+  gboolean              close_confirmed; /* the unsaved-changes question was answered */
+  char                 *explain_title;   /* the example's explanation, or NULL */
+  char                 *explain_text;
+  gboolean              chain_quiz;      /* answer the chain-rule quiz with live numbers */
 };
 
 /* bpv-window-actions.c */
@@ -63,7 +75,16 @@ void bpv_window_update_actions   (BpvWindow *self);
  * text field has the focus. */
 void bpv_window_install_key_shortcuts (BpvWindow *self);
 
+/* bpv-window-palette.c: the palette beside the canvas (layers, costs,
+ * optimizers to drag, a bin, undo and redo). */
+void bpv_window_build_palette    (BpvWindow *self);
+
+/* bpv-window-actions.c: asks about unsaved changes before closing. */
+gboolean bpv_window_close_request (GtkWindow *window);
+
 /* bpv-window.c */
+void bpv_window_update_file_title (BpvWindow *self);
+void bpv_window_update_explanation (BpvWindow *self);
 void bpv_window_update_phase     (BpvWindow *self);
 void bpv_window_sync_settings    (BpvWindow *self);
 

@@ -18,6 +18,14 @@
 
 G_DEFINE_FINAL_TYPE (BpvWindow, bpv_window, ADW_TYPE_APPLICATION_WINDOW)
 
+enum {
+  PROP_0,
+  PROP_FILE,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
+
 void
 bpv_ui_init (void)
 {
@@ -82,6 +90,33 @@ update_title (BpvWindow *self)
     g_string_append_printf (s, " · %.0f steps/s", bpv_session_get_steps_per_second (self->session));
   sub = g_string_free (s, FALSE);
   adw_window_title_set_subtitle (self->window_title, sub);
+  bpv_window_update_file_title (self);
+  if (self->chain_quiz)
+    bpv_window_update_explanation (self);
+}
+
+/* "• name.bpmodel.json — Backprop Studio"; the untouched default experiment
+ * is just "Backprop Studio". */
+void
+bpv_window_update_file_title (BpvWindow *self)
+{
+  gboolean dirty = bpv_session_is_dirty (self->session);
+  g_autofree char *base = self->file != NULL ? g_file_get_basename (self->file) : NULL;
+  g_autofree char *title = NULL;
+  g_autofree char *heading = NULL;
+
+  if (base == NULL && !dirty)
+    title = g_strdup ("Backprop Studio");
+  else
+    title = g_strdup_printf ("%s%s — Backprop Studio", dirty ? "• " : "",
+                             base != NULL ? base : "Untitled");
+  heading = base == NULL && !dirty ? g_strdup ("Backprop Studio")
+                                   : g_strdup_printf ("%s%s", dirty ? "• " : "",
+                                                      base != NULL ? base : "Untitled");
+  if (g_strcmp0 (gtk_window_get_title (GTK_WINDOW (self)), title) != 0)
+    gtk_window_set_title (GTK_WINDOW (self), title);
+  if (g_strcmp0 (adw_window_title_get_title (self->window_title), heading) != 0)
+    adw_window_title_set_title (self->window_title, heading);
 }
 
 static char *
@@ -568,11 +603,22 @@ on_hidden_apply (AdwEntryRow *row,
 
 /* The decision map only means something for two inputs. */
 static void
+on_edited (BpvSession *session,
+           BpvWindow  *self)
+{
+  bpv_window_sync_settings (self);
+  bpv_window_update_file_title (self);
+  bpv_window_update_actions (self);
+}
+
+static void
 update_panels (BpvWindow *self)
 {
   gtk_widget_set_visible (GTK_WIDGET (self->decision_view),
                           bpv_session_get_network (self->session)->n_inputs == 2);
 }
+
+static void log_probe (BpvWindow *self);
 
 static void
 on_structure_changed (BpvSession *session,
@@ -583,6 +629,9 @@ on_structure_changed (BpvSession *session,
   update_title (self);
   bpv_window_update_phase (self);
   bpv_window_update_actions (self);
+  /* Tests find the new columns' places. */
+  if (self->probe_since != 0 && gtk_widget_get_mapped (GTK_WIDGET (self)))
+    log_probe (self);
 }
 
 /* ------------------------------------------------------------------ map */
@@ -605,12 +654,72 @@ log_probe (BpvWindow *self)
     bpv_event ("CANVAS x=%d y=%d width=%d height=%d", (int) lround (q.x + sx),
                (int) lround (q.y + sy), w, h);
   if (bpv_session_get_network (self->session)->n_layers >= 2
+      && bpv_session_get_network (self->session)->layers[0].out >= 3
       && bpv_network_view_find_edge_point (self->network_view, 2, 0, 2, &x, &y))
     {
       p = GRAPHENE_POINT_INIT ((float) x, (float) y);
       if (gtk_widget_compute_point (GTK_WIDGET (self->network_view), widget, &p, &q))
         bpv_event ("PROBE edge 2 1 3 x=%d y=%d", (int) lround (q.x + sx), (int) lround (q.y + sy));
     }
+  if (!bpv_events_enabled ())
+    return;
+  /* Where to drag from and to: the palette's items, the gaps between
+   * columns and the layers' headers. */
+  for (GtkWidget *item = gtk_widget_get_first_child (GTK_WIDGET (self->palette_box));
+       item != NULL; item = gtk_widget_get_next_sibling (item))
+    {
+      const char *what = g_object_get_data (G_OBJECT (item), "bpv-drag");
+
+      p = GRAPHENE_POINT_INIT (gtk_widget_get_width (item) / 2.f, gtk_widget_get_height (item) / 2.f);
+      if (what != NULL && gtk_widget_get_mapped (item)
+          && gtk_widget_compute_point (item, widget, &p, &q))
+        bpv_event ("PALETTE %s x=%d y=%d", what, (int) lround (q.x + sx), (int) lround (q.y + sy));
+    }
+  {
+    const BpvLayout *layout = bpv_network_view_get_layout (self->network_view);
+
+    for (gsize c = 0; layout != NULL && c + 1 < layout->n_columns; c++)
+      {
+        BpvDropSlot slot = { BPV_DROP_GAP, c };
+        BpvRect r;
+        gsize layer;
+
+        if (bpv_layout_drop_rect (layout, &slot, &r))
+          {
+            p = GRAPHENE_POINT_INIT ((float) (r.x + r.width / 2), (float) (r.y + r.height / 2));
+            if (gtk_widget_compute_point (GTK_WIDGET (self->network_view), widget, &p, &q))
+              bpv_event ("GAP %zu x=%d y=%d", c, (int) lround (q.x + sx), (int) lround (q.y + sy));
+          }
+        /* The + under the pointer's layer (hidden layers only). */
+        if (c + 2 < layout->n_columns)
+          {
+            BpvRect minus, plus;
+
+            if (bpv_layout_width_buttons (layout, c, &minus, &plus))
+              {
+                p = GRAPHENE_POINT_INIT ((float) (plus.x + plus.width / 2),
+                                         (float) (plus.y + plus.height / 2));
+                if (gtk_widget_compute_point (GTK_WIDGET (self->network_view), widget, &p, &q))
+                  bpv_event ("PLUS %zu x=%d y=%d", c + 1, (int) lround (q.x + sx),
+                             (int) lround (q.y + sy));
+              }
+          }
+        /* The header of column c + 1, found by hit-testing its centre. */
+        {
+          const BpvColumn *col = &layout->columns[c + 1];
+          double hx, hy;
+
+          bpv_layout_to_widget (layout, col->x, col->header.y + col->header.height / 2, &hx, &hy);
+          if (bpv_layout_header_layer (layout, hx, hy, &layer) && layer == c)
+            {
+              p = GRAPHENE_POINT_INIT ((float) hx, (float) hy);
+              if (gtk_widget_compute_point (GTK_WIDGET (self->network_view), widget, &p, &q))
+                bpv_event ("HEADER %zu x=%d y=%d", c + 1, (int) lround (q.x + sx),
+                           (int) lround (q.y + sy));
+            }
+        }
+      }
+  }
 }
 
 static gboolean
@@ -742,7 +851,46 @@ bpv_window_finalize (GObject *object)
 
   g_ptr_array_unref (self->layer_rows);
   g_ptr_array_unref (self->dataset_names);
+  g_clear_object (&self->file);
+  g_free (self->explain_title);
+  g_free (self->explain_text);
   G_OBJECT_CLASS (bpv_window_parent_class)->finalize (object);
+}
+
+static void
+bpv_window_get_property (GObject    *object,
+                         guint       prop_id,
+                         GValue     *value,
+                         GParamSpec *pspec)
+{
+  BpvWindow *self = BPV_WINDOW (object);
+
+  switch (prop_id)
+    {
+    case PROP_FILE:
+      g_value_set_object (value, self->file);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+bpv_window_set_property (GObject      *object,
+                         guint         prop_id,
+                         const GValue *value,
+                         GParamSpec   *pspec)
+{
+  BpvWindow *self = BPV_WINDOW (object);
+
+  switch (prop_id)
+    {
+    case PROP_FILE:
+      bpv_window_set_file (self, g_value_get_object (value));
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
 }
 
 static void
@@ -753,6 +901,15 @@ bpv_window_class_init (BpvWindowClass *klass)
 
   object_class->dispose = bpv_window_dispose;
   object_class->finalize = bpv_window_finalize;
+  object_class->get_property = bpv_window_get_property;
+  object_class->set_property = bpv_window_set_property;
+  GTK_WINDOW_CLASS (klass)->close_request = bpv_window_close_request;
+
+  /* The model file the window shows (NULL: not saved yet). */
+  properties[PROP_FILE] =
+    g_param_spec_object ("file", NULL, NULL, G_TYPE_FILE,
+                         G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
 
   bpv_ui_init ();
   gtk_widget_class_set_template_from_resource (widget_class, RESOURCE_PATH "ui/bpv-window.ui");
@@ -784,6 +941,12 @@ bpv_window_class_init (BpvWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, BpvWindow, hidden_row);
   gtk_widget_class_bind_template_child (widget_class, BpvWindow, layers_group);
   gtk_widget_class_bind_template_child (widget_class, BpvWindow, speed_label);
+  gtk_widget_class_bind_template_child (widget_class, BpvWindow, palette_box);
+  gtk_widget_class_bind_template_child (widget_class, BpvWindow, edit_section);
+  gtk_widget_class_bind_template_child (widget_class, BpvWindow, examples_menu);
+  gtk_widget_class_bind_template_child (widget_class, BpvWindow, recent_menu);
+  gtk_widget_class_bind_template_child (widget_class, BpvWindow, explain_revealer);
+  gtk_widget_class_bind_template_child (widget_class, BpvWindow, explain_label);
 }
 
 static void
@@ -792,6 +955,7 @@ bpv_window_init (BpvWindow *self)
   self->layer_rows = g_ptr_array_new ();
   self->dataset_names = g_ptr_array_new_with_free_func (g_free);
   gtk_widget_init_template (GTK_WIDGET (self));
+  bpv_window_build_palette (self);
   bpv_window_install_actions (self);
   bpv_window_install_key_shortcuts (self);
   g_signal_connect (self, "map", G_CALLBACK (on_map), self);
@@ -823,6 +987,7 @@ set_session (BpvWindow  *self,
   g_signal_connect (session, "values-changed", G_CALLBACK (on_values_changed), self);
   g_signal_connect (session, "structure-changed", G_CALLBACK (on_structure_changed), self);
   g_signal_connect (session, "message", G_CALLBACK (on_message), self);
+  g_signal_connect (session, "edited", G_CALLBACK (on_edited), self);
   g_signal_connect_swapped (session, "selection-changed", G_CALLBACK (bpv_window_update_actions), self);
   g_signal_connect_swapped (session, "notify::running", G_CALLBACK (bpv_window_update_actions), self);
   g_signal_connect_swapped (session, "notify::stopping", G_CALLBACK (bpv_window_update_actions), self);
@@ -880,4 +1045,142 @@ bpv_window_get_inspector (BpvWindow *self)
   g_return_val_if_fail (BPV_IS_WINDOW (self), NULL);
 
   return GTK_WIDGET (self->inspector);
+}
+
+GFile *
+bpv_window_get_file (BpvWindow *self)
+{
+  g_return_val_if_fail (BPV_IS_WINDOW (self), NULL);
+
+  return self->file;
+}
+
+void
+bpv_window_set_file (BpvWindow *self,
+                     GFile     *file)
+{
+  g_return_if_fail (BPV_IS_WINDOW (self));
+  g_return_if_fail (file == NULL || G_IS_FILE (file));
+
+  if (self->file == file || (self->file != NULL && file != NULL && g_file_equal (self->file, file)))
+    return;
+  g_set_object (&self->file, file);
+  if (self->session != NULL)
+    bpv_window_update_file_title (self);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_FILE]);
+}
+
+/* ------------------------------------------------------------ explanation */
+
+void
+bpv_window_set_examples (BpvWindow  *self,
+                         GMenuModel *examples)
+{
+  g_return_if_fail (BPV_IS_WINDOW (self));
+  g_return_if_fail (G_IS_MENU_MODEL (examples));
+
+  g_menu_remove_all (self->examples_menu);
+  g_menu_append_section (self->examples_menu, NULL, examples);
+}
+
+void
+bpv_window_set_recent (BpvWindow  *self,
+                       GMenuModel *recent)
+{
+  g_return_if_fail (BPV_IS_WINDOW (self));
+  g_return_if_fail (G_IS_MENU_MODEL (recent));
+
+  g_menu_remove_all (self->recent_menu);
+  g_menu_append_section (self->recent_menu, NULL, recent);
+}
+
+/* The quiz's answer on the live network: ∂a(2)/∂a(1) = tanh′(z(2)) · w(2),
+ * with tanh′(z) = 1 − a², and a central difference as a check. */
+static char *
+chain_quiz_text (BpvWindow *self)
+{
+  const BpNetwork *net = bpv_session_get_network (self->session);
+  gsize sample = 0;
+  const BpTrace *t = bpv_session_get_trace (self->session, &sample);
+  double a1, z2, a2, w2, b2, dsig, product, h = 1e-6, fd;
+
+  if (net->n_inputs != 1 || net->n_layers != 2 || net->layers[0].out != 1
+      || net->layers[1].out != 1 || g_strcmp0 (net->layers[1].act_id, "tanh") != 0
+      || t == NULL || !bp_trace_fits (t, net))
+    return g_strdup ("<i>(The live answer needs the example’s 1–1–1 network with tanh at layer 2.)</i>");
+  a1 = bp_trace_a (t, 0, sample)[0];
+  z2 = bp_trace_z (t, 1, sample)[0];
+  a2 = bp_trace_a (t, 1, sample)[0];
+  w2 = net->layers[1].W[0];
+  b2 = net->layers[1].b[0];
+  dsig = 1 - a2 * a2;
+  product = dsig * w2;
+  fd = (tanh (w2 * (a1 + h) + b2) - tanh (w2 * (a1 - h) + b2)) / (2 * h);
+  bpv_event ("QUIZ a1=%.17g z2=%.17g w2=%.17g answer=%.17g fd=%.17g", a1, z2, w2, product, fd);
+  return g_strdup_printf ("<b>Answer: (C)</b>  ∂a(2)/∂a(1) = tanh′(z(2)) · w(2) = (1 − a(2)²) · w(2) "
+                          "= %.4f · %.4f = <b>%.5f</b>   (a(1) = %.4f, z(2) = %.4f; "
+                          "nudging a(1) by ±10⁻⁶ changes a(2) at the rate %.5f)",
+                          dsig, w2, product, a1, z2, fd);
+}
+
+void
+bpv_window_update_explanation (BpvWindow *self)
+{
+  g_autofree char *title = NULL;
+  g_autofree char *text = NULL;
+  g_autofree char *quiz = NULL;
+  g_autofree char *markup = NULL;
+
+  if (self->explain_text == NULL)
+    return;
+  title = g_markup_escape_text (self->explain_title != NULL ? self->explain_title : "", -1);
+  text = g_markup_escape_text (self->explain_text, -1);
+  quiz = self->chain_quiz ? chain_quiz_text (self) : NULL;
+  markup = g_strdup_printf ("<b>%s</b>   %s%s%s", title, text, quiz != NULL ? "\n" : "",
+                            quiz != NULL ? quiz : "");
+  if (g_strcmp0 (gtk_label_get_label (self->explain_label), markup) != 0)
+    gtk_label_set_markup (self->explain_label, markup);
+}
+
+void
+bpv_window_show_explanation (BpvWindow  *self,
+                             const char *title,
+                             const char *text,
+                             gboolean    chain_quiz)
+{
+  g_return_if_fail (BPV_IS_WINDOW (self));
+
+  g_free (self->explain_title);
+  g_free (self->explain_text);
+  self->explain_title = g_strdup (title);
+  self->explain_text = g_strdup (text);
+  self->chain_quiz = chain_quiz && text != NULL;
+  bpv_window_update_explanation (self);
+  gtk_revealer_set_reveal_child (self->explain_revealer, text != NULL);
+  bpv_event ("EXPLAIN %s", title != NULL ? title : "");
+}
+
+static gboolean
+relog_probe (gpointer data)
+{
+  BpvWindow *self = data;
+
+  if (gtk_widget_get_mapped (GTK_WIDGET (self)) && self->session != NULL)
+    log_probe (self);
+  return G_SOURCE_REMOVE;
+}
+
+void
+bpv_window_refresh_features (BpvWindow *self)
+{
+  g_return_if_fail (BPV_IS_WINDOW (self));
+
+  bpv_window_build_palette (self);
+  bpv_window_sync_settings (self);
+  bpv_window_update_actions (self);
+  if (self->probe_since != 0 && gtk_widget_get_mapped (GTK_WIDGET (self)))
+    {
+      /* The new items are laid out at the next frame. */
+      g_idle_add_full (G_PRIORITY_LOW, relog_probe, g_object_ref (self), g_object_unref);
+    }
 }

@@ -27,6 +27,39 @@ GtkWidget  *bpv_window_get_inspector  (BpvWindow      *self);
 gboolean    bpv_window_export         (BpvWindow      *self,
                                        const char     *path,
                                        GError        **error);
+/* The model file shown (NULL until saved; property "file"): the title
+ * names it, Save writes it. */
+GFile      *bpv_window_get_file       (BpvWindow      *self);
+void        bpv_window_set_file       (BpvWindow      *self,
+                                       GFile          *file);
+/* Opens a file as the Open action and a file dropped on the window do: a
+ * CSV becomes the dataset (an undoable edit); anything else is a model,
+ * which the application opens (g_application_open).  FALSE with a toast
+ * when it cannot. */
+gboolean    bpv_window_open_file      (BpvWindow      *self,
+                                       GFile          *file);
+/* Saves the model to `file` (atomically) and makes it the window's file. */
+gboolean    bpv_window_save_to        (BpvWindow      *self,
+                                       GFile          *file,
+                                       GError        **error);
+/* The Examples submenu of the primary menu (items made by the
+ * application, e.g. app.open-example::xor). */
+void        bpv_window_set_examples   (BpvWindow      *self,
+                                       GMenuModel     *examples);
+/* The Open Recent submenu (items of win.open-file with a path). */
+void        bpv_window_set_recent     (BpvWindow      *self,
+                                       GMenuModel     *recent);
+/* A paragraph under the header bar that explains what is shown (an
+ * example's description).  `chain_quiz`: also answer "which expression is
+ * ∂a(2)/∂a(1)?" with the numbers of the live network, following every
+ * step (for the two-neuron chain-rule example). */
+void        bpv_window_show_explanation (BpvWindow    *self,
+                                       const char     *title,
+                                       const char     *text,
+                                       gboolean        chain_quiz);
+/* The registry changed (a plugin was loaded): the palette and the
+ * pickers list what it has now. */
+void        bpv_window_refresh_features (BpvWindow    *self);
 /* Shows a message as a toast. */
 void        bpv_window_toast          (BpvWindow      *self,
                                        const char     *message);

@@ -38,6 +38,10 @@ field () { grep -E "$1" "$LOG" | tail -1 | tr ' ' '\n' | sed -n "s/^$2=//p"; }
 
 echo "1..18"
 
+# A state directory of its own: no autosave of another run is restored.
+export XDG_STATE_HOME=$OUT/state
+rm -rf "$XDG_STATE_HOME"
+
 BACKPROP_STUDIO_TRACE_EVENTS=1 "$APP" > "$LOG" 2>&1 &
 PID=$!
 

@@ -450,6 +450,174 @@ test_dataset_widths (void **state)
   }
 }
 
+
+/* ------------------------------------------------------------ edits */
+
+static void
+count_signal (gpointer  instance,
+              guint    *count)
+{
+  (*count)++;
+}
+
+static gboolean
+same_params (const BpNetwork *a,
+             const BpNetwork *b)
+{
+  return a->n_params == b->n_params
+         && memcmp (a->params, b->params, a->n_params * sizeof (double)) == 0;
+}
+
+/* An edit through the session changes the network, is announced and
+ * recorded; undo gives back every bit, redo the edit again. */
+static void
+test_edit_undo_redo (void **state)
+{
+  g_autoptr(BpvSession) s = default_session ();
+  g_autoptr(BpNetwork) before = bp_network_copy (bpv_session_get_network (s));
+  g_autoptr(BpNetwork) after = NULL;
+  g_autoptr(GError) error = NULL;
+  guint edited = 0, structure = 0;
+  BpEdit insert = { .kind = BP_EDIT_INSERT_LAYER, .layer = 1, .width = 5, .activation = "relu" };
+  BpEdit bad = { .kind = BP_EDIT_SET_ACTIVATION, .layer = 0, .activation = "no-such-thing" };
+
+  (void) state;
+  g_signal_connect (s, "edited", G_CALLBACK (count_signal), &edited);
+  g_signal_connect (s, "structure-changed", G_CALLBACK (count_signal), &structure);
+  assert_false (bpv_session_is_dirty (s));
+  assert_null (bp_edit_undo_label (bpv_session_get_history (s)));
+
+  assert_true (bpv_session_edit (s, &insert, &error));
+  assert_int_equal (bpv_session_get_network (s)->n_layers, 4);
+  assert_int_equal (bpv_session_get_network (s)->layers[1].out, 5);
+  assert_string_equal (bpv_session_get_network (s)->layers[1].act_id, "relu");
+  assert_true (edited >= 1);
+  assert_true (structure >= 1);
+  assert_true (bpv_session_is_dirty (s));
+  assert_string_equal (bp_edit_undo_label (bpv_session_get_history (s)), "Insert layer 2 (5 relu)");
+  /* The stepper follows the new shape. */
+  assert_true (bpv_session_step (s, NULL));
+  after = bp_network_copy (bpv_session_get_network (s));
+
+  /* A refused edit changes nothing. */
+  assert_false (bpv_session_edit (s, &bad, &error));
+  assert_true (same_params (after, bpv_session_get_network (s)));
+
+  assert_true (bpv_session_undo (s));
+  assert_int_equal (bpv_session_get_network (s)->n_layers, 3);
+  assert_true (same_params (before, bpv_session_get_network (s)));
+  assert_false (bpv_session_is_dirty (s));
+  assert_true (bpv_session_redo (s));
+  assert_int_equal (bpv_session_get_network (s)->n_layers, 4);
+  assert_false (bpv_session_redo (s));
+  assert_true (bpv_session_undo (s));
+  assert_false (bpv_session_undo (s));
+}
+
+/* The setters the sidebar uses are undoable too: learning rate, dataset,
+ * reset of the weights. */
+static void
+test_setters_undo (void **state)
+{
+  g_autoptr(BpvSession) s = default_session ();
+  g_autoptr(BpNetwork) before = bp_network_copy (bpv_session_get_network (s));
+  double lr = bpv_session_get_learning_rate (s);
+  g_autofree char *label = g_strdup_printf ("Change learning rate to %g", lr * 2);
+
+  assert_true (bpv_session_set_learning_rate (s, lr * 2, NULL));
+  (void) state;
+  assert_string_equal (bp_edit_undo_label (bpv_session_get_history (s)), label);
+  assert_true (bpv_session_set_dataset (s, "iris", 0, -1, 0.2, NULL));
+  assert_int_equal (bpv_session_get_network (s)->n_inputs, 4);
+  bpv_session_reset_weights (s);
+  assert_string_equal (bp_edit_undo_label (bpv_session_get_history (s)), "Reset weights");
+
+  assert_true (bpv_session_undo (s));  /* the reset */
+  assert_true (bpv_session_undo (s));  /* the dataset: the data follows */
+  assert_string_equal (bpv_session_get_dataset (s)->name, "moons");
+  assert_int_equal (bpv_session_get_network (s)->n_inputs, 2);
+  assert_int_equal (bpv_session_get_train (s)->n_features, 2);
+  assert_true (same_params (before, bpv_session_get_network (s)));
+  assert_true (bpv_session_undo (s));  /* the learning rate */
+  assert_true (bpv_session_get_learning_rate (s) == lr);
+  assert_false (bpv_session_is_dirty (s));
+}
+
+/* Saving writes a file that loads as the same model (the checksum), and
+ * makes the session clean; an edit makes it dirty again. */
+static void
+test_save_and_checksum (void **state)
+{
+  g_autoptr(BpvSession) s = default_session ();
+  g_autoptr(BpvSession) t = NULL;
+  g_autoptr(BpModel) loaded = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("test-session-XXXXXX", NULL);
+  g_autofree char *path = g_build_filename (dir, "saved.bpmodel.json", NULL);
+  g_autofree char *sum = NULL, *sum2 = NULL;
+  BpEdit width = { .kind = BP_EDIT_ADD_UNIT, .layer = 0 };
+
+  (void) state;
+  assert_true (bpv_session_edit (s, &width, NULL));
+  assert_true (bpv_session_step (s, NULL));
+  assert_true (bpv_session_is_dirty (s));
+  assert_true (bpv_session_save (s, path, &error));
+  assert_false (bpv_session_is_dirty (s));
+  sum = bpv_session_checksum (s);
+
+  loaded = bp_model_load_file (path, NULL, &error);
+  assert_non_null (loaded);
+  t = bpv_session_new (loaded, &error);
+  assert_non_null (t);
+  sum2 = bpv_session_checksum (t);
+  assert_string_equal (sum, sum2);
+  assert_int_equal (bpv_session_get_network (t)->layers[0].out, 9);
+
+  assert_true (bpv_session_undo (s));
+  assert_true (bpv_session_is_dirty (s));
+  g_free (sum2);
+  sum2 = bpv_session_checksum (s);
+  assert_string_not_equal (sum, sum2);
+  g_unlink (path);
+  g_rmdir (dir);
+}
+
+/* A saved run goes on exactly: the reopened session stands at the same
+ * step, and its next step gives the same parameters bit for bit. */
+static void
+test_save_continues_exactly (void **state)
+{
+  g_autoptr(BpvSession) s = default_session ();
+  g_autoptr(BpvSession) t = NULL;
+  g_autoptr(BpModel) loaded = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("test-session-XXXXXX", NULL);
+  g_autofree char *path = g_build_filename (dir, "run.bpmodel.json", NULL);
+
+  (void) state;
+  /* Three whole cycles: forward, cost, backward, update. */
+  while (bpv_session_get_step_count (s) < 3)
+    assert_true (bpv_session_step (s, NULL));
+  assert_int_equal (bpv_stepper_get_phase (bpv_session_get_stepper (s)), BPV_STEP_UPDATE);
+  assert_true (bpv_session_save (s, path, &error));
+  loaded = bp_model_load_file (path, NULL, &error);
+  assert_non_null (loaded);
+  assert_non_null (loaded->progress);
+  t = bpv_session_new (loaded, &error);
+  assert_non_null (t);
+  assert_int_equal (bpv_session_get_step_count (t), bpv_session_get_step_count (s));
+  assert_true (same_params (bpv_session_get_network (s), bpv_session_get_network (t)));
+
+  /* One whole cycle more in each. */
+  while (bpv_session_get_step_count (s) < 4)
+    assert_true (bpv_session_step (s, NULL));
+  while (bpv_session_get_step_count (t) < 4)
+    assert_true (bpv_session_step (t, NULL));
+  assert_true (same_params (bpv_session_get_network (s), bpv_session_get_network (t)));
+  g_unlink (path);
+  g_rmdir (dir);
+}
+
 int
 main (void)
 {
@@ -464,6 +632,10 @@ main (void)
     cmocka_unit_test (test_training_runs_and_hands_back),
     cmocka_unit_test (test_training_numeric_stop),
     cmocka_unit_test (test_dataset_widths),
+    cmocka_unit_test (test_edit_undo_redo),
+    cmocka_unit_test (test_setters_undo),
+    cmocka_unit_test (test_save_and_checksum),
+    cmocka_unit_test (test_save_continues_exactly),
   };
 
   {

@@ -1,0 +1,281 @@
+#!/bin/bash
+# e2e-edit.sh — editing the network in the real backprop-studio under a
+# display: a palette item dragged onto the canvas with xdotool inserts a
+# layer (event log + a screenshot that differs), Ctrl+Z / Ctrl+Shift+Z undo
+# and redo it, Ctrl+S saves, and the saved file opens again as the same
+# network (the checksum the app prints, and the file saved again byte for
+# byte).  Then the autosave: started without a file it restores the
+# experiment, and an edit followed by kill -9 is there at the next start.
+# Last, the examples: each opens with its explanation, and the chain-rule
+# quiz is answered with the live network's numbers; and a plugin copied
+# into the user plugin folder while the app runs appears in the palette and
+# in Preferences.
+# TAP output.
+#
+#   xvfb-run -a -s "-screen 0 1280x1024x24" bash e2e-edit.sh BACKPROP-STUDIO OUTDIR GOOD-PLUGIN.so
+#
+# A CSV dropped on the window is not driven from here: xdotool cannot act
+# as an XDND drag source for a file list, so test-window.c drives the same
+# code path (bpv_window_open_file, through win.open-file).
+set -u
+APP=$1
+OUT=${2:-$(mktemp -d)}
+GOOD_PLUGIN=${3:-}
+mkdir -p "$OUT"
+rm -f "$OUT"/*.png "$OUT"/*.log "$OUT"/*.json
+N=0
+FAILED=0
+
+ok ()  { N=$((N + 1)); echo "ok $N - $*"; }
+bad () { N=$((N + 1)); FAILED=1; echo "not ok $N - $*"; }
+check () { local what=$1; shift; if "$@"; then ok "$what"; else bad "$what"; fi; }
+wait_log () {
+  local t=$(( ${2:-10} * 10 ))
+  for _ in $(seq "$t"); do
+    grep -qE "$1" "$LOG" && return 0
+    sleep 0.1
+  done
+  return 1
+}
+shot () {
+  import -window root "$OUT/$1" 2>/dev/null || return 1
+  local colours
+  colours=$(convert "$OUT/$1" -format '%k' info: 2>/dev/null)
+  echo "# $1: $colours colours"
+  [ "${colours:-0}" -gt 200 ]
+}
+# Pixels that differ between two screenshots (of the canvas area).
+differ () {
+  local n
+  n=$(compare -metric AE -crop "$3" "$OUT/$1" "$OUT/$2" null: 2>&1 | cut -d' ' -f1)
+  echo "# $1 vs $2 in $3: $n pixels differ"
+  [ "${n%.*}" -gt "${4:-1000}" ] 2>/dev/null
+}
+same () { ! differ "$@"; }
+# The pointer away from the canvas (no hover highlight in screenshots).
+park () { xdotool mousemove 2 1020; sleep 0.3; }
+field () { grep -E "$1" "$LOG" | tail -1 | tr ' ' '\n' | sed -n "s/^$2=//p"; }
+# drag X0 Y0 X1 Y1: press, past the threshold, to the target, a small move
+# on it, release (the sequence that works under Xvfb).
+drag () {
+  xdotool mousemove "$1" "$2" mousedown 1 sleep 0.15 \
+          mousemove $(( $1 + 12 )) $(( $2 + 6 )) sleep 0.15 \
+          mousemove $(( ($1 + $3) / 2 )) $(( ($2 + $4) / 2 )) sleep 0.15 \
+          mousemove "$3" "$4" sleep 0.2 \
+          mousemove $(( $3 + 2 )) $(( $4 + 2 )) sleep 0.3
+  if [ -n "${5:-}" ]; then import -window root "$OUT/$5" 2>/dev/null; fi
+  xdotool mouseup 1
+}
+quit () {
+  xdotool key ctrl+q
+  for _ in $(seq 100); do kill -0 "$PID" 2>/dev/null || break; sleep 0.1; done
+  if kill -0 "$PID" 2>/dev/null; then kill "$PID"; return 1; fi
+  wait "$PID"
+}
+
+echo "1..37"
+
+# State and data directories of its own (the autosave, user plugins).
+export XDG_STATE_HOME=$OUT/state XDG_DATA_HOME=$OUT/data
+rm -rf "$XDG_STATE_HOME" "$XDG_DATA_HOME"
+
+MODEL=$OUT/net.bpmodel.json
+cat > "$MODEL" <<'JSON'
+{
+  "format": "backprop-model/1",
+  "name": "e2e",
+  "seed": 7,
+  "layers": [
+    { "in": 2, "out": 6, "activation": "tanh" },
+    { "in": 6, "out": 6, "activation": "tanh" },
+    { "in": 6, "out": 1, "activation": "sigmoid" }
+  ],
+  "cost": "bce",
+  "optimizer": { "id": "adam", "lr": 0.01 },
+  "dataset": { "name": "moons", "rows": 200 }
+}
+JSON
+
+# ------------------------------------------------------------ first run
+LOG=$OUT/events-1.log
+BACKPROP_STUDIO_TRACE_EVENTS=1 "$APP" "$MODEL" > "$LOG" 2>&1 &
+PID=$!
+check "the model opens, named in the log" wait_log "^OPENED $MODEL layers=3 " 15
+check "the window says where the palette and the gaps are" wait_log '^GAP 1 x=[0-9]+ y=[0-9]+' 10
+park
+CANVAS="$(field '^CANVAS' width)x$(field '^CANVAS' height)+$(field '^CANVAS' x)+$(field '^CANVAS' y)"
+# Inside the focus ring the canvas may get.
+INNER="$(( $(field '^CANVAS' width) - 8 ))x$(( $(field '^CANVAS' height) - 8 ))+$(( $(field '^CANVAS' x) + 4 ))+$(( $(field '^CANVAS' y) + 4 ))"
+shot before.png > /dev/null
+
+PX=$(field '^PALETTE layer:relu ' x); PY=$(field '^PALETTE layer:relu ' y)
+GX=$(field '^GAP 1 ' x); GY=$(field '^GAP 1 ' y)
+echo "# drag Dense·relu from $PX,$PY to the gap between a(1) and a(2) at $GX,$GY"
+drag "$PX" "$PY" "$GX" "$GY" indicator.png
+check "dropping Dense·relu between a(1) and a(2) inserts layer 2" \
+  wait_log '^EDIT Insert layer 2 \(6 relu\) layers=4$' 5
+check "while dragging, the drop indicator is drawn" differ before.png indicator.png "$CANVAS" 200
+park
+check "screenshot after the insert" shot inserted.png
+check "the canvas shows the new layer" differ before.png inserted.png "$CANVAS" 2000
+check "the title marks unsaved changes" \
+  bash -c "xdotool search --name '^• net.bpmodel.json — Backprop Studio$' | grep -q ."
+
+xdotool key ctrl+z
+check "Ctrl+Z removes it again" wait_log '^UNDO Insert layer 2 \(6 relu\) layers=3$' 5
+park
+shot undone.png > /dev/null
+check "after undo the canvas is as before" same before.png undone.png "$INNER" 50
+xdotool key ctrl+shift+z
+check "Ctrl+Shift+Z inserts it again" wait_log '^REDO Insert layer 2 \(6 relu\) layers=4$' 5
+
+# The + drawn on layer 1's header adds a unit; Ctrl+Z takes it back.
+X=$(field '^PLUS 1 ' x); Y=$(field '^PLUS 1 ' y)
+xdotool mousemove "$X" "$Y" sleep 0.2 click 1
+check "the + on layer 1's header adds a unit" wait_log '^EDIT Add a unit to layer 1 layers=4$' 5
+xdotool key ctrl+z
+wait_log '^UNDO Add a unit to layer 1 layers=4$' 5
+xdotool key ctrl+s
+check "Ctrl+S saves the model (no dialog: it has a file)" wait_log "^SAVED $MODEL layers=4 checksum=" 5
+SUM1=$(field '^SAVED ' checksum)
+check "the title has no unsaved mark after saving" \
+  bash -c "xdotool search --name '^net.bpmodel.json — Backprop Studio$' | grep -q ."
+cp "$MODEL" "$OUT/saved-1.json"
+check "Ctrl+Q quits" quit
+
+# ------------------------------------------------------------ second run
+LOG=$OUT/events-2.log
+BACKPROP_STUDIO_TRACE_EVENTS=1 "$APP" "$MODEL" > "$LOG" 2>&1 &
+PID=$!
+check "the saved file opens again with four layers" wait_log "^OPENED $MODEL layers=4 " 15
+SUM2=$(field '^OPENED ' checksum)
+check "the same network (checksum $SUM1)" test -n "$SUM1" -a "$SUM1" = "$SUM2"
+wait_log '^GAP 1 ' 10
+sleep 0.3
+xdotool key ctrl+s
+wait_log "^SAVED $MODEL " 5
+check "saved again unchanged, it is the same file byte for byte" cmp -s "$MODEL" "$OUT/saved-1.json"
+quit
+check "quitting autosaved the experiment" test -s "$XDG_STATE_HOME/backprop-studio/autosave.bpmodel.json"
+
+# ------------------------------------------------ the autosave and kill -9
+LOG=$OUT/events-3.log
+BACKPROP_STUDIO_TRACE_EVENTS=1 "$APP" > "$LOG" 2>&1 &
+PID=$!
+check "started without a file, the autosaved experiment comes back" \
+  wait_log '^RESTORED .*/autosave.bpmodel.json layers=4 ' 15
+check "the same network as saved" test "$(field '^RESTORED ' checksum)" = "$SUM1"
+wait_log '^GAP 2 ' 10
+park
+PX=$(field '^PALETTE layer:sigmoid ' x); PY=$(field '^PALETTE layer:sigmoid ' y)
+GX=$(field '^GAP 2 ' x); GY=$(field '^GAP 2 ' y)
+drag "$PX" "$PY" "$GX" "$GY"
+wait_log '^EDIT Insert layer 3 \([0-9]+ sigmoid\) layers=5$' 5
+check "an edit is autosaved within a second" wait_log '^AUTOSAVED .* layers=5$' 5
+park
+shot restored.png > /dev/null
+kill -9 "$PID"
+wait "$PID" 2>/dev/null
+
+LOG=$OUT/events-4.log
+BACKPROP_STUDIO_TRACE_EVENTS=1 "$APP" > "$LOG" 2>&1 &
+PID=$!
+check "after kill -9 the edit is still there" \
+  wait_log '^RESTORED .*/autosave.bpmodel.json layers=5 ' 15
+sleep 1
+check "screenshot of the restored experiment (with its toast)" shot after-kill.png
+# Restored, it is unsaved: the close button asks; Discard closes, and what
+# was discarded is not restored next time.
+xdotool mousemove 1251 27 click 1
+check "closing with unsaved changes asks" wait_log '^CLOSE asking$' 5
+sleep 0.5
+shot close-question.png > /dev/null
+# Discard: the middle button of the question (no window manager: it sits
+# at the top left of the screen).
+xdotool mousemove 180 141 click 1
+for _ in $(seq 100); do kill -0 "$PID" 2>/dev/null || break; sleep 0.1; done
+if kill -0 "$PID" 2>/dev/null; then kill "$PID"; fi
+wait "$PID" 2>/dev/null
+check "Discard closes, and the discarded autosave is gone" \
+  bash -c "grep -q '^CLOSE discard$' '$LOG' && test ! -e '$XDG_STATE_HOME/backprop-studio/autosave.bpmodel.json'"
+
+# ------------------------------------------------------------ the examples
+LOG=$OUT/events-5.log
+BACKPROP_STUDIO_TRACE_EVENTS=1 "$APP" --example chain-rule > "$LOG" 2>&1 &
+PID=$!
+check "the chain-rule example opens with its explanation" \
+  wait_log '^EXAMPLE chain-rule layers=2$' 15
+check "the quiz's answer tanh′(z(2))·w(2) agrees with a finite difference on the live network" \
+  awk -v a="$(field '^QUIZ ' answer)" -v f="$(field '^QUIZ ' fd)" \
+      'BEGIN { d = a - f; if (d < 0) d = -d; m = a < 0 ? -a : a; exit !(m > 0 && d <= 1e-6 * m) }'
+FIRST=$(field '^QUIZ ' answer)
+wait_log '^MAPPED ' 10
+sleep 0.3
+for _ in 1 2 3 4 5 6 7; do xdotool key Right; sleep 0.05; done
+check "after one step of training the answer follows the new weights" \
+  bash -c "for _ in \$(seq 50); do grep '^QUIZ ' '$LOG' | tail -1 | grep -vq 'answer=$FIRST ' && exit 0; sleep 0.1; done; exit 1"
+sleep 0.3
+shot example-chain-rule.png > /dev/null
+quit
+ALL=1
+for ex in xor spirals-sigmoid spirals-relu deep-sigmoid iris digits; do
+  LOG=$OUT/events-example-$ex.log
+  BACKPROP_STUDIO_TRACE_EVENTS=1 "$APP" --example $ex > "$LOG" 2>&1 &
+  PID=$!
+  if wait_log "^EXAMPLE $ex layers=[0-9]+$" 15 && wait_log '^EXPLAIN .' 2 && wait_log '^MAPPED' 10; then
+    sleep 0.5
+    shot "example-$ex.png" > /dev/null || ALL=0
+  else
+    echo "# example $ex did not open"; ALL=0
+  fi
+  quit || ALL=0
+done
+check "the other six examples open, each with its explanation" test $ALL -eq 1
+
+# ------------------------------------------- a plugin arrives while running
+LOG=$OUT/events-plugin.log
+BACKPROP_STUDIO_TRACE_EVENTS=1 "$APP" --example xor > "$LOG" 2>&1 &
+PID=$!
+wait_log '^PALETTE layer:tanh ' 15
+xdotool key ctrl+comma
+check "Ctrl+, opens the preferences" wait_log '^PREFERENCES shown' 5
+mkdir -p "$XDG_DATA_HOME/backprop-studio/plugins"
+cp "$GOOD_PLUGIN" "$XDG_DATA_HOME/backprop-studio/plugins/"
+check "a plugin copied into the user folder is loaded without a restart" \
+  wait_log '^PLUGINS rescanned added=1$' 10
+check "its activation is in the palette" wait_log '^PALETTE layer:bent_identity x=[0-9]+ y=[0-9]+' 5
+sleep 0.5
+shot plugin-loaded.png > /dev/null
+# An activation dropped onto layer 1 changes it (a built-in: the new item
+# is below the palette's visible part); a header dragged off
+# the canvas (onto the palette) removes its layer.  (Escape closes the
+# preferences, which cover the palette.)
+xdotool key Escape
+sleep 0.5
+wait_log '^HEADER 1 ' 5
+PX=$(field '^PALETTE layer:relu ' x); PY=$(field '^PALETTE layer:relu ' y)
+HX=$(field '^HEADER 1 ' x); HY=$(field '^HEADER 1 ' y)
+drag "$PX" "$PY" "$HX" "$((HY + 60))"
+check "an activation dropped onto a layer changes it" \
+  wait_log '^EDIT Change activation of layer 1 to relu layers=2$' 5
+xdotool key ctrl+z
+wait_log '^UNDO Change activation of layer 1 to relu' 5
+sleep 0.3
+HX=$(field '^HEADER 1 ' x); HY=$(field '^HEADER 1 ' y)
+drag "$HX" "$HY" 60 500
+check "a layer dragged off the canvas by its header is removed" \
+  wait_log '^EDIT Remove layer 1 \(4 tanh\) layers=1$' 5
+xdotool key ctrl+z
+wait_log '^UNDO Remove layer 1' 5
+park
+# Closed by its header bar's close button (top right; the window spans the
+# screen's width): nothing unsaved, so it closes without asking.
+xdotool mousemove 1251 27 click 1
+for _ in $(seq 100); do kill -0 "$PID" 2>/dev/null || break; sleep 0.1; done
+if kill -0 "$PID" 2>/dev/null; then kill "$PID"; bad "the close button closes the window"; else wait "$PID"; ok "the close button closes the window, the app exits"; fi
+
+check "no GTK criticals or warnings in any run" \
+  test -z "$(grep -hE 'CRITICAL|WARNING|Gtk-|GLib-' "$OUT"/events-*.log)"
+check "screenshot of the chain-rule example" test -s "$OUT/example-chain-rule.png"
+echo "# logs and screenshots in $OUT"
+exit $FAILED

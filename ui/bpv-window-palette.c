@@ -1,0 +1,192 @@
+/* bpv-window-palette.c — the palette beside the canvas: a dense layer per
+ * registered activation (built-ins and plugins alike), the costs and the
+ * optimizers, each dragged onto the canvas as a string the canvas turns
+ * into a win.edit-* action (see bpv-network-view.c); a bin that removes a
+ * layer dragged onto it by its header; undo and redo.
+ */
+#include "config.h"
+#include "bpv-window-private.h"
+
+#include <string.h>
+
+#include "bp-registry.h"
+#include "bpv-events.h"
+
+static GdkContentProvider *
+on_item_prepare (GtkDragSource *source,
+                 double         x,
+                 double         y,
+                 GtkWidget     *item)
+{
+  const char *what = g_object_get_data (G_OBJECT (item), "bpv-drag");
+
+  return gdk_content_provider_new_typed (G_TYPE_STRING, what);
+}
+
+static void
+on_item_drag_begin (GtkDragSource *source,
+                    GdkDrag       *drag,
+                    GtkWidget     *item)
+{
+  g_autoptr(GdkPaintable) icon = gtk_widget_paintable_new (item);
+
+  gtk_drag_source_set_icon (source, icon, gtk_widget_get_width (item) / 2,
+                            gtk_widget_get_height (item) / 2);
+  bpv_event ("DRAG-BEGIN %s", (const char *) g_object_get_data (G_OBJECT (item), "bpv-drag"));
+}
+
+/* One draggable item: `what` is what the canvas receives. */
+static GtkWidget *
+palette_item (const char *label,
+              const char *what,
+              const char *tooltip_markup)
+{
+  GtkWidget *item = gtk_label_new (label);
+  GtkDragSource *source = gtk_drag_source_new ();
+
+  gtk_label_set_xalign (GTK_LABEL (item), 0);
+  gtk_label_set_ellipsize (GTK_LABEL (item), PANGO_ELLIPSIZE_END);
+  gtk_label_set_max_width_chars (GTK_LABEL (item), 16);
+  gtk_widget_add_css_class (item, "palette-item");
+  gtk_widget_set_tooltip_markup (item, tooltip_markup);
+  g_object_set_data_full (G_OBJECT (item), "bpv-drag", g_strdup (what), g_free);
+  gtk_drag_source_set_actions (source, GDK_ACTION_COPY);
+  g_signal_connect (source, "prepare", G_CALLBACK (on_item_prepare), item);
+  g_signal_connect (source, "drag-begin", G_CALLBACK (on_item_drag_begin), item);
+  gtk_widget_add_controller (item, GTK_EVENT_CONTROLLER (source));
+  gtk_widget_set_cursor_from_name (item, "grab");
+  return item;
+}
+
+static void
+add_heading (GtkBox     *box,
+             const char *text)
+{
+  GtkWidget *label = gtk_label_new (text);
+
+  gtk_label_set_xalign (GTK_LABEL (label), 0);
+  gtk_widget_add_css_class (label, "heading");
+  gtk_widget_set_margin_top (label, 8);
+  gtk_box_append (box, label);
+}
+
+static char *
+tooltip_for (const char *name,
+             const char *formula,
+             const char *derivative,
+             const char *hint)
+{
+  g_autofree char *n = g_markup_escape_text (name != NULL ? name : "", -1);
+  g_autofree char *f = g_markup_escape_text (formula != NULL ? formula : "", -1);
+  g_autofree char *d = g_markup_escape_text (derivative != NULL ? derivative : "", -1);
+
+  return g_strdup_printf ("<b>%s</b>\n%s%s%s\n<small>%s</small>", n, f,
+                          derivative != NULL ? "\n" : "", d, hint);
+}
+
+static gboolean
+on_bin_drop (GtkDropTarget *target,
+             const GValue  *value,
+             double         x,
+             double         y,
+             BpvWindow     *self)
+{
+  const char *what = G_VALUE_HOLDS_STRING (value) ? g_value_get_string (value) : NULL;
+
+  if (what == NULL || !g_str_has_prefix (what, "move:"))
+    return FALSE;
+  bpv_event ("DROP %s slot=bin", what);
+  return gtk_widget_activate_action (GTK_WIDGET (self), "win.edit-remove", "u",
+                                     (guint32) g_ascii_strtoull (what + 5, NULL, 10));
+}
+
+static GtkWidget *
+bin_target (BpvWindow *self)
+{
+  GtkWidget *bin = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
+  GtkDropTarget *drop = gtk_drop_target_new (G_TYPE_STRING, GDK_ACTION_COPY | GDK_ACTION_MOVE);
+  GtkWidget *label = gtk_label_new ("Remove");
+
+  gtk_box_append (GTK_BOX (bin), gtk_image_new_from_icon_name ("user-trash-symbolic"));
+  gtk_box_append (GTK_BOX (bin), label);
+  gtk_widget_add_css_class (bin, "palette-bin");
+  gtk_widget_set_tooltip_text (bin, "Drag a layer here by its header (or off the canvas) to remove it");
+  g_signal_connect (drop, "drop", G_CALLBACK (on_bin_drop), self);
+  gtk_widget_add_controller (bin, GTK_EVENT_CONTROLLER (drop));
+  return bin;
+}
+
+void
+bpv_window_build_palette (BpvWindow *self)
+{
+  BpRegistry *reg = bp_registry_get_default ();
+  GtkBox *box = self->palette_box;
+  GtkWidget *row = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 4);
+  GtkWidget *undo = gtk_button_new_from_icon_name ("edit-undo-symbolic");
+  GtkWidget *redo = gtk_button_new_from_icon_name ("edit-redo-symbolic");
+  const char **ids;
+  guint n = 0;
+  GtkWidget *child;
+
+  /* Built again when plugins come: empty it first. */
+  while ((child = gtk_widget_get_first_child (GTK_WIDGET (box))) != NULL)
+    gtk_box_remove (box, child);
+  gtk_actionable_set_action_name (GTK_ACTIONABLE (undo), "win.undo");
+  gtk_actionable_set_action_name (GTK_ACTIONABLE (redo), "win.redo");
+  gtk_widget_set_tooltip_text (undo, "Undo (Ctrl+Z)");
+  gtk_widget_set_tooltip_text (redo, "Redo (Ctrl+Shift+Z)");
+  gtk_widget_add_css_class (undo, "flat");
+  gtk_widget_add_css_class (redo, "flat");
+  gtk_widget_set_hexpand (undo, TRUE);
+  gtk_widget_set_hexpand (redo, TRUE);
+  gtk_widget_set_name (undo, "undo-button");
+  gtk_widget_set_name (redo, "redo-button");
+  gtk_box_append (GTK_BOX (row), undo);
+  gtk_box_append (GTK_BOX (row), redo);
+  gtk_box_append (box, row);
+
+  add_heading (box, "Layers");
+  ids = bp_registry_list_ids (reg, BP_FEATURE_ACTIVATION, &n);
+  for (guint i = 0; i < n; i++)
+    {
+      const BpActivationDesc *d = bp_registry_lookup_activation (reg, ids[i]);
+      g_autofree char *label = g_strdup_printf ("Dense · %s", ids[i]);
+      g_autofree char *what = g_strdup_printf ("layer:%s", ids[i]);
+      g_autofree char *tip = tooltip_for (d != NULL ? d->name : ids[i], d != NULL ? d->formula : NULL,
+                                          d != NULL ? d->derivative_formula : NULL,
+                                          "Drag between two layers to insert a layer, "
+                                          "onto a layer to change its activation");
+
+      gtk_box_append (box, palette_item (label, what, tip));
+    }
+  g_free (ids);
+
+  add_heading (box, "Cost");
+  ids = bp_registry_list_ids (reg, BP_FEATURE_COST, &n);
+  for (guint i = 0; i < n; i++)
+    {
+      const BpCostDesc *d = bp_registry_lookup_cost (reg, ids[i]);
+      g_autofree char *what = g_strdup_printf ("cost:%s", ids[i]);
+      g_autofree char *tip = tooltip_for (d != NULL ? d->name : ids[i], d != NULL ? d->formula : NULL,
+                                          NULL, "Drag onto the canvas to use this cost");
+
+      gtk_box_append (box, palette_item (ids[i], what, tip));
+    }
+  g_free (ids);
+
+  add_heading (box, "Optimizer");
+  ids = bp_registry_list_ids (reg, BP_FEATURE_OPTIMIZER, &n);
+  for (guint i = 0; i < n; i++)
+    {
+      const BpOptimizerDesc *d = bp_registry_lookup_optimizer (reg, ids[i]);
+      g_autofree char *what = g_strdup_printf ("optimizer:%s", ids[i]);
+      g_autofree char *tip = tooltip_for (d != NULL ? d->name : ids[i], d != NULL ? d->formula : NULL,
+                                          NULL, "Drag onto the canvas to train with this optimizer");
+
+      gtk_box_append (box, palette_item (ids[i], what, tip));
+    }
+  g_free (ids);
+
+  gtk_widget_set_margin_top (row = bin_target (self), 12);
+  gtk_box_append (box, row);
+}
