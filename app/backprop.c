@@ -6,6 +6,7 @@
  */
 #include "config.h"
 #include "backprop-cli.h"
+#include "backprop-crash.h"
 #include "backprop-plugins.h"
 
 #include <errno.h>
@@ -192,6 +193,7 @@ run (int      argc,
       argv[argc] = NULL;
       if (!bp_cli_load_plugins (extra, error))
         return 1;
+      bp_cli_crash_guard_plugins (bp_cli_get_plugin_loader (), command->name);
     }
   if (!command->run (argc - 1, argv + 1, error))
     return is_usage_error (*error) ? 2 : 1;

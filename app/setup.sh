@@ -13,12 +13,14 @@ build=${1:-$here/build}
 # under Xvfb (xvfb-run needs xauth, which xvfb only recommends), drive it
 # with xdotool and take screenshots with ImageMagick's import.  The desktop
 # files are validated with desktop-file-validate and appstreamcli, and the
-# icon rendered with rsvg-convert.
+# icon rendered with rsvg-convert.  clang and its libFuzzer runtime build the
+# fuzz targets for the fuzz smoke test.
 packages="gcc libc6-dev pkg-config meson ninja-build libglib2.0-dev
 libjson-glib-dev libcmocka-dev libopenblas-dev libfann-dev
 python3 python3-torch python3-numpy libcairo2-dev libpango1.0-dev
 libgtk-4-dev libadwaita-1-dev xvfb xauth xdotool imagemagick
-desktop-file-utils appstream librsvg2-bin libglib2.0-bin"
+desktop-file-utils appstream librsvg2-bin libglib2.0-bin
+clang libclang-rt-14-dev"
 
 missing=""
 for p in $packages; do

@@ -635,10 +635,20 @@ find_first_nonfinite (const BpNetwork *net,
     }
   if (find_nonfinite (t->per_sample_loss, B, &i) || !isfinite (t->loss))
     {
+      gsize s = MIN (i, B - 1), w = last->out, k = 0;
+      const double *a = t->a[net->n_layers - 1] + s * w, *y = t->target + s * w;
+
+      /* The cost is one number per sample, but a and y are finite here, so
+       * it overflowed on a unit far from its target ((a − y)², log(1 − a)):
+       * name the farthest. */
+      for (gsize u = 1; u < w; u++)
+        if (fabs (a[u] - y[u]) > fabs (a[k] - y[k]))
+          k = u;
       g_set_error (error, BP_NETWORK_ERROR, BP_NETWORK_ERROR_NUMERIC,
-                   "layer %zu (output): the cost “%s” is %g (sample %zu)",
-                   net->n_layers, net->cost_id, t->per_sample_loss[MIN (i, B - 1)],
-                   MIN (i, B - 1) + 1);
+                   "layer %zu (output), unit %zu: the cost “%s” is %g (sample %zu, "
+                   "where a(%zu) = %g and the target is %g)",
+                   net->n_layers, k + 1, net->cost_id, t->per_sample_loss[s], s + 1,
+                   net->n_layers, a[k], y[k]);
       return FALSE;
     }
   for (gsize l = net->n_layers; l-- > 0;)

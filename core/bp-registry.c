@@ -5,6 +5,7 @@
  */
 #include "bp-registry.h"
 
+#include <math.h>
 #include <string.h>
 
 typedef struct
@@ -135,6 +136,16 @@ check_params (const char        *plugin,
           g_set_error (error, BP_REGISTRY_ERROR, BP_REGISTRY_ERROR_FIELD,
                        "plugin “%s”: %s “%s”: parameter %zu has no valid name "
                        "(lowercase letters, digits and _)", plugin, what, id, i);
+          return FALSE;
+        }
+      /* The default goes into every model that does not set the value,
+       * and a model file can only hold finite numbers (the bounds may be
+       * infinite: "no bound"). */
+      if (!isfinite (p->default_value))
+        {
+          g_set_error (error, BP_REGISTRY_ERROR, BP_REGISTRY_ERROR_FIELD,
+                       "plugin “%s”: %s “%s”: parameter “%s” default %g is not a finite number",
+                       plugin, what, id, p->name, p->default_value);
           return FALSE;
         }
       if (!(p->min_value <= p->default_value && p->default_value <= p->max_value))

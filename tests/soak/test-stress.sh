@@ -1,0 +1,236 @@
+#!/usr/bin/env bash
+# test-stress.sh — the numerics under stress and degenerate shapes, through
+# the `backprop` command line, as TAP.
+#
+#   test-stress.sh BACKPROP
+#
+# Training that blows up (a learning rate of 100, exploding products, a
+# CSV value of 1e308) must stop with one error line naming the layer and the
+# unit; training that underflows (30 sigmoid layers) must finish; odd but
+# legal shapes (width 1, 32 layers, a 4096-wide layer, a batch of 1, one
+# row, a constant column, 100 000 rows) must train a few steps; every run
+# has a time limit, so a freeze fails instead of hanging.  The models and
+# CSVs are generated in a temporary directory.
+
+set -u
+
+BACKPROP=${1:?usage: test-stress.sh BACKPROP}
+PYTHON=/usr/bin/python3
+LIMIT=${BACKPROP_STRESS_TIMEOUT:-120}   # seconds per run; slow ASan runs included
+
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/backprop-stress.XXXXXX")
+trap 'rm -rf "$WORK"' EXIT
+OUT=$WORK/stdout
+ERR=$WORK/stderr
+n=0
+failed=0
+
+pass () { n=$((n + 1)); echo "ok $n - $1"; }
+fail () {
+  n=$((n + 1))
+  failed=$((failed + 1))
+  echo "not ok $n - $1"
+  echo "#   command: ${LAST_CMD:-}"
+  echo "#   exit status: ${status:-}"
+  sed -e 's/^/#   stdout: /' "$OUT" 2>/dev/null | tail -n 5
+  sed -e 's/^/#   stderr: /' "$ERR" 2>/dev/null | head -n 5
+}
+
+# run ARGS…: backprop with a time limit; $status 124 means it froze.
+run () {
+  LAST_CMD="backprop $*"
+  timeout "$LIMIT" "$BACKPROP" "$@" >"$OUT" 2>"$ERR"
+  status=$?
+}
+
+one_error_line () {
+  [ "$(wc -l <"$ERR")" -eq 1 ] && grep -q '^backprop: .' "$ERR"
+}
+
+# stops DESCRIPTION REGEX ARGS…: exit 1 with one error line matching REGEX.
+stops () {
+  local desc=$1 regex=$2
+  shift 2
+  run "$@"
+  if [ "$status" -eq 1 ] && one_error_line && grep -qE -- "$regex" "$ERR"; then
+    pass "$desc"
+  else
+    fail "$desc"
+  fi
+}
+
+# trains DESCRIPTION ARGS…: exit 0, no error output, a summary with a finite
+# loss, and a model written that `backprop info` reads back.
+trains () {
+  local desc=$1 out
+  shift
+  out=$WORK/out-$n.json
+  run "$@" -q -o "$out"
+  if [ "$status" -eq 0 ] && [ ! -s "$ERR" ] \
+     && grep -qE 'loss +[-+0-9.e]+' "$OUT" && ! grep -qiE 'nan|inf' "$OUT" \
+     && "$BACKPROP" info "$out" >/dev/null 2>&1; then
+    pass "$desc"
+  else
+    fail "$desc"
+  fi
+}
+
+# model FILE LAYERS-PYTHON [EXTRA-PYTHON-DICT]: writes a model file whose
+# "layers" is the value of the Python expression.
+model () {
+  "$PYTHON" - "$@" <<'EOF'
+import json, sys
+m = {"format": "backprop-model/1", "seed": 1, "layers": eval("(" + sys.argv[2] + ")")}
+if len(sys.argv) > 3:
+    m.update(eval("(" + sys.argv[3] + ")"))
+with open(sys.argv[1], "w") as f:
+    json.dump(m, f)
+EOF
+}
+
+echo "# backprop: $BACKPROP"
+
+# ------------------------------------------------------------- blowing up
+
+# sgd at lr 100 on a linear network: the weights grow geometrically until
+# the products in z(2) overflow and cancel (∞ − ∞).
+model "$WORK/linear.json" \
+  '[{"in": 2, "out": 8, "activation": "linear"}, {"in": 8, "out": 8, "activation": "linear"},
+    {"in": 8, "out": 1, "activation": "sigmoid"}]' \
+  '{"cost": "bce", "optimizer": {"id": "sgd", "lr": 0.1}, "dataset": "moons"}'
+stops "lr 100 diverges: stopped naming layer and unit" \
+  'step [0-9]+: .*layer [0-9]+, unit [0-9]+: z\([0-9]+\) = .*as it was before this step' \
+  train "$WORK/linear.json" --lr 100 --steps 100000 -o "$WORK/never.json"
+if [ ! -e "$WORK/never.json" ]; then
+  pass "a diverged run writes no model"
+else
+  fail "a diverged run writes no model"
+fi
+
+# The same for a regression with mse: (a − y)² overflows before any z does,
+# so the output unit farthest from its target is named.
+model "$WORK/regression.json" \
+  '[{"in": 1, "out": 8, "activation": "linear"}, {"in": 8, "out": 1, "activation": "linear"}]' \
+  '{"cost": "mse", "optimizer": {"id": "sgd", "lr": 0.1}, "dataset": "sine"}'
+stops "lr 100 on a regression: the cost overflows, layer and unit named" \
+  'layer 2 \(output\), unit 1: the cost “mse” is inf' \
+  train "$WORK/regression.json" --lr 100 --steps 100000 -o "$WORK/never.json"
+
+# Exploding products: 31 layers whose weights are 1e10 overflow z at the
+# 31st layer on the first step.
+model "$WORK/explode.json" \
+  '[{"in": 1, "out": 2, "activation": "linear", "W": [[1e10], [1e10]], "b": [0, 0]}]
+   + [{"in": 2, "out": 2, "activation": "linear", "W": [[1e10, 0], [0, 1e10]], "b": [0, 0]}] * 30
+   + [{"in": 2, "out": 1, "activation": "linear", "W": [[1, 1]], "b": [0]}]' \
+  '{"cost": "mse", "dataset": "sine"}'
+stops "exploding products: stopped at layer 31, unit 1 on step 1" \
+  'step 1: .*layer 31, unit 1: z\(31\) = inf' \
+  train "$WORK/explode.json" --steps 10 -o "$WORK/never.json"
+
+# A finite but huge input: 1e308 through W = [1 1] is 2e308 = ∞ in z(1).
+printf 'x1,x2,y\n1,2,0\n1e308,1e308,1\n-1,0.5,0\n3,1,1\n' >"$WORK/huge.csv"
+model "$WORK/huge.json" \
+  '[{"in": 2, "out": 1, "activation": "linear", "W": [[1, 1]], "b": [0]},
+    {"in": 1, "out": 1, "activation": "sigmoid"}]' \
+  '{"cost": "bce", "dataset": {"name": "moons", "test_fraction": 0}}'
+stops "a CSV value of 1e308 overflows z(1): layer 1, unit 1 named" \
+  'layer 1, unit 1: z\(1\) = inf' \
+  train "$WORK/huge.json" --dataset "$WORK/huge.csv" --steps 5 --batch-size 4 \
+  -o "$WORK/never.json"
+# The default network copes with it: tanh saturates, and W(1)·1e308 stays
+# below the largest double for Glorot weights.
+trains "the default network trains on a CSV holding 1e308" \
+  train --dataset "$WORK/huge.csv" --steps 20
+printf 'x,y\n1,0\ninf,1\n' >"$WORK/inf.csv"
+stops "a CSV cell \"inf\" is refused with file, line and column" \
+  'inf.csv:3: column 1 \(“x”\): “inf” is not a number' \
+  train --dataset "$WORK/inf.csv" --steps 5 -o "$WORK/never.json"
+printf 'x,y\n1,0\n2,1e999\n' >"$WORK/overflow.csv"
+stops "a CSV cell that overflows a double (1e999) is refused" \
+  'overflow.csv:3: column 2 \(“y”\): “1e999” is not a finite number' \
+  train --dataset "$WORK/overflow.csv" --steps 5 -o "$WORK/never.json"
+
+# Underflow: 30 sigmoid layers; the gradients of the first layers vanish
+# (σ′ ≤ ¼ per layer), to zero or subnormals, which is not an error — the
+# run finishes, in its time limit.
+model "$WORK/sigmoid30.json" \
+  '[{"in": 2, "out": 4, "activation": "sigmoid"}]
+   + [{"in": 4, "out": 4, "activation": "sigmoid"}] * 28
+   + [{"in": 4, "out": 1, "activation": "sigmoid"}]' \
+  '{"cost": "bce", "optimizer": {"id": "sgd", "lr": 0.5}, "dataset": "moons"}'
+trains "30 sigmoid layers (vanishing gradients) train 2000 steps" \
+  train "$WORK/sigmoid30.json" --steps 2000
+# Subnormal weights all through: every product underflows.
+model "$WORK/subnormal.json" \
+  '[{"in": 2, "out": 4, "activation": "tanh", "W": [[5e-324, 5e-324]] * 4, "b": [1e-310] * 4}]
+   + [{"in": 4, "out": 4, "activation": "tanh", "W": [[5e-324] * 4] * 4, "b": [0] * 4}] * 20
+   + [{"in": 4, "out": 1, "activation": "sigmoid", "W": [[5e-324] * 4], "b": [0]}]' \
+  '{"cost": "bce", "optimizer": {"id": "adam", "lr": 0.01}, "dataset": "moons"}'
+trains "subnormal weights in 22 layers train 500 steps" \
+  train "$WORK/subnormal.json" --steps 500
+
+# ------------------------------------------------------- degenerate shapes
+
+model "$WORK/width1.json" \
+  '[{"in": 1, "out": 1, "activation": "tanh"}, {"in": 1, "out": 1, "activation": "tanh"},
+    {"in": 1, "out": 1, "activation": "linear"}]' \
+  '{"cost": "mse", "dataset": "sine"}'
+trains "width 1 everywhere (1-1-1-1)" train "$WORK/width1.json" --steps 50
+
+model "$WORK/deep32.json" \
+  '[{"in": 2, "out": 3, "activation": "tanh"}]
+   + [{"in": 3, "out": 3, "activation": "tanh"}] * 30
+   + [{"in": 3, "out": 1, "activation": "sigmoid"}]' \
+  '{"cost": "bce", "dataset": "moons"}'
+trains "32 layers (the most a model may have)" train "$WORK/deep32.json" --steps 20
+model "$WORK/deep33.json" \
+  '[{"in": 2, "out": 3, "activation": "tanh"}]
+   + [{"in": 3, "out": 3, "activation": "tanh"}] * 31
+   + [{"in": 3, "out": 1, "activation": "sigmoid"}]' \
+  '{"cost": "bce", "dataset": "moons"}'
+stops "33 layers are refused with the limit" 'layers: expected 1 to 32 layers, got 33' \
+  train "$WORK/deep33.json" --steps 1 -o "$WORK/never.json"
+
+model "$WORK/wide.json" \
+  '[{"in": 2, "out": 4096, "activation": "relu"}, {"in": 4096, "out": 1, "activation": "sigmoid"}]' \
+  '{"cost": "bce", "dataset": "moons"}'
+trains "a 4096-wide layer (2-4096-1)" train "$WORK/wide.json" --steps 5
+model "$WORK/wider.json" \
+  '[{"in": 2, "out": 4097, "activation": "relu"}, {"in": 4097, "out": 1, "activation": "sigmoid"}]' \
+  '{"cost": "bce", "dataset": "moons"}'
+stops "a 4097-wide layer is refused with the limit" 'layers\[0\]\.out: 4097 is out of range' \
+  train "$WORK/wider.json" --steps 1 -o "$WORK/never.json"
+
+trains "a batch of 1" train --batch-size 1 --steps 50
+
+printf 'a,b,label\n0.5,-1,1\n' >"$WORK/one-row.csv"
+trains "a dataset of 1 row (nothing left for a test set)" \
+  train --dataset "$WORK/one-row.csv" --steps 5
+
+"$PYTHON" - "$WORK/constant.csv" <<'EOF'
+import sys
+with open(sys.argv[1], "w") as f:
+    f.write("x,const,y\n")
+    for i in range(50):
+        f.write("%g,5,%d\n" % (i / 10, i % 2))
+EOF
+trains "a constant feature column" train --dataset "$WORK/constant.csv" --steps 20
+printf 'x,y\n1,0\n2,0\n3,0\n4,0\n' >"$WORK/constant-target.csv"
+trains "a constant target (every label 0)" train --dataset "$WORK/constant-target.csv" --steps 20
+
+"$PYTHON" - "$WORK/big.csv" <<'EOF'
+import random, sys
+r = random.Random(1)
+with open(sys.argv[1], "w") as f:
+    f.write("x1,x2,x3,label\n")
+    for i in range(100000):
+        a, b, c = r.uniform(-1, 1), r.uniform(-1, 1), r.uniform(-1, 1)
+        f.write("%.6f,%.6f,%.6f,%s\n" % (a, b, c, "pos" if a * b > c / 3 else "neg"))
+EOF
+trains "a CSV of 100 000 rows, one epoch" train --dataset "$WORK/big.csv" --epochs 1
+check_rows () { grep -q '(80000 rows)' "$OUT" && grep -q '(20000 rows)' "$OUT"; }
+if check_rows; then pass "all 100 000 rows are read (80 000 train, 20 000 test)"; \
+  else fail "all 100 000 rows are read (80 000 train, 20 000 test)"; fi
+
+echo "1..$n"
+[ "$failed" -eq 0 ]
