@@ -109,7 +109,8 @@ else
     batch=""
     i=0
     while [ $# -gt 0 ] && [ "$i" -lt "$jobs" ]; do
-      (run_target "$1" >"$out/logs/$1.result" 2>&1; echo $? >"$out/logs/$1.status") &
+      (if run_target "$1" >"$out/logs/$1.result" 2>&1; then echo 0; else echo 1; fi \
+         >"$out/logs/$1.status") &
       pids="$pids $!"
       batch="$batch $1"
       i=$((i + 1))

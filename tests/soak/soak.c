@@ -1,6 +1,6 @@
 /* soak.c — long training runs, with the memory measured on the way.
  *
- *   soak [--teach-steps N] [--mnist-steps M] [--quiet]
+ *   soak [--teach-steps N] [--mnist-steps M]
  *
  * Two runs through BpTrainer with the trace kept (keep_trace TRUE, as the
  * app trains): N steps (default 10⁷) of the teaching net, 2-8-8-1
@@ -8,7 +8,8 @@
  * steps (default 10⁵) of a 784-128-64-10 relu/relu/softmax net with
  * softmax_ce and Adam on 1000 random 784-pixel rows of 10 classes, batches
  * of 32.  The memory — VmRSS and VmHWM from /proc/self/status, and the heap
- * in use from mallinfo2() — is read at the start, after a warm-up (a tenth
+ * in use from mallinfo2(), which reads 0 under valgrind, whose allocator
+ * it does not see — is read at the start, after a warm-up (a tenth
  * of the steps, at least 10⁴: by then the per-layer gradient-norm history
  * has reached its cap) and at the end.  From the warm-up to the end, both
  * must stay flat: RSS within 3 % (+ 256 KiB of slack for page rounding) and
