@@ -68,11 +68,11 @@ run_target () {
   fi
   n_regressions=$(printf '%s' "$regressions" | grep -c . || true)
 
-  # shellcheck disable=SC2046
   # Short (CI) runs use a fixed seed, so that a run is reproducible and a
   # red CI is a real regression; long runs explore with a random one
   # (libFuzzer's -seed=0).  BACKPROP_FUZZ_SEED overrides both.
   if [ "$seconds" -lt 60 ]; then seed=${BACKPROP_FUZZ_SEED:-1}; else seed=${BACKPROP_FUZZ_SEED:-0}; fi
+  # shellcheck disable=SC2046 # dict_for gives one option or none
   if "$exe" -seed="$seed" -max_total_time="$seconds" -print_final_stats=1 -timeout=60 \
        -rss_limit_mb=3072 -max_len=65536 -artifact_prefix="$out/artifacts/$t/" \
        $(dict_for "$t") "$out/corpus/$t" "$here/corpus/$t" >"$log" 2>&1; then
