@@ -336,6 +336,11 @@ apply_snapshot (BpvTrainSnapshot *snap,
     {
       memcpy (net->params, snap->params, net->n_params * sizeof (double));
       memcpy (net->grads, snap->grads, net->n_params * sizeof (double));
+      if (snap->opt_state_size == bp_optimizer_state_size (opt))
+        {
+          memcpy (opt->state, snap->opt_state, snap->opt_state_size * sizeof (double));
+          opt->t = snap->opt_t;
+        }
       if (snap->trace != NULL && bp_trace_fits (snap->trace, net))
         {
           g_clear_pointer (&self->snap_trace, bp_trace_free);
@@ -352,18 +357,19 @@ apply_snapshot (BpvTrainSnapshot *snap,
       if (snap->steps_per_second > 0)
         self->steps_per_second = snap->steps_per_second;
       self->maps_dirty = TRUE;
+      /* Trained weights are unsaved work from the first step (once: the
+       * title and the autosave follow the change, not every snapshot). */
+      if (!snap->final && !bp_edit_history_is_dirty (self->history))
+        {
+          bp_edit_history_mark_changed (self->history);
+          g_signal_emit (self, signals[EDITED], 0);
+        }
     }
 
   if (snap->final)
     {
       g_autoptr(GError) step_error = NULL;
 
-      if (snap->opt_state_size == bp_optimizer_state_size (opt)
-          && snap->n_params == net->n_params)
-        {
-          memcpy (opt->state, snap->opt_state, snap->opt_state_size * sizeof (double));
-          opt->t = snap->opt_t;
-        }
       g_clear_pointer (&self->thread, bpv_trainer_thread_detach);
       self->stopping = FALSE;
       g_clear_pointer (&self->snap_trace, bp_trace_free);

@@ -180,6 +180,11 @@ make_snapshot (BpvTrainerThread *self,
   self->norms = g_array_new (FALSE, FALSE, sizeof (double));
   self->epochs = g_array_new (FALSE, FALSE, sizeof (BpEpochStats));
   snap->steps_per_second = steps_per_second;
+  /* The optimizer's state goes with the parameters of the same step, so
+   * that saving while training writes a state that resumes. */
+  snap->opt_state_size = bp_optimizer_state_size (self->opt);
+  snap->opt_state = g_memdup2 (self->opt->state, MAX (snap->opt_state_size, 1) * sizeof (double));
+  snap->opt_t = self->opt->t;
   return snap;
 }
 
@@ -381,9 +386,6 @@ worker (gpointer data)
 
   final = make_snapshot (self, measured);
   final->final = TRUE;
-  final->opt_state_size = bp_optimizer_state_size (self->opt);
-  final->opt_state = g_memdup2 (self->opt->state, MAX (final->opt_state_size, 1) * sizeof (double));
-  final->opt_t = self->opt->t;
   final->error = error;
   post (self, final);
   thread_unref (self);

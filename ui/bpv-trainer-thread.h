@@ -44,11 +44,12 @@ typedef struct
   GArray       *norms;           /* double: n_layers per record */
   GArray       *epochs;          /* BpEpochStats completed since the previous delivery */
   double        steps_per_second;
-  /* Only in the final snapshot: */
-  gboolean      final;
+  /* The optimizer after `step`: */
   double       *opt_state;       /* bp_optimizer_state_size values */
   gsize         opt_state_size;
   guint64       opt_t;
+  /* Only in the final snapshot: */
+  gboolean      final;
   GError       *error;           /* why training stopped, if not asked to */
 } BpvTrainSnapshot;
 

@@ -618,6 +618,43 @@ test_save_continues_exactly (void **state)
   g_rmdir (dir);
 }
 
+/* Saved while the worker trains: the file holds the parameters and the
+ * optimizer state of one and the same step, and the trained weights count
+ * as unsaved work from the first snapshot on. */
+static void
+test_save_while_training (void **state)
+{
+  g_autoptr(BpvSession) s = default_session ();
+  g_autoptr(BpModel) loaded = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("test-session-XXXXXX", NULL);
+  g_autofree char *path = g_build_filename (dir, "running.bpmodel.json", NULL);
+  Watch w = { s, 0, 0, NULL };
+
+  (void) state;
+  assert_false (bpv_session_is_dirty (s));
+  bpv_session_set_speed (s, 1.0);
+  assert_true (bpv_session_play (s, NULL));
+  spin_until (trained_enough, &w, 20);
+  assert_true (trained_enough (&w));
+  assert_true (bpv_session_get_running (s));
+  assert_true (bpv_session_is_dirty (s));
+  assert_true (bpv_session_save (s, path, &error));
+  assert_false (bpv_session_is_dirty (s));
+  loaded = bp_model_load_file (path, NULL, &error);
+  assert_non_null (loaded);
+  assert_non_null (loaded->progress);
+  assert_true (loaded->progress->steps >= 300);
+  /* The optimizer counts its steps from 0: its state is of the same step
+   * as the parameters. */
+  assert_int_equal (loaded->optimizer->t, loaded->progress->steps);
+  bpv_session_pause (s);
+  spin_until (stopped, &w, 20);
+  assert_false (bpv_session_get_running (s));
+  g_unlink (path);
+  g_rmdir (dir);
+}
+
 int
 main (void)
 {
@@ -636,6 +673,7 @@ main (void)
     cmocka_unit_test (test_setters_undo),
     cmocka_unit_test (test_save_and_checksum),
     cmocka_unit_test (test_save_continues_exactly),
+    cmocka_unit_test (test_save_while_training),
   };
 
   {
