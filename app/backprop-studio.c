@@ -871,11 +871,18 @@ quit_activated (GSimpleAction *action,
                 GVariant      *parameter,
                 gpointer       app)
 {
+  GList *windows;
+
   bpv_event ("ACTION quit");
-  for (GList *l = gtk_application_get_windows (GTK_APPLICATION (app)); l != NULL; l = l->next)
-    if (BPV_IS_WINDOW (l->data))
-      autosave_now (l->data);
-  g_application_quit (G_APPLICATION (app));
+  /* Each window closes as its close button would: one with unsaved
+   * changes asks first (and Cancel keeps it, and the application, open);
+   * the others are autosaved as they close.  The application ends with
+   * its last window. */
+  windows = g_list_copy_deep (gtk_application_get_windows (GTK_APPLICATION (app)),
+                              (GCopyFunc) (void (*) (void)) g_object_ref, NULL);
+  for (GList *l = windows; l != NULL; l = l->next)
+    gtk_window_close (l->data);
+  g_list_free_full (windows, g_object_unref);
 }
 
 static void

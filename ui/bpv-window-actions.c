@@ -870,6 +870,12 @@ bpv_window_close_request (GtkWindow *window)
 
   if (self->close_confirmed || self->session == NULL || !bpv_session_is_dirty (self->session))
     return FALSE;
+  /* Asked again (Ctrl+Q twice): the same question. */
+  if (self->close_question != NULL)
+    {
+      gtk_window_present (self->close_question);
+      return TRUE;
+    }
   base = self->file != NULL ? g_file_get_basename (self->file) : g_strdup ("Untitled");
   dialog = adw_message_dialog_new (window, "Save Changes?", NULL);
   adw_message_dialog_format_body (ADW_MESSAGE_DIALOG (dialog),
@@ -887,6 +893,8 @@ bpv_window_close_request (GtkWindow *window)
   adw_message_dialog_set_default_response (ADW_MESSAGE_DIALOG (dialog), "save");
   adw_message_dialog_set_close_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
   g_signal_connect (dialog, "response", G_CALLBACK (close_response), self);
+  self->close_question = GTK_WINDOW (dialog);
+  g_object_add_weak_pointer (G_OBJECT (dialog), (gpointer *) &self->close_question);
   bpv_event ("CLOSE asking");
   gtk_window_present (GTK_WINDOW (dialog));
   return TRUE;

@@ -62,6 +62,7 @@ struct _BpvWindow
 
   GFile                *file;            /* the model file, NULL until saved */
   gboolean              close_confirmed; /* the unsaved-changes question was answered */
+  GtkWindow            *close_question;  /* that question while it is shown (weak) */
   char                 *explain_title;   /* the example's explanation, or NULL */
   char                 *explain_text;
   gboolean              chain_quiz;      /* answer the chain-rule quiz with live numbers */

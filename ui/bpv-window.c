@@ -833,6 +833,12 @@ bpv_window_dispose (GObject *object)
       g_object_set_data (object, "dataset-timeout", NULL);
     }
   g_clear_handle_id (&self->status_id, g_source_remove);
+  if (self->close_question != NULL)
+    {
+      g_signal_handlers_disconnect_by_data (self->close_question, self);
+      g_object_remove_weak_pointer (G_OBJECT (self->close_question), (gpointer *) &self->close_question);
+      self->close_question = NULL;
+    }
   if (self->session != NULL)
     {
       g_signal_handlers_disconnect_by_data (self->session, self);

@@ -66,14 +66,26 @@ drag () {
   if [ -n "${5:-}" ]; then import -window root "$OUT/$5" 2>/dev/null; fi
   xdotool mouseup 1
 }
+# Ctrl+Q; with `discard`, the unsaved-changes question it must ask is
+# answered Discard (Shift+Tab from the default Save, then Return).
 quit () {
+  local asked
+  asked=$(grep -c '^CLOSE asking$' "$LOG")
   xdotool key ctrl+q
+  if [ "${1:-}" = discard ]; then
+    for _ in $(seq 50); do
+      [ "$(grep -c '^CLOSE asking$' "$LOG")" -gt "$asked" ] && break
+      sleep 0.1
+    done
+    sleep 0.3
+    xdotool key shift+Tab sleep 0.1 key Return
+  fi
   for _ in $(seq 100); do kill -0 "$PID" 2>/dev/null || break; sleep 0.1; done
   if kill -0 "$PID" 2>/dev/null; then kill "$PID"; return 1; fi
   wait "$PID"
 }
 
-echo "1..37"
+echo "1..40"
 
 # State and data directories of its own (the autosave, user plugins).
 export XDG_STATE_HOME=$OUT/state XDG_DATA_HOME=$OUT/data
@@ -216,7 +228,16 @@ check "after one step of training the answer follows the new weights" \
   bash -c "for _ in \$(seq 50); do grep '^QUIZ ' '$LOG' | tail -1 | grep -vq 'answer=$FIRST ' && exit 0; sleep 0.1; done; exit 1"
 sleep 0.3
 shot example-chain-rule.png > /dev/null
-quit
+# The steps trained the network: Ctrl+Q asks, Escape (Cancel) keeps it
+# open, a second Ctrl+Q asks once more, and Discard quits.
+xdotool key ctrl+q
+check "Ctrl+Q with unsaved changes asks first" wait_log '^CLOSE asking$' 5
+sleep 0.3
+shot quit-question.png > /dev/null
+xdotool key Escape
+check "Cancel keeps the window open" \
+  bash -c "sleep 1; kill -0 $PID && grep -q '^CLOSE cancel$' '$LOG'"
+check "Ctrl+Q again, Discard: the app quits" quit discard
 ALL=1
 for ex in xor spirals-sigmoid spirals-relu deep-sigmoid iris digits; do
   LOG=$OUT/events-example-$ex.log

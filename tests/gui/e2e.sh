@@ -36,7 +36,7 @@ shot () {
 # The number after KEY= in the last line matching REGEX.
 field () { grep -E "$1" "$LOG" | tail -1 | tr ' ' '\n' | sed -n "s/^$2=//p"; }
 
-echo "1..18"
+echo "1..19"
 
 # A state directory of its own: no autosave of another run is restored.
 export XDG_STATE_HOME=$OUT/state
@@ -101,7 +101,12 @@ shot training.png > /dev/null
 xdotool key space
 check "Space pauses, and the worker hands back" wait_log '^TRAIN stopped step=[1-9]' 10
 
+# Trained and not saved: Ctrl+Q asks; Discard (Shift+Tab from the
+# default Save, Return) quits.
 xdotool key ctrl+q
+check "Ctrl+Q asks about the unsaved training" wait_log '^CLOSE asking$' 5
+sleep 0.3
+xdotool key shift+Tab sleep 0.1 key Return
 for _ in $(seq 100); do kill -0 $PID 2>/dev/null || break; sleep 0.1; done
 if kill -0 $PID 2>/dev/null; then
   kill $PID
