@@ -761,6 +761,17 @@ test_grad_health (void **unused)
   assert_true (h[0] == BPV_GRAD_OK && h[1] == BPV_GRAD_OK && h[2] == BPV_GRAD_EXPLODING);
   bpv_grad_health (nan3, 3, h);
   assert_true (h[1] == BPV_GRAD_EXPLODING && h[0] == BPV_GRAD_OK);
+  /* Nothing flows back through dead units: zero is vanishing, even when
+   * every layer is zero (there is no median to compare with then). */
+  {
+    const double dead[] = { 0.0, 0.0, 0.0 };
+    const double one_dead[] = { 0.0, 0.5, 1.0 };
+
+    bpv_grad_health (dead, 3, h);
+    assert_true (h[0] == BPV_GRAD_VANISHING && h[1] == BPV_GRAD_VANISHING && h[2] == BPV_GRAD_VANISHING);
+    bpv_grad_health (one_dead, 3, h);
+    assert_true (h[0] == BPV_GRAD_VANISHING && h[1] == BPV_GRAD_OK && h[2] == BPV_GRAD_OK);
+  }
 }
 
 /* Counts pixels within ±3 of `c` over `rect`. */

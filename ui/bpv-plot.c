@@ -151,6 +151,18 @@ format_power (int e)
   return g_string_free (s, FALSE);
 }
 
+/* A norm for a key: two significant digits ("0.031", "2.4e-05"), into
+ * `buf`; "—" when there is none. */
+static const char *
+format_norm (double v,
+             char   buf[G_ASCII_DTOSTR_BUF_SIZE])
+{
+  if (!isfinite (v))
+    return isnan (v) ? "—" : "∞";
+  g_snprintf (buf, G_ASCII_DTOSTR_BUF_SIZE, v != 0 && (fabs (v) < 1e-3 || fabs (v) >= 1e4) ? "%.1e" : "%.2g", v);
+  return buf;
+}
+
 /* Axes, grid lines, ticks and axis titles. */
 static void
 frame_axes (Frame      *fr,
@@ -408,6 +420,11 @@ bpv_grad_health (const double  *norms,
           health[i] = BPV_GRAD_EXPLODING;
           continue;
         }
+      if (v == 0)
+        {
+          health[i] = BPV_GRAD_VANISHING;
+          continue;
+        }
       med = median_except (norms, n_layers, i);
       if (isnan (med) || !(med > 0))
         continue;
@@ -419,6 +436,49 @@ bpv_grad_health (const double  *norms,
 }
 
 /* -------------------------------------------------------- gradient norms */
+
+/* Layer l's norms averaged in orders of magnitude over the `window`
+ * records up to each one (the norms of single mini-batches scatter over a
+ * decade; the averages show which layer's gradient is smaller, and by how
+ * much).  Records that are not finite and positive are left out. */
+static void
+smooth_norms (const double *norms,
+              gsize         n_records,
+              gsize         n_layers,
+              gsize         l,
+              gsize         window,
+              double       *out)
+{
+  double sum = 0;
+  gsize count = 0, zeros = 0;
+
+  for (gsize r = 0; r < n_records; r++)
+    {
+      double v = norms[r * n_layers + l];
+
+      if (isfinite (v) && v > 0)
+        {
+          sum += log10 (v);
+          count++;
+        }
+      else if (v == 0)
+        zeros++;
+      if (r >= window)
+        {
+          double old = norms[(r - window) * n_layers + l];
+
+          if (isfinite (old) && old > 0)
+            {
+              sum -= log10 (old);
+              count--;
+            }
+          else if (old == 0)
+            zeros--;
+        }
+      /* Only zeros: nothing flows back at all (dead units). */
+      out[r] = count > 0 ? pow (10, sum / (double) count) : zeros > 0 ? 0 : NAN;
+    }
+}
 
 void
 bpv_plot_grad_norms (cairo_t            *cr,
@@ -436,8 +496,12 @@ bpv_plot_grad_norms (cairo_t            *cr,
   g_autofree const char **labels = NULL;
   g_autofree BpvRgba *colors = NULL;
   g_autoptr(GPtrArray) owned = g_ptr_array_new_with_free_func (g_free);
+  g_autofree double *smooth = NULL;
+  g_autofree double *column = NULL;
   gboolean any_bad = FALSE;
   const double *latest;
+  gsize window;
+  char value[G_ASCII_DTOSTR_BUF_SIZE];
 
   g_return_if_fail (cr != NULL && rect != NULL);
   g_return_if_fail (norms != NULL || n_records == 0);
@@ -466,7 +530,19 @@ bpv_plot_grad_norms (cairo_t            *cr,
       lo = 1e-8;
       hi = 1;
     }
-  latest = norms + (n_records - 1) * n_layers;
+  /* Each layer's line is drawn twice: every record, faint, and its
+   * running average in orders of magnitude over about a 25th of the run,
+   * which the verdict and the key are read from. */
+  window = MAX (n_records / 25, 1);
+  smooth = g_new (double, n_records * n_layers);
+  column = g_new (double, n_records);
+  for (gsize l = 0; l < n_layers; l++)
+    {
+      smooth_norms (norms, n_records, n_layers, l, window, column);
+      for (gsize r = 0; r < n_records; r++)
+        smooth[r * n_layers + l] = column[r];
+    }
+  latest = smooth + (n_records - 1) * n_layers;
   health = g_new0 (BpvGradHealth, n_layers);
   bpv_grad_health (latest, n_layers, health);
   for (gsize l = 0; l < n_layers; l++)
@@ -533,29 +609,47 @@ bpv_plot_grad_norms (cairo_t            *cr,
       colors[l] = bpv_palette_category ((guint) l);
       if (fr.theme == BPV_THEME_DARK && l % 8 == 7)
         colors[l] = fr.tc->text;  /* Okabe–Ito black on a dark panel */
-      label = g_strdup_printf ("W(%" G_GSIZE_FORMAT ")%s", l + 1,
-                               health[l] == BPV_GRAD_VANISHING ? "  ⚠ vanishing"
+      label = g_strdup_printf ("W(%" G_GSIZE_FORMAT ") %s%s", l + 1, format_norm (latest[l], value),
+                               latest[l] == 0 ? "  ⚠ zero"
+                               : health[l] == BPV_GRAD_VANISHING ? "  ⚠ vanishing"
                                : health[l] == BPV_GRAD_EXPLODING ? "  ⚠ exploding" : "");
       g_ptr_array_add (owned, label);
       labels[l] = label;
-      frame_line (&fr, steps, norms + l, n_records, n_layers, colors[l],
-                  health[l] != BPV_GRAD_OK ? 0.24 * fr.f : 0.15 * fr.f, FALSE);
+      if (window > 1)
+        frame_line (&fr, steps, norms + l, n_records, n_layers, bpv_rgba_with_alpha (colors[l], 0.28),
+                    0.08 * fr.f, FALSE);
     }
+  /* The averages over the faint records of every layer. */
+  for (gsize l = 0; l < n_layers; l++)
+    frame_line (&fr, steps, smooth + l, n_records, n_layers, colors[l],
+                health[l] != BPV_GRAD_OK ? 0.26 * fr.f : 0.17 * fr.f, FALSE);
   frame_key (&fr, labels, colors, NULL, n_layers, fr.plot.x + fr.plot.width - 0.3 * fr.f,
              fr.plot.y + 0.3 * fr.f);
 
   if (any_bad)
     {
-      GString *msg = g_string_new ("⚠ ");
-      gboolean first = TRUE;
+      /* Grouped by kind, short enough for a narrow panel:
+       * "⚠ W(1), W(2) zero · W(3) exploding". */
+      static const char *const kinds[] = { "zero", "vanishing", "exploding" };
+      GString *msg = g_string_new ("⚠");
 
-      for (gsize l = 0; l < n_layers; l++)
-        if (health[l] != BPV_GRAD_OK)
-          {
-            g_string_append_printf (msg, "%sW(%" G_GSIZE_FORMAT ") %s", first ? "" : ", ", l + 1,
-                                    health[l] == BPV_GRAD_VANISHING ? "vanishing" : "exploding");
-            first = FALSE;
-          }
+      for (guint k = 0; k < G_N_ELEMENTS (kinds); k++)
+        {
+          gboolean any = FALSE;
+
+          for (gsize l = 0; l < n_layers; l++)
+            {
+              guint kind = latest[l] == 0 ? 0 : health[l] == BPV_GRAD_VANISHING ? 1 : 2;
+
+              if (health[l] == BPV_GRAD_OK || kind != k)
+                continue;
+              g_string_append_printf (msg, "%sW(%" G_GSIZE_FORMAT ")",
+                                      any ? ", " : msg->len > strlen ("⚠") ? " · " : " ", l + 1);
+              any = TRUE;
+            }
+          if (any)
+            g_string_append_printf (msg, " %s", kinds[k]);
+        }
       bpv_text_draw (fr.text, msg->str, rect->x + 0.8 * fr.f, rect->y + 1.95 * fr.f,
                      0, 0, 0.9 * fr.f, BPV_TEXT_BOLD,
                      fr.theme == BPV_THEME_DARK ? fr.tc->warning : (BpvRgba) { 0.6, 0.35, 0.0, 1 });
