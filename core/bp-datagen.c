@@ -239,6 +239,17 @@ static const Generator generators[] = {
   { "sine",         row_sine,         0.05, TRUE },
 };
 
+double
+bp_dataset_default_noise (const char *name)
+{
+  g_return_val_if_fail (name != NULL, -1);
+
+  for (gsize i = 0; i < G_N_ELEMENTS (generators); i++)
+    if (g_ascii_strcasecmp (name, generators[i].name) == 0)
+      return generators[i].default_noise;
+  return -1;
+}
+
 BpDataset *
 bp_dataset_generate (const char  *name,
                      gsize        n_rows,

@@ -66,6 +66,10 @@ BpDataset           *bp_dataset_generate       (const char *name,
                                                 guint64     seed,
                                                 GError    **error);
 
+/* The noise a generator uses when asked for a negative one (the table in
+ * bp-datagen.c); −1 for a name that is not a generator. */
+double               bp_dataset_default_noise  (const char *name);
+
 /* A CSV file with a header row.  Numeric columns become features; the
  * target columns are named in `targets` (NULL-terminated) or, when NULL,
  * the last column.  A target column of text labels becomes one-hot

@@ -472,16 +472,23 @@ apply_dataset (BpvWindow *self,
   g_autoptr(GError) error = NULL;
   guint i = adw_combo_row_get_selected (self->dataset_row);
   const char *name;
+  double noise;
 
   if (i >= self->dataset_names->len)
     return;
   name = g_ptr_array_index (self->dataset_names, i);
   if (!force && g_strcmp0 (name, bpv_session_get_model (self->session)->dataset) == 0)
     return;
+  /* Noise means something else for each generator (moons' 0.1 blurs the
+   * spirals' arms into each other): another generator starts from its
+   * own default. */
+  noise = gtk_adjustment_get_value (self->noise_adjustment);
+  if (g_strcmp0 (name, bpv_session_get_model (self->session)->dataset) != 0
+      && bp_dataset_default_noise (name) >= 0)
+    noise = bp_dataset_default_noise (name);
   if (!bpv_session_set_dataset (self->session, name,
                                 (gsize) gtk_adjustment_get_value (self->rows_adjustment),
-                                gtk_adjustment_get_value (self->noise_adjustment),
-                                gtk_adjustment_get_value (self->test_adjustment), &error))
+                                noise, gtk_adjustment_get_value (self->test_adjustment), &error))
     {
       bpv_window_toast (self, error->message);
       bpv_window_sync_settings (self);

@@ -365,7 +365,10 @@ test_dataset_picker (void **state)
   GtkWidget *decision = GTK_WIDGET (gtk_widget_get_template_child (GTK_WIDGET (f->window),
                                                                    BPV_TYPE_WINDOW, "decision_view"));
   GListModel *model = adw_combo_row_get_model (row);
-  guint changes = 0, iris = G_MAXUINT;
+  GtkAdjustment *noise = GTK_ADJUSTMENT (gtk_widget_get_template_child (GTK_WIDGET (f->window),
+                                                                      BPV_TYPE_WINDOW,
+                                                                      "noise_adjustment"));
+  guint changes = 0, iris = G_MAXUINT, spirals = G_MAXUINT;
 
   for (guint i = 0; i < g_list_model_get_n_items (model); i++)
     {
@@ -373,8 +376,18 @@ test_dataset_picker (void **state)
 
       if (g_str_equal (gtk_string_object_get_string (item), "iris"))
         iris = i;
+      if (g_str_equal (gtk_string_object_get_string (item), "spirals"))
+        spirals = i;
     }
-  assert_true (iris != G_MAXUINT);
+  assert_true (iris != G_MAXUINT && spirals != G_MAXUINT);
+  /* Another generator comes with its own noise, not moons' 0.1 (which
+   * would blur the spirals' arms together); the spin button shows it. */
+  assert_string_equal (bpv_session_get_dataset (f->session)->name, "moons");
+  adw_combo_row_set_selected (row, spirals);
+  spin (0.5);
+  assert_string_equal (bpv_session_get_dataset (f->session)->name, "spirals");
+  assert_true (bpv_session_get_model (f->session)->dataset_noise == bp_dataset_default_noise ("spirals"));
+  assert_true (fabs (gtk_adjustment_get_value (noise) - 0.03) < 1e-12);
   assert_true (gtk_widget_get_visible (decision));
   g_signal_connect (f->session, "structure-changed", G_CALLBACK (count_signal), &changes);
   adw_combo_row_set_selected (row, iris);
