@@ -42,6 +42,11 @@ struct _BpvSession
   gsize             snap_row;
   double            snap_loss;
   double            steps_per_second;
+  /* The model before the run (for its undo step), the step it started at,
+   * and whether it has trained since (unsaved work not yet recorded). */
+  BpModel          *before_training;
+  guint64           steps_at_start;
+  gboolean          trained_unrecorded;
 
   /* the probe: shown when neither stepping nor training */
   BpTrace          *probe_trace;
@@ -156,11 +161,46 @@ emit_message (BpvSession *self,
   g_signal_emit (self, signals[MESSAGE], 0, text, is_error);
 }
 
+static void store_progress (BpvSession *self);
+
+/* A run of training is one undo step, "Train N steps": recorded when the
+ * worker hands back, when it is dropped for an edit, and at a save or a
+ * setter while it runs (`continuing`: the rest of the run is a step of its
+ * own), so that the steps stay in the order things happened. */
+static void
+record_training (BpvSession *self,
+                 gboolean    continuing)
+{
+  g_autofree char *label = NULL;
+
+  if (self->before_training == NULL)
+    return;
+  if (self->steps > self->steps_at_start)
+    {
+      label = g_strdup_printf ("Train %" G_GUINT64_FORMAT " Step%s",
+                               self->steps - self->steps_at_start,
+                               self->steps - self->steps_at_start == 1 ? "" : "s");
+      store_progress (self);
+      bp_edit_history_record (self->history, g_steal_pointer (&self->before_training), label);
+      bpv_event ("EDIT %s layers=%zu", label, self->model->network->n_layers);
+    }
+  g_clear_pointer (&self->before_training, bp_model_free);
+  self->trained_unrecorded = FALSE;
+  if (continuing)
+    {
+      store_progress (self);
+      self->before_training = bp_model_copy (self->model);
+      self->steps_at_start = self->steps;
+    }
+}
+
 /* A change made by a setter, recorded for undo: a copy of the model before
  * it (taken by change_begin), and a label for the menu. */
 static BpModel *
 change_begin (BpvSession *self)
 {
+  record_training (self, self->thread != NULL && !self->stopping);
+  store_progress (self);
   return bp_model_copy (self->model);
 }
 
@@ -293,7 +333,7 @@ structure_changed (BpvSession *self)
 }
 
 /* Training can't go on with another shape: drop the worker (the network
- * keeps the latest parameters it sent) and the optimizer state. */
+ * keeps the latest parameters and optimizer state it sent). */
 static void
 discard_thread (BpvSession *self)
 {
@@ -303,7 +343,8 @@ discard_thread (BpvSession *self)
   self->stopping = FALSE;
   self->restart_after_stop = FALSE;
   self->step_after_stop = FALSE;
-  bp_optimizer_reset (self->model->optimizer, net_of (self)->n_params);
+  /* The optimizer's state came with the latest parameters. */
+  record_training (self, FALSE);
   bpv_event ("TRAIN stopped step=%" G_GUINT64_FORMAT, self->steps);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_RUNNING]);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_STOPPING]);
@@ -359,9 +400,9 @@ apply_snapshot (BpvTrainSnapshot *snap,
       self->maps_dirty = TRUE;
       /* Trained weights are unsaved work from the first step (once: the
        * title and the autosave follow the change, not every snapshot). */
-      if (!snap->final && !bp_edit_history_is_dirty (self->history))
+      if (!snap->final && !self->trained_unrecorded && self->steps > self->steps_at_start)
         {
-          bp_edit_history_mark_changed (self->history);
+          self->trained_unrecorded = TRUE;
           g_signal_emit (self, signals[EDITED], 0);
         }
     }
@@ -373,7 +414,7 @@ apply_snapshot (BpvTrainSnapshot *snap,
       g_clear_pointer (&self->thread, bpv_trainer_thread_detach);
       self->stopping = FALSE;
       g_clear_pointer (&self->snap_trace, bp_trace_free);
-      bp_edit_history_mark_changed (self->history);
+      record_training (self, FALSE);
       g_signal_emit (self, signals[EDITED], 0);
       bpv_stepper_reset (self->stepper, self->steps);
       invalidate_values (self);
@@ -421,13 +462,21 @@ start_thread (BpvSession *self,
 
   g_return_if_fail (self->thread == NULL);
 
+  store_progress (self);
+  g_clear_pointer (&self->before_training, bp_model_free);
+  self->before_training = bp_model_copy (self->model);
+  self->steps_at_start = self->steps;
+  self->trained_unrecorded = FALSE;
   bpv_stepper_reset (self->stepper, self->steps);
   self->thread = bpv_trainer_thread_new (net_of (self), self->model->optimizer, self->train,
                                          self->test, &config, self->steps, self->epoch,
                                          train_rate_for (self->speed), apply_snapshot, self,
                                          error);
   if (self->thread == NULL)
-    return;
+    {
+      g_clear_pointer (&self->before_training, bp_model_free);
+      return;
+    }
   bpv_event ("TRAIN started step=%" G_GUINT64_FORMAT, self->steps);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_RUNNING]);
 }
@@ -467,6 +516,7 @@ bpv_session_finalize (GObject *object)
   g_array_unref (self->norms);
   g_array_unref (self->epochs);
   g_free (self->resampled);
+  bp_model_free (self->before_training);
   bp_edit_history_free (self->history);
   g_free (self->data_key);
   G_OBJECT_CLASS (bpv_session_parent_class)->finalize (object);
@@ -686,6 +736,26 @@ load_dataset (BpvSession *self,
   return TRUE;
 }
 
+/* A saved run goes on where it stood: its step count (which seeds the next
+ * samples), its epochs and the step mode's batches.  Also after undo and
+ * redo, whose snapshots carry the progress of their moment. */
+static void
+apply_progress (BpvSession *self)
+{
+  const BpTrainProgress *p = self->model->progress;
+
+  if (p == NULL || p->n_rows != self->train->n_rows)
+    return;
+  self->steps = p->steps;
+  self->epoch = p->epoch;
+  g_array_set_size (self->epochs, 0);
+  g_array_append_vals (self->epochs, p->history->data, p->history->len);
+  g_clear_pointer (&self->stepper, bpv_stepper_free);
+  rebuild_stepper (self);
+  bpv_stepper_set_batch_source (self->stepper, &p->rng, p->order, p->n_rows, p->cursor);
+  g_signal_emit (self, signals[HISTORY_CHANGED], 0);
+}
+
 BpvSession *
 bpv_session_new (const BpModel *model,
                  GError       **error)
@@ -712,23 +782,8 @@ bpv_session_new (const BpModel *model,
     return NULL;
   if (self->train->n_features >= 2)
     bpv_plane_for_dataset (self->data, &self->plane);
-  /* A saved run goes on where it stood: its step count (which seeds the
-   * next samples) and its epochs. */
-  if (self->model->progress != NULL && self->model->progress->n_rows == self->train->n_rows)
-    {
-      const BpTrainProgress *p = self->model->progress;
-
-      self->steps = p->steps;
-      self->epoch = p->epoch;
-      g_array_append_vals (self->epochs, p->history->data, p->history->len);
-    }
   rebuild_stepper (self);
-  if (self->model->progress != NULL && self->model->progress->n_rows == self->train->n_rows)
-    {
-      const BpTrainProgress *p = self->model->progress;
-
-      bpv_stepper_set_batch_source (self->stepper, &p->rng, p->order, p->n_rows, p->cursor);
-    }
+  apply_progress (self);
   invalidate_values (self);
   prepare_shown (self);
   return g_steal_pointer (&self);
@@ -1914,9 +1969,11 @@ bpv_session_edit (BpvSession   *self,
   g_return_val_if_fail (edit != NULL, FALSE);
 
   label = bp_edit_describe (self->model, edit);
-  version = bp_edit_history_version (self->history);
   /* The worker trains a copy of the old shape: it goes first. */
   discard_thread (self);
+  /* The undo step keeps where the run stood. */
+  store_progress (self);
+  version = bp_edit_history_version (self->history);
   if (!bp_edit_apply (self->history, self->model, edit, error))
     return FALSE;
   if (bp_edit_history_version (self->history) == version)
@@ -1937,11 +1994,19 @@ undo_redo (BpvSession *self,
   label = g_strdup (redo ? bp_edit_redo_label (self->history)
                          : bp_edit_undo_label (self->history));
   discard_thread (self);
+  /* Training just recorded is what undo takes back first. */
+  if (!redo && bp_edit_can_undo (self->history))
+    {
+      g_free (label);
+      label = g_strdup (bp_edit_undo_label (self->history));
+    }
+  store_progress (self);
   if (!(redo ? bp_edit_redo (self->history, self->model)
              : bp_edit_undo (self->history, self->model)))
     return FALSE;
   bpv_event ("%s %s layers=%zu", redo ? "REDO" : "UNDO", label, net_of (self)->n_layers);
   after_model_change (self);
+  apply_progress (self);
   return TRUE;
 }
 
@@ -1970,7 +2035,7 @@ gboolean
 bpv_session_is_dirty (BpvSession *self)
 {
   g_return_val_if_fail (BPV_IS_SESSION (self), FALSE);
-  return bp_edit_history_is_dirty (self->history);
+  return self->trained_unrecorded || bp_edit_history_is_dirty (self->history);
 }
 
 /* Where the run stands, for the file: the step count and the epochs (the
@@ -2012,6 +2077,9 @@ bpv_session_save (BpvSession *self,
   g_return_val_if_fail (BPV_IS_SESSION (self), FALSE);
   g_return_val_if_fail (path != NULL, FALSE);
 
+  /* While training, the run so far becomes an undo step, and the saved
+   * state is the one after it. */
+  record_training (self, self->thread != NULL && !self->stopping);
   store_progress (self);
   if (!bp_model_save_file (self->model, path, error))
     return FALSE;

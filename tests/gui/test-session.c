@@ -655,6 +655,64 @@ test_save_while_training (void **state)
   g_rmdir (dir);
 }
 
+/* A run of training is one undo step: undo goes back to the weights, the
+ * step count and the epochs from before it, redo brings every bit of the
+ * trained state back, and undoing to the saved state makes it clean. */
+static void
+test_undo_training (void **state)
+{
+  g_autoptr(BpvSession) s = default_session ();
+  g_autoptr(GError) error = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("test-session-XXXXXX", NULL);
+  g_autofree char *path = g_build_filename (dir, "before.bpmodel.json", NULL);
+  const BpNetwork *net = bpv_session_get_network (s);
+  g_autofree double *before = g_memdup2 (net->params, net->n_params * sizeof (double));
+  g_autofree double *trained = NULL;
+  Watch w = { s, 0, 0, NULL };
+  guint64 steps;
+  gsize n_epochs, n_epochs_trained;
+
+  (void) state;
+  assert_true (bpv_session_save (s, path, &error));
+  bpv_session_set_speed (s, 1.0);
+  assert_true (bpv_session_play (s, NULL));
+  spin_until (trained_enough, &w, 20);
+  bpv_session_pause (s);
+  spin_until (stopped, &w, 20);
+  assert_false (bpv_session_get_running (s));
+  steps = bpv_session_get_step_count (s);
+  assert_true (steps >= 300);
+  assert_true (bpv_session_is_dirty (s));
+  bpv_session_get_epochs (s, &n_epochs_trained);
+  assert_true (n_epochs_trained > 0);
+  net = bpv_session_get_network (s);
+  trained = g_memdup2 (net->params, net->n_params * sizeof (double));
+  {
+    g_autofree char *label = g_strdup_printf ("Train %" G_GUINT64_FORMAT " Steps", steps);
+
+    assert_string_equal (bp_edit_undo_label (bpv_session_get_history (s)), label);
+  }
+
+  assert_true (bpv_session_undo (s));
+  net = bpv_session_get_network (s);
+  assert_memory_equal (net->params, before, net->n_params * sizeof (double));
+  assert_int_equal (bpv_session_get_step_count (s), 0);
+  bpv_session_get_epochs (s, &n_epochs);
+  assert_int_equal (n_epochs, 0);
+  assert_false (bpv_session_is_dirty (s));
+
+  assert_true (bpv_session_redo (s));
+  net = bpv_session_get_network (s);
+  assert_memory_equal (net->params, trained, net->n_params * sizeof (double));
+  assert_int_equal (bpv_session_get_step_count (s), steps);
+  bpv_session_get_epochs (s, &n_epochs);
+  assert_int_equal (n_epochs, n_epochs_trained);
+  assert_int_equal (bpv_session_get_optimizer (s)->t, steps);
+  assert_true (bpv_session_is_dirty (s));
+  g_unlink (path);
+  g_rmdir (dir);
+}
+
 int
 main (void)
 {
@@ -674,6 +732,7 @@ main (void)
     cmocka_unit_test (test_save_and_checksum),
     cmocka_unit_test (test_save_continues_exactly),
     cmocka_unit_test (test_save_while_training),
+    cmocka_unit_test (test_undo_training),
   };
 
   {
