@@ -302,7 +302,8 @@ recent_menu (void)
   return menu;
 }
 
-/* Most recent first, each path once. */
+/* Most recent first, each path once; also in the desktop's list of recent
+ * files (GtkRecentManager), where Files and the file chooser show it. */
 static void
 remember_recent (const char *path)
 {
@@ -312,7 +313,15 @@ remember_recent (const char *path)
   g_auto(GStrv) recent = NULL;
   guint n = 1;
 
-  if (settings == NULL || path == NULL)
+  if (path == NULL)
+    return;
+  {
+    g_autofree char *uri = g_filename_to_uri (path, NULL, NULL);
+
+    if (uri != NULL)
+      gtk_recent_manager_add_item (gtk_recent_manager_get_default (), uri);
+  }
+  if (settings == NULL)
     return;
   old = g_settings_get_strv (settings, "recent-files");
   builder = g_strv_builder_new ();
@@ -523,8 +532,45 @@ restore_autosave (AdwApplication *app)
   return TRUE;
 }
 
-/* A model file in a window of its own, named by it; a CSV as the dataset
- * of the default experiment. */
+/* The window a newly opened experiment may take the place of: the active
+ * one, when closing it would lose nothing (no unsaved changes, not
+ * training, no question pending).  NULL otherwise: a new window then. */
+static BpvWindow *
+replaceable_window (AdwApplication *app)
+{
+  GtkWindow *active = gtk_application_get_active_window (GTK_APPLICATION (app));
+  BpvSession *session;
+
+  if (!BPV_IS_WINDOW (active))
+    return NULL;
+  session = bpv_window_get_session (BPV_WINDOW (active));
+  if (session == NULL || bpv_session_is_dirty (session) || bpv_session_get_running (session))
+    return NULL;
+  return BPV_WINDOW (active);
+}
+
+/* `old` (from replaceable_window) gives way to `window`, which takes its
+ * size. */
+static void
+replace_window (BpvWindow *old,
+                BpvWindow *window)
+{
+  int w, h;
+
+  if (old == NULL || window == NULL || old == window)
+    return;
+  gtk_window_get_default_size (GTK_WINDOW (old), &w, &h);
+  if (!gtk_window_is_maximized (GTK_WINDOW (old)) && w > 0 && h > 0)
+    gtk_window_set_default_size (GTK_WINDOW (window), w, h);
+  bpv_event ("REPLACED window");
+  gtk_window_destroy (GTK_WINDOW (old));
+}
+
+/* A model file named in its window; a CSV as the dataset of the default
+ * experiment.  It takes the place of the active window when that has
+ * nothing unsaved, and opens a window of its own otherwise.  A file that
+ * does not load is reported in the active window (and at start-up, where
+ * there is none, the default experiment opens with the report). */
 static void
 open_path (AdwApplication *app,
            GFile          *file)
@@ -533,6 +579,8 @@ open_path (AdwApplication *app,
   g_autofree char *path = g_file_get_path (file);
   g_autoptr(BpModel) model = NULL;
   gboolean csv = path != NULL && (g_str_has_suffix (path, ".csv") || g_str_has_suffix (path, ".CSV"));
+  BpvWindow *old = replaceable_window (app);
+  GtkWindow *active = gtk_application_get_active_window (GTK_APPLICATION (app));
   BpvWindow *window;
 
   if (csv)
@@ -545,14 +593,24 @@ open_path (AdwApplication *app,
     model = path != NULL ? bp_model_load_file (path, NULL, &error) : NULL;
   if (model == NULL)
     {
-      fprintf (stderr, "backprop-studio: %s\n",
-               error != NULL ? error->message : "only local files can be opened");
+      const char *why = error != NULL ? error->message : "only local files can be opened";
+
+      fprintf (stderr, "backprop-studio: %s\n", why);
+      if (BPV_IS_WINDOW (active))
+        {
+          bpv_window_toast (BPV_WINDOW (active), why);
+          return;
+        }
       model = bp_model_new_default ();
-      path = NULL;
+      window = open_window (app, model);
+      if (window != NULL)
+        bpv_window_toast (window, why);
+      return;
     }
   window = open_window (app, model);
-  if (window == NULL || path == NULL)
+  if (window == NULL)
     return;
+  replace_window (old, window);
   remember_recent (path);
   if (!csv)
     {
@@ -757,6 +815,7 @@ open_example_activated (GSimpleAction *action,
   g_autofree char *path = NULL;
   g_autoptr(GError) error = NULL;
   g_autoptr(BpModel) model = NULL;
+  BpvWindow *old = replaceable_window (app);
   BpvWindow *window;
 
   if (dir != NULL)
@@ -777,6 +836,7 @@ open_example_activated (GSimpleAction *action,
   window = open_window (app, model);
   if (window == NULL)
     return;
+  replace_window (old, window);
   bpv_window_show_explanation (window, model->name, model->description,
                                g_str_equal (id, "chain-rule"));
   bpv_event ("EXAMPLE %s layers=%zu", id,

@@ -15,7 +15,8 @@
  *   win.neuron-maps                      per-neuron heat maps
  *   win.check-gradient    C              finite-difference check of the selected weight
  *   win.export            Ctrl+E         PNG/SVG/PDF of the canvas
- *   win.open              Ctrl+O         a model (new window) or a CSV dataset
+ *   win.open              Ctrl+O         a model (in place of an experiment with nothing
+ *                                        unsaved, else in a new window) or a CSV dataset
  *   win.open-file (s)                    the same without the dialog (a path)
  *   win.save / save-as    Ctrl+S, Ctrl+Shift+S   the model as JSON
  *   win.open-csv                         a CSV dataset
