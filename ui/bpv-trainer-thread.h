@@ -50,6 +50,9 @@ typedef struct
   gsize         opt_state_size;
   guint64       opt_t;
   GError       *error;           /* why training stopped, if not asked to */
+  BpTrainFault  fault;           /* for NaN/Inf (kind NONE otherwise): its step
+                                  * counts from step 0 like `step`, and the
+                                  * error's message says the same */
 } BpvTrainSnapshot;
 
 void bpv_train_snapshot_free (BpvTrainSnapshot *snap);
