@@ -374,9 +374,9 @@ train_on_dataset (BpModel          *model,
         {
           if (!bp_trainer_step (trainer, error))
             {
+              /* The message names the step (once). */
               progress_clear (&p);
-              g_prefix_error (error, "%s: step %" G_GUINT64_FORMAT ": ",
-                              model_name, i + 1);
+              g_prefix_error (error, "%s: ", model_name);
               return FALSE;
             }
           p.done = i + 1;
@@ -408,8 +408,7 @@ train_on_dataset (BpModel          *model,
           if (!bp_trainer_run_epoch (trainer, on_epoch_progress, &p, error))
             {
               progress_clear (&p);
-              g_prefix_error (error, "%s: epoch %" G_GUINT64_FORMAT ": ",
-                              model_name, e + 1);
+              g_prefix_error (error, "%s: ", model_name);
               return FALSE;
             }
           stats = bp_trainer_last_epoch (trainer);

@@ -166,6 +166,23 @@ gsize         bp_network_scratch_size   (const BpNetwork *net);
 gboolean      bp_network_check_finite   (const BpNetwork *net,
                                          const BpTrace   *trace,
                                          GError         **error);
+/* The same search, as data: TRUE when some value of the last pass is not
+ * finite, with the first one in *fault (may be NULL); its step and row are
+ * 0 (the trainer knows them).  FALSE and fault->kind NONE when all are. */
+gboolean      bp_network_locate_nonfinite (const BpNetwork *net,
+                                           const BpTrace   *trace,
+                                           BpTrainFault    *fault);
+/* TRUE when a parameter is not finite, the first one (W(1) row by row,
+ * b(1), W(2), …) in *fault (kind PARAM_W or PARAM_B; may be NULL). */
+gboolean      bp_network_locate_nonfinite_param (const BpNetwork *net,
+                                                 BpTrainFault    *fault);
+/* Where and what, e.g. "∂C/∂W(2)[3,1] is NaN after the backward pass
+ * (layer 2, unit 3)"; the value as bp_nonfinite_name names it.  Free with
+ * g_free.  (bp_train_fault_message adds the step.) */
+char         *bp_train_fault_describe   (const BpTrainFault *fault);
+/* "input", "z", "a", "loss", "grad-a", "delta", "grad-W", "grad-b", "W",
+ * "b" or "none" (event logs, tests). */
+const char   *bp_train_fault_kind_to_string (BpTrainFaultKind kind);
 
 /* The full Jacobian ∂a/∂z (n × n, row i = ∂a_i/∂z) of layer `layer` for
  * sample s; diagonal for element-wise activations. */

@@ -38,7 +38,8 @@ backup_size (const BpNetwork   *net,
 }
 
 /* One checked step on the batch (x, y): zero, forward, backward, check,
- * update, check.  On FALSE parameters and optimizer state are unchanged. */
+ * update, check.  On FALSE parameters and optimizer state are unchanged and
+ * *fault names the first value that was not finite (step and row not set). */
 static gboolean
 checked_step (BpNetwork    *net,
               BpOptimizer  *opt,
@@ -47,61 +48,88 @@ checked_step (BpNetwork    *net,
               const double *y,
               gsize         B,
               double       *backup,
-              guint64       step_no,
-              GError      **error)
+              BpTrainFault *fault)
 {
-  g_autoptr(GError) local = NULL;
   guint64 t = opt->t;
 
   bp_network_zero_grad (net);
   bp_network_forward (net, trace, x, B);
   bp_network_backward (net, trace, y);
 
-  if (!bp_network_check_finite (net, trace, &local))
-    {
-      g_set_error (error, BP_TRAIN_ERROR, BP_TRAIN_ERROR_NUMERIC,
-                   "training stopped at step %" G_GUINT64_FORMAT ": %s; "
-                   "the network is as it was before this step",
-                   step_no, local->message);
-      return FALSE;
-    }
+  if (bp_network_locate_nonfinite (net, trace, fault))
+    return FALSE;
 
   save_state (net, opt, backup);
   bp_optimizer_step (opt, net->params, net->grads);
 
-  if (bp_all_finite (net->params, net->n_params))
-    return TRUE;
-
-  for (gsize l = 0, off = 0; l < net->n_layers; l++)
+  if (bp_network_locate_nonfinite_param (net, fault))
     {
-      const BpLayer *L = &net->layers[l];
-      gsize n = L->in * L->out + L->out;
-
-      for (gsize i = 0; i < n; i++)
-        if (!isfinite (net->params[off + i]))
-          {
-            gboolean is_w = i < L->in * L->out;
-            gsize unit = is_w ? i / L->in : i - L->in * L->out;
-            double value = net->params[off + i];
-
-            restore_state (net, opt, backup, t);
-            if (is_w)
-              g_set_error (error, BP_TRAIN_ERROR, BP_TRAIN_ERROR_NUMERIC,
-                           "training stopped at step %" G_GUINT64_FORMAT ": layer %zu, unit %zu: "
-                           "the update made W(%zu)[%zu,%zu] = %g (is the learning rate too large?); "
-                           "the network is as it was before this step",
-                           step_no, l + 1, unit + 1, l + 1, unit + 1, i % L->in + 1, value);
-            else
-              g_set_error (error, BP_TRAIN_ERROR, BP_TRAIN_ERROR_NUMERIC,
-                           "training stopped at step %" G_GUINT64_FORMAT ": layer %zu, unit %zu: "
-                           "the update made b(%zu)[%zu] = %g (is the learning rate too large?); "
-                           "the network is as it was before this step",
-                           step_no, l + 1, unit + 1, l + 1, unit + 1, value);
-            return FALSE;
-          }
-      off += n;
+      restore_state (net, opt, backup, t);
+      return FALSE;
     }
   return TRUE;
+}
+
+static void
+set_fault_error (GError            **error,
+                 const BpTrainFault *fault)
+{
+  g_autofree char *message = NULL;
+
+  if (error == NULL)
+    return;
+  message = bp_train_fault_message (fault);
+  g_set_error_literal (error, BP_TRAIN_ERROR, BP_TRAIN_ERROR_NUMERIC, message);
+}
+
+char *
+bp_train_fault_message (const BpTrainFault *fault)
+{
+  g_autofree char *what = NULL;
+  const char *hint = NULL;
+  GString *s;
+
+  g_return_val_if_fail (fault != NULL, NULL);
+
+  what = bp_train_fault_describe (fault);
+  switch (fault->kind)
+    {
+    case BP_TRAIN_FAULT_NONE:
+      return g_strdup ("Training did not stop: every value is finite.");
+    case BP_TRAIN_FAULT_INPUT:
+      hint = "The data has a value that is not a number.";
+      break;
+    case BP_TRAIN_FAULT_PARAM_W:
+    case BP_TRAIN_FAULT_PARAM_B:
+      hint = "Is the learning rate too large?";
+      break;
+    default:
+      /* After steps that went well the numbers grew until they overflowed
+       * (lowering the rate alone does not shrink weights that already
+       * overflow the pass); at the first step the starting weights or the
+       * data did it. */
+      if (fault->step > 1)
+        hint = "Is the learning rate too large? Lower it, and reset the weights if they "
+               "have grown too large.";
+      break;
+    }
+  s = g_string_new (NULL);
+  if (fault->step > 0)
+    g_string_append_printf (s, "Training stopped at step %" G_GUINT64_FORMAT ": %s.",
+                            fault->step, what);
+  else
+    {
+      /* No step: the description is the sentence. */
+      g_string_append_unichar (s, g_unichar_toupper (g_utf8_get_char (what)));
+      g_string_append (s, g_utf8_next_char (what));
+      g_string_append_c (s, '.');
+    }
+  /* What happened, what was kept, what to do. */
+  if (fault->step > 0)
+    g_string_append (s, " The weights are as they were before this step.");
+  if (hint != NULL)
+    g_string_append_printf (s, " %s", hint);
+  return g_string_free (s, FALSE);
 }
 
 BpTrainer *
@@ -173,6 +201,8 @@ bp_trainer_new (BpNetwork           *net,
   tr->history = g_array_new (FALSE, TRUE, sizeof (BpEpochStats));
   tr->grad_norms = g_array_new (FALSE, TRUE, sizeof (double));
   tr->grad_norm_stride = 1;
+  tr->fault.kind = BP_TRAIN_FAULT_NONE;
+  tr->fault.value = tr->fault.from = tr->fault.target = NAN;
   return tr;
 }
 
@@ -237,10 +267,16 @@ bp_trainer_step (BpTrainer *tr,
       memcpy (tr->yb + s * nt, ds->Y + r * nt, nt * sizeof (double));
     }
 
-  if (!checked_step (tr->net, tr->opt, tr->trace, tr->xb, tr->yb, B, tr->backup,
-                     tr->steps + 1, error))
-    return FALSE;
+  if (!checked_step (tr->net, tr->opt, tr->trace, tr->xb, tr->yb, B, tr->backup, &tr->fault))
+    {
+      tr->fault.step = tr->steps + 1;
+      if (tr->fault.sample >= 1 && tr->fault.sample <= B)
+        tr->fault.row = tr->order[tr->cursor + tr->fault.sample - 1] + 1;
+      set_fault_error (error, &tr->fault);
+      return FALSE;
+    }
 
+  tr->fault.kind = BP_TRAIN_FAULT_NONE;
   tr->steps++;
   tr->cursor += B;
   if (tr->config.keep_trace && tr->steps % tr->grad_norm_stride == 0)
@@ -336,8 +372,61 @@ bp_trainer_run_epoch (BpTrainer *tr,
     bp_evaluate (tr->net, tr->test, &st.test_loss, &st.test_accuracy);
   else
     st.test_loss = st.test_accuracy = NAN;
-  g_array_append_val (tr->history, st);
+  bp_epoch_history_append (tr->history, &st);
   return TRUE;
+}
+
+gboolean
+bp_trainer_get_fault (const BpTrainer *tr,
+                      BpTrainFault    *fault)
+{
+  g_return_val_if_fail (tr != NULL, FALSE);
+
+  if (fault != NULL)
+    *fault = tr->fault;
+  return tr->fault.kind != BP_TRAIN_FAULT_NONE;
+}
+
+/* Every `stride`-th epoch and the latest, stride the smallest power of two
+ * that keeps them within the bound: the records stay evenly spaced (the
+ * plot's x is each record's own epoch) and a long run thins the old ones
+ * rather than growing. */
+void
+bp_epoch_history_append (GArray             *history,
+                         const BpEpochStats *stats)
+{
+  guint64 stride = 1, e = stats->epoch;
+  guint n;
+
+  g_return_if_fail (history != NULL && stats != NULL);
+  g_return_if_fail (g_array_get_element_size (history) == sizeof (BpEpochStats));
+
+  while (e / stride > BP_EPOCH_HISTORY_MAX_RECORDS - 1)
+    stride *= 2;
+  n = history->len;
+  /* The previous latest stays only if the stride keeps it. */
+  if (n > 0 && g_array_index (history, BpEpochStats, n - 1).epoch % stride != 0)
+    n--;
+  if (stride > 1 && n > 0)
+    {
+      BpEpochStats *d = (BpEpochStats *) (gpointer) history->data;
+
+      /* The stride just doubled when one of the last two (multiples of the
+       * old stride, one in two of them odd ones) is not a multiple of the
+       * new one; the full pass runs then, or when the bound is reached. */
+      if (n >= BP_EPOCH_HISTORY_MAX_RECORDS || d[n - 1].epoch % stride != 0
+          || (n > 1 && d[n - 2].epoch % stride != 0))
+        {
+          guint kept = 0;
+
+          for (guint i = 0; i < n; i++)
+            if (d[i].epoch % stride == 0 && d[i].epoch < e)
+              d[kept++] = d[i];
+          n = kept;
+        }
+    }
+  g_array_set_size (history, n);
+  g_array_append_val (history, *stats);
 }
 
 const BpEpochStats *
@@ -376,8 +465,17 @@ bp_train_steps_on_batch (BpNetwork    *net,
   trace = bp_trace_new (net, B);
   backup = g_new (double, MAX (backup_size (net, opt), 1));
   for (guint64 i = 0; i < n_steps; i++)
-    if (!checked_step (net, opt, trace, x, y, B, backup, i + 1, error))
-      return FALSE;
+    {
+      BpTrainFault fault;
+
+      if (!checked_step (net, opt, trace, x, y, B, backup, &fault))
+        {
+          fault.step = i + 1;
+          fault.row = fault.sample;
+          set_fault_error (error, &fault);
+          return FALSE;
+        }
+    }
   return TRUE;
 }
 

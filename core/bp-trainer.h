@@ -57,16 +57,21 @@ struct _BpTrainer
   guint64          steps;
   double          *xb, *yb;    /* the current mini-batch */
   double          *backup;     /* params + optimizer state before a step */
-  GArray          *history;    /* BpEpochStats per epoch */
+  /* BpEpochStats of every stride-th epoch and the latest, at most
+   * BP_EPOCH_HISTORY_MAX_RECORDS of them (bp_epoch_history_append). */
+  GArray          *history;
   /* ‖∂C/∂W(n)‖ per layer, n_layers doubles per record; one record every
    * grad_norm_stride steps (step numbers stride, 2·stride, …).  When it
    * reaches BP_GRAD_NORM_MAX_RECORDS records every other one is dropped and
    * the stride doubles, so a run of any length stays in bounded memory. */
   GArray          *grad_norms;
   guint64          grad_norm_stride;
+  /* Why the last step failed (kind NONE when it did not). */
+  BpTrainFault     fault;
 };
 
 #define BP_GRAD_NORM_MAX_RECORDS 4096
+#define BP_EPOCH_HISTORY_MAX_RECORDS 4096
 
 BpTrainer *bp_trainer_new           (BpNetwork           *net,
                                      BpOptimizer         *opt,
@@ -76,9 +81,23 @@ BpTrainer *bp_trainer_new           (BpNetwork           *net,
                                      GError             **error);
 void       bp_trainer_free          (BpTrainer *trainer);
 
-/* One mini-batch step.  On FALSE the network is as before the step. */
+/* One mini-batch step.  On FALSE the network and the optimizer are as
+ * before the step; for NaN/Inf the error is BP_TRAIN_ERROR_NUMERIC with
+ * bp_train_fault_message's text and bp_trainer_get_fault says where. */
 gboolean   bp_trainer_step          (BpTrainer *trainer,
                                      GError   **error);
+/* TRUE when the last step failed on a value that was not finite, with the
+ * fault (step and training-set row filled in) in *fault (may be NULL);
+ * FALSE (kind NONE) after a step that went well or before any. */
+gboolean   bp_trainer_get_fault     (const BpTrainer *trainer,
+                                     BpTrainFault    *fault);
+/* The sentences a student reads: what happened, what was kept, what to
+ * do, e.g. "Training stopped at step 6: ∂C/∂W(2)[3,1] is NaN after the
+ * backward pass (layer 2, unit 3). The weights are as they were before
+ * this step. Is the learning rate too large? Lower it, and reset the
+ * weights if they have grown too large." (the step once; values as "NaN",
+ * "+Inf", "−Inf").  Free with g_free. */
+char      *bp_train_fault_message   (const BpTrainFault *fault);
 /* Steps through the rest of the current epoch, then evaluates and appends
  * a BpEpochStats.  `progress` (may be NULL) is called after each step with
  * the fraction of the epoch done. */
@@ -93,6 +112,13 @@ void       bp_evaluate              (const BpNetwork *net,
                                      double          *accuracy);
 
 const BpEpochStats *bp_trainer_last_epoch (const BpTrainer *trainer);
+
+/* Appends `stats` to an array of BpEpochStats kept bounded: it then holds
+ * the epochs that are multiples of a stride (the smallest power of two
+ * that fits them) and the latest, at most BP_EPOCH_HISTORY_MAX_RECORDS.
+ * The latest is always last.  (The trainer's and the app's histories.) */
+void       bp_epoch_history_append  (GArray             *history,
+                                     const BpEpochStats *stats);
 
 /* Full-batch steps on a fixed batch (a model's worked example). */
 gboolean   bp_train_steps_on_batch  (BpNetwork    *net,

@@ -37,6 +37,43 @@ typedef enum
   BP_INIT_HE_NORMAL,       /* N(0, 2 / in) */
 } BpInit;
 
+/* Where training first met a value that is not finite (NaN, +Inf, −Inf):
+ * what it was, where in the network, in which step, and the value.  The
+ * network's check (bp_network_locate_nonfinite) fills the place and the
+ * value; the trainer adds the step and the data row.
+ *
+ * Indices are 1-based, as the app and the messages show them: layer n of
+ * z(n) = W(n) a(n-1) + b(n) (0 for the input), unit j of a(n) and, for a
+ * weight W(n)[j,k], the unit k of a(n-1) it comes from. */
+typedef enum
+{
+  BP_TRAIN_FAULT_NONE,
+  BP_TRAIN_FAULT_INPUT,      /* the data: input j of a sample (layer 0) */
+  BP_TRAIN_FAULT_Z,          /* forward: z(n)_j */
+  BP_TRAIN_FAULT_A,          /* forward: a(n)_j = σ(z(n)_j) */
+  BP_TRAIN_FAULT_LOSS,       /* the cost of a sample; j: the output farthest from its target */
+  BP_TRAIN_FAULT_GRAD_A,     /* backward: ∂C/∂a(n)_j */
+  BP_TRAIN_FAULT_DELTA,      /* backward: δ(n)_j = ∂C/∂z(n)_j */
+  BP_TRAIN_FAULT_GRAD_W,     /* backward: ∂C/∂W(n)[j,k] (summed over the batch) */
+  BP_TRAIN_FAULT_GRAD_B,     /* backward: ∂C/∂b(n)[j] */
+  BP_TRAIN_FAULT_PARAM_W,    /* the optimizer's update made W(n)[j,k] non-finite */
+  BP_TRAIN_FAULT_PARAM_B,    /* the optimizer's update made b(n)[j] non-finite */
+} BpTrainFaultKind;
+
+typedef struct
+{
+  BpTrainFaultKind kind;
+  gsize            layer;    /* n: 1 … N; 0 for INPUT */
+  gsize            unit;     /* j: 1 … width of a(n) (INPUT: the input) */
+  gsize            input;    /* k of W(n)[j,k] (GRAD_W, PARAM_W); else 0 */
+  gsize            sample;   /* 1-based sample of the batch; 0 when not per sample */
+  gsize            row;      /* 1-based training-set row of that sample; 0 if unknown */
+  guint64          step;     /* the step that was undone, 1-based; 0 outside training */
+  double           value;    /* NaN, +Inf or −Inf */
+  double           from;     /* A: z(n)_j; LOSS: a(N)_j; else NaN */
+  double           target;   /* LOSS: the target of unit j; else NaN */
+} BpTrainFault;
+
 /* Errors anything a user can cause ends in.  One domain per module. */
 #define BP_NETWORK_ERROR (bp_network_error_quark ())
 GQuark bp_network_error_quark (void);

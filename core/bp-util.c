@@ -32,6 +32,31 @@ bp_format_double (char   *buf,
   return buf;
 }
 
+const char *
+bp_nonfinite_name (double value)
+{
+  /* printf gives "-nan" for a NaN with the sign bit set (0 · −∞ is one):
+   * its sign means nothing, and students should not have to read it. */
+  if (isnan (value))
+    return "NaN";
+  if (isinf (value))
+    return value > 0 ? "+Inf" : "−Inf";
+  return NULL;
+}
+
+char *
+bp_format_value (char   *buf,
+                 double  value)
+{
+  const char *name = bp_nonfinite_name (value);
+
+  g_return_val_if_fail (buf != NULL, NULL);
+
+  if (name != NULL)
+    return strcpy (buf, name);
+  return g_ascii_formatd (buf, 32, "%g", value);
+}
+
 void
 bp_string_append_double (GString *s,
                          double   value)

@@ -23,6 +23,14 @@ char   *bp_format_double      (char   *buf,
 void    bp_string_append_double (GString *s,
                                  double   value);
 
+/* How messages and the app name a value that is not finite: "NaN", "+Inf"
+ * or "−Inf" (U+2212), whatever the sign of a NaN; NULL for a finite one. */
+const char *bp_nonfinite_name (double value);
+/* A value for a message: %g (C locale) when finite, else as above.
+ * buf ≥ 32 bytes; returns buf. */
+char   *bp_format_value       (char   *buf,
+                               double  value);
+
 /* Four doubles as one GCC/Clang generic vector: AVX in the avx2 clones,
  * SSE2 pairs otherwise, the same arithmetic either way. */
 typedef double bp_v4d __attribute__ ((vector_size (32)));

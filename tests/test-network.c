@@ -1218,8 +1218,28 @@ test_check_finite_names_layer_and_unit (void **state)
   assert_true (g_error_matches (error, BP_NETWORK_ERROR, BP_NETWORK_ERROR_NUMERIC));
   assert_error_contains (error, "layer 2");
   assert_error_contains (error, "unit 3");
+  assert_string_equal (error->message, "z(2)[3] is NaN in the forward pass (layer 2, unit 3, sample 1)");
   g_clear_error (&error);
+  /* The same place as data; the parameter itself is found too. */
+  {
+    BpTrainFault f;
+
+    assert_true (bp_network_locate_nonfinite (net, trace, &f));
+    assert_int_equal (f.kind, BP_TRAIN_FAULT_Z);
+    assert_int_equal (f.layer, 2);
+    assert_int_equal (f.unit, 3);
+    assert_int_equal (f.input, 0);
+    assert_int_equal (f.sample, 1);
+    assert_int_equal (f.step, 0);
+    assert_true (isnan (f.value));
+    assert_true (bp_network_locate_nonfinite_param (net, &f));
+    assert_int_equal (f.kind, BP_TRAIN_FAULT_PARAM_W);
+    assert_int_equal (f.layer, 2);
+    assert_int_equal (f.unit, 3);
+    assert_int_equal (f.input, 2);
+  }
   net->layers[1].W[2 * 4 + 1] = 0.25;
+  assert_false (bp_network_locate_nonfinite_param (net, NULL));
 
   /* +Inf in b(3)[2]. */
   net->layers[2].b[1] = INFINITY;
@@ -1242,6 +1262,15 @@ test_check_finite_names_layer_and_unit (void **state)
   assert_error_contains (error, "input 2");
   assert_error_contains (error, "sample 2");
   g_clear_error (&error);
+  {
+    BpTrainFault f;
+
+    assert_true (bp_network_locate_nonfinite (net, trace, &f));
+    assert_int_equal (f.kind, BP_TRAIN_FAULT_INPUT);
+    assert_int_equal (f.layer, 0);
+    assert_int_equal (f.unit, 2);
+    assert_int_equal (f.sample, 2);
+  }
 
   /* Clean again. */
   bp_network_zero_grad (net);

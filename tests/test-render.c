@@ -960,6 +960,202 @@ test_describe_hit (void **unused)
   assert_null (bpv_render_describe_hit (&state, &bad));
 }
 
+/* ------------------------------------------------------------- faults */
+
+/* Pixels of the fault colour (±3 per channel) in a box of widget units. */
+static int
+count_fault_pixels (cairo_surface_t *surface,
+                    BpvTheme         theme,
+                    double           x0,
+                    double           y0,
+                    double           x1,
+                    double           y1)
+{
+  guint32 want = bpv_rgba_to_argb32 (bpv_theme_colors (theme)->fault);
+  int w = cairo_image_surface_get_width (surface), h = cairo_image_surface_get_height (surface);
+  int n = 0;
+
+  for (int y = MAX (0, (int) y0); y < MIN (h, (int) y1); y++)
+    for (int x = MAX (0, (int) x0); x < MIN (w, (int) x1); x++)
+      n += channel_diff (pixel_at (surface, x, y), want) <= 3;
+  return n;
+}
+
+/* The marker of a fault changes the pixels around the value at fault, in
+ * the fault colour, and nothing far from it; the same for a weight (along
+ * its edge), for the input (its whole column) and in the dark theme. */
+static void
+test_fault_marker (void **unused)
+{
+  g_autoptr(BpNetwork) net = tiny_net ();
+  g_autoptr(BpTrace) trace = run_pass (net, tiny_x, tiny_y, 3);
+  g_autoptr(BpvLayout) layout = NULL;
+  BpvLayoutParams params;
+  BpvRenderState state;
+  cairo_surface_t *plain, *marked;
+  const BpTrainFault z_fault = { .kind = BP_TRAIN_FAULT_Z, .layer = 1, .unit = 2, .sample = 1,
+                                 .step = 6, .value = NAN, .from = NAN, .target = NAN };
+  BpvHit hit;
+  double cx, cy, r, ox, oy;
+  int before, after;
+
+  bpv_layout_params_init (&params, 800, 450);
+  layout = bpv_layout_new (net, &params);
+  r = layout->columns[1].radius * layout->params.zoom;
+  bpv_render_state_init (&state, net, trace);
+  assert_int_equal (state.fault.kind, BP_TRAIN_FAULT_NONE);   /* the default: no marker */
+  plain = paint (layout, &state);
+
+  /* z(1)₂ is NaN: a(1)₂ is the neuron marked (and selected by the app). */
+  assert_true (bpv_render_fault_hit (&z_fault, &hit));
+  assert_int_equal (hit.kind, BPV_HIT_NEURON);
+  assert_int_equal (hit.layer, 1);
+  assert_int_equal (hit.j, 1);
+  state.fault = z_fault;
+  marked = paint (layout, &state);
+  bpv_layout_neuron_center (layout, 1, 1, &cx, &cy);
+  before = count_fault_pixels (plain, BPV_THEME_LIGHT, cx - 2 * r, cy - 2 * r, cx + 2 * r, cy + 2 * r);
+  after = count_fault_pixels (marked, BPV_THEME_LIGHT, cx - 2 * r, cy - 2 * r, cx + 2 * r, cy + 2 * r);
+  print_message ("fault ring: %d → %d pixels of the fault colour (radius %.1f)\n", before, after, r);
+  assert_int_equal (before, 0);
+  assert_true (after > 2 * G_PI * r);   /* at least a one-pixel ring all round */
+  /* The ring is around the neuron: its fill at the centre stays. */
+  assert_color (pixel_at (marked, cx, cy), pixel_at (plain, cx, cy), "centre of the neuron");
+  /* Nothing changes far from it: the other neurons of the layer, the output. */
+  bpv_layout_neuron_center (layout, 1, 0, &ox, &oy);
+  assert_color (pixel_at (marked, ox, oy), pixel_at (plain, ox, oy), "a(1)₁");
+  bpv_layout_neuron_center (layout, 2, 1, &ox, &oy);
+  assert_color (pixel_at (marked, ox, oy), pixel_at (plain, ox, oy), "a(2)₂");
+  cairo_surface_destroy (marked);
+
+  /* ∂C/∂W(2)[2,3] is +Inf: the edge W(2)₂₃ from a(1)₃ to a(2)₂. */
+  {
+    const BpTrainFault w_fault = { .kind = BP_TRAIN_FAULT_GRAD_W, .layer = 2, .unit = 2, .input = 3,
+                                   .step = 6, .value = INFINITY, .from = NAN, .target = NAN };
+    double ex, ey;
+
+    assert_true (bpv_render_fault_hit (&w_fault, &hit));
+    assert_int_equal (hit.kind, BPV_HIT_EDGE);
+    assert_int_equal (hit.layer, 2);
+    assert_int_equal (hit.j, 1);
+    assert_int_equal (hit.k, 2);
+    state.fault = w_fault;
+    marked = paint (layout, &state);
+    edge_midpoint (layout, 2, 1, 2, 0.3, &ex, &ey);
+    assert_int_equal (count_fault_pixels (plain, BPV_THEME_LIGHT, ex - 2, ey - 2, ex + 3, ey + 3), 0);
+    assert_true (count_fault_pixels (marked, BPV_THEME_LIGHT, ex - 2, ey - 2, ex + 3, ey + 3) >= 9);
+    /* Another edge of the bundle keeps its colour. */
+    edge_midpoint (layout, 2, 0, 0, 0.3, &ex, &ey);
+    assert_color (pixel_at (marked, ex, ey), pixel_at (plain, ex, ey), "W(2)₁₁");
+    cairo_surface_destroy (marked);
+  }
+
+  /* NaN in input 1 of the data: the whole input column is boxed. */
+  {
+    const BpTrainFault in_fault = { .kind = BP_TRAIN_FAULT_INPUT, .layer = 0, .unit = 1, .sample = 2,
+                                    .step = 1, .value = NAN, .from = NAN, .target = NAN };
+    const BpvColumn *c = &layout->columns[0];
+    double x0, y0, x1, y1;
+
+    assert_true (bpv_render_fault_hit (&in_fault, &hit));
+    assert_int_equal (hit.kind, BPV_HIT_NEURON);
+    assert_int_equal (hit.layer, 0);
+    assert_int_equal (hit.j, 0);
+    state.fault = in_fault;
+    marked = paint (layout, &state);
+    /* Below the last input unit: only the box reaches there. */
+    bpv_layout_to_widget (layout, c->bounds.x - 3 * c->radius, c->uy[1] + 1.2 * c->radius, &x0, &y0);
+    bpv_layout_to_widget (layout, c->bounds.x + c->bounds.width + 3 * c->radius,
+                          c->bounds.y + c->bounds.height + 4 * c->radius, &x1, &y1);
+    assert_int_equal (count_fault_pixels (plain, BPV_THEME_LIGHT, x0, y0, x1, y1), 0);
+    assert_true (count_fault_pixels (marked, BPV_THEME_LIGHT, x0, y0, x1, y1) > 20);
+    cairo_surface_destroy (marked);
+  }
+
+  /* The dark theme has its own fault colour, and uses it. */
+  {
+    cairo_surface_t *dark_plain, *dark_marked;
+
+    state.theme = BPV_THEME_DARK;
+    state.fault.kind = BP_TRAIN_FAULT_NONE;
+    dark_plain = paint (layout, &state);
+    state.fault = z_fault;
+    dark_marked = paint (layout, &state);
+    assert_int_equal (count_fault_pixels (dark_plain, BPV_THEME_DARK, cx - 2 * r, cy - 2 * r,
+                                          cx + 2 * r, cy + 2 * r), 0);
+    assert_true (count_fault_pixels (dark_marked, BPV_THEME_DARK, cx - 2 * r, cy - 2 * r,
+                                     cx + 2 * r, cy + 2 * r) > 2 * G_PI * r);
+    cairo_surface_destroy (dark_plain);
+    cairo_surface_destroy (dark_marked);
+  }
+
+  /* No fault, no hit. */
+  {
+    const BpTrainFault none = { .kind = BP_TRAIN_FAULT_NONE };
+
+    assert_false (bpv_render_fault_hit (&none, &hit));
+    assert_int_equal (hit.kind, BPV_HIT_NONE);
+  }
+  cairo_surface_destroy (plain);
+}
+
+/* An exported page carries the marker too. */
+static void
+test_fault_in_export (void **unused)
+{
+  g_autoptr(BpNetwork) net = tiny_net ();
+  g_autoptr(BpTrace) trace = run_pass (net, tiny_x, tiny_y, 3);
+  const BpTrainFault fault = { .kind = BP_TRAIN_FAULT_LOSS, .layer = 2, .unit = 1, .sample = 1,
+                               .step = 3, .value = INFINITY, .from = 1e200, .target = 1 };
+  BpvLayoutParams params;
+  BpvRenderState state;
+  int counts[2];
+
+  bpv_layout_params_init (&params, 800, 450);
+  bpv_render_state_init (&state, net, trace);
+  for (int i = 0; i < 2; i++)
+    {
+      cairo_surface_t *s = cairo_image_surface_create (CAIRO_FORMAT_ARGB32, 800, 450);
+      cairo_t *cr = cairo_create (s);
+
+      state.fault = fault;
+      state.fault.kind = i == 0 ? BP_TRAIN_FAULT_NONE : BP_TRAIN_FAULT_LOSS;
+      bpv_network_render_page (cr, &state, &params, "tiny", 800, 450);
+      cairo_destroy (cr);
+      cairo_surface_flush (s);
+      counts[i] = count_fault_pixels (s, BPV_THEME_LIGHT, 0, 0, 800, 450);
+      cairo_surface_destroy (s);
+    }
+  assert_int_equal (counts[0], 0);
+  assert_true (counts[1] > 100);
+}
+
+/* Values that are not finite read "NaN", "+Inf", "−Inf" in tooltips, as
+ * in the messages (printf would say "-nan" and "inf"). */
+static void
+test_describe_nonfinite (void **unused)
+{
+  g_autoptr(BpNetwork) net = tiny_net ();
+  g_autoptr(BpTrace) trace = NULL;
+  BpvRenderState state;
+  BpvHit edge = { BPV_HIT_EDGE, 2, 1, 2 }, neuron = { BPV_HIT_NEURON, 1, 0, 0 };
+  g_autofree char *e = NULL, *n = NULL;
+  double x[6];
+
+  memcpy (x, tiny_x, sizeof x);
+  x[0] = -INFINITY;                    /* z(1)₁ of sample 1 = 0.1 · −Inf + … = −Inf */
+  net->layers[1].W[1 * 3 + 2] = -NAN;  /* a NaN with its sign bit set */
+  trace = run_pass (net, x, tiny_y, 3);
+  bpv_render_state_init (&state, net, trace);
+  e = bpv_render_describe_hit (&state, &edge);
+  n = bpv_render_describe_hit (&state, &neuron);
+  assert_non_null (strstr (e, "W(2)₂₃ = NaN"));
+  assert_null (strstr (e, "nan"));
+  assert_null (strstr (n, "nan"));
+  assert_null (strstr (n, "inf"));
+  assert_true (strstr (n, "Inf") != NULL || strstr (n, "NaN") != NULL);
+}
+
 int
 main (void)
 {
@@ -977,6 +1173,9 @@ main (void)
     cmocka_unit_test (test_plots),
     cmocka_unit_test (test_export),
     cmocka_unit_test (test_describe_hit),
+    cmocka_unit_test (test_fault_marker),
+    cmocka_unit_test (test_fault_in_export),
+    cmocka_unit_test (test_describe_nonfinite),
   };
 
   return cmocka_run_group_tests_name ("render", tests, NULL, NULL);

@@ -21,6 +21,7 @@
 #include "bp-optimizer.h"
 #include "bp-rng.h"
 #include "bp-trainer.h"
+#include "bp-util.h"
 
 /* ------------------------------------------------------------ helpers */
 
@@ -482,10 +483,25 @@ test_nan_input_stops_step (void **state)
 
   assert_false (bp_trainer_step (tr, &error));
   assert_true (g_error_matches (error, BP_TRAIN_ERROR, BP_TRAIN_ERROR_NUMERIC));
-  assert_error_contains (error, "input 2");
-  assert_error_contains (error, "sample 3");
-  assert_error_contains (error, "step 2");
+  assert_string_equal (error->message,
+                       "Training stopped at step 2: input 2 of sample 3 is NaN in the data "
+                       "(layer 0, unit 2). The weights are as they were before this step. "
+                       "The data has a value that is not a number.");
   g_clear_error (&error);
+  /* The same as data: the input column and the row of the bad value. */
+  {
+    BpTrainFault f;
+
+    assert_true (bp_trainer_get_fault (tr, &f));
+    assert_int_equal (f.kind, BP_TRAIN_FAULT_INPUT);
+    assert_int_equal (f.layer, 0);
+    assert_int_equal (f.unit, 2);
+    assert_int_equal (f.input, 0);
+    assert_int_equal (f.sample, 3);
+    assert_int_equal (f.row, 3);      /* not shuffled: sample s is row s */
+    assert_int_equal (f.step, 2);
+    assert_true (isnan (f.value));
+  }
   /* The network and the optimizer are exactly as before the step. */
   assert_memory_equal (net->params, params, net->n_params * sizeof (double));
   assert_memory_equal (opt->state, ostate, bp_optimizer_state_size (opt) * sizeof (double));
@@ -499,10 +515,16 @@ test_nan_input_stops_step (void **state)
   assert_int_equal (tr->history->len, 0);
   assert_memory_equal (net->params, params, net->n_params * sizeof (double));
 
-  /* Repaired data trains again. */
+  /* Repaired data trains again, and the fault is gone. */
   ds->X[2 * 2 + 1] = 1.0;
   assert_true (bp_trainer_step (tr, &error));
   assert_int_equal (tr->steps, 2);
+  {
+    BpTrainFault f;
+
+    assert_false (bp_trainer_get_fault (tr, &f));
+    assert_int_equal (f.kind, BP_TRAIN_FAULT_NONE);
+  }
 }
 
 /* ------------------------------------------------------------ divergence */
@@ -568,7 +590,7 @@ test_divergence_stops_step (void **state)
     assert_true (failed_at > 1);
     assert_true (g_error_matches (error, BP_TRAIN_ERROR, BP_TRAIN_ERROR_NUMERIC));
     assert_error_contains (error, "layer");
-    assert_error_contains (error, "as it was before");
+    assert_error_contains (error, "The weights are as they were before this step.");
   }
 
   /* (b) Weight decay 1e6 at lr 1e6 multiplies every parameter by ≈ −1e12
@@ -589,8 +611,259 @@ test_divergence_stops_step (void **state)
     assert_true (failed_at > 1);
     assert_true (g_error_matches (error, BP_TRAIN_ERROR, BP_TRAIN_ERROR_NUMERIC));
     assert_error_contains (error, "the update made");
-    assert_error_contains (error, "layer");
-    assert_error_contains (error, "unit");
+    assert_error_contains (error, "Is the learning rate too large?");
+    {
+      BpTrainFault f;
+      const BpLayer *L;
+
+      assert_true (bp_trainer_get_fault (tr, &f));
+      assert_true (f.kind == BP_TRAIN_FAULT_PARAM_W || f.kind == BP_TRAIN_FAULT_PARAM_B);
+      assert_int_equal (f.step, failed_at);
+      assert_true (f.layer >= 1 && f.layer <= net->n_layers);
+      L = &net->layers[f.layer - 1];
+      assert_true (f.unit >= 1 && f.unit <= L->out);
+      if (f.kind == BP_TRAIN_FAULT_PARAM_W)
+        assert_true (f.input >= 1 && f.input <= L->in);
+      else
+        assert_int_equal (f.input, 0);
+      assert_int_equal (f.sample, 0);   /* the update is not per sample */
+      assert_false (isfinite (f.value));
+    }
+  }
+}
+
+/* Learning rate 100 on a linear network: each step multiplies the weights
+ * until z(2) overflows and cancels (∞ − ∞) at step 8.  The fault says so,
+ * as data, and the failed step left everything as it was before it. */
+static void
+test_lr100_fault (void **state)
+{
+  g_autoptr(BpDataset) ds = NULL;
+  g_autoptr(BpNetwork) net = NULL;
+  g_autoptr(BpOptimizer) opt = NULL;
+  g_autoptr(BpTrainer) tr = NULL;
+  g_autoptr(GError) error = NULL;
+  const BpTrainConfig config = { .batch_size = 16, .shuffle = TRUE, .seed = 1, .keep_trace = TRUE };
+  BpTrainFault f;
+  guint failed_at;
+  BpRng rng;
+
+  ds = bp_dataset_generate ("moons", 200, 0.1, 1, &error);
+  assert_non_null (ds);
+  net = bp_network_new (2, &error);
+  assert_true (bp_network_add_layer (net, 8, "linear", NULL, &error));
+  assert_true (bp_network_add_layer (net, 8, "linear", NULL, &error));
+  assert_true (bp_network_add_layer (net, 1, "sigmoid", NULL, &error));
+  assert_true (bp_network_set_cost (net, "bce", NULL, &error));
+  bp_rng_init (&rng, 1);
+  bp_network_init_weights (net, BP_INIT_GLOROT_UNIFORM, &rng);
+  opt = make_opt ("sgd", net->n_params, 100);
+  tr = bp_trainer_new (net, opt, ds, NULL, &config, &error);
+  assert_non_null (tr);
+
+  assert_false (bp_trainer_get_fault (tr, &f));
+  failed_at = run_until_failure (tr, 1000, &error);
+  assert_true (failed_at > 1 && failed_at < 100);
+  assert_true (g_error_matches (error, BP_TRAIN_ERROR, BP_TRAIN_ERROR_NUMERIC));
+  assert_true (bp_trainer_get_fault (tr, &f));
+  assert_int_equal (f.step, failed_at);
+  assert_int_equal (f.kind, BP_TRAIN_FAULT_Z);
+  assert_int_equal (f.layer, 2);
+  assert_true (f.unit >= 1 && f.unit <= 8);
+  assert_int_equal (f.input, 0);
+  assert_true (f.sample >= 1 && f.sample <= 16);
+  assert_true (f.row >= 1 && f.row <= 200);
+  assert_false (isfinite (f.value));
+  {
+    /* The message is built from the same fault. */
+    g_autofree char *message = bp_train_fault_message (&f);
+
+    assert_string_equal (error->message, message);
+  }
+  /* The row is the training-set row of the sample: it alone overflows too. */
+  {
+    g_autoptr(BpTrace) trace = bp_trace_new (net, 1);
+    const double *x = ds->X + (f.row - 1) * ds->n_features;
+    const double *y = ds->Y + (f.row - 1) * ds->n_targets;
+    BpTrainFault one;
+
+    bp_network_zero_grad (net);
+    bp_network_forward (net, trace, x, 1);
+    bp_network_backward (net, trace, y);
+    assert_true (bp_network_locate_nonfinite (net, trace, &one));
+    assert_int_equal (one.kind, BP_TRAIN_FAULT_Z);
+    assert_int_equal (one.layer, f.layer);
+    assert_int_equal (one.unit, f.unit);
+  }
+  /* A failed step is not counted, and trying again fails the same way. */
+  assert_int_equal (tr->steps, failed_at - 1);
+  g_clear_error (&error);
+  assert_false (bp_trainer_step (tr, &error));
+  {
+    BpTrainFault again;
+
+    assert_true (bp_trainer_get_fault (tr, &again));
+    assert_int_equal (again.step, f.step);
+    assert_int_equal (again.unit, f.unit);
+  }
+}
+
+/* A cost of +Inf at the first step: (a − y)² of an output of 1e200. */
+static void
+test_inf_loss_fault (void **state)
+{
+  g_autoptr(BpDataset) ds = line_dataset ();
+  g_autoptr(BpNetwork) net = make_net (2, 3, "tanh", 1, "linear", "mse", 1);
+  g_autoptr(BpOptimizer) opt = make_opt ("sgd", net->n_params, 0.1);
+  const BpTrainConfig config = { .batch_size = 10, .shuffle = FALSE, .seed = 0, .keep_trace = TRUE };
+  g_autoptr(BpTrainer) tr = NULL;
+  g_autoptr(GError) error = NULL;
+  BpTrainFault f;
+
+  /* tanh keeps a(1) in (−1, 1); b(2) = 1e200 puts every output near it. */
+  net->layers[1].b[0] = 1e200;
+  tr = bp_trainer_new (net, opt, ds, NULL, &config, &error);
+  assert_non_null (tr);
+  assert_int_equal (run_until_failure (tr, 10, &error), 1);
+  assert_true (bp_trainer_get_fault (tr, &f));
+  assert_int_equal (f.kind, BP_TRAIN_FAULT_LOSS);
+  assert_int_equal (f.layer, 2);
+  assert_int_equal (f.unit, 1);
+  assert_int_equal (f.sample, 1);
+  assert_int_equal (f.row, 1);
+  assert_int_equal (f.step, 1);
+  assert_true (isinf (f.value) && f.value > 0);
+  assert_true (fabs (f.from - 1e200) < 1e186);
+  assert_true (f.target == ds->Y[0]);
+  assert_error_contains (error, "Training stopped at step 1: the cost is +Inf for sample 1 "
+                                "(layer 2, the output, unit 1: a(2)[1] = 1e+200 where the target is ");
+  /* The first step: no hint about the learning rate. */
+  assert_null (strstr (error->message, "learning rate"));
+  assert_true (net->layers[1].b[0] == 1e200);
+}
+
+/* The sentences, one per kind: the step once, "NaN" whatever the sign bit
+ * (printf would say "-nan"), "+Inf" and "−Inf". */
+static void
+test_fault_messages (void **state)
+{
+  BpTrainFault f = { .kind = BP_TRAIN_FAULT_GRAD_W, .layer = 2, .unit = 3, .input = 1,
+                     .step = 6, .value = -NAN, .from = NAN, .target = NAN };
+  g_autofree char *grad_w = NULL, *param_b = NULL, *delta = NULL, *a = NULL, *no_step = NULL;
+
+  assert_true (signbit (f.value));
+  grad_w = bp_train_fault_message (&f);
+  assert_string_equal (grad_w, "Training stopped at step 6: ∂C/∂W(2)[3,1] is NaN after the "
+                               "backward pass (layer 2, unit 3). The weights are as they were "
+                               "before this step. Is the learning rate too large? Lower it, and "
+                               "reset the weights if they have grown too large.");
+  f = (BpTrainFault) { .kind = BP_TRAIN_FAULT_PARAM_B, .layer = 1, .unit = 4, .step = 1,
+                       .value = -INFINITY, .from = NAN, .target = NAN };
+  param_b = bp_train_fault_message (&f);
+  assert_string_equal (param_b, "Training stopped at step 1: the update made b(1)[4] −Inf "
+                                "(layer 1, unit 4). The weights are as they were before this "
+                                "step. Is the learning rate too large?");
+  f = (BpTrainFault) { .kind = BP_TRAIN_FAULT_DELTA, .layer = 3, .unit = 2, .sample = 5,
+                       .step = 9, .value = INFINITY, .from = NAN, .target = NAN };
+  delta = bp_train_fault_message (&f);
+  assert_string_equal (delta, "Training stopped at step 9: δ(3)[2] = ∂C/∂z(3)[2] is +Inf after "
+                              "the backward pass (layer 3, unit 2, sample 5). The weights are as "
+                              "they were before this step. Is the learning rate too large? Lower "
+                              "it, and reset the weights if they have grown too large.");
+  f = (BpTrainFault) { .kind = BP_TRAIN_FAULT_A, .layer = 1, .unit = 1, .sample = 2,
+                       .step = 3, .value = NAN, .from = -INFINITY, .target = NAN };
+  a = bp_train_fault_describe (&f);
+  assert_string_equal (a, "a(1)[1] is NaN in the forward pass, from z(1)[1] = −Inf "
+                          "(layer 1, unit 1, sample 2)");
+  f.step = 0;
+  no_step = bp_train_fault_message (&f);
+  assert_string_equal (no_step, "A(1)[1] is NaN in the forward pass, from z(1)[1] = −Inf "
+                                "(layer 1, unit 1, sample 2).");
+  assert_string_equal (bp_nonfinite_name (-NAN), "NaN");
+  assert_null (bp_nonfinite_name (1e308));
+  assert_string_equal (bp_train_fault_kind_to_string (BP_TRAIN_FAULT_GRAD_W), "grad-W");
+}
+
+/* ------------------------------------------------- bounded epoch history */
+
+static void
+assert_history_even (const GArray *h,
+                     guint         last_epoch)
+{
+  const BpEpochStats *d = (const BpEpochStats *) (gconstpointer) h->data;
+  guint stride;
+
+  assert_true (h->len >= 1 && h->len <= BP_EPOCH_HISTORY_MAX_RECORDS);
+  assert_int_equal (d[h->len - 1].epoch, last_epoch);
+  if (h->len < 3)
+    return;
+  /* Every stride-th epoch from the first multiple on, then the latest. */
+  stride = d[1].epoch - d[0].epoch;
+  assert_true (stride >= 1 && (stride & (stride - 1)) == 0);
+  assert_int_equal (d[0].epoch, stride);
+  for (guint i = 1; i + 1 < h->len; i++)
+    assert_int_equal (d[i].epoch, (i + 1) * stride);
+  assert_true (d[h->len - 1].epoch > d[h->len - 2].epoch);
+  assert_true (last_epoch - d[h->len - 2].epoch <= stride);
+  /* A coarser stride would not have been needed … and the bound holds. */
+  assert_true (stride == 1 || last_epoch / (stride / 2) > BP_EPOCH_HISTORY_MAX_RECORDS - 1);
+}
+
+static void
+test_epoch_history_bounded (void **state)
+{
+  g_autoptr(GArray) h = g_array_new (FALSE, TRUE, sizeof (BpEpochStats));
+
+  for (guint e = 1; e <= 1000000; e++)
+    {
+      BpEpochStats st = { .epoch = e, .step = 10 * (guint64) e, .train_loss = 1.0 / e };
+
+      bp_epoch_history_append (h, &st);
+      assert_true (h->len <= BP_EPOCH_HISTORY_MAX_RECORDS);
+      if (e == 4095 || e == 4096 || e == 4097 || e == 8191 || e == 8193 || e % 99991 == 0)
+        assert_history_even (h, e);
+    }
+  assert_history_even (h, 1000000);
+  /* 1 000 000 / 256 = 3906 multiples of 256, and the latest. */
+  assert_int_equal (g_array_index (h, BpEpochStats, 1).epoch, 512);
+  assert_int_equal (h->len, 1000000 / 256 + 1);
+  {
+    const BpEpochStats *last = &g_array_index (h, BpEpochStats, h->len - 1);
+
+    assert_int_equal (last->step, 10000000);
+    assert_true (last->train_loss == 1.0 / 1000000);
+  }
+}
+
+/* bp_trainer_run_epoch keeps the bounded history: a one-step epoch run
+ * 20 000 times holds at most BP_EPOCH_HISTORY_MAX_RECORDS, the latest last. */
+static void
+test_run_epoch_history_bounded (void **state)
+{
+  g_autoptr(BpDataset) ds = xor_dataset ();
+  g_autoptr(BpNetwork) net = make_net (2, 3, "tanh", 1, "sigmoid", "bce", 4);
+  g_autoptr(BpOptimizer) opt = make_opt ("sgd", net->n_params, 0.5);
+  const BpTrainConfig config = { .batch_size = 4, .shuffle = FALSE, .seed = 0, .keep_trace = TRUE };
+  g_autoptr(BpTrainer) tr = bp_trainer_new (net, opt, ds, NULL, &config, NULL);
+  g_autoptr(GError) error = NULL;
+
+  for (guint e = 1; e <= 20000; e++)
+    {
+      assert_true (bp_trainer_run_epoch (tr, NULL, NULL, &error));
+      assert_true (tr->history->len <= BP_EPOCH_HISTORY_MAX_RECORDS);
+    }
+  assert_int_equal (tr->epoch, 20000);
+  assert_int_equal (bp_trainer_last_epoch (tr)->epoch, 20000);
+  assert_int_equal (bp_trainer_last_epoch (tr)->step, 20000);
+  assert_history_even (tr->history, 20000);
+  /* 20 000 / 8 = 2500 records, the last of them epoch 20 000 itself. */
+  assert_int_equal (tr->history->len, 2500);
+  /* The saved progress carries it and checks. */
+  {
+    g_autoptr(BpTrainProgress) p = bp_trainer_export_progress (tr);
+
+    assert_true (bp_train_progress_check (p, &error));
+    assert_int_equal (p->history->len, 2500);
   }
 }
 
@@ -916,6 +1189,11 @@ main (void)
     cmocka_unit_test (test_steps_on_batch_equals_by_hand),
     cmocka_unit_test (test_nan_input_stops_step),
     cmocka_unit_test (test_divergence_stops_step),
+    cmocka_unit_test (test_lr100_fault),
+    cmocka_unit_test (test_inf_loss_fault),
+    cmocka_unit_test (test_fault_messages),
+    cmocka_unit_test (test_epoch_history_bounded),
+    cmocka_unit_test (test_run_epoch_history_bounded),
     cmocka_unit_test (test_trainer_new_errors),
     cmocka_unit_test (test_resume_is_exact),
     cmocka_unit_test (test_import_progress_errors),

@@ -9,6 +9,7 @@
 
 #include "bp-gradcheck.h"
 #include "bp-trainer.h"
+#include "bp-util.h"
 
 /* Terms of Σ_k W_jk a_k written out before "…". */
 #define MAX_TERMS   4
@@ -21,10 +22,9 @@ bpv_format_number (double v)
   char buf[64];
   GString *s;
 
-  if (isnan (v))
-    return g_strdup ("NaN");
-  if (isinf (v))
-    return g_strdup (v > 0 ? "∞" : "−∞");
+  /* As the core's messages name them: "NaN", "+Inf", "−Inf". */
+  if (!isfinite (v))
+    return g_strdup (bp_nonfinite_name (v));
   if (v == 0)
     return g_strdup ("0");
   g_snprintf (buf, sizeof buf, "%.4g", v);

@@ -64,7 +64,8 @@ gboolean        bpv_explain_gradcheck    (BpvSession   *session,
                                           double       *numeric,
                                           GError      **error);
 
-/* "−0.4120", "1.234e−5": 4 significant digits, a real minus sign. */
+/* "−0.4120", "1.234e−5": 4 significant digits, a real minus sign; "NaN",
+ * "+Inf", "−Inf" for the non-finite (as bp_nonfinite_name). */
 char           *bpv_format_number        (double value);
 /* "₁₂" */
 char           *bpv_subscript            (gsize  n);

@@ -22,6 +22,7 @@ struct _BpvNetworkView
   gulong          structure_id;
   gulong          values_id;
   gulong          selection_id;
+  gulong          fault_id;
 
   BpvView         view;
   BpvScale        scale;
@@ -1124,6 +1125,7 @@ bpv_network_view_set_session (BpvNetworkView *self,
       g_clear_signal_handler (&self->structure_id, self->session);
       g_clear_signal_handler (&self->values_id, self->session);
       g_clear_signal_handler (&self->selection_id, self->session);
+      g_clear_signal_handler (&self->fault_id, self->session);
       g_clear_object (&self->session);
     }
   if (self->tick_id != 0)
@@ -1140,6 +1142,9 @@ bpv_network_view_set_session (BpvNetworkView *self,
                                           G_CALLBACK (on_values_changed), self);
       self->selection_id = g_signal_connect (session, "selection-changed",
                                              G_CALLBACK (on_selection_changed), self);
+      /* The fault's marker comes and goes with it. */
+      self->fault_id = g_signal_connect_swapped (session, "notify::has-fault",
+                                                 G_CALLBACK (gtk_widget_queue_draw), self);
     }
   relayout (self);
   gtk_widget_queue_draw (GTK_WIDGET (self));

@@ -38,6 +38,8 @@ typedef struct
   BpvRgba pulse;        /* forward pulses */
   BpvRgba warning;      /* vanishing/exploding gradients, saturated units */
   BpvRgba dead;         /* dead ReLU marks */
+  BpvRgba fault;        /* where training met NaN/Inf (red: on neither end of the scale) */
+  BpvRgba fault_text;   /* text on a fault badge */
   BpvRgba negative;     /* the diverging scale at −1 */
   BpvRgba neutral;      /* the diverging scale at 0 */
   BpvRgba positive;     /* the diverging scale at +1 */

@@ -2,7 +2,8 @@
  *
  * Order of painting, back to front:
  *   background → bundles (cached tiles or live) → path veil and path →
- *   hover/selection edges → pulses → neurons → overlays → labels.
+ *   hover/selection edges → pulses → neurons → overlays → labels → the
+ *   fault marker (NaN/Inf), which nothing may hide.
  *
  * Cost model (software cairo, see notes/gtk-headless.md §7): a diagonal
  * anti-aliased line costs 40–90 µs, so the bundles are painted once per
@@ -15,6 +16,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "bp-util.h"
 #include "bpv-text.h"
 
 /* Gradient widths span this many decades of |∂C/∂W| below the maximum. */
@@ -84,6 +86,24 @@ ease (double t)
 {
   return smoothstep (0.0, 1.0, t);
 }
+
+/* A value as printf's `format` gives it when finite, else "NaN", "+Inf"
+ * or "−Inf" as everywhere else in the app (never "-nan" or "inf"). */
+static const char *
+value_text (char       *buf,
+            gsize       size,
+            const char *format,
+            double      v)
+{
+  const char *name = bp_nonfinite_name (v);
+
+  if (name != NULL)
+    return name;
+  g_snprintf (buf, size, format, v);
+  return buf;
+}
+
+#define VALUE_TEXT(buf, format, v) value_text ((buf), sizeof (buf), (format), (v))
 
 static double
 max_abs (const double *v,
@@ -1312,7 +1332,8 @@ paint_circle_column (const Paint *p,
 
       if (st->show_values && a != NULL && fa > 0.5 && r >= 13 && !maps)
         {
-          g_autofree char *s = g_strdup_printf ("%.2f", a[j]);
+          char buf[32];
+          const char *s = VALUE_TEXT (buf, "%.2f", a[j]);
           BpvRgba tcol = luminance (fill) > 0.5 ? (BpvRgba) { 0.1, 0.1, 0.1, 1 }
                                                 : (BpvRgba) { 1, 1, 1, 1 };
 
@@ -1475,7 +1496,11 @@ paint_derivatives (const Paint *p)
               if (dead)
                 label = g_strdup ("dead");
               else
-                label = g_strdup_printf ("σ′ %.2f", dv);
+                {
+                  char buf[32];
+
+                  label = g_strdup_printf ("σ′ %s", VALUE_TEXT (buf, "%.2f", dv));
+                }
               if (c->n_units <= 12 || dead || saturated)
                 {
                   double ring = ring_alpha (p, n) > 0 ? MAX (3 * p->unit, 0.26 * r) : 0;
@@ -1688,7 +1713,8 @@ paint_outputs (const Paint *p)
 
       for (gsize j = 0; j < c->n_units; j++)
         {
-          g_autofree char *v = g_strdup_printf ("%.3f", a[j]);
+          char vbuf[32];
+          const char *v = VALUE_TEXT (vbuf, "%.3f", a[j]);
           double ring = ring_alpha (p, N) > 0 ? MAX (3 * p->unit, 0.26 * c->radius) + p->unit : 0;
           double x = c->ux[j] + c->radius + ring + 0.35 * f;
 
@@ -1696,7 +1722,8 @@ paint_outputs (const Paint *p)
                          BPV_TEXT_BOLD, p->tc->text);
           if (y != NULL)
             {
-              g_autofree char *ty = g_strdup_printf ("y = %g", y[j]);
+              char ybuf[32];
+              g_autofree char *ty = g_strdup_printf ("y = %s", VALUE_TEXT (ybuf, "%g", y[j]));
 
               bpv_text_draw (p->text, ty, x, c->uy[j], 0, 0.05, 0.85 * size,
                              BPV_TEXT_NORMAL, p->tc->text_muted);
@@ -1742,6 +1769,214 @@ paint_outputs (const Paint *p)
       bpv_text_draw (p->text, what, layout->cost_x, cy + 1.35 * f, 0.5, 0,
                      0.72 * f, BPV_TEXT_NORMAL, mcol);
     }
+}
+
+/* ------------------------------------------------------------------ fault */
+
+gboolean
+bpv_render_fault_hit (const BpTrainFault *fault,
+                      BpvHit             *hit)
+{
+  BpvHit none = BPV_HIT_INIT;
+
+  g_return_val_if_fail (fault != NULL && hit != NULL, FALSE);
+
+  *hit = none;
+  switch (fault->kind)
+    {
+    case BP_TRAIN_FAULT_NONE:
+      return FALSE;
+    case BP_TRAIN_FAULT_GRAD_W:
+    case BP_TRAIN_FAULT_PARAM_W:
+      if (fault->layer < 1 || fault->unit < 1 || fault->input < 1)
+        return FALSE;
+      *hit = (BpvHit) { BPV_HIT_EDGE, fault->layer, fault->unit - 1, fault->input - 1 };
+      return TRUE;
+    case BP_TRAIN_FAULT_INPUT:
+      if (fault->unit < 1)
+        return FALSE;
+      *hit = (BpvHit) { BPV_HIT_NEURON, 0, fault->unit - 1, 0 };
+      return TRUE;
+    case BP_TRAIN_FAULT_Z:
+    case BP_TRAIN_FAULT_A:
+    case BP_TRAIN_FAULT_LOSS:
+    case BP_TRAIN_FAULT_GRAD_A:
+    case BP_TRAIN_FAULT_DELTA:
+    case BP_TRAIN_FAULT_GRAD_B:
+    case BP_TRAIN_FAULT_PARAM_B:
+    default:
+      if (fault->layer < 1 || fault->unit < 1)
+        return FALSE;
+      *hit = (BpvHit) { BPV_HIT_NEURON, fault->layer, fault->unit - 1, 0 };
+      return TRUE;
+    }
+}
+
+/* A rounded badge naming the value ("NaN", "+Inf", "−Inf") with its box
+ * aligned at (x, y) as bpv_text_draw aligns text, kept inside the content. */
+static void
+fault_badge (const Paint *p,
+             const char  *text,
+             double       x,
+             double       y,
+             double       xalign,
+             double       yalign)
+{
+  const BpvRect *c = &p->layout->content;
+  double size = 1.1 * p->font, tw = 0, th = 0, pad = 0.4 * p->font, w, h, r;
+  cairo_t *cr = p->cr;
+
+  bpv_text_measure (p->text, text, size, BPV_TEXT_BOLD, &tw, &th);
+  w = tw + 2 * pad;
+  h = th + 0.6 * pad;
+  r = h / 2;
+  x = CLAMP (x - xalign * w, c->x, MAX (c->x, c->x + c->width - w));
+  y = CLAMP (y - yalign * h, c->y, MAX (c->y, c->y + c->height - h));
+  cairo_save (cr);
+  cairo_new_sub_path (cr);
+  cairo_arc (cr, x + w - r, y + r, r, -G_PI / 2, G_PI / 2);
+  cairo_arc (cr, x + r, y + r, r, G_PI / 2, 1.5 * G_PI);
+  cairo_close_path (cr);
+  bpv_set_source_rgba (cr, p->tc->fault);
+  cairo_fill_preserve (cr);
+  /* A rim of the background keeps it apart from edges of any colour. */
+  bpv_set_source_rgba (cr, p->tc->background);
+  cairo_set_line_width (cr, 1.5 * p->unit);
+  cairo_stroke (cr);
+  cairo_restore (cr);
+  bpv_text_draw (p->text, text, x + w / 2, y + h / 2, 0.5, 0.5, size, BPV_TEXT_BOLD,
+                 p->tc->fault_text);
+}
+
+/* Two rings around unit j of column n, a wide faint one and a sharp one;
+ * returns the outer radius. */
+static double
+fault_ring (const Paint *p,
+            gsize        n,
+            gsize        j)
+{
+  const BpvColumn *c = &p->layout->columns[n];
+  double base = c->kind == BPV_COLUMN_CIRCLES ? c->radius : MAX (c->cell / 2, 3 * p->unit);
+  double line = MAX (3 * p->unit, 0.16 * base), r = base + 0.7 * line + 1.5 * p->unit;
+  double halo = 2.6 * line;
+  cairo_t *cr = p->cr;
+
+  cairo_save (cr);
+  cairo_set_dash (cr, NULL, 0, 0);
+  bpv_set_source_rgba (cr, bpv_rgba_with_alpha (p->tc->fault, 0.3));
+  cairo_set_line_width (cr, halo);
+  cairo_new_sub_path (cr);
+  cairo_arc (cr, c->ux[j], c->uy[j], r + line / 2 + halo / 2, 0, 2 * G_PI);
+  cairo_stroke (cr);
+  bpv_set_source_rgba (cr, p->tc->fault);
+  cairo_set_line_width (cr, line);
+  cairo_new_sub_path (cr);
+  cairo_arc (cr, c->ux[j], c->uy[j], r, 0, 2 * G_PI);
+  cairo_stroke (cr);
+  cairo_restore (cr);
+  return r + line / 2 + halo;
+}
+
+static void
+paint_fault (const Paint *p)
+{
+  const BpTrainFault *f = &p->st->fault;
+  const char *name = bp_nonfinite_name (f->value);
+  cairo_t *cr = p->cr;
+  BpvHit hit;
+
+  const char *symbol;
+  g_autofree char *label = NULL;
+
+  if (!bpv_render_fault_hit (f, &hit) || !hit_valid (p, &hit))
+    return;
+  switch (f->kind)
+    {
+    case BP_TRAIN_FAULT_INPUT:   symbol = "x"; break;
+    case BP_TRAIN_FAULT_Z:       symbol = "z"; break;
+    case BP_TRAIN_FAULT_A:       symbol = "a"; break;
+    case BP_TRAIN_FAULT_LOSS:    symbol = "C"; break;
+    case BP_TRAIN_FAULT_GRAD_A:  symbol = "∂C/∂a"; break;
+    case BP_TRAIN_FAULT_DELTA:   symbol = "δ"; break;
+    case BP_TRAIN_FAULT_GRAD_W:  symbol = "∂C/∂W"; break;
+    case BP_TRAIN_FAULT_GRAD_B:  symbol = "∂C/∂b"; break;
+    case BP_TRAIN_FAULT_PARAM_W: symbol = "W"; break;
+    case BP_TRAIN_FAULT_PARAM_B: symbol = "b"; break;
+    case BP_TRAIN_FAULT_NONE:
+    default:                     symbol = "?"; break;
+    }
+  /* "z = NaN": what overflowed, and to what. */
+  label = g_strdup_printf ("%s = %s", symbol, name != NULL ? name : "NaN");
+  name = label;
+  if (hit.kind == BPV_HIT_EDGE)
+    {
+      const BpvBundle *b = &p->layout->bundles[hit.layer];
+
+      if (b->kind == BPV_BUNDLE_MATRIX)
+        {
+          const BpvRect *m = &b->matrix;
+          double cw = m->width / (double) b->cols, ch = m->height / (double) b->rows;
+
+          outline_matrix_cells (p, hit.layer, (double) hit.j, hit.j + 1.0, (double) hit.k,
+                                hit.k + 1.0, p->tc->fault, 3 * p->unit);
+          fault_badge (p, name, m->x + cw * (hit.k + 1.0) + 3 * p->unit, m->y + ch * (hit.j + 0.5),
+                       0, 0.5);
+        }
+      else
+        {
+          const BpvColumn *l = &p->layout->columns[hit.layer - 1];
+          const BpvColumn *r = &p->layout->columns[hit.layer];
+          double line = MAX (3 * p->unit, 0.12 * r->radius);
+          BpvEdgeStyle halo = { bpv_rgba_with_alpha (p->tc->fault, 0.3), 0, FALSE };
+          BpvEdgeStyle sharp = { p->tc->fault, 0, FALSE };
+
+          cairo_save (cr);
+          cairo_set_line_cap (cr, CAIRO_LINE_CAP_ROUND);
+          stroke_edge (p, cr, hit.layer, hit.j, hit.k, &halo, 3.5 * line);
+          stroke_edge (p, cr, hit.layer, hit.j, hit.k, &sharp, line);
+          cairo_restore (cr);
+          /* The units the weight joins. */
+          mark_unit (p, hit.layer - 1, hit.k, p->tc->fault, line);
+          mark_unit (p, hit.layer, hit.j, p->tc->fault, line);
+          fault_badge (p, name, (l->ux[hit.k] + r->ux[hit.j]) / 2,
+                       (l->uy[hit.k] + r->uy[hit.j]) / 2 - 2.5 * line, 0.5, 1);
+        }
+      return;
+    }
+
+  {
+    const BpvColumn *c = &p->layout->columns[hit.layer];
+    gboolean output = hit.layer + 1 == p->layout->n_columns;
+    double outer;
+
+    if (f->kind == BP_TRAIN_FAULT_INPUT)
+      {
+        /* Bad data: the whole input column is suspect. */
+        double m = 2 * (c->kind == BPV_COLUMN_CIRCLES ? c->radius : c->cell) + 6 * p->unit;
+        double dash[2] = { 7 * p->unit, 4 * p->unit };
+
+        cairo_save (cr);
+        bpv_set_source_rgba (cr, p->tc->fault);
+        cairo_set_line_width (cr, 2.5 * p->unit);
+        cairo_set_dash (cr, dash, 2, 0);
+        cairo_rectangle (cr, c->bounds.x - m / 2, c->bounds.y - m / 2,
+                         c->bounds.width + m, c->bounds.height + m);
+        cairo_stroke (cr);
+        cairo_restore (cr);
+      }
+    if (c->kind == BPV_COLUMN_CIRCLES)
+      outer = fault_ring (p, hit.layer, hit.j);
+    else
+      {
+        outer = MAX (c->cell / 2, 3 * p->unit) + 4 * p->unit;
+        mark_unit (p, hit.layer, hit.j, p->tc->fault, 3 * p->unit);
+      }
+    /* Beside the unit, or above it at the output (its values are beside). */
+    if (output)
+      fault_badge (p, name, c->ux[hit.j], c->uy[hit.j] - outer, 0.5, 1);
+    else
+      fault_badge (p, name, c->ux[hit.j] + outer, c->uy[hit.j], 0, 0.5);
+  }
 }
 
 /* ------------------------------------------------------------------ entry */
@@ -1844,6 +2079,7 @@ bpv_network_render (cairo_t              *cr,
 
   paint_headers (&p);
   paint_outputs (&p);
+  paint_fault (&p);
   cairo_restore (cr);
 
   bpv_text_free (p.text);
@@ -1866,6 +2102,7 @@ enum
   ITEM_RING,
   ITEM_SATURATED,
   ITEM_DEAD,
+  ITEM_FAULT,
   N_ITEMS
 };
 
@@ -1881,6 +2118,8 @@ legend_has (const BpvRenderState *state,
     case ITEM_SATURATED:
     case ITEM_DEAD:
       return state->show_derivatives && state->trace != NULL;
+    case ITEM_FAULT:
+      return state->fault.kind != BP_TRAIN_FAULT_NONE;
     default:
       return TRUE;
     }
@@ -1896,6 +2135,8 @@ legend_scale_caption (const BpvRenderState *state)
 }
 
 /* Widths of the legend's items at font size f; `text` measures. */
+#define LEGEND_FAULT "NaN/Inf: training stopped here"
+
 static double
 legend_item_width (BpvText              *text,
                    const BpvRenderState *state,
@@ -1928,6 +2169,9 @@ legend_item_width (BpvText              *text,
       return 2.2 * f + w;
     case ITEM_DEAD:
       bpv_text_measure (text, "dead: z ≤ 0 for every sample", 0.8 * f, BPV_TEXT_NORMAL, &w, NULL);
+      return 2.2 * f + w;
+    case ITEM_FAULT:
+      bpv_text_measure (text, LEGEND_FAULT, 0.8 * f, BPV_TEXT_NORMAL, &w, NULL);
       return 2.2 * f + w;
     default:
       return 0;
@@ -2060,8 +2304,11 @@ bpv_network_render_legend (cairo_t              *cr,
             cairo_stroke (cr);
             if (global_max > 0)
               {
-                g_autofree char *lo = g_strdup_printf ("−%.2g", global_max);
-                g_autofree char *hi = g_strdup_printf ("+%.2g", global_max);
+                /* ∞ when a value is not finite (max_abs counts NaN so). */
+                g_autofree char *lo = isfinite (global_max) ? g_strdup_printf ("−%.2g", global_max)
+                                                            : g_strdup ("−Inf");
+                g_autofree char *hi = isfinite (global_max) ? g_strdup_printf ("+%.2g", global_max)
+                                                            : g_strdup ("+Inf");
 
                 bpv_text_draw (text, lo, ix + 2.0 * f, bar_y + bar_h / 2, 1, 0.5, 0.75 * f,
                                BPV_TEXT_NORMAL, tc->text_muted);
@@ -2114,10 +2361,11 @@ bpv_network_render_legend (cairo_t              *cr,
         case ITEM_RING:
         case ITEM_SATURATED:
         case ITEM_DEAD:
+        case ITEM_FAULT:
           {
             static const char *labels[N_ITEMS] = {
               NULL, NULL, "fill: a(n) of the sample", "ring: δ(n) = ∂C/∂z(n)",
-              "saturated: σ′(z) ≈ 0", "dead: z ≤ 0 for every sample",
+              "saturated: σ′(z) ≈ 0", "dead: z ≤ 0 for every sample", LEGEND_FAULT,
             };
             double r = 0.55 * f, cx = ix + 0.8 * f;
 
@@ -2129,10 +2377,10 @@ bpv_network_render_legend (cairo_t              *cr,
             bpv_set_source_rgba (cr, tc->node_stroke);
             cairo_set_line_width (cr, unit);
             cairo_stroke (cr);
-            if (kind == ITEM_RING || kind == ITEM_SATURATED)
+            if (kind == ITEM_RING || kind == ITEM_SATURATED || kind == ITEM_FAULT)
               {
                 bpv_set_source_rgba (cr, kind == ITEM_RING ? bpv_palette_diverging (state->theme, -0.9)
-                                                           : tc->warning);
+                                         : kind == ITEM_FAULT ? tc->fault : tc->warning);
                 cairo_set_line_width (cr, 3 * unit);
                 cairo_new_sub_path (cr);
                 cairo_arc (cr, cx, cy, r + 2.2 * unit, 0, 2 * G_PI);
@@ -2285,18 +2533,26 @@ bpv_render_describe_hit (const BpvRenderState *state,
           return g_string_free (out, FALSE);
         }
       if (hit->layer == 0)
-        g_string_append_printf (out, " = x = %.4g", state->trace->input[s * net->n_inputs + hit->j]);
+        {
+          char xb[32];
+
+          g_string_append_printf (out, " = x = %s",
+                                  VALUE_TEXT (xb, "%.4g", state->trace->input[s * net->n_inputs + hit->j]));
+        }
       else
         {
           gsize l = hit->layer - 1;
           const BpLayer *L = &net->layers[l];
           double z = bp_trace_z (state->trace, l, s)[hit->j];
           double a = bp_trace_a (state->trace, l, s)[hit->j];
+          char ab[32], zb[32], db[32], sb[32];
 
-          g_string_append_printf (out, " = %.4g   z = %.4g   δ = %.3g", a, z,
-                                  bp_trace_dC_dz (state->trace, l, s)[hit->j]);
+          g_string_append_printf (out, " = %s   z = %s   δ = %s", VALUE_TEXT (ab, "%.4g", a),
+                                  VALUE_TEXT (zb, "%.4g", z),
+                                  VALUE_TEXT (db, "%.3g", bp_trace_dC_dz (state->trace, l, s)[hit->j]));
           if (L->act->df != NULL)
-            g_string_append_printf (out, "   σ′ = %.3g", L->act->df (z, a, L->act_params));
+            g_string_append_printf (out, "   σ′ = %s",
+                                    VALUE_TEXT (sb, "%.3g", L->act->df (z, a, L->act_params)));
         }
       return g_string_free (out, FALSE);
     }
@@ -2314,8 +2570,13 @@ bpv_render_describe_hit (const BpvRenderState *state,
       if (hit->j + 1 >= 10 || hit->k + 1 >= 10)
         g_string_append (out, ",");
       append_subscript (out, hit->k + 1);
-      g_string_append_printf (out, " = %.4g   ∂C/∂W = %.3g",
-                              L->W[hit->j * L->in + hit->k], L->dW[hit->j * L->in + hit->k]);
+      {
+        char wb[32], gb[32];
+
+        g_string_append_printf (out, " = %s   ∂C/∂W = %s",
+                                VALUE_TEXT (wb, "%.4g", L->W[hit->j * L->in + hit->k]),
+                                VALUE_TEXT (gb, "%.3g", L->dW[hit->j * L->in + hit->k]));
+      }
       return g_string_free (out, FALSE);
     }
 none:

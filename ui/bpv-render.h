@@ -27,6 +27,13 @@
  *                     current weights as t goes 0 → 1.
  *   IDLE              the picture at rest (rings in the GRADIENTS view).
  *
+ * Fault (state->fault, when training stopped on NaN/Inf): the value at
+ * fault is marked on top of everything in the fault colour: a neuron (z, a,
+ * the cost, δ, ∂C/∂b, b) by a double ring, an edge (∂C/∂W, W) by a wide
+ * halo along it (a cell outline in a weight matrix), the input by a dashed
+ * box around the whole input column and a ring on the input; each with a
+ * badge naming the value ("NaN", "+Inf", "−Inf").
+ *
  * Performance: with a BpvRenderCache the static edge layer (per bundle and
  * view) is painted once into image surfaces and blitted each frame; only
  * neurons, pulses and highlights are painted live.  The cache notices by
@@ -93,6 +100,7 @@ typedef struct
   gboolean         show_values;    /* numbers inside big enough neurons; default FALSE */
   gboolean         show_derivatives; /* σ′(z) per neuron; marks saturated and dead units */
   const BpvNeuronMaps *neuron_maps;  /* optional: drawn inside hidden neurons */
+  BpTrainFault     fault;          /* kind NONE: no marker (the default) */
 
   BpvRenderCache  *cache;          /* optional, caller-owned */
   double           device_scale;   /* device pixels per widget unit (HiDPI); 0 = 1 */
@@ -153,6 +161,12 @@ double          bpv_render_edge_max          (const BpvRenderState *state,
                                               gsize                 layer);
 double          bpv_render_neuron_max        (const BpvRenderState *state,
                                               gsize                 layer);
+
+/* Where a fault is marked and selected: the neuron a(n)_j (n = 0 for the
+ * input) or, for a weight or its gradient, the edge W(n)_jk.  FALSE for
+ * kind NONE. */
+gboolean        bpv_render_fault_hit         (const BpTrainFault   *fault,
+                                              BpvHit               *hit);
 
 /* One line describing a hit for a tooltip, e.g.
  * "W(2)₁,₃ = −0.412   ∂C/∂W = 0.0031" or "a(1)₂ = 0.73   z = 0.93   δ = …".

@@ -8,6 +8,7 @@
 
 #include "bp-edit.h"
 #include "bp-registry.h"
+#include "bp-util.h"
 #include "bpv-events.h"
 #include "bpv-trainer-thread.h"
 
@@ -75,6 +76,10 @@ struct _BpvSession
   BpvHit            selection;
   guint64           values_serial;
 
+  /* Why training (or a step) stopped on NaN/Inf, until something changes
+   * the model or training goes on; kind NONE otherwise. */
+  BpTrainFault      fault;
+
   /* edits and their undo history */
   BpEditHistory    *history;
   char             *data_key;     /* the dataset reference `data` was loaded from */
@@ -93,6 +98,7 @@ enum {
   PROP_STEP_SAMPLE,
   PROP_WEIGHT_DECAY,
   PROP_SEED,
+  PROP_HAS_FAULT,
   N_PROPS
 };
 
@@ -111,6 +117,7 @@ enum {
 static guint signals[N_SIGNALS];
 
 static void start_thread (BpvSession *self, GError **error);
+static void selection_clamp (BpvSession *self);
 
 /* ---------------------------------------------------------------- helpers */
 
@@ -194,6 +201,46 @@ record_training (BpvSession *self,
     }
 }
 
+/* Training stopped on `fault`: keep it, select the value at fault so that
+ * the inspector shows its numbers, and show the sample it happened on (the
+ * probe runs the parameters of before the step: the same numbers). */
+static void
+set_fault (BpvSession         *self,
+           const BpTrainFault *fault)
+{
+  BpvHit hit;
+
+  self->fault = *fault;
+  bpv_event ("FAULT kind=%s layer=%zu unit=%zu input=%zu sample=%zu row=%zu step=%" G_GUINT64_FORMAT
+             " value=%s", bp_train_fault_kind_to_string (fault->kind), fault->layer, fault->unit,
+             fault->input, fault->sample, fault->row, fault->step,
+             bp_nonfinite_name (fault->value) != NULL ? bp_nonfinite_name (fault->value) : "finite");
+  if (fault->row >= 1 && fault->row <= self->train->n_rows)
+    {
+      self->probe_row = fault->row - 1;
+      self->probe_dirty = TRUE;
+    }
+  if (bpv_render_fault_hit (fault, &hit) && !bpv_hit_equal (&hit, &self->selection))
+    {
+      self->selection = hit;
+      selection_clamp (self);
+      g_signal_emit (self, signals[SELECTION_CHANGED], 0);
+    }
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_HAS_FAULT]);
+}
+
+/* The fault no longer describes the network (an edit, undo, a reset, a new
+ * run): its marker and the offer to fix it go. */
+static void
+clear_fault (BpvSession *self)
+{
+  if (self->fault.kind == BP_TRAIN_FAULT_NONE)
+    return;
+  self->fault.kind = BP_TRAIN_FAULT_NONE;
+  bpv_event ("FAULT cleared");
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_HAS_FAULT]);
+}
+
 /* A change made by a setter, recorded for undo: a copy of the model before
  * it (taken by change_begin), and a label for the menu. */
 static BpModel *
@@ -212,6 +259,7 @@ change_end (BpvSession *self,
   bp_edit_history_record (self->history, before, label);
   bpv_event ("EDIT %s layers=%zu", label, self->model->network->n_layers);
   g_free (label);
+  clear_fault (self);
   g_signal_emit (self, signals[EDITED], 0);
 }
 
@@ -391,10 +439,16 @@ apply_snapshot (BpvTrainSnapshot *snap,
         }
       self->steps = snap->step;
       self->epoch = snap->epoch;
+      /* Training went through the step that failed: the fault is history
+       * (a run started again unchanged fails at it again and keeps it). */
+      if (self->fault.kind != BP_TRAIN_FAULT_NONE && snap->step >= self->fault.step)
+        clear_fault (self);
       for (guint r = 0; r < snap->norm_steps->len; r++)
         append_record (self, g_array_index (snap->norm_steps, guint64, r),
                        &g_array_index (snap->norms, double, r * nl));
-      g_array_append_vals (self->epochs, snap->epochs->data, snap->epochs->len);
+      /* Bounded as the trainer's: a long run keeps every stride-th epoch. */
+      for (guint e = 0; e < snap->epochs->len; e++)
+        bp_epoch_history_append (self->epochs, &g_array_index (snap->epochs, BpEpochStats, e));
       if (snap->steps_per_second > 0)
         self->steps_per_second = snap->steps_per_second;
       self->maps_dirty = TRUE;
@@ -425,6 +479,8 @@ apply_snapshot (BpvTrainSnapshot *snap,
         {
           self->restart_after_stop = FALSE;
           self->step_after_stop = FALSE;
+          if (snap->fault.kind != BP_TRAIN_FAULT_NONE)
+            set_fault (self, &snap->fault);
           emit_message (self, snap->error->message, TRUE);
         }
       if (self->restart_after_stop)
@@ -559,6 +615,9 @@ bpv_session_get_property (GObject    *object,
     case PROP_SEED:
       g_value_set_uint64 (value, self->model->seed);
       break;
+    case PROP_HAS_FAULT:
+      g_value_set_boolean (value, self->fault.kind != BP_TRAIN_FAULT_NONE);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -633,6 +692,10 @@ bpv_session_class_init (BpvSessionClass *klass)
     g_param_spec_double ("weight-decay", NULL, NULL, 0.0, 10.0, 0.0, rw);
   properties[PROP_SEED] =
     g_param_spec_uint64 ("seed", NULL, NULL, 0, G_MAXUINT64, 42, rw);
+  /* Training stopped on NaN/Inf and nothing has changed since
+   * (bpv_session_get_fault). */
+  properties[PROP_HAS_FAULT] =
+    g_param_spec_boolean ("has-fault", NULL, NULL, FALSE, ro);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
   signals[STRUCTURE_CHANGED] =
@@ -667,6 +730,7 @@ bpv_session_init (BpvSession *self)
   self->speed = 0.5;
   self->snap_loss = NAN;
   self->selection = none;
+  self->fault.kind = BP_TRAIN_FAULT_NONE;
   self->history = bp_edit_history_new (0, 0);
 }
 
@@ -954,6 +1018,7 @@ bpv_session_fill_render_state (BpvSession     *self,
       state->path_edge = none;
     }
   state->neuron_maps = bpv_session_get_neuron_maps (self);
+  state->fault = self->fault;
 }
 
 guint64
@@ -1278,6 +1343,28 @@ bpv_session_get_stopping (BpvSession *self)
 }
 
 gboolean
+bpv_session_get_fault (BpvSession   *self,
+                       BpTrainFault *fault)
+{
+  g_return_val_if_fail (BPV_IS_SESSION (self), FALSE);
+
+  if (fault != NULL)
+    *fault = self->fault;
+  return self->fault.kind != BP_TRAIN_FAULT_NONE;
+}
+
+void
+bpv_session_clear_fault (BpvSession *self)
+{
+  g_return_if_fail (BPV_IS_SESSION (self));
+
+  if (self->fault.kind == BP_TRAIN_FAULT_NONE)
+    return;
+  clear_fault (self);
+  emit_values (self);
+}
+
+gboolean
 bpv_session_play (BpvSession *self,
                   GError    **error)
 {
@@ -1347,6 +1434,16 @@ after_step (BpvSession *self,
       bp_edit_history_mark_changed (self->history);
       g_signal_emit (self, signals[EDITED], 0);
     }
+  /* A cycle that could not begin or update on NaN/Inf keeps its fault; a
+   * step that went through ends it. */
+  {
+    BpTrainFault fault;
+
+    if (bpv_stepper_get_fault (st, &fault))
+      set_fault (self, &fault);
+    else if (steps != steps_before)
+      clear_fault (self);
+  }
   emit_values (self);
 }
 
@@ -1466,6 +1563,12 @@ bpv_session_tick (BpvSession *self,
       after_step (self, before);
       return TRUE;
     case BPV_TICK_ERROR:
+      {
+        BpTrainFault fault;
+
+        if (bpv_stepper_get_fault (self->stepper, &fault))
+          set_fault (self, &fault);
+      }
       emit_message (self, error->message, TRUE);
       g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_AUTOPLAY]);
       emit_values (self);
@@ -1949,6 +2052,7 @@ after_model_change (BpvSession *self)
                          &error))
         emit_message (self, error->message, TRUE);
     }
+  clear_fault (self);
   structure_changed (self);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_LEARNING_RATE]);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_WEIGHT_DECAY]);

@@ -15,6 +15,8 @@
  *   selection-changed  the selected neuron/edge changed;
  *   message (s, b)     a message for the user (toast); b = TRUE for an
  *                      error that stopped something (NaN/Inf);
+ *   notify::has-fault  training stopped on NaN/Inf (bpv_session_get_fault),
+ *                      or that fault was cleared;
  *   edited             the undo history or the dirty state changed (an
  *                      edit, a setter, undo/redo, training, a save).
  *
@@ -62,7 +64,7 @@ const BpTrace       *bpv_session_get_trace          (BpvSession *self,
 /* The training-set row of that sample. */
 gsize                bpv_session_get_shown_row      (BpvSession *self);
 /* Fills net, trace, sample, phase, layer, t, old_params, selection,
- * path_edge and neuron_maps; leaves the rest of `state` alone. */
+ * path_edge, neuron_maps and fault; leaves the rest of `state` alone. */
 void                 bpv_session_fill_render_state  (BpvSession     *self,
                                                      BpvRenderState *state);
 /* Changes whenever the numbers shown change (not when only the step-mode
@@ -106,6 +108,16 @@ double               bpv_session_get_loss           (BpvSession *self);
 gboolean             bpv_session_get_running        (BpvSession *self);
 /* Stop asked, final snapshot not yet in. */
 gboolean             bpv_session_get_stopping       (BpvSession *self);
+/* Training or a step stopped on a value that was not finite: TRUE with
+ * where and what in *fault (may be NULL; its step counts from step 0).  The
+ * session then selected the value at fault (a neuron, or an edge for a
+ * weight) and shows the sample it happened on.  The fault stays until the
+ * model changes (any setter or edit, undo, redo, reset) or training or
+ * stepping gets past the step that failed; "has-fault" follows it. */
+gboolean             bpv_session_get_fault          (BpvSession   *self,
+                                                     BpTrainFault *fault);
+/* Forgets the fault (the user dismissed it). */
+void                 bpv_session_clear_fault        (BpvSession *self);
 gboolean             bpv_session_play               (BpvSession *self,
                                                      GError    **error);
 void                 bpv_session_pause              (BpvSession *self);

@@ -48,6 +48,7 @@ struct _BpvStepper
   GQueue           redo;       /* Cycle*, next first (stepped back over) */
 
   guint64          steps;
+  BpTrainFault     fault;      /* why the last cycle failed; kind NONE if it did not */
 
   double           duration;
   double           progress;
@@ -177,6 +178,18 @@ draw_batch (BpvStepper *st)
 
 /* Forward and backward of the cycle's batch on the current parameters,
  * which are saved as the cycle's "before". */
+static void
+set_fault_error (GError            **error,
+                 const BpTrainFault *fault)
+{
+  g_autofree char *message = NULL;
+
+  if (error == NULL)
+    return;
+  message = bp_train_fault_message (fault);
+  g_set_error_literal (error, BP_TRAIN_ERROR, BP_TRAIN_ERROR_NUMERIC, message);
+}
+
 static gboolean
 compute_cycle (BpvStepper *st,
                Cycle      *c,
@@ -184,7 +197,7 @@ compute_cycle (BpvStepper *st,
 {
   const BpDataset *ds = st->train;
   gsize nf = ds->n_features, nt = ds->n_targets;
-  g_autoptr(GError) local = NULL;
+  BpTrainFault fault;
 
   ensure_buffers (st, c->B);
   for (gsize s = 0; s < c->B; s++)
@@ -199,10 +212,13 @@ compute_cycle (BpvStepper *st,
   bp_network_zero_grad (st->net);
   bp_network_forward (st->net, st->trace, st->x, c->B);
   bp_network_backward (st->net, st->trace, st->y);
-  if (!bp_network_check_finite (st->net, st->trace, &local))
+  if (bp_network_locate_nonfinite (st->net, st->trace, &fault))
     {
-      g_set_error (error, BP_TRAIN_ERROR, BP_TRAIN_ERROR_NUMERIC,
-                   "step %" G_GUINT64_FORMAT ": %s", st->steps + 1, local->message);
+      fault.step = st->steps + 1;
+      if (fault.sample >= 1 && fault.sample <= c->B)
+        fault.row = c->rows[fault.sample - 1] + 1;
+      st->fault = fault;
+      set_fault_error (error, &fault);
       return FALSE;
     }
   memcpy (st->grads, st->net->grads, st->net->n_params * sizeof (double));
@@ -252,6 +268,7 @@ begin_cycle (BpvStepper *st,
       g_queue_push_tail (&st->kept, st->cycle);
       trim_kept (st);
     }
+  st->fault.kind = BP_TRAIN_FAULT_NONE;
   st->cycle = c;
   st->pos = 0;
   st->sample = MIN (st->sample, c->B - 1);
@@ -267,36 +284,12 @@ apply_update (BpvStepper *st,
 
   memcpy (net->grads, st->grads, net->n_params * sizeof (double));
   bp_optimizer_step (st->opt, net->params, net->grads);
-  if (!bp_all_finite (net->params, net->n_params))
+  if (bp_network_locate_nonfinite_param (net, &st->fault))
     {
-      for (gsize l = 0, off = 0; l < net->n_layers; l++)
-        {
-          const BpLayer *L = &net->layers[l];
-          gsize n = L->in * L->out + L->out;
-
-          for (gsize i = 0; i < n; i++)
-            if (!isfinite (net->params[off + i]))
-              {
-                gboolean is_w = i < L->in * L->out;
-                gsize unit = is_w ? i / L->in : i - L->in * L->out;
-
-                if (is_w)
-                  g_set_error (error, BP_TRAIN_ERROR, BP_TRAIN_ERROR_NUMERIC,
-                               "step %" G_GUINT64_FORMAT ": layer %zu, unit %zu: the update "
-                               "made W(%zu)[%zu,%zu] = %g (is the learning rate too large?)",
-                               st->steps + 1, l + 1, unit + 1, l + 1, unit + 1,
-                               i % L->in + 1, net->params[off + i]);
-                else
-                  g_set_error (error, BP_TRAIN_ERROR, BP_TRAIN_ERROR_NUMERIC,
-                               "step %" G_GUINT64_FORMAT ": layer %zu, unit %zu: the update "
-                               "made b(%zu)[%zu] = %g (is the learning rate too large?)",
-                               st->steps + 1, l + 1, unit + 1, l + 1, unit + 1,
-                               net->params[off + i]);
-                load_state (st, c->before, c->t_before);
-                return FALSE;
-              }
-          off += n;
-        }
+      st->fault.step = st->steps + 1;
+      set_fault_error (error, &st->fault);
+      load_state (st, c->before, c->t_before);
+      return FALSE;
     }
   if (c->after == NULL)
     c->after = g_new (double, MAX (state_size (st), 1));
@@ -387,6 +380,7 @@ bpv_stepper_reset (BpvStepper *st,
   st->steps = first_step;
   st->progress = 1.0;
   st->hold = 0.0;
+  st->fault.kind = BP_TRAIN_FAULT_NONE;
   if (st->opt->n_params != st->net->n_params)
     bp_optimizer_reset (st->opt, st->net->n_params);
   /* The network may have a new shape. */
@@ -619,6 +613,15 @@ guint64
 bpv_stepper_get_step_count (const BpvStepper *st)
 {
   return st->steps;
+}
+
+gboolean
+bpv_stepper_get_fault (const BpvStepper *st,
+                       BpTrainFault     *fault)
+{
+  if (fault != NULL)
+    *fault = st->fault;
+  return st->fault.kind != BP_TRAIN_FAULT_NONE;
 }
 
 guint

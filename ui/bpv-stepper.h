@@ -95,9 +95,9 @@ gsize         bpv_stepper_get_batch_size    (const BpvStepper *st);
 
 /* One stop forward.  From IDLE or UPDATE this begins the next cycle (the
  * next batch, or the replay of one stepped back over): FALSE with a
- * BP_NETWORK_ERROR_NUMERIC / BP_TRAIN_ERROR_NUMERIC error naming the layer
+ * BP_TRAIN_ERROR_NUMERIC error (bp_train_fault_message) naming the layer
  * and unit when its numbers or the update are not finite (nothing
- * changes then). */
+ * changes then; bpv_stepper_get_fault says where). */
 gboolean      bpv_stepper_next              (BpvStepper *st,
                                              GError    **error);
 /* One stop back; FALSE when there is nothing before (IDLE with no kept
@@ -112,6 +112,12 @@ gboolean      bpv_stepper_next_phase        (BpvStepper *st,
  * next one. */
 gboolean      bpv_stepper_finish_step       (BpvStepper *st,
                                              GError    **error);
+
+/* TRUE when the last cycle begun or updated failed on a value that was not
+ * finite, with the fault in *fault (may be NULL); FALSE once a cycle began
+ * well. */
+gboolean      bpv_stepper_get_fault         (const BpvStepper *st,
+                                             BpTrainFault     *fault);
 
 BpvStepPhase  bpv_stepper_get_phase         (const BpvStepper *st);
 /* The C index of the layer of a FORWARD/BACKWARD stop; for other phases

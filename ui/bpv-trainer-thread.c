@@ -386,6 +386,17 @@ worker (gpointer data)
 
   final = make_snapshot (self, measured);
   final->final = TRUE;
+  if (error != NULL && bp_trainer_get_fault (tr, &final->fault))
+    {
+      /* The trainer counts from this run's start; the session from step 0. */
+      final->fault.step += self->start_step;
+      g_clear_error (&error);
+      {
+        g_autofree char *message = bp_train_fault_message (&final->fault);
+
+        g_set_error_literal (&error, BP_TRAIN_ERROR, BP_TRAIN_ERROR_NUMERIC, message);
+      }
+    }
   final->error = error;
   post (self, final);
   thread_unref (self);

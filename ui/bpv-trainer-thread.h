@@ -51,6 +51,9 @@ typedef struct
   /* Only in the final snapshot: */
   gboolean      final;
   GError       *error;           /* why training stopped, if not asked to */
+  BpTrainFault  fault;           /* for NaN/Inf (kind NONE otherwise): its step
+                                  * counts from step 0 like `step`, and the
+                                  * error's message says the same */
 } BpvTrainSnapshot;
 
 void bpv_train_snapshot_free (BpvTrainSnapshot *snap);

@@ -8,6 +8,9 @@
  *   win.step-back         ←              one stop back (across the update too)
  *   win.step-phase        Shift+→        to the end of the next phase
  *   win.reset             R              new weights from the seed
+ *   win.lower-rate                       learning rate ÷ 10 (offered when training
+ *                                        stopped on NaN/Inf; an undoable edit)
+ *   win.dismiss-fault                    hide that offer and the canvas's marker
  *   win.gradient-view     G              weights ↔ gradients
  *   win.global-scale      N              per-layer ↔ global colour scale
  *   win.show-derivatives  D              σ′ overlay
@@ -105,6 +108,15 @@ bpv_window_update_actions (BpvWindow *self)
   set_enabled (self, "step-back", bpv_session_can_step_back (session));
   set_enabled (self, "autoplay", !stopping);
   set_enabled (self, "reset", TRUE);
+  {
+    /* Training stopped on NaN/Inf: the bar offers a smaller rate, as long
+     * as the rate's spin button can show it. */
+    gboolean fault = bpv_session_get_fault (session, NULL);
+    double lr = bpv_session_get_learning_rate (session);
+
+    set_enabled (self, "lower-rate", fault && lr / 10 >= gtk_adjustment_get_lower (self->lr_adjustment));
+    set_enabled (self, "dismiss-fault", fault);
+  }
   set_enabled (self, "check-gradient", edge && !running);
   set_enabled (self, "export", TRUE);
   set_enabled (self, "open-csv", TRUE);
@@ -225,7 +237,8 @@ step_activated (GSimpleAction *action,
   g_autoptr(GError) error = NULL;
   gboolean was_running = bpv_session_get_running (self->session);
 
-  if (!bpv_session_step (self->session, &error))
+  /* NaN/Inf is told by the fault bar. */
+  if (!bpv_session_step (self->session, &error) && !bpv_session_get_fault (self->session, NULL))
     bpv_window_toast (self, error->message);
   if (was_running)
     bpv_event ("ACTION step pausing=1");
@@ -242,7 +255,7 @@ step_phase_activated (GSimpleAction *action,
   BpvWindow *self = data;
   g_autoptr(GError) error = NULL;
 
-  if (!bpv_session_step_phase (self->session, &error))
+  if (!bpv_session_step_phase (self->session, &error) && !bpv_session_get_fault (self->session, NULL))
     bpv_window_toast (self, error->message);
   log_step (self, "step-phase");
   bpv_window_update_actions (self);
@@ -270,6 +283,33 @@ reset_activated (GSimpleAction *action,
   bpv_session_reset_weights (self->session);
   bpv_event ("ACTION reset");
   bpv_window_update_actions (self);
+}
+
+static void
+lower_rate_activated (GSimpleAction *action,
+                      GVariant      *parameter,
+                      gpointer       data)
+{
+  BpvWindow *self = data;
+  g_autoptr(GError) error = NULL;
+  double lr = bpv_session_get_learning_rate (self->session);
+
+  /* Through the setter: one undoable edit, and the sidebar follows. */
+  if (!bpv_session_set_learning_rate (self->session, lr / 10, &error))
+    bpv_window_toast (self, error->message);
+  bpv_event ("ACTION lower-rate lr=%g", bpv_session_get_learning_rate (self->session));
+  bpv_window_update_actions (self);
+}
+
+static void
+dismiss_fault_activated (GSimpleAction *action,
+                         GVariant      *parameter,
+                         gpointer       data)
+{
+  BpvWindow *self = data;
+
+  bpv_session_clear_fault (self->session);
+  bpv_event ("ACTION dismiss-fault");
 }
 
 static void
@@ -936,6 +976,8 @@ bpv_window_install_actions (BpvWindow *self)
     { "step-back", step_back_activated, NULL, NULL, NULL, { 0 } },
     { "step-phase", step_phase_activated, NULL, NULL, NULL, { 0 } },
     { "reset", reset_activated, NULL, NULL, NULL, { 0 } },
+    { "lower-rate", lower_rate_activated, NULL, NULL, NULL, { 0 } },
+    { "dismiss-fault", dismiss_fault_activated, NULL, NULL, NULL, { 0 } },
     { "check-gradient", check_activated, NULL, NULL, NULL, { 0 } },
     { "zoom-in", zoom_activated, NULL, NULL, NULL, { 0 } },
     { "zoom-out", zoom_activated, NULL, NULL, NULL, { 0 } },

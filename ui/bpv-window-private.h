@@ -47,6 +47,9 @@ struct _BpvWindow
   GMenu                *recent_menu;
   GtkRevealer          *explain_revealer;
   GtkLabel             *explain_label;
+  GtkRevealer          *fault_revealer;  /* training stopped on NaN/Inf */
+  GtkLabel             *fault_label;
+  GtkButton            *lower_rate_button;
 
   BpvSession           *session;
   GPtrArray            *layer_rows;      /* AdwComboRow per layer */
@@ -87,6 +90,8 @@ gboolean bpv_window_close_request (GtkWindow *window);
 void bpv_window_update_file_title (BpvWindow *self);
 void bpv_window_update_explanation (BpvWindow *self);
 void bpv_window_update_phase     (BpvWindow *self);
+/* The fault bar follows the session's fault (and the rate it offers). */
+void bpv_window_update_fault     (BpvWindow *self);
 void bpv_window_sync_settings    (BpvWindow *self);
 
 G_END_DECLS

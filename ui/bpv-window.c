@@ -82,7 +82,9 @@ update_title (BpvWindow *self)
     {
       const BpEpochStats *last = &ep[n_epochs - 1];
 
-      g_string_append_printf (s, " · epoch %u · loss %.4g", last->epoch, last->train_loss);
+      g_autofree char *loss = bpv_format_number (last->train_loss);
+
+      g_string_append_printf (s, " · epoch %u · loss %s", last->epoch, loss);
       if (!isnan (last->test_accuracy))
         g_string_append_printf (s, " · test accuracy %.1f %%", 100 * last->test_accuracy);
     }
@@ -264,7 +266,12 @@ on_message (BpvSession *session,
             gboolean    is_error,
             BpvWindow  *self)
 {
-  AdwToast *toast = adw_toast_new (text);
+  AdwToast *toast;
+
+  /* A stop on NaN/Inf is told by the fault bar, which stays. */
+  if (is_error && bpv_session_get_fault (session, NULL))
+    return;
+  toast = adw_toast_new (text);
 
   if (is_error)
     {
@@ -272,6 +279,25 @@ on_message (BpvSession *session,
       adw_toast_set_timeout (toast, 10);
     }
   adw_toast_overlay_add_toast (self->toast_overlay, toast);
+}
+
+void
+bpv_window_update_fault (BpvWindow *self)
+{
+  BpTrainFault fault;
+  gboolean has = bpv_session_get_fault (self->session, &fault);
+
+  if (has)
+    {
+      g_autofree char *message = bp_train_fault_message (&fault);
+      double lr = bpv_session_get_learning_rate (self->session);
+      g_autofree char *lower = g_strdup_printf ("Lower the Rate to %g", lr / 10);
+
+      gtk_label_set_text (self->fault_label, message);
+      gtk_button_set_label (self->lower_rate_button, lower);
+    }
+  gtk_revealer_set_reveal_child (self->fault_revealer, has);
+  bpv_window_update_actions (self);
 }
 
 void
@@ -960,6 +986,9 @@ bpv_window_class_init (BpvWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, BpvWindow, recent_menu);
   gtk_widget_class_bind_template_child (widget_class, BpvWindow, explain_revealer);
   gtk_widget_class_bind_template_child (widget_class, BpvWindow, explain_label);
+  gtk_widget_class_bind_template_child (widget_class, BpvWindow, fault_revealer);
+  gtk_widget_class_bind_template_child (widget_class, BpvWindow, fault_label);
+  gtk_widget_class_bind_template_child (widget_class, BpvWindow, lower_rate_button);
 }
 
 static void
@@ -1005,6 +1034,8 @@ set_session (BpvWindow  *self,
   g_signal_connect_swapped (session, "notify::running", G_CALLBACK (bpv_window_update_actions), self);
   g_signal_connect_swapped (session, "notify::stopping", G_CALLBACK (bpv_window_update_actions), self);
   g_signal_connect_swapped (session, "notify::autoplay", G_CALLBACK (bpv_window_update_actions), self);
+  g_signal_connect_swapped (session, "notify::has-fault", G_CALLBACK (bpv_window_update_fault), self);
+  g_signal_connect_swapped (session, "notify::learning-rate", G_CALLBACK (bpv_window_update_fault), self);
 
   bpv_window_sync_settings (self);
   g_signal_connect (self->dataset_row, "notify::selected", G_CALLBACK (on_dataset_selected), self);
@@ -1019,7 +1050,7 @@ set_session (BpvWindow  *self,
   update_panels (self);
   update_title (self);
   bpv_window_update_phase (self);
-  bpv_window_update_actions (self);
+  bpv_window_update_fault (self);
   gtk_widget_grab_focus (GTK_WIDGET (self->network_view));
 }
 

@@ -92,7 +92,7 @@ EOF
 }
 
 cp "$FIXTURES"/tiny.json "$FIXTURES"/softmax.json "$FIXTURES"/spirals.json \
-   "$FIXTURES"/overflow.json "$WORK"/
+   "$FIXTURES"/overflow.json "$FIXTURES"/diverge.json "$WORK"/
 TINY=$WORK/tiny.json
 
 echo "# backprop: $BACKPROP"
@@ -330,6 +330,20 @@ check "... and prints no partial JSON" eval '[ ! -s "$OUT" ]'
 expect_error "gradcheck of an overflowing pass" 1 "overflow.json" gradcheck "$WORK/overflow.json"
 expect_error "train steps on an overflowing pass" 1 "overflow.json" \
   train "$WORK/overflow.json" --steps 1 -o "$WORK/overflow-out.json"
+check "... the whole message: the step once, the place, the value as +Inf" \
+  eval '[ "$(cat "$ERR")" = "backprop: $WORK/overflow.json: Training stopped at step 1: z(1)[1] is +Inf in the forward pass (layer 1, unit 1, sample 1). The weights are as they were before this step." ]'
+
+# Learning rate 100: the weights grow until z(2) overflows and cancels.
+# Both ways of training print the same one line: the step once, the value
+# as "NaN" (never printf's "-nan"), the place, and what was kept.
+DIVERGED="backprop: $WORK/diverge.json: Training stopped at step 8: z(2)[1] is NaN in the forward pass (layer 2, unit 1, sample 1). The weights are as they were before this step. Is the learning rate too large? Lower it, and reset the weights if they have grown too large."
+run train "$WORK/diverge.json" --steps 1000 -o "$WORK/diverge-out.json"
+check "lr 100 diverges at step 8: exit 1 with the exact message" \
+  eval '[ $status -eq 1 ] && one_error_line && [ "$(cat "$ERR")" = "$DIVERGED" ]'
+check "... and writes no model" eval '[ ! -e "$WORK/diverge-out.json" ]'
+run train "$WORK/diverge.json" -q -o "$WORK/diverge-out.json"
+check "lr 100 in epochs: the same message, no epoch prefix" \
+  eval '[ $status -eq 1 ] && one_error_line && [ "$(cat "$ERR")" = "$DIVERGED" ]'
 
 # ------------------------------------------------------------ garbage files
 # Each must be refused with one error line naming the file; never a crash.

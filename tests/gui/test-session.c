@@ -54,6 +54,7 @@ typedef struct
   guint64   final_step;
   gsize     opt_state_size;
   GError   *error;
+  BpTrainFault fault;
 } Received;
 
 static void
@@ -78,6 +79,7 @@ on_snapshot (BpvTrainSnapshot *snap,
       r->final_step = snap->step;
       r->opt_state_size = snap->opt_state_size;
       r->error = g_steal_pointer (&snap->error);
+      r->fault = snap->fault;
     }
   bpv_train_snapshot_free (snap);
 }
@@ -156,6 +158,21 @@ test_worker_numeric_error (void **state)
   assert_true (g_error_matches (r.error, BP_TRAIN_ERROR, BP_TRAIN_ERROR_NUMERIC));
   assert_non_null (strstr (r.error->message, "layer 1, unit 1"));
   assert_int_equal (r.final_step, 0);
+  assert_int_equal (r.fault.kind, BP_TRAIN_FAULT_PARAM_W);
+  assert_int_equal (r.fault.step, 1);
+  g_clear_error (&r.error);
+
+  /* A run that goes on from step 41 names the step counted from 0, in the
+   * fault and in the message. */
+  r = (Received) { .sorted = TRUE };
+  thread = bpv_trainer_thread_new (net, sgd, ds, NULL, &config, 41, 3, 0, on_snapshot, &r, NULL);
+  assert_non_null (thread);
+  spin_until (received_final, &r, 10);
+  bpv_trainer_thread_detach (thread);
+  assert_int_equal (r.final_step, 41);
+  assert_int_equal (r.fault.step, 42);
+  assert_non_null (strstr (r.error->message, "Training stopped at step 42: "));
+  assert_null (strstr (r.error->message, "step 1:"));
   g_error_free (r.error);
 }
 
@@ -404,6 +421,64 @@ test_training_numeric_stop (void **state)
   assert_int_equal (w.messages, 1);
   assert_non_null (strstr (w.message, "layer 1, unit 1"));
   assert_true (bpv_session_get_network (s)->layers[0].W[0] == 1.0);
+
+  /* The session keeps the fault, as data, and selects the weight. */
+  {
+    BpTrainFault f;
+    gboolean has = FALSE;
+    const BpvHit *sel = bpv_session_get_selection (s);
+    g_autofree char *message = NULL;
+
+    assert_true (bpv_session_get_fault (s, &f));
+    g_object_get (s, "has-fault", &has, NULL);
+    assert_true (has);
+    assert_int_equal (f.kind, BP_TRAIN_FAULT_PARAM_W);
+    assert_int_equal (f.layer, 1);
+    assert_int_equal (f.unit, 1);
+    assert_int_equal (f.input, 1);
+    assert_int_equal (f.step, 1);
+    assert_false (isfinite (f.value));
+    assert_int_equal (sel->kind, BPV_HIT_EDGE);
+    assert_int_equal (sel->layer, 1);
+    assert_int_equal (sel->j, 0);
+    assert_int_equal (sel->k, 0);
+    message = bp_train_fault_message (&f);
+    assert_string_equal (w.message, message);
+  }
+  /* Training again unchanged stops at the same step: the fault stays. */
+  assert_true (bpv_session_play (s, NULL));
+  assert_true (bpv_session_get_fault (s, NULL));
+  spin_until (stopped, &w, 10);
+  assert_int_equal (w.messages, 2);
+  {
+    BpTrainFault f;
+
+    assert_true (bpv_session_get_fault (s, &f));
+    assert_int_equal (f.step, 1);
+  }
+  /* Any edit ends it; undo does not bring it back. */
+  assert_true (bpv_session_set_learning_rate (s, 1e5, NULL));
+  assert_false (bpv_session_get_fault (s, NULL));
+  assert_true (bpv_session_undo (s));
+  assert_false (bpv_session_get_fault (s, NULL));
+
+  /* Step mode meets the same at the update of the first cycle. */
+  {
+    g_autoptr(GError) error = NULL;
+    BpTrainFault f;
+    int stops = 0;
+
+    while (stops < 20 && bpv_session_step (s, &error))
+      stops++;
+    assert_true (stops < 20);
+    assert_true (g_error_matches (error, BP_TRAIN_ERROR, BP_TRAIN_ERROR_NUMERIC));
+    assert_true (bpv_session_get_fault (s, &f));
+    assert_int_equal (f.kind, BP_TRAIN_FAULT_PARAM_W);
+    assert_int_equal (f.step, 1);
+    assert_true (bpv_session_get_network (s)->layers[0].W[0] == 1.0);
+    bpv_session_clear_fault (s);
+    assert_false (bpv_session_get_fault (s, NULL));
+  }
   g_free (w.message);
   g_unlink (path);
 }

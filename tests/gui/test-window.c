@@ -2,8 +2,10 @@
  * default experiment and paints a picture that is not blank; the step
  * actions move through the phases and back; selecting a weight fills the
  * inspector with numbers whose product is the weight's gradient; the
- * gradient toggle and the export work; and the window keeps drawing frames
- * while a large network trains.
+ * gradient toggle and the export work; the window keeps drawing frames
+ * while a large network trains; and training that diverges (learning rate
+ * 100) stops with the value at fault marked on the canvas, selected, and a
+ * bar that offers a smaller rate (undoable) or new weights.
  *
  * Needs a display: run through xvfb-run (tests/gui/meson.build does).
  */
@@ -22,6 +24,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "bp-edit.h"
 #include "bp-model.h"
 #include "bp-registry.h"
 #include "bpv-inspector.h"
@@ -638,6 +641,258 @@ test_save_and_close_question (void **state)
   g_rmdir (dir);
 }
 
+/* ------------------------------------------------------ NaN at lr 100 */
+
+static int
+setup_diverge (void **state)
+{
+  Fixture *f = g_new0 (Fixture, 1);
+  g_autofree char *path = g_build_filename (GUI_FIXTURE_DIR, "diverge.bpmodel.json", NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(BpModel) model = bp_model_load_file (path, NULL, &error);
+
+  if (model == NULL)
+    fail_msg ("%s", error->message);
+  f->session = bpv_session_new (model, &error);
+  assert_non_null (f->session);
+  f->window = bpv_window_new (NULL, f->session);
+  gtk_window_set_default_size (GTK_WINDOW (f->window), 1280, 900);
+  gtk_window_present (GTK_WINDOW (f->window));
+  assert_true (spin_until (has_layout, f, 10));
+  spin (0.3);
+  *state = f;
+  return 0;
+}
+
+static gboolean
+has_fault (gpointer data)
+{
+  return bpv_session_get_fault (data, NULL) && !bpv_session_get_running (data);
+}
+
+static gpointer
+template_child (Fixture    *f,
+                const char *name)
+{
+  gpointer child = gtk_widget_get_template_child (GTK_WIDGET (f->window), BPV_TYPE_WINDOW, name);
+
+  assert_non_null (child);
+  return child;
+}
+
+/* The button inside `root` that activates `action`, or NULL. */
+static GtkWidget *
+find_action_button (GtkWidget  *root,
+                    const char *action)
+{
+  if (GTK_IS_BUTTON (root) && g_strcmp0 (gtk_actionable_get_action_name (GTK_ACTIONABLE (root)), action) == 0)
+    return root;
+  for (GtkWidget *c = gtk_widget_get_first_child (root); c != NULL; c = gtk_widget_get_next_sibling (c))
+    {
+      GtkWidget *found = find_action_button (c, action);
+
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+/* Pixels of the fault colour in a box around neuron a(n)_j of the canvas,
+ * as GTK draws it. */
+static int
+fault_pixels_around (Fixture *f,
+                     gsize    layer,
+                     gsize    j)
+{
+  BpvNetworkView *view = view_of (f);
+  GtkWidget *widget = GTK_WIDGET (view);
+  int w, h, n = 0;
+  g_autoptr(GdkPaintable) paintable = gtk_widget_paintable_new (widget);
+  GtkSnapshot *snapshot = gtk_snapshot_new ();
+  g_autoptr(GskRenderNode) node = NULL;
+  g_autoptr(GdkTexture) texture = NULL;
+  g_autofree guchar *pixels = NULL;
+  const BpvLayout *layout;
+  guint32 want = bpv_rgba_to_argb32 (bpv_theme_colors (bpv_network_view_get_theme (view))->fault);
+  double cx, cy, r;
+
+  /* The bar slides in or out above the canvas: let it settle (the canvas
+   * is laid out again at its new size). */
+  spin (0.5);
+  w = gtk_widget_get_width (widget);
+  h = gtk_widget_get_height (widget);
+  layout = bpv_network_view_get_layout (view);
+  r = 2.5 * layout->columns[layer].radius * layout->params.zoom;
+  gdk_paintable_snapshot (paintable, snapshot, w, h);
+  node = gtk_snapshot_free_to_node (snapshot);
+  texture = gsk_renderer_render_texture (gtk_native_get_renderer (GTK_NATIVE (f->window)), node,
+                                         &GRAPHENE_RECT_INIT (0, 0, w, h));
+  pixels = g_malloc ((gsize) w * h * 4);
+  gdk_texture_download (texture, pixels, (gsize) w * 4);
+  bpv_layout_neuron_center (layout, layer, j, &cx, &cy);
+  for (int y = MAX (0, (int) (cy - r)); y < MIN (h, (int) (cy + r)); y++)
+    for (int x = MAX (0, (int) (cx - r)); x < MIN (w, (int) (cx + r)); x++)
+      {
+        guint32 px;
+        int d = 0;
+
+        memcpy (&px, pixels + (gsize) y * w * 4 + 4 * x, 4);
+        for (int shift = 0; shift < 32; shift += 8)
+          d = MAX (d, abs ((int) ((px >> shift) & 0xff) - (int) ((want >> shift) & 0xff)));
+        n += d <= 3;
+      }
+  return n;
+}
+
+/* Learning rate 100: training stops on NaN (z(2)₁ = ∞ − ∞ at step 8) with
+ * nothing frozen; the session keeps the fault and selects the neuron; the
+ * canvas marks it; the bar says what happened and offers a smaller rate
+ * (an undoable edit the sidebar follows) and new weights; any of them
+ * takes the marker and the bar away, and training goes on. */
+static void
+test_diverging_training_marks_fault (void **state)
+{
+  Fixture *f = *state;
+  GtkRevealer *bar = template_child (f, "fault_revealer");
+  GtkLabel *label = template_child (f, "fault_label");
+  GtkAdjustment *lr_adjustment = template_child (f, "lr_adjustment");
+  BpvInspector *inspector = BPV_INSPECTOR (bpv_window_get_inspector (f->window));
+  GtkWidget *lower, *reset;
+  BpTrainFault fault;
+  BpvRenderState rs;
+  g_autofree char *message = NULL;
+  g_autofree char *text = NULL;
+  const BpvHit *sel;
+  guint64 steps;
+
+  /* The sidebar shows the model's rate as it is (not clamped to its range). */
+  assert_true (bpv_session_get_learning_rate (f->session) == 100);
+  assert_true (gtk_adjustment_get_value (lr_adjustment) == 100);
+  assert_false (bpv_session_is_dirty (f->session));
+  assert_false (gtk_revealer_get_reveal_child (bar));
+  assert_false (enabled (f, "lower-rate"));
+  assert_false (enabled (f, "dismiss-fault"));
+  assert_int_equal (fault_pixels_around (f, 2, 0), 0);
+
+  /* Space. */
+  activate (f, "play");
+  assert_true (spin_until (has_fault, f->session, 20));
+  assert_true (bpv_session_get_fault (f->session, &fault));
+  assert_int_equal (fault.kind, BP_TRAIN_FAULT_Z);
+  assert_int_equal (fault.layer, 2);
+  assert_int_equal (fault.unit, 1);
+  assert_int_equal (fault.step, 8);
+  assert_true (isnan (fault.value));
+  /* The failed step was undone: 7 steps, every weight finite. */
+  assert_int_equal (bpv_session_get_step_count (f->session), 7);
+  {
+    const BpNetwork *net = bpv_session_get_network (f->session);
+
+    for (gsize i = 0; i < net->n_params; i++)
+      assert_true (isfinite (net->params[i]));
+  }
+
+  /* Selected, with its numbers in the inspector. */
+  sel = bpv_session_get_selection (f->session);
+  assert_int_equal (sel->kind, BPV_HIT_NEURON);
+  assert_int_equal (sel->layer, 2);
+  assert_int_equal (sel->j, 0);
+  spin (0.1);
+  text = bpv_inspector_dup_text (inspector);
+  assert_non_null (strstr (text, "a(2)₁"));
+  assert_non_null (strstr (text, "NaN"));
+  assert_null (strstr (text, "nan"));
+
+  /* The canvas marks it (the GTK-free renderer, so exports do too). */
+  bpv_network_view_get_render_state (view_of (f), &rs);
+  assert_int_equal (rs.fault.kind, BP_TRAIN_FAULT_Z);
+  assert_true (fault_pixels_around (f, 2, 0) > 50);
+
+  /* The bar: the message, and the two ways out. */
+  assert_true (gtk_revealer_get_reveal_child (bar));
+  message = bp_train_fault_message (&fault);
+  assert_string_equal (gtk_label_get_text (label), message);
+  assert_non_null (strstr (message, "Training stopped at step 8: z(2)[1] is NaN"));
+  lower = find_action_button (GTK_WIDGET (bar), "win.lower-rate");
+  reset = find_action_button (GTK_WIDGET (bar), "win.reset");
+  assert_non_null (lower);
+  assert_non_null (reset);
+  assert_string_equal (gtk_button_get_label (GTK_BUTTON (lower)), "Lower the Rate to 10");
+  assert_true (enabled (f, "lower-rate"));
+  assert_true (enabled (f, "reset"));
+  assert_true (gtk_widget_is_sensitive (lower) && gtk_widget_is_sensitive (reset));
+
+  /* Reset weights (the bar's button, as a click would: its action fires
+   * from a short timeout): the marker and the bar go. */
+  gtk_widget_activate (reset);
+  {
+    gint64 end = g_get_monotonic_time () + 2 * G_USEC_PER_SEC;
+
+    while (bpv_session_get_fault (f->session, NULL) && g_get_monotonic_time () < end)
+      g_main_context_iteration (NULL, FALSE) || (g_usleep (1000), TRUE);
+  }
+  assert_false (bpv_session_get_fault (f->session, NULL));
+  assert_int_equal (bpv_session_get_step_count (f->session), 0);
+  bpv_network_view_get_render_state (view_of (f), &rs);
+  assert_int_equal (rs.fault.kind, BP_TRAIN_FAULT_NONE);
+  assert_int_equal (fault_pixels_around (f, 2, 0), 0);
+  assert_false (gtk_revealer_get_reveal_child (bar));
+  assert_false (enabled (f, "lower-rate"));
+
+  /* The same weights blow up the same way at step 8; now lower the rate:
+   * an edit through the setter, which the sidebar follows. */
+  activate (f, "play");
+  assert_true (spin_until (has_fault, f->session, 20));
+  assert_true (gtk_revealer_get_reveal_child (bar));
+  assert_true (fault_pixels_around (f, 2, 0) > 50);
+  activate (f, "lower-rate");
+  assert_true (bpv_session_get_learning_rate (f->session) == 10);
+  assert_true (gtk_adjustment_get_value (lr_adjustment) == 10);
+  assert_string_equal (bp_edit_undo_label (bpv_session_get_history (f->session)),
+                       "Change learning rate to 10");
+  assert_false (bpv_session_get_fault (f->session, NULL));
+  assert_false (gtk_revealer_get_reveal_child (bar));
+  assert_false (enabled (f, "lower-rate"));
+  assert_int_equal (fault_pixels_around (f, 2, 0), 0);
+  /* … undoable, and redoable. */
+  activate (f, "undo");
+  assert_true (bpv_session_get_learning_rate (f->session) == 100);
+  assert_true (gtk_adjustment_get_value (lr_adjustment) == 100);
+  activate (f, "redo");
+  assert_true (bpv_session_get_learning_rate (f->session) == 10);
+
+  /* New weights, and Space trains at lr 10 past where lr 100 stopped (it
+   * may still blow up later: then once more, at lr 1, it trains on). */
+  activate (f, "reset");
+  for (int round = 0; round < 2; round++)
+    {
+      gint64 end;
+
+      activate (f, "play");
+      assert_true (bpv_session_get_running (f->session));
+      assert_false (bpv_session_get_fault (f->session, NULL));
+      end = g_get_monotonic_time () + 5 * G_USEC_PER_SEC;
+      while (bpv_session_get_step_count (f->session) < 200 && g_get_monotonic_time () < end
+             && !has_fault (f->session))
+        g_main_context_iteration (NULL, FALSE) || (g_usleep (1000), TRUE);
+      if (!bpv_session_get_fault (f->session, &fault))
+        break;
+      print_message ("at lr %g: stopped at step %" G_GUINT64_FORMAT "\n",
+                     bpv_session_get_learning_rate (f->session), fault.step);
+      assert_true (fault.step > 8);
+      assert_int_equal (round, 0);
+      activate (f, "lower-rate");
+      activate (f, "reset");
+    }
+  steps = bpv_session_get_step_count (f->session);
+  print_message ("at lr %g: %" G_GUINT64_FORMAT " steps, no fault\n",
+                 bpv_session_get_learning_rate (f->session), steps);
+  assert_true (steps >= 200);
+  assert_false (bpv_session_get_fault (f->session, NULL));
+  bpv_session_pause (f->session);
+  assert_true (spin_until (not_running, f->session, 30));
+}
+
 int
 main (int    argc,
       char **argv)
@@ -653,6 +908,7 @@ main (int    argc,
     cmocka_unit_test_setup_teardown (test_open_csv_file, setup, teardown),
     cmocka_unit_test_setup_teardown (test_palette, setup, teardown),
     cmocka_unit_test_setup_teardown (test_save_and_close_question, setup, teardown),
+    cmocka_unit_test_setup_teardown (test_diverging_training_marks_fault, setup_diverge, teardown),
   };
 
   if (!gtk_init_check ())

@@ -59,6 +59,23 @@ stops () {
   fi
 }
 
+# stops_numeric DESCRIPTION REGEX ARGS…: as stops, for a run that met NaN
+# or Inf: the message names the step once and the values as "NaN", "+Inf"
+# or "−Inf" (never printf's "-nan" or "inf").
+stops_numeric () {
+  local desc=$1 regex=$2
+  shift 2
+  run "$@"
+  if [ "$status" -eq 1 ] && one_error_line && grep -qE -- "$regex" "$ERR" \
+     && [ "$(grep -oE 'step [0-9]+' "$ERR" | wc -l)" -eq 1 ] \
+     && grep -qF 'The weights are as they were before this step.' "$ERR" \
+     && ! grep -qE '(^|[^[:alpha:]])-?(nan|inf)([^[:alpha:]]|$)' "$ERR"; then
+    pass "$desc"
+  else
+    fail "$desc"
+  fi
+}
+
 # trains DESCRIPTION ARGS…: exit 0, no error output, a summary with a finite
 # loss, and a model written that `backprop info` reads back.
 trains () {
@@ -98,8 +115,8 @@ model "$WORK/linear.json" \
   '[{"in": 2, "out": 8, "activation": "linear"}, {"in": 8, "out": 8, "activation": "linear"},
     {"in": 8, "out": 1, "activation": "sigmoid"}]' \
   '{"cost": "bce", "optimizer": {"id": "sgd", "lr": 0.1}, "dataset": "moons"}'
-stops "lr 100 diverges: stopped naming layer and unit" \
-  'step [0-9]+: .*layer [0-9]+, unit [0-9]+: z\([0-9]+\) = .*as it was before this step' \
+stops_numeric "lr 100 diverges: stopped naming layer and unit" \
+  ': Training stopped at step [0-9]+: z\([0-9]+\)\[[0-9]+\] is (NaN|\+Inf|−Inf) in the forward pass \(layer [0-9]+, unit [0-9]+, sample [0-9]+\)\. The weights are as they were before this step\. Is the learning rate too large\? Lower it, and reset the weights if they have grown too large\.$' \
   train "$WORK/linear.json" --lr 100 --steps 100000 -o "$WORK/never.json"
 if [ ! -e "$WORK/never.json" ]; then
   pass "a diverged run writes no model"
@@ -112,8 +129,8 @@ fi
 model "$WORK/regression.json" \
   '[{"in": 1, "out": 8, "activation": "linear"}, {"in": 8, "out": 1, "activation": "linear"}]' \
   '{"cost": "mse", "optimizer": {"id": "sgd", "lr": 0.1}, "dataset": "sine"}'
-stops "lr 100 on a regression: the cost overflows, layer and unit named" \
-  'layer 2 \(output\), unit 1: the cost “mse” is inf' \
+stops_numeric "lr 100 on a regression: the cost overflows, layer and unit named" \
+  ': Training stopped at step [0-9]+: the cost is \+Inf for sample [0-9]+ \(layer 2, the output, unit 1: a\(2\)\[1\] = ' \
   train "$WORK/regression.json" --lr 100 --steps 100000 -o "$WORK/never.json"
 
 # Exploding products: 31 layers whose weights are 1e10 overflow z at the
@@ -123,8 +140,8 @@ model "$WORK/explode.json" \
    + [{"in": 2, "out": 2, "activation": "linear", "W": [[1e10, 0], [0, 1e10]], "b": [0, 0]}] * 30
    + [{"in": 2, "out": 1, "activation": "linear", "W": [[1, 1]], "b": [0]}]' \
   '{"cost": "mse", "dataset": "sine"}'
-stops "exploding products: stopped at layer 31, unit 1 on step 1" \
-  'step 1: .*layer 31, unit 1: z\(31\) = inf' \
+stops_numeric "exploding products: stopped at layer 31, unit 1 on step 1" \
+  ': Training stopped at step 1: z\(31\)\[1\] is \+Inf in the forward pass \(layer 31, unit 1, sample 1\)\. The weights' \
   train "$WORK/explode.json" --steps 10 -o "$WORK/never.json"
 
 # A finite but huge input: 1e308 through W = [1 1] is 2e308 = ∞ in z(1).
@@ -133,8 +150,8 @@ model "$WORK/huge.json" \
   '[{"in": 2, "out": 1, "activation": "linear", "W": [[1, 1]], "b": [0]},
     {"in": 1, "out": 1, "activation": "sigmoid"}]' \
   '{"cost": "bce", "dataset": {"name": "moons", "test_fraction": 0}}'
-stops "a CSV value of 1e308 overflows z(1): layer 1, unit 1 named" \
-  'layer 1, unit 1: z\(1\) = inf' \
+stops_numeric "a CSV value of 1e308 overflows z(1): layer 1, unit 1 named" \
+  ': Training stopped at step 1: z\(1\)\[1\] is \+Inf in the forward pass \(layer 1, unit 1, sample [0-9]\)' \
   train "$WORK/huge.json" --dataset "$WORK/huge.csv" --steps 5 --batch-size 4 \
   -o "$WORK/never.json"
 # The default network copes with it: tanh saturates, and W(1)·1e308 stays
