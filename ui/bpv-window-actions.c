@@ -480,10 +480,28 @@ edit_activation_activated (GSimpleAction *action,
   const char *act;
   BpEdit e = { .kind = BP_EDIT_SET_ACTIVATION, .adapt = TRUE };
 
+  const BpNetwork *net = bpv_session_get_network (self->session);
+  gboolean trained = bpv_session_get_step_count (self->session) > 0;
+
+  gboolean changes;
+
   g_variant_get (parameter, "(u&s)", &layer, &act);
+  changes = layer < net->n_layers && g_strcmp0 (net->layers[layer].act->id, act) != 0;
   e.layer = layer;
   e.activation = act;
   perform (self, &e);
+  /* The weights stay, and weights learned for another function can start
+   * the new one dead (sigmoid's large negative weights under relu): say
+   * how to start afresh. */
+  net = bpv_session_get_network (self->session);
+  if (trained && changes && layer < net->n_layers && g_strcmp0 (net->layers[layer].act->id, act) == 0)
+    {
+      g_autofree char *msg = g_strdup_printf ("Layer %u keeps the weights it learned; "
+                                              "Reset Weights (R) starts afresh with %s",
+                                              layer + 1, act);
+
+      bpv_window_toast (self, msg);
+    }
 }
 
 static void
