@@ -814,6 +814,12 @@ apply_progress (BpvSession *self)
   self->epoch = p->epoch;
   g_array_set_size (self->epochs, 0);
   g_array_append_vals (self->epochs, p->history->data, p->history->len);
+  g_array_set_size (self->norm_steps, 0);
+  g_array_set_size (self->norms, 0);
+  if (p->grad_norm_layers == net_of (self)->n_layers && p->grad_norm_layers > 0)
+    for (gsize r = 0; r < p->grad_norms->len / p->grad_norm_layers; r++)
+      append_record (self, (r + 1) * p->grad_norm_stride,
+                     &g_array_index (p->grad_norms, double, r * p->grad_norm_layers));
   g_clear_pointer (&self->stepper, bpv_stepper_free);
   rebuild_stepper (self);
   bpv_stepper_set_batch_source (self->stepper, &p->rng, p->order, p->n_rows, p->cursor);
@@ -2170,6 +2176,27 @@ store_progress (BpvSession *self)
   p->epoch = self->epoch;
   g_array_append_vals (p->history, self->epochs->data, MIN (self->epochs->len, self->epoch));
   p->grad_norm_layers = net_of (self)->n_layers;
+  /* The gradient-norm records, every `stride` steps (a power of two, at
+   * most PLOT_POINTS of them): each the latest record at or before its
+   * step, as the plot shows them. */
+  if (self->norm_steps->len > 0)
+    {
+      const guint64 *steps = (const guint64 *) self->norm_steps->data;
+      const double *src = (const double *) self->norms->data;
+      guint64 last = MIN (steps[self->norm_steps->len - 1], self->steps), stride = 1;
+      gsize nl = p->grad_norm_layers;
+      guint i = 0;
+
+      while (last / stride > PLOT_POINTS)
+        stride *= 2;
+      p->grad_norm_stride = stride;
+      for (guint64 step = stride; step <= last; step += stride)
+        {
+          while (i + 1 < self->norm_steps->len && steps[i + 1] <= step)
+            i++;
+          g_array_append_vals (p->grad_norms, src + i * nl, nl);
+        }
+    }
   self->model->progress = p;
 }
 

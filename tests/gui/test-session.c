@@ -784,6 +784,26 @@ test_undo_training (void **state)
   assert_int_equal (n_epochs, n_epochs_trained);
   assert_int_equal (bpv_session_get_optimizer (s)->t, steps);
   assert_true (bpv_session_is_dirty (s));
+  /* The gradient-norm plot comes back too, up to the last step, and it
+   * goes through the file. */
+  {
+    const double *norms;
+    gsize nl;
+    guint64 stride;
+    gsize n = bpv_session_get_grad_norms (s, &norms, &nl, &stride);
+    g_autoptr(BpModel) loaded = NULL;
+    g_autoptr(BpvSession) t = NULL;
+
+    assert_true (n > 100);
+    assert_true (n * stride > steps / 2 && n * stride <= steps);
+    assert_true (bpv_session_save (s, path, &error));
+    loaded = bp_model_load_file (path, NULL, &error);
+    assert_non_null (loaded);
+    t = bpv_session_new (loaded, &error);
+    assert_non_null (t);
+    assert_int_equal (bpv_session_get_step_count (t), steps);
+    assert_true (bpv_session_get_grad_norms (t, &norms, &nl, &stride) > 100);
+  }
   g_unlink (path);
   g_rmdir (dir);
 }
