@@ -6,4 +6,7 @@
 set -eu
 here=$(cd "$(dirname "$0")/.." && pwd)
 "$here/app/setup.sh" "$here/build"
+# The build's compiled settings schema: without it the app runs, but
+# remembers nothing (window size, recent files, the last experiment's file).
+export GSETTINGS_SCHEMA_DIR="$here/build/data${GSETTINGS_SCHEMA_DIR:+:$GSETTINGS_SCHEMA_DIR}"
 exec "$here/build/app/backprop-studio" "$@"
