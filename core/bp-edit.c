@@ -800,7 +800,7 @@ perform_on (BpModel      *model,
       g_clear_pointer (&model->progress, bp_train_progress_free);
       return TRUE;
     case BP_EDIT_SET_INIT:
-      if ((guint) e->init > BP_INIT_HE_NORMAL)
+      if ((guint) e->init > BP_INIT_AUTO)
         return edit_fail (error, BP_EDIT_ERROR_INVALID, "unknown initialisation %d", e->init);
       model->init = e->init;
       if (e->reset)
@@ -914,7 +914,7 @@ bp_edit_describe (const BpModel *model,
                               e->reset ? " and reset weights" : "");
     case BP_EDIT_SET_INIT:
       return g_strdup_printf ("Change initialisation to %s%s",
-                              (guint) e->init <= BP_INIT_HE_NORMAL ? bp_init_to_string (e->init)
+                              (guint) e->init <= BP_INIT_AUTO ? bp_init_to_string (e->init)
                                                                    : "?",
                               e->reset ? " and reset weights" : "");
     default:

@@ -122,7 +122,8 @@ bp_model_new_default (void)
                                  "interleaved half-moons, trained with Adam on "
                                  "binary cross-entropy.");
   model->seed = 42;
-  model->init = BP_INIT_GLOROT_UNIFORM;
+  /* Glorot for its tanh layers, He for relu layers a user drags in. */
+  model->init = BP_INIT_AUTO;
 
   /* Only the built-ins are used: a failure here is a bug, not user input. */
   model->network = bp_network_new (2, &error);
@@ -1486,11 +1487,12 @@ read_header (Loader     *ld,
           g_autofree char *quoted = quote (s);
 
           return fail (ld, BP_MODEL_ERROR_INVALID, "init",
-                       "unknown initialisation %s (known: %s, %s, %s, %s)", quoted,
+                       "unknown initialisation %s (known: %s, %s, %s, %s, %s)", quoted,
                        bp_init_to_string (BP_INIT_GLOROT_UNIFORM),
                        bp_init_to_string (BP_INIT_GLOROT_NORMAL),
                        bp_init_to_string (BP_INIT_HE_UNIFORM),
-                       bp_init_to_string (BP_INIT_HE_NORMAL));
+                       bp_init_to_string (BP_INIT_HE_NORMAL),
+                       bp_init_to_string (BP_INIT_AUTO));
         }
     }
   return TRUE;

@@ -4,7 +4,9 @@
  *     "format": "backprop-model/1",               required
  *     "name": "…", "description": "…",            default "" and ""
  *     "seed": 42,                                  default 0
- *     "init": "glorot_uniform",                    for layers without W/b
+ *     "init": "glorot_uniform",                    for layers without W/b: also
+ *                                                  glorot_normal, he_uniform, he_normal,
+ *                                                  auto (He under relu-like, else Glorot)
  *     "layers": [                                  required, 1–32 layers
  *       { "in": 2, "out": 8, "activation": "tanh",
  *         "alpha": 0.01,                           activation parameters by name

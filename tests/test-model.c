@@ -484,7 +484,9 @@ test_default_model (void **state)
   assert_true (lr == 0.03);
   assert_int_equal (model->optimizer->n_params, net->n_params);
   assert_true (model->seed == 42);
-  assert_int_equal (model->init, BP_INIT_GLOROT_UNIFORM);
+  /* Auto: Glorot uniform for its tanh layers (and He for a relu layer
+   * dragged in later). */
+  assert_int_equal (model->init, BP_INIT_AUTO);
   assert_string_equal (model->dataset, "moons");
   assert_int_equal (model->dataset_rows, 400);
   assert_true (model->dataset_noise < 0);

@@ -1338,10 +1338,39 @@ test_batched_matches_single (void **state)
                 i, batched[i], net->grads[i]);
 }
 
+/* "auto" draws the same stream as the fixed schemes, layer by layer: He
+ * uniform under relu-like activations, Glorot uniform under the others. */
+static void
+test_init_auto (void **state)
+{
+  const gsize widths[] = { 5, 4, 3 };
+  const char *const acts[] = { "relu", "sigmoid", "leaky_relu" };
+  g_autoptr(BpNetwork) a = make_net (3, 3, widths, acts, NULL);
+  g_autoptr(BpNetwork) he = make_net (3, 3, widths, acts, NULL);
+  g_autoptr(BpNetwork) glorot = make_net (3, 3, widths, acts, NULL);
+  BpInit parsed;
+  BpRng rng;
+
+  (void) state;
+  bp_rng_init (&rng, 11);
+  bp_network_init_weights (a, BP_INIT_AUTO, &rng);
+  bp_rng_init (&rng, 11);
+  bp_network_init_weights (he, BP_INIT_HE_UNIFORM, &rng);
+  bp_rng_init (&rng, 11);
+  bp_network_init_weights (glorot, BP_INIT_GLOROT_UNIFORM, &rng);
+  assert_memory_equal (a->layers[0].W, he->layers[0].W, 5 * 3 * sizeof (double));
+  assert_memory_equal (a->layers[1].W, glorot->layers[1].W, 4 * 5 * sizeof (double));
+  assert_memory_equal (a->layers[2].W, he->layers[2].W, 3 * 4 * sizeof (double));
+  assert_memory_not_equal (a->layers[1].W, he->layers[1].W, 4 * 5 * sizeof (double));
+  assert_true (bp_init_from_string ("auto", &parsed) && parsed == BP_INIT_AUTO);
+  assert_string_equal (bp_init_to_string (BP_INIT_AUTO), "auto");
+}
+
 int
 main (void)
 {
   const struct CMUnitTest tests[] = {
+    cmocka_unit_test (test_init_auto),
     cmocka_unit_test (test_hand_worked_sigmoid_output),
     cmocka_unit_test (test_hand_worked_linear_output),
     cmocka_unit_test (test_mean_vs_sum),
