@@ -160,6 +160,60 @@ ensure_ticking (BpvNetworkView *self)
   self->tick_id = gtk_widget_add_tick_callback (GTK_WIDGET (self), tick_cb, NULL, NULL);
 }
 
+/* What a screen reader says of the canvas: the network's layers, and what
+ * is selected; updated with every edit and selection. */
+char *
+bpv_network_view_describe (BpvNetworkView *self)
+{
+  const BpNetwork *net;
+  const BpvHit *sel;
+  GString *s;
+
+  g_return_val_if_fail (BPV_IS_NETWORK_VIEW (self), NULL);
+
+  if (self->session == NULL)
+    return g_strdup ("No network");
+  net = bpv_session_get_network (self->session);
+  s = g_string_new (NULL);
+  g_string_append_printf (s, "Input a(0): %zu unit%s. ", net->n_inputs, net->n_inputs == 1 ? "" : "s");
+  for (gsize l = 0; l < net->n_layers; l++)
+    g_string_append_printf (s, "%s %zu, a(%zu) = %s(z(%zu)): %zu unit%s. ",
+                            l + 1 == net->n_layers ? "Output layer" : "Layer", l + 1, l + 1,
+                            net->layers[l].act_id, l + 1, net->layers[l].out,
+                            net->layers[l].out == 1 ? "" : "s");
+  if (net->cost_id != NULL)
+    g_string_append_printf (s, "Cost: %s. ", net->cost_id);
+  sel = bpv_session_get_selection (self->session);
+  if (sel->kind == BPV_HIT_NEURON)
+    g_string_append_printf (s, "Selected: neuron %zu of a(%zu).", sel->j + 1, sel->layer);
+  else if (sel->kind == BPV_HIT_EDGE)
+    g_string_append_printf (s, "Selected: weight W(%zu) from unit %zu of a(%zu) to unit %zu of a(%zu).",
+                            sel->layer, sel->k + 1, sel->layer - 1, sel->j + 1, sel->layer);
+  else
+    g_string_append (s, "Nothing selected.");
+  return g_string_free (s, FALSE);
+}
+
+static void
+update_accessible (BpvNetworkView *self)
+{
+  g_autofree char *description = bpv_network_view_describe (self);
+  g_autoptr(GString) label = g_string_new ("Network");
+
+  if (self->session != NULL)
+    {
+      const BpNetwork *net = bpv_session_get_network (self->session);
+
+      g_string_append_printf (label, " %zu", net->n_inputs);
+      for (gsize l = 0; l < net->n_layers; l++)
+        g_string_append_printf (label, "–%zu", net->layers[l].out);
+    }
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self),
+                                  GTK_ACCESSIBLE_PROPERTY_LABEL, label->str,
+                                  GTK_ACCESSIBLE_PROPERTY_DESCRIPTION, description,
+                                  -1);
+}
+
 static void
 on_values_changed (BpvSession     *session,
                    BpvNetworkView *self)
@@ -178,6 +232,7 @@ on_structure_changed (BpvSession     *session,
   if (self->cache != NULL)
     bpv_render_cache_invalidate (self->cache);
   relayout (self);
+  update_accessible (self);
   gtk_widget_queue_draw (GTK_WIDGET (self));
 }
 
@@ -185,6 +240,7 @@ static void
 on_selection_changed (BpvSession     *session,
                       BpvNetworkView *self)
 {
+  update_accessible (self);
   gtk_widget_queue_draw (GTK_WIDGET (self));
 }
 
@@ -1147,6 +1203,7 @@ bpv_network_view_set_session (BpvNetworkView *self,
                                                  G_CALLBACK (gtk_widget_queue_draw), self);
     }
   relayout (self);
+  update_accessible (self);
   gtk_widget_queue_draw (GTK_WIDGET (self));
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SESSION]);
 }

@@ -88,5 +88,8 @@ gboolean         bpv_network_view_popup_layer_menu  (BpvNetworkView *self,
 /* The layer keyboard edits act on (0-based): the selection's, else the
  * last hidden layer. */
 gsize            bpv_network_view_current_layer    (BpvNetworkView *self);
+/* The accessible description the canvas carries: its layers (activation,
+ * width), the cost and the selection. */
+char            *bpv_network_view_describe         (BpvNetworkView *self);
 
 G_END_DECLS

@@ -493,6 +493,24 @@ test_edit_actions (void **state)
                        "• Untitled — Backprop Studio");
   spin (0.2);
   assert_int_equal (bpv_network_view_get_layout (view_of (f))->n_columns, 5);
+  /* Screen readers hear the new layer: the canvas's accessible label and
+   * description follow the edit. */
+  {
+    g_autofree char *description = bpv_network_view_describe (view_of (f));
+    g_autofree char *wrong = NULL;
+
+    assert_non_null (strstr (description, "Layer 2, a(2) = relu(z(2)): 8 units."));
+    assert_non_null (strstr (description, "Output layer 4, a(4) = sigmoid(z(4)): 1 unit."));
+    wrong = gtk_test_accessible_check_property (GTK_ACCESSIBLE (view_of (f)),
+                                                GTK_ACCESSIBLE_PROPERTY_DESCRIPTION, description);
+    if (wrong != NULL)
+      fail_msg ("accessible description: %s", wrong);
+    g_clear_pointer (&wrong, g_free);
+    wrong = gtk_test_accessible_check_property (GTK_ACCESSIBLE (view_of (f)),
+                                                GTK_ACCESSIBLE_PROPERTY_LABEL, "Network 2–8–8–8–1");
+    if (wrong != NULL)
+      fail_msg ("accessible label: %s", wrong);
+  }
 
   activate_with (f, "edit-activation", g_variant_new ("(us)", 0, "sigmoid"));
   assert_string_equal (bpv_session_get_network (f->session)->layers[0].act_id, "sigmoid");
