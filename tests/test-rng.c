@@ -13,6 +13,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "test-util.h"
+
 #include <float.h>
 #include <math.h>
 #include <string.h>
@@ -22,47 +24,7 @@
 
 /* ------------------------------------------------------------ helpers */
 
-static void
-assert_near_impl (double      got,
-                  double      want,
-                  double      rel,
-                  double      abs_tol,
-                  const char *expr,
-                  const char *file,
-                  int         line)
-{
-  double tol = abs_tol + rel * fabs (want);
-
-  if (!(fabs (got - want) <= tol))
-    {
-      print_error ("%s = %.17g, expected %.17g (|diff| %.3g > tolerance %.3g)\n",
-                   expr, got, want, fabs (got - want), tol);
-      _fail (file, line);
-    }
-}
-
-#define assert_near(got, want, rel, abs_tol) \
-  assert_near_impl ((got), (want), (rel), (abs_tol), #got, __FILE__, __LINE__)
-
 /* Same bits (so 0.0 vs −0.0 and NaN payloads count). */
-static void
-assert_bits_impl (double      got,
-                  double      want,
-                  const char *expr,
-                  const char *file,
-                  int         line)
-{
-  if (memcmp (&got, &want, sizeof (double)) != 0)
-    {
-      print_error ("%s = %a (%.17g), expected exactly %a (%.17g)\n",
-                   expr, got, got, want, want);
-      _fail (file, line);
-    }
-}
-
-#define assert_bits(got, want) \
-  assert_bits_impl ((got), (want), #got, __FILE__, __LINE__)
-
 /* Doubles mapped to integers that are consecutive for consecutive doubles
  * (across zero too), so that a difference counts ulps. */
 static gint64

@@ -11,6 +11,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "test-util.h"
+
 #include <float.h>
 #include <math.h>
 #include <string.h>
@@ -24,35 +26,6 @@
 #include "bp-util.h"
 
 /* ------------------------------------------------------------ helpers */
-
-static void
-assert_near_impl (double      got,
-                  double      want,
-                  double      rel,
-                  double      abs_tol,
-                  const char *expr,
-                  const char *file,
-                  int         line)
-{
-  double tol = abs_tol + rel * fabs (want);
-
-  if (!(fabs (got - want) <= tol))
-    {
-      print_error ("%s = %.17g, expected %.17g (|diff| %.3g > tolerance %.3g)\n",
-                   expr, got, want, fabs (got - want), tol);
-      _fail (file, line);
-    }
-}
-
-#define assert_near(got, want, rel, abs_tol) \
-  assert_near_impl ((got), (want), (rel), (abs_tol), #got, __FILE__, __LINE__)
-
-#define assert_error_contains(error, substring)                                   \
-  do {                                                                            \
-    assert_non_null (error);                                                      \
-    if (strstr ((error)->message, (substring)) == NULL)                           \
-      fail_msg ("error “%s” does not contain “%s”", (error)->message, (substring)); \
-  } while (0)
 
 /* A dataset owned the way bp_dataset_free expects (g_new, g_strdup). */
 static BpDataset *

@@ -1,0 +1,56 @@
+/* test-util.h — assertions the cmocka suites share: numbers within a
+ * tolerance, numbers bit for bit, and an error that says what it should.
+ * Include after <cmocka.h>. */
+#pragma once
+
+#include <math.h>
+#include <string.h>
+
+/* |got − want| ≤ abs_tol + rel·|want|, with both numbers in the message. */
+static inline void
+assert_near_impl (double      got,
+                  double      want,
+                  double      rel,
+                  double      abs_tol,
+                  const char *expr,
+                  const char *file,
+                  int         line)
+{
+  double tol = abs_tol + rel * fabs (want);
+
+  if (!(fabs (got - want) <= tol))
+    {
+      print_error ("%s = %.17g, expected %.17g (|diff| %.3g > tolerance %.3g)\n",
+                   expr, got, want, fabs (got - want), tol);
+      _fail (file, line);
+    }
+}
+
+#define assert_near(got, want, rel, abs_tol) \
+  assert_near_impl ((got), (want), (rel), (abs_tol), #got, __FILE__, __LINE__)
+
+/* The same double, bit for bit (so −0 ≠ +0, and a NaN equals its bits). */
+static inline void
+assert_bits_impl (double      got,
+                  double      want,
+                  const char *expr,
+                  const char *file,
+                  int         line)
+{
+  if (memcmp (&got, &want, sizeof (double)) != 0)
+    {
+      print_error ("%s = %a (%.17g), expected exactly %a (%.17g)\n",
+                   expr, got, got, want, want);
+      _fail (file, line);
+    }
+}
+
+#define assert_bits(got, want) \
+  assert_bits_impl ((got), (want), #got, __FILE__, __LINE__)
+
+#define assert_error_contains(error, substring)                                   \
+  do {                                                                            \
+    assert_non_null (error);                                                      \
+    if (strstr ((error)->message, (substring)) == NULL)                           \
+      fail_msg ("error “%s” does not contain “%s”", (error)->message, (substring)); \
+  } while (0)
