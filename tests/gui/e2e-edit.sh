@@ -85,7 +85,7 @@ quit () {
   wait "$PID"
 }
 
-echo "1..40"
+echo "1..41"
 
 # State and data directories of its own (the autosave, user plugins).
 export XDG_STATE_HOME=$OUT/state XDG_DATA_HOME=$OUT/data
@@ -279,8 +279,11 @@ HX=$(field '^HEADER 1 ' x); HY=$(field '^HEADER 1 ' y)
 drag "$PX" "$PY" "$HX" "$((HY + 60))"
 check "an activation dropped onto a layer changes it" \
   wait_log '^EDIT Change activation of layer 1 to relu layers=2$' 5
-xdotool key ctrl+z
-wait_log '^UNDO Change activation of layer 1 to relu' 5
+# The keyboard focus: without a window manager it does not come back from
+# the closed preferences by itself (a click on the title gives it back).
+xdotool mousemove 640 20 click 1 sleep 0.3 key ctrl+z
+check "Ctrl+Z undoes the dropped activation" \
+  wait_log '^UNDO Change activation of layer 1 to relu' 5
 sleep 0.3
 HX=$(field '^HEADER 1 ' x); HY=$(field '^HEADER 1 ' y)
 drag "$HX" "$HY" 60 500
