@@ -105,7 +105,8 @@ plugin_switch (GSettings  *settings,
 
   gtk_switch_set_active (GTK_SWITCH (sw), active);
   gtk_widget_set_valign (sw, GTK_ALIGN_CENTER);
-  gtk_widget_set_tooltip_text (sw, "Load this plugin (takes effect at the next start)");
+  gtk_widget_set_tooltip_text (sw, "Offer this plugin's features (off: gone from the palette at "
+                                   "once, not loaded at the next start)");
   g_object_set_data_full (G_OBJECT (sw), "bps-file", g_strdup (file), g_free);
   if (settings != NULL)
     g_signal_connect_object (sw, "notify::active", G_CALLBACK (on_plugin_switch), settings, 0);

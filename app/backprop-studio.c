@@ -690,6 +690,39 @@ rescan_plugins (gpointer app)
   return G_SOURCE_REMOVE;
 }
 
+/* A plugin switched off in Preferences: its features leave the palettes at
+ * once (they stay registered, so models using them still open, and it is
+ * not loaded at the next start).  Switched on: a plugin skipped at start
+ * is loaded now. */
+static void
+on_disabled_plugins_changed (GSettings  *settings,
+                             const char *key,
+                             gpointer    app)
+{
+  g_autoptr(GStrvBuilder) hidden = g_strv_builder_new ();
+  g_auto(GStrv) features = NULL;
+  guint added;
+
+  g_clear_pointer (&disabled_plugins, g_strfreev);
+  disabled_plugins = g_settings_get_strv (settings, "disabled-plugins");
+  for (guint i = 0; i < bp_plugin_loader_get_n_records (plugin_loader); i++)
+    {
+      const BpPluginRecord *r = bp_plugin_loader_get_record (plugin_loader, i);
+      g_autofree char *base = g_path_get_basename (r->path);
+
+      if (r->desc != NULL && r->features != NULL
+          && g_strv_contains ((const char * const *) disabled_plugins, base))
+        g_strv_builder_addv (hidden, (const char **) r->features);
+    }
+  features = g_strv_builder_end (hidden);
+  bpv_window_set_hidden_features ((const char * const *) features);
+  added = load_new_plugins ();
+  bpv_event ("PLUGINS hidden=%u added=%u", g_strv_length (features), added);
+  for (GList *l = gtk_application_get_windows (GTK_APPLICATION (app)); l != NULL; l = l->next)
+    if (BPV_IS_WINDOW (l->data))
+      bpv_window_refresh_features (l->data);
+}
+
 static void
 on_plugin_dir_changed (GFileMonitor      *monitor,
                        GFile             *file,
@@ -999,6 +1032,8 @@ on_startup (AdwApplication *app)
       apply_colour_scheme (app_settings (), "colour-scheme", NULL);
       g_signal_connect (app_settings (), "changed::colour-scheme",
                         G_CALLBACK (apply_colour_scheme), NULL);
+      g_signal_connect (app_settings (), "changed::disabled-plugins",
+                        G_CALLBACK (on_disabled_plugins_changed), app);
     }
   watch_plugin_dir (app);
 }

@@ -116,6 +116,27 @@ bin_target (BpvWindow *self)
   return bin;
 }
 
+/* Features of disabled plugins ("activation swish", …): registered (the
+ * registry cannot forget), so models that use them still open, but not
+ * offered. */
+static GStrv hidden_features;
+
+void
+bpv_window_set_hidden_features (const char * const *features)
+{
+  g_strfreev (hidden_features);
+  hidden_features = g_strdupv ((char **) features);
+}
+
+static gboolean
+is_hidden (const char *kind,
+           const char *id)
+{
+  g_autofree char *feature = g_strdup_printf ("%s %s", kind, id);
+
+  return hidden_features != NULL && g_strv_contains ((const char * const *) hidden_features, feature);
+}
+
 void
 bpv_window_build_palette (BpvWindow *self)
 {
@@ -157,6 +178,8 @@ bpv_window_build_palette (BpvWindow *self)
                                           "Drag between two layers to insert a layer, "
                                           "onto a layer to change its activation");
 
+      if (is_hidden ("activation", ids[i]))
+        continue;
       gtk_box_append (box, palette_item (label, what, tip));
     }
   g_free (ids);
@@ -170,6 +193,8 @@ bpv_window_build_palette (BpvWindow *self)
       g_autofree char *tip = tooltip_for (d != NULL ? d->name : ids[i], d != NULL ? d->formula : NULL,
                                           NULL, "Drag onto the canvas to use this cost");
 
+      if (is_hidden ("cost", ids[i]))
+        continue;
       gtk_box_append (box, palette_item (ids[i], what, tip));
     }
   g_free (ids);
@@ -183,6 +208,8 @@ bpv_window_build_palette (BpvWindow *self)
       g_autofree char *tip = tooltip_for (d != NULL ? d->name : ids[i], d != NULL ? d->formula : NULL,
                                           NULL, "Drag onto the canvas to train with this optimizer");
 
+      if (is_hidden ("optimizer", ids[i]))
+        continue;
       gtk_box_append (box, palette_item (ids[i], what, tip));
     }
   g_free (ids);

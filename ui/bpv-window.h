@@ -60,6 +60,10 @@ void        bpv_window_show_explanation (BpvWindow    *self,
 /* The registry changed (a plugin was loaded): the palette and the
  * pickers list what it has now. */
 void        bpv_window_refresh_features (BpvWindow    *self);
+/* Features ("activation swish", "cost huber", "optimizer nesterov") the
+ * palettes of every window leave out from their next build (those of
+ * disabled plugins); NULL: none. */
+void        bpv_window_set_hidden_features (const char * const *features);
 /* Shows a message as a toast. */
 void        bpv_window_toast          (BpvWindow      *self,
                                        const char     *message);

@@ -601,6 +601,38 @@ test_palette (void **state)
   assert_true (n_acts >= 7);
   assert_true (costs >= 3);
   assert_true (tanh_formula);
+
+  /* A disabled plugin's features leave the palette at once (here two
+   * built-ins stand in for them), and come back. */
+  {
+    const char *hidden[] = { "activation relu", "cost mse", NULL };
+    guint relu = 0, mse = 0, n = 0;
+
+    bpv_window_set_hidden_features (hidden);
+    bpv_window_refresh_features (f->window);
+    for (GtkWidget *item = gtk_widget_get_first_child (box); item != NULL;
+         item = gtk_widget_get_next_sibling (item))
+      {
+        const char *what = g_object_get_data (G_OBJECT (item), "bpv-drag");
+
+        n += what != NULL && g_str_has_prefix (what, "layer:");
+        relu += what != NULL && g_str_equal (what, "layer:relu");
+        mse += what != NULL && g_str_equal (what, "cost:mse");
+      }
+    assert_int_equal (n, n_acts - 1);
+    assert_int_equal (relu + mse, 0);
+    bpv_window_set_hidden_features (NULL);
+    bpv_window_refresh_features (f->window);
+    n = 0;
+    for (GtkWidget *item = gtk_widget_get_first_child (box); item != NULL;
+         item = gtk_widget_get_next_sibling (item))
+      {
+        const char *what = g_object_get_data (G_OBJECT (item), "bpv-drag");
+
+        n += what != NULL && g_str_has_prefix (what, "layer:");
+      }
+    assert_int_equal (n, n_acts);
+  }
 }
 
 static gboolean
