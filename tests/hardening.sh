@@ -7,20 +7,28 @@
 #   short    (the default; what CI runs, as part of `meson test`) the meson
 #            suite "hardening": the fuzz regressions and seed corpora
 #            replayed, a libFuzzer smoke run of 12 s per target, the
-#            stress and degenerate-shape tests, the 200-kill save loop and
-#            the plugin-crash test.  A few minutes.
+#            stress and degenerate-shape tests, the 200-kill save loop,
+#            the plugin-crash test and the app soak's short form (the
+#            GUI under Xvfb, 50 s of random actions while it trains).
+#            A few minutes.
 #   long     short, then 30 minutes of fuzzing per target (two targets at a
 #            time, under nice), the full soak (10⁷ steps of 2-8-8-1 and 10⁵
-#            of 784-128-64-10, memory measured) and valgrind memcheck on
+#            of 784-128-64-10, memory measured), the app soak for 30
+#            minutes (tests/soak/app-soak.sh: random keys, clicks, drags,
+#            undo and dataset changes while training; alive, no warnings,
+#            memory flat; its logs, screenshots and rss.tsv in
+#            BUILD_DIR/tests/soak/app-soak-long) and valgrind memcheck on
 #            a short soak (10⁴ and 10² steps) and on `backprop train`.
-#            About 1 h 15 min on two cores.
-#   SECONDS  long, with SECONDS of fuzzing per target instead of 1800.
+#            About 1 h 50 min on two cores.
+#   SECONDS  long, with SECONDS of fuzzing per target and SECONDS of app
+#            soak instead of 1800.
 #
 # BUILD_DIR (default: build/) is set up and built with app/setup.sh when it
 # does not exist yet; the fuzz targets are built with clang in
 # BUILD_DIR/tests/fuzz/libfuzzer.  Needs clang and libclang-rt-14-dev for the
-# fuzzing, valgrind for the long form.  Exits non-zero at the first failing
-# part.
+# fuzzing, xvfb-run, xdotool and ImageMagick for the app soak (app/setup.sh
+# installs them), valgrind for the long form.  Exits non-zero at the first
+# failing part.
 set -eu
 
 here=$(cd "$(dirname "$0")/.." && pwd)
@@ -61,6 +69,13 @@ BACKPROP_FUZZ_JOBS=2 nice -n 10 \
 
 step "soak: 10^7 steps of 2-8-8-1, 10^5 steps of 784-128-64-10"
 "$build/tests/soak/soak"
+
+step "app soak: the GUI under Xvfb, $fuzz_seconds s of random actions while training"
+# Never on the desktop it may be started from: without a DISPLAY the
+# script runs itself under xvfb-run.
+GSETTINGS_SCHEMA_DIR="$build/data" nice -n 5 env -u DISPLAY -u WAYLAND_DISPLAY \
+  bash "$here/tests/soak/app-soak.sh" "$build/app/backprop-studio" "$fuzz_seconds" \
+  "$build/tests/soak/app-soak-long"
 
 if ! command -v valgrind >/dev/null 2>&1; then
   echo "hardening: valgrind is not installed (apt-get install valgrind)" >&2

@@ -15,6 +15,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <malloc.h>
 #include <math.h>
 #include <string.h>
 #include <glib/gstdio.h>
@@ -27,6 +28,7 @@
 #include "bpv-palette.h"
 #include "bpv-plot.h"
 #include "bpv-render.h"
+#include "bpv-text.h"
 
 /* ------------------------------------------------------------ helpers */
 
@@ -1156,6 +1158,59 @@ test_describe_nonfinite (void **unused)
   assert_true (strstr (n, "Inf") != NULL || strstr (n, "NaN") != NULL);
 }
 
+/* Labels at ever new sizes — they follow the neurons' radius and the
+ * zoom continuously — must not each keep a font for the rest of the
+ * session.  The app soak (tests/soak/app-soak.sh) measured the drawing
+ * layer's fonts growing by about 0.5 MB a minute before the labels got a
+ * font map of their own, replaced after a few hundred fonts.  (Under
+ * AddressSanitizer mallinfo2 () says nothing: there it only runs.) */
+static gsize
+heap_in_use (void)
+{
+  struct mallinfo2 mi = mallinfo2 ();
+
+  return mi.uordblks + mi.hblkhd;
+}
+
+static void
+draw_at_sizes (cairo_t *cr,
+               int      first,
+               int      n)
+{
+  BpvRgba ink = { 0.1, 0.1, 0.1, 1 };
+
+  for (int i = first; i < first + n; i++)
+    {
+      /* A BpvText per painting, as the renderer makes them. */
+      g_autoptr(BpvText) text = bpv_text_new (cr);
+
+      bpv_text_draw (text, "a(<b>1</b>) = 0.123", 4, 4, 0, 0, 8.0 + 0.003 * i,
+                     BPV_TEXT_NORMAL, ink);
+    }
+}
+
+static void
+test_label_fonts_bounded (void **state)
+{
+  cairo_surface_t *surface = cairo_image_surface_create (CAIRO_FORMAT_ARGB32, 64, 32);
+  cairo_t *cr = cairo_create (surface);
+  gsize before, after;
+
+  (void) state;
+  /* Past the first replacement of the font map, then 450 more sizes: a
+   * font takes some 50 kB, so a map that kept them all would grow by more
+   * than 20 MB; one that is replaced after 128 fonts holds at most 7. */
+  draw_at_sizes (cr, 0, 150);
+  before = heap_in_use ();
+  draw_at_sizes (cr, 150, 450);
+  after = heap_in_use ();
+  print_message ("heap %zu kB before, %zu kB after 450 more label sizes\n",
+                 before / 1024, after / 1024);
+  assert_true (after < before + ((gsize) 10 << 20));
+  cairo_destroy (cr);
+  cairo_surface_destroy (surface);
+}
+
 int
 main (void)
 {
@@ -1176,6 +1231,7 @@ main (void)
     cmocka_unit_test (test_fault_marker),
     cmocka_unit_test (test_fault_in_export),
     cmocka_unit_test (test_describe_nonfinite),
+    cmocka_unit_test (test_label_fonts_bounded),
   };
 
   return cmocka_run_group_tests_name ("render", tests, NULL, NULL);

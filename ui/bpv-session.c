@@ -251,6 +251,8 @@ change_begin (BpvSession *self)
   return bp_model_copy (self->model);
 }
 
+/* Call it last: "edited" tells the window, which asks the stepper (can ←
+ * step back?), so the stepper and the data must follow the model first. */
 static void
 change_end (BpvSession *self,
             BpModel    *before,
@@ -1836,8 +1838,8 @@ bpv_session_set_optimizer (BpvSession *self,
   before = change_begin (self);
   bp_optimizer_free (old);
   self->model->optimizer = opt;
-  change_end (self, before, g_strdup_printf ("Change optimizer to %s", id));
   rebuild_stepper (self);
+  change_end (self, before, g_strdup_printf ("Change optimizer to %s", id));
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_LEARNING_RATE]);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_WEIGHT_DECAY]);
   if (was_running)
@@ -1960,8 +1962,8 @@ bpv_session_set_hidden_layers (BpvSession  *self,
   bp_network_free (self->model->network);
   self->model->network = g_steal_pointer (&net);
   bp_optimizer_reset (self->model->optimizer, self->model->network->n_params);
-  change_end (self, before, g_strdup ("Change hidden layers"));
   structure_changed (self);
+  change_end (self, before, g_strdup ("Change hidden layers"));
   return TRUE;
 }
 
@@ -1974,6 +1976,7 @@ bpv_session_set_dataset (BpvSession *self,
                          GError    **error)
 {
   BpModel *before;
+  g_autofree char *label = NULL;
 
   g_return_val_if_fail (BPV_IS_SESSION (self), FALSE);
   g_return_val_if_fail (name_or_path != NULL, FALSE);
@@ -1989,12 +1992,14 @@ bpv_session_set_dataset (BpvSession *self,
   bp_optimizer_reset (self->model->optimizer, net_of (self)->n_params);
   bpv_event ("DATASET %s rows=%zu features=%zu targets=%zu", self->data->name,
              self->data->n_rows, self->data->n_features, self->data->n_targets);
+  /* The name may be the window's, which "structure-changed" rebuilds. */
   {
     g_autofree char *base = g_path_get_basename (name_or_path);
 
-    change_end (self, before, g_strdup_printf ("Change dataset to %s", base));
+    label = g_strdup_printf ("Change dataset to %s", base);
   }
   structure_changed (self);
+  change_end (self, before, g_steal_pointer (&label));
   return TRUE;
 }
 

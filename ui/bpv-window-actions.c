@@ -1040,6 +1040,7 @@ bpv_window_install_actions (BpvWindow *self)
   g_signal_connect (self->network_view, "notify::global-scale", G_CALLBACK (on_toggle_notify), self);
   g_signal_connect (self->network_view, "notify::show-derivatives", G_CALLBACK (on_toggle_notify), self);
   g_signal_connect (self->network_view, "notify::show-values", G_CALLBACK (on_toggle_notify), self);
+  g_signal_connect (self->flap, "notify::reveal-flap", G_CALLBACK (on_toggle_notify), self);
 }
 
 /* --------------------------------------------------------------- keys */

@@ -755,6 +755,48 @@ log_probe (BpvWindow *self)
   }
 }
 
+/* Where the dataset row is once the sidebar has slid in (it is not on
+ * screen before): a test clicks it to change the dataset.  The last step
+ * of the animation is laid out after it is notified, so the place is read
+ * at the next frame's tick (an idle could wait behind the redraws of a
+ * busy canvas). */
+static gboolean
+log_sidebar (GtkWidget     *row,
+             GdkFrameClock *clock,
+             gpointer       data)
+{
+  GtkWidget *window = GTK_WIDGET (gtk_widget_get_root (row));
+  GtkWidget *flap = gtk_widget_get_ancestor (row, ADW_TYPE_FLAP);
+  graphene_point_t p, q;
+  double sx = 0, sy = 0;
+
+  if ((guint64) gdk_frame_clock_get_frame_counter (clock) <= GPOINTER_TO_SIZE (data))
+    return G_SOURCE_CONTINUE;
+  /* (Hidden again meanwhile: nothing to click.) */
+  if (flap == NULL || adw_flap_get_reveal_progress (ADW_FLAP (flap)) < 1.0)
+    return G_SOURCE_REMOVE;
+  gtk_native_get_surface_transform (GTK_NATIVE (window), &sx, &sy);
+  p = GRAPHENE_POINT_INIT (gtk_widget_get_width (row) / 2.f, gtk_widget_get_height (row) / 2.f);
+  if (gtk_widget_compute_point (row, window, &p, &q))
+    bpv_event ("SIDEBAR dataset x=%d y=%d", (int) lround (q.x + sx), (int) lround (q.y + sy));
+  return G_SOURCE_REMOVE;
+}
+
+static void
+on_flap_progress (AdwFlap    *flap,
+                  GParamSpec *pspec,
+                  BpvWindow  *self)
+{
+  GtkWidget *row = GTK_WIDGET (self->dataset_row);
+  GdkFrameClock *clock = gtk_widget_get_frame_clock (row);
+
+  if (bpv_events_enabled () && adw_flap_get_reveal_progress (flap) >= 1.0
+      && gtk_widget_get_mapped (row) && clock != NULL)
+    gtk_widget_add_tick_callback (row, log_sidebar,
+                                  GSIZE_TO_POINTER ((gsize) gdk_frame_clock_get_frame_counter (clock)),
+                                  NULL);
+}
+
 static gboolean
 first_frames (GtkWidget     *widget,
               GdkFrameClock *clock,
@@ -1001,6 +1043,7 @@ bpv_window_init (BpvWindow *self)
   bpv_window_install_actions (self);
   bpv_window_install_key_shortcuts (self);
   g_signal_connect (self, "map", G_CALLBACK (on_map), self);
+  g_signal_connect (self->flap, "notify::reveal-progress", G_CALLBACK (on_flap_progress), self);
 }
 
 static void

@@ -618,6 +618,62 @@ test_setters_undo (void **state)
   assert_false (bpv_session_is_dirty (s));
 }
 
+/* Whoever hears "edited" finds the session whole: the stepper already
+ * follows the new network (the window asks it then whether ← can step
+ * back).  The app soak found it under AddressSanitizer: another dataset,
+ * with other widths, freed the network the stepper still pointed to.
+ * And the dataset's name may be the window's own string, which goes when
+ * the window rebuilds its list on "structure-changed". */
+typedef struct
+{
+  guint calls;
+  guint stale;
+} EditedCheck;
+
+static void
+drop_name (BpvSession  *s,
+           char       **name)
+{
+  g_clear_pointer (name, g_free);
+}
+
+static void
+check_stepper_follows (BpvSession  *s,
+                       EditedCheck *c)
+{
+  /* input, forward per layer, cost, backward per layer, update */
+  int positions = 2 * (int) bpv_session_get_network (s)->n_layers + 3;
+
+  c->calls++;
+  (void) bpv_session_can_step_back (s);
+  if (bpv_stepper_get_n_positions (bpv_session_get_stepper (s)) != positions)
+    c->stale++;
+}
+
+static void
+test_edited_sees_the_new_shape (void **state)
+{
+  g_autoptr(BpvSession) s = default_session ();
+  EditedCheck c = { 0, 0 };
+  gsize widths[] = { 4 };
+  char *name = g_strdup ("digits");
+  gulong id;
+
+  (void) state;
+  g_signal_connect (s, "edited", G_CALLBACK (check_stepper_follows), &c);
+  id = g_signal_connect (s, "structure-changed", G_CALLBACK (drop_name), &name);
+  assert_true (bpv_session_set_dataset (s, name, 0, -1, 0.2, NULL));
+  assert_null (name);
+  assert_string_equal (bp_edit_undo_label (bpv_session_get_history (s)), "Change dataset to digits");
+  g_signal_handler_disconnect (s, id);
+  assert_true (bpv_session_set_hidden_layers (s, widths, 1, NULL));
+  assert_true (bpv_session_set_optimizer (s, "sgd", NULL));
+  assert_true (bpv_session_set_dataset (s, "moons", 0, -1, 0.2, NULL));
+  assert_int_equal (bpv_session_get_network (s)->n_layers, 2);
+  assert_int_equal (c.calls, 4);
+  assert_int_equal (c.stale, 0);
+}
+
 /* Saving writes a file that loads as the same model (the checksum), and
  * makes the session clean; an edit makes it dirty again. */
 static void
@@ -824,6 +880,7 @@ main (void)
     cmocka_unit_test (test_dataset_widths),
     cmocka_unit_test (test_edit_undo_redo),
     cmocka_unit_test (test_setters_undo),
+    cmocka_unit_test (test_edited_sees_the_new_shape),
     cmocka_unit_test (test_save_and_checksum),
     cmocka_unit_test (test_save_continues_exactly),
     cmocka_unit_test (test_save_while_training),
