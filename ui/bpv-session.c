@@ -195,7 +195,9 @@ record_training (BpvSession *self,
   self->trained_unrecorded = FALSE;
   if (continuing)
     {
-      store_progress (self);
+      /* The progress stored above is the state this copy starts from. */
+      if (label == NULL)
+        store_progress (self);
       self->before_training = bp_model_copy (self->model);
       self->steps_at_start = self->steps;
     }
@@ -1252,6 +1254,30 @@ bpv_session_get_decision_level (BpvSession *self)
   return g_strcmp0 (net->layers[net->n_layers - 1].act_id, "tanh") == 0 ? 0.0 : 0.5;
 }
 
+/* The gradient-norm records at steps stride, 2·stride, … n_out·stride,
+ * each the latest record at or before its step (n_layers values each),
+ * into `out`: what the plot draws and what a file keeps. */
+static void
+resample_records (BpvSession *self,
+                  guint64     stride,
+                  gsize       n_out,
+                  double     *out)
+{
+  gsize nl = net_of (self)->n_layers;
+  guint n = self->norm_steps->len, i = 0;
+  const guint64 *steps = (const guint64 *) self->norm_steps->data;
+  const double *src = (const double *) self->norms->data;
+
+  for (gsize r = 0; r < n_out; r++)
+    {
+      guint64 step = (r + 1) * stride;
+
+      while (i + 1 < n && steps[i + 1] <= step)
+        i++;
+      memcpy (out + r * nl, src + i * nl, nl * sizeof (double));
+    }
+}
+
 gsize
 bpv_session_get_grad_norms (BpvSession     *self,
                             const double  **norms,
@@ -1261,10 +1287,8 @@ bpv_session_get_grad_norms (BpvSession     *self,
   gsize nl = net_of (self)->n_layers;
   guint n = self->norm_steps->len;
   const guint64 *steps = (const guint64 *) self->norm_steps->data;
-  const double *src = (const double *) self->norms->data;
   guint64 last, st;
   gsize n_out;
-  guint i = 0;
 
   *n_layers = nl;
   *norms = NULL;
@@ -1276,15 +1300,7 @@ bpv_session_get_grad_norms (BpvSession     *self,
   n_out = (gsize) MAX (1, last / st);
   g_free (self->resampled);
   self->resampled = g_new (double, n_out * nl);
-  /* Each point holds the latest record at or before its step. */
-  for (gsize r = 0; r < n_out; r++)
-    {
-      guint64 step = (r + 1) * st;
-
-      while (i + 1 < n && steps[i + 1] <= step)
-        i++;
-      memcpy (self->resampled + r * nl, src + i * nl, nl * sizeof (double));
-    }
+  resample_records (self, st, n_out, self->resampled);
   *norms = self->resampled;
   *stride = st;
   return n_out;
@@ -2187,20 +2203,13 @@ store_progress (BpvSession *self)
   if (self->norm_steps->len > 0)
     {
       const guint64 *steps = (const guint64 *) self->norm_steps->data;
-      const double *src = (const double *) self->norms->data;
       guint64 last = MIN (steps[self->norm_steps->len - 1], self->steps), stride = 1;
-      gsize nl = p->grad_norm_layers;
-      guint i = 0;
 
       while (last / stride > PLOT_POINTS)
         stride *= 2;
       p->grad_norm_stride = stride;
-      for (guint64 step = stride; step <= last; step += stride)
-        {
-          while (i + 1 < self->norm_steps->len && steps[i + 1] <= step)
-            i++;
-          g_array_append_vals (p->grad_norms, src + i * nl, nl);
-        }
+      g_array_set_size (p->grad_norms, (guint) (last / stride * p->grad_norm_layers));
+      resample_records (self, stride, (gsize) (last / stride), (double *) (void *) p->grad_norms->data);
     }
   self->model->progress = p;
 }
