@@ -538,7 +538,7 @@ bpv_explain (BpvSession   *session,
   ex->context = g_strdup_printf ("sample %zu of %zu · training row %zu · step %" G_GUINT64_FORMAT
                                  " · %s",
                                  s + 1, B, bpv_session_get_shown_row (session) + 1,
-                                 bpv_session_get_step_count (session), phase_words (session));
+                                 bpv_explain_shown_step (session), phase_words (session));
   ex->equations = g_string_free (eq, FALSE);
   {
     g_autofree char *plain = NULL;
@@ -565,6 +565,21 @@ bpv_explanation_free (BpvExplanation *ex)
   g_free (ex->chain);
   g_free (ex->text);
   g_free (ex);
+}
+
+guint64
+bpv_explain_shown_step (BpvSession *session)
+{
+  BpvStepper *st;
+  BpvStepPhase phase;
+
+  g_return_val_if_fail (BPV_IS_SESSION (session), 0);
+
+  st = bpv_session_get_stepper (session);
+  phase = bpv_stepper_get_phase (st);
+  if (bpv_session_get_running (session) || phase == BPV_STEP_IDLE)
+    return bpv_session_get_step_count (session);
+  return bpv_stepper_get_step_count (st) + (phase == BPV_STEP_UPDATE ? 0 : 1);
 }
 
 BpvChainQuiz *

@@ -64,6 +64,12 @@ gboolean        bpv_explain_gradcheck    (BpvSession   *session,
                                           double       *numeric,
                                           GError      **error);
 
+/* The step the screen is about, the same in the title, the phase card and
+ * the inspector: in step mode the step in flight (taken at its update
+ * stop), else the optimizer steps taken (while training: those of the
+ * snapshot shown). */
+guint64         bpv_explain_shown_step   (BpvSession   *session);
+
 /* The chain-rule example's quiz, "which expression is ∂a(2)/∂a(1)?",
  * answered on the live 1–1–1 network (tanh at layer 2):
  *   ∂a(2)/∂a(1) = tanh′(z(2)) · w(2) = (1 − a(2)²) · w(2)

@@ -84,7 +84,7 @@ update_title (BpvWindow *self)
   GString *s = g_string_new (NULL);
 
   g_string_append_printf (s, "%s · %s · step %" G_GUINT64_FORMAT, ds->name, shape,
-                          bpv_session_get_step_count (self->session));
+                          bpv_explain_shown_step (self->session));
   if (n_epochs > 0)
     {
       const BpEpochStats *last = &ep[n_epochs - 1];
@@ -163,7 +163,7 @@ bpv_window_update_phase (BpvWindow *self)
   gsize n = bpv_stepper_get_layer (st) + 1;
   gsize B = bpv_stepper_get_batch (st, NULL);
   g_autofree char *where = g_strdup_printf ("step %" G_GUINT64_FORMAT " · stop %d of %d · %s",
-                                            bpv_stepper_get_step_count (st) + (phase == BPV_STEP_UPDATE ? 0 : 1),
+                                            bpv_explain_shown_step (session),
                                             bpv_stepper_get_position (st) + 1,
                                             bpv_stepper_get_n_positions (st),
                                             B == 1 ? "one sample" : "a mini-batch");
@@ -175,7 +175,7 @@ bpv_window_update_phase (BpvWindow *self)
       title = g_strdup (bpv_session_get_stopping (session) ? "Pausing…" : "Training");
       detail = g_strdup_printf ("step %" G_GUINT64_FORMAT " · epoch %u · cost of this step’s batch of %zu "
                                 "C = %s · %.0f steps/s\nSpace pauses; → then steps through one sample.",
-                                bpv_session_get_step_count (session), bpv_session_get_epoch (session),
+                                bpv_explain_shown_step (session), bpv_session_get_epoch (session),
                                 bpv_session_get_batch_size (session), loss,
                                 bpv_session_get_steps_per_second (session));
     }

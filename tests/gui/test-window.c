@@ -1112,6 +1112,38 @@ test_numbers_agree_while_training (void **state)
   }
 }
 
+
+/* In step mode the title, the phase card and the inspector name the same
+ * step at every stop (the one in flight; the title said "step 0" while
+ * the card said "step 1"). */
+static void
+test_step_mode_one_step_number (void **state)
+{
+  Fixture *f = *state;
+  AdwWindowTitle *title = template_child (f, "window_title");
+  GtkLabel *detail = template_child (f, "phase_detail");
+  BpvInspector *inspector = BPV_INSPECTOR (bpv_window_get_inspector (f->window));
+  BpvHit hit = { BPV_HIT_NEURON, 2, 0, 0 };
+  BpvStepper *st = bpv_session_get_stepper (f->session);
+
+  bpv_session_set_selection (f->session, &hit);
+  for (int i = 0; i < 12; i++)  /* one step of 9 stops, and into the next */
+    {
+      guint64 in_title, in_card, in_inspector;
+
+      activate (f, "step");
+      spin (0.02);
+      in_title = step_after (adw_window_title_get_subtitle (title), " · step ");
+      in_card = step_after (gtk_label_get_text (detail), "step ");
+      in_inspector = step_after (bpv_inspector_get_explanation (inspector)->context, " · step ");
+      if (in_title != in_card || in_card != in_inspector)
+        fail_msg ("%s: the title says step %" G_GUINT64_FORMAT ", the card step %" G_GUINT64_FORMAT
+                  ", the inspector step %" G_GUINT64_FORMAT, bpv_step_phase_to_string (bpv_stepper_get_phase (st)),
+                  in_title, in_card, in_inspector);
+      assert_int_equal (in_card, i < 9 ? 1 : 2);
+    }
+}
+
 int
 main (int    argc,
       char **argv)
@@ -1130,6 +1162,7 @@ main (int    argc,
     cmocka_unit_test_setup_teardown (test_diverging_training_marks_fault, setup_diverge, teardown),
     cmocka_unit_test_setup_teardown (test_chain_quiz_answer_on_request, setup_chain_rule, teardown),
     cmocka_unit_test_setup_teardown (test_numbers_agree_while_training, setup, teardown),
+    cmocka_unit_test_setup_teardown (test_step_mode_one_step_number, setup, teardown),
   };
 
   if (!gtk_init_check ())
