@@ -1314,11 +1314,32 @@ test_rings_at_their_stop (void **state)
             assert_true ((strstr (tip, "δ = ?") != NULL) == (m < n));
           }
       }
-  /* Forward and cost: no δ yet. */
+  /* Forward and cost: no δ yet, nor ∂C/∂W; in the forward pass at n the
+   * values of a(n) once the pulses have landed, none after it. */
   st.phase = BPV_PHASE_COST;
   st.t = 1;
   for (gsize m = 1; m <= 3; m++)
-    assert_false (bpv_render_delta_known (&st, m));
+    {
+      BpvHit edge = { BPV_HIT_EDGE, m, 0, 0 };
+      g_autofree char *tip = bpv_render_describe_hit (&st, &edge);
+
+      assert_false (bpv_render_delta_known (&st, m));
+      assert_non_null (strstr (tip, "∂C/∂W = ?"));
+    }
+  st.phase = BPV_PHASE_FORWARD;
+  st.layer = 2;
+  for (int i = 0; i <= 4; i++)
+    {
+      BpvHit a2 = { BPV_HIT_NEURON, 2, 0, 0 }, a1 = { BPV_HIT_NEURON, 1, 0, 0 };
+      g_autofree char *tip2 = NULL, *tip1 = NULL;
+
+      st.t = i / 4.0;
+      tip2 = bpv_render_describe_hit (&st, &a2);
+      tip1 = bpv_render_describe_hit (&st, &a1);
+      assert_true ((strstr (tip2, " = ?   z = ?") != NULL) == (i < 4));
+      assert_null (strstr (tip1, " = ?   z = ?"));
+      assert_false (bpv_render_forward_known (&st, 3));
+    }
 }
 
 /* The canvas's cost says whose it is: one sample's, or the batch's. */

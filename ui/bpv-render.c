@@ -1261,6 +1261,21 @@ fill_alpha (const Paint *p,
 }
 
 gboolean
+bpv_render_forward_known (const BpvRenderState *state,
+                          gsize                 layer)
+{
+  g_return_val_if_fail (state != NULL, FALSE);
+
+  if (state->trace == NULL)
+    return FALSE;
+  if (layer == 0 || state->phase != BPV_PHASE_FORWARD)
+    return TRUE;
+  /* The stop at layer n has computed a(n) once its pulses have landed
+   * (t = 1, as fill_alpha fills it); the input stop is layer 1 at t = 0. */
+  return layer < state->layer || (layer == state->layer && state->t >= 1);
+}
+
+gboolean
 bpv_render_delta_known (const BpvRenderState *state,
                         gsize                 layer)
 {
@@ -2682,7 +2697,12 @@ bpv_render_describe_hit (const BpvRenderState *state,
           double a = bp_trace_a (state->trace, l, s)[hit->j];
           char ab[32], zb[32], db[32], sb[32];
 
-          /* δ only where this stop has computed it, as the rings. */
+          /* Only what this stop has computed, as the fills and rings. */
+          if (!bpv_render_forward_known (state, hit->layer))
+            {
+              g_string_append (out, " = ?   z = ?   δ = ?");
+              return g_string_free (out, FALSE);
+            }
           g_string_append_printf (out, " = %s   z = %s   δ = %s", VALUE_TEXT (ab, "%.4g", a),
                                   VALUE_TEXT (zb, "%.4g", z),
                                   bpv_render_delta_known (state, hit->layer)
@@ -2711,9 +2731,12 @@ bpv_render_describe_hit (const BpvRenderState *state,
       {
         char wb[32], gb[32];
 
+        /* ∂C/∂W(n) = δ(n) a(n−1)ᵀ: known with δ(n) (no trace: the
+         * gradients as they are). */
         g_string_append_printf (out, " = %s   ∂C/∂W = %s",
                                 VALUE_TEXT (wb, "%.4g", L->W[hit->j * L->in + hit->k]),
-                                VALUE_TEXT (gb, "%.3g", L->dW[hit->j * L->in + hit->k]));
+                                !have_trace || bpv_render_delta_known (state, hit->layer)
+                                ? VALUE_TEXT (gb, "%.3g", L->dW[hit->j * L->in + hit->k]) : "?");
       }
       return g_string_free (out, FALSE);
     }

@@ -169,6 +169,11 @@ double          bpv_render_neuron_max        (const BpvRenderState *state,
  * update shows the weights moving.  The legend's caption follows it. */
 BpvView         bpv_render_bundle_view       (const BpvRenderState *state,
                                               gsize                 layer);
+/* Has this stop computed a(n) and z(n)?  In the forward pass at n: for
+ * 0…n−1, and n once its pulses have landed (t = 1); else yes.  FALSE
+ * without a trace. */
+gboolean        bpv_render_forward_known     (const BpvRenderState *state,
+                                              gsize                 layer);
 /* Has this stop computed δ(n) (n ≥ 1)?  During the backward pass at n:
  * for n…N, as the stepper's bpv_stepper_backward_known; at rest and at the
  * update: yes; in the forward pass and at the cost: no.  FALSE without a

@@ -869,8 +869,8 @@ test_undo_training (void **state)
 
 /* At every stop, the neurons the canvas draws with a δ ring are exactly
  * those whose δ the inspector shows (the backward pass at layer n: n…N,
- * not yet n−1), and the tooltip and the inspector agree on which δ are
- * known at every stop of the cycle. */
+ * not yet n−1), and the tooltip and the inspector agree on which δ, a and
+ * z are known at every stop of the cycle. */
 static void
 test_rings_agree_with_inspector (void **state)
 {
@@ -907,6 +907,8 @@ test_rings_agree_with_inspector (void **state)
                             inspector_has ? "shows" : "does not show");
               }
             assert_int_equal (bpv_render_delta_known (&rs, n), inspector_has);
+            /* a and z likewise (the fill, and the tooltip's "?"). */
+            assert_int_equal (bpv_render_forward_known (&rs, n), isfinite (ex->z));
           }
     }
   while (bpv_stepper_get_phase (st) != BPV_STEP_UPDATE);
