@@ -203,7 +203,14 @@ bpv_window_update_phase (BpvWindow *self)
           g_autofree char *fm = g_markup_escape_text (net->cost->formula, -1);
 
           title = g_strdup ("Cost");
-          detail = g_strdup_printf ("C = <b>%s</b>   (%s: %s)\n%s", c, net->cost->id, fm, where);
+          /* Whose cost, as the canvas's label says (bpv_render_cost_caption). */
+          if (t->batch == 1)
+            detail = g_strdup_printf ("C = <b>%s</b>, this sample’s cost   (%s: %s)\n%s", c,
+                                      net->cost->id, fm, where);
+          else
+            detail = g_strdup_printf ("C = <b>%s</b>, the %s over this batch of %zu   (%s: %s)\n%s", c,
+                                      net->reduction == BP_REDUCTION_SUM ? "sum" : "mean", t->batch,
+                                      net->cost->id, fm, where);
         }
         break;
       case BPV_STEP_BACKWARD:

@@ -1141,6 +1141,9 @@ test_step_mode_one_step_number (void **state)
                   ", the inspector step %" G_GUINT64_FORMAT, bpv_step_phase_to_string (bpv_stepper_get_phase (st)),
                   in_title, in_card, in_inspector);
       assert_int_equal (in_card, i < 9 ? 1 : 2);
+      /* Whose cost the card names, as the canvas does. */
+      if (bpv_stepper_get_phase (st) == BPV_STEP_COST)
+        assert_non_null (strstr (gtk_label_get_text (detail), "this sample’s cost"));
     }
 }
 
