@@ -16,12 +16,12 @@
 /* The explanation's links that reveal and hide the quiz's answer. */
 #define QUIZ_SHOW_URI "bpv:show-answer"
 #define QUIZ_HIDE_URI "bpv:hide-answer"
+/* Spin buttons that regenerate the dataset wait for the hand to rest. */
+#define DATASET_DEBOUNCE_MS 350
 
 static gboolean on_explain_link (GtkLabel   *label,
                                  const char *uri,
                                  BpvWindow  *self);
-/* Spin buttons that regenerate the dataset wait for the hand to rest. */
-#define DATASET_DEBOUNCE_MS 350
 
 G_DEFINE_FINAL_TYPE (BpvWindow, bpv_window, ADW_TYPE_APPLICATION_WINDOW)
 
@@ -227,7 +227,6 @@ bpv_window_update_phase (BpvWindow *self)
           const BpOptimizer *opt = bpv_session_get_optimizer (session);
           g_autofree char *fm = g_markup_escape_text (opt->desc->formula != NULL ? opt->desc->formula : "", -1);
           g_autofree char *lr = bpv_format_number (bpv_session_get_learning_rate (session));
-
           g_autofree char *c = bpv_format_number (t->loss);
 
           /* Two states on screen at once: say which is which. */
