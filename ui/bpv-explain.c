@@ -113,7 +113,7 @@ phase_words (BpvSession *session)
     case BPV_STEP_FORWARD:  return "step mode: forward pass";
     case BPV_STEP_COST:     return "step mode: the cost";
     case BPV_STEP_BACKWARD: return "step mode: backward pass";
-    case BPV_STEP_UPDATE:   return "step mode: the update";
+    case BPV_STEP_UPDATE:   return "step mode: the update · the numbers of the pass before it";
     case BPV_STEP_IDLE:
     default:                return "at rest";
     }
