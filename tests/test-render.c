@@ -128,6 +128,17 @@ run_pass (BpNetwork    *net,
   return trace;
 }
 
+static double
+max_abs_of (const double *v,
+            gsize         n)
+{
+  double m = 0;
+
+  for (gsize i = 0; i < n; i++)
+    m = MAX (m, fabs (v[i]));
+  return m;
+}
+
 /* The tiny fixture of tests/cli/tiny.json: 2-3-2 tanh/sigmoid, 3 samples. */
 static BpNetwork *
 tiny_net (void)
@@ -446,6 +457,8 @@ test_forward_phase (void **unused)
 
     for (gsize i = 0; i < net->n_params; i++)
       net->params[i] *= -1;
+    /* (The update's cost caption adds "before the step".) */
+    state.show_cost = FALSE;
     state.phase = BPV_PHASE_IDLE;
     idle = paint (layout, &state);
     state.phase = BPV_PHASE_UPDATE;
@@ -1211,6 +1224,154 @@ test_label_fonts_bounded (void **state)
   cairo_surface_destroy (surface);
 }
 
+
+/* --------------------------------------------- one stop, one story (#10) */
+
+/* The legend describes exactly what the edges show: during the backward
+ * pass in the weights view the layers it has passed are drawn as
+ * gradients, and the legend says so, layer by layer; at the update the
+ * edges move between weights, whatever the view. */
+static void
+test_legend_follows_the_edges (void **state)
+{
+  const gsize widths[] = { 2, 4, 4, 1 };
+  g_autoptr(BpNetwork) net = make_net (widths, 4, "tanh", "sigmoid");
+  const double x[] = { 0.3, -0.6 }, y[] = { 1 };
+  g_autoptr(BpTrace) trace = run_pass (net, x, y, 1);
+  g_autofree double *old = g_memdup2 (net->params, net->n_params * sizeof (double));
+  BpvRenderState st;
+  char *caption;
+
+  (void) state;
+  bpv_render_state_init (&st, net, trace);
+  caption = bpv_render_legend_caption (&st);
+  assert_string_equal (caption, "W(n) · scaled per layer");
+  g_free (caption);
+
+  st.phase = BPV_PHASE_BACKWARD;
+  st.layer = 2;
+  st.t = 1;
+  assert_int_equal (bpv_render_bundle_view (&st, 1), BPV_VIEW_WEIGHTS);
+  assert_int_equal (bpv_render_bundle_view (&st, 2), BPV_VIEW_GRADIENTS);
+  assert_int_equal (bpv_render_bundle_view (&st, 3), BPV_VIEW_GRADIENTS);
+  caption = bpv_render_legend_caption (&st);
+  assert_string_equal (caption, "W(1) weights, ∂C/∂W(2)–∂C/∂W(3) gradients (log |·|) · scaled per layer");
+  g_free (caption);
+
+  st.layer = 3;
+  st.scale = BPV_SCALE_GLOBAL;
+  caption = bpv_render_legend_caption (&st);
+  assert_string_equal (caption, "W(1)–W(2) weights, ∂C/∂W(3) gradients (log |·|) · one scale for all layers");
+  g_free (caption);
+  /* The normaliser of each bundle is that of what it shows. */
+  st.scale = BPV_SCALE_LAYER;
+  assert_true (bpv_render_edge_max (&st, 3) == max_abs_of (net->layers[2].dW, 4));
+  assert_true (bpv_render_edge_max (&st, 2) == max_abs_of (net->layers[1].W, 16));
+
+  st.phase = BPV_PHASE_UPDATE;
+  st.view = BPV_VIEW_GRADIENTS;
+  st.old_params = old;
+  caption = bpv_render_legend_caption (&st);
+  assert_string_equal (caption, "W(n) · scaled per layer");
+  g_free (caption);
+  st.phase = BPV_PHASE_IDLE;
+  st.old_params = NULL;
+  caption = bpv_render_legend_caption (&st);
+  assert_string_equal (caption, "∂C/∂W(n), log |·| over 4 decades · scaled per layer");
+  g_free (caption);
+}
+
+/* δ rings only where the stop has computed δ: at "backward through W(n)"
+ * on a(n)…a(N), never yet on a(n−1) (which the next stop computes), also
+ * at t = 1; the tooltip says "?" for the rest. */
+static void
+test_rings_at_their_stop (void **state)
+{
+  const gsize widths[] = { 2, 4, 4, 1 };
+  g_autoptr(BpNetwork) net = make_net (widths, 4, "tanh", "sigmoid");
+  const double x[] = { 0.3, -0.6 }, y[] = { 1 };
+  g_autoptr(BpTrace) trace = run_pass (net, x, y, 1);
+  BpvRenderState st;
+
+  (void) state;
+  bpv_render_state_init (&st, net, trace);
+  st.phase = BPV_PHASE_BACKWARD;
+  for (gsize n = 3; n >= 1; n--)
+    for (int i = 0; i <= 4; i++)
+      {
+        st.layer = n;
+        st.t = i / 4.0;
+        for (gsize m = 1; m <= 3; m++)
+          {
+            BpvHit hit = { BPV_HIT_NEURON, m, 0, 0 };
+            g_autofree char *tip = bpv_render_describe_hit (&st, &hit);
+
+            assert_int_equal (bpv_render_delta_known (&st, m), m >= n);
+            if (m < n)
+              assert_true (bpv_render_ring_alpha (&st, m) == 0);
+            else if (m > n || i == 4)
+              assert_true (bpv_render_ring_alpha (&st, m) == 1);
+            assert_true ((strstr (tip, "δ = ?") != NULL) == (m < n));
+          }
+      }
+  /* Forward and cost: no δ yet, nor ∂C/∂W; in the forward pass at n the
+   * values of a(n) once the pulses have landed, none after it. */
+  st.phase = BPV_PHASE_COST;
+  st.t = 1;
+  for (gsize m = 1; m <= 3; m++)
+    {
+      BpvHit edge = { BPV_HIT_EDGE, m, 0, 0 };
+      g_autofree char *tip = bpv_render_describe_hit (&st, &edge);
+
+      assert_false (bpv_render_delta_known (&st, m));
+      assert_non_null (strstr (tip, "∂C/∂W = ?"));
+    }
+  st.phase = BPV_PHASE_FORWARD;
+  st.layer = 2;
+  for (int i = 0; i <= 4; i++)
+    {
+      BpvHit a2 = { BPV_HIT_NEURON, 2, 0, 0 }, a1 = { BPV_HIT_NEURON, 1, 0, 0 };
+      g_autofree char *tip2 = NULL, *tip1 = NULL;
+
+      st.t = i / 4.0;
+      tip2 = bpv_render_describe_hit (&st, &a2);
+      tip1 = bpv_render_describe_hit (&st, &a1);
+      assert_true ((strstr (tip2, " = ?   z = ?") != NULL) == (i < 4));
+      assert_null (strstr (tip1, " = ?   z = ?"));
+      assert_false (bpv_render_forward_known (&st, 3));
+    }
+}
+
+/* The canvas's cost says whose it is: one sample's, or the batch's. */
+static void
+test_cost_caption (void **state)
+{
+  g_autoptr(BpNetwork) net = tiny_net ();
+  g_autoptr(BpTrace) batch = run_pass (net, tiny_x, tiny_y, 3);
+  g_autoptr(BpTrace) one = run_pass (net, tiny_x + 2, tiny_y + 2, 1);
+  BpvRenderState st;
+  double v = NAN;
+  char *caption;
+
+  (void) state;
+  bpv_render_state_init (&st, net, batch);
+  caption = bpv_render_cost_caption (&st, &v);
+  assert_non_null (strstr (caption, "mean over this batch of 3"));
+  assert_true (v == batch->loss);
+  g_free (caption);
+
+  /* A one-row trace whose .loss is of a bigger batch (as a training
+   * snapshot's): the number shown is the sample's, and so labelled. */
+  one->loss = batch->loss;
+  bpv_render_state_init (&st, net, one);
+  st.phase = BPV_PHASE_UPDATE;
+  caption = bpv_render_cost_caption (&st, &v);
+  assert_string_equal (caption, "mse · this sample · before the step");
+  assert_true (v == one->per_sample_loss[0]);
+  assert_true (v != batch->loss);
+  g_free (caption);
+}
+
 int
 main (void)
 {
@@ -1232,6 +1393,9 @@ main (void)
     cmocka_unit_test (test_fault_in_export),
     cmocka_unit_test (test_describe_nonfinite),
     cmocka_unit_test (test_label_fonts_bounded),
+    cmocka_unit_test (test_legend_follows_the_edges),
+    cmocka_unit_test (test_rings_at_their_stop),
+    cmocka_unit_test (test_cost_caption),
   };
 
   return cmocka_run_group_tests_name ("render", tests, NULL, NULL);

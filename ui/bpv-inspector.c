@@ -7,10 +7,6 @@
 
 #include "bpv-events.h"
 
-/* During training the numbers change ~30 times a second: the text follows
- * at most this often. */
-#define RUNNING_INTERVAL_US 250000
-
 struct _BpvInspector
 {
   GtkWidget       parent_instance;
@@ -29,8 +25,6 @@ struct _BpvInspector
   gulong          selection_id;
   gulong          structure_id;
   BpvExplanation *explanation;
-  gint64          last_update;
-  guint           pending_id;
   char           *last_event;
   guint64         serial;         /* of the numbers shown */
 };
@@ -79,9 +73,7 @@ bpv_inspector_refresh (BpvInspector *self)
 
   g_return_if_fail (BPV_IS_INSPECTOR (self));
 
-  g_clear_handle_id (&self->pending_id, g_source_remove);
   g_clear_pointer (&self->explanation, bpv_explanation_free);
-  self->last_update = g_get_monotonic_time ();
   if (self->session != NULL)
     self->serial = bpv_session_get_values_serial (self->session);
   if (self->session == NULL)
@@ -109,37 +101,24 @@ bpv_inspector_refresh (BpvInspector *self)
   log_explanation (self);
 }
 
-static gboolean
-refresh_later (gpointer data)
-{
-  BpvInspector *self = data;
-
-  self->pending_id = 0;
-  bpv_inspector_refresh (self);
-  return G_SOURCE_REMOVE;
-}
-
 static void
 on_values_changed (BpvSession   *session,
                    BpvInspector *self)
 {
-  gint64 now = g_get_monotonic_time ();
-
   if (bpv_session_get_selection (session)->kind == BPV_HIT_NONE)
     return;
   /* The animation alone changes no number. */
   if (bpv_session_get_values_serial (session) == self->serial)
     return;
-  if (!bpv_session_get_running (session) || now - self->last_update >= RUNNING_INTERVAL_US)
-    {
-      /* The numbers changed: an old check result no longer applies. */
-      if (!bpv_session_get_running (session))
-        gtk_widget_set_visible (GTK_WIDGET (self->check_label), FALSE);
-      bpv_inspector_refresh (self);
-    }
-  else if (self->pending_id == 0)
-    self->pending_id = g_timeout_add ((guint) ((RUNNING_INTERVAL_US - (now - self->last_update)) / 1000),
-                                      refresh_later, self);
+  /* During training the numbers change ~30 times a second: the owner
+   * refreshes the text at the pace of its status line, so that the step
+   * and loss here and there are of the same snapshot (two timers of their
+   * own showed different steps). */
+  if (bpv_session_get_running (session))
+    return;
+  /* The numbers changed: an old check result no longer applies. */
+  gtk_widget_set_visible (GTK_WIDGET (self->check_label), FALSE);
+  bpv_inspector_refresh (self);
 }
 
 static void
@@ -196,7 +175,6 @@ bpv_inspector_dispose (GObject *object)
   BpvInspector *self = BPV_INSPECTOR (object);
 
   bpv_inspector_set_session (self, NULL);
-  g_clear_handle_id (&self->pending_id, g_source_remove);
   gtk_widget_dispose_template (GTK_WIDGET (self), BPV_TYPE_INSPECTOR);
   G_OBJECT_CLASS (bpv_inspector_parent_class)->dispose (object);
 }

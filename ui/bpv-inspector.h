@@ -18,7 +18,10 @@ G_DECLARE_FINAL_TYPE (BpvInspector, bpv_inspector, BPV, INSPECTOR, GtkWidget)
 GtkWidget            *bpv_inspector_new             (void);
 void                  bpv_inspector_set_session     (BpvInspector *self,
                                                      BpvSession   *session);
-/* Re-reads the session now (it also follows the session's signals). */
+/* Re-reads the session now.  It follows the session's signals by itself,
+ * except the values of a running training, which its owner passes on at
+ * the pace of its own status line (the window does), so that both show
+ * the same snapshot. */
 void                  bpv_inspector_refresh         (BpvInspector *self);
 /* What is shown (NULL with nothing selected). */
 const BpvExplanation *bpv_inspector_get_explanation (BpvInspector *self);

@@ -886,7 +886,7 @@ plot_history (cairo_t            *cr,
   {
     double last = train[n - 1];
     g_autofree char *s = accuracy ? g_strdup_printf ("train %.1f%%%s", last * 100, "")
-                                  : g_strdup_printf ("train %.4g", last);
+                                  : g_strdup_printf ("epoch %.0f mean · train %.4g", x[n - 1], last);
 
     if (have_test && isfinite (test[n - 1]))
       {

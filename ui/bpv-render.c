@@ -346,6 +346,36 @@ view_for (EdgeSource src)
   return src == SRC_GRADIENTS ? BPV_VIEW_GRADIENTS : BPV_VIEW_WEIGHTS;
 }
 
+BpvView
+bpv_render_bundle_view (const BpvRenderState *state,
+                        gsize                 layer)
+{
+  g_return_val_if_fail (state != NULL, BPV_VIEW_WEIGHTS);
+
+  switch (state->phase)
+    {
+    case BPV_PHASE_BACKWARD:
+      /* Gradients exist for the layers backprop has passed, whatever the
+       * view; the layers before still show their weights. */
+      return layer >= state->layer ? BPV_VIEW_GRADIENTS : BPV_VIEW_WEIGHTS;
+    case BPV_PHASE_UPDATE:
+      /* The weights move from before the step to after it. */
+      return state->old_params != NULL ? BPV_VIEW_WEIGHTS : state->view;
+    case BPV_PHASE_IDLE:
+    case BPV_PHASE_FORWARD:
+    case BPV_PHASE_COST:
+    default:
+      return state->view;
+    }
+}
+
+static EdgeSource
+bundle_source (const Paint *p,
+               gsize        n)
+{
+  return bpv_render_bundle_view (p->st, n) == BPV_VIEW_GRADIENTS ? SRC_GRADIENTS : SRC_WEIGHTS;
+}
+
 double
 bpv_render_edge_max (const BpvRenderState *state,
                      gsize                 layer)
@@ -358,7 +388,7 @@ bpv_render_edge_max (const BpvRenderState *state,
   p.net = state->net;
   p.trace = trace_usable (state->net, state->trace) ? state->trace : NULL;
   compute_maxima (&p);
-  return state->view == BPV_VIEW_GRADIENTS ? p.g_max[layer] : p.w_max[layer];
+  return bpv_render_bundle_view (state, layer) == BPV_VIEW_GRADIENTS ? p.g_max[layer] : p.w_max[layer];
 }
 
 double
@@ -779,14 +809,14 @@ paint_bundles (const Paint *p)
 
   for (gsize n = 1; n <= N; n++)
     {
-      EdgeSource rest = st->view == BPV_VIEW_GRADIENTS ? SRC_GRADIENTS : SRC_WEIGHTS;
+      EdgeSource rest = bundle_source (p, n);
 
       switch (st->phase)
         {
         case BPV_PHASE_BACKWARD:
-          /* Gradients exist for the layers backprop has passed. */
+          /* bundle_source: gradients for the layers backprop has passed. */
           if (n > st->layer)
-            show_bundle (p, n, SRC_GRADIENTS, 1.0);
+            show_bundle (p, n, rest, 1.0);
           else if (n == st->layer)
             {
               double g = smoothstep (0.55, 1.0, st->t);
@@ -795,7 +825,7 @@ paint_bundles (const Paint *p)
               show_bundle (p, n, SRC_GRADIENTS, g);
             }
           else
-            show_bundle (p, n, SRC_WEIGHTS, 1.0);
+            show_bundle (p, n, rest, 1.0);
           break;
 
         case BPV_PHASE_UPDATE:
@@ -880,9 +910,7 @@ emphasise_edge (const Paint *p,
       return;
     }
   {
-    gboolean grads = p->st->view == BPV_VIEW_GRADIENTS
-                     || (p->st->phase == BPV_PHASE_BACKWARD && n >= p->st->layer);
-    EdgeSource src = grads ? SRC_GRADIENTS : SRC_WEIGHTS;
+    EdgeSource src = bundle_source (p, n);
     double v = layer_values (p->net, n, src, NULL)[j * b->cols + k];
     BpvEdgeStyle style = bpv_render_edge_style (view_for (src), p->st->theme, v, edge_max_for (p, n, src));
     BpvEdgeStyle h = style;
@@ -968,9 +996,7 @@ static EdgeSource
 path_source (const Paint *p,
              gsize        n)
 {
-  if (p->st->phase == BPV_PHASE_BACKWARD && n >= p->st->layer)
-    return SRC_GRADIENTS;
-  return p->st->view == BPV_VIEW_GRADIENTS ? SRC_GRADIENTS : SRC_WEIGHTS;
+  return bundle_source (p, n);
 }
 
 /* Bundle n again, clipped to matrix cells [j0, j1) × [k0, k1). */
@@ -1234,31 +1260,76 @@ fill_alpha (const Paint *p,
   return 0;
 }
 
+gboolean
+bpv_render_forward_known (const BpvRenderState *state,
+                          gsize                 layer)
+{
+  g_return_val_if_fail (state != NULL, FALSE);
+
+  if (state->trace == NULL)
+    return FALSE;
+  if (layer == 0 || state->phase != BPV_PHASE_FORWARD)
+    return TRUE;
+  /* The stop at layer n has computed a(n) once its pulses have landed
+   * (t = 1, as fill_alpha fills it); the input stop is layer 1 at t = 0. */
+  return layer < state->layer || (layer == state->layer && state->t >= 1);
+}
+
+gboolean
+bpv_render_delta_known (const BpvRenderState *state,
+                        gsize                 layer)
+{
+  g_return_val_if_fail (state != NULL, FALSE);
+
+  if (state->trace == NULL || layer == 0)
+    return FALSE;
+  switch (state->phase)
+    {
+    case BPV_PHASE_BACKWARD:
+      /* The stop at layer n has computed δ(n) from δ(n+1); δ(n−1) is the
+       * next stop's (the stepper's bpv_stepper_backward_known). */
+      return layer >= state->layer;
+    case BPV_PHASE_IDLE:
+    case BPV_PHASE_UPDATE:
+      return TRUE;
+    case BPV_PHASE_FORWARD:
+    case BPV_PHASE_COST:
+    default:
+      return FALSE;
+    }
+}
+
+double
+bpv_render_ring_alpha (const BpvRenderState *state,
+                       gsize                 layer)
+{
+  g_return_val_if_fail (state != NULL, 0);
+
+  if (state->net == NULL || !trace_usable (state->net, state->trace)
+      || !bpv_render_delta_known (state, layer))
+    return 0;
+  switch (state->phase)
+    {
+    case BPV_PHASE_BACKWARD:
+      /* δ(n) appears as the pass arrives at a(n), before the pulses carry
+       * it along W(n) into ∂C/∂W(n). */
+      return layer == state->layer ? smoothstep (0.0, 0.35, state->t) : 1;
+    case BPV_PHASE_IDLE:
+    case BPV_PHASE_UPDATE:
+      return state->view == BPV_VIEW_GRADIENTS ? 1 : 0;
+    default:
+      return 0;
+    }
+}
+
 /* How visible the δ rings of column n are. */
 static double
 ring_alpha (const Paint *p,
             gsize        n)
 {
-  const BpvRenderState *st = p->st;
-
-  if (p->trace == NULL || n == 0)
+  if (p->trace == NULL)
     return 0;
-  switch (st->phase)
-    {
-    case BPV_PHASE_BACKWARD:
-      if (n >= st->layer)
-        return 1;
-      if (n + 1 == st->layer)
-        return smoothstep (0.75, 1.0, st->t);
-      return 0;
-    case BPV_PHASE_IDLE:
-    case BPV_PHASE_UPDATE:
-      return st->view == BPV_VIEW_GRADIENTS ? 1 : 0;
-    case BPV_PHASE_FORWARD:
-    case BPV_PHASE_COST:
-    default:
-      return 0;
-    }
+  return bpv_render_ring_alpha (p->st, n);
 }
 
 static void
@@ -1676,10 +1747,9 @@ paint_headers (const Paint *p)
       g_autofree char *sub = g_strdup_printf ("%" G_GSIZE_FORMAT " × %" G_GSIZE_FORMAT,
                                               b->rows, b->cols);
       double room = layout->columns[n].x - layout->columns[n - 1].x - 0.5 * spacing * 0.9;
-      BpvRgba col = p->st->view == BPV_VIEW_GRADIENTS
-                    || (p->st->phase == BPV_PHASE_BACKWARD && n >= p->st->layer)
-                    ? p->tc->text : p->tc->text_muted;
-      const char *titles[] = { p->st->view == BPV_VIEW_GRADIENTS ? g : w, w, NULL };
+      gboolean grads = bpv_render_bundle_view (p->st, n) == BPV_VIEW_GRADIENTS;
+      BpvRgba col = grads ? p->tc->text : p->tc->text_muted;
+      const char *titles[] = { grads ? g : w, w, NULL };
       const char *subs[] = { sub, NULL };
 
       draw_fitting (p, titles, b->label_x, top + 0.08 * f, 0.95 * f, BPV_TEXT_NORMAL, col, room);
@@ -1696,7 +1766,8 @@ paint_outputs (const Paint *p)
   const BpvLayout *layout = p->layout;
   gsize N = p->net->n_layers;
   const BpvColumn *c = &layout->columns[N];
-  double f = p->font, cost_alpha;
+  double f = p->font, cost_alpha, cost_value;
+  g_autofree char *cost_what = NULL;
 
   if (p->trace == NULL || N == 0)
     return;
@@ -1744,13 +1815,11 @@ paint_outputs (const Paint *p)
     default:
       cost_alpha = 1;
     }
-  if (cost_alpha > 0 && isfinite (p->trace->loss))
+  cost_what = bpv_render_cost_caption (st, &cost_value);
+  if (cost_alpha > 0 && cost_what != NULL)
     {
-      g_autofree char *cost = g_strdup_printf ("C = %.4g", p->trace->loss);
-      g_autofree char *what = g_markup_printf_escaped ("%s · %s of %" G_GSIZE_FORMAT,
-                                                       p->net->cost_id != NULL ? p->net->cost_id : "cost",
-                                                       p->net->reduction == BP_REDUCTION_SUM ? "sum" : "mean",
-                                                       p->trace->batch);
+      g_autofree char *cost = g_strdup_printf ("C = %.4g", cost_value);
+      g_autofree char *what = g_markup_escape_text (cost_what, -1);
       BpvRgba tcol = bpv_rgba_with_alpha (p->tc->text, cost_alpha);
       BpvRgba mcol = bpv_rgba_with_alpha (p->tc->text_muted, cost_alpha);
 
@@ -2125,13 +2194,96 @@ legend_has (const BpvRenderState *state,
     }
 }
 
+/* What the edges show, from bpv_render_bundle_view, the same decision
+ * the painter takes: "W(n)", "∂C/∂W(n), log |·| over 4 decades", or during
+ * the backward pass both, each with the layers it applies to. */
 static char *
 legend_scale_caption (const BpvRenderState *state)
 {
-  const char *what = state->view == BPV_VIEW_GRADIENTS ? "∂C/∂W(n), log |·| over 4 decades" : "W(n)";
   const char *scale = state->scale == BPV_SCALE_GLOBAL ? "one scale for all layers" : "scaled per layer";
+  gsize N = state->net != NULL ? state->net->n_layers : 0;
+  GString *s = g_string_new (NULL);
+  gsize first = 1;
 
-  return g_strdup_printf ("%s · %s", what, scale);
+  for (gsize n = 1; n <= N; n++)
+    {
+      BpvView v = bpv_render_bundle_view (state, n);
+
+      if (n < N && bpv_render_bundle_view (state, n + 1) == v)
+        continue;
+      /* A run first…n of the same view. */
+      if (first == 1 && n == N)
+        g_string_append (s, v == BPV_VIEW_GRADIENTS ? "∂C/∂W(n), log |·| over 4 decades" : "W(n)");
+      else
+        {
+          const char *w = v == BPV_VIEW_GRADIENTS ? "∂C/∂W" : "W";
+
+          g_string_append_printf (s, "%s%s(%" G_GSIZE_FORMAT ")", s->len > 0 ? ", " : "", w, first);
+          if (n > first)
+            g_string_append_printf (s, "–%s(%" G_GSIZE_FORMAT ")", w, n);
+          g_string_append (s, v == BPV_VIEW_GRADIENTS ? " gradients (log |·|)" : " weights");
+        }
+      first = n + 1;
+    }
+  if (N == 0)
+    g_string_append (s, state->view == BPV_VIEW_GRADIENTS ? "∂C/∂W(n), log |·| over 4 decades" : "W(n)");
+  g_string_append_printf (s, " · %s", scale);
+  return g_string_free (s, FALSE);
+}
+
+/* One normaliser for the legend's ends, or 0 when the bundles show
+ * different quantities (weights and gradients have no common scale). */
+static double
+legend_global_max (const BpvRenderState *state)
+{
+  double m = 0;
+
+  if (state->net == NULL || state->scale != BPV_SCALE_GLOBAL)
+    return 0;
+  for (gsize n = 1; n <= state->net->n_layers; n++)
+    {
+      if (bpv_render_bundle_view (state, n) != bpv_render_bundle_view (state, 1))
+        return 0;
+      m = MAX (m, bpv_render_edge_max (state, n));
+    }
+  return m;
+}
+
+char *
+bpv_render_cost_caption (const BpvRenderState *state,
+                         double               *value)
+{
+  const BpTrace *t;
+  const char *id;
+  const char *when;
+  double v;
+
+  g_return_val_if_fail (state != NULL && state->net != NULL, NULL);
+
+  t = trace_usable (state->net, state->trace) ? state->trace : NULL;
+  if (t == NULL || !isfinite (t->loss))
+    return NULL;
+  /* A trace of one row (e.g. the one a training snapshot carries, whose
+   * .loss is its whole batch's) shows that sample's cost. */
+  v = t->batch == 1 ? t->per_sample_loss[0] : t->loss;
+  if (!isfinite (v))
+    return NULL;
+  if (value != NULL)
+    *value = v;
+  id = state->net->cost_id != NULL ? state->net->cost_id : "cost";
+  when = state->phase == BPV_PHASE_UPDATE ? " · before the step" : "";
+  if (t->batch == 1)
+    return g_strdup_printf ("%s · this sample%s", id, when);
+  return g_strdup_printf ("%s · %s over this batch of %" G_GSIZE_FORMAT "%s", id,
+                          state->net->reduction == BP_REDUCTION_SUM ? "sum" : "mean", t->batch, when);
+}
+
+char *
+bpv_render_legend_caption (const BpvRenderState *state)
+{
+  g_return_val_if_fail (state != NULL, NULL);
+
+  return legend_scale_caption (state);
 }
 
 /* Widths of the legend's items at font size f; `text` measures. */
@@ -2256,9 +2408,7 @@ bpv_network_render_legend (cairo_t              *cr,
   tc = bpv_theme_colors (state->theme);
   f = legend_font (rect->width);
   unit = f / 16.0;
-  if (state->net != NULL && state->scale == BPV_SCALE_GLOBAL)
-    for (gsize n = 1; n <= state->net->n_layers; n++)
-      global_max = MAX (global_max, bpv_render_edge_max (state, n));
+  global_max = legend_global_max (state);
 
   cairo_save (cr);
   cairo_rectangle (cr, rect->x, rect->y, rect->width, rect->height);
@@ -2547,9 +2697,17 @@ bpv_render_describe_hit (const BpvRenderState *state,
           double a = bp_trace_a (state->trace, l, s)[hit->j];
           char ab[32], zb[32], db[32], sb[32];
 
+          /* Only what this stop has computed, as the fills and rings. */
+          if (!bpv_render_forward_known (state, hit->layer))
+            {
+              g_string_append (out, " = ?   z = ?   δ = ?");
+              return g_string_free (out, FALSE);
+            }
           g_string_append_printf (out, " = %s   z = %s   δ = %s", VALUE_TEXT (ab, "%.4g", a),
                                   VALUE_TEXT (zb, "%.4g", z),
-                                  VALUE_TEXT (db, "%.3g", bp_trace_dC_dz (state->trace, l, s)[hit->j]));
+                                  bpv_render_delta_known (state, hit->layer)
+                                  ? VALUE_TEXT (db, "%.3g", bp_trace_dC_dz (state->trace, l, s)[hit->j])
+                                  : "?");
           if (L->act->df != NULL)
             g_string_append_printf (out, "   σ′ = %s",
                                     VALUE_TEXT (sb, "%.3g", L->act->df (z, a, L->act_params)));
@@ -2573,9 +2731,12 @@ bpv_render_describe_hit (const BpvRenderState *state,
       {
         char wb[32], gb[32];
 
+        /* ∂C/∂W(n) = δ(n) a(n−1)ᵀ: known with δ(n) (no trace: the
+         * gradients as they are). */
         g_string_append_printf (out, " = %s   ∂C/∂W = %s",
                                 VALUE_TEXT (wb, "%.4g", L->W[hit->j * L->in + hit->k]),
-                                VALUE_TEXT (gb, "%.3g", L->dW[hit->j * L->in + hit->k]));
+                                !have_trace || bpv_render_delta_known (state, hit->layer)
+                                ? VALUE_TEXT (gb, "%.3g", L->dW[hit->j * L->in + hit->k]) : "?");
       }
       return g_string_free (out, FALSE);
     }

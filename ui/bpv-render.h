@@ -22,7 +22,8 @@
  *   COST              all filled; "C = …" fades in next to the output.
  *   BACKWARD n = N…1  pulses travel right to left along W(n), coloured by
  *                     ∂C/∂W(n); bundles after n show their gradients; δ
- *                     rings are shown on a(n)…a(N), a(n−1)'s as t → 1.
+ *                     rings are shown on a(n+1)…a(N), a(n)'s fades in as
+ *                     the stop begins; a(n−1)'s waits for the next stop.
  *   UPDATE            every bundle goes from old_params (if given) to the
  *                     current weights as t goes 0 → 1.
  *   IDLE              the picture at rest (rings in the GRADIENTS view).
@@ -161,6 +162,38 @@ double          bpv_render_edge_max          (const BpvRenderState *state,
                                               gsize                 layer);
 double          bpv_render_neuron_max        (const BpvRenderState *state,
                                               gsize                 layer);
+
+/* What the edges of W(n) show at this stop, the painter's own decision:
+ * state->view, except that during the backward pass the layers it has
+ * passed (n ≥ state->layer) show ∂C/∂W and the others W, and that the
+ * update shows the weights moving.  The legend's caption follows it. */
+BpvView         bpv_render_bundle_view       (const BpvRenderState *state,
+                                              gsize                 layer);
+/* Has this stop computed a(n) and z(n)?  In the forward pass at n: for
+ * 0…n−1, and n once its pulses have landed (t = 1); else yes.  FALSE
+ * without a trace. */
+gboolean        bpv_render_forward_known     (const BpvRenderState *state,
+                                              gsize                 layer);
+/* Has this stop computed δ(n) (n ≥ 1)?  During the backward pass at n:
+ * for n…N, as the stepper's bpv_stepper_backward_known; at rest and at the
+ * update: yes; in the forward pass and at the cost: no.  FALSE without a
+ * trace.  Tooltips say "?" where it is FALSE. */
+gboolean        bpv_render_delta_known       (const BpvRenderState *state,
+                                              gsize                 layer);
+/* How visible the δ rings of column n are (0: none drawn): only where
+ * δ(n) is known, during the backward pass or in the gradients view. */
+double          bpv_render_ring_alpha        (const BpvRenderState *state,
+                                              gsize                 layer);
+/* The legend's first item, e.g. "W(1)–W(2) weights, ∂C/∂W(3) gradients
+ * (log |·|) · scaled per layer".  Free with g_free. */
+char           *bpv_render_legend_caption    (const BpvRenderState *state);
+
+/* What the canvas's "C = …" is, e.g. "mse · this sample" (a trace of one
+ * row), "mse · mean over this batch of 8", with " · before the step" at the
+ * update; its value in *value.  NULL when no cost is shown (no trace, or
+ * not finite).  Free with g_free. */
+char           *bpv_render_cost_caption      (const BpvRenderState *state,
+                                              double               *value);
 
 /* Where a fault is marked and selected: the neuron a(n)_j (n = 0 for the
  * input) or, for a weight or its gradient, the edge W(n)_jk.  FALSE for

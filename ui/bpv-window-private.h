@@ -69,6 +69,7 @@ struct _BpvWindow
   char                 *explain_title;   /* the example's explanation, or NULL */
   char                 *explain_text;
   gboolean              chain_quiz;      /* answer the chain-rule quiz with live numbers */
+  gboolean              quiz_answer_shown; /* the learner asked for the answer */
 };
 
 /* bpv-window-actions.c */

@@ -13,8 +13,15 @@
 #define RESOURCE_PATH "/io/github/backprop_studio/BackpropStudio/"
 /* The phase card and title follow training at most this often. */
 #define STATUS_INTERVAL_US 100000
+/* The explanation's links that reveal and hide the quiz's answer. */
+#define QUIZ_SHOW_URI "bpv:show-answer"
+#define QUIZ_HIDE_URI "bpv:hide-answer"
 /* Spin buttons that regenerate the dataset wait for the hand to rest. */
 #define DATASET_DEBOUNCE_MS 350
+
+static gboolean on_explain_link (GtkLabel   *label,
+                                 const char *uri,
+                                 BpvWindow  *self);
 
 G_DEFINE_FINAL_TYPE (BpvWindow, bpv_window, ADW_TYPE_APPLICATION_WINDOW)
 
@@ -77,14 +84,16 @@ update_title (BpvWindow *self)
   GString *s = g_string_new (NULL);
 
   g_string_append_printf (s, "%s · %s · step %" G_GUINT64_FORMAT, ds->name, shape,
-                          bpv_session_get_step_count (self->session));
+                          bpv_explain_shown_step (self->session));
   if (n_epochs > 0)
     {
       const BpEpochStats *last = &ep[n_epochs - 1];
 
       g_autofree char *loss = bpv_format_number (last->train_loss);
 
-      g_string_append_printf (s, " · epoch %u · loss %s", last->epoch, loss);
+      /* Say which loss: the training set's mean at the end of an epoch
+       * (the loss plot's "train"), not one batch's or one sample's cost. */
+      g_string_append_printf (s, " · epoch %u · mean training loss %s", last->epoch, loss);
       if (!isnan (last->test_accuracy))
         g_string_append_printf (s, " · test accuracy %.1f %%", 100 * last->test_accuracy);
     }
@@ -154,7 +163,7 @@ bpv_window_update_phase (BpvWindow *self)
   gsize n = bpv_stepper_get_layer (st) + 1;
   gsize B = bpv_stepper_get_batch (st, NULL);
   g_autofree char *where = g_strdup_printf ("step %" G_GUINT64_FORMAT " · stop %d of %d · %s",
-                                            bpv_stepper_get_step_count (st) + (phase == BPV_STEP_UPDATE ? 0 : 1),
+                                            bpv_explain_shown_step (session),
                                             bpv_stepper_get_position (st) + 1,
                                             bpv_stepper_get_n_positions (st),
                                             B == 1 ? "one sample" : "a mini-batch");
@@ -164,10 +173,11 @@ bpv_window_update_phase (BpvWindow *self)
       g_autofree char *loss = bpv_format_number (bpv_session_get_loss (session));
 
       title = g_strdup (bpv_session_get_stopping (session) ? "Pausing…" : "Training");
-      detail = g_strdup_printf ("step %" G_GUINT64_FORMAT " · epoch %u · batch cost C = %s · "
-                                "%.0f steps/s\nSpace pauses; → then steps through one sample.",
-                                bpv_session_get_step_count (session), bpv_session_get_epoch (session),
-                                loss, bpv_session_get_steps_per_second (session));
+      detail = g_strdup_printf ("step %" G_GUINT64_FORMAT " · epoch %u · cost of this step’s batch of %zu "
+                                "C = %s · %.0f steps/s\nSpace pauses; → then steps through one sample.",
+                                bpv_explain_shown_step (session), bpv_session_get_epoch (session),
+                                bpv_session_get_batch_size (session), loss,
+                                bpv_session_get_steps_per_second (session));
     }
   else
     switch (phase)
@@ -193,7 +203,14 @@ bpv_window_update_phase (BpvWindow *self)
           g_autofree char *fm = g_markup_escape_text (net->cost->formula, -1);
 
           title = g_strdup ("Cost");
-          detail = g_strdup_printf ("C = <b>%s</b>   (%s: %s)\n%s", c, net->cost->id, fm, where);
+          /* Whose cost, as the canvas's label says (bpv_render_cost_caption). */
+          if (t->batch == 1)
+            detail = g_strdup_printf ("C = <b>%s</b>, this sample’s cost   (%s: %s)\n%s", c,
+                                      net->cost->id, fm, where);
+          else
+            detail = g_strdup_printf ("C = <b>%s</b>, the %s over this batch of %zu   (%s: %s)\n%s", c,
+                                      net->reduction == BP_REDUCTION_SUM ? "sum" : "mean", t->batch,
+                                      net->cost->id, fm, where);
         }
         break;
       case BPV_STEP_BACKWARD:
@@ -210,9 +227,13 @@ bpv_window_update_phase (BpvWindow *self)
           const BpOptimizer *opt = bpv_session_get_optimizer (session);
           g_autofree char *fm = g_markup_escape_text (opt->desc->formula != NULL ? opt->desc->formula : "", -1);
           g_autofree char *lr = bpv_format_number (bpv_session_get_learning_rate (session));
+          g_autofree char *c = bpv_format_number (t->loss);
 
+          /* Two states on screen at once: say which is which. */
           title = g_strdup_printf ("Update · %s", opt->desc->name);
-          detail = g_strdup_printf ("%s,   lr = %s\n← restores the weights before it · %s", fm, lr, where);
+          detail = g_strdup_printf ("%s,   lr = %s · the edges move to the weights <b>after</b> the step\n"
+                                    "<b>Before</b> it: C = %s and the a, z, δ, ∂C/∂W shown · %s",
+                                    fm, lr, c, where);
         }
         break;
       case BPV_STEP_IDLE:
@@ -236,6 +257,10 @@ status_later (gpointer data)
   self->last_status = g_get_monotonic_time ();
   update_title (self);
   bpv_window_update_phase (self);
+  /* While training, the inspector's numbers follow here, with the title's
+   * (at rest it follows the session by itself). */
+  if (bpv_session_get_running (self->session))
+    bpv_inspector_refresh (self->inspector);
   return G_SOURCE_REMOVE;
 }
 
@@ -1044,6 +1069,7 @@ bpv_window_init (BpvWindow *self)
   bpv_window_install_key_shortcuts (self);
   g_signal_connect (self, "map", G_CALLBACK (on_map), self);
   g_signal_connect (self->flap, "notify::reveal-progress", G_CALLBACK (on_flap_progress), self);
+  g_signal_connect (self->explain_label, "activate-link", G_CALLBACK (on_explain_link), self);
 }
 
 static void
@@ -1181,33 +1207,57 @@ bpv_window_set_recent (BpvWindow  *self,
   g_menu_append_section (self->recent_menu, NULL, recent);
 }
 
-/* The quiz's answer on the live network: ∂a(2)/∂a(1) = tanh′(z(2)) · w(2),
- * with tanh′(z) = 1 − a², and a central difference as a check. */
-static char *
-chain_quiz_text (BpvWindow *self)
+gboolean
+bpv_window_get_quiz_answer_shown (BpvWindow *self)
 {
-  const BpNetwork *net = bpv_session_get_network (self->session);
-  gsize sample = 0;
-  const BpTrace *t = bpv_session_get_trace (self->session, &sample);
-  double a1, z2, a2, w2, b2, dsig, product, h = 1e-6, fd;
+  g_return_val_if_fail (BPV_IS_WINDOW (self), FALSE);
 
-  if (net->n_inputs != 1 || net->n_layers != 2 || net->layers[0].out != 1
-      || net->layers[1].out != 1 || g_strcmp0 (net->layers[1].act_id, "tanh") != 0
-      || t == NULL || !bp_trace_fits (t, net))
-    return g_strdup ("<i>(The live answer needs the example’s 1–1–1 network with tanh at layer 2.)</i>");
-  a1 = bp_trace_a (t, 0, sample)[0];
-  z2 = bp_trace_z (t, 1, sample)[0];
-  a2 = bp_trace_a (t, 1, sample)[0];
-  w2 = net->layers[1].W[0];
-  b2 = net->layers[1].b[0];
-  dsig = 1 - a2 * a2;
-  product = dsig * w2;
-  fd = (tanh (w2 * (a1 + h) + b2) - tanh (w2 * (a1 - h) + b2)) / (2 * h);
-  bpv_event ("QUIZ a1=%.17g z2=%.17g w2=%.17g answer=%.17g fd=%.17g", a1, z2, w2, product, fd);
-  return g_strdup_printf ("<b>Answer: (C)</b>  ∂a(2)/∂a(1) = tanh′(z(2)) · w(2) = (1 − a(2)²) · w(2) "
-                          "= %.4f · %.4f = <b>%.5f</b>   (a(1) = %.4f, z(2) = %.4f; "
-                          "nudging a(1) by ±10⁻⁶ changes a(2) at the rate %.5f)",
-                          dsig, w2, product, a1, z2, fd);
+  return self->chain_quiz && self->quiz_answer_shown;
+}
+
+void
+bpv_window_set_quiz_answer_shown (BpvWindow *self,
+                                  gboolean   shown)
+{
+  g_return_if_fail (BPV_IS_WINDOW (self));
+
+  if (self->quiz_answer_shown == !!shown)
+    return;
+  self->quiz_answer_shown = !!shown;
+  bpv_event ("QUIZ-ANSWER %s", shown ? "shown" : "hidden");
+  bpv_window_update_explanation (self);
+}
+
+static gboolean
+show_answer_later (gpointer data)
+{
+  bpv_window_set_quiz_answer_shown (data, TRUE);
+  return G_SOURCE_REMOVE;
+}
+
+static gboolean
+hide_answer_later (gpointer data)
+{
+  bpv_window_set_quiz_answer_shown (data, FALSE);
+  return G_SOURCE_REMOVE;
+}
+
+/* The explanation's "Show the answer" / "Hide the answer" links. */
+static gboolean
+on_explain_link (GtkLabel   *label,
+                 const char *uri,
+                 BpvWindow  *self)
+{
+  if (g_strcmp0 (uri, QUIZ_SHOW_URI) == 0 || g_strcmp0 (uri, QUIZ_HIDE_URI) == 0)
+    {
+      /* Not from inside the label's own click handler: new markup frees
+       * the links it is handling (a GTK critical). */
+      g_idle_add_full (G_PRIORITY_DEFAULT, g_str_equal (uri, QUIZ_SHOW_URI) ? show_answer_later
+                                                                           : hide_answer_later,
+                       g_object_ref (self), g_object_unref);
+      return TRUE;
+    }
+  return FALSE;
 }
 
 void
@@ -1222,7 +1272,16 @@ bpv_window_update_explanation (BpvWindow *self)
     return;
   title = g_markup_escape_text (self->explain_title != NULL ? self->explain_title : "", -1);
   text = g_markup_escape_text (self->explain_text, -1);
-  quiz = self->chain_quiz ? chain_quiz_text (self) : NULL;
+  if (self->chain_quiz)
+    {
+      /* Computed (and logged) either way, shown when the learner asks:
+       * the question comes first, the answer on request. */
+      g_autoptr(BpvChainQuiz) q = bpv_explain_chain_quiz (self->session);
+
+      quiz = self->quiz_answer_shown
+             ? g_strdup_printf ("%s   <a href=\"" QUIZ_HIDE_URI "\">Hide the answer</a>", q->markup)
+             : g_strdup ("<a href=\"" QUIZ_SHOW_URI "\">Show the answer</a>");
+    }
   markup = g_strdup_printf ("<b>%s</b>   %s%s%s", title, text, quiz != NULL ? "\n" : "",
                             quiz != NULL ? quiz : "");
   if (g_strcmp0 (gtk_label_get_label (self->explain_label), markup) != 0)
@@ -1242,6 +1301,7 @@ bpv_window_show_explanation (BpvWindow  *self,
   self->explain_title = g_strdup (title);
   self->explain_text = g_strdup (text);
   self->chain_quiz = chain_quiz && text != NULL;
+  self->quiz_answer_shown = FALSE;
   bpv_window_update_explanation (self);
   gtk_revealer_set_reveal_child (self->explain_revealer, text != NULL);
   bpv_event ("EXPLAIN %s", title != NULL ? title : "");

@@ -52,11 +52,15 @@ void        bpv_window_set_recent     (BpvWindow      *self,
 /* A paragraph under the header bar that explains what is shown (an
  * example's description).  `chain_quiz`: also answer "which expression is
  * ∂a(2)/∂a(1)?" with the numbers of the live network, following every
- * step (for the two-neuron chain-rule example). */
+ * step (for the two-neuron chain-rule example), once the learner asks
+ * (a "Show the answer" link; hidden again for each new explanation). */
 void        bpv_window_show_explanation (BpvWindow    *self,
                                        const char     *title,
                                        const char     *text,
                                        gboolean        chain_quiz);
+gboolean    bpv_window_get_quiz_answer_shown (BpvWindow *self);
+void        bpv_window_set_quiz_answer_shown (BpvWindow *self,
+                                              gboolean   shown);
 /* The registry changed (a plugin was loaded): the palette and the
  * pickers list what it has now. */
 void        bpv_window_refresh_features (BpvWindow    *self);

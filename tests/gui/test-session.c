@@ -864,6 +864,145 @@ test_undo_training (void **state)
   g_rmdir (dir);
 }
 
+
+/* ----------------------------------------- one stop, one story (#10) */
+
+/* At every stop, the neurons the canvas draws with a δ ring are exactly
+ * those whose δ the inspector shows (the backward pass at layer n: n…N,
+ * not yet n−1), and the tooltip and the inspector agree on which δ, a and
+ * z are known at every stop of the cycle. */
+static void
+test_rings_agree_with_inspector (void **state)
+{
+  g_autoptr(BpvSession) s = default_session ();
+  BpvStepper *st = bpv_session_get_stepper (s);
+  const BpNetwork *net = bpv_session_get_network (s);
+  int backward_stops = 0;
+
+  (void) state;
+  do
+    {
+      BpvRenderState rs;
+
+      assert_true (bpv_session_step (s, NULL));
+      bpv_stepper_skip_animation (st);
+      bpv_render_state_init (&rs, net, NULL);
+      bpv_session_fill_render_state (s, &rs);
+      rs.view = BPV_VIEW_WEIGHTS;
+      backward_stops += bpv_stepper_get_phase (st) == BPV_STEP_BACKWARD;
+      for (gsize n = 1; n <= net->n_layers; n++)
+        for (gsize j = 0; j < net->layers[n - 1].out; j++)
+          {
+            BpvHit hit = { BPV_HIT_NEURON, n, j, 0 };
+            g_autoptr(BpvExplanation) ex = bpv_explain (s, &hit);
+            gboolean inspector_has = isfinite (ex->neuron_delta);
+
+            if (bpv_stepper_get_phase (st) == BPV_STEP_BACKWARD)
+              {
+                if ((bpv_render_ring_alpha (&rs, n) > 0) != inspector_has)
+                  fail_msg ("%s, layer %zu: a(%zu)%zu %s a δ ring but the inspector %s δ",
+                            bpv_step_phase_to_string (bpv_stepper_get_phase (st)),
+                            bpv_stepper_get_layer (st) + 1, n, j + 1,
+                            bpv_render_ring_alpha (&rs, n) > 0 ? "has" : "has no",
+                            inspector_has ? "shows" : "does not show");
+              }
+            assert_int_equal (bpv_render_delta_known (&rs, n), inspector_has);
+            /* a and z likewise (the fill, and the tooltip's "?"). */
+            assert_int_equal (bpv_render_forward_known (&rs, n), isfinite (ex->z));
+          }
+    }
+  while (bpv_stepper_get_phase (st) != BPV_STEP_UPDATE);
+  assert_int_equal (backward_stops, (int) net->n_layers);
+}
+
+static BpvSession *
+example_session (const char *id)
+{
+  const char *dir = g_getenv ("BACKPROP_DATA_DIR");
+  g_autofree char *name = g_strconcat (id, ".bpmodel.json", NULL);
+  g_autofree char *path = g_build_filename (dir != NULL ? dir : "data", "examples", name, NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(BpModel) model = bp_model_load_file (path, NULL, &error);
+  BpvSession *session;
+
+  if (model == NULL)
+    fail_msg ("%s: %s", path, error->message);
+  session = bpv_session_new (model, &error);
+  if (session == NULL)
+    fail_msg ("%s: %s", path, error->message);
+  return session;
+}
+
+/* "a · b = <b>c</b> … at the rate r" of the quiz's answer, after `from`. */
+static void
+quiz_numbers (const char *markup,
+              const char *from,
+              double     *a,
+              double     *b,
+              double     *c,
+              double     *rate)
+{
+  const char *p = strstr (markup, from);
+
+  assert_non_null (p);
+  p += strlen (from);
+  if (sscanf (p, "%lf · %lf = <b>%lf</b>", a, b, c) != 3)
+    fail_msg ("no “a · b = c” after “%s” in: %s", from, markup);
+  p = strstr (p, "at the rate ");
+  assert_non_null (p);
+  assert_int_equal (sscanf (p, "at the rate %lf", rate), 1);
+}
+
+/* The chain-rule quiz at every stop of a step: its numbers are those of
+ * the pass shown, so tanh′(z(2)) · w(2) multiplies out to the rate the
+ * finite difference measures; at the update it says which numbers are of
+ * before the step and which of after it, and the "after" product is the
+ * new weights' own. */
+static void
+test_chain_quiz_one_state (void **state)
+{
+  g_autoptr(BpvSession) s = example_session ("chain-rule");
+  BpvStepper *st = bpv_session_get_stepper (s);
+  int stops = 0;
+
+  (void) state;
+  do
+    {
+      g_autoptr(BpvChainQuiz) q = NULL;
+      double a, b, c, rate;
+
+      assert_true (bpv_session_step (s, NULL));
+      stops++;
+      q = bpv_explain_chain_quiz (s);
+      assert_true (q->fits);
+      if (!q->known)
+        {
+          assert_non_null (strstr (q->markup, "appear when the forward pass reaches layer 2"));
+          continue;
+        }
+      assert_close (q->answer, q->numeric, 1e-7);
+      quiz_numbers (q->markup, bpv_stepper_get_phase (st) == BPV_STEP_UPDATE
+                               ? "(the pass shown): " : "(1 − a(2)²) · w(2) = ", &a, &b, &c, &rate);
+      /* Four decimals each: the product agrees to their rounding. */
+      assert_true (fabs (a * b - c) <= 1e-4 * (fabs (a) + fabs (b)) + 1e-5);
+      assert_true (fabs (c - rate) <= 1e-5);
+    }
+  while (bpv_stepper_get_phase (st) != BPV_STEP_UPDATE);
+  assert_int_equal (stops, 7);
+  {
+    g_autoptr(BpvChainQuiz) q = bpv_explain_chain_quiz (s);
+    const BpNetwork *net = bpv_session_get_network (s);
+
+    assert_true (q->after_update);
+    assert_non_null (strstr (q->markup, "<b>Before the step</b>"));
+    assert_non_null (strstr (q->markup, "<b>After the step</b>"));
+    assert_true (q->w2 == bpv_stepper_get_params_before (st)[2]);  /* W(1), b(1), W(2) */
+    assert_true (q->w2_after == net->layers[1].W[0]);
+    assert_true (q->w2_after != q->w2);
+    assert_close (q->answer_after, (1 - tanh (q->z2_after) * tanh (q->z2_after)) * q->w2_after, 1e-12);
+  }
+}
+
 int
 main (void)
 {
@@ -885,6 +1024,8 @@ main (void)
     cmocka_unit_test (test_save_continues_exactly),
     cmocka_unit_test (test_save_while_training),
     cmocka_unit_test (test_undo_training),
+    cmocka_unit_test (test_rings_agree_with_inspector),
+    cmocka_unit_test (test_chain_quiz_one_state),
   };
 
   {

@@ -943,6 +943,210 @@ test_diverging_training_marks_fault (void **state)
   assert_true (spin_until (not_running, f->session, 30));
 }
 
+
+/* ----------------------------------------- one stop, one story (#10) */
+
+static int
+setup_chain_rule (void **state)
+{
+  Fixture *f = g_new0 (Fixture, 1);
+  const char *dir = g_getenv ("BACKPROP_DATA_DIR");
+  g_autofree char *path = g_build_filename (dir != NULL ? dir : "data", "examples",
+                                            "chain-rule.bpmodel.json", NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(BpModel) model = bp_model_load_file (path, NULL, &error);
+
+  if (model == NULL)
+    fail_msg ("%s", error->message);
+  f->session = bpv_session_new (model, &error);
+  assert_non_null (f->session);
+  f->window = bpv_window_new (NULL, f->session);
+  gtk_window_set_default_size (GTK_WINDOW (f->window), 1280, 900);
+  gtk_window_present (GTK_WINDOW (f->window));
+  assert_true (spin_until (has_layout, f, 10));
+  bpv_window_show_explanation (f->window, model->name, model->description, TRUE);
+  spin (0.3);
+  *state = f;
+  return 0;
+}
+
+static void
+follow_link (GtkLabel   *label,
+             const char *uri)
+{
+  gboolean handled = FALSE;
+
+  g_signal_emit_by_name (label, "activate-link", uri, &handled);
+  assert_true (handled);
+  spin (0.1);
+}
+
+/* The chain-rule quiz asks first and answers on request; at the update
+ * stop the banner's numbers are of one pass (before the step), multiply
+ * out to the rate it states, and the numbers of after the step are
+ * labelled so. */
+static void
+test_chain_quiz_answer_on_request (void **state)
+{
+  Fixture *f = *state;
+  GtkLabel *label = template_child (f, "explain_label");
+  GtkLabel *detail = template_child (f, "phase_detail");
+  const char *text, *p;
+  double a, b, c, rate;
+
+  text = gtk_label_get_text (label);
+  assert_non_null (strstr (text, "which expression is ∂a(2)/∂a(1)?"));
+  assert_non_null (strstr (text, "Show the answer"));
+  assert_null (strstr (text, "Answer"));
+  assert_false (bpv_window_get_quiz_answer_shown (f->window));
+
+  for (int i = 0; i < 7; i++)  /* INPUT, F1, F2, COST, B2, B1, UPDATE */
+    activate (f, "step");
+  assert_int_equal (bpv_stepper_get_phase (bpv_session_get_stepper (f->session)), BPV_STEP_UPDATE);
+  spin (0.2);
+  assert_null (strstr (gtk_label_get_text (label), "Answer"));
+  follow_link (label, "bpv:show-answer");
+  assert_true (bpv_window_get_quiz_answer_shown (f->window));
+  text = gtk_label_get_text (label);
+  assert_non_null (strstr (text, "Answer: (C)"));
+  p = strstr (text, "Before the step (the pass shown): ");
+  assert_non_null (p);
+  /* "a · b = c", read with strtod (scanf's literal "·" is locale-bound). */
+  {
+    char *end;
+
+    a = g_ascii_strtod (p + strlen ("Before the step (the pass shown): "), &end);
+    assert_true (g_str_has_prefix (end, " · "));
+    b = g_ascii_strtod (end + strlen (" · "), &end);
+    assert_true (g_str_has_prefix (end, " = "));
+    c = g_ascii_strtod (end + strlen (" = "), &end);
+  }
+  p = strstr (p, "at the rate ");
+  assert_non_null (p);
+  assert_int_equal (sscanf (p, "at the rate %lf", &rate), 1);
+  if (fabs (a * b - c) > 1e-4 * (fabs (a) + fabs (b)) + 1e-5 || fabs (c - rate) > 1e-5)
+    fail_msg ("the banner says %.4f · %.4f = %.5f and the rate %.5f", a, b, c, rate);
+  assert_non_null (strstr (text, "After the step (the new weights, same sample): w(2) = "));
+  /* The phase card says the same: the cost and the values are of before. */
+  assert_non_null (strstr (gtk_label_get_text (detail), "Before it: C = "));
+  assert_non_null (strstr (gtk_label_get_text (detail), "after the step"));
+
+  follow_link (label, "bpv:hide-answer");
+  assert_null (strstr (gtk_label_get_text (label), "Answer"));
+  follow_link (label, "bpv:show-answer");
+  assert_non_null (strstr (gtk_label_get_text (label), "Answer"));
+  /* A new explanation asks again. */
+  bpv_window_show_explanation (f->window, "The chain rule", "Again.", TRUE);
+  assert_null (strstr (gtk_label_get_text (label), "Answer"));
+}
+
+static guint64
+step_after (const char *text,
+            const char *marker)
+{
+  const char *p = strstr (text, marker);
+  guint64 step = 0;
+
+  if (p == NULL || sscanf (p + strlen (marker), "%" G_GUINT64_FORMAT, &step) != 1)
+    fail_msg ("no “%s” followed by a number in “%s”", marker, text);
+  return step;
+}
+
+/* While training runs, the title and the inspector are of the same
+ * snapshot (the same step), and every loss on screen says which it is. */
+static void
+test_numbers_agree_while_training (void **state)
+{
+  Fixture *f = *state;
+  AdwWindowTitle *title = template_child (f, "window_title");
+  GtkLabel *detail = template_child (f, "phase_detail");
+  BpvInspector *inspector = BPV_INSPECTOR (bpv_window_get_inspector (f->window));
+  BpvHit hit = { BPV_HIT_NEURON, 1, 0, 0 };
+  int samples = 0, first_seen = -1;
+
+  bpv_session_set_selection (f->session, &hit);
+  bpv_session_set_speed (f->session, 1.0);
+  assert_true (bpv_session_play (f->session, NULL));
+  for (int i = 0; i < 40 && bpv_session_get_running (f->session); i++)
+    {
+      const BpvExplanation *ex;
+      guint64 in_title, in_inspector;
+
+      spin (0.037);
+      ex = bpv_inspector_get_explanation (inspector);
+      if (bpv_session_get_step_count (f->session) == 0 || ex == NULL
+          || strstr (ex->context, "training") == NULL)
+        continue;
+      if (first_seen < 0)
+        first_seen = i;
+      in_title = step_after (adw_window_title_get_subtitle (title), " · step ");
+      in_inspector = step_after (ex->context, " · step ");
+      if (in_title == 0 && in_inspector == 0)
+        continue;  /* the first snapshot is not in yet */
+      if (in_title != in_inspector)
+        fail_msg ("sample %d: the title says step %" G_GUINT64_FORMAT ", the inspector step %"
+                  G_GUINT64_FORMAT, i, in_title, in_inspector);
+      if (strstr (gtk_label_get_text (detail), "cost of this step’s batch of ") == NULL)
+        fail_msg ("the phase card says “%s” (markup “%s”), title “%s”", gtk_label_get_text (detail), gtk_label_get_label (detail), adw_window_title_get_subtitle (title));
+      samples++;
+    }
+  print_message ("%d samples of the title and the inspector while training\n", samples);
+  assert_true (samples >= 10);
+  bpv_session_pause (f->session);
+  assert_true (spin_until (not_running, f->session, 30));
+  spin (0.1);
+  /* At rest: the title's loss is the last epoch's mean over the training
+   * set, and says so. */
+  {
+    gsize n;
+    const BpEpochStats *ep = bpv_session_get_epochs (f->session, &n);
+    g_autofree char *loss = NULL;
+    g_autofree char *want = NULL;
+
+    assert_true (n > 0);
+    loss = bpv_format_number (ep[n - 1].train_loss);
+    want = g_strdup_printf ("epoch %u · mean training loss %s", ep[n - 1].epoch, loss);
+    assert_non_null (strstr (adw_window_title_get_subtitle (title), want));
+    assert_int_equal (step_after (adw_window_title_get_subtitle (title), " · step "),
+                      step_after (bpv_inspector_get_explanation (inspector)->context, " · step "));
+  }
+}
+
+
+/* In step mode the title, the phase card and the inspector name the same
+ * step at every stop (the one in flight; the title said "step 0" while
+ * the card said "step 1"). */
+static void
+test_step_mode_one_step_number (void **state)
+{
+  Fixture *f = *state;
+  AdwWindowTitle *title = template_child (f, "window_title");
+  GtkLabel *detail = template_child (f, "phase_detail");
+  BpvInspector *inspector = BPV_INSPECTOR (bpv_window_get_inspector (f->window));
+  BpvHit hit = { BPV_HIT_NEURON, 2, 0, 0 };
+  BpvStepper *st = bpv_session_get_stepper (f->session);
+
+  bpv_session_set_selection (f->session, &hit);
+  for (int i = 0; i < 12; i++)  /* one step of 9 stops, and into the next */
+    {
+      guint64 in_title, in_card, in_inspector;
+
+      activate (f, "step");
+      spin (0.02);
+      in_title = step_after (adw_window_title_get_subtitle (title), " · step ");
+      in_card = step_after (gtk_label_get_text (detail), "step ");
+      in_inspector = step_after (bpv_inspector_get_explanation (inspector)->context, " · step ");
+      if (in_title != in_card || in_card != in_inspector)
+        fail_msg ("%s: the title says step %" G_GUINT64_FORMAT ", the card step %" G_GUINT64_FORMAT
+                  ", the inspector step %" G_GUINT64_FORMAT, bpv_step_phase_to_string (bpv_stepper_get_phase (st)),
+                  in_title, in_card, in_inspector);
+      assert_int_equal (in_card, i < 9 ? 1 : 2);
+      /* Whose cost the card names, as the canvas does. */
+      if (bpv_stepper_get_phase (st) == BPV_STEP_COST)
+        assert_non_null (strstr (gtk_label_get_text (detail), "this sample’s cost"));
+    }
+}
+
 int
 main (int    argc,
       char **argv)
@@ -959,6 +1163,9 @@ main (int    argc,
     cmocka_unit_test_setup_teardown (test_palette, setup, teardown),
     cmocka_unit_test_setup_teardown (test_save_and_close_question, setup, teardown),
     cmocka_unit_test_setup_teardown (test_diverging_training_marks_fault, setup_diverge, teardown),
+    cmocka_unit_test_setup_teardown (test_chain_quiz_answer_on_request, setup_chain_rule, teardown),
+    cmocka_unit_test_setup_teardown (test_numbers_agree_while_training, setup, teardown),
+    cmocka_unit_test_setup_teardown (test_step_mode_one_step_number, setup, teardown),
   };
 
   if (!gtk_init_check ())
