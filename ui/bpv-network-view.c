@@ -696,6 +696,13 @@ layer_menu_model (const BpNetwork *net,
   g_menu_append_section (menu, title, G_MENU_MODEL (structure));
   g_menu_append_section (menu, NULL, G_MENU_MODEL (width));
   g_menu_append_submenu (menu, "_Activation", G_MENU_MODEL (acts));
+  {
+    /* Offered with any layer's menu; enabled when a weight is selected. */
+    g_autoptr(GMenu) copy = g_menu_new ();
+
+    g_menu_append (copy, "Copy Selected Weight as _LaTeX", "win.copy-latex");
+    g_menu_append_section (menu, NULL, G_MENU_MODEL (copy));
+  }
   return menu;
 }
 

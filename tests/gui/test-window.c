@@ -943,6 +943,211 @@ test_diverging_training_marks_fault (void **state)
   assert_true (spin_until (not_running, f->session, 30));
 }
 
+/* ----------------------------------------------- checkable by hand and keys */
+
+/* deep-sigmoid (nine layers) in a 1280 × 900 window, stepped through the
+ * forward and the whole backward pass. */
+static int
+setup_deep (void **state)
+{
+  Fixture *f = g_new0 (Fixture, 1);
+  g_autofree char *path = g_build_filename (g_getenv ("BACKPROP_DATA_DIR"), "examples",
+                                            "deep-sigmoid.bpmodel.json", NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(BpModel) model = bp_model_load_file (path, NULL, &error);
+  const BpNetwork *net;
+
+  if (model == NULL)
+    fail_msg ("%s", error->message);
+  f->session = bpv_session_new (model, &error);
+  assert_non_null (f->session);
+  f->window = bpv_window_new (NULL, f->session);
+  gtk_window_set_default_size (GTK_WINDOW (f->window), 1280, 900);
+  gtk_window_present (GTK_WINDOW (f->window));
+  assert_true (spin_until (has_layout, f, 10));
+  spin (0.3);
+  net = bpv_session_get_network (f->session);
+  /* Input, nine layers forward, the cost, nine layers back. */
+  for (gsize i = 0; i < 2 * net->n_layers + 2; i++)
+    assert_true (bpv_session_step (f->session, NULL));
+  assert_true (bpv_session_backward_known (f->session, 0));
+  *state = f;
+  return 0;
+}
+
+static gpointer
+inspector_child (Fixture    *f,
+                 const char *name)
+{
+  gpointer child = gtk_widget_get_template_child (bpv_window_get_inspector (f->window),
+                                                  BPV_TYPE_INSPECTOR, name);
+
+  assert_non_null (child);
+  return child;
+}
+
+/* W(1) of deep-sigmoid: δ(1) written out as its terms, the chain's product
+ * in view without scrolling, no factor split across lines. */
+static void
+test_deep_w1_checkable_by_hand (void **state)
+{
+  Fixture *f = *state;
+  BpvInspector *inspector = BPV_INSPECTOR (bpv_window_get_inspector (f->window));
+  BpvHit hit = { BPV_HIT_EDGE, 1, 2, 1 };
+  GtkLabel *chain = inspector_child (f, "chain_label");
+  GtkWidget *scrolled = gtk_widget_get_ancestor (GTK_WIDGET (chain), GTK_TYPE_SCROLLED_WINDOW);
+  const BpvExplanation *ex;
+  g_autofree char *text = NULL;
+  PangoLayout *layout;
+  PangoLayoutIter *iter;
+  graphene_point_t top;
+  int baseline;
+  double first_baseline;
+
+  bpv_session_set_selection (f->session, &hit);
+  spin (0.2);
+  ex = bpv_inspector_get_explanation (inspector);
+  assert_non_null (ex);
+  text = bpv_inspector_dup_text (inspector);
+  assert_non_null (strstr (text, "where δ(1)₃ = σ′(z(1)₃) · Σk W(2)k₃ δ(2)k"));
+  /* Six units in layer 2: four written out, two folded with their sum. */
+  assert_non_null (strstr (text, "+ 2 more terms, sum"));
+  assert_int_equal (ex->n_delta_terms, 6);
+  if (!(fabs ((ex->delta_shown + ex->delta_rest) * ex->delta_scale * ex->a_prev - ex->product)
+        <= 1e-12 * fabs (ex->product)))
+    fail_msg ("the terms give %.17g, the gradient shown is %.17g",
+              (ex->delta_shown + ex->delta_rest) * ex->delta_scale * ex->a_prev, ex->product);
+
+  /* The product is the chain's first line, and that line is in view. */
+  assert_true (g_str_has_prefix (gtk_label_get_text (chain), "product of the 19 factors = "));
+  assert_true (gtk_widget_compute_point (GTK_WIDGET (chain), scrolled, &GRAPHENE_POINT_INIT (0, 0), &top));
+  layout = gtk_label_get_layout (chain);
+  iter = pango_layout_get_iter (layout);
+  baseline = pango_layout_iter_get_baseline (iter);
+  first_baseline = top.y + (double) baseline / PANGO_SCALE;
+  print_message ("product line baseline at %.0f px of a %d px inspector\n", first_baseline,
+                 gtk_widget_get_height (scrolled));
+  assert_true (first_baseline + 4 < gtk_widget_get_height (scrolled));
+  /* No line of the chain ends inside a factor ("∂a(2)/" | "∂z(2)"). */
+  do
+    {
+      PangoLayoutLine *line = pango_layout_iter_get_line_readonly (iter);
+      const char *all = pango_layout_get_text (layout);
+      g_autofree char *piece = g_strndup (all + line->start_index, line->length);
+
+      g_strchomp (piece);
+      if (g_str_has_suffix (piece, "/") || g_str_has_suffix (piece, "/\u2060"))
+        fail_msg ("a line of the chain ends inside a factor: “%s”", piece);
+    }
+  while (pango_layout_iter_next_line (iter));
+  pango_layout_iter_free (iter);
+}
+
+/* C on a neuron checks its bias (so its δ) and says so; on an input it
+ * says why there is nothing to check. */
+static void
+test_check_on_a_neuron_says_what (void **state)
+{
+  Fixture *f = *state;
+  GtkLabel *check = inspector_child (f, "check_label");
+  BpvHit neuron = { BPV_HIT_NEURON, 2, 1, 0 }, input = { BPV_HIT_NEURON, 0, 0, 0 };
+  const BpNetwork *net = bpv_session_get_network (f->session);
+  double bp = NAN, num = NAN;
+
+  bpv_session_set_selection (f->session, &neuron);
+  spin (0.05);
+  assert_true (enabled (f, "check-gradient"));
+  assert_false (enabled (f, "copy-latex"));
+  activate (f, "check-gradient");
+  assert_true (gtk_widget_get_visible (GTK_WIDGET (check)));
+  assert_non_null (strstr (gtk_label_get_text (check), "Checks this neuron's δ through its bias: ∂C/∂b(2)[2]"));
+  assert_true (bpv_inspector_check_gradient (BPV_INSPECTOR (bpv_window_get_inspector (f->window)),
+                                             &bp, &num));
+  /* The bias's gradient, summed over the batch. */
+  assert_true (bp == net->layers[1].db[1]);
+  assert_true (fabs (bp - num) <= 1e-5 * fabs (bp) + 1e-9);
+
+  bpv_session_set_selection (f->session, &input);
+  spin (0.05);
+  assert_true (enabled (f, "check-gradient"));
+  activate (f, "check-gradient");
+  assert_true (gtk_widget_get_visible (GTK_WIDGET (check)));
+  assert_non_null (strstr (gtk_label_get_text (check), "an input has no parameter to check"));
+}
+
+static void
+on_clipboard_text (GObject      *source,
+                   GAsyncResult *result,
+                   gpointer      data)
+{
+  char **text = data;
+
+  *text = gdk_clipboard_read_text_finish (GDK_CLIPBOARD (source), result, NULL);
+  if (*text == NULL)
+    *text = g_strdup ("");
+}
+
+static gboolean
+is_set (gpointer data)
+{
+  return *(char **) data != NULL;
+}
+
+/* Copy as LaTeX puts the selected weight's derivation on the clipboard:
+ * what bpv_explain_latex gives (test-latex compiles that). */
+static void
+test_copy_latex (void **state)
+{
+  Fixture *f = *state;
+  BpvHit hit = { BPV_HIT_EDGE, 1, 0, 1 };
+  g_autofree char *want = NULL, *got = NULL;
+  g_autoptr(GError) error = NULL;
+
+  bpv_session_set_selection (f->session, &hit);
+  spin (0.05);
+  assert_true (enabled (f, "copy-latex"));
+  want = bpv_explain_latex (f->session, &hit, &error);
+  assert_non_null (want);
+  activate (f, "copy-latex");
+  gdk_clipboard_read_text_async (gtk_widget_get_clipboard (GTK_WIDGET (f->window)), NULL,
+                                 on_clipboard_text, &got);
+  assert_true (spin_until (is_set, &got, 5));
+  assert_string_equal (got, want);
+  assert_non_null (strstr (got, "\\frac{\\partial C}{\\partial W^{(1)}_{1,2}}"));
+  assert_non_null (strstr (got, "\\sum_{k}"));
+}
+
+/* Formulas in palette tooltips are typeset, not TeX source. */
+static void
+test_palette_formulas_as_math (void **state)
+{
+  Fixture *f = *state;
+  GtkWidget *box = GTK_WIDGET (gtk_widget_get_template_child (GTK_WIDGET (f->window),
+                                                              BPV_TYPE_WINDOW, "palette_box"));
+  guint n_items = 0;
+  gboolean softmax = FALSE;
+
+  for (GtkWidget *item = gtk_widget_get_first_child (box); item != NULL;
+       item = gtk_widget_get_next_sibling (item))
+    {
+      const char *what = g_object_get_data (G_OBJECT (item), "bpv-drag");
+      const char *markup = gtk_widget_get_tooltip_markup (item);
+      g_autofree char *plain = NULL;
+
+      if (what == NULL || markup == NULL)
+        continue;
+      assert_true (pango_parse_markup (markup, -1, 0, NULL, &plain, NULL, NULL));
+      if (strstr (plain, "^{") != NULL || strstr (plain, "_k") != NULL || strstr (plain, "\\") != NULL)
+        fail_msg ("%s: the tooltip shows TeX source: %s", what, plain);
+      if (g_str_equal (what, "layer:softmax"))
+        softmax = strstr (markup, "e<sup>z<sub>i</sub></sup>") != NULL
+                  && strstr (markup, "Σ<sub>k</sub>") != NULL;
+      n_items++;
+    }
+  assert_true (n_items >= 14);
+  assert_true (softmax);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -959,6 +1164,10 @@ main (int    argc,
     cmocka_unit_test_setup_teardown (test_palette, setup, teardown),
     cmocka_unit_test_setup_teardown (test_save_and_close_question, setup, teardown),
     cmocka_unit_test_setup_teardown (test_diverging_training_marks_fault, setup_diverge, teardown),
+    cmocka_unit_test_setup_teardown (test_deep_w1_checkable_by_hand, setup_deep, teardown),
+    cmocka_unit_test_setup_teardown (test_check_on_a_neuron_says_what, setup_deep, teardown),
+    cmocka_unit_test_setup_teardown (test_copy_latex, setup_deep, teardown),
+    cmocka_unit_test_setup_teardown (test_palette_formulas_as_math, setup, teardown),
   };
 
   if (!gtk_init_check ())
