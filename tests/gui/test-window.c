@@ -1117,6 +1117,79 @@ test_copy_latex (void **state)
   assert_non_null (strstr (got, "\\sum_{k}"));
 }
 
+/* Up/Down, Alt+Left/Right, Enter and Escape move the selection on the
+ * focused canvas, plain ← → are left to the stepper, and the accessible
+ * description names the selection and its numbers. */
+static void
+test_keyboard_selection (void **state)
+{
+  Fixture *f = *state;
+  BpvNetworkView *view = view_of (f);
+  const BpvHit *sel = bpv_session_get_selection (f->session);
+  g_autofree char *described = NULL;
+
+  gtk_widget_grab_focus (GTK_WIDGET (view));
+  assert_int_equal (sel->kind, BPV_HIT_NONE);
+  assert_true (bpv_network_view_key_navigate (view, GDK_KEY_Down, 0));
+  assert_int_equal (sel->kind, BPV_HIT_NEURON);
+  assert_int_equal (sel->layer, 1);
+  assert_int_equal (sel->j, 0);
+  assert_true (bpv_network_view_key_navigate (view, GDK_KEY_Down, 0));
+  assert_true (bpv_network_view_key_navigate (view, GDK_KEY_Down, 0));
+  assert_int_equal (sel->j, 2);
+  assert_true (bpv_network_view_key_navigate (view, GDK_KEY_Up, 0));
+  assert_int_equal (sel->j, 1);
+  /* Across layers with Alt; plain ← → belong to the stepper. */
+  assert_false (bpv_network_view_key_navigate (view, GDK_KEY_Right, 0));
+  assert_false (bpv_network_view_key_navigate (view, GDK_KEY_Left, 0));
+  assert_true (bpv_network_view_key_navigate (view, GDK_KEY_Right, GDK_ALT_MASK));
+  assert_int_equal (sel->kind, BPV_HIT_NEURON);
+  assert_int_equal (sel->layer, 2);
+  assert_int_equal (sel->j, 1);
+  /* Onto the weights into a(2)₂, then the next one in. */
+  assert_true (bpv_network_view_key_navigate (view, GDK_KEY_Return, 0));
+  assert_int_equal (sel->kind, BPV_HIT_EDGE);
+  assert_int_equal (sel->layer, 2);
+  assert_int_equal (sel->j, 1);
+  assert_int_equal (sel->k, 0);
+  assert_true (bpv_network_view_key_navigate (view, GDK_KEY_Down, 0));
+  assert_int_equal (sel->k, 1);
+  spin (0.05);
+  /* The inspector follows, and so does the description. */
+  {
+    const BpvExplanation *ex = bpv_inspector_get_explanation (BPV_INSPECTOR (bpv_window_get_inspector (f->window)));
+
+    assert_non_null (ex);
+    assert_int_equal (ex->hit.kind, BPV_HIT_EDGE);
+    assert_int_equal (ex->hit.k, 1);
+  }
+  described = bpv_network_view_describe (view);
+  assert_non_null (strstr (described, "Selected: weight W(2) from unit 2 of a(1) to unit 2 of a(2). W(2)₂₂ = "));
+  assert_non_null (strstr (described, "∂C/∂W = "));
+  gtk_test_accessible_assert_property (GTK_ACCESSIBLE (view), GTK_ACCESSIBLE_PROPERTY_DESCRIPTION, described);
+  /* Along the weight to the neuron it comes from; Escape back and off. */
+  assert_true (bpv_network_view_key_navigate (view, GDK_KEY_Left, GDK_ALT_MASK));
+  assert_int_equal (sel->kind, BPV_HIT_NEURON);
+  assert_int_equal (sel->layer, 1);
+  assert_int_equal (sel->j, 1);
+  assert_true (bpv_network_view_key_navigate (view, GDK_KEY_Return, 0));
+  assert_true (bpv_network_view_key_navigate (view, GDK_KEY_Escape, 0));
+  assert_int_equal (sel->kind, BPV_HIT_NEURON);
+  assert_int_equal (sel->layer, 1);
+  assert_true (bpv_network_view_key_navigate (view, GDK_KEY_Escape, 0));
+  assert_int_equal (sel->kind, BPV_HIT_NONE);
+  /* At the edges the selection stays. */
+  {
+    BpvHit last = { BPV_HIT_NEURON, 9, 0, 0 };
+
+    bpv_session_set_selection (f->session, &last);
+    assert_true (bpv_network_view_key_navigate (view, GDK_KEY_Right, GDK_ALT_MASK));
+    assert_int_equal (sel->layer, 9);
+    assert_true (bpv_network_view_key_navigate (view, GDK_KEY_Down, 0));
+    assert_int_equal (sel->j, 0);
+  }
+}
+
 /* Formulas in palette tooltips are typeset, not TeX source. */
 static void
 test_palette_formulas_as_math (void **state)
@@ -1167,6 +1240,7 @@ main (int    argc,
     cmocka_unit_test_setup_teardown (test_deep_w1_checkable_by_hand, setup_deep, teardown),
     cmocka_unit_test_setup_teardown (test_check_on_a_neuron_says_what, setup_deep, teardown),
     cmocka_unit_test_setup_teardown (test_copy_latex, setup_deep, teardown),
+    cmocka_unit_test_setup_teardown (test_keyboard_selection, setup_deep, teardown),
     cmocka_unit_test_setup_teardown (test_palette_formulas_as_math, setup, teardown),
   };
 
