@@ -113,6 +113,26 @@ test_escaping_and_bad_input (void **state)
   }
 }
 
+/* For one-line, ellipsized labels: scripts as Unicode characters where
+ * they exist, <sub>/<sup> only where not. */
+static void
+test_flat (void **state)
+{
+  const struct { const char *tex, *want; } cases[] = {
+    { "Σ_k y_k", "Σₖ yₖ" }, { "e^{-z}", "e⁻ᶻ" }, { "x^2 + x_{12}", "x² + x₁₂" },
+    { "g_prev", "gₚᵣₑᵥ" }, { "e^{z_i}", "e<sup>zᵢ</sup>" }, { "x_q", "x<sub>q</sub>" },
+    { "x_α", "x<sub>α</sub>" }, { "a < b", "a &lt; b" },
+  };
+
+  for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autofree char *got = bpv_math_to_markup_flat (cases[i].tex);
+
+      if (strcmp (got, cases[i].want) != 0)
+        fail_msg ("“%s” → “%s”, expected “%s”", cases[i].tex, got, cases[i].want);
+    }
+}
+
 /* A formula as the reader sees it: valid markup, and none of ^ _ \ { }
  * left in the text. */
 static void
@@ -147,6 +167,17 @@ check_descriptor (const char         *where,
     check_formula (where, d->costs[i].formula, n_checked);
   for (size_t i = 0; i < d->n_optimizers; i++)
     check_formula (where, d->optimizers[i].formula, n_checked);
+  /* The step banner's one ellipsized line shows costs and optimizers:
+   * theirs need no <sub>/<sup> (Pango warns when it cuts one off). */
+  for (size_t i = 0; i < d->n_costs + d->n_optimizers; i++)
+    {
+      const char *formula = i < d->n_costs ? d->costs[i].formula
+                                           : d->optimizers[i - d->n_costs].formula;
+      g_autofree char *flat = bpv_math_to_markup_flat (formula);
+
+      if (strstr (flat, "<sub>") != NULL || strstr (flat, "<sup>") != NULL)
+        fail_msg ("%s: “%s” needs <sub>/<sup> in a one-line label: %s", where, formula, flat);
+    }
 }
 
 static void
@@ -192,6 +223,7 @@ main (void)
     cmocka_unit_test (test_scripts),
     cmocka_unit_test (test_commands),
     cmocka_unit_test (test_escaping_and_bad_input),
+    cmocka_unit_test (test_flat),
     cmocka_unit_test (test_shipped_formulas),
   };
 

@@ -64,7 +64,58 @@ typedef struct
 {
   const char *p;
   int         depth;  /* of braces, against runaway input */
+  gboolean    flat;   /* scripts as Unicode characters where they exist */
 } Parser;
+
+/* Unicode has sub- and superscript forms for digits, a few signs and some
+ * letters: "yₖ", "e⁻ᶻ".  NULL where there is none. */
+static const char *
+script_char (gunichar c,
+             gboolean super)
+{
+  static const char *sup_digits[] = { "⁰", "¹", "²", "³", "⁴", "⁵", "⁶", "⁷", "⁸", "⁹" };
+  static const char *sub_digits[] = { "₀", "₁", "₂", "₃", "₄", "₅", "₆", "₇", "₈", "₉" };
+  static const char *sup_lower[] = { "ᵃ", "ᵇ", "ᶜ", "ᵈ", "ᵉ", "ᶠ", "ᵍ", "ʰ", "ⁱ", "ʲ", "ᵏ", "ˡ", "ᵐ",
+                                     "ⁿ", "ᵒ", "ᵖ", NULL, "ʳ", "ˢ", "ᵗ", "ᵘ", "ᵛ", "ʷ", "ˣ", "ʸ", "ᶻ" };
+  static const char *sub_lower[] = { "ₐ", NULL, NULL, NULL, "ₑ", NULL, NULL, "ₕ", "ᵢ", "ⱼ", "ₖ", "ₗ", "ₘ",
+                                     "ₙ", "ₒ", "ₚ", NULL, "ᵣ", "ₛ", "ₜ", "ᵤ", "ᵥ", NULL, "ₓ", NULL, NULL };
+
+  if (c >= '0' && c <= '9')
+    return super ? sup_digits[c - '0'] : sub_digits[c - '0'];
+  if (c >= 'a' && c <= 'z')
+    return super ? sup_lower[c - 'a'] : sub_lower[c - 'a'];
+  switch (c)
+    {
+    case '+': return super ? "⁺" : "₊";
+    case '-': case 0x2212: return super ? "⁻" : "₋";
+    case '=': return super ? "⁼" : "₌";
+    case '(': return super ? "⁽" : "₍";
+    case ')': return super ? "⁾" : "₎";
+    default:  return NULL;
+    }
+}
+
+/* `arg` (markup) in sub- or superscript characters, or NULL when one of
+ * its characters has no such form (or it holds markup). */
+static char *
+flat_script (const char *arg,
+             gboolean    super)
+{
+  GString *s = g_string_new (NULL);
+
+  for (const char *p = arg; *p != '\0'; p = g_utf8_next_char (p))
+    {
+      const char *c = script_char (g_utf8_get_char (p), super);
+
+      if (c == NULL)
+        {
+          g_string_free (s, TRUE);
+          return NULL;
+        }
+      g_string_append (s, c);
+    }
+  return g_string_free (s, FALSE);
+}
 
 static void parse_sequence (Parser *ps, GString *out, gboolean in_group);
 
@@ -354,9 +405,14 @@ parse_sequence (Parser   *ps,
         {
           g_autofree char *arg = NULL;
 
+          g_autofree char *flat = NULL;
+
           ps->p++;
           arg = parse_argument (ps, TRUE);
-          g_string_append_printf (out, c == '^' ? "<sup>%s</sup>" : "<sub>%s</sub>", arg);
+          if (ps->flat && *arg != '\0' && (flat = flat_script (arg, c == '^')) != NULL)
+            g_string_append (out, flat);
+          else
+            g_string_append_printf (out, c == '^' ? "<sup>%s</sup>" : "<sub>%s</sub>", arg);
         }
       else if (c == '\\')
         parse_command (ps, out);
@@ -376,10 +432,11 @@ parse_sequence (Parser   *ps,
     }
 }
 
-char *
-bpv_math_to_markup (const char *tex)
+static char *
+to_markup (const char *tex,
+           gboolean    flat)
 {
-  Parser ps = { NULL, 0 };
+  Parser ps = { NULL, 0, flat };
   GString *out;
 
   if (tex == NULL)
@@ -395,4 +452,16 @@ bpv_math_to_markup (const char *tex)
   out = g_string_new (NULL);
   parse_sequence (&ps, out, FALSE);
   return g_string_free (out, FALSE);
+}
+
+char *
+bpv_math_to_markup (const char *tex)
+{
+  return to_markup (tex, FALSE);
+}
+
+char *
+bpv_math_to_markup_flat (const char *tex)
+{
+  return to_markup (tex, TRUE);
 }

@@ -30,6 +30,11 @@
 G_BEGIN_DECLS
 
 /* Pango markup for `tex` (NULL gives "").  Free with g_free. */
-char *bpv_math_to_markup (const char *tex);
+char *bpv_math_to_markup      (const char *tex);
+/* The same, but a script that Unicode can write in sub- or superscript
+ * characters is written so ("yₖ", "e⁻ᶻ", "g_prev" → "gₚᵣₑᵥ"), and only the
+ * others as <sub>/<sup>.  For one-line labels that ellipsize: Pango 1.50
+ * warns ("Leftover font scales") when it cuts a <sub> off. */
+char *bpv_math_to_markup_flat (const char *tex);
 
 G_END_DECLS

@@ -191,7 +191,7 @@ bpv_window_update_phase (BpvWindow *self)
       case BPV_STEP_COST:
         {
           g_autofree char *c = bpv_format_number (t->loss);
-          g_autofree char *fm = bpv_math_to_markup (net->cost->formula);
+          g_autofree char *fm = bpv_math_to_markup_flat (net->cost->formula);
 
           title = g_strdup ("Cost");
           detail = g_strdup_printf ("C = <b>%s</b>   (%s: %s)\n%s", c, net->cost->id, fm, where);
@@ -209,7 +209,7 @@ bpv_window_update_phase (BpvWindow *self)
       case BPV_STEP_UPDATE:
         {
           const BpOptimizer *opt = bpv_session_get_optimizer (session);
-          g_autofree char *fm = bpv_math_to_markup (opt->desc->formula);
+          g_autofree char *fm = bpv_math_to_markup_flat (opt->desc->formula);
           g_autofree char *lr = bpv_format_number (bpv_session_get_learning_rate (session));
 
           title = g_strdup_printf ("Update · %s", opt->desc->name);
