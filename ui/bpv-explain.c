@@ -243,8 +243,8 @@ append_delta_terms (BpvExplanation  *ex,
       const BpDeltaTerm *term = &terms->terms[m];
 
       head += term->product;
-      /* One term never splits across lines. */
-      g_string_append_printf (eq, "%s(%s)" WORD_JOINER "(%s)", m > 0 ? " + " : "",
+      /* "(w)·(δ)": no line break inside a term. */
+      g_string_append_printf (eq, "%s(%s)·(%s)", m > 0 ? " + " : "",
                               num (pool, term->factor), num (pool, term->value));
     }
   if (n_rest > 0)
@@ -325,7 +325,7 @@ explain_neuron (BpvExplanation *ex,
         }
       g_string_append (eq, "      = ");
       for (gsize m = 0; m < shown; m++)
-        g_string_append_printf (eq, "%s(%s)" WORD_JOINER "(%s)", m > 0 ? " + " : "",
+        g_string_append_printf (eq, "%s(%s)·(%s)", m > 0 ? " + " : "",
                                 num (pool, L->W[j * L->in + order[m]]), num (pool, a_prev[order[m]]));
       if (shown < L->in)
         g_string_append_printf (eq, " + <i>%zu more terms, sum</i> %s", L->in - shown,

@@ -986,6 +986,39 @@ inspector_child (Fixture    *f,
   return child;
 }
 
+/* Dark (text) pixels of `label` as GTK draws the inspector around it. */
+static int
+text_pixels_of (Fixture  *f,
+                GtkLabel *label)
+{
+  GtkWidget *inspector = bpv_window_get_inspector (f->window);
+  int w = gtk_widget_get_width (inspector), h = gtk_widget_get_height (inspector), n = 0;
+  g_autoptr(GdkPaintable) paintable = gtk_widget_paintable_new (inspector);
+  GtkSnapshot *snapshot = gtk_snapshot_new ();
+  g_autoptr(GskRenderNode) node = NULL;
+  g_autoptr(GdkTexture) texture = NULL;
+  g_autofree guchar *pixels = NULL;
+  graphene_rect_t r;
+
+  assert_true (gtk_widget_compute_bounds (GTK_WIDGET (label), inspector, &r));
+  gdk_paintable_snapshot (paintable, snapshot, w, h);
+  node = gtk_snapshot_free_to_node (snapshot);
+  if (node == NULL)
+    return 0;
+  texture = gsk_renderer_render_texture (gtk_native_get_renderer (GTK_NATIVE (f->window)), node,
+                                         &GRAPHENE_RECT_INIT (0, 0, w, h));
+  pixels = g_malloc ((gsize) w * h * 4);
+  gdk_texture_download (texture, pixels, (gsize) w * 4);
+  for (int y = MAX (0, (int) r.origin.y); y < MIN (h, (int) (r.origin.y + r.size.height)); y++)
+    for (int x = MAX (0, (int) r.origin.x); x < MIN (w, (int) (r.origin.x + r.size.width)); x++)
+      {
+        const guchar *px = pixels + (gsize) y * w * 4 + 4 * x;
+
+        n += px[3] > 160 && px[0] < 110 && px[1] < 110 && px[2] < 110;
+      }
+  return n;
+}
+
 /* W(1) of deep-sigmoid: δ(1) written out as its terms, the chain's product
  * in view without scrolling, no factor split across lines. */
 static void
@@ -1008,6 +1041,16 @@ test_deep_w1_checkable_by_hand (void **state)
   spin (0.2);
   ex = bpv_inspector_get_explanation (inspector);
   assert_non_null (ex);
+  /* Drawn, not only laid out: the title and the equations show as text. */
+  spin (0.5);
+  {
+    int title = text_pixels_of (f, inspector_child (f, "title_label"));
+    int equations = text_pixels_of (f, inspector_child (f, "equations_label"));
+
+    print_message ("text pixels: title %d, equations %d\n", title, equations);
+    assert_true (title > 100);
+    assert_true (equations > 1000);
+  }
   text = bpv_inspector_dup_text (inspector);
   assert_non_null (strstr (text, "where δ(1)₃ = σ′(z(1)₃) · Σk W(2)k₃ δ(2)k"));
   /* Six units in layer 2: four written out, two folded with their sum. */
