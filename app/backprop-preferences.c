@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "bpv-events.h"
+#include "bpv-math.h"
 
 #define PLUGINS_GROUP "bps-plugins-group"
 
@@ -122,12 +123,13 @@ add_feature_rows (AdwExpanderRow     *row,
   for (size_t i = 0; i < desc->n_activations; i++)
     {
       const BpActivationDesc *a = &desc->activations[i];
-      g_autofree char *title = g_strdup_printf ("activation %s — %s", a->id, a->name);
-      g_autofree char *sub = g_strdup_printf ("%s\n%s", a->formula != NULL ? a->formula : "",
-                                              a->derivative_formula != NULL ? a->derivative_formula : "");
+      g_autofree char *title = g_markup_printf_escaped ("activation %s — %s", a->id, a->name);
+      g_autofree char *f = bpv_math_to_markup (a->formula);
+      g_autofree char *d = bpv_math_to_markup (a->derivative_formula);
+      g_autofree char *sub = g_strdup_printf ("%s\n%s", f, d);
       GtkWidget *r = adw_action_row_new ();
 
-      adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (r), FALSE);
+      /* Markup on, for the formulas as math; the title is escaped. */
       adw_preferences_row_set_title (ADW_PREFERENCES_ROW (r), title);
       adw_action_row_set_subtitle (ADW_ACTION_ROW (r), sub);
       adw_expander_row_add_row (row, r);
@@ -135,23 +137,23 @@ add_feature_rows (AdwExpanderRow     *row,
   for (size_t i = 0; i < desc->n_costs; i++)
     {
       const BpCostDesc *c = &desc->costs[i];
-      g_autofree char *title = g_strdup_printf ("cost %s — %s", c->id, c->name);
+      g_autofree char *title = g_markup_printf_escaped ("cost %s — %s", c->id, c->name);
+      g_autofree char *f = bpv_math_to_markup (c->formula);
       GtkWidget *r = adw_action_row_new ();
 
-      adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (r), FALSE);
       adw_preferences_row_set_title (ADW_PREFERENCES_ROW (r), title);
-      adw_action_row_set_subtitle (ADW_ACTION_ROW (r), c->formula != NULL ? c->formula : "");
+      adw_action_row_set_subtitle (ADW_ACTION_ROW (r), f);
       adw_expander_row_add_row (row, r);
     }
   for (size_t i = 0; i < desc->n_optimizers; i++)
     {
       const BpOptimizerDesc *o = &desc->optimizers[i];
-      g_autofree char *title = g_strdup_printf ("optimizer %s — %s", o->id, o->name);
+      g_autofree char *title = g_markup_printf_escaped ("optimizer %s — %s", o->id, o->name);
+      g_autofree char *f = bpv_math_to_markup (o->formula);
       GtkWidget *r = adw_action_row_new ();
 
-      adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (r), FALSE);
       adw_preferences_row_set_title (ADW_PREFERENCES_ROW (r), title);
-      adw_action_row_set_subtitle (ADW_ACTION_ROW (r), o->formula != NULL ? o->formula : "");
+      adw_action_row_set_subtitle (ADW_ACTION_ROW (r), f);
       adw_expander_row_add_row (row, r);
     }
 }

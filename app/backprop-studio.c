@@ -1009,6 +1009,7 @@ on_startup (AdwApplication *app)
   static const struct { const char *action; const char *accels[3]; } accels[] = {
     { "app.quit", { "<Control>q", NULL } },
     { "win.export", { "<Control>e", NULL } },
+    { "win.copy-latex", { "<Control><Shift>c", NULL } },
     { "win.open", { "<Control>o", NULL } },
     { "app.preferences", { "<Control>comma", NULL } },
     { "win.save", { "<Control>s", NULL } },

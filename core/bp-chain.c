@@ -1,6 +1,8 @@
 /* bp-chain.c — the factors of ∂C/∂W(i)_jk for one sample, as numbers. */
 #include "bp-chain.h"
 
+#include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 static BpChainFactor *
@@ -185,4 +187,134 @@ bp_chain_product (const BpChain *chain)
         }
     }
   g_return_val_if_reached (0.0);
+}
+
+/* ------------------------------------------------------------ δ terms */
+
+static int
+compare_terms (gconstpointer pa,
+               gconstpointer pb)
+{
+  const BpDeltaTerm *a = pa, *b = pb;
+  double x = fabs (a->product), y = fabs (b->product);
+
+  /* Largest first; NaN last; ties by index so the order is stable. */
+  if (x > y || (!isnan (x) && isnan (y)))
+    return -1;
+  if (x < y || (isnan (x) && !isnan (y)))
+    return 1;
+  return a->index < b->index ? -1 : a->index > b->index;
+}
+
+BpDeltaTerms *
+bp_delta_terms_new (const BpNetwork *net,
+                    const BpTrace   *trace,
+                    gsize            sample,
+                    gsize            layer,
+                    gsize            unit,
+                    GError         **error)
+{
+  const BpLayer *L, *Ln;
+  const double *dn;
+  BpDeltaTerms *t;
+
+  g_return_val_if_fail (net != NULL && trace != NULL, NULL);
+
+  if (!bp_trace_fits (trace, net) || trace->batch == 0)
+    {
+      g_set_error (error, BP_NETWORK_ERROR, BP_NETWORK_ERROR_SHAPE,
+                   "the trace does not belong to this network or holds no pass");
+      return NULL;
+    }
+  if (sample >= trace->batch || layer + 1 >= net->n_layers || unit >= net->layers[layer].out)
+    {
+      g_set_error (error, BP_NETWORK_ERROR, BP_NETWORK_ERROR_INVALID,
+                   "no hidden unit a(%zu)[%zu] for sample %zu in this network "
+                   "(the output's δ comes from the cost)",
+                   layer + 1, unit + 1, sample + 1);
+      return NULL;
+    }
+
+  L = &net->layers[layer];
+  Ln = &net->layers[layer + 1];
+  dn = bp_trace_dC_dz (trace, layer + 1, sample);
+  t = g_new0 (BpDeltaTerms, 1);
+  t->sample = sample;
+  t->layer = layer + 1;
+  t->unit = unit;
+  t->backprop = bp_trace_dC_dz (trace, layer, sample)[unit];
+
+  if (L->act->vec_vjp == NULL)
+    {
+      /* δ(n)ᵢ = σ′(z(n)ᵢ) Σₖ W(n+1)ₖᵢ δ(n+1)ₖ: W is out × in, so column i. */
+      t->scale = L->act->df (bp_trace_z (trace, layer, sample)[unit],
+                             bp_trace_a (trace, layer, sample)[unit], L->act_params);
+      t->n_terms = Ln->out;
+      t->terms = g_new0 (BpDeltaTerm, MAX (t->n_terms, 1));
+      for (gsize k = 0; k < Ln->out; k++)
+        {
+          BpDeltaTerm *term = &t->terms[k];
+
+          term->index = k;
+          term->factor = Ln->W[k * Ln->in + unit];
+          term->value = dn[k];
+          term->product = term->factor * term->value;
+        }
+    }
+  else
+    {
+      /* δ(n)ᵢ = Σₘ J[m,i] gₘ with g = W(n+1)ᵀ δ(n+1) and J[m,i] = ∂aₘ/∂zᵢ. */
+      g_autofree double *J = g_new (double, L->out * L->out);
+
+      bp_network_act_jacobian (net, trace, layer, sample, J);
+      t->jacobian = TRUE;
+      t->scale = 1.0;
+      t->n_terms = L->out;
+      t->terms = g_new0 (BpDeltaTerm, MAX (t->n_terms, 1));
+      for (gsize m = 0; m < L->out; m++)
+        {
+          BpDeltaTerm *term = &t->terms[m];
+          double g = 0.0;
+
+          for (gsize k = 0; k < Ln->out; k++)
+            g += Ln->W[k * Ln->in + m] * dn[k];
+          term->index = m;
+          term->factor = J[m * L->out + unit];
+          term->value = g;
+          term->product = term->factor * term->value;
+        }
+    }
+
+  /* Summed in index order, as the backward pass adds them, before sorting. */
+  t->sum = 0.0;
+  for (gsize i = 0; i < t->n_terms; i++)
+    t->sum += t->terms[i].product;
+  t->delta = t->jacobian ? t->sum : t->sum * t->scale;
+  qsort (t->terms, t->n_terms, sizeof (BpDeltaTerm), compare_terms);
+  return t;
+}
+
+void
+bp_delta_terms_free (BpDeltaTerms *terms)
+{
+  if (terms == NULL)
+    return;
+  g_free (terms->terms);
+  g_free (terms);
+}
+
+double
+bp_delta_terms_rest (const BpDeltaTerms *terms,
+                     gsize               shown,
+                     gsize              *n_rest)
+{
+  double rest = 0.0;
+
+  g_return_val_if_fail (terms != NULL, 0.0);
+
+  for (gsize i = shown; i < terms->n_terms; i++)
+    rest += terms->terms[i].product;
+  if (n_rest != NULL)
+    *n_rest = terms->n_terms > shown ? terms->n_terms - shown : 0;
+  return rest;
 }

@@ -80,4 +80,57 @@ double   bp_chain_product  (const BpChain *chain);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (BpChain, bp_chain_free)
 
+/* δ of a hidden unit written out as its terms, so each can be checked with
+ * a calculator.  For a unit i of hidden layer n (1-based, n < N):
+ *
+ *   δ(n)ᵢ = σ′(z(n)ᵢ) · Σₖ W(n+1)ₖᵢ δ(n+1)ₖ        (element-wise σ)
+ *
+ * one term per unit k of layer n+1: the path from i through k to the
+ * output.  For an activation with a full Jacobian (softmax in a hidden
+ * layer) the sum runs over the units m of layer n instead:
+ *
+ *   δ(n)ᵢ = Σₘ (∂a(n)ₘ/∂z(n)ᵢ) · (W(n+1)ᵀ δ(n+1))ₘ    (scale = 1)
+ *
+ * Terms are sorted by |product|, largest first, so a reader can show the
+ * few paths that matter and fold the rest (bp_delta_terms_rest). */
+typedef struct
+{
+  gsize  index;     /* k (element-wise) or m (Jacobian), 0-based */
+  double factor;    /* W(n+1)ₖᵢ, or ∂a(n)ₘ/∂z(n)ᵢ */
+  double value;     /* δ(n+1)ₖ, or (W(n+1)ᵀ δ(n+1))ₘ */
+  double product;   /* factor · value */
+} BpDeltaTerm;
+
+typedef struct
+{
+  gsize        sample;
+  gsize        layer;     /* n, 1-based as shown */
+  gsize        unit;      /* i, 0-based */
+  gboolean     jacobian;  /* the second form above */
+  double       scale;     /* σ′(z(n)ᵢ), or 1 for the Jacobian form */
+  double       sum;       /* Σ of the products, in index order as backprop adds them */
+  double       delta;     /* scale · sum: δ(n)ᵢ as these terms give it */
+  double       backprop;  /* δ(n)ᵢ of the trace, for comparison */
+  gsize        n_terms;
+  BpDeltaTerm *terms;     /* largest |product| first */
+} BpDeltaTerms;
+
+/* Needs a trace on which forward and backward have run.  `layer` is the
+ * C index (0-based) of a hidden layer (not the output: its δ comes from
+ * the cost).  Free with bp_delta_terms_free. */
+BpDeltaTerms *bp_delta_terms_new  (const BpNetwork *net,
+                                   const BpTrace   *trace,
+                                   gsize            sample,
+                                   gsize            layer,
+                                   gsize            unit,
+                                   GError         **error);
+void          bp_delta_terms_free (BpDeltaTerms *terms);
+/* The sum of the terms after the first `shown` (in sorted order), and how
+ * many there are: what "+ (… n more terms)" stands for. */
+double        bp_delta_terms_rest (const BpDeltaTerms *terms,
+                                   gsize               shown,
+                                   gsize              *n_rest);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (BpDeltaTerms, bp_delta_terms_free)
+
 G_END_DECLS

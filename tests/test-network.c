@@ -545,6 +545,124 @@ test_chain_rule (void **state)
   assert_true (n_chains > 200);
 }
 
+/* δ(n)ᵢ written out as σ′(z(n)ᵢ) Σₖ W(n+1)ₖᵢ δ(n+1)ₖ (or through the full
+ * Jacobian of a hidden softmax): for every hidden unit of every network
+ * above and of a deep sigmoid stack, the terms add up to the δ the
+ * backward pass computed, they come largest first, any fold (the first m
+ * shown, the rest summed) adds up to the same sum, and δ · a(n−1)ₖ is the
+ * gradient the inspector shows for each weight into the unit. */
+static void
+check_delta_terms (const NetSpec *sp,
+                   guint64        seed,
+                   gsize         *n_checked)
+{
+  g_autoptr(BpNetwork) net = make_net (sp->n_in, sp->n_layers, sp->widths, sp->acts, sp->cost);
+  g_autoptr(BpTrace) trace = bp_trace_new (net, sp->B);
+  g_autofree double *x = g_new (double, sp->B * sp->n_in);
+  g_autofree double *y = g_new (double, sp->B * bp_network_n_outputs (net));
+  BpRng rng;
+
+  bp_rng_init (&rng, seed);
+  randomize (net, &rng, 1.5, 0.5);
+  fill_uniform (&rng, x, sp->B * sp->n_in, -1.5, 1.5);
+  fill_targets (net, &rng, y, sp->B);
+  bp_network_zero_grad (net);
+  bp_network_forward (net, trace, x, sp->B);
+  bp_network_backward (net, trace, y);
+
+  for (gsize l = 0; l + 1 < net->n_layers; l++)
+    for (gsize i = 0; i < net->layers[l].out; i++)
+      for (gsize s = 0; s < sp->B; s++)
+        {
+          g_autoptr(GError) error = NULL;
+          g_autoptr(BpDeltaTerms) t = bp_delta_terms_new (net, trace, s, l, i, &error);
+          double want = bp_trace_dC_dz (trace, l, s)[i], abs_sum = 0.0;
+          gboolean jac = net->layers[l].act->vec_vjp != NULL;
+
+          assert_null (error);
+          assert_non_null (t);
+          assert_int_equal (t->layer, l + 1);
+          assert_int_equal (t->unit, i);
+          assert_int_equal (t->jacobian, jac);
+          assert_int_equal (t->n_terms, jac ? net->layers[l].out : net->layers[l + 1].out);
+          assert_bits (t->backprop, want);
+          for (gsize m = 0; m < t->n_terms; m++)
+            {
+              abs_sum += fabs (t->terms[m].product);
+              assert_bits (t->terms[m].product, t->terms[m].factor * t->terms[m].value);
+              if (!jac)
+                {
+                  const BpLayer *Ln = &net->layers[l + 1];
+
+                  assert_bits (t->terms[m].factor, Ln->W[t->terms[m].index * Ln->in + i]);
+                  assert_bits (t->terms[m].value,
+                               bp_trace_dC_dz (trace, l + 1, s)[t->terms[m].index]);
+                }
+              if (m > 0)
+                assert_true (fabs (t->terms[m - 1].product) >= fabs (t->terms[m].product));
+            }
+          if (!(fabs (t->delta - want) <= 1e-12 * fabs (t->scale) * abs_sum + 1e-300))
+            fail_msg ("%s: δ(%zu)[%zu] sample %zu: the terms give %.17g, backprop %.17g",
+                      sp->name, l + 1, i + 1, s + 1, t->delta, want);
+          for (gsize shown = 0; shown <= t->n_terms; shown++)
+            {
+              gsize n_rest = 99;
+              double head = 0.0, rest = bp_delta_terms_rest (t, shown, &n_rest);
+
+              for (gsize m = 0; m < shown; m++)
+                head += t->terms[m].product;
+              assert_int_equal (n_rest, t->n_terms - shown);
+              assert_near (head + rest, t->sum, 0.0, 1e-13 * abs_sum);
+            }
+          /* The gradient of every weight into the unit: δ · a(n−1)ₖ. */
+          for (gsize k = 0; k < net->layers[l].in; k++)
+            {
+              double a = bp_trace_a_prev (trace, l, s)[k];
+
+              assert_near (t->delta * a, want * a, 0.0,
+                           1e-12 * fabs (t->scale) * abs_sum * fabs (a) + 1e-300);
+            }
+          (*n_checked)++;
+        }
+}
+
+static void
+test_delta_terms (void **state)
+{
+  static const NetSpec deep = {
+    "deep sigmoid, bce", 2, 4, { 8, 8, 8, 1 }, { "sigmoid", "sigmoid", "sigmoid", "sigmoid" }, "bce", 2
+  };
+  gsize n_checked = 0;
+
+  for (gsize c = 0; c < G_N_ELEMENTS (chain_specs); c++)
+    check_delta_terms (&chain_specs[c], 2000 + c, &n_checked);
+  check_delta_terms (&deep, 77, &n_checked);
+  assert_true (n_checked > 100);
+}
+
+static void
+test_delta_terms_errors (void **state)
+{
+  const gsize widths[] = { 3, 2 };
+  const char *acts[] = { "tanh", "sigmoid" };
+  g_autoptr(BpNetwork) net = make_net (2, 2, widths, acts, "bce");
+  g_autoptr(BpTrace) trace = bp_trace_new (net, 1);
+  g_autoptr(GError) error = NULL;
+  const double x[] = { 0.5, -0.5 }, y[] = { 1, 0 };
+
+  bp_network_forward (net, trace, x, 1);
+  bp_network_backward (net, trace, y);
+  /* The output's δ comes from the cost, not from terms. */
+  assert_null (bp_delta_terms_new (net, trace, 0, 1, 0, &error));
+  assert_error_contains (error, "cost");
+  g_clear_error (&error);
+  assert_null (bp_delta_terms_new (net, trace, 0, 0, 3, &error));
+  assert_error_contains (error, "a(1)[4]");
+  g_clear_error (&error);
+  assert_null (bp_delta_terms_new (net, trace, 1, 0, 0, &error));
+  assert_error_contains (error, "sample 2");
+}
+
 /* A fused cost at saturation: σ(z) = 1 exactly (z = 40) with y = 0, or a
  * softmax unit at exactly 0 with y = 1.  Backprop uses the stable δ = a − y
  * and stays finite (check_finite allows ∂C/∂a(N) = ±∞ there, as a display
@@ -1344,6 +1462,8 @@ main (void)
     cmocka_unit_test (test_copy_and_equal),
     cmocka_unit_test (test_check_finite_names_layer_and_unit),
     cmocka_unit_test (test_batched_matches_single),
+    cmocka_unit_test (test_delta_terms),
+    cmocka_unit_test (test_delta_terms_errors),
   };
 
   return cmocka_run_group_tests_name ("network", tests, NULL, NULL);

@@ -975,6 +975,32 @@ test_describe_hit (void **unused)
   assert_null (bpv_render_describe_hit (&state, &bad));
 }
 
+/* A tooltip never shows "-0": a weight of −0 and a δ of −0 (a dead relu
+ * passes −0 back) read as 0. */
+static void
+test_describe_hit_no_negative_zero (void **unused)
+{
+  g_autoptr(BpNetwork) net = tiny_net ();
+  g_autoptr(BpTrace) trace = run_pass (net, tiny_x, tiny_y, 3);
+  BpvRenderState state;
+  BpvHit edge = { BPV_HIT_EDGE, 2, 1, 2 }, neuron = { BPV_HIT_NEURON, 1, 0, 0 };
+  g_autofree char *e = NULL, *n = NULL;
+  BpLayer *L = &net->layers[1];
+
+  L->W[1 * L->in + 2] = -0.0;
+  L->dW[1 * L->in + 2] = -0.0;
+  trace->dC_dz[0][0] = -0.0;
+  bpv_render_state_init (&state, net, trace);
+  e = bpv_render_describe_hit (&state, &edge);
+  n = bpv_render_describe_hit (&state, &neuron);
+  if (strstr (e, "-0") != NULL || strstr (e, "−0") != NULL)
+    fail_msg ("the tooltip shows a negative zero: %s", e);
+  assert_non_null (strstr (e, "W(2)₂₃ = 0   ∂C/∂W = 0"));
+  if (strstr (n, "δ = -0") != NULL)
+    fail_msg ("the tooltip shows a negative zero: %s", n);
+  assert_non_null (strstr (n, "δ = 0"));
+}
+
 /* ------------------------------------------------------------- faults */
 
 /* Pixels of the fault colour (±3 per channel) in a box of widget units. */
@@ -1389,6 +1415,7 @@ main (void)
     cmocka_unit_test (test_plots),
     cmocka_unit_test (test_export),
     cmocka_unit_test (test_describe_hit),
+    cmocka_unit_test (test_describe_hit_no_negative_zero),
     cmocka_unit_test (test_fault_marker),
     cmocka_unit_test (test_fault_in_export),
     cmocka_unit_test (test_describe_nonfinite),

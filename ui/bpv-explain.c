@@ -11,8 +11,13 @@
 #include "bp-trainer.h"
 #include "bp-util.h"
 #include "bpv-events.h"
+#include "bpv-latex.h"
+#include "bpv-math.h"
 
-/* Terms of Σ_k W_jk a_k written out before "…". */
+/* U+2060: no line break here. */
+#define WORD_JOINER "\u2060"
+/* Terms of a sum written out, largest first, before the rest is folded
+ * into "+ n more terms, sum …" (a sum of MAX_TERMS + 1 is shown whole). */
 #define MAX_TERMS   4
 /* Entries of a vector written out before "…". */
 #define MAX_ENTRIES 6
@@ -100,6 +105,17 @@ esc (Pool       *pool,
   return s;
 }
 
+/* A descriptor's formula as math (bpv-math.h), not its TeX source. */
+static const char *
+math (Pool       *pool,
+      const char *formula)
+{
+  char *s = bpv_math_to_markup (formula);
+
+  g_ptr_array_add (pool->keep, s);
+  return s;
+}
+
 static const char *
 phase_words (BpvSession *session)
 {
@@ -166,6 +182,87 @@ append_vector (GString      *s,
   g_string_append (s, "]");
 }
 
+
+/* Indices sorted by |f[k]·g[k]|, largest first (ties by index). */
+typedef struct
+{
+  const double *f;
+  const double *g;
+} MagnitudeOrder;
+
+static gint
+compare_by_magnitude (gconstpointer a,
+                      gconstpointer b,
+                      gpointer      data)
+{
+  const MagnitudeOrder *o = data;
+  gsize i = *(const gsize *) a, k = *(const gsize *) b;
+  double x = fabs (o->f[i] * o->g[i]), y = fabs (o->f[k] * o->g[k]);
+
+  if (x != y)
+    return x > y ? -1 : 1;
+  return i < k ? -1 : i > k;
+}
+
+/* δ(n)ⱼ of a hidden unit as its terms (bp_delta_terms_new): the largest
+ * paths written out, the rest summed with their count, so each number can
+ * be multiplied out by hand. */
+static void
+append_delta_terms (BpvExplanation  *ex,
+                    GString         *eq,
+                    Pool            *pool,
+                    const BpNetwork *net,
+                    const BpTrace   *t,
+                    gsize            s,
+                    gsize            l,
+                    gsize            j)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(BpDeltaTerms) terms = bp_delta_terms_new (net, t, s, l, j, &error);
+  gsize n = l + 1, shown, n_rest = 0;
+  const char *jj = sub (pool, j + 1);
+  double head = 0, rest;
+
+  if (terms == NULL)
+    {
+      g_string_append_printf (eq, "δ(%zu)%s: %s", n, jj, esc (pool, error->message));
+      return;
+    }
+  shown = terms->n_terms <= MAX_TERMS + 1 ? terms->n_terms : MAX_TERMS;
+  rest = bp_delta_terms_rest (terms, shown, &n_rest);
+  if (terms->jacobian)
+    g_string_append_printf (eq, "δ(%zu)%s = Σ<sub>m</sub> ∂a(%zu)<sub>m</sub>/\u2060∂z(%zu)%s · "
+                            "(W(%zu)ᵀ δ(%zu))<sub>m</sub>\n      = ",
+                            n, jj, n, n, jj, n + 1, n + 1);
+  else
+    g_string_append_printf (eq, "δ(%zu)%s = σ′(z(%zu)%s) · Σ<sub>k</sub> W(%zu)<sub>k</sub>%s δ(%zu)<sub>k</sub>"
+                            "   <small>(%zu paths through layer\u00a0%zu)</small>\n      = %s × [",
+                            n, jj, n, jj, n + 1, jj, n + 1, terms->n_terms, n + 1,
+                            num (pool, terms->scale));
+  for (gsize m = 0; m < shown; m++)
+    {
+      const BpDeltaTerm *term = &terms->terms[m];
+
+      head += term->product;
+      /* "(w)·(δ)": no line break inside a term. */
+      g_string_append_printf (eq, "%s(%s)·(%s)", m > 0 ? " + " : "",
+                              num (pool, term->factor), num (pool, term->value));
+    }
+  if (n_rest > 0)
+    g_string_append_printf (eq, " + <i>%zu more term%s, sum</i> %s", n_rest, n_rest == 1 ? "" : "s",
+                            num (pool, rest));
+  if (terms->jacobian)
+    g_string_append_printf (eq, "\n      = <b>%s</b>", num (pool, terms->delta));
+  else
+    g_string_append_printf (eq, "]\n      = %s × %s = <b>%s</b>", num (pool, terms->scale),
+                            num (pool, terms->sum), num (pool, terms->delta));
+  ex->delta_scale = terms->scale;
+  ex->delta_shown = head;
+  ex->delta_rest = rest;
+  ex->n_delta_terms = terms->n_terms;
+  ex->n_delta_shown = shown;
+}
+
 static void
 explain_input (BpvExplanation *ex,
                BpvSession     *session,
@@ -213,12 +310,27 @@ explain_neuron (BpvExplanation *ex,
                           n, jj, n, jj, n - 1, n, jj);
   if (fwd)
     {
+      g_autofree gsize *order = g_new (gsize, MAX (L->in, 1));
+      gsize shown = L->in <= MAX_TERMS + 1 ? L->in : MAX_TERMS;
+      double rest = 0;
+
+      /* The largest terms first; the others folded, with how many. */
+      for (gsize k = 0; k < L->in; k++)
+        order[k] = k;
+      if (shown < L->in)
+        {
+          g_qsort_with_data (order, (gint) L->in, sizeof (gsize), compare_by_magnitude,
+                             &(MagnitudeOrder) { L->W + j * L->in, a_prev });
+          for (gsize k = shown; k < L->in; k++)
+            rest += L->W[j * L->in + order[k]] * a_prev[order[k]];
+        }
       g_string_append (eq, "      = ");
-      for (gsize k = 0; k < L->in && k < MAX_TERMS; k++)
-        g_string_append_printf (eq, "%s(%s)(%s)", k > 0 ? " + " : "",
-                                num (pool, L->W[j * L->in + k]), num (pool, a_prev[k]));
-      if (L->in > MAX_TERMS)
-        g_string_append_printf (eq, " + … (%zu terms)", L->in);
+      for (gsize m = 0; m < shown; m++)
+        g_string_append_printf (eq, "%s(%s)·(%s)", m > 0 ? " + " : "",
+                                num (pool, L->W[j * L->in + order[m]]), num (pool, a_prev[order[m]]));
+      if (shown < L->in)
+        g_string_append_printf (eq, " + <i>%zu more terms, sum</i> %s", L->in - shown,
+                                num (pool, rest));
       g_string_append_printf (eq, " + %s\n      = <b>%s</b>\n", num (pool, L->b[j]), num (pool, z));
       ex->z = z;
       ex->a = a;
@@ -239,7 +351,7 @@ explain_neuron (BpvExplanation *ex,
         {
           ds = L->act->df (z, a, L->act_params);
           g_string_append_printf (eq, "σ′(z) = <b>%s</b>   <small>(%s)</small>", num (pool, ds),
-                                  esc (pool, L->act->derivative_formula));
+                                  math (pool, L->act->derivative_formula));
           if (g_strcmp0 (L->act->id, "relu") == 0 && z <= 0)
             g_string_append (eq, "   <b>dead</b> for this sample: no gradient passes");
           else if ((g_strcmp0 (L->act->id, "sigmoid") == 0 || g_strcmp0 (L->act->id, "tanh") == 0)
@@ -270,7 +382,7 @@ explain_neuron (BpvExplanation *ex,
           || bpv_stepper_get_phase (bpv_session_get_stepper (session)) == BPV_STEP_IDLE)
         g_string_append_printf (eq, "target y%s = %s,   cost of the sample l = %s   <small>(%s)</small>\n",
                                 jj, num (pool, y[j]), num (pool, t->per_sample_loss[s]),
-                                esc (pool, net->cost->formula));
+                                math (pool, net->cost->formula));
     }
 
   /* δ(n)_j */
@@ -297,23 +409,7 @@ explain_neuron (BpvExplanation *ex,
                                 num (pool, ds), num (pool, ex->neuron_delta));
     }
   else
-    {
-      const BpLayer *Ln = &net->layers[l + 1];
-      const double *dn = bp_trace_dC_dz (t, l + 1, s);
-      double back = 0;
-
-      for (gsize m = 0; m < Ln->out; m++)
-        back += Ln->W[m * Ln->in + j] * dn[m];
-      if (L->act->df != NULL)
-        g_string_append_printf (eq, "δ(%zu)%s = σ′(z) · (W(%zu)ᵀ δ(%zu))%s = %s × %s = <b>%s</b>",
-                                n, jj, n + 1, n + 1, jj, num (pool, ds), num (pool, back),
-                                num (pool, ex->neuron_delta));
-      else
-        g_string_append_printf (eq, "δ(%zu)%s = ((∂a/∂z)ᵀ W(%zu)ᵀ δ(%zu))%s = <b>%s</b>   "
-                                "<small>((W(%zu)ᵀ δ(%zu))%s = %s)</small>",
-                                n, jj, n + 1, n + 1, jj, num (pool, ex->neuron_delta),
-                                n + 1, n + 1, jj, num (pool, back));
-    }
+    append_delta_terms (ex, eq, pool, net, t, s, l, j);
 }
 
 /* The core's label, with the weight's indices as subscripts. */
@@ -324,9 +420,16 @@ factor_label (Pool                *pool,
 {
   char *s;
 
+  /* A word joiner after the "/": Pango may break after a slash, and
+   * "∂a(2)/" at the end of a line and "∂z(2)" on the next is unreadable. */
   if (f->role != BP_FACTOR_DZ_DW)
-    return esc (pool, f->label);
-  s = g_strdup_printf ("∂z(%zu)/∂W(%zu)%s", f->layer, f->layer, jk);
+    {
+      g_auto(GStrv) parts = g_strsplit (f->label, "/", -1);
+      g_autofree char *joined = g_strjoinv ("/" WORD_JOINER, parts);
+
+      return esc (pool, joined);
+    }
+  s = g_strdup_printf ("∂z(%zu)/" WORD_JOINER "∂W(%zu)%s", f->layer, f->layer, jk);
   g_ptr_array_add (pool->keep, s);
   return s;
 }
@@ -439,6 +542,22 @@ explain_edge (BpvExplanation *ex,
   else
     g_string_append (eq, "      = ?\n");
 
+  /* Where δ(n)ⱼ comes from: its terms, to check by hand. */
+  if (bwd)
+    {
+      gsize N = net->n_layers;
+
+      if (n < N)
+        {
+          g_string_append (eq, "where ");
+          append_delta_terms (ex, eq, pool, net, t, s, l, j);
+          g_string_append (eq, "\n");
+        }
+      else
+        g_string_append_printf (eq, "where δ(%zu)%s = ∂C/∂z(%zu)%s comes from the cost (%s)\n",
+                                n, jj, n, jj, esc (pool, net->cost->id));
+    }
+
   if (at_update)
     {
       ex->weight_after = live->W[j * live->in + k];
@@ -474,20 +593,24 @@ explain_edge (BpvExplanation *ex,
         return;
       }
     c = g_string_new (NULL);
+    ex->chain_product = bp_chain_product (chain);
+    ex->backprop = chain->backprop;
+    ex->n_factors = chain->n_factors;
+    /* The result first, so it is in view without scrolling past a long
+     * chain (deep-sigmoid's W(1) has 19 factors). */
+    g_string_append_printf (c, "product of the %zu factors = <b>%s</b>   %s δ(%zu)%s · a(%zu)%s = %s\n",
+                            chain->n_factors, num (pool, ex->chain_product),
+                            fabs (ex->chain_product - ex->backprop)
+                              <= 1e-9 * MAX (1e-12, fabs (ex->backprop)) + 1e-300 ? "✓ equals" : "≠",
+                            n, jj, n - 1, kk, num (pool, ex->backprop));
     g_string_append_printf (c, "∂C/∂W(%zu)%s = ", n, jk);
     for (gsize f = 0; f < chain->n_factors; f++)
       g_string_append_printf (c, "%s%s", f > 0 ? " · " : "", factor_label (pool, &chain->factors[f], jk));
     g_string_append (c, "\n");
     for (gsize f = 0; f < chain->n_factors; f++)
       append_factor (c, pool, &chain->factors[f], chain, jk);
-    ex->chain_product = bp_chain_product (chain);
-    ex->backprop = chain->backprop;
-    ex->n_factors = chain->n_factors;
-    g_string_append_printf (c, "product = <b>%s</b>   %s δ(%zu)%s · a(%zu)%s = %s",
-                            num (pool, ex->chain_product),
-                            fabs (ex->chain_product - ex->backprop)
-                              <= 1e-9 * MAX (1e-12, fabs (ex->backprop)) + 1e-300 ? "✓ equals" : "≠",
-                            n, jj, n - 1, kk, num (pool, ex->backprop));
+    /* Drop the last newline. */
+    g_string_truncate (c, c->len - 1);
     if (chain->fused)
       g_string_append_printf (c, "\n<small>(%s on %s: the product starts from the stable "
                               "δ(%zu) = ∂C/∂z(%zu), as backprop does)</small>",
@@ -523,6 +646,7 @@ bpv_explain (BpvSession   *session,
   ex->weight = ex->weight_after = ex->delta = ex->a_prev = NAN;
   ex->product = ex->backprop = ex->chain_product = ex->batch_gradient = NAN;
   ex->z = ex->a = ex->dsigma = ex->neuron_delta = NAN;
+  ex->delta_scale = ex->delta_shown = ex->delta_rest = NAN;
   pool.keep = g_ptr_array_new_with_free_func (g_free);
   eq = g_string_new (NULL);
   net = pass_network (session, &owned);
@@ -689,9 +813,13 @@ bpv_explain_gradcheck (BpvSession   *session,
 
   g_return_val_if_fail (BPV_IS_SESSION (session), FALSE);
 
-  if (hit == NULL || hit->kind != BPV_HIT_EDGE)
+  if (hit == NULL || hit->kind == BPV_HIT_NONE || (hit->kind == BPV_HIT_NEURON && hit->layer == 0))
     {
-      g_set_error (error, BP_NETWORK_ERROR, BP_NETWORK_ERROR_INVALID, "select a weight first");
+      g_set_error (error, BP_NETWORK_ERROR, BP_NETWORK_ERROR_INVALID,
+                   hit != NULL && hit->kind == BPV_HIT_NEURON
+                   ? "an input has no parameter to check: C compares the gradient of a weight, "
+                     "or of a neuron's bias, with finite differences"
+                   : "select a weight or a neuron first");
       return FALSE;
     }
   if (bpv_session_get_running (session))
@@ -706,7 +834,11 @@ bpv_explain_gradcheck (BpvSession   *session,
   nf = ds->n_features;
   nt = ds->n_targets;
   l = hit->layer - 1;
-  index = param_offset (live, l) + hit->j * live->layers[l].in + hit->k;
+  /* A weight, or for a neuron its bias b(n)ⱼ (∂C/∂b = Σₛ δ(n)ⱼ: δ checked). */
+  if (hit->kind == BPV_HIT_EDGE)
+    index = param_offset (live, l) + hit->j * live->layers[l].in + hit->k;
+  else
+    index = param_offset (live, l) + live->layers[l].out * live->layers[l].in + hit->j;
 
   /* The batch and the weights of the shown pass. */
   net = bp_network_copy (live);
@@ -737,4 +869,50 @@ bpv_explain_gradcheck (BpvSession   *session,
   *backprop = net->grads[index];
   *numeric = bp_gradcheck_param (net, trace, x, y, B, index, 1e-6);
   return TRUE;
+}
+
+char *
+bpv_explain_latex (BpvSession   *session,
+                   const BpvHit *hit,
+                   GError      **error)
+{
+  BpNetwork *net;
+  gboolean owned;
+  gsize s = 0;
+  const BpTrace *t;
+  char *latex;
+
+  g_return_val_if_fail (BPV_IS_SESSION (session), NULL);
+
+  if (hit == NULL || hit->kind != BPV_HIT_EDGE)
+    {
+      g_set_error (error, BP_NETWORK_ERROR, BP_NETWORK_ERROR_INVALID,
+                   "select a weight to copy its derivation");
+      return NULL;
+    }
+  if (bpv_session_get_running (session))
+    {
+      g_set_error (error, BP_NETWORK_ERROR, BP_NETWORK_ERROR_INVALID,
+                   "pause training to copy the derivation of one sample");
+      return NULL;
+    }
+  if (!bpv_session_backward_known (session, hit->layer - 1))
+    {
+      g_set_error (error, BP_NETWORK_ERROR, BP_NETWORK_ERROR_INVALID,
+                   "the backward pass has not reached W(%zu) yet: step on to copy its derivation",
+                   hit->layer);
+      return NULL;
+    }
+  t = bpv_session_get_trace (session, &s);
+  if (t == NULL)
+    {
+      g_set_error (error, BP_NETWORK_ERROR, BP_NETWORK_ERROR_INVALID, "no pass to derive from");
+      return NULL;
+    }
+  /* The weights of the shown pass (before the update at the UPDATE stop). */
+  net = pass_network (session, &owned);
+  latex = bpv_latex_weight_derivation (net, t, s, hit->layer - 1, hit->j, hit->k, error);
+  if (owned)
+    bp_network_free (net);
+  return latex;
 }

@@ -6,10 +6,12 @@
  * Neuron a(n)_j (n ≥ 1):
  *   z(n)_j = Σ_k W(n)_jk a(n−1)_k + b(n)_j = (w)(a) + … + b = …
  *   a(n)_j = σ(z) = …,   σ′(z) = …
- *   δ(n)_j = σ′(z) · (W(n+1)ᵀ δ(n+1))_j = … × … = …   (the output layer:
+ *   δ(n)_j = σ′(z) · Σ_k W(n+1)_kj δ(n+1)_k = σ′ × [(w)(δ) + … + m more
+ *   terms, sum …] = …  (the largest paths first; the output layer:
  *   ∂C/∂a(N)_j · σ′(z), or the cost's fused form)
  * Weight W(n)_jk:
  *   ∂C/∂W(n)_jk = δ(n)_j · a(n−1)_k = … × … = …   (this sample)
+ *   where δ(n)_j = … as its terms, as for a neuron
  *   and the chain ∂C/∂a(N) · ∂a(N)/∂z(N) ⋯ ∂z(n)/∂W(n)_jk from bp_chain_new,
  *   each factor with its value, and their product.
  *
@@ -48,6 +50,13 @@ typedef struct
   gsize     n_factors;
   /* Neurons */
   double    z, a, dsigma, neuron_delta;
+  /* δ(n)ⱼ of a hidden unit as shown: scale × (shown terms + folded rest),
+   * σ′ as the scale (1 for a full Jacobian); NaN when not shown. */
+  double    delta_scale;
+  double    delta_shown;    /* Σ of the terms written out */
+  double    delta_rest;     /* Σ of the folded terms */
+  gsize     n_delta_terms;
+  gsize     n_delta_shown;
 } BpvExplanation;
 
 /* NULL for no selection. */
@@ -55,9 +64,11 @@ BpvExplanation *bpv_explain              (BpvSession   *session,
                                           const BpvHit *hit);
 void            bpv_explanation_free     (BpvExplanation *ex);
 
-/* Backprop against a central finite difference for weight W(n)_jk on the
+/* Backprop against a central finite difference for weight W(n)_jk (an
+ * edge) or bias b(n)_j (a neuron: its ∂C/∂b = Σ_s δ(n)_j checks δ) on the
  * batch of the shown pass (the weights before the update).  FALSE with an
- * error while training runs or for a non-edge. */
+ * error that says what C checks while training runs, for an input unit or
+ * for no selection. */
 gboolean        bpv_explain_gradcheck    (BpvSession   *session,
                                           const BpvHit *hit,
                                           double       *backprop,
@@ -89,6 +100,14 @@ typedef struct
 
 BpvChainQuiz   *bpv_explain_chain_quiz   (BpvSession   *session);
 void            bpv_chain_quiz_free      (BpvChainQuiz *quiz);
+
+/* The selected weight's derivation with the numbers of the shown sample,
+ * as LaTeX for a document's body (bpv-latex.h).  NULL with an error that
+ * says why for a non-edge, while training, or before the backward pass
+ * reaches the weight. */
+char           *bpv_explain_latex        (BpvSession   *session,
+                                          const BpvHit *hit,
+                                          GError      **error);
 
 /* "−0.4120", "1.234e−5": 4 significant digits, a real minus sign; "NaN",
  * "+Inf", "−Inf" for the non-finite (as bp_nonfinite_name). */

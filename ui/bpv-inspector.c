@@ -19,6 +19,7 @@ struct _BpvInspector
   GtkLabel       *chain_label;
   GtkBox         *check_box;
   GtkLabel       *check_label;
+  GtkWidget      *latex_button;
 
   BpvSession     *session;
   gulong          values_id;
@@ -94,7 +95,9 @@ bpv_inspector_refresh (BpvInspector *self)
   gtk_label_set_markup (self->equations_label, ex->equations);
   gtk_widget_set_visible (GTK_WIDGET (self->chain_heading), ex->chain != NULL);
   gtk_widget_set_visible (GTK_WIDGET (self->chain_label), ex->chain != NULL);
-  gtk_widget_set_visible (GTK_WIDGET (self->check_box), ex->hit.kind == BPV_HIT_EDGE);
+  gtk_widget_set_visible (GTK_WIDGET (self->check_box), ex->hit.kind == BPV_HIT_EDGE
+                          || (ex->hit.kind == BPV_HIT_NEURON && ex->hit.layer > 0));
+  gtk_widget_set_visible (self->latex_button, ex->hit.kind == BPV_HIT_EDGE);
   if (ex->chain != NULL)
     gtk_label_set_markup (self->chain_label, ex->chain);
   gtk_stack_set_visible_child_name (self->stack, "details");
@@ -155,10 +158,23 @@ bpv_inspector_check_gradient (BpvInspector *self,
   b = bpv_format_number (bp);
   n = bpv_format_number (num);
   e = bpv_format_number (rel);
-  markup = g_strdup_printf ("backprop      ∂C/∂W = <b>%s</b>\n"
-                            "finite diff.  (C(w+h) − C(w−h))/2h = <b>%s</b>\n"
-                            "relative difference %s  %s",
-                            b, n, e, rel < 1e-5 ? "✓ they agree" : "⚠ they differ");
+  {
+    const BpvHit *hit = bpv_session_get_selection (self->session);
+    /* Say what is checked: a neuron's δ through its bias. */
+    g_autofree char *what = hit->kind == BPV_HIT_EDGE
+      ? g_strdup_printf ("Checks ∂C/∂W(%zu)[%zu,%zu] on the batch of this pass.", hit->layer,
+                         hit->j + 1, hit->k + 1)
+      : g_strdup_printf ("Checks this neuron's δ through its bias: ∂C/∂b(%zu)[%zu] = Σ δ(%zu)[%zu] "
+                         "over the batch of this pass.", hit->layer, hit->j + 1, hit->layer, hit->j + 1);
+    const char *p = hit->kind == BPV_HIT_EDGE ? "W" : "b";
+    const char *v = hit->kind == BPV_HIT_EDGE ? "w" : "b";
+
+    markup = g_strdup_printf ("<small>%s</small>\n"
+                              "backprop      ∂C/∂%s = <b>%s</b>\n"
+                              "finite diff.  (C(%s+h) − C(%s−h))/2h = <b>%s</b>\n"
+                              "relative difference %s  %s",
+                              what, p, b, v, v, n, e, rel < 1e-5 ? "✓ they agree" : "⚠ they differ");
+  }
   gtk_label_set_markup (self->check_label, markup);
   gtk_widget_set_visible (GTK_WIDGET (self->check_label), TRUE);
   bpv_event ("CHECK backprop=%.17g numeric=%.17g rel=%.3g", bp, num, rel);
@@ -251,6 +267,7 @@ bpv_inspector_class_init (BpvInspectorClass *klass)
   gtk_widget_class_bind_template_child (widget_class, BpvInspector, chain_label);
   gtk_widget_class_bind_template_child (widget_class, BpvInspector, check_box);
   gtk_widget_class_bind_template_child (widget_class, BpvInspector, check_label);
+  gtk_widget_class_bind_template_child (widget_class, BpvInspector, latex_button);
   gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
   gtk_widget_class_set_css_name (widget_class, "inspector");
 }

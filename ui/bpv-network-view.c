@@ -191,6 +191,20 @@ bpv_network_view_describe (BpvNetworkView *self)
                             sel->layer, sel->k + 1, sel->layer - 1, sel->j + 1, sel->layer);
   else
     g_string_append (s, "Nothing selected.");
+  if (sel->kind != BPV_HIT_NONE)
+    {
+      /* Its numbers, as the tooltip gives them: the selection can be read
+       * without a mouse. */
+      BpvRenderState state;
+      g_autofree char *numbers = NULL;
+
+      fill_state (self, &state);
+      numbers = bpv_render_describe_hit (&state, sel);
+      if (numbers != NULL)
+        g_string_append_printf (s, " %s.", numbers);
+    }
+  g_string_append (s, " Up and Down move within a layer, Alt+Left and Alt+Right across layers, "
+                      "Enter onto the weights into a neuron, Escape back.");
   return g_string_free (s, FALSE);
 }
 
@@ -218,6 +232,10 @@ static void
 on_values_changed (BpvSession     *session,
                    BpvNetworkView *self)
 {
+  /* The selection's numbers in the description follow the steps (not
+   * every frame of training). */
+  if (bpv_session_get_selection (session)->kind != BPV_HIT_NONE && !bpv_session_get_running (session))
+    update_accessible (self);
   ensure_ticking (self);
   gtk_widget_queue_draw (GTK_WIDGET (self));
 }
@@ -696,6 +714,13 @@ layer_menu_model (const BpNetwork *net,
   g_menu_append_section (menu, title, G_MENU_MODEL (structure));
   g_menu_append_section (menu, NULL, G_MENU_MODEL (width));
   g_menu_append_submenu (menu, "_Activation", G_MENU_MODEL (acts));
+  {
+    /* Offered with any layer's menu; enabled when a weight is selected. */
+    g_autoptr(GMenu) copy = g_menu_new ();
+
+    g_menu_append (copy, "Copy Selected Weight as _LaTeX", "win.copy-latex");
+    g_menu_append_section (menu, NULL, G_MENU_MODEL (copy));
+  }
   return menu;
 }
 
@@ -841,6 +866,122 @@ bpv_network_view_current_layer (BpvNetworkView *self)
   return net->n_layers >= 2 ? net->n_layers - 2 : 0;
 }
 
+/* ------------------------------------------------- keyboard: the selection
+ *
+ * With the canvas focused (Tab reaches it), the selection moves without a
+ * mouse; ← and → stay the stepper's (bpv-window-actions.c):
+ *
+ *   ↑ / ↓            the unit above / below in the column; on a weight, the
+ *                    weight into the same neuron from the unit above / below
+ *   Alt+← / Alt+→    the layer before / after (the same unit, or the last);
+ *                    on a weight, the neuron it comes from / goes to
+ *   Enter            from a neuron, onto the weights into it
+ *   Escape           from a weight back to its neuron; from a neuron, none
+ *
+ * With nothing selected any of them selects a(1)₁. */
+static gboolean
+navigate (BpvNetworkView *self,
+          guint           keyval,
+          GdkModifierType state,
+          BpvHit         *next)
+{
+  const BpNetwork *net = bpv_session_get_network (self->session);
+  const BpvHit *sel = bpv_session_get_selection (self->session);
+  gboolean alt = (state & GDK_ALT_MASK) != 0;
+  gboolean up = keyval == GDK_KEY_Up || keyval == GDK_KEY_KP_Up;
+  gboolean down = keyval == GDK_KEY_Down || keyval == GDK_KEY_KP_Down;
+  gboolean left = alt && (keyval == GDK_KEY_Left || keyval == GDK_KEY_KP_Left);
+  gboolean right = alt && (keyval == GDK_KEY_Right || keyval == GDK_KEY_KP_Right);
+  gboolean enter = keyval == GDK_KEY_Return || keyval == GDK_KEY_KP_Enter;
+  gboolean escape = keyval == GDK_KEY_Escape;
+
+#define UNITS(n) ((n) == 0 ? net->n_inputs : net->layers[(n) - 1].out)
+  if (!(up || down || left || right || enter || escape))
+    return FALSE;
+  *next = *sel;
+  switch (sel->kind)
+    {
+    case BPV_HIT_NONE:
+      if (escape)
+        return FALSE;
+      *next = (BpvHit) { BPV_HIT_NEURON, net->n_layers > 0 ? 1 : 0, 0, 0 };
+      return TRUE;
+    case BPV_HIT_NEURON:
+      if (up)
+        next->j = sel->j > 0 ? sel->j - 1 : 0;
+      else if (down)
+        next->j = MIN (sel->j + 1, UNITS (sel->layer) - 1);
+      else if (left || right)
+        {
+          if ((left && sel->layer == 0) || (right && sel->layer >= net->n_layers))
+            return TRUE;  /* at the edge: stay */
+          next->layer = left ? sel->layer - 1 : sel->layer + 1;
+          next->j = MIN (sel->j, UNITS (next->layer) - 1);
+        }
+      else if (enter)
+        {
+          if (sel->layer == 0)
+            return TRUE;  /* an input has no weights into it */
+          *next = (BpvHit) { BPV_HIT_EDGE, sel->layer, sel->j, 0 };
+        }
+      else
+        *next = (BpvHit) BPV_HIT_INIT;
+      return TRUE;
+    case BPV_HIT_EDGE:
+      if (up)
+        next->k = sel->k > 0 ? sel->k - 1 : 0;
+      else if (down)
+        next->k = MIN (sel->k + 1, UNITS (sel->layer - 1) - 1);
+      else if (left)
+        *next = (BpvHit) { BPV_HIT_NEURON, sel->layer - 1, sel->k, 0 };
+      else if (right || escape)
+        *next = (BpvHit) { BPV_HIT_NEURON, sel->layer, sel->j, 0 };
+      return TRUE;
+    default:
+      return FALSE;
+    }
+#undef UNITS
+}
+
+static void
+select_hit (BpvNetworkView *self,
+            const BpvHit   *hit,
+            const char     *how)
+{
+  switch (hit->kind)
+    {
+    case BPV_HIT_EDGE:
+      bpv_event ("SELECT edge %zu %zu %zu%s", hit->layer, hit->j + 1, hit->k + 1, how);
+      break;
+    case BPV_HIT_NEURON:
+      bpv_event ("SELECT neuron %zu %zu%s", hit->layer, hit->j + 1, how);
+      break;
+    case BPV_HIT_NONE:
+    default:
+      bpv_event ("SELECT none%s", how);
+      break;
+    }
+  bpv_session_set_selection (self->session, hit);
+}
+
+gboolean
+bpv_network_view_key_navigate (BpvNetworkView  *self,
+                               guint            keyval,
+                               GdkModifierType  state)
+{
+  BpvHit next = BPV_HIT_INIT;
+
+  g_return_val_if_fail (BPV_IS_NETWORK_VIEW (self), FALSE);
+
+  if (self->session == NULL || (state & (GDK_CONTROL_MASK | GDK_SHIFT_MASK)) != 0)
+    return FALSE;
+  if (!navigate (self, keyval, state, &next))
+    return FALSE;
+  if (!bpv_hit_equal (&next, bpv_session_get_selection (self->session)))
+    select_hit (self, &next, " key");
+  return TRUE;
+}
+
 static gboolean
 on_view_key (GtkEventControllerKey *keys,
              guint                  keyval,
@@ -850,7 +991,7 @@ on_view_key (GtkEventControllerKey *keys,
 {
   if (keyval == GDK_KEY_Menu || (keyval == GDK_KEY_F10 && (state & GDK_SHIFT_MASK)))
     return bpv_network_view_popup_layer_menu (self, bpv_network_view_current_layer (self), -1, -1);
-  return FALSE;
+  return bpv_network_view_key_navigate (self, keyval, state);
 }
 
 static void
@@ -1435,20 +1576,7 @@ bpv_network_view_click (BpvNetworkView *self,
   if (self->session == NULL)
     return;
   bpv_network_view_hit (self, x, y, &hit);
-  switch (hit.kind)
-    {
-    case BPV_HIT_EDGE:
-      bpv_event ("SELECT edge %zu %zu %zu", hit.layer, hit.j + 1, hit.k + 1);
-      break;
-    case BPV_HIT_NEURON:
-      bpv_event ("SELECT neuron %zu %zu", hit.layer, hit.j + 1);
-      break;
-    case BPV_HIT_NONE:
-    default:
-      bpv_event ("SELECT none");
-      break;
-    }
-  bpv_session_set_selection (self->session, &hit);
+  select_hit (self, &hit, "");
 }
 
 void

@@ -88,8 +88,15 @@ gboolean         bpv_network_view_popup_layer_menu  (BpvNetworkView *self,
 /* The layer keyboard edits act on (0-based): the selection's, else the
  * last hidden layer. */
 gsize            bpv_network_view_current_layer    (BpvNetworkView *self);
+/* Moves the selection as the canvas's keys do when it has the focus (↑ ↓
+ * within a layer, Alt+← Alt+→ across layers, Enter onto the weights into a
+ * neuron, Escape back; see bpv-network-view.c).  TRUE when the key is one
+ * of them. */
+gboolean         bpv_network_view_key_navigate     (BpvNetworkView *self,
+                                                    guint           keyval,
+                                                    GdkModifierType state);
 /* The accessible description the canvas carries: its layers (activation,
- * width), the cost and the selection. */
+ * width), the cost, the selection with its numbers, and the keys. */
 char            *bpv_network_view_describe         (BpvNetworkView *self);
 
 G_END_DECLS

@@ -100,6 +100,10 @@ value_text (char       *buf,
   if (name != NULL)
     return name;
   g_snprintf (buf, size, format, v);
+  /* −0, or a tiny negative value that rounds to zero ("-0", "-0.000"):
+   * a zero has no sign worth showing. */
+  if (buf[0] == '-' && strspn (buf + 1, "0.") == strlen (buf + 1))
+    memmove (buf, buf + 1, strlen (buf));
   return buf;
 }
 

@@ -17,6 +17,9 @@
  *   win.show-values       V              numbers inside the neurons
  *   win.neuron-maps                      per-neuron heat maps
  *   win.check-gradient    C              finite-difference check of the selected weight
+ *                                        (a neuron: its bias, i.e. its δ)
+ *   win.copy-latex        Ctrl+Shift+C   the selected weight's derivation with its numbers
+ *                                        as LaTeX (bpv_explain_latex)
  *   win.export            Ctrl+E         PNG/SVG/PDF of the canvas
  *   win.open              Ctrl+O         a model (in place of an experiment with nothing
  *                                        unsaved, else in a new window) or a CSV dataset
@@ -117,7 +120,10 @@ bpv_window_update_actions (BpvWindow *self)
     set_enabled (self, "lower-rate", fault && lr / 10 >= gtk_adjustment_get_lower (self->lr_adjustment));
     set_enabled (self, "dismiss-fault", fault);
   }
-  set_enabled (self, "check-gradient", edge && !running);
+  /* With a neuron selected, C checks its bias or says why it cannot. */
+  set_enabled (self, "copy-latex", edge && !running);
+  set_enabled (self, "check-gradient",
+               bpv_session_get_selection (session)->kind != BPV_HIT_NONE && !running);
   set_enabled (self, "export", TRUE);
   set_enabled (self, "open-csv", TRUE);
   {
@@ -642,6 +648,28 @@ hide_explanation_activated (GSimpleAction *action,
   self->chain_quiz = FALSE;
 }
 
+/* The selected weight's derivation with its numbers, as LaTeX, on the
+ * clipboard (bpv_explain_latex gives the text). */
+static void
+copy_latex_activated (GSimpleAction *action,
+                      GVariant      *parameter,
+                      gpointer       data)
+{
+  BpvWindow *self = data;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *latex = bpv_explain_latex (self->session, bpv_session_get_selection (self->session),
+                                              &error);
+
+  if (latex == NULL)
+    {
+      bpv_window_toast (self, error->message);
+      return;
+    }
+  gdk_clipboard_set_text (gtk_widget_get_clipboard (GTK_WIDGET (self)), latex);
+  bpv_event ("COPY-LATEX bytes=%zu", strlen (latex));
+  bpv_window_toast (self, "Derivation copied as LaTeX");
+}
+
 static void
 undo_activated (GSimpleAction *action,
                 GVariant      *parameter,
@@ -1021,6 +1049,7 @@ bpv_window_install_actions (BpvWindow *self)
     { "remove-unit", unit_activated, NULL, NULL, NULL, { 0 } },
     { "layer-menu", layer_menu_activated, NULL, NULL, NULL, { 0 } },
     { "hide-explanation", hide_explanation_activated, NULL, NULL, NULL, { 0 } },
+    { "copy-latex", copy_latex_activated, NULL, NULL, NULL, { 0 } },
   };
   GtkDropTarget *files;
 

@@ -11,6 +11,7 @@
 
 #include "bp-registry.h"
 #include "bpv-events.h"
+#include "bpv-math.h"
 
 static GdkContentProvider *
 on_item_prepare (GtkDragSource *source,
@@ -77,8 +78,9 @@ tooltip_for (const char *name,
              const char *hint)
 {
   g_autofree char *n = g_markup_escape_text (name != NULL ? name : "", -1);
-  g_autofree char *f = g_markup_escape_text (formula != NULL ? formula : "", -1);
-  g_autofree char *d = g_markup_escape_text (derivative != NULL ? derivative : "", -1);
+  /* Formulas as math (sub/superscripts, Greek), not their TeX source. */
+  g_autofree char *f = bpv_math_to_markup (formula);
+  g_autofree char *d = bpv_math_to_markup (derivative);
 
   return g_strdup_printf ("<b>%s</b>\n%s%s%s\n<small>%s</small>", n, f,
                           derivative != NULL ? "\n" : "", d, hint);

@@ -8,6 +8,7 @@
 #include "bp-registry.h"
 #include "bpv-events.h"
 #include "bpv-export.h"
+#include "bpv-math.h"
 #include "bpv-resources.h"
 
 #define RESOURCE_PATH "/io/github/backprop_studio/BackpropStudio/"
@@ -200,7 +201,7 @@ bpv_window_update_phase (BpvWindow *self)
       case BPV_STEP_COST:
         {
           g_autofree char *c = bpv_format_number (t->loss);
-          g_autofree char *fm = g_markup_escape_text (net->cost->formula, -1);
+          g_autofree char *fm = bpv_math_to_markup_flat (net->cost->formula);
 
           title = g_strdup ("Cost");
           /* Whose cost, as the canvas's label says (bpv_render_cost_caption). */
@@ -225,7 +226,7 @@ bpv_window_update_phase (BpvWindow *self)
       case BPV_STEP_UPDATE:
         {
           const BpOptimizer *opt = bpv_session_get_optimizer (session);
-          g_autofree char *fm = g_markup_escape_text (opt->desc->formula != NULL ? opt->desc->formula : "", -1);
+          g_autofree char *fm = bpv_math_to_markup_flat (opt->desc->formula);
           g_autofree char *lr = bpv_format_number (bpv_session_get_learning_rate (session));
           g_autofree char *c = bpv_format_number (t->loss);
 

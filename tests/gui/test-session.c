@@ -264,7 +264,64 @@ test_explain_neuron (void **state)
   assert_close (ex->dsigma, 1 - ex->a * ex->a, 1e-14);
   assert_true (ex->neuron_delta == t->dC_dz[0][3]);
   assert_non_null (strstr (ex->text, "z(1)₄ = Σ"));
-  assert_non_null (strstr (ex->text, "δ(1)₄ = σ′(z) · (W(2)ᵀ δ(2))₄"));
+  /* δ as its terms: the 8 paths through layer 2, the 4 largest written
+   * out and the other 4 folded with their count. */
+  assert_non_null (strstr (ex->text, "δ(1)₄ = σ′(z(1)₄) · Σk W(2)k₄ δ(2)k"));
+  assert_non_null (strstr (ex->text, "4 more terms, sum"));
+  assert_int_equal (ex->n_delta_terms, 8);
+  assert_int_equal (ex->n_delta_shown, 4);
+  assert_close ((ex->delta_shown + ex->delta_rest) * ex->delta_scale, ex->neuron_delta, 1e-12);
+}
+
+/* For every hidden neuron and every weight of the default network after a
+ * whole backward pass: the δ terms the inspector shows (written out plus
+ * folded) add up to the δ it shows, and δ · a to the gradient it shows;
+ * the z expansion says how many terms it folds. */
+static void
+test_explain_delta_terms_add_up (void **state)
+{
+  g_autoptr(BpvSession) s = default_session ();
+  const BpNetwork *net = bpv_session_get_network (s);
+  gsize n_checked = 0;
+
+  (void) state;
+  for (int i = 0; i < 8; i++)  /* INPUT, F1–F3, COST, B3–B1 */
+    assert_true (bpv_session_step (s, NULL));
+  for (gsize l = 0; l < net->n_layers; l++)
+    for (gsize j = 0; j < net->layers[l].out; j++)
+      {
+        BpvHit neuron = { BPV_HIT_NEURON, l + 1, j, 0 };
+        g_autoptr(BpvExplanation) ex = bpv_explain (s, &neuron);
+
+        if (l + 1 < net->n_layers)
+          {
+            assert_int_equal (ex->n_delta_terms, net->layers[l + 1].out);
+            assert_close ((ex->delta_shown + ex->delta_rest) * ex->delta_scale, ex->neuron_delta,
+                          1e-12);
+            n_checked++;
+          }
+        if (net->layers[l].in > 5)
+          {
+            g_autofree char *folded = g_strdup_printf ("+ %zu more terms, sum", net->layers[l].in - 4);
+
+            assert_non_null (strstr (ex->text, folded));
+          }
+        for (gsize k = 0; k < net->layers[l].in; k++)
+          {
+            BpvHit edge = { BPV_HIT_EDGE, l + 1, j, k };
+            g_autoptr(BpvExplanation) ew = bpv_explain (s, &edge);
+
+            assert_close (ew->delta * ew->a_prev, ew->product, 1e-15);
+            assert_close (ew->chain_product, ew->product, 1e-12);
+            if (l + 1 < net->n_layers)
+              {
+                assert_close ((ew->delta_shown + ew->delta_rest) * ew->delta_scale * ew->a_prev,
+                              ew->product, 1e-12);
+                assert_non_null (strstr (ew->text, "where δ("));
+              }
+          }
+      }
+  assert_true (n_checked >= 16);
 }
 
 /* In step mode a weight's gradient is unknown until the backward pass
@@ -1012,6 +1069,7 @@ main (void)
     cmocka_unit_test (test_session_opens_default),
     cmocka_unit_test (test_explain_weight),
     cmocka_unit_test (test_explain_neuron),
+    cmocka_unit_test (test_explain_delta_terms_add_up),
     cmocka_unit_test (test_explain_follows_the_stops),
     cmocka_unit_test (test_history_follows_steps),
     cmocka_unit_test (test_training_runs_and_hands_back),

@@ -1147,6 +1147,327 @@ test_step_mode_one_step_number (void **state)
     }
 }
 
+/* ----------------------------------------------- checkable by hand and keys */
+
+/* deep-sigmoid (nine layers) in a 1280 × 900 window, stepped through the
+ * forward and the whole backward pass. */
+static int
+setup_deep (void **state)
+{
+  Fixture *f = g_new0 (Fixture, 1);
+  g_autofree char *path = g_build_filename (g_getenv ("BACKPROP_DATA_DIR"), "examples",
+                                            "deep-sigmoid.bpmodel.json", NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(BpModel) model = bp_model_load_file (path, NULL, &error);
+  const BpNetwork *net;
+
+  if (model == NULL)
+    fail_msg ("%s", error->message);
+  f->session = bpv_session_new (model, &error);
+  assert_non_null (f->session);
+  f->window = bpv_window_new (NULL, f->session);
+  gtk_window_set_default_size (GTK_WINDOW (f->window), 1280, 900);
+  gtk_window_present (GTK_WINDOW (f->window));
+  assert_true (spin_until (has_layout, f, 10));
+  spin (0.3);
+  net = bpv_session_get_network (f->session);
+  /* Input, nine layers forward, the cost, nine layers back. */
+  for (gsize i = 0; i < 2 * net->n_layers + 2; i++)
+    assert_true (bpv_session_step (f->session, NULL));
+  assert_true (bpv_session_backward_known (f->session, 0));
+  *state = f;
+  return 0;
+}
+
+static gpointer
+inspector_child (Fixture    *f,
+                 const char *name)
+{
+  gpointer child = gtk_widget_get_template_child (bpv_window_get_inspector (f->window),
+                                                  BPV_TYPE_INSPECTOR, name);
+
+  assert_non_null (child);
+  return child;
+}
+
+/* Dark (text) pixels of `label` as GTK draws the inspector around it. */
+static int
+text_pixels_of (Fixture  *f,
+                GtkLabel *label)
+{
+  GtkWidget *inspector = bpv_window_get_inspector (f->window);
+  int w = gtk_widget_get_width (inspector), h = gtk_widget_get_height (inspector), n = 0;
+  g_autoptr(GdkPaintable) paintable = gtk_widget_paintable_new (inspector);
+  GtkSnapshot *snapshot = gtk_snapshot_new ();
+  g_autoptr(GskRenderNode) node = NULL;
+  g_autoptr(GdkTexture) texture = NULL;
+  g_autofree guchar *pixels = NULL;
+  graphene_rect_t r;
+
+  assert_true (gtk_widget_compute_bounds (GTK_WIDGET (label), inspector, &r));
+  gdk_paintable_snapshot (paintable, snapshot, w, h);
+  node = gtk_snapshot_free_to_node (snapshot);
+  if (node == NULL)
+    return 0;
+  texture = gsk_renderer_render_texture (gtk_native_get_renderer (GTK_NATIVE (f->window)), node,
+                                         &GRAPHENE_RECT_INIT (0, 0, w, h));
+  pixels = g_malloc ((gsize) w * h * 4);
+  gdk_texture_download (texture, pixels, (gsize) w * 4);
+  for (int y = MAX (0, (int) r.origin.y); y < MIN (h, (int) (r.origin.y + r.size.height)); y++)
+    for (int x = MAX (0, (int) r.origin.x); x < MIN (w, (int) (r.origin.x + r.size.width)); x++)
+      {
+        const guchar *px = pixels + (gsize) y * w * 4 + 4 * x;
+
+        n += px[3] > 160 && px[0] < 110 && px[1] < 110 && px[2] < 110;
+      }
+  return n;
+}
+
+/* W(1) of deep-sigmoid: δ(1) written out as its terms, the chain's product
+ * in view without scrolling, no factor split across lines. */
+static void
+test_deep_w1_checkable_by_hand (void **state)
+{
+  Fixture *f = *state;
+  BpvInspector *inspector = BPV_INSPECTOR (bpv_window_get_inspector (f->window));
+  BpvHit hit = { BPV_HIT_EDGE, 1, 2, 1 };
+  GtkLabel *chain = inspector_child (f, "chain_label");
+  GtkWidget *scrolled = gtk_widget_get_ancestor (GTK_WIDGET (chain), GTK_TYPE_SCROLLED_WINDOW);
+  const BpvExplanation *ex;
+  g_autofree char *text = NULL;
+  PangoLayout *layout;
+  PangoLayoutIter *iter;
+  graphene_point_t top;
+  int baseline;
+  double first_baseline;
+
+  bpv_session_set_selection (f->session, &hit);
+  spin (0.2);
+  ex = bpv_inspector_get_explanation (inspector);
+  assert_non_null (ex);
+  /* Drawn, not only laid out: the title and the equations show as text. */
+  spin (0.5);
+  {
+    int title = text_pixels_of (f, inspector_child (f, "title_label"));
+    int equations = text_pixels_of (f, inspector_child (f, "equations_label"));
+
+    print_message ("text pixels: title %d, equations %d\n", title, equations);
+    assert_true (title > 100);
+    assert_true (equations > 1000);
+  }
+  text = bpv_inspector_dup_text (inspector);
+  assert_non_null (strstr (text, "where δ(1)₃ = σ′(z(1)₃) · Σk W(2)k₃ δ(2)k"));
+  /* Six units in layer 2: four written out, two folded with their sum. */
+  assert_non_null (strstr (text, "+ 2 more terms, sum"));
+  assert_int_equal (ex->n_delta_terms, 6);
+  if (!(fabs ((ex->delta_shown + ex->delta_rest) * ex->delta_scale * ex->a_prev - ex->product)
+        <= 1e-12 * fabs (ex->product)))
+    fail_msg ("the terms give %.17g, the gradient shown is %.17g",
+              (ex->delta_shown + ex->delta_rest) * ex->delta_scale * ex->a_prev, ex->product);
+
+  /* The product is the chain's first line, and that line is in view. */
+  assert_true (g_str_has_prefix (gtk_label_get_text (chain), "product of the 19 factors = "));
+  assert_true (gtk_widget_compute_point (GTK_WIDGET (chain), scrolled, &GRAPHENE_POINT_INIT (0, 0), &top));
+  layout = gtk_label_get_layout (chain);
+  iter = pango_layout_get_iter (layout);
+  baseline = pango_layout_iter_get_baseline (iter);
+  first_baseline = top.y + (double) baseline / PANGO_SCALE;
+  print_message ("product line baseline at %.0f px of a %d px inspector\n", first_baseline,
+                 gtk_widget_get_height (scrolled));
+  assert_true (first_baseline + 4 < gtk_widget_get_height (scrolled));
+  /* No line of the chain ends inside a factor ("∂a(2)/" | "∂z(2)"). */
+  do
+    {
+      PangoLayoutLine *line = pango_layout_iter_get_line_readonly (iter);
+      const char *all = pango_layout_get_text (layout);
+      g_autofree char *piece = g_strndup (all + line->start_index, line->length);
+
+      g_strchomp (piece);
+      if (g_str_has_suffix (piece, "/") || g_str_has_suffix (piece, "/\u2060"))
+        fail_msg ("a line of the chain ends inside a factor: “%s”", piece);
+    }
+  while (pango_layout_iter_next_line (iter));
+  pango_layout_iter_free (iter);
+}
+
+/* C on a neuron checks its bias (so its δ) and says so; on an input it
+ * says why there is nothing to check. */
+static void
+test_check_on_a_neuron_says_what (void **state)
+{
+  Fixture *f = *state;
+  GtkLabel *check = inspector_child (f, "check_label");
+  BpvHit neuron = { BPV_HIT_NEURON, 2, 1, 0 }, input = { BPV_HIT_NEURON, 0, 0, 0 };
+  const BpNetwork *net = bpv_session_get_network (f->session);
+  double bp = NAN, num = NAN;
+
+  bpv_session_set_selection (f->session, &neuron);
+  spin (0.05);
+  assert_true (enabled (f, "check-gradient"));
+  assert_false (enabled (f, "copy-latex"));
+  activate (f, "check-gradient");
+  assert_true (gtk_widget_get_visible (GTK_WIDGET (check)));
+  assert_non_null (strstr (gtk_label_get_text (check), "Checks this neuron's δ through its bias: ∂C/∂b(2)[2]"));
+  assert_true (bpv_inspector_check_gradient (BPV_INSPECTOR (bpv_window_get_inspector (f->window)),
+                                             &bp, &num));
+  /* The bias's gradient, summed over the batch. */
+  assert_true (bp == net->layers[1].db[1]);
+  assert_true (fabs (bp - num) <= 1e-5 * fabs (bp) + 1e-9);
+
+  bpv_session_set_selection (f->session, &input);
+  spin (0.05);
+  assert_true (enabled (f, "check-gradient"));
+  activate (f, "check-gradient");
+  assert_true (gtk_widget_get_visible (GTK_WIDGET (check)));
+  assert_non_null (strstr (gtk_label_get_text (check), "an input has no parameter to check"));
+}
+
+static void
+on_clipboard_text (GObject      *source,
+                   GAsyncResult *result,
+                   gpointer      data)
+{
+  char **text = data;
+
+  *text = gdk_clipboard_read_text_finish (GDK_CLIPBOARD (source), result, NULL);
+  if (*text == NULL)
+    *text = g_strdup ("");
+}
+
+static gboolean
+is_set (gpointer data)
+{
+  return *(char **) data != NULL;
+}
+
+/* Copy as LaTeX puts the selected weight's derivation on the clipboard:
+ * what bpv_explain_latex gives (test-latex compiles that). */
+static void
+test_copy_latex (void **state)
+{
+  Fixture *f = *state;
+  BpvHit hit = { BPV_HIT_EDGE, 1, 0, 1 };
+  g_autofree char *want = NULL, *got = NULL;
+  g_autoptr(GError) error = NULL;
+
+  bpv_session_set_selection (f->session, &hit);
+  spin (0.05);
+  assert_true (enabled (f, "copy-latex"));
+  want = bpv_explain_latex (f->session, &hit, &error);
+  assert_non_null (want);
+  activate (f, "copy-latex");
+  gdk_clipboard_read_text_async (gtk_widget_get_clipboard (GTK_WIDGET (f->window)), NULL,
+                                 on_clipboard_text, &got);
+  assert_true (spin_until (is_set, &got, 5));
+  assert_string_equal (got, want);
+  assert_non_null (strstr (got, "\\frac{\\partial C}{\\partial W^{(1)}_{1,2}}"));
+  assert_non_null (strstr (got, "\\sum_{k}"));
+}
+
+/* Up/Down, Alt+Left/Right, Enter and Escape move the selection on the
+ * focused canvas, plain ← → are left to the stepper, and the accessible
+ * description names the selection and its numbers. */
+static void
+test_keyboard_selection (void **state)
+{
+  Fixture *f = *state;
+  BpvNetworkView *view = view_of (f);
+  const BpvHit *sel = bpv_session_get_selection (f->session);
+  g_autofree char *described = NULL;
+
+  gtk_widget_grab_focus (GTK_WIDGET (view));
+  assert_int_equal (sel->kind, BPV_HIT_NONE);
+  assert_true (bpv_network_view_key_navigate (view, GDK_KEY_Down, 0));
+  assert_int_equal (sel->kind, BPV_HIT_NEURON);
+  assert_int_equal (sel->layer, 1);
+  assert_int_equal (sel->j, 0);
+  assert_true (bpv_network_view_key_navigate (view, GDK_KEY_Down, 0));
+  assert_true (bpv_network_view_key_navigate (view, GDK_KEY_Down, 0));
+  assert_int_equal (sel->j, 2);
+  assert_true (bpv_network_view_key_navigate (view, GDK_KEY_Up, 0));
+  assert_int_equal (sel->j, 1);
+  /* Across layers with Alt; plain ← → belong to the stepper. */
+  assert_false (bpv_network_view_key_navigate (view, GDK_KEY_Right, 0));
+  assert_false (bpv_network_view_key_navigate (view, GDK_KEY_Left, 0));
+  assert_true (bpv_network_view_key_navigate (view, GDK_KEY_Right, GDK_ALT_MASK));
+  assert_int_equal (sel->kind, BPV_HIT_NEURON);
+  assert_int_equal (sel->layer, 2);
+  assert_int_equal (sel->j, 1);
+  /* Onto the weights into a(2)₂, then the next one in. */
+  assert_true (bpv_network_view_key_navigate (view, GDK_KEY_Return, 0));
+  assert_int_equal (sel->kind, BPV_HIT_EDGE);
+  assert_int_equal (sel->layer, 2);
+  assert_int_equal (sel->j, 1);
+  assert_int_equal (sel->k, 0);
+  assert_true (bpv_network_view_key_navigate (view, GDK_KEY_Down, 0));
+  assert_int_equal (sel->k, 1);
+  spin (0.05);
+  /* The inspector follows, and so does the description. */
+  {
+    const BpvExplanation *ex = bpv_inspector_get_explanation (BPV_INSPECTOR (bpv_window_get_inspector (f->window)));
+
+    assert_non_null (ex);
+    assert_int_equal (ex->hit.kind, BPV_HIT_EDGE);
+    assert_int_equal (ex->hit.k, 1);
+  }
+  described = bpv_network_view_describe (view);
+  assert_non_null (strstr (described, "Selected: weight W(2) from unit 2 of a(1) to unit 2 of a(2). W(2)₂₂ = "));
+  assert_non_null (strstr (described, "∂C/∂W = "));
+  gtk_test_accessible_assert_property (GTK_ACCESSIBLE (view), GTK_ACCESSIBLE_PROPERTY_DESCRIPTION, described);
+  /* Along the weight to the neuron it comes from; Escape back and off. */
+  assert_true (bpv_network_view_key_navigate (view, GDK_KEY_Left, GDK_ALT_MASK));
+  assert_int_equal (sel->kind, BPV_HIT_NEURON);
+  assert_int_equal (sel->layer, 1);
+  assert_int_equal (sel->j, 1);
+  assert_true (bpv_network_view_key_navigate (view, GDK_KEY_Return, 0));
+  assert_true (bpv_network_view_key_navigate (view, GDK_KEY_Escape, 0));
+  assert_int_equal (sel->kind, BPV_HIT_NEURON);
+  assert_int_equal (sel->layer, 1);
+  assert_true (bpv_network_view_key_navigate (view, GDK_KEY_Escape, 0));
+  assert_int_equal (sel->kind, BPV_HIT_NONE);
+  /* At the edges the selection stays. */
+  {
+    BpvHit last = { BPV_HIT_NEURON, 9, 0, 0 };
+
+    bpv_session_set_selection (f->session, &last);
+    assert_true (bpv_network_view_key_navigate (view, GDK_KEY_Right, GDK_ALT_MASK));
+    assert_int_equal (sel->layer, 9);
+    assert_true (bpv_network_view_key_navigate (view, GDK_KEY_Down, 0));
+    assert_int_equal (sel->j, 0);
+  }
+}
+
+/* Formulas in palette tooltips are typeset, not TeX source. */
+static void
+test_palette_formulas_as_math (void **state)
+{
+  Fixture *f = *state;
+  GtkWidget *box = GTK_WIDGET (gtk_widget_get_template_child (GTK_WIDGET (f->window),
+                                                              BPV_TYPE_WINDOW, "palette_box"));
+  guint n_items = 0;
+  gboolean softmax = FALSE;
+
+  for (GtkWidget *item = gtk_widget_get_first_child (box); item != NULL;
+       item = gtk_widget_get_next_sibling (item))
+    {
+      const char *what = g_object_get_data (G_OBJECT (item), "bpv-drag");
+      const char *markup = gtk_widget_get_tooltip_markup (item);
+      g_autofree char *plain = NULL;
+
+      if (what == NULL || markup == NULL)
+        continue;
+      assert_true (pango_parse_markup (markup, -1, 0, NULL, &plain, NULL, NULL));
+      if (strstr (plain, "^{") != NULL || strstr (plain, "_k") != NULL || strstr (plain, "\\") != NULL)
+        fail_msg ("%s: the tooltip shows TeX source: %s", what, plain);
+      if (g_str_equal (what, "layer:softmax"))
+        softmax = strstr (markup, "e<sup>z<sub>i</sub></sup>") != NULL
+                  && strstr (markup, "Σ<sub>k</sub>") != NULL;
+      n_items++;
+    }
+  assert_true (n_items >= 14);
+  assert_true (softmax);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -1166,6 +1487,11 @@ main (int    argc,
     cmocka_unit_test_setup_teardown (test_chain_quiz_answer_on_request, setup_chain_rule, teardown),
     cmocka_unit_test_setup_teardown (test_numbers_agree_while_training, setup, teardown),
     cmocka_unit_test_setup_teardown (test_step_mode_one_step_number, setup, teardown),
+    cmocka_unit_test_setup_teardown (test_deep_w1_checkable_by_hand, setup_deep, teardown),
+    cmocka_unit_test_setup_teardown (test_check_on_a_neuron_says_what, setup_deep, teardown),
+    cmocka_unit_test_setup_teardown (test_copy_latex, setup_deep, teardown),
+    cmocka_unit_test_setup_teardown (test_keyboard_selection, setup_deep, teardown),
+    cmocka_unit_test_setup_teardown (test_palette_formulas_as_math, setup, teardown),
   };
 
   if (!gtk_init_check ())
