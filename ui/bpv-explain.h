@@ -21,6 +21,7 @@
 #include <glib.h>
 
 #include "bp-chain.h"
+#include "bp-gradcheck.h"
 #include "bpv-layout.h"
 #include "bpv-session.h"
 
@@ -55,14 +56,14 @@ BpvExplanation *bpv_explain              (BpvSession   *session,
                                           const BpvHit *hit);
 void            bpv_explanation_free     (BpvExplanation *ex);
 
-/* Backprop against a central finite difference for weight W(n)_jk on the
- * batch of the shown pass (the weights before the update).  FALSE with an
- * error while training runs or for a non-edge. */
-gboolean        bpv_explain_gradcheck    (BpvSession   *session,
-                                          const BpvHit *hit,
-                                          double       *backprop,
-                                          double       *numeric,
-                                          GError      **error);
+/* Backprop against finite differences, with their noise floor and the
+ * verdict (bp_gradcheck_entry), for weight W(n)_jk on the batch of the
+ * shown pass (the weights before the update).  FALSE with an error while
+ * training runs or for a non-edge. */
+gboolean        bpv_explain_gradcheck    (BpvSession       *session,
+                                          const BpvHit     *hit,
+                                          BpGradCheckEntry *check,
+                                          GError          **error);
 
 /* "−0.4120", "1.234e−5": 4 significant digits, a real minus sign; "NaN",
  * "+Inf", "−Inf" for the non-finite (as bp_nonfinite_name). */
