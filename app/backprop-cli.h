@@ -92,7 +92,37 @@ BpDataset      *bp_cli_open_dataset      (BpModel    *model,
                                           gboolean    fit,
                                           GError    **error);
 
+/* Rows of the dataset that `trace` and `render` show when a model has no
+ * inline batch (--rows overrides it). */
+#define BP_CLI_TRACE_ROWS 8
+
+/* The batch one forward/backward pass of a command runs on. */
+typedef struct
+{
+  const double *x;       /* B × n_inputs, owned by the model or by `ds` */
+  const double *y;       /* B × n_outputs */
+  gsize         B;
+  BpDataset    *ds;      /* owned; NULL for the model's inline batch */
+  const char   *source;  /* "its inline batch", or the dataset's name */
+} BpCliBatch;
+
+/* The model's inline batch ("inputs"/"targets"); or, when it has none, or
+ * `override` (--dataset) names a dataset, or `want_dataset`, the first
+ * `max_rows` rows of the dataset as bp_cli_open_dataset opens it (with
+ * `fit`).  Clear with bp_cli_batch_clear. */
+gboolean        bp_cli_open_batch        (BpModel    *model,
+                                          const char *model_name,
+                                          const char *override,
+                                          gsize       max_rows,
+                                          gboolean    want_dataset,
+                                          gboolean    fit,
+                                          BpCliBatch *batch,
+                                          GError    **error);
+void            bp_cli_batch_clear       (BpCliBatch *batch);
+
 /* Task as a word: "regression", "binary", "multiclass". */
 const char     *bp_cli_task_to_string    (BpTask task);
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (BpCliBatch, bp_cli_batch_clear)
 
 G_END_DECLS

@@ -21,8 +21,6 @@
 #include "bpv-heatmap.h"
 #include "bpv-render.h"
 
-#define DEFAULT_TRACE_ROWS 8
-
 typedef struct
 {
   BpvRenderState   state;
@@ -282,7 +280,7 @@ bp_cli_render (int      argc,
   BpNetwork *net;
   const double *x, *y;
   int view = 0, phase = 0, scale = 0;
-  guint64 layer = 0, sample = 1, width = 1600, height = 900, rows = DEFAULT_TRACE_ROWS, steps = 10;
+  guint64 layer = 0, sample = 1, width = 1600, height = 900, rows = BP_CLI_TRACE_ROWS, steps = 10;
   double t = -1;
   gsize B, image_w = 0, image_h = 0;
 
@@ -369,22 +367,18 @@ bp_cli_render (int      argc,
     }
 
   /* The batch to trace. */
-  if (model->inputs != NULL && model->n_samples > 0 && dataset == NULL && !decision)
-    {
-      x = model->inputs;
-      y = model->targets;
-      B = model->n_samples;
-    }
-  else
-    {
-      ds = bp_cli_open_dataset (model, model_name, dataset, 0, -1, args[0] == NULL, error);
-      if (ds == NULL)
-        return FALSE;
-      net = model->network;  /* refitted for the default model */
-      x = ds->X;
-      y = ds->Y;
-      B = MIN (ds->n_rows, rows);
-    }
+  {
+    g_auto(BpCliBatch) batch = { 0 };
+
+    if (!bp_cli_open_batch (model, model_name, dataset, rows, decision, args[0] == NULL,
+                            &batch, error))
+      return FALSE;
+    net = model->network;  /* refitted for the default model */
+    x = batch.x;
+    y = batch.y;
+    B = batch.B;
+    ds = g_steal_pointer (&batch.ds);
+  }
   if (sample > B)
     {
       g_set_error (error, BP_CLI_ERROR, BP_CLI_ERROR_USAGE,

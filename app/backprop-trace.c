@@ -1,6 +1,8 @@
 /* backprop-trace.c — the commands that look inside one forward/backward
  * pass: `backprop trace` (everything the pass computed, as JSON) and
- * `backprop gradcheck` (backprop against central differences).
+ * `backprop gradcheck` (backprop against central differences, with their
+ * noise floor).  Both run on the model's inline batch or, without one, on
+ * the first rows of its dataset (bp_cli_open_batch, as `render` does).
  */
 #include "config.h"
 #include "backprop-cli.h"
@@ -116,11 +118,33 @@ append_matrix (GString      *out,
   return finite;
 }
 
+/* A JSON string: UTF-8 as it is, quotes, backslashes and control
+ * characters escaped (a CSV path may hold any of them). */
+static void
+append_string (GString    *out,
+               const char *text)
+{
+  g_autofree char *valid = g_utf8_make_valid (text, -1);
+
+  g_string_append_c (out, '"');
+  for (const char *p = valid; *p != '\0'; p++)
+    {
+      if (*p == '"' || *p == '\\')
+        g_string_append_printf (out, "\\%c", *p);
+      else if ((guchar) *p < 0x20)
+        g_string_append_printf (out, "\\u%04x", (guint) (guchar) *p);
+      else
+        g_string_append_c (out, *p);
+    }
+  g_string_append_c (out, '"');
+}
+
 /* The trace as "backprop-trace/1" JSON.  Returns NULL and names the first
  * array holding a non-finite value if there is one. */
 static char *
 trace_to_json (const BpNetwork *net,
                const BpTrace   *t,
+               const char      *dataset,
                const char     **bad_field)
 {
   g_autoptr(GString) out = g_string_new (NULL);
@@ -136,7 +160,19 @@ trace_to_json (const BpNetwork *net,
       }                                         \
   } G_STMT_END
 
-  g_string_append (out, "{\n  \"format\": \"backprop-trace/1\",\n  \"loss\": ");
+  g_string_append (out, "{\n  \"format\": \"backprop-trace/1\",\n");
+  /* A batch from a dataset is not in the model file: say which rows. */
+  if (dataset != NULL)
+    {
+      g_string_append (out, "  \"dataset\": ");
+      append_string (out, dataset);
+      g_string_append (out, ",\n  \"inputs\": ");
+      CHECK (append_matrix (out, t->input, t->batch, t->n_inputs), "inputs");
+      g_string_append (out, ",\n  \"targets\": ");
+      CHECK (append_matrix (out, t->target, t->batch, net->layers[last].out), "targets");
+      g_string_append (out, ",\n");
+    }
+  g_string_append (out, "  \"loss\": ");
   bp_string_append_double (out, t->loss);
   CHECK (isfinite (t->loss), "loss");
   g_string_append (out, ",\n  \"per_sample_loss\": ");
@@ -179,45 +215,64 @@ bp_cli_trace (int      argc,
               char   **argv,
               GError **error)
 {
+  g_autofree char *dataset = NULL;
+  g_autofree char *rows_text = NULL;
+  const GOptionEntry entries[] = {
+    { "dataset", 'd', 0, G_OPTION_ARG_FILENAME, &dataset,
+      "Trace rows of this dataset instead of the inline batch", "NAME|FILE.csv" },
+    { "rows", 0, 0, G_OPTION_ARG_STRING, &rows_text,
+      "Dataset rows in the traced batch (default 8)", "N" },
+    { NULL }
+  };
   g_autoptr(GOptionContext) context = NULL;
   g_auto(GStrv) args = NULL;
   g_autoptr(BpModel) model = NULL;
+  g_auto(BpCliBatch) batch = { 0 };
   g_autoptr(BpTrace) trace = NULL;
   g_autofree char *json = NULL;
   const char *bad_field = NULL;
+  guint64 rows = BP_CLI_TRACE_ROWS;
 
   context = bp_cli_context_new ("trace", "MODEL.json",
     "Run the model's inline batch (\"inputs\"/\"targets\") forward and backward\n"
-    "and print everything the pass computed as JSON on stdout.",
+    "and print everything the pass computed as JSON on stdout.  Without an\n"
+    "inline batch, or with --dataset, the batch is the first rows of the\n"
+    "dataset (the model's own, generated from its seed), as \"backprop render\"\n"
+    "draws it.",
     "Output (\"format\": \"backprop-trace/1\"), B samples, per layer n:\n"
+    "  dataset, inputs, targets  only for a batch from a dataset: its name,\n"
+    "                   the B input rows and the B target rows\n"
     "  loss             C\n"
     "  per_sample_loss  [B]\n"
     "  output           B rows of the last layer's a\n"
     "  layers[n-1]      z, a, dC_da, dC_dz (B rows each), dW (out rows of in),\n"
     "                   db [out]\n"
     "Every number is written in its shortest round-trip form.  A NaN or an\n"
-    "infinity anywhere in the pass is an error (exit status 1), not output.",
-    NULL);
+    "infinity anywhere in the pass is an error (exit status 1), not output.\n"
+    "\n"
+    "Examples:\n"
+    "  backprop trace tiny.json\n"
+    "  backprop trace data/examples/xor.bpmodel.json --rows 4\n"
+    "  backprop trace model.json --dataset iris --rows 1",
+    entries);
   if (!bp_cli_parse (context, argc, argv, &args, 1, 1, error))
+    return FALSE;
+  if (rows_text != NULL
+      && !bp_cli_parse_uint ("--rows", rows_text, 1, 4096, &rows, error))
     return FALSE;
 
   model = bp_cli_load_model (args[0], error);
   if (model == NULL)
     return FALSE;
-  if (model->inputs == NULL || model->n_samples == 0)
-    {
-      g_set_error (error, BP_CLI_ERROR, BP_CLI_ERROR_FAILED,
-                   "%s: the model has no inline batch (\"inputs\" and "
-                   "\"targets\") to trace", args[0]);
-      return FALSE;
-    }
+  if (!bp_cli_open_batch (model, args[0], dataset, rows, FALSE, FALSE, &batch, error))
+    return FALSE;
 
-  trace = run_pass (model->network, args[0], model->inputs, model->targets,
-                    model->n_samples, error);
+  trace = run_pass (model->network, args[0], batch.x, batch.y, batch.B, error);
   if (trace == NULL)
     return FALSE;
 
-  json = trace_to_json (model->network, trace, &bad_field);
+  json = trace_to_json (model->network, trace,
+                        batch.ds != NULL ? batch.ds->name : NULL, &bad_field);
   if (json == NULL)
     {
       g_set_error (error, BP_CLI_ERROR, BP_CLI_ERROR_FAILED,
@@ -246,6 +301,30 @@ param_label (const BpLayer *layer,
                           i - layer->out * layer->in + 1);
 }
 
+/* The parameter of layer l with the largest disagreement against its
+ * floor, and the figures that say so. */
+static void
+print_layer (const BpNetwork        *net,
+             gsize                   l,
+             gsize                   offset,
+             const BpGradCheckLayer *r)
+{
+  const BpLayer *layer = &net->layers[l];
+  const BpGradCheckEntry *w = &r->worst;
+  g_autofree char *label = param_label (layer, l, w->index - offset);
+  g_autofree char *shape = g_strdup_printf ("%" G_GSIZE_FORMAT "→%" G_GSIZE_FORMAT,
+                                            layer->in, layer->out);
+
+  /* "→" is one column but three bytes. */
+  printf ("layer %-2" G_GSIZE_FORMAT " %s%*s %-10s %4" G_GSIZE_FORMAT " agree %4"
+          G_GSIZE_FORMAT " not resolvable %4" G_GSIZE_FORMAT " differ   worst %-11s "
+          "|Δ| %-8.2g = %5.2f × floor %-8.2g  backprop % .9g  numeric % .9g\n",
+          l + 1, shape, (int) MAX (0, 9 - (long) g_utf8_strlen (shape, -1)), "",
+          layer->act_id, r->n_agree, r->n_not_resolvable, r->n_differ, label,
+          fabs (w->backprop - w->fd.derivative), w->ratio, w->fd.floor,
+          w->backprop, w->fd.derivative);
+}
+
 gboolean
 bp_cli_gradcheck (int      argc,
                   char   **argv,
@@ -253,36 +332,54 @@ bp_cli_gradcheck (int      argc,
 {
   g_autofree char *eps_text = NULL;
   g_autofree char *tolerance_text = NULL;
+  g_autofree char *dataset = NULL;
+  g_autofree char *rows_text = NULL;
   const GOptionEntry entries[] = {
     { "eps", 0, 0, G_OPTION_ARG_STRING, &eps_text,
       "Finite-difference step, relative to max(1, |p|) (default 1e-6)", "X" },
     { "tolerance", 't', 0, G_OPTION_ARG_STRING, &tolerance_text,
-      "Largest relative error that passes (default 1e-5)", "X" },
+      "A gradient is confirmed only when its noise floor is at most X of it "
+      "(default 0.01)", "X" },
+    { "dataset", 'd', 0, G_OPTION_ARG_FILENAME, &dataset,
+      "Check on rows of this dataset instead of the inline batch", "NAME|FILE.csv" },
+    { "rows", 0, 0, G_OPTION_ARG_STRING, &rows_text,
+      "Dataset rows in the batch (default 32)", "N" },
     { NULL }
   };
   g_autoptr(GOptionContext) context = NULL;
   g_auto(GStrv) args = NULL;
   g_autoptr(BpModel) model = NULL;
-  g_autoptr(BpDataset) ds = NULL;
+  g_auto(BpCliBatch) batch = { 0 };
   g_autoptr(BpTrace) trace = NULL;
   g_autofree BpGradCheckLayer *result = NULL;
   g_autofree char *worst_label = NULL;
-  const double *x, *y;
-  const char *source;
+  const BpGradCheckEntry *worst = NULL;
   BpNetwork *net;
   double eps = 1e-6;
-  double tolerance = 1e-5;
-  double max_error;
-  gsize B, worst_layer = 0;
+  double tolerance = BP_FD_DEFAULT_RESOLUTION;
+  guint64 rows = GRADCHECK_MAX_ROWS;
+  gsize n_agree = 0, n_not_resolvable = 0, n_differ = 0;
+  gsize worst_layer = 0, offset = 0, worst_offset = 0;
 
   context = bp_cli_context_new ("gradcheck", "MODEL.json",
     "Compare every gradient backprop computes with central finite differences\n"
     "on the model's inline batch (or, without one, on up to 32 rows of its\n"
-    "dataset).",
-    "Prints, per layer n, the largest relative error |g - n| / max(|g|, |n|, 1e-8)\n"
-    "and the parameter where it occurs (W(n)[j,k] or b(n)[j], units counted from\n"
-    "1), with both values.  Exit status 0 when the largest error is below the\n"
-    "tolerance, 1 otherwise.",
+    "dataset), each against the noise floor of its finite difference.",
+    "For each parameter p, numeric = (4·D(h) − D(2h)) / 3 with the central\n"
+    "differences D(h) = (C(p+h) − C(p−h)) / 2h, h = eps·max(1, |p|), and its\n"
+    "floor: how far rounding (measured from C at p−8h … p+8h, and from the\n"
+    "magnitudes of the terms summed into C) and truncation can move it.\n"
+    "Each gradient then\n"
+    "  agrees           |backprop − numeric| ≤ floor, and the floor is at most\n"
+    "                   --tolerance of the gradient;\n"
+    "  differs          |backprop − numeric| > 4 floors: backprop is wrong;\n"
+    "  not resolvable   anything else: the floor is too large to tell (deep in\n"
+    "                   a network with vanishing gradients), or the difference\n"
+    "                   is above the floor but not well above it.\n"
+    "Prints, per layer n, the counts and the parameter whose disagreement is\n"
+    "the largest against its floor (W(n)[j,k] or b(n)[j], units counted from\n"
+    "1), with both values.  Exit status 0 when no gradient differs and some\n"
+    "agree, 1 otherwise.",
     entries);
   if (!bp_cli_parse (context, argc, argv, &args, 1, 1, error))
     return FALSE;
@@ -293,77 +390,75 @@ bp_cli_gradcheck (int      argc,
       && !bp_cli_parse_double ("--tolerance", tolerance_text, TRUE, &tolerance,
                                error))
     return FALSE;
+  if (rows_text != NULL
+      && !bp_cli_parse_uint ("--rows", rows_text, 1, 4096, &rows, error))
+    return FALSE;
 
   model = bp_cli_load_model (args[0], error);
   if (model == NULL)
     return FALSE;
   net = model->network;
-
-  if (model->inputs != NULL && model->n_samples > 0)
-    {
-      x = model->inputs;
-      y = model->targets;
-      B = model->n_samples;
-      source = "its inline batch";
-    }
-  else
-    {
-      ds = bp_cli_open_dataset (model, args[0], NULL, 0, -1, FALSE, error);
-      if (ds == NULL)
-        {
-          g_prefix_error (error, "%s: no inline batch, and its dataset: ", args[0]);
-          return FALSE;
-        }
-      x = ds->X;
-      y = ds->Y;
-      B = MIN (ds->n_rows, GRADCHECK_MAX_ROWS);
-      source = ds->name;
-    }
+  if (!bp_cli_open_batch (model, args[0], dataset, rows, FALSE, FALSE, &batch, error))
+    return FALSE;
 
   /* Finite differences of a NaN say nothing: refuse it with the place. */
-  trace = run_pass (net, args[0], x, y, B, error);
+  trace = run_pass (net, args[0], batch.x, batch.y, batch.B, error);
   if (trace == NULL)
     return FALSE;
 
   result = g_new0 (BpGradCheckLayer, net->n_layers);
-  max_error = bp_gradcheck (net, x, y, B, eps, result);
+  bp_gradcheck_network (net, batch.x, batch.y, batch.B, eps, tolerance, NULL,
+                        result, NULL);
 
   printf ("gradient check of %s on %s (%" G_GSIZE_FORMAT " sample%s, "
           "%" G_GSIZE_FORMAT " parameters, eps %g)\n",
-          args[0], source, B, B == 1 ? "" : "s", net->n_params, eps);
+          args[0], batch.source, batch.B, batch.B == 1 ? "" : "s", net->n_params, eps);
   for (gsize l = 0; l < net->n_layers; l++)
     {
-      const BpLayer *layer = &net->layers[l];
       const BpGradCheckLayer *r = &result[l];
-      g_autofree char *label = param_label (layer, l, r->worst_index);
-      g_autofree char *shape = g_strdup_printf ("%" G_GSIZE_FORMAT "→%"
-                                                G_GSIZE_FORMAT, layer->in,
-                                                layer->out);
 
-      /* "→" is one column but three bytes. */
-      printf ("layer %-2" G_GSIZE_FORMAT " %s%*s %-10s max rel error %-9.3g  "
-              "worst %-12s backprop % .12g  numeric % .12g\n",
-              l + 1, shape, (int) MAX (0, 9 - (long) g_utf8_strlen (shape, -1)), "",
-              layer->act_id, r->max_rel_error, label, r->worst_backprop,
-              r->worst_numeric);
-      if (l == 0 || !(r->max_rel_error <= result[worst_layer].max_rel_error))
-        worst_layer = l;
+      print_layer (net, l, offset, r);
+      n_agree += r->n_agree;
+      n_not_resolvable += r->n_not_resolvable;
+      n_differ += r->n_differ;
+      if (worst == NULL || r->worst.ratio > worst->ratio)
+        {
+          worst = &r->worst;
+          worst_layer = l;
+          worst_offset = offset;
+        }
+      offset += net->layers[l].in * net->layers[l].out + net->layers[l].out;
     }
-
   worst_label = param_label (&net->layers[worst_layer], worst_layer,
-                             result[worst_layer].worst_index);
-  if (!(max_error < tolerance))
+                             worst->index - worst_offset);
+
+  if (n_differ > 0)
     {
       g_set_error (error, BP_CLI_ERROR, BP_CLI_ERROR_FAILED,
-                   "%s: gradient check failed: max relative error %.3g >= "
-                   "tolerance %g at %s (backprop %.12g, numeric %.12g)",
-                   args[0], max_error, tolerance, worst_label,
-                   result[worst_layer].worst_backprop,
-                   result[worst_layer].worst_numeric);
+                   "%s: gradient check failed: %" G_GSIZE_FORMAT " of %" G_GSIZE_FORMAT
+                   " gradients differ from finite differences; worst %s: backprop %.12g, "
+                   "numeric %.12g, |backprop − numeric| %.3g is %.3g times the "
+                   "finite-difference noise floor %.3g",
+                   args[0], n_differ, net->n_params, worst_label, worst->backprop,
+                   worst->fd.derivative, fabs (worst->backprop - worst->fd.derivative),
+                   worst->ratio, worst->fd.floor);
+      return FALSE;
+    }
+  if (n_agree == 0)
+    {
+      g_set_error (error, BP_CLI_ERROR, BP_CLI_ERROR_FAILED,
+                   "%s: gradient check failed: inconclusive, no gradient could be "
+                   "resolved (every noise floor is above %g of its gradient, "
+                   "--tolerance)", args[0], tolerance);
       return FALSE;
     }
 
-  printf ("passed: max relative error %.3g < tolerance %g (worst %s)\n",
-          max_error, tolerance, worst_label);
+  printf ("passed: no gradient differs; %" G_GSIZE_FORMAT " of %" G_GSIZE_FORMAT
+          " agree with finite differences to within their noise floor, %"
+          G_GSIZE_FORMAT " not resolvable (floor above %g of the gradient); the largest "
+          "disagreement is %.2f of its floor (worst %s: |backprop − numeric| %.3g, "
+          "floor %.3g)\n",
+          n_agree, net->n_params, n_not_resolvable, tolerance, worst->ratio,
+          worst_label, fabs (worst->backprop - worst->fd.derivative), worst->fd.floor);
   return TRUE;
 }

@@ -247,6 +247,20 @@ bp_cli_context_new (const char         *command,
     g_option_context_set_description (context, description);
   if (entries != NULL)
     g_option_context_add_main_entries (context, entries, NULL);
+  /* run() takes --plugin-path out of argv before a command parses it (the
+   * plugins must be loaded before a model names one); this entry is there
+   * so that the command's --help lists it.  "plugins" has its own. */
+  if (!g_str_equal (command, "plugins"))
+    {
+      static char **unused = NULL;
+      const GOptionEntry plugin_path[] = {
+        { "plugin-path", 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &unused,
+          "Search DIR for plugins before the default directories (may be repeated)", "DIR" },
+        { NULL }
+      };
+
+      g_option_context_add_main_entries (context, plugin_path, NULL);
+    }
   return context;
 }
 
@@ -435,6 +449,57 @@ bp_cli_open_dataset (BpModel    *model,
       return NULL;
     }
   return g_steal_pointer (&ds);
+}
+
+gboolean
+bp_cli_open_batch (BpModel    *model,
+                   const char *model_name,
+                   const char *override,
+                   gsize       max_rows,
+                   gboolean    want_dataset,
+                   gboolean    fit,
+                   BpCliBatch *batch,
+                   GError    **error)
+{
+  gboolean inline_batch = model->inputs != NULL && model->n_samples > 0;
+
+  memset (batch, 0, sizeof *batch);
+  if (inline_batch && override == NULL && !want_dataset)
+    {
+      batch->x = model->inputs;
+      batch->y = model->targets;
+      batch->B = model->n_samples;
+      batch->source = "its inline batch";
+      return TRUE;
+    }
+
+  if (override == NULL && model->dataset == NULL)
+    {
+      g_set_error (error, BP_CLI_ERROR, BP_CLI_ERROR_FAILED,
+                   "%s: the model has %s and names no dataset; pass --dataset "
+                   "NAME or FILE.csv (see \"backprop datasets\")", model_name,
+                   inline_batch ? "an inline batch" : "no inline batch (\"inputs\"/\"targets\")");
+      return FALSE;
+    }
+  batch->ds = bp_cli_open_dataset (model, model_name, override, 0, -1, fit, error);
+  if (batch->ds == NULL)
+    {
+      if (!inline_batch && override == NULL)
+        g_prefix_error (error, "%s: no inline batch, and its dataset: ", model_name);
+      return FALSE;
+    }
+  batch->x = batch->ds->X;
+  batch->y = batch->ds->Y;
+  batch->B = MIN (batch->ds->n_rows, MAX (max_rows, 1));
+  batch->source = batch->ds->name;
+  return TRUE;
+}
+
+void
+bp_cli_batch_clear (BpCliBatch *batch)
+{
+  g_clear_pointer (&batch->ds, bp_dataset_free);
+  memset (batch, 0, sizeof *batch);
 }
 
 const char *

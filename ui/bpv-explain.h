@@ -23,6 +23,7 @@
 #include <glib.h>
 
 #include "bp-chain.h"
+#include "bp-gradcheck.h"
 #include "bpv-layout.h"
 #include "bpv-session.h"
 
@@ -64,16 +65,16 @@ BpvExplanation *bpv_explain              (BpvSession   *session,
                                           const BpvHit *hit);
 void            bpv_explanation_free     (BpvExplanation *ex);
 
-/* Backprop against a central finite difference for weight W(n)_jk (an
- * edge) or bias b(n)_j (a neuron: its ∂C/∂b = Σ_s δ(n)_j checks δ) on the
- * batch of the shown pass (the weights before the update).  FALSE with an
- * error that says what C checks while training runs, for an input unit or
- * for no selection. */
-gboolean        bpv_explain_gradcheck    (BpvSession   *session,
-                                          const BpvHit *hit,
-                                          double       *backprop,
-                                          double       *numeric,
-                                          GError      **error);
+/* Backprop against finite differences, with their noise floor and the
+ * verdict (bp_gradcheck_entry), for weight W(n)_jk (an edge) or bias
+ * b(n)_j (a neuron: its ∂C/∂b = Σ_s δ(n)_j checks δ) on the batch of the
+ * shown pass (the weights before the update).  FALSE with an error that
+ * says what C checks while training runs, for an input unit or for no
+ * selection. */
+gboolean        bpv_explain_gradcheck    (BpvSession       *session,
+                                          const BpvHit     *hit,
+                                          BpGradCheckEntry *check,
+                                          GError          **error);
 
 /* The step the screen is about, the same in the title, the phase card and
  * the inspector: in step mode the step in flight (taken at its update

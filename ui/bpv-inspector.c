@@ -138,15 +138,16 @@ bpv_inspector_check_gradient (BpvInspector *self,
                               double       *numeric)
 {
   g_autoptr(GError) error = NULL;
-  g_autofree char *b = NULL, *n = NULL, *e = NULL, *markup = NULL;
-  double bp = NAN, num = NAN, rel;
+  g_autofree char *b = NULL, *n = NULL, *d = NULL, *f = NULL, *verdict = NULL, *markup = NULL;
+  BpGradCheckEntry check;
+  double diff;
 
   g_return_val_if_fail (BPV_IS_INSPECTOR (self), FALSE);
 
   if (self->session == NULL)
     return FALSE;
   if (!bpv_explain_gradcheck (self->session, bpv_session_get_selection (self->session),
-                              &bp, &num, &error))
+                              &check, &error))
     {
       g_autofree char *msg = g_markup_escape_text (error->message, -1);
 
@@ -154,10 +155,37 @@ bpv_inspector_check_gradient (BpvInspector *self,
       gtk_widget_set_visible (GTK_WIDGET (self->check_label), TRUE);
       return FALSE;
     }
-  rel = fabs (bp - num) / MAX (MAX (fabs (bp), fabs (num)), 1e-8);
-  b = bpv_format_number (bp);
-  n = bpv_format_number (num);
-  e = bpv_format_number (rel);
+  diff = fabs (check.backprop - check.fd.derivative);
+  b = bpv_format_number (check.backprop);
+  n = bpv_format_number (check.fd.derivative);
+  d = bpv_format_number (diff);
+  f = bpv_format_number (check.fd.floor);
+  /* Central differences cannot see below their own rounding (≈ ε·C/h):
+   * say how far they can be trusted, and call the gradient wrong only
+   * when it misses by well above that. */
+  switch (check.verdict)
+    {
+    case BP_FD_AGREES:
+      verdict = g_strdup_printf ("✓ they agree to within the finite-difference noise of %s", f);
+      break;
+    case BP_FD_DIFFERS:
+      verdict = g_strdup_printf ("⚠ they differ by %s, %.0f× the finite-difference noise of %s",
+                                 d, check.ratio, f);
+      break;
+    case BP_FD_NOT_RESOLVABLE:
+    default:
+      if (check.ratio <= 1.0)
+        verdict = g_strdup_printf ("◌ not resolvable: the finite-difference noise, %s, "
+                                   "is %.2g %% of this gradient, too large to tell "
+                                   "(they differ by %s)",
+                                   f, 100 * check.fd.floor / MAX (fabs (check.fd.derivative),
+                                                                  fabs (check.backprop)), d);
+      else
+        verdict = g_strdup_printf ("◌ not resolvable: they differ by %s, above the "
+                                   "finite-difference noise of %s but not well above it",
+                                   d, f);
+      break;
+    }
   {
     const BpvHit *hit = bpv_session_get_selection (self->session);
     /* Say what is checked: a neuron's δ through its bias. */
@@ -171,17 +199,21 @@ bpv_inspector_check_gradient (BpvInspector *self,
 
     markup = g_strdup_printf ("<small>%s</small>\n"
                               "backprop      ∂C/∂%s = <b>%s</b>\n"
-                              "finite diff.  (C(%s+h) − C(%s−h))/2h = <b>%s</b>\n"
-                              "relative difference %s  %s",
-                              what, p, b, v, v, n, e, rel < 1e-5 ? "✓ they agree" : "⚠ they differ");
+                              "finite diff.  (C(%s+h) − C(%s−h))/2h → <b>%s</b>\n"
+                              "<small>(steps h and 2h, extrapolated to h → 0)</small>\n"
+                              "%s",
+                              what, p, b, v, v, n, verdict);
   }
   gtk_label_set_markup (self->check_label, markup);
   gtk_widget_set_visible (GTK_WIDGET (self->check_label), TRUE);
-  bpv_event ("CHECK backprop=%.17g numeric=%.17g rel=%.3g", bp, num, rel);
+  bpv_event ("CHECK backprop=%.17g numeric=%.17g rel=%.3g floor=%.3g verdict=%s",
+             check.backprop, check.fd.derivative,
+             diff / MAX (MAX (fabs (check.backprop), fabs (check.fd.derivative)), 1e-8),
+             check.fd.floor, bp_fd_verdict_to_string (check.verdict));
   if (backprop != NULL)
-    *backprop = bp;
+    *backprop = check.backprop;
   if (numeric != NULL)
-    *numeric = num;
+    *numeric = check.fd.derivative;
   return TRUE;
 }
 

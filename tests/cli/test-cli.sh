@@ -307,8 +307,10 @@ expect_error "--lr out of the optimizer's range" 2 "--lr" train "$TINY" --steps 
 expect_error "--noise nan" 2 "--noise" train "$TINY" --noise nan
 expect_error "--seed 1x" 2 "--seed" train --seed 1x
 expect_error "--eps 0" 2 "--eps" gradcheck "$TINY" --eps 0
-expect_error "trace of a model without an inline batch" 1 "spirals.json" \
-  trace "$WORK/spirals.json"
+printf '{"format": "backprop-model/1", "layers": [{"in": 2, "out": 1, "activation": "tanh"}]}' \
+  >"$WORK/no-batch-no-dataset.json"
+expect_error "trace of a model with neither an inline batch nor a dataset" 1 \
+  "no-batch-no-dataset.json" trace "$WORK/no-batch-no-dataset.json"
 expect_error "train without any dataset" 1 "tiny.json" train "$TINY" --epochs 1
 expect_error "unknown dataset" 1 "nosuchset" train "$TINY" --dataset nosuchset
 expect_error "missing CSV file" 1 "missing.csv" train "$TINY" --dataset "$WORK/missing.csv"
@@ -384,6 +386,102 @@ for f in "$G"/*.json; do
     # shellcheck disable=SC2086
     expect_error "garbage $name: $cmd" 1 "$name" $cmd "$f"
   done
+done
+
+# ------------------------------------------- gradcheck and trace on examples
+# The shipped examples have no inline batch: both commands fall back to the
+# first rows of the example's dataset, as render does.  gradcheck compares
+# each gradient against the noise floor of its finite difference, so the
+# correct gradients of deep-sigmoid (≈ 1e-8, below the ≈ 1e-9 noise of
+# central differences on C ≈ 0.7) are "not resolvable", never "wrong".
+
+EXAMPLES=${BACKPROP_SOURCE_DIR:-$FIXTURES/../..}/data/examples
+for ex in "$EXAMPLES"/*.bpmodel.json; do
+  name=$(basename "$ex" .bpmodel.json)
+  run gradcheck "$ex"
+  check "gradcheck passes on the shipped example $name" \
+    eval '[ $status -eq 0 ] && err_empty && out_has "passed: no gradient differs" && ! grep -qE "[1-9][0-9]* differ " "$OUT"'
+  run trace "$ex"
+  cp "$OUT" "$WORK/trace-$name.json"
+  check "trace works on the shipped example $name (8 rows of its dataset)" \
+    eval '[ $status -eq 0 ] && err_empty'
+  check "... as JSON naming the dataset, with its 8 input and target rows" json_check "$WORK/trace-$name.json" '
+assert d["format"] == "backprop-trace/1"
+assert isinstance(d["dataset"], str) and d["dataset"]
+assert len(d["inputs"]) == len(d["targets"]) == len(d["per_sample_loss"]) == 8
+assert len(d["layers"][0]["z"]) == 8'
+done
+
+run gradcheck "$EXAMPLES/deep-sigmoid.bpmodel.json"
+check "gradcheck of deep-sigmoid: the vanishing gradients are not resolvable, none differs" \
+  eval '[ $status -eq 0 ] && grep -qE "^layer 2 .* [1-9][0-9]* not resolvable +0 differ" "$OUT"'
+check "... and it says what the floor is" eval 'out_has "floor" && out_has "to within their noise floor"'
+
+run gradcheck "$WORK/spirals.json" --rows 5
+check "gradcheck --rows 5" eval '[ $status -eq 0 ] && out_has "5 samples"'
+run gradcheck "$WORK/spirals.json" --dataset xor --rows 6
+check "gradcheck --dataset xor instead of the model's own" \
+  eval '[ $status -eq 0 ] && out_has "on xor (6 samples"'
+
+run trace "$WORK/spirals.json" --rows 3
+check "trace --rows 3 on a model without an inline batch" json_check "$OUT" '
+assert d["dataset"] == "spirals" and len(d["inputs"]) == 3 and len(d["output"]) == 3'
+run trace "$TINY"
+check "trace of an inline batch stays as it was (no dataset keys)" \
+  eval '[ $status -eq 0 ] && cmp -s "$OUT" "$WORK/trace1.json"'
+expect_error "trace --rows 0" 2 "--rows" trace "$WORK/spirals.json" --rows 0
+expect_error "trace --dataset of the wrong width names both" 1 "4 features" \
+  trace "$TINY" --dataset iris
+
+# A model with all its weights inline, traced on iris rows: every number is
+# recomputed here from the CSV and the formulas, independently of backprop.
+cat >"$WORK/iris-inline.json" <<'JSON'
+{ "format": "backprop-model/1", "seed": 1,
+  "layers": [
+    { "in": 4, "out": 3, "activation": "tanh",
+      "W": [[0.1, -0.2, 0.3, 0.05], [0.4, 0.3, -0.1, 0.2], [-0.5, 0.2, 0.1, -0.3]],
+      "b": [0.01, -0.02, 0.03] },
+    { "in": 3, "out": 3, "activation": "softmax",
+      "W": [[0.7, -0.4, 0.2], [-0.3, 0.5, 0.6], [0.1, 0.2, -0.8]],
+      "b": [0.05, 0.0, -0.05] } ],
+  "cost": "softmax_ce", "dataset": { "name": "iris" } }
+JSON
+run trace "$WORK/iris-inline.json" --rows 5
+export IRIS_CSV=${BACKPROP_DATA_DIR:-$FIXTURES/../../data}/iris.csv
+cp "$OUT" "$WORK/trace-iris.json"
+check "trace on dataset rows agrees with the CSV and the formulas, computed independently" \
+  json_check "$WORK/trace-iris.json" '
+import csv, os
+rows = list(csv.reader(open(os.environ["IRIS_CSV"])))[1:6]
+species = ["setosa", "versicolor", "virginica"]
+x = [[float(v) for v in r[:4]] for r in rows]
+y = [[1.0 if r[4] == s else 0.0 for s in species] for r in rows]
+W1 = [[0.1, -0.2, 0.3, 0.05], [0.4, 0.3, -0.1, 0.2], [-0.5, 0.2, 0.1, -0.3]]; b1 = [0.01, -0.02, 0.03]
+W2 = [[0.7, -0.4, 0.2], [-0.3, 0.5, 0.6], [0.1, 0.2, -0.8]]; b2 = [0.05, 0.0, -0.05]
+B = 5
+close = lambda u, v: abs(u - v) <= 1e-12 * max(1.0, abs(u), abs(v))
+allclose = lambda U, V: all(close(u, v) for u, v in zip(sum(U, []), sum(V, [])))
+assert d["inputs"] == x and d["targets"] == y
+z1 = [[sum(W1[j][k] * xs[k] for k in range(4)) + b1[j] for j in range(3)] for xs in x]
+a1 = [[math.tanh(v) for v in zs] for zs in z1]
+z2 = [[sum(W2[j][k] * a[k] for k in range(3)) + b2[j] for j in range(3)] for a in a1]
+p = [[math.exp(v - max(zs)) / sum(math.exp(u - max(zs)) for u in zs) for v in zs] for zs in z2]
+loss = [-sum(ys[j] * math.log(ps[j]) for j in range(3)) for ps, ys in zip(p, y)]
+d2 = [[(ps[j] - ys[j]) / B for j in range(3)] for ps, ys in zip(p, y)]
+da1 = [[sum(W2[j][k] * ds[j] for j in range(3)) for k in range(3)] for ds in d2]
+d1 = [[(1 - a[k] ** 2) * g[k] for k in range(3)] for a, g in zip(a1, da1)]
+L1, L2 = d["layers"]
+assert allclose(L1["z"], z1) and allclose(L1["a"], a1) and allclose(L2["z"], z2) and allclose(L2["a"], p)
+assert all(close(u, v) for u, v in zip(d["per_sample_loss"], loss)) and close(d["loss"], sum(loss) / B)
+assert allclose(L2["dC_dz"], d2) and allclose(L1["dC_da"], da1) and allclose(L1["dC_dz"], d1)
+for L, delta, prev in ((L1, d1, x), (L2, d2, a1)):
+    n_in = len(prev[0])
+    assert allclose(L["dW"], [[sum(delta[s][j] * prev[s][k] for s in range(B)) for k in range(n_in)] for j in range(3)])
+    assert all(close(L["db"][j], sum(delta[s][j] for s in range(B))) for j in range(3))'
+
+for cmd in trace gradcheck train render info; do
+  run $cmd --help
+  check "$cmd --help lists --plugin-path" eval '[ $status -eq 0 ] && out_has "--plugin-path"'
 done
 
 echo "1..$n"
