@@ -13,6 +13,8 @@
 #include "bpv-trainer-thread.h"
 
 #include <adwaita.h>
+#define G_SETTINGS_ENABLE_BACKEND
+#include <gio/gsettingsbackend.h>
 #include <glib/gstdio.h>
 #include <errno.h>
 #include <math.h>
@@ -248,6 +250,91 @@ fail:
 
 /* ------------------------------------------------------------------ GUI */
 
+/* What the session offers, probed once without autolaunching a bus: a
+ * session bus we can connect to ($DBUS_SESSION_BUS_ADDRESS, else
+ * $XDG_RUNTIME_DIR/bus, never "autolaunch:"), and on it the dconf service
+ * (running or activatable).  Root on a console, SSH and containers have
+ * neither: the dconf backend then cannot write (GSettings undoes every
+ * change and dconf prints a warning for each), and GTK's accessibility
+ * bridge warns that it has no bus. */
+static gboolean have_session_bus;
+static gboolean have_dconf;
+
+static void
+probe_session (void)
+{
+  static gboolean probed;
+  g_autofree char *address = NULL;
+  g_autoptr(GDBusConnection) bus = NULL;
+  g_autoptr(GVariant) owned = NULL;
+  g_autoptr(GVariant) names = NULL;
+
+  if (probed)
+    return;
+  probed = TRUE;
+  address = g_strdup (g_getenv ("DBUS_SESSION_BUS_ADDRESS"));
+  if (address == NULL || address[0] == '\0')
+    {
+      g_autofree char *socket = g_build_filename (g_get_user_runtime_dir (), "bus", NULL);
+
+      g_clear_pointer (&address, g_free);
+      if (g_file_test (socket, G_FILE_TEST_EXISTS) && !g_file_test (socket, G_FILE_TEST_IS_DIR))
+        {
+          g_autofree char *escaped = g_dbus_address_escape_value (socket);
+
+          address = g_strconcat ("unix:path=", escaped, NULL);
+        }
+    }
+  if (address == NULL || strstr (address, "autolaunch:") != NULL)
+    return;
+  bus = g_dbus_connection_new_for_address_sync (address,
+                                                G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_CLIENT
+                                                | G_DBUS_CONNECTION_FLAGS_MESSAGE_BUS_CONNECTION,
+                                                NULL, NULL, NULL);
+  if (bus == NULL)
+    return;
+  have_session_bus = TRUE;
+  owned = g_dbus_connection_call_sync (bus, "org.freedesktop.DBus", "/org/freedesktop/DBus",
+                                       "org.freedesktop.DBus", "NameHasOwner",
+                                       g_variant_new ("(s)", "ca.desrt.dconf"), G_VARIANT_TYPE ("(b)"),
+                                       G_DBUS_CALL_FLAGS_NONE, 2000, NULL, NULL);
+  if (owned != NULL)
+    g_variant_get (owned, "(b)", &have_dconf);
+  if (!have_dconf)
+    {
+      names = g_dbus_connection_call_sync (bus, "org.freedesktop.DBus", "/org/freedesktop/DBus",
+                                           "org.freedesktop.DBus", "ListActivatableNames", NULL,
+                                           G_VARIANT_TYPE ("(as)"), G_DBUS_CALL_FLAGS_NONE, 2000,
+                                           NULL, NULL);
+      if (names != NULL)
+        {
+          g_autofree const char **list = NULL;
+
+          g_variant_get (names, "(^a&s)", &list);
+          have_dconf = g_strv_contains (list, "ca.desrt.dconf");
+        }
+    }
+  g_dbus_connection_close_sync (bus, NULL, NULL);
+}
+
+/* Where the settings live: what $GSETTINGS_BACKEND asks for, if it is
+ * set; dconf (GLib's default) when it can be reached; otherwise a key
+ * file, $XDG_CONFIG_HOME/backprop-studio/settings.ini, which needs no
+ * bus and keeps what the user chose across restarts. */
+static GSettingsBackend *
+settings_backend (void)
+{
+  g_autofree char *file = NULL;
+  const char *env = g_getenv ("GSETTINGS_BACKEND");
+
+  probe_session ();
+  if ((env != NULL && env[0] != '\0') || have_dconf)
+    return NULL;
+  file = g_build_filename (g_get_user_config_dir (), "backprop-studio", "settings.ini", NULL);
+  return g_keyfile_settings_backend_new (file, "/io/github/backprop_studio/BackpropStudio/",
+                                         "BackpropStudio");
+}
+
 /* The application's settings, or NULL when the schema is not installed
  * (an uninstalled run without GSETTINGS_SCHEMA_DIR): then nothing is
  * remembered.  This file is the only one that touches GSettings. */
@@ -266,7 +353,11 @@ app_settings (void)
       if (source != NULL)
         schema = g_settings_schema_source_lookup (source, APP_ID, TRUE);
       if (schema != NULL)
-        settings = g_settings_new_full (schema, NULL, NULL);
+        {
+          g_autoptr(GSettingsBackend) backend = settings_backend ();
+
+          settings = g_settings_new_full (schema, backend, NULL);
+        }
     }
   return settings;
 }
@@ -1095,6 +1186,11 @@ main (int    argc,
    * the other cores and take the one the window draws on. */
   openblas_set_num_threads (1);
 #endif
+  /* Without a session bus GTK's accessibility bridge has nothing to talk
+   * to and says so on every start; an explicit GTK_A11Y still wins. */
+  probe_session ();
+  if (!have_session_bus)
+    g_setenv ("GTK_A11Y", "none", FALSE);
   load_plugins ();
 
   if (output == NULL)
