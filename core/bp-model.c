@@ -2198,9 +2198,12 @@ to_json (const BpModel *model,
     {
       g_string_append (s, "  \"dataset\": { \"name\": ");
       append_string (s, model->dataset);
-      if (model->dataset_rows > 0)
+      /* Rows and noise are a generator's; a file has its own rows, and a
+       * "rows" written for it would only mislead (`backprop info` once
+       * read back 400 rows for a 300-row CSV). */
+      if (model->dataset_rows > 0 && bp_dataset_is_generator (model->dataset))
         g_string_append_printf (s, ", \"rows\": %zu", model->dataset_rows);
-      if (model->dataset_noise >= 0)
+      if (model->dataset_noise >= 0 && bp_dataset_is_generator (model->dataset))
         {
           g_string_append (s, ", \"noise\": ");
           append_double (s, model->dataset_noise);

@@ -271,6 +271,22 @@ run train "$WORK/spirals.json" --dataset "$WORK/small.csv" --epochs 2 -o "$WORK/
 check "train on a CSV file given with --dataset" \
   eval '[ $status -eq 0 ] && [ -s "$WORK/csv.json" ]'
 
+# A file's rows are the file's: the default experiment's 400 generated
+# rows must not be written for a CSV, nor reported by info.
+"$PYTHON" -c '
+print("x1,x2,y")
+for i in range(300): print("%d,%d,%d" % (i % 7, i % 5, i % 2))' >"$WORK/rows300.csv"
+run train --dataset "$WORK/rows300.csv" --epochs 1 --quiet -o "$WORK/rows300.json"
+run info "$WORK/rows300.json"
+check "info of a model trained on a 300-row CSV says 300 rows, not 400" \
+  eval '[ $status -eq 0 ] && out_has "rows300.csv (300 rows, 2 features, 1 target column," && ! out_has "rows 400"'
+check "... and the model file gives the CSV no generator rows" \
+  eval '! grep -q "\"rows\"" "$WORK/rows300.json"'
+sed 's/"name": "[^"]*rows300.csv"/"name": "'"${WORK//\//\\/}"'\/rows300.csv", "rows": 400/' "$WORK/rows300.json" >"$WORK/rows400.json"
+run info "$WORK/rows400.json"
+check "info of a model whose CSV dataset says \"rows\": 400 still counts the file's 300" \
+  eval '[ $status -eq 0 ] && out_has "rows300.csv (300 rows," && grep -q "\"rows\": 400" "$WORK/rows400.json"'
+
 # ---------------------------------------------------------------- gradcheck
 
 run gradcheck "$TINY"
