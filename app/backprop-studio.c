@@ -7,7 +7,7 @@
  * display: one line saying so, then the default experiment is trained and
  * drawn to a PNG with the same render functions the window uses.
  *
- *   backprop-studio [--headless] [-o PICTURE.png] [MODEL.json]
+ *   backprop-studio [--headless] [-o PICTURE.png] [MODEL.json | DATA.csv]
  */
 #include "config.h"
 #include "bpv-trainer-thread.h"
@@ -123,6 +123,31 @@ refused_plugins_text (void)
                           r->error->message);
 }
 
+static gboolean
+is_csv_path (const char *path)
+{
+  return path != NULL && (g_str_has_suffix (path, ".csv") || g_str_has_suffix (path, ".CSV"));
+}
+
+/* The experiment a file on the command line (or opened) stands for: a
+ * model file as it is, a CSV as the dataset of the default experiment
+ * (fitted to its widths when the dataset is loaded). */
+static BpModel *
+model_for_path (const char  *path,
+                GError     **error)
+{
+  BpModel *model;
+
+  if (!is_csv_path (path))
+    return bp_model_load_file (path, NULL, error);
+  model = bp_model_new_default ();
+  g_free (model->dataset);
+  model->dataset = g_strdup (path);
+  model->dataset_rows = 0;
+  model->dataset_noise = -1.0;
+  return model;
+}
+
 /* ------------------------------------------------------------- headless */
 
 typedef struct
@@ -167,7 +192,8 @@ paint_picture (cairo_t  *cr,
     }
 }
 
-/* Trains the default experiment (or `model_path`) and draws it. */
+/* Trains the default experiment (or `model_path`: a model file, or a CSV
+ * for the default experiment to train on) and draws it. */
 static int
 run_headless (const char *model_path,
               const char *output)
@@ -186,7 +212,7 @@ run_headless (const char *model_path,
   g_autofree char *title = NULL;
   guint epochs;
 
-  model = model_path != NULL ? bp_model_load_file (model_path, NULL, &error) : bp_model_new_default ();
+  model = model_path != NULL ? model_for_path (model_path, &error) : bp_model_new_default ();
   if (model == NULL)
     goto fail;
   data = bp_dataset_open (model->dataset != NULL ? model->dataset : "moons",
@@ -669,19 +695,12 @@ open_path (AdwApplication *app,
   g_autoptr(GError) error = NULL;
   g_autofree char *path = g_file_get_path (file);
   g_autoptr(BpModel) model = NULL;
-  gboolean csv = path != NULL && (g_str_has_suffix (path, ".csv") || g_str_has_suffix (path, ".CSV"));
+  gboolean csv = is_csv_path (path);
   BpvWindow *old = replaceable_window (app);
   GtkWindow *active = gtk_application_get_active_window (GTK_APPLICATION (app));
   BpvWindow *window;
 
-  if (csv)
-    {
-      model = bp_model_new_default ();
-      g_free (model->dataset);
-      model->dataset = g_strdup (path);
-    }
-  else
-    model = path != NULL ? bp_model_load_file (path, NULL, &error) : NULL;
+  model = path != NULL ? model_for_path (path, &error) : NULL;
   if (model == NULL)
     {
       const char *why = error != NULL ? error->message : "only local files can be opened";
@@ -1159,17 +1178,19 @@ main (int    argc,
     { "example", 0, 0, G_OPTION_ARG_STRING, &example,
       "Open an example (chain-rule, xor, spirals-sigmoid, spirals-relu, deep-sigmoid, iris, "
       "digits) instead of the last experiment", "NAME" },
-    { G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &rest, NULL, "[MODEL.json]" },
+    { G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &rest, NULL, "[MODEL.json | DATA.csv]" },
     { NULL }
   };
   int status;
 
-  context = g_option_context_new ("[MODEL.json] — backpropagation made visible");
+  context = g_option_context_new ("— backpropagation made visible");
   g_option_context_add_main_entries (context, entries, NULL);
   g_option_context_set_summary (context,
                                 "Opens the window on the built-in default experiment (a 2-8-8-1 "
-                                "network on \"moons\") or on MODEL.json.  Without a display it "
-                                "says so, trains the experiment and writes a picture of it.");
+                                "network on \"moons\"), on MODEL.json, or on the default network "
+                                "fitted to DATA.csv (a header row; the last column is the "
+                                "target).  Without a display it says so, trains the experiment "
+                                "and writes a picture of it.");
   if (!g_option_context_parse (context, &argc, &argv, &error))
     {
       fprintf (stderr, "backprop-studio: %s\n", error->message);
@@ -1177,7 +1198,7 @@ main (int    argc,
     }
   if (rest != NULL && g_strv_length (rest) > 1)
     {
-      fprintf (stderr, "backprop-studio: one model file at most\n");
+      fprintf (stderr, "backprop-studio: one model or CSV file at most\n");
       return 2;
     }
 
@@ -1203,7 +1224,8 @@ main (int    argc,
       /* One line, then the useful work. */
       fprintf (stderr, "backprop-studio: no display (DISPLAY and WAYLAND_DISPLAY unset or "
                        "unusable); training the %s and writing %s instead\n",
-               rest != NULL ? "model" : "default experiment", output);
+               rest == NULL ? "default experiment"
+               : is_csv_path (rest[0]) ? "default experiment on the CSV" : "model", output);
       fflush (stderr);
       return run_headless (rest != NULL ? rest[0] : NULL, output);
     }
