@@ -247,7 +247,16 @@ fail (Loader       *ld,
   va_start (args, fmt);
   msg = g_strdup_vprintf (fmt, args);
   va_end (args);
-  if (path != NULL && path[0] != '\0')
+  if (path != NULL && g_str_has_prefix (path, "layers["))
+    {
+      /* Messages count layers from 1, as the app and W(n) do; the JSON
+       * path, 0-based, says where in the file. */
+      guint64 n = g_ascii_strtoull (path + strlen ("layers["), NULL, 10);
+
+      g_set_error (ld->error, BP_MODEL_ERROR, code, "%s: layer %" G_GUINT64_FORMAT
+                   " (%s in the file): %s", ld->name, n + 1, path, msg);
+    }
+  else if (path != NULL && path[0] != '\0')
     g_set_error (ld->error, BP_MODEL_ERROR, code, "%s: %s: %s", ld->name, path, msg);
   else
     g_set_error (ld->error, BP_MODEL_ERROR, code, "%s: %s", ld->name, msg);
@@ -652,9 +661,9 @@ read_layers (Loader     *ld,
         return FALSE;
       if (l > 0 && in_node != NULL && (gsize) in != net->layers[l - 1].out)
         return fail (ld, BP_MODEL_ERROR_INVALID, in_path,
-                     "%" G_GINT64_FORMAT " does not match layers[%zu].out = %zu "
+                     "%" G_GINT64_FORMAT " does not match the \"out\" of layer %zu, %zu "
                      "(a layer's \"in\" is the previous layer's \"out\")",
-                     in, l - 1, net->layers[l - 1].out);
+                     in, l, net->layers[l - 1].out);
 
       out_node = json_object_get_member (obj, "out");
       if (out_node == NULL)
@@ -1830,12 +1839,15 @@ check_finite (const BpModel  *model,
       const BpLayer *L = &net->layers[l];
 
       if ((i = first_non_finite (L->W, L->in * L->out)) >= 0)
-        where = g_strdup_printf ("layers[%zu].W[%zu][%zu] (layer %zu)", l,
-                                 (gsize) i / L->in, (gsize) i % L->in, l + 1);
+        where = g_strdup_printf ("W(%zu)[%zu,%zu] (layers[%zu].W[%zu][%zu] in the file)",
+                                 l + 1, (gsize) i / L->in + 1, (gsize) i % L->in + 1,
+                                 l, (gsize) i / L->in, (gsize) i % L->in);
       else if ((i = first_non_finite (L->b, L->out)) >= 0)
-        where = g_strdup_printf ("layers[%zu].b[%zd] (layer %zu)", l, i, l + 1);
+        where = g_strdup_printf ("b(%zu)[%zd] (layers[%zu].b[%zd] in the file)",
+                                 l + 1, i + 1, l, i);
       else if ((i = first_non_finite (L->act_params, L->act->n_params)) >= 0)
-        where = g_strdup_printf ("layers[%zu].%s (layer %zu)", l, L->act->params[i].name, l + 1);
+        where = g_strdup_printf ("the %s of layer %zu (layers[%zu].%s in the file)",
+                                 L->act->params[i].name, l + 1, l, L->act->params[i].name);
     }
   if (where == NULL && (i = first_non_finite (net->cost_params, net->cost->n_params)) >= 0)
     where = g_strdup_printf ("cost.%s", net->cost->params[i].name);

@@ -690,7 +690,7 @@ test_model_names_ids_not_paths (void **state)
 
   assert_null (model);
   assert_true (g_error_matches (error, BP_MODEL_ERROR, BP_MODEL_ERROR_UNKNOWN_ID));
-  assert_has (error->message, "model.json: layers[0].activation: unknown activation");
+  assert_has (error->message, "model.json: layer 1 (layers[0].activation in the file): unknown activation");
   assert_has (error->message, "ids are names, never paths");
 }
 
