@@ -287,6 +287,16 @@ run info "$WORK/rows400.json"
 check "info of a model whose CSV dataset says \"rows\": 400 still counts the file's 300" \
   eval '[ $status -eq 0 ] && out_has "rows300.csv (300 rows," && grep -q "\"rows\": 400" "$WORK/rows400.json"'
 
+# A CSV of 10⁶ columns: the error names the file and the column count
+# (not "input width 1000000 is out of range").
+"$PYTHON" -c '
+n = 10 ** 6
+print(",".join("c%d" % i for i in range(n - 1)) + ",y")
+print(",".join("0" for i in range(n)))' >"$WORK/wide.csv"
+expect_error "a CSV of 10⁶ columns names the file and the column count" 1 \
+  "wide.csv:1: the header has 1000000 columns, 999999 of them features, but a network takes at most 4096 inputs" \
+  train --dataset "$WORK/wide.csv" --epochs 1 -o "$WORK/wide.json"
+
 # ---------------------------------------------------------------- gradcheck
 
 run gradcheck "$TINY"
