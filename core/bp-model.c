@@ -18,9 +18,15 @@
 #include "bp-registry.h"
 #include "bp-util.h"
 
+#include <errno.h>
+#include <fcntl.h>
+#include <glib/gstdio.h>
 #include <json-glib/json-glib.h>
 #include <math.h>
+#include <signal.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #define BP_MODEL_FORMAT "backprop-model/1"
 
@@ -2258,6 +2264,109 @@ bp_model_to_json (const BpModel *model,
   return to_json (model, len);
 }
 
+/* Saving is atomic: the data goes to a temporary file next to `path`,
+ * "PATH.saving-PID-XXXXXX", which is fsynced and renamed over `path`, so a
+ * reader sees the old file or the new one, never half of one, and a crash
+ * does not leave an empty file behind the new name.  (A symlink at `path`
+ * is replaced, not followed.)  A kill -9 in the middle leaves the
+ * temporary behind; the writer's PID in its name lets the next save to the
+ * same path tell it from one a live save is still writing. */
+#define TEMP_MARK        ".saving-"
+#define TEMP_STALE_AGE_S (10 * 60)   /* whatever the PID says: no save takes this long */
+
+static gboolean
+write_atomically (const char  *path,
+                  const char  *data,
+                  gsize        len,
+                  GError     **error)
+{
+  g_autofree char *tmp = g_strdup_printf ("%s" TEMP_MARK "%ld-XXXXXX", path, (long) getpid ());
+  gsize done = 0;
+  int fd, saved;
+
+  fd = g_mkstemp_full (tmp, O_WRONLY | O_CLOEXEC, 0666);
+  if (fd < 0)
+    {
+      saved = errno;
+      g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (saved),
+                   "cannot create a temporary file next to it: %s", g_strerror (saved));
+      return FALSE;
+    }
+  while (done < len)
+    {
+      ssize_t n = write (fd, data + done, len - done);
+
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n < 0)
+        goto fail;
+      done += (gsize) n;
+    }
+  if (fsync (fd) != 0)
+    goto fail;
+  if (close (fd) != 0)
+    {
+      fd = -1;
+      goto fail;
+    }
+  fd = -1;
+  if (g_rename (tmp, path) != 0)
+    goto fail;
+  return TRUE;
+
+fail:
+  saved = errno;
+  if (fd >= 0)
+    close (fd);
+  g_unlink (tmp);
+  g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (saved), "%s", g_strerror (saved));
+  return FALSE;
+}
+
+/* Removes what a killed save to `path` left behind: files in its directory
+ * named exactly "BASENAME.saving-PID-XXXXXX" (our pattern, nothing else),
+ * owned by us, whose writer is gone (no process PID) — or, should the PID
+ * have been reused, older than TEMP_STALE_AGE_S.  A temporary of a live
+ * save (this process, or another one saving to the same path) is left
+ * alone.  Best effort: what cannot be removed stays. */
+static void
+remove_stale_temporaries (const char *path)
+{
+  g_autofree char *dir_name = g_path_get_dirname (path);
+  g_autofree char *base = g_path_get_basename (path);
+  g_autofree char *prefix = g_strconcat (base, TEMP_MARK, NULL);
+  gsize prefix_len = strlen (prefix);
+  g_autoptr(GDir) dir = g_dir_open (dir_name, 0, NULL);
+  gint64 now = g_get_real_time () / G_USEC_PER_SEC;
+  const char *name;
+
+  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
+    {
+      const char *p = name + prefix_len;
+      g_autofree char *full = NULL;
+      char *end = NULL;
+      gint64 pid;
+      GStatBuf st;
+      gboolean dead;
+
+      if (strncmp (name, prefix, prefix_len) != 0 || !g_ascii_isdigit (*p))
+        continue;
+      pid = g_ascii_strtoll (p, &end, 10);
+      if (end == NULL || *end != '-' || strlen (end + 1) != 6 || pid <= 0 || pid > G_MAXINT32)
+        continue;
+      for (p = end + 1; *p != '\0' && g_ascii_isalnum (*p); p++)
+        ;
+      if (*p != '\0')
+        continue;
+      full = g_build_filename (dir_name, name, NULL);
+      if (g_lstat (full, &st) != 0 || !S_ISREG (st.st_mode) || st.st_uid != geteuid ())
+        continue;
+      dead = pid != getpid () && kill ((pid_t) pid, 0) != 0 && errno == ESRCH;
+      if (dead || now - (gint64) st.st_mtime > TEMP_STALE_AGE_S)
+        g_unlink (full);
+    }
+}
+
 gboolean
 bp_model_save_file (const BpModel  *model,
                     const char     *path,
@@ -2278,14 +2387,8 @@ bp_model_save_file (const BpModel  *model,
     return FALSE;
   json = to_json (model, &len);
 
-  /* CONSISTENT: write a temporary file next to `path`, then rename it over
-   * path, so a reader sees the old file or the new one, never half of one.
-   * DURABLE: fsync before the rename, so a crash does not leave an empty
-   * file behind the new name.  (A symlink at `path` is replaced, not
-   * followed.) */
-  if (!g_file_set_contents_full (path, json, (gssize) len,
-                                 G_FILE_SET_CONTENTS_CONSISTENT | G_FILE_SET_CONTENTS_DURABLE,
-                                 0666, &local))
+  remove_stale_temporaries (path);
+  if (!write_atomically (path, json, len, &local))
     {
       g_set_error (error, BP_MODEL_ERROR, BP_MODEL_ERROR_IO, "%s: cannot save: %s",
                    display, local->message);

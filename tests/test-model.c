@@ -10,6 +10,9 @@
 #include <glib/gstdio.h>
 #include <math.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <utime.h>
 
 #include "bp-model.h"
 #include "bp-registry.h"
@@ -367,6 +370,73 @@ test_round_trip_file (void **state)
 
   g_unlink (path);
   g_rmdir (dir);
+}
+
+/* A save removes the temporaries that killed saves to the same path left
+ * behind ("PATH.saving-PID-XXXXXX" whose PID is gone, or older than ten
+ * minutes), and nothing else: not a live save's, not another file's, not
+ * a name that only looks similar. */
+static void
+test_save_removes_stale_temporaries (void **state)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("test-model-XXXXXX", &error);
+  g_autofree char *path = NULL;
+  g_autoptr(BpModel) model = bp_model_new_default ();
+  /* Above any pid_max: no such process. */
+  const long dead = 2147480000L;
+  const long self = (long) getpid ();
+  g_autofree char *stale = g_strdup_printf ("out.json.saving-%ld-AbC123", dead);
+  g_autofree char *old_own = g_strdup_printf ("out.json.saving-%ld-Old001", self);
+  g_autofree char *live = g_strdup_printf ("out.json.saving-%ld-Live01", self);
+  g_autofree char *other = g_strdup_printf ("other.json.saving-%ld-AbC123", dead);
+  g_autofree char *short_name = g_strdup_printf ("out.json.saving-%ld-AbC12", dead);
+  g_autofree char *longer = g_strdup_printf ("out.json.saving-%ld-AbC123.keep", dead);
+  const char *kept[] = { live, other, short_name, longer, "out.json.backup", "out.json.Xy12Zq",
+                         "out.json.saving-", "out.json.saving-x-AbC123" };
+  const char *removed[] = { stale, old_own };
+
+  assert_non_null (dir);
+  path = g_build_filename (dir, "out.json", NULL);
+  for (gsize i = 0; i < G_N_ELEMENTS (kept); i++)
+    {
+      g_autofree char *p = g_build_filename (dir, kept[i], NULL);
+      struct utimbuf old = { time (NULL) - 3600, time (NULL) - 3600 };
+
+      assert_true (g_file_set_contents (p, "{", 1, NULL));
+      /* Old, except the live save's own temporary. */
+      if (kept[i] != live)
+        assert_int_equal (g_utime (p, &old), 0);
+    }
+  for (gsize i = 0; i < G_N_ELEMENTS (removed); i++)
+    {
+      g_autofree char *p = g_build_filename (dir, removed[i], NULL);
+      struct utimbuf old = { time (NULL) - 3600, time (NULL) - 3600 };
+
+      assert_true (g_file_set_contents (p, "{\n  \"format\"", -1, NULL));
+      if (removed[i] == old_own)
+        assert_int_equal (g_utime (p, &old), 0);
+    }
+
+  assert_true (bp_model_save_file (model, path, &error));
+  assert_true (g_file_test (path, G_FILE_TEST_IS_REGULAR));
+  for (gsize i = 0; i < G_N_ELEMENTS (removed); i++)
+    {
+      g_autofree char *p = g_build_filename (dir, removed[i], NULL);
+
+      if (g_file_test (p, G_FILE_TEST_EXISTS))
+        fail_msg ("the stale temporary %s is still there", removed[i]);
+    }
+  for (gsize i = 0; i < G_N_ELEMENTS (kept); i++)
+    {
+      g_autofree char *p = g_build_filename (dir, kept[i], NULL);
+
+      if (!g_file_test (p, G_FILE_TEST_EXISTS))
+        fail_msg ("%s was removed, but it is not a stale temporary of ours", kept[i]);
+      g_unlink (p);
+    }
+  g_unlink (path);
+  assert_int_equal (g_rmdir (dir), 0);
 }
 
 static void
@@ -1309,6 +1379,7 @@ main (void)
     cmocka_unit_test (test_round_trip_default),
     cmocka_unit_test (test_round_trip_file),
     cmocka_unit_test (test_io_errors),
+    cmocka_unit_test (test_save_removes_stale_temporaries),
     cmocka_unit_test (test_save_refuses_non_finite),
     cmocka_unit_test (test_strings),
     cmocka_unit_test (test_big_seed),

@@ -297,6 +297,15 @@ expect_error "a CSV of 10⁶ columns names the file and the column count" 1 \
   "wide.csv:1: the header has 1000000 columns, 999999 of them features, but a network takes at most 4096 inputs" \
   train --dataset "$WORK/wide.csv" --epochs 1 -o "$WORK/wide.json"
 
+# A save killed with SIGKILL leaves OUT.json.saving-PID-XXXXXX; the next
+# save to OUT.json removes it (its PID is gone), and nothing else.
+mkdir -p "$WORK/stale"
+: >"$WORK/stale/out.json.saving-2147480000-AbC123"
+: >"$WORK/stale/out.json.backup"
+run train "$TINY" --steps 1 --quiet -o "$WORK/stale/out.json"
+check "a save removes what a killed save to the same path left behind, and nothing else" \
+  eval '[ $status -eq 0 ] && [ ! -e "$WORK/stale/out.json.saving-2147480000-AbC123" ] && [ -e "$WORK/stale/out.json.backup" ] && [ "$(ls "$WORK/stale" | wc -l)" -eq 2 ]'
+
 # ---------------------------------------------------------------- gradcheck
 
 run gradcheck "$TINY"
