@@ -49,8 +49,30 @@ static GSettings *app_settings (void);
 /* Loads what is new on the search path, skipping the disabled files; the
  * first file of a name wins, as bp_plugin_loader_load_all does.  Returns
  * how many records were added. */
+/* What loading had to say (a directory that cannot be read, a plugin that
+ * printed on standard output), on stderr, each line once. */
+static void
+report_plugin_loading (void)
+{
+  g_auto(GStrv) lines = bp_plugin_loader_take_messages (plugin_loader);
+
+  for (guint i = 0; lines[i] != NULL; i++)
+    fprintf (stderr, "backprop-studio: warning: %s\n", lines[i]);
+}
+
+static guint load_new_plugins_unreported (void);
+
 static guint
 load_new_plugins (void)
+{
+  guint added = load_new_plugins_unreported ();
+
+  report_plugin_loading ();
+  return added;
+}
+
+static guint
+load_new_plugins_unreported (void)
 {
   guint before = bp_plugin_loader_get_n_records (plugin_loader);
   g_auto(GStrv) dirs = NULL;
