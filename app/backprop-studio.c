@@ -46,70 +46,22 @@ static char **disabled_plugins;
 
 static GSettings *app_settings (void);
 
-/* Loads what is new on the search path, skipping the disabled files; the
- * first file of a name wins, as bp_plugin_loader_load_all does.  Returns
- * how many records were added. */
-/* What loading had to say (a directory that cannot be read, a plugin that
- * printed on standard output), on stderr, each line once. */
-static void
-report_plugin_loading (void)
-{
-  g_auto(GStrv) lines = bp_plugin_loader_take_messages (plugin_loader);
-
-  for (guint i = 0; lines[i] != NULL; i++)
-    fprintf (stderr, "backprop-studio: warning: %s\n", lines[i]);
-}
-
-static guint load_new_plugins_unreported (void);
-
+/* Loads what is new on the search path, passing over the files the user
+ * switched off (they still hide later files of the same name), and says
+ * on stderr what loading had to say (a directory that cannot be read, a
+ * plugin that printed on standard output).  Returns how many records were
+ * added. */
 static guint
 load_new_plugins (void)
 {
-  guint added = load_new_plugins_unreported ();
-
-  report_plugin_loading ();
-  return added;
-}
-
-static guint
-load_new_plugins_unreported (void)
-{
   guint before = bp_plugin_loader_get_n_records (plugin_loader);
-  g_auto(GStrv) dirs = NULL;
-  g_autoptr(GHashTable) seen = NULL;
-  g_autoptr(GError) error = NULL;
+  g_auto(GStrv) lines = NULL;
 
-  if (disabled_plugins == NULL || disabled_plugins[0] == NULL)
-    {
-      bp_plugin_loader_load_all (plugin_loader, &error);
-      return bp_plugin_loader_get_n_records (plugin_loader) - before;
-    }
-  seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
-  for (guint i = 0; i < before; i++)
-    {
-      const BpPluginRecord *r = bp_plugin_loader_get_record (plugin_loader, i);
-
-      g_hash_table_add (seen, g_path_get_basename (r->path));
-    }
-  dirs = bp_plugin_loader_get_search_path (plugin_loader);
-  for (guint d = 0; dirs[d] != NULL; d++)
-    {
-      g_autoptr(GDir) dir = g_dir_open (dirs[d], 0, NULL);
-      const char *name;
-
-      while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
-        {
-          g_autofree char *path = NULL;
-
-          if (!g_str_has_suffix (name, "." G_MODULE_SUFFIX) || g_hash_table_contains (seen, name))
-            continue;
-          g_hash_table_add (seen, g_strdup (name));
-          if (g_strv_contains ((const char * const *) disabled_plugins, name))
-            continue;
-          path = g_build_filename (dirs[d], name, NULL);
-          bp_plugin_loader_load_file (plugin_loader, path, NULL);
-        }
-    }
+  bp_plugin_loader_set_skip (plugin_loader, (const char * const *) disabled_plugins);
+  bp_plugin_loader_load_all (plugin_loader, NULL);
+  lines = bp_plugin_loader_take_messages (plugin_loader);
+  for (guint i = 0; lines[i] != NULL; i++)
+    fprintf (stderr, "backprop-studio: warning: %s\n", lines[i]);
   return bp_plugin_loader_get_n_records (plugin_loader) - before;
 }
 

@@ -536,6 +536,7 @@ struct _BpPluginLoader
   gboolean    cache_dirty;
   char       *scanner;
   GPtrArray  *warnings;         /* char*, NULL-terminated */
+  char      **skip;             /* basenames load_all passes over, or NULL */
   guint       n_warnings_taken;
   guint       n_records_taken;  /* records whose `printed` was taken */
   double      timeout;          /* ≤ 0: the default */
@@ -899,6 +900,7 @@ bp_plugin_loader_free (BpPluginLoader *loader)
   g_ptr_array_unref (loader->records);
   g_hash_table_unref (loader->seen);
   g_ptr_array_unref (loader->warnings);
+  g_strfreev (loader->skip);
   g_free (loader);
 }
 
@@ -908,6 +910,15 @@ bp_plugin_loader_add_search_path (BpPluginLoader *loader,
 {
   g_return_if_fail (loader != NULL && dir != NULL);
   g_ptr_array_add (loader->extra_dirs, g_strdup (dir));
+}
+
+void
+bp_plugin_loader_set_skip (BpPluginLoader     *loader,
+                           const char * const *basenames)
+{
+  g_return_if_fail (loader != NULL);
+  g_strfreev (loader->skip);
+  loader->skip = basenames != NULL ? g_strdupv ((char **) basenames) : NULL;
 }
 
 void
@@ -1313,6 +1324,7 @@ bp_plugin_loader_load_all (BpPluginLoader *loader,
                            GError        **error)
 {
   g_auto(GStrv) dirs = NULL;
+  g_autoptr(GHashTable) skipped = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   gboolean ok = TRUE;
   guint n_explicit;
 
@@ -1369,8 +1381,13 @@ bp_plugin_loader_load_all (BpPluginLoader *loader,
           const char *base = g_ptr_array_index (names, i);
           g_autofree char *path = NULL;
 
-          if (g_hash_table_contains (loader->seen, base))
+          if (g_hash_table_contains (loader->seen, base) || g_hash_table_contains (skipped, base))
             continue;  /* first name wins */
+          if (loader->skip != NULL && g_strv_contains ((const char * const *) loader->skip, base))
+            {
+              g_hash_table_add (skipped, g_strdup (base));
+              continue;
+            }
           g_hash_table_add (loader->seen, g_strdup (base));
           path = g_build_filename (dirs[d], base, NULL);
           load_one (loader, path, NULL);

@@ -134,6 +134,13 @@ void                  bp_plugin_loader_add_search_path   (BpPluginLoader *loader
 /* FALSE: search only the explicit directories (tests).  Default TRUE. */
 void                  bp_plugin_loader_set_use_default_path (BpPluginLoader *loader,
                                                              gboolean        use);
+/* File names (basenames, "bp-swish.so") that bp_plugin_loader_load_all
+ * passes over: not loaded, not recorded, so a later load_all without them
+ * in the list loads them.  A skipped name still hides files of the same
+ * name later in the search path (the first name wins, even when it is
+ * switched off).  NULL: none.  The list is copied. */
+void                  bp_plugin_loader_set_skip          (BpPluginLoader     *loader,
+                                                          const char * const *basenames);
 /* The directories searched, in order; free with g_strfreev. */
 char                **bp_plugin_loader_get_search_path   (BpPluginLoader *loader);
 

@@ -678,6 +678,37 @@ test_shipped_plugins_load (void **state)
   assert_int_equal (bp_registry_n_plugins (reg), loaded->len + 1);
 }
 
+/* Files switched off (the app's Preferences) are passed over by load_all,
+ * still hide later files of the same name, and load once switched on. */
+static void
+test_skip (void **state)
+{
+  BpRegistry *reg = builtin_registry ();
+  g_autoptr(BpPluginLoader) loader = test_loader (reg);
+  g_autofree char *first = new_dir ("skip-first");
+  g_autofree char *second = new_dir ("skip-second");
+  g_autofree char *good = copy_fixture ("good", first, NULL);
+  g_autofree char *shadow = copy_fixture ("alt", second, "good");
+  g_autofree char *alt = copy_fixture ("alt", second, NULL);
+  const char *off[] = { "good.so", NULL };
+
+  bp_plugin_loader_add_search_path (loader, first);
+  bp_plugin_loader_add_search_path (loader, second);
+  bp_plugin_loader_set_skip (loader, off);
+  assert_true (bp_plugin_loader_load_all (loader, NULL));
+  /* Only alt.so: neither good.so was looked at. */
+  assert_int_equal (bp_plugin_loader_get_n_records (loader), 1);
+  assert_string_equal (bp_plugin_loader_get_record (loader, 0)->path, alt);
+  assert_null (bp_registry_lookup_activation (reg, "bent_identity"));
+
+  /* Switched on: the first good.so loads now, the shadowed one never. */
+  bp_plugin_loader_set_skip (loader, NULL);
+  assert_true (bp_plugin_loader_load_all (loader, NULL));
+  assert_int_equal (bp_plugin_loader_get_n_records (loader), 2);
+  assert_string_equal (bp_plugin_loader_get_record (loader, 1)->path, good);
+  assert_non_null (bp_registry_lookup_activation (reg, "bent_identity"));
+}
+
 /* ----------------------------------------------------- what plugins say */
 
 /* A plugin that prints on stdout while it is opened: nothing reaches the
@@ -868,6 +899,7 @@ main (int    argc,
     cmocka_unit_test (test_scan_report),
     cmocka_unit_test (test_shipped_plugins_load),
     cmocka_unit_test (test_model_names_ids_not_paths),
+    cmocka_unit_test (test_skip),
     cmocka_unit_test (test_plugin_stdout_kept_off),
     cmocka_unit_test (test_bad_id_escaped_and_cut),
     cmocka_unit_test (test_unreadable_dirs_warn_alike),
