@@ -4,9 +4,10 @@
  * Reading goes through JsonParser, then walks the tree with a small set of
  * typed readers.  Each reader checks type, shape and range before anything
  * is allocated from the value, and every error starts with the display name
- * and the JSON path of the offending value:
+ * and the JSON path of the offending value (a layer also by its number,
+ * counted from 1 as everywhere else):
  *
- *   model.json: layers[1].W[3]: expected 8 numbers, got 7
+ *   model.json: layer 2 (layers[1].W[3] in the file): expected 8 numbers, got 7
  *
  * Writing does not use JsonGenerator: it prints doubles with "%.17g", which
  * is not the shortest form, and cannot keep −0.  We print every double with
