@@ -219,6 +219,7 @@ check_with (BpRegistry  *reg,
   bp_plugin_loader_set_use_default_path (loader, FALSE);
   ok = bp_plugin_loader_load_file (loader, path, &local);
   r = bp_plugin_loader_get_record (loader, bp_plugin_loader_get_n_records (loader) - 1);
+  report_loading (loader);
 
   printf ("Checking %s\n", path);
   for (guint s = 0; s < BP_PLUGIN_N_STEPS; s++)

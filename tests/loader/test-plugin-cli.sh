@@ -66,6 +66,10 @@ check "... stderr names the plugin that printed, and what it printed" \
 check "... in one line, whatever it printed" \
   test "$(grep -c 'prints-stdout.so (' "$ERR")" -eq 1
 
+run "$BACKPROP" plugins check "$NOISY/prints-stdout.so"
+check "plugins check: stdout holds only the steps, stderr says what the plugin printed" \
+  eval '[ $status -eq 0 ] && ! grep -q "hello from" "$OUT" && grep -q "^prints-stdout.so would be loaded.$" "$OUT" && grep -qF "plugin prints-stdout.so (" "$ERR"'
+
 # ------------------------------------------------- an id that is not UTF-8
 
 run BACKPROP_PLUGIN_PATH="$BADID" "$BACKPROP" plugins
