@@ -23,10 +23,12 @@ wait_log () {
 state () { grep -E "^ACTION $2 state=" "$1" | tail -1 | sed 's/.*state=//'; }
 
 # run LOG KEYS...: starts the app, presses the keys (each awaited in the
-# log), quits with Ctrl+Q and waits for it.
+# log), quits with Ctrl+Q and waits for it.  $BACKEND, if set, is the
+# GSETTINGS_BACKEND it gets.
 run () {
   local log=$1; shift
   env -u DBUS_SESSION_BUS_ADDRESS -u GSETTINGS_BACKEND -u GTK_A11Y -u XDG_RUNTIME_DIR \
+    ${BACKEND:+GSETTINGS_BACKEND=$BACKEND} \
     HOME="$OUT/home" XDG_CONFIG_HOME="$OUT/home/config" XDG_STATE_HOME="$OUT/home/state" \
     XDG_DATA_HOME="$OUT/home/data" BACKPROP_STUDIO_TRACE_EVENTS=1 "$APP" > "$log" 2>&1 &
   local pid=$!
@@ -45,7 +47,7 @@ run () {
   wait $pid
 }
 
-echo "1..8"
+echo "1..10"
 run "$OUT/first.log" g d n
 check "G shows the gradients, and they stay" test "$(state "$OUT/first.log" gradients)" = 1
 check "D shows σ′, and it stays" test "$(state "$OUT/first.log" show-derivatives)" = 1
@@ -59,6 +61,14 @@ run "$OUT/second.log"
 check "after a restart the gradients are still shown" test "$(state "$OUT/second.log" gradients)" = 1
 check "after a restart σ′ is still shown" test "$(state "$OUT/second.log" show-derivatives)" = 1
 check "after a restart the scale is still global" test "$(state "$OUT/second.log" global-scale)" = 1
-cat "$OUT"/first.log "$OUT"/second.log | grep -E 'WARNING|CRITICAL|-WARN|Gtk-|GLib-|dconf' | sed 's/^/# /'
-check "no warnings" test -z "$(cat "$OUT"/first.log "$OUT"/second.log | grep -E 'WARNING|CRITICAL|Gtk-|GLib-|dconf')"
+
+# An explicit GSETTINGS_BACKEND is obeyed: memory writes no key file.
+rm -rf "$OUT/home/state" "$OUT/home/config"
+BACKEND=memory run "$OUT/third.log" g
+check "with GSETTINGS_BACKEND=memory, G still toggles" test "$(state "$OUT/third.log" gradients)" = 1
+check "... and nothing is written to the key file" test ! -e "$OUT/home/config/backprop-studio/settings.ini"
+
+warnings=$(cat "$OUT"/*.log | grep -E 'WARNING|CRITICAL|Gtk-|GLib-|dconf')
+echo "$warnings" | grep . | sed 's/^/# /'
+check "no warnings" test -z "$warnings"
 exit $FAILED
