@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "bp-dataset.h"
 #include "bp-network.h"
 #include "bp-optimizer.h"
 #include "bp-registry.h"
@@ -119,15 +120,33 @@ bp_cli_info (int      argc,
   if (model->dataset != NULL)
     {
       g_string_printf (line, "%s (", model->dataset);
-      if (model->dataset_rows > 0)
-        g_string_append_printf (line, "rows %" G_GSIZE_FORMAT, model->dataset_rows);
+      if (bp_dataset_is_generator (model->dataset))
+        {
+          if (model->dataset_rows > 0)
+            g_string_append_printf (line, "rows %" G_GSIZE_FORMAT, model->dataset_rows);
+          else
+            g_string_append (line, "default rows");
+          if (model->dataset_noise >= 0)
+            g_string_append_printf (line, ", noise %s",
+                                    bp_format_double (buf, model->dataset_noise));
+          else
+            g_string_append (line, ", default noise");
+        }
       else
-        g_string_append (line, "default rows");
-      if (model->dataset_noise >= 0)
-        g_string_append_printf (line, ", noise %s",
-                                bp_format_double (buf, model->dataset_noise));
-      else
-        g_string_append (line, ", default noise");
+        {
+          /* A file: its rows are what it holds, whatever "rows" says. */
+          g_autoptr(GError) local = NULL;
+          g_autoptr(BpDataset) ds = bp_dataset_open (model->dataset, 0, -1, model->seed, &local);
+
+          if (ds != NULL)
+            g_string_append_printf (line, "%" G_GSIZE_FORMAT " row%s, %" G_GSIZE_FORMAT
+                                    " feature%s, %" G_GSIZE_FORMAT " target column%s",
+                                    ds->n_rows, ds->n_rows == 1 ? "" : "s",
+                                    ds->n_features, ds->n_features == 1 ? "" : "s",
+                                    ds->n_targets, ds->n_targets == 1 ? "" : "s");
+          else
+            g_string_append_printf (line, "cannot be read: %s", local->message);
+        }
       g_string_append_printf (line, ", test fraction %s)",
                               bp_format_double (buf, model->test_fraction));
     }

@@ -20,6 +20,17 @@ bp_cli_get_plugin_loader (void)
   return cli_loader;
 }
 
+/* The loader's warnings not said yet, one line each on stderr. */
+static void
+report_loading (BpPluginLoader *loader)
+{
+  g_auto(GStrv) lines = bp_plugin_loader_take_messages (loader);
+
+  for (guint i = 0; lines[i] != NULL; i++)
+    fprintf (stderr, "backprop: warning: %s\n", lines[i]);
+  fflush (stderr);
+}
+
 gboolean
 bp_cli_load_plugins (const char  *extra_path,
                      GError     **error)
@@ -35,8 +46,16 @@ bp_cli_load_plugins (const char  *extra_path,
         if (dirs[i][0] != '\0')
           bp_plugin_loader_add_search_path (cli_loader, dirs[i]);
     }
-  return bp_plugin_loader_load_all (cli_loader, error);
+  /* A directory that cannot be read is a warning, whether it came from
+   * --plugin-path or $BACKPROP_PLUGIN_PATH: plugins are optional, a stale
+   * entry must not stop commands that need none of them, and a model that
+   * does need one fails next with "unknown activation", now explained by
+   * the line before it. */
+  bp_plugin_loader_load_all (cli_loader, NULL);
+  report_loading (cli_loader);
+  return TRUE;
 }
+
 
 void
 bp_cli_plugins_explain_error (GError *error)
@@ -200,6 +219,7 @@ check_with (BpRegistry  *reg,
   bp_plugin_loader_set_use_default_path (loader, FALSE);
   ok = bp_plugin_loader_load_file (loader, path, &local);
   r = bp_plugin_loader_get_record (loader, bp_plugin_loader_get_n_records (loader) - 1);
+  report_loading (loader);
 
   printf ("Checking %s\n", path);
   for (guint s = 0; s < BP_PLUGIN_N_STEPS; s++)
@@ -298,14 +318,6 @@ bp_cli_plugins_run (int      argc,
                    " (see \"backprop plugins --help\")");
       return FALSE;
     }
-
-  for (guint i = 0; plugin_paths != NULL && plugin_paths[i] != NULL; i++)
-    if (!g_file_test (plugin_paths[i], G_FILE_TEST_IS_DIR))
-      {
-        g_set_error (error, BP_CLI_ERROR, BP_CLI_ERROR_USAGE,
-                     "--plugin-path: “%s” is not a directory", plugin_paths[i]);
-        return FALSE;
-      }
 
   /* The --plugin-path directories come first only if nothing was loaded
    * yet; after an earlier bp_cli_load_plugins they can only add names. */

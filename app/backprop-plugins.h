@@ -17,8 +17,10 @@ G_BEGIN_DECLS
 /* Loads the plugins of the search path into the default registry; call
  * once at start-up, before a model is loaded.  `extra_path` (may be NULL) is
  * a G_SEARCHPATH_SEPARATOR-separated list of directories searched first.
- * A refused plugin is not an error (it is listed by `backprop plugins`);
- * FALSE only if a directory of `extra_path` cannot be read.  Calling it
+ * A refused plugin is not an error (it is listed by `backprop plugins`),
+ * nor is a directory that cannot be read: each such directory, and each
+ * plugin that printed on standard output while it was loaded, gives one
+ * "backprop: warning: …" line on stderr.  Returns TRUE.  Calling it
  * again adds `extra_path` and loads what is new. */
 gboolean        bp_cli_load_plugins         (const char  *extra_path,
                                              GError     **error);

@@ -7,12 +7,14 @@
  * display: one line saying so, then the default experiment is trained and
  * drawn to a PNG with the same render functions the window uses.
  *
- *   backprop-studio [--headless] [-o PICTURE.png] [MODEL.json]
+ *   backprop-studio [--headless] [-o PICTURE.png] [MODEL.json | DATA.csv]
  */
 #include "config.h"
 #include "bpv-trainer-thread.h"
 
 #include <adwaita.h>
+#define G_SETTINGS_ENABLE_BACKEND
+#include <gio/gsettingsbackend.h>
 #include <glib/gstdio.h>
 #include <errno.h>
 #include <math.h>
@@ -44,48 +46,22 @@ static char **disabled_plugins;
 
 static GSettings *app_settings (void);
 
-/* Loads what is new on the search path, skipping the disabled files; the
- * first file of a name wins, as bp_plugin_loader_load_all does.  Returns
- * how many records were added. */
+/* Loads what is new on the search path, passing over the files the user
+ * switched off (they still hide later files of the same name), and says
+ * on stderr what loading had to say (a directory that cannot be read, a
+ * plugin that printed on standard output).  Returns how many records were
+ * added. */
 static guint
 load_new_plugins (void)
 {
   guint before = bp_plugin_loader_get_n_records (plugin_loader);
-  g_auto(GStrv) dirs = NULL;
-  g_autoptr(GHashTable) seen = NULL;
-  g_autoptr(GError) error = NULL;
+  g_auto(GStrv) lines = NULL;
 
-  if (disabled_plugins == NULL || disabled_plugins[0] == NULL)
-    {
-      bp_plugin_loader_load_all (plugin_loader, &error);
-      return bp_plugin_loader_get_n_records (plugin_loader) - before;
-    }
-  seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
-  for (guint i = 0; i < before; i++)
-    {
-      const BpPluginRecord *r = bp_plugin_loader_get_record (plugin_loader, i);
-
-      g_hash_table_add (seen, g_path_get_basename (r->path));
-    }
-  dirs = bp_plugin_loader_get_search_path (plugin_loader);
-  for (guint d = 0; dirs[d] != NULL; d++)
-    {
-      g_autoptr(GDir) dir = g_dir_open (dirs[d], 0, NULL);
-      const char *name;
-
-      while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
-        {
-          g_autofree char *path = NULL;
-
-          if (!g_str_has_suffix (name, "." G_MODULE_SUFFIX) || g_hash_table_contains (seen, name))
-            continue;
-          g_hash_table_add (seen, g_strdup (name));
-          if (g_strv_contains ((const char * const *) disabled_plugins, name))
-            continue;
-          path = g_build_filename (dirs[d], name, NULL);
-          bp_plugin_loader_load_file (plugin_loader, path, NULL);
-        }
-    }
+  bp_plugin_loader_set_skip (plugin_loader, (const char * const *) disabled_plugins);
+  bp_plugin_loader_load_all (plugin_loader, NULL);
+  lines = bp_plugin_loader_take_messages (plugin_loader);
+  for (guint i = 0; lines[i] != NULL; i++)
+    fprintf (stderr, "backprop-studio: warning: %s\n", lines[i]);
   return bp_plugin_loader_get_n_records (plugin_loader) - before;
 }
 
@@ -119,6 +95,31 @@ refused_plugins_text (void)
     return g_strdup_printf ("Plugin %s was refused: %s", base, r->error->message);
   return g_strdup_printf ("%u plugins were refused; %s: %s", refused->len, base,
                           r->error->message);
+}
+
+static gboolean
+is_csv_path (const char *path)
+{
+  return path != NULL && (g_str_has_suffix (path, ".csv") || g_str_has_suffix (path, ".CSV"));
+}
+
+/* The experiment a file on the command line (or opened) stands for: a
+ * model file as it is, a CSV as the dataset of the default experiment
+ * (fitted to its widths when the dataset is loaded). */
+static BpModel *
+model_for_path (const char  *path,
+                GError     **error)
+{
+  BpModel *model;
+
+  if (!is_csv_path (path))
+    return bp_model_load_file (path, NULL, error);
+  model = bp_model_new_default ();
+  g_free (model->dataset);
+  model->dataset = g_strdup (path);
+  model->dataset_rows = 0;
+  model->dataset_noise = -1.0;
+  return model;
 }
 
 /* ------------------------------------------------------------- headless */
@@ -165,7 +166,8 @@ paint_picture (cairo_t  *cr,
     }
 }
 
-/* Trains the default experiment (or `model_path`) and draws it. */
+/* Trains the default experiment (or `model_path`: a model file, or a CSV
+ * for the default experiment to train on) and draws it. */
 static int
 run_headless (const char *model_path,
               const char *output)
@@ -184,7 +186,7 @@ run_headless (const char *model_path,
   g_autofree char *title = NULL;
   guint epochs;
 
-  model = model_path != NULL ? bp_model_load_file (model_path, NULL, &error) : bp_model_new_default ();
+  model = model_path != NULL ? model_for_path (model_path, &error) : bp_model_new_default ();
   if (model == NULL)
     goto fail;
   data = bp_dataset_open (model->dataset != NULL ? model->dataset : "moons",
@@ -248,6 +250,91 @@ fail:
 
 /* ------------------------------------------------------------------ GUI */
 
+/* What the session offers, probed once without autolaunching a bus: a
+ * session bus we can connect to ($DBUS_SESSION_BUS_ADDRESS, else
+ * $XDG_RUNTIME_DIR/bus, never "autolaunch:"), and on it the dconf service
+ * (running or activatable).  Root on a console, SSH and containers have
+ * neither: the dconf backend then cannot write (GSettings undoes every
+ * change and dconf prints a warning for each), and GTK's accessibility
+ * bridge warns that it has no bus. */
+static gboolean have_session_bus;
+static gboolean have_dconf;
+
+static void
+probe_session (void)
+{
+  static gboolean probed;
+  g_autofree char *address = NULL;
+  g_autoptr(GDBusConnection) bus = NULL;
+  g_autoptr(GVariant) owned = NULL;
+  g_autoptr(GVariant) names = NULL;
+
+  if (probed)
+    return;
+  probed = TRUE;
+  address = g_strdup (g_getenv ("DBUS_SESSION_BUS_ADDRESS"));
+  if (address == NULL || address[0] == '\0')
+    {
+      g_autofree char *socket = g_build_filename (g_get_user_runtime_dir (), "bus", NULL);
+
+      g_clear_pointer (&address, g_free);
+      if (g_file_test (socket, G_FILE_TEST_EXISTS) && !g_file_test (socket, G_FILE_TEST_IS_DIR))
+        {
+          g_autofree char *escaped = g_dbus_address_escape_value (socket);
+
+          address = g_strconcat ("unix:path=", escaped, NULL);
+        }
+    }
+  if (address == NULL || strstr (address, "autolaunch:") != NULL)
+    return;
+  bus = g_dbus_connection_new_for_address_sync (address,
+                                                G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_CLIENT
+                                                | G_DBUS_CONNECTION_FLAGS_MESSAGE_BUS_CONNECTION,
+                                                NULL, NULL, NULL);
+  if (bus == NULL)
+    return;
+  have_session_bus = TRUE;
+  owned = g_dbus_connection_call_sync (bus, "org.freedesktop.DBus", "/org/freedesktop/DBus",
+                                       "org.freedesktop.DBus", "NameHasOwner",
+                                       g_variant_new ("(s)", "ca.desrt.dconf"), G_VARIANT_TYPE ("(b)"),
+                                       G_DBUS_CALL_FLAGS_NONE, 2000, NULL, NULL);
+  if (owned != NULL)
+    g_variant_get (owned, "(b)", &have_dconf);
+  if (!have_dconf)
+    {
+      names = g_dbus_connection_call_sync (bus, "org.freedesktop.DBus", "/org/freedesktop/DBus",
+                                           "org.freedesktop.DBus", "ListActivatableNames", NULL,
+                                           G_VARIANT_TYPE ("(as)"), G_DBUS_CALL_FLAGS_NONE, 2000,
+                                           NULL, NULL);
+      if (names != NULL)
+        {
+          g_autofree const char **list = NULL;
+
+          g_variant_get (names, "(^a&s)", &list);
+          have_dconf = g_strv_contains (list, "ca.desrt.dconf");
+        }
+    }
+  g_dbus_connection_close_sync (bus, NULL, NULL);
+}
+
+/* Where the settings live: what $GSETTINGS_BACKEND asks for, if it is
+ * set; dconf (GLib's default) when it can be reached; otherwise a key
+ * file, $XDG_CONFIG_HOME/backprop-studio/settings.ini, which needs no
+ * bus and keeps what the user chose across restarts. */
+static GSettingsBackend *
+settings_backend (void)
+{
+  g_autofree char *file = NULL;
+  const char *env = g_getenv ("GSETTINGS_BACKEND");
+
+  probe_session ();
+  if ((env != NULL && env[0] != '\0') || have_dconf)
+    return NULL;
+  file = g_build_filename (g_get_user_config_dir (), "backprop-studio", "settings.ini", NULL);
+  return g_keyfile_settings_backend_new (file, "/io/github/backprop_studio/BackpropStudio/",
+                                         "BackpropStudio");
+}
+
 /* The application's settings, or NULL when the schema is not installed
  * (an uninstalled run without GSETTINGS_SCHEMA_DIR): then nothing is
  * remembered.  This file is the only one that touches GSettings. */
@@ -266,7 +353,11 @@ app_settings (void)
       if (source != NULL)
         schema = g_settings_schema_source_lookup (source, APP_ID, TRUE);
       if (schema != NULL)
-        settings = g_settings_new_full (schema, NULL, NULL);
+        {
+          g_autoptr(GSettingsBackend) backend = settings_backend ();
+
+          settings = g_settings_new_full (schema, backend, NULL);
+        }
     }
   return settings;
 }
@@ -578,19 +669,12 @@ open_path (AdwApplication *app,
   g_autoptr(GError) error = NULL;
   g_autofree char *path = g_file_get_path (file);
   g_autoptr(BpModel) model = NULL;
-  gboolean csv = path != NULL && (g_str_has_suffix (path, ".csv") || g_str_has_suffix (path, ".CSV"));
+  gboolean csv = is_csv_path (path);
   BpvWindow *old = replaceable_window (app);
   GtkWindow *active = gtk_application_get_active_window (GTK_APPLICATION (app));
   BpvWindow *window;
 
-  if (csv)
-    {
-      model = bp_model_new_default ();
-      g_free (model->dataset);
-      model->dataset = g_strdup (path);
-    }
-  else
-    model = path != NULL ? bp_model_load_file (path, NULL, &error) : NULL;
+  model = path != NULL ? model_for_path (path, &error) : NULL;
   if (model == NULL)
     {
       const char *why = error != NULL ? error->message : "only local files can be opened";
@@ -1069,17 +1153,19 @@ main (int    argc,
     { "example", 0, 0, G_OPTION_ARG_STRING, &example,
       "Open an example (chain-rule, xor, spirals-sigmoid, spirals-relu, deep-sigmoid, iris, "
       "digits) instead of the last experiment", "NAME" },
-    { G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &rest, NULL, "[MODEL.json]" },
+    { G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &rest, NULL, "[MODEL.json | DATA.csv]" },
     { NULL }
   };
   int status;
 
-  context = g_option_context_new ("[MODEL.json] — backpropagation made visible");
+  context = g_option_context_new ("— backpropagation made visible");
   g_option_context_add_main_entries (context, entries, NULL);
   g_option_context_set_summary (context,
                                 "Opens the window on the built-in default experiment (a 2-8-8-1 "
-                                "network on \"moons\") or on MODEL.json.  Without a display it "
-                                "says so, trains the experiment and writes a picture of it.");
+                                "network on \"moons\"), on MODEL.json, or on the default network "
+                                "fitted to DATA.csv (a header row; the last column is the "
+                                "target).  Without a display it says so, trains the experiment "
+                                "and writes a picture of it.");
   if (!g_option_context_parse (context, &argc, &argv, &error))
     {
       fprintf (stderr, "backprop-studio: %s\n", error->message);
@@ -1087,7 +1173,7 @@ main (int    argc,
     }
   if (rest != NULL && g_strv_length (rest) > 1)
     {
-      fprintf (stderr, "backprop-studio: one model file at most\n");
+      fprintf (stderr, "backprop-studio: one model or CSV file at most\n");
       return 2;
     }
 
@@ -1096,6 +1182,11 @@ main (int    argc,
    * the other cores and take the one the window draws on. */
   openblas_set_num_threads (1);
 #endif
+  /* Without a session bus GTK's accessibility bridge has nothing to talk
+   * to and says so on every start; an explicit GTK_A11Y still wins. */
+  probe_session ();
+  if (!have_session_bus)
+    g_setenv ("GTK_A11Y", "none", FALSE);
   load_plugins ();
 
   if (output == NULL)
@@ -1108,7 +1199,8 @@ main (int    argc,
       /* One line, then the useful work. */
       fprintf (stderr, "backprop-studio: no display (DISPLAY and WAYLAND_DISPLAY unset or "
                        "unusable); training the %s and writing %s instead\n",
-               rest != NULL ? "model" : "default experiment", output);
+               rest == NULL ? "default experiment"
+               : is_csv_path (rest[0]) ? "default experiment on the CSV" : "model", output);
       fflush (stderr);
       return run_headless (rest != NULL ? rest[0] : NULL, output);
     }

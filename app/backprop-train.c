@@ -498,6 +498,7 @@ bp_cli_train (int      argc,
   g_autofree char *lr_text = NULL;
   g_autofree char *seed_text = NULL;
   g_autofree char *output = NULL;
+  g_autofree char *save_on_fault = NULL;
   gboolean quiet = FALSE;
   const GOptionEntry entries[] = {
     { "dataset", 'd', 0, G_OPTION_ARG_FILENAME, &dataset,
@@ -520,6 +521,9 @@ bp_cli_train (int      argc,
       "Where to write the trained model", "OUT.json" },
     { "quiet", 'q', 0, G_OPTION_ARG_NONE, &quiet,
       "No progress output, only the summary", NULL },
+    { "save-on-fault", 0, 0, G_OPTION_ARG_FILENAME, &save_on_fault,
+      "If a step makes a NaN or an Inf, write the model as it was before that step here",
+      "FILE.json" },
     { NULL }
   };
   g_autoptr(GOptionContext) context = NULL;
@@ -544,7 +548,9 @@ bp_cli_train (int      argc,
     "\n"
     "The model is written to --output, or else to MODEL-trained.json next to\n"
     "MODEL.json (trained-model.json in the current directory for the default\n"
-    "model).\n"
+    "model).  A step that makes a NaN or an Inf stops training and is undone;\n"
+    "with --save-on-fault FILE the model as it was before that step (weights\n"
+    "and optimizer state of every good step) is written to FILE.\n"
     "\n"
     "Examples:\n"
     "  backprop train --epochs 50\n"
@@ -591,6 +597,12 @@ bp_cli_train (int      argc,
                    "--output: expected a file name");
       return FALSE;
     }
+  if (save_on_fault != NULL && save_on_fault[0] == '\0')
+    {
+      g_set_error (error, BP_CLI_ERROR, BP_CLI_ERROR_USAGE,
+                   "--save-on-fault: expected a file name");
+      return FALSE;
+    }
 
   if (args[0] != NULL)
     {
@@ -628,14 +640,29 @@ bp_cli_train (int      argc,
   run.dataset = dataset;
   run.quiet = quiet;
 
-  if (run.steps > 0 && model->inputs != NULL && dataset == NULL)
+  if (!(run.steps > 0 && model->inputs != NULL && dataset == NULL
+        ? train_on_inline_batch (model, model_name, run.steps, quiet, &summary, error)
+        : train_on_dataset (model, model_name, &run, &summary, error)))
     {
-      if (!train_on_inline_batch (model, model_name, run.steps, quiet,
-                                  &summary, error))
-        return FALSE;
+      /* A numeric fault undid its step: the model in memory is the last
+       * good state, worth keeping when asked. */
+      if (save_on_fault != NULL && error != NULL
+          && g_error_matches (*error, BP_TRAIN_ERROR, BP_TRAIN_ERROR_NUMERIC))
+        {
+          g_autoptr(GError) save_error = NULL;
+          g_autofree char *message = NULL;
+
+          if (bp_model_save_file (model, save_on_fault, &save_error))
+            message = g_strdup_printf ("%s The model as it was before that step was written "
+                                       "to %s.", (*error)->message, save_on_fault);
+          else
+            message = g_strdup_printf ("%s The model before that step could not be saved: %s",
+                                       (*error)->message, save_error->message);
+          g_free ((*error)->message);
+          (*error)->message = g_steal_pointer (&message);
+        }
+      return FALSE;
     }
-  else if (!train_on_dataset (model, model_name, &run, &summary, error))
-    return FALSE;
 
   if (!bp_model_save_file (model, out_path, error))
     return FALSE;

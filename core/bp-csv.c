@@ -24,6 +24,7 @@
  * reported as such rather than as whatever its shifted cells look like.
  */
 #include "bp-dataset.h"
+#include "bp-network.h"
 
 #include <errno.h>
 #include <math.h>
@@ -547,6 +548,18 @@ read_header (Parser              *p,
       g_set_error (error, BP_DATASET_ERROR, BP_DATASET_ERROR_INVALID,
                    "%s: every column is a target; at least one feature "
                    "column is needed", p->cur.display);
+      return FALSE;
+    }
+  /* Each feature column is one input of the network: say so here, with
+   * the file and the column count, before reading the rows (rather than
+   * "input width … is out of range" from the network later). */
+  if (n_cols - p->n_targets > BP_MAX_WIDTH)
+    {
+      g_set_error (error, BP_DATASET_ERROR, BP_DATASET_ERROR_INVALID,
+                   "%s:%" G_GSIZE_FORMAT ": the header has %" G_GSIZE_FORMAT " columns, "
+                   "%" G_GSIZE_FORMAT " of them features, but a network takes at most "
+                   "%d inputs (one per feature column)",
+                   p->cur.display, line, n_cols, n_cols - p->n_targets, BP_MAX_WIDTH);
       return FALSE;
     }
   return TRUE;

@@ -53,6 +53,16 @@ find_info (const char *name)
   return NULL;
 }
 
+gboolean
+bp_dataset_is_generator (const char *name)
+{
+  const BpDatasetInfo *info;
+
+  g_return_val_if_fail (name != NULL, FALSE);
+  info = find_info (name);
+  return info != NULL && info->generated;
+}
+
 /* "xor, circles, …, digits" for error messages. */
 static char *
 list_names (gboolean generated,

@@ -66,6 +66,11 @@ BpDataset           *bp_dataset_generate       (const char *name,
                                                 guint64     seed,
                                                 GError    **error);
 
+/* TRUE when `name` is one of the generators, whose row count and noise a
+ * model file may set; the rows of a file (iris, digits, a CSV) are the
+ * file's. */
+gboolean             bp_dataset_is_generator   (const char *name);
+
 /* The noise a generator uses when asked for a negative one (the table in
  * bp-datagen.c); −1 for a name that is not a generator. */
 double               bp_dataset_default_noise  (const char *name);

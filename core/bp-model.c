@@ -4,9 +4,10 @@
  * Reading goes through JsonParser, then walks the tree with a small set of
  * typed readers.  Each reader checks type, shape and range before anything
  * is allocated from the value, and every error starts with the display name
- * and the JSON path of the offending value:
+ * and the JSON path of the offending value (a layer also by its number,
+ * counted from 1 as everywhere else):
  *
- *   model.json: layers[1].W[3]: expected 8 numbers, got 7
+ *   model.json: layer 2 (layers[1].W[3] in the file): expected 8 numbers, got 7
  *
  * Writing does not use JsonGenerator: it prints doubles with "%.17g", which
  * is not the shortest form, and cannot keep −0.  We print every double with
@@ -18,9 +19,15 @@
 #include "bp-registry.h"
 #include "bp-util.h"
 
+#include <errno.h>
+#include <fcntl.h>
+#include <glib/gstdio.h>
 #include <json-glib/json-glib.h>
 #include <math.h>
+#include <signal.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #define BP_MODEL_FORMAT "backprop-model/1"
 
@@ -247,7 +254,16 @@ fail (Loader       *ld,
   va_start (args, fmt);
   msg = g_strdup_vprintf (fmt, args);
   va_end (args);
-  if (path != NULL && path[0] != '\0')
+  if (path != NULL && g_str_has_prefix (path, "layers["))
+    {
+      /* Messages count layers from 1, as the app and W(n) do; the JSON
+       * path, 0-based, says where in the file. */
+      guint64 n = g_ascii_strtoull (path + strlen ("layers["), NULL, 10);
+
+      g_set_error (ld->error, BP_MODEL_ERROR, code, "%s: layer %" G_GUINT64_FORMAT
+                   " (%s in the file): %s", ld->name, n + 1, path, msg);
+    }
+  else if (path != NULL && path[0] != '\0')
     g_set_error (ld->error, BP_MODEL_ERROR, code, "%s: %s: %s", ld->name, path, msg);
   else
     g_set_error (ld->error, BP_MODEL_ERROR, code, "%s: %s", ld->name, msg);
@@ -652,9 +668,9 @@ read_layers (Loader     *ld,
         return FALSE;
       if (l > 0 && in_node != NULL && (gsize) in != net->layers[l - 1].out)
         return fail (ld, BP_MODEL_ERROR_INVALID, in_path,
-                     "%" G_GINT64_FORMAT " does not match layers[%zu].out = %zu "
+                     "%" G_GINT64_FORMAT " does not match the \"out\" of layer %zu, %zu "
                      "(a layer's \"in\" is the previous layer's \"out\")",
-                     in, l - 1, net->layers[l - 1].out);
+                     in, l, net->layers[l - 1].out);
 
       out_node = json_object_get_member (obj, "out");
       if (out_node == NULL)
@@ -1830,12 +1846,15 @@ check_finite (const BpModel  *model,
       const BpLayer *L = &net->layers[l];
 
       if ((i = first_non_finite (L->W, L->in * L->out)) >= 0)
-        where = g_strdup_printf ("layers[%zu].W[%zu][%zu] (layer %zu)", l,
-                                 (gsize) i / L->in, (gsize) i % L->in, l + 1);
+        where = g_strdup_printf ("W(%zu)[%zu,%zu] (layers[%zu].W[%zu][%zu] in the file)",
+                                 l + 1, (gsize) i / L->in + 1, (gsize) i % L->in + 1,
+                                 l, (gsize) i / L->in, (gsize) i % L->in);
       else if ((i = first_non_finite (L->b, L->out)) >= 0)
-        where = g_strdup_printf ("layers[%zu].b[%zd] (layer %zu)", l, i, l + 1);
+        where = g_strdup_printf ("b(%zu)[%zd] (layers[%zu].b[%zd] in the file)",
+                                 l + 1, i + 1, l, i);
       else if ((i = first_non_finite (L->act_params, L->act->n_params)) >= 0)
-        where = g_strdup_printf ("layers[%zu].%s (layer %zu)", l, L->act->params[i].name, l + 1);
+        where = g_strdup_printf ("the %s of layer %zu (layers[%zu].%s in the file)",
+                                 L->act->params[i].name, l + 1, l, L->act->params[i].name);
     }
   if (where == NULL && (i = first_non_finite (net->cost_params, net->cost->n_params)) >= 0)
     where = g_strdup_printf ("cost.%s", net->cost->params[i].name);
@@ -2198,9 +2217,12 @@ to_json (const BpModel *model,
     {
       g_string_append (s, "  \"dataset\": { \"name\": ");
       append_string (s, model->dataset);
-      if (model->dataset_rows > 0)
+      /* Rows and noise are a generator's; a file has its own rows, and a
+       * "rows" written for it would only mislead (`backprop info` once
+       * read back 400 rows for a 300-row CSV). */
+      if (model->dataset_rows > 0 && bp_dataset_is_generator (model->dataset))
         g_string_append_printf (s, ", \"rows\": %zu", model->dataset_rows);
-      if (model->dataset_noise >= 0)
+      if (model->dataset_noise >= 0 && bp_dataset_is_generator (model->dataset))
         {
           g_string_append (s, ", \"noise\": ");
           append_double (s, model->dataset_noise);
@@ -2243,6 +2265,109 @@ bp_model_to_json (const BpModel *model,
   return to_json (model, len);
 }
 
+/* Saving is atomic: the data goes to a temporary file next to `path`,
+ * "PATH.saving-PID-XXXXXX", which is fsynced and renamed over `path`, so a
+ * reader sees the old file or the new one, never half of one, and a crash
+ * does not leave an empty file behind the new name.  (A symlink at `path`
+ * is replaced, not followed.)  A kill -9 in the middle leaves the
+ * temporary behind; the writer's PID in its name lets the next save to the
+ * same path tell it from one a live save is still writing. */
+#define TEMP_MARK        ".saving-"
+#define TEMP_STALE_AGE_S (10 * 60)   /* whatever the PID says: no save takes this long */
+
+static gboolean
+write_atomically (const char  *path,
+                  const char  *data,
+                  gsize        len,
+                  GError     **error)
+{
+  g_autofree char *tmp = g_strdup_printf ("%s" TEMP_MARK "%ld-XXXXXX", path, (long) getpid ());
+  gsize done = 0;
+  int fd, saved;
+
+  fd = g_mkstemp_full (tmp, O_WRONLY | O_CLOEXEC, 0666);
+  if (fd < 0)
+    {
+      saved = errno;
+      g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (saved),
+                   "cannot create a temporary file next to it: %s", g_strerror (saved));
+      return FALSE;
+    }
+  while (done < len)
+    {
+      ssize_t n = write (fd, data + done, len - done);
+
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n < 0)
+        goto fail;
+      done += (gsize) n;
+    }
+  if (fsync (fd) != 0)
+    goto fail;
+  if (close (fd) != 0)
+    {
+      fd = -1;
+      goto fail;
+    }
+  fd = -1;
+  if (g_rename (tmp, path) != 0)
+    goto fail;
+  return TRUE;
+
+fail:
+  saved = errno;
+  if (fd >= 0)
+    close (fd);
+  g_unlink (tmp);
+  g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (saved), "%s", g_strerror (saved));
+  return FALSE;
+}
+
+/* Removes what a killed save to `path` left behind: files in its directory
+ * named exactly "BASENAME.saving-PID-XXXXXX" (our pattern, nothing else),
+ * owned by us, whose writer is gone (no process PID) — or, should the PID
+ * have been reused, older than TEMP_STALE_AGE_S.  A temporary of a live
+ * save (this process, or another one saving to the same path) is left
+ * alone.  Best effort: what cannot be removed stays. */
+static void
+remove_stale_temporaries (const char *path)
+{
+  g_autofree char *dir_name = g_path_get_dirname (path);
+  g_autofree char *base = g_path_get_basename (path);
+  g_autofree char *prefix = g_strconcat (base, TEMP_MARK, NULL);
+  gsize prefix_len = strlen (prefix);
+  g_autoptr(GDir) dir = g_dir_open (dir_name, 0, NULL);
+  gint64 now = g_get_real_time () / G_USEC_PER_SEC;
+  const char *name;
+
+  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
+    {
+      const char *p = name + prefix_len;
+      g_autofree char *full = NULL;
+      char *end = NULL;
+      gint64 pid;
+      GStatBuf st;
+      gboolean dead;
+
+      if (strncmp (name, prefix, prefix_len) != 0 || !g_ascii_isdigit (*p))
+        continue;
+      pid = g_ascii_strtoll (p, &end, 10);
+      if (end == NULL || *end != '-' || strlen (end + 1) != 6 || pid <= 0 || pid > G_MAXINT32)
+        continue;
+      for (p = end + 1; *p != '\0' && g_ascii_isalnum (*p); p++)
+        ;
+      if (*p != '\0')
+        continue;
+      full = g_build_filename (dir_name, name, NULL);
+      if (g_lstat (full, &st) != 0 || !S_ISREG (st.st_mode) || st.st_uid != geteuid ())
+        continue;
+      dead = pid != getpid () && kill ((pid_t) pid, 0) != 0 && errno == ESRCH;
+      if (dead || now - (gint64) st.st_mtime > TEMP_STALE_AGE_S)
+        g_unlink (full);
+    }
+}
+
 gboolean
 bp_model_save_file (const BpModel  *model,
                     const char     *path,
@@ -2263,14 +2388,8 @@ bp_model_save_file (const BpModel  *model,
     return FALSE;
   json = to_json (model, &len);
 
-  /* CONSISTENT: write a temporary file next to `path`, then rename it over
-   * path, so a reader sees the old file or the new one, never half of one.
-   * DURABLE: fsync before the rename, so a crash does not leave an empty
-   * file behind the new name.  (A symlink at `path` is replaced, not
-   * followed.) */
-  if (!g_file_set_contents_full (path, json, (gssize) len,
-                                 G_FILE_SET_CONTENTS_CONSISTENT | G_FILE_SET_CONTENTS_DURABLE,
-                                 0666, &local))
+  remove_stale_temporaries (path);
+  if (!write_atomically (path, json, len, &local))
     {
       g_set_error (error, BP_MODEL_ERROR, BP_MODEL_ERROR_IO, "%s: cannot save: %s",
                    display, local->message);

@@ -7,6 +7,7 @@
  * φ they hand it.
  */
 #include "bp-plugin-check.h"
+#include "bp-util.h"
 #include "bp-plugin-loader.h"
 #include "bp-registry.h"
 #include "bp-rng.h"
@@ -891,7 +892,10 @@ bp_plugin_check_numeric (const BpPluginDesc *desc,
 
   if (local != NULL)
     {
-      g_prefix_error (&local, "plugin “%s”: ", desc->name != NULL ? desc->name : "");
+      g_autofree char *shown = bp_shown (desc->name != NULL ? desc->name : "", -1,
+                                         BP_SHOWN_MAX_CHARS);
+
+      g_prefix_error (&local, "plugin “%s”: ", shown);
       g_propagate_error (error, local);
       return FALSE;
     }

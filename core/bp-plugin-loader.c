@@ -19,7 +19,9 @@
 #include "config.h"
 #include "bp-plugin-loader.h"
 #include "bp-plugin-check.h"
+#include "bp-util.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <gmodule.h>
@@ -149,6 +151,16 @@ step_of_registry_error (const GError *e)
     }
 }
 
+/* A file's name for a message: its basename, escaped and cut (a file name
+ * may be any bytes). */
+static char *
+shown_base (const char *path)
+{
+  g_autofree char *base = g_path_get_basename (path);
+
+  return bp_shown (base, -1, BP_SHOWN_MAX_CHARS);
+}
+
 /* ------------------------------------------------------------- file check */
 
 /* Step "file": a readable regular file that starts like a shared object.
@@ -157,7 +169,7 @@ static gboolean
 probe_file (const char  *path,
             GError     **error)
 {
-  g_autofree char *base = g_path_get_basename (path);
+  g_autofree char *base = shown_base (path);
   GStatBuf st, lst;
   unsigned char magic[4] = { 0 };
   ssize_t n;
@@ -313,7 +325,7 @@ bp_plugin_scanner_run (const char *path,
 
   g_return_val_if_fail (path != NULL && out != NULL, FALSE);
 
-  base = g_path_get_basename (path);
+  base = shown_base (path);
   fputs (PROTOCOL_HEADER "\n", out);
 
   emit_step (out, BP_PLUGIN_STEP_FILE);
@@ -523,6 +535,10 @@ struct _BpPluginLoader
   GKeyFile   *cache;            /* loaded lazily */
   gboolean    cache_dirty;
   char       *scanner;
+  GPtrArray  *warnings;         /* char*, NULL-terminated */
+  char      **skip;             /* basenames load_all passes over, or NULL */
+  guint       n_warnings_taken;
+  guint       n_records_taken;  /* records whose `printed` was taken */
   double      timeout;          /* ≤ 0: the default */
   GPtrArray  *records;          /* Record* */
   GHashTable *seen;             /* basename → record */
@@ -561,7 +577,7 @@ run_scanner (BpPluginLoader *loader,
   g_autoptr(BpPluginScan) scan = g_new0 (BpPluginScan, 1);
   g_autoptr(GError) spawn_error = NULL;
   g_autoptr(GString) output = g_string_new (NULL);
-  g_autofree char *base = g_path_get_basename (path);
+  g_autofree char *base = shown_base (path);
   g_autoptr(GError) verdict = NULL;
   const char *scanner = bp_plugin_loader_get_scanner (loader);
   const char *argv[] = { scanner, path, NULL };
@@ -847,6 +863,7 @@ record_free (gpointer data)
   g_free (r->pub.path);
   g_free (r->pub.name);
   g_free (r->pub.version);
+  g_free (r->pub.printed);
   g_clear_error (&r->pub.error);
   g_strfreev (r->pub.features);
   /* r->module stays open: registered descriptors point into it. */
@@ -865,6 +882,8 @@ bp_plugin_loader_new (BpRegistry *reg)
                                          "plugin-scan.ini", NULL);
   loader->records = g_ptr_array_new_with_free_func (record_free);
   loader->seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  loader->warnings = g_ptr_array_new_with_free_func (g_free);
+  g_ptr_array_add (loader->warnings, NULL);
   return loader;
 }
 
@@ -880,6 +899,8 @@ bp_plugin_loader_free (BpPluginLoader *loader)
   g_free (loader->scanner);
   g_ptr_array_unref (loader->records);
   g_hash_table_unref (loader->seen);
+  g_ptr_array_unref (loader->warnings);
+  g_strfreev (loader->skip);
   g_free (loader);
 }
 
@@ -889,6 +910,15 @@ bp_plugin_loader_add_search_path (BpPluginLoader *loader,
 {
   g_return_if_fail (loader != NULL && dir != NULL);
   g_ptr_array_add (loader->extra_dirs, g_strdup (dir));
+}
+
+void
+bp_plugin_loader_set_skip (BpPluginLoader     *loader,
+                           const char * const *basenames)
+{
+  g_return_if_fail (loader != NULL);
+  g_strfreev (loader->skip);
+  loader->skip = basenames != NULL ? g_strdupv ((char **) basenames) : NULL;
 }
 
 void
@@ -1041,13 +1071,92 @@ record_refuse (Record        *r,
   return FALSE;
 }
 
-/* After an OK verdict: open it here and register it. */
+/* Standard output kept away from a plugin's code: fd 1 points at a
+ * temporary file between stdout_guard_begin and stdout_guard_end, and what
+ * arrived there (printf or write) is returned.  The stdio buffer is
+ * flushed on both sides, so our own output goes before and the plugin's
+ * buffered printf lands in the file, not later on the real stdout. */
+typedef struct
+{
+  int   saved;      /* the real fd 1, or −1 */
+  FILE *capture;
+} StdoutGuard;
+
+static void
+stdout_guard_begin (StdoutGuard *g)
+{
+  fflush (stdout);
+  g->saved = -1;
+  g->capture = tmpfile ();
+  if (g->capture == NULL)
+    return;
+  g->saved = dup (STDOUT_FILENO);
+  if (g->saved < 0 || dup2 (fileno (g->capture), STDOUT_FILENO) < 0)
+    {
+      if (g->saved >= 0)
+        close (g->saved);
+      g->saved = -1;
+      g_clear_pointer (&g->capture, fclose);
+    }
+}
+
+/* What was written, escaped and cut for a message, or NULL. */
+static char *
+stdout_guard_end (StdoutGuard *g)
+{
+  char buf[4096];
+  size_t n;
+  long size;
+
+  if (g->capture == NULL)
+    return NULL;
+  fflush (stdout);
+  dup2 (g->saved, STDOUT_FILENO);
+  close (g->saved);
+  size = ftell (g->capture);
+  if (size <= 0)
+    size = lseek (fileno (g->capture), 0, SEEK_END);
+  rewind (g->capture);
+  n = size > 0 ? fread (buf, 1, sizeof buf, g->capture) : 0;
+  fclose (g->capture);
+  if (n == 0)
+    return NULL;
+  {
+    g_autofree char *shown = bp_shown (buf, (gssize) n, 200);
+
+    if ((long) n < size)
+      return g_strdup_printf ("%s (%ld bytes in all)", shown, size);
+    return g_steal_pointer (&shown);
+  }
+}
+
+static gboolean register_steps (BpPluginLoader *loader,
+                                Record         *r,
+                                GError        **error);
+
+/* After an OK verdict: open it here and register it, with standard output
+ * guarded (the constructor and the descriptor function are plugin code). */
 static gboolean
 register_in_process (BpPluginLoader *loader,
                      Record         *r,
                      GError        **error)
 {
-  g_autofree char *base = g_path_get_basename (r->pub.path);
+  StdoutGuard guard;
+  gboolean ok;
+
+  stdout_guard_begin (&guard);
+  ok = register_steps (loader, r, error);
+  g_free (r->pub.printed);
+  r->pub.printed = stdout_guard_end (&guard);
+  return ok;
+}
+
+static gboolean
+register_steps (BpPluginLoader *loader,
+                Record         *r,
+                GError        **error)
+{
+  g_autofree char *base = shown_base (r->pub.path);
   g_autoptr(GError) local = NULL;
   g_autoptr(GError) reg_error = NULL;
   gpointer symbol = NULL;
@@ -1159,40 +1268,110 @@ is_candidate (const char *name)
          && strlen (name) > strlen ("." G_MODULE_SUFFIX);
 }
 
+/* How many directories $BACKPROP_PLUGIN_PATH adds to the search path (as
+ * bp_plugin_loader_get_search_path splits it). */
+static guint
+n_env_dirs (BpPluginLoader *loader)
+{
+  const char *env = g_getenv ("BACKPROP_PLUGIN_PATH");
+  g_auto(GStrv) parts = NULL;
+  guint n = 0;
+
+  if (!loader->use_default_path || env == NULL)
+    return 0;
+  parts = g_strsplit (env, G_SEARCHPATH_SEPARATOR_S, -1);
+  for (guint i = 0; parts[i] != NULL; i++)
+    if (parts[i][0] != '\0')
+      n++;
+  return n;
+}
+
+const char * const *
+bp_plugin_loader_get_warnings (BpPluginLoader *loader)
+{
+  g_return_val_if_fail (loader != NULL, NULL);
+  return (const char * const *) loader->warnings->pdata;
+}
+
+char **
+bp_plugin_loader_take_messages (BpPluginLoader *loader)
+{
+  GPtrArray *out = g_ptr_array_new ();
+
+  g_return_val_if_fail (loader != NULL, NULL);
+  for (; loader->n_warnings_taken < loader->warnings->len - 1; loader->n_warnings_taken++)
+    g_ptr_array_add (out, g_strdup (g_ptr_array_index (loader->warnings, loader->n_warnings_taken)));
+  for (; loader->n_records_taken < loader->records->len; loader->n_records_taken++)
+    {
+      const Record *r = g_ptr_array_index (loader->records, loader->n_records_taken);
+      g_autofree char *base = NULL;
+      g_autofree char *path = NULL;
+
+      if (r->pub.printed == NULL)
+        continue;
+      base = shown_base (r->pub.path);
+      path = bp_shown (r->pub.path, -1, 200);
+      g_ptr_array_add (out, g_strdup_printf ("plugin %s (%s) wrote to standard output while it "
+                                             "was loaded; kept off standard output: “%s”",
+                                             base, path, r->pub.printed));
+    }
+  g_ptr_array_add (out, NULL);
+  return (char **) g_ptr_array_free (out, FALSE);
+}
+
 gboolean
 bp_plugin_loader_load_all (BpPluginLoader *loader,
                            GError        **error)
 {
   g_auto(GStrv) dirs = NULL;
+  g_autoptr(GHashTable) skipped = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   gboolean ok = TRUE;
+  guint n_explicit;
 
   g_return_val_if_fail (loader != NULL, FALSE);
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
   dirs = bp_plugin_loader_get_search_path (loader);
+  n_explicit = loader->extra_dirs->len + n_env_dirs (loader);
   for (guint d = 0; dirs[d] != NULL; d++)
     {
-      g_autoptr(GError) dir_error = NULL;
       g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
-      GDir *dir = g_dir_open (dirs[d], 0, &dir_error);
-      const char *name;
+      /* opendir, not g_dir_open: the errno says whether it is missing. */
+      DIR *dir = opendir (dirs[d]);
+      int saved = errno;
+      struct dirent *entry;
 
       if (dir == NULL)
         {
-          /* Default directories are often missing; an explicit one is not. */
-          if (d < loader->extra_dirs->len && ok)
-            {
-              g_set_error (error, BP_PLUGIN_ERROR, BP_PLUGIN_ERROR_UNREADABLE,
-                           "cannot read the plugin directory “%s”: %s", dirs[d],
-                           dir_error->message);
-              ok = FALSE;
-            }
+          gboolean env_dir = d >= loader->extra_dirs->len && d < n_explicit;
+          g_autofree char *shown = NULL;
+          g_autofree char *warning = NULL;
+
+          /* A default directory that does not exist is normal.  Any other
+           * directory that cannot be read is said the same way, wherever
+           * it was named: silence would leave only "unknown activation"
+           * to explain a plugin that was never looked at. */
+          if (d >= n_explicit && saved == ENOENT)
+            continue;
+          shown = bp_shown (dirs[d], -1, 200);
+          warning = g_strdup_printf ("cannot read the plugin directory “%s” (%s): %s; "
+                                     "its plugins are not loaded", shown,
+                                     d < loader->extra_dirs->len ? "from --plugin-path"
+                                     : env_dir ? "from $BACKPROP_PLUGIN_PATH"
+                                     : "a default directory",
+                                     g_strerror (saved));
+          if (ok)
+            g_set_error_literal (error, BP_PLUGIN_ERROR, BP_PLUGIN_ERROR_UNREADABLE, warning);
+          ok = FALSE;
+          if (!g_strv_contains ((const char * const *) loader->warnings->pdata, warning))
+            g_ptr_array_insert (loader->warnings, loader->warnings->len - 1,
+                                g_steal_pointer (&warning));
           continue;
         }
-      while ((name = g_dir_read_name (dir)) != NULL)
-        if (is_candidate (name))
-          g_ptr_array_add (names, g_strdup (name));
-      g_dir_close (dir);
+      while ((entry = readdir (dir)) != NULL)
+        if (is_candidate (entry->d_name))
+          g_ptr_array_add (names, g_strdup (entry->d_name));
+      closedir (dir);
 
       /* A fixed order: which of two clashing plugins wins must not depend
        * on the file system. */
@@ -1202,8 +1381,13 @@ bp_plugin_loader_load_all (BpPluginLoader *loader,
           const char *base = g_ptr_array_index (names, i);
           g_autofree char *path = NULL;
 
-          if (g_hash_table_contains (loader->seen, base))
+          if (g_hash_table_contains (loader->seen, base) || g_hash_table_contains (skipped, base))
             continue;  /* first name wins */
+          if (loader->skip != NULL && g_strv_contains ((const char * const *) loader->skip, base))
+            {
+              g_hash_table_add (skipped, g_strdup (base));
+              continue;
+            }
           g_hash_table_add (loader->seen, g_strdup (base));
           path = g_build_filename (dirs[d], base, NULL);
           load_one (loader, path, NULL);

@@ -28,6 +28,16 @@
  * the ABI, the fields and the ids again against the live registry (a plugin
  * whose id an earlier plugin took is refused there).
  *
+ * Nothing a plugin prints while the host opens and registers it reaches
+ * standard output (where `backprop trace` writes its JSON): file
+ * descriptor 1 points at a temporary file meanwhile, and what arrived there
+ * is kept in the record (BpPluginRecord.printed) for the caller to report,
+ * naming the plugin.
+ *
+ * A search-path directory that cannot be read is skipped, and said: each
+ * gives one line from bp_plugin_loader_get_warnings (a default directory
+ * that does not exist is normal and gives none).
+ *
  * A loader is not thread-safe; use it from one thread.
  */
 #pragma once
@@ -91,6 +101,9 @@ typedef struct
   char              **features;   /* "activation swish", "cost huber", … as far as the
                                    * scan got (NULL-terminated, maybe empty) */
   gboolean            from_cache; /* the verdict came from the cache, not a scan */
+  char               *printed;    /* what it wrote on standard output while the host
+                                   * loaded it (kept off stdout: see below), escaped
+                                   * and cut for a message; NULL if nothing */
 } BpPluginRecord;
 
 /* The result of running the scanner on one file (no cache, no registering). */
@@ -121,6 +134,13 @@ void                  bp_plugin_loader_add_search_path   (BpPluginLoader *loader
 /* FALSE: search only the explicit directories (tests).  Default TRUE. */
 void                  bp_plugin_loader_set_use_default_path (BpPluginLoader *loader,
                                                              gboolean        use);
+/* File names (basenames, "bp-swish.so") that bp_plugin_loader_load_all
+ * passes over: not loaded, not recorded, so a later load_all without them
+ * in the list loads them.  A skipped name still hides files of the same
+ * name later in the search path (the first name wins, even when it is
+ * switched off).  NULL: none.  The list is copied. */
+void                  bp_plugin_loader_set_skip          (BpPluginLoader     *loader,
+                                                          const char * const *basenames);
 /* The directories searched, in order; free with g_strfreev. */
 char                **bp_plugin_loader_get_search_path   (BpPluginLoader *loader);
 
@@ -137,8 +157,10 @@ void                  bp_plugin_loader_set_scan_timeout  (BpPluginLoader *loader
                                                           double          seconds);
 
 /* Loads every candidate of the search path not looked at yet.  A refused
- * plugin is recorded, never an error; FALSE only when a directory added
- * with bp_plugin_loader_add_search_path cannot be read. */
+ * plugin is recorded, never an error, and so is a directory that cannot be
+ * read (bp_plugin_loader_get_warnings); FALSE (with the first of those
+ * warnings) when one of them could not be read this time, every other
+ * directory having been loaded all the same. */
 gboolean              bp_plugin_loader_load_all          (BpPluginLoader *loader,
                                                           GError        **error);
 /* Loads one file (its name need not be new).  FALSE with the same error the
@@ -167,6 +189,18 @@ const char           *bp_plugin_loader_find_provider_of  (BpPluginLoader *loader
  * known to provide `id`. */
 char                 *bp_plugin_loader_explain_missing   (BpPluginLoader *loader,
                                                           const char     *id);
+
+/* One line per search-path directory that could not be read ("cannot
+ * read the plugin directory “DIR” (from $BACKPROP_PLUGIN_PATH): Permission
+ * denied; its plugins are not loaded"), the same for every source of the
+ * directory.  NULL-terminated, owned by the loader. */
+const char * const   *bp_plugin_loader_get_warnings      (BpPluginLoader *loader);
+
+/* What the user should be told about loading, each line once: the
+ * warnings above, and "plugin NAME.so (PATH) wrote to standard output
+ * while it was loaded; kept off standard output: “…”" — the lines not
+ * taken before.  Free with g_strfreev (never NULL). */
+char                **bp_plugin_loader_take_messages     (BpPluginLoader *loader);
 
 /* How many times the scanner was started (a cached verdict starts none). */
 guint                 bp_plugin_loader_get_n_scans       (BpPluginLoader *loader);

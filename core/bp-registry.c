@@ -4,6 +4,7 @@
  * either lands whole or not at all.
  */
 #include "bp-registry.h"
+#include "bp-util.h"
 
 #include <math.h>
 #include <string.h>
@@ -183,10 +184,13 @@ check_id (BpRegistry  *reg,
     }
   if (!valid_id (id))
     {
+      /* Escaped and cut: the id may be any bytes, of any length. */
+      g_autofree char *shown = bp_shown (id, -1, BP_SHOWN_MAX_CHARS);
+
       g_set_error (error, BP_REGISTRY_ERROR, BP_REGISTRY_ERROR_FIELD,
                    "plugin “%s”: %s id “%s” is not a valid id "
-                   "(lowercase letters, digits and _, starting with a letter)",
-                   plugin, what, id);
+                   "(lowercase letters, digits and _, starting with a letter, at most 64)",
+                   plugin, what, shown);
       return FALSE;
     }
   if (g_hash_table_contains (seen, id))
@@ -203,6 +207,7 @@ check_id (BpRegistry  *reg,
         {
           const Feature *f = &g_array_index (reg->features, Feature, GPOINTER_TO_UINT (idx) - 1);
           const BpRegisteredPlugin *rp = g_ptr_array_index (reg->plugins, f->plugin);
+          g_autofree char *other = bp_shown (rp->desc->name, -1, BP_SHOWN_MAX_CHARS);
 
           if (g_strcmp0 (rp->desc->name, "builtin") == 0)
             g_set_error (error, BP_REGISTRY_ERROR, BP_REGISTRY_ERROR_DUPLICATE_ID,
@@ -210,7 +215,7 @@ check_id (BpRegistry  *reg,
           else
             g_set_error (error, BP_REGISTRY_ERROR, BP_REGISTRY_ERROR_DUPLICATE_ID,
                          "plugin “%s”: id “%s” is already provided by plugin “%s” (%s)",
-                         plugin, id, rp->desc->name, rp->source);
+                         plugin, id, other, rp->source);
           return FALSE;
         }
     }
@@ -236,6 +241,7 @@ validate_locked (BpRegistry         *reg,
                  GError            **error)
 {
   g_autoptr(GHashTable) seen = g_hash_table_new (g_str_hash, g_str_equal);
+  g_autofree char *pn_shown = NULL;
   const char *pn;
 
   if (desc->abi_major != BP_PLUGIN_ABI_MAJOR)
@@ -260,7 +266,8 @@ validate_locked (BpRegistry         *reg,
                    "plugin descriptor has no name");
       return FALSE;
     }
-  pn = desc->name;
+  /* The name as messages show it: any bytes may come from a plugin. */
+  pn = pn_shown = bp_shown (desc->name, -1, BP_SHOWN_MAX_CHARS);
   if (!nonempty (desc->version))
     return missing (error, pn, "plugin", pn, "version");
   if ((desc->n_activations > 0 && desc->activations == NULL) ||

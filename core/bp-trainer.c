@@ -1,5 +1,6 @@
 /* bp-trainer.c — mini-batch training, one checked step at a time. */
 #include "bp-trainer.h"
+#include "bp-registry.h"
 #include "bp-util.h"
 
 #include <math.h>
@@ -65,9 +66,36 @@ checked_step (BpNetwork    *net,
   if (bp_network_locate_nonfinite_param (net, fault))
     {
       restore_state (net, opt, backup, t);
+      bp_train_fault_blame_update (fault, opt);
       return FALSE;
     }
   return TRUE;
+}
+
+void
+bp_train_fault_blame_update (BpTrainFault      *fault,
+                             const BpOptimizer *opt)
+{
+  BpRegistry *reg = bp_registry_get_default ();
+
+  g_return_if_fail (fault != NULL && opt != NULL);
+  if (fault->kind != BP_TRAIN_FAULT_PARAM_W && fault->kind != BP_TRAIN_FAULT_PARAM_B)
+    return;
+  fault->optimizer = opt->id;
+  fault->plugin = NULL;
+  for (guint i = 0; i < bp_registry_n_plugins (reg); i++)
+    {
+      const BpRegisteredPlugin *rp = bp_registry_get_plugin (reg, i);
+
+      for (size_t k = 0; k < rp->desc->n_optimizers; k++)
+        if (&rp->desc->optimizers[k] == opt->desc)
+          {
+            /* The built-ins' source is "(built in)". */
+            if (rp->source[0] != '(')
+              fault->plugin = rp->source;
+            return;
+          }
+    }
 }
 
 static void
@@ -86,6 +114,7 @@ char *
 bp_train_fault_message (const BpTrainFault *fault)
 {
   g_autofree char *what = NULL;
+  g_autofree char *blame = NULL;
   const char *hint = NULL;
   GString *s;
 
@@ -101,7 +130,22 @@ bp_train_fault_message (const BpTrainFault *fault)
       break;
     case BP_TRAIN_FAULT_PARAM_W:
     case BP_TRAIN_FAULT_PARAM_B:
-      hint = "Is the learning rate too large?";
+      if (fault->plugin != NULL)
+        {
+          /* From finite weights and gradients: SGD-like arithmetic gives
+           * NaN only from an Inf, so a NaN is the plugin's own doing; an
+           * Inf may still be an overflow from a huge rate. */
+          g_autofree char *base = g_path_get_basename (fault->plugin);
+
+          blame = g_strdup_printf ("The update step of optimizer “%s” from plugin %s made it "
+                                   "from finite weights and gradients: the plugin is at fault%s.",
+                                   fault->optimizer, base,
+                                   isnan (fault->value) ? ""
+                                   : " (or the learning rate is far too large)");
+          hint = blame;
+        }
+      else
+        hint = "Is the learning rate too large?";
       break;
     default:
       /* After steps that went well the numbers grew until they overflowed

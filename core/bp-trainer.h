@@ -98,6 +98,14 @@ gboolean   bp_trainer_get_fault     (const BpTrainer *trainer,
  * weights if they have grown too large." (the step once; values as "NaN",
  * "+Inf", "−Inf").  Free with g_free. */
 char      *bp_train_fault_message   (const BpTrainFault *fault);
+/* After `opt`'s update step made a parameter non-finite (a PARAM_W or
+ * PARAM_B fault; the gradients and weights it started from were finite):
+ * notes the optimizer, and the plugin that provides it, so that the
+ * message blames the update step of that plugin rather than the learning
+ * rate.  The provider is looked up in the default registry; a descriptor
+ * not registered there counts as unknown (NULL plugin). */
+void       bp_train_fault_blame_update (BpTrainFault      *fault,
+                                        const BpOptimizer *opt);
 /* Steps through the rest of the current epoch, then evaluates and appends
  * a BpEpochStats.  `progress` (may be NULL) is called after each step with
  * the fraction of the epoch done. */

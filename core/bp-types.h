@@ -74,6 +74,11 @@ typedef struct
   double           value;    /* NaN, +Inf or −Inf */
   double           from;     /* A: z(n)_j; LOSS: a(N)_j; else NaN */
   double           target;   /* LOSS: the target of unit j; else NaN */
+  /* PARAM_W, PARAM_B (bp_train_fault_blame_update): the optimizer whose
+   * update step made the value from finite weights and gradients, and the
+   * plugin file that provides it (NULL for a built-in).  Registry-owned. */
+  const char      *optimizer;
+  const char      *plugin;
 } BpTrainFault;
 
 /* Errors anything a user can cause ends in.  One domain per module. */

@@ -95,3 +95,52 @@ bp_all_finite (const double *x,
   a0 += a1 + a2 + a3;
   return !isnan (a0[0] + a0[1] + a0[2] + a0[3] + tail);
 }
+
+char *
+bp_shown (const char *value,
+          gssize      len,
+          gsize       max_chars)
+{
+  GString *out;
+  const char *p, *end;
+  gsize n_chars = 0;
+
+  if (value == NULL)
+    return g_strdup ("(null)");
+  if (len < 0)
+    len = (gssize) strlen (value);
+  out = g_string_sized_new (MIN ((gsize) len, max_chars * 4) + 16);
+  p = value;
+  end = value + len;
+  while (p < end && n_chars < max_chars)
+    {
+      gunichar c = g_utf8_get_char_validated (p, end - p);
+
+      if (c == (gunichar) -1 || c == (gunichar) -2)
+        {
+          g_string_append_printf (out, "\\x%02X", (guint) (guchar) *p);
+          p++;
+        }
+      else if (c == '\\')
+        {
+          g_string_append (out, "\\\\");
+          p++;
+        }
+      else if (c < 0x20 || c == 0x7f || (c >= 0x80 && c < 0xa0))
+        {
+          g_string_append_printf (out, "\\x%02X", (guint) c);
+          p = g_utf8_next_char (p);
+        }
+      else
+        {
+          const char *next = g_utf8_next_char (p);
+
+          g_string_append_len (out, p, next - p);
+          p = next;
+        }
+      n_chars++;
+    }
+  if (p < end)
+    g_string_append_printf (out, "… (%" G_GSSIZE_FORMAT " bytes)", len);
+  return g_string_free (out, FALSE);
+}

@@ -31,6 +31,18 @@ const char *bp_nonfinite_name (double value);
 char   *bp_format_value       (char   *buf,
                                double  value);
 
+/* How many characters of a quoted value a message shows. */
+#define BP_SHOWN_MAX_CHARS 80
+
+/* A value from outside (an id, a name, a file name, what a plugin printed)
+ * made fit for a one-line message: invalid UTF-8 bytes and control
+ * characters become \xNN (a backslash as \\), and past `max_chars`
+ * characters it is cut with "… (N bytes)".  `len` < 0: NUL-terminated;
+ * NULL gives "(null)".  Free with g_free. */
+char   *bp_shown              (const char *value,
+                               gssize      len,
+                               gsize       max_chars);
+
 /* Four doubles as one GCC/Clang generic vector: AVX in the avx2 clones,
  * SSE2 pairs otherwise, the same arithmetic either way. */
 typedef double bp_v4d __attribute__ ((vector_size (32)));

@@ -481,6 +481,48 @@ test_copy (void **state)
 
 /* -------------------------------------------------------------------- CSV */
 
+/* 10⁶ columns: refused from the header, naming the file, the line and the
+ * column count, and not as "input width … is out of range" later.  4097
+ * features are one too many; 4096 load. */
+static void
+test_csv_too_many_columns (void **state)
+{
+  static const gsize widths[] = { 1000000, 4098 };
+  g_autoptr(GString) ok = g_string_new (NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(BpDataset) ds = NULL;
+
+  for (gsize w = 0; w < G_N_ELEMENTS (widths); w++)
+    {
+      g_autoptr(GString) csv = g_string_new (NULL);
+      g_autoptr(GError) local = NULL;
+      g_autofree char *want = NULL;
+
+      for (gsize j = 0; j + 1 < widths[w]; j++)
+        g_string_append_printf (csv, "c%zu,", j);
+      g_string_append (csv, "y\n");
+      for (gsize j = 0; j + 1 < widths[w]; j++)
+        g_string_append (csv, "0,");
+      g_string_append (csv, "1\n");
+      assert_null (bp_dataset_parse_csv (csv->str, csv->len, "wide.csv", NULL, &local));
+      assert_true (g_error_matches (local, BP_DATASET_ERROR, BP_DATASET_ERROR_INVALID));
+      want = g_strdup_printf ("wide.csv:1: the header has %zu columns, %zu of them features, "
+                              "but a network takes at most 4096 inputs (one per feature column)",
+                              widths[w], widths[w] - 1);
+      assert_string_equal (local->message, want);
+    }
+
+  for (gsize j = 0; j < 4096; j++)
+    g_string_append_printf (ok, "c%zu,", j);
+  g_string_append (ok, "y\n");
+  for (gsize j = 0; j < 4096; j++)
+    g_string_append (ok, "0.5,");
+  g_string_append (ok, "1\n");
+  ds = bp_dataset_parse_csv (ok->str, ok->len, "edge.csv", NULL, &error);
+  assert_non_null (ds);
+  assert_int_equal (ds->n_features, 4096);
+}
+
 static void
 test_csv_regression (void **state)
 {
@@ -952,6 +994,7 @@ main (void)
     cmocka_unit_test (test_data_dir),
     cmocka_unit_test (test_iris),
     cmocka_unit_test (test_digits),
+    cmocka_unit_test (test_csv_too_many_columns),
   };
 
   return cmocka_run_group_tests_name ("dataset", tests, NULL, NULL);

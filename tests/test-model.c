@@ -10,6 +10,9 @@
 #include <glib/gstdio.h>
 #include <math.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <utime.h>
 
 #include "bp-model.h"
 #include "bp-registry.h"
@@ -369,6 +372,73 @@ test_round_trip_file (void **state)
   g_rmdir (dir);
 }
 
+/* A save removes the temporaries that killed saves to the same path left
+ * behind ("PATH.saving-PID-XXXXXX" whose PID is gone, or older than ten
+ * minutes), and nothing else: not a live save's, not another file's, not
+ * a name that only looks similar. */
+static void
+test_save_removes_stale_temporaries (void **state)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("test-model-XXXXXX", &error);
+  g_autofree char *path = NULL;
+  g_autoptr(BpModel) model = bp_model_new_default ();
+  /* Above any pid_max: no such process. */
+  const long dead = 2147480000L;
+  const long self = (long) getpid ();
+  g_autofree char *stale = g_strdup_printf ("out.json.saving-%ld-AbC123", dead);
+  g_autofree char *old_own = g_strdup_printf ("out.json.saving-%ld-Old001", self);
+  g_autofree char *live = g_strdup_printf ("out.json.saving-%ld-Live01", self);
+  g_autofree char *other = g_strdup_printf ("other.json.saving-%ld-AbC123", dead);
+  g_autofree char *short_name = g_strdup_printf ("out.json.saving-%ld-AbC12", dead);
+  g_autofree char *longer = g_strdup_printf ("out.json.saving-%ld-AbC123.keep", dead);
+  const char *kept[] = { live, other, short_name, longer, "out.json.backup", "out.json.Xy12Zq",
+                         "out.json.saving-", "out.json.saving-x-AbC123" };
+  const char *removed[] = { stale, old_own };
+
+  assert_non_null (dir);
+  path = g_build_filename (dir, "out.json", NULL);
+  for (gsize i = 0; i < G_N_ELEMENTS (kept); i++)
+    {
+      g_autofree char *p = g_build_filename (dir, kept[i], NULL);
+      struct utimbuf old = { time (NULL) - 3600, time (NULL) - 3600 };
+
+      assert_true (g_file_set_contents (p, "{", 1, NULL));
+      /* Old, except the live save's own temporary. */
+      if (kept[i] != live)
+        assert_int_equal (g_utime (p, &old), 0);
+    }
+  for (gsize i = 0; i < G_N_ELEMENTS (removed); i++)
+    {
+      g_autofree char *p = g_build_filename (dir, removed[i], NULL);
+      struct utimbuf old = { time (NULL) - 3600, time (NULL) - 3600 };
+
+      assert_true (g_file_set_contents (p, "{\n  \"format\"", -1, NULL));
+      if (removed[i] == old_own)
+        assert_int_equal (g_utime (p, &old), 0);
+    }
+
+  assert_true (bp_model_save_file (model, path, &error));
+  assert_true (g_file_test (path, G_FILE_TEST_IS_REGULAR));
+  for (gsize i = 0; i < G_N_ELEMENTS (removed); i++)
+    {
+      g_autofree char *p = g_build_filename (dir, removed[i], NULL);
+
+      if (g_file_test (p, G_FILE_TEST_EXISTS))
+        fail_msg ("the stale temporary %s is still there", removed[i]);
+    }
+  for (gsize i = 0; i < G_N_ELEMENTS (kept); i++)
+    {
+      g_autofree char *p = g_build_filename (dir, kept[i], NULL);
+
+      if (!g_file_test (p, G_FILE_TEST_EXISTS))
+        fail_msg ("%s was removed, but it is not a stale temporary of ours", kept[i]);
+      g_unlink (p);
+    }
+  g_unlink (path);
+  assert_int_equal (g_rmdir (dir), 0);
+}
+
 static void
 test_io_errors (void **state)
 {
@@ -399,15 +469,15 @@ test_save_refuses_non_finite (void **state)
   assert_null (bp_model_to_json (model, NULL));
   assert_false (bp_model_save_file (model, path, &error));
   assert_true (g_error_matches (error, BP_MODEL_ERROR, BP_MODEL_ERROR_INVALID));
-  assert_non_null (strstr (error->message, "layers[1].W[0][3]"));
-  assert_non_null (strstr (error->message, "layer 2"));
+  /* 1-based as the app shows it, then where in the file. */
+  assert_non_null (strstr (error->message, "W(2)[1,4] (layers[1].W[0][3] in the file)"));
   assert_false (g_file_test (path, G_FILE_TEST_EXISTS));
   g_clear_error (&error);
 
   model->network->layers[1].W[3] = 0.5;
   model->network->layers[2].b[0] = -INFINITY;
   assert_false (bp_model_save_file (model, path, &error));
-  assert_non_null (strstr (error->message, "layers[2].b[0]"));
+  assert_non_null (strstr (error->message, "b(3)[1] (layers[2].b[0] in the file)"));
   g_clear_error (&error);
 
   model->network->layers[2].b[0] = 0;
@@ -618,10 +688,10 @@ test_leaky_alpha (void **state)
 
   expect_error ("{'format':'backprop-model/1','layers':"
                 "[{'in':2,'out':2,'activation':'leaky_relu','alpha':1e7}]}",
-                BP_MODEL_ERROR_INVALID, "model.json: layers[0].alpha: 10000000 is out of range");
+                BP_MODEL_ERROR_INVALID, "model.json: layer 1 (layers[0].alpha in the file): 10000000 is out of range");
   expect_error ("{'format':'backprop-model/1','layers':"
                 "[{'in':2,'out':2,'activation':'leaky_relu','alpha':'big'}]}",
-                BP_MODEL_ERROR_INVALID, "layers[0].alpha: expected a number, got a string");
+                BP_MODEL_ERROR_INVALID, "layer 1 (layers[0].alpha in the file): expected a number, got a string");
 }
 
 static void
@@ -777,7 +847,7 @@ test_bad_layers (void **state)
   expect_error (HEAD "'name':'x'}", BP_MODEL_ERROR_INVALID, "model.json: missing \"layers\"");
   expect_error (HEAD "'layers':[]}", BP_MODEL_ERROR_INVALID, "layers: expected 1 to 32 layers, got 0");
   expect_error (HEAD "'layers':{}}", BP_MODEL_ERROR_INVALID, "layers: expected an array");
-  expect_error (HEAD "'layers':[5]}", BP_MODEL_ERROR_INVALID, "layers[0]: expected an object, got an integer");
+  expect_error (HEAD "'layers':[5]}", BP_MODEL_ERROR_INVALID, "layer 1 (layers[0] in the file): expected an object, got an integer");
 
   s = g_string_new (HEAD "'layers':[{'in':2,'out':2,'activation':'tanh'}");
   for (int i = 1; i < 33; i++)
@@ -787,33 +857,33 @@ test_bad_layers (void **state)
   expect_error (many, BP_MODEL_ERROR_INVALID, "layers: expected 1 to 32 layers, got 33");
 
   expect_error (HEAD "'layers':[{'out':3,'activation':'tanh'}]}",
-                BP_MODEL_ERROR_INVALID, "layers[0]: missing \"in\"");
+                BP_MODEL_ERROR_INVALID, "layer 1 (layers[0] in the file): missing \"in\"");
   expect_error (HEAD "'layers':[{'in':2,'activation':'tanh'}]}",
-                BP_MODEL_ERROR_INVALID, "layers[0]: missing \"out\"");
+                BP_MODEL_ERROR_INVALID, "layer 1 (layers[0] in the file): missing \"out\"");
   expect_error (HEAD "'layers':[{'in':2,'out':3}]}",
-                BP_MODEL_ERROR_INVALID, "layers[0]: missing \"activation\"");
+                BP_MODEL_ERROR_INVALID, "layer 1 (layers[0] in the file): missing \"activation\"");
   expect_error (HEAD "'layers':[{'in':2,'out':'8','activation':'tanh'}]}",
-                BP_MODEL_ERROR_INVALID, "layers[0].out: expected an integer, got a string");
+                BP_MODEL_ERROR_INVALID, "layer 1 (layers[0].out in the file): expected an integer, got a string");
   expect_error (HEAD "'layers':[{'in':2,'out':2.5,'activation':'tanh'}]}",
-                BP_MODEL_ERROR_INVALID, "layers[0].out: expected an integer, got 2.5");
+                BP_MODEL_ERROR_INVALID, "layer 1 (layers[0].out in the file): expected an integer, got 2.5");
   expect_error (HEAD "'layers':[{'in':2,'out':0,'activation':'tanh'}]}",
-                BP_MODEL_ERROR_INVALID, "layers[0].out: 0 is out of range (1 to 4096)");
+                BP_MODEL_ERROR_INVALID, "layer 1 (layers[0].out in the file): 0 is out of range (1 to 4096)");
   expect_error (HEAD "'layers':[{'in':2,'out':4097,'activation':'tanh'}]}",
-                BP_MODEL_ERROR_INVALID, "layers[0].out: 4097 is out of range");
+                BP_MODEL_ERROR_INVALID, "layer 1 (layers[0].out in the file): 4097 is out of range");
   expect_error (HEAD "'layers':[{'in':2,'out':1e12,'activation':'tanh'}]}",
-                BP_MODEL_ERROR_INVALID, "layers[0].out: 1000000000000 is out of range");
+                BP_MODEL_ERROR_INVALID, "layer 1 (layers[0].out in the file): 1000000000000 is out of range");
   expect_error (HEAD "'layers':[{'in':2,'out':-3,'activation':'tanh'}]}",
-                BP_MODEL_ERROR_INVALID, "layers[0].out: -3 is out of range");
+                BP_MODEL_ERROR_INVALID, "layer 1 (layers[0].out in the file): -3 is out of range");
   expect_error (HEAD "'layers':[{'in':-1,'out':3,'activation':'tanh'}]}",
-                BP_MODEL_ERROR_INVALID, "layers[0].in: -1 is out of range");
+                BP_MODEL_ERROR_INVALID, "layer 1 (layers[0].in in the file): -1 is out of range");
   expect_error (HEAD "'layers':[{'in':9223372036854775807,'out':3,'activation':'tanh'}]}",
                 BP_MODEL_ERROR_INVALID, "layers[0].in");
   expect_error (HEAD "'layers':[{'in':-1e300,'out':3,'activation':'tanh'}]}",
                 BP_MODEL_ERROR_INVALID, "layers[0].in");
   expect_error (HEAD "'layers':[" L0 ",{'in':4,'out':1,'activation':'sigmoid'}]}",
-                BP_MODEL_ERROR_INVALID, "layers[1].in: 4 does not match layers[0].out = 3");
+                BP_MODEL_ERROR_INVALID, "layer 2 (layers[1].in in the file): 4 does not match the \"out\" of layer 1, 3");
   expect_error (HEAD "'layers':[{'in':2,'out':3,'activation':true}]}",
-                BP_MODEL_ERROR_INVALID, "layers[0].activation: expected a string, got a boolean");
+                BP_MODEL_ERROR_INVALID, "layer 1 (layers[0].activation in the file): expected a string, got a boolean");
   /* 32 layers of 4096 × 4096 would be 4 GiB of parameters: refused before
    * anything that size is allocated. */
   s = g_string_new (HEAD "'layers':[{'in':4096,'out':4096,'activation':'tanh'}");
@@ -822,46 +892,46 @@ test_bad_layers (void **state)
   g_string_append (s, "]}");
   g_free (many);
   many = g_string_free (s, FALSE);
-  expect_error (many, BP_MODEL_ERROR_INVALID, "layers[1]: the network would have");
+  expect_error (many, BP_MODEL_ERROR_INVALID, "layer 2 (layers[1] in the file): the network would have");
 }
 
 static void
 test_bad_weights (void **state)
 {
   expect_error (HEAD "'layers':[{'in':2,'out':3,'activation':'tanh','W':{}}]}",
-                BP_MODEL_ERROR_INVALID, "layers[0].W: expected an array of 3 rows, got an object");
+                BP_MODEL_ERROR_INVALID, "layer 1 (layers[0].W in the file): expected an array of 3 rows, got an object");
   expect_error (HEAD "'layers':[{'in':2,'out':3,'activation':'tanh','W':[[1,2],[3,4]]}]}",
-                BP_MODEL_ERROR_INVALID, "layers[0].W: expected 3 rows (one per output unit), got 2");
+                BP_MODEL_ERROR_INVALID, "layer 1 (layers[0].W in the file): expected 3 rows (one per output unit), got 2");
   expect_error (HEAD "'layers':[{'in':2,'out':3,'activation':'tanh','W':[[1,2],[3],[5,6]]}]}",
-                BP_MODEL_ERROR_INVALID, "layers[0].W[1]: expected 2 numbers, got 1");
+                BP_MODEL_ERROR_INVALID, "layer 1 (layers[0].W[1] in the file): expected 2 numbers, got 1");
   expect_error (HEAD "'layers':[{'in':2,'out':3,'activation':'tanh','W':[[1,2],[3,4],[5,6,7]]}]}",
-                BP_MODEL_ERROR_INVALID, "layers[0].W[2]: expected 2 numbers, got 3");
+                BP_MODEL_ERROR_INVALID, "layer 1 (layers[0].W[2] in the file): expected 2 numbers, got 3");
   expect_error (HEAD "'layers':[{'in':2,'out':3,'activation':'tanh','W':[[1,2],[3,4],5]}]}",
-                BP_MODEL_ERROR_INVALID, "layers[0].W[2]: expected an array of 2 numbers");
+                BP_MODEL_ERROR_INVALID, "layer 1 (layers[0].W[2] in the file): expected an array of 2 numbers");
   expect_error (HEAD "'layers':[{'in':2,'out':3,'activation':'tanh','W':[[1,'2'],[3,4],[5,6]]}]}",
-                BP_MODEL_ERROR_INVALID, "layers[0].W[0][1]: expected a number, got a string");
+                BP_MODEL_ERROR_INVALID, "layer 1 (layers[0].W[0][1] in the file): expected a number, got a string");
   expect_error (HEAD "'layers':[{'in':2,'out':3,'activation':'tanh','W':[[1,2],[3,null],[5,6]]}]}",
-                BP_MODEL_ERROR_INVALID, "layers[0].W[1][1]: expected a number, got null");
+                BP_MODEL_ERROR_INVALID, "layer 1 (layers[0].W[1][1] in the file): expected a number, got null");
   expect_error (HEAD "'layers':[" L0W ",{'in':3,'out':1,'activation':'sigmoid',"
                 "'W':[[1,2,1e999]]}]}",
-                BP_MODEL_ERROR_INVALID, "layers[1].W[0][2]: number too large");
+                BP_MODEL_ERROR_INVALID, "layer 2 (layers[1].W[0][2] in the file): number too large");
   expect_error (HEAD "'layers':[{'in':2,'out':3,'activation':'tanh','b':[1,2]}]}",
-                BP_MODEL_ERROR_INVALID, "layers[0].b: expected 3 numbers, got 2");
+                BP_MODEL_ERROR_INVALID, "layer 1 (layers[0].b in the file): expected 3 numbers, got 2");
   expect_error (HEAD "'layers':[{'in':2,'out':3,'activation':'tanh','b':[1,2,-1e999]}]}",
-                BP_MODEL_ERROR_INVALID, "layers[0].b[2]: number too large");
+                BP_MODEL_ERROR_INVALID, "layer 1 (layers[0].b[2] in the file): number too large");
   expect_error (HEAD "'layers':[{'in':2,'out':3,'activation':'tanh','b':'zeros'}]}",
-                BP_MODEL_ERROR_INVALID, "layers[0].b: expected an array of 3 numbers, got a string");
+                BP_MODEL_ERROR_INVALID, "layer 1 (layers[0].b in the file): expected an array of 3 numbers, got a string");
 }
 
 static void
 test_bad_ids (void **state)
 {
   expect_error (HEAD "'layers':[{'in':2,'out':3,'activation':'swish2'}]}",
-                BP_MODEL_ERROR_UNKNOWN_ID, "layers[0].activation: unknown activation \"swish2\"");
+                BP_MODEL_ERROR_UNKNOWN_ID, "layer 1 (layers[0].activation in the file): unknown activation \"swish2\"");
   expect_error (HEAD "'layers':[{'in':2,'out':3,'activation':'swish2'}]}",
                 BP_MODEL_ERROR_UNKNOWN_ID, "known activations: sigmoid, tanh");
   expect_error (HEAD "'layers':[" L0 ",{'in':3,'out':1,'activation':'./evil.so'}]}",
-                BP_MODEL_ERROR_UNKNOWN_ID, "layers[1].activation: unknown activation \"./evil.so\"");
+                BP_MODEL_ERROR_UNKNOWN_ID, "layer 2 (layers[1].activation in the file): unknown activation \"./evil.so\"");
   expect_error (HEAD "'layers':[" L0 ",{'in':3,'out':1,'activation':'./evil.so'}]}",
                 BP_MODEL_ERROR_UNKNOWN_ID, "never paths");
   expect_error (HEAD "'layers':[{'in':2,'out':3,'activation':'/usr/lib/libevil'}]}",
@@ -1309,6 +1379,7 @@ main (void)
     cmocka_unit_test (test_round_trip_default),
     cmocka_unit_test (test_round_trip_file),
     cmocka_unit_test (test_io_errors),
+    cmocka_unit_test (test_save_removes_stale_temporaries),
     cmocka_unit_test (test_save_refuses_non_finite),
     cmocka_unit_test (test_strings),
     cmocka_unit_test (test_big_seed),

@@ -271,6 +271,41 @@ run train "$WORK/spirals.json" --dataset "$WORK/small.csv" --epochs 2 -o "$WORK/
 check "train on a CSV file given with --dataset" \
   eval '[ $status -eq 0 ] && [ -s "$WORK/csv.json" ]'
 
+# A file's rows are the file's: the default experiment's 400 generated
+# rows must not be written for a CSV, nor reported by info.
+"$PYTHON" -c '
+print("x1,x2,y")
+for i in range(300): print("%d,%d,%d" % (i % 7, i % 5, i % 2))' >"$WORK/rows300.csv"
+run train --dataset "$WORK/rows300.csv" --epochs 1 --quiet -o "$WORK/rows300.json"
+run info "$WORK/rows300.json"
+check "info of a model trained on a 300-row CSV says 300 rows, not 400" \
+  eval '[ $status -eq 0 ] && out_has "rows300.csv (300 rows, 2 features, 1 target column," && ! out_has "rows 400"'
+check "... and the model file gives the CSV no generator rows" \
+  eval '! grep -q "\"rows\"" "$WORK/rows300.json"'
+sed 's/"name": "[^"]*rows300.csv"/"name": "'"${WORK//\//\\/}"'\/rows300.csv", "rows": 400/' "$WORK/rows300.json" >"$WORK/rows400.json"
+run info "$WORK/rows400.json"
+check "info of a model whose CSV dataset says \"rows\": 400 still counts the file's 300" \
+  eval '[ $status -eq 0 ] && out_has "rows300.csv (300 rows," && grep -q "\"rows\": 400" "$WORK/rows400.json"'
+
+# A CSV of 10⁶ columns: the error names the file and the column count
+# (not "input width 1000000 is out of range").
+"$PYTHON" -c '
+n = 10 ** 6
+print(",".join("c%d" % i for i in range(n - 1)) + ",y")
+print(",".join("0" for i in range(n)))' >"$WORK/wide.csv"
+expect_error "a CSV of 10⁶ columns names the file and the column count" 1 \
+  "wide.csv:1: the header has 1000000 columns, 999999 of them features, but a network takes at most 4096 inputs" \
+  train --dataset "$WORK/wide.csv" --epochs 1 -o "$WORK/wide.json"
+
+# A save killed with SIGKILL leaves OUT.json.saving-PID-XXXXXX; the next
+# save to OUT.json removes it (its PID is gone), and nothing else.
+mkdir -p "$WORK/stale"
+: >"$WORK/stale/out.json.saving-2147480000-AbC123"
+: >"$WORK/stale/out.json.backup"
+run train "$TINY" --steps 1 --quiet -o "$WORK/stale/out.json"
+check "a save removes what a killed save to the same path left behind, and nothing else" \
+  eval '[ $status -eq 0 ] && [ ! -e "$WORK/stale/out.json.saving-2147480000-AbC123" ] && [ -e "$WORK/stale/out.json.backup" ] && [ "$(ls "$WORK/stale" | wc -l)" -eq 2 ]'
+
 # ---------------------------------------------------------------- gradcheck
 
 run gradcheck "$TINY"

@@ -867,6 +867,10 @@ test_diverging_training_marks_fault (void **state)
   reset = find_action_button (GTK_WIDGET (bar), "win.reset");
   assert_non_null (lower);
   assert_non_null (reset);
+  /* … and the steps that went well can be kept: the failed one was undone,
+   * so Save As writes the model as it was before it. */
+  assert_non_null (find_action_button (GTK_WIDGET (bar), "win.save-as"));
+  assert_true (enabled (f, "save-as"));
   assert_string_equal (gtk_button_get_label (GTK_BUTTON (lower)), "Lower the Rate to 10");
   assert_true (enabled (f, "lower-rate"));
   assert_true (enabled (f, "reset"));

@@ -16,6 +16,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <utime.h>
 #include <glib.h>
@@ -26,6 +27,7 @@
 #include "bp-model.h"
 #include "bp-plugin-loader.h"
 #include "bp-registry.h"
+#include "bp-trainer.h"
 
 static const char *fixture_dir;
 static char *tmp_root;
@@ -676,6 +678,192 @@ test_shipped_plugins_load (void **state)
   assert_int_equal (bp_registry_n_plugins (reg), loaded->len + 1);
 }
 
+/* Files switched off (the app's Preferences) are passed over by load_all,
+ * still hide later files of the same name, and load once switched on. */
+static void
+test_skip (void **state)
+{
+  BpRegistry *reg = builtin_registry ();
+  g_autoptr(BpPluginLoader) loader = test_loader (reg);
+  g_autofree char *first = new_dir ("skip-first");
+  g_autofree char *second = new_dir ("skip-second");
+  g_autofree char *good = copy_fixture ("good", first, NULL);
+  g_autofree char *shadow = copy_fixture ("alt", second, "good");
+  g_autofree char *alt = copy_fixture ("alt", second, NULL);
+  const char *off[] = { "good.so", NULL };
+
+  bp_plugin_loader_add_search_path (loader, first);
+  bp_plugin_loader_add_search_path (loader, second);
+  bp_plugin_loader_set_skip (loader, off);
+  assert_true (bp_plugin_loader_load_all (loader, NULL));
+  /* Only alt.so: neither good.so was looked at. */
+  assert_int_equal (bp_plugin_loader_get_n_records (loader), 1);
+  assert_string_equal (bp_plugin_loader_get_record (loader, 0)->path, alt);
+  assert_null (bp_registry_lookup_activation (reg, "bent_identity"));
+
+  /* Switched on: the first good.so loads now, the shadowed one never. */
+  bp_plugin_loader_set_skip (loader, NULL);
+  assert_true (bp_plugin_loader_load_all (loader, NULL));
+  assert_int_equal (bp_plugin_loader_get_n_records (loader), 2);
+  assert_string_equal (bp_plugin_loader_get_record (loader, 1)->path, good);
+  assert_non_null (bp_registry_lookup_activation (reg, "bent_identity"));
+}
+
+/* ----------------------------------------------------- what plugins say */
+
+/* A plugin that prints on stdout while it is opened: nothing reaches the
+ * host's fd 1 (where `backprop trace` writes JSON), and the record and the
+ * messages say which plugin printed what. */
+static void
+test_plugin_stdout_kept_off (void **state)
+{
+  g_autoptr(BpPluginLoader) loader = test_loader (builtin_registry ());
+  g_autofree char *path = fixture ("prints-stdout");
+  g_autofree char *capture_path = g_build_filename (tmp_root, "stdout.txt", NULL);
+  g_autofree char *captured = NULL;
+  g_auto(GStrv) messages = NULL;
+  g_autoptr(GError) error = NULL;
+  const BpPluginRecord *r;
+  int saved, capture;
+
+  /* Our fd 1 goes to a file for the load, to see what would have reached
+   * the real standard output. */
+  fflush (stdout);
+  saved = dup (1);
+  capture = g_open (capture_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+  assert_true (saved >= 0 && capture >= 0);
+  assert_true (dup2 (capture, 1) >= 0);
+  close (capture);
+  assert_true (bp_plugin_loader_load_file (loader, path, &error));
+  fflush (stdout);
+  dup2 (saved, 1);
+  close (saved);
+
+  assert_true (g_file_get_contents (capture_path, &captured, NULL, NULL));
+  assert_string_equal (captured, "");
+  r = record_of (loader, "prints-stdout.so");
+  assert_non_null (r->desc);
+  assert_non_null (r->printed);
+  assert_has (r->printed, "hello from prints-stdout: loaded\\x0A");
+  assert_has (r->printed, "raw write from prints-stdout");
+  messages = bp_plugin_loader_take_messages (loader);
+  assert_int_equal (g_strv_length (messages), 1);
+  assert_has (messages[0], "plugin prints-stdout.so (");
+  assert_has (messages[0], "wrote to standard output while it was loaded");
+  /* Said once. */
+  g_strfreev (g_steal_pointer (&messages));
+  messages = bp_plugin_loader_take_messages (loader);
+  assert_int_equal (g_strv_length (messages), 0);
+}
+
+/* An id of 10 000 bytes that are not UTF-8: refused, and the message is
+ * valid UTF-8, escapes the bytes and is short. */
+static void
+test_bad_id_escaped_and_cut (void **state)
+{
+  g_autoptr(BpPluginLoader) loader = test_loader (builtin_registry ());
+  g_autofree char *path = fixture ("bad-utf8-id");
+  g_autoptr(GError) error = NULL;
+
+  assert_false (bp_plugin_loader_load_file (loader, path, &error));
+  assert_true (g_error_matches (error, BP_PLUGIN_ERROR, BP_PLUGIN_ERROR_FIELD));
+  assert_true (g_utf8_validate (error->message, -1, NULL));
+  assert_has (error->message, "plugin “bad_utf8_id”: activation id “bad\\xFF\\xFE\\x01idxxx");
+  assert_has (error->message, "… (10000 bytes)” is not a valid id");
+  assert_true (strlen (error->message) < 400);
+}
+
+/* A plugin directory that cannot be read says so in the same way whether
+ * it came from the loader's own path (--plugin-path) or from
+ * $BACKPROP_PLUGIN_PATH; the other directories still load. */
+static void
+test_unreadable_dirs_warn_alike (void **state)
+{
+  g_autoptr(BpPluginLoader) loader = bp_plugin_loader_new (builtin_registry ());
+  g_autofree char *good_dir = new_dir ("warn-good");
+  g_autofree char *good = copy_fixture ("good", good_dir, NULL);
+  /* A file where a directory should be: unreadable as a directory even for
+   * root, whom a mode of 000 does not stop. */
+  g_autofree char *not_dir_a = g_build_filename (tmp_root, "not-a-dir-a", NULL);
+  g_autofree char *not_dir_b = g_build_filename (tmp_root, "not-a-dir-b", NULL);
+  g_autofree char *env = NULL;
+  g_autoptr(GError) error = NULL;
+  const char * const *warnings;
+  g_auto(GStrv) messages = NULL;
+
+  assert_true (g_file_set_contents (not_dir_a, "", 0, NULL));
+  assert_true (g_file_set_contents (not_dir_b, "", 0, NULL));
+  env = g_strjoin (G_SEARCHPATH_SEPARATOR_S, not_dir_b, good_dir, NULL);
+  g_setenv ("BACKPROP_PLUGIN_PATH", env, TRUE);
+  bp_plugin_loader_set_cache_file (loader, NULL);
+  bp_plugin_loader_add_search_path (loader, not_dir_a);
+
+  assert_false (bp_plugin_loader_load_all (loader, &error));
+  g_unsetenv ("BACKPROP_PLUGIN_PATH");
+  assert_true (g_error_matches (error, BP_PLUGIN_ERROR, BP_PLUGIN_ERROR_UNREADABLE));
+  warnings = bp_plugin_loader_get_warnings (loader);
+  assert_int_equal (g_strv_length ((char **) warnings), 2);
+  {
+    g_autofree char *a = g_strdup_printf ("cannot read the plugin directory “%s” (from "
+                                          "--plugin-path): Not a directory; its plugins are "
+                                          "not loaded", not_dir_a);
+    g_autofree char *b = g_strdup_printf ("cannot read the plugin directory “%s” (from "
+                                          "$BACKPROP_PLUGIN_PATH): Not a directory; its plugins "
+                                          "are not loaded", not_dir_b);
+
+    assert_string_equal (warnings[0], a);
+    assert_string_equal (warnings[1], b);
+    assert_string_equal (error->message, a);
+  }
+  /* The readable directory after them was loaded all the same. */
+  assert_non_null (record_of (loader, "good.so")->desc);
+  messages = bp_plugin_loader_take_messages (loader);
+  assert_int_equal (g_strv_length (messages), 2);
+}
+
+/* An optimizer plugin that passes the check, then makes a weight NaN at
+ * step 1001: training stops there, the message names the plugin's update
+ * step (not the learning rate), and the network keeps step 1000. */
+static void
+test_plugin_optimizer_fault_named (void **state)
+{
+  static const char json[] =
+    "{ \"format\": \"backprop-model/1\", \"seed\": 3, \"cost\": \"mse\",\n"
+    "  \"layers\": [ { \"in\": 2, \"out\": 2, \"activation\": \"tanh\" },\n"
+    "              { \"in\": 2, \"out\": 1, \"activation\": \"sigmoid\" } ],\n"
+    "  \"optimizer\": { \"id\": \"sgd_nan_later\", \"lr\": 0.1 },\n"
+    "  \"inputs\": [[0, 0], [0, 1], [1, 0], [1, 1]], \"targets\": [[0], [1], [1], [0]] }\n";
+  /* The default registry: the trainer names providers from there. */
+  g_autoptr(BpPluginLoader) loader = bp_plugin_loader_new (NULL);
+  g_autofree char *path = fixture ("nan-later-optimizer");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(BpModel) model = NULL;
+  g_autofree double *before = NULL;
+
+  bp_plugin_loader_set_use_default_path (loader, FALSE);
+  bp_plugin_loader_set_cache_file (loader, NULL);
+  assert_true (bp_plugin_loader_load_file (loader, path, &error));
+  model = bp_model_load_data (json, -1, "nan.json", NULL, &error);
+  assert_non_null (model);
+
+  assert_true (bp_train_steps_on_batch (model->network, model->optimizer, model->inputs,
+                                        model->targets, model->n_samples, 1000, &error));
+  before = g_memdup2 (model->network->params, model->network->n_params * sizeof (double));
+  assert_false (bp_train_steps_on_batch (model->network, model->optimizer, model->inputs,
+                                         model->targets, model->n_samples, 1, &error));
+  assert_true (g_error_matches (error, BP_TRAIN_ERROR, BP_TRAIN_ERROR_NUMERIC));
+  assert_has (error->message, "W(1)[1,1] NaN");
+  assert_has (error->message, "The update step of optimizer “sgd_nan_later” from plugin "
+                              "nan-later-optimizer.so made it from finite weights and gradients: "
+                              "the plugin is at fault.");
+  if (strstr (error->message, "learning rate") != NULL)
+    fail_msg ("blames the learning rate: %s", error->message);
+  /* The good steps are kept: the weights and the step count of step 1000. */
+  assert_int_equal (model->optimizer->t, 1000);
+  assert_memory_equal (before, model->network->params,
+                       model->network->n_params * sizeof (double));
+}
+
 /* ---------------------------------------------------------------- models */
 
 static void
@@ -690,7 +878,7 @@ test_model_names_ids_not_paths (void **state)
 
   assert_null (model);
   assert_true (g_error_matches (error, BP_MODEL_ERROR, BP_MODEL_ERROR_UNKNOWN_ID));
-  assert_has (error->message, "model.json: layers[0].activation: unknown activation");
+  assert_has (error->message, "model.json: layer 1 (layers[0].activation in the file): unknown activation");
   assert_has (error->message, "ids are names, never paths");
 }
 
@@ -711,6 +899,11 @@ main (int    argc,
     cmocka_unit_test (test_scan_report),
     cmocka_unit_test (test_shipped_plugins_load),
     cmocka_unit_test (test_model_names_ids_not_paths),
+    cmocka_unit_test (test_skip),
+    cmocka_unit_test (test_plugin_stdout_kept_off),
+    cmocka_unit_test (test_bad_id_escaped_and_cut),
+    cmocka_unit_test (test_unreadable_dirs_warn_alike),
+    cmocka_unit_test (test_plugin_optimizer_fault_named),
   };
   g_autofree char *data_home = NULL, *cache_home = NULL;
   int status;

@@ -73,8 +73,9 @@ save_or_die (const BpModel *model,
     }
 }
 
-/* Spawns `self OUT`, waits for a file "OUT.XXXXXX" to be created next to
- * OUT (g_file_set_contents's temporary), sleeps up to max_us and kills it. */
+/* Spawns `self OUT`, waits for a file "OUT.saving-PID-XXXXXX" to be created
+ * next to OUT (bp_model_save_file's temporary), sleeps up to max_us and
+ * kills it. */
 static int
 kill_in_write (const char *out,
                const char *first,
@@ -114,8 +115,9 @@ kill_in_write (const char *out,
         {
           const struct inotify_event *ev = (const struct inotify_event *) p;
 
+          /* bp_model_save_file's temporary: OUT.saving-PID-XXXXXX */
           if (ev->len > 0 && g_str_has_prefix (ev->name, base)
-              && strlen (ev->name) == strlen (base) + 7 && ev->name[strlen (base)] == '.')
+              && g_str_has_prefix (ev->name + strlen (base), ".saving-"))
             seen = TRUE;
           p += sizeof *ev + ev->len;
         }

@@ -12,8 +12,9 @@
 # or rename, which random delays alone seldom hit.  Every time, OUT.json
 # must be byte for byte the complete old or the complete new version, and
 # `backprop info` must read it.  A kill inside a write leaves the temporary
-# OUT.json.XXXXXX behind (nothing can remove it after SIGKILL); those are
-# counted, to show that the kills did hit writes, and removed.
+# OUT.json.saving-PID-XXXXXX behind (the next save to OUT.json removes it,
+# its writer being dead); those are counted here, to show that the kills
+# did hit writes, and removed.
 
 set -u
 
@@ -59,7 +60,7 @@ for i in $(seq 1 "$ITERATIONS"); do
     "$SAVE_LOOP" --kill-in-write "$WORK/out.json" 1500 "$i" "$first" >/dev/null
   fi
 
-  for t in "$WORK"/out.json.??????; do
+  for t in "$WORK"/out.json.saving-*; do
     [ -e "$t" ] || continue
     interrupted=$((interrupted + 1))
     rm -f "$t"

@@ -215,7 +215,7 @@ trains "a 4096-wide layer (2-4096-1)" train "$WORK/wide.json" --steps 5
 model "$WORK/wider.json" \
   '[{"in": 2, "out": 4097, "activation": "relu"}, {"in": 4097, "out": 1, "activation": "sigmoid"}]' \
   '{"cost": "bce", "dataset": "moons"}'
-stops "a 4097-wide layer is refused with the limit" 'layers\[0\]\.out: 4097 is out of range' \
+stops "a 4097-wide layer is refused with the limit" 'layer 1 \(layers\[0\]\.out in the file\): 4097 is out of range' \
   train "$WORK/wider.json" --steps 1 -o "$WORK/never.json"
 
 trains "a batch of 1" train --batch-size 1 --steps 50

@@ -1,0 +1,37 @@
+/* prints-stdout.c — loads, but prints on standard output when it is opened
+ * (a constructor, with printf and with a raw write) and when its descriptor
+ * is asked for.  Nothing of it may reach the host's standard output, where
+ * `backprop trace` writes JSON; the host says which plugin printed. */
+#include <stdio.h>
+#include <unistd.h>
+#include "backprop-plugin.h"
+
+static void chatter (void) __attribute__((constructor));
+
+static void
+chatter (void)
+{
+  printf ("hello from prints-stdout: loaded\n");
+  (void) write (1, "raw write from prints-stdout\n", 29);
+}
+
+/* f(z) = 2z, f′ = 2 */
+static double
+twice_f (double z, const double *p)
+{
+  return 2.0 * z;
+}
+
+static double
+twice_df (double z, double fz, const double *p)
+{
+  return 2.0;
+}
+
+static const BpActivationDesc activations[] = {
+  { .id = "noisy_twice", .name = "Twice (noisy plugin)", .formula = "f(z) = 2z",
+    .f = twice_f, .df = twice_df },
+};
+
+BP_PLUGIN_DEFINE (.name = "prints_stdout", .version = "1.0",
+                  .activations = activations, .n_activations = BP_N_ELEMENTS (activations));
