@@ -286,6 +286,9 @@ apply_update (BpvStepper *st,
   bp_optimizer_step (st->opt, net->params, net->grads);
   if (bp_network_locate_nonfinite_param (net, &st->fault))
     {
+      /* The gradients were finite (checked after the backward pass): the
+       * update made it, and a plugin optimizer is then named. */
+      bp_train_fault_blame_update (&st->fault, st->opt);
       st->fault.step = st->steps + 1;
       set_fault_error (error, &st->fault);
       load_state (st, c->before, c->t_before);
