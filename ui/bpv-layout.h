@@ -88,6 +88,7 @@ typedef struct
   gsize    max_circles;       /* 0: 32 */
   gsize    max_edges;         /* 0: 300 */
   gboolean show_headers;      /* reserve room for column headers and W labels */
+  double   text_scale;        /* labels and strokes × this (presentation mode ≥ 1.5); ≤ 0 is 1 */
 } BpvLayoutParams;
 
 typedef struct
@@ -99,7 +100,8 @@ typedef struct
   BpvRect         content;    /* columns + bundles + headers, world units */
   double          cost_x;     /* "C = …" is drawn centred below this point */
   double          cost_y;
-  double          font_size;  /* base label size, world units */
+  double          font_size;  /* base label size, world units (never below
+                               * BPV_TEXT_MIN_SIZE × text_scale) */
   guint64         serial;     /* unique per computed geometry: a cache key */
 } BpvLayout;
 

@@ -1,0 +1,365 @@
+/* test-layout.c — is every shipped example readable on a projector?
+ *
+ * Each example of data/examples/ (and the built-in default experiment) is
+ * painted at the sizes its panels have in a 1920×1080 window, in normal
+ * mode and in presentation mode, by the app's own drawing code, and the
+ * labels it drew (bpv_text_record_labels: the very boxes painting used)
+ * are checked:
+ *   - none is smaller than 11 pt (BPV_TEXT_MIN_SIZE, 14.7 px) in normal
+ *     mode, nor than 1.5 × that in presentation mode;
+ *   - none leaves the canvas or is cut by the clip of its panel;
+ *   - no two overlap;
+ *   - the outputs of a classifier carry their class names ("0"…"9",
+ *     "setosa"…), the input units show their values, the cost is shown.
+ * No display: cairo image surfaces only.
+ */
+#include "config.h"
+
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "bp-dataset.h"
+#include "bp-model.h"
+#include "bp-network.h"
+#include "bpv-plot.h"
+#include "bpv-render.h"
+#include "bpv-text.h"
+
+/* The panels of the window at 1920×1080 (measured with the app under
+ * Xvfb: BACKPROP_STUDIO_TRACE_EVENTS=1 prints CANVAS …), widget units. */
+typedef struct
+{
+  const char *mode;
+  double      scale;         /* text scale */
+  double      canvas_w, canvas_h;
+  double      plot_w, plot_h; /* one of the four plots; 0: hidden */
+} Screen;
+
+static const Screen screens[] = {
+  { "normal", 1.0, 847, 632, 276, 208 },
+  { "presentation", BPV_PRESENTATION_SCALE, 1496, 838, 0, 0 },
+};
+
+/* Allowances for the rounding of text extents. */
+#define OVERLAP_SLACK 0.5
+#define CLIP_SLACK    0.5
+
+typedef struct
+{
+  char      *name;
+  BpModel   *model;
+  BpDataset *dataset;
+  BpTrace   *trace;
+} Example;
+
+static void
+example_free (Example *ex)
+{
+  g_free (ex->name);
+  g_clear_pointer (&ex->trace, bp_trace_free);
+  g_clear_pointer (&ex->dataset, bp_dataset_free);
+  g_clear_pointer (&ex->model, bp_model_free);
+}
+
+/* The model, its dataset and one traced sample (the first row), as step
+ * mode shows it. */
+static void
+example_load (Example    *ex,
+              const char *path)
+{
+  g_autoptr(GError) error = NULL;
+  BpNetwork *net;
+
+  memset (ex, 0, sizeof *ex);
+  if (path == NULL)
+    {
+      ex->name = g_strdup ("default");
+      ex->model = bp_model_new_default ();
+    }
+  else
+    {
+      ex->name = g_path_get_basename (path);
+      ex->model = bp_model_load_file (path, NULL, &error);
+    }
+  assert_non_null (ex->model);
+  assert_non_null (ex->model->dataset);
+  ex->dataset = bp_dataset_open (ex->model->dataset, ex->model->dataset_rows,
+                                 ex->model->dataset_noise, ex->model->seed, &error);
+  if (ex->dataset == NULL)
+    fail_msg ("%s: %s", ex->name, error->message);
+  if (path == NULL)
+    assert_true (bp_model_fit_to_data (ex->model, ex->dataset->n_features, ex->dataset->n_targets,
+                                       ex->dataset->task, &error));
+  net = ex->model->network;
+  assert_int_equal (net->n_inputs, ex->dataset->n_features);
+  ex->trace = bp_trace_new (net, 1);
+  ex->trace->keep = TRUE;
+  bp_network_zero_grad (net);
+  bp_network_forward (net, ex->trace, ex->dataset->X, 1);
+  bp_network_backward (net, ex->trace, ex->dataset->Y);
+}
+
+static GPtrArray *
+example_paths (void)
+{
+  const char *src = g_getenv ("BACKPROP_SOURCE_DIR");
+  g_autofree char *dir = g_build_filename (src != NULL ? src : ".", "data", "examples", NULL);
+  g_autoptr(GDir) d = g_dir_open (dir, 0, NULL);
+  GPtrArray *paths = g_ptr_array_new_with_free_func (g_free);
+  const char *name;
+
+  assert_non_null (d);
+  while ((name = g_dir_read_name (d)) != NULL)
+    if (g_str_has_suffix (name, ".bpmodel.json"))
+      g_ptr_array_add (paths, g_build_filename (dir, name, NULL));
+  g_ptr_array_sort (paths, (GCompareFunc) g_strcmp0);
+  assert_true (paths->len >= 7);
+  return paths;
+}
+
+/* ------------------------------------------------------------ the checks */
+
+static gboolean
+inside (const BpvRect *in,
+        const BpvRect *out,
+        double         slack)
+{
+  return in->x >= out->x - slack && in->y >= out->y - slack
+         && in->x + in->width <= out->x + out->width + slack
+         && in->y + in->height <= out->y + out->height + slack;
+}
+
+static gboolean
+overlap (const BpvRect *a,
+         const BpvRect *b)
+{
+  return a->x + OVERLAP_SLACK < b->x + b->width && b->x + OVERLAP_SLACK < a->x + a->width
+         && a->y + OVERLAP_SLACK < b->y + b->height && b->y + OVERLAP_SLACK < a->y + a->height;
+}
+
+/* Sizes, clipping and overlaps of the labels of one picture; returns the
+ * number of problems (each printed). */
+static int
+check_labels (const char    *what,
+              GArray        *labels,
+              const BpvRect *bounds,
+              double         min_size)
+{
+  int problems = 0;
+
+  for (guint i = 0; i < labels->len; i++)
+    {
+      const BpvLabel *l = &g_array_index (labels, BpvLabel, i);
+
+      if (l->size < min_size - 1e-6)
+        {
+          print_message ("%s: \"%s\" is %.1f px, below %.1f\n", what, l->text, l->size, min_size);
+          problems++;
+        }
+      if (!inside (&l->rect, bounds, CLIP_SLACK) || !inside (&l->rect, &l->clip, CLIP_SLACK))
+        {
+          print_message ("%s: \"%s\" at %.0f,%.0f %.0f×%.0f is clipped (panel %.0f,%.0f %.0f×%.0f)\n",
+                         what, l->text, l->rect.x, l->rect.y, l->rect.width, l->rect.height,
+                         l->clip.x, l->clip.y, l->clip.width, l->clip.height);
+          problems++;
+        }
+      for (guint j = 0; j < i; j++)
+        {
+          const BpvLabel *m = &g_array_index (labels, BpvLabel, j);
+
+          if (overlap (&l->rect, &m->rect))
+            {
+              print_message ("%s: \"%s\" overlaps \"%s\"\n", what, l->text, m->text);
+              problems++;
+            }
+        }
+    }
+  return problems;
+}
+
+static gboolean
+has_label_starting (GArray     *labels,
+                    const char *prefix)
+{
+  for (guint i = 0; i < labels->len; i++)
+    if (g_str_has_prefix (g_array_index (labels, BpvLabel, i).text, prefix))
+      return TRUE;
+  return FALSE;
+}
+
+typedef enum
+{
+  STOP_IDLE,
+  STOP_COST,
+  STOP_BACKWARD,
+  STOP_GRADIENTS,   /* gradient view, global scale, σ′ overlay */
+  N_STOPS
+} Stop;
+
+static const char *const stop_names[] = { "idle", "cost", "backward", "gradients+σ′+global" };
+
+/* The canvas (network and legend) of `ex` on `screen` at `stop`. */
+static GArray *
+paint_canvas (Example      *ex,
+              const Screen *screen,
+              Stop          stop)
+{
+  BpNetwork *net = ex->model->network;
+  cairo_surface_t *surface;
+  cairo_t *cr;
+  BpvRenderState state;
+  BpvLayoutParams params;
+  g_autoptr(BpvLayout) layout = NULL;
+  GArray *labels = bpv_label_list_new ();
+  double legend_h;
+  BpvRect legend;
+
+  bpv_render_state_init (&state, net, ex->trace);
+  state.text_scale = screen->scale;
+  if (ex->dataset->task == BP_TASK_MULTICLASS)
+    state.output_names = (const char * const *) ex->dataset->target_names;
+  switch (stop)
+    {
+    case STOP_COST:
+      state.phase = BPV_PHASE_COST;
+      state.layer = net->n_layers;
+      break;
+    case STOP_BACKWARD:
+      state.phase = BPV_PHASE_BACKWARD;
+      state.layer = 1;
+      break;
+    case STOP_GRADIENTS:
+      state.view = BPV_VIEW_GRADIENTS;
+      state.scale = BPV_SCALE_GLOBAL;
+      state.show_derivatives = TRUE;
+      break;
+    case STOP_IDLE:
+    case N_STOPS:
+    default:
+      break;
+    }
+
+  legend_h = bpv_network_canvas_legend_height (&state, screen->canvas_w, screen->canvas_h);
+  bpv_layout_params_init (&params, screen->canvas_w, screen->canvas_h - legend_h);
+  params.text_scale = screen->scale;
+  if (net->n_inputs == 64)
+    params.input_image_width = params.input_image_height = 8;
+  layout = bpv_layout_new (net, &params);
+
+  surface = cairo_image_surface_create (CAIRO_FORMAT_ARGB32, (int) screen->canvas_w,
+                                        (int) screen->canvas_h);
+  cr = cairo_create (surface);
+  bpv_text_record_labels (cr, labels);
+  bpv_network_render (cr, layout, &state);
+  legend = (BpvRect) { 0, screen->canvas_h - legend_h, screen->canvas_w, legend_h };
+  cairo_identity_matrix (cr);
+  cairo_reset_clip (cr);
+  bpv_network_render_legend (cr, &state, &legend);
+  assert_int_equal (cairo_status (cr), CAIRO_STATUS_SUCCESS);
+  if (g_getenv ("TEST_LAYOUT_PNG_DIR") != NULL)
+    {
+      g_autofree char *file = g_strdup_printf ("%s/%s-%s-%d.png", g_getenv ("TEST_LAYOUT_PNG_DIR"),
+                                               ex->name, screen->mode, (int) stop);
+
+      cairo_surface_write_to_png (surface, file);
+    }
+  cairo_destroy (cr);
+  cairo_surface_destroy (surface);
+  return labels;
+}
+
+static void
+test_canvas_readable (void **unused)
+{
+  g_autoptr(GPtrArray) paths = example_paths ();
+  int problems = 0;
+
+  (void) unused;
+  for (guint e = 0; e <= paths->len; e++)
+    {
+      Example ex;
+
+      example_load (&ex, e < paths->len ? g_ptr_array_index (paths, e) : NULL);
+      for (gsize s = 0; s < G_N_ELEMENTS (screens); s++)
+        for (int stop = 0; stop < N_STOPS; stop++)
+          {
+            g_autoptr(GArray) labels = paint_canvas (&ex, &screens[s], (Stop) stop);
+            g_autofree char *what = g_strdup_printf ("%s, %s, %s", ex.name, screens[s].mode,
+                                                     stop_names[stop]);
+            BpvRect bounds = { 0, 0, screens[s].canvas_w, screens[s].canvas_h };
+
+            assert_true (labels->len > 0);
+            problems += check_labels (what, labels, &bounds, BPV_TEXT_MIN_SIZE * screens[s].scale);
+          }
+      example_free (&ex);
+    }
+  assert_int_equal (problems, 0);
+}
+
+/* The outputs say which class each one is; the input units their values. */
+static void
+test_class_names_and_inputs (void **unused)
+{
+  g_autoptr(GPtrArray) paths = example_paths ();
+  int classifiers = 0;
+
+  (void) unused;
+  for (guint e = 0; e <= paths->len; e++)
+    {
+      Example ex;
+
+      example_load (&ex, e < paths->len ? g_ptr_array_index (paths, e) : NULL);
+      for (gsize s = 0; s < G_N_ELEMENTS (screens); s++)
+        {
+          g_autoptr(GArray) labels = paint_canvas (&ex, &screens[s], STOP_COST);
+          const BpNetwork *net = ex.model->network;
+
+          if (!has_label_starting (labels, "C = "))
+            fail_msg ("%s, %s: the cost is not shown", ex.name, screens[s].mode);
+          if (ex.dataset->task == BP_TASK_MULTICLASS)
+            {
+              gsize n_out = net->layers[net->n_layers - 1].out;
+
+              classifiers++;
+              for (gsize j = 0; j < n_out; j++)
+                {
+                  g_autofree char *prefix = g_strdup_printf ("<b>%s</b>", ex.dataset->target_names[j]);
+
+                  if (!has_label_starting (labels, prefix))
+                    fail_msg ("%s, %s: output %zu does not say it is class \"%s\"", ex.name,
+                              screens[s].mode, j + 1, ex.dataset->target_names[j]);
+                }
+            }
+          if (net->n_inputs <= 16)
+            for (gsize k = 0; k < net->n_inputs; k++)
+              {
+                char want[32];
+
+                g_snprintf (want, sizeof want, "%.2f", ex.trace->input[k]);
+                if (!has_label_starting (labels, want))
+                  fail_msg ("%s, %s: input %zu does not show its value %s", ex.name,
+                            screens[s].mode, k + 1, want);
+              }
+        }
+      example_free (&ex);
+    }
+  /* iris and digits */
+  assert_true (classifiers >= 2);
+}
+
+int
+main (void)
+{
+  const struct CMUnitTest tests[] = {
+    cmocka_unit_test (test_canvas_readable),
+    cmocka_unit_test (test_class_names_and_inputs),
+  };
+
+  return cmocka_run_group_tests_name ("layout", tests, NULL, NULL);
+}
