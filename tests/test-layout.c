@@ -27,6 +27,7 @@
 #include "bp-dataset.h"
 #include "bp-model.h"
 #include "bp-network.h"
+#include "bpv-heatmap.h"
 #include "bpv-plot.h"
 #include "bpv-render.h"
 #include "bpv-text.h"
@@ -42,8 +43,8 @@ typedef struct
 } Screen;
 
 static const Screen screens[] = {
-  { "normal", 1.0, 847, 632, 276, 208 },
-  { "presentation", BPV_PRESENTATION_SCALE, 1496, 838, 0, 0 },
+  { "normal", 1.0, 847, 632, 277, 202 },
+  { "presentation", BPV_PRESENTATION_SCALE, 1499, 795, 0, 0 },
 };
 
 /* Allowances for the rounding of text extents. */
@@ -353,12 +354,173 @@ test_class_names_and_inputs (void **unused)
   assert_true (classifiers >= 2);
 }
 
+/* -------------------------------------------------------------- the plots */
+
+typedef enum
+{
+  PLOT_NORMS_EMPTY,
+  PLOT_NORMS,
+  PLOT_HISTOGRAM_W,
+  PLOT_HISTOGRAM_GRAD,
+  PLOT_LOSS,
+  PLOT_ACCURACY,
+  PLOT_DECISION,
+  N_PLOTS
+} Plot;
+
+static const char *const plot_names[] = {
+  "‖∂C/∂W‖ empty", "‖∂C/∂W‖", "histogram W(1)", "histogram ∂C/∂W(1)", "loss", "accuracy", "decision map",
+};
+
+/* One of the plot panels of `ex`, as the window shows it at `w` × `h`;
+ * NULL when the example has no such plot. */
+static GArray *
+paint_plot (Example *ex,
+            Plot     plot,
+            double   w,
+            double   h)
+{
+  BpNetwork *net = ex->model->network;
+  const BpLayer *L = &net->layers[0];
+  gsize N = net->n_layers, R = 60;
+  cairo_surface_t *surface = cairo_image_surface_create (CAIRO_FORMAT_ARGB32, (int) w, (int) h);
+  cairo_t *cr = cairo_create (surface);
+  GArray *labels = bpv_label_list_new ();
+  BpvRect rect = { 0, 0, w, h };
+  BpvPlotStyle style;
+  g_autofree double *norms = g_new (double, R * N);
+  BpEpochStats stats[12];
+
+  bpv_text_record_labels (cr, labels);
+  bpv_plot_style_init (&style);
+  /* A fan of norms, each layer a decade below the next, as in a deep
+   * sigmoid network (the first ones vanish). */
+  for (gsize r = 0; r < R; r++)
+    for (gsize l = 0; l < N; l++)
+      norms[r * N + l] = pow (10, -0.9 * (double) (N - 1 - l)) * (1 + 0.3 * sin ((double) (r * 7 + l)));
+  for (guint e = 0; e < G_N_ELEMENTS (stats); e++)
+    stats[e] = (BpEpochStats) { e + 1, (e + 1) * 20, 0.7 / (e + 1), 0.5 + 0.04 * e,
+                                0.8 / (e + 1), 0.48 + 0.04 * e };
+  switch (plot)
+    {
+    case PLOT_NORMS_EMPTY:
+      style.title = "‖∂C/∂W(n)‖ per layer";
+      bpv_plot_grad_norms (cr, &rect, NULL, 0, N, 1, &style);
+      break;
+    case PLOT_NORMS:
+      style.title = "‖∂C/∂W(n)‖ per layer";
+      bpv_plot_grad_norms (cr, &rect, norms, R, N, 10, &style);
+      break;
+    case PLOT_HISTOGRAM_W:
+      style.title = "Weights W(1)";
+      bpv_plot_histogram (cr, &rect, L->W, L->in * L->out, 0, "W(1)", &style);
+      break;
+    case PLOT_HISTOGRAM_GRAD:
+      style.title = "Gradients ∂C/∂W(1)";
+      bpv_plot_histogram (cr, &rect, L->dW, L->in * L->out, 0, "∂C/∂W(1)", &style);
+      break;
+    case PLOT_LOSS:
+      bpv_plot_loss (cr, &rect, stats, G_N_ELEMENTS (stats), &style);
+      break;
+    case PLOT_ACCURACY:
+      bpv_plot_accuracy (cr, &rect, stats, G_N_ELEMENTS (stats), &style);
+      break;
+    case PLOT_DECISION:
+      if (net->n_inputs == 2)
+        {
+          g_autoptr(BpvDecisionMap) map = bpv_decision_map_new (60, 60);
+          BpvDecisionStyle dstyle;
+          BpvPlane plane;
+
+          bpv_plane_for_dataset (ex->dataset, &plane);
+          bpv_heatmap_compute (net, &plane, map, NULL, NULL);
+          bpv_decision_style_init (&dstyle);
+          bpv_decision_map_render (cr, &rect, map, ex->dataset, NULL, &dstyle);
+        }
+      break;
+    case N_PLOTS:
+    default:
+      break;
+    }
+  assert_int_equal (cairo_status (cr), CAIRO_STATUS_SUCCESS);
+  if (g_getenv ("TEST_LAYOUT_PNG_DIR") != NULL)
+    {
+      g_autofree char *file = g_strdup_printf ("%s/%s-plot-%d.png", g_getenv ("TEST_LAYOUT_PNG_DIR"),
+                                               ex->name, (int) plot);
+
+      cairo_surface_write_to_png (surface, file);
+    }
+  cairo_destroy (cr);
+  cairo_surface_destroy (surface);
+  return labels;
+}
+
+/* The plots under the canvas (normal mode: presentation mode hides them)
+ * and the decision map beside it. */
+static void
+test_plots_readable (void **unused)
+{
+  g_autoptr(GPtrArray) paths = example_paths ();
+  int problems = 0;
+  /* The decision map's panel at 1920×1080: 410 wide, 330 tall, less its
+   * margins. */
+  const double decision_w = 394, decision_h = 314;
+
+  (void) unused;
+  for (guint e = 0; e <= paths->len; e++)
+    {
+      Example ex;
+
+      example_load (&ex, e < paths->len ? g_ptr_array_index (paths, e) : NULL);
+      for (int plot = 0; plot < N_PLOTS; plot++)
+        {
+          double w = plot == PLOT_DECISION ? decision_w : screens[0].plot_w;
+          double h = plot == PLOT_DECISION ? decision_h : screens[0].plot_h;
+          g_autoptr(GArray) labels = paint_plot (&ex, (Plot) plot, w, h);
+          g_autofree char *what = g_strdup_printf ("%s, %s", ex.name, plot_names[plot]);
+          BpvRect bounds = { 0, 0, w, h };
+
+          problems += check_labels (what, labels, &bounds, BPV_TEXT_MIN_SIZE);
+          /* A histogram's range is read from its x ticks: several. */
+          if (plot == PLOT_HISTOGRAM_W || plot == PLOT_HISTOGRAM_GRAD)
+            {
+              guint below = 0;
+
+              for (guint i = 0; i < labels->len; i++)
+                {
+                  const BpvLabel *l = &g_array_index (labels, BpvLabel, i);
+                  double mid = l->rect.y + l->rect.height / 2;
+
+                  GString *g = g_string_new (l->text);
+                  g_autofree char *t = NULL;
+                  char *end = NULL;
+
+                  /* A number ("−0.5", "5e-07") in the band under the axis. */
+                  g_string_replace (g, "−", "-", 0);
+                  t = g_string_free (g, FALSE);
+                  g_ascii_strtod (t, &end);
+                  if (mid > h * 0.7 && end != t && *end == '\0')
+                    below++;
+                }
+              if (below < 3)
+                {
+                  print_message ("%s: %u x tick labels\n", what, below);
+                  problems++;
+                }
+            }
+        }
+      example_free (&ex);
+    }
+  assert_int_equal (problems, 0);
+}
+
 int
 main (void)
 {
   const struct CMUnitTest tests[] = {
     cmocka_unit_test (test_canvas_readable),
     cmocka_unit_test (test_class_names_and_inputs),
+    cmocka_unit_test (test_plots_readable),
   };
 
   return cmocka_run_group_tests_name ("layout", tests, NULL, NULL);

@@ -910,6 +910,8 @@ bpv_network_view_size_allocate (GtkWidget *widget,
     return;
   self->width = width;
   self->height = height;
+  /* The layout test paints at the sizes this reports (1920×1080). */
+  bpv_event ("CANVAS-SIZE width=%d height=%d presentation=%d", width, height, self->presentation);
   relayout (self);
 }
 

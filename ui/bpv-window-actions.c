@@ -34,6 +34,9 @@
  *                                        and its menu ask for
  *   win.zoom-in/-out/-reset Ctrl+plus, Ctrl+minus, Ctrl+0 (the canvas)
  *   win.toggle-sidebar    F9             the settings sidebar
+ *   win.presentation      F5             presentation mode (b state): larger text and
+ *                                        strokes, the phase card large, the sidebar,
+ *                                        palette and plots hidden
  *   win.show-help-overlay F1, Ctrl+?     the shortcuts window (GtkApplicationWindow's)
  *   app.quit              Ctrl+Q         (app/backprop-studio.c)
  *
@@ -76,6 +79,7 @@ static const KeyShortcut key_shortcuts[] = {
   { GDK_KEY_equal, 0, "win.add-unit" },
   { GDK_KEY_minus, 0, "win.remove-unit" },
   { GDK_KEY_KP_Subtract, 0, "win.remove-unit" },
+  { GDK_KEY_F5, 0, "win.presentation" },
 };
 
 static void
@@ -972,6 +976,53 @@ on_toggle_notify (GObject    *object,
   bpv_event ("ACTION %s state=%d", pspec->name, value);
 }
 
+/* Presentation mode: for a projector.  The canvas draws every label and
+ * stroke BPV_PRESENTATION_SCALE × larger, the phase card grows (bpv.css,
+ * .presentation), and what a lecture does not need goes: the settings
+ * sidebar (given back as it was), the palette and the plots. */
+static void
+presentation_change_state (GSimpleAction *action,
+                           GVariant      *state,
+                           gpointer       user_data)
+{
+  BpvWindow *self = user_data;
+  gboolean on = g_variant_get_boolean (state);
+  GtkWidget *palette = gtk_widget_get_ancestor (GTK_WIDGET (self->palette_box), GTK_TYPE_SCROLLED_WINDOW);
+  GtkWidget *plots = gtk_widget_get_parent (GTK_WIDGET (self->norms_view));
+
+  g_simple_action_set_state (action, state);
+  if (on)
+    {
+      g_object_set_data (G_OBJECT (self), "bpv-sidebar-before-presentation",
+                         GINT_TO_POINTER (adw_flap_get_reveal_flap (self->flap) ? 2 : 1));
+      adw_flap_set_reveal_flap (self->flap, FALSE);
+      gtk_widget_add_css_class (GTK_WIDGET (self), "presentation");
+    }
+  else
+    {
+      int before = GPOINTER_TO_INT (g_object_get_data (G_OBJECT (self), "bpv-sidebar-before-presentation"));
+
+      if (before != 0)
+        adw_flap_set_reveal_flap (self->flap, before == 2);
+      gtk_widget_remove_css_class (GTK_WIDGET (self), "presentation");
+    }
+  if (palette != NULL)
+    {
+      GtkWidget *separator = gtk_widget_get_next_sibling (palette);
+
+      gtk_widget_set_visible (palette, !on);
+      if (GTK_IS_SEPARATOR (separator))
+        gtk_widget_set_visible (separator, !on);
+    }
+  if (plots != NULL)
+    gtk_widget_set_visible (plots, !on);
+  /* The card's detail wraps instead of being cut at the larger size. */
+  gtk_label_set_wrap (self->phase_detail, on);
+  gtk_label_set_ellipsize (self->phase_detail, on ? PANGO_ELLIPSIZE_NONE : PANGO_ELLIPSIZE_END);
+  g_object_set (self->network_view, "presentation", on, NULL);
+  bpv_event ("ACTION presentation state=%d", on);
+}
+
 static void
 add_property_action (BpvWindow  *self,
                      const char *name,
@@ -1021,6 +1072,7 @@ bpv_window_install_actions (BpvWindow *self)
     { "remove-unit", unit_activated, NULL, NULL, NULL, { 0 } },
     { "layer-menu", layer_menu_activated, NULL, NULL, NULL, { 0 } },
     { "hide-explanation", hide_explanation_activated, NULL, NULL, NULL, { 0 } },
+    { "presentation", NULL, NULL, "false", presentation_change_state, { 0 } },
   };
   GtkDropTarget *files;
 
