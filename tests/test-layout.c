@@ -199,11 +199,11 @@ typedef enum
   STOP_IDLE,
   STOP_COST,
   STOP_BACKWARD,
-  STOP_GRADIENTS,   /* gradient view, global scale, σ′ overlay */
+  STOP_GRADIENTS,   /* gradient view, global scale, σ′ overlay, values in the neurons */
   N_STOPS
 } Stop;
 
-static const char *const stop_names[] = { "idle", "cost", "backward", "gradients+σ′+global" };
+static const char *const stop_names[] = { "idle", "cost", "backward", "gradients+σ′+global+values" };
 
 /* The canvas (network and legend) of `ex` on `screen` at `stop`. */
 static GArray *
@@ -239,6 +239,7 @@ paint_canvas (Example      *ex,
       state.view = BPV_VIEW_GRADIENTS;
       state.scale = BPV_SCALE_GLOBAL;
       state.show_derivatives = TRUE;
+      state.show_values = TRUE;
       break;
     case STOP_IDLE:
     case N_STOPS:
@@ -301,6 +302,41 @@ test_canvas_readable (void **unused)
       example_free (&ex);
     }
   assert_int_equal (problems, 0);
+}
+
+/* Presentation mode draws at least 1.5 × as large as normal mode, strokes
+ * too (they follow the layout's font size). */
+static void
+test_presentation_larger (void **unused)
+{
+  g_autoptr(GPtrArray) paths = example_paths ();
+
+  (void) unused;
+  for (guint e = 0; e <= paths->len; e++)
+    {
+      Example ex;
+      double font[2], smallest[2];
+
+      example_load (&ex, e < paths->len ? g_ptr_array_index (paths, e) : NULL);
+      for (gsize s = 0; s < 2; s++)
+        {
+          BpvLayoutParams params;
+          g_autoptr(BpvLayout) layout = NULL;
+          g_autoptr(GArray) labels = paint_canvas (&ex, &screens[s], STOP_COST);
+
+          bpv_layout_params_init (&params, screens[s].canvas_w, screens[s].canvas_h);
+          params.text_scale = screens[s].scale;
+          layout = bpv_layout_new (ex.model->network, &params);
+          font[s] = layout->font_size;
+          smallest[s] = G_MAXDOUBLE;
+          for (guint i = 0; i < labels->len; i++)
+            smallest[s] = MIN (smallest[s], g_array_index (labels, BpvLabel, i).size);
+        }
+      if (font[1] < 1.5 * font[0] - 1e-9 || smallest[1] < 1.5 * smallest[0] - 1e-9)
+        fail_msg ("%s: presentation font %.1f (smallest label %.1f) vs normal %.1f (%.1f)",
+                  ex.name, font[1], smallest[1], font[0], smallest[0]);
+      example_free (&ex);
+    }
 }
 
 /* The outputs say which class each one is; the input units their values. */
@@ -519,6 +555,7 @@ main (void)
 {
   const struct CMUnitTest tests[] = {
     cmocka_unit_test (test_canvas_readable),
+    cmocka_unit_test (test_presentation_larger),
     cmocka_unit_test (test_class_names_and_inputs),
     cmocka_unit_test (test_plots_readable),
   };

@@ -253,9 +253,19 @@ bpv_layout_new (const BpNetwork       *net,
             }
         }
       gap_unit = weights > 0 ? MAX (Wc - used, 0) / weights : 0;
-      /* Narrow viewport: shrink the circles so edges stay visible. */
+      /* Narrow viewport: shrink the circles just enough that the gaps
+       * are five radii wide, so edges stay visible. */
       if (n_cols > 1 && gap_unit < 5 * r && pass == 0)
-        r = MAX (MIN (r, gap_unit / 5 + 0.1), 2.0);
+        {
+          double circles = 0, others = 0;
+
+          for (gsize n = 0; n < n_cols; n++)
+            if (layout->columns[n].kind == BPV_COLUMN_CIRCLES)
+              circles += 2;
+            else
+              others += col_w[n];
+          r = MAX (MIN (r, (Wc - others) / (circles + 5 * weights)), 2.0);
+        }
       else
         break;
     }

@@ -1348,15 +1348,18 @@ paint_circle_column (const Paint *p,
       cairo_set_line_width (cr, 1.2 * p->unit);
       cairo_stroke (cr);
 
-      if (st->show_values && a != NULL && fa > 0.5 && r >= 13 && !maps)
+      if (st->show_values && a != NULL && fa > 0.5 && !maps)
         {
           char buf[32];
           const char *s = VALUE_TEXT (buf, "%.2f", a[j]);
           BpvRgba tcol = luminance (fill) > 0.5 ? (BpvRgba) { 0.1, 0.1, 0.1, 1 }
                                                 : (BpvRgba) { 1, 1, 1, 1 };
+          double tw, th;
 
-          bpv_text_draw (p->text, s, x, y, 0.5, 0.5, MIN (0.58 * r, p->font * 0.8),
-                         BPV_TEXT_NORMAL, tcol);
+          /* At the labels' size, in neurons big enough for it. */
+          bpv_text_measure (p->text, s, LABEL_EM * p->font, BPV_TEXT_NORMAL, &tw, &th);
+          if (tw <= 1.85 * r && th <= 1.5 * r)
+            bpv_text_draw (p->text, s, x, y, 0.5, 0.5, LABEL_EM * p->font, BPV_TEXT_NORMAL, tcol);
         }
       if (dim)
         {
@@ -1994,9 +1997,13 @@ paint_output_values (const Paint *p)
 static gboolean
 bundle_crosses (const Paint   *p,
                 gsize          n,
-                const BpvRect *box)
+                const BpvRect *label)
 {
   const BpvBundle *b = &p->layout->bundles[n];
+  /* Edges are up to 5 units wide (bpv_render_edge_style). */
+  double w = 3 * p->unit;
+  BpvRect grown = { label->x - w, label->y - w, label->width + 2 * w, label->height + 2 * w };
+  const BpvRect *box = &grown;
   const BpvColumn *l = &p->layout->columns[n - 1];
   const BpvColumn *r = &p->layout->columns[n];
 
