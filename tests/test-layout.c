@@ -198,12 +198,13 @@ typedef enum
 {
   STOP_IDLE,
   STOP_COST,
+  STOP_COST_SIGMA,  /* the cost with the σ′ overlay */
   STOP_BACKWARD,
   STOP_GRADIENTS,   /* gradient view, global scale, σ′ overlay, values in the neurons */
   N_STOPS
 } Stop;
 
-static const char *const stop_names[] = { "idle", "cost", "backward", "gradients+σ′+global+values" };
+static const char *const stop_names[] = { "idle", "cost", "cost+σ′", "backward", "gradients+σ′+global+values" };
 
 /* The canvas (network and legend) of `ex` on `screen` at `stop`. */
 static GArray *
@@ -228,8 +229,10 @@ paint_canvas (Example      *ex,
   switch (stop)
     {
     case STOP_COST:
+    case STOP_COST_SIGMA:
       state.phase = BPV_PHASE_COST;
       state.layer = net->n_layers;
+      state.show_derivatives = stop == STOP_COST_SIGMA;
       break;
     case STOP_BACKWARD:
       state.phase = BPV_PHASE_BACKWARD;
@@ -355,9 +358,10 @@ test_class_names_and_inputs (void **unused)
       for (gsize s = 0; s < G_N_ELEMENTS (screens); s++)
         {
           g_autoptr(GArray) labels = paint_canvas (&ex, &screens[s], STOP_COST);
+          g_autoptr(GArray) with_sigma = paint_canvas (&ex, &screens[s], STOP_COST_SIGMA);
           const BpNetwork *net = ex.model->network;
 
-          if (!has_label_starting (labels, "C = "))
+          if (!has_label_starting (labels, "C = ") || !has_label_starting (with_sigma, "C = "))
             fail_msg ("%s, %s: the cost is not shown", ex.name, screens[s].mode);
           if (ex.dataset->task == BP_TASK_MULTICLASS)
             {

@@ -2053,7 +2053,8 @@ paint_cost (const Paint *p)
   gsize N = p->net->n_layers;
   const BpvColumn *c = &layout->columns[N];
   double f = p->font, cost_alpha, tw, th, pad = 0.4 * f, below = 0;
-  double right = output_label_x (p) - pad, vis_r = p->visible.x + p->visible.width;
+  /* Just clear of the output units (the plate's padding is inside). */
+  double right = output_label_x (p) - LABEL_GAP_EM * f + 1, vis_r = p->visible.x + p->visible.width;
   double under = c->bounds.y + c->bounds.height + (c->kind == BPV_COLUMN_CIRCLES ? unit_reach (p, N) - c->radius : 0);
   g_autofree char *cost = NULL, *what = NULL, *broken = NULL;
   const char *whats[2];
