@@ -45,6 +45,10 @@ typedef struct
 static const Screen screens[] = {
   { "normal", 1.0, 847, 632, 277, 202 },
   { "presentation", BPV_PRESENTATION_SCALE, 1499, 795, 0, 0 },
+  /* The same with the example's explanation closed (or none, as for the
+   * default experiment). */
+  { "normal without explanation", 1.0, 847, 694, 277, 202 },
+  { "presentation without explanation", BPV_PRESENTATION_SCALE, 1499, 857, 0, 0 },
 };
 
 /* Allowances for the rounding of text extents. */
