@@ -346,6 +346,37 @@ test_presentation_larger (void **unused)
     }
 }
 
+/* The legend keeps its height when G switches to the gradients (whose
+ * legend has the δ ring), so the network does not jump under the pointer. */
+static void
+test_network_stays_put (void **unused)
+{
+  g_autoptr(GPtrArray) paths = example_paths ();
+
+  (void) unused;
+  for (guint e = 0; e <= paths->len; e++)
+    {
+      Example ex;
+
+      example_load (&ex, e < paths->len ? g_ptr_array_index (paths, e) : NULL);
+      for (gsize s = 0; s < G_N_ELEMENTS (screens); s++)
+        {
+          BpvRenderState state;
+          double weights, gradients;
+
+          bpv_render_state_init (&state, ex.model->network, ex.trace);
+          state.text_scale = screens[s].scale;
+          weights = bpv_network_canvas_legend_height (&state, screens[s].canvas_w, screens[s].canvas_h);
+          state.view = BPV_VIEW_GRADIENTS;
+          gradients = bpv_network_canvas_legend_height (&state, screens[s].canvas_w, screens[s].canvas_h);
+          if (weights != gradients)
+            fail_msg ("%s, %s: the legend is %.0f px in the weights view, %.0f px with gradients",
+                      ex.name, screens[s].mode, weights, gradients);
+        }
+      example_free (&ex);
+    }
+}
+
 /* The outputs say which class each one is; the input units their values. */
 static void
 test_class_names_and_inputs (void **unused)
@@ -564,6 +595,7 @@ main (void)
   const struct CMUnitTest tests[] = {
     cmocka_unit_test (test_canvas_readable),
     cmocka_unit_test (test_presentation_larger),
+    cmocka_unit_test (test_network_stays_put),
     cmocka_unit_test (test_class_names_and_inputs),
     cmocka_unit_test (test_plots_readable),
   };

@@ -2726,9 +2726,15 @@ bpv_network_canvas_legend_height (const BpvRenderState *state,
 {
   g_return_val_if_fail (state != NULL, 0);
 
-  double want = bpv_network_legend_height (state, width);
-  double f = legend_font (state, width), pads = (LEGEND_TOP_EM + LEGEND_BOTTOM_EM) * f;
+  BpvRenderState both = *state;
+  double want, f = legend_font (state, width), pads = (LEGEND_TOP_EM + LEGEND_BOTTOM_EM) * f;
   double rows;
+
+  /* Room for the legend of either view (the gradients' has the δ ring and
+   * a longer caption): the network must not jump when G is pressed or
+   * the backward pass begins. */
+  both.view = BPV_VIEW_GRADIENTS;
+  want = MAX (bpv_network_legend_height (state, width), bpv_network_legend_height (&both, width));
 
   /* The network keeps most of the canvas: the legend gets the rows that
    * fit in 30 % of it (the others are left out, see legend_flow). */
