@@ -212,9 +212,10 @@ static const char *const stop_names[] = { "idle", "cost", "cost+σ′", "backwar
 
 /* The canvas (network and legend) of `ex` on `screen` at `stop`. */
 static GArray *
-paint_canvas (Example      *ex,
-              const Screen *screen,
-              Stop          stop)
+paint_canvas_layout (Example      *ex,
+                     const Screen *screen,
+                     Stop          stop,
+                     BpvLayout   **layout_out)
 {
   BpNetwork *net = ex->model->network;
   cairo_surface_t *surface;
@@ -280,7 +281,90 @@ paint_canvas (Example      *ex,
     }
   cairo_destroy (cr);
   cairo_surface_destroy (surface);
+  if (layout_out != NULL)
+    *layout_out = g_steal_pointer (&layout);
   return labels;
+}
+
+static GArray *
+paint_canvas (Example      *ex,
+              const Screen *screen,
+              Stop          stop)
+{
+  return paint_canvas_layout (ex, screen, stop, NULL);
+}
+
+/* Does segment (x0, y0)–(x1, y1) pass through `r`? */
+static gboolean
+segment_crosses (double         x0,
+                 double         y0,
+                 double         x1,
+                 double         y1,
+                 const BpvRect *r)
+{
+  /* Sampled finely enough for label-sized boxes. */
+  for (int i = 0; i <= 400; i++)
+    {
+      double t = i / 400.0, x = x0 + t * (x1 - x0), y = y0 + t * (y1 - y0);
+
+      if (x > r->x && x < r->x + r->width && y > r->y && y < r->y + r->height)
+        return TRUE;
+    }
+  return FALSE;
+}
+
+/* "C = …" where no edge into the output runs under it, and a network
+ * that uses the height of its canvas (deep-sigmoid was squeezed into a
+ * quarter of it). */
+static void
+test_cost_clear_and_height_used (void **unused)
+{
+  g_autoptr(GPtrArray) paths = example_paths ();
+
+  (void) unused;
+  for (guint e = 0; e <= paths->len; e++)
+    {
+      Example ex;
+
+      example_load (&ex, e < paths->len ? g_ptr_array_index (paths, e) : NULL);
+      for (gsize s = 0; s < G_N_ELEMENTS (screens); s++)
+        {
+          g_autoptr(BpvLayout) layout = NULL;
+          g_autoptr(GArray) labels = paint_canvas_layout (&ex, &screens[s], STOP_COST, &layout);
+          gsize N = layout->n_columns - 1;
+          const BpvBundle *b = &layout->bundles[N];
+          const BpvColumn *l = &layout->columns[N - 1], *r = &layout->columns[N];
+          double tallest = 0, room;
+
+          for (guint i = 0; i < labels->len; i++)
+            {
+              const BpvLabel *c = &g_array_index (labels, BpvLabel, i);
+
+              if (!g_str_has_prefix (c->text, "C = "))
+                continue;
+              if (b->kind == BPV_BUNDLE_MATRIX)
+                {
+                  if (c->rect.x < b->matrix.x + b->matrix.width && b->matrix.x < c->rect.x + c->rect.width
+                      && c->rect.y < b->matrix.y + b->matrix.height && b->matrix.y < c->rect.y + c->rect.height)
+                    fail_msg ("%s, %s: the cost is drawn over W(%zu)", ex.name, screens[s].mode, N);
+                }
+              else
+                for (gsize j = 0; j < b->rows; j++)
+                  for (gsize k = 0; k < b->cols; k++)
+                    if (segment_crosses (l->ux[k], l->uy[k], r->ux[j], r->uy[j], &c->rect))
+                      fail_msg ("%s, %s: the edge W(%zu)%zu,%zu crosses \"%s\"", ex.name,
+                                screens[s].mode, N, j + 1, k + 1, c->text);
+            }
+          for (gsize n = 0; n <= N; n++)
+            if (layout->columns[n].n_units >= 6)
+              tallest = MAX (tallest, layout->columns[n].bounds.height);
+          room = layout->params.height - layout->columns[0].header.height;
+          if (tallest > 0 && tallest < 0.55 * room)
+            fail_msg ("%s, %s: the network is %.0f px tall in %.0f px", ex.name, screens[s].mode,
+                      tallest, room);
+        }
+      example_free (&ex);
+    }
 }
 
 static void
@@ -596,6 +680,7 @@ main (void)
     cmocka_unit_test (test_canvas_readable),
     cmocka_unit_test (test_presentation_larger),
     cmocka_unit_test (test_network_stays_put),
+    cmocka_unit_test (test_cost_clear_and_height_used),
     cmocka_unit_test (test_class_names_and_inputs),
     cmocka_unit_test (test_plots_readable),
   };
