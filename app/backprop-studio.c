@@ -213,6 +213,8 @@ run_headless (const char *model_path,
   bp_network_backward (model->network, trace, train->Y);
 
   bpv_render_state_init (&picture.state, model->network, trace);
+  if (data->task == BP_TASK_MULTICLASS)
+    picture.state.output_names = (const char * const *) data->target_names;  /* the classes' names */
   bpv_layout_params_init (&picture.params, 100, 100);
   picture.map = NULL;
   if (model->network->n_inputs == 2)
