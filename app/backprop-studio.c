@@ -791,6 +791,7 @@ bind_window_settings (BpvWindow *window)
   g_settings_bind (settings, "gradient-view", view, "gradients", G_SETTINGS_BIND_DEFAULT);
   g_settings_bind (settings, "show-sigma-prime", view, "show-derivatives", G_SETTINGS_BIND_DEFAULT);
   g_settings_bind (settings, "show-neuron-maps", view, "show-neuron-maps", G_SETTINGS_BIND_DEFAULT);
+  g_settings_bind (settings, "presentation-mode", view, "presentation", G_SETTINGS_BIND_DEFAULT);
   g_settings_bind_with_mapping (settings, "colour-scale", view, "global-scale",
                                 G_SETTINGS_BIND_DEFAULT, scale_to_global, global_to_scale,
                                 NULL, NULL);

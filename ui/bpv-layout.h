@@ -98,7 +98,8 @@ typedef struct
   BpvColumn      *columns;    /* columns[n] shows a(n) */
   BpvBundle      *bundles;    /* bundles[n] shows W(n); bundles[0] is unused */
   BpvRect         content;    /* columns + bundles + headers, world units */
-  double          cost_x;     /* "C = …" is drawn centred below this point */
+  double          cost_x;     /* below the output column (the renderer puts
+                               * "C = …" where no edge and no label is) */
   double          cost_y;
   double          font_size;  /* base label size, world units (never below
                                * BPV_TEXT_MIN_SIZE × text_scale) */

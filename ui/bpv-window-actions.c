@@ -34,7 +34,7 @@
  *                                        and its menu ask for
  *   win.zoom-in/-out/-reset Ctrl+plus, Ctrl+minus, Ctrl+0 (the canvas)
  *   win.toggle-sidebar    F9             the settings sidebar
- *   win.presentation      F5             presentation mode (b state): larger text and
+ *   win.presentation      F5             presentation mode (the canvas's property): larger text and
  *                                        strokes, the phase card large, the sidebar,
  *                                        palette and plots hidden
  *   win.show-help-overlay F1, Ctrl+?     the shortcuts window (GtkApplicationWindow's)
@@ -976,21 +976,22 @@ on_toggle_notify (GObject    *object,
   bpv_event ("ACTION %s state=%d", pspec->name, value);
 }
 
-/* Presentation mode: for a projector.  The canvas draws every label and
- * stroke BPV_PRESENTATION_SCALE × larger, the phase card grows (bpv.css,
- * .presentation), and what a lecture does not need goes: the settings
- * sidebar (given back as it was), the palette and the plots. */
+/* Presentation mode (the canvas's "presentation" property, which the
+ * action toggles and the settings remember): for a projector.  The canvas
+ * draws every label and stroke BPV_PRESENTATION_SCALE × larger, the phase
+ * card and the inspector grow (bpv.css, .presentation), and what a lecture
+ * does not need steps aside: the settings sidebar (given back as it was),
+ * the palette and the plots. */
 static void
-presentation_change_state (GSimpleAction *action,
-                           GVariant      *state,
-                           gpointer       user_data)
+on_presentation_notify (GObject    *object,
+                        GParamSpec *pspec,
+                        BpvWindow  *self)
 {
-  BpvWindow *self = user_data;
-  gboolean on = g_variant_get_boolean (state);
+  gboolean on = FALSE;
   GtkWidget *palette = gtk_widget_get_ancestor (GTK_WIDGET (self->palette_box), GTK_TYPE_SCROLLED_WINDOW);
   GtkWidget *plots = gtk_widget_get_parent (GTK_WIDGET (self->norms_view));
 
-  g_simple_action_set_state (action, state);
+  g_object_get (object, "presentation", &on, NULL);
   if (on)
     {
       g_object_set_data (G_OBJECT (self), "bpv-sidebar-before-presentation",
@@ -1019,8 +1020,7 @@ presentation_change_state (GSimpleAction *action,
   /* The card's detail wraps instead of being cut at the larger size. */
   gtk_label_set_wrap (self->phase_detail, on);
   gtk_label_set_ellipsize (self->phase_detail, on ? PANGO_ELLIPSIZE_NONE : PANGO_ELLIPSIZE_END);
-  g_object_set (self->network_view, "presentation", on, NULL);
-  bpv_event ("ACTION presentation state=%d", on);
+  on_toggle_notify (object, pspec, self);
 }
 
 static void
@@ -1072,7 +1072,6 @@ bpv_window_install_actions (BpvWindow *self)
     { "remove-unit", unit_activated, NULL, NULL, NULL, { 0 } },
     { "layer-menu", layer_menu_activated, NULL, NULL, NULL, { 0 } },
     { "hide-explanation", hide_explanation_activated, NULL, NULL, NULL, { 0 } },
-    { "presentation", NULL, NULL, "false", presentation_change_state, { 0 } },
   };
   GtkDropTarget *files;
 
@@ -1083,6 +1082,7 @@ bpv_window_install_actions (BpvWindow *self)
   add_property_action (self, "show-values", self->network_view, "show-values");
   add_property_action (self, "neuron-maps", self->network_view, "show-neuron-maps");
   add_property_action (self, "toggle-sidebar", self->flap, "reveal-flap");
+  add_property_action (self, "presentation", self->network_view, "presentation");
   /* Model files and CSV datasets dropped on the window. */
   files = gtk_drop_target_new (GDK_TYPE_FILE_LIST, GDK_ACTION_COPY);
   g_signal_connect (files, "drop", G_CALLBACK (on_file_drop), self);
@@ -1093,6 +1093,7 @@ bpv_window_install_actions (BpvWindow *self)
   g_signal_connect (self->network_view, "notify::show-derivatives", G_CALLBACK (on_toggle_notify), self);
   g_signal_connect (self->network_view, "notify::show-values", G_CALLBACK (on_toggle_notify), self);
   g_signal_connect (self->flap, "notify::reveal-flap", G_CALLBACK (on_toggle_notify), self);
+  g_signal_connect (self->network_view, "notify::presentation", G_CALLBACK (on_presentation_notify), self);
 }
 
 /* --------------------------------------------------------------- keys */
