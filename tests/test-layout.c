@@ -537,7 +537,8 @@ static GArray *
 paint_plot (Example *ex,
             Plot     plot,
             double   w,
-            double   h)
+            double   h,
+            double   scale)
 {
   BpNetwork *net = ex->model->network;
   const BpLayer *L = &net->layers[0];
@@ -552,6 +553,7 @@ paint_plot (Example *ex,
 
   bpv_text_record_labels (cr, labels);
   bpv_plot_style_init (&style);
+  style.text_scale = scale;
   /* A fan of norms, each layer a decade below the next, as in a deep
    * sigmoid network (the first ones vanish). */
   for (gsize r = 0; r < R; r++)
@@ -594,6 +596,7 @@ paint_plot (Example *ex,
           bpv_plane_for_dataset (ex->dataset, &plane);
           bpv_heatmap_compute (net, &plane, map, NULL, NULL);
           bpv_decision_style_init (&dstyle);
+          dstyle.text_scale = scale;
           bpv_decision_map_render (cr, &rect, map, ex->dataset, NULL, &dstyle);
         }
       break;
@@ -604,8 +607,8 @@ paint_plot (Example *ex,
   assert_int_equal (cairo_status (cr), CAIRO_STATUS_SUCCESS);
   if (g_getenv ("TEST_LAYOUT_PNG_DIR") != NULL)
     {
-      g_autofree char *file = g_strdup_printf ("%s/%s-plot-%d.png", g_getenv ("TEST_LAYOUT_PNG_DIR"),
-                                               ex->name, (int) plot);
+      g_autofree char *file = g_strdup_printf ("%s/%s-plot-%d-%g.png", g_getenv ("TEST_LAYOUT_PNG_DIR"),
+                                               ex->name, (int) plot, scale);
 
       cairo_surface_write_to_png (surface, file);
     }
@@ -635,11 +638,19 @@ test_plots_readable (void **unused)
         {
           double w = plot == PLOT_DECISION ? decision_w : screens[0].plot_w;
           double h = plot == PLOT_DECISION ? decision_h : screens[0].plot_h;
-          g_autoptr(GArray) labels = paint_plot (&ex, (Plot) plot, w, h);
+          g_autoptr(GArray) labels = paint_plot (&ex, (Plot) plot, w, h, 1.0);
           g_autofree char *what = g_strdup_printf ("%s, %s", ex.name, plot_names[plot]);
           BpvRect bounds = { 0, 0, w, h };
 
           problems += check_labels (what, labels, &bounds, BPV_TEXT_MIN_SIZE);
+          /* Presentation mode keeps the decision map (at the same size). */
+          if (plot == PLOT_DECISION)
+            {
+              g_autoptr(GArray) large = paint_plot (&ex, (Plot) plot, w, h, BPV_PRESENTATION_SCALE);
+              g_autofree char *what_large = g_strdup_printf ("%s, presentation", what);
+
+              problems += check_labels (what_large, large, &bounds, BPV_TEXT_MIN_SIZE * BPV_PRESENTATION_SCALE);
+            }
           /* A histogram's range is read from its x ticks: several. */
           if (plot == PLOT_HISTOGRAM_W || plot == PLOT_HISTOGRAM_GRAD)
             {

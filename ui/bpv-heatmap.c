@@ -682,7 +682,7 @@ bpv_decision_map_render (cairo_t                *cr,
   tc = bpv_theme_colors (style->theme);
   f = style->font_size > 0 ? style->font_size : CLAMP (MIN (rect->width, rect->height) / 28.0, 11.0, 20.0);
   /* Every label at f, never below the readable minimum. */
-  f = MAX (f, BPV_TEXT_MIN_SIZE);
+  f = MAX (f, BPV_TEXT_MIN_SIZE) * (style->text_scale > 0 ? style->text_scale : 1.0);
   plot = *rect;
   if (style->show_axes)
     {

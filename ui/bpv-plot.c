@@ -107,7 +107,7 @@ frame_begin (Frame              *fr,
   fr->rect = *rect;
   fr->f = style->font_size > 0 ? style->font_size
                                : CLAMP (MIN (rect->width / 26.0, rect->height / 16.0), 12.0, 20.0);
-  fr->f = MAX (fr->f, BPV_TEXT_MIN_SIZE);
+  fr->f = MAX (fr->f, BPV_TEXT_MIN_SIZE) * (style->text_scale > 0 ? style->text_scale : 1.0);
   title = style->title != NULL ? style->title : default_title;
 
   cairo_save (cr);
