@@ -2783,9 +2783,13 @@ legend_paint_scale (cairo_t              *cr,
   cairo_stroke (cr);
   bpv_text_draw (text, lo, ix, bar_y + bar_h / 2, 0, 0.5, f, BPV_TEXT_NORMAL, tc->text_muted);
   bpv_text_draw (text, hi, ix + w, bar_y + bar_h / 2, 1, 0.5, f, BPV_TEXT_NORMAL, tc->text_muted);
-  /* Zero sits on the palette's light middle. */
-  bpv_text_draw (text, "0", bx + bw / 2, bar_y + bar_h / 2, 0.5, 0.5, f, BPV_TEXT_NORMAL,
-                 (BpvRgba) { 0.1, 0.1, 0.1, 1 });
+  /* Zero sits on the palette's middle (light, or dark in the dark theme). */
+  {
+    BpvRgba mid = bpv_palette_diverging (state->theme, 0);
+
+    bpv_text_draw (text, "0", bx + bw / 2, bar_y + bar_h / 2, 0.5, 0.5, f, BPV_TEXT_NORMAL,
+                   luminance (mid) > 0.5 ? (BpvRgba) { 0.1, 0.1, 0.1, 1 } : (BpvRgba) { 0.95, 0.95, 0.95, 1 });
+  }
 }
 
 static void
