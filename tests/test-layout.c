@@ -387,7 +387,13 @@ test_canvas_readable (void **unused)
                                                      stop_names[stop]);
             BpvRect bounds = { 0, 0, screens[s].canvas_w, screens[s].canvas_h };
 
+            double smallest = G_MAXDOUBLE;
+
             assert_true (labels->len > 0);
+            for (guint i = 0; i < labels->len; i++)
+              smallest = MIN (smallest, g_array_index (labels, BpvLabel, i).size);
+            if (stop == STOP_COST_SIGMA)
+              print_message ("%s: %u labels, the smallest %.1f px\n", what, labels->len, smallest);
             problems += check_labels (what, labels, &bounds, BPV_TEXT_MIN_SIZE * screens[s].scale);
           }
       example_free (&ex);
