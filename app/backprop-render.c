@@ -414,6 +414,8 @@ bp_cli_render (int      argc,
   memset (&pic, 0, sizeof pic);
   trace = trace_batch (net, x, y, B);
   bpv_render_state_init (&pic.state, net, trace);
+  if (ds != NULL && ds->task == BP_TASK_MULTICLASS)
+    pic.state.output_names = (const char * const *) ds->target_names;  /* the classes' names */
   bpv_layout_params_init (&pic.params, (double) width, (double) height);
   pic.params.input_image_width = image_w;
   pic.params.input_image_height = image_h;

@@ -215,6 +215,8 @@ run_headless (const char *model_path,
   bp_network_backward (model->network, trace, train->Y);
 
   bpv_render_state_init (&picture.state, model->network, trace);
+  if (data->task == BP_TASK_MULTICLASS)
+    picture.state.output_names = (const char * const *) data->target_names;  /* the classes' names */
   bpv_layout_params_init (&picture.params, 100, 100);
   picture.map = NULL;
   if (model->network->n_inputs == 2)
@@ -873,6 +875,7 @@ bind_window_settings (BpvWindow *window)
   g_settings_bind (settings, "gradient-view", view, "gradients", G_SETTINGS_BIND_DEFAULT);
   g_settings_bind (settings, "show-sigma-prime", view, "show-derivatives", G_SETTINGS_BIND_DEFAULT);
   g_settings_bind (settings, "show-neuron-maps", view, "show-neuron-maps", G_SETTINGS_BIND_DEFAULT);
+  g_settings_bind (settings, "presentation-mode", view, "presentation", G_SETTINGS_BIND_DEFAULT);
   g_settings_bind_with_mapping (settings, "colour-scale", view, "global-scale",
                                 G_SETTINGS_BIND_DEFAULT, scale_to_global, global_to_scale,
                                 NULL, NULL);

@@ -1398,6 +1398,48 @@ test_cost_caption (void **state)
   g_free (caption);
 }
 
+/* The label list reports what was drawn in device units: size and box
+ * follow the transformation (zoom, panel offsets) and the clip. */
+static void
+test_label_recording (void **state)
+{
+  cairo_surface_t *surface = cairo_image_surface_create (CAIRO_FORMAT_ARGB32, 400, 200);
+  cairo_t *cr = cairo_create (surface);
+  g_autoptr(GArray) labels = bpv_label_list_new ();
+  BpvText *text;
+  const BpvLabel *l;
+  double w, h;
+
+  (void) state;
+  bpv_text_record_labels (cr, labels);
+  cairo_translate (cr, 10, 20);
+  cairo_scale (cr, 2, 2);
+  cairo_rectangle (cr, 0, 0, 100, 50);
+  cairo_clip (cr);
+  text = bpv_text_new (cr);
+  bpv_text_measure (text, "W(1)", 10, BPV_TEXT_NORMAL, &w, &h);
+  bpv_text_draw (text, "W(1)", 50, 25, 0.5, 0.5, 10, BPV_TEXT_NORMAL, (BpvRgba) { 0, 0, 0, 1 });
+  bpv_text_draw (text, "", 0, 0, 0, 0, 10, BPV_TEXT_NORMAL, (BpvRgba) { 0, 0, 0, 1 });
+  bpv_text_free (text);
+  assert_int_equal (labels->len, 1);
+  l = &g_array_index (labels, BpvLabel, 0);
+  assert_string_equal (l->text, "W(1)");
+  assert_true (fabs (l->size - 20) < 1e-9);
+  assert_true (fabs (l->rect.width - 2 * w) < 1e-6 && fabs (l->rect.height - 2 * h) < 1e-6);
+  assert_true (fabs (l->rect.x + l->rect.width / 2 - 110) < 1e-6);
+  assert_true (fabs (l->rect.y + l->rect.height / 2 - 70) < 1e-6);
+  assert_true (fabs (l->clip.x - 10) < 1e-6 && fabs (l->clip.width - 200) < 1e-6);
+  assert_true (fabs (l->clip.y - 20) < 1e-6 && fabs (l->clip.height - 100) < 1e-6);
+  /* Recording stops. */
+  bpv_text_record_labels (cr, NULL);
+  text = bpv_text_new (cr);
+  bpv_text_draw (text, "b", 0, 0, 0, 0, 10, BPV_TEXT_NORMAL, (BpvRgba) { 0, 0, 0, 1 });
+  bpv_text_free (text);
+  assert_int_equal (labels->len, 1);
+  cairo_destroy (cr);
+  cairo_surface_destroy (surface);
+}
+
 int
 main (void)
 {
@@ -1423,6 +1465,7 @@ main (void)
     cmocka_unit_test (test_legend_follows_the_edges),
     cmocka_unit_test (test_rings_at_their_stop),
     cmocka_unit_test (test_cost_caption),
+    cmocka_unit_test (test_label_recording),
   };
 
   return cmocka_run_group_tests_name ("render", tests, NULL, NULL);

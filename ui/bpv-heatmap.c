@@ -681,6 +681,8 @@ bpv_decision_map_render (cairo_t                *cr,
     }
   tc = bpv_theme_colors (style->theme);
   f = style->font_size > 0 ? style->font_size : CLAMP (MIN (rect->width, rect->height) / 28.0, 11.0, 20.0);
+  /* Every label at f, never below the readable minimum. */
+  f = MAX (f, BPV_TEXT_MIN_SIZE) * (style->text_scale > 0 ? style->text_scale : 1.0);
   plot = *rect;
   if (style->show_axes)
     {
@@ -739,12 +741,16 @@ bpv_decision_map_render (cairo_t                *cr,
         {
           double px = plot.x + (v - pl->x_min) / (pl->x_max - pl->x_min) * plot.width;
           g_autofree char *s = g_strdup_printf ("%g", fabs (v) < 1e-12 * sx ? 0.0 : v);
+          double w;
 
           cairo_move_to (cr, px, plot.y + plot.height);
           cairo_rel_line_to (cr, 0, 0.35 * f);
           cairo_stroke (cr);
-          bpv_text_draw (text, s, px, plot.y + plot.height + 0.4 * f, 0.5, 0, 0.75 * f,
-                         BPV_TEXT_NORMAL, tc->text_muted);
+          /* A label the panel would cut is left out. */
+          bpv_text_measure (text, s, f, BPV_TEXT_NORMAL, &w, NULL);
+          if (px - w / 2 >= rect->x && px + w / 2 <= rect->x + rect->width)
+            bpv_text_draw (text, s, px, plot.y + plot.height + 0.4 * f, 0.5, 0, f,
+                           BPV_TEXT_NORMAL, tc->text_muted);
         }
       for (double v = ceil (pl->y_min / sy) * sy; v <= pl->y_max + 1e-9 * sy; v += sy)
         {
@@ -754,19 +760,20 @@ bpv_decision_map_render (cairo_t                *cr,
           cairo_move_to (cr, plot.x, py);
           cairo_rel_line_to (cr, -0.35 * f, 0);
           cairo_stroke (cr);
-          bpv_text_draw (text, s, plot.x - 0.45 * f, py, 1, 0.5, 0.75 * f,
-                         BPV_TEXT_NORMAL, tc->text_muted);
+          if (py - 0.65 * f >= rect->y && py + 0.65 * f <= rect->y + rect->height)
+            bpv_text_draw (text, s, plot.x - 0.45 * f, py, 1, 0.5, f,
+                           BPV_TEXT_NORMAL, tc->text_muted);
         }
       {
         g_autofree char *xl = g_markup_escape_text (style->x_label != NULL ? style->x_label : "x₁", -1);
         g_autofree char *yl = g_markup_escape_text (style->y_label != NULL ? style->y_label : "x₂", -1);
 
-        bpv_text_draw (text, xl, plot.x + plot.width / 2, rect->y + rect->height, 0.5, 1, 0.85 * f,
+        bpv_text_draw (text, xl, plot.x + plot.width / 2, rect->y + rect->height, 0.5, 1, f,
                        BPV_TEXT_NORMAL, tc->text);
         cairo_save (cr);
         cairo_translate (cr, rect->x, plot.y + plot.height / 2);
         cairo_rotate (cr, -G_PI / 2);
-        bpv_text_draw (text, yl, 0, 0, 0.5, 0, 0.85 * f, BPV_TEXT_NORMAL, tc->text);
+        bpv_text_draw (text, yl, 0, 0, 0.5, 0, f, BPV_TEXT_NORMAL, tc->text);
         cairo_restore (cr);
       }
     }

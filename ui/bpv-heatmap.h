@@ -71,6 +71,7 @@ typedef struct
   double     point_radius;   /* 0: from the rect size */
   double     boundary;       /* a single output's decision level, e.g. 0.5 (σ) or 0 (tanh) */
   double     font_size;      /* 0: from the rect size */
+  double     text_scale;     /* labels × this (presentation mode); 0 = 1 */
 } BpvDecisionStyle;
 
 /* Owned by the caller; free with the matching _free. */

@@ -4,6 +4,8 @@
 
 #include <math.h>
 
+#include "bpv-text.h"
+
 #define DEFAULT_MAX_CIRCLES 32
 #define DEFAULT_MAX_EDGES   300
 /* Smallest cell of a strip before it wraps into another strip. */
@@ -11,6 +13,23 @@
 /* How far (widget units) a point may be from an edge's line and still hit. */
 #define EDGE_HIT_TOLERANCE  5.0
 
+/* Room around the network, in units of the base font f (the renderer's
+ * labels are sized in f too, see bpv-render.c). */
+#define FONT_PER_WIDTH      (1.0 / 64.0)  /* f grows with the viewport… */
+#define FONT_PER_HEIGHT     (1.0 / 34.0)
+#define FONT_MAX            22.0          /* …up to this (before text_scale) */
+#define HEADER_EM           3.0           /* "a(n)" and its second line */
+#define LEFT_EM             1.5
+#define LEFT_VALUES_EM      4.4           /* the input's values left of it */
+#define RIGHT_EM            2.5
+#define RIGHT_LABELS_EM     9.0           /* class name, value and target */
+#define BOTTOM_EM           3.4           /* the cost under the output */
+/* Output units get labels beside them up to this many. */
+#define MAX_LABELLED_UNITS  16
+/* Pitch of a column of circles: at most this many radii, at least this
+ * many f (two lines of labels), whatever the radius. */
+#define PITCH_RADII         3.6
+#define PITCH_MIN_EM        2.7
 static gint serial_counter;
 
 static guint64
@@ -117,7 +136,7 @@ bpv_layout_new (const BpNetwork       *net,
   BpvLayout *layout;
   gsize N, n_cols, max_circles, max_edges;
   double W, H, font, margin, header_h, right_room, bottom_room;
-  double x0, x1, y0, y1, Wc, Hc, yc, r, gap_unit = 0;
+  double x0, x1, y0, y1, Wc, Hc, yc, r, max_pitch, gap_unit = 0;
   double *col_w, *gap_w;
 
   g_return_val_if_fail (net != NULL && params != NULL, NULL);
@@ -138,14 +157,19 @@ bpv_layout_new (const BpNetwork       *net,
 
   W = params->width;
   H = params->height;
-  font = CLAMP (MIN (W / 64.0, H / 34.0), 11.0, 22.0);
+  if (!(layout->params.text_scale > 0))
+    layout->params.text_scale = 1.0;
+  /* Never below the readable minimum: when that leaves too little room,
+   * the renderer shows fewer labels, not smaller ones. */
+  font = CLAMP (MIN (W * FONT_PER_WIDTH, H * FONT_PER_HEIGHT), BPV_TEXT_MIN_SIZE, FONT_MAX)
+         * layout->params.text_scale;
   margin = CLAMP (0.025 * MIN (W, H), 6.0, 32.0);
-  header_h = params->show_headers ? 3.0 * font : 0;
-  right_room = 6.0 * font;
-  bottom_room = 3.6 * font;  /* the cost (and σ′ labels) under the output */
+  header_h = params->show_headers ? HEADER_EM * font : 0;
+  right_room = (width_of (net, N) <= MIN (max_circles, MAX_LABELLED_UNITS) ? RIGHT_LABELS_EM : RIGHT_EM) * font;
+  bottom_room = BOTTOM_EM * font;
   layout->font_size = font;
 
-  x0 = margin + 1.5 * font;
+  x0 = margin + (net->n_inputs <= MIN (max_circles, MAX_LABELLED_UNITS) ? LEFT_VALUES_EM : LEFT_EM) * font;
   x1 = W - margin - right_room;
   y0 = margin + header_h;
   y1 = H - margin - bottom_room;
@@ -187,6 +211,9 @@ bpv_layout_new (const BpNetwork       *net,
     if (layout->columns[n].kind == BPV_COLUMN_CIRCLES)
       r = MIN (r, 0.36 * Hc / (double) layout->columns[n].n_units);
   r = MAX (r, 2.0);
+  /* Units are spread by this radius, before a narrow viewport shrinks the
+   * circles: a deep network keeps the height it has. */
+  max_pitch = MAX (PITCH_RADII * r, PITCH_MIN_EM * font);
 
   col_w = g_new0 (double, n_cols);
   gap_w = g_new0 (double, n_cols);
@@ -226,9 +253,19 @@ bpv_layout_new (const BpNetwork       *net,
             }
         }
       gap_unit = weights > 0 ? MAX (Wc - used, 0) / weights : 0;
-      /* Narrow viewport: shrink the circles so edges stay visible. */
+      /* Narrow viewport: shrink the circles just enough that the gaps
+       * are five radii wide, so edges stay visible. */
       if (n_cols > 1 && gap_unit < 5 * r && pass == 0)
-        r = MAX (MIN (r, gap_unit / 5 + 0.1), 2.0);
+        {
+          double circles = 0, others = 0;
+
+          for (gsize n = 0; n < n_cols; n++)
+            if (layout->columns[n].kind == BPV_COLUMN_CIRCLES)
+              circles += 2;
+            else
+              others += col_w[n];
+          r = MAX (MIN (r, (Wc - others) / (circles + 5 * weights)), 2.0);
+        }
       else
         break;
     }
@@ -252,7 +289,7 @@ bpv_layout_new (const BpNetwork       *net,
 
         if (c->kind == BPV_COLUMN_CIRCLES)
           {
-            double pitch = units > 1 ? MIN (Hc / (double) units, 3.6 * r) : 0;
+            double pitch = units > 1 ? MIN (Hc / (double) units, max_pitch) : 0;
             double top = yc - pitch * (double) (units - 1) / 2;
 
             for (gsize i = 0; i < units; i++)

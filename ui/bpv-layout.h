@@ -88,6 +88,7 @@ typedef struct
   gsize    max_circles;       /* 0: 32 */
   gsize    max_edges;         /* 0: 300 */
   gboolean show_headers;      /* reserve room for column headers and W labels */
+  double   text_scale;        /* labels and strokes × this (presentation mode ≥ 1.5); ≤ 0 is 1 */
 } BpvLayoutParams;
 
 typedef struct
@@ -97,9 +98,11 @@ typedef struct
   BpvColumn      *columns;    /* columns[n] shows a(n) */
   BpvBundle      *bundles;    /* bundles[n] shows W(n); bundles[0] is unused */
   BpvRect         content;    /* columns + bundles + headers, world units */
-  double          cost_x;     /* "C = …" is drawn centred below this point */
+  double          cost_x;     /* below the output column (the renderer puts
+                               * "C = …" where no edge and no label is) */
   double          cost_y;
-  double          font_size;  /* base label size, world units */
+  double          font_size;  /* base label size, world units (never below
+                               * BPV_TEXT_MIN_SIZE × text_scale) */
   guint64         serial;     /* unique per computed geometry: a cache key */
 } BpvLayout;
 

@@ -29,6 +29,7 @@ struct _BpvNetworkView
   gboolean        show_derivatives;
   gboolean        show_values;
   gboolean        show_neuron_maps;
+  gboolean        presentation;   /* labels and strokes × BPV_PRESENTATION_SCALE */
 
   BpvLayout      *layout;
   BpvRenderCache *cache;
@@ -68,6 +69,7 @@ enum {
   PROP_SHOW_DERIVATIVES,
   PROP_SHOW_VALUES,
   PROP_SHOW_NEURON_MAPS,
+  PROP_PRESENTATION,
   PROP_ZOOM,
   N_PROPS
 };
@@ -96,6 +98,15 @@ fill_state (BpvNetworkView *self,
     state->neuron_maps = NULL;
   state->cache = self->cache;
   state->device_scale = gtk_widget_get_scale_factor (GTK_WIDGET (self));
+  state->text_scale = self->presentation ? BPV_PRESENTATION_SCALE : 1.0;
+  {
+    /* The outputs carry the class names of a classification dataset. */
+    const BpDataset *ds = bpv_session_get_dataset (self->session);
+
+    if (ds != NULL && net->n_layers > 0 && ds->task == BP_TASK_MULTICLASS && ds->target_names != NULL
+        && g_strv_length (ds->target_names) == net->layers[net->n_layers - 1].out)
+      state->output_names = (const char * const *) ds->target_names;
+  }
 }
 
 static void
@@ -109,10 +120,10 @@ relayout (BpvNetworkView *self)
   if (self->session == NULL || self->width <= 0 || self->height <= 0)
     return;
   fill_state (self, &state);
-  self->legend_height = MIN (bpv_network_legend_height (&state, self->width),
-                             self->height * 0.3);
+  self->legend_height = bpv_network_canvas_legend_height (&state, self->width, self->height);
   h = MAX (self->height - self->legend_height, 40.0);
   bpv_layout_params_init (&params, self->width, h);
+  params.text_scale = state.text_scale;
   params.zoom = self->zoom;
   params.pan_x = self->pan_x;
   params.pan_y = self->pan_y;
@@ -1040,6 +1051,8 @@ bpv_network_view_size_allocate (GtkWidget *widget,
     return;
   self->width = width;
   self->height = height;
+  /* The layout test paints at the sizes this reports (1920×1080). */
+  bpv_event ("CANVAS-SIZE width=%d height=%d presentation=%d", width, height, self->presentation);
   relayout (self);
 }
 
@@ -1106,6 +1119,9 @@ bpv_network_view_get_property (GObject    *object,
     case PROP_SHOW_NEURON_MAPS:
       g_value_set_boolean (value, self->show_neuron_maps);
       break;
+    case PROP_PRESENTATION:
+      g_value_set_boolean (value, self->presentation);
+      break;
     case PROP_ZOOM:
       g_value_set_double (value, self->zoom);
       break;
@@ -1143,6 +1159,16 @@ bpv_network_view_set_property (GObject      *object,
       break;
     case PROP_SHOW_NEURON_MAPS:
       bpv_network_view_set_show_neuron_maps (self, g_value_get_boolean (value));
+      break;
+    case PROP_PRESENTATION:
+      if (self->presentation != g_value_get_boolean (value))
+        {
+          self->presentation = g_value_get_boolean (value);
+          /* Every size of the picture follows the scale. */
+          relayout (self);
+          gtk_widget_queue_draw (GTK_WIDGET (self));
+          g_object_notify_by_pspec (object, pspec);
+        }
       break;
     case PROP_ZOOM:
       bpv_network_view_set_zoom (self, g_value_get_double (value), self->width / 2.0,
@@ -1197,6 +1223,9 @@ bpv_network_view_class_init (BpvNetworkViewClass *klass)
     g_param_spec_boolean ("show-values", NULL, NULL, FALSE, rw);
   properties[PROP_SHOW_NEURON_MAPS] =
     g_param_spec_boolean ("show-neuron-maps", NULL, NULL, TRUE, rw);
+  /* Presentation mode: labels and strokes BPV_PRESENTATION_SCALE × larger. */
+  properties[PROP_PRESENTATION] =
+    g_param_spec_boolean ("presentation", NULL, NULL, FALSE, rw);
   properties[PROP_ZOOM] =
     g_param_spec_double ("zoom", NULL, NULL, ZOOM_MIN, ZOOM_MAX, 1.0, rw);
   g_object_class_install_properties (object_class, N_PROPS, properties);

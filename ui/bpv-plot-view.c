@@ -80,6 +80,16 @@ paint_histogram (BpvPlotView        *self,
   bpv_plot_histogram (cr, rect, self->gradients ? L->dW : L->W, L->in * L->out, 0, label, &st);
 }
 
+/* Labels follow the widget's CSS resolution (-gtk-dpi), which the
+ * window raises in presentation mode (bpv.css). */
+static double
+text_scale (BpvPlotView *self)
+{
+  double dpi = pango_cairo_context_get_resolution (gtk_widget_get_pango_context (GTK_WIDGET (self)));
+
+  return dpi > 96.0 ? dpi / 96.0 : 1.0;
+}
+
 static void
 paint_decision (BpvPlotView        *self,
                 cairo_t            *cr,
@@ -99,6 +109,9 @@ paint_decision (BpvPlotView        *self,
       PangoFontDescription *font = pango_font_description_from_string ("Sans 13");
       int tw, th;
 
+      pango_cairo_context_set_resolution (pango_layout_get_context (layout), 96.0 * text_scale (self));
+      pango_layout_context_changed (layout);
+
       bpv_set_source_rgba (c, colors->panel);
       cairo_rectangle (c, rect->x, rect->y, rect->width, rect->height);
       cairo_fill (c);
@@ -116,6 +129,7 @@ paint_decision (BpvPlotView        *self,
     }
   bpv_decision_style_init (&style);
   style.theme = theme;
+  style.text_scale = text_scale (self);
   style.boundary = bpv_session_get_decision_level (self->session);
   if (ds->feature_names != NULL && ds->feature_names[0] != NULL && ds->feature_names[1] != NULL)
     {
@@ -142,6 +156,7 @@ bpv_plot_view_paint (BpvPlotView *self,
     return;
   bpv_plot_style_init (&style);
   style.theme = current_theme ();
+  style.text_scale = text_scale (self);
   switch (self->kind)
     {
     case BPV_PLOT_GRAD_NORMS:

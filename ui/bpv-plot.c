@@ -18,6 +18,23 @@ bpv_plot_style_init (BpvPlotStyle *style)
 
 /* ------------------------------------------------------------- the frame */
 
+/* The frame's geometry, in units of its font size f (never below
+ * BPV_TEXT_MIN_SIZE: every label is drawn at f, the title a little
+ * larger; where a label has no room it is left out, not shrunk). */
+#define TITLE_EM        1.1
+#define LINE_EM         1.3    /* one row of text, top to top */
+#define PAD_EM          0.6    /* inside the panel's edges */
+#define TITLE_Y_EM      0.4    /* the title's top */
+#define PLOT_TOP_EM     2.5    /* the data area's top, below the title row
+                                * (its top y tick label reaches 0.6 f above) */
+#define PLOT_BOTTOM_EM  2.9    /* x tick labels and the x title */
+#define TICK_GAP_EM     0.4    /* tick labels from the axis */
+#define X_TITLE_EM      1.6    /* the x title's top, below the axis */
+#define X_TICK_SPACING_EM 4.5  /* x ticks at least this far apart */
+#define Y_TICK_SPACING_EM 1.6
+#define KEY_STROKE_EM   1.4    /* a key's sample line */
+#define KEY_GAP_EM      0.4
+
 typedef struct
 {
   cairo_t              *cr;
@@ -25,10 +42,15 @@ typedef struct
   BpvTheme              theme;
   BpvText              *text;
   double                f;        /* font size */
+  BpvRect               rect;     /* the panel */
   BpvRect               plot;     /* the data area */
+  double                title_right;  /* where the title ends */
   double                x0, x1;   /* data range along x */
   double                y0, y1;   /* along y (log10 units when log_y) */
   gboolean              log_y;
+  gboolean              percent_y;
+  double                y_step;   /* linear y: the ticks' step */
+  int                   y_every;  /* log y: a tick every this many decades */
 } Frame;
 
 static double
@@ -60,7 +82,8 @@ frame_y (const Frame *fr,
   return fr->plot.y + (fr->y1 - v) / (fr->y1 - fr->y0) * fr->plot.height;
 }
 
-/* Panel, title; leaves fr->plot as the data area. */
+/* Panel, title; leaves fr->plot as the data area (its left side is fitted
+ * to the y tick labels later, by frame_fit_y). */
 static gboolean
 frame_begin (Frame              *fr,
              cairo_t            *cr,
@@ -81,8 +104,10 @@ frame_begin (Frame              *fr,
   fr->cr = cr;
   fr->theme = style->theme;
   fr->tc = bpv_theme_colors (style->theme);
+  fr->rect = *rect;
   fr->f = style->font_size > 0 ? style->font_size
                                : CLAMP (MIN (rect->width / 26.0, rect->height / 16.0), 12.0, 20.0);
+  fr->f = MAX (fr->f, BPV_TEXT_MIN_SIZE) * (style->text_scale > 0 ? style->text_scale : 1.0);
   title = style->title != NULL ? style->title : default_title;
 
   cairo_save (cr);
@@ -96,15 +121,24 @@ frame_begin (Frame              *fr,
   fr->text = bpv_text_new (cr);
   {
     g_autofree char *escaped = g_markup_escape_text (title, -1);
+    double w, h;
 
-    bpv_text_draw (fr->text, escaped, rect->x + 0.8 * fr->f, rect->y + 0.5 * fr->f, 0, 0,
-                   fr->f * 1.05, BPV_TEXT_BOLD, fr->tc->text);
+    bpv_text_measure (fr->text, escaped, TITLE_EM * fr->f, BPV_TEXT_BOLD, &w, &h);
+    /* A title wider than the panel is left out, not cut. */
+    if (w <= rect->width - 2 * PAD_EM * fr->f)
+      {
+        bpv_text_draw (fr->text, escaped, rect->x + PAD_EM * fr->f, rect->y + TITLE_Y_EM * fr->f, 0, 0,
+                       TITLE_EM * fr->f, BPV_TEXT_BOLD, fr->tc->text);
+        fr->title_right = rect->x + PAD_EM * fr->f + w;
+      }
+    else
+      fr->title_right = rect->x;
   }
   fr->plot = (BpvRect) {
     rect->x + 4.2 * fr->f,
-    rect->y + 2.4 * fr->f,
-    rect->width - 4.2 * fr->f - 0.9 * fr->f - right_room,
-    rect->height - 2.4 * fr->f - 2.9 * fr->f,
+    rect->y + PLOT_TOP_EM * fr->f,
+    rect->width - 4.2 * fr->f - PAD_EM * fr->f - right_room,
+    rect->height - PLOT_TOP_EM * fr->f - PLOT_BOTTOM_EM * fr->f,
   };
   return fr->plot.width > 10 && fr->plot.height > 10;
 }
@@ -116,12 +150,44 @@ frame_end (Frame *fr)
   cairo_restore (fr->cr);
 }
 
+/* A message in the data area, broken into lines that fit its width. */
 static void
 frame_message (Frame      *fr,
                const char *message)
 {
-  bpv_text_draw (fr->text, message, fr->plot.x + fr->plot.width / 2, fr->plot.y + fr->plot.height / 2,
-                 0.5, 0.5, fr->f * 0.9, BPV_TEXT_NORMAL, fr->tc->text_muted);
+  g_auto(GStrv) words = g_strsplit (message, " ", -1);
+  g_autoptr(GPtrArray) lines = g_ptr_array_new_with_free_func (g_free);
+  GString *line = g_string_new (NULL);
+  double f = fr->f, max_w = fr->rect.width - 2 * PAD_EM * f, lh = LINE_EM * f, y;
+
+  for (int i = 0; words[i] != NULL; i++)
+    {
+      g_autofree char *longer = line->len > 0 ? g_strdup_printf ("%s %s", line->str, words[i])
+                                              : g_strdup (words[i]);
+      double w;
+
+      bpv_text_measure (fr->text, longer, f, BPV_TEXT_NORMAL, &w, NULL);
+      if (w > max_w && line->len > 0)
+        {
+          g_ptr_array_add (lines, g_string_free (line, FALSE));
+          line = g_string_new (words[i]);
+        }
+      else
+        g_string_assign (line, longer);
+    }
+  g_ptr_array_add (lines, g_string_free (line, FALSE));
+  y = fr->rect.y + PLOT_TOP_EM * f
+      + MAX ((fr->rect.height - PLOT_TOP_EM * f - lh * lines->len) / 2, 0);
+  for (guint i = 0; i < lines->len; i++)
+    {
+      const char *l = g_ptr_array_index (lines, i);
+      double w;
+
+      bpv_text_measure (fr->text, l, f, BPV_TEXT_NORMAL, &w, NULL);
+      if (w <= max_w && y + lh <= fr->rect.y + fr->rect.height)
+        bpv_text_draw (fr->text, l, fr->rect.x + fr->rect.width / 2, y + lh * i, 0.5, 0, f,
+                       BPV_TEXT_NORMAL, fr->tc->text_muted);
+    }
 }
 
 static char *
@@ -151,16 +217,65 @@ format_power (int e)
   return g_string_free (s, FALSE);
 }
 
-/* A norm for a key: two significant digits ("0.031", "2.4e-05"), into
- * `buf`; "—" when there is none. */
-static const char *
-format_norm (double v,
-             char   buf[G_ASCII_DTOSTR_BUF_SIZE])
+/* The y tick labels, as frame_axes draws them: (value, text) pairs. */
+static GPtrArray *
+frame_y_ticks (Frame   *fr,
+               GArray **values)
 {
-  if (!isfinite (v))
-    return isnan (v) ? "—" : "∞";
-  g_snprintf (buf, G_ASCII_DTOSTR_BUF_SIZE, v != 0 && (fabs (v) < 1e-3 || fabs (v) >= 1e4) ? "%.1e" : "%.2g", v);
-  return buf;
+  GPtrArray *texts = g_ptr_array_new_with_free_func (g_free);
+
+  *values = g_array_new (FALSE, FALSE, sizeof (double));
+  if (fr->log_y)
+    {
+      int e0 = (int) ceil (fr->y0 - 1e-9), e1 = (int) floor (fr->y1 + 1e-9);
+
+      fr->y_every = MAX (1, (int) ceil ((double) (e1 - e0 + 1)
+                                        / MAX (fr->plot.height / (Y_TICK_SPACING_EM * fr->f), 1)));
+      for (int e = e0; e <= e1; e++)
+        if (e % fr->y_every == 0)
+          {
+            double v = pow (10, e);
+
+            g_array_append_val (*values, v);
+            g_ptr_array_add (texts, format_power (e));
+          }
+    }
+  else
+    {
+      double sy = nice_step (fr->y1 - fr->y0, (int) CLAMP (fr->plot.height / (2.2 * fr->f), 2, 8));
+
+      fr->y_step = sy;
+      for (double v = ceil (fr->y0 / sy - 1e-9) * sy; v <= fr->y1 + 1e-9 * sy; v += sy)
+        {
+          g_array_append_val (*values, v);
+          g_ptr_array_add (texts, fr->percent_y ? g_strdup_printf ("%.0f%%", fabs (v) < 1e-9 ? 0.0 : v * 100)
+                                                : format_tick (v, sy));
+        }
+    }
+  return texts;
+}
+
+/* Moves the data area's left side to leave just the room its y tick
+ * labels and the y title need.  Call once y0, y1, log_y and percent_y are
+ * set, before anything uses frame_x. */
+static void
+frame_fit_y (Frame *fr)
+{
+  g_autoptr(GArray) values = NULL;
+  g_autoptr(GPtrArray) texts = frame_y_ticks (fr, &values);
+  double widest = 0, th, right = fr->plot.x + fr->plot.width, left;
+
+  for (guint i = 0; i < texts->len; i++)
+    {
+      double w;
+
+      bpv_text_measure (fr->text, g_ptr_array_index (texts, i), fr->f, BPV_TEXT_NORMAL, &w, NULL);
+      widest = MAX (widest, w);
+    }
+  bpv_text_measure (fr->text, "Mg", fr->f, BPV_TEXT_NORMAL, NULL, &th);
+  left = fr->rect.x + PAD_EM * fr->f + th + 0.3 * fr->f + widest + TICK_GAP_EM * fr->f;
+  fr->plot.x = left;
+  fr->plot.width = right - left;
 }
 
 /* Axes, grid lines, ticks and axis titles. */
@@ -171,66 +286,55 @@ frame_axes (Frame      *fr,
             gboolean    percent_y)
 {
   cairo_t *cr = fr->cr;
-  double f = fr->f, sx;
+  double f = fr->f, sx, th;
+  g_autoptr(GArray) values = NULL;
+  g_autoptr(GPtrArray) texts = NULL;
+  double last_right = -G_MAXDOUBLE, first_left = G_MAXDOUBLE;
 
+  fr->percent_y = percent_y;
+  texts = frame_y_ticks (fr, &values);
   cairo_save (cr);
   cairo_set_line_width (cr, 1.0);
 
-  /* y grid and ticks */
-  if (fr->log_y)
-    {
-      int e0 = (int) ceil (fr->y0 - 1e-9), e1 = (int) floor (fr->y1 + 1e-9);
-      int every = MAX (1, (int) ceil ((double) (e1 - e0 + 1) / MAX (fr->plot.height / (1.6 * f), 1)));
-
-      for (int e = e0; e <= e1; e++)
-        {
-          double py = frame_y (fr, pow (10, e));
-
-          if (e % every != 0)
-            continue;
-          bpv_set_source_rgba (cr, bpv_rgba_with_alpha (fr->tc->grid, 0.6));
-          cairo_move_to (cr, fr->plot.x, py);
-          cairo_rel_line_to (cr, fr->plot.width, 0);
-          cairo_stroke (cr);
-          {
-            g_autofree char *s = format_power (e);
-
-            bpv_text_draw (fr->text, s, fr->plot.x - 0.4 * f, py, 1, 0.5, 0.78 * f,
-                           BPV_TEXT_NORMAL, fr->tc->text_muted);
-          }
-        }
-    }
-  else
-    {
-      double sy = nice_step (fr->y1 - fr->y0, (int) CLAMP (fr->plot.height / (2.2 * f), 2, 8));
-
-      for (double v = ceil (fr->y0 / sy - 1e-9) * sy; v <= fr->y1 + 1e-9 * sy; v += sy)
-        {
-          double py = frame_y (fr, v);
-          g_autofree char *s = percent_y ? g_strdup_printf ("%.0f%%", fabs (v) < 1e-9 ? 0.0 : v * 100)
-                                         : format_tick (v, sy);
-
-          bpv_set_source_rgba (cr, bpv_rgba_with_alpha (fr->tc->grid, 0.6));
-          cairo_move_to (cr, fr->plot.x, py);
-          cairo_rel_line_to (cr, fr->plot.width, 0);
-          cairo_stroke (cr);
-          bpv_text_draw (fr->text, s, fr->plot.x - 0.4 * f, py, 1, 0.5, 0.78 * f,
-                         BPV_TEXT_NORMAL, fr->tc->text_muted);
-        }
-    }
-
-  /* x ticks */
-  sx = nice_step (fr->x1 - fr->x0, (int) CLAMP (fr->plot.width / (5.5 * f), 2, 10));
+  /* x ticks: at least three when there is room (a histogram's range is
+   * read from them) */
+  sx = nice_step (fr->x1 - fr->x0, (int) CLAMP (fr->plot.width / (X_TICK_SPACING_EM * f), 2, 10));
+  if ((fr->x1 - fr->x0) / sx < 2 && fr->plot.width >= 3 * X_TICK_SPACING_EM * f)
+    sx = nice_step (fr->x1 - fr->x0, 4);
   bpv_set_source_rgba (cr, fr->tc->grid);
   for (double v = ceil (fr->x0 / sx - 1e-9) * sx; v <= fr->x1 + 1e-9 * sx; v += sx)
     {
-      double px = frame_x (fr, v);
+      double px = frame_x (fr, v), w;
       g_autofree char *s = format_tick (v, sx);
 
       cairo_move_to (cr, px, fr->plot.y + fr->plot.height);
       cairo_rel_line_to (cr, 0, 0.3 * f);
       cairo_stroke (cr);
-      bpv_text_draw (fr->text, s, px, fr->plot.y + fr->plot.height + 0.4 * f, 0.5, 0, 0.78 * f,
+      bpv_text_measure (fr->text, s, f, BPV_TEXT_NORMAL, &w, NULL);
+      /* Inside the panel, and clear of the previous label. */
+      if (px - w / 2 < fr->rect.x + 0.2 * f || px + w / 2 > fr->rect.x + fr->rect.width - 0.2 * f
+          || px - w / 2 < last_right + 0.5 * f)
+        continue;
+      bpv_text_draw (fr->text, s, px, fr->plot.y + fr->plot.height + TICK_GAP_EM * f, 0.5, 0, f,
+                     BPV_TEXT_NORMAL, fr->tc->text_muted);
+      last_right = px + w / 2;
+      first_left = MIN (first_left, px - w / 2);
+    }
+
+  /* y grid and ticks; the bottom label gives way to an x label under the
+   * corner. */
+  for (guint i = 0; i < texts->len; i++)
+    {
+      double py = frame_y (fr, g_array_index (values, double, i));
+
+      bpv_set_source_rgba (cr, bpv_rgba_with_alpha (fr->tc->grid, 0.6));
+      cairo_move_to (cr, fr->plot.x, py);
+      cairo_rel_line_to (cr, fr->plot.width, 0);
+      cairo_stroke (cr);
+      if (first_left < fr->plot.x - TICK_GAP_EM * f + 0.5 * f
+          && py + 0.65 * f > fr->plot.y + fr->plot.height + TICK_GAP_EM * f)
+        continue;
+      bpv_text_draw (fr->text, g_ptr_array_index (texts, i), fr->plot.x - TICK_GAP_EM * f, py, 1, 0.5, f,
                      BPV_TEXT_NORMAL, fr->tc->text_muted);
     }
 
@@ -241,16 +345,32 @@ frame_axes (Frame      *fr,
   cairo_stroke (cr);
 
   if (x_title != NULL)
-    bpv_text_draw (fr->text, x_title, fr->plot.x + fr->plot.width / 2,
-                   fr->plot.y + fr->plot.height + 1.55 * f, 0.5, 0, 0.82 * f, BPV_TEXT_NORMAL,
-                   fr->tc->text);
+    {
+      double w;
+
+      bpv_text_measure (fr->text, x_title, f, BPV_TEXT_NORMAL, &w, &th);
+      if (w <= fr->rect.width - 2 * PAD_EM * f
+          && fr->plot.y + fr->plot.height + X_TITLE_EM * f + th <= fr->rect.y + fr->rect.height)
+        bpv_text_draw (fr->text, x_title,
+                       CLAMP (fr->plot.x + fr->plot.width / 2, fr->rect.x + PAD_EM * f + w / 2,
+                              fr->rect.x + fr->rect.width - PAD_EM * f - w / 2),
+                       fr->plot.y + fr->plot.height + X_TITLE_EM * f, 0.5, 0, f, BPV_TEXT_NORMAL,
+                       fr->tc->text);
+    }
   if (y_title != NULL)
     {
-      cairo_save (cr);
-      cairo_translate (cr, fr->plot.x - 3.9 * f, fr->plot.y + fr->plot.height / 2);
-      cairo_rotate (cr, -G_PI / 2);
-      bpv_text_draw (fr->text, y_title, 0, 0, 0.5, 0, 0.82 * f, BPV_TEXT_NORMAL, fr->tc->text);
-      cairo_restore (cr);
+      double w;
+
+      bpv_text_measure (fr->text, y_title, f, BPV_TEXT_NORMAL, &w, &th);
+      /* Along the axis, when the axis is long enough for it. */
+      if (w <= fr->plot.height)
+        {
+          cairo_save (cr);
+          cairo_translate (cr, fr->rect.x + PAD_EM * f, fr->plot.y + fr->plot.height / 2);
+          cairo_rotate (cr, -G_PI / 2);
+          bpv_text_draw (fr->text, y_title, 0, 0, 0.5, 0, f, BPV_TEXT_NORMAL, fr->tc->text);
+          cairo_restore (cr);
+        }
     }
   cairo_restore (cr);
 }
@@ -314,56 +434,80 @@ frame_line (Frame        *fr,
   cairo_restore (cr);
 }
 
-/* A key of n entries in the top-right corner of the plot. */
+/* The middle of the row under the title (a key, a verdict), for which
+ * the caller moves the data area down by LINE_EM. */
+static double
+frame_row_y (const Frame *fr)
+{
+  return fr->rect.y + (TITLE_Y_EM + 1.2 * TITLE_EM + 0.1 + 0.65) * fr->f;
+}
+
+/* A key sample: a short line, solid or dashed, ending at (x + len, y). */
 static void
-frame_key (Frame        *fr,
-           const char  **labels,
-           const BpvRgba *colors,
-           const gboolean *dashed,
-           gsize         n,
-           double        x_right,
-           double        y_top)
+key_stroke (Frame   *fr,
+            double   x,
+            double   y,
+            BpvRgba  color,
+            gboolean dashed)
 {
   cairo_t *cr = fr->cr;
-  double f = fr->f, w = 0, row = 1.25 * f, box_w, box_h;
 
-  for (gsize i = 0; i < n; i++)
-    {
-      double tw;
-
-      bpv_text_measure (fr->text, labels[i], 0.8 * f, BPV_TEXT_NORMAL, &tw, NULL);
-      w = MAX (w, tw);
-    }
-  box_w = w + 3.4 * f;
-  box_h = row * (double) n + 0.5 * f;
   cairo_save (cr);
-  bpv_set_source_rgba (cr, bpv_rgba_with_alpha (fr->tc->background, 0.88));
-  cairo_rectangle (cr, x_right - box_w, y_top, box_w, box_h);
-  cairo_fill_preserve (cr);
-  bpv_set_source_rgba (cr, fr->tc->grid);
-  cairo_set_line_width (cr, 1);
+  bpv_set_source_rgba (cr, color);
+  cairo_set_line_width (cr, 0.2 * fr->f);
+  if (dashed)
+    {
+      double dash[2] = { 0.35 * fr->f, 0.25 * fr->f };
+
+      cairo_set_dash (cr, dash, 2, 0);
+    }
+  cairo_move_to (cr, x, y);
+  cairo_rel_line_to (cr, KEY_STROKE_EM * fr->f, 0);
   cairo_stroke (cr);
+  cairo_restore (cr);
+}
+
+/* A key of n entries as one row of text beside the title when it fits
+ * there, else on a row of its own under it (the data area moves down):
+ * never over the data.  Entries that fit in neither are left out. */
+static void
+frame_header_key (Frame          *fr,
+                  const char    **labels,
+                  const BpvRgba  *colors,
+                  const gboolean *dashed,
+                  gsize           n)
+{
+  double f = fr->f, total = 0, y, x;
+  double right = fr->rect.x + fr->rect.width - PAD_EM * f;
+  g_autofree double *w = g_new0 (double, MAX (n, 1));
+
   for (gsize i = 0; i < n; i++)
     {
-      double y = y_top + 0.25 * f + row * ((double) i + 0.5);
-
-      bpv_set_source_rgba (cr, colors[i]);
-      cairo_set_line_width (cr, 0.2 * f);
-      if (dashed != NULL && dashed[i])
-        {
-          double dash[2] = { 0.35 * f, 0.25 * f };
-
-          cairo_set_dash (cr, dash, 2, 0);
-        }
-      else
-        cairo_set_dash (cr, NULL, 0, 0);
-      cairo_move_to (cr, x_right - box_w + 0.5 * f, y);
-      cairo_rel_line_to (cr, 2.0 * f, 0);
-      cairo_stroke (cr);
-      bpv_text_draw (fr->text, labels[i], x_right - box_w + 2.9 * f, y, 0, 0.5, 0.8 * f,
-                     BPV_TEXT_NORMAL, fr->tc->text);
+      bpv_text_measure (fr->text, labels[i], f, BPV_TEXT_NORMAL, &w[i], NULL);
+      total += (i > 0 ? 0.8 * f : 0) + (KEY_STROKE_EM + KEY_GAP_EM) * f + w[i];
     }
-  cairo_restore (cr);
+  if (right - total >= fr->title_right + f)
+    y = fr->rect.y + TITLE_Y_EM * f + 0.5 * TITLE_EM * f * 1.2;
+  else
+    {
+      /* A row of its own. */
+      y = frame_row_y (fr);
+      fr->plot.y += LINE_EM * f;
+      fr->plot.height -= LINE_EM * f;
+      total = MIN (total, right - fr->rect.x - PAD_EM * f);
+    }
+  x = right - total;
+  for (gsize i = 0; i < n; i++)
+    {
+      double need = (KEY_STROKE_EM + KEY_GAP_EM) * f + w[i];
+
+      if (x + need > right + 0.5)
+        break;
+      key_stroke (fr, x, y, colors[i], dashed != NULL && dashed[i]);
+      bpv_text_draw (fr->text, labels[i], x + (KEY_STROKE_EM + KEY_GAP_EM) * f, y, 0, 0.5, f,
+                     BPV_TEXT_NORMAL, fr->tc->text);
+      x += need + 0.8 * f;
+    }
 }
 
 /* ------------------------------------------------------ gradient health */
@@ -480,6 +624,114 @@ smooth_norms (const double *norms,
     }
 }
 
+/* Layer l's colour: Okabe–Ito's eight, then two more that none of them
+ * resembles, so that up to ten layers are told apart by colour alone
+ * (beyond ten, every other round of colours is dashed). */
+static BpvRgba
+layer_color (const Frame *fr,
+             gsize        l)
+{
+  static const BpvRgba extra[2] = {
+    { 136 / 255.0, 34 / 255.0, 85 / 255.0, 1 },    /* wine */
+    { 68 / 255.0, 170 / 255.0, 153 / 255.0, 1 },   /* teal */
+  };
+  gsize i = l % 10;
+
+  if (i >= 8)
+    return extra[i - 8];
+  if (fr->theme == BPV_THEME_DARK && i == 7)
+    return fr->tc->text;  /* Okabe–Ito black on a dark panel */
+  return bpv_palette_category ((guint) i);
+}
+
+static gboolean
+layer_dashed (gsize l)
+{
+  return (l / 10) % 2 == 1;
+}
+
+typedef struct
+{
+  gsize  layer;
+  double target;   /* where its line ends */
+  double y;        /* where its label goes */
+  int    rank;     /* lower is kept first when they do not all fit */
+} EndLabel;
+
+static int
+compare_end_target (const void *a,
+                    const void *b)
+{
+  double x = ((const EndLabel *) a)->target, y = ((const EndLabel *) b)->target;
+
+  return (x > y) - (x < y);
+}
+
+/* Names at the right end of the lines ("W(3)"), each joined to its line:
+ * pushed apart where lines end close together; when they cannot all fit,
+ * the first and last layer and those in trouble keep theirs. */
+static void
+paint_end_labels (Frame               *fr,
+                  const double        *latest,
+                  const BpvGradHealth *health,
+                  gsize                n_layers)
+{
+  cairo_t *cr = fr->cr;
+  double f = fr->f, lh, x = fr->plot.x + fr->plot.width + 0.3 * f;
+  double top = fr->plot.y - 0.4 * f, bottom = fr->plot.y + fr->plot.height + 0.4 * f;
+  g_autofree EndLabel *all = g_new0 (EndLabel, MAX (n_layers, 1));
+  g_autofree EndLabel *kept = g_new0 (EndLabel, MAX (n_layers, 1));
+  gsize n = 0, m = 0;
+  gsize capacity;
+
+  bpv_text_measure (fr->text, "W(1)", f, BPV_TEXT_NORMAL, NULL, &lh);
+  for (gsize l = 0; l < n_layers; l++)
+    {
+      double v = latest[l];
+      double ty = isfinite (v) && v > 0 ? frame_y (fr, v) : fr->plot.y + fr->plot.height;
+
+      all[n++] = (EndLabel) { l, CLAMP (ty, top + lh / 2, bottom - lh / 2), 0,
+                              health[l] != BPV_GRAD_OK ? 0 : l == 0 || l + 1 == n_layers ? 1 : 2 };
+    }
+  capacity = (gsize) MAX (floor ((bottom - top) / lh), 0);
+  /* Keep by rank, then in layer order. */
+  for (int rank = 0; rank <= 2 && m < capacity; rank++)
+    for (gsize i = 0; i < n && m < capacity; i++)
+      if (all[i].rank == rank)
+        kept[m++] = all[i];
+  qsort (kept, m, sizeof (EndLabel), compare_end_target);
+  /* Down from the top, then back up from the bottom. */
+  for (gsize i = 0; i < m; i++)
+    kept[i].y = MAX (kept[i].target, i > 0 ? kept[i - 1].y + lh : top + lh / 2);
+  for (gsize i = m; i-- > 0;)
+    kept[i].y = MIN (kept[i].y, i + 1 < m ? kept[i + 1].y - lh : bottom - lh / 2);
+
+  for (gsize i = 0; i < m; i++)
+    {
+      gsize l = kept[i].layer;
+      BpvRgba color = layer_color (fr, l);
+      g_autofree char *label = g_strdup_printf ("W(%" G_GSIZE_FORMAT ")%s", l + 1,
+                                                health[l] != BPV_GRAD_OK ? " ⚠" : "");
+
+      cairo_save (cr);
+      bpv_set_source_rgba (cr, color);
+      cairo_set_line_width (cr, 0.17 * f);
+      if (layer_dashed (l))
+        {
+          double dash[2] = { 0.35 * f, 0.25 * f };
+
+          cairo_set_dash (cr, dash, 2, 0);
+        }
+      cairo_move_to (cr, fr->plot.x + fr->plot.width, kept[i].target);
+      cairo_line_to (cr, x, kept[i].y);
+      cairo_rel_line_to (cr, 0.9 * f, 0);
+      cairo_stroke (cr);
+      cairo_restore (cr);
+      bpv_text_draw (fr->text, label, x + 1.2 * f, kept[i].y, 0, 0.5, f,
+                     health[l] != BPV_GRAD_OK ? BPV_TEXT_BOLD : BPV_TEXT_NORMAL, fr->tc->text);
+    }
+}
+
 void
 bpv_plot_grad_norms (cairo_t            *cr,
                      const BpvRect      *rect,
@@ -493,15 +745,11 @@ bpv_plot_grad_norms (cairo_t            *cr,
   double lo = INFINITY, hi = -INFINITY, right_room;
   g_autofree double *steps = NULL;
   g_autofree BpvGradHealth *health = NULL;
-  g_autofree const char **labels = NULL;
-  g_autofree BpvRgba *colors = NULL;
-  g_autoptr(GPtrArray) owned = g_ptr_array_new_with_free_func (g_free);
   g_autofree double *smooth = NULL;
   g_autofree double *column = NULL;
   gboolean any_bad = FALSE;
   const double *latest;
   gsize window;
-  char value[G_ASCII_DTOSTR_BUF_SIZE];
 
   g_return_if_fail (cr != NULL && rect != NULL);
   g_return_if_fail (norms != NULL || n_records == 0);
@@ -518,6 +766,14 @@ bpv_plot_grad_norms (cairo_t            *cr,
       frame_end (&fr);
       return;
     }
+  {
+    /* The lines' names go right of the data, never over it. */
+    g_autofree char *widest = g_strdup_printf ("W(%" G_GSIZE_FORMAT ") ⚠", n_layers);
+    double w;
+
+    bpv_text_measure (fr.text, widest, fr.f, BPV_TEXT_BOLD, &w, NULL);
+    fr.plot.width -= w + 1.5 * fr.f;
+  }
 
   for (gsize i = 0; i < n_records * n_layers; i++)
     if (isfinite (norms[i]) && norms[i] > 0)
@@ -552,14 +808,15 @@ bpv_plot_grad_norms (cairo_t            *cr,
   /* The verdict gets a line of its own under the title. */
   if (any_bad)
     {
-      fr.plot.y += 1.3 * fr.f;
-      fr.plot.height -= 1.3 * fr.f;
+      fr.plot.y += LINE_EM * fr.f;
+      fr.plot.height -= LINE_EM * fr.f;
     }
   fr.log_y = TRUE;
   fr.y0 = floor (log10 (lo) - 0.3);
   fr.y1 = ceil (log10 (hi) + 0.3);
   if (fr.y1 - fr.y0 < 2)
     fr.y0 = fr.y1 - 2;
+  frame_fit_y (&fr);
   steps = g_new (double, n_records);
   for (gsize r = 0; r < n_records; r++)
     steps[r] = (double) ((r + 1) * MAX (stride, 1));
@@ -576,6 +833,9 @@ bpv_plot_grad_norms (cairo_t            *cr,
           double vy = frame_y (&fr, med * BPV_GRAD_VANISH_RATIO);
           double ey = frame_y (&fr, med * BPV_GRAD_EXPLODE_RATIO);
           BpvRgba band = bpv_rgba_with_alpha (fr.tc->warning, 0.22);
+          const char *vanish = "vanishing: below 10⁻³ × median of the other layers";
+          const char *explode = "exploding: above 10³ × median";
+          double w;
 
           cairo_save (cr);
           cairo_rectangle (cr, fr.plot.x, fr.plot.y, fr.plot.width, fr.plot.height);
@@ -587,44 +847,29 @@ bpv_plot_grad_norms (cairo_t            *cr,
             cairo_rectangle (cr, fr.plot.x, fr.plot.y, fr.plot.width, ey - fr.plot.y);
           cairo_fill (cr);
           cairo_restore (cr);
-          if (vy < fr.plot.y + fr.plot.height - 1.2 * fr.f)
-            bpv_text_draw (fr.text, "vanishing: below 10⁻³ × median of the other layers",
-                           fr.plot.x + 0.5 * fr.f, vy + 0.3 * fr.f, 0, 0, 0.72 * fr.f,
+          /* The bands' names where they fit in the data area. */
+          bpv_text_measure (fr.text, vanish, fr.f, BPV_TEXT_NORMAL, &w, NULL);
+          if (vy < fr.plot.y + fr.plot.height - 1.4 * fr.f && w <= fr.plot.width - fr.f)
+            bpv_text_draw (fr.text, vanish, fr.plot.x + 0.5 * fr.f, vy + 0.1 * fr.f, 0, 0, fr.f,
                            BPV_TEXT_NORMAL, fr.tc->text);
-          if (ey > fr.plot.y + 1.2 * fr.f)
-            bpv_text_draw (fr.text, "exploding: above 10³ × median",
-                           fr.plot.x + 0.5 * fr.f, ey - 0.3 * fr.f, 0, 1, 0.72 * fr.f,
+          bpv_text_measure (fr.text, explode, fr.f, BPV_TEXT_NORMAL, &w, NULL);
+          if (ey > fr.plot.y + 1.4 * fr.f && w <= fr.plot.width - fr.f)
+            bpv_text_draw (fr.text, explode, fr.plot.x + 0.5 * fr.f, ey - 0.1 * fr.f, 0, 1, fr.f,
                            BPV_TEXT_NORMAL, fr.tc->text);
         }
     }
 
   frame_axes (&fr, "training step", "‖∂C/∂W‖ (log)", FALSE);
 
-  labels = g_new0 (const char *, n_layers);
-  colors = g_new0 (BpvRgba, n_layers);
   for (gsize l = 0; l < n_layers; l++)
-    {
-      char *label;
-
-      colors[l] = bpv_palette_category ((guint) l);
-      if (fr.theme == BPV_THEME_DARK && l % 8 == 7)
-        colors[l] = fr.tc->text;  /* Okabe–Ito black on a dark panel */
-      label = g_strdup_printf ("W(%" G_GSIZE_FORMAT ") %s%s", l + 1, format_norm (latest[l], value),
-                               latest[l] == 0 ? "  ⚠ zero"
-                               : health[l] == BPV_GRAD_VANISHING ? "  ⚠ vanishing"
-                               : health[l] == BPV_GRAD_EXPLODING ? "  ⚠ exploding" : "");
-      g_ptr_array_add (owned, label);
-      labels[l] = label;
-      if (window > 1)
-        frame_line (&fr, steps, norms + l, n_records, n_layers, bpv_rgba_with_alpha (colors[l], 0.28),
-                    0.08 * fr.f, FALSE);
-    }
+    if (window > 1)
+      frame_line (&fr, steps, norms + l, n_records, n_layers,
+                  bpv_rgba_with_alpha (layer_color (&fr, l), 0.28), 0.08 * fr.f, FALSE);
   /* The averages over the faint records of every layer. */
   for (gsize l = 0; l < n_layers; l++)
-    frame_line (&fr, steps, smooth + l, n_records, n_layers, colors[l],
-                health[l] != BPV_GRAD_OK ? 0.26 * fr.f : 0.17 * fr.f, FALSE);
-  frame_key (&fr, labels, colors, NULL, n_layers, fr.plot.x + fr.plot.width - 0.3 * fr.f,
-             fr.plot.y + 0.3 * fr.f);
+    frame_line (&fr, steps, smooth + l, n_records, n_layers, layer_color (&fr, l),
+                health[l] != BPV_GRAD_OK ? 0.26 * fr.f : 0.17 * fr.f, layer_dashed (l));
+  paint_end_labels (&fr, latest, health, n_layers);
 
   if (any_bad)
     {
@@ -632,6 +877,7 @@ bpv_plot_grad_norms (cairo_t            *cr,
        * "⚠ W(1), W(2) zero · W(3) exploding". */
       static const char *const kinds[] = { "zero", "vanishing", "exploding" };
       GString *msg = g_string_new ("⚠");
+      double w;
 
       for (guint k = 0; k < G_N_ELEMENTS (kinds); k++)
         {
@@ -650,9 +896,21 @@ bpv_plot_grad_norms (cairo_t            *cr,
           if (any)
             g_string_append_printf (msg, " %s", kinds[k]);
         }
-      bpv_text_draw (fr.text, msg->str, rect->x + 0.8 * fr.f, rect->y + 1.95 * fr.f,
-                     0, 0, 0.9 * fr.f, BPV_TEXT_BOLD,
-                     fr.theme == BPV_THEME_DARK ? fr.tc->warning : (BpvRgba) { 0.6, 0.35, 0.0, 1 });
+      bpv_text_measure (fr.text, msg->str, fr.f, BPV_TEXT_BOLD, &w, NULL);
+      if (w > rect->width - 2 * PAD_EM * fr.f)
+        {
+          /* Too long for the panel: how many, the names are marked ⚠. */
+          gsize bad = 0;
+
+          for (gsize l = 0; l < n_layers; l++)
+            bad += health[l] != BPV_GRAD_OK;
+          g_string_printf (msg, "⚠ %" G_GSIZE_FORMAT " layer%s out of range", bad, bad == 1 ? "" : "s");
+          bpv_text_measure (fr.text, msg->str, fr.f, BPV_TEXT_BOLD, &w, NULL);
+        }
+      if (w <= rect->width - 2 * PAD_EM * fr.f)
+        bpv_text_draw (fr.text, msg->str, rect->x + PAD_EM * fr.f, frame_row_y (&fr), 0, 0.5,
+                       fr.f, BPV_TEXT_BOLD,
+                       fr.theme == BPV_THEME_DARK ? fr.tc->warning : (BpvRgba) { 0.6, 0.35, 0.0, 1 });
       g_string_free (msg, TRUE);
     }
   frame_end (&fr);
@@ -740,6 +998,7 @@ bpv_plot_histogram (cairo_t            *cr,
   fr.x1 = hi;
   fr.y0 = 0;
   fr.y1 = (double) top * 1.08;
+  frame_fit_y (&fr);
   frame_axes (&fr, x_label, "count", FALSE);
 
   for (gsize b = 0; b < n_bins; b++)
@@ -771,27 +1030,38 @@ bpv_plot_histogram (cairo_t            *cr,
     double mean = sum / (double) finite, mx = frame_x (&fr, mean);
     double dash[2] = { 0.4 * fr.f, 0.25 * fr.f };
     g_autofree char *s = g_strdup_printf ("mean %.3g", mean);
+    double w;
 
     bpv_set_source_rgba (cr, fr.tc->text);
     cairo_set_dash (cr, dash, 2, 0);
     cairo_move_to (cr, mx, fr.plot.y);
     cairo_rel_line_to (cr, 0, fr.plot.height);
     cairo_stroke (cr);
-    bpv_text_draw (fr.text, s, mx + 0.3 * fr.f, fr.plot.y + 0.2 * fr.f, 0, 0, 0.75 * fr.f,
-                   BPV_TEXT_NORMAL, fr.tc->text);
+    /* Beside its line, on the side with room. */
+    bpv_text_measure (fr.text, s, fr.f, BPV_TEXT_NORMAL, &w, NULL);
+    if (mx + 0.3 * fr.f + w <= fr.plot.x + fr.plot.width)
+      bpv_text_draw (fr.text, s, mx + 0.3 * fr.f, fr.plot.y + 0.1 * fr.f, 0, 0, fr.f,
+                     BPV_TEXT_NORMAL, fr.tc->text);
+    else if (mx - 0.3 * fr.f - w >= fr.plot.x)
+      bpv_text_draw (fr.text, s, mx - 0.3 * fr.f, fr.plot.y + 0.1 * fr.f, 1, 0, fr.f,
+                     BPV_TEXT_NORMAL, fr.tc->text);
   }
   cairo_restore (cr);
 
   {
     g_autofree char *s = NULL;
+    double w;
 
     if (finite < n)
       s = g_strdup_printf ("n = %" G_GSIZE_FORMAT "   ⚠ %" G_GSIZE_FORMAT " not finite", n, n - finite);
     else
       s = g_strdup_printf ("n = %" G_GSIZE_FORMAT, n);
-    bpv_text_draw (fr.text, s, rect->x + rect->width - 0.8 * fr.f, rect->y + 0.6 * fr.f, 1, 0,
-                   0.8 * fr.f, finite < n ? BPV_TEXT_BOLD : BPV_TEXT_NORMAL,
-                   finite < n ? fr.tc->warning : fr.tc->text_muted);
+    /* In the title row, when the title leaves room for it. */
+    bpv_text_measure (fr.text, s, fr.f, finite < n ? BPV_TEXT_BOLD : BPV_TEXT_NORMAL, &w, NULL);
+    if (rect->x + rect->width - PAD_EM * fr.f - w >= fr.title_right + fr.f)
+      bpv_text_draw (fr.text, s, rect->x + rect->width - PAD_EM * fr.f, rect->y + TITLE_Y_EM * fr.f, 1, 0,
+                     fr.f, finite < n ? BPV_TEXT_BOLD : BPV_TEXT_NORMAL,
+                     finite < n ? fr.tc->warning : fr.tc->text_muted);
   }
   frame_end (&fr);
 }
@@ -814,7 +1084,9 @@ plot_history (cairo_t            *cr,
   g_return_if_fail (cr != NULL && rect != NULL);
   g_return_if_fail (stats != NULL || n == 0);
 
-  if (!frame_begin (&fr, cr, rect, style, accuracy ? "Accuracy" : "Loss", 0))
+  /* The loss plotted is each epoch's mean over the training (and test)
+   * set, not one step's. */
+  if (!frame_begin (&fr, cr, rect, style, accuracy ? "Accuracy" : "Loss, mean per epoch", 0))
     {
       frame_end (&fr);
       return;
@@ -869,35 +1141,28 @@ plot_history (cairo_t            *cr,
       fr.y0 = 0;
       fr.y1 = hi * 1.08;
     }
-  frame_axes (&fr, "epoch", accuracy ? "accuracy" : fr.log_y ? "loss (log)" : "loss", accuracy);
 
   {
+    /* The key names each line with its latest value, above the data. */
     BpvRgba colors[2] = { bpv_palette_category (0), bpv_palette_category (1) };
-    const char *labels[2] = { "train", "test" };
     gboolean dashed[2] = { FALSE, TRUE };
+    g_autofree char *train_s = NULL, *test_s = NULL;
+    const char *labels[2];
+    gboolean show_test = have_test && isfinite (test[n - 1]);
 
+    train_s = accuracy ? g_strdup_printf ("train %.1f%%", train[n - 1] * 100)
+                       : g_strdup_printf ("train %.4g", train[n - 1]);
+    test_s = accuracy ? g_strdup_printf ("test %.1f%%", test[n - 1] * 100)
+                      : g_strdup_printf ("test %.4g", test[n - 1]);
+    labels[0] = train_s;
+    labels[1] = show_test ? test_s : "test";
+    frame_header_key (&fr, labels, colors, dashed, have_test ? 2 : 1);
+    fr.percent_y = accuracy;
+    frame_fit_y (&fr);
+    frame_axes (&fr, "epoch", accuracy ? "accuracy" : fr.log_y ? "loss (log)" : "loss", accuracy);
     frame_line (&fr, x, train, n, 1, colors[0], 0.17 * fr.f, FALSE);
     if (have_test)
       frame_line (&fr, x, test, n, 1, colors[1], 0.17 * fr.f, TRUE);
-    frame_key (&fr, labels, colors, dashed, have_test ? 2 : 1,
-               fr.plot.x + fr.plot.width - 0.3 * fr.f,
-               accuracy ? fr.plot.y + fr.plot.height - 3.3 * fr.f : fr.plot.y + 0.3 * fr.f);
-  }
-  {
-    double last = train[n - 1];
-    g_autofree char *s = accuracy ? g_strdup_printf ("train %.1f%%%s", last * 100, "")
-                                  : g_strdup_printf ("epoch %.0f mean · train %.4g", x[n - 1], last);
-
-    if (have_test && isfinite (test[n - 1]))
-      {
-        g_autofree char *t = accuracy ? g_strdup_printf ("%s · test %.1f%%", s, test[n - 1] * 100)
-                                      : g_strdup_printf ("%s · test %.4g", s, test[n - 1]);
-
-        g_free (s);
-        s = g_steal_pointer (&t);
-      }
-    bpv_text_draw (fr.text, s, rect->x + rect->width - 0.8 * fr.f, rect->y + 0.6 * fr.f, 1, 0,
-                   0.8 * fr.f, BPV_TEXT_NORMAL, fr.tc->text_muted);
   }
   frame_end (&fr);
 }

@@ -2,8 +2,9 @@
  * per layer (log y, with vanishing/exploding warnings), histograms of a
  * layer's weights or gradients, loss and accuracy curves.
  *
- * Font sizes follow the rect (projector-friendly: never below 12 units
- * unless the rect is tiny), or BpvPlotStyle.font_size when set.
+ * Font sizes follow the rect, or BpvPlotStyle.font_size when set, and are
+ * never below BPV_TEXT_MIN_SIZE (11 pt): a label without room for it is
+ * left out, not shrunk.  text_scale multiplies them (presentation mode).
  */
 #pragma once
 
@@ -21,6 +22,7 @@ typedef struct
   BpvTheme    theme;
   const char *title;      /* NULL: the plot's default title */
   double      font_size;  /* 0: from the rect */
+  double      text_scale; /* every label × this (presentation mode); 0 = 1 */
   gboolean    frame;      /* paint the panel background and frame; default TRUE */
 } BpvPlotStyle;
 

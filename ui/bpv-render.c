@@ -29,6 +29,22 @@
 /* |σ′(z)| below this (and not dead) marks a saturated unit. */
 #define SATURATION_LEVEL 0.01
 
+/* Label sizes on the canvas, in units of the layout's base font f, which
+ * is never below BPV_TEXT_MIN_SIZE: no label is smaller than f.  Where
+ * there is no room for a label at its size it is left out (level of
+ * detail), never shrunk. */
+#define TITLE_EM        1.2   /* "a(n)" over a column, "C = …" */
+#define LABEL_EM        1.0   /* every other label */
+#define LINE_EM         1.25  /* one line of labels, top to top */
+/* Gap between a unit and the label beside it, and around labels. */
+#define LABEL_GAP_EM    0.35
+/* The header's second line, below its top. */
+#define HEADER_SUB_EM   1.5
+/* Headers need this much spacing between columns for a W(n) between them. */
+#define BUNDLE_LABEL_SPACING_EM 9.5
+/* Class names beside at most this many output units. */
+#define MAX_OUTPUT_LABELS 16
+
 typedef enum
 {
   SRC_WEIGHTS,    /* W, weights style */
@@ -62,7 +78,9 @@ typedef struct
   BpvText               *text;
   gsize                  sample;
   double                 unit;       /* base line width, world units */
-  double                 font;
+  double                 font;       /* the layout's base label size f */
+  GArray                *placed;     /* BpvRect: labels drawn so far, world units */
+  BpvRect                visible;    /* the viewport in world units */
   double                 w_max[BP_MAX_LAYERS + 1];   /* per bundle n */
   double                 g_max[BP_MAX_LAYERS + 1];
   double                 a_max[BP_MAX_LAYERS + 1];   /* per column n */
@@ -1405,15 +1423,18 @@ paint_circle_column (const Paint *p,
       cairo_set_line_width (cr, 1.2 * p->unit);
       cairo_stroke (cr);
 
-      if (st->show_values && a != NULL && fa > 0.5 && r >= 13 && !maps)
+      if (st->show_values && a != NULL && fa > 0.5 && !maps)
         {
           char buf[32];
           const char *s = VALUE_TEXT (buf, "%.2f", a[j]);
           BpvRgba tcol = luminance (fill) > 0.5 ? (BpvRgba) { 0.1, 0.1, 0.1, 1 }
                                                 : (BpvRgba) { 1, 1, 1, 1 };
+          double tw, th;
 
-          bpv_text_draw (p->text, s, x, y, 0.5, 0.5, MIN (0.58 * r, p->font * 0.8),
-                         BPV_TEXT_NORMAL, tcol);
+          /* At the labels' size, in neurons big enough for it. */
+          bpv_text_measure (p->text, s, LABEL_EM * p->font, BPV_TEXT_NORMAL, &tw, &th);
+          if (tw <= 1.85 * r && th <= 1.5 * r)
+            bpv_text_draw (p->text, s, x, y, 0.5, 0.5, LABEL_EM * p->font, BPV_TEXT_NORMAL, tcol);
         }
       if (dim)
         {
@@ -1555,7 +1576,6 @@ paint_derivatives (const Paint *p)
     {
       const BpvColumn *c = &layout->columns[n];
       g_autofree double *diag = vector_diagonal (p, n, p->sample);
-      double size = CLAMP (0.55 * c->radius, 0.55 * p->font, 0.75 * p->font);
 
       for (gsize j = 0; j < c->n_units; j++)
         {
@@ -1565,36 +1585,8 @@ paint_derivatives (const Paint *p)
 
           if (c->kind == BPV_COLUMN_CIRCLES)
             {
-              g_autofree char *label = NULL;
               double r = c->radius;
 
-              if (dead)
-                label = g_strdup ("dead");
-              else
-                {
-                  char buf[32];
-
-                  label = g_strdup_printf ("σ′ %s", VALUE_TEXT (buf, "%.2f", dv));
-                }
-              if (c->n_units <= 12 || dead || saturated)
-                {
-                  double ring = ring_alpha (p, n) > 0 ? MAX (3 * p->unit, 0.26 * r) : 0;
-                  BpvTextFlags flags = dead || saturated ? BPV_TEXT_BOLD : BPV_TEXT_NORMAL;
-                  double tw, th, ty = c->uy[j] + r + ring + 0.15 * size;
-
-                  /* On a pill of the background: edges run under it. */
-                  bpv_text_measure (p->text, label, size, flags, &tw, &th);
-                  cairo_save (cr);
-                  bpv_set_source_rgba (cr, bpv_rgba_with_alpha (p->tc->background, 0.85));
-                  cairo_new_sub_path (cr);
-                  cairo_arc (cr, c->ux[j] - tw / 2, ty + th / 2, th / 2, G_PI / 2, 3 * G_PI / 2);
-                  cairo_arc (cr, c->ux[j] + tw / 2, ty + th / 2, th / 2, -G_PI / 2, G_PI / 2);
-                  cairo_close_path (cr);
-                  cairo_fill (cr);
-                  cairo_restore (cr);
-                  bpv_text_draw (p->text, label, c->ux[j], ty, 0.5, 0, size, flags,
-                                 dead ? p->tc->dead : saturated ? p->tc->warning : p->tc->text_muted);
-                }
               if (dead)
                 {
                   double h = r * 0.62;
@@ -1666,8 +1658,84 @@ activation_name (const BpLayer *L)
   return L->act_id != NULL ? L->act_id : (L->act != NULL ? L->act->id : "?");
 }
 
-/* Draws the first of `choices` (NULL-terminated) that fits in max_w, or
- * nothing. */
+static gboolean
+rects_overlap (const BpvRect *a,
+               const BpvRect *b)
+{
+  return a->x < b->x + b->width && b->x < a->x + a->width
+         && a->y < b->y + b->height && b->y < a->y + a->height;
+}
+
+static gboolean
+rect_inside (const BpvRect *inner,
+             const BpvRect *outer)
+{
+  return inner->x >= outer->x && inner->y >= outer->y
+         && inner->x + inner->width <= outer->x + outer->width
+         && inner->y + inner->height <= outer->y + outer->height;
+}
+
+/* The box of `markup` aligned at (x, y) as bpv_text_draw aligns it. */
+static BpvRect
+label_box (const Paint  *p,
+           const char   *markup,
+           double        x,
+           double        y,
+           double        xalign,
+           double        yalign,
+           double        size,
+           BpvTextFlags  flags)
+{
+  double w, h;
+
+  bpv_text_measure (p->text, markup, size, flags, &w, &h);
+  return (BpvRect) { x - xalign * w, y - yalign * h, w, h };
+}
+
+/* Is `box` free: inside the viewport and clear of every label placed? */
+static gboolean
+box_free (const Paint   *p,
+          const BpvRect *box)
+{
+  if (!rect_inside (box, &p->visible))
+    return FALSE;
+  for (guint i = 0; i < p->placed->len; i++)
+    if (rects_overlap (box, &g_array_index (p->placed, BpvRect, i)))
+      return FALSE;
+  return TRUE;
+}
+
+static void
+box_take (const Paint   *p,
+          const BpvRect *box)
+{
+  g_array_append_val (p->placed, *box);
+}
+
+/* Draws a label where it is free and takes its place; FALSE (nothing
+ * drawn) where it would leave the viewport or cover another label. */
+static gboolean
+place_label (const Paint  *p,
+             const char   *markup,
+             double        x,
+             double        y,
+             double        xalign,
+             double        yalign,
+             double        size,
+             BpvTextFlags  flags,
+             BpvRgba       color)
+{
+  BpvRect box = label_box (p, markup, x, y, xalign, yalign, size, flags);
+
+  if (!box_free (p, &box))
+    return FALSE;
+  box_take (p, &box);
+  bpv_text_draw (p->text, markup, x, y, xalign, yalign, size, flags, color);
+  return TRUE;
+}
+
+/* Draws (centred at x, top at y) the first of `choices` (NULL-terminated)
+ * that fits in max_w and is free, or nothing. */
 static void
 draw_fitting (const Paint        *p,
               const char * const *choices,
@@ -1680,11 +1748,11 @@ draw_fitting (const Paint        *p,
 {
   for (int i = 0; choices[i] != NULL; i++)
     {
-      double w;
+      BpvRect box = label_box (p, choices[i], x, y, 0.5, 0, size, flags);
 
-      bpv_text_measure (p->text, choices[i], size, flags, &w, NULL);
-      if (w <= max_w)
+      if (box.width <= max_w && box_free (p, &box))
         {
+          box_take (p, &box);
           bpv_text_draw (p->text, choices[i], x, y, 0.5, 0, size, flags, color);
           return;
         }
@@ -1705,12 +1773,20 @@ paint_headers (const Paint *p)
   for (gsize n = 1; n < layout->n_columns; n++)
     spacing = MIN (spacing, layout->columns[n].x - layout->columns[n - 1].x);
   /* Room for "W(n)" between two headers? */
-  bundle_labels = spacing >= 9.5 * f;
+  bundle_labels = spacing >= BUNDLE_LABEL_SPACING_EM * f;
+
+  /* The titles first: they matter most. */
+  for (gsize n = 0; n < layout->n_columns; n++)
+    {
+      g_autofree char *title = g_strdup_printf ("a(%" G_GSIZE_FORMAT ")", n);
+
+      place_label (p, title, layout->columns[n].x, top, 0.5, 0, TITLE_EM * f, BPV_TEXT_BOLD,
+                   p->tc->text);
+    }
 
   for (gsize n = 0; n < layout->n_columns; n++)
     {
       const BpvColumn *c = &layout->columns[n];
-      g_autofree char *title = g_strdup_printf ("a(%" G_GSIZE_FORMAT ")", n);
       g_autofree char *full = NULL, *mid = NULL, *brief = NULL;
       double room;
 
@@ -1729,15 +1805,14 @@ paint_headers (const Paint *p)
           brief = g_strdup (act);
         }
       /* A header may use its share of the distance to its neighbours. */
-      room = layout->n_columns > 1 ? (bundle_labels ? 0.55 : 0.95) * spacing : layout->params.width;
+      room = layout->n_columns > 1 ? (bundle_labels ? 0.5 : 0.95) * spacing : layout->params.width;
       if (n == 0 || n + 1 == layout->n_columns)
         room = MAX (room, c->header.width);
       {
         const char *subs[] = { full, mid, brief, NULL };
 
-        bpv_text_draw (p->text, title, c->x, top, 0.5, 0, 1.15 * f, BPV_TEXT_BOLD, p->tc->text);
-        draw_fitting (p, subs, c->x, top + 1.45 * f, 0.78 * f, BPV_TEXT_NORMAL, p->tc->text_muted,
-                      room - 0.4 * f);
+        draw_fitting (p, subs, c->x, top + HEADER_SUB_EM * f, LABEL_EM * f, BPV_TEXT_NORMAL,
+                      p->tc->text_muted, room - 0.4 * f);
       }
     }
 
@@ -1750,64 +1825,316 @@ paint_headers (const Paint *p)
       g_autofree char *g = g_strdup_printf ("∂C/∂W(%" G_GSIZE_FORMAT ")", n);
       g_autofree char *sub = g_strdup_printf ("%" G_GSIZE_FORMAT " × %" G_GSIZE_FORMAT,
                                               b->rows, b->cols);
-      double room = layout->columns[n].x - layout->columns[n - 1].x - 0.5 * spacing * 0.9;
+      double room = layout->columns[n].x - layout->columns[n - 1].x - 0.5 * spacing;
       gboolean grads = bpv_render_bundle_view (p->st, n) == BPV_VIEW_GRADIENTS;
       BpvRgba col = grads ? p->tc->text : p->tc->text_muted;
       const char *titles[] = { grads ? g : w, w, NULL };
       const char *subs[] = { sub, NULL };
 
-      draw_fitting (p, titles, b->label_x, top + 0.08 * f, 0.95 * f, BPV_TEXT_NORMAL, col, room);
-      draw_fitting (p, subs, b->label_x, top + 1.45 * f, 0.72 * f, BPV_TEXT_NORMAL,
+      draw_fitting (p, titles, b->label_x, top + 0.1 * f, LABEL_EM * f, BPV_TEXT_NORMAL, col, room);
+      draw_fitting (p, subs, b->label_x, top + HEADER_SUB_EM * f, LABEL_EM * f, BPV_TEXT_NORMAL,
                     p->tc->text_muted, room);
     }
 }
 
-/* Output values and targets next to the output neurons, and the cost. */
+/* How far a unit of column n reaches with its δ ring (circles). */
+static double
+unit_reach (const Paint *p,
+            gsize        n)
+{
+  const BpvColumn *c = &p->layout->columns[n];
+  double ring = ring_alpha (p, n) > 0 ? MAX (3 * p->unit, 0.26 * c->radius) : 0;
+
+  return c->radius + ring + 0.6 * p->unit;
+}
+
+/* The units and weight matrices are in place before any label: labels
+ * go around them, never over them. */
 static void
-paint_outputs (const Paint *p)
+take_units (const Paint *p)
+{
+  const BpvLayout *layout = p->layout;
+
+  for (gsize n = 0; n < layout->n_columns; n++)
+    {
+      const BpvColumn *c = &layout->columns[n];
+
+      if (c->kind == BPV_COLUMN_CIRCLES)
+        {
+          double reach = unit_reach (p, n);
+
+          for (gsize j = 0; j < c->n_units; j++)
+            {
+              BpvRect box = { c->ux[j] - reach, c->uy[j] - reach, 2 * reach, 2 * reach };
+
+              box_take (p, &box);
+            }
+        }
+      else
+        box_take (p, &c->bounds);
+      if (n > 0 && layout->bundles[n].kind == BPV_BUNDLE_MATRIX)
+        box_take (p, &layout->bundles[n].matrix);
+    }
+}
+
+/* Where the labels right of the output units start. */
+static double
+output_label_x (const Paint *p)
+{
+  gsize N = p->net->n_layers;
+  const BpvColumn *c = &p->layout->columns[N];
+
+  if (c->kind != BPV_COLUMN_CIRCLES)
+    return c->bounds.x + c->bounds.width + LABEL_GAP_EM * p->font;
+  return c->x + unit_reach (p, N) + LABEL_GAP_EM * p->font;
+}
+
+/* σ′ under each unit of a column of circles, on a pill of the background
+ * (edges run under it), where it has room: the dead and saturated units
+ * first, they are what the overlay is for. */
+static void
+paint_derivative_labels (const Paint *p)
+{
+  const BpvLayout *layout = p->layout;
+  cairo_t *cr = p->cr;
+  double size = LABEL_EM * p->font;
+
+  if (!p->st->show_derivatives || p->trace == NULL)
+    return;
+  for (int pass = 0; pass < 2; pass++)
+    for (gsize n = 1; n < layout->n_columns; n++)
+      {
+        const BpvColumn *c = &layout->columns[n];
+        g_autofree double *diag = NULL;
+
+        if (c->kind != BPV_COLUMN_CIRCLES)
+          continue;
+        diag = vector_diagonal (p, n, p->sample);
+        for (gsize j = 0; j < c->n_units; j++)
+          {
+            double dv = local_derivative (p, n, p->sample, j, diag);
+            gboolean dead = unit_dead (p, n, j);
+            gboolean saturated = !dead && fabs (dv) < SATURATION_LEVEL;
+            gboolean flagged = dead || saturated;
+            g_autofree char *label = NULL;
+            double r = c->radius;
+            double ring = ring_alpha (p, n) > 0 ? MAX (3 * p->unit, 0.26 * r) : 0;
+            BpvTextFlags flags = flagged ? BPV_TEXT_BOLD : BPV_TEXT_NORMAL;
+            double ty = c->uy[j] + r + ring + 0.15 * size;
+            BpvRect box;
+
+            if ((pass == 0) != flagged)
+              continue;
+            if (dead)
+              label = g_strdup ("dead");
+            else
+              {
+                char buf[32];
+
+                label = g_strdup_printf ("σ′ %s", VALUE_TEXT (buf, "%.2f", dv));
+              }
+            box = label_box (p, label, c->ux[j], ty, 0.5, 0, size, flags);
+            box.x -= box.height / 2;
+            box.width += box.height;
+            if (!box_free (p, &box))
+              continue;
+            box_take (p, &box);
+            cairo_save (cr);
+            bpv_set_source_rgba (cr, bpv_rgba_with_alpha (p->tc->background, 0.85));
+            cairo_new_sub_path (cr);
+            cairo_arc (cr, box.x + box.height / 2, ty + box.height / 2, box.height / 2, G_PI / 2, 3 * G_PI / 2);
+            cairo_arc (cr, box.x + box.width - box.height / 2, ty + box.height / 2, box.height / 2,
+                       -G_PI / 2, G_PI / 2);
+            cairo_close_path (cr);
+            cairo_fill (cr);
+            cairo_restore (cr);
+            bpv_text_draw (p->text, label, c->ux[j], ty, 0.5, 0, size, flags,
+                           dead ? p->tc->dead : saturated ? p->tc->warning : p->tc->text_muted);
+          }
+      }
+}
+
+/* The name of output unit j: the state's class name, else "class j" when
+ * there are several outputs, else NULL (one output needs no name). */
+static char *
+output_name (const Paint *p,
+             gsize        j,
+             gsize        n_out)
+{
+  const char * const *names = p->st->output_names;
+
+  if (names != NULL)
+    {
+      for (gsize i = 0; i < j; i++)
+        if (names[i] == NULL)
+          return NULL;
+      return names[j] != NULL ? g_markup_escape_text (names[j], -1) : NULL;
+    }
+  if (n_out > 1)
+    return g_strdup_printf ("class %" G_GSIZE_FORMAT, j + 1);
+  return NULL;
+}
+
+/* The first line beside output unit j at level of detail `level`: 0
+ * "name value" (the target on a line of its own), 1 "name value  y = t",
+ * 2 "name value", 3 "value". */
+static char *
+output_line (const Paint  *p,
+             gsize         j,
+             gsize         n_out,
+             const double *a,
+             const double *y,
+             int           level)
+{
+  g_autofree char *name = level < 3 ? output_name (p, j, n_out) : NULL;
+  char vb[32], yb[32];
+  const char *v = VALUE_TEXT (vb, "%.3f", a[j]);
+  GString *s = g_string_new (NULL);
+
+  if (name != NULL)
+    g_string_append_printf (s, "<b>%s</b>  %s", name, v);
+  else
+    g_string_append_printf (s, "<b>%s</b>", v);
+  if (level == 1)
+    g_string_append_printf (s, "   y = %s", VALUE_TEXT (yb, "%g", y[j]));
+  return g_string_free (s, FALSE);
+}
+
+/* Beside each output unit, in the room the level of detail allows: its
+ * class name and value on one line and the target on the next; or all on
+ * one line; or name and value; or the value alone.  Every unit gets the
+ * same level. */
+static void
+paint_output_values (const Paint *p)
+{
+  const BpvRenderState *st = p->st;
+  gsize N = p->net->n_layers;
+  const BpvColumn *c = &p->layout->columns[N];
+  double f = p->font, size = LABEL_EM * f;
+  const double *a = unit_values (p, N);
+  const double *y = p->trace->target != NULL && st->show_targets && st->phase != BPV_PHASE_FORWARD
+                    ? p->trace->target + p->sample * c->n_units : NULL;
+  double x = output_label_x (p);
+  guint before = p->placed->len;
+
+  for (int level = 0; level < 4; level++)
+    {
+      gboolean fits = TRUE;
+
+      if (level <= 1 && y == NULL)
+        continue;
+      for (gsize j = 0; j < c->n_units && fits; j++)
+        {
+          g_autofree char *l1 = output_line (p, j, c->n_units, a, y, level);
+          BpvRect box = label_box (p, l1, x, c->uy[j], 0, level == 0 ? 1.0 : 0.5, size,
+                                   BPV_TEXT_NORMAL);
+
+          fits = box_free (p, &box);
+          if (fits)
+            box_take (p, &box);
+          if (fits && level == 0)
+            {
+              char yb[32];
+              g_autofree char *ty = g_strdup_printf ("y = %s", VALUE_TEXT (yb, "%g", y[j]));
+
+              box = label_box (p, ty, x, c->uy[j], 0, 0, size, BPV_TEXT_NORMAL);
+              fits = box_free (p, &box);
+              if (fits)
+                box_take (p, &box);
+            }
+        }
+      if (!fits)
+        {
+          g_array_set_size (p->placed, before);
+          continue;
+        }
+      /* Every label has its place: draw them. */
+      for (gsize j = 0; j < c->n_units; j++)
+        {
+          g_autofree char *l1 = output_line (p, j, c->n_units, a, y, level);
+
+          bpv_text_draw (p->text, l1, x, c->uy[j], 0, level == 0 ? 1.0 : 0.5, size,
+                         BPV_TEXT_NORMAL, p->tc->text);
+          if (level == 0)
+            {
+              char yb[32];
+              g_autofree char *ty = g_strdup_printf ("y = %s", VALUE_TEXT (yb, "%g", y[j]));
+
+              bpv_text_draw (p->text, ty, x, c->uy[j], 0, 0, size, BPV_TEXT_NORMAL, p->tc->text_muted);
+            }
+        }
+      return;
+    }
+}
+
+/* Does any edge of bundle n (as lines) or its matrix cross `box`? */
+static gboolean
+bundle_crosses (const Paint   *p,
+                gsize          n,
+                const BpvRect *label)
+{
+  const BpvBundle *b = &p->layout->bundles[n];
+  /* Edges are up to 5 units wide (bpv_render_edge_style). */
+  double w = 3 * p->unit;
+  BpvRect grown = { label->x - w, label->y - w, label->width + 2 * w, label->height + 2 * w };
+  const BpvRect *box = &grown;
+  const BpvColumn *l = &p->layout->columns[n - 1];
+  const BpvColumn *r = &p->layout->columns[n];
+
+  if (b->kind == BPV_BUNDLE_MATRIX)
+    return rects_overlap (box, &b->matrix);
+  for (gsize j = 0; j < b->rows; j++)
+    for (gsize k = 0; k < b->cols; k++)
+      {
+        /* Liang–Barsky: the segment against the box. */
+        double x0 = l->ux[k], y0 = l->uy[k], dx = r->ux[j] - x0, dy = r->uy[j] - y0;
+        double t0 = 0, t1 = 1;
+        double pp[4] = { -dx, dx, -dy, dy };
+        double qq[4] = { x0 - box->x, box->x + box->width - x0, y0 - box->y, box->y + box->height - y0 };
+        gboolean out = FALSE;
+
+        for (int i = 0; i < 4 && !out; i++)
+          {
+            if (pp[i] == 0)
+              out = qq[i] < 0;
+            else
+              {
+                double t = qq[i] / pp[i];
+
+                if (pp[i] < 0)
+                  t0 = MAX (t0, t);
+                else
+                  t1 = MIN (t1, t);
+                out = t0 > t1;
+              }
+          }
+        if (!out)
+          return TRUE;
+      }
+  return FALSE;
+}
+
+/* The cost "C = …" with what it is under it (on one line, or broken at
+ * its " · " when that is too wide), on a plate of the background, where
+ * no edge crosses it and no label is: right of the output units under
+ * their labels, else under or over the output column; failing that, the
+ * first place clear of labels. */
+static void
+paint_cost (const Paint *p)
 {
   const BpvRenderState *st = p->st;
   const BpvLayout *layout = p->layout;
   gsize N = p->net->n_layers;
   const BpvColumn *c = &layout->columns[N];
-  double f = p->font, cost_alpha, cost_value;
+  double f = p->font, cost_alpha, cost_value, tw, th, pad = 0.4 * f, below = 0;
   g_autofree char *cost_what = NULL;
+  /* Just clear of the output units (the plate's padding is inside). */
+  double right = output_label_x (p) - LABEL_GAP_EM * f + 1, vis_r = p->visible.x + p->visible.width;
+  double under = c->bounds.y + c->bounds.height + (c->kind == BPV_COLUMN_CIRCLES ? unit_reach (p, N) - c->radius : 0);
+  g_autofree char *cost = NULL, *what = NULL, *broken = NULL;
+  const char *whats[2];
+  BpvRgba tcol, mcol;
 
-  if (p->trace == NULL || N == 0)
-    return;
-
-  /* Output values as they arrive, then their targets. */
-  if (st->show_labels && c->kind == BPV_COLUMN_CIRCLES && c->n_units <= 16
-      && fill_alpha (p, N) > 0.5)
-    {
-      const double *a = unit_values (p, N);
-      const double *y = p->trace->target != NULL && st->show_targets
-                        && st->phase != BPV_PHASE_FORWARD
-                        ? p->trace->target + p->sample * c->n_units : NULL;
-      double size = MIN (0.8 * f, MAX (c->radius * 0.9, 0.6 * f));
-
-      for (gsize j = 0; j < c->n_units; j++)
-        {
-          char vbuf[32];
-          const char *v = VALUE_TEXT (vbuf, "%.3f", a[j]);
-          double ring = ring_alpha (p, N) > 0 ? MAX (3 * p->unit, 0.26 * c->radius) + p->unit : 0;
-          double x = c->ux[j] + c->radius + ring + 0.35 * f;
-
-          bpv_text_draw (p->text, v, x, c->uy[j], 0, y != NULL ? 0.85 : 0.5, size,
-                         BPV_TEXT_BOLD, p->tc->text);
-          if (y != NULL)
-            {
-              char ybuf[32];
-              g_autofree char *ty = g_strdup_printf ("y = %s", VALUE_TEXT (ybuf, "%g", y[j]));
-
-              bpv_text_draw (p->text, ty, x, c->uy[j], 0, 0.05, 0.85 * size,
-                             BPV_TEXT_NORMAL, p->tc->text_muted);
-            }
-        }
-    }
-
-  if (!st->show_cost)
-    return;
   switch (st->phase)
     {
     case BPV_PHASE_FORWARD:
@@ -1820,27 +2147,106 @@ paint_outputs (const Paint *p)
       cost_alpha = 1;
     }
   cost_what = bpv_render_cost_caption (st, &cost_value);
-  if (cost_alpha > 0 && cost_what != NULL)
+  if (!(cost_alpha > 0 && cost_what != NULL))
+    return;
+
+  cost = g_strdup_printf ("C = %.4g", cost_value);
+  what = g_markup_escape_text (cost_what, -1);
+  {
+    g_auto(GStrv) parts = g_strsplit (what, " · ", -1);
+
+    broken = g_strjoinv ("\n", parts);
+  }
+  whats[0] = what;
+  whats[1] = broken;
+  tcol = bpv_rgba_with_alpha (p->tc->text, cost_alpha);
+  mcol = bpv_rgba_with_alpha (p->tc->text_muted, cost_alpha);
+  bpv_text_measure (p->text, cost, TITLE_EM * f, BPV_TEXT_BOLD, &tw, &th);
+
+  /* Below every label beside the output units. */
+  for (guint i = 0; i < p->placed->len; i++)
     {
-      g_autofree char *cost = g_strdup_printf ("C = %.4g", cost_value);
-      g_autofree char *what = g_markup_escape_text (cost_what, -1);
-      BpvRgba tcol = bpv_rgba_with_alpha (p->tc->text, cost_alpha);
-      BpvRgba mcol = bpv_rgba_with_alpha (p->tc->text_muted, cost_alpha);
+      const BpvRect *r = &g_array_index (p->placed, BpvRect, i);
 
-      double cy = layout->cost_y + (st->show_derivatives ? 0.9 * f : 0);
+      if (r->x >= right)
+        below = MAX (below, r->y + r->height);
+    }
 
-      double tw, th, ww;
+  for (int pass = 0; pass < 2; pass++)
+    for (int v = 0; v < 2; v++)
+      {
+        double ww, wh, bw, bh;
+        BpvRect cand[6];
 
-      /* On a plate of the background: incoming edges run under it. */
-      bpv_text_measure (p->text, cost, 1.1 * f, BPV_TEXT_BOLD, &tw, &th);
-      bpv_text_measure (p->text, what, 0.72 * f, BPV_TEXT_NORMAL, &ww, NULL);
-      tw = MAX (tw, ww) + 0.8 * f;
-      bpv_set_source_rgba (p->cr, bpv_rgba_with_alpha (p->tc->background, 0.88 * cost_alpha));
-      cairo_rectangle (p->cr, layout->cost_x - tw / 2, cy - 0.15 * f, tw, 2.35 * f);
-      cairo_fill (p->cr);
-      bpv_text_draw (p->text, cost, layout->cost_x, cy, 0.5, 0, 1.1 * f, BPV_TEXT_BOLD, tcol);
-      bpv_text_draw (p->text, what, layout->cost_x, cy + 1.35 * f, 0.5, 0,
-                     0.72 * f, BPV_TEXT_NORMAL, mcol);
+        if (v == 1 && g_str_equal (whats[0], whats[1]))
+          continue;
+        bpv_text_measure (p->text, whats[v], LABEL_EM * f, BPV_TEXT_NORMAL, &ww, &wh);
+        bw = MAX (tw, ww) + 2 * pad;
+        bh = th + wh + 0.5 * pad;
+        cand[0] = (BpvRect) { right, below, bw, bh };
+        cand[1] = (BpvRect) { MIN (right, vis_r - bw), below, bw, bh };
+        cand[2] = (BpvRect) { c->x - bw / 2, under, bw, bh };
+        cand[3] = (BpvRect) { MIN (c->x - bw / 2, vis_r - bw), under, bw, bh };
+        cand[4] = (BpvRect) { right, c->bounds.y - bh, bw, bh };
+        cand[5] = (BpvRect) { MIN (right, vis_r - bw), c->bounds.y - bh, bw, bh };
+        for (int i = 0; i < 6; i++)
+          {
+            const BpvRect *box = &cand[i];
+
+            if (!box_free (p, box) || (pass == 0 && bundle_crosses (p, N, box)))
+              continue;
+            box_take (p, box);
+            /* On a plate of the background: nothing shows through. */
+            bpv_set_source_rgba (p->cr, bpv_rgba_with_alpha (p->tc->background, 0.88 * cost_alpha));
+            cairo_rectangle (p->cr, box->x, box->y, box->width, box->height);
+            cairo_fill (p->cr);
+            bpv_text_draw (p->text, cost, box->x + pad, box->y + 0.25 * pad, 0, 0, TITLE_EM * f,
+                           BPV_TEXT_BOLD, tcol);
+            bpv_text_draw (p->text, whats[v], box->x + pad, box->y + 0.25 * pad + th, 0, 0,
+                           LABEL_EM * f, BPV_TEXT_NORMAL, mcol);
+            return;
+          }
+      }
+}
+
+/* Output values and targets next to the output neurons, and the cost. */
+static void
+paint_outputs (const Paint *p)
+{
+  const BpvRenderState *st = p->st;
+  gsize N = p->net->n_layers;
+  const BpvColumn *c = &p->layout->columns[N];
+
+  if (p->trace == NULL || N == 0)
+    return;
+
+  /* Output values as they arrive, then their targets. */
+  if (st->show_labels && c->kind == BPV_COLUMN_CIRCLES && c->n_units <= MAX_OUTPUT_LABELS
+      && fill_alpha (p, N) > 0.5)
+    paint_output_values (p);
+
+  if (st->show_cost)
+    paint_cost (p);
+}
+
+/* The input's values x left of its units (circles only), when each fits. */
+static void
+paint_inputs (const Paint *p)
+{
+  const BpvColumn *c = &p->layout->columns[0];
+  const double *x = unit_values (p, 0);
+  double f = p->font;
+
+  if (p->trace == NULL || !p->st->show_labels || c->kind != BPV_COLUMN_CIRCLES
+      || c->n_units > MAX_OUTPUT_LABELS)
+    return;
+  for (gsize j = 0; j < c->n_units; j++)
+    {
+      char buf[32];
+      const char *v = VALUE_TEXT (buf, "%.2f", x[j]);
+
+      place_label (p, v, c->x - c->radius - LABEL_GAP_EM * f, c->uy[j], 1, 0.5, LABEL_EM * p->font,
+                   BPV_TEXT_NORMAL, p->tc->text);
     }
 }
 
@@ -2070,6 +2476,13 @@ paint_init (Paint                *p,
   p->sample = p->trace != NULL ? MIN (state->sample, p->trace->batch - 1) : 0;
   p->font = layout->font_size;
   p->unit = layout->font_size / 16.0;
+  {
+    double x0, y0, x1, y1;
+
+    bpv_layout_to_world (layout, 0, 0, &x0, &y0);
+    bpv_layout_to_world (layout, layout->params.width, layout->params.height, &x1, &y1);
+    p->visible = (BpvRect) { x0, y0, x1 - x0, y1 - y0 };
+  }
   compute_maxima (p);
 }
 
@@ -2150,22 +2563,23 @@ bpv_network_render (cairo_t              *cr,
       }
   }
 
+  /* Labels by priority: each one takes its place only where no label
+   * drawn before it is (level of detail). */
+  p.placed = g_array_new (FALSE, FALSE, sizeof (BpvRect));
+  take_units (&p);
   paint_headers (&p);
   paint_outputs (&p);
+  paint_inputs (&p);
+  paint_derivative_labels (&p);
   paint_fault (&p);
   cairo_restore (cr);
 
+  g_array_unref (p.placed);
   bpv_text_free (p.text);
   cairo_restore (cr);
 }
 
 /* ----------------------------------------------------------------- legend */
-
-typedef struct
-{
-  double width;
-  int    kind;
-} LegendItem;
 
 enum
 {
@@ -2293,6 +2707,60 @@ bpv_render_legend_caption (const BpvRenderState *state)
 /* Widths of the legend's items at font size f; `text` measures. */
 #define LEGEND_FAULT "NaN/Inf: training stopped here"
 
+/* The legend's geometry, in units of its font size f (never below
+ * BPV_TEXT_MIN_SIZE × the state's text scale; every label is drawn at f). */
+#define LEGEND_EM_PER_WIDTH (1.0 / 70.0)  /* f follows the width… */
+#define LEGEND_FONT_MAX     20.0          /* …up to this (before text_scale) */
+#define LEGEND_PAD_EM       1.0           /* left and right of the rows */
+#define LEGEND_GAP_EM       1.8           /* between two items of a row */
+#define LEGEND_ROW_EM       3.0           /* one row of items */
+#define LEGEND_TOP_EM       0.3           /* above the first row */
+#define LEGEND_BOTTOM_EM    0.6           /* below the last */
+/* The colour bar: its caption above, its end values either side. */
+#define LEGEND_BAR_MIN_EM   8.0           /* shortest bar */
+#define LEGEND_BAR_Y_EM     1.45          /* bar top, below the row's top */
+#define LEGEND_BAR_H_EM     1.3           /* tall enough for its "0" inside */
+#define LEGEND_BAR_GAP_EM   0.3           /* between the bar and its end values */
+/* The line key: a sample stroke and its name, two lines in the row. */
+#define LEGEND_STROKE_EM    2.6
+#define LEGEND_STROKE_TEXT_EM 3.2         /* where the name starts */
+#define LEGEND_STROKE_Y1_EM 0.85
+#define LEGEND_STROKE_Y2_EM 2.1
+/* A marked circle, and its name after it. */
+#define LEGEND_MARK_R_EM    0.55
+#define LEGEND_MARK_X_EM    0.8
+#define LEGEND_MARK_TEXT_EM 2.2
+
+/* The items drawn as a marked circle and a name (the others have none). */
+static const char *const legend_mark_labels[N_ITEMS] = {
+  [ITEM_FILL] = "fill: a(n) of the sample",
+  [ITEM_RING] = "ring: δ(n) = ∂C/∂z(n)",
+  [ITEM_SATURATED] = "saturated: σ′(z) ≈ 0",
+  [ITEM_DEAD] = "dead: z ≤ 0 for every sample",
+  [ITEM_FAULT] = LEGEND_FAULT,
+};
+
+/* The colour bar's end labels: the global scale's values, else − and +. */
+static void
+legend_bar_ends (const BpvRenderState *state,
+                 char                **lo,
+                 char                **hi)
+{
+  double global_max = legend_global_max (state);
+
+  if (global_max > 0)
+    {
+      /* ∞ when a value is not finite (max_abs counts NaN so). */
+      *lo = isfinite (global_max) ? g_strdup_printf ("−%.2g", global_max) : g_strdup ("−Inf");
+      *hi = isfinite (global_max) ? g_strdup_printf ("+%.2g", global_max) : g_strdup ("+Inf");
+    }
+  else
+    {
+      *lo = g_strdup ("<b>−</b>");
+      *hi = g_strdup ("<b>+</b>");
+    }
+}
+
 static double
 legend_item_width (BpvText              *text,
                    const BpvRenderState *state,
@@ -2306,50 +2774,55 @@ legend_item_width (BpvText              *text,
     case ITEM_SCALE:
       {
         g_autofree char *caption = legend_scale_caption (state);
+        g_autofree char *lo = NULL, *hi = NULL;
+        double wl, wh;
 
-        bpv_text_measure (text, caption, 0.8 * f, BPV_TEXT_NORMAL, &w, NULL);
-        return MAX (w, 14 * f);
+        legend_bar_ends (state, &lo, &hi);
+        bpv_text_measure (text, caption, f, BPV_TEXT_NORMAL, &w, NULL);
+        bpv_text_measure (text, lo, f, BPV_TEXT_NORMAL, &wl, NULL);
+        bpv_text_measure (text, hi, f, BPV_TEXT_NORMAL, &wh, NULL);
+        return MAX (w, wl + wh + (LEGEND_BAR_MIN_EM + 2 * LEGEND_BAR_GAP_EM) * f);
       }
     case ITEM_LINES:
-      bpv_text_measure (text, "negative (dashed)", 0.8 * f, BPV_TEXT_NORMAL, &w, NULL);
-      bpv_text_measure (text, "|value| → width", 0.8 * f, BPV_TEXT_NORMAL, &w2, NULL);
-      return 3.2 * f + MAX (w, w2);
-    case ITEM_FILL:
-      bpv_text_measure (text, "fill: a(n) of the sample", 0.8 * f, BPV_TEXT_NORMAL, &w, NULL);
-      return 2.2 * f + w;
-    case ITEM_RING:
-      bpv_text_measure (text, "ring: δ(n) = ∂C/∂z(n)", 0.8 * f, BPV_TEXT_NORMAL, &w, NULL);
-      return 2.2 * f + w;
-    case ITEM_SATURATED:
-      bpv_text_measure (text, "saturated: σ′(z) ≈ 0", 0.8 * f, BPV_TEXT_NORMAL, &w, NULL);
-      return 2.2 * f + w;
-    case ITEM_DEAD:
-      bpv_text_measure (text, "dead: z ≤ 0 for every sample", 0.8 * f, BPV_TEXT_NORMAL, &w, NULL);
-      return 2.2 * f + w;
-    case ITEM_FAULT:
-      bpv_text_measure (text, LEGEND_FAULT, 0.8 * f, BPV_TEXT_NORMAL, &w, NULL);
-      return 2.2 * f + w;
+      bpv_text_measure (text, "negative (dashed)", f, BPV_TEXT_NORMAL, &w, NULL);
+      bpv_text_measure (text, "|value| → width", f, BPV_TEXT_NORMAL, &w2, NULL);
+      return LEGEND_STROKE_TEXT_EM * f + MAX (w, w2);
     default:
-      return 0;
+      if (kind < 0 || kind >= N_ITEMS || legend_mark_labels[kind] == NULL)
+        return 0;
+      bpv_text_measure (text, legend_mark_labels[kind], f, BPV_TEXT_NORMAL, &w, NULL);
+      return LEGEND_MARK_TEXT_EM * f + w;
     }
 }
 
 static double
-legend_font (double width)
+legend_font (const BpvRenderState *state,
+             double                width)
 {
-  return CLAMP (width / 70.0, 11.0, 20.0);
+  double scale = state->text_scale > 0 ? state->text_scale : 1.0;
+
+  return CLAMP (width * LEGEND_EM_PER_WIDTH, BPV_TEXT_MIN_SIZE, LEGEND_FONT_MAX) * scale;
 }
 
-/* Lays the items out in rows; returns the number of rows. */
+static double
+legend_row_height (double f)
+{
+  return LEGEND_ROW_EM * f;
+}
+
+/* Lays the items out in rows of `width`; an item that does not fit in a
+ * row, or in `max_rows` rows, is left out (item_row −1).  Returns the
+ * number of rows. */
 static int
 legend_flow (BpvText              *text,
              const BpvRenderState *state,
              double                width,
              double                f,
+             int                   max_rows,
              double               *item_x,
              int                  *item_row)
 {
-  double pad = 1.0 * f, gap = 1.8 * f, x = pad;
+  double pad = LEGEND_PAD_EM * f, gap = LEGEND_GAP_EM * f, x = pad;
   int row = 0;
 
   for (int kind = 0; kind < N_ITEMS; kind++)
@@ -2360,8 +2833,12 @@ legend_flow (BpvText              *text,
       if (!legend_has (state, kind))
         continue;
       w = legend_item_width (text, state, kind, f);
+      if (w > width - 2 * pad)
+        continue;
       if (x > pad && x + w > width - pad)
         {
+          if (row + 1 >= max_rows)
+            continue;
           row++;
           x = pad;
         }
@@ -2372,28 +2849,188 @@ legend_flow (BpvText              *text,
   return row + 1;
 }
 
-static double
-legend_row_height (double f)
-{
-  return 3.0 * f;
-}
-
 double
 bpv_network_legend_height (const BpvRenderState *state,
                            double                width)
 {
-  cairo_surface_t *surface = cairo_image_surface_create (CAIRO_FORMAT_ARGB32, 1, 1);
-  cairo_t *cr = cairo_create (surface);
-  BpvText *text = bpv_text_new (cr);
-  double f = legend_font (width), x[N_ITEMS];
+  cairo_surface_t *surface;
+  cairo_t *cr;
+  BpvText *text;
+  double f, x[N_ITEMS];
   int row[N_ITEMS], rows;
 
   g_return_val_if_fail (state != NULL, 0);
-  rows = legend_flow (text, state, width, f, x, row);
+
+  surface = cairo_image_surface_create (CAIRO_FORMAT_ARGB32, 1, 1);
+  cr = cairo_create (surface);
+  text = bpv_text_new (cr);
+  f = legend_font (state, width);
+  rows = legend_flow (text, state, width, f, G_MAXINT, x, row);
   bpv_text_free (text);
   cairo_destroy (cr);
   cairo_surface_destroy (surface);
-  return rows * legend_row_height (f) + 0.6 * f;
+  return rows * legend_row_height (f) + (LEGEND_TOP_EM + LEGEND_BOTTOM_EM) * f;
+}
+
+double
+bpv_network_canvas_legend_height (const BpvRenderState *state,
+                                  double                width,
+                                  double                height)
+{
+  g_return_val_if_fail (state != NULL, 0);
+
+  BpvRenderState both = *state;
+  double want, f = legend_font (state, width), pads = (LEGEND_TOP_EM + LEGEND_BOTTOM_EM) * f;
+  double rows;
+
+  /* Room for the legend of either view (the gradients' has the δ ring and
+   * a longer caption): the network must not jump when G is pressed or
+   * the backward pass begins. */
+  both.view = BPV_VIEW_GRADIENTS;
+  want = MAX (bpv_network_legend_height (state, width), bpv_network_legend_height (&both, width));
+  /* …nor at a stop of the backward pass (its caption names the layers
+   * already drawn as gradients). */
+  if (state->net != NULL && state->trace != NULL)
+    for (gsize n = 1; n <= state->net->n_layers; n++)
+      {
+        both = *state;
+        both.phase = BPV_PHASE_BACKWARD;
+        both.layer = n;
+        both.t = 1.0;
+        want = MAX (want, bpv_network_legend_height (&both, width));
+      }
+
+  /* The network keeps most of the canvas: the legend gets the rows that
+   * fit in 30 % of it (the others are left out, see legend_flow). */
+  if (want <= height * 0.3)
+    return want;
+  rows = MAX (floor ((height * 0.3 - pads) / legend_row_height (f)), 1.0);
+  return MIN (want, rows * legend_row_height (f) + pads);
+}
+
+static void
+legend_paint_scale (cairo_t              *cr,
+                    BpvText              *text,
+                    const BpvRenderState *state,
+                    const BpvThemeColors *tc,
+                    double                ix,
+                    double                top,
+                    double                w,
+                    double                f)
+{
+  g_autofree char *caption = legend_scale_caption (state);
+  g_autofree char *lo = NULL, *hi = NULL;
+  double wl, wh, bar_y = top + LEGEND_BAR_Y_EM * f, bar_h = LEGEND_BAR_H_EM * f;
+  double bx, bw;
+  cairo_pattern_t *grad;
+
+  legend_bar_ends (state, &lo, &hi);
+  bpv_text_measure (text, lo, f, BPV_TEXT_NORMAL, &wl, NULL);
+  bpv_text_measure (text, hi, f, BPV_TEXT_NORMAL, &wh, NULL);
+  bx = ix + wl + LEGEND_BAR_GAP_EM * f;
+  bw = w - wl - wh - 2 * LEGEND_BAR_GAP_EM * f;
+  grad = cairo_pattern_create_linear (bx, 0, bx + bw, 0);
+  for (int i = 0; i <= 16; i++)
+    {
+      BpvRgba c = bpv_palette_diverging (state->theme, i / 8.0 - 1.0);
+
+      cairo_pattern_add_color_stop_rgb (grad, i / 16.0, c.r, c.g, c.b);
+    }
+  bpv_text_draw (text, caption, ix, top + 0.1 * f, 0, 0, f, BPV_TEXT_NORMAL, tc->text);
+  cairo_set_source (cr, grad);
+  cairo_rectangle (cr, bx, bar_y, bw, bar_h);
+  cairo_fill (cr);
+  cairo_pattern_destroy (grad);
+  bpv_set_source_rgba (cr, tc->grid);
+  cairo_set_line_width (cr, f / 16.0);
+  cairo_rectangle (cr, bx, bar_y, bw, bar_h);
+  cairo_stroke (cr);
+  bpv_text_draw (text, lo, ix, bar_y + bar_h / 2, 0, 0.5, f, BPV_TEXT_NORMAL, tc->text_muted);
+  bpv_text_draw (text, hi, ix + w, bar_y + bar_h / 2, 1, 0.5, f, BPV_TEXT_NORMAL, tc->text_muted);
+  /* Zero sits on the palette's middle (light, or dark in the dark theme). */
+  {
+    BpvRgba mid = bpv_palette_diverging (state->theme, 0);
+
+    bpv_text_draw (text, "0", bx + bw / 2, bar_y + bar_h / 2, 0.5, 0.5, f, BPV_TEXT_NORMAL,
+                   luminance (mid) > 0.5 ? (BpvRgba) { 0.1, 0.1, 0.1, 1 } : (BpvRgba) { 0.95, 0.95, 0.95, 1 });
+  }
+}
+
+static void
+legend_paint_lines (cairo_t              *cr,
+                    BpvText              *text,
+                    const BpvRenderState *state,
+                    const BpvThemeColors *tc,
+                    double                ix,
+                    double                top,
+                    double                f)
+{
+  BpvEdgeStyle pos = bpv_render_edge_style (BPV_VIEW_WEIGHTS, state->theme, 1, 1);
+  BpvEdgeStyle neg = bpv_render_edge_style (BPV_VIEW_WEIGHTS, state->theme, -1, 1);
+  double unit = f / 16.0, y1 = top + LEGEND_STROKE_Y1_EM * f, y2 = top + LEGEND_STROKE_Y2_EM * f;
+  double dash[2] = { 5 * unit + 0.75 * neg.width * unit, 3.5 * unit + 0.5 * neg.width * unit };
+
+  cairo_save (cr);
+  cairo_set_line_cap (cr, CAIRO_LINE_CAP_BUTT);
+  bpv_set_source_rgba (cr, pos.color);
+  cairo_set_line_width (cr, 0.5 * pos.width * unit);
+  cairo_move_to (cr, ix, y1);
+  cairo_rel_line_to (cr, LEGEND_STROKE_EM * f, 0);
+  cairo_stroke (cr);
+  bpv_set_source_rgba (cr, neg.color);
+  cairo_set_dash (cr, dash, 2, 0);
+  cairo_move_to (cr, ix, y2);
+  cairo_rel_line_to (cr, LEGEND_STROKE_EM * f, 0);
+  cairo_stroke (cr);
+  cairo_restore (cr);
+  bpv_text_draw (text, "positive", ix + LEGEND_STROKE_TEXT_EM * f, y1, 0, 0.5, f, BPV_TEXT_NORMAL, tc->text);
+  bpv_text_draw (text, "negative (dashed)", ix + LEGEND_STROKE_TEXT_EM * f, y2, 0, 0.5, f,
+                 BPV_TEXT_NORMAL, tc->text);
+}
+
+static void
+legend_paint_mark (cairo_t              *cr,
+                   BpvText              *text,
+                   const BpvRenderState *state,
+                   const BpvThemeColors *tc,
+                   int                   kind,
+                   double                ix,
+                   double                cy,
+                   double                f)
+{
+  double unit = f / 16.0, r = LEGEND_MARK_R_EM * f, cx = ix + LEGEND_MARK_X_EM * f;
+
+  cairo_new_sub_path (cr);
+  cairo_arc (cr, cx, cy, r, 0, 2 * G_PI);
+  bpv_set_source_rgba (cr, kind == ITEM_FILL ? bpv_palette_diverging (state->theme, 0.8)
+                                            : tc->node_empty);
+  cairo_fill_preserve (cr);
+  bpv_set_source_rgba (cr, tc->node_stroke);
+  cairo_set_line_width (cr, unit);
+  cairo_stroke (cr);
+  if (kind == ITEM_RING || kind == ITEM_SATURATED || kind == ITEM_FAULT)
+    {
+      bpv_set_source_rgba (cr, kind == ITEM_RING ? bpv_palette_diverging (state->theme, -0.9)
+                               : kind == ITEM_FAULT ? tc->fault : tc->warning);
+      cairo_set_line_width (cr, 3 * unit);
+      cairo_new_sub_path (cr);
+      cairo_arc (cr, cx, cy, r + 2.2 * unit, 0, 2 * G_PI);
+      cairo_stroke (cr);
+    }
+  if (kind == ITEM_DEAD)
+    {
+      double h = r * 0.62;
+
+      bpv_set_source_rgba (cr, tc->dead);
+      cairo_set_line_width (cr, 2 * unit);
+      cairo_move_to (cr, cx - h, cy - h);
+      cairo_line_to (cr, cx + h, cy + h);
+      cairo_move_to (cr, cx + h, cy - h);
+      cairo_line_to (cr, cx - h, cy + h);
+      cairo_stroke (cr);
+    }
+  bpv_text_draw (text, legend_mark_labels[kind], ix + LEGEND_MARK_TEXT_EM * f, cy, 0, 0.5, f,
+                 BPV_TEXT_NORMAL, tc->text);
 }
 
 void
@@ -2402,163 +3039,44 @@ bpv_network_render_legend (cairo_t              *cr,
                            const BpvRect        *rect)
 {
   const BpvThemeColors *tc;
-  double f, x[N_ITEMS], unit;
-  int row[N_ITEMS];
+  double f, x[N_ITEMS];
+  int row[N_ITEMS], max_rows;
   BpvText *text;
-  double global_max = 0;
 
   g_return_if_fail (cr != NULL && state != NULL && rect != NULL);
 
   tc = bpv_theme_colors (state->theme);
-  f = legend_font (rect->width);
-  unit = f / 16.0;
-  global_max = legend_global_max (state);
+  f = legend_font (state, rect->width);
+  max_rows = MAX ((int) floor ((rect->height - (LEGEND_TOP_EM + LEGEND_BOTTOM_EM) * f + 0.5)
+                               / legend_row_height (f)), 0);
 
   cairo_save (cr);
   cairo_rectangle (cr, rect->x, rect->y, rect->width, rect->height);
   cairo_clip (cr);
   bpv_set_source_rgba (cr, tc->panel);
   cairo_paint (cr);
+  if (max_rows == 0)
+    {
+      cairo_restore (cr);
+      return;
+    }
   text = bpv_text_new (cr);
-  legend_flow (text, state, rect->width, f, x, row);
+  legend_flow (text, state, rect->width, f, max_rows, x, row);
 
   for (int kind = 0; kind < N_ITEMS; kind++)
     {
-      double ix, top, cy;
+      double ix, top;
 
       if (row[kind] < 0)
         continue;
       ix = rect->x + x[kind];
-      top = rect->y + 0.3 * f + row[kind] * legend_row_height (f);
-      cy = top + legend_row_height (f) / 2;
-
-      switch (kind)
-        {
-        case ITEM_SCALE:
-          {
-            g_autofree char *caption = legend_scale_caption (state);
-            double w = legend_item_width (text, state, kind, f);
-            double bar_y = top + 1.45 * f, bar_h = 0.7 * f, bw = w - 4.4 * f;
-            cairo_pattern_t *grad = cairo_pattern_create_linear (ix + 2.2 * f, 0, ix + 2.2 * f + bw, 0);
-
-            for (int i = 0; i <= 16; i++)
-              {
-                BpvRgba c = bpv_palette_diverging (state->theme, i / 8.0 - 1.0);
-
-                cairo_pattern_add_color_stop_rgb (grad, i / 16.0, c.r, c.g, c.b);
-              }
-            bpv_text_draw (text, caption, ix, top + 0.15 * f, 0, 0, 0.8 * f, BPV_TEXT_NORMAL, tc->text);
-            cairo_set_source (cr, grad);
-            cairo_rectangle (cr, ix + 2.2 * f, bar_y, bw, bar_h);
-            cairo_fill (cr);
-            cairo_pattern_destroy (grad);
-            bpv_set_source_rgba (cr, tc->grid);
-            cairo_set_line_width (cr, unit);
-            cairo_rectangle (cr, ix + 2.2 * f, bar_y, bw, bar_h);
-            cairo_stroke (cr);
-            if (global_max > 0)
-              {
-                /* ∞ when a value is not finite (max_abs counts NaN so). */
-                g_autofree char *lo = isfinite (global_max) ? g_strdup_printf ("−%.2g", global_max)
-                                                            : g_strdup ("−Inf");
-                g_autofree char *hi = isfinite (global_max) ? g_strdup_printf ("+%.2g", global_max)
-                                                            : g_strdup ("+Inf");
-
-                bpv_text_draw (text, lo, ix + 2.0 * f, bar_y + bar_h / 2, 1, 0.5, 0.75 * f,
-                               BPV_TEXT_NORMAL, tc->text_muted);
-                bpv_text_draw (text, hi, ix + 2.4 * f + bw, bar_y + bar_h / 2, 0, 0.5, 0.75 * f,
-                               BPV_TEXT_NORMAL, tc->text_muted);
-              }
-            else
-              {
-                bpv_text_draw (text, "−", ix + 2.0 * f, bar_y + bar_h / 2, 1, 0.5, 0.95 * f,
-                               BPV_TEXT_BOLD, tc->text);
-                bpv_text_draw (text, "+", ix + 2.4 * f + bw, bar_y + bar_h / 2, 0, 0.5, 0.95 * f,
-                               BPV_TEXT_BOLD, tc->text);
-              }
-            bpv_text_draw (text, "0", ix + 2.2 * f + bw / 2, bar_y + bar_h + 0.05 * f, 0.5, 0,
-                           0.6 * f, BPV_TEXT_NORMAL, tc->text_muted);
-          }
-          break;
-
-        case ITEM_LINES:
-          {
-            BpvEdgeStyle pos = bpv_render_edge_style (BPV_VIEW_WEIGHTS, state->theme, 1, 1);
-            BpvEdgeStyle neg = bpv_render_edge_style (BPV_VIEW_WEIGHTS, state->theme, -1, 1);
-            double y1 = top + 0.85 * f, y2 = top + 2.0 * f;
-
-            cairo_save (cr);
-            cairo_set_line_cap (cr, CAIRO_LINE_CAP_BUTT);
-            bpv_set_source_rgba (cr, pos.color);
-            cairo_set_line_width (cr, 0.5 * pos.width * unit);
-            cairo_move_to (cr, ix, y1);
-            cairo_rel_line_to (cr, 2.6 * f, 0);
-            cairo_stroke (cr);
-            bpv_set_source_rgba (cr, neg.color);
-            {
-              double dash[2] = { 5 * unit + 0.75 * neg.width * unit, 3.5 * unit + 0.5 * neg.width * unit };
-
-              cairo_set_dash (cr, dash, 2, 0);
-            }
-            cairo_move_to (cr, ix, y2);
-            cairo_rel_line_to (cr, 2.6 * f, 0);
-            cairo_stroke (cr);
-            cairo_restore (cr);
-            bpv_text_draw (text, "positive", ix + 3.2 * f, y1, 0, 0.5, 0.8 * f, BPV_TEXT_NORMAL, tc->text);
-            bpv_text_draw (text, "negative (dashed)", ix + 3.2 * f, y2, 0, 0.5, 0.8 * f,
-                           BPV_TEXT_NORMAL, tc->text);
-            (void) cy;
-          }
-          break;
-
-        case ITEM_FILL:
-        case ITEM_RING:
-        case ITEM_SATURATED:
-        case ITEM_DEAD:
-        case ITEM_FAULT:
-          {
-            static const char *labels[N_ITEMS] = {
-              NULL, NULL, "fill: a(n) of the sample", "ring: δ(n) = ∂C/∂z(n)",
-              "saturated: σ′(z) ≈ 0", "dead: z ≤ 0 for every sample", LEGEND_FAULT,
-            };
-            double r = 0.55 * f, cx = ix + 0.8 * f;
-
-            cairo_new_sub_path (cr);
-            cairo_arc (cr, cx, cy, r, 0, 2 * G_PI);
-            bpv_set_source_rgba (cr, kind == ITEM_FILL ? bpv_palette_diverging (state->theme, 0.8)
-                                                      : tc->node_empty);
-            cairo_fill_preserve (cr);
-            bpv_set_source_rgba (cr, tc->node_stroke);
-            cairo_set_line_width (cr, unit);
-            cairo_stroke (cr);
-            if (kind == ITEM_RING || kind == ITEM_SATURATED || kind == ITEM_FAULT)
-              {
-                bpv_set_source_rgba (cr, kind == ITEM_RING ? bpv_palette_diverging (state->theme, -0.9)
-                                         : kind == ITEM_FAULT ? tc->fault : tc->warning);
-                cairo_set_line_width (cr, 3 * unit);
-                cairo_new_sub_path (cr);
-                cairo_arc (cr, cx, cy, r + 2.2 * unit, 0, 2 * G_PI);
-                cairo_stroke (cr);
-              }
-            if (kind == ITEM_DEAD)
-              {
-                double h = r * 0.62;
-
-                bpv_set_source_rgba (cr, tc->dead);
-                cairo_set_line_width (cr, 2 * unit);
-                cairo_move_to (cr, cx - h, cy - h);
-                cairo_line_to (cr, cx + h, cy + h);
-                cairo_move_to (cr, cx + h, cy - h);
-                cairo_line_to (cr, cx - h, cy + h);
-                cairo_stroke (cr);
-              }
-            bpv_text_draw (text, labels[kind], ix + 2.2 * f, cy, 0, 0.5, 0.8 * f, BPV_TEXT_NORMAL, tc->text);
-          }
-          break;
-
-        default:
-          break;
-        }
+      top = rect->y + LEGEND_TOP_EM * f + row[kind] * legend_row_height (f);
+      if (kind == ITEM_SCALE)
+        legend_paint_scale (cr, text, state, tc, ix, top, legend_item_width (text, state, kind, f), f);
+      else if (kind == ITEM_LINES)
+        legend_paint_lines (cr, text, state, tc, ix, top, f);
+      else
+        legend_paint_mark (cr, text, state, tc, kind, ix, top + legend_row_height (f) / 2, f);
     }
   bpv_text_free (text);
   cairo_restore (cr);
@@ -2583,7 +3101,8 @@ bpv_network_render_page (cairo_t               *cr,
   g_return_if_fail (cr != NULL && state != NULL && state->net != NULL && params != NULL);
 
   tc = bpv_theme_colors (state->theme);
-  f = CLAMP (MIN (width / 60.0, height / 34.0), 12.0, 26.0);
+  f = CLAMP (MIN (width / 60.0, height / 34.0), BPV_TEXT_MIN_SIZE, 26.0)
+      * (state->text_scale > 0 ? state->text_scale : 1.0);
   title_h = 2.6 * f;
   legend_h = bpv_network_legend_height (state, width - 2 * f);
   net_h = MAX (height - title_h - legend_h - 1.2 * f, 50);
@@ -2632,7 +3151,7 @@ bpv_network_render_page (cairo_t               *cr,
     {
       g_autofree char *escaped = g_markup_escape_text (sub->str, -1);
 
-      bpv_text_draw (text, escaped, f + tw, 0.7 * f + 1.3 * f * 0.62, 0, 0.5, 0.9 * f,
+      bpv_text_draw (text, escaped, f + tw, 0.7 * f + 1.3 * f * 0.62, 0, 0.5, f,
                      BPV_TEXT_NORMAL, tc->text_muted);
     }
     g_string_free (sub, TRUE);

@@ -53,6 +53,9 @@
 
 G_BEGIN_DECLS
 
+/* Presentation mode: every label and stroke this many times larger. */
+#define BPV_PRESENTATION_SCALE 1.5
+
 typedef enum
 {
   BPV_VIEW_WEIGHTS,
@@ -103,6 +106,12 @@ typedef struct
   const BpvNeuronMaps *neuron_maps;  /* optional: drawn inside hidden neurons */
   BpTrainFault     fault;          /* kind NONE: no marker (the default) */
 
+  const char * const *output_names; /* optional, NULL-terminated: the class
+                                    * of each output unit ("0"…"9", "setosa"…);
+                                    * without, several outputs are "class k" */
+  double           text_scale;     /* legend labels × this (presentation mode); 0 = 1.
+                                    * The network's come from BpvLayoutParams */
+
   BpvRenderCache  *cache;          /* optional, caller-owned */
   double           device_scale;   /* device pixels per widget unit (HiDPI); 0 = 1 */
 } BpvRenderState;
@@ -137,6 +146,11 @@ void            bpv_network_render_legend    (cairo_t              *cr,
 /* The height a legend wants at `width` (one or two rows of keys). */
 double          bpv_network_legend_height    (const BpvRenderState *state,
                                               double                width);
+/* How a canvas of width × height is shared: the legend's height at the
+ * bottom (the network gets the rest), as the app's canvas does it. */
+double          bpv_network_canvas_legend_height (const BpvRenderState *state,
+                                                  double                width,
+                                                  double                height);
 
 /* A whole picture for export: background, title line (model name may be
  * NULL), the network fitted into the rest, the legend at the bottom.  The

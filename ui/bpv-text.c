@@ -2,6 +2,7 @@
 #include "config.h"
 #include "bpv-text.h"
 
+#include <math.h>
 #include <pango/pangocairo.h>
 
 #define BPV_FONT_FAMILY "Cantarell, Inter, DejaVu Sans, Sans"
@@ -78,9 +79,81 @@ fonts_note (cairo_t      *cr,
   g_hash_table_add (fonts->seen, key);
 }
 
+static const cairo_user_data_key_t labels_key;
+
+static void
+label_clear (gpointer data)
+{
+  g_free (((BpvLabel *) data)->text);
+}
+
+GArray *
+bpv_label_list_new (void)
+{
+  GArray *labels = g_array_new (FALSE, TRUE, sizeof (BpvLabel));
+
+  g_array_set_clear_func (labels, label_clear);
+  return labels;
+}
+
+void
+bpv_text_record_labels (cairo_t *cr,
+                        GArray  *labels)
+{
+  g_return_if_fail (cr != NULL);
+
+  cairo_set_user_data (cr, &labels_key, labels, NULL);
+}
+
+/* The device-space box of user-space rectangle (x, y, w, h). */
+static BpvRect
+device_box (cairo_t *cr,
+            double   x,
+            double   y,
+            double   w,
+            double   h)
+{
+  double xs[4] = { x, x + w, x, x + w }, ys[4] = { y, y, y + h, y + h };
+  double x0 = G_MAXDOUBLE, y0 = G_MAXDOUBLE, x1 = -G_MAXDOUBLE, y1 = -G_MAXDOUBLE;
+
+  for (int i = 0; i < 4; i++)
+    {
+      cairo_user_to_device (cr, &xs[i], &ys[i]);
+      x0 = MIN (x0, xs[i]);
+      y0 = MIN (y0, ys[i]);
+      x1 = MAX (x1, xs[i]);
+      y1 = MAX (y1, ys[i]);
+    }
+  return (BpvRect) { x0, y0, x1 - x0, y1 - y0 };
+}
+
+static void
+record_label (cairo_t    *cr,
+              GArray     *labels,
+              const char *markup,
+              double      size,
+              double      x,
+              double      y,
+              double      w,
+              double      h)
+{
+  BpvLabel label;
+  cairo_matrix_t m;
+  double cx0, cy0, cx1, cy1;
+
+  cairo_get_matrix (cr, &m);
+  label.text = g_strdup (markup);
+  label.size = size * sqrt (fabs (m.xx * m.yy - m.xy * m.yx));
+  label.rect = device_box (cr, x, y, w, h);
+  cairo_clip_extents (cr, &cx0, &cy0, &cx1, &cy1);
+  label.clip = device_box (cr, cx0, cy0, cx1 - cx0, cy1 - cy0);
+  g_array_append_val (labels, label);
+}
+
 struct _BpvText
 {
   cairo_t              *cr;
+  GArray               *labels;   /* recording, or NULL */
   PangoLayout          *layout;
   PangoFontDescription *font;
   double                size;
@@ -95,6 +168,7 @@ bpv_text_new (cairo_t *cr)
   PangoContext *context;
 
   text->cr = cr;
+  text->labels = cairo_get_user_data (cr, &labels_key);
   context = pango_font_map_create_context (fonts_get ()->map);
   pango_cairo_update_context (cr, context);
   text->layout = pango_layout_new (context);
@@ -189,6 +263,8 @@ bpv_text_draw (BpvText      *text,
                  y - h * yalign - (double) logical.y / PANGO_SCALE);
   pango_cairo_show_layout (text->cr, text->layout);
   cairo_restore (text->cr);
+  if (text->labels != NULL && *markup != '\0')
+    record_label (text->cr, text->labels, markup, size, x - w * xalign, y - h * yalign, w, h);
   return w;
 }
 

@@ -10,11 +10,28 @@
 #include <cairo.h>
 #include <glib.h>
 
+#include "bpv-layout.h"
 #include "bpv-palette.h"
 
 G_BEGIN_DECLS
 
 typedef struct _BpvText BpvText;
+
+/* The smallest label any picture draws in normal mode: 11 pt at 96 dpi
+ * (GTK's own body text), readable from the back of a lecture hall.
+ * Presentation mode multiplies every size by its scale (≥ 1.5). */
+#define BPV_TEXT_MIN_SIZE (11.0 * 96.0 / 72.0)
+
+/* One label as drawn, in device units (the surface's pixels): for the
+ * layout tests, which check sizes, overlaps and clipping on the very
+ * positions painting used. */
+typedef struct
+{
+  char    *text;     /* the markup drawn */
+  double   size;     /* font size, device units */
+  BpvRect  rect;     /* the label's logical box */
+  BpvRect  clip;     /* the clip in force (the panel it was drawn in) */
+} BpvLabel;
 
 typedef enum
 {
@@ -44,6 +61,14 @@ double   bpv_text_draw     (BpvText      *text,
                             double        size,
                             BpvTextFlags  flags,
                             BpvRgba       color);
+
+/* From now on every label drawn on `cr` (by any BpvText made for it) is
+ * appended to `labels`, an array of BpvLabel made by
+ * bpv_label_list_new (); NULL stops recording.  The array must outlive
+ * the recording. */
+void     bpv_text_record_labels (cairo_t *cr,
+                                 GArray  *labels);
+GArray  *bpv_label_list_new     (void);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (BpvText, bpv_text_free)
 

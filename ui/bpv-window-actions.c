@@ -37,6 +37,9 @@
  *                                        and its menu ask for
  *   win.zoom-in/-out/-reset Ctrl+plus, Ctrl+minus, Ctrl+0 (the canvas)
  *   win.toggle-sidebar    F9             the settings sidebar
+ *   win.presentation      F5             presentation mode (the canvas's property): larger text and
+ *                                        strokes, the phase card large, the sidebar,
+ *                                        palette and plots hidden
  *   win.show-help-overlay F1, Ctrl+?     the shortcuts window (GtkApplicationWindow's)
  *   app.quit              Ctrl+Q         (app/backprop-studio.c)
  *
@@ -79,6 +82,7 @@ static const KeyShortcut key_shortcuts[] = {
   { GDK_KEY_equal, 0, "win.add-unit" },
   { GDK_KEY_minus, 0, "win.remove-unit" },
   { GDK_KEY_KP_Subtract, 0, "win.remove-unit" },
+  { GDK_KEY_F5, 0, "win.presentation" },
 };
 
 static void
@@ -1000,6 +1004,53 @@ on_toggle_notify (GObject    *object,
   bpv_event ("ACTION %s state=%d", pspec->name, value);
 }
 
+/* Presentation mode (the canvas's "presentation" property, which the
+ * action toggles and the settings remember): for a projector.  The canvas
+ * draws every label and stroke BPV_PRESENTATION_SCALE × larger, the phase
+ * card and the inspector grow (bpv.css, .presentation), and what a lecture
+ * does not need steps aside: the settings sidebar (given back as it was),
+ * the palette and the plots. */
+static void
+on_presentation_notify (GObject    *object,
+                        GParamSpec *pspec,
+                        BpvWindow  *self)
+{
+  gboolean on = FALSE;
+  GtkWidget *palette = gtk_widget_get_ancestor (GTK_WIDGET (self->palette_box), GTK_TYPE_SCROLLED_WINDOW);
+  GtkWidget *plots = gtk_widget_get_parent (GTK_WIDGET (self->norms_view));
+
+  g_object_get (object, "presentation", &on, NULL);
+  if (on)
+    {
+      g_object_set_data (G_OBJECT (self), "bpv-sidebar-before-presentation",
+                         GINT_TO_POINTER (adw_flap_get_reveal_flap (self->flap) ? 2 : 1));
+      adw_flap_set_reveal_flap (self->flap, FALSE);
+      gtk_widget_add_css_class (GTK_WIDGET (self), "presentation");
+    }
+  else
+    {
+      int before = GPOINTER_TO_INT (g_object_get_data (G_OBJECT (self), "bpv-sidebar-before-presentation"));
+
+      if (before != 0)
+        adw_flap_set_reveal_flap (self->flap, before == 2);
+      gtk_widget_remove_css_class (GTK_WIDGET (self), "presentation");
+    }
+  if (palette != NULL)
+    {
+      GtkWidget *separator = gtk_widget_get_next_sibling (palette);
+
+      gtk_widget_set_visible (palette, !on);
+      if (GTK_IS_SEPARATOR (separator))
+        gtk_widget_set_visible (separator, !on);
+    }
+  if (plots != NULL)
+    gtk_widget_set_visible (plots, !on);
+  /* The card's detail wraps instead of being cut at the larger size. */
+  gtk_label_set_wrap (self->phase_detail, on);
+  gtk_label_set_ellipsize (self->phase_detail, on ? PANGO_ELLIPSIZE_NONE : PANGO_ELLIPSIZE_END);
+  on_toggle_notify (object, pspec, self);
+}
+
 static void
 add_property_action (BpvWindow  *self,
                      const char *name,
@@ -1060,6 +1111,7 @@ bpv_window_install_actions (BpvWindow *self)
   add_property_action (self, "show-values", self->network_view, "show-values");
   add_property_action (self, "neuron-maps", self->network_view, "show-neuron-maps");
   add_property_action (self, "toggle-sidebar", self->flap, "reveal-flap");
+  add_property_action (self, "presentation", self->network_view, "presentation");
   /* Model files and CSV datasets dropped on the window. */
   files = gtk_drop_target_new (GDK_TYPE_FILE_LIST, GDK_ACTION_COPY);
   g_signal_connect (files, "drop", G_CALLBACK (on_file_drop), self);
@@ -1070,6 +1122,7 @@ bpv_window_install_actions (BpvWindow *self)
   g_signal_connect (self->network_view, "notify::show-derivatives", G_CALLBACK (on_toggle_notify), self);
   g_signal_connect (self->network_view, "notify::show-values", G_CALLBACK (on_toggle_notify), self);
   g_signal_connect (self->flap, "notify::reveal-flap", G_CALLBACK (on_toggle_notify), self);
+  g_signal_connect (self->network_view, "notify::presentation", G_CALLBACK (on_presentation_notify), self);
 }
 
 /* --------------------------------------------------------------- keys */
