@@ -71,11 +71,12 @@ step "soak: 10^7 steps of 2-8-8-1, 10^5 steps of 784-128-64-10"
 "$build/tests/soak/soak"
 
 step "app soak: the GUI under Xvfb, $fuzz_seconds s of random actions while training"
+# Its seed comes from the clock and is printed; SOAK_SEED=N replays one.
 # Never on the desktop it may be started from: without a DISPLAY the
 # script runs itself under xvfb-run.
 GSETTINGS_SCHEMA_DIR="$build/data" nice -n 5 env -u DISPLAY -u WAYLAND_DISPLAY \
   bash "$here/tests/soak/app-soak.sh" "$build/app/backprop-studio" "$fuzz_seconds" \
-  "$build/tests/soak/app-soak-long"
+  "$build/tests/soak/app-soak-long" ${SOAK_SEED:+"$SOAK_SEED"}
 
 if ! command -v valgrind >/dev/null 2>&1; then
   echo "hardening: valgrind is not installed (apt-get install valgrind)" >&2

@@ -14,9 +14,13 @@
 #include <unistd.h>
 #include <utime.h>
 
+#include <float.h>
+
+#include "bp-dataset.h"
 #include "bp-model.h"
 #include "bp-registry.h"
 #include "bp-rng.h"
+#include "bp-util.h"
 
 /* ------------------------------------------------------------ test plugin
  * A cost with a parameter (the built-ins have none), to test cost
@@ -1371,6 +1375,285 @@ smoke_test_progress_corruptions (void **state)
       }
 }
 
+/* ------------------------------------------------------ number formatting
+ * bp_format_double writes every number of a model file; these pin its
+ * contract directly instead of only through round trips of whole models. */
+
+static void
+assert_formats (double      value,
+                const char *want)
+{
+  char buf[32];
+  GString *s = g_string_new ("[");
+
+  assert_ptr_equal (bp_format_double (buf, value), buf);
+  if (strcmp (buf, want) != 0)
+    fail_msg ("bp_format_double (%a) = “%s”, expected “%s”", value, buf, want);
+  /* Appending writes the same characters after what is there. */
+  bp_string_append_double (s, value);
+  assert_string_equal (s->str + 1, want);
+  assert_int_equal (s->str[0], '[');
+  g_string_free (s, TRUE);
+}
+
+static void
+test_format_double (void **state)
+{
+  /* Fewest digits of 15 … 17 that read back. */
+  assert_formats (0.1, "0.1");
+  assert_formats (1.0 / 3.0, "0.3333333333333333");
+  assert_formats (0.1 + 0.2, "0.30000000000000004");
+  assert_formats (-2.5, "-2.5");
+  assert_formats (1e15, "1e+15");
+  assert_formats (123456789012345678.0, "1.2345678901234568e+17");
+  assert_formats (1e-7, "1e-07");
+  /* Signed zeros keep their sign. */
+  assert_formats (0.0, "0");
+  assert_formats (-0.0, "-0");
+  /* Extremes: the largest double needs all 17 digits (15 would overflow to
+   * ∞), the smallest normal too; subnormals down to the least one read back. */
+  assert_formats (DBL_MAX, "1.7976931348623157e+308");
+  assert_formats (-DBL_MAX, "-1.7976931348623157e+308");
+  assert_formats (DBL_MIN, "2.2250738585072014e-308");
+  assert_formats (DBL_TRUE_MIN, "4.94065645841247e-324");
+  assert_formats (-DBL_TRUE_MIN, "-4.94065645841247e-324");
+  assert_formats (2.5e-310, "2.50000000000002e-310");
+  assert_formats (1e300 * 10, "1e+301");
+  /* Non-finite values get JSON5-style names, whatever the sign of a NaN. */
+  assert_formats (NAN, "NaN");
+  assert_formats (-NAN, "NaN");
+  assert_formats (INFINITY, "Infinity");
+  assert_formats (-INFINITY, "-Infinity");
+}
+
+/* Random bit patterns of every exponent: each reads back bit for bit, fits
+ * the buffer, and no shorter precision of 15 … 17 would have read back. */
+static void
+test_format_double_round_trips (void **state)
+{
+  BpRng rng;
+  char buf[32], shorter[40];
+  int checked = 0;
+
+  bp_rng_init (&rng, 17);
+  for (int i = 0; i < 20000; i++)
+    {
+      guint64 bits = bp_rng_next (&rng);
+      double v, back;
+      int digits = 0;
+      const char *p;
+
+      if (i % 4 == 1)  /* a quarter subnormal: exponent field 0 */
+        bits &= ~((guint64) 0x7ff << 52);
+      memcpy (&v, &bits, sizeof v);
+      if (!isfinite (v))
+        continue;
+      bp_format_double (buf, v);
+      assert_true (strlen (buf) < 25);
+      assert_null (strchr (buf, ','));
+      back = g_ascii_strtod (buf, NULL);
+      if (memcmp (&back, &v, sizeof v) != 0)
+        fail_msg ("%a formats as “%s”, which reads back as %a", v, buf, back);
+      /* Significant digits of the mantissa. */
+      for (p = buf; *p != '\0' && *p != 'e'; p++)
+        if (g_ascii_isdigit (*p) && (digits > 0 || *p != '0'))
+          digits++;
+      if (digits > 15)
+        {
+          g_ascii_formatd (shorter, sizeof shorter,
+                           digits == 16 ? "%.15g" : "%.16g", v);
+          if (g_ascii_strtod (shorter, NULL) == v)
+            fail_msg ("%a formats as “%s”, but “%s” reads back too", v, buf, shorter);
+        }
+      checked++;
+    }
+  assert_true (checked > 19000);
+}
+
+/* Values in messages: %g when finite, names for the rest. */
+static void
+test_format_value (void **state)
+{
+  char buf[32];
+
+  assert_string_equal (bp_format_value (buf, 0.1), "0.1");
+  assert_string_equal (bp_format_value (buf, -0.0), "-0");
+  assert_string_equal (bp_format_value (buf, 1.0 / 3.0), "0.333333");
+  assert_string_equal (bp_format_value (buf, 1e-320), "9.99989e-321");
+  assert_string_equal (bp_format_value (buf, DBL_MAX), "1.79769e+308");
+  assert_string_equal (bp_format_value (buf, NAN), "NaN");
+  assert_string_equal (bp_format_value (buf, -NAN), "NaN");
+  assert_string_equal (bp_format_value (buf, INFINITY), "+Inf");
+  assert_string_equal (bp_format_value (buf, -INFINITY), "−Inf");
+  assert_string_equal (bp_nonfinite_name (-INFINITY), "−Inf");
+  assert_null (bp_nonfinite_name (DBL_TRUE_MIN));
+  assert_null (bp_nonfinite_name (-0.0));
+}
+
+/* ----------------------------------------------------- fit to the data */
+
+static void
+assert_weights_from_seed (const BpModel *model)
+{
+  /* The same shape initialised from the same seed: bit for bit. */
+  g_autoptr(BpNetwork) want = bp_network_copy (model->network);
+  BpRng rng;
+
+  bp_rng_init (&rng, model->seed);
+  bp_network_init_weights (want, model->init, &rng);
+  assert_true (bp_network_equal (want, model->network));
+}
+
+static void
+test_fit_to_data (void **state)
+{
+  g_autoptr(BpModel) model = load_js (
+    "{ 'format': 'backprop-model/1', 'seed': 5, 'init': 'glorot_uniform',"
+    "  'layers': [ { 'in': 2, 'out': 4, 'activation': 'leaky_relu', 'alpha': 0.2 },"
+    "              { 'in': 4, 'out': 3, 'activation': 'relu' },"
+    "              { 'in': 3, 'out': 1, 'activation': 'sigmoid' } ],"
+    "  'cost': 'bce', 'reduction': 'sum', 'optimizer': { 'id': 'adam', 'lr': 0.02 },"
+    "  'inputs': [[0, 1], [1, 0]], 'targets': [[1], [0]] }");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(BpNetwork) before = bp_network_copy (model->network);
+  BpNetwork *net;
+  double lr = 0;
+
+  model->progress = bp_train_progress_new (10, 5);
+
+  /* The same widths: nothing changes, not even the worked example. */
+  assert_true (bp_model_fit_to_data (model, 2, 1, BP_TASK_BINARY, &error));
+  assert_null (error);
+  assert_true (bp_network_equal (before, model->network));
+  assert_int_equal (model->n_samples, 2);
+  assert_non_null (model->progress);
+
+  /* Five features, three classes: the first layer takes 5 inputs, the
+   * output becomes softmax + softmax_ce, the hidden layers stay. */
+  model->optimizer->t = 7;
+  assert_true (bp_model_fit_to_data (model, 5, 3, BP_TASK_MULTICLASS, &error));
+  assert_null (error);
+  net = model->network;
+  assert_int_equal (net->n_inputs, 5);
+  assert_int_equal (net->n_layers, 3);
+  assert_int_equal (net->layers[0].out, 4);
+  assert_string_equal (net->layers[0].act_id, "leaky_relu");
+  assert_true (net->layers[0].act_params[0] == 0.2);
+  assert_int_equal (net->layers[1].out, 3);
+  assert_string_equal (net->layers[1].act_id, "relu");
+  assert_int_equal (net->layers[2].out, 3);
+  assert_string_equal (net->layers[2].act_id, "softmax");
+  assert_string_equal (net->cost_id, "softmax_ce");
+  assert_int_equal (net->reduction, BP_REDUCTION_SUM);
+  assert_int_equal (net->n_params, 5 * 4 + 4 + 4 * 3 + 3 + 3 * 3 + 3);
+  assert_weights_from_seed (model);
+  /* The optimizer is the same kind with the same settings, its state new. */
+  assert_string_equal (model->optimizer->id, "adam");
+  assert_true (bp_optimizer_get (model->optimizer, "lr", &lr));
+  assert_true (lr == 0.02);
+  assert_int_equal (model->optimizer->n_params, net->n_params);
+  assert_int_equal (model->optimizer->t, 0);
+  for (gsize i = 0; i < bp_optimizer_state_size (model->optimizer); i++)
+    assert_true (model->optimizer->state[i] == 0.0);
+  /* A worked example and progress of the old shape are dropped. */
+  assert_null (model->inputs);
+  assert_null (model->targets);
+  assert_int_equal (model->n_samples, 0);
+  assert_null (model->progress);
+  assert_true (bp_network_validate (net, &error));
+
+  /* Regression: linear + mse; binary: sigmoid + bce. */
+  assert_true (bp_model_fit_to_data (model, 5, 2, BP_TASK_REGRESSION, &error));
+  assert_string_equal (model->network->layers[2].act_id, "linear");
+  assert_string_equal (model->network->cost_id, "mse");
+  assert_weights_from_seed (model);
+  assert_true (bp_model_fit_to_data (model, 1, 1, BP_TASK_BINARY, &error));
+  assert_int_equal (model->network->n_inputs, 1);
+  assert_string_equal (model->network->layers[2].act_id, "sigmoid");
+  assert_string_equal (model->network->cost_id, "bce");
+  assert_null (error);
+}
+
+/* A single-layer model has no hidden layer to keep: the output layer is
+ * the first layer, and takes the new inputs. */
+static void
+test_fit_to_data_one_layer (void **state)
+{
+  g_autoptr(BpModel) model = load_js (
+    "{ 'format': 'backprop-model/1', 'seed': 9,"
+    "  'layers': [ { 'in': 2, 'out': 1, 'activation': 'sigmoid' } ], 'cost': 'bce' }");
+  g_autoptr(GError) error = NULL;
+
+  assert_true (bp_model_fit_to_data (model, 4, 3, BP_TASK_MULTICLASS, &error));
+  assert_null (error);
+  assert_int_equal (model->network->n_layers, 1);
+  assert_int_equal (model->network->layers[0].in, 4);
+  assert_int_equal (model->network->layers[0].out, 3);
+  assert_string_equal (model->network->layers[0].act_id, "softmax");
+  assert_weights_from_seed (model);
+}
+
+/* ------------------------------------------------ registry look-ups */
+
+static void
+test_param_index (void **state)
+{
+  static const BpParamSpec specs[] = {
+    { "lr", "learning rate", 0.1, 0, 1 },
+    { NULL, "unnamed", 0, 0, 1 },
+    { "beta1", "first moment", 0.9, 0, 1 },
+    { "lr", "a second lr: the first wins", 0.2, 0, 1 },
+  };
+  const BpOptimizerDesc *adam = bp_registry_lookup_optimizer (NULL, "adam");
+  const BpActivationDesc *leaky = bp_registry_lookup_activation (NULL, "leaky_relu");
+
+  assert_int_equal (bp_param_index (specs, G_N_ELEMENTS (specs), "lr"), 0);
+  assert_int_equal (bp_param_index (specs, G_N_ELEMENTS (specs), "beta1"), 2);
+  /* Only the first n specs are looked at. */
+  assert_int_equal (bp_param_index (specs, 2, "beta1"), -1);
+  assert_int_equal (bp_param_index (specs, 0, "lr"), -1);
+  /* Whole names, case and all; a NULL name matches nothing. */
+  assert_int_equal (bp_param_index (specs, G_N_ELEMENTS (specs), "beta"), -1);
+  assert_int_equal (bp_param_index (specs, G_N_ELEMENTS (specs), "LR"), -1);
+  assert_int_equal (bp_param_index (specs, G_N_ELEMENTS (specs), ""), -1);
+  /* On the built-ins, where the app asks for lr and weight_decay: Adam's
+   * decay is the host's, not a hyperparameter of its own. */
+  assert_non_null (adam);
+  assert_int_equal (bp_param_index (adam->hyper_specs, adam->n_hyper, "lr"), 0);
+  assert_int_equal (bp_param_index (adam->hyper_specs, adam->n_hyper, "beta2"), 2);
+  assert_int_equal (bp_param_index (adam->hyper_specs, adam->n_hyper, "eps"), 3);
+  assert_int_equal (bp_param_index (adam->hyper_specs, adam->n_hyper, "weight_decay"), -1);
+  assert_int_equal (bp_param_index (leaky->params, leaky->n_params, "alpha"), 0);
+  assert_int_equal (bp_param_index (leaky->params, leaky->n_params, "lr"), -1);
+}
+
+static void
+test_registry_get_plugin (void **state)
+{
+  BpRegistry *reg = bp_registry_new ();
+  const BpRegisteredPlugin *rp;
+
+  /* The default registry: the built-ins first, then group_setup's plugin. */
+  assert_int_equal (bp_registry_n_plugins (NULL), 2);
+  rp = bp_registry_get_plugin (NULL, 0);
+  assert_ptr_equal (rp->desc, bp_builtins_get_descriptor ());
+  assert_string_equal (rp->source, "(built in)");
+  rp = bp_registry_get_plugin (NULL, 1);
+  assert_ptr_equal (rp->desc, &test_plugin);
+  assert_string_equal (rp->source, "(test)");
+  assert_ptr_equal (bp_registry_lookup_provider (NULL, "test_huber"), rp);
+
+  /* A registry of its own, in registration order. */
+  assert_int_equal (bp_registry_n_plugins (reg), 0);
+  assert_true (bp_registry_add_plugin (reg, &test_plugin, "/x/first.so", NULL));
+  assert_true (bp_registry_add_plugin (reg, bp_builtins_get_descriptor (), "(built in)", NULL));
+  assert_int_equal (bp_registry_n_plugins (reg), 2);
+  assert_ptr_equal (bp_registry_get_plugin (reg, 0)->desc, &test_plugin);
+  assert_string_equal (bp_registry_get_plugin (reg, 0)->source, "/x/first.so");
+  assert_ptr_equal (bp_registry_get_plugin (reg, 1)->desc, bp_builtins_get_descriptor ());
+  bp_registry_free (reg);
+}
+
 int
 main (void)
 {
@@ -1405,6 +1688,13 @@ main (void)
     cmocka_unit_test (test_bad_progress),
     cmocka_unit_test (test_save_refuses_bad_progress),
     cmocka_unit_test (smoke_test_progress_corruptions),
+    cmocka_unit_test (test_format_double),
+    cmocka_unit_test (test_format_double_round_trips),
+    cmocka_unit_test (test_format_value),
+    cmocka_unit_test (test_fit_to_data),
+    cmocka_unit_test (test_fit_to_data_one_layer),
+    cmocka_unit_test (test_param_index),
+    cmocka_unit_test (test_registry_get_plugin),
   };
 
   return cmocka_run_group_tests_name ("model", tests, group_setup, NULL);

@@ -1439,6 +1439,46 @@ test_init_auto (void **state)
   assert_string_equal (bp_init_to_string (BP_INIT_AUTO), "auto");
 }
 
+/* bp_trace_fits: the UI keeps one trace across edits and asks this before
+ * reading it; only the shape (inputs, layer count, each width) matters. */
+static void
+test_trace_fits (void **state)
+{
+  static const gsize w32[] = { 3, 2 }, w42[] = { 4, 2 }, w33[] = { 3, 3 }, w322[] = { 3, 2, 2 };
+  static const char *const ts[] = { "tanh", "sigmoid", "sigmoid" };
+  static const char *const rl[] = { "relu", "linear" };
+  g_autoptr(BpNetwork) net = make_net (2, 2, w32, ts, "mse");
+  g_autoptr(BpNetwork) copy = bp_network_copy (net);
+  g_autoptr(BpNetwork) other_acts = make_net (2, 2, w32, rl, "mse");
+  g_autoptr(BpNetwork) more_inputs = make_net (3, 2, w32, ts, "mse");
+  g_autoptr(BpNetwork) wider_hidden = make_net (2, 2, w42, ts, "mse");
+  g_autoptr(BpNetwork) wider_output = make_net (2, 2, w33, ts, "mse");
+  g_autoptr(BpNetwork) deeper = make_net (2, 3, w322, ts, "mse");
+  BpTrace *t = bp_trace_new (net, 4);
+  BpTrace *deep_t = bp_trace_new (deeper, 1);
+  const double x[2] = { 0.5, -1.0 };
+
+  assert_true (bp_trace_fits (t, net));
+  assert_true (bp_trace_fits (t, copy));
+  /* Activations and cost are not part of the shape. */
+  assert_true (bp_trace_fits (t, other_acts));
+  assert_false (bp_trace_fits (t, more_inputs));
+  assert_false (bp_trace_fits (t, wider_hidden));
+  assert_false (bp_trace_fits (t, wider_output));
+  /* A layer more or less, either way round (the shorter is never read past). */
+  assert_false (bp_trace_fits (t, deeper));
+  assert_false (bp_trace_fits (deep_t, net));
+  assert_true (bp_trace_fits (deep_t, deeper));
+
+  /* A forward pass of fewer rows than the capacity changes nothing. */
+  bp_network_forward (net, t, x, 1);
+  assert_true (bp_trace_fits (t, net));
+  assert_false (bp_trace_fits (t, wider_output));
+
+  bp_trace_free (t);
+  bp_trace_free (deep_t);
+}
+
 int
 main (void)
 {
@@ -1464,6 +1504,7 @@ main (void)
     cmocka_unit_test (test_batched_matches_single),
     cmocka_unit_test (test_delta_terms),
     cmocka_unit_test (test_delta_terms_errors),
+    cmocka_unit_test (test_trace_fits),
   };
 
   return cmocka_run_group_tests_name ("network", tests, NULL, NULL);

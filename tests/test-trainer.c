@@ -1150,6 +1150,39 @@ test_import_progress_errors (void **state)
   run_clear (&run);
 }
 
+/* bp_train_progress_size counts what the undo budget must: the order, the
+ * history and the gradient-norm records, growing by exactly their sizes. */
+static void
+test_progress_size (void **state)
+{
+  BpTrainProgress *small = bp_train_progress_new (10, 1);
+  BpTrainProgress *big = bp_train_progress_new (1000, 1);
+  BpTrainProgress *copy;
+  BpEpochStats stats = { 1, 10, 0.5, 0.75, NAN, NAN };
+  gsize base;
+  double norms[4] = { 1, 2, 3, 4 };
+
+  assert_int_equal (bp_train_progress_size (NULL), 0);
+  base = bp_train_progress_size (small);
+  assert_true (base >= sizeof (BpTrainProgress) + 10 * sizeof (gsize));
+  assert_int_equal (bp_train_progress_size (big) - base, 990 * sizeof (gsize));
+
+  for (int i = 0; i < 5; i++)
+    g_array_append_val (small->history, stats);
+  assert_int_equal (bp_train_progress_size (small) - base, 5 * sizeof (BpEpochStats));
+  g_array_append_vals (small->grad_norms, norms, 4);
+  assert_int_equal (bp_train_progress_size (small) - base,
+                    5 * sizeof (BpEpochStats) + 4 * sizeof (double));
+
+  /* A copy holds as much. */
+  copy = bp_train_progress_copy (small);
+  assert_int_equal (bp_train_progress_size (copy), bp_train_progress_size (small));
+
+  bp_train_progress_free (copy);
+  bp_train_progress_free (small);
+  bp_train_progress_free (big);
+}
+
 int
 main (void)
 {
@@ -1170,6 +1203,7 @@ main (void)
     cmocka_unit_test (test_trainer_new_errors),
     cmocka_unit_test (test_resume_is_exact),
     cmocka_unit_test (test_import_progress_errors),
+    cmocka_unit_test (test_progress_size),
   };
 
   return cmocka_run_group_tests_name ("trainer", tests, NULL, NULL);

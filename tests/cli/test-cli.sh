@@ -162,31 +162,90 @@ for L, (i, o) in zip(d["layers"], shapes):
     assert [len(r) for r in L["dW"]] == [i] * o
     assert len(L["db"]) == o
 '
-check "trace numbers agree with the formulas" json_check "$WORK/trace1.json" '
-x = [[0.5, -1.0], [1.5, 0.25], [-0.75, 0.8]]
-W1 = [[0.1, -0.2], [0.4, 0.3], [-0.5, 0.2]]
-b1 = [0.01, -0.02, 0.03]
-close = lambda u, v: abs(u - v) <= 1e-12 * max(1.0, abs(u), abs(v))
-L1, L2 = d["layers"]
-for s in range(3):
-    for j in range(3):
-        z = sum(W1[j][k] * x[s][k] for k in range(2)) + b1[j]
-        assert close(L1["z"][s][j], z), (s, j)
-        assert close(L1["a"][s][j], math.tanh(z)), (s, j)
-    assert d["output"][s] == L2["a"][s]
-assert close(d["loss"], sum(d["per_sample_loss"]) / 3)
-for L, prev in ((L1, x), (L2, L1["a"])):
-    for j in range(len(L["db"])):
-        assert close(L["db"][j], sum(L["dC_dz"][s][j] for s in range(3)))
-        for k in range(len(prev[0])):
-            g = sum(L["dC_dz"][s][j] * prev[s][k] for s in range(3))
-            assert close(L["dW"][j][k], g), (j, k)
-'
+# trace_check.py recomputes every array of a trace (z, a, ∂C/∂a, δ, ∂C/∂W,
+# ∂C/∂b of every layer, per-sample losses, loss, output) from the model
+# file's W, b, activations, cost and batch, in plain Python with none of
+# backprop's code; on a mismatch its message (array, layer, sample, unit and
+# both values) is printed as a TAP comment.
+trace_agrees () {
+  if "$PYTHON" "$FIXTURES/trace_check.py" "$@" >"$WORK/trace-check.out" 2>&1; then
+    return 0
+  fi
+  sed -e 's/^/#   trace_check: /' "$WORK/trace-check.out"
+  return 1
+}
+check "trace numbers of tiny.json (tanh, sigmoid, mse) agree with an independent recomputation" \
+  trace_agrees "$TINY" "$WORK/trace1.json"
 run trace "$TINY"
 check "trace is deterministic" eval '[ -s "$OUT" ] && cmp -s "$OUT" "$WORK/trace1.json"'
 run trace "$WORK/softmax.json"
 check "trace of a softmax model is valid JSON" \
   eval '[ $status -eq 0 ] && "$PYTHON" -c "import json,sys; json.load(sys.stdin)" <"$OUT"'
+cp "$OUT" "$WORK/trace-softmax.json"
+# softmax.json draws its weights from the seed; a step of Adam with lr 1e-300
+# writes them out unchanged (each moves by ~1e-300, far below its last
+# digit; the zero biases become ±1e-300), so the checker reads the same W.
+run train "$WORK/softmax.json" --steps 1 --lr 1e-300 -o "$WORK/softmax-weights.json"
+run trace "$WORK/softmax-weights.json"
+cp "$OUT" "$WORK/trace-softmax-weights.json"
+check "softmax.json with its weights written out traces to the same numbers" \
+  "$PYTHON" -c '
+import json, sys
+a = json.load(open(sys.argv[1])); b = json.load(open(sys.argv[2]))
+assert a == b, "the written-out weights trace differently"' "$WORK/trace-softmax.json" "$WORK/trace-softmax-weights.json"
+check "trace numbers of softmax.json (tanh, softmax, softmax_ce) agree with an independent recomputation" \
+  trace_agrees "$WORK/softmax-weights.json" "$WORK/trace-softmax-weights.json"
+
+# bce on a sigmoid output (the fused δ = σ(z) − y), under leaky_relu and
+# softplus hidden layers, soft and hard targets, summed over the batch.
+cat >"$WORK/bce-inline.json" <<'JSON'
+{ "format": "backprop-model/1", "seed": 3,
+  "layers": [
+    { "in": 2, "out": 4, "activation": "leaky_relu", "alpha": 0.1,
+      "W": [[0.9, -1.2], [-0.4, 0.8], [1.1, 0.3], [-0.7, -0.6]], "b": [0.1, -0.2, 0.05, 0.3] },
+    { "in": 4, "out": 3, "activation": "softplus",
+      "W": [[0.5, -0.3, 0.8, 0.2], [-0.6, 0.4, 0.1, -0.9], [0.3, 0.7, -0.5, 0.6]], "b": [0.0, 0.1, -0.1] },
+    { "in": 3, "out": 1, "activation": "sigmoid", "W": [[1.3, -0.8, 0.6]], "b": [-0.2] } ],
+  "cost": "bce", "reduction": "sum",
+  "inputs": [[0.5, -1.0], [1.5, 0.25], [-0.75, 0.8], [2.0, 1.0]],
+  "targets": [[1], [0], [0.3], [1]] }
+JSON
+run trace "$WORK/bce-inline.json"
+cp "$OUT" "$WORK/trace-bce.json"
+check "trace numbers of a bce model (leaky_relu, softplus, sigmoid; sum) agree with an independent recomputation" \
+  eval '[ $status -eq 0 ] && trace_agrees "$WORK/bce-inline.json" "$WORK/trace-bce.json"'
+
+# mse on a softmax output: not fused, so δ goes through the full softmax
+# Jacobian; relu and a linear hidden layer before it.
+cat >"$WORK/mse-inline.json" <<'JSON'
+{ "format": "backprop-model/1", "seed": 4,
+  "layers": [
+    { "in": 3, "out": 3, "activation": "relu",
+      "W": [[0.6, -0.4, 0.2], [-0.3, 0.9, 0.5], [0.8, 0.1, -0.7]], "b": [0.1, -0.1, 0.2] },
+    { "in": 3, "out": 2, "activation": "linear", "W": [[0.5, -1.1, 0.4], [0.9, 0.3, -0.6]], "b": [0.0, 0.25] },
+    { "in": 2, "out": 3, "activation": "softmax",
+      "W": [[1.2, -0.5], [-0.8, 0.7], [0.3, 1.1]], "b": [0.1, 0.0, -0.1] } ],
+  "cost": "mse", "reduction": "mean",
+  "inputs": [[1.0, 0.5, -0.5], [-1.0, 2.0, 0.3], [0.2, -0.4, 1.5]],
+  "targets": [[1, 0, 0], [0, 1, 0], [0.2, 0.3, 0.5]] }
+JSON
+run trace "$WORK/mse-inline.json"
+cp "$OUT" "$WORK/trace-mse.json"
+check "trace numbers of an mse model (relu, linear, softmax Jacobian) agree with an independent recomputation" \
+  eval '[ $status -eq 0 ] && trace_agrees "$WORK/mse-inline.json" "$WORK/trace-mse.json"'
+
+# The checker itself can fail: one number of a trace moved in its 9th digit,
+# or the checker given another model, is caught.
+"$PYTHON" - "$WORK/trace1.json" "$WORK/trace-planted.json" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+d["layers"][0]["dC_da"][2][1] *= 1 + 1e-8
+json.dump(d, open(sys.argv[2], "w"))
+PY
+check "trace_check.py refuses a trace with one number off by 1e-8 (relative)" \
+  eval '! "$PYTHON" "$FIXTURES/trace_check.py" "$TINY" "$WORK/trace-planted.json" >/dev/null 2>&1'
+check "trace_check.py refuses the trace of another model" \
+  eval '! "$PYTHON" "$FIXTURES/trace_check.py" "$WORK/mse-inline.json" "$WORK/trace-bce.json" >/dev/null 2>&1'
 
 # -------------------------------------------------------------------- train
 
@@ -485,34 +544,8 @@ run trace "$WORK/iris-inline.json" --rows 5
 export IRIS_CSV=${BACKPROP_DATA_DIR:-$FIXTURES/../../data}/iris.csv
 cp "$OUT" "$WORK/trace-iris.json"
 check "trace on dataset rows agrees with the CSV and the formulas, computed independently" \
-  json_check "$WORK/trace-iris.json" '
-import csv, os
-rows = list(csv.reader(open(os.environ["IRIS_CSV"])))[1:6]
-species = ["setosa", "versicolor", "virginica"]
-x = [[float(v) for v in r[:4]] for r in rows]
-y = [[1.0 if r[4] == s else 0.0 for s in species] for r in rows]
-W1 = [[0.1, -0.2, 0.3, 0.05], [0.4, 0.3, -0.1, 0.2], [-0.5, 0.2, 0.1, -0.3]]; b1 = [0.01, -0.02, 0.03]
-W2 = [[0.7, -0.4, 0.2], [-0.3, 0.5, 0.6], [0.1, 0.2, -0.8]]; b2 = [0.05, 0.0, -0.05]
-B = 5
-close = lambda u, v: abs(u - v) <= 1e-12 * max(1.0, abs(u), abs(v))
-allclose = lambda U, V: all(close(u, v) for u, v in zip(sum(U, []), sum(V, [])))
-assert d["inputs"] == x and d["targets"] == y
-z1 = [[sum(W1[j][k] * xs[k] for k in range(4)) + b1[j] for j in range(3)] for xs in x]
-a1 = [[math.tanh(v) for v in zs] for zs in z1]
-z2 = [[sum(W2[j][k] * a[k] for k in range(3)) + b2[j] for j in range(3)] for a in a1]
-p = [[math.exp(v - max(zs)) / sum(math.exp(u - max(zs)) for u in zs) for v in zs] for zs in z2]
-loss = [-sum(ys[j] * math.log(ps[j]) for j in range(3)) for ps, ys in zip(p, y)]
-d2 = [[(ps[j] - ys[j]) / B for j in range(3)] for ps, ys in zip(p, y)]
-da1 = [[sum(W2[j][k] * ds[j] for j in range(3)) for k in range(3)] for ds in d2]
-d1 = [[(1 - a[k] ** 2) * g[k] for k in range(3)] for a, g in zip(a1, da1)]
-L1, L2 = d["layers"]
-assert allclose(L1["z"], z1) and allclose(L1["a"], a1) and allclose(L2["z"], z2) and allclose(L2["a"], p)
-assert all(close(u, v) for u, v in zip(d["per_sample_loss"], loss)) and close(d["loss"], sum(loss) / B)
-assert allclose(L2["dC_dz"], d2) and allclose(L1["dC_da"], da1) and allclose(L1["dC_dz"], d1)
-for L, delta, prev in ((L1, d1, x), (L2, d2, a1)):
-    n_in = len(prev[0])
-    assert allclose(L["dW"], [[sum(delta[s][j] * prev[s][k] for s in range(B)) for k in range(n_in)] for j in range(3)])
-    assert all(close(L["db"][j], sum(delta[s][j] for s in range(B))) for j in range(3))'
+  trace_agrees "$WORK/iris-inline.json" "$WORK/trace-iris.json" \
+    --csv "$IRIS_CSV" --rows 5 --classes setosa,versicolor,virginica
 
 for cmd in trace gradcheck train render info; do
   run $cmd --help

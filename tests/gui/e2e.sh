@@ -36,7 +36,7 @@ shot () {
 # The number after KEY= in the last line matching REGEX.
 field () { grep -E "$1" "$LOG" | tail -1 | tr ' ' '\n' | sed -n "s/^$2=//p"; }
 
-echo "1..19"
+echo "1..23"
 
 # A state directory of its own: no autosave of another run is restored.
 export XDG_STATE_HOME=$OUT/state
@@ -117,5 +117,74 @@ else
   check "Ctrl+Q quits with status 0 and no GTK warnings" \
     test "$status" -eq 0 -a -z "$(grep -E 'CRITICAL|WARNING|Gtk-|GLib-' "$LOG")"
 fi
+# ---- The inspector against `backprop trace` on the same sample ---------------
+# The numbers above all come from the app.  Here the app opens a model with
+# inline weights whose dataset is one row repeated (so whichever row the
+# shuffle gives the stepper, it is that one), steps to the backward pass at
+# layer 2, and the inspector's δ, a, δ·a and batch gradient of W(2)₁,₃ must
+# equal the command line's trace of the same model on that row.
+CLI=$(dirname "$APP")/backprop
+LOG2=$OUT/events-trace.log
+/usr/bin/python3 - "$OUT/probe.bpmodel.json" "$OUT/one-row.csv" <<'PY'
+import json, math, sys
+W = lambda rows, cols, s: [[round(math.sin(s + 7 * j + 3 * k), 3) for k in range(cols)] for j in range(rows)]
+model = {"format": "backprop-model/1", "name": "probe", "seed": 5,
+         "layers": [{"in": 2, "out": 8, "activation": "tanh", "W": W(8, 2, 1), "b": [0.1] * 8},
+                    {"in": 8, "out": 8, "activation": "tanh", "W": W(8, 8, 2), "b": [-0.05] * 8},
+                    {"in": 8, "out": 1, "activation": "sigmoid", "W": W(1, 8, 3), "b": [0.2]}],
+         "cost": "bce", "optimizer": {"id": "sgd", "lr": 0.1},
+         "dataset": {"name": sys.argv[2], "test_fraction": 0},
+         "training": {"epochs": 1, "batch_size": 1}}
+json.dump(model, open(sys.argv[1], "w"), indent=1)
+open(sys.argv[2], "w").write("x1,x2,y\n" + "0.35,-0.8,1\n" * 3)
+PY
+"$CLI" trace "$OUT/probe.bpmodel.json" --rows 1 > "$OUT/probe-trace.json" 2>"$OUT/probe-trace.err"
+check "backprop trace runs on the probe model's row" test -s "$OUT/probe-trace.json"
+LOG_MAIN=$LOG
+LOG=$LOG2
+XDG_STATE_HOME=$OUT/state-trace BACKPROP_STUDIO_TRACE_EVENTS=1 "$APP" "$OUT/probe.bpmodel.json" > "$LOG" 2>&1 &
+PID2=$!
+check "the app opens the probe model and says where W(2)₁,₃ is" wait_log '^PROBE edge 2 1 3 x=[0-9]+ y=[0-9]+' 15
+sleep 0.3
+WIN2=$(xdotool search --onlyvisible --name 'probe' | head -1)
+[ -n "$WIN2" ] || WIN2=$(xdotool search --onlyvisible --name 'Backprop Studio' | tail -1)
+# input, forward 1 2 3, cost, backward 3, backward 2
+for _ in 1 2 3 4 5 6 7; do xdotool key --window "$WIN2" Right; sleep 0.05; done
+wait_log '^ACTION step phase=backward layer=2' 5
+X=$(field '^PROBE edge 2 1 3' x)
+Y=$(field '^PROBE edge 2 1 3' y)
+xdotool mousemove --window "$WIN2" "$X" "$Y" click 1
+wait_log '^INSPECTOR edge 2 1 3 ' 5
+echo "# $(grep -E '^INSPECTOR edge 2 1 3 ' "$LOG" | tail -1)"
+check "the inspector's δ, a, δ·a and gradient of W(2)₁,₃ equal backprop trace's" \
+  /usr/bin/python3 - "$OUT/probe-trace.json" "$(field '^INSPECTOR edge 2 1 3 ' delta)" \
+    "$(field '^INSPECTOR edge 2 1 3 ' a)" "$(field '^INSPECTOR edge 2 1 3 ' product)" \
+    "$(field '^INSPECTOR edge 2 1 3 ' gradient)" <<'PY'
+import json, sys
+t = json.load(open(sys.argv[1]))
+assert t["inputs"] == [[0.35, -0.8]], t["inputs"]
+delta, a, product, gradient = map(float, sys.argv[2:6])
+want = {"delta": t["layers"][1]["dC_dz"][0][0], "a": t["layers"][0]["a"][0][2],
+        "product": t["layers"][1]["dW"][0][2], "gradient": t["layers"][1]["dW"][0][2]}
+got = {"delta": delta, "a": a, "product": product, "gradient": gradient}
+for k in want:
+    ok = abs(got[k] - want[k]) <= 1e-12 * abs(want[k]) and want[k] != 0
+    print("# %s: app %.17g, trace %.17g%s" % (k, got[k], want[k], "" if ok else "  <- differs"))
+    assert ok, k
+PY
+xdotool key --window "$WIN2" ctrl+q
+for _ in $(seq 50); do kill -0 $PID2 2>/dev/null || break; grep -q '^CLOSE asking' "$LOG" && break; sleep 0.1; done
+if grep -q '^CLOSE asking' "$LOG"; then sleep 0.3; xdotool key shift+Tab sleep 0.1 key Return; fi
+for _ in $(seq 100); do kill -0 $PID2 2>/dev/null || break; sleep 0.1; done
+if kill -0 $PID2 2>/dev/null; then
+  kill $PID2
+  bad "the probe app quits"
+else
+  wait $PID2
+  status=$?
+  check "the probe app quits with status 0 and no GTK warnings" \
+    test "$status" -eq 0 -a -z "$(grep -E 'CRITICAL|WARNING|Gtk-|GLib-' "$LOG")"
+fi
+LOG=$LOG_MAIN
 echo "# log and screenshots in $OUT"
 exit $FAILED

@@ -882,6 +882,71 @@ test_model_names_ids_not_paths (void **state)
   assert_has (error->message, "ids are names, never paths");
 }
 
+/* The loader's own time-out wins over BACKPROP_PLUGIN_SCAN_TIMEOUT (2 s
+ * here), and ≤ 0 gives the default back: loop-forever.so is stopped at the
+ * time set, which its message names. */
+static void
+test_scan_timeout_setter (void **state)
+{
+  BpRegistry *reg = builtin_registry ();
+  g_autoptr(BpPluginLoader) loader = test_loader (reg);
+  g_autofree char *path = fixture ("loop-forever");
+
+  assert_string_equal (g_getenv ("BACKPROP_PLUGIN_SCAN_TIMEOUT"), "2");
+
+  bp_plugin_loader_set_scan_timeout (loader, 0.5);
+  {
+    g_autoptr(GError) error = NULL;
+
+    assert_false (bp_plugin_loader_load_file (loader, path, &error));
+    assert_true (g_error_matches (error, BP_PLUGIN_ERROR, BP_PLUGIN_ERROR_TIMEOUT));
+    assert_has (error->message, "did not finish its check within 0.5 s");
+  }
+
+  /* ≤ 0: back to the environment's value. */
+  bp_plugin_loader_set_scan_timeout (loader, -1);
+  {
+    g_autoptr(BpPluginLoader) again = test_loader (builtin_registry ());
+    g_autoptr(GError) error = NULL;
+
+    bp_plugin_loader_set_scan_timeout (again, 0);
+    assert_false (bp_plugin_loader_load_file (again, path, &error));
+    assert_has (error->message, "did not finish its check within 2 s");
+  }
+}
+
+/* Error codes travel from the scanner to the host by name. */
+static void
+test_error_names (void **state)
+{
+  static const char *const unknown[] = { "", "open", "OPEN ", "TIMEOUTS", "NUMERIC\n", "UNKNOWN" };
+
+  for (int c = BP_PLUGIN_ERROR_OPEN; c <= BP_PLUGIN_ERROR_SCANNER; c++)
+    {
+      BpPluginError code = (BpPluginError) -1;
+      const char *name = bp_plugin_error_to_string (c);
+
+      assert_true (bp_plugin_error_from_string (name, &code));
+      assert_int_equal (code, c);
+    }
+  assert_string_equal (bp_plugin_error_to_string (BP_PLUGIN_ERROR_DUPLICATE_ID), "DUPLICATE_ID");
+  assert_string_equal (bp_plugin_error_to_string (BP_PLUGIN_ERROR_NOT_A_MODULE), "NOT_A_MODULE");
+  for (gsize i = 0; i < G_N_ELEMENTS (unknown); i++)
+    {
+      BpPluginError code = BP_PLUGIN_ERROR_CRASH;
+
+      assert_false (bp_plugin_error_from_string (unknown[i], &code));
+      /* A name not known leaves the code as it was. */
+      assert_int_equal (code, BP_PLUGIN_ERROR_CRASH);
+    }
+  {
+    BpPluginError code = BP_PLUGIN_ERROR_CRASH;
+
+    assert_false (bp_plugin_error_from_string (NULL, &code));
+    assert_int_equal (code, BP_PLUGIN_ERROR_CRASH);
+  }
+}
+
 int
 main (int    argc,
       char **argv)
@@ -904,6 +969,8 @@ main (int    argc,
     cmocka_unit_test (test_bad_id_escaped_and_cut),
     cmocka_unit_test (test_unreadable_dirs_warn_alike),
     cmocka_unit_test (test_plugin_optimizer_fault_named),
+    cmocka_unit_test (test_scan_timeout_setter),
+    cmocka_unit_test (test_error_names),
   };
   g_autofree char *data_home = NULL, *cache_home = NULL;
   int status;

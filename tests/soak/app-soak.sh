@@ -62,6 +62,13 @@ APP=$1
 SECS=$2
 OUT=$3
 SEED=${4:-$(( $(date +%s%N) / 1000 % 1000000 ))}
+# The seed is printed first, given or drawn, so that any failure can be
+# replayed; CI (meson's app-soak-short) always gives one.
+case $SEED in
+  ''|*[!0-9]*) echo "Bail out! SEED must be a whole number, got “$SEED”"; exit 2 ;;
+esac
+if [ -n "${4:-}" ]; then SEED_FROM="given"; else SEED_FROM="from the clock"; fi
+echo "# seed $SEED ($SEED_FROM); replay with: $0 $1 $2 OUTDIR $SEED${5:+ $5}"
 EXAMPLE=${5:-}
 # An AddressSanitizer build is slower, and its RSS is mostly shadow memory
 # and the quarantine of freed blocks.

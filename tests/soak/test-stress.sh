@@ -77,11 +77,13 @@ stops_numeric () {
 }
 
 # trains DESCRIPTION ARGS…: exit 0, no error output, a summary with a finite
-# loss, and a model written that `backprop info` reads back.
+# loss, and a model written that `backprop info` reads back; $TRAINED is
+# that model, for the checks of what the case claims (holds, below).
 trains () {
   local desc=$1 out
   shift
   out=$WORK/out-$n.json
+  TRAINED=$out
   run "$@" -q -o "$out"
   if [ "$status" -eq 0 ] && [ ! -s "$ERR" ] \
      && grep -qE 'loss +[-+0-9.e]+' "$OUT" && ! grep -qiE 'nan|inf' "$OUT" \
@@ -89,6 +91,36 @@ trains () {
     pass "$desc"
   else
     fail "$desc"
+  fi
+}
+
+# trace MODEL ARGS… > FILE: `backprop trace` with the time limit.
+trace () { timeout "$LIMIT" "$BACKPROP" trace "$@" 2>>"$WORK/trace.err"; }
+
+# holds DESCRIPTION PYTHON FILE…: passes when the Python code (with `args`,
+# the files, `load`, a JSON reader, and `norm`, the Frobenius norm of a
+# matrix) raises nothing; the assertion that failed is printed.
+holds () {
+  local desc=$1 code=$2
+  shift 2
+  if "$PYTHON" - "$code" "$@" >"$WORK/holds.out" 2>&1 <<'EOF'
+import json, math, sys
+code, args = sys.argv[1], sys.argv[2:]
+load = lambda p: json.load(open(p))
+norm = lambda M: math.sqrt(math.fsum(v * v for r in M for v in r))
+def finite(v):
+    return all(finite(e) for e in v) if isinstance(v, list) else \
+        (all(finite(e) for e in v.values()) if isinstance(v, dict) else
+         (not isinstance(v, float) or math.isfinite(v)))
+exec(code)
+EOF
+  then
+    pass "$desc"
+  else
+    n=$((n + 1))
+    failed=$((failed + 1))
+    echo "not ok $n - $desc"
+    sed -e 's/^/#   /' "$WORK/holds.out" | tail -n 6
   fi
 }
 
@@ -158,6 +190,13 @@ stops_numeric "a CSV value of 1e308 overflows z(1): layer 1, unit 1 named" \
 # below the largest double for Glorot weights.
 trains "the default network trains on a CSV holding 1e308" \
   train --dataset "$WORK/huge.csv" --steps 20
+trace "$TRAINED" --dataset "$WORK/huge.csv" --rows 4 >"$WORK/huge-trace.json"
+holds "... its tanh units saturate at exactly ±1 on the 1e308 row, every number finite" '
+t = load(args[0])
+assert t["inputs"][1] == [1e308, 1e308], t["inputs"]
+assert finite(t), "a number of the trace is not finite"
+assert all(abs(a) == 1.0 for a in t["layers"][0]["a"][1]), t["layers"][0]["a"][1]' \
+  "$WORK/huge-trace.json"
 printf 'x,y\n1,0\ninf,1\n' >"$WORK/inf.csv"
 stops "a CSV cell \"inf\" is refused with file, line and column" \
   'inf.csv:3: column 1 \(“x”\): “inf” is not a number' \
@@ -177,6 +216,18 @@ model "$WORK/sigmoid30.json" \
   '{"cost": "bce", "optimizer": {"id": "sgd", "lr": 0.5}, "dataset": "moons"}'
 trains "30 sigmoid layers (vanishing gradients) train 2000 steps" \
   train "$WORK/sigmoid30.json" --steps 2000
+trace "$WORK/sigmoid30.json" --rows 64 >"$WORK/sigmoid30-before.json"
+trace "$TRAINED" --rows 64 >"$WORK/sigmoid30-after.json"
+holds "... the gradients vanish: ‖∂C/∂W(1)‖ is 12+ decades below ‖∂C/∂W(30)‖, before and after, and finite" '
+for p in args:
+    t = load(p)
+    n = [norm(L["dW"]) for L in t["layers"]]
+    assert len(n) == 30 and finite(n), n
+    assert n[-1] > 1e-4, ("the last layer learns nothing", n[-1])
+    assert n[0] < 1e-12 * n[-1], ("layer 1 vs layer 30", n[0], n[-1])
+    # and they shrink along the way down (σ′ ≤ ¼ per layer): layer 15 between
+    assert n[0] < n[14] < n[-1], (n[0], n[14], n[-1])' \
+  "$WORK/sigmoid30-before.json" "$WORK/sigmoid30-after.json"
 # Subnormal weights all through: every product underflows.
 model "$WORK/subnormal.json" \
   '[{"in": 2, "out": 4, "activation": "tanh", "W": [[5e-324, 5e-324]] * 4, "b": [1e-310] * 4}]
@@ -185,6 +236,19 @@ model "$WORK/subnormal.json" \
   '{"cost": "bce", "optimizer": {"id": "adam", "lr": 0.01}, "dataset": "moons"}'
 trains "subnormal weights in 22 layers train 500 steps" \
   train "$WORK/subnormal.json" --steps 500
+trace "$WORK/subnormal.json" --rows 16 >"$WORK/subnormal-trace.json"
+holds "... every product underflows to 0: z = b exactly past layer 1, output σ(0) = ½, loss ln 2" '
+t = load(args[0])
+assert all(v == 0.0 for L in t["layers"][1:] for r in L["z"] for v in r), "a z past layer 1 is not 0"
+assert all(r == [0.5] for r in t["output"]), t["output"][:3]
+assert abs(t["loss"] - math.log(2)) <= 1e-15, t["loss"]' "$WORK/subnormal-trace.json"
+holds "... and after 500 Adam steps every weight is still exactly 5e-324 (no flush to zero, no NaN), the biases of layer 1 still 1e-310, and only the output bias learned" '
+m = load(args[0])
+assert finite(m)
+assert all(w == 5e-324 for L in m["layers"] for r in L["W"] for w in r), "a weight is no longer 5e-324"
+assert m["layers"][0]["b"] == [1e-310] * 4, m["layers"][0]["b"]
+assert all(L["b"] == [0.0] * 4 for L in m["layers"][1:-1])
+assert m["layers"][-1]["b"][0] != 0.0, m["layers"][-1]["b"]' "$TRAINED"
 
 # ------------------------------------------------------- degenerate shapes
 
@@ -193,6 +257,12 @@ model "$WORK/width1.json" \
     {"in": 1, "out": 1, "activation": "linear"}]' \
   '{"cost": "mse", "dataset": "sine"}'
 trains "width 1 everywhere (1-1-1-1)" train "$WORK/width1.json" --steps 50
+trace "$WORK/width1.json" --rows 64 >"$WORK/width1-before.json"
+trace "$TRAINED" --rows 64 >"$WORK/width1-after.json"
+holds "... a 1-1-1-1 network whose loss on 64 rows went down" '
+m, a, b = load(args[0]), load(args[1]), load(args[2])
+assert [(L["in"], L["out"]) for L in m["layers"]] == [(1, 1)] * 3
+assert b["loss"] < a["loss"], (a["loss"], b["loss"])' "$TRAINED" "$WORK/width1-before.json" "$WORK/width1-after.json"
 
 model "$WORK/deep32.json" \
   '[{"in": 2, "out": 3, "activation": "tanh"}]
@@ -200,6 +270,11 @@ model "$WORK/deep32.json" \
    + [{"in": 3, "out": 1, "activation": "sigmoid"}]' \
   '{"cost": "bce", "dataset": "moons"}'
 trains "32 layers (the most a model may have)" train "$WORK/deep32.json" --steps 20
+trace "$TRAINED" --rows 16 >"$WORK/deep32-trace.json"
+holds "... written with its 32 layers, which trace with every number finite" '
+m, t = load(args[0]), load(args[1])
+assert len(m["layers"]) == 32 and len(t["layers"]) == 32
+assert finite(t)' "$TRAINED" "$WORK/deep32-trace.json"
 model "$WORK/deep33.json" \
   '[{"in": 2, "out": 3, "activation": "tanh"}]
    + [{"in": 3, "out": 3, "activation": "tanh"}] * 31
@@ -212,6 +287,12 @@ model "$WORK/wide.json" \
   '[{"in": 2, "out": 4096, "activation": "relu"}, {"in": 4096, "out": 1, "activation": "sigmoid"}]' \
   '{"cost": "bce", "dataset": "moons"}'
 trains "a 4096-wide layer (2-4096-1)" train "$WORK/wide.json" --steps 5
+trace "$WORK/wide.json" --rows 64 >"$WORK/wide-before.json"
+trace "$TRAINED" --rows 64 >"$WORK/wide-after.json"
+holds "... written with 4096 rows of W(1), and its loss on 64 rows went down" '
+m, a, b = load(args[0]), load(args[1]), load(args[2])
+assert len(m["layers"][0]["W"]) == 4096 and len(m["layers"][1]["W"][0]) == 4096
+assert b["loss"] < a["loss"], (a["loss"], b["loss"])' "$TRAINED" "$WORK/wide-before.json" "$WORK/wide-after.json"
 model "$WORK/wider.json" \
   '[{"in": 2, "out": 4097, "activation": "relu"}, {"in": 4097, "out": 1, "activation": "sigmoid"}]' \
   '{"cost": "bce", "dataset": "moons"}'
@@ -219,10 +300,25 @@ stops "a 4097-wide layer is refused with the limit" 'layer 1 \(layers\[0\]\.out 
   train "$WORK/wider.json" --steps 1 -o "$WORK/never.json"
 
 trains "a batch of 1" train --batch-size 1 --steps 50
+B1=$TRAINED
+trains "... and the same 50 steps with a batch of 2" train --batch-size 2 --steps 50
+holds "... the batch of 1 is used: it gives other weights than a batch of 2, all finite" '
+one, two = load(args[0]), load(args[1])
+assert finite(one) and finite(two)
+assert one["layers"][0]["W"] != two["layers"][0]["W"]' "$B1" "$TRAINED"
 
 printf 'a,b,label\n0.5,-1,1\n' >"$WORK/one-row.csv"
 trains "a dataset of 1 row (nothing left for a test set)" \
   train --dataset "$WORK/one-row.csv" --steps 5
+if grep -qE '^ +train .*\(1 rows\)' "$OUT" && ! grep -qE '^ +test ' "$OUT"; then
+  pass "... trained on that 1 row, with no test line"
+else
+  fail "... trained on that 1 row, with no test line"
+fi
+trace "$TRAINED" --dataset "$WORK/one-row.csv" --rows 1 >"$WORK/one-row-trace.json"
+holds "... which it now classifies as its label (1)" '
+t = load(args[0])
+assert t["targets"] == [[1.0]] and t["output"][0][0] > 0.5, t["output"]' "$WORK/one-row-trace.json"
 
 "$PYTHON" - "$WORK/constant.csv" <<'EOF'
 import sys
@@ -232,8 +328,19 @@ with open(sys.argv[1], "w") as f:
         f.write("%g,5,%d\n" % (i / 10, i % 2))
 EOF
 trains "a constant feature column" train --dataset "$WORK/constant.csv" --steps 20
+trace "$TRAINED" --dataset "$WORK/constant.csv" --rows 50 >"$WORK/constant-trace.json"
+holds "... the constant column gives finite numbers all through (no 0/0 from its spread of 0)" '
+m, t = load(args[0]), load(args[1])
+assert m["layers"][0]["in"] == 2 and finite(m)
+assert len(set(r[1] for r in t["inputs"])) == 1, "the column is not constant"
+assert finite(t)' "$TRAINED" "$WORK/constant-trace.json"
 printf 'x,y\n1,0\n2,0\n3,0\n4,0\n' >"$WORK/constant-target.csv"
 trains "a constant target (every label 0)" train --dataset "$WORK/constant-target.csv" --steps 20
+trace "$TRAINED" --dataset "$WORK/constant-target.csv" --rows 4 >"$WORK/constant-target-trace.json"
+holds "... and learns it: every output below 0.05" '
+t = load(args[0])
+assert t["targets"] == [[0.0]] * 4 and all(o[0] < 0.05 for o in t["output"]), t["output"]' \
+  "$WORK/constant-target-trace.json"
 
 "$PYTHON" - "$WORK/big.csv" <<'EOF'
 import random, sys
@@ -245,9 +352,10 @@ with open(sys.argv[1], "w") as f:
         f.write("%.6f,%.6f,%.6f,%s\n" % (a, b, c, "pos" if a * b > c / 3 else "neg"))
 EOF
 trains "a CSV of 100 000 rows, one epoch" train --dataset "$WORK/big.csv" --epochs 1
-check_rows () { grep -q '(80000 rows)' "$OUT" && grep -q '(20000 rows)' "$OUT"; }
-if check_rows; then pass "all 100 000 rows are read (80 000 train, 20 000 test)"; \
-  else fail "all 100 000 rows are read (80 000 train, 20 000 test)"; fi
+check_rows () { grep -q '(80000 rows)' "$OUT" && grep -q '(20000 rows)' "$OUT" \
+  && grep -qE '^trained on big\.csv: 1 epoch, 5000 steps ' "$OUT"; }
+if check_rows; then pass "all 100 000 rows are read (80 000 train, 20 000 test), one epoch is 5000 steps of 16"; \
+  else fail "all 100 000 rows are read (80 000 train, 20 000 test), one epoch is 5000 steps of 16"; fi
 
 echo "1..$n"
 [ "$failed" -eq 0 ]
