@@ -26,73 +26,74 @@ reduce_dot (bp_v4d lo,
   return ((lo[0] + lo[1]) + (lo[2] + lo[3])) + tail;
 }
 
-/* Four dots in bp_dot ()'s order: rows w0, w1 of W against samples x0, x1
- * (r = { w0·x0, w0·x1, w1·x0, w1·x1 }).  Each W and x vector loaded serves
- * two products. */
+/* Four dots in bp_dot ()'s order: rows w0 … w3 of W against one sample
+ * x (r[i] = w_i·x).  The sample is loaded once for four rows. */
 BP_INLINE void
-dot_2x2 (const double *restrict w0,
-         const double *restrict w1,
-         const double *restrict x0,
-         const double *restrict x1,
-         gsize                  n,
+dot_4x1 (const double *restrict W,
+         gsize                  in,
+         const double *restrict x,
          double                 r[4])
 {
+  const double *w0 = W, *w1 = W + in, *w2 = W + 2 * in, *w3 = W + 3 * in;
   bp_v4d zero = { 0, 0, 0, 0 };
-  bp_v4d l00 = zero, h00 = zero, l01 = zero, h01 = zero;
-  bp_v4d l10 = zero, h10 = zero, l11 = zero, h11 = zero;
-  double t00 = 0.0, t01 = 0.0, t10 = 0.0, t11 = 0.0;
+  bp_v4d l0 = zero, h0 = zero, l1 = zero, h1 = zero;
+  bp_v4d l2 = zero, h2 = zero, l3 = zero, h3 = zero;
+  double t0 = 0.0, t1 = 0.0, t2 = 0.0, t3 = 0.0;
   gsize k = 0;
 
-  for (; k + 8 <= n; k += 8)
+  for (; k + 8 <= in; k += 8)
     {
-      bp_v4d wa, wA, wb, wB, xa, xA, xb, xB;
+      bp_v4d xa, xA, w;
 
-      BP_V4D_LOAD (wa, w0 + k);
-      BP_V4D_LOAD (wA, w0 + k + 4);
-      BP_V4D_LOAD (wb, w1 + k);
-      BP_V4D_LOAD (wB, w1 + k + 4);
-      BP_V4D_LOAD (xa, x0 + k);
-      BP_V4D_LOAD (xA, x0 + k + 4);
-      BP_V4D_LOAD (xb, x1 + k);
-      BP_V4D_LOAD (xB, x1 + k + 4);
-      l00 += wa * xa;
-      h00 += wA * xA;
-      l01 += wa * xb;
-      h01 += wA * xB;
-      l10 += wb * xa;
-      h10 += wB * xA;
-      l11 += wb * xb;
-      h11 += wB * xB;
+      BP_V4D_LOAD (xa, x + k);
+      BP_V4D_LOAD (xA, x + k + 4);
+      BP_V4D_LOAD (w, w0 + k);
+      l0 += w * xa;
+      BP_V4D_LOAD (w, w0 + k + 4);
+      h0 += w * xA;
+      BP_V4D_LOAD (w, w1 + k);
+      l1 += w * xa;
+      BP_V4D_LOAD (w, w1 + k + 4);
+      h1 += w * xA;
+      BP_V4D_LOAD (w, w2 + k);
+      l2 += w * xa;
+      BP_V4D_LOAD (w, w2 + k + 4);
+      h2 += w * xA;
+      BP_V4D_LOAD (w, w3 + k);
+      l3 += w * xa;
+      BP_V4D_LOAD (w, w3 + k + 4);
+      h3 += w * xA;
     }
-  if (k + 4 <= n)
+  if (k + 4 <= in)
     {
-      bp_v4d wa, wb, xa, xb;
+      bp_v4d xa, w;
 
-      BP_V4D_LOAD (wa, w0 + k);
-      BP_V4D_LOAD (wb, w1 + k);
-      BP_V4D_LOAD (xa, x0 + k);
-      BP_V4D_LOAD (xb, x1 + k);
-      l00 += wa * xa;
-      l01 += wa * xb;
-      l10 += wb * xa;
-      l11 += wb * xb;
+      BP_V4D_LOAD (xa, x + k);
+      BP_V4D_LOAD (w, w0 + k);
+      l0 += w * xa;
+      BP_V4D_LOAD (w, w1 + k);
+      l1 += w * xa;
+      BP_V4D_LOAD (w, w2 + k);
+      l2 += w * xa;
+      BP_V4D_LOAD (w, w3 + k);
+      l3 += w * xa;
       k += 4;
     }
-  for (; k < n; k++)
+  for (; k < in; k++)
     {
-      t00 += w0[k] * x0[k];
-      t01 += w0[k] * x1[k];
-      t10 += w1[k] * x0[k];
-      t11 += w1[k] * x1[k];
+      t0 += w0[k] * x[k];
+      t1 += w1[k] * x[k];
+      t2 += w2[k] * x[k];
+      t3 += w3[k] * x[k];
     }
-  r[0] = reduce_dot (l00, h00, t00);
-  r[1] = reduce_dot (l01, h01, t01);
-  r[2] = reduce_dot (l10, h10, t10);
-  r[3] = reduce_dot (l11, h11, t11);
+  r[0] = reduce_dot (l0, h0, t0);
+  r[1] = reduce_dot (l1, h1, t1);
+  r[2] = reduce_dot (l2, h2, t2);
+  r[3] = reduce_dot (l3, h3, t3);
 }
 
-/* z[s,j] = b[j] + W(j)·x(s).  Two rows of W (in L1) against every pair of
- * samples (in L2), then the next two rows. */
+/* z[s,j] = b[j] + W(j)·x(s).  Four rows of W (in L1) against every
+ * sample in turn (from L2), then the next four rows. */
 BP_INLINE void
 forward_body (const double *W,
               const double *b,
@@ -104,27 +105,15 @@ forward_body (const double *W,
 {
   gsize j = 0;
 
-  for (; j + 2 <= out; j += 2)
-    {
-      const double *w0 = W + j * in, *w1 = w0 + in;
-      gsize s = 0;
+  for (; j + 4 <= out; j += 4)
+    for (gsize s = 0; s < B; s++)
+      {
+        double r[4];
 
-      for (; s + 2 <= B; s += 2)
-        {
-          double r[4];
-
-          dot_2x2 (w0, w1, x + s * in, x + (s + 1) * in, in, r);
-          z[s * out + j] = b[j] + r[0];
-          z[(s + 1) * out + j] = b[j] + r[1];
-          z[s * out + j + 1] = b[j + 1] + r[2];
-          z[(s + 1) * out + j + 1] = b[j + 1] + r[3];
-        }
-      for (; s < B; s++)
-        {
-          z[s * out + j] = b[j] + bp_dot (w0, x + s * in, in);
-          z[s * out + j + 1] = b[j + 1] + bp_dot (w1, x + s * in, in);
-        }
-    }
+        dot_4x1 (W + j * in, in, x + s * in, r);
+        for (gsize i = 0; i < 4; i++)
+          z[s * out + j + i] = b[j + i] + r[i];
+      }
   for (; j < out; j++)
     for (gsize s = 0; s < B; s++)
       z[s * out + j] = b[j] + bp_dot (W + j * in, x + s * in, in);
