@@ -43,10 +43,32 @@ wait_log () {
     sleep 0.1
   done
 }
+# wait_since ANCHOR REGEX: until a line matching REGEX follows the last line
+# matching ANCHOR.  The app prints where things are after each layout, so
+# coordinates printed before an edit are stale until it has laid out the
+# new network (under load that comes well after the edit's own line).
+wait_since () {
+  local end=$((SECONDS + 60))
+  while :; do
+    awk -v a="$1" -v r="$2" '$0 ~ a { seen = 0; armed = 1; next }
+                             armed && $0 ~ r { seen = 1 }
+                             END { exit !seen }' "$LOG" && return 0
+    [ "$SECONDS" -ge "$end" ] && return 1
+    sleep 0.1
+  done
+}
+# shot NAME.png: a screenshot of the screen that is not blank (many
+# colours).  Mapped is not painted: under load the first frame can come
+# seconds later, so a blank one is taken again (for 60 s at most).
 shot () {
-  import -window root "$OUT/$1" 2>/dev/null || return 1
-  local colours
-  colours=$(convert "$OUT/$1" -format '%k' info: 2>/dev/null)
+  local colours end=$((SECONDS + 60))
+  while :; do
+    import -window root "$OUT/$1" 2>/dev/null || return 1
+    colours=$(convert "$OUT/$1" -format '%k' info: 2>/dev/null)
+    [ "${colours:-0}" -gt 200 ] && break
+    [ "$SECONDS" -ge "$end" ] && break
+    sleep 0.5
+  done
   echo "# $1: $colours colours"
   [ "${colours:-0}" -gt 200 ]
 }
@@ -147,7 +169,9 @@ check "after undo the canvas is as before" same before.png undone.png "$INNER" 5
 xdotool key ctrl+shift+z
 check "Ctrl+Shift+Z inserts it again" wait_log '^REDO Insert layer 2 \(6 relu\) layers=4$' 5
 
-# The + drawn on layer 1's header adds a unit; Ctrl+Z takes it back.
+# The + drawn on layer 1's header adds a unit; Ctrl+Z takes it back.  (Its
+# place in the four-layer layout, printed after the redo.)
+wait_since '^REDO ' '^PLUS 1 '
 X=$(field '^PLUS 1 ' x); Y=$(field '^PLUS 1 ' y)
 xdotool mousemove "$X" "$Y" sleep 0.2 click 1
 check "the + on layer 1's header adds a unit" wait_log '^EDIT Add a unit to layer 1 layers=4$' 5

@@ -31,11 +31,18 @@ wait_log () {
     sleep 0.1
   done
 }
-# A screenshot that is not blank: many colours.
+# shot NAME.png: a screenshot of the screen that is not blank (many
+# colours).  Mapped is not painted: under load the first frame can come
+# seconds later, so a blank one is taken again (for 60 s at most).
 shot () {
-  import -window root "$OUT/$1" 2>/dev/null || return 1
-  local colours
-  colours=$(convert "$OUT/$1" -format '%k' info: 2>/dev/null)
+  local colours end=$((SECONDS + 60))
+  while :; do
+    import -window root "$OUT/$1" 2>/dev/null || return 1
+    colours=$(convert "$OUT/$1" -format '%k' info: 2>/dev/null)
+    [ "${colours:-0}" -gt 200 ] && break
+    [ "$SECONDS" -ge "$end" ] && break
+    sleep 0.5
+  done
   echo "# $1: $colours colours"
   [ "${colours:-0}" -gt 200 ]
 }

@@ -38,17 +38,16 @@ typedef struct
 } Fixture;
 
 /* Any GLib or GTK warning or critical fails the test run: a critical is a
- * broken contract even when the widget goes on.  GTK 4.8's own warnings
- * that say nothing about our code are let through (the list is short, and
- * each line says why). */
+ * broken contract even when the widget goes on.  GTK's own warnings that
+ * say nothing about our code may be let through here, each with the reason;
+ * GTK 4.8 under Xvfb has printed none in these tests so far (normal and
+ * ASan builds), so the list is empty. */
 static const struct
 {
   const char *domain;
   const char *prefix;
 } allowed_logs[] = {
-  /* Xvfb has no session bus for the portal; irrelevant to the test. */
-  { "Gtk", "Unable to acquire session bus" },
-  { "Gdk", "Unable to acquire session bus" },
+  { NULL, NULL },
 };
 
 static guint unexpected_logs;
@@ -69,7 +68,7 @@ fail_on_warnings (GLogLevelFlags   level,
           domain = fields[i].value;
         else if (g_str_equal (fields[i].key, "MESSAGE") && fields[i].length < 0)
           message = fields[i].value;
-      for (gsize i = 0; i < G_N_ELEMENTS (allowed_logs); i++)
+      for (gsize i = 0; allowed_logs[i].domain != NULL; i++)
         if (g_str_equal (domain, allowed_logs[i].domain)
             && g_str_has_prefix (message, allowed_logs[i].prefix))
           allowed = TRUE;
