@@ -1,64 +1,16 @@
 /* bp-propagate.c — the forward and backward passes over a batch.
  *
  * Shapes: B samples; layer l has W (out × in), b (out); the trace holds
- * z, a, ∂C/∂a, δ as B × out, row s = sample s.  Small products use plain
- * loops with a fixed summation order; large batched ones go to BLAS.
+ * z, a, ∂C/∂a, δ as B × out, row s = sample s.  The matrix products are
+ * bp-matmul.c's, whose order of additions is fixed by the shapes alone, so
+ * the same seed gives the same bits on every x86-64 CPU.
  */
+#include "bp-matmul.h"
 #include "bp-network.h"
 #include "bp-util.h"
 
-#include <cblas.h>
 #include <math.h>
 #include <string.h>
-
-/* Below this many multiply-adds a product is cheaper in our loops than the
- * call into BLAS. */
-#define BLAS_MIN_WORK 16384
-
-static inline gboolean
-use_blas (gsize B,
-          gsize in,
-          gsize out)
-{
-  return B >= 4 && B * in * out >= BLAS_MIN_WORK;
-}
-
-/* Σ_k x_k y_k with eight partial sums (two vectors of four): vectorised,
- * latency-hidden, and with the same order of additions on every machine. */
-static inline double
-dot (const double *restrict x,
-     const double *restrict y,
-     gsize                  n)
-{
-  bp_v4d s0 = { 0, 0, 0, 0 }, s1 = { 0, 0, 0, 0 };
-  double tail = 0.0;
-  gsize k = 0;
-
-  for (; k + 8 <= n; k += 8)
-    {
-      bp_v4d x0, x1, y0, y1;
-
-      BP_V4D_LOAD (x0, x + k);
-      BP_V4D_LOAD (x1, x + k + 4);
-      BP_V4D_LOAD (y0, y + k);
-      BP_V4D_LOAD (y1, y + k + 4);
-      s0 += x0 * y0;
-      s1 += x1 * y1;
-    }
-  if (k + 4 <= n)
-    {
-      bp_v4d x0, y0;
-
-      BP_V4D_LOAD (x0, x + k);
-      BP_V4D_LOAD (y0, y + k);
-      s0 += x0 * y0;
-      k += 4;
-    }
-  for (; k < n; k++)
-    tail += x[k] * y[k];
-  s0 += s1;
-  return ((s0[0] + s0[1]) + (s0[2] + s0[3])) + tail;
-}
 
 /* a = f(z) over n values of one sample (vector activations) or of the
  * whole batch (element-wise ones: then n = B·out and `width` is unused). */
@@ -116,31 +68,13 @@ activate_backward (const BpLayer *L,
 }
 
 /* z = W x + b for B rows of x (B × in) into z (B × out). */
-BP_HOT static void
+static void
 dense_forward (const BpLayer *L,
                const double  *x,
                double        *z,
                gsize          B)
 {
-  gsize in = L->in, out = L->out;
-
-  if (use_blas (B, in, out))
-    {
-      for (gsize s = 0; s < B; s++)
-        memcpy (z + s * out, L->b, out * sizeof (double));
-      /* Z (B × out) = X (B × in) · Wᵀ (in × out) + Z */
-      cblas_dgemm (CblasRowMajor, CblasNoTrans, CblasTrans, (int) B, (int) out, (int) in,
-                   1.0, x, (int) in, L->W, (int) in, 1.0, z, (int) out);
-      return;
-    }
-  for (gsize s = 0; s < B; s++)
-    {
-      const double *xs = x + s * in;
-      double *zs = z + s * out;
-
-      for (gsize j = 0; j < out; j++)
-        zs[j] = L->b[j] + dot (L->W + j * in, xs, in);
-    }
+  bp_matmul_forward (L->W, L->b, x, z, B, L->in, L->out);
 }
 
 /* ‖∂C/∂W‖², one long dot over the contiguous block. */
@@ -149,7 +83,7 @@ norm2_rows (const BpLayer *L)
 {
   gsize n = L->in * L->out;
 
-  return dot (L->dW, L->dW, n);
+  return bp_dot (L->dW, L->dW, n);
 }
 
 /* Given δ (B × out) and the layer input x (B × in):
@@ -174,52 +108,11 @@ dense_backward (BpLayer      *L,
         L->db[j] += ds[j];
     }
 
-  if (use_blas (B, in, out))
-    {
-      /* dW (out × in) += δᵀ (out × B) · X (B × in) */
-      cblas_dgemm (CblasRowMajor, CblasTrans, CblasNoTrans, (int) out, (int) in, (int) B,
-                   1.0, delta, (int) out, x, (int) in, 1.0, L->dW, (int) in);
-      if (norm2 != NULL)
-        *norm2 = norm2_rows (L);
-      if (gx != NULL)
-        /* GX (B × in) = δ (B × out) · W (out × in) */
-        cblas_dgemm (CblasRowMajor, CblasNoTrans, CblasNoTrans, (int) B, (int) in, (int) out,
-                     1.0, delta, (int) out, L->W, (int) in, 0.0, gx, (int) in);
-      return;
-    }
-
-  for (gsize s = 0; s < B; s++)
-    {
-      const double *restrict xs = x + s * in;
-      const double *ds = delta + s * out;
-
-      for (gsize j = 0; j < out; j++)
-        {
-          double d = ds[j];
-          double *restrict dw = L->dW + j * in;
-
-          for (gsize k = 0; k < in; k++)
-            dw[k] += d * xs[k];
-        }
-    }
+  bp_matmul_backward_weights (L->dW, delta, x, B, in, out);
   if (norm2 != NULL)
     *norm2 = norm2_rows (L);
   if (gx != NULL)
-    for (gsize s = 0; s < B; s++)
-      {
-        const double *ds = delta + s * out;
-        double *restrict gs = gx + s * in;
-
-        memset (gs, 0, in * sizeof (double));
-        for (gsize j = 0; j < out; j++)
-          {
-            double d = ds[j];
-            const double *restrict w = L->W + j * in;
-
-            for (gsize k = 0; k < in; k++)
-              gs[k] += d * w[k];
-          }
-      }
+    bp_matmul_backward_input (gx, delta, L->W, B, in, out);
 }
 
 void

@@ -790,7 +790,8 @@ test_csv_large (void **state)
   assert_int_equal (ds->n_targets, 3);
   assert_true (ds->X[4 * 99999] == 99999 && ds->X[4 * 99999 + 3] == 99.999);
   assert_true (ds->Y[3 * 99999 + 0] == 1);   /* 99999 % 3 == 0: red */
-  assert_true (elapsed < 20.0);
+  /* The time is printed, not asserted: a busy machine is no bug (the test's
+   * timeout stops a parser that hangs). */
 }
 
 static void

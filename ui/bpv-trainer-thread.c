@@ -311,6 +311,17 @@ bpv_background_wait_all (void)
   g_mutex_unlock (&live_lock);
 }
 
+static void (*step_hook) (gpointer);
+static gpointer step_hook_data;
+
+void
+bpv_trainer_thread_set_step_hook (void     (*hook) (gpointer data),
+                                  gpointer   data)
+{
+  g_atomic_pointer_set (&step_hook_data, data);
+  g_atomic_pointer_set (&step_hook, hook);
+}
+
 static gpointer
 worker (gpointer data)
 {
@@ -348,6 +359,12 @@ worker (gpointer data)
 
       if (!bp_trainer_step (tr, &error))
         break;
+      {
+        void (*hook) (gpointer) = g_atomic_pointer_get (&step_hook);
+
+        if (hook != NULL)
+          hook (g_atomic_pointer_get (&step_hook_data));
+      }
       rate_steps++;
       record_norms (self);
       if (tr->cursor >= tr->train->n_rows)

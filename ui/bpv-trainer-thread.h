@@ -95,6 +95,13 @@ void              bpv_trainer_thread_set_rate  (BpvTrainerThread *self,
 void              bpv_trainer_thread_set_max_deliveries (BpvTrainerThread *self,
                                                          double            per_second);
 
+/* For tests: `hook` runs on every training worker after each optimizer
+ * step, before the snapshot is posted, with no lock held, so a test can
+ * hold a worker mid-run and check that the main loop goes on.  NULL
+ * removes it.  Not for the app. */
+void bpv_trainer_thread_set_step_hook (void     (*hook) (gpointer data),
+                                       gpointer   data);
+
 /* Background work of the process (training workers, heat-map tasks):
  * hold before starting it, release when its thread is done with it.
  * bpv_background_wait_all () blocks until all of it has finished (a

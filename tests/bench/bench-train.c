@@ -13,6 +13,10 @@
  *       linear_piece hidden units, sigmoid outputs and mse.)
  *   K   keep_trace TRUE against FALSE on T1 and T3: what keeping
  *       everything for display costs.
+ *   T3 also runs the raw loop with its three matrix products through
+ *   cblas_dgemm (what the core did before its own fixed-order kernels, whose
+ *   bits depend on the kernels OpenBLAS picks for the CPU): what the same
+ *   bits on every machine cost.
  *
  * Every figure is one thread (OpenBLAS is told to use one; --pin also
  * keeps the process on one CPU), double precision, no shuffling on either
@@ -547,6 +551,163 @@ ours_side_init (BenchSide       *out,
   return TRUE;
 }
 
+#ifdef BENCH_HAVE_OPENBLAS
+/* ------------------------------------------------------------ BLAS's side
+ *
+ * T3's raw loop (relu hidden layers, softmax + softmax_ce, mean over the
+ * batch, SGD through bp_optimizer_step) with the products through
+ * cblas_dgemm on the same network and data.  For comparison only. */
+
+typedef struct
+{
+  OursSide *ours;
+  double   *a[BP_MAX_LAYERS];   /* B × out of each layer */
+  double   *delta;              /* B × widest */
+  double   *g;                  /* B × widest */
+} BlasSide;
+
+static void
+blas_side_free (BlasSide *side)
+{
+  if (side == NULL)
+    return;
+  for (gsize l = 0; l < BP_MAX_LAYERS; l++)
+    g_free (side->a[l]);
+  g_free (side->delta);
+  g_free (side->g);
+  ours_side_free (side->ours);
+  g_free (side);
+}
+
+static gboolean
+blas_chunk (gpointer   data,
+            guint64   *n_samples,
+            GError   **error)
+{
+  BlasSide *side = data;
+  BpNetwork *net = side->ours->net;
+  const BpDataset *ds = side->ours->ds;
+  gsize B = side->ours->batch, N = net->n_layers;
+  double loss = 0.0;
+  gsize r;
+
+  for (r = 0; r + B <= ds->n_rows; r += B)
+    {
+      const double *x = ds->X + r * ds->n_features, *y = ds->Y + r * ds->n_targets;
+      gsize out_n = net->layers[N - 1].out;
+
+      bp_network_zero_grad (net);
+      /* z(n) = W(n) a(n−1) + b(n): Z (B × out) = A (B × in) · Wᵀ + b */
+      for (gsize l = 0; l < N; l++)
+        {
+          const BpLayer *L = &net->layers[l];
+          const double *in = l > 0 ? side->a[l - 1] : x;
+          double *z = side->a[l];
+
+          for (gsize s = 0; s < B; s++)
+            memcpy (z + s * L->out, L->b, L->out * sizeof (double));
+          cblas_dgemm (CblasRowMajor, CblasNoTrans, CblasTrans, (int) B, (int) L->out,
+                       (int) L->in, 1.0, in, (int) L->in, L->W, (int) L->in, 1.0, z,
+                       (int) L->out);
+          if (l + 1 < N)
+            for (gsize i = 0; i < B * L->out; i++)
+              z[i] = z[i] > 0 ? z[i] : 0.0;
+          else
+            for (gsize s = 0; s < B; s++)
+              {
+                double *zs = z + s * L->out, m = zs[0], sum = 0.0;
+
+                for (gsize j = 1; j < L->out; j++)
+                  m = MAX (m, zs[j]);
+                for (gsize j = 0; j < L->out; j++)
+                  sum += (zs[j] = exp (zs[j] - m));
+                for (gsize j = 0; j < L->out; j++)
+                  zs[j] /= sum;
+              }
+        }
+      /* δ(N) = (softmax(z) − y) / B */
+      for (gsize i = 0; i < B * out_n; i++)
+        {
+          if (y[i] > 0)
+            loss -= y[i] * log (side->a[N - 1][i]) / (double) B;
+          side->delta[i] = (side->a[N - 1][i] - y[i]) / (double) B;
+        }
+      for (gsize l = N; l-- > 0;)
+        {
+          BpLayer *L = &net->layers[l];
+          const double *in = l > 0 ? side->a[l - 1] : x;
+
+          /* ∂C/∂W += δᵀ A,  ∂C/∂b += Σ_s δ_s */
+          cblas_dgemm (CblasRowMajor, CblasTrans, CblasNoTrans, (int) L->out, (int) L->in,
+                       (int) B, 1.0, side->delta, (int) L->out, in, (int) L->in, 1.0, L->dW,
+                       (int) L->in);
+          for (gsize s = 0; s < B; s++)
+            for (gsize j = 0; j < L->out; j++)
+              L->db[j] += side->delta[s * L->out + j];
+          if (l == 0)
+            break;
+          /* ∂C/∂a(n−1) = δ W;  δ(n−1) = relu′ ⊙ that */
+          cblas_dgemm (CblasRowMajor, CblasNoTrans, CblasNoTrans, (int) B, (int) L->in,
+                       (int) L->out, 1.0, side->delta, (int) L->out, L->W, (int) L->in, 0.0,
+                       side->g, (int) L->in);
+          for (gsize i = 0; i < B * L->in; i++)
+            side->delta[i] = side->a[l - 1][i] > 0 ? side->g[i] : 0.0;
+        }
+      bp_optimizer_step (side->ours->opt, net->params, net->grads);
+    }
+  if (!isfinite (loss))
+    {
+      g_set_error (error, BP_NETWORK_ERROR, BP_NETWORK_ERROR_NUMERIC,
+                   "the BLAS training loop diverged (loss %g)", loss);
+      return FALSE;
+    }
+  *n_samples += r;
+  return TRUE;
+}
+
+static void
+blas_report (gpointer data)
+{
+  ours_report (((BlasSide *) data)->ours);
+}
+
+static gboolean
+blas_side_init (BenchSide       *out,
+                const char      *key,
+                const char      *label,
+                const gsize     *widths,
+                gsize            n_widths,
+                const OursSpec  *spec,
+                const BpDataset *ds,
+                GError         **error)
+{
+  BlasSide *side = g_new0 (BlasSide, 1);
+  gsize widest = 0;
+
+  side->ours = ours_side_new (widths, n_widths, spec, ds, FALSE, FALSE, error);
+  if (side->ours == NULL)
+    {
+      g_free (side);
+      return FALSE;
+    }
+  for (gsize i = 0; i < n_widths; i++)
+    widest = MAX (widest, widths[i]);
+  for (gsize l = 0; l < side->ours->net->n_layers; l++)
+    side->a[l] = g_new (double, spec->batch * side->ours->net->layers[l].out);
+  side->delta = g_new (double, spec->batch * widest);
+  side->g = g_new (double, spec->batch * widest);
+  *out = (BenchSide) {
+    .key = g_strdup (key),
+    .label = label,
+    .chunk = blas_chunk,
+    .report = blas_report,
+    .free_data = (GDestroyNotify) blas_side_free,
+    .data = side,
+  };
+  return TRUE;
+}
+#endif
+
 /* -------------------------------------------------------------- FANN's side */
 
 #define FANN_ERROR (g_quark_from_static_string ("bench-fann-error"))
@@ -726,6 +887,7 @@ enum
   SIDE_KEEP,        /* bp_trainer_step, keep_trace TRUE */
   SIDE_FANN,        /* incremental */
   SIDE_FANN_BATCH,
+  SIDE_BLAS,        /* T3's raw loop through cblas_dgemm */
   N_SIDES
 };
 
@@ -843,6 +1005,12 @@ run_t3 (gboolean   with_k,
       && !ours_side_init (&sides[SIDE_KEEP], "T3-ours-keep", "ours: bp_trainer_step, keep_trace TRUE",
                           widths, G_N_ELEMENTS (widths), &spec, ds, TRUE, TRUE, error))
     goto out;
+#ifdef BENCH_HAVE_OPENBLAS
+  if (!blas_side_init (&sides[SIDE_BLAS], "T3-blas-raw",
+                       "BLAS: raw loop, cblas_dgemm (bits vary by CPU)",
+                       widths, G_N_ELEMENTS (widths), &spec, ds, error))
+    goto out;
+#endif
   if (!opt_ours_only
       && !fann_side_init (&sides[SIDE_FANN], "T3-fann-incremental",
                           "FANN: incremental (per-sample update)",
@@ -870,6 +1038,9 @@ run_t3 (gboolean   with_k,
            fann->best, ISSUE_FANN_T3, 3.0, ROW_INFO);
   add_row ("T3 vs PyTorch (issue figure, constant)", sides[SIDE_OURS].result.best,
            ISSUE_TORCH_T3, NAN, 0.0, ROW_INFO);
+  if (sides[SIDE_BLAS].key != NULL)
+    add_row ("T3   raw loop, ours vs cblas_dgemm", sides[SIDE_RAW].result.best,
+             sides[SIDE_BLAS].result.best, NAN, 0.0, ROW_INFO);
   if (with_k)
     add_row ("K-T3 keep_trace cost", sides[SIDE_KEEP].result.best,
              sides[SIDE_OURS].result.best, NAN, 1.2, ROW_SLOWDOWN);
