@@ -667,6 +667,15 @@ def output_dC_da(cost, reduction, a, Y):
     return a.grad
 
 
+def bce_dC_da_exact(reduction, z, Y):
+    """∂C/∂a of bce at a = σ(z), from z: -y/σ(z) + (1-y)/σ(-z) (scaled), a
+    term whose weight is 0 left out.  1 - a from a rounded a would be 0 at
+    z = 40; the contract computes 1 - a = σ(-z)."""
+    g = torch.where(Y != 0.0, -Y / torch.sigmoid(z), torch.zeros_like(z)) + \
+        torch.where(Y != 1.0, (1.0 - Y) / torch.sigmoid(-z), torch.zeros_like(z))
+    return g / z.shape[0] if reduction == "mean" else g
+
+
 def torch_trace(model, ours_output=None, accurate=False, noise=None):
     acts, cost, reduction, X, Y = model_parts(model)
     params = []
@@ -680,12 +689,10 @@ def torch_trace(model, ours_output=None, accurate=False, noise=None):
            "output": as_[-1].detach(), "layers": []}
     n = len(acts)
     for i in range(n):
-        if i == n - 1 and cost != "mse":
-            if cost == "bce" and ours_output is not None:
-                at = torch.tensor(ours_output)
-            else:
-                at = as_[i].detach()
-            dC_da = output_dC_da(cost, reduction, at, Y)
+        if i == n - 1 and cost == "bce":
+            dC_da = bce_dC_da_exact(reduction, zs[i].detach(), Y)
+        elif i == n - 1 and cost != "mse":
+            dC_da = output_dC_da(cost, reduction, as_[i].detach(), Y)
         else:
             dC_da = as_[i].grad
         ref["layers"].append({
