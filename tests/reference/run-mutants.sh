@@ -6,11 +6,15 @@
 # rounding allows), 2 if the setup itself fails.
 #
 #   tests/reference/run-mutants.sh [--all | --subset K] [--count N] [--date YYYY-MM-DD]
+#                                  [--random-only] [--mutant NAME]...
 #
 # --all       every mutant (the default, and what the meson test runs)
 # --subset K  K mutants chosen from the date (day number mod the mutant
 #             count, then the next K-1): a rotating subset for slow machines
 # --count N   random networks per reference run (default 150, as CI)
+# --mutant NAME  only this one (repeatable)
+# --random-only  without the fixed saturated networks (what the random
+#             draws alone catch; not what CI runs)
 #
 # Needs what the reference test needs (/usr/bin/python3 with torch and
 # numpy) and a C toolchain with the project's build dependencies.  The copy
@@ -23,6 +27,8 @@ python=/usr/bin/python3
 mutants=$here/mutants/mutants.py
 subset=all
 count=150
+extra=
+only=
 day=$(date -u +%Y-%m-%d)
 
 while [ $# -gt 0 ]; do
@@ -31,7 +37,11 @@ while [ $# -gt 0 ]; do
     --subset) subset=$2; shift ;;
     --count) count=$2; shift ;;
     --date) day=$2; shift ;;
-    *) echo "usage: run-mutants.sh [--all | --subset K] [--count N] [--date YYYY-MM-DD]" >&2; exit 2 ;;
+    --random-only) extra=--no-fixed ;;
+    --mutant) only="$only $2"; shift ;;
+    *) echo "usage: run-mutants.sh [--all | --subset K] [--count N] [--date YYYY-MM-DD]" \
+            "[--random-only] [--mutant NAME]..." >&2
+       exit 2 ;;
   esac
   shift
 done
@@ -60,7 +70,7 @@ cli=$tmp/build/app/backprop
 
 reference () {
   OPENBLAS_NUM_THREADS=1 "$python" "$here/torch_reference.py" --backprop "$cli" \
-    --count "$count" --seed 1 --workdir "$tmp/work" --max-failures 1 >"$tmp/ref.log" 2>&1
+    --count "$count" --seed 1 --workdir "$tmp/work" --max-failures 1 $extra >"$tmp/ref.log" 2>&1
 }
 
 # The check must pass on the unmutated code, or a "kill" means nothing.
@@ -72,7 +82,9 @@ fi
 
 all=$("$python" "$mutants" list)
 n=$(echo "$all" | wc -l)
-if [ "$subset" = all ]; then
+if [ -n "$only" ]; then
+  chosen=$only
+elif [ "$subset" = all ]; then
   chosen=$all
 else
   start=$(( ($(date -u -d "$day" +%s) / 86400) % n ))

@@ -32,9 +32,10 @@ array's largest element.  A missing key, a shape mismatch or a
 non-finite value fails.  The reference derivatives are exact at
 saturation (σ(z)σ(-z), sech² z, the softmax VJP as a_i Σ_j a_j (g_i - g_j)),
 never torch's own a(1 - a) and 1 - a², which lose every digit where a
-rounds to ±1.  Network I of
-seed S is the same on every run (numpy Generator seeded with [S, I]);
-`--only I` re-runs one, `--model FILE --steps K` checks a given file.
+rounds to ±1.  Network I of seed S is the same on every run (numpy
+Generator seeded with [S, I]); `--only I` re-runs one (without the fixed
+networks), `--no-fixed` skips the fixed networks, `--model FILE --steps K`
+checks a given file.
 
 The second form checks the reference itself without the CLI: precision of
 the torch pieces it relies on, gradcheck of the torch graph, the torch
@@ -61,14 +62,17 @@ Numerics of the reference, and why:
     logaddexp(0, -40) == 0).
   * bce and softmax_ce are evaluated from z (l = y softplus(-z) +
     (1-y) softplus(z);  l = -Σ y log_softmax(z) with a log1p form), so the
-    loss is exact also at saturation, and autograd gives dC/dz = (a-y)/B.
-  * The output layer's dC_da for bce is the contract's function of a,
-    (-y/a + (1-y)/(1-a))/B.  Near saturation 1 - a is exact but a itself
-    carries the forward's rounding (relative sensitivity ~eps*e^|z|), so
-    the reference evaluates that formula (torch autograd at a leaf) at the
-    library's own output a, which is itself compared with torch's a.
+    loss is exact also at saturation.
+  * softmax_ce's backward is a custom Function, a Σy - y with the
+    dominant unit's entry as minus the others': autograd through the
+    log1p form adds -1 + 1 + ... for it and is an ulp of 1 off where the
+    value is 1e-13.
   * The output layer's dC_da for bce is computed from z as well,
-    (-y/σ(z) + (1-y)/σ(-z))/B, as the contract does.
+    (-y/σ(z) + (1-y)/σ(-z))/B, as the contract does: from a rounded a,
+    1 - a is 0 at z = 40.
+  * What the noise runs cannot see is a cancellation inside one torch
+    operation (as in the two points above); the fixed saturated networks
+    are where such a reference error would show, as a failure.
   * No draw is set aside for its conditioning: ill-conditioned elements
     get a large measured noise instead.  Only a candidate whose training
     diverges (|z| > 35 or parameters growing 1e4-fold even at a tenth of
@@ -187,7 +191,11 @@ def gen_row(rng, A, kind, act, kink_margin):
         m = np.max(np.abs(raw))
         if not np.isfinite(m) or m < 1e-8:
             continue
-        if kind == "sat" and act == "softmax":
+        if kind == "dominant":
+            # a softmax_ce output unit far ahead of the others: the right
+            # class's δ = -Σ_others a is 1e-7…1e-13, a_m - 1 would be 1e-3 off
+            t = rng.uniform(15.0, 30.0)
+        elif kind == "sat" and act == "softmax":
             # one unit dominating the others by up to ~30: a_i(g_i - a.g)
             # of the dominant unit would lose ~eps*e^gap of its precision
             t = rng.uniform(5.0, 30.0)
@@ -374,7 +382,7 @@ def gen_model(rng, smooth):
         if last and not smooth and cost == "softmax_ce" and out >= 2 and rng.random() < 0.25:
             stress = True
             kinds = ["out"] * out
-            kinds[rng.integers(out)] = "sat"
+            kinds[rng.integers(out)] = "sat" if rng.random() < 0.5 else "dominant"
         W = np.zeros((out, A.shape[1]))
         b = np.zeros(out)
         for j in range(out):
@@ -412,16 +420,24 @@ def gen_model(rng, smooth):
         else:
             Y = rng.uniform(0.0, 1.0, (B, out))
         if stress:
-            # saturated units get the wrong label: the loss is large and
-            # well conditioned (computed from z)
+            # saturated units get the wrong label (a large loss, δ ≈ ±1/B)
+            # or, in some columns, the right one (a loss and δ = -σ(-|z|)/B
+            # of 1e-7…1e-13, exact only from z)
             big = np.abs(Zout) > 10.0
-            Y[big] = (Zout[big] < 0).astype(float)
+            right = np.broadcast_to(rng.random(out) < 0.35, Zout.shape)
+            Y[big & ~right] = (Zout[big & ~right] < 0).astype(float)
+            Y[big & right] = (Zout[big & right] > 0).astype(float)
     else:
         Y = np.zeros((B, out))
         for s in range(B):
             allowed = list(range(out))
             if stress:
+                # the dominant unit wrong (a large loss), or right: then its
+                # δ is -Σ of the others' tiny a, exact only as that sum
                 amax = int(np.argmax(Zout[s]))
+                if rng.random() < 0.4:
+                    Y[s, amax] = 1.0
+                    continue
                 allowed = [k for k in allowed if k != amax]
             if rng.random() < 0.5:
                 Y[s, allowed[rng.integers(len(allowed))]] = 1.0
@@ -1002,7 +1018,7 @@ def main_cli(args):
                     model = json.load(f)
                 yield os.path.abspath(path), model, args.steps, 0
             return
-        if args.only is None:
+        if args.only is None and not args.no_fixed:
             for name, model, steps in saturated_models(args.seed):
                 path = os.path.join(workdir, "%s.json" % name)
                 with open(path, "w") as f:
@@ -1103,12 +1119,19 @@ def numpy_trace(model):
         dC_da = (a - Y) * k
     elif cost == "bce":
         l = -(Y * np.log(a) + (1 - Y) * np.log(1 - a)).sum(axis=1)
-        dC_da = (-Y / a + (1 - Y) / (1 - a)) * k
-        dz_out = (a - Y) * k
+        sp, sm = np_act("sigmoid", z, 0), np_act("sigmoid", -z, 0)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            dC_da = (np.where(Y != 0, -Y / sp, 0.0) + np.where(Y != 1, (1 - Y) / sm, 0.0)) * k
+        dz_out = np.where(z >= 0, (1 - Y) - sm, sp - Y) * k
     else:
         l = -(Y * np.log(a)).sum(axis=1)
         dC_da = (-Y / a) * k
-        dz_out = (a * Y.sum(axis=1, keepdims=True) - Y) * k
+        G = a * Y.sum(axis=1, keepdims=True) - Y
+        rows = np.arange(G.shape[0])
+        m = np.argmax(z, axis=1)
+        G[rows, m] = 0.0
+        G[rows, m] = -G.sum(axis=1)      # the entries sum to 0: exact for a dominant unit
+        dz_out = G * k
     n = len(Ws)
     layers = [None] * n
     for i in range(n - 1, -1, -1):
@@ -1314,6 +1337,8 @@ def main():
                     help="check this model file instead of generated ones (repeatable)")
     ap.add_argument("--steps", type=int, default=1, help="training steps for --model")
     ap.add_argument("--max-failures", type=int, default=20)
+    ap.add_argument("--no-fixed", action="store_true",
+                    help="skip the fixed saturated networks (to see what the random ones catch)")
     ap.add_argument("--verbose", "-v", action="store_true")
     ap.add_argument("--self-test", action="store_true",
                     help="check the reference itself (no CLI needed)")
