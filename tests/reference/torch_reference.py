@@ -26,7 +26,8 @@ Each element is judged on its own: it passes when
 |ours - ref| <= 1e-9 * |ref| + K_NOISE * noise, where noise is that
 element's measured rounding noise: the largest change of it in two runs
 of the same torch graph with relative noise of 1e-14 (~45 ulp) put on every
-intermediate value, forward and backward (class Noise).  So a derivative
+weight, bias and input as used and on every intermediate value, forward
+and backward (class Noise).  So a derivative
 of 1e-17 in a saturated unit is judged against 1e-17, not against the
 array's largest element.  A missing key, a shape mismatch or a
 non-finite value fails.  The reference derivatives are exact at
@@ -621,8 +622,9 @@ def per_sample_loss(cost, zN, aN, Y):
 
 class Noise:
     """Relative noise of a few ulps on every intermediate value, forward
-    (z, a, l) and backward (∂C/∂a, ∂C/∂z): emulates another implementation's
-    different rounding, to find computations that amplify it."""
+    (W, b and the input as used, z, a, l) and backward (∂C/∂a, ∂C/∂z):
+    emulates another implementation's different rounding; the change it
+    makes to each element is that element's noise."""
 
     def __init__(self, seed, magnitude):
         self.gen = torch.Generator().manual_seed(int(seed))
@@ -644,6 +646,13 @@ def forward(params, acts, cost, reduction, X, Y, keep=False, accurate=True, nois
     zs, as_ = [], []
     for i, (act, alpha) in enumerate(acts):
         W, b = params[2 * i], params[2 * i + 1]
+        if noise:
+            # on the summands too, not only on z: a z that cancels (Σ|W a|
+            # >> |z|) carries the rounding of the terms, as ours does
+            W = W * noise.factor(W.shape)
+            b = b * noise.factor(b.shape)
+            if i == 0:
+                a = a * noise.factor(a.shape)
         z = a @ W.T + b
         if noise:
             z = noise.fwd(z)
@@ -762,6 +771,7 @@ class Checker:
         self.max_noise_ratio = 0.0  # max |ours - ref| / noise, where noise > 0
         self.max_noise_rel = 0.0  # max noise / |ref|: how noisy the elements were
         self.worst_where = None
+        self.worst_noise_where = None
         self.net_max = 0.0        # max ratio of the current network
         self.failures = []
         self.max_failures = max_failures
@@ -799,7 +809,12 @@ class Checker:
             nr = np.where(noise > 0, err / noise, 0.0)
             rel = np.where(ref != 0, noise / np.abs(ref), 0.0)
         worst = float(np.max(ratio))
-        self.max_noise_ratio = max(self.max_noise_ratio, float(np.max(nr)))
+        if float(np.max(nr)) > self.max_noise_ratio:
+            self.max_noise_ratio = float(np.max(nr))
+            i = np.unravel_index(int(np.argmax(nr)), nr.shape)
+            self.worst_noise_where = ("%s %s%s: ours %r, ref %r, noise %.3g"
+                                      % (where.split(" ")[0], name, list(map(int, i)),
+                                         float(arr[i]), float(ref[i]), float(noise[i])))
         self.max_noise_rel = max(self.max_noise_rel, float(np.max(rel[np.isfinite(rel)]))
                                  if np.any(np.isfinite(rel)) else 0.0)
         self.net_max = max(self.net_max, worst)
@@ -1060,6 +1075,7 @@ def main_cli(args):
                              chk.max_noise_ratio, chk.max_noise_rel, dt, len(REDRAWN)))
     if args.verbose and chk.worst_where:
         print("largest error/tolerance: %s" % chk.worst_where)
+        print("largest error/noise: %s" % chk.worst_noise_where)
     bad = 0
     if args.count and not args.model and len(REDRAWN) > MAX_REDRAWN * max(1, args.count):
         bad = 1
