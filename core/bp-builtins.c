@@ -1,9 +1,11 @@
 /* bp-builtins.c — the built-in activations, costs and optimizers.
  *
  * They are declared through the same BpPluginDesc a plugin uses, so there is
- * one registration path.  Derivatives are exact and never clipped; the
- * backward forms are the ones PyTorch's autograd uses (σ′ = σ(1 − σ),
- * tanh′ = 1 − tanh²), so an independent reference agrees to rounding.
+ * one registration path.  Derivatives are exact and never clipped, and
+ * computed from z: σ′ = σ(z)σ(−z), tanh′ = sech² z, not PyTorch's σ(1 − σ)
+ * and 1 − tanh², which lose every digit once a rounds to ±1 (σ′(37) = 0
+ * instead of 8.5e−17).  The costs at a confident output likewise: the loss
+ * by log-sum-exp with log1p, δ of the dominant unit as minus the others'.
  */
 #include "config.h"
 #include "bp-registry.h"
@@ -23,7 +25,7 @@ sigmoid_f (double z, const double *p)
 static double
 sigmoid_df (double z, double fz, const double *p)
 {
-  return fz * (1.0 - fz);
+  return bp_sigmoid_prime (z);
 }
 
 BP_HOT static void
@@ -53,8 +55,17 @@ sigmoid_f_array (const double *z, double *a, size_t n, const double *p)
 BP_HOT static void
 sigmoid_df_array (const double *z, const double *a, double *d, size_t n, const double *p)
 {
+  int tails = 0;
+
   for (size_t i = 0; i < n; i++)
-    d[i] = a[i] * (1.0 - a[i]);
+    {
+      d[i] = bp_sigmoid_prime_core (z[i]);
+      tails |= fabs (z[i]) > 708.0;
+    }
+  if (tails)
+    for (size_t i = 0; i < n; i++)
+      if (fabs (z[i]) > 708.0)
+        d[i] = bp_sigmoid_prime_tail (z[i]);
 }
 
 /* ------------------------------------------------------------------- tanh */
@@ -68,7 +79,7 @@ tanh_f (double z, const double *p)
 static double
 tanh_df (double z, double fz, const double *p)
 {
-  return 1.0 - fz * fz;
+  return bp_sech2 (z);
 }
 
 BP_HOT static void
@@ -81,8 +92,17 @@ tanh_f_array (const double *z, double *a, size_t n, const double *p)
 BP_HOT static void
 tanh_df_array (const double *z, const double *a, double *d, size_t n, const double *p)
 {
+  int tails = 0;
+
   for (size_t i = 0; i < n; i++)
-    d[i] = 1.0 - a[i] * a[i];
+    {
+      d[i] = bp_sech2_core (z[i]);
+      tails |= fabs (z[i]) > 354.0;
+    }
+  if (tails)
+    for (size_t i = 0; i < n; i++)
+      if (fabs (z[i]) > 354.0)
+        d[i] = bp_sech2_tail (z[i]);
 }
 
 /* ------------------------------------------------------------------- relu */
@@ -202,13 +222,21 @@ static void
 softmax_vjp (const double *z, const double *a, const double *g, double *out, size_t n,
              const double *p)
 {
-  /* ∂a_i/∂z_j = a_i (δ_ij − a_j), so (Jᵀg)_j = a_j (g_j − Σ_i a_i g_i). */
+  /* ∂a_i/∂z_j = a_i (δ_ij − a_j), so (Jᵀg)_j = a_j (g_j − Σ_i a_i g_i).
+   * With Σ a = 1 and m the largest unit, g_j − Σ_i a_i g_i
+   * = (g_j − g_m) − Σ_{i≠m} a_i (g_i − g_m): the dominant unit's factor is
+   * a sum of small terms, not g_m − a_m g_m − … with a_m rounded to 1. */
   double dot = 0.0;
+  size_t m = 0;
 
+  for (size_t i = 1; i < n; i++)
+    if (a[i] > a[m])
+      m = i;
   for (size_t i = 0; i < n; i++)
-    dot += a[i] * g[i];
+    if (i != m)
+      dot += a[i] * (g[i] - g[m]);
   for (size_t j = 0; j < n; j++)
-    out[j] = a[j] * (g[j] - dot);
+    out[j] = a[j] * ((g[j] - g[m]) - dot);
 }
 
 static const BpActivationDesc builtin_activations[] = {
@@ -287,12 +315,17 @@ mse_grad_a (const double *a, const double *z, const double *y, double *out, size
 static double
 bce_value (const double *a, const double *z, const double *y, size_t n, const double *p)
 {
-  /* −[y log σ(z) + (1−y) log(1−σ(z))] = max(z, 0) − z·y + log1p(e^−|z|),
-   * finite for every finite z. */
+  /* −[y log σ(z) + (1−y) log(1−σ(z))] = (1 − y)·z + log1p(e^−z) for z ≥ 0,
+   * −y·z + log1p(e^z) below: two terms of one sign, finite for every
+   * finite z, and at y = 1, z = 40 exactly log1p(e^−40), not 40 − 40 + … */
   double l = 0.0;
 
   for (size_t k = 0; k < n; k++)
-    l += fmax (z[k], 0.0) - z[k] * y[k] + log1p (exp (-fabs (z[k])));
+    {
+      double w = z[k] >= 0 ? 1.0 - y[k] : -y[k];
+
+      l += w * z[k] + log1p (exp (-fabs (z[k])));
+    }
   return l;
 }
 
@@ -300,16 +333,18 @@ static void
 bce_grad_a (const double *a, const double *z, const double *y, double *out, size_t n,
             const double *p)
 {
-  /* ∂l/∂a = −y/a + (1−y)/(1−a); a term whose weight is 0 contributes 0 even
-   * where a saturates to exactly 0 or 1. */
+  /* ∂l/∂a = −y/a + (1−y)/(1−a), with a = σ(z) and 1 − a = σ(−z) from z
+   * (the output layer is a sigmoid): 1 − a from a rounded a would be 0 at
+   * z = 40.  A term whose weight is 0 contributes 0 even where σ
+   * underflows. */
   for (size_t k = 0; k < n; k++)
     {
       double g = 0.0;
 
       if (y[k] != 0.0)
-        g -= y[k] / a[k];
+        g -= y[k] / bp_sigmoid (z[k]);
       if (y[k] != 1.0)
-        g += (1.0 - y[k]) / (1.0 - a[k]);
+        g += (1.0 - y[k]) / bp_sigmoid (-z[k]);
       out[k] = g;
     }
 }
@@ -318,26 +353,33 @@ static void
 bce_grad_z (const double *a, const double *z, const double *y, double *out, size_t n,
             const double *p)
 {
-  /* ∂l/∂z = σ(z) − y: the stable fused form. */
+  /* ∂l/∂z = σ(z) − y, for z ≥ 0 as (1 − y) − σ(−z): at y = 1, z = 40 that
+   * is −σ(−40) = −4.2e−18, where a − y is 0. */
   for (size_t k = 0; k < n; k++)
-    out[k] = a[k] - y[k];
+    out[k] = z[k] >= 0 ? (1.0 - y[k]) - bp_sigmoid (-z[k]) : bp_sigmoid (z[k]) - y[k];
 }
 
 static double
 softmax_ce_value (const double *a, const double *z, const double *y, size_t n,
                   const double *p)
 {
-  /* −Σ y_k log softmax(z)_k = Σ y_k (logsumexp(z) − z_k). */
-  double m = -INFINITY, s = 0.0, lse, l = 0.0;
+  /* −Σ y_k log softmax(z)_k = Σ y_k (logsumexp(z) − z_k), with
+   * logsumexp(z) − z_k = (z_m − z_k) + log1p(Σ_{i≠m} e^{z_i − z_m}) for the
+   * largest z_m: log of a sum that rounds to 1 would lose the loss of a
+   * confident right answer (9.358e−14 at z = (30, 0, −30), not 9.237e−14). */
+  double s = 0.0, lse1p, l = 0.0;
+  size_t m = 0;
 
+  for (size_t k = 1; k < n; k++)
+    if (z[k] > z[m])
+      m = k;
   for (size_t k = 0; k < n; k++)
-    m = fmax (m, z[k]);
-  for (size_t k = 0; k < n; k++)
-    s += exp (z[k] - m);
-  lse = m + log (s);
+    if (k != m)
+      s += exp (z[k] - z[m]);
+  lse1p = log1p (s);
   for (size_t k = 0; k < n; k++)
     if (y[k] != 0.0)
-      l += y[k] * (lse - z[k]);
+      l += y[k] * ((z[m] - z[k]) + lse1p);
   return l;
 }
 
@@ -353,13 +395,25 @@ static void
 softmax_ce_grad_z (const double *a, const double *z, const double *y, double *out, size_t n,
                    const double *p)
 {
-  /* ∂l/∂z_j = a_j Σ_k y_k − y_j (= a_j − y_j for probability targets). */
-  double sy = 0.0;
+  /* ∂l/∂z_j = a_j Σ_k y_k − y_j (= a_j − y_j for probability targets).
+   * These sum to 0 (Σ a = 1), so the largest unit's is minus the others':
+   * −Σ_{k≠m} a_k exactly, where a_m − 1 with a_m rounded to 1 is not. */
+  double sy = 0.0, rest = 0.0;
+  size_t m = 0;
 
   for (size_t k = 0; k < n; k++)
-    sy += y[k];
+    {
+      sy += y[k];
+      if (a[k] > a[m])
+        m = k;
+    }
   for (size_t k = 0; k < n; k++)
-    out[k] = a[k] * sy - y[k];
+    if (k != m)
+      {
+        out[k] = a[k] * sy - y[k];
+        rest += out[k];
+      }
+  out[m] = -rest;
 }
 
 static const BpCostDesc builtin_costs[] = {

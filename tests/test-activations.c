@@ -70,7 +70,8 @@ static const char *const all_activations[] = {
 };
 
 /* The derivative each activation should have, from a form that is
- * accurate in both tails (not the cheap σ(1 − σ) the code uses):
+ * accurate in both tails (the code computes it from z too, not as the
+ * cheap σ(1 − σ), which is 0 for z ≥ 37):
  *   σ′(z) = e^−|z| / (1 + e^−|z|)²,  tanh′(z) = 4 / (e^z + e^−z)²
  *   = 4e^−2|z| / (1 + e^−2|z|)²,  softplus′ = σ. */
 static double
@@ -146,11 +147,9 @@ test_df_vs_central_differences (void **state)
 static void
 test_df_vs_exact_derivative (void **state)
 {
-  /* In the negative tail σ(z) is tiny and exact to an ulp, so σ(1 − σ) is
-   * relatively exact: at z = −40 the derivative 4.25e−18 must survive to
-   * 1e−14 relative.  Where f is near ±1 the cheap forms σ(1 − σ) and
-   * 1 − tanh² can only be as good as the rounding of f, i.e. about an ulp
-   * of 1 absolute (the same as PyTorch's autograd). */
+  /* Relative accuracy in both tails: σ′(±40) = 4.25e−18 and tanh′(±20)
+   * = 1.7e−17 to 1e−14 relative, where the cheap forms σ(1 − σ) and
+   * 1 − tanh² (PyTorch's autograd) give 0 on the positive side. */
   for (gsize c = 0; c < G_N_ELEMENTS (elem_cases); c++)
     {
       const ElemCase *ec = &elem_cases[c];
@@ -165,10 +164,7 @@ test_df_vs_exact_derivative (void **state)
             continue;
           d = a->df (z, a->f (z, ec->params), ec->params);
           want = exact_derivative (ec->id, z);
-          if (g_str_equal (ec->id, "sigmoid") && z < 0)
-            assert_near (d, want, 1e-14, 0.0);
-          else
-            assert_near (d, want, 1e-14, 2 * DBL_EPSILON);
+          assert_near (d, want, 1e-14, 0.0);
         }
     }
 }
@@ -268,13 +264,14 @@ test_exact_values (void **state)
   assert_near (sp->df (-50.0, sp->f (-50.0, NULL), NULL), 1.928749847963917783e-22, 1e-12, 0.0);
   assert_bits (sp->df (800.0, 800.0, NULL), 1.0);
 
-  /* tanh′ = 1 − tanh² (the form autograd uses), on the whole grid. */
+  /* tanh′ = sech² z, relatively exact also where tanh rounds to ±1. */
   for (gsize i = 0; i < G_N_ELEMENTS (z_grid); i++)
     {
       double t = th->f (z_grid[i], NULL);
 
       assert_near (t, tanh (z_grid[i]), 4 * DBL_EPSILON, 0.0);
-      assert_bits (th->df (z_grid[i], t, NULL), 1.0 - t * t);
+      assert_near (th->df (z_grid[i], t, NULL), exact_derivative ("tanh", z_grid[i]),
+                   8 * DBL_EPSILON, 0.0);
     }
   assert_bits (th->f (0.0, NULL), 0.0);
   assert_bits (th->f (40.0, NULL), 1.0);
@@ -351,6 +348,207 @@ test_accuracy_vs_long_double (void **state)
   if (worst_sig > 4 || worst_tanh > 3)
     fail_msg ("σ worst %" G_GUINT64_FORMAT " ulp at z = %.17g; tanh worst %"
               G_GUINT64_FORMAT " ulp at z = %.17g", worst_sig, at_sig, worst_tanh, at_tanh);
+}
+
+/* σ′ and tanh′ in long double (64-bit mantissa), rounded once to double,
+ * from the closed forms σ′ = e/(1 + e)² with e = e^−|z| and
+ * sech² z = 4e/(1 + e)² with e = e^−2|z|: no cancellation, so the few
+ * extra bits make them references to well under an ulp of a double. */
+static double
+sigmoid_prime_ld (double z)
+{
+  long double e = expl (-fabsl ((long double) z));
+
+  return (double) (e / ((1.0L + e) * (1.0L + e)));
+}
+
+static double
+sech2_ld (double z)
+{
+  long double e = expl (-2.0L * fabsl ((long double) z));
+
+  return (double) (4.0L * e / ((1.0L + e) * (1.0L + e)));
+}
+
+/* The saturated tails, where σ(1 − σ) and 1 − tanh² lose every digit
+ * (σ′(30) 1e−3 off, σ′(37) = 0; tanh′(15) 4e−4 off, tanh′(20) = 0): every
+ * derivative within 4 ulp of the closed form, through df, df_array and
+ * softplus′ = σ, at the points the issue names and densely over the whole
+ * double range (subnormal results included). */
+static void
+test_derivative_tails_ulp (void **state)
+{
+  static const double pts[] = { 15.0, 20.0, 25.0, 30.0, 37.0, 40.0, 700.0 };
+  const BpActivationDesc *sig = act ("sigmoid"), *th = act ("tanh"), *sp = act ("softplus");
+  double z[2 * G_N_ELEMENTS (pts)], a[G_N_ELEMENTS (z)], d[G_N_ELEMENTS (z)];
+  guint64 worst_sig = 0, worst_tanh = 0;
+  double at_sig = 0, at_tanh = 0;
+  BpRng rng;
+
+  for (gsize i = 0; i < G_N_ELEMENTS (pts); i++)
+    {
+      z[2 * i] = pts[i];
+      z[2 * i + 1] = -pts[i];
+    }
+  /* Independently: σ′(37) = e^−37(1 − 2e^−37 + …) = 8.533047625744066e−17,
+   * tanh′(20) = 4e^−40(1 − 2e^−40 + …) = 1.6993417021166355e−17. */
+  assert_near (sig->df (37.0, sig->f (37.0, NULL), NULL), 8.533047625744066e-17, 1e-15, 0.0);
+  assert_near (th->df (20.0, th->f (20.0, NULL), NULL), 1.6993417021166355e-17, 1e-15, 0.0);
+
+  for (gsize i = 0; i < G_N_ELEMENTS (z); i++)
+    {
+      double fs = sig->f (z[i], NULL), ft = th->f (z[i], NULL);
+
+      if (ulps (sig->df (z[i], fs, NULL), sigmoid_prime_ld (z[i])) > 4 ||
+          ulps (sp->df (z[i], sp->f (z[i], NULL), NULL),
+                (double) (z[i] >= 0 ? 1.0L / (1.0L + expl (-(long double) z[i]))
+                                    : expl ((long double) z[i]) /
+                                      (1.0L + expl ((long double) z[i])))) > 4 ||
+          ulps (th->df (z[i], ft, NULL), sech2_ld (z[i])) > 4)
+        fail_msg ("z = %g: σ′ = %.17g (want %.17g), tanh′ = %.17g (want %.17g)", z[i],
+                  sig->df (z[i], fs, NULL), sigmoid_prime_ld (z[i]),
+                  th->df (z[i], ft, NULL), sech2_ld (z[i]));
+    }
+  /* The array paths the backward pass uses. */
+  sig->f_array (z, a, G_N_ELEMENTS (z), NULL);
+  sig->df_array (z, a, d, G_N_ELEMENTS (z), NULL);
+  for (gsize i = 0; i < G_N_ELEMENTS (z); i++)
+    assert_true (ulps (d[i], sigmoid_prime_ld (z[i])) <= 4);
+  th->f_array (z, a, G_N_ELEMENTS (z), NULL);
+  th->df_array (z, a, d, G_N_ELEMENTS (z), NULL);
+  for (gsize i = 0; i < G_N_ELEMENTS (z); i++)
+    assert_true (ulps (d[i], sech2_ld (z[i])) <= 4);
+
+  bp_rng_init (&rng, 5);
+  for (int i = 0; i < 200000; i++)
+    {
+      double zz, ds, dt;
+      guint64 u;
+
+      if (i < 80000)
+        zz = bp_rng_range (&rng, -45.0, 45.0);
+      else if (i < 160000)
+        zz = bp_rng_range (&rng, -760.0, 760.0);
+      else
+        zz = ldexp (bp_rng_range (&rng, -1.0, 1.0), -(int) bp_rng_below (&rng, 60));
+      ds = sig->df (zz, sig->f (zz, NULL), NULL);
+      dt = th->df (zz, th->f (zz, NULL), NULL);
+      if ((u = ulps (ds, sigmoid_prime_ld (zz))) > worst_sig)
+        {
+          worst_sig = u;
+          at_sig = zz;
+        }
+      if ((u = ulps (dt, sech2_ld (zz))) > worst_tanh)
+        {
+          worst_tanh = u;
+          at_tanh = zz;
+        }
+    }
+  if (worst_sig > 4 || worst_tanh > 4)
+    fail_msg ("σ′ worst %" G_GUINT64_FORMAT " ulp at z = %.17g; tanh′ worst %"
+              G_GUINT64_FORMAT " ulp at z = %.17g", worst_sig, at_sig, worst_tanh, at_tanh);
+}
+
+/* The backward pass of a whole network carries the tail derivative: a
+ * sigmoid (tanh) layer saturated at z ∈ {±15 … ±700}, mse with y = 0 and
+ * sum reduction, so δ_s = a_s σ′(z_s) where a − y = a is exact; with
+ * σ(1 − σ) δ was 0 from z = 37 on. */
+static void
+test_backward_saturated_layer (void **state)
+{
+  static const char *const ids[] = { "sigmoid", "tanh" };
+  static const double pts[] = { 15.0, 20.0, 25.0, 30.0, 37.0, 40.0, 700.0,
+                                -15.0, -20.0, -25.0, -30.0, -37.0, -40.0, -700.0 };
+  const gsize B = G_N_ELEMENTS (pts);
+  double y[G_N_ELEMENTS (pts)] = { 0 };
+
+  for (gsize c = 0; c < G_N_ELEMENTS (ids); c++)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autoptr(BpNetwork) net = bp_network_new (1, &error);
+      g_autoptr(BpTrace) trace = NULL;
+
+      assert_non_null (net);
+      assert_true (bp_network_add_layer (net, 1, ids[c], NULL, &error));
+      assert_true (bp_network_set_cost (net, "mse", NULL, &error));
+      net->reduction = BP_REDUCTION_SUM;
+      net->layers[0].W[0] = 1.0;
+      net->layers[0].b[0] = 0.0;
+      trace = bp_trace_new (net, B);
+      bp_network_forward (net, trace, pts, B);
+      bp_network_zero_grad (net);
+      bp_network_backward (net, trace, y);
+      for (gsize s = 0; s < B; s++)
+        {
+          double a = trace->a[0][s];
+          double want = a * (c == 0 ? sigmoid_prime_ld (pts[s]) : sech2_ld (pts[s]));
+
+          if (a == 0.0)
+            continue;
+          assert_true (trace->dC_dz[0][s] != 0.0 || want == 0.0);
+          assert_near (trace->dC_dz[0][s], want, 6 * DBL_EPSILON, 0.0);
+        }
+    }
+}
+
+/* Costs at a confident output, against long double closed forms. */
+static void
+test_costs_confident (void **state)
+{
+  const BpCostDesc *ce = cost ("softmax_ce"), *bce = cost ("bce");
+  const BpActivationDesc *sm = act ("softmax"), *sig = act ("sigmoid");
+
+  /* softmax_ce, z = (30, 0, −30), the first class right:
+   * l = log1p(e^−30 + e^−60) = 9.357622968840613e−14 (log of the rounded
+   * sum gave 9.237e−14), δ = (a₁ − 1, a₂, a₃) with a₁ − 1 = −(a₂ + a₃). */
+  {
+    const double z[] = { 30.0, 0.0, -30.0 }, y[] = { 1.0, 0.0, 0.0 };
+    const long double e1 = expl (-30.0L), e2 = expl (-60.0L), s = 1.0L + e1 + e2;
+    const double g[] = { 1.0, 2.0, -1.0 };
+    double a[3], d[3], ga[3], jtg[3];
+
+    sm->vec_forward (z, a, 3, NULL);
+    assert_near (ce->value (a, z, y, 3, NULL), (double) log1pl (e1 + e2), 4 * DBL_EPSILON, 0.0);
+    assert_near (ce->value (a, z, y, 3, NULL), 9.357622968840613e-14, 1e-15, 0.0);
+    ce->grad_z (a, z, y, d, 3, NULL);
+    assert_near (d[0], (double) (-(e1 + e2) / s), 4 * DBL_EPSILON, 0.0);
+    assert_near (d[1], (double) (e1 / s), 4 * DBL_EPSILON, 0.0);
+    assert_near (d[2], (double) (e2 / s), 4 * DBL_EPSILON, 0.0);
+    /* ∂l/∂a = −y/a through the softmax's vector-Jacobian product gives the
+     * same δ, the dominant unit's included. */
+    ce->grad_a (a, z, y, ga, 3, NULL);
+    sm->vec_vjp (z, a, ga, jtg, 3, NULL);
+    for (int k = 0; k < 3; k++)
+      assert_near (jtg[k], d[k], 8 * DBL_EPSILON, 0.0);
+    /* A general g: (Jᵀg)₁ = a₁ Σ_i a_i (g₁ − g_i) = a₁(2a₃ − a₂), 1.5e−13
+     * of a g of order 1 (g₁ − a·g would cancel to nothing). */
+    sm->vec_vjp (z, a, g, jtg, 3, NULL);
+    assert_near (jtg[0], (double) ((1.0L / s) * (2.0L * e2 / s - e1 / s)), 8 * DBL_EPSILON, 0.0);
+  }
+
+  /* bce at z = 40: y = 1 gives l = log1p(e^−40), δ = −σ(−40) = −4.2e−18
+   * (a − y was 0); y = 0 gives ∂l/∂a = 1/(1 − a) = 1 + e^40 (was ∞). */
+  {
+    const double z[] = { 40.0 }, y1[] = { 1.0 }, y0[] = { 0.0 };
+    const long double e = expl (-40.0L);
+    double a[1], g[1];
+
+    a[0] = sig->f (z[0], NULL);
+    assert_near (bce->value (a, z, y1, 1, NULL), (double) log1pl (e), 4 * DBL_EPSILON, 0.0);
+    bce->grad_z (a, z, y1, g, 1, NULL);
+    assert_near (g[0], (double) (-e / (1.0L + e)), 4 * DBL_EPSILON, 0.0);
+    bce->grad_a (a, z, y0, g, 1, NULL);
+    assert_near (g[0], 2.3538526683702e17, 4 * DBL_EPSILON, 0.0);
+    bce->grad_a (a, z, y1, g, 1, NULL);
+    assert_near (g[0], -1.0, 4 * DBL_EPSILON, 0.0);
+    /* a soft label near 1: l = (1 − y)·40 + log1p(e^−40), no z − z·y */
+    {
+      const double y[] = { 0.999 };
+
+      assert_near (bce->value (a, z, y, 1, NULL),
+                   (double) ((1.0L - 0.999L) * 40.0L + log1pl (e)), 1e-14, 0.0);
+    }
+  }
 }
 
 /* A network's leaky layer must use the α it was given. */
@@ -686,8 +884,10 @@ test_cost_bce (void **state)
           zm[k] = logit (am[k]);
           fd = (c->value (ap, zp, y, 4, NULL) - c->value (am, zm, y, 4, NULL)) / (ap[k] - am[k]);
           assert_near (ga[k], fd, 1e-6, 1e-8);
-          /* −y/a + (1 − y)/(1 − a) */
-          assert_near (ga[k], -y[k] / a[k] + (1.0 - y[k]) / (1.0 - a[k]), 1e-14, 0.0);
+          /* −y/a + (1 − y)/(1 − a), to the rounding of its two terms (the
+           * code takes 1 − a = σ(−z) from z) */
+          assert_near (ga[k], -y[k] / a[k] + (1.0 - y[k]) / (1.0 - a[k]), 0.0,
+                       1e-14 * (y[k] / a[k] + (1.0 - y[k]) / (1.0 - a[k])));
 
           /* ∂l/∂z = σ(z) − y, against central differences in z. */
           memcpy (zp, z, sizeof zp);
@@ -696,7 +896,7 @@ test_cost_bce (void **state)
           zm[k] -= 1e-6;
           fd = (c->value (a, zp, y, 4, NULL) - c->value (a, zm, y, 4, NULL)) / (zp[k] - zm[k]);
           assert_near (gz[k], fd, 1e-7, 1e-9);
-          assert_bits (gz[k], sig->f (z[k], NULL) - y[k]);
+          assert_near (gz[k], sig->f (z[k], NULL) - y[k], 0.0, 2 * DBL_EPSILON);
         }
     }
 }
@@ -1066,6 +1266,9 @@ main (void)
     cmocka_unit_test (test_array_paths_match_scalar),
     cmocka_unit_test (test_exact_values),
     cmocka_unit_test (test_accuracy_vs_long_double),
+    cmocka_unit_test (test_derivative_tails_ulp),
+    cmocka_unit_test (test_backward_saturated_layer),
+    cmocka_unit_test (test_costs_confident),
     cmocka_unit_test (test_leaky_alpha_in_network),
     cmocka_unit_test (test_softmax_forward),
     cmocka_unit_test (test_softmax_jacobian_and_vjp),

@@ -7,7 +7,10 @@ forward pass, backward pass and optimizers against PyTorch autograd.
     torch_reference.py --backprop PATH --model FILE [--model FILE…] [--steps K] [-v]
     torch_reference.py --self-test [--count N] [--seed S]
 
-The first form generates N random networks (depth 1-5, widths 1-7, inputs
+The first form checks fixed networks with every layer saturated at
+|z| ≈ 15, 20, 25, 30 (sigmoid and tanh hidden layers; sigmoid/mse,
+sigmoid/bce and softmax/softmax_ce outputs; every optimizer), then
+generates N random networks (depth 1-5, widths 1-7, inputs
 1-5, batch 1-6, random activations, a cost consistent with the output
 layer, reduction mean/sum/default, a random optimizer with random
 hyperparameters, weight_decay sometimes 0), writes each as a model file
@@ -19,10 +22,21 @@ DIR/net-SSSS-IIII.json (floats via repr(), so they round-trip), and checks
   * `backprop train MODEL --steps K -o OUT` (K in 1..5) — every W and b of
     OUT against K steps of the matching torch.optim optimizer.
 
-An array passes when max|ours - ref| <= 1e-9 * max(1e-300, max|ref|); a
-missing key, a shape mismatch or a non-finite value fails.  Network I of
-seed S is the same on every run (numpy Generator seeded with [S, I]);
-`--only I` re-runs one, `--model FILE --steps K` checks a given file.
+Each element is judged on its own: it passes when
+|ours - ref| <= 1e-9 * |ref| + K_NOISE * noise, where noise is that
+element's measured rounding noise: the largest change of it in two runs
+of the same torch graph with relative noise of 1e-14 (~45 ulp) put on every
+weight, bias and input as used and on every intermediate value, forward
+and backward (class Noise).  So a derivative
+of 1e-17 in a saturated unit is judged against 1e-17, not against the
+array's largest element.  A missing key, a shape mismatch or a
+non-finite value fails.  The reference derivatives are exact at
+saturation (σ(z)σ(-z), sech² z, the softmax VJP as a_i Σ_j a_j (g_i - g_j)),
+never torch's own a(1 - a) and 1 - a², which lose every digit where a
+rounds to ±1.  Network I of seed S is the same on every run (numpy
+Generator seeded with [S, I]); `--only I` re-runs one (without the fixed
+networks), `--no-fixed` skips the fixed networks, `--model FILE --steps K`
+checks a given file.
 
 The second form checks the reference itself without the CLI: precision of
 the torch pieces it relies on, gradcheck of the torch graph, the torch
@@ -49,24 +63,25 @@ Numerics of the reference, and why:
     logaddexp(0, -40) == 0).
   * bce and softmax_ce are evaluated from z (l = y softplus(-z) +
     (1-y) softplus(z);  l = -Σ y log_softmax(z) with a log1p form), so the
-    loss is exact also at saturation, and autograd gives dC/dz = (a-y)/B.
-  * The output layer's dC_da for bce is the contract's function of a,
-    (-y/a + (1-y)/(1-a))/B.  Near saturation 1 - a is exact but a itself
-    carries the forward's rounding (relative sensitivity ~eps*e^|z|), so
-    the reference evaluates that formula (torch autograd at a leaf) at the
-    library's own output a, which is itself compared with torch's a.
-  * Only well-conditioned networks are used (gen_network): a candidate is
-    set aside, and counted in the summary, when torch's autograd and
-    accurate derivative forms (σ(z)σ(-z), sech², a_i Σ_j a_j (g_i - g_j))
-    disagree by more than 1e-11 — the "cheap" forms from a = f(z), which
-    the contract and the plugin API use, lose relative precision at
-    saturation — or when a 1e-12 relative perturbation of the weights,
-    biases and inputs moves any compared array (trace or trained
-    parameters) by more than 1e-9 of its largest value, or when training
-    diverges.  For the same reason saturated sigmoid(z >> 0), tanh and
-    softmax units are not generated in networks trained with adam or
-    rmsprop, whose update g/(sqrt(v) + eps) magnifies absolute gradient
-    errors by up to 1/eps.
+    loss is exact also at saturation.
+  * softmax_ce's backward is a custom Function, a Σy - y with the
+    dominant unit's entry as minus the others': autograd through the
+    log1p form adds -1 + 1 + ... for it and is an ulp of 1 off where the
+    value is 1e-13.
+  * The output layer's dC_da for bce is computed from z as well,
+    (-y/σ(z) + (1-y)/σ(-z))/B, as the contract does: from a rounded a,
+    1 - a is 0 at z = 40.
+  * What the noise runs cannot see is a cancellation inside one torch
+    operation (as in the two points above); the fixed saturated networks
+    are where such a reference error would show, as a failure.
+  * No draw is set aside for its conditioning: ill-conditioned elements
+    get a large measured noise instead.  Only a candidate whose training
+    diverges (|z| > 35 or parameters growing 1e4-fold even at a tenth of
+    the learning rate, three times) is redrawn; the run fails when more
+    than MAX_REDRAWN of the networks needed a redraw, and says which.
+    Saturated sigmoid/tanh/softmax units are drawn under every optimizer
+    (under adam and rmsprop, g/(sqrt(v) + eps) makes the relative error of
+    a tiny gradient visible), and a layer may be saturated throughout.
 """
 
 import argparse
@@ -109,8 +124,6 @@ RTOL = 1e-9
 
 ACTS = ["sigmoid", "tanh", "relu", "leaky_relu", "softplus", "linear", "softmax"]
 KINKED = ("relu", "leaky_relu")
-# derivative computed from a = f(z) is ill-conditioned at saturation
-ILL_SAT = ("sigmoid", "tanh", "softmax")
 OPTIMIZERS = ["sgd", "momentum", "rmsprop", "adam"]
 
 
@@ -179,10 +192,14 @@ def gen_row(rng, A, kind, act, kink_margin):
         m = np.max(np.abs(raw))
         if not np.isfinite(m) or m < 1e-8:
             continue
-        if kind == "sat" and act == "softmax":
-            # one unit dominating the others by up to ~12: a_i(g_i - a.g) of
-            # the dominant unit loses ~eps*e^gap of its relative precision
-            t = rng.uniform(5.0, 8.0)
+        if kind == "dominant":
+            # a softmax_ce output unit far ahead of the others: the right
+            # class's δ = -Σ_others a is 1e-7…1e-13, a_m - 1 would be 1e-3 off
+            t = rng.uniform(15.0, 30.0)
+        elif kind == "sat" and act == "softmax":
+            # one unit dominating the others by up to ~30: a_i(g_i - a.g)
+            # of the dominant unit would lose ~eps*e^gap of its precision
+            t = rng.uniform(5.0, 30.0)
         elif kind == "sat":
             t = rng.uniform(12.0, 30.0)
         elif kind == "small":
@@ -213,7 +230,7 @@ BANDS = {"satneg": (-30.0, -12.0), "sp_low": (-30.0, -12.0), "sp_high": (18.0, 2
          "bce_low": (-30.0, -16.0), "bce_high": (16.0, 30.0)}
 
 
-def choose_kinds(rng, out, act, A, sat_ok, role, smooth, focus=None):
+def choose_kinds(rng, out, act, A, role, smooth, focus=None):
     kinds = []
     has_partial_col = any(np.any(A[:, k] == 0.0) and np.any(A[:, k] != 0.0)
                           for k in range(A.shape[1]))
@@ -229,101 +246,64 @@ def choose_kinds(rng, out, act, A, sat_ok, role, smooth, focus=None):
             kinds.append("partial")
         elif act == "softplus" and r < 0.35:
             kinds.append("sp_high" if rng.random() < 0.5 else "sp_low")
-        elif out >= 2 and r < 0.40:
-            if act not in ILL_SAT or sat_ok:
-                kinds.append("sat")
-            elif act == "sigmoid":
-                kinds.append("satneg")
-            else:
-                kinds.append("normal")
+        elif r < 0.40:
+            kinds.append("sat" if act != "sigmoid" or rng.random() < 0.6 else "satneg")
         elif r < 0.50:
             kinds.append("small")
         else:
             kinds.append("normal")
-    if all(k in ("sat", "satneg") for k in kinds):
-        kinds[0] = "normal"
     return kinds
 
 
-STATS = {"rejected_unstable": 0, "rejected_ill_conditioned": 0}
-PERTURBATION = 1e-12      # relative, of every weight, bias and input
-MAX_PERTURBED = 1e-9      # scaled change allowed: condition number <= 1000
+REDRAWN = []              # (network index, why) of diverging candidates
+MAX_REDRAWN = 0.05        # fraction of the networks that may need a redraw
 NOISE = 1e-14             # relative, on every intermediate value (~45 ulp)
-MAX_NOISE_EFFECT = 1e-10  # scaled change allowed: amplification <= 1e4
+K_NOISE = 30              # tolerance: 1e-9 |ref| + K_NOISE * measured noise
+NOISE_RUNS = 2
 
 
-def scaled_diff(x, ref):
-    x = np.asarray(x, dtype=float)
-    ref = np.asarray(ref, dtype=float)
-    if ref.size == 0:
-        return 0.0
-    return float(np.max(np.abs(x - ref))) / max(1e-300, float(np.max(np.abs(ref))))
+def trace_arrays(t):
+    """The compared arrays of a trace as a flat {name: ndarray}."""
+    d = {"loss": t["loss"], "per_sample_loss": t["per_sample_loss"], "output": t["output"]}
+    for i, L in enumerate(t["layers"]):
+        for key, v in L.items():
+            d["layers[%d].%s" % (i, key)] = v
+    return {k: np.asarray(v.detach().numpy() if hasattr(v, "detach") else v, dtype=float)
+            for k, v in d.items()}
 
 
-def perturbed(model, rng):
-    m = json.loads(json.dumps(model))
-    def jiggle(v):
-        a = np.asarray(v, dtype=float)
-        return (a * (1.0 + PERTURBATION * rng.uniform(-1.0, 1.0, a.shape))).tolist()
-    for L in m["layers"]:
-        L["W"] = jiggle(L["W"])
-        L["b"] = jiggle(L["b"])
-    m["inputs"] = jiggle(m["inputs"])
-    return m
+def measured_noise(ref, runs):
+    """Element-wise max |run - ref| over the noisy runs: dicts of arrays."""
+    out = {}
+    for k, r in ref.items():
+        n = np.zeros_like(r)
+        for run in runs:
+            d = np.abs(run[k] - r)
+            n = np.maximum(n, np.where(np.isfinite(d), d, np.inf))
+        out[k] = n
+    return out
 
 
-def traces_agree(t1, t2, tol, cost):
-    for key in ("loss", "per_sample_loss", "output"):
-        if not scaled_diff(t1[key], t2[key]) <= tol:
-            return False
-    n = len(t1["layers"])
-    for i, (L1, L2) in enumerate(zip(t1["layers"], t2["layers"])):
-        for key in L1:
-            if key == "dC_da" and i == n - 1 and cost == "bce":
-                continue   # compared at the library's own a, see the module doc
-            if not scaled_diff(L1[key], L2[key]) <= tol:
-                return False
-    return True
-
-
-def well_conditioned(model, steps, rng):
-    """Is every compared value of the network well conditioned?
-
-    1. torch's autograd agrees with the accurate derivative forms to 1e-11
-       (rounding in the computation itself);
-    2. a relative perturbation of 1e-12 of every weight, bias and input
-       moves no array by more than 1e-9 of its largest value (the
-       problem's condition number is at most ~1000);
-    3. relative noise of 1e-14 on every intermediate value, forward and
-       backward, moves no array by more than 1e-10 of its largest value
-       (the computation itself does not amplify rounding by more than
-       ~1e4: e.g. db = Σ_s δ_s with δ_s = ±0.5 cancelling to 1e-9)."""
-    cost = model["cost"]
-    std = torch_trace(model)
-    if not traces_agree(std, torch_trace(model, accurate=True), 1e-11, cost):
-        return False
-    pert = perturbed(model, rng)
-    if not traces_agree(std, torch_trace(pert), MAX_PERTURBED, cost):
-        return False
-    seed = rng.integers(1 << 62)
-    if not traces_agree(std, torch_trace(model, noise=Noise(seed, NOISE)), MAX_NOISE_EFFECT,
-                        cost):
-        return False
+def reference(model, steps, seed):
+    """The exact trace and trained parameters with their element-wise noise:
+    (trace arrays, trace noise, [params], [params noise])."""
+    ref = trace_arrays(torch_trace(model))
+    runs = [trace_arrays(torch_trace(model, noise=Noise(seed + 2 * k, NOISE)))
+            for k in range(NOISE_RUNS)]
     ps, _ = torch_train(model, steps)
-    pa, _ = torch_train(model, steps, accurate=True)
-    if not all(scaled_diff(p, q) <= 1e-11 for p, q in zip(ps, pa)):
-        return False
-    pp, _ = torch_train(pert, steps)
-    if not all(scaled_diff(p, q) <= MAX_PERTURBED for p, q in zip(ps, pp)):
-        return False
-    pn, _ = torch_train(model, steps, noise=Noise(seed + 1, NOISE))
-    return all(scaled_diff(p, q) <= MAX_NOISE_EFFECT for p, q in zip(ps, pn))
+    ps = [p.numpy() for p in ps]
+    pruns = []
+    for k in range(NOISE_RUNS):
+        q, _ = torch_train(model, steps, noise=Noise(seed + 2 * k + 1, NOISE))
+        pruns.append({str(i): p.numpy() for i, p in enumerate(q)})
+    pn = measured_noise({str(i): p for i, p in enumerate(ps)}, pruns)
+    return ref, measured_noise(ref, runs), ps, [pn[str(i)] for i in range(len(ps))]
 
 
-def gen_network(rng, smooth=False):
+def gen_network(rng, smooth=False, index=None):
     """A random network with its batch and a number of training steps K
-    whose trajectory stays bounded and whose compared values are well
-    conditioned: (model dict, K)."""
+    whose trajectory stays bounded: (model dict, K).  A diverging
+    candidate is redrawn and recorded in REDRAWN."""
     for _candidate in range(50):
         model = gen_model(rng, smooth)
         steps = int(rng.integers(1, 6))
@@ -337,18 +317,15 @@ def gen_network(rng, smooth=False):
                 break
             model["optimizer"]["lr"] = model["optimizer"]["lr"] * 0.1
         if not stable:
-            STATS["rejected_unstable"] += 1
-            continue
-        if not well_conditioned(model, steps, np.random.default_rng(rng.integers(1 << 62))):
-            STATS["rejected_ill_conditioned"] += 1
+            REDRAWN.append((index, "training diverges even at lr %.3g (max |z| %.3g): %s"
+                            % (model["optimizer"]["lr"], maxz, describe(model))))
             continue
         return model, steps
-    raise RuntimeError("no well-conditioned network in 50 candidates")
+    raise RuntimeError("no stable network in 50 candidates")
 
 
 def gen_model(rng, smooth):
     opt_id = OPTIMIZERS[rng.integers(len(OPTIMIZERS))]
-    sat_ok = opt_id in ("sgd", "momentum")
     n_in = int(rng.integers(1, 6))
     depth = int(rng.integers(1, 6))
     widths = [int(rng.integers(1, 8)) for _ in range(depth)]
@@ -391,7 +368,7 @@ def gen_model(rng, smooth):
             alpha = float(rng.choice([rng.uniform(0.001, 0.5), 0.2, 0.01]))
         last = l == depth - 1
         role = cost if last and cost != "mse" else "hidden"
-        kinds = choose_kinds(rng, out, act, A, sat_ok, role, smooth, focus)
+        kinds = choose_kinds(rng, out, act, A, role, smooth, focus)
         if last and focus == "softplus_edge":
             kinds = [("sp_high", "sp_high", "sp_low", "normal")[rng.integers(4)]
                      for _ in range(out)]
@@ -406,7 +383,7 @@ def gen_model(rng, smooth):
         if last and not smooth and cost == "softmax_ce" and out >= 2 and rng.random() < 0.25:
             stress = True
             kinds = ["out"] * out
-            kinds[rng.integers(out)] = "sat"
+            kinds[rng.integers(out)] = "sat" if rng.random() < 0.5 else "dominant"
         W = np.zeros((out, A.shape[1]))
         b = np.zeros(out)
         for j in range(out):
@@ -444,16 +421,24 @@ def gen_model(rng, smooth):
         else:
             Y = rng.uniform(0.0, 1.0, (B, out))
         if stress:
-            # saturated units get the wrong label: the loss is large and
-            # well conditioned (computed from z)
+            # saturated units get the wrong label (a large loss, δ ≈ ±1/B)
+            # or, in some columns, the right one (a loss and δ = -σ(-|z|)/B
+            # of 1e-7…1e-13, exact only from z)
             big = np.abs(Zout) > 10.0
-            Y[big] = (Zout[big] < 0).astype(float)
+            right = np.broadcast_to(rng.random(out) < 0.35, Zout.shape)
+            Y[big & ~right] = (Zout[big & ~right] < 0).astype(float)
+            Y[big & right] = (Zout[big & right] > 0).astype(float)
     else:
         Y = np.zeros((B, out))
         for s in range(B):
             allowed = list(range(out))
             if stress:
+                # the dominant unit wrong (a large loss), or right: then its
+                # δ is -Σ of the others' tiny a, exact only as that sum
                 amax = int(np.argmax(Zout[s]))
+                if rng.random() < 0.4:
+                    Y[s, amax] = 1.0
+                    continue
                 allowed = [k for k in allowed if k != amax]
             if rng.random() < 0.5:
                 Y[s, allowed[rng.integers(len(allowed))]] = 1.0
@@ -500,7 +485,7 @@ def gen_model(rng, smooth):
 
 # ---------------------------------------------------------- torch reference
 
-def t_act(name, z, alpha, accurate=False):
+def t_act(name, z, alpha, accurate=True):
     if accurate and name in ACCURATE:
         return ACCURATE[name].apply(z)
     if name == "sigmoid":
@@ -520,14 +505,12 @@ def t_act(name, z, alpha, accurate=False):
     raise ValueError(name)
 
 
-# ----- derivatives to full relative precision (the conditioning filter)
+# ----- derivatives to full relative precision (the reference's)
 #
 # torch's own backward of sigmoid/tanh/softmax uses the output a (σ(1-σ),
 # 1-a², a(g - a·g)), which loses relative precision at saturation: 1 - a
-# carries the rounding of a.  That is the contract's (and the plugin API's)
-# "cheap form" too, so where it matters the network is not a fair test of a
-# 1e-9 tolerance.  These forms are accurate for every z; gen_network()
-# rejects networks on which they and torch's own disagree beyond 1e-11.
+# carries the rounding of a (σ'(37) = 0).  These forms are accurate for
+# every z, and are what the reference uses (accurate=True).
 
 def _fn(forward_fn, backward_fn):
     class F(torch.autograd.Function):
@@ -556,6 +539,32 @@ def _softmax_vjp(z, g):
 
 
 ACCURATE = {}
+SOFTMAX_CE = []
+
+
+def _softmax_ce_fn():
+    """l_s = -Σ_k y_k log softmax(z_s)_k with an exact backward.  Autograd
+    through log_softmax_exact adds -y_m + Σ y (via the max) + ... for the
+    dominant unit, an ulp of 1 off where the true value is 1e-13; here
+    ∂l/∂z = a Σy - y with the dominant unit's entry minus the sum of the
+    others' (the entries sum to 0 because Σ a = 1)."""
+    class F(torch.autograd.Function):
+        @staticmethod
+        def forward(ctx, z, Y):
+            ctx.save_for_backward(z, Y)
+            return -(Y * log_softmax_exact(z)).sum(dim=1)
+
+        @staticmethod
+        def backward(ctx, g):
+            z, Y = ctx.saved_tensors
+            a = torch.softmax(z, dim=1)
+            G = a * Y.sum(dim=1, keepdim=True) - Y
+            idx = z.argmax(dim=1, keepdim=True)
+            mask = torch.ones_like(z).scatter(1, idx, 0.0)
+            rest = (G * mask).sum(dim=1, keepdim=True)
+            G = G * mask - rest * (1.0 - mask)
+            return g.unsqueeze(1) * G, None
+    return F
 
 
 def _init_accurate():
@@ -563,6 +572,7 @@ def _init_accurate():
                               lambda z, g: g * torch.sigmoid(z) * torch.sigmoid(-z))
     ACCURATE["tanh"] = _fn(torch.tanh, lambda z, g: g * _sech2(z))
     ACCURATE["softmax"] = _fn(lambda z: torch.softmax(z, dim=1), _softmax_vjp)
+    SOFTMAX_CE.append(_softmax_ce_fn())
 
 
 def softplus_exact(z):
@@ -606,14 +616,15 @@ def per_sample_loss(cost, zN, aN, Y):
         # exact: -[y log σ(z) + (1-y) log(1-σ(z))]
         return (Y * softplus_exact(-zN) + (1.0 - Y) * softplus_exact(zN)).sum(dim=1)
     if cost == "softmax_ce":
-        return -(Y * log_softmax_exact(zN)).sum(dim=1)
+        return SOFTMAX_CE[0].apply(zN, Y)
     raise ValueError(cost)
 
 
 class Noise:
     """Relative noise of a few ulps on every intermediate value, forward
-    (z, a, l) and backward (∂C/∂a, ∂C/∂z): emulates another implementation's
-    different rounding, to find computations that amplify it."""
+    (W, b and the input as used, z, a, l) and backward (∂C/∂a, ∂C/∂z):
+    emulates another implementation's different rounding; the change it
+    makes to each element is that element's noise."""
 
     def __init__(self, seed, magnitude):
         self.gen = torch.Generator().manual_seed(int(seed))
@@ -630,11 +641,18 @@ class Noise:
         return t
 
 
-def forward(params, acts, cost, reduction, X, Y, keep=False, accurate=False, noise=None):
+def forward(params, acts, cost, reduction, X, Y, keep=False, accurate=True, noise=None):
     a = X
     zs, as_ = [], []
     for i, (act, alpha) in enumerate(acts):
         W, b = params[2 * i], params[2 * i + 1]
+        if noise:
+            # on the summands too, not only on z: a z that cancels (Σ|W a|
+            # >> |z|) carries the rounding of the terms, as ours does
+            W = W * noise.factor(W.shape)
+            b = b * noise.factor(b.shape)
+            if i == 0:
+                a = a * noise.factor(a.shape)
         z = a @ W.T + b
         if noise:
             z = noise.fwd(z)
@@ -667,7 +685,16 @@ def output_dC_da(cost, reduction, a, Y):
     return a.grad
 
 
-def torch_trace(model, ours_output=None, accurate=False, noise=None):
+def bce_dC_da_exact(reduction, z, Y):
+    """∂C/∂a of bce at a = σ(z), from z: -y/σ(z) + (1-y)/σ(-z) (scaled), a
+    term whose weight is 0 left out.  1 - a from a rounded a would be 0 at
+    z = 40; the contract computes 1 - a = σ(-z)."""
+    g = torch.where(Y != 0.0, -Y / torch.sigmoid(z), torch.zeros_like(z)) + \
+        torch.where(Y != 1.0, (1.0 - Y) / torch.sigmoid(-z), torch.zeros_like(z))
+    return g / z.shape[0] if reduction == "mean" else g
+
+
+def torch_trace(model, accurate=True, noise=None):
     acts, cost, reduction, X, Y = model_parts(model)
     params = []
     for L in model["layers"]:
@@ -680,12 +707,10 @@ def torch_trace(model, ours_output=None, accurate=False, noise=None):
            "output": as_[-1].detach(), "layers": []}
     n = len(acts)
     for i in range(n):
-        if i == n - 1 and cost != "mse":
-            if cost == "bce" and ours_output is not None:
-                at = torch.tensor(ours_output)
-            else:
-                at = as_[i].detach()
-            dC_da = output_dC_da(cost, reduction, at, Y)
+        if i == n - 1 and cost == "bce":
+            dC_da = bce_dC_da_exact(reduction, zs[i].detach(), Y)
+        elif i == n - 1 and cost != "mse":
+            dC_da = output_dC_da(cost, reduction, as_[i].detach(), Y)
         else:
             dC_da = as_[i].grad
         ref["layers"].append({
@@ -715,7 +740,7 @@ def make_optimizer(params, opt):
     raise ValueError(oid)
 
 
-def torch_train(model, steps, accurate=False, noise=None):
+def torch_train(model, steps, accurate=True, noise=None):
     acts, cost, reduction, X, Y = model_parts(model)
     params = []
     for L in model["layers"]:
@@ -741,19 +766,24 @@ def torch_train(model, steps, accurate=False, noise=None):
 class Checker:
     def __init__(self, max_failures):
         self.n_arrays = 0
-        self.max_scaled = 0.0
+        self.n_elements = 0
+        self.max_ratio = 0.0      # max |ours - ref| / tolerance (<= 1 passes)
+        self.max_noise_ratio = 0.0  # max |ours - ref| / noise, where noise > 0
+        self.max_noise_rel = 0.0  # max noise / |ref|: how noisy the elements were
         self.worst_where = None
-        self.net_max = 0.0        # of the current network
+        self.worst_noise_where = None
+        self.net_max = 0.0        # max ratio of the current network
         self.failures = []
         self.max_failures = max_failures
 
     def fail(self, where, name, msg):
         self.failures.append((where, name, msg))
 
-    def compare(self, where, name, ours, ref):
-        """ours: a JSON value (or None if missing); ref: a torch tensor."""
+    def compare(self, where, name, ours, ref, noise):
+        """ours: a JSON value (or None if missing); ref, noise: arrays."""
         self.n_arrays += 1
-        ref = np.asarray(ref.detach().numpy() if hasattr(ref, "detach") else ref, dtype=float)
+        ref = np.asarray(ref, dtype=float)
+        noise = np.asarray(noise, dtype=float)
         if ours is None:
             self.fail(where, name, "missing from our output")
             return
@@ -769,21 +799,35 @@ class Checker:
             self.fail(where, name, "non-finite value at %s: ours %r, ref %r"
                       % (idx, arr[idx], ref[idx]))
             return
-        scale = max(1e-300, float(np.max(np.abs(ref))) if ref.size else 0.0)
+        if ref.size == 0:
+            return
+        self.n_elements += ref.size
         err = np.abs(arr - ref)
-        worst = float(np.max(err)) if err.size else 0.0
-        scaled = worst / scale
-        self.net_max = max(self.net_max, scaled)
-        if scaled > self.max_scaled:
-            self.max_scaled = scaled
+        tol = RTOL * np.abs(ref) + K_NOISE * noise
+        with np.errstate(divide="ignore", invalid="ignore"):
+            ratio = np.where(err == 0.0, 0.0, err / tol)
+            nr = np.where(noise > 0, err / noise, 0.0)
+            rel = np.where(ref != 0, noise / np.abs(ref), 0.0)
+        worst = float(np.max(ratio))
+        if float(np.max(nr)) > self.max_noise_ratio:
+            self.max_noise_ratio = float(np.max(nr))
+            i = np.unravel_index(int(np.argmax(nr)), nr.shape)
+            self.worst_noise_where = ("%s %s%s: ours %r, ref %r, noise %.3g"
+                                      % (where.split(" ")[0], name, list(map(int, i)),
+                                         float(arr[i]), float(ref[i]), float(noise[i])))
+        self.max_noise_rel = max(self.max_noise_rel, float(np.max(rel[np.isfinite(rel)]))
+                                 if np.any(np.isfinite(rel)) else 0.0)
+        self.net_max = max(self.net_max, worst)
+        if worst > self.max_ratio:
+            self.max_ratio = worst
             self.worst_where = "%s %s" % (where.split(" ")[0], name)
-        if not (worst <= RTOL * scale):
-            idx = np.unravel_index(int(np.argmax(err)), err.shape)
-            idx = tuple(int(i) for i in idx)
+        if not worst <= 1.0:
+            idx = tuple(int(i) for i in np.unravel_index(int(np.argmax(ratio)), ratio.shape))
             self.fail(where, name,
-                      "worst element %s: ours %r, ref %r, |diff| %.3g, max|ref| %.3g, "
-                      "scaled error %.3g > %g" % (idx, float(arr[idx]), float(ref[idx]),
-                                                  worst, scale, scaled, RTOL))
+                      "element %s: ours %r, ref %r, |diff| %.3g > tolerance %.3g "
+                      "(1e-9|ref| + %d x measured noise %.3g)"
+                      % (idx, float(arr[idx]), float(ref[idx]), float(err[idx]),
+                         float(tol[idx]), K_NOISE, float(noise[idx])))
 
 
 def to_array(v):
@@ -824,7 +868,8 @@ def run(cmd):
         return RunFailure("could not run %s: %s" % (cmd[0], e))
 
 
-def check_network(chk, backprop, path, model, steps):
+def check_network(chk, backprop, path, model, steps, seed):
+    ref, noise, ref_params, params_noise = reference(model, steps, seed)
     # ------------------------------------------------------------- trace
     p = run([backprop, "trace", path])
     if p.returncode != 0:
@@ -843,23 +888,22 @@ def check_network(chk, backprop, path, model, steps):
     if ours.get("format") != "backprop-trace/1":
         chk.fail(path, "trace.format", "expected \"backprop-trace/1\", got %s"
                  % short(ours.get("format")))
-    ref = torch_trace(model, ours_output=ours.get("output") if to_array(ours.get("output")) is not None
-                      and to_array(ours.get("output")).shape == tuple(np.shape(model["targets"])) else None)
     loss = ours.get("loss")
-    chk.compare(path, "loss", [loss] if loss is not None else None, ref["loss"])
-    chk.compare(path, "per_sample_loss", ours.get("per_sample_loss"), ref["per_sample_loss"])
-    chk.compare(path, "output", ours.get("output"), ref["output"])
+    chk.compare(path, "loss", [loss] if loss is not None else None, ref["loss"], noise["loss"])
+    for key in ("per_sample_loss", "output"):
+        chk.compare(path, key, ours.get(key), ref[key], noise[key])
     layers = ours.get("layers")
-    if not isinstance(layers, list) or len(layers) != len(ref["layers"]):
-        chk.fail(path, "layers", "expected a list of %d layers, got %s"
-                 % (len(ref["layers"]), short(layers)))
+    n = len(model["layers"])
+    if not isinstance(layers, list) or len(layers) != n:
+        chk.fail(path, "layers", "expected a list of %d layers, got %s" % (n, short(layers)))
         return
-    for i, (Lo, Lr) in enumerate(zip(layers, ref["layers"])):
+    for i, Lo in enumerate(layers):
         if not isinstance(Lo, dict):
             chk.fail(path, "layers[%d]" % i, "not an object")
             continue
         for key in ("z", "a", "dC_da", "dC_dz", "dW", "db"):
-            chk.compare(path, "layers[%d].%s" % (i, key), Lo.get(key), Lr[key])
+            name = "layers[%d].%s" % (i, key)
+            chk.compare(path, name, Lo.get(key), ref[name], noise[name])
 
     # ------------------------------------------------------------- train
     out_path = path[:-5] + "-trained.json"
@@ -877,16 +921,93 @@ def check_network(chk, backprop, path, model, steps):
     except (OSError, ValueError) as e:
         chk.fail(where, "train", "cannot read the written model: %s" % e)
         return
-    ref_params, _ = torch_train(model, steps)
     tl = trained.get("layers") if isinstance(trained, dict) else None
-    if not isinstance(tl, list) or len(tl) != len(model["layers"]):
-        chk.fail(where, "train.layers", "expected %d layers, got %s"
-                 % (len(model["layers"]), short(tl)))
+    if not isinstance(tl, list) or len(tl) != n:
+        chk.fail(where, "train.layers", "expected %d layers, got %s" % (n, short(tl)))
         return
     for i, L in enumerate(tl):
         L = L if isinstance(L, dict) else {}
-        chk.compare(where, "trained layers[%d].W" % i, L.get("W"), ref_params[2 * i])
-        chk.compare(where, "trained layers[%d].b" % i, L.get("b"), ref_params[2 * i + 1])
+        chk.compare(where, "trained layers[%d].W" % i, L.get("W"), ref_params[2 * i],
+                    params_noise[2 * i])
+        chk.compare(where, "trained layers[%d].b" % i, L.get("b"), ref_params[2 * i + 1],
+                    params_noise[2 * i + 1])
+
+
+# ------------------------------------------------- fixed saturated networks
+
+SAT_Z = (15.0, 20.0, 25.0, 30.0)
+
+
+def saturated_model(Z, act, cost, opt_id, rng):
+    """in3 -> act4 -> act3 -> output3, every unit of every layer at
+    |z| = Z ± 0.5 in every sample (signs mixed; a softmax output at logits
+    about (Z, 0, -Z)), targets mostly right with a few wrong, the given
+    optimizer with weight decay."""
+    B = 3
+    X = rng.uniform(0.5, 1.5, (B, 3)) * rng.choice([-1.0, 1.0], 3)
+    out_act = {"mse": "sigmoid", "bce": "sigmoid", "softmax_ce": "softmax"}[cost]
+    spec = [(4, act), (3, act), (3, out_act)]
+    A = X
+    layers = []
+    for l, (out, a_name) in enumerate(spec):
+        W = rng.standard_normal((out, A.shape[1]))
+        raw = A @ W.T
+        spread = np.max(raw, axis=0) - np.min(raw, axis=0)
+        W *= np.minimum(1.0, 0.8 / np.maximum(spread, 1e-300))[:, None]
+        raw = A @ W.T
+        if a_name == "softmax":
+            centre = np.array([Z, 0.0, -Z])
+        else:
+            centre = Z * rng.choice([-1.0, 1.0], out)
+            centre[0] = Z              # at least one unit on the side where a -> 1
+        b = centre - raw.mean(axis=0)
+        Zl = A @ W.T + b
+        A = np_act(a_name, Zl, 0.01)
+        layers.append({"in": int(W.shape[1]), "out": out, "activation": a_name,
+                       "W": W.tolist(), "b": b.tolist()})
+    if cost == "mse":
+        Y = rng.uniform(0.0, 1.0, (B, 3))
+    elif cost == "bce":
+        # right labels (δ = -σ(-|z|), tiny), one wrong and one soft
+        Y = (Zl > 0).astype(float)
+        Y[0, 1] = 1.0 - Y[0, 1]
+        Y[1, 2] = 0.25
+    else:
+        Y = np.zeros((B, 3))
+        Y[:, 0] = 1.0                  # the dominant class right
+        Y[B - 1] = [0.0, 1.0, 0.0]     # one sample wrong
+    opt = {"id": opt_id, "weight_decay": 0.01}
+    if opt_id in ("sgd", "momentum"):
+        opt["lr"] = 0.05
+    else:
+        opt["lr"] = 1e-3
+    if opt_id == "momentum":
+        opt["momentum"] = 0.9
+    elif opt_id == "rmsprop":
+        opt["alpha"] = 0.99
+        opt["eps"] = 1e-8
+    elif opt_id == "adam":
+        opt["beta1"] = 0.9
+        opt["beta2"] = 0.999
+        opt["eps"] = 1e-8
+    return {"format": "backprop-model/1", "name": "torch-reference saturated",
+            "description": "every layer saturated at |z| = %g" % Z,
+            "seed": 0, "layers": layers, "cost": cost, "reduction": "mean",
+            "optimizer": opt, "inputs": X.tolist(), "targets": Y.tolist()}
+
+
+def saturated_models(seed):
+    """(name, model, steps) of the fixed cases: 4 z x 2 activations x 3
+    costs, the optimizers in turn."""
+    k = 0
+    for Z in SAT_Z:
+        for act in ("sigmoid", "tanh"):
+            for cost in ("mse", "bce", "softmax_ce"):
+                rng = np.random.default_rng([seed, 90_000 + k])
+                opt_id = OPTIMIZERS[k % len(OPTIMIZERS)]
+                yield ("sat-z%02d-%s-%s" % (Z, act, cost),
+                       saturated_model(Z, act, cost, opt_id, rng), 2)
+                k += 1
 
 
 def describe(model):
@@ -906,38 +1027,39 @@ def main_cli(args):
     chk = Checker(args.max_failures)
     t0 = time.time()
     def jobs():
-        if args.model:
-            # given model files (with their inline batch): --steps K
+        if args.model:   # given files (e.g. one a failure left behind): --steps K
             for path in args.model:
                 with open(path) as f:
                     model = json.load(f)
-                yield os.path.abspath(path), model, args.steps
+                yield os.path.abspath(path), model, args.steps, 0
             return
+        if args.only is None and not args.no_fixed:
+            for name, model, steps in saturated_models(args.seed):
+                path = os.path.join(workdir, "%s.json" % name)
+                with open(path, "w") as f:
+                    json.dump(model, f, indent=1)
+                    f.write("\n")
+                yield path, model, steps, 7
         indices = [args.only] if args.only is not None else range(args.count)
         for i in indices:
             rng = np.random.default_rng([args.seed, i])
-            model, steps = gen_network(rng)
+            model, steps = gen_network(rng, index=i)
             path = os.path.join(workdir, "net-%04d-%04d.json" % (args.seed, i))
             with open(path, "w") as f:
                 json.dump(model, f, indent=1)   # floats via repr(): round-trip
                 f.write("\n")
-            yield path, model, steps
+            yield path, model, steps, int(rng.integers(1 << 40))
 
     n_nets = 0
-    for path, model, steps in jobs():
+    for path, model, steps, seed in jobs():
         before = len(chk.failures)
         chk.net_max = 0.0
-        check_network(chk, backprop, path, model, steps)
-        net_max = chk.net_max
+        check_network(chk, backprop, path, model, steps, seed)
         n_nets += 1
         if args.verbose:
-            extra = ""
-            if args.model:
-                extra = ", well conditioned: %s" % well_conditioned(
-                    model, steps, np.random.default_rng(0))
-            print("%s: %s, %d steps: %s, max scaled error %.2g%s"
+            print("%s: %s, %d steps: %s, max error/tolerance %.2g"
                   % (os.path.basename(path), describe(model), steps,
-                     "ok" if len(chk.failures) == before else "FAIL", net_max, extra))
+                     "ok" if len(chk.failures) == before else "FAIL", chk.net_max))
         if len(chk.failures) > before:
             sys.stdout.write("FAIL %s (%s, train steps %d)\n" % (path, describe(model), steps))
             for where, name, msg in chk.failures[before:]:
@@ -947,26 +1069,37 @@ def main_cli(args):
                 sys.stdout.write("(stopping after %d failures)\n" % len(chk.failures))
                 break
     dt = time.time() - t0
-    summary = ("reference: %d networks, %d arrays, max scaled error %.2g "
-               "(%.1f s; candidates set aside: %d ill-conditioned, %d unstable)"
-               % (n_nets, chk.n_arrays, chk.max_scaled, dt,
-                  STATS["rejected_ill_conditioned"], STATS["rejected_unstable"]))
+    summary = ("reference: %d networks, %d arrays, %d elements, max error/tolerance %.2g, "
+               "max error/noise %.2g, max noise/|ref| %.2g (%.1f s; %d diverging candidates "
+               "redrawn)" % (n_nets, chk.n_arrays, chk.n_elements, chk.max_ratio,
+                             chk.max_noise_ratio, chk.max_noise_rel, dt, len(REDRAWN)))
     if args.verbose and chk.worst_where:
-        print("largest scaled error: %s" % chk.worst_where)
+        print("largest error/tolerance: %s" % chk.worst_where)
+        print("largest error/noise: %s" % chk.worst_noise_where)
+    bad = 0
+    if args.count and not args.model and len(REDRAWN) > MAX_REDRAWN * max(1, args.count):
+        bad = 1
+        print("%d of %d random networks needed a redraw (more than %d%%): the generator "
+              "draws networks whose training diverges:" % (len(REDRAWN), args.count,
+                                                          round(100 * MAX_REDRAWN)))
+        for index, why in REDRAWN:
+            print("  network %s: %s" % (index, why))
     if chk.failures:
         print("%s — %d FAILURES" % (summary, len(chk.failures)))
         return 1
     print(summary)
-    return 0
+    return bad
 
 
 # ---------------------------------------------------------------- self-test
 
 def np_dact(name, z, a, alpha):
+    # the contract's exact forms: σ(z)σ(-z), sech² z = 4e/(1 + e)², e = e^-2|z|
     if name == "sigmoid":
-        return a * (1.0 - a)
+        return np_act("sigmoid", z, alpha) * np_act("sigmoid", -z, alpha)
     if name == "tanh":
-        return 1.0 - a * a
+        e = np.exp(-2.0 * np.abs(z))
+        return 4.0 * e / ((1.0 + e) * (1.0 + e))
     if name == "relu":
         return (z > 0).astype(float)
     if name == "leaky_relu":
@@ -1002,12 +1135,19 @@ def numpy_trace(model):
         dC_da = (a - Y) * k
     elif cost == "bce":
         l = -(Y * np.log(a) + (1 - Y) * np.log(1 - a)).sum(axis=1)
-        dC_da = (-Y / a + (1 - Y) / (1 - a)) * k
-        dz_out = (a - Y) * k
+        sp, sm = np_act("sigmoid", z, 0), np_act("sigmoid", -z, 0)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            dC_da = (np.where(Y != 0, -Y / sp, 0.0) + np.where(Y != 1, (1 - Y) / sm, 0.0)) * k
+        dz_out = np.where(z >= 0, (1 - Y) - sm, sp - Y) * k
     else:
         l = -(Y * np.log(a)).sum(axis=1)
         dC_da = (-Y / a) * k
-        dz_out = (a * Y.sum(axis=1, keepdims=True) - Y) * k
+        G = a * Y.sum(axis=1, keepdims=True) - Y
+        rows = np.arange(G.shape[0])
+        m = np.argmax(z, axis=1)
+        G[rows, m] = 0.0
+        G[rows, m] = -G.sum(axis=1)      # the entries sum to 0: exact for a dominant unit
+        dz_out = G * k
     n = len(Ws)
     layers = [None] * n
     for i in range(n - 1, -1, -1):
@@ -1015,8 +1155,9 @@ def numpy_trace(model):
         if i == n - 1 and cost != "mse":
             delta = dz_out
         elif act == "softmax":
+            # a_j Σ_k a_k (g_j - g_k): exact also for a dominant unit
             ai = as_[i]
-            delta = ai * (dC_da - (ai * dC_da).sum(axis=1, keepdims=True))
+            delta = ai * ((dC_da[:, :, None] - dC_da[:, None, :]) * ai[:, None, :]).sum(axis=2)
         else:
             delta = dC_da * np_dact(act, zs[i], as_[i], alpha)
         prev = X if i == 0 else as_[i - 1]
@@ -1111,7 +1252,7 @@ def self_test(args):
         (t_act(name, zr, 0.0, accurate=True) * g).sum().backward()
         g1 = zr.grad.clone()
         zr.grad = None
-        (t_act(name, zr, 0.0) * g).sum().backward()
+        (t_act(name, zr, 0.0, accurate=False) * g).sum().backward()
         close("accurate %s backward vs torch's" % name, g1.numpy(), zr.grad.numpy(), 1e-14)
         n_checks += 1
         if not torch.autograd.gradcheck(lambda x: t_act(name, x, 0.0, accurate=True),
@@ -1212,6 +1353,8 @@ def main():
                     help="check this model file instead of generated ones (repeatable)")
     ap.add_argument("--steps", type=int, default=1, help="training steps for --model")
     ap.add_argument("--max-failures", type=int, default=20)
+    ap.add_argument("--no-fixed", action="store_true",
+                    help="skip the fixed saturated networks (to see what the random ones catch)")
     ap.add_argument("--verbose", "-v", action="store_true")
     ap.add_argument("--self-test", action="store_true",
                     help="check the reference itself (no CLI needed)")
