@@ -12,8 +12,8 @@
  * the messages have always named) every check draws jittered points, one
  * in each cell of a fine partition, from a generator seeded by the
  * feature's id: the same plugin always gets the same points and so the same
- * verdict, and no interval wider than two cells goes unvisited.  The tails
- * are drawn out to |z| = 1000, log-uniformly.
+ * verdict, and no interval wider than two cells (0.02) goes unvisited on
+ * [−100, 100].  Beyond, out to |z| = 1000, they are drawn log-uniformly.
  *
  * Which step.  Most points of the bulk are settled before any estimate:
  * the derivative agrees to 10⁻⁶ with two plain central differences
@@ -62,11 +62,13 @@
 #define GRID_N     321        /* −40, −39.75, …, 40 */
 #define CHECK_SEED G_GUINT64_CONSTANT (0x6261636b70726f70)  /* "backprop" */
 
-/* Jittered points: one in each cell of width JITTER_CELL on [−40, 40], and
- * TAIL_POINTS per side log-uniformly on 40 < |z| ≤ 1000. */
+/* Jittered points: one in each cell of width JITTER_CELL on
+ * [−JITTER_MAX, JITTER_MAX], and TAIL_POINTS per side log-uniformly on
+ * JITTER_MAX < |z| ≤ TAIL_MAX (0.2 % apart: 0.2 at 100, 2 at 1000). */
 #define JITTER_CELL 0.01
-#define JITTER_N    8000
-#define TAIL_POINTS 256
+#define JITTER_MAX  100.0
+#define JITTER_N    20000
+#define TAIL_POINTS 1024
 #define TAIL_MAX    1000.0
 
 /* Vector activations and costs: sizes 1 … MAX_N. */
@@ -89,6 +91,7 @@ static const double step_factors[] = { 1e-4, 1e-6, 1e-5, 1e-3, 1e-2, 1e-1 };
 #define N_STEPS G_N_ELEMENTS (step_factors)
 /* See check_point(). */
 #define PIECE_JUMP 1e8
+#define DERIV_NOISE_STEP 1e-9
 #define FD_POINTS 17
 
 /* Optimizer check: f(p) = ½ Σ cᵢ pᵢ². */
@@ -314,12 +317,44 @@ step_compare (BpFdFunc fn,
   return s;
 }
 
+/* The slope that rounding of the terms φ is made of could hide over the
+ * step h: FLAT_ULPS units of roundoff of max(1, |x|, |φ|) across it, in the
+ * units of the floor.  ½z(1 + erf(z/√2)) is made of terms of size |z|
+ * however small it is. */
+static double
+hidden_slope (double x,
+              double fx,
+              double h)
+{
+  double sigma = FLAT_ULPS * UNIT_ROUNDOFF * MAX (MAX (1.0, fabs (x)), fabs (fx));
+
+  return BP_FD_FLOOR_SIGMAS * RICHARDSON_NOISE * sigma / h;
+}
+
 /* Is `analytic` φ′(x)?  FALSE, with `miss` filled, only when the best
  * step and the second best both disagree, the best by well above its
- * floor; a point no step resolves passes (nothing can be said there). */
+ * floor, and neither of these explains the disagreement:
+ *
+ *  - φ computed in pieces.  The smooth part of φ raises the floor by at
+ *    most h⁷ from one step to the next (differences of order ≤ 8), 10⁷ a
+ *    decade.  If the next longer step sees far more noise than that, or
+ *    repeats values, φ may be computed in pieces coarser than the best
+ *    step's stencil (½z(1 + erf(z/√2)) near z = −8.3 is ½z times one
+ *    rounding unit over stretches of 0.1), and the best step measured the
+ *    slope of one piece, not φ′.  Then a disagreement that the rounding of
+ *    φ's terms could hide at that longer step (hidden_slope) is not held
+ *    against the plugin; a larger one still is (tanh′ = 0 at z = 14.5,
+ *    where the next step's stencil spans all of tanh's bend).
+ *
+ *  - the rounding of the derivative's own formula.  sin(z)/z's derivative
+ *    cos(z)/z − sin(z)/z² cancels terms of size 1/z² near 0.  Measured
+ *    only where a refusal is at stake: `dfn` (the derivative at another
+ *    x, may be NULL) at 17 points a few roundoffs apart; the noise of
+ *    those values, BP_FD_FLOOR_SIGMAS times, joins the floor. */
 static gboolean
 check_point (BpFdFunc fn,
              gpointer data,
+             BpFdFunc dfn,
              double   x,
              double   fx,
              double   f_scale,
@@ -330,6 +365,7 @@ check_point (BpFdFunc fn,
   double scale = MAX (1.0, fabs (x));
   Step steps[N_STEPS];
   int best = -1, second = -1, next = -1;
+  double off, own = 0.0;
 
   steps[0] = step_compare (fn, data, x, step_factors[0] * scale, fx, f_scale, analytic, allowance);
   if (steps[0].usable && steps[0].ratio <= 1.0
@@ -356,25 +392,35 @@ check_point (BpFdFunc fn,
     return TRUE;
   if (!(steps[best].ratio > BP_FD_WELL_ABOVE) || !(steps[second].ratio > 1.0))
     return TRUE;
-  /* The next longer step must not see far more noise than the best: the
-   * smooth part of f raises the floor by at most h⁷ (differences of order
-   * ≤ 8), 10⁷ a decade.  More means f is computed in pieces coarser than
-   * the best step's stencil (½z(1 + erf(z/√2)) near z = −8.3 is ½z times
-   * one rounding unit over stretches of 0.1), and the best step measured
-   * the slope of one piece, not f′.  So does a longer step at which f
-   * repeats values (it is too coarse to resolve anything there). */
+
+  off = fabs (analytic - steps[best].numeric);
   for (int k = 0; k < (int) N_STEPS; k++)
     if (step_factors[k] > step_factors[best]
         && (next < 0 || step_factors[k] < step_factors[next]))
       next = k;
-  if (next >= 0 && !(steps[next].usable && steps[next].floor <= PIECE_JUMP * steps[best].floor))
+  if (next >= 0
+      && !(steps[next].usable && steps[next].floor <= PIECE_JUMP * steps[best].floor)
+      && off <= BP_FD_WELL_ABOVE * hidden_slope (x, fx, step_factors[next] * scale))
     return TRUE;
+
+  if (dfn != NULL)
+    {
+      BpFdEstimate e;
+
+      bp_fd_estimate (dfn, data, x, DERIV_NOISE_STEP * scale, 0.0, &e);
+      own = BP_FD_FLOOR_SIGMAS * e.noise;
+      if (!isfinite (own))
+        return TRUE;
+      if (!(off > BP_FD_WELL_ABOVE * (steps[best].floor + own))
+          || !(fabs (analytic - steps[second].numeric) > steps[second].floor + own))
+        return TRUE;
+    }
 
   miss->x = x;
   miss->analytic = analytic;
   miss->numeric = steps[best].numeric;
-  miss->floor = steps[best].floor;
-  miss->ratio = steps[best].ratio;
+  miss->floor = steps[best].floor + own;
+  miss->ratio = off / miss->floor;
   return FALSE;
 }
 
@@ -430,13 +476,19 @@ quick_differences (BpFdFunc fn,
 
 static gboolean
 quick_agrees (const Quick *q,
+              double       x,
+              double       fx,
               double       analytic)
 {
   double tol = QUICK_AGREE * fabs (analytic);
 
-  /* Exactly 0 against φ exactly flat at both steps: relu below 0. */
-  if (analytic == 0.0)
-    return q->c1 == 0.0 && q->c8 == 0.0;
+  /* φ exactly flat at both steps, and the derivative below the slope that
+   * rounding could hide even at the longest step (the strictest the flat
+   * rule in step_compare can be): relu below 0, elu's f = −1 below −37
+   * where f′ = e^z is 10⁻¹⁷. */
+  if (q->c1 == 0.0 && q->c8 == 0.0)
+    return fabs (analytic)
+           <= hidden_slope (x, fx, step_factors[N_STEPS - 1] * MAX (1.0, fabs (x)));
   return fabs (analytic - q->c1) <= tol && fabs (analytic - q->c8) <= tol;
 }
 
@@ -445,6 +497,7 @@ quick_agrees (const Quick *q,
 static gboolean
 check_at (BpFdFunc fn,
           gpointer data,
+          BpFdFunc dfn,
           double   x,
           double   fx,
           double   f_scale,
@@ -456,9 +509,9 @@ check_at (BpFdFunc fn,
   Quick q = quick_differences (fn, data, x, fx);
 
   *smooth = q.smooth;
-  if (!q.smooth || quick_agrees (&q, analytic))
+  if (!q.smooth || quick_agrees (&q, x, fx, analytic))
     return TRUE;
-  return check_point (fn, data, x, fx, f_scale, analytic, allowance, miss);
+  return check_point (fn, data, dfn, x, fx, f_scale, analytic, allowance, miss);
 }
 
 /* ----------------------------------------------------------- guarded arrays */
@@ -546,6 +599,15 @@ act_f (double   z,
   return ctx->act->f (z, ctx->params);
 }
 
+static double
+act_df (double   z,
+        gpointer data)
+{
+  ActCtx *ctx = data;
+
+  return ctx->act->df (z, ctx->act->f (z, ctx->params), ctx->params);
+}
+
 /* The grid, then one point in each jitter cell, then the tails. */
 static double *
 activation_points (const BpActivationDesc *act,
@@ -565,11 +627,11 @@ activation_points (const BpActivationDesc *act,
     z[k++] = extra[i];
   *n_grid = k;
   for (size_t i = 0; i < JITTER_N; i++)
-    z[k++] = GRID_MIN + JITTER_CELL * ((double) i + bp_rng_uniform (&rng));
+    z[k++] = -JITTER_MAX + JITTER_CELL * ((double) i + bp_rng_uniform (&rng));
   for (size_t i = 0; i < 2 * TAIL_POINTS; i++)
     {
       double u = ((double) (i / 2) + bp_rng_uniform (&rng)) / TAIL_POINTS;
-      double r = -GRID_MIN * pow (TAIL_MAX / -GRID_MIN, u);
+      double r = JITTER_MAX * pow (TAIL_MAX / JITTER_MAX, u);
 
       z[k++] = i % 2 == 0 ? r : -r;
     }
@@ -617,7 +679,7 @@ check_elementwise (const BpActivationDesc *act,
       Miss m;
       gboolean smooth;
 
-      if (!check_at (act_f, &ctx, z[i], fz[i], 0.0, dz[i],
+      if (!check_at (act_f, &ctx, act_df, z[i], fz[i], 0.0, dz[i],
                      DERIV_ULPS * UNIT_ROUNDOFF * (fabs (dz[i]) + fabs (fz[i])), &smooth, &m))
         worst_update (&worst, &m, i);
       if (smooth && i < n_grid)
@@ -685,6 +747,7 @@ typedef struct
   const double           *g;
   double                 *zt;     /* scratch: z with z[j] = x */
   double                 *a;      /* scratch */
+  double                 *o;      /* scratch */
   size_t                  n;
   size_t                  j;
 } VecCtx;
@@ -703,6 +766,20 @@ vec_dot (double   x,
   for (size_t i = 0; i < ctx->n; i++)
     s += ctx->g[i] * ctx->a[i];
   return s;
+}
+
+/* (∂a/∂z)ᵀg at z + (x − z_j) e_j, element j */
+static double
+vec_vjp_j (double   x,
+           gpointer data)
+{
+  VecCtx *ctx = data;
+
+  memcpy (ctx->zt, ctx->z, ctx->n * sizeof (double));
+  ctx->zt[ctx->j] = x;
+  ctx->act->vec_forward (ctx->zt, ctx->a, ctx->n, ctx->params);
+  ctx->act->vec_vjp (ctx->zt, ctx->a, ctx->g, ctx->o, ctx->n, ctx->params);
+  return ctx->o[ctx->j];
 }
 
 static gboolean
@@ -765,6 +842,7 @@ check_vector (const BpActivationDesc *act,
   static const double large[MAX_N] = { 1000.0, -1000.0, 0.0, 999.5, -3.0, 100.0, -500.0, 700.0 };
   double z[MAX_N], g[MAX_N], zt[MAX_N];
   g_autofree double *scratch = guarded_new (MAX_N);
+  g_autofree double *scratch_out = guarded_new (MAX_N);
   g_autofree double *a = NULL, *out = NULL;
   BpRng rng;
   Worst worst;
@@ -790,7 +868,7 @@ check_vector (const BpActivationDesc *act,
     for (size_t r = 0; r < G_N_ELEMENTS (vec_regimes); r++)
       for (int trial = 0; trial < vec_regimes[r].trials; trial++)
         {
-          VecCtx ctx = { act, params, z, g, zt, scratch, n, 0 };
+          VecCtx ctx = { act, params, z, g, zt, scratch, scratch_out, n, 0 };
           double phi0 = 0.0, terms = 0.0, gsum = 0.0;
 
           for (size_t i = 0; i < n; i++)
@@ -824,7 +902,7 @@ check_vector (const BpActivationDesc *act,
                * its terms. */
               allowance = DERIV_ULPS * UNIT_ROUNDOFF
                           * (fabs (out[j]) + terms + fabs (a[j]) * gsum);
-              ok = check_at (vec_dot, &ctx, z[j], phi0, terms, out[j], allowance,
+              ok = check_at (vec_dot, &ctx, vec_vjp_j, z[j], phi0, terms, out[j], allowance,
                              &was_smooth, &m);
               smooth += was_smooth;
               if (!ok && worst_update (&worst, &m, j))
@@ -874,38 +952,42 @@ bp_plugin_check_activation (const BpActivationDesc *act,
 
 /* ------------------------------------------------------------------- costs */
 
-/* Where the cost points are drawn.  `lo`/`hi`: a (no output activation) or
- * z; `mirror`: the sign of the draw is random too (so the range is
- * ±[lo, hi]); `hard`: targets 0/1 (one-hot for a vector output activation);
- * `strict`: the unsaturated points where l and its gradient must be
- * finite (elsewhere a non-finite l is outside the cost's domain, e.g. a log
- * of an output outside (0, 1), and the point is skipped). */
+/* Where the cost points are drawn: a (no output activation) or z is
+ * `centre` ± r with r uniform in [lo, hi) (log-uniform if `log`), either
+ * sign; `hard`: targets 0/1 (one-hot for a vector output activation);
+ * `strict`: the unsaturated points where l and its gradient must be finite
+ * (elsewhere a non-finite l is outside the cost's domain, e.g. a log of an
+ * output outside (0, 1), and the point is skipped). */
 typedef struct
 {
-  double   lo, hi;
-  gboolean mirror;
+  double   centre, lo, hi;
+  gboolean log;
   gboolean hard;
   gboolean strict;
 } CostRegime;
 
 /* Without an output activation: a itself. */
 static const CostRegime cost_regimes_a[] = {
-  { 0.05, 0.95, FALSE, FALSE, TRUE },   /* probabilities, soft targets */
-  { 0.05, 0.95, FALSE, TRUE, TRUE },    /* hard targets */
-  { 1.05, 4.0, TRUE, FALSE, FALSE },    /* outside [0, 1] */
-  { 1.05, 4.0, TRUE, TRUE, FALSE },
-  { 10.0, 1000.0, TRUE, FALSE, FALSE }, /* large magnitudes */
-  { 10.0, 1000.0, TRUE, TRUE, FALSE },
+  { 0.5, 0.0, 0.45, FALSE, FALSE, TRUE },   /* (0.05, 0.95), soft targets */
+  { 0.5, 0.0, 0.45, FALSE, TRUE, TRUE },    /* hard targets */
+  { 0.5, 0.45, 0.5, FALSE, FALSE, FALSE },  /* near 0 and 1 */
+  { 0.5, 0.45, 0.5, FALSE, TRUE, FALSE },
+  { 0.5, 0.5, 4.0, FALSE, FALSE, FALSE },   /* outside [0, 1] */
+  { 0.5, 0.5, 4.0, FALSE, TRUE, FALSE },
+  { 0.0, 4.0, 1000.0, TRUE, FALSE, FALSE }, /* large magnitudes */
+  { 0.0, 4.0, 1000.0, TRUE, TRUE, FALSE },
 };
 
 /* Through an output activation: z. */
 static const CostRegime cost_regimes_z[] = {
-  { -3.0, 3.0, FALSE, FALSE, TRUE },
-  { -3.0, 3.0, FALSE, TRUE, TRUE },
-  { 3.0, 12.0, TRUE, FALSE, FALSE },    /* saturating */
-  { 3.0, 12.0, TRUE, TRUE, FALSE },
-  { 12.0, 40.0, TRUE, FALSE, FALSE },   /* saturated */
-  { 12.0, 40.0, TRUE, TRUE, FALSE },
+  { 0.0, 0.0, 3.0, FALSE, FALSE, TRUE },
+  { 0.0, 0.0, 3.0, FALSE, TRUE, TRUE },
+  { 0.0, 3.0, 12.0, FALSE, FALSE, FALSE },  /* saturating */
+  { 0.0, 3.0, 12.0, FALSE, TRUE, FALSE },
+  { 0.0, 12.0, 40.0, FALSE, FALSE, FALSE }, /* saturated */
+  { 0.0, 12.0, 40.0, FALSE, TRUE, FALSE },
+  { 0.0, 40.0, 700.0, TRUE, FALSE, FALSE }, /* far */
+  { 0.0, 40.0, 700.0, TRUE, TRUE, FALSE },
 };
 
 #define COST_TRIALS 2
@@ -921,6 +1003,8 @@ typedef struct
   size_t                  n;
   double                  zt[MAX_N];
   double                  at[MAX_N];
+  double                  ga[MAX_N + GUARD];
+  double                  g[MAX_N + GUARD];
   size_t                  j;
 } CostCtx;
 
@@ -969,6 +1053,35 @@ cost_chain (const CostCtx *ctx,
     ctx->act->vec_vjp (z, a, ga, gz, ctx->n, ctx->act_params);
 }
 
+/* The gradients at z + (x − z_j) e_j, element j: grad_a through the
+ * output activation, and grad_z. */
+static double
+cost_chain_j (double   x,
+              gpointer data)
+{
+  CostCtx *ctx = data;
+
+  memcpy (ctx->zt, ctx->z, ctx->n * sizeof (double));
+  ctx->zt[ctx->j] = x;
+  cost_forward (ctx, ctx->zt, ctx->at);
+  ctx->cost->grad_a (ctx->at, ctx->zt, ctx->y, ctx->ga, ctx->n, ctx->params);
+  cost_chain (ctx, ctx->zt, ctx->at, ctx->ga, ctx->g);
+  return ctx->g[ctx->j];
+}
+
+static double
+cost_grad_z_j (double   x,
+               gpointer data)
+{
+  CostCtx *ctx = data;
+
+  memcpy (ctx->zt, ctx->z, ctx->n * sizeof (double));
+  ctx->zt[ctx->j] = x;
+  cost_forward (ctx, ctx->zt, ctx->at);
+  ctx->cost->grad_z (ctx->at, ctx->zt, ctx->y, ctx->g, ctx->n, ctx->params);
+  return ctx->g[ctx->j];
+}
+
 static gboolean
 all_finite (const double *v,
             size_t        n)
@@ -1012,9 +1125,10 @@ cost_draw (BpRng                  *rng,
 
   for (size_t i = 0; i < n; i++)
     {
-      z[i] = bp_rng_range (rng, regime->lo, regime->hi);
-      if (regime->mirror && bp_rng_uniform (rng) < 0.5)
-        z[i] = -z[i];
+      double r = regime->log ? regime->lo * pow (regime->hi / regime->lo, bp_rng_uniform (rng))
+                             : bp_rng_range (rng, regime->lo, regime->hi);
+
+      z[i] = regime->centre + (bp_rng_uniform (rng) < 0.5 ? -r : r);
       y[i] = regime->hard ? (double) bp_rng_below (rng, 2) : bp_rng_range (rng, 0.05, 0.95);
       sum += y[i];
     }
@@ -1077,6 +1191,7 @@ bp_plugin_check_cost (const BpCostDesc       *cost,
   ctx.y = y;
 
   bp_rng_init (&rng, feature_seed (cost->id, 3));
+  G_STATIC_ASSERT (G_N_ELEMENTS (cost_regimes_a) == G_N_ELEMENTS (cost_regimes_z));
   for (size_t r = 0; r < G_N_ELEMENTS (cost_regimes_a); r++)
     for (size_t n = 1; n <= MAX_N; n++)
       for (int trial = 0; trial < COST_TRIALS; trial++)
@@ -1140,7 +1255,7 @@ bp_plugin_check_cost (const BpCostDesc       *cost,
               /* The rounding of a − y, of −y/a, of a_j (g_j − Σ a_i g_i). */
               terms = fabs (a[j]) + fabs (y[j]) + ga_terms;
               if (grad_a_ok
-                  && !check_at (cost_phi, &ctx, z[j], l, 0.0, chain[j],
+                  && !check_at (cost_phi, &ctx, cost_chain_j, z[j], l, 0.0, chain[j],
                                 DERIV_ULPS * UNIT_ROUNDOFF
                                 * (terms + fabs (chain[j]) + fabs (ga[j])), &smooth, &m)
                   && worst_update (&worst_a, &m, j))
@@ -1150,7 +1265,7 @@ bp_plugin_check_cost (const BpCostDesc       *cost,
                   worst_a.n = n;
                 }
               if (grad_z_ok
-                  && !check_at (cost_phi, &ctx, z[j], l, 0.0, gz[j],
+                  && !check_at (cost_phi, &ctx, cost_grad_z_j, z[j], l, 0.0, gz[j],
                                 DERIV_ULPS * UNIT_ROUNDOFF * (terms + fabs (gz[j])), &smooth, &m)
                   && worst_update (&worst_z, &m, j))
                 {

@@ -33,13 +33,13 @@
  * must be smooth, or the check fails (there would be nothing left to check).
  *
  * Points.  Element-wise: the grid z ∈ [−40, 40] in steps of 1/4 and ±100,
- * ±1000, then one jittered point in each 0.01-wide cell of [−40, 40] and
- * 256 per side log-uniformly on 40 < |z| ≤ 1000.  Vector activations: every
- * n from 1 to 8, with z moderate, saturated (spread ±30) and far from 0.
- * Costs: every n from 1 to 8, soft and hard (0/1, one-hot) targets,
- * outputs in (0, 1), outside [0, 1] and up to ±1000 (through an output
- * activation: z up to ±40).  The jitter is seeded by the feature's id, so a
- * plugin always gets the same verdict.
+ * ±1000, then one jittered point in each 0.01-wide cell of [−100, 100] and
+ * 1024 per side log-uniformly on 100 < |z| ≤ 1000.  Vector activations:
+ * every n from 1 to 8, with z moderate, saturated (spread ±30) and far
+ * from 0.  Costs: every n from 1 to 8, soft and hard (0/1, one-hot)
+ * targets, outputs in (0, 1), near 0 and 1, outside [0, 1] and up to ±1000
+ * (through an output activation: z up to ±700).  The jitter is seeded by
+ * the feature's id, so a plugin always gets the same verdict.
  */
 #pragma once
 
