@@ -331,6 +331,53 @@ hidden_slope (double x,
   return BP_FD_FLOOR_SIGMAS * RICHARDSON_NOISE * sigma / h;
 }
 
+/* The grain of φ near x, as a noise.  From a step δ up (×16 at a time)
+ * until φ no longer repeats a value between neighbours: where it repeats
+ * but moves, the smallest jump it makes is its grain; where it stops
+ * repeating, its second differences (its roundoff, for a smooth φ).  Half
+ * the largest of those.  A smooth φ in double gives about its roundoff; a
+ * φ computed in single precision, or from an argument rounded to float,
+ * moves in jumps far coarser than that, and a stencil that happens to line
+ * up with them (one jump per step) measures no noise at all.  0 if φ is
+ * exactly constant at every step tried; ∞ if it never stops repeating
+ * values (nothing can be resolved). */
+static double
+grain_noise (BpFdFunc fn,
+             gpointer data,
+             double   x,
+             double   delta)
+{
+  double grain = 0.0;
+  gboolean ever_moved = FALSE;
+
+  for (int tries = 0; tries < 8; tries++, delta *= 16)
+    {
+      double v[FD_POINTS], jump = INFINITY, second = 0.0;
+      gboolean repeats = FALSE;
+
+      for (int i = 0; i < FD_POINTS; i++)
+        {
+          v[i] = fn (x + (i - FD_POINTS / 2) * delta, data);
+          if (!isfinite (v[i]))
+            return INFINITY;
+          if (i > 0 && v[i] == v[i - 1])
+            repeats = TRUE;
+          else if (i > 0)
+            jump = MIN (jump, fabs (v[i] - v[i - 1]));
+          if (i > 1)
+            second = MAX (second, fabs (v[i] - 2 * v[i - 1] + v[i - 2]));
+        }
+      if (!repeats)
+        return MAX (grain, second) / 2;
+      if (isfinite (jump))
+        {
+          ever_moved = TRUE;
+          grain = MAX (grain, jump);
+        }
+    }
+  return ever_moved ? INFINITY : 0.0;
+}
+
 /* Is `analytic` φ′(x)?  FALSE, with `miss` filled, only when the best
  * step and the second best both disagree, the best by well above its
  * floor, and neither of these explains the disagreement:
@@ -345,6 +392,8 @@ hidden_slope (double x,
  *    φ's terms could hide at that longer step (hidden_slope) is not held
  *    against the plugin; a larger one still is (tanh′ = 0 at z = 14.5,
  *    where the next step's stencil spans all of tanh's bend).
+ *
+ *  - φ moving in jumps coarser than a double's roundoff (grain_noise).
  *
  *  - the rounding of the derivative's own formula.  sin(z)/z's derivative
  *    cos(z)/z − sin(z)/z² cancels terms of size 1/z² near 0.  Measured
@@ -365,7 +414,7 @@ check_point (BpFdFunc fn,
   double scale = MAX (1.0, fabs (x));
   Step steps[N_STEPS];
   int best = -1, second = -1, next = -1;
-  double off, own = 0.0;
+  double off, own = 0.0, grain, floor_best, floor_second;
 
   steps[0] = step_compare (fn, data, x, step_factors[0] * scale, fx, f_scale, analytic, allowance);
   if (steps[0].usable && steps[0].ratio <= 1.0
@@ -403,6 +452,17 @@ check_point (BpFdFunc fn,
       && off <= BP_FD_WELL_ABOVE * hidden_slope (x, fx, step_factors[next] * scale))
     return TRUE;
 
+  grain = grain_noise (fn, data, x, DERIV_NOISE_STEP * scale);
+  if (!isfinite (grain))
+    return TRUE;
+  floor_best = steps[best].floor + BP_FD_FLOOR_SIGMAS * RICHARDSON_NOISE * grain
+                                   / (step_factors[best] * scale);
+  floor_second = steps[second].floor + BP_FD_FLOOR_SIGMAS * RICHARDSON_NOISE * grain
+                                       / (step_factors[second] * scale);
+  if (!(off > BP_FD_WELL_ABOVE * floor_best)
+      || !(fabs (analytic - steps[second].numeric) > floor_second))
+    return TRUE;
+
   if (dfn != NULL)
     {
       BpFdEstimate e;
@@ -411,15 +471,15 @@ check_point (BpFdFunc fn,
       own = BP_FD_FLOOR_SIGMAS * e.noise;
       if (!isfinite (own))
         return TRUE;
-      if (!(off > BP_FD_WELL_ABOVE * (steps[best].floor + own))
-          || !(fabs (analytic - steps[second].numeric) > steps[second].floor + own))
+      if (!(off > BP_FD_WELL_ABOVE * (floor_best + own))
+          || !(fabs (analytic - steps[second].numeric) > floor_second + own))
         return TRUE;
     }
 
   miss->x = x;
   miss->analytic = analytic;
   miss->numeric = steps[best].numeric;
-  miss->floor = steps[best].floor + own;
+  miss->floor = floor_best + own;
   miss->ratio = off / miss->floor;
   return FALSE;
 }
