@@ -33,7 +33,11 @@
  * rounding of the plugin's derivative itself, which may legitimately be a
  * few hundred units of roundoff of the terms it is made of (σ′ = a(1 − a)
  * from a rounded a, a − y for a saturated a).  DERIV_ULPS of those terms
- * are added to the floor.  A wrong formula misses by a factor, a sign, a
+ * are added to the floor.  Where a refusal is at stake, two more are
+ * measured and added: the noise of the derivative's own formula (it may
+ * cancel terms far larger than its result) and the grain of φ (a φ that
+ * moves in coarse jumps looks like a smooth line to a stencil whose steps
+ * line up with them).  A wrong formula misses by a factor, a sign, a
  * dropped term: far more.
  *
  * Where φ is flat.  If φ has the same value at all 17 points of a step, the

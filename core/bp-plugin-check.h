@@ -19,9 +19,12 @@
  *
  * (u the unit roundoff; the second term is the rounding the plugin's own
  * formula may have, σ′ = a(1 − a) from a rounded a), d misses by more than
- * the floor at the second-lowest step too, and the next longer step does
- * not see f far noisier (which would mean f is computed in pieces coarser
- * than the best step, so that step measured the slope of a piece).  There
+ * the floor at the second-lowest step too, the next longer step does not
+ * see f far noisier (which would mean f is computed in pieces coarser
+ * than the best step, so that step measured the slope of a piece), and
+ * neither the grain of f (the smallest jump it makes, measured: f summed
+ * in float, log(1 + 10⁻⁸)) nor the measured noise of d's own formula
+ * (cos z/z − sin z/z² near 0) accounts for the miss.  There
  * is no fixed relative tolerance: σ′(−30) = 9.4e−14 is checked to many
  * digits since σ(−30) itself is exact, σ′(30) only as far as 1 − σ(30) is
  * resolved, and where f is exactly flat d must be below the slope its
