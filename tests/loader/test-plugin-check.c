@@ -705,6 +705,72 @@ test_cheap_forms_pass (void **state)
   bp_plugin_check_set_jitter_salt (0);
 }
 
+/* sin(z)/z with the textbook derivative, which cancels terms of size 1/z²
+ * near 0; and a float-precision cost, whose value moves in jumps of its
+ * float ulp.  Both are as right as their arithmetic allows. */
+static double
+sinc_f (double z, const double *p)
+{
+  return z == 0 ? 1.0 : sin (z) / z;
+}
+
+static double
+sinc_df (double z, double fz, const double *p)
+{
+  return z == 0 ? 0.0 : cos (z) / z - sin (z) / (z * z);
+}
+
+static double
+float_half_sq (const double *a, const double *z, const double *y, size_t n, const double *p)
+{
+  float l = 0.0f;
+
+  for (size_t k = 0; k < n; k++)
+    l += 0.5f * (float) (a[k] - y[k]) * (float) (a[k] - y[k]);
+  return l;
+}
+
+static void
+float_diff_grad (const double *a, const double *z, const double *y, double *out, size_t n,
+                 const double *p)
+{
+  for (size_t k = 0; k < n; k++)
+    out[k] = (float) a[k] - (float) y[k];
+}
+
+/* Refusals that jitter sweeps during development found in correct
+ * features, at the salts that found them (each seed is the feature's id
+ * and the salt): sinc's cancelling derivative near z = 0 (salts 97, 353),
+ * the built-in softmax_ce through a saturated softmax, where log(1 + 10⁻⁸)
+ * moves in steps of 2.2e-16 (salt 273), the float cost at large outputs
+ * (salt 0). */
+static void
+test_found_false_refusals (void **state)
+{
+  static const BpActivationDesc sinc = {
+    .id = "g_sinc", .name = "sinc", .formula = "sin z / z", .f = sinc_f, .df = sinc_df,
+  };
+  static const BpCostDesc float_mse = {
+    .id = "f_mse", .name = "float", .formula = "l", .value = float_half_sq,
+    .grad_a = float_diff_grad,
+  };
+  static const guint64 sinc_salts[] = { 0, 97, 353 };
+  g_autoptr(GError) error = NULL;
+
+  for (size_t i = 0; i < G_N_ELEMENTS (sinc_salts); i++)
+    {
+      bp_plugin_check_set_jitter_salt (sinc_salts[i]);
+      if (!bp_plugin_check_activation (&sinc, NULL, &error))
+        fail_msg ("salt %" G_GUINT64_FORMAT ": %s", sinc_salts[i], error->message);
+    }
+  bp_plugin_check_set_jitter_salt (273);
+  if (!bp_plugin_check_numeric (bp_builtins_get_descriptor (), &error))
+    fail_msg ("salt 273: %s", error->message);
+  bp_plugin_check_set_jitter_salt (0);
+  if (!bp_plugin_check_cost (&float_mse, NULL, NULL, &error))
+    fail_msg ("%s", error->message);
+}
+
 static void
 test_same_plugin_same_verdict (void **state)
 {
@@ -866,6 +932,7 @@ main (int    argc,
     cmocka_unit_test (test_shipped_plugins_pass),
     cmocka_unit_test (test_example_plugin_passes),
     cmocka_unit_test (test_cheap_forms_pass),
+    cmocka_unit_test (test_found_false_refusals),
     cmocka_unit_test (test_kink_is_skipped),
     cmocka_unit_test (test_wrong_derivative_message),
     cmocka_unit_test (test_worst_point_is_named),
