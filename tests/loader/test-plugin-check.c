@@ -509,14 +509,53 @@ find_cost (const BpPluginDesc *desc,
 
 typedef gboolean (*ZPredicate) (double z);
 
-static gboolean in_2_2p1 (double z) { return z > 2.0 && z <= 2.1; }
-static gboolean in_2p01_2p24 (double z) { return z > 2.01 && z < 2.24; }
-static gboolean in_narrow (double z) { return z > -7.31 && z < -7.27; }
-static gboolean in_13 (double z) { return z > 13.05 && z < 13.2; }
-static gboolean beyond_16 (double z) { return fabs (z) > 16.0; }
-static gboolean beyond_17 (double z) { return fabs (z) > 17.0; }
-static gboolean below_m45 (double z) { return z < -45.0; }
-static gboolean above_12 (double z) { return z > 12.0; }
+static gboolean
+in_2_2p1 (double z)
+{
+  return z > 2.0 && z <= 2.1;
+}
+
+static gboolean
+in_2p01_2p24 (double z)
+{
+  return z > 2.01 && z < 2.24;
+}
+
+static gboolean
+in_narrow (double z)
+{
+  return z > -7.31 && z < -7.27;
+}
+
+static gboolean
+in_13 (double z)
+{
+  return z > 13.05 && z < 13.2;
+}
+
+static gboolean
+beyond_16 (double z)
+{
+  return fabs (z) > 16.0;
+}
+
+static gboolean
+beyond_17 (double z)
+{
+  return fabs (z) > 17.0;
+}
+
+static gboolean
+below_m45 (double z)
+{
+  return z < -45.0;
+}
+
+static gboolean
+above_12 (double z)
+{
+  return z > 12.0;
+}
 
 /* The activation `id` of `fixture` is refused at a z where `bad` holds. */
 static void
@@ -560,9 +599,23 @@ test_wrong_in_tails (void **state)
 
 typedef gboolean (*NPredicate) (size_t n);
 
-static gboolean n_45_7up (size_t n) { return n == 4 || n == 5 || n >= 7; }
-static gboolean n_7 (size_t n) { return n == 7; }
-static gboolean n_5 (size_t n) { return n == 5; }
+static gboolean
+n_45_7up (size_t n)
+{
+  return n == 4 || n == 5 || n >= 7;
+}
+
+static gboolean
+n_7 (size_t n)
+{
+  return n == 7;
+}
+
+static gboolean
+n_5 (size_t n)
+{
+  return n == 5;
+}
 
 static void
 assert_vector_refused (const char *id,
@@ -599,10 +652,37 @@ test_vector_sizes (void **state)
  * output a (or z) and target y. */
 typedef gboolean (*CostPredicate) (size_t n, double a, double y);
 
-static gboolean hard_target (size_t n, double a, double y) { return y == 0.0 || y == 1.0; }
-static gboolean n_not_3 (size_t n, double a, double y) { return n != 3; }
-static gboolean outside_01 (size_t n, double a, double y) { return a < 0.0 || a > 1.0; }
-static gboolean large_a (size_t n, double a, double y) { return fabs (a) > 50.0; }
+static gboolean
+hard_target (size_t n,
+             double a,
+             double y)
+{
+  return y == 0.0 || y == 1.0;
+}
+
+static gboolean
+n_not_3 (size_t n,
+         double a,
+         double y)
+{
+  return n != 3;
+}
+
+static gboolean
+outside_01 (size_t n,
+            double a,
+            double y)
+{
+  return a < 0.0 || a > 1.0;
+}
+
+static gboolean
+large_a (size_t n,
+         double a,
+         double y)
+{
+  return fabs (a) > 50.0;
+}
 
 static void
 assert_cost_refused (const char    *id,
