@@ -764,6 +764,31 @@ gelu_erf_df (double z, double fz, const double *p)
   return 0.5 * (1.0 + erf (z * M_SQRT1_2)) + z * exp (-0.5 * z * z) / sqrt (2.0 * M_PI);
 }
 
+/* Kinks off the grid, where jittered points land close to them. */
+static double
+shifted_relu_f (double z, const double *p)
+{
+  return fmax (0.0, z - 0.3337);
+}
+
+static double
+shifted_relu_df (double z, double fz, const double *p)
+{
+  return z > 0.3337 ? 1.0 : 0.0;
+}
+
+static double
+abs_sin_f (double z, const double *p)
+{
+  return fabs (sin (z));
+}
+
+static double
+abs_sin_df (double z, double fz, const double *p)
+{
+  return sin (z) >= 0 ? cos (z) : -cos (z);
+}
+
 static void
 test_cheap_forms_pass (void **state)
 {
@@ -771,6 +796,9 @@ test_cheap_forms_pass (void **state)
     { .id = "sig_cheap", .name = "s", .formula = "σ", .f = sig_f, .df = sig_cheap_df },
     { .id = "tanh_cheap", .name = "t", .formula = "tanh", .f = tanh_f, .df = tanh_cheap_df },
     { .id = "gelu_erf", .name = "g", .formula = "gelu", .f = gelu_erf_f, .df = gelu_erf_df },
+    { .id = "shifted_relu", .name = "r", .formula = "max(0, z − 0.3337)",
+      .f = shifted_relu_f, .df = shifted_relu_df },
+    { .id = "abs_sin", .name = "a", .formula = "|sin z|", .f = abs_sin_f, .df = abs_sin_df },
   };
 
   for (guint64 salt = 0; salt <= N_SALTS; salt++)
