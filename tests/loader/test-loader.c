@@ -169,6 +169,16 @@ static const Case cases[] = {
     "finite for every finite z" },
   { "bad-cost-gradient", BP_PLUGIN_ERROR_NUMERIC, BP_PLUGIN_STEP_NUMERIC, FALSE,
     "plugin “bad_cost_gradient”: cost “double_mse”: ∂l/∂a[" },
+  /* The blind spots of the old fixed-grid check (test-plugin-check tests
+   * each of their features on its own). */
+  { "between-grid", BP_PLUGIN_ERROR_NUMERIC, BP_PLUGIN_STEP_NUMERIC, FALSE,
+    "plugin “between_grid”: activation “tanh_x2”: f′(2.0" },
+  { "wrong-tails", BP_PLUGIN_ERROR_NUMERIC, BP_PLUGIN_STEP_NUMERIC, FALSE,
+    "plugin “wrong_tails”: activation “sigmoid_zero16”: f′(" },
+  { "softmax-no-coupling", BP_PLUGIN_ERROR_NUMERIC, BP_PLUGIN_STEP_NUMERIC, FALSE,
+    "plugin “softmax_no_coupling”: activation “softmax_45_7up”: vec_vjp at n = " },
+  { "cost-doubled", BP_PLUGIN_ERROR_NUMERIC, BP_PLUGIN_STEP_NUMERIC, FALSE,
+    "plugin “cost_doubled”: cost “mse_hard”: ∂l/∂a[" },
   { "diverging-optimizer", BP_PLUGIN_ERROR_NUMERIC, BP_PLUGIN_STEP_NUMERIC, FALSE,
     "plugin “diverging_optimizer”: optimizer “uphill”: 300 steps with the default "
     "hyperparameters on f(p) = ½Σ cᵢpᵢ² from p = 1 took f from 1.85 to " },

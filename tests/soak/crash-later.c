@@ -1,15 +1,15 @@
 /* crash-later.c — a plugin that passes every load-time check and crashes
  * at work.  Its activation "crash_later" is tanh, exactly, for the first
- * 100 000 calls of f in a process; the next call writes to an unmapped
- * address.  The numeric check (in the scanner child) calls f about 1 700
+ * 1 000 000 calls of f in a process; the next call writes to an unmapped
+ * address.  The numeric check (in the scanner child) calls f about 200 000
  * times; training a layer of 16 units on batches of 16 calls it 256 times a
- * step, so `backprop train` crashes in its first few hundred steps.  Built
+ * step, so `backprop train` crashes in its first few thousand steps.  Built
  * like a third-party plugin: the public header and libm only. */
 #include <math.h>
 #include <stdint.h>
 #include "backprop-plugin.h"
 
-#define CALLS_BEFORE_CRASH 100000
+#define CALLS_BEFORE_CRASH 1000000
 
 static unsigned long calls;
 
@@ -36,13 +36,13 @@ crash_later_df (double z, double fz, const double *p)
 static const BpActivationDesc activations[] = {
   {
     .id = "crash_later", .name = "Crash later",
-    .formula = "σ(z) = tanh z (until the 100 001st call)",
+    .formula = "σ(z) = tanh z (until the 1 000 001st call)",
     .derivative_formula = "σ′(z) = 1 − tanh² z",
     .f = crash_later_f, .df = crash_later_df,
   },
 };
 
 BP_PLUGIN_DEFINE (.name = "crash_later", .version = "1.0",
-                  .description = "Crashes after 100 000 calls (a test fixture)",
+                  .description = "Crashes after 1 000 000 calls (a test fixture)",
                   .license = "GPL-3.0-or-later",
                   .activations = activations, .n_activations = BP_N_ELEMENTS (activations));

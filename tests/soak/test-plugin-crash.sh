@@ -5,7 +5,7 @@
 #   test-plugin-crash.sh BACKPROP PLUGIN_DIR MODEL
 #
 # PLUGIN_DIR holds crash_later.so (crash-later.c), which passes its checks
-# and crashes on the 100 001st call of its activation; MODEL uses it.
+# and crashes on the 1 000 001st call of its activation; MODEL uses it.
 
 set -u
 
@@ -43,9 +43,9 @@ fi
 
 run train "$MODEL" --steps 20 -q -o "$WORK/short.json"
 if [ "$status" -eq 0 ] && [ -s "$WORK/short.json" ]; then
-  pass "20 steps (under 100 000 calls) train and save"
+  pass "20 steps (under 1 000 000 calls) train and save"
 else
-  fail "20 steps (under 100 000 calls) train and save"
+  fail "20 steps (under 1 000 000 calls) train and save"
 fi
 
 run train "$MODEL" --steps 5000 -q -o "$WORK/never.json"
