@@ -26,6 +26,7 @@
 #include "bp-plugin-check.h"
 #include "bp-plugin-loader.h"
 #include "bp-registry.h"
+#include "bp-util.h"
 
 #define MAX_FEATURES 3
 #define MAX_SPECS    4
@@ -632,7 +633,10 @@ LLVMFuzzerTestOneInput (const uint8_t *data,
     {
       if (verbose)
         fprintf (stderr, "fuzz-plugin: valid, numeric check: %s\n", check_error->message);
-      g_autofree char *prefix = g_strdup_printf ("plugin “%s”: ", desc.name);
+      /* The message shows the name as messages show outside values
+       * (escaped, capped: bp_shown), so the prefix is built the same way. */
+      g_autofree char *shown = bp_shown (desc.name, -1, BP_SHOWN_MAX_CHARS);
+      g_autofree char *prefix = g_strdup_printf ("plugin “%s”: ", shown);
 
       FUZZ_ASSERT (check_error != NULL && check_error->domain == BP_PLUGIN_ERROR,
                    "numeric check failed without a plugin error");
