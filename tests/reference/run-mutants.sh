@@ -68,8 +68,11 @@ if ! meson setup "$tmp/build" "$tmp/src" >"$log" 2>&1 ||
 fi
 cli=$tmp/build/app/backprop
 
+# The copy's CLI is a plain build: it must not load the calling build's
+# plugins (under ASan those need the sanitizer runtime first), and the
+# reference networks use only built-ins.
 reference () {
-  OPENBLAS_NUM_THREADS=1 "$python" "$here/torch_reference.py" --backprop "$cli" \
+  env -u BACKPROP_PLUGIN_PATH XDG_CACHE_HOME="$tmp/cache" OPENBLAS_NUM_THREADS=1 "$python" "$here/torch_reference.py" --backprop "$cli" \
     --count "$count" --seed 1 --workdir "$tmp/work" --max-failures 1 $extra >"$tmp/ref.log" 2>&1
 }
 
