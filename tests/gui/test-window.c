@@ -731,6 +731,82 @@ test_edit_actions (void **state)
   }
 }
 
+static gpointer template_child (Fixture    *f,
+                                const char *name);
+
+static void
+count_items_changed (GMenuModel *model,
+                     int         position,
+                     int         removed,
+                     int         added,
+                     guint      *count)
+{
+  (*count)++;
+}
+
+static char *
+menu_label (GMenuModel *menu,
+            int         i)
+{
+  char *label = NULL;
+
+  assert_true (g_menu_model_get_item_attribute (menu, i, G_MENU_ATTRIBUTE_LABEL, "s", &label));
+  return label;
+}
+
+/* The main menu's Undo and Redo name the step.  Their section changes
+ * when a label does, not with every frame of training: each change makes
+ * the menu's popover build new buttons, and the 30-minute app soak grew
+ * with them. */
+static void
+test_undo_menu_follows_labels (void **state)
+{
+  Fixture *f = *state;
+  GMenuModel *section = G_MENU_MODEL (template_child (f, "edit_section"));
+  guint changes = 0, values = 0;
+  gint64 deadline = g_get_monotonic_time () + 60 * G_USEC_PER_SEC;
+  gulong changed_id, values_id;
+
+  assert_int_equal (g_menu_model_get_n_items (section), 2);
+  changed_id = g_signal_connect (section, "items-changed", G_CALLBACK (count_items_changed), &changes);
+  values_id = g_signal_connect (f->session, "values-changed", G_CALLBACK (count_signal), &values);
+
+  /* Frames of training: the labels stay, so does the section. */
+  assert_true (bpv_session_play (f->session, NULL));
+  while (values < 40 && g_get_monotonic_time () < deadline)
+    g_main_context_iteration (NULL, TRUE);
+  assert_true (values >= 40);
+  print_message ("%u frames of values while training, %u changes of the undo section\n", values, changes);
+  assert_int_equal (changes, 0);
+  bpv_session_pause (f->session);
+  assert_true (spin_until (not_running, f->session, 30));
+  spin (0.1);
+  /* The run is a step to undo, and the menu says so. */
+  {
+    g_autofree char *undo = menu_label (section, 0);
+
+    if (!g_str_has_prefix (undo, "_Undo Train "))
+      fail_msg ("the undo item after a run: %s", undo);
+  }
+
+  /* Many edits: still the two items, naming the last step. */
+  for (int i = 0; i < 60; i++)
+    activate_with (f, "edit-width", g_variant_new ("(ui)", 0, i % 2 == 0 ? 1 : -1));
+  activate (f, "undo");
+  assert_int_equal (g_menu_model_get_n_items (section), 2);
+  {
+    g_autofree char *undo = menu_label (section, 0);
+    g_autofree char *redo = menu_label (section, 1);
+    g_autofree char *want_undo = g_strdup_printf ("_Undo %s", bp_edit_undo_label (bpv_session_get_history (f->session)));
+    g_autofree char *want_redo = g_strdup_printf ("_Redo %s", bp_edit_redo_label (bpv_session_get_history (f->session)));
+
+    assert_string_equal (undo, want_undo);
+    assert_string_equal (redo, want_redo);
+  }
+  g_signal_handler_disconnect (f->session, values_id);
+  g_signal_handler_disconnect (section, changed_id);
+}
+
 /* A CSV given to the window (as a dropped file or the Open dialog give
  * it, through bpv_window_open_file) becomes the dataset; undo goes back. */
 static void
@@ -1667,6 +1743,7 @@ main (int    argc,
     cmocka_unit_test_setup_teardown (test_dataset_picker, setup, teardown),
     cmocka_unit_test_setup_teardown (test_ui_responsive_while_training, setup, teardown),
     cmocka_unit_test_setup_teardown (test_edit_actions, setup, teardown),
+    cmocka_unit_test_setup_teardown (test_undo_menu_follows_labels, setup, teardown),
     cmocka_unit_test_setup_teardown (test_open_csv_file, setup, teardown),
     cmocka_unit_test_setup_teardown (test_palette, setup, teardown),
     cmocka_unit_test_setup_teardown (test_save_and_close_question, setup, teardown),
