@@ -952,11 +952,13 @@ test_save_and_close_question (void **state)
 
 /* ------------------------------------------------------ NaN at lr 100 */
 
-static int
-setup_diverge (void **state)
+/* A window of 1280 × 900 on the model file at `path`, laid out; the model
+ * is handed back through `model_out` when it is not NULL. */
+static Fixture *
+open_model_window (const char  *path,
+                   BpModel    **model_out)
 {
   Fixture *f = g_new0 (Fixture, 1);
-  g_autofree char *path = g_build_filename (GUI_FIXTURE_DIR, "diverge.bpmodel.json", NULL);
   g_autoptr(GError) error = NULL;
   g_autoptr(BpModel) model = bp_model_load_file (path, NULL, &error);
 
@@ -968,6 +970,27 @@ setup_diverge (void **state)
   gtk_window_set_default_size (GTK_WINDOW (f->window), 1280, 900);
   gtk_window_present (GTK_WINDOW (f->window));
   assert_true (spin_until (has_layout, f, 10));
+  if (model_out != NULL)
+    *model_out = g_steal_pointer (&model);
+  return f;
+}
+
+/* The shipped example `name` (data/examples/NAME.bpmodel.json). */
+static char *
+example_path (const char *name)
+{
+  const char *dir = g_getenv ("BACKPROP_DATA_DIR");
+  g_autofree char *file = g_strconcat (name, ".bpmodel.json", NULL);
+
+  return g_build_filename (dir != NULL ? dir : "data", "examples", file, NULL);
+}
+
+static int
+setup_diverge (void **state)
+{
+  g_autofree char *path = g_build_filename (GUI_FIXTURE_DIR, "diverge.bpmodel.json", NULL);
+  Fixture *f = open_model_window (path, NULL);
+
   spin (0.3);
   *state = f;
   return 0;
@@ -1212,21 +1235,10 @@ test_diverging_training_marks_fault (void **state)
 static int
 setup_chain_rule (void **state)
 {
-  Fixture *f = g_new0 (Fixture, 1);
-  const char *dir = g_getenv ("BACKPROP_DATA_DIR");
-  g_autofree char *path = g_build_filename (dir != NULL ? dir : "data", "examples",
-                                            "chain-rule.bpmodel.json", NULL);
-  g_autoptr(GError) error = NULL;
-  g_autoptr(BpModel) model = bp_model_load_file (path, NULL, &error);
+  g_autofree char *path = example_path ("chain-rule");
+  g_autoptr(BpModel) model = NULL;
+  Fixture *f = open_model_window (path, &model);
 
-  if (model == NULL)
-    fail_msg ("%s", error->message);
-  f->session = bpv_session_new (model, &error);
-  assert_non_null (f->session);
-  f->window = bpv_window_new (NULL, f->session);
-  gtk_window_set_default_size (GTK_WINDOW (f->window), 1280, 900);
-  gtk_window_present (GTK_WINDOW (f->window));
-  assert_true (spin_until (has_layout, f, 10));
   bpv_window_show_explanation (f->window, model->name, model->description, TRUE);
   spin (0.3);
   *state = f;
@@ -1417,21 +1429,10 @@ test_step_mode_one_step_number (void **state)
 static int
 setup_deep (void **state)
 {
-  Fixture *f = g_new0 (Fixture, 1);
-  g_autofree char *path = g_build_filename (g_getenv ("BACKPROP_DATA_DIR"), "examples",
-                                            "deep-sigmoid.bpmodel.json", NULL);
-  g_autoptr(GError) error = NULL;
-  g_autoptr(BpModel) model = bp_model_load_file (path, NULL, &error);
+  g_autofree char *path = example_path ("deep-sigmoid");
+  Fixture *f = open_model_window (path, NULL);
   const BpNetwork *net;
 
-  if (model == NULL)
-    fail_msg ("%s", error->message);
-  f->session = bpv_session_new (model, &error);
-  assert_non_null (f->session);
-  f->window = bpv_window_new (NULL, f->session);
-  gtk_window_set_default_size (GTK_WINDOW (f->window), 1280, 900);
-  gtk_window_present (GTK_WINDOW (f->window));
-  assert_true (spin_until (has_layout, f, 10));
   spin (0.3);
   net = bpv_session_get_network (f->session);
   /* Input, nine layers forward, the cost, nine layers back. */
