@@ -23,12 +23,7 @@ OUT=${2:-$(mktemp -d)}
 GOOD_PLUGIN=${3:-}
 mkdir -p "$OUT"
 rm -f "$OUT"/*.png "$OUT"/*.log "$OUT"/*.json
-N=0
-FAILED=0
-
-ok ()  { N=$((N + 1)); echo "ok $N - $*"; }
-bad () { N=$((N + 1)); FAILED=1; echo "not ok $N - $*"; }
-check () { local what=$1; shift; if "$@"; then ok "$what"; else bad "$what"; fi; }
+. "$(dirname "$0")/../tap.sh"
 # wait_log REGEX [SECONDS]: until the log has a line matching REGEX.  The
 # deadline only bounds a hang, it is no claim about speed: under ASan on a
 # loaded 2-core machine the app can be many times slower, so it is never

@@ -10,12 +10,7 @@ APP=$1
 OUT=${2:-$(mktemp -d)}
 mkdir -p "$OUT"
 LOG=$OUT/events.log
-N=0
-FAILED=0
-
-ok ()  { N=$((N + 1)); echo "ok $N - $*"; }
-bad () { N=$((N + 1)); FAILED=1; echo "not ok $N - $*"; }
-check () { local what=$1; shift; if "$@"; then ok "$what"; else bad "$what"; fi; }
+. "$(dirname "$0")/../tap.sh"
 # wait_log REGEX [SECONDS]: the log has a line matching REGEX
 # wait_log REGEX [SECONDS]: until the log has a line matching REGEX.  The
 # deadline only bounds a hang, it is no claim about speed: under ASan on a

@@ -11,11 +11,7 @@ APP=$1
 OUT=${2:-$(mktemp -d)}
 mkdir -p "$OUT"
 rm -f "$OUT/headless.png"
-N=0
-FAILED=0
-ok ()  { N=$((N + 1)); echo "ok $N - $*"; }
-bad () { N=$((N + 1)); FAILED=1; echo "not ok $N - $*"; }
-check () { local what=$1; shift; if "$@"; then ok "$what"; else bad "$what"; fi; }
+. "$(dirname "$0")/../tap.sh"
 
 echo "1..9"
 env -u DISPLAY -u WAYLAND_DISPLAY "$APP" -o "$OUT/headless.png" \

@@ -10,11 +10,7 @@ APP=$1
 OUT=${2:-$(mktemp -d)}
 rm -rf "$OUT"
 mkdir -p "$OUT/home"
-N=0
-FAILED=0
-ok ()  { N=$((N + 1)); echo "ok $N - $*"; }
-bad () { N=$((N + 1)); FAILED=1; echo "not ok $N - $*"; }
-check () { local what=$1; shift; if "$@"; then ok "$what"; else bad "$what"; fi; }
+. "$(dirname "$0")/../tap.sh"
 wait_log () {
   for _ in $(seq $(( ${3:-10} * 10 ))); do grep -qE "$2" "$1" && return 0; sleep 0.1; done
   return 1

@@ -27,11 +27,7 @@ export GSETTINGS_SCHEMA_DIR=$(dirname "$(dirname "$APP")")/data${GSETTINGS_SCHEM
 rm -rf "$XDG_STATE_HOME" "$XDG_DATA_HOME" "$XDG_CONFIG_HOME" "$OUT"/*.png "$OUT"/*.log
 MODEL=$OUT/spirals.bpmodel.json
 rm -f "$MODEL"
-N=0
-FAILED=0
-ok ()  { N=$((N + 1)); echo "ok $N - $*"; }
-bad () { N=$((N + 1)); FAILED=1; echo "not ok $N - $*"; }
-check () { local what=$1; shift; if "$@"; then ok "$what"; else bad "$what"; fi; }
+. "$(dirname "$0")/../tap.sh"
 wait_log () {
   for _ in $(seq $(( ${2:-10} * 10 ))); do grep -qE "$1" "$LOG" && return 0; sleep 0.1; done
   return 1

@@ -113,11 +113,7 @@ else WARMUP=$(( SECS / 4 )); fi
 if [ "$SECS" -ge 240 ]; then GROW_PCT=10 GROW_KB=8192; else GROW_PCT=20 GROW_KB=24576; fi
 if [ "$ASAN" = 1 ]; then SLOW=3; else SLOW=1; fi
 
-N=0
-FAILED=0
-ok ()  { N=$((N + 1)); echo "ok $N - $*"; }
-bad () { N=$((N + 1)); FAILED=1; echo "not ok $N - $*"; }
-check () { local what=$1; shift; if "$@"; then ok "$what"; else bad "$what"; fi; }
+. "$(dirname "$0")/../tap.sh"
 # wait_log REGEX [SECONDS]: until the log has a line matching REGEX.  The
 # deadline only bounds a hang, it is no claim about speed: under ASan on a
 # loaded 2-core machine the app can be many times slower, so it is never
