@@ -1,6 +1,6 @@
 /* backprop-render.c — `backprop render`: a model's network (or its decision
  * map) as a PNG, SVG or PDF picture, painted by exactly the code the app
- * paints its canvas with (ui/bpv-render.c).
+ * paints its canvas with (ui/render/bpv-render.c).
  *
  * The picture shows one forward/backward pass: of the model's inline batch
  * if it has one, else of the first rows of its dataset, so that activations,
@@ -147,9 +147,7 @@ trace_batch (BpNetwork    *net,
   BpTrace *trace = bp_trace_new (net, B);
 
   trace->keep = TRUE;
-  bp_network_zero_grad (net);
-  bp_network_forward (net, trace, x, B);
-  bp_network_backward (net, trace, y);
+  bp_network_gradients (net, trace, x, y, B);
   return trace;
 }
 

@@ -213,9 +213,7 @@ run_headless (const char *model_path,
 
   /* One sample's forward and backward, for the neuron fills and δ rings. */
   trace = bp_trace_new (model->network, 1);
-  bp_network_zero_grad (model->network);
-  bp_network_forward (model->network, trace, train->X, 1);
-  bp_network_backward (model->network, trace, train->Y);
+  bp_network_gradients (model->network, trace, train->X, train->Y, 1);
 
   bpv_render_state_init (&picture.state, model->network, trace);
   if (data->task == BP_TASK_MULTICLASS)

@@ -31,9 +31,7 @@ run_pass (BpNetwork    *net,
   g_autoptr(GError) numeric = NULL;
 
   trace->keep = TRUE;  /* ∂C/∂a of the hidden layers too */
-  bp_network_zero_grad (net);
-  bp_network_forward (net, trace, x, B);
-  bp_network_backward (net, trace, y);
+  bp_network_gradients (net, trace, x, y, B);
 
   /* Decide on the error, not on the return value: either way round, a set
    * error means a non-finite value. */

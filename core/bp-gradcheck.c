@@ -308,9 +308,7 @@ backward_and_scale (BpNetwork    *net,
                     gsize         B)
 {
   trace->keep = TRUE;
-  bp_network_zero_grad (net);
-  bp_network_forward (net, trace, x, B);
-  bp_network_backward (net, trace, y);
+  bp_network_gradients (net, trace, x, y, B);
   return bp_gradcheck_cost_scale (net, trace);
 }
 

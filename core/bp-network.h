@@ -137,11 +137,21 @@ void          bp_network_forward        (const BpNetwork *net,
                                          gsize            B);
 /* The cost of the last forward against targets y (B × n_out), and the
  * backward pass: fills per-sample loss, loss, ∂C/∂a, δ, and ADDS ∂C/∂W and
- * ∂C/∂b into net->grads (zeroing is the caller's: bp_network_zero_grad).
+ * ∂C/∂b into net->grads (zeroing is the caller's: bp_network_zero_grad,
+ * or bp_network_gradients for the three steps at once).
  * Returns C. */
 double        bp_network_backward       (BpNetwork    *net,
                                          BpTrace      *trace,
                                          const double *y);
+/* One training-signal evaluation on a batch: zero ∂C/∂W and ∂C/∂b, forward
+ * x (B × n_inputs), then backward against y (B × n_out).  Afterwards
+ * net->grads holds this batch's gradients alone and the trace its z, a, δ.
+ * Returns C.  (The sequence every caller wrote out by hand.) */
+double        bp_network_gradients      (BpNetwork    *net,
+                                         BpTrace      *trace,
+                                         const double *x,
+                                         const double *y,
+                                         gsize         B);
 /* Only the cost of the last forward (no gradients). */
 double        bp_network_cost           (const BpNetwork *net,
                                          BpTrace         *trace,

@@ -235,6 +235,18 @@ bp_network_backward (BpNetwork    *net,
   return t->loss;
 }
 
+double
+bp_network_gradients (BpNetwork    *net,
+                      BpTrace      *t,
+                      const double *x,
+                      const double *y,
+                      gsize         B)
+{
+  bp_network_zero_grad (net);
+  bp_network_forward (net, t, x, B);
+  return bp_network_backward (net, t, y);
+}
+
 BP_HOT void
 bp_network_grad_norms (const BpNetwork *net,
                        double          *norms)

@@ -53,9 +53,7 @@ checked_step (BpNetwork    *net,
 {
   guint64 t = opt->t;
 
-  bp_network_zero_grad (net);
-  bp_network_forward (net, trace, x, B);
-  bp_network_backward (net, trace, y);
+  bp_network_gradients (net, trace, x, y, B);
 
   if (bp_network_locate_nonfinite (net, trace, fault))
     return FALSE;

@@ -1,4 +1,4 @@
-/* test-latex.c — "Copy as LaTeX" (ui/bpv-latex.h): the derivation of a
+/* test-latex.c — "Copy as LaTeX" (ui/session/bpv-latex.h): the derivation of a
  * weight's gradient, for weights of the first, a middle and the last layer
  * of every shipped example (sigmoid, tanh, relu, softmax outputs; bce,
  * softmax_ce, mse), carries the numbers the inspector shows and compiles
@@ -119,9 +119,7 @@ test_examples_compile (void **state)
       for (gsize s = 0; s < B; s++)
         y[s * n_out + s % n_out] = 1.0;
       trace = bp_trace_new (net, B);
-      bp_network_zero_grad (net);
-      bp_network_forward (net, trace, x, B);
-      bp_network_backward (net, trace, y);
+      bp_network_gradients (net, trace, x, y, B);
 
       /* The first, a middle and the last layer; sample 2. */
       for (gsize pick = 0; pick < 3; pick++)

@@ -105,9 +105,7 @@ example_load (Example    *ex,
   assert_int_equal (net->n_inputs, ex->dataset->n_features);
   ex->trace = bp_trace_new (net, 1);
   ex->trace->keep = TRUE;
-  bp_network_zero_grad (net);
-  bp_network_forward (net, ex->trace, ex->dataset->X, 1);
-  bp_network_backward (net, ex->trace, ex->dataset->Y);
+  bp_network_gradients (net, ex->trace, ex->dataset->X, ex->dataset->Y, 1);
 }
 
 static GPtrArray *

@@ -1,4 +1,4 @@
-/* test-math.c — formulas as markup (ui/bpv-math.h): each construct of the
+/* test-math.c — formulas as markup (ui/render/bpv-math.h): each construct of the
  * TeX subset on its own, escaping, bad input, and every formula the
  * built-ins and the shipped plugins carry rendered as valid Pango markup
  * with no TeX source left in what the reader sees. */

@@ -277,9 +277,7 @@ test_mean_vs_sum (void **state)
   assert_int_equal (net->reduction, BP_REDUCTION_MEAN);
 
   net->reduction = BP_REDUCTION_SUM;
-  bp_network_zero_grad (net);
-  bp_network_forward (net, trace, x, 2);
-  assert_bits (bp_network_backward (net, trace, y), 18.25);
+  assert_bits (bp_network_gradients (net, trace, x, y, 2), 18.25);
   assert_bits (trace->dC_dz[0][0], 2.5);
   assert_bits (trace->dC_dz[0][1], 5.5);
   assert_bits (trace->dC_da[0][1], 5.5);
@@ -287,9 +285,7 @@ test_mean_vs_sum (void **state)
   assert_bits (net->layers[0].db[0], 8.0);
 
   net->reduction = BP_REDUCTION_MEAN;
-  bp_network_zero_grad (net);
-  bp_network_forward (net, trace, x, 2);
-  assert_bits (bp_network_backward (net, trace, y), 9.125);
+  assert_bits (bp_network_gradients (net, trace, x, y, 2), 9.125);
   /* δ includes the 1/B of the mean, and so does ∂C/∂a. */
   assert_bits (trace->dC_dz[0][0], 1.25);
   assert_bits (trace->dC_dz[0][1], 2.75);
@@ -302,16 +298,12 @@ test_mean_vs_sum (void **state)
 
   /* B = 3 (not a power of two): mean = sum / 3 to rounding. */
   net->reduction = BP_REDUCTION_SUM;
-  bp_network_zero_grad (net);
-  bp_network_forward (net, trace, x, 3);
-  sum_loss = bp_network_backward (net, trace, y);
+  sum_loss = bp_network_gradients (net, trace, x, y, 3);
   sum_dW = net->layers[0].dW[0];
   sum_db = net->layers[0].db[0];
   memcpy (sum_delta, trace->dC_dz[0], sizeof sum_delta);
   net->reduction = BP_REDUCTION_MEAN;
-  bp_network_zero_grad (net);
-  bp_network_forward (net, trace, x, 3);
-  assert_near (bp_network_backward (net, trace, y), sum_loss / 3, 1e-15, 0.0);
+  assert_near (bp_network_gradients (net, trace, x, y, 3), sum_loss / 3, 1e-15, 0.0);
   assert_near (net->layers[0].dW[0], sum_dW / 3, 1e-15, 0.0);
   assert_near (net->layers[0].db[0], sum_db / 3, 1e-15, 0.0);
   for (int s = 0; s < 3; s++)
@@ -367,9 +359,7 @@ test_backward_accumulates (void **state)
 
   /* With one sample every gradient is one product, so G + G = 2G exactly;
    * three backward passes give 3G to rounding. */
-  bp_network_zero_grad (net);
-  bp_network_forward (net, trace, x, 1);
-  bp_network_backward (net, trace, y);
+  bp_network_gradients (net, trace, x, y, 1);
   memcpy (once, net->grads, net->n_params * sizeof (double));
   bp_network_forward (net, trace, x, 1);
   bp_network_backward (net, trace, y);
@@ -504,9 +494,7 @@ test_chain_rule (void **state)
       randomize (net, &rng, 1.5, 0.5);
       fill_uniform (&rng, x, sp->B * sp->n_in, -1.5, 1.5);
       fill_targets (net, &rng, y, sp->B);
-      bp_network_zero_grad (net);
-      bp_network_forward (net, trace, x, sp->B);
-      bp_network_backward (net, trace, y);
+      bp_network_gradients (net, trace, x, y, sp->B);
 
       for (gsize l = 0; l < net->n_layers; l++)
         {
@@ -566,9 +554,7 @@ check_delta_terms (const NetSpec *sp,
   randomize (net, &rng, 1.5, 0.5);
   fill_uniform (&rng, x, sp->B * sp->n_in, -1.5, 1.5);
   fill_targets (net, &rng, y, sp->B);
-  bp_network_zero_grad (net);
-  bp_network_forward (net, trace, x, sp->B);
-  bp_network_backward (net, trace, y);
+  bp_network_gradients (net, trace, x, y, sp->B);
 
   for (gsize l = 0; l + 1 < net->n_layers; l++)
     for (gsize i = 0; i < net->layers[l].out; i++)
@@ -696,9 +682,7 @@ test_chain_fused_saturated (void **state)
           net->layers[1].b[0] = 400.0;     /* softmax ≈ (1, e^−800, …) */
           net->layers[1].b[1] = -400.0;
         }
-      bp_network_zero_grad (net);
-      bp_network_forward (net, trace, x, 1);
-      bp_network_backward (net, trace, which == 0 ? y_bce : y_ce);
+      bp_network_gradients (net, trace, x, which == 0 ? y_bce : y_ce, 1);
       assert_true (bp_network_check_finite (net, trace, &error));
       assert_true (which == 0 ? trace->a[1][0] == 1.0 : trace->a[1][1] == 0.0);
 
@@ -1001,9 +985,7 @@ test_width_4096 (void **state)
   randomize (net, &rng, 1.0, 0.1);
   fill_uniform (&rng, x, 6, -1.0, 1.0);
   fill_uniform (&rng, y, 4, -1.0, 1.0);
-  bp_network_zero_grad (net);
-  bp_network_forward (net, trace, x, 2);
-  bp_network_backward (net, trace, y);
+  bp_network_gradients (net, trace, x, y, 2);
 
   /* Forward agrees with predict, and a few gradients with finite
    * differences (one in each layer). */
@@ -1040,9 +1022,7 @@ test_batch_of_one (void **state)
   bp_rng_init (&rng, 1);
   randomize (net, &rng, 1.0, 0.2);
   assert_true (bp_gradcheck (net, x, y, 1, 1e-6, NULL) < 1e-6);
-  bp_network_zero_grad (net);
-  bp_network_forward (net, trace, x, 1);
-  bp_network_backward (net, trace, y);
+  bp_network_gradients (net, trace, x, y, 1);
   assert_int_equal (trace->batch, 1);
   /* δ(2) = softmax(z) − y, mean over 1 sample. */
   assert_near (trace->dC_dz[1][0], trace->a[1][0] - 0.0, 1e-15, 0.0);
@@ -1276,17 +1256,13 @@ test_check_finite_names_layer_and_unit (void **state)
   bp_rng_init (&rng, 3);
   randomize (net, &rng, 1.0, 0.5);
 
-  bp_network_zero_grad (net);
-  bp_network_forward (net, trace, x, 2);
-  bp_network_backward (net, trace, y);
+  bp_network_gradients (net, trace, x, y, 2);
   assert_true (bp_network_check_finite (net, trace, &error));
   assert_null (error);
 
   /* NaN in W(2) row 3 (the weights into unit 3 of layer 2). */
   net->layers[1].W[2 * 4 + 1] = NAN;
-  bp_network_zero_grad (net);
-  bp_network_forward (net, trace, x, 2);
-  bp_network_backward (net, trace, y);
+  bp_network_gradients (net, trace, x, y, 2);
   assert_false (bp_network_check_finite (net, trace, &error));
   assert_true (g_error_matches (error, BP_NETWORK_ERROR, BP_NETWORK_ERROR_NUMERIC));
   assert_error_contains (error, "layer 2");
@@ -1316,9 +1292,7 @@ test_check_finite_names_layer_and_unit (void **state)
 
   /* +Inf in b(3)[2]. */
   net->layers[2].b[1] = INFINITY;
-  bp_network_zero_grad (net);
-  bp_network_forward (net, trace, x, 2);
-  bp_network_backward (net, trace, y);
+  bp_network_gradients (net, trace, x, y, 2);
   assert_false (bp_network_check_finite (net, trace, &error));
   assert_error_contains (error, "layer 3");
   assert_error_contains (error, "unit 2");
@@ -1328,9 +1302,7 @@ test_check_finite_names_layer_and_unit (void **state)
   /* NaN in input 2 of sample 2. */
   memcpy (xbad, x, sizeof xbad);
   xbad[3 + 1] = NAN;
-  bp_network_zero_grad (net);
-  bp_network_forward (net, trace, xbad, 2);
-  bp_network_backward (net, trace, y);
+  bp_network_gradients (net, trace, xbad, y, 2);
   assert_false (bp_network_check_finite (net, trace, &error));
   assert_error_contains (error, "input 2");
   assert_error_contains (error, "sample 2");
@@ -1346,9 +1318,7 @@ test_check_finite_names_layer_and_unit (void **state)
   }
 
   /* Clean again. */
-  bp_network_zero_grad (net);
-  bp_network_forward (net, trace, x, 2);
-  bp_network_backward (net, trace, y);
+  bp_network_gradients (net, trace, x, y, 2);
   assert_true (bp_network_check_finite (net, trace, &error));
 }
 
@@ -1378,9 +1348,7 @@ test_batched_matches_single (void **state)
   net->reduction = BP_REDUCTION_SUM;
 
   /* One batch of 64 (the BLAS path: 64·30·40 ≥ 16384 multiply-adds). */
-  bp_network_zero_grad (net);
-  bp_network_forward (net, big, x, B);
-  loss_batched = bp_network_backward (net, big, y);
+  loss_batched = bp_network_gradients (net, big, x, y, B);
   batched = g_memdup2 (net->grads, net->n_params * sizeof (double));
 
   /* 64 passes of one sample (the loop path), accumulated. */

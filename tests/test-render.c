@@ -122,9 +122,7 @@ run_pass (BpNetwork    *net,
   BpTrace *trace = bp_trace_new (net, B);
 
   trace->keep = TRUE;
-  bp_network_zero_grad (net);
-  bp_network_forward (net, trace, x, B);
-  bp_network_backward (net, trace, y);
+  bp_network_gradients (net, trace, x, y, B);
   return trace;
 }
 

@@ -366,9 +366,7 @@ test_partial_last_batch (void **state)
     {
       gsize B = MIN (4, 10 - start);
 
-      bp_network_zero_grad (by_hand);
-      bp_network_forward (by_hand, trace, ds->X + 2 * start, B);
-      bp_network_backward (by_hand, trace, ds->Y + start);
+      bp_network_gradients (by_hand, trace, ds->X + 2 * start, ds->Y + start, B);
       bp_optimizer_step (opt_hand, by_hand->params, by_hand->grads);
     }
   assert_memory_equal (net->params, by_hand->params, net->n_params * sizeof (double));
@@ -404,9 +402,7 @@ test_steps_on_batch_equals_by_hand (void **state)
   assert_null (error);
   for (int i = 0; i < 7; i++)
     {
-      bp_network_zero_grad (by_hand);
-      bp_network_forward (by_hand, trace, xor_X, 4);
-      bp_network_backward (by_hand, trace, xor_Y);
+      bp_network_gradients (by_hand, trace, xor_X, xor_Y, 4);
       bp_optimizer_step (opt_hand, by_hand->params, by_hand->grads);
     }
   assert_int_equal (opt->t, 7);
@@ -660,9 +656,7 @@ test_lr100_fault (void **state)
     const double *y = ds->Y + (f.row - 1) * ds->n_targets;
     BpTrainFault one;
 
-    bp_network_zero_grad (net);
-    bp_network_forward (net, trace, x, 1);
-    bp_network_backward (net, trace, y);
+    bp_network_gradients (net, trace, x, y, 1);
     assert_true (bp_network_locate_nonfinite (net, trace, &one));
     assert_int_equal (one.kind, BP_TRAIN_FAULT_Z);
     assert_int_equal (one.layer, f.layer);

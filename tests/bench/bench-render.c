@@ -62,9 +62,7 @@ make_trace (BpNetwork *net,
   for (gsize s = 0; s < B; s++)
     y[s * n_out + s % n_out] = 1;
   trace->keep = TRUE;
-  bp_network_zero_grad (net);
-  bp_network_forward (net, trace, x, B);
-  bp_network_backward (net, trace, y);
+  bp_network_gradients (net, trace, x, y, B);
   return trace;
 }
 

@@ -496,9 +496,8 @@ ours_raw_chunk (gpointer   data,
 
   for (r = 0; r + B <= ds->n_rows; r += B)
     {
-      bp_network_zero_grad (side->net);
-      bp_network_forward (side->net, side->trace, ds->X + r * ds->n_features, B);
-      loss += bp_network_backward (side->net, side->trace, ds->Y + r * ds->n_targets);
+      loss += bp_network_gradients (side->net, side->trace, ds->X + r * ds->n_features,
+                                    ds->Y + r * ds->n_targets, B);
       bp_optimizer_step (side->opt, side->net->params, side->net->grads);
     }
   if (!isfinite (loss))

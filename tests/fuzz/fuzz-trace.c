@@ -197,9 +197,7 @@ LLVMFuzzerTestOneInput (const uint8_t *data,
 
   trace = bp_trace_new (net, B);
   trace->keep = TRUE;
-  bp_network_zero_grad (net);
-  bp_network_forward (net, trace, x, B);
-  loss = bp_network_backward (net, trace, y);
+  loss = bp_network_gradients (net, trace, x, y, B);
 
   finite = bp_network_check_finite (net, trace, &error);
   if (finite)

@@ -145,9 +145,7 @@ test_trace_is_the_core_pass (void **state)
       y[s] = f->train->Y[rows[s]];
     }
   trace = bp_trace_new (net, B);
-  bp_network_zero_grad (net);
-  bp_network_forward (net, trace, x, B);
-  bp_network_backward (net, trace, y);
+  bp_network_gradients (net, trace, x, y, B);
 
   t = bpv_stepper_get_trace (st);
   assert_non_null (t);
