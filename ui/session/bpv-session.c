@@ -917,9 +917,8 @@ update_probe (BpvSession *self)
       g_clear_pointer (&self->probe_trace, bp_trace_free);
       self->probe_trace = bp_trace_new (net, 1);
     }
-  bp_network_zero_grad (net);
-  bp_network_forward (net, self->probe_trace, ds->X + r * ds->n_features, 1);
-  bp_network_backward (net, self->probe_trace, ds->Y + r * ds->n_targets);
+  bp_network_gradients (net, self->probe_trace,
+                        ds->X + r * ds->n_features, ds->Y + r * ds->n_targets, 1);
   self->probe_dirty = FALSE;
 }
 

@@ -209,9 +209,7 @@ compute_cycle (BpvStepper *st,
     c->before = g_new (double, MAX (state_size (st), 1));
   save_state (st, c->before, &c->t_before);
 
-  bp_network_zero_grad (st->net);
-  bp_network_forward (st->net, st->trace, st->x, c->B);
-  bp_network_backward (st->net, st->trace, st->y);
+  bp_network_gradients (st->net, st->trace, st->x, st->y, c->B);
   if (bp_network_locate_nonfinite (st->net, st->trace, &fault))
     {
       fault.step = st->steps + 1;
