@@ -112,6 +112,83 @@ bp_model_copy (const BpModel *model)
   return copy;
 }
 
+/* memcmp, but two empty arrays are equal whatever their pointers. */
+static gboolean
+same_bits (const void *a,
+           const void *b,
+           gsize       n)
+{
+  return n == 0 || memcmp (a, b, n) == 0;
+}
+
+const char *
+bp_model_diff (const BpModel *a,
+               const BpModel *b)
+{
+  const BpOptimizer *oa, *ob;
+
+  g_return_val_if_fail (a != NULL && b != NULL, NULL);
+
+  oa = a->optimizer;
+  ob = b->optimizer;
+  if (g_strcmp0 (a->name, b->name) != 0)
+    return "name";
+  if (g_strcmp0 (a->description, b->description) != 0)
+    return "description";
+  if (a->seed != b->seed)
+    return "seed";
+  if (a->init != b->init)
+    return "init";
+  if ((a->network == NULL) != (b->network == NULL) ||
+      (a->network != NULL && !bp_network_equal (a->network, b->network)))
+    return "network";
+  if (g_strcmp0 (a->dataset, b->dataset) != 0)
+    return "dataset";
+  if (a->dataset_rows != b->dataset_rows)
+    return "dataset_rows";
+  if (!same_bits (&a->dataset_noise, &b->dataset_noise, sizeof (double)))
+    return "dataset_noise";
+  if (!same_bits (&a->test_fraction, &b->test_fraction, sizeof (double)))
+    return "test_fraction";
+  if (a->epochs != b->epochs)
+    return "epochs";
+  if (a->batch_size != b->batch_size)
+    return "batch_size";
+  if ((oa == NULL) != (ob == NULL))
+    return "optimizer";
+  if (oa != NULL &&
+      (g_strcmp0 (oa->id, ob->id) != 0 || oa->n_params != ob->n_params))
+    return "optimizer";
+  if (oa != NULL && !same_bits (oa->hyper, ob->hyper, oa->desc->n_hyper * sizeof (double)))
+    return "optimizer hyper-parameters";
+  if (oa != NULL && !same_bits (&oa->weight_decay, &ob->weight_decay, sizeof (double)))
+    return "optimizer weight_decay";
+  if (oa != NULL && oa->t != ob->t)
+    return "optimizer t";
+  if (oa != NULL &&
+      !same_bits (oa->state, ob->state, bp_optimizer_state_size (oa) * sizeof (double)))
+    return "optimizer state";
+  if (a->n_samples != b->n_samples || (a->inputs == NULL) != (b->inputs == NULL))
+    return "worked example (inputs/targets)";
+  if (a->inputs != NULL &&
+      (!same_bits (a->inputs, b->inputs,
+                   a->n_samples * a->network->n_inputs * sizeof (double)) ||
+       !same_bits (a->targets, b->targets,
+                   a->n_samples * bp_network_n_outputs (a->network) * sizeof (double))))
+    return "worked example (inputs/targets)";
+  if ((a->progress == NULL) != (b->progress == NULL) ||
+      (a->progress != NULL && !bp_train_progress_equal (a->progress, b->progress)))
+    return "progress";
+  return NULL;
+}
+
+gboolean
+bp_model_equal (const BpModel *a,
+                const BpModel *b)
+{
+  return bp_model_diff (a, b) == NULL;
+}
+
 BpModel *
 bp_model_new_default (void)
 {
