@@ -4,7 +4,7 @@
  * A step holds a whole model (the state undo or redo leads to); undo and
  * redo swap it with the model's contents, so the step then holds the state
  * the model had.  An edit goes through bp_edit_apply, which works it on a
- * copy (_bp_edit_perform_on) and pushes the state before it.
+ * copy (_bp_edit_perform_copy) and pushes the state before it.
  */
 #include "bp-edit.h"
 #include "bp-edit-private.h"
@@ -12,6 +12,10 @@
 #include <string.h>
 
 /* ------------------------------------------------------------------- size */
+
+/* What a layer holds besides its BpLayer and its share of the parameter
+ * blocks, about: its activation's id and parameters. */
+#define LAYER_EXTRA_BYTES 32
 
 gsize
 bp_edit_model_size (const BpModel *m)
@@ -26,7 +30,7 @@ bp_edit_model_size (const BpModel *m)
     {
       const BpNetwork *net = m->network;
 
-      bytes += sizeof *net + net->n_layers * (sizeof (BpLayer) + 32) +
+      bytes += sizeof *net + net->n_layers * (sizeof (BpLayer) + LAYER_EXTRA_BYTES) +
                2 * net->n_params * sizeof (double);
       if (m->inputs != NULL)
         bytes += m->n_samples * (net->n_inputs + bp_network_n_outputs (net)) * sizeof (double);
@@ -161,8 +165,7 @@ bp_edit_apply (BpEditHistory *h,
   g_return_val_if_fail (edit != NULL, FALSE);
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
-  work = bp_model_copy (model);
-  if (!_bp_edit_perform_on (work, edit, error))
+  if ((work = _bp_edit_perform_copy (model, edit, error)) == NULL)
     return FALSE;
   /* The same value again: nothing to undo, nothing unsaved. */
   if (bp_model_equal (work, model))

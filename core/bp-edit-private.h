@@ -5,13 +5,13 @@
 
 G_BEGIN_DECLS
 
-/* Works the edit on `model`, which must be a scratch copy: on FALSE it may
- * be half done. */
-gboolean _bp_edit_perform_on   (BpModel      *model,
-                                const BpEdit *edit,
-                                GError      **error);
+/* A copy of `model` with the edit worked on it (free with bp_model_free),
+ * or NULL with `error` set; `model` itself is not touched. */
+BpModel *_bp_edit_perform_copy (const BpModel *model,
+                                const BpEdit  *edit,
+                                GError       **error);
 /* Exchanges the contents of two models (the structs, not the pointers). */
-void     _bp_edit_swap_models  (BpModel      *a,
-                                BpModel      *b);
+void     _bp_edit_swap_models  (BpModel       *a,
+                                BpModel       *b);
 
 G_END_DECLS

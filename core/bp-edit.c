@@ -753,10 +753,12 @@ reset_weights (BpModel *model)
   g_clear_pointer (&model->progress, bp_train_progress_free);
 }
 
-gboolean
-_bp_edit_perform_on (BpModel      *model,
-                     const BpEdit *e,
-                     GError      **error)
+/* Works the edit on `model`, a scratch copy: on FALSE it may be half
+ * done. */
+static gboolean
+perform_on (BpModel      *model,
+            const BpEdit *e,
+            GError      **error)
 {
   BpNetwork *net = model->network;
 
@@ -821,6 +823,18 @@ _bp_edit_swap_models (BpModel *a,
   *b = t;
 }
 
+BpModel *
+_bp_edit_perform_copy (const BpModel *model,
+                       const BpEdit  *edit,
+                       GError       **error)
+{
+  g_autoptr(BpModel) work = bp_model_copy (model);
+
+  if (!perform_on (work, edit, error))
+    return NULL;
+  return g_steal_pointer (&work);
+}
+
 gboolean
 bp_edit_perform (BpModel      *model,
                  const BpEdit *edit,
@@ -832,8 +846,7 @@ bp_edit_perform (BpModel      *model,
   g_return_val_if_fail (edit != NULL, FALSE);
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
-  work = bp_model_copy (model);
-  if (!_bp_edit_perform_on (work, edit, error))
+  if ((work = _bp_edit_perform_copy (model, edit, error)) == NULL)
     return FALSE;
   _bp_edit_swap_models (model, work);
   return TRUE;

@@ -57,15 +57,19 @@ _bp_model_fail (Loader       *ld,
   return FALSE;
 }
 
+/* Longest quoted string in a message, "..." included: a pasted file in an
+ * id field should not fill the screen. */
+#define QUOTE_MAX 64
+
 /* A user-supplied string made safe to quote in a message: escaped, and cut
- * after 64 characters. */
+ * after QUOTE_MAX characters. */
 char *
 _bp_model_quote (const char *s)
 {
   g_autofree char *escaped = g_strescape (s != NULL ? s : "", NULL);
 
-  if (strlen (escaped) > 64)
-    return g_strdup_printf ("\"%.61s...\"", escaped);
+  if (strlen (escaped) > QUOTE_MAX)
+    return g_strdup_printf ("\"%.*s...\"", QUOTE_MAX - 3, escaped);
   return g_strdup_printf ("\"%s\"", escaped);
 }
 
