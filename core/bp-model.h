@@ -55,6 +55,10 @@
  * training restarts from the saved weights at step 0); unknown members of a
  * version-1 object are ignored.  Whether it fits the dataset (its row count)
  * is only known when the dataset is opened: bp_trainer_import_progress.
+ *
+ * Implemented in bp-model.c (the object), bp-model-read.c and
+ * bp-model-read-progress.c (loading), bp-model-prescan.c (what json-glib
+ * does not check) and bp-model-write.c (saving).
  */
 #pragma once
 
