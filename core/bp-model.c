@@ -13,8 +13,6 @@
 
 G_DEFINE_QUARK (bp-model-error-quark, bp_model_error)
 
-/* ------------------------------------------------------------------ model */
-
 BpModel *
 bp_model_new (void)
 {
