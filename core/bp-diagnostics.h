@@ -1,5 +1,6 @@
 /* bp-diagnostics.h — facts about a network that the app shows and the CLI
- * reports: which units are saturated or dead after a forward pass.
+ * reports: which units are saturated or dead after a forward pass, and
+ * which layers' gradients vanish or explode during training.
  *
  * They live here, not in the drawing code, so that the canvas and
  * `backprop` reach the same verdict by calling the same function.  Plain
@@ -58,5 +59,87 @@ void            bp_diag_unit_states      (const BpNetwork  *net,
                                           gsize             s,
                                           double           *deriv,
                                           BpDiagUnitState  *states);
+
+/* -------------------------------------------------------- gradient health
+ * A layer's ‖∂C/∂W(n)‖ is judged against the median of the other layers'
+ * (of an even count, the geometric mean of the middle two; a single layer
+ * is OK unless non-finite): norms are compared in orders of magnitude, and
+ * a layer far below the others learns nothing while the rest move on.
+ */
+
+typedef enum
+{
+  BP_DIAG_GRAD_OK,
+  BP_DIAG_GRAD_VANISHING,   /* < BP_DIAG_GRAD_VANISH_RATIO × the median of
+                             * the other layers, or exactly 0 */
+  BP_DIAG_GRAD_EXPLODING,   /* non-finite, or > BP_DIAG_GRAD_EXPLODE_RATIO ×
+                             * the median of the other layers */
+} BpDiagGradHealth;
+
+/* Three decades either way: well beyond the decade over which single
+ * mini-batches scatter a layer's norm, so a flag means the layer is out of
+ * step with the others, not unlucky. */
+#define BP_DIAG_GRAD_VANISH_RATIO  1e-3
+#define BP_DIAG_GRAD_EXPLODE_RATIO 1e3
+/* The verdict reads a running average over this fraction (1/25) of the
+ * records, in orders of magnitude, so that one noisy batch does not flag a
+ * layer. */
+#define BP_DIAG_GRAD_SMOOTH_DIVISOR 25
+
+/* What the warnings say the bands mean (the app labels its bands so, and
+ * `backprop train` explains its warnings with them). */
+#define BP_DIAG_GRAD_VANISHING_TEXT "vanishing: below 10⁻³ × median of the other layers"
+#define BP_DIAG_GRAD_EXPLODING_TEXT "exploding: above 10³ × median"
+
+/* How the verdict names a layer in trouble: "zero" is vanishing at exactly
+ * 0 (nothing flows back at all: dead units). */
+typedef enum
+{
+  BP_DIAG_GRAD_KIND_ZERO,
+  BP_DIAG_GRAD_KIND_VANISHING,
+  BP_DIAG_GRAD_KIND_EXPLODING,
+  BP_DIAG_GRAD_N_KINDS,
+} BpDiagGradKind;
+
+/* Median of the finite values of norms[0 … n − 1] except index `skip`
+ * (G_MAXSIZE: none), the geometric mean of the middle two of an even
+ * count; NaN if there is none. */
+double          bp_diag_grad_median      (const double           *norms,
+                                          gsize                   n,
+                                          gsize                   skip);
+/* Classifies each of n_layers norms against the median of the others.
+ * `health` has n_layers entries (caller-owned). */
+void            bp_diag_grad_health      (const double           *norms,
+                                          gsize                   n_layers,
+                                          BpDiagGradHealth       *health);
+/* Every layer's norms averaged in orders of magnitude over the window of
+ * MAX (n_records / BP_DIAG_GRAD_SMOOTH_DIVISOR, 1) records up to each one.
+ * `norms` and `smooth` (caller-owned) hold n_records × n_layers values,
+ * record by record (as BpTrainer.grad_norms).  Records that are not finite
+ * and positive are left out; a window of only zeros averages to 0, one of
+ * nothing usable to NaN. */
+void            bp_diag_grad_smooth      (const double           *norms,
+                                          gsize                   n_records,
+                                          gsize                   n_layers,
+                                          double                 *smooth);
+/* The verdict the app's gradient plot shows: the latest record of
+ * bp_diag_grad_smooth into `latest` (n_layers, caller-owned; may be NULL)
+ * and its bp_diag_grad_health into `health` (n_layers, caller-owned).
+ * Returns FALSE (and every layer OK) when there is no record. */
+gboolean        bp_diag_grad_latest_health (const double         *norms,
+                                            gsize                 n_records,
+                                            gsize                 n_layers,
+                                            double               *latest,
+                                            BpDiagGradHealth     *health);
+/* The word for a layer whose health is not OK, from its norm. */
+BpDiagGradKind  bp_diag_grad_kind        (double                  norm,
+                                          BpDiagGradHealth        health);
+const char     *bp_diag_grad_kind_to_string (BpDiagGradKind      kind);
+/* The one-line warning, grouped by kind: "⚠ W(1), W(2) zero · W(3)
+ * exploding" (layers whose health is OK are left out).  NULL when every
+ * layer is OK; otherwise free with g_free. */
+char           *bp_diag_grad_verdict     (const double           *norms,
+                                          const BpDiagGradHealth *health,
+                                          gsize                   n_layers);
 
 G_END_DECLS

@@ -1,6 +1,7 @@
 /* test-diagnostics.c — unit state (saturated, dead) against hand-set
  * pre-activations, and against the definitions the canvas used before it
- * moved here (df per unit, the diagonal of the full Jacobian).
+ * moved here (df per unit, the diagonal of the full Jacobian); gradient
+ * health: the verdict, its smoothing and its warning text.
  */
 #include "config.h"
 
@@ -246,6 +247,149 @@ test_wide_softmax_unknown (void **state)
     }
 }
 
+/* ------------------------------------------------------ gradient health */
+
+static void
+test_grad_health (void **unused)
+{
+  const double ok[] = { 0.5, 1.0, 2.0 };
+  const double vanish[] = { 1.0, 1e-5, 2.0 };
+  const double explode[] = { 1.0, 1.0, 1e4 };
+  const double nan3[] = { 1.0, NAN, 1.0 };
+  BpDiagGradHealth h[3];
+
+  (void) unused;
+  bp_diag_grad_health (ok, 3, h);
+  assert_true (h[0] == BP_DIAG_GRAD_OK && h[1] == BP_DIAG_GRAD_OK && h[2] == BP_DIAG_GRAD_OK);
+  bp_diag_grad_health (vanish, 3, h);
+  assert_true (h[0] == BP_DIAG_GRAD_OK && h[1] == BP_DIAG_GRAD_VANISHING && h[2] == BP_DIAG_GRAD_OK);
+  bp_diag_grad_health (explode, 3, h);
+  assert_true (h[0] == BP_DIAG_GRAD_OK && h[1] == BP_DIAG_GRAD_OK && h[2] == BP_DIAG_GRAD_EXPLODING);
+  bp_diag_grad_health (nan3, 3, h);
+  assert_true (h[1] == BP_DIAG_GRAD_EXPLODING && h[0] == BP_DIAG_GRAD_OK);
+  /* Nothing flows back through dead units: zero is vanishing, even when
+   * every layer is zero (there is no median to compare with then). */
+  {
+    const double dead[] = { 0.0, 0.0, 0.0 };
+    const double one_dead[] = { 0.0, 0.5, 1.0 };
+
+    bp_diag_grad_health (dead, 3, h);
+    assert_true (h[0] == BP_DIAG_GRAD_VANISHING && h[1] == BP_DIAG_GRAD_VANISHING
+                 && h[2] == BP_DIAG_GRAD_VANISHING);
+    bp_diag_grad_health (one_dead, 3, h);
+    assert_true (h[0] == BP_DIAG_GRAD_VANISHING && h[1] == BP_DIAG_GRAD_OK && h[2] == BP_DIAG_GRAD_OK);
+  }
+}
+
+/* The thresholds are strict and relative to the others' median: with two
+ * other layers that is the geometric mean of the two, so one huge layer
+ * does not make a normal one look vanishing. */
+static void
+test_grad_median (void **unused)
+{
+  const double even[] = { 1.0, 100.0 };
+  const double three[] = { 1.0, 1e-2, 1e4 };
+  const double at_ratio[] = { 1.0, 1e-3, 1.0 };
+  BpDiagGradHealth h[3];
+
+  (void) unused;
+  assert_near (bp_diag_grad_median (even, 2, G_MAXSIZE), 10.0, 1e-15, 0);
+  assert_bits (bp_diag_grad_median (three, 3, G_MAXSIZE), 1.0);
+  assert_near (bp_diag_grad_median (three, 3, 1), 100.0, 1e-15, 0);
+  assert_true (isnan (bp_diag_grad_median (even, 1, 0)));
+  /* Layer 1 against √(10⁻² · 10⁴) = 10: OK (their plain mean, 5000,
+   * would have called it vanishing). */
+  bp_diag_grad_health (three, 3, h);
+  assert_int_equal (h[0], BP_DIAG_GRAD_OK);
+  /* Exactly 10⁻³ × the median is not below it. */
+  bp_diag_grad_health (at_ratio, 3, h);
+  assert_int_equal (h[1], BP_DIAG_GRAD_OK);
+}
+
+/* The running average in orders of magnitude over n_records / 25 records,
+ * zeros and non-finite records left out of the mean. */
+static void
+test_grad_smooth (void **unused)
+{
+  enum { R = 50, L = 2 };
+  double norms[R * L], smooth[R * L];
+
+  (void) unused;
+  for (gsize r = 0; r < R; r++)
+    {
+      norms[r * L + 0] = r % 2 == 0 ? 1e-2 : 1e-4;   /* window 2: mean 10⁻³ */
+      norms[r * L + 1] = r < 10 ? 0.0 : r < 20 ? NAN : 5.0;
+    }
+  bp_diag_grad_smooth (norms, R, L, smooth);
+  assert_near (smooth[0 * L + 0], 1e-2, 1e-12, 0);
+  for (gsize r = 1; r < R; r++)
+    assert_near (smooth[r * L + 0], 1e-3, 1e-12, 0);
+  assert_bits (smooth[5 * L + 1], 0.0);            /* only zeros */
+  assert_true (isnan (smooth[15 * L + 1]));        /* only NaN */
+  assert_bits (smooth[10 * L + 1], 0.0);           /* a zero and a NaN */
+  assert_near (smooth[21 * L + 1], 5.0, 1e-15, 0);
+}
+
+/* The latest smoothed record and its health, as the plot computes them. */
+static void
+test_grad_latest_health (void **unused)
+{
+  enum { R = 100, L = 4 };
+  double norms[R * L] = { 0 }, smooth[R * L], latest[L];
+  BpDiagGradHealth h[L], want[L];
+
+  (void) unused;
+  assert_false (bp_diag_grad_latest_health (norms, 0, L, latest, h));
+  assert_int_equal (h[0], BP_DIAG_GRAD_OK);
+  for (gsize r = 0; r < R; r++)
+    {
+      norms[r * L + 0] = 1e-6 * (1 + r % 3);
+      norms[r * L + 1] = 0.5;
+      norms[r * L + 2] = 0.5;
+      /* One record above 10³ × the median does not flag layer 4: the
+       * window of 4 averages it down to 10. */
+      norms[r * L + 3] = r == R - 1 ? 1e4 : 1.0;
+    }
+  assert_true (bp_diag_grad_latest_health (norms, R, L, latest, h));
+  bp_diag_grad_smooth (norms, R, L, smooth);
+  bp_diag_grad_health (smooth + (R - 1) * L, L, want);
+  for (gsize l = 0; l < L; l++)
+    {
+      assert_bits (latest[l], smooth[(R - 1) * L + l]);
+      assert_int_equal (h[l], want[l]);
+    }
+  assert_int_equal (h[0], BP_DIAG_GRAD_VANISHING);
+  assert_int_equal (h[1], BP_DIAG_GRAD_OK);
+  assert_int_equal (h[2], BP_DIAG_GRAD_OK);
+  assert_int_equal (h[3], BP_DIAG_GRAD_OK);
+  assert_near (latest[3], 10.0, 1e-12, 0);
+  assert_true (bp_diag_grad_latest_health (norms, R, L, NULL, h));
+}
+
+/* The warning the plot shows and `backprop train` prints. */
+static void
+test_grad_verdict (void **unused)
+{
+  const double norms[] = { 0.0, 0.0, 1e9, 1.0, 1e-7, 1.0, 1.0, 1.0 };
+  BpDiagGradHealth h[8];
+  g_autofree char *all = NULL;
+  g_autofree char *one = NULL;
+
+  (void) unused;
+  bp_diag_grad_health (norms, 8, h);
+  all = bp_diag_grad_verdict (norms, h, 8);
+  assert_string_equal (all, "⚠ W(1), W(2) zero · W(5) vanishing · W(3) exploding");
+  h[0] = h[1] = h[2] = BP_DIAG_GRAD_OK;
+  one = bp_diag_grad_verdict (norms, h, 8);
+  assert_string_equal (one, "⚠ W(5) vanishing");
+  h[4] = BP_DIAG_GRAD_OK;
+  assert_null (bp_diag_grad_verdict (norms, h, 8));
+  assert_null (bp_diag_grad_verdict (NULL, NULL, 0));
+  assert_int_equal (bp_diag_grad_kind (0.0, BP_DIAG_GRAD_VANISHING), BP_DIAG_GRAD_KIND_ZERO);
+  assert_int_equal (bp_diag_grad_kind (NAN, BP_DIAG_GRAD_EXPLODING), BP_DIAG_GRAD_KIND_EXPLODING);
+  assert_string_equal (bp_diag_grad_kind_to_string (BP_DIAG_GRAD_KIND_VANISHING), "vanishing");
+}
+
 int
 main (void)
 {
@@ -256,6 +400,11 @@ main (void)
     cmocka_unit_test (test_matches_reference),
     cmocka_unit_test (test_softmax),
     cmocka_unit_test (test_wide_softmax_unknown),
+    cmocka_unit_test (test_grad_health),
+    cmocka_unit_test (test_grad_median),
+    cmocka_unit_test (test_grad_smooth),
+    cmocka_unit_test (test_grad_latest_health),
+    cmocka_unit_test (test_grad_verdict),
   };
 
   return cmocka_run_group_tests (tests, NULL, NULL);
