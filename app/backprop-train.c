@@ -583,6 +583,18 @@ default_output_path (const char *model_path)
 
 /* ------------------------------------------------------------------ command */
 
+/* A file option given as "" names no file (GOption accepts it). */
+static gboolean
+check_file_name (const char  *option,
+                 const char  *value,
+                 GError     **error)
+{
+  if (value == NULL || value[0] != '\0')
+    return TRUE;
+  g_set_error (error, BP_CLI_ERROR, BP_CLI_ERROR_USAGE, "%s: expected a file name", option);
+  return FALSE;
+}
+
 gboolean
 bp_cli_train (int      argc,
               char   **argv,
@@ -697,18 +709,9 @@ bp_cli_train (int      argc,
   if (seed_text != NULL
       && !bp_cli_parse_uint ("--seed", seed_text, 0, G_MAXUINT64, &seed, error))
     return FALSE;
-  if (output != NULL && output[0] == '\0')
-    {
-      g_set_error (error, BP_CLI_ERROR, BP_CLI_ERROR_USAGE,
-                   "--output: expected a file name");
-      return FALSE;
-    }
-  if (save_on_fault != NULL && save_on_fault[0] == '\0')
-    {
-      g_set_error (error, BP_CLI_ERROR, BP_CLI_ERROR_USAGE,
-                   "--save-on-fault: expected a file name");
-      return FALSE;
-    }
+  if (!check_file_name ("--output", output, error)
+      || !check_file_name ("--save-on-fault", save_on_fault, error))
+    return FALSE;
 
   if (args[0] != NULL)
     {
