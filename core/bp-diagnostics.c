@@ -268,7 +268,8 @@ bp_diag_grad_kind (double           norm,
 {
   if (norm == 0)
     return BP_DIAG_GRAD_KIND_ZERO;
-  return health == BP_DIAG_GRAD_VANISHING ? BP_DIAG_GRAD_KIND_VANISHING : BP_DIAG_GRAD_KIND_EXPLODING;
+  return health == BP_DIAG_GRAD_VANISHING ? BP_DIAG_GRAD_KIND_VANISHING
+                                          : BP_DIAG_GRAD_KIND_EXPLODING;
 }
 
 const char *

@@ -38,27 +38,27 @@ typedef enum
  * `deriv` (layer's out values, caller-owned): df(z, a) for element-wise
  * activations, the diagonal of ∂a/∂z for vector ones (NaN when the layer
  * is wider than BP_DIAG_JACOBIAN_MAX_UNITS). */
-void            bp_diag_unit_derivatives (const BpNetwork  *net,
-                                          const BpTrace    *trace,
-                                          gsize             layer,
-                                          gsize             s,
-                                          double           *deriv);
+void            bp_diag_unit_derivatives    (const BpNetwork *net,
+                                             const BpTrace   *trace,
+                                             gsize            layer,
+                                             gsize            s,
+                                             double          *deriv);
 /* Is unit `unit` of layer `layer` dead over the whole batch of the trace:
  * z ≤ 0 and σ′ = 0 for every sample?  Always FALSE for vector activations. */
-gboolean        bp_diag_unit_dead        (const BpNetwork  *net,
-                                          const BpTrace    *trace,
-                                          gsize             layer,
-                                          gsize             unit);
+gboolean        bp_diag_unit_dead           (const BpNetwork *net,
+                                             const BpTrace   *trace,
+                                             gsize            layer,
+                                             gsize            unit);
 /* The state of every unit of layer `layer` for sample s, into `states`
  * (out values, caller-owned), and their σ′ into `deriv` (out values,
  * caller-owned; may be NULL) as bp_diag_unit_derivatives computes them.
  * Dead comes first: a dead unit is not also called saturated. */
-void            bp_diag_unit_states      (const BpNetwork  *net,
-                                          const BpTrace    *trace,
-                                          gsize             layer,
-                                          gsize             s,
-                                          double           *deriv,
-                                          BpDiagUnitState  *states);
+void            bp_diag_unit_states         (const BpNetwork *net,
+                                             const BpTrace   *trace,
+                                             gsize            layer,
+                                             gsize            s,
+                                             double          *deriv,
+                                             BpDiagUnitState *states);
 
 /* -------------------------------------------------------- gradient health
  * A layer's ‖∂C/∂W(n)‖ is judged against the median of the other layers'
@@ -104,42 +104,42 @@ typedef enum
 /* Median of the finite values of norms[0 … n − 1] except index `skip`
  * (G_MAXSIZE: none), the geometric mean of the middle two of an even
  * count; NaN if there is none. */
-double          bp_diag_grad_median      (const double           *norms,
-                                          gsize                   n,
-                                          gsize                   skip);
+double          bp_diag_grad_median         (const double *norms,
+                                             gsize         n,
+                                             gsize         skip);
 /* Classifies each of n_layers norms against the median of the others.
  * `health` has n_layers entries (caller-owned). */
-void            bp_diag_grad_health      (const double           *norms,
-                                          gsize                   n_layers,
-                                          BpDiagGradHealth       *health);
+void            bp_diag_grad_health         (const double     *norms,
+                                             gsize             n_layers,
+                                             BpDiagGradHealth *health);
 /* Every layer's norms averaged in orders of magnitude over the window of
  * MAX (n_records / BP_DIAG_GRAD_SMOOTH_DIVISOR, 1) records up to each one.
  * `norms` and `smooth` (caller-owned) hold n_records × n_layers values,
  * record by record (as BpTrainer.grad_norms).  Records that are not finite
  * and positive are left out; a window of only zeros averages to 0, one of
  * nothing usable to NaN. */
-void            bp_diag_grad_smooth      (const double           *norms,
-                                          gsize                   n_records,
-                                          gsize                   n_layers,
-                                          double                 *smooth);
+void            bp_diag_grad_smooth         (const double *norms,
+                                             gsize         n_records,
+                                             gsize         n_layers,
+                                             double       *smooth);
 /* The verdict the app's gradient plot shows: the latest record of
  * bp_diag_grad_smooth into `latest` (n_layers, caller-owned; may be NULL)
  * and its bp_diag_grad_health into `health` (n_layers, caller-owned).
  * Returns FALSE (and every layer OK) when there is no record. */
-gboolean        bp_diag_grad_latest_health (const double         *norms,
-                                            gsize                 n_records,
-                                            gsize                 n_layers,
-                                            double               *latest,
-                                            BpDiagGradHealth     *health);
+gboolean        bp_diag_grad_latest_health  (const double     *norms,
+                                             gsize             n_records,
+                                             gsize             n_layers,
+                                             double           *latest,
+                                             BpDiagGradHealth *health);
 /* The word for a layer whose health is not OK, from its norm. */
-BpDiagGradKind  bp_diag_grad_kind        (double                  norm,
-                                          BpDiagGradHealth        health);
-const char     *bp_diag_grad_kind_to_string (BpDiagGradKind      kind);
+BpDiagGradKind  bp_diag_grad_kind           (double            norm,
+                                             BpDiagGradHealth  health);
+const char     *bp_diag_grad_kind_to_string (BpDiagGradKind  kind);
 /* The one-line warning, grouped by kind: "⚠ W(1), W(2) zero · W(3)
  * exploding" (layers whose health is OK are left out).  NULL when every
  * layer is OK; otherwise free with g_free. */
-char           *bp_diag_grad_verdict     (const double           *norms,
-                                          const BpDiagGradHealth *health,
-                                          gsize                   n_layers);
+char           *bp_diag_grad_verdict        (const double           *norms,
+                                             const BpDiagGradHealth *health,
+                                             gsize                   n_layers);
 
 G_END_DECLS
