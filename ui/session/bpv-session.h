@@ -94,8 +94,6 @@ gsize                bpv_session_get_grad_norms     (BpvSession     *self,
                                                      const double  **norms,
                                                      gsize          *n_layers,
                                                      guint64        *stride);
-/* The latest record (NULL before any step). */
-const double        *bpv_session_get_last_grad_norms (BpvSession *self);
 const BpEpochStats  *bpv_session_get_epochs         (BpvSession *self,
                                                      gsize      *n);
 guint64              bpv_session_get_step_count     (BpvSession *self);
@@ -195,9 +193,6 @@ gboolean             bpv_session_set_dataset        (BpvSession *self,
 void                 bpv_session_set_selection      (BpvSession   *self,
                                                      const BpvHit *hit);
 const BpvHit        *bpv_session_get_selection      (BpvSession *self);
-/* The probe row shown when neither stepping nor training. */
-void                 bpv_session_set_probe_row      (BpvSession *self,
-                                                     gsize       row);
 
 /* ------------------------------------------------------------------ edits */
 /* Applies a bp-edit.h edit through the undo history; stops training first

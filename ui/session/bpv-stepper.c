@@ -659,12 +659,6 @@ bpv_stepper_is_animating (const BpvStepper *st)
 }
 
 void
-bpv_stepper_skip_animation (BpvStepper *st)
-{
-  st->progress = 1.0;
-}
-
-void
 bpv_stepper_set_autoplay (BpvStepper *st,
                           gboolean    autoplay)
 {

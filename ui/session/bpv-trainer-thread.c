@@ -13,6 +13,10 @@
 /* A record of the gradient norms every `stride` steps, the stride growing
  * with the run so that a long run sends a bounded number of records. */
 #define RECORDS_PER_OCTAVE 2048
+/* Snapshots posted to the main loop a second, at most: about half a
+ * display's refresh rate, so the plots look live while the main thread
+ * spends little on applying them (one-slot mailbox, see the header). */
+#define MAX_DELIVERIES_PER_SECOND 30.0
 
 struct _BpvTrainerThread
 {
@@ -29,7 +33,6 @@ struct _BpvTrainerThread
   BpvTrainSnapshot     *pending;
   gboolean              queued;
   double                rate;
-  double                max_deliveries;
 
   /* the worker's own */
   BpNetwork            *net;
@@ -341,12 +344,11 @@ worker (gpointer data)
 
   while (!g_cancellable_is_cancelled (self->cancellable))
     {
-      double rate, max_deliveries;
+      double rate;
       gint64 now;
 
       g_mutex_lock (&self->lock);
       rate = self->rate;
-      max_deliveries = self->max_deliveries;
       g_mutex_unlock (&self->lock);
 
       if (rate > 0)
@@ -378,7 +380,7 @@ worker (gpointer data)
           rate_start = now;
           rate_steps = 0;
         }
-      if ((double) (now - last_post) >= 1e6 / max_deliveries)
+      if ((double) (now - last_post) >= 1e6 / MAX_DELIVERIES_PER_SECOND)
         {
           double sps = measured > 0 ? measured
                        : (double) rate_steps * 1e6 / (double) MAX (now - rate_start, 1);
@@ -449,7 +451,6 @@ bpv_trainer_thread_new (const BpNetwork      *net,
   self->func = func;
   self->user_data = user_data;
   self->rate = steps_per_second;
-  self->max_deliveries = 30.0;
   self->net = bp_network_copy (net);
   self->opt = bp_optimizer_copy (opt);
   self->train = bp_dataset_copy (train);
@@ -517,16 +518,5 @@ bpv_trainer_thread_set_rate (BpvTrainerThread *self,
   g_mutex_lock (&self->lock);
   self->rate = steps_per_second;
   g_cond_broadcast (&self->cond);
-  g_mutex_unlock (&self->lock);
-}
-
-void
-bpv_trainer_thread_set_max_deliveries (BpvTrainerThread *self,
-                                       double            per_second)
-{
-  g_return_if_fail (self != NULL);
-
-  g_mutex_lock (&self->lock);
-  self->max_deliveries = CLAMP (per_second, 1.0, 240.0);
   g_mutex_unlock (&self->lock);
 }
