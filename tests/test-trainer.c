@@ -601,6 +601,119 @@ test_divergence_stops_step (void **state)
   }
 }
 
+/* ------------------------------------------------- the halves of a step */
+
+static void
+assert_epochs_equal (const BpEpochStats *x,
+                     const BpEpochStats *y)
+{
+  assert_int_equal (x->epoch, y->epoch);
+  assert_int_equal (x->step, y->step);
+  assert_memory_equal (&x->train_loss, &y->train_loss, sizeof (double));
+  assert_memory_equal (&x->train_accuracy, &y->train_accuracy, sizeof (double));
+  assert_memory_equal (&x->test_loss, &y->test_loss, sizeof (double));
+  assert_memory_equal (&x->test_accuracy, &y->test_accuracy, sizeof (double));
+}
+
+/* Stepping by hand — bp_train_gradients_checked, then bp_train_state_save
+ * and bp_train_update_checked, bp_trainer_finish_epoch when
+ * bp_trainer_epoch_done — gives the same bits as bp_trainer_run_epoch. */
+static void
+test_halves_equal_run_epoch (void **state)
+{
+  g_autoptr(BpDataset) ds = line_dataset ();
+  g_autoptr(BpNetwork) a = make_net (2, 5, "tanh", 1, "linear", "mse", 3);
+  g_autoptr(BpNetwork) b = bp_network_copy (a);
+  g_autoptr(BpOptimizer) opt_a = make_opt ("adam", a->n_params, 0.01);
+  g_autoptr(BpOptimizer) opt_b = bp_optimizer_copy (opt_a);
+  const BpTrainConfig config = { .batch_size = 4, .shuffle = TRUE, .seed = 5, .keep_trace = TRUE };
+  g_autoptr(BpTrainer) tr_a = bp_trainer_new (a, opt_a, ds, NULL, &config, NULL);
+  g_autoptr(BpTrainer) tr_b = bp_trainer_new (b, opt_b, ds, NULL, &config, NULL);
+  g_autoptr(BpTrace) trace = bp_trace_new (a, config.batch_size);
+  g_autofree double *before = g_new (double, bp_train_state_size (a, opt_a));
+  g_autofree double *x = g_new (double, config.batch_size * ds->n_features);
+  g_autofree double *y = g_new (double, config.batch_size * ds->n_targets);
+  BpEpochStats st;
+
+  (void) state;
+  for (int e = 0; e < 3; e++)
+    {
+      /* a: one step at a time, the epoch closed by hand. */
+      do
+        assert_true (bp_trainer_step (tr_a, NULL));
+      while (!bp_trainer_epoch_done (tr_a));
+      bp_trainer_finish_epoch (tr_a, &st);
+      assert_int_equal (st.epoch, e + 1);
+      assert_int_equal (st.step, tr_a->steps);
+      assert_epochs_equal (&st, bp_trainer_last_epoch (tr_a));
+      assert_true (bp_trainer_run_epoch (tr_b, NULL, NULL, NULL));
+      assert_epochs_equal (bp_trainer_last_epoch (tr_b), &st);
+      assert_memory_equal (a->params, b->params, a->n_params * sizeof (double));
+    }
+
+  /* The halves on the batch the trainer would take next. */
+  {
+    gsize B = config.batch_size;
+    BpTrainFault fault;
+    guint64 t;
+
+    assert_true (bp_trainer_step (tr_a, NULL));
+    for (gsize s = 0; s < B; s++)
+      {
+        gsize r = bp_trainer_last_row (tr_a, s);
+
+        memcpy (x + s * ds->n_features, ds->X + r * ds->n_features,
+                ds->n_features * sizeof (double));
+        memcpy (y + s * ds->n_targets, ds->Y + r * ds->n_targets,
+                ds->n_targets * sizeof (double));
+      }
+    assert_true (bp_train_gradients_checked (b, trace, x, y, B, &fault));
+    bp_train_state_save (b, opt_b, before, &t);
+    assert_int_equal (t, opt_b->t);
+    assert_true (bp_train_update_checked (b, opt_b, before, t, &fault));
+    assert_memory_equal (a->params, b->params, a->n_params * sizeof (double));
+    assert_int_equal (opt_a->t, opt_b->t);
+
+    /* bp_trainer_copy_sample: sample 1 of that batch, as a trace of its own. */
+    {
+      g_autoptr(BpTrace) one = bp_trainer_copy_sample (tr_a, 1);
+
+      assert_int_equal (one->batch, 1);
+      assert_memory_equal (one->input, x + ds->n_features, ds->n_features * sizeof (double));
+      assert_memory_equal (one->a[a->n_layers - 1], trace->a[a->n_layers - 1] + 1,
+                           sizeof (double));
+      assert_true (one->loss == tr_a->trace->loss);
+    }
+  }
+}
+
+/* An update that makes a parameter infinite is undone from the state
+ * given, t included, and the fault names a parameter. */
+static void
+test_update_checked_restores (void **state)
+{
+  g_autoptr(BpNetwork) net = make_net (2, 3, "tanh", 1, "linear", "mse", 1);
+  g_autoptr(BpOptimizer) opt = make_opt ("momentum", net->n_params, 0.1);
+  g_autofree double *before = g_new (double, bp_train_state_size (net, opt));
+  g_autofree double *params = g_memdup2 (net->params, net->n_params * sizeof (double));
+  g_autoptr(GError) error = NULL;
+  BpTrainFault fault;
+  guint64 t;
+
+  (void) state;
+  bp_network_zero_grad (net);
+  net->grads[0] = INFINITY;
+  bp_train_state_save (net, opt, before, &t);
+  assert_false (bp_train_update_checked (net, opt, before, t, &fault));
+  assert_true (fault.kind == BP_TRAIN_FAULT_PARAM_W || fault.kind == BP_TRAIN_FAULT_PARAM_B);
+  assert_memory_equal (net->params, params, net->n_params * sizeof (double));
+  assert_int_equal (opt->t, t);
+  fault.step = 1;
+  bp_train_fault_set_error (&fault, &error);
+  assert_true (g_error_matches (error, BP_TRAIN_ERROR, BP_TRAIN_ERROR_NUMERIC));
+  assert_error_contains (error, "Training stopped at step 1");
+}
+
 /* Learning rate 100 on a linear network: each step multiplies the weights
  * until z(2) overflows and cancels (∞ − ∞) at step 8.  The fault says so,
  * as data, and the failed step left everything as it was before it. */
@@ -1189,6 +1302,8 @@ main (void)
     cmocka_unit_test (test_steps_on_batch_equals_by_hand),
     cmocka_unit_test (test_nan_input_stops_step),
     cmocka_unit_test (test_divergence_stops_step),
+    cmocka_unit_test (test_halves_equal_run_epoch),
+    cmocka_unit_test (test_update_checked_restores),
     cmocka_unit_test (test_lr100_fault),
     cmocka_unit_test (test_inf_loss_fault),
     cmocka_unit_test (test_fault_messages),
