@@ -75,34 +75,34 @@ typedef struct
   GPtrArray *keep;
 } Pool;
 
+/* `s` (newly allocated) now belongs to the pool; returns it. */
+static const char *
+pool_keep (Pool *pool,
+           char *s)
+{
+  g_ptr_array_add (pool->keep, s);
+  return s;
+}
+
 static const char *
 num (Pool  *pool,
      double v)
 {
-  char *s = bpv_format_number (v);
-
-  g_ptr_array_add (pool->keep, s);
-  return s;
+  return pool_keep (pool, bpv_format_number (v));
 }
 
 static const char *
 sub (Pool  *pool,
      gsize  n)
 {
-  char *s = bpv_subscript (n);
-
-  g_ptr_array_add (pool->keep, s);
-  return s;
+  return pool_keep (pool, bpv_subscript (n));
 }
 
 static const char *
 esc (Pool       *pool,
      const char *text)
 {
-  char *s = g_markup_escape_text (text != NULL ? text : "", -1);
-
-  g_ptr_array_add (pool->keep, s);
-  return s;
+  return pool_keep (pool, g_markup_escape_text (text != NULL ? text : "", -1));
 }
 
 /* A descriptor's formula as math (bpv-math.h), not its TeX source. */
@@ -110,10 +110,7 @@ static const char *
 math (Pool       *pool,
       const char *formula)
 {
-  char *s = bpv_math_to_markup (formula);
-
-  g_ptr_array_add (pool->keep, s);
-  return s;
+  return pool_keep (pool, bpv_math_to_markup (formula));
 }
 
 static const char *
@@ -418,8 +415,6 @@ factor_label (Pool                *pool,
               const BpChainFactor *f,
               const char          *jk)
 {
-  char *s;
-
   /* A word joiner after the "/": Pango may break after a slash, and
    * "∂a(2)/" at the end of a line and "∂z(2)" on the next is unreadable. */
   if (f->role != BP_FACTOR_DZ_DW)
@@ -429,9 +424,8 @@ factor_label (Pool                *pool,
 
       return esc (pool, joined);
     }
-  s = g_strdup_printf ("∂z(%zu)/" WORD_JOINER "∂W(%zu)%s", f->layer, f->layer, jk);
-  g_ptr_array_add (pool->keep, s);
-  return s;
+  return pool_keep (pool, g_strdup_printf ("∂z(%zu)/" WORD_JOINER "∂W(%zu)%s",
+                                           f->layer, f->layer, jk));
 }
 
 static void
@@ -508,12 +502,7 @@ explain_edge (BpvExplanation *ex,
   gboolean running = bpv_session_get_running (session);
   gboolean at_update = !running && bpv_stepper_get_phase (st) == BPV_STEP_UPDATE;
 
-  {
-    char *tmp = g_strdup_printf ("%s,%s", jj, kk);
-
-    g_ptr_array_add (pool->keep, tmp);
-    jk = tmp;
-  }
+  jk = pool_keep (pool, g_strdup_printf ("%s,%s", jj, kk));
   ex->title = g_strdup_printf ("Weight W(%zu)%s", n, jk);
   ex->weight = L->W[j * L->in + k];
   ex->batch = t->batch;

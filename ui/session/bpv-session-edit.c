@@ -36,6 +36,28 @@ change_end (BpvSession *self,
   _bpv_session_emit (self, SIGNAL_EDITED);
 }
 
+/* A hyperparameter of the optimizer changed (recorded by change_end): a
+ * run goes on with it, the number shown follows. */
+static void
+hyper_changed (BpvSession     *self,
+               BpModel        *before,
+               char           *label,
+               BpvSessionProp  prop)
+{
+  change_end (self, before, label);
+  _bpv_session_restart_if_running (self);
+  _bpv_session_notify (self, prop);
+  _bpv_session_emit_values (self);
+}
+
+/* An optimizer with decoupled decay has its own hyperparameter; the
+ * others take BpOptimizer's weight_decay. */
+static gboolean
+has_own_decay (const BpOptimizer *opt)
+{
+  return bp_param_index (opt->desc->hyper_specs, opt->desc->n_hyper, "weight_decay") >= 0;
+}
+
 static void
 reset_weights (BpvSession *self)
 {
@@ -85,10 +107,8 @@ bpv_session_set_learning_rate (BpvSession *self,
       bp_model_free (before);
       return FALSE;
     }
-  change_end (self, before, g_strdup_printf ("Change learning rate to %g", lr));
-  _bpv_session_restart_if_running (self);
-  _bpv_session_notify (self, PROP_LEARNING_RATE);
-  _bpv_session_emit_values (self);
+  hyper_changed (self, before, g_strdup_printf ("Change learning rate to %g", lr),
+                 PROP_LEARNING_RATE);
   return TRUE;
 }
 
@@ -146,8 +166,7 @@ bpv_session_set_weight_decay (BpvSession *self,
       return FALSE;
     }
   before = change_begin (self);
-  /* An optimizer with decoupled decay has its own hyperparameter. */
-  if (bp_param_index (opt->desc->hyper_specs, opt->desc->n_hyper, "weight_decay") >= 0)
+  if (has_own_decay (opt))
     {
       if (!bp_optimizer_set (opt, "weight_decay", weight_decay, error))
         {
@@ -157,10 +176,8 @@ bpv_session_set_weight_decay (BpvSession *self,
     }
   else
     opt->weight_decay = weight_decay;
-  change_end (self, before, g_strdup_printf ("Change weight decay to %g", weight_decay));
-  _bpv_session_restart_if_running (self);
-  _bpv_session_notify (self, PROP_WEIGHT_DECAY);
-  _bpv_session_emit_values (self);
+  hyper_changed (self, before, g_strdup_printf ("Change weight decay to %g", weight_decay),
+                 PROP_WEIGHT_DECAY);
   return TRUE;
 }
 
@@ -170,8 +187,7 @@ bpv_session_get_weight_decay (BpvSession *self)
   const BpOptimizer *opt = self->model->optimizer;
   double wd;
 
-  if (bp_param_index (opt->desc->hyper_specs, opt->desc->n_hyper, "weight_decay") >= 0
-      && bp_optimizer_get (opt, "weight_decay", &wd))
+  if (has_own_decay (opt) && bp_optimizer_get (opt, "weight_decay", &wd))
     return wd;
   return opt->weight_decay;
 }
@@ -223,7 +239,7 @@ bpv_session_set_optimizer (BpvSession *self,
   if (bp_optimizer_get (old, "lr", &lr))
     bp_optimizer_set (opt, "lr", lr, NULL);
   wd = bpv_session_get_weight_decay (self);
-  if (bp_param_index (opt->desc->hyper_specs, opt->desc->n_hyper, "weight_decay") >= 0)
+  if (has_own_decay (opt))
     bp_optimizer_set (opt, "weight_decay", wd, NULL);
   else
     opt->weight_decay = wd;

@@ -110,7 +110,7 @@ _bpv_session_restart_if_running (BpvSession *self)
   self->step_after_stop = FALSE;
 }
 
-/* --------------------------------------------------------------- snapshots */
+/* -------------------------------------------------------------- snapshots */
 
 static void
 apply_snapshot (BpvTrainSnapshot *snap,
@@ -466,7 +466,7 @@ bpv_session_tick (BpvSession *self,
     }
 }
 
-/* ------------------------------------------------- speed and step size */
+/* ---------------------------------------------------- speed and step size */
 
 void
 bpv_session_set_speed (BpvSession *self,

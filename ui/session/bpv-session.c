@@ -177,7 +177,7 @@ _bpv_session_structure_changed (BpvSession *self)
   _bpv_session_emit_values (self);
 }
 
-/* ----------------------------------------------------------------- GObject */
+/* ---------------------------------------------------------------- GObject */
 
 static void
 bpv_session_dispose (GObject *object)
@@ -374,7 +374,7 @@ bpv_session_init (BpvSession *self)
   self->history = bp_edit_history_new (0, 0);
 }
 
-/* ---------------------------------------------------------- model and data */
+/* --------------------------------------------------------- model and data */
 
 /* Which data a model's dataset reference names. */
 char *
@@ -527,7 +527,7 @@ bpv_session_get_stepper (BpvSession *self)
   return self->stepper;
 }
 
-/* ----------------------------------------------------------- what is shown */
+/* ---------------------------------------------------------- what is shown */
 
 static void
 update_probe (BpvSession *self)
@@ -708,7 +708,7 @@ bpv_session_get_loss (BpvSession *self)
   return t != NULL ? t->loss : NAN;
 }
 
-/* --------------------------------------------------------------- the fault */
+/* -------------------------------------------------------------- the fault */
 
 gboolean
 bpv_session_get_fault (BpvSession   *self,
