@@ -361,6 +361,11 @@ bp_trainer_step (BpTrainer *tr,
   return TRUE;
 }
 
+/* A binary output (and target) at or above this is the positive class:
+ * the middle of the sigmoid's range. */
+#define BINARY_THRESHOLD 0.5
+
+/* 1 when the output's class is the target's, else 0. */
 static double
 accuracy_of (BpTask        task,
              const double *out,
@@ -368,7 +373,7 @@ accuracy_of (BpTask        task,
              gsize         n)
 {
   if (task == BP_TASK_BINARY)
-    return (out[0] >= 0.5) == (y[0] >= 0.5);
+    return (out[0] >= BINARY_THRESHOLD) == (y[0] >= BINARY_THRESHOLD);
   if (task == BP_TASK_MULTICLASS)
     {
       gsize po = 0, py = 0;

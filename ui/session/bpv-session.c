@@ -24,6 +24,15 @@
 /* At least this much of a dataset trains: a test fraction above it would
  * leave too few rows to learn from. */
 #define MAX_TEST_FRACTION  0.9
+/* The ranges the properties accept, and their defaults (what a slider or
+ * spin button bound to them offers): a learning rate from 1e-6 to 100
+ * (0.1 to begin with), a weight decay up to 10, and the default
+ * experiment's seed (bp-model.c). */
+#define LR_MIN             1e-6
+#define LR_MAX             100.0
+#define LR_DEFAULT         0.1
+#define WEIGHT_DECAY_MAX   10.0
+#define SEED_DEFAULT       42
 /* A split needs a row on each side. */
 #define MIN_DATASET_ROWS   2
 /* Inputs shown as an image: a square of at least 4×4 pixels (fewer are
@@ -323,15 +332,15 @@ bpv_session_class_init (BpvSessionClass *klass)
   properties[PROP_SPEED] =
     g_param_spec_double ("speed", NULL, NULL, 0.0, 1.0, DEFAULT_SPEED, rw);
   properties[PROP_LEARNING_RATE] =
-    g_param_spec_double ("learning-rate", NULL, NULL, 1e-6, 100.0, 0.1, rw);
+    g_param_spec_double ("learning-rate", NULL, NULL, LR_MIN, LR_MAX, LR_DEFAULT, rw);
   properties[PROP_BATCH_SIZE] =
     g_param_spec_uint ("batch-size", NULL, NULL, 1, MAX_BATCH_SIZE, DEFAULT_BATCH_SIZE, rw);
   properties[PROP_STEP_SAMPLE] =
     g_param_spec_boolean ("step-sample", NULL, NULL, TRUE, rw);
   properties[PROP_WEIGHT_DECAY] =
-    g_param_spec_double ("weight-decay", NULL, NULL, 0.0, 10.0, 0.0, rw);
+    g_param_spec_double ("weight-decay", NULL, NULL, 0.0, WEIGHT_DECAY_MAX, 0.0, rw);
   properties[PROP_SEED] =
-    g_param_spec_uint64 ("seed", NULL, NULL, 0, G_MAXUINT64, 42, rw);
+    g_param_spec_uint64 ("seed", NULL, NULL, 0, G_MAXUINT64, SEED_DEFAULT, rw);
   /* Training stopped on NaN/Inf and nothing has changed since
    * (bpv_session_get_fault). */
   properties[PROP_HAS_FAULT] =

@@ -18,6 +18,13 @@
 #define KEPT_OVERHEAD     64u
 /* Auto-play holds each stop for this fraction of the stop duration. */
 #define HOLD_FRACTION     0.6
+/* A new stepper's transitions last this long (the session sets its own
+ * from the speed at once). */
+#define DEFAULT_DURATION  0.6
+/* Transitions between 10 ms (all but a jump) and a minute (slower helps
+ * no one): outside, a caller's number is a mistake. */
+#define MIN_DURATION      0.01
+#define MAX_DURATION      60.0
 
 typedef struct
 {
@@ -310,7 +317,7 @@ bpv_stepper_new (BpNetwork       *net,
   bp_rng_shuffle (&st->rng, st->order, train->n_rows);
   st->pos = -1;
   st->steps = first_step;
-  st->duration = 0.6;
+  st->duration = DEFAULT_DURATION;
   st->progress = 1.0;
   g_queue_init (&st->kept);
   g_queue_init (&st->redo);
@@ -602,7 +609,7 @@ bpv_stepper_set_stop_duration (BpvStepper *st,
 {
   g_return_if_fail (st != NULL);
 
-  st->duration = CLAMP (seconds, 0.01, 60.0);
+  st->duration = CLAMP (seconds, MIN_DURATION, MAX_DURATION);
 }
 
 double
