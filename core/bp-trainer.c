@@ -259,12 +259,8 @@ bp_trainer_new (BpNetwork           *net,
   tr->config.batch_size = batch;
   tr->trace = bp_trace_new (net, batch);
   tr->trace->keep = config->keep_trace;
-  bp_rng_init (&tr->rng, config->seed);
   tr->order = g_new (gsize, train->n_rows);
-  for (gsize i = 0; i < train->n_rows; i++)
-    tr->order[i] = i;
-  if (config->shuffle)
-    bp_rng_shuffle (&tr->rng, tr->order, train->n_rows);
+  bp_train_order_init (&tr->rng, tr->order, train->n_rows, config->seed, config->shuffle);
   tr->xb = g_new (double, batch * net->n_inputs);
   tr->yb = g_new (double, batch * n_out);
   tr->backup = g_new (double, MAX (bp_train_state_size (net, opt), 1));
@@ -312,16 +308,47 @@ record_grad_norms (BpTrainer *tr)
   g_array_append_vals (tr->grad_norms, tr->trace->grad_norm, nl);
 }
 
+/* ----------------------------------------------------------- batch order */
+
+void
+bp_train_order_init (BpRng   *rng,
+                     gsize   *order,
+                     gsize    n_rows,
+                     guint64  seed,
+                     gboolean shuffle)
+{
+  bp_rng_init (rng, seed);
+  for (gsize i = 0; i < n_rows; i++)
+    order[i] = i;
+  if (shuffle)
+    bp_rng_shuffle (rng, order, n_rows);
+}
+
+gsize
+bp_train_order_next (BpRng    *rng,
+                     gsize    *order,
+                     gsize     n_rows,
+                     gsize    *cursor,
+                     gsize     batch_size,
+                     gboolean  shuffle)
+{
+  if (*cursor >= n_rows)
+    {
+      *cursor = 0;
+      if (shuffle)
+        bp_rng_shuffle (rng, order, n_rows);
+    }
+  /* The last batch of an epoch may be smaller (no row is dropped). */
+  return MIN (batch_size, n_rows - *cursor);
+}
+
 /* At the end of an epoch, the next one starts: from its first row, in a
- * new order when shuffling. */
-static void
+ * new order when shuffling.  Returns the next batch's size. */
+static gsize
 begin_epoch_if_done (BpTrainer *tr)
 {
-  if (!bp_trainer_epoch_done (tr))
-    return;
-  tr->cursor = 0;
-  if (tr->config.shuffle)
-    bp_rng_shuffle (&tr->rng, tr->order, tr->train->n_rows);
+  return bp_train_order_next (&tr->rng, tr->order, tr->train->n_rows, &tr->cursor,
+                              tr->config.batch_size, tr->config.shuffle);
 }
 
 gboolean
@@ -333,9 +360,7 @@ bp_trainer_step (BpTrainer *tr,
 
   g_return_val_if_fail (tr != NULL, FALSE);
 
-  begin_epoch_if_done (tr);
-  /* The last batch of an epoch may be smaller (no row is dropped). */
-  B = MIN (tr->config.batch_size, ds->n_rows - tr->cursor);
+  B = begin_epoch_if_done (tr);
   for (gsize s = 0; s < B; s++)
     {
       gsize r = tr->order[tr->cursor + s];
@@ -634,11 +659,9 @@ bp_train_progress_new (gsize   n_rows,
   g_return_val_if_fail (n_rows >= 1, NULL);
 
   p = g_new0 (BpTrainProgress, 1);
-  bp_rng_init (&p->rng, seed);
   p->n_rows = n_rows;
   p->order = g_new (gsize, n_rows);
-  for (gsize i = 0; i < n_rows; i++)
-    p->order[i] = i;
+  bp_train_order_init (&p->rng, p->order, n_rows, seed, FALSE);
   p->history = g_array_new (FALSE, TRUE, sizeof (BpEpochStats));
   p->grad_norm_stride = 1;
   p->grad_norms = g_array_new (FALSE, TRUE, sizeof (double));

@@ -145,6 +145,30 @@ const BpEpochStats *bp_trainer_last_epoch (const BpTrainer *trainer);
 void       bp_epoch_history_append  (GArray             *history,
                                      const BpEpochStats *stats);
 
+/* ------------------------------------------------------------ batch order
+ * How BpTrainer draws its mini-batches, for a caller that draws the same
+ * ones (the app's step mode): an order of the rows, walked batch by batch,
+ * reshuffled in place at the end of each epoch. */
+
+/* The generator seeded from `seed`, order = 0 … n_rows − 1, shuffled once
+ * when `shuffle` (as bp_trainer_new begins). */
+void       bp_train_order_init      (BpRng    *rng,
+                                     gsize    *order,
+                                     gsize     n_rows,
+                                     guint64   seed,
+                                     gboolean  shuffle);
+/* Where the next batch starts: at the end of the order (*cursor ≥ n_rows)
+ * the next epoch begins (*cursor = 0, the order reshuffled when
+ * `shuffle`).  Returns the batch's size, batch_size or what is left of
+ * the epoch (no row is dropped); its rows are order[*cursor …].  The
+ * cursor is not advanced: the caller does, once it has taken the batch. */
+gsize      bp_train_order_next      (BpRng    *rng,
+                                     gsize    *order,
+                                     gsize     n_rows,
+                                     gsize    *cursor,
+                                     gsize     batch_size,
+                                     gboolean  shuffle);
+
 /* ------------------------------------------------------------ checked steps
  * The halves of one training step, for a caller that stops between them
  * (the app's step mode shows the backward pass before the update);

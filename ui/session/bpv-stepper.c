@@ -43,7 +43,7 @@ struct _BpvStepper
   const BpDataset *train;
   gsize            batch_size;
 
-  /* the batch source: the same scheme as BpTrainer */
+  /* the batch source: BpTrainer's (bp_train_order_*), always shuffled */
   BpRng            rng;
   gsize           *order;
   gsize            cursor;
@@ -152,12 +152,8 @@ draw_batch (BpvStepper *st)
   const BpDataset *ds = st->train;
   Cycle *c = g_new0 (Cycle, 1);
 
-  if (st->cursor >= ds->n_rows)
-    {
-      st->cursor = 0;
-      bp_rng_shuffle (&st->rng, st->order, ds->n_rows);
-    }
-  c->B = MIN (st->batch_size, ds->n_rows - st->cursor);
+  c->B = bp_train_order_next (&st->rng, st->order, ds->n_rows, &st->cursor,
+                              st->batch_size, TRUE);
   c->rows = g_new (gsize, c->B);
   memcpy (c->rows, st->order + st->cursor, c->B * sizeof (gsize));
   st->cursor += c->B;
@@ -310,11 +306,8 @@ bpv_stepper_new (BpNetwork       *net,
   st->batch_size = CLAMP (batch_size, 1, train->n_rows);
   if (opt->n_params != net->n_params)
     bp_optimizer_reset (opt, net->n_params);
-  bp_rng_init (&st->rng, seed);
   st->order = g_new (gsize, train->n_rows);
-  for (gsize i = 0; i < train->n_rows; i++)
-    st->order[i] = i;
-  bp_rng_shuffle (&st->rng, st->order, train->n_rows);
+  bp_train_order_init (&st->rng, st->order, train->n_rows, seed, TRUE);
   st->pos = -1;
   st->steps = first_step;
   st->duration = DEFAULT_DURATION;
