@@ -6,9 +6,7 @@
 #include "bpv-session-private.h"
 
 #include <math.h>
-#include <string.h>
 
-#include "bp-edit.h"
 #include "bp-registry.h"
 #include "bpv-events.h"
 

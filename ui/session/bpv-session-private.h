@@ -156,19 +156,20 @@ gboolean _bpv_session_load_dataset         (BpvSession         *self,
                                             double              noise,
                                             double              test_fraction,
                                             GError            **error);
-
 /* The data the model names, with the defaults above for what it leaves
  * unset. */
 gboolean _bpv_session_load_model_dataset   (BpvSession         *self,
                                             GError            **error);
 
 /* bpv-session-training.c */
+/* A new stepper for the model, the data, the step size and the speed. */
 void     _bpv_session_rebuild_stepper      (BpvSession         *self);
 void     _bpv_session_update_stepper_batch (BpvSession         *self);
 void     _bpv_session_start_thread         (BpvSession         *self,
                                             GError            **error);
 void     _bpv_session_discard_thread       (BpvSession         *self);
 void     _bpv_session_restart_if_running   (BpvSession         *self);
+/* The run so far becomes an undo step ("Train N Steps"). */
 void     _bpv_session_record_training      (BpvSession         *self,
                                             gboolean            continuing);
 
@@ -179,6 +180,8 @@ void     _bpv_session_append_record        (BpvSession         *self,
                                             const double       *norms);
 void     _bpv_session_drop_records_after   (BpvSession         *self,
                                             guint64             step);
+/* Where the run stands, into the model (for a file or an undo step), and
+ * back from it (after opening, undo, redo). */
 void     _bpv_session_store_progress       (BpvSession         *self);
 void     _bpv_session_apply_progress       (BpvSession         *self);
 

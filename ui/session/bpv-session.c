@@ -6,7 +6,6 @@
 #include "bpv-session-private.h"
 
 #include <math.h>
-#include <string.h>
 
 #include "bp-util.h"
 #include "bpv-events.h"
