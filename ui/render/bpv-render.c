@@ -16,6 +16,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "bp-diagnostics.h"
 #include "bp-util.h"
 #include "bpv-text.h"
 
@@ -26,8 +27,6 @@
 /* The update phase interpolates edge values live below this many edges on
  * screen, and cross-fades the cached tiles above it. */
 #define LIVE_UPDATE_MAX_EDGES 200
-/* |σ′(z)| below this (and not dead) marks a saturated unit. */
-#define SATURATION_LEVEL 0.01
 
 /* Label sizes on the canvas, in units of the layout's base font f, which
  * is never below BPV_TEXT_MIN_SIZE: no label is smaller than f.  Where
@@ -1194,68 +1193,24 @@ paint_pulses (const Paint *p)
 
 /* ---------------------------------------------------------------- neurons */
 
-/* σ′(z) of unit j of a(n) for sample s (the Jacobian's diagonal for vector
- * activations). */
-static double
-local_derivative (const Paint *p,
-                  gsize        n,
-                  gsize        s,
-                  gsize        j,
-                  double      *diag_cache)
+/* The state of every unit of a(n) (n ≥ 1) for the shown sample, as the
+ * core judges it (bp-diagnostics.h), and their σ′(z) in *deriv when it is
+ * not NULL.  Both arrays are newly allocated: free with g_free. */
+static BpDiagUnitState *
+unit_states (const Paint  *p,
+             gsize         n,
+             double      **deriv)
 {
-  const BpLayer *L = &p->net->layers[n - 1];
+  gsize out = p->net->layers[n - 1].out;
+  BpDiagUnitState *state = g_new (BpDiagUnitState, out);
+  double *dv = g_new (double, out);
 
-  if (L->act->df != NULL)
-    {
-      double z = bp_trace_z (p->trace, n - 1, s)[j];
-      double a = bp_trace_a (p->trace, n - 1, s)[j];
-
-      return L->act->df (z, a, L->act_params);
-    }
-  return diag_cache != NULL ? diag_cache[j] : NAN;
-}
-
-/* The diagonal of ∂a(n)/∂z(n) of sample s for a vector activation, or NULL
- * for element-wise ones. */
-static double *
-vector_diagonal (const Paint *p,
-                 gsize        n,
-                 gsize        s)
-{
-  const BpLayer *L = &p->net->layers[n - 1];
-  gsize out = L->out;
-  double *J, *d;
-
-  if (L->act->df != NULL || out > 256)
-    return NULL;
-  J = g_new (double, out * out);
-  d = g_new (double, out);
-  bp_network_act_jacobian (p->net, p->trace, n - 1, s, J);
-  for (gsize i = 0; i < out; i++)
-    d[i] = J[i * out + i];
-  g_free (J);
-  return d;
-}
-
-/* Dead: z ≤ 0 and σ′ = 0 for every sample of the trace. */
-static gboolean
-unit_dead (const Paint *p,
-           gsize        n,
-           gsize        j)
-{
-  const BpLayer *L = &p->net->layers[n - 1];
-
-  if (L->act->df == NULL)
-    return FALSE;
-  for (gsize s = 0; s < p->trace->batch; s++)
-    {
-      double z = bp_trace_z (p->trace, n - 1, s)[j];
-      double a = bp_trace_a (p->trace, n - 1, s)[j];
-
-      if (z > 0 || L->act->df (z, a, L->act_params) != 0)
-        return FALSE;
-    }
-  return TRUE;
+  bp_diag_unit_states (p->net, p->trace, n - 1, p->sample, dv, state);
+  if (deriv != NULL)
+    *deriv = dv;
+  else
+    g_free (dv);
+  return state;
 }
 
 static double
@@ -1575,13 +1530,12 @@ paint_derivatives (const Paint *p)
   for (gsize n = 1; n < layout->n_columns; n++)
     {
       const BpvColumn *c = &layout->columns[n];
-      g_autofree double *diag = vector_diagonal (p, n, p->sample);
+      g_autofree BpDiagUnitState *state = unit_states (p, n, NULL);
 
       for (gsize j = 0; j < c->n_units; j++)
         {
-          double dv = local_derivative (p, n, p->sample, j, diag);
-          gboolean dead = unit_dead (p, n, j);
-          gboolean saturated = !dead && fabs (dv) < SATURATION_LEVEL;
+          gboolean dead = state[j] == BP_DIAG_UNIT_DEAD;
+          gboolean saturated = state[j] == BP_DIAG_UNIT_SATURATED;
 
           if (c->kind == BPV_COLUMN_CIRCLES)
             {
@@ -1905,16 +1859,17 @@ paint_derivative_labels (const Paint *p)
     for (gsize n = 1; n < layout->n_columns; n++)
       {
         const BpvColumn *c = &layout->columns[n];
-        g_autofree double *diag = NULL;
+        g_autofree double *deriv = NULL;
+        g_autofree BpDiagUnitState *state = NULL;
 
         if (c->kind != BPV_COLUMN_CIRCLES)
           continue;
-        diag = vector_diagonal (p, n, p->sample);
+        state = unit_states (p, n, &deriv);
         for (gsize j = 0; j < c->n_units; j++)
           {
-            double dv = local_derivative (p, n, p->sample, j, diag);
-            gboolean dead = unit_dead (p, n, j);
-            gboolean saturated = !dead && fabs (dv) < SATURATION_LEVEL;
+            double dv = deriv[j];
+            gboolean dead = state[j] == BP_DIAG_UNIT_DEAD;
+            gboolean saturated = state[j] == BP_DIAG_UNIT_SATURATED;
             gboolean flagged = dead || saturated;
             g_autofree char *label = NULL;
             double r = c->radius;
