@@ -1,0 +1,298 @@
+/* bpv-render-nodes.c — the columns of units: circles filled by a(n) with
+ * their δ rings, or strips and images of one cell per unit; the marks
+ * around units, and the dead and saturated units of the σ′ overlay.
+ */
+#include "config.h"
+#include "bpv-render-private.h"
+
+#include <math.h>
+#include <string.h>
+
+double
+_bpv_render_ring_width (const Paint *p,
+                        double       radius)
+{
+  return MAX (3 * p->unit, 0.26 * radius);
+}
+
+void
+_bpv_render_paint_circles (const Paint *p,
+                           gsize        n)
+{
+  const BpvRenderState *st = p->st;
+  const BpvColumn *c = &p->layout->columns[n];
+  const double *a = _bpv_render_unit_values (p, n);
+  const double *d = _bpv_render_unit_deltas (p, n);
+  double fa = _bpv_render_fill_alpha (p, n), ra = _bpv_render_column_ring_alpha (p, n);
+  double r = c->radius;
+  double ring_w = _bpv_render_ring_width (p, r);
+  gboolean maps = st->neuron_maps != NULL && n >= 1
+                  && bpv_neuron_maps_fit (st->neuron_maps, p->net) && r >= 9;
+  cairo_t *cr = p->cr;
+
+  for (gsize j = 0; j < c->n_units; j++)
+    {
+      double x = c->ux[j], y = c->uy[j];
+      BpvRgba fill = p->tc->node_empty;
+      gboolean dim = !_bpv_render_on_path (&st->path_edge, n, j);
+
+      if (a != NULL)
+        fill = bpv_rgba_mix (fill, bpv_render_neuron_fill (st->theme, a[j], p->a_max[n]), fa);
+
+      cairo_save (cr);
+      if (dim)
+        cairo_push_group (cr);
+
+      /* δ ring first, outside the neuron. */
+      if (ra > 0 && d != NULL)
+        {
+          BpvRgba rc = bpv_palette_diverging (st->theme, bpv_scale_linear (d[j], p->d_max[n]));
+
+          rc.a = ra;
+          bpv_set_source_rgba (cr, rc);
+          cairo_set_line_width (cr, ring_w);
+          cairo_new_sub_path (cr);
+          cairo_arc (cr, x, y, r + ring_w / 2 + 0.6 * p->unit, 0, 2 * G_PI);
+          cairo_stroke (cr);
+        }
+
+      cairo_new_sub_path (cr);
+      cairo_arc (cr, x, y, r, 0, 2 * G_PI);
+      if (maps && fa > 0)
+        {
+          BpvRect box = { x - r, y - r, 2 * r, 2 * r };
+
+          cairo_save (cr);
+          cairo_clip_preserve (cr);
+          bpv_neuron_map_render (cr, &box, st->neuron_maps, n, j, st->theme);
+          cairo_restore (cr);
+          /* The activation of the shown sample as a thick rim. */
+          bpv_set_source_rgba (cr, fill);
+          cairo_set_line_width (cr, MAX (0.22 * r, 2 * p->unit));
+          cairo_new_sub_path (cr);
+          cairo_arc (cr, x, y, r - MAX (0.11 * r, p->unit), 0, 2 * G_PI);
+          cairo_stroke (cr);
+          cairo_new_sub_path (cr);
+          cairo_arc (cr, x, y, r, 0, 2 * G_PI);
+        }
+      else
+        {
+          bpv_set_source_rgba (cr, fill);
+          cairo_fill_preserve (cr);
+        }
+      bpv_set_source_rgba (cr, p->tc->node_stroke);
+      cairo_set_line_width (cr, 1.2 * p->unit);
+      cairo_stroke (cr);
+
+      if (st->show_values && a != NULL && fa > 0.5 && !maps)
+        {
+          char buf[32];
+          const char *s = VALUE_TEXT (buf, "%.2f", a[j]);
+          BpvRgba tcol = bpv_rgba_luminance (fill) > 0.5 ? (BpvRgba) { 0.1, 0.1, 0.1, 1 }
+                                                : (BpvRgba) { 1, 1, 1, 1 };
+          double tw, th;
+
+          /* At the labels' size, in neurons big enough for it. */
+          bpv_text_measure (p->text, s, LABEL_EM * p->font, BPV_TEXT_NORMAL, &tw, &th);
+          if (tw <= 1.85 * r && th <= 1.5 * r)
+            bpv_text_draw (p->text, s, x, y, 0.5, 0.5, LABEL_EM * p->font, BPV_TEXT_NORMAL, tcol);
+        }
+      if (dim)
+        {
+          cairo_pop_group_to_source (cr);
+          cairo_paint_with_alpha (cr, 0.3);
+        }
+      cairo_restore (cr);
+    }
+}
+
+/* Strips and images: one pixel per unit, scaled up with crisp cells. */
+void
+_bpv_render_paint_cells (const Paint *p,
+                         gsize        n)
+{
+  const BpvRenderState *st = p->st;
+  const BpvColumn *c = &p->layout->columns[n];
+  const double *a = _bpv_render_unit_values (p, n);
+  const double *d = _bpv_render_unit_deltas (p, n);
+  double fa = _bpv_render_fill_alpha (p, n), ra = _bpv_render_column_ring_alpha (p, n);
+  cairo_surface_t *img;
+  cairo_pattern_t *pattern;
+  cairo_matrix_t mat;
+  unsigned char *data;
+  int stride;
+  cairo_t *cr = p->cr;
+
+  img = cairo_image_surface_create (CAIRO_FORMAT_ARGB32, (int) c->grid_cols, (int) c->grid_rows);
+  cairo_surface_flush (img);
+  data = cairo_image_surface_get_data (img);
+  stride = cairo_image_surface_get_stride (img);
+  memset (data, 0, (gsize) stride * c->grid_rows);
+  for (gsize i = 0; i < c->n_units; i++)
+    {
+      gsize col = c->kind == BPV_COLUMN_IMAGE ? i % c->grid_cols : i / c->grid_rows;
+      gsize row = c->kind == BPV_COLUMN_IMAGE ? i / c->grid_cols : i % c->grid_rows;
+      BpvRgba fill = p->tc->node_empty;
+
+      if (a != NULL)
+        fill = bpv_rgba_mix (fill, bpv_render_neuron_fill (st->theme, a[i], p->a_max[n]), fa);
+      ((guint32 *) (void *) (data + (gsize) stride * row))[col] = bpv_rgba_to_argb32 (fill);
+    }
+  cairo_surface_mark_dirty (img);
+
+  cairo_save (cr);
+  pattern = cairo_pattern_create_for_surface (img);
+  cairo_matrix_init_scale (&mat, 1.0 / c->cell, 1.0 / c->cell);
+  cairo_matrix_translate (&mat, -c->bounds.x, -c->bounds.y);
+  cairo_pattern_set_matrix (pattern, &mat);
+  cairo_pattern_set_filter (pattern, CAIRO_FILTER_NEAREST);
+  cairo_set_source (cr, pattern);
+  cairo_rectangle (cr, c->bounds.x, c->bounds.y, c->bounds.width, c->bounds.height);
+  cairo_fill (cr);
+  cairo_pattern_destroy (pattern);
+  cairo_surface_destroy (img);
+
+  /* Separators between cells of a strip (an image stays an image). */
+  if (c->kind == BPV_COLUMN_STRIP && c->cell >= 5)
+    {
+      bpv_set_source_rgba (cr, p->tc->background);
+      cairo_set_line_width (cr, MAX (0.12 * c->cell, 0.8));
+      for (gsize row = 1; row < c->grid_rows; row++)
+        {
+          cairo_move_to (cr, c->bounds.x, c->bounds.y + c->cell * (double) row);
+          cairo_rel_line_to (cr, c->bounds.width, 0);
+        }
+      for (gsize col = 1; col < c->grid_cols; col++)
+        {
+          cairo_move_to (cr, c->bounds.x + c->cell * (double) col, c->bounds.y);
+          cairo_rel_line_to (cr, 0, c->bounds.height);
+        }
+      cairo_stroke (cr);
+    }
+
+  /* δ: a thin strip beside each strip column. */
+  if (ra > 0 && d != NULL)
+    {
+      double w = MAX (0.45 * c->cell, 2 * p->unit);
+
+      for (gsize i = 0; i < c->n_units; i++)
+        {
+          gsize col = i / c->grid_rows, row = i % c->grid_rows;
+          BpvRgba rc = bpv_palette_diverging (st->theme, bpv_scale_linear (d[i], p->d_max[n]));
+
+          if (col + 1 != c->grid_cols && c->grid_cols > 1)
+            continue;  /* only the rightmost strip has room beside it */
+          rc.a = ra;
+          bpv_set_source_rgba (cr, rc);
+          cairo_rectangle (cr, c->bounds.x + c->bounds.width + 0.5 * p->unit,
+                           c->bounds.y + c->cell * (double) row, w, c->cell);
+          cairo_fill (cr);
+        }
+    }
+
+  bpv_set_source_rgba (cr, p->tc->node_stroke);
+  cairo_set_line_width (cr, p->unit);
+  cairo_rectangle (cr, c->bounds.x, c->bounds.y, c->bounds.width, c->bounds.height);
+  cairo_stroke (cr);
+  cairo_restore (cr);
+}
+
+void
+_bpv_render_mark_unit (const Paint *p,
+                       gsize        n,
+                       gsize        j,
+                       BpvRgba      color,
+                       double       width)
+{
+  const BpvColumn *c = &p->layout->columns[n];
+  cairo_t *cr = p->cr;
+
+  cairo_save (cr);
+  bpv_set_source_rgba (cr, color);
+  cairo_set_line_width (cr, width);
+  if (c->kind == BPV_COLUMN_CIRCLES)
+    {
+      cairo_new_sub_path (cr);
+      cairo_arc (cr, c->ux[j], c->uy[j], c->radius + width / 2 + 0.5 * p->unit, 0, 2 * G_PI);
+    }
+  else
+    {
+      double h = MAX (c->cell / 2 + width / 2, 3 * p->unit);
+
+      cairo_rectangle (cr, c->ux[j] - h, c->uy[j] - h, 2 * h, 2 * h);
+    }
+  cairo_stroke (cr);
+  cairo_restore (cr);
+}
+
+void
+_bpv_render_paint_derivatives (const Paint *p)
+{
+  const BpvLayout *layout = p->layout;
+  cairo_t *cr = p->cr;
+
+  if (!p->st->show_derivatives || p->trace == NULL)
+    return;
+  for (gsize n = 1; n < layout->n_columns; n++)
+    {
+      const BpvColumn *c = &layout->columns[n];
+      g_autofree BpDiagUnitState *state = _bpv_render_unit_states (p, n, NULL);
+
+      for (gsize j = 0; j < c->n_units; j++)
+        {
+          gboolean dead = state[j] == BP_DIAG_UNIT_DEAD;
+          gboolean saturated = state[j] == BP_DIAG_UNIT_SATURATED;
+
+          if (c->kind == BPV_COLUMN_CIRCLES)
+            {
+              double r = c->radius;
+
+              if (dead)
+                {
+                  double h = r * 0.62;
+
+                  cairo_save (cr);
+                  bpv_set_source_rgba (cr, p->tc->dead);
+                  cairo_set_line_width (cr, MAX (0.16 * r, 1.5 * p->unit));
+                  cairo_set_line_cap (cr, CAIRO_LINE_CAP_ROUND);
+                  cairo_move_to (cr, c->ux[j] - h, c->uy[j] - h);
+                  cairo_line_to (cr, c->ux[j] + h, c->uy[j] + h);
+                  cairo_move_to (cr, c->ux[j] + h, c->uy[j] - h);
+                  cairo_line_to (cr, c->ux[j] - h, c->uy[j] + h);
+                  cairo_stroke (cr);
+                  cairo_restore (cr);
+                }
+              else if (saturated)
+                _bpv_render_mark_unit (p, n, j, p->tc->warning, MAX (2 * p->unit, 0.12 * r));
+            }
+          else if (dead)
+            {
+              double h = c->cell / 2;
+
+              cairo_save (cr);
+              bpv_set_source_rgba (cr, p->tc->dead);
+              cairo_set_line_width (cr, MAX (0.16 * c->cell, 0.8));
+              cairo_move_to (cr, c->ux[j] - h, c->uy[j] - h);
+              cairo_line_to (cr, c->ux[j] + h, c->uy[j] + h);
+              cairo_move_to (cr, c->ux[j] + h, c->uy[j] - h);
+              cairo_line_to (cr, c->ux[j] - h, c->uy[j] + h);
+              cairo_stroke (cr);
+              cairo_restore (cr);
+            }
+          else if (saturated)
+            {
+              /* A warning corner: the cell stays readable. */
+              double h = c->cell / 2;
+
+              cairo_save (cr);
+              bpv_set_source_rgba (cr, p->tc->warning);
+              cairo_move_to (cr, c->ux[j] + h, c->uy[j] - h);
+              cairo_rel_line_to (cr, 0, c->cell * 0.55);
+              cairo_rel_line_to (cr, -c->cell * 0.55, -c->cell * 0.55);
+              cairo_close_path (cr);
+              cairo_fill (cr);
+              cairo_restore (cr);
+            }
+        }
+    }
+}
