@@ -8,11 +8,50 @@
 #include <math.h>
 #include <string.h>
 
+/* Neurons that show what they compute over the input plane
+ * (state->neuron_maps) need this radius (world units) for it to read;
+ * their a(n) is then a rim this fraction of the radius wide (at least
+ * 2 u), inset by half of it. */
+#define MAP_MIN_RADIUS          9
+#define MAP_RIM_PER_RADIUS      0.22
+#define MAP_RIM_MIN_UNITS       2
+#define MAP_RIM_INSET           0.11
+/* A neuron's outline. */
+#define NODE_STROKE_UNITS       1.2
+/* A value is printed inside a neuron once it is half filled, and only
+ * where it fits in this fraction of the radius across and down. */
+#define VALUE_MIN_FILL          0.5
+#define VALUE_MAX_WIDTH         1.85
+#define VALUE_MAX_HEIGHT        1.5
+/* Units off the path from state->path_edge fade to this opacity. */
+#define OFF_PATH_ALPHA          0.3
+/* Strips: separators at least this wide (world units); δ in a strip beside
+ * the rightmost column of cells, this fraction of a cell (at least 2 u)
+ * and half a unit clear of it. */
+#define STRIP_SEPARATOR_MIN     0.8
+#define STRIP_DELTA_PER_CELL    0.45
+#define STRIP_DELTA_MIN_UNITS   2
+#define STRIP_DELTA_GAP_UNITS   0.5
+/* Marks around a unit: half a unit clear of a circle; around a cell, at
+ * least this many u from its centre. */
+#define MARK_GAP_UNITS          0.5
+#define MARK_MIN_HALF_UNITS     3
+/* The σ′ overlay: a dead unit's cross this fraction of the radius (or
+ * cell) wide, at least 1.5 u (0.8 in a cell); a saturated circle's ring
+ * this fraction of the radius, at least 2 u; a saturated cell's warning
+ * corner this fraction of the cell. */
+#define DEAD_WIDTH_PER_RADIUS   0.16
+#define DEAD_MIN_UNITS          1.5
+#define DEAD_CELL_MIN_WIDTH     0.8
+#define SATURATED_PER_RADIUS    0.12
+#define SATURATED_MIN_UNITS     2
+#define SATURATED_CORNER        0.55
+
 double
 _bpv_render_ring_width (const Paint *p,
                         double       radius)
 {
-  return MAX (3 * p->unit, 0.26 * radius);
+  return MAX (RING_MIN_UNITS * p->unit, RING_PER_RADIUS * radius);
 }
 
 void
@@ -27,7 +66,7 @@ _bpv_render_paint_circles (const Paint *p,
   double r = c->radius;
   double ring_w = _bpv_render_ring_width (p, r);
   gboolean maps = st->neuron_maps != NULL && n >= 1
-                  && bpv_neuron_maps_fit (st->neuron_maps, p->net) && r >= 9;
+                  && bpv_neuron_maps_fit (st->neuron_maps, p->net) && r >= MAP_MIN_RADIUS;
   cairo_t *cr = p->cr;
 
   for (gsize j = 0; j < c->n_units; j++)
@@ -52,7 +91,7 @@ _bpv_render_paint_circles (const Paint *p,
           bpv_set_source_rgba (cr, rc);
           cairo_set_line_width (cr, ring_w);
           cairo_new_sub_path (cr);
-          cairo_arc (cr, x, y, r + ring_w / 2 + 0.6 * p->unit, 0, 2 * G_PI);
+          cairo_arc (cr, x, y, r + ring_w / 2 + RING_GAP_UNITS * p->unit, 0, 2 * G_PI);
           cairo_stroke (cr);
         }
 
@@ -68,9 +107,9 @@ _bpv_render_paint_circles (const Paint *p,
           cairo_restore (cr);
           /* The activation of the shown sample as a thick rim. */
           bpv_set_source_rgba (cr, fill);
-          cairo_set_line_width (cr, MAX (0.22 * r, 2 * p->unit));
+          cairo_set_line_width (cr, MAX (MAP_RIM_PER_RADIUS * r, MAP_RIM_MIN_UNITS * p->unit));
           cairo_new_sub_path (cr);
-          cairo_arc (cr, x, y, r - MAX (0.11 * r, p->unit), 0, 2 * G_PI);
+          cairo_arc (cr, x, y, r - MAX (MAP_RIM_INSET * r, p->unit), 0, 2 * G_PI);
           cairo_stroke (cr);
           cairo_new_sub_path (cr);
           cairo_arc (cr, x, y, r, 0, 2 * G_PI);
@@ -81,26 +120,25 @@ _bpv_render_paint_circles (const Paint *p,
           cairo_fill_preserve (cr);
         }
       bpv_set_source_rgba (cr, p->tc->node_stroke);
-      cairo_set_line_width (cr, 1.2 * p->unit);
+      cairo_set_line_width (cr, NODE_STROKE_UNITS * p->unit);
       cairo_stroke (cr);
 
-      if (st->show_values && a != NULL && fa > 0.5 && !maps)
+      if (st->show_values && a != NULL && fa > VALUE_MIN_FILL && !maps)
         {
           char buf[32];
           const char *s = VALUE_TEXT (buf, "%.2f", a[j]);
-          BpvRgba tcol = bpv_rgba_luminance (fill) > 0.5 ? (BpvRgba) { 0.1, 0.1, 0.1, 1 }
-                                                : (BpvRgba) { 1, 1, 1, 1 };
+          BpvRgba tcol = bpv_rgba_luminance (fill) > INK_LUMINANCE_SPLIT ? INK_ON_LIGHT : INK_ON_DARK;
           double tw, th;
 
           /* At the labels' size, in neurons big enough for it. */
           bpv_text_measure (p->text, s, LABEL_EM * p->font, BPV_TEXT_NORMAL, &tw, &th);
-          if (tw <= 1.85 * r && th <= 1.5 * r)
+          if (tw <= VALUE_MAX_WIDTH * r && th <= VALUE_MAX_HEIGHT * r)
             bpv_text_draw (p->text, s, x, y, 0.5, 0.5, LABEL_EM * p->font, BPV_TEXT_NORMAL, tcol);
         }
       if (dim)
         {
           cairo_pop_group_to_source (cr);
-          cairo_paint_with_alpha (cr, 0.3);
+          cairo_paint_with_alpha (cr, OFF_PATH_ALPHA);
         }
       cairo_restore (cr);
     }
@@ -153,10 +191,10 @@ _bpv_render_paint_cells (const Paint *p,
   cairo_surface_destroy (img);
 
   /* Separators between cells of a strip (an image stays an image). */
-  if (c->kind == BPV_COLUMN_STRIP && c->cell >= 5)
+  if (c->kind == BPV_COLUMN_STRIP && c->cell >= CELL_SEPARATOR_MIN)
     {
       bpv_set_source_rgba (cr, p->tc->background);
-      cairo_set_line_width (cr, MAX (0.12 * c->cell, 0.8));
+      cairo_set_line_width (cr, MAX (CELL_SEPARATOR_PER_CELL * c->cell, STRIP_SEPARATOR_MIN));
       for (gsize row = 1; row < c->grid_rows; row++)
         {
           cairo_move_to (cr, c->bounds.x, c->bounds.y + c->cell * (double) row);
@@ -173,7 +211,7 @@ _bpv_render_paint_cells (const Paint *p,
   /* δ: a thin strip beside each strip column. */
   if (ra > 0 && d != NULL)
     {
-      double w = MAX (0.45 * c->cell, 2 * p->unit);
+      double w = MAX (STRIP_DELTA_PER_CELL * c->cell, STRIP_DELTA_MIN_UNITS * p->unit);
 
       for (gsize i = 0; i < c->n_units; i++)
         {
@@ -184,7 +222,7 @@ _bpv_render_paint_cells (const Paint *p,
             continue;  /* only the rightmost strip has room beside it */
           rc.a = ra;
           bpv_set_source_rgba (cr, rc);
-          cairo_rectangle (cr, c->bounds.x + c->bounds.width + 0.5 * p->unit,
+          cairo_rectangle (cr, c->bounds.x + c->bounds.width + STRIP_DELTA_GAP_UNITS * p->unit,
                            c->bounds.y + c->cell * (double) row, w, c->cell);
           cairo_fill (cr);
         }
@@ -213,11 +251,11 @@ _bpv_render_mark_unit (const Paint *p,
   if (c->kind == BPV_COLUMN_CIRCLES)
     {
       cairo_new_sub_path (cr);
-      cairo_arc (cr, c->ux[j], c->uy[j], c->radius + width / 2 + 0.5 * p->unit, 0, 2 * G_PI);
+      cairo_arc (cr, c->ux[j], c->uy[j], c->radius + width / 2 + MARK_GAP_UNITS * p->unit, 0, 2 * G_PI);
     }
   else
     {
-      double h = MAX (c->cell / 2 + width / 2, 3 * p->unit);
+      double h = MAX (c->cell / 2 + width / 2, MARK_MIN_HALF_UNITS * p->unit);
 
       cairo_rectangle (cr, c->ux[j] - h, c->uy[j] - h, 2 * h, 2 * h);
     }
@@ -249,11 +287,11 @@ _bpv_render_paint_derivatives (const Paint *p)
 
               if (dead)
                 {
-                  double h = r * 0.62;
+                  double h = r * DEAD_CROSS_PER_RADIUS;
 
                   cairo_save (cr);
                   bpv_set_source_rgba (cr, p->tc->dead);
-                  cairo_set_line_width (cr, MAX (0.16 * r, 1.5 * p->unit));
+                  cairo_set_line_width (cr, MAX (DEAD_WIDTH_PER_RADIUS * r, DEAD_MIN_UNITS * p->unit));
                   cairo_set_line_cap (cr, CAIRO_LINE_CAP_ROUND);
                   cairo_move_to (cr, c->ux[j] - h, c->uy[j] - h);
                   cairo_line_to (cr, c->ux[j] + h, c->uy[j] + h);
@@ -263,7 +301,7 @@ _bpv_render_paint_derivatives (const Paint *p)
                   cairo_restore (cr);
                 }
               else if (saturated)
-                _bpv_render_mark_unit (p, n, j, p->tc->warning, MAX (2 * p->unit, 0.12 * r));
+                _bpv_render_mark_unit (p, n, j, p->tc->warning, MAX (SATURATED_MIN_UNITS * p->unit, SATURATED_PER_RADIUS * r));
             }
           else if (dead)
             {
@@ -271,7 +309,7 @@ _bpv_render_paint_derivatives (const Paint *p)
 
               cairo_save (cr);
               bpv_set_source_rgba (cr, p->tc->dead);
-              cairo_set_line_width (cr, MAX (0.16 * c->cell, 0.8));
+              cairo_set_line_width (cr, MAX (DEAD_WIDTH_PER_RADIUS * c->cell, DEAD_CELL_MIN_WIDTH));
               cairo_move_to (cr, c->ux[j] - h, c->uy[j] - h);
               cairo_line_to (cr, c->ux[j] + h, c->uy[j] + h);
               cairo_move_to (cr, c->ux[j] + h, c->uy[j] - h);
@@ -287,8 +325,8 @@ _bpv_render_paint_derivatives (const Paint *p)
               cairo_save (cr);
               bpv_set_source_rgba (cr, p->tc->warning);
               cairo_move_to (cr, c->ux[j] + h, c->uy[j] - h);
-              cairo_rel_line_to (cr, 0, c->cell * 0.55);
-              cairo_rel_line_to (cr, -c->cell * 0.55, -c->cell * 0.55);
+              cairo_rel_line_to (cr, 0, c->cell * SATURATED_CORNER);
+              cairo_rel_line_to (cr, -c->cell * SATURATED_CORNER, -c->cell * SATURATED_CORNER);
               cairo_close_path (cr);
               cairo_fill (cr);
               cairo_restore (cr);

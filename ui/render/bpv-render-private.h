@@ -25,6 +25,36 @@ G_BEGIN_DECLS
 #define TITLE_EM        1.2   /* "a(n)" over a column, "C = …" */
 #define LABEL_EM        1.0   /* every other label */
 
+/* Line widths and gaps are in units u of 1/16 of the base font size (1 px
+ * at the default 16 px), so that strokes grow with the labels. */
+#define FONT_UNITS              16.0
+
+/* A negative edge's dashes: on for 5 u + 1.5 × its width, off for 3.5 u +
+ * its width, so that thick dashes stay dashes. */
+#define EDGE_DASH_ON_UNITS      5
+#define EDGE_DASH_ON_PER_WIDTH  1.5
+#define EDGE_DASH_OFF_UNITS     3.5
+
+/* Separators between the cells of a matrix or a strip: only where cells
+ * are this big (px in world units) to tell apart, this fraction of one. */
+#define CELL_SEPARATOR_MIN      5
+#define CELL_SEPARATOR_PER_CELL 0.12
+
+/* The δ ring around a neuron: this many u at least, else this fraction of
+ * its radius, and this many u clear of the neuron. */
+#define RING_MIN_UNITS          3
+#define RING_PER_RADIUS         0.26
+#define RING_GAP_UNITS          0.6
+
+/* A dead unit's cross: each arm this fraction of the radius from the
+ * centre, as in the legend. */
+#define DEAD_CROSS_PER_RADIUS   0.62
+
+/* Text on a fill of any colour: dark ink above this luminance, else light. */
+#define INK_LUMINANCE_SPLIT     0.5
+#define INK_ON_LIGHT            ((BpvRgba) { 0.1, 0.1, 0.1, 1 })
+#define INK_ON_DARK             ((BpvRgba) { 1, 1, 1, 1 })
+
 typedef enum
 {
   SRC_WEIGHTS,    /* W, weights style */
