@@ -13,6 +13,53 @@
  * screen, and cross-fades the cached tiles above it. */
 #define LIVE_UPDATE_MAX_EDGES 200
 
+/* NaN edges sort after every finite one (|s| ≤ 1): they lie on top. */
+#define NAN_ORDER               2.0f
+/* A matrix image's colours from a lookup table of the diverging scale in
+ * 2 × LUT_HALF + 1 steps over [−1, 1]. */
+#define LUT_HALF                128
+#define LUT_SIZE                (2 * LUT_HALF + 1)
+/* A weight matrix: the fans that join it to its columns (grid colour at
+ * this opacity), its cell separators (background at this opacity, never
+ * wider than 1). */
+#define MATRIX_FAN_ALPHA        0.28
+#define MATRIX_SEPARATOR_ALPHA  0.8
+#define MATRIX_SEPARATOR_MAX    1.0
+/* Opacities at which a tile is not painted at all, or painted plainly:
+ * within less than one step of 8-bit alpha of 0 and 1. */
+#define ALPHA_INVISIBLE         0.003
+#define ALPHA_OPAQUE            0.997
+/* The backward stop at n turns W(n) into ∂C/∂W(n) over the end of the stop
+ * (from this t on), once its pulses have carried δ(n) along it. */
+#define GRADIENT_FADE_START     0.55
+/* An emphasised edge: at least this wide (u); a matrix cell's outline
+ * this many u wide, the cell at least this many u across. */
+#define EMPHASIS_MIN_WIDTH      1.5
+#define CELL_OUTLINE_UNITS      2
+#define CELL_MARK_MIN_UNITS     6
+/* The path from an edge: everything veiled in the background at this
+ * opacity, then the edge with a halo this many u wide, and the fan it
+ * feeds with a fainter, narrower one. */
+#define PATH_VEIL_ALPHA         0.78
+#define PATH_HALO_UNITS         4
+#define PATH_FAN_ALPHA          0.35
+#define PATH_FAN_HALO_UNITS     2
+/* Pulses: at least this many u across; on an edge, this fraction of it
+ * plus a share for |value|, coloured from this far along the diverging
+ * scale; on a matrix, a wavefront this fraction of the matrix wide (at
+ * least this many u), glowing at this opacity, its line this many u wide
+ * and reaching this many u past the matrix. */
+#define PULSE_MIN_UNITS         3
+#define PULSE_RADIUS_BASE       0.12
+#define PULSE_RADIUS_SPAN       0.2
+#define PULSE_HUE_BASE          0.6
+#define PULSE_HUE_SPAN          0.4
+#define WAVE_PER_WIDTH          0.06
+#define WAVE_MIN_UNITS          4
+#define WAVE_GLOW_ALPHA         0.55
+#define WAVE_LINE_UNITS         2
+#define WAVE_OVERHANG_UNITS     3
+
 static void
 set_edge_line (cairo_t            *cr,
                const BpvEdgeStyle *style,
@@ -24,7 +71,8 @@ set_edge_line (cairo_t            *cr,
   cairo_set_line_width (cr, w);
   if (style->dashed)
     {
-      double dash[2] = { 5 * unit + 1.5 * w, 3.5 * unit + w };
+      double dash[2] = { EDGE_DASH_ON_UNITS * unit + EDGE_DASH_ON_PER_WIDTH * w,
+                         EDGE_DASH_OFF_UNITS * unit + w };
 
       cairo_set_dash (cr, dash, 2, 0);
     }
@@ -86,7 +134,7 @@ paint_edge_lines (const Paint  *p,
       double v = values[i];
 
       order[i].index = (guint) i;
-      order[i].s = isnan (v) ? 2.0f : (float) fabs (view == BPV_VIEW_WEIGHTS
+      order[i].s = isnan (v) ? NAN_ORDER : (float) fabs (view == BPV_VIEW_WEIGHTS
                                                     ? bpv_scale_linear (v, max)
                                                     : bpv_scale_log (v, max, GRAD_DECADES));
     }
@@ -122,11 +170,11 @@ matrix_image (const Paint  *p,
   cairo_surface_t *img = cairo_image_surface_create (CAIRO_FORMAT_RGB24, (int) b->cols, (int) b->rows);
   unsigned char *data;
   int stride;
-  guint32 lut[257];
+  guint32 lut[LUT_SIZE];
 
-  /* A 257-entry lookup table: 100 k weights per frame while training. */
-  for (int i = 0; i <= 256; i++)
-    lut[i] = bpv_rgba_to_argb32 (bpv_palette_diverging (p->st->theme, (i - 128) / 128.0));
+  /* A lookup table: 100 k weights per frame while training. */
+  for (int i = 0; i < LUT_SIZE; i++)
+    lut[i] = bpv_rgba_to_argb32 (bpv_palette_diverging (p->st->theme, (i - LUT_HALF) / (double) LUT_HALF));
 
   cairo_surface_flush (img);
   data = cairo_image_surface_get_data (img);
@@ -142,7 +190,7 @@ matrix_image (const Paint  *p,
                                               : bpv_scale_log (w[k], max, GRAD_DECADES);
 
           row[k] = isnan (s) ? bpv_rgba_to_argb32 (p->tc->warning)
-                             : lut[(int) lround (s * 128.0) + 128];
+                             : lut[(int) lround (s * LUT_HALF) + LUT_HALF];
         }
     }
   cairo_surface_mark_dirty (img);
@@ -169,7 +217,7 @@ paint_matrix (const Paint  *p,
   cairo_save (cr);
 
   /* Fans from the columns to the matrix: the connectivity, without lines. */
-  bpv_set_source_rgba (cr, bpv_rgba_with_alpha (p->tc->grid, 0.28));
+  bpv_set_source_rgba (cr, bpv_rgba_with_alpha (p->tc->grid, MATRIX_FAN_ALPHA));
   cairo_move_to (cr, l->bounds.x + l->bounds.width, l->bounds.y);
   cairo_line_to (cr, m->x, m->y);
   cairo_line_to (cr, m->x, m->y + m->height);
@@ -198,15 +246,15 @@ paint_matrix (const Paint  *p,
   cairo_surface_destroy (img);
 
   /* Cell separators where cells are big enough to tell apart. */
-  bpv_set_source_rgba (cr, bpv_rgba_with_alpha (p->tc->background, 0.8));
-  cairo_set_line_width (cr, MIN (1.0, 0.12 * MIN (cw, ch)));
-  if (cw >= 5)
+  bpv_set_source_rgba (cr, bpv_rgba_with_alpha (p->tc->background, MATRIX_SEPARATOR_ALPHA));
+  cairo_set_line_width (cr, MIN (MATRIX_SEPARATOR_MAX, CELL_SEPARATOR_PER_CELL * MIN (cw, ch)));
+  if (cw >= CELL_SEPARATOR_MIN)
     for (gsize k = 1; k < b->cols; k++)
       {
         cairo_move_to (cr, m->x + cw * (double) k, m->y);
         cairo_rel_line_to (cr, 0, m->height);
       }
-  if (ch >= 5)
+  if (ch >= CELL_SEPARATOR_MIN)
     for (gsize j = 1; j < b->rows; j++)
       {
         cairo_move_to (cr, m->x, m->y + ch * (double) j);
@@ -247,7 +295,7 @@ show_bundle (const Paint *p,
 {
   cairo_t *cr = p->cr;
 
-  if (alpha <= 0.003)
+  if (alpha <= ALPHA_INVISIBLE)
     return;
   if (p->st->cache != NULL)
     {
@@ -256,7 +304,7 @@ show_bundle (const Paint *p,
       if (tile == NULL)
         return;
       cairo_set_source_surface (cr, tile->surface, tile->x, tile->y);
-      if (alpha >= 0.997)
+      if (alpha >= ALPHA_OPAQUE)
         cairo_paint (cr);
       else
         cairo_paint_with_alpha (cr, alpha);
@@ -265,7 +313,7 @@ show_bundle (const Paint *p,
 
   cairo_save (cr);
   _bpv_render_apply_view (cr, p->layout);
-  if (alpha >= 0.997)
+  if (alpha >= ALPHA_OPAQUE)
     _bpv_render_paint_bundle (p, cr, n, src);
   else
     {
@@ -327,7 +375,7 @@ _bpv_render_paint_bundles (const Paint *p)
             show_bundle (p, n, rest, 1.0);
           else if (n == st->layer)
             {
-              double g = _bpv_render_smoothstep (0.55, 1.0, st->t);
+              double g = _bpv_render_smoothstep (GRADIENT_FADE_START, 1.0, st->t);
 
               show_bundle (p, n, SRC_WEIGHTS, 1.0 - g);
               show_bundle (p, n, SRC_GRADIENTS, g);
@@ -375,7 +423,7 @@ _bpv_render_outline_cells (const Paint *p,
   double cw = m->width / (double) b->cols, ch = m->height / (double) b->rows;
   double x0 = m->x + cw * k0, x1 = m->x + cw * k1;
   double y0 = m->y + ch * j0, y1 = m->y + ch * j1;
-  double min = 6 * p->unit;
+  double min = CELL_MARK_MIN_UNITS * p->unit;
 
   /* Sub-pixel cells: keep the mark visible. */
   if (x1 - x0 < min)
@@ -412,7 +460,7 @@ _bpv_render_emphasise_edge (const Paint *p,
 
   if (b->kind == BPV_BUNDLE_MATRIX)
     {
-      _bpv_render_outline_cells (p, n, (double) j, j + 1.0, (double) k, k + 1.0, halo, 2 * p->unit);
+      _bpv_render_outline_cells (p, n, (double) j, j + 1.0, (double) k, k + 1.0, halo, CELL_OUTLINE_UNITS * p->unit);
       return;
     }
   {
@@ -431,7 +479,7 @@ _bpv_render_emphasise_edge (const Paint *p,
       }
     cairo_set_line_cap (p->cr, CAIRO_LINE_CAP_BUTT);
     style.color.a = 1.0;
-    style.width = MAX (style.width, 1.5);
+    style.width = MAX (style.width, EMPHASIS_MIN_WIDTH);
     _bpv_render_stroke_edge (p, p->cr, n, j, k, &style, 0);
     cairo_restore (p->cr);
   }
@@ -451,7 +499,8 @@ _bpv_render_emphasise_neuron (const Paint *p,
       const BpvBundle *b = &p->layout->bundles[n];
 
       if (b->kind == BPV_BUNDLE_MATRIX)
-        _bpv_render_outline_cells (p, n, (double) j, j + 1.0, 0, (double) b->cols, color, 2 * p->unit);
+        _bpv_render_outline_cells (p, n, (double) j, j + 1.0, 0, (double) b->cols, color,
+                                   CELL_OUTLINE_UNITS * p->unit);
       else
         for (gsize k = 0; k < b->cols; k++)
           _bpv_render_emphasise_edge (p, n, j, k, color, 0);
@@ -461,7 +510,8 @@ _bpv_render_emphasise_neuron (const Paint *p,
       const BpvBundle *b = &p->layout->bundles[n + 1];
 
       if (b->kind == BPV_BUNDLE_MATRIX)
-        _bpv_render_outline_cells (p, n + 1, 0, (double) b->rows, (double) j, j + 1.0, color, 2 * p->unit);
+        _bpv_render_outline_cells (p, n + 1, 0, (double) b->rows, (double) j, j + 1.0, color,
+                                   CELL_OUTLINE_UNITS * p->unit);
       else
         for (gsize jj = 0; jj < b->rows; jj++)
           _bpv_render_emphasise_edge (p, n + 1, jj, j, color, 0);
@@ -524,7 +574,7 @@ _bpv_render_paint_path (const Paint *p)
   gsize N = p->net->n_layers;
   cairo_t *cr = p->cr;
 
-  bpv_set_source_rgba (cr, bpv_rgba_with_alpha (p->tc->background, 0.78));
+  bpv_set_source_rgba (cr, bpv_rgba_with_alpha (p->tc->background, PATH_VEIL_ALPHA));
   cairo_paint (cr);
 
   for (gsize n = e->layer + 2; n <= N; n++)
@@ -539,18 +589,19 @@ _bpv_render_paint_path (const Paint *p)
 
   cairo_save (cr);
   _bpv_render_apply_view (cr, layout);
-  _bpv_render_emphasise_edge (p, e->layer, e->j, e->k, p->tc->selection, 4 * p->unit);
+  _bpv_render_emphasise_edge (p, e->layer, e->j, e->k, p->tc->selection, PATH_HALO_UNITS * p->unit);
   if (e->layer + 1 <= N)
     {
       const BpvBundle *b = &layout->bundles[e->layer + 1];
 
       if (b->kind == BPV_BUNDLE_MATRIX)
         _bpv_render_outline_cells (p, e->layer + 1, 0, (double) b->rows, (double) e->j, e->j + 1.0,
-                                   p->tc->selection, 2 * p->unit);
+                                   p->tc->selection, CELL_OUTLINE_UNITS * p->unit);
       else
         for (gsize jj = 0; jj < b->rows; jj++)
-          _bpv_render_emphasise_edge (p, e->layer + 1, jj, e->j, bpv_rgba_with_alpha (p->tc->selection, 0.35),
-                                      2 * p->unit);
+          _bpv_render_emphasise_edge (p, e->layer + 1, jj, e->j,
+                                      bpv_rgba_with_alpha (p->tc->selection, PATH_FAN_ALPHA),
+                                      PATH_FAN_HALO_UNITS * p->unit);
     }
   cairo_restore (cr);
 }
@@ -576,7 +627,7 @@ _bpv_render_paint_pulses (const Paint *p)
   l = &layout->columns[n - 1];
   r = &layout->columns[n];
   t = _bpv_render_ease (st->t);
-  size = MAX (MIN (l->radius, r->radius), 3 * p->unit);
+  size = MAX (MIN (l->radius, r->radius), PULSE_MIN_UNITS * p->unit);
 
   cairo_save (cr);
   _bpv_render_apply_view (cr, layout);
@@ -586,21 +637,22 @@ _bpv_render_paint_pulses (const Paint *p)
        * inputs k), backward right to left. */
       const BpvRect *m = &b->matrix;
       double x = backward ? m->x + m->width * (1 - t) : m->x + m->width * t;
-      double band = MAX (m->width * 0.06, 4 * p->unit);
+      double band = MAX (m->width * WAVE_PER_WIDTH, WAVE_MIN_UNITS * p->unit);
       cairo_pattern_t *glow = cairo_pattern_create_linear (x - band, 0, x + band, 0);
       BpvRgba c = backward ? p->tc->selection : p->tc->pulse;
 
       cairo_pattern_add_color_stop_rgba (glow, 0, c.r, c.g, c.b, 0);
-      cairo_pattern_add_color_stop_rgba (glow, 0.5, c.r, c.g, c.b, 0.55);
+      cairo_pattern_add_color_stop_rgba (glow, 0.5, c.r, c.g, c.b, WAVE_GLOW_ALPHA);
       cairo_pattern_add_color_stop_rgba (glow, 1, c.r, c.g, c.b, 0);
       cairo_set_source (cr, glow);
-      cairo_rectangle (cr, x - band, m->y - 3 * p->unit, 2 * band, m->height + 6 * p->unit);
+      cairo_rectangle (cr, x - band, m->y - WAVE_OVERHANG_UNITS * p->unit, 2 * band,
+                       m->height + 2 * WAVE_OVERHANG_UNITS * p->unit);
       cairo_fill (cr);
       cairo_pattern_destroy (glow);
       bpv_set_source_rgba (cr, c);
-      cairo_set_line_width (cr, 2 * p->unit);
-      cairo_move_to (cr, x, m->y - 3 * p->unit);
-      cairo_rel_line_to (cr, 0, m->height + 6 * p->unit);
+      cairo_set_line_width (cr, WAVE_LINE_UNITS * p->unit);
+      cairo_move_to (cr, x, m->y - WAVE_OVERHANG_UNITS * p->unit);
+      cairo_rel_line_to (cr, 0, m->height + 2 * WAVE_OVERHANG_UNITS * p->unit);
       cairo_stroke (cr);
     }
   else
@@ -648,8 +700,8 @@ _bpv_render_paint_pulses (const Paint *p)
               x = l->ux[k] + (r->ux[j] - l->ux[k]) * t;
               y = l->uy[k] + (r->uy[j] - l->uy[k]) * t;
             }
-          rad = size * (0.12 + 0.2 * fabs (s));
-          c = bpv_palette_diverging (st->theme, (v < 0 ? -1 : 1) * (0.6 + 0.4 * fabs (s)));
+          rad = size * (PULSE_RADIUS_BASE + PULSE_RADIUS_SPAN * fabs (s));
+          c = bpv_palette_diverging (st->theme, (v < 0 ? -1 : 1) * (PULSE_HUE_BASE + PULSE_HUE_SPAN * fabs (s)));
           bpv_set_source_rgba (cr, c);
           cairo_new_sub_path (cr);
           cairo_arc (cr, x, y, rad, 0, 2 * G_PI);
