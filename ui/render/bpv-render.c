@@ -21,6 +21,49 @@
 
 #include "bp-util.h"
 
+/* How an edge of |scaled value| s ∈ [0, 1] looks: colour from this far
+ * along the diverging scale (the hue says the sign even when weak),
+ * opacity and width (u) from a base plus a share of s; a NaN edge is the
+ * warning colour at this width. */
+#define EDGE_HUE_BASE           0.5
+#define EDGE_HUE_SPAN           0.5
+#define EDGE_ALPHA_BASE         0.15
+#define EDGE_ALPHA_SPAN         0.85
+#define EDGE_WIDTH_BASE         0.6
+#define EDGE_WIDTH_SPAN         4.4
+#define EDGE_NAN_WIDTH          3.0
+/* The forward stop at n fills a(n) in from this t on, as its pulses land;
+ * the backward stop at n shows δ(n) by this t, before they leave. */
+#define FILL_FADE_START         0.75
+#define RING_FADE_END           0.35
+/* The selected and the hovered edge: a halo of the theme's colour at this
+ * opacity and this many u wide; the units at the ends of a selected or
+ * hovered edge (or the neuron itself) ringed this many u wide. */
+#define SELECTION_HALO_ALPHA    0.55
+#define SELECTION_HALO_UNITS    5
+#define HOVER_HALO_ALPHA        0.45
+#define HOVER_HALO_UNITS        4
+#define NEURON_MARK_UNITS       3
+#define EDGE_END_MARK_UNITS     2.5
+
+/* A page for export, in units of its font f: f is the page's width over
+ * 60 or its height over 34, whichever is smaller, at most 26 px (then ×
+ * the text scale).  A title line (the model's name in bold at 1.3 f, then
+ * the network's shape muted, centred on the title's x-height), the network,
+ * and the legend, with margins of f left and right. */
+#define PAGE_WIDTH_EMS          60.0
+#define PAGE_HEIGHT_EMS         34.0
+#define PAGE_FONT_MAX           26.0
+#define PAGE_MARGIN_EM          1
+#define PAGE_TITLE_H_EM         2.6   /* the title line */
+#define PAGE_TITLE_Y_EM         0.7   /* the title's top */
+#define PAGE_TITLE_EM           1.3   /* the title's size */
+#define PAGE_TITLE_GAP_EM       0.9   /* between the title and the shape */
+#define PAGE_SUBTITLE_MIDDLE    0.62  /* of the title's size, from its top */
+#define PAGE_NET_GAP_EM         1.2   /* between the network and the legend */
+#define PAGE_NET_MIN_H          50    /* px: the network's least height */
+#define PAGE_LEGEND_BOTTOM_EM   0.6   /* below the legend */
+
 double
 _bpv_render_smoothstep (double e0,
                         double e1,
@@ -112,7 +155,7 @@ bpv_render_edge_style (BpvView  view,
   if (isnan (s))
     {
       style.color = bpv_theme_colors (theme)->warning;
-      style.width = 3.0;
+      style.width = EDGE_NAN_WIDTH;
       style.dashed = FALSE;
       return style;
     }
@@ -123,9 +166,9 @@ bpv_render_edge_style (BpvView  view,
     s = s * s;
   /* The hue says the sign at any strength; weak edges are thin, light and
    * translucent, the strongest opaque. */
-  style.color = bpv_palette_diverging (theme, (v < 0 ? -1 : 1) * (0.5 + 0.5 * s));
-  style.color.a = 0.15 + 0.85 * s;
-  style.width = 0.6 + 4.4 * s;
+  style.color = bpv_palette_diverging (theme, (v < 0 ? -1 : 1) * (EDGE_HUE_BASE + EDGE_HUE_SPAN * s));
+  style.color.a = EDGE_ALPHA_BASE + EDGE_ALPHA_SPAN * s;
+  style.width = EDGE_WIDTH_BASE + EDGE_WIDTH_SPAN * s;
   style.dashed = v < 0;
   return style;
 }
@@ -393,7 +436,7 @@ _bpv_render_fill_alpha (const Paint *p,
   if (n < st->layer)
     return 1;
   if (n == st->layer)
-    return _bpv_render_smoothstep (0.75, 1.0, st->t);
+    return _bpv_render_smoothstep (FILL_FADE_START, 1.0, st->t);
   return 0;
 }
 
@@ -450,7 +493,7 @@ bpv_render_ring_alpha (const BpvRenderState *state,
     case BPV_PHASE_BACKWARD:
       /* δ(n) appears as the pass arrives at a(n), before the pulses carry
        * it along W(n) into ∂C/∂W(n). */
-      return layer == state->layer ? _bpv_render_smoothstep (0.0, 0.35, state->t) : 1;
+      return layer == state->layer ? _bpv_render_smoothstep (0.0, RING_FADE_END, state->t) : 1;
     case BPV_PHASE_IDLE:
     case BPV_PHASE_UPDATE:
       return state->view == BPV_VIEW_GRADIENTS ? 1 : 0;
@@ -484,7 +527,7 @@ _bpv_render_paint_init (Paint                *p,
   p->tc = bpv_theme_colors (state->theme);
   p->sample = p->trace != NULL ? MIN (state->sample, p->trace->batch - 1) : 0;
   p->font = layout->font_size;
-  p->unit = layout->font_size / 16.0;
+  p->unit = layout->font_size / FONT_UNITS;
   {
     double x0, y0, x1, y1;
 
@@ -524,7 +567,8 @@ bpv_network_render (cairo_t              *cr,
     {
       if (state->selection.kind == BPV_HIT_EDGE)
         _bpv_render_emphasise_edge (&p, state->selection.layer, state->selection.j, state->selection.k,
-                                    bpv_rgba_with_alpha (p.tc->selection, 0.55), 5 * p.unit);
+                                    bpv_rgba_with_alpha (p.tc->selection, SELECTION_HALO_ALPHA),
+                                    SELECTION_HALO_UNITS * p.unit);
       else
         _bpv_render_emphasise_neuron (&p, state->selection.layer, state->selection.j, p.tc->selection);
     }
@@ -532,7 +576,8 @@ bpv_network_render (cairo_t              *cr,
     {
       if (state->hover.kind == BPV_HIT_EDGE)
         _bpv_render_emphasise_edge (&p, state->hover.layer, state->hover.j, state->hover.k,
-                                    bpv_rgba_with_alpha (p.tc->hover, 0.45), 4 * p.unit);
+                                    bpv_rgba_with_alpha (p.tc->hover, HOVER_HALO_ALPHA),
+                                    HOVER_HALO_UNITS * p.unit);
       else
         _bpv_render_emphasise_neuron (&p, state->hover.layer, state->hover.j, p.tc->hover);
     }
@@ -563,11 +608,11 @@ bpv_network_render (cairo_t              *cr,
         if (h == NULL || !_bpv_render_hit_valid (&p, h))
           continue;
         if (h->kind == BPV_HIT_NEURON)
-          _bpv_render_mark_unit (&p, h->layer, h->j, colors[i], 3 * p.unit);
+          _bpv_render_mark_unit (&p, h->layer, h->j, colors[i], NEURON_MARK_UNITS * p.unit);
         else
           {
-            _bpv_render_mark_unit (&p, h->layer - 1, h->k, colors[i], 2.5 * p.unit);
-            _bpv_render_mark_unit (&p, h->layer, h->j, colors[i], 2.5 * p.unit);
+            _bpv_render_mark_unit (&p, h->layer - 1, h->k, colors[i], EDGE_END_MARK_UNITS * p.unit);
+            _bpv_render_mark_unit (&p, h->layer, h->j, colors[i], EDGE_END_MARK_UNITS * p.unit);
           }
       }
   }
@@ -601,11 +646,11 @@ bpv_network_render_page (cairo_t               *cr,
   g_return_if_fail (cr != NULL && state != NULL && state->net != NULL && params != NULL);
 
   tc = bpv_theme_colors (state->theme);
-  f = CLAMP (MIN (width / 60.0, height / 34.0), BPV_TEXT_MIN_SIZE, 26.0)
+  f = CLAMP (MIN (width / PAGE_WIDTH_EMS, height / PAGE_HEIGHT_EMS), BPV_TEXT_MIN_SIZE, PAGE_FONT_MAX)
       * (state->text_scale > 0 ? state->text_scale : 1.0);
-  title_h = 2.6 * f;
-  legend_h = bpv_network_legend_height (state, width - 2 * f);
-  net_h = MAX (height - title_h - legend_h - 1.2 * f, 50);
+  title_h = PAGE_TITLE_H_EM * f;
+  legend_h = bpv_network_legend_height (state, width - 2 * PAGE_MARGIN_EM * f);
+  net_h = MAX (height - title_h - legend_h - PAGE_NET_GAP_EM * f, PAGE_NET_MIN_H);
 
   cairo_save (cr);
   bpv_set_source_rgba (cr, tc->background);
@@ -645,13 +690,15 @@ bpv_network_render_page (cairo_t               *cr,
       {
         g_autofree char *escaped = g_markup_escape_text (title, -1);
 
-        tw = bpv_text_draw (text, escaped, f, 0.7 * f, 0, 0, 1.3 * f, BPV_TEXT_BOLD, tc->text);
-        tw += 0.9 * f;
+        tw = bpv_text_draw (text, escaped, PAGE_MARGIN_EM * f, PAGE_TITLE_Y_EM * f, 0, 0,
+                            PAGE_TITLE_EM * f, BPV_TEXT_BOLD, tc->text);
+        tw += PAGE_TITLE_GAP_EM * f;
       }
     {
       g_autofree char *escaped = g_markup_escape_text (sub->str, -1);
 
-      bpv_text_draw (text, escaped, f + tw, 0.7 * f + 1.3 * f * 0.62, 0, 0.5, f,
+      bpv_text_draw (text, escaped, PAGE_MARGIN_EM * f + tw,
+                     PAGE_TITLE_Y_EM * f + PAGE_TITLE_EM * f * PAGE_SUBTITLE_MIDDLE, 0, 0.5, f,
                      BPV_TEXT_NORMAL, tc->text_muted);
     }
     g_string_free (sub, TRUE);
@@ -669,7 +716,8 @@ bpv_network_render_page (cairo_t               *cr,
   bpv_network_render (cr, layout, state);
   cairo_restore (cr);
 
-  legend = (BpvRect) { f, height - legend_h - 0.6 * f, width - 2 * f, legend_h };
+  legend = (BpvRect) { PAGE_MARGIN_EM * f, height - legend_h - PAGE_LEGEND_BOTTOM_EM * f,
+                       width - 2 * PAGE_MARGIN_EM * f, legend_h };
   bpv_network_render_legend (cr, state, &legend);
   cairo_restore (cr);
 }
