@@ -7,6 +7,39 @@
 
 #include "bp-util.h"
 
+/* Everything here is drawn in the theme's fault colour, strokes at least
+ * this many u wide (else a share of the unit's radius), with a halo of it
+ * at this opacity. */
+#define FAULT_LINE_MIN_UNITS    3
+#define FAULT_HALO_ALPHA        0.3
+/* The badge: bold at this many f, padded by this many f (a share of it
+ * above and below), with a rim of the background this many u wide. */
+#define BADGE_EM                1.1
+#define BADGE_PAD_EM            0.4
+#define BADGE_VPAD_PADS         0.6
+#define BADGE_RIM_UNITS         1.5
+/* A neuron: a sharp ring this share of its radius wide, clear of it by a
+ * share of the ring plus this many u, in a halo this many rings wide. */
+#define RING_PER_BASE           0.16
+#define RING_GAP_LINES          0.7
+#define RING_GAP_UNITS_FAULT    1.5
+#define RING_HALO_LINES         2.6
+/* An edge: a line this share of its neuron's radius wide in a halo this
+ * many lines wide, the badge this many lines above its middle. */
+#define EDGE_LINE_PER_RADIUS    0.12
+#define EDGE_HALO_LINES         3.5
+#define EDGE_BADGE_LIFT_LINES   2.5
+/* A matrix cell or a strip's cell: an outline this many u wide, the badge
+ * as far beside it; a strip's badge this many u further. */
+#define CELL_LINE_UNITS         3
+#define CELL_BADGE_GAP_UNITS    4
+/* Bad input: a dashed box (on, off, width in u) around the whole input
+ * column, this many u outside its units. */
+#define INPUT_MARGIN_UNITS      6
+#define INPUT_DASH_ON_UNITS     7
+#define INPUT_DASH_OFF_UNITS    4
+#define INPUT_LINE_UNITS        2.5
+
 gboolean
 bpv_render_fault_hit (const BpTrainFault *fault,
                       BpvHit             *hit)
@@ -57,12 +90,12 @@ fault_badge (const Paint *p,
              double       yalign)
 {
   const BpvRect *c = &p->layout->content;
-  double size = 1.1 * p->font, tw = 0, th = 0, pad = 0.4 * p->font, w, h, r;
+  double size = BADGE_EM * p->font, tw = 0, th = 0, pad = BADGE_PAD_EM * p->font, w, h, r;
   cairo_t *cr = p->cr;
 
   bpv_text_measure (p->text, text, size, BPV_TEXT_BOLD, &tw, &th);
   w = tw + 2 * pad;
-  h = th + 0.6 * pad;
+  h = th + BADGE_VPAD_PADS * pad;
   r = h / 2;
   x = CLAMP (x - xalign * w, c->x, MAX (c->x, c->x + c->width - w));
   y = CLAMP (y - yalign * h, c->y, MAX (c->y, c->y + c->height - h));
@@ -75,7 +108,7 @@ fault_badge (const Paint *p,
   cairo_fill_preserve (cr);
   /* A rim of the background keeps it apart from edges of any colour. */
   bpv_set_source_rgba (cr, p->tc->background);
-  cairo_set_line_width (cr, 1.5 * p->unit);
+  cairo_set_line_width (cr, BADGE_RIM_UNITS * p->unit);
   cairo_stroke (cr);
   cairo_restore (cr);
   bpv_text_draw (p->text, text, x + w / 2, y + h / 2, 0.5, 0.5, size, BPV_TEXT_BOLD,
@@ -90,14 +123,15 @@ fault_ring (const Paint *p,
             gsize        j)
 {
   const BpvColumn *c = &p->layout->columns[n];
-  double base = c->kind == BPV_COLUMN_CIRCLES ? c->radius : MAX (c->cell / 2, 3 * p->unit);
-  double line = MAX (3 * p->unit, 0.16 * base), r = base + 0.7 * line + 1.5 * p->unit;
-  double halo = 2.6 * line;
+  double base = c->kind == BPV_COLUMN_CIRCLES ? c->radius : MAX (c->cell / 2, MARK_MIN_HALF_UNITS * p->unit);
+  double line = MAX (FAULT_LINE_MIN_UNITS * p->unit, RING_PER_BASE * base);
+  double r = base + RING_GAP_LINES * line + RING_GAP_UNITS_FAULT * p->unit;
+  double halo = RING_HALO_LINES * line;
   cairo_t *cr = p->cr;
 
   cairo_save (cr);
   cairo_set_dash (cr, NULL, 0, 0);
-  bpv_set_source_rgba (cr, bpv_rgba_with_alpha (p->tc->fault, 0.3));
+  bpv_set_source_rgba (cr, bpv_rgba_with_alpha (p->tc->fault, FAULT_HALO_ALPHA));
   cairo_set_line_width (cr, halo);
   cairo_new_sub_path (cr);
   cairo_arc (cr, c->ux[j], c->uy[j], r + line / 2 + halo / 2, 0, 2 * G_PI);
@@ -152,28 +186,28 @@ _bpv_render_paint_fault (const Paint *p)
           double cw = m->width / (double) b->cols, ch = m->height / (double) b->rows;
 
           _bpv_render_outline_cells (p, hit.layer, (double) hit.j, hit.j + 1.0, (double) hit.k,
-                                     hit.k + 1.0, p->tc->fault, 3 * p->unit);
-          fault_badge (p, name, m->x + cw * (hit.k + 1.0) + 3 * p->unit, m->y + ch * (hit.j + 0.5),
-                       0, 0.5);
+                                     hit.k + 1.0, p->tc->fault, CELL_LINE_UNITS * p->unit);
+          fault_badge (p, name, m->x + cw * (hit.k + 1.0) + CELL_LINE_UNITS * p->unit,
+                       m->y + ch * (hit.j + 0.5), 0, 0.5);
         }
       else
         {
           const BpvColumn *l = &p->layout->columns[hit.layer - 1];
           const BpvColumn *r = &p->layout->columns[hit.layer];
-          double line = MAX (3 * p->unit, 0.12 * r->radius);
-          BpvEdgeStyle halo = { bpv_rgba_with_alpha (p->tc->fault, 0.3), 0, FALSE };
+          double line = MAX (FAULT_LINE_MIN_UNITS * p->unit, EDGE_LINE_PER_RADIUS * r->radius);
+          BpvEdgeStyle halo = { bpv_rgba_with_alpha (p->tc->fault, FAULT_HALO_ALPHA), 0, FALSE };
           BpvEdgeStyle sharp = { p->tc->fault, 0, FALSE };
 
           cairo_save (cr);
           cairo_set_line_cap (cr, CAIRO_LINE_CAP_ROUND);
-          _bpv_render_stroke_edge (p, cr, hit.layer, hit.j, hit.k, &halo, 3.5 * line);
+          _bpv_render_stroke_edge (p, cr, hit.layer, hit.j, hit.k, &halo, EDGE_HALO_LINES * line);
           _bpv_render_stroke_edge (p, cr, hit.layer, hit.j, hit.k, &sharp, line);
           cairo_restore (cr);
           /* The units the weight joins. */
           _bpv_render_mark_unit (p, hit.layer - 1, hit.k, p->tc->fault, line);
           _bpv_render_mark_unit (p, hit.layer, hit.j, p->tc->fault, line);
           fault_badge (p, name, (l->ux[hit.k] + r->ux[hit.j]) / 2,
-                       (l->uy[hit.k] + r->uy[hit.j]) / 2 - 2.5 * line, 0.5, 1);
+                       (l->uy[hit.k] + r->uy[hit.j]) / 2 - EDGE_BADGE_LIFT_LINES * line, 0.5, 1);
         }
       return;
     }
@@ -186,12 +220,12 @@ _bpv_render_paint_fault (const Paint *p)
     if (f->kind == BP_TRAIN_FAULT_INPUT)
       {
         /* Bad data: the whole input column is suspect. */
-        double m = 2 * (c->kind == BPV_COLUMN_CIRCLES ? c->radius : c->cell) + 6 * p->unit;
-        double dash[2] = { 7 * p->unit, 4 * p->unit };
+        double m = 2 * (c->kind == BPV_COLUMN_CIRCLES ? c->radius : c->cell) + INPUT_MARGIN_UNITS * p->unit;
+        double dash[2] = { INPUT_DASH_ON_UNITS * p->unit, INPUT_DASH_OFF_UNITS * p->unit };
 
         cairo_save (cr);
         bpv_set_source_rgba (cr, p->tc->fault);
-        cairo_set_line_width (cr, 2.5 * p->unit);
+        cairo_set_line_width (cr, INPUT_LINE_UNITS * p->unit);
         cairo_set_dash (cr, dash, 2, 0);
         cairo_rectangle (cr, c->bounds.x - m / 2, c->bounds.y - m / 2,
                          c->bounds.width + m, c->bounds.height + m);
@@ -202,8 +236,8 @@ _bpv_render_paint_fault (const Paint *p)
       outer = fault_ring (p, hit.layer, hit.j);
     else
       {
-        outer = MAX (c->cell / 2, 3 * p->unit) + 4 * p->unit;
-        _bpv_render_mark_unit (p, hit.layer, hit.j, p->tc->fault, 3 * p->unit);
+        outer = MAX (c->cell / 2, MARK_MIN_HALF_UNITS * p->unit) + CELL_BADGE_GAP_UNITS * p->unit;
+        _bpv_render_mark_unit (p, hit.layer, hit.j, p->tc->fault, CELL_LINE_UNITS * p->unit);
       }
     /* Beside the unit, or above it at the output (its values are beside). */
     if (output)

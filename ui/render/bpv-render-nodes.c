@@ -32,10 +32,8 @@
 #define STRIP_DELTA_PER_CELL    0.45
 #define STRIP_DELTA_MIN_UNITS   2
 #define STRIP_DELTA_GAP_UNITS   0.5
-/* Marks around a unit: half a unit clear of a circle; around a cell, at
- * least this many u from its centre. */
+/* Marks around a unit: half a unit clear of a circle. */
 #define MARK_GAP_UNITS          0.5
-#define MARK_MIN_HALF_UNITS     3
 /* The σ′ overlay: a dead unit's cross this fraction of the radius (or
  * cell) wide, at least 1.5 u (0.8 in a cell); a saturated circle's ring
  * this fraction of the radius, at least 2 u; a saturated cell's warning

@@ -46,6 +46,10 @@ G_BEGIN_DECLS
 #define RING_PER_RADIUS         0.26
 #define RING_GAP_UNITS          0.6
 
+/* A mark around a cell of a strip or an image reaches at least this many u
+ * from its centre: cells may be a pixel. */
+#define MARK_MIN_HALF_UNITS     3
+
 /* A dead unit's cross: each arm this fraction of the radius from the
  * centre, as in the legend. */
 #define DEAD_CROSS_PER_RADIUS   0.62
