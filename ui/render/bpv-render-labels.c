@@ -21,6 +21,46 @@
 /* Class names beside at most this many output units. */
 #define MAX_OUTPUT_LABELS 16
 
+/* A header may take this share of the closest spacing between columns
+ * (half when W(n) labels sit between them, which take the other half),
+ * less a margin of this many f. */
+#define HEADER_SHARE            0.95
+#define HEADER_SHARE_BUNDLES    0.5
+#define BUNDLE_LABEL_SHARE      0.5
+#define HEADER_MARGIN_EM        0.4
+/* W(n)'s top, below the headers' top: level with the a(n)'s text. */
+#define BUNDLE_TITLE_Y_EM       0.1
+/* σ′ under a neuron: this share of the label size below its ring, on a
+ * pill of the background at this opacity. */
+#define SIGMA_LABEL_GAP         0.15
+#define SIGMA_PILL_ALPHA        0.85
+/* Output values are shown once the output column is half filled. */
+#define OUTPUT_MIN_FILL         0.5
+/* Labels keep this many u clear of edges (as wide as 5 u, see
+ * bpv_render_edge_style) that they would otherwise hide. */
+#define EDGE_CLEARANCE_UNITS    3
+/* The cost's plate: padded by this many f (half of it between the lines,
+ * a quarter above), on the background at this opacity (× the fade in
+ * over the first part of the cost stop), this many px clear of the
+ * output units. */
+#define COST_PAD_EM             0.4
+#define COST_LINE_GAP_PADS      0.5
+#define COST_TOP_PADS           0.25
+#define COST_PLATE_ALPHA        0.88
+#define COST_FADE_END           0.6
+#define COST_CLEARANCE          1
+
+/* How much is said beside each output unit, most first (every unit gets
+ * the same level: the first that fits for all). */
+typedef enum
+{
+  OUTPUT_TARGET_BELOW,   /* "name value", the target on a line of its own */
+  OUTPUT_TARGET_BESIDE,  /* "name value   y = t" */
+  OUTPUT_NAME_VALUE,     /* "name value" */
+  OUTPUT_VALUE,          /* "value" */
+  N_OUTPUT_LEVELS
+} OutputLevel;
+
 /* "₁₂" for 12 (plain-text subscripts for tooltips). */
 static void
 append_subscript (GString *s,
@@ -187,14 +227,15 @@ paint_headers (const Paint *p)
           brief = g_strdup (act);
         }
       /* A header may use its share of the distance to its neighbours. */
-      room = layout->n_columns > 1 ? (bundle_labels ? 0.5 : 0.95) * spacing : layout->params.width;
+      room = layout->n_columns > 1 ? (bundle_labels ? HEADER_SHARE_BUNDLES : HEADER_SHARE) * spacing
+                                   : layout->params.width;
       if (n == 0 || n + 1 == layout->n_columns)
         room = MAX (room, c->header.width);
       {
         const char *subs[] = { full, mid, brief, NULL };
 
         draw_fitting (p, subs, c->x, top + HEADER_SUB_EM * f, LABEL_EM * f, BPV_TEXT_NORMAL,
-                      p->tc->text_muted, room - 0.4 * f);
+                      p->tc->text_muted, room - HEADER_MARGIN_EM * f);
       }
     }
 
@@ -207,13 +248,14 @@ paint_headers (const Paint *p)
       g_autofree char *g = g_strdup_printf ("∂C/∂W(%" G_GSIZE_FORMAT ")", n);
       g_autofree char *sub = g_strdup_printf ("%" G_GSIZE_FORMAT " × %" G_GSIZE_FORMAT,
                                               b->rows, b->cols);
-      double room = layout->columns[n].x - layout->columns[n - 1].x - 0.5 * spacing;
+      double room = layout->columns[n].x - layout->columns[n - 1].x - BUNDLE_LABEL_SHARE * spacing;
       gboolean grads = bpv_render_bundle_view (p->st, n) == BPV_VIEW_GRADIENTS;
       BpvRgba col = grads ? p->tc->text : p->tc->text_muted;
       const char *titles[] = { grads ? g : w, w, NULL };
       const char *subs[] = { sub, NULL };
 
-      draw_fitting (p, titles, b->label_x, top + 0.1 * f, LABEL_EM * f, BPV_TEXT_NORMAL, col, room);
+      draw_fitting (p, titles, b->label_x, top + BUNDLE_TITLE_Y_EM * f, LABEL_EM * f, BPV_TEXT_NORMAL,
+                    col, room);
       draw_fitting (p, subs, b->label_x, top + HEADER_SUB_EM * f, LABEL_EM * f, BPV_TEXT_NORMAL,
                     p->tc->text_muted, room);
     }
@@ -227,7 +269,7 @@ unit_reach (const Paint *p,
   const BpvColumn *c = &p->layout->columns[n];
   double ring = _bpv_render_column_ring_alpha (p, n) > 0 ? _bpv_render_ring_width (p, c->radius) : 0;
 
-  return c->radius + ring + 0.6 * p->unit;
+  return c->radius + ring + RING_GAP_UNITS * p->unit;
 }
 
 /* The units and weight matrices are in place before any label: labels
@@ -303,7 +345,7 @@ paint_derivative_labels (const Paint *p)
             double r = c->radius;
             double ring = _bpv_render_column_ring_alpha (p, n) > 0 ? _bpv_render_ring_width (p, r) : 0;
             BpvTextFlags flags = flagged ? BPV_TEXT_BOLD : BPV_TEXT_NORMAL;
-            double ty = c->uy[j] + r + ring + 0.15 * size;
+            double ty = c->uy[j] + r + ring + SIGMA_LABEL_GAP * size;
             BpvRect box;
 
             if ((pass == 0) != flagged)
@@ -323,7 +365,7 @@ paint_derivative_labels (const Paint *p)
               continue;
             box_take (p, &box);
             cairo_save (cr);
-            bpv_set_source_rgba (cr, bpv_rgba_with_alpha (p->tc->background, 0.85));
+            bpv_set_source_rgba (cr, bpv_rgba_with_alpha (p->tc->background, SIGMA_PILL_ALPHA));
             cairo_new_sub_path (cr);
             cairo_arc (cr, box.x + box.height / 2, ty + box.height / 2, box.height / 2, G_PI / 2, 3 * G_PI / 2);
             cairo_arc (cr, box.x + box.width - box.height / 2, ty + box.height / 2, box.height / 2,
@@ -358,9 +400,8 @@ output_name (const Paint *p,
   return NULL;
 }
 
-/* The first line beside output unit j at level of detail `level`: 0
- * "name value" (the target on a line of its own), 1 "name value  y = t",
- * 2 "name value", 3 "value". */
+/* The first line beside output unit j at level of detail `level` (an
+ * OutputLevel). */
 static char *
 output_line (const Paint  *p,
              gsize         j,
@@ -369,7 +410,7 @@ output_line (const Paint  *p,
              const double *y,
              int           level)
 {
-  g_autofree char *name = level < 3 ? output_name (p, j, n_out) : NULL;
+  g_autofree char *name = level < OUTPUT_VALUE ? output_name (p, j, n_out) : NULL;
   char vb[32], yb[32];
   const char *v = VALUE_TEXT (vb, "%.3f", a[j]);
   GString *s = g_string_new (NULL);
@@ -378,7 +419,7 @@ output_line (const Paint  *p,
     g_string_append_printf (s, "<b>%s</b>  %s", name, v);
   else
     g_string_append_printf (s, "<b>%s</b>", v);
-  if (level == 1)
+  if (level == OUTPUT_TARGET_BESIDE)
     g_string_append_printf (s, "   y = %s", VALUE_TEXT (yb, "%g", y[j]));
   return g_string_free (s, FALSE);
 }
@@ -400,22 +441,22 @@ paint_output_values (const Paint *p)
   double x = output_label_x (p);
   guint before = p->placed->len;
 
-  for (int level = 0; level < 4; level++)
+  for (int level = OUTPUT_TARGET_BELOW; level < N_OUTPUT_LEVELS; level++)
     {
       gboolean fits = TRUE;
 
-      if (level <= 1 && y == NULL)
+      if (level <= OUTPUT_TARGET_BESIDE && y == NULL)
         continue;
       for (gsize j = 0; j < c->n_units && fits; j++)
         {
           g_autofree char *l1 = output_line (p, j, c->n_units, a, y, level);
-          BpvRect box = label_box (p, l1, x, c->uy[j], 0, level == 0 ? 1.0 : 0.5, size,
+          BpvRect box = label_box (p, l1, x, c->uy[j], 0, level == OUTPUT_TARGET_BELOW ? 1.0 : 0.5, size,
                                    BPV_TEXT_NORMAL);
 
           fits = box_free (p, &box);
           if (fits)
             box_take (p, &box);
-          if (fits && level == 0)
+          if (fits && level == OUTPUT_TARGET_BELOW)
             {
               char yb[32];
               g_autofree char *ty = g_strdup_printf ("y = %s", VALUE_TEXT (yb, "%g", y[j]));
@@ -436,9 +477,9 @@ paint_output_values (const Paint *p)
         {
           g_autofree char *l1 = output_line (p, j, c->n_units, a, y, level);
 
-          bpv_text_draw (p->text, l1, x, c->uy[j], 0, level == 0 ? 1.0 : 0.5, size,
+          bpv_text_draw (p->text, l1, x, c->uy[j], 0, level == OUTPUT_TARGET_BELOW ? 1.0 : 0.5, size,
                          BPV_TEXT_NORMAL, p->tc->text);
-          if (level == 0)
+          if (level == OUTPUT_TARGET_BELOW)
             {
               char yb[32];
               g_autofree char *ty = g_strdup_printf ("y = %s", VALUE_TEXT (yb, "%g", y[j]));
@@ -458,7 +499,7 @@ bundle_crosses (const Paint   *p,
 {
   const BpvBundle *b = &p->layout->bundles[n];
   /* Edges are up to 5 units wide (bpv_render_edge_style). */
-  double w = 3 * p->unit;
+  double w = EDGE_CLEARANCE_UNITS * p->unit;
   BpvRect grown = { label->x - w, label->y - w, label->width + 2 * w, label->height + 2 * w };
   const BpvRect *box = &grown;
   const BpvColumn *l = &p->layout->columns[n - 1];
@@ -509,10 +550,10 @@ paint_cost (const Paint *p)
   const BpvLayout *layout = p->layout;
   gsize N = p->net->n_layers;
   const BpvColumn *c = &layout->columns[N];
-  double f = p->font, cost_alpha, cost_value, tw, th, pad = 0.4 * f, below = 0;
+  double f = p->font, cost_alpha, cost_value, tw, th, pad = COST_PAD_EM * f, below = 0;
   g_autofree char *cost_what = NULL;
   /* Just clear of the output units (the plate's padding is inside). */
-  double right = output_label_x (p) - LABEL_GAP_EM * f + 1, vis_r = p->visible.x + p->visible.width;
+  double right = output_label_x (p) - LABEL_GAP_EM * f + COST_CLEARANCE, vis_r = p->visible.x + p->visible.width;
   double under = c->bounds.y + c->bounds.height + (c->kind == BPV_COLUMN_CIRCLES ? unit_reach (p, N) - c->radius : 0);
   g_autofree char *cost = NULL, *what = NULL, *broken = NULL;
   const char *whats[2];
@@ -524,7 +565,7 @@ paint_cost (const Paint *p)
       cost_alpha = 0;
       break;
     case BPV_PHASE_COST:
-      cost_alpha = _bpv_render_smoothstep (0.0, 0.6, st->t);
+      cost_alpha = _bpv_render_smoothstep (0.0, COST_FADE_END, st->t);
       break;
     default:
       cost_alpha = 1;
@@ -565,14 +606,14 @@ paint_cost (const Paint *p)
           continue;
         bpv_text_measure (p->text, whats[v], LABEL_EM * f, BPV_TEXT_NORMAL, &ww, &wh);
         bw = MAX (tw, ww) + 2 * pad;
-        bh = th + wh + 0.5 * pad;
+        bh = th + wh + COST_LINE_GAP_PADS * pad;
         cand[0] = (BpvRect) { right, below, bw, bh };
         cand[1] = (BpvRect) { MIN (right, vis_r - bw), below, bw, bh };
         cand[2] = (BpvRect) { c->x - bw / 2, under, bw, bh };
         cand[3] = (BpvRect) { MIN (c->x - bw / 2, vis_r - bw), under, bw, bh };
         cand[4] = (BpvRect) { right, c->bounds.y - bh, bw, bh };
         cand[5] = (BpvRect) { MIN (right, vis_r - bw), c->bounds.y - bh, bw, bh };
-        for (int i = 0; i < 6; i++)
+        for (int i = 0; i < (int) G_N_ELEMENTS (cand); i++)
           {
             const BpvRect *box = &cand[i];
 
@@ -580,12 +621,12 @@ paint_cost (const Paint *p)
               continue;
             box_take (p, box);
             /* On a plate of the background: nothing shows through. */
-            bpv_set_source_rgba (p->cr, bpv_rgba_with_alpha (p->tc->background, 0.88 * cost_alpha));
+            bpv_set_source_rgba (p->cr, bpv_rgba_with_alpha (p->tc->background, COST_PLATE_ALPHA * cost_alpha));
             cairo_rectangle (p->cr, box->x, box->y, box->width, box->height);
             cairo_fill (p->cr);
-            bpv_text_draw (p->text, cost, box->x + pad, box->y + 0.25 * pad, 0, 0, TITLE_EM * f,
+            bpv_text_draw (p->text, cost, box->x + pad, box->y + COST_TOP_PADS * pad, 0, 0, TITLE_EM * f,
                            BPV_TEXT_BOLD, tcol);
-            bpv_text_draw (p->text, whats[v], box->x + pad, box->y + 0.25 * pad + th, 0, 0,
+            bpv_text_draw (p->text, whats[v], box->x + pad, box->y + COST_TOP_PADS * pad + th, 0, 0,
                            LABEL_EM * f, BPV_TEXT_NORMAL, mcol);
             return;
           }
@@ -605,7 +646,7 @@ paint_outputs (const Paint *p)
 
   /* Output values as they arrive, then their targets. */
   if (st->show_labels && c->kind == BPV_COLUMN_CIRCLES && c->n_units <= MAX_OUTPUT_LABELS
-      && _bpv_render_fill_alpha (p, N) > 0.5)
+      && _bpv_render_fill_alpha (p, N) > OUTPUT_MIN_FILL)
     paint_output_values (p);
 
   if (st->show_cost)
