@@ -19,6 +19,83 @@ enum
   N_ITEMS
 };
 
+/* The legend's geometry, in units of its font size f (never below
+ * BPV_TEXT_MIN_SIZE × the state's text scale; every label is drawn at f).
+ * Each row holds items left to right: the colour bar under its caption
+ * with its end values either side, the line key (two sample lines and
+ * their names), and a marked circle with its name per overlay. */
+static const struct
+{
+  double per_width;    /* f follows the width (f = width × this)… */
+  double font_max;     /* …up to this (px, before text_scale) */
+  double pad;          /* left and right of the rows */
+  double gap;          /* between two items of a row */
+  double row;          /* one row of items */
+  double top;          /* above the first row */
+  double bottom;       /* below the last */
+  double caption_y;    /* the colour bar's caption, below the row's top */
+  double bar_min;      /* shortest colour bar */
+  double bar_y;        /* bar top, below the row's top */
+  double bar_h;        /* tall enough for its "0" inside */
+  double bar_gap;      /* between the bar and its end values */
+  double stroke;       /* a sample line's length */
+  double stroke_text;  /* where its name starts */
+  double stroke_y1;    /* the positive line, below the row's top */
+  double stroke_y2;    /* the negative (dashed) line */
+  double mark_r;       /* a marked circle's radius */
+  double mark_x;       /* its centre, right of the item's left */
+  double mark_text;    /* where its name starts */
+} legend_em = {
+  .per_width   = 1.0 / 70.0,
+  .font_max    = 20.0,
+  .pad         = 1.0,
+  .gap         = 1.8,
+  .row         = 3.0,
+  .top         = 0.3,
+  .bottom      = 0.6,
+  .caption_y   = 0.1,
+  .bar_min     = 8.0,
+  .bar_y       = 1.45,
+  .bar_h       = 1.3,
+  .bar_gap     = 0.3,
+  .stroke      = 2.6,
+  .stroke_text = 3.2,
+  .stroke_y1   = 0.85,
+  .stroke_y2   = 2.1,
+  .mark_r      = 0.55,
+  .mark_x      = 0.8,
+  .mark_text   = 2.2,
+};
+
+/* Strokes are in u = f / FONT_UNITS, as on the canvas.  The line key's
+ * samples are the strongest edges at this share of their width (dashes
+ * as bpv-render-edges.c dashes them); the colour bar blends this many
+ * steps of the diverging scale. */
+#define LEGEND_LINE_SCALE       0.5
+#define LEGEND_BAR_STEPS        16
+/* The marks: the fill a strong positive a(n), the ring a strong negative
+ * δ, this many u wide and this many u outside the circle; the dead
+ * unit's cross this many u wide. */
+#define LEGEND_FILL_SAMPLE      0.8
+#define LEGEND_RING_SAMPLE      (-0.9)
+#define LEGEND_RING_UNITS       3
+#define LEGEND_RING_GAP_UNITS   2.2
+#define LEGEND_CROSS_UNITS      2
+/* The "0" inside the bar on a dark middle (the dark theme's): softer
+ * than white. */
+#define LEGEND_ZERO_ON_DARK     ((BpvRgba) { 0.95, 0.95, 0.95, 1 })
+/* On the app's canvas the legend takes at most this share of the height. */
+#define LEGEND_CANVAS_SHARE     0.3
+
+/* The items drawn as a marked circle and a name (the others have none). */
+static const char *const legend_mark_labels[N_ITEMS] = {
+  [ITEM_FILL] = "fill: a(n) of the sample",
+  [ITEM_RING] = "ring: δ(n) = ∂C/∂z(n)",
+  [ITEM_SATURATED] = "saturated: σ′(z) ≈ 0",
+  [ITEM_DEAD] = "dead: z ≤ 0 for every sample",
+  [ITEM_FAULT] = "NaN/Inf: training stopped here",
+};
+
 static gboolean
 legend_has (const BpvRenderState *state,
             int                   kind)
@@ -101,59 +178,6 @@ bpv_render_legend_caption (const BpvRenderState *state)
   return legend_scale_caption (state);
 }
 
-/* Widths of the legend's items at font size f; `text` measures. */
-#define LEGEND_FAULT "NaN/Inf: training stopped here"
-
-/* The legend's geometry, in units of its font size f (never below
- * BPV_TEXT_MIN_SIZE × the state's text scale; every label is drawn at f). */
-#define LEGEND_EM_PER_WIDTH (1.0 / 70.0)  /* f follows the width… */
-
-#define LEGEND_FONT_MAX     20.0          /* …up to this (before text_scale) */
-
-#define LEGEND_PAD_EM       1.0           /* left and right of the rows */
-
-#define LEGEND_GAP_EM       1.8           /* between two items of a row */
-
-#define LEGEND_ROW_EM       3.0           /* one row of items */
-
-#define LEGEND_TOP_EM       0.3           /* above the first row */
-
-#define LEGEND_BOTTOM_EM    0.6           /* below the last */
-
-/* The colour bar: its caption above, its end values either side. */
-#define LEGEND_BAR_MIN_EM   8.0           /* shortest bar */
-
-#define LEGEND_BAR_Y_EM     1.45          /* bar top, below the row's top */
-
-#define LEGEND_BAR_H_EM     1.3           /* tall enough for its "0" inside */
-
-#define LEGEND_BAR_GAP_EM   0.3           /* between the bar and its end values */
-
-/* The line key: a sample stroke and its name, two lines in the row. */
-#define LEGEND_STROKE_EM    2.6
-
-#define LEGEND_STROKE_TEXT_EM 3.2         /* where the name starts */
-
-#define LEGEND_STROKE_Y1_EM 0.85
-
-#define LEGEND_STROKE_Y2_EM 2.1
-
-/* A marked circle, and its name after it. */
-#define LEGEND_MARK_R_EM    0.55
-
-#define LEGEND_MARK_X_EM    0.8
-
-#define LEGEND_MARK_TEXT_EM 2.2
-
-/* The items drawn as a marked circle and a name (the others have none). */
-static const char *const legend_mark_labels[N_ITEMS] = {
-  [ITEM_FILL] = "fill: a(n) of the sample",
-  [ITEM_RING] = "ring: δ(n) = ∂C/∂z(n)",
-  [ITEM_SATURATED] = "saturated: σ′(z) ≈ 0",
-  [ITEM_DEAD] = "dead: z ≤ 0 for every sample",
-  [ITEM_FAULT] = LEGEND_FAULT,
-};
-
 /* The colour bar's end labels: the global scale's values, else − and +. */
 static void
 legend_bar_ends (const BpvRenderState *state,
@@ -195,17 +219,17 @@ legend_item_width (BpvText              *text,
         bpv_text_measure (text, caption, f, BPV_TEXT_NORMAL, &w, NULL);
         bpv_text_measure (text, lo, f, BPV_TEXT_NORMAL, &wl, NULL);
         bpv_text_measure (text, hi, f, BPV_TEXT_NORMAL, &wh, NULL);
-        return MAX (w, wl + wh + (LEGEND_BAR_MIN_EM + 2 * LEGEND_BAR_GAP_EM) * f);
+        return MAX (w, wl + wh + (legend_em.bar_min + 2 * legend_em.bar_gap) * f);
       }
     case ITEM_LINES:
       bpv_text_measure (text, "negative (dashed)", f, BPV_TEXT_NORMAL, &w, NULL);
       bpv_text_measure (text, "|value| → width", f, BPV_TEXT_NORMAL, &w2, NULL);
-      return LEGEND_STROKE_TEXT_EM * f + MAX (w, w2);
+      return legend_em.stroke_text * f + MAX (w, w2);
     default:
       if (kind < 0 || kind >= N_ITEMS || legend_mark_labels[kind] == NULL)
         return 0;
       bpv_text_measure (text, legend_mark_labels[kind], f, BPV_TEXT_NORMAL, &w, NULL);
-      return LEGEND_MARK_TEXT_EM * f + w;
+      return legend_em.mark_text * f + w;
     }
 }
 
@@ -215,13 +239,13 @@ legend_font (const BpvRenderState *state,
 {
   double scale = state->text_scale > 0 ? state->text_scale : 1.0;
 
-  return CLAMP (width * LEGEND_EM_PER_WIDTH, BPV_TEXT_MIN_SIZE, LEGEND_FONT_MAX) * scale;
+  return CLAMP (width * legend_em.per_width, BPV_TEXT_MIN_SIZE, legend_em.font_max) * scale;
 }
 
 static double
 legend_row_height (double f)
 {
-  return LEGEND_ROW_EM * f;
+  return legend_em.row * f;
 }
 
 /* Lays the items out in rows of `width`; an item that does not fit in a
@@ -236,7 +260,7 @@ legend_flow (BpvText              *text,
              double               *item_x,
              int                  *item_row)
 {
-  double pad = LEGEND_PAD_EM * f, gap = LEGEND_GAP_EM * f, x = pad;
+  double pad = legend_em.pad * f, gap = legend_em.gap * f, x = pad;
   int row = 0;
 
   for (int kind = 0; kind < N_ITEMS; kind++)
@@ -283,7 +307,7 @@ bpv_network_legend_height (const BpvRenderState *state,
   bpv_text_free (text);
   cairo_destroy (cr);
   cairo_surface_destroy (surface);
-  return rows * legend_row_height (f) + (LEGEND_TOP_EM + LEGEND_BOTTOM_EM) * f;
+  return rows * legend_row_height (f) + (legend_em.top + legend_em.bottom) * f;
 }
 
 double
@@ -294,7 +318,7 @@ bpv_network_canvas_legend_height (const BpvRenderState *state,
   g_return_val_if_fail (state != NULL, 0);
 
   BpvRenderState both = *state;
-  double want, f = legend_font (state, width), pads = (LEGEND_TOP_EM + LEGEND_BOTTOM_EM) * f;
+  double want, f = legend_font (state, width), pads = (legend_em.top + legend_em.bottom) * f;
   double rows;
 
   /* Room for the legend of either view (the gradients' has the δ ring and
@@ -316,9 +340,9 @@ bpv_network_canvas_legend_height (const BpvRenderState *state,
 
   /* The network keeps most of the canvas: the legend gets the rows that
    * fit in 30 % of it (the others are left out, see legend_flow). */
-  if (want <= height * 0.3)
+  if (want <= height * LEGEND_CANVAS_SHARE)
     return want;
-  rows = MAX (floor ((height * 0.3 - pads) / legend_row_height (f)), 1.0);
+  rows = MAX (floor ((height * LEGEND_CANVAS_SHARE - pads) / legend_row_height (f)), 1.0);
   return MIN (want, rows * legend_row_height (f) + pads);
 }
 
@@ -334,29 +358,29 @@ legend_paint_scale (cairo_t              *cr,
 {
   g_autofree char *caption = legend_scale_caption (state);
   g_autofree char *lo = NULL, *hi = NULL;
-  double wl, wh, bar_y = top + LEGEND_BAR_Y_EM * f, bar_h = LEGEND_BAR_H_EM * f;
+  double wl, wh, bar_y = top + legend_em.bar_y * f, bar_h = legend_em.bar_h * f;
   double bx, bw;
   cairo_pattern_t *grad;
 
   legend_bar_ends (state, &lo, &hi);
   bpv_text_measure (text, lo, f, BPV_TEXT_NORMAL, &wl, NULL);
   bpv_text_measure (text, hi, f, BPV_TEXT_NORMAL, &wh, NULL);
-  bx = ix + wl + LEGEND_BAR_GAP_EM * f;
-  bw = w - wl - wh - 2 * LEGEND_BAR_GAP_EM * f;
+  bx = ix + wl + legend_em.bar_gap * f;
+  bw = w - wl - wh - 2 * legend_em.bar_gap * f;
   grad = cairo_pattern_create_linear (bx, 0, bx + bw, 0);
-  for (int i = 0; i <= 16; i++)
+  for (int i = 0; i <= LEGEND_BAR_STEPS; i++)
     {
-      BpvRgba c = bpv_palette_diverging (state->theme, i / 8.0 - 1.0);
+      BpvRgba c = bpv_palette_diverging (state->theme, i / (LEGEND_BAR_STEPS / 2.0) - 1.0);
 
-      cairo_pattern_add_color_stop_rgb (grad, i / 16.0, c.r, c.g, c.b);
+      cairo_pattern_add_color_stop_rgb (grad, i / (double) LEGEND_BAR_STEPS, c.r, c.g, c.b);
     }
-  bpv_text_draw (text, caption, ix, top + 0.1 * f, 0, 0, f, BPV_TEXT_NORMAL, tc->text);
+  bpv_text_draw (text, caption, ix, top + legend_em.caption_y * f, 0, 0, f, BPV_TEXT_NORMAL, tc->text);
   cairo_set_source (cr, grad);
   cairo_rectangle (cr, bx, bar_y, bw, bar_h);
   cairo_fill (cr);
   cairo_pattern_destroy (grad);
   bpv_set_source_rgba (cr, tc->grid);
-  cairo_set_line_width (cr, f / 16.0);
+  cairo_set_line_width (cr, f / FONT_UNITS);
   cairo_rectangle (cr, bx, bar_y, bw, bar_h);
   cairo_stroke (cr);
   bpv_text_draw (text, lo, ix, bar_y + bar_h / 2, 0, 0.5, f, BPV_TEXT_NORMAL, tc->text_muted);
@@ -366,7 +390,7 @@ legend_paint_scale (cairo_t              *cr,
     BpvRgba mid = bpv_palette_diverging (state->theme, 0);
 
     bpv_text_draw (text, "0", bx + bw / 2, bar_y + bar_h / 2, 0.5, 0.5, f, BPV_TEXT_NORMAL,
-                   bpv_rgba_luminance (mid) > 0.5 ? (BpvRgba) { 0.1, 0.1, 0.1, 1 } : (BpvRgba) { 0.95, 0.95, 0.95, 1 });
+                   bpv_rgba_luminance (mid) > INK_LUMINANCE_SPLIT ? INK_ON_LIGHT : LEGEND_ZERO_ON_DARK);
   }
 }
 
@@ -381,24 +405,25 @@ legend_paint_lines (cairo_t              *cr,
 {
   BpvEdgeStyle pos = bpv_render_edge_style (BPV_VIEW_WEIGHTS, state->theme, 1, 1);
   BpvEdgeStyle neg = bpv_render_edge_style (BPV_VIEW_WEIGHTS, state->theme, -1, 1);
-  double unit = f / 16.0, y1 = top + LEGEND_STROKE_Y1_EM * f, y2 = top + LEGEND_STROKE_Y2_EM * f;
-  double dash[2] = { 5 * unit + 0.75 * neg.width * unit, 3.5 * unit + 0.5 * neg.width * unit };
+  double unit = f / FONT_UNITS, y1 = top + legend_em.stroke_y1 * f, y2 = top + legend_em.stroke_y2 * f;
+  double dash[2] = { EDGE_DASH_ON_UNITS * unit + EDGE_DASH_ON_PER_WIDTH * LEGEND_LINE_SCALE * neg.width * unit,
+                     EDGE_DASH_OFF_UNITS * unit + LEGEND_LINE_SCALE * neg.width * unit };
 
   cairo_save (cr);
   cairo_set_line_cap (cr, CAIRO_LINE_CAP_BUTT);
   bpv_set_source_rgba (cr, pos.color);
-  cairo_set_line_width (cr, 0.5 * pos.width * unit);
+  cairo_set_line_width (cr, LEGEND_LINE_SCALE * pos.width * unit);
   cairo_move_to (cr, ix, y1);
-  cairo_rel_line_to (cr, LEGEND_STROKE_EM * f, 0);
+  cairo_rel_line_to (cr, legend_em.stroke * f, 0);
   cairo_stroke (cr);
   bpv_set_source_rgba (cr, neg.color);
   cairo_set_dash (cr, dash, 2, 0);
   cairo_move_to (cr, ix, y2);
-  cairo_rel_line_to (cr, LEGEND_STROKE_EM * f, 0);
+  cairo_rel_line_to (cr, legend_em.stroke * f, 0);
   cairo_stroke (cr);
   cairo_restore (cr);
-  bpv_text_draw (text, "positive", ix + LEGEND_STROKE_TEXT_EM * f, y1, 0, 0.5, f, BPV_TEXT_NORMAL, tc->text);
-  bpv_text_draw (text, "negative (dashed)", ix + LEGEND_STROKE_TEXT_EM * f, y2, 0, 0.5, f,
+  bpv_text_draw (text, "positive", ix + legend_em.stroke_text * f, y1, 0, 0.5, f, BPV_TEXT_NORMAL, tc->text);
+  bpv_text_draw (text, "negative (dashed)", ix + legend_em.stroke_text * f, y2, 0, 0.5, f,
                  BPV_TEXT_NORMAL, tc->text);
 }
 
@@ -412,11 +437,11 @@ legend_paint_mark (cairo_t              *cr,
                    double                cy,
                    double                f)
 {
-  double unit = f / 16.0, r = LEGEND_MARK_R_EM * f, cx = ix + LEGEND_MARK_X_EM * f;
+  double unit = f / FONT_UNITS, r = legend_em.mark_r * f, cx = ix + legend_em.mark_x * f;
 
   cairo_new_sub_path (cr);
   cairo_arc (cr, cx, cy, r, 0, 2 * G_PI);
-  bpv_set_source_rgba (cr, kind == ITEM_FILL ? bpv_palette_diverging (state->theme, 0.8)
+  bpv_set_source_rgba (cr, kind == ITEM_FILL ? bpv_palette_diverging (state->theme, LEGEND_FILL_SAMPLE)
                                             : tc->node_empty);
   cairo_fill_preserve (cr);
   bpv_set_source_rgba (cr, tc->node_stroke);
@@ -424,26 +449,26 @@ legend_paint_mark (cairo_t              *cr,
   cairo_stroke (cr);
   if (kind == ITEM_RING || kind == ITEM_SATURATED || kind == ITEM_FAULT)
     {
-      bpv_set_source_rgba (cr, kind == ITEM_RING ? bpv_palette_diverging (state->theme, -0.9)
+      bpv_set_source_rgba (cr, kind == ITEM_RING ? bpv_palette_diverging (state->theme, LEGEND_RING_SAMPLE)
                                : kind == ITEM_FAULT ? tc->fault : tc->warning);
-      cairo_set_line_width (cr, 3 * unit);
+      cairo_set_line_width (cr, LEGEND_RING_UNITS * unit);
       cairo_new_sub_path (cr);
-      cairo_arc (cr, cx, cy, r + 2.2 * unit, 0, 2 * G_PI);
+      cairo_arc (cr, cx, cy, r + LEGEND_RING_GAP_UNITS * unit, 0, 2 * G_PI);
       cairo_stroke (cr);
     }
   if (kind == ITEM_DEAD)
     {
-      double h = r * 0.62;
+      double h = r * DEAD_CROSS_PER_RADIUS;
 
       bpv_set_source_rgba (cr, tc->dead);
-      cairo_set_line_width (cr, 2 * unit);
+      cairo_set_line_width (cr, LEGEND_CROSS_UNITS * unit);
       cairo_move_to (cr, cx - h, cy - h);
       cairo_line_to (cr, cx + h, cy + h);
       cairo_move_to (cr, cx + h, cy - h);
       cairo_line_to (cr, cx - h, cy + h);
       cairo_stroke (cr);
     }
-  bpv_text_draw (text, legend_mark_labels[kind], ix + LEGEND_MARK_TEXT_EM * f, cy, 0, 0.5, f,
+  bpv_text_draw (text, legend_mark_labels[kind], ix + legend_em.mark_text * f, cy, 0, 0.5, f,
                  BPV_TEXT_NORMAL, tc->text);
 }
 
@@ -461,7 +486,7 @@ bpv_network_render_legend (cairo_t              *cr,
 
   tc = bpv_theme_colors (state->theme);
   f = legend_font (state, rect->width);
-  max_rows = MAX ((int) floor ((rect->height - (LEGEND_TOP_EM + LEGEND_BOTTOM_EM) * f + 0.5)
+  max_rows = MAX ((int) floor ((rect->height - (legend_em.top + legend_em.bottom) * f + 0.5)
                                / legend_row_height (f)), 0);
 
   cairo_save (cr);
@@ -484,7 +509,7 @@ bpv_network_render_legend (cairo_t              *cr,
       if (row[kind] < 0)
         continue;
       ix = rect->x + x[kind];
-      top = rect->y + LEGEND_TOP_EM * f + row[kind] * legend_row_height (f);
+      top = rect->y + legend_em.top * f + row[kind] * legend_row_height (f);
       if (kind == ITEM_SCALE)
         legend_paint_scale (cr, text, state, tc, ix, top, legend_item_width (text, state, kind, f), f);
       else if (kind == ITEM_LINES)
