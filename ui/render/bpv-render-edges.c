@@ -460,13 +460,15 @@ _bpv_render_emphasise_edge (const Paint *p,
 
   if (b->kind == BPV_BUNDLE_MATRIX)
     {
-      _bpv_render_outline_cells (p, n, (double) j, j + 1.0, (double) k, k + 1.0, halo, CELL_OUTLINE_UNITS * p->unit);
+      _bpv_render_outline_cells (p, n, (double) j, j + 1.0, (double) k, k + 1.0, halo,
+                                 CELL_OUTLINE_UNITS * p->unit);
       return;
     }
   {
     EdgeSource src = _bpv_render_bundle_source (p, n);
     double v = _bpv_render_layer_values (p->net, n, src, NULL)[j * b->cols + k];
-    BpvEdgeStyle style = bpv_render_edge_style (_bpv_render_source_view (src), p->st->theme, v, _bpv_render_source_max (p, n, src));
+    BpvEdgeStyle style = bpv_render_edge_style (_bpv_render_source_view (src), p->st->theme, v,
+                                                _bpv_render_source_max (p, n, src));
     BpvEdgeStyle h = style;
 
     cairo_save (p->cr);
@@ -701,7 +703,8 @@ _bpv_render_paint_pulses (const Paint *p)
               y = l->uy[k] + (r->uy[j] - l->uy[k]) * t;
             }
           rad = size * (PULSE_RADIUS_BASE + PULSE_RADIUS_SPAN * fabs (s));
-          c = bpv_palette_diverging (st->theme, (v < 0 ? -1 : 1) * (PULSE_HUE_BASE + PULSE_HUE_SPAN * fabs (s)));
+          c = bpv_palette_diverging (st->theme,
+                                     (v < 0 ? -1 : 1) * (PULSE_HUE_BASE + PULSE_HUE_SPAN * fabs (s)));
           bpv_set_source_rgba (cr, c);
           cairo_new_sub_path (cr);
           cairo_arc (cr, x, y, rad, 0, 2 * G_PI);

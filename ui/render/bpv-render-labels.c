@@ -367,7 +367,8 @@ paint_derivative_labels (const Paint *p)
             cairo_save (cr);
             bpv_set_source_rgba (cr, bpv_rgba_with_alpha (p->tc->background, SIGMA_PILL_ALPHA));
             cairo_new_sub_path (cr);
-            cairo_arc (cr, box.x + box.height / 2, ty + box.height / 2, box.height / 2, G_PI / 2, 3 * G_PI / 2);
+            cairo_arc (cr, box.x + box.height / 2, ty + box.height / 2, box.height / 2,
+                       G_PI / 2, 3 * G_PI / 2);
             cairo_arc (cr, box.x + box.width - box.height / 2, ty + box.height / 2, box.height / 2,
                        -G_PI / 2, G_PI / 2);
             cairo_close_path (cr);
@@ -553,8 +554,10 @@ paint_cost (const Paint *p)
   double f = p->font, cost_alpha, cost_value, tw, th, pad = COST_PAD_EM * f, below = 0;
   g_autofree char *cost_what = NULL;
   /* Just clear of the output units (the plate's padding is inside). */
-  double right = output_label_x (p) - LABEL_GAP_EM * f + COST_CLEARANCE, vis_r = p->visible.x + p->visible.width;
-  double under = c->bounds.y + c->bounds.height + (c->kind == BPV_COLUMN_CIRCLES ? unit_reach (p, N) - c->radius : 0);
+  double right = output_label_x (p) - LABEL_GAP_EM * f + COST_CLEARANCE;
+  double vis_r = p->visible.x + p->visible.width;
+  double under = c->bounds.y + c->bounds.height
+                 + (c->kind == BPV_COLUMN_CIRCLES ? unit_reach (p, N) - c->radius : 0);
   g_autofree char *cost = NULL, *what = NULL, *broken = NULL;
   const char *whats[2];
   BpvRgba tcol, mcol;
@@ -621,7 +624,8 @@ paint_cost (const Paint *p)
               continue;
             box_take (p, box);
             /* On a plate of the background: nothing shows through. */
-            bpv_set_source_rgba (p->cr, bpv_rgba_with_alpha (p->tc->background, COST_PLATE_ALPHA * cost_alpha));
+            bpv_set_source_rgba (p->cr,
+                                 bpv_rgba_with_alpha (p->tc->background, COST_PLATE_ALPHA * cost_alpha));
             cairo_rectangle (p->cr, box->x, box->y, box->width, box->height);
             cairo_fill (p->cr);
             bpv_text_draw (p->text, cost, box->x + pad, box->y + COST_TOP_PADS * pad, 0, 0, TITLE_EM * f,

@@ -406,8 +406,10 @@ legend_paint_lines (cairo_t              *cr,
   BpvEdgeStyle pos = bpv_render_edge_style (BPV_VIEW_WEIGHTS, state->theme, 1, 1);
   BpvEdgeStyle neg = bpv_render_edge_style (BPV_VIEW_WEIGHTS, state->theme, -1, 1);
   double unit = f / FONT_UNITS, y1 = top + legend_em.stroke_y1 * f, y2 = top + legend_em.stroke_y2 * f;
-  double dash[2] = { EDGE_DASH_ON_UNITS * unit + EDGE_DASH_ON_PER_WIDTH * LEGEND_LINE_SCALE * neg.width * unit,
-                     EDGE_DASH_OFF_UNITS * unit + LEGEND_LINE_SCALE * neg.width * unit };
+  double dash[2] = {
+    EDGE_DASH_ON_UNITS * unit + EDGE_DASH_ON_PER_WIDTH * LEGEND_LINE_SCALE * neg.width * unit,
+    EDGE_DASH_OFF_UNITS * unit + LEGEND_LINE_SCALE * neg.width * unit,
+  };
 
   cairo_save (cr);
   cairo_set_line_cap (cr, CAIRO_LINE_CAP_BUTT);

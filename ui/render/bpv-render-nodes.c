@@ -299,7 +299,8 @@ _bpv_render_paint_derivatives (const Paint *p)
                   cairo_restore (cr);
                 }
               else if (saturated)
-                _bpv_render_mark_unit (p, n, j, p->tc->warning, MAX (SATURATED_MIN_UNITS * p->unit, SATURATED_PER_RADIUS * r));
+                _bpv_render_mark_unit (p, n, j, p->tc->warning,
+                                       MAX (SATURATED_MIN_UNITS * p->unit, SATURATED_PER_RADIUS * r));
             }
           else if (dead)
             {
