@@ -60,6 +60,8 @@
 #define WAVE_LINE_UNITS         2
 #define WAVE_OVERHANG_UNITS     3
 
+/* --------------------------------------------------------------- bundles */
+
 static void
 set_edge_line (cairo_t            *cr,
                const BpvEdgeStyle *style,
@@ -408,6 +410,8 @@ _bpv_render_paint_bundles (const Paint *p)
     }
 }
 
+/* -------------------------------------------------- highlights and paths */
+
 void
 _bpv_render_outline_cells (const Paint *p,
                            gsize        n,
@@ -607,6 +611,8 @@ _bpv_render_paint_path (const Paint *p)
     }
   cairo_restore (cr);
 }
+
+/* ---------------------------------------------------------------- pulses */
 
 void
 _bpv_render_paint_pulses (const Paint *p)

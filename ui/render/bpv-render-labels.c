@@ -61,6 +61,8 @@ typedef enum
   N_OUTPUT_LEVELS
 } OutputLevel;
 
+/* --------------------------------------------------------------- placing */
+
 /* "₁₂" for 12 (plain-text subscripts for tooltips). */
 static void
 append_subscript (GString *s,
@@ -180,6 +182,8 @@ draw_fitting (const Paint        *p,
         }
     }
 }
+
+/* ------------------------------------------------- headers, units and σ′ */
 
 /* The header row: a(n) over every column, W(n) between them, each with a
  * muted second line, shortened (or left out) where columns are close. */
@@ -379,6 +383,8 @@ paint_derivative_labels (const Paint *p)
           }
       }
 }
+
+/* ------------------------------------------------------ outputs and cost */
 
 /* The name of output unit j: the state's class name, else "class j" when
  * there are several outputs, else NULL (one output needs no name). */
@@ -677,6 +683,8 @@ paint_inputs (const Paint *p)
                    BPV_TEXT_NORMAL, p->tc->text);
     }
 }
+
+/* ------------------------------------------------- captions and tooltips */
 
 char *
 bpv_render_cost_caption (const BpvRenderState *state,

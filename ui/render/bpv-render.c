@@ -64,6 +64,8 @@
 #define PAGE_NET_MIN_H          50    /* px: the network's least height */
 #define PAGE_LEGEND_BOTTOM_EM   0.6   /* below the legend */
 
+/* ------------------------------------------------------------ small math */
+
 double
 _bpv_render_smoothstep (double e0,
                         double e1,
@@ -115,6 +117,8 @@ max_abs (const double *v,
     }
   return m;
 }
+
+/* ------------------------------------------------------- state and style */
 
 void
 bpv_render_state_init (BpvRenderState  *state,
@@ -422,6 +426,8 @@ _bpv_render_unit_states (const Paint  *p,
   return state;
 }
 
+/* -------------------------------------------------- what each stop shows */
+
 /* How filled column n is in this phase: 0 empty … 1 showing a(n). */
 double
 _bpv_render_fill_alpha (const Paint *p,
@@ -511,6 +517,8 @@ _bpv_render_column_ring_alpha (const Paint *p,
     return 0;
   return bpv_render_ring_alpha (p->st, n);
 }
+
+/* ----------------------------------------------------------------- entry */
 
 void
 _bpv_render_paint_init (Paint                *p,
@@ -628,6 +636,8 @@ bpv_network_render (cairo_t              *cr,
   bpv_text_free (p.text);
   cairo_restore (cr);
 }
+
+/* ------------------------------------------------------------------ page */
 
 void
 bpv_network_render_page (cairo_t               *cr,
