@@ -14,7 +14,7 @@
 #define EDGE_HIT_TOLERANCE  5.0
 
 /* Room around the network, in units of the base font f (the renderer's
- * labels are sized in f too, see bpv-render.c). */
+ * labels are sized in f too, TITLE_EM and LABEL_EM in bpv-render-private.h). */
 #define FONT_PER_WIDTH      (1.0 / 64.0)  /* f grows with the viewport… */
 #define FONT_PER_HEIGHT     (1.0 / 34.0)
 #define FONT_MAX            22.0          /* …up to this (before text_scale) */
