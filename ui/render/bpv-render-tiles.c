@@ -19,12 +19,20 @@ struct _BpvRenderCache
   guint64 clock;
 };
 
+/* The hashes' constants are the usual ones: the golden ratio (boost's
+ * hash_combine), MurmurHash3's finaliser, FNV-1a's 64-bit prime, and the
+ * first hex digits of π as independent seeds. */
+#define HASH_GOLDEN   0x9e3779b97f4a7c15ull
+#define HASH_MURMUR   0xff51afd7ed558ccdull
+#define HASH_FNV      0x100000001b3ull
+#define HASH_SEED     0x5bd1e995ull   /* MurmurHash2's multiplier */
+
 static guint64
 hash_mix (guint64 h,
           guint64 v)
 {
-  h ^= v + 0x9e3779b97f4a7c15ull + (h << 6) + (h >> 2);
-  return h * 0xff51afd7ed558ccdull;
+  h ^= v + HASH_GOLDEN + (h << 6) + (h >> 2);
+  return h * HASH_MURMUR;
 }
 
 static guint64
@@ -43,7 +51,7 @@ static guint64
 hash_doubles (const double *v,
               gsize         n)
 {
-  guint64 h[4] = { 0x243f6a8885a308d3ull, 0x13198a2e03707344ull,
+  guint64 h[4] = { 0x243f6a8885a308d3ull, 0x13198a2e03707344ull,   /* π */
                    0xa4093822299f31d0ull, 0x082efa98ec4e6c89ull };
   gsize i = 0;
 
@@ -53,7 +61,7 @@ hash_doubles (const double *v,
         guint64 u;
 
         memcpy (&u, v + i + l, sizeof u);
-        h[l] = (h[l] ^ u) * 0x100000001b3ull;
+        h[l] = (h[l] ^ u) * HASH_FNV;
       }
   for (; i < n; i++)
     h[0] = hash_double (h[0], v[i]);
@@ -72,7 +80,7 @@ _bpv_render_tile_get (const Paint *p,
   const BpvBundle *b = &layout->bundles[n];
   double ds = p->st->device_scale > 0 ? p->st->device_scale : 1.0;
   double x0, y0, x1, y1;
-  guint64 key = 0x5bd1e995ull;
+  guint64 key = HASH_SEED;
   Tile *tile = NULL;
   cairo_t *tcr;
   int pw, ph;
