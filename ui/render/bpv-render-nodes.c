@@ -52,6 +52,35 @@ _bpv_render_ring_width (const Paint *p,
   return MAX (RING_MIN_UNITS * p->unit, RING_PER_RADIUS * radius);
 }
 
+/* The fill of unit j of a(n): empty, mixed towards its activation as the
+ * column fills (fa). */
+static BpvRgba
+unit_fill (const Paint  *p,
+           gsize         n,
+           const double *a,
+           gsize         j,
+           double        fa)
+{
+  BpvRgba fill = p->tc->node_empty;
+
+  if (a != NULL)
+    fill = bpv_rgba_mix (fill, bpv_render_neuron_fill (p->st->theme, a[j], p->a_max[n]), fa);
+  return fill;
+}
+
+/* The colour of δ(n)_j = d at opacity ra (the column's ring alpha). */
+static BpvRgba
+delta_color (const Paint *p,
+             gsize        n,
+             double       d,
+             double       ra)
+{
+  BpvRgba rc = bpv_palette_diverging (p->st->theme, bpv_scale_linear (d, p->d_max[n]));
+
+  rc.a = ra;
+  return rc;
+}
+
 void
 _bpv_render_paint_circles (const Paint *p,
                            gsize        n)
@@ -70,11 +99,8 @@ _bpv_render_paint_circles (const Paint *p,
   for (gsize j = 0; j < c->n_units; j++)
     {
       double x = c->ux[j], y = c->uy[j];
-      BpvRgba fill = p->tc->node_empty;
+      BpvRgba fill = unit_fill (p, n, a, j, fa);
       gboolean dim = !_bpv_render_on_path (&st->path_edge, n, j);
-
-      if (a != NULL)
-        fill = bpv_rgba_mix (fill, bpv_render_neuron_fill (st->theme, a[j], p->a_max[n]), fa);
 
       cairo_save (cr);
       if (dim)
@@ -83,10 +109,7 @@ _bpv_render_paint_circles (const Paint *p,
       /* δ ring first, outside the neuron. */
       if (ra > 0 && d != NULL)
         {
-          BpvRgba rc = bpv_palette_diverging (st->theme, bpv_scale_linear (d[j], p->d_max[n]));
-
-          rc.a = ra;
-          bpv_set_source_rgba (cr, rc);
+          bpv_set_source_rgba (cr, delta_color (p, n, d[j], ra));
           cairo_set_line_width (cr, ring_w);
           cairo_new_sub_path (cr);
           cairo_arc (cr, x, y, r + ring_w / 2 + RING_GAP_UNITS * p->unit, 0, 2 * G_PI);
@@ -147,7 +170,6 @@ void
 _bpv_render_paint_cells (const Paint *p,
                          gsize        n)
 {
-  const BpvRenderState *st = p->st;
   const BpvColumn *c = &p->layout->columns[n];
   const double *a = _bpv_render_unit_values (p, n);
   const double *d = _bpv_render_unit_deltas (p, n);
@@ -168,10 +190,8 @@ _bpv_render_paint_cells (const Paint *p,
     {
       gsize col = c->kind == BPV_COLUMN_IMAGE ? i % c->grid_cols : i / c->grid_rows;
       gsize row = c->kind == BPV_COLUMN_IMAGE ? i / c->grid_cols : i % c->grid_rows;
-      BpvRgba fill = p->tc->node_empty;
+      BpvRgba fill = unit_fill (p, n, a, i, fa);
 
-      if (a != NULL)
-        fill = bpv_rgba_mix (fill, bpv_render_neuron_fill (st->theme, a[i], p->a_max[n]), fa);
       ((guint32 *) (void *) (data + (gsize) stride * row))[col] = bpv_rgba_to_argb32 (fill);
     }
   cairo_surface_mark_dirty (img);
@@ -214,12 +234,10 @@ _bpv_render_paint_cells (const Paint *p,
       for (gsize i = 0; i < c->n_units; i++)
         {
           gsize col = i / c->grid_rows, row = i % c->grid_rows;
-          BpvRgba rc = bpv_palette_diverging (st->theme, bpv_scale_linear (d[i], p->d_max[n]));
 
           if (col + 1 != c->grid_cols && c->grid_cols > 1)
             continue;  /* only the rightmost strip has room beside it */
-          rc.a = ra;
-          bpv_set_source_rgba (cr, rc);
+          bpv_set_source_rgba (cr, delta_color (p, n, d[i], ra));
           cairo_rectangle (cr, c->bounds.x + c->bounds.width + STRIP_DELTA_GAP_UNITS * p->unit,
                            c->bounds.y + c->cell * (double) row, w, c->cell);
           cairo_fill (cr);
