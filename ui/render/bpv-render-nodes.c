@@ -279,6 +279,19 @@ _bpv_render_mark_unit (const Paint *p,
   cairo_restore (cr);
 }
 
+/* The path of a dead unit's cross: two diagonals h from (x, y) each way. */
+static void
+cross_path (cairo_t *cr,
+            double   x,
+            double   y,
+            double   h)
+{
+  cairo_move_to (cr, x - h, y - h);
+  cairo_line_to (cr, x + h, y + h);
+  cairo_move_to (cr, x + h, y - h);
+  cairo_line_to (cr, x - h, y + h);
+}
+
 void
 _bpv_render_paint_derivatives (const Paint *p)
 {
@@ -309,10 +322,7 @@ _bpv_render_paint_derivatives (const Paint *p)
                   bpv_set_source_rgba (cr, p->tc->dead);
                   cairo_set_line_width (cr, MAX (DEAD_WIDTH_PER_RADIUS * r, DEAD_MIN_UNITS * p->unit));
                   cairo_set_line_cap (cr, CAIRO_LINE_CAP_ROUND);
-                  cairo_move_to (cr, c->ux[j] - h, c->uy[j] - h);
-                  cairo_line_to (cr, c->ux[j] + h, c->uy[j] + h);
-                  cairo_move_to (cr, c->ux[j] + h, c->uy[j] - h);
-                  cairo_line_to (cr, c->ux[j] - h, c->uy[j] + h);
+                  cross_path (cr, c->ux[j], c->uy[j], h);
                   cairo_stroke (cr);
                   cairo_restore (cr);
                 }
@@ -327,10 +337,7 @@ _bpv_render_paint_derivatives (const Paint *p)
               cairo_save (cr);
               bpv_set_source_rgba (cr, p->tc->dead);
               cairo_set_line_width (cr, MAX (DEAD_WIDTH_PER_RADIUS * c->cell, DEAD_CELL_MIN_WIDTH));
-              cairo_move_to (cr, c->ux[j] - h, c->uy[j] - h);
-              cairo_line_to (cr, c->ux[j] + h, c->uy[j] + h);
-              cairo_move_to (cr, c->ux[j] + h, c->uy[j] - h);
-              cairo_line_to (cr, c->ux[j] - h, c->uy[j] + h);
+              cross_path (cr, c->ux[j], c->uy[j], h);
               cairo_stroke (cr);
               cairo_restore (cr);
             }
