@@ -180,7 +180,14 @@ test_palette (void **unused)
                         bpv_rgba_to_argb32 (neg));
       assert_int_equal (bpv_rgba_to_argb32 (bpv_palette_diverging (theme, NAN)),
                         bpv_rgba_to_argb32 (tc->warning));
+      /* Text on the canvas is dark on the light theme's background and
+       * light on the dark one's: luminance tells them apart. */
+      assert_true ((bpv_rgba_luminance (tc->background) > 0.5) == (theme == BPV_THEME_LIGHT));
     }
+  assert_true (bpv_rgba_luminance ((BpvRgba) { 1, 1, 1, 1 }) > 0.999);
+  assert_true (bpv_rgba_luminance ((BpvRgba) { 0, 0, 0, 1 }) == 0);
+  /* Green looks lighter than blue of the same value. */
+  assert_true (bpv_rgba_luminance ((BpvRgba) { 0, 1, 0, 1 }) > bpv_rgba_luminance ((BpvRgba) { 0, 0, 1, 1 }));
 
   /* bpv_rgba_to_argb32 is what cairo paints. */
   {

@@ -7,6 +7,71 @@
 
 #include "bpv-text.h"
 
+/* A probability's decision threshold (the default boundary, and a binary
+ * target's class), and half its range: the scale a probability map is
+ * drawn on. */
+#define PROBABILITY_THRESHOLD   0.5
+#define PROBABILITY_HALF        0.5
+/* A plane fitted to data reaches this share of its range beyond it (at
+ * least this much, for data on a line). */
+#define PLANE_MARGIN            0.1
+#define PLANE_MARGIN_MIN        1e-3
+/* The adaptive map computes a cell point by point when a corner is this
+ * share of the half-range from the boundary (plus what the output moves
+ * over the cell), or when the output moves more than this share over it. */
+#define REFINE_NEAR             0.01
+#define REFINE_STEEP            0.2
+/* The map's colours over the background: a class tinted by this much plus
+ * a share of the confidence above chance; a value washed out to this much,
+ * so that the data points on top stay readable. */
+#define CLASS_TINT_BASE         0.18
+#define CLASS_TINT_SPAN         0.42
+#define VALUE_TINT              0.62
+/* Data points: training rows filled with an outline this share of the
+ * radius (at least 0.8); test rows hollow, a ring this share of the radius
+ * over an outline this share, and this much bigger. */
+#define POINT_OUTLINE           0.22
+#define POINT_OUTLINE_MIN       0.8
+#define TEST_RING               0.45
+#define TEST_RING_OUTLINE       0.75
+#define TEST_POINT_SCALE        1.05
+/* The map panel: labels at f, the panel's smaller side over 28 (11 to 20
+ * px) unless the style says; points this fraction of the plot's smaller
+ * side (2.5 to 7 px); no plot smaller than 4 px. */
+#define MAP_SIZE_EMS            28.0
+#define MAP_FONT_MIN            11.0
+#define MAP_FONT_MAX            20.0
+#define POINT_PER_SIZE          90.0
+#define POINT_MIN               2.5
+#define POINT_MAX               7.0
+#define PLOT_MIN                4
+/* The boundary: text colour at this opacity, f / 8 wide (at least 1.5);
+ * the plot's frame 1 px. */
+#define BOUNDARY_ALPHA          0.85
+#define BOUNDARY_PER_FONT       8.0
+#define BOUNDARY_MIN_WIDTH      1.5
+#define FRAME_WIDTH             1.0
+/* Axes, in f: room left (tick labels and the rotated y name), right, top
+ * and below (tick labels and the x name); a tick every 5 f across and 4 f
+ * up (2 to 8 of them), this long, its label this far from it (on y, half
+ * a label's height must fit the panel). */
+#define AXIS_LEFT_EM            3.4
+#define AXIS_RIGHT_EM           0.6
+#define AXIS_TOP_EM             0.6
+#define AXIS_BOTTOM_EM          3.0
+#define TICK_X_EMS              5
+#define TICK_Y_EMS              4
+#define TICKS_MIN               2
+#define TICKS_MAX               8
+#define TICK_EM                 0.35
+#define TICK_LABEL_GAP_EM       0.4
+#define TICK_Y_LABEL_GAP_EM     0.45
+#define TICK_LABEL_HALF_EM      0.65
+/* Rounding in the tick loop: the last tick is kept within this share of a
+ * step, and a tick this close to 0 is printed as 0 (not 1e-17). */
+#define TICK_SLACK              1e-9
+#define TICK_ZERO               1e-12
+
 /* ------------------------------------------------------------------ data */
 
 BpvDecisionMap *
@@ -22,7 +87,7 @@ bpv_decision_map_new (gsize nx,
   map->ny = ny;
   map->values = g_new0 (double, nx * ny);
   map->plane = (BpvPlane) { -1, 1, -1, 1 };
-  map->boundary = 0.5;
+  map->boundary = PROBABILITY_THRESHOLD;
   return map;
 }
 
@@ -112,8 +177,8 @@ bpv_plane_for_dataset (const BpDataset *ds,
       *plane = (BpvPlane) { -1, 1, -1, 1 };
       return;
     }
-  mx = MAX ((x1 - x0) * 0.1, 1e-3);
-  my = MAX ((y1 - y0) * 0.1, 1e-3);
+  mx = MAX ((x1 - x0) * PLANE_MARGIN, PLANE_MARGIN_MIN);
+  my = MAX ((y1 - y0) * PLANE_MARGIN, PLANE_MARGIN_MIN);
   *plane = (BpvPlane) { x0 - mx, x1 + mx, y0 - my, y1 + my };
 }
 
@@ -263,13 +328,13 @@ decision_adaptive (Stream *st)
         hi = MAX (hi, v);
       }
   if (multi)
-    half = 0.5;
+    half = PROBABILITY_HALF;
   else if (lo >= 0 && hi <= 1)
-    half = 0.5;  /* a probability: the scale the map is drawn on */
+    half = PROBABILITY_HALF;  /* a probability: the scale the map is drawn on */
   else
     half = MAX (fabs (hi - d->boundary), fabs (lo - d->boundary));
-  near = 0.01 * half;
-  steep = 0.2 * half;
+  near = REFINE_NEAR * half;
+  steep = REFINE_STEEP * half;
 
   /* Cells to compute point by point. */
   for (gsize a = 0; a + 1 < my; a++)
@@ -422,7 +487,7 @@ bpv_decision_style_init (BpvDecisionStyle *style)
   *style = (BpvDecisionStyle) {
     .theme = BPV_THEME_LIGHT,
     .show_axes = TRUE,
-    .boundary = 0.5,
+    .boundary = PROBABILITY_THRESHOLD,
   };
 }
 
@@ -501,14 +566,14 @@ decision_color (gsize         i,
       double conf = (map->values[i] - chance) / (1.0 - chance);
 
       c = bpv_rgba_mix (d->tc->background, bpv_palette_category (map->classes[i]),
-                        0.18 + 0.42 * CLAMP (conf, 0.0, 1.0));
+                        CLASS_TINT_BASE + CLASS_TINT_SPAN * CLAMP (conf, 0.0, 1.0));
     }
   else
     {
       double v = bpv_scale_linear (map->values[i] - d->boundary, d->half);
 
       /* Washed out so that the data points on top stay readable. */
-      c = bpv_rgba_mix (d->tc->background, bpv_palette_diverging (d->theme, v), 0.62);
+      c = bpv_rgba_mix (d->tc->background, bpv_palette_diverging (d->theme, v), VALUE_TINT);
     }
   return bpv_rgba_to_argb32 (c);
 }
@@ -607,7 +672,7 @@ point_color (const BpDataset *ds,
       return bpv_palette_category ((guint) best);
     }
   if (ds->task == BP_TASK_BINARY)
-    return bpv_palette_diverging (theme, y[0] >= 0.5 ? 1.0 : -1.0);
+    return bpv_palette_diverging (theme, y[0] >= PROBABILITY_THRESHOLD ? 1.0 : -1.0);
   return bpv_palette_diverging (theme, CLAMP (y[0], -1.0, 1.0));
 }
 
@@ -640,10 +705,10 @@ paint_points (cairo_t         *cr,
           /* Test rows: a thick ring in the class colour over a thin
            * outline, hollow so they never pass for training rows. */
           bpv_set_source_rgba (cr, tc->text);
-          cairo_set_line_width (cr, radius * 0.75);
+          cairo_set_line_width (cr, radius * TEST_RING_OUTLINE);
           cairo_stroke_preserve (cr);
           bpv_set_source_rgba (cr, c);
-          cairo_set_line_width (cr, radius * 0.45);
+          cairo_set_line_width (cr, radius * TEST_RING);
           cairo_stroke (cr);
         }
       else
@@ -651,7 +716,7 @@ paint_points (cairo_t         *cr,
           bpv_set_source_rgba (cr, c);
           cairo_fill_preserve (cr);
           bpv_set_source_rgba (cr, tc->text);
-          cairo_set_line_width (cr, MAX (radius * 0.22, 0.8));
+          cairo_set_line_width (cr, MAX (radius * POINT_OUTLINE, POINT_OUTLINE_MIN));
           cairo_stroke (cr);
         }
     }
@@ -680,21 +745,24 @@ bpv_decision_map_render (cairo_t                *cr,
       style = &defaults;
     }
   tc = bpv_theme_colors (style->theme);
-  f = style->font_size > 0 ? style->font_size : CLAMP (MIN (rect->width, rect->height) / 28.0, 11.0, 20.0);
+  f = style->font_size > 0 ? style->font_size
+                           : CLAMP (MIN (rect->width, rect->height) / MAP_SIZE_EMS,
+                                    MAP_FONT_MIN, MAP_FONT_MAX);
   /* Every label at f, never below the readable minimum. */
   f = MAX (f, BPV_TEXT_MIN_SIZE) * (style->text_scale > 0 ? style->text_scale : 1.0);
   plot = *rect;
   if (style->show_axes)
     {
-      plot.x += 3.4 * f;
-      plot.width -= 3.4 * f + 0.6 * f;
-      plot.y += 0.6 * f;
-      plot.height -= 3.0 * f + 0.6 * f;
+      plot.x += AXIS_LEFT_EM * f;
+      plot.width -= AXIS_LEFT_EM * f + AXIS_RIGHT_EM * f;
+      plot.y += AXIS_TOP_EM * f;
+      plot.height -= AXIS_BOTTOM_EM * f + AXIS_TOP_EM * f;
     }
-  if (plot.width < 4 || plot.height < 4)
+  if (plot.width < PLOT_MIN || plot.height < PLOT_MIN)
     return;
   radius = style->point_radius > 0 ? style->point_radius
-                                   : CLAMP (MIN (plot.width, plot.height) / 90.0, 2.5, 7.0);
+                                   : CLAMP (MIN (plot.width, plot.height) / POINT_PER_SIZE,
+                                            POINT_MIN, POINT_MAX);
 
   cairo_save (cr);
   dc.map = map;
@@ -702,7 +770,7 @@ bpv_decision_map_render (cairo_t                *cr,
   dc.boundary = style->boundary;
   dc.tc = tc;
   if (map->v_min >= 0 && map->v_max <= 1)
-    dc.half = 0.5;
+    dc.half = PROBABILITY_HALF;
   else
     dc.half = MAX (fabs (map->v_max - style->boundary), fabs (map->v_min - style->boundary));
   paint_map_image (cr, &plot, decision_color, &dc, map->nx, map->ny, CAIRO_FILTER_BILINEAR);
@@ -715,17 +783,17 @@ bpv_decision_map_render (cairo_t                *cr,
     trace_class_edges (cr, map, &plot);
   else
     trace_boundary (cr, map, &plot, style->boundary);
-  bpv_set_source_rgba (cr, bpv_rgba_with_alpha (tc->text, 0.85));
-  cairo_set_line_width (cr, MAX (f / 8.0, 1.5));
+  bpv_set_source_rgba (cr, bpv_rgba_with_alpha (tc->text, BOUNDARY_ALPHA));
+  cairo_set_line_width (cr, MAX (f / BOUNDARY_PER_FONT, BOUNDARY_MIN_WIDTH));
   cairo_set_line_cap (cr, CAIRO_LINE_CAP_ROUND);
   cairo_stroke (cr);
 
   paint_points (cr, train, &map->plane, &plot, radius, FALSE, style->theme);
-  paint_points (cr, test, &map->plane, &plot, radius * 1.05, TRUE, style->theme);
+  paint_points (cr, test, &map->plane, &plot, radius * TEST_POINT_SCALE, TRUE, style->theme);
   cairo_restore (cr);
 
   bpv_set_source_rgba (cr, tc->grid);
-  cairo_set_line_width (cr, 1.0);
+  cairo_set_line_width (cr, FRAME_WIDTH);
   cairo_rectangle (cr, plot.x, plot.y, plot.width, plot.height);
   cairo_stroke (cr);
 
@@ -733,35 +801,37 @@ bpv_decision_map_render (cairo_t                *cr,
   if (style->show_axes)
     {
       const BpvPlane *pl = &map->plane;
-      double sx = nice_step (pl->x_max - pl->x_min, (int) CLAMP (plot.width / (5 * f), 2, 8));
-      double sy = nice_step (pl->y_max - pl->y_min, (int) CLAMP (plot.height / (4 * f), 2, 8));
+      double sx = nice_step (pl->x_max - pl->x_min,
+                             (int) CLAMP (plot.width / (TICK_X_EMS * f), TICKS_MIN, TICKS_MAX));
+      double sy = nice_step (pl->y_max - pl->y_min,
+                             (int) CLAMP (plot.height / (TICK_Y_EMS * f), TICKS_MIN, TICKS_MAX));
 
       bpv_set_source_rgba (cr, tc->grid);
-      for (double v = ceil (pl->x_min / sx) * sx; v <= pl->x_max + 1e-9 * sx; v += sx)
+      for (double v = ceil (pl->x_min / sx) * sx; v <= pl->x_max + TICK_SLACK * sx; v += sx)
         {
           double px = plot.x + (v - pl->x_min) / (pl->x_max - pl->x_min) * plot.width;
-          g_autofree char *s = g_strdup_printf ("%g", fabs (v) < 1e-12 * sx ? 0.0 : v);
+          g_autofree char *s = g_strdup_printf ("%g", fabs (v) < TICK_ZERO * sx ? 0.0 : v);
           double w;
 
           cairo_move_to (cr, px, plot.y + plot.height);
-          cairo_rel_line_to (cr, 0, 0.35 * f);
+          cairo_rel_line_to (cr, 0, TICK_EM * f);
           cairo_stroke (cr);
           /* A label the panel would cut is left out. */
           bpv_text_measure (text, s, f, BPV_TEXT_NORMAL, &w, NULL);
           if (px - w / 2 >= rect->x && px + w / 2 <= rect->x + rect->width)
-            bpv_text_draw (text, s, px, plot.y + plot.height + 0.4 * f, 0.5, 0, f,
+            bpv_text_draw (text, s, px, plot.y + plot.height + TICK_LABEL_GAP_EM * f, 0.5, 0, f,
                            BPV_TEXT_NORMAL, tc->text_muted);
         }
-      for (double v = ceil (pl->y_min / sy) * sy; v <= pl->y_max + 1e-9 * sy; v += sy)
+      for (double v = ceil (pl->y_min / sy) * sy; v <= pl->y_max + TICK_SLACK * sy; v += sy)
         {
           double py = plot.y + (pl->y_max - v) / (pl->y_max - pl->y_min) * plot.height;
-          g_autofree char *s = g_strdup_printf ("%g", fabs (v) < 1e-12 * sy ? 0.0 : v);
+          g_autofree char *s = g_strdup_printf ("%g", fabs (v) < TICK_ZERO * sy ? 0.0 : v);
 
           cairo_move_to (cr, plot.x, py);
-          cairo_rel_line_to (cr, -0.35 * f, 0);
+          cairo_rel_line_to (cr, -TICK_EM * f, 0);
           cairo_stroke (cr);
-          if (py - 0.65 * f >= rect->y && py + 0.65 * f <= rect->y + rect->height)
-            bpv_text_draw (text, s, plot.x - 0.45 * f, py, 1, 0.5, f,
+          if (py - TICK_LABEL_HALF_EM * f >= rect->y && py + TICK_LABEL_HALF_EM * f <= rect->y + rect->height)
+            bpv_text_draw (text, s, plot.x - TICK_Y_LABEL_GAP_EM * f, py, 1, 0.5, f,
                            BPV_TEXT_NORMAL, tc->text_muted);
         }
       {

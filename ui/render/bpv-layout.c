@@ -14,7 +14,7 @@
 #define EDGE_HIT_TOLERANCE  5.0
 
 /* Room around the network, in units of the base font f (the renderer's
- * labels are sized in f too, see bpv-render.c). */
+ * labels are sized in f too, TITLE_EM and LABEL_EM in bpv-render-private.h). */
 #define FONT_PER_WIDTH      (1.0 / 64.0)  /* f grows with the viewport… */
 #define FONT_PER_HEIGHT     (1.0 / 34.0)
 #define FONT_MAX            22.0          /* …up to this (before text_scale) */
@@ -30,6 +30,57 @@
  * many f (two lines of labels), whatever the radius. */
 #define PITCH_RADII         3.6
 #define PITCH_MIN_EM        2.7
+/* The margin: this share of the viewport's smaller side, 6 to 32 px. */
+#define MARGIN_SHARE        0.025
+#define MARGIN_MIN          6.0
+#define MARGIN_MAX          32.0
+/* The network's area never shrinks below this (px) either way. */
+#define CONTENT_MIN         10.0
+/* Circles: at most this share of the content's height (or this many f),
+ * and a column's units together at most this share; never below 2 px.
+ * Where the viewport is narrow they shrink until the gaps between
+ * columns are this many radii. */
+#define RADIUS_SHARE        0.09
+#define RADIUS_MAX_EM       2.4
+#define COLUMN_SHARE        0.36
+#define RADIUS_MIN          2.0
+#define GAP_RADII           5
+/* A strip's cells at most this many f; an input image at most this share
+ * of the width and its cells at most this many f. */
+#define STRIP_CELL_MAX_EM   1.2
+#define IMAGE_SHARE         0.2
+#define IMAGE_CELL_MAX_EM   1.6
+/* A weight matrix's gap is this much wider than a bundle of lines; it
+ * keeps this share of the gap (at most this many f) clear either side and
+ * at least 1 px of width. */
+#define MATRIX_GAP_WEIGHT   1.5
+#define LINES_GAP_WEIGHT    1.0
+#define MATRIX_PAD_SHARE    0.14
+#define MATRIX_PAD_MAX_EM   2.5
+#define MATRIX_MIN_WIDTH    1.0
+/* W(n)'s label: this many f below the margin. */
+#define BUNDLE_LABEL_Y_EM   0.75
+/* A bundle's bounds reach this far (px) beyond its ends for line widths
+ * and caps. */
+#define BUNDLE_OVERHANG     4
+/* The cost: this many f under the output column, and this share of the
+ * radius more under circles. */
+#define COST_GAP_EM         0.45
+#define COST_GAP_RADII      0.4
+/* A point hits a unit within this share of its radius outside it; a
+ * hit's bounds (bpv_layout_hit_bounds) reach this many radii around a
+ * unit. */
+#define UNIT_HIT_SLACK      0.15
+#define SHOW_UNIT_RADII     1.6
+/* A drop gap's marker is this many f wide (at least 2 px); the − and +
+ * buttons that change a layer's width are this many f square (at least
+ * 6 px), this many f either side of its centre. */
+#define DROP_GAP_EM         0.35
+#define DROP_GAP_MIN        2.0
+#define WIDTH_BUTTON_EM     1.15
+#define WIDTH_BUTTON_MIN    6.0
+#define WIDTH_BUTTON_GAP_EM 1.8
+
 static gint serial_counter;
 
 static guint64
@@ -163,7 +214,7 @@ bpv_layout_new (const BpNetwork       *net,
    * the renderer shows fewer labels, not smaller ones. */
   font = CLAMP (MIN (W * FONT_PER_WIDTH, H * FONT_PER_HEIGHT), BPV_TEXT_MIN_SIZE, FONT_MAX)
          * layout->params.text_scale;
-  margin = CLAMP (0.025 * MIN (W, H), 6.0, 32.0);
+  margin = CLAMP (MARGIN_SHARE * MIN (W, H), MARGIN_MIN, MARGIN_MAX);
   header_h = params->show_headers ? HEADER_EM * font : 0;
   right_room = (width_of (net, N) <= MIN (max_circles, MAX_LABELLED_UNITS) ? RIGHT_LABELS_EM : RIGHT_EM) * font;
   bottom_room = BOTTOM_EM * font;
@@ -173,8 +224,8 @@ bpv_layout_new (const BpNetwork       *net,
   x1 = W - margin - right_room;
   y0 = margin + header_h;
   y1 = H - margin - bottom_room;
-  Wc = MAX (x1 - x0, 10.0);
-  Hc = MAX (y1 - y0, 10.0);
+  Wc = MAX (x1 - x0, CONTENT_MIN);
+  Hc = MAX (y1 - y0, CONTENT_MIN);
   yc = y0 + Hc / 2;
 
   /* Kinds of columns and bundles. */
@@ -206,11 +257,11 @@ bpv_layout_new (const BpNetwork       *net,
 
   /* One radius for every column of circles: the tallest column decides,
    * and a lone unit does not become a balloon. */
-  r = MIN (Hc * 0.09, font * 2.4);
+  r = MIN (Hc * RADIUS_SHARE, font * RADIUS_MAX_EM);
   for (gsize n = 0; n < n_cols; n++)
     if (layout->columns[n].kind == BPV_COLUMN_CIRCLES)
-      r = MIN (r, 0.36 * Hc / (double) layout->columns[n].n_units);
-  r = MAX (r, 2.0);
+      r = MIN (r, COLUMN_SHARE * Hc / (double) layout->columns[n].n_units);
+  r = MAX (r, RADIUS_MIN);
   /* Units are spread by this radius, before a narrow viewport shrinks the
    * circles: a deep network keeps the height it has. */
   max_pitch = MAX (PITCH_RADII * r, PITCH_MIN_EM * font);
@@ -232,7 +283,7 @@ bpv_layout_new (const BpNetwork       *net,
               col_w[n] = 2 * r;
               break;
             case BPV_COLUMN_STRIP:
-              strip_shape (c->n_units, Hc, font * 1.2, &c->cell, &c->grid_cols, &c->grid_rows);
+              strip_shape (c->n_units, Hc, font * STRIP_CELL_MAX_EM, &c->cell, &c->grid_cols, &c->grid_rows);
               c->radius = c->cell / 2;
               col_w[n] = c->cell * (double) c->grid_cols;
               break;
@@ -240,7 +291,7 @@ bpv_layout_new (const BpNetwork       *net,
               c->grid_cols = params->input_image_width;
               c->grid_rows = params->input_image_height;
               c->cell = MIN (MIN (Hc / (double) c->grid_rows,
-                                  0.2 * Wc / (double) c->grid_cols), font * 1.6);
+                                  IMAGE_SHARE * Wc / (double) c->grid_cols), font * IMAGE_CELL_MAX_EM);
               c->radius = c->cell / 2;
               col_w[n] = c->cell * (double) c->grid_cols;
               break;
@@ -248,14 +299,14 @@ bpv_layout_new (const BpNetwork       *net,
           used += col_w[n];
           if (n > 0)
             {
-              gap_w[n] = layout->bundles[n].kind == BPV_BUNDLE_MATRIX ? 1.5 : 1.0;
+              gap_w[n] = layout->bundles[n].kind == BPV_BUNDLE_MATRIX ? MATRIX_GAP_WEIGHT : LINES_GAP_WEIGHT;
               weights += gap_w[n];
             }
         }
       gap_unit = weights > 0 ? MAX (Wc - used, 0) / weights : 0;
       /* Narrow viewport: shrink the circles just enough that the gaps
        * are five radii wide, so edges stay visible. */
-      if (n_cols > 1 && gap_unit < 5 * r && pass == 0)
+      if (n_cols > 1 && gap_unit < GAP_RADII * r && pass == 0)
         {
           double circles = 0, others = 0;
 
@@ -264,7 +315,7 @@ bpv_layout_new (const BpNetwork       *net,
               circles += 2;
             else
               others += col_w[n];
-          r = MAX (MIN (r, (Wc - others) / (circles + 5 * weights)), 2.0);
+          r = MAX (MIN (r, (Wc - others) / (circles + GAP_RADII * weights)), RADIUS_MIN);
         }
       else
         break;
@@ -340,14 +391,14 @@ bpv_layout_new (const BpNetwork       *net,
       double xr = right->bounds.x;
 
       b->label_x = (xl + xr) / 2;
-      b->label_y = margin + 0.75 * font;
+      b->label_y = margin + BUNDLE_LABEL_Y_EM * font;
       b->bounds = rect_union (left->bounds, right->bounds);
       b->bounds.x = left->x;
       b->bounds.width = right->x - left->x;
 
       if (b->kind == BPV_BUNDLE_MATRIX)
         {
-          double pad = MIN (0.14 * (xr - xl), 2.5 * font);
+          double pad = MIN (MATRIX_PAD_SHARE * (xr - xl), MATRIX_PAD_MAX_EM * font);
           double top, h;
 
           if (right->kind == BPV_COLUMN_CIRCLES && right->n_units > 1)
@@ -369,22 +420,22 @@ bpv_layout_new (const BpNetwork       *net,
               if (right->grid_cols == 1)
                 h = right->cell * (double) right->n_units;
             }
-          b->matrix = (BpvRect) { xl + pad, top, MAX (xr - xl - 2 * pad, 1.0), h };
+          b->matrix = (BpvRect) { xl + pad, top, MAX (xr - xl - 2 * pad, MATRIX_MIN_WIDTH), h };
           b->bounds = rect_union (b->bounds, b->matrix);
         }
       /* Room for line widths and caps. */
-      b->bounds.x -= 4;
-      b->bounds.y -= 4;
-      b->bounds.width += 8;
-      b->bounds.height += 8;
+      b->bounds.x -= BUNDLE_OVERHANG;
+      b->bounds.y -= BUNDLE_OVERHANG;
+      b->bounds.width += 2 * BUNDLE_OVERHANG;
+      b->bounds.height += 2 * BUNDLE_OVERHANG;
     }
 
   {
     const BpvColumn *out = &layout->columns[n_cols - 1];
 
     layout->cost_x = out->x;
-    layout->cost_y = out->bounds.y + out->bounds.height + 0.45 * font
-                     + (out->kind == BPV_COLUMN_CIRCLES ? 0.4 * r : 0);
+    layout->cost_y = out->bounds.y + out->bounds.height + COST_GAP_EM * font
+                     + (out->kind == BPV_COLUMN_CIRCLES ? COST_GAP_RADII * r : 0);
   }
 
   layout->content = (BpvRect) { 0, 0, W, H };
@@ -504,7 +555,7 @@ bpv_layout_hit_test (const BpvLayout *layout,
 
   for (gsize n = 0; n < layout->n_columns; n++)
     {
-      gssize i = column_hit (&layout->columns[n], x, y, 0.15 * layout->columns[n].radius);
+      gssize i = column_hit (&layout->columns[n], x, y, UNIT_HIT_SLACK * layout->columns[n].radius);
 
       if (i >= 0)
         {
@@ -589,7 +640,7 @@ bpv_layout_hit_bounds (const BpvLayout *layout,
       if (hit->layer >= layout->n_columns || hit->j >= layout->columns[hit->layer].n_units)
         return FALSE;
       c = &layout->columns[hit->layer];
-      pad = c->radius * 1.6;
+      pad = c->radius * SHOW_UNIT_RADII;
       ax = c->ux[hit->j] - pad;
       ay = c->uy[hit->j] - pad;
       bx = c->ux[hit->j] + pad;
@@ -718,7 +769,7 @@ bpv_layout_drop_rect (const BpvLayout   *layout,
   if (slot->kind == BPV_DROP_GAP && slot->index + 1 < nc)
     {
       double mid = (layout->columns[slot->index].x + layout->columns[slot->index + 1].x) / 2;
-      double w = MAX (layout->font_size * 0.35, 2.0);
+      double w = MAX (layout->font_size * DROP_GAP_EM, DROP_GAP_MIN);
 
       bpv_layout_to_widget (layout, mid - w / 2, top, &x0, &y0);
       bpv_layout_to_widget (layout, mid + w / 2, bottom, &x1, &y1);
@@ -783,8 +834,8 @@ bpv_layout_width_buttons (const BpvLayout *layout,
   c = &layout->columns[layer + 1];
   /* On the header's first line, either side of its "a(n)": the space
    * under the header belongs to the first unit. */
-  side = MAX (layout->font_size * 1.15, 6.0);
-  gap = layout->font_size * 1.8;
+  side = MAX (layout->font_size * WIDTH_BUTTON_EM, WIDTH_BUTTON_MIN);
+  gap = layout->font_size * WIDTH_BUTTON_GAP_EM;
   top = c->header.y;
   bpv_layout_to_widget (layout, c->x - gap - side, top, &x0, &y0);
   bpv_layout_to_widget (layout, c->x - gap, top + side, &x1, &y1);

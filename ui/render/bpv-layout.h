@@ -28,13 +28,9 @@
 #include <glib.h>
 
 #include "bp-network.h"
+#include "bpv-render-types.h"
 
 G_BEGIN_DECLS
-
-typedef struct
-{
-  double x, y, width, height;
-} BpvRect;
 
 typedef enum
 {

@@ -95,6 +95,13 @@ bpv_rgba_with_alpha (BpvRgba c,
   return c;
 }
 
+/* Rec. 709 weights: how light a colour looks, not its channel average. */
+double
+bpv_rgba_luminance (BpvRgba c)
+{
+  return 0.2126 * c.r + 0.7152 * c.g + 0.0722 * c.b;
+}
+
 BpvRgba
 bpv_palette_diverging (BpvTheme theme,
                        double   v)
@@ -111,20 +118,6 @@ bpv_palette_diverging (BpvTheme theme,
   if (i >= 4)
     return ramp[4];
   return bpv_rgba_mix (ramp[i], ramp[i + 1], u - i);
-}
-
-BpvRgba
-bpv_palette_sequential (BpvTheme theme,
-                        double   v)
-{
-  const BpvRgba *ramp = theme == BPV_THEME_DARK ? dark_ramp : light_ramp;
-
-  if (isnan (v))
-    return bpv_theme_colors (theme)->warning;
-  v = CLAMP (v, 0.0, 1.0);
-  if (v < 0.5)
-    return bpv_rgba_mix (ramp[2], ramp[1], v * 2.0);
-  return bpv_rgba_mix (ramp[1], ramp[0], (v - 0.5) * 2.0);
 }
 
 BpvRgba

@@ -52,9 +52,6 @@ const BpvThemeColors *bpv_theme_colors        (BpvTheme theme);
  * NaN gives the theme's warning colour.  Opaque. */
 BpvRgba               bpv_palette_diverging   (BpvTheme theme,
                                                double   v);
-/* A sequential scale for v in [0, 1] (clamped): neutral … dark blue. */
-BpvRgba               bpv_palette_sequential  (BpvTheme theme,
-                                               double   v);
 /* Eight distinguishable categorical colours (Okabe–Ito), i modulo 8. */
 BpvRgba               bpv_palette_category    (guint    i);
 
@@ -63,6 +60,9 @@ BpvRgba               bpv_rgba_mix            (BpvRgba  a,
                                                double   t);
 BpvRgba               bpv_rgba_with_alpha     (BpvRgba  c,
                                                double   alpha);
+/* Relative luminance of c in [0, 1] (alpha ignored): whether dark or
+ * light text reads on it. */
+double                bpv_rgba_luminance      (BpvRgba  c);
 void                  bpv_set_source_rgba     (cairo_t *cr,
                                                BpvRgba  c);
 /* The ARGB32 pixel (premultiplied, as cairo stores it) that painting `c`

@@ -10,8 +10,8 @@
 #include <cairo.h>
 #include <glib.h>
 
-#include "bpv-layout.h"
 #include "bpv-palette.h"
+#include "bpv-render-types.h"
 
 G_BEGIN_DECLS
 
