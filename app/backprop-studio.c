@@ -69,7 +69,7 @@ load_new_plugins (void)
 }
 
 /* Loads the plugins of the search path into the default registry, as
- * bp_cli_load_plugins does for the command line.  Refused plugins are
+ * backprop_plugins_load does for the command line.  Refused plugins are
  * remembered and shown, never fatal. */
 static void
 load_plugins (void)
