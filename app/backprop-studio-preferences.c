@@ -1,6 +1,6 @@
-/* backprop-preferences.c — the Preferences window (see backprop-preferences.h). */
+/* backprop-studio-preferences.c — the Preferences window (see backprop-studio-preferences.h). */
 #include "config.h"
-#include "backprop-preferences.h"
+#include "backprop-studio-preferences.h"
 
 #include <string.h>
 
@@ -232,9 +232,9 @@ plugins_group (GSettings          *settings,
 }
 
 void
-bps_preferences_refresh (AdwPreferencesWindow *window,
-                         BpPluginLoader       *loader,
-                         const char * const   *disabled)
+backprop_studio_preferences_refresh (AdwPreferencesWindow *window,
+                                     BpPluginLoader       *loader,
+                                     const char * const   *disabled)
 {
   AdwPreferencesPage *page = g_object_get_data (G_OBJECT (window), "bps-plugins-page");
   AdwPreferencesGroup *old = g_object_get_data (G_OBJECT (window), PLUGINS_GROUP);
@@ -251,10 +251,10 @@ bps_preferences_refresh (AdwPreferencesWindow *window,
 }
 
 AdwPreferencesWindow *
-bps_preferences_new (GtkWindow          *parent,
-                     GSettings          *settings,
-                     BpPluginLoader     *loader,
-                     const char * const *disabled)
+backprop_studio_preferences_new (GtkWindow          *parent,
+                                 GSettings          *settings,
+                                 BpPluginLoader     *loader,
+                                 const char * const *disabled)
 {
   AdwPreferencesWindow *window = ADW_PREFERENCES_WINDOW (adw_preferences_window_new ());
   AdwPreferencesPage *plugins = ADW_PREFERENCES_PAGE (adw_preferences_page_new ());
@@ -269,6 +269,6 @@ bps_preferences_new (GtkWindow          *parent,
   adw_preferences_page_set_icon_name (plugins, "application-x-addon-symbolic");
   g_object_set_data (G_OBJECT (window), "bps-plugins-page", plugins);
   adw_preferences_window_add (window, plugins);
-  bps_preferences_refresh (window, loader, disabled);
+  backprop_studio_preferences_refresh (window, loader, disabled);
   return window;
 }
