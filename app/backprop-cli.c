@@ -32,9 +32,11 @@ backprop_cli_context_new (const char         *command,
     g_option_context_set_description (context, description);
   if (entries != NULL)
     g_option_context_add_main_entries (context, entries, NULL);
-  /* run() takes --plugin-path out of argv before a command parses it (the
-   * plugins must be loaded before a model names one); this entry is there
-   * so that the command's --help lists it.  "plugins" has its own. */
+  /* run() in backprop.c takes --plugin-path out of argv before a command
+   * parses it (the plugins must be loaded before a model names one); this
+   * entry is there so that the command's --help lists it, and its value,
+   * never set, is static only because the context outlives this function.
+   * "plugins" has its own. */
   if (!g_str_equal (command, "plugins"))
     {
       static char **unused = NULL;

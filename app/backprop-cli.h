@@ -107,6 +107,10 @@ BpDataset      *backprop_cli_open_dataset        (BpModel    *model,
  * inline batch (--rows overrides it). */
 #define BACKPROP_CLI_TRACE_ROWS 8
 
+/* The most rows `trace`, `gradcheck` and `render` take with --rows: they
+ * keep every z, a and δ of every row, and print or draw them all. */
+#define BACKPROP_CLI_MAX_ROWS 4096
+
 /* The batch one forward/backward pass of a command runs on. */
 typedef struct
 {

@@ -177,7 +177,7 @@ backprop_info_datasets_command (int      argc,
   g_auto(GStrv) args = NULL;
   const BpDatasetInfo *list;
   gsize n = 0;
-  int name_width = 4;
+  int name_width = (int) strlen ("NAME");  /* the column header */
 
   context = backprop_cli_context_new ("datasets", NULL,
     "List the datasets \"backprop train --dataset\" and model files can name:\n"

@@ -10,6 +10,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* The width of the id column in the list: at least that of a short id, and
+ * at most this, so that one long id overflows its own line rather than
+ * pushing every formula to the right. */
+#define ID_COLUMN_MIN  4
+#define ID_COLUMN_MAX  32
+
 /* --------------------------------------------------------------- printing */
 
 static const char *
@@ -30,7 +36,7 @@ print_feature (const char *kind,
 static int
 id_width (const BpPluginDesc *d)
 {
-  size_t w = 4;
+  size_t w = ID_COLUMN_MIN;
 
   for (size_t i = 0; i < d->n_activations; i++)
     w = MAX (w, strlen (d->activations[i].id));
@@ -38,7 +44,7 @@ id_width (const BpPluginDesc *d)
     w = MAX (w, strlen (d->costs[i].id));
   for (size_t i = 0; i < d->n_optimizers; i++)
     w = MAX (w, strlen (d->optimizers[i].id));
-  return (int) MIN (w, 32);
+  return (int) MIN (w, ID_COLUMN_MAX);
 }
 
 static void

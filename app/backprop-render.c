@@ -21,6 +21,19 @@
 #include "bpv-heatmap.h"
 #include "bpv-render.h"
 
+/* The picture without --width/--height: a 16:9 page. */
+#define DEFAULT_WIDTH   1600
+#define DEFAULT_HEIGHT  900
+/* --width/--height: below this there is no room for a label; above, one
+ * ARGB image surface alone would take a gigabyte. */
+#define MIN_SIDE        16
+#define MAX_SIDE        16384
+/* --image WxH: each side of the input image, in pixels. */
+#define MAX_IMAGE_SIDE  4096
+/* --frames writes one file per step. */
+#define DEFAULT_STEPS   10
+#define MAX_STEPS       100000
+
 typedef struct
 {
   BpvRenderState   state;
@@ -94,8 +107,8 @@ parse_image_shape (const char *text,
       *p = 'x';
   parts = g_strsplit (norm, "x", -1);
   if (g_strv_length (parts) != 2
-      || !g_ascii_string_to_unsigned (parts[0], 10, 1, 4096, &a, NULL)
-      || !g_ascii_string_to_unsigned (parts[1], 10, 1, 4096, &b, NULL))
+      || !g_ascii_string_to_unsigned (parts[0], 10, 1, MAX_IMAGE_SIDE, &a, NULL)
+      || !g_ascii_string_to_unsigned (parts[1], 10, 1, MAX_IMAGE_SIDE, &b, NULL))
     {
       g_set_error (error, BACKPROP_CLI_ERROR, BACKPROP_CLI_ERROR_USAGE,
                    "render: --image: expected WIDTHxHEIGHT (e.g. 8x8), got \"%s\"", text);
@@ -234,9 +247,9 @@ backprop_render_command (int      argc,
     { "sample", 0, 0, G_OPTION_ARG_STRING, &sample_text,
       "Which sample of the batch the neurons show, from 1 (default 1)", "S" },
     { "width", 0, 0, G_OPTION_ARG_STRING, &width_text,
-      "Width in pixels (PNG) or points (default 1600)", "W" },
+      "Width in pixels (PNG) or points (default " G_STRINGIFY (DEFAULT_WIDTH) ")", "W" },
     { "height", 0, 0, G_OPTION_ARG_STRING, &height_text,
-      "Height (default 900)", "H" },
+      "Height (default " G_STRINGIFY (DEFAULT_HEIGHT) ")", "H" },
     { "scale", 0, 0, G_OPTION_ARG_STRING, &scale_text,
       "Colour scale: layer (each layer its own, default) or global", "SCALE" },
     { "dark", 0, 0, G_OPTION_ARG_NONE, &dark, "Dark theme", NULL },
@@ -254,11 +267,11 @@ backprop_render_command (int      argc,
     { "dataset", 'd', 0, G_OPTION_ARG_FILENAME, &dataset,
       "Dataset for the trace when the model has no inline batch", "NAME" },
     { "rows", 0, 0, G_OPTION_ARG_STRING, &rows_text,
-      "Dataset rows in the traced batch (default 8)", "N" },
+      "Dataset rows in the traced batch (default " G_STRINGIFY (BACKPROP_CLI_TRACE_ROWS) ")", "N" },
     { "frames", 0, 0, G_OPTION_ARG_FILENAME, &frames_dir,
       "Write one PNG per training step into DIR (with --steps)", "DIR" },
     { "steps", 0, 0, G_OPTION_ARG_STRING, &steps_text,
-      "Training steps for --frames (default 10)", "N" },
+      "Training steps for --frames (default " G_STRINGIFY (DEFAULT_STEPS) ")", "N" },
     { NULL }
   };
   static const char * const views[] = { "weights", "gradients", NULL };
@@ -278,7 +291,8 @@ backprop_render_command (int      argc,
   BpNetwork *net;
   const double *x, *y;
   int view = 0, phase = 0, scale = 0;
-  guint64 layer = 0, sample = 1, width = 1600, height = 900, rows = BACKPROP_CLI_TRACE_ROWS, steps = 10;
+  guint64 layer = 0, sample = 1, width = DEFAULT_WIDTH, height = DEFAULT_HEIGHT;
+  guint64 rows = BACKPROP_CLI_TRACE_ROWS, steps = DEFAULT_STEPS;
   double t = -1;
   gsize B, image_w = 0, image_h = 0;
 
@@ -316,11 +330,11 @@ backprop_render_command (int      argc,
       || !parse_choice ("--phase", phase_text, phases, &phase, error)
       || !parse_choice ("--scale", scale_text, scales, &scale, error))
     return FALSE;
-  if ((width_text != NULL && !backprop_cli_parse_uint ("--width", width_text, 16, 16384, &width, error))
-      || (height_text != NULL && !backprop_cli_parse_uint ("--height", height_text, 16, 16384, &height, error))
+  if ((width_text != NULL && !backprop_cli_parse_uint ("--width", width_text, MIN_SIDE, MAX_SIDE, &width, error))
+      || (height_text != NULL && !backprop_cli_parse_uint ("--height", height_text, MIN_SIDE, MAX_SIDE, &height, error))
       || (sample_text != NULL && !backprop_cli_parse_uint ("--sample", sample_text, 1, G_MAXUINT32, &sample, error))
-      || (rows_text != NULL && !backprop_cli_parse_uint ("--rows", rows_text, 1, 4096, &rows, error))
-      || (steps_text != NULL && !backprop_cli_parse_uint ("--steps", steps_text, 1, 100000, &steps, error))
+      || (rows_text != NULL && !backprop_cli_parse_uint ("--rows", rows_text, 1, BACKPROP_CLI_MAX_ROWS, &rows, error))
+      || (steps_text != NULL && !backprop_cli_parse_uint ("--steps", steps_text, 1, MAX_STEPS, &steps, error))
       || (layer_text != NULL && !backprop_cli_parse_uint ("--layer", layer_text, 1, BP_MAX_LAYERS, &layer, error)))
     return FALSE;
   if (t_text != NULL)

@@ -9,6 +9,14 @@
 
 #define PLUGINS_GROUP "bps-plugins-group"
 
+/* The window opens tall enough for the plugin list and its formulas. */
+#define WINDOW_WIDTH   640
+#define WINDOW_HEIGHT  720
+/* The animation-speed slider: long enough to aim with the mouse, in steps
+ * of 5 % of its range (0 to 1). */
+#define SPEED_SCALE_WIDTH  200
+#define SPEED_SCALE_STEP   0.05
+
 static const char *scheme_nicks[] = { "follow", "light", "dark" };
 
 static void
@@ -29,7 +37,7 @@ appearance_page (GSettings *settings)
   AdwPreferencesGroup *group = ADW_PREFERENCES_GROUP (adw_preferences_group_new ());
   AdwComboRow *scheme = ADW_COMBO_ROW (adw_combo_row_new ());
   AdwActionRow *speed = ADW_ACTION_ROW (adw_action_row_new ());
-  GtkWidget *scale = gtk_scale_new_with_range (GTK_ORIENTATION_HORIZONTAL, 0, 1, 0.05);
+  GtkWidget *scale = gtk_scale_new_with_range (GTK_ORIENTATION_HORIZONTAL, 0, 1, SPEED_SCALE_STEP);
   const char *labels[] = { "Follow the system", "Light", "Dark", NULL };
   g_autoptr(GtkStringList) list = gtk_string_list_new (labels);
 
@@ -41,7 +49,7 @@ appearance_page (GSettings *settings)
   adw_combo_row_set_model (scheme, G_LIST_MODEL (list));
   adw_preferences_row_set_title (ADW_PREFERENCES_ROW (speed), "Animation speed");
   adw_action_row_set_subtitle (speed, "How fast step mode moves from stop to stop, and training runs");
-  gtk_widget_set_size_request (scale, 200, -1);
+  gtk_widget_set_size_request (scale, SPEED_SCALE_WIDTH, -1);
   gtk_widget_set_valign (scale, GTK_ALIGN_CENTER);
   adw_action_row_add_suffix (speed, scale);
   if (settings != NULL)
@@ -261,7 +269,7 @@ backprop_studio_preferences_new (GtkWindow          *parent,
 
   gtk_window_set_transient_for (GTK_WINDOW (window), parent);
   gtk_window_set_modal (GTK_WINDOW (window), FALSE);
-  gtk_window_set_default_size (GTK_WINDOW (window), 640, 720);
+  gtk_window_set_default_size (GTK_WINDOW (window), WINDOW_WIDTH, WINDOW_HEIGHT);
   if (settings != NULL)
     g_object_set_data_full (G_OBJECT (window), "bps-settings", g_object_ref (settings), g_object_unref);
   adw_preferences_window_add (window, appearance_page (settings));

@@ -219,7 +219,7 @@ backprop_trace_command (int      argc,
     { "dataset", 'd', 0, G_OPTION_ARG_FILENAME, &dataset,
       "Trace rows of this dataset instead of the inline batch", "NAME|FILE.csv" },
     { "rows", 0, 0, G_OPTION_ARG_STRING, &rows_text,
-      "Dataset rows in the traced batch (default 8)", "N" },
+      "Dataset rows in the traced batch (default " G_STRINGIFY (BACKPROP_CLI_TRACE_ROWS) ")", "N" },
     { NULL }
   };
   g_autoptr(GOptionContext) context = NULL;
@@ -256,7 +256,7 @@ backprop_trace_command (int      argc,
   if (!backprop_cli_parse (context, argc, argv, &args, 1, 1, error))
     return FALSE;
   if (rows_text != NULL
-      && !backprop_cli_parse_uint ("--rows", rows_text, 1, 4096, &rows, error))
+      && !backprop_cli_parse_uint ("--rows", rows_text, 1, BACKPROP_CLI_MAX_ROWS, &rows, error))
     return FALSE;
 
   model = backprop_cli_load_model (args[0], error);
@@ -389,7 +389,7 @@ backprop_trace_gradcheck_command (int      argc,
                                error))
     return FALSE;
   if (rows_text != NULL
-      && !backprop_cli_parse_uint ("--rows", rows_text, 1, 4096, &rows, error))
+      && !backprop_cli_parse_uint ("--rows", rows_text, 1, BACKPROP_CLI_MAX_ROWS, &rows, error))
     return FALSE;
 
   model = backprop_cli_load_model (args[0], error);
