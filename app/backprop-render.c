@@ -330,12 +330,18 @@ backprop_render_command (int      argc,
       || !parse_choice ("--phase", phase_text, phases, &phase, error)
       || !parse_choice ("--scale", scale_text, scales, &scale, error))
     return FALSE;
-  if ((width_text != NULL && !backprop_cli_parse_uint ("--width", width_text, MIN_SIDE, MAX_SIDE, &width, error))
-      || (height_text != NULL && !backprop_cli_parse_uint ("--height", height_text, MIN_SIDE, MAX_SIDE, &height, error))
-      || (sample_text != NULL && !backprop_cli_parse_uint ("--sample", sample_text, 1, G_MAXUINT32, &sample, error))
-      || (rows_text != NULL && !backprop_cli_parse_uint ("--rows", rows_text, 1, BACKPROP_CLI_MAX_ROWS, &rows, error))
-      || (steps_text != NULL && !backprop_cli_parse_uint ("--steps", steps_text, 1, MAX_STEPS, &steps, error))
-      || (layer_text != NULL && !backprop_cli_parse_uint ("--layer", layer_text, 1, BP_MAX_LAYERS, &layer, error)))
+  if ((width_text != NULL
+       && !backprop_cli_parse_uint ("--width", width_text, MIN_SIDE, MAX_SIDE, &width, error))
+      || (height_text != NULL
+          && !backprop_cli_parse_uint ("--height", height_text, MIN_SIDE, MAX_SIDE, &height, error))
+      || (sample_text != NULL
+          && !backprop_cli_parse_uint ("--sample", sample_text, 1, G_MAXUINT32, &sample, error))
+      || (rows_text != NULL
+          && !backprop_cli_parse_uint ("--rows", rows_text, 1, BACKPROP_CLI_MAX_ROWS, &rows, error))
+      || (steps_text != NULL
+          && !backprop_cli_parse_uint ("--steps", steps_text, 1, MAX_STEPS, &steps, error))
+      || (layer_text != NULL
+          && !backprop_cli_parse_uint ("--layer", layer_text, 1, BP_MAX_LAYERS, &layer, error)))
     return FALSE;
   if (t_text != NULL)
     {

@@ -96,6 +96,9 @@ static gboolean
 rescan_plugins (gpointer data)
 {
   BackpropStudioApplication *self = data;
+  const BpPluginRecord *r;
+  g_autofree char *base = NULL;
+  g_autofree char *msg = NULL;
   guint added;
 
   self->rescan_id = 0;
@@ -103,16 +106,14 @@ rescan_plugins (gpointer data)
   bpv_event ("PLUGINS rescanned added=%u", added);
   if (added == 0)
     return G_SOURCE_REMOVE;
+  /* The last one found is the one the windows tell of. */
+  r = bp_plugin_loader_get_record (self->loader, bp_plugin_loader_get_n_records (self->loader) - 1);
+  base = g_path_get_basename (r->path);
+  msg = r->error == NULL ? g_strdup_printf ("Plugin %s loaded", base)
+                         : g_strdup_printf ("Plugin %s was refused: %s", base, r->error->message);
   for (GList *l = gtk_application_get_windows (GTK_APPLICATION (self)); l != NULL; l = l->next)
     if (BPV_IS_WINDOW (l->data))
       {
-        const BpPluginRecord *r =
-          bp_plugin_loader_get_record (self->loader, bp_plugin_loader_get_n_records (self->loader) - 1);
-        g_autofree char *base = g_path_get_basename (r->path);
-        g_autofree char *msg = r->error == NULL
-                               ? g_strdup_printf ("Plugin %s loaded", base)
-                               : g_strdup_printf ("Plugin %s was refused: %s", base, r->error->message);
-
         bpv_window_refresh_features (l->data);
         bpv_window_toast (l->data, msg);
       }
@@ -170,7 +171,8 @@ on_plugin_dir_changed (GFileMonitor              *monitor,
 static void
 watch_plugin_dir (BackpropStudioApplication *self)
 {
-  g_autofree char *path = g_build_filename (g_get_user_data_dir (), "backprop-studio", "plugins", NULL);
+  g_autofree char *path = g_build_filename (g_get_user_data_dir (), "backprop-studio", "plugins",
+                                            NULL);
   g_autoptr(GFile) dir = NULL;
 
   if (g_mkdir_with_parents (path, PLUGIN_DIR_MODE) != 0)
@@ -400,8 +402,10 @@ preferences_activated (GSimpleAction *action,
 
   if (self->preferences == NULL)
     {
+      const char * const *disabled = (const char * const *) self->disabled_plugins;
+
       self->preferences = backprop_studio_preferences_new (parent, self->settings, self->loader,
-                                                           (const char * const *) self->disabled_plugins);
+                                                           disabled);
       g_object_add_weak_pointer (G_OBJECT (self->preferences), (gpointer *) &self->preferences);
     }
   bpv_event ("PREFERENCES shown");
@@ -472,7 +476,8 @@ set_accels (BackpropStudioApplication *self)
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (accels); i++)
-    gtk_application_set_accels_for_action (GTK_APPLICATION (self), accels[i].action, accels[i].accels);
+    gtk_application_set_accels_for_action (GTK_APPLICATION (self), accels[i].action,
+                                           accels[i].accels);
 }
 
 static void
@@ -562,6 +567,7 @@ static void
 backprop_studio_application_constructed (GObject *object)
 {
   BackpropStudioApplication *self = BACKPROP_STUDIO_APPLICATION (object);
+  const char *id;
 
   G_OBJECT_CLASS (backprop_studio_application_parent_class)->constructed (object);
 
@@ -575,8 +581,8 @@ backprop_studio_application_constructed (GObject *object)
    * the `backprop` command line's (see backprop-plugins.c).  Refused
    * plugins are remembered and shown, never fatal. */
   self->loader = bp_plugin_loader_new (NULL);
-  self->settings = backprop_studio_settings_new (g_application_get_application_id (G_APPLICATION (self)),
-                                                 &self->desktop);
+  id = g_application_get_application_id (G_APPLICATION (self));
+  self->settings = backprop_studio_settings_new (id, &self->desktop);
   if (self->settings != NULL)
     self->disabled_plugins = g_settings_get_strv (self->settings, "disabled-plugins");
   load_new_plugins (self);

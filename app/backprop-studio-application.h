@@ -25,7 +25,7 @@ G_DECLARE_FINAL_TYPE (BackpropStudioApplication, backprop_studio_application,
  * GTK_A11Y is set: so it must come before GTK is initialized), opens the
  * settings and loads the plugins into the default registry, so that
  * headless mode, which never runs the application, has them too. */
-BackpropStudioApplication *backprop_studio_application_new         (const char                *application_id);
+BackpropStudioApplication *backprop_studio_application_new         (const char *application_id);
 
 /* Open example `id` ("xor", …) instead of the last experiment when the
  * application is activated without files (--example).  NULL: the last

@@ -20,7 +20,7 @@
 /* Only the user may read the experiment or its folder. */
 #define AUTOSAVE_DIR_MODE     0700
 
-#define AUTOSAVE_DATA_KEY     "bpv-autosave"
+#define AUTOSAVE_DATA_KEY     "backprop-studio-autosave"
 
 static char *
 autosave_path (void)

@@ -7,7 +7,7 @@
 #include "bpv-events.h"
 #include "bpv-math.h"
 
-#define PLUGINS_GROUP "bps-plugins-group"
+#define PLUGINS_GROUP "backprop-studio-plugins-group"
 
 /* The window opens tall enough for the plugin list and its formulas. */
 #define WINDOW_WIDTH   640
@@ -89,7 +89,7 @@ on_plugin_switch (GtkSwitch  *sw,
                   GParamSpec *pspec,
                   GSettings  *settings)
 {
-  const char *file = g_object_get_data (G_OBJECT (sw), "bps-file");
+  const char *file = g_object_get_data (G_OBJECT (sw), "backprop-studio-file");
   g_auto(GStrv) old = g_settings_get_strv (settings, "disabled-plugins");
   g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
   g_auto(GStrv) now = NULL;
@@ -116,7 +116,7 @@ plugin_switch (GSettings  *settings,
   gtk_widget_set_valign (sw, GTK_ALIGN_CENTER);
   gtk_widget_set_tooltip_text (sw, "Offer this plugin's features (off: gone from the palette at "
                                    "once, not loaded at the next start)");
-  g_object_set_data_full (G_OBJECT (sw), "bps-file", g_strdup (file), g_free);
+  g_object_set_data_full (G_OBJECT (sw), "backprop-studio-file", g_strdup (file), g_free);
   if (settings != NULL)
     g_signal_connect_object (sw, "notify::active", G_CALLBACK (on_plugin_switch), settings, 0);
   else
@@ -244,9 +244,9 @@ backprop_studio_preferences_refresh (AdwPreferencesWindow *window,
                                      BpPluginLoader       *loader,
                                      const char * const   *disabled)
 {
-  AdwPreferencesPage *page = g_object_get_data (G_OBJECT (window), "bps-plugins-page");
+  AdwPreferencesPage *page = g_object_get_data (G_OBJECT (window), "backprop-studio-plugins-page");
   AdwPreferencesGroup *old = g_object_get_data (G_OBJECT (window), PLUGINS_GROUP);
-  GSettings *settings = g_object_get_data (G_OBJECT (window), "bps-settings");
+  GSettings *settings = g_object_get_data (G_OBJECT (window), "backprop-studio-settings");
   AdwPreferencesGroup *group;
 
   g_return_if_fail (page != NULL);
@@ -271,11 +271,11 @@ backprop_studio_preferences_new (GtkWindow          *parent,
   gtk_window_set_modal (GTK_WINDOW (window), FALSE);
   gtk_window_set_default_size (GTK_WINDOW (window), WINDOW_WIDTH, WINDOW_HEIGHT);
   if (settings != NULL)
-    g_object_set_data_full (G_OBJECT (window), "bps-settings", g_object_ref (settings), g_object_unref);
+    g_object_set_data_full (G_OBJECT (window), "backprop-studio-settings", g_object_ref (settings), g_object_unref);
   adw_preferences_window_add (window, appearance_page (settings));
   adw_preferences_page_set_title (plugins, "Plugins");
   adw_preferences_page_set_icon_name (plugins, "application-x-addon-symbolic");
-  g_object_set_data (G_OBJECT (window), "bps-plugins-page", plugins);
+  g_object_set_data (G_OBJECT (window), "backprop-studio-plugins-page", plugins);
   adw_preferences_window_add (window, plugins);
   backprop_studio_preferences_refresh (window, loader, disabled);
   return window;

@@ -17,7 +17,7 @@
 #include "bpv-trainer-thread.h"
 #include "bpv-window.h"
 
-#ifdef BPS_HAVE_OPENBLAS
+#ifdef BACKPROP_STUDIO_HAVE_OPENBLAS
 # include <cblas.h>
 #endif
 
@@ -34,7 +34,7 @@
 static void
 tune_process (void)
 {
-#ifdef BPS_HAVE_OPENBLAS
+#ifdef BACKPROP_STUDIO_HAVE_OPENBLAS
   /* Training runs on one worker thread; OpenBLAS's own pool would spin on
    * the other cores and take the one the window draws on. */
   openblas_set_num_threads (1);
