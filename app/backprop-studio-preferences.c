@@ -124,6 +124,24 @@ plugin_switch (GSettings  *settings,
   return sw;
 }
 
+/* One feature of a plugin: "KIND ID — NAME" over its formulas (`subtitle`,
+ * Pango markup). */
+static void
+add_feature_row (AdwExpanderRow *row,
+                 const char     *kind,
+                 const char     *id,
+                 const char     *name,
+                 const char     *subtitle)
+{
+  g_autofree char *title = g_markup_printf_escaped ("%s %s — %s", kind, id, name);
+  GtkWidget *r = adw_action_row_new ();
+
+  /* Markup on, for the formulas as math; the title is escaped. */
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (r), title);
+  adw_action_row_set_subtitle (ADW_ACTION_ROW (r), subtitle);
+  adw_expander_row_add_row (row, r);
+}
+
 static void
 add_feature_rows (AdwExpanderRow     *row,
                   const BpPluginDesc *desc)
@@ -131,38 +149,25 @@ add_feature_rows (AdwExpanderRow     *row,
   for (size_t i = 0; i < desc->n_activations; i++)
     {
       const BpActivationDesc *a = &desc->activations[i];
-      g_autofree char *title = g_markup_printf_escaped ("activation %s — %s", a->id, a->name);
       g_autofree char *f = bpv_math_to_markup (a->formula);
       g_autofree char *d = bpv_math_to_markup (a->derivative_formula);
       g_autofree char *sub = g_strdup_printf ("%s\n%s", f, d);
-      GtkWidget *r = adw_action_row_new ();
 
-      /* Markup on, for the formulas as math; the title is escaped. */
-      adw_preferences_row_set_title (ADW_PREFERENCES_ROW (r), title);
-      adw_action_row_set_subtitle (ADW_ACTION_ROW (r), sub);
-      adw_expander_row_add_row (row, r);
+      add_feature_row (row, "activation", a->id, a->name, sub);
     }
   for (size_t i = 0; i < desc->n_costs; i++)
     {
       const BpCostDesc *c = &desc->costs[i];
-      g_autofree char *title = g_markup_printf_escaped ("cost %s — %s", c->id, c->name);
       g_autofree char *f = bpv_math_to_markup (c->formula);
-      GtkWidget *r = adw_action_row_new ();
 
-      adw_preferences_row_set_title (ADW_PREFERENCES_ROW (r), title);
-      adw_action_row_set_subtitle (ADW_ACTION_ROW (r), f);
-      adw_expander_row_add_row (row, r);
+      add_feature_row (row, "cost", c->id, c->name, f);
     }
   for (size_t i = 0; i < desc->n_optimizers; i++)
     {
       const BpOptimizerDesc *o = &desc->optimizers[i];
-      g_autofree char *title = g_markup_printf_escaped ("optimizer %s — %s", o->id, o->name);
       g_autofree char *f = bpv_math_to_markup (o->formula);
-      GtkWidget *r = adw_action_row_new ();
 
-      adw_preferences_row_set_title (ADW_PREFERENCES_ROW (r), title);
-      adw_action_row_set_subtitle (ADW_ACTION_ROW (r), f);
-      adw_expander_row_add_row (row, r);
+      add_feature_row (row, "optimizer", o->id, o->name, f);
     }
 }
 
