@@ -1,10 +1,10 @@
 /* backprop-cli.h — the `backprop` command-line program: its commands and the
- * helpers they share.
+ * helpers they share (backprop-cli.c).
  *
  * Every command parses its own options with a GOptionContext and returns
  * FALSE with a GError on failure.  main() prints that error as the one line
  * "backprop: <message>" on stderr and exits with 2 for usage errors
- * (G_OPTION_ERROR or BP_CLI_ERROR_USAGE) and 1 for anything else.
+ * (G_OPTION_ERROR or BACKPROP_CLI_ERROR_USAGE) and 1 for anything else.
  */
 #pragma once
 
@@ -15,86 +15,101 @@
 
 G_BEGIN_DECLS
 
-#define BP_CLI_ERROR (bp_cli_error_quark ())
-GQuark bp_cli_error_quark (void);
+#define BACKPROP_CLI_ERROR (backprop_cli_error_quark ())
+GQuark          backprop_cli_error_quark         (void);
 
 typedef enum
 {
-  BP_CLI_ERROR_USAGE,   /* bad command line: exit status 2 */
-  BP_CLI_ERROR_FAILED,  /* anything else: exit status 1 */
-} BpCliError;
+  BACKPROP_CLI_ERROR_USAGE,   /* bad command line: exit status 2 */
+  BACKPROP_CLI_ERROR_FAILED,  /* anything else: exit status 1 */
+} BackpropCliError;
 
-/* The commands: argv[0] is the command name, options follow. */
-gboolean        bp_cli_train             (int      argc,
-                                          char   **argv,
-                                          GError **error);
-gboolean        bp_cli_trace             (int      argc,
-                                          char   **argv,
-                                          GError **error);
-gboolean        bp_cli_gradcheck         (int      argc,
-                                          char   **argv,
-                                          GError **error);
-gboolean        bp_cli_info              (int      argc,
-                                          char   **argv,
-                                          GError **error);
-gboolean        bp_cli_datasets          (int      argc,
-                                          char   **argv,
-                                          GError **error);
-gboolean        bp_cli_render            (int      argc,
-                                          char   **argv,
-                                          GError **error);
+/* The commands, each in its own file (backprop-COMMAND.c): argv[0] is the
+ * command name, options follow. */
+gboolean        backprop_train_command           (int      argc,
+                                                  char   **argv,
+                                                  GError **error);
+gboolean        backprop_trace_command           (int      argc,
+                                                  char   **argv,
+                                                  GError **error);
+gboolean        backprop_trace_gradcheck_command (int      argc,
+                                                  char   **argv,
+                                                  GError **error);
+gboolean        backprop_info_command            (int      argc,
+                                                  char   **argv,
+                                                  GError **error);
+gboolean        backprop_info_datasets_command   (int      argc,
+                                                  char   **argv,
+                                                  GError **error);
+gboolean        backprop_render_command          (int      argc,
+                                                  char   **argv,
+                                                  GError **error);
+/* `backprop plugins [--plugin-path DIR]… [check FILE.so]`
+ * (backprop-plugins-command.c).  Loads the plugins itself, its
+ * --plugin-path directories first if nothing was loaded yet.  "check" on a
+ * file that would be refused fails in BACKPROP_CLI_ERROR_FAILED, after the
+ * steps are printed. */
+gboolean        backprop_plugins_command         (int      argc,
+                                                  char   **argv,
+                                                  GError **error);
+
+/* The helpers the commands share (backprop-cli.c). */
 
 /* A context whose --help reads "Usage: backprop COMMAND [OPTION…] PARAMS".
  * `entries` may be NULL. */
-GOptionContext *bp_cli_context_new       (const char         *command,
-                                          const char         *parameter_string,
-                                          const char         *summary,
-                                          const char         *description,
-                                          const GOptionEntry *entries);
+GOptionContext *backprop_cli_context_new         (const char         *command,
+                                                  const char         *parameter_string,
+                                                  const char         *summary,
+                                                  const char         *description,
+                                                  const GOptionEntry *entries);
 /* Parses, and leaves the positional arguments in `*rest` (a NULL-terminated
  * array owned by the caller, never NULL on success).  Rejects more than
  * `max_args` or fewer than `min_args` of them. */
-gboolean        bp_cli_parse             (GOptionContext *context,
-                                          int             argc,
-                                          char          **argv,
-                                          char         ***rest,
-                                          guint           min_args,
-                                          guint           max_args,
-                                          GError        **error);
+gboolean        backprop_cli_parse               (GOptionContext *context,
+                                                  int             argc,
+                                                  char          **argv,
+                                                  char         ***rest,
+                                                  guint           min_args,
+                                                  guint           max_args,
+                                                  GError        **error);
 
 /* Option values given as text, checked with a message naming the option. */
-gboolean        bp_cli_parse_uint        (const char *option,
-                                          const char *text,
-                                          guint64     min,
-                                          guint64     max,
-                                          guint64    *out,
-                                          GError    **error);
+gboolean        backprop_cli_parse_uint          (const char *option,
+                                                  const char *text,
+                                                  guint64     min,
+                                                  guint64     max,
+                                                  guint64    *out,
+                                                  GError    **error);
 /* A finite number > 0 (`strictly_positive`) or ≥ 0. */
-gboolean        bp_cli_parse_double      (const char *option,
-                                          const char *text,
-                                          gboolean    strictly_positive,
-                                          double     *out,
-                                          GError    **error);
+gboolean        backprop_cli_parse_double        (const char *option,
+                                                  const char *text,
+                                                  gboolean    strictly_positive,
+                                                  double     *out,
+                                                  GError    **error);
 
 /* bp_model_load_file with a clear message for a directory. */
-BpModel        *bp_cli_load_model        (const char  *path,
-                                          GError     **error);
+BpModel        *backprop_cli_load_model          (const char  *path,
+                                                  GError     **error);
 /* The model's dataset (or `override`, a name or CSV path), generated from
  * the model's rows/noise and seed; with `fit`, refits the model's network to
  * the dataset's widths and task (bp_model_fit_to_data) first; checks its
  * widths against the network.  `model_name` is what error messages call
  * the model. */
-BpDataset      *bp_cli_open_dataset      (BpModel    *model,
-                                          const char *model_name,
-                                          const char *override,
-                                          gsize       rows,
-                                          double      noise,
-                                          gboolean    fit,
-                                          GError    **error);
+BpDataset      *backprop_cli_open_dataset        (BpModel    *model,
+                                                  const char *model_name,
+                                                  const char *override,
+                                                  gsize       rows,
+                                                  double      noise,
+                                                  gboolean    fit,
+                                                  GError    **error);
 
 /* Rows of the dataset that `trace` and `render` show when a model has no
  * inline batch (--rows overrides it). */
-#define BP_CLI_TRACE_ROWS 8
+#define BACKPROP_CLI_TRACE_ROWS 8
+
+/* The most rows `trace`, `gradcheck` and `render` take with --rows: they
+ * keep every z, a and δ of every row, and print or draw them all. */
+#define BACKPROP_CLI_MAX_ROWS 4096
 
 /* The batch one forward/backward pass of a command runs on. */
 typedef struct
@@ -104,25 +119,25 @@ typedef struct
   gsize         B;
   BpDataset    *ds;      /* owned; NULL for the model's inline batch */
   const char   *source;  /* "its inline batch", or the dataset's name */
-} BpCliBatch;
+} BackpropCliBatch;
 
 /* The model's inline batch ("inputs"/"targets"); or, when it has none, or
  * `override` (--dataset) names a dataset, or `want_dataset`, the first
- * `max_rows` rows of the dataset as bp_cli_open_dataset opens it (with
- * `fit`).  Clear with bp_cli_batch_clear. */
-gboolean        bp_cli_open_batch        (BpModel    *model,
-                                          const char *model_name,
-                                          const char *override,
-                                          gsize       max_rows,
-                                          gboolean    want_dataset,
-                                          gboolean    fit,
-                                          BpCliBatch *batch,
-                                          GError    **error);
-void            bp_cli_batch_clear       (BpCliBatch *batch);
+ * `max_rows` rows of the dataset as backprop_cli_open_dataset opens it (with
+ * `fit`).  Clear with backprop_cli_batch_clear. */
+gboolean        backprop_cli_open_batch          (BpModel          *model,
+                                                  const char       *model_name,
+                                                  const char       *override,
+                                                  gsize             max_rows,
+                                                  gboolean          want_dataset,
+                                                  gboolean          fit,
+                                                  BackpropCliBatch *batch,
+                                                  GError          **error);
+void            backprop_cli_batch_clear         (BackpropCliBatch *batch);
 
 /* Task as a word: "regression", "binary", "multiclass". */
-const char     *bp_cli_task_to_string    (BpTask task);
+const char     *backprop_cli_task_to_string      (BpTask task);
 
-G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (BpCliBatch, bp_cli_batch_clear)
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (BackpropCliBatch, backprop_cli_batch_clear)
 
 G_END_DECLS

@@ -185,8 +185,8 @@ on_fatal_signal (int        sig,
 }
 
 void
-bp_cli_crash_guard_plugins (BpPluginLoader *loader,
-                            const char     *command)
+backprop_crash_guard_plugins (BpPluginLoader *loader,
+                              const char     *command)
 {
   struct sigaction action;
   stack_t current;

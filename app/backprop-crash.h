@@ -18,7 +18,7 @@ G_BEGIN_DECLS
  * the activity in the message.  Call once, after the plugins are loaded;
  * a fault outside plugin code goes on to the handler installed before
  * (the default action, or a sanitizer's report). */
-void bp_cli_crash_guard_plugins (BpPluginLoader *loader,
-                                 const char     *command);
+void backprop_crash_guard_plugins (BpPluginLoader *loader,
+                                   const char     *command);
 
 G_END_DECLS

@@ -40,9 +40,9 @@ print_field (const char *label,
 }
 
 gboolean
-bp_cli_info (int      argc,
-             char   **argv,
-             GError **error)
+backprop_info_command (int      argc,
+                       char   **argv,
+                       GError **error)
 {
   g_autoptr(GOptionContext) context = NULL;
   g_auto(GStrv) args = NULL;
@@ -52,13 +52,13 @@ bp_cli_info (int      argc,
   const BpOptimizer *opt;
   char buf[32];
 
-  context = bp_cli_context_new ("info", "MODEL.json",
+  context = backprop_cli_context_new ("info", "MODEL.json",
     "Describe a model file: its layers, cost, optimizer, dataset and\n"
     "training settings.", NULL, NULL);
-  if (!bp_cli_parse (context, argc, argv, &args, 1, 1, error))
+  if (!backprop_cli_parse (context, argc, argv, &args, 1, 1, error))
     return FALSE;
 
-  model = bp_cli_load_model (args[0], error);
+  model = backprop_cli_load_model (args[0], error);
   if (model == NULL)
     return FALSE;
   net = model->network;
@@ -169,22 +169,22 @@ bp_cli_info (int      argc,
 }
 
 gboolean
-bp_cli_datasets (int      argc,
-                 char   **argv,
-                 GError **error)
+backprop_info_datasets_command (int      argc,
+                                char   **argv,
+                                GError **error)
 {
   g_autoptr(GOptionContext) context = NULL;
   g_auto(GStrv) args = NULL;
   const BpDatasetInfo *list;
   gsize n = 0;
-  int name_width = 4;
+  int name_width = (int) strlen ("NAME");  /* the column header */
 
-  context = bp_cli_context_new ("datasets", NULL,
+  context = backprop_cli_context_new ("datasets", NULL,
     "List the datasets \"backprop train --dataset\" and model files can name:\n"
     "seeded generators and the real datasets shipped with Backprop Studio.\n"
     "A path to a CSV file with a header row works too (the last column is\n"
     "the target).", NULL, NULL);
-  if (!bp_cli_parse (context, argc, argv, &args, 0, 0, error))
+  if (!backprop_cli_parse (context, argc, argv, &args, 0, 0, error))
     return FALSE;
 
   list = bp_dataset_list (&n);
@@ -196,7 +196,7 @@ bp_cli_datasets (int      argc,
   for (gsize i = 0; i < n; i++)
     printf ("%-*s  %8" G_GSIZE_FORMAT "  %7" G_GSIZE_FORMAT "  %-10s  %-9s  %s\n",
             name_width, list[i].name, list[i].n_features, list[i].n_targets,
-            bp_cli_task_to_string (list[i].task),
+            backprop_cli_task_to_string (list[i].task),
             list[i].generated ? "generated" : "file",
             list[i].description != NULL ? list[i].description : "");
   return TRUE;

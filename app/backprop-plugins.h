@@ -1,10 +1,9 @@
-/* backprop-plugins.h — plugin loading for the `backprop` program, and the
- * `backprop plugins` command.
+/* backprop-plugins.h — plugin loading for the `backprop` program.
  *
  * The app owns the policy (bp-plugin-loader does the work): one loader for
  * the process, filling the default registry, so that every command sees the
- * same plugins and `backprop plugins` can list the refused ones with their
- * reasons.
+ * same plugins and `backprop plugins` (backprop-plugins-command.c) can list
+ * the refused ones with their reasons.
  */
 #pragma once
 
@@ -22,31 +21,21 @@ G_BEGIN_DECLS
  * plugin that printed on standard output while it was loaded, gives one
  * "backprop: warning: …" line on stderr.  Returns TRUE.  Calling it
  * again adds `extra_path` and loads what is new. */
-gboolean        bp_cli_load_plugins         (const char  *extra_path,
-                                             GError     **error);
+gboolean        backprop_plugins_load           (const char  *extra_path,
+                                                 GError     **error);
 
-/* `backprop plugins [--plugin-path DIR]… [check FILE.so]`; argv[0] is the
- * command name.  Loads the plugins itself if bp_cli_load_plugins has not
- * been called.  Prints its own errors ("backprop: …", one line on stderr)
- * and returns the exit status: 0, 1 (failure; for check: the file would be
- * refused) or 2 (usage). */
-int             bp_cli_plugins              (int          argc,
-                                             char       **argv);
+/* The process's loader (owned by this file, for the life of the process),
+ * or NULL before backprop_plugins_load. */
+BpPluginLoader *backprop_plugins_get_loader     (void);
 
-/* The same as a BpCliCommand of backprop.c: FALSE with a GError (usage
- * errors in BP_CLI_ERROR_USAGE; "check" on a file that would be refused in
- * BP_CLI_ERROR_FAILED, after the steps are printed). */
-gboolean        bp_cli_plugins_run          (int          argc,
-                                             char       **argv,
-                                             GError     **error);
-
-/* The process's loader, or NULL before bp_cli_load_plugins. */
-BpPluginLoader *bp_cli_get_plugin_loader    (void);
+/* Prints the warnings `loader` has not said yet, one
+ * "backprop: warning: …" line each on stderr. */
+void            backprop_plugins_report_loading (BpPluginLoader *loader);
 
 /* If `error` says a model names an unknown activation, cost or optimizer
  * that a refused plugin provides, appends why that plugin was refused:
  * "…; activation “swish” is not available: it is provided by plugin
  * bp-swish.so, which was refused: …".  Otherwise leaves it alone. */
-void            bp_cli_plugins_explain_error (GError     *error);
+void            backprop_plugins_explain_error  (GError         *error);
 
 G_END_DECLS

@@ -21,6 +21,19 @@
 #include "bpv-heatmap.h"
 #include "bpv-render.h"
 
+/* The picture without --width/--height: a 16:9 page. */
+#define DEFAULT_WIDTH   1600
+#define DEFAULT_HEIGHT  900
+/* --width/--height: below this there is no room for a label; above, one
+ * ARGB image surface alone would take a gigabyte. */
+#define MIN_SIDE        16
+#define MAX_SIDE        16384
+/* --image WxH: each side of the input image, in pixels. */
+#define MAX_IMAGE_SIDE  4096
+/* --frames writes one file per step. */
+#define DEFAULT_STEPS   10
+#define MAX_STEPS       100000
+
 typedef struct
 {
   BpvRenderState   state;
@@ -73,7 +86,7 @@ parse_choice (const char         *option,
         return TRUE;
       }
   list = g_strjoinv (", ", (char **) choices);
-  g_set_error (error, BP_CLI_ERROR, BP_CLI_ERROR_USAGE,
+  g_set_error (error, BACKPROP_CLI_ERROR, BACKPROP_CLI_ERROR_USAGE,
                "render: %s: expected one of %s, got \"%s\"", option, list, text);
   return FALSE;
 }
@@ -94,10 +107,10 @@ parse_image_shape (const char *text,
       *p = 'x';
   parts = g_strsplit (norm, "x", -1);
   if (g_strv_length (parts) != 2
-      || !g_ascii_string_to_unsigned (parts[0], 10, 1, 4096, &a, NULL)
-      || !g_ascii_string_to_unsigned (parts[1], 10, 1, 4096, &b, NULL))
+      || !g_ascii_string_to_unsigned (parts[0], 10, 1, MAX_IMAGE_SIDE, &a, NULL)
+      || !g_ascii_string_to_unsigned (parts[1], 10, 1, MAX_IMAGE_SIDE, &b, NULL))
     {
-      g_set_error (error, BP_CLI_ERROR, BP_CLI_ERROR_USAGE,
+      g_set_error (error, BACKPROP_CLI_ERROR, BACKPROP_CLI_ERROR_USAGE,
                    "render: --image: expected WIDTHxHEIGHT (e.g. 8x8), got \"%s\"", text);
       return FALSE;
     }
@@ -123,7 +136,7 @@ parse_edge (const char      *text,
       goto bad;
   if (v[0] > net->n_layers || v[1] > net->layers[v[0] - 1].out || v[2] > net->layers[v[0] - 1].in)
     {
-      g_set_error (error, BP_CLI_ERROR, BP_CLI_ERROR_USAGE,
+      g_set_error (error, BACKPROP_CLI_ERROR, BACKPROP_CLI_ERROR_USAGE,
                    "render: --path: W(%" G_GUINT64_FORMAT ")_%" G_GUINT64_FORMAT ",%" G_GUINT64_FORMAT
                    " does not exist in this network", v[0], v[1], v[2]);
       return FALSE;
@@ -132,7 +145,7 @@ parse_edge (const char      *text,
   return TRUE;
 
 bad:
-  g_set_error (error, BP_CLI_ERROR, BP_CLI_ERROR_USAGE,
+  g_set_error (error, BACKPROP_CLI_ERROR, BACKPROP_CLI_ERROR_USAGE,
                "render: --path: expected LAYER,J,K counted from 1 (e.g. 2,1,3), got \"%s\"", text);
   return FALSE;
 }
@@ -170,7 +183,7 @@ write_frames (const char *dir,
     {
       int saved = errno;
 
-      g_set_error (error, BP_CLI_ERROR, BP_CLI_ERROR_FAILED,
+      g_set_error (error, BACKPROP_CLI_ERROR, BACKPROP_CLI_ERROR_FAILED,
                    "render: %s: cannot create the directory: %s", dir, g_strerror (saved));
       return FALSE;
     }
@@ -199,9 +212,9 @@ write_frames (const char *dir,
 }
 
 gboolean
-bp_cli_render (int      argc,
-               char   **argv,
-               GError **error)
+backprop_render_command (int      argc,
+                         char   **argv,
+                         GError **error)
 {
   g_autofree char *output = NULL;
   g_autofree char *view_text = NULL;
@@ -234,9 +247,9 @@ bp_cli_render (int      argc,
     { "sample", 0, 0, G_OPTION_ARG_STRING, &sample_text,
       "Which sample of the batch the neurons show, from 1 (default 1)", "S" },
     { "width", 0, 0, G_OPTION_ARG_STRING, &width_text,
-      "Width in pixels (PNG) or points (default 1600)", "W" },
+      "Width in pixels (PNG) or points (default " G_STRINGIFY (DEFAULT_WIDTH) ")", "W" },
     { "height", 0, 0, G_OPTION_ARG_STRING, &height_text,
-      "Height (default 900)", "H" },
+      "Height (default " G_STRINGIFY (DEFAULT_HEIGHT) ")", "H" },
     { "scale", 0, 0, G_OPTION_ARG_STRING, &scale_text,
       "Colour scale: layer (each layer its own, default) or global", "SCALE" },
     { "dark", 0, 0, G_OPTION_ARG_NONE, &dark, "Dark theme", NULL },
@@ -254,11 +267,11 @@ bp_cli_render (int      argc,
     { "dataset", 'd', 0, G_OPTION_ARG_FILENAME, &dataset,
       "Dataset for the trace when the model has no inline batch", "NAME" },
     { "rows", 0, 0, G_OPTION_ARG_STRING, &rows_text,
-      "Dataset rows in the traced batch (default 8)", "N" },
+      "Dataset rows in the traced batch (default " G_STRINGIFY (BACKPROP_CLI_TRACE_ROWS) ")", "N" },
     { "frames", 0, 0, G_OPTION_ARG_FILENAME, &frames_dir,
       "Write one PNG per training step into DIR (with --steps)", "DIR" },
     { "steps", 0, 0, G_OPTION_ARG_STRING, &steps_text,
-      "Training steps for --frames (default 10)", "N" },
+      "Training steps for --frames (default " G_STRINGIFY (DEFAULT_STEPS) ")", "N" },
     { NULL }
   };
   static const char * const views[] = { "weights", "gradients", NULL };
@@ -278,11 +291,12 @@ bp_cli_render (int      argc,
   BpNetwork *net;
   const double *x, *y;
   int view = 0, phase = 0, scale = 0;
-  guint64 layer = 0, sample = 1, width = 1600, height = 900, rows = BP_CLI_TRACE_ROWS, steps = 10;
+  guint64 layer = 0, sample = 1, width = DEFAULT_WIDTH, height = DEFAULT_HEIGHT;
+  guint64 rows = BACKPROP_CLI_TRACE_ROWS, steps = DEFAULT_STEPS;
   double t = -1;
   gsize B, image_w = 0, image_h = 0;
 
-  context = bp_cli_context_new ("render", "[MODEL.json]",
+  context = backprop_cli_context_new ("render", "[MODEL.json]",
     "Draw MODEL.json's network (or the built-in default experiment) as a PNG,\n"
     "SVG or PDF picture with the app's drawing code: neurons filled by their\n"
     "activation, edges by weight or gradient, labels and a legend.",
@@ -295,12 +309,12 @@ bp_cli_render (int      argc,
     "  backprop render -o moons.png --decision\n"
     "  backprop render model.json --frames frames/ --steps 50",
     entries);
-  if (!bp_cli_parse (context, argc, argv, &args, 0, 1, error))
+  if (!backprop_cli_parse (context, argc, argv, &args, 0, 1, error))
     return FALSE;
 
   if (output == NULL && frames_dir == NULL)
     {
-      g_set_error (error, BP_CLI_ERROR, BP_CLI_ERROR_USAGE,
+      g_set_error (error, BACKPROP_CLI_ERROR, BACKPROP_CLI_ERROR_USAGE,
                    "render: no output: pass -o FILE.png|.svg|.pdf or --frames DIR "
                    "(see \"backprop render --help\")");
       return FALSE;
@@ -309,27 +323,33 @@ bp_cli_render (int      argc,
     {
       g_autoptr(GError) e = g_steal_pointer (error);
 
-      g_set_error (error, BP_CLI_ERROR, BP_CLI_ERROR_USAGE, "render: %s", e->message);
+      g_set_error (error, BACKPROP_CLI_ERROR, BACKPROP_CLI_ERROR_USAGE, "render: %s", e->message);
       return FALSE;
     }
   if (!parse_choice ("--view", view_text, views, &view, error)
       || !parse_choice ("--phase", phase_text, phases, &phase, error)
       || !parse_choice ("--scale", scale_text, scales, &scale, error))
     return FALSE;
-  if ((width_text != NULL && !bp_cli_parse_uint ("--width", width_text, 16, 16384, &width, error))
-      || (height_text != NULL && !bp_cli_parse_uint ("--height", height_text, 16, 16384, &height, error))
-      || (sample_text != NULL && !bp_cli_parse_uint ("--sample", sample_text, 1, G_MAXUINT32, &sample, error))
-      || (rows_text != NULL && !bp_cli_parse_uint ("--rows", rows_text, 1, 4096, &rows, error))
-      || (steps_text != NULL && !bp_cli_parse_uint ("--steps", steps_text, 1, 100000, &steps, error))
-      || (layer_text != NULL && !bp_cli_parse_uint ("--layer", layer_text, 1, BP_MAX_LAYERS, &layer, error)))
+  if ((width_text != NULL
+       && !backprop_cli_parse_uint ("--width", width_text, MIN_SIDE, MAX_SIDE, &width, error))
+      || (height_text != NULL
+          && !backprop_cli_parse_uint ("--height", height_text, MIN_SIDE, MAX_SIDE, &height, error))
+      || (sample_text != NULL
+          && !backprop_cli_parse_uint ("--sample", sample_text, 1, G_MAXUINT32, &sample, error))
+      || (rows_text != NULL
+          && !backprop_cli_parse_uint ("--rows", rows_text, 1, BACKPROP_CLI_MAX_ROWS, &rows, error))
+      || (steps_text != NULL
+          && !backprop_cli_parse_uint ("--steps", steps_text, 1, MAX_STEPS, &steps, error))
+      || (layer_text != NULL
+          && !backprop_cli_parse_uint ("--layer", layer_text, 1, BP_MAX_LAYERS, &layer, error)))
     return FALSE;
   if (t_text != NULL)
     {
-      if (!bp_cli_parse_double ("--t", t_text, FALSE, &t, error))
+      if (!backprop_cli_parse_double ("--t", t_text, FALSE, &t, error))
         return FALSE;
       if (t > 1)
         {
-          g_set_error (error, BP_CLI_ERROR, BP_CLI_ERROR_USAGE,
+          g_set_error (error, BACKPROP_CLI_ERROR, BACKPROP_CLI_ERROR_USAGE,
                        "--t: expected a number from 0 to 1, got \"%s\"", t_text);
           return FALSE;
         }
@@ -338,13 +358,13 @@ bp_cli_render (int      argc,
     return FALSE;
   if (steps_text != NULL && frames_dir == NULL)
     {
-      g_set_error (error, BP_CLI_ERROR, BP_CLI_ERROR_USAGE, "render: --steps needs --frames DIR");
+      g_set_error (error, BACKPROP_CLI_ERROR, BACKPROP_CLI_ERROR_USAGE, "render: --steps needs --frames DIR");
       return FALSE;
     }
 
   if (args[0] != NULL)
     {
-      model = bp_cli_load_model (args[0], error);
+      model = backprop_cli_load_model (args[0], error);
       if (model == NULL)
         return FALSE;
       model_name = g_strdup (args[0]);
@@ -358,7 +378,7 @@ bp_cli_render (int      argc,
 
   if (layer > net->n_layers)
     {
-      g_set_error (error, BP_CLI_ERROR, BP_CLI_ERROR_USAGE,
+      g_set_error (error, BACKPROP_CLI_ERROR, BACKPROP_CLI_ERROR_USAGE,
                    "render: --layer: %s has %" G_GSIZE_FORMAT " layer%s, got %" G_GUINT64_FORMAT,
                    model_name, net->n_layers, net->n_layers == 1 ? "" : "s", layer);
       return FALSE;
@@ -366,9 +386,9 @@ bp_cli_render (int      argc,
 
   /* The batch to trace. */
   {
-    g_auto(BpCliBatch) batch = { 0 };
+    g_auto(BackpropCliBatch) batch = { 0 };
 
-    if (!bp_cli_open_batch (model, model_name, dataset, rows, decision, args[0] == NULL,
+    if (!backprop_cli_open_batch (model, model_name, dataset, rows, decision, args[0] == NULL,
                             &batch, error))
       return FALSE;
     net = model->network;  /* refitted for the default model */
@@ -379,7 +399,7 @@ bp_cli_render (int      argc,
   }
   if (sample > B)
     {
-      g_set_error (error, BP_CLI_ERROR, BP_CLI_ERROR_USAGE,
+      g_set_error (error, BACKPROP_CLI_ERROR, BACKPROP_CLI_ERROR_USAGE,
                    "render: --sample: the batch has %" G_GSIZE_FORMAT " sample%s, got %" G_GUINT64_FORMAT,
                    B, B == 1 ? "" : "s", sample);
       return FALSE;
@@ -396,14 +416,14 @@ bp_cli_render (int      argc,
     }
   else if (image_w * image_h != net->n_inputs)
     {
-      g_set_error (error, BP_CLI_ERROR, BP_CLI_ERROR_USAGE,
+      g_set_error (error, BACKPROP_CLI_ERROR, BACKPROP_CLI_ERROR_USAGE,
                    "render: --image: %" G_GSIZE_FORMAT "×%" G_GSIZE_FORMAT " pixels but the network "
                    "takes %" G_GSIZE_FORMAT " inputs", image_w, image_h, net->n_inputs);
       return FALSE;
     }
   if ((maps || decision) && net->n_inputs != 2)
     {
-      g_set_error (error, BP_CLI_ERROR, BP_CLI_ERROR_FAILED,
+      g_set_error (error, BACKPROP_CLI_ERROR, BACKPROP_CLI_ERROR_FAILED,
                    "render: %s: %s needs a network of 2 inputs, this one takes %" G_GSIZE_FORMAT,
                    model_name, decision ? "--decision" : "--maps", net->n_inputs);
       return FALSE;

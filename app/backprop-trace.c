@@ -2,7 +2,7 @@
  * pass: `backprop trace` (everything the pass computed, as JSON) and
  * `backprop gradcheck` (backprop against central differences, with their
  * noise floor).  Both run on the model's inline batch or, without one, on
- * the first rows of its dataset (bp_cli_open_batch, as `render` does).
+ * the first rows of its dataset (backprop_cli_open_batch, as `render` does).
  */
 #include "config.h"
 #include "backprop-cli.h"
@@ -38,7 +38,7 @@ run_pass (BpNetwork    *net,
   bp_network_check_finite (net, trace, &numeric);
   if (numeric != NULL)
     {
-      g_set_error (error, BP_CLI_ERROR, BP_CLI_ERROR_FAILED, "%s: %s",
+      g_set_error (error, BACKPROP_CLI_ERROR, BACKPROP_CLI_ERROR_FAILED, "%s: %s",
                    model_name, numeric->message);
       return NULL;
     }
@@ -209,9 +209,9 @@ trace_to_json (const BpNetwork *net,
 }
 
 gboolean
-bp_cli_trace (int      argc,
-              char   **argv,
-              GError **error)
+backprop_trace_command (int      argc,
+                        char   **argv,
+                        GError **error)
 {
   g_autofree char *dataset = NULL;
   g_autofree char *rows_text = NULL;
@@ -219,19 +219,19 @@ bp_cli_trace (int      argc,
     { "dataset", 'd', 0, G_OPTION_ARG_FILENAME, &dataset,
       "Trace rows of this dataset instead of the inline batch", "NAME|FILE.csv" },
     { "rows", 0, 0, G_OPTION_ARG_STRING, &rows_text,
-      "Dataset rows in the traced batch (default 8)", "N" },
+      "Dataset rows in the traced batch (default " G_STRINGIFY (BACKPROP_CLI_TRACE_ROWS) ")", "N" },
     { NULL }
   };
   g_autoptr(GOptionContext) context = NULL;
   g_auto(GStrv) args = NULL;
   g_autoptr(BpModel) model = NULL;
-  g_auto(BpCliBatch) batch = { 0 };
+  g_auto(BackpropCliBatch) batch = { 0 };
   g_autoptr(BpTrace) trace = NULL;
   g_autofree char *json = NULL;
   const char *bad_field = NULL;
-  guint64 rows = BP_CLI_TRACE_ROWS;
+  guint64 rows = BACKPROP_CLI_TRACE_ROWS;
 
-  context = bp_cli_context_new ("trace", "MODEL.json",
+  context = backprop_cli_context_new ("trace", "MODEL.json",
     "Run the model's inline batch (\"inputs\"/\"targets\") forward and backward\n"
     "and print everything the pass computed as JSON on stdout.  Without an\n"
     "inline batch, or with --dataset, the batch is the first rows of the\n"
@@ -253,16 +253,16 @@ bp_cli_trace (int      argc,
     "  backprop trace data/examples/xor.bpmodel.json --rows 4\n"
     "  backprop trace model.json --dataset iris --rows 1",
     entries);
-  if (!bp_cli_parse (context, argc, argv, &args, 1, 1, error))
+  if (!backprop_cli_parse (context, argc, argv, &args, 1, 1, error))
     return FALSE;
   if (rows_text != NULL
-      && !bp_cli_parse_uint ("--rows", rows_text, 1, 4096, &rows, error))
+      && !backprop_cli_parse_uint ("--rows", rows_text, 1, BACKPROP_CLI_MAX_ROWS, &rows, error))
     return FALSE;
 
-  model = bp_cli_load_model (args[0], error);
+  model = backprop_cli_load_model (args[0], error);
   if (model == NULL)
     return FALSE;
-  if (!bp_cli_open_batch (model, args[0], dataset, rows, FALSE, FALSE, &batch, error))
+  if (!backprop_cli_open_batch (model, args[0], dataset, rows, FALSE, FALSE, &batch, error))
     return FALSE;
 
   trace = run_pass (model->network, args[0], batch.x, batch.y, batch.B, error);
@@ -273,7 +273,7 @@ bp_cli_trace (int      argc,
                         batch.ds != NULL ? batch.ds->name : NULL, &bad_field);
   if (json == NULL)
     {
-      g_set_error (error, BP_CLI_ERROR, BP_CLI_ERROR_FAILED,
+      g_set_error (error, BACKPROP_CLI_ERROR, BACKPROP_CLI_ERROR_FAILED,
                    "%s: non-finite value in \"%s\" of the trace", args[0],
                    bad_field);
       return FALSE;
@@ -324,9 +324,9 @@ print_layer (const BpNetwork        *net,
 }
 
 gboolean
-bp_cli_gradcheck (int      argc,
-                  char   **argv,
-                  GError **error)
+backprop_trace_gradcheck_command (int      argc,
+                                  char   **argv,
+                                  GError **error)
 {
   g_autofree char *eps_text = NULL;
   g_autofree char *tolerance_text = NULL;
@@ -347,7 +347,7 @@ bp_cli_gradcheck (int      argc,
   g_autoptr(GOptionContext) context = NULL;
   g_auto(GStrv) args = NULL;
   g_autoptr(BpModel) model = NULL;
-  g_auto(BpCliBatch) batch = { 0 };
+  g_auto(BackpropCliBatch) batch = { 0 };
   g_autoptr(BpTrace) trace = NULL;
   g_autofree BpGradCheckLayer *result = NULL;
   g_autofree char *worst_label = NULL;
@@ -359,7 +359,7 @@ bp_cli_gradcheck (int      argc,
   gsize n_agree = 0, n_not_resolvable = 0, n_differ = 0;
   gsize worst_layer = 0, offset = 0, worst_offset = 0;
 
-  context = bp_cli_context_new ("gradcheck", "MODEL.json",
+  context = backprop_cli_context_new ("gradcheck", "MODEL.json",
     "Compare every gradient backprop computes with central finite differences\n"
     "on the model's inline batch (or, without one, on up to 32 rows of its\n"
     "dataset), each against the noise floor of its finite difference.",
@@ -379,24 +379,24 @@ bp_cli_gradcheck (int      argc,
     "1), with both values.  Exit status 0 when no gradient differs and some\n"
     "agree, 1 otherwise.",
     entries);
-  if (!bp_cli_parse (context, argc, argv, &args, 1, 1, error))
+  if (!backprop_cli_parse (context, argc, argv, &args, 1, 1, error))
     return FALSE;
   if (eps_text != NULL
-      && !bp_cli_parse_double ("--eps", eps_text, TRUE, &eps, error))
+      && !backprop_cli_parse_double ("--eps", eps_text, TRUE, &eps, error))
     return FALSE;
   if (tolerance_text != NULL
-      && !bp_cli_parse_double ("--tolerance", tolerance_text, TRUE, &tolerance,
+      && !backprop_cli_parse_double ("--tolerance", tolerance_text, TRUE, &tolerance,
                                error))
     return FALSE;
   if (rows_text != NULL
-      && !bp_cli_parse_uint ("--rows", rows_text, 1, 4096, &rows, error))
+      && !backprop_cli_parse_uint ("--rows", rows_text, 1, BACKPROP_CLI_MAX_ROWS, &rows, error))
     return FALSE;
 
-  model = bp_cli_load_model (args[0], error);
+  model = backprop_cli_load_model (args[0], error);
   if (model == NULL)
     return FALSE;
   net = model->network;
-  if (!bp_cli_open_batch (model, args[0], dataset, rows, FALSE, FALSE, &batch, error))
+  if (!backprop_cli_open_batch (model, args[0], dataset, rows, FALSE, FALSE, &batch, error))
     return FALSE;
 
   /* Finite differences of a NaN say nothing: refuse it with the place. */
@@ -432,7 +432,7 @@ bp_cli_gradcheck (int      argc,
 
   if (n_differ > 0)
     {
-      g_set_error (error, BP_CLI_ERROR, BP_CLI_ERROR_FAILED,
+      g_set_error (error, BACKPROP_CLI_ERROR, BACKPROP_CLI_ERROR_FAILED,
                    "%s: gradient check failed: %" G_GSIZE_FORMAT " of %" G_GSIZE_FORMAT
                    " gradients differ from finite differences; worst %s: backprop %.12g, "
                    "numeric %.12g, |backprop − numeric| %.3g is %.3g times the "
@@ -444,7 +444,7 @@ bp_cli_gradcheck (int      argc,
     }
   if (n_agree == 0)
     {
-      g_set_error (error, BP_CLI_ERROR, BP_CLI_ERROR_FAILED,
+      g_set_error (error, BACKPROP_CLI_ERROR, BACKPROP_CLI_ERROR_FAILED,
                    "%s: gradient check failed: inconclusive, no gradient could be "
                    "resolved (every noise floor is above %g of its gradient, "
                    "--tolerance)", args[0], tolerance);

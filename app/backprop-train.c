@@ -389,7 +389,7 @@ train_on_dataset (BpModel          *model,
   guint64 epochs = run->epochs > 0 ? run->epochs : model->epochs;
   gsize batch_size;
 
-  ds = bp_cli_open_dataset (model, model_name, run->dataset, run->rows,
+  ds = backprop_cli_open_dataset (model, model_name, run->dataset, run->rows,
                             run->noise, run->fit_default, error);
   if (ds == NULL)
     return FALSE;
@@ -414,7 +414,7 @@ train_on_dataset (BpModel          *model,
   bp_dataset_split (ds, model->test_fraction, model->seed, &train, &test);
   if (train == NULL || train->n_rows == 0)
     {
-      g_set_error (error, BP_CLI_ERROR, BP_CLI_ERROR_FAILED,
+      g_set_error (error, BACKPROP_CLI_ERROR, BACKPROP_CLI_ERROR_FAILED,
                    "%s: no rows left to train on (%" G_GSIZE_FORMAT
                    " rows, test fraction %g)",
                    ds->name, ds->n_rows, model->test_fraction);
@@ -591,12 +591,12 @@ check_file_name (const char  *option,
 {
   if (value == NULL || value[0] != '\0')
     return TRUE;
-  g_set_error (error, BP_CLI_ERROR, BP_CLI_ERROR_USAGE, "%s: expected a file name", option);
+  g_set_error (error, BACKPROP_CLI_ERROR, BACKPROP_CLI_ERROR_USAGE, "%s: expected a file name", option);
   return FALSE;
 }
 
 gboolean
-bp_cli_train (int      argc,
+backprop_train_command (int      argc,
               char   **argv,
               GError **error)
 {
@@ -647,7 +647,7 @@ bp_cli_train (int      argc,
   guint64 value;
   guint64 seed = 0;
 
-  context = bp_cli_context_new ("train", "[MODEL.json]",
+  context = backprop_cli_context_new ("train", "[MODEL.json]",
     "Train MODEL.json, or the built-in default experiment (2-8-8-1 on \"moons\")\n"
     "when no model is given, and write the trained model with its optimizer\n"
     "state.",
@@ -675,39 +675,39 @@ bp_cli_train (int      argc,
     "  backprop train model.json --dataset iris --lr 0.01 -o iris.json\n"
     "  backprop train tiny.json --steps 3",
     entries);
-  if (!bp_cli_parse (context, argc, argv, &args, 0, 1, error))
+  if (!backprop_cli_parse (context, argc, argv, &args, 0, 1, error))
     return FALSE;
 
   if (rows_text != NULL)
     {
-      if (!bp_cli_parse_uint ("--rows", rows_text, 1, MAX_ROWS, &value, error))
+      if (!backprop_cli_parse_uint ("--rows", rows_text, 1, MAX_ROWS, &value, error))
         return FALSE;
       run.rows = (gsize) value;
     }
   if (noise_text != NULL
-      && !bp_cli_parse_double ("--noise", noise_text, FALSE, &run.noise, error))
+      && !backprop_cli_parse_double ("--noise", noise_text, FALSE, &run.noise, error))
     return FALSE;
   if (epochs_text != NULL
-      && !bp_cli_parse_uint ("--epochs", epochs_text, 1, G_MAXUINT, &run.epochs, error))
+      && !backprop_cli_parse_uint ("--epochs", epochs_text, 1, G_MAXUINT, &run.epochs, error))
     return FALSE;
   if (steps_text != NULL
-      && !bp_cli_parse_uint ("--steps", steps_text, 1, G_MAXUINT64, &run.steps, error))
+      && !backprop_cli_parse_uint ("--steps", steps_text, 1, G_MAXUINT64, &run.steps, error))
     return FALSE;
   if (epochs_text != NULL && steps_text != NULL)
     {
-      g_set_error (error, BP_CLI_ERROR, BP_CLI_ERROR_USAGE,
+      g_set_error (error, BACKPROP_CLI_ERROR, BACKPROP_CLI_ERROR_USAGE,
                    "train: --epochs and --steps cannot be used together");
       return FALSE;
     }
   if (batch_text != NULL)
     {
-      if (!bp_cli_parse_uint ("--batch-size", batch_text, 1, MAX_BATCH_SIZE,
+      if (!backprop_cli_parse_uint ("--batch-size", batch_text, 1, MAX_BATCH_SIZE,
                               &value, error))
         return FALSE;
       run.batch_size = (gsize) value;
     }
   if (seed_text != NULL
-      && !bp_cli_parse_uint ("--seed", seed_text, 0, G_MAXUINT64, &seed, error))
+      && !backprop_cli_parse_uint ("--seed", seed_text, 0, G_MAXUINT64, &seed, error))
     return FALSE;
   if (!check_file_name ("--output", output, error)
       || !check_file_name ("--save-on-fault", save_on_fault, error))
@@ -715,7 +715,7 @@ bp_cli_train (int      argc,
 
   if (args[0] != NULL)
     {
-      model = bp_cli_load_model (args[0], error);
+      model = backprop_cli_load_model (args[0], error);
       if (model == NULL)
         return FALSE;
       model_name = g_strdup (args[0]);
@@ -734,12 +734,12 @@ bp_cli_train (int      argc,
       g_autoptr(GError) range_error = NULL;
       double lr;
 
-      if (!bp_cli_parse_double ("--lr", lr_text, TRUE, &lr, error))
+      if (!backprop_cli_parse_double ("--lr", lr_text, TRUE, &lr, error))
         return FALSE;
       /* Out of the optimizer's range is still a bad command line. */
       if (!bp_optimizer_set (model->optimizer, "lr", lr, &range_error))
         {
-          g_set_error (error, BP_CLI_ERROR, BP_CLI_ERROR_USAGE, "--lr: %s",
+          g_set_error (error, BACKPROP_CLI_ERROR, BACKPROP_CLI_ERROR_USAGE, "--lr: %s",
                        range_error->message);
           return FALSE;
         }

@@ -1,13 +1,21 @@
-/* backprop-preferences.c — the Preferences window (see backprop-preferences.h). */
+/* backprop-studio-preferences.c — the Preferences window (see backprop-studio-preferences.h). */
 #include "config.h"
-#include "backprop-preferences.h"
+#include "backprop-studio-preferences.h"
 
 #include <string.h>
 
 #include "bpv-events.h"
 #include "bpv-math.h"
 
-#define PLUGINS_GROUP "bps-plugins-group"
+#define PLUGINS_GROUP "backprop-studio-plugins-group"
+
+/* The window opens tall enough for the plugin list and its formulas. */
+#define WINDOW_WIDTH   640
+#define WINDOW_HEIGHT  720
+/* The animation-speed slider: long enough to aim with the mouse, in steps
+ * of 5 % of its range (0 to 1). */
+#define SPEED_SCALE_WIDTH  200
+#define SPEED_SCALE_STEP   0.05
 
 static const char *scheme_nicks[] = { "follow", "light", "dark" };
 
@@ -29,7 +37,7 @@ appearance_page (GSettings *settings)
   AdwPreferencesGroup *group = ADW_PREFERENCES_GROUP (adw_preferences_group_new ());
   AdwComboRow *scheme = ADW_COMBO_ROW (adw_combo_row_new ());
   AdwActionRow *speed = ADW_ACTION_ROW (adw_action_row_new ());
-  GtkWidget *scale = gtk_scale_new_with_range (GTK_ORIENTATION_HORIZONTAL, 0, 1, 0.05);
+  GtkWidget *scale = gtk_scale_new_with_range (GTK_ORIENTATION_HORIZONTAL, 0, 1, SPEED_SCALE_STEP);
   const char *labels[] = { "Follow the system", "Light", "Dark", NULL };
   g_autoptr(GtkStringList) list = gtk_string_list_new (labels);
 
@@ -41,7 +49,7 @@ appearance_page (GSettings *settings)
   adw_combo_row_set_model (scheme, G_LIST_MODEL (list));
   adw_preferences_row_set_title (ADW_PREFERENCES_ROW (speed), "Animation speed");
   adw_action_row_set_subtitle (speed, "How fast step mode moves from stop to stop, and training runs");
-  gtk_widget_set_size_request (scale, 200, -1);
+  gtk_widget_set_size_request (scale, SPEED_SCALE_WIDTH, -1);
   gtk_widget_set_valign (scale, GTK_ALIGN_CENTER);
   adw_action_row_add_suffix (speed, scale);
   if (settings != NULL)
@@ -81,7 +89,7 @@ on_plugin_switch (GtkSwitch  *sw,
                   GParamSpec *pspec,
                   GSettings  *settings)
 {
-  const char *file = g_object_get_data (G_OBJECT (sw), "bps-file");
+  const char *file = g_object_get_data (G_OBJECT (sw), "backprop-studio-file");
   g_auto(GStrv) old = g_settings_get_strv (settings, "disabled-plugins");
   g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
   g_auto(GStrv) now = NULL;
@@ -108,12 +116,30 @@ plugin_switch (GSettings  *settings,
   gtk_widget_set_valign (sw, GTK_ALIGN_CENTER);
   gtk_widget_set_tooltip_text (sw, "Offer this plugin's features (off: gone from the palette at "
                                    "once, not loaded at the next start)");
-  g_object_set_data_full (G_OBJECT (sw), "bps-file", g_strdup (file), g_free);
+  g_object_set_data_full (G_OBJECT (sw), "backprop-studio-file", g_strdup (file), g_free);
   if (settings != NULL)
     g_signal_connect_object (sw, "notify::active", G_CALLBACK (on_plugin_switch), settings, 0);
   else
     gtk_widget_set_sensitive (sw, FALSE);
   return sw;
+}
+
+/* One feature of a plugin: "KIND ID — NAME" over its formulas (`subtitle`,
+ * Pango markup). */
+static void
+add_feature_row (AdwExpanderRow *row,
+                 const char     *kind,
+                 const char     *id,
+                 const char     *name,
+                 const char     *subtitle)
+{
+  g_autofree char *title = g_markup_printf_escaped ("%s %s — %s", kind, id, name);
+  GtkWidget *r = adw_action_row_new ();
+
+  /* Markup on, for the formulas as math; the title is escaped. */
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (r), title);
+  adw_action_row_set_subtitle (ADW_ACTION_ROW (r), subtitle);
+  adw_expander_row_add_row (row, r);
 }
 
 static void
@@ -123,38 +149,25 @@ add_feature_rows (AdwExpanderRow     *row,
   for (size_t i = 0; i < desc->n_activations; i++)
     {
       const BpActivationDesc *a = &desc->activations[i];
-      g_autofree char *title = g_markup_printf_escaped ("activation %s — %s", a->id, a->name);
       g_autofree char *f = bpv_math_to_markup (a->formula);
       g_autofree char *d = bpv_math_to_markup (a->derivative_formula);
       g_autofree char *sub = g_strdup_printf ("%s\n%s", f, d);
-      GtkWidget *r = adw_action_row_new ();
 
-      /* Markup on, for the formulas as math; the title is escaped. */
-      adw_preferences_row_set_title (ADW_PREFERENCES_ROW (r), title);
-      adw_action_row_set_subtitle (ADW_ACTION_ROW (r), sub);
-      adw_expander_row_add_row (row, r);
+      add_feature_row (row, "activation", a->id, a->name, sub);
     }
   for (size_t i = 0; i < desc->n_costs; i++)
     {
       const BpCostDesc *c = &desc->costs[i];
-      g_autofree char *title = g_markup_printf_escaped ("cost %s — %s", c->id, c->name);
       g_autofree char *f = bpv_math_to_markup (c->formula);
-      GtkWidget *r = adw_action_row_new ();
 
-      adw_preferences_row_set_title (ADW_PREFERENCES_ROW (r), title);
-      adw_action_row_set_subtitle (ADW_ACTION_ROW (r), f);
-      adw_expander_row_add_row (row, r);
+      add_feature_row (row, "cost", c->id, c->name, f);
     }
   for (size_t i = 0; i < desc->n_optimizers; i++)
     {
       const BpOptimizerDesc *o = &desc->optimizers[i];
-      g_autofree char *title = g_markup_printf_escaped ("optimizer %s — %s", o->id, o->name);
       g_autofree char *f = bpv_math_to_markup (o->formula);
-      GtkWidget *r = adw_action_row_new ();
 
-      adw_preferences_row_set_title (ADW_PREFERENCES_ROW (r), title);
-      adw_action_row_set_subtitle (ADW_ACTION_ROW (r), f);
-      adw_expander_row_add_row (row, r);
+      add_feature_row (row, "optimizer", o->id, o->name, f);
     }
 }
 
@@ -232,13 +245,13 @@ plugins_group (GSettings          *settings,
 }
 
 void
-bps_preferences_refresh (AdwPreferencesWindow *window,
-                         BpPluginLoader       *loader,
-                         const char * const   *disabled)
+backprop_studio_preferences_refresh (AdwPreferencesWindow *window,
+                                     BpPluginLoader       *loader,
+                                     const char * const   *disabled)
 {
-  AdwPreferencesPage *page = g_object_get_data (G_OBJECT (window), "bps-plugins-page");
+  AdwPreferencesPage *page = g_object_get_data (G_OBJECT (window), "backprop-studio-plugins-page");
   AdwPreferencesGroup *old = g_object_get_data (G_OBJECT (window), PLUGINS_GROUP);
-  GSettings *settings = g_object_get_data (G_OBJECT (window), "bps-settings");
+  GSettings *settings = g_object_get_data (G_OBJECT (window), "backprop-studio-settings");
   AdwPreferencesGroup *group;
 
   g_return_if_fail (page != NULL);
@@ -251,24 +264,24 @@ bps_preferences_refresh (AdwPreferencesWindow *window,
 }
 
 AdwPreferencesWindow *
-bps_preferences_new (GtkWindow          *parent,
-                     GSettings          *settings,
-                     BpPluginLoader     *loader,
-                     const char * const *disabled)
+backprop_studio_preferences_new (GtkWindow          *parent,
+                                 GSettings          *settings,
+                                 BpPluginLoader     *loader,
+                                 const char * const *disabled)
 {
   AdwPreferencesWindow *window = ADW_PREFERENCES_WINDOW (adw_preferences_window_new ());
   AdwPreferencesPage *plugins = ADW_PREFERENCES_PAGE (adw_preferences_page_new ());
 
   gtk_window_set_transient_for (GTK_WINDOW (window), parent);
   gtk_window_set_modal (GTK_WINDOW (window), FALSE);
-  gtk_window_set_default_size (GTK_WINDOW (window), 640, 720);
+  gtk_window_set_default_size (GTK_WINDOW (window), WINDOW_WIDTH, WINDOW_HEIGHT);
   if (settings != NULL)
-    g_object_set_data_full (G_OBJECT (window), "bps-settings", g_object_ref (settings), g_object_unref);
+    g_object_set_data_full (G_OBJECT (window), "backprop-studio-settings", g_object_ref (settings), g_object_unref);
   adw_preferences_window_add (window, appearance_page (settings));
   adw_preferences_page_set_title (plugins, "Plugins");
   adw_preferences_page_set_icon_name (plugins, "application-x-addon-symbolic");
-  g_object_set_data (G_OBJECT (window), "bps-plugins-page", plugins);
+  g_object_set_data (G_OBJECT (window), "backprop-studio-plugins-page", plugins);
   adw_preferences_window_add (window, plugins);
-  bps_preferences_refresh (window, loader, disabled);
+  backprop_studio_preferences_refresh (window, loader, disabled);
   return window;
 }

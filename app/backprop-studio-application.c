@@ -1,0 +1,664 @@
+/* backprop-studio-application.c — the application class (see
+ * backprop-studio-application.h).
+ */
+#include "config.h"
+#include "backprop-studio-application.h"
+#include "backprop-studio-autosave.h"
+#include "backprop-studio-examples.h"
+#include "backprop-studio-files.h"
+#include "backprop-studio-preferences.h"
+#include "backprop-studio-settings.h"
+
+#include <stdio.h>
+
+#include "bp-model.h"
+#include "bp-plugin-loader.h"
+#include "bpv-events.h"
+#include "bpv-window.h"
+
+/* A plugin file arrives in pieces (a copy, a build): rescan once the
+ * folder has been quiet this long. */
+#define PLUGIN_RESCAN_DELAY_MS  600
+
+/* Only the user may write the user plugin folder: its plugins run in the
+ * app's process. */
+#define PLUGIN_DIR_MODE         0700
+
+struct _BackpropStudioApplication
+{
+  AdwApplication        parent_instance;
+
+  BackpropStudioDesktop desktop;
+  GSettings            *settings;          /* NULL without the schema */
+  BpPluginLoader       *loader;
+  /* Plugin files (basenames) the user switched off (disabled-plugins). */
+  char                **disabled_plugins;
+  GFileMonitor         *plugin_monitor;    /* the user plugin folder */
+  guint                 rescan_id;
+  AdwPreferencesWindow *preferences;       /* weak: while it is open */
+  GMenu                *recent;            /* every window's Open Recent */
+  GMenuModel           *examples;          /* every window's Examples */
+  char                 *example;           /* --example, or NULL */
+};
+
+G_DEFINE_FINAL_TYPE (BackpropStudioApplication, backprop_studio_application, ADW_TYPE_APPLICATION)
+
+/* ----------------------------------------------------------------- plugins */
+
+/* Loads what is new on the search path, passing over the files the user
+ * switched off (they still hide later files of the same name), and says
+ * on stderr what loading had to say (a directory that cannot be read, a
+ * plugin that printed on standard output).  Returns how many records were
+ * added. */
+static guint
+load_new_plugins (BackpropStudioApplication *self)
+{
+  guint before = bp_plugin_loader_get_n_records (self->loader);
+  g_auto(GStrv) lines = NULL;
+
+  bp_plugin_loader_set_skip (self->loader, (const char * const *) self->disabled_plugins);
+  bp_plugin_loader_load_all (self->loader, NULL);
+  lines = bp_plugin_loader_take_messages (self->loader);
+  for (guint i = 0; lines[i] != NULL; i++)
+    fprintf (stderr, "backprop-studio: warning: %s\n", lines[i]);
+  return bp_plugin_loader_get_n_records (self->loader) - before;
+}
+
+/* What a new window says about refused plugins; NULL if none was. */
+static char *
+refused_plugins_text (BackpropStudioApplication *self)
+{
+  g_autoptr(GPtrArray) refused = bp_plugin_loader_list_refused (self->loader);
+  const BpPluginRecord *r;
+  g_autofree char *base = NULL;
+
+  if (refused->len == 0)
+    return NULL;
+  r = g_ptr_array_index (refused, 0);
+  base = g_path_get_basename (r->path);
+  if (refused->len == 1)
+    return g_strdup_printf ("Plugin %s was refused: %s", base, r->error->message);
+  return g_strdup_printf ("%u plugins were refused; %s: %s", refused->len, base,
+                          r->error->message);
+}
+
+static void
+refresh_window_features (BackpropStudioApplication *self)
+{
+  for (GList *l = gtk_application_get_windows (GTK_APPLICATION (self)); l != NULL; l = l->next)
+    if (BPV_IS_WINDOW (l->data))
+      bpv_window_refresh_features (l->data);
+}
+
+/* A plugin file appeared in (or changed in) the user plugin folder: load
+ * what is new, and show it without a restart. */
+static gboolean
+rescan_plugins (gpointer data)
+{
+  BackpropStudioApplication *self = data;
+  const BpPluginRecord *r;
+  g_autofree char *base = NULL;
+  g_autofree char *msg = NULL;
+  guint added;
+
+  self->rescan_id = 0;
+  added = load_new_plugins (self);
+  bpv_event ("PLUGINS rescanned added=%u", added);
+  if (added == 0)
+    return G_SOURCE_REMOVE;
+  /* The last one found is the one the windows tell of. */
+  r = bp_plugin_loader_get_record (self->loader, bp_plugin_loader_get_n_records (self->loader) - 1);
+  base = g_path_get_basename (r->path);
+  msg = r->error == NULL ? g_strdup_printf ("Plugin %s loaded", base)
+                         : g_strdup_printf ("Plugin %s was refused: %s", base, r->error->message);
+  for (GList *l = gtk_application_get_windows (GTK_APPLICATION (self)); l != NULL; l = l->next)
+    if (BPV_IS_WINDOW (l->data))
+      {
+        bpv_window_refresh_features (l->data);
+        bpv_window_toast (l->data, msg);
+      }
+  if (self->preferences != NULL)
+    backprop_studio_preferences_refresh (self->preferences, self->loader,
+                                         (const char * const *) self->disabled_plugins);
+  return G_SOURCE_REMOVE;
+}
+
+/* A plugin switched off in Preferences: its features leave the palettes at
+ * once (they stay registered, so models using them still open, and it is
+ * not loaded at the next start).  Switched on: a plugin skipped at start
+ * is loaded now. */
+static void
+on_disabled_plugins_changed (GSettings                 *settings,
+                             const char                *key,
+                             BackpropStudioApplication *self)
+{
+  g_autoptr(GStrvBuilder) hidden = g_strv_builder_new ();
+  g_auto(GStrv) features = NULL;
+  guint added;
+
+  g_clear_pointer (&self->disabled_plugins, g_strfreev);
+  self->disabled_plugins = g_settings_get_strv (settings, "disabled-plugins");
+  for (guint i = 0; i < bp_plugin_loader_get_n_records (self->loader); i++)
+    {
+      const BpPluginRecord *r = bp_plugin_loader_get_record (self->loader, i);
+      g_autofree char *base = g_path_get_basename (r->path);
+
+      if (r->desc != NULL && r->features != NULL
+          && g_strv_contains ((const char * const *) self->disabled_plugins, base))
+        g_strv_builder_addv (hidden, (const char **) r->features);
+    }
+  features = g_strv_builder_end (hidden);
+  bpv_window_set_hidden_features ((const char * const *) features);
+  added = load_new_plugins (self);
+  bpv_event ("PLUGINS hidden=%u added=%u", g_strv_length (features), added);
+  refresh_window_features (self);
+}
+
+static void
+on_plugin_dir_changed (GFileMonitor              *monitor,
+                       GFile                     *file,
+                       GFile                     *other,
+                       GFileMonitorEvent          event,
+                       BackpropStudioApplication *self)
+{
+  if (event != G_FILE_MONITOR_EVENT_CHANGES_DONE_HINT && event != G_FILE_MONITOR_EVENT_CREATED
+      && event != G_FILE_MONITOR_EVENT_MOVED_IN && event != G_FILE_MONITOR_EVENT_RENAMED)
+    return;
+  g_clear_handle_id (&self->rescan_id, g_source_remove);
+  self->rescan_id = g_timeout_add (PLUGIN_RESCAN_DELAY_MS, rescan_plugins, self);
+}
+
+static void
+watch_plugin_dir (BackpropStudioApplication *self)
+{
+  g_autofree char *path = g_build_filename (g_get_user_data_dir (), "backprop-studio", "plugins",
+                                            NULL);
+  g_autoptr(GFile) dir = NULL;
+
+  if (g_mkdir_with_parents (path, PLUGIN_DIR_MODE) != 0)
+    return;
+  dir = g_file_new_for_path (path);
+  self->plugin_monitor = g_file_monitor_directory (dir, G_FILE_MONITOR_WATCH_MOVES, NULL, NULL);
+  if (self->plugin_monitor == NULL)
+    return;
+  g_signal_connect (self->plugin_monitor, "changed", G_CALLBACK (on_plugin_dir_changed), self);
+}
+
+/* ----------------------------------------------------------------- windows */
+
+static void
+on_window_file (BpvWindow                 *window,
+                GParamSpec                *pspec,
+                BackpropStudioApplication *self)
+{
+  GFile *file = bpv_window_get_file (window);
+  g_autofree char *path = file != NULL ? g_file_get_path (file) : NULL;
+
+  backprop_studio_files_remember_recent (self->recent, self->settings, path);
+  if (path != NULL && self->settings != NULL)
+    g_settings_set_string (self->settings, "last-experiment", path);
+}
+
+/* Not larger than the screen (a projector may be 1280 × 1024). */
+static void
+fit_to_monitor (GtkWindow *window)
+{
+  GListModel *monitors = gdk_display_get_monitors (gdk_display_get_default ());
+  g_autoptr(GdkMonitor) monitor = g_list_model_get_item (monitors, 0);
+  GdkRectangle geometry;
+  int w, h;
+
+  gtk_window_get_default_size (window, &w, &h);
+  if (monitor == NULL)
+    return;
+  gdk_monitor_get_geometry (monitor, &geometry);
+  gtk_window_set_default_size (window, MIN (w, geometry.width), MIN (h, geometry.height));
+}
+
+/* A window on `model`, or on the default experiment (said on stderr) when
+ * `model` cannot be shown; NULL when neither can. */
+static BpvWindow *
+open_window (BackpropStudioApplication *self,
+             BpModel                   *model)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(BpvSession) session = NULL;
+  g_autofree char *refused = NULL;
+  BpvWindow *window;
+
+  session = bpv_session_new (model, &error);
+  if (session == NULL)
+    {
+      g_autoptr(BpModel) fallback = bp_model_new_default ();
+
+      fprintf (stderr, "backprop-studio: %s; opening the default experiment\n", error->message);
+      g_clear_error (&error);
+      session = bpv_session_new (fallback, &error);
+      if (session == NULL)
+        {
+          fprintf (stderr, "backprop-studio: %s\n", error->message);
+          return NULL;
+        }
+    }
+  window = bpv_window_new (GTK_APPLICATION (self), session);
+  backprop_studio_settings_bind_window (self->settings, window);
+  g_signal_connect (window, "notify::file", G_CALLBACK (on_window_file), self);
+  backprop_studio_autosave_watch (window);
+  bpv_window_set_examples (window, self->examples);
+  backprop_studio_files_update_recent (self->recent, self->settings);
+  bpv_window_set_recent (window, G_MENU_MODEL (self->recent));
+  fit_to_monitor (GTK_WINDOW (window));
+  gtk_window_present (GTK_WINDOW (window));
+  if ((refused = refused_plugins_text (self)) != NULL)
+    bpv_window_toast (window, refused);
+  return window;
+}
+
+/* The window a newly opened experiment may take the place of: the active
+ * one, when closing it would lose nothing (no unsaved changes, not
+ * training, no question pending).  NULL otherwise: a new window then. */
+static BpvWindow *
+replaceable_window (BackpropStudioApplication *self)
+{
+  GtkWindow *active = gtk_application_get_active_window (GTK_APPLICATION (self));
+  BpvSession *session;
+
+  if (!BPV_IS_WINDOW (active))
+    return NULL;
+  session = bpv_window_get_session (BPV_WINDOW (active));
+  if (session == NULL || bpv_session_is_dirty (session) || bpv_session_get_running (session))
+    return NULL;
+  return BPV_WINDOW (active);
+}
+
+/* `old` (from replaceable_window) gives way to `window`, which takes its
+ * size. */
+static void
+replace_window (BpvWindow *old,
+                BpvWindow *window)
+{
+  int w, h;
+
+  if (old == NULL || window == NULL || old == window)
+    return;
+  gtk_window_get_default_size (GTK_WINDOW (old), &w, &h);
+  if (!gtk_window_is_maximized (GTK_WINDOW (old)) && w > 0 && h > 0)
+    gtk_window_set_default_size (GTK_WINDOW (window), w, h);
+  bpv_event ("REPLACED window");
+  gtk_window_destroy (GTK_WINDOW (old));
+}
+
+/* The autosaved experiment in a window, named by the file it came from;
+ * FALSE when there is none (or it does not load). */
+static gboolean
+restore_autosave (BackpropStudioApplication *self)
+{
+  g_autoptr(BpModel) model = backprop_studio_autosave_load ();
+  g_autofree char *last = NULL;
+  BpvWindow *window;
+
+  if (model == NULL)
+    return FALSE;
+  window = open_window (self, model);
+  if (window == NULL)
+    return FALSE;
+  if (self->settings != NULL)
+    last = g_settings_get_string (self->settings, "last-experiment");
+  backprop_studio_autosave_show_restored (window, last);
+  return TRUE;
+}
+
+/* A model file named in its window; a CSV as the dataset of the default
+ * experiment.  It takes the place of the active window when that has
+ * nothing unsaved, and opens a window of its own otherwise.  A file that
+ * does not load is reported in the active window (and at start-up, where
+ * there is none, the default experiment opens with the report). */
+static void
+open_path (BackpropStudioApplication *self,
+           GFile                     *file)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *path = g_file_get_path (file);
+  g_autoptr(BpModel) model = NULL;
+  gboolean csv = backprop_studio_files_is_csv (path);
+  BpvWindow *old = replaceable_window (self);
+  GtkWindow *active = gtk_application_get_active_window (GTK_APPLICATION (self));
+  BpvWindow *window;
+
+  model = path != NULL ? backprop_studio_files_load_model (path, &error) : NULL;
+  if (model == NULL)
+    {
+      const char *why = error != NULL ? error->message : "only local files can be opened";
+
+      fprintf (stderr, "backprop-studio: %s\n", why);
+      if (BPV_IS_WINDOW (active))
+        {
+          bpv_window_toast (BPV_WINDOW (active), why);
+          return;
+        }
+      model = bp_model_new_default ();
+      window = open_window (self, model);
+      if (window != NULL)
+        bpv_window_toast (window, why);
+      return;
+    }
+  window = open_window (self, model);
+  if (window == NULL)
+    return;
+  replace_window (old, window);
+  backprop_studio_files_remember_recent (self->recent, self->settings, path);
+  if (!csv)
+    {
+      g_autofree char *sum = bpv_session_checksum (bpv_window_get_session (window));
+
+      bpv_window_set_file (window, file);
+      bpv_event ("OPENED %s layers=%zu checksum=%s", path,
+                 bpv_session_get_network (bpv_window_get_session (window))->n_layers, sum);
+    }
+}
+
+/* ----------------------------------------------------------------- actions */
+
+static void
+open_example_activated (GSimpleAction *action,
+                        GVariant      *parameter,
+                        gpointer       data)
+{
+  BackpropStudioApplication *self = data;
+  const char *id = g_variant_get_string (parameter, NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(BpModel) model = NULL;
+  BpvWindow *old = replaceable_window (self);
+  BpvWindow *window;
+
+  model = backprop_studio_examples_load (id, &error);
+  if (model == NULL)
+    {
+      GtkWindow *active = gtk_application_get_active_window (GTK_APPLICATION (self));
+
+      if (BPV_IS_WINDOW (active))
+        bpv_window_toast (BPV_WINDOW (active), error->message);
+      else
+        fprintf (stderr, "backprop-studio: %s\n", error->message);
+      return;
+    }
+  window = open_window (self, model);
+  if (window == NULL)
+    return;
+  replace_window (old, window);
+  bpv_window_show_explanation (window, model->name, model->description,
+                               backprop_studio_examples_is_walkthrough (id));
+  bpv_event ("EXAMPLE %s layers=%zu", id,
+             bpv_session_get_network (bpv_window_get_session (window))->n_layers);
+}
+
+static void
+preferences_activated (GSimpleAction *action,
+                       GVariant      *parameter,
+                       gpointer       data)
+{
+  BackpropStudioApplication *self = data;
+  GtkWindow *parent = gtk_application_get_active_window (GTK_APPLICATION (self));
+
+  if (self->preferences == NULL)
+    {
+      const char * const *disabled = (const char * const *) self->disabled_plugins;
+
+      self->preferences = backprop_studio_preferences_new (parent, self->settings, self->loader,
+                                                           disabled);
+      g_object_add_weak_pointer (G_OBJECT (self->preferences), (gpointer *) &self->preferences);
+    }
+  bpv_event ("PREFERENCES shown");
+  gtk_window_present (GTK_WINDOW (self->preferences));
+}
+
+static void
+quit_activated (GSimpleAction *action,
+                GVariant      *parameter,
+                gpointer       data)
+{
+  GList *windows;
+
+  bpv_event ("ACTION quit");
+  /* Each window closes as its close button would: one with unsaved
+   * changes asks first (and Cancel keeps it, and the application, open);
+   * the others are autosaved as they close.  The application ends with
+   * its last window. */
+  windows = g_list_copy_deep (gtk_application_get_windows (GTK_APPLICATION (data)),
+                              (GCopyFunc) (void (*) (void)) g_object_ref, NULL);
+  for (GList *l = windows; l != NULL; l = l->next)
+    gtk_window_close (l->data);
+  g_list_free_full (windows, g_object_unref);
+}
+
+static void
+about_activated (GSimpleAction *action,
+                 GVariant      *parameter,
+                 gpointer       data)
+{
+  GtkWindow *parent = gtk_application_get_active_window (GTK_APPLICATION (data));
+  const char *developers[] = { "The Backprop Studio authors", NULL };
+
+  adw_show_about_window (parent,
+                         "application-name", "Backprop Studio",
+                         "application-icon", "applications-science-symbolic",
+                         "version", PACKAGE_VERSION,
+                         "comments", "Backpropagation made visible: every number of the chain rule, "
+                                     "layer by layer.",
+                         "license-type", GTK_LICENSE_GPL_3_0,
+                         "developers", developers,
+                         NULL);
+}
+
+/* The keyboard shortcuts of the application's and the windows' actions.
+ * Kept in this one function so that it can give way to the shortcut table
+ * of ui/gtk. */
+static void
+set_accels (BackpropStudioApplication *self)
+{
+  static const struct { const char *action; const char *accels[3]; } accels[] = {
+    { "app.quit", { "<Control>q", NULL } },
+    { "win.export", { "<Control>e", NULL } },
+    { "win.copy-latex", { "<Control><Shift>c", NULL } },
+    { "win.open", { "<Control>o", NULL } },
+    { "app.preferences", { "<Control>comma", NULL } },
+    { "win.save", { "<Control>s", NULL } },
+    { "win.save-as", { "<Control><Shift>s", NULL } },
+    { "win.undo", { "<Control>z", NULL } },
+    { "win.redo", { "<Control><Shift>z", "<Control>y", NULL } },
+    { "win.insert-layer-after", { "<Control><Shift>l", NULL } },
+    { "win.layer-menu", { "<Shift>F10", NULL } },
+    { "win.toggle-sidebar", { "F9", NULL } },
+    { "win.zoom-in", { "<Control>plus", "<Control>equal", NULL } },
+    { "win.zoom-out", { "<Control>minus", NULL } },
+    { "win.zoom-reset", { "<Control>0", NULL } },
+    { "win.show-help-overlay", { "F1", "<Control>question", NULL } },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (accels); i++)
+    gtk_application_set_accels_for_action (GTK_APPLICATION (self), accels[i].action,
+                                           accels[i].accels);
+}
+
+static void
+apply_colour_scheme (GSettings  *settings,
+                     const char *key,
+                     gpointer    data)
+{
+  g_autofree char *nick = g_settings_get_string (settings, "colour-scheme");
+  AdwColorScheme scheme = ADW_COLOR_SCHEME_DEFAULT;
+
+  if (g_str_equal (nick, "light"))
+    scheme = ADW_COLOR_SCHEME_FORCE_LIGHT;
+  else if (g_str_equal (nick, "dark"))
+    scheme = ADW_COLOR_SCHEME_FORCE_DARK;
+  adw_style_manager_set_color_scheme (adw_style_manager_get_default (), scheme);
+}
+
+/* ------------------------------------------------------------ GApplication */
+
+static void
+backprop_studio_application_startup (GApplication *app)
+{
+  BackpropStudioApplication *self = BACKPROP_STUDIO_APPLICATION (app);
+  const GActionEntry entries[] = {
+    { "quit", quit_activated, NULL, NULL, NULL, { 0 } },
+    { "about", about_activated, NULL, NULL, NULL, { 0 } },
+    { "open-example", open_example_activated, "s", NULL, NULL, { 0 } },
+    { "preferences", preferences_activated, NULL, NULL, NULL, { 0 } },
+  };
+
+  G_APPLICATION_CLASS (backprop_studio_application_parent_class)->startup (app);
+
+  g_action_map_add_action_entries (G_ACTION_MAP (self), entries, G_N_ELEMENTS (entries), self);
+  set_accels (self);
+  if (self->settings != NULL)
+    {
+      apply_colour_scheme (self->settings, "colour-scheme", NULL);
+      g_signal_connect (self->settings, "changed::colour-scheme",
+                        G_CALLBACK (apply_colour_scheme), NULL);
+      g_signal_connect (self->settings, "changed::disabled-plugins",
+                        G_CALLBACK (on_disabled_plugins_changed), self);
+    }
+  watch_plugin_dir (self);
+}
+
+static void
+activate_default (BackpropStudioApplication *self)
+{
+  g_autoptr(BpModel) model = NULL;
+
+  if (restore_autosave (self))
+    return;
+  model = bp_model_new_default ();
+  open_window (self, model);
+}
+
+static void
+backprop_studio_application_activate (GApplication *app)
+{
+  BackpropStudioApplication *self = BACKPROP_STUDIO_APPLICATION (app);
+
+  if (self->example == NULL)
+    {
+      activate_default (self);
+      return;
+    }
+  g_action_group_activate_action (G_ACTION_GROUP (self), "open-example",
+                                  g_variant_new_string (self->example));
+  /* An unknown name opens nothing: the default experiment then. */
+  if (gtk_application_get_windows (GTK_APPLICATION (self)) == NULL)
+    activate_default (self);
+}
+
+static void
+backprop_studio_application_open (GApplication  *app,
+                                  GFile        **files,
+                                  int            n_files,
+                                  const char    *hint)
+{
+  BackpropStudioApplication *self = BACKPROP_STUDIO_APPLICATION (app);
+
+  for (int i = 0; i < n_files; i++)
+    open_path (self, files[i]);
+}
+
+static void
+backprop_studio_application_constructed (GObject *object)
+{
+  BackpropStudioApplication *self = BACKPROP_STUDIO_APPLICATION (object);
+  const char *id;
+
+  G_OBJECT_CLASS (backprop_studio_application_parent_class)->constructed (object);
+
+  backprop_studio_settings_probe_desktop (&self->desktop);
+  /* Without a session bus GTK's accessibility bridge has nothing to talk
+   * to and says so on every start; an explicit GTK_A11Y still wins. */
+  if (!self->desktop.have_session_bus)
+    g_setenv ("GTK_A11Y", "none", FALSE);
+
+  /* The loader and the settings the plugins are loaded with: the same as
+   * the `backprop` command line's (see backprop-plugins.c).  Refused
+   * plugins are remembered and shown, never fatal. */
+  self->loader = bp_plugin_loader_new (NULL);
+  id = g_application_get_application_id (G_APPLICATION (self));
+  self->settings = backprop_studio_settings_new (id, &self->desktop);
+  if (self->settings != NULL)
+    self->disabled_plugins = g_settings_get_strv (self->settings, "disabled-plugins");
+  load_new_plugins (self);
+}
+
+static void
+backprop_studio_application_dispose (GObject *object)
+{
+  BackpropStudioApplication *self = BACKPROP_STUDIO_APPLICATION (object);
+
+  g_clear_handle_id (&self->rescan_id, g_source_remove);
+  if (self->plugin_monitor != NULL)
+    g_signal_handlers_disconnect_by_data (self->plugin_monitor, self);
+  g_clear_object (&self->plugin_monitor);
+  if (self->settings != NULL)
+    g_signal_handlers_disconnect_by_data (self->settings, self);
+  if (self->preferences != NULL)
+    g_object_remove_weak_pointer (G_OBJECT (self->preferences), (gpointer *) &self->preferences);
+  self->preferences = NULL;
+
+  G_OBJECT_CLASS (backprop_studio_application_parent_class)->dispose (object);
+}
+
+static void
+backprop_studio_application_finalize (GObject *object)
+{
+  BackpropStudioApplication *self = BACKPROP_STUDIO_APPLICATION (object);
+
+  g_clear_object (&self->settings);
+  g_clear_pointer (&self->loader, bp_plugin_loader_free);
+  g_clear_pointer (&self->disabled_plugins, g_strfreev);
+  g_clear_object (&self->recent);
+  g_clear_object (&self->examples);
+  g_clear_pointer (&self->example, g_free);
+
+  G_OBJECT_CLASS (backprop_studio_application_parent_class)->finalize (object);
+}
+
+static void
+backprop_studio_application_class_init (BackpropStudioApplicationClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GApplicationClass *app_class = G_APPLICATION_CLASS (klass);
+
+  object_class->constructed = backprop_studio_application_constructed;
+  object_class->dispose = backprop_studio_application_dispose;
+  object_class->finalize = backprop_studio_application_finalize;
+  app_class->startup = backprop_studio_application_startup;
+  app_class->activate = backprop_studio_application_activate;
+  app_class->open = backprop_studio_application_open;
+}
+
+static void
+backprop_studio_application_init (BackpropStudioApplication *self)
+{
+  self->recent = g_menu_new ();
+  self->examples = backprop_studio_examples_menu_new ();
+}
+
+BackpropStudioApplication *
+backprop_studio_application_new (const char *application_id)
+{
+  g_return_val_if_fail (g_application_id_is_valid (application_id), NULL);
+
+  return g_object_new (BACKPROP_STUDIO_TYPE_APPLICATION,
+                       "application-id", application_id,
+                       "flags", G_APPLICATION_NON_UNIQUE | G_APPLICATION_HANDLES_OPEN,
+                       NULL);
+}
+
+void
+backprop_studio_application_set_example (BackpropStudioApplication *self,
+                                         const char                *id)
+{
+  g_return_if_fail (BACKPROP_STUDIO_IS_APPLICATION (self));
+
+  g_free (self->example);
+  self->example = g_strdup (id);
+}

@@ -1,0 +1,196 @@
+/* backprop-studio-autosave.c — autosave and restore (see
+ * backprop-studio-autosave.h).
+ */
+#include "config.h"
+#include "backprop-studio-autosave.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <glib/gstdio.h>
+
+#include "bpv-events.h"
+
+/* After an edit, wait this long before saving: a drag of a slider or a run
+ * of keystrokes is one save, not one per change. */
+#define AUTOSAVE_DELAY_MS     700
+/* While training, save this often: what a crash can lose. */
+#define AUTOSAVE_INTERVAL_S   4
+
+/* Only the user may read the experiment or its folder. */
+#define AUTOSAVE_DIR_MODE     0700
+
+#define AUTOSAVE_DATA_KEY     "backprop-studio-autosave"
+
+static char *
+autosave_path (void)
+{
+  return g_build_filename (g_get_user_state_dir (), "backprop-studio", "autosave.bpmodel.json", NULL);
+}
+
+static void
+autosave_now (BpvWindow *window)
+{
+  BpvSession *session = bpv_window_get_session (window);
+  g_autofree char *path = autosave_path ();
+  g_autofree char *dir = g_path_get_dirname (path);
+  g_autoptr(GError) error = NULL;
+
+  if (session == NULL)
+    return;
+  if (g_mkdir_with_parents (dir, AUTOSAVE_DIR_MODE) != 0)
+    {
+      fprintf (stderr, "backprop-studio: cannot create %s: %s\n", dir, g_strerror (errno));
+      return;
+    }
+  if (!bpv_session_write_copy (session, path, &error))
+    {
+      fprintf (stderr, "backprop-studio: autosave: %s\n", error->message);
+      return;
+    }
+  bpv_event ("AUTOSAVED %s layers=%zu", path, bpv_session_get_network (session)->n_layers);
+}
+
+/* Per window, as its object data: the pending save and the training tick. */
+typedef struct
+{
+  BpvWindow *window;       /* not a reference: the sources go with it */
+  guint      later_id;
+  guint      tick_id;
+} Autosave;
+
+static void
+autosave_free (gpointer data)
+{
+  Autosave *a = data;
+
+  g_clear_handle_id (&a->later_id, g_source_remove);
+  g_clear_handle_id (&a->tick_id, g_source_remove);
+  g_free (a);
+}
+
+static gboolean
+autosave_later (gpointer data)
+{
+  Autosave *a = data;
+
+  a->later_id = 0;
+  autosave_now (a->window);
+  return G_SOURCE_REMOVE;
+}
+
+static gboolean
+autosave_tick (gpointer data)
+{
+  Autosave *a = data;
+  BpvSession *session = bpv_window_get_session (a->window);
+
+  if (session != NULL && bpv_session_get_running (session))
+    autosave_now (a->window);
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+on_session_edited (BpvSession *session,
+                   BpvWindow  *window)
+{
+  Autosave *a = g_object_get_data (G_OBJECT (window), AUTOSAVE_DATA_KEY);
+
+  if (a != NULL && a->later_id == 0)
+    a->later_id = g_timeout_add (AUTOSAVE_DELAY_MS, autosave_later, a);
+}
+
+/* Runs after the window's own handler, so only when the window really
+ * closes: clean (saved, or nothing changed) it is autosaved; still dirty,
+ * the user chose Discard, and what was discarded is not brought back at
+ * the next start. */
+static gboolean
+on_close_request (BpvWindow *window,
+                  gpointer   data)
+{
+  BpvSession *session = bpv_window_get_session (window);
+
+  if (session != NULL && bpv_session_is_dirty (session))
+    {
+      g_autofree char *path = autosave_path ();
+
+      if (g_unlink (path) == 0)
+        bpv_event ("AUTOSAVE removed (changes discarded)");
+    }
+  else
+    autosave_now (window);
+  return FALSE;
+}
+
+void
+backprop_studio_autosave_watch (BpvWindow *window)
+{
+  Autosave *a;
+
+  g_return_if_fail (BPV_IS_WINDOW (window));
+
+  a = g_new0 (Autosave, 1);
+  a->window = window;
+  a->tick_id = g_timeout_add_seconds (AUTOSAVE_INTERVAL_S, autosave_tick, a);
+  g_object_set_data_full (G_OBJECT (window), AUTOSAVE_DATA_KEY, a, autosave_free);
+  /* The session lives and dies with the window (which holds the only
+   * reference), so the window's pointer is good for as long as the
+   * handler can run. */
+  g_signal_connect (bpv_window_get_session (window), "edited",
+                    G_CALLBACK (on_session_edited), window);
+  g_signal_connect_after (window, "close-request", G_CALLBACK (on_close_request), NULL);
+}
+
+static gboolean
+same_contents (const char *a,
+               const char *b)
+{
+  g_autofree char *x = NULL, *y = NULL;
+  gsize nx = 0, ny = 0;
+
+  return g_file_get_contents (a, &x, &nx, NULL) && g_file_get_contents (b, &y, &ny, NULL)
+         && nx == ny && memcmp (x, y, nx) == 0;
+}
+
+BpModel *
+backprop_studio_autosave_load (void)
+{
+  g_autofree char *path = autosave_path ();
+  g_autoptr(GError) error = NULL;
+  BpModel *model;
+
+  if (!g_file_test (path, G_FILE_TEST_IS_REGULAR))
+    return NULL;
+  model = bp_model_load_file (path, NULL, &error);
+  if (model == NULL)
+    fprintf (stderr, "backprop-studio: the autosaved experiment does not load: %s\n",
+             error->message);
+  return model;
+}
+
+void
+backprop_studio_autosave_show_restored (BpvWindow  *window,
+                                        const char *last_experiment)
+{
+  g_autofree char *path = autosave_path ();
+  g_autofree char *sum = NULL;
+  BpvSession *session;
+  gboolean have_last = last_experiment != NULL && last_experiment[0] != '\0';
+
+  g_return_if_fail (BPV_IS_WINDOW (window));
+
+  session = bpv_window_get_session (window);
+  if (have_last && g_file_test (last_experiment, G_FILE_TEST_IS_REGULAR))
+    {
+      g_autoptr(GFile) file = g_file_new_for_path (last_experiment);
+
+      bpv_window_set_file (window, file);
+    }
+  /* Unsaved unless it is what the file holds. */
+  if (!have_last || !same_contents (path, last_experiment))
+    bpv_session_mark_changed (session);
+  sum = bpv_session_checksum (session);
+  bpv_event ("RESTORED %s layers=%zu checksum=%s", path,
+             bpv_session_get_network (session)->n_layers, sum);
+  bpv_window_toast (window, "Restored the experiment you had open (autosaved)");
+}
