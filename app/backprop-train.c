@@ -597,8 +597,8 @@ check_file_name (const char  *option,
 
 gboolean
 backprop_train_command (int      argc,
-              char   **argv,
-              GError **error)
+                        char   **argv,
+                        GError **error)
 {
   g_autofree char *dataset = NULL;
   g_autofree char *rows_text = NULL;
