@@ -366,7 +366,7 @@ bp_gradcheck_network (BpNetwork        *net,
   for (gsize l = 0; l < net->n_layers; l++)
     {
       const BpLayer *L = &net->layers[l];
-      gsize n = L->in * L->out + L->out;
+      gsize n = bp_layer_n_weights (L) + bp_layer_n_biases (L);
       BpGradCheckLayer r = { 0 };
 
       for (gsize i = 0; i < n; i++)

@@ -945,6 +945,20 @@ read_example (Loader     *ld,
                          "targets", (gssize) s, n_out, targets + s * n_out))
         return FALSE;
     }
+  /* A fixed dropout mask is one row per sample of the worked example. */
+  for (gsize l = 0; l < model->network->n_layers; l++)
+    {
+      const BpLayer *L = &model->network->layers[l];
+
+      if (L->mask != NULL && L->mask_rows != B)
+        {
+          g_autofree char *path = g_strdup_printf ("layers[%zu].mask", l);
+
+          return _bp_model_fail (ld, BP_MODEL_ERROR_INVALID, path,
+                                 "expected %zu row%s (one per row of \"inputs\"), got %zu",
+                                 B, B == 1 ? "" : "s", L->mask_rows);
+        }
+    }
   model->n_samples = B;
   model->inputs = g_steal_pointer (&inputs);
   model->targets = g_steal_pointer (&targets);

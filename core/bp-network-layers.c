@@ -225,8 +225,9 @@ layernorm_backward (BpLayer       *L,
 
 /* --------------------------------------------------------------- dropout
  * Training: a = x ⊙ mask / (1 − p), the mask (B × out of 0/1) the model's
- * (row s mod its rows: a fixed mask makes results checkable) or drawn from
- * the network's generator, a unit kept with probability 1 − p.
+ * (its first B rows, used at every step: a fixed mask makes results
+ * checkable) or drawn from the network's generator, sample by sample, unit
+ * by unit, a unit kept when its uniform draw u ≥ p (probability 1 − p).
  * Eval: a = x (the mask all ones).
  * Backward: ∂C/∂x = g ⊙ mask / (1 − p) (eval: g).  There is no z: the
  * trace's z is x and δ is g, so that every array of the pass is defined.
@@ -252,7 +253,7 @@ dropout_forward (const BpNetwork *net,
         if (net->eval)
           mask[i] = 1.0;
         else if (L->mask != NULL)
-          mask[i] = L->mask[(s % L->mask_rows) * w + j];
+          mask[i] = L->mask[s * w + j];
         else
           mask[i] = bp_rng_uniform (net->rng) >= L->p ? 1.0 : 0.0;
         t->a[l][i] = net->eval ? x[i] : x[i] * mask[i] * keep;

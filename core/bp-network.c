@@ -828,9 +828,18 @@ bp_network_check_batch (const BpNetwork  *net,
                         gsize             B,
                         GError          **error)
 {
-  if (net->eval || B >= 2)
+  if (net->eval)
     return TRUE;
   for (gsize l = 0; l < net->n_layers; l++)
+    if (net->layers[l].mask != NULL && net->layers[l].mask_rows < B)
+      {
+        g_set_error (error, BP_NETWORK_ERROR, BP_NETWORK_ERROR_SHAPE,
+                     "layer %zu is a dropout layer whose fixed mask has %zu row%s, but the "
+                     "batch has %zu samples (the mask needs one row per sample)", l + 1,
+                     net->layers[l].mask_rows, net->layers[l].mask_rows == 1 ? "" : "s", B);
+        return FALSE;
+      }
+  for (gsize l = 0; l < net->n_layers && B < 2; l++)
     if (net->layers[l].type == BP_LAYER_BATCHNORM)
       {
         g_set_error (error, BP_NETWORK_ERROR, BP_NETWORK_ERROR_SHAPE,
