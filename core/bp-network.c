@@ -413,6 +413,13 @@ bp_network_init_weights (BpNetwork *net,
           for (gsize j = 0; j < bp_layer_n_weights (L); j++)
             L->W[j] = 1.0;
           memset (L->b, 0, bp_layer_n_biases (L) * sizeof (double));
+          /* and the running statistics start again, as PyTorch's
+           * reset_parameters does */
+          for (gsize j = 0; L->running_mean != NULL && j < L->out; j++)
+            {
+              L->running_mean[j] = 0.0;
+              L->running_var[j] = 1.0;
+            }
           continue;
         }
 

@@ -154,7 +154,8 @@ gboolean    bp_network_check_batch    (const BpNetwork *net,
                                        gsize            B,
                                        GError         **error);
 /* Initialises every W with `init` and every b with 0, drawing from `rng`
- * layer by layer, row by row. */
+ * layer by layer, row by row.  Norm layers draw nothing: γ = 1, β = 0,
+ * running mean 0 and variance 1. */
 void        bp_network_init_weights   (BpNetwork *net,
                                        BpInit     init,
                                        BpRng     *rng);
