@@ -306,13 +306,6 @@ _bp_network_layer_forward (const BpNetwork *net,
     }
 }
 
-static inline double
-reduction_scale (const BpNetwork *net,
-                 gsize            B)
-{
-  return net->reduction == BP_REDUCTION_MEAN ? 1.0 / (double) B : 1.0;
-}
-
 double
 _bp_network_backward_layers (BpNetwork    *net,
                              BpTrace      *t,
@@ -321,8 +314,6 @@ _bp_network_backward_layers (BpNetwork    *net,
   gsize N = net->n_layers, B = t->batch;
   const BpLayer *last = &net->layers[N - 1];
   const BpCostDesc *cost = net->cost;
-  gsize out = last->out;
-  double scale = reduction_scale (net, B);
   gboolean fused;
 
   bp_network_cost (net, t, y);
@@ -335,24 +326,7 @@ _bp_network_backward_layers (BpNetwork    *net,
   /* The output, as bp_network_backward does; fused only where a(N) = f(z(N)). */
   fused = cost->grad_z != NULL && last->type != BP_LAYER_DROPOUT && last->skip_from < 0 &&
           g_strcmp0 (last->act_id, cost->output_activation) == 0;
-  for (gsize s = 0; s < B; s++)
-    {
-      gsize o = s * out;
-      const double *a = t->a[N - 1] + o, *z = t->z[N - 1] + o, *ys = y + o;
-      double *g = t->dC_da[N - 1] + o;
-
-      cost->grad_a (a, z, ys, g, out, net->cost_params);
-      for (gsize k = 0; k < out; k++)
-        g[k] *= scale;
-      if (fused)
-        {
-          double *d = t->dC_dz[N - 1] + o;
-
-          cost->grad_z (a, z, ys, d, out, net->cost_params);
-          for (gsize k = 0; k < out; k++)
-            d[k] *= scale;
-        }
-    }
+  _bp_network_output_backward (net, t, y, fused);
 
   for (gsize l = N; l-- > 0;)
     {

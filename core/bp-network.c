@@ -189,6 +189,62 @@ params_or_defaults (const BpParamSpec *specs,
   return p;
 }
 
+/* Whether one more layer fits, and may be the output under the cost. */
+static gboolean
+check_new_layer (const BpNetwork         *net,
+                 const BpActivationDesc  *act,
+                 GError                 **error)
+{
+  if (net->n_layers >= BP_MAX_LAYERS)
+    {
+      g_set_error (error, BP_NETWORK_ERROR, BP_NETWORK_ERROR_INVALID,
+                   "a network has at most %d layers", BP_MAX_LAYERS);
+      return FALSE;
+    }
+  if (net->cost->output_activation != NULL &&
+      g_strcmp0 (act->id, net->cost->output_activation) != 0)
+    {
+      g_set_error (error, BP_NETWORK_ERROR, BP_NETWORK_ERROR_INVALID,
+                   "cost “%s” %s: a new output layer cannot be “%s”",
+                   net->cost->id, net->cost->requires, act->id);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* Appends a layer of `type`, in → out, with `added` parameters (zero) and
+ * the activation `act` (`ap` is taken). */
+static BpLayer *
+grow (BpNetwork              *net,
+      BpLayerType             type,
+      gsize                   in,
+      gsize                   out,
+      gsize                   added,
+      const BpActivationDesc *act,
+      double                 *ap)
+{
+  BpLayer *L;
+
+  net->layers = g_renew (BpLayer, net->layers, net->n_layers + 1);
+  net->params = g_renew (double, net->params, net->n_params + added);
+  net->grads = g_renew (double, net->grads, net->n_params + added);
+  memset (net->params + net->n_params, 0, added * sizeof (double));
+  memset (net->grads + net->n_params, 0, added * sizeof (double));
+  net->n_params += added;
+
+  L = &net->layers[net->n_layers++];
+  memset (L, 0, sizeof *L);
+  L->type = type;
+  L->skip_from = -1;
+  L->in = in;
+  L->out = out;
+  L->act = act;
+  L->act_id = g_strdup (act->id);
+  L->act_params = ap;
+  update_views (net);
+  return L;
+}
+
 gboolean
 bp_network_add_layer (BpNetwork    *net,
                       gsize         out,
@@ -198,17 +254,12 @@ bp_network_add_layer (BpNetwork    *net,
 {
   const BpActivationDesc *act;
   double *ap;
-  gsize in, added;
-  BpLayer *L;
+  gsize in;
 
   g_return_val_if_fail (net != NULL, FALSE);
 
   if (net->n_layers >= BP_MAX_LAYERS)
-    {
-      g_set_error (error, BP_NETWORK_ERROR, BP_NETWORK_ERROR_INVALID,
-                   "a network has at most %d layers", BP_MAX_LAYERS);
-      return FALSE;
-    }
+    return check_new_layer (net, NULL, error);
   if (out < 1 || out > BP_MAX_WIDTH)
     {
       g_set_error (error, BP_NETWORK_ERROR, BP_NETWORK_ERROR_INVALID,
@@ -220,36 +271,14 @@ bp_network_add_layer (BpNetwork    *net,
   if ((ap = params_or_defaults (act->params, act->n_params, act_params,
                                 "activation", act->id, error)) == NULL)
     return FALSE;
-
-  if (net->cost->output_activation != NULL &&
-      g_strcmp0 (act->id, net->cost->output_activation) != 0)
+  if (!check_new_layer (net, act, error))
     {
-      g_set_error (error, BP_NETWORK_ERROR, BP_NETWORK_ERROR_INVALID,
-                   "cost “%s” %s: a new output layer cannot be “%s”",
-                   net->cost->id, net->cost->requires, act->id);
       g_free (ap);
       return FALSE;
     }
 
   in = bp_network_n_outputs (net);
-  added = in * out + out;
-  net->layers = g_renew (BpLayer, net->layers, net->n_layers + 1);
-  net->params = g_renew (double, net->params, net->n_params + added);
-  net->grads = g_renew (double, net->grads, net->n_params + added);
-  memset (net->params + net->n_params, 0, added * sizeof (double));
-  memset (net->grads + net->n_params, 0, added * sizeof (double));
-  net->n_params += added;
-
-  L = &net->layers[net->n_layers++];
-  memset (L, 0, sizeof *L);
-  L->type = BP_LAYER_DENSE;
-  L->skip_from = -1;
-  L->in = in;
-  L->out = out;
-  L->act = act;
-  L->act_id = g_strdup (act->id);
-  L->act_params = ap;
-  update_views (net);
+  grow (net, BP_LAYER_DENSE, in, out, in * out + out, act, ap);
   return TRUE;
 }
 
@@ -470,6 +499,22 @@ static const char *const init_names[] = {
   [BP_INIT_AUTO] = "auto",
 };
 
+/* The index of `s` in `names` (n entries), as *out; FALSE when absent. */
+static gboolean
+index_of_name (const char *const *names,
+               guint              n,
+               const char        *s,
+               guint             *out)
+{
+  for (guint i = 0; i < n; i++)
+    if (g_strcmp0 (s, names[i]) == 0)
+      {
+        *out = i;
+        return TRUE;
+      }
+  return FALSE;
+}
+
 const char *
 bp_init_to_string (BpInit init)
 {
@@ -481,12 +526,10 @@ gboolean
 bp_init_from_string (const char *s,
                      BpInit     *out)
 {
-  for (guint i = 0; i < G_N_ELEMENTS (init_names); i++)
-    if (g_strcmp0 (s, init_names[i]) == 0)
-      {
-        *out = (BpInit) i;
-        return TRUE;
-      }
+  guint i;
+
+  if (index_of_name (init_names, G_N_ELEMENTS (init_names), s, &i))
+    return (*out = (BpInit) i), TRUE;
   /* Common aliases. */
   if (g_strcmp0 (s, "xavier_uniform") == 0)
     return (*out = BP_INIT_GLOROT_UNIFORM), TRUE;
@@ -521,13 +564,12 @@ gboolean
 bp_layer_type_from_string (const char  *s,
                            BpLayerType *out)
 {
-  for (guint i = 0; i < G_N_ELEMENTS (layer_type_names); i++)
-    if (g_strcmp0 (s, layer_type_names[i]) == 0)
-      {
-        *out = (BpLayerType) i;
-        return TRUE;
-      }
-  return FALSE;
+  guint i;
+
+  if (!index_of_name (layer_type_names, G_N_ELEMENTS (layer_type_names), s, &i))
+    return FALSE;
+  *out = (BpLayerType) i;
+  return TRUE;
 }
 
 gsize
@@ -629,8 +671,8 @@ check_layer_kind (const BpNetwork *net,
   return TRUE;
 }
 
-/* Appends a layer of `type` as wide as the last, with n_weights + n_biases
- * parameters (zero). */
+/* Appends a layer of `type` as wide as the last: a norm layer with γ = 1,
+ * β = 0, dropout with no parameters. */
 static BpLayer *
 append_layer (BpNetwork   *net,
               BpLayerType  type,
@@ -638,15 +680,11 @@ append_layer (BpNetwork   *net,
               GError     **error)
 {
   const BpActivationDesc *act;
-  gsize width = bp_network_n_outputs (net), added;
+  gsize width = bp_network_n_outputs (net);
   BpLayer *L;
 
   if (net->n_layers >= BP_MAX_LAYERS)
-    {
-      g_set_error (error, BP_NETWORK_ERROR, BP_NETWORK_ERROR_INVALID,
-                   "a network has at most %d layers", BP_MAX_LAYERS);
-      return NULL;
-    }
+    return check_new_layer (net, NULL, error), NULL;
   if ((act = lookup_activation (activation != NULL ? activation : "linear", error)) == NULL)
     return NULL;
   if (act->n_params > 0)
@@ -656,32 +694,10 @@ append_layer (BpNetwork   *net,
                    bp_layer_type_to_string (type), act->id);
       return NULL;
     }
-  if (net->cost->output_activation != NULL &&
-      g_strcmp0 (act->id, net->cost->output_activation) != 0)
-    {
-      g_set_error (error, BP_NETWORK_ERROR, BP_NETWORK_ERROR_INVALID,
-                   "cost “%s” %s: a new output layer cannot be “%s”",
-                   net->cost->id, net->cost->requires, act->id);
-      return NULL;
-    }
-  added = type == BP_LAYER_DROPOUT ? 0 : 2 * width;
-  net->layers = g_renew (BpLayer, net->layers, net->n_layers + 1);
-  net->params = g_renew (double, net->params, net->n_params + added);
-  net->grads = g_renew (double, net->grads, net->n_params + added);
-  memset (net->params + net->n_params, 0, added * sizeof (double));
-  memset (net->grads + net->n_params, 0, added * sizeof (double));
-  net->n_params += added;
-
-  L = &net->layers[net->n_layers++];
-  memset (L, 0, sizeof *L);
-  L->type = type;
-  L->skip_from = -1;
-  L->in = L->out = width;
-  L->act = act;
-  L->act_id = g_strdup (act->id);
-  L->act_params = g_new0 (double, 1);
-  update_views (net);
-  /* γ = 1, β = 0 */
+  if (!check_new_layer (net, act, error))
+    return NULL;
+  L = grow (net, type, width, width, type == BP_LAYER_DROPOUT ? 0 : 2 * width, act,
+            g_new0 (double, 1));
   for (gsize j = 0; j < bp_layer_n_weights (L); j++)
     L->W[j] = 1.0;
   return L;
