@@ -29,21 +29,11 @@ static gboolean
 check_plain (const BpNetwork  *net,
              GError          **error)
 {
-  for (gsize l = 0; l < net->n_layers; l++)
-    {
-      const BpLayer *L = &net->layers[l];
-
-      if (L->type != BP_LAYER_DENSE || L->skip_from >= 0)
-        {
-          g_set_error (error, BP_NETWORK_ERROR, BP_NETWORK_ERROR_INVALID,
-                       "layer %zu is a %s layer%s; the chain rule as factors is only written "
-                       "out for a chain of dense layers yet", l + 1,
-                       bp_layer_type_to_string (L->type),
-                       L->skip_from >= 0 ? " with a skip connection" : "");
-          return FALSE;
-        }
-    }
-  return TRUE;
+  if (bp_network_check_plain (net, error))
+    return TRUE;
+  g_prefix_error (error, "the chain rule as factors is only written out for a chain of "
+                  "dense layers yet: ");
+  return FALSE;
 }
 
 BpChain *

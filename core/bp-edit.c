@@ -203,16 +203,12 @@ build_network (const BpModel *model,
 
   /* The plans describe dense layers; the others (and skips) would be lost,
    * so such edits wait until the canvas can make them (issue 13). */
-  for (gsize l = 0; l < old->n_layers; l++)
-    if (old->layers[l].type != BP_LAYER_DENSE || old->layers[l].skip_from >= 0)
-      {
-        edit_fail (error, BP_EDIT_ERROR_INVALID,
-                   "layer %zu is a %s layer%s: edits that change the layers only work on a "
-                   "chain of dense layers yet", l + 1,
-                   bp_layer_type_to_string (old->layers[l].type),
-                   old->layers[l].skip_from >= 0 ? " with a skip connection" : "");
-        return NULL;
-      }
+  if (!bp_network_check_plain (old, &local))
+    {
+      edit_fail (error, BP_EDIT_ERROR_INVALID, "%s: edits that change the layers only work "
+                 "on a chain of dense layers yet", local->message);
+      return NULL;
+    }
 
   for (gsize l = 0; l < plans->n_layers; l++)
     {

@@ -296,6 +296,12 @@ bp_network_set_activation (BpNetwork    *net,
   g_return_val_if_fail (net != NULL, FALSE);
   g_return_val_if_fail (layer < net->n_layers, FALSE);
 
+  if (net->layers[layer].type == BP_LAYER_DROPOUT)
+    {
+      g_set_error (error, BP_NETWORK_ERROR, BP_NETWORK_ERROR_INVALID,
+                   "layer %zu is a dropout layer, which has no activation", layer + 1);
+      return FALSE;
+    }
   if ((act = lookup_activation (activation, error)) == NULL)
     return FALSE;
   if ((ap = params_or_defaults (act->params, act->n_params, act_params,
@@ -592,6 +598,33 @@ gsize
 bp_layer_n_biases (const BpLayer *L)
 {
   return L->type == BP_LAYER_DROPOUT ? 0 : L->out;
+}
+
+gboolean
+bp_network_check_plain (const BpNetwork  *net,
+                        GError          **error)
+{
+  static const char *const what[] = {
+    [BP_LAYER_BATCHNORM] = "a batch-norm layer",
+    [BP_LAYER_LAYERNORM] = "a layer-norm layer",
+    [BP_LAYER_DROPOUT] = "a dropout layer",
+  };
+
+  for (gsize l = 0; l < net->n_layers; l++)
+    {
+      const BpLayer *L = &net->layers[l];
+
+      if (L->type != BP_LAYER_DENSE)
+        g_set_error (error, BP_NETWORK_ERROR, BP_NETWORK_ERROR_INVALID,
+                     "layer %zu is %s", l + 1, what[L->type]);
+      else if (L->skip_from >= 0)
+        g_set_error (error, BP_NETWORK_ERROR, BP_NETWORK_ERROR_INVALID,
+                     "layer %zu has a skip connection (from a(%zd))", l + 1, L->skip_from);
+      else
+        continue;
+      return FALSE;
+    }
+  return TRUE;
 }
 
 gboolean

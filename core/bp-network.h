@@ -139,6 +139,11 @@ void        bp_network_seed           (BpNetwork *net,
 /* TRUE when every layer is dense without a skip: the plain chain the app
  * draws and the fast paths assume. */
 gboolean    bp_network_is_plain       (const BpNetwork *net);
+/* The same, saying why not: "layer 3 is a batch-norm layer", "layer 2 has
+ * a skip connection (from a(1))" (for callers to add what they cannot do
+ * with it). */
+gboolean    bp_network_check_plain    (const BpNetwork *net,
+                                       GError         **error);
 /* "dense", "batchnorm", "layernorm" or "dropout" (the model file's names),
  * and back (FALSE for an unknown name). */
 const char *bp_layer_type_to_string   (BpLayerType  type);

@@ -600,6 +600,9 @@ PY
 expect_error "a training batch of one through batch norm is refused, saying why" 1 \
   "layer 2 is a batch-norm layer: in training mode it needs a batch of at least 2" \
   trace "$WORK/layers-b1.json"
+expect_error "render refuses a layer the canvas cannot draw yet, naming it" 1 \
+  "layer 2 is a batch-norm layer; \`backprop render\` cannot draw it yet" \
+  render "$LAYERS" -o "$WORK/layers.png"
 run trace "$WORK/layers-b1.json" --eval
 check "the same batch of one traces in eval mode" eval '[ $status -eq 0 ] && err_empty'
 
