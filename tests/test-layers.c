@@ -110,6 +110,12 @@ test_batchnorm_by_hand (void **state)
   assert_near (L->running_mean[0], 0.2, 1e-15, 0);
   assert_near (L->running_var[0], 1.1, 1e-15, 0);
 
+  /* A step undone on a NaN takes its update of the statistics back. */
+  bp_network_undo_running_stats (net, t);
+  assert_bits (L->running_mean[0], 0.0);
+  assert_bits (L->running_var[0], 1.0);
+  bp_network_forward (net, t, x, 2);
+
   /* Eval mode: the running statistics, left as they are. */
   net->eval = TRUE;
   bp_network_gradients (net, t, x, y, 2);
