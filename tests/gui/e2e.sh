@@ -11,38 +11,7 @@ OUT=${2:-$(mktemp -d)}
 mkdir -p "$OUT"
 LOG=$OUT/events.log
 . "$(dirname "$0")/../tap.sh"
-# wait_log REGEX [SECONDS]: the log has a line matching REGEX
-# wait_log REGEX [SECONDS]: until the log has a line matching REGEX.  The
-# deadline only bounds a hang, it is no claim about speed: under ASan on a
-# loaded 2-core machine the app can be many times slower, so it is never
-# below 60 s (a line that comes returns at once).
-wait_log () {
-  local s=${2:-60}
-  [ "$s" -lt 60 ] && s=60
-  local end=$((SECONDS + s))
-  while :; do
-    grep -qE "$1" "$LOG" && return 0
-    [ "$SECONDS" -ge "$end" ] && return 1
-    sleep 0.1
-  done
-}
-# shot NAME.png: a screenshot of the screen that is not blank (many
-# colours).  Mapped is not painted: under load the first frame can come
-# seconds later, so a blank one is taken again (for 60 s at most).
-shot () {
-  local colours end=$((SECONDS + 60))
-  while :; do
-    import -window root "$OUT/$1" 2>/dev/null || return 1
-    colours=$(convert "$OUT/$1" -format '%k' info: 2>/dev/null)
-    [ "${colours:-0}" -gt 200 ] && break
-    [ "$SECONDS" -ge "$end" ] && break
-    sleep 0.5
-  done
-  echo "# $1: $colours colours"
-  [ "${colours:-0}" -gt 200 ]
-}
-# The number after KEY= in the last line matching REGEX.
-field () { grep -E "$1" "$LOG" | tail -1 | tr ' ' '\n' | sed -n "s/^$2=//p"; }
+. "$(dirname "$0")/../xdo.sh"
 
 echo "1..23"
 
