@@ -9,6 +9,7 @@
 #   drag X0 Y0 X1 Y1 [NAME.png]
 #                              a drag by the mouse (NAME.png: a screenshot
 #                              before the release)
+#   app_ends PID [TENTHS]      the app ends by itself, or is killed
 
 # A deadline only bounds a hang, it is no claim about speed: under ASan on
 # a loaded 2-core machine the app can be many times slower, so no wait is
@@ -60,4 +61,21 @@ drag () {
           mousemove $(( $3 + 2 )) $(( $4 + 2 )) sleep 0.3
   if [ -n "${5:-}" ]; then import -window root "$OUT/$5" 2>/dev/null; fi
   xdotool mouseup 1
+}
+
+# app_ends PID [TENTHS]: the app (asked to quit) ends within TENTHS tenths
+# of a second (600: the wait floor); its exit status is then in
+# $ENDED_STATUS.  Otherwise it is killed and app_ends fails.
+app_ends () {
+  for _ in $(seq "${2:-$((XDO_MIN_WAIT * 10))}"); do
+    kill -0 "$1" 2>/dev/null || break
+    sleep 0.1
+  done
+  if kill -0 "$1" 2>/dev/null; then
+    kill "$1"
+    wait "$1" 2>/dev/null
+    return 1
+  fi
+  wait "$1"
+  ENDED_STATUS=$?
 }

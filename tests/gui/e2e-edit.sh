@@ -61,9 +61,8 @@ quit () {
     sleep 0.3
     xdotool key shift+Tab sleep 0.1 key Return
   fi
-  for _ in $(seq 600); do kill -0 "$PID" 2>/dev/null || break; sleep 0.1; done
-  if kill -0 "$PID" 2>/dev/null; then kill "$PID"; return 1; fi
-  wait "$PID"
+  app_ends "$PID" || return 1
+  return "$ENDED_STATUS"
 }
 
 echo "1..41"
@@ -188,9 +187,7 @@ shot close-question.png > /dev/null
 # Discard: the middle button of the question (no window manager: it sits
 # at the top left of the screen).
 xdotool mousemove 180 141 click 1
-for _ in $(seq 600); do kill -0 "$PID" 2>/dev/null || break; sleep 0.1; done
-if kill -0 "$PID" 2>/dev/null; then kill "$PID"; fi
-wait "$PID" 2>/dev/null
+app_ends "$PID"
 check "Discard closes, and the discarded autosave is gone" \
   bash -c "grep -q '^CLOSE discard$' '$LOG' && test ! -e '$XDG_STATE_HOME/backprop-studio/autosave.bpmodel.json'"
 
@@ -279,8 +276,8 @@ park
 # Closed by its header bar's close button (top right; the window spans the
 # screen's width): nothing unsaved, so it closes without asking.
 xdotool mousemove 1251 27 click 1
-for _ in $(seq 600); do kill -0 "$PID" 2>/dev/null || break; sleep 0.1; done
-if kill -0 "$PID" 2>/dev/null; then kill "$PID"; bad "the close button closes the window"; else wait "$PID"; ok "the close button closes the window, the app exits"; fi
+if app_ends "$PID"; then ok "the close button closes the window, the app exits"
+else bad "the close button closes the window"; fi
 
 check "no GTK criticals or warnings in any run" \
   test -z "$(grep -hE 'CRITICAL|WARNING|Gtk-|GLib-' "$OUT"/events-*.log)"

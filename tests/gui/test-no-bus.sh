@@ -35,9 +35,7 @@ run () {
   done
   sleep 1    # long enough for a refused write to be undone
   xdotool key ctrl+q
-  for _ in $(seq 100); do kill -0 $pid 2> /dev/null || break; sleep 0.1; done
-  kill $pid 2> /dev/null && bad "Ctrl+Q quits ($log)"
-  wait $pid
+  app_ends $pid 100 || bad "Ctrl+Q quits ($log)"
 }
 
 echo "1..10"

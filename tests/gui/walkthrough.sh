@@ -110,9 +110,7 @@ check "saved through the file chooser" wait_log "^SAVED $MODEL " 10
 SUM=$(field '^SAVED ' checksum)
 # Without a window manager the focus does not come back by itself.
 xdotool mousemove 640 20 click 1 sleep 0.5 key ctrl+q
-for _ in $(seq 100); do kill -0 "$PID" 2>/dev/null || break; sleep 0.1; done
-kill -0 "$PID" 2>/dev/null && { kill "$PID"; bad "Ctrl+Q quits without asking (saved)"; } \
-  || ok "Ctrl+Q quits without asking (saved)"
+check "Ctrl+Q quits without asking (saved)" app_ends "$PID" 100
 
 LOG=$OUT/events-2.log
 "$APP" > "$LOG" 2>&1 &
@@ -124,7 +122,6 @@ check "started again: the same network, named by its file, nothing unsaved" \
   bash -c "test '$(field '^RESTORED ' checksum)' = '$SUM' && \
            xdotool search --name '^spirals.bpmodel.json — Backprop Studio\$' | grep -q ."
 xdotool key ctrl+q
-for _ in $(seq 50); do kill -0 "$PID" 2>/dev/null || break; sleep 0.1; done
-kill "$PID" 2>/dev/null
+app_ends "$PID" 50
 echo "# screenshots and logs in $OUT"
 exit $FAILED
