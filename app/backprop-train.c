@@ -10,7 +10,9 @@
  *
  * Progress goes to a terminal on stderr as one redrawn line, or else as
  * plain lines on stdout about every 10 % of the run; the summary always goes
- * to stdout.
+ * to stdout.  At the same marks a mini-batch run reads the app's verdict on
+ * its gradient norms, and names each layer that vanishes or explodes once
+ * on stderr, in the app's words.
  */
 #include "config.h"
 #include "backprop-cli.h"
@@ -20,6 +22,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "bp-diagnostics.h"
 #include "bp-network.h"
 #include "bp-optimizer.h"
 #include "bp-trainer.h"
@@ -142,10 +145,17 @@ progress_clear (Progress *p)
     }
 }
 
+/* About every 10 % of the run, and its end. */
+static gboolean
+progress_at_mark (const Progress *p)
+{
+  return p->done % p->every == 0 || p->done == p->total;
+}
+
 static gboolean
 progress_plain_due (const Progress *p)
 {
-  return p->plain && (p->done % p->every == 0 || p->done == p->total);
+  return p->plain && progress_at_mark (p);
 }
 
 static void
@@ -153,6 +163,86 @@ on_epoch_progress (double   fraction,
                    gpointer data)
 {
   progress_draw (data, fraction, FALSE);
+}
+
+/* ----------------------------------------------------------- grad warnings */
+
+/* The app's gradient-norm plot flags the layers whose ‖∂C/∂W(n)‖ vanishes
+ * or explodes; the CLI reads the same verdict off the trainer's records
+ * (bp_diag_grad_latest_health) and warns of each layer and kind once.  It
+ * reads it at the progress marks, not after every step: the verdict
+ * smooths all the records (up to BP_GRAD_NORM_MAX_RECORDS per layer), so
+ * about ten reads cost nothing next to the run. */
+typedef struct
+{
+  gboolean  enabled;   /* FALSE with --quiet */
+  gsize     n_layers;
+  gboolean *warned;    /* n_layers × BP_DIAG_GRAD_N_KINDS */
+} GradWarnings;
+
+static void
+grad_warnings_init (GradWarnings *w,
+                    gsize         n_layers,
+                    gboolean      quiet)
+{
+  w->enabled = !quiet;
+  w->n_layers = n_layers;
+  w->warned = g_new0 (gboolean, MAX (n_layers, 1) * BP_DIAG_GRAD_N_KINDS);
+}
+
+static void
+grad_warnings_clear (GradWarnings *w)
+{
+  g_clear_pointer (&w->warned, g_free);
+}
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (GradWarnings, grad_warnings_clear)
+
+/* e.g. "backprop: warning: ⚠ W(1), W(2) vanishing at step 400 (vanishing:
+ * below 10⁻³ × median of the other layers)", for the layers and kinds not
+ * warned of before. */
+static void
+grad_warnings_check (GradWarnings    *w,
+                     const BpTrainer *trainer,
+                     Progress        *p)
+{
+  gsize n_layers = w->n_layers;
+  g_autofree double *latest = NULL;
+  g_autofree BpDiagGradHealth *health = NULL;
+  g_autofree char *verdict = NULL;
+  gboolean vanishing = FALSE, exploding = FALSE;
+
+  if (!w->enabled || n_layers == 0 || trainer->grad_norms == NULL)
+    return;
+  latest = g_new (double, n_layers);
+  health = g_new (BpDiagGradHealth, n_layers);
+  if (!bp_diag_grad_latest_health ((const double *) (void *) trainer->grad_norms->data,
+                                   trainer->grad_norms->len / n_layers, n_layers,
+                                   latest, health))
+    return;
+  /* Only what is new goes into this warning. */
+  for (gsize l = 0; l < n_layers; l++)
+    if (health[l] != BP_DIAG_GRAD_OK)
+      {
+        gboolean *seen = &w->warned[l * BP_DIAG_GRAD_N_KINDS
+                                    + bp_diag_grad_kind (latest[l], health[l])];
+
+        if (*seen)
+          health[l] = BP_DIAG_GRAD_OK;
+        *seen = TRUE;
+        vanishing |= health[l] == BP_DIAG_GRAD_VANISHING;
+        exploding |= health[l] == BP_DIAG_GRAD_EXPLODING;
+      }
+  verdict = bp_diag_grad_verdict (latest, health, n_layers);
+  if (verdict == NULL)
+    return;
+  progress_clear (p);
+  fprintf (stderr, "backprop: warning: %s at step %" G_GUINT64_FORMAT " (%s%s%s)\n",
+           verdict, trainer->steps,
+           vanishing ? BP_DIAG_GRAD_VANISHING_TEXT : "",
+           vanishing && exploding ? "; " : "",
+           exploding ? BP_DIAG_GRAD_EXPLODING_TEXT : "");
+  fflush (stderr);
 }
 
 /* ------------------------------------------------------------------ summary */
@@ -293,6 +383,7 @@ train_on_dataset (BpModel          *model,
   g_autoptr(BpDataset) train = NULL;
   g_autoptr(BpDataset) test = NULL;
   g_autoptr(BpTrainer) trainer = NULL;
+  g_auto(GradWarnings) warnings = { 0 };
   BpTrainConfig config = { 0 };
   Progress p;
   guint64 epochs = run->epochs > 0 ? run->epochs : model->epochs;
@@ -337,7 +428,10 @@ train_on_dataset (BpModel          *model,
   config.batch_size = batch_size;
   config.shuffle = TRUE;
   config.seed = model->seed;
-  config.keep_trace = FALSE;
+  /* The trainer records ‖∂C/∂W(n)‖, which the warnings read, only with
+   * the trace kept (as the app keeps it; the weights come out the same
+   * bit for bit): --quiet, which warns of nothing, goes without. */
+  config.keep_trace = !run->quiet;
   trainer = bp_trainer_new (model->network, model->optimizer, train,
                             test != NULL && test->n_rows > 0 ? test : NULL,
                             &config, error);
@@ -347,6 +441,7 @@ train_on_dataset (BpModel          *model,
       return FALSE;
     }
 
+  grad_warnings_init (&warnings, model->network->n_layers, run->quiet);
   summary->data_name = g_strdup (ds->name);
   summary->train_rows = train->n_rows;
   summary->test_rows = test != NULL ? test->n_rows : 0;
@@ -381,6 +476,8 @@ train_on_dataset (BpModel          *model,
             }
           p.done = i + 1;
           p.loss = trainer->trace != NULL ? trainer->trace->loss : NAN;
+          if (progress_at_mark (&p))
+            grad_warnings_check (&warnings, trainer, &p);
           progress_draw (&p, 0, p.done == p.total);
           if (progress_plain_due (&p))
             {
@@ -413,6 +510,8 @@ train_on_dataset (BpModel          *model,
             }
           stats = bp_trainer_last_epoch (trainer);
           p.done = e + 1;
+          if (progress_at_mark (&p))
+            grad_warnings_check (&warnings, trainer, &p);
           if (stats != NULL)
             {
               p.loss = stats->train_loss;
@@ -484,6 +583,18 @@ default_output_path (const char *model_path)
 
 /* ------------------------------------------------------------------ command */
 
+/* A file option given as "" names no file (GOption accepts it). */
+static gboolean
+check_file_name (const char  *option,
+                 const char  *value,
+                 GError     **error)
+{
+  if (value == NULL || value[0] != '\0')
+    return TRUE;
+  g_set_error (error, BP_CLI_ERROR, BP_CLI_ERROR_USAGE, "%s: expected a file name", option);
+  return FALSE;
+}
+
 gboolean
 bp_cli_train (int      argc,
               char   **argv,
@@ -520,7 +631,7 @@ bp_cli_train (int      argc,
     { "output", 'o', 0, G_OPTION_ARG_FILENAME, &output,
       "Where to write the trained model", "OUT.json" },
     { "quiet", 'q', 0, G_OPTION_ARG_NONE, &quiet,
-      "No progress output, only the summary", NULL },
+      "No progress output and no gradient warnings, only the summary", NULL },
     { "save-on-fault", 0, 0, G_OPTION_ARG_FILENAME, &save_on_fault,
       "If a step makes a NaN or an Inf, write the model as it was before that step here",
       "FILE.json" },
@@ -551,6 +662,13 @@ bp_cli_train (int      argc,
     "model).  A step that makes a NaN or an Inf stops training and is undone;\n"
     "with --save-on-fault FILE the model as it was before that step (weights\n"
     "and optimizer state of every good step) is written to FILE.\n"
+    "\n"
+    "Mini-batch training warns on stderr, once per layer and kind, when a\n"
+    "layer's gradient norm vanishes or explodes as the app's gradient plot\n"
+    "judges it (about every 10 % of the run), e.g.\n"
+    "  backprop: warning: ⚠ W(1), W(2) vanishing at step 400 (vanishing: below\n"
+    "  10⁻³ × median of the other layers)\n"
+    "--quiet leaves these out too.\n"
     "\n"
     "Examples:\n"
     "  backprop train --epochs 50\n"
@@ -591,18 +709,9 @@ bp_cli_train (int      argc,
   if (seed_text != NULL
       && !bp_cli_parse_uint ("--seed", seed_text, 0, G_MAXUINT64, &seed, error))
     return FALSE;
-  if (output != NULL && output[0] == '\0')
-    {
-      g_set_error (error, BP_CLI_ERROR, BP_CLI_ERROR_USAGE,
-                   "--output: expected a file name");
-      return FALSE;
-    }
-  if (save_on_fault != NULL && save_on_fault[0] == '\0')
-    {
-      g_set_error (error, BP_CLI_ERROR, BP_CLI_ERROR_USAGE,
-                   "--save-on-fault: expected a file name");
-      return FALSE;
-    }
+  if (!check_file_name ("--output", output, error)
+      || !check_file_name ("--save-on-fault", save_on_fault, error))
+    return FALSE;
 
   if (args[0] != NULL)
     {

@@ -1,7 +1,7 @@
 /* bp-dataset.c — the list of datasets, bp_dataset_open's dispatch, the
  * built-in files (Iris, digits) and split/copy/free.
  *
- * The generators are in bp-datagen.c and the CSV reader in bp-csv.c.
+ * The generators are in bp-dataset-gen.c, the CSV reader in bp-dataset-csv.c.
  */
 #include "config.h"
 
@@ -12,7 +12,7 @@
 
 G_DEFINE_QUARK (bp-dataset-error-quark, bp_dataset_error)
 
-/* Generators first, then the shipped files.  bp-datagen.c implements the
+/* Generators first, then the shipped files.  bp-dataset-gen.c implements the
  * generators; the test suite checks that every generated entry here opens
  * with the shape and task it announces. */
 static const BpDatasetInfo datasets[] = {

@@ -72,7 +72,7 @@ BpDataset           *bp_dataset_generate       (const char *name,
 gboolean             bp_dataset_is_generator   (const char *name);
 
 /* The noise a generator uses when asked for a negative one (the table in
- * bp-datagen.c); −1 for a name that is not a generator. */
+ * bp-dataset-gen.c); −1 for a name that is not a generator. */
 double               bp_dataset_default_noise  (const char *name);
 
 /* A CSV file with a header row.  Numeric columns become features; the

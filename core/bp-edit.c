@@ -1,5 +1,5 @@
-/* bp-edit.c — edits to a model that keep what they can, and the undo
- * history (the rules are in bp-edit.h).
+/* bp-edit.c — edits to a model that keep what they can (the rules are in
+ * bp-edit.h), and their labels.  The undo history is bp-edit-history.c.
  *
  * Every edit is worked on a copy of the model, which replaces the model's
  * contents only when the whole edit has succeeded: a failure anywhere
@@ -10,6 +10,7 @@
  * keep-the-bits rule is in one place.
  */
 #include "bp-edit.h"
+#include "bp-edit-private.h"
 #include "bp-registry.h"
 
 #include <math.h>
@@ -752,7 +753,8 @@ reset_weights (BpModel *model)
   g_clear_pointer (&model->progress, bp_train_progress_free);
 }
 
-/* Works the edit on `model` (a scratch copy: on FALSE it may be half done). */
+/* Works the edit on `model`, a scratch copy: on FALSE it may be half
+ * done. */
 static gboolean
 perform_on (BpModel      *model,
             const BpEdit *e,
@@ -811,14 +813,26 @@ perform_on (BpModel      *model,
     }
 }
 
-static void
-swap_models (BpModel *a,
-             BpModel *b)
+void
+_bp_edit_swap_models (BpModel *a,
+                      BpModel *b)
 {
   BpModel t = *a;
 
   *a = *b;
   *b = t;
+}
+
+BpModel *
+_bp_edit_perform_copy (const BpModel *model,
+                       const BpEdit  *edit,
+                       GError       **error)
+{
+  g_autoptr(BpModel) work = bp_model_copy (model);
+
+  if (!perform_on (work, edit, error))
+    return NULL;
+  return g_steal_pointer (&work);
 }
 
 gboolean
@@ -832,10 +846,9 @@ bp_edit_perform (BpModel      *model,
   g_return_val_if_fail (edit != NULL, FALSE);
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
-  work = bp_model_copy (model);
-  if (!perform_on (work, edit, error))
+  if ((work = _bp_edit_perform_copy (model, edit, error)) == NULL)
     return FALSE;
-  swap_models (model, work);
+  _bp_edit_swap_models (model, work);
   return TRUE;
 }
 
@@ -920,355 +933,4 @@ bp_edit_describe (const BpModel *model,
     default:
       return g_strdup ("Edit");
     }
-}
-
-/* -------------------------------------------------------------- equality */
-
-static gboolean
-same_bits (const void *a,
-           const void *b,
-           gsize       n)
-{
-  return n == 0 || memcmp (a, b, n) == 0;
-}
-
-/* Everything an edit can change, bit for bit. */
-static gboolean
-models_equal (const BpModel *a,
-              const BpModel *b)
-{
-  const BpOptimizer *oa = a->optimizer, *ob = b->optimizer;
-
-  if (g_strcmp0 (a->name, b->name) != 0 || g_strcmp0 (a->description, b->description) != 0 ||
-      a->seed != b->seed || a->init != b->init ||
-      !bp_network_equal (a->network, b->network) ||
-      g_strcmp0 (a->dataset, b->dataset) != 0 || a->dataset_rows != b->dataset_rows ||
-      !same_bits (&a->dataset_noise, &b->dataset_noise, sizeof (double)) ||
-      !same_bits (&a->test_fraction, &b->test_fraction, sizeof (double)) ||
-      a->epochs != b->epochs || a->batch_size != b->batch_size ||
-      a->n_samples != b->n_samples || (a->inputs == NULL) != (b->inputs == NULL) ||
-      (oa == NULL) != (ob == NULL) || (a->progress == NULL) != (b->progress == NULL))
-    return FALSE;
-  if (oa != NULL &&
-      (g_strcmp0 (oa->id, ob->id) != 0 || oa->t != ob->t || oa->n_params != ob->n_params ||
-       !same_bits (oa->hyper, ob->hyper, oa->desc->n_hyper * sizeof (double)) ||
-       !same_bits (&oa->weight_decay, &ob->weight_decay, sizeof (double)) ||
-       !same_bits (oa->state, ob->state, bp_optimizer_state_size (oa) * sizeof (double))))
-    return FALSE;
-  if (a->inputs != NULL &&
-      (!same_bits (a->inputs, b->inputs,
-                   a->n_samples * a->network->n_inputs * sizeof (double)) ||
-       !same_bits (a->targets, b->targets,
-                   a->n_samples * bp_network_n_outputs (a->network) * sizeof (double))))
-    return FALSE;
-  return a->progress == NULL || bp_train_progress_equal (a->progress, b->progress);
-}
-
-gsize
-bp_edit_model_size (const BpModel *m)
-{
-  gsize bytes;
-
-  g_return_val_if_fail (m != NULL, 0);
-
-  bytes = sizeof *m + strlen (m->name) + strlen (m->description) +
-          (m->dataset != NULL ? strlen (m->dataset) : 0);
-  if (m->network != NULL)
-    {
-      const BpNetwork *net = m->network;
-
-      bytes += sizeof *net + net->n_layers * (sizeof (BpLayer) + 32) +
-               2 * net->n_params * sizeof (double);
-      if (m->inputs != NULL)
-        bytes += m->n_samples * (net->n_inputs + bp_network_n_outputs (net)) * sizeof (double);
-    }
-  if (m->optimizer != NULL)
-    bytes += sizeof (BpOptimizer) +
-             (bp_optimizer_state_size (m->optimizer) + m->optimizer->n_params +
-              m->optimizer->desc->n_hyper) * sizeof (double);
-  return bytes + bp_train_progress_size (m->progress);
-}
-
-/* ---------------------------------------------------------------- history */
-
-typedef struct
-{
-  BpModel *snapshot;  /* the state this step leads back (undo) or on (redo) to */
-  char    *label;     /* of the edit from the earlier state to the later */
-  guint64  version;   /* of the state in snapshot */
-  gsize    bytes;
-} Step;
-
-struct _BpEditHistory
-{
-  guint      max_entries;
-  gsize      max_bytes;
-  GPtrArray *undo;        /* Step, nearest last */
-  GPtrArray *redo;        /* Step, nearest last */
-  gsize      bytes;
-  guint64    version;     /* of the model's current state */
-  guint64    saved;       /* the version last saved */
-  guint64    next;        /* next unused version */
-};
-
-static void
-step_free (gpointer data)
-{
-  Step *s = data;
-
-  bp_model_free (s->snapshot);
-  g_free (s->label);
-  g_free (s);
-}
-
-BpEditHistory *
-bp_edit_history_new (guint max_entries,
-                     gsize max_bytes)
-{
-  BpEditHistory *h = g_new0 (BpEditHistory, 1);
-
-  h->max_entries = max_entries > 0 ? max_entries : BP_EDIT_HISTORY_MAX_ENTRIES;
-  h->max_bytes = max_bytes > 0 ? max_bytes : BP_EDIT_HISTORY_MAX_BYTES;
-  h->undo = g_ptr_array_new_with_free_func (step_free);
-  h->redo = g_ptr_array_new_with_free_func (step_free);
-  h->next = 1;
-  return h;
-}
-
-void
-bp_edit_history_free (BpEditHistory *h)
-{
-  if (h == NULL)
-    return;
-  g_ptr_array_unref (h->undo);
-  g_ptr_array_unref (h->redo);
-  g_free (h);
-}
-
-static void
-drop_first (BpEditHistory *h,
-            GPtrArray     *stack)
-{
-  Step *s = g_ptr_array_index (stack, 0);
-
-  h->bytes -= s->bytes;
-  g_ptr_array_remove_index (stack, 0);
-}
-
-/* Keeps to the budget: oldest undo steps first, then the farthest redo
- * steps; the nearest of each stays. */
-static void
-trim (BpEditHistory *h)
-{
-  while (h->undo->len + h->redo->len > h->max_entries || h->bytes > h->max_bytes)
-    {
-      if (h->undo->len > 1)
-        drop_first (h, h->undo);
-      else if (h->redo->len > 1)
-        drop_first (h, h->redo);
-      else
-        break;
-    }
-}
-
-static void
-clear_stack (BpEditHistory *h,
-             GPtrArray     *stack)
-{
-  while (stack->len > 0)
-    drop_first (h, stack);
-}
-
-/* `before` (taken) is the state before a change just made: one undo step. */
-static void
-push_undo (BpEditHistory *h,
-           BpModel       *before,
-           char          *label)
-{
-  Step *s = g_new0 (Step, 1);
-
-  s->snapshot = before;
-  s->label = label;
-  s->version = h->version;
-  s->bytes = bp_edit_model_size (before);
-  h->bytes += s->bytes;
-  g_ptr_array_add (h->undo, s);
-  clear_stack (h, h->redo);
-  h->version = h->next++;
-  trim (h);
-}
-
-gboolean
-bp_edit_apply (BpEditHistory *h,
-               BpModel       *model,
-               const BpEdit  *edit,
-               GError       **error)
-{
-  g_autoptr(BpModel) work = NULL;
-  char *label;
-
-  g_return_val_if_fail (h != NULL, FALSE);
-  g_return_val_if_fail (model != NULL && model->network != NULL, FALSE);
-  g_return_val_if_fail (edit != NULL, FALSE);
-  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
-
-  work = bp_model_copy (model);
-  if (!perform_on (work, edit, error))
-    return FALSE;
-  /* The same value again: nothing to undo, nothing unsaved. */
-  if (models_equal (work, model))
-    return TRUE;
-  label = bp_edit_describe (model, edit);
-  swap_models (model, work);
-  push_undo (h, g_steal_pointer (&work), label);
-  return TRUE;
-}
-
-void
-bp_edit_history_record (BpEditHistory *h,
-                        BpModel       *before,
-                        const char    *label)
-{
-  g_return_if_fail (h != NULL && before != NULL);
-
-  push_undo (h, before, g_strdup (label != NULL ? label : "Change"));
-}
-
-void
-bp_edit_history_mark_changed (BpEditHistory *h)
-{
-  g_return_if_fail (h != NULL);
-
-  h->version = h->next++;
-}
-
-/* Moves the nearest step of `from` to `to`, swapping its snapshot with the
- * model: the step now holds the state the model had. */
-static gboolean
-move_step (BpEditHistory *h,
-           GPtrArray     *from,
-           GPtrArray     *to,
-           BpModel       *model)
-{
-  Step *s;
-  guint64 version;
-
-  if (from->len == 0)
-    return FALSE;
-  s = g_ptr_array_steal_index (from, from->len - 1);
-  swap_models (model, s->snapshot);
-  version = s->version;
-  s->version = h->version;
-  h->version = version;
-  h->bytes -= s->bytes;
-  s->bytes = bp_edit_model_size (s->snapshot);
-  h->bytes += s->bytes;
-  g_ptr_array_add (to, s);
-  trim (h);
-  return TRUE;
-}
-
-gboolean
-bp_edit_undo (BpEditHistory *h,
-              BpModel       *model)
-{
-  g_return_val_if_fail (h != NULL && model != NULL, FALSE);
-
-  return move_step (h, h->undo, h->redo, model);
-}
-
-gboolean
-bp_edit_redo (BpEditHistory *h,
-              BpModel       *model)
-{
-  g_return_val_if_fail (h != NULL && model != NULL, FALSE);
-
-  return move_step (h, h->redo, h->undo, model);
-}
-
-gboolean
-bp_edit_can_undo (const BpEditHistory *h)
-{
-  g_return_val_if_fail (h != NULL, FALSE);
-  return h->undo->len > 0;
-}
-
-gboolean
-bp_edit_can_redo (const BpEditHistory *h)
-{
-  g_return_val_if_fail (h != NULL, FALSE);
-  return h->redo->len > 0;
-}
-
-static const char *
-nearest_label (const GPtrArray *stack)
-{
-  if (stack->len == 0)
-    return NULL;
-  return ((const Step *) g_ptr_array_index ((GPtrArray *) stack, stack->len - 1))->label;
-}
-
-const char *
-bp_edit_undo_label (const BpEditHistory *h)
-{
-  g_return_val_if_fail (h != NULL, NULL);
-  return nearest_label (h->undo);
-}
-
-const char *
-bp_edit_redo_label (const BpEditHistory *h)
-{
-  g_return_val_if_fail (h != NULL, NULL);
-  return nearest_label (h->redo);
-}
-
-guint
-bp_edit_history_n_undo (const BpEditHistory *h)
-{
-  g_return_val_if_fail (h != NULL, 0);
-  return h->undo->len;
-}
-
-guint
-bp_edit_history_n_redo (const BpEditHistory *h)
-{
-  g_return_val_if_fail (h != NULL, 0);
-  return h->redo->len;
-}
-
-gsize
-bp_edit_history_size (const BpEditHistory *h)
-{
-  g_return_val_if_fail (h != NULL, 0);
-  return h->bytes;
-}
-
-void
-bp_edit_history_clear (BpEditHistory *h)
-{
-  g_return_if_fail (h != NULL);
-
-  clear_stack (h, h->undo);
-  clear_stack (h, h->redo);
-}
-
-void
-bp_edit_history_mark_saved (BpEditHistory *h)
-{
-  g_return_if_fail (h != NULL);
-  h->saved = h->version;
-}
-
-gboolean
-bp_edit_history_is_dirty (const BpEditHistory *h)
-{
-  g_return_val_if_fail (h != NULL, FALSE);
-  return h->version != h->saved;
-}
-
-guint64
-bp_edit_history_version (const BpEditHistory *h)
-{
-  g_return_val_if_fail (h != NULL, 0);
-  return h->version;
 }

@@ -55,6 +55,10 @@
  * training restarts from the saved weights at step 0); unknown members of a
  * version-1 object are ignored.  Whether it fits the dataset (its row count)
  * is only known when the dataset is opened: bp_trainer_import_progress.
+ *
+ * Implemented in bp-model.c (the object), bp-model-read.c and
+ * bp-model-read-progress.c (loading), bp-model-prescan.c (what json-glib
+ * does not check) and bp-model-write.c (saving).
  */
 #pragma once
 
@@ -109,6 +113,22 @@ struct _BpModel
 BpModel *bp_model_new              (void);
 void     bp_model_free             (BpModel *model);
 BpModel *bp_model_copy             (const BpModel *model);
+
+/* Whether a and b hold the same model, bit for bit (doubles by their bits:
+ * −0 ≠ +0, a NaN equals the same NaN): name, description, seed, init; the
+ * network as bp_network_equal compares it (widths, activations and their
+ * parameters, cost_id and the cost's parameters, reduction, every W and b);
+ * the optimizer (id, hyper-parameters, weight decay, t, state); the dataset
+ * reference and the training settings; the worked example; the training
+ * progress.  The gradients are not compared: they are scratch of the last
+ * step.  The edit history uses it to skip edits that change nothing. */
+gboolean bp_model_equal            (const BpModel *a,
+                                    const BpModel *b);
+/* The same comparison, saying where: the first member that differs
+ * ("seed", "network", "optimizer state", "progress", …), or NULL when the
+ * models are equal.  A static string (for messages and tests). */
+const char *bp_model_diff         (const BpModel *a,
+                                    const BpModel *b);
 
 /* The built-in default experiment: 2-8-8-1 tanh/tanh/sigmoid, bce, adam,
  * on "moons". */

@@ -8,34 +8,71 @@
 
 G_DEFINE_QUARK (bp-train-error-quark, bp_train_error)
 
+/* Rows evaluated per forward pass: the trace of a whole dataset would be
+ * large, one row at a time slow; 256 keeps the trace small and the loop
+ * over layers amortised. */
 #define EVAL_CHUNK 256
 
-/* Saves parameters, optimizer state and step count into `backup`. */
-static void
-save_state (const BpNetwork   *net,
-            const BpOptimizer *opt,
-            double            *backup)
+/* ------------------------------------------------------------ checked steps */
+
+gsize
+bp_train_state_size (const BpNetwork   *net,
+                     const BpOptimizer *opt)
 {
-  memcpy (backup, net->params, net->n_params * sizeof (double));
-  memcpy (backup + net->n_params, opt->state, bp_optimizer_state_size (opt) * sizeof (double));
+  return net->n_params + bp_optimizer_state_size (opt);
 }
 
-static void
-restore_state (BpNetwork    *net,
-               BpOptimizer  *opt,
-               const double *backup,
-               guint64       t)
+void
+bp_train_state_save (const BpNetwork   *net,
+                     const BpOptimizer *opt,
+                     double            *state,
+                     guint64           *t)
 {
-  memcpy (net->params, backup, net->n_params * sizeof (double));
-  memcpy (opt->state, backup + net->n_params, bp_optimizer_state_size (opt) * sizeof (double));
+  memcpy (state, net->params, net->n_params * sizeof (double));
+  memcpy (state + net->n_params, opt->state, bp_optimizer_state_size (opt) * sizeof (double));
+  *t = opt->t;
+}
+
+void
+bp_train_state_restore (BpNetwork    *net,
+                        BpOptimizer  *opt,
+                        const double *state,
+                        guint64       t)
+{
+  memcpy (net->params, state, net->n_params * sizeof (double));
+  memcpy (opt->state, state + net->n_params, bp_optimizer_state_size (opt) * sizeof (double));
   opt->t = t;
 }
 
-static gsize
-backup_size (const BpNetwork   *net,
-             const BpOptimizer *opt)
+gboolean
+bp_train_gradients_checked (BpNetwork    *net,
+                            BpTrace      *trace,
+                            const double *x,
+                            const double *y,
+                            gsize         B,
+                            BpTrainFault *fault)
 {
-  return net->n_params + bp_optimizer_state_size (opt);
+  bp_network_gradients (net, trace, x, y, B);
+  return !bp_network_locate_nonfinite (net, trace, fault);
+}
+
+gboolean
+bp_train_update_checked (BpNetwork    *net,
+                         BpOptimizer  *opt,
+                         const double *before,
+                         guint64       t_before,
+                         BpTrainFault *fault)
+{
+  bp_optimizer_step (opt, net->params, net->grads);
+  if (bp_network_locate_nonfinite_param (net, fault))
+    {
+      bp_train_state_restore (net, opt, before, t_before);
+      /* The gradients were finite (checked after the backward pass): the
+       * update made it, and a plugin optimizer is then named. */
+      bp_train_fault_blame_update (fault, opt);
+      return FALSE;
+    }
+  return TRUE;
 }
 
 /* One checked step on the batch (x, y): zero, forward, backward, check,
@@ -51,23 +88,12 @@ checked_step (BpNetwork    *net,
               double       *backup,
               BpTrainFault *fault)
 {
-  guint64 t = opt->t;
+  guint64 t;
 
-  bp_network_gradients (net, trace, x, y, B);
-
-  if (bp_network_locate_nonfinite (net, trace, fault))
+  if (!bp_train_gradients_checked (net, trace, x, y, B, fault))
     return FALSE;
-
-  save_state (net, opt, backup);
-  bp_optimizer_step (opt, net->params, net->grads);
-
-  if (bp_network_locate_nonfinite_param (net, fault))
-    {
-      restore_state (net, opt, backup, t);
-      bp_train_fault_blame_update (fault, opt);
-      return FALSE;
-    }
-  return TRUE;
+  bp_train_state_save (net, opt, backup, &t);
+  return bp_train_update_checked (net, opt, backup, t, fault);
 }
 
 void
@@ -96,11 +122,13 @@ bp_train_fault_blame_update (BpTrainFault      *fault,
     }
 }
 
-static void
-set_fault_error (GError            **error,
-                 const BpTrainFault *fault)
+void
+bp_train_fault_set_error (const BpTrainFault  *fault,
+                          GError             **error)
 {
   g_autofree char *message = NULL;
+
+  g_return_if_fail (fault != NULL);
 
   if (error == NULL)
     return;
@@ -231,15 +259,11 @@ bp_trainer_new (BpNetwork           *net,
   tr->config.batch_size = batch;
   tr->trace = bp_trace_new (net, batch);
   tr->trace->keep = config->keep_trace;
-  bp_rng_init (&tr->rng, config->seed);
   tr->order = g_new (gsize, train->n_rows);
-  for (gsize i = 0; i < train->n_rows; i++)
-    tr->order[i] = i;
-  if (config->shuffle)
-    bp_rng_shuffle (&tr->rng, tr->order, train->n_rows);
+  bp_train_order_init (&tr->rng, tr->order, train->n_rows, config->seed, config->shuffle);
   tr->xb = g_new (double, batch * net->n_inputs);
   tr->yb = g_new (double, batch * n_out);
-  tr->backup = g_new (double, MAX (backup_size (net, opt), 1));
+  tr->backup = g_new (double, MAX (bp_train_state_size (net, opt), 1));
   tr->history = g_array_new (FALSE, TRUE, sizeof (BpEpochStats));
   tr->grad_norms = g_array_new (FALSE, TRUE, sizeof (double));
   tr->grad_norm_stride = 1;
@@ -284,6 +308,49 @@ record_grad_norms (BpTrainer *tr)
   g_array_append_vals (tr->grad_norms, tr->trace->grad_norm, nl);
 }
 
+/* ----------------------------------------------------------- batch order */
+
+void
+bp_train_order_init (BpRng   *rng,
+                     gsize   *order,
+                     gsize    n_rows,
+                     guint64  seed,
+                     gboolean shuffle)
+{
+  bp_rng_init (rng, seed);
+  for (gsize i = 0; i < n_rows; i++)
+    order[i] = i;
+  if (shuffle)
+    bp_rng_shuffle (rng, order, n_rows);
+}
+
+gsize
+bp_train_order_next (BpRng    *rng,
+                     gsize    *order,
+                     gsize     n_rows,
+                     gsize    *cursor,
+                     gsize     batch_size,
+                     gboolean  shuffle)
+{
+  if (*cursor >= n_rows)
+    {
+      *cursor = 0;
+      if (shuffle)
+        bp_rng_shuffle (rng, order, n_rows);
+    }
+  /* The last batch of an epoch may be smaller (no row is dropped). */
+  return MIN (batch_size, n_rows - *cursor);
+}
+
+/* At the end of an epoch, the next one starts: from its first row, in a
+ * new order when shuffling.  Returns the next batch's size. */
+static gsize
+begin_epoch_if_done (BpTrainer *tr)
+{
+  return bp_train_order_next (&tr->rng, tr->order, tr->train->n_rows, &tr->cursor,
+                              tr->config.batch_size, tr->config.shuffle);
+}
+
 gboolean
 bp_trainer_step (BpTrainer *tr,
                  GError   **error)
@@ -293,14 +360,7 @@ bp_trainer_step (BpTrainer *tr,
 
   g_return_val_if_fail (tr != NULL, FALSE);
 
-  if (tr->cursor >= ds->n_rows)
-    {
-      tr->cursor = 0;
-      if (tr->config.shuffle)
-        bp_rng_shuffle (&tr->rng, tr->order, ds->n_rows);
-    }
-  /* The last batch of an epoch may be smaller (no row is dropped). */
-  B = MIN (tr->config.batch_size, ds->n_rows - tr->cursor);
+  B = begin_epoch_if_done (tr);
   for (gsize s = 0; s < B; s++)
     {
       gsize r = tr->order[tr->cursor + s];
@@ -314,7 +374,7 @@ bp_trainer_step (BpTrainer *tr,
       tr->fault.step = tr->steps + 1;
       if (tr->fault.sample >= 1 && tr->fault.sample <= B)
         tr->fault.row = tr->order[tr->cursor + tr->fault.sample - 1] + 1;
-      set_fault_error (error, &tr->fault);
+      bp_train_fault_set_error (&tr->fault, error);
       return FALSE;
     }
 
@@ -326,6 +386,11 @@ bp_trainer_step (BpTrainer *tr,
   return TRUE;
 }
 
+/* A binary output (and target) at or above this is the positive class:
+ * the middle of the sigmoid's range. */
+#define BINARY_THRESHOLD 0.5
+
+/* 1 when the output's class is the target's, else 0. */
 static double
 accuracy_of (BpTask        task,
              const double *out,
@@ -333,7 +398,7 @@ accuracy_of (BpTask        task,
              gsize         n)
 {
   if (task == BP_TASK_BINARY)
-    return (out[0] >= 0.5) == (y[0] >= 0.5);
+    return (out[0] >= BINARY_THRESHOLD) == (y[0] >= BINARY_THRESHOLD);
   if (task == BP_TASK_MULTICLASS)
     {
       gsize po = 0, py = 0;
@@ -384,27 +449,20 @@ bp_evaluate (const BpNetwork *net,
 }
 
 gboolean
-bp_trainer_run_epoch (BpTrainer *tr,
-                      void     (*progress) (double fraction, gpointer data),
-                      gpointer   data,
-                      GError   **error)
+bp_trainer_epoch_done (const BpTrainer *tr)
+{
+  g_return_val_if_fail (tr != NULL, FALSE);
+
+  return tr->cursor >= tr->train->n_rows;
+}
+
+void
+bp_trainer_finish_epoch (BpTrainer    *tr,
+                         BpEpochStats *stats)
 {
   BpEpochStats st = { 0 };
-  gsize n = tr->train->n_rows;
 
-  if (tr->cursor >= n)
-    {
-      tr->cursor = 0;
-      if (tr->config.shuffle)
-        bp_rng_shuffle (&tr->rng, tr->order, n);
-    }
-  while (tr->cursor < n)
-    {
-      if (!bp_trainer_step (tr, error))
-        return FALSE;
-      if (progress != NULL)
-        progress ((double) tr->cursor / (double) n, data);
-    }
+  g_return_if_fail (tr != NULL);
 
   tr->epoch++;
   st.epoch = tr->epoch;
@@ -415,7 +473,76 @@ bp_trainer_run_epoch (BpTrainer *tr,
   else
     st.test_loss = st.test_accuracy = NAN;
   bp_epoch_history_append (tr->history, &st);
+  if (stats != NULL)
+    *stats = st;
+}
+
+gboolean
+bp_trainer_run_epoch (BpTrainer *tr,
+                      void     (*progress) (double fraction, gpointer data),
+                      gpointer   data,
+                      GError   **error)
+{
+  gsize n = tr->train->n_rows;
+
+  begin_epoch_if_done (tr);
+  while (tr->cursor < n)
+    {
+      if (!bp_trainer_step (tr, error))
+        return FALSE;
+      if (progress != NULL)
+        progress ((double) tr->cursor / (double) n, data);
+    }
+  bp_trainer_finish_epoch (tr, NULL);
   return TRUE;
+}
+
+gsize
+bp_trainer_last_row (const BpTrainer *tr,
+                     gsize            s)
+{
+  gsize B;
+
+  g_return_val_if_fail (tr != NULL && tr->steps > 0, 0);
+
+  B = tr->trace->batch;
+  g_return_val_if_fail (s < B, 0);
+  return tr->order[(tr->cursor >= B ? tr->cursor - B : 0) + s];
+}
+
+BpTrace *
+bp_trainer_copy_sample (const BpTrainer *tr,
+                        gsize            s)
+{
+  const BpNetwork *net;
+  const BpTrace *t;
+  BpTrace *c;
+  gsize n_out;
+
+  g_return_val_if_fail (tr != NULL && tr->steps > 0, NULL);
+
+  net = tr->net;
+  t = tr->trace;
+  g_return_val_if_fail (s < t->batch, NULL);
+  c = bp_trace_new (net, 1);
+  n_out = bp_network_n_outputs (net);
+  c->batch = 1;
+  c->keep = t->keep;
+  memcpy (c->input, t->input + s * t->n_inputs, t->n_inputs * sizeof (double));
+  memcpy (c->target, t->target + s * n_out, n_out * sizeof (double));
+  for (gsize l = 0; l < t->n_layers; l++)
+    {
+      gsize w = t->widths[l];
+
+      memcpy (c->z[l], t->z[l] + s * w, w * sizeof (double));
+      memcpy (c->a[l], t->a[l] + s * w, w * sizeof (double));
+      memcpy (c->dC_da[l], t->dC_da[l] + s * w, w * sizeof (double));
+      memcpy (c->dC_dz[l], t->dC_dz[l] + s * w, w * sizeof (double));
+    }
+  c->per_sample_loss[0] = t->per_sample_loss[s];
+  c->loss = t->loss;
+  memcpy (c->grad_norm, t->grad_norm, t->n_layers * sizeof (double));
+  return c;
 }
 
 gboolean
@@ -505,7 +632,7 @@ bp_train_steps_on_batch (BpNetwork    *net,
   if (opt->n_params != net->n_params)
     bp_optimizer_reset (opt, net->n_params);
   trace = bp_trace_new (net, B);
-  backup = g_new (double, MAX (backup_size (net, opt), 1));
+  backup = g_new (double, MAX (bp_train_state_size (net, opt), 1));
   for (guint64 i = 0; i < n_steps; i++)
     {
       BpTrainFault fault;
@@ -514,7 +641,7 @@ bp_train_steps_on_batch (BpNetwork    *net,
         {
           fault.step = i + 1;
           fault.row = fault.sample;
-          set_fault_error (error, &fault);
+          bp_train_fault_set_error (&fault, error);
           return FALSE;
         }
     }
@@ -532,11 +659,9 @@ bp_train_progress_new (gsize   n_rows,
   g_return_val_if_fail (n_rows >= 1, NULL);
 
   p = g_new0 (BpTrainProgress, 1);
-  bp_rng_init (&p->rng, seed);
   p->n_rows = n_rows;
   p->order = g_new (gsize, n_rows);
-  for (gsize i = 0; i < n_rows; i++)
-    p->order[i] = i;
+  bp_train_order_init (&p->rng, p->order, n_rows, seed, FALSE);
   p->history = g_array_new (FALSE, TRUE, sizeof (BpEpochStats));
   p->grad_norm_stride = 1;
   p->grad_norms = g_array_new (FALSE, TRUE, sizeof (double));

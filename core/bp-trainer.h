@@ -86,6 +86,23 @@ void       bp_trainer_free          (BpTrainer *trainer);
  * bp_train_fault_message's text and bp_trainer_get_fault says where. */
 gboolean   bp_trainer_step          (BpTrainer *trainer,
                                      GError   **error);
+/* The last step finished the epoch (the next one starts a new one). */
+gboolean   bp_trainer_epoch_done    (const BpTrainer *trainer);
+/* Counts the epoch as completed, evaluates the network on the training and
+ * test sets and appends the BpEpochStats to the trainer's history; a copy
+ * in *stats (may be NULL).  bp_trainer_run_epoch calls it at the end of its
+ * epoch; a caller that steps on its own calls it when
+ * bp_trainer_epoch_done. */
+void       bp_trainer_finish_epoch  (BpTrainer    *trainer,
+                                     BpEpochStats *stats);
+/* After a step: the training-set row of sample s of its batch. */
+gsize      bp_trainer_last_row      (const BpTrainer *trainer,
+                                     gsize            s);
+/* After a step: sample s of its batch as a trace of its own (capacity 1:
+ * the sample's values, the batch's loss and gradient norms).  Free with
+ * bp_trace_free. */
+BpTrace   *bp_trainer_copy_sample   (const BpTrainer *trainer,
+                                     gsize            s);
 /* TRUE when the last step failed on a value that was not finite, with the
  * fault (step and training-set row filled in) in *fault (may be NULL);
  * FALSE (kind NONE) after a step that went well or before any. */
@@ -107,7 +124,7 @@ char      *bp_train_fault_message   (const BpTrainFault *fault);
 void       bp_train_fault_blame_update (BpTrainFault      *fault,
                                         const BpOptimizer *opt);
 /* Steps through the rest of the current epoch, then evaluates and appends
- * a BpEpochStats.  `progress` (may be NULL) is called after each step with
+ * a BpEpochStats (bp_trainer_finish_epoch).  `progress` (may be NULL) is called after each step with
  * the fraction of the epoch done. */
 gboolean   bp_trainer_run_epoch     (BpTrainer *trainer,
                                      void     (*progress) (double fraction, gpointer data),
@@ -127,6 +144,72 @@ const BpEpochStats *bp_trainer_last_epoch (const BpTrainer *trainer);
  * The latest is always last.  (The trainer's and the app's histories.) */
 void       bp_epoch_history_append  (GArray             *history,
                                      const BpEpochStats *stats);
+
+/* ------------------------------------------------------------ batch order
+ * How BpTrainer draws its mini-batches, for a caller that draws the same
+ * ones (the app's step mode): an order of the rows, walked batch by batch,
+ * reshuffled in place at the end of each epoch. */
+
+/* The generator seeded from `seed`, order = 0 … n_rows − 1, shuffled once
+ * when `shuffle` (as bp_trainer_new begins). */
+void       bp_train_order_init      (BpRng    *rng,
+                                     gsize    *order,
+                                     gsize     n_rows,
+                                     guint64   seed,
+                                     gboolean  shuffle);
+/* Where the next batch starts: at the end of the order (*cursor ≥ n_rows)
+ * the next epoch begins (*cursor = 0, the order reshuffled when
+ * `shuffle`).  Returns the batch's size, batch_size or what is left of
+ * the epoch (no row is dropped); its rows are order[*cursor …].  The
+ * cursor is not advanced: the caller does, once it has taken the batch. */
+gsize      bp_train_order_next      (BpRng    *rng,
+                                     gsize    *order,
+                                     gsize     n_rows,
+                                     gsize    *cursor,
+                                     gsize     batch_size,
+                                     gboolean  shuffle);
+
+/* ------------------------------------------------------------ checked steps
+ * The halves of one training step, for a caller that stops between them
+ * (the app's step mode shows the backward pass before the update);
+ * bp_trainer_step and bp_train_steps_on_batch run them back to back.
+ *
+ * The state a step changes is the parameters and the optimizer's state
+ * and step count: bp_train_state_size doubles (parameters first), and t. */
+gsize      bp_train_state_size      (const BpNetwork   *net,
+                                     const BpOptimizer *opt);
+void       bp_train_state_save      (const BpNetwork   *net,
+                                     const BpOptimizer *opt,
+                                     double            *state,
+                                     guint64           *t);
+void       bp_train_state_restore   (BpNetwork         *net,
+                                     BpOptimizer       *opt,
+                                     const double      *state,
+                                     guint64            t);
+/* Zero ∂C/∂params, forward and backward of the batch (x, y) of B samples
+ * (bp_network_gradients), then check the loss and every gradient: FALSE
+ * with *fault at the first value that is not finite (its step and row not
+ * set; the caller knows them). */
+gboolean   bp_train_gradients_checked (BpNetwork    *net,
+                                       BpTrace      *trace,
+                                       const double *x,
+                                       const double *y,
+                                       gsize         B,
+                                       BpTrainFault *fault);
+/* The optimizer's update from net->grads, then check the parameters: on
+ * FALSE the network and the optimizer are restored from `before` and
+ * t_before (as bp_train_state_save left them before the update) and *fault
+ * names the parameter, the update blamed (bp_train_fault_blame_update; its
+ * step and row not set). */
+gboolean   bp_train_update_checked  (BpNetwork    *net,
+                                     BpOptimizer  *opt,
+                                     const double *before,
+                                     guint64       t_before,
+                                     BpTrainFault *fault);
+/* Sets *error (when error is not NULL) to BP_TRAIN_ERROR_NUMERIC with
+ * bp_train_fault_message's text. */
+void       bp_train_fault_set_error (const BpTrainFault  *fault,
+                                     GError             **error);
 
 /* Full-batch steps on a fixed batch (a model's worked example). */
 gboolean   bp_train_steps_on_batch  (BpNetwork    *net,

@@ -18,64 +18,9 @@
 #include "bp-edit.h"
 #include "bp-registry.h"
 #include "bp-rng.h"
+#include "test-util.h"
 
 /* ---------------------------------------------------------------- helpers */
-
-static gboolean
-same_doubles (const double *a,
-              const double *b,
-              gsize         n)
-{
-  return n == 0 || memcmp (a, b, n * sizeof (double)) == 0;
-}
-
-/* Everything a model holds, bit for bit (gradients aside: they are scratch
- * of the last step). */
-static void
-assert_models_equal (const BpModel *a,
-                     const BpModel *b)
-{
-  assert_string_equal (a->name, b->name);
-  assert_string_equal (a->description, b->description);
-  assert_true (a->seed == b->seed);
-  assert_int_equal (a->init, b->init);
-  assert_true (bp_network_equal (a->network, b->network));
-  assert_int_equal (a->network->reduction, b->network->reduction);
-  assert_string_equal (a->network->cost_id, b->network->cost_id);
-
-  assert_true ((a->optimizer == NULL) == (b->optimizer == NULL));
-  if (a->optimizer != NULL)
-    {
-      const BpOptimizer *oa = a->optimizer, *ob = b->optimizer;
-
-      assert_string_equal (oa->id, ob->id);
-      assert_true (same_doubles (oa->hyper, ob->hyper, oa->desc->n_hyper));
-      assert_true (same_doubles (&oa->weight_decay, &ob->weight_decay, 1));
-      assert_true (oa->t == ob->t);
-      assert_int_equal (oa->n_params, ob->n_params);
-      assert_int_equal (bp_optimizer_state_size (oa), bp_optimizer_state_size (ob));
-      assert_true (same_doubles (oa->state, ob->state, bp_optimizer_state_size (oa)));
-    }
-
-  assert_true (g_strcmp0 (a->dataset, b->dataset) == 0);
-  assert_int_equal (a->dataset_rows, b->dataset_rows);
-  assert_true (same_doubles (&a->dataset_noise, &b->dataset_noise, 1));
-  assert_true (same_doubles (&a->test_fraction, &b->test_fraction, 1));
-  assert_int_equal (a->epochs, b->epochs);
-  assert_int_equal (a->batch_size, b->batch_size);
-
-  assert_int_equal (a->n_samples, b->n_samples);
-  assert_true ((a->inputs == NULL) == (b->inputs == NULL));
-  if (a->inputs != NULL)
-    {
-      assert_true (same_doubles (a->inputs, b->inputs, a->n_samples * a->network->n_inputs));
-      assert_true (same_doubles (a->targets, b->targets,
-                                 a->n_samples * bp_network_n_outputs (a->network)));
-    }
-  assert_true ((a->progress == NULL) == (b->progress == NULL));
-  if (a->progress != NULL)
-    assert_true (bp_train_progress_equal (a->progress, b->progress));
-}
 
 /* Layer la of a and layer lb of b: same shape, activation, W and b bits. */
 static void

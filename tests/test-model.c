@@ -21,6 +21,7 @@
 #include "bp-registry.h"
 #include "bp-rng.h"
 #include "bp-util.h"
+#include "test-util.h"
 
 /* ------------------------------------------------------------ test plugin
  * A cost with a parameter (the built-ins have none), to test cost
@@ -149,66 +150,6 @@ expect_error (const char *text,
   expect_error_len (json, -1, code, needle);
 }
 
-static gboolean
-same_doubles (const double *a,
-              const double *b,
-              gsize         n)
-{
-  return n == 0 || memcmp (a, b, n * sizeof (double)) == 0;
-}
-
-static gsize
-state_total (const BpOptimizer *opt)
-{
-  gsize total = 0;
-
-  for (gsize i = 0; i < opt->desc->n_state; i++)
-    total += opt->desc->state_specs[i].per_param * opt->n_params;
-  return total;
-}
-
-/* Everything a model holds, bit for bit. */
-static void
-assert_models_equal (const BpModel *a,
-                     const BpModel *b)
-{
-  assert_string_equal (a->name, b->name);
-  assert_string_equal (a->description, b->description);
-  assert_true (a->seed == b->seed);
-  assert_int_equal (a->init, b->init);
-  assert_true (bp_network_equal (a->network, b->network));
-  assert_int_equal (a->network->reduction, b->network->reduction);
-
-  assert_true ((a->optimizer == NULL) == (b->optimizer == NULL));
-  if (a->optimizer != NULL)
-    {
-      const BpOptimizer *oa = a->optimizer, *ob = b->optimizer;
-
-      assert_string_equal (oa->id, ob->id);
-      assert_true (same_doubles (oa->hyper, ob->hyper, oa->desc->n_hyper));
-      assert_true (same_doubles (&oa->weight_decay, &ob->weight_decay, 1));
-      assert_true (oa->t == ob->t);
-      assert_int_equal (oa->n_params, ob->n_params);
-      assert_true (same_doubles (oa->state, ob->state, state_total (oa)));
-    }
-
-  assert_true (g_strcmp0 (a->dataset, b->dataset) == 0);
-  assert_int_equal (a->dataset_rows, b->dataset_rows);
-  assert_true (same_doubles (&a->dataset_noise, &b->dataset_noise, 1));
-  assert_true (same_doubles (&a->test_fraction, &b->test_fraction, 1));
-  assert_int_equal (a->epochs, b->epochs);
-  assert_int_equal (a->batch_size, b->batch_size);
-
-  assert_int_equal (a->n_samples, b->n_samples);
-  assert_true ((a->inputs == NULL) == (b->inputs == NULL));
-  if (a->inputs != NULL)
-    {
-      assert_true (same_doubles (a->inputs, b->inputs, a->n_samples * a->network->n_inputs));
-      assert_true (same_doubles (a->targets, b->targets,
-                                 a->n_samples * bp_network_n_outputs (a->network)));
-    }
-}
-
 /* save → load → save: the model is the same and so is the text. */
 static BpModel *
 round_trip (const BpModel *model)
@@ -289,7 +230,7 @@ awkward_model (void)
   assert_true (bp_optimizer_set (model->optimizer, "eps", 5e-324, &error));
   assert_true (bp_optimizer_set (model->optimizer, "weight_decay", 1.0 / 3.0, &error));
   model->optimizer->t = 17;
-  for (gsize i = 0; i < state_total (model->optimizer); i++)
+  for (gsize i = 0; i < bp_optimizer_state_size (model->optimizer); i++)
     model->optimizer->state[i] = (i % 3 == 0 ? -0.0 : 1.0 / (double) (i + 3));
 
   model->dataset = g_strdup ("spirals");

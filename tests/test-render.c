@@ -757,36 +757,6 @@ test_heatmap (void **unused)
 
 /* --------------------------------------------------------------- plots */
 
-static void
-test_grad_health (void **unused)
-{
-  const double ok[] = { 0.5, 1.0, 2.0 };
-  const double vanish[] = { 1.0, 1e-5, 2.0 };
-  const double explode[] = { 1.0, 1.0, 1e4 };
-  const double nan3[] = { 1.0, NAN, 1.0 };
-  BpvGradHealth h[3];
-
-  bpv_grad_health (ok, 3, h);
-  assert_true (h[0] == BPV_GRAD_OK && h[1] == BPV_GRAD_OK && h[2] == BPV_GRAD_OK);
-  bpv_grad_health (vanish, 3, h);
-  assert_true (h[0] == BPV_GRAD_OK && h[1] == BPV_GRAD_VANISHING && h[2] == BPV_GRAD_OK);
-  bpv_grad_health (explode, 3, h);
-  assert_true (h[0] == BPV_GRAD_OK && h[1] == BPV_GRAD_OK && h[2] == BPV_GRAD_EXPLODING);
-  bpv_grad_health (nan3, 3, h);
-  assert_true (h[1] == BPV_GRAD_EXPLODING && h[0] == BPV_GRAD_OK);
-  /* Nothing flows back through dead units: zero is vanishing, even when
-   * every layer is zero (there is no median to compare with then). */
-  {
-    const double dead[] = { 0.0, 0.0, 0.0 };
-    const double one_dead[] = { 0.0, 0.5, 1.0 };
-
-    bpv_grad_health (dead, 3, h);
-    assert_true (h[0] == BPV_GRAD_VANISHING && h[1] == BPV_GRAD_VANISHING && h[2] == BPV_GRAD_VANISHING);
-    bpv_grad_health (one_dead, 3, h);
-    assert_true (h[0] == BPV_GRAD_VANISHING && h[1] == BPV_GRAD_OK && h[2] == BPV_GRAD_OK);
-  }
-}
-
 /* Counts pixels within ±3 of `c` over `rect`. */
 static gsize
 count_color (cairo_surface_t *s,
@@ -1451,7 +1421,6 @@ main (void)
     cmocka_unit_test (test_lod_mnist),
     cmocka_unit_test (test_cache_matches_live),
     cmocka_unit_test (test_heatmap),
-    cmocka_unit_test (test_grad_health),
     cmocka_unit_test (test_plots),
     cmocka_unit_test (test_export),
     cmocka_unit_test (test_describe_hit),

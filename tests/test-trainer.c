@@ -1,7 +1,8 @@
 /* test-trainer.c — mini-batch training: XOR converges, runs are
  * deterministic, the history and gradient norms are kept, NaN and
- * divergence stop a step and leave the network as it was, and no row is
- * dropped from an epoch.
+ * divergence stop a step and leave the network as it was, no row is
+ * dropped from an epoch, and a step taken in halves is the trainer's step.
+ * (Saved progress: test-trainer-progress.c.)
  */
 #include "config.h"
 
@@ -12,6 +13,7 @@
 #include <cmocka.h>
 
 #include "test-util.h"
+#include "test-trainer-fixtures.h"
 
 #include <float.h>
 #include <math.h>
@@ -24,104 +26,6 @@
 #include "bp-rng.h"
 #include "bp-trainer.h"
 #include "bp-util.h"
-
-/* ------------------------------------------------------------ helpers */
-
-/* A dataset owned the way bp_dataset_free expects (g_new, g_strdup). */
-static BpDataset *
-make_dataset (const char   *name,
-              BpTask        task,
-              gsize         n_rows,
-              gsize         n_features,
-              gsize         n_targets,
-              const double *X,
-              const double *Y)
-{
-  BpDataset *ds = g_new0 (BpDataset, 1);
-
-  ds->name = g_strdup (name);
-  ds->source = g_strdup ("test-trainer.c");
-  ds->task = task;
-  ds->n_rows = n_rows;
-  ds->n_features = n_features;
-  ds->n_targets = n_targets;
-  ds->X = g_new (double, MAX (n_rows * n_features, 1));
-  ds->Y = g_new (double, MAX (n_rows * n_targets, 1));
-  if (n_rows > 0)
-    {
-      memcpy (ds->X, X, n_rows * n_features * sizeof (double));
-      memcpy (ds->Y, Y, n_rows * n_targets * sizeof (double));
-    }
-  ds->feature_names = g_new0 (char *, n_features + 1);
-  for (gsize i = 0; i < n_features; i++)
-    ds->feature_names[i] = g_strdup_printf ("x%zu", i + 1);
-  ds->target_names = g_new0 (char *, n_targets + 1);
-  for (gsize i = 0; i < n_targets; i++)
-    ds->target_names[i] = g_strdup_printf ("y%zu", i + 1);
-  return ds;
-}
-
-static const double xor_X[] = { 0, 0, 0, 1, 1, 0, 1, 1 };
-static const double xor_Y[] = { 0, 1, 1, 0 };
-
-static BpDataset *
-xor_dataset (void)
-{
-  return make_dataset ("xor", BP_TASK_BINARY, 4, 2, 1, xor_X, xor_Y);
-}
-
-/* 10 rows of a noisy line, y = 0.5x₁ − 0.25x₂ + 0.1 + noise. */
-static BpDataset *
-line_dataset (void)
-{
-  double X[10 * 2], Y[10];
-  BpRng rng;
-
-  bp_rng_init (&rng, 10);
-  for (gsize r = 0; r < 10; r++)
-    {
-      X[2 * r] = bp_rng_range (&rng, -1.0, 1.0);
-      X[2 * r + 1] = bp_rng_range (&rng, -1.0, 1.0);
-      Y[r] = 0.5 * X[2 * r] - 0.25 * X[2 * r + 1] + 0.1 + 0.01 * bp_rng_normal (&rng);
-    }
-  return make_dataset ("line", BP_TASK_REGRESSION, 10, 2, 1, X, Y);
-}
-
-static BpNetwork *
-make_net (gsize        n_in,
-          gsize        hidden,
-          const char  *hidden_act,
-          gsize        n_out,
-          const char  *out_act,
-          const char  *cost_id,
-          guint64      seed)
-{
-  g_autoptr(GError) error = NULL;
-  BpNetwork *net = bp_network_new (n_in, &error);
-  BpRng rng;
-
-  assert_non_null (net);
-  assert_true (bp_network_add_layer (net, hidden, hidden_act, NULL, &error));
-  assert_true (bp_network_add_layer (net, n_out, out_act, NULL, &error));
-  if (!bp_network_set_cost (net, cost_id, NULL, &error))
-    fail_msg ("%s", error->message);
-  bp_rng_init (&rng, seed);
-  bp_network_init_weights (net, BP_INIT_GLOROT_UNIFORM, &rng);
-  return net;
-}
-
-static BpOptimizer *
-make_opt (const char *id,
-          gsize       n,
-          double      lr)
-{
-  g_autoptr(GError) error = NULL;
-  BpOptimizer *opt = bp_optimizer_new (NULL, id, n, &error);
-
-  assert_non_null (opt);
-  assert_true (bp_optimizer_set (opt, "lr", lr, &error));
-  return opt;
-}
 
 /* ------------------------------------------------------------------- XOR */
 
@@ -601,6 +505,119 @@ test_divergence_stops_step (void **state)
   }
 }
 
+/* ------------------------------------------------- the halves of a step */
+
+static void
+assert_epochs_equal (const BpEpochStats *x,
+                     const BpEpochStats *y)
+{
+  assert_int_equal (x->epoch, y->epoch);
+  assert_int_equal (x->step, y->step);
+  assert_memory_equal (&x->train_loss, &y->train_loss, sizeof (double));
+  assert_memory_equal (&x->train_accuracy, &y->train_accuracy, sizeof (double));
+  assert_memory_equal (&x->test_loss, &y->test_loss, sizeof (double));
+  assert_memory_equal (&x->test_accuracy, &y->test_accuracy, sizeof (double));
+}
+
+/* Stepping by hand — bp_train_gradients_checked, then bp_train_state_save
+ * and bp_train_update_checked, bp_trainer_finish_epoch when
+ * bp_trainer_epoch_done — gives the same bits as bp_trainer_run_epoch. */
+static void
+test_halves_equal_run_epoch (void **state)
+{
+  g_autoptr(BpDataset) ds = line_dataset ();
+  g_autoptr(BpNetwork) a = make_net (2, 5, "tanh", 1, "linear", "mse", 3);
+  g_autoptr(BpNetwork) b = bp_network_copy (a);
+  g_autoptr(BpOptimizer) opt_a = make_opt ("adam", a->n_params, 0.01);
+  g_autoptr(BpOptimizer) opt_b = bp_optimizer_copy (opt_a);
+  const BpTrainConfig config = { .batch_size = 4, .shuffle = TRUE, .seed = 5, .keep_trace = TRUE };
+  g_autoptr(BpTrainer) tr_a = bp_trainer_new (a, opt_a, ds, NULL, &config, NULL);
+  g_autoptr(BpTrainer) tr_b = bp_trainer_new (b, opt_b, ds, NULL, &config, NULL);
+  g_autoptr(BpTrace) trace = bp_trace_new (a, config.batch_size);
+  g_autofree double *before = g_new (double, bp_train_state_size (a, opt_a));
+  g_autofree double *x = g_new (double, config.batch_size * ds->n_features);
+  g_autofree double *y = g_new (double, config.batch_size * ds->n_targets);
+  BpEpochStats st;
+
+  (void) state;
+  for (int e = 0; e < 3; e++)
+    {
+      /* a: one step at a time, the epoch closed by hand. */
+      do
+        assert_true (bp_trainer_step (tr_a, NULL));
+      while (!bp_trainer_epoch_done (tr_a));
+      bp_trainer_finish_epoch (tr_a, &st);
+      assert_int_equal (st.epoch, e + 1);
+      assert_int_equal (st.step, tr_a->steps);
+      assert_epochs_equal (&st, bp_trainer_last_epoch (tr_a));
+      assert_true (bp_trainer_run_epoch (tr_b, NULL, NULL, NULL));
+      assert_epochs_equal (bp_trainer_last_epoch (tr_b), &st);
+      assert_memory_equal (a->params, b->params, a->n_params * sizeof (double));
+    }
+
+  /* The halves on the batch the trainer would take next. */
+  {
+    gsize B = config.batch_size;
+    BpTrainFault fault;
+    guint64 t;
+
+    assert_true (bp_trainer_step (tr_a, NULL));
+    for (gsize s = 0; s < B; s++)
+      {
+        gsize r = bp_trainer_last_row (tr_a, s);
+
+        memcpy (x + s * ds->n_features, ds->X + r * ds->n_features,
+                ds->n_features * sizeof (double));
+        memcpy (y + s * ds->n_targets, ds->Y + r * ds->n_targets,
+                ds->n_targets * sizeof (double));
+      }
+    assert_true (bp_train_gradients_checked (b, trace, x, y, B, &fault));
+    bp_train_state_save (b, opt_b, before, &t);
+    assert_int_equal (t, opt_b->t);
+    assert_true (bp_train_update_checked (b, opt_b, before, t, &fault));
+    assert_memory_equal (a->params, b->params, a->n_params * sizeof (double));
+    assert_int_equal (opt_a->t, opt_b->t);
+
+    /* bp_trainer_copy_sample: sample 1 of that batch, as a trace of its own. */
+    {
+      g_autoptr(BpTrace) one = bp_trainer_copy_sample (tr_a, 1);
+
+      assert_int_equal (one->batch, 1);
+      assert_memory_equal (one->input, x + ds->n_features, ds->n_features * sizeof (double));
+      assert_memory_equal (one->a[a->n_layers - 1], trace->a[a->n_layers - 1] + 1,
+                           sizeof (double));
+      assert_true (one->loss == tr_a->trace->loss);
+    }
+  }
+}
+
+/* An update that makes a parameter infinite is undone from the state
+ * given, t included, and the fault names a parameter. */
+static void
+test_update_checked_restores (void **state)
+{
+  g_autoptr(BpNetwork) net = make_net (2, 3, "tanh", 1, "linear", "mse", 1);
+  g_autoptr(BpOptimizer) opt = make_opt ("momentum", net->n_params, 0.1);
+  g_autofree double *before = g_new (double, bp_train_state_size (net, opt));
+  g_autofree double *params = g_memdup2 (net->params, net->n_params * sizeof (double));
+  g_autoptr(GError) error = NULL;
+  BpTrainFault fault;
+  guint64 t;
+
+  (void) state;
+  bp_network_zero_grad (net);
+  net->grads[0] = INFINITY;
+  bp_train_state_save (net, opt, before, &t);
+  assert_false (bp_train_update_checked (net, opt, before, t, &fault));
+  assert_true (fault.kind == BP_TRAIN_FAULT_PARAM_W || fault.kind == BP_TRAIN_FAULT_PARAM_B);
+  assert_memory_equal (net->params, params, net->n_params * sizeof (double));
+  assert_int_equal (opt->t, t);
+  fault.step = 1;
+  bp_train_fault_set_error (&fault, &error);
+  assert_true (g_error_matches (error, BP_TRAIN_ERROR, BP_TRAIN_ERROR_NUMERIC));
+  assert_error_contains (error, "Training stopped at step 1");
+}
+
 /* Learning rate 100 on a linear network: each step multiplies the weights
  * until z(2) overflows and cancels (∞ − ∞) at step 8.  The fault says so,
  * as data, and the failed step left everything as it was before it. */
@@ -877,306 +894,6 @@ test_trainer_new_errors (void **state)
   }
 }
 
-/* --------------------------------------------------------------- resuming
- * "A saved experiment reopens exactly where it was; training on from there
- * gives the same numbers as not having saved."  Each case trains one model
- * N + M steps straight, and another N steps, saves it (with its progress)
- * to JSON, loads that into a fresh model and a fresh trainer over data made
- * again from the file's dataset reference, and trains M more: parameters,
- * optimizer state and the trainer's progress must be the same bits.
- */
-
-/* The default experiment with another optimizer and dataset size. */
-static BpModel *
-resume_model (const char *opt_id,
-              gsize       batch)
-{
-  g_autoptr(GError) error = NULL;
-  BpModel *model = bp_model_new_default ();
-
-  bp_optimizer_free (model->optimizer);
-  model->optimizer = make_opt (opt_id, model->network->n_params, 0.05);
-  g_free (model->dataset);
-  model->dataset = g_strdup ("moons");
-  model->dataset_rows = 50;        /* 40 training rows */
-  model->dataset_noise = 0.1;
-  model->test_fraction = 0.2;
-  model->batch_size = batch;
-  return model;
-}
-
-/* The data of a model's dataset reference, split as the app splits it. */
-static void
-model_data (const BpModel  *model,
-            BpDataset     **train,
-            BpDataset     **test)
-{
-  g_autoptr(GError) error = NULL;
-  g_autoptr(BpDataset) all = bp_dataset_open (model->dataset, model->dataset_rows,
-                                              model->dataset_noise, model->seed, &error);
-
-  if (all == NULL)
-    fail_msg ("%s", error->message);
-  bp_dataset_split (all, model->test_fraction, model->seed, train, test);
-  assert_int_equal ((*train)->n_rows, 40);
-}
-
-typedef struct
-{
-  BpModel   *model;
-  BpDataset *train, *test;
-  BpTrainer *tr;
-} Run;
-
-static void
-run_start (Run           *run,
-           BpModel       *model,
-           guint64        seed)
-{
-  g_autoptr(GError) error = NULL;
-  BpTrainConfig config = { .batch_size = model->batch_size, .shuffle = TRUE, .seed = seed,
-                           .keep_trace = TRUE };
-
-  run->model = model;
-  model_data (model, &run->train, &run->test);
-  run->tr = bp_trainer_new (model->network, model->optimizer, run->train, run->test, &config,
-                            &error);
-  if (run->tr == NULL)
-    fail_msg ("%s", error->message);
-}
-
-static void
-run_clear (Run *run)
-{
-  bp_trainer_free (run->tr);
-  bp_dataset_free (run->train);
-  bp_dataset_free (run->test);
-  bp_model_free (run->model);
-}
-
-static void
-run_steps (Run     *run,
-           guint64  n,
-           gboolean by_epochs)
-{
-  g_autoptr(GError) error = NULL;
-
-  if (by_epochs)
-    for (guint64 i = 0; i < n; i++)
-      assert_true (bp_trainer_run_epoch (run->tr, NULL, NULL, &error));
-  else
-    for (guint64 i = 0; i < n; i++)
-      if (!bp_trainer_step (run->tr, &error))
-        fail_msg ("%s", error->message);
-}
-
-/* N steps, save, load, M more (epochs instead of steps for M when
- * `by_epochs`) against N + M straight. */
-static void
-check_resume (const char *opt_id,
-              gsize       batch,
-              guint64     n_before,
-              guint64     n_after,
-              gboolean    by_epochs)
-{
-  g_autoptr(GError) error = NULL;
-  g_autoptr(BpTrainProgress) p_straight = NULL;
-  g_autoptr(BpTrainProgress) p_resumed = NULL;
-  g_autofree char *json = NULL;
-  Run straight = { 0 }, first = { 0 }, resumed = { 0 };
-  BpModel *loaded;
-  gsize len;
-
-  run_start (&straight, resume_model (opt_id, batch), 11);
-  run_steps (&straight, n_before, FALSE);
-  run_steps (&straight, n_after, by_epochs);
-
-  run_start (&first, resume_model (opt_id, batch), 11);
-  run_steps (&first, n_before, FALSE);
-  first.model->progress = bp_trainer_export_progress (first.tr);
-  json = bp_model_to_json (first.model, &len);
-  assert_non_null (json);
-  assert_non_null (strstr (json, "\"progress\""));
-  loaded = bp_model_load_data (json, (gssize) len, "saved.json", NULL, &error);
-  if (loaded == NULL)
-    fail_msg ("%s", error->message);
-  assert_non_null (loaded->progress);
-  assert_true (bp_train_progress_equal (loaded->progress, first.model->progress));
-
-  /* Another trainer seed: after the import it must not matter. */
-  run_start (&resumed, loaded, 12345);
-  if (!bp_trainer_import_progress (resumed.tr, loaded->progress, &error))
-    fail_msg ("%s", error->message);
-  run_steps (&resumed, n_after, by_epochs);
-
-  assert_int_equal (resumed.tr->steps, straight.tr->steps);
-  assert_memory_equal (resumed.model->network->params, straight.model->network->params,
-                       straight.model->network->n_params * sizeof (double));
-  assert_true (resumed.model->optimizer->t == straight.model->optimizer->t);
-  assert_memory_equal (resumed.model->optimizer->state, straight.model->optimizer->state,
-                       bp_optimizer_state_size (straight.model->optimizer) * sizeof (double));
-  p_straight = bp_trainer_export_progress (straight.tr);
-  p_resumed = bp_trainer_export_progress (resumed.tr);
-  assert_true (bp_train_progress_equal (p_straight, p_resumed));
-
-  run_clear (&straight);
-  run_clear (&first);
-  run_clear (&resumed);
-}
-
-static void
-test_resume_is_exact (void **state)
-{
-  /* 40 rows in batches of 6: 7 steps an epoch (the last of 4 rows). */
-  check_resume ("adam", 6, 10, 12, FALSE);      /* mid-epoch, across two epoch ends */
-  check_resume ("adam", 6, 7, 9, FALSE);        /* at an epoch end: the reshuffle comes after */
-  check_resume ("momentum", 6, 3, 20, FALSE);
-  check_resume ("rmsprop", 8, 5, 11, FALSE);
-  check_resume ("adam", 6, 0, 5, FALSE);        /* before the first step */
-  check_resume ("adam", 6, 10, 2, TRUE);        /* epochs: the history goes on too */
-  /* Full batch past BP_GRAD_NORM_MAX_RECORDS: the stride doubled. */
-  check_resume ("sgd", 40, 4200, 300, FALSE);
-}
-
-/* The progress of a trainer on 40 rows, and trainers it does not fit. */
-static void
-test_import_progress_errors (void **state)
-{
-  g_autoptr(GError) error = NULL;
-  g_autoptr(BpTrainProgress) p = NULL;
-  g_autoptr(BpTrainProgress) bad = NULL;
-  g_autoptr(BpDataset) line = line_dataset ();
-  g_autoptr(BpNetwork) net = make_net (2, 3, "tanh", 1, "linear", "mse", 1);
-  g_autoptr(BpOptimizer) opt = make_opt ("sgd", net->n_params, 0.1);
-  g_autoptr(BpTrainer) tr = NULL;
-  g_autofree gsize *order = NULL;
-  const BpTrainConfig config = { .batch_size = 3, .shuffle = TRUE, .seed = 1, .keep_trace = TRUE };
-  Run run = { 0 };
-
-  run_start (&run, resume_model ("adam", 6), 11);
-  run_steps (&run, 9, FALSE);
-  p = bp_trainer_export_progress (run.tr);
-  assert_true (bp_train_progress_check (p, &error));
-  assert_int_equal (p->n_rows, 40);
-  assert_int_equal (p->steps, 9);
-  assert_int_equal (p->epoch, 0);     /* steps do not complete epochs; run_epoch does */
-  assert_int_equal (p->cursor, 12);
-  assert_int_equal (p->grad_norms->len, 9 * 3);
-
-  tr = bp_trainer_new (net, opt, line, NULL, &config, &error);
-  assert_non_null (tr);
-  order = g_memdup2 (tr->order, 10 * sizeof (gsize));
-
-  /* 40 rows into a trainer of 10. */
-  assert_false (bp_trainer_import_progress (tr, p, &error));
-  assert_true (g_error_matches (error, BP_TRAIN_ERROR, BP_TRAIN_ERROR_PROGRESS));
-  assert_error_contains (error, "40 training rows");
-  g_clear_error (&error);
-  assert_int_equal (tr->steps, 0);
-  assert_memory_equal (tr->order, order, 10 * sizeof (gsize));
-
-  /* Gradient norms of 3 layers into a 2-layer network. */
-  bad = bp_train_progress_copy (p);
-  bad->n_rows = 10;
-  for (gsize i = 0; i < 10; i++)
-    bad->order[i] = 9 - i;
-  bad->cursor = 3;
-  assert_false (bp_trainer_import_progress (tr, bad, &error));
-  assert_error_contains (error, "3 layers");
-  g_clear_error (&error);
-
-  /* Without the records it fits; the trainer continues from it. */
-  g_array_set_size (bad->grad_norms, 0);
-  assert_true (bp_trainer_import_progress (tr, bad, &error));
-  assert_int_equal (tr->steps, 9);
-  assert_int_equal (tr->cursor, 3);
-  assert_true (tr->order[0] == 9);
-  assert_true (bp_trainer_step (tr, &error));
-  assert_int_equal (tr->cursor, 6);
-
-  /* What bp_train_progress_check refuses. */
-  {
-    static const struct { int what; const char *needle; } cases[] = {
-      { 0, "past the 10 rows" },
-      { 1, "appears twice" },
-      { 2, "is not a row" },
-      { 3, "all zero" },
-      { 4, "not a power of two" },
-      { 5, "go past step" },
-      { 6, "epoch records" },
-    };
-
-    for (gsize c = 0; c < G_N_ELEMENTS (cases); c++)
-      {
-        g_autoptr(BpTrainProgress) q = bp_train_progress_copy (bad);
-        double norms[2] = { 1, 2 };
-
-        switch (cases[c].what)
-          {
-          case 0: q->cursor = 11; break;
-          case 1: q->order[4] = q->order[5]; break;
-          case 2: q->order[4] = 10; break;
-          case 3: memset (q->rng.s, 0, sizeof q->rng.s); break;
-          case 4: q->grad_norm_stride = 3; break;
-          case 5:
-            q->grad_norm_layers = 2;
-            for (int k = 0; k < 5; k++)
-              g_array_append_vals (q->grad_norms, norms, 2);
-            q->grad_norm_stride = 2;     /* 5 records every 2 steps: step 10 > 9 */
-            break;
-          default:
-            {
-              BpEpochStats st = { .epoch = 1 };
-
-              g_array_append_val (q->history, st);   /* epoch is 0 */
-            }
-            break;
-          }
-        assert_false (bp_train_progress_check (q, &error));
-        assert_error_contains (error, cases[c].needle);
-        g_clear_error (&error);
-        assert_false (bp_trainer_import_progress (tr, q, &error));
-        assert_true (g_error_matches (error, BP_TRAIN_ERROR, BP_TRAIN_ERROR_PROGRESS));
-        g_clear_error (&error);
-        assert_int_equal (tr->steps, 10);
-      }
-  }
-  run_clear (&run);
-}
-
-/* bp_train_progress_size counts what the undo budget must: the order, the
- * history and the gradient-norm records, growing by exactly their sizes. */
-static void
-test_progress_size (void **state)
-{
-  BpTrainProgress *small = bp_train_progress_new (10, 1);
-  BpTrainProgress *big = bp_train_progress_new (1000, 1);
-  BpTrainProgress *copy;
-  BpEpochStats stats = { 1, 10, 0.5, 0.75, NAN, NAN };
-  gsize base;
-  double norms[4] = { 1, 2, 3, 4 };
-
-  assert_int_equal (bp_train_progress_size (NULL), 0);
-  base = bp_train_progress_size (small);
-  assert_true (base >= sizeof (BpTrainProgress) + 10 * sizeof (gsize));
-  assert_int_equal (bp_train_progress_size (big) - base, 990 * sizeof (gsize));
-
-  for (int i = 0; i < 5; i++)
-    g_array_append_val (small->history, stats);
-  assert_int_equal (bp_train_progress_size (small) - base, 5 * sizeof (BpEpochStats));
-  g_array_append_vals (small->grad_norms, norms, 4);
-  assert_int_equal (bp_train_progress_size (small) - base,
-                    5 * sizeof (BpEpochStats) + 4 * sizeof (double));
-
-  /* A copy holds as much. */
-  copy = bp_train_progress_copy (small);
-  assert_int_equal (bp_train_progress_size (copy), bp_train_progress_size (small));
-
-  bp_train_progress_free (copy);
-  bp_train_progress_free (small);
-  bp_train_progress_free (big);
-}
-
 int
 main (void)
 {
@@ -1189,15 +906,14 @@ main (void)
     cmocka_unit_test (test_steps_on_batch_equals_by_hand),
     cmocka_unit_test (test_nan_input_stops_step),
     cmocka_unit_test (test_divergence_stops_step),
+    cmocka_unit_test (test_halves_equal_run_epoch),
+    cmocka_unit_test (test_update_checked_restores),
     cmocka_unit_test (test_lr100_fault),
     cmocka_unit_test (test_inf_loss_fault),
     cmocka_unit_test (test_fault_messages),
     cmocka_unit_test (test_epoch_history_bounded),
     cmocka_unit_test (test_run_epoch_history_bounded),
     cmocka_unit_test (test_trainer_new_errors),
-    cmocka_unit_test (test_resume_is_exact),
-    cmocka_unit_test (test_import_progress_errors),
-    cmocka_unit_test (test_progress_size),
   };
 
   return cmocka_run_group_tests_name ("trainer", tests, NULL, NULL);

@@ -1,10 +1,21 @@
 /* test-util.h — assertions the cmocka suites share: numbers within a
- * tolerance, numbers bit for bit, and an error that says what it should.
+ * tolerance, numbers bit for bit, an error that says what it should, and
+ * two models that are the same.
  * Include after <cmocka.h>. */
 #pragma once
 
+#include <glib.h>
 #include <math.h>
 #include <string.h>
+
+/* n doubles, bit for bit (two empty arrays are equal). */
+static inline gboolean
+same_doubles (const double *a,
+              const double *b,
+              gsize         n)
+{
+  return n == 0 || memcmp (a, b, n * sizeof (double)) == 0;
+}
 
 /* |got − want| ≤ abs_tol + rel·|want|, with both numbers in the message. */
 static inline void
@@ -53,4 +64,13 @@ assert_bits_impl (double      got,
     assert_non_null (error);                                                      \
     if (strstr ((error)->message, (substring)) == NULL)                           \
       fail_msg ("error “%s” does not contain “%s”", (error)->message, (substring)); \
+  } while (0)
+
+/* bp_model_equal, naming the first member that differs (bp_model_diff).  A
+ * macro, so that only the suites that use it need bp-model.h. */
+#define assert_models_equal(a, b)                                                  \
+  do {                                                                            \
+    const char *diff_ = bp_model_diff ((a), (b));                                 \
+    if (diff_ != NULL)                                                            \
+      fail_msg ("models %s and %s differ: %s", #a, #b, diff_);                    \
   } while (0)

@@ -952,7 +952,8 @@ test_rings_agree_with_inspector (void **state)
       BpvRenderState rs;
 
       assert_true (bpv_session_step (s, NULL));
-      bpv_stepper_skip_animation (st);
+      /* The transition to its end (auto-play is off: a tick only animates). */
+      bpv_stepper_tick (st, bpv_stepper_get_stop_duration (st), NULL);
       bpv_render_state_init (&rs, net, NULL);
       bpv_session_fill_render_state (s, &rs);
       rs.view = BPV_VIEW_WEIGHTS;

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bp-diagnostics.h"
 #include "bpv-text.h"
 
 void
@@ -510,119 +511,11 @@ frame_header_key (Frame          *fr,
     }
 }
 
-/* ------------------------------------------------------ gradient health */
-
-static int
-compare_double (const void *a,
-                const void *b)
-{
-  double x = *(const double *) a, y = *(const double *) b;
-
-  return (x > y) - (x < y);
-}
-
-/* Median of the finite values of v except index `skip`; NaN if none. */
-static double
-median_except (const double *v,
-               gsize         n,
-               gsize         skip)
-{
-  g_autofree double *tmp = g_new (double, MAX (n, 1));
-  gsize m = 0;
-
-  for (gsize i = 0; i < n; i++)
-    if (i != skip && isfinite (v[i]))
-      tmp[m++] = v[i];
-  if (m == 0)
-    return NAN;
-  qsort (tmp, m, sizeof (double), compare_double);
-  if (m % 2 == 1)
-    return tmp[m / 2];
-  /* Norms are compared in orders of magnitude: the middle of an even
-   * count is the geometric mean, so that with two other layers one huge
-   * value does not make a normal layer look vanishing. */
-  if (tmp[m / 2 - 1] > 0)
-    return sqrt (tmp[m / 2 - 1] * tmp[m / 2]);
-  return 0.5 * (tmp[m / 2 - 1] + tmp[m / 2]);
-}
-
-void
-bpv_grad_health (const double  *norms,
-                 gsize          n_layers,
-                 BpvGradHealth *health)
-{
-  g_return_if_fail (norms != NULL || n_layers == 0);
-  g_return_if_fail (health != NULL || n_layers == 0);
-
-  for (gsize i = 0; i < n_layers; i++)
-    {
-      double v = norms[i], med;
-
-      health[i] = BPV_GRAD_OK;
-      if (!isfinite (v))
-        {
-          health[i] = BPV_GRAD_EXPLODING;
-          continue;
-        }
-      if (v == 0)
-        {
-          health[i] = BPV_GRAD_VANISHING;
-          continue;
-        }
-      med = median_except (norms, n_layers, i);
-      if (isnan (med) || !(med > 0))
-        continue;
-      if (v < BPV_GRAD_VANISH_RATIO * med)
-        health[i] = BPV_GRAD_VANISHING;
-      else if (v > BPV_GRAD_EXPLODE_RATIO * med)
-        health[i] = BPV_GRAD_EXPLODING;
-    }
-}
-
 /* -------------------------------------------------------- gradient norms */
 
-/* Layer l's norms averaged in orders of magnitude over the `window`
- * records up to each one (the norms of single mini-batches scatter over a
- * decade; the averages show which layer's gradient is smaller, and by how
- * much).  Records that are not finite and positive are left out. */
-static void
-smooth_norms (const double *norms,
-              gsize         n_records,
-              gsize         n_layers,
-              gsize         l,
-              gsize         window,
-              double       *out)
-{
-  double sum = 0;
-  gsize count = 0, zeros = 0;
-
-  for (gsize r = 0; r < n_records; r++)
-    {
-      double v = norms[r * n_layers + l];
-
-      if (isfinite (v) && v > 0)
-        {
-          sum += log10 (v);
-          count++;
-        }
-      else if (v == 0)
-        zeros++;
-      if (r >= window)
-        {
-          double old = norms[(r - window) * n_layers + l];
-
-          if (isfinite (old) && old > 0)
-            {
-              sum -= log10 (old);
-              count--;
-            }
-          else if (old == 0)
-            zeros--;
-        }
-      /* Only zeros: nothing flows back at all (dead units). */
-      out[r] = count > 0 ? pow (10, sum / (double) count) : zeros > 0 ? 0 : NAN;
-    }
-}
+/* The verdict's colour on a light panel: the theme's warning orange is too
+ * light for bold text on white, this darker one reads. */
+static const BpvRgba VERDICT_ON_LIGHT = { 0.6, 0.35, 0.0, 1 };
 
 /* Layer l's colour: Okabe–Ito's eight, then two more that none of them
  * resembles, so that up to ten layers are told apart by colour alone
@@ -673,7 +566,7 @@ compare_end_target (const void *a,
 static void
 paint_end_labels (Frame               *fr,
                   const double        *latest,
-                  const BpvGradHealth *health,
+                  const BpDiagGradHealth *health,
                   gsize                n_layers)
 {
   cairo_t *cr = fr->cr;
@@ -691,7 +584,7 @@ paint_end_labels (Frame               *fr,
       double ty = isfinite (v) && v > 0 ? frame_y (fr, v) : fr->plot.y + fr->plot.height;
 
       all[n++] = (EndLabel) { l, CLAMP (ty, top + lh / 2, bottom - lh / 2), 0,
-                              health[l] != BPV_GRAD_OK ? 0 : l == 0 || l + 1 == n_layers ? 1 : 2 };
+                              health[l] != BP_DIAG_GRAD_OK ? 0 : l == 0 || l + 1 == n_layers ? 1 : 2 };
     }
   capacity = (gsize) MAX (floor ((bottom - top) / lh), 0);
   /* Keep by rank, then in layer order. */
@@ -711,7 +604,7 @@ paint_end_labels (Frame               *fr,
       gsize l = kept[i].layer;
       BpvRgba color = layer_color (fr, l);
       g_autofree char *label = g_strdup_printf ("W(%" G_GSIZE_FORMAT ")%s", l + 1,
-                                                health[l] != BPV_GRAD_OK ? " ⚠" : "");
+                                                health[l] != BP_DIAG_GRAD_OK ? " ⚠" : "");
 
       cairo_save (cr);
       bpv_set_source_rgba (cr, color);
@@ -728,7 +621,7 @@ paint_end_labels (Frame               *fr,
       cairo_stroke (cr);
       cairo_restore (cr);
       bpv_text_draw (fr->text, label, x + 1.2 * f, kept[i].y, 0, 0.5, f,
-                     health[l] != BPV_GRAD_OK ? BPV_TEXT_BOLD : BPV_TEXT_NORMAL, fr->tc->text);
+                     health[l] != BP_DIAG_GRAD_OK ? BPV_TEXT_BOLD : BPV_TEXT_NORMAL, fr->tc->text);
     }
 }
 
@@ -744,10 +637,9 @@ bpv_plot_grad_norms (cairo_t            *cr,
   Frame fr;
   double lo = INFINITY, hi = -INFINITY, right_room;
   g_autofree double *steps = NULL;
-  g_autofree BpvGradHealth *health = NULL;
+  g_autofree BpDiagGradHealth *health = NULL;
   g_autofree double *smooth = NULL;
-  g_autofree double *column = NULL;
-  gboolean any_bad = FALSE;
+  g_autofree char *verdict = NULL;
   const double *latest;
   gsize window;
 
@@ -789,24 +681,16 @@ bpv_plot_grad_norms (cairo_t            *cr,
   /* Each layer's line is drawn twice: every record, faint, and its
    * running average in orders of magnitude over about a 25th of the run,
    * which the verdict and the key are read from. */
-  window = MAX (n_records / 25, 1);
+  window = MAX (n_records / BP_DIAG_GRAD_SMOOTH_DIVISOR, 1);
   smooth = g_new (double, n_records * n_layers);
-  column = g_new (double, n_records);
-  for (gsize l = 0; l < n_layers; l++)
-    {
-      smooth_norms (norms, n_records, n_layers, l, window, column);
-      for (gsize r = 0; r < n_records; r++)
-        smooth[r * n_layers + l] = column[r];
-    }
+  bp_diag_grad_smooth (norms, n_records, n_layers, smooth);
   latest = smooth + (n_records - 1) * n_layers;
-  health = g_new0 (BpvGradHealth, n_layers);
-  bpv_grad_health (latest, n_layers, health);
-  for (gsize l = 0; l < n_layers; l++)
-    if (health[l] != BPV_GRAD_OK)
-      any_bad = TRUE;
+  health = g_new0 (BpDiagGradHealth, n_layers);
+  bp_diag_grad_health (latest, n_layers, health);
+  verdict = bp_diag_grad_verdict (latest, health, n_layers);
 
   /* The verdict gets a line of its own under the title. */
-  if (any_bad)
+  if (verdict != NULL)
     {
       fr.plot.y += LINE_EM * fr.f;
       fr.plot.height -= LINE_EM * fr.f;
@@ -824,17 +708,17 @@ bpv_plot_grad_norms (cairo_t            *cr,
   fr.x1 = n_records > 1 ? steps[n_records - 1] : steps[0] * 2;
 
   /* The danger zones, relative to the median of the latest record. */
-  if (any_bad)
+  if (verdict != NULL)
     {
-      double med = median_except (latest, n_layers, G_MAXSIZE);
+      double med = bp_diag_grad_median (latest, n_layers, G_MAXSIZE);
 
       if (isfinite (med) && med > 0)
         {
-          double vy = frame_y (&fr, med * BPV_GRAD_VANISH_RATIO);
-          double ey = frame_y (&fr, med * BPV_GRAD_EXPLODE_RATIO);
+          double vy = frame_y (&fr, med * BP_DIAG_GRAD_VANISH_RATIO);
+          double ey = frame_y (&fr, med * BP_DIAG_GRAD_EXPLODE_RATIO);
           BpvRgba band = bpv_rgba_with_alpha (fr.tc->warning, 0.22);
-          const char *vanish = "vanishing: below 10⁻³ × median of the other layers";
-          const char *explode = "exploding: above 10³ × median";
+          const char *vanish = BP_DIAG_GRAD_VANISHING_TEXT;
+          const char *explode = BP_DIAG_GRAD_EXPLODING_TEXT;
           double w;
 
           cairo_save (cr);
@@ -868,34 +752,15 @@ bpv_plot_grad_norms (cairo_t            *cr,
   /* The averages over the faint records of every layer. */
   for (gsize l = 0; l < n_layers; l++)
     frame_line (&fr, steps, smooth + l, n_records, n_layers, layer_color (&fr, l),
-                health[l] != BPV_GRAD_OK ? 0.26 * fr.f : 0.17 * fr.f, layer_dashed (l));
+                health[l] != BP_DIAG_GRAD_OK ? 0.26 * fr.f : 0.17 * fr.f, layer_dashed (l));
   paint_end_labels (&fr, latest, health, n_layers);
 
-  if (any_bad)
+  if (verdict != NULL)
     {
-      /* Grouped by kind, short enough for a narrow panel:
-       * "⚠ W(1), W(2) zero · W(3) exploding". */
-      static const char *const kinds[] = { "zero", "vanishing", "exploding" };
-      GString *msg = g_string_new ("⚠");
+      /* "⚠ W(1), W(2) zero · W(3) exploding", as `backprop train` warns. */
+      GString *msg = g_string_new (verdict);
       double w;
 
-      for (guint k = 0; k < G_N_ELEMENTS (kinds); k++)
-        {
-          gboolean any = FALSE;
-
-          for (gsize l = 0; l < n_layers; l++)
-            {
-              guint kind = latest[l] == 0 ? 0 : health[l] == BPV_GRAD_VANISHING ? 1 : 2;
-
-              if (health[l] == BPV_GRAD_OK || kind != k)
-                continue;
-              g_string_append_printf (msg, "%sW(%" G_GSIZE_FORMAT ")",
-                                      any ? ", " : msg->len > strlen ("⚠") ? " · " : " ", l + 1);
-              any = TRUE;
-            }
-          if (any)
-            g_string_append_printf (msg, " %s", kinds[k]);
-        }
       bpv_text_measure (fr.text, msg->str, fr.f, BPV_TEXT_BOLD, &w, NULL);
       if (w > rect->width - 2 * PAD_EM * fr.f)
         {
@@ -903,34 +768,17 @@ bpv_plot_grad_norms (cairo_t            *cr,
           gsize bad = 0;
 
           for (gsize l = 0; l < n_layers; l++)
-            bad += health[l] != BPV_GRAD_OK;
+            bad += health[l] != BP_DIAG_GRAD_OK;
           g_string_printf (msg, "⚠ %" G_GSIZE_FORMAT " layer%s out of range", bad, bad == 1 ? "" : "s");
           bpv_text_measure (fr.text, msg->str, fr.f, BPV_TEXT_BOLD, &w, NULL);
         }
       if (w <= rect->width - 2 * PAD_EM * fr.f)
         bpv_text_draw (fr.text, msg->str, rect->x + PAD_EM * fr.f, frame_row_y (&fr), 0, 0.5,
                        fr.f, BPV_TEXT_BOLD,
-                       fr.theme == BPV_THEME_DARK ? fr.tc->warning : (BpvRgba) { 0.6, 0.35, 0.0, 1 });
+                       fr.theme == BPV_THEME_DARK ? fr.tc->warning : VERDICT_ON_LIGHT);
       g_string_free (msg, TRUE);
     }
   frame_end (&fr);
-}
-
-void
-bpv_plot_trainer_grad_norms (cairo_t            *cr,
-                             const BpvRect      *rect,
-                             const BpTrainer    *trainer,
-                             const BpvPlotStyle *style)
-{
-  gsize n_layers;
-
-  g_return_if_fail (trainer != NULL && trainer->net != NULL);
-
-  n_layers = trainer->net->n_layers;
-  bpv_plot_grad_norms (cr, rect,
-                       trainer->grad_norms != NULL ? (const double *) (void *) trainer->grad_norms->data : NULL,
-                       trainer->grad_norms != NULL && n_layers > 0 ? trainer->grad_norms->len / n_layers : 0,
-                       n_layers, trainer->grad_norm_stride, style);
 }
 
 /* -------------------------------------------------------------- histogram */

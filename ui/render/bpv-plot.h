@@ -26,29 +26,13 @@ typedef struct
   gboolean    frame;      /* paint the panel background and frame; default TRUE */
 } BpvPlotStyle;
 
-typedef enum
-{
-  BPV_GRAD_OK,
-  BPV_GRAD_VANISHING,   /* < 1e-3 × the median of the other layers (or exactly 0) */
-  BPV_GRAD_EXPLODING,   /* non-finite, or > 1e3 × the median of the other layers */
-} BpvGradHealth;
-
-#define BPV_GRAD_VANISH_RATIO  1e-3
-#define BPV_GRAD_EXPLODE_RATIO 1e3
-
 void          bpv_plot_style_init       (BpvPlotStyle *style);
-
-/* Classifies each of n_layers norms against the median of the others (of
- * an even count, the geometric mean of the middle two; a single layer is
- * OK unless non-finite).  `health` has n_layers entries. */
-void          bpv_grad_health           (const double  *norms,
-                                         gsize          n_layers,
-                                         BpvGradHealth *health);
 
 /* ‖∂C/∂W(n)‖ per layer against the step on a log y-axis, one line per
  * layer, a legend, and a warning band and label for the layers whose latest
- * record vanishes or explodes.  `norms` holds n_records × n_layers values
- * (record r is step (r + 1) · stride), as BpTrainer.grad_norms. */
+ * record vanishes or explodes: bp_diag_grad_latest_health's verdict, the
+ * one `backprop train` warns with.  `norms` holds n_records × n_layers
+ * values (record r is step (r + 1) · stride), as BpTrainer.grad_norms. */
 void          bpv_plot_grad_norms       (cairo_t            *cr,
                                          const BpvRect      *rect,
                                          const double       *norms,
@@ -56,12 +40,6 @@ void          bpv_plot_grad_norms       (cairo_t            *cr,
                                          gsize               n_layers,
                                          guint64             stride,
                                          const BpvPlotStyle *style);
-/* The same from a trainer's records. */
-void          bpv_plot_trainer_grad_norms (cairo_t            *cr,
-                                           const BpvRect      *rect,
-                                           const BpTrainer    *trainer,
-                                           const BpvPlotStyle *style);
-
 /* A histogram of n values in n_bins bins (0: √n, at most 60), with the
  * count axis, the mean and the zero line; non-finite values are counted
  * and reported, not binned.  `x_label`: e.g. "W(2)" or "∂C/∂W(2)". */

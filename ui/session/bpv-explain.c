@@ -21,6 +21,20 @@
 #define MAX_TERMS   4
 /* Entries of a vector written out before "…". */
 #define MAX_ENTRIES 6
+/* A sigmoid or tanh unit whose slope σ′(z) is below this passes less
+ * than a hundredth of the gradient: "saturated". */
+#define SATURATED_SLOPE 0.01
+/* The chain's product "equals" backprop's ∂C/∂W when they agree to about
+ * nine digits (the product is the same numbers multiplied in another
+ * order): relative to |∂C/∂W|, taken as at least 1e-12, plus 1e-300 so
+ * that two zeros agree. */
+#define CHAIN_REL_TOL   1e-9
+#define CHAIN_MIN_SCALE 1e-12
+#define CHAIN_ABS_TOL   1e-300
+/* The finite-difference step of the numeric checks: about the cube root
+ * of the double epsilon, where a central difference's truncation and
+ * rounding errors balance. */
+#define FD_STEP         1e-6
 
 char *
 bpv_format_number (double v)
@@ -75,34 +89,34 @@ typedef struct
   GPtrArray *keep;
 } Pool;
 
+/* `s` (newly allocated) now belongs to the pool; returns it. */
+static const char *
+pool_keep (Pool *pool,
+           char *s)
+{
+  g_ptr_array_add (pool->keep, s);
+  return s;
+}
+
 static const char *
 num (Pool  *pool,
      double v)
 {
-  char *s = bpv_format_number (v);
-
-  g_ptr_array_add (pool->keep, s);
-  return s;
+  return pool_keep (pool, bpv_format_number (v));
 }
 
 static const char *
 sub (Pool  *pool,
      gsize  n)
 {
-  char *s = bpv_subscript (n);
-
-  g_ptr_array_add (pool->keep, s);
-  return s;
+  return pool_keep (pool, bpv_subscript (n));
 }
 
 static const char *
 esc (Pool       *pool,
      const char *text)
 {
-  char *s = g_markup_escape_text (text != NULL ? text : "", -1);
-
-  g_ptr_array_add (pool->keep, s);
-  return s;
+  return pool_keep (pool, g_markup_escape_text (text != NULL ? text : "", -1));
 }
 
 /* A descriptor's formula as math (bpv-math.h), not its TeX source. */
@@ -110,10 +124,7 @@ static const char *
 math (Pool       *pool,
       const char *formula)
 {
-  char *s = bpv_math_to_markup (formula);
-
-  g_ptr_array_add (pool->keep, s);
-  return s;
+  return pool_keep (pool, bpv_math_to_markup (formula));
 }
 
 static const char *
@@ -355,7 +366,7 @@ explain_neuron (BpvExplanation *ex,
           if (g_strcmp0 (L->act->id, "relu") == 0 && z <= 0)
             g_string_append (eq, "   <b>dead</b> for this sample: no gradient passes");
           else if ((g_strcmp0 (L->act->id, "sigmoid") == 0 || g_strcmp0 (L->act->id, "tanh") == 0)
-                   && fabs (ds) < 0.01)
+                   && fabs (ds) < SATURATED_SLOPE)
             g_string_append (eq, "   <b>saturated</b>: the gradient is squashed");
           g_string_append (eq, "\n");
         }
@@ -418,8 +429,6 @@ factor_label (Pool                *pool,
               const BpChainFactor *f,
               const char          *jk)
 {
-  char *s;
-
   /* A word joiner after the "/": Pango may break after a slash, and
    * "∂a(2)/" at the end of a line and "∂z(2)" on the next is unreadable. */
   if (f->role != BP_FACTOR_DZ_DW)
@@ -429,9 +438,8 @@ factor_label (Pool                *pool,
 
       return esc (pool, joined);
     }
-  s = g_strdup_printf ("∂z(%zu)/" WORD_JOINER "∂W(%zu)%s", f->layer, f->layer, jk);
-  g_ptr_array_add (pool->keep, s);
-  return s;
+  return pool_keep (pool, g_strdup_printf ("∂z(%zu)/" WORD_JOINER "∂W(%zu)%s",
+                                           f->layer, f->layer, jk));
 }
 
 static void
@@ -508,12 +516,7 @@ explain_edge (BpvExplanation *ex,
   gboolean running = bpv_session_get_running (session);
   gboolean at_update = !running && bpv_stepper_get_phase (st) == BPV_STEP_UPDATE;
 
-  {
-    char *tmp = g_strdup_printf ("%s,%s", jj, kk);
-
-    g_ptr_array_add (pool->keep, tmp);
-    jk = tmp;
-  }
+  jk = pool_keep (pool, g_strdup_printf ("%s,%s", jj, kk));
   ex->title = g_strdup_printf ("Weight W(%zu)%s", n, jk);
   ex->weight = L->W[j * L->in + k];
   ex->batch = t->batch;
@@ -601,7 +604,8 @@ explain_edge (BpvExplanation *ex,
     g_string_append_printf (c, "product of the %zu factors = <b>%s</b>   %s δ(%zu)%s · a(%zu)%s = %s\n",
                             chain->n_factors, num (pool, ex->chain_product),
                             fabs (ex->chain_product - ex->backprop)
-                              <= 1e-9 * MAX (1e-12, fabs (ex->backprop)) + 1e-300 ? "✓ equals" : "≠",
+                              <= CHAIN_REL_TOL * MAX (CHAIN_MIN_SCALE, fabs (ex->backprop))
+                                 + CHAIN_ABS_TOL ? "✓ equals" : "≠",
                             n, jj, n - 1, kk, num (pool, ex->backprop));
     g_string_append_printf (c, "∂C/∂W(%zu)%s = ", n, jk);
     for (gsize f = 0; f < chain->n_factors; f++)
@@ -716,7 +720,7 @@ bpv_explain_chain_quiz (BpvSession *session)
   g_autoptr(BpNetwork) owned_net = NULL;
   BpNetwork *net;
   gboolean owned = FALSE;
-  double b2, h = 1e-6;
+  double b2, h = FD_STEP;
 
   g_return_val_if_fail (BPV_IS_SESSION (session), NULL);
 
@@ -863,7 +867,7 @@ bpv_explain_gradcheck (BpvSession       *session,
    * screen shows; finite differences with their noise floor, so that a
    * gradient too small for them (deep in deep-sigmoid) is "not
    * resolvable", not "wrong". */
-  bp_gradcheck_entry (net, x, y, B, index, 1e-6, 0, NULL, check);
+  bp_gradcheck_entry (net, x, y, B, index, FD_STEP, 0, NULL, check);
   return TRUE;
 }
 

@@ -10,6 +10,8 @@
 #define MAX_MATRIX 12
 /* Terms of δ written out before the rest is summed. */
 #define MAX_PATHS  4
+/* Factors of the chain rule a line: more run off a page's width. */
+#define FACTORS_PER_LINE 4
 
 char *
 bpv_latex_number (double v)
@@ -306,12 +308,12 @@ bpv_latex_weight_derivation (const BpNetwork *net,
 
   append_delta (s, net, trace, sample, layer, j);
 
-  /* The chain rule, four factors a line. */
+  /* The chain rule, FACTORS_PER_LINE factors a line. */
   g_string_append (s, "The chain rule, factor by factor:\n\\[\n\\begin{array}{rcl}\n");
   g_string_append_printf (s, "\\frac{\\partial C}{\\partial W^{(%zu)}_{%zu,%zu}} & = & ", n, j + 1, k + 1);
   for (gsize f = 0; f < chain->n_factors; f++)
     {
-      if (f > 0 && f % 4 == 0)
+      if (f > 0 && f % FACTORS_PER_LINE == 0)
         g_string_append (s, " \\\\\n & & ");
       if (f > 0)
         g_string_append (s, " \\cdot ");

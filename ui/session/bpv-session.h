@@ -23,6 +23,11 @@
  * Every setter below that changes the model (activation, cost, optimizer,
  * hyperparameters, dataset, seed, hidden layers, reset) is recorded in the
  * session's undo history, as bpv_session_edit's edits are.
+ *
+ * Implemented by a family of files, one a section below (the list is in
+ * bpv-session-private.h): bpv-session.c (the object, what is shown, the
+ * selection), bpv-session-heatmaps.c, -history.c, -training.c (running)
+ * and -edit.c (settings, edits, saving).
  */
 #pragma once
 
@@ -80,13 +85,14 @@ gboolean             bpv_session_backward_known     (BpvSession *self,
 gboolean             bpv_session_input_image        (BpvSession *self,
                                                      gsize      *width,
                                                      gsize      *height);
+/* -------------------------------------------------------------- heat maps */
 /* For 2-input networks, the maps of the current parameters (recomputed
  * when stale, at most ~8 times a second during training); NULL otherwise. */
 const BpvDecisionMap *bpv_session_get_decision_map  (BpvSession *self);
 const BpvNeuronMaps *bpv_session_get_neuron_maps    (BpvSession *self);
 double               bpv_session_get_decision_level (BpvSession *self);
 
-/* ----------------------------------------------------------------- history */
+/* ---------------------------------------------------------------- history */
 /* ‖∂C/∂W(n)‖ records resampled to a uniform stride for bpv_plot_grad_norms:
  * returns n_records; *norms (n_records × n_layers) is owned by the session
  * and valid until the next call. */
@@ -94,8 +100,6 @@ gsize                bpv_session_get_grad_norms     (BpvSession     *self,
                                                      const double  **norms,
                                                      gsize          *n_layers,
                                                      guint64        *stride);
-/* The latest record (NULL before any step). */
-const double        *bpv_session_get_last_grad_norms (BpvSession *self);
 const BpEpochStats  *bpv_session_get_epochs         (BpvSession *self,
                                                      gsize      *n);
 guint64              bpv_session_get_step_count     (BpvSession *self);
@@ -104,7 +108,7 @@ double               bpv_session_get_steps_per_second (BpvSession *self);
 /* The cost of the shown batch (NaN when unknown). */
 double               bpv_session_get_loss           (BpvSession *self);
 
-/* ---------------------------------------------------------------- running */
+/* ----------------------------------------------------- running (training) */
 gboolean             bpv_session_get_running        (BpvSession *self);
 /* Stop asked, final snapshot not yet in. */
 gboolean             bpv_session_get_stopping       (BpvSession *self);
@@ -139,14 +143,18 @@ gboolean             bpv_session_tick               (BpvSession *self,
                                                      double      seconds);
 gboolean             bpv_session_is_animating       (BpvSession *self);
 
-/* New weights from the seed, optimizer state cleared, history cleared. */
-void                 bpv_session_reset_weights      (BpvSession *self);
-
-/* --------------------------------------------------------------- settings */
 /* 0 (slow, classroom) … 1 (as fast as possible). */
 void                 bpv_session_set_speed          (BpvSession *self,
                                                      double      speed);
 double               bpv_session_get_speed          (BpvSession *self);
+/* Step mode takes one sample (TRUE) or one mini-batch (FALSE). */
+void                 bpv_session_set_step_sample    (BpvSession *self,
+                                                     gboolean    one_sample);
+gboolean             bpv_session_get_step_sample    (BpvSession *self);
+
+/* -------------------------------------------------- settings (undo steps) */
+/* New weights from the seed, optimizer state cleared, history cleared. */
+void                 bpv_session_reset_weights      (BpvSession *self);
 gboolean             bpv_session_set_learning_rate  (BpvSession *self,
                                                      double      lr,
                                                      GError    **error);
@@ -154,10 +162,6 @@ double               bpv_session_get_learning_rate  (BpvSession *self);
 void                 bpv_session_set_batch_size     (BpvSession *self,
                                                      gsize       batch_size);
 gsize                bpv_session_get_batch_size     (BpvSession *self);
-/* Step mode takes one sample (TRUE) or one mini-batch (FALSE). */
-void                 bpv_session_set_step_sample    (BpvSession *self,
-                                                     gboolean    one_sample);
-gboolean             bpv_session_get_step_sample    (BpvSession *self);
 gboolean             bpv_session_set_weight_decay   (BpvSession *self,
                                                      double      weight_decay,
                                                      GError    **error);
@@ -195,9 +199,6 @@ gboolean             bpv_session_set_dataset        (BpvSession *self,
 void                 bpv_session_set_selection      (BpvSession   *self,
                                                      const BpvHit *hit);
 const BpvHit        *bpv_session_get_selection      (BpvSession *self);
-/* The probe row shown when neither stepping nor training. */
-void                 bpv_session_set_probe_row      (BpvSession *self,
-                                                     gsize       row);
 
 /* ------------------------------------------------------------------ edits */
 /* Applies a bp-edit.h edit through the undo history; stops training first

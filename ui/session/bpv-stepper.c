@@ -10,9 +10,21 @@
 /* Kept cycles may use this much memory (parameters and optimizer state
  * before and after each update); at least one is always kept. */
 #define KEPT_BUDGET_BYTES (64u * 1024u * 1024u)
+/* …and at most this many, however small the network: stepping back further
+ * than that by hand is not something anyone does. */
 #define KEPT_MAX          512u
+/* What a kept cycle costs besides its two states: the Cycle and its
+ * allocations' headers, roughly. */
+#define KEPT_OVERHEAD     64u
 /* Auto-play holds each stop for this fraction of the stop duration. */
 #define HOLD_FRACTION     0.6
+/* A new stepper's transitions last this long (the session sets its own
+ * from the speed at once). */
+#define DEFAULT_DURATION  0.6
+/* Transitions between 10 ms (all but a jump) and a minute (slower helps
+ * no one): outside, a caller's number is a mistake. */
+#define MIN_DURATION      0.01
+#define MAX_DURATION      60.0
 
 typedef struct
 {
@@ -31,7 +43,7 @@ struct _BpvStepper
   const BpDataset *train;
   gsize            batch_size;
 
-  /* the batch source: the same scheme as BpTrainer */
+  /* the batch source: BpTrainer's (bp_train_order_*), always shuffled */
   BpRng            rng;
   gsize           *order;
   gsize            cursor;
@@ -61,7 +73,7 @@ struct _BpvStepper
 static gsize
 state_size (const BpvStepper *st)
 {
-  return st->net->n_params + bp_optimizer_state_size (st->opt);
+  return bp_train_state_size (st->net, st->opt);
 }
 
 static void
@@ -73,30 +85,6 @@ cycle_free (Cycle *c)
   g_free (c->before);
   g_free (c->after);
   g_free (c);
-}
-
-static void
-save_state (BpvStepper *st,
-            double     *dst,
-            guint64    *t)
-{
-  gsize np = st->net->n_params;
-
-  memcpy (dst, st->net->params, np * sizeof (double));
-  memcpy (dst + np, st->opt->state, bp_optimizer_state_size (st->opt) * sizeof (double));
-  *t = st->opt->t;
-}
-
-static void
-load_state (BpvStepper   *st,
-            const double *src,
-            guint64       t)
-{
-  gsize np = st->net->n_params;
-
-  memcpy (st->net->params, src, np * sizeof (double));
-  memcpy (st->opt->state, src + np, bp_optimizer_state_size (st->opt) * sizeof (double));
-  st->opt->t = t;
 }
 
 static gsize
@@ -164,12 +152,8 @@ draw_batch (BpvStepper *st)
   const BpDataset *ds = st->train;
   Cycle *c = g_new0 (Cycle, 1);
 
-  if (st->cursor >= ds->n_rows)
-    {
-      st->cursor = 0;
-      bp_rng_shuffle (&st->rng, st->order, ds->n_rows);
-    }
-  c->B = MIN (st->batch_size, ds->n_rows - st->cursor);
+  c->B = bp_train_order_next (&st->rng, st->order, ds->n_rows, &st->cursor,
+                              st->batch_size, TRUE);
   c->rows = g_new (gsize, c->B);
   memcpy (c->rows, st->order + st->cursor, c->B * sizeof (gsize));
   st->cursor += c->B;
@@ -178,18 +162,6 @@ draw_batch (BpvStepper *st)
 
 /* Forward and backward of the cycle's batch on the current parameters,
  * which are saved as the cycle's "before". */
-static void
-set_fault_error (GError            **error,
-                 const BpTrainFault *fault)
-{
-  g_autofree char *message = NULL;
-
-  if (error == NULL)
-    return;
-  message = bp_train_fault_message (fault);
-  g_set_error_literal (error, BP_TRAIN_ERROR, BP_TRAIN_ERROR_NUMERIC, message);
-}
-
 static gboolean
 compute_cycle (BpvStepper *st,
                Cycle      *c,
@@ -207,16 +179,15 @@ compute_cycle (BpvStepper *st,
     }
   if (c->before == NULL)
     c->before = g_new (double, MAX (state_size (st), 1));
-  save_state (st, c->before, &c->t_before);
+  bp_train_state_save (st->net, st->opt, c->before, &c->t_before);
 
-  bp_network_gradients (st->net, st->trace, st->x, st->y, c->B);
-  if (bp_network_locate_nonfinite (st->net, st->trace, &fault))
+  if (!bp_train_gradients_checked (st->net, st->trace, st->x, st->y, c->B, &fault))
     {
       fault.step = st->steps + 1;
       if (fault.sample >= 1 && fault.sample <= c->B)
         fault.row = c->rows[fault.sample - 1] + 1;
       st->fault = fault;
-      set_fault_error (error, &fault);
+      bp_train_fault_set_error (&fault, error);
       return FALSE;
     }
   memcpy (st->grads, st->net->grads, st->net->n_params * sizeof (double));
@@ -226,7 +197,7 @@ compute_cycle (BpvStepper *st,
 static void
 trim_kept (BpvStepper *st)
 {
-  gsize per = 2 * state_size (st) * sizeof (double) + 64;
+  gsize per = 2 * state_size (st) * sizeof (double) + KEPT_OVERHEAD;
   guint max_n = (guint) MAX (1, MIN (KEPT_MAX, KEPT_BUDGET_BYTES / per));
 
   while (g_queue_get_length (&st->kept) > max_n)
@@ -255,9 +226,9 @@ begin_cycle (BpvStepper *st,
         {
           Cycle *cur = st->cycle;
 
-          load_state (st, cur->before, cur->t_before);
+          bp_train_state_restore (st->net, st->opt, cur->before, cur->t_before);
           compute_cycle (st, cur, NULL);
-          load_state (st, cur->after, cur->t_after);
+          bp_train_state_restore (st->net, st->opt, cur->after, cur->t_after);
         }
       return FALSE;
     }
@@ -281,20 +252,17 @@ apply_update (BpvStepper *st,
   Cycle *c = st->cycle;
 
   memcpy (net->grads, st->grads, net->n_params * sizeof (double));
-  bp_optimizer_step (st->opt, net->params, net->grads);
-  if (bp_network_locate_nonfinite_param (net, &st->fault))
+  /* On NaN/Inf the parameters and the optimizer go back to the cycle's
+   * "before" (the state the update started from). */
+  if (!bp_train_update_checked (net, st->opt, c->before, c->t_before, &st->fault))
     {
-      /* The gradients were finite (checked after the backward pass): the
-       * update made it, and a plugin optimizer is then named. */
-      bp_train_fault_blame_update (&st->fault, st->opt);
       st->fault.step = st->steps + 1;
-      set_fault_error (error, &st->fault);
-      load_state (st, c->before, c->t_before);
+      bp_train_fault_set_error (&st->fault, error);
       return FALSE;
     }
   if (c->after == NULL)
     c->after = g_new (double, MAX (state_size (st), 1));
-  save_state (st, c->after, &c->t_after);
+  bp_train_state_save (st->net, st->opt, c->after, &c->t_after);
   st->steps++;
   return TRUE;
 }
@@ -306,9 +274,9 @@ resume_kept (BpvStepper *st)
 {
   Cycle *c = g_queue_pop_tail (&st->kept);
 
-  load_state (st, c->before, c->t_before);
+  bp_train_state_restore (st->net, st->opt, c->before, c->t_before);
   compute_cycle (st, c, NULL);
-  load_state (st, c->after, c->t_after);
+  bp_train_state_restore (st->net, st->opt, c->after, c->t_after);
   st->cycle = c;
   st->pos = last_pos (st);
   st->sample = MIN (st->sample, c->B - 1);
@@ -338,14 +306,11 @@ bpv_stepper_new (BpNetwork       *net,
   st->batch_size = CLAMP (batch_size, 1, train->n_rows);
   if (opt->n_params != net->n_params)
     bp_optimizer_reset (opt, net->n_params);
-  bp_rng_init (&st->rng, seed);
   st->order = g_new (gsize, train->n_rows);
-  for (gsize i = 0; i < train->n_rows; i++)
-    st->order[i] = i;
-  bp_rng_shuffle (&st->rng, st->order, train->n_rows);
+  bp_train_order_init (&st->rng, st->order, train->n_rows, seed, TRUE);
   st->pos = -1;
   st->steps = first_step;
-  st->duration = 0.6;
+  st->duration = DEFAULT_DURATION;
   st->progress = 1.0;
   g_queue_init (&st->kept);
   g_queue_init (&st->redo);
@@ -451,7 +416,7 @@ bpv_stepper_back (BpvStepper *st)
   if (st->pos == last_pos (st))
     {
       /* Back across the update: the parameters and state from before. */
-      load_state (st, st->cycle->before, st->cycle->t_before);
+      bp_train_state_restore (st->net, st->opt, st->cycle->before, st->cycle->t_before);
       st->steps--;
       st->pos--;
       return TRUE;
@@ -637,7 +602,7 @@ bpv_stepper_set_stop_duration (BpvStepper *st,
 {
   g_return_if_fail (st != NULL);
 
-  st->duration = CLAMP (seconds, 0.01, 60.0);
+  st->duration = CLAMP (seconds, MIN_DURATION, MAX_DURATION);
 }
 
 double
@@ -656,12 +621,6 @@ gboolean
 bpv_stepper_is_animating (const BpvStepper *st)
 {
   return st->progress < 1.0;
-}
-
-void
-bpv_stepper_skip_animation (BpvStepper *st)
-{
-  st->progress = 1.0;
 }
 
 void

@@ -163,8 +163,6 @@ double        bpv_stepper_get_stop_duration (const BpvStepper *st);
 /* 0 … 1 through the transition into the current stop; 1 at rest. */
 double        bpv_stepper_get_progress      (const BpvStepper *st);
 gboolean      bpv_stepper_is_animating      (const BpvStepper *st);
-/* Jumps to the end of the transition. */
-void          bpv_stepper_skip_animation    (BpvStepper *st);
 
 void          bpv_stepper_set_autoplay      (BpvStepper *st,
                                              gboolean    autoplay);

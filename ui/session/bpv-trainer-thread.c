@@ -13,6 +13,16 @@
 /* A record of the gradient norms every `stride` steps, the stride growing
  * with the run so that a long run sends a bounded number of records. */
 #define RECORDS_PER_OCTAVE 2048
+/* Snapshots posted to the main loop a second, at most: about half a
+ * display's refresh rate, so the plots look live while the main thread
+ * spends little on applying them (one-slot mailbox, see the header). */
+#define MAX_DELIVERIES_PER_SECOND 30.0
+/* Steps a second are measured over windows of a second: long enough to
+ * average over epochs' evaluations, short enough to follow a new speed. */
+#define RATE_WINDOW_US G_USEC_PER_SEC
+/* The worker's nice value: below the threads that draw (0), so training
+ * takes what the window leaves; 10 is what nice(1) gives by default. */
+#define WORKER_NICE 10
 
 struct _BpvTrainerThread
 {
@@ -29,7 +39,6 @@ struct _BpvTrainerThread
   BpvTrainSnapshot     *pending;
   gboolean              queued;
   double                rate;
-  double                max_deliveries;
 
   /* the worker's own */
   BpNetwork            *net;
@@ -90,34 +99,6 @@ bpv_train_snapshot_free (BpvTrainSnapshot *snap)
   g_free (snap);
 }
 
-/* Sample s of a trace as a trace of its own. */
-static BpTrace *
-copy_trace_sample (const BpNetwork *net,
-                   const BpTrace   *t,
-                   gsize            s)
-{
-  BpTrace *c = bp_trace_new (net, 1);
-  gsize n_out = bp_network_n_outputs (net);
-
-  c->batch = 1;
-  c->keep = t->keep;
-  memcpy (c->input, t->input + s * t->n_inputs, t->n_inputs * sizeof (double));
-  memcpy (c->target, t->target + s * n_out, n_out * sizeof (double));
-  for (gsize l = 0; l < t->n_layers; l++)
-    {
-      gsize w = t->widths[l];
-
-      memcpy (c->z[l], t->z[l] + s * w, w * sizeof (double));
-      memcpy (c->a[l], t->a[l] + s * w, w * sizeof (double));
-      memcpy (c->dC_da[l], t->dC_da[l] + s * w, w * sizeof (double));
-      memcpy (c->dC_dz[l], t->dC_dz[l] + s * w, w * sizeof (double));
-    }
-  c->per_sample_loss[0] = t->per_sample_loss[s];
-  c->loss = t->loss;
-  memcpy (c->grad_norm, t->grad_norm, t->n_layers * sizeof (double));
-  return c;
-}
-
 /* Merges `older` (not delivered) into `newer`: the records of both, the
  * newest everything else. */
 static void
@@ -164,10 +145,8 @@ make_snapshot (BpvTrainerThread *self,
   snap->grads = g_memdup2 (self->net->grads, MAX (np, 1) * sizeof (double));
   if (tr->steps > 0)
     {
-      gsize B = tr->trace->batch;
-
-      snap->trace = copy_trace_sample (self->net, tr->trace, 0);
-      snap->row = tr->order[tr->cursor >= B ? tr->cursor - B : 0];
+      snap->trace = bp_trainer_copy_sample (tr, 0);
+      snap->row = bp_trainer_last_row (tr, 0);
       snap->batch_loss = tr->trace->loss;
     }
   else
@@ -221,6 +200,10 @@ post (BpvTrainerThread *self,
     }
 }
 
+/* The worker's own records rather than the trainer's (tr->grad_norms):
+ * those count steps from this run's start and are thinned in place, so a
+ * delivery could not say which are new; these are at the session's step
+ * numbers, and each delivery takes the ones since the previous. */
 static void
 record_norms (BpvTrainerThread *self)
 {
@@ -236,20 +219,15 @@ record_norms (BpvTrainerThread *self)
   g_array_append_vals (self->norms, tr->trace->grad_norm, self->net->n_layers);
 }
 
+/* The epoch the trainer just finished, counted from the session's start. */
 static void
 finish_epoch (BpvTrainerThread *self)
 {
-  BpTrainer *tr = self->trainer;
-  BpEpochStats st = { 0 };
+  BpEpochStats st;
 
-  tr->epoch++;
-  st.epoch = self->start_epoch + tr->epoch;
-  st.step = self->start_step + tr->steps;
-  bp_evaluate (tr->net, tr->train, &st.train_loss, &st.train_accuracy);
-  if (tr->test != NULL)
-    bp_evaluate (tr->net, tr->test, &st.test_loss, &st.test_accuracy);
-  else
-    st.test_loss = st.test_accuracy = NAN;
+  bp_trainer_finish_epoch (self->trainer, &st);
+  st.epoch += self->start_epoch;
+  st.step += self->start_step;
   g_array_append_val (self->epochs, st);
 }
 
@@ -274,8 +252,8 @@ wait_until (BpvTrainerThread *self,
 /* Background work still running (training workers, heat-map tasks), so
  * that the process can wait for it before it exits: a detached worker may
  * still be freeing its copies when its last snapshot has been delivered,
- * a heat-map task may be inside BLAS, and exit () must not run under
- * either. */
+ * a heat-map task may be in the middle of its matrix products
+ * (core/bp-matmul.c), and exit () must not run under either. */
 static GMutex live_lock;
 static GCond live_cond;
 static int live_workers;
@@ -334,19 +312,17 @@ worker (gpointer data)
   BpvTrainSnapshot *final;
 
 #ifdef __linux__
-  /* Below the threads that draw: training takes what the window leaves
-   * (on Linux the nice value is per thread). */
-  setpriority (PRIO_PROCESS, (id_t) syscall (SYS_gettid), 10);
+  /* On Linux the nice value is per thread. */
+  setpriority (PRIO_PROCESS, (id_t) syscall (SYS_gettid), WORKER_NICE);
 #endif
 
   while (!g_cancellable_is_cancelled (self->cancellable))
     {
-      double rate, max_deliveries;
+      double rate;
       gint64 now;
 
       g_mutex_lock (&self->lock);
       rate = self->rate;
-      max_deliveries = self->max_deliveries;
       g_mutex_unlock (&self->lock);
 
       if (rate > 0)
@@ -367,18 +343,18 @@ worker (gpointer data)
       }
       rate_steps++;
       record_norms (self);
-      if (tr->cursor >= tr->train->n_rows)
+      if (bp_trainer_epoch_done (tr))
         finish_epoch (self);
 
       now = g_get_monotonic_time ();
-      if (now - rate_start > 1000000)
+      if (now - rate_start > RATE_WINDOW_US)
         {
           measured = (double) rate_steps * 1e6 / (double) (now - rate_start);
           /* A new window: a changed rate takes effect from here. */
           rate_start = now;
           rate_steps = 0;
         }
-      if ((double) (now - last_post) >= 1e6 / max_deliveries)
+      if ((double) (now - last_post) >= 1e6 / MAX_DELIVERIES_PER_SECOND)
         {
           double sps = measured > 0 ? measured
                        : (double) rate_steps * 1e6 / (double) MAX (now - rate_start, 1);
@@ -408,11 +384,7 @@ worker (gpointer data)
       /* The trainer counts from this run's start; the session from step 0. */
       final->fault.step += self->start_step;
       g_clear_error (&error);
-      {
-        g_autofree char *message = bp_train_fault_message (&final->fault);
-
-        g_set_error_literal (&error, BP_TRAIN_ERROR, BP_TRAIN_ERROR_NUMERIC, message);
-      }
+      bp_train_fault_set_error (&final->fault, &error);
     }
   final->error = error;
   post (self, final);
@@ -449,7 +421,6 @@ bpv_trainer_thread_new (const BpNetwork      *net,
   self->func = func;
   self->user_data = user_data;
   self->rate = steps_per_second;
-  self->max_deliveries = 30.0;
   self->net = bp_network_copy (net);
   self->opt = bp_optimizer_copy (opt);
   self->train = bp_dataset_copy (train);
@@ -517,16 +488,5 @@ bpv_trainer_thread_set_rate (BpvTrainerThread *self,
   g_mutex_lock (&self->lock);
   self->rate = steps_per_second;
   g_cond_broadcast (&self->cond);
-  g_mutex_unlock (&self->lock);
-}
-
-void
-bpv_trainer_thread_set_max_deliveries (BpvTrainerThread *self,
-                                       double            per_second)
-{
-  g_return_if_fail (self != NULL);
-
-  g_mutex_lock (&self->lock);
-  self->max_deliveries = CLAMP (per_second, 1.0, 240.0);
   g_mutex_unlock (&self->lock);
 }

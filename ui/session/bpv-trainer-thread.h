@@ -3,9 +3,8 @@
  * The worker owns copies of the network, the optimizer and the datasets
  * (the caller may change or free its own at once) and runs a BpTrainer on
  * them.  It checks a GCancellable between steps and posts snapshots to the
- * main context of the thread that created it, at most `max_rate` times a
- * second (30 by default).  Snapshots go through a one-slot mailbox: a
- * snapshot the main loop has not taken yet is merged with the next one
+ * main context of the thread that created it, at most 30 times a second.
+ * Snapshots go through a one-slot mailbox: a snapshot the main loop has not taken yet is merged with the next one
  * (the newest parameters win; the records since the last delivery are
  * concatenated), so the main loop is never flooded and nothing is lost.
  *
@@ -91,9 +90,6 @@ gboolean          bpv_trainer_thread_is_stopping (BpvTrainerThread *self);
 /* Changeable while running. */
 void              bpv_trainer_thread_set_rate  (BpvTrainerThread *self,
                                                 double            steps_per_second);
-/* Deliveries per second at most (default 30). */
-void              bpv_trainer_thread_set_max_deliveries (BpvTrainerThread *self,
-                                                         double            per_second);
 
 /* For tests: `hook` runs on every training worker after each optimizer
  * step, before the snapshot is posted, with no lock held, so a test can

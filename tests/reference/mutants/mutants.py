@@ -87,7 +87,7 @@ MUTANTS = [
         "name": "missing-1-over-B",
         "what": "the gradient of a mean-reduced cost without its 1/B (the loss keeps it)",
         "variants": [[
-            ("core/bp-propagate.c",
+            ("core/bp-network-pass.c",
              "  double scale = reduction_scale (net, B);\n",
              "  double scale = 1.0;\n"),
         ]],
@@ -96,10 +96,10 @@ MUTANTS = [
         "name": "backward-W-not-transposed",
         "what": "∂C/∂a(n−1) = δ·W read as if W were in × out (W for Wᵀ)",
         "variants": [
-            [("core/bp-propagate.c",
+            [("core/bp-network-pass.c",
               "              gs[k] += d * w[k];\n",
               "              gs[k] += d * L->W[k * out + j];\n")],
-            [("core/bp-propagate.c",
+            [("core/bp-network-pass.c",
               "    bp_matmul_backward_input (gx, delta, L->W, B, in, out);\n",
               "    for (gsize s = 0; s < B; s++)\n"
               "      for (gsize k = 0; k < in; k++)\n"
@@ -124,7 +124,7 @@ MUTANTS = [
         "name": "bias-grad-not-summed",
         "what": "∂C/∂b takes the last sample's δ instead of the sum over the batch",
         "variants": [[
-            ("core/bp-propagate.c",
+            ("core/bp-network-pass.c",
              "        L->db[j] += ds[j];\n",
              "        L->db[j] = ds[j];\n"),
         ]],

@@ -1,4 +1,4 @@
-/* bp-csv.c — reading a dataset from CSV.
+/* bp-dataset-csv.c — reading a dataset from CSV.
  *
  * The format is RFC 4180 with some tolerance:
  *   - a header row naming every column (non-empty, unique names) is required;

@@ -1,4 +1,4 @@
-/* bp-datagen.c — the seeded toy-dataset generators.
+/* bp-dataset-gen.c — the seeded toy-dataset generators.
  *
  * Every random number comes from one BpRng seeded with `seed`, drawn in a
  * fixed order row by row, and the only other arithmetic is IEEE +, −, ×, ÷,

@@ -1,4 +1,6 @@
-/* bp-propagate.c — the forward and backward passes over a batch.
+/* bp-network-pass.c — the forward and backward passes over a batch: z and
+ * a forward, the cost, δ and ∂C/∂W, ∂C/∂b backward (the formulas are at
+ * each function), and the trace (BpTrace) that records what a pass computed.
  *
  * Shapes: B samples; layer l has W (out × in), b (out); the trace holds
  * z, a, ∂C/∂a, δ as B × out, row s = sample s.  The matrix products are
@@ -316,4 +318,119 @@ bp_network_act_jacobian (const BpNetwork *net,
   else
     for (gsize i = 0; i < n; i++)
       J[i * n + i] = L->act->df (z[i], a[i], L->act_params);
+}
+
+/* ------------------------------------------------------------------ trace */
+
+BpTrace *
+bp_trace_new (const BpNetwork *net,
+              gsize            capacity)
+{
+  BpTrace *t;
+  gsize max_width = net->n_inputs;
+
+  g_return_val_if_fail (net != NULL, NULL);
+  g_return_val_if_fail (capacity >= 1, NULL);
+
+  t = g_new0 (BpTrace, 1);
+  t->capacity = capacity;
+  t->n_layers = net->n_layers;
+  t->n_inputs = net->n_inputs;
+  t->keep = TRUE;
+  t->widths = g_new (gsize, MAX (net->n_layers, 1));
+  t->z = g_new0 (double *, MAX (net->n_layers, 1));
+  t->a = g_new0 (double *, MAX (net->n_layers, 1));
+  t->dC_da = g_new0 (double *, MAX (net->n_layers, 1));
+  t->dC_dz = g_new0 (double *, MAX (net->n_layers, 1));
+  t->input = g_new0 (double, capacity * net->n_inputs);
+  t->target = g_new0 (double, capacity * bp_network_n_outputs (net));
+  for (gsize l = 0; l < net->n_layers; l++)
+    {
+      gsize n = capacity * net->layers[l].out;
+
+      t->widths[l] = net->layers[l].out;
+      max_width = MAX (max_width, net->layers[l].out);
+      t->z[l] = g_new0 (double, n);
+      t->a[l] = g_new0 (double, n);
+      t->dC_da[l] = g_new0 (double, n);
+      t->dC_dz[l] = g_new0 (double, n);
+    }
+  t->per_sample_loss = g_new0 (double, capacity);
+  t->grad_norm = g_new0 (double, MAX (net->n_layers, 1));
+  t->scratch = g_new0 (double, capacity * max_width + 2 * max_width);
+  return t;
+}
+
+void
+bp_trace_free (BpTrace *t)
+{
+  if (t == NULL)
+    return;
+  for (gsize l = 0; l < t->n_layers; l++)
+    {
+      g_free (t->z[l]);
+      g_free (t->a[l]);
+      g_free (t->dC_da[l]);
+      g_free (t->dC_dz[l]);
+    }
+  g_free (t->z);
+  g_free (t->a);
+  g_free (t->dC_da);
+  g_free (t->dC_dz);
+  g_free (t->widths);
+  g_free (t->input);
+  g_free (t->target);
+  g_free (t->per_sample_loss);
+  g_free (t->grad_norm);
+  g_free (t->scratch);
+  g_free (t);
+}
+
+gboolean
+bp_trace_fits (const BpTrace   *t,
+               const BpNetwork *net)
+{
+  if (t->n_layers != net->n_layers || t->n_inputs != net->n_inputs)
+    return FALSE;
+  for (gsize l = 0; l < net->n_layers; l++)
+    if (t->widths[l] != net->layers[l].out)
+      return FALSE;
+  return TRUE;
+}
+
+const double *
+bp_trace_z (const BpTrace *t, gsize layer, gsize s)
+{
+  g_return_val_if_fail (layer < t->n_layers && s < t->batch, NULL);
+  return t->z[layer] + s * t->widths[layer];
+}
+
+const double *
+bp_trace_a (const BpTrace *t, gsize layer, gsize s)
+{
+  g_return_val_if_fail (layer < t->n_layers && s < t->batch, NULL);
+  return t->a[layer] + s * t->widths[layer];
+}
+
+const double *
+bp_trace_dC_da (const BpTrace *t, gsize layer, gsize s)
+{
+  g_return_val_if_fail (layer < t->n_layers && s < t->batch, NULL);
+  return t->dC_da[layer] + s * t->widths[layer];
+}
+
+const double *
+bp_trace_dC_dz (const BpTrace *t, gsize layer, gsize s)
+{
+  g_return_val_if_fail (layer < t->n_layers && s < t->batch, NULL);
+  return t->dC_dz[layer] + s * t->widths[layer];
+}
+
+const double *
+bp_trace_a_prev (const BpTrace *t, gsize layer, gsize s)
+{
+  g_return_val_if_fail (layer < t->n_layers && s < t->batch, NULL);
+  if (layer == 0)
+    return t->input + s * t->n_inputs;
+  return t->a[layer - 1] + s * t->widths[layer - 1];
 }

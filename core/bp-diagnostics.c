@@ -1,0 +1,318 @@
+/* bp-diagnostics.c — unit state and gradient health (see bp-diagnostics.h
+ * for the verdicts). */
+#include "config.h"
+#include "bp-diagnostics.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ------------------------------------------------------------- unit state */
+
+void
+bp_diag_unit_derivatives (const BpNetwork *net,
+                          const BpTrace   *trace,
+                          gsize            layer,
+                          gsize            s,
+                          double          *deriv)
+{
+  const BpLayer *L;
+  const double *z, *a;
+  gsize n;
+
+  g_return_if_fail (net != NULL && trace != NULL && deriv != NULL);
+  g_return_if_fail (layer < net->n_layers && s < trace->batch);
+
+  L = &net->layers[layer];
+  n = L->out;
+  z = bp_trace_z (trace, layer, s);
+  a = bp_trace_a (trace, layer, s);
+  if (L->act->df != NULL)
+    {
+      for (gsize j = 0; j < n; j++)
+        deriv[j] = L->act->df (z[j], a[j], L->act_params);
+      return;
+    }
+  if (n > BP_DIAG_JACOBIAN_MAX_UNITS)
+    {
+      for (gsize j = 0; j < n; j++)
+        deriv[j] = NAN;
+      return;
+    }
+  {
+    /* (∂a/∂z)_jj is entry j of (∂a/∂z)ᵀ e_j: one row of the Jacobian at a
+     * time (as bp_network_act_jacobian builds it, from a zeroed row), so
+     * the n × n matrix is never held. */
+    double e[BP_DIAG_JACOBIAN_MAX_UNITS] = { 0 };
+    double row[BP_DIAG_JACOBIAN_MAX_UNITS];
+
+    for (gsize j = 0; j < n; j++)
+      {
+        memset (row, 0, n * sizeof (double));
+        e[j] = 1.0;
+        L->act->vec_vjp (z, a, e, row, n, L->act_params);
+        e[j] = 0.0;
+        deriv[j] = row[j];
+      }
+  }
+}
+
+gboolean
+bp_diag_unit_dead (const BpNetwork *net,
+                   const BpTrace   *trace,
+                   gsize            layer,
+                   gsize            unit)
+{
+  const BpLayer *L;
+
+  g_return_val_if_fail (net != NULL && trace != NULL, FALSE);
+  g_return_val_if_fail (layer < net->n_layers, FALSE);
+  g_return_val_if_fail (unit < net->layers[layer].out, FALSE);
+
+  L = &net->layers[layer];
+  if (L->act->df == NULL)
+    return FALSE;
+  for (gsize s = 0; s < trace->batch; s++)
+    {
+      double z = bp_trace_z (trace, layer, s)[unit];
+      double a = bp_trace_a (trace, layer, s)[unit];
+
+      if (z > 0 || L->act->df (z, a, L->act_params) != 0)
+        return FALSE;
+    }
+  return TRUE;
+}
+
+void
+bp_diag_unit_states (const BpNetwork *net,
+                     const BpTrace   *trace,
+                     gsize            layer,
+                     gsize            s,
+                     double          *deriv,
+                     BpDiagUnitState *states)
+{
+  g_autofree double *own = NULL;
+  gsize n;
+
+  g_return_if_fail (net != NULL && trace != NULL && states != NULL);
+  g_return_if_fail (layer < net->n_layers && s < trace->batch);
+
+  n = net->layers[layer].out;
+  if (deriv == NULL)
+    deriv = own = g_new (double, n);
+  bp_diag_unit_derivatives (net, trace, layer, s, deriv);
+  for (gsize j = 0; j < n; j++)
+    {
+      if (bp_diag_unit_dead (net, trace, layer, j))
+        states[j] = BP_DIAG_UNIT_DEAD;
+      else if (fabs (deriv[j]) < BP_DIAG_SATURATION_LEVEL)
+        states[j] = BP_DIAG_UNIT_SATURATED;
+      else
+        states[j] = BP_DIAG_UNIT_OK;
+    }
+}
+
+/* -------------------------------------------------------- gradient health */
+
+static int
+compare_double (const void *a,
+                const void *b)
+{
+  double x = *(const double *) a, y = *(const double *) b;
+
+  return (x > y) - (x < y);
+}
+
+double
+bp_diag_grad_median (const double *norms,
+                     gsize         n,
+                     gsize         skip)
+{
+  g_autofree double *tmp = NULL;
+  gsize m = 0;
+
+  g_return_val_if_fail (norms != NULL || n == 0, NAN);
+
+  tmp = g_new (double, MAX (n, 1));
+  for (gsize i = 0; i < n; i++)
+    if (i != skip && isfinite (norms[i]))
+      tmp[m++] = norms[i];
+  if (m == 0)
+    return NAN;
+  qsort (tmp, m, sizeof (double), compare_double);
+  if (m % 2 == 1)
+    return tmp[m / 2];
+  /* Norms are compared in orders of magnitude: the middle of an even
+   * count is the geometric mean, so that with two other layers one huge
+   * value does not make a normal layer look vanishing. */
+  if (tmp[m / 2 - 1] > 0)
+    return sqrt (tmp[m / 2 - 1] * tmp[m / 2]);
+  return 0.5 * (tmp[m / 2 - 1] + tmp[m / 2]);
+}
+
+void
+bp_diag_grad_health (const double     *norms,
+                     gsize             n_layers,
+                     BpDiagGradHealth *health)
+{
+  g_return_if_fail (norms != NULL || n_layers == 0);
+  g_return_if_fail (health != NULL || n_layers == 0);
+
+  for (gsize i = 0; i < n_layers; i++)
+    {
+      double v = norms[i], med;
+
+      health[i] = BP_DIAG_GRAD_OK;
+      if (!isfinite (v))
+        {
+          health[i] = BP_DIAG_GRAD_EXPLODING;
+          continue;
+        }
+      if (v == 0)
+        {
+          health[i] = BP_DIAG_GRAD_VANISHING;
+          continue;
+        }
+      med = bp_diag_grad_median (norms, n_layers, i);
+      if (isnan (med) || !(med > 0))
+        continue;
+      if (v < BP_DIAG_GRAD_VANISH_RATIO * med)
+        health[i] = BP_DIAG_GRAD_VANISHING;
+      else if (v > BP_DIAG_GRAD_EXPLODE_RATIO * med)
+        health[i] = BP_DIAG_GRAD_EXPLODING;
+    }
+}
+
+/* Layer l's running average (see bp_diag_grad_smooth), a running sum of
+ * log10 so that a run of 4096 records costs one pass. */
+static void
+smooth_layer (const double *norms,
+              gsize         n_records,
+              gsize         n_layers,
+              gsize         l,
+              gsize         window,
+              double       *smooth)
+{
+  double sum = 0;
+  gsize count = 0, zeros = 0;
+
+  for (gsize r = 0; r < n_records; r++)
+    {
+      double v = norms[r * n_layers + l];
+
+      if (isfinite (v) && v > 0)
+        {
+          sum += log10 (v);
+          count++;
+        }
+      else if (v == 0)
+        zeros++;
+      if (r >= window)
+        {
+          double old = norms[(r - window) * n_layers + l];
+
+          if (isfinite (old) && old > 0)
+            {
+              sum -= log10 (old);
+              count--;
+            }
+          else if (old == 0)
+            zeros--;
+        }
+      /* Only zeros: nothing flows back at all (dead units). */
+      smooth[r * n_layers + l] = count > 0 ? pow (10, sum / (double) count) : zeros > 0 ? 0 : NAN;
+    }
+}
+
+void
+bp_diag_grad_smooth (const double *norms,
+                     gsize         n_records,
+                     gsize         n_layers,
+                     double       *smooth)
+{
+  gsize window = MAX (n_records / BP_DIAG_GRAD_SMOOTH_DIVISOR, 1);
+
+  g_return_if_fail (norms != NULL || n_records * n_layers == 0);
+  g_return_if_fail (smooth != NULL || n_records * n_layers == 0);
+
+  for (gsize l = 0; l < n_layers; l++)
+    smooth_layer (norms, n_records, n_layers, l, window, smooth);
+}
+
+gboolean
+bp_diag_grad_latest_health (const double     *norms,
+                            gsize             n_records,
+                            gsize             n_layers,
+                            double           *latest,
+                            BpDiagGradHealth *health)
+{
+  g_autofree double *smooth = NULL;
+
+  g_return_val_if_fail (health != NULL || n_layers == 0, FALSE);
+
+  for (gsize l = 0; l < n_layers; l++)
+    health[l] = BP_DIAG_GRAD_OK;
+  if (n_records == 0 || n_layers == 0)
+    return FALSE;
+  smooth = g_new (double, n_records * n_layers);
+  bp_diag_grad_smooth (norms, n_records, n_layers, smooth);
+  bp_diag_grad_health (smooth + (n_records - 1) * n_layers, n_layers, health);
+  if (latest != NULL)
+    memcpy (latest, smooth + (n_records - 1) * n_layers, n_layers * sizeof (double));
+  return TRUE;
+}
+
+BpDiagGradKind
+bp_diag_grad_kind (double           norm,
+                   BpDiagGradHealth health)
+{
+  if (norm == 0)
+    return BP_DIAG_GRAD_KIND_ZERO;
+  return health == BP_DIAG_GRAD_VANISHING ? BP_DIAG_GRAD_KIND_VANISHING
+                                          : BP_DIAG_GRAD_KIND_EXPLODING;
+}
+
+const char *
+bp_diag_grad_kind_to_string (BpDiagGradKind kind)
+{
+  static const char *const words[BP_DIAG_GRAD_N_KINDS] = { "zero", "vanishing", "exploding" };
+
+  g_return_val_if_fail (kind < BP_DIAG_GRAD_N_KINDS, NULL);
+
+  return words[kind];
+}
+
+char *
+bp_diag_grad_verdict (const double           *norms,
+                      const BpDiagGradHealth *health,
+                      gsize                   n_layers)
+{
+  GString *msg;
+  gboolean any_bad = FALSE;
+
+  g_return_val_if_fail ((norms != NULL && health != NULL) || n_layers == 0, NULL);
+
+  for (gsize l = 0; l < n_layers; l++)
+    if (health[l] != BP_DIAG_GRAD_OK)
+      any_bad = TRUE;
+  if (!any_bad)
+    return NULL;
+  /* Grouped by kind, short enough for a narrow panel. */
+  msg = g_string_new ("⚠");
+  for (guint k = 0; k < BP_DIAG_GRAD_N_KINDS; k++)
+    {
+      gboolean any = FALSE;
+
+      for (gsize l = 0; l < n_layers; l++)
+        {
+          if (health[l] == BP_DIAG_GRAD_OK || bp_diag_grad_kind (norms[l], health[l]) != k)
+            continue;
+          g_string_append_printf (msg, "%sW(%" G_GSIZE_FORMAT ")",
+                                  any ? ", " : msg->len > strlen ("⚠") ? " · " : " ", l + 1);
+          any = TRUE;
+        }
+      if (any)
+        g_string_append_printf (msg, " %s", bp_diag_grad_kind_to_string (k));
+    }
+  return g_string_free (msg, FALSE);
+}

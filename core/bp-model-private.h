@@ -1,0 +1,85 @@
+/* bp-model-private.h — what the files of the bp-model family share: the
+ * format string, the reader's state and its typed readers
+ * (bp-model-read.c), the "progress" reader (bp-model-read-progress.c) and
+ * the pre-scan (bp-model-prescan.c).  Core only; not installed.
+ *
+ * Every reader takes the Loader and a JSON path ("layers[1].W[3]") and, on
+ * failure, sets an error naming both and returns FALSE (_bp_model_fail).
+ */
+#pragma once
+
+#include "bp-model.h"
+#include "bp-registry.h"
+
+#include <json-glib/json-glib.h>
+
+G_BEGIN_DECLS
+
+#define BP_MODEL_FORMAT           "backprop-model/1"
+/* The "progress" version this reader knows and this writer writes. */
+#define BP_MODEL_PROGRESS_VERSION 1
+
+/* One load in progress.  (A short name: every reader takes one.) */
+typedef struct
+{
+  const char  *name;   /* display name, first in every message */
+  BpRegistry  *reg;
+  GError     **error;
+} Loader;
+
+/* Sets "<name>: <path>: <message>" (no path: "<name>: <message>"; a path
+ * into "layers[i]" also names layer i + 1) and returns FALSE. */
+gboolean    _bp_model_fail          (Loader        *ld,
+                                     BpModelError   code,
+                                     const char    *path,
+                                     const char    *fmt,
+                                     ...) G_GNUC_PRINTF (4, 5);
+/* A user-supplied string made safe to quote in a message.  Free with
+ * g_free. */
+char       *_bp_model_quote         (const char    *s);
+/* "a string", "an array", … for messages. */
+const char *_bp_model_node_kind     (JsonNode      *node);
+/* TRUE if `node` is a JSON number (integer or not); its value in *out. */
+gboolean    _bp_model_node_number   (JsonNode      *node,
+                                     double        *out);
+/* The error for a value that should have been a finite number. */
+gboolean    _bp_model_number_error  (Loader        *ld,
+                                     JsonNode      *node,
+                                     const char    *path);
+/* A finite number. */
+gboolean    _bp_model_read_number   (Loader        *ld,
+                                     JsonNode      *node,
+                                     const char    *path,
+                                     double        *out);
+/* An integer in [min, max] (2.0 and 1e3 are integers). */
+gboolean    _bp_model_read_integer  (Loader        *ld,
+                                     JsonNode      *node,
+                                     const char    *path,
+                                     gint64         min,
+                                     gint64         max,
+                                     gint64        *out);
+/* A string, owned by the JSON tree. */
+gboolean    _bp_model_read_string   (Loader        *ld,
+                                     JsonNode      *node,
+                                     const char    *path,
+                                     const char   **out);
+/* An object, owned by the JSON tree. */
+gboolean    _bp_model_read_object   (Loader        *ld,
+                                     JsonNode      *node,
+                                     const char    *path,
+                                     JsonObject   **out);
+
+/* Reads root's optional "progress" into model->progress (after the layers:
+ * the gradient-norm records are checked against them). */
+gboolean    _bp_model_read_progress (Loader        *ld,
+                                     JsonObject    *root,
+                                     BpModel       *model);
+
+/* Checks `data` for what json-glib would mishandle (see
+ * bp-model-prescan.c): FALSE with a BP_MODEL_ERROR_PARSE error giving line
+ * and column. */
+gboolean    _bp_model_prescan       (Loader        *ld,
+                                     const char    *data,
+                                     gsize          len);
+
+G_END_DECLS

@@ -1,0 +1,108 @@
+#!/usr/bin/env bash
+# test-train-warnings.sh — `backprop train` names the layers whose gradient
+# vanishes or explodes, as the app's gradient plot judges them
+# (bp_diag_grad_latest_health), once per layer and kind, on stderr; a
+# healthy run and --quiet say nothing.  TAP.
+#
+#   test-train-warnings.sh BACKPROP
+set -u
+
+BACKPROP=${1:?usage: test-train-warnings.sh BACKPROP}
+. "$(dirname "$0")/../tap.sh"
+
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/backprop-warnings.XXXXXX")
+trap 'rm -rf "$WORK"' EXIT
+OUT=$WORK/stdout
+ERR=$WORK/stderr
+
+# train ARGS…: runs backprop train; sets $status, stdout in $OUT, stderr in $ERR.
+train () {
+  "$BACKPROP" train "$@" >"$OUT" 2>"$ERR"
+  status=$?
+  [ "$status" -eq 0 ] || sed -e 's/^/#   stderr: /' "$ERR"
+}
+
+# The "W(n) kind" pairs the warnings on stderr name, one per line:
+# "⚠ W(1), W(2) zero · W(3) exploding at step 4 (…)" gives "W(1) zero",
+# "W(2) zero" and "W(3) exploding".
+named () {
+  sed -n 's/^backprop: warning: ⚠ \(.*\) at step [0-9]* (.*)$/\1/p' "$ERR" \
+    | sed 's/ · /\n/g' \
+    | while read -r group; do
+        kind=${group##* }
+        for w in ${group% *}; do echo "${w%,} $kind"; done
+      done
+}
+
+VANISHING='(vanishing: below 10⁻³ × median of the other layers)'
+EXPLODING='(exploding: above 10³ × median)'
+
+# Twelve sigmoid layers: σ′ ≤ ¼ in each, so ‖∂C/∂W(1)‖ is decades below
+# the middle layers' from the first step on.
+layers='{ "in": 2, "out": 4, "activation": "sigmoid" }'
+for _ in $(seq 10); do layers="$layers, { \"in\": 4, \"out\": 4, \"activation\": \"sigmoid\" }"; done
+layers="$layers, { \"in\": 4, \"out\": 1, \"activation\": \"sigmoid\" }"
+cat >"$WORK/vanish.json" <<EOF
+{ "format": "backprop-model/1", "name": "vanish", "seed": 1,
+  "layers": [ $layers ],
+  "cost": "bce", "optimizer": { "id": "sgd", "lr": 0.5 }, "dataset": "moons" }
+EOF
+
+# W(1) = 10⁻⁵ starves every later layer of input (a(1) ≈ 10⁻⁵ x), while
+# ∂C/∂W(1) = δ(1) x is not: W(1)'s gradient is 10⁵ × the others'.
+cat >"$WORK/explode.json" <<'EOF'
+{ "format": "backprop-model/1", "name": "explode", "seed": 1,
+  "layers": [
+    { "in": 1, "out": 1, "activation": "linear", "W": [[1e-5]], "b": [0] },
+    { "in": 1, "out": 1, "activation": "linear", "W": [[1]], "b": [0] },
+    { "in": 1, "out": 1, "activation": "linear", "W": [[1]], "b": [0] },
+    { "in": 1, "out": 1, "activation": "linear", "W": [[1]], "b": [0] } ],
+  "cost": "mse", "optimizer": { "id": "sgd", "lr": 1e-6 }, "dataset": "sine" }
+EOF
+
+echo "# backprop: $BACKPROP"
+
+# ------------------------------------------------------------- vanishing
+
+train "$WORK/vanish.json" --steps 200 -o "$WORK/vanish-out.json"
+check "a deep sigmoid chain trains (exit 0)" [ "$status" -eq 0 ]
+check "... and warns that W(1) vanishes, in the app's words" \
+  grep -qE '^backprop: warning: ⚠ W\(1\)(, W\([0-9]+\))* vanishing at step [0-9]+ \(' "$ERR"
+check "... the warning explains the band: $VANISHING" grep -qF -- "$VANISHING" "$ERR"
+check "... every stderr line is such a warning" \
+  eval '! grep -qv "^backprop: warning: ⚠ " "$ERR"'
+check "... W(1) vanishing is named exactly once over the 10 checks of the run" \
+  eval '[ "$(named | grep -cx "W(1) vanishing")" -eq 1 ]'
+check "... no layer and kind is named twice" eval '[ -z "$(named | sort | uniq -d)" ]'
+check "... and nothing of it goes to stdout" eval '! grep -qF "⚠" "$OUT"'
+
+train "$WORK/vanish.json" --steps 200 --quiet -o "$WORK/vanish-quiet.json"
+check "--quiet: no warning" eval '[ "$status" -eq 0 ] && [ ! -s "$ERR" ]'
+check "--quiet: the same model, bit for bit (the warnings change nothing)" \
+  cmp -s "$WORK/vanish-out.json" "$WORK/vanish-quiet.json"
+
+train "$WORK/vanish.json" --epochs 3 --batch-size 320 -o "$WORK/vanish-epochs.json"
+check "epochs mode warns too, at the end of an epoch" \
+  eval '[ "$status" -eq 0 ] && named | grep -qx "W(1) vanishing"'
+
+# ------------------------------------------------------------- exploding
+
+train "$WORK/explode.json" --steps 10 -o "$WORK/explode-out.json"
+check "W(1) = 10⁻⁵ in a linear chain trains (exit 0)" [ "$status" -eq 0 ]
+check "... and warns that W(1) explodes, after the first step" \
+  grep -qxF -- "backprop: warning: ⚠ W(1) exploding at step 1 $EXPLODING" "$ERR"
+check "... once, though it is checked after each of the 10 steps" \
+  eval '[ "$(wc -l <"$ERR")" -eq 1 ]'
+
+# --------------------------------------------------------------- healthy
+
+train --epochs 5 -o "$WORK/healthy.json"
+check "the default network on moons trains without a warning" \
+  eval '[ "$status" -eq 0 ] && [ ! -s "$ERR" ]'
+
+"$BACKPROP" train --help >"$OUT" 2>&1
+check "train --help says when it warns and that --quiet silences it" \
+  eval 'grep -qF "vanishes or explodes" "$OUT" && grep -qF "no gradient warnings" "$OUT"'
+
+echo "1..$N"
+exit $FAILED
