@@ -2,7 +2,8 @@
  * registered activation (built-ins and plugins alike), the costs and the
  * optimizers, each dragged onto the canvas as a string the canvas turns
  * into a win.edit-* action (see bpv-network-view.c); a bin that removes a
- * layer dragged onto it by its header; undo and redo.
+ * layer dragged onto it by its header. (Undo and redo above it are
+ * template children of bpv-window.ui.)
  */
 #include "config.h"
 #include "bpv-window-private.h"
@@ -144,29 +145,15 @@ bpv_window_build_palette (BpvWindow *self)
 {
   BpRegistry *reg = bp_registry_get_default ();
   GtkBox *box = self->palette_box;
-  GtkWidget *row = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 4);
-  GtkWidget *undo = gtk_button_new_from_icon_name ("edit-undo-symbolic");
-  GtkWidget *redo = gtk_button_new_from_icon_name ("edit-redo-symbolic");
+  GtkWidget *bin;
   const char **ids;
   guint n = 0;
   GtkWidget *child;
 
-  /* Built again when plugins come: empty it first. */
+  /* Built again when plugins come: empty it first (undo and redo above
+   * it are template children, bpv-window.ui). */
   while ((child = gtk_widget_get_first_child (GTK_WIDGET (box))) != NULL)
     gtk_box_remove (box, child);
-  gtk_actionable_set_action_name (GTK_ACTIONABLE (undo), "win.undo");
-  gtk_actionable_set_action_name (GTK_ACTIONABLE (redo), "win.redo");
-  gtk_widget_set_tooltip_text (undo, "Undo (Ctrl+Z)");
-  gtk_widget_set_tooltip_text (redo, "Redo (Ctrl+Shift+Z)");
-  gtk_widget_add_css_class (undo, "flat");
-  gtk_widget_add_css_class (redo, "flat");
-  gtk_widget_set_hexpand (undo, TRUE);
-  gtk_widget_set_hexpand (redo, TRUE);
-  gtk_widget_set_name (undo, "undo-button");
-  gtk_widget_set_name (redo, "redo-button");
-  gtk_box_append (GTK_BOX (row), undo);
-  gtk_box_append (GTK_BOX (row), redo);
-  gtk_box_append (box, row);
 
   add_heading (box, "Layers");
   ids = bp_registry_list_ids (reg, BP_FEATURE_ACTIVATION, &n);
@@ -216,6 +203,7 @@ bpv_window_build_palette (BpvWindow *self)
     }
   g_free (ids);
 
-  gtk_widget_set_margin_top (row = bin_target (self), 12);
-  gtk_box_append (box, row);
+  bin = bin_target (self);
+  gtk_widget_set_margin_top (bin, 12);
+  gtk_box_append (box, bin);
 }
