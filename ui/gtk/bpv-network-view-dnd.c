@@ -8,6 +8,15 @@
 
 #include "bpv-events.h"
 
+/* The drop indicator: Adwaita's blue (#3584e4, its accent and
+ * drop-highlight colour) so it reads as GTK's own, strong for the bar in
+ * a gap and the border around a layer, faint for that layer's fill.
+ * Border width and corner radius in pixels. */
+#define DROP_ACCENT { 0.21f, 0.52f, 0.89f, 0.9f }
+#define DROP_FILL   { 0.21f, 0.52f, 0.89f, 0.12f }
+#define DROP_BORDER 2
+#define DROP_RADIUS 8
+
 /* ---------------------------------------------------- editing: drag and drop
  *
  * What is dragged is a string (the palette's GtkDragSource and the column
@@ -176,10 +185,10 @@ on_header_drag_end (GtkDragSource  *source,
 
 void
 bpv_network_view_snapshot_drop_indicator (BpvNetworkView *self,
-                         GtkSnapshot    *snapshot)
+                                          GtkSnapshot    *snapshot)
 {
-  const GdkRGBA accent = { 0.21f, 0.52f, 0.89f, 0.9f };
-  const GdkRGBA fill = { 0.21f, 0.52f, 0.89f, 0.12f };
+  const GdkRGBA accent = DROP_ACCENT;
+  const GdkRGBA fill = DROP_FILL;
   BpvRect r;
   GskRoundedRect rr;
   graphene_rect_t box;
@@ -197,10 +206,10 @@ bpv_network_view_snapshot_drop_indicator (BpvNetworkView *self,
     }
   else
     {
-      const float widths[4] = { 2, 2, 2, 2 };
+      const float widths[4] = { DROP_BORDER, DROP_BORDER, DROP_BORDER, DROP_BORDER };
       const GdkRGBA colors[4] = { accent, accent, accent, accent };
 
-      gsk_rounded_rect_init_from_rect (&rr, &box, 8);
+      gsk_rounded_rect_init_from_rect (&rr, &box, DROP_RADIUS);
       gtk_snapshot_push_rounded_clip (snapshot, &rr);
       gtk_snapshot_append_color (snapshot, &fill, &box);
       gtk_snapshot_pop (snapshot);

@@ -14,6 +14,21 @@
 #include "bp-registry.h"
 #include "bpv-events.h"
 
+/* A press that moves less than this (|dx| + |dy|, pixels) is a click
+ * with a shaky hand, not a pan. */
+#define PAN_SLOP_PX 3
+
+/* The − + buttons under a hidden layer's header (their circles are the
+ * layout's, bpv_layout_width_buttons): the sign's half-length and stroke
+ * as fractions of the button's diameter (the stroke at least 1.5 px), the
+ * ring's width, and how far the anti-aliased ring reaches outside the
+ * circles (pixels). */
+#define WIDTH_BUTTON_ARM        0.28
+#define WIDTH_BUTTON_STROKE     0.12
+#define WIDTH_BUTTON_STROKE_MIN 1.5
+#define WIDTH_BUTTON_RING       1.2
+#define WIDTH_BUTTON_BLEED      2
+
 /* ------------------------------------------------------------------ input */
 
 static void
@@ -147,7 +162,7 @@ on_drag_update (GtkGestureDrag *gesture,
                 BpvNetworkView *self)
 {
   /* Panning only makes sense once zoomed in or moved. */
-  if (fabs (dx) + fabs (dy) < 3 || self->dragging_layer)
+  if (fabs (dx) + fabs (dy) < PAN_SLOP_PX || self->dragging_layer)
     return;
   bpv_network_view_set_pan (self, self->drag_pan_x + dx, self->drag_pan_y + dy);
 }
@@ -177,10 +192,10 @@ on_zoom_scale_changed (GtkGestureZoom *gesture,
 
 gboolean
 bpv_network_view_query_tooltip (GtkWidget  *widget,
-               int         x,
-               int         y,
-               gboolean    keyboard,
-               GtkTooltip *tooltip)
+                                int         x,
+                                int         y,
+                                gboolean    keyboard,
+                                GtkTooltip *tooltip)
 {
   BpvNetworkView *self = BPV_NETWORK_VIEW (widget);
   BpvHit hit = BPV_HIT_INIT;
@@ -271,7 +286,7 @@ layer_menu_model (const BpNetwork *net,
 
 void
 bpv_network_view_snapshot_width_buttons (BpvNetworkView *self,
-                        GtkSnapshot    *snapshot)
+                                         GtkSnapshot    *snapshot)
 {
   const BpvThemeColors *colors = bpv_theme_colors (bpv_network_view_get_theme (self));
   BpvRect m, p;
@@ -280,22 +295,22 @@ bpv_network_view_snapshot_width_buttons (BpvNetworkView *self,
   if (self->width_layer < 0 || self->layout == NULL
       || !bpv_layout_width_buttons (self->layout, (gsize) self->width_layer, &m, &p))
     return;
-  cr = gtk_snapshot_append_cairo (snapshot, &GRAPHENE_RECT_INIT (m.x - 2, m.y - 2,
-                                                                 p.x + p.width - m.x + 4,
-                                                                 m.height + 4));
+  cr = gtk_snapshot_append_cairo (snapshot, &GRAPHENE_RECT_INIT (m.x - WIDTH_BUTTON_BLEED, m.y - WIDTH_BUTTON_BLEED,
+                                                                 p.x + p.width - m.x + 2 * WIDTH_BUTTON_BLEED,
+                                                                 m.height + 2 * WIDTH_BUTTON_BLEED));
   for (int i = 0; i < 2; i++)
     {
       const BpvRect *r = i == 0 ? &m : &p;
-      double cx = r->x + r->width / 2, cy = r->y + r->height / 2, arm = r->width * 0.28;
+      double cx = r->x + r->width / 2, cy = r->y + r->height / 2, arm = r->width * WIDTH_BUTTON_ARM;
 
       cairo_new_sub_path (cr);
       cairo_arc (cr, cx, cy, r->width / 2, 0, 2 * G_PI);
       bpv_set_source_rgba (cr, colors->panel);
       cairo_fill_preserve (cr);
       bpv_set_source_rgba (cr, colors->selection);
-      cairo_set_line_width (cr, 1.2);
+      cairo_set_line_width (cr, WIDTH_BUTTON_RING);
       cairo_stroke (cr);
-      cairo_set_line_width (cr, MAX (1.5, r->width * 0.12));
+      cairo_set_line_width (cr, MAX (WIDTH_BUTTON_STROKE_MIN, r->width * WIDTH_BUTTON_STROKE));
       cairo_move_to (cr, cx - arm, cy);
       cairo_line_to (cr, cx + arm, cy);
       if (i == 1)
@@ -311,9 +326,9 @@ bpv_network_view_snapshot_width_buttons (BpvNetworkView *self,
 
 gboolean
 bpv_network_view_layer_at (BpvNetworkView *self,
-          double          x,
-          double          y,
-          gsize          *layer)
+                           double          x,
+                           double          y,
+                           gsize          *layer)
 {
   BpvHit hit = BPV_HIT_INIT;
   BpvDropSlot slot;

@@ -9,6 +9,17 @@
 #include "bp-registry.h"
 #include "bpv-events.h"
 
+/* The canvas's size request (pixels): the least it can be squeezed to, and
+ * what it asks for when the window has room. */
+#define CANVAS_MIN_WIDTH  320
+#define CANVAS_MIN_HEIGHT 240
+#define CANVAS_NAT_WIDTH  720
+#define CANVAS_NAT_HEIGHT 480
+/* The network keeps at least this height (pixels) under a tall legend. */
+#define NETWORK_MIN_HEIGHT 40.0
+/* The longest frame the animation advances by (seconds). */
+#define MAX_FRAME_DT_S 0.1
+
 G_DEFINE_FINAL_TYPE (BpvNetworkView, bpv_network_view, GTK_TYPE_WIDGET)
 
 enum {
@@ -71,7 +82,7 @@ bpv_network_view_relayout (BpvNetworkView *self)
     return;
   bpv_network_view_fill_state (self, &state);
   self->legend_height = bpv_network_canvas_legend_height (&state, self->width, self->height);
-  h = MAX (self->height - self->legend_height, 40.0);
+  h = MAX (self->height - self->legend_height, NETWORK_MIN_HEIGHT);
   bpv_layout_params_init (&params, self->width, h);
   params.text_scale = state.text_scale;
   params.zoom = self->zoom;
@@ -114,7 +125,7 @@ tick_cb (GtkWidget     *widget,
 
   self->last_frame = now;
   /* A long stall (a hidden window) does not jump the animation. */
-  dt = MIN (dt, 0.1);
+  dt = MIN (dt, MAX_FRAME_DT_S);
   if (self->session == NULL || !bpv_session_tick (self->session, dt))
     {
       self->tick_id = 0;
@@ -295,8 +306,8 @@ bpv_network_view_measure (GtkWidget      *widget,
                           int            *minimum_baseline,
                           int            *natural_baseline)
 {
-  *minimum = orientation == GTK_ORIENTATION_HORIZONTAL ? 320 : 240;
-  *natural = orientation == GTK_ORIENTATION_HORIZONTAL ? 720 : 480;
+  *minimum = orientation == GTK_ORIENTATION_HORIZONTAL ? CANVAS_MIN_WIDTH : CANVAS_MIN_HEIGHT;
+  *natural = orientation == GTK_ORIENTATION_HORIZONTAL ? CANVAS_NAT_WIDTH : CANVAS_NAT_HEIGHT;
 }
 
 /* ---------------------------------------------------------------- GObject */
@@ -505,6 +516,25 @@ bpv_network_view_init (BpvNetworkView *self)
 
 /* -------------------------------------------------------------------- API */
 
+/* A boolean drawing option: the layout follows (when the option changes
+ * it), the canvas is redrawn and the property notified, only on change. */
+static void
+set_option (BpvNetworkView *self,
+            gboolean       *option,
+            gboolean        value,
+            gboolean        relayout,
+            guint           prop)
+{
+  value = !!value;
+  if (*option == value)
+    return;
+  *option = value;
+  if (relayout)
+    bpv_network_view_relayout (self);
+  gtk_widget_queue_draw (GTK_WIDGET (self));
+  g_object_notify_by_pspec (G_OBJECT (self), properties[prop]);
+}
+
 GtkWidget *
 bpv_network_view_new (void)
 {
@@ -602,13 +632,7 @@ bpv_network_view_set_show_derivatives (BpvNetworkView *self,
 {
   g_return_if_fail (BPV_IS_NETWORK_VIEW (self));
 
-  show = !!show;
-  if (self->show_derivatives == show)
-    return;
-  self->show_derivatives = show;
-  bpv_network_view_relayout (self);
-  gtk_widget_queue_draw (GTK_WIDGET (self));
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SHOW_DERIVATIVES]);
+  set_option (self, &self->show_derivatives, show, TRUE, PROP_SHOW_DERIVATIVES);
 }
 
 gboolean
@@ -623,12 +647,7 @@ bpv_network_view_set_show_values (BpvNetworkView *self,
 {
   g_return_if_fail (BPV_IS_NETWORK_VIEW (self));
 
-  show = !!show;
-  if (self->show_values == show)
-    return;
-  self->show_values = show;
-  gtk_widget_queue_draw (GTK_WIDGET (self));
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SHOW_VALUES]);
+  set_option (self, &self->show_values, show, FALSE, PROP_SHOW_VALUES);
 }
 
 gboolean
@@ -643,12 +662,7 @@ bpv_network_view_set_show_neuron_maps (BpvNetworkView *self,
 {
   g_return_if_fail (BPV_IS_NETWORK_VIEW (self));
 
-  show = !!show;
-  if (self->show_neuron_maps == show)
-    return;
-  self->show_neuron_maps = show;
-  gtk_widget_queue_draw (GTK_WIDGET (self));
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SHOW_NEURON_MAPS]);
+  set_option (self, &self->show_neuron_maps, show, FALSE, PROP_SHOW_NEURON_MAPS);
 }
 
 gboolean

@@ -21,6 +21,15 @@
 #include "bpv-events.h"
 #include "bpv-shortcuts.h"
 
+/* After NaN/Inf the fault bar offers the learning rate ÷ 10: one order of
+ * magnitude smaller. */
+#define LOWER_RATE_FACTOR 10
+/* The width of an inserted hidden layer: the first hidden layer of a
+ * network without one, and the bounds for one copied from its neighbour. */
+#define NEW_LAYER_FIRST 8
+#define NEW_LAYER_MIN   2
+#define NEW_LAYER_MAX   64
+
 static void
 set_enabled (BpvWindow  *self,
              const char *name,
@@ -61,7 +70,8 @@ bpv_window_update_actions (BpvWindow *self)
   set_enabled (self, "reset", TRUE);
   /* Training stopped on NaN/Inf: the bar offers a smaller rate, as long
    * as the rate's spin button can show it. */
-  set_enabled (self, "lower-rate", fault && lr / 10 >= gtk_adjustment_get_lower (self->lr_adjustment));
+  set_enabled (self, "lower-rate",
+               fault && lr / LOWER_RATE_FACTOR >= gtk_adjustment_get_lower (self->lr_adjustment));
   set_enabled (self, "dismiss-fault", fault);
   /* With a neuron selected, C checks its bias or says why it cannot. */
   set_enabled (self, "copy-latex", edge && !running);
@@ -219,7 +229,7 @@ lower_rate_activated (GSimpleAction *action,
   double lr = bpv_session_get_learning_rate (self->session);
 
   /* Through the setter: one undoable edit, and the sidebar follows. */
-  if (!bpv_session_set_learning_rate (self->session, lr / 10, &error))
+  if (!bpv_session_set_learning_rate (self->session, lr / LOWER_RATE_FACTOR, &error))
     bpv_window_toast (self, error->message);
   bpv_event ("ACTION lower-rate lr=%g", bpv_session_get_learning_rate (self->session));
   bpv_window_update_actions (self);
@@ -275,7 +285,7 @@ perform (BpvWindow    *self,
 }
 
 /* A new hidden layer is as wide as the layer before the gap (the input's
- * width is often 2: then 8). */
+ * width is often 2: then NEW_LAYER_FIRST), within the bounds below. */
 static gsize
 new_layer_width (const BpNetwork *net,
                  gsize            position)
@@ -283,8 +293,8 @@ new_layer_width (const BpNetwork *net,
   gsize w = position > 0 ? net->layers[position - 1].out : net->layers[0].out;
 
   if (position == 0 && net->n_layers == 1)
-    w = 8;
-  return CLAMP (w, 2, 64);
+    w = NEW_LAYER_FIRST;
+  return CLAMP (w, NEW_LAYER_MIN, NEW_LAYER_MAX);
 }
 
 static void

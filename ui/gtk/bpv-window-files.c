@@ -10,28 +10,60 @@
 
 #include "bpv-events.h"
 
+/* The file choosers' patterns, spelled in either case because a pattern
+ * matches case-sensitively: models are *.bpmodel.json, datasets *.csv, exports
+ * *.png, *.svg or *.pdf (bpv_window_export picks the format by suffix). */
+#define MODEL_PATTERN  "*.[jJ][sS][oO][nN]"
+#define CSV_PATTERN    "*.[cC][sS][vV]"
+#define EXPORT_PATTERN "*.[pPsS][nNvVdD][gGfF]"
+
 /* ----------------------------------------------------------- file dialogs */
+
+/* The chosen file's local path, or NULL (cancelled, or not a local file). */
+static char *
+chosen_path (GtkNativeDialog *dialog,
+             int              response)
+{
+  g_autoptr(GFile) file = NULL;
+
+  if (response != GTK_RESPONSE_ACCEPT)
+    return NULL;
+  file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (dialog));
+  return file != NULL ? g_file_get_path (file) : NULL;
+}
+
+/* A CSV file becomes the dataset (an undoable edit); a toast says why not. */
+static gboolean
+open_csv (BpvWindow  *self,
+          const char *path)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (!bpv_session_set_dataset (self->session, path, 0, -1,
+                                gtk_adjustment_get_value (self->test_adjustment), &error))
+    {
+      bpv_window_toast (self, error->message);
+      return FALSE;
+    }
+  return TRUE;
+}
 
 static void
 export_response (GtkNativeDialog *dialog,
                  int              response,
                  BpvWindow       *self)
 {
-  if (response == GTK_RESPONSE_ACCEPT)
+  g_autofree char *path = chosen_path (dialog, response);
+  g_autoptr(GError) error = NULL;
+
+  if (path != NULL && !bpv_window_export (self, path, &error))
+    bpv_window_toast (self, error->message);
+  else if (path != NULL)
     {
-      g_autoptr(GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (dialog));
-      g_autofree char *path = g_file_get_path (file);
-      g_autoptr(GError) error = NULL;
+      g_autofree char *base = g_path_get_basename (path);
+      g_autofree char *msg = g_strdup_printf ("Exported “%s”", base);
 
-      if (path != NULL && !bpv_window_export (self, path, &error))
-        bpv_window_toast (self, error->message);
-      else if (path != NULL)
-        {
-          g_autofree char *base = g_path_get_basename (path);
-          g_autofree char *msg = g_strdup_printf ("Exported “%s”", base);
-
-          bpv_window_toast (self, msg);
-        }
+      bpv_window_toast (self, msg);
     }
   g_object_unref (dialog);
 }
@@ -60,7 +92,7 @@ export_activated (GSimpleAction *action,
   dialog = gtk_file_chooser_native_new ("Export Canvas", GTK_WINDOW (self),
                                         GTK_FILE_CHOOSER_ACTION_SAVE, "_Export", "_Cancel");
   gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (dialog), "network.png");
-  add_filter (GTK_FILE_CHOOSER (dialog), "PNG, SVG or PDF", "*.[pPsS][nNvVdD][gGfF]");
+  add_filter (GTK_FILE_CHOOSER (dialog), "PNG, SVG or PDF", EXPORT_PATTERN);
   g_signal_connect (dialog, "response", G_CALLBACK (export_response), self);
   gtk_native_dialog_show (GTK_NATIVE_DIALOG (dialog));
 }
@@ -70,17 +102,10 @@ open_csv_response (GtkNativeDialog *dialog,
                    int              response,
                    BpvWindow       *self)
 {
-  if (response == GTK_RESPONSE_ACCEPT)
-    {
-      g_autoptr(GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (dialog));
-      g_autofree char *path = g_file_get_path (file);
-      g_autoptr(GError) error = NULL;
+  g_autofree char *path = chosen_path (dialog, response);
 
-      if (path != NULL
-          && !bpv_session_set_dataset (self->session, path, 0, -1,
-                                       gtk_adjustment_get_value (self->test_adjustment), &error))
-        bpv_window_toast (self, error->message);
-    }
+  if (path != NULL)
+    open_csv (self, path);
   g_object_unref (dialog);
 }
 
@@ -94,7 +119,7 @@ open_csv_activated (GSimpleAction *action,
 
   dialog = gtk_file_chooser_native_new ("Open CSV Dataset", GTK_WINDOW (self),
                                         GTK_FILE_CHOOSER_ACTION_OPEN, "_Open", "_Cancel");
-  add_filter (GTK_FILE_CHOOSER (dialog), "CSV files", "*.[cC][sS][vV]");
+  add_filter (GTK_FILE_CHOOSER (dialog), "CSV files", CSV_PATTERN);
   g_signal_connect (dialog, "response", G_CALLBACK (open_csv_response), self);
   gtk_native_dialog_show (GTK_NATIVE_DIALOG (dialog));
 }
@@ -144,7 +169,6 @@ bpv_window_open_file (BpvWindow *self,
                       GFile     *file)
 {
   g_autofree char *path = NULL;
-  g_autoptr(GError) error = NULL;
   GtkApplication *app;
 
   g_return_val_if_fail (BPV_IS_WINDOW (self), FALSE);
@@ -157,15 +181,7 @@ bpv_window_open_file (BpvWindow *self,
       return FALSE;
     }
   if (g_str_has_suffix (path, ".csv") || g_str_has_suffix (path, ".CSV"))
-    {
-      if (!bpv_session_set_dataset (self->session, path, 0, -1,
-                                    gtk_adjustment_get_value (self->test_adjustment), &error))
-        {
-          bpv_window_toast (self, error->message);
-          return FALSE;
-        }
-      return TRUE;
-    }
+    return open_csv (self, path);
   app = gtk_window_get_application (GTK_WINDOW (self));
   if (app == NULL)
     {
@@ -203,12 +219,12 @@ open_activated (GSimpleAction *action,
   dialog = gtk_file_chooser_native_new ("Open Model or Dataset", GTK_WINDOW (self),
                                         GTK_FILE_CHOOSER_ACTION_OPEN, "_Open", "_Cancel");
   gtk_file_filter_set_name (all, "Models and CSV datasets");
-  gtk_file_filter_add_pattern (all, "*.[jJ][sS][oO][nN]");
-  gtk_file_filter_add_pattern (all, "*.[cC][sS][vV]");
+  gtk_file_filter_add_pattern (all, MODEL_PATTERN);
+  gtk_file_filter_add_pattern (all, CSV_PATTERN);
   gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (dialog), all);
   g_object_unref (all);
-  add_filter (GTK_FILE_CHOOSER (dialog), "Models (*.bpmodel.json)", "*.[jJ][sS][oO][nN]");
-  add_filter (GTK_FILE_CHOOSER (dialog), "CSV datasets", "*.[cC][sS][vV]");
+  add_filter (GTK_FILE_CHOOSER (dialog), "Models (*.bpmodel.json)", MODEL_PATTERN);
+  add_filter (GTK_FILE_CHOOSER (dialog), "CSV datasets", CSV_PATTERN);
   g_signal_connect (dialog, "response", G_CALLBACK (open_response), self);
   gtk_native_dialog_show (GTK_NATIVE_DIALOG (dialog));
 }
@@ -279,7 +295,7 @@ save_as (BpvWindow *self,
       g_strdelimit (name, "/\\", '-');
       gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (dialog), name);
     }
-  add_filter (GTK_FILE_CHOOSER (dialog), "Models (*.bpmodel.json)", "*.[jJ][sS][oO][nN]");
+  add_filter (GTK_FILE_CHOOSER (dialog), "Models (*.bpmodel.json)", MODEL_PATTERN);
   g_object_set_data (G_OBJECT (dialog), CLOSE_AFTER_SAVE, GINT_TO_POINTER (close_after));
   g_signal_connect (dialog, "response", G_CALLBACK (save_as_response), self);
   gtk_native_dialog_show (GTK_NATIVE_DIALOG (dialog));

@@ -11,6 +11,16 @@
 #include <string.h>
 
 #include "bp-registry.h"
+
+/* Items are ellipsized at this many characters ("Dense · hard_sig…"), so
+ * the palette stays narrow beside the canvas; the full name is in the
+ * tooltip. */
+#define ITEM_MAX_CHARS 16
+/* Pixels: above each heading, above the bin (set apart from the items),
+ * and between the bin's icon and label. */
+#define HEADING_MARGIN 8
+#define BIN_MARGIN     12
+#define BIN_SPACING    6
 #include "bpv-events.h"
 #include "bpv-math.h"
 
@@ -48,7 +58,7 @@ palette_item (const char *label,
 
   gtk_label_set_xalign (GTK_LABEL (item), 0);
   gtk_label_set_ellipsize (GTK_LABEL (item), PANGO_ELLIPSIZE_END);
-  gtk_label_set_max_width_chars (GTK_LABEL (item), 16);
+  gtk_label_set_max_width_chars (GTK_LABEL (item), ITEM_MAX_CHARS);
   gtk_widget_add_css_class (item, "palette-item");
   gtk_widget_set_tooltip_markup (item, tooltip_markup);
   g_object_set_data_full (G_OBJECT (item), "bpv-drag", g_strdup (what), g_free);
@@ -68,7 +78,7 @@ add_heading (GtkBox     *box,
 
   gtk_label_set_xalign (GTK_LABEL (label), 0);
   gtk_widget_add_css_class (label, "heading");
-  gtk_widget_set_margin_top (label, 8);
+  gtk_widget_set_margin_top (label, HEADING_MARGIN);
   gtk_box_append (box, label);
 }
 
@@ -106,7 +116,7 @@ on_bin_drop (GtkDropTarget *target,
 static GtkWidget *
 bin_target (BpvWindow *self)
 {
-  GtkWidget *bin = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
+  GtkWidget *bin = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, BIN_SPACING);
   GtkDropTarget *drop = gtk_drop_target_new (G_TYPE_STRING, GDK_ACTION_COPY | GDK_ACTION_MOVE);
   GtkWidget *label = gtk_label_new ("Remove");
 
@@ -138,6 +148,50 @@ is_hidden (const char *kind,
   g_autofree char *feature = g_strdup_printf ("%s %s", kind, id);
 
   return hidden_features != NULL && g_strv_contains ((const char * const *) hidden_features, feature);
+}
+
+/* A heading and an item per registered cost or optimizer (`kind`), each
+ * dragged as "PREFIX:ID"; PREFIX is also the kind's word in the hidden
+ * features ("cost mse"). */
+static void
+add_features (GtkBox        *box,
+              BpFeatureKind  kind,
+              const char    *heading,
+              const char    *prefix,
+              const char    *hint)
+{
+  BpRegistry *reg = bp_registry_get_default ();
+  guint n = 0;
+  const char **ids;
+
+  add_heading (box, heading);
+  ids = bp_registry_list_ids (reg, kind, &n);
+  for (guint i = 0; i < n; i++)
+    {
+      const char *name = ids[i], *formula = NULL;
+      g_autofree char *what = g_strdup_printf ("%s:%s", prefix, ids[i]);
+      g_autofree char *tip = NULL;
+
+      if (kind == BP_FEATURE_COST)
+        {
+          const BpCostDesc *d = bp_registry_lookup_cost (reg, ids[i]);
+
+          name = d != NULL ? d->name : name;
+          formula = d != NULL ? d->formula : NULL;
+        }
+      else
+        {
+          const BpOptimizerDesc *d = bp_registry_lookup_optimizer (reg, ids[i]);
+
+          name = d != NULL ? d->name : name;
+          formula = d != NULL ? d->formula : NULL;
+        }
+      tip = tooltip_for (name, formula, NULL, hint);
+      if (is_hidden (prefix, ids[i]))
+        continue;
+      gtk_box_append (box, palette_item (ids[i], what, tip));
+    }
+  g_free (ids);
 }
 
 void
@@ -173,37 +227,11 @@ bpv_window_build_palette (BpvWindow *self)
     }
   g_free (ids);
 
-  add_heading (box, "Cost");
-  ids = bp_registry_list_ids (reg, BP_FEATURE_COST, &n);
-  for (guint i = 0; i < n; i++)
-    {
-      const BpCostDesc *d = bp_registry_lookup_cost (reg, ids[i]);
-      g_autofree char *what = g_strdup_printf ("cost:%s", ids[i]);
-      g_autofree char *tip = tooltip_for (d != NULL ? d->name : ids[i], d != NULL ? d->formula : NULL,
-                                          NULL, "Drag onto the canvas to use this cost");
-
-      if (is_hidden ("cost", ids[i]))
-        continue;
-      gtk_box_append (box, palette_item (ids[i], what, tip));
-    }
-  g_free (ids);
-
-  add_heading (box, "Optimizer");
-  ids = bp_registry_list_ids (reg, BP_FEATURE_OPTIMIZER, &n);
-  for (guint i = 0; i < n; i++)
-    {
-      const BpOptimizerDesc *d = bp_registry_lookup_optimizer (reg, ids[i]);
-      g_autofree char *what = g_strdup_printf ("optimizer:%s", ids[i]);
-      g_autofree char *tip = tooltip_for (d != NULL ? d->name : ids[i], d != NULL ? d->formula : NULL,
-                                          NULL, "Drag onto the canvas to train with this optimizer");
-
-      if (is_hidden ("optimizer", ids[i]))
-        continue;
-      gtk_box_append (box, palette_item (ids[i], what, tip));
-    }
-  g_free (ids);
+  add_features (box, BP_FEATURE_COST, "Cost", "cost", "Drag onto the canvas to use this cost");
+  add_features (box, BP_FEATURE_OPTIMIZER, "Optimizer", "optimizer",
+                "Drag onto the canvas to train with this optimizer");
 
   bin = bin_target (self);
-  gtk_widget_set_margin_top (bin, 12);
+  gtk_widget_set_margin_top (bin, BIN_MARGIN);
   gtk_box_append (box, bin);
 }

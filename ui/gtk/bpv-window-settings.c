@@ -254,34 +254,23 @@ on_dataset_selected (AdwComboRow *row,
     apply_dataset (self, FALSE);
 }
 
+/* The optimizer's or the cost's row (both lists of registered ids). */
 static void
-on_optimizer_selected (AdwComboRow *row,
-                       GParamSpec  *pspec,
-                       BpvWindow   *self)
+on_feature_selected (AdwComboRow *row,
+                     GParamSpec  *pspec,
+                     BpvWindow   *self)
 {
   g_autoptr(GError) error = NULL;
   const char *id = combo_selected_string (row);
+  gboolean done;
 
   if (self->updating || id == NULL)
     return;
-  if (!bpv_session_set_optimizer (self->session, id, &error))
-    {
-      bpv_window_toast (self, error->message);
-      bpv_window_sync_settings (self);
-    }
-}
-
-static void
-on_cost_selected (AdwComboRow *row,
-                  GParamSpec  *pspec,
-                  BpvWindow   *self)
-{
-  g_autoptr(GError) error = NULL;
-  const char *id = combo_selected_string (row);
-
-  if (self->updating || id == NULL)
-    return;
-  if (!bpv_session_set_cost (self->session, id, &error))
+  if (row == self->optimizer_row)
+    done = bpv_session_set_optimizer (self->session, id, &error);
+  else
+    done = bpv_session_set_cost (self->session, id, &error);
+  if (!done)
     {
       bpv_window_toast (self, error->message);
       bpv_window_sync_settings (self);
@@ -337,8 +326,8 @@ void
 bpv_window_connect_settings (BpvWindow *self)
 {
   g_signal_connect (self->dataset_row, "notify::selected", G_CALLBACK (on_dataset_selected), self);
-  g_signal_connect (self->optimizer_row, "notify::selected", G_CALLBACK (on_optimizer_selected), self);
-  g_signal_connect (self->cost_row, "notify::selected", G_CALLBACK (on_cost_selected), self);
+  g_signal_connect (self->optimizer_row, "notify::selected", G_CALLBACK (on_feature_selected), self);
+  g_signal_connect (self->cost_row, "notify::selected", G_CALLBACK (on_feature_selected), self);
   g_signal_connect (self->step_unit_row, "notify::selected", G_CALLBACK (on_step_unit_selected), self);
   g_signal_connect (self->hidden_row, "apply", G_CALLBACK (on_hidden_apply), self);
   g_signal_connect (self->rows_adjustment, "value-changed", G_CALLBACK (on_dataset_param_changed), self);

@@ -17,6 +17,18 @@
 /* The explanation's links that reveal and hide the quiz's answer. */
 #define QUIZ_SHOW_URI "bpv:show-answer"
 #define QUIZ_HIDE_URI "bpv:hide-answer"
+/* The phase card shows a vector's first entries, then "…". */
+#define VECTOR_SHOWN 4
+/* An error's toast stays this long (seconds), twice Adwaita's default. */
+#define ERROR_TOAST_S 10
+/* The canvas's size is stable when unchanged this long (the sidebar's
+ * fold animation is over): then tests are told where things are. */
+#define PROBE_STABLE_US 400000
+/* An export's size: pixels for PNG, points for SVG and PDF (both 16:10). */
+#define EXPORT_PNG_WIDTH     1600
+#define EXPORT_PNG_HEIGHT    1000
+#define EXPORT_VECTOR_WIDTH  960
+#define EXPORT_VECTOR_HEIGHT 600
 
 static gboolean on_explain_link (GtkLabel   *label,
                                  const char *uri,
@@ -135,13 +147,13 @@ vector_text (const double *v,
 {
   GString *s = g_string_new ("(");
 
-  for (gsize i = 0; i < n && i < 4; i++)
+  for (gsize i = 0; i < n && i < VECTOR_SHOWN; i++)
     {
       g_autofree char *x = bpv_format_number (v[i]);
 
       g_string_append_printf (s, "%s%s", i > 0 ? ", " : "", x);
     }
-  if (n > 4)
+  if (n > VECTOR_SHOWN)
     g_string_append (s, ", …");
   g_string_append (s, ")");
   return g_string_free (s, FALSE);
@@ -300,7 +312,7 @@ on_message (BpvSession *session,
   if (is_error)
     {
       adw_toast_set_priority (toast, ADW_TOAST_PRIORITY_HIGH);
-      adw_toast_set_timeout (toast, 10);
+      adw_toast_set_timeout (toast, ERROR_TOAST_S);
     }
   adw_toast_overlay_add_toast (self->toast_overlay, toast);
 }
@@ -523,7 +535,7 @@ first_frames (GtkWidget     *widget,
       self->probe_height = h;
       return G_SOURCE_CONTINUE;
     }
-  if (now - self->probe_since < 400000)
+  if (now - self->probe_since < PROBE_STABLE_US)
     return G_SOURCE_CONTINUE;
   log_probe (self);
   return G_SOURCE_REMOVE;
@@ -585,9 +597,8 @@ bpv_window_export (BpvWindow   *self,
                            bpv_session_get_dataset (self->session)->name, shape,
                            bpv_session_get_step_count (self->session));
   ep.title = title;
-  /* Pixels for PNG, points for the vector formats. */
-  w = format == BPV_FORMAT_PNG ? 1600 : 960;
-  h = format == BPV_FORMAT_PNG ? 1000 : 600;
+  w = format == BPV_FORMAT_PNG ? EXPORT_PNG_WIDTH : EXPORT_VECTOR_WIDTH;
+  h = format == BPV_FORMAT_PNG ? EXPORT_PNG_HEIGHT : EXPORT_VECTOR_HEIGHT;
   if (!bpv_export (path, format, w, h, 1.0, export_paint, &ep, error))
     return FALSE;
   bpv_event ("EXPORT %s", path);
