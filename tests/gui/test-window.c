@@ -29,6 +29,7 @@
 #include "bp-registry.h"
 #include "bpv-inspector.h"
 #include "bpv-network-view.h"
+#include "bpv-shortcuts.h"
 #include "bpv-window.h"
 
 typedef struct
@@ -803,8 +804,42 @@ test_undo_menu_follows_labels (void **state)
     assert_string_equal (undo, want_undo);
     assert_string_equal (redo, want_redo);
   }
+  /* The palette's buttons (template children) name the same steps. */
+  {
+    GtkWidget *undo = GTK_WIDGET (template_child (f, "undo_button"));
+    GtkWidget *redo = GTK_WIDGET (template_child (f, "redo_button"));
+    g_autofree char *want_undo = g_strdup_printf ("Undo %s (Ctrl+Z)", bp_edit_undo_label (bpv_session_get_history (f->session)));
+    g_autofree char *want_redo = g_strdup_printf ("Redo %s (Ctrl+Shift+Z)", bp_edit_redo_label (bpv_session_get_history (f->session)));
+
+    assert_string_equal (gtk_widget_get_tooltip_text (undo), want_undo);
+    assert_string_equal (gtk_widget_get_tooltip_text (redo), want_redo);
+  }
   g_signal_handler_disconnect (f->session, values_id);
   g_signal_handler_disconnect (section, changed_id);
+}
+
+/* Every window action the shortcut table names exists, so a key in the
+ * table (and the help overlay) does something. */
+static void
+test_shortcut_actions_exist (void **state)
+{
+  Fixture *f = *state;
+  gsize n = 0;
+  const BpvShortcut *table = bpv_shortcuts_get (&n);
+  guint checked = 0;
+
+  for (gsize i = 0; i < n; i++)
+    {
+      /* GtkApplicationWindow adds win.show-help-overlay for an application
+       * with a help overlay; this window has no application. */
+      if (table[i].action == NULL || !g_str_has_prefix (table[i].action, "win.")
+          || g_str_equal (table[i].action, "win.show-help-overlay"))
+        continue;
+      if (!g_action_group_has_action (G_ACTION_GROUP (f->window), table[i].action + strlen ("win.")))
+        fail_msg ("the shortcut table names %s, which the window does not have", table[i].action);
+      checked++;
+    }
+  assert_true (checked >= 25);
 }
 
 /* A CSV given to the window (as a dropped file or the Open dialog give
@@ -1745,6 +1780,7 @@ main (int    argc,
     cmocka_unit_test_setup_teardown (test_ui_responsive_while_training, setup, teardown),
     cmocka_unit_test_setup_teardown (test_edit_actions, setup, teardown),
     cmocka_unit_test_setup_teardown (test_undo_menu_follows_labels, setup, teardown),
+    cmocka_unit_test_setup_teardown (test_shortcut_actions_exist, setup, teardown),
     cmocka_unit_test_setup_teardown (test_open_csv_file, setup, teardown),
     cmocka_unit_test_setup_teardown (test_palette, setup, teardown),
     cmocka_unit_test_setup_teardown (test_save_and_close_question, setup, teardown),
