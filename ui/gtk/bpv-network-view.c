@@ -1,4 +1,8 @@
-/* bpv-network-view.c — the network canvas (see bpv-network-view.h). */
+/* bpv-network-view.c — the network canvas (see bpv-network-view.h): the
+ * object, its properties, the session's signals, the layout and the
+ * snapshot, which paints with the GTK-free bpv_network_render.  Pointer and
+ * keyboard input are in bpv-network-view-input.c, drag and drop in
+ * bpv-network-view-dnd.c (see bpv-network-view-private.h). */
 #include "config.h"
 #include "bpv-network-view-private.h"
 

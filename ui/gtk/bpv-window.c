@@ -1,4 +1,8 @@
-/* bpv-window.c — the main window (see bpv-window.h). */
+/* bpv-window.c — the main window (see bpv-window.h): the object and its
+ * template, the session's signals, the phase card and the title, the
+ * explanation banner, the fault bar, export, and where tests are told
+ * things are (PROBE, PALETTE…).  Its other files are listed in
+ * bpv-window-private.h. */
 #include "config.h"
 #include "bpv-window-private.h"
 
