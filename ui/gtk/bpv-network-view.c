@@ -12,6 +12,7 @@
 
 #include "bp-registry.h"
 #include "bpv-events.h"
+#include "bpv-shortcuts.h"
 
 /* The canvas's size request (pixels): the least it can be squeezed to, and
  * what it asks for when the window has room. */
@@ -439,6 +440,37 @@ zoom_action (GtkWidget  *widget,
     bpv_network_view_reset_zoom (self);
 }
 
+/* The canvas zooms with the window's zoom keys (bpv-shortcuts.c) also
+ * where no application installs them as accelerators (a window without an
+ * application, as in the tests): win.zoom-X's keys activate canvas.zoom-X. */
+static void
+add_zoom_bindings (GtkWidgetClass *widget_class)
+{
+  gsize n = 0;
+  const BpvShortcut *shortcuts = bpv_shortcuts_get (&n);
+
+  for (gsize i = 0; i < n; i++)
+    {
+      g_autofree char *keys = NULL;
+      g_autofree char *canvas = NULL;
+      g_auto(GStrv) accels = NULL;
+
+      if (shortcuts[i].action == NULL || !g_str_has_prefix (shortcuts[i].action, "win.zoom-"))
+        continue;
+      keys = g_strjoin (" ", shortcuts[i].keys, shortcuts[i].more_keys, NULL);
+      canvas = g_strconcat ("canvas.", shortcuts[i].action + strlen ("win."), NULL);
+      accels = g_strsplit (keys, " ", -1);
+      for (guint k = 0; accels[k] != NULL; k++)
+        {
+          guint keyval = 0;
+          GdkModifierType mods = 0;
+
+          if (gtk_accelerator_parse (accels[k], &keyval, &mods))
+            gtk_widget_class_add_binding_action (widget_class, keyval, mods, canvas, NULL);
+        }
+    }
+}
+
 static void
 bpv_network_view_class_init (BpvNetworkViewClass *klass)
 {
@@ -478,14 +510,7 @@ bpv_network_view_class_init (BpvNetworkViewClass *klass)
   gtk_widget_class_install_action (widget_class, "canvas.zoom-in", NULL, zoom_action);
   gtk_widget_class_install_action (widget_class, "canvas.zoom-out", NULL, zoom_action);
   gtk_widget_class_install_action (widget_class, "canvas.zoom-reset", NULL, zoom_action);
-  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_plus, GDK_CONTROL_MASK,
-                                       "canvas.zoom-in", NULL);
-  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_equal, GDK_CONTROL_MASK,
-                                       "canvas.zoom-in", NULL);
-  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_minus, GDK_CONTROL_MASK,
-                                       "canvas.zoom-out", NULL);
-  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_0, GDK_CONTROL_MASK,
-                                       "canvas.zoom-reset", NULL);
+  add_zoom_bindings (widget_class);
 
   gtk_widget_class_set_css_name (widget_class, "networkview");
   gtk_widget_class_set_accessible_role (widget_class, GTK_ACCESSIBLE_ROLE_IMG);

@@ -1,8 +1,9 @@
 /* bpv-shortcuts.h — every keyboard shortcut of Backprop Studio in one
- * table: the application's accelerators and the window's single keys are
- * installed from it, and tests/gui/test-shortcuts.c checks the help
- * overlay (bpv-help-overlay.ui) and the README's shortcut table against
- * it, so a shortcut added in one place and not the others fails a test.
+ * table: the application's accelerators, the window's single keys and the
+ * canvas's zoom bindings are installed from it, and
+ * tests/gui/test-shortcuts.c checks the help overlay (bpv-help-overlay.ui)
+ * and the README's shortcut table against it, so a shortcut added in one
+ * place and not the others fails a test.
  */
 #pragma once
 
