@@ -31,18 +31,13 @@ static Fixture *
 open_model_window (const char  *path,
                    BpModel    **model_out)
 {
-  Fixture *f = g_new0 (Fixture, 1);
   g_autoptr(GError) error = NULL;
   g_autoptr(BpModel) model = bp_model_load_file (path, NULL, &error);
+  Fixture *f;
 
   if (model == NULL)
     fail_msg ("%s", error->message);
-  f->session = bpv_session_new (model, &error);
-  assert_non_null (f->session);
-  f->window = bpv_window_new (NULL, f->session);
-  gtk_window_set_default_size (GTK_WINDOW (f->window), 1280, 900);
-  gtk_window_present (GTK_WINDOW (f->window));
-  assert_true (spin_until (has_layout, f, 10));
+  f = fixture_new (model);
   if (model_out != NULL)
     *model_out = g_steal_pointer (&model);
   return f;

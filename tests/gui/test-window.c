@@ -159,11 +159,10 @@ has_layout (gpointer data)
   return bpv_network_view_get_layout (BPV_NETWORK_VIEW (bpv_window_get_network_view (f->window))) != NULL;
 }
 
-int
-setup (void **state)
+Fixture *
+fixture_new (const BpModel *model)
 {
   Fixture *f = g_new0 (Fixture, 1);
-  g_autoptr(BpModel) model = bp_model_new_default ();
   g_autoptr(GError) error = NULL;
 
   f->session = bpv_session_new (model, &error);
@@ -172,6 +171,15 @@ setup (void **state)
   gtk_window_set_default_size (GTK_WINDOW (f->window), 1280, 900);
   gtk_window_present (GTK_WINDOW (f->window));
   assert_true (spin_until (has_layout, f, 10));
+  return f;
+}
+
+int
+setup (void **state)
+{
+  g_autoptr(BpModel) model = bp_model_new_default ();
+  Fixture *f = fixture_new (model);
+
   spin (0.3);
   *state = f;
   return 0;

@@ -20,6 +20,7 @@
 
 #include <adwaita.h>
 
+#include "bp-model.h"
 #include "bpv-network-view.h"
 #include "bpv-window.h"
 
@@ -50,6 +51,9 @@ gboolean        enabled         (Fixture    *f,
 /* A template child of the window (asserted to exist). */
 gpointer        template_child  (Fixture    *f,
                                  const char *name);
+
+/* A session on `model` and its window of 1280 × 900, laid out. */
+Fixture        *fixture_new     (const BpModel *model);
 
 /* Fixtures: the default experiment; a model that diverges at learning
  * rate 100; the chain-rule example; a deep network. */
