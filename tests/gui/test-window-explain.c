@@ -107,10 +107,6 @@ fault_pixels_around (Fixture *f,
   BpvNetworkView *view = view_of (f);
   GtkWidget *widget = GTK_WIDGET (view);
   int w, h, n = 0;
-  g_autoptr(GdkPaintable) paintable = gtk_widget_paintable_new (widget);
-  GtkSnapshot *snapshot = gtk_snapshot_new ();
-  g_autoptr(GskRenderNode) node = NULL;
-  g_autoptr(GdkTexture) texture = NULL;
   g_autofree guchar *pixels = NULL;
   const BpvLayout *layout;
   guint32 want = bpv_rgba_to_argb32 (bpv_theme_colors (bpv_network_view_get_theme (view))->fault);
@@ -123,12 +119,8 @@ fault_pixels_around (Fixture *f,
   h = gtk_widget_get_height (widget);
   layout = bpv_network_view_get_layout (view);
   r = 2.5 * layout->columns[layer].radius * layout->params.zoom;
-  gdk_paintable_snapshot (paintable, snapshot, w, h);
-  node = gtk_snapshot_free_to_node (snapshot);
-  texture = gsk_renderer_render_texture (gtk_native_get_renderer (GTK_NATIVE (f->window)), node,
-                                         &GRAPHENE_RECT_INIT (0, 0, w, h));
-  pixels = g_malloc ((gsize) w * h * 4);
-  gdk_texture_download (texture, pixels, (gsize) w * 4);
+  pixels = widget_pixels (f, widget, w, h);
+  assert_non_null (pixels);
   bpv_layout_neuron_center (layout, layer, j, &cx, &cy);
   for (int y = MAX (0, (int) (cy - r)); y < MIN (h, (int) (cy + r)); y++)
     for (int x = MAX (0, (int) (cx - r)); x < MIN (w, (int) (cx + r)); x++)
@@ -527,22 +519,13 @@ text_pixels_of (Fixture  *f,
 {
   GtkWidget *inspector = bpv_window_get_inspector (f->window);
   int w = gtk_widget_get_width (inspector), h = gtk_widget_get_height (inspector), n = 0;
-  g_autoptr(GdkPaintable) paintable = gtk_widget_paintable_new (inspector);
-  GtkSnapshot *snapshot = gtk_snapshot_new ();
-  g_autoptr(GskRenderNode) node = NULL;
-  g_autoptr(GdkTexture) texture = NULL;
   g_autofree guchar *pixels = NULL;
   graphene_rect_t r;
 
   assert_true (gtk_widget_compute_bounds (GTK_WIDGET (label), inspector, &r));
-  gdk_paintable_snapshot (paintable, snapshot, w, h);
-  node = gtk_snapshot_free_to_node (snapshot);
-  if (node == NULL)
+  pixels = widget_pixels (f, inspector, w, h);
+  if (pixels == NULL)
     return 0;
-  texture = gsk_renderer_render_texture (gtk_native_get_renderer (GTK_NATIVE (f->window)), node,
-                                         &GRAPHENE_RECT_INIT (0, 0, w, h));
-  pixels = g_malloc ((gsize) w * h * 4);
-  gdk_texture_download (texture, pixels, (gsize) w * 4);
   for (int y = MAX (0, (int) r.origin.y); y < MIN (h, (int) (r.origin.y + r.size.height)); y++)
     for (int x = MAX (0, (int) r.origin.x); x < MIN (w, (int) (r.origin.x + r.size.width)); x++)
       {

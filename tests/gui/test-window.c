@@ -238,6 +238,29 @@ count_colours (const guchar *data,
   return g_hash_table_size (seen);
 }
 
+guchar *
+widget_pixels (Fixture   *f,
+               GtkWidget *widget,
+               int        w,
+               int        h)
+{
+  g_autoptr(GdkPaintable) paintable = gtk_widget_paintable_new (widget);
+  GtkSnapshot *snapshot = gtk_snapshot_new ();
+  g_autoptr(GskRenderNode) node = NULL;
+  g_autoptr(GdkTexture) texture = NULL;
+  guchar *pixels;
+
+  gdk_paintable_snapshot (paintable, snapshot, w, h);
+  node = gtk_snapshot_free_to_node (snapshot);
+  if (node == NULL)
+    return NULL;
+  texture = gsk_renderer_render_texture (gtk_native_get_renderer (GTK_NATIVE (f->window)), node,
+                                         &GRAPHENE_RECT_INIT (0, 0, w, h));
+  pixels = g_malloc ((gsize) w * h * 4);
+  gdk_texture_download (texture, pixels, (gsize) w * 4);
+  return pixels;
+}
+
 /* The canvas as GTK draws it (its render node through the window's
  * renderer): many colours, not a blank rectangle. */
 void
@@ -246,22 +269,12 @@ test_opens_and_paints (void **state)
   Fixture *f = *state;
   GtkWidget *view = GTK_WIDGET (view_of (f));
   int w = gtk_widget_get_width (view), h = gtk_widget_get_height (view);
-  g_autoptr(GdkPaintable) paintable = gtk_widget_paintable_new (view);
-  GtkSnapshot *snapshot = gtk_snapshot_new ();
-  g_autoptr(GskRenderNode) node = NULL;
-  g_autoptr(GdkTexture) texture = NULL;
   g_autofree guchar *pixels = NULL;
-  GskRenderer *renderer;
 
   assert_true (w > 300 && h > 200);
   assert_string_equal (gtk_window_get_title (GTK_WINDOW (f->window)), "Backprop Studio");
-  gdk_paintable_snapshot (paintable, snapshot, w, h);
-  node = gtk_snapshot_free_to_node (snapshot);
-  assert_non_null (node);
-  renderer = gtk_native_get_renderer (GTK_NATIVE (f->window));
-  texture = gsk_renderer_render_texture (renderer, node, &GRAPHENE_RECT_INIT (0, 0, w, h));
-  pixels = g_malloc ((gsize) w * h * 4);
-  gdk_texture_download (texture, pixels, (gsize) w * 4);
+  pixels = widget_pixels (f, view, w, h);
+  assert_non_null (pixels);
   if (count_colours (pixels, w, h, w * 4) < 50)
     fail_msg ("the canvas has only %u colours", count_colours (pixels, w, h, w * 4));
   assert_true (enabled (f, "step"));

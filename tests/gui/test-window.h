@@ -48,6 +48,13 @@ void            activate        (Fixture    *f,
                                  const char *action);
 gboolean        enabled         (Fixture    *f,
                                  const char *action);
+/* `widget` as GTK draws it (its render node through the window's
+ * renderer), w × h ARGB32 pixels with a stride of 4·w; NULL if it draws
+ * nothing.  Free with g_free. */
+guchar         *widget_pixels   (Fixture    *f,
+                                 GtkWidget  *widget,
+                                 int         w,
+                                 int         h);
 /* A template child of the window (asserted to exist). */
 gpointer        template_child  (Fixture    *f,
                                  const char *name);
