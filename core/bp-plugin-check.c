@@ -53,7 +53,6 @@
 #include "bp-plugin-check.h"
 #include "bp-gradcheck.h"
 #include "bp-util.h"
-#include "bp-plugin-loader.h"
 #include "bp-registry.h"
 #include "bp-rng.h"
 
