@@ -14,6 +14,33 @@
 
 #include <math.h>
 
+/* The largest |z| the _core forms of bp-math.h take (e^{−|z|} is normal up
+ * to 708; sech² squares it); beyond, their _tail forms (libm). */
+#define SIGMOID_CORE_MAX 708.0
+#define SECH2_CORE_MAX   354.0
+
+/* out[i] = core (z[i]) in one branch-free pass that the compiler
+ * vectorises, then tail (z[i]) for the rare |z[i]| > max (subnormal
+ * tails), so nothing is flushed to zero.  A macro, not a function taking
+ * function pointers, so that each loop is compiled with its own core
+ * inlined, as it would be written out. */
+#define CORE_THEN_TAILS(out, z, n, core, tail, max)  \
+  G_STMT_START                                       \
+  {                                                  \
+    int tails_ = 0;                                  \
+                                                     \
+    for (size_t i_ = 0; i_ < (n); i_++)              \
+      {                                              \
+        (out)[i_] = core ((z)[i_]);                  \
+        tails_ |= fabs ((z)[i_]) > (max);            \
+      }                                              \
+    if (tails_)                                      \
+      for (size_t i_ = 0; i_ < (n); i_++)            \
+        if (fabs ((z)[i_]) > (max))                  \
+          (out)[i_] = tail ((z)[i_]);                \
+  }                                                  \
+  G_STMT_END
+
 /* ---------------------------------------------------------------- sigmoid */
 
 static double
@@ -31,41 +58,20 @@ sigmoid_df (double z, double fz, const double *p)
 BP_HOT static void
 sigmoid_f_array (const double *z, double *a, size_t n, const double *p)
 {
-  /* A vectorised pass, then libm for the rare |z| > 708 (subnormal tails).
-   * An output layer of one or two units takes the scalar path directly. */
-  int tails = 0;
-
+  /* An output layer of one or two units takes the scalar path directly. */
   if (n < 4)
     {
       for (size_t i = 0; i < n; i++)
         a[i] = bp_sigmoid (z[i]);
       return;
     }
-  for (size_t i = 0; i < n; i++)
-    {
-      a[i] = bp_sigmoid_core (z[i]);
-      tails |= fabs (z[i]) > 708.0;
-    }
-  if (tails)
-    for (size_t i = 0; i < n; i++)
-      if (fabs (z[i]) > 708.0)
-        a[i] = bp_sigmoid_tail (z[i]);
+  CORE_THEN_TAILS (a, z, n, bp_sigmoid_core, bp_sigmoid_tail, SIGMOID_CORE_MAX);
 }
 
 BP_HOT static void
 sigmoid_df_array (const double *z, const double *a, double *d, size_t n, const double *p)
 {
-  int tails = 0;
-
-  for (size_t i = 0; i < n; i++)
-    {
-      d[i] = bp_sigmoid_prime_core (z[i]);
-      tails |= fabs (z[i]) > 708.0;
-    }
-  if (tails)
-    for (size_t i = 0; i < n; i++)
-      if (fabs (z[i]) > 708.0)
-        d[i] = bp_sigmoid_prime_tail (z[i]);
+  CORE_THEN_TAILS (d, z, n, bp_sigmoid_prime_core, bp_sigmoid_prime_tail, SIGMOID_CORE_MAX);
 }
 
 /* ------------------------------------------------------------------- tanh */
@@ -92,17 +98,7 @@ tanh_f_array (const double *z, double *a, size_t n, const double *p)
 BP_HOT static void
 tanh_df_array (const double *z, const double *a, double *d, size_t n, const double *p)
 {
-  int tails = 0;
-
-  for (size_t i = 0; i < n; i++)
-    {
-      d[i] = bp_sech2_core (z[i]);
-      tails |= fabs (z[i]) > 354.0;
-    }
-  if (tails)
-    for (size_t i = 0; i < n; i++)
-      if (fabs (z[i]) > 354.0)
-        d[i] = bp_sech2_tail (z[i]);
+  CORE_THEN_TAILS (d, z, n, bp_sech2_core, bp_sech2_tail, SECH2_CORE_MAX);
 }
 
 /* ------------------------------------------------------------------- relu */
