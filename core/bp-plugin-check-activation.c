@@ -80,6 +80,34 @@ activation_points (const BpActivationDesc *act,
   return z;
 }
 
+/* `got`, what the fast path `which` wrote (n values, then the guard),
+ * against `want`, the same values from the scalar `ref` at the same z. */
+static gboolean
+check_fast_path (const BpActivationDesc *act,
+                 const char             *which,
+                 const char             *ref,
+                 const double           *z,
+                 const double           *got,
+                 const double           *want,
+                 size_t                  n,
+                 GError                **error)
+{
+  if (!_bp_plugin_check_guard_intact (got, n))
+    return _bp_plugin_check_error (error, "activation “%s”: %s writes past the end "
+                                   "of its output", act->id, which);
+  for (size_t i = 0; i < n; i++)
+    if (!(_bp_plugin_check_violation (got[i], want[i]) <= 1.0))
+      {
+        g_autofree char *zs = _bp_plugin_check_fmt (z[i]);
+        g_autofree char *gs = _bp_plugin_check_fmt (got[i]);
+        g_autofree char *ws = _bp_plugin_check_fmt (want[i]);
+
+        return _bp_plugin_check_error (error, "activation “%s”: %s gives %s at z = %s "
+                                       "but %s(%s) = %s", act->id, which, gs, zs, ref, zs, ws);
+      }
+  return TRUE;
+}
+
 static gboolean
 check_elementwise (const BpActivationDesc *act,
                    const double           *params,
@@ -149,38 +177,16 @@ check_elementwise (const BpActivationDesc *act,
       g_autofree double *a = _bp_plugin_check_guarded_new (n);
 
       act->f_array (z, a, n, params);
-      if (!_bp_plugin_check_guard_intact (a, n))
-        return _bp_plugin_check_error (error, "activation “%s”: f_array writes past the end "
-                                       "of its output", act->id);
-      for (size_t i = 0; i < n; i++)
-        if (!(_bp_plugin_check_violation (a[i], fz[i]) <= 1.0))
-          {
-            g_autofree char *zs = _bp_plugin_check_fmt (z[i]);
-            g_autofree char *as = _bp_plugin_check_fmt (a[i]);
-            g_autofree char *fs = _bp_plugin_check_fmt (fz[i]);
-
-            return _bp_plugin_check_error (error, "activation “%s”: f_array gives %s at z = %s "
-                                           "but f(%s) = %s", act->id, as, zs, zs, fs);
-          }
+      if (!check_fast_path (act, "f_array", "f", z, a, fz, n, error))
+        return FALSE;
     }
   if (act->df_array != NULL)
     {
       g_autofree double *d = _bp_plugin_check_guarded_new (n);
 
       act->df_array (z, fz, d, n, params);
-      if (!_bp_plugin_check_guard_intact (d, n))
-        return _bp_plugin_check_error (error, "activation “%s”: df_array writes past the end "
-                                       "of its output", act->id);
-      for (size_t i = 0; i < n; i++)
-        if (!(_bp_plugin_check_violation (d[i], dz[i]) <= 1.0))
-          {
-            g_autofree char *zs = _bp_plugin_check_fmt (z[i]);
-            g_autofree char *as = _bp_plugin_check_fmt (d[i]);
-            g_autofree char *fs = _bp_plugin_check_fmt (dz[i]);
-
-            return _bp_plugin_check_error (error, "activation “%s”: df_array gives %s at z = %s "
-                                           "but f′(%s) = %s", act->id, as, zs, zs, fs);
-          }
+      if (!check_fast_path (act, "df_array", "f′", z, d, dz, n, error))
+        return FALSE;
     }
   return TRUE;
 }
@@ -200,6 +206,16 @@ typedef struct
   size_t                  j;
 } VecCtx;
 
+/* a = f(zt) at zt = z + (x − z_j) e_j. */
+static void
+vec_forward_at (VecCtx *ctx,
+                double  x)
+{
+  memcpy (ctx->zt, ctx->z, ctx->n * sizeof (double));
+  ctx->zt[ctx->j] = x;
+  ctx->act->vec_forward (ctx->zt, ctx->a, ctx->n, ctx->params);
+}
+
 /* φ(x) = gᵀ f(z + (x − z_j) e_j) */
 static double
 vec_dot (double   x,
@@ -208,9 +224,7 @@ vec_dot (double   x,
   VecCtx *ctx = data;
   double s = 0.0;
 
-  memcpy (ctx->zt, ctx->z, ctx->n * sizeof (double));
-  ctx->zt[ctx->j] = x;
-  ctx->act->vec_forward (ctx->zt, ctx->a, ctx->n, ctx->params);
+  vec_forward_at (ctx, x);
   for (size_t i = 0; i < ctx->n; i++)
     s += ctx->g[i] * ctx->a[i];
   return s;
@@ -223,9 +237,7 @@ vec_vjp_j (double   x,
 {
   VecCtx *ctx = data;
 
-  memcpy (ctx->zt, ctx->z, ctx->n * sizeof (double));
-  ctx->zt[ctx->j] = x;
-  ctx->act->vec_forward (ctx->zt, ctx->a, ctx->n, ctx->params);
+  vec_forward_at (ctx, x);
   ctx->act->vec_vjp (ctx->zt, ctx->a, ctx->g, ctx->o, ctx->n, ctx->params);
   return ctx->o[ctx->j];
 }

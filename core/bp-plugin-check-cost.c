@@ -83,6 +83,16 @@ cost_forward (const CostCtx *ctx,
     ctx->act->vec_forward (z, a, ctx->n, ctx->act_params);
 }
 
+/* at = f(zt) at zt = z + (x − z_j) e_j. */
+static void
+cost_forward_at (CostCtx *ctx,
+                 double   x)
+{
+  memcpy (ctx->zt, ctx->z, ctx->n * sizeof (double));
+  ctx->zt[ctx->j] = x;
+  cost_forward (ctx, ctx->zt, ctx->at);
+}
+
 /* φ(x) = l(f(z + (x − z_j) e_j), y) */
 static double
 cost_phi (double   x,
@@ -90,9 +100,7 @@ cost_phi (double   x,
 {
   CostCtx *ctx = data;
 
-  memcpy (ctx->zt, ctx->z, ctx->n * sizeof (double));
-  ctx->zt[ctx->j] = x;
-  cost_forward (ctx, ctx->zt, ctx->at);
+  cost_forward_at (ctx, x);
   return ctx->cost->value (ctx->at, ctx->zt, ctx->y, ctx->n, ctx->params);
 }
 
@@ -121,9 +129,7 @@ cost_chain_j (double   x,
 {
   CostCtx *ctx = data;
 
-  memcpy (ctx->zt, ctx->z, ctx->n * sizeof (double));
-  ctx->zt[ctx->j] = x;
-  cost_forward (ctx, ctx->zt, ctx->at);
+  cost_forward_at (ctx, x);
   ctx->cost->grad_a (ctx->at, ctx->zt, ctx->y, ctx->ga, ctx->n, ctx->params);
   cost_chain (ctx, ctx->zt, ctx->at, ctx->ga, ctx->g);
   return ctx->g[ctx->j];
@@ -135,9 +141,7 @@ cost_grad_z_j (double   x,
 {
   CostCtx *ctx = data;
 
-  memcpy (ctx->zt, ctx->z, ctx->n * sizeof (double));
-  ctx->zt[ctx->j] = x;
-  cost_forward (ctx, ctx->zt, ctx->at);
+  cost_forward_at (ctx, x);
   ctx->cost->grad_z (ctx->at, ctx->zt, ctx->y, ctx->g, ctx->n, ctx->params);
   return ctx->g[ctx->j];
 }

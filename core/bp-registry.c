@@ -513,31 +513,36 @@ lookup (BpRegistry *reg,
   return f;
 }
 
+/* The descriptor of `id` if it is of that kind, or NULL. */
+static const void *
+lookup_kind (BpRegistry    *reg,
+             const char    *id,
+             BpFeatureKind  kind)
+{
+  const Feature *f = lookup (reg, id);
+
+  return f != NULL && f->kind == kind ? f->desc : NULL;
+}
+
 const BpActivationDesc *
 bp_registry_lookup_activation (BpRegistry *reg,
                                const char *id)
 {
-  const Feature *f = lookup (reg, id);
-
-  return f != NULL && f->kind == BP_FEATURE_ACTIVATION ? f->desc : NULL;
+  return lookup_kind (reg, id, BP_FEATURE_ACTIVATION);
 }
 
 const BpCostDesc *
 bp_registry_lookup_cost (BpRegistry *reg,
                          const char *id)
 {
-  const Feature *f = lookup (reg, id);
-
-  return f != NULL && f->kind == BP_FEATURE_COST ? f->desc : NULL;
+  return lookup_kind (reg, id, BP_FEATURE_COST);
 }
 
 const BpOptimizerDesc *
 bp_registry_lookup_optimizer (BpRegistry *reg,
                               const char *id)
 {
-  const Feature *f = lookup (reg, id);
-
-  return f != NULL && f->kind == BP_FEATURE_OPTIMIZER ? f->desc : NULL;
+  return lookup_kind (reg, id, BP_FEATURE_OPTIMIZER);
 }
 
 const BpRegisteredPlugin *
