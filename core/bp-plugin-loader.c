@@ -108,16 +108,13 @@ BpPluginLoader *
 bp_plugin_loader_new (BpRegistry *reg)
 {
   BpPluginLoader *loader = g_new0 (BpPluginLoader, 1);
+  g_autofree char *cache_file = g_build_filename (g_get_user_cache_dir (), "backprop-studio",
+                                                  "plugin-scan.ini", NULL);
 
   loader->reg = reg != NULL ? reg : bp_registry_get_default ();
   loader->extra_dirs = g_ptr_array_new_with_free_func (g_free);
   loader->use_default_path = TRUE;
-  {
-    g_autofree char *file = g_build_filename (g_get_user_cache_dir (), "backprop-studio",
-                                              "plugin-scan.ini", NULL);
-
-    loader->cache = bp_plugin_cache_new (file);
-  }
+  loader->cache = bp_plugin_cache_new (cache_file);
   loader->records = g_ptr_array_new_with_free_func (record_free);
   loader->seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   loader->warnings = g_ptr_array_new_with_free_func (g_free);
