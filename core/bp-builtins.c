@@ -19,27 +19,10 @@
 #define SIGMOID_CORE_MAX 708.0
 #define SECH2_CORE_MAX   354.0
 
-/* out[i] = core (z[i]) in one branch-free pass that the compiler
- * vectorises, then tail (z[i]) for the rare |z[i]| > max (subnormal
- * tails), so nothing is flushed to zero.  A macro, not a function taking
- * function pointers, so that each loop is compiled with its own core
- * inlined, as it would be written out. */
-#define CORE_THEN_TAILS(out, z, n, core, tail, max)  \
-  G_STMT_START                                       \
-  {                                                  \
-    int tails_ = 0;                                  \
-                                                     \
-    for (size_t i_ = 0; i_ < (n); i_++)              \
-      {                                              \
-        (out)[i_] = core ((z)[i_]);                  \
-        tails_ |= fabs ((z)[i_]) > (max);            \
-      }                                              \
-    if (tails_)                                      \
-      for (size_t i_ = 0; i_ < (n); i_++)            \
-        if (fabs ((z)[i_]) > (max))                  \
-          (out)[i_] = tail ((z)[i_]);                \
-  }                                                  \
-  G_STMT_END
+/* The _array forms below write the core pass and the tail pass out for
+ * each function rather than through a shared helper: each loop then reads
+ * as the formula it computes, compiles with its core inlined and
+ * vectorised, and is what tests/reference/mutants plants its bugs in. */
 
 /* ---------------------------------------------------------------- sigmoid */
 
@@ -58,20 +41,41 @@ sigmoid_df (double z, double fz, const double *p)
 BP_HOT static void
 sigmoid_f_array (const double *z, double *a, size_t n, const double *p)
 {
-  /* An output layer of one or two units takes the scalar path directly. */
+  /* A vectorised pass, then libm for the rare |z| > 708 (subnormal tails).
+   * An output layer of one or two units takes the scalar path directly. */
+  int tails = 0;
+
   if (n < 4)
     {
       for (size_t i = 0; i < n; i++)
         a[i] = bp_sigmoid (z[i]);
       return;
     }
-  CORE_THEN_TAILS (a, z, n, bp_sigmoid_core, bp_sigmoid_tail, SIGMOID_CORE_MAX);
+  for (size_t i = 0; i < n; i++)
+    {
+      a[i] = bp_sigmoid_core (z[i]);
+      tails |= fabs (z[i]) > SIGMOID_CORE_MAX;
+    }
+  if (tails)
+    for (size_t i = 0; i < n; i++)
+      if (fabs (z[i]) > SIGMOID_CORE_MAX)
+        a[i] = bp_sigmoid_tail (z[i]);
 }
 
 BP_HOT static void
 sigmoid_df_array (const double *z, const double *a, double *d, size_t n, const double *p)
 {
-  CORE_THEN_TAILS (d, z, n, bp_sigmoid_prime_core, bp_sigmoid_prime_tail, SIGMOID_CORE_MAX);
+  int tails = 0;
+
+  for (size_t i = 0; i < n; i++)
+    {
+      d[i] = bp_sigmoid_prime_core (z[i]);
+      tails |= fabs (z[i]) > SIGMOID_CORE_MAX;
+    }
+  if (tails)
+    for (size_t i = 0; i < n; i++)
+      if (fabs (z[i]) > SIGMOID_CORE_MAX)
+        d[i] = bp_sigmoid_prime_tail (z[i]);
 }
 
 /* ------------------------------------------------------------------- tanh */
@@ -98,7 +102,17 @@ tanh_f_array (const double *z, double *a, size_t n, const double *p)
 BP_HOT static void
 tanh_df_array (const double *z, const double *a, double *d, size_t n, const double *p)
 {
-  CORE_THEN_TAILS (d, z, n, bp_sech2_core, bp_sech2_tail, SECH2_CORE_MAX);
+  int tails = 0;
+
+  for (size_t i = 0; i < n; i++)
+    {
+      d[i] = bp_sech2_core (z[i]);
+      tails |= fabs (z[i]) > SECH2_CORE_MAX;
+    }
+  if (tails)
+    for (size_t i = 0; i < n; i++)
+      if (fabs (z[i]) > SECH2_CORE_MAX)
+        d[i] = bp_sech2_tail (z[i]);
 }
 
 /* ------------------------------------------------------------------- relu */
