@@ -77,24 +77,25 @@ typedef struct
 typedef struct _BpPluginCache BpPluginCache;
 
 /* FALSE if `path` cannot be stat()ed. */
-gboolean            bp_plugin_cache_file_id     (const char         *path,
-                                                 BpPluginFileId     *id);
+gboolean            bp_plugin_cache_file_id     (const char           *path,
+                                                 BpPluginFileId       *id);
 
 /* A cache kept in the key file `file`, read on first use.  Free with
  * bp_plugin_cache_free, which saves it first. */
-BpPluginCache      *bp_plugin_cache_new         (const char         *file);
-void                bp_plugin_cache_free        (BpPluginCache      *cache);
+BpPluginCache      *bp_plugin_cache_new         (const char           *file);
+void                bp_plugin_cache_free        (BpPluginCache        *cache);
 /* Lookup, store and save do nothing on a NULL cache (no cache file).
  * Writes what was stored since the last save, if anything.  A cache that
  * cannot be written only costs a scan next time: no error. */
-void                bp_plugin_cache_save        (BpPluginCache      *cache);
+void                bp_plugin_cache_save        (BpPluginCache        *cache);
 /* The verdict stored for this version of `path` by this host, or NULL
  * (also for a NULL `cache`: no cache).  Free with bp_plugin_scan_free. */
-BpPluginScan       *bp_plugin_cache_lookup      (BpPluginCache      *cache,
-                                                 const char         *path,
+BpPluginScan       *bp_plugin_cache_lookup      (BpPluginCache        *cache,
+                                                 const char           *path,
                                                  const BpPluginFileId *id);
-void                bp_plugin_cache_store       (BpPluginCache      *cache,
-                                                 const BpPluginScan *scan,
+/* Replaces what is stored for scan->path; written by the next save. */
+void                bp_plugin_cache_store       (BpPluginCache        *cache,
+                                                 const BpPluginScan   *scan,
                                                  const BpPluginFileId *id);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (BpPluginCache, bp_plugin_cache_free)
