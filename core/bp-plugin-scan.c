@@ -204,6 +204,17 @@ typedef enum
   SCAN_VERDICT,      /* OK (`*verdict` NULL) or ERROR (`*verdict` set) */
 } ScanOutput;
 
+/* What follows "KEY " at the start of a protocol line, or NULL if the
+ * line is not a KEY line. */
+static const char *
+value_of (const char *line,
+          const char *key)
+{
+  size_t n = strlen (key);
+
+  return strncmp (line, key, n) == 0 && line[n] == ' ' ? line + n + 1 : NULL;
+}
+
 /* Reads the scanner's output into `scan`. */
 static ScanOutput
 parse_scan (BpPluginScan *scan,
@@ -217,6 +228,7 @@ parse_scan (BpPluginScan *scan,
   for (guint i = 0; lines[i] != NULL && result != SCAN_VERDICT; i++)
     {
       const char *line = lines[i];
+      const char *value;
 
       if (result == SCAN_NO_PROTOCOL)
         {
@@ -225,42 +237,42 @@ parse_scan (BpPluginScan *scan,
             result = SCAN_NO_VERDICT;
           continue;
         }
-      if (g_str_has_prefix (line, "step "))
+      if ((value = value_of (line, "step")) != NULL)
         {
           BpPluginStep step;
 
-          if (bp_plugin_step_from_string (line + 5, &step))
+          if (bp_plugin_step_from_string (value, &step))
             scan->reached = step;
         }
-      else if (g_str_has_prefix (line, "abi "))
+      else if ((value = value_of (line, "abi")) != NULL)
         {
           guint major = 0, minor = 0;
 
-          if (sscanf (line + 4, "%u %u", &major, &minor) == 2)
+          if (sscanf (value, "%u %u", &major, &minor) == 2)
             {
               scan->abi_major = major;
               scan->abi_minor = minor;
             }
         }
-      else if (g_str_has_prefix (line, "plugin "))
+      else if ((value = value_of (line, "plugin")) != NULL)
         {
           g_free (scan->name);
-          scan->name = g_strcompress (line + 7);
+          scan->name = g_strcompress (value);
         }
-      else if (g_str_has_prefix (line, "version "))
+      else if ((value = value_of (line, "version")) != NULL)
         {
           g_free (scan->version);
-          scan->version = g_strcompress (line + 8);
+          scan->version = g_strcompress (value);
         }
-      else if (g_str_has_prefix (line, "feature "))
-        g_ptr_array_add (features, g_strdup (line + 8));
+      else if ((value = value_of (line, "feature")) != NULL)
+        g_ptr_array_add (features, g_strdup (value));
       else if (g_str_equal (line, "OK"))
         result = SCAN_VERDICT;
-      else if (g_str_has_prefix (line, "ERROR "))
+      else if ((value = value_of (line, "ERROR")) != NULL)
         {
-          const char *rest = line + 6;
-          const char *sp = strchr (rest, ' ');
-          g_autofree char *name = g_strndup (rest, sp != NULL ? (gsize) (sp - rest) : strlen (rest));
+          const char *sp = strchr (value, ' ');
+          g_autofree char *name = g_strndup (value, sp != NULL ? (gsize) (sp - value)
+                                                               : strlen (value));
           g_autofree char *msg = g_strcompress (sp != NULL ? sp + 1 : "");
           BpPluginError code = BP_PLUGIN_ERROR_FIELD;
 
