@@ -9,6 +9,8 @@
 #include <math.h>
 #include <string.h>
 
+/* The fixed grid, z ∈ [−40, 40] in steps of 1/4: the points the messages
+ * have always named. */
 #define GRID_MIN   (-40.0)
 #define GRID_STEP  0.25
 #define GRID_N     321        /* −40, −39.75, …, 40 */
