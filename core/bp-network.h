@@ -1,8 +1,10 @@
-/* bp-network.h — a dense network, its parameters and its forward/backward
- * pass over a batch.  Implemented in bp-network.c (structure, parameters,
+/* bp-network.h — a network, its parameters and its forward/backward pass
+ * over a batch.  Implemented in bp-network.c (structure, parameters,
  * initialisation), bp-network-pass.c (forward, cost, backward: where z, a
- * and δ are computed; and the trace that records them) and
- * bp-network-fault.c (finding and describing a non-finite value).
+ * and δ are computed; and the trace that records them),
+ * bp-network-layers.c (the layers beyond plain dense: skips, batch norm,
+ * layer norm, dropout) and bp-network-fault.c (finding and describing a
+ * non-finite value).
  *
  * Parameters live in one contiguous block (for each layer W then b) and the
  * gradients in another of the same layout; each layer holds views into both.

@@ -64,6 +64,12 @@ test_skip_by_hand (void **state)
   assert_bits (t->dC_da[0][0], 30.0);
   assert_bits (net->layers[0].dW[0], 90.0);
 
+  /* A cost that reads the output as σ(z) cannot take a skip into it. */
+  assert_true (bp_network_set_activation (net, 1, "sigmoid", NULL, &error));
+  assert_false (bp_network_set_cost (net, "bce", NULL, &error));
+  assert_error_contains (error, "adds a skip connection");
+  g_clear_error (&error);
+
   /* A skip from a later layer, or of another width, is refused. */
   assert_false (bp_network_set_skip (net, 1, 2, &error));
   assert_error_contains (error, "layer 2");
