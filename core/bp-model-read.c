@@ -155,13 +155,13 @@ _bp_model_read_number (Loader     *ld,
 }
 
 /* A number in [min, max]. */
-static gboolean
-read_number_in (Loader     *ld,
-                JsonNode   *node,
-                const char *path,
-                double      min,
-                double      max,
-                double     *out)
+gboolean
+_bp_model_read_number_in (Loader     *ld,
+                          JsonNode   *node,
+                          const char *path,
+                          double      min,
+                          double      max,
+                          double     *out)
 {
   if (!_bp_model_read_number (ld, node, path, out))
     return FALSE;
@@ -249,13 +249,13 @@ _bp_model_read_object (Loader      *ld,
 /* `node` must be an array of exactly `n` finite numbers; they go to `out`.
  * Its path is `base`, or `base`[row] when row ≥ 0; paths are only built for
  * a message, so reading a large W costs no allocations. */
-static gboolean
-read_numbers (Loader     *ld,
-              JsonNode   *node,
-              const char *base,
-              gssize      row,
-              gsize       n,
-              double     *out)
+gboolean
+_bp_model_read_numbers (Loader     *ld,
+                        JsonNode   *node,
+                        const char *base,
+                        gssize      row,
+                        gsize       n,
+                        double     *out)
 {
   g_autofree char *path = NULL;
   JsonArray *arr;
@@ -294,12 +294,12 @@ read_numbers (Loader     *ld,
  * `width` entries.  Only the shape is checked (so that nothing is allocated
  * for a file that claims a million rows of nothing); the numbers are read by
  * read_numbers. */
-static gboolean
-check_rows (Loader     *ld,
-            JsonNode   *node,
-            const char *path,
-            gsize       width,
-            gsize      *n_rows)
+gboolean
+_bp_model_check_rows (Loader     *ld,
+                      JsonNode   *node,
+                      const char *path,
+                      gsize       width,
+                      gsize      *n_rows)
 {
   JsonArray *arr;
   gsize len;
@@ -395,7 +395,8 @@ read_params (Loader            *ld,
         {
           g_autofree char *path = g_strdup_printf ("%s.%s", base, specs[i].name);
 
-          if (!read_number_in (ld, node, path, specs[i].min_value, specs[i].max_value, &out[i]))
+          if (!_bp_model_read_number_in (ld, node, path, specs[i].min_value, specs[i].max_value,
+                                         &out[i]))
             return FALSE;
         }
     }
@@ -455,6 +456,7 @@ read_layers (Loader     *ld,
       JsonNode *in_node, *out_node, *act_node;
       const char *act_id;
       gint64 in = 0, out;
+      BpLayerType type;
 
       if (!_bp_model_read_object (ld, json_array_get_element (arr, (guint) l), path, &obj))
         return FALSE;
@@ -483,6 +485,22 @@ read_layers (Loader     *ld,
           if (net == NULL)
             return fail_from (ld, in_path, local);
         }
+
+      /* Batch norm, layer norm, dropout: bp-model-read-layer.c. */
+      if (!_bp_model_read_layer_type (ld, obj, l, &type))
+        return FALSE;
+      if (type != BP_LAYER_DENSE)
+        {
+          if ((gsize) out != bp_network_n_outputs (net))
+            return _bp_model_fail (ld, BP_MODEL_ERROR_INVALID, out_path,
+                                   "a %s layer keeps the width: \"out\" is %" G_GINT64_FORMAT
+                                   " but \"in\" is %zu", bp_layer_type_to_string (type), out,
+                                   bp_network_n_outputs (net));
+          if (!_bp_model_read_layer_kind (ld, obj, l, type, (gsize) out, net))
+            return FALSE;
+          has_W[l] = TRUE;
+          continue;
+        }
       total += bp_network_n_outputs (net) * (gsize) out + (gsize) out;
       if (total > MAX_PARAMS)
         return _bp_model_fail (ld, BP_MODEL_ERROR_INVALID, path,
@@ -503,6 +521,8 @@ read_layers (Loader     *ld,
         return FALSE;
       if (!bp_network_add_layer (net, (gsize) out, act->id, act->n_params > 0 ? ap : NULL, &local))
         return fail_from (ld, path, local);
+      if (!_bp_model_read_skip (ld, obj, l, net))
+        return FALSE;
 
       has_W[l] = json_object_has_member (obj, "W");
       need_init |= !has_W[l];
@@ -530,6 +550,13 @@ read_layers (Loader     *ld,
       JsonNode *W_node = json_object_get_member (obj, "W");
       JsonNode *b_node = json_object_get_member (obj, "b");
 
+      if (L->type != BP_LAYER_DENSE)
+        {
+          if (!_bp_model_read_layer_values (ld, obj, l, net))
+            return FALSE;
+          continue;
+        }
+
       if (W_node != NULL)
         {
           g_autofree char *path = g_strdup_printf ("layers[%zu].W", l);
@@ -547,15 +574,15 @@ read_layers (Loader     *ld,
                                    "expected %zu row%s (one per output unit), got %zu",
                                    L->out, L->out == 1 ? "" : "s", n_rows);
           for (gsize r = 0; r < n_rows; r++)
-            if (!read_numbers (ld, json_array_get_element (rows, (guint) r), path, (gssize) r,
-                               L->in, L->W + r * L->in))
+            if (!_bp_model_read_numbers (ld, json_array_get_element (rows, (guint) r), path,
+                                         (gssize) r, L->in, L->W + r * L->in))
               return FALSE;
         }
       if (b_node != NULL)
         {
           g_autofree char *path = g_strdup_printf ("layers[%zu].b", l);
 
-          if (!read_numbers (ld, b_node, path, -1, L->out, L->b))
+          if (!_bp_model_read_numbers (ld, b_node, path, -1, L->out, L->b))
             return FALSE;
         }
     }
@@ -704,9 +731,9 @@ read_optimizer (Loader     *ld,
             }
           if (i >= 0)
             {
-              if (!read_number_in (ld, json_object_get_member (obj, name), path,
-                                   desc->hyper_specs[i].min_value,
-                                   desc->hyper_specs[i].max_value, &v))
+              if (!_bp_model_read_number_in (ld, json_object_get_member (obj, name), path,
+                                             desc->hyper_specs[i].min_value,
+                                             desc->hyper_specs[i].max_value, &v))
                 return FALSE;
             }
           else if (!_bp_model_read_number (ld, json_object_get_member (obj, name), path, &v))
@@ -754,8 +781,9 @@ read_optimizer (Loader     *ld,
                                      desc->id, known->str);
             }
           /* Arrays the file leaves out stay zero, as after a reset. */
-          if (!read_numbers (ld, member, path, -1, desc->state_specs[i].per_param * n_params,
-                             bp_optimizer_state (opt, i)))
+          if (!_bp_model_read_numbers (ld, member, path, -1,
+                                       desc->state_specs[i].per_param * n_params,
+                                       bp_optimizer_state (opt, i)))
             return FALSE;
         }
     }
@@ -808,11 +836,13 @@ read_dataset (Loader     *ld,
       model->dataset_rows = (gsize) rows;
     }
   if ((member = json_object_get_member (obj, "noise")) != NULL &&
-      !read_number_in (ld, member, "dataset.noise", 0.0, G_MAXDOUBLE, &model->dataset_noise))
+      !_bp_model_read_number_in (ld, member, "dataset.noise", 0.0, G_MAXDOUBLE,
+                                 &model->dataset_noise))
     return FALSE;
   if ((member = json_object_get_member (obj, "test_fraction")) != NULL)
     {
-      if (!read_number_in (ld, member, "dataset.test_fraction", 0.0, 1.0, &model->test_fraction))
+      if (!_bp_model_read_number_in (ld, member, "dataset.test_fraction", 0.0, 1.0,
+                                     &model->test_fraction))
         return FALSE;
       if (model->test_fraction >= 1.0)
         return _bp_model_fail (ld, BP_MODEL_ERROR_INVALID, "dataset.test_fraction",
@@ -873,8 +903,8 @@ read_example (Loader     *ld,
     return _bp_model_fail (ld, BP_MODEL_ERROR_INVALID, "targets",
                            "given without \"inputs\" (a worked example needs both)");
 
-  if (!check_rows (ld, in_node, "inputs", n_in, &B) ||
-      !check_rows (ld, tg_node, "targets", n_out, &B_targets))
+  if (!_bp_model_check_rows (ld, in_node, "inputs", n_in, &B) ||
+      !_bp_model_check_rows (ld, tg_node, "targets", n_out, &B_targets))
     return FALSE;
   if (B_targets != B)
     return _bp_model_fail (ld, BP_MODEL_ERROR_INVALID, "targets",
@@ -885,11 +915,27 @@ read_example (Loader     *ld,
   targets = g_new (double, B * n_out);
   for (gsize s = 0; s < B; s++)
     {
-      if (!read_numbers (ld, json_array_get_element (json_node_get_array (in_node), (guint) s),
-                         "inputs", (gssize) s, n_in, inputs + s * n_in) ||
-          !read_numbers (ld, json_array_get_element (json_node_get_array (tg_node), (guint) s),
-                         "targets", (gssize) s, n_out, targets + s * n_out))
+      JsonArray *in_rows = json_node_get_array (in_node), *tg_rows = json_node_get_array (tg_node);
+
+      if (!_bp_model_read_numbers (ld, json_array_get_element (in_rows, (guint) s),
+                                   "inputs", (gssize) s, n_in, inputs + s * n_in) ||
+          !_bp_model_read_numbers (ld, json_array_get_element (tg_rows, (guint) s),
+                                   "targets", (gssize) s, n_out, targets + s * n_out))
         return FALSE;
+    }
+  /* A fixed dropout mask is one row per sample of the worked example. */
+  for (gsize l = 0; l < model->network->n_layers; l++)
+    {
+      const BpLayer *L = &model->network->layers[l];
+
+      if (L->mask != NULL && L->mask_rows != B)
+        {
+          g_autofree char *path = g_strdup_printf ("layers[%zu].mask", l);
+
+          return _bp_model_fail (ld, BP_MODEL_ERROR_INVALID, path,
+                                 "expected %zu row%s (one per row of \"inputs\"), got %zu",
+                                 B, B == 1 ? "" : "s", L->mask_rows);
+        }
     }
   model->n_samples = B;
   model->inputs = g_steal_pointer (&inputs);
@@ -1018,6 +1064,20 @@ read_reduction (Loader     *ld,
   return TRUE;
 }
 
+/* What only the whole network can say (a skip into an output the cost
+ * reads as f(z)); and the dropout generator starts from the seed. */
+static gboolean
+check_network (Loader  *ld,
+               BpModel *model)
+{
+  g_autoptr(GError) local = NULL;
+
+  bp_network_seed (model->network, model->seed);
+  if (!bp_network_validate (model->network, &local))
+    return _bp_model_fail (ld, BP_MODEL_ERROR_INVALID, "layers", "%s", local->message);
+  return TRUE;
+}
+
 BpModel *
 bp_model_load_data (const char  *data,
                     gssize       len,
@@ -1079,6 +1139,7 @@ bp_model_load_data (const char  *data,
       !read_layers (&ld, root, model) ||
       !read_cost (&ld, root, model) ||
       !read_reduction (&ld, root, model) ||
+      !check_network (&ld, model) ||
       !read_optimizer (&ld, root, model) ||
       !read_dataset (&ld, root, model) ||
       !read_training (&ld, root, model) ||

@@ -53,7 +53,11 @@ bp_train_gradients_checked (BpNetwork    *net,
                             BpTrainFault *fault)
 {
   bp_network_gradients (net, trace, x, y, B);
-  return !bp_network_locate_nonfinite (net, trace, fault);
+  if (!bp_network_locate_nonfinite (net, trace, fault))
+    return TRUE;
+  /* The step is undone: so is what its forward did to batch norm. */
+  bp_network_undo_running_stats (net, trace);
+  return FALSE;
 }
 
 gboolean
@@ -93,7 +97,10 @@ checked_step (BpNetwork    *net,
   if (!bp_train_gradients_checked (net, trace, x, y, B, fault))
     return FALSE;
   bp_train_state_save (net, opt, backup, &t);
-  return bp_train_update_checked (net, opt, backup, t, fault);
+  if (bp_train_update_checked (net, opt, backup, t, fault))
+    return TRUE;
+  bp_network_undo_running_stats (net, trace);
+  return FALSE;
 }
 
 void
@@ -250,6 +257,23 @@ bp_trainer_new (BpNetwork           *net,
     bp_optimizer_reset (opt, net->n_params);
 
   batch = CLAMP (config->batch_size, 1, train->n_rows);
+  {
+    g_autoptr(GError) local = NULL;
+
+    /* Checked here for the full batch and the last one of an epoch (no
+     * row is dropped), not at every step. */
+    gsize last = train->n_rows % batch;
+
+    if (!bp_network_check_batch (net, batch, &local) ||
+        (last > 0 && !bp_network_check_batch (net, last, &local)))
+      {
+        g_set_error (error, BP_TRAIN_ERROR, BP_TRAIN_ERROR_SHAPE, "%s%s", local->message,
+                     last > 0 && last < batch
+                       ? " (the last batch of each epoch takes the rows left over; "
+                         "choose a batch size that leaves at least 2)" : "");
+        return NULL;
+      }
+  }
   tr = g_new0 (BpTrainer, 1);
   tr->net = net;
   tr->opt = opt;
@@ -424,6 +448,13 @@ bp_evaluate (const BpNetwork *net,
   g_autoptr(BpTrace) trace = NULL;
   gsize nf = ds->n_features, nt = ds->n_targets, N = net->n_layers;
   double sum = 0.0, hits = 0.0;
+  /* Evaluated in eval mode, as model.eval() would: batch norm on its
+   * running statistics, which must not move while measuring, and no
+   * dropout.  (A plain dense network computes the same either way.) */
+  BpNetwork eval_net = *net;
+
+  eval_net.eval = TRUE;
+  net = &eval_net;
 
   if (ds->n_rows == 0)
     {
@@ -623,7 +654,7 @@ bp_train_steps_on_batch (BpNetwork    *net,
   {
     g_autoptr(GError) local = NULL;
 
-    if (!bp_network_validate (net, &local))
+    if (!bp_network_validate (net, &local) || !bp_network_check_batch (net, B, &local))
       {
         g_set_error (error, BP_TRAIN_ERROR, BP_TRAIN_ERROR_SHAPE, "%s", local->message);
         return FALSE;
