@@ -145,6 +145,15 @@ bpv_render_state_init (BpvRenderState  *state,
   };
 }
 
+double
+_bpv_render_view_scale (BpvView view,
+                        double  v,
+                        double  max)
+{
+  return view == BPV_VIEW_WEIGHTS ? bpv_scale_linear (v, max)
+                                  : bpv_scale_log (v, max, GRAD_DECADES);
+}
+
 BpvEdgeStyle
 bpv_render_edge_style (BpvView  view,
                        BpvTheme theme,
@@ -154,8 +163,7 @@ bpv_render_edge_style (BpvView  view,
   BpvEdgeStyle style;
   double s;
 
-  s = view == BPV_VIEW_WEIGHTS ? bpv_scale_linear (v, max)
-                               : bpv_scale_log (v, max, GRAD_DECADES);
+  s = _bpv_render_view_scale (view, v, max);
   if (isnan (s))
     {
       style.color = bpv_theme_colors (theme)->warning;
