@@ -554,6 +554,22 @@ _bpv_render_paint_init (Paint                *p,
   compute_maxima (p);
 }
 
+/* A selected or hovered edge: a halo of `color` at halo_alpha,
+ * halo_units wide; a neuron: its edges in and out, in `color`. */
+static void
+emphasise_hit (const Paint  *p,
+               const BpvHit *hit,
+               BpvRgba       color,
+               double        halo_alpha,
+               double        halo_units)
+{
+  if (hit->kind == BPV_HIT_EDGE)
+    _bpv_render_emphasise_edge (p, hit->layer, hit->j, hit->k, bpv_rgba_with_alpha (color, halo_alpha),
+                                halo_units * p->unit);
+  else
+    _bpv_render_emphasise_neuron (p, hit->layer, hit->j, color);
+}
+
 void
 bpv_network_render (cairo_t              *cr,
                     const BpvLayout      *layout,
@@ -580,23 +596,9 @@ bpv_network_render (cairo_t              *cr,
   cairo_save (cr);
   _bpv_render_apply_view (cr, layout);
   if (_bpv_render_hit_valid (&p, &state->selection))
-    {
-      if (state->selection.kind == BPV_HIT_EDGE)
-        _bpv_render_emphasise_edge (&p, state->selection.layer, state->selection.j, state->selection.k,
-                                    bpv_rgba_with_alpha (p.tc->selection, SELECTION_HALO_ALPHA),
-                                    SELECTION_HALO_UNITS * p.unit);
-      else
-        _bpv_render_emphasise_neuron (&p, state->selection.layer, state->selection.j, p.tc->selection);
-    }
+    emphasise_hit (&p, &state->selection, p.tc->selection, SELECTION_HALO_ALPHA, SELECTION_HALO_UNITS);
   if (_bpv_render_hit_valid (&p, &state->hover) && !bpv_hit_equal (&state->hover, &state->selection))
-    {
-      if (state->hover.kind == BPV_HIT_EDGE)
-        _bpv_render_emphasise_edge (&p, state->hover.layer, state->hover.j, state->hover.k,
-                                    bpv_rgba_with_alpha (p.tc->hover, HOVER_HALO_ALPHA),
-                                    HOVER_HALO_UNITS * p.unit);
-      else
-        _bpv_render_emphasise_neuron (&p, state->hover.layer, state->hover.j, p.tc->hover);
-    }
+    emphasise_hit (&p, &state->hover, p.tc->hover, HOVER_HALO_ALPHA, HOVER_HALO_UNITS);
   cairo_restore (cr);
 
   _bpv_render_paint_pulses (&p);
