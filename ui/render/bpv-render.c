@@ -296,6 +296,19 @@ compute_maxima (Paint *p)
       p->a_max[n] = 1.0;
 }
 
+/* The part of a Paint that needs neither a surface nor a layout: the
+ * state, its network, its trace if usable, and the normalisers. */
+static void
+paint_init_maxima (Paint                *p,
+                   const BpvRenderState *state)
+{
+  memset (p, 0, sizeof *p);
+  p->st = state;
+  p->net = state->net;
+  p->trace = _bpv_render_trace_usable (state->net, state->trace) ? state->trace : NULL;
+  compute_maxima (p);
+}
+
 double
 _bpv_render_source_max (const Paint *p,
                         gsize        n,
@@ -344,14 +357,11 @@ double
 bpv_render_edge_max (const BpvRenderState *state,
                      gsize                 layer)
 {
-  Paint p = { 0 };
+  Paint p;
 
   g_return_val_if_fail (state != NULL && state->net != NULL, 0);
   g_return_val_if_fail (layer >= 1 && layer <= state->net->n_layers, 0);
-  p.st = state;
-  p.net = state->net;
-  p.trace = _bpv_render_trace_usable (state->net, state->trace) ? state->trace : NULL;
-  compute_maxima (&p);
+  paint_init_maxima (&p, state);
   return bpv_render_bundle_view (state, layer) == BPV_VIEW_GRADIENTS ? p.g_max[layer] : p.w_max[layer];
 }
 
@@ -359,14 +369,11 @@ double
 bpv_render_neuron_max (const BpvRenderState *state,
                        gsize                 layer)
 {
-  Paint p = { 0 };
+  Paint p;
 
   g_return_val_if_fail (state != NULL && state->net != NULL, 0);
   g_return_val_if_fail (layer <= state->net->n_layers, 0);
-  p.st = state;
-  p.net = state->net;
-  p.trace = _bpv_render_trace_usable (state->net, state->trace) ? state->trace : NULL;
-  compute_maxima (&p);
+  paint_init_maxima (&p, state);
   return p.a_max[layer];
 }
 
@@ -534,12 +541,9 @@ _bpv_render_paint_init (Paint                *p,
                         const BpvLayout      *layout,
                         const BpvRenderState *state)
 {
-  memset (p, 0, sizeof *p);
+  paint_init_maxima (p, state);
   p->cr = cr;
   p->layout = layout;
-  p->st = state;
-  p->net = state->net;
-  p->trace = _bpv_render_trace_usable (state->net, state->trace) ? state->trace : NULL;
   p->tc = bpv_theme_colors (state->theme);
   p->sample = p->trace != NULL ? MIN (state->sample, p->trace->batch - 1) : 0;
   p->font = layout->font_size;
@@ -551,7 +555,6 @@ _bpv_render_paint_init (Paint                *p,
     bpv_layout_to_world (layout, layout->params.width, layout->params.height, &x1, &y1);
     p->visible = (BpvRect) { x0, y0, x1 - x0, y1 - y0 };
   }
-  compute_maxima (p);
 }
 
 /* A selected or hovered edge: a halo of `color` at halo_alpha,
