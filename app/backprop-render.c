@@ -33,6 +33,13 @@
 /* --frames writes one file per step. */
 #define DEFAULT_STEPS   10
 #define MAX_STEPS       100000
+/* --decision: cells per side of the map, finer than the picture shows them
+ * (as the headless app's). */
+#define DECISION_CELLS  200
+/* --maps: cells per side of each neuron's small map inside its circle. */
+#define NEURON_MAP_CELLS  24
+/* --maps without a dataset: the input plane shown, [−1.5, 1.5]². */
+#define DEFAULT_PLANE_HALF_SIDE  1.5
 
 typedef struct
 {
@@ -479,11 +486,12 @@ backprop_render_command (int      argc,
 
   if (maps)
     {
-      BpvPlane plane = { -1.5, 1.5, -1.5, 1.5 };
+      BpvPlane plane = { -DEFAULT_PLANE_HALF_SIDE, DEFAULT_PLANE_HALF_SIDE,
+                         -DEFAULT_PLANE_HALF_SIDE, DEFAULT_PLANE_HALF_SIDE };
 
       if (ds != NULL)
         bpv_plane_for_dataset (ds, &plane);
-      neuron_maps = bpv_neuron_maps_new (net, 24);
+      neuron_maps = bpv_neuron_maps_new (net, NEURON_MAP_CELLS);
       bpv_heatmap_compute (net, &plane, NULL, neuron_maps, NULL);
       pic.state.neuron_maps = neuron_maps;
     }
@@ -492,7 +500,7 @@ backprop_render_command (int      argc,
       BpvPlane plane;
 
       bpv_plane_for_dataset (ds, &plane);
-      map = bpv_decision_map_new (200, 200);
+      map = bpv_decision_map_new (DECISION_CELLS, DECISION_CELLS);
       bpv_heatmap_compute (net, &plane, map, NULL, NULL);
       pic.decision = TRUE;
       pic.map = map;

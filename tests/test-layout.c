@@ -126,6 +126,27 @@ example_paths (void)
   return paths;
 }
 
+typedef void (*ExampleCheck) (Example  *ex,
+                              gpointer  data);
+
+/* Runs `check` on each example of data/examples/, then on the built-in
+ * default experiment, each loaded just for it (example_load). */
+static void
+each_example (ExampleCheck check,
+              gpointer     data)
+{
+  g_autoptr(GPtrArray) paths = example_paths ();
+
+  for (guint e = 0; e <= paths->len; e++)
+    {
+      Example ex;
+
+      example_load (&ex, e < paths->len ? g_ptr_array_index (paths, e) : NULL);
+      check (&ex, data);
+      example_free (&ex);
+    }
+}
+
 /* ------------------------------------------------------------ the checks */
 
 static gboolean
@@ -315,204 +336,201 @@ segment_crosses (double         x0,
  * that uses the height of its canvas (deep-sigmoid was squeezed into a
  * quarter of it). */
 static void
+cost_clear_and_height_used_in (Example  *ex,
+                               gpointer  data)
+{
+  for (gsize s = 0; s < G_N_ELEMENTS (screens); s++)
+    {
+      g_autoptr(BpvLayout) layout = NULL;
+      g_autoptr(GArray) labels = paint_canvas_layout (ex, &screens[s], STOP_COST, &layout);
+      gsize N = layout->n_columns - 1;
+      const BpvBundle *b = &layout->bundles[N];
+      const BpvColumn *l = &layout->columns[N - 1], *r = &layout->columns[N];
+      double tallest = 0, room;
+
+      for (guint i = 0; i < labels->len; i++)
+        {
+          const BpvLabel *c = &g_array_index (labels, BpvLabel, i);
+
+          if (!g_str_has_prefix (c->text, "C = "))
+            continue;
+          if (b->kind == BPV_BUNDLE_MATRIX)
+            {
+              if (c->rect.x < b->matrix.x + b->matrix.width && b->matrix.x < c->rect.x + c->rect.width
+                  && c->rect.y < b->matrix.y + b->matrix.height && b->matrix.y < c->rect.y + c->rect.height)
+                fail_msg ("%s, %s: the cost is drawn over W(%zu)", ex->name, screens[s].mode, N);
+            }
+          else
+            for (gsize j = 0; j < b->rows; j++)
+              for (gsize k = 0; k < b->cols; k++)
+                if (segment_crosses (l->ux[k], l->uy[k], r->ux[j], r->uy[j], &c->rect))
+                  fail_msg ("%s, %s: the edge W(%zu)%zu,%zu crosses \"%s\"", ex->name,
+                            screens[s].mode, N, j + 1, k + 1, c->text);
+        }
+      for (gsize n = 0; n <= N; n++)
+        if (layout->columns[n].n_units >= 6)
+          tallest = MAX (tallest, layout->columns[n].bounds.height);
+      room = layout->params.height - layout->columns[0].header.height;
+      if (tallest > 0 && tallest < 0.55 * room)
+        fail_msg ("%s, %s: the network is %.0f px tall in %.0f px", ex->name, screens[s].mode,
+                  tallest, room);
+    }
+}
+
+static void
 test_cost_clear_and_height_used (void **unused)
 {
-  g_autoptr(GPtrArray) paths = example_paths ();
-
   (void) unused;
-  for (guint e = 0; e <= paths->len; e++)
-    {
-      Example ex;
+  each_example (cost_clear_and_height_used_in, NULL);
+}
 
-      example_load (&ex, e < paths->len ? g_ptr_array_index (paths, e) : NULL);
-      for (gsize s = 0; s < G_N_ELEMENTS (screens); s++)
-        {
-          g_autoptr(BpvLayout) layout = NULL;
-          g_autoptr(GArray) labels = paint_canvas_layout (&ex, &screens[s], STOP_COST, &layout);
-          gsize N = layout->n_columns - 1;
-          const BpvBundle *b = &layout->bundles[N];
-          const BpvColumn *l = &layout->columns[N - 1], *r = &layout->columns[N];
-          double tallest = 0, room;
+static void
+canvas_readable_in (Example  *ex,
+                    gpointer  data)
+{
+  int *problems = data;
 
-          for (guint i = 0; i < labels->len; i++)
-            {
-              const BpvLabel *c = &g_array_index (labels, BpvLabel, i);
+  for (gsize s = 0; s < G_N_ELEMENTS (screens); s++)
+    for (int stop = 0; stop < N_STOPS; stop++)
+      {
+        g_autoptr(GArray) labels = paint_canvas (ex, &screens[s], (Stop) stop);
+        g_autofree char *what = g_strdup_printf ("%s, %s, %s", ex->name, screens[s].mode,
+                                                 stop_names[stop]);
+        BpvRect bounds = { 0, 0, screens[s].canvas_w, screens[s].canvas_h };
 
-              if (!g_str_has_prefix (c->text, "C = "))
-                continue;
-              if (b->kind == BPV_BUNDLE_MATRIX)
-                {
-                  if (c->rect.x < b->matrix.x + b->matrix.width && b->matrix.x < c->rect.x + c->rect.width
-                      && c->rect.y < b->matrix.y + b->matrix.height && b->matrix.y < c->rect.y + c->rect.height)
-                    fail_msg ("%s, %s: the cost is drawn over W(%zu)", ex.name, screens[s].mode, N);
-                }
-              else
-                for (gsize j = 0; j < b->rows; j++)
-                  for (gsize k = 0; k < b->cols; k++)
-                    if (segment_crosses (l->ux[k], l->uy[k], r->ux[j], r->uy[j], &c->rect))
-                      fail_msg ("%s, %s: the edge W(%zu)%zu,%zu crosses \"%s\"", ex.name,
-                                screens[s].mode, N, j + 1, k + 1, c->text);
-            }
-          for (gsize n = 0; n <= N; n++)
-            if (layout->columns[n].n_units >= 6)
-              tallest = MAX (tallest, layout->columns[n].bounds.height);
-          room = layout->params.height - layout->columns[0].header.height;
-          if (tallest > 0 && tallest < 0.55 * room)
-            fail_msg ("%s, %s: the network is %.0f px tall in %.0f px", ex.name, screens[s].mode,
-                      tallest, room);
-        }
-      example_free (&ex);
-    }
+        double smallest = G_MAXDOUBLE;
+
+        assert_true (labels->len > 0);
+        for (guint i = 0; i < labels->len; i++)
+          smallest = MIN (smallest, g_array_index (labels, BpvLabel, i).size);
+        if (stop == STOP_COST_SIGMA)
+          print_message ("%s: %u labels, the smallest %.1f px\n", what, labels->len, smallest);
+        *problems += check_labels (what, labels, &bounds, BPV_TEXT_MIN_SIZE * screens[s].scale);
+      }
 }
 
 static void
 test_canvas_readable (void **unused)
 {
-  g_autoptr(GPtrArray) paths = example_paths ();
   int problems = 0;
 
   (void) unused;
-  for (guint e = 0; e <= paths->len; e++)
-    {
-      Example ex;
-
-      example_load (&ex, e < paths->len ? g_ptr_array_index (paths, e) : NULL);
-      for (gsize s = 0; s < G_N_ELEMENTS (screens); s++)
-        for (int stop = 0; stop < N_STOPS; stop++)
-          {
-            g_autoptr(GArray) labels = paint_canvas (&ex, &screens[s], (Stop) stop);
-            g_autofree char *what = g_strdup_printf ("%s, %s, %s", ex.name, screens[s].mode,
-                                                     stop_names[stop]);
-            BpvRect bounds = { 0, 0, screens[s].canvas_w, screens[s].canvas_h };
-
-            double smallest = G_MAXDOUBLE;
-
-            assert_true (labels->len > 0);
-            for (guint i = 0; i < labels->len; i++)
-              smallest = MIN (smallest, g_array_index (labels, BpvLabel, i).size);
-            if (stop == STOP_COST_SIGMA)
-              print_message ("%s: %u labels, the smallest %.1f px\n", what, labels->len, smallest);
-            problems += check_labels (what, labels, &bounds, BPV_TEXT_MIN_SIZE * screens[s].scale);
-          }
-      example_free (&ex);
-    }
+  each_example (canvas_readable_in, &problems);
   assert_int_equal (problems, 0);
 }
 
 /* Presentation mode draws at least 1.5 × as large as normal mode, strokes
  * too (they follow the layout's font size). */
 static void
+presentation_larger_in (Example  *ex,
+                        gpointer  data)
+{
+  double font[2], smallest[2];
+
+  for (gsize s = 0; s < 2; s++)
+    {
+      BpvLayoutParams params;
+      g_autoptr(BpvLayout) layout = NULL;
+      g_autoptr(GArray) labels = paint_canvas (ex, &screens[s], STOP_COST);
+
+      bpv_layout_params_init (&params, screens[s].canvas_w, screens[s].canvas_h);
+      params.text_scale = screens[s].scale;
+      layout = bpv_layout_new (ex->model->network, &params);
+      font[s] = layout->font_size;
+      smallest[s] = G_MAXDOUBLE;
+      for (guint i = 0; i < labels->len; i++)
+        smallest[s] = MIN (smallest[s], g_array_index (labels, BpvLabel, i).size);
+    }
+  if (font[1] < 1.5 * font[0] - 1e-9 || smallest[1] < 1.5 * smallest[0] - 1e-9)
+    fail_msg ("%s: presentation font %.1f (smallest label %.1f) vs normal %.1f (%.1f)",
+              ex->name, font[1], smallest[1], font[0], smallest[0]);
+}
+
+static void
 test_presentation_larger (void **unused)
 {
-  g_autoptr(GPtrArray) paths = example_paths ();
-
   (void) unused;
-  for (guint e = 0; e <= paths->len; e++)
-    {
-      Example ex;
-      double font[2], smallest[2];
-
-      example_load (&ex, e < paths->len ? g_ptr_array_index (paths, e) : NULL);
-      for (gsize s = 0; s < 2; s++)
-        {
-          BpvLayoutParams params;
-          g_autoptr(BpvLayout) layout = NULL;
-          g_autoptr(GArray) labels = paint_canvas (&ex, &screens[s], STOP_COST);
-
-          bpv_layout_params_init (&params, screens[s].canvas_w, screens[s].canvas_h);
-          params.text_scale = screens[s].scale;
-          layout = bpv_layout_new (ex.model->network, &params);
-          font[s] = layout->font_size;
-          smallest[s] = G_MAXDOUBLE;
-          for (guint i = 0; i < labels->len; i++)
-            smallest[s] = MIN (smallest[s], g_array_index (labels, BpvLabel, i).size);
-        }
-      if (font[1] < 1.5 * font[0] - 1e-9 || smallest[1] < 1.5 * smallest[0] - 1e-9)
-        fail_msg ("%s: presentation font %.1f (smallest label %.1f) vs normal %.1f (%.1f)",
-                  ex.name, font[1], smallest[1], font[0], smallest[0]);
-      example_free (&ex);
-    }
+  each_example (presentation_larger_in, NULL);
 }
 
 /* The legend keeps its height when G switches to the gradients (whose
  * legend has the δ ring), so the network does not jump under the pointer. */
 static void
+network_stays_put_in (Example  *ex,
+                      gpointer  data)
+{
+  for (gsize s = 0; s < G_N_ELEMENTS (screens); s++)
+    {
+      BpvRenderState state;
+      double weights, gradients;
+
+      bpv_render_state_init (&state, ex->model->network, ex->trace);
+      state.text_scale = screens[s].scale;
+      weights = bpv_network_canvas_legend_height (&state, screens[s].canvas_w, screens[s].canvas_h);
+      state.view = BPV_VIEW_GRADIENTS;
+      gradients = bpv_network_canvas_legend_height (&state, screens[s].canvas_w, screens[s].canvas_h);
+      if (weights != gradients)
+        fail_msg ("%s, %s: the legend is %.0f px in the weights view, %.0f px with gradients",
+                  ex->name, screens[s].mode, weights, gradients);
+    }
+}
+
+static void
 test_network_stays_put (void **unused)
 {
-  g_autoptr(GPtrArray) paths = example_paths ();
-
   (void) unused;
-  for (guint e = 0; e <= paths->len; e++)
-    {
-      Example ex;
-
-      example_load (&ex, e < paths->len ? g_ptr_array_index (paths, e) : NULL);
-      for (gsize s = 0; s < G_N_ELEMENTS (screens); s++)
-        {
-          BpvRenderState state;
-          double weights, gradients;
-
-          bpv_render_state_init (&state, ex.model->network, ex.trace);
-          state.text_scale = screens[s].scale;
-          weights = bpv_network_canvas_legend_height (&state, screens[s].canvas_w, screens[s].canvas_h);
-          state.view = BPV_VIEW_GRADIENTS;
-          gradients = bpv_network_canvas_legend_height (&state, screens[s].canvas_w, screens[s].canvas_h);
-          if (weights != gradients)
-            fail_msg ("%s, %s: the legend is %.0f px in the weights view, %.0f px with gradients",
-                      ex.name, screens[s].mode, weights, gradients);
-        }
-      example_free (&ex);
-    }
+  each_example (network_stays_put_in, NULL);
 }
 
 /* The outputs say which class each one is; the input units their values. */
 static void
+class_names_and_inputs_in (Example  *ex,
+                           gpointer  data)
+{
+  int *classifiers = data;
+
+  for (gsize s = 0; s < G_N_ELEMENTS (screens); s++)
+    {
+      g_autoptr(GArray) labels = paint_canvas (ex, &screens[s], STOP_COST);
+      g_autoptr(GArray) with_sigma = paint_canvas (ex, &screens[s], STOP_COST_SIGMA);
+      const BpNetwork *net = ex->model->network;
+
+      if (!has_label_starting (labels, "C = ") || !has_label_starting (with_sigma, "C = "))
+        fail_msg ("%s, %s: the cost is not shown", ex->name, screens[s].mode);
+      if (ex->dataset->task == BP_TASK_MULTICLASS)
+        {
+          gsize n_out = net->layers[net->n_layers - 1].out;
+
+          (*classifiers)++;
+          for (gsize j = 0; j < n_out; j++)
+            {
+              g_autofree char *prefix = g_strdup_printf ("<b>%s</b>", ex->dataset->target_names[j]);
+
+              if (!has_label_starting (labels, prefix))
+                fail_msg ("%s, %s: output %zu does not say it is class \"%s\"", ex->name,
+                          screens[s].mode, j + 1, ex->dataset->target_names[j]);
+            }
+        }
+      if (net->n_inputs <= 16)
+        for (gsize k = 0; k < net->n_inputs; k++)
+          {
+            char want[32];
+
+            g_snprintf (want, sizeof want, "%.2f", ex->trace->input[k]);
+            if (!has_label_starting (labels, want))
+              fail_msg ("%s, %s: input %zu does not show its value %s", ex->name,
+                        screens[s].mode, k + 1, want);
+          }
+    }
+}
+
+static void
 test_class_names_and_inputs (void **unused)
 {
-  g_autoptr(GPtrArray) paths = example_paths ();
   int classifiers = 0;
 
   (void) unused;
-  for (guint e = 0; e <= paths->len; e++)
-    {
-      Example ex;
-
-      example_load (&ex, e < paths->len ? g_ptr_array_index (paths, e) : NULL);
-      for (gsize s = 0; s < G_N_ELEMENTS (screens); s++)
-        {
-          g_autoptr(GArray) labels = paint_canvas (&ex, &screens[s], STOP_COST);
-          g_autoptr(GArray) with_sigma = paint_canvas (&ex, &screens[s], STOP_COST_SIGMA);
-          const BpNetwork *net = ex.model->network;
-
-          if (!has_label_starting (labels, "C = ") || !has_label_starting (with_sigma, "C = "))
-            fail_msg ("%s, %s: the cost is not shown", ex.name, screens[s].mode);
-          if (ex.dataset->task == BP_TASK_MULTICLASS)
-            {
-              gsize n_out = net->layers[net->n_layers - 1].out;
-
-              classifiers++;
-              for (gsize j = 0; j < n_out; j++)
-                {
-                  g_autofree char *prefix = g_strdup_printf ("<b>%s</b>", ex.dataset->target_names[j]);
-
-                  if (!has_label_starting (labels, prefix))
-                    fail_msg ("%s, %s: output %zu does not say it is class \"%s\"", ex.name,
-                              screens[s].mode, j + 1, ex.dataset->target_names[j]);
-                }
-            }
-          if (net->n_inputs <= 16)
-            for (gsize k = 0; k < net->n_inputs; k++)
-              {
-                char want[32];
-
-                g_snprintf (want, sizeof want, "%.2f", ex.trace->input[k]);
-                if (!has_label_starting (labels, want))
-                  fail_msg ("%s, %s: input %zu does not show its value %s", ex.name,
-                            screens[s].mode, k + 1, want);
-              }
-        }
-      example_free (&ex);
-    }
+  each_example (class_names_and_inputs_in, &classifiers);
   /* iris and digits */
   assert_true (classifiers >= 2);
 }
@@ -624,67 +642,68 @@ paint_plot (Example *ex,
 /* The plots under the canvas (normal mode: presentation mode hides them)
  * and the decision map beside it. */
 static void
-test_plots_readable (void **unused)
+plots_readable_in (Example  *ex,
+                   gpointer  data)
 {
-  g_autoptr(GPtrArray) paths = example_paths ();
-  int problems = 0;
+  int *problems = data;
   /* The decision map's panel at 1920×1080: 410 wide, 330 tall, less its
    * margins. */
   const double decision_w = 394, decision_h = 314;
 
-  (void) unused;
-  for (guint e = 0; e <= paths->len; e++)
+  for (int plot = 0; plot < N_PLOTS; plot++)
     {
-      Example ex;
+      double w = plot == PLOT_DECISION ? decision_w : screens[0].plot_w;
+      double h = plot == PLOT_DECISION ? decision_h : screens[0].plot_h;
+      g_autoptr(GArray) labels = paint_plot (ex, (Plot) plot, w, h, 1.0);
+      g_autofree char *what = g_strdup_printf ("%s, %s", ex->name, plot_names[plot]);
+      BpvRect bounds = { 0, 0, w, h };
 
-      example_load (&ex, e < paths->len ? g_ptr_array_index (paths, e) : NULL);
-      for (int plot = 0; plot < N_PLOTS; plot++)
+      *problems += check_labels (what, labels, &bounds, BPV_TEXT_MIN_SIZE);
+      /* Presentation mode keeps the decision map (at the same size). */
+      if (plot == PLOT_DECISION)
         {
-          double w = plot == PLOT_DECISION ? decision_w : screens[0].plot_w;
-          double h = plot == PLOT_DECISION ? decision_h : screens[0].plot_h;
-          g_autoptr(GArray) labels = paint_plot (&ex, (Plot) plot, w, h, 1.0);
-          g_autofree char *what = g_strdup_printf ("%s, %s", ex.name, plot_names[plot]);
-          BpvRect bounds = { 0, 0, w, h };
+          g_autoptr(GArray) large = paint_plot (ex, (Plot) plot, w, h, BPV_PRESENTATION_SCALE);
+          g_autofree char *what_large = g_strdup_printf ("%s, presentation", what);
 
-          problems += check_labels (what, labels, &bounds, BPV_TEXT_MIN_SIZE);
-          /* Presentation mode keeps the decision map (at the same size). */
-          if (plot == PLOT_DECISION)
+          *problems += check_labels (what_large, large, &bounds, BPV_TEXT_MIN_SIZE * BPV_PRESENTATION_SCALE);
+        }
+      /* A histogram's range is read from its x ticks: several. */
+      if (plot == PLOT_HISTOGRAM_W || plot == PLOT_HISTOGRAM_GRAD)
+        {
+          guint below = 0;
+
+          for (guint i = 0; i < labels->len; i++)
             {
-              g_autoptr(GArray) large = paint_plot (&ex, (Plot) plot, w, h, BPV_PRESENTATION_SCALE);
-              g_autofree char *what_large = g_strdup_printf ("%s, presentation", what);
+              const BpvLabel *l = &g_array_index (labels, BpvLabel, i);
+              double mid = l->rect.y + l->rect.height / 2;
 
-              problems += check_labels (what_large, large, &bounds, BPV_TEXT_MIN_SIZE * BPV_PRESENTATION_SCALE);
+              GString *g = g_string_new (l->text);
+              g_autofree char *t = NULL;
+              char *end = NULL;
+
+              /* A number ("−0.5", "5e-07") in the band under the axis. */
+              g_string_replace (g, "−", "-", 0);
+              t = g_string_free (g, FALSE);
+              g_ascii_strtod (t, &end);
+              if (mid > h * 0.7 && end != t && *end == '\0')
+                below++;
             }
-          /* A histogram's range is read from its x ticks: several. */
-          if (plot == PLOT_HISTOGRAM_W || plot == PLOT_HISTOGRAM_GRAD)
+          if (below < 3)
             {
-              guint below = 0;
-
-              for (guint i = 0; i < labels->len; i++)
-                {
-                  const BpvLabel *l = &g_array_index (labels, BpvLabel, i);
-                  double mid = l->rect.y + l->rect.height / 2;
-
-                  GString *g = g_string_new (l->text);
-                  g_autofree char *t = NULL;
-                  char *end = NULL;
-
-                  /* A number ("−0.5", "5e-07") in the band under the axis. */
-                  g_string_replace (g, "−", "-", 0);
-                  t = g_string_free (g, FALSE);
-                  g_ascii_strtod (t, &end);
-                  if (mid > h * 0.7 && end != t && *end == '\0')
-                    below++;
-                }
-              if (below < 3)
-                {
-                  print_message ("%s: %u x tick labels\n", what, below);
-                  problems++;
-                }
+              print_message ("%s: %u x tick labels\n", what, below);
+              (*problems)++;
             }
         }
-      example_free (&ex);
     }
+}
+
+static void
+test_plots_readable (void **unused)
+{
+  int problems = 0;
+
+  (void) unused;
+  each_example (plots_readable_in, &problems);
   assert_int_equal (problems, 0);
 }
 

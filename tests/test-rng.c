@@ -22,29 +22,6 @@
 #include "bp-network.h"
 #include "bp-rng.h"
 
-/* ------------------------------------------------------------ helpers */
-
-/* Same bits (so 0.0 vs −0.0 and NaN payloads count). */
-/* Doubles mapped to integers that are consecutive for consecutive doubles
- * (across zero too), so that a difference counts ulps. */
-static gint64
-ordered (double x)
-{
-  gint64 i;
-
-  memcpy (&i, &x, sizeof i);
-  return i < 0 ? G_MININT64 - i : i;
-}
-
-static guint64
-ulp_distance (double a,
-              double b)
-{
-  gint64 d = ordered (a) - ordered (b);
-
-  return d < 0 ? (guint64) -d : (guint64) d;
-}
-
 /* ------------------------------------------------------------- the stream */
 
 static void

@@ -1,6 +1,6 @@
 /* test-util.h — assertions the cmocka suites share: numbers within a
- * tolerance, numbers bit for bit, an error that says what it should, and
- * two models that are the same.
+ * tolerance, numbers bit for bit, distances in ulps, an error that says what
+ * it should, and two models that are the same.
  * Include after <cmocka.h>. */
 #pragma once
 
@@ -58,6 +58,28 @@ assert_bits_impl (double      got,
 
 #define assert_bits(got, want) \
   assert_bits_impl ((got), (want), #got, __FILE__, __LINE__)
+
+/* Doubles mapped to integers that are consecutive for consecutive doubles
+ * (across zero too), so that a difference counts ulps. */
+static inline gint64
+ulp_ordered (double x)
+{
+  gint64 i;
+
+  memcpy (&i, &x, sizeof i);
+  return i < 0 ? G_MININT64 - i : i;
+}
+
+/* How many representable doubles apart a and b are (0: the same number,
+ * and −0 and +0 count as the same). */
+static inline guint64
+ulp_distance (double a,
+              double b)
+{
+  gint64 d = ulp_ordered (a) - ulp_ordered (b);
+
+  return d < 0 ? (guint64) -d : (guint64) d;
+}
 
 #define assert_error_contains(error, substring)                                   \
   do {                                                                            \

@@ -1,6 +1,7 @@
 /* test-window.h — what the window test's files share: the fixture (a
- * session and its window under Xvfb), the helpers that wait for the main
- * loop, and the tests main () runs (test-window.c).
+ * session and its window under Xvfb), the conditions they wait for with
+ * spin_until (../test-main-loop.h), and the tests main () runs
+ * (test-window.c).
  *   test-window.c          the fixture, opening, stepping, selecting,
  *                          exporting, the dataset picker, training frames;
  *   test-window-edit.c     edits, undo and its menu, shortcuts' actions,
@@ -24,17 +25,14 @@
 #include "bpv-network-view.h"
 #include "bpv-window.h"
 
+#include "../test-main-loop.h"
+
 typedef struct
 {
   BpvSession *session;
   BpvWindow  *window;
 } Fixture;
 
-/* Runs the main loop for `seconds`, or until done (data) (its last answer). */
-void            spin            (double      seconds);
-gboolean        spin_until      (gboolean  (*done) (gpointer),
-                                 gpointer    data,
-                                 double      seconds);
 /* Conditions for spin_until. */
 gboolean        five_columns    (gpointer    data);
 gboolean        inspector_names_a21 (gpointer data);

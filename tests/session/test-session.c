@@ -23,6 +23,8 @@
 #include "bpv-session.h"
 #include "bpv-trainer-thread.h"
 
+#include "../test-main-loop.h"
+
 #define assert_close(a, b, rel)                                                   \
   do {                                                                            \
     double a_ = (a), b_ = (b);                                                    \
@@ -30,17 +32,6 @@
       fail_msg ("%s = %.17g and %s = %.17g differ by more than %g relative",      \
                 #a, a_, #b, b_, (double) (rel));                                  \
   } while (0)
-
-static void
-spin_until (gboolean (*done) (gpointer),
-            gpointer   data,
-            double     seconds)
-{
-  gint64 end = g_get_monotonic_time () + (gint64) (seconds * 1e6);
-
-  while (!done (data) && g_get_monotonic_time () < end)
-    g_main_context_iteration (NULL, FALSE) || (g_usleep (1000), TRUE);
-}
 
 /* ---------------------------------------------------------- the worker */
 

@@ -136,9 +136,7 @@ paint_edge_lines (const Paint  *p,
       double v = values[i];
 
       order[i].index = (guint) i;
-      order[i].s = isnan (v) ? NAN_ORDER : (float) fabs (view == BPV_VIEW_WEIGHTS
-                                                    ? bpv_scale_linear (v, max)
-                                                    : bpv_scale_log (v, max, GRAD_DECADES));
+      order[i].s = isnan (v) ? NAN_ORDER : (float) fabs (_bpv_render_view_scale (view, v, max));
     }
   qsort (order, count, sizeof *order, compare_edge_order);
 
@@ -188,8 +186,7 @@ matrix_image (const Paint  *p,
 
       for (gsize k = 0; k < b->cols; k++)
         {
-          double s = view == BPV_VIEW_WEIGHTS ? bpv_scale_linear (w[k], max)
-                                              : bpv_scale_log (w[k], max, GRAD_DECADES);
+          double s = _bpv_render_view_scale (view, w[k], max);
 
           row[k] = isnan (s) ? bpv_rgba_to_argb32 (p->tc->warning)
                              : lut[(int) lround (s * LUT_HALF) + LUT_HALF];

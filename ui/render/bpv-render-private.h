@@ -112,6 +112,12 @@ const char       *_bpv_render_value_text        (char       *buf,
                                                  gsize       size,
                                                  const char *format,
                                                  double      v);
+/* v on the colour scale of `view`, −1…1 (NaN stays NaN): linear up to max
+ * for the weights, GRAD_DECADES decades of log below max for the gradients.
+ * One definition so that edges, matrices and the legend agree. */
+double            _bpv_render_view_scale        (BpvView     view,
+                                                 double      v,
+                                                 double      max);
 
 /* bpv-render.c: what each stop shows */
 /* Does `trace` hold a forward pass of `net` with at least one row? */

@@ -145,6 +145,15 @@ bpv_render_state_init (BpvRenderState  *state,
   };
 }
 
+double
+_bpv_render_view_scale (BpvView view,
+                        double  v,
+                        double  max)
+{
+  return view == BPV_VIEW_WEIGHTS ? bpv_scale_linear (v, max)
+                                  : bpv_scale_log (v, max, GRAD_DECADES);
+}
+
 BpvEdgeStyle
 bpv_render_edge_style (BpvView  view,
                        BpvTheme theme,
@@ -154,8 +163,7 @@ bpv_render_edge_style (BpvView  view,
   BpvEdgeStyle style;
   double s;
 
-  s = view == BPV_VIEW_WEIGHTS ? bpv_scale_linear (v, max)
-                               : bpv_scale_log (v, max, GRAD_DECADES);
+  s = _bpv_render_view_scale (view, v, max);
   if (isnan (s))
     {
       style.color = bpv_theme_colors (theme)->warning;
@@ -288,6 +296,19 @@ compute_maxima (Paint *p)
       p->a_max[n] = 1.0;
 }
 
+/* The part of a Paint that needs neither a surface nor a layout: the
+ * state, its network, its trace if usable, and the normalisers. */
+static void
+paint_init_maxima (Paint                *p,
+                   const BpvRenderState *state)
+{
+  memset (p, 0, sizeof *p);
+  p->st = state;
+  p->net = state->net;
+  p->trace = _bpv_render_trace_usable (state->net, state->trace) ? state->trace : NULL;
+  compute_maxima (p);
+}
+
 double
 _bpv_render_source_max (const Paint *p,
                         gsize        n,
@@ -336,14 +357,11 @@ double
 bpv_render_edge_max (const BpvRenderState *state,
                      gsize                 layer)
 {
-  Paint p = { 0 };
+  Paint p;
 
   g_return_val_if_fail (state != NULL && state->net != NULL, 0);
   g_return_val_if_fail (layer >= 1 && layer <= state->net->n_layers, 0);
-  p.st = state;
-  p.net = state->net;
-  p.trace = _bpv_render_trace_usable (state->net, state->trace) ? state->trace : NULL;
-  compute_maxima (&p);
+  paint_init_maxima (&p, state);
   return bpv_render_bundle_view (state, layer) == BPV_VIEW_GRADIENTS ? p.g_max[layer] : p.w_max[layer];
 }
 
@@ -351,14 +369,11 @@ double
 bpv_render_neuron_max (const BpvRenderState *state,
                        gsize                 layer)
 {
-  Paint p = { 0 };
+  Paint p;
 
   g_return_val_if_fail (state != NULL && state->net != NULL, 0);
   g_return_val_if_fail (layer <= state->net->n_layers, 0);
-  p.st = state;
-  p.net = state->net;
-  p.trace = _bpv_render_trace_usable (state->net, state->trace) ? state->trace : NULL;
-  compute_maxima (&p);
+  paint_init_maxima (&p, state);
   return p.a_max[layer];
 }
 
@@ -526,12 +541,9 @@ _bpv_render_paint_init (Paint                *p,
                         const BpvLayout      *layout,
                         const BpvRenderState *state)
 {
-  memset (p, 0, sizeof *p);
+  paint_init_maxima (p, state);
   p->cr = cr;
   p->layout = layout;
-  p->st = state;
-  p->net = state->net;
-  p->trace = _bpv_render_trace_usable (state->net, state->trace) ? state->trace : NULL;
   p->tc = bpv_theme_colors (state->theme);
   p->sample = p->trace != NULL ? MIN (state->sample, p->trace->batch - 1) : 0;
   p->font = layout->font_size;
@@ -543,7 +555,22 @@ _bpv_render_paint_init (Paint                *p,
     bpv_layout_to_world (layout, layout->params.width, layout->params.height, &x1, &y1);
     p->visible = (BpvRect) { x0, y0, x1 - x0, y1 - y0 };
   }
-  compute_maxima (p);
+}
+
+/* A selected or hovered edge: a halo of `color` at halo_alpha,
+ * halo_units wide; a neuron: its edges in and out, in `color`. */
+static void
+emphasise_hit (const Paint  *p,
+               const BpvHit *hit,
+               BpvRgba       color,
+               double        halo_alpha,
+               double        halo_units)
+{
+  if (hit->kind == BPV_HIT_EDGE)
+    _bpv_render_emphasise_edge (p, hit->layer, hit->j, hit->k, bpv_rgba_with_alpha (color, halo_alpha),
+                                halo_units * p->unit);
+  else
+    _bpv_render_emphasise_neuron (p, hit->layer, hit->j, color);
 }
 
 void
@@ -572,23 +599,9 @@ bpv_network_render (cairo_t              *cr,
   cairo_save (cr);
   _bpv_render_apply_view (cr, layout);
   if (_bpv_render_hit_valid (&p, &state->selection))
-    {
-      if (state->selection.kind == BPV_HIT_EDGE)
-        _bpv_render_emphasise_edge (&p, state->selection.layer, state->selection.j, state->selection.k,
-                                    bpv_rgba_with_alpha (p.tc->selection, SELECTION_HALO_ALPHA),
-                                    SELECTION_HALO_UNITS * p.unit);
-      else
-        _bpv_render_emphasise_neuron (&p, state->selection.layer, state->selection.j, p.tc->selection);
-    }
+    emphasise_hit (&p, &state->selection, p.tc->selection, SELECTION_HALO_ALPHA, SELECTION_HALO_UNITS);
   if (_bpv_render_hit_valid (&p, &state->hover) && !bpv_hit_equal (&state->hover, &state->selection))
-    {
-      if (state->hover.kind == BPV_HIT_EDGE)
-        _bpv_render_emphasise_edge (&p, state->hover.layer, state->hover.j, state->hover.k,
-                                    bpv_rgba_with_alpha (p.tc->hover, HOVER_HALO_ALPHA),
-                                    HOVER_HALO_UNITS * p.unit);
-      else
-        _bpv_render_emphasise_neuron (&p, state->hover.layer, state->hover.j, p.tc->hover);
-    }
+    emphasise_hit (&p, &state->hover, p.tc->hover, HOVER_HALO_ALPHA, HOVER_HALO_UNITS);
   cairo_restore (cr);
 
   _bpv_render_paint_pulses (&p);
