@@ -18,17 +18,29 @@
  * general step computes every gradient before any update.
  *
  * The undo.  The general step stops if the loss or a gradient is not
- * finite, and undoes the update if a parameter is not.  A gradient that is
- * not finite always makes its parameter's update non-finite (p − lr·∞, or
- * 0·∞ = NaN when lr = 0; likewise through λp and μv), so checking the loss
- * and every new parameter catches every step the general one would refuse.
- * The check is a sum of p·0 (NaN exactly when some p is not finite), kept
- * in vector lanes beside the update.  Old values go to the backup in the
- * same sweep; on a failed check everything is restored and the trainer
- * runs the step the general way, which names the value.
+ * finite, and undoes the update if a parameter is not.  Two ways keep that:
+ *
+ * - Bounds first (SGD): after the forward pass, sums of |W|, |b|, |a| and
+ *   |f′(z)| bound every gradient, every ∂C/∂a and every new parameter
+ *   before anything is written.  When the bounds are far from overflow
+ *   (below 2^1000, with a factor 2 for rounding at each step) and the loss
+ *   is finite, nothing the general step checks can be non-finite, and the
+ *   sweep writes no backup.  Otherwise nothing has been written yet and the
+ *   trainer takes the step the general way.
+ * - Backup and check (momentum, whose velocity has no bound until it is
+ *   read, and hidden vector activations, whose δ cannot be bounded before
+ *   ∂C/∂a is known): the sweep saves the old values and sums new·0 (NaN
+ *   exactly when a new parameter is not finite).  A gradient that is not
+ *   finite always makes its parameter's update non-finite (p − lr·∞, or
+ *   0·∞ = NaN when lr = 0; likewise through λp and μv), so checking the
+ *   loss and the new parameters catches every step the general one would
+ *   refuse; then everything is restored and the trainer takes the step the
+ *   general way, which names the value.
  */
 #include "bp-trainer-online.h"
 
+#include "bp-math.h"
+#include "bp-matmul.h"
 #include "bp-registry.h"
 #include "bp-trainer.h"
 #include "bp-util.h"
@@ -36,9 +48,48 @@
 #include <math.h>
 #include <string.h>
 
-/* The built-in optimizers whose update the sweep does itself, found by
- * their descriptors (a plugin may register its own "sgd"; only the
- * built-in one is known to compute p − lr·g). */
+/* The built-ins the fused step knows the formulas of, found by their
+ * descriptors (a plugin may register its own "sgd"; only the built-in one
+ * is known to compute p − lr·g). */
+typedef struct
+{
+  const BpOptimizerDesc  *sgd, *momentum;
+  const BpActivationDesc *tanh, *sigmoid;
+} OnlineBuiltins;
+
+static const OnlineBuiltins *
+online_builtins (void)
+{
+  static OnlineBuiltins builtins;
+  static gsize found;
+
+  if (g_once_init_enter (&found))
+    {
+      const BpPluginDesc *desc = bp_builtins_get_descriptor ();
+
+      for (size_t i = 0; i < desc->n_optimizers; i++)
+        {
+          const BpOptimizerDesc *d = &desc->optimizers[i];
+
+          if (g_str_equal (d->id, "sgd"))
+            builtins.sgd = d;
+          else if (g_str_equal (d->id, "momentum"))
+            builtins.momentum = d;
+        }
+      for (size_t i = 0; i < desc->n_activations; i++)
+        {
+          const BpActivationDesc *d = &desc->activations[i];
+
+          if (g_str_equal (d->id, "tanh"))
+            builtins.tanh = d;
+          else if (g_str_equal (d->id, "sigmoid"))
+            builtins.sigmoid = d;
+        }
+      g_once_init_leave (&found, 1);
+    }
+  return &builtins;
+}
+
 typedef enum
 {
   ONLINE_NONE,
@@ -49,27 +100,11 @@ typedef enum
 static OnlineRule
 online_rule (const BpOptimizerDesc *desc)
 {
-  static const BpOptimizerDesc *sgd, *momentum;
-  static gsize found;
+  const OnlineBuiltins *builtins = online_builtins ();
 
-  if (g_once_init_enter (&found))
-    {
-      const BpPluginDesc *builtin = bp_builtins_get_descriptor ();
-
-      for (size_t i = 0; i < builtin->n_optimizers; i++)
-        {
-          const BpOptimizerDesc *d = &builtin->optimizers[i];
-
-          if (g_str_equal (d->id, "sgd"))
-            sgd = d;
-          else if (g_str_equal (d->id, "momentum"))
-            momentum = d;
-        }
-      g_once_init_leave (&found, 1);
-    }
-  if (desc == sgd)
+  if (desc == builtins->sgd)
     return ONLINE_SGD;
-  if (desc == momentum)
+  if (desc == builtins->momentum)
     return ONLINE_MOMENTUM;
   return ONLINE_NONE;
 }
@@ -120,12 +155,161 @@ online_activate_backward (const BpLayer *L,
       delta[i] = g[i] * act->df (z[i], a[i], L->act_params);
 }
 
+/* ------------------------------------------------------------- forward */
+
+/* Beyond these |z| the built-ins' f′ takes another branch than the one
+ * that shares e^{−2|z|} (tanh, sech²) or e^{−|z|} (σ, σ′) with f: see
+ * bp-math.h (tanh clamps its exponent at 350, sech²_core holds to 354;
+ * σ and σ′ both hold to 708). */
+#define TANH_SHARED_MAX    350.0
+#define SIGMOID_SHARED_MAX 708.0
+
+/* a = tanh z and d = tanh′ z = sech² z of n values, bit for bit as
+ * tanh_f_array and tanh_df_array give them.  Where |z| ≤ 350 both are
+ * built from the same e = e^{−2|z|} (the expression bp_tanh writes, so
+ * the compiler computes it once): sech² z = 4e/(1 + e)², bp_sech2_core's
+ * formula with the same e.  Elsewhere (and for NaN) bp_sech2 itself. */
+BP_HOT static void
+tanh_both (const double *restrict z,
+           double       *restrict a,
+           double       *restrict d,
+           gsize                  n)
+{
+  int others = 0;
+
+  for (gsize i = 0; i < n; i++)
+    {
+      double ax = fabs (z[i]);
+      double c = ax > TANH_SHARED_MAX ? TANH_SHARED_MAX : ax;
+      double e = bp_exp_core (-2.0 * c);
+
+      a[i] = bp_tanh (z[i]);
+      d[i] = 4.0 * e / ((1.0 + e) * (1.0 + e));
+      others |= !(ax <= TANH_SHARED_MAX);
+    }
+  if (others)
+    for (gsize i = 0; i < n; i++)
+      if (!(fabs (z[i]) <= TANH_SHARED_MAX))
+        d[i] = bp_sech2 (z[i]);
+}
+
+/* a = σ(z) and d = σ′(z), bit for bit as sigmoid_f_array and
+ * sigmoid_df_array give them: bp_sigmoid_core and bp_sigmoid_prime_core
+ * share e = e^{−|z|}; past |z| = 708 (and for NaN) the tails. */
+BP_HOT static void
+sigmoid_both (const double *restrict z,
+              double       *restrict a,
+              double       *restrict d,
+              gsize                  n)
+{
+  int others = 0;
+
+  for (gsize i = 0; i < n; i++)
+    {
+      a[i] = bp_sigmoid_core (z[i]);
+      d[i] = bp_sigmoid_prime_core (z[i]);
+      others |= !(fabs (z[i]) <= SIGMOID_SHARED_MAX);
+    }
+  if (others)
+    for (gsize i = 0; i < n; i++)
+      if (!(fabs (z[i]) <= SIGMOID_SHARED_MAX))
+        {
+          a[i] = bp_sigmoid (z[i]);
+          d[i] = bp_sigmoid_prime (z[i]);
+        }
+}
+
+/* a = f(z) of one sample, as bp-network-pass.c's activate () computes it,
+ * and for an element-wise f also d = f′(z) (NULL: not wanted).  Returns
+ * FALSE when f′ was wanted but f is a vector activation (no d). */
+static gboolean
+online_activate (const BpLayer *L,
+                 const double  *z,
+                 double        *a,
+                 double        *d)
+{
+  const BpActivationDesc *act = L->act;
+  const OnlineBuiltins *builtins = online_builtins ();
+  gsize n = L->out;
+
+  if (d != NULL && act == builtins->tanh)
+    {
+      tanh_both (z, a, d, n);
+      return TRUE;
+    }
+  if (d != NULL && act == builtins->sigmoid)
+    {
+      sigmoid_both (z, a, d, n);
+      return TRUE;
+    }
+  if (act->vec_forward != NULL)
+    act->vec_forward (z, a, n, L->act_params);
+  else if (act->f_array != NULL)
+    act->f_array (z, a, n, L->act_params);
+  else
+    for (gsize i = 0; i < n; i++)
+      a[i] = act->f (z[i], L->act_params);
+  if (d == NULL)
+    return TRUE;
+  if (act->vec_vjp != NULL)
+    return FALSE;
+  if (act->df_array != NULL)
+    act->df_array (z, a, d, n, L->act_params);
+  else
+    for (gsize i = 0; i < n; i++)
+      d[i] = act->df (z[i], a[i], L->act_params);
+  return TRUE;
+}
+
+/* bp_network_forward for one sample, and f′(z(n)) of every hidden layer
+ * into trace->dC_dz[n] (δ(n) once multiplied by ∂C/∂a(n): hidden_delta).
+ * Returns FALSE when a hidden layer has a vector activation (its δ is
+ * online_activate_backward's, after ∂C/∂a(n)). */
+static gboolean
+online_forward (const BpNetwork *net,
+                BpTrace         *t,
+                const double    *x)
+{
+  gboolean elementwise = TRUE;
+  const double *in;
+
+  t->batch = 1;
+  memcpy (t->input, x, net->n_inputs * sizeof (double));
+  in = t->input;
+  for (gsize l = 0; l < net->n_layers; l++)
+    {
+      const BpLayer *L = &net->layers[l];
+      gboolean hidden = l + 1 < net->n_layers;
+
+      /* z(n) = W(n) a(n−1) + b(n);  a(n) = f(z(n)) */
+      bp_matmul_forward (L->W, L->b, in, t->z[l], 1, L->in, L->out);
+      if (!online_activate (L, t->z[l], t->a[l], hidden ? t->dC_dz[l] : NULL))
+        elementwise = FALSE;
+      in = t->a[l];
+    }
+  return elementwise;
+}
+
+/* δ(n) = f′(z(n)) ⊙ ∂C/∂a(n) with f′ from online_forward: the product of
+ * activate_backward (f′ times g for df_array, g times f′ for df: the same
+ * bits either way). */
+static void
+hidden_delta (double       *delta,
+              const double *g,
+              gsize         n)
+{
+  for (gsize i = 0; i < n; i++)
+    delta[i] *= g[i];
+}
+
+/* --------------------------------------------------- backward and update */
+
 /* What one layer's sweep needs.  W is out × in; the backups and the
  * velocities are at the same offsets in their own blocks. */
 typedef struct
 {
   double       *W, *b;
-  double       *W_old, *b_old;   /* the backup */
+  double       *W_old, *b_old;   /* the backup, or NULL when bounded */
   double       *vW, *vb;         /* momentum's velocity, or NULL */
   double       *vW_old, *vb_old;
   const double *x;               /* a(n−1) */
@@ -154,14 +338,16 @@ typedef struct
   } while (0)
 
 /* The sweep over one layer: ∂C/∂x from the old W, the update of W and b,
- * the old values to the backup.  Returns the sum of new·0 (NaN when a new
- * parameter is not finite).  `has_gx`, `momentum` and `decay` are
- * constants where it is inlined, so each case is its own loop. */
+ * and with `backup` the old values to the backup.  Returns the sum of
+ * new·0 (NaN when a new parameter is not finite; 0 without `backup`,
+ * whose bounds said they are).  The flags are constants where it is
+ * inlined, so each case is its own loop. */
 static inline __attribute__ ((always_inline)) double
 sweep_body (const OnlineSweep *s,
             gboolean           has_gx,
             gboolean           momentum,
-            gboolean           decay)
+            gboolean           decay,
+            gboolean           backup)
 {
   gsize in = s->in, out = s->out;
   bp_v4d lr4 = SPLAT (s->lr), mu4 = SPLAT (s->mu), wd4 = SPLAT (s->wd), zero4 = SPLAT (0.0);
@@ -173,7 +359,8 @@ sweep_body (const OnlineSweep *s,
   for (gsize j = 0; j < out; j++)
     {
       double dj = s->delta[j];
-      double *restrict w = s->W + j * in, *restrict w_old = s->W_old + j * in;
+      double *restrict w = s->W + j * in;
+      double *restrict w_old = backup ? s->W_old + j * in : NULL;
       double *restrict v = momentum ? s->vW + j * in : NULL;
       double *restrict v_old = momentum ? s->vW_old + j * in : NULL;
       const double *restrict x = s->x;
@@ -187,7 +374,8 @@ sweep_body (const OnlineSweep *s,
 
           BP_V4D_LOAD (p, w + k);
           BP_V4D_LOAD (x4, x + k);
-          memcpy (w_old + k, &p, sizeof p);
+          if (backup)
+            memcpy (w_old + k, &p, sizeof p);
           if (has_gx)
             {
               bp_v4d c;
@@ -206,13 +394,15 @@ sweep_body (const OnlineSweep *s,
           if (momentum)
             memcpy (v + k, &vk, sizeof vk);
           memcpy (w + k, &p, sizeof p);
-          acc4 = acc4 + p * zero4;
+          if (backup)
+            acc4 = acc4 + p * zero4;
         }
       for (; k < in; k++)
         {
           double p = w[k], g, vk = 0.0;
 
-          w_old[k] = p;
+          if (backup)
+            w_old[k] = p;
           if (has_gx)
             gx[k] = gx[k] + dj * p;
           g = 0.0 + dj * x[k];
@@ -225,14 +415,16 @@ sweep_body (const OnlineSweep *s,
           if (momentum)
             v[k] = vk;
           w[k] = p;
-          acc = acc + p * 0.0;
+          if (backup)
+            acc = acc + p * 0.0;
         }
 
       /* The bias: ∂C/∂b[j] = 0 + δ_j. */
       {
         double p = s->b[j], g = 0.0 + dj, vk = 0.0;
 
-        s->b_old[j] = p;
+        if (backup)
+          s->b_old[j] = p;
         if (momentum)
           {
             vk = s->vb[j];
@@ -242,28 +434,104 @@ sweep_body (const OnlineSweep *s,
         if (momentum)
           s->vb[j] = vk;
         s->b[j] = p;
-        acc = acc + p * 0.0;
+        if (backup)
+          acc = acc + p * 0.0;
       }
     }
   return acc + ((acc4[0] + acc4[1]) + (acc4[2] + acc4[3]));
 }
 
 /* sweep_body with its cases as constants (an AVX2 clone where the CPU has
- * it: the same operations, so the same bits). */
+ * it: the same operations, so the same bits).  Momentum always has a
+ * backup. */
+#define SWEEP_DECAY(s, gx, mom, bak) \
+  ((s)->wd != 0.0 ? sweep_body (s, gx, mom, TRUE, bak) : sweep_body (s, gx, mom, FALSE, bak))
+
 BP_HOT static double
 sweep_layer (const OnlineSweep *s)
 {
-  gboolean momentum = s->vW != NULL, decay = s->wd != 0.0;
+  if (s->W_old == NULL)
+    return s->gx != NULL ? SWEEP_DECAY (s, TRUE, FALSE, FALSE)
+                         : SWEEP_DECAY (s, FALSE, FALSE, FALSE);
+  if (s->vW != NULL)
+    return s->gx != NULL ? SWEEP_DECAY (s, TRUE, TRUE, TRUE) : SWEEP_DECAY (s, FALSE, TRUE, TRUE);
+  return s->gx != NULL ? SWEEP_DECAY (s, TRUE, FALSE, TRUE) : SWEEP_DECAY (s, FALSE, FALSE, TRUE);
+}
 
-  if (s->gx != NULL)
+/* Σ|x_i| (∞ or NaN when some x_i is not finite): an upper bound of every
+ * |x_i|, in one pass. */
+BP_HOT static double
+abs_sum (const double *x,
+         gsize         n)
+{
+  typedef gint64 v4i __attribute__ ((vector_size (32)));
+  const v4i magnitude = { G_MAXINT64, G_MAXINT64, G_MAXINT64, G_MAXINT64 };
+  bp_v4d s0 = SPLAT (0.0), s1 = s0;
+  double tail = 0.0;
+  gsize i = 0;
+
+  for (; i + 8 <= n; i += 8)
     {
-      if (momentum)
-        return decay ? sweep_body (s, TRUE, TRUE, TRUE) : sweep_body (s, TRUE, TRUE, FALSE);
-      return decay ? sweep_body (s, TRUE, FALSE, TRUE) : sweep_body (s, TRUE, FALSE, FALSE);
+      bp_v4d v0, v1;
+
+      BP_V4D_LOAD (v0, x + i);
+      BP_V4D_LOAD (v1, x + i + 4);
+      s0 += (bp_v4d) ((v4i) v0 & magnitude);
+      s1 += (bp_v4d) ((v4i) v1 & magnitude);
     }
-  if (momentum)
-    return decay ? sweep_body (s, FALSE, TRUE, TRUE) : sweep_body (s, FALSE, TRUE, FALSE);
-  return decay ? sweep_body (s, FALSE, FALSE, TRUE) : sweep_body (s, FALSE, FALSE, FALSE);
+  for (; i < n; i++)
+    tail += fabs (x[i]);
+  s0 += s1;
+  return ((s0[0] + s0[1]) + (s0[2] + s0[3])) + tail;
+}
+
+/* Below this many parameters the block and its backup stay in L1, and
+ * writing the backup costs less than computing the bounds (T1, 2-8-8-1:
+ * 113 parameters; T2, 2-64-64-64-1: 8,577). */
+#define ONLINE_BOUNDED_MIN_PARAMS 2048
+
+/* Far from overflow: a bound below this leaves room for every rounding
+ * and for the products of the next layer's bound. */
+#define ONLINE_LIMIT 0x1p1000
+
+/* TRUE when, from the forward pass and δ(N), no gradient, no ∂C/∂a and no
+ * new parameter of an SGD step can be infinite or NaN.  Layer n, with
+ * D ≥ Σ|δ(n)|, X ≥ Σ|a(n−1)|, M = Σ|W(n)| + Σ|b(n)|:
+ *   |∂C/∂W|, |∂C/∂b| ≤ D (X + 1)        (+ λM with weight decay)
+ *   |new p| ≤ M + lr · that
+ *   Σ|δ(n−1)| ≤ Σ|f′(z(n−1))| · max|∂C/∂a(n−1)| ≤ Σ|f′(z(n−1))| · D M
+ * each with a factor 2 for rounding.  f′(z(n−1)) is in trace->dC_dz[n − 2]
+ * (online_forward). */
+static gboolean
+sgd_bounded (const BpNetwork *net,
+             const BpTrace   *t,
+             double           lr,
+             double           wd)
+{
+  gsize N = net->n_layers;
+  double D = abs_sum (t->dC_dz[N - 1], net->layers[N - 1].out);
+
+  if (!isfinite (t->loss))
+    return FALSE;
+  for (gsize l = N; l-- > 0;)
+    {
+      const BpLayer *L = &net->layers[l];
+      double X = abs_sum (l > 0 ? t->a[l - 1] : t->input, L->in);
+      double M = abs_sum (L->W, L->in * L->out) + abs_sum (L->b, L->out);
+      double G = 2.0 * D * (X + 1.0);
+
+      if (wd != 0.0)
+        G = 2.0 * (G + wd * M);
+      if (!(2.0 * (M + lr * G) <= ONLINE_LIMIT))
+        return FALSE;
+      if (l > 0)
+        {
+          D = 4.0 * abs_sum (t->dC_dz[l - 1], L->in) * D * M;
+          if (!(D <= ONLINE_LIMIT))
+            return FALSE;
+        }
+    }
+  return TRUE;
 }
 
 /* δ(N) of the sample into trace->dC_dz[N − 1], as bp_network_backward
@@ -306,12 +574,20 @@ bp_train_online_step (BpNetwork    *net,
   gboolean momentum = online_rule (opt->desc) == ONLINE_MOMENTUM;
   double *v = momentum ? bp_optimizer_state (opt, 0) : NULL;
   double *v_backup = backup + net->n_params + (momentum ? v - opt->state : 0);
+  double lr = opt->hyper[0], mu = momentum ? opt->hyper[1] : 0.0, wd = opt->weight_decay;
   guint64 t_before = opt->t;
+  gboolean elementwise, bounded;
   double check;
 
-  bp_network_forward (net, t, x, 1);
+  elementwise = online_forward (net, t, x);
   check = bp_network_cost (net, t, y) * 0.0;
   output_delta (net, t, y);
+
+  /* SGD on a block too large for L1: bound everything before writing
+   * anything (see the top). */
+  bounded = !momentum && elementwise && net->n_params >= ONLINE_BOUNDED_MIN_PARAMS;
+  if (bounded && !sgd_bounded (net, t, lr, wd))
+    return FALSE;
 
   opt->t++;
   for (gsize l = net->n_layers; l-- > 0;)
@@ -320,7 +596,7 @@ bp_train_online_step (BpNetwork    *net,
       gsize at = (gsize) (L->W - net->params), at_b = (gsize) (L->b - net->params);
       OnlineSweep s = {
         .W = L->W, .b = L->b,
-        .W_old = backup + at, .b_old = backup + at_b,
+        .W_old = bounded ? NULL : backup + at, .b_old = bounded ? NULL : backup + at_b,
         .vW = momentum ? v + at : NULL, .vb = momentum ? v + at_b : NULL,
         .vW_old = v_backup + at, .vb_old = v_backup + at_b,
         .x = l > 0 ? t->a[l - 1] : t->input,
@@ -328,16 +604,19 @@ bp_train_online_step (BpNetwork    *net,
         .gx = l > 0 ? t->scratch : NULL,
         .in = L->in, .out = L->out,
         /* sgd: lr; momentum: lr, μ (the built-ins' order) */
-        .lr = opt->hyper[0], .mu = momentum ? opt->hyper[1] : 0.0,
-        .wd = opt->weight_decay,
+        .lr = lr, .mu = mu, .wd = wd,
       };
 
       check = check + sweep_layer (&s);
-      if (l > 0)
+      if (l == 0)
+        break;
+      if (elementwise)
+        hidden_delta (t->dC_dz[l - 1], t->scratch, L->in);
+      else
         online_activate_backward (&net->layers[l - 1], t->z[l - 1], t->a[l - 1], t->scratch,
                                   t->dC_dz[l - 1]);
     }
-  if (isfinite (check))
+  if (bounded || isfinite (check))
     return TRUE;
   bp_train_state_restore (net, opt, backup, t_before);
   return FALSE;

@@ -27,10 +27,13 @@
 #include "bp-trainer-online.h"
 
 /* Random chains: up to this many layers, each up to this wide (past 8 so
- * that the sweep's blocks of four and its tails are both met). */
+ * that the sweep's blocks of four and its tails are both met); the wide
+ * ones have blocks large enough for the bounded sweep (no backup). */
 #define RANDOM_MAX_LAYERS 4
 #define RANDOM_MAX_WIDTH  11
 #define RANDOM_NETWORKS   60
+#define WIDE_MAX_WIDTH    90
+#define WIDE_NETWORKS     16
 
 typedef struct
 {
@@ -177,6 +180,16 @@ run_both (const BpNetwork   *net,
           double lf = fused->trace->loss, lg = general.trace->loss;
 
           assert_memory_equal (&lf, &lg, sizeof lf);
+          /* The pass itself, z, a and δ of every layer (a wrong δ can
+           * leave no trace in parameters much larger than its update). */
+          for (gsize l = 0; l < net->n_layers; l++)
+            {
+              gsize n = net->layers[l].out * sizeof (double);
+
+              assert_memory_equal (fused->trace->z[l], general.trace->z[l], n);
+              assert_memory_equal (fused->trace->a[l], general.trace->a[l], n);
+              assert_memory_equal (fused->trace->dC_dz[l], general.trace->dC_dz[l], n);
+            }
           assert_false (bp_trainer_get_fault (fused, &ff));
           result.steps++;
           continue;
@@ -330,8 +343,9 @@ test_random_chains (void **state)
   BpRng rng;
 
   bp_rng_init (&rng, 2026);
-  for (int i = 0; i < RANDOM_NETWORKS; i++)
+  for (int i = 0; i < RANDOM_NETWORKS + WIDE_NETWORKS; i++)
     {
+      gsize max_width = i < RANDOM_NETWORKS ? RANDOM_MAX_WIDTH : WIDE_MAX_WIDTH;
       gsize widths[RANDOM_MAX_LAYERS + 1] = { 0 };
       gsize n_widths = 2 + bp_rng_below (&rng, RANDOM_MAX_LAYERS);
       gsize o = bp_rng_below (&rng, G_N_ELEMENTS (outputs));
@@ -343,7 +357,7 @@ test_random_chains (void **state)
       g_autoptr(BpDataset) ds = NULL;
 
       for (gsize l = 0; l < n_widths; l++)
-        widths[l] = 1 + bp_rng_below (&rng, RANDOM_MAX_WIDTH);
+        widths[l] = 1 + bp_rng_below (&rng, max_width);
       /* softmax_ce wants two classes at least */
       if (g_str_equal (outputs[o][1], "softmax_ce"))
         widths[n_widths - 1] = MAX (widths[n_widths - 1], 2);
@@ -376,6 +390,34 @@ test_nan_input_same_report (void **state)
   assert_int_equal (r.fault.row, 18);
   assert_int_equal (r.fault.step, r.steps + 1);
   assert_true (r.steps < ds->n_rows);
+}
+
+/* tanh and σ far into saturation (|z| past 350 and 708, where their
+ * derivatives take their other branch): weights a thousand times too
+ * large still train, and the same bits come out. */
+static void
+test_saturated_same_bits (void **state)
+{
+  static const gsize t1[] = { 2, 8, 8, 1 };
+  static const gsize wide[] = { 2, 48, 48, 1 };
+  g_autoptr(BpDataset) ds = circles (30, 5);
+
+  for (int shape = 0; shape < 2; shape++)
+    for (int act = 0; act < 2; act++)
+      {
+        const char *hidden = act == 0 ? "tanh" : "sigmoid";
+        g_autoptr(BpNetwork) net = shape == 0
+                                   ? make_chain (t1, G_N_ELEMENTS (t1), hidden, "sigmoid", "mse", 12)
+                                   : make_chain (wide, G_N_ELEMENTS (wide), hidden, "sigmoid",
+                                                 "mse", 12);
+        g_autoptr(BpOptimizer) opt = make_optimizer ("sgd", net->n_params, 0.1, 0.0, 0.0);
+        RunResult r;
+
+        for (gsize i = 0; i < net->n_params; i++)
+          net->params[i] *= 1000.0;
+        r = run_both (net, opt, ds, TRUE, 3, 2 * ds->n_rows);
+        assert_int_equal (r.steps, 2 * ds->n_rows);
+      }
 }
 
 /* Learning rates far too large: the weights grow until something
@@ -475,6 +517,7 @@ main (void)
     cmocka_unit_test (test_applies),
     cmocka_unit_test (test_bench_shapes),
     cmocka_unit_test (test_random_chains),
+    cmocka_unit_test (test_saturated_same_bits),
     cmocka_unit_test (test_nan_input_same_report),
     cmocka_unit_test (test_divergence_same_report),
     cmocka_unit_test (test_update_overflow_same_report),
