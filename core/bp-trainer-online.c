@@ -48,6 +48,11 @@
 #include <math.h>
 #include <string.h>
 
+/* A macro, like BP_V4D_LOAD: a vector returned by value would warn about
+ * the AVX calling convention (vectors go by pointer here for the same
+ * reason). */
+#define SPLAT(a) ((bp_v4d) { (a), (a), (a), (a) })
+
 /* The built-ins the fused step knows the formulas of, found by their
  * descriptors (a plugin may register its own "sgd"; only the built-in one
  * is known to compute p − lr·g). */
@@ -56,6 +61,17 @@ typedef struct
   const BpOptimizerDesc  *sgd, *momentum;
   const BpActivationDesc *tanh, *sigmoid;
 } OnlineBuiltins;
+
+/* A built-in optimizer the sweep can stand in for: bp_optimizer_step
+ * calls no init and adds the host's weight decay (the built-ins have
+ * neither init nor a decay of their own; kept NULL if they ever get one). */
+static const BpOptimizerDesc *
+plain_update (const BpOptimizerDesc *d)
+{
+  if (d->init != NULL || bp_param_index (d->hyper_specs, d->n_hyper, "weight_decay") >= 0)
+    return NULL;
+  return d;
+}
 
 static const OnlineBuiltins *
 online_builtins (void)
@@ -72,9 +88,9 @@ online_builtins (void)
           const BpOptimizerDesc *d = &desc->optimizers[i];
 
           if (g_str_equal (d->id, "sgd"))
-            builtins.sgd = d;
+            builtins.sgd = plain_update (d);
           else if (g_str_equal (d->id, "momentum"))
-            builtins.momentum = d;
+            builtins.momentum = plain_update (d);
         }
       for (size_t i = 0; i < desc->n_activations; i++)
         {
@@ -115,15 +131,8 @@ bp_train_online_applies (const BpNetwork   *net,
                          const BpTrace     *trace,
                          gsize              B)
 {
-  OnlineRule rule;
-
-  if (B != 1 || trace->keep || opt->n_params != net->n_params || net->n_layers == 0)
-    return FALSE;
-  rule = online_rule (opt->desc);
-  /* The built-ins have no init and no decoupled decay; the check keeps it
-   * so if they ever get one. */
-  if (rule == ONLINE_NONE || opt->desc->init != NULL
-      || bp_param_index (opt->desc->hyper_specs, opt->desc->n_hyper, "weight_decay") >= 0)
+  if (B != 1 || trace->keep || opt->n_params != net->n_params || net->n_layers == 0
+      || online_rule (opt->desc) == ONLINE_NONE)
     return FALSE;
   /* Every layer of a network is dense today.  When other layer types (or
    * skip connections) exist, this is where they go to the general path. */
@@ -153,6 +162,38 @@ online_activate_backward (const BpLayer *L,
   else
     for (gsize i = 0; i < n; i++)
       delta[i] = g[i] * act->df (z[i], a[i], L->act_params);
+}
+
+/* Σ|x_i| (∞ or NaN when some x_i is not finite): an upper bound of every
+ * |x_i|, in one pass with four independent vector sums (only a bound: the
+ * order of its additions does not matter). */
+BP_HOT static double
+abs_sum (const double *x,
+         gsize         n)
+{
+  typedef gint64 v4i __attribute__ ((vector_size (32)));
+  const v4i magnitude = { G_MAXINT64, G_MAXINT64, G_MAXINT64, G_MAXINT64 };
+  bp_v4d s0 = SPLAT (0.0), s1 = s0, s2 = s0, s3 = s0;
+  double tail = 0.0;
+  gsize i = 0;
+
+  for (; i + 16 <= n; i += 16)
+    {
+      bp_v4d v0, v1, v2, v3;
+
+      BP_V4D_LOAD (v0, x + i);
+      BP_V4D_LOAD (v1, x + i + 4);
+      BP_V4D_LOAD (v2, x + i + 8);
+      BP_V4D_LOAD (v3, x + i + 12);
+      s0 += (bp_v4d) ((v4i) v0 & magnitude);
+      s1 += (bp_v4d) ((v4i) v1 & magnitude);
+      s2 += (bp_v4d) ((v4i) v2 & magnitude);
+      s3 += (bp_v4d) ((v4i) v3 & magnitude);
+    }
+  for (; i < n; i++)
+    tail += fabs (x[i]);
+  s0 += s1 + s2 + s3;
+  return ((s0[0] + s0[1]) + (s0[2] + s0[3])) + tail;
 }
 
 /* ------------------------------------------------------------- forward */
@@ -261,30 +302,54 @@ online_activate (const BpLayer *L,
   return TRUE;
 }
 
-/* bp_network_forward for one sample, and f′(z(n)) of every hidden layer
- * into trace->dC_dz[n] (δ(n) once multiplied by ∂C/∂a(n): hidden_delta).
- * Returns FALSE when a hidden layer has a vector activation (its δ is
- * online_activate_backward's, after ∂C/∂a(n)). */
+/* The cost computes δ(N) from z(N) itself (σ(z) − y, softmax(z) − y),
+ * as bp_network_backward decides it. */
+static gboolean
+cost_gives_delta (const BpNetwork *net)
+{
+  const BpLayer *last = &net->layers[net->n_layers - 1];
+
+  return net->cost->grad_z != NULL
+         && g_strcmp0 (last->act_id, net->cost->output_activation) == 0;
+}
+
+/* bp_network_forward for one sample, and f′(z(n)) of every layer whose δ
+ * is f′ ⊙ ∂C/∂a (all but an output whose cost gives δ(N)) into
+ * trace->dC_dz[n], for delta_times.  Returns FALSE when a hidden layer has
+ * a vector activation (its δ is online_activate_backward's); sets
+ * *output_d when the output's f′ is there.  When `w_sum` is not NULL,
+ * w_sum[n] = Σ|W(n)| + Σ|b(n)|, summed while the layer is still in L1. */
 static gboolean
 online_forward (const BpNetwork *net,
                 BpTrace         *t,
-                const double    *x)
+                const double    *x,
+                gboolean        *output_d,
+                double          *w_sum)
 {
-  gboolean elementwise = TRUE;
+  gsize N = net->n_layers;
+  gboolean elementwise = TRUE, want_output_d = !cost_gives_delta (net);
   const double *in;
 
   t->batch = 1;
   memcpy (t->input, x, net->n_inputs * sizeof (double));
   in = t->input;
-  for (gsize l = 0; l < net->n_layers; l++)
+  *output_d = FALSE;
+  for (gsize l = 0; l < N; l++)
     {
       const BpLayer *L = &net->layers[l];
-      gboolean hidden = l + 1 < net->n_layers;
+      gboolean hidden = l + 1 < N;
+      double *d = hidden || want_output_d ? t->dC_dz[l] : NULL;
+      gboolean got_d;
 
       /* z(n) = W(n) a(n−1) + b(n);  a(n) = f(z(n)) */
       bp_matmul_forward (L->W, L->b, in, t->z[l], 1, L->in, L->out);
-      if (!online_activate (L, t->z[l], t->a[l], hidden ? t->dC_dz[l] : NULL))
-        elementwise = FALSE;
+      if (w_sum != NULL)
+        w_sum[l] = abs_sum (L->W, L->in * L->out) + abs_sum (L->b, L->out);
+      got_d = online_activate (L, t->z[l], t->a[l], d);
+      if (hidden)
+        elementwise = elementwise && got_d;
+      else
+        *output_d = d != NULL && got_d;
       in = t->a[l];
     }
   return elementwise;
@@ -294,9 +359,9 @@ online_forward (const BpNetwork *net,
  * activate_backward (f′ times g for df_array, g times f′ for df: the same
  * bits either way). */
 static void
-hidden_delta (double       *delta,
-              const double *g,
-              gsize         n)
+delta_times (double       *delta,
+             const double *g,
+             gsize         n)
 {
   for (gsize i = 0; i < n; i++)
     delta[i] *= g[i];
@@ -319,8 +384,6 @@ typedef struct
   double        lr, mu, wd;
 } OnlineSweep;
 
-#define SPLAT(a) ((bp_v4d) { (a), (a), (a), (a) })
-
 /* One parameter's update from its gradient g, in bp_optimizer_step's
  * order; `p` and `v` updated in place.  A macro so that the same text
  * serves four lanes and one. */
@@ -337,6 +400,90 @@ typedef struct
       p = p - lr * g;                                       \
   } while (0)
 
+/* Four lanes of one row, W[j, k…k+3] at w: *c += δ_j·(old W) (∂C/∂x,
+ * when has_gx), the old values to the backup, the update, and the new
+ * values into *acc (new·0). */
+static inline __attribute__ ((always_inline)) void
+sweep_lanes (double       *w,
+             double       *w_old,
+             double       *v,
+             double       *v_old,
+             const bp_v4d *x4,
+             const bp_v4d *d4,
+             bp_v4d       *c,
+             bp_v4d       *acc,
+             const bp_v4d *lr4,
+             const bp_v4d *mu4,
+             const bp_v4d *wd4,
+             gboolean      has_gx,
+             gboolean      momentum,
+             gboolean      decay,
+             gboolean      backup)
+{
+  bp_v4d p, g, vk = SPLAT (0.0);
+
+  BP_V4D_LOAD (p, w);
+  if (backup)
+    memcpy (w_old, &p, sizeof p);
+  if (has_gx)
+    *c = *c + *d4 * p;
+  g = SPLAT (0.0) + *d4 * *x4;
+  if (momentum)
+    {
+      BP_V4D_LOAD (vk, v);
+      memcpy (v_old, &vk, sizeof vk);
+    }
+  ONLINE_UPDATE (p, vk, g, momentum, decay, *lr4, *mu4, *wd4);
+  if (momentum)
+    memcpy (v, &vk, sizeof vk);
+  memcpy (w, &p, sizeof p);
+  if (backup)
+    *acc = *acc + p * SPLAT (0.0);
+}
+
+/* The same for one weight, W[j, k] at w, and the bias (x = 1 for it, as
+ * ∂C/∂b = 0 + δ_j: 0 + δ_j·1 is the same value). */
+static inline __attribute__ ((always_inline)) void
+sweep_one (double       *w,
+           double       *w_old,
+           double       *v,
+           double       *v_old,
+           double        x,
+           double        d,
+           double       *c,
+           double       *acc,
+           double        lr,
+           double        mu,
+           double        wd,
+           gboolean      has_gx,
+           gboolean      momentum,
+           gboolean      decay,
+           gboolean      backup)
+{
+  double p = *w, g, vk = 0.0;
+
+  if (backup)
+    *w_old = p;
+  if (has_gx)
+    *c = *c + d * p;
+  g = 0.0 + d * x;
+  if (momentum)
+    {
+      vk = *v;
+      *v_old = vk;
+    }
+  ONLINE_UPDATE (p, vk, g, momentum, decay, lr, mu, wd);
+  if (momentum)
+    *v = vk;
+  *w = p;
+  if (backup)
+    *acc = *acc + p * 0.0;
+}
+
+/* Rows of W swept together: ∂C/∂x[k] is loaded and stored once for them,
+ * and summed in row order in a register. */
+#define SWEEP_ROWS 4
+
 /* The sweep over one layer: ∂C/∂x from the old W, the update of W and b,
  * and with `backup` the old values to the backup.  Returns the sum of
  * new·0 (NaN when a new parameter is not finite; 0 without `backup`,
@@ -350,93 +497,56 @@ sweep_body (const OnlineSweep *s,
             gboolean           backup)
 {
   gsize in = s->in, out = s->out;
-  bp_v4d lr4 = SPLAT (s->lr), mu4 = SPLAT (s->mu), wd4 = SPLAT (s->wd), zero4 = SPLAT (0.0);
-  bp_v4d acc4 = zero4;
-  double lr = s->lr, mu = s->mu, wd = s->wd, acc = 0.0;
+  bp_v4d lr4 = SPLAT (s->lr), mu4 = SPLAT (s->mu), wd4 = SPLAT (s->wd);
+  bp_v4d acc4 = SPLAT (0.0);
+  double lr = s->lr, mu = s->mu, wd = s->wd, acc = 0.0, unused = 0.0;
+  const double *x = s->x;
+  double *gx = s->gx;
 
   if (has_gx)
-    memset (s->gx, 0, in * sizeof (double));
-  for (gsize j = 0; j < out; j++)
+    memset (gx, 0, in * sizeof (double));
+  for (gsize j = 0; j < out;)
     {
-      double dj = s->delta[j];
-      double *restrict w = s->W + j * in;
-      double *restrict w_old = backup ? s->W_old + j * in : NULL;
-      double *restrict v = momentum ? s->vW + j * in : NULL;
-      double *restrict v_old = momentum ? s->vW_old + j * in : NULL;
-      const double *restrict x = s->x;
-      double *restrict gx = s->gx;
-      bp_v4d dj4 = SPLAT (dj);
+      /* SWEEP_ROWS rows at a time, then the last ones one by one. */
+      gsize rows = j + SWEEP_ROWS <= out ? SWEEP_ROWS : 1;
       gsize k = 0;
 
       for (; k + 4 <= in; k += 4)
         {
-          bp_v4d p, x4, g, vk = zero4;
+          bp_v4d x4, c = SPLAT (0.0);
 
-          BP_V4D_LOAD (p, w + k);
           BP_V4D_LOAD (x4, x + k);
-          if (backup)
-            memcpy (w_old + k, &p, sizeof p);
           if (has_gx)
+            BP_V4D_LOAD (c, gx + k);
+          for (gsize r = j; r < j + rows; r++)
             {
-              bp_v4d c;
+              gsize at = r * in + k;
+              bp_v4d d4 = SPLAT (s->delta[r]);
 
-              BP_V4D_LOAD (c, gx + k);
-              c = c + dj4 * p;
-              memcpy (gx + k, &c, sizeof c);
+              sweep_lanes (s->W + at, backup ? s->W_old + at : NULL,
+                           momentum ? s->vW + at : NULL, momentum ? s->vW_old + at : NULL,
+                           &x4, &d4, &c, &acc4, &lr4, &mu4, &wd4,
+                           has_gx, momentum, decay, backup);
             }
-          g = zero4 + dj4 * x4;
-          if (momentum)
-            {
-              BP_V4D_LOAD (vk, v + k);
-              memcpy (v_old + k, &vk, sizeof vk);
-            }
-          ONLINE_UPDATE (p, vk, g, momentum, decay, lr4, mu4, wd4);
-          if (momentum)
-            memcpy (v + k, &vk, sizeof vk);
-          memcpy (w + k, &p, sizeof p);
-          if (backup)
-            acc4 = acc4 + p * zero4;
+          if (has_gx)
+            memcpy (gx + k, &c, sizeof c);
         }
       for (; k < in; k++)
-        {
-          double p = w[k], g, vk = 0.0;
-
-          if (backup)
-            w_old[k] = p;
-          if (has_gx)
-            gx[k] = gx[k] + dj * p;
-          g = 0.0 + dj * x[k];
-          if (momentum)
-            {
-              vk = v[k];
-              v_old[k] = vk;
-            }
-          ONLINE_UPDATE (p, vk, g, momentum, decay, lr, mu, wd);
-          if (momentum)
-            v[k] = vk;
-          w[k] = p;
-          if (backup)
-            acc = acc + p * 0.0;
-        }
-
-      /* The bias: ∂C/∂b[j] = 0 + δ_j. */
-      {
-        double p = s->b[j], g = 0.0 + dj, vk = 0.0;
-
-        if (backup)
-          s->b_old[j] = p;
-        if (momentum)
+        for (gsize r = j; r < j + rows; r++)
           {
-            vk = s->vb[j];
-            s->vb_old[j] = vk;
+            gsize at = r * in + k;
+
+            sweep_one (s->W + at, backup ? s->W_old + at : NULL,
+                       momentum ? s->vW + at : NULL, momentum ? s->vW_old + at : NULL,
+                       x[k], s->delta[r], has_gx ? gx + k : &unused, &acc, lr, mu, wd,
+                       has_gx, momentum, decay, backup);
           }
-        ONLINE_UPDATE (p, vk, g, momentum, decay, lr, mu, wd);
-        if (momentum)
-          s->vb[j] = vk;
-        s->b[j] = p;
-        if (backup)
-          acc = acc + p * 0.0;
-      }
+      for (gsize r = j; r < j + rows; r++)
+        sweep_one (s->b + r, backup ? s->b_old + r : NULL,
+                   momentum ? s->vb + r : NULL, momentum ? s->vb_old + r : NULL,
+                   1.0, s->delta[r], &unused, &acc, lr, mu, wd,
+                   FALSE, momentum, decay, backup);
+      j += rows;
     }
   return acc + ((acc4[0] + acc4[1]) + (acc4[2] + acc4[3]));
 }
@@ -458,33 +568,6 @@ sweep_layer (const OnlineSweep *s)
   return s->gx != NULL ? SWEEP_DECAY (s, TRUE, FALSE, TRUE) : SWEEP_DECAY (s, FALSE, FALSE, TRUE);
 }
 
-/* Σ|x_i| (∞ or NaN when some x_i is not finite): an upper bound of every
- * |x_i|, in one pass. */
-BP_HOT static double
-abs_sum (const double *x,
-         gsize         n)
-{
-  typedef gint64 v4i __attribute__ ((vector_size (32)));
-  const v4i magnitude = { G_MAXINT64, G_MAXINT64, G_MAXINT64, G_MAXINT64 };
-  bp_v4d s0 = SPLAT (0.0), s1 = s0;
-  double tail = 0.0;
-  gsize i = 0;
-
-  for (; i + 8 <= n; i += 8)
-    {
-      bp_v4d v0, v1;
-
-      BP_V4D_LOAD (v0, x + i);
-      BP_V4D_LOAD (v1, x + i + 4);
-      s0 += (bp_v4d) ((v4i) v0 & magnitude);
-      s1 += (bp_v4d) ((v4i) v1 & magnitude);
-    }
-  for (; i < n; i++)
-    tail += fabs (x[i]);
-  s0 += s1;
-  return ((s0[0] + s0[1]) + (s0[2] + s0[3])) + tail;
-}
-
 /* Below this many parameters the block and its backup stay in L1, and
  * writing the backup costs less than computing the bounds (T1, 2-8-8-1:
  * 113 parameters; T2, 2-64-64-64-1: 8,577). */
@@ -501,10 +584,11 @@ abs_sum (const double *x,
  *   |new p| ≤ M + lr · that
  *   Σ|δ(n−1)| ≤ Σ|f′(z(n−1))| · max|∂C/∂a(n−1)| ≤ Σ|f′(z(n−1))| · D M
  * each with a factor 2 for rounding.  f′(z(n−1)) is in trace->dC_dz[n − 2]
- * (online_forward). */
+ * and M in w_sum[n − 1] (online_forward). */
 static gboolean
 sgd_bounded (const BpNetwork *net,
              const BpTrace   *t,
+             const double    *w_sum,
              double           lr,
              double           wd)
 {
@@ -517,7 +601,7 @@ sgd_bounded (const BpNetwork *net,
     {
       const BpLayer *L = &net->layers[l];
       double X = abs_sum (l > 0 ? t->a[l - 1] : t->input, L->in);
-      double M = abs_sum (L->W, L->in * L->out) + abs_sum (L->b, L->out);
+      double M = w_sum[l];
       double G = 2.0 * D * (X + 1.0);
 
       if (wd != 0.0)
@@ -535,11 +619,13 @@ sgd_bounded (const BpNetwork *net,
 }
 
 /* δ(N) of the sample into trace->dC_dz[N − 1], as bp_network_backward
- * computes it (after bp_network_cost). */
+ * computes it (after bp_network_cost); `output_d`: f′(z(N)) is there
+ * already (online_forward). */
 static void
 output_delta (const BpNetwork *net,
               BpTrace         *t,
-              const double    *y)
+              const double    *y,
+              gboolean         output_d)
 {
   gsize N = net->n_layers;
   const BpLayer *last = &net->layers[N - 1];
@@ -553,12 +639,14 @@ output_delta (const BpNetwork *net,
   cost->grad_a (a, z, y, g, out, net->cost_params);
   for (gsize k = 0; k < out; k++)
     g[k] *= scale;
-  if (cost->grad_z != NULL && g_strcmp0 (last->act_id, cost->output_activation) == 0)
+  if (cost_gives_delta (net))
     {
       cost->grad_z (a, z, y, d, out, net->cost_params);
       for (gsize k = 0; k < out; k++)
         d[k] *= scale;
     }
+  else if (output_d)
+    delta_times (d, g, out);
   else
     online_activate_backward (last, z, a, g, d);
 }
@@ -576,17 +664,18 @@ bp_train_online_step (BpNetwork    *net,
   double *v_backup = backup + net->n_params + (momentum ? v - opt->state : 0);
   double lr = opt->hyper[0], mu = momentum ? opt->hyper[1] : 0.0, wd = opt->weight_decay;
   guint64 t_before = opt->t;
-  gboolean elementwise, bounded;
-  double check;
-
-  elementwise = online_forward (net, t, x);
-  check = bp_network_cost (net, t, y) * 0.0;
-  output_delta (net, t, y);
-
   /* SGD on a block too large for L1: bound everything before writing
    * anything (see the top). */
-  bounded = !momentum && elementwise && net->n_params >= ONLINE_BOUNDED_MIN_PARAMS;
-  if (bounded && !sgd_bounded (net, t, lr, wd))
+  gboolean bounded = !momentum && net->n_params >= ONLINE_BOUNDED_MIN_PARAMS;
+  gboolean elementwise, output_d;
+  double w_sum[BP_MAX_LAYERS];
+  double check;
+
+  elementwise = online_forward (net, t, x, &output_d, bounded ? w_sum : NULL);
+  check = bp_network_cost (net, t, y) * 0.0;
+  output_delta (net, t, y, output_d);
+  bounded = bounded && elementwise;
+  if (bounded && !sgd_bounded (net, t, w_sum, lr, wd))
     return FALSE;
 
   opt->t++;
@@ -611,7 +700,7 @@ bp_train_online_step (BpNetwork    *net,
       if (l == 0)
         break;
       if (elementwise)
-        hidden_delta (t->dC_dz[l - 1], t->scratch, L->in);
+        delta_times (t->dC_dz[l - 1], t->scratch, L->in);
       else
         online_activate_backward (&net->layers[l - 1], t->z[l - 1], t->a[l - 1], t->scratch,
                                   t->dC_dz[l - 1]);
