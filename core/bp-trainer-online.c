@@ -139,31 +139,6 @@ bp_train_online_applies (const BpNetwork   *net,
   return TRUE;
 }
 
-/* δ = (∂a/∂z)ᵀ g of one sample, as bp-network-pass.c computes it for a
- * batch (element-wise: f′(z) first, then times g). */
-static void
-online_activate_backward (const BpLayer *L,
-                          const double  *z,
-                          const double  *a,
-                          const double  *g,
-                          double        *delta)
-{
-  const BpActivationDesc *act = L->act;
-  gsize n = L->out;
-
-  if (act->vec_vjp != NULL)
-    act->vec_vjp (z, a, g, delta, n, L->act_params);
-  else if (act->df_array != NULL)
-    {
-      act->df_array (z, a, delta, n, L->act_params);
-      for (gsize i = 0; i < n; i++)
-        delta[i] *= g[i];
-    }
-  else
-    for (gsize i = 0; i < n; i++)
-      delta[i] = g[i] * act->df (z[i], a[i], L->act_params);
-}
-
 /* Σ|x_i| (∞ or NaN when some x_i is not finite): an upper bound of every
  * |x_i|, in one pass with four independent vector sums (only a bound: the
  * order of its additions does not matter). */
@@ -315,15 +290,15 @@ cost_gives_delta (const BpNetwork *net)
 
 /* bp_network_forward for one sample, and f′(z(n)) of every layer whose δ
  * is f′ ⊙ ∂C/∂a (all but an output whose cost gives δ(N)) into
- * trace->dC_dz[n], for delta_times.  Returns FALSE when a hidden layer has
- * a vector activation (its δ is online_activate_backward's); sets
- * *output_d when the output's f′ is there.  When `w_sum` is not NULL,
- * w_sum[n] = Σ|W(n)| + Σ|b(n)|, summed while the layer is still in L1. */
+ * trace->dC_dz[n], for layer_delta; has_d[n] says it is there (not for a
+ * vector activation).  Returns TRUE when it is for every hidden layer.
+ * When `w_sum` is not NULL, w_sum[n] = Σ|W(n)| + Σ|b(n)|, summed while
+ * the layer is still in L1. */
 static gboolean
 online_forward (const BpNetwork *net,
                 BpTrace         *t,
                 const double    *x,
-                gboolean        *output_d,
+                gboolean        *has_d,
                 double          *w_sum)
 {
   gsize N = net->n_layers;
@@ -333,38 +308,42 @@ online_forward (const BpNetwork *net,
   t->batch = 1;
   memcpy (t->input, x, net->n_inputs * sizeof (double));
   in = t->input;
-  *output_d = FALSE;
   for (gsize l = 0; l < N; l++)
     {
       const BpLayer *L = &net->layers[l];
       gboolean hidden = l + 1 < N;
       double *d = hidden || want_output_d ? t->dC_dz[l] : NULL;
-      gboolean got_d;
 
       /* z(n) = W(n) a(n−1) + b(n);  a(n) = f(z(n)) */
       bp_matmul_forward (L->W, L->b, in, t->z[l], 1, L->in, L->out);
       if (w_sum != NULL)
         w_sum[l] = abs_sum (L->W, L->in * L->out) + abs_sum (L->b, L->out);
-      got_d = online_activate (L, t->z[l], t->a[l], d);
+      has_d[l] = online_activate (L, t->z[l], t->a[l], d) && d != NULL;
       if (hidden)
-        elementwise = elementwise && got_d;
-      else
-        *output_d = d != NULL && got_d;
+        elementwise = elementwise && has_d[l];
       in = t->a[l];
     }
   return elementwise;
 }
 
-/* δ(n) = f′(z(n)) ⊙ ∂C/∂a(n) with f′ from online_forward: the product of
- * activate_backward (f′ times g for df_array, g times f′ for df: the same
- * bits either way). */
+/* δ(n) = (∂a(n)/∂z(n))ᵀ g, g = ∂C/∂a(n), into trace->dC_dz[n] as
+ * bp-network-pass.c's activate_backward computes it: f′ ⊙ g from the f′
+ * online_forward left there (f′ times g for df_array, g times f′ for df:
+ * the same bits either way), or the vector-Jacobian product. */
 static void
-delta_times (double       *delta,
-             const double *g,
-             gsize         n)
+layer_delta (const BpLayer *L,
+             BpTrace       *t,
+             gsize          l,
+             gboolean       has_d,
+             const double  *g)
 {
-  for (gsize i = 0; i < n; i++)
-    delta[i] *= g[i];
+  double *delta = t->dC_dz[l];
+
+  if (has_d)
+    for (gsize i = 0; i < L->out; i++)
+      delta[i] *= g[i];
+  else
+    L->act->vec_vjp (t->z[l], t->a[l], g, delta, L->out, L->act_params);
 }
 
 /* --------------------------------------------------- backward and update */
@@ -619,13 +598,13 @@ sgd_bounded (const BpNetwork *net,
 }
 
 /* δ(N) of the sample into trace->dC_dz[N − 1], as bp_network_backward
- * computes it (after bp_network_cost); `output_d`: f′(z(N)) is there
- * already (online_forward). */
+ * computes it (after bp_network_cost); `has_d`: f′(z(N)) is there already
+ * (online_forward). */
 static void
 output_delta (const BpNetwork *net,
               BpTrace         *t,
               const double    *y,
-              gboolean         output_d)
+              gboolean         has_d)
 {
   gsize N = net->n_layers;
   const BpLayer *last = &net->layers[N - 1];
@@ -645,10 +624,8 @@ output_delta (const BpNetwork *net,
       for (gsize k = 0; k < out; k++)
         d[k] *= scale;
     }
-  else if (output_d)
-    delta_times (d, g, out);
   else
-    online_activate_backward (last, z, a, g, d);
+    layer_delta (last, t, N - 1, has_d, g);
 }
 
 gboolean
@@ -667,13 +644,13 @@ bp_train_online_step (BpNetwork    *net,
   /* SGD on a block too large for L1: bound everything before writing
    * anything (see the top). */
   gboolean bounded = !momentum && net->n_params >= ONLINE_BOUNDED_MIN_PARAMS;
-  gboolean elementwise, output_d;
+  gboolean has_d[BP_MAX_LAYERS], elementwise;
   double w_sum[BP_MAX_LAYERS];
   double check;
 
-  elementwise = online_forward (net, t, x, &output_d, bounded ? w_sum : NULL);
+  elementwise = online_forward (net, t, x, has_d, bounded ? w_sum : NULL);
   check = bp_network_cost (net, t, y) * 0.0;
-  output_delta (net, t, y, output_d);
+  output_delta (net, t, y, has_d[net->n_layers - 1]);
   bounded = bounded && elementwise;
   if (bounded && !sgd_bounded (net, t, w_sum, lr, wd))
     return FALSE;
@@ -699,11 +676,7 @@ bp_train_online_step (BpNetwork    *net,
       check = check + sweep_layer (&s);
       if (l == 0)
         break;
-      if (elementwise)
-        delta_times (t->dC_dz[l - 1], t->scratch, L->in);
-      else
-        online_activate_backward (&net->layers[l - 1], t->z[l - 1], t->a[l - 1], t->scratch,
-                                  t->dC_dz[l - 1]);
+      layer_delta (&net->layers[l - 1], t, l - 1, has_d[l - 1], t->scratch);
     }
   if (bounded || isfinite (check))
     return TRUE;

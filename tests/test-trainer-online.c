@@ -339,6 +339,7 @@ test_random_chains (void **state)
                                   "linear", "softmax" };
   static const char *outputs[][2] = {
     { "linear", "mse" }, { "tanh", "mse" }, { "sigmoid", "bce" }, { "softmax", "softmax_ce" },
+    { "softmax", "mse" }, { "sigmoid", "mse" },
   };
   BpRng rng;
 
