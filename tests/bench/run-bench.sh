@@ -2,7 +2,7 @@
 # run-bench.sh — bench-train (ours and FANN) and, when /usr/bin/python3 has
 # torch, bench_torch.py; then one table of all three with the ratios.
 #
-#   tests/bench/run-bench.sh BUILD_DIR [--min-time S] [--reps N] [--workloads t1,t2,t3]
+#   tests/bench/run-bench.sh BUILD_DIR [--min-time S] [--reps N] [--workloads t1,t2,t3] [--cpu-time]
 #
 # The options go to both programs.  bench-train prints its own report first
 # (with FANN, the K rows and PASS/MISS); this table adds torch.  Without
