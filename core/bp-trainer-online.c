@@ -53,6 +53,12 @@
  * reason). */
 #define SPLAT(a) ((bp_v4d) { (a), (a), (a), (a) })
 
+typedef gint64 v4i __attribute__ ((vector_size (32)));
+
+/* |v|, lane by lane (clears the sign bits). */
+#define V4D_ABS(v) \
+  ((bp_v4d) ((v4i) (v) & (v4i) { G_MAXINT64, G_MAXINT64, G_MAXINT64, G_MAXINT64 }))
+
 /* The built-ins the fused step knows the formulas of, found by their
  * descriptors (a plugin may register its own "sgd"; only the built-in one
  * is known to compute p − lr·g). */
@@ -172,8 +178,6 @@ BP_HOT static double
 abs_sum (const double *x,
          gsize         n)
 {
-  typedef gint64 v4i __attribute__ ((vector_size (32)));
-  const v4i magnitude = { G_MAXINT64, G_MAXINT64, G_MAXINT64, G_MAXINT64 };
   bp_v4d s0 = SPLAT (0.0), s1 = s0, s2 = s0, s3 = s0;
   double tail = 0.0;
   gsize i = 0;
@@ -186,15 +190,119 @@ abs_sum (const double *x,
       BP_V4D_LOAD (v1, x + i + 4);
       BP_V4D_LOAD (v2, x + i + 8);
       BP_V4D_LOAD (v3, x + i + 12);
-      s0 += (bp_v4d) ((v4i) v0 & magnitude);
-      s1 += (bp_v4d) ((v4i) v1 & magnitude);
-      s2 += (bp_v4d) ((v4i) v2 & magnitude);
-      s3 += (bp_v4d) ((v4i) v3 & magnitude);
+      s0 += V4D_ABS (v0);
+      s1 += V4D_ABS (v1);
+      s2 += V4D_ABS (v2);
+      s3 += V4D_ABS (v3);
     }
   for (; i < n; i++)
     tail += fabs (x[i]);
   s0 += s1 + s2 + s3;
   return ((s0[0] + s0[1]) + (s0[2] + s0[3])) + tail;
+}
+
+/* z_j = b_j + W(j)·x for `rows` consecutive rows (1 or 4) from row j0, each
+ * dot in bp_dot ()'s order (eight lanes: the first four for k mod 8 < 4,
+ * then one block of four into them, a scalar tail; reduced as bp_dot
+ * reduces), as bp_matmul_forward computes them; returns Σ|W| of the rows.
+ * `rows` is a constant where it is inlined. */
+static inline __attribute__ ((always_inline)) double
+forward_rows (const double *restrict W,
+              const double *restrict b,
+              const double *restrict x,
+              double       *restrict z,
+              gsize                  in,
+              gsize                  j0,
+              gsize                  rows)
+{
+  bp_v4d lo[4], hi[4], abs_lo = SPLAT (0.0), abs_hi = SPLAT (0.0);
+  double tail[4], abs_tail = 0.0;
+  gsize k = 0;
+
+  for (gsize r = 0; r < rows; r++)
+    {
+      lo[r] = hi[r] = SPLAT (0.0);
+      tail[r] = 0.0;
+    }
+  for (; k + 8 <= in; k += 8)
+    {
+      bp_v4d xa, xA, sum_lo = SPLAT (0.0), sum_hi = SPLAT (0.0);
+
+      BP_V4D_LOAD (xa, x + k);
+      BP_V4D_LOAD (xA, x + k + 4);
+      for (gsize r = 0; r < rows; r++)
+        {
+          bp_v4d w, v;
+
+          BP_V4D_LOAD (w, W + (j0 + r) * in + k);
+          BP_V4D_LOAD (v, W + (j0 + r) * in + k + 4);
+          lo[r] += w * xa;
+          hi[r] += v * xA;
+          sum_lo += V4D_ABS (w);
+          sum_hi += V4D_ABS (v);
+        }
+      abs_lo += sum_lo;
+      abs_hi += sum_hi;
+    }
+  if (k + 4 <= in)
+    {
+      bp_v4d xa;
+
+      BP_V4D_LOAD (xa, x + k);
+      for (gsize r = 0; r < rows; r++)
+        {
+          bp_v4d w;
+
+          BP_V4D_LOAD (w, W + (j0 + r) * in + k);
+          lo[r] += w * xa;
+          abs_lo += V4D_ABS (w);
+        }
+      k += 4;
+    }
+  for (; k < in; k++)
+    for (gsize r = 0; r < rows; r++)
+      {
+        double w = W[(j0 + r) * in + k];
+
+        tail[r] += w * x[k];
+        abs_tail += fabs (w);
+      }
+  for (gsize r = 0; r < rows; r++)
+    {
+      bp_v4d l = lo[r] + hi[r];
+
+      z[j0 + r] = b[j0 + r] + (((l[0] + l[1]) + (l[2] + l[3])) + tail[r]);
+    }
+  abs_lo += abs_hi;
+  return ((abs_lo[0] + abs_lo[1]) + (abs_lo[2] + abs_lo[3])) + abs_tail;
+}
+
+/* z = W x + b of one sample, bit for bit as bp_matmul_forward (B = 1),
+ * and Σ|W| + Σ|b| from the same loads.  The rows go from the last to the
+ * first (their order changes no bit): the sweep that follows starts at
+ * the first, which are then the ones still in L1. */
+BP_HOT static double
+forward_layer (const double *W,
+               const double *b,
+               const double *x,
+               double       *z,
+               gsize         in,
+               gsize         out)
+{
+  double sum = abs_sum (b, out);
+  gsize j = out;
+
+  while (j % 4 != 0)
+    {
+      j--;
+      sum += forward_rows (W, b, x, z, in, j, 1);
+    }
+  while (j > 0)
+    {
+      j -= 4;
+      sum += forward_rows (W, b, x, z, in, j, 4);
+    }
+  return sum;
 }
 
 /* ------------------------------------------------------------- forward */
@@ -341,9 +449,10 @@ online_forward (const BpNetwork *net,
       double *d = hidden || want_output_d ? t->dC_dz[l] : NULL;
 
       /* z(n) = W(n) a(n−1) + b(n);  a(n) = f(z(n)) */
-      bp_matmul_forward (L->W, L->b, in, t->z[l], 1, L->in, L->out);
       if (w_sum != NULL)
-        w_sum[l] = abs_sum (L->W, L->in * L->out) + abs_sum (L->b, L->out);
+        w_sum[l] = forward_layer (L->W, L->b, in, t->z[l], L->in, L->out);
+      else
+        bp_matmul_forward (L->W, L->b, in, t->z[l], 1, L->in, L->out);
       has_d[l] = online_activate (L, t->z[l], t->a[l], d) && d != NULL;
       if (hidden)
         elementwise = elementwise && has_d[l];
@@ -489,6 +598,73 @@ sweep_one (double       *w,
  * and summed in row order in a register. */
 #define SWEEP_ROWS 4
 
+/* Rows j … j + rows − 1 of the sweep (sweep_body), `rows` 1 or
+ * SWEEP_ROWS and a constant where it is inlined.  The struct's pointers
+ * come in as locals: stores through W could otherwise alias them (the
+ * core builds with -fno-strict-aliasing) and be reloaded every lane. */
+static inline __attribute__ ((always_inline)) void
+sweep_rows (double       *restrict W,
+            double       *restrict W_old,
+            double       *restrict b,
+            double       *restrict b_old,
+            double       *restrict vW,
+            double       *restrict vW_old,
+            double       *restrict vb,
+            double       *restrict vb_old,
+            const double *restrict x,
+            const double *restrict delta,
+            double       *restrict gx,
+            gsize                  in,
+            gsize                  j,
+            gsize                  rows,
+            const double          *hyper,
+            double                *acc,
+            bp_v4d                *acc4,
+            gboolean               has_gx,
+            gboolean               momentum,
+            gboolean               decay,
+            gboolean               backup)
+{
+  double lr = hyper[0], mu = hyper[1], wd = hyper[2], unused = 0.0;
+  bp_v4d lr4 = SPLAT (lr), mu4 = SPLAT (mu), wd4 = SPLAT (wd);
+  gsize k = 0;
+  for (; k + 4 <= in; k += 4)
+    {
+      bp_v4d x4, c = SPLAT (0.0);
+
+      BP_V4D_LOAD (x4, x + k);
+      if (has_gx)
+        BP_V4D_LOAD (c, gx + k);
+      for (gsize r = 0; r < rows; r++)
+        {
+          gsize at = (j + r) * in + k;
+          bp_v4d d4 = SPLAT (delta[j + r]);
+
+          sweep_lanes (W + at, backup ? W_old + at : NULL,
+                       momentum ? vW + at : NULL, momentum ? vW_old + at : NULL,
+                       &x4, &d4, &c, acc4, &lr4, &mu4, &wd4,
+                       has_gx, momentum, decay, backup);
+        }
+      if (has_gx)
+        memcpy (gx + k, &c, sizeof c);
+    }
+  for (; k < in; k++)
+    for (gsize r = 0; r < rows; r++)
+      {
+        gsize at = (j + r) * in + k;
+
+        sweep_one (W + at, backup ? W_old + at : NULL,
+                   momentum ? vW + at : NULL, momentum ? vW_old + at : NULL,
+                   x[k], delta[j + r], has_gx ? gx + k : &unused, acc, lr, mu, wd,
+                   has_gx, momentum, decay, backup);
+      }
+  for (gsize r = j; r < j + rows; r++)
+    sweep_one (b + r, backup ? b_old + r : NULL,
+               momentum ? vb + r : NULL, momentum ? vb_old + r : NULL,
+               1.0, delta[r], &unused, acc, lr, mu, wd,
+               FALSE, momentum, decay, backup);
+}
+
 /* The sweep over one layer: ∂C/∂x from the old W, the update of W and b,
  * and with `backup` the old values to the backup.  Returns the sum of
  * new·0 (NaN when a new parameter is not finite; 0 without `backup`,
@@ -501,58 +677,22 @@ sweep_body (const OnlineSweep *s,
             gboolean           decay,
             gboolean           backup)
 {
-  gsize in = s->in, out = s->out;
-  bp_v4d lr4 = SPLAT (s->lr), mu4 = SPLAT (s->mu), wd4 = SPLAT (s->wd);
+  const double hyper[3] = { s->lr, s->mu, s->wd };
   bp_v4d acc4 = SPLAT (0.0);
-  double lr = s->lr, mu = s->mu, wd = s->wd, acc = 0.0, unused = 0.0;
-  const double *x = s->x;
-  double *gx = s->gx;
+  double acc = 0.0;
+  gsize j = 0;
 
   if (has_gx)
-    memset (gx, 0, in * sizeof (double));
-  for (gsize j = 0; j < out;)
-    {
-      /* SWEEP_ROWS rows at a time, then the last ones one by one. */
-      gsize rows = j + SWEEP_ROWS <= out ? SWEEP_ROWS : 1;
-      gsize k = 0;
-
-      for (; k + 4 <= in; k += 4)
-        {
-          bp_v4d x4, c = SPLAT (0.0);
-
-          BP_V4D_LOAD (x4, x + k);
-          if (has_gx)
-            BP_V4D_LOAD (c, gx + k);
-          for (gsize r = j; r < j + rows; r++)
-            {
-              gsize at = r * in + k;
-              bp_v4d d4 = SPLAT (s->delta[r]);
-
-              sweep_lanes (s->W + at, backup ? s->W_old + at : NULL,
-                           momentum ? s->vW + at : NULL, momentum ? s->vW_old + at : NULL,
-                           &x4, &d4, &c, &acc4, &lr4, &mu4, &wd4,
-                           has_gx, momentum, decay, backup);
-            }
-          if (has_gx)
-            memcpy (gx + k, &c, sizeof c);
-        }
-      for (; k < in; k++)
-        for (gsize r = j; r < j + rows; r++)
-          {
-            gsize at = r * in + k;
-
-            sweep_one (s->W + at, backup ? s->W_old + at : NULL,
-                       momentum ? s->vW + at : NULL, momentum ? s->vW_old + at : NULL,
-                       x[k], s->delta[r], has_gx ? gx + k : &unused, &acc, lr, mu, wd,
-                       has_gx, momentum, decay, backup);
-          }
-      for (gsize r = j; r < j + rows; r++)
-        sweep_one (s->b + r, backup ? s->b_old + r : NULL,
-                   momentum ? s->vb + r : NULL, momentum ? s->vb_old + r : NULL,
-                   1.0, s->delta[r], &unused, &acc, lr, mu, wd,
-                   FALSE, momentum, decay, backup);
-      j += rows;
-    }
+    memset (s->gx, 0, s->in * sizeof (double));
+#define SWEEP_ROWS_OF(rows) \
+  sweep_rows (s->W, s->W_old, s->b, s->b_old, s->vW, s->vW_old, s->vb, s->vb_old, \
+              s->x, s->delta, s->gx, s->in, j, rows, hyper, &acc, &acc4,      \
+              has_gx, momentum, decay, backup)
+  for (; j + SWEEP_ROWS <= s->out; j += SWEEP_ROWS)
+    SWEEP_ROWS_OF (SWEEP_ROWS);
+  for (; j < s->out; j++)
+    SWEEP_ROWS_OF (1);
+#undef SWEEP_ROWS_OF
   return acc + ((acc4[0] + acc4[1]) + (acc4[2] + acc4[3]));
 }
 
