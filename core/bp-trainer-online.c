@@ -40,7 +40,6 @@
 #include "bp-trainer-online.h"
 
 #include "bp-math.h"
-#include "bp-matmul.h"
 #include "bp-registry.h"
 #include "bp-trainer.h"
 #include "bp-util.h"
@@ -426,7 +425,7 @@ cost_gives_delta (const BpNetwork *net)
  * is f′ ⊙ ∂C/∂a (all but an output whose cost gives δ(N)) into
  * trace->dC_dz[n], for layer_delta; has_d[n] says it is there (not for a
  * vector activation).  Returns TRUE when it is for every hidden layer.
- * When `w_sum` is not NULL, w_sum[n] = Σ|W(n)| + Σ|b(n)|, summed while
+ * w_sum[n] = Σ|W(n)| + Σ|b(n)| (for the bounds), summed while
  * the layer is still in L1. */
 static gboolean
 online_forward (const BpNetwork *net,
@@ -449,10 +448,7 @@ online_forward (const BpNetwork *net,
       double *d = hidden || want_output_d ? t->dC_dz[l] : NULL;
 
       /* z(n) = W(n) a(n−1) + b(n);  a(n) = f(z(n)) */
-      if (w_sum != NULL)
-        w_sum[l] = forward_layer (L->W, L->b, in, t->z[l], L->in, L->out);
-      else
-        bp_matmul_forward (L->W, L->b, in, t->z[l], 1, L->in, L->out);
+      w_sum[l] = forward_layer (L->W, L->b, in, t->z[l], L->in, L->out);
       has_d[l] = online_activate (L, t->z[l], t->a[l], d) && d != NULL;
       if (hidden)
         elementwise = elementwise && has_d[l];
@@ -814,7 +810,7 @@ bp_train_online_step (BpNetwork    *net,
   double w_sum[BP_MAX_LAYERS];
   double check;
 
-  elementwise = online_forward (net, t, x, has_d, bounded ? w_sum : NULL);
+  elementwise = online_forward (net, t, x, has_d, w_sum);
   check = bp_network_cost (net, t, y) * 0.0;
   output_delta (net, t, y, has_d[net->n_layers - 1]);
   bounded = bounded && elementwise;
