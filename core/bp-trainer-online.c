@@ -425,8 +425,8 @@ cost_gives_delta (const BpNetwork *net)
  * is f′ ⊙ ∂C/∂a (all but an output whose cost gives δ(N)) into
  * trace->dC_dz[n], for layer_delta; has_d[n] says it is there (not for a
  * vector activation).  Returns TRUE when it is for every hidden layer.
- * w_sum[n] = Σ|W(n)| + Σ|b(n)| (for the bounds), summed while
- * the layer is still in L1. */
+ * w_sum[n] = Σ|W(n)| + Σ|b(n)| (for the bounds), from the loads of the
+ * product. */
 static gboolean
 online_forward (const BpNetwork *net,
                 BpTrace         *t,
