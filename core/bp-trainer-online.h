@@ -1,16 +1,19 @@
 /* bp-trainer-online.h — the trainer's fused online step (internal).
  *
  * With one sample a step (B = 1), plain SGD or SGD with momentum, and no
- * trace kept for display, a step is mostly passes over the parameters:
+ * trace kept for display, a step was mostly passes over the parameters:
  * zero ∂C/∂params, write them, check them, back the parameters up, read
  * both again for the update, check the parameters.  The fused step goes
  * backward once, layer by layer, and in the same sweep over W(n) computes
- * ∂C/∂a(n−1) from the old W(n), updates W(n) and b(n), saves their old
- * values for the undo and checks the new ones.
+ * ∂C/∂a(n−1) from the old W(n) and updates W(n) and b(n).  The undo on a
+ * NaN stays: for SGD, bounds from the forward pass show before anything
+ * is written that nothing can overflow; otherwise the sweep saves the old
+ * values and checks the new ones (bp-trainer-online.c says how).
  *
  * Every value is computed with the same operations in the same order as
  * the general step (bp_network_gradients, then bp_optimizer_step), so the
- * parameters come out bit for bit the same.  net->grads is not written.
+ * parameters, z, a and δ come out bit for bit the same.  net->grads is not
+ * written (with the trace not kept nothing reads it).
  */
 #pragma once
 
