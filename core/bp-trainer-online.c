@@ -277,9 +277,9 @@ forward_rows (const double *restrict W,
 }
 
 /* z = W x + b of one sample, bit for bit as bp_matmul_forward (B = 1),
- * and Σ|W| + Σ|b| from the same loads.  The rows go from the last to the
- * first (their order changes no bit): the sweep that follows starts at
- * the first, which are then the ones still in L1. */
+ * and Σ|W| from the same loads.  The rows go from the last to the first
+ * (their order changes no bit): the sweep that follows starts at the
+ * first, which are then the ones still in L1. */
 BP_HOT static double
 forward_layer (const double *W,
                const double *b,
@@ -288,7 +288,7 @@ forward_layer (const double *W,
                gsize         in,
                gsize         out)
 {
-  double sum = abs_sum (b, out);
+  double sum = 0.0;
   gsize j = out;
 
   while (j % 4 != 0)
@@ -425,14 +425,15 @@ cost_gives_delta (const BpNetwork *net)
  * is f′ ⊙ ∂C/∂a (all but an output whose cost gives δ(N)) into
  * trace->dC_dz[n], for layer_delta; has_d[n] says it is there (not for a
  * vector activation).  Returns TRUE when it is for every hidden layer.
- * w_sum[n] = Σ|W(n)| + Σ|b(n)| (for the bounds), from the loads of the
- * product. */
+ * w_sum[n] = Σ|W(n)|, from the loads of the product, and with `bounds`
+ * + Σ|b(n)| (for sgd_bounded). */
 static gboolean
 online_forward (const BpNetwork *net,
                 BpTrace         *t,
                 const double    *x,
                 gboolean        *has_d,
-                double          *w_sum)
+                double          *w_sum,
+                gboolean         bounds)
 {
   gsize N = net->n_layers;
   gboolean elementwise = TRUE, want_output_d = !cost_gives_delta (net);
@@ -449,6 +450,8 @@ online_forward (const BpNetwork *net,
 
       /* z(n) = W(n) a(n−1) + b(n);  a(n) = f(z(n)) */
       w_sum[l] = forward_layer (L->W, L->b, in, t->z[l], L->in, L->out);
+      if (bounds)
+        w_sum[l] += abs_sum (L->b, L->out);
       has_d[l] = online_activate (L, t->z[l], t->a[l], d) && d != NULL;
       if (hidden)
         elementwise = elementwise && has_d[l];
@@ -810,7 +813,7 @@ bp_train_online_step (BpNetwork    *net,
   double w_sum[BP_MAX_LAYERS];
   double check;
 
-  elementwise = online_forward (net, t, x, has_d, w_sum);
+  elementwise = online_forward (net, t, x, has_d, w_sum, bounded);
   check = bp_network_cost (net, t, y) * 0.0;
   output_delta (net, t, y, has_d[net->n_layers - 1]);
   bounded = bounded && elementwise;
