@@ -1,6 +1,7 @@
 /* bp-trainer.c — mini-batch training, one checked step at a time. */
 #include "bp-trainer.h"
 #include "bp-registry.h"
+#include "bp-trainer-online.h"
 #include "bp-util.h"
 
 #include <math.h>
@@ -393,7 +394,12 @@ bp_trainer_step (BpTrainer *tr,
       memcpy (tr->yb + s * nt, ds->Y + r * nt, nt * sizeof (double));
     }
 
-  if (!checked_step (tr->net, tr->opt, tr->trace, tr->xb, tr->yb, B, tr->backup, &tr->fault))
+  /* One sample with plain SGD or momentum: the fused step, the same bits
+   * in fewer passes; when it finds a value that is not finite it has
+   * undone itself, and the general step takes the step again to name it. */
+  if (!(bp_train_online_applies (tr->net, tr->opt, tr->trace, B)
+        && bp_train_online_step (tr->net, tr->opt, tr->trace, tr->xb, tr->yb, tr->backup))
+      && !checked_step (tr->net, tr->opt, tr->trace, tr->xb, tr->yb, B, tr->backup, &tr->fault))
     {
       tr->fault.step = tr->steps + 1;
       if (tr->fault.sample >= 1 && tr->fault.sample <= B)

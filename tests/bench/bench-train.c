@@ -11,6 +11,11 @@
  *   T3  784-128-64-10 relu, relu, softmax  softmax_ce   SGD, B = 32
  *       (FANN has neither relu nor softmax: its nearest equivalent is
  *       linear_piece hidden units, sigmoid outputs and mse.)
+ *   T4  784-128-bn-64-bn-10 batch norm (relu after it), softmax_ce, B = 32
+ *   T5  784-128-128-128-10 relu, two residual blocks (skip_from), B = 32
+ *       T4 and T5 have no FANN side (FANN has neither layer); their
+ *       reference is PyTorch, bench_torch.py, which run-bench.sh runs in
+ *       the same run and joins with ours.
  *   K   keep_trace TRUE against FALSE on T1 and T3: what keeping
  *       everything for display costs.
  *   T3 also runs the raw loop with its three matrix products through
@@ -18,12 +23,19 @@
  *   bits depend on the kernels OpenBLAS picks for the CPU): what the same
  *   bits on every machine cost.
  *
+ * T1 and T2 "ours" go through the trainer's fused online step (B = 1,
+ * SGD, trace not kept: bp-trainer-online.c); their raw loop is the general
+ * zero/forward/backward/step sequence without the trainer's checks.
+ *
  * Every figure is one thread (OpenBLAS is told to use one; --pin also
  * keeps the process on one CPU), double precision, no shuffling on either
  * side (FANN's fann_train_epoch does not shuffle).  Each side is warmed
  * up, then the sides of a workload take turns, --reps rounds of at least
  * --min-time seconds each, so that a busy machine slows all of them alike;
- * the table compares best against best.
+ * the table compares best against best.  --cpu-time times each round by
+ * the thread's CPU time instead of the wall clock: on a machine shared with
+ * other jobs the time spent waiting for a CPU then does not count (on a
+ * quiet one the two agree).
  */
 #include "config.h"
 
@@ -45,6 +57,7 @@
 #endif
 
 #include "bp-dataset.h"
+#include "bp-model.h"
 #include "bp-network.h"
 #include "bp-optimizer.h"
 #include "bp-rng.h"
@@ -76,6 +89,7 @@ static char    *opt_workloads = NULL;
 static char    *opt_summary = NULL;
 static gboolean opt_pin = FALSE;
 static gboolean opt_ours_only = FALSE;
+static gboolean opt_cpu_time = FALSE;
 
 static GOptionEntry option_entries[] = {
   { "min-time", 't', 0, G_OPTION_ARG_DOUBLE, &opt_min_time,
@@ -83,13 +97,15 @@ static GOptionEntry option_entries[] = {
   { "reps", 'r', 0, G_OPTION_ARG_INT, &opt_reps,
     "Repetitions after the warm-up, at least 3 (default 5)", "N" },
   { "workloads", 'w', 0, G_OPTION_ARG_STRING, &opt_workloads,
-    "Comma-separated subset of t1,t2,t3,k (default all)", "LIST" },
+    "Comma-separated subset of t1,t2,t3,t4,t5,k (default all)", "LIST" },
   { "summary", 's', 0, G_OPTION_ARG_FILENAME, &opt_summary,
     "Also write key<TAB>best<TAB>median lines to FILE (for run-bench.sh)", "FILE" },
   { "pin", 0, 0, G_OPTION_ARG_NONE, &opt_pin,
     "Pin the process to the CPU it starts on (quiet machines only)", NULL },
   { "ours-only", 0, 0, G_OPTION_ARG_NONE, &opt_ours_only,
     "Skip FANN (for profiling our library alone)", NULL },
+  { "cpu-time", 0, 0, G_OPTION_ARG_NONE, &opt_cpu_time,
+    "Time by the thread's CPU time, not the wall clock (shared machines)", NULL },
   { NULL }
 };
 
@@ -114,7 +130,7 @@ now_seconds (void)
 {
   struct timespec ts;
 
-  clock_gettime (CLOCK_MONOTONIC, &ts);
+  clock_gettime (opt_cpu_time ? CLOCK_THREAD_CPUTIME_ID : CLOCK_MONOTONIC, &ts);
   return (double) ts.tv_sec + 1e-9 * (double) ts.tv_nsec;
 }
 
@@ -287,8 +303,8 @@ print_table (void)
 {
   char b1[32], b2[32], b3[32], ratio[32], vs_issue[32], target[32];
 
-  g_print ("\nSummary (samples/s, best of %d x >= %.2g s; build %s)\n",
-           opt_reps, opt_min_time, BENCH_BUILDTYPE);
+  g_print ("\nSummary (samples/s, best of %d x >= %.2g s %s; build %s)\n",
+           opt_reps, opt_min_time, opt_cpu_time ? "of CPU time" : "wall clock", BENCH_BUILDTYPE);
   g_print ("%-44s %10s %10s %8s %8s %10s %8s  %s\n", "workload", "ours",
            "reference", "ratio", "target", "result", "(issue)", "vs issue");
   for (guint i = 0; i < rows->len; i++)
@@ -333,7 +349,8 @@ print_table (void)
                ratio, target, verdict,
                format_rate (b3, sizeof b3, row->issue), vs_issue);
     }
-  g_print ("reference: FANN measured now, in this process.  ratio: ours / reference;\n"
+  g_print ("reference: FANN measured now, in this process (T4, T5: none here; PyTorch's\n"
+           "figures are in run-bench.sh's table).  ratio: ours / reference;\n"
            "K rows: keep_trace FALSE / TRUE, the slowdown of keeping everything for\n"
            "display.  (issue): the figure quoted in the issue; vs issue: ours / it.\n");
 }
@@ -1033,6 +1050,124 @@ workload_selected (const char *name)
   return FALSE;
 }
 
+/* ------------------------------------------------ T4, T5: the layer types
+ *
+ * Batch norm and residual networks on T3's data, against PyTorch only.
+ * Built from a model file's text, so that this program builds on a core
+ * without the layer types: such a core drops the fields it does not know,
+ * the model written back lacks the probe string, and the workload is
+ * skipped with a line that says so.  The weights are drawn from the seed
+ * (no "W" in the file), the optimizer is SGD lr 0.01, as T3's. */
+
+#define BENCH_MODEL_HEAD "{\"format\": \"backprop-model/1\", \"name\": \"%s\", " \
+                         "\"seed\": 20240501, \"init\": \"he_uniform\", \"layers\": ["
+#define BENCH_MODEL_TAIL "], \"cost\": \"softmax_ce\", " \
+                         "\"optimizer\": {\"id\": \"sgd\", \"lr\": 0.01}}"
+
+typedef struct
+{
+  const char *name;      /* T4, T5 */
+  const char *shape;
+  const char *layers;    /* the "layers" array's members */
+  const char *probe;     /* in the written-back model only with the layer types */
+} LayersSpec;
+
+static const LayersSpec layers_specs[] = {
+  { "T4", "784-128-bn-64-bn-10 batch norm B=32",
+    "{\"in\": 784, \"out\": 128, \"activation\": \"linear\"}, "
+    "{\"type\": \"batchnorm\", \"in\": 128, \"out\": 128, \"activation\": \"relu\"}, "
+    "{\"in\": 128, \"out\": 64, \"activation\": \"linear\"}, "
+    "{\"type\": \"batchnorm\", \"in\": 64, \"out\": 64, \"activation\": \"relu\"}, "
+    "{\"in\": 64, \"out\": 10, \"activation\": \"softmax\"}",
+    "batchnorm" },
+  { "T5", "784-128-128-128-10 residual B=32",
+    "{\"in\": 784, \"out\": 128, \"activation\": \"relu\"}, "
+    "{\"in\": 128, \"out\": 128, \"activation\": \"relu\", \"skip_from\": 1}, "
+    "{\"in\": 128, \"out\": 128, \"activation\": \"relu\", \"skip_from\": 2}, "
+    "{\"in\": 128, \"out\": 10, \"activation\": \"softmax\"}",
+    "skip_from" },
+};
+
+/* Our side of a T4/T5 workload: bp_trainer_step, keep_trace FALSE, on the
+ * model's network.  FALSE with *supported FALSE (and no error) when the
+ * core does not have the layer types. */
+static gboolean
+layers_side_init (BenchSide        *out,
+                  const LayersSpec *spec,
+                  const BpDataset  *ds,
+                  gboolean         *supported,
+                  GError          **error)
+{
+  g_autofree char *text = g_strdup_printf (BENCH_MODEL_HEAD "%s" BENCH_MODEL_TAIL,
+                                           spec->name, spec->layers);
+  g_autoptr(OursSide) side = g_new0 (OursSide, 1);
+  g_autofree char *back = NULL;
+  BpModel *model;
+  BpTrainConfig config = {
+    .batch_size = 32, .shuffle = FALSE, .seed = BENCH_SEED, .keep_trace = FALSE,
+  };
+
+  *supported = FALSE;
+  model = bp_model_load_data (text, -1, spec->name, NULL, error);
+  if (model == NULL)
+    return FALSE;
+  back = bp_model_to_json (model, NULL);
+  if (strstr (back, spec->probe) == NULL)
+    {
+      bp_model_free (model);
+      return FALSE;
+    }
+  *supported = TRUE;
+  side->ds = ds;
+  side->batch = config.batch_size;
+  side->net = g_steal_pointer (&model->network);
+  side->opt = g_steal_pointer (&model->optimizer);
+  bp_model_free (model);
+  side->trainer = bp_trainer_new (side->net, side->opt, ds, NULL, &config, error);
+  if (side->trainer == NULL)
+    return FALSE;
+  *out = (BenchSide) {
+    .key = g_strdup_printf ("%s-ours", spec->name),
+    .label = "ours: bp_trainer_step, keep_trace FALSE",
+    .chunk = ours_trainer_chunk,
+    .report = ours_report,
+    .free_data = (GDestroyNotify) ours_side_free,
+    .data = g_steal_pointer (&side),
+  };
+  return TRUE;
+}
+
+static gboolean
+run_layers (const LayersSpec *spec,
+            const BpDataset  *ds,
+            GError          **error)
+{
+  BenchSide sides[N_SIDES] = { { 0 } };
+  gboolean supported, ok = FALSE;
+  g_autofree char *row = NULL;
+
+  g_print ("\n%s: %s, softmax_ce, SGD lr 0.01, %" G_GSIZE_FORMAT " random rows "
+           "(reference: PyTorch, through run-bench.sh)\n", spec->name, spec->shape, ds->n_rows);
+  if (!layers_side_init (&sides[SIDE_OURS], spec, ds, &supported, error))
+    {
+      if (supported || (error != NULL && *error != NULL))
+        goto out;
+      g_print ("  skipped: this core has no %s layers (the layer types of issue 13)\n",
+               spec->probe);
+      ok = TRUE;
+      goto out;
+    }
+  if (!bench_measure (sides, N_SIDES, error))
+    goto out;
+  row = g_strdup_printf ("%s %s", spec->name, spec->shape);
+  add_row (row, sides[SIDE_OURS].result.best, NAN, NAN, NAN, ROW_INFO);
+  ok = TRUE;
+
+out:
+  clear_sides (sides);
+  return ok;
+}
+
 /* One thread: keep OpenBLAS to one, and with --pin stay on one CPU.
  * OpenBLAS reads OPENBLAS_NUM_THREADS when it is loaded, before main, so
  * the setenv is only for anything that starts later; the call is what
@@ -1083,8 +1218,9 @@ main (int    argc,
     }
 
   single_core ();
-  g_print ("bench-train: build %s, FANN %s (doublefann), double precision, one thread\n",
-           BENCH_BUILDTYPE, BENCH_FANN_VERSION);
+  g_print ("bench-train: build %s, FANN %s (doublefann), double precision, one thread, "
+           "timed by %s\n", BENCH_BUILDTYPE, BENCH_FANN_VERSION,
+           opt_cpu_time ? "the thread's CPU time" : "the wall clock");
 #ifdef BENCH_HAVE_OPENBLAS
   g_print ("OpenBLAS: %s\n", openblas_get_config ());
 #endif
@@ -1122,6 +1258,15 @@ main (int    argc,
       if (!run_t3 (with_k, &error))
         goto fail;
     }
+  for (gsize i = 0; i < G_N_ELEMENTS (layers_specs); i++)
+    if (workload_selected (layers_specs[i].name))
+      {
+        /* T3's rows */
+        g_autoptr(BpDataset) ds = random_classification (2048, 784, 10, BENCH_SEED);
+
+        if (!run_layers (&layers_specs[i], ds, &error))
+          goto fail;
+      }
 
   print_table ();
   if (summary != NULL

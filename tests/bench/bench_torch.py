@@ -52,6 +52,31 @@ def mlp(widths, hidden, output):
     return torch.nn.Sequential(*layers)
 
 
+class Residual(torch.nn.Module):
+    """T5: 784-128, two blocks a = relu(W a + b) + a, then 128-10 (logits),
+    as bench-train's skip_from layers."""
+
+    def __init__(self):
+        super().__init__()
+        self.first = torch.nn.Linear(784, 128)
+        self.blocks = torch.nn.ModuleList(torch.nn.Linear(128, 128) for _ in range(2))
+        self.last = torch.nn.Linear(128, 10)
+
+    def forward(self, x):
+        a = torch.relu(self.first(x))
+        for block in self.blocks:
+            a = torch.relu(block(a)) + a
+        return self.last(a)
+
+
+def batchnorm_mlp():
+    """T4: 784-128-bn-64-bn-10, relu after each batch norm (logits out)."""
+    return torch.nn.Sequential(
+        torch.nn.Linear(784, 128), torch.nn.BatchNorm1d(128), torch.nn.ReLU(),
+        torch.nn.Linear(128, 64), torch.nn.BatchNorm1d(64), torch.nn.ReLU(),
+        torch.nn.Linear(64, 10))
+
+
 def epoch_fn(model, loss_fn, x, y, batch, lr):
     """One epoch of mini-batch SGD in row order (no shuffle, as bench-train)."""
     opt = torch.optim.SGD(model.parameters(), lr=lr)
@@ -70,19 +95,19 @@ def epoch_fn(model, loss_fn, x, y, batch, lr):
     return run
 
 
-def measure(key, label, run, min_time, reps):
-    t0 = time.perf_counter()
+def measure(key, label, run, min_time, reps, clock=time.perf_counter):
+    t0 = clock()
     while True:
         run()
-        if time.perf_counter() - t0 >= 0.25 * min_time:
+        if clock() - t0 >= 0.25 * min_time:
             break
     rates = []
     for _ in range(reps):
         n = 0
-        t0 = time.perf_counter()
+        t0 = clock()
         while True:
             n += run()
-            elapsed = time.perf_counter() - t0
+            elapsed = clock() - t0
             if elapsed >= min_time:
                 break
         rates.append(n / elapsed)
@@ -96,8 +121,11 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("-t", "--min-time", type=float, default=1.0)
     parser.add_argument("-r", "--reps", type=int, default=5)
-    parser.add_argument("-w", "--workloads", default="t1,t2,t3")
+    parser.add_argument("-w", "--workloads", default="t1,t2,t3,t4,t5")
+    # as bench-train's: the thread's CPU time (one thread: torch's too)
+    parser.add_argument("--cpu-time", action="store_true")
     args, _ = parser.parse_known_args()
+    clock = time.thread_time if args.cpu_time else time.perf_counter
     selected = {w.strip().lower() for w in args.workloads.split(",")}
 
     torch.set_num_threads(1)
@@ -118,7 +146,7 @@ def main():
         model = mlp(widths, torch.nn.Tanh, torch.nn.Sigmoid)
         run = epoch_fn(model, torch.nn.MSELoss(), x, y, batch=1, lr=0.1)
         measure(f"torch-{name}", f"torch {name}: online SGD", run,
-                args.min_time, args.reps)
+                args.min_time, args.reps, clock)
 
     if "t3" in selected or "k" in selected:
         x3 = torch.rand(2048, 784, generator=gen)
@@ -128,7 +156,19 @@ def main():
         run = epoch_fn(model, torch.nn.CrossEntropyLoss(), x3, y3,
                        batch=32, lr=0.01)
         measure("torch-T3", "torch T3: mini-batch 32 SGD", run,
-                args.min_time, args.reps)
+                args.min_time, args.reps, clock)
+
+    # T4, T5: T3's data, the layer types of issue 13 (no FANN side)
+    layered = [("T4", "batch norm", batchnorm_mlp), ("T5", "residual", Residual)]
+    for name, label, make in layered:
+        if name.lower() not in selected:
+            continue
+        x3 = torch.rand(2048, 784, generator=gen)
+        y3 = torch.randint(0, 10, (2048,), generator=gen)
+        run = epoch_fn(make(), torch.nn.CrossEntropyLoss(), x3, y3,
+                       batch=32, lr=0.01)
+        measure(f"torch-{name}", f"torch {name}: {label}, mini-batch 32 SGD", run,
+                args.min_time, args.reps, clock)
 
 
 if __name__ == "__main__":

@@ -2,7 +2,7 @@
 # run-bench.sh — bench-train (ours and FANN) and, when /usr/bin/python3 has
 # torch, bench_torch.py; then one table of all three with the ratios.
 #
-#   tests/bench/run-bench.sh BUILD_DIR [--min-time S] [--reps N] [--workloads t1,t2,t3]
+#   tests/bench/run-bench.sh BUILD_DIR [--min-time S] [--reps N] [--workloads t1,t2,t3,t4,t5] [--cpu-time]
 #
 # The options go to both programs.  bench-train prints its own report first
 # (with FANN, the K rows and PASS/MISS); this table adds torch.  Without
@@ -53,7 +53,7 @@ awk -F '\t' -v torch_status="$torch_status" '
   function ratio(a, b) { return (a == "" || b == "" || b == 0) ? "-" : sprintf("%.2fx", a / b) }
   END {
     printf "%-5s %11s %11s %13s %10s %10s\n", "", "ours", "FANN", "torch", "ours/FANN", "ours/torch"
-    n = split("T1 T2 T3", w, " ")
+    n = split("T1 T2 T3 T4 T5", w, " ")
     for (i = 1; i <= n; i++) {
       ours = best[w[i] "-ours"]
       if (ours == "") continue
