@@ -130,23 +130,17 @@ online_rule (const BpOptimizerDesc *desc)
   return ONLINE_NONE;
 }
 
-/* Tripwire for issue 13's layer types (branch `layers`): once bp-network.h
- * declares BpLayerType this enumerator clashes with BP_LAYER_DENSE and the
- * build stops here, on purpose.  Then delete it and add to
- * dense_chain () `if (L->type != BP_LAYER_DENSE || L->skip_from >= 0)
- * return FALSE;` (and refuse whatever else the general pass does that the
- * fused one does not): batch norm, layer norm, dropout and skips take the
- * general path.  The layout check there catches most of them already, but
- * not a skip connection. */
-enum { BP_LAYER_DENSE };
-
-/* Every layer a dense one whose W (out × in) and b (out) sit where
+/* Every layer a dense one without a skip (batch norm, layer norm, dropout
+ * and skips take the general path) whose W (out × in) and b (out) sit where
  * bp-network.c lays them out, back to back, and nothing else in the
  * block: the sweep relies on it for the backup's and momentum's offsets. */
 static gboolean
 dense_chain (const BpNetwork *net)
 {
   gsize at = 0, in = net->n_inputs;
+
+  if (!bp_network_is_plain (net))
+    return FALSE;
 
   for (gsize l = 0; l < net->n_layers; l++)
     {

@@ -1262,7 +1262,7 @@ main (int    argc,
     if (workload_selected (layers_specs[i].name))
       {
         /* T3's rows */
-        g_autoptr(BpDataset) ds = random_classification (2048, 784, 10, BENCH_SEED);
+        g_autoptr(BpDataset) ds = fixture_random_classification ("random-digits", 2048, 784, 10, BENCH_SEED);
 
         if (!run_layers (&layers_specs[i], ds, &error))
           goto fail;
