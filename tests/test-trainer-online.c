@@ -489,7 +489,8 @@ test_update_overflow_same_report (void **state)
 }
 
 /* Where the fused step does not apply, the trainer takes the general one:
- * a batch of more than one, the trace kept, another optimizer. */
+ * a batch of more than one, the trace kept, another optimizer, a layer
+ * beyond the plain dense chain. */
 static void
 test_applies (void **state)
 {
@@ -509,6 +510,14 @@ test_applies (void **state)
   assert_false (bp_train_online_applies (net, rms, trace, 1));
   trace->keep = TRUE;
   assert_false (bp_train_online_applies (net, sgd, trace, 1));
+
+  /* A skip connection (the same parameters, another pass) takes the
+   * general path too. */
+  trace->keep = FALSE;
+  assert_true (bp_network_set_skip (net, 1, 1, NULL));
+  assert_false (bp_train_online_applies (net, sgd, trace, 1));
+  assert_true (bp_network_set_skip (net, 1, -1, NULL));
+  assert_true (bp_train_online_applies (net, sgd, trace, 1));
 }
 
 int
