@@ -1223,7 +1223,10 @@ bpv_explain_latex (BpvSession   *session,
     }
   /* The weights of the shown pass (before the update at the UPDATE stop). */
   net = pass_network (session, &owned);
-  latex = bpv_latex_weight_derivation (net, t, s, hit->layer - 1, hit->j, hit->k, error);
+  /* A norm layer's "edge" is its γⱼ (k = 0); dropout has none (an error). */
+  latex = bpv_latex_weight_derivation (net, t, s, hit->layer - 1, hit->j,
+                                       net->layers[hit->layer - 1].type == BP_LAYER_DENSE ? hit->k : 0,
+                                       error);
   if (owned)
     bp_network_free (net);
   return latex;
