@@ -286,8 +286,9 @@ append_delta_terms (BpvExplanation  *ex,
   ex->n_delta_shown = shown;
 }
 
-/* The largest of n products f[k]·g[k] written out "(f)·(g) + …", the
- * rest folded with their count. */
+/* The products f[k]·g[k] written out "(f)·(g) + …": all of them in
+ * order, or when there are too many the largest, the rest folded with
+ * their count. */
 static void
 append_products (GString      *eq,
                  Pool         *pool,
@@ -301,8 +302,9 @@ append_products (GString      *eq,
 
   for (gsize k = 0; k < n; k++)
     order[k] = k;
-  g_qsort_with_data (order, (gint) n, sizeof (gsize), compare_by_magnitude,
-                     &(MagnitudeOrder) { f, g });
+  if (shown < n)
+    g_qsort_with_data (order, (gint) n, sizeof (gsize), compare_by_magnitude,
+                       &(MagnitudeOrder) { f, g });
   for (gsize m = 0; m < shown; m++)
     g_string_append_printf (eq, "%s(%s)·(%s)", m > 0 ? " + " : "", num (pool, f[order[m]]),
                             num (pool, g[order[m]]));
@@ -608,27 +610,8 @@ explain_neuron (BpvExplanation *ex,
                             n, jj, n, jj, n - 1, n, jj);
   if (L->type == BP_LAYER_DENSE && fwd)
     {
-      g_autofree gsize *order = g_new (gsize, MAX (L->in, 1));
-      gsize shown = L->in <= MAX_TERMS + 1 ? L->in : MAX_TERMS;
-      double rest = 0;
-
-      /* The largest terms first; the others folded, with how many. */
-      for (gsize k = 0; k < L->in; k++)
-        order[k] = k;
-      if (shown < L->in)
-        {
-          g_qsort_with_data (order, (gint) L->in, sizeof (gsize), compare_by_magnitude,
-                             &(MagnitudeOrder) { L->W + j * L->in, a_prev });
-          for (gsize k = shown; k < L->in; k++)
-            rest += L->W[j * L->in + order[k]] * a_prev[order[k]];
-        }
       g_string_append (eq, "      = ");
-      for (gsize m = 0; m < shown; m++)
-        g_string_append_printf (eq, "%s(%s)·(%s)", m > 0 ? " + " : "",
-                                num (pool, L->W[j * L->in + order[m]]), num (pool, a_prev[order[m]]));
-      if (shown < L->in)
-        g_string_append_printf (eq, " + <i>%zu more terms, sum</i> %s", L->in - shown,
-                                num (pool, rest));
+      append_products (eq, pool, L->W + j * L->in, a_prev, L->in);
       g_string_append_printf (eq, " + %s\n      = <b>%s</b>\n", num (pool, L->b[j]), num (pool, z));
       ex->z = z;
       ex->a = a;

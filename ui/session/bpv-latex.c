@@ -58,6 +58,20 @@ append_number (GString *s,
   g_string_append (s, n);
 }
 
+/* "a \times b = c" */
+static void
+append_product (GString *s,
+                double   a,
+                double   b,
+                double   c)
+{
+  append_factor_number (s, a);
+  g_string_append (s, " \\times ");
+  append_factor_number (s, b);
+  g_string_append (s, " = ");
+  append_number (s, c);
+}
+
 /* An id ("softmax_ce") as LaTeX text: _ & % $ # { } ~ ^ \ escaped. */
 static char *
 latex_text (const char *text)
@@ -226,11 +240,7 @@ append_path (GString          *s,
       g_string_append_printf (s, "\\mbox{through dropout layer %zu} & : & "
                               "\\frac{\\partial C}{\\partial a^{(%zu)}_{%zu}} \\cdot \\frac{m_{%zu}}{1-p} = ",
                               q, q, i + 1, i + 1);
-      append_factor_number (s, p->factors[0].data[0]);
-      g_string_append (s, " \\times ");
-      append_factor_number (s, p->factors[1].data[0]);
-      g_string_append (s, " = ");
-      append_number (s, p->product);
+      append_product (s, p->factors[0].data[0], p->factors[1].data[0], p->product);
       break;
     case BP_PATH_NORM:
       {
@@ -312,12 +322,10 @@ append_delta_paths (GString            *s,
     {
       g_string_append_printf (s, "\\sigma'(z^{(%zu)}_{%zu})\\,\\frac{\\partial C}{\\partial a^{(%zu)}_{%zu}} = ",
                               n, i + 1, n, i + 1);
-      append_factor_number (s, t->scale);
-      g_string_append (s, " \\times ");
-      append_factor_number (s, t->sum);
-      g_string_append (s, " = ");
+      append_product (s, t->scale, t->sum, t->delta);
     }
-  append_number (s, t->delta);
+  if (t->jacobian || dropout)
+    append_number (s, t->delta);
   g_string_append (s, "\n\\end{array}\n\\]\n");
 }
 
@@ -396,11 +404,7 @@ append_delta (GString         *s,
   else
     {
       g_string_append (s, " \\bigr] \\\\\n & = & ");
-      append_factor_number (s, t->scale);
-      g_string_append (s, " \\times ");
-      append_factor_number (s, t->sum);
-      g_string_append (s, " = ");
-      append_number (s, t->delta);
+      append_product (s, t->scale, t->sum, t->delta);
     }
   g_string_append (s, "\n\\end{array}\n\\]\n");
 }
