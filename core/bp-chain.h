@@ -18,6 +18,24 @@
  * both factors for display and also carries the fused row δ(N)
  * (`fused_dC_dz`); bp_chain_product starts from it, exactly as backprop
  * does, so the product always equals the gradient.
+ *
+ * More than one path (issue 13).  With a skip, a(j) feeds layer j+1 and
+ * the layer n that adds it (a(n) = σ(z(n)) + a(j)), so
+ *
+ *   ∂C/∂a(j) = ∂C/∂a(j+1) ∂a(j+1)/∂a(j)  +  ∂C/∂a(n) · I
+ *              (through the layers)          (around them)
+ *
+ * and no single product of Jacobians gives it; a batch-norm layer mixes
+ * the samples (its backward pass has three terms, each over the batch),
+ * layer norm the features, and dropout scales by mask/(1 − p).  So:
+ *  - bp_chain_new runs the product only as far up as it holds and starts
+ *    at that ∂C/∂a(m) of the trace (BpChain.start);
+ *  - bp_grad_paths_new writes the paths into one a(j)ᵤ out as data (each
+ *    path's factors or terms and product, and their sum = ∂C/∂a(j)ᵤ);
+ *  - bp_norm_terms gives a norm layer's three terms with their values;
+ *  - bp_delta_terms_new writes δ = σ′ · (the sum of the paths) there;
+ *  - bp_chain_new_param gives the chain of a norm layer's γⱼ and βⱼ.
+ * Every number is the trace's to rounding (tests/test-chain.c: 1e-12).
  */
 #pragma once
 
@@ -37,7 +55,7 @@ typedef enum
 
 typedef enum
 {
-  BP_FACTOR_DC_DA,   /* ∂C/∂a(N) */
+  BP_FACTOR_DC_DA,   /* ∂C/∂a(N), or ∂C/∂a(m) where the chain starts */
   BP_FACTOR_DA_DZ,   /* ∂a(n)/∂z(n) */
   BP_FACTOR_DZ_DA,   /* ∂z(n)/∂a(n−1) = W(n) */
   BP_FACTOR_DZ_DW,   /* ∂z(i)/∂W(i)_jk, ∂z(i)/∂γ(i)_j or ∂z(i)/∂β(i)_j */
