@@ -89,7 +89,7 @@ pass_skip_net (Pass *p)
 }
 
 static void
-pass_skip_clear (Pass *p)
+pass_clear_net (Pass *p)
 {
   bp_trace_free (p->trace);
   bp_network_free (p->net);
@@ -255,7 +255,7 @@ test_skip_two_paths (void **state)
     assert_null (d2->paths);
     assert_int_equal (d2->n_terms, 3);
   }
-  pass_skip_clear (&p);
+  pass_clear_net (&p);
 }
 
 /* Batch norm (layer 2 of layers.json, B = 3, training): the three terms
@@ -332,6 +332,54 @@ test_layernorm_dropout_skip (void **state)
   pass_clear (&p);
 }
 
+/* The other forms: a softmax hidden layer (a full Jacobian) whose a(1)
+ * also feeds a skip, and batch norm at the output under bce on σ (the
+ * cost's fused δ): 2 → 3 softmax → 3 tanh (+ a(1)) → batch norm σ, B = 4. */
+static void
+test_jacobian_and_fused (void **state)
+{
+  g_autoptr(GError) error = NULL;
+  Pass p = { NULL, NULL, NULL };
+  BpRng rng;
+  double x[8], y[12];
+
+  (void) state;
+  p.net = bp_network_new (2, &error);
+  assert_true (bp_network_add_layer (p.net, 3, "softmax", NULL, &error));
+  assert_true (bp_network_add_layer (p.net, 3, "tanh", NULL, &error));
+  assert_true (bp_network_set_skip (p.net, 1, 1, &error));
+  assert_true (bp_network_add_batchnorm (p.net, BP_NORM_DEFAULT_EPS, BP_NORM_DEFAULT_MOMENTUM,
+                                         "sigmoid", &error));
+  if (!bp_network_set_cost (p.net, "bce", NULL, &error))
+    fail_msg ("%s", error->message);
+  bp_rng_init (&rng, 11);
+  bp_network_init_weights (p.net, BP_INIT_GLOROT_UNIFORM, &rng);
+  for (gsize j = 0; j < 3; j++)
+    {
+      p.net->layers[2].W[j] = 0.8 + 0.3 * (double) j;
+      p.net->layers[2].b[j] = 0.2 - 0.1 * (double) j;
+    }
+  for (gsize i = 0; i < 8; i++)
+    x[i] = bp_rng_range (&rng, -2, 2);
+  for (gsize i = 0; i < 12; i++)
+    y[i] = (double) (i % 2);
+  p.trace = bp_trace_new (p.net, 4);
+  bp_network_gradients (p.net, p.trace, x, y, 4);
+  check_every_parameter (&p);
+  check_every_path (&p);
+  {
+    g_autoptr(BpDeltaTerms) d1 = bp_delta_terms_new (p.net, p.trace, 2, 0, 1, NULL);
+    g_autoptr(BpChain) g3 = bp_chain_new (p.net, p.trace, 2, 2, 1, 0, NULL);
+
+    assert_true (d1->jacobian);
+    assert_non_null (d1->paths);
+    assert_int_equal (d1->paths->n_paths, 2);
+    assert_true (g3->fused);
+    assert_int_equal (g3->param, BP_CHAIN_GAMMA);
+  }
+  pass_clear_net (&p);
+}
+
 /* A plain chain is as it was: from ∂C/∂a(N), no paths, the dense terms. */
 static void
 test_plain_unchanged (void **state)
@@ -392,6 +440,7 @@ main (void)
     cmocka_unit_test (test_skip_two_paths),
     cmocka_unit_test (test_batchnorm_three_terms),
     cmocka_unit_test (test_layernorm_dropout_skip),
+    cmocka_unit_test (test_jacobian_and_fused),
     cmocka_unit_test (test_plain_unchanged),
     cmocka_unit_test (test_errors),
   };
