@@ -1226,6 +1226,63 @@ test_explain_batchnorm_terms (void **state)
   assert_true (isfinite (net->layers[2].dW[3]));
 }
 
+/* Layer norm and dropout: 2 → 4 tanh → layer norm → dropout (p = 0.5) →
+ * the example's output.  The paths through each add up to δ, a dropout
+ * unit shows its mask, and a dropped unit passes no gradient. */
+static void
+test_explain_layernorm_dropout (void **state)
+{
+  g_autoptr(BpModel) model = bp_model_new_default ();
+  g_autoptr(GError) error = NULL;
+  g_autoptr(BpvSession) s = NULL;
+  BpNetwork *net = bp_network_new (2, &error);
+  const BpLayer *last = &model->network->layers[model->network->n_layers - 1];
+  const BpTrace *t;
+  gsize sample = 0;
+  BpRng rng;
+
+  (void) state;
+  assert_true (bp_network_add_layer (net, 4, "tanh", NULL, &error));
+  assert_true (bp_network_add_layernorm (net, BP_NORM_DEFAULT_EPS, NULL, &error));
+  assert_true (bp_network_add_dropout (net, 0.5, &error));
+  assert_true (bp_network_add_layer (net, last->out, last->act_id, NULL, &error));
+  assert_true (bp_network_set_cost (net, model->network->cost_id, NULL, &error));
+  bp_rng_init (&rng, 9);
+  bp_network_init_weights (net, BP_INIT_GLOROT_UNIFORM, &rng);
+  bp_network_free (model->network);
+  model->network = net;
+  model->batch_size = 4;
+  s = bpv_session_new (model, &error);
+  if (s == NULL)
+    fail_msg ("%s", error->message);
+  bpv_session_set_step_sample (s, FALSE);
+  do
+    if (!bpv_session_step (s, &error))
+      fail_msg ("%s", error->message);
+  while (!bpv_session_backward_known (s, 0));
+  t = bpv_session_get_trace (s, &sample);
+
+  for (gsize j = 0; j < 4; j++)
+    {
+      BpvHit h1 = { BPV_HIT_NEURON, 1, j, 0 }, h2 = { BPV_HIT_NEURON, 2, j, 0 };
+      BpvHit h3 = { BPV_HIT_NEURON, 3, j, 0 };
+      g_autoptr(BpvExplanation) e1 = bpv_explain (s, &h1);
+      g_autoptr(BpvExplanation) e2 = bpv_explain (s, &h2);
+      g_autoptr(BpvExplanation) e3 = bpv_explain (s, &h3);
+      double mask = t->mask[2][sample * 4 + j];
+
+      assert_non_null (strstr (e1->text, "  • through layer norm layer 2: (1/√(σ² + eps)) · ("));
+      assert_non_null (strstr (e1->text, "features)"));
+      assert_close (e1->delta_shown * e1->delta_scale, e1->neuron_delta, 1e-12);
+      assert_non_null (strstr (e2->text, "  • through dropout layer 3: ∂C/∂a(3)"));
+      assert_close (e2->delta_shown * e2->delta_scale, e2->neuron_delta, 1e-12);
+      assert_non_null (strstr (e3->text, mask == 0 ? "(dropped in this sample)" : "(kept in this sample)"));
+      assert_non_null (strstr (e3->text, "· mask"));
+      if (mask == 0)
+        assert_true (e2->delta_shown == 0);
+    }
+}
+
 int
 main (void)
 {
@@ -1238,6 +1295,7 @@ main (void)
     cmocka_unit_test (test_explain_delta_terms_add_up),
     cmocka_unit_test (test_explain_skip_paths),
     cmocka_unit_test (test_explain_batchnorm_terms),
+    cmocka_unit_test (test_explain_layernorm_dropout),
     cmocka_unit_test (test_explain_follows_the_stops),
     cmocka_unit_test (test_history_follows_steps),
     cmocka_unit_test (test_training_runs_and_hands_back),
