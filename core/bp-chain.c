@@ -387,9 +387,7 @@ bp_delta_terms_new (const BpNetwork *net,
           t->n_terms = L->out;
           t->terms = g_new0 (BpDeltaTerm, L->out);
           for (gsize m = 0; m < L->out; m++)
-            {
-              t->terms[m] = (BpDeltaTerm) { m, J[m * L->out + unit], g[m], J[m * L->out + unit] * g[m] };
-            }
+            t->terms[m] = (BpDeltaTerm) { m, J[m * L->out + unit], g[m], J[m * L->out + unit] * g[m] };
           t->sum = 0.0;
           for (gsize m = 0; m < t->n_terms; m++)
             t->sum += t->terms[m].product;

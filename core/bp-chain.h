@@ -167,8 +167,10 @@ typedef struct
   gsize        n_terms;
   BpDeltaTerm *terms;     /* largest |product| first */
   /* Not NULL where ∂C/∂a(n)ᵢ is more than W(n+1)ᵀ δ(n+1) (a skip from a(n),
-   * or a norm or dropout layer above): then there are no terms, `sum` is
-   * paths->sum and δ = scale · sum (scale σ′, 1 for dropout). */
+   * a norm or dropout layer above, or n itself dropout): then there are no
+   * terms, `sum` is paths->sum and δ = scale · sum (scale σ′, 1 for
+   * dropout).  With a full Jacobian the terms are J[m,i] · ∂C/∂a(n)ₘ
+   * (values from the trace) and the paths those of m = i. */
   BpGradPaths *paths;
 } BpDeltaTerms;
 
