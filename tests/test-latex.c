@@ -2,7 +2,8 @@
  * weight's gradient, for weights of the first, a middle and the last layer
  * of every shipped example (sigmoid, tanh, relu, softmax outputs; bce,
  * softmax_ce, mse), carries the numbers the inspector shows and compiles
- * with pdflatex inside a minimal article.  pdflatex comes from Debian's
+ * with pdflatex inside a minimal article; so do those of every layer type
+ * (the paths of a skip, batch norm's three terms, a norm layer's γ).  pdflatex comes from Debian's
  * texlive-latex-base (app/setup.sh installs it); without it the test fails. */
 #include "config.h"
 
@@ -144,6 +145,61 @@ test_examples_compile (void **state)
     }
 }
 
+/* Every layer type (tests/cli/layers.json: dense, batch norm, a skip,
+ * layer norm, dropout, a skip from the input): the derivation of a weight
+ * of each dense layer and of each norm layer's γ carries its gradient,
+ * the paths where the gradient reaches a unit by more than one, the three
+ * terms of batch norm, and compiles. */
+static void
+test_layers_compile (void **state)
+{
+  const char *src = g_getenv ("BACKPROP_SOURCE_DIR");
+  g_autofree char *path = g_build_filename (src != NULL ? src : ".", "tests", "cli", "layers.json", NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(BpModel) model = bp_model_load_file (path, NULL, &error);
+  g_autoptr(BpTrace) trace = NULL;
+  g_autoptr(GString) body = g_string_new (NULL);
+  BpNetwork *net;
+
+  (void) state;
+  if (model == NULL)
+    fail_msg ("%s: %s", path, error->message);
+  net = model->network;
+  trace = bp_trace_new (net, model->n_samples);
+  bp_network_gradients (net, trace, model->inputs, model->targets, model->n_samples);
+  for (gsize l = 0; l < net->n_layers; l++)
+    {
+      const BpLayer *L = &net->layers[l];
+      gsize j = L->out - 1;
+      g_autofree char *snippet = NULL;
+      g_autofree char *value = NULL;
+
+      if (L->type == BP_LAYER_DROPOUT)
+        {
+          assert_null (bpv_latex_weight_derivation (net, trace, 1, l, 0, 0, &error));
+          g_clear_error (&error);
+          continue;
+        }
+      snippet = bpv_latex_weight_derivation (net, trace, 1, l, j, 0, &error);
+      if (snippet == NULL)
+        fail_msg ("layer %zu: %s", l + 1, error->message);
+      value = bpv_latex_number (bp_trace_dC_dz (trace, l, 1)[j] *
+                                (L->type == BP_LAYER_DENSE ? bp_trace_a_prev (trace, l, 1)[0]
+                                                           : trace->xhat[l][L->out + j]));
+      if (strstr (snippet, value) == NULL)
+        fail_msg ("layer %zu: the gradient %s is not in\n%s", l + 1, value, snippet);
+      if (L->type != BP_LAYER_DENSE && strstr (snippet, "\\partial \\gamma^{(") == NULL)
+        fail_msg ("layer %zu: no γ in\n%s", l + 1, snippet);
+      g_string_append_printf (body, "%s\n\\bigskip\n", snippet);
+    }
+  /* a(1) feeds batch norm (layer 2) and the skip of layer 3. */
+  assert_non_null (strstr (body->str, "reaches $a^{(1)}_{4}$ by 2 paths"));
+  assert_non_null (strstr (body->str, "\\mbox{through batch norm layer 2}"));
+  assert_non_null (strstr (body->str, "\\mbox{around (skip into $a^{(3)}$)}"));
+  assert_non_null (strstr (body->str, "\\mbox{through dropout layer 5}"));
+  compile ("layers", body->str);
+}
+
 static void
 test_bad_weight (void **state)
 {
@@ -165,6 +221,7 @@ main (void)
     cmocka_unit_test (test_numbers),
     cmocka_unit_test (test_bad_weight),
     cmocka_unit_test (test_examples_compile),
+    cmocka_unit_test (test_layers_compile),
   };
 
   return cmocka_run_group_tests_name ("latex", tests, NULL, NULL);

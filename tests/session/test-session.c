@@ -1108,6 +1108,181 @@ test_gradcheck_deep_sigmoid (void **state)
 }
 
 
+/* ------------------------------------------- the chain beyond dense layers */
+
+/* The default example (moons) on 2 → 4 tanh → 4 tanh (+ a(1), a skip) →
+ * batch norm (sigmoid) → 1 with the example's cost, stepped to the end of
+ * the backward pass, so that the trace holds a training batch (batch norm
+ * needs B ≥ 2; a batch of 8 so that every term shows). */
+static BpvSession *
+skip_batchnorm_session (void)
+{
+  g_autoptr(BpModel) model = bp_model_new_default ();
+  g_autoptr(GError) error = NULL;
+  BpNetwork *net = bp_network_new (2, &error);
+  const BpLayer *last = &model->network->layers[model->network->n_layers - 1];
+  BpvSession *session;
+  BpRng rng;
+
+  assert_true (bp_network_add_layer (net, 4, "tanh", NULL, &error));
+  assert_true (bp_network_add_layer (net, 4, "tanh", NULL, &error));
+  assert_true (bp_network_set_skip (net, 1, 1, &error));
+  assert_true (bp_network_add_batchnorm (net, BP_NORM_DEFAULT_EPS, BP_NORM_DEFAULT_MOMENTUM,
+                                         "sigmoid", &error));
+  assert_true (bp_network_add_layer (net, last->out, last->act_id, NULL, &error));
+  assert_true (bp_network_set_cost (net, model->network->cost_id, NULL, &error));
+  bp_rng_init (&rng, 5);
+  bp_network_init_weights (net, BP_INIT_GLOROT_UNIFORM, &rng);
+  /* γ and β away from 1 and 0, so that every term shows. */
+  for (gsize j = 0; j < 4; j++)
+    {
+      net->layers[2].W[j] = 0.5 + 0.25 * (double) j;
+      net->layers[2].b[j] = 0.1 * (double) j - 0.1;
+    }
+  bp_network_free (model->network);
+  model->network = net;
+  model->batch_size = 8;
+  session = bpv_session_new (model, &error);
+  if (session == NULL)
+    fail_msg ("%s", error->message);
+  bpv_session_set_step_sample (session, FALSE);
+  /* At rest everything counts as known: step into a cycle first. */
+  do
+    if (!bpv_session_step (session, &error))
+      fail_msg ("%s", error->message);
+  while (!bpv_session_backward_known (session, 0));
+  return session;
+}
+
+/* A skip from a(1) into a(2): the inspector shows both paths into a(1),
+ * their numbers add up to ∂C/∂a(1) and δ(1) = σ′ × the sum. */
+static void
+test_explain_skip_paths (void **state)
+{
+  g_autoptr(BpvSession) s = skip_batchnorm_session ();
+  BpvHit hit = { BPV_HIT_NEURON, 1, 2, 0 };
+  g_autoptr(BpvExplanation) ex = bpv_explain (s, &hit);
+  gsize sample = 0;
+  const BpTrace *t = bpv_session_get_trace (s, &sample);
+
+  (void) state;
+  assert_non_null (ex);
+  assert_non_null (strstr (ex->text, "δ(1)₃ = σ′(z(1)₃) · ∂C/∂a(1)₃   (2 paths into a(1)₃)\n"));
+  assert_non_null (strstr (ex->text, "  • around layer 2 (the skip from a(1) into a(2)): ∂C/∂a(2)₃ · 1 = "));
+  assert_non_null (strstr (ex->text, "  • through layer 2: Σk W(2)k₃ δ(2)k = "));
+  assert_non_null (strstr (ex->text, "  ∂C/∂a(1)₃ = ("));
+  assert_int_equal (ex->n_delta_terms, 2);
+  assert_close (ex->delta_shown, bp_trace_dC_da (t, 0, sample)[2], 1e-12);
+  assert_close (ex->delta_shown * ex->delta_scale, ex->neuron_delta, 1e-12);
+
+  /* a(2) = σ(z) + a(1), and the slope of σ(z), not of a */
+  {
+    BpvHit h2 = { BPV_HIT_NEURON, 2, 1, 0 };
+    g_autoptr(BpvExplanation) e2 = bpv_explain (s, &h2);
+
+    assert_non_null (strstr (e2->text, "a(2)₂ = σ(z) + a(1)₂ = tanh("));
+    assert_close (e2->dsigma, 1 - tanh (e2->z) * tanh (e2->z), 1e-12);
+  }
+  /* W(1)'s chain starts at a(1), where the two paths meet. */
+  {
+    BpvHit edge = { BPV_HIT_EDGE, 1, 2, 1 };
+    g_autoptr(BpvExplanation) ew = bpv_explain (s, &edge);
+
+    assert_int_equal (ew->n_factors, 3);
+    assert_close (ew->chain_product, ew->backprop, 1e-12);
+    assert_non_null (strstr (ew->chain, "the chain starts at ∂C/∂a(1)"));
+  }
+}
+
+/* Batch norm: the three terms of the gradient into a(2) with the batch's
+ * means, adding up; x̂, z and ∂C/∂γ, ∂C/∂β of the norm unit. */
+static void
+test_explain_batchnorm_terms (void **state)
+{
+  g_autoptr(BpvSession) s = skip_batchnorm_session ();
+  BpvHit hit = { BPV_HIT_NEURON, 2, 3, 0 };
+  BpvHit bn = { BPV_HIT_NEURON, 3, 3, 0 };
+  g_autoptr(BpvExplanation) ex = bpv_explain (s, &hit);
+  g_autoptr(BpvExplanation) eb = bpv_explain (s, &bn);
+  gsize sample = 0;
+  const BpTrace *t = bpv_session_get_trace (s, &sample);
+  const BpNetwork *net = bpv_session_get_network (s);
+  g_autofree char *means = g_strdup_printf ("(σ², means over the batch of %zu)", t->batch);
+
+  (void) state;
+  assert_true (t->batch >= 3);
+  assert_non_null (strstr (ex->text, "δ(2)₄ = σ′(z(2)₄) · ∂C/∂a(2)₄   (1 path into a(2)₄)\n"));
+  assert_non_null (strstr (ex->text, "  • through batch norm layer 3: (1/√(σ² + eps)) · (γ₄ δ(3)₄ − "
+                                     "mean(γδ(3))₄ − x̂(3)₄ · mean(γδ(3) ⊙ x̂(3))₄)"));
+  assert_non_null (strstr (ex->text, means));
+  assert_close (ex->delta_shown, bp_trace_dC_da (t, 1, sample)[3], 1e-12);
+  assert_close (ex->delta_shown * ex->delta_scale, ex->neuron_delta, 1e-12);
+
+  assert_non_null (strstr (eb->text, "x̂(3)₄ = (a(2)₄ − μ)/√(σ² + eps)"));
+  assert_non_null (strstr (eb->text, "z(3)₄ = γ(3)₄ x̂(3)₄ + β(3)₄ = "));
+  assert_non_null (strstr (eb->text, "∂C/∂γ(3)₄ = Σs δ(3)₄ x̂(3)₄;  this sample: "));
+  assert_non_null (strstr (eb->text, "∂C/∂β(3)₄ = Σs δ(3)₄;  this sample: "));
+  assert_close (eb->z, bp_trace_z (t, 2, sample)[3], 1e-15);
+  assert_true (isfinite (net->layers[2].dW[3]));
+}
+
+/* Layer norm and dropout: 2 → 4 tanh → layer norm → dropout (p = 0.5) →
+ * the example's output.  The paths through each add up to δ, a dropout
+ * unit shows its mask, and a dropped unit passes no gradient. */
+static void
+test_explain_layernorm_dropout (void **state)
+{
+  g_autoptr(BpModel) model = bp_model_new_default ();
+  g_autoptr(GError) error = NULL;
+  g_autoptr(BpvSession) s = NULL;
+  BpNetwork *net = bp_network_new (2, &error);
+  const BpLayer *last = &model->network->layers[model->network->n_layers - 1];
+  const BpTrace *t;
+  gsize sample = 0;
+  BpRng rng;
+
+  (void) state;
+  assert_true (bp_network_add_layer (net, 4, "tanh", NULL, &error));
+  assert_true (bp_network_add_layernorm (net, BP_NORM_DEFAULT_EPS, NULL, &error));
+  assert_true (bp_network_add_dropout (net, 0.5, &error));
+  assert_true (bp_network_add_layer (net, last->out, last->act_id, NULL, &error));
+  assert_true (bp_network_set_cost (net, model->network->cost_id, NULL, &error));
+  bp_rng_init (&rng, 9);
+  bp_network_init_weights (net, BP_INIT_GLOROT_UNIFORM, &rng);
+  bp_network_free (model->network);
+  model->network = net;
+  model->batch_size = 4;
+  s = bpv_session_new (model, &error);
+  if (s == NULL)
+    fail_msg ("%s", error->message);
+  bpv_session_set_step_sample (s, FALSE);
+  do
+    if (!bpv_session_step (s, &error))
+      fail_msg ("%s", error->message);
+  while (!bpv_session_backward_known (s, 0));
+  t = bpv_session_get_trace (s, &sample);
+
+  for (gsize j = 0; j < 4; j++)
+    {
+      BpvHit h1 = { BPV_HIT_NEURON, 1, j, 0 }, h2 = { BPV_HIT_NEURON, 2, j, 0 };
+      BpvHit h3 = { BPV_HIT_NEURON, 3, j, 0 };
+      g_autoptr(BpvExplanation) e1 = bpv_explain (s, &h1);
+      g_autoptr(BpvExplanation) e2 = bpv_explain (s, &h2);
+      g_autoptr(BpvExplanation) e3 = bpv_explain (s, &h3);
+      double mask = t->mask[2][sample * 4 + j];
+
+      assert_non_null (strstr (e1->text, "  • through layer norm layer 2: (1/√(σ² + eps)) · ("));
+      assert_non_null (strstr (e1->text, "features)"));
+      assert_close (e1->delta_shown * e1->delta_scale, e1->neuron_delta, 1e-12);
+      assert_non_null (strstr (e2->text, "  • through dropout layer 3: ∂C/∂a(3)"));
+      assert_close (e2->delta_shown * e2->delta_scale, e2->neuron_delta, 1e-12);
+      assert_non_null (strstr (e3->text, mask == 0 ? "(dropped in this sample)" : "(kept in this sample)"));
+      assert_non_null (strstr (e3->text, "· mask"));
+      if (mask == 0)
+        assert_true (e2->delta_shown == 0);
+    }
+}
+
 int
 main (void)
 {
@@ -1118,6 +1293,9 @@ main (void)
     cmocka_unit_test (test_explain_weight),
     cmocka_unit_test (test_explain_neuron),
     cmocka_unit_test (test_explain_delta_terms_add_up),
+    cmocka_unit_test (test_explain_skip_paths),
+    cmocka_unit_test (test_explain_batchnorm_terms),
+    cmocka_unit_test (test_explain_layernorm_dropout),
     cmocka_unit_test (test_explain_follows_the_stops),
     cmocka_unit_test (test_history_follows_steps),
     cmocka_unit_test (test_training_runs_and_hands_back),

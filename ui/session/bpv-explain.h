@@ -15,6 +15,18 @@
  *   and the chain ∂C/∂a(N) · ∂a(N)/∂z(N) ⋯ ∂z(n)/∂W(n)_jk from bp_chain_new,
  *   each factor with its value, and their product.
  *
+ * Beyond dense layers (bp_grad_paths_new): where the gradient reaches
+ * a(n)_j by more than W(n+1)ᵀ δ(n+1),
+ *   δ(n)_j = σ′(z) · ∂C/∂a(n)_j   (k paths into a(n)_j)
+ *     • around layers … (the skip from a(n) into a(q)): ∂C/∂a(q)_j · 1 = …
+ *     • through layer n+1: Σ_k W(n+1)_kj δ(n+1)_k = …
+ *     • through batch norm layer n+1: (1/√(σ² + eps)) · (γ δ − mean(γδ)
+ *       − x̂ · mean(γδ ⊙ x̂)) = … three terms … = …
+ *     • through dropout layer n+1: ∂C/∂a(n+1)_j · mask/(1 − p) = …
+ *     ∂C/∂a(n)_j = (…) + (…) = …
+ * A norm unit shows x̂, z = γ x̂ + β and ∂C/∂γ, ∂C/∂β; a dropout unit its
+ * mask; a weight's chain starts at the ∂C/∂a(m) where the paths meet.
+ *
  * In step mode a value the current stop has not computed yet is shown as
  * "?" with the reason.
  */

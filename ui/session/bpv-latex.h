@@ -8,6 +8,13 @@
  * every factor's values (matrices up to MAX_MATRIX wide in full, larger ones
  * by shape and norm) and their product.
  *
+ * Beyond dense layers: where the gradient reaches a(n)_j by more than one
+ * path (a skip from a(n)) or through a norm or dropout layer, δ(n)_j is
+ * written as its paths (around, through; batch norm's three terms; the
+ * dropout factor) and their sum, and the chain starts at the ∂C/∂a(m)
+ * where they meet (bp_grad_paths_new, BpChain.start).  On a norm layer the
+ * "weight" is γ_j (k = 0): ∂C/∂γ_j = δ_j x̂_j.
+ *
  * The snippet is display math and text for the body of a document and
  * needs nothing but LaTeX itself (no packages), so it pastes into any
  * article; `pdflatex` compiles it wrapped in \documentclass{article}.
@@ -19,7 +26,7 @@
 G_BEGIN_DECLS
 
 /* `layer` is the C index (0-based).  NULL with an error for a weight that
- * does not exist.  Free with g_free. */
+ * does not exist (or a dropout layer, which has none).  Free with g_free. */
 char *bpv_latex_weight_derivation (const BpNetwork *net,
                                    const BpTrace   *trace,
                                    gsize            sample,
