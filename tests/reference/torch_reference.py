@@ -450,22 +450,7 @@ def gen_model(rng, smooth):
                 for k, p in zip(allowed, parts):
                     Y[s, k] = p / M
 
-    # optimizer
-    opt = {"id": opt_id}
-    if opt_id in ("sgd", "momentum"):
-        opt["lr"] = float(log_uniform(rng, 1e-3, 0.3))
-    else:
-        opt["lr"] = float(log_uniform(rng, 1e-4, 0.03))
-    if opt_id == "momentum":
-        opt["momentum"] = float(rng.uniform(0.0, 0.99))
-    if opt_id == "rmsprop":
-        opt["alpha"] = float(rng.uniform(0.8, 0.999))
-        opt["eps"] = float(log_uniform(rng, 1e-10, 1e-6))
-    if opt_id == "adam":
-        opt["beta1"] = float(rng.uniform(0.5, 0.99))
-        opt["beta2"] = float(rng.uniform(0.9, 0.9999))
-        opt["eps"] = float(log_uniform(rng, 1e-10, 1e-6))
-    opt["weight_decay"] = 0.0 if rng.random() < 0.4 else float(log_uniform(rng, 1e-4, 0.1))
+    opt = gen_optimizer(rng, opt_id)
 
     model = {"format": "backprop-model/1", "name": "torch-reference",
              "description": "random network for tests/reference/torch_reference.py",
@@ -481,6 +466,27 @@ def gen_model(rng, smooth):
     model["inputs"] = X.tolist()
     model["targets"] = Y.tolist()
     return model
+
+
+def gen_optimizer(rng, opt_id):
+    """The optimizer of a random network: opt_id with random hyperparameters,
+    weight decay 0 in about 40 % of them."""
+    opt = {"id": opt_id}
+    if opt_id in ("sgd", "momentum"):
+        opt["lr"] = float(log_uniform(rng, 1e-3, 0.3))
+    else:
+        opt["lr"] = float(log_uniform(rng, 1e-4, 0.03))
+    if opt_id == "momentum":
+        opt["momentum"] = float(rng.uniform(0.0, 0.99))
+    if opt_id == "rmsprop":
+        opt["alpha"] = float(rng.uniform(0.8, 0.999))
+        opt["eps"] = float(log_uniform(rng, 1e-10, 1e-6))
+    if opt_id == "adam":
+        opt["beta1"] = float(rng.uniform(0.5, 0.99))
+        opt["beta2"] = float(rng.uniform(0.9, 0.9999))
+        opt["eps"] = float(log_uniform(rng, 1e-10, 1e-6))
+    opt["weight_decay"] = 0.0 if rng.random() < 0.4 else float(log_uniform(rng, 1e-4, 0.1))
+    return opt
 
 
 # ---------------------------------------------------------- torch reference
@@ -1111,6 +1117,37 @@ def np_dact(name, z, a, alpha):
     raise ValueError(name)
 
 
+def np_softmax_vjp(a, g):
+    """∂C/∂z of a softmax layer: a_j Σ_k a_k (g_j - g_k), exact also for a
+    dominant unit."""
+    return a * ((g[:, :, None] - g[:, None, :]) * a[:, None, :]).sum(axis=2)
+
+
+def np_output_grads(cost, k, z, a, Y):
+    """The cost by hand at the output (z, a): (per-sample loss, ∂C/∂a,
+    ∂C/∂z for bce and softmax_ce from z, else None); k: 1/B or 1."""
+    if cost == "mse":
+        l = 0.5 * ((a - Y) ** 2).sum(axis=1)
+        dC_da = (a - Y) * k
+        dz_out = None
+    elif cost == "bce":
+        l = -(Y * np.log(a) + (1 - Y) * np.log(1 - a)).sum(axis=1)
+        sp, sm = np_act("sigmoid", z, 0), np_act("sigmoid", -z, 0)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            dC_da = (np.where(Y != 0, -Y / sp, 0.0) + np.where(Y != 1, (1 - Y) / sm, 0.0)) * k
+        dz_out = np.where(z >= 0, (1 - Y) - sm, sp - Y) * k
+    else:
+        l = -(Y * np.log(a)).sum(axis=1)
+        dC_da = (-Y / a) * k
+        G = a * Y.sum(axis=1, keepdims=True) - Y
+        rows = np.arange(G.shape[0])
+        m = np.argmax(z, axis=1)
+        G[rows, m] = 0.0
+        G[rows, m] = -G.sum(axis=1)      # the entries sum to 0: exact for a dominant unit
+        dz_out = G * k
+    return l, dC_da, dz_out
+
+
 def numpy_trace(model):
     """The contract's formulas, written out by hand in numpy."""
     X = np.array(model["inputs"], dtype=float)
@@ -1129,25 +1166,7 @@ def numpy_trace(model):
         a = np_act(act, z, alpha)
         zs.append(z)
         as_.append(a)
-    a, z = as_[-1], zs[-1]
-    if cost == "mse":
-        l = 0.5 * ((a - Y) ** 2).sum(axis=1)
-        dC_da = (a - Y) * k
-    elif cost == "bce":
-        l = -(Y * np.log(a) + (1 - Y) * np.log(1 - a)).sum(axis=1)
-        sp, sm = np_act("sigmoid", z, 0), np_act("sigmoid", -z, 0)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            dC_da = (np.where(Y != 0, -Y / sp, 0.0) + np.where(Y != 1, (1 - Y) / sm, 0.0)) * k
-        dz_out = np.where(z >= 0, (1 - Y) - sm, sp - Y) * k
-    else:
-        l = -(Y * np.log(a)).sum(axis=1)
-        dC_da = (-Y / a) * k
-        G = a * Y.sum(axis=1, keepdims=True) - Y
-        rows = np.arange(G.shape[0])
-        m = np.argmax(z, axis=1)
-        G[rows, m] = 0.0
-        G[rows, m] = -G.sum(axis=1)      # the entries sum to 0: exact for a dominant unit
-        dz_out = G * k
+    l, dC_da, dz_out = np_output_grads(cost, k, zs[-1], as_[-1], Y)
     n = len(Ws)
     layers = [None] * n
     for i in range(n - 1, -1, -1):
@@ -1155,9 +1174,7 @@ def numpy_trace(model):
         if i == n - 1 and cost != "mse":
             delta = dz_out
         elif act == "softmax":
-            # a_j Σ_k a_k (g_j - g_k): exact also for a dominant unit
-            ai = as_[i]
-            delta = ai * ((dC_da[:, :, None] - dC_da[:, None, :]) * ai[:, None, :]).sum(axis=2)
+            delta = np_softmax_vjp(as_[i], dC_da)
         else:
             delta = dC_da * np_dact(act, zs[i], as_[i], alpha)
         prev = X if i == 0 else as_[i - 1]
@@ -1358,8 +1375,26 @@ def main():
     ap.add_argument("--verbose", "-v", action="store_true")
     ap.add_argument("--self-test", action="store_true",
                     help="check the reference itself (no CLI needed)")
+    ap.add_argument("--layers", action="store_true",
+                    help="issue 13's layer types instead of the dense networks "
+                         "(tests/reference/torch_layers.py)")
+    ap.add_argument("--eval", action="store_true",
+                    help="with --layers --model: trace the files in eval mode")
     args = ap.parse_args()
     import_torch()
+    if args.layers:
+        import torch_layers
+        torch_layers.bind(sys.modules[__name__])
+        if args.self_test:
+            if args.count == 150:
+                args.count = 24
+            return torch_layers.self_test(args)
+        if not args.backprop:
+            ap.error("--backprop is required (or --self-test)")
+        if args.workdir is None:
+            import tempfile
+            args.workdir = tempfile.mkdtemp(prefix="bp-torch-layers-")
+        return torch_layers.main_cli(args)
     if args.self_test:
         if args.count == 150:
             args.count = 40
