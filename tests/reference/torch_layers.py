@@ -68,6 +68,10 @@ TRACE_KEYS = {"dense": ("z", "a", "dC_da", "dC_dz", "dW", "db"),
               "batchnorm": ("z", "a", "dC_da", "dC_dz", "dgamma", "dbeta"),
               "layernorm": ("z", "a", "dC_da", "dC_dz", "dgamma", "dbeta"),
               "dropout": ("a", "dC_da")}
+# Checked when the trace gives them (the core's trace adds them; the issue
+# does not ask for them): batchnorm's running statistics after the pass,
+# the mask a training-mode dropout used (the file's).
+EXTRA_TRACE_KEYS = {"batchnorm": ("running_mean", "running_var"), "dropout": ("mask",)}
 TRAINED_KEYS = {"dense": ("W", "b"), "batchnorm": ("gamma", "beta", "running_mean", "running_var"),
                 "layernorm": ("gamma", "beta"), "dropout": ()}
 
@@ -419,7 +423,8 @@ def torch_trace(model, eval_mode, noise=None, accurate=True):
     """The trace's compared arrays as a flat {name: ndarray}."""
     cost, reduction, X, Y = model_parts(model)
     params, _ = init_params(model)
-    C, l, zs, as_ = forward(model, params, init_stats(model), X, Y, eval_mode, keep=True,
+    stats = init_stats(model)
+    C, l, zs, as_ = forward(model, params, stats, X, Y, eval_mode, keep=True,
                             noise=noise, accurate=accurate)
     C.backward()
     d = {"loss": C.detach().reshape(1), "per_sample_loss": l.detach(),
@@ -440,9 +445,13 @@ def torch_trace(model, eval_mode, noise=None, accurate=True):
             v["dW"], v["db"] = params[i]["W"].grad, params[i]["b"].grad
         elif t != "dropout":
             v["dgamma"], v["dbeta"] = params[i]["gamma"].grad, params[i]["beta"].grad
-        for key in TRACE_KEYS[t]:
-            g = v[key]
-            d["layers[%d].%s" % (i, key)] = g if g is not None else torch.zeros_like(v["a"])
+        if t == "batchnorm":        # after the pass: updated once in training mode
+            v["running_mean"], v["running_var"] = stats[i]
+        elif t == "dropout" and not eval_mode:
+            v["mask"] = torch.tensor(L["mask"], dtype=torch.float64)
+        for key in TRACE_KEYS[t] + EXTRA_TRACE_KEYS.get(t, ()):
+            if key in v:
+                d["layers[%d].%s" % (i, key)] = v[key]
     return {k: np.asarray(v.detach().numpy() if hasattr(v, "detach") else v, dtype=float)
             for k, v in d.items()}
 
@@ -548,6 +557,10 @@ def check_network(chk, backprop, path, model, eval_mode, steps, seed, train_ok=T
         for key in TRACE_KEYS[t]:
             name = "layers[%d].%s" % (i, key)
             chk.compare(path, "%s (%s)" % (name, t), Lo.get(key), ref[name], noise[name])
+        for key in EXTRA_TRACE_KEYS.get(t, ()):
+            name = "layers[%d].%s" % (i, key)
+            if key in Lo and name in ref:
+                chk.compare(path, "%s (%s)" % (name, t), Lo[key], ref[name], noise[name])
     if eval_mode and len(model["inputs"]) == 1 and "batchnorm" in features(model, False):
         check_batch_of_one(chk, backprop, path, model)
     if trained is None or not train_ok:
@@ -803,9 +816,28 @@ def np_trace(model, eval_mode):
                     stats[i] = (mu, var)
         else:
             grads[i] = []
-        for key in TRACE_KEYS[t]:
-            d["layers[%d].%s" % (i, key)] = v[key]
+        if t == "batchnorm":
+            v["running_mean"], v["running_var"] = np_running_stats(L) if eval_mode else \
+                np_running_update(L, mu, var, X.shape[0])
+        elif t == "dropout" and not eval_mode:
+            v["mask"] = np.array(L["mask"], dtype=float)
+        for key in TRACE_KEYS[t] + EXTRA_TRACE_KEYS.get(t, ()):
+            if key in v:
+                d["layers[%d].%s" % (i, key)] = v[key]
     return d, [g for gs in grads for g in gs], stats
+
+
+def np_running_stats(L):
+    return (np.array(L.get("running_mean", [0.0] * L["out"]), dtype=float),
+            np.array(L.get("running_var", [1.0] * L["out"]), dtype=float))
+
+
+def np_running_update(L, mu, var, B):
+    """BatchNorm1d's update after a training forward pass: the unbiased
+    variance σ² B/(B-1) into running_var."""
+    mo = float(L.get("momentum", DEFAULT_MOMENTUM))
+    rm, rv = np_running_stats(L)
+    return (1 - mo) * rm + mo * mu, (1 - mo) * rv + mo * var * B / (B - 1)
 
 
 def np_train(model, steps):
@@ -830,11 +862,8 @@ def np_train(model, steps):
         _, grads, stats = np_trace(m, False)
         for i, (mu, var) in stats.items():
             L = m["layers"][i]
-            mo = float(L.get("momentum", DEFAULT_MOMENTUM))
-            L["running_mean"] = ((1 - mo) * np.array(L.get("running_mean", [0.0] * L["out"]))
-                                 + mo * mu).tolist()
-            L["running_var"] = ((1 - mo) * np.array(L.get("running_var", [1.0] * L["out"]))
-                                + mo * var * B / (B - 1)).tolist()
+            rm, rv = np_running_update(L, mu, var, B)
+            L["running_mean"], L["running_var"] = rm.tolist(), rv.tolist()
         return np.concatenate([np.ravel(g) for g in grads])
 
     p0 = np.concatenate([np.ravel(m["layers"][i][key]) for i, key in names])
