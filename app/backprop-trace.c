@@ -137,6 +137,51 @@ append_string (GString    *out,
   g_string_append_c (out, '"');
 }
 
+/* The members of a batch-norm, layer-norm or dropout layer:
+ *   batchnorm, layernorm  z, a, dC_da, dC_dz, dgamma, dbeta (z before f);
+ *                         batchnorm also running_mean, running_var after
+ *                         the pass
+ *   dropout               a, dC_da, mask (the 0/1 mask the pass used) */
+static gboolean
+append_layer_kind (GString       *out,
+                   const BpLayer *layer,
+                   const BpTrace *t,
+                   gsize          l)
+{
+  gboolean ok = TRUE;
+
+  if (layer->type == BP_LAYER_DROPOUT)
+    {
+      g_string_append (out, "      \"a\": ");
+      ok &= append_trace_rows (out, t, bp_trace_a, l, layer->out);
+      g_string_append (out, ",\n      \"dC_da\": ");
+      ok &= append_trace_rows (out, t, bp_trace_dC_da, l, layer->out);
+      g_string_append (out, ",\n      \"mask\": ");
+      ok &= append_matrix (out, t->mask[l], t->batch, layer->out);
+      return ok;
+    }
+  g_string_append (out, "      \"z\": ");
+  ok &= append_trace_rows (out, t, bp_trace_z, l, layer->out);
+  g_string_append (out, ",\n      \"a\": ");
+  ok &= append_trace_rows (out, t, bp_trace_a, l, layer->out);
+  g_string_append (out, ",\n      \"dC_da\": ");
+  ok &= append_trace_rows (out, t, bp_trace_dC_da, l, layer->out);
+  g_string_append (out, ",\n      \"dC_dz\": ");
+  ok &= append_trace_rows (out, t, bp_trace_dC_dz, l, layer->out);
+  g_string_append (out, ",\n      \"dgamma\": ");
+  ok &= append_row (out, layer->dW, layer->out);
+  g_string_append (out, ",\n      \"dbeta\": ");
+  ok &= append_row (out, layer->db, layer->out);
+  if (layer->type == BP_LAYER_BATCHNORM)
+    {
+      g_string_append (out, ",\n      \"running_mean\": ");
+      ok &= append_row (out, layer->running_mean, layer->out);
+      g_string_append (out, ",\n      \"running_var\": ");
+      ok &= append_row (out, layer->running_var, layer->out);
+    }
+  return ok;
+}
+
 /* The trace as "backprop-trace/1" JSON.  Returns NULL and names the first
  * array holding a non-finite value if there is one. */
 static char *
@@ -148,6 +193,7 @@ trace_to_json (const BpNetwork *net,
   g_autoptr(GString) out = g_string_new (NULL);
   gsize last = net->n_layers - 1;
   gboolean finite = TRUE;
+  gboolean plain = bp_network_is_plain (net);
 
 #define CHECK(ok, name)                         \
   G_STMT_START {                                \
@@ -185,6 +231,20 @@ trace_to_json (const BpNetwork *net,
       const BpLayer *layer = &net->layers[l];
 
       g_string_append (out, l > 0 ? ",\n    {\n" : "\n    {\n");
+      if (!plain)
+        {
+          /* Only networks beyond the plain chain say it: a dense trace
+           * stays as it always was. */
+          g_string_append (out, "      \"type\": ");
+          append_string (out, bp_layer_type_to_string (layer->type));
+          g_string_append (out, ",\n");
+        }
+      if (layer->type != BP_LAYER_DENSE)
+        {
+          CHECK (append_layer_kind (out, layer, t, l), bp_layer_type_to_string (layer->type));
+          g_string_append (out, "\n    }");
+          continue;
+        }
       g_string_append (out, "      \"z\": ");
       CHECK (append_trace_rows (out, t, bp_trace_z, l, layer->out), "z");
       g_string_append (out, ",\n      \"a\": ");
@@ -215,11 +275,14 @@ backprop_trace_command (int      argc,
 {
   g_autofree char *dataset = NULL;
   g_autofree char *rows_text = NULL;
+  gboolean eval = FALSE;
   const GOptionEntry entries[] = {
     { "dataset", 'd', 0, G_OPTION_ARG_FILENAME, &dataset,
       "Trace rows of this dataset instead of the inline batch", "NAME|FILE.csv" },
     { "rows", 0, 0, G_OPTION_ARG_STRING, &rows_text,
       "Dataset rows in the traced batch (default " G_STRINGIFY (BACKPROP_CLI_TRACE_ROWS) ")", "N" },
+    { "eval", 0, 0, G_OPTION_ARG_NONE, &eval,
+      "Eval mode: batch norm uses its running statistics, dropout passes through", NULL },
     { NULL }
   };
   g_autoptr(GOptionContext) context = NULL;
@@ -245,6 +308,11 @@ backprop_trace_command (int      argc,
     "  output           B rows of the last layer's a\n"
     "  layers[n-1]      z, a, dC_da, dC_dz (B rows each), dW (out rows of in),\n"
     "                   db [out]\n"
+    "A network with other layers than plain dense ones adds \"type\" to each\n"
+    "layer; batchnorm and layernorm give z (before the activation), a, dC_da,\n"
+    "dC_dz, dgamma, dbeta (and batchnorm running_mean, running_var after the\n"
+    "pass); dropout gives a, dC_da and the mask it used.  The pass runs in\n"
+    "training mode; --eval runs it in eval mode.\n"
     "Every number is written in its shortest round-trip form.  A NaN or an\n"
     "infinity anywhere in the pass is an error (exit status 1), not output.\n"
     "\n"
@@ -265,6 +333,19 @@ backprop_trace_command (int      argc,
   if (!backprop_cli_open_batch (model, args[0], dataset, rows, FALSE, FALSE, &batch, error))
     return FALSE;
 
+  /* The pass runs in training mode unless --eval; batch-norm running
+   * statistics it updates stay in memory (only `train -o` saves them). */
+  model->network->eval = eval;
+  {
+    g_autoptr(GError) local = NULL;
+
+    if (!bp_network_check_batch (model->network, batch.B, &local))
+      {
+        g_set_error (error, BACKPROP_CLI_ERROR, BACKPROP_CLI_ERROR_FAILED, "%s: %s", args[0],
+                     local->message);
+        return FALSE;
+      }
+  }
   trace = run_pass (model->network, args[0], batch.x, batch.y, batch.B, error);
   if (trace == NULL)
     return FALSE;

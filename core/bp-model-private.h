@@ -69,6 +69,48 @@ gboolean    _bp_model_read_object   (Loader        *ld,
                                      const char    *path,
                                      JsonObject   **out);
 
+/* A finite number in [min, max]. */
+gboolean    _bp_model_read_number_in (Loader       *ld,
+                                      JsonNode     *node,
+                                      const char   *path,
+                                      double        min,
+                                      double        max,
+                                      double       *out);
+/* An array of exactly `n` finite numbers into `out`; its path is `base`,
+ * or `base`[row] when row ≥ 0. */
+gboolean    _bp_model_read_numbers  (Loader        *ld,
+                                     JsonNode      *node,
+                                     const char    *base,
+                                     gssize         row,
+                                     gsize          n,
+                                     double        *out);
+/* The shape of 1 to BP_MODEL_MAX_BATCH_SIZE rows of `width` entries. */
+gboolean    _bp_model_check_rows    (Loader        *ld,
+                                     JsonNode      *node,
+                                     const char    *path,
+                                     gsize          width,
+                                     gsize         *n_rows);
+/* The members of a layer of another type than dense (batchnorm,
+ * layernorm, dropout), layer l of `obj`, appended to `net` with width
+ * `width`: the first pass of read_layers.  Its parameters are read by
+ * _bp_model_read_layer_values once the block is final. */
+gboolean    _bp_model_read_layer_kind (Loader      *ld,
+                                       JsonObject  *obj,
+                                       gsize        l,
+                                       BpLayerType  type,
+                                       gsize        width,
+                                       BpNetwork   *net);
+/* gamma, beta, running_mean, running_var, mask of layer l (not dense). */
+gboolean    _bp_model_read_layer_values (Loader     *ld,
+                                         JsonObject *obj,
+                                         gsize       l,
+                                         BpNetwork  *net);
+/* "skip_from" of dense layer l (absent: none). */
+gboolean    _bp_model_read_skip     (Loader        *ld,
+                                     JsonObject    *obj,
+                                     gsize          l,
+                                     BpNetwork     *net);
+
 /* Reads root's optional "progress" into model->progress (after the layers:
  * the gradient-norm records are checked against them). */
 gboolean    _bp_model_read_progress (Loader        *ld,

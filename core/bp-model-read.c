@@ -155,13 +155,13 @@ _bp_model_read_number (Loader     *ld,
 }
 
 /* A number in [min, max]. */
-static gboolean
-read_number_in (Loader     *ld,
-                JsonNode   *node,
-                const char *path,
-                double      min,
-                double      max,
-                double     *out)
+gboolean
+_bp_model_read_number_in (Loader     *ld,
+                          JsonNode   *node,
+                          const char *path,
+                          double      min,
+                          double      max,
+                          double     *out)
 {
   if (!_bp_model_read_number (ld, node, path, out))
     return FALSE;
@@ -249,13 +249,13 @@ _bp_model_read_object (Loader      *ld,
 /* `node` must be an array of exactly `n` finite numbers; they go to `out`.
  * Its path is `base`, or `base`[row] when row ≥ 0; paths are only built for
  * a message, so reading a large W costs no allocations. */
-static gboolean
-read_numbers (Loader     *ld,
-              JsonNode   *node,
-              const char *base,
-              gssize      row,
-              gsize       n,
-              double     *out)
+gboolean
+_bp_model_read_numbers (Loader     *ld,
+                        JsonNode   *node,
+                        const char *base,
+                        gssize      row,
+                        gsize       n,
+                        double     *out)
 {
   g_autofree char *path = NULL;
   JsonArray *arr;
@@ -294,12 +294,12 @@ read_numbers (Loader     *ld,
  * `width` entries.  Only the shape is checked (so that nothing is allocated
  * for a file that claims a million rows of nothing); the numbers are read by
  * read_numbers. */
-static gboolean
-check_rows (Loader     *ld,
-            JsonNode   *node,
-            const char *path,
-            gsize       width,
-            gsize      *n_rows)
+gboolean
+_bp_model_check_rows (Loader     *ld,
+                      JsonNode   *node,
+                      const char *path,
+                      gsize       width,
+                      gsize      *n_rows)
 {
   JsonArray *arr;
   gsize len;
@@ -395,7 +395,7 @@ read_params (Loader            *ld,
         {
           g_autofree char *path = g_strdup_printf ("%s.%s", base, specs[i].name);
 
-          if (!read_number_in (ld, node, path, specs[i].min_value, specs[i].max_value, &out[i]))
+          if (!_bp_model_read_number_in (ld, node, path, specs[i].min_value, specs[i].max_value, &out[i]))
             return FALSE;
         }
     }
@@ -413,6 +413,34 @@ fail_from (Loader     *ld,
   if (local->domain == BP_NETWORK_ERROR && local->code == BP_NETWORK_ERROR_UNKNOWN_ID)
     code = BP_MODEL_ERROR_UNKNOWN_ID;
   return _bp_model_fail (ld, code, path, "%s", local->message);
+}
+
+/* A layer's "type" (absent: dense). */
+static gboolean
+read_layer_type (Loader      *ld,
+                 JsonObject  *obj,
+                 gsize        l,
+                 BpLayerType *type)
+{
+  JsonNode *node = json_object_get_member (obj, "type");
+  g_autofree char *path = NULL;
+  const char *s;
+
+  *type = BP_LAYER_DENSE;
+  if (node == NULL)
+    return TRUE;
+  path = g_strdup_printf ("layers[%zu].type", l);
+  if (!_bp_model_read_string (ld, node, path, &s))
+    return FALSE;
+  if (!bp_layer_type_from_string (s, type))
+    {
+      g_autofree char *quoted = _bp_model_quote (s);
+
+      return _bp_model_fail (ld, BP_MODEL_ERROR_INVALID, path,
+                             "unknown layer type %s (known: dense, batchnorm, layernorm, dropout)",
+                             quoted);
+    }
+  return TRUE;
 }
 
 static gboolean
@@ -455,6 +483,7 @@ read_layers (Loader     *ld,
       JsonNode *in_node, *out_node, *act_node;
       const char *act_id;
       gint64 in = 0, out;
+      BpLayerType type;
 
       if (!_bp_model_read_object (ld, json_array_get_element (arr, (guint) l), path, &obj))
         return FALSE;
@@ -483,6 +512,22 @@ read_layers (Loader     *ld,
           if (net == NULL)
             return fail_from (ld, in_path, local);
         }
+
+      /* Batch norm, layer norm, dropout: bp-model-read-layer.c. */
+      if (!read_layer_type (ld, obj, l, &type))
+        return FALSE;
+      if (type != BP_LAYER_DENSE)
+        {
+          if ((gsize) out != bp_network_n_outputs (net))
+            return _bp_model_fail (ld, BP_MODEL_ERROR_INVALID, out_path,
+                                   "a %s layer keeps the width: \"out\" is %" G_GINT64_FORMAT
+                                   " but \"in\" is %zu", bp_layer_type_to_string (type), out,
+                                   bp_network_n_outputs (net));
+          if (!_bp_model_read_layer_kind (ld, obj, l, type, (gsize) out, net))
+            return FALSE;
+          has_W[l] = TRUE;
+          continue;
+        }
       total += bp_network_n_outputs (net) * (gsize) out + (gsize) out;
       if (total > MAX_PARAMS)
         return _bp_model_fail (ld, BP_MODEL_ERROR_INVALID, path,
@@ -503,6 +548,8 @@ read_layers (Loader     *ld,
         return FALSE;
       if (!bp_network_add_layer (net, (gsize) out, act->id, act->n_params > 0 ? ap : NULL, &local))
         return fail_from (ld, path, local);
+      if (!_bp_model_read_skip (ld, obj, l, net))
+        return FALSE;
 
       has_W[l] = json_object_has_member (obj, "W");
       need_init |= !has_W[l];
@@ -530,6 +577,13 @@ read_layers (Loader     *ld,
       JsonNode *W_node = json_object_get_member (obj, "W");
       JsonNode *b_node = json_object_get_member (obj, "b");
 
+      if (L->type != BP_LAYER_DENSE)
+        {
+          if (!_bp_model_read_layer_values (ld, obj, l, net))
+            return FALSE;
+          continue;
+        }
+
       if (W_node != NULL)
         {
           g_autofree char *path = g_strdup_printf ("layers[%zu].W", l);
@@ -547,7 +601,7 @@ read_layers (Loader     *ld,
                                    "expected %zu row%s (one per output unit), got %zu",
                                    L->out, L->out == 1 ? "" : "s", n_rows);
           for (gsize r = 0; r < n_rows; r++)
-            if (!read_numbers (ld, json_array_get_element (rows, (guint) r), path, (gssize) r,
+            if (!_bp_model_read_numbers (ld, json_array_get_element (rows, (guint) r), path, (gssize) r,
                                L->in, L->W + r * L->in))
               return FALSE;
         }
@@ -555,7 +609,7 @@ read_layers (Loader     *ld,
         {
           g_autofree char *path = g_strdup_printf ("layers[%zu].b", l);
 
-          if (!read_numbers (ld, b_node, path, -1, L->out, L->b))
+          if (!_bp_model_read_numbers (ld, b_node, path, -1, L->out, L->b))
             return FALSE;
         }
     }
@@ -704,7 +758,7 @@ read_optimizer (Loader     *ld,
             }
           if (i >= 0)
             {
-              if (!read_number_in (ld, json_object_get_member (obj, name), path,
+              if (!_bp_model_read_number_in (ld, json_object_get_member (obj, name), path,
                                    desc->hyper_specs[i].min_value,
                                    desc->hyper_specs[i].max_value, &v))
                 return FALSE;
@@ -754,7 +808,7 @@ read_optimizer (Loader     *ld,
                                      desc->id, known->str);
             }
           /* Arrays the file leaves out stay zero, as after a reset. */
-          if (!read_numbers (ld, member, path, -1, desc->state_specs[i].per_param * n_params,
+          if (!_bp_model_read_numbers (ld, member, path, -1, desc->state_specs[i].per_param * n_params,
                              bp_optimizer_state (opt, i)))
             return FALSE;
         }
@@ -808,11 +862,11 @@ read_dataset (Loader     *ld,
       model->dataset_rows = (gsize) rows;
     }
   if ((member = json_object_get_member (obj, "noise")) != NULL &&
-      !read_number_in (ld, member, "dataset.noise", 0.0, G_MAXDOUBLE, &model->dataset_noise))
+      !_bp_model_read_number_in (ld, member, "dataset.noise", 0.0, G_MAXDOUBLE, &model->dataset_noise))
     return FALSE;
   if ((member = json_object_get_member (obj, "test_fraction")) != NULL)
     {
-      if (!read_number_in (ld, member, "dataset.test_fraction", 0.0, 1.0, &model->test_fraction))
+      if (!_bp_model_read_number_in (ld, member, "dataset.test_fraction", 0.0, 1.0, &model->test_fraction))
         return FALSE;
       if (model->test_fraction >= 1.0)
         return _bp_model_fail (ld, BP_MODEL_ERROR_INVALID, "dataset.test_fraction",
@@ -873,8 +927,8 @@ read_example (Loader     *ld,
     return _bp_model_fail (ld, BP_MODEL_ERROR_INVALID, "targets",
                            "given without \"inputs\" (a worked example needs both)");
 
-  if (!check_rows (ld, in_node, "inputs", n_in, &B) ||
-      !check_rows (ld, tg_node, "targets", n_out, &B_targets))
+  if (!_bp_model_check_rows (ld, in_node, "inputs", n_in, &B) ||
+      !_bp_model_check_rows (ld, tg_node, "targets", n_out, &B_targets))
     return FALSE;
   if (B_targets != B)
     return _bp_model_fail (ld, BP_MODEL_ERROR_INVALID, "targets",
@@ -885,9 +939,9 @@ read_example (Loader     *ld,
   targets = g_new (double, B * n_out);
   for (gsize s = 0; s < B; s++)
     {
-      if (!read_numbers (ld, json_array_get_element (json_node_get_array (in_node), (guint) s),
+      if (!_bp_model_read_numbers (ld, json_array_get_element (json_node_get_array (in_node), (guint) s),
                          "inputs", (gssize) s, n_in, inputs + s * n_in) ||
-          !read_numbers (ld, json_array_get_element (json_node_get_array (tg_node), (guint) s),
+          !_bp_model_read_numbers (ld, json_array_get_element (json_node_get_array (tg_node), (guint) s),
                          "targets", (gssize) s, n_out, targets + s * n_out))
         return FALSE;
     }
@@ -1018,6 +1072,20 @@ read_reduction (Loader     *ld,
   return TRUE;
 }
 
+/* What only the whole network can say (a skip into an output the cost
+ * reads as f(z)); and the dropout generator starts from the seed. */
+static gboolean
+check_network (Loader  *ld,
+               BpModel *model)
+{
+  g_autoptr(GError) local = NULL;
+
+  bp_network_seed (model->network, model->seed);
+  if (!bp_network_validate (model->network, &local))
+    return _bp_model_fail (ld, BP_MODEL_ERROR_INVALID, "layers", "%s", local->message);
+  return TRUE;
+}
+
 BpModel *
 bp_model_load_data (const char  *data,
                     gssize       len,
@@ -1079,6 +1147,7 @@ bp_model_load_data (const char  *data,
       !read_layers (&ld, root, model) ||
       !read_cost (&ld, root, model) ||
       !read_reduction (&ld, root, model) ||
+      !check_network (&ld, model) ||
       !read_optimizer (&ld, root, model) ||
       !read_dataset (&ld, root, model) ||
       !read_training (&ld, root, model) ||

@@ -35,6 +35,26 @@ first_non_finite (const double *v,
 }
 
 /* JSON cannot hold NaN or ±Inf: refuse, naming where the first one is. */
+/* Where a layer other than dense holds a non-finite number (NULL: none). */
+static char *
+layer_non_finite (const BpLayer *L,
+                  gsize          l)
+{
+  const struct { const char *name; const double *v; } arrays[] = {
+    { "gamma", L->W }, { "beta", L->b },
+    { "running_mean", L->running_mean }, { "running_var", L->running_var },
+  };
+  gssize i;
+
+  if (L->type == BP_LAYER_DROPOUT)
+    return NULL;
+  for (guint k = 0; k < G_N_ELEMENTS (arrays); k++)
+    if (arrays[k].v != NULL && (i = first_non_finite (arrays[k].v, L->out)) >= 0)
+      return g_strdup_printf ("%s[%zd] of layer %zu (layers[%zu].%s[%zd] in the file)",
+                              arrays[k].name, i, l + 1, l, arrays[k].name, i);
+  return NULL;
+}
+
 static gboolean
 check_finite (const BpModel  *model,
               const char     *name,
@@ -49,6 +69,11 @@ check_finite (const BpModel  *model,
     {
       const BpLayer *L = &net->layers[l];
 
+      if (L->type != BP_LAYER_DENSE)
+        {
+          where = layer_non_finite (L, l);
+          continue;
+        }
       if ((i = first_non_finite (L->W, L->in * L->out)) >= 0)
         where = g_strdup_printf ("W(%zu)[%zu,%zu] (layers[%zu].W[%zu][%zu] in the file)",
                                  l + 1, (gsize) i / L->in + 1, (gsize) i % L->in + 1,
@@ -366,6 +391,48 @@ append_progress (GString               *s,
   g_string_append (s, "\n  }");
 }
 
+/* The members of a batch-norm, layer-norm or dropout layer, every one
+ * written (defaults too: these files are new, nothing to stay identical to). */
+static void
+append_layer_kind (GString       *s,
+                   const BpLayer *L)
+{
+  g_string_append (s, "    {\n      \"type\": ");
+  append_string (s, bp_layer_type_to_string (L->type));
+  g_string_append_printf (s, ", \"in\": %zu, \"out\": %zu", L->in, L->out);
+  if (L->type == BP_LAYER_DROPOUT)
+    {
+      g_string_append (s, ", \"p\": ");
+      append_double (s, L->p);
+      if (L->mask != NULL)
+        {
+          g_string_append (s, ",\n      \"mask\": ");
+          append_matrix (s, L->mask, L->mask_rows, L->out, "      ");
+        }
+      return;
+    }
+  g_string_append (s, ", \"activation\": ");
+  append_string (s, L->act_id);
+  g_string_append (s, ", \"eps\": ");
+  append_double (s, L->eps);
+  if (L->type == BP_LAYER_BATCHNORM)
+    {
+      g_string_append (s, ", \"momentum\": ");
+      append_double (s, L->momentum);
+    }
+  g_string_append (s, ",\n      \"gamma\": ");
+  append_row (s, L->W, L->out);
+  g_string_append (s, ",\n      \"beta\": ");
+  append_row (s, L->b, L->out);
+  if (L->type == BP_LAYER_BATCHNORM)
+    {
+      g_string_append (s, ",\n      \"running_mean\": ");
+      append_row (s, L->running_mean, L->out);
+      g_string_append (s, ",\n      \"running_var\": ");
+      append_row (s, L->running_var, L->out);
+    }
+}
+
 static char *
 to_json (const BpModel *model,
          gsize         *len)
@@ -389,10 +456,19 @@ to_json (const BpModel *model,
     {
       const BpLayer *L = &net->layers[l];
 
+      if (L->type != BP_LAYER_DENSE)
+        {
+          append_layer_kind (s, L);
+          g_string_append (s, l + 1 < net->n_layers ? "\n    },\n" : "\n    }\n");
+          continue;
+        }
       g_string_append_printf (s, "    {\n      \"in\": %zu, \"out\": %zu, \"activation\": ",
                               L->in, L->out);
       append_string (s, L->act_id);
       append_params (s, L->act->params, L->act_params, L->act->n_params);
+      /* Only when there is one: plain dense files save as they always did. */
+      if (L->skip_from >= 0)
+        g_string_append_printf (s, ", \"skip_from\": %zd", L->skip_from);
       g_string_append (s, ",\n      \"W\": ");
       append_matrix (s, L->W, L->out, L->in, "      ");
       g_string_append (s, ",\n      \"b\": ");

@@ -9,6 +9,7 @@
  */
 #include "bp-matmul.h"
 #include "bp-network.h"
+#include "bp-network-private.h"
 #include "bp-util.h"
 
 #include <math.h>
@@ -67,6 +68,26 @@ activate_backward (const BpLayer *L,
   else
     for (gsize i = 0; i < n; i++)
       delta[i] = g[i] * act->df (z[i], a[i], L->act_params);
+}
+
+void
+_bp_network_activate (const BpLayer *L,
+                      const double  *z,
+                      double        *a,
+                      gsize          B)
+{
+  activate (L, z, a, B);
+}
+
+void
+_bp_network_activate_backward (const BpLayer *L,
+                               const double  *z,
+                               const double  *a,
+                               const double  *g,
+                               double        *delta,
+                               gsize          B)
+{
+  activate_backward (L, z, a, g, delta, B);
 }
 
 /* z = W x + b for B rows of x (B × in) into z (B × out). */
@@ -130,15 +151,23 @@ bp_network_forward (const BpNetwork *net,
   g_return_if_fail (bp_trace_fits (t, net));
 
   t->batch = B;
+  t->eval = net->eval;
   memcpy (t->input, x, B * net->n_inputs * sizeof (double));
   in = t->input;
   for (gsize l = 0; l < net->n_layers; l++)
     {
       const BpLayer *L = &net->layers[l];
 
-      /* z(n) = W(n) a(n−1) + b(n);  a(n) = f(z(n)) */
-      dense_forward (L, in, t->z[l], B);
-      activate (L, t->z[l], t->a[l], B);
+      /* Any other kind of layer: bp-network-layers.c (per layer, so the
+       * dense loop below stays as it is). */
+      if (G_UNLIKELY (L->type != BP_LAYER_DENSE || L->skip_from >= 0))
+        _bp_network_layer_forward (net, t, l, in, B);
+      else
+        {
+          /* z(n) = W(n) a(n−1) + b(n);  a(n) = f(z(n)) */
+          dense_forward (L, in, t->z[l], B);
+          activate (L, t->z[l], t->a[l], B);
+        }
       in = t->a[l];
     }
 }
@@ -185,6 +214,9 @@ bp_network_backward (BpNetwork    *net,
   gboolean fused;
 
   g_return_val_if_fail (bp_trace_fits (t, net), NAN);
+
+  if (!bp_network_is_plain (net))
+    return _bp_network_backward_layers (net, t, y);
 
   bp_network_cost (net, t, y);
 
@@ -254,7 +286,12 @@ bp_network_grad_norms (const BpNetwork *net,
                        double          *norms)
 {
   for (gsize l = 0; l < net->n_layers; l++)
-    norms[l] = sqrt (norm2_rows (&net->layers[l]));
+    {
+      const BpLayer *L = &net->layers[l];
+
+      norms[l] = L->type == BP_LAYER_DENSE ? sqrt (norm2_rows (L))
+                                           : sqrt (bp_dot (L->dW, L->dW, bp_layer_n_weights (L)));
+    }
 }
 
 gsize
@@ -276,6 +313,20 @@ bp_network_predict (const BpNetwork *net,
   gsize w = bp_network_scratch_size (net) / 4;
   double *z = scratch, *a = scratch + w, *b = scratch + 2 * w;
   const double *in = x;
+
+  if (!bp_network_is_plain (net))
+    {
+      /* One sample: in eval mode (a batch of one has no batch statistics,
+       * and a plot should not draw dropout masks).  Not a hot path: the
+       * app draws only plain networks. */
+      BpNetwork eval_net = *net;
+      g_autoptr(BpTrace) t = bp_trace_new (net, 1);
+
+      eval_net.eval = TRUE;
+      bp_network_forward (&eval_net, t, x, 1);
+      memcpy (out, t->a[net->n_layers - 1], bp_network_n_outputs (net) * sizeof (double));
+      return;
+    }
 
   for (gsize l = 0; l < net->n_layers; l++)
     {
@@ -302,6 +353,10 @@ bp_network_act_jacobian (const BpNetwork *net,
   gsize n = L->out;
   const double *z = bp_trace_z (t, layer, s), *a = bp_trace_a (t, layer, s);
 
+  /* Under a skip, a = f(z) + a(j): the Jacobian is f's. */
+  if (t->h != NULL && t->h[layer] != NULL)
+    a = t->h[layer] + s * n;
+
   memset (J, 0, n * n * sizeof (double));
   if (L->act->vec_vjp != NULL)
     {
@@ -321,6 +376,14 @@ bp_network_act_jacobian (const BpNetwork *net,
 }
 
 /* ------------------------------------------------------------------ trace */
+
+/* What the trace holds for a layer beyond z, a, ∂C/∂a, δ: its type, and
+ * for dense whether it has a skip (then it keeps f(z)). */
+static guint
+trace_kind (const BpLayer *L)
+{
+  return (guint) L->type * 2 + (L->skip_from >= 0 ? 1 : 0);
+}
 
 BpTrace *
 bp_trace_new (const BpNetwork *net,
@@ -342,6 +405,12 @@ bp_trace_new (const BpNetwork *net,
   t->a = g_new0 (double *, MAX (net->n_layers, 1));
   t->dC_da = g_new0 (double *, MAX (net->n_layers, 1));
   t->dC_dz = g_new0 (double *, MAX (net->n_layers, 1));
+  t->kinds = g_new0 (guint, MAX (net->n_layers, 1));
+  t->h = g_new0 (double *, MAX (net->n_layers, 1));
+  t->xhat = g_new0 (double *, MAX (net->n_layers, 1));
+  t->mu = g_new0 (double *, MAX (net->n_layers, 1));
+  t->inv_std = g_new0 (double *, MAX (net->n_layers, 1));
+  t->mask = g_new0 (double *, MAX (net->n_layers, 1));
   t->input = g_new0 (double, capacity * net->n_inputs);
   t->target = g_new0 (double, capacity * bp_network_n_outputs (net));
   for (gsize l = 0; l < net->n_layers; l++)
@@ -354,6 +423,8 @@ bp_trace_new (const BpNetwork *net,
       t->a[l] = g_new0 (double, n);
       t->dC_da[l] = g_new0 (double, n);
       t->dC_dz[l] = g_new0 (double, n);
+      t->kinds[l] = trace_kind (&net->layers[l]);
+      _bp_network_trace_alloc_layer (t, &net->layers[l], l);
     }
   t->per_sample_loss = g_new0 (double, capacity);
   t->grad_norm = g_new0 (double, MAX (net->n_layers, 1));
@@ -372,7 +443,14 @@ bp_trace_free (BpTrace *t)
       g_free (t->a[l]);
       g_free (t->dC_da[l]);
       g_free (t->dC_dz[l]);
+      _bp_network_trace_free_layer (t, l);
     }
+  g_free (t->kinds);
+  g_free (t->h);
+  g_free (t->xhat);
+  g_free (t->mu);
+  g_free (t->inv_std);
+  g_free (t->mask);
   g_free (t->z);
   g_free (t->a);
   g_free (t->dC_da);
@@ -393,7 +471,7 @@ bp_trace_fits (const BpTrace   *t,
   if (t->n_layers != net->n_layers || t->n_inputs != net->n_inputs)
     return FALSE;
   for (gsize l = 0; l < net->n_layers; l++)
-    if (t->widths[l] != net->layers[l].out)
+    if (t->widths[l] != net->layers[l].out || t->kinds[l] != trace_kind (&net->layers[l]))
       return FALSE;
   return TRUE;
 }

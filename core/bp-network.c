@@ -29,6 +29,8 @@ bp_network_new (gsize    n_inputs,
   net->cost = bp_registry_lookup_cost (NULL, "mse");
   net->cost_id = g_strdup ("mse");
   net->reduction = BP_REDUCTION_MEAN;
+  net->rng = g_new0 (BpRng, 1);
+  bp_rng_init (net->rng, 0);
   return net;
 }
 
@@ -41,8 +43,12 @@ bp_network_free (BpNetwork *net)
     {
       g_free (net->layers[l].act_id);
       g_free (net->layers[l].act_params);
+      g_free (net->layers[l].running_mean);
+      g_free (net->layers[l].running_var);
+      g_free (net->layers[l].mask);
     }
   g_free (net->layers);
+  g_free (net->rng);
   g_free (net->params);
   g_free (net->grads);
   g_free (net->cost_id);
@@ -62,10 +68,10 @@ update_views (BpNetwork *net)
 
       L->W = net->params + off;
       L->dW = net->grads + off;
-      off += L->in * L->out;
+      off += bp_layer_n_weights (L);
       L->b = net->params + off;
       L->db = net->grads + off;
-      off += L->out;
+      off += bp_layer_n_biases (L);
     }
   g_assert (off == net->n_params);
 }
@@ -83,9 +89,16 @@ bp_network_copy (const BpNetwork *net)
   for (gsize l = 0; l < net->n_layers; l++)
     {
       copy->layers[l].act_id = g_strdup (net->layers[l].act_id);
-      copy->layers[l].act_params = g_memdup2 (net->layers[l].act_params,
-                                              net->layers[l].act->n_params * sizeof (double));
+      const BpLayer *L = &net->layers[l];
+
+      copy->layers[l].act_params = g_memdup2 (L->act_params, L->act->n_params * sizeof (double));
+      copy->layers[l].running_mean = g_memdup2 (L->running_mean,
+                                                L->running_mean != NULL ? L->out * sizeof (double) : 0);
+      copy->layers[l].running_var = g_memdup2 (L->running_var,
+                                               L->running_var != NULL ? L->out * sizeof (double) : 0);
+      copy->layers[l].mask = g_memdup2 (L->mask, L->mask_rows * L->out * sizeof (double));
     }
+  copy->rng = g_memdup2 (net->rng, sizeof (BpRng));
   copy->params = g_memdup2 (net->params, net->n_params * sizeof (double));
   copy->grads = g_memdup2 (net->grads, net->n_params * sizeof (double));
   copy->cost_id = g_strdup (net->cost_id);
@@ -118,6 +131,16 @@ bp_network_equal (const BpNetwork *a,
       if (la->in != lb->in || la->out != lb->out || g_strcmp0 (la->act_id, lb->act_id) != 0 ||
           !same_bits (la->act_params, lb->act_params, la->act->n_params))
         return FALSE;
+      if (la->type != lb->type || la->skip_from != lb->skip_from ||
+          !same_bits (&la->eps, &lb->eps, 1) || !same_bits (&la->momentum, &lb->momentum, 1) ||
+          !same_bits (&la->p, &lb->p, 1) || la->mask_rows != lb->mask_rows ||
+          (la->running_mean == NULL) != (lb->running_mean == NULL) ||
+          (la->mask == NULL) != (lb->mask == NULL) ||
+          (la->running_mean != NULL &&
+           (!same_bits (la->running_mean, lb->running_mean, la->out) ||
+            !same_bits (la->running_var, lb->running_var, la->out))) ||
+          (la->mask != NULL && !same_bits (la->mask, lb->mask, la->mask_rows * la->out)))
+        return FALSE;
     }
   return same_bits (a->params, b->params, a->n_params);
 }
@@ -125,6 +148,9 @@ bp_network_equal (const BpNetwork *a,
 static gboolean check_cost_fits (const BpNetwork  *net,
                                  const BpCostDesc *cost,
                                  GError          **error);
+static gboolean check_layer_kind (const BpNetwork *net,
+                                  gsize            l,
+                                  GError         **error);
 
 static const BpActivationDesc *
 lookup_activation (const char  *id,
@@ -216,6 +242,8 @@ bp_network_add_layer (BpNetwork    *net,
 
   L = &net->layers[net->n_layers++];
   memset (L, 0, sizeof *L);
+  L->type = BP_LAYER_DENSE;
+  L->skip_from = -1;
   L->in = in;
   L->out = out;
   L->act = act;
@@ -338,6 +366,8 @@ bp_network_validate (const BpNetwork  *net,
                        l + 1, net->layers[l].in, width);
           return FALSE;
         }
+      if (!check_layer_kind (net, l, error))
+        return FALSE;
       width = net->layers[l].out;
     }
   return check_cost_fits (net, net->cost, error);
@@ -375,6 +405,16 @@ bp_network_init_weights (BpNetwork *net,
       double fan_in = (double) L->in, fan_out = (double) L->out;
       gsize n = L->in * L->out;
       BpInit kind = init;
+
+      /* γ = 1, β = 0 as PyTorch starts them; nothing is drawn, so the dense
+       * layers get the same W whatever norm layers sit between them. */
+      if (L->type != BP_LAYER_DENSE)
+        {
+          for (gsize j = 0; j < bp_layer_n_weights (L); j++)
+            L->W[j] = 1.0;
+          memset (L->b, 0, bp_layer_n_biases (L) * sizeof (double));
+          continue;
+        }
 
       if (kind == BP_INIT_AUTO)
         kind = is_rectifier (L->act) ? BP_INIT_HE_UNIFORM : BP_INIT_GLOROT_UNIFORM;
@@ -452,4 +492,352 @@ void
 bp_network_zero_grad (BpNetwork *net)
 {
   memset (net->grads, 0, net->n_params * sizeof (double));
+}
+
+/* ------------------------------------------------------------ layer types */
+
+static const char *const layer_type_names[] = {
+  [BP_LAYER_DENSE] = "dense",
+  [BP_LAYER_BATCHNORM] = "batchnorm",
+  [BP_LAYER_LAYERNORM] = "layernorm",
+  [BP_LAYER_DROPOUT] = "dropout",
+};
+
+const char *
+bp_layer_type_to_string (BpLayerType type)
+{
+  g_return_val_if_fail ((guint) type < G_N_ELEMENTS (layer_type_names), NULL);
+  return layer_type_names[type];
+}
+
+gboolean
+bp_layer_type_from_string (const char  *s,
+                           BpLayerType *out)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (layer_type_names); i++)
+    if (g_strcmp0 (s, layer_type_names[i]) == 0)
+      {
+        *out = (BpLayerType) i;
+        return TRUE;
+      }
+  return FALSE;
+}
+
+gsize
+bp_layer_n_weights (const BpLayer *L)
+{
+  switch (L->type)
+    {
+    case BP_LAYER_DENSE:
+      return L->in * L->out;
+    case BP_LAYER_BATCHNORM:
+    case BP_LAYER_LAYERNORM:
+      return L->out;
+    case BP_LAYER_DROPOUT:
+    default:
+      return 0;
+    }
+}
+
+gsize
+bp_layer_n_biases (const BpLayer *L)
+{
+  return L->type == BP_LAYER_DROPOUT ? 0 : L->out;
+}
+
+gboolean
+bp_network_is_plain (const BpNetwork *net)
+{
+  for (gsize l = 0; l < net->n_layers; l++)
+    if (net->layers[l].type != BP_LAYER_DENSE || net->layers[l].skip_from >= 0)
+      return FALSE;
+  return TRUE;
+}
+
+void
+bp_network_seed (BpNetwork *net,
+                 guint64    seed)
+{
+  bp_rng_init (net->rng, seed);
+}
+
+/* Width of a(j): the input for j = 0. */
+static gsize
+width_of (const BpNetwork *net,
+          gsize            j)
+{
+  return j == 0 ? net->n_inputs : net->layers[j - 1].out;
+}
+
+/* What validate checks of the new layer kinds: in = out for every layer
+ * that is not dense, a skip from an earlier a(j) of the layer's width, and
+ * no skip into an output that a cost reads as f(z). */
+static gboolean
+check_layer_kind (const BpNetwork *net,
+                  gsize            l,
+                  GError         **error)
+{
+  const BpLayer *L = &net->layers[l];
+
+  if (L->type != BP_LAYER_DENSE && L->in != L->out)
+    {
+      g_set_error (error, BP_NETWORK_ERROR, BP_NETWORK_ERROR_SHAPE,
+                   "layer %zu is a %s layer with %zu inputs and %zu outputs; it must keep "
+                   "the width (\"in\" = \"out\")", l + 1, bp_layer_type_to_string (L->type),
+                   L->in, L->out);
+      return FALSE;
+    }
+  if (L->skip_from >= 0)
+    {
+      if (L->type != BP_LAYER_DENSE)
+        {
+          g_set_error (error, BP_NETWORK_ERROR, BP_NETWORK_ERROR_INVALID,
+                       "layer %zu: only a dense layer can have a skip connection", l + 1);
+          return FALSE;
+        }
+      if ((gsize) L->skip_from > l)
+        {
+          g_set_error (error, BP_NETWORK_ERROR, BP_NETWORK_ERROR_INVALID,
+                       "layer %zu: a skip from a(%zd) is not from an earlier layer "
+                       "(0 ≤ skip_from < %zu)", l + 1, L->skip_from, l + 1);
+          return FALSE;
+        }
+      if (width_of (net, (gsize) L->skip_from) != L->out)
+        {
+          g_set_error (error, BP_NETWORK_ERROR, BP_NETWORK_ERROR_SHAPE,
+                       "layer %zu: a skip from a(%zd), %zu wide, into a layer %zu wide "
+                       "(the widths must be equal)", l + 1, L->skip_from,
+                       width_of (net, (gsize) L->skip_from), L->out);
+          return FALSE;
+        }
+      if (l + 1 == net->n_layers && net->cost->output_activation != NULL)
+        {
+          g_set_error (error, BP_NETWORK_ERROR, BP_NETWORK_ERROR_INVALID,
+                       "layer %zu: cost “%s” reads the output as %s(z); the output layer "
+                       "cannot have a skip connection", l + 1, net->cost->id,
+                       net->cost->output_activation);
+          return FALSE;
+        }
+    }
+  return TRUE;
+}
+
+/* Appends a layer of `type` as wide as the last, with n_weights + n_biases
+ * parameters (zero). */
+static BpLayer *
+append_layer (BpNetwork   *net,
+              BpLayerType  type,
+              const char  *activation,
+              GError     **error)
+{
+  const BpActivationDesc *act;
+  gsize width = bp_network_n_outputs (net), added;
+  BpLayer *L;
+
+  if (net->n_layers >= BP_MAX_LAYERS)
+    {
+      g_set_error (error, BP_NETWORK_ERROR, BP_NETWORK_ERROR_INVALID,
+                   "a network has at most %d layers", BP_MAX_LAYERS);
+      return NULL;
+    }
+  if ((act = lookup_activation (activation != NULL ? activation : "linear", error)) == NULL)
+    return NULL;
+  if (act->n_params > 0)
+    {
+      g_set_error (error, BP_NETWORK_ERROR, BP_NETWORK_ERROR_INVALID,
+                   "a %s layer takes an activation without parameters, not “%s”",
+                   bp_layer_type_to_string (type), act->id);
+      return NULL;
+    }
+  if (net->cost->output_activation != NULL &&
+      g_strcmp0 (act->id, net->cost->output_activation) != 0)
+    {
+      g_set_error (error, BP_NETWORK_ERROR, BP_NETWORK_ERROR_INVALID,
+                   "cost “%s” %s: a new output layer cannot be “%s”",
+                   net->cost->id, net->cost->requires, act->id);
+      return NULL;
+    }
+  added = type == BP_LAYER_DROPOUT ? 0 : 2 * width;
+  net->layers = g_renew (BpLayer, net->layers, net->n_layers + 1);
+  net->params = g_renew (double, net->params, net->n_params + added);
+  net->grads = g_renew (double, net->grads, net->n_params + added);
+  memset (net->params + net->n_params, 0, added * sizeof (double));
+  memset (net->grads + net->n_params, 0, added * sizeof (double));
+  net->n_params += added;
+
+  L = &net->layers[net->n_layers++];
+  memset (L, 0, sizeof *L);
+  L->type = type;
+  L->skip_from = -1;
+  L->in = L->out = width;
+  L->act = act;
+  L->act_id = g_strdup (act->id);
+  L->act_params = g_new0 (double, 1);
+  update_views (net);
+  /* γ = 1, β = 0 */
+  for (gsize j = 0; j < bp_layer_n_weights (L); j++)
+    L->W[j] = 1.0;
+  return L;
+}
+
+static gboolean
+check_eps (double   eps,
+           GError **error)
+{
+  if (!(eps > 0.0 && isfinite (eps)))
+    {
+      g_set_error (error, BP_NETWORK_ERROR, BP_NETWORK_ERROR_INVALID,
+                   "eps = %g must be a positive number", eps);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+gboolean
+bp_network_add_batchnorm (BpNetwork   *net,
+                          double       eps,
+                          double       momentum,
+                          const char  *activation,
+                          GError     **error)
+{
+  BpLayer *L;
+
+  g_return_val_if_fail (net != NULL, FALSE);
+
+  if (!check_eps (eps, error))
+    return FALSE;
+  if (!(momentum >= 0.0 && momentum <= 1.0))
+    {
+      g_set_error (error, BP_NETWORK_ERROR, BP_NETWORK_ERROR_INVALID,
+                   "momentum = %g is out of range [0, 1]", momentum);
+      return FALSE;
+    }
+  if ((L = append_layer (net, BP_LAYER_BATCHNORM, activation, error)) == NULL)
+    return FALSE;
+  L->eps = eps;
+  L->momentum = momentum;
+  L->running_mean = g_new0 (double, L->out);
+  L->running_var = g_new (double, L->out);
+  for (gsize j = 0; j < L->out; j++)
+    L->running_var[j] = 1.0;
+  return TRUE;
+}
+
+gboolean
+bp_network_add_layernorm (BpNetwork   *net,
+                          double       eps,
+                          const char  *activation,
+                          GError     **error)
+{
+  BpLayer *L;
+
+  g_return_val_if_fail (net != NULL, FALSE);
+
+  if (!check_eps (eps, error))
+    return FALSE;
+  if ((L = append_layer (net, BP_LAYER_LAYERNORM, activation, error)) == NULL)
+    return FALSE;
+  L->eps = eps;
+  return TRUE;
+}
+
+gboolean
+bp_network_add_dropout (BpNetwork  *net,
+                        double      p,
+                        GError    **error)
+{
+  BpLayer *L;
+
+  g_return_val_if_fail (net != NULL, FALSE);
+
+  if (!(p >= 0.0 && p < 1.0))
+    {
+      g_set_error (error, BP_NETWORK_ERROR, BP_NETWORK_ERROR_INVALID,
+                   "p = %g is out of range [0, 1) (the probability of dropping a unit)", p);
+      return FALSE;
+    }
+  if ((L = append_layer (net, BP_LAYER_DROPOUT, NULL, error)) == NULL)
+    return FALSE;
+  L->p = p;
+  return TRUE;
+}
+
+gboolean
+bp_network_set_skip (BpNetwork  *net,
+                     gsize       layer,
+                     gssize      j,
+                     GError    **error)
+{
+  gssize old;
+
+  g_return_val_if_fail (net != NULL && layer < net->n_layers, FALSE);
+
+  old = net->layers[layer].skip_from;
+  net->layers[layer].skip_from = j < 0 ? -1 : j;
+  if (!check_layer_kind (net, layer, error))
+    {
+      net->layers[layer].skip_from = old;
+      return FALSE;
+    }
+  return TRUE;
+}
+
+gboolean
+bp_network_set_mask (BpNetwork    *net,
+                     gsize         layer,
+                     const double *mask,
+                     gsize         rows,
+                     GError      **error)
+{
+  BpLayer *L;
+
+  g_return_val_if_fail (net != NULL && layer < net->n_layers, FALSE);
+
+  L = &net->layers[layer];
+  if (L->type != BP_LAYER_DROPOUT)
+    {
+      g_set_error (error, BP_NETWORK_ERROR, BP_NETWORK_ERROR_INVALID,
+                   "layer %zu is not a dropout layer; only dropout has a mask", layer + 1);
+      return FALSE;
+    }
+  if (mask != NULL)
+    {
+      if (rows < 1)
+        {
+          g_set_error (error, BP_NETWORK_ERROR, BP_NETWORK_ERROR_SHAPE,
+                       "layer %zu: a dropout mask needs at least one row", layer + 1);
+          return FALSE;
+        }
+      for (gsize i = 0; i < rows * L->out; i++)
+        if (mask[i] != 0.0 && mask[i] != 1.0)
+          {
+            g_set_error (error, BP_NETWORK_ERROR, BP_NETWORK_ERROR_INVALID,
+                         "layer %zu: mask[%zu][%zu] is %g; a dropout mask holds only 0 and 1",
+                         layer + 1, i / L->out, i % L->out, mask[i]);
+            return FALSE;
+          }
+    }
+  g_free (L->mask);
+  L->mask = mask != NULL ? g_memdup2 (mask, rows * L->out * sizeof (double)) : NULL;
+  L->mask_rows = mask != NULL ? rows : 0;
+  return TRUE;
+}
+
+gboolean
+bp_network_check_batch (const BpNetwork  *net,
+                        gsize             B,
+                        GError          **error)
+{
+  if (net->eval || B >= 2)
+    return TRUE;
+  for (gsize l = 0; l < net->n_layers; l++)
+    if (net->layers[l].type == BP_LAYER_BATCHNORM)
+      {
+        g_set_error (error, BP_NETWORK_ERROR, BP_NETWORK_ERROR_SHAPE,
+                     "layer %zu is a batch-norm layer: in training mode it needs a batch of "
+                     "at least 2 samples (the variance of one sample is 0, and the running "
+                     "variance would divide by B − 1 = 0); this batch has %zu", l + 1, B);
+        return FALSE;
+      }
+  return TRUE;
 }

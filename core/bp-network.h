@@ -25,17 +25,41 @@ G_BEGIN_DECLS
 #define BP_MAX_LAYERS 32
 #define BP_MAX_WIDTH  4096
 
+/* What a layer computes (issue 13; bp-network-layers.c has the formulas).
+ * Every layer maps a(n−1) to a(n); all but dense have in = out. */
+typedef enum
+{
+  BP_LAYER_DENSE,      /* z = W a(n−1) + b, a = f(z) [+ a(skip_from)] */
+  BP_LAYER_BATCHNORM,  /* per feature over the batch (eval: running statistics) */
+  BP_LAYER_LAYERNORM,  /* per sample over its features */
+  BP_LAYER_DROPOUT,    /* a = x ⊙ mask / (1 − p) in training, a = x in eval */
+} BpLayerType;
+
+/* The defaults of the model file (PyTorch's). */
+#define BP_NORM_DEFAULT_EPS      1e-5
+#define BP_NORM_DEFAULT_MOMENTUM 0.1
+
 struct _BpLayer
 {
   gsize                   in;
   gsize                   out;
-  const BpActivationDesc *act;
+  const BpActivationDesc *act;         /* dropout: linear (it has none) */
   char                   *act_id;      /* owned copy of act->id */
   double                 *act_params;  /* act->n_params values, owned */
-  double                 *W;           /* out × in, view into network->params */
-  double                 *b;           /* out */
-  double                 *dW;          /* out × in, view into network->grads */
-  double                 *db;          /* out */
+  double                 *W;           /* out × in, view into network->params;
+                                        * batch/layer norm: γ (out) */
+  double                 *b;           /* out; batch/layer norm: β */
+  double                 *dW;          /* out × in, view into network->grads; norm: ∂C/∂γ */
+  double                 *db;          /* out; norm: ∂C/∂β */
+  BpLayerType             type;        /* default DENSE: every older caller stays as is */
+  gssize                  skip_from;   /* dense: j ≥ 0 adds a(j) (a(0) = x) to a(n); −1: none */
+  double                  eps;         /* batch/layer norm */
+  double                  momentum;    /* batchnorm */
+  double                 *running_mean;  /* batchnorm: out, owned; not parameters */
+  double                 *running_var;   /* batchnorm: out, owned */
+  double                  p;           /* dropout: the probability of dropping a unit */
+  double                 *mask;        /* dropout: mask_rows × out of 0/1, owned; NULL: drawn */
+  gsize                   mask_rows;
 };
 
 struct _BpNetwork
@@ -50,6 +74,11 @@ struct _BpNetwork
   char             *cost_id;
   double           *cost_params;  /* cost->n_params values, owned */
   BpReduction       reduction;
+  gboolean          eval;         /* FALSE: training mode (the default); TRUE: eval mode
+                                   * (batchnorm uses its running statistics, dropout
+                                   * passes through) */
+  BpRng            *rng;          /* dropout masks that the model does not fix, owned;
+                                   * seeded with bp_network_seed */
 };
 
 /* A new network with `n_inputs` inputs, no layers, cost mse, reduction mean. */
@@ -83,6 +112,55 @@ gboolean    bp_network_validate       (const BpNetwork *net,
                                        GError         **error);
 
 gsize       bp_network_n_outputs      (const BpNetwork *net);
+
+/* Appends a batch-norm (γ = 1, β = 0, running mean 0 and variance 1),
+ * layer-norm (γ = 1, β = 0) or dropout layer as wide as the last one.
+ * `activation` NULL means linear; eps must be > 0, momentum in [0, 1],
+ * p in [0, 1). */
+gboolean    bp_network_add_batchnorm  (BpNetwork    *net,
+                                       double        eps,
+                                       double        momentum,
+                                       const char   *activation,
+                                       GError      **error);
+gboolean    bp_network_add_layernorm  (BpNetwork    *net,
+                                       double        eps,
+                                       const char   *activation,
+                                       GError      **error);
+gboolean    bp_network_add_dropout    (BpNetwork    *net,
+                                       double        p,
+                                       GError      **error);
+/* Makes dense layer `layer` (0-based) add a(j) to its output: 0 ≤ j ≤
+ * layer (a(0) is the input), as wide as the layer; j = −1 removes it. */
+gboolean    bp_network_set_skip       (BpNetwork    *net,
+                                       gsize         layer,
+                                       gssize        j,
+                                       GError      **error);
+/* Fixes dropout layer `layer`'s mask (rows × out of 0 and 1, copied; row s
+ * of a batch uses row s mod rows); NULL: masks are drawn again. */
+gboolean    bp_network_set_mask       (BpNetwork    *net,
+                                       gsize         layer,
+                                       const double *mask,
+                                       gsize         rows,
+                                       GError      **error);
+/* Restarts the dropout generator from `seed` (a model's seed). */
+void        bp_network_seed           (BpNetwork *net,
+                                       guint64    seed);
+/* TRUE when every layer is dense without a skip: the plain chain the app
+ * draws and the fast paths assume. */
+gboolean    bp_network_is_plain       (const BpNetwork *net);
+/* "dense", "batchnorm", "layernorm" or "dropout" (the model file's names),
+ * and back (FALSE for an unknown name). */
+const char *bp_layer_type_to_string   (BpLayerType  type);
+gboolean    bp_layer_type_from_string (const char  *s,
+                                       BpLayerType *out);
+/* Values of W (dense: out × in; norm: γ, out; dropout: 0) and of b. */
+gsize       bp_layer_n_weights        (const BpLayer *L);
+gsize       bp_layer_n_biases         (const BpLayer *L);
+/* Whether a batch of B samples can run in the current mode: a batch-norm
+ * layer in training mode needs B ≥ 2 (the error names the layer). */
+gboolean    bp_network_check_batch    (const BpNetwork *net,
+                                       gsize            B,
+                                       GError         **error);
 /* Initialises every W with `init` and every b with 0, drawing from `rng`
  * layer by layer, row by row. */
 void        bp_network_init_weights   (BpNetwork *net,
@@ -116,6 +194,14 @@ struct _BpTrace
   double  *grad_norm;       /* ‖∂C/∂W(l)‖_F after backward: n_layers */
   gboolean keep;            /* FALSE: dC_da of hidden layers is not kept (speed) */
   double  *scratch;
+  guint   *kinds;           /* per layer: its type and whether it has a skip */
+  /* Layers other than plain dense (NULL for a plain dense layer): */
+  double **h;               /* dense with a skip: f(z), B × out (a = h + a(j)) */
+  double **xhat;            /* norm: x̂, B × out */
+  double **mu;              /* batchnorm: μ (out); layernorm: μ_s (B) */
+  double **inv_std;         /* batchnorm: 1/√(σ² + eps) (out); layernorm: per sample (B) */
+  double **mask;            /* dropout: the 0/1 mask this pass used, B × out */
+  gboolean eval;            /* the mode of the last forward */
 };
 
 BpTrace      *bp_trace_new              (const BpNetwork *net,
