@@ -93,6 +93,8 @@ def features(model, eval_mode):
             f.add(ltype(L))
         elif "skip_from" in L:
             f.add("skip")
+        if ltype(L) in ("batchnorm", "layernorm") and L.get("activation") == "leaky_relu":
+            f.add("norm+leaky_relu")
     if eval_mode:
         f.add("eval")
     return f
@@ -247,7 +249,7 @@ def gen_targets(rng, cost, Aout):
 def gen_model(rng, eval_mode, smooth):
     n_in = int(rng.integers(1, 6))
     depth = int(rng.integers(2, 7))
-    B = 1 if eval_mode and not smooth and rng.random() < 0.12 else int(rng.integers(2, 7))
+    B = 1 if eval_mode and not smooth and rng.random() < 0.25 else int(rng.integers(2, 7))
     r = rng.random()
     cost = "mse" if r < 0.6 else ("bce" if r < 0.8 else "softmax_ce")
     X = rng.standard_normal((B, n_in)) * R.log_uniform(rng, 0.1, 5.0, n_in)
@@ -532,9 +534,14 @@ def check_batch_of_one(chk, backprop, path, model):
 
 def check_network(chk, backprop, path, model, eval_mode, steps, seed, train_ok=True):
     ref, noise, trained, tnoise = reference(model, eval_mode, steps, seed)
+    with open(path, "rb") as f:
+        before = f.read()
     ours = run_json(chk, path, trace_cmd(backprop, path, eval_mode))
     if ours is None:
         return
+    with open(path, "rb") as f:
+        if f.read() != before:      # running statistics are saved by train -o only
+            chk.fail(path, "trace", "`backprop trace` changed the model file")
     if ours.get("format") != "backprop-trace/1":
         chk.fail(path, "trace.format", "expected \"backprop-trace/1\", got %s"
                  % R.short(ours.get("format")))
@@ -606,7 +613,9 @@ def probe_models():
                           "beta": [0.0, 0.5]},
             "dropout": {"type": "dropout", "in": 2, "out": 2, "p": 0.5,
                         "mask": [[1, 0], [0, 1], [1, 1]]},
-            "eval": dense}
+            "eval": dense,
+            "norm+leaky_relu": {"type": "layernorm", "in": 2, "out": 2, "gamma": [1.0, 2.0],
+                                "beta": [0.0, 0.5], "activation": "leaky_relu"}}
     for feat, mid in mids.items():
         yield feat, {"format": "backprop-model/1", "name": "probe " + feat, "seed": 0,
                      "layers": [mid, out], "cost": "mse",
