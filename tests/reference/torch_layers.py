@@ -30,7 +30,10 @@ plus 30 x the element's measured noise):
     training forward pass r_mean ← (1-m) r_mean + m μ and r_var ← (1-m)
     r_var + m σ² B/(B-1).  A dropout layer's mask is used at every step;
     masks drawn by the engine are not comparable, so every dropout layer
-    of a training-mode network has one.
+    of a training-mode network that is trained has one.  In some
+    training-mode networks (trace only) the masks are left to the engine:
+    the trace must report each drawn mask (B x out of 0/1, the same on a
+    second run), and the reference uses it.
 
 The torch graph is built from primitive operations (mean, rsqrt, …) so the
 measured noise reaches every intermediate value (μ, σ², 1/√(σ²+eps), x̂, z,
@@ -63,6 +66,7 @@ NORM_ACTS = ("sigmoid", "tanh", "relu", "leaky_relu", "softplus", "linear", "sof
 DEFAULT_EPS = 1e-5           # the contract's defaults
 DEFAULT_MOMENTUM = 0.1
 EVAL_EVERY = 3               # network I is traced in eval mode when I % 3 == 2
+DRAWN_ODDS = 0.15            # training-mode networks whose dropout masks are drawn
 SEED_OFFSET = 50_000         # keeps these networks apart from the dense ones
 TRACE_KEYS = {"dense": ("z", "a", "dC_da", "dC_dz", "dW", "db"),
               "batchnorm": ("z", "a", "dC_da", "dC_dz", "dgamma", "dbeta"),
@@ -294,6 +298,13 @@ def gen_network(rng, eval_mode, smooth=False, index=None):
             continue                 # nothing to train
         if eval_mode:
             return model, 0
+        if not smooth and rng.random() < DRAWN_ODDS and \
+                any(ltype(L) == "dropout" for L in model["layers"]):
+            # masks drawn by the engine: the trace is checked with the
+            # masks it reports, there is no training to compare
+            for L in model["layers"]:
+                L.pop("mask", None)
+            return model, 0
         for _attempt in range(8):
             state, maxz = torch_train(model, steps)
             big = max(float(np.max(np.abs(v))) for v in state.values())
@@ -315,7 +326,7 @@ def describe(model, eval_mode):
             parts.append("%s%d%s" % (L["activation"], L["out"],
                                      "+a%d" % L["skip_from"] if "skip_from" in L else ""))
         elif t == "dropout":
-            parts.append("drop%g%s" % (L["p"], "" if "mask" in L else "(drawn)"))
+            parts.append("drop%.3g%s" % (L["p"], "" if "mask" in L else "(drawn)"))
         else:
             parts.append("%s%d/%s" % ("bn" if t == "batchnorm" else "ln", L["out"],
                                       L.get("activation", "linear")))
@@ -532,8 +543,32 @@ def check_batch_of_one(chk, backprop, path, model):
                  % (p.returncode, msg[:300] or "(no message)"))
 
 
+def drawn_masks(chk, backprop, path, model, ours):
+    """The model with the masks a training-mode trace drew for the
+    dropout layers without one (each B x out of 0/1, the same on a second
+    run: the generator is seeded from the model's seed); None after
+    recording a failure."""
+    again = run_json(chk, path, trace_cmd(backprop, path, False))
+    model = json.loads(json.dumps(model))
+    B = len(model["inputs"])
+    for i, L in enumerate(model["layers"]):
+        if ltype(L) != "dropout" or "mask" in L:
+            continue
+        where = "layers[%d].mask (dropout, drawn)" % i
+        layers = ours.get("layers")
+        Lo = layers[i] if isinstance(layers, list) and len(layers) > i else {}
+        mask = R.to_array(Lo.get("mask")) if isinstance(Lo, dict) else None
+        if mask is None or mask.shape != (B, L["out"]) or not np.all((mask == 0) | (mask == 1)):
+            chk.fail(path, where, "the trace must report the drawn mask, B x out of 0/1: %s"
+                     % R.short(Lo.get("mask") if isinstance(Lo, dict) else Lo))
+            return None
+        if again is not None and again.get("layers", [{}] * (i + 1))[i].get("mask") != Lo["mask"]:
+            chk.fail(path, where, "a second `backprop trace` drew another mask")
+        L["mask"] = mask.astype(int).tolist()
+    return model
+
+
 def check_network(chk, backprop, path, model, eval_mode, steps, seed, train_ok=True):
-    ref, noise, trained, tnoise = reference(model, eval_mode, steps, seed)
     with open(path, "rb") as f:
         before = f.read()
     ours = run_json(chk, path, trace_cmd(backprop, path, eval_mode))
@@ -542,6 +577,11 @@ def check_network(chk, backprop, path, model, eval_mode, steps, seed, train_ok=T
     with open(path, "rb") as f:
         if f.read() != before:      # running statistics are saved by train -o only
             chk.fail(path, "trace", "`backprop trace` changed the model file")
+    if not eval_mode and any(ltype(L) == "dropout" and "mask" not in L for L in model["layers"]):
+        model = drawn_masks(chk, backprop, path, model, ours)
+        if model is None:
+            return
+    ref, noise, trained, tnoise = reference(model, eval_mode, steps, seed)
     if ours.get("format") != "backprop-trace/1":
         chk.fail(path, "trace.format", "expected \"backprop-trace/1\", got %s"
                  % R.short(ours.get("format")))

@@ -6,6 +6,8 @@ forward pass, backward pass and optimizers against PyTorch autograd.
                        [--only I] [--max-failures M] [-v]
     torch_reference.py --backprop PATH --model FILE [--model FILE…] [--steps K] [-v]
     torch_reference.py --self-test [--count N] [--seed S]
+    torch_reference.py --layers … (any of the above: issue 13's layer
+                       types, see torch_layers.py; --eval with --model)
 
 The first form checks fixed networks with every layer saturated at
 |z| ≈ 15, 20, 25, 30 (sigmoid and tanh hidden layers; sigmoid/mse,
