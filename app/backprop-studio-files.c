@@ -12,6 +12,43 @@ backprop_studio_files_is_csv (const char *path)
   return path != NULL && (g_str_has_suffix (path, ".csv") || g_str_has_suffix (path, ".CSV"));
 }
 
+/* The canvas, the inspector and step mode draw a plain chain of dense
+ * layers.  Until they learn the others (issue 13), a model with one is
+ * refused here, where every file the app opens comes in, with the layer
+ * named and the commands that do handle it. */
+static gboolean
+check_drawable (const BpModel  *model,
+                const char     *path,
+                GError        **error)
+{
+  const BpNetwork *net = model->network;
+  g_autofree char *name = g_filename_display_name (path);
+
+  for (gsize l = 0; l < net->n_layers; l++)
+    {
+      const BpLayer *L = &net->layers[l];
+      static const char *const what[] = {
+        [BP_LAYER_BATCHNORM] = "a batch-norm layer",
+        [BP_LAYER_LAYERNORM] = "a layer-norm layer",
+        [BP_LAYER_DROPOUT] = "a dropout layer",
+      };
+
+      if (L->type != BP_LAYER_DENSE)
+        g_set_error (error, BP_MODEL_ERROR, BP_MODEL_ERROR_INVALID,
+                     "%s: layer %zu is %s; Backprop Studio cannot draw it yet — "
+                     "`backprop trace` and `backprop train` handle it", name, l + 1, what[L->type]);
+      else if (L->skip_from >= 0)
+        g_set_error (error, BP_MODEL_ERROR, BP_MODEL_ERROR_INVALID,
+                     "%s: layer %zu has a skip connection (from a(%zd)); Backprop Studio cannot "
+                     "draw it yet — `backprop trace` and `backprop train` handle it",
+                     name, l + 1, L->skip_from);
+      else
+        continue;
+      return FALSE;
+    }
+  return TRUE;
+}
+
 BpModel *
 backprop_studio_files_load_model (const char  *path,
                                   GError     **error)
@@ -19,7 +56,12 @@ backprop_studio_files_load_model (const char  *path,
   BpModel *model;
 
   if (!backprop_studio_files_is_csv (path))
-    return bp_model_load_file (path, NULL, error);
+    {
+      model = bp_model_load_file (path, NULL, error);
+      if (model != NULL && !check_drawable (model, path, error))
+        g_clear_pointer (&model, bp_model_free);
+      return model;
+    }
   model = bp_model_new_default ();
   g_free (model->dataset);
   model->dataset = g_strdup (path);

@@ -316,9 +316,13 @@ batch_cost (BpNetwork    *net,
             gsize         B)
 {
   g_autoptr(BpTrace) trace = bp_trace_new (net, B);
+  /* In eval mode, as bp_evaluate measures: the running statistics of
+   * batch norm stay where training left them (they are saved). */
+  BpNetwork eval_net = *net;
 
-  bp_network_forward (net, trace, x, B);
-  return bp_network_cost (net, trace, y);
+  eval_net.eval = TRUE;
+  bp_network_forward (&eval_net, trace, x, B);
+  return bp_network_cost (&eval_net, trace, y);
 }
 
 static gboolean

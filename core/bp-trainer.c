@@ -250,6 +250,15 @@ bp_trainer_new (BpNetwork           *net,
     bp_optimizer_reset (opt, net->n_params);
 
   batch = CLAMP (config->batch_size, 1, train->n_rows);
+  {
+    g_autoptr(GError) local = NULL;
+
+    if (!bp_network_check_batch (net, batch, &local))
+      {
+        g_set_error (error, BP_TRAIN_ERROR, BP_TRAIN_ERROR_SHAPE, "%s", local->message);
+        return NULL;
+      }
+  }
   tr = g_new0 (BpTrainer, 1);
   tr->net = net;
   tr->opt = opt;
@@ -424,6 +433,13 @@ bp_evaluate (const BpNetwork *net,
   g_autoptr(BpTrace) trace = NULL;
   gsize nf = ds->n_features, nt = ds->n_targets, N = net->n_layers;
   double sum = 0.0, hits = 0.0;
+  /* Evaluated in eval mode, as model.eval() would: batch norm on its
+   * running statistics, which must not move while measuring, and no
+   * dropout.  (A plain dense network computes the same either way.) */
+  BpNetwork eval_net = *net;
+
+  eval_net.eval = TRUE;
+  net = &eval_net;
 
   if (ds->n_rows == 0)
     {
@@ -623,7 +639,7 @@ bp_train_steps_on_batch (BpNetwork    *net,
   {
     g_autoptr(GError) local = NULL;
 
-    if (!bp_network_validate (net, &local))
+    if (!bp_network_validate (net, &local) || !bp_network_check_batch (net, B, &local))
       {
         g_set_error (error, BP_TRAIN_ERROR, BP_TRAIN_ERROR_SHAPE, "%s", local->message);
         return FALSE;
