@@ -683,7 +683,7 @@ def probe(backprop, workdir, chk):
                 chk.fail(path, label, "`%s` crashed (signal %d): %s"
                          % (" ".join(cmd[1:]), -p.returncode, msg[:300]))
             elif p.returncode > 0:
-                into[feat] = msg.splitlines()[-1][:200] if msg else "exit %d" % p.returncode
+                into[feat] = msg.splitlines()[-1][:400] if msg else "exit %d" % p.returncode
     return no_trace, no_train
 
 
