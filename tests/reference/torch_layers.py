@@ -51,7 +51,6 @@ exits 77 (meson's "skipped") when nothing could be checked.
 import json
 import math
 import os
-import sys
 import time
 
 import numpy as np
@@ -508,26 +507,6 @@ def reference(model, eval_mode, steps, seed):
 
 # --------------------------------------------------------------- the CLI
 
-def run_json(chk, where, cmd):
-    """Runs cmd; its stdout as JSON, or None after recording a failure."""
-    p = R.run(cmd)
-    if p.returncode != 0:
-        chk.fail(where, cmd[1], "`backprop %s` exited %d: %s"
-                 % (" ".join(cmd[1:]), p.returncode,
-                    p.stderr.decode(errors="replace").strip()[:500]))
-        return None
-    try:
-        v = json.loads(p.stdout)
-    except ValueError as e:
-        chk.fail(where, cmd[1], "output is not JSON (%s): %s"
-                 % (e, p.stdout.decode(errors="replace")[:300]))
-        return None
-    if not isinstance(v, dict):
-        chk.fail(where, cmd[1], "output is not a JSON object")
-        return None
-    return v
-
-
 def trace_cmd(backprop, path, eval_mode):
     return [backprop, "trace", path] + (["--eval"] if eval_mode else [])
 
@@ -548,7 +527,7 @@ def drawn_masks(chk, backprop, path, model, ours):
     dropout layers without one (each B x out of 0/1, the same on a second
     run: the generator is seeded from the model's seed); None after
     recording a failure."""
-    again = run_json(chk, path, trace_cmd(backprop, path, False))
+    again = R.run_json(chk, path, trace_cmd(backprop, path, False))
     model = json.loads(json.dumps(model))
     B = len(model["inputs"])
     for i, L in enumerate(model["layers"]):
@@ -571,7 +550,7 @@ def drawn_masks(chk, backprop, path, model, ours):
 def check_network(chk, backprop, path, model, eval_mode, steps, seed, train_ok=True):
     with open(path, "rb") as f:
         before = f.read()
-    ours = run_json(chk, path, trace_cmd(backprop, path, eval_mode))
+    ours = R.run_json(chk, path, trace_cmd(backprop, path, eval_mode))
     if ours is None:
         return
     with open(path, "rb") as f:
@@ -582,17 +561,9 @@ def check_network(chk, backprop, path, model, eval_mode, steps, seed, train_ok=T
         if model is None:
             return
     ref, noise, trained, tnoise = reference(model, eval_mode, steps, seed)
-    if ours.get("format") != "backprop-trace/1":
-        chk.fail(path, "trace.format", "expected \"backprop-trace/1\", got %s"
-                 % R.short(ours.get("format")))
-    loss = ours.get("loss")
-    chk.compare(path, "loss", [loss] if loss is not None else None, ref["loss"], noise["loss"])
-    for key in ("per_sample_loss", "output"):
-        chk.compare(path, key, ours.get(key), ref[key], noise[key])
-    layers = ours.get("layers")
     n = len(model["layers"])
-    if not isinstance(layers, list) or len(layers) != n:
-        chk.fail(path, "layers", "expected a list of %d layers, got %s" % (n, R.short(layers)))
+    layers = R.check_trace_head(chk, path, ours, ref, noise, n)
+    if layers is None:
         return
     for i, (L, Lo) in enumerate(zip(model["layers"], layers)):
         if not isinstance(Lo, dict):
@@ -613,23 +584,8 @@ def check_network(chk, backprop, path, model, eval_mode, steps, seed, train_ok=T
     if trained is None or not train_ok:
         return
 
-    out_path = path[:-5] + "-trained.json"
-    if os.path.exists(out_path):
-        os.unlink(out_path)
-    where = "%s (train --steps %d -> %s)" % (path, steps, out_path)
-    p = R.run([backprop, "train", path, "--steps", str(steps), "-o", out_path])
-    if p.returncode != 0:
-        chk.fail(where, "train", "`backprop train` exited %d: %s"
-                 % (p.returncode, p.stderr.decode(errors="replace").strip()[:500]))
-        return
-    try:
-        with open(out_path) as f:
-            tl = json.load(f).get("layers")
-    except (OSError, ValueError, AttributeError) as e:
-        chk.fail(where, "train", "cannot read the written model: %s" % e)
-        return
-    if not isinstance(tl, list) or len(tl) != n:
-        chk.fail(where, "train.layers", "expected %d layers, got %s" % (n, R.short(tl)))
+    where, tl = R.run_train(chk, backprop, path, steps, n)
+    if tl is None:
         return
     for i, (L, Lt) in enumerate(zip(model["layers"], tl)):
         Lt = Lt if isinstance(Lt, dict) else {}
@@ -688,12 +644,9 @@ def probe(backprop, workdir, chk):
 
 
 def main_cli(args):
-    backprop = os.path.abspath(args.backprop)
-    if not (os.path.isfile(backprop) and os.access(backprop, os.X_OK)):
-        sys.stderr.write("torch_reference.py: FAILED: %s is not an executable\n" % backprop)
+    backprop, workdir = R.cli_paths(args)
+    if backprop is None:
         return 1
-    workdir = os.path.abspath(args.workdir)
-    os.makedirs(workdir, exist_ok=True)
     chk = R.Checker(args.max_failures)
     t0 = time.time()
     no_trace, no_train = probe(backprop, workdir, chk)
@@ -747,19 +700,8 @@ def main_cli(args):
             k = (ltype(L) + ("+skip" if "skip_from" in L else ""),
                  "eval" if eval_mode else "train")
             per_kind[k] = per_kind.get(k, 0) + 1
-        if args.verbose:
-            print("%s: %s, %d steps: %s, max error/tolerance %.2g"
-                  % (os.path.basename(path), describe(model, eval_mode), steps,
-                     "ok" if len(chk.failures) == before else "FAIL", chk.net_max))
-        if len(chk.failures) > before:
-            sys.stdout.write("FAIL %s (%s, train steps %d)\n"
-                             % (path, describe(model, eval_mode), steps))
-            for where, name, msg in chk.failures[before:]:
-                sys.stdout.write("  %s: %s\n" % (name, msg))
-            sys.stdout.flush()
-            if len(chk.failures) >= args.max_failures:
-                sys.stdout.write("(stopping after %d failures)\n" % len(chk.failures))
-                break
+        if R.report_network(chk, args, path, describe(model, eval_mode), steps, before):
+            break
     dt = time.time() - t0
     print("layers checked: " + ", ".join("%s/%s %d" % (k[0], k[1], v)
                                          for k, v in sorted(per_kind.items())))

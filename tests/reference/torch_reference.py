@@ -876,23 +876,29 @@ def run(cmd):
         return RunFailure("could not run %s: %s" % (cmd[0], e))
 
 
-def check_network(chk, backprop, path, model, steps, seed):
-    ref, noise, ref_params, params_noise = reference(model, steps, seed)
-    # ------------------------------------------------------------- trace
-    p = run([backprop, "trace", path])
+def run_json(chk, where, cmd):
+    """Runs `backprop CMD…`; its stdout as a JSON object, or None after
+    recording a failure."""
+    p = run(cmd)
     if p.returncode != 0:
-        chk.fail(path, "trace", "`backprop trace` exited %d: %s"
-                 % (p.returncode, p.stderr.decode(errors="replace").strip()[:500]))
-        return
+        chk.fail(where, cmd[1], "`backprop %s` exited %d: %s"
+                 % (cmd[1], p.returncode, p.stderr.decode(errors="replace").strip()[:500]))
+        return None
     try:
         ours = json.loads(p.stdout)
     except ValueError as e:
-        chk.fail(path, "trace", "output is not JSON (%s): %s"
+        chk.fail(where, cmd[1], "output is not JSON (%s): %s"
                  % (e, p.stdout.decode(errors="replace")[:300]))
-        return
+        return None
     if not isinstance(ours, dict):
-        chk.fail(path, "trace", "output is not a JSON object")
-        return
+        chk.fail(where, cmd[1], "output is not a JSON object")
+        return None
+    return ours
+
+
+def check_trace_head(chk, path, ours, ref, noise, n):
+    """The format, loss, per_sample_loss and output of a trace; its list
+    of n layers, or None after recording a failure."""
     if ours.get("format") != "backprop-trace/1":
         chk.fail(path, "trace.format", "expected \"backprop-trace/1\", got %s"
                  % short(ours.get("format")))
@@ -901,9 +907,46 @@ def check_network(chk, backprop, path, model, steps, seed):
     for key in ("per_sample_loss", "output"):
         chk.compare(path, key, ours.get(key), ref[key], noise[key])
     layers = ours.get("layers")
-    n = len(model["layers"])
     if not isinstance(layers, list) or len(layers) != n:
         chk.fail(path, "layers", "expected a list of %d layers, got %s" % (n, short(layers)))
+        return None
+    return layers
+
+
+def run_train(chk, backprop, path, steps, n):
+    """`backprop train PATH --steps K -o OUT`: (where, the n layers of
+    OUT), the layers None after recording a failure."""
+    out_path = path[:-5] + "-trained.json"
+    if os.path.exists(out_path):
+        os.unlink(out_path)
+    p = run([backprop, "train", path, "--steps", str(steps), "-o", out_path])
+    where = "%s (train --steps %d -> %s)" % (path, steps, out_path)
+    if p.returncode != 0:
+        chk.fail(where, "train", "`backprop train` exited %d: %s"
+                 % (p.returncode, p.stderr.decode(errors="replace").strip()[:500]))
+        return where, None
+    try:
+        with open(out_path) as f:
+            trained = json.load(f)
+    except (OSError, ValueError) as e:
+        chk.fail(where, "train", "cannot read the written model: %s" % e)
+        return where, None
+    tl = trained.get("layers") if isinstance(trained, dict) else None
+    if not isinstance(tl, list) or len(tl) != n:
+        chk.fail(where, "train.layers", "expected %d layers, got %s" % (n, short(tl)))
+        return where, None
+    return where, tl
+
+
+def check_network(chk, backprop, path, model, steps, seed):
+    ref, noise, ref_params, params_noise = reference(model, steps, seed)
+    # ------------------------------------------------------------- trace
+    ours = run_json(chk, path, [backprop, "trace", path])
+    if ours is None:
+        return
+    n = len(model["layers"])
+    layers = check_trace_head(chk, path, ours, ref, noise, n)
+    if layers is None:
         return
     for i, Lo in enumerate(layers):
         if not isinstance(Lo, dict):
@@ -914,24 +957,8 @@ def check_network(chk, backprop, path, model, steps, seed):
             chk.compare(path, name, Lo.get(key), ref[name], noise[name])
 
     # ------------------------------------------------------------- train
-    out_path = path[:-5] + "-trained.json"
-    if os.path.exists(out_path):
-        os.unlink(out_path)
-    p = run([backprop, "train", path, "--steps", str(steps), "-o", out_path])
-    where = "%s (train --steps %d -> %s)" % (path, steps, out_path)
-    if p.returncode != 0:
-        chk.fail(where, "train", "`backprop train` exited %d: %s"
-                 % (p.returncode, p.stderr.decode(errors="replace").strip()[:500]))
-        return
-    try:
-        with open(out_path) as f:
-            trained = json.load(f)
-    except (OSError, ValueError) as e:
-        chk.fail(where, "train", "cannot read the written model: %s" % e)
-        return
-    tl = trained.get("layers") if isinstance(trained, dict) else None
-    if not isinstance(tl, list) or len(tl) != n:
-        chk.fail(where, "train.layers", "expected %d layers, got %s" % (n, short(tl)))
+    where, tl = run_train(chk, backprop, path, steps, n)
+    if tl is None:
         return
     for i, L in enumerate(tl):
         L = L if isinstance(L, dict) else {}
@@ -1025,13 +1052,40 @@ def describe(model):
                                       model["optimizer"]["id"], len(model["inputs"]))
 
 
-def main_cli(args):
+def cli_paths(args):
+    """(the CLI, the work directory, created) as absolute paths; (None,
+    None) after saying that the CLI is not an executable."""
     backprop = os.path.abspath(args.backprop)
     if not (os.path.isfile(backprop) and os.access(backprop, os.X_OK)):
         sys.stderr.write("torch_reference.py: FAILED: %s is not an executable\n" % backprop)
-        return 1
+        return None, None
     workdir = os.path.abspath(args.workdir)
     os.makedirs(workdir, exist_ok=True)
+    return backprop, workdir
+
+
+def report_network(chk, args, path, description, steps, before):
+    """Prints a checked network's verdict (-v) and its failures since
+    `before`; True when the run should stop (--max-failures reached)."""
+    if args.verbose:
+        print("%s: %s, %d steps: %s, max error/tolerance %.2g"
+              % (os.path.basename(path), description, steps,
+                 "ok" if len(chk.failures) == before else "FAIL", chk.net_max))
+    if len(chk.failures) > before:
+        sys.stdout.write("FAIL %s (%s, train steps %d)\n" % (path, description, steps))
+        for where, name, msg in chk.failures[before:]:
+            sys.stdout.write("  %s: %s\n" % (name, msg))
+        sys.stdout.flush()
+        if len(chk.failures) >= args.max_failures:
+            sys.stdout.write("(stopping after %d failures)\n" % len(chk.failures))
+            return True
+    return False
+
+
+def main_cli(args):
+    backprop, workdir = cli_paths(args)
+    if backprop is None:
+        return 1
     chk = Checker(args.max_failures)
     t0 = time.time()
     def jobs():
@@ -1064,18 +1118,8 @@ def main_cli(args):
         chk.net_max = 0.0
         check_network(chk, backprop, path, model, steps, seed)
         n_nets += 1
-        if args.verbose:
-            print("%s: %s, %d steps: %s, max error/tolerance %.2g"
-                  % (os.path.basename(path), describe(model), steps,
-                     "ok" if len(chk.failures) == before else "FAIL", chk.net_max))
-        if len(chk.failures) > before:
-            sys.stdout.write("FAIL %s (%s, train steps %d)\n" % (path, describe(model), steps))
-            for where, name, msg in chk.failures[before:]:
-                sys.stdout.write("  %s: %s\n" % (name, msg))
-            sys.stdout.flush()
-            if len(chk.failures) >= args.max_failures:
-                sys.stdout.write("(stopping after %d failures)\n" % len(chk.failures))
-                break
+        if report_network(chk, args, path, describe(model), steps, before):
+            break
     dt = time.time() - t0
     summary = ("reference: %d networks, %d arrays, %d elements, max error/tolerance %.2g, "
                "max error/noise %.2g, max noise/|ref| %.2g (%.1f s; %d diverging candidates "
