@@ -9,7 +9,10 @@ A network mixes the four types: dense layers with a skip from any earlier
 a(j) of their width (j = 0 is the input), batchnorm and layernorm with
 random γ, β, eps (or the default) and activation, batchnorm with random
 running statistics and momentum (or the defaults), dropout with its p and a
-mask given in the file.  Network I of seed S is drawn from numpy's
+mask given in the file.  A few networks are built around one edge: a deep
+sigmoid net with batch norm after every dense layer, a tower of skips over
+one width, inputs nearly constant over the batch into a batch norm with a
+tiny eps.  Network I of seed S is drawn from numpy's
 Generator seeded with [S, 50_000 + I], so the dense check's networks
 ([S, I]) are not touched.  Every third network is traced in eval mode
 (`backprop trace MODEL --eval`): running statistics instead of the batch's,
@@ -66,6 +69,8 @@ DEFAULT_EPS = 1e-5           # the contract's defaults
 DEFAULT_MOMENTUM = 0.1
 EVAL_EVERY = 3               # network I is traced in eval mode when I % 3 == 2
 DRAWN_ODDS = 0.15            # training-mode networks whose dropout masks are drawn
+FOCI = (None, "deep_bn", "residual", "flat")   # networks built around one edge
+FOCUS_ODDS = (0.7, 0.1, 0.1, 0.1)
 SEED_OFFSET = 50_000         # keeps these networks apart from the dense ones
 TRACE_KEYS = {"dense": ("z", "a", "dC_da", "dC_dz", "dW", "db"),
               "batchnorm": ("z", "a", "dC_da", "dC_dz", "dgamma", "dbeta"),
@@ -139,10 +144,14 @@ def layer_act(L):
     return L.get("activation", "linear"), float(L.get("alpha", 0.01))
 
 
-def gen_dense(rng, acts, n, cost, last, smooth):
+def gen_dense(rng, acts, n, cost, last, smooth, out=None, act=None, skip=None):
+    """A dense layer on a(n-1) = acts[-1], a skip from a random a(j) of its
+    width more often than not; out, act and skip (j) given by a focus."""
     A = acts[-1]
     plain_out = last and cost != "mse"        # bce/softmax_ce: z of a plain output
-    if not plain_out and rng.random() < 0.6:
+    if out is not None:
+        pass
+    elif not plain_out and rng.random() < 0.6:
         out = acts[int(rng.integers(len(acts)))].shape[1]
     else:
         out = int(rng.integers(1, 8))
@@ -153,7 +162,7 @@ def gen_dense(rng, acts, n, cost, last, smooth):
         act = "sigmoid"
     elif last and cost == "softmax_ce":
         act = "softmax"
-    else:
+    elif act is None:
         act = R.ACTS[rng.integers(len(R.ACTS))]
     alpha = None
     if act == "leaky_relu" and rng.random() < 0.7:
@@ -174,20 +183,21 @@ def gen_dense(rng, acts, n, cost, last, smooth):
     L["W"] = W.tolist()
     L["b"] = b.tolist()
     sources = [j for j in range(n) if acts[j].shape[1] == out]
-    if not plain_out and sources and rng.random() < 0.6:
-        j = int(sources[rng.integers(len(sources))])
-        L["skip_from"] = j
-        Aout = Aout + acts[j]
+    if skip is None and not plain_out and sources and rng.random() < 0.6:
+        skip = int(sources[rng.integers(len(sources))])
+    if skip is not None and skip >= 0:         # -1: none
+        L["skip_from"] = skip
+        Aout = Aout + acts[skip]
     return L, Aout, Z
 
 
-def gen_norm(rng, typ, A, eval_mode, smooth):
+def gen_norm(rng, typ, A, eval_mode, smooth, eps=None):
     w = A.shape[1]
     L = {"type": typ, "in": w, "out": w}
     L["gamma"] = (rng.choice([-1.0, 1.0], w) * R.log_uniform(rng, 0.3, 3.0, w)).tolist()
     L["beta"] = (rng.standard_normal(w) * R.log_uniform(rng, 0.05, 2.0)).tolist()
-    if rng.random() < 0.6:
-        L["eps"] = float(R.log_uniform(rng, 1e-7, 0.1))
+    if eps is not None or rng.random() < 0.6:
+        L["eps"] = eps if eps is not None else float(R.log_uniform(rng, 1e-7, 0.1))
     if typ == "batchnorm":
         if rng.random() < 0.6:
             L["momentum"] = float(rng.uniform(0.01, 0.99))
@@ -227,7 +237,10 @@ def gen_dropout(rng, A, eval_mode):
     p = 0.0 if r < 0.15 else (0.5 if r < 0.4 else float(rng.uniform(0.05, 0.8)))
     L = {"type": "dropout", "in": w, "out": w, "p": p}
     if not eval_mode or rng.random() < 0.5:
-        L["mask"] = (rng.random(A.shape) >= p).astype(int).tolist()
+        # mostly drawn with p; sometimes not (p = 0 with dropped units is
+        # still x ⊙ mask / (1 - p))
+        q = p if rng.random() < 0.7 else float(rng.uniform(0.05, 0.8))
+        L["mask"] = (rng.random(A.shape) >= q).astype(int).tolist()
     return L, np_dropout(L, A, eval_mode)
 
 
@@ -260,15 +273,43 @@ def gen_model(rng, eval_mode, smooth):
         X[rng.random((B, n_in)) < 0.08] = 0.0
     acts = [X]
     layers = []
+    focus = None if smooth else FOCI[rng.choice(len(FOCI), p=FOCUS_ODDS)]
+    if focus == "deep_bn":        # the issue's story: batch norm in a deep sigmoid net
+        w, depth = int(rng.integers(2, 6)), int(rng.integers(7, 11))
+    elif focus == "residual":     # a tower of skips over one width
+        w, depth = n_in, int(rng.integers(4, 9))
+    elif focus == "flat":
+        # inputs nearly constant over the batch into a batch norm with a
+        # tiny eps: x - μ cancels, x̂ magnifies it
+        X = X[:, :1] * 0.0 + rng.uniform(0.5, 5.0, n_in) * rng.choice([-1.0, 1.0], n_in)
+        X = X + X * R.log_uniform(rng, 1e-6, 1e-3, n_in) * rng.standard_normal((B, n_in))
+        acts = [X]
     for n in range(1, depth + 1):
         last = n == depth
         typ = "dense" if last and cost != "mse" else TYPES[rng.choice(4, p=TYPE_ODDS)]
-        if typ == "dense":
+        if focus == "deep_bn" and not last:
+            typ = "dense" if n % 2 else "batchnorm"
+        elif focus == "residual" or (focus == "deep_bn" and last):
+            typ = "dense"
+        elif focus == "flat" and n == 1:
+            typ = "batchnorm"
+        if focus == "deep_bn" and typ == "dense":
+            L, A, _ = gen_dense(rng, acts, n, cost, last, smooth, out=w if not last else None,
+                                act="sigmoid", skip=-1)
+        elif focus == "residual":
+            L, A, _ = gen_dense(rng, acts, n, cost, last, smooth,
+                                out=w if cost == "mse" or not last else None,
+                                act=("tanh", "sigmoid", "relu")[rng.integers(3)],
+                                skip=None if last and cost != "mse" else
+                                n - 1 if rng.random() < 0.7 else int(rng.integers(n)))
+        elif typ == "dense":
             L, A, _ = gen_dense(rng, acts, n, cost, last, smooth)
         elif typ == "dropout":
             L, A = gen_dropout(rng, acts[-1], eval_mode)
         else:
-            L, A, _ = gen_norm(rng, typ, acts[-1], eval_mode, smooth)
+            L, A, _ = gen_norm(rng, typ, acts[-1], eval_mode, smooth,
+                               eps=float(R.log_uniform(rng, 1e-12, 1e-8))
+                               if focus == "flat" and n == 1 else None)
         layers.append(L)
         acts.append(A)
     Y = gen_targets(rng, cost, acts[-1])
