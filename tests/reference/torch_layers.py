@@ -54,6 +54,7 @@ exits 77 (meson's "skipped") when nothing could be checked.
 import json
 import math
 import os
+import re
 import time
 
 import numpy as np
@@ -660,6 +661,63 @@ def probe_models():
                      "inputs": X, "targets": [[0.0], [1.0], [0.5]]}
 
 
+def bad_models():
+    """(what, 1-based layer the error must name, model) of the issue's bad
+    files, each one change to a valid six-layer model."""
+    base = {"format": "backprop-model/1", "name": "bad", "seed": 0, "cost": "mse",
+            "optimizer": {"id": "sgd", "lr": 0.1},
+            "inputs": [[0.5, -1.0], [1.5, 0.25], [-0.75, 2.0]],
+            "targets": [[0.0], [1.0], [0.5]],
+            "layers": [
+                {"in": 2, "out": 2, "activation": "tanh", "W": [[0.5, -0.25], [0.75, 1.0]],
+                 "b": [0.1, -0.2]},
+                {"type": "batchnorm", "in": 2, "out": 2, "gamma": [1.0, 2.0], "beta": [0.0, 0.5],
+                 "running_mean": [0.0, 0.1], "running_var": [1.0, 2.0]},
+                {"type": "dropout", "in": 2, "out": 2, "p": 0.5, "mask": [[1, 0], [0, 1], [1, 1]]},
+                {"in": 2, "out": 2, "activation": "sigmoid", "W": [[0.5, 0.5], [-0.5, 1.0]],
+                 "b": [0.0, 0.0], "skip_from": 1},
+                {"type": "layernorm", "in": 2, "out": 2, "gamma": [1.0, 1.0], "beta": [0.0, 0.0]},
+                {"in": 2, "out": 1, "activation": "linear", "W": [[0.3, -0.6]], "b": [0.05]}]}
+    changes = [
+        ("a skip from a later layer", 4, {"skip_from": 5}),
+        ("a skip from the layer itself", 4, {"skip_from": 4}),
+        ("a skip of the wrong width", 6, {"skip_from": 0}),
+        ("a mask of the wrong shape (rows)", 3, {"mask": [[1, 0], [0, 1]]}),
+        ("a mask of the wrong shape (columns)", 3, {"mask": [[1], [0], [1]]}),
+        ("a mask not of 0/1", 3, {"mask": [[1, 0], [0.5, 1], [1, 1]]}),
+        ("p = 1", 3, {"p": 1.0}),
+        ("p < 0", 3, {"p": -0.1}),
+        ("a negative running variance", 2, {"running_var": [1.0, -0.5]}),
+        ("a batchnorm with in != out", 2, {"out": 3, "gamma": [1.0, 2.0, 3.0],
+                                           "beta": [0.0, 0.0, 0.0]}),
+        ("a layernorm with in != out", 5, {"in": 3}),
+        ("an unknown type", 5, {"type": "groupnorm"}),
+    ]
+    yield "the valid model", 0, base
+    for what, layer, change in changes:
+        m = json.loads(json.dumps(base))
+        m["layers"][layer - 1].update(change)
+        yield what, layer, m
+
+
+def check_bad_files(chk, backprop, workdir):
+    """`backprop trace` refuses each bad file with an error naming the
+    layer (1-based, as the issue counts); the valid one passes."""
+    for k, (what, layer, model) in enumerate(bad_models()):
+        path = os.path.join(workdir, "bad-%02d.json" % k)
+        with open(path, "w") as f:
+            json.dump(model, f, indent=1)
+        p = R.run([backprop, "trace", path])
+        msg = p.stderr.decode(errors="replace").strip()
+        if layer == 0:
+            if p.returncode != 0:
+                chk.fail(path, "bad files", "the valid model is refused: %s" % msg[:300])
+            continue
+        if p.returncode <= 0 or not re.search(r"\blayer %d\b" % layer, msg):
+            chk.fail(path, "bad files", "%s: expected an error naming layer %d, got exit %d: %s"
+                     % (what, layer, p.returncode, msg[:300] or "(no message)"))
+
+
 def probe(backprop, workdir, chk):
     """{feature: why} for the features trace (or train) refuses; a crash
     is a failure, not a skip."""
@@ -698,6 +756,11 @@ def main_cli(args):
         if feat not in no_trace:
             print("SKIP %s in training: `backprop train` refuses it (%s): those networks' "
                   "training steps are not checked" % (feat, why))
+    if not args.model and args.only is None:
+        before = len(chk.failures)
+        check_bad_files(chk, backprop, workdir)
+        R.report_network(chk, args, os.path.join(workdir, "bad-*.json"),
+                         "the issue's bad files", 0, before)
 
     def jobs():
         if args.model:
