@@ -32,6 +32,34 @@ format_params (const BpParamSpec *specs,
   return g_string_free (out, FALSE);
 }
 
+/* What a layer adds to "in → out activation": the skip of a dense layer,
+ * eps (and momentum) of a norm layer, p and the mask of dropout. */
+static char *
+layer_kind (const BpLayer *L)
+{
+  char a[32], b[32];
+
+  switch (L->type)
+    {
+    case BP_LAYER_DENSE:
+      if (L->skip_from < 0)
+        return g_strdup ("");
+      return g_strdup_printf (" + a(%" G_GSSIZE_FORMAT ") (skip connection)", L->skip_from);
+    case BP_LAYER_BATCHNORM:
+      return g_strdup_printf (" eps=%s momentum=%s", bp_format_double (a, L->eps),
+                              bp_format_double (b, L->momentum));
+    case BP_LAYER_LAYERNORM:
+      return g_strdup_printf (" eps=%s", bp_format_double (a, L->eps));
+    case BP_LAYER_DROPOUT:
+    default:
+      if (L->mask != NULL)
+        return g_strdup_printf ("p=%s, fixed mask of %" G_GSIZE_FORMAT " row%s",
+                                bp_format_double (a, L->p), L->mask_rows,
+                                L->mask_rows == 1 ? "" : "s");
+      return g_strdup_printf ("p=%s, masks drawn from the seed", bp_format_double (a, L->p));
+    }
+}
+
 static void
 print_field (const char *label,
              const char *value)
@@ -79,10 +107,15 @@ backprop_info_command (int      argc,
                                                layer->act->n_params,
                                                layer->act_params);
 
-      printf ("  %" G_GSIZE_FORMAT ": %" G_GSIZE_FORMAT " → %" G_GSIZE_FORMAT
-              " %s%s  (%" G_GSIZE_FORMAT " parameters)\n",
-              l + 1, layer->in, layer->out, layer->act_id, params,
-              layer->out * layer->in + layer->out);
+      g_autofree char *kind = layer_kind (layer);
+
+      /* A dense layer without a skip prints as it always did. */
+      printf ("  %" G_GSIZE_FORMAT ": %s%s%" G_GSIZE_FORMAT " → %" G_GSIZE_FORMAT
+              " %s%s%s  (%" G_GSIZE_FORMAT " parameters)\n",
+              l + 1, layer->type != BP_LAYER_DENSE ? bp_layer_type_to_string (layer->type) : "",
+              layer->type != BP_LAYER_DENSE ? " " : "", layer->in, layer->out,
+              layer->type != BP_LAYER_DROPOUT ? layer->act_id : "", params, kind,
+              bp_layer_n_weights (layer) + bp_layer_n_biases (layer));
     }
   g_string_printf (line, "%" G_GSIZE_FORMAT, net->n_params);
   print_field ("parameters", line->str);

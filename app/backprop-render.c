@@ -375,6 +375,18 @@ backprop_render_command (int      argc,
       model_name = g_strdup ("the default model");
     }
   net = model->network;
+  /* The canvas draws dense chains only (issue 13's drawing comes later). */
+  {
+    g_autoptr(GError) local = NULL;
+
+    if (!bp_network_check_plain (net, &local))
+      {
+        g_set_error (error, BACKPROP_CLI_ERROR, BACKPROP_CLI_ERROR_FAILED,
+                     "%s: %s; `backprop render` cannot draw it yet — `backprop trace` and "
+                     "`backprop train` handle it", model_name, local->message);
+        return FALSE;
+      }
+  }
 
   if (layer > net->n_layers)
     {

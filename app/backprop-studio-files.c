@@ -21,32 +21,16 @@ check_drawable (const BpModel  *model,
                 const char     *path,
                 GError        **error)
 {
-  const BpNetwork *net = model->network;
-  g_autofree char *name = g_filename_display_name (path);
+  g_autoptr(GError) local = NULL;
+  g_autofree char *name = NULL;
 
-  for (gsize l = 0; l < net->n_layers; l++)
-    {
-      const BpLayer *L = &net->layers[l];
-      static const char *const what[] = {
-        [BP_LAYER_BATCHNORM] = "a batch-norm layer",
-        [BP_LAYER_LAYERNORM] = "a layer-norm layer",
-        [BP_LAYER_DROPOUT] = "a dropout layer",
-      };
-
-      if (L->type != BP_LAYER_DENSE)
-        g_set_error (error, BP_MODEL_ERROR, BP_MODEL_ERROR_INVALID,
-                     "%s: layer %zu is %s; Backprop Studio cannot draw it yet — "
-                     "`backprop trace` and `backprop train` handle it", name, l + 1, what[L->type]);
-      else if (L->skip_from >= 0)
-        g_set_error (error, BP_MODEL_ERROR, BP_MODEL_ERROR_INVALID,
-                     "%s: layer %zu has a skip connection (from a(%zd)); Backprop Studio cannot "
-                     "draw it yet — `backprop trace` and `backprop train` handle it",
-                     name, l + 1, L->skip_from);
-      else
-        continue;
-      return FALSE;
-    }
-  return TRUE;
+  if (bp_network_check_plain (model->network, &local))
+    return TRUE;
+  name = g_filename_display_name (path);
+  g_set_error (error, BP_MODEL_ERROR, BP_MODEL_ERROR_INVALID,
+               "%s: %s; Backprop Studio cannot draw it yet — `backprop trace` and "
+               "`backprop train` handle it", name, local->message);
+  return FALSE;
 }
 
 BpModel *

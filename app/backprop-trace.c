@@ -372,6 +372,10 @@ param_label (const BpLayer *layer,
              gsize          l,
              gsize          i)
 {
+  /* A norm layer's parameters are γ and β, one per unit. */
+  if (layer->type == BP_LAYER_BATCHNORM || layer->type == BP_LAYER_LAYERNORM)
+    return g_strdup_printf ("%s(%" G_GSIZE_FORMAT ")[%" G_GSIZE_FORMAT "]",
+                            i < layer->out ? "γ" : "β", l + 1, i % layer->out + 1);
   if (i < layer->out * layer->in)
     return g_strdup_printf ("W(%" G_GSIZE_FORMAT ")[%" G_GSIZE_FORMAT ",%"
                             G_GSIZE_FORMAT "]", l + 1, i / layer->in + 1,
@@ -390,9 +394,18 @@ print_layer (const BpNetwork        *net,
 {
   const BpLayer *layer = &net->layers[l];
   const BpGradCheckEntry *w = &r->worst;
-  g_autofree char *label = param_label (layer, l, w->index - offset);
+  g_autofree char *label = NULL;
   g_autofree char *shape = g_strdup_printf ("%" G_GSIZE_FORMAT "→%" G_GSIZE_FORMAT,
                                             layer->in, layer->out);
+
+  if (bp_layer_n_weights (layer) + bp_layer_n_biases (layer) == 0)
+    {
+      printf ("layer %-2" G_GSIZE_FORMAT " %s%*s %-10s no parameters\n", l + 1, shape,
+              (int) MAX (0, 9 - (long) g_utf8_strlen (shape, -1)), "",
+              bp_layer_type_to_string (layer->type));
+      return;
+    }
+  label = param_label (layer, l, w->index - offset);
 
   /* "→" is one column but three bytes. */
   printf ("layer %-2" G_GSIZE_FORMAT " %s%*s %-10s %4" G_GSIZE_FORMAT " agree %4"
@@ -480,10 +493,26 @@ backprop_trace_gradcheck_command (int      argc,
   if (!backprop_cli_open_batch (model, args[0], dataset, rows, FALSE, FALSE, &batch, error))
     return FALSE;
 
+  {
+    g_autoptr(GError) local = NULL;
+
+    if (!bp_network_check_batch (net, batch.B, &local))
+      {
+        g_set_error (error, BACKPROP_CLI_ERROR, BACKPROP_CLI_ERROR_FAILED, "%s: %s", args[0],
+                     local->message);
+        return FALSE;
+      }
+  }
   /* Finite differences of a NaN say nothing: refuse it with the place. */
   trace = run_pass (net, args[0], batch.x, batch.y, batch.B, error);
   if (trace == NULL)
     return FALSE;
+  /* Every pass of the check must see the same dropout masks: fix the ones
+   * this pass drew. */
+  for (gsize l = 0; l < net->n_layers; l++)
+    if (net->layers[l].type == BP_LAYER_DROPOUT && net->layers[l].mask == NULL &&
+        !bp_network_set_mask (net, l, trace->mask[l], batch.B, error))
+      return FALSE;
 
   result = g_new0 (BpGradCheckLayer, net->n_layers);
   bp_gradcheck_network (net, batch.x, batch.y, batch.B, eps, tolerance, NULL,
@@ -506,7 +535,7 @@ backprop_trace_gradcheck_command (int      argc,
           worst_layer = l;
           worst_offset = offset;
         }
-      offset += net->layers[l].in * net->layers[l].out + net->layers[l].out;
+      offset += bp_layer_n_weights (&net->layers[l]) + bp_layer_n_biases (&net->layers[l]);
     }
   worst_label = param_label (&net->layers[worst_layer], worst_layer,
                              worst->index - worst_offset);

@@ -22,6 +22,20 @@ add_factor (GArray       *factors,
   return &g_array_index (factors, BpChainFactor, factors->len - 1);
 }
 
+/* The factors and terms here are those of a plain dense chain.  A skip
+ * (two paths) or a norm layer (every sample's δ depends on the batch) is
+ * refused until the chain learns them (issue 13's inspector part). */
+static gboolean
+check_plain (const BpNetwork  *net,
+             GError          **error)
+{
+  if (bp_network_check_plain (net, error))
+    return TRUE;
+  g_prefix_error (error, "the chain rule as factors is only written out for a chain of "
+                  "dense layers yet: ");
+  return FALSE;
+}
+
 BpChain *
 bp_chain_new (const BpNetwork *net,
               const BpTrace   *trace,
@@ -44,6 +58,8 @@ bp_chain_new (const BpNetwork *net,
                    "the trace does not belong to this network or holds no pass");
       return NULL;
     }
+  if (!check_plain (net, error))
+    return NULL;
   if (sample >= trace->batch || layer >= N ||
       j >= net->layers[layer].out || k >= net->layers[layer].in)
     {
@@ -226,6 +242,8 @@ bp_delta_terms_new (const BpNetwork *net,
                    "the trace does not belong to this network or holds no pass");
       return NULL;
     }
+  if (!check_plain (net, error))
+    return NULL;
   if (sample >= trace->batch || layer + 1 >= net->n_layers || unit >= net->layers[layer].out)
     {
       g_set_error (error, BP_NETWORK_ERROR, BP_NETWORK_ERROR_INVALID,

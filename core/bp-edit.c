@@ -201,6 +201,15 @@ build_network (const BpModel *model,
 
   g_assert (plans->n_layers >= 1 && plans->n_layers <= BP_MAX_LAYERS);
 
+  /* The plans describe dense layers; the others (and skips) would be lost,
+   * so such edits wait until the canvas can make them (issue 13). */
+  if (!bp_network_check_plain (old, &local))
+    {
+      edit_fail (error, BP_EDIT_ERROR_INVALID, "%s: edits that change the layers only work "
+                 "on a chain of dense layers yet", local->message);
+      return NULL;
+    }
+
   for (gsize l = 0; l < plans->n_layers; l++)
     {
       if (!check_width (plans->layer[l].out, error))

@@ -246,10 +246,20 @@ bp_gradcheck_cost_scale (const BpNetwork *net,
 
           for (gsize j = 0; j < L->out; j++)
             {
-              double terms = fabs (L->b[j]);
+              double terms;
 
-              for (gsize k = 0; k < L->in; k++)
-                terms += fabs (L->W[j * L->in + k] * in[k]);
+              /* Dense: the terms of W a + b.  Norm layers (γ x̂ + β, one
+               * γ per unit) and dropout (no parameters) have fewer. */
+              if (L->type == BP_LAYER_DROPOUT)
+                terms = fabs (in[j]);
+              else if (L->type != BP_LAYER_DENSE)
+                terms = fabs (L->b[j]) + fabs (L->W[j] * in[j]);
+              else
+                {
+                  terms = fabs (L->b[j]);
+                  for (gsize k = 0; k < L->in; k++)
+                    terms += fabs (L->W[j * L->in + k] * in[k]);
+                }
               scale += fabs (delta[j]) * (terms + fabs (z[j]));
               if (!(l == N - 1 && fused))
                 scale += fabs (da[j] * a[j]);
@@ -366,7 +376,7 @@ bp_gradcheck_network (BpNetwork        *net,
   for (gsize l = 0; l < net->n_layers; l++)
     {
       const BpLayer *L = &net->layers[l];
-      gsize n = L->in * L->out + L->out;
+      gsize n = bp_layer_n_weights (L) + bp_layer_n_biases (L);
       BpGradCheckLayer r = { 0 };
 
       for (gsize i = 0; i < n; i++)

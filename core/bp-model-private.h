@@ -105,6 +105,11 @@ gboolean    _bp_model_read_layer_values (Loader     *ld,
                                          JsonObject *obj,
                                          gsize       l,
                                          BpNetwork  *net);
+/* Layer l's "type" (absent: dense). */
+gboolean    _bp_model_read_layer_type (Loader      *ld,
+                                       JsonObject  *obj,
+                                       gsize        l,
+                                       BpLayerType *type);
 /* "skip_from" of dense layer l (absent: none). */
 gboolean    _bp_model_read_skip     (Loader        *ld,
                                      JsonObject    *obj,

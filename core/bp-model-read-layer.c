@@ -30,6 +30,34 @@ read_optional (Loader     *ld,
   return _bp_model_read_number_in (ld, node, path, min, max, out);
 }
 
+/* A layer's "type" (absent: dense). */
+gboolean
+_bp_model_read_layer_type (Loader      *ld,
+                           JsonObject  *obj,
+                           gsize        l,
+                           BpLayerType *type)
+{
+  JsonNode *node = json_object_get_member (obj, "type");
+  g_autofree char *path = NULL;
+  const char *s;
+
+  *type = BP_LAYER_DENSE;
+  if (node == NULL)
+    return TRUE;
+  path = g_strdup_printf ("layers[%zu].type", l);
+  if (!_bp_model_read_string (ld, node, path, &s))
+    return FALSE;
+  if (!bp_layer_type_from_string (s, type))
+    {
+      g_autofree char *quoted = _bp_model_quote (s);
+
+      return _bp_model_fail (ld, BP_MODEL_ERROR_INVALID, path,
+                             "unknown layer type %s (known: dense, batchnorm, layernorm, dropout)",
+                             quoted);
+    }
+  return TRUE;
+}
+
 gboolean
 _bp_model_read_skip (Loader     *ld,
                      JsonObject *obj,

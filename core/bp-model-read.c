@@ -395,7 +395,8 @@ read_params (Loader            *ld,
         {
           g_autofree char *path = g_strdup_printf ("%s.%s", base, specs[i].name);
 
-          if (!_bp_model_read_number_in (ld, node, path, specs[i].min_value, specs[i].max_value, &out[i]))
+          if (!_bp_model_read_number_in (ld, node, path, specs[i].min_value, specs[i].max_value,
+                                         &out[i]))
             return FALSE;
         }
     }
@@ -413,34 +414,6 @@ fail_from (Loader     *ld,
   if (local->domain == BP_NETWORK_ERROR && local->code == BP_NETWORK_ERROR_UNKNOWN_ID)
     code = BP_MODEL_ERROR_UNKNOWN_ID;
   return _bp_model_fail (ld, code, path, "%s", local->message);
-}
-
-/* A layer's "type" (absent: dense). */
-static gboolean
-read_layer_type (Loader      *ld,
-                 JsonObject  *obj,
-                 gsize        l,
-                 BpLayerType *type)
-{
-  JsonNode *node = json_object_get_member (obj, "type");
-  g_autofree char *path = NULL;
-  const char *s;
-
-  *type = BP_LAYER_DENSE;
-  if (node == NULL)
-    return TRUE;
-  path = g_strdup_printf ("layers[%zu].type", l);
-  if (!_bp_model_read_string (ld, node, path, &s))
-    return FALSE;
-  if (!bp_layer_type_from_string (s, type))
-    {
-      g_autofree char *quoted = _bp_model_quote (s);
-
-      return _bp_model_fail (ld, BP_MODEL_ERROR_INVALID, path,
-                             "unknown layer type %s (known: dense, batchnorm, layernorm, dropout)",
-                             quoted);
-    }
-  return TRUE;
 }
 
 static gboolean
@@ -514,7 +487,7 @@ read_layers (Loader     *ld,
         }
 
       /* Batch norm, layer norm, dropout: bp-model-read-layer.c. */
-      if (!read_layer_type (ld, obj, l, &type))
+      if (!_bp_model_read_layer_type (ld, obj, l, &type))
         return FALSE;
       if (type != BP_LAYER_DENSE)
         {
@@ -601,8 +574,8 @@ read_layers (Loader     *ld,
                                    "expected %zu row%s (one per output unit), got %zu",
                                    L->out, L->out == 1 ? "" : "s", n_rows);
           for (gsize r = 0; r < n_rows; r++)
-            if (!_bp_model_read_numbers (ld, json_array_get_element (rows, (guint) r), path, (gssize) r,
-                               L->in, L->W + r * L->in))
+            if (!_bp_model_read_numbers (ld, json_array_get_element (rows, (guint) r), path,
+                                         (gssize) r, L->in, L->W + r * L->in))
               return FALSE;
         }
       if (b_node != NULL)
@@ -759,8 +732,8 @@ read_optimizer (Loader     *ld,
           if (i >= 0)
             {
               if (!_bp_model_read_number_in (ld, json_object_get_member (obj, name), path,
-                                   desc->hyper_specs[i].min_value,
-                                   desc->hyper_specs[i].max_value, &v))
+                                             desc->hyper_specs[i].min_value,
+                                             desc->hyper_specs[i].max_value, &v))
                 return FALSE;
             }
           else if (!_bp_model_read_number (ld, json_object_get_member (obj, name), path, &v))
@@ -808,8 +781,9 @@ read_optimizer (Loader     *ld,
                                      desc->id, known->str);
             }
           /* Arrays the file leaves out stay zero, as after a reset. */
-          if (!_bp_model_read_numbers (ld, member, path, -1, desc->state_specs[i].per_param * n_params,
-                             bp_optimizer_state (opt, i)))
+          if (!_bp_model_read_numbers (ld, member, path, -1,
+                                       desc->state_specs[i].per_param * n_params,
+                                       bp_optimizer_state (opt, i)))
             return FALSE;
         }
     }
@@ -862,11 +836,13 @@ read_dataset (Loader     *ld,
       model->dataset_rows = (gsize) rows;
     }
   if ((member = json_object_get_member (obj, "noise")) != NULL &&
-      !_bp_model_read_number_in (ld, member, "dataset.noise", 0.0, G_MAXDOUBLE, &model->dataset_noise))
+      !_bp_model_read_number_in (ld, member, "dataset.noise", 0.0, G_MAXDOUBLE,
+                                 &model->dataset_noise))
     return FALSE;
   if ((member = json_object_get_member (obj, "test_fraction")) != NULL)
     {
-      if (!_bp_model_read_number_in (ld, member, "dataset.test_fraction", 0.0, 1.0, &model->test_fraction))
+      if (!_bp_model_read_number_in (ld, member, "dataset.test_fraction", 0.0, 1.0,
+                                     &model->test_fraction))
         return FALSE;
       if (model->test_fraction >= 1.0)
         return _bp_model_fail (ld, BP_MODEL_ERROR_INVALID, "dataset.test_fraction",
@@ -939,11 +915,27 @@ read_example (Loader     *ld,
   targets = g_new (double, B * n_out);
   for (gsize s = 0; s < B; s++)
     {
-      if (!_bp_model_read_numbers (ld, json_array_get_element (json_node_get_array (in_node), (guint) s),
-                         "inputs", (gssize) s, n_in, inputs + s * n_in) ||
-          !_bp_model_read_numbers (ld, json_array_get_element (json_node_get_array (tg_node), (guint) s),
-                         "targets", (gssize) s, n_out, targets + s * n_out))
+      JsonArray *in_rows = json_node_get_array (in_node), *tg_rows = json_node_get_array (tg_node);
+
+      if (!_bp_model_read_numbers (ld, json_array_get_element (in_rows, (guint) s),
+                                   "inputs", (gssize) s, n_in, inputs + s * n_in) ||
+          !_bp_model_read_numbers (ld, json_array_get_element (tg_rows, (guint) s),
+                                   "targets", (gssize) s, n_out, targets + s * n_out))
         return FALSE;
+    }
+  /* A fixed dropout mask is one row per sample of the worked example. */
+  for (gsize l = 0; l < model->network->n_layers; l++)
+    {
+      const BpLayer *L = &model->network->layers[l];
+
+      if (L->mask != NULL && L->mask_rows != B)
+        {
+          g_autofree char *path = g_strdup_printf ("layers[%zu].mask", l);
+
+          return _bp_model_fail (ld, BP_MODEL_ERROR_INVALID, path,
+                                 "expected %zu row%s (one per row of \"inputs\"), got %zu",
+                                 B, B == 1 ? "" : "s", L->mask_rows);
+        }
     }
   model->n_samples = B;
   model->inputs = g_steal_pointer (&inputs);

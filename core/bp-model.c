@@ -217,6 +217,15 @@ bp_model_fit_to_data (BpModel  *model,
 
   if (old->n_inputs == n_inputs && bp_network_n_outputs (old) == n_outputs)
     return TRUE;
+  /* Rebuilding keeps dense layers only: say so rather than lose the rest. */
+  if (!bp_network_is_plain (old))
+    {
+      g_set_error (error, BP_NETWORK_ERROR, BP_NETWORK_ERROR_SHAPE,
+                   "the data has %zu inputs and %zu outputs, the network %zu and %zu; a "
+                   "network with other layers than dense ones is not refitted to new data",
+                   n_inputs, n_outputs, old->n_inputs, bp_network_n_outputs (old));
+      return FALSE;
+    }
 
   switch (task)
     {

@@ -10,8 +10,20 @@
  *     "layers": [                                  required, 1–32 layers
  *       { "in": 2, "out": 8, "activation": "tanh",
  *         "alpha": 0.01,                           activation parameters by name
+ *         "skip_from": 1,                          optional: a(n) = σ(z(n)) + a(j),
+ *                                                  0 ≤ j < n, a(j) as wide as "out"
  *         "W": [[…], …],                           out rows × in; optional
- *         "b": […] }                               out; optional
+ *         "b": […] },                              out; optional
+ *       { "type": "batchnorm", "in": 8, "out": 8,  "type" defaults to "dense";
+ *         "activation": "linear",                  norm layers: in = out, default linear
+ *         "eps": 1e-5, "momentum": 0.1,            defaults (layernorm: eps only)
+ *         "gamma": […], "beta": […],               out each; default 1 and 0
+ *         "running_mean": […], "running_var": […] },  batchnorm; default 0 and 1 (≥ 0)
+ *       { "type": "layernorm", "in": 8, "out": 8, … },
+ *       { "type": "dropout", "in": 8, "out": 8, "p": 0.5,   0 ≤ p < 1
+ *         "mask": [[1, 0, …], …] }                 optional: one row of 0/1 per sample
+ *                                                  of "inputs", used at every step;
+ *                                                  absent: drawn from the seed
  *     ],
  *     "cost": "mse" | { "id": "huber", "delta": 1 },   default "mse"
  *     "reduction": "mean" | "sum",                 default "mean"
@@ -25,6 +37,10 @@
  *     "inputs":  [[…], …],   B rows × in   ─┐ a worked example;
  *     "targets": [[…], …]    B rows × out  ─┘ both or neither
  *   }
+ *
+ * The formulas of each type are in bp-network-layers.c.  A dense layer is
+ * written back exactly as before ("skip_from" only when it has one); the
+ * other types are written with every member.
  *
  * W and b missing from a layer are initialised from the seed with "init"
  * (all such layers, in order, from one BpRng seeded with "seed").  Every

@@ -34,7 +34,8 @@ grads_finite (const BpNetwork *net,
   if (!t->keep)
     return bp_all_finite (net->grads, net->n_params);
   for (gsize l = 0; l < net->n_layers; l++)
-    if (!isfinite (t->grad_norm[l]) || !bp_all_finite (net->layers[l].db, net->layers[l].out))
+    if (!isfinite (t->grad_norm[l]) ||
+        !bp_all_finite (net->layers[l].db, bp_layer_n_biases (&net->layers[l])))
       return FALSE;
   return TRUE;
 }
@@ -64,6 +65,23 @@ fault_init (BpTrainFault     *fault,
   };
 }
 
+/* A fault at index i of layer l's W (or ∂C/∂W): row and column of a dense
+ * W, the unit of a norm layer's γ. */
+static void
+fault_init_weight (BpTrainFault     *fault,
+                   BpTrainFaultKind  kind,
+                   const BpLayer    *L,
+                   gsize             l,
+                   gsize             i,
+                   double            value)
+{
+  if (L->type == BP_LAYER_DENSE)
+    fault_init (fault, kind, l + 1, i / L->in + 1, i % L->in + 1, 0, value);
+  else
+    fault_init (fault, kind, l + 1, i + 1, 0, 0, value);
+  fault->layer_type = L->type;
+}
+
 gboolean
 bp_network_locate_nonfinite (const BpNetwork *net,
                              const BpTrace   *t,
@@ -82,7 +100,11 @@ bp_network_locate_nonfinite (const BpNetwork *net,
    * first culprit.  A NaN a mask hides cannot change the parameters. */
   if (isfinite (t->loss) && grads_finite (net, t))
     return FALSE;
-  return find_first_nonfinite (net, t, fault);
+  if (!find_first_nonfinite (net, t, fault))
+    return FALSE;
+  if (fault->layer >= 1 && fault->layer <= net->n_layers)
+    fault->layer_type = net->layers[fault->layer - 1].type;
+  return TRUE;
 }
 
 gboolean
@@ -103,16 +125,17 @@ bp_network_locate_nonfinite_param (const BpNetwork *net,
       const BpLayer *L = &net->layers[l];
       gsize i;
 
-      /* W is out × in, row j holds the weights into unit j. */
-      if (find_nonfinite (L->W, L->out * L->in, &i))
+      /* W is out × in, row j holds the weights into unit j (a norm
+       * layer's γ: one per unit). */
+      if (find_nonfinite (L->W, bp_layer_n_weights (L), &i))
         {
-          fault_init (fault, BP_TRAIN_FAULT_PARAM_W, l + 1, i / L->in + 1, i % L->in + 1, 0,
-                      L->W[i]);
+          fault_init_weight (fault, BP_TRAIN_FAULT_PARAM_W, L, l, i, L->W[i]);
           return TRUE;
         }
-      if (find_nonfinite (L->b, L->out, &i))
+      if (find_nonfinite (L->b, bp_layer_n_biases (L), &i))
         {
           fault_init (fault, BP_TRAIN_FAULT_PARAM_B, l + 1, i + 1, 0, 0, L->b[i]);
+          fault->layer_type = L->type;
           return TRUE;
         }
     }
@@ -144,7 +167,8 @@ find_first_nonfinite (const BpNetwork *net,
 {
   gsize B = t->batch, i = 0;
   const BpLayer *last = &net->layers[net->n_layers - 1];
-  gboolean fused = net->cost->grad_z != NULL &&
+  gboolean fused = net->cost->grad_z != NULL && last->type != BP_LAYER_DROPOUT &&
+                   last->skip_from < 0 &&
                    g_strcmp0 (last->act_id, net->cost->output_activation) == 0;
 
   if (find_nonfinite (t->input, B * net->n_inputs, &i))
@@ -205,14 +229,15 @@ find_first_nonfinite (const BpNetwork *net,
           fault_init (fault, BP_TRAIN_FAULT_DELTA, l + 1, i % w + 1, 0, i / w + 1, t->dC_dz[l][i]);
           return TRUE;
         }
-      if (find_nonfinite (L->dW, L->out * L->in, &i))
+      if (find_nonfinite (L->dW, bp_layer_n_weights (L), &i))
         {
-          fault_init (fault, BP_TRAIN_FAULT_GRAD_W, l + 1, i / L->in + 1, i % L->in + 1, 0, L->dW[i]);
+          fault_init_weight (fault, BP_TRAIN_FAULT_GRAD_W, L, l, i, L->dW[i]);
           return TRUE;
         }
-      if (find_nonfinite (L->db, L->out, &i))
+      if (find_nonfinite (L->db, bp_layer_n_biases (L), &i))
         {
           fault_init (fault, BP_TRAIN_FAULT_GRAD_B, l + 1, i + 1, 0, 0, L->db[i]);
+          fault->layer_type = L->type;
           return TRUE;
         }
     }
@@ -242,10 +267,27 @@ bp_train_fault_kind_to_string (BpTrainFaultKind kind)
     }
 }
 
+/* "layer 3" or, beyond dense, "layer 3, a batch-norm layer". */
+static char *
+layer_words (const BpTrainFault *f)
+{
+  static const char *const kinds[] = {
+    [BP_LAYER_DENSE] = "",
+    [BP_LAYER_BATCHNORM] = ", a batch-norm layer",
+    [BP_LAYER_LAYERNORM] = ", a layer-norm layer",
+    [BP_LAYER_DROPOUT] = ", a dropout layer",
+  };
+
+  return g_strdup_printf ("layer %zu%s", f->layer,
+                          (guint) f->layer_type < G_N_ELEMENTS (kinds) ? kinds[f->layer_type] : "");
+}
+
 char *
 bp_train_fault_describe (const BpTrainFault *f)
 {
   char v[32], from[32], target[32];
+  g_autofree char *lay = NULL;
+  gboolean norm;
   gsize n, j, k, s;
 
   g_return_val_if_fail (f != NULL, NULL);
@@ -254,6 +296,9 @@ bp_train_fault_describe (const BpTrainFault *f)
   j = f->unit;
   k = f->input;
   s = f->sample;
+  lay = layer_words (f);
+  /* A norm layer's W and b are its γ and β, one per unit. */
+  norm = f->layer_type == BP_LAYER_BATCHNORM || f->layer_type == BP_LAYER_LAYERNORM;
   bp_format_value (v, f->value);
   bp_format_value (from, f->from);
   bp_format_value (target, f->target);
@@ -263,33 +308,38 @@ bp_train_fault_describe (const BpTrainFault *f)
       return g_strdup_printf ("input %zu of sample %zu is %s in the data (layer 0, unit %zu)",
                               j, s, v, j);
     case BP_TRAIN_FAULT_Z:
-      return g_strdup_printf ("z(%zu)[%zu] is %s in the forward pass (layer %zu, unit %zu, "
-                              "sample %zu)", n, j, v, n, j, s);
+      return g_strdup_printf ("z(%zu)[%zu] is %s in the forward pass (%s, unit %zu, "
+                              "sample %zu)", n, j, v, lay, j, s);
     case BP_TRAIN_FAULT_A:
       return g_strdup_printf ("a(%zu)[%zu] is %s in the forward pass, from z(%zu)[%zu] = %s "
-                              "(layer %zu, unit %zu, sample %zu)", n, j, v, n, j, from, n, j, s);
+                              "(%s, unit %zu, sample %zu)", n, j, v, n, j, from, lay, j, s);
     case BP_TRAIN_FAULT_LOSS:
-      return g_strdup_printf ("the cost is %s for sample %zu (layer %zu, the output, unit %zu: "
+      return g_strdup_printf ("the cost is %s for sample %zu (%s, the output, unit %zu: "
                               "a(%zu)[%zu] = %s where the target is %s)",
-                              v, s, n, j, n, j, from, target);
+                              v, s, lay, j, n, j, from, target);
     case BP_TRAIN_FAULT_GRAD_A:
-      return g_strdup_printf ("∂C/∂a(%zu)[%zu] is %s after the backward pass (layer %zu, "
-                              "unit %zu, sample %zu)", n, j, v, n, j, s);
+      return g_strdup_printf ("∂C/∂a(%zu)[%zu] is %s after the backward pass (%s, "
+                              "unit %zu, sample %zu)", n, j, v, lay, j, s);
     case BP_TRAIN_FAULT_DELTA:
       return g_strdup_printf ("δ(%zu)[%zu] = ∂C/∂z(%zu)[%zu] is %s after the backward pass "
-                              "(layer %zu, unit %zu, sample %zu)", n, j, n, j, v, n, j, s);
+                              "(%s, unit %zu, sample %zu)", n, j, n, j, v, lay, j, s);
     case BP_TRAIN_FAULT_GRAD_W:
+      if (norm)
+        return g_strdup_printf ("∂C/∂γ(%zu)[%zu] is %s after the backward pass (%s, unit %zu)",
+                                n, j, v, lay, j);
       return g_strdup_printf ("∂C/∂W(%zu)[%zu,%zu] is %s after the backward pass "
-                              "(layer %zu, unit %zu)", n, j, k, v, n, j);
+                              "(%s, unit %zu)", n, j, k, v, lay, j);
     case BP_TRAIN_FAULT_GRAD_B:
-      return g_strdup_printf ("∂C/∂b(%zu)[%zu] is %s after the backward pass "
-                              "(layer %zu, unit %zu)", n, j, v, n, j);
+      return g_strdup_printf ("∂C/∂%s(%zu)[%zu] is %s after the backward pass "
+                              "(%s, unit %zu)", norm ? "β" : "b", n, j, v, lay, j);
     case BP_TRAIN_FAULT_PARAM_W:
-      return g_strdup_printf ("the update made W(%zu)[%zu,%zu] %s (layer %zu, unit %zu)",
-                              n, j, k, v, n, j);
+      if (norm)
+        return g_strdup_printf ("the update made γ(%zu)[%zu] %s (%s, unit %zu)", n, j, v, lay, j);
+      return g_strdup_printf ("the update made W(%zu)[%zu,%zu] %s (%s, unit %zu)",
+                              n, j, k, v, lay, j);
     case BP_TRAIN_FAULT_PARAM_B:
-      return g_strdup_printf ("the update made b(%zu)[%zu] %s (layer %zu, unit %zu)",
-                              n, j, v, n, j);
+      return g_strdup_printf ("the update made %s(%zu)[%zu] %s (%s, unit %zu)",
+                              norm ? "β" : "b", n, j, v, lay, j);
     case BP_TRAIN_FAULT_NONE:
     default:
       return g_strdup ("every value is finite");

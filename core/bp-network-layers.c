@@ -225,8 +225,9 @@ layernorm_backward (BpLayer       *L,
 
 /* --------------------------------------------------------------- dropout
  * Training: a = x ⊙ mask / (1 − p), the mask (B × out of 0/1) the model's
- * (row s mod its rows: a fixed mask makes results checkable) or drawn from
- * the network's generator, a unit kept with probability 1 − p.
+ * (its first B rows, used at every step: a fixed mask makes results
+ * checkable) or drawn from the network's generator, sample by sample, unit
+ * by unit, a unit kept when its uniform draw u ≥ p (probability 1 − p).
  * Eval: a = x (the mask all ones).
  * Backward: ∂C/∂x = g ⊙ mask / (1 − p) (eval: g).  There is no z: the
  * trace's z is x and δ is g, so that every array of the pass is defined.
@@ -252,7 +253,7 @@ dropout_forward (const BpNetwork *net,
         if (net->eval)
           mask[i] = 1.0;
         else if (L->mask != NULL)
-          mask[i] = L->mask[(s % L->mask_rows) * w + j];
+          mask[i] = L->mask[s * w + j];
         else
           mask[i] = bp_rng_uniform (net->rng) >= L->p ? 1.0 : 0.0;
         t->a[l][i] = net->eval ? x[i] : x[i] * mask[i] * keep;
@@ -305,13 +306,6 @@ _bp_network_layer_forward (const BpNetwork *net,
     }
 }
 
-static inline double
-reduction_scale (const BpNetwork *net,
-                 gsize            B)
-{
-  return net->reduction == BP_REDUCTION_MEAN ? 1.0 / (double) B : 1.0;
-}
-
 double
 _bp_network_backward_layers (BpNetwork    *net,
                              BpTrace      *t,
@@ -320,8 +314,6 @@ _bp_network_backward_layers (BpNetwork    *net,
   gsize N = net->n_layers, B = t->batch;
   const BpLayer *last = &net->layers[N - 1];
   const BpCostDesc *cost = net->cost;
-  gsize out = last->out;
-  double scale = reduction_scale (net, B);
   gboolean fused;
 
   bp_network_cost (net, t, y);
@@ -334,24 +326,7 @@ _bp_network_backward_layers (BpNetwork    *net,
   /* The output, as bp_network_backward does; fused only where a(N) = f(z(N)). */
   fused = cost->grad_z != NULL && last->type != BP_LAYER_DROPOUT && last->skip_from < 0 &&
           g_strcmp0 (last->act_id, cost->output_activation) == 0;
-  for (gsize s = 0; s < B; s++)
-    {
-      gsize o = s * out;
-      const double *a = t->a[N - 1] + o, *z = t->z[N - 1] + o, *ys = y + o;
-      double *g = t->dC_da[N - 1] + o;
-
-      cost->grad_a (a, z, ys, g, out, net->cost_params);
-      for (gsize k = 0; k < out; k++)
-        g[k] *= scale;
-      if (fused)
-        {
-          double *d = t->dC_dz[N - 1] + o;
-
-          cost->grad_z (a, z, ys, d, out, net->cost_params);
-          for (gsize k = 0; k < out; k++)
-            d[k] *= scale;
-        }
-    }
+  _bp_network_output_backward (net, t, y, fused);
 
   for (gsize l = N; l-- > 0;)
     {

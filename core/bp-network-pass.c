@@ -201,29 +201,19 @@ bp_network_cost (const BpNetwork *net,
   return t->loss;
 }
 
-double
-bp_network_backward (BpNetwork    *net,
-                     BpTrace      *t,
-                     const double *y)
+/* Output layer.  ∂C/∂a(N) = scale · ∂l/∂a;  δ(N) = (∂a(N)/∂z(N))ᵀ ∂C/∂a(N),
+ * or, for a cost defined on its output activation, δ(N) = scale · ∂l/∂z
+ * in the stable fused form (σ(z) − y, softmax(z) − y). */
+void
+_bp_network_output_backward (const BpNetwork *net,
+                             BpTrace         *t,
+                             const double    *y,
+                             gboolean         fused)
 {
-  gsize N = net->n_layers, B = t->batch;
-  const BpLayer *last = &net->layers[N - 1];
+  gsize N = net->n_layers, B = t->batch, out = net->layers[N - 1].out;
   const BpCostDesc *cost = net->cost;
-  gsize out = last->out;
   double scale = reduction_scale (net, B);
-  gboolean fused;
 
-  g_return_val_if_fail (bp_trace_fits (t, net), NAN);
-
-  if (!bp_network_is_plain (net))
-    return _bp_network_backward_layers (net, t, y);
-
-  bp_network_cost (net, t, y);
-
-  /* Output layer.  ∂C/∂a(N) = scale · ∂l/∂a;  δ(N) = (∂a(N)/∂z(N))ᵀ ∂C/∂a(N),
-   * or, for a cost defined on its output activation, δ(N) = scale · ∂l/∂z
-   * in the stable fused form (σ(z) − y, softmax(z) − y). */
-  fused = cost->grad_z != NULL && g_strcmp0 (last->act_id, cost->output_activation) == 0;
   for (gsize s = 0; s < B; s++)
     {
       gsize o = s * out;
@@ -242,6 +232,27 @@ bp_network_backward (BpNetwork    *net,
             d[k] *= scale;
         }
     }
+}
+
+double
+bp_network_backward (BpNetwork    *net,
+                     BpTrace      *t,
+                     const double *y)
+{
+  gsize N = net->n_layers, B = t->batch;
+  const BpLayer *last = &net->layers[N - 1];
+  const BpCostDesc *cost = net->cost;
+  gboolean fused;
+
+  g_return_val_if_fail (bp_trace_fits (t, net), NAN);
+
+  if (!bp_network_is_plain (net))
+    return _bp_network_backward_layers (net, t, y);
+
+  bp_network_cost (net, t, y);
+
+  fused = cost->grad_z != NULL && g_strcmp0 (last->act_id, cost->output_activation) == 0;
+  _bp_network_output_backward (net, t, y, fused);
   if (!fused)
     activate_backward (last, t->z[N - 1], t->a[N - 1], t->dC_da[N - 1], t->dC_dz[N - 1], B);
 

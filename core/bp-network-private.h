@@ -20,6 +20,12 @@ void   _bp_network_activate_backward  (const BpLayer *L,
                                        const double  *g,
                                        double        *delta,
                                        gsize          B);
+/* ∂C/∂a(N) of the last forward against y (with the 1/B of the mean), and
+ * δ(N) in the cost's stable form when `fused`. */
+void   _bp_network_output_backward    (const BpNetwork *net,
+                                       BpTrace         *t,
+                                       const double    *y,
+                                       gboolean         fused);
 /* Forward of layer l when it is not a plain dense layer: x (B × in) in,
  * the trace's z[l], a[l] and what the backward needs out. */
 void   _bp_network_layer_forward      (const BpNetwork *net,

@@ -189,6 +189,62 @@ params_or_defaults (const BpParamSpec *specs,
   return p;
 }
 
+/* Whether one more layer fits, and may be the output under the cost. */
+static gboolean
+check_new_layer (const BpNetwork         *net,
+                 const BpActivationDesc  *act,
+                 GError                 **error)
+{
+  if (net->n_layers >= BP_MAX_LAYERS)
+    {
+      g_set_error (error, BP_NETWORK_ERROR, BP_NETWORK_ERROR_INVALID,
+                   "a network has at most %d layers", BP_MAX_LAYERS);
+      return FALSE;
+    }
+  if (net->cost->output_activation != NULL &&
+      g_strcmp0 (act->id, net->cost->output_activation) != 0)
+    {
+      g_set_error (error, BP_NETWORK_ERROR, BP_NETWORK_ERROR_INVALID,
+                   "cost “%s” %s: a new output layer cannot be “%s”",
+                   net->cost->id, net->cost->requires, act->id);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* Appends a layer of `type`, in → out, with `added` parameters (zero) and
+ * the activation `act` (`ap` is taken). */
+static BpLayer *
+grow (BpNetwork              *net,
+      BpLayerType             type,
+      gsize                   in,
+      gsize                   out,
+      gsize                   added,
+      const BpActivationDesc *act,
+      double                 *ap)
+{
+  BpLayer *L;
+
+  net->layers = g_renew (BpLayer, net->layers, net->n_layers + 1);
+  net->params = g_renew (double, net->params, net->n_params + added);
+  net->grads = g_renew (double, net->grads, net->n_params + added);
+  memset (net->params + net->n_params, 0, added * sizeof (double));
+  memset (net->grads + net->n_params, 0, added * sizeof (double));
+  net->n_params += added;
+
+  L = &net->layers[net->n_layers++];
+  memset (L, 0, sizeof *L);
+  L->type = type;
+  L->skip_from = -1;
+  L->in = in;
+  L->out = out;
+  L->act = act;
+  L->act_id = g_strdup (act->id);
+  L->act_params = ap;
+  update_views (net);
+  return L;
+}
+
 gboolean
 bp_network_add_layer (BpNetwork    *net,
                       gsize         out,
@@ -198,17 +254,12 @@ bp_network_add_layer (BpNetwork    *net,
 {
   const BpActivationDesc *act;
   double *ap;
-  gsize in, added;
-  BpLayer *L;
+  gsize in;
 
   g_return_val_if_fail (net != NULL, FALSE);
 
   if (net->n_layers >= BP_MAX_LAYERS)
-    {
-      g_set_error (error, BP_NETWORK_ERROR, BP_NETWORK_ERROR_INVALID,
-                   "a network has at most %d layers", BP_MAX_LAYERS);
-      return FALSE;
-    }
+    return check_new_layer (net, NULL, error);
   if (out < 1 || out > BP_MAX_WIDTH)
     {
       g_set_error (error, BP_NETWORK_ERROR, BP_NETWORK_ERROR_INVALID,
@@ -220,36 +271,14 @@ bp_network_add_layer (BpNetwork    *net,
   if ((ap = params_or_defaults (act->params, act->n_params, act_params,
                                 "activation", act->id, error)) == NULL)
     return FALSE;
-
-  if (net->cost->output_activation != NULL &&
-      g_strcmp0 (act->id, net->cost->output_activation) != 0)
+  if (!check_new_layer (net, act, error))
     {
-      g_set_error (error, BP_NETWORK_ERROR, BP_NETWORK_ERROR_INVALID,
-                   "cost “%s” %s: a new output layer cannot be “%s”",
-                   net->cost->id, net->cost->requires, act->id);
       g_free (ap);
       return FALSE;
     }
 
   in = bp_network_n_outputs (net);
-  added = in * out + out;
-  net->layers = g_renew (BpLayer, net->layers, net->n_layers + 1);
-  net->params = g_renew (double, net->params, net->n_params + added);
-  net->grads = g_renew (double, net->grads, net->n_params + added);
-  memset (net->params + net->n_params, 0, added * sizeof (double));
-  memset (net->grads + net->n_params, 0, added * sizeof (double));
-  net->n_params += added;
-
-  L = &net->layers[net->n_layers++];
-  memset (L, 0, sizeof *L);
-  L->type = BP_LAYER_DENSE;
-  L->skip_from = -1;
-  L->in = in;
-  L->out = out;
-  L->act = act;
-  L->act_id = g_strdup (act->id);
-  L->act_params = ap;
-  update_views (net);
+  grow (net, BP_LAYER_DENSE, in, out, in * out + out, act, ap);
   return TRUE;
 }
 
@@ -267,6 +296,12 @@ bp_network_set_activation (BpNetwork    *net,
   g_return_val_if_fail (net != NULL, FALSE);
   g_return_val_if_fail (layer < net->n_layers, FALSE);
 
+  if (net->layers[layer].type == BP_LAYER_DROPOUT)
+    {
+      g_set_error (error, BP_NETWORK_ERROR, BP_NETWORK_ERROR_INVALID,
+                   "layer %zu is a dropout layer, which has no activation", layer + 1);
+      return FALSE;
+    }
   if ((act = lookup_activation (activation, error)) == NULL)
     return FALSE;
   if ((ap = params_or_defaults (act->params, act->n_params, act_params,
@@ -413,6 +448,13 @@ bp_network_init_weights (BpNetwork *net,
           for (gsize j = 0; j < bp_layer_n_weights (L); j++)
             L->W[j] = 1.0;
           memset (L->b, 0, bp_layer_n_biases (L) * sizeof (double));
+          /* and the running statistics start again, as PyTorch's
+           * reset_parameters does */
+          for (gsize j = 0; L->running_mean != NULL && j < L->out; j++)
+            {
+              L->running_mean[j] = 0.0;
+              L->running_var[j] = 1.0;
+            }
           continue;
         }
 
@@ -463,6 +505,22 @@ static const char *const init_names[] = {
   [BP_INIT_AUTO] = "auto",
 };
 
+/* The index of `s` in `names` (n entries), as *out; FALSE when absent. */
+static gboolean
+index_of_name (const char *const *names,
+               guint              n,
+               const char        *s,
+               guint             *out)
+{
+  for (guint i = 0; i < n; i++)
+    if (g_strcmp0 (s, names[i]) == 0)
+      {
+        *out = i;
+        return TRUE;
+      }
+  return FALSE;
+}
+
 const char *
 bp_init_to_string (BpInit init)
 {
@@ -474,12 +532,10 @@ gboolean
 bp_init_from_string (const char *s,
                      BpInit     *out)
 {
-  for (guint i = 0; i < G_N_ELEMENTS (init_names); i++)
-    if (g_strcmp0 (s, init_names[i]) == 0)
-      {
-        *out = (BpInit) i;
-        return TRUE;
-      }
+  guint i;
+
+  if (index_of_name (init_names, G_N_ELEMENTS (init_names), s, &i))
+    return (*out = (BpInit) i), TRUE;
   /* Common aliases. */
   if (g_strcmp0 (s, "xavier_uniform") == 0)
     return (*out = BP_INIT_GLOROT_UNIFORM), TRUE;
@@ -514,13 +570,12 @@ gboolean
 bp_layer_type_from_string (const char  *s,
                            BpLayerType *out)
 {
-  for (guint i = 0; i < G_N_ELEMENTS (layer_type_names); i++)
-    if (g_strcmp0 (s, layer_type_names[i]) == 0)
-      {
-        *out = (BpLayerType) i;
-        return TRUE;
-      }
-  return FALSE;
+  guint i;
+
+  if (!index_of_name (layer_type_names, G_N_ELEMENTS (layer_type_names), s, &i))
+    return FALSE;
+  *out = (BpLayerType) i;
+  return TRUE;
 }
 
 gsize
@@ -543,6 +598,33 @@ gsize
 bp_layer_n_biases (const BpLayer *L)
 {
   return L->type == BP_LAYER_DROPOUT ? 0 : L->out;
+}
+
+gboolean
+bp_network_check_plain (const BpNetwork  *net,
+                        GError          **error)
+{
+  static const char *const what[] = {
+    [BP_LAYER_BATCHNORM] = "a batch-norm layer",
+    [BP_LAYER_LAYERNORM] = "a layer-norm layer",
+    [BP_LAYER_DROPOUT] = "a dropout layer",
+  };
+
+  for (gsize l = 0; l < net->n_layers; l++)
+    {
+      const BpLayer *L = &net->layers[l];
+
+      if (L->type != BP_LAYER_DENSE)
+        g_set_error (error, BP_NETWORK_ERROR, BP_NETWORK_ERROR_INVALID,
+                     "layer %zu is %s", l + 1, what[L->type]);
+      else if (L->skip_from >= 0)
+        g_set_error (error, BP_NETWORK_ERROR, BP_NETWORK_ERROR_INVALID,
+                     "layer %zu has a skip connection (from a(%zd))", l + 1, L->skip_from);
+      else
+        continue;
+      return FALSE;
+    }
+  return TRUE;
 }
 
 gboolean
@@ -622,8 +704,8 @@ check_layer_kind (const BpNetwork *net,
   return TRUE;
 }
 
-/* Appends a layer of `type` as wide as the last, with n_weights + n_biases
- * parameters (zero). */
+/* Appends a layer of `type` as wide as the last: a norm layer with γ = 1,
+ * β = 0, dropout with no parameters. */
 static BpLayer *
 append_layer (BpNetwork   *net,
               BpLayerType  type,
@@ -631,15 +713,11 @@ append_layer (BpNetwork   *net,
               GError     **error)
 {
   const BpActivationDesc *act;
-  gsize width = bp_network_n_outputs (net), added;
+  gsize width = bp_network_n_outputs (net);
   BpLayer *L;
 
   if (net->n_layers >= BP_MAX_LAYERS)
-    {
-      g_set_error (error, BP_NETWORK_ERROR, BP_NETWORK_ERROR_INVALID,
-                   "a network has at most %d layers", BP_MAX_LAYERS);
-      return NULL;
-    }
+    return check_new_layer (net, NULL, error), NULL;
   if ((act = lookup_activation (activation != NULL ? activation : "linear", error)) == NULL)
     return NULL;
   if (act->n_params > 0)
@@ -649,32 +727,10 @@ append_layer (BpNetwork   *net,
                    bp_layer_type_to_string (type), act->id);
       return NULL;
     }
-  if (net->cost->output_activation != NULL &&
-      g_strcmp0 (act->id, net->cost->output_activation) != 0)
-    {
-      g_set_error (error, BP_NETWORK_ERROR, BP_NETWORK_ERROR_INVALID,
-                   "cost “%s” %s: a new output layer cannot be “%s”",
-                   net->cost->id, net->cost->requires, act->id);
-      return NULL;
-    }
-  added = type == BP_LAYER_DROPOUT ? 0 : 2 * width;
-  net->layers = g_renew (BpLayer, net->layers, net->n_layers + 1);
-  net->params = g_renew (double, net->params, net->n_params + added);
-  net->grads = g_renew (double, net->grads, net->n_params + added);
-  memset (net->params + net->n_params, 0, added * sizeof (double));
-  memset (net->grads + net->n_params, 0, added * sizeof (double));
-  net->n_params += added;
-
-  L = &net->layers[net->n_layers++];
-  memset (L, 0, sizeof *L);
-  L->type = type;
-  L->skip_from = -1;
-  L->in = L->out = width;
-  L->act = act;
-  L->act_id = g_strdup (act->id);
-  L->act_params = g_new0 (double, 1);
-  update_views (net);
-  /* γ = 1, β = 0 */
+  if (!check_new_layer (net, act, error))
+    return NULL;
+  L = grow (net, type, width, width, type == BP_LAYER_DROPOUT ? 0 : 2 * width, act,
+            g_new0 (double, 1));
   for (gsize j = 0; j < bp_layer_n_weights (L); j++)
     L->W[j] = 1.0;
   return L;
@@ -828,9 +884,18 @@ bp_network_check_batch (const BpNetwork  *net,
                         gsize             B,
                         GError          **error)
 {
-  if (net->eval || B >= 2)
+  if (net->eval)
     return TRUE;
   for (gsize l = 0; l < net->n_layers; l++)
+    if (net->layers[l].mask != NULL && net->layers[l].mask_rows < B)
+      {
+        g_set_error (error, BP_NETWORK_ERROR, BP_NETWORK_ERROR_SHAPE,
+                     "layer %zu is a dropout layer whose fixed mask has %zu row%s, but the "
+                     "batch has %zu samples (the mask needs one row per sample)", l + 1,
+                     net->layers[l].mask_rows, net->layers[l].mask_rows == 1 ? "" : "s", B);
+        return FALSE;
+      }
+  for (gsize l = 0; l < net->n_layers && B < 2; l++)
     if (net->layers[l].type == BP_LAYER_BATCHNORM)
       {
         g_set_error (error, BP_NETWORK_ERROR, BP_NETWORK_ERROR_SHAPE,

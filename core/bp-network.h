@@ -25,16 +25,6 @@ G_BEGIN_DECLS
 #define BP_MAX_LAYERS 32
 #define BP_MAX_WIDTH  4096
 
-/* What a layer computes (issue 13; bp-network-layers.c has the formulas).
- * Every layer maps a(n−1) to a(n); all but dense have in = out. */
-typedef enum
-{
-  BP_LAYER_DENSE,      /* z = W a(n−1) + b, a = f(z) [+ a(skip_from)] */
-  BP_LAYER_BATCHNORM,  /* per feature over the batch (eval: running statistics) */
-  BP_LAYER_LAYERNORM,  /* per sample over its features */
-  BP_LAYER_DROPOUT,    /* a = x ⊙ mask / (1 − p) in training, a = x in eval */
-} BpLayerType;
-
 /* The defaults of the model file (PyTorch's). */
 #define BP_NORM_DEFAULT_EPS      1e-5
 #define BP_NORM_DEFAULT_MOMENTUM 0.1
@@ -136,7 +126,8 @@ gboolean    bp_network_set_skip       (BpNetwork    *net,
                                        gssize        j,
                                        GError      **error);
 /* Fixes dropout layer `layer`'s mask (rows × out of 0 and 1, copied; row s
- * of a batch uses row s mod rows); NULL: masks are drawn again. */
+ * of a batch uses row s, so rows ≥ B: bp_network_check_batch); NULL: masks
+ * are drawn again. */
 gboolean    bp_network_set_mask       (BpNetwork    *net,
                                        gsize         layer,
                                        const double *mask,
@@ -148,6 +139,11 @@ void        bp_network_seed           (BpNetwork *net,
 /* TRUE when every layer is dense without a skip: the plain chain the app
  * draws and the fast paths assume. */
 gboolean    bp_network_is_plain       (const BpNetwork *net);
+/* The same, saying why not: "layer 3 is a batch-norm layer", "layer 2 has
+ * a skip connection (from a(1))" (for callers to add what they cannot do
+ * with it). */
+gboolean    bp_network_check_plain    (const BpNetwork *net,
+                                       GError         **error);
 /* "dense", "batchnorm", "layernorm" or "dropout" (the model file's names),
  * and back (FALSE for an unknown name). */
 const char *bp_layer_type_to_string   (BpLayerType  type);
@@ -156,13 +152,15 @@ gboolean    bp_layer_type_from_string (const char  *s,
 /* Values of W (dense: out × in; norm: γ, out; dropout: 0) and of b. */
 gsize       bp_layer_n_weights        (const BpLayer *L);
 gsize       bp_layer_n_biases         (const BpLayer *L);
-/* Whether a batch of B samples can run in the current mode: a batch-norm
- * layer in training mode needs B ≥ 2 (the error names the layer). */
+/* Whether a batch of B samples can run in the current mode: in training
+ * mode a batch-norm layer needs B ≥ 2 and a fixed dropout mask at least B
+ * rows (the error names the layer). */
 gboolean    bp_network_check_batch    (const BpNetwork *net,
                                        gsize            B,
                                        GError         **error);
 /* Initialises every W with `init` and every b with 0, drawing from `rng`
- * layer by layer, row by row. */
+ * layer by layer, row by row.  Norm layers draw nothing: γ = 1, β = 0,
+ * running mean 0 and variance 1. */
 void        bp_network_init_weights   (BpNetwork *net,
                                        BpInit     init,
                                        BpRng     *rng);

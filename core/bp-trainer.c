@@ -253,9 +253,17 @@ bp_trainer_new (BpNetwork           *net,
   {
     g_autoptr(GError) local = NULL;
 
-    if (!bp_network_check_batch (net, batch, &local))
+    /* Checked here for the full batch and the last one of an epoch (no
+     * row is dropped), not at every step. */
+    gsize last = train->n_rows % batch;
+
+    if (!bp_network_check_batch (net, batch, &local) ||
+        (last > 0 && !bp_network_check_batch (net, last, &local)))
       {
-        g_set_error (error, BP_TRAIN_ERROR, BP_TRAIN_ERROR_SHAPE, "%s", local->message);
+        g_set_error (error, BP_TRAIN_ERROR, BP_TRAIN_ERROR_SHAPE, "%s%s", local->message,
+                     last > 0 && last < batch
+                       ? " (the last batch of each epoch takes the rows left over; "
+                         "choose a batch size that leaves at least 2)" : "");
         return NULL;
       }
   }

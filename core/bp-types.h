@@ -39,6 +39,16 @@ typedef enum
                             * elu, selu, gelu, swish, mish), Glorot uniform otherwise */
 } BpInit;
 
+/* What a layer computes (issue 13; bp-network-layers.c has the formulas).
+ * Every layer maps a(n−1) to a(n); all but dense have in = out. */
+typedef enum
+{
+  BP_LAYER_DENSE,      /* z = W a(n−1) + b, a = f(z) [+ a(skip_from)] */
+  BP_LAYER_BATCHNORM,  /* per feature over the batch (eval: running statistics) */
+  BP_LAYER_LAYERNORM,  /* per sample over its features */
+  BP_LAYER_DROPOUT,    /* a = x ⊙ mask / (1 − p) in training, a = x in eval */
+} BpLayerType;
+
 /* Where training first met a value that is not finite (NaN, +Inf, −Inf):
  * what it was, where in the network, in which step, and the value.  The
  * network's check (bp_network_locate_nonfinite) fills the place and the
@@ -66,6 +76,7 @@ typedef struct
 {
   BpTrainFaultKind kind;
   gsize            layer;    /* n: 1 … N; 0 for INPUT */
+  BpLayerType      layer_type;  /* of layer n: a norm layer's W and b are γ and β */
   gsize            unit;     /* j: 1 … width of a(n) (INPUT: the input) */
   gsize            input;    /* k of W(n)[j,k] (GRAD_W, PARAM_W); else 0 */
   gsize            sample;   /* 1-based sample of the batch; 0 when not per sample */

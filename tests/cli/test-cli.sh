@@ -92,7 +92,7 @@ EOF
 }
 
 cp "$FIXTURES"/tiny.json "$FIXTURES"/softmax.json "$FIXTURES"/spirals.json \
-   "$FIXTURES"/overflow.json "$FIXTURES"/diverge.json "$WORK"/
+   "$FIXTURES"/overflow.json "$FIXTURES"/diverge.json "$FIXTURES"/layers.json "$WORK"/
 TINY=$WORK/tiny.json
 
 echo "# backprop: $BACKPROP"
@@ -546,6 +546,65 @@ cp "$OUT" "$WORK/trace-iris.json"
 check "trace on dataset rows agrees with the CSV and the formulas, computed independently" \
   trace_agrees "$WORK/iris-inline.json" "$WORK/trace-iris.json" \
     --csv "$IRIS_CSV" --rows 5 --classes setosa,versicolor,virginica
+
+# ------------------------------------------------------ layer types (issue 13)
+
+LAYERS=$WORK/layers.json
+run trace "$LAYERS"
+cp "$OUT" "$WORK/trace-layers.json"
+check "trace of every layer type exits 0 with nothing on stderr" eval '[ $status -eq 0 ] && err_empty'
+check "trace gives each layer type its documented keys" json_check "$WORK/trace-layers.json" '
+want = {"dense": {"type", "z", "a", "dC_da", "dC_dz", "dW", "db"},
+        "batchnorm": {"type", "z", "a", "dC_da", "dC_dz", "dgamma", "dbeta",
+                      "running_mean", "running_var"},
+        "layernorm": {"type", "z", "a", "dC_da", "dC_dz", "dgamma", "dbeta"},
+        "dropout": {"type", "a", "dC_da", "mask"}}
+types = [L["type"] for L in d["layers"]]
+assert types == ["dense", "batchnorm", "dense", "layernorm", "dropout", "dense"], types
+for L in d["layers"]:
+    assert set(L) == want[L["type"]], (L["type"], set(L))
+assert d["layers"][4]["mask"] == [[1, 0, 1, 1], [0, 1, 1, 1], [1, 1, 0, 1]]
+# a training pass moves the running statistics
+assert d["layers"][1]["running_mean"] != [0.1, -0.2, 0.3, 0]
+'
+run trace "$LAYERS" --eval
+cp "$OUT" "$WORK/trace-layers-eval.json"
+check "trace --eval uses the running statistics and passes dropout through" \
+  json_check "$WORK/trace-layers-eval.json" '
+assert d["layers"][1]["running_mean"] == [0.1, -0.2, 0.3, 0]
+assert d["layers"][1]["running_var"] == [0.5, 1.5, 2, 0.8]
+assert d["layers"][4]["mask"] == [[1] * 4] * 3
+assert d["layers"][4]["a"] == d["layers"][3]["a"]
+'
+run train "$LAYERS" --steps 2 -o "$WORK/layers-trained.json"
+check "train -o writes gamma, beta and the running statistics back" \
+  json_check "$WORK/layers-trained.json" '
+bn = d["layers"][1]
+assert bn["type"] == "batchnorm" and bn["running_mean"] != [0.1, -0.2, 0.3, 0], bn
+assert bn["gamma"] != [1.5, 0.5, 1, 2]
+assert d["layers"][2]["skip_from"] == 1 and d["layers"][4]["mask"][0] == [1, 0, 1, 1]
+'
+run info "$LAYERS"
+check "info shows the type of each layer" \
+  eval 'out_has_all "2: batchnorm 4 → 4 sigmoid" "3: 4 → 4 relu + a(1) (skip connection)" "4: layernorm 4 → 4" "5: dropout 4 → 4 p=0.5, fixed mask of 3 rows"'
+sed -e 's/"p": 0.5/"p": 1/' "$LAYERS" >"$WORK/layers-p1.json"
+expect_error "a dropout p of 1 is refused, naming the layer" 1 \
+  "layer 5 (layers[4].p in the file)" trace "$WORK/layers-p1.json"
+"$PYTHON" - "$LAYERS" "$WORK/layers-b1.json" <<'PY'
+import json, sys
+m = json.load(open(sys.argv[1]))
+del m["layers"][4]["mask"]
+m["inputs"], m["targets"] = m["inputs"][:1], m["targets"][:1]
+json.dump(m, open(sys.argv[2], "w"))
+PY
+expect_error "a training batch of one through batch norm is refused, saying why" 1 \
+  "layer 2 is a batch-norm layer: in training mode it needs a batch of at least 2" \
+  trace "$WORK/layers-b1.json"
+expect_error "render refuses a layer the canvas cannot draw yet, naming it" 1 \
+  "layer 2 is a batch-norm layer; \`backprop render\` cannot draw it yet" \
+  render "$LAYERS" -o "$WORK/layers.png"
+run trace "$WORK/layers-b1.json" --eval
+check "the same batch of one traces in eval mode" eval '[ $status -eq 0 ] && err_empty'
 
 for cmd in trace gradcheck train render info; do
   run $cmd --help
