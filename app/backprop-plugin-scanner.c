@@ -1,7 +1,8 @@
 /* backprop-plugin-scanner.c — checks one plugin file in a process of its
  * own, so that a plugin that crashes or loops while it is loaded or checked
  * takes down only this process.  Installed in libexecdir; the loader starts
- * it (see bp-plugin-loader.h) and reads its verdict from standard output.
+ * it (see bp-plugin-loader.h) and reads its verdict from standard output
+ * (the protocol: bp-plugin-scan.c).
  *
  *   backprop-plugin-scanner FILE.so
  *
@@ -16,7 +17,7 @@
 #include <stdio.h>
 #include <unistd.h>
 
-#include "bp-plugin-loader.h"
+#include "bp-plugin-scan.h"
 
 #if defined(__SANITIZE_ADDRESS__)
 # define BP_HAVE_ASAN 1

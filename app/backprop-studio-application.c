@@ -14,6 +14,7 @@
 #include "bp-model.h"
 #include "bp-plugin-loader.h"
 #include "bpv-events.h"
+#include "bpv-shortcuts.h"
 #include "bpv-window.h"
 
 /* A plugin file arrives in pieces (a copy, a build): rescan once the
@@ -450,36 +451,6 @@ about_activated (GSimpleAction *action,
                          NULL);
 }
 
-/* The keyboard shortcuts of the application's and the windows' actions.
- * Kept in this one function so that it can give way to the shortcut table
- * of ui/gtk. */
-static void
-set_accels (BackpropStudioApplication *self)
-{
-  static const struct { const char *action; const char *accels[3]; } accels[] = {
-    { "app.quit", { "<Control>q", NULL } },
-    { "win.export", { "<Control>e", NULL } },
-    { "win.copy-latex", { "<Control><Shift>c", NULL } },
-    { "win.open", { "<Control>o", NULL } },
-    { "app.preferences", { "<Control>comma", NULL } },
-    { "win.save", { "<Control>s", NULL } },
-    { "win.save-as", { "<Control><Shift>s", NULL } },
-    { "win.undo", { "<Control>z", NULL } },
-    { "win.redo", { "<Control><Shift>z", "<Control>y", NULL } },
-    { "win.insert-layer-after", { "<Control><Shift>l", NULL } },
-    { "win.layer-menu", { "<Shift>F10", NULL } },
-    { "win.toggle-sidebar", { "F9", NULL } },
-    { "win.zoom-in", { "<Control>plus", "<Control>equal", NULL } },
-    { "win.zoom-out", { "<Control>minus", NULL } },
-    { "win.zoom-reset", { "<Control>0", NULL } },
-    { "win.show-help-overlay", { "F1", "<Control>question", NULL } },
-  };
-
-  for (guint i = 0; i < G_N_ELEMENTS (accels); i++)
-    gtk_application_set_accels_for_action (GTK_APPLICATION (self), accels[i].action,
-                                           accels[i].accels);
-}
-
 static void
 apply_colour_scheme (GSettings  *settings,
                      const char *key,
@@ -511,7 +482,8 @@ backprop_studio_application_startup (GApplication *app)
   G_APPLICATION_CLASS (backprop_studio_application_parent_class)->startup (app);
 
   g_action_map_add_action_entries (G_ACTION_MAP (self), entries, G_N_ELEMENTS (entries), self);
-  set_accels (self);
+  /* The keys come from the one shortcut table (ui/gtk/bpv-shortcuts.c). */
+  bpv_shortcuts_install (GTK_APPLICATION (self));
   if (self->settings != NULL)
     {
       apply_colour_scheme (self->settings, "colour-scheme", NULL);

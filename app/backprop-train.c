@@ -181,11 +181,16 @@ typedef struct
 } GradWarnings;
 
 static void
-grad_warnings_init (GradWarnings *w,
-                    gsize         n_layers,
-                    gboolean      quiet)
+grad_warnings_init (GradWarnings    *w,
+                    const BpNetwork *net,
+                    gboolean         quiet)
 {
-  w->enabled = !quiet;
+  gsize n_layers = net->n_layers;
+
+  /* The verdict compares ‖∂C/∂W(n)‖ across a dense chain; a dropout layer
+   * has none and a norm layer's ‖∂C/∂γ‖ is not of the same kind, so the
+   * warnings wait until the gradient plot learns them (issue 13). */
+  w->enabled = !quiet && bp_network_is_plain (net);
   w->n_layers = n_layers;
   w->warned = g_new0 (gboolean, MAX (n_layers, 1) * BP_DIAG_GRAD_N_KINDS);
 }
@@ -445,7 +450,7 @@ train_on_dataset (BpModel          *model,
       return FALSE;
     }
 
-  grad_warnings_init (&warnings, model->network->n_layers, run->quiet);
+  grad_warnings_init (&warnings, model->network, run->quiet);
   summary->data_name = g_strdup (ds->name);
   summary->train_rows = train->n_rows;
   summary->test_rows = test != NULL ? test->n_rows : 0;

@@ -14,6 +14,16 @@
 
 #include <math.h>
 
+/* The largest |z| the _core forms of bp-math.h take (e^{−|z|} is normal up
+ * to 708; sech² squares it); beyond, their _tail forms (libm). */
+#define SIGMOID_CORE_MAX 708.0
+#define SECH2_CORE_MAX   354.0
+
+/* The _array forms below write the core pass and the tail pass out for
+ * each function rather than through a shared helper: each loop then reads
+ * as the formula it computes, compiles with its core inlined and
+ * vectorised, and is what tests/reference/mutants plants its bugs in. */
+
 /* ---------------------------------------------------------------- sigmoid */
 
 static double
@@ -44,11 +54,11 @@ sigmoid_f_array (const double *z, double *a, size_t n, const double *p)
   for (size_t i = 0; i < n; i++)
     {
       a[i] = bp_sigmoid_core (z[i]);
-      tails |= fabs (z[i]) > 708.0;
+      tails |= fabs (z[i]) > SIGMOID_CORE_MAX;
     }
   if (tails)
     for (size_t i = 0; i < n; i++)
-      if (fabs (z[i]) > 708.0)
+      if (fabs (z[i]) > SIGMOID_CORE_MAX)
         a[i] = bp_sigmoid_tail (z[i]);
 }
 
@@ -60,11 +70,11 @@ sigmoid_df_array (const double *z, const double *a, double *d, size_t n, const d
   for (size_t i = 0; i < n; i++)
     {
       d[i] = bp_sigmoid_prime_core (z[i]);
-      tails |= fabs (z[i]) > 708.0;
+      tails |= fabs (z[i]) > SIGMOID_CORE_MAX;
     }
   if (tails)
     for (size_t i = 0; i < n; i++)
-      if (fabs (z[i]) > 708.0)
+      if (fabs (z[i]) > SIGMOID_CORE_MAX)
         d[i] = bp_sigmoid_prime_tail (z[i]);
 }
 
@@ -97,11 +107,11 @@ tanh_df_array (const double *z, const double *a, double *d, size_t n, const doub
   for (size_t i = 0; i < n; i++)
     {
       d[i] = bp_sech2_core (z[i]);
-      tails |= fabs (z[i]) > 354.0;
+      tails |= fabs (z[i]) > SECH2_CORE_MAX;
     }
   if (tails)
     for (size_t i = 0; i < n; i++)
-      if (fabs (z[i]) > 354.0)
+      if (fabs (z[i]) > SECH2_CORE_MAX)
         d[i] = bp_sech2_tail (z[i]);
 }
 

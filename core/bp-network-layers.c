@@ -90,6 +90,8 @@ batchnorm_forward (const BpNetwork *net,
               sq += d * d;
             }
           v = sq / (double) B;
+          t->running_before[l][j] = L->running_mean[j];
+          t->running_before[l][w + j] = L->running_var[j];
           /* B = 1 is refused before (bp_network_check_batch); should one
            * come through, the running variance is left alone rather than
            * divided by zero. */
@@ -399,6 +401,8 @@ _bp_network_trace_alloc_layer (BpTrace       *t,
       break;
     case BP_LAYER_BATCHNORM:
     case BP_LAYER_LAYERNORM:
+      if (L->type == BP_LAYER_BATCHNORM)
+        t->running_before[l] = g_new0 (double, 2 * L->out);
       t->xhat[l] = g_new0 (double, n);
       t->mu[l] = g_new0 (double, MAX (t->capacity, L->out));
       t->inv_std[l] = g_new0 (double, MAX (t->capacity, L->out));
@@ -418,4 +422,24 @@ _bp_network_trace_free_layer (BpTrace *t,
   g_clear_pointer (&t->mu[l], g_free);
   g_clear_pointer (&t->inv_std[l], g_free);
   g_clear_pointer (&t->mask[l], g_free);
+  g_clear_pointer (&t->running_before[l], g_free);
+}
+
+void
+bp_network_undo_running_stats (BpNetwork     *net,
+                               const BpTrace *t)
+{
+  g_return_if_fail (bp_trace_fits (t, net));
+
+  if (t->eval || t->batch == 0)
+    return;
+  for (gsize l = 0; l < net->n_layers; l++)
+    {
+      BpLayer *L = &net->layers[l];
+
+      if (L->type != BP_LAYER_BATCHNORM)
+        continue;
+      memcpy (L->running_mean, t->running_before[l], L->out * sizeof (double));
+      memcpy (L->running_var, t->running_before[l] + L->out, L->out * sizeof (double));
+    }
 }

@@ -422,6 +422,7 @@ bp_trace_new (const BpNetwork *net,
   t->mu = g_new0 (double *, MAX (net->n_layers, 1));
   t->inv_std = g_new0 (double *, MAX (net->n_layers, 1));
   t->mask = g_new0 (double *, MAX (net->n_layers, 1));
+  t->running_before = g_new0 (double *, MAX (net->n_layers, 1));
   t->input = g_new0 (double, capacity * net->n_inputs);
   t->target = g_new0 (double, capacity * bp_network_n_outputs (net));
   for (gsize l = 0; l < net->n_layers; l++)
@@ -462,6 +463,7 @@ bp_trace_free (BpTrace *t)
   g_free (t->mu);
   g_free (t->inv_std);
   g_free (t->mask);
+  g_free (t->running_before);
   g_free (t->z);
   g_free (t->a);
   g_free (t->dC_da);

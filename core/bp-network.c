@@ -1,4 +1,5 @@
-/* bp-network.c — the network's structure: layers, the parameter block,
+/* bp-network.c — the network's structure: layers (dense, and since issue
+ * 13 batch norm, layer norm, dropout and skips), the parameter block,
  * activations and cost, initialisation.  The passes (z, a, the cost, δ and
  * the gradients) and the trace that records them are in
  * bp-network-pass.c; finding a non-finite value in bp-network-fault.c.
@@ -335,6 +336,14 @@ check_cost_fits (const BpNetwork  *net,
   if (cost->output_activation == NULL || net->n_layers == 0)
     return TRUE;
   last = &net->layers[net->n_layers - 1];
+  if (last->skip_from >= 0)
+    {
+      g_set_error (error, BP_NETWORK_ERROR, BP_NETWORK_ERROR_INVALID,
+                   "cost “%s” reads the output as %s(z), but the output layer (layer %zu) "
+                   "adds a skip connection to it", cost->id, cost->output_activation,
+                   net->n_layers);
+      return FALSE;
+    }
   if (g_strcmp0 (last->act_id, cost->output_activation) != 0)
     {
       g_set_error (error, BP_NETWORK_ERROR, BP_NETWORK_ERROR_INVALID,

@@ -1,8 +1,10 @@
-/* bp-network.h — a dense network, its parameters and its forward/backward
- * pass over a batch.  Implemented in bp-network.c (structure, parameters,
+/* bp-network.h — a network, its parameters and its forward/backward pass
+ * over a batch.  Implemented in bp-network.c (structure, parameters,
  * initialisation), bp-network-pass.c (forward, cost, backward: where z, a
- * and δ are computed; and the trace that records them) and
- * bp-network-fault.c (finding and describing a non-finite value).
+ * and δ are computed; and the trace that records them),
+ * bp-network-layers.c (the layers beyond plain dense: skips, batch norm,
+ * layer norm, dropout) and bp-network-fault.c (finding and describing a
+ * non-finite value).
  *
  * Parameters live in one contiguous block (for each layer W then b) and the
  * gradients in another of the same layout; each layer holds views into both.
@@ -199,6 +201,8 @@ struct _BpTrace
   double **mu;              /* batchnorm: μ (out); layernorm: μ_s (B) */
   double **inv_std;         /* batchnorm: 1/√(σ² + eps) (out); layernorm: per sample (B) */
   double **mask;            /* dropout: the 0/1 mask this pass used, B × out */
+  double **running_before;  /* batchnorm: running mean then variance (2 × out) as
+                             * they were before this pass updated them */
   gboolean eval;            /* the mode of the last forward */
 };
 
@@ -254,6 +258,12 @@ void          bp_network_predict        (const BpNetwork *net,
                                          double          *scratch);
 /* Size of `scratch` bp_network_predict needs. */
 gsize         bp_network_scratch_size   (const BpNetwork *net);
+
+/* Puts batch norm's running statistics back as they were before the last
+ * training forward of `trace` (a step undone on a NaN must not leave its
+ * statistics behind).  Nothing for a pass in eval mode. */
+void          bp_network_undo_running_stats (BpNetwork     *net,
+                                             const BpTrace *trace);
 
 /* Returns TRUE when every value of the last pass is finite.  Otherwise
  * FALSE with a BP_NETWORK_ERROR_NUMERIC error naming the first non-finite

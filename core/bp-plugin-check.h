@@ -46,6 +46,7 @@
  */
 #pragma once
 
+#include "bp-plugin-error.h"
 #include "bp-types.h"
 
 G_BEGIN_DECLS

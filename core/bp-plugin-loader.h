@@ -38,56 +38,22 @@
  * gives one line from bp_plugin_loader_get_warnings (a default directory
  * that does not exist is normal and gives none).
  *
+ * The files: bp-plugin-error.h (the error domain and the steps),
+ * bp-plugin-module.c (the steps "file" to "descriptor", in whichever
+ * process opens the plugin), bp-plugin-scan.{c,h} (the scanner child and
+ * its protocol), bp-plugin-cache.c (the verdicts), bp-plugin-loader.c (the
+ * search path, the records, registering), bp-plugin-check*.c (the numeric
+ * step).
+ *
  * A loader is not thread-safe; use it from one thread.
  */
 #pragma once
 
-#include <stdio.h>
-
+#include "bp-plugin-error.h"
+#include "bp-plugin-scan.h"
 #include "bp-registry.h"
 
 G_BEGIN_DECLS
-
-#define BP_PLUGIN_ERROR (bp_plugin_error_quark ())
-GQuark bp_plugin_error_quark (void);
-
-/* Why a plugin was refused; each code belongs to one step. */
-typedef enum
-{
-  BP_PLUGIN_ERROR_OPEN,          /* open: the dynamic loader refused it */
-  BP_PLUGIN_ERROR_SYMBOL,        /* symbol: no BP_PLUGIN_SYMBOL exported */
-  BP_PLUGIN_ERROR_DESCRIPTOR,    /* descriptor: it returned NULL */
-  BP_PLUGIN_ERROR_ABI,           /* abi: major differs or minor is newer */
-  BP_PLUGIN_ERROR_FIELD,         /* fields: a required field missing or invalid */
-  BP_PLUGIN_ERROR_DUPLICATE_ID,  /* ids: an id twice, or already registered */
-  BP_PLUGIN_ERROR_NUMERIC,       /* numeric: a derivative or optimizer is wrong */
-  BP_PLUGIN_ERROR_CRASH,         /* the scanner died (a signal) or exited without a verdict */
-  BP_PLUGIN_ERROR_TIMEOUT,       /* the scanner did not finish in time and was killed */
-  BP_PLUGIN_ERROR_NOT_A_MODULE,  /* file: not a shared object */
-  BP_PLUGIN_ERROR_UNREADABLE,    /* file: missing, unreadable, a directory, a dangling link */
-  BP_PLUGIN_ERROR_SCANNER,       /* the scanner program itself could not be run */
-} BpPluginError;
-
-typedef enum
-{
-  BP_PLUGIN_STEP_FILE,
-  BP_PLUGIN_STEP_OPEN,
-  BP_PLUGIN_STEP_SYMBOL,
-  BP_PLUGIN_STEP_DESCRIPTOR,
-  BP_PLUGIN_STEP_ABI,
-  BP_PLUGIN_STEP_FIELDS,
-  BP_PLUGIN_STEP_IDS,
-  BP_PLUGIN_STEP_NUMERIC,
-  BP_PLUGIN_STEP_REGISTER,
-  BP_PLUGIN_N_STEPS
-} BpPluginStep;
-
-/* "file", "open", … "register". */
-const char *bp_plugin_step_to_string   (BpPluginStep   step);
-/* "OPEN", "SYMBOL", … "SCANNER" (the enum name without its prefix). */
-const char *bp_plugin_error_to_string  (BpPluginError  code);
-gboolean    bp_plugin_error_from_string (const char    *name,
-                                         BpPluginError *code);
 
 /* What is known about one plugin file. */
 typedef struct
@@ -105,22 +71,6 @@ typedef struct
                                    * loaded it (kept off stdout: see below), escaped
                                    * and cut for a message; NULL if nothing */
 } BpPluginRecord;
-
-/* The result of running the scanner on one file (no cache, no registering). */
-typedef struct
-{
-  char         *path;
-  BpPluginStep  reached;     /* the last step begun */
-  GError       *error;       /* NULL: every step up to "numeric" passed */
-  char         *name;        /* NULL if the descriptor was not reached */
-  char         *version;
-  guint         abi_major;   /* valid when reached > BP_PLUGIN_STEP_DESCRIPTOR */
-  guint         abi_minor;
-  char        **features;    /* "kind id", NULL-terminated */
-} BpPluginScan;
-
-void bp_plugin_scan_free (BpPluginScan *scan);
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (BpPluginScan, bp_plugin_scan_free)
 
 typedef struct _BpPluginLoader BpPluginLoader;
 
@@ -207,13 +157,6 @@ guint                 bp_plugin_loader_get_n_scans       (BpPluginLoader *loader
 
 /* Is this executable running from the build tree? */
 gboolean              bp_plugin_running_uninstalled      (void);
-
-/* The scanner's side of the protocol: runs the steps "file" to "numeric" on
- * `path` in this process and writes them and the verdict to `out`.  Only
- * for backprop-plugin-scanner: a plugin that crashes or hangs here takes the
- * calling process with it.  Returns TRUE for an OK verdict. */
-gboolean              bp_plugin_scanner_run              (const char     *path,
-                                                          FILE           *out);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (BpPluginLoader, bp_plugin_loader_free)
 

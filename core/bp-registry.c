@@ -9,6 +9,15 @@
 #include <math.h>
 #include <string.h>
 
+/* Limits on what a plugin declares: generous for any real plugin, and they
+ * keep a corrupt descriptor from making the host allocate or loop without
+ * end.  The numbers are in the messages, so they are spelled once here. */
+#define MAX_ID_LENGTH       64     /* an id or a parameter name, in bytes */
+#define MAX_PARAMS          64     /* parameters of one feature */
+#define MAX_FEATURES        1024   /* activations, costs or optimizers of one plugin */
+#define MAX_STATE_ARRAYS    16     /* state arrays of one optimizer */
+#define MAX_STATE_PER_PARAM 16     /* doubles of one state array per parameter */
+
 typedef struct
 {
   BpFeatureKind kind;
@@ -97,7 +106,7 @@ valid_id (const char *id)
   for (const char *p = id; *p; p++)
     if (!g_ascii_islower (*p) && !g_ascii_isdigit (*p) && *p != '_')
       return FALSE;
-  return strlen (id) <= 64;
+  return strlen (id) <= MAX_ID_LENGTH;
 }
 
 static gboolean
@@ -121,10 +130,11 @@ check_params (const char        *plugin,
                    plugin, what, id, n);
       return FALSE;
     }
-  if (n > 64)
+  if (n > MAX_PARAMS)
     {
       g_set_error (error, BP_REGISTRY_ERROR, BP_REGISTRY_ERROR_FIELD,
-                   "plugin “%s”: %s “%s” declares %zu parameters (at most 64)",
+                   "plugin “%s”: %s “%s” declares %zu parameters (at most "
+                   G_STRINGIFY (MAX_PARAMS) ")",
                    plugin, what, id, n);
       return FALSE;
     }
@@ -189,7 +199,8 @@ check_id (BpRegistry  *reg,
 
       g_set_error (error, BP_REGISTRY_ERROR, BP_REGISTRY_ERROR_FIELD,
                    "plugin “%s”: %s id “%s” is not a valid id "
-                   "(lowercase letters, digits and _, starting with a letter, at most 64)",
+                   "(lowercase letters, digits and _, starting with a letter, at most "
+                   G_STRINGIFY (MAX_ID_LENGTH) ")",
                    plugin, what, shown);
       return FALSE;
     }
@@ -233,6 +244,30 @@ missing (GError    **error,
   g_set_error (error, BP_REGISTRY_ERROR, BP_REGISTRY_ERROR_FIELD,
                "plugin “%s”: %s “%s” has no %s", plugin, what, id, field);
   return FALSE;
+}
+
+/* What every feature needs, in this order: a valid id that is not taken,
+ * a display name and, where the kind has one (`needs_formula`), a
+ * formula. */
+static gboolean
+check_feature (BpRegistry  *reg,
+               GHashTable  *seen,
+               const char  *plugin,
+               const char  *what,
+               const char  *id,
+               gsize        index,
+               const char  *name,
+               gboolean     needs_formula,
+               const char  *formula,
+               GError     **error)
+{
+  if (!check_id (reg, seen, plugin, what, id, index, error))
+    return FALSE;
+  if (!nonempty (name))
+    return missing (error, plugin, what, id, "display name");
+  if (needs_formula && !nonempty (formula))
+    return missing (error, plugin, what, id, "formula");
+  return TRUE;
 }
 
 static gboolean
@@ -284,7 +319,8 @@ validate_locked (BpRegistry         *reg,
                    "plugin “%s” provides no activation, cost or optimizer", pn);
       return FALSE;
     }
-  if (desc->n_activations > 1024 || desc->n_costs > 1024 || desc->n_optimizers > 1024)
+  if (desc->n_activations > MAX_FEATURES || desc->n_costs > MAX_FEATURES
+      || desc->n_optimizers > MAX_FEATURES)
     {
       g_set_error (error, BP_REGISTRY_ERROR, BP_REGISTRY_ERROR_FIELD,
                    "plugin “%s”: implausible feature count", pn);
@@ -297,12 +333,8 @@ validate_locked (BpRegistry         *reg,
       gboolean elementwise = a->f != NULL || a->df != NULL;
       gboolean vector = a->vec_forward != NULL || a->vec_vjp != NULL;
 
-      if (!check_id (reg, seen, pn, "activation", a->id, i, error))
+      if (!check_feature (reg, seen, pn, "activation", a->id, i, a->name, TRUE, a->formula, error))
         return FALSE;
-      if (!nonempty (a->name))
-        return missing (error, pn, "activation", a->id, "display name");
-      if (!nonempty (a->formula))
-        return missing (error, pn, "activation", a->id, "formula");
       if (elementwise && vector)
         {
           g_set_error (error, BP_REGISTRY_ERROR, BP_REGISTRY_ERROR_FIELD,
@@ -328,12 +360,8 @@ validate_locked (BpRegistry         *reg,
     {
       const BpCostDesc *c = &desc->costs[i];
 
-      if (!check_id (reg, seen, pn, "cost", c->id, i, error))
+      if (!check_feature (reg, seen, pn, "cost", c->id, i, c->name, TRUE, c->formula, error))
         return FALSE;
-      if (!nonempty (c->name))
-        return missing (error, pn, "cost", c->id, "display name");
-      if (!nonempty (c->formula))
-        return missing (error, pn, "cost", c->id, "formula");
       if (c->value == NULL)
         return missing (error, pn, "cost", c->id, "function value");
       if (c->grad_a == NULL)
@@ -353,10 +381,8 @@ validate_locked (BpRegistry         *reg,
     {
       const BpOptimizerDesc *o = &desc->optimizers[i];
 
-      if (!check_id (reg, seen, pn, "optimizer", o->id, i, error))
+      if (!check_feature (reg, seen, pn, "optimizer", o->id, i, o->name, FALSE, NULL, error))
         return FALSE;
-      if (!nonempty (o->name))
-        return missing (error, pn, "optimizer", o->id, "display name");
       if (o->step == NULL)
         return missing (error, pn, "optimizer", o->id, "function step");
       if (!check_params (pn, "optimizer", o->id, o->hyper_specs, o->n_hyper, error))
@@ -365,10 +391,11 @@ validate_locked (BpRegistry         *reg,
         return missing (error, pn, "optimizer", o->id, "hyperparameter named “lr”");
       if (o->n_state > 0 && o->state_specs == NULL)
         return missing (error, pn, "optimizer", o->id, "state_specs array");
-      if (o->n_state > 16)
+      if (o->n_state > MAX_STATE_ARRAYS)
         {
           g_set_error (error, BP_REGISTRY_ERROR, BP_REGISTRY_ERROR_FIELD,
-                       "plugin “%s”: optimizer “%s” declares %zu state arrays (at most 16)",
+                       "plugin “%s”: optimizer “%s” declares %zu state arrays (at most "
+                       G_STRINGIFY (MAX_STATE_ARRAYS) ")",
                        pn, o->id, o->n_state);
           return FALSE;
         }
@@ -376,10 +403,12 @@ validate_locked (BpRegistry         *reg,
         {
           if (!valid_id (o->state_specs[s].name))
             return missing (error, pn, "optimizer", o->id, "valid state name");
-          if (o->state_specs[s].per_param < 1 || o->state_specs[s].per_param > 16)
+          if (o->state_specs[s].per_param < 1
+              || o->state_specs[s].per_param > MAX_STATE_PER_PARAM)
             {
               g_set_error (error, BP_REGISTRY_ERROR, BP_REGISTRY_ERROR_FIELD,
-                           "plugin “%s”: optimizer “%s”: state “%s” per_param must be 1 to 16",
+                           "plugin “%s”: optimizer “%s”: state “%s” per_param must be 1 to "
+                           G_STRINGIFY (MAX_STATE_PER_PARAM),
                            pn, o->id, o->state_specs[s].name);
               return FALSE;
             }
@@ -484,31 +513,36 @@ lookup (BpRegistry *reg,
   return f;
 }
 
+/* The descriptor of `id` if it is of that kind, or NULL. */
+static const void *
+lookup_kind (BpRegistry    *reg,
+             const char    *id,
+             BpFeatureKind  kind)
+{
+  const Feature *f = lookup (reg, id);
+
+  return f != NULL && f->kind == kind ? f->desc : NULL;
+}
+
 const BpActivationDesc *
 bp_registry_lookup_activation (BpRegistry *reg,
                                const char *id)
 {
-  const Feature *f = lookup (reg, id);
-
-  return f != NULL && f->kind == BP_FEATURE_ACTIVATION ? f->desc : NULL;
+  return lookup_kind (reg, id, BP_FEATURE_ACTIVATION);
 }
 
 const BpCostDesc *
 bp_registry_lookup_cost (BpRegistry *reg,
                          const char *id)
 {
-  const Feature *f = lookup (reg, id);
-
-  return f != NULL && f->kind == BP_FEATURE_COST ? f->desc : NULL;
+  return lookup_kind (reg, id, BP_FEATURE_COST);
 }
 
 const BpOptimizerDesc *
 bp_registry_lookup_optimizer (BpRegistry *reg,
                               const char *id)
 {
-  const Feature *f = lookup (reg, id);
-
-  return f != NULL && f->kind == BP_FEATURE_OPTIMIZER ? f->desc : NULL;
+  return lookup_kind (reg, id, BP_FEATURE_OPTIMIZER);
 }
 
 const BpRegisteredPlugin *

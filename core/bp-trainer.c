@@ -53,7 +53,11 @@ bp_train_gradients_checked (BpNetwork    *net,
                             BpTrainFault *fault)
 {
   bp_network_gradients (net, trace, x, y, B);
-  return !bp_network_locate_nonfinite (net, trace, fault);
+  if (!bp_network_locate_nonfinite (net, trace, fault))
+    return TRUE;
+  /* The step is undone: so is what its forward did to batch norm. */
+  bp_network_undo_running_stats (net, trace);
+  return FALSE;
 }
 
 gboolean
@@ -93,7 +97,10 @@ checked_step (BpNetwork    *net,
   if (!bp_train_gradients_checked (net, trace, x, y, B, fault))
     return FALSE;
   bp_train_state_save (net, opt, backup, &t);
-  return bp_train_update_checked (net, opt, backup, t, fault);
+  if (bp_train_update_checked (net, opt, backup, t, fault))
+    return TRUE;
+  bp_network_undo_running_stats (net, trace);
+  return FALSE;
 }
 
 void

@@ -189,7 +189,8 @@ void       bp_train_state_restore   (BpNetwork         *net,
 /* Zero ∂C/∂params, forward and backward of the batch (x, y) of B samples
  * (bp_network_gradients), then check the loss and every gradient: FALSE
  * with *fault at the first value that is not finite (its step and row not
- * set; the caller knows them). */
+ * set; the caller knows them), and batch norm's running statistics put
+ * back as they were before this forward. */
 gboolean   bp_train_gradients_checked (BpNetwork    *net,
                                        BpTrace      *trace,
                                        const double *x,

@@ -64,6 +64,12 @@ test_skip_by_hand (void **state)
   assert_bits (t->dC_da[0][0], 30.0);
   assert_bits (net->layers[0].dW[0], 90.0);
 
+  /* A cost that reads the output as σ(z) cannot take a skip into it. */
+  assert_true (bp_network_set_activation (net, 1, "sigmoid", NULL, &error));
+  assert_false (bp_network_set_cost (net, "bce", NULL, &error));
+  assert_error_contains (error, "adds a skip connection");
+  g_clear_error (&error);
+
   /* A skip from a later layer, or of another width, is refused. */
   assert_false (bp_network_set_skip (net, 1, 2, &error));
   assert_error_contains (error, "layer 2");
@@ -109,6 +115,12 @@ test_batchnorm_by_hand (void **state)
   assert_near (L->db[0], 0.5, 1e-15, 0);
   assert_near (L->running_mean[0], 0.2, 1e-15, 0);
   assert_near (L->running_var[0], 1.1, 1e-15, 0);
+
+  /* A step undone on a NaN takes its update of the statistics back. */
+  bp_network_undo_running_stats (net, t);
+  assert_bits (L->running_mean[0], 0.0);
+  assert_bits (L->running_var[0], 1.0);
+  bp_network_forward (net, t, x, 2);
 
   /* Eval mode: the running statistics, left as they are. */
   net->eval = TRUE;

@@ -50,6 +50,8 @@
 #include "bp-rng.h"
 #include "bp-trainer.h"
 
+#include "../test-fixtures.h"
+
 #ifndef BENCH_BUILDTYPE
 # define BENCH_BUILDTYPE "unknown"
 #endif
@@ -337,41 +339,6 @@ print_table (void)
 }
 
 /* --------------------------------------------------------------- the data */
-
-/* Random "digits-like" rows: n_features uniform in [0, 1), a random class
- * one-hot over n_classes.  Built field by field as bp_dataset_free expects
- * (GLib allocations, NULL-terminated name arrays). */
-static BpDataset *
-random_classification (gsize   n_rows,
-                       gsize   n_features,
-                       gsize   n_classes,
-                       guint64 seed)
-{
-  BpDataset *ds = g_new0 (BpDataset, 1);
-  BpRng rng;
-
-  bp_rng_init (&rng, seed);
-  ds->name = g_strdup ("random-digits");
-  ds->source = g_strdup_printf ("bench:random(%" G_GSIZE_FORMAT ")", n_rows);
-  ds->task = BP_TASK_MULTICLASS;
-  ds->n_rows = n_rows;
-  ds->n_features = n_features;
-  ds->n_targets = n_classes;
-  ds->X = g_new (double, n_rows * n_features);
-  ds->Y = g_new0 (double, n_rows * n_classes);
-  for (gsize i = 0; i < n_rows * n_features; i++)
-    ds->X[i] = bp_rng_uniform (&rng);
-  for (gsize s = 0; s < n_rows; s++)
-    ds->Y[s * n_classes + bp_rng_below (&rng, n_classes)] = 1.0;
-
-  ds->feature_names = g_new0 (char *, n_features + 1);
-  for (gsize j = 0; j < n_features; j++)
-    ds->feature_names[j] = g_strdup_printf ("x%" G_GSIZE_FORMAT, j);
-  ds->target_names = g_new0 (char *, n_classes + 1);
-  for (gsize k = 0; k < n_classes; k++)
-    ds->target_names[k] = g_strdup_printf ("%" G_GSIZE_FORMAT, k);
-  return ds;
-}
 
 /* ------------------------------------------------------------ our side */
 
@@ -983,7 +950,7 @@ run_t3 (gboolean   with_k,
     .hidden = "relu", .output = "softmax", .cost = "softmax_ce",
     .init = BP_INIT_HE_UNIFORM, .lr = 0.01, .batch = 32,
   };
-  g_autoptr(BpDataset) ds = random_classification (2048, 784, 10, BENCH_SEED);
+  g_autoptr(BpDataset) ds = fixture_random_classification ("random-digits", 2048, 784, 10, BENCH_SEED);
   BenchSide sides[N_SIDES] = { { 0 } };
   const BenchResult *fann;
   gboolean ok = FALSE;

@@ -13,55 +13,15 @@ BACKPROP=${1:?usage: test-cli.sh BACKPROP [FIXTURE_DIR]}
 FIXTURES=${2:-$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)}
 PYTHON=/usr/bin/python3
 
-WORK=$(mktemp -d "${TMPDIR:-/tmp}/backprop-cli.XXXXXX")
-trap 'rm -rf "$WORK"' EXIT
-OUT=$WORK/stdout
-ERR=$WORK/stderr
-
-n=0
-failed=0
-
-pass () {
-  n=$((n + 1))
-  echo "ok $n - $1"
-}
-
-fail () {
-  n=$((n + 1))
-  failed=$((failed + 1))
-  echo "not ok $n - $1"
-  echo "#   command: ${LAST_CMD:-}"
-  echo "#   exit status: ${status:-}"
-  sed -e 's/^/#   stdout: /' "$OUT" 2>/dev/null | head -n 15
-  sed -e 's/^/#   stderr: /' "$ERR" 2>/dev/null | head -n 15
-}
+. "$(dirname "${BASH_SOURCE[0]}")/../tap.sh"
+tap_workdir cli
 
 # run ARGS…: runs backprop; sets $status, leaves stdout in $OUT, stderr in $ERR.
-run () {
-  LAST_CMD="backprop $*"
-  "$BACKPROP" "$@" >"$OUT" 2>"$ERR"
-  status=$?
-}
+run () { capture "$BACKPROP" "$@"; }
 
-# check DESCRIPTION COMMAND…: passes when COMMAND succeeds.
-check () {
-  local desc=$1
-  shift
-  if "$@"; then pass "$desc"; else fail "$desc"; fi
-}
-
-out_has () { grep -qF -- "$1" "$OUT"; }
 out_has_all () {
   local needle
   for needle in "$@"; do out_has "$needle" || return 1; done
-}
-err_empty () { [ ! -s "$ERR" ]; }
-
-# Exactly one newline-terminated line on stderr, starting "backprop: ".
-one_error_line () {
-  [ "$(wc -l <"$ERR")" -eq 1 ] \
-    && [ "$(awk 'END { print NR }' "$ERR")" -eq 1 ] \
-    && head -n 1 "$ERR" | grep -q '^backprop: .'
 }
 
 # expect_error DESCRIPTION STATUS NEEDLE ARGS…: the run fails with STATUS
@@ -74,11 +34,11 @@ expect_error () {
   if { [ "$want" = any ] && [ "$status" -ne 0 ] && [ "$status" -lt 128 ]; } \
        || [ "$status" = "$want" ]; then
     if one_error_line && grep -qF -- "$needle" "$ERR"; then
-      pass "$desc"
+      ok "$desc"
       return
     fi
   fi
-  fail "$desc"
+  bad "$desc"
 }
 
 # json_check FILE PYTHON-EXPRESSIONS: asserts inside Python on the parsed JSON `d`.
@@ -611,5 +571,4 @@ for cmd in trace gradcheck train render info; do
   check "$cmd --help lists --plugin-path" eval '[ $status -eq 0 ] && out_has "--plugin-path"'
 done
 
-echo "1..$n"
-[ "$failed" -eq 0 ]
+tap_done

@@ -14,8 +14,8 @@ set -u
 BACKPROP=${1:?usage: test-determinism.sh BACKPROP EXAMPLES_DIR}
 EXAMPLES=${2:?usage: test-determinism.sh BACKPROP EXAMPLES_DIR}
 
-WORK=$(mktemp -d "${TMPDIR:-/tmp}/backprop-determinism.XXXXXX")
-trap 'rm -rf "$WORK"' EXIT
+. "$(dirname "${BASH_SOURCE[0]}")/../tap.sh"
+tap_workdir determinism
 
 # OpenBLAS kernels from the oldest x86-64 generation up to what this CPU
 # has (a core type whose instructions the CPU lacks would crash).
@@ -35,8 +35,6 @@ cases=(
   "spirals-relu|spirals-relu.bpmodel.json|--epochs 5"
 )
 
-n=0
-failed=0
 echo "1..$(( ${#cases[@]} * (${#coretypes[@]} + 1) ))"
 
 for c in "${cases[@]}"; do
@@ -52,21 +50,18 @@ for c in "${cases[@]}"; do
   variants+=("BACKPROP_NO_SIMD=1")
   for v in "${variants[@]}"; do
     out=$WORK/$name-${v//[=\/]/_}.json
-    n=$((n + 1))
     # shellcheck disable=SC2086
     if ! env "$v" OPENBLAS_VERBOSE=0 "$BACKPROP" train "$EXAMPLES/$model" $opts -q -o "$out" \
          >/dev/null 2>"$WORK/err"; then
-      failed=$((failed + 1))
-      echo "not ok $n - $name with $v: training failed"
+      bad "$name with $v: training failed"
       sed -e 's/^/#   /' "$WORK/err" | head -n 5
     elif cmp -s "$ref" "$out"; then
-      echo "ok $n - $name with $v: the same bytes as the default run"
+      ok "$name with $v: the same bytes as the default run"
     else
-      failed=$((failed + 1))
-      echo "not ok $n - $name with $v: the model file differs from the default run"
+      bad "$name with $v: the model file differs from the default run"
       diff <(tr ',' '\n' <"$ref") <(tr ',' '\n' <"$out") | grep -c '^<' | sed -e 's/^/#   values that differ: /'
     fi
   done
 done
 
-[ "$failed" -eq 0 ]
+exit $FAILED

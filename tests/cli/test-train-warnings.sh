@@ -9,18 +9,11 @@ set -u
 
 BACKPROP=${1:?usage: test-train-warnings.sh BACKPROP}
 . "$(dirname "$0")/../tap.sh"
+tap_workdir warnings
 
-WORK=$(mktemp -d "${TMPDIR:-/tmp}/backprop-warnings.XXXXXX")
-trap 'rm -rf "$WORK"' EXIT
-OUT=$WORK/stdout
-ERR=$WORK/stderr
-
-# train ARGS…: runs backprop train; sets $status, stdout in $OUT, stderr in $ERR.
-train () {
-  "$BACKPROP" train "$@" >"$OUT" 2>"$ERR"
-  status=$?
-  [ "$status" -eq 0 ] || sed -e 's/^/#   stderr: /' "$ERR"
-}
+# train ARGS…: runs backprop train; sets $status, stdout in $OUT, stderr in
+# $ERR (shown after a failed check).
+train () { capture "$BACKPROP" train "$@"; }
 
 # The "W(n) kind" pairs the warnings on stderr name, one per line:
 # "⚠ W(1), W(2) zero · W(3) exploding at step 4 (…)" gives "W(1) zero",
@@ -104,5 +97,4 @@ check "the default network on moons trains without a warning" \
 check "train --help says when it warns and that --quiet silences it" \
   eval 'grep -qF "vanishes or explodes" "$OUT" && grep -qF "no gradient warnings" "$OUT"'
 
-echo "1..$N"
-exit $FAILED
+tap_done

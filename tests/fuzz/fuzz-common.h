@@ -29,6 +29,26 @@ int LLVMFuzzerTestOneInput (const uint8_t *data,
       }                                                                   \
   } G_STMT_END
 
+/* A loader's verdict on the input file FILE_NAME: refused (RESULT NULL)
+ * with an error of ERR_DOMAIN whose message starts with the file name, or
+ * accepted with no error set.  A macro, so that a failure names the
+ * target's line. */
+#define FUZZ_ASSERT_VERDICT(result, err, err_domain, file_name)           \
+  G_STMT_START {                                                          \
+    if ((result) == NULL)                                                 \
+      {                                                                   \
+        FUZZ_ASSERT ((err) != NULL, "no error set for a refused file");   \
+        FUZZ_ASSERT ((err)->domain == (err_domain), "error domain %s: %s", \
+                     g_quark_to_string ((err)->domain), (err)->message);  \
+        FUZZ_ASSERT (g_str_has_prefix ((err)->message, file_name ":"),    \
+                     "message does not start with the file name: %s",     \
+                     (err)->message);                                     \
+      }                                                                   \
+    else                                                                  \
+      FUZZ_ASSERT ((err) == NULL, "error set on success: %s",             \
+                   (err)->message);                                       \
+  } G_STMT_END
+
 static inline void
 fuzz_init (void)
 {

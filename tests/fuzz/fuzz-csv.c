@@ -97,16 +97,9 @@ LLVMFuzzerTestOneInput (const uint8_t *data,
     }
 
   ds = bp_dataset_parse_csv (csv, len, NAME, (const char * const *) targets, &error);
+  FUZZ_ASSERT_VERDICT (ds, error, BP_DATASET_ERROR, NAME);
   if (ds == NULL)
-    {
-      FUZZ_ASSERT (error != NULL, "no error set for a refused file");
-      FUZZ_ASSERT (error->domain == BP_DATASET_ERROR, "error domain %s: %s",
-                   g_quark_to_string (error->domain), error->message);
-      FUZZ_ASSERT (g_str_has_prefix (error->message, NAME ":"),
-                   "message does not start with the file name: %s", error->message);
-      return 0;
-    }
-  FUZZ_ASSERT (error == NULL, "error set on success: %s", error->message);
+    return 0;
   check_dataset (ds, (const char * const *) targets);
 
   bp_dataset_split (ds, 0.25, 7, &train, &test);

@@ -32,16 +32,9 @@ LLVMFuzzerTestOneInput (const uint8_t *data,
   fuzz_init ();
 
   model = bp_model_load_data ((const char *) data, (gssize) size, NAME, NULL, &error);
+  FUZZ_ASSERT_VERDICT (model, error, BP_MODEL_ERROR, NAME);
   if (model == NULL)
-    {
-      FUZZ_ASSERT (error != NULL, "no error set for a refused file");
-      FUZZ_ASSERT (error->domain == BP_MODEL_ERROR, "error domain %s: %s",
-                   g_quark_to_string (error->domain), error->message);
-      FUZZ_ASSERT (g_str_has_prefix (error->message, NAME ":"),
-                   "message does not start with the file name: %s", error->message);
-      return 0;
-    }
-  FUZZ_ASSERT (error == NULL, "error set on success: %s", error->message);
+    return 0;
   FUZZ_ASSERT (model->network != NULL && model->optimizer != NULL, "incomplete model");
 
   values = model->network->n_params

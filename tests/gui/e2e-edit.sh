@@ -24,26 +24,13 @@ GOOD_PLUGIN=${3:-}
 mkdir -p "$OUT"
 rm -f "$OUT"/*.png "$OUT"/*.log "$OUT"/*.json
 . "$(dirname "$0")/../tap.sh"
-# wait_log REGEX [SECONDS]: until the log has a line matching REGEX.  The
-# deadline only bounds a hang, it is no claim about speed: under ASan on a
-# loaded 2-core machine the app can be many times slower, so it is never
-# below 60 s (a line that comes returns at once).
-wait_log () {
-  local s=${2:-60}
-  [ "$s" -lt 60 ] && s=60
-  local end=$((SECONDS + s))
-  while :; do
-    grep -qE "$1" "$LOG" && return 0
-    [ "$SECONDS" -ge "$end" ] && return 1
-    sleep 0.1
-  done
-}
+. "$(dirname "$0")/../xdo.sh"
 # wait_since ANCHOR REGEX: until a line matching REGEX follows the last line
 # matching ANCHOR.  The app prints where things are after each layout, so
 # coordinates printed before an edit are stale until it has laid out the
 # new network (under load that comes well after the edit's own line).
 wait_since () {
-  local end=$((SECONDS + 60))
+  local end=$((SECONDS + XDO_MIN_WAIT))
   while :; do
     awk -v a="$1" -v r="$2" '$0 ~ a { seen = 0; armed = 1; next }
                              armed && $0 ~ r { seen = 1 }
@@ -51,21 +38,6 @@ wait_since () {
     [ "$SECONDS" -ge "$end" ] && return 1
     sleep 0.1
   done
-}
-# shot NAME.png: a screenshot of the screen that is not blank (many
-# colours).  Mapped is not painted: under load the first frame can come
-# seconds later, so a blank one is taken again (for 60 s at most).
-shot () {
-  local colours end=$((SECONDS + 60))
-  while :; do
-    import -window root "$OUT/$1" 2>/dev/null || return 1
-    colours=$(convert "$OUT/$1" -format '%k' info: 2>/dev/null)
-    [ "${colours:-0}" -gt 200 ] && break
-    [ "$SECONDS" -ge "$end" ] && break
-    sleep 0.5
-  done
-  echo "# $1: $colours colours"
-  [ "${colours:-0}" -gt 200 ]
 }
 # Pixels that differ between two screenshots (of the canvas area).
 differ () {
@@ -75,20 +47,6 @@ differ () {
   [ "${n%.*}" -gt "${4:-1000}" ] 2>/dev/null
 }
 same () { ! differ "$@"; }
-# The pointer away from the canvas (no hover highlight in screenshots).
-park () { xdotool mousemove 2 1020; sleep 0.3; }
-field () { grep -E "$1" "$LOG" | tail -1 | tr ' ' '\n' | sed -n "s/^$2=//p"; }
-# drag X0 Y0 X1 Y1: press, past the threshold, to the target, a small move
-# on it, release (the sequence that works under Xvfb).
-drag () {
-  xdotool mousemove "$1" "$2" mousedown 1 sleep 0.15 \
-          mousemove $(( $1 + 12 )) $(( $2 + 6 )) sleep 0.15 \
-          mousemove $(( ($1 + $3) / 2 )) $(( ($2 + $4) / 2 )) sleep 0.15 \
-          mousemove "$3" "$4" sleep 0.2 \
-          mousemove $(( $3 + 2 )) $(( $4 + 2 )) sleep 0.3
-  if [ -n "${5:-}" ]; then import -window root "$OUT/$5" 2>/dev/null; fi
-  xdotool mouseup 1
-}
 # Ctrl+Q; with `discard`, the unsaved-changes question it must ask is
 # answered Discard (Shift+Tab from the default Save, then Return).
 quit () {
@@ -103,9 +61,8 @@ quit () {
     sleep 0.3
     xdotool key shift+Tab sleep 0.1 key Return
   fi
-  for _ in $(seq 600); do kill -0 "$PID" 2>/dev/null || break; sleep 0.1; done
-  if kill -0 "$PID" 2>/dev/null; then kill "$PID"; return 1; fi
-  wait "$PID"
+  app_ends "$PID" || return 1
+  return "$ENDED_STATUS"
 }
 
 echo "1..41"
@@ -230,9 +187,7 @@ shot close-question.png > /dev/null
 # Discard: the middle button of the question (no window manager: it sits
 # at the top left of the screen).
 xdotool mousemove 180 141 click 1
-for _ in $(seq 600); do kill -0 "$PID" 2>/dev/null || break; sleep 0.1; done
-if kill -0 "$PID" 2>/dev/null; then kill "$PID"; fi
-wait "$PID" 2>/dev/null
+app_ends "$PID"
 check "Discard closes, and the discarded autosave is gone" \
   bash -c "grep -q '^CLOSE discard$' '$LOG' && test ! -e '$XDG_STATE_HOME/backprop-studio/autosave.bpmodel.json'"
 
@@ -321,8 +276,8 @@ park
 # Closed by its header bar's close button (top right; the window spans the
 # screen's width): nothing unsaved, so it closes without asking.
 xdotool mousemove 1251 27 click 1
-for _ in $(seq 600); do kill -0 "$PID" 2>/dev/null || break; sleep 0.1; done
-if kill -0 "$PID" 2>/dev/null; then kill "$PID"; bad "the close button closes the window"; else wait "$PID"; ok "the close button closes the window, the app exits"; fi
+if app_ends "$PID"; then ok "the close button closes the window, the app exits"
+else bad "the close button closes the window"; fi
 
 check "no GTK criticals or warnings in any run" \
   test -z "$(grep -hE 'CRITICAL|WARNING|Gtk-|GLib-' "$OUT"/events-*.log)"

@@ -11,38 +11,17 @@ OUT=${2:-$(mktemp -d)}
 mkdir -p "$OUT"
 LOG=$OUT/events.log
 . "$(dirname "$0")/../tap.sh"
-# wait_log REGEX [SECONDS]: the log has a line matching REGEX
-# wait_log REGEX [SECONDS]: until the log has a line matching REGEX.  The
-# deadline only bounds a hang, it is no claim about speed: under ASan on a
-# loaded 2-core machine the app can be many times slower, so it is never
-# below 60 s (a line that comes returns at once).
-wait_log () {
-  local s=${2:-60}
-  [ "$s" -lt 60 ] && s=60
-  local end=$((SECONDS + s))
-  while :; do
-    grep -qE "$1" "$LOG" && return 0
-    [ "$SECONDS" -ge "$end" ] && return 1
-    sleep 0.1
-  done
+. "$(dirname "$0")/../xdo.sh"
+# quits_cleanly PID TENTHS WHAT: the app ends (see app_ends) with status 0
+# and no GTK warnings in $LOG.
+quits_cleanly () {
+  if app_ends "$1" "$2"; then
+    check "$3 with status 0 and no GTK warnings" \
+      test "$ENDED_STATUS" -eq 0 -a -z "$(grep -E 'CRITICAL|WARNING|Gtk-|GLib-' "$LOG")"
+  else
+    bad "$3"
+  fi
 }
-# shot NAME.png: a screenshot of the screen that is not blank (many
-# colours).  Mapped is not painted: under load the first frame can come
-# seconds later, so a blank one is taken again (for 60 s at most).
-shot () {
-  local colours end=$((SECONDS + 60))
-  while :; do
-    import -window root "$OUT/$1" 2>/dev/null || return 1
-    colours=$(convert "$OUT/$1" -format '%k' info: 2>/dev/null)
-    [ "${colours:-0}" -gt 200 ] && break
-    [ "$SECONDS" -ge "$end" ] && break
-    sleep 0.5
-  done
-  echo "# $1: $colours colours"
-  [ "${colours:-0}" -gt 200 ]
-}
-# The number after KEY= in the last line matching REGEX.
-field () { grep -E "$1" "$LOG" | tail -1 | tr ' ' '\n' | sed -n "s/^$2=//p"; }
 
 echo "1..23"
 
@@ -115,16 +94,7 @@ xdotool key ctrl+q
 check "Ctrl+Q asks about the unsaved training" wait_log '^CLOSE asking$' 5
 sleep 0.3
 xdotool key shift+Tab sleep 0.1 key Return
-for _ in $(seq 600); do kill -0 $PID 2>/dev/null || break; sleep 0.1; done
-if kill -0 $PID 2>/dev/null; then
-  kill $PID
-  bad "Ctrl+Q quits"
-else
-  wait $PID
-  status=$?
-  check "Ctrl+Q quits with status 0 and no GTK warnings" \
-    test "$status" -eq 0 -a -z "$(grep -E 'CRITICAL|WARNING|Gtk-|GLib-' "$LOG")"
-fi
+quits_cleanly "$PID" 600 "Ctrl+Q quits"
 # ---- The inspector against `backprop trace` on the same sample ---------------
 # The numbers above all come from the app.  Here the app opens a model with
 # inline weights whose dataset is one row repeated (so whichever row the
@@ -183,16 +153,7 @@ PY
 xdotool key --window "$WIN2" ctrl+q
 for _ in $(seq 50); do kill -0 $PID2 2>/dev/null || break; grep -q '^CLOSE asking' "$LOG" && break; sleep 0.1; done
 if grep -q '^CLOSE asking' "$LOG"; then sleep 0.3; xdotool key shift+Tab sleep 0.1 key Return; fi
-for _ in $(seq 100); do kill -0 $PID2 2>/dev/null || break; sleep 0.1; done
-if kill -0 $PID2 2>/dev/null; then
-  kill $PID2
-  bad "the probe app quits"
-else
-  wait $PID2
-  status=$?
-  check "the probe app quits with status 0 and no GTK warnings" \
-    test "$status" -eq 0 -a -z "$(grep -E 'CRITICAL|WARNING|Gtk-|GLib-' "$LOG")"
-fi
+quits_cleanly "$PID2" 100 "the probe app quits"
 LOG=$LOG_MAIN
 echo "# log and screenshots in $OUT"
 exit $FAILED

@@ -11,10 +11,7 @@ OUT=${2:-$(mktemp -d)}
 rm -rf "$OUT"
 mkdir -p "$OUT/home"
 . "$(dirname "$0")/../tap.sh"
-wait_log () {
-  for _ in $(seq $(( ${3:-10} * 10 ))); do grep -qE "$2" "$1" && return 0; sleep 0.1; done
-  return 1
-}
+. "$(dirname "$0")/../xdo.sh"
 # The state the last ACTION line of toggle $2 in log $1 reports.
 state () { grep -E "^ACTION $2 state=" "$1" | tail -1 | sed 's/.*state=//'; }
 
@@ -28,7 +25,7 @@ run () {
     HOME="$OUT/home" XDG_CONFIG_HOME="$OUT/home/config" XDG_STATE_HOME="$OUT/home/state" \
     XDG_DATA_HOME="$OUT/home/data" BACKPROP_STUDIO_TRACE_EVENTS=1 "$APP" > "$log" 2>&1 &
   local pid=$!
-  wait_log "$log" '^MAPPED' 15 || bad "the window maps ($log)"
+  LOG=$log wait_log '^MAPPED' 15 || bad "the window maps ($log)"
   sleep 0.5
   for key in "$@"; do
     local before
@@ -38,9 +35,7 @@ run () {
   done
   sleep 1    # long enough for a refused write to be undone
   xdotool key ctrl+q
-  for _ in $(seq 100); do kill -0 $pid 2> /dev/null || break; sleep 0.1; done
-  kill $pid 2> /dev/null && bad "Ctrl+Q quits ($log)"
-  wait $pid
+  app_ends $pid 100 || bad "Ctrl+Q quits ($log)"
 }
 
 echo "1..10"

@@ -28,21 +28,7 @@ rm -rf "$XDG_STATE_HOME" "$XDG_DATA_HOME" "$XDG_CONFIG_HOME" "$OUT"/*.png "$OUT"
 MODEL=$OUT/spirals.bpmodel.json
 rm -f "$MODEL"
 . "$(dirname "$0")/../tap.sh"
-wait_log () {
-  for _ in $(seq $(( ${2:-10} * 10 ))); do grep -qE "$1" "$LOG" && return 0; sleep 0.1; done
-  return 1
-}
-field () { grep -E "$1" "$LOG" | tail -1 | tr ' ' '\n' | sed -n "s/^$2=//p"; }
-shot () { import -window root "$OUT/$1" 2>/dev/null; echo "# screenshot $OUT/$1"; }
-park () { xdotool mousemove 2 1020; sleep 0.3; }
-drag () {
-  xdotool mousemove "$1" "$2" mousedown 1 sleep 0.15 \
-          mousemove $(( $1 + 12 )) $(( $2 + 6 )) sleep 0.15 \
-          mousemove $(( ($1 + $3) / 2 )) $(( ($2 + $4) / 2 )) sleep 0.15 \
-          mousemove "$3" "$4" sleep 0.2 \
-          mousemove $(( $3 + 2 )) $(( $4 + 2 )) sleep 0.3
-  xdotool mouseup 1
-}
+. "$(dirname "$0")/../xdo.sh"
 # Drag the palette's ACTIVATION onto hidden layers 1 and 2.
 activation_onto_hidden () {
   for l in 1 2; do
@@ -124,9 +110,7 @@ check "saved through the file chooser" wait_log "^SAVED $MODEL " 10
 SUM=$(field '^SAVED ' checksum)
 # Without a window manager the focus does not come back by itself.
 xdotool mousemove 640 20 click 1 sleep 0.5 key ctrl+q
-for _ in $(seq 100); do kill -0 "$PID" 2>/dev/null || break; sleep 0.1; done
-kill -0 "$PID" 2>/dev/null && { kill "$PID"; bad "Ctrl+Q quits without asking (saved)"; } \
-  || ok "Ctrl+Q quits without asking (saved)"
+check "Ctrl+Q quits without asking (saved)" app_ends "$PID" 100
 
 LOG=$OUT/events-2.log
 "$APP" > "$LOG" 2>&1 &
@@ -138,7 +122,6 @@ check "started again: the same network, named by its file, nothing unsaved" \
   bash -c "test '$(field '^RESTORED ' checksum)' = '$SUM' && \
            xdotool search --name '^spirals.bpmodel.json — Backprop Studio\$' | grep -q ."
 xdotool key ctrl+q
-for _ in $(seq 50); do kill -0 "$PID" 2>/dev/null || break; sleep 0.1; done
-kill "$PID" 2>/dev/null
+app_ends "$PID" 50
 echo "# screenshots and logs in $OUT"
 exit $FAILED

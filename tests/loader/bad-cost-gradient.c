@@ -1,15 +1,5 @@
 /* bad-cost-gradient.c — refused: l = Σ ½(a − y)² with ∂l/∂a = 2(a − y). */
-#include "backprop-plugin.h"
-
-static double
-value (const double *a, const double *z, const double *y, size_t n, const double *p)
-{
-  double l = 0.0;
-
-  for (size_t k = 0; k < n; k++)
-    l += 0.5 * (a[k] - y[k]) * (a[k] - y[k]);
-  return l;
-}
+#include "fixture.h"
 
 static void
 grad_a (const double *a, const double *z, const double *y, double *out, size_t n,
@@ -21,7 +11,7 @@ grad_a (const double *a, const double *z, const double *y, double *out, size_t n
 
 static const BpCostDesc costs[] = {
   { .id = "double_mse", .name = "double MSE", .formula = "l = Σ_k ½(a_k − y_k)²",
-    .value = value, .grad_a = grad_a },
+    .value = fixture_half_sq, .grad_a = grad_a },
 };
 
 BP_PLUGIN_DEFINE (.name = "bad_cost_gradient", .version = "1.0",

@@ -1,7 +1,7 @@
 /* bad-utf8-id.c — refused: an activation id that is not valid UTF-8 and
  * 10 000 bytes long.  The message must escape the bytes and cut the id. */
 #include <string.h>
-#include "backprop-plugin.h"
+#include "fixture.h"
 
 #define ID_LEN 10000
 
@@ -17,20 +17,9 @@ make_id (void)
   long_id[ID_LEN] = '\0';
 }
 
-static double
-id_f (double z, const double *p)
-{
-  return z;
-}
-
-static double
-id_df (double z, double fz, const double *p)
-{
-  return 1.0;
-}
-
 static const BpActivationDesc activations[] = {
-  { .id = long_id, .name = "Bad id", .formula = "f(z) = z", .f = id_f, .df = id_df },
+  { .id = long_id, .name = "Bad id", .formula = "f(z) = z", .f = fixture_identity_f,
+    .df = fixture_identity_df },
 };
 
 BP_PLUGIN_DEFINE (.name = "bad_utf8_id", .version = "1.0",

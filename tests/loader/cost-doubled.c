@@ -3,17 +3,7 @@
  * or (through a sigmoid) for saturated z.  The test checks every cost on
  * its own. */
 #include <math.h>
-#include "backprop-plugin.h"
-
-static double
-half_sq (const double *a, const double *z, const double *y, size_t n, const double *p)
-{
-  double l = 0.0;
-
-  for (size_t k = 0; k < n; k++)
-    l += 0.5 * (a[k] - y[k]) * (a[k] - y[k]);
-  return l;
-}
+#include "fixture.h"
 
 static void
 grad_hard (const double *a, const double *z, const double *y, double *out, size_t n,
@@ -77,13 +67,13 @@ bce_grad_z_hard (const double *a, const double *z, const double *y, double *out,
 
 static const BpCostDesc costs[] = {
   { .id = "mse_hard", .name = "doubled for hard targets", .formula = "½Σ(a − y)²",
-    .value = half_sq, .grad_a = grad_hard },
+    .value = fixture_half_sq, .grad_a = grad_hard },
   { .id = "mse_not3", .name = "doubled for n ≠ 3", .formula = "½Σ(a − y)²",
-    .value = half_sq, .grad_a = grad_not3 },
+    .value = fixture_half_sq, .grad_a = grad_not3 },
   { .id = "mse_outside", .name = "doubled outside [0, 1]", .formula = "½Σ(a − y)²",
-    .value = half_sq, .grad_a = grad_outside },
+    .value = fixture_half_sq, .grad_a = grad_outside },
   { .id = "mse_large", .name = "doubled for |a| > 50", .formula = "½Σ(a − y)²",
-    .value = half_sq, .grad_a = grad_large },
+    .value = fixture_half_sq, .grad_a = grad_large },
   { .id = "bce_hard", .name = "grad_z doubled for hard targets", .formula = "bce",
     .requires = "needs a sigmoid output layer", .output_activation = "sigmoid",
     .value = bce, .grad_a = bce_grad_a, .grad_z = bce_grad_z_hard },

@@ -1,7 +1,7 @@
 /* crash-constructor.c — refused: segfaults in its constructor, that is while
  * it is being opened.  Only the scanner child ever opens it. */
 #include <stdint.h>
-#include "backprop-plugin.h"
+#include "fixture.h"
 
 static void crash (void) __attribute__((constructor));
 
@@ -15,20 +15,9 @@ crash (void)
   *where = 42;
 }
 
-static double
-fx_f (double z, const double *p)
-{
-  return z;
-}
-
-static double
-fx_df (double z, double fz, const double *p)
-{
-  return 1.0;
-}
-
 static const BpActivationDesc activations[] = {
-  { .id = "crasher", .name = "crasher", .formula = "f(z) = z", .f = fx_f, .df = fx_df },
+  { .id = "crasher", .name = "crasher", .formula = "f(z) = z", .f = fixture_identity_f,
+    .df = fixture_identity_df },
 };
 
 BP_PLUGIN_DEFINE (.name = "crash_constructor", .version = "1.0",

@@ -1,21 +1,9 @@
 /* dup-a.c — provides "twin" (loads: first). */
-#include <math.h>
-#include "backprop-plugin.h"
-
-static double
-fx_f (double z, const double *p)
-{
-  return z;
-}
-
-static double
-fx_df (double z, double fz, const double *p)
-{
-  return 1.0;
-}
+#include "fixture.h"
 
 static const BpActivationDesc activations[] = {
-  { .id = "twin", .name = "twin", .formula = "f(z)", .f = fx_f, .df = fx_df },
+  { .id = "twin", .name = "twin", .formula = "f(z)", .f = fixture_identity_f,
+    .df = fixture_identity_df },
 };
 
 BP_PLUGIN_DEFINE (.name = "dup_a", .version = "1.0",

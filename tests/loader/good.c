@@ -2,7 +2,7 @@
  * an element-wise and a vector activation, a cost for any output and one
  * fused with the sigmoid, and an optimizer with state. */
 #include <math.h>
-#include "backprop-plugin.h"
+#include "fixture.h"
 
 /* f(z) = (√(z² + 1) − 1)/2 + z */
 static double
@@ -70,25 +70,8 @@ logcosh_grad_a (const double *a, const double *z, const double *y, double *out, 
     out[k] = tanh (a[k] - y[k]);
 }
 
-/* l = Σ ½(σ(z) − y)², with the fused ∂l/∂z = (a − y) a (1 − a) */
-static double
-smse_value (const double *a, const double *z, const double *y, size_t n, const double *p)
-{
-  double l = 0.0;
-
-  for (size_t k = 0; k < n; k++)
-    l += 0.5 * (a[k] - y[k]) * (a[k] - y[k]);
-  return l;
-}
-
-static void
-smse_grad_a (const double *a, const double *z, const double *y, double *out, size_t n,
-             const double *p)
-{
-  for (size_t k = 0; k < n; k++)
-    out[k] = a[k] - y[k];
-}
-
+/* l = Σ ½(σ(z) − y)² (fixture_half_sq, ∂l/∂a = a − y), with the fused
+ * ∂l/∂z = (a − y) a (1 − a) */
 static void
 smse_grad_z (const double *a, const double *z, const double *y, double *out, size_t n,
              const double *p)
@@ -139,7 +122,7 @@ static const BpCostDesc costs[] = {
     .value = logcosh_value, .grad_a = logcosh_grad_a },
   { .id = "sigmoid_mse", .name = "MSE on a sigmoid", .formula = "l = Σ_k ½(σ(z_k) − y_k)²",
     .requires = "needs a sigmoid output layer", .output_activation = "sigmoid",
-    .value = smse_value, .grad_a = smse_grad_a, .grad_z = smse_grad_z },
+    .value = fixture_half_sq, .grad_a = fixture_half_sq_grad_a, .grad_z = smse_grad_z },
 };
 
 static const BpOptimizerDesc optimizers[] = {

@@ -1,6 +1,5 @@
 /* loop-forever.c — refused: loops forever when checked (the scanner is killed). */
-#include <math.h>
-#include "backprop-plugin.h"
+#include "fixture.h"
 
 static double
 fx_f (double z, const double *p)
@@ -13,14 +12,8 @@ fx_f (double z, const double *p)
   return z;
 }
 
-static double
-fx_df (double z, double fz, const double *p)
-{
-  return 1.0;
-}
-
 static const BpActivationDesc activations[] = {
-  { .id = "spin", .name = "spin", .formula = "f(z)", .f = fx_f, .df = fx_df },
+  { .id = "spin", .name = "spin", .formula = "f(z)", .f = fx_f, .df = fixture_identity_df },
 };
 
 BP_PLUGIN_DEFINE (.name = "loop_forever", .version = "1.0",

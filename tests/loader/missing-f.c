@@ -1,14 +1,9 @@
 /* missing-f.c — refused: a derivative without its function (f is NULL). */
-#include "backprop-plugin.h"
-
-static double
-fx_df (double z, double fz, const double *p)
-{
-  return 1.0;
-}
+#include "fixture.h"
 
 static const BpActivationDesc activations[] = {
-  { .id = "no_f", .name = "no f", .formula = "f(z) = ?", .f = NULL, .df = fx_df },
+  { .id = "no_f", .name = "no f", .formula = "f(z) = ?", .f = NULL,
+    .df = fixture_identity_df },
 };
 
 BP_PLUGIN_DEFINE (.name = "missing_f", .version = "1.0",

@@ -4,7 +4,7 @@
  * `backprop trace` writes JSON; the host says which plugin printed. */
 #include <stdio.h>
 #include <unistd.h>
-#include "backprop-plugin.h"
+#include "fixture.h"
 
 static void chatter (void) __attribute__((constructor));
 
@@ -15,22 +15,9 @@ chatter (void)
   (void) write (1, "raw write from prints-stdout\n", 29);
 }
 
-/* f(z) = 2z, f′ = 2 */
-static double
-twice_f (double z, const double *p)
-{
-  return 2.0 * z;
-}
-
-static double
-twice_df (double z, double fz, const double *p)
-{
-  return 2.0;
-}
-
 static const BpActivationDesc activations[] = {
   { .id = "noisy_twice", .name = "Twice (noisy plugin)", .formula = "f(z) = 2z",
-    .f = twice_f, .df = twice_df },
+    .f = fixture_twice_f, .df = fixture_twice_df },
 };
 
 BP_PLUGIN_DEFINE (.name = "prints_stdout", .version = "1.0",

@@ -1,21 +1,7 @@
 /* softmax-no-coupling.c — refused: softmaxes whose vector-Jacobian
  * product drops (or halves) the coupling term −a_j Σ_i a_i g_i for some
  * sizes only.  The test checks every activation on its own. */
-#include <math.h>
-#include "backprop-plugin.h"
-
-static void
-softmax (const double *z, double *a, size_t n, const double *p)
-{
-  double m = -INFINITY, s = 0.0;
-
-  for (size_t i = 0; i < n; i++)
-    m = fmax (m, z[i]);
-  for (size_t i = 0; i < n; i++)
-    s += a[i] = exp (z[i] - m);
-  for (size_t i = 0; i < n; i++)
-    a[i] /= s;
-}
+#include "fixture.h"
 
 static void
 vjp (const double *a, const double *g, double *out, size_t n, double coupling)
@@ -54,11 +40,11 @@ vjp_half5 (const double *z, const double *a, const double *g, double *out, size_
 
 static const BpActivationDesc activations[] = {
   { .id = "softmax_45_7up", .name = "no coupling for n = 4, 5, ≥ 7", .formula = "softmax",
-    .vec_forward = softmax, .vec_vjp = vjp_45_7up },
+    .vec_forward = fixture_softmax, .vec_vjp = vjp_45_7up },
   { .id = "softmax_7", .name = "no coupling for n = 7", .formula = "softmax",
-    .vec_forward = softmax, .vec_vjp = vjp_7 },
+    .vec_forward = fixture_softmax, .vec_vjp = vjp_7 },
   { .id = "softmax_half5", .name = "half the coupling for n = 5", .formula = "softmax",
-    .vec_forward = softmax, .vec_vjp = vjp_half5 },
+    .vec_forward = fixture_softmax, .vec_vjp = vjp_half5 },
 };
 
 BP_PLUGIN_DEFINE (.name = "softmax_no_coupling", .version = "1.0",

@@ -16,11 +16,9 @@ set -u
 BUILD=${1:?usage: test-install.sh BUILD_DIR SOURCE_DIR}
 SRC=${2:?usage: test-install.sh BUILD_DIR SOURCE_DIR}
 
-WORK=$(mktemp -d "${TMPDIR:-/tmp}/backprop-install.XXXXXX")
-trap 'rm -rf "$WORK"' EXIT
+. "$(dirname "${BASH_SOURCE[0]}")/../tap.sh"
+tap_workdir install
 DEST=$WORK/dest
-OUT=$WORK/stdout
-ERR=$WORK/stderr
 
 export HOME=$WORK/home
 export XDG_DATA_HOME=$WORK/data
@@ -30,41 +28,6 @@ unset BACKPROP_PLUGIN_PATH
 mkdir -p "$HOME" "$XDG_DATA_HOME" "$XDG_CACHE_HOME" "$XDG_CONFIG_HOME"
 USER_PLUGINS=$XDG_DATA_HOME/backprop-studio/plugins
 
-n=0
-failed=0
-
-pass () {
-  n=$((n + 1))
-  echo "ok $n - $1"
-}
-
-fail () {
-  n=$((n + 1))
-  failed=$((failed + 1))
-  echo "not ok $n - $1"
-  echo "#   command: ${LAST_CMD:-}"
-  echo "#   exit status: ${status:-}"
-  sed -e 's/^/#   stdout: /' "$OUT" 2>/dev/null | head -n 30
-  sed -e 's/^/#   stderr: /' "$ERR" 2>/dev/null | head -n 15
-}
-
-check () {
-  local desc=$1
-  shift
-  if "$@"; then pass "$desc"; else fail "$desc"; fi
-}
-
-# run CMD…: sets $status, leaves stdout in $OUT and stderr in $ERR.
-run () {
-  LAST_CMD="$*"
-  "$@" >"$OUT" 2>"$ERR"
-  status=$?
-}
-
-out_has () { grep -qF -- "$1" "$OUT"; }
-err_has () { grep -qF -- "$1" "$ERR"; }
-one_error_line () { [ "$(wc -l <"$ERR")" -eq 1 ] && grep -q '^backprop: .' "$ERR"; }
-
 bail () {
   echo "Bail out! $1"
   exit 1
@@ -72,7 +35,7 @@ bail () {
 
 # ------------------------------------------------------------------ install
 
-run meson install -C "$BUILD" --no-rebuild --destdir "$DEST" --quiet
+capture meson install -C "$BUILD" --no-rebuild --destdir "$DEST" --quiet
 check "meson install --destdir succeeds" [ "$status" -eq 0 ]
 [ "$status" -eq 0 ] || bail "cannot install"
 
@@ -103,12 +66,12 @@ check "pkg-config's plugindir is where the shipped plugins are installed" \
 # ------------------------------------------------------ the example plugin
 
 mkdir -p "$USER_PLUGINS"
-run cc $(PKG_CONFIG_PATH=$PCDIR pkg-config --define-prefix --cflags backprop-plugin) \
+capture cc $(PKG_CONFIG_PATH=$PCDIR pkg-config --define-prefix --cflags backprop-plugin) \
   -shared -fPIC -o "$USER_PLUGINS/isru.so" "$SRC/data/example-plugin/isru.c" -lm -Wall -Werror
 check "the example plugin builds against the installed header, warning-free" \
   bash -c "[ $status -eq 0 ] && [ ! -s '$ERR' ]"
 
-run "$BACKPROP" plugins
+capture "$BACKPROP" plugins
 check "backprop plugins succeeds" [ "$status" -eq 0 ]
 check "backprop plugins lists isru with its source file" \
   out_has "isru 1.0 ($USER_PLUGINS/isru.so)"
@@ -124,28 +87,27 @@ check "backprop plugins loads isru, does not refuse it" \
 check "the verdict is cached in XDG_CACHE_HOME" \
   grep -qF "$USER_PLUGINS/isru.so" "$XDG_CACHE_HOME/backprop-studio/plugin-scan.ini"
 
-run "$BACKPROP" plugins check "$USER_PLUGINS/isru.so"
+capture "$BACKPROP" plugins check "$USER_PLUGINS/isru.so"
 check "backprop plugins check passes isru.so" [ "$status" -eq 0 ]
 check "backprop plugins check shows every step passed" \
   bash -c "[ \$(grep -c '  passed' '$OUT') -eq 9 ] && grep -qF 'isru.so would be loaded.' '$OUT'"
 
-run "$BACKPROP" train "$SRC/data/example-plugin/model.json" --quiet -o "$WORK/trained.json"
+capture "$BACKPROP" train "$SRC/data/example-plugin/model.json" --quiet -o "$WORK/trained.json"
 check "backprop train uses the isru activation of the plugin" \
   bash -c "[ $status -eq 0 ] && grep -q '\"isru\"' '$WORK/trained.json'"
 
 # ----------------------------------------------------- a refused plugin
 
 cp "$BUILD/tests/loader/wrong-derivative.so" "$USER_PLUGINS/"
-run "$BACKPROP" plugins
+capture "$BACKPROP" plugins
 check "backprop plugins still succeeds with a broken plugin installed" [ "$status" -eq 0 ]
 check "backprop plugins lists the broken plugin as refused, with the reason" \
   bash -c "sed -n '/^Refused/,\$p' '$OUT' | grep -qF 'refused at step “numeric” (NUMERIC): plugin “wrong_derivative”: activation “wrong_swish”: f′('"
 
-run "$BACKPROP" plugins check "$USER_PLUGINS/wrong-derivative.so"
+capture "$BACKPROP" plugins check "$USER_PLUGINS/wrong-derivative.so"
 check "backprop plugins check fails a wrong derivative with status 1" [ "$status" -eq 1 ]
 check "backprop plugins check shows the failed step" out_has "numeric     FAILED  plugin “wrong_derivative”"
 check "backprop plugins check reports one error line" \
   bash -c "[ \$(wc -l <'$ERR') -eq 1 ] && grep -q '^backprop: .*would be refused at step “numeric”' '$ERR'"
 
-echo "1..$n"
-[ "$failed" -eq 0 ]
+tap_done

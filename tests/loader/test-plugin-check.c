@@ -19,6 +19,7 @@
 #include "bp-plugin-check.h"
 #include "bp-plugin-loader.h"
 #include "bp-registry.h"
+#include "fixture.h"
 
 static char **shipped_plugins;  /* from the command line */
 static const char *fixture_dir;  /* BACKPROP_LOADER_FIXTURES */
@@ -398,19 +399,6 @@ naive_softmax (const double *z, double *a, size_t n, const double *p)
 }
 
 static void
-stable_softmax (const double *z, double *a, size_t n, const double *p)
-{
-  double m = -INFINITY, s = 0.0;
-
-  for (size_t i = 0; i < n; i++)
-    m = fmax (m, z[i]);
-  for (size_t i = 0; i < n; i++)
-    s += a[i] = exp (z[i] - m);
-  for (size_t i = 0; i < n; i++)
-    a[i] /= s;
-}
-
-static void
 softmax_vjp_flipped (const double *z, const double *a, const double *g, double *out,
                      size_t n, const double *p)
 {
@@ -439,7 +427,7 @@ test_vector_wrong_vjp (void **state)
 {
   static const BpActivationDesc act = {
     .id = "softmax2", .name = "softmax2", .formula = "softmax",
-    .vec_forward = stable_softmax, .vec_vjp = softmax_vjp_flipped,
+    .vec_forward = fixture_softmax, .vec_vjp = softmax_vjp_flipped,
   };
   BpPluginDesc desc;
   g_autoptr(GError) error = NULL;
@@ -469,7 +457,7 @@ test_vector_correct_passes (void **state)
 {
   static const BpActivationDesc act = {
     .id = "softmax3", .name = "softmax3", .formula = "softmax",
-    .vec_forward = stable_softmax, .vec_vjp = softmax_vjp,
+    .vec_forward = fixture_softmax, .vec_vjp = softmax_vjp,
   };
   g_autoptr(GError) error = NULL;
 
@@ -896,24 +884,6 @@ test_same_plugin_same_verdict (void **state)
 
 /* ------------------------------------------------------------------ costs */
 
-static double
-half_sq (const double *a, const double *z, const double *y, size_t n, const double *p)
-{
-  double l = 0.0;
-
-  for (size_t k = 0; k < n; k++)
-    l += 0.5 * (a[k] - y[k]) * (a[k] - y[k]);
-  return l;
-}
-
-static void
-diff_grad (const double *a, const double *z, const double *y, double *out, size_t n,
-           const double *p)
-{
-  for (size_t k = 0; k < n; k++)
-    out[k] = a[k] - y[k];
-}
-
 static void
 diff_grad_off (const double *a, const double *z, const double *y, double *out, size_t n,
                const double *p)
@@ -926,7 +896,8 @@ static void
 test_cost_grad_a (void **state)
 {
   static const BpCostDesc cost = {
-    .id = "off_mse", .name = "off", .formula = "l", .value = half_sq, .grad_a = diff_grad_off,
+    .id = "off_mse", .name = "off", .formula = "l", .value = fixture_half_sq,
+    .grad_a = diff_grad_off,
   };
   g_autoptr(GError) error = NULL;
 
@@ -943,7 +914,8 @@ test_cost_grad_z (void **state)
   /* Right grad_a, but the fused grad_z forgets σ′. */
   static const BpCostDesc cost = {
     .id = "sig_mse", .name = "sig", .formula = "l", .output_activation = "sigmoid",
-    .value = half_sq, .grad_a = diff_grad, .grad_z = diff_grad,
+    .value = fixture_half_sq, .grad_a = fixture_half_sq_grad_a,
+    .grad_z = fixture_half_sq_grad_a,
   };
   g_autoptr(GError) error = NULL;
 
@@ -957,7 +929,7 @@ test_cost_grad_a_through_activation (void **state)
 {
   static const BpCostDesc cost = {
     .id = "sig_off", .name = "sig", .formula = "l", .output_activation = "sigmoid",
-    .value = half_sq, .grad_a = diff_grad_off,
+    .value = fixture_half_sq, .grad_a = diff_grad_off,
   };
   g_autoptr(GError) error = NULL;
 
@@ -971,7 +943,7 @@ test_cost_unknown_output_activation (void **state)
 {
   static const BpCostDesc cost = {
     .id = "lost", .name = "lost", .formula = "l", .output_activation = "nonexistent",
-    .value = half_sq, .grad_a = diff_grad,
+    .value = fixture_half_sq, .grad_a = fixture_half_sq_grad_a,
   };
   g_autoptr(GError) error = NULL;
 

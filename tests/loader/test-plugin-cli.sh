@@ -22,27 +22,10 @@ BACKPROP=${1:?usage: test-plugin-cli.sh BACKPROP FIXTURE_DIR CLI_FIXTURE_DIR}
 FIXTURES=${2:?usage: test-plugin-cli.sh BACKPROP FIXTURE_DIR CLI_FIXTURE_DIR}
 CLI_FIXTURES=${3:?usage: test-plugin-cli.sh BACKPROP FIXTURE_DIR CLI_FIXTURE_DIR}
 
-WORK=$(mktemp -d "${TMPDIR:-/tmp}/backprop-plugin-cli.XXXXXX")
-trap 'rm -rf "$WORK"' EXIT
-OUT=$WORK/stdout
-ERR=$WORK/stderr
-n=0
-failed=0
-pass () { n=$((n + 1)); echo "ok $n - $1"; }
-fail () {
-  n=$((n + 1))
-  failed=$((failed + 1))
-  echo "not ok $n - $1"
-  echo "#   exit status: ${status:-}"
-  head -c 600 "$OUT" | sed -e 's/^/#   stdout: /' | head -n 6
-  head -c 1200 "$ERR" | sed -e 's/^/#   stderr: /' | head -n 8
-}
-check () { local what=$1; shift; if "$@"; then pass "$what"; else fail "$what"; fi; }
+. "$(dirname "${BASH_SOURCE[0]}")/../tap.sh"
+tap_workdir plugin-cli
 # run [VAR=VALUE…] ARGS…: backprop with a cache of its own, in $WORK.
-run () {
-  env XDG_CACHE_HOME="$WORK/cache" "$@" >"$OUT" 2>"$ERR"
-  status=$?
-}
+run () { capture env XDG_CACHE_HOME="$WORK/cache" "$@"; }
 plugin_dir () {
   local dir=$WORK/$1
   shift
@@ -122,5 +105,4 @@ run BACKPROP_PLUGIN_PATH="$NANOPT" "$BACKPROP" info "$WORK/before.json"
 # was not saved.
 check "--save-on-fault wrote the model of step 1000 (and -o nothing)" \
   eval '[ $status -eq 0 ] && grep -qF "(state after 1000 steps)" "$OUT" && [ ! -e "$WORK/never.json" ]'
-echo "1..$n"
-[ "$failed" -eq 0 ]
+tap_done

@@ -114,28 +114,14 @@ if [ "$SECS" -ge 240 ]; then GROW_PCT=10 GROW_KB=8192; else GROW_PCT=20 GROW_KB=
 if [ "$ASAN" = 1 ]; then SLOW=3; else SLOW=1; fi
 
 . "$(dirname "$0")/../tap.sh"
-# wait_log REGEX [SECONDS]: until the log has a line matching REGEX.  The
-# deadline only bounds a hang, it is no claim about speed: under ASan on a
-# loaded 2-core machine the app can be many times slower, so it is never
-# below 60 s (a line that comes returns at once).
-wait_log () {
-  local s=${2:-60}
-  [ "$s" -lt 60 ] && s=60
-  local end=$((SECONDS + s))
-  while :; do
-    grep -qE "$1" "$LOG" && return 0
-    [ "$SECONDS" -ge "$end" ] && return 1
-    sleep 0.1
-  done
-}
+. "$(dirname "$0")/../xdo.sh"
 count () { grep -cE "$1" "$LOG"; }
-# Waits until more than $2 lines match $1.
 # wait_more REGEX N [SECONDS]: until more than N lines match.  As with
-# wait_log, the deadline bounds a hang (never below 60 s); it is no claim
-# about how fast a loaded machine answers.
+# wait_log, the deadline bounds a hang (never below XDO_MIN_WAIT); it is
+# no claim about how fast a loaded machine answers.
 wait_more () {
-  local s=${3:-60}
-  [ "$s" -lt 60 ] && s=60
+  local s=${3:-$XDO_MIN_WAIT}
+  [ "$s" -lt "$XDO_MIN_WAIT" ] && s=$XDO_MIN_WAIT
   local end=$((SECONDS + s))
   while :; do
     [ "$(count "$1")" -gt "$2" ] && return 0
@@ -146,7 +132,6 @@ wait_more () {
 alive () { kill -0 "$PID" 2> /dev/null; }
 # The latest coordinates: what the app printed since its last CANVAS line.
 probe () { tac "$LOG" | sed '/^CANVAS /q' | tac; }
-field () { grep -E "$1" | tail -1 | tr ' ' '\n' | sed -n "s/^$2=//p"; }
 layers () {
   local n
   n=$(grep -E '^(EDIT|UNDO|REDO|EXAMPLE|OPENED|RESTORED) .*layers=[0-9]+( |$)' "$LOG" | tail -1 \
@@ -155,30 +140,14 @@ layers () {
 }
 running () { grep -E '^TRAIN (started|stopped)' "$LOG" | tail -1 | grep -q started; }
 sidebar_shown () { grep -E '^ACTION reveal-flap state=' "$LOG" | tail -1 | grep -q 'state=1'; }
-# shot NAME.png: a screenshot of the screen that is not blank (many
-# colours).  Mapped is not painted: under load the first frame can come
-# seconds later, so a blank one is taken again (for 60 s at most).
-shot () {
-  local colours end=$((SECONDS + 60))
-  while :; do
-    import -window root "$OUT/$1" 2>/dev/null || return 1
-    colours=$(convert "$OUT/$1" -format '%k' info: 2>/dev/null)
-    [ "${colours:-0}" -gt 200 ] && break
-    [ "$SECONDS" -ge "$end" ] && break
-    sleep 0.5
-  done
-  echo "# $1: $colours colours"
-  [ "${colours:-0}" -gt 200 ]
-}
-park () { xdotool mousemove 2 1020; }
 # inside X Y: the point is on the canvas.  Zoomed in, a header's place can
 # be above it, even off the screen; xdotool then clicks at y = 0, on the
 # window's resize border (GTK warns there is no window manager to resize).
 inside () {
   local p cx cy cw ch
   p=$(probe)
-  cx=$(field '^CANVAS ' x <<< "$p"); cy=$(field '^CANVAS ' y <<< "$p")
-  cw=$(field '^CANVAS ' width <<< "$p"); ch=$(field '^CANVAS ' height <<< "$p")
+  cx=$(field '^CANVAS ' x - <<< "$p"); cy=$(field '^CANVAS ' y - <<< "$p")
+  cw=$(field '^CANVAS ' width - <<< "$p"); ch=$(field '^CANVAS ' height - <<< "$p")
   [ -n "$1" ] && [ -n "$2" ] && [ -n "$cx" ] \
     && [ "$1" -gt $(( cx + 4 )) ] && [ "$1" -lt $(( cx + cw - 4 )) ] \
     && [ "$2" -gt $(( cy + 4 )) ] && [ "$2" -lt $(( cy + ch - 4 )) ]
@@ -188,15 +157,6 @@ inside () {
 # subshell, so every draw advances the one sequence).
 RANDOM=$SEED
 r () { R=$(( RANDOM % $1 )); }
-
-drag () {
-  xdotool mousemove "$1" "$2" mousedown 1 sleep 0.15 \
-          mousemove $(( $1 + 12 )) $(( $2 + 6 )) sleep 0.15 \
-          mousemove $(( ($1 + $3) / 2 )) $(( ($2 + $4) / 2 )) sleep 0.15 \
-          mousemove "$3" "$4" sleep 0.2 \
-          mousemove $(( $3 + 2 )) $(( $4 + 2 )) sleep 0.3 \
-          mouseup 1
-}
 
 # ------------------------------------------------------------------ kinds
 # name weight, and one function each; a function returns 1 when it could
@@ -239,7 +199,7 @@ MAX_LAYERS=8
 palette_item () {
   local p cy ch items
   p=$(probe)
-  cy=$(field '^CANVAS ' y <<< "$p"); ch=$(field '^CANVAS ' height <<< "$p")
+  cy=$(field '^CANVAS ' y - <<< "$p"); ch=$(field '^CANVAS ' height - <<< "$p")
   # Only the items the palette's scrolled list shows.
   mapfile -t items < <(grep -E '^PALETTE layer:' <<< "$p" \
     | awk -v lo="$cy" -v hi="$(( cy + ch - 20 ))" \
@@ -271,23 +231,23 @@ act_reset () { xdotool key r; DETAIL=r; }
 act_select () {
   local p x y cx cy cw ch n
   p=$(probe)
-  cx=$(field '^CANVAS ' x <<< "$p"); cy=$(field '^CANVAS ' y <<< "$p")
-  cw=$(field '^CANVAS ' width <<< "$p"); ch=$(field '^CANVAS ' height <<< "$p")
+  cx=$(field '^CANVAS ' x - <<< "$p"); cy=$(field '^CANVAS ' y - <<< "$p")
+  cw=$(field '^CANVAS ' width - <<< "$p"); ch=$(field '^CANVAS ' height - <<< "$p")
   [ -n "$cx" ] || return 1
   n=$(grep -c '^HEADER ' <<< "$p")
   r 4; [ $TOURING -eq 1 ] && R=3
   case $R in
     0)  # a layer's header
       [ "$n" -gt 0 ] || return 1
-      r "$n"; x=$(field "^HEADER $((R + 1)) " x <<< "$p"); y=$(field "^HEADER $((R + 1)) " y <<< "$p")
+      r "$n"; x=$(field "^HEADER $((R + 1)) " x - <<< "$p"); y=$(field "^HEADER $((R + 1)) " y - <<< "$p")
       DETAIL="header $((R + 1))" ;;
     1)  # the weight W(2)1,3 when there is one
-      x=$(field '^PROBE edge ' x <<< "$p"); y=$(field '^PROBE edge ' y <<< "$p")
+      x=$(field '^PROBE edge ' x - <<< "$p"); y=$(field '^PROBE edge ' y - <<< "$p")
       [ -n "$x" ] || return 1
       DETAIL="edge 2 1 3" ;;
     2)  # somewhere in a layer's column: a neuron, or nothing
       [ "$n" -gt 0 ] || return 1
-      r "$n"; x=$(field "^HEADER $((R + 1)) " x <<< "$p")
+      r "$n"; x=$(field "^HEADER $((R + 1)) " x - <<< "$p")
       r $(( ch * 3 / 4 )); y=$(( cy + ch / 8 + R ))
       DETAIL="column" ;;
     *)  # anywhere on the canvas
@@ -309,7 +269,7 @@ act_width () {
     2|3|4|5|6|7|8) xdotool key minus; DETAIL=minus ;;
     *)   # the + drawn on a hidden layer's header
       p=$(probe)
-      x=$(field '^PLUS 1 ' x <<< "$p"); y=$(field '^PLUS 1 ' y <<< "$p")
+      x=$(field '^PLUS 1 ' x - <<< "$p"); y=$(field '^PLUS 1 ' y - <<< "$p")
       inside "$x" "$y" || return 1
       xdotool mousemove "$x" "$y" sleep 0.2 click 1
       DETAIL="PLUS 1 $x,$y" ;;
@@ -327,7 +287,7 @@ act_drag_insert () {
   n=$(grep -c '^GAP ' <<< "$p")
   [ "$n" -gt 0 ] || return 1
   r "$n"
-  gx=$(field "^GAP $R " x <<< "$p"); gy=$(field "^GAP $R " y <<< "$p")
+  gx=$(field "^GAP $R " x - <<< "$p"); gy=$(field "^GAP $R " y - <<< "$p")
   inside "$gx" "$gy" || return 1
   drag "$PI_X" "$PI_Y" "$gx" "$gy"
   DETAIL="$PI_NAME to gap $R"
@@ -339,7 +299,7 @@ act_drag_activation () {
   n=$(grep -c '^HEADER ' <<< "$p")
   [ "$n" -gt 0 ] || return 1
   r "$n"
-  hx=$(field "^HEADER $((R + 1)) " x <<< "$p"); hy=$(field "^HEADER $((R + 1)) " y <<< "$p")
+  hx=$(field "^HEADER $((R + 1)) " x - <<< "$p"); hy=$(field "^HEADER $((R + 1)) " y - <<< "$p")
   [ -n "$hy" ] || return 1
   DETAIL="$PI_NAME onto layer $((R + 1))"
   r 200; hy=$(( hy + 60 + R ))
@@ -374,7 +334,7 @@ act_dataset () {
     close_sidebar
     return 1
   fi
-  x=$(field '^SIDEBAR dataset ' x < "$LOG"); y=$(field '^SIDEBAR dataset ' y < "$LOG")
+  x=$(field '^SIDEBAR dataset ' x); y=$(field '^SIDEBAR dataset ' y)
   if [ "${x:--1}" -lt 0 ] || [ "${y:--1}" -lt 0 ]; then
     close_sidebar
     return 1
@@ -436,7 +396,7 @@ xdotool key space
 check "Space starts training" wait_log '^TRAIN started step=' $(( 5 * SLOW ))
 sleep 1
 check "screenshot at the start" shot start.png
-CANVAS="$(probe | field '^CANVAS' width)x$(probe | field '^CANVAS' height)+$(probe | field '^CANVAS' x)+$(probe | field '^CANVAS' y)"
+CANVAS="$(probe | field '^CANVAS' width -)x$(probe | field '^CANVAS' height -)+$(probe | field '^CANVAS' x -)+$(probe | field '^CANVAS' y -)"
 # Screenshots until the canvas has changed: how soon is the machine's
 # business (a loaded one draws fewer frames); 60 s only bound a hang.
 END=$((SECONDS + 60))
@@ -498,8 +458,10 @@ if [ $CRASHED -eq 1 ]; then
   bad "the app is alive after every action (died with status $STATUS after $ELAPSED s, action $KIND $DETAIL)"
   echo "# last events:"; tail -15 "$LOG" | sed 's/^/#   /'
   echo "# stderr:"; tail -30 "$ERR" | sed 's/^/#   /'
-  echo "# core_pattern: $(cat /proc/sys/kernel/core_pattern 2> /dev/null)"
-  for c in "/tmp/cores/core.$PID" "core.$PID"; do
+  pattern=$(cat /proc/sys/kernel/core_pattern 2> /dev/null)
+  echo "# core_pattern: $pattern"
+  # Where the kernel wrote the core, if the pattern is a file name.
+  for c in "${pattern//%p/$PID}" "core.$PID"; do
     [ -f "$c" ] && echo "# core dump: $c (gdb $APP $c)"
   done
 else

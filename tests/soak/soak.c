@@ -31,6 +31,13 @@
 #include "bp-rng.h"
 #include "bp-trainer.h"
 
+#include "../test-fixtures.h"
+
+/* The data of the large net: 1000 random 784-pixel rows of 10 classes. */
+#define SOAK_ROWS           1000
+#define SOAK_FEATURES       784
+#define SOAK_CLASSES        10
+
 #define RSS_TOLERANCE       0.03
 #define RSS_SLACK_KB        256
 #define HEAP_TOLERANCE      0.01
@@ -100,35 +107,6 @@ make_network (gsize                    n_inputs,
   return g_steal_pointer (&net);
 }
 
-/* 1000 rows of 784 values in [0, 1), one-hot over 10 classes. */
-static BpDataset *
-random_images (guint64 seed)
-{
-  const gsize rows = 1000, features = 784, classes = 10;
-  BpDataset *ds = g_new0 (BpDataset, 1);
-  BpRng rng;
-
-  bp_rng_init (&rng, seed);
-  ds->name = g_strdup ("random-784");
-  ds->source = g_strdup ("soak");
-  ds->task = BP_TASK_MULTICLASS;
-  ds->n_rows = rows;
-  ds->n_features = features;
-  ds->n_targets = classes;
-  ds->X = g_new (double, rows * features);
-  ds->Y = g_new0 (double, rows * classes);
-  for (gsize i = 0; i < rows * features; i++)
-    ds->X[i] = bp_rng_uniform (&rng);
-  for (gsize r = 0; r < rows; r++)
-    ds->Y[r * classes + bp_rng_below (&rng, classes)] = 1.0;
-  ds->feature_names = g_new0 (char *, features + 1);
-  for (gsize j = 0; j < features; j++)
-    ds->feature_names[j] = g_strdup_printf ("p%zu", j);
-  ds->target_names = g_new0 (char *, classes + 1);
-  for (gsize k = 0; k < classes; k++)
-    ds->target_names[k] = g_strdup_printf ("%zu", k);
-  return ds;
-}
 
 static gboolean
 flat (const char   *run,
@@ -250,8 +228,9 @@ main (int    argc,
     {
       static const gsize widths[] = { 128, 64, 10 };
       static const char *const acts[] = { "relu", "relu", "softmax" };
-      g_autoptr(BpNetwork) net = make_network (784, widths, acts, 3, "softmax_ce", 42);
-      g_autoptr(BpDataset) ds = random_images (42);
+      g_autoptr(BpNetwork) net = make_network (SOAK_FEATURES, widths, acts, 3, "softmax_ce", 42);
+      g_autoptr(BpDataset) ds = fixture_random_classification ("random-784", SOAK_ROWS,
+                                                             SOAK_FEATURES, SOAK_CLASSES, 42);
 
       ok &= soak ("mnist", net, ds, 32, (guint64) mnist_steps);
     }

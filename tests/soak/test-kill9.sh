@@ -22,19 +22,15 @@ SAVE_LOOP=${1:?usage: test-kill9.sh SAVE_LOOP BACKPROP [ITERATIONS]}
 BACKPROP=${2:?usage: test-kill9.sh SAVE_LOOP BACKPROP [ITERATIONS]}
 ITERATIONS=${3:-200}
 
-WORK=$(mktemp -d "${TMPDIR:-/tmp}/backprop-kill9.XXXXXX")
-trap 'rm -rf "$WORK"' EXIT
-n=0
-failed=0
-pass () { n=$((n + 1)); echo "ok $n - $1"; }
-fail () { n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n - $1"; }
+. "$(dirname "${BASH_SOURCE[0]}")/../tap.sh"
+tap_workdir kill9
 
 "$SAVE_LOOP" --references "$WORK/a.json" "$WORK/b.json"
 if "$BACKPROP" info "$WORK/a.json" >/dev/null && "$BACKPROP" info "$WORK/b.json" >/dev/null \
    && ! cmp -s "$WORK/a.json" "$WORK/b.json"; then
-  pass "the two versions load and differ ($(wc -c <"$WORK/a.json") bytes)"
+  ok "the two versions load and differ ($(wc -c <"$WORK/a.json") bytes)"
 else
-  fail "the two versions load and differ"
+  bad "the two versions load and differ"
 fi
 
 save_ms=$("$SAVE_LOOP" --time)
@@ -80,13 +76,6 @@ done
 
 echo "# $ITERATIONS kills: $interrupted inside a write (temporary file left behind)," \
      "$renewed after the new version was in place, $((ITERATIONS - renewed - torn)) before"
-# check DESCRIPTION COMMAND…
-check () {
-  local desc=$1
-  shift
-  if "$@"; then pass "$desc"; else fail "$desc"; fi
-}
-
 check "after $ITERATIONS kills out.json was always one complete version ($torn torn)" \
   [ "$torn" -eq 0 ]
 check "backprop info read out.json after every kill ($unreadable failures)" \
@@ -96,7 +85,6 @@ check "backprop info read out.json after every kill ($unreadable failures)" \
 check "at least a quarter of the kills interrupted a write ($interrupted)" \
   [ "$interrupted" -ge $((ITERATIONS / 4)) ]
 check "some kills came before the rename, some after ($renewed after)" \
-  [ "$renewed" -gt 0 ] && [ "$renewed" -lt "$ITERATIONS" ]
+  [ "$renewed" -gt 0 -a "$renewed" -lt "$ITERATIONS" ]
 
-echo "1..$n"
-[ "$failed" -eq 0 ]
+tap_done

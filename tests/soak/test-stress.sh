@@ -18,34 +18,11 @@ BACKPROP=${1:?usage: test-stress.sh BACKPROP}
 PYTHON=/usr/bin/python3
 LIMIT=${BACKPROP_STRESS_TIMEOUT:-120}   # seconds per run; slow ASan runs included
 
-WORK=$(mktemp -d "${TMPDIR:-/tmp}/backprop-stress.XXXXXX")
-trap 'rm -rf "$WORK"' EXIT
-OUT=$WORK/stdout
-ERR=$WORK/stderr
-n=0
-failed=0
-
-pass () { n=$((n + 1)); echo "ok $n - $1"; }
-fail () {
-  n=$((n + 1))
-  failed=$((failed + 1))
-  echo "not ok $n - $1"
-  echo "#   command: ${LAST_CMD:-}"
-  echo "#   exit status: ${status:-}"
-  sed -e 's/^/#   stdout: /' "$OUT" 2>/dev/null | tail -n 5
-  sed -e 's/^/#   stderr: /' "$ERR" 2>/dev/null | head -n 5
-}
+. "$(dirname "${BASH_SOURCE[0]}")/../tap.sh"
+tap_workdir stress
 
 # run ARGS…: backprop with a time limit; $status 124 means it froze.
-run () {
-  LAST_CMD="backprop $*"
-  timeout "$LIMIT" "$BACKPROP" "$@" >"$OUT" 2>"$ERR"
-  status=$?
-}
-
-one_error_line () {
-  [ "$(wc -l <"$ERR")" -eq 1 ] && grep -q '^backprop: .' "$ERR"
-}
+run () { capture timeout "$LIMIT" "$BACKPROP" "$@"; }
 
 # stops DESCRIPTION REGEX ARGS…: exit 1 with one error line matching REGEX.
 stops () {
@@ -53,9 +30,9 @@ stops () {
   shift 2
   run "$@"
   if [ "$status" -eq 1 ] && one_error_line && grep -qE -- "$regex" "$ERR"; then
-    pass "$desc"
+    ok "$desc"
   else
-    fail "$desc"
+    bad "$desc"
   fi
 }
 
@@ -70,9 +47,9 @@ stops_numeric () {
      && [ "$(grep -oE 'step [0-9]+' "$ERR" | wc -l)" -eq 1 ] \
      && grep -qF 'The weights are as they were before this step.' "$ERR" \
      && ! grep -qE '(^|[^[:alpha:]])-?(nan|inf)([^[:alpha:]]|$)' "$ERR"; then
-    pass "$desc"
+    ok "$desc"
   else
-    fail "$desc"
+    bad "$desc"
   fi
 }
 
@@ -82,15 +59,15 @@ stops_numeric () {
 trains () {
   local desc=$1 out
   shift
-  out=$WORK/out-$n.json
+  out=$WORK/out-$N.json
   TRAINED=$out
   run "$@" -q -o "$out"
   if [ "$status" -eq 0 ] && [ ! -s "$ERR" ] \
      && grep -qE 'loss +[-+0-9.e]+' "$OUT" && ! grep -qiE 'nan|inf' "$OUT" \
      && "$BACKPROP" info "$out" >/dev/null 2>&1; then
-    pass "$desc"
+    ok "$desc"
   else
-    fail "$desc"
+    bad "$desc"
   fi
 }
 
@@ -115,11 +92,10 @@ def finite(v):
 exec(code)
 EOF
   then
-    pass "$desc"
+    ok "$desc"
   else
-    n=$((n + 1))
-    failed=$((failed + 1))
-    echo "not ok $n - $desc"
+    # What failed is the Python, not the last run: show its assertion.
+    LAST_CMD= bad "$desc"
     sed -e 's/^/#   /' "$WORK/holds.out" | tail -n 6
   fi
 }
@@ -150,11 +126,7 @@ model "$WORK/linear.json" \
 stops_numeric "lr 100 diverges: stopped naming layer and unit" \
   ': Training stopped at step [0-9]+: z\([0-9]+\)\[[0-9]+\] is (NaN|\+Inf|−Inf) in the forward pass \(layer [0-9]+, unit [0-9]+, sample [0-9]+\)\. The weights are as they were before this step\. Is the learning rate too large\? Lower it, and reset the weights if they have grown too large\.$' \
   train "$WORK/linear.json" --lr 100 --steps 100000 -o "$WORK/never.json"
-if [ ! -e "$WORK/never.json" ]; then
-  pass "a diverged run writes no model"
-else
-  fail "a diverged run writes no model"
-fi
+check "a diverged run writes no model" [ ! -e "$WORK/never.json" ]
 
 # The same for a regression with mse: (a − y)² overflows before any z does,
 # so the output unit farthest from its target is named.
@@ -310,11 +282,8 @@ assert one["layers"][0]["W"] != two["layers"][0]["W"]' "$B1" "$TRAINED"
 printf 'a,b,label\n0.5,-1,1\n' >"$WORK/one-row.csv"
 trains "a dataset of 1 row (nothing left for a test set)" \
   train --dataset "$WORK/one-row.csv" --steps 5
-if grep -qE '^ +train .*\(1 rows\)' "$OUT" && ! grep -qE '^ +test ' "$OUT"; then
-  pass "... trained on that 1 row, with no test line"
-else
-  fail "... trained on that 1 row, with no test line"
-fi
+check "... trained on that 1 row, with no test line" \
+  eval 'grep -qE "^ +train .*\(1 rows\)" "$OUT" && ! grep -qE "^ +test " "$OUT"'
 trace "$TRAINED" --dataset "$WORK/one-row.csv" --rows 1 >"$WORK/one-row-trace.json"
 holds "... which it now classifies as its label (1)" '
 t = load(args[0])
@@ -354,8 +323,6 @@ EOF
 trains "a CSV of 100 000 rows, one epoch" train --dataset "$WORK/big.csv" --epochs 1
 check_rows () { grep -q '(80000 rows)' "$OUT" && grep -q '(20000 rows)' "$OUT" \
   && grep -qE '^trained on big\.csv: 1 epoch, 5000 steps ' "$OUT"; }
-if check_rows; then pass "all 100 000 rows are read (80 000 train, 20 000 test), one epoch is 5000 steps of 16"; \
-  else fail "all 100 000 rows are read (80 000 train, 20 000 test), one epoch is 5000 steps of 16"; fi
+check "all 100 000 rows are read (80 000 train, 20 000 test), one epoch is 5000 steps of 16" check_rows
 
-echo "1..$n"
-[ "$failed" -eq 0 ]
+tap_done

@@ -8,6 +8,25 @@
 #include "bpv-heatmap.h"
 #include "bpv-plot.h"
 
+/* The resolution CSS and Pango sizes are written for (1 pt = 96/72 px);
+ * presentation mode's -gtk-dpi: 144 makes text 1.5 × larger. */
+#define CSS_DPI 96.0
+/* The decision map's size request (pixels): square when there is room,
+ * between these bounds. */
+#define DECISION_MIN 200
+#define DECISION_MAX 520
+#define DECISION_NAT 360
+/* The other plots' size request (pixels). */
+#define PLOT_MIN_WIDTH  180
+#define PLOT_MIN_HEIGHT 150
+#define PLOT_NAT_WIDTH  320
+#define PLOT_NAT_HEIGHT 210
+/* The margin (pixels) of the message shown in place of a plot. */
+#define MESSAGE_MARGIN 12
+/* While training, the histogram and the map follow the parameters at most
+ * every 66 ms (~15 Hz), not with every frame training delivers. */
+#define REDRAW_INTERVAL_US 66000
+
 struct _BpvPlotView
 {
   GtkWidget    parent_instance;
@@ -87,7 +106,7 @@ text_scale (BpvPlotView *self)
 {
   double dpi = pango_cairo_context_get_resolution (gtk_widget_get_pango_context (GTK_WIDGET (self)));
 
-  return dpi > 96.0 ? dpi / 96.0 : 1.0;
+  return dpi > CSS_DPI ? dpi / CSS_DPI : 1.0;
 }
 
 static void
@@ -109,19 +128,19 @@ paint_decision (BpvPlotView        *self,
       PangoFontDescription *font = pango_font_description_from_string ("Sans 13");
       int tw, th;
 
-      pango_cairo_context_set_resolution (pango_layout_get_context (layout), 96.0 * text_scale (self));
+      pango_cairo_context_set_resolution (pango_layout_get_context (layout), CSS_DPI * text_scale (self));
       pango_layout_context_changed (layout);
 
       bpv_set_source_rgba (c, colors->panel);
       cairo_rectangle (c, rect->x, rect->y, rect->width, rect->height);
       cairo_fill (c);
       pango_layout_set_font_description (layout, font);
-      pango_layout_set_width (layout, (int) (rect->width - 24) * PANGO_SCALE);
+      pango_layout_set_width (layout, (int) (rect->width - 2 * MESSAGE_MARGIN) * PANGO_SCALE);
       pango_layout_set_alignment (layout, PANGO_ALIGN_CENTER);
       pango_layout_set_text (layout, "The decision map needs a dataset with two inputs.", -1);
       pango_layout_get_pixel_size (layout, &tw, &th);
       bpv_set_source_rgba (c, colors->text_muted);
-      cairo_move_to (c, rect->x + 12, rect->y + (rect->height - th) / 2);
+      cairo_move_to (c, rect->x + MESSAGE_MARGIN, rect->y + (rect->height - th) / 2);
       pango_cairo_show_layout (c, layout);
       pango_font_description_free (font);
       g_object_unref (layout);
@@ -232,13 +251,13 @@ bpv_plot_view_measure (GtkWidget      *widget,
   if (self->kind == BPV_PLOT_DECISION)
     {
       /* Square when there is room. */
-      *minimum = 200;
+      *minimum = DECISION_MIN;
       *natural = orientation == GTK_ORIENTATION_VERTICAL && for_size > 0
-                 ? CLAMP (for_size, 200, 520) : 360;
+                 ? CLAMP (for_size, DECISION_MIN, DECISION_MAX) : DECISION_NAT;
       return;
     }
-  *minimum = orientation == GTK_ORIENTATION_HORIZONTAL ? 180 : 150;
-  *natural = orientation == GTK_ORIENTATION_HORIZONTAL ? 320 : 210;
+  *minimum = orientation == GTK_ORIENTATION_HORIZONTAL ? PLOT_MIN_WIDTH : PLOT_MIN_HEIGHT;
+  *natural = orientation == GTK_ORIENTATION_HORIZONTAL ? PLOT_NAT_WIDTH : PLOT_NAT_HEIGHT;
 }
 
 static void
@@ -257,7 +276,7 @@ on_values_changed (BpvSession  *session,
   if (bpv_session_get_values_serial (session) == self->serial)
     return;
   self->serial = bpv_session_get_values_serial (session);
-  if (g_get_monotonic_time () - self->last_draw < 66000 && bpv_session_get_running (session))
+  if (g_get_monotonic_time () - self->last_draw < REDRAW_INTERVAL_US && bpv_session_get_running (session))
     return;
   queue_redraw (self);
 }

@@ -2,7 +2,8 @@
  * registered activation (built-ins and plugins alike), the costs and the
  * optimizers, each dragged onto the canvas as a string the canvas turns
  * into a win.edit-* action (see bpv-network-view.c); a bin that removes a
- * layer dragged onto it by its header; undo and redo.
+ * layer dragged onto it by its header. (Undo and redo above it are
+ * template children of bpv-window.ui.)
  */
 #include "config.h"
 #include "bpv-window-private.h"
@@ -10,6 +11,16 @@
 #include <string.h>
 
 #include "bp-registry.h"
+
+/* Items are ellipsized at this many characters ("Dense · hard_sig…"), so
+ * the palette stays narrow beside the canvas; the full name is in the
+ * tooltip. */
+#define ITEM_MAX_CHARS 16
+/* Pixels: above each heading, above the bin (set apart from the items),
+ * and between the bin's icon and label. */
+#define HEADING_MARGIN 8
+#define BIN_MARGIN     12
+#define BIN_SPACING    6
 #include "bpv-events.h"
 #include "bpv-math.h"
 
@@ -47,7 +58,7 @@ palette_item (const char *label,
 
   gtk_label_set_xalign (GTK_LABEL (item), 0);
   gtk_label_set_ellipsize (GTK_LABEL (item), PANGO_ELLIPSIZE_END);
-  gtk_label_set_max_width_chars (GTK_LABEL (item), 16);
+  gtk_label_set_max_width_chars (GTK_LABEL (item), ITEM_MAX_CHARS);
   gtk_widget_add_css_class (item, "palette-item");
   gtk_widget_set_tooltip_markup (item, tooltip_markup);
   g_object_set_data_full (G_OBJECT (item), "bpv-drag", g_strdup (what), g_free);
@@ -67,7 +78,7 @@ add_heading (GtkBox     *box,
 
   gtk_label_set_xalign (GTK_LABEL (label), 0);
   gtk_widget_add_css_class (label, "heading");
-  gtk_widget_set_margin_top (label, 8);
+  gtk_widget_set_margin_top (label, HEADING_MARGIN);
   gtk_box_append (box, label);
 }
 
@@ -105,7 +116,7 @@ on_bin_drop (GtkDropTarget *target,
 static GtkWidget *
 bin_target (BpvWindow *self)
 {
-  GtkWidget *bin = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
+  GtkWidget *bin = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, BIN_SPACING);
   GtkDropTarget *drop = gtk_drop_target_new (G_TYPE_STRING, GDK_ACTION_COPY | GDK_ACTION_MOVE);
   GtkWidget *label = gtk_label_new ("Remove");
 
@@ -139,34 +150,64 @@ is_hidden (const char *kind,
   return hidden_features != NULL && g_strv_contains ((const char * const *) hidden_features, feature);
 }
 
+/* A heading and an item per registered cost or optimizer (`kind`), each
+ * dragged as "PREFIX:ID"; PREFIX is also the kind's word in the hidden
+ * features ("cost mse"). */
+static void
+add_features (GtkBox        *box,
+              BpFeatureKind  kind,
+              const char    *heading,
+              const char    *prefix,
+              const char    *hint)
+{
+  BpRegistry *reg = bp_registry_get_default ();
+  guint n = 0;
+  const char **ids;
+
+  add_heading (box, heading);
+  ids = bp_registry_list_ids (reg, kind, &n);
+  for (guint i = 0; i < n; i++)
+    {
+      const char *name = ids[i], *formula = NULL;
+      g_autofree char *what = g_strdup_printf ("%s:%s", prefix, ids[i]);
+      g_autofree char *tip = NULL;
+
+      if (kind == BP_FEATURE_COST)
+        {
+          const BpCostDesc *d = bp_registry_lookup_cost (reg, ids[i]);
+
+          name = d != NULL ? d->name : name;
+          formula = d != NULL ? d->formula : NULL;
+        }
+      else
+        {
+          const BpOptimizerDesc *d = bp_registry_lookup_optimizer (reg, ids[i]);
+
+          name = d != NULL ? d->name : name;
+          formula = d != NULL ? d->formula : NULL;
+        }
+      tip = tooltip_for (name, formula, NULL, hint);
+      if (is_hidden (prefix, ids[i]))
+        continue;
+      gtk_box_append (box, palette_item (ids[i], what, tip));
+    }
+  g_free (ids);
+}
+
 void
 bpv_window_build_palette (BpvWindow *self)
 {
   BpRegistry *reg = bp_registry_get_default ();
   GtkBox *box = self->palette_box;
-  GtkWidget *row = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 4);
-  GtkWidget *undo = gtk_button_new_from_icon_name ("edit-undo-symbolic");
-  GtkWidget *redo = gtk_button_new_from_icon_name ("edit-redo-symbolic");
+  GtkWidget *bin;
   const char **ids;
   guint n = 0;
   GtkWidget *child;
 
-  /* Built again when plugins come: empty it first. */
+  /* Built again when plugins come: empty it first (undo and redo above
+   * it are template children, bpv-window.ui). */
   while ((child = gtk_widget_get_first_child (GTK_WIDGET (box))) != NULL)
     gtk_box_remove (box, child);
-  gtk_actionable_set_action_name (GTK_ACTIONABLE (undo), "win.undo");
-  gtk_actionable_set_action_name (GTK_ACTIONABLE (redo), "win.redo");
-  gtk_widget_set_tooltip_text (undo, "Undo (Ctrl+Z)");
-  gtk_widget_set_tooltip_text (redo, "Redo (Ctrl+Shift+Z)");
-  gtk_widget_add_css_class (undo, "flat");
-  gtk_widget_add_css_class (redo, "flat");
-  gtk_widget_set_hexpand (undo, TRUE);
-  gtk_widget_set_hexpand (redo, TRUE);
-  gtk_widget_set_name (undo, "undo-button");
-  gtk_widget_set_name (redo, "redo-button");
-  gtk_box_append (GTK_BOX (row), undo);
-  gtk_box_append (GTK_BOX (row), redo);
-  gtk_box_append (box, row);
 
   add_heading (box, "Layers");
   ids = bp_registry_list_ids (reg, BP_FEATURE_ACTIVATION, &n);
@@ -186,36 +227,11 @@ bpv_window_build_palette (BpvWindow *self)
     }
   g_free (ids);
 
-  add_heading (box, "Cost");
-  ids = bp_registry_list_ids (reg, BP_FEATURE_COST, &n);
-  for (guint i = 0; i < n; i++)
-    {
-      const BpCostDesc *d = bp_registry_lookup_cost (reg, ids[i]);
-      g_autofree char *what = g_strdup_printf ("cost:%s", ids[i]);
-      g_autofree char *tip = tooltip_for (d != NULL ? d->name : ids[i], d != NULL ? d->formula : NULL,
-                                          NULL, "Drag onto the canvas to use this cost");
+  add_features (box, BP_FEATURE_COST, "Cost", "cost", "Drag onto the canvas to use this cost");
+  add_features (box, BP_FEATURE_OPTIMIZER, "Optimizer", "optimizer",
+                "Drag onto the canvas to train with this optimizer");
 
-      if (is_hidden ("cost", ids[i]))
-        continue;
-      gtk_box_append (box, palette_item (ids[i], what, tip));
-    }
-  g_free (ids);
-
-  add_heading (box, "Optimizer");
-  ids = bp_registry_list_ids (reg, BP_FEATURE_OPTIMIZER, &n);
-  for (guint i = 0; i < n; i++)
-    {
-      const BpOptimizerDesc *d = bp_registry_lookup_optimizer (reg, ids[i]);
-      g_autofree char *what = g_strdup_printf ("optimizer:%s", ids[i]);
-      g_autofree char *tip = tooltip_for (d != NULL ? d->name : ids[i], d != NULL ? d->formula : NULL,
-                                          NULL, "Drag onto the canvas to train with this optimizer");
-
-      if (is_hidden ("optimizer", ids[i]))
-        continue;
-      gtk_box_append (box, palette_item (ids[i], what, tip));
-    }
-  g_free (ids);
-
-  gtk_widget_set_margin_top (row = bin_target (self), 12);
-  gtk_box_append (box, row);
+  bin = bin_target (self);
+  gtk_widget_set_margin_top (bin, BIN_MARGIN);
+  gtk_box_append (box, bin);
 }

@@ -1,4 +1,8 @@
-/* bpv-window-private.h — what bpv-window.c and bpv-window-actions.c share. */
+/* bpv-window-private.h — what the files of the window share:
+ * bpv-window.c (the object, its template, the session's signals),
+ * bpv-window-actions.c (the actions and their enabled state),
+ * bpv-window-files.c (open, save, export, close), bpv-window-settings.c
+ * (the settings sidebar) and bpv-window-palette.c (the palette). */
 #pragma once
 
 #include "bpv-inspector.h"
@@ -17,6 +21,8 @@ struct _BpvWindow
   AdwWindowTitle       *window_title;
   AdwFlap              *flap;
   GtkButton            *play_button;
+  GtkButton            *undo_button;     /* above the palette */
+  GtkButton            *redo_button;
   BpvNetworkView       *network_view;
   GtkLabel             *phase_label;
   GtkLabel             *phase_detail;
@@ -41,7 +47,10 @@ struct _BpvWindow
   AdwEntryRow          *hidden_row;
   AdwPreferencesGroup  *layers_group;
   GtkLabel             *speed_label;
-  GtkBox               *palette_box;
+  GtkWidget            *palette_scroller; /* the palette and its separator, */
+  GtkWidget            *palette_separator; /* hidden in presentation mode */
+  GtkBox               *palette_box;     /* the items, rebuilt when plugins come */
+  GtkWidget            *plots_box;       /* the plots under the canvas */
   GMenu                *edit_section;    /* Undo / Redo with their labels */
   GMenu                *examples_menu;
   GMenu                *recent_menu;
@@ -58,6 +67,7 @@ struct _BpvWindow
   gint64                last_status;
   guint64               status_serial;   /* of the numbers the status shows */
   guint                 status_id;
+  guint                 dataset_timeout_id; /* regenerate the dataset when the hand rests */
   gboolean              mapped_logged;
   gint64                probe_since;     /* the canvas size is stable since */
   int                   probe_width;
@@ -74,8 +84,14 @@ struct _BpvWindow
 
 /* bpv-window-actions.c */
 void bpv_window_install_actions  (BpvWindow *self);
-/* The one place that decides which actions are enabled, and their states. */
+/* The one place that decides which actions are enabled, and their states:
+ * nothing else (it runs with every frame training delivers). */
 void bpv_window_update_actions   (BpvWindow *self);
+/* The play button follows whether training runs ("notify::running"). */
+void bpv_window_update_play_button (BpvWindow *self);
+/* The main menu's Undo / Redo and the palette's buttons name the steps:
+ * called when the undo history changes ("edited", and a run recorded). */
+void bpv_window_update_undo      (BpvWindow *self);
 /* Keys without modifiers (Space, arrows, letters) as actions, unless a
  * text field has the focus. */
 void bpv_window_install_key_shortcuts (BpvWindow *self);
@@ -84,8 +100,14 @@ void bpv_window_install_key_shortcuts (BpvWindow *self);
  * optimizers to drag, a bin, undo and redo). */
 void bpv_window_build_palette    (BpvWindow *self);
 
-/* bpv-window-actions.c: asks about unsaved changes before closing. */
+/* bpv-window-files.c: open, open-file, open-csv, save, save-as, export and
+ * files dropped on the window. */
+void bpv_window_install_file_actions (BpvWindow *self);
+/* bpv-window-files.c: asks about unsaved changes before closing. */
 gboolean bpv_window_close_request (GtkWindow *window);
+
+/* bpv-window-settings.c: the sidebar's handlers, once the session is set. */
+void bpv_window_connect_settings (BpvWindow *self);
 
 /* bpv-window.c */
 void bpv_window_update_file_title (BpvWindow *self);
@@ -93,6 +115,7 @@ void bpv_window_update_explanation (BpvWindow *self);
 void bpv_window_update_phase     (BpvWindow *self);
 /* The fault bar follows the session's fault (and the rate it offers). */
 void bpv_window_update_fault     (BpvWindow *self);
+/* bpv-window-settings.c: the sidebar from the session. */
 void bpv_window_sync_settings    (BpvWindow *self);
 
 G_END_DECLS

@@ -1,4 +1,8 @@
-/* bpv-window.c — the main window (see bpv-window.h). */
+/* bpv-window.c — the main window (see bpv-window.h): the object and its
+ * template, the session's signals, the phase card and the title, the
+ * explanation banner, the fault bar, export, and where tests are told
+ * things are (PROBE, PALETTE…).  Its other files are listed in
+ * bpv-window-private.h. */
 #include "config.h"
 #include "bpv-window-private.h"
 
@@ -17,8 +21,18 @@
 /* The explanation's links that reveal and hide the quiz's answer. */
 #define QUIZ_SHOW_URI "bpv:show-answer"
 #define QUIZ_HIDE_URI "bpv:hide-answer"
-/* Spin buttons that regenerate the dataset wait for the hand to rest. */
-#define DATASET_DEBOUNCE_MS 350
+/* The phase card shows a vector's first entries, then "…". */
+#define VECTOR_SHOWN 4
+/* An error's toast stays this long (seconds), twice Adwaita's default. */
+#define ERROR_TOAST_S 10
+/* The canvas's size is stable when unchanged this long (the sidebar's
+ * fold animation is over): then tests are told where things are. */
+#define PROBE_STABLE_US 400000
+/* An export's size: pixels for PNG, points for SVG and PDF (both 16:10). */
+#define EXPORT_PNG_WIDTH     1600
+#define EXPORT_PNG_HEIGHT    1000
+#define EXPORT_VECTOR_WIDTH  960
+#define EXPORT_VECTOR_HEIGHT 600
 
 static gboolean on_explain_link (GtkLabel   *label,
                                  const char *uri,
@@ -137,13 +151,13 @@ vector_text (const double *v,
 {
   GString *s = g_string_new ("(");
 
-  for (gsize i = 0; i < n && i < 4; i++)
+  for (gsize i = 0; i < n && i < VECTOR_SHOWN; i++)
     {
       g_autofree char *x = bpv_format_number (v[i]);
 
       g_string_append_printf (s, "%s%s", i > 0 ? ", " : "", x);
     }
-  if (n > 4)
+  if (n > VECTOR_SHOWN)
     g_string_append (s, ", …");
   g_string_append (s, ")");
   return g_string_free (s, FALSE);
@@ -302,7 +316,7 @@ on_message (BpvSession *session,
   if (is_error)
     {
       adw_toast_set_priority (toast, ADW_TOAST_PRIORITY_HIGH);
-      adw_toast_set_timeout (toast, 10);
+      adw_toast_set_timeout (toast, ERROR_TOAST_S);
     }
   adw_toast_overlay_add_toast (self->toast_overlay, toast);
 }
@@ -335,332 +349,6 @@ bpv_window_toast (BpvWindow  *self,
   adw_toast_overlay_add_toast (self->toast_overlay, adw_toast_new (message));
 }
 
-/* -------------------------------------------------------------- settings */
-
-static GtkStringList *
-registry_list (BpFeatureKind kind,
-               const char   *current,
-               guint        *selected)
-{
-  guint n = 0;
-  const char **ids = bp_registry_list_ids (bp_registry_get_default (), kind, &n);
-  GtkStringList *list = gtk_string_list_new (NULL);
-
-  *selected = 0;
-  for (guint i = 0; i < n; i++)
-    {
-      gtk_string_list_append (list, ids[i]);
-      if (g_strcmp0 (ids[i], current) == 0)
-        *selected = i;
-    }
-  g_free (ids);
-  return list;
-}
-
-static const char *
-combo_selected_string (AdwComboRow *row)
-{
-  GObject *item = adw_combo_row_get_selected_item (row);
-
-  return item != NULL ? gtk_string_object_get_string (GTK_STRING_OBJECT (item)) : NULL;
-}
-
-static gboolean
-same_strings (GListModel *a,
-              GListModel *b)
-{
-  guint n;
-
-  if (a == NULL || b == NULL || (n = g_list_model_get_n_items (a)) != g_list_model_get_n_items (b))
-    return FALSE;
-  for (guint i = 0; i < n; i++)
-    {
-      g_autoptr(GtkStringObject) x = g_list_model_get_item (a, i);
-      g_autoptr(GtkStringObject) y = g_list_model_get_item (b, i);
-
-      if (g_strcmp0 (gtk_string_object_get_string (x), gtk_string_object_get_string (y)) != 0)
-        return FALSE;
-    }
-  return TRUE;
-}
-
-/* Replaces the model only when its strings changed: a new model under an
- * open or closing popover would select again later. */
-static void
-set_combo (AdwComboRow   *row,
-           GtkStringList *list,
-           guint          selected)
-{
-  if (!same_strings (adw_combo_row_get_model (row), G_LIST_MODEL (list)))
-    adw_combo_row_set_model (row, G_LIST_MODEL (list));
-  if (adw_combo_row_get_selected (row) != selected)
-    adw_combo_row_set_selected (row, selected);
-  g_object_unref (list);
-}
-
-static void
-on_activation_selected (AdwComboRow *row,
-                        GParamSpec  *pspec,
-                        BpvWindow   *self)
-{
-  g_autoptr(GError) error = NULL;
-  gsize layer = GPOINTER_TO_SIZE (g_object_get_data (G_OBJECT (row), "layer"));
-  const char *id = combo_selected_string (row);
-
-  if (self->updating || id == NULL)
-    return;
-  if (!bpv_session_set_activation (self->session, layer, id, &error))
-    {
-      bpv_window_toast (self, error->message);
-      bpv_window_sync_settings (self);
-    }
-}
-
-static void
-rebuild_layer_rows (BpvWindow *self)
-{
-  const BpNetwork *net = bpv_session_get_network (self->session);
-
-  for (guint i = 0; i < self->layer_rows->len; i++)
-    adw_preferences_group_remove (self->layers_group, g_ptr_array_index (self->layer_rows, i));
-  g_ptr_array_set_size (self->layer_rows, 0);
-  for (gsize l = 0; l < net->n_layers; l++)
-    {
-      AdwComboRow *row = ADW_COMBO_ROW (adw_combo_row_new ());
-      g_autofree char *title = g_strdup_printf ("Layer %zu%s", l + 1,
-                                                l + 1 == net->n_layers ? " (output)" : "");
-      g_autofree char *subtitle = g_strdup_printf ("%zu unit%s · a(%zu) = σ(z(%zu))",
-                                                   net->layers[l].out,
-                                                   net->layers[l].out == 1 ? "" : "s", l + 1, l + 1);
-
-      adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), title);
-      adw_action_row_set_subtitle (ADW_ACTION_ROW (row), subtitle);
-      g_object_set_data (G_OBJECT (row), "layer", GSIZE_TO_POINTER (l));
-      g_signal_connect (row, "notify::selected", G_CALLBACK (on_activation_selected), self);
-      adw_preferences_group_add (self->layers_group, GTK_WIDGET (row));
-      g_ptr_array_add (self->layer_rows, row);
-    }
-}
-
-/* Widgets from the session; no handler acts while this runs. */
-void
-bpv_window_sync_settings (BpvWindow *self)
-{
-  const BpNetwork *net = bpv_session_get_network (self->session);
-  const BpModel *model = bpv_session_get_model (self->session);
-  const BpDataset *ds = bpv_session_get_dataset (self->session);
-  GString *hidden = g_string_new (NULL);
-  GtkStringList *list;
-  guint sel;
-
-  self->updating = TRUE;
-
-  /* (The list is made before its selection is read.) */
-  list = registry_list (BP_FEATURE_OPTIMIZER, bpv_session_get_optimizer (self->session)->id, &sel);
-  set_combo (self->optimizer_row, list, sel);
-  list = registry_list (BP_FEATURE_COST, net->cost_id, &sel);
-  set_combo (self->cost_row, list, sel);
-  if (self->layer_rows->len != net->n_layers)
-    rebuild_layer_rows (self);
-  for (gsize l = 0; l < net->n_layers; l++)
-    {
-      list = registry_list (BP_FEATURE_ACTIVATION, net->layers[l].act_id, &sel);
-      set_combo (g_ptr_array_index (self->layer_rows, l), list, sel);
-    }
-
-  for (gsize l = 0; l + 1 < net->n_layers; l++)
-    g_string_append_printf (hidden, "%s%zu", l > 0 ? ", " : "", net->layers[l].out);
-  gtk_editable_set_text (GTK_EDITABLE (self->hidden_row), hidden->str);
-  g_string_free (hidden, TRUE);
-
-  /* The dataset list: generators and built-ins, and a CSV when loaded. */
-  {
-    gsize n = 0;
-    const BpDatasetInfo *info = bp_dataset_list (&n);
-    guint selected = 0;
-    g_autofree char *subtitle = NULL;
-
-    list = gtk_string_list_new (NULL);
-    g_ptr_array_set_size (self->dataset_names, 0);
-    for (gsize i = 0; i < n; i++)
-      {
-        gtk_string_list_append (list, info[i].name);
-        g_ptr_array_add (self->dataset_names, g_strdup (info[i].name));
-        if (g_strcmp0 (info[i].name, model->dataset) == 0)
-          selected = (guint) i;
-      }
-    if (model->dataset != NULL && g_str_has_suffix (model->dataset, ".csv"))
-      {
-        g_autofree char *base = g_path_get_basename (model->dataset);
-
-        gtk_string_list_append (list, base);
-        g_ptr_array_add (self->dataset_names, g_strdup (model->dataset));
-        selected = (guint) n;
-      }
-    set_combo (self->dataset_row, list, selected);
-    subtitle = g_strdup_printf ("%zu rows: %zu train, %zu test · %zu → %zu",
-                                ds->n_rows, bpv_session_get_train (self->session)->n_rows,
-                                bpv_session_get_test (self->session) != NULL
-                                ? bpv_session_get_test (self->session)->n_rows : 0,
-                                ds->n_features, ds->n_targets);
-    adw_action_row_set_subtitle (ADW_ACTION_ROW (self->dataset_row), subtitle);
-  }
-  if (model->dataset_rows > 0)
-    gtk_adjustment_set_value (self->rows_adjustment, (double) model->dataset_rows);
-  if (model->dataset_noise >= 0)
-    gtk_adjustment_set_value (self->noise_adjustment, model->dataset_noise);
-  gtk_adjustment_set_value (self->test_adjustment, model->test_fraction);
-  adw_combo_row_set_selected (self->step_unit_row,
-                              bpv_session_get_step_sample (self->session) ? 0 : 1);
-  self->updating = FALSE;
-}
-
-/* `force`: regenerate even when the name is the same (rows, noise or the
- * split changed). */
-static void
-apply_dataset (BpvWindow *self,
-               gboolean   force)
-{
-  g_autoptr(GError) error = NULL;
-  guint i = adw_combo_row_get_selected (self->dataset_row);
-  const char *name;
-  double noise;
-
-  if (i >= self->dataset_names->len)
-    return;
-  name = g_ptr_array_index (self->dataset_names, i);
-  if (!force && g_strcmp0 (name, bpv_session_get_model (self->session)->dataset) == 0)
-    return;
-  /* Noise means something else for each generator (moons' 0.1 blurs the
-   * spirals' arms into each other): another generator starts from its
-   * own default. */
-  noise = gtk_adjustment_get_value (self->noise_adjustment);
-  if (g_strcmp0 (name, bpv_session_get_model (self->session)->dataset) != 0
-      && bp_dataset_default_noise (name) >= 0)
-    noise = bp_dataset_default_noise (name);
-  if (!bpv_session_set_dataset (self->session, name,
-                                (gsize) gtk_adjustment_get_value (self->rows_adjustment),
-                                noise, gtk_adjustment_get_value (self->test_adjustment), &error))
-    {
-      bpv_window_toast (self, error->message);
-      bpv_window_sync_settings (self);
-    }
-}
-
-static gboolean
-apply_dataset_later (gpointer data)
-{
-  BpvWindow *self = data;
-
-  g_object_set_data (G_OBJECT (self), "dataset-timeout", NULL);
-  apply_dataset (self, TRUE);
-  return G_SOURCE_REMOVE;
-}
-
-static void
-on_dataset_param_changed (GtkAdjustment *adj,
-                          BpvWindow     *self)
-{
-  guint id;
-
-  if (self->updating)
-    return;
-  id = GPOINTER_TO_UINT (g_object_get_data (G_OBJECT (self), "dataset-timeout"));
-  if (id != 0)
-    g_source_remove (id);
-  id = g_timeout_add (DATASET_DEBOUNCE_MS, apply_dataset_later, self);
-  g_object_set_data (G_OBJECT (self), "dataset-timeout", GUINT_TO_POINTER (id));
-}
-
-static void
-on_dataset_selected (AdwComboRow *row,
-                     GParamSpec  *pspec,
-                     BpvWindow   *self)
-{
-  if (!self->updating)
-    apply_dataset (self, FALSE);
-}
-
-static void
-on_optimizer_selected (AdwComboRow *row,
-                       GParamSpec  *pspec,
-                       BpvWindow   *self)
-{
-  g_autoptr(GError) error = NULL;
-  const char *id = combo_selected_string (row);
-
-  if (self->updating || id == NULL)
-    return;
-  if (!bpv_session_set_optimizer (self->session, id, &error))
-    {
-      bpv_window_toast (self, error->message);
-      bpv_window_sync_settings (self);
-    }
-}
-
-static void
-on_cost_selected (AdwComboRow *row,
-                  GParamSpec  *pspec,
-                  BpvWindow   *self)
-{
-  g_autoptr(GError) error = NULL;
-  const char *id = combo_selected_string (row);
-
-  if (self->updating || id == NULL)
-    return;
-  if (!bpv_session_set_cost (self->session, id, &error))
-    {
-      bpv_window_toast (self, error->message);
-      bpv_window_sync_settings (self);
-    }
-}
-
-static void
-on_step_unit_selected (AdwComboRow *row,
-                       GParamSpec  *pspec,
-                       BpvWindow   *self)
-{
-  if (!self->updating)
-    bpv_session_set_step_sample (self->session, adw_combo_row_get_selected (row) == 0);
-}
-
-static void
-on_hidden_apply (AdwEntryRow *row,
-                 BpvWindow   *self)
-{
-  g_autoptr(GError) error = NULL;
-  g_auto(GStrv) parts = g_strsplit_set (gtk_editable_get_text (GTK_EDITABLE (row)), ", ;", -1);
-  g_autoptr(GArray) widths = g_array_new (FALSE, FALSE, sizeof (gsize));
-
-  for (guint i = 0; parts[i] != NULL; i++)
-    {
-      guint64 w;
-
-      if (parts[i][0] == '\0')
-        continue;
-      if (!g_ascii_string_to_unsigned (parts[i], 10, 1, BP_MAX_WIDTH, &w, NULL))
-        {
-          g_autofree char *msg = g_strdup_printf ("“%s” is not a layer width (1 to %d)",
-                                                  parts[i], BP_MAX_WIDTH);
-
-          bpv_window_toast (self, msg);
-          bpv_window_sync_settings (self);
-          return;
-        }
-      {
-        gsize v = (gsize) w;
-
-        g_array_append_val (widths, v);
-      }
-    }
-  if (!bpv_session_set_hidden_layers (self->session, (gsize *) widths->data, widths->len, &error))
-    {
-      bpv_window_toast (self, error->message);
-      bpv_window_sync_settings (self);
-    }
-}
-
-/* The decision map only means something for two inputs. */
 static void
 on_edited (BpvSession *session,
            BpvWindow  *self)
@@ -668,8 +356,10 @@ on_edited (BpvSession *session,
   bpv_window_sync_settings (self);
   bpv_window_update_file_title (self);
   bpv_window_update_actions (self);
+  bpv_window_update_undo (self);
 }
 
+/* The decision map only means something for two inputs. */
 static void
 update_panels (BpvWindow *self)
 {
@@ -849,7 +539,7 @@ first_frames (GtkWidget     *widget,
       self->probe_height = h;
       return G_SOURCE_CONTINUE;
     }
-  if (now - self->probe_since < 400000)
+  if (now - self->probe_since < PROBE_STABLE_US)
     return G_SOURCE_CONTINUE;
   log_probe (self);
   return G_SOURCE_REMOVE;
@@ -911,9 +601,8 @@ bpv_window_export (BpvWindow   *self,
                            bpv_session_get_dataset (self->session)->name, shape,
                            bpv_session_get_step_count (self->session));
   ep.title = title;
-  /* Pixels for PNG, points for the vector formats. */
-  w = format == BPV_FORMAT_PNG ? 1600 : 960;
-  h = format == BPV_FORMAT_PNG ? 1000 : 600;
+  w = format == BPV_FORMAT_PNG ? EXPORT_PNG_WIDTH : EXPORT_VECTOR_WIDTH;
+  h = format == BPV_FORMAT_PNG ? EXPORT_PNG_HEIGHT : EXPORT_VECTOR_HEIGHT;
   if (!bpv_export (path, format, w, h, 1.0, export_paint, &ep, error))
     return FALSE;
   bpv_event ("EXPORT %s", path);
@@ -926,13 +615,8 @@ static void
 bpv_window_dispose (GObject *object)
 {
   BpvWindow *self = BPV_WINDOW (object);
-  guint id = GPOINTER_TO_UINT (g_object_get_data (object, "dataset-timeout"));
 
-  if (id != 0)
-    {
-      g_source_remove (id);
-      g_object_set_data (object, "dataset-timeout", NULL);
-    }
+  g_clear_handle_id (&self->dataset_timeout_id, g_source_remove);
   g_clear_handle_id (&self->status_id, g_source_remove);
   if (self->close_question != NULL)
     {
@@ -1049,6 +733,11 @@ bpv_window_class_init (BpvWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, BpvWindow, layers_group);
   gtk_widget_class_bind_template_child (widget_class, BpvWindow, speed_label);
   gtk_widget_class_bind_template_child (widget_class, BpvWindow, palette_box);
+  gtk_widget_class_bind_template_child (widget_class, BpvWindow, palette_scroller);
+  gtk_widget_class_bind_template_child (widget_class, BpvWindow, palette_separator);
+  gtk_widget_class_bind_template_child (widget_class, BpvWindow, plots_box);
+  gtk_widget_class_bind_template_child (widget_class, BpvWindow, undo_button);
+  gtk_widget_class_bind_template_child (widget_class, BpvWindow, redo_button);
   gtk_widget_class_bind_template_child (widget_class, BpvWindow, edit_section);
   gtk_widget_class_bind_template_child (widget_class, BpvWindow, examples_menu);
   gtk_widget_class_bind_template_child (widget_class, BpvWindow, recent_menu);
@@ -1103,24 +792,23 @@ set_session (BpvWindow  *self,
   g_signal_connect_swapped (session, "selection-changed", G_CALLBACK (bpv_window_update_actions), self);
   g_signal_connect_swapped (session, "notify::running", G_CALLBACK (bpv_window_update_actions), self);
   g_signal_connect_swapped (session, "notify::stopping", G_CALLBACK (bpv_window_update_actions), self);
+  g_signal_connect_swapped (session, "notify::running", G_CALLBACK (bpv_window_update_play_button), self);
+  g_signal_connect_swapped (session, "notify::stopping", G_CALLBACK (bpv_window_update_play_button), self);
+  /* A run that ends is a step in the undo history. */
+  g_signal_connect_swapped (session, "notify::running", G_CALLBACK (bpv_window_update_undo), self);
   g_signal_connect_swapped (session, "notify::autoplay", G_CALLBACK (bpv_window_update_actions), self);
   g_signal_connect_swapped (session, "notify::has-fault", G_CALLBACK (bpv_window_update_fault), self);
   g_signal_connect_swapped (session, "notify::learning-rate", G_CALLBACK (bpv_window_update_fault), self);
 
   bpv_window_sync_settings (self);
-  g_signal_connect (self->dataset_row, "notify::selected", G_CALLBACK (on_dataset_selected), self);
-  g_signal_connect (self->optimizer_row, "notify::selected", G_CALLBACK (on_optimizer_selected), self);
-  g_signal_connect (self->cost_row, "notify::selected", G_CALLBACK (on_cost_selected), self);
-  g_signal_connect (self->step_unit_row, "notify::selected", G_CALLBACK (on_step_unit_selected), self);
-  g_signal_connect (self->hidden_row, "apply", G_CALLBACK (on_hidden_apply), self);
-  g_signal_connect (self->rows_adjustment, "value-changed", G_CALLBACK (on_dataset_param_changed), self);
-  g_signal_connect (self->noise_adjustment, "value-changed", G_CALLBACK (on_dataset_param_changed), self);
-  g_signal_connect (self->test_adjustment, "value-changed", G_CALLBACK (on_dataset_param_changed), self);
+  bpv_window_connect_settings (self);
 
   update_panels (self);
   update_title (self);
   bpv_window_update_phase (self);
   bpv_window_update_fault (self);
+  bpv_window_update_play_button (self);
+  bpv_window_update_undo (self);
   gtk_widget_grab_focus (GTK_WIDGET (self->network_view));
 }
 

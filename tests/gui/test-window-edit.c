@@ -1,0 +1,357 @@
+/* test-window-edit.c — the window's edits: the actions the palette and the
+ * canvas ask for, undo and redo with the menu and buttons that name them,
+ * the actions the shortcut table names, a CSV opened as the dataset, the
+ * palette's items, and the unsaved-changes question (see test-window.h).
+ */
+#include "config.h"
+
+#include "test-window.h"
+
+#include "bpv-trainer-thread.h"
+
+#include <adwaita.h>
+#include <glib/gstdio.h>
+#include <math.h>
+#include <string.h>
+
+#include "bp-edit.h"
+#include "bp-model.h"
+#include "bp-registry.h"
+#include "bpv-inspector.h"
+#include "bpv-network-view.h"
+#include "bpv-shortcuts.h"
+#include "bpv-window.h"
+
+/* ------------------------------------------------------------ editing */
+
+static void
+activate_with (Fixture    *f,
+               const char *action,
+               GVariant   *parameter)
+{
+  g_action_group_activate_action (G_ACTION_GROUP (f->window), action, parameter);
+}
+
+/* The edits the palette and the canvas ask for, undo and redo, and the
+ * title's unsaved-changes mark. */
+void
+test_edit_actions (void **state)
+{
+  Fixture *f = *state;
+  const BpNetwork *net;
+
+  assert_string_equal (gtk_window_get_title (GTK_WINDOW (f->window)), "Backprop Studio");
+  assert_false (enabled (f, "undo"));
+  activate_with (f, "edit-insert", g_variant_new ("(us)", 1, "relu"));
+  net = bpv_session_get_network (f->session);
+  assert_int_equal (net->n_layers, 4);
+  assert_string_equal (net->layers[1].act_id, "relu");
+  assert_true (enabled (f, "undo"));
+  assert_string_equal (gtk_window_get_title (GTK_WINDOW (f->window)),
+                       "• Untitled — Backprop Studio");
+  assert_true (spin_until (five_columns, view_of (f), 60));
+  /* Screen readers hear the new layer: the canvas's accessible label and
+   * description follow the edit. */
+  {
+    g_autofree char *description = bpv_network_view_describe (view_of (f));
+    g_autofree char *wrong = NULL;
+
+    assert_non_null (strstr (description, "Layer 2, a(2) = relu(z(2)): 8 units."));
+    assert_non_null (strstr (description, "Output layer 4, a(4) = sigmoid(z(4)): 1 unit."));
+    wrong = gtk_test_accessible_check_property (GTK_ACCESSIBLE (view_of (f)),
+                                                GTK_ACCESSIBLE_PROPERTY_DESCRIPTION, description);
+    if (wrong != NULL)
+      fail_msg ("accessible description: %s", wrong);
+    g_clear_pointer (&wrong, g_free);
+    wrong = gtk_test_accessible_check_property (GTK_ACCESSIBLE (view_of (f)),
+                                                GTK_ACCESSIBLE_PROPERTY_LABEL, "Network 2–8–8–8–1");
+    if (wrong != NULL)
+      fail_msg ("accessible label: %s", wrong);
+  }
+
+  activate_with (f, "edit-activation", g_variant_new ("(us)", 0, "sigmoid"));
+  assert_string_equal (bpv_session_get_network (f->session)->layers[0].act_id, "sigmoid");
+  activate_with (f, "edit-width", g_variant_new ("(ui)", 0, 1));
+  assert_int_equal (bpv_session_get_network (f->session)->layers[0].out, 9);
+  activate_with (f, "edit-move", g_variant_new ("(uu)", 1, 0));
+  assert_string_equal (bpv_session_get_network (f->session)->layers[0].act_id, "relu");
+  activate_with (f, "edit-cost", g_variant_new_string ("mse"));
+  assert_string_equal (bpv_session_get_network (f->session)->cost_id, "mse");
+
+  for (int i = 0; i < 5; i++)
+    activate (f, "undo");
+  net = bpv_session_get_network (f->session);
+  assert_int_equal (net->n_layers, 3);
+  assert_false (enabled (f, "undo"));
+  assert_true (enabled (f, "redo"));
+  assert_string_equal (gtk_window_get_title (GTK_WINDOW (f->window)), "Backprop Studio");
+  activate (f, "redo");
+  assert_int_equal (bpv_session_get_network (f->session)->n_layers, 4);
+
+  /* The keyboard's edits act on the selected layer: none selected, the
+   * last hidden one. */
+  activate (f, "insert-layer-after");
+  assert_int_equal (bpv_session_get_network (f->session)->n_layers, 5);
+  activate (f, "add-unit");
+  assert_int_equal (bpv_session_get_network (f->session)->layers[3].out, 9);
+  activate (f, "remove-layer");
+  assert_int_equal (bpv_session_get_network (f->session)->n_layers, 4);
+  /* The output layer cannot go: the data fixes it. */
+  {
+    BpvHit out = { BPV_HIT_NEURON, 4, 0, 0 };
+
+    bpv_session_set_selection (f->session, &out);
+    assert_false (enabled (f, "remove-layer"));
+  }
+}
+
+static void
+count_items_changed (GMenuModel *model,
+                     int         position,
+                     int         removed,
+                     int         added,
+                     guint      *count)
+{
+  (*count)++;
+}
+
+static char *
+menu_label (GMenuModel *menu,
+            int         i)
+{
+  char *label = NULL;
+
+  assert_true (g_menu_model_get_item_attribute (menu, i, G_MENU_ATTRIBUTE_LABEL, "s", &label));
+  return label;
+}
+
+/* The main menu's Undo and Redo name the step.  Their section changes
+ * when a label does, not with every frame of training: each change makes
+ * the menu's popover build new buttons, and the 30-minute app soak grew
+ * with them. */
+void
+test_undo_menu_follows_labels (void **state)
+{
+  Fixture *f = *state;
+  GMenuModel *section = G_MENU_MODEL (template_child (f, "edit_section"));
+  guint changes = 0, values = 0;
+  gint64 deadline = g_get_monotonic_time () + 60 * G_USEC_PER_SEC;
+  gulong changed_id, values_id;
+
+  assert_int_equal (g_menu_model_get_n_items (section), 2);
+  changed_id = g_signal_connect (section, "items-changed", G_CALLBACK (count_items_changed), &changes);
+  values_id = g_signal_connect (f->session, "values-changed", G_CALLBACK (count_signal), &values);
+
+  /* Frames of training: the labels stay, so does the section. */
+  assert_true (bpv_session_play (f->session, NULL));
+  while (values < 40 && g_get_monotonic_time () < deadline)
+    g_main_context_iteration (NULL, TRUE);
+  assert_true (values >= 40);
+  print_message ("%u frames of values while training, %u changes of the undo section\n", values, changes);
+  assert_int_equal (changes, 0);
+  bpv_session_pause (f->session);
+  assert_true (spin_until (not_running, f->session, 30));
+  spin (0.1);
+  /* The run is a step to undo, and the menu says so. */
+  {
+    g_autofree char *undo = menu_label (section, 0);
+
+    if (!g_str_has_prefix (undo, "_Undo Train "))
+      fail_msg ("the undo item after a run: %s", undo);
+  }
+
+  /* Many edits: still the two items, naming the last step. */
+  for (int i = 0; i < 60; i++)
+    activate_with (f, "edit-width", g_variant_new ("(ui)", 0, i % 2 == 0 ? 1 : -1));
+  activate (f, "undo");
+  assert_int_equal (g_menu_model_get_n_items (section), 2);
+  {
+    g_autofree char *undo = menu_label (section, 0);
+    g_autofree char *redo = menu_label (section, 1);
+    g_autofree char *want_undo = g_strdup_printf ("_Undo %s", bp_edit_undo_label (bpv_session_get_history (f->session)));
+    g_autofree char *want_redo = g_strdup_printf ("_Redo %s", bp_edit_redo_label (bpv_session_get_history (f->session)));
+
+    assert_string_equal (undo, want_undo);
+    assert_string_equal (redo, want_redo);
+  }
+  /* The palette's buttons (template children) name the same steps. */
+  {
+    GtkWidget *undo = GTK_WIDGET (template_child (f, "undo_button"));
+    GtkWidget *redo = GTK_WIDGET (template_child (f, "redo_button"));
+    g_autofree char *want_undo = g_strdup_printf ("Undo %s (Ctrl+Z)", bp_edit_undo_label (bpv_session_get_history (f->session)));
+    g_autofree char *want_redo = g_strdup_printf ("Redo %s (Ctrl+Shift+Z)", bp_edit_redo_label (bpv_session_get_history (f->session)));
+
+    assert_string_equal (gtk_widget_get_tooltip_text (undo), want_undo);
+    assert_string_equal (gtk_widget_get_tooltip_text (redo), want_redo);
+  }
+  g_signal_handler_disconnect (f->session, values_id);
+  g_signal_handler_disconnect (section, changed_id);
+}
+
+/* Every window action the shortcut table names exists, so a key in the
+ * table (and the help overlay) does something. */
+void
+test_shortcut_actions_exist (void **state)
+{
+  Fixture *f = *state;
+  gsize n = 0;
+  const BpvShortcut *table = bpv_shortcuts_get (&n);
+  guint checked = 0;
+
+  for (gsize i = 0; i < n; i++)
+    {
+      /* GtkApplicationWindow adds win.show-help-overlay for an application
+       * with a help overlay; this window has no application. */
+      if (table[i].action == NULL || !g_str_has_prefix (table[i].action, "win.")
+          || g_str_equal (table[i].action, "win.show-help-overlay"))
+        continue;
+      if (!g_action_group_has_action (G_ACTION_GROUP (f->window), table[i].action + strlen ("win.")))
+        fail_msg ("the shortcut table names %s, which the window does not have", table[i].action);
+      checked++;
+    }
+  assert_true (checked >= 25);
+}
+
+/* A CSV given to the window (as a dropped file or the Open dialog give
+ * it, through bpv_window_open_file) becomes the dataset; undo goes back. */
+void
+test_open_csv_file (void **state)
+{
+  Fixture *f = *state;
+  const char *dir = g_getenv ("BACKPROP_DATA_DIR");
+  g_autofree char *path = g_build_filename (dir != NULL ? dir : BP_SOURCE_DATADIR, "iris.csv", NULL);
+
+  activate_with (f, "open-file", g_variant_new_string (path));
+  assert_string_equal (bpv_session_get_model (f->session)->dataset, path);
+  assert_int_equal (bpv_session_get_network (f->session)->n_inputs, 4);
+  assert_int_equal (bpv_session_get_network (f->session)->layers[2].out, 3);
+  assert_int_equal (bpv_session_get_train (f->session)->n_features, 4);
+  activate (f, "undo");
+  assert_int_equal (bpv_session_get_network (f->session)->n_inputs, 2);
+  assert_string_equal (bpv_session_get_dataset (f->session)->name, "moons");
+}
+
+/* A dense-layer item per registered activation, with its formula. */
+void
+test_palette (void **state)
+{
+  Fixture *f = *state;
+  GtkWidget *box = GTK_WIDGET (gtk_widget_get_template_child (GTK_WIDGET (f->window),
+                                                              BPV_TYPE_WINDOW, "palette_box"));
+  guint n_acts = 0, layers = 0, costs = 0;
+  const char **ids = bp_registry_list_ids (bp_registry_get_default (), BP_FEATURE_ACTIVATION, &n_acts);
+  gboolean tanh_formula = FALSE;
+
+  g_free (ids);
+  assert_non_null (box);
+  for (GtkWidget *item = gtk_widget_get_first_child (box); item != NULL;
+       item = gtk_widget_get_next_sibling (item))
+    {
+      const char *what = g_object_get_data (G_OBJECT (item), "bpv-drag");
+
+      if (what == NULL)
+        continue;
+      layers += g_str_has_prefix (what, "layer:");
+      costs += g_str_has_prefix (what, "cost:");
+      if (g_str_equal (what, "layer:tanh"))
+        {
+          const BpActivationDesc *d = bp_registry_lookup_activation (bp_registry_get_default (), "tanh");
+          const char *tip = gtk_widget_get_tooltip_text (item);
+
+          tanh_formula = tip != NULL && strstr (tip, d->formula) != NULL;
+        }
+    }
+  assert_int_equal (layers, n_acts);
+  assert_true (n_acts >= 7);
+  assert_true (costs >= 3);
+  assert_true (tanh_formula);
+
+  /* A disabled plugin's features leave the palette at once (here two
+   * built-ins stand in for them), and come back. */
+  {
+    const char *hidden[] = { "activation relu", "cost mse", NULL };
+    guint relu = 0, mse = 0, n = 0;
+
+    bpv_window_set_hidden_features (hidden);
+    bpv_window_refresh_features (f->window);
+    for (GtkWidget *item = gtk_widget_get_first_child (box); item != NULL;
+         item = gtk_widget_get_next_sibling (item))
+      {
+        const char *what = g_object_get_data (G_OBJECT (item), "bpv-drag");
+
+        n += what != NULL && g_str_has_prefix (what, "layer:");
+        relu += what != NULL && g_str_equal (what, "layer:relu");
+        mse += what != NULL && g_str_equal (what, "cost:mse");
+      }
+    assert_int_equal (n, n_acts - 1);
+    assert_int_equal (relu + mse, 0);
+    bpv_window_set_hidden_features (NULL);
+    bpv_window_refresh_features (f->window);
+    n = 0;
+    for (GtkWidget *item = gtk_widget_get_first_child (box); item != NULL;
+         item = gtk_widget_get_next_sibling (item))
+      {
+        const char *what = g_object_get_data (G_OBJECT (item), "bpv-drag");
+
+        n += what != NULL && g_str_has_prefix (what, "layer:");
+      }
+    assert_int_equal (n, n_acts);
+  }
+}
+
+static gboolean
+message_dialog_shown (gpointer data)
+{
+  GListModel *tops = gtk_window_get_toplevels ();
+
+  for (guint i = 0; i < g_list_model_get_n_items (tops); i++)
+    {
+      g_autoptr(GObject) w = g_list_model_get_item (tops, i);
+
+      if (ADW_IS_MESSAGE_DIALOG (w) && gtk_widget_get_visible (GTK_WIDGET (w)))
+        {
+          *(AdwMessageDialog **) data = ADW_MESSAGE_DIALOG (w);
+          return TRUE;
+        }
+    }
+  return FALSE;
+}
+
+/* Saving names the window's file; closing with unsaved changes asks, and
+ * Cancel keeps the window. */
+void
+test_save_and_close_question (void **state)
+{
+  Fixture *f = *state;
+  g_autofree char *dir = g_dir_make_tmp ("test-window-XXXXXX", NULL);
+  g_autofree char *path = g_build_filename (dir, "mine.bpmodel.json", NULL);
+  g_autoptr(GFile) file = g_file_new_for_path (path);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(BpModel) loaded = NULL;
+  AdwMessageDialog *dialog = NULL;
+
+  activate_with (f, "edit-insert", g_variant_new ("(us)", 2, "tanh"));
+  assert_true (bpv_window_save_to (f->window, file, &error));
+  assert_true (g_file_equal (bpv_window_get_file (f->window), file));
+  assert_string_equal (gtk_window_get_title (GTK_WINDOW (f->window)),
+                       "mine.bpmodel.json — Backprop Studio");
+  loaded = bp_model_load_file (path, NULL, &error);
+  assert_non_null (loaded);
+  assert_int_equal (loaded->network->n_layers, 4);
+
+  /* Clean: closing does not ask (the close is not let through here: the
+   * fixture destroys the window). */
+  assert_false (message_dialog_shown (&dialog));
+  activate_with (f, "edit-width", g_variant_new ("(ui)", 0, -1));
+  assert_string_equal (gtk_window_get_title (GTK_WINDOW (f->window)),
+                       "• mine.bpmodel.json — Backprop Studio");
+  gtk_window_close (GTK_WINDOW (f->window));
+  assert_true (spin_until (message_dialog_shown, &dialog, 5));
+  adw_message_dialog_response (dialog, "cancel");
+  spin (0.2);
+  assert_true (gtk_widget_get_visible (GTK_WIDGET (f->window)));
+  assert_true (bpv_session_is_dirty (f->session));
+  g_unlink (path);
+  g_rmdir (dir);
+}
+

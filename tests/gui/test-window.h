@@ -1,0 +1,98 @@
+/* test-window.h — what the window test's files share: the fixture (a
+ * session and its window under Xvfb), the helpers that wait for the main
+ * loop, and the tests main () runs (test-window.c).
+ *   test-window.c          the fixture, opening, stepping, selecting,
+ *                          exporting, the dataset picker, training frames;
+ *   test-window-edit.c     edits, undo and its menu, shortcuts' actions,
+ *                          files, the palette, the close question;
+ *   test-window-explain.c  what the window explains: a diverging run's
+ *                          fault, the chain-rule quiz, numbers while
+ *                          training, checks by hand, LaTeX, keyboard
+ *                          selection, formulas in the palette.
+ */
+#pragma once
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <adwaita.h>
+
+#include "bp-model.h"
+#include "bpv-network-view.h"
+#include "bpv-window.h"
+
+typedef struct
+{
+  BpvSession *session;
+  BpvWindow  *window;
+} Fixture;
+
+/* Runs the main loop for `seconds`, or until done (data) (its last answer). */
+void            spin            (double      seconds);
+gboolean        spin_until      (gboolean  (*done) (gpointer),
+                                 gpointer    data,
+                                 double      seconds);
+/* Conditions for spin_until. */
+gboolean        five_columns    (gpointer    data);
+gboolean        inspector_names_a21 (gpointer data);
+gboolean        has_layout      (gpointer    data);
+gboolean        not_running     (gpointer    data);
+void            count_signal    (BpvSession *session,
+                                 guint      *count);
+
+BpvNetworkView *view_of         (Fixture    *f);
+void            activate        (Fixture    *f,
+                                 const char *action);
+gboolean        enabled         (Fixture    *f,
+                                 const char *action);
+/* `widget` as GTK draws it (its render node through the window's
+ * renderer), w × h ARGB32 pixels with a stride of 4·w; NULL if it draws
+ * nothing.  Free with g_free. */
+guchar         *widget_pixels   (Fixture    *f,
+                                 GtkWidget  *widget,
+                                 int         w,
+                                 int         h);
+/* A template child of the window (asserted to exist). */
+gpointer        template_child  (Fixture    *f,
+                                 const char *name);
+
+/* A session on `model` and its window of 1280 × 900, laid out. */
+Fixture        *fixture_new     (const BpModel *model);
+
+/* Fixtures: the default experiment; a model that diverges at learning
+ * rate 100; the chain-rule example; a deep network. */
+int setup            (void **state);
+int teardown         (void **state);
+int setup_diverge    (void **state);
+int setup_chain_rule (void **state);
+int setup_deep       (void **state);
+
+/* test-window.c */
+void test_opens_and_paints              (void **state);
+void test_step_actions                  (void **state);
+void test_select_weight_fills_inspector (void **state);
+void test_gradient_view_and_export      (void **state);
+void test_dataset_picker                (void **state);
+void test_ui_responsive_while_training  (void **state);
+
+/* test-window-edit.c */
+void test_edit_actions             (void **state);
+void test_undo_menu_follows_labels (void **state);
+void test_shortcut_actions_exist   (void **state);
+void test_open_csv_file            (void **state);
+void test_palette                  (void **state);
+void test_save_and_close_question  (void **state);
+
+/* test-window-explain.c */
+void test_diverging_training_marks_fault (void **state);
+void test_chain_quiz_answer_on_request   (void **state);
+void test_numbers_agree_while_training   (void **state);
+void test_step_mode_one_step_number      (void **state);
+void test_deep_w1_checkable_by_hand      (void **state);
+void test_check_on_a_neuron_says_what    (void **state);
+void test_copy_latex                     (void **state);
+void test_keyboard_selection             (void **state);
+void test_palette_formulas_as_math       (void **state);

@@ -1,0 +1,246 @@
+/* bpv-network-view-dnd.c — editing the network on the canvas by drag and
+ * drop, and the indicator of where a drop would go. */
+#include "config.h"
+#include "bpv-network-view-private.h"
+
+#include <math.h>
+#include <string.h>
+
+#include "bpv-events.h"
+
+/* The drop indicator: Adwaita's blue (#3584e4, its accent and
+ * drop-highlight colour) so it reads as GTK's own, strong for the bar in
+ * a gap and the border around a layer, faint for that layer's fill.
+ * Border width and corner radius in pixels. */
+#define DROP_ACCENT { 0.21f, 0.52f, 0.89f, 0.9f }
+#define DROP_FILL   { 0.21f, 0.52f, 0.89f, 0.12f }
+#define DROP_BORDER 2
+#define DROP_RADIUS 8
+
+/* ---------------------------------------------------- editing: drag and drop
+ *
+ * What is dragged is a string (the palette's GtkDragSource and the column
+ * headers' make them):
+ *   "layer:ID"      a dense layer with activation ID: into a gap it is
+ *                   inserted (win.edit-insert), onto a layer it sets that
+ *                   layer's activation (win.edit-activation);
+ *   "move:L"        layer L (0-based) picked up by its header: into a gap it
+ *                   moves there (win.edit-move); dropped where nothing takes
+ *                   it (off the canvas) or on the palette's bin, it is
+ *                   removed (win.edit-remove);
+ *   "cost:ID", "optimizer:ID"   anywhere on the canvas.
+ * The canvas only turns drops into actions; the window performs them. */
+
+static void
+set_drop_slot (BpvNetworkView    *self,
+               const BpvDropSlot *slot)
+{
+  if (slot->kind == self->drop_slot.kind && slot->index == self->drop_slot.index)
+    return;
+  self->drop_slot = *slot;
+  gtk_widget_queue_draw (GTK_WIDGET (self));
+}
+
+static const char *
+drop_string (GtkDropTarget *target)
+{
+  const GValue *value = gtk_drop_target_get_value (target);
+
+  return value != NULL && G_VALUE_HOLDS_STRING (value) ? g_value_get_string (value) : NULL;
+}
+
+/* The slot a drag of `what` at (x, y) would use (NONE: the whole canvas). */
+static void
+slot_for (BpvNetworkView *self,
+          const char     *what,
+          double          x,
+          double          y,
+          BpvDropSlot    *slot)
+{
+  slot->kind = BPV_DROP_NONE;
+  slot->index = 0;
+  if (what == NULL || self->layout == NULL)
+    return;
+  if (g_str_has_prefix (what, "layer:") || g_str_has_prefix (what, "move:"))
+    bpv_layout_drop_slot (self->layout, x, y, slot);
+  if (g_str_has_prefix (what, "move:") && slot->kind != BPV_DROP_GAP)
+    slot->kind = BPV_DROP_NONE;
+}
+
+static GdkDragAction
+on_drop_motion (GtkDropTarget  *target,
+                double          x,
+                double          y,
+                BpvNetworkView *self)
+{
+  BpvDropSlot slot;
+
+  slot_for (self, drop_string (target), x, y, &slot);
+  set_drop_slot (self, &slot);
+  return GDK_ACTION_COPY;
+}
+
+static void
+on_drop_leave (GtkDropTarget  *target,
+               BpvNetworkView *self)
+{
+  BpvDropSlot none = { BPV_DROP_NONE, 0 };
+
+  set_drop_slot (self, &none);
+}
+
+static gboolean
+on_drop (GtkDropTarget  *target,
+         const GValue   *value,
+         double          x,
+         double          y,
+         BpvNetworkView *self)
+{
+  const char *what = G_VALUE_HOLDS_STRING (value) ? g_value_get_string (value) : NULL;
+  const char *colon = what != NULL ? strchr (what, ':') : NULL;
+  GtkWidget *widget = GTK_WIDGET (self);
+  BpvDropSlot slot, none = { BPV_DROP_NONE, 0 };
+  gboolean done = FALSE;
+
+  set_drop_slot (self, &none);
+  if (colon == NULL || self->session == NULL)
+    return FALSE;
+  slot_for (self, what, x, y, &slot);
+  bpv_event ("DROP %s slot=%s index=%zu", what,
+             slot.kind == BPV_DROP_GAP ? "gap" : slot.kind == BPV_DROP_LAYER ? "layer" : "none",
+             slot.index);
+  if (g_str_has_prefix (what, "layer:") && slot.kind == BPV_DROP_GAP)
+    done = gtk_widget_activate_action (widget, "win.edit-insert", "(us)",
+                                       (guint32) slot.index, colon + 1);
+  else if (g_str_has_prefix (what, "layer:") && slot.kind == BPV_DROP_LAYER)
+    done = gtk_widget_activate_action (widget, "win.edit-activation", "(us)",
+                                       (guint32) slot.index, colon + 1);
+  else if (g_str_has_prefix (what, "move:") && slot.kind == BPV_DROP_GAP)
+    {
+      guint64 from = g_ascii_strtoull (colon + 1, NULL, 10);
+      /* Gap c is before layer c; the layer's index afterwards: */
+      guint64 to = slot.index > from ? slot.index - 1 : slot.index;
+
+      done = to == from
+             || gtk_widget_activate_action (widget, "win.edit-move", "(uu)",
+                                            (guint32) from, (guint32) to);
+    }
+  else if (g_str_has_prefix (what, "move:"))
+    done = TRUE;  /* back where it was: nothing to do, and not a removal */
+  else if (g_str_has_prefix (what, "cost:"))
+    done = gtk_widget_activate_action (widget, "win.edit-cost", "s", colon + 1);
+  else if (g_str_has_prefix (what, "optimizer:"))
+    done = gtk_widget_activate_action (widget, "win.edit-optimizer", "s", colon + 1);
+  return done;
+}
+
+static GdkContentProvider *
+on_header_drag_prepare (GtkDragSource  *source,
+                        double          x,
+                        double          y,
+                        BpvNetworkView *self)
+{
+  gsize layer;
+  g_autofree char *what = NULL;
+
+  if (self->layout == NULL || self->session == NULL
+      || !bpv_layout_header_layer (self->layout, x, y, &layer))
+    return NULL;
+  self->dragging_layer = TRUE;
+  self->drag_layer = layer;
+  what = g_strdup_printf ("move:%zu", layer);
+  return gdk_content_provider_new_typed (G_TYPE_STRING, what);
+}
+
+static void
+on_header_drag_begin (GtkDragSource  *source,
+                      GdkDrag        *drag,
+                      BpvNetworkView *self)
+{
+  bpv_event ("DRAG-BEGIN layer %zu", self->drag_layer + 1);
+}
+
+static gboolean
+on_header_drag_cancel (GtkDragSource       *source,
+                       GdkDrag             *drag,
+                       GdkDragCancelReason  reason,
+                       BpvNetworkView      *self)
+{
+  /* Dropped where nothing takes a layer: off the canvas, so away. */
+  if (reason == GDK_DRAG_CANCEL_NO_TARGET && self->dragging_layer)
+    gtk_widget_activate_action (GTK_WIDGET (self), "win.edit-remove", "u",
+                                (guint32) self->drag_layer);
+  self->dragging_layer = FALSE;
+  return FALSE;
+}
+
+static void
+on_header_drag_end (GtkDragSource  *source,
+                    GdkDrag        *drag,
+                    gboolean        delete_data,
+                    BpvNetworkView *self)
+{
+  self->dragging_layer = FALSE;
+}
+
+void
+bpv_network_view_snapshot_drop_indicator (BpvNetworkView *self,
+                                          GtkSnapshot    *snapshot)
+{
+  const GdkRGBA accent = DROP_ACCENT;
+  const GdkRGBA fill = DROP_FILL;
+  BpvRect r;
+  GskRoundedRect rr;
+  graphene_rect_t box;
+
+  if (self->drop_slot.kind == BPV_DROP_NONE
+      || !bpv_layout_drop_rect (self->layout, &self->drop_slot, &r))
+    return;
+  box = GRAPHENE_RECT_INIT (r.x, r.y, r.width, r.height);
+  if (self->drop_slot.kind == BPV_DROP_GAP)
+    {
+      gsk_rounded_rect_init_from_rect (&rr, &box, r.width / 2);
+      gtk_snapshot_push_rounded_clip (snapshot, &rr);
+      gtk_snapshot_append_color (snapshot, &accent, &box);
+      gtk_snapshot_pop (snapshot);
+    }
+  else
+    {
+      const float widths[4] = { DROP_BORDER, DROP_BORDER, DROP_BORDER, DROP_BORDER };
+      const GdkRGBA colors[4] = { accent, accent, accent, accent };
+
+      gsk_rounded_rect_init_from_rect (&rr, &box, DROP_RADIUS);
+      gtk_snapshot_push_rounded_clip (snapshot, &rr);
+      gtk_snapshot_append_color (snapshot, &fill, &box);
+      gtk_snapshot_pop (snapshot);
+      gtk_snapshot_append_border (snapshot, &rr, widths, colors);
+    }
+}
+
+
+void
+bpv_network_view_install_dnd (BpvNetworkView *self)
+{
+  GtkDropTarget *drop;
+  GtkDragSource *header_drag;
+  GType types[1] = { G_TYPE_STRING };
+
+  /* Layers and features dropped from the palette, layers moved by their
+   * header. */
+  drop = gtk_drop_target_new (G_TYPE_INVALID, GDK_ACTION_COPY | GDK_ACTION_MOVE);
+  gtk_drop_target_set_gtypes (drop, types, 1);
+  gtk_drop_target_set_preload (drop, TRUE);
+  g_signal_connect (drop, "motion", G_CALLBACK (on_drop_motion), self);
+  g_signal_connect (drop, "enter", G_CALLBACK (on_drop_motion), self);
+  g_signal_connect (drop, "leave", G_CALLBACK (on_drop_leave), self);
+  g_signal_connect (drop, "drop", G_CALLBACK (on_drop), self);
+  gtk_widget_add_controller (GTK_WIDGET (self), GTK_EVENT_CONTROLLER (drop));
+
+  header_drag = gtk_drag_source_new ();
+  gtk_drag_source_set_actions (header_drag, GDK_ACTION_MOVE | GDK_ACTION_COPY);
+  g_signal_connect (header_drag, "prepare", G_CALLBACK (on_header_drag_prepare), self);
+  g_signal_connect (header_drag, "drag-begin", G_CALLBACK (on_header_drag_begin), self);
+  g_signal_connect (header_drag, "drag-cancel", G_CALLBACK (on_header_drag_cancel), self);
+  g_signal_connect (header_drag, "drag-end", G_CALLBACK (on_header_drag_end), self);
+  gtk_widget_add_controller (GTK_WIDGET (self), GTK_EVENT_CONTROLLER (header_drag));
+}

@@ -1,0 +1,336 @@
+/* bpv-window-settings.c — the settings sidebar: the dataset and its
+ * parameters, the optimizer, the cost, the step unit, the hidden layers and
+ * an activation per layer.  bpv_window_sync_settings sets the widgets from
+ * the session; the handlers (bpv_window_connect_settings) set the session
+ * from the widgets, never while the first runs (`updating`).
+ *
+ * The learning rate, batch size, decay, seed and speed are bound to the
+ * session's properties instead (set_session in bpv-window.c).
+ */
+#include "config.h"
+#include "bpv-window-private.h"
+
+#include "bp-registry.h"
+
+/* Spin buttons that regenerate the dataset wait for the hand to rest. */
+#define DATASET_DEBOUNCE_MS 350
+
+static GtkStringList *
+registry_list (BpFeatureKind kind,
+               const char   *current,
+               guint        *selected)
+{
+  guint n = 0;
+  const char **ids = bp_registry_list_ids (bp_registry_get_default (), kind, &n);
+  GtkStringList *list = gtk_string_list_new (NULL);
+
+  *selected = 0;
+  for (guint i = 0; i < n; i++)
+    {
+      gtk_string_list_append (list, ids[i]);
+      if (g_strcmp0 (ids[i], current) == 0)
+        *selected = i;
+    }
+  g_free (ids);
+  return list;
+}
+
+static const char *
+combo_selected_string (AdwComboRow *row)
+{
+  GObject *item = adw_combo_row_get_selected_item (row);
+
+  return item != NULL ? gtk_string_object_get_string (GTK_STRING_OBJECT (item)) : NULL;
+}
+
+static gboolean
+same_strings (GListModel *a,
+              GListModel *b)
+{
+  guint n;
+
+  if (a == NULL || b == NULL || (n = g_list_model_get_n_items (a)) != g_list_model_get_n_items (b))
+    return FALSE;
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(GtkStringObject) x = g_list_model_get_item (a, i);
+      g_autoptr(GtkStringObject) y = g_list_model_get_item (b, i);
+
+      if (g_strcmp0 (gtk_string_object_get_string (x), gtk_string_object_get_string (y)) != 0)
+        return FALSE;
+    }
+  return TRUE;
+}
+
+/* Replaces the model only when its strings changed: a new model under an
+ * open or closing popover would select again later. */
+static void
+set_combo (AdwComboRow   *row,
+           GtkStringList *list,
+           guint          selected)
+{
+  if (!same_strings (adw_combo_row_get_model (row), G_LIST_MODEL (list)))
+    adw_combo_row_set_model (row, G_LIST_MODEL (list));
+  if (adw_combo_row_get_selected (row) != selected)
+    adw_combo_row_set_selected (row, selected);
+  g_object_unref (list);
+}
+
+static void
+on_activation_selected (AdwComboRow *row,
+                        GParamSpec  *pspec,
+                        BpvWindow   *self)
+{
+  g_autoptr(GError) error = NULL;
+  gsize layer = GPOINTER_TO_SIZE (g_object_get_data (G_OBJECT (row), "layer"));
+  const char *id = combo_selected_string (row);
+
+  if (self->updating || id == NULL)
+    return;
+  if (!bpv_session_set_activation (self->session, layer, id, &error))
+    {
+      bpv_window_toast (self, error->message);
+      bpv_window_sync_settings (self);
+    }
+}
+
+static void
+rebuild_layer_rows (BpvWindow *self)
+{
+  const BpNetwork *net = bpv_session_get_network (self->session);
+
+  for (guint i = 0; i < self->layer_rows->len; i++)
+    adw_preferences_group_remove (self->layers_group, g_ptr_array_index (self->layer_rows, i));
+  g_ptr_array_set_size (self->layer_rows, 0);
+  for (gsize l = 0; l < net->n_layers; l++)
+    {
+      AdwComboRow *row = ADW_COMBO_ROW (adw_combo_row_new ());
+      g_autofree char *title = g_strdup_printf ("Layer %zu%s", l + 1,
+                                                l + 1 == net->n_layers ? " (output)" : "");
+      g_autofree char *subtitle = g_strdup_printf ("%zu unit%s · a(%zu) = σ(z(%zu))",
+                                                   net->layers[l].out,
+                                                   net->layers[l].out == 1 ? "" : "s", l + 1, l + 1);
+
+      adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), title);
+      adw_action_row_set_subtitle (ADW_ACTION_ROW (row), subtitle);
+      g_object_set_data (G_OBJECT (row), "layer", GSIZE_TO_POINTER (l));
+      g_signal_connect (row, "notify::selected", G_CALLBACK (on_activation_selected), self);
+      adw_preferences_group_add (self->layers_group, GTK_WIDGET (row));
+      g_ptr_array_add (self->layer_rows, row);
+    }
+}
+
+/* Widgets from the session; no handler acts while this runs. */
+void
+bpv_window_sync_settings (BpvWindow *self)
+{
+  const BpNetwork *net = bpv_session_get_network (self->session);
+  const BpModel *model = bpv_session_get_model (self->session);
+  const BpDataset *ds = bpv_session_get_dataset (self->session);
+  GString *hidden = g_string_new (NULL);
+  GtkStringList *list;
+  guint sel;
+
+  self->updating = TRUE;
+
+  /* (The list is made before its selection is read.) */
+  list = registry_list (BP_FEATURE_OPTIMIZER, bpv_session_get_optimizer (self->session)->id, &sel);
+  set_combo (self->optimizer_row, list, sel);
+  list = registry_list (BP_FEATURE_COST, net->cost_id, &sel);
+  set_combo (self->cost_row, list, sel);
+  if (self->layer_rows->len != net->n_layers)
+    rebuild_layer_rows (self);
+  for (gsize l = 0; l < net->n_layers; l++)
+    {
+      list = registry_list (BP_FEATURE_ACTIVATION, net->layers[l].act_id, &sel);
+      set_combo (g_ptr_array_index (self->layer_rows, l), list, sel);
+    }
+
+  for (gsize l = 0; l + 1 < net->n_layers; l++)
+    g_string_append_printf (hidden, "%s%zu", l > 0 ? ", " : "", net->layers[l].out);
+  gtk_editable_set_text (GTK_EDITABLE (self->hidden_row), hidden->str);
+  g_string_free (hidden, TRUE);
+
+  /* The dataset list: generators and built-ins, and a CSV when loaded. */
+  {
+    gsize n = 0;
+    const BpDatasetInfo *info = bp_dataset_list (&n);
+    guint selected = 0;
+    g_autofree char *subtitle = NULL;
+
+    list = gtk_string_list_new (NULL);
+    g_ptr_array_set_size (self->dataset_names, 0);
+    for (gsize i = 0; i < n; i++)
+      {
+        gtk_string_list_append (list, info[i].name);
+        g_ptr_array_add (self->dataset_names, g_strdup (info[i].name));
+        if (g_strcmp0 (info[i].name, model->dataset) == 0)
+          selected = (guint) i;
+      }
+    if (model->dataset != NULL && g_str_has_suffix (model->dataset, ".csv"))
+      {
+        g_autofree char *base = g_path_get_basename (model->dataset);
+
+        gtk_string_list_append (list, base);
+        g_ptr_array_add (self->dataset_names, g_strdup (model->dataset));
+        selected = (guint) n;
+      }
+    set_combo (self->dataset_row, list, selected);
+    subtitle = g_strdup_printf ("%zu rows: %zu train, %zu test · %zu → %zu",
+                                ds->n_rows, bpv_session_get_train (self->session)->n_rows,
+                                bpv_session_get_test (self->session) != NULL
+                                ? bpv_session_get_test (self->session)->n_rows : 0,
+                                ds->n_features, ds->n_targets);
+    adw_action_row_set_subtitle (ADW_ACTION_ROW (self->dataset_row), subtitle);
+  }
+  if (model->dataset_rows > 0)
+    gtk_adjustment_set_value (self->rows_adjustment, (double) model->dataset_rows);
+  if (model->dataset_noise >= 0)
+    gtk_adjustment_set_value (self->noise_adjustment, model->dataset_noise);
+  gtk_adjustment_set_value (self->test_adjustment, model->test_fraction);
+  adw_combo_row_set_selected (self->step_unit_row,
+                              bpv_session_get_step_sample (self->session) ? 0 : 1);
+  self->updating = FALSE;
+}
+
+/* `force`: regenerate even when the name is the same (rows, noise or the
+ * split changed). */
+static void
+apply_dataset (BpvWindow *self,
+               gboolean   force)
+{
+  g_autoptr(GError) error = NULL;
+  guint i = adw_combo_row_get_selected (self->dataset_row);
+  const char *name;
+  double noise;
+
+  if (i >= self->dataset_names->len)
+    return;
+  name = g_ptr_array_index (self->dataset_names, i);
+  if (!force && g_strcmp0 (name, bpv_session_get_model (self->session)->dataset) == 0)
+    return;
+  /* Noise means something else for each generator (moons' 0.1 blurs the
+   * spirals' arms into each other): another generator starts from its
+   * own default. */
+  noise = gtk_adjustment_get_value (self->noise_adjustment);
+  if (g_strcmp0 (name, bpv_session_get_model (self->session)->dataset) != 0
+      && bp_dataset_default_noise (name) >= 0)
+    noise = bp_dataset_default_noise (name);
+  if (!bpv_session_set_dataset (self->session, name,
+                                (gsize) gtk_adjustment_get_value (self->rows_adjustment),
+                                noise, gtk_adjustment_get_value (self->test_adjustment), &error))
+    {
+      bpv_window_toast (self, error->message);
+      bpv_window_sync_settings (self);
+    }
+}
+
+static gboolean
+apply_dataset_later (gpointer data)
+{
+  BpvWindow *self = data;
+
+  self->dataset_timeout_id = 0;
+  apply_dataset (self, TRUE);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+on_dataset_param_changed (GtkAdjustment *adj,
+                          BpvWindow     *self)
+{
+  if (self->updating)
+    return;
+  g_clear_handle_id (&self->dataset_timeout_id, g_source_remove);
+  self->dataset_timeout_id = g_timeout_add (DATASET_DEBOUNCE_MS, apply_dataset_later, self);
+}
+
+static void
+on_dataset_selected (AdwComboRow *row,
+                     GParamSpec  *pspec,
+                     BpvWindow   *self)
+{
+  if (!self->updating)
+    apply_dataset (self, FALSE);
+}
+
+/* The optimizer's or the cost's row (both lists of registered ids). */
+static void
+on_feature_selected (AdwComboRow *row,
+                     GParamSpec  *pspec,
+                     BpvWindow   *self)
+{
+  g_autoptr(GError) error = NULL;
+  const char *id = combo_selected_string (row);
+  gboolean done;
+
+  if (self->updating || id == NULL)
+    return;
+  if (row == self->optimizer_row)
+    done = bpv_session_set_optimizer (self->session, id, &error);
+  else
+    done = bpv_session_set_cost (self->session, id, &error);
+  if (!done)
+    {
+      bpv_window_toast (self, error->message);
+      bpv_window_sync_settings (self);
+    }
+}
+
+static void
+on_step_unit_selected (AdwComboRow *row,
+                       GParamSpec  *pspec,
+                       BpvWindow   *self)
+{
+  if (!self->updating)
+    bpv_session_set_step_sample (self->session, adw_combo_row_get_selected (row) == 0);
+}
+
+static void
+on_hidden_apply (AdwEntryRow *row,
+                 BpvWindow   *self)
+{
+  g_autoptr(GError) error = NULL;
+  g_auto(GStrv) parts = g_strsplit_set (gtk_editable_get_text (GTK_EDITABLE (row)), ", ;", -1);
+  g_autoptr(GArray) widths = g_array_new (FALSE, FALSE, sizeof (gsize));
+
+  for (guint i = 0; parts[i] != NULL; i++)
+    {
+      guint64 w;
+
+      if (parts[i][0] == '\0')
+        continue;
+      if (!g_ascii_string_to_unsigned (parts[i], 10, 1, BP_MAX_WIDTH, &w, NULL))
+        {
+          g_autofree char *msg = g_strdup_printf ("“%s” is not a layer width (1 to %d)",
+                                                  parts[i], BP_MAX_WIDTH);
+
+          bpv_window_toast (self, msg);
+          bpv_window_sync_settings (self);
+          return;
+        }
+      {
+        gsize v = (gsize) w;
+
+        g_array_append_val (widths, v);
+      }
+    }
+  if (!bpv_session_set_hidden_layers (self->session, (gsize *) widths->data, widths->len, &error))
+    {
+      bpv_window_toast (self, error->message);
+      bpv_window_sync_settings (self);
+    }
+}
+
+void
+bpv_window_connect_settings (BpvWindow *self)
+{
+  g_signal_connect (self->dataset_row, "notify::selected", G_CALLBACK (on_dataset_selected), self);
+  g_signal_connect (self->optimizer_row, "notify::selected", G_CALLBACK (on_feature_selected), self);
+  g_signal_connect (self->cost_row, "notify::selected", G_CALLBACK (on_feature_selected), self);
+  g_signal_connect (self->step_unit_row, "notify::selected", G_CALLBACK (on_step_unit_selected), self);
+  g_signal_connect (self->hidden_row, "apply", G_CALLBACK (on_hidden_apply), self);
+  g_signal_connect (self->rows_adjustment, "value-changed", G_CALLBACK (on_dataset_param_changed), self);
+  g_signal_connect (self->noise_adjustment, "value-changed", G_CALLBACK (on_dataset_param_changed), self);
+  g_signal_connect (self->test_adjustment, "value-changed", G_CALLBACK (on_dataset_param_changed), self);
+}
