@@ -38,6 +38,12 @@ plus 30 x the element's measured noise):
     the trace must report each drawn mask (B x out of 0/1, the same on a
     second run), and the reference uses it.
 
+Before the networks, the issue's bad files (one change each to a valid
+model: skips from a later layer, the layer itself or of the wrong width,
+masks of the wrong shape or not 0/1, p outside [0,1), a negative running
+variance, norm layers with in != out, an unknown type) must each be
+refused by `backprop trace` with an error naming the layer.
+
 The torch graph is built from primitive operations (mean, rsqrt, …) so the
 measured noise reaches every intermediate value (μ, σ², 1/√(σ²+eps), x̂, z,
 a); the self-test checks it against torch.nn.functional.batch_norm (also
