@@ -6,6 +6,8 @@ forward pass, backward pass and optimizers against PyTorch autograd.
                        [--only I] [--max-failures M] [-v]
     torch_reference.py --backprop PATH --model FILE [--model FILE…] [--steps K] [-v]
     torch_reference.py --self-test [--count N] [--seed S]
+    torch_reference.py --layers … (any of the above: issue 13's layer
+                       types, see torch_layers.py; --eval with --model)
 
 The first form checks fixed networks with every layer saturated at
 |z| ≈ 15, 20, 25, 30 (sigmoid and tanh hidden layers; sigmoid/mse,
@@ -450,22 +452,7 @@ def gen_model(rng, smooth):
                 for k, p in zip(allowed, parts):
                     Y[s, k] = p / M
 
-    # optimizer
-    opt = {"id": opt_id}
-    if opt_id in ("sgd", "momentum"):
-        opt["lr"] = float(log_uniform(rng, 1e-3, 0.3))
-    else:
-        opt["lr"] = float(log_uniform(rng, 1e-4, 0.03))
-    if opt_id == "momentum":
-        opt["momentum"] = float(rng.uniform(0.0, 0.99))
-    if opt_id == "rmsprop":
-        opt["alpha"] = float(rng.uniform(0.8, 0.999))
-        opt["eps"] = float(log_uniform(rng, 1e-10, 1e-6))
-    if opt_id == "adam":
-        opt["beta1"] = float(rng.uniform(0.5, 0.99))
-        opt["beta2"] = float(rng.uniform(0.9, 0.9999))
-        opt["eps"] = float(log_uniform(rng, 1e-10, 1e-6))
-    opt["weight_decay"] = 0.0 if rng.random() < 0.4 else float(log_uniform(rng, 1e-4, 0.1))
+    opt = gen_optimizer(rng, opt_id)
 
     model = {"format": "backprop-model/1", "name": "torch-reference",
              "description": "random network for tests/reference/torch_reference.py",
@@ -481,6 +468,27 @@ def gen_model(rng, smooth):
     model["inputs"] = X.tolist()
     model["targets"] = Y.tolist()
     return model
+
+
+def gen_optimizer(rng, opt_id):
+    """The optimizer of a random network: opt_id with random hyperparameters,
+    weight decay 0 in about 40 % of them."""
+    opt = {"id": opt_id}
+    if opt_id in ("sgd", "momentum"):
+        opt["lr"] = float(log_uniform(rng, 1e-3, 0.3))
+    else:
+        opt["lr"] = float(log_uniform(rng, 1e-4, 0.03))
+    if opt_id == "momentum":
+        opt["momentum"] = float(rng.uniform(0.0, 0.99))
+    if opt_id == "rmsprop":
+        opt["alpha"] = float(rng.uniform(0.8, 0.999))
+        opt["eps"] = float(log_uniform(rng, 1e-10, 1e-6))
+    if opt_id == "adam":
+        opt["beta1"] = float(rng.uniform(0.5, 0.99))
+        opt["beta2"] = float(rng.uniform(0.9, 0.9999))
+        opt["eps"] = float(log_uniform(rng, 1e-10, 1e-6))
+    opt["weight_decay"] = 0.0 if rng.random() < 0.4 else float(log_uniform(rng, 1e-4, 0.1))
+    return opt
 
 
 # ---------------------------------------------------------- torch reference
@@ -868,23 +876,29 @@ def run(cmd):
         return RunFailure("could not run %s: %s" % (cmd[0], e))
 
 
-def check_network(chk, backprop, path, model, steps, seed):
-    ref, noise, ref_params, params_noise = reference(model, steps, seed)
-    # ------------------------------------------------------------- trace
-    p = run([backprop, "trace", path])
+def run_json(chk, where, cmd):
+    """Runs `backprop CMD…`; its stdout as a JSON object, or None after
+    recording a failure."""
+    p = run(cmd)
     if p.returncode != 0:
-        chk.fail(path, "trace", "`backprop trace` exited %d: %s"
-                 % (p.returncode, p.stderr.decode(errors="replace").strip()[:500]))
-        return
+        chk.fail(where, cmd[1], "`backprop %s` exited %d: %s"
+                 % (cmd[1], p.returncode, p.stderr.decode(errors="replace").strip()[:500]))
+        return None
     try:
         ours = json.loads(p.stdout)
     except ValueError as e:
-        chk.fail(path, "trace", "output is not JSON (%s): %s"
+        chk.fail(where, cmd[1], "output is not JSON (%s): %s"
                  % (e, p.stdout.decode(errors="replace")[:300]))
-        return
+        return None
     if not isinstance(ours, dict):
-        chk.fail(path, "trace", "output is not a JSON object")
-        return
+        chk.fail(where, cmd[1], "output is not a JSON object")
+        return None
+    return ours
+
+
+def check_trace_head(chk, path, ours, ref, noise, n):
+    """The format, loss, per_sample_loss and output of a trace; its list
+    of n layers, or None after recording a failure."""
     if ours.get("format") != "backprop-trace/1":
         chk.fail(path, "trace.format", "expected \"backprop-trace/1\", got %s"
                  % short(ours.get("format")))
@@ -893,9 +907,46 @@ def check_network(chk, backprop, path, model, steps, seed):
     for key in ("per_sample_loss", "output"):
         chk.compare(path, key, ours.get(key), ref[key], noise[key])
     layers = ours.get("layers")
-    n = len(model["layers"])
     if not isinstance(layers, list) or len(layers) != n:
         chk.fail(path, "layers", "expected a list of %d layers, got %s" % (n, short(layers)))
+        return None
+    return layers
+
+
+def run_train(chk, backprop, path, steps, n):
+    """`backprop train PATH --steps K -o OUT`: (where, the n layers of
+    OUT), the layers None after recording a failure."""
+    out_path = path[:-5] + "-trained.json"
+    if os.path.exists(out_path):
+        os.unlink(out_path)
+    p = run([backprop, "train", path, "--steps", str(steps), "-o", out_path])
+    where = "%s (train --steps %d -> %s)" % (path, steps, out_path)
+    if p.returncode != 0:
+        chk.fail(where, "train", "`backprop train` exited %d: %s"
+                 % (p.returncode, p.stderr.decode(errors="replace").strip()[:500]))
+        return where, None
+    try:
+        with open(out_path) as f:
+            trained = json.load(f)
+    except (OSError, ValueError) as e:
+        chk.fail(where, "train", "cannot read the written model: %s" % e)
+        return where, None
+    tl = trained.get("layers") if isinstance(trained, dict) else None
+    if not isinstance(tl, list) or len(tl) != n:
+        chk.fail(where, "train.layers", "expected %d layers, got %s" % (n, short(tl)))
+        return where, None
+    return where, tl
+
+
+def check_network(chk, backprop, path, model, steps, seed):
+    ref, noise, ref_params, params_noise = reference(model, steps, seed)
+    # ------------------------------------------------------------- trace
+    ours = run_json(chk, path, [backprop, "trace", path])
+    if ours is None:
+        return
+    n = len(model["layers"])
+    layers = check_trace_head(chk, path, ours, ref, noise, n)
+    if layers is None:
         return
     for i, Lo in enumerate(layers):
         if not isinstance(Lo, dict):
@@ -906,24 +957,8 @@ def check_network(chk, backprop, path, model, steps, seed):
             chk.compare(path, name, Lo.get(key), ref[name], noise[name])
 
     # ------------------------------------------------------------- train
-    out_path = path[:-5] + "-trained.json"
-    if os.path.exists(out_path):
-        os.unlink(out_path)
-    p = run([backprop, "train", path, "--steps", str(steps), "-o", out_path])
-    where = "%s (train --steps %d -> %s)" % (path, steps, out_path)
-    if p.returncode != 0:
-        chk.fail(where, "train", "`backprop train` exited %d: %s"
-                 % (p.returncode, p.stderr.decode(errors="replace").strip()[:500]))
-        return
-    try:
-        with open(out_path) as f:
-            trained = json.load(f)
-    except (OSError, ValueError) as e:
-        chk.fail(where, "train", "cannot read the written model: %s" % e)
-        return
-    tl = trained.get("layers") if isinstance(trained, dict) else None
-    if not isinstance(tl, list) or len(tl) != n:
-        chk.fail(where, "train.layers", "expected %d layers, got %s" % (n, short(tl)))
+    where, tl = run_train(chk, backprop, path, steps, n)
+    if tl is None:
         return
     for i, L in enumerate(tl):
         L = L if isinstance(L, dict) else {}
@@ -1017,13 +1052,40 @@ def describe(model):
                                       model["optimizer"]["id"], len(model["inputs"]))
 
 
-def main_cli(args):
+def cli_paths(args):
+    """(the CLI, the work directory, created) as absolute paths; (None,
+    None) after saying that the CLI is not an executable."""
     backprop = os.path.abspath(args.backprop)
     if not (os.path.isfile(backprop) and os.access(backprop, os.X_OK)):
         sys.stderr.write("torch_reference.py: FAILED: %s is not an executable\n" % backprop)
-        return 1
+        return None, None
     workdir = os.path.abspath(args.workdir)
     os.makedirs(workdir, exist_ok=True)
+    return backprop, workdir
+
+
+def report_network(chk, args, path, description, steps, before):
+    """Prints a checked network's verdict (-v) and its failures since
+    `before`; True when the run should stop (--max-failures reached)."""
+    if args.verbose:
+        print("%s: %s, %d steps: %s, max error/tolerance %.2g"
+              % (os.path.basename(path), description, steps,
+                 "ok" if len(chk.failures) == before else "FAIL", chk.net_max))
+    if len(chk.failures) > before:
+        sys.stdout.write("FAIL %s (%s, train steps %d)\n" % (path, description, steps))
+        for where, name, msg in chk.failures[before:]:
+            sys.stdout.write("  %s: %s\n" % (name, msg))
+        sys.stdout.flush()
+        if len(chk.failures) >= args.max_failures:
+            sys.stdout.write("(stopping after %d failures)\n" % len(chk.failures))
+            return True
+    return False
+
+
+def main_cli(args):
+    backprop, workdir = cli_paths(args)
+    if backprop is None:
+        return 1
     chk = Checker(args.max_failures)
     t0 = time.time()
     def jobs():
@@ -1056,18 +1118,8 @@ def main_cli(args):
         chk.net_max = 0.0
         check_network(chk, backprop, path, model, steps, seed)
         n_nets += 1
-        if args.verbose:
-            print("%s: %s, %d steps: %s, max error/tolerance %.2g"
-                  % (os.path.basename(path), describe(model), steps,
-                     "ok" if len(chk.failures) == before else "FAIL", chk.net_max))
-        if len(chk.failures) > before:
-            sys.stdout.write("FAIL %s (%s, train steps %d)\n" % (path, describe(model), steps))
-            for where, name, msg in chk.failures[before:]:
-                sys.stdout.write("  %s: %s\n" % (name, msg))
-            sys.stdout.flush()
-            if len(chk.failures) >= args.max_failures:
-                sys.stdout.write("(stopping after %d failures)\n" % len(chk.failures))
-                break
+        if report_network(chk, args, path, describe(model), steps, before):
+            break
     dt = time.time() - t0
     summary = ("reference: %d networks, %d arrays, %d elements, max error/tolerance %.2g, "
                "max error/noise %.2g, max noise/|ref| %.2g (%.1f s; %d diverging candidates "
@@ -1111,6 +1163,37 @@ def np_dact(name, z, a, alpha):
     raise ValueError(name)
 
 
+def np_softmax_vjp(a, g):
+    """∂C/∂z of a softmax layer: a_j Σ_k a_k (g_j - g_k), exact also for a
+    dominant unit."""
+    return a * ((g[:, :, None] - g[:, None, :]) * a[:, None, :]).sum(axis=2)
+
+
+def np_output_grads(cost, k, z, a, Y):
+    """The cost by hand at the output (z, a): (per-sample loss, ∂C/∂a,
+    ∂C/∂z for bce and softmax_ce from z, else None); k: 1/B or 1."""
+    if cost == "mse":
+        l = 0.5 * ((a - Y) ** 2).sum(axis=1)
+        dC_da = (a - Y) * k
+        dz_out = None
+    elif cost == "bce":
+        l = -(Y * np.log(a) + (1 - Y) * np.log(1 - a)).sum(axis=1)
+        sp, sm = np_act("sigmoid", z, 0), np_act("sigmoid", -z, 0)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            dC_da = (np.where(Y != 0, -Y / sp, 0.0) + np.where(Y != 1, (1 - Y) / sm, 0.0)) * k
+        dz_out = np.where(z >= 0, (1 - Y) - sm, sp - Y) * k
+    else:
+        l = -(Y * np.log(a)).sum(axis=1)
+        dC_da = (-Y / a) * k
+        G = a * Y.sum(axis=1, keepdims=True) - Y
+        rows = np.arange(G.shape[0])
+        m = np.argmax(z, axis=1)
+        G[rows, m] = 0.0
+        G[rows, m] = -G.sum(axis=1)      # the entries sum to 0: exact for a dominant unit
+        dz_out = G * k
+    return l, dC_da, dz_out
+
+
 def numpy_trace(model):
     """The contract's formulas, written out by hand in numpy."""
     X = np.array(model["inputs"], dtype=float)
@@ -1129,25 +1212,7 @@ def numpy_trace(model):
         a = np_act(act, z, alpha)
         zs.append(z)
         as_.append(a)
-    a, z = as_[-1], zs[-1]
-    if cost == "mse":
-        l = 0.5 * ((a - Y) ** 2).sum(axis=1)
-        dC_da = (a - Y) * k
-    elif cost == "bce":
-        l = -(Y * np.log(a) + (1 - Y) * np.log(1 - a)).sum(axis=1)
-        sp, sm = np_act("sigmoid", z, 0), np_act("sigmoid", -z, 0)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            dC_da = (np.where(Y != 0, -Y / sp, 0.0) + np.where(Y != 1, (1 - Y) / sm, 0.0)) * k
-        dz_out = np.where(z >= 0, (1 - Y) - sm, sp - Y) * k
-    else:
-        l = -(Y * np.log(a)).sum(axis=1)
-        dC_da = (-Y / a) * k
-        G = a * Y.sum(axis=1, keepdims=True) - Y
-        rows = np.arange(G.shape[0])
-        m = np.argmax(z, axis=1)
-        G[rows, m] = 0.0
-        G[rows, m] = -G.sum(axis=1)      # the entries sum to 0: exact for a dominant unit
-        dz_out = G * k
+    l, dC_da, dz_out = np_output_grads(cost, k, zs[-1], as_[-1], Y)
     n = len(Ws)
     layers = [None] * n
     for i in range(n - 1, -1, -1):
@@ -1155,9 +1220,7 @@ def numpy_trace(model):
         if i == n - 1 and cost != "mse":
             delta = dz_out
         elif act == "softmax":
-            # a_j Σ_k a_k (g_j - g_k): exact also for a dominant unit
-            ai = as_[i]
-            delta = ai * ((dC_da[:, :, None] - dC_da[:, None, :]) * ai[:, None, :]).sum(axis=2)
+            delta = np_softmax_vjp(as_[i], dC_da)
         else:
             delta = dC_da * np_dact(act, zs[i], as_[i], alpha)
         prev = X if i == 0 else as_[i - 1]
@@ -1358,8 +1421,26 @@ def main():
     ap.add_argument("--verbose", "-v", action="store_true")
     ap.add_argument("--self-test", action="store_true",
                     help="check the reference itself (no CLI needed)")
+    ap.add_argument("--layers", action="store_true",
+                    help="issue 13's layer types instead of the dense networks "
+                         "(tests/reference/torch_layers.py)")
+    ap.add_argument("--eval", action="store_true",
+                    help="with --layers --model: trace the files in eval mode")
     args = ap.parse_args()
     import_torch()
+    if args.layers:
+        import torch_layers
+        torch_layers.bind(sys.modules[__name__])
+        if args.self_test:
+            if args.count == 150:
+                args.count = 24
+            return torch_layers.self_test(args)
+        if not args.backprop:
+            ap.error("--backprop is required (or --self-test)")
+        if args.workdir is None:
+            import tempfile
+            args.workdir = tempfile.mkdtemp(prefix="bp-torch-layers-")
+        return torch_layers.main_cli(args)
     if args.self_test:
         if args.count == 150:
             args.count = 40
