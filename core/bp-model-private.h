@@ -76,6 +76,15 @@ gboolean    _bp_model_read_number_in (Loader       *ld,
                                       double        min,
                                       double        max,
                                       double       *out);
+/* The parameters `specs` of an activation or a cost from `obj` by name
+ * (absent: the default; NULL obj: all defaults), each range-checked.
+ * `base` is the path of obj ("layers[0]", "cost"). */
+gboolean    _bp_model_read_params   (Loader            *ld,
+                                     JsonObject        *obj,
+                                     const char        *base,
+                                     const BpParamSpec *specs,
+                                     gsize              n,
+                                     double            *out);
 /* An array of exactly `n` finite numbers into `out`; its path is `base`,
  * or `base`[row] when row ≥ 0. */
 gboolean    _bp_model_read_numbers  (Loader        *ld,

@@ -153,6 +153,20 @@ _bp_model_read_layer_kind (Loader      *ld,
     }
   if (!ok)
     return _bp_model_fail (ld, BP_MODEL_ERROR_INVALID, path, "%s", local->message);
+  /* The activation's own parameters (leaky_relu's α …), as a dense layer
+   * reads them. */
+  if (act_id != NULL && type != BP_LAYER_DROPOUT)
+    {
+      const BpActivationDesc *act = bp_registry_lookup_activation (ld->reg, act_id);
+      g_autofree double *ap = g_new0 (double, MAX (act->n_params, 1));
+
+      if (act->n_params > 0 &&
+          (!_bp_model_read_params (ld, obj, path, act->params, act->n_params, ap) ||
+           !bp_network_set_activation (net, net->n_layers - 1, act_id, ap, &local)))
+        return local != NULL
+               ? _bp_model_fail (ld, BP_MODEL_ERROR_INVALID, path, "%s", local->message)
+               : FALSE;
+    }
   return TRUE;
 }
 

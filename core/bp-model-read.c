@@ -375,16 +375,13 @@ fail_unknown_id (Loader        *ld,
                          kinds[kind], n > 0 ? known->str : "(none)");
 }
 
-/* Reads the parameters `specs` of an activation or a cost from `obj` by
- * name (absent: the default; NULL obj: all defaults), each range-checked.
- * `base` is the path of obj ("layers[0]", "cost"). */
-static gboolean
-read_params (Loader            *ld,
-             JsonObject        *obj,
-             const char        *base,
-             const BpParamSpec *specs,
-             gsize              n,
-             double            *out)
+gboolean
+_bp_model_read_params (Loader            *ld,
+                       JsonObject        *obj,
+                       const char        *base,
+                       const BpParamSpec *specs,
+                       gsize              n,
+                       double            *out)
 {
   for (gsize i = 0; i < n; i++)
     {
@@ -517,7 +514,7 @@ read_layers (Loader     *ld,
         return fail_unknown_id (ld, BP_FEATURE_ACTIVATION, act_path, act_id);
 
       ap = g_new0 (double, MAX (act->n_params, 1));
-      if (!read_params (ld, obj, path, act->params, act->n_params, ap))
+      if (!_bp_model_read_params (ld, obj, path, act->params, act->n_params, ap))
         return FALSE;
       if (!bp_network_add_layer (net, (gsize) out, act->id, act->n_params > 0 ? ap : NULL, &local))
         return fail_from (ld, path, local);
@@ -657,7 +654,7 @@ read_cost (Loader     *ld,
     }
 
   cp = g_new0 (double, MAX (cost->n_params, 1));
-  if (!read_params (ld, obj, "cost", cost->params, cost->n_params, cp))
+  if (!_bp_model_read_params (ld, obj, "cost", cost->params, cost->n_params, cp))
     return FALSE;
   if (!bp_network_set_cost (model->network, cost->id, cost->n_params > 0 ? cp : NULL, &local))
     return fail_from (ld, "cost", local);

@@ -413,6 +413,7 @@ append_layer_kind (GString       *s,
     }
   g_string_append (s, ", \"activation\": ");
   append_string (s, L->act_id);
+  append_params (s, L->act->params, L->act_params, L->act->n_params);
   g_string_append (s, ", \"eps\": ");
   append_double (s, L->eps);
   if (L->type == BP_LAYER_BATCHNORM)

@@ -724,22 +724,23 @@ append_layer (BpNetwork   *net,
   const BpActivationDesc *act;
   gsize width = bp_network_n_outputs (net);
   BpLayer *L;
+  double *ap;
 
   if (net->n_layers >= BP_MAX_LAYERS)
     return check_new_layer (net, NULL, error), NULL;
   if ((act = lookup_activation (activation != NULL ? activation : "linear", error)) == NULL)
     return NULL;
-  if (act->n_params > 0)
+  /* The activation's parameters at their defaults (leaky_relu's α …):
+   * bp_network_set_activation sets others. */
+  if ((ap = params_or_defaults (act->params, act->n_params, NULL, "activation", act->id,
+                                error)) == NULL)
+    return NULL;
+  if (!check_new_layer (net, act, error))
     {
-      g_set_error (error, BP_NETWORK_ERROR, BP_NETWORK_ERROR_INVALID,
-                   "a %s layer takes an activation without parameters, not “%s”",
-                   bp_layer_type_to_string (type), act->id);
+      g_free (ap);
       return NULL;
     }
-  if (!check_new_layer (net, act, error))
-    return NULL;
-  L = grow (net, type, width, width, type == BP_LAYER_DROPOUT ? 0 : 2 * width, act,
-            g_new0 (double, 1));
+  L = grow (net, type, width, width, type == BP_LAYER_DROPOUT ? 0 : 2 * width, act, ap);
   for (gsize j = 0; j < bp_layer_n_weights (L); j++)
     L->W[j] = 1.0;
   return L;
