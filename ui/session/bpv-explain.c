@@ -259,8 +259,9 @@ append_delta_terms (BpvExplanation  *ex,
                             n, jj, n, n, jj, n + 1, n + 1);
   else
     g_string_append_printf (eq, "δ(%zu)%s = σ′(z(%zu)%s) · Σ<sub>k</sub> W(%zu)<sub>k</sub>%s δ(%zu)<sub>k</sub>"
-                            "   <small>(%zu paths through layer\u00a0%zu)</small>\n      = %s × [",
-                            n, jj, n, jj, n + 1, jj, n + 1, terms->n_terms, n + 1,
+                            "   <small>(%zu %s through layer\u00a0%zu)</small>\n      = %s × [",
+                            n, jj, n, jj, n + 1, jj, n + 1, terms->n_terms,
+                            terms->n_terms == 1 ? "path" : "paths", n + 1,
                             num (pool, terms->scale));
   for (gsize m = 0; m < shown; m++)
     {
