@@ -121,6 +121,8 @@ typedef struct
   gsize         row_skip;
   MapKind       cols;
   gsize         col_skip;
+  BpLayerType   type;
+  gssize        skip;       /* the j of the a(j) added to its output (new numbering), or -1 */
 } Plan;
 
 typedef struct
@@ -130,7 +132,11 @@ typedef struct
   const char *cost_id;      /* NULL: the old network's cost */
 } Plans;
 
-/* Old layer l as it is, at its place. */
+/* The values a new layer of these types starts with (bp-edit.h). */
+#define EDIT_DROPOUT_P 0.5
+
+/* Old layer l as it is, at its place (its skip still in the old numbering:
+ * the edit renumbers it). */
 static Plan
 plan_keep (const BpNetwork *old,
            gsize            l)
@@ -142,8 +148,28 @@ plan_keep (const BpNetwork *old,
     .src = (gssize) l,
     .rows = MAP_OVERLAP,
     .cols = MAP_IF_SAME,
+    .type = old->layers[l].type,
+    .skip = old->layers[l].skip_from,
   };
   return p;
+}
+
+/* "batch norm", for messages and labels. */
+static const char *
+type_name (BpLayerType type)
+{
+  switch (type)
+    {
+    case BP_LAYER_BATCHNORM:
+      return "batch norm";
+    case BP_LAYER_LAYERNORM:
+      return "layer norm";
+    case BP_LAYER_DROPOUT:
+      return "dropout";
+    case BP_LAYER_DENSE:
+    default:
+      return "dense";
+    }
 }
 
 static gssize
@@ -183,6 +209,76 @@ tied_to_data (const BpModel *model)
   return model->dataset != NULL || (model->n_samples > 0 && model->inputs != NULL);
 }
 
+/* Appends the layer `p` plans, as its old layer was (eps, momentum, p) or
+ * with the defaults when it is new. */
+static gboolean
+add_planned_layer (BpNetwork       *net,
+                   const Plan      *p,
+                   const BpNetwork *old,
+                   GError         **error)
+{
+  const BpLayer *O = p->src >= 0 ? &old->layers[p->src] : NULL;
+  gboolean ok;
+
+  switch (p->type)
+    {
+    case BP_LAYER_BATCHNORM:
+      ok = bp_network_add_batchnorm (net, O != NULL ? O->eps : BP_NORM_DEFAULT_EPS,
+                                     O != NULL ? O->momentum : BP_NORM_DEFAULT_MOMENTUM,
+                                     p->act_id, error);
+      break;
+    case BP_LAYER_LAYERNORM:
+      ok = bp_network_add_layernorm (net, O != NULL ? O->eps : BP_NORM_DEFAULT_EPS,
+                                     p->act_id, error);
+      break;
+    case BP_LAYER_DROPOUT:
+      return bp_network_add_dropout (net, O != NULL ? O->p : EDIT_DROPOUT_P, error);
+    case BP_LAYER_DENSE:
+    default:
+      return bp_network_add_layer (net, p->out, p->act_id, p->act_params, error);
+    }
+  /* The norm layers take their activation's defaults: set its parameters. */
+  return ok && (p->act_params == NULL ||
+                bp_network_set_activation (net, net->n_layers - 1, p->act_id, p->act_params,
+                                           error));
+}
+
+/* A norm or dropout layer L (just added: γ = 1, β = 0, running mean 0 and
+ * variance 1, no mask) takes from its old layer O, if any, the entries
+ * `rows` maps: γ, β, the running statistics, the mask's columns (a new
+ * column of a fixed mask keeps its unit). */
+static void
+keep_typed (BpLayer       *L,
+            const BpLayer *O,
+            const gssize  *rows)
+{
+  if (O == NULL)
+    return;
+  for (gsize j = 0; j < L->out; j++)
+    {
+      if (rows[j] < 0)
+        continue;
+      if (L->type != BP_LAYER_DROPOUT)
+        {
+          L->W[j] = O->W[rows[j]];
+          L->b[j] = O->b[rows[j]];
+        }
+      if (L->running_mean != NULL)
+        {
+          L->running_mean[j] = O->running_mean[rows[j]];
+          L->running_var[j] = O->running_var[rows[j]];
+        }
+    }
+  if (O->mask != NULL)
+    {
+      L->mask_rows = O->mask_rows;
+      L->mask = g_new (double, L->mask_rows * L->out);
+      for (gsize s = 0; s < L->mask_rows; s++)
+        for (gsize j = 0; j < L->out; j++)
+          L->mask[s * L->out + j] = rows[j] >= 0 ? O->mask[s * O->out + (gsize) rows[j]] : 1.0;
+    }
+}
+
 /* The network the plans describe, with the parameters carried over. */
 static BpNetwork *
 build_network (const BpModel *model,
@@ -194,28 +290,46 @@ build_network (const BpModel *model,
   const BpNetwork *old = model->network;
   g_autoptr(BpNetwork) net = NULL;
   g_autoptr(GError) local = NULL;
-  gsize total = 0, width = n_inputs;
+  gsize total = 0, width = n_inputs, widths[BP_MAX_LAYERS + 1];
   /* A plan with a cost of its own takes that cost's default parameters. */
   const char *cost_id = plans->cost_id != NULL ? plans->cost_id : old->cost_id;
   const double *cost_params = plans->cost_id != NULL ? NULL : old->cost_params;
 
   g_assert (plans->n_layers >= 1 && plans->n_layers <= BP_MAX_LAYERS);
 
-  /* The plans describe dense layers; the others (and skips) would be lost,
-   * so such edits wait until the canvas can make them (issue 13). */
-  if (!bp_network_check_plain (old, &local))
-    {
-      edit_fail (error, BP_EDIT_ERROR_INVALID, "%s: edits that change the layers only work "
-                 "on a chain of dense layers yet", local->message);
-      return NULL;
-    }
-
+  widths[0] = n_inputs;
   for (gsize l = 0; l < plans->n_layers; l++)
     {
-      if (!check_width (plans->layer[l].out, error))
+      const Plan *p = &plans->layer[l];
+
+      if (!check_width (p->out, error))
         return NULL;
-      total += width * plans->layer[l].out + plans->layer[l].out;
-      width = plans->layer[l].out;
+      if (p->type != BP_LAYER_DENSE && p->out != width)
+        {
+          edit_fail (error, BP_EDIT_ERROR_INVALID,
+                     "layer %zu is a %s layer, as wide as its input: a(%zu) would have %zu "
+                     "unit%s and the layer %zu", l + 1, type_name (p->type), l, width,
+                     width == 1 ? "" : "s", p->out);
+          return NULL;
+        }
+      total += p->type == BP_LAYER_DENSE ? width * p->out + p->out
+               : p->type == BP_LAYER_DROPOUT ? 0 : 2 * p->out;
+      width = p->out;
+      widths[l + 1] = width;
+    }
+  for (gsize l = 0; l < plans->n_layers; l++)
+    {
+      const Plan *p = &plans->layer[l];
+
+      if (p->skip >= 0 && widths[p->skip] != p->out)
+        {
+          edit_fail (error, BP_EDIT_ERROR_INVALID,
+                     "layer %zu adds a(%zd) to its output (a skip connection), so a(%zd) and "
+                     "a(%zu) must have the same width; they would have %zu and %zu units "
+                     "(remove the skip first)", l + 1, p->skip, p->skip, l + 1,
+                     widths[p->skip], p->out);
+          return NULL;
+        }
     }
   if (total > BP_MODEL_MAX_PARAMS)
     {
@@ -239,8 +353,11 @@ build_network (const BpModel *model,
    * so that no layer is refused for being the output for a moment. */
   net = bp_network_new (n_inputs, &local);
   for (gsize l = 0; net != NULL && local == NULL && l < plans->n_layers; l++)
-    bp_network_add_layer (net, plans->layer[l].out, plans->layer[l].act_id,
-                          plans->layer[l].act_params, &local);
+    if (!add_planned_layer (net, &plans->layer[l], old, &local))
+      break;
+  for (gsize l = 0; net != NULL && local == NULL && l < plans->n_layers; l++)
+    if (plans->layer[l].skip >= 0)
+      bp_network_set_skip (net, l, plans->layer[l].skip, &local);
   if (local != NULL)
     {
       edit_fail_from (error, local, BP_EDIT_ERROR_INVALID);
@@ -252,6 +369,9 @@ build_network (const BpModel *model,
       return NULL;
     }
   net->reduction = old->reduction;
+  /* The dropout masks drawn next are the ones the old network would have
+   * drawn. */
+  *net->rng = *old->rng;
 
   for (gsize l = 0; l < net->n_layers; l++)
     {
@@ -267,6 +387,11 @@ build_network (const BpModel *model,
         {
           rows[j] = O != NULL ? map_index (p->rows, p->row_skip, j, O->out, FALSE) : -1;
           any_new |= rows[j] < 0;
+        }
+      if (L->type != BP_LAYER_DENSE)
+        {
+          keep_typed (L, O, rows);
+          continue;
         }
       for (gsize i = 0; i < L->in; i++)
         {
@@ -337,38 +462,85 @@ check_activation (const char  *id,
 
 /* --------------------------------------------------------- structural edits */
 
+/* The old layers with a new one before old layer `at` (its plan `fresh`);
+ * the skips from a(at + 1) on now start one layer later. */
+static gboolean
+insert_plan (BpModel      *model,
+             gsize         at,
+             const Plan   *fresh,
+             GError      **error)
+{
+  const BpNetwork *old = model->network;
+  Plans plans = { 0 };
+
+  for (gsize l = 0; l < old->n_layers + 1; l++)
+    {
+      if (l == at)
+        {
+          plans.layer[l] = *fresh;
+          continue;
+        }
+      plans.layer[l] = plan_keep (old, l < at ? l : l - 1);
+      if (plans.layer[l].skip > (gssize) at)
+        plans.layer[l].skip++;
+    }
+  plans.n_layers = old->n_layers + 1;
+  return apply_plans (model, old->n_inputs, &plans, error);
+}
+
+static gboolean
+check_insert_at (const BpNetwork *old,
+                 gsize            at,
+                 GError         **error)
+{
+  if (at > old->n_layers)
+    return edit_fail (error, BP_EDIT_ERROR_INVALID,
+                      "cannot insert a layer at position %zu: the network has %zu layers "
+                      "(positions 1 to %zu)", at + 1, old->n_layers, old->n_layers + 1);
+  if (old->n_layers >= BP_MAX_LAYERS)
+    return edit_fail (error, BP_EDIT_ERROR_INVALID,
+                      "a network has at most %d layers", BP_MAX_LAYERS);
+  return TRUE;
+}
+
 static gboolean
 insert_layer (BpModel      *model,
               const BpEdit *e,
               GError      **error)
 {
-  const BpNetwork *old = model->network;
-  Plans plans = { 0 };
+  Plan fresh = {
+    .out = e->width, .act_id = e->activation, .act_params = e->act_params,
+    .src = -1, .rows = MAP_NONE, .cols = MAP_NONE, .type = BP_LAYER_DENSE, .skip = -1,
+  };
 
-  if (e->layer > old->n_layers)
-    return edit_fail (error, BP_EDIT_ERROR_INVALID,
-                      "cannot insert a layer at position %zu: the network has %zu layers "
-                      "(positions 1 to %zu)", e->layer + 1, old->n_layers, old->n_layers + 1);
-  if (old->n_layers >= BP_MAX_LAYERS)
-    return edit_fail (error, BP_EDIT_ERROR_INVALID,
-                      "a network has at most %d layers", BP_MAX_LAYERS);
-  if (!check_width (e->width, error) || !check_activation (e->activation, error))
+  if (!check_insert_at (model->network, e->layer, error) ||
+      !check_width (e->width, error) || !check_activation (e->activation, error))
     return FALSE;
+  return insert_plan (model, e->layer, &fresh, error);
+}
 
-  for (gsize l = 0; l < old->n_layers + 1; l++)
-    {
-      if (l < e->layer)
-        plans.layer[l] = plan_keep (old, l);
-      else if (l > e->layer)
-        plans.layer[l] = plan_keep (old, l - 1);
-      else
-        plans.layer[l] = (Plan) {
-          .out = e->width, .act_id = e->activation, .act_params = e->act_params,
-          .src = -1, .rows = MAP_NONE, .cols = MAP_NONE,
-        };
-    }
-  plans.n_layers = old->n_layers + 1;
-  return apply_plans (model, old->n_inputs, &plans, error);
+/* A batch-norm, layer-norm or dropout layer after layer `e->layer` (on
+ * screen), as wide as a(e->layer). */
+static gboolean
+insert_typed (BpModel      *model,
+              const BpEdit *e,
+              GError      **error)
+{
+  const BpNetwork *old = model->network;
+  Plan fresh = {
+    .act_id = "linear", .src = -1, .rows = MAP_NONE, .cols = MAP_NONE,
+    .type = e->layer_type, .skip = -1,
+  };
+
+  if (e->layer_type != BP_LAYER_BATCHNORM && e->layer_type != BP_LAYER_LAYERNORM &&
+      e->layer_type != BP_LAYER_DROPOUT)
+    return edit_fail (error, BP_EDIT_ERROR_INVALID,
+                      "only a batch-norm, layer-norm or dropout layer can be inserted this "
+                      "way, not layer type %d", e->layer_type);
+  if (!check_insert_at (old, e->layer, error))
+    return FALSE;
+  fresh.out = e->layer == 0 ? old->n_inputs : old->layers[e->layer - 1].out;
+  return insert_plan (model, e->layer, &fresh, error);
 }
 
 static gboolean
@@ -385,9 +557,33 @@ remove_layer (BpModel      *model,
     return edit_fail (error, BP_EDIT_ERROR_INVALID,
                       "cannot remove the only layer: a network needs at least one");
   for (gsize l = 0; l < old->n_layers; l++)
-    if (l != e->layer)
-      plans.layer[plans.n_layers++] = plan_keep (old, l);
+    {
+      Plan p;
+
+      if (l == e->layer)
+        continue;
+      p = plan_keep (old, l);
+      /* a(layer + 1) goes with the layer. */
+      if (p.skip == (gssize) e->layer + 1)
+        return edit_fail (error, BP_EDIT_ERROR_INVALID,
+                          "cannot remove layer %zu: layer %zu adds its output a(%zu) to its "
+                          "own (a skip connection); remove the skip first",
+                          e->layer + 1, l + 1, e->layer + 1);
+      if (p.skip > (gssize) e->layer + 1)
+        p.skip--;
+      plans.layer[plans.n_layers++] = p;
+    }
   return apply_plans (model, old->n_inputs, &plans, error);
+}
+
+/* The first layer with a skip connection, or -1. */
+static gssize
+first_skip (const BpNetwork *net)
+{
+  for (gsize l = 0; l < net->n_layers; l++)
+    if (net->layers[l].skip_from >= 0)
+      return (gssize) l;
+  return -1;
 }
 
 static gboolean
@@ -398,6 +594,7 @@ move_layer (BpModel      *model,
   const BpNetwork *old = model->network;
   gsize order[BP_MAX_LAYERS], n = 0;
   Plans plans = { 0 };
+  gssize skip;
 
   if (!check_layer (old, e->layer, error))
     return FALSE;
@@ -405,6 +602,11 @@ move_layer (BpModel      *model,
     return edit_fail (error, BP_EDIT_ERROR_INVALID,
                       "cannot move layer %zu to position %zu: the network has %zu layers",
                       e->layer + 1, e->to + 1, old->n_layers);
+  /* Which a(j) a skip should follow after a move has no one answer. */
+  if ((skip = first_skip (old)) >= 0)
+    return edit_fail (error, BP_EDIT_ERROR_INVALID,
+                      "cannot move layers while layer %zd has a skip connection (from a(%zd)); "
+                      "remove the skips first", skip + 1, old->layers[skip].skip_from);
   for (gsize l = 0; l < old->n_layers; l++)
     if (l != e->layer)
       order[n++] = l;
@@ -416,7 +618,9 @@ move_layer (BpModel      *model,
   return apply_plans (model, old->n_inputs, &plans, error);
 }
 
-/* Width of `layer` from old to new: rows of it, columns of the next. */
+/* Width of dense `layer` from old to new: rows of it, then of the norm and
+ * dropout layers after it (as wide as their input), columns of the next
+ * dense layer. */
 static gboolean
 resize_layer (BpModel  *model,
               gsize     layer,
@@ -427,19 +631,89 @@ resize_layer (BpModel  *model,
 {
   const BpNetwork *old = model->network;
   Plans plans = { 0 };
+  gsize l = layer;
 
-  for (gsize l = 0; l < old->n_layers; l++)
-    plans.layer[l] = plan_keep (old, l);
+  for (gsize k = 0; k < old->n_layers; k++)
+    plans.layer[k] = plan_keep (old, k);
   plans.n_layers = old->n_layers;
-  plans.layer[layer].out = width;
-  plans.layer[layer].rows = kind;
-  plans.layer[layer].row_skip = skip;
-  if (layer + 1 < old->n_layers)
+  do
     {
-      plans.layer[layer + 1].cols = kind;
-      plans.layer[layer + 1].col_skip = skip;
+      plans.layer[l].out = width;
+      plans.layer[l].rows = kind;
+      plans.layer[l].row_skip = skip;
+      l++;
+    }
+  while (l < old->n_layers && old->layers[l].type != BP_LAYER_DENSE);
+  if (l < old->n_layers)
+    {
+      plans.layer[l].cols = kind;
+      plans.layer[l].col_skip = skip;
     }
   return apply_plans (model, old->n_inputs, &plans, error);
+}
+
+/* Width edits are for dense layers: the others follow their input. */
+static gboolean
+check_dense (const BpNetwork *net,
+             gsize            layer,
+             GError         **error)
+{
+  const BpLayer *L = &net->layers[layer];
+
+  if (L->type != BP_LAYER_DENSE)
+    return edit_fail (error, BP_EDIT_ERROR_INVALID,
+                      "layer %zu is a %s layer, as wide as its input: change the width of "
+                      "the dense layer before it", layer + 1, type_name (L->type));
+  return TRUE;
+}
+
+static gboolean
+add_skip (BpModel      *model,
+          const BpEdit *e,
+          GError      **error)
+{
+  BpNetwork *net = model->network;
+  g_autoptr(GError) local = NULL;
+  gsize from_width;
+
+  if (!check_layer (net, e->layer, error))
+    return FALSE;
+  if (net->layers[e->layer].type != BP_LAYER_DENSE)
+    return edit_fail (error, BP_EDIT_ERROR_INVALID,
+                      "layer %zu is a %s layer: only a dense layer can have a skip connection",
+                      e->layer + 1, type_name (net->layers[e->layer].type));
+  if (e->from > e->layer)
+    return edit_fail (error, BP_EDIT_ERROR_INVALID,
+                      "a skip connection into a(%zu) must come from an earlier a(j), "
+                      "j from 0 to %zu, not a(%zu)", e->layer + 1, e->layer, e->from);
+  from_width = e->from == 0 ? net->n_inputs : net->layers[e->from - 1].out;
+  if (from_width != net->layers[e->layer].out)
+    return edit_fail (error, BP_EDIT_ERROR_INVALID,
+                      "cannot add a skip connection a(%zu) → a(%zu): a(%zu) has %zu unit%s and "
+                      "a(%zu) has %zu (a skip adds them, so the widths must be equal)",
+                      e->from, e->layer + 1, e->from, from_width, from_width == 1 ? "" : "s",
+                      e->layer + 1, net->layers[e->layer].out);
+  if (!bp_network_set_skip (net, e->layer, (gssize) e->from, &local))
+    return edit_fail_from (error, local, BP_EDIT_ERROR_INVALID);
+  return TRUE;
+}
+
+static gboolean
+remove_skip (BpModel      *model,
+             const BpEdit *e,
+             GError      **error)
+{
+  BpNetwork *net = model->network;
+  g_autoptr(GError) local = NULL;
+
+  if (!check_layer (net, e->layer, error))
+    return FALSE;
+  if (net->layers[e->layer].skip_from < 0)
+    return edit_fail (error, BP_EDIT_ERROR_INVALID,
+                      "layer %zu has no skip connection to remove", e->layer + 1);
+  if (!bp_network_set_skip (net, e->layer, -1, &local))
+    return edit_fail_from (error, local, BP_EDIT_ERROR_INVALID);
+  return TRUE;
 }
 
 static gboolean
@@ -449,7 +723,8 @@ set_width (BpModel      *model,
 {
   gsize width;
 
-  if (!check_layer (model->network, e->layer, error))
+  if (!check_layer (model->network, e->layer, error) ||
+      !check_dense (model->network, e->layer, error))
     return FALSE;
   width = e->kind == BP_EDIT_ADD_UNIT ? model->network->layers[e->layer].out + 1 : e->width;
   if (!check_width (width, error))
@@ -466,7 +741,8 @@ remove_unit (BpModel      *model,
 {
   gsize out;
 
-  if (!check_layer (model->network, e->layer, error))
+  if (!check_layer (model->network, e->layer, error) ||
+      !check_dense (model->network, e->layer, error))
     return FALSE;
   out = model->network->layers[e->layer].out;
   if (e->unit >= out)
@@ -810,6 +1086,12 @@ perform_on (BpModel      *model,
         reset_weights (model);
       g_clear_pointer (&model->progress, bp_train_progress_free);
       return TRUE;
+    case BP_EDIT_ADD_SKIP:
+      return add_skip (model, e, error);
+    case BP_EDIT_REMOVE_SKIP:
+      return remove_skip (model, e, error);
+    case BP_EDIT_INSERT_TYPED:
+      return insert_typed (model, e, error);
     case BP_EDIT_SET_INIT:
       if ((guint) e->init > BP_INIT_AUTO)
         return edit_fail (error, BP_EDIT_ERROR_INVALID, "unknown initialisation %d", e->init);
@@ -878,6 +1160,9 @@ bp_edit_describe (const BpModel *model,
       return g_strdup_printf ("Insert layer %zu (%zu %s)", e->layer + 1, e->width,
                               e->activation != NULL ? e->activation : "?");
     case BP_EDIT_REMOVE_LAYER:
+      if (e->layer < net->n_layers && net->layers[e->layer].type != BP_LAYER_DENSE)
+        return g_strdup_printf ("Remove %s (layer %zu)", type_name (net->layers[e->layer].type),
+                                e->layer + 1);
       if (e->layer < net->n_layers)
         return g_strdup_printf ("Remove layer %zu (%zu %s)", e->layer + 1,
                                 net->layers[e->layer].out, net->layers[e->layer].act_id);
@@ -929,6 +1214,17 @@ bp_edit_describe (const BpModel *model,
       if (g_strcmp0 (e->dataset, model->dataset) == 0)
         return g_strdup_printf ("Change settings of dataset %s", e->dataset);
       return g_strdup_printf ("Change dataset to %s", e->dataset);
+    case BP_EDIT_ADD_SKIP:
+      return g_strdup_printf ("Add skip connection a(%zu) → a(%zu)", e->from, e->layer + 1);
+    case BP_EDIT_REMOVE_SKIP:
+      if (e->layer < net->n_layers && net->layers[e->layer].skip_from >= 0)
+        return g_strdup_printf ("Remove skip connection a(%zd) → a(%zu)",
+                                net->layers[e->layer].skip_from, e->layer + 1);
+      return g_strdup_printf ("Remove skip connection into a(%zu)", e->layer + 1);
+    case BP_EDIT_INSERT_TYPED:
+      if (e->layer == 0)
+        return g_strdup_printf ("Insert %s after the input", type_name (e->layer_type));
+      return g_strdup_printf ("Insert %s after layer %zu", type_name (e->layer_type), e->layer);
     case BP_EDIT_RESET_WEIGHTS:
       return g_strdup_printf ("Reset weights from seed %" G_GUINT64_FORMAT, model->seed);
     case BP_EDIT_SET_SEED:
