@@ -1037,6 +1037,221 @@ test_memory_cap (void **state)
   }
 }
 
+/* ------------------------------------------------ layers beyond dense */
+
+/* free_model (3-8-5-8-2) with the skip a(1) → a(3). */
+static BpModel *
+skip_model (void)
+{
+  g_autoptr(GError) error = NULL;
+  BpModel *model = free_model ();
+  BpEdit e = { .kind = BP_EDIT_ADD_SKIP, .layer = 2, .from = 1 };
+
+  if (!bp_edit_perform (model, &e, &error))
+    fail_msg ("%s", error->message);
+  return model;
+}
+
+static void
+test_skip (void **state)
+{
+  g_autoptr(BpModel) model = free_model ();
+  BpEdit add = { .kind = BP_EDIT_ADD_SKIP, .layer = 2, .from = 1 };
+  g_autoptr(BpModel) out = check_edit (model, &add);
+  BpEdit rm = { .kind = BP_EDIT_REMOVE_SKIP, .layer = 2 };
+  g_autoptr(BpModel) back = check_edit (out, &rm);
+
+  /* A skip has no parameters: every weight, the optimizer state and the
+   * position in the run are kept. */
+  for (gsize l = 0; l < 4; l++)
+    assert_layer_kept (out, l, model, l);
+  assert_int_equal (out->network->layers[2].skip_from, 1);
+  assert_true (out->optimizer->t == model->optimizer->t);
+  assert_non_null (out->progress);
+  assert_true (bp_network_equal (back->network, model->network));
+
+  /* The width rule, with both widths; a skip from a later a(j). */
+  expect_refused (model, &(BpEdit) { .kind = BP_EDIT_ADD_SKIP, .layer = 2, .from = 2 },
+                  BP_EDIT_ERROR_INVALID,
+                  "cannot add a skip connection a(2) → a(3): a(2) has 5 units and a(3) has 8");
+  expect_refused (model, &(BpEdit) { .kind = BP_EDIT_ADD_SKIP, .layer = 1, .from = 3 },
+                  BP_EDIT_ERROR_INVALID, "must come from an earlier a(j)");
+  expect_refused (model, &rm, BP_EDIT_ERROR_INVALID, "layer 3 has no skip connection");
+}
+
+static void
+test_insert_typed (void **state)
+{
+  g_autoptr(BpModel) model = free_model ();
+  static const BpLayerType types[] = { BP_LAYER_BATCHNORM, BP_LAYER_LAYERNORM, BP_LAYER_DROPOUT };
+  static const char *const labels[] = {
+    "Insert batch norm after layer 2", "Insert layer norm after layer 2",
+    "Insert dropout after layer 2",
+  };
+  static const char *const rm_labels[] = {
+    "Remove batch norm (layer 3)", "Remove layer norm (layer 3)", "Remove dropout (layer 3)",
+  };
+
+  for (gsize t = 0; t < G_N_ELEMENTS (types); t++)
+    {
+      BpEdit e = { .kind = BP_EDIT_INSERT_TYPED, .layer = 2, .layer_type = types[t] };
+      g_autofree char *label = bp_edit_describe (model, &e);
+      g_autoptr(BpModel) out = check_edit (model, &e);
+      BpEdit rm = { .kind = BP_EDIT_REMOVE_LAYER, .layer = 2 };
+      g_autoptr(BpModel) back = check_edit (out, &rm);
+      const BpLayer *L = &out->network->layers[2];
+
+      assert_string_equal (label, labels[t]);
+      assert_int_equal (out->network->n_layers, 5);
+      assert_int_equal (L->type, types[t]);
+      assert_int_equal (L->in, 5);
+      assert_int_equal (L->out, 5);
+      assert_string_equal (L->act_id, "linear");
+      /* Every other layer keeps its bits: the new one is as wide as its input. */
+      assert_layer_kept (out, 0, model, 0);
+      assert_layer_kept (out, 1, model, 1);
+      assert_layer_kept (out, 3, model, 2);
+      assert_layer_kept (out, 4, model, 3);
+      for (gsize j = 0; j < 5 && types[t] != BP_LAYER_DROPOUT; j++)
+        {
+          assert_true (L->W[j] == 1.0 && L->b[j] == 0.0);
+          assert_true (L->eps == 1e-5);
+        }
+      if (types[t] == BP_LAYER_BATCHNORM)
+        for (gsize j = 0; j < 5; j++)
+          assert_true (L->running_mean[j] == 0.0 && L->running_var[j] == 1.0 &&
+                       L->momentum == 0.1);
+      if (types[t] == BP_LAYER_DROPOUT)
+        assert_true (L->p == 0.5);
+      /* Removing it gives the network back, bit for bit. */
+      assert_true (bp_network_equal (back->network, model->network));
+      {
+        g_autofree char *rm_label = bp_edit_describe (out, &rm);
+
+        assert_string_equal (rm_label, rm_labels[t]);
+      }
+    }
+
+  /* After the input, and refusals: a bad type, a linear output the cost
+   * cannot read. */
+  {
+    BpEdit first = { .kind = BP_EDIT_INSERT_TYPED, .layer = 0, .layer_type = BP_LAYER_LAYERNORM };
+    g_autoptr(BpModel) out = check_edit (model, &first);
+    g_autofree char *label = bp_edit_describe (model, &first);
+    g_autoptr(BpModel) tied = tied_model ();
+
+    assert_int_equal (out->network->layers[0].out, 3);
+    assert_string_equal (label, "Insert layer norm after the input");
+    expect_refused (model, &(BpEdit) { .kind = BP_EDIT_INSERT_TYPED, .layer = 1,
+                                       .layer_type = BP_LAYER_DENSE },
+                    BP_EDIT_ERROR_INVALID, "only a batch-norm, layer-norm or dropout layer");
+    expect_refused (tied, &(BpEdit) { .kind = BP_EDIT_INSERT_TYPED, .layer = 3,
+                                      .layer_type = BP_LAYER_BATCHNORM },
+                    BP_EDIT_ERROR_COST, "bce");
+  }
+}
+
+/* The dense edits on a network with norm layers and skips: they keep what
+ * they can or refuse naming the rule. */
+static void
+test_edits_around_typed_layers (void **state)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(BpModel) model = free_model ();
+  g_autoptr(BpModel) skip = skip_model ();
+  BpEdit bn = { .kind = BP_EDIT_INSERT_TYPED, .layer = 2, .layer_type = BP_LAYER_BATCHNORM };
+
+  /* 3-8-5-[bn 5]-8-2, trained so γ, β and the running statistics are not
+   * their defaults. */
+  assert_true (bp_edit_perform (model, &bn, &error));
+  train_a_little (model);
+
+  /* A width change of layer 2 carries through the batch norm. */
+  {
+    BpEdit e = { .kind = BP_EDIT_SET_WIDTH, .layer = 1, .width = 7 };
+    g_autoptr(BpModel) out = check_edit (model, &e);
+    const BpLayer *L = &out->network->layers[2], *O = &model->network->layers[2];
+
+    assert_int_equal (L->in, 7);
+    assert_int_equal (L->out, 7);
+    assert_true (same_doubles (L->W, O->W, 5));
+    assert_true (same_doubles (L->b, O->b, 5));
+    assert_true (same_doubles (L->running_mean, O->running_mean, 5));
+    assert_true (same_doubles (L->running_var, O->running_var, 5));
+    assert_true (L->W[5] == 1.0 && L->b[6] == 0.0 && L->running_var[6] == 1.0);
+    assert_int_equal (out->network->layers[3].in, 7);
+    for (gsize j = 0; j < 8; j++)
+      assert_true (same_doubles (&out->network->layers[3].W[j * 7],
+                                 &model->network->layers[3].W[j * 5], 5));
+  }
+  /* Removing a unit removes its γ, β and statistics too. */
+  {
+    BpEdit e = { .kind = BP_EDIT_REMOVE_UNIT, .layer = 1, .unit = 0 };
+    g_autoptr(BpModel) out = check_edit (model, &e);
+
+    assert_int_equal (out->network->layers[2].out, 4);
+    assert_true (same_doubles (out->network->layers[2].W, model->network->layers[2].W + 1, 4));
+    assert_true (same_doubles (out->network->layers[2].running_mean,
+                               model->network->layers[2].running_mean + 1, 4));
+  }
+  /* The norm layer's own width follows its input; it can change its
+   * activation, a dropout layer cannot. */
+  expect_refused (model, &(BpEdit) { .kind = BP_EDIT_SET_WIDTH, .layer = 2, .width = 3 },
+                  BP_EDIT_ERROR_INVALID, "layer 3 is a batch norm layer, as wide as its input");
+  expect_refused (model, &(BpEdit) { .kind = BP_EDIT_ADD_UNIT, .layer = 2 },
+                  BP_EDIT_ERROR_INVALID, "change the width of the dense layer before it");
+  {
+    BpEdit e = { .kind = BP_EDIT_SET_ACTIVATION, .layer = 2, .activation = "tanh" };
+    g_autoptr(BpModel) out = check_edit (model, &e);
+
+    assert_string_equal (out->network->layers[2].act_id, "tanh");
+    assert_true (same_doubles (out->network->params, model->network->params,
+                               model->network->n_params));
+  }
+  /* A dense layer inserted before the norm layer must be as wide as it. */
+  expect_refused (model, &(BpEdit) { .kind = BP_EDIT_INSERT_LAYER, .layer = 2, .width = 4,
+                                     .activation = "tanh" },
+                  BP_EDIT_ERROR_INVALID, "layer 4 is a batch norm layer, as wide as its input: "
+                  "a(3) would have 4 units and the layer 5");
+  {
+    BpEdit e = { .kind = BP_EDIT_INSERT_LAYER, .layer = 2, .width = 5, .activation = "tanh" };
+    g_autoptr(BpModel) out = check_edit (model, &e);
+
+    assert_layer_kept (out, 3, model, 2);
+    assert_true (same_doubles (out->network->layers[3].running_var,
+                               model->network->layers[2].running_var, 5));
+  }
+
+  /* Skips: a width either end of one depends on is refused with both widths. */
+  expect_refused (skip, &(BpEdit) { .kind = BP_EDIT_SET_WIDTH, .layer = 0, .width = 6 },
+                  BP_EDIT_ERROR_INVALID, "layer 3 adds a(1) to its output (a skip connection), "
+                  "so a(1) and a(3) must have the same width; they would have 6 and 8 units "
+                  "(remove the skip first)");
+  expect_refused (skip, &(BpEdit) { .kind = BP_EDIT_ADD_UNIT, .layer = 2 },
+                  BP_EDIT_ERROR_INVALID, "they would have 8 and 9 units");
+  expect_refused (skip, &(BpEdit) { .kind = BP_EDIT_REMOVE_LAYER, .layer = 0 },
+                  BP_EDIT_ERROR_INVALID, "cannot remove layer 1: layer 3 adds its output a(1)");
+  expect_refused (skip, &(BpEdit) { .kind = BP_EDIT_MOVE_LAYER, .layer = 0, .to = 1 },
+                  BP_EDIT_ERROR_INVALID, "remove the skips first");
+  /* Layers in between or before it move the skip with them. */
+  {
+    BpEdit rm = { .kind = BP_EDIT_REMOVE_LAYER, .layer = 1 };
+    BpEdit ins = { .kind = BP_EDIT_INSERT_LAYER, .layer = 1, .width = 4, .activation = "relu" };
+    BpEdit front = { .kind = BP_EDIT_INSERT_LAYER, .layer = 0, .width = 3, .activation = "relu" };
+    BpEdit after = { .kind = BP_EDIT_SET_WIDTH, .layer = 1, .width = 9 };
+    g_autoptr(BpModel) a = check_edit (skip, &rm);
+    g_autoptr(BpModel) b = check_edit (skip, &ins);
+    g_autoptr(BpModel) c = check_edit (skip, &front);
+    g_autoptr(BpModel) d = check_edit (skip, &after);
+
+    assert_int_equal (a->network->layers[1].skip_from, 1);
+    assert_int_equal (b->network->layers[3].skip_from, 1);
+    assert_int_equal (c->network->layers[3].skip_from, 2);
+    assert_int_equal (d->network->layers[2].skip_from, 1);
+    assert_layer_kept (b, 0, skip, 0);
+  }
+}
+
 static void
 test_labels (void **state)
 {
@@ -1095,6 +1310,9 @@ main (void)
     cmocka_unit_test (test_dirty_flag),
     cmocka_unit_test (test_memory_cap),
     cmocka_unit_test (test_labels),
+    cmocka_unit_test (test_skip),
+    cmocka_unit_test (test_insert_typed),
+    cmocka_unit_test (test_edits_around_typed_layers),
   };
 
   return cmocka_run_group_tests_name ("edit", tests, NULL, NULL);
