@@ -698,6 +698,35 @@ add_skip (BpModel      *model,
   return TRUE;
 }
 
+gboolean
+bp_edit_skip_source (const BpNetwork *net,
+                     gsize            layer,
+                     gsize           *from,
+                     GError         **error)
+{
+  gsize out;
+
+  g_return_val_if_fail (net != NULL && from != NULL, FALSE);
+
+  if (!check_layer (net, layer, error))
+    return FALSE;
+  if (net->layers[layer].type != BP_LAYER_DENSE)
+    return edit_fail (error, BP_EDIT_ERROR_INVALID,
+                      "layer %zu is a %s layer: only a dense layer can have a skip connection",
+                      layer + 1, type_name (net->layers[layer].type));
+  out = net->layers[layer].out;
+  for (gsize j = layer + 1; j-- > 0;)
+    if ((j == 0 ? net->n_inputs : net->layers[j - 1].out) == out)
+      {
+        *from = j;
+        return TRUE;
+      }
+  return edit_fail (error, BP_EDIT_ERROR_INVALID,
+                    "no earlier a(j) has the %zu unit%s of a(%zu): a skip connection adds "
+                    "a(j) to a(%zu), so their widths must be equal", out, out == 1 ? "" : "s",
+                    layer + 1, layer + 1);
+}
+
 static gboolean
 remove_skip (BpModel      *model,
              const BpEdit *e,

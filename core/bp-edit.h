@@ -165,6 +165,15 @@ gboolean  bp_edit_perform        (BpModel      *model,
  * (8 tanh)", "Change activation of layer 1 to relu".  Layers 1-based. */
 char     *bp_edit_describe       (const BpModel *model,
                                   const BpEdit  *edit);
+/* The a(j) a skip connection into dense layer `layer` (0-based) comes from
+ * when the learner does not choose: the nearest earlier one as wide as the
+ * layer's output, a(layer) (its own input) first.  FALSE with a
+ * BP_EDIT_ERROR_INVALID saying why when no a(j) is (or the layer is not
+ * dense). */
+gboolean  bp_edit_skip_source    (const BpNetwork *net,
+                                  gsize            layer,
+                                  gsize           *from,
+                                  GError         **error);
 /* The seed of the BpRng that draws new parameters of layer `layer` (0-based)
  * of shape out × in (see the rule above). */
 guint64   bp_edit_derive_seed    (guint64 seed,

@@ -1077,6 +1077,20 @@ test_skip (void **state)
   expect_refused (model, &(BpEdit) { .kind = BP_EDIT_ADD_SKIP, .layer = 1, .from = 3 },
                   BP_EDIT_ERROR_INVALID, "must come from an earlier a(j)");
   expect_refused (model, &rm, BP_EDIT_ERROR_INVALID, "layer 3 has no skip connection");
+
+  /* The source a drop onto a layer takes: the nearest earlier a(j) of the
+   * layer's width (3-8-5-8-2: a(3) takes a(1); a(4), 2 wide, has none). */
+  {
+    g_autoptr(GError) error = NULL;
+    gsize from = 99;
+
+    assert_true (bp_edit_skip_source (model->network, 2, &from, &error));
+    assert_int_equal (from, 1);
+    assert_false (bp_edit_skip_source (model->network, 3, &from, &error));
+    assert_true (g_error_matches (error, BP_EDIT_ERROR, BP_EDIT_ERROR_INVALID));
+    assert_string_equal (error->message, "no earlier a(j) has the 2 units of a(4): a skip "
+                         "connection adds a(j) to a(4), so their widths must be equal");
+  }
 }
 
 static void
