@@ -462,6 +462,14 @@ check_activation (const char  *id,
 
 /* --------------------------------------------------------- structural edits */
 
+/* The width of a(j) (a(0) is the input). */
+static gsize
+act_width (const BpNetwork *net,
+           gsize            j)
+{
+  return j == 0 ? net->n_inputs : net->layers[j - 1].out;
+}
+
 /* The old layers with a new one before old layer `at` (its plan `fresh`);
  * the skips from a(at + 1) on now start one layer later. */
 static gboolean
@@ -539,7 +547,7 @@ insert_typed (BpModel      *model,
                       "way, not layer type %d", e->layer_type);
   if (!check_insert_at (old, e->layer, error))
     return FALSE;
-  fresh.out = e->layer == 0 ? old->n_inputs : old->layers[e->layer - 1].out;
+  fresh.out = act_width (old, e->layer);
   return insert_plan (model, e->layer, &fresh, error);
 }
 
@@ -686,7 +694,7 @@ add_skip (BpModel      *model,
     return edit_fail (error, BP_EDIT_ERROR_INVALID,
                       "a skip connection into a(%zu) must come from an earlier a(j), "
                       "j from 0 to %zu, not a(%zu)", e->layer + 1, e->layer, e->from);
-  from_width = e->from == 0 ? net->n_inputs : net->layers[e->from - 1].out;
+  from_width = act_width (net, e->from);
   if (from_width != net->layers[e->layer].out)
     return edit_fail (error, BP_EDIT_ERROR_INVALID,
                       "cannot add a skip connection a(%zu) → a(%zu): a(%zu) has %zu unit%s and "
@@ -716,7 +724,7 @@ bp_edit_skip_source (const BpNetwork *net,
                       layer + 1, type_name (net->layers[layer].type));
   out = net->layers[layer].out;
   for (gsize j = layer + 1; j-- > 0;)
-    if ((j == 0 ? net->n_inputs : net->layers[j - 1].out) == out)
+    if (act_width (net, j) == out)
       {
         *from = j;
         return TRUE;

@@ -370,13 +370,14 @@ test_edit_layer_types (void **state)
   assert_int_equal (net->layers[1].skip_from, 1);
   assert_string_equal (bp_edit_undo_label (h), "Add skip connection a(1) → a(2)");
   assert_int_equal (bp_edit_history_n_undo (h), 1);
-  activate (f, "undo");
+  activate_with (f, "edit-remove-skip", g_variant_new_uint32 (1));
   assert_true (bp_network_is_plain (bpv_session_get_network (f->session)));
+  assert_string_equal (bp_edit_undo_label (h), "Remove skip connection a(1) → a(2)");
 
   /* Onto layer 1 (8 wide, after the 2 inputs): no source; a message, no step. */
   activate_with (f, "edit-skip", g_variant_new ("(ui)", 0, -1));
   assert_true (bp_network_is_plain (bpv_session_get_network (f->session)));
-  assert_int_equal (bp_edit_history_n_undo (h), 0);
+  assert_int_equal (bp_edit_history_n_undo (h), 2);
   assert_true (spin_until (window_says_no_earlier, f->window, 10));
 
   /* Dropout and layer norm, each one step. */
@@ -385,7 +386,7 @@ test_edit_layer_types (void **state)
   net = bpv_session_get_network (f->session);
   assert_int_equal (net->layers[1].type, BP_LAYER_LAYERNORM);
   assert_int_equal (net->layers[2].type, BP_LAYER_DROPOUT);
-  assert_int_equal (bp_edit_history_n_undo (h), 2);
+  assert_int_equal (bp_edit_history_n_undo (h), 4);
 }
 
 static gboolean

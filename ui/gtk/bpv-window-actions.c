@@ -350,12 +350,15 @@ edit_activation_activated (GSimpleAction *action,
     }
 }
 
+/* edit-remove: the layer; edit-remove-skip: its skip connection. */
 static void
 edit_remove_activated (GSimpleAction *action,
                        GVariant      *parameter,
                        gpointer       data)
 {
-  BpEdit e = { .kind = BP_EDIT_REMOVE_LAYER, .layer = g_variant_get_uint32 (parameter) };
+  gboolean skip = g_str_equal (g_action_get_name (G_ACTION (action)), "edit-remove-skip");
+  BpEdit e = { .kind = skip ? BP_EDIT_REMOVE_SKIP : BP_EDIT_REMOVE_LAYER,
+               .layer = g_variant_get_uint32 (parameter) };
 
   perform (data, &e);
 }
@@ -422,16 +425,6 @@ edit_skip_activated (GSimpleAction *action,
   e.layer = layer;
   e.from = from >= 0 ? (gsize) from : source;
   perform (self, &e);
-}
-
-static void
-edit_remove_skip_activated (GSimpleAction *action,
-                            GVariant      *parameter,
-                            gpointer       data)
-{
-  BpEdit e = { .kind = BP_EDIT_REMOVE_SKIP, .layer = g_variant_get_uint32 (parameter) };
-
-  perform (data, &e);
 }
 
 /* A batch-norm, layer-norm or dropout layer ("batchnorm", "layernorm",
@@ -736,7 +729,7 @@ bpv_window_install_actions (BpvWindow *self)
     { "edit-cost", edit_cost_activated, "s", NULL, NULL, { 0 } },
     { "edit-optimizer", edit_optimizer_activated, "s", NULL, NULL, { 0 } },
     { "edit-skip", edit_skip_activated, "(ui)", NULL, NULL, { 0 } },
-    { "edit-remove-skip", edit_remove_skip_activated, "u", NULL, NULL, { 0 } },
+    { "edit-remove-skip", edit_remove_activated, "u", NULL, NULL, { 0 } },
     { "edit-insert-typed", edit_insert_typed_activated, "(us)", NULL, NULL, { 0 } },
     { "insert-layer-after", insert_after_activated, NULL, NULL, NULL, { 0 } },
     { "remove-layer", remove_layer_activated, NULL, NULL, NULL, { 0 } },
