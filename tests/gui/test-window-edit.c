@@ -348,6 +348,32 @@ test_edit_layer_types (void **state)
     }
   assert_int_equal (items, 4);
 
+  /* The drop indicator says what a drop would do, and by which rule. */
+  {
+    BpvNetworkView *view = view_of (f);
+    const BpvLayout *layout = bpv_network_view_get_layout (view);
+    BpvRect r;
+    g_autofree char *onto2 = NULL, *onto1 = NULL, *gap2 = NULL, *gap_bad = NULL;
+
+    assert_non_null (layout);
+    assert_true (bpv_layout_drop_rect (layout, &(BpvDropSlot) { BPV_DROP_LAYER, 1 }, &r));
+    onto2 = bpv_network_view_dup_drop_text (view, "skip:nearest", r.x + r.width / 2,
+                                            r.y + r.height / 2);
+    assert_true (bpv_layout_drop_rect (layout, &(BpvDropSlot) { BPV_DROP_LAYER, 0 }, &r));
+    onto1 = bpv_network_view_dup_drop_text (view, "skip:nearest", r.x + r.width / 2,
+                                            r.y + r.height / 2);
+    assert_true (bpv_layout_drop_rect (layout, &(BpvDropSlot) { BPV_DROP_GAP, 2 }, &r));
+    gap2 = bpv_network_view_dup_drop_text (view, "typed:batchnorm", r.x + r.width / 2,
+                                           r.y + r.height / 2);
+    gap_bad = bpv_network_view_dup_drop_text (view, "skip:nearest", r.x + r.width / 2,
+                                              r.y + r.height / 2);
+    assert_string_equal (onto2, "Add skip connection a(1) → a(2) "
+                         "(the nearest earlier a(j) as wide as a(2))");
+    assert_non_null (strstr (onto1, "no earlier a(j) has the 8 units of a(1)"));
+    assert_string_equal (gap2, "Insert batch norm after layer 2");
+    assert_null (gap_bad);
+  }
+
   /* 2-8-8-1: batch norm after layer 2, one step. */
   activate_with (f, "edit-insert-typed", g_variant_new ("(us)", 2, "batchnorm"));
   net = bpv_session_get_network (f->session);

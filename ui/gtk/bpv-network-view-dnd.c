@@ -71,6 +71,7 @@ drop_text_for (BpvNetworkView    *self,
                const BpvDropSlot *slot)
 {
   g_autoptr(GError) error = NULL;
+  g_autofree char *label = NULL;
   BpEdit edit;
 
   if (slot->kind == BPV_DROP_NONE || self->session == NULL ||
@@ -78,7 +79,12 @@ drop_text_for (BpvNetworkView    *self,
     return NULL;
   if (!typed_edit_for (self, what, slot, &edit, &error))
     return g_strdup (error->message);
-  return bp_edit_describe (bpv_session_get_model (self->session), &edit);
+  label = bp_edit_describe (bpv_session_get_model (self->session), &edit);
+  /* The rule that picked the source, so the learner can predict it. */
+  if (edit.kind == BP_EDIT_ADD_SKIP)
+    return g_strdup_printf ("%s (the nearest earlier a(j) as wide as a(%zu))", label,
+                            edit.layer + 1);
+  return g_steal_pointer (&label);
 }
 
 static void
@@ -123,6 +129,20 @@ slot_for (BpvNetworkView *self,
     slot->kind = BPV_DROP_NONE;
   if (g_str_has_prefix (what, "skip:") && slot->kind != BPV_DROP_LAYER)
     slot->kind = BPV_DROP_NONE;
+}
+
+char *
+bpv_network_view_dup_drop_text (BpvNetworkView *self,
+                                const char     *what,
+                                double          x,
+                                double          y)
+{
+  BpvDropSlot slot;
+
+  g_return_val_if_fail (BPV_IS_NETWORK_VIEW (self) && what != NULL, NULL);
+
+  slot_for (self, what, x, y, &slot);
+  return drop_text_for (self, what, &slot);
 }
 
 static GdkDragAction
