@@ -282,6 +282,8 @@ build_network (const BpModel *model,
     {
       const Plan *p = &plans->layer[l];
 
+      /* The edits renumber skips within 0 … l. */
+      g_assert (p->skip < 0 || (gsize) p->skip <= l);
       if (p->skip >= 0 && widths[p->skip] != p->out)
         {
           _bp_edit_fail (error, BP_EDIT_ERROR_INVALID,

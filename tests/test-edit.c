@@ -613,7 +613,7 @@ random_edit (BpRng         *rng,
   static const char *const opts[] = { "sgd", "momentum", "rmsprop", "adam" };
   static const char *const hypers[] = { "lr", "momentum", "weight_decay", "beta1" };
   gsize n = model->network->n_layers;
-  BpEdit e = { .kind = (BpEditKind) bp_rng_below (rng, BP_EDIT_SET_INIT + 1) };
+  BpEdit e = { .kind = (BpEditKind) bp_rng_below (rng, BP_EDIT_INSERT_TYPED + 1) };
 
   e.layer = (gsize) bp_rng_below (rng, n + 1);    /* sometimes one too far */
   e.to = (gsize) bp_rng_below (rng, n);
@@ -638,6 +638,8 @@ random_edit (BpRng         *rng,
   e.seed = bp_rng_below (rng, 1000);
   e.init = (BpInit) bp_rng_below (rng, 4);
   e.reset = bp_rng_below (rng, 2);
+  e.from = (gsize) bp_rng_below (rng, n + 1);
+  e.layer_type = (BpLayerType) bp_rng_below (rng, BP_LAYER_DROPOUT + 1);
   return e;
 }
 
@@ -648,7 +650,7 @@ random_sequence_undoes (const BpModel *start,
   g_autoptr(BpModel) model = bp_model_copy (start);
   g_autoptr(BpModel) end = NULL;
   g_autoptr(BpEditHistory) h = bp_edit_history_new (0, 0);
-  guint applied = 0, refused = 0, undone = 0, redone = 0;
+  guint applied = 0, refused = 0, undone = 0, redone = 0, beyond_dense = 0;
   BpRng rng;
 
   bp_rng_init (&rng, seed);
@@ -661,6 +663,7 @@ random_sequence_undoes (const BpModel *start,
       if (bp_edit_apply (h, model, &e, &error))
         {
           applied++;
+          beyond_dense += !bp_network_is_plain (model->network);
           assert_valid (model);
           assert_true (bp_edit_history_n_undo (h) == before ||
                        bp_edit_history_n_undo (h) == before + 1);
@@ -675,6 +678,9 @@ random_sequence_undoes (const BpModel *start,
     }
   /* Both kinds happened plenty (the exact split is the RNG's). */
   assert_true (applied > 60 && refused > 20);
+  /* Skips, norm and dropout layers were among them. */
+  print_message ("%u of %u edits left layers beyond dense\n", beyond_dense, applied);
+  assert_true (beyond_dense > 0);
   assert_true (bp_edit_history_n_undo (h) <= 200);
 
   end = bp_model_copy (model);
@@ -1028,6 +1034,15 @@ test_edits_around_typed_layers (void **state)
     assert_string_equal (out->network->layers[2].act_id, "tanh");
     assert_true (same_doubles (out->network->params, model->network->params,
                                model->network->n_params));
+  }
+  {
+    g_autoptr(BpModel) drop = free_model ();
+    BpEdit d = { .kind = BP_EDIT_INSERT_TYPED, .layer = 1, .layer_type = BP_LAYER_DROPOUT };
+
+    assert_true (bp_edit_perform (drop, &d, &error));
+    expect_refused (drop, &(BpEdit) { .kind = BP_EDIT_SET_ACTIVATION, .layer = 1,
+                                      .activation = "relu" },
+                    BP_EDIT_ERROR_INVALID, "layer 2 is a dropout layer, which has no activation");
   }
   /* A dense layer inserted before the norm layer must be as wide as it. */
   expect_refused (model, &(BpEdit) { .kind = BP_EDIT_INSERT_LAYER, .layer = 2, .width = 4,
