@@ -3,11 +3,8 @@
  *
  * Every edit is worked on a copy of the model, which replaces the model's
  * contents only when the whole edit has succeeded: a failure anywhere
- * leaves nothing half done.  Edits that change the layers' shapes are
- * written as a plan (for each new layer: its width, activation, the old
- * layer it comes from, and which old row and column each of its rows and
- * columns takes); one function builds the new network from a plan, so the
- * keep-the-bits rule is in one place.
+ * leaves nothing half done.  The edits that change the layers are
+ * bp-edit-layers.c.
  */
 #include "bp-edit.h"
 #include "bp-edit-private.h"
@@ -19,13 +16,8 @@
 
 G_DEFINE_QUARK (bp-edit-error-quark, bp_edit_error)
 
-static gboolean edit_fail (GError     **error,
-                           BpEditError  code,
-                           const char  *fmt,
-                           ...) G_GNUC_PRINTF (3, 4);
-
-static gboolean
-edit_fail (GError     **error,
+gboolean
+_bp_edit_fail (GError     **error,
            BpEditError  code,
            const char  *fmt,
            ...)
@@ -41,8 +33,8 @@ edit_fail (GError     **error,
 }
 
 /* A bp_network_* / bp_optimizer_* error in the edit domain. */
-static gboolean
-edit_fail_from (GError      **error,
+gboolean
+_bp_edit_fail_from (GError      **error,
                 GError       *local,
                 BpEditError   code)
 {
@@ -50,432 +42,6 @@ edit_fail_from (GError      **error,
     code = BP_EDIT_ERROR_UNKNOWN_ID;
   g_set_error_literal (error, BP_EDIT_ERROR, code, local->message);
   return FALSE;
-}
-
-/* --------------------------------------------------------- new parameters */
-
-/* splitmix64's finaliser. */
-static guint64
-mix64 (guint64 z)
-{
-  z = (z ^ (z >> 30)) * G_GUINT64_CONSTANT (0xBF58476D1CE4E5B9);
-  z = (z ^ (z >> 27)) * G_GUINT64_CONSTANT (0x94D049BB133111EB);
-  return z ^ (z >> 31);
-}
-
-guint64
-bp_edit_derive_seed (guint64 seed,
-                     gsize   layer,
-                     gsize   in,
-                     gsize   out)
-{
-  /* Each field goes through the finaliser after a Weyl step, so tuples that
-   * differ in any field give unrelated streams, and none of them is the
-   * stream of the plain seed (which initialises whole networks). */
-  const guint64 golden = G_GUINT64_CONSTANT (0x9E3779B97F4A7C15);
-  guint64 h = mix64 (seed ^ G_GUINT64_CONSTANT (0x6270656469742121));  /* "bpedit!!" */
-
-  h = mix64 (h + golden + (guint64) layer);
-  h = mix64 (h + golden + (guint64) in);
-  h = mix64 (h + golden + (guint64) out);
-  return h;
-}
-
-/* The out × in W a layer `layer` of that shape gets when it is wholly new:
- * bp_network_init_weights on a one-layer network, from the derived seed. */
-static double *
-fresh_weights (const BpModel *model,
-               gsize          layer,
-               gsize          in,
-               gsize          out)
-{
-  g_autoptr(BpNetwork) one = bp_network_new (in, NULL);
-  BpRng rng;
-
-  /* Widths were checked by the caller: this cannot fail. */
-  g_assert (one != NULL);
-  if (!bp_network_add_layer (one, out, "linear", NULL, NULL))
-    g_assert_not_reached ();
-  bp_rng_init (&rng, bp_edit_derive_seed (model->seed, layer, in, out));
-  bp_network_init_weights (one, model->init, &rng);
-  return g_memdup2 (one->layers[0].W, in * out * sizeof (double));
-}
-
-/* ------------------------------------------------------------------ plans */
-
-typedef enum
-{
-  MAP_NONE,          /* every row (column) is new */
-  MAP_OVERLAP,       /* i takes old i where the old one has it, else new */
-  MAP_SKIP,          /* old `skip` is gone: i < skip takes i, else i + 1 */
-  MAP_IF_SAME,       /* columns only: all kept when the input width is unchanged, else all new */
-} MapKind;
-
-typedef struct
-{
-  gsize         out;
-  const char   *act_id;
-  const double *act_params;
-  gssize        src;        /* the old layer it comes from, or -1 */
-  MapKind       rows;
-  gsize         row_skip;
-  MapKind       cols;
-  gsize         col_skip;
-} Plan;
-
-typedef struct
-{
-  gsize       n_layers;
-  Plan        layer[BP_MAX_LAYERS];
-  const char *cost_id;      /* NULL: the old network's cost */
-} Plans;
-
-/* Old layer l as it is, at its place. */
-static Plan
-plan_keep (const BpNetwork *old,
-           gsize            l)
-{
-  Plan p = {
-    .out = old->layers[l].out,
-    .act_id = old->layers[l].act_id,
-    .act_params = old->layers[l].act_params,
-    .src = (gssize) l,
-    .rows = MAP_OVERLAP,
-    .cols = MAP_IF_SAME,
-  };
-  return p;
-}
-
-static gssize
-map_index (MapKind kind,
-           gsize   skip,
-           gsize   i,
-           gsize   old_n,
-           gboolean same)
-{
-  switch (kind)
-    {
-    case MAP_OVERLAP:
-      return i < old_n ? (gssize) i : -1;
-    case MAP_SKIP:
-      return (gssize) (i < skip ? i : i + 1);
-    case MAP_IF_SAME:
-      return same ? (gssize) i : -1;
-    case MAP_NONE:
-    default:
-      return -1;
-    }
-}
-
-static gboolean
-check_width (gsize        width,
-             GError     **error)
-{
-  if (width < 1 || width > BP_MAX_WIDTH)
-    return edit_fail (error, BP_EDIT_ERROR_INVALID,
-                      "a layer has 1 to %d units, not %zu", BP_MAX_WIDTH, width);
-  return TRUE;
-}
-
-static gboolean
-tied_to_data (const BpModel *model)
-{
-  return model->dataset != NULL || (model->n_samples > 0 && model->inputs != NULL);
-}
-
-/* The network the plans describe, with the parameters carried over. */
-static BpNetwork *
-build_network (const BpModel *model,
-               gsize          n_inputs,
-               const Plans   *plans,
-               gboolean       keep_outputs,
-               GError       **error)
-{
-  const BpNetwork *old = model->network;
-  g_autoptr(BpNetwork) net = NULL;
-  g_autoptr(GError) local = NULL;
-  gsize total = 0, width = n_inputs;
-  /* A plan with a cost of its own takes that cost's default parameters. */
-  const char *cost_id = plans->cost_id != NULL ? plans->cost_id : old->cost_id;
-  const double *cost_params = plans->cost_id != NULL ? NULL : old->cost_params;
-
-  g_assert (plans->n_layers >= 1 && plans->n_layers <= BP_MAX_LAYERS);
-
-  /* The plans describe dense layers; the others (and skips) would be lost,
-   * so such edits wait until the canvas can make them (issue 13). */
-  if (!bp_network_check_plain (old, &local))
-    {
-      edit_fail (error, BP_EDIT_ERROR_INVALID, "%s: edits that change the layers only work "
-                 "on a chain of dense layers yet", local->message);
-      return NULL;
-    }
-
-  for (gsize l = 0; l < plans->n_layers; l++)
-    {
-      if (!check_width (plans->layer[l].out, error))
-        return NULL;
-      total += width * plans->layer[l].out + plans->layer[l].out;
-      width = plans->layer[l].out;
-    }
-  if (total > BP_MODEL_MAX_PARAMS)
-    {
-      edit_fail (error, BP_EDIT_ERROR_INVALID,
-                 "the network would have %zu parameters; a model holds at most %zu",
-                 total, BP_MODEL_MAX_PARAMS);
-      return NULL;
-    }
-  if (keep_outputs && width != bp_network_n_outputs (old))
-    {
-      edit_fail (error, BP_EDIT_ERROR_SHAPE,
-                 "the output layer would have %zu unit%s, but the %s needs %zu "
-                 "(change the dataset to change the output width)",
-                 width, width == 1 ? "" : "s",
-                 model->dataset != NULL ? "dataset" : "worked example",
-                 bp_network_n_outputs (old));
-      return NULL;
-    }
-
-  /* Built with the default cost (mse, which needs no output activation),
-   * so that no layer is refused for being the output for a moment. */
-  net = bp_network_new (n_inputs, &local);
-  for (gsize l = 0; net != NULL && local == NULL && l < plans->n_layers; l++)
-    bp_network_add_layer (net, plans->layer[l].out, plans->layer[l].act_id,
-                          plans->layer[l].act_params, &local);
-  if (local != NULL)
-    {
-      edit_fail_from (error, local, BP_EDIT_ERROR_INVALID);
-      return NULL;
-    }
-  if (!bp_network_set_cost (net, cost_id, cost_params, &local))
-    {
-      edit_fail_from (error, local, BP_EDIT_ERROR_COST);
-      return NULL;
-    }
-  net->reduction = old->reduction;
-
-  for (gsize l = 0; l < net->n_layers; l++)
-    {
-      const Plan *p = &plans->layer[l];
-      BpLayer *L = &net->layers[l];
-      const BpLayer *O = p->src >= 0 ? &old->layers[p->src] : NULL;
-      g_autofree gssize *rows = g_new (gssize, L->out);
-      g_autofree gssize *cols = g_new (gssize, L->in);
-      g_autofree double *fresh = NULL;
-      gboolean any_new = O == NULL;
-
-      for (gsize j = 0; j < L->out; j++)
-        {
-          rows[j] = O != NULL ? map_index (p->rows, p->row_skip, j, O->out, FALSE) : -1;
-          any_new |= rows[j] < 0;
-        }
-      for (gsize i = 0; i < L->in; i++)
-        {
-          cols[i] = O != NULL ? map_index (p->cols, p->col_skip, i, O->in, O->in == L->in) : -1;
-          any_new |= cols[i] < 0;
-        }
-      if (any_new)
-        fresh = fresh_weights (model, l, L->in, L->out);
-      for (gsize j = 0; j < L->out; j++)
-        {
-          for (gsize i = 0; i < L->in; i++)
-            L->W[j * L->in + i] = rows[j] >= 0 && cols[i] >= 0
-                                    ? O->W[(gsize) rows[j] * O->in + (gsize) cols[i]]
-                                    : fresh[j * L->in + i];
-          L->b[j] = rows[j] >= 0 ? O->b[rows[j]] : 0.0;
-        }
-    }
-  return g_steal_pointer (&net);
-}
-
-/* The new shapes are in: reset what belonged to the old ones. */
-static void
-commit_network (BpModel   *model,
-                BpNetwork *net)
-{
-  bp_network_free (model->network);
-  model->network = net;
-  if (model->optimizer != NULL)
-    bp_optimizer_reset (model->optimizer, net->n_params);
-  g_clear_pointer (&model->progress, bp_train_progress_free);
-}
-
-/* For edits of the layers: the data, if any, fixes the output width. */
-static gboolean
-apply_plans (BpModel     *model,
-             gsize        n_inputs,
-             const Plans *plans,
-             GError     **error)
-{
-  BpNetwork *net = build_network (model, n_inputs, plans, tied_to_data (model), error);
-
-  if (net == NULL)
-    return FALSE;
-  commit_network (model, net);
-  return TRUE;
-}
-
-static gboolean
-check_layer (const BpNetwork *net,
-             gsize            layer,
-             GError         **error)
-{
-  if (layer >= net->n_layers)
-    return edit_fail (error, BP_EDIT_ERROR_INVALID,
-                      "there is no layer %zu (the network has %zu)", layer + 1, net->n_layers);
-  return TRUE;
-}
-
-static gboolean
-check_activation (const char  *id,
-                  GError     **error)
-{
-  if (id == NULL || bp_registry_lookup_activation (NULL, id) == NULL)
-    return edit_fail (error, BP_EDIT_ERROR_UNKNOWN_ID, "unknown activation “%s”",
-                      id != NULL ? id : "(none)");
-  return TRUE;
-}
-
-/* --------------------------------------------------------- structural edits */
-
-static gboolean
-insert_layer (BpModel      *model,
-              const BpEdit *e,
-              GError      **error)
-{
-  const BpNetwork *old = model->network;
-  Plans plans = { 0 };
-
-  if (e->layer > old->n_layers)
-    return edit_fail (error, BP_EDIT_ERROR_INVALID,
-                      "cannot insert a layer at position %zu: the network has %zu layers "
-                      "(positions 1 to %zu)", e->layer + 1, old->n_layers, old->n_layers + 1);
-  if (old->n_layers >= BP_MAX_LAYERS)
-    return edit_fail (error, BP_EDIT_ERROR_INVALID,
-                      "a network has at most %d layers", BP_MAX_LAYERS);
-  if (!check_width (e->width, error) || !check_activation (e->activation, error))
-    return FALSE;
-
-  for (gsize l = 0; l < old->n_layers + 1; l++)
-    {
-      if (l < e->layer)
-        plans.layer[l] = plan_keep (old, l);
-      else if (l > e->layer)
-        plans.layer[l] = plan_keep (old, l - 1);
-      else
-        plans.layer[l] = (Plan) {
-          .out = e->width, .act_id = e->activation, .act_params = e->act_params,
-          .src = -1, .rows = MAP_NONE, .cols = MAP_NONE,
-        };
-    }
-  plans.n_layers = old->n_layers + 1;
-  return apply_plans (model, old->n_inputs, &plans, error);
-}
-
-static gboolean
-remove_layer (BpModel      *model,
-              const BpEdit *e,
-              GError      **error)
-{
-  const BpNetwork *old = model->network;
-  Plans plans = { 0 };
-
-  if (!check_layer (old, e->layer, error))
-    return FALSE;
-  if (old->n_layers == 1)
-    return edit_fail (error, BP_EDIT_ERROR_INVALID,
-                      "cannot remove the only layer: a network needs at least one");
-  for (gsize l = 0; l < old->n_layers; l++)
-    if (l != e->layer)
-      plans.layer[plans.n_layers++] = plan_keep (old, l);
-  return apply_plans (model, old->n_inputs, &plans, error);
-}
-
-static gboolean
-move_layer (BpModel      *model,
-            const BpEdit *e,
-            GError      **error)
-{
-  const BpNetwork *old = model->network;
-  gsize order[BP_MAX_LAYERS], n = 0;
-  Plans plans = { 0 };
-
-  if (!check_layer (old, e->layer, error))
-    return FALSE;
-  if (e->to >= old->n_layers)
-    return edit_fail (error, BP_EDIT_ERROR_INVALID,
-                      "cannot move layer %zu to position %zu: the network has %zu layers",
-                      e->layer + 1, e->to + 1, old->n_layers);
-  for (gsize l = 0; l < old->n_layers; l++)
-    if (l != e->layer)
-      order[n++] = l;
-  memmove (order + e->to + 1, order + e->to, (n - e->to) * sizeof (gsize));
-  order[e->to] = e->layer;
-  for (gsize l = 0; l < old->n_layers; l++)
-    plans.layer[l] = plan_keep (old, order[l]);
-  plans.n_layers = old->n_layers;
-  return apply_plans (model, old->n_inputs, &plans, error);
-}
-
-/* Width of `layer` from old to new: rows of it, columns of the next. */
-static gboolean
-resize_layer (BpModel  *model,
-              gsize     layer,
-              gsize     width,
-              MapKind   kind,
-              gsize     skip,
-              GError  **error)
-{
-  const BpNetwork *old = model->network;
-  Plans plans = { 0 };
-
-  for (gsize l = 0; l < old->n_layers; l++)
-    plans.layer[l] = plan_keep (old, l);
-  plans.n_layers = old->n_layers;
-  plans.layer[layer].out = width;
-  plans.layer[layer].rows = kind;
-  plans.layer[layer].row_skip = skip;
-  if (layer + 1 < old->n_layers)
-    {
-      plans.layer[layer + 1].cols = kind;
-      plans.layer[layer + 1].col_skip = skip;
-    }
-  return apply_plans (model, old->n_inputs, &plans, error);
-}
-
-static gboolean
-set_width (BpModel      *model,
-           const BpEdit *e,
-           GError      **error)
-{
-  gsize width;
-
-  if (!check_layer (model->network, e->layer, error))
-    return FALSE;
-  width = e->kind == BP_EDIT_ADD_UNIT ? model->network->layers[e->layer].out + 1 : e->width;
-  if (!check_width (width, error))
-    return FALSE;
-  if (width == model->network->layers[e->layer].out)
-    return TRUE;
-  return resize_layer (model, e->layer, width, MAP_OVERLAP, 0, error);
-}
-
-static gboolean
-remove_unit (BpModel      *model,
-             const BpEdit *e,
-             GError      **error)
-{
-  gsize out;
-
-  if (!check_layer (model->network, e->layer, error))
-    return FALSE;
-  out = model->network->layers[e->layer].out;
-  if (e->unit >= out)
-    return edit_fail (error, BP_EDIT_ERROR_INVALID, "layer %zu has no unit %zu (it has %zu)",
-                      e->layer + 1, e->unit + 1, out);
-  if (out == 1)
-    return edit_fail (error, BP_EDIT_ERROR_INVALID,
-                      "cannot remove the only unit of layer %zu", e->layer + 1);
-  return resize_layer (model, e->layer, out - 1, MAP_SKIP, e->unit, error);
 }
 
 /* --------------------------------------------------- activation and cost */
@@ -527,9 +93,9 @@ set_output_and_cost (BpNetwork     *net,
 
   if (!bp_network_set_cost (net, "mse", NULL, &local) ||
       !bp_network_set_activation (net, net->n_layers - 1, act_id, act_params, &local))
-    return edit_fail_from (error, local, BP_EDIT_ERROR_INVALID);
+    return _bp_edit_fail_from (error, local, BP_EDIT_ERROR_INVALID);
   if (!bp_network_set_cost (net, cost_id, cost_params, &local))
-    return edit_fail_from (error, local, BP_EDIT_ERROR_COST);
+    return _bp_edit_fail_from (error, local, BP_EDIT_ERROR_COST);
   return TRUE;
 }
 
@@ -541,26 +107,26 @@ set_activation (BpModel      *model,
   BpNetwork *net = model->network;
   g_autoptr(GError) local = NULL;
 
-  if (!check_layer (net, e->layer, error) || !check_activation (e->activation, error))
+  if (!_bp_edit_check_layer (net, e->layer, error) || !_bp_edit_check_activation (e->activation, error))
     return FALSE;
   if (activation_clashes (net, e->layer, e->activation))
     {
       const char *cost = cost_for_activation (e->activation, e->cost);
 
       if (!e->adapt)
-        return edit_fail (error, BP_EDIT_ERROR_COST,
+        return _bp_edit_fail (error, BP_EDIT_ERROR_COST,
                           "cost “%s” %s: the output layer (layer %zu) cannot become “%s” "
                           "unless the cost changes too", net->cost_id,
                           net->cost->requires != NULL ? net->cost->requires
                                                       : "needs another output activation",
                           net->n_layers, e->activation);
       if (bp_registry_lookup_cost (NULL, cost) == NULL)
-        return edit_fail (error, BP_EDIT_ERROR_UNKNOWN_ID, "unknown cost “%s”", cost);
+        return _bp_edit_fail (error, BP_EDIT_ERROR_UNKNOWN_ID, "unknown cost “%s”", cost);
       return set_output_and_cost (net, e->activation, e->act_params, cost,
                                   e->cost != NULL ? e->cost_params : NULL, error);
     }
   if (!bp_network_set_activation (net, e->layer, e->activation, e->act_params, &local))
-    return edit_fail_from (error, local, BP_EDIT_ERROR_INVALID);
+    return _bp_edit_fail_from (error, local, BP_EDIT_ERROR_INVALID);
   return TRUE;
 }
 
@@ -575,23 +141,23 @@ set_cost (BpModel      *model,
   const BpCostDesc *cost;
 
   if (e->cost == NULL || (cost = bp_registry_lookup_cost (NULL, e->cost)) == NULL)
-    return edit_fail (error, BP_EDIT_ERROR_UNKNOWN_ID, "unknown cost “%s”",
+    return _bp_edit_fail (error, BP_EDIT_ERROR_UNKNOWN_ID, "unknown cost “%s”",
                       e->cost != NULL ? e->cost : "(none)");
   if (cost->output_activation != NULL && g_strcmp0 (cost->output_activation, last->act_id) != 0)
     {
       if (!e->adapt)
-        return edit_fail (error, BP_EDIT_ERROR_COST,
+        return _bp_edit_fail (error, BP_EDIT_ERROR_COST,
                           "cost “%s” %s, but the output layer (layer %zu) is “%s”",
                           cost->id, cost->requires != NULL ? cost->requires
                                                            : "needs another output activation",
                           net->n_layers, last->act_id);
-      if (!check_activation (cost->output_activation, error))
+      if (!_bp_edit_check_activation (cost->output_activation, error))
         return FALSE;
       return set_output_and_cost (net, cost->output_activation, NULL, cost->id, e->cost_params,
                                   error);
     }
   if (!bp_network_set_cost (net, cost->id, e->cost_params, &local))
-    return edit_fail_from (error, local, BP_EDIT_ERROR_INVALID);
+    return _bp_edit_fail_from (error, local, BP_EDIT_ERROR_INVALID);
   return TRUE;
 }
 
@@ -606,12 +172,12 @@ set_optimizer (BpModel      *model,
   g_autoptr(GError) local = NULL;
 
   if (e->optimizer == NULL)
-    return edit_fail (error, BP_EDIT_ERROR_UNKNOWN_ID, "unknown optimizer “(none)”");
+    return _bp_edit_fail (error, BP_EDIT_ERROR_UNKNOWN_ID, "unknown optimizer “(none)”");
   if ((opt = bp_optimizer_new (NULL, e->optimizer, model->network->n_params, &local)) == NULL)
-    return edit_fail_from (error, local, BP_EDIT_ERROR_UNKNOWN_ID);
+    return _bp_edit_fail_from (error, local, BP_EDIT_ERROR_UNKNOWN_ID);
   for (gsize i = 0; i < e->n_hyper; i++)
     if (!bp_optimizer_set (opt, e->hyper_names[i], e->hyper_values[i], &local))
-      return edit_fail_from (error, local, BP_EDIT_ERROR_INVALID);
+      return _bp_edit_fail_from (error, local, BP_EDIT_ERROR_INVALID);
   bp_optimizer_free (model->optimizer);
   model->optimizer = g_steal_pointer (&opt);
   return TRUE;
@@ -625,11 +191,11 @@ set_hyper (BpModel      *model,
   g_autoptr(GError) local = NULL;
 
   if (model->optimizer == NULL)
-    return edit_fail (error, BP_EDIT_ERROR_INVALID, "the model has no optimizer");
+    return _bp_edit_fail (error, BP_EDIT_ERROR_INVALID, "the model has no optimizer");
   if (e->name == NULL)
-    return edit_fail (error, BP_EDIT_ERROR_INVALID, "no hyperparameter named");
+    return _bp_edit_fail (error, BP_EDIT_ERROR_INVALID, "no hyperparameter named");
   if (!bp_optimizer_set (model->optimizer, e->name, e->value, &local))
-    return edit_fail_from (error, local, BP_EDIT_ERROR_INVALID);
+    return _bp_edit_fail_from (error, local, BP_EDIT_ERROR_INVALID);
   return TRUE;
 }
 
@@ -639,10 +205,10 @@ set_training (BpModel      *model,
               GError      **error)
 {
   if (e->epochs > G_MAXINT)
-    return edit_fail (error, BP_EDIT_ERROR_INVALID, "%u epochs is out of range (0 to %d)",
+    return _bp_edit_fail (error, BP_EDIT_ERROR_INVALID, "%u epochs is out of range (0 to %d)",
                       e->epochs, G_MAXINT);
   if (e->batch_size < 1 || e->batch_size > BP_MODEL_MAX_BATCH_SIZE)
-    return edit_fail (error, BP_EDIT_ERROR_INVALID,
+    return _bp_edit_fail (error, BP_EDIT_ERROR_INVALID,
                       "batch size %zu is out of range (1 to %d)", e->batch_size,
                       BP_MODEL_MAX_BATCH_SIZE);
   model->epochs = e->epochs;
@@ -683,53 +249,34 @@ set_dataset (BpModel      *model,
   if (e->dataset != NULL)
     {
       if (e->dataset[0] == '\0')
-        return edit_fail (error, BP_EDIT_ERROR_INVALID, "the dataset name is empty");
+        return _bp_edit_fail (error, BP_EDIT_ERROR_INVALID, "the dataset name is empty");
       if (e->rows > BP_MODEL_MAX_DATASET_ROWS)
-        return edit_fail (error, BP_EDIT_ERROR_INVALID,
+        return _bp_edit_fail (error, BP_EDIT_ERROR_INVALID,
                           "%zu rows is out of range (0 for the default, up to %d)",
                           e->rows, BP_MODEL_MAX_DATASET_ROWS);
       if (isnan (e->noise) || isinf (e->noise))
-        return edit_fail (error, BP_EDIT_ERROR_INVALID, "the noise must be a finite number");
+        return _bp_edit_fail (error, BP_EDIT_ERROR_INVALID, "the noise must be a finite number");
       if (!(e->test_fraction >= 0.0 && e->test_fraction < 1.0))
-        return edit_fail (error, BP_EDIT_ERROR_INVALID,
+        return _bp_edit_fail (error, BP_EDIT_ERROR_INVALID,
                           "the test fraction %g is out of range [0, 1)", e->test_fraction);
     }
   if ((e->n_inputs == 0) != (e->n_outputs == 0))
-    return edit_fail (error, BP_EDIT_ERROR_INVALID,
+    return _bp_edit_fail (error, BP_EDIT_ERROR_INVALID,
                       "give both the input and the output width of the data, or neither");
-  if (e->n_inputs > 0 && (!check_width (e->n_inputs, error) || !check_width (e->n_outputs, error)))
+  if (e->n_inputs > 0 && (!_bp_edit_check_width (e->n_inputs, error) || !_bp_edit_check_width (e->n_outputs, error)))
     return FALSE;
   if (e->n_inputs > 0 && (e->task < BP_TASK_REGRESSION || e->task > BP_TASK_MULTICLASS))
-    return edit_fail (error, BP_EDIT_ERROR_INVALID, "unknown task %d", e->task);
+    return _bp_edit_fail (error, BP_EDIT_ERROR_INVALID, "unknown task %d", e->task);
 
   refit = e->n_inputs > 0 &&
           (e->n_inputs != old->n_inputs || e->n_outputs != bp_network_n_outputs (old));
   if (refit)
     {
-      Plans plans = { 0 };
-      gsize last = old->n_layers - 1;
       const char *act, *cost;
-      BpNetwork *net;
 
       task_output (e->task, &act, &cost);
-      for (gsize l = 0; l < old->n_layers; l++)
-        plans.layer[l] = plan_keep (old, l);
-      plans.n_layers = old->n_layers;
-      if (g_strcmp0 (old->layers[last].act_id, act) != 0)
-        {
-          plans.layer[last].act_id = act;
-          plans.layer[last].act_params = NULL;
-        }
-      if (e->n_outputs != old->layers[last].out)
-        {
-          plans.layer[last].out = e->n_outputs;
-          plans.layer[last].rows = MAP_NONE;
-        }
-      plans.cost_id = cost;
-      /* The widths are the new data's. */
-      if ((net = build_network (model, e->n_inputs, &plans, FALSE, error)) == NULL)
+      if (!_bp_edit_refit (model, e->n_inputs, e->n_outputs, act, cost, error))
         return FALSE;
-      commit_network (model, net);
       g_clear_pointer (&model->inputs, g_free);
       g_clear_pointer (&model->targets, g_free);
       model->n_samples = 0;
@@ -773,24 +320,23 @@ perform_on (BpModel      *model,
 
   switch (e->kind)
     {
-    case BP_EDIT_INSERT_LAYER:
-      return insert_layer (model, e, error);
-    case BP_EDIT_REMOVE_LAYER:
-      return remove_layer (model, e, error);
-    case BP_EDIT_MOVE_LAYER:
-      return move_layer (model, e, error);
     case BP_EDIT_SET_ACTIVATION:
       return set_activation (model, e, error);
+    case BP_EDIT_INSERT_LAYER:
+    case BP_EDIT_INSERT_TYPED:
+    case BP_EDIT_REMOVE_LAYER:
+    case BP_EDIT_MOVE_LAYER:
     case BP_EDIT_SET_WIDTH:
     case BP_EDIT_ADD_UNIT:
-      return set_width (model, e, error);
     case BP_EDIT_REMOVE_UNIT:
-      return remove_unit (model, e, error);
+    case BP_EDIT_ADD_SKIP:
+    case BP_EDIT_REMOVE_SKIP:
+      return _bp_edit_perform_layers (model, e, error);
     case BP_EDIT_SET_COST:
       return set_cost (model, e, error);
     case BP_EDIT_SET_REDUCTION:
       if (e->reduction != BP_REDUCTION_MEAN && e->reduction != BP_REDUCTION_SUM)
-        return edit_fail (error, BP_EDIT_ERROR_INVALID, "unknown reduction %d", e->reduction);
+        return _bp_edit_fail (error, BP_EDIT_ERROR_INVALID, "unknown reduction %d", e->reduction);
       net->reduction = e->reduction;
       return TRUE;
     case BP_EDIT_SET_OPTIMIZER:
@@ -812,13 +358,13 @@ perform_on (BpModel      *model,
       return TRUE;
     case BP_EDIT_SET_INIT:
       if ((guint) e->init > BP_INIT_AUTO)
-        return edit_fail (error, BP_EDIT_ERROR_INVALID, "unknown initialisation %d", e->init);
+        return _bp_edit_fail (error, BP_EDIT_ERROR_INVALID, "unknown initialisation %d", e->init);
       model->init = e->init;
       if (e->reset)
         reset_weights (model);
       return TRUE;
     default:
-      return edit_fail (error, BP_EDIT_ERROR_INVALID, "unknown edit %d", e->kind);
+      return _bp_edit_fail (error, BP_EDIT_ERROR_INVALID, "unknown edit %d", e->kind);
     }
 }
 
@@ -878,6 +424,9 @@ bp_edit_describe (const BpModel *model,
       return g_strdup_printf ("Insert layer %zu (%zu %s)", e->layer + 1, e->width,
                               e->activation != NULL ? e->activation : "?");
     case BP_EDIT_REMOVE_LAYER:
+      if (e->layer < net->n_layers && net->layers[e->layer].type != BP_LAYER_DENSE)
+        return g_strdup_printf ("Remove %s (layer %zu)", _bp_edit_type_name (net->layers[e->layer].type),
+                                e->layer + 1);
       if (e->layer < net->n_layers)
         return g_strdup_printf ("Remove layer %zu (%zu %s)", e->layer + 1,
                                 net->layers[e->layer].out, net->layers[e->layer].act_id);
@@ -929,6 +478,17 @@ bp_edit_describe (const BpModel *model,
       if (g_strcmp0 (e->dataset, model->dataset) == 0)
         return g_strdup_printf ("Change settings of dataset %s", e->dataset);
       return g_strdup_printf ("Change dataset to %s", e->dataset);
+    case BP_EDIT_ADD_SKIP:
+      return g_strdup_printf ("Add skip connection a(%zu) → a(%zu)", e->from, e->layer + 1);
+    case BP_EDIT_REMOVE_SKIP:
+      if (e->layer < net->n_layers && net->layers[e->layer].skip_from >= 0)
+        return g_strdup_printf ("Remove skip connection a(%zd) → a(%zu)",
+                                net->layers[e->layer].skip_from, e->layer + 1);
+      return g_strdup_printf ("Remove skip connection into a(%zu)", e->layer + 1);
+    case BP_EDIT_INSERT_TYPED:
+      if (e->layer == 0)
+        return g_strdup_printf ("Insert %s after the input", _bp_edit_type_name (e->layer_type));
+      return g_strdup_printf ("Insert %s after layer %zu", _bp_edit_type_name (e->layer_type), e->layer);
     case BP_EDIT_RESET_WEIGHTS:
       return g_strdup_printf ("Reset weights from seed %" G_GUINT64_FORMAT, model->seed);
     case BP_EDIT_SET_SEED:

@@ -16,6 +16,12 @@
  *       next layer's W, keep their bits; new rows and columns are new, new
  *       entries of b zero.  Removing unit u removes row u of W, entry u of
  *       b and column u of the next layer's W.
+ *   add or remove a skip connection: every weight is kept (a skip has none).
+ *   insert a batch-norm, layer-norm or dropout layer: every other layer keeps
+ *       W and b (its input width is unchanged, as the new layer is as wide as
+ *       its input); the new layer has γ = 1, β = 0, running mean 0 and
+ *       variance 1, eps 1e-5, momentum 0.1, p = 0.5 and the linear
+ *       activation.  Removing one is "remove a layer".
  *   change an activation, the cost, the reduction, a hyperparameter, the
  *       optimizer, the training settings: every weight is kept.
  *   change the dataset: the first layer's W is new when the input width
@@ -45,6 +51,16 @@
  * makes the position in a run meaningless: a change of shape, a reset of
  * the weights, a new dataset or seed (the app draws the data from the
  * seed); other edits keep it.
+ *
+ * Layers beyond dense (issue 13).  A norm or dropout layer is as wide as its
+ * input, so a width change of the dense layer before it carries through it
+ * (γ, β and the running statistics keep their overlapping entries, new ones
+ * are 1, 0, 0 and 1) to the next dense layer's columns; its own width cannot
+ * be set, and it has no units to add or remove.  A skip adds a(j) to a(n),
+ * so both must keep the same width: an edit that would change one of them
+ * alone, or remove a(j), is refused with a message naming the skip (remove
+ * the skip first).  Moving a layer of a network with skips is refused; a
+ * dropout layer has no activation to change.
  *
  * If the model is tied to data (a dataset reference, or a worked example)
  * only the dataset edit may change the input or output width; other edits
@@ -89,6 +105,10 @@ typedef enum
   BP_EDIT_RESET_WEIGHTS,
   BP_EDIT_SET_SEED,        /* seed; reset */
   BP_EDIT_SET_INIT,        /* init; reset */
+  BP_EDIT_ADD_SKIP,        /* layer (dense, the one a(j) is added to), from (j: 0 … layer) */
+  BP_EDIT_REMOVE_SKIP,     /* layer */
+  BP_EDIT_INSERT_TYPED,    /* layer (0 … n_layers: before which, so "after layer `layer`" on
+                            * screen), layer_type (batch norm, layer norm or dropout) */
 } BpEditKind;
 
 /* One edit.  Only the fields its kind names are read; strings and arrays
@@ -132,6 +152,8 @@ typedef struct
   guint64             seed;
   BpInit              init;
   gboolean            reset;         /* SET_SEED, SET_INIT: also reset the weights */
+  gsize               from;          /* ADD_SKIP: the j of a(j) (a(0) is the input) */
+  BpLayerType         layer_type;    /* INSERT_TYPED */
 } BpEdit;
 
 /* Applies `edit` to `model` (which must have a network).  On FALSE the
@@ -143,6 +165,15 @@ gboolean  bp_edit_perform        (BpModel      *model,
  * (8 tanh)", "Change activation of layer 1 to relu".  Layers 1-based. */
 char     *bp_edit_describe       (const BpModel *model,
                                   const BpEdit  *edit);
+/* The a(j) a skip connection into dense layer `layer` (0-based) comes from
+ * when the learner does not choose: the nearest earlier one as wide as the
+ * layer's output, a(layer) (its own input) first.  FALSE with a
+ * BP_EDIT_ERROR_INVALID saying why when no a(j) is (or the layer is not
+ * dense). */
+gboolean  bp_edit_skip_source    (const BpNetwork *net,
+                                  gsize            layer,
+                                  gsize           *from,
+                                  GError         **error);
 /* The seed of the BpRng that draws new parameters of layer `layer` (0-based)
  * of shape out × in (see the rule above). */
 guint64   bp_edit_derive_seed    (guint64 seed,

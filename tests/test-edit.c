@@ -19,200 +19,7 @@
 #include "bp-registry.h"
 #include "bp-rng.h"
 #include "test-util.h"
-
-/* ---------------------------------------------------------------- helpers */
-
-/* Layer la of a and layer lb of b: same shape, activation, W and b bits. */
-static void
-assert_layer_kept (const BpModel *a,
-                   gsize          la,
-                   const BpModel *b,
-                   gsize          lb)
-{
-  const BpLayer *x = &a->network->layers[la], *y = &b->network->layers[lb];
-
-  assert_int_equal (x->in, y->in);
-  assert_int_equal (x->out, y->out);
-  assert_string_equal (x->act_id, y->act_id);
-  assert_true (same_doubles (x->W, y->W, x->in * x->out));
-  assert_true (same_doubles (x->b, y->b, x->out));
-}
-
-/* What the rule of bp-edit.h says a new out × in layer at `layer` gets. */
-static double *
-fresh_weights (const BpModel *model,
-               gsize          layer,
-               gsize          in,
-               gsize          out)
-{
-  g_autoptr(GError) error = NULL;
-  g_autoptr(BpNetwork) one = bp_network_new (in, &error);
-  BpRng rng;
-
-  assert_non_null (one);
-  assert_true (bp_network_add_layer (one, out, "linear", NULL, &error));
-  bp_rng_init (&rng, bp_edit_derive_seed (model->seed, layer, in, out));
-  bp_network_init_weights (one, model->init, &rng);
-  return g_memdup2 (one->layers[0].W, in * out * sizeof (double));
-}
-
-static void
-assert_valid (const BpModel *model)
-{
-  g_autoptr(GError) error = NULL;
-
-  if (!bp_network_validate (model->network, &error))
-    fail_msg ("invalid network after an edit: %s", error->message);
-  assert_int_equal (model->optimizer->n_params, model->network->n_params);
-}
-
-/* A few optimizer steps, so that the weights, the biases and the optimizer
- * state are all non-trivial. */
-static void
-train_a_little (BpModel *model)
-{
-  g_autoptr(GError) error = NULL;
-  gsize n_in = model->network->n_inputs, n_out = bp_network_n_outputs (model->network);
-  g_autofree double *x = g_new (double, 4 * n_in);
-  g_autofree double *y = g_new (double, 4 * n_out);
-  BpRng rng;
-
-  bp_rng_init (&rng, 99);
-  for (gsize i = 0; i < 4 * n_in; i++)
-    x[i] = bp_rng_range (&rng, -1, 1);
-  for (gsize i = 0; i < 4 * n_out; i++)
-    y[i] = bp_rng_uniform (&rng) < 0.5 ? 0.0 : 1.0;
-  if (!bp_train_steps_on_batch (model->network, model->optimizer, x, y, 4, 5, &error))
-    fail_msg ("%s", error->message);
-}
-
-static BpTrainProgress *
-some_progress (void)
-{
-  BpTrainProgress *p = bp_train_progress_new (16, 3);
-
-  bp_rng_shuffle (&p->rng, p->order, 16);
-  p->steps = 5;
-  p->epoch = 1;
-  p->cursor = 4;
-  return p;
-}
-
-/* The default experiment (2-8-8-1 tanh/tanh/sigmoid, bce, adam, "moons"),
- * trained a little, with progress: tied to its data. */
-static BpModel *
-tied_model (void)
-{
-  BpModel *model = bp_model_new_default ();
-
-  train_a_little (model);
-  model->progress = some_progress ();
-  return model;
-}
-
-/* 3-8-5-8-2 tanh/relu/tanh/linear, mse, momentum; no dataset (free to
- * change its output width). */
-static BpModel *
-free_model (void)
-{
-  g_autoptr(GError) error = NULL;
-  BpModel *model = bp_model_new ();
-  static const struct { gsize out; const char *act; } layers[] = {
-    { 8, "tanh" }, { 5, "relu" }, { 8, "tanh" }, { 2, "linear" },
-  };
-  BpRng rng;
-
-  model->seed = 7;
-  model->network = bp_network_new (3, &error);
-  for (gsize l = 0; l < G_N_ELEMENTS (layers); l++)
-    assert_true (bp_network_add_layer (model->network, layers[l].out, layers[l].act, NULL, &error));
-  model->optimizer = bp_optimizer_new (NULL, "momentum", model->network->n_params, &error);
-  assert_non_null (model->optimizer);
-  bp_rng_init (&rng, model->seed);
-  bp_network_init_weights (model->network, model->init, &rng);
-  train_a_little (model);
-  model->progress = some_progress ();
-  return model;
-}
-
-/* Applies `edit` through a history on a copy of `model`, and checks the
- * contract every edit has: a valid network; the same edit on another copy
- * (bp_edit_perform) gives the same bits; undo gives back `model` exactly;
- * redo gives the edit's result again.  Returns the edited copy. */
-static BpModel *
-check_edit (const BpModel *model,
-            const BpEdit  *edit)
-{
-  g_autoptr(GError) error = NULL;
-  g_autoptr(BpEditHistory) h = bp_edit_history_new (0, 0);
-  g_autoptr(BpModel) again = bp_model_copy (model);
-  BpModel *edited = bp_model_copy (model);
-  g_autofree char *label = bp_edit_describe (model, edit);
-
-  if (!bp_edit_apply (h, edited, edit, &error))
-    fail_msg ("“%s” failed: %s", label, error->message);
-  assert_valid (edited);
-  assert_true (bp_edit_can_undo (h));
-  assert_false (bp_edit_can_redo (h));
-  assert_string_equal (bp_edit_undo_label (h), label);
-
-  if (!bp_edit_perform (again, edit, &error))
-    fail_msg ("“%s” failed the second time: %s", label, error->message);
-  assert_models_equal (edited, again);
-
-  assert_true (bp_edit_undo (h, edited));
-  assert_models_equal (edited, model);
-  assert_false (bp_edit_can_undo (h));
-  assert_true (bp_edit_can_redo (h));
-  assert_string_equal (bp_edit_redo_label (h), label);
-
-  assert_true (bp_edit_redo (h, edited));
-  assert_models_equal (edited, again);
-  return edited;
-}
-
-/* `edit` must fail with `code` and a message containing `needle`, and
- * change neither the model nor the history. */
-static void
-expect_refused (const BpModel *model,
-                const BpEdit  *edit,
-                int            code,
-                const char    *needle)
-{
-  g_autoptr(GError) error = NULL;
-  g_autoptr(BpEditHistory) h = bp_edit_history_new (0, 0);
-  g_autoptr(BpModel) work = bp_model_copy (model);
-  BpEdit first = { .kind = BP_EDIT_SET_TRAINING, .epochs = 3, .batch_size = 5 };
-  guint64 version;
-
-  /* One step in the history first, so "unchanged" is not just "empty". */
-  assert_true (bp_edit_apply (h, work, &first, &error));
-  {
-    g_autoptr(BpModel) before = bp_model_copy (work);
-
-    version = bp_edit_history_version (h);
-    if (bp_edit_apply (h, work, edit, &error))
-      {
-        g_autofree char *label = bp_edit_describe (model, edit);
-
-        fail_msg ("“%s” succeeded; expected an error containing “%s”", label, needle);
-      }
-    assert_non_null (error);
-    if (error->domain != BP_EDIT_ERROR || error->code != code ||
-        strstr (error->message, needle) == NULL)
-      fail_msg ("got (%d) “%s”, want (%d) …%s…", error->code, error->message, code, needle);
-    assert_models_equal (work, before);
-    assert_int_equal (bp_edit_history_n_undo (h), 1);
-    assert_int_equal (bp_edit_history_n_redo (h), 0);
-    assert_true (bp_edit_history_version (h) == version);
-    g_clear_error (&error);
-
-    /* bp_edit_perform refuses it the same way. */
-    assert_false (bp_edit_perform (work, edit, &error));
-    assert_true (g_error_matches (error, BP_EDIT_ERROR, code));
-    assert_models_equal (work, before);
-  }
-}
+#include "test-edit-fixtures.h"
 
 /* --------------------------------------------------------------- layers */
 
@@ -806,7 +613,7 @@ random_edit (BpRng         *rng,
   static const char *const opts[] = { "sgd", "momentum", "rmsprop", "adam" };
   static const char *const hypers[] = { "lr", "momentum", "weight_decay", "beta1" };
   gsize n = model->network->n_layers;
-  BpEdit e = { .kind = (BpEditKind) bp_rng_below (rng, BP_EDIT_SET_INIT + 1) };
+  BpEdit e = { .kind = (BpEditKind) bp_rng_below (rng, BP_EDIT_INSERT_TYPED + 1) };
 
   e.layer = (gsize) bp_rng_below (rng, n + 1);    /* sometimes one too far */
   e.to = (gsize) bp_rng_below (rng, n);
@@ -831,6 +638,8 @@ random_edit (BpRng         *rng,
   e.seed = bp_rng_below (rng, 1000);
   e.init = (BpInit) bp_rng_below (rng, 4);
   e.reset = bp_rng_below (rng, 2);
+  e.from = (gsize) bp_rng_below (rng, n + 1);
+  e.layer_type = (BpLayerType) bp_rng_below (rng, BP_LAYER_DROPOUT + 1);
   return e;
 }
 
@@ -841,7 +650,7 @@ random_sequence_undoes (const BpModel *start,
   g_autoptr(BpModel) model = bp_model_copy (start);
   g_autoptr(BpModel) end = NULL;
   g_autoptr(BpEditHistory) h = bp_edit_history_new (0, 0);
-  guint applied = 0, refused = 0, undone = 0, redone = 0;
+  guint applied = 0, refused = 0, undone = 0, redone = 0, beyond_dense = 0;
   BpRng rng;
 
   bp_rng_init (&rng, seed);
@@ -854,6 +663,7 @@ random_sequence_undoes (const BpModel *start,
       if (bp_edit_apply (h, model, &e, &error))
         {
           applied++;
+          beyond_dense += !bp_network_is_plain (model->network);
           assert_valid (model);
           assert_true (bp_edit_history_n_undo (h) == before ||
                        bp_edit_history_n_undo (h) == before + 1);
@@ -868,6 +678,9 @@ random_sequence_undoes (const BpModel *start,
     }
   /* Both kinds happened plenty (the exact split is the RNG's). */
   assert_true (applied > 60 && refused > 20);
+  /* Skips, norm and dropout layers were among them. */
+  print_message ("%u of %u edits left layers beyond dense\n", beyond_dense, applied);
+  assert_true (beyond_dense > 0);
   assert_true (bp_edit_history_n_undo (h) <= 200);
 
   end = bp_model_copy (model);
@@ -1037,6 +850,244 @@ test_memory_cap (void **state)
   }
 }
 
+/* ------------------------------------------------ layers beyond dense */
+
+/* free_model (3-8-5-8-2) with the skip a(1) → a(3). */
+static BpModel *
+skip_model (void)
+{
+  g_autoptr(GError) error = NULL;
+  BpModel *model = free_model ();
+  BpEdit e = { .kind = BP_EDIT_ADD_SKIP, .layer = 2, .from = 1 };
+
+  if (!bp_edit_perform (model, &e, &error))
+    fail_msg ("%s", error->message);
+  return model;
+}
+
+static void
+test_skip (void **state)
+{
+  g_autoptr(BpModel) model = free_model ();
+  BpEdit add = { .kind = BP_EDIT_ADD_SKIP, .layer = 2, .from = 1 };
+  g_autoptr(BpModel) out = check_edit (model, &add);
+  BpEdit rm = { .kind = BP_EDIT_REMOVE_SKIP, .layer = 2 };
+  g_autoptr(BpModel) back = check_edit (out, &rm);
+
+  /* A skip has no parameters: every weight, the optimizer state and the
+   * position in the run are kept. */
+  for (gsize l = 0; l < 4; l++)
+    assert_layer_kept (out, l, model, l);
+  assert_int_equal (out->network->layers[2].skip_from, 1);
+  assert_true (out->optimizer->t == model->optimizer->t);
+  assert_non_null (out->progress);
+  assert_true (bp_network_equal (back->network, model->network));
+
+  /* The width rule, with both widths; a skip from a later a(j). */
+  expect_refused (model, &(BpEdit) { .kind = BP_EDIT_ADD_SKIP, .layer = 2, .from = 2 },
+                  BP_EDIT_ERROR_INVALID,
+                  "cannot add a skip connection a(2) → a(3): a(2) has 5 units and a(3) has 8");
+  expect_refused (model, &(BpEdit) { .kind = BP_EDIT_ADD_SKIP, .layer = 1, .from = 3 },
+                  BP_EDIT_ERROR_INVALID, "must come from an earlier a(j)");
+  expect_refused (model, &rm, BP_EDIT_ERROR_INVALID, "layer 3 has no skip connection");
+
+  /* The source a drop onto a layer takes: the nearest earlier a(j) of the
+   * layer's width (3-8-5-8-2: a(3) takes a(1); a(4), 2 wide, has none). */
+  {
+    g_autoptr(GError) error = NULL;
+    gsize from = 99;
+
+    assert_true (bp_edit_skip_source (model->network, 2, &from, &error));
+    assert_int_equal (from, 1);
+    assert_false (bp_edit_skip_source (model->network, 3, &from, &error));
+    assert_true (g_error_matches (error, BP_EDIT_ERROR, BP_EDIT_ERROR_INVALID));
+    assert_string_equal (error->message, "no earlier a(j) has the 2 units of a(4): a skip "
+                         "connection adds a(j) to a(4), so their widths must be equal");
+  }
+}
+
+static void
+test_insert_typed (void **state)
+{
+  g_autoptr(BpModel) model = free_model ();
+  static const BpLayerType types[] = { BP_LAYER_BATCHNORM, BP_LAYER_LAYERNORM, BP_LAYER_DROPOUT };
+  static const char *const labels[] = {
+    "Insert batch norm after layer 2", "Insert layer norm after layer 2",
+    "Insert dropout after layer 2",
+  };
+  static const char *const rm_labels[] = {
+    "Remove batch norm (layer 3)", "Remove layer norm (layer 3)", "Remove dropout (layer 3)",
+  };
+
+  for (gsize t = 0; t < G_N_ELEMENTS (types); t++)
+    {
+      BpEdit e = { .kind = BP_EDIT_INSERT_TYPED, .layer = 2, .layer_type = types[t] };
+      g_autofree char *label = bp_edit_describe (model, &e);
+      g_autoptr(BpModel) out = check_edit (model, &e);
+      BpEdit rm = { .kind = BP_EDIT_REMOVE_LAYER, .layer = 2 };
+      g_autoptr(BpModel) back = check_edit (out, &rm);
+      const BpLayer *L = &out->network->layers[2];
+
+      assert_string_equal (label, labels[t]);
+      assert_int_equal (out->network->n_layers, 5);
+      assert_int_equal (L->type, types[t]);
+      assert_int_equal (L->in, 5);
+      assert_int_equal (L->out, 5);
+      assert_string_equal (L->act_id, "linear");
+      /* Every other layer keeps its bits: the new one is as wide as its input. */
+      assert_layer_kept (out, 0, model, 0);
+      assert_layer_kept (out, 1, model, 1);
+      assert_layer_kept (out, 3, model, 2);
+      assert_layer_kept (out, 4, model, 3);
+      for (gsize j = 0; j < 5 && types[t] != BP_LAYER_DROPOUT; j++)
+        {
+          assert_true (L->W[j] == 1.0 && L->b[j] == 0.0);
+          assert_true (L->eps == 1e-5);
+        }
+      if (types[t] == BP_LAYER_BATCHNORM)
+        for (gsize j = 0; j < 5; j++)
+          assert_true (L->running_mean[j] == 0.0 && L->running_var[j] == 1.0 &&
+                       L->momentum == 0.1);
+      if (types[t] == BP_LAYER_DROPOUT)
+        assert_true (L->p == 0.5);
+      /* Removing it gives the network back, bit for bit. */
+      assert_true (bp_network_equal (back->network, model->network));
+      {
+        g_autofree char *rm_label = bp_edit_describe (out, &rm);
+
+        assert_string_equal (rm_label, rm_labels[t]);
+      }
+    }
+
+  /* After the input, and refusals: a bad type, a linear output the cost
+   * cannot read. */
+  {
+    BpEdit first = { .kind = BP_EDIT_INSERT_TYPED, .layer = 0, .layer_type = BP_LAYER_LAYERNORM };
+    g_autoptr(BpModel) out = check_edit (model, &first);
+    g_autofree char *label = bp_edit_describe (model, &first);
+    g_autoptr(BpModel) tied = tied_model ();
+
+    assert_int_equal (out->network->layers[0].out, 3);
+    assert_string_equal (label, "Insert layer norm after the input");
+    expect_refused (model, &(BpEdit) { .kind = BP_EDIT_INSERT_TYPED, .layer = 1,
+                                       .layer_type = BP_LAYER_DENSE },
+                    BP_EDIT_ERROR_INVALID, "only a batch-norm, layer-norm or dropout layer");
+    expect_refused (tied, &(BpEdit) { .kind = BP_EDIT_INSERT_TYPED, .layer = 3,
+                                      .layer_type = BP_LAYER_BATCHNORM },
+                    BP_EDIT_ERROR_COST, "bce");
+  }
+}
+
+/* The dense edits on a network with norm layers and skips: they keep what
+ * they can or refuse naming the rule. */
+static void
+test_edits_around_typed_layers (void **state)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(BpModel) model = free_model ();
+  g_autoptr(BpModel) skip = skip_model ();
+  BpEdit bn = { .kind = BP_EDIT_INSERT_TYPED, .layer = 2, .layer_type = BP_LAYER_BATCHNORM };
+
+  /* 3-8-5-[bn 5]-8-2, trained so γ, β and the running statistics are not
+   * their defaults. */
+  assert_true (bp_edit_perform (model, &bn, &error));
+  train_a_little (model);
+
+  /* A width change of layer 2 carries through the batch norm. */
+  {
+    BpEdit e = { .kind = BP_EDIT_SET_WIDTH, .layer = 1, .width = 7 };
+    g_autoptr(BpModel) out = check_edit (model, &e);
+    const BpLayer *L = &out->network->layers[2], *O = &model->network->layers[2];
+
+    assert_int_equal (L->in, 7);
+    assert_int_equal (L->out, 7);
+    assert_true (same_doubles (L->W, O->W, 5));
+    assert_true (same_doubles (L->b, O->b, 5));
+    assert_true (same_doubles (L->running_mean, O->running_mean, 5));
+    assert_true (same_doubles (L->running_var, O->running_var, 5));
+    assert_true (L->W[5] == 1.0 && L->b[6] == 0.0 && L->running_var[6] == 1.0);
+    assert_int_equal (out->network->layers[3].in, 7);
+    for (gsize j = 0; j < 8; j++)
+      assert_true (same_doubles (&out->network->layers[3].W[j * 7],
+                                 &model->network->layers[3].W[j * 5], 5));
+  }
+  /* Removing a unit removes its γ, β and statistics too. */
+  {
+    BpEdit e = { .kind = BP_EDIT_REMOVE_UNIT, .layer = 1, .unit = 0 };
+    g_autoptr(BpModel) out = check_edit (model, &e);
+
+    assert_int_equal (out->network->layers[2].out, 4);
+    assert_true (same_doubles (out->network->layers[2].W, model->network->layers[2].W + 1, 4));
+    assert_true (same_doubles (out->network->layers[2].running_mean,
+                               model->network->layers[2].running_mean + 1, 4));
+  }
+  /* The norm layer's own width follows its input; it can change its
+   * activation, a dropout layer cannot. */
+  expect_refused (model, &(BpEdit) { .kind = BP_EDIT_SET_WIDTH, .layer = 2, .width = 3 },
+                  BP_EDIT_ERROR_INVALID, "layer 3 is a batch norm layer, as wide as its input");
+  expect_refused (model, &(BpEdit) { .kind = BP_EDIT_ADD_UNIT, .layer = 2 },
+                  BP_EDIT_ERROR_INVALID, "change the width of the dense layer before it");
+  {
+    BpEdit e = { .kind = BP_EDIT_SET_ACTIVATION, .layer = 2, .activation = "tanh" };
+    g_autoptr(BpModel) out = check_edit (model, &e);
+
+    assert_string_equal (out->network->layers[2].act_id, "tanh");
+    assert_true (same_doubles (out->network->params, model->network->params,
+                               model->network->n_params));
+  }
+  {
+    g_autoptr(BpModel) drop = free_model ();
+    BpEdit d = { .kind = BP_EDIT_INSERT_TYPED, .layer = 1, .layer_type = BP_LAYER_DROPOUT };
+
+    assert_true (bp_edit_perform (drop, &d, &error));
+    expect_refused (drop, &(BpEdit) { .kind = BP_EDIT_SET_ACTIVATION, .layer = 1,
+                                      .activation = "relu" },
+                    BP_EDIT_ERROR_INVALID, "layer 2 is a dropout layer, which has no activation");
+  }
+  /* A dense layer inserted before the norm layer must be as wide as it. */
+  expect_refused (model, &(BpEdit) { .kind = BP_EDIT_INSERT_LAYER, .layer = 2, .width = 4,
+                                     .activation = "tanh" },
+                  BP_EDIT_ERROR_INVALID, "layer 4 is a batch norm layer, as wide as its input: "
+                  "a(3) would have 4 units and the layer 5");
+  {
+    BpEdit e = { .kind = BP_EDIT_INSERT_LAYER, .layer = 2, .width = 5, .activation = "tanh" };
+    g_autoptr(BpModel) out = check_edit (model, &e);
+
+    assert_layer_kept (out, 3, model, 2);
+    assert_true (same_doubles (out->network->layers[3].running_var,
+                               model->network->layers[2].running_var, 5));
+  }
+
+  /* Skips: a width either end of one depends on is refused with both widths. */
+  expect_refused (skip, &(BpEdit) { .kind = BP_EDIT_SET_WIDTH, .layer = 0, .width = 6 },
+                  BP_EDIT_ERROR_INVALID, "layer 3 adds a(1) to its output (a skip connection), "
+                  "so a(1) and a(3) must have the same width; they would have 6 and 8 units "
+                  "(remove the skip first)");
+  expect_refused (skip, &(BpEdit) { .kind = BP_EDIT_ADD_UNIT, .layer = 2 },
+                  BP_EDIT_ERROR_INVALID, "they would have 8 and 9 units");
+  expect_refused (skip, &(BpEdit) { .kind = BP_EDIT_REMOVE_LAYER, .layer = 0 },
+                  BP_EDIT_ERROR_INVALID, "cannot remove layer 1: layer 3 adds its output a(1)");
+  expect_refused (skip, &(BpEdit) { .kind = BP_EDIT_MOVE_LAYER, .layer = 0, .to = 1 },
+                  BP_EDIT_ERROR_INVALID, "remove the skips first");
+  /* Layers in between or before it move the skip with them. */
+  {
+    BpEdit rm = { .kind = BP_EDIT_REMOVE_LAYER, .layer = 1 };
+    BpEdit ins = { .kind = BP_EDIT_INSERT_LAYER, .layer = 1, .width = 4, .activation = "relu" };
+    BpEdit front = { .kind = BP_EDIT_INSERT_LAYER, .layer = 0, .width = 3, .activation = "relu" };
+    BpEdit after = { .kind = BP_EDIT_SET_WIDTH, .layer = 1, .width = 9 };
+    g_autoptr(BpModel) a = check_edit (skip, &rm);
+    g_autoptr(BpModel) b = check_edit (skip, &ins);
+    g_autoptr(BpModel) c = check_edit (skip, &front);
+    g_autoptr(BpModel) d = check_edit (skip, &after);
+
+    assert_int_equal (a->network->layers[1].skip_from, 1);
+    assert_int_equal (b->network->layers[3].skip_from, 1);
+    assert_int_equal (c->network->layers[3].skip_from, 2);
+    assert_int_equal (d->network->layers[2].skip_from, 1);
+    assert_layer_kept (b, 0, skip, 0);
+  }
+}
+
 static void
 test_labels (void **state)
 {
@@ -1095,6 +1146,9 @@ main (void)
     cmocka_unit_test (test_dirty_flag),
     cmocka_unit_test (test_memory_cap),
     cmocka_unit_test (test_labels),
+    cmocka_unit_test (test_skip),
+    cmocka_unit_test (test_insert_typed),
+    cmocka_unit_test (test_edits_around_typed_layers),
   };
 
   return cmocka_run_group_tests_name ("edit", tests, NULL, NULL);

@@ -299,6 +299,122 @@ test_palette (void **state)
   }
 }
 
+/* A label under `widget` whose text holds `needle` (a toast's title). */
+static gboolean
+find_label (GtkWidget  *widget,
+            const char *needle)
+{
+  if (GTK_IS_LABEL (widget) && strstr (gtk_label_get_text (GTK_LABEL (widget)), needle) != NULL)
+    return TRUE;
+  for (GtkWidget *c = gtk_widget_get_first_child (widget); c != NULL;
+       c = gtk_widget_get_next_sibling (c))
+    if (find_label (c, needle))
+      return TRUE;
+  return FALSE;
+}
+
+static gboolean
+window_says_no_earlier (gpointer data)
+{
+  return find_label (data, "no earlier a(j) has the 8 units of a(1)");
+}
+
+/* The palette's layers beyond dense, and the edits their drops ask for: each
+ * is one undo step that gives the session's model the right layer; a drop
+ * that breaks a width rule says so.  (The items are offered only while
+ * bpv_session_can_show_layer_types.) */
+void
+test_edit_layer_types (void **state)
+{
+  Fixture *f = *state;
+  GtkWidget *box = GTK_WIDGET (gtk_widget_get_template_child (GTK_WIDGET (f->window),
+                                                              BPV_TYPE_WINDOW, "palette_box"));
+  const BpEditHistory *h = bpv_session_get_history (f->session);
+  const BpNetwork *net;
+  guint items = 0;
+
+  for (GtkWidget *item = gtk_widget_get_first_child (box); item != NULL;
+       item = gtk_widget_get_next_sibling (item))
+    {
+      const char *what = g_object_get_data (G_OBJECT (item), "bpv-drag");
+      const char *tip = gtk_widget_get_tooltip_text (item);
+
+      if (what == NULL || !(g_str_has_prefix (what, "skip:") || g_str_has_prefix (what, "typed:")))
+        continue;
+      items++;
+      assert_true (gtk_widget_get_sensitive (item) == bpv_session_can_show_layer_types ());
+      if (!bpv_session_can_show_layer_types ())
+        assert_non_null (strstr (tip, "Not yet"));
+    }
+  assert_int_equal (items, 4);
+
+  /* The drop indicator says what a drop would do, and by which rule. */
+  {
+    BpvNetworkView *view = view_of (f);
+    const BpvLayout *layout = bpv_network_view_get_layout (view);
+    BpvRect r;
+    g_autofree char *onto2 = NULL, *onto1 = NULL, *gap2 = NULL, *gap_bad = NULL;
+
+    assert_non_null (layout);
+    assert_true (bpv_layout_drop_rect (layout, &(BpvDropSlot) { BPV_DROP_LAYER, 1 }, &r));
+    onto2 = bpv_network_view_dup_drop_text (view, "skip:nearest", r.x + r.width / 2,
+                                            r.y + r.height / 2);
+    assert_true (bpv_layout_drop_rect (layout, &(BpvDropSlot) { BPV_DROP_LAYER, 0 }, &r));
+    onto1 = bpv_network_view_dup_drop_text (view, "skip:nearest", r.x + r.width / 2,
+                                            r.y + r.height / 2);
+    assert_true (bpv_layout_drop_rect (layout, &(BpvDropSlot) { BPV_DROP_GAP, 2 }, &r));
+    gap2 = bpv_network_view_dup_drop_text (view, "typed:batchnorm", r.x + r.width / 2,
+                                           r.y + r.height / 2);
+    gap_bad = bpv_network_view_dup_drop_text (view, "skip:nearest", r.x + r.width / 2,
+                                              r.y + r.height / 2);
+    assert_string_equal (onto2, "Add skip connection a(1) → a(2) "
+                         "(the nearest earlier a(j) as wide as a(2))");
+    assert_non_null (strstr (onto1, "no earlier a(j) has the 8 units of a(1)"));
+    assert_string_equal (gap2, "Insert batch norm after layer 2");
+    assert_null (gap_bad);
+  }
+
+  /* 2-8-8-1: batch norm after layer 2, one step. */
+  activate_with (f, "edit-insert-typed", g_variant_new ("(us)", 2, "batchnorm"));
+  net = bpv_session_get_network (f->session);
+  assert_int_equal (net->n_layers, 4);
+  assert_int_equal (net->layers[2].type, BP_LAYER_BATCHNORM);
+  assert_int_equal (net->layers[2].out, 8);
+  assert_int_equal (bp_edit_history_n_undo (h), 1);
+  assert_string_equal (bp_edit_undo_label (h), "Insert batch norm after layer 2");
+  /* The canvas draws what it can of it (frames go by). */
+  spin (0.5);
+  activate (f, "undo");
+  assert_true (bp_network_is_plain (bpv_session_get_network (f->session)));
+  activate (f, "redo");
+  assert_int_equal (bpv_session_get_network (f->session)->layers[2].type, BP_LAYER_BATCHNORM);
+  activate (f, "undo");
+
+  /* A skip onto layer 2 comes from the nearest a(j) of its width: a(1). */
+  activate_with (f, "edit-skip", g_variant_new ("(ui)", 1, -1));
+  net = bpv_session_get_network (f->session);
+  assert_int_equal (net->layers[1].skip_from, 1);
+  assert_string_equal (bp_edit_undo_label (h), "Add skip connection a(1) → a(2)");
+  assert_int_equal (bp_edit_history_n_undo (h), 1);
+  activate_with (f, "edit-remove-skip", g_variant_new_uint32 (1));
+  assert_true (bp_network_is_plain (bpv_session_get_network (f->session)));
+  assert_string_equal (bp_edit_undo_label (h), "Remove skip connection a(1) → a(2)");
+
+  /* Onto layer 1 (8 wide, after the 2 inputs): no source; a message, no step. */
+  activate_with (f, "edit-skip", g_variant_new ("(ui)", 0, -1));
+  assert_true (bp_network_is_plain (bpv_session_get_network (f->session)));
+  assert_int_equal (bp_edit_history_n_undo (h), 2);
+  assert_true (spin_until (window_says_no_earlier, f->window, 10));
+
+  /* Dropout and layer norm, each one step. */
+  activate_with (f, "edit-insert-typed", g_variant_new ("(us)", 1, "dropout"));
+  activate_with (f, "edit-insert-typed", g_variant_new ("(us)", 1, "layernorm"));
+  net = bpv_session_get_network (f->session);
+  assert_int_equal (net->layers[1].type, BP_LAYER_LAYERNORM);
+  assert_int_equal (net->layers[2].type, BP_LAYER_DROPOUT);
+  assert_int_equal (bp_edit_history_n_undo (h), 4);
+}
+
 static gboolean
 message_dialog_shown (gpointer data)
 {

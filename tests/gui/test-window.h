@@ -82,6 +82,7 @@ void test_undo_menu_follows_labels (void **state);
 void test_shortcut_actions_exist   (void **state);
 void test_open_csv_file            (void **state);
 void test_palette                  (void **state);
+void test_edit_layer_types         (void **state);
 void test_save_and_close_question  (void **state);
 
 /* test-window-explain.c */

@@ -16,6 +16,8 @@
 #define DROP_FILL   { 0.21f, 0.52f, 0.89f, 0.12f }
 #define DROP_BORDER 2
 #define DROP_RADIUS 8
+/* Pixels between the indicator and the text saying what the drop does. */
+#define DROP_TEXT_GAP 4
 
 /* ---------------------------------------------------- editing: drag and drop
  *
@@ -28,16 +30,73 @@
  *                   moves there (win.edit-move); dropped where nothing takes
  *                   it (off the canvas) or on the palette's bin, it is
  *                   removed (win.edit-remove);
- *   "cost:ID", "optimizer:ID"   anywhere on the canvas.
+ *   "cost:ID", "optimizer:ID"   anywhere on the canvas;
+ *   "skip:nearest"  onto a dense layer's column: a skip connection into it
+ *                   from the nearest earlier a(j) of its width
+ *                   (win.edit-skip, bp_edit_skip_source);
+ *   "typed:TYPE"    a batch-norm, layer-norm or dropout layer, into a gap:
+ *                   inserted after the column left of it
+ *                   (win.edit-insert-typed).
+ * For the last two the indicator also says in words what the drop will do
+ * (the edit's undo label) or why it would be refused (the message the drop
+ * then shows as a toast).
  * The canvas only turns drops into actions; the window performs them. */
+
+/* The edit a drop of a layer beyond dense (`what`) into `slot` asks for;
+ * FALSE with the message when there is none to ask for. */
+static gboolean
+typed_edit_for (BpvNetworkView    *self,
+                const char        *what,
+                const BpvDropSlot *slot,
+                BpEdit            *edit,
+                GError           **error)
+{
+  const BpNetwork *net = bpv_session_get_network (self->session);
+
+  *edit = (BpEdit) { .kind = BP_EDIT_ADD_SKIP, .layer = slot->index };
+  if (g_str_has_prefix (what, "skip:"))
+    return bp_edit_skip_source (net, slot->index, &edit->from, error);
+  edit->kind = BP_EDIT_INSERT_TYPED;
+  if (!bp_layer_type_from_string (what + strlen ("typed:"), &edit->layer_type))
+    edit->layer_type = BP_LAYER_DENSE;  /* the edit says it cannot */
+  return TRUE;
+}
+
+/* What the indicator says for a drop of `what` into `slot`: the undo label
+ * of its edit, or why there is none; NULL for every other drop (its place
+ * says it). */
+static char *
+drop_text_for (BpvNetworkView    *self,
+               const char        *what,
+               const BpvDropSlot *slot)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *label = NULL;
+  BpEdit edit;
+
+  if (slot->kind == BPV_DROP_NONE || self->session == NULL ||
+      !(g_str_has_prefix (what, "skip:") || g_str_has_prefix (what, "typed:")))
+    return NULL;
+  if (!typed_edit_for (self, what, slot, &edit, &error))
+    return g_strdup (error->message);
+  label = bp_edit_describe (bpv_session_get_model (self->session), &edit);
+  /* The rule that picked the source, so the learner can predict it. */
+  if (edit.kind == BP_EDIT_ADD_SKIP)
+    return g_strdup_printf ("%s (the nearest earlier a(j) as wide as a(%zu))", label,
+                            edit.layer + 1);
+  return g_steal_pointer (&label);
+}
 
 static void
 set_drop_slot (BpvNetworkView    *self,
+               const char        *what,
                const BpvDropSlot *slot)
 {
   if (slot->kind == self->drop_slot.kind && slot->index == self->drop_slot.index)
     return;
   self->drop_slot = *slot;
+  g_free (self->drop_text);
+  self->drop_text = what != NULL ? drop_text_for (self, what, slot) : NULL;
   gtk_widget_queue_draw (GTK_WIDGET (self));
 }
 
@@ -61,10 +120,29 @@ slot_for (BpvNetworkView *self,
   slot->index = 0;
   if (what == NULL || self->layout == NULL)
     return;
-  if (g_str_has_prefix (what, "layer:") || g_str_has_prefix (what, "move:"))
+  if (g_str_has_prefix (what, "layer:") || g_str_has_prefix (what, "move:") ||
+      g_str_has_prefix (what, "skip:") || g_str_has_prefix (what, "typed:"))
     bpv_layout_drop_slot (self->layout, x, y, slot);
-  if (g_str_has_prefix (what, "move:") && slot->kind != BPV_DROP_GAP)
+  /* Moves and the layers beyond dense go into gaps; a skip onto a layer. */
+  if ((g_str_has_prefix (what, "move:") || g_str_has_prefix (what, "typed:")) &&
+      slot->kind != BPV_DROP_GAP)
     slot->kind = BPV_DROP_NONE;
+  if (g_str_has_prefix (what, "skip:") && slot->kind != BPV_DROP_LAYER)
+    slot->kind = BPV_DROP_NONE;
+}
+
+char *
+bpv_network_view_dup_drop_text (BpvNetworkView *self,
+                                const char     *what,
+                                double          x,
+                                double          y)
+{
+  BpvDropSlot slot;
+
+  g_return_val_if_fail (BPV_IS_NETWORK_VIEW (self) && what != NULL, NULL);
+
+  slot_for (self, what, x, y, &slot);
+  return drop_text_for (self, what, &slot);
 }
 
 static GdkDragAction
@@ -76,7 +154,7 @@ on_drop_motion (GtkDropTarget  *target,
   BpvDropSlot slot;
 
   slot_for (self, drop_string (target), x, y, &slot);
-  set_drop_slot (self, &slot);
+  set_drop_slot (self, drop_string (target), &slot);
   return GDK_ACTION_COPY;
 }
 
@@ -86,7 +164,7 @@ on_drop_leave (GtkDropTarget  *target,
 {
   BpvDropSlot none = { BPV_DROP_NONE, 0 };
 
-  set_drop_slot (self, &none);
+  set_drop_slot (self, NULL, &none);
 }
 
 static gboolean
@@ -102,7 +180,7 @@ on_drop (GtkDropTarget  *target,
   BpvDropSlot slot, none = { BPV_DROP_NONE, 0 };
   gboolean done = FALSE;
 
-  set_drop_slot (self, &none);
+  set_drop_slot (self, NULL, &none);
   if (colon == NULL || self->session == NULL)
     return FALSE;
   slot_for (self, what, x, y, &slot);
@@ -127,6 +205,12 @@ on_drop (GtkDropTarget  *target,
     }
   else if (g_str_has_prefix (what, "move:"))
     done = TRUE;  /* back where it was: nothing to do, and not a removal */
+  else if (g_str_has_prefix (what, "skip:") && slot.kind == BPV_DROP_LAYER)
+    done = gtk_widget_activate_action (widget, "win.edit-skip", "(ui)", (guint32) slot.index,
+                                       (gint32) -1);
+  else if (g_str_has_prefix (what, "typed:") && slot.kind == BPV_DROP_GAP)
+    done = gtk_widget_activate_action (widget, "win.edit-insert-typed", "(us)",
+                                       (guint32) slot.index, colon + 1);
   else if (g_str_has_prefix (what, "cost:"))
     done = gtk_widget_activate_action (widget, "win.edit-cost", "s", colon + 1);
   else if (g_str_has_prefix (what, "optimizer:"))
@@ -214,6 +298,22 @@ bpv_network_view_snapshot_drop_indicator (BpvNetworkView *self,
       gtk_snapshot_append_color (snapshot, &fill, &box);
       gtk_snapshot_pop (snapshot);
       gtk_snapshot_append_border (snapshot, &rr, widths, colors);
+    }
+  if (self->drop_text != NULL)
+    {
+      g_autoptr(PangoLayout) layout = gtk_widget_create_pango_layout (GTK_WIDGET (self),
+                                                                      self->drop_text);
+      int tw, th;
+
+      pango_layout_get_pixel_size (layout, &tw, &th);
+      /* Above the indicator, kept inside the canvas. */
+      gtk_snapshot_save (snapshot);
+      gtk_snapshot_translate (snapshot, &GRAPHENE_POINT_INIT (
+                                CLAMP (r.x + r.width / 2 - tw / 2.0, 0,
+                                       MAX (0, gtk_widget_get_width (GTK_WIDGET (self)) - tw)),
+                                MAX (0, r.y - th - DROP_TEXT_GAP)));
+      gtk_snapshot_append_layout (snapshot, layout, &accent);
+      gtk_snapshot_restore (snapshot);
     }
 }
 

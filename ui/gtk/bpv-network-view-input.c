@@ -256,6 +256,13 @@ layer_menu_model (const BpNetwork *net,
     append_item (structure, "Insert Layer _After", "win.edit-insert",
                  g_variant_new ("(us)", (guint32) layer + 1, hidden));
   append_item (structure, "_Remove Layer", "win.edit-remove", g_variant_new_uint32 (layer));
+  if (net->layers[layer].skip_from >= 0)
+    {
+      g_autofree char *skip = g_strdup_printf ("Remove _Skip Connection a(%zd) → a(%zu)",
+                                               net->layers[layer].skip_from, layer + 1);
+
+      append_item (structure, skip, "win.edit-remove-skip", g_variant_new_uint32 (layer));
+    }
   append_item (width, "Add _Unit (+)", "win.edit-width",
                g_variant_new ("(ui)", (guint32) layer, 1));
   append_item (width, "Remove U_nit (−)", "win.edit-width",

@@ -334,6 +334,7 @@ bpv_network_view_finalize (GObject *object)
 
   bpv_layout_free (self->layout);
   bpv_render_cache_free (self->cache);
+  g_free (self->drop_text);
   G_OBJECT_CLASS (bpv_network_view_parent_class)->finalize (object);
 }
 

@@ -98,5 +98,13 @@ gboolean         bpv_network_view_key_navigate     (BpvNetworkView *self,
 /* The accessible description the canvas carries: its layers (activation,
  * width), the cost, the selection with its numbers, and the keys. */
 char            *bpv_network_view_describe         (BpvNetworkView *self);
+/* What the drop indicator says a drop of `what` (a palette item's string,
+ * "skip:nearest", "typed:batchnorm"…) at the widget point would do, or why
+ * it cannot; NULL when it says nothing (the other drops).  Free with
+ * g_free. */
+char            *bpv_network_view_dup_drop_text    (BpvNetworkView *self,
+                                                    const char     *what,
+                                                    double          x,
+                                                    double          y);
 
 G_END_DECLS

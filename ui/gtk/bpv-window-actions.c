@@ -10,7 +10,8 @@
  *
  * Actions with a parameter are the edits the palette, the canvas and its
  * menu ask for: win.edit-insert (us), edit-activation (us), edit-remove (u),
- * edit-move (uu), edit-width (ui), edit-cost (s), edit-optimizer (s); and
+ * edit-move (uu), edit-width (ui), edit-cost (s), edit-optimizer (s),
+ * edit-skip (ui), edit-remove-skip (u), edit-insert-typed (us); and
  * win.open-file (s), a path (bpv-window-files.c).
  */
 #include "config.h"
@@ -349,12 +350,15 @@ edit_activation_activated (GSimpleAction *action,
     }
 }
 
+/* edit-remove: the layer; edit-remove-skip: its skip connection. */
 static void
 edit_remove_activated (GSimpleAction *action,
                        GVariant      *parameter,
                        gpointer       data)
 {
-  BpEdit e = { .kind = BP_EDIT_REMOVE_LAYER, .layer = g_variant_get_uint32 (parameter) };
+  gboolean skip = g_str_equal (g_action_get_name (G_ACTION (action)), "edit-remove-skip");
+  BpEdit e = { .kind = skip ? BP_EDIT_REMOVE_SKIP : BP_EDIT_REMOVE_LAYER,
+               .layer = g_variant_get_uint32 (parameter) };
 
   perform (data, &e);
 }
@@ -393,6 +397,52 @@ edit_width_activated (GSimpleAction *action,
   else
     e.width = net->layers[layer].out > 1 ? net->layers[layer].out - 1 : 1;
   perform (self, &e);
+}
+
+/* A skip connection into layer L from a(j); j = −1: from the nearest
+ * earlier a(j) of the layer's width (bp_edit_skip_source), or a message
+ * saying there is none. */
+static void
+edit_skip_activated (GSimpleAction *action,
+                     GVariant      *parameter,
+                     gpointer       data)
+{
+  BpvWindow *self = data;
+  g_autoptr(GError) error = NULL;
+  guint32 layer;
+  gint32 from;
+  gsize source = 0;
+  BpEdit e = { .kind = BP_EDIT_ADD_SKIP };
+
+  g_variant_get (parameter, "(ui)", &layer, &from);
+  if (from < 0 && !bp_edit_skip_source (bpv_session_get_network (self->session), layer,
+                                        &source, &error))
+    {
+      bpv_event ("EDIT refused: %s", error->message);
+      bpv_window_toast (self, error->message);
+      return;
+    }
+  e.layer = layer;
+  e.from = from >= 0 ? (gsize) from : source;
+  perform (self, &e);
+}
+
+/* A batch-norm, layer-norm or dropout layer ("batchnorm", "layernorm",
+ * "dropout": the model file's names) at a position (before which layer). */
+static void
+edit_insert_typed_activated (GSimpleAction *action,
+                             GVariant      *parameter,
+                             gpointer       data)
+{
+  guint32 position;
+  const char *type;
+  BpEdit e = { .kind = BP_EDIT_INSERT_TYPED };
+
+  g_variant_get (parameter, "(u&s)", &position, &type);
+  e.layer = position;
+  if (!bp_layer_type_from_string (type, &e.layer_type))
+    e.layer_type = BP_LAYER_DENSE;  /* refused by the edit, with a message */
+  perform (data, &e);
 }
 
 static void
@@ -678,6 +728,9 @@ bpv_window_install_actions (BpvWindow *self)
     { "edit-width", edit_width_activated, "(ui)", NULL, NULL, { 0 } },
     { "edit-cost", edit_cost_activated, "s", NULL, NULL, { 0 } },
     { "edit-optimizer", edit_optimizer_activated, "s", NULL, NULL, { 0 } },
+    { "edit-skip", edit_skip_activated, "(ui)", NULL, NULL, { 0 } },
+    { "edit-remove-skip", edit_remove_activated, "u", NULL, NULL, { 0 } },
+    { "edit-insert-typed", edit_insert_typed_activated, "(us)", NULL, NULL, { 0 } },
     { "insert-layer-after", insert_after_activated, NULL, NULL, NULL, { 0 } },
     { "remove-layer", remove_layer_activated, NULL, NULL, NULL, { 0 } },
     { "add-unit", unit_activated, NULL, NULL, NULL, { 0 } },

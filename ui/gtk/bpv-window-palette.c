@@ -1,7 +1,9 @@
 /* bpv-window-palette.c — the palette beside the canvas: a dense layer per
  * registered activation (built-ins and plugins alike), the costs and the
  * optimizers, each dragged onto the canvas as a string the canvas turns
- * into a win.edit-* action (see bpv-network-view.c); a bin that removes a
+ * into a win.edit-* action (see bpv-network-view-dnd.c); the layers beyond
+ * dense (skip connection, batch norm, layer norm, dropout), offered while
+ * bpv_session_can_show_layer_types says the app can show them; a bin that removes a
  * layer dragged onto it by its header. (Undo and redo above it are
  * template children of bpv-window.ui.)
  */
@@ -95,6 +97,47 @@ tooltip_for (const char *name,
 
   return g_strdup_printf ("<b>%s</b>\n%s%s%s\n<small>%s</small>", n, f,
                           derivative != NULL ? "\n" : "", d, hint);
+}
+
+/* The layers beyond dense, dragged as "skip:nearest" and "typed:TYPE"
+ * (the model file's type names). */
+static const struct
+{
+  const char *label;
+  const char *what;
+  const char *formula;
+  const char *hint;
+} layer_types[] = {
+  { "Skip connection", "skip:nearest", "a(n) = σ(z(n)) + a(j)",
+    "Drag onto a layer: it adds the nearest earlier a(j) of its width to its output" },
+  { "Batch norm", "typed:batchnorm", "z = γ (x − μ)/√(σ² + ε) + β, over the batch",
+    "Drag between two layers to normalise the left one's output" },
+  { "Layer norm", "typed:layernorm", "z = γ (x − μ)/√(σ² + ε) + β, over each sample",
+    "Drag between two layers to normalise the left one's output" },
+  { "Dropout", "typed:dropout", "a = x ⊙ mask / (1 − p), p = 0.5",
+    "Drag between two layers to drop the left one's units at random while training" },
+};
+
+static void
+add_layer_types (GtkBox *box)
+{
+  gboolean can = bpv_session_can_show_layer_types ();
+
+  add_heading (box, "Beyond dense");
+  for (gsize i = 0; i < G_N_ELEMENTS (layer_types); i++)
+    {
+      g_autofree char *tip = NULL;
+      GtkWidget *item;
+
+      /* Offered only once the canvas can draw what the drop makes; until
+       * then the item says why it is not there yet. */
+      tip = tooltip_for (layer_types[i].label, layer_types[i].formula, NULL,
+                         can ? layer_types[i].hint
+                             : "Not yet: the canvas cannot draw this layer yet");
+      item = palette_item (layer_types[i].label, layer_types[i].what, tip);
+      gtk_widget_set_sensitive (item, can);
+      gtk_box_append (box, item);
+    }
 }
 
 static gboolean
@@ -226,6 +269,7 @@ bpv_window_build_palette (BpvWindow *self)
       gtk_box_append (box, palette_item (label, what, tip));
     }
   g_free (ids);
+  add_layer_types (box);
 
   add_features (box, BP_FEATURE_COST, "Cost", "cost", "Drag onto the canvas to use this cost");
   add_features (box, BP_FEATURE_OPTIMIZER, "Optimizer", "optimizer",
