@@ -67,6 +67,8 @@ import numpy as np
 
 import torch
 
+import torch_exact as E
+
 R = None        # the torch_reference module (its helpers), set by bind()
 
 TYPES = ("dense", "batchnorm", "layernorm", "dropout")
@@ -440,7 +442,7 @@ def forward(model, params, stats, X, Y, eval_mode, keep=False, noise=None, accur
         z = None
         if t == "dense":
             z = nf(x @ pv["W"].T + pv["b"])
-            a = R.t_act(act, z, alpha, accurate)
+            a = E.t_act(act, z, alpha, accurate)
             if "skip_from" in L:
                 a = nf(a) + as_all[L["skip_from"]]
         elif t == "dropout":
@@ -457,7 +459,7 @@ def forward(model, params, stats, X, Y, eval_mode, keep=False, noise=None, accur
                 var = nf((xc * xc).mean(dim=dim, keepdim=True))
             xhat = nf((x - mu) * nf(torch.rsqrt(var + eps)))
             z = nf(pv["gamma"] * xhat + pv["beta"])
-            a = R.t_act(act, z, alpha, accurate)
+            a = E.t_act(act, z, alpha, accurate)
             if t == "batchnorm" and not eval_mode:
                 m = float(L.get("momentum", DEFAULT_MOMENTUM))
                 B = x.shape[0]
@@ -472,7 +474,7 @@ def forward(model, params, stats, X, Y, eval_mode, keep=False, noise=None, accur
         zs.append(z)
         as_.append(a)
         as_all.append(a)
-    l = R.per_sample_loss(cost, zs[-1], as_[-1], Y)
+    l = E.per_sample_loss(cost, zs[-1], as_[-1], Y)
     if noise:
         l = l * noise.factor(l.shape)
     C = l.mean() if reduction == "mean" else l.sum()
@@ -493,9 +495,9 @@ def torch_trace(model, eval_mode, noise=None, accurate=True):
     for i, L in enumerate(model["layers"]):
         t = ltype(L)
         if i == n - 1 and cost == "bce":
-            dC_da = R.bce_dC_da_exact(reduction, zs[i].detach(), Y)
+            dC_da = E.bce_dC_da_exact(reduction, zs[i].detach(), Y)
         elif i == n - 1 and cost != "mse":
-            dC_da = R.output_dC_da(cost, reduction, as_[i].detach(), Y)
+            dC_da = E.output_dC_da(cost, reduction, as_[i].detach(), Y)
         else:
             dC_da = as_[i].grad
         v = {"a": as_[i].detach(), "dC_da": dC_da}
@@ -522,7 +524,7 @@ def torch_train(model, steps, noise=None):
     _, _, X, Y = model_parts(model)
     params, flat = init_params(model)
     stats = init_stats(model)
-    opt = R.make_optimizer(flat, model["optimizer"])
+    opt = E.make_optimizer(flat, model["optimizer"])
     maxz = 0.0
     for _ in range(steps):
         opt.zero_grad()
@@ -543,12 +545,12 @@ def torch_train(model, steps, noise=None):
 def reference(model, eval_mode, steps, seed):
     """(trace, trace noise, trained, trained noise): flat dicts of arrays."""
     ref = torch_trace(model, eval_mode)
-    runs = [torch_trace(model, eval_mode, noise=R.Noise(seed + 2 * k, R.NOISE))
+    runs = [torch_trace(model, eval_mode, noise=E.Noise(seed + 2 * k, R.NOISE))
             for k in range(R.NOISE_RUNS)]
     if steps == 0:
         return ref, R.measured_noise(ref, runs), None, None
     trained, _ = torch_train(model, steps)
-    truns = [torch_train(model, steps, noise=R.Noise(seed + 2 * k + 1, R.NOISE))[0]
+    truns = [torch_train(model, steps, noise=E.Noise(seed + 2 * k + 1, R.NOISE))[0]
              for k in range(R.NOISE_RUNS)]
     return ref, R.measured_noise(ref, runs), trained, R.measured_noise(trained, truns)
 
