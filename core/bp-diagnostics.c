@@ -9,6 +9,18 @@
 
 /* ------------------------------------------------------------- unit state */
 
+/* f(z) of layer `layer` for sample s: a itself, except under a skip
+ * connection, where a = f(z) + a(j) and σ′ must read f(z) (trace->h). */
+static const double *
+unit_output (const BpTrace *trace,
+             gsize          layer,
+             gsize          s)
+{
+  if (trace->h != NULL && trace->h[layer] != NULL)
+    return trace->h[layer] + s * trace->widths[layer];
+  return bp_trace_a (trace, layer, s);
+}
+
 void
 bp_diag_unit_derivatives (const BpNetwork *net,
                           const BpTrace   *trace,
@@ -26,7 +38,7 @@ bp_diag_unit_derivatives (const BpNetwork *net,
   L = &net->layers[layer];
   n = L->out;
   z = bp_trace_z (trace, layer, s);
-  a = bp_trace_a (trace, layer, s);
+  a = unit_output (trace, layer, s);
   if (L->act->df != NULL)
     {
       for (gsize j = 0; j < n; j++)
@@ -75,7 +87,7 @@ bp_diag_unit_dead (const BpNetwork *net,
   for (gsize s = 0; s < trace->batch; s++)
     {
       double z = bp_trace_z (trace, layer, s)[unit];
-      double a = bp_trace_a (trace, layer, s)[unit];
+      double a = unit_output (trace, layer, s)[unit];
 
       if (z > 0 || L->act->df (z, a, L->act_params) != 0)
         return FALSE;
