@@ -77,6 +77,9 @@
 #define SKIP_GRAD_WIDTH_SPAN    6.0
 #define EDGE_SKIP_ALPHA_BASE    0.25
 #define SKIP_PEAK_SHARE         0.75
+/* An arc leaves its source this share of a radius right of the centre and
+ * lands this share left of it. */
+#define SKIP_END_SHIFT          0.45
 
 /* --------------------------------------------------------------- bundles */
 
@@ -535,8 +538,12 @@ skip_arc_path (const Paint *p,
   double c0 = y0 + (b->arc_peak_y - y0) / SKIP_PEAK_SHARE;
   double c1 = y1 + (b->arc_peak_y - y1) / SKIP_PEAK_SHARE;
 
-  cairo_move_to (cr, from->x, y0);
-  cairo_curve_to (cr, from->x, c0, to->x, c1, to->x, y1);
+  double x0 = from->x + SKIP_END_SHIFT * from->radius, x1 = to->x - SKIP_END_SHIFT * to->radius;
+
+  /* Ends shifted apart so that a chain of skips (1→3, 3→5) reads as
+   * separate arcs. */
+  cairo_move_to (cr, x0, y0);
+  cairo_curve_to (cr, x0, c0, x1, c1, x1, y1);
 }
 
 void
@@ -577,7 +584,7 @@ _bpv_render_paint_skips (const Paint *p)
       skip_arc_path (p, cr, n);
       cairo_stroke (cr);
       /* The arrowhead: a(j) is added into a(n). */
-      cairo_move_to (cr, to->x, tip);
+      cairo_move_to (cr, to->x - SKIP_END_SHIFT * to->radius, tip);
       cairo_rel_line_to (cr, -head / 2, -head);
       cairo_rel_line_to (cr, head, 0);
       cairo_close_path (cr);

@@ -161,8 +161,33 @@ place_label (const Paint  *p,
   return TRUE;
 }
 
-/* Draws (centred at x, top at y) the first of `choices` (NULL-terminated)
- * that fits in max_w and is free, or nothing. */
+/* Draws (centred at x, its yalign at y: 0 top, 1 bottom) the first of
+ * `choices` (NULL-terminated) that fits in max_w and is free, or nothing. */
+static void
+draw_fitting_aligned (const Paint        *p,
+                      const char * const *choices,
+                      double              x,
+                      double              y,
+                      double              yalign,
+                      double              size,
+                      BpvTextFlags        flags,
+                      BpvRgba             color,
+                      double              max_w)
+{
+  for (int i = 0; choices[i] != NULL; i++)
+    {
+      BpvRect box = label_box (p, choices[i], x, y, 0.5, yalign, size, flags);
+
+      if (box.width <= max_w && box_free (p, &box))
+        {
+          box_take (p, &box);
+          bpv_text_draw (p->text, choices[i], x, y, 0.5, yalign, size, flags, color);
+          return;
+        }
+    }
+}
+
+/* The same with the top at y. */
 static void
 draw_fitting (const Paint        *p,
               const char * const *choices,
@@ -173,17 +198,7 @@ draw_fitting (const Paint        *p,
               BpvRgba             color,
               double              max_w)
 {
-  for (int i = 0; choices[i] != NULL; i++)
-    {
-      BpvRect box = label_box (p, choices[i], x, y, 0.5, 0, size, flags);
-
-      if (box.width <= max_w && box_free (p, &box))
-        {
-          box_take (p, &box);
-          bpv_text_draw (p->text, choices[i], x, y, 0.5, 0, size, flags, color);
-          return;
-        }
-    }
+  draw_fitting_aligned (p, choices, x, y, 0, size, flags, color, max_w);
 }
 
 /* ------------------------------------------------- headers, units and σ′ */
@@ -408,7 +423,8 @@ paint_derivative_labels (const Paint *p)
         g_autofree double *deriv = NULL;
         g_autofree BpDiagUnitState *state = NULL;
 
-        if (c->kind != BPV_COLUMN_CIRCLES)
+        /* Dropout has no activation: no σ′ to show. */
+        if (c->kind != BPV_COLUMN_CIRCLES || p->net->layers[n - 1].type == BP_LAYER_DROPOUT)
           continue;
         state = _bpv_render_unit_states (p, n, &deriv);
         for (gsize j = 0; j < c->n_units; j++)
@@ -949,26 +965,37 @@ paint_skip_labels (const Paint *p)
   for (gsize n = 1; n < layout->n_columns; n++)
     {
       const BpvBundle *b = &layout->bundles[n];
-      double x, g;
-      g_autofree char *text = NULL;
+      double x, g, span;
+      g_autofree char *full = NULL, *mid = NULL, *plain = NULL, *brief = NULL;
       gboolean grads;
 
       if (b->skip_from < 0)
         continue;
       x = (layout->columns[b->skip_from].x + layout->columns[n].x) / 2;
+      span = layout->columns[n].x - layout->columns[b->skip_from].x;
       grads = bpv_render_bundle_view (p->st, n) == BPV_VIEW_GRADIENTS;
       g = _bpv_render_skip_value (p, n, NULL);
+      plain = g_strdup_printf ("skip: + a(%" G_GSSIZE_FORMAT ")", b->skip_from);
+      brief = g_strdup_printf ("+ a(%" G_GSSIZE_FORMAT ")", b->skip_from);
       if (grads && !isnan (g))
         {
           char gb[32];
 
-          text = g_strdup_printf ("skip: + a(%" G_GSSIZE_FORMAT ")   rms ∂C/∂a(%" G_GSIZE_FORMAT ") = %s",
-                                  b->skip_from, n, VALUE_TEXT (gb, "%.2g", g));
+          VALUE_TEXT (gb, "%.2g", g);
+          full = g_strdup_printf ("skip: + a(%" G_GSSIZE_FORMAT ")   rms ∂C/∂a(%" G_GSIZE_FORMAT ") = %s",
+                                  b->skip_from, n, gb);
+          mid = g_strdup_printf ("rms ∂C/∂a(%" G_GSIZE_FORMAT ") = %s", n, gb);
+          g_free (brief);
+          brief = g_strdup (gb);
         }
-      else
-        text = g_strdup_printf ("skip: + a(%" G_GSSIZE_FORMAT ")", b->skip_from);
-      place_label (p, text, x, b->arc_peak_y - SKIP_LABEL_GAP_EM * p->font, 0.5, 1, LABEL_EM * p->font,
-                   BPV_TEXT_NORMAL, grads && !isnan (g) ? p->tc->text : p->tc->text_muted);
+      {
+        const char *choices[] = { full != NULL ? full : plain, full != NULL ? mid : brief,
+                                  full != NULL ? brief : NULL, NULL };
+
+        draw_fitting_aligned (p, choices, x, b->arc_peak_y - SKIP_LABEL_GAP_EM * p->font, 1,
+                              LABEL_EM * p->font, BPV_TEXT_NORMAL,
+                              grads && !isnan (g) ? p->tc->text : p->tc->text_muted, span);
+      }
     }
 }
 

@@ -310,7 +310,11 @@ _bpv_render_paint_derivatives (const Paint *p)
   for (gsize n = 1; n < layout->n_columns; n++)
     {
       const BpvColumn *c = &layout->columns[n];
-      g_autofree BpDiagUnitState *state = _bpv_render_unit_states (p, n, NULL);
+      g_autofree BpDiagUnitState *state = NULL;
+
+      if (p->net->layers[n - 1].type == BP_LAYER_DROPOUT)
+        continue;  /* no activation, no σ′ */
+      state = _bpv_render_unit_states (p, n, NULL);
 
       for (gsize j = 0; j < c->n_units; j++)
         {

@@ -257,6 +257,24 @@ _bpv_render_edge_ends (const BpvBundle *b,
   *k = e % b->cols;
 }
 
+const char *
+bpv_render_layer_symbol (const BpLayer *layer)
+{
+  g_return_val_if_fail (layer != NULL, "W");
+
+  switch (layer->type)
+    {
+    case BP_LAYER_BATCHNORM:
+    case BP_LAYER_LAYERNORM:
+      return "γ";
+    case BP_LAYER_DROPOUT:
+      return "mask";
+    case BP_LAYER_DENSE:
+    default:
+      return "W";
+    }
+}
+
 /* Does the activation stay within [−1, 1] (σ, tanh, softmax, …)?  Then its
  * natural scale is used for the fill: a σ output of 0.48 must not look
  * like a saturated one just because it is the largest of its layer. */
@@ -696,6 +714,15 @@ bpv_network_render (cairo_t              *cr,
 
 /* ------------------------------------------------------------------ page */
 
+/* The symbol of the stop's layer (W when out of range). */
+static const char *
+page_layer_symbol (const BpvRenderState *state)
+{
+  if (state->layer < 1 || state->layer > state->net->n_layers)
+    return "W";
+  return bpv_render_layer_symbol (&state->net->layers[state->layer - 1]);
+}
+
 void
 bpv_network_render_page (cairo_t               *cr,
                          const BpvRenderState  *state,
@@ -738,13 +765,15 @@ bpv_network_render_page (cairo_t               *cr,
     switch (state->phase)
       {
       case BPV_PHASE_FORWARD:
-        g_string_append_printf (sub, " · forward through W(%" G_GSIZE_FORMAT ")", state->layer);
+        g_string_append_printf (sub, " · forward through %s(%" G_GSIZE_FORMAT ")",
+                                page_layer_symbol (state), state->layer);
         break;
       case BPV_PHASE_COST:
         g_string_append (sub, " · cost");
         break;
       case BPV_PHASE_BACKWARD:
-        g_string_append_printf (sub, " · backward through W(%" G_GSIZE_FORMAT ")", state->layer);
+        g_string_append_printf (sub, " · backward through %s(%" G_GSIZE_FORMAT ")",
+                                page_layer_symbol (state), state->layer);
         break;
       case BPV_PHASE_UPDATE:
         g_string_append (sub, " · update");
