@@ -449,6 +449,9 @@ backprop_render_command (int      argc,
       return FALSE;
     }
 
+  /* As `backprop trace` does: batch norm on one sample says why not. */
+  if (!bp_network_check_batch (net, B, error))
+    return FALSE;
   memset (&pic, 0, sizeof pic);
   trace = trace_batch (net, x, y, B);
   bpv_render_state_init (&pic.state, net, trace);

@@ -100,7 +100,9 @@ clamp_selection (BpvSession *self)
          && h->j < (h->layer == 0 ? net->n_inputs : net->layers[h->layer - 1].out);
   else if (h->kind == BPV_HIT_EDGE)
     ok = h->layer >= 1 && h->layer <= net->n_layers
-         && h->j < net->layers[h->layer - 1].out && h->k < net->layers[h->layer - 1].in;
+         && h->j < net->layers[h->layer - 1].out && h->k < net->layers[h->layer - 1].in
+         /* batch/layer norm and dropout: edge (j, j) only */
+         && (net->layers[h->layer - 1].type == BP_LAYER_DENSE || h->j == h->k);
   if (!ok)
     {
       BpvHit none = BPV_HIT_INIT;
@@ -220,6 +222,9 @@ bpv_session_finalize (GObject *object)
   g_array_unref (self->norms);
   g_array_unref (self->epochs);
   g_free (self->resampled);
+  for (gsize l = 0; l < self->n_norm_names; l++)
+    g_free (self->norm_names[l]);
+  g_free (self->norm_names);
   bp_model_free (self->before_training);
   bp_edit_history_free (self->history);
   g_free (self->data_key);

@@ -34,6 +34,13 @@ typedef struct
   guint64  t_before;
   double  *after;      /* NULL until the update has been applied */
   guint64  t_after;
+  /* What the training forward pass changes besides the parameters, as
+   * it was before this cycle's: batch norm's running statistics and the
+   * generator of the dropout masks.  A cycle computed again (stepping
+   * back into it, a replay) starts from them, so that its masks are the
+   * ones shown before and its statistics count once. */
+  double  *running;    /* NULL until first computed */
+  BpRng    mask_rng;
 } Cycle;
 
 struct _BpvStepper
@@ -84,6 +91,7 @@ cycle_free (Cycle *c)
   g_free (c->rows);
   g_free (c->before);
   g_free (c->after);
+  g_free (c->running);
   g_free (c);
 }
 
@@ -145,6 +153,57 @@ ensure_buffers (BpvStepper *st,
     st->grads = g_new (double, MAX (st->net->n_params, 1));
 }
 
+/* How many values the batch-norm layers' running statistics hold. */
+static gsize
+running_size (const BpNetwork *net)
+{
+  gsize n = 0;
+
+  for (gsize l = 0; l < net->n_layers; l++)
+    if (net->layers[l].type == BP_LAYER_BATCHNORM)
+      n += 2 * net->layers[l].out;
+  return n;
+}
+
+/* Saves (save TRUE) or puts back the network's running statistics and
+ * dropout generator as they were before cycle c's forward pass. */
+static void
+cycle_running (BpvStepper *st,
+               Cycle      *c,
+               gboolean    save)
+{
+  BpNetwork *net = st->net;
+  gsize at = 0;
+
+  if (save)
+    {
+      g_free (c->running);
+      c->running = g_new (double, MAX (running_size (net), 1));
+      if (net->rng != NULL)
+        c->mask_rng = *net->rng;
+    }
+  else if (net->rng != NULL)
+    *net->rng = c->mask_rng;
+  for (gsize l = 0; l < net->n_layers; l++)
+    {
+      BpLayer *L = &net->layers[l];
+
+      if (L->type != BP_LAYER_BATCHNORM)
+        continue;
+      if (save)
+        {
+          memcpy (c->running + at, L->running_mean, L->out * sizeof (double));
+          memcpy (c->running + at + L->out, L->running_var, L->out * sizeof (double));
+        }
+      else
+        {
+          memcpy (L->running_mean, c->running + at, L->out * sizeof (double));
+          memcpy (L->running_var, c->running + at + L->out, L->out * sizeof (double));
+        }
+      at += 2 * L->out;
+    }
+}
+
 /* The next B rows of the shuffled order (a new shuffle at the end). */
 static Cycle *
 draw_batch (BpvStepper *st)
@@ -171,7 +230,14 @@ compute_cycle (BpvStepper *st,
   gsize nf = ds->n_features, nt = ds->n_targets;
   BpTrainFault fault;
 
+  /* Batch norm in training mode needs two samples at least: say so. */
+  if (!bp_network_check_batch (st->net, c->B, error))
+    return FALSE;
   ensure_buffers (st, c->B);
+  if (c->running == NULL)
+    cycle_running (st, c, TRUE);
+  else
+    cycle_running (st, c, FALSE);
   for (gsize s = 0; s < c->B; s++)
     {
       memcpy (st->x + s * nf, ds->X + c->rows[s] * nf, nf * sizeof (double));
@@ -426,7 +492,9 @@ bpv_stepper_back (BpvStepper *st)
       st->pos--;
       return TRUE;
     }
-  /* At INPUT: this cycle is replayed if we come forward again. */
+  /* At INPUT: this cycle is replayed if we come forward again, from the
+   * running statistics and masks it began with. */
+  cycle_running (st, st->cycle, FALSE);
   g_queue_push_head (&st->redo, st->cycle);
   st->cycle = NULL;
   st->pos = -1;
