@@ -65,7 +65,7 @@
 /* Skip connections: arcs over the columns, in levels this many f apart
  * (a skip nested inside another is one level lower), between the
  * headers and the columns. */
-#define ARC_LEVEL_EM        2.0
+#define ARC_LEVEL_EM        1.6
 /* An arc's peak: this share of its level down from the level's top
  * (its label goes above). */
 #define ARC_PEAK_SHARE      0.75

@@ -652,8 +652,8 @@ paint_cost (const Paint *p)
   double vis_r = p->visible.x + p->visible.width;
   double under = c->bounds.y + c->bounds.height
                  + (c->kind == BPV_COLUMN_CIRCLES ? unit_reach (p, N) - c->radius : 0);
-  g_autofree char *cost = NULL, *what = NULL, *broken = NULL;
-  const char *whats[2];
+  g_autofree char *cost = NULL, *what = NULL, *broken = NULL, *short_what = NULL;
+  const char *whats[3];
   BpvRgba tcol, mcol;
 
   switch (st->phase)
@@ -680,6 +680,14 @@ paint_cost (const Paint *p)
   }
   whats[0] = what;
   whats[1] = broken;
+  /* A network beyond dense steps in batches (batch norm needs one): where
+   * neither caption fits, the cost's name over "mean of B".  (Dense
+   * pictures stay as they were.) */
+  if (p->trace != NULL && p->trace->batch > 1 && !bp_network_is_plain (p->net))
+    short_what = g_strdup_printf ("%s\n%s of %" G_GSIZE_FORMAT,
+                                  p->net->cost_id != NULL ? p->net->cost_id : "cost",
+                                  p->net->reduction == BP_REDUCTION_SUM ? "sum" : "mean", p->trace->batch);
+  whats[2] = short_what;
   tcol = bpv_rgba_with_alpha (p->tc->text, cost_alpha);
   mcol = bpv_rgba_with_alpha (p->tc->text_muted, cost_alpha);
   bpv_text_measure (p->text, cost, TITLE_EM * f, BPV_TEXT_BOLD, &tw, &th);
@@ -693,13 +701,14 @@ paint_cost (const Paint *p)
         below = MAX (below, r->y + r->height);
     }
 
+  /* Clear of the edges if any caption fits so, else over them. */
   for (int pass = 0; pass < 2; pass++)
-    for (int v = 0; v < 2; v++)
+    for (int v = 0; v < 3; v++)
       {
         double ww, wh, bw, bh;
         BpvRect cand[6];
 
-        if (v == 1 && g_str_equal (whats[0], whats[1]))
+        if (whats[v] == NULL || (v == 1 && g_str_equal (whats[0], whats[1])))
           continue;
         bpv_text_measure (p->text, whats[v], LABEL_EM * f, BPV_TEXT_NORMAL, &ww, &wh);
         bw = MAX (tw, ww) + 2 * pad;

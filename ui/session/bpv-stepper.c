@@ -39,8 +39,7 @@ typedef struct
    * generator of the dropout masks.  A cycle computed again (stepping
    * back into it, a replay) starts from them, so that its masks are the
    * ones shown before and its statistics count once. */
-  double  *running;    /* NULL until first computed */
-  BpRng    mask_rng;
+  BpvPassState pass;   /* .running NULL until first computed */
 } Cycle;
 
 struct _BpvStepper
@@ -91,7 +90,7 @@ cycle_free (Cycle *c)
   g_free (c->rows);
   g_free (c->before);
   g_free (c->after);
-  g_free (c->running);
+  bpv_pass_state_clear (&c->pass);
   g_free (c);
 }
 
@@ -153,55 +152,64 @@ ensure_buffers (BpvStepper *st,
     st->grads = g_new (double, MAX (st->net->n_params, 1));
 }
 
-/* How many values the batch-norm layers' running statistics hold. */
-static gsize
-running_size (const BpNetwork *net)
-{
-  gsize n = 0;
+/* ------------------------------------------------------------ pass state */
 
-  for (gsize l = 0; l < net->n_layers; l++)
-    if (net->layers[l].type == BP_LAYER_BATCHNORM)
-      n += 2 * net->layers[l].out;
-  return n;
-}
-
-/* Saves (save TRUE) or puts back the network's running statistics and
- * dropout generator as they were before cycle c's forward pass. */
-static void
-cycle_running (BpvStepper *st,
-               Cycle      *c,
-               gboolean    save)
+void
+bpv_pass_state_save (BpvPassState    *state,
+                     const BpNetwork *net)
 {
-  BpNetwork *net = st->net;
   gsize at = 0;
 
-  if (save)
-    {
-      g_free (c->running);
-      c->running = g_new (double, MAX (running_size (net), 1));
-      if (net->rng != NULL)
-        c->mask_rng = *net->rng;
-    }
-  else if (net->rng != NULL)
-    *net->rng = c->mask_rng;
+  g_return_if_fail (state != NULL && net != NULL);
+
+  state->n_running = 0;
   for (gsize l = 0; l < net->n_layers; l++)
+    if (net->layers[l].type == BP_LAYER_BATCHNORM)
+      state->n_running += 2 * net->layers[l].out;
+  g_free (state->running);
+  state->running = g_new (double, MAX (state->n_running, 1));
+  for (gsize l = 0; l < net->n_layers; l++)
+    {
+      const BpLayer *L = &net->layers[l];
+
+      if (L->type != BP_LAYER_BATCHNORM)
+        continue;
+      memcpy (state->running + at, L->running_mean, L->out * sizeof (double));
+      memcpy (state->running + at + L->out, L->running_var, L->out * sizeof (double));
+      at += 2 * L->out;
+    }
+  state->has_rng = net->rng != NULL;
+  if (state->has_rng)
+    state->rng = *net->rng;
+}
+
+void
+bpv_pass_state_restore (const BpvPassState *state,
+                        BpNetwork          *net)
+{
+  gsize at = 0;
+
+  g_return_if_fail (state != NULL && net != NULL && state->running != NULL);
+
+  for (gsize l = 0; l < net->n_layers && at < state->n_running; l++)
     {
       BpLayer *L = &net->layers[l];
 
       if (L->type != BP_LAYER_BATCHNORM)
         continue;
-      if (save)
-        {
-          memcpy (c->running + at, L->running_mean, L->out * sizeof (double));
-          memcpy (c->running + at + L->out, L->running_var, L->out * sizeof (double));
-        }
-      else
-        {
-          memcpy (L->running_mean, c->running + at, L->out * sizeof (double));
-          memcpy (L->running_var, c->running + at + L->out, L->out * sizeof (double));
-        }
+      memcpy (L->running_mean, state->running + at, L->out * sizeof (double));
+      memcpy (L->running_var, state->running + at + L->out, L->out * sizeof (double));
       at += 2 * L->out;
     }
+  if (state->has_rng && net->rng != NULL)
+    *net->rng = state->rng;
+}
+
+void
+bpv_pass_state_clear (BpvPassState *state)
+{
+  g_clear_pointer (&state->running, g_free);
+  state->n_running = 0;
 }
 
 /* The next B rows of the shuffled order (a new shuffle at the end). */
@@ -234,10 +242,10 @@ compute_cycle (BpvStepper *st,
   if (!bp_network_check_batch (st->net, c->B, error))
     return FALSE;
   ensure_buffers (st, c->B);
-  if (c->running == NULL)
-    cycle_running (st, c, TRUE);
+  if (c->pass.running == NULL)
+    bpv_pass_state_save (&c->pass, st->net);
   else
-    cycle_running (st, c, FALSE);
+    bpv_pass_state_restore (&c->pass, st->net);
   for (gsize s = 0; s < c->B; s++)
     {
       memcpy (st->x + s * nf, ds->X + c->rows[s] * nf, nf * sizeof (double));
@@ -494,7 +502,7 @@ bpv_stepper_back (BpvStepper *st)
     }
   /* At INPUT: this cycle is replayed if we come forward again, from the
    * running statistics and masks it began with. */
-  cycle_running (st, st->cycle, FALSE);
+  bpv_pass_state_restore (&st->cycle->pass, st->net);
   g_queue_push_head (&st->redo, st->cycle);
   st->cycle = NULL;
   st->pos = -1;
