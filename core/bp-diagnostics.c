@@ -299,6 +299,15 @@ bp_diag_grad_verdict (const double           *norms,
                       const BpDiagGradHealth *health,
                       gsize                   n_layers)
 {
+  return bp_diag_grad_verdict_named (norms, health, n_layers, NULL);
+}
+
+char *
+bp_diag_grad_verdict_named (const double           *norms,
+                            const BpDiagGradHealth *health,
+                            gsize                   n_layers,
+                            const char *const      *names)
+{
   GString *msg;
   gboolean any_bad = FALSE;
 
@@ -317,10 +326,14 @@ bp_diag_grad_verdict (const double           *norms,
 
       for (gsize l = 0; l < n_layers; l++)
         {
+          const char *sep = any ? ", " : msg->len > strlen ("⚠") ? " · " : " ";
+
           if (health[l] == BP_DIAG_GRAD_OK || bp_diag_grad_kind (norms[l], health[l]) != k)
             continue;
-          g_string_append_printf (msg, "%sW(%" G_GSIZE_FORMAT ")",
-                                  any ? ", " : msg->len > strlen ("⚠") ? " · " : " ", l + 1);
+          if (names != NULL)
+            g_string_append_printf (msg, "%s%s", sep, names[l]);
+          else
+            g_string_append_printf (msg, "%sW(%" G_GSIZE_FORMAT ")", sep, l + 1);
           any = TRUE;
         }
       if (any)

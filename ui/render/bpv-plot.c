@@ -626,38 +626,6 @@ paint_end_labels (Frame               *fr,
     }
 }
 
-/* bp_diag_grad_verdict with the layers' own names. */
-static char *
-verdict_named (const double           *latest,
-               const BpDiagGradHealth *health,
-               gsize                   n_layers,
-               const char *const      *names)
-{
-  GString *msg;
-  gboolean any_bad = FALSE;
-
-  for (gsize l = 0; l < n_layers; l++)
-    any_bad |= health[l] != BP_DIAG_GRAD_OK;
-  if (!any_bad)
-    return NULL;
-  msg = g_string_new ("⚠");
-  for (guint k = 0; k < BP_DIAG_GRAD_N_KINDS; k++)
-    {
-      gboolean any = FALSE;
-
-      for (gsize l = 0; l < n_layers; l++)
-        {
-          if (health[l] == BP_DIAG_GRAD_OK || bp_diag_grad_kind (latest[l], health[l]) != k)
-            continue;
-          g_string_append_printf (msg, "%s%s", any ? ", " : msg->len > strlen ("⚠") ? " · " : " ", names[l]);
-          any = TRUE;
-        }
-      if (any)
-        g_string_append_printf (msg, " %s", bp_diag_grad_kind_to_string (k));
-    }
-  return g_string_free (msg, FALSE);
-}
-
 static void grad_norms_paint (cairo_t            *cr,
                               const BpvRect      *rect,
                               const double       *norms,
@@ -789,8 +757,7 @@ grad_norms_paint (cairo_t            *cr,
   latest = smooth + (n_records - 1) * n_layers;
   health = g_new0 (BpDiagGradHealth, n_layers);
   bp_diag_grad_health (latest, n_layers, health);
-  verdict = names != NULL ? verdict_named (latest, health, n_layers, names)
-                          : bp_diag_grad_verdict (latest, health, n_layers);
+  verdict = bp_diag_grad_verdict_named (latest, health, n_layers, names);
 
   /* The verdict gets a line of its own under the title. */
   if (verdict != NULL)
