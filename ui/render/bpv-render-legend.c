@@ -127,11 +127,18 @@ legend_net_has (const BpvRenderState *state,
   return FALSE;
 }
 
+/* Do the arcs show gradients (some of them, in the backward pass)? */
+static gboolean
+legend_skip_gradients (const BpvRenderState *state)
+{
+  return state->view == BPV_VIEW_GRADIENTS || state->phase == BPV_PHASE_BACKWARD;
+}
+
 static const char *
 legend_mark_label (const BpvRenderState *state,
                    int                   kind)
 {
-  if (kind == ITEM_SKIP && state->view == BPV_VIEW_GRADIENTS)
+  if (kind == ITEM_SKIP && legend_skip_gradients (state))
     return LEGEND_SKIP_GRADIENTS;
   return legend_mark_labels[kind];
 }
@@ -489,7 +496,7 @@ legend_paint_mark (cairo_t              *cr,
   if (kind == ITEM_SKIP)
     {
       /* A small arc, coloured as the canvas colours it. */
-      bpv_set_source_rgba (cr, state->view == BPV_VIEW_GRADIENTS ? tc->selection : tc->text_muted);
+      bpv_set_source_rgba (cr, legend_skip_gradients (state) ? tc->selection : tc->text_muted);
       cairo_set_line_width (cr, LEGEND_RING_UNITS * unit);
       cairo_new_sub_path (cr);
       cairo_arc (cr, cx, cy + r, 1.4 * r, G_PI * 1.15, G_PI * 1.85);
