@@ -765,15 +765,13 @@ bpv_network_render_page (cairo_t               *cr,
     switch (state->phase)
       {
       case BPV_PHASE_FORWARD:
-        g_string_append_printf (sub, " · forward through %s(%" G_GSIZE_FORMAT ")",
+      case BPV_PHASE_BACKWARD:
+        g_string_append_printf (sub, " · %s through %s(%" G_GSIZE_FORMAT ")",
+                                state->phase == BPV_PHASE_FORWARD ? "forward" : "backward",
                                 page_layer_symbol (state), state->layer);
         break;
       case BPV_PHASE_COST:
         g_string_append (sub, " · cost");
-        break;
-      case BPV_PHASE_BACKWARD:
-        g_string_append_printf (sub, " · backward through %s(%" G_GSIZE_FORMAT ")",
-                                page_layer_symbol (state), state->layer);
         break;
       case BPV_PHASE_UPDATE:
         g_string_append (sub, " · update");
