@@ -19,6 +19,7 @@
 #include "bp-optimizer.h"
 #include "bpv-export.h"
 #include "bpv-heatmap.h"
+#include "bpv-layout.h"
 #include "bpv-render.h"
 
 /* The picture without --width/--height: a 16:9 page. */
@@ -382,11 +383,11 @@ backprop_render_command (int      argc,
       model_name = g_strdup ("the default model");
     }
   net = model->network;
-  /* The canvas draws dense chains only (issue 13's drawing comes later). */
+  /* Every layer type of the model files is drawn; a newer one is not. */
   {
     g_autoptr(GError) local = NULL;
 
-    if (!bp_network_check_plain (net, &local))
+    if (!bpv_layout_check_drawable (net, &local))
       {
         g_set_error (error, BACKPROP_CLI_ERROR, BACKPROP_CLI_ERROR_FAILED,
                      "%s: %s; `backprop render` cannot draw it yet — `backprop trace` and "
@@ -448,6 +449,9 @@ backprop_render_command (int      argc,
       return FALSE;
     }
 
+  /* As `backprop trace` does: batch norm on one sample says why not. */
+  if (!bp_network_check_batch (net, B, error))
+    return FALSE;
   memset (&pic, 0, sizeof pic);
   trace = trace_batch (net, x, y, B);
   bpv_render_state_init (&pic.state, net, trace);

@@ -6,16 +6,18 @@
 
 #include <gtk/gtk.h>
 
+#include "bpv-layout.h"
+
 gboolean
 backprop_studio_files_is_csv (const char *path)
 {
   return path != NULL && (g_str_has_suffix (path, ".csv") || g_str_has_suffix (path, ".CSV"));
 }
 
-/* The canvas, the inspector and step mode draw a plain chain of dense
- * layers.  Until they learn the others (issue 13), a model with one is
- * refused here, where every file the app opens comes in, with the layer
- * named and the commands that do handle it. */
+/* The canvas, the inspector and step mode draw dense layers (with skip
+ * connections), batch and layer norm and dropout.  A layer they do not
+ * know is refused here, where every file the app opens comes in, with the
+ * layer named and the commands that do handle it. */
 static gboolean
 check_drawable (const BpModel  *model,
                 const char     *path,
@@ -24,7 +26,7 @@ check_drawable (const BpModel  *model,
   g_autoptr(GError) local = NULL;
   g_autofree char *name = NULL;
 
-  if (bp_network_check_plain (model->network, &local))
+  if (bpv_layout_check_drawable (model->network, &local))
     return TRUE;
   name = g_filename_display_name (path);
   g_set_error (error, BP_MODEL_ERROR, BP_MODEL_ERROR_INVALID,

@@ -9,6 +9,18 @@
 
 /* ------------------------------------------------------------- unit state */
 
+/* f(z) of layer `layer` for sample s: a itself, except under a skip
+ * connection, where a = f(z) + a(j) and σ′ must read f(z) (trace->h). */
+static const double *
+unit_output (const BpTrace *trace,
+             gsize          layer,
+             gsize          s)
+{
+  if (trace->h != NULL && trace->h[layer] != NULL)
+    return trace->h[layer] + s * trace->widths[layer];
+  return bp_trace_a (trace, layer, s);
+}
+
 void
 bp_diag_unit_derivatives (const BpNetwork *net,
                           const BpTrace   *trace,
@@ -26,7 +38,7 @@ bp_diag_unit_derivatives (const BpNetwork *net,
   L = &net->layers[layer];
   n = L->out;
   z = bp_trace_z (trace, layer, s);
-  a = bp_trace_a (trace, layer, s);
+  a = unit_output (trace, layer, s);
   if (L->act->df != NULL)
     {
       for (gsize j = 0; j < n; j++)
@@ -75,7 +87,7 @@ bp_diag_unit_dead (const BpNetwork *net,
   for (gsize s = 0; s < trace->batch; s++)
     {
       double z = bp_trace_z (trace, layer, s)[unit];
-      double a = bp_trace_a (trace, layer, s)[unit];
+      double a = unit_output (trace, layer, s)[unit];
 
       if (z > 0 || L->act->df (z, a, L->act_params) != 0)
         return FALSE;
@@ -287,6 +299,15 @@ bp_diag_grad_verdict (const double           *norms,
                       const BpDiagGradHealth *health,
                       gsize                   n_layers)
 {
+  return bp_diag_grad_verdict_named (norms, health, n_layers, NULL);
+}
+
+char *
+bp_diag_grad_verdict_named (const double           *norms,
+                            const BpDiagGradHealth *health,
+                            gsize                   n_layers,
+                            const char *const      *names)
+{
   GString *msg;
   gboolean any_bad = FALSE;
 
@@ -305,10 +326,14 @@ bp_diag_grad_verdict (const double           *norms,
 
       for (gsize l = 0; l < n_layers; l++)
         {
+          const char *sep = any ? ", " : msg->len > strlen ("⚠") ? " · " : " ";
+
           if (health[l] == BP_DIAG_GRAD_OK || bp_diag_grad_kind (norms[l], health[l]) != k)
             continue;
-          g_string_append_printf (msg, "%sW(%" G_GSIZE_FORMAT ")",
-                                  any ? ", " : msg->len > strlen ("⚠") ? " · " : " ", l + 1);
+          if (names != NULL)
+            g_string_append_printf (msg, "%s%s", sep, names[l]);
+          else
+            g_string_append_printf (msg, "%sW(%" G_GSIZE_FORMAT ")", sep, l + 1);
           any = TRUE;
         }
       if (any)

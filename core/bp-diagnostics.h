@@ -141,5 +141,11 @@ const char     *bp_diag_grad_kind_to_string (BpDiagGradKind  kind);
 char           *bp_diag_grad_verdict        (const double           *norms,
                                              const BpDiagGradHealth *health,
                                              gsize                   n_layers);
+/* The same naming layer l names[l] ("γ(2)") instead of "W(l + 1)";
+ * names NULL: as bp_diag_grad_verdict. */
+char           *bp_diag_grad_verdict_named  (const double           *norms,
+                                             const BpDiagGradHealth *health,
+                                             gsize                   n_layers,
+                                             const char *const      *names);
 
 G_END_DECLS

@@ -23,6 +23,7 @@
 #include <string.h>
 
 #include <cmocka.h>
+#include <glib/gstdio.h>
 
 #include "bp-dataset.h"
 #include "bp-model.h"
@@ -54,6 +55,8 @@ static const Screen screens[] = {
 /* Allowances for the rounding of text extents. */
 #define OVERLAP_SLACK 0.5
 #define CLIP_SLACK    0.5
+/* Batch norm in training mode needs a batch: the first rows, this many. */
+#define NORM_BATCH    8
 
 typedef struct
 {
@@ -80,6 +83,7 @@ example_load (Example    *ex,
 {
   g_autoptr(GError) error = NULL;
   BpNetwork *net;
+  gsize B;
 
   memset (ex, 0, sizeof *ex);
   if (path == NULL)
@@ -103,9 +107,11 @@ example_load (Example    *ex,
                                        ex->dataset->task, &error));
   net = ex->model->network;
   assert_int_equal (net->n_inputs, ex->dataset->n_features);
-  ex->trace = bp_trace_new (net, 1);
+  /* One sample, or as many as batch norm needs in training mode. */
+  B = bp_network_check_batch (net, 1, NULL) ? 1 : MIN (ex->dataset->n_rows, NORM_BATCH);
+  ex->trace = bp_trace_new (net, B);
   ex->trace->keep = TRUE;
-  bp_network_gradients (net, ex->trace, ex->dataset->X, ex->dataset->Y, 1);
+  bp_network_gradients (net, ex->trace, ex->dataset->X, ex->dataset->Y, B);
 }
 
 static GPtrArray *
@@ -126,16 +132,67 @@ example_paths (void)
   return paths;
 }
 
+/* Networks with every layer type beyond dense (issue 13), until examples
+ * of each ship: a deep sigmoid net on the moons with skips, with batch
+ * norm and layer norm, and with dropout.  Written to a new temporary
+ * folder; the caller removes the files and the folder. */
+static const char *const layer_models[][2] = {
+  { "layers-skips.bpmodel.json",
+    "{\"format\": \"backprop-model/1\", \"name\": \"Deep sigmoid with skips\", \"seed\": 9,"
+    " \"layers\": [{\"in\": 2, \"out\": 6, \"activation\": \"sigmoid\"},"
+    " {\"in\": 6, \"out\": 6, \"activation\": \"sigmoid\"},"
+    " {\"in\": 6, \"out\": 6, \"activation\": \"sigmoid\", \"skip_from\": 1},"
+    " {\"in\": 6, \"out\": 6, \"activation\": \"sigmoid\"},"
+    " {\"in\": 6, \"out\": 6, \"activation\": \"sigmoid\", \"skip_from\": 3},"
+    " {\"in\": 6, \"out\": 6, \"activation\": \"sigmoid\", \"skip_from\": 2},"
+    " {\"in\": 6, \"out\": 1, \"activation\": \"sigmoid\"}],"
+    " \"cost\": \"bce\", \"dataset\": {\"name\": \"moons\", \"rows\": 200}}" },
+  { "layers-norm.bpmodel.json",
+    "{\"format\": \"backprop-model/1\", \"name\": \"Deep sigmoid with batch norm\", \"seed\": 9,"
+    " \"layers\": [{\"in\": 2, \"out\": 6, \"activation\": \"linear\"},"
+    " {\"type\": \"batchnorm\", \"in\": 6, \"out\": 6, \"activation\": \"sigmoid\"},"
+    " {\"in\": 6, \"out\": 6, \"activation\": \"linear\"},"
+    " {\"type\": \"layernorm\", \"in\": 6, \"out\": 6, \"activation\": \"sigmoid\"},"
+    " {\"in\": 6, \"out\": 1, \"activation\": \"sigmoid\"}],"
+    " \"cost\": \"bce\", \"dataset\": {\"name\": \"moons\", \"rows\": 200}}" },
+  { "layers-dropout.bpmodel.json",
+    "{\"format\": \"backprop-model/1\", \"name\": \"Dropout\", \"seed\": 9,"
+    " \"layers\": [{\"in\": 2, \"out\": 24, \"activation\": \"relu\"},"
+    " {\"type\": \"dropout\", \"in\": 24, \"out\": 24, \"p\": 0.5},"
+    " {\"in\": 24, \"out\": 1, \"activation\": \"sigmoid\"}],"
+    " \"cost\": \"bce\", \"dataset\": {\"name\": \"moons\", \"rows\": 200}}" },
+};
+
+static char *
+write_layer_models (GPtrArray *paths)
+{
+  g_autoptr(GError) error = NULL;
+  char *dir = g_dir_make_tmp ("test-layout-XXXXXX", &error);
+
+  assert_non_null (dir);
+  for (gsize i = 0; i < G_N_ELEMENTS (layer_models); i++)
+    {
+      char *path = g_build_filename (dir, layer_models[i][0], NULL);
+
+      assert_true (g_file_set_contents (path, layer_models[i][1], -1, &error));
+      g_ptr_array_add (paths, path);
+    }
+  return dir;
+}
+
 typedef void (*ExampleCheck) (Example  *ex,
                               gpointer  data);
 
-/* Runs `check` on each example of data/examples/, then on the built-in
- * default experiment, each loaded just for it (example_load). */
+/* Runs `check` on each example of data/examples/, on the networks of
+ * layer_models, then on the built-in default experiment, each loaded just
+ * for it (example_load). */
 static void
 each_example (ExampleCheck check,
               gpointer     data)
 {
   g_autoptr(GPtrArray) paths = example_paths ();
+  guint shipped = paths->len;
+  g_autofree char *tmp = write_layer_models (paths);
 
   for (guint e = 0; e <= paths->len; e++)
     {
@@ -145,6 +202,9 @@ each_example (ExampleCheck check,
       check (&ex, data);
       example_free (&ex);
     }
+  for (guint e = shipped; e < paths->len; e++)
+    g_remove (g_ptr_array_index (paths, e));
+  g_rmdir (tmp);
 }
 
 /* ------------------------------------------------------------ the checks */

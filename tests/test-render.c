@@ -945,6 +945,11 @@ main (void)
     cmocka_unit_test (test_rings_at_their_stop),
     cmocka_unit_test (test_cost_caption),
     cmocka_unit_test (test_label_recording),
+    cmocka_unit_test (test_skip_arc),
+    cmocka_unit_test (test_norm_column),
+    cmocka_unit_test (test_dropped_unit),
+    cmocka_unit_test (test_every_type_drawable),
+    cmocka_unit_test (test_grad_norm_names),
   };
 
   return cmocka_run_group_tests_name ("render", tests, NULL, NULL);

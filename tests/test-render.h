@@ -73,3 +73,10 @@ void test_describe_hit_no_negative_zero (void **unused);
 void test_fault_marker                  (void **unused);
 void test_fault_in_export               (void **unused);
 void test_describe_nonfinite            (void **unused);
+
+/* test-render-layers.c: skips, norm layers, dropout */
+void test_skip_arc                      (void **unused);
+void test_norm_column                   (void **unused);
+void test_dropped_unit                  (void **unused);
+void test_every_type_drawable           (void **unused);
+void test_grad_norm_names               (void **unused);

@@ -1107,6 +1107,71 @@ test_gradcheck_deep_sigmoid (void **state)
   while (g_main_context_iteration (NULL, FALSE));
 }
 
+/* A session on a network with batch norm, a skip and dropout: the canvas's
+ * probe is a batch that leaves the running statistics and the masks'
+ * generator as they were; step mode takes a whole step through it; the
+ * gradient-norm plot names γ and leaves dropout out. */
+static const char layers_model[] =
+  "{\"format\": \"backprop-model/1\", \"name\": \"layers\", \"seed\": 4,"
+  " \"layers\": [{\"in\": 2, \"out\": 6, \"activation\": \"tanh\"},"
+  " {\"type\": \"batchnorm\", \"in\": 6, \"out\": 6, \"activation\": \"sigmoid\"},"
+  " {\"in\": 6, \"out\": 6, \"activation\": \"tanh\", \"skip_from\": 1},"
+  " {\"type\": \"dropout\", \"in\": 6, \"out\": 6, \"p\": 0.5},"
+  " {\"in\": 6, \"out\": 1, \"activation\": \"sigmoid\"}],"
+  " \"cost\": \"bce\", \"dataset\": {\"name\": \"moons\", \"rows\": 200},"
+  " \"training\": {\"batch_size\": 8}}";
+
+static void
+test_session_layers_beyond_dense (void **state)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(BpModel) model = bp_model_load_data (layers_model, -1, "layers", NULL, &error);
+  g_autoptr(BpvSession) s = NULL;
+  const BpNetwork *net;
+  const BpTrace *t;
+  const char *const *names;
+  g_autofree double *mean = NULL;
+  BpRng rng;
+  int stops = 0;
+
+  (void) state;
+  assert_non_null (model);
+  s = bpv_session_new (model, &error);
+  assert_non_null (s);
+  net = bpv_session_get_network (s);
+  mean = g_memdup2 (net->layers[1].running_mean, 6 * sizeof (double));
+  rng = *net->rng;
+
+  t = bpv_session_get_trace (s, NULL);
+  assert_non_null (t);
+  assert_true (t->batch >= 2);
+  assert_true (isfinite (t->loss));
+  assert_non_null (t->mask[3]);
+  assert_memory_equal (net->layers[1].running_mean, mean, 6 * sizeof (double));
+  assert_memory_equal (net->rng, &rng, sizeof rng);
+
+  names = bpv_session_get_grad_norm_names (s);
+  assert_non_null (names);
+  assert_string_equal (names[0], "W(1)");
+  assert_string_equal (names[1], "γ(2)");
+  assert_null (names[3]);
+
+  /* Input, 5 forward, cost, 5 backward, update. */
+  do
+    {
+      if (!bpv_session_step (s, &error))
+        fail_msg ("stop %d: %s", stops + 1, error->message);
+      stops++;
+    }
+  while (bpv_stepper_get_phase (bpv_session_get_stepper (s)) != BPV_STEP_UPDATE);
+  assert_int_equal (stops, 13);
+  assert_memory_not_equal (net->layers[1].running_mean, mean, 6 * sizeof (double));
+
+  g_clear_object (&s);
+  do
+    bpv_background_wait_all ();
+  while (g_main_context_iteration (NULL, FALSE));
+}
 
 /* ------------------------------------------- the chain beyond dense layers */
 
@@ -1311,6 +1376,7 @@ main (void)
     cmocka_unit_test (test_rings_agree_with_inspector),
     cmocka_unit_test (test_chain_quiz_one_state),
     cmocka_unit_test (test_gradcheck_deep_sigmoid),
+    cmocka_unit_test (test_session_layers_beyond_dense),
   };
 
   {

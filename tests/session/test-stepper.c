@@ -3,7 +3,9 @@
  * the core's own forward/backward, stepping back across the update and
  * into the previous step (bit for bit), replaying a step, the animation
  * clock and auto-play, a NaN stop, and that stepping one mini-batch at a
- * time gives the same weights as BpTrainer.
+ * time gives the same weights as BpTrainer; and a network with batch
+ * norm, a skip and dropout stepped through both passes, stepped back
+ * (running statistics restored) and replayed (the same masks).
  */
 #include "config.h"
 
@@ -409,6 +411,142 @@ test_reset_and_batch_size (void **state)
   assert_int_equal (bpv_stepper_get_sample (st), 7);
 }
 
+/* ------------------------------------------------- layers beyond dense */
+
+/* 2 → 6 tanh → batch norm (sigmoid) → 6 tanh + a(1) → dropout 0.5 → 1
+ * sigmoid, in place of the fixture's network. */
+static BpNetwork *
+use_layers_net (Fixture *f)
+{
+  BpNetwork *net = bp_network_new (2, NULL);
+  BpRng rng;
+
+  assert_true (bp_network_add_layer (net, 6, "tanh", NULL, NULL));
+  assert_true (bp_network_add_batchnorm (net, 1e-5, 0.1, "sigmoid", NULL));
+  assert_true (bp_network_add_layer (net, 6, "tanh", NULL, NULL));
+  assert_true (bp_network_set_skip (net, 2, 1, NULL));
+  assert_true (bp_network_add_dropout (net, 0.5, NULL));
+  assert_true (bp_network_add_layer (net, 1, "sigmoid", NULL, NULL));
+  bp_rng_init (&rng, 3);
+  bp_network_init_weights (net, BP_INIT_GLOROT_UNIFORM, &rng);
+  bp_network_seed (net, 5);
+  bp_network_free (f->model->network);
+  f->model->network = net;
+  return net;
+}
+
+/* Every stop of a cycle through the new layers in both passes, and its
+ * numbers those of the core's own pass on the same batch (same masks,
+ * same batch statistics). */
+static void
+test_layers_stop_by_stop (void **state)
+{
+  Fixture *f = *state;
+  BpNetwork *net = use_layers_net (f);
+  g_autoptr(BpNetwork) copy = bp_network_copy (net);
+  g_autoptr(BpvStepper) st = new_stepper (f, 4);
+  g_autoptr(BpTrace) own = NULL;
+  const BpTrace *t;
+  const gsize *rows;
+  gsize N = net->n_layers, B, nf = f->train->n_features;
+  g_autofree double *x = NULL, *y = NULL;
+
+  assert_true (bpv_stepper_next (st, NULL));
+  assert_int_equal (bpv_stepper_get_phase (st), BPV_STEP_INPUT);
+  for (gsize l = 0; l < N; l++)
+    {
+      assert_true (bpv_stepper_next (st, NULL));
+      assert_int_equal (bpv_stepper_get_phase (st), BPV_STEP_FORWARD);
+      assert_int_equal (bpv_stepper_get_layer (st), l);
+      assert_true (bpv_stepper_forward_known (st, l));
+      assert_false (l + 1 < N && bpv_stepper_forward_known (st, l + 1));
+    }
+  assert_true (bpv_stepper_next (st, NULL));
+  assert_int_equal (bpv_stepper_get_phase (st), BPV_STEP_COST);
+  for (gsize l = N; l-- > 0;)
+    {
+      assert_true (bpv_stepper_next (st, NULL));
+      assert_int_equal (bpv_stepper_get_phase (st), BPV_STEP_BACKWARD);
+      assert_int_equal (bpv_stepper_get_layer (st), l);
+      assert_true (bpv_stepper_backward_known (st, l));
+    }
+
+  B = bpv_stepper_get_batch (st, &rows);
+  x = g_new (double, B * nf);
+  y = g_new (double, B);
+  for (gsize s = 0; s < B; s++)
+    {
+      memcpy (x + s * nf, f->train->X + rows[s] * nf, nf * sizeof (double));
+      y[s] = f->train->Y[rows[s]];
+    }
+  own = bp_trace_new (copy, B);
+  own->keep = TRUE;
+  bp_network_gradients (copy, own, x, y, B);
+  t = bpv_stepper_get_trace (st);
+  for (gsize l = 0; l < N; l++)
+    {
+      gsize n = B * net->layers[l].out;
+
+      assert_same_doubles (t->a[l], own->a[l], n);
+      assert_same_doubles (t->dC_da[l], own->dC_da[l], n);
+      if (net->layers[l].type == BP_LAYER_DROPOUT)
+        assert_same_doubles (t->mask[l], own->mask[l], n);
+    }
+  assert_same_doubles (net->layers[1].running_mean, copy->layers[1].running_mean, 6);
+  assert_same_doubles (net->layers[1].running_var, copy->layers[1].running_var, 6);
+
+  assert_true (bpv_stepper_next (st, NULL));
+  assert_int_equal (bpv_stepper_get_phase (st), BPV_STEP_UPDATE);
+}
+
+/* Back to where we started puts the running statistics back; forward
+ * again replays the same masks and counts each batch's statistics once. */
+static void
+test_layers_back_and_replay (void **state)
+{
+  Fixture *f = *state;
+  BpNetwork *net = use_layers_net (f);
+  g_autoptr(BpvStepper) st = new_stepper (f, 4);
+  g_autofree double *mean0 = g_memdup2 (net->layers[1].running_mean, 6 * sizeof (double));
+  g_autofree double *mean2 = NULL, *p2 = NULL, *mask1 = NULL;
+  gsize B;
+
+  assert_true (bpv_stepper_finish_step (st, NULL));
+  B = bpv_stepper_get_batch (st, NULL);
+  mask1 = g_memdup2 (bpv_stepper_get_trace (st)->mask[3], B * 6 * sizeof (double));
+  assert_true (bpv_stepper_finish_step (st, NULL));
+  mean2 = g_memdup2 (net->layers[1].running_mean, 6 * sizeof (double));
+  p2 = g_memdup2 (net->params, net->n_params * sizeof (double));
+  assert_memory_not_equal (mean0, mean2, 6 * sizeof (double));
+
+  while (bpv_stepper_back (st))
+    ;
+  assert_int_equal (bpv_stepper_get_phase (st), BPV_STEP_IDLE);
+  assert_same_doubles (net->layers[1].running_mean, mean0, 6);
+
+  assert_true (bpv_stepper_finish_step (st, NULL));
+  assert_same_doubles (bpv_stepper_get_trace (st)->mask[3], mask1, B * 6);
+  assert_true (bpv_stepper_finish_step (st, NULL));
+  assert_same_doubles (net->layers[1].running_mean, mean2, 6);
+  assert_same_doubles (net->params, p2, net->n_params);
+}
+
+/* A batch of one through batch norm in training mode: refused, saying why. */
+static void
+test_layers_batch_of_one (void **state)
+{
+  Fixture *f = *state;
+  g_autoptr(BpvStepper) st = NULL;
+  g_autoptr(GError) error = NULL;
+
+  use_layers_net (f);
+  st = new_stepper (f, 1);
+  assert_false (bpv_stepper_next (st, &error));
+  assert_non_null (error);
+  assert_non_null (strstr (error->message, "batch-norm"));
+  assert_int_equal (bpv_stepper_get_phase (st), BPV_STEP_IDLE);
+}
+
 int
 main (void)
 {
@@ -423,6 +561,9 @@ main (void)
     cmocka_unit_test_setup_teardown (test_numeric_stop, setup, teardown),
     cmocka_unit_test_setup_teardown (test_same_as_trainer, setup, teardown),
     cmocka_unit_test_setup_teardown (test_reset_and_batch_size, setup, teardown),
+    cmocka_unit_test_setup_teardown (test_layers_stop_by_stop, setup, teardown),
+    cmocka_unit_test_setup_teardown (test_layers_back_and_replay, setup, teardown),
+    cmocka_unit_test_setup_teardown (test_layers_batch_of_one, setup, teardown),
   };
 
   return cmocka_run_group_tests_name ("stepper", tests, NULL, NULL);

@@ -186,6 +186,7 @@ bpv_plot_view_paint (BpvPlotView *self,
 
         n = bpv_session_get_grad_norms (self->session, &norms, &n_layers, &stride);
         style.title = "‖∂C/∂W(n)‖ per layer";
+        style.layer_names = bpv_session_get_grad_norm_names (self->session);
         bpv_plot_grad_norms (cr, &rect, norms, n, n_layers, stride, &style);
       }
       break;

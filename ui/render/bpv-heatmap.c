@@ -413,10 +413,21 @@ bpv_heatmap_compute (const BpNetwork *net,
                      BpTrace         *trace)
 {
   g_autoptr(BpTrace) own = NULL;
+  g_autoptr(BpNetwork) eval = NULL;
   Stream *st;
   gsize nd, ng, n_out;
 
   g_return_val_if_fail (net != NULL && plane != NULL, FALSE);
+  /* The maps are what the network predicts: batch norm from its running
+   * statistics (a grid is no batch of data, and its passes must not move
+   * them), dropout passing everything.  A plain network is the same
+   * either way and is not copied. */
+  if (!net->eval && !bp_network_is_plain (net))
+    {
+      eval = bp_network_copy (net);
+      eval->eval = TRUE;
+      net = eval;
+    }
   g_return_val_if_fail (neurons == NULL || bpv_neuron_maps_fit (neurons, net), FALSE);
   if (net->n_inputs != 2 || net->n_layers == 0)
     return FALSE;

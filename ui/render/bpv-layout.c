@@ -2,6 +2,8 @@
 #include "config.h"
 #include "bpv-layout.h"
 
+#include <gio/gio.h>
+
 #include <math.h>
 
 #include "bpv-text.h"
@@ -60,6 +62,13 @@
 #define MATRIX_MIN_WIDTH    1.0
 /* W(n)'s label: this many f below the margin. */
 #define BUNDLE_LABEL_Y_EM   0.75
+/* Skip connections: arcs over the columns, in levels this many f apart
+ * (a skip nested inside another is one level lower), between the
+ * headers and the columns. */
+#define ARC_LEVEL_EM        1.6
+/* An arc's peak: this share of its level down from the level's top
+ * (its label goes above). */
+#define ARC_PEAK_SHARE      0.75
 /* A bundle's bounds reach this far (px) beyond its ends for line widths
  * and caps. */
 #define BUNDLE_OVERHANG     4
@@ -113,6 +122,28 @@ width_of (const BpNetwork *net,
   return n == 0 ? net->n_inputs : net->layers[n - 1].out;
 }
 
+/* The level of the skip into a(n) (1 the highest … lowest), 0 without one:
+ * 1 + the levels of the skips nested inside it, so that arcs do not cross
+ * over each other's peaks. */
+static gsize
+arc_level (const BpNetwork *net,
+           gsize            n)
+{
+  const BpLayer *L = &net->layers[n - 1];
+  gsize level = 1;
+
+  if (L->type != BP_LAYER_DENSE || L->skip_from < 0)
+    return 0;
+  for (gsize m = 1; m <= net->n_layers; m++)
+    {
+      const BpLayer *M = &net->layers[m - 1];
+
+      if (m < n && M->type == BP_LAYER_DENSE && M->skip_from >= L->skip_from)
+        level = MAX (level, arc_level (net, m) + 1);
+    }
+  return level;
+}
+
 void
 bpv_layout_free (BpvLayout *layout)
 {
@@ -139,6 +170,39 @@ bpv_layout_fits (const BpvLayout *layout,
   for (gsize n = 0; n < layout->n_columns; n++)
     if (layout->columns[n].n_units != width_of (net, n))
       return FALSE;
+  /* The same widths with another kind of layer or skip are another picture. */
+  for (gsize n = 1; n < layout->n_columns; n++)
+    {
+      const BpLayer *L = &net->layers[n - 1];
+      const BpvBundle *b = &layout->bundles[n];
+
+      if ((b->kind == BPV_BUNDLE_ONE_TO_ONE) != (L->type != BP_LAYER_DENSE)
+          || b->skip_from != (L->type == BP_LAYER_DENSE ? L->skip_from : -1))
+        return FALSE;
+    }
+  return TRUE;
+}
+
+gboolean
+bpv_layout_check_drawable (const BpNetwork  *net,
+                           GError          **error)
+{
+  g_return_val_if_fail (net != NULL, FALSE);
+
+  for (gsize l = 0; l < net->n_layers; l++)
+    switch (net->layers[l].type)
+      {
+      case BP_LAYER_DENSE:
+      case BP_LAYER_BATCHNORM:
+      case BP_LAYER_LAYERNORM:
+      case BP_LAYER_DROPOUT:
+        break;
+      default:
+        g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
+                     "layer %" G_GSIZE_FORMAT " is of a type the canvas does not know (%d)",
+                     l + 1, (int) net->layers[l].type);
+        return FALSE;
+      }
   return TRUE;
 }
 
@@ -187,8 +251,9 @@ bpv_layout_new (const BpNetwork       *net,
   BpvLayout *layout;
   gsize N, n_cols, max_circles, max_edges;
   double W, H, font, margin, header_h, right_room, bottom_room;
-  double x0, x1, y0, y1, Wc, Hc, yc, r, max_pitch, gap_unit = 0;
+  double x0, x1, y0, y1, Wc, Hc, yc, r, max_pitch, gap_unit = 0, arc_room = 0;
   double *col_w, *gap_w;
+  gsize levels = 0;
 
   g_return_val_if_fail (net != NULL && params != NULL, NULL);
   g_return_val_if_fail (params->width > 0 && params->height > 0, NULL);
@@ -219,10 +284,13 @@ bpv_layout_new (const BpNetwork       *net,
   right_room = (width_of (net, N) <= MIN (max_circles, MAX_LABELLED_UNITS) ? RIGHT_LABELS_EM : RIGHT_EM) * font;
   bottom_room = BOTTOM_EM * font;
   layout->font_size = font;
+  for (gsize n = 1; n <= N; n++)
+    levels = MAX (levels, arc_level (net, n));
+  arc_room = (double) levels * ARC_LEVEL_EM * font;
 
   x0 = margin + (net->n_inputs <= MIN (max_circles, MAX_LABELLED_UNITS) ? LEFT_VALUES_EM : LEFT_EM) * font;
   x1 = W - margin - right_room;
-  y0 = margin + header_h;
+  y0 = margin + header_h + arc_room;
   y1 = H - margin - bottom_room;
   Wc = MAX (x1 - x0, CONTENT_MIN);
   Hc = MAX (y1 - y0, CONTENT_MIN);
@@ -248,10 +316,22 @@ bpv_layout_new (const BpNetwork       *net,
         {
           BpvBundle *b = &layout->bundles[n];
 
+          const BpLayer *L = &net->layers[n - 1];
+
           b->rows = units;
           b->cols = width_of (net, n - 1);
-          b->n_edges = b->rows * b->cols;
-          b->kind = b->n_edges > max_edges ? BPV_BUNDLE_MATRIX : BPV_BUNDLE_EDGES;
+          b->skip_from = L->type == BP_LAYER_DENSE ? L->skip_from : -1;
+          if (L->type != BP_LAYER_DENSE)
+            {
+              /* γ or a mask: one line per unit, never a matrix. */
+              b->n_edges = b->rows;
+              b->kind = BPV_BUNDLE_ONE_TO_ONE;
+            }
+          else
+            {
+              b->n_edges = b->rows * b->cols;
+              b->kind = b->n_edges > max_edges ? BPV_BUNDLE_MATRIX : BPV_BUNDLE_EDGES;
+            }
         }
     }
 
@@ -428,6 +508,9 @@ bpv_layout_new (const BpNetwork       *net,
       b->bounds.y -= BUNDLE_OVERHANG;
       b->bounds.width += 2 * BUNDLE_OVERHANG;
       b->bounds.height += 2 * BUNDLE_OVERHANG;
+      if (b->skip_from >= 0)
+        b->arc_peak_y = margin + header_h
+                        + ((double) (levels - arc_level (net, n)) + ARC_PEAK_SHARE) * ARC_LEVEL_EM * font;
     }
 
   {
@@ -593,7 +676,11 @@ bpv_layout_hit_test (const BpvLayout *layout,
         for (gsize j = 0; j < b->rows; j++)
           for (gsize k = 0; k < b->cols; k++)
             {
-              double d2 = segment_distance2 (x, y, left->ux[k], left->uy[k],
+              double d2;
+
+              if (b->kind == BPV_BUNDLE_ONE_TO_ONE && k != j)
+                continue;
+              d2 = segment_distance2 (x, y, left->ux[k], left->uy[k],
                                              right->ux[j], right->uy[j]);
               if (d2 <= best)
                 {
@@ -653,7 +740,8 @@ bpv_layout_hit_bounds (const BpvLayout *layout,
       if (hit->layer < 1 || hit->layer >= layout->n_columns)
         return FALSE;
       b = &layout->bundles[hit->layer];
-      if (hit->j >= b->rows || hit->k >= b->cols)
+      if (hit->j >= b->rows || hit->k >= b->cols
+          || (b->kind == BPV_BUNDLE_ONE_TO_ONE && hit->j != hit->k))
         return FALSE;
       if (b->kind == BPV_BUNDLE_MATRIX)
         {

@@ -22,6 +22,11 @@
  *   neuron  (layer n, j)    = a(n)_j, n = 0 for the input;
  *   edge    (layer n, j, k) = W(n)_jk, from a(n−1)_k to a(n)_j, n ≥ 1;
  *   the core's layer index is n − 1 (net->layers[n − 1].W[j · in + k]).
+ *
+ * Layers other than dense (issue 13): a batch-norm, layer-norm or dropout
+ * layer is a ONE_TO_ONE bundle (edge (n, j, j) only: γ_j for the norms, the
+ * mask for dropout); a dense layer with a skip connection also has an arc
+ * over the columns it skips (BpvBundle.skip_from).
  */
 #pragma once
 
@@ -43,6 +48,8 @@ typedef enum
 {
   BPV_BUNDLE_EDGES,    /* every edge a line between unit centres */
   BPV_BUNDLE_MATRIX,   /* W(n) as out × in heat-mapped cells in `matrix` */
+  BPV_BUNDLE_ONE_TO_ONE, /* a batch-norm, layer-norm or dropout layer: unit j
+                          * of a(n−1) to unit j of a(n) only (edge j, j) */
 } BpvBundleKind;
 
 typedef struct
@@ -63,13 +70,18 @@ typedef struct
 typedef struct
 {
   BpvBundleKind kind;
-  gsize         n_edges;      /* out × in */
+  gsize         n_edges;      /* out × in; ONE_TO_ONE: out */
   gsize         rows;         /* out: units of a(n) */
   gsize         cols;         /* in: units of a(n−1) */
   BpvRect       matrix;       /* MATRIX: rows × cols cells in here */
   BpvRect       bounds;       /* everything the bundle paints (cache tile) */
   double        label_x;      /* "W(n)" label, centred at (label_x, label_y) */
   double        label_y;
+  /* A skip connection into a(n) (a dense layer with skip_from j ≥ 0): an
+   * arc from the top of column skip_from to the top of column n, its
+   * peak at arc_peak_y (world units); −1: none. */
+  gssize        skip_from;
+  double        arc_peak_y;
 } BpvBundle;
 
 typedef struct
@@ -131,6 +143,12 @@ void       bpv_layout_free          (BpvLayout             *layout);
 /* Was `layout` made for a network of this shape (widths and depth)? */
 gboolean   bpv_layout_fits          (const BpvLayout       *layout,
                                      const BpNetwork       *net);
+/* Can the canvas draw every layer of `net`?  Dense (with or without a
+ * skip), batch norm, layer norm and dropout: yes.  Otherwise FALSE with an
+ * error naming the first layer it cannot draw (a layer type newer than
+ * this canvas). */
+gboolean   bpv_layout_check_drawable (const BpNetwork      *net,
+                                      GError              **error);
 /* Changes zoom and pan only (the geometry stays; the serial changes). */
 void       bpv_layout_set_view      (BpvLayout             *layout,
                                      double                 zoom,

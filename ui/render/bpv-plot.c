@@ -567,7 +567,8 @@ static void
 paint_end_labels (Frame               *fr,
                   const double        *latest,
                   const BpDiagGradHealth *health,
-                  gsize                n_layers)
+                  gsize                n_layers,
+                  const char *const   *names)
 {
   cairo_t *cr = fr->cr;
   double f = fr->f, lh, x = fr->plot.x + fr->plot.width + 0.3 * f;
@@ -603,8 +604,8 @@ paint_end_labels (Frame               *fr,
     {
       gsize l = kept[i].layer;
       BpvRgba color = layer_color (fr, l);
-      g_autofree char *label = g_strdup_printf ("W(%" G_GSIZE_FORMAT ")%s", l + 1,
-                                                health[l] != BP_DIAG_GRAD_OK ? " ⚠" : "");
+      g_autofree char *name = names != NULL ? g_strdup (names[l]) : g_strdup_printf ("W(%" G_GSIZE_FORMAT ")", l + 1);
+      g_autofree char *label = g_strdup_printf ("%s%s", name, health[l] != BP_DIAG_GRAD_OK ? " ⚠" : "");
 
       cairo_save (cr);
       bpv_set_source_rgba (cr, color);
@@ -625,6 +626,15 @@ paint_end_labels (Frame               *fr,
     }
 }
 
+static void grad_norms_paint (cairo_t            *cr,
+                              const BpvRect      *rect,
+                              const double       *norms,
+                              gsize               n_records,
+                              gsize               n_layers,
+                              guint64             stride,
+                              const BpvPlotStyle *style,
+                              const char *const  *names);
+
 void
 bpv_plot_grad_norms (cairo_t            *cr,
                      const BpvRect      *rect,
@@ -633,6 +643,58 @@ bpv_plot_grad_norms (cairo_t            *cr,
                      gsize               n_layers,
                      guint64             stride,
                      const BpvPlotStyle *style)
+{
+  g_autofree double *kept = NULL;
+  g_autofree const char **names = NULL;
+  g_autofree char *title = NULL;
+  GString *none;
+  BpvPlotStyle own;
+  gsize m = 0;
+
+  g_return_if_fail (cr != NULL && rect != NULL);
+  g_return_if_fail (norms != NULL || n_records == 0);
+
+  if (style == NULL || style->layer_names == NULL)
+    {
+      grad_norms_paint (cr, rect, norms, n_records, n_layers, stride, style, NULL);
+      return;
+    }
+  /* Only the layers with parameters have a line (and a verdict); the
+   * others are named in the title, so that none is left out silently. */
+  names = g_new0 (const char *, MAX (n_layers, 1));
+  none = g_string_new (NULL);
+  for (gsize l = 0; l < n_layers; l++)
+    if (style->layer_names[l] != NULL)
+      names[m++] = style->layer_names[l];
+    else
+      g_string_append_printf (none, "%s%" G_GSIZE_FORMAT, none->len > 0 ? ", " : "", l + 1);
+  kept = g_new (double, MAX (n_records * m, 1));
+  for (gsize r = 0; r < n_records; r++)
+    for (gsize l = 0, i = 0; l < n_layers; l++)
+      if (style->layer_names[l] != NULL)
+        kept[r * m + i++] = norms[r * n_layers + l];
+  own = *style;
+  if (none->len > 0)
+    {
+      title = g_strdup_printf ("%s · layer %s: dropout, no parameters",
+                               style->title != NULL ? style->title : "Gradient norm ‖∂C/∂W(n)‖ per layer",
+                               none->str);
+      own.title = title;
+    }
+  g_string_free (none, TRUE);
+  grad_norms_paint (cr, rect, kept, n_records, m, stride, &own, names);
+}
+
+/* The plot of n_layers lines named `names` (NULL: "W(n)"). */
+static void
+grad_norms_paint (cairo_t            *cr,
+                  const BpvRect      *rect,
+                  const double       *norms,
+                  gsize               n_records,
+                  gsize               n_layers,
+                  guint64             stride,
+                  const BpvPlotStyle *style,
+                  const char *const  *names)
 {
   Frame fr;
   double lo = INFINITY, hi = -INFINITY, right_room;
@@ -664,6 +726,14 @@ bpv_plot_grad_norms (cairo_t            *cr,
     double w;
 
     bpv_text_measure (fr.text, widest, fr.f, BPV_TEXT_BOLD, &w, NULL);
+    for (gsize l = 0; names != NULL && l < n_layers; l++)
+      {
+        g_autofree char *named = g_strdup_printf ("%s ⚠", names[l]);
+        double wn;
+
+        bpv_text_measure (fr.text, named, fr.f, BPV_TEXT_BOLD, &wn, NULL);
+        w = MAX (w, wn);
+      }
     fr.plot.width -= w + 1.5 * fr.f;
   }
 
@@ -687,7 +757,7 @@ bpv_plot_grad_norms (cairo_t            *cr,
   latest = smooth + (n_records - 1) * n_layers;
   health = g_new0 (BpDiagGradHealth, n_layers);
   bp_diag_grad_health (latest, n_layers, health);
-  verdict = bp_diag_grad_verdict (latest, health, n_layers);
+  verdict = bp_diag_grad_verdict_named (latest, health, n_layers, names);
 
   /* The verdict gets a line of its own under the title. */
   if (verdict != NULL)
@@ -753,7 +823,7 @@ bpv_plot_grad_norms (cairo_t            *cr,
   for (gsize l = 0; l < n_layers; l++)
     frame_line (&fr, steps, smooth + l, n_records, n_layers, layer_color (&fr, l),
                 health[l] != BP_DIAG_GRAD_OK ? 0.26 * fr.f : 0.17 * fr.f, layer_dashed (l));
-  paint_end_labels (&fr, latest, health, n_layers);
+  paint_end_labels (&fr, latest, health, n_layers, names);
 
   if (verdict != NULL)
     {

@@ -24,6 +24,10 @@ typedef struct
   double      font_size;  /* 0: from the rect */
   double      text_scale; /* every label × this (presentation mode); 0 = 1 */
   gboolean    frame;      /* paint the panel background and frame; default TRUE */
+  /* Gradient norms: each layer's name ("W(1)", "γ(2)"), NULL for one without
+   * parameters (dropout: left out, and said so in the title).  NULL: every
+   * layer is "W(n)". */
+  const char *const *layer_names;
 } BpvPlotStyle;
 
 void          bpv_plot_style_init       (BpvPlotStyle *style);

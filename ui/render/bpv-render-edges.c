@@ -60,6 +60,27 @@
 #define WAVE_LINE_UNITS         2
 #define WAVE_OVERHANG_UNITS     3
 
+/* A dropout layer's edges: a kept unit's line this many u wide; a dropped
+ * unit's dashed (dashes this many u) in the grid's colour at this opacity. */
+#define MASK_KEPT_UNITS         2.0
+#define MASK_DROPPED_DASH_UNITS 3.0
+#define MASK_DROPPED_ALPHA      0.6
+
+/* A skip connection's arc: this many u clear of the columns' tops, this
+ * many u wide (its arrowhead this many u long); in the gradients view from
+ * this base to base + span wide and from this opacity up.  A cubic's peak
+ * is this share of the way to its control points. */
+#define SKIP_GAP_UNITS          3.0
+#define SKIP_WIDTH_UNITS        2.0
+#define SKIP_HEAD_UNITS         7.0
+#define SKIP_GRAD_WIDTH_BASE    1.0
+#define SKIP_GRAD_WIDTH_SPAN    6.0
+#define EDGE_SKIP_ALPHA_BASE    0.25
+#define SKIP_PEAK_SHARE         0.75
+/* An arc leaves its source this share of a radius right of the centre and
+ * lands this share left of it. */
+#define SKIP_END_SHIFT          0.45
+
 /* --------------------------------------------------------------- bundles */
 
 static void
@@ -128,7 +149,7 @@ paint_edge_lines (const Paint  *p,
                   double        max)
 {
   const BpvBundle *b = &p->layout->bundles[n];
-  gsize count = b->rows * b->cols;
+  gsize count = b->n_edges;
   g_autofree EdgeOrder *order = g_new (EdgeOrder, count);
 
   for (gsize i = 0; i < count; i++)
@@ -153,7 +174,12 @@ paint_edge_lines (const Paint  *p,
       style.color = bpv_rgba_mix (p->tc->background, bpv_rgba_with_alpha (style.color, 1.0),
                                   style.color.a);
 
-      _bpv_render_stroke_edge (p, cr, n, e / b->cols, e % b->cols, &style, 0);
+      {
+        gsize j, k;
+
+        _bpv_render_edge_ends (b, e, &j, &k);
+        _bpv_render_stroke_edge (p, cr, n, j, k, &style, 0);
+      }
     }
   cairo_restore (cr);
 }
@@ -268,6 +294,45 @@ paint_matrix (const Paint  *p,
   cairo_restore (cr);
 }
 
+/* A dropout layer's one-to-one edges: a kept unit's a line of the grid's
+ * colour, a dropped one's a short dashed stub (nothing passes it). */
+static void
+paint_mask_lines (const Paint  *p,
+                  cairo_t      *cr,
+                  gsize         n,
+                  const double *mask)
+{
+  const BpvBundle *b = &p->layout->bundles[n];
+  const BpvColumn *l = &p->layout->columns[n - 1];
+  const BpvColumn *r = &p->layout->columns[n];
+
+  cairo_save (cr);
+  cairo_set_line_cap (cr, CAIRO_LINE_CAP_BUTT);
+  for (gsize j = 0; j < b->rows; j++)
+    {
+      gboolean kept = mask == NULL || mask[j] != 0;
+
+      if (kept)
+        {
+          bpv_set_source_rgba (cr, p->tc->text_muted);
+          cairo_set_line_width (cr, MASK_KEPT_UNITS * p->unit);
+          cairo_set_dash (cr, NULL, 0, 0);
+        }
+      else
+        {
+          double dash[2] = { MASK_DROPPED_DASH_UNITS * p->unit, MASK_DROPPED_DASH_UNITS * p->unit };
+
+          bpv_set_source_rgba (cr, bpv_rgba_with_alpha (p->tc->grid, MASK_DROPPED_ALPHA));
+          cairo_set_line_width (cr, p->unit);
+          cairo_set_dash (cr, dash, 2, 0);
+        }
+      cairo_move_to (cr, l->ux[j], l->uy[j]);
+      cairo_line_to (cr, r->ux[j], r->uy[j]);
+      cairo_stroke (cr);
+    }
+  cairo_restore (cr);
+}
+
 /* A bundle in world coordinates on `cr`. */
 void
 _bpv_render_paint_bundle (const Paint *p,
@@ -275,10 +340,12 @@ _bpv_render_paint_bundle (const Paint *p,
                           gsize        n,
                           EdgeSource   src)
 {
-  const double *values = _bpv_render_layer_values (p->net, n, src, p->st->old_params);
+  const double *values = _bpv_render_layer_values (p, n, src);
   double max = _bpv_render_source_max (p, n, src);
 
-  if (p->layout->bundles[n].kind == BPV_BUNDLE_MATRIX)
+  if (p->net->layers[n - 1].type == BP_LAYER_DROPOUT)
+    paint_mask_lines (p, cr, n, values);
+  else if (p->layout->bundles[n].kind == BPV_BUNDLE_MATRIX)
     paint_matrix (p, cr, n, values, _bpv_render_source_view (src), max);
   else
     paint_edge_lines (p, cr, n, values, _bpv_render_source_view (src), max);
@@ -331,10 +398,16 @@ paint_interpolated_bundle (const Paint *p,
                            gsize        n)
 {
   const BpvBundle *b = &p->layout->bundles[n];
-  const double *w_new = p->net->layers[n - 1].W;
-  const double *w_old = _bpv_render_layer_values (p->net, n, SRC_OLD, p->st->old_params);
+  const double *w_new = _bpv_render_layer_values (p, n, SRC_WEIGHTS);
+  const double *w_old = _bpv_render_layer_values (p, n, SRC_OLD);
   double t = _bpv_render_ease (p->st->t);
-  gsize count = b->rows * b->cols;
+  gsize count = b->n_edges;
+
+  if (p->net->layers[n - 1].type == BP_LAYER_DROPOUT)
+    {
+      show_bundle (p, n, SRC_WEIGHTS, 1.0);
+      return;
+    }
   g_autofree double *v = g_new (double, count);
 
   for (gsize i = 0; i < count; i++)
@@ -386,7 +459,7 @@ _bpv_render_paint_bundles (const Paint *p)
         case BPV_PHASE_UPDATE:
           if (st->old_params == NULL)
             show_bundle (p, n, SRC_WEIGHTS, 1.0);
-          else if (live_update && p->layout->bundles[n].kind == BPV_BUNDLE_EDGES)
+          else if (live_update && p->layout->bundles[n].kind != BPV_BUNDLE_MATRIX)
             paint_interpolated_bundle (p, n);
           else
             {
@@ -405,6 +478,119 @@ _bpv_render_paint_bundles (const Paint *p)
           break;
         }
     }
+}
+
+/* ----------------------------------------------------------------- skips */
+
+/* The root mean square of ∂C/∂a(n) of the shown sample: what flows back
+ * along the skip into a(n) (it is added into ∂C/∂a(j)); NAN unknown. */
+static double
+skip_gradient (const Paint *p,
+               gsize        n)
+{
+  const double *g;
+  gsize out = p->net->layers[n - 1].out;
+  double sum = 0;
+
+  if (p->trace == NULL || !bpv_render_delta_known (p->st, n))
+    return NAN;
+  g = bp_trace_dC_da (p->trace, n - 1, p->sample);
+  if (g == NULL)
+    return NAN;
+  for (gsize i = 0; i < out; i++)
+    sum += g[i] * g[i];
+  return sqrt (sum / (double) out);
+}
+
+double
+_bpv_render_skip_value (const Paint *p,
+                        gsize        n,
+                        double      *max)
+{
+  double m = 0;
+
+  for (gsize i = 1; i <= p->net->n_layers; i++)
+    if (p->layout->bundles[i].skip_from >= 0)
+      {
+        double g = skip_gradient (p, i);
+
+        if (isfinite (g))
+          m = MAX (m, g);
+      }
+  if (max != NULL)
+    *max = m;
+  return skip_gradient (p, n);
+}
+
+/* The arc of the skip into a(n): from the top of column j over the
+ * columns between to the top of column n (world units, on `cr`). */
+static void
+skip_arc_path (const Paint *p,
+               cairo_t     *cr,
+               gsize        n)
+{
+  const BpvBundle *b = &p->layout->bundles[n];
+  const BpvColumn *from = &p->layout->columns[b->skip_from];
+  const BpvColumn *to = &p->layout->columns[n];
+  double gap = SKIP_GAP_UNITS * p->unit;
+  double y0 = from->bounds.y - gap, y1 = to->bounds.y - gap;
+  /* A cubic's peak is 3/4 of the way to its control points' height. */
+  double c0 = y0 + (b->arc_peak_y - y0) / SKIP_PEAK_SHARE;
+  double c1 = y1 + (b->arc_peak_y - y1) / SKIP_PEAK_SHARE;
+
+  double x0 = from->x + SKIP_END_SHIFT * from->radius, x1 = to->x - SKIP_END_SHIFT * to->radius;
+
+  /* Ends shifted apart so that a chain of skips (1→3, 3→5) reads as
+   * separate arcs. */
+  cairo_move_to (cr, x0, y0);
+  cairo_curve_to (cr, x0, c0, x1, c1, x1, y1);
+}
+
+void
+_bpv_render_paint_skips (const Paint *p)
+{
+  cairo_t *cr = p->cr;
+  double max = 0;
+
+  cairo_save (cr);
+  _bpv_render_apply_view (cr, p->layout);
+  cairo_set_line_cap (cr, CAIRO_LINE_CAP_ROUND);
+  for (gsize n = 1; n <= p->net->n_layers; n++)
+    {
+      const BpvBundle *b = &p->layout->bundles[n];
+      const BpvColumn *to = &p->layout->columns[n];
+      gboolean grads = bpv_render_bundle_view (p->st, n) == BPV_VIEW_GRADIENTS;
+      double g = _bpv_render_skip_value (p, n, &max);
+      double width = SKIP_WIDTH_UNITS, head = SKIP_HEAD_UNITS * p->unit;
+      double tip = to->bounds.y - SKIP_GAP_UNITS * p->unit;
+      BpvRgba color = p->tc->text_muted;
+
+      if (b->skip_from < 0)
+        continue;
+      if (grads && isfinite (g))
+        {
+          /* The gradient along the skip in its own colour (the theme's
+           * selection), as strong as the gradient scale puts it. */
+          double s = fabs (bpv_scale_log (g, max, GRAD_DECADES));
+
+          color = bpv_rgba_with_alpha (p->tc->selection, EDGE_SKIP_ALPHA_BASE + (1 - EDGE_SKIP_ALPHA_BASE) * s);
+          width = SKIP_GRAD_WIDTH_BASE + SKIP_GRAD_WIDTH_SPAN * s * s;
+        }
+      else if (grads && isnan (g) && p->trace != NULL && bpv_render_delta_known (p->st, n))
+        color = p->tc->warning;
+      bpv_set_source_rgba (cr, color);
+      cairo_set_line_width (cr, width * p->unit);
+      cairo_set_dash (cr, NULL, 0, 0);
+      skip_arc_path (p, cr, n);
+      cairo_stroke (cr);
+      /* The arrowhead: a(j) is added into a(n). */
+      cairo_move_to (cr, to->x - SKIP_END_SHIFT * to->radius, tip);
+      cairo_rel_line_to (cr, -head / 2, -head);
+      cairo_rel_line_to (cr, head, 0);
+      cairo_close_path (cr);
+      cairo_fill (cr);
+    }
+  cairo_restore (cr);
 }
 
 /* -------------------------------------------------- highlights and paths */
@@ -465,9 +651,12 @@ _bpv_render_emphasise_edge (const Paint *p,
                                  CELL_OUTLINE_UNITS * p->unit);
       return;
     }
+  if (b->kind == BPV_BUNDLE_ONE_TO_ONE && j != k)
+    return;
   {
     EdgeSource src = _bpv_render_bundle_source (p, n);
-    double v = _bpv_render_layer_values (p->net, n, src, NULL)[j * b->cols + k];
+    const double *values = _bpv_render_layer_values (p, n, src);
+    double v = values != NULL ? values[_bpv_render_edge_index (b, j, k)] : 1;
     BpvEdgeStyle style = bpv_render_edge_style (_bpv_render_source_view (src), p->st->theme, v,
                                                 _bpv_render_source_max (p, n, src));
     BpvEdgeStyle h = style;
@@ -504,6 +693,8 @@ _bpv_render_emphasise_neuron (const Paint *p,
       if (b->kind == BPV_BUNDLE_MATRIX)
         _bpv_render_outline_cells (p, n, (double) j, j + 1.0, 0, (double) b->cols, color,
                                    CELL_OUTLINE_UNITS * p->unit);
+      else if (b->kind == BPV_BUNDLE_ONE_TO_ONE)
+        _bpv_render_emphasise_edge (p, n, j, j, color, 0);
       else
         for (gsize k = 0; k < b->cols; k++)
           _bpv_render_emphasise_edge (p, n, j, k, color, 0);
@@ -515,6 +706,8 @@ _bpv_render_emphasise_neuron (const Paint *p,
       if (b->kind == BPV_BUNDLE_MATRIX)
         _bpv_render_outline_cells (p, n + 1, 0, (double) b->rows, (double) j, j + 1.0, color,
                                    CELL_OUTLINE_UNITS * p->unit);
+      else if (b->kind == BPV_BUNDLE_ONE_TO_ONE)
+        _bpv_render_emphasise_edge (p, n + 1, j, j, color, 0);
       else
         for (gsize jj = 0; jj < b->rows; jj++)
           _bpv_render_emphasise_edge (p, n + 1, jj, j, color, 0);
@@ -662,30 +855,46 @@ _bpv_render_paint_pulses (const Paint *p)
     }
   else
     {
+      const BpLayer *L = &p->net->layers[n - 1];
       const double *a_prev = _bpv_render_unit_values (p, n - 1);
-      const double *W = p->net->layers[n - 1].W;
-      const double *dW = p->net->layers[n - 1].dW;
-      double cmax = 0;
+      /* Dropout: a(n−1) passes where the mask keeps it; its δ comes back
+       * the same way (ones before any pass). */
+      const double *W = _bpv_render_layer_values (p, n, SRC_WEIGHTS);
+      const double *dW = L->type == BP_LAYER_DROPOUT ? _bpv_render_unit_deltas (p, n) : L->dW;
+      double cmax = 0, gmax = L->type == BP_LAYER_DROPOUT ? p->d_max[n] : p->g_max[n];
 
       /* Forward: what travels is the contribution W_jk a_k; backward, the
        * gradient ∂C/∂W_jk. */
       if (!backward && a_prev != NULL)
         for (gsize e = 0; e < b->n_edges; e++)
-          cmax = MAX (cmax, fabs (W[e] * a_prev[e % b->cols]));
+          {
+            gsize j, k;
+
+            _bpv_render_edge_ends (b, e, &j, &k);
+            cmax = MAX (cmax, fabs ((W != NULL ? W[e] : 1) * a_prev[k]));
+          }
       for (gsize e = 0; e < b->n_edges; e++)
         {
-          gsize j = e / b->cols, k = e % b->cols;
+          gsize j, k;
           double v, s, x, y, rad;
           BpvRgba c;
 
-          if (backward)
+          _bpv_render_edge_ends (b, e, &j, &k);
+          if (L->type == BP_LAYER_DROPOUT && W != NULL && W[e] == 0)
+            continue;  /* a dropped unit passes nothing either way */
+          if (backward && dW == NULL)
+            {
+              v = 1;
+              s = 1;
+            }
+          else if (backward)
             {
               v = dW[e];
-              s = bpv_scale_log (v, p->g_max[n], GRAD_DECADES);
+              s = bpv_scale_log (v, gmax, GRAD_DECADES);
             }
           else if (a_prev != NULL)
             {
-              v = W[e] * a_prev[k];
+              v = (W != NULL ? W[e] : 1) * a_prev[k];
               s = bpv_scale_linear (v, cmax);
             }
           else

@@ -61,6 +61,9 @@ typedef enum
   N_OUTPUT_LEVELS
 } OutputLevel;
 
+/* A skip's label sits this many f above its arc's peak. */
+#define SKIP_LABEL_GAP_EM 0.15
+
 /* --------------------------------------------------------------- placing */
 
 /* "₁₂" for 12 (plain-text subscripts for tooltips). */
@@ -158,8 +161,33 @@ place_label (const Paint  *p,
   return TRUE;
 }
 
-/* Draws (centred at x, top at y) the first of `choices` (NULL-terminated)
- * that fits in max_w and is free, or nothing. */
+/* Draws (centred at x, its yalign at y: 0 top, 1 bottom) the first of
+ * `choices` (NULL-terminated) that fits in max_w and is free, or nothing. */
+static void
+draw_fitting_aligned (const Paint        *p,
+                      const char * const *choices,
+                      double              x,
+                      double              y,
+                      double              yalign,
+                      double              size,
+                      BpvTextFlags        flags,
+                      BpvRgba             color,
+                      double              max_w)
+{
+  for (int i = 0; choices[i] != NULL; i++)
+    {
+      BpvRect box = label_box (p, choices[i], x, y, 0.5, yalign, size, flags);
+
+      if (box.width <= max_w && box_free (p, &box))
+        {
+          box_take (p, &box);
+          bpv_text_draw (p->text, choices[i], x, y, 0.5, yalign, size, flags, color);
+          return;
+        }
+    }
+}
+
+/* The same with the top at y. */
 static void
 draw_fitting (const Paint        *p,
               const char * const *choices,
@@ -170,20 +198,62 @@ draw_fitting (const Paint        *p,
               BpvRgba             color,
               double              max_w)
 {
-  for (int i = 0; choices[i] != NULL; i++)
-    {
-      BpvRect box = label_box (p, choices[i], x, y, 0.5, 0, size, flags);
-
-      if (box.width <= max_w && box_free (p, &box))
-        {
-          box_take (p, &box);
-          bpv_text_draw (p->text, choices[i], x, y, 0.5, 0, size, flags, color);
-          return;
-        }
-    }
+  draw_fitting_aligned (p, choices, x, y, 0, size, flags, color, max_w);
 }
 
 /* ------------------------------------------------- headers, units and σ′ */
+
+/* The four lengths (the last may be NULL) of column n's header under its "a(n)": "tanh(z(2)) ·
+ * 8", "tanh · 8", "tanh"; a norm layer starts with "BN" or "LN", a dropout
+ * layer says its p, a skip what it adds. */
+static void
+layer_header (const BpLayer  *L,
+              gsize           n,
+              gsize           units,
+              char          **full,
+              char          **mid,
+              char          **brief,
+              char          **tiny)
+{
+  g_autofree char *act = g_markup_escape_text (activation_name (L), -1);
+
+  switch (L->type)
+    {
+    case BP_LAYER_BATCHNORM:
+    case BP_LAYER_LAYERNORM:
+      {
+        const char *tag = L->type == BP_LAYER_BATCHNORM ? "BN" : "LN";
+
+        *full = g_strdup_printf ("<b>%s</b> · %s(γ x̂ + β) · %" G_GSIZE_FORMAT, tag, act, units);
+        *mid = g_strdup_printf ("<b>%s</b> · %s · %" G_GSIZE_FORMAT, tag, act, units);
+        *brief = g_strdup_printf ("<b>%s</b> · %s", tag, act);
+        *tiny = g_strdup_printf ("<b>%s</b>", tag);
+      }
+      return;
+    case BP_LAYER_DROPOUT:
+      *full = g_strdup_printf ("<b>dropout</b> p = %g · %" G_GSIZE_FORMAT, L->p, units);
+      *mid = g_strdup_printf ("<b>dropout</b> p = %g", L->p);
+      *brief = g_strdup ("<b>dropout</b>");
+      *tiny = g_strdup ("<b>DO</b>");
+      return;
+    case BP_LAYER_DENSE:
+    default:
+      break;
+    }
+  if (L->skip_from >= 0)
+    {
+      *full = g_strdup_printf ("%s(z(%" G_GSIZE_FORMAT ")) + a(%" G_GSSIZE_FORMAT ") · %" G_GSIZE_FORMAT,
+                               act, n, L->skip_from, units);
+      *mid = g_strdup_printf ("%s + a(%" G_GSSIZE_FORMAT ") · %" G_GSIZE_FORMAT, act, L->skip_from, units);
+    }
+  else
+    {
+      *full = g_strdup_printf ("%s(z(%" G_GSIZE_FORMAT ")) · %" G_GSIZE_FORMAT, act, n, units);
+      *mid = g_strdup_printf ("%s · %" G_GSIZE_FORMAT, act, units);
+    }
+  *brief = g_strdup (act);
+  *tiny = NULL;
+}
 
 /* The header row: a(n) over every column, W(n) between them, each with a
  * muted second line, shortened (or left out) where columns are close. */
@@ -213,7 +283,7 @@ paint_headers (const Paint *p)
   for (gsize n = 0; n < layout->n_columns; n++)
     {
       const BpvColumn *c = &layout->columns[n];
-      g_autofree char *full = NULL, *mid = NULL, *brief = NULL;
+      g_autofree char *full = NULL, *mid = NULL, *brief = NULL, *tiny = NULL;
       double room;
 
       if (n == 0)
@@ -223,20 +293,14 @@ paint_headers (const Paint *p)
           brief = g_strdup ("input");
         }
       else
-        {
-          g_autofree char *act = g_markup_escape_text (activation_name (&p->net->layers[n - 1]), -1);
-
-          full = g_strdup_printf ("%s(z(%" G_GSIZE_FORMAT ")) · %" G_GSIZE_FORMAT, act, n, c->n_units);
-          mid = g_strdup_printf ("%s · %" G_GSIZE_FORMAT, act, c->n_units);
-          brief = g_strdup (act);
-        }
+        layer_header (&p->net->layers[n - 1], n, c->n_units, &full, &mid, &brief, &tiny);
       /* A header may use its share of the distance to its neighbours. */
       room = layout->n_columns > 1 ? (bundle_labels ? HEADER_SHARE_BUNDLES : HEADER_SHARE) * spacing
                                    : layout->params.width;
       if (n == 0 || n + 1 == layout->n_columns)
         room = MAX (room, c->header.width);
       {
-        const char *subs[] = { full, mid, brief, NULL };
+        const char *subs[] = { full, mid, brief, tiny, NULL };
 
         draw_fitting (p, subs, c->x, top + HEADER_SUB_EM * f, LABEL_EM * f, BPV_TEXT_NORMAL,
                       p->tc->text_muted, room - HEADER_MARGIN_EM * f);
@@ -248,15 +312,38 @@ paint_headers (const Paint *p)
   for (gsize n = 1; n < layout->n_columns; n++)
     {
       const BpvBundle *b = &layout->bundles[n];
-      g_autofree char *w = g_strdup_printf ("W(%" G_GSIZE_FORMAT ")", n);
-      g_autofree char *g = g_strdup_printf ("∂C/∂W(%" G_GSIZE_FORMAT ")", n);
-      g_autofree char *sub = g_strdup_printf ("%" G_GSIZE_FORMAT " × %" G_GSIZE_FORMAT,
-                                              b->rows, b->cols);
+      const BpLayer *L = &p->net->layers[n - 1];
+      g_autofree char *w = NULL, *g = NULL, *sub = NULL;
+      const char *sub_short = NULL;
+
+      switch (L->type)
+        {
+        case BP_LAYER_BATCHNORM:
+        case BP_LAYER_LAYERNORM:
+          /* γ on the one-to-one edges; β, like b, on the units. */
+          w = g_strdup_printf ("γ(%" G_GSIZE_FORMAT ")", n);
+          g = g_strdup_printf ("∂C/∂γ(%" G_GSIZE_FORMAT ")", n);
+          sub = g_strdup_printf ("one-to-one · %" G_GSIZE_FORMAT, b->rows);
+          sub_short = "1 : 1";
+          break;
+        case BP_LAYER_DROPOUT:
+          w = g_strdup_printf ("mask(%" G_GSIZE_FORMAT ")", n);
+          g = g_strdup (w);
+          sub = g_strdup_printf ("× 1/(1 − %g)", L->p);
+          sub_short = "1 : 1";
+          break;
+        case BP_LAYER_DENSE:
+        default:
+          w = g_strdup_printf ("W(%" G_GSIZE_FORMAT ")", n);
+          g = g_strdup_printf ("∂C/∂W(%" G_GSIZE_FORMAT ")", n);
+          sub = g_strdup_printf ("%" G_GSIZE_FORMAT " × %" G_GSIZE_FORMAT, b->rows, b->cols);
+          break;
+        }
       double room = layout->columns[n].x - layout->columns[n - 1].x - BUNDLE_LABEL_SHARE * spacing;
       gboolean grads = bpv_render_bundle_view (p->st, n) == BPV_VIEW_GRADIENTS;
       BpvRgba col = grads ? p->tc->text : p->tc->text_muted;
       const char *titles[] = { grads ? g : w, w, NULL };
-      const char *subs[] = { sub, NULL };
+      const char *subs[] = { sub, sub_short, NULL };
 
       draw_fitting (p, titles, b->label_x, top + BUNDLE_TITLE_Y_EM * f, LABEL_EM * f, BPV_TEXT_NORMAL,
                     col, room);
@@ -336,7 +423,8 @@ paint_derivative_labels (const Paint *p)
         g_autofree double *deriv = NULL;
         g_autofree BpDiagUnitState *state = NULL;
 
-        if (c->kind != BPV_COLUMN_CIRCLES)
+        /* Dropout has no activation: no σ′ to show. */
+        if (c->kind != BPV_COLUMN_CIRCLES || p->net->layers[n - 1].type == BP_LAYER_DROPOUT)
           continue;
         state = _bpv_render_unit_states (p, n, &deriv);
         for (gsize j = 0; j < c->n_units; j++)
@@ -564,8 +652,8 @@ paint_cost (const Paint *p)
   double vis_r = p->visible.x + p->visible.width;
   double under = c->bounds.y + c->bounds.height
                  + (c->kind == BPV_COLUMN_CIRCLES ? unit_reach (p, N) - c->radius : 0);
-  g_autofree char *cost = NULL, *what = NULL, *broken = NULL;
-  const char *whats[2];
+  g_autofree char *cost = NULL, *what = NULL, *broken = NULL, *short_what = NULL;
+  const char *whats[3];
   BpvRgba tcol, mcol;
 
   switch (st->phase)
@@ -592,6 +680,14 @@ paint_cost (const Paint *p)
   }
   whats[0] = what;
   whats[1] = broken;
+  /* A network beyond dense steps in batches (batch norm needs one): where
+   * neither caption fits, the cost's name over "mean of B".  (Dense
+   * pictures stay as they were.) */
+  if (p->trace != NULL && p->trace->batch > 1 && !bp_network_is_plain (p->net))
+    short_what = g_strdup_printf ("%s\n%s of %" G_GSIZE_FORMAT,
+                                  p->net->cost_id != NULL ? p->net->cost_id : "cost",
+                                  p->net->reduction == BP_REDUCTION_SUM ? "sum" : "mean", p->trace->batch);
+  whats[2] = short_what;
   tcol = bpv_rgba_with_alpha (p->tc->text, cost_alpha);
   mcol = bpv_rgba_with_alpha (p->tc->text_muted, cost_alpha);
   bpv_text_measure (p->text, cost, TITLE_EM * f, BPV_TEXT_BOLD, &tw, &th);
@@ -605,13 +701,14 @@ paint_cost (const Paint *p)
         below = MAX (below, r->y + r->height);
     }
 
+  /* Clear of the edges if any caption fits so, else over them. */
   for (int pass = 0; pass < 2; pass++)
-    for (int v = 0; v < 2; v++)
+    for (int v = 0; v < 3; v++)
       {
         double ww, wh, bw, bh;
         BpvRect cand[6];
 
-        if (v == 1 && g_str_equal (whats[0], whats[1]))
+        if (whats[v] == NULL || (v == 1 && g_str_equal (whats[0], whats[1])))
           continue;
         bpv_text_measure (p->text, whats[v], LABEL_EM * f, BPV_TEXT_NORMAL, &ww, &wh);
         bw = MAX (tw, ww) + 2 * pad;
@@ -715,6 +812,47 @@ bpv_render_cost_caption (const BpvRenderState *state,
                           state->net->reduction == BP_REDUCTION_SUM ? "sum" : "mean", t->batch, when);
 }
 
+/* Edge (n, j, j) of a norm layer (γ_j, β_j and their gradients) or of a
+ * dropout layer (whether unit j passes); NULL for j ≠ k.  Consumes `out`. */
+static char *
+describe_one_to_one (const BpvRenderState *state,
+                     const BpLayer        *L,
+                     const BpvHit         *hit,
+                     GString              *out,
+                     gboolean              have_trace)
+{
+  gsize j = hit->j, s;
+  char vb[32], gb[32], bb[32], db[32];
+  gboolean known = !have_trace || bpv_render_delta_known (state, hit->layer);
+
+  if (hit->k != j)
+    {
+      g_string_free (out, TRUE);
+      return NULL;
+    }
+  if (L->type == BP_LAYER_DROPOUT)
+    {
+      g_string_append_printf (out, "dropout(%" G_GSIZE_FORMAT ")", hit->layer);
+      append_subscript (out, j + 1);
+      if (!have_trace)
+        g_string_append_printf (out, "   p = %g", L->p);
+      else
+        {
+          s = MIN (state->sample, state->trace->batch - 1);
+          g_string_append_printf (out, "   mask = %g   × 1/(1 − %g)",
+                                  state->trace->mask[hit->layer - 1][s * L->out + j], L->p);
+        }
+      return g_string_free (out, FALSE);
+    }
+  g_string_append_printf (out, "γ(%" G_GSIZE_FORMAT ")", hit->layer);
+  append_subscript (out, j + 1);
+  g_string_append_printf (out, " = %s   β = %s   ∂C/∂γ = %s   ∂C/∂β = %s",
+                          VALUE_TEXT (vb, "%.4g", L->W[j]), VALUE_TEXT (bb, "%.4g", L->b[j]),
+                          known ? VALUE_TEXT (gb, "%.3g", L->dW[j]) : "?",
+                          known ? VALUE_TEXT (db, "%.3g", L->db[j]) : "?");
+  return g_string_free (out, FALSE);
+}
+
 char *
 bpv_render_describe_hit (const BpvRenderState *state,
                          const BpvHit         *hit)
@@ -765,11 +903,26 @@ bpv_render_describe_hit (const BpvRenderState *state,
               g_string_append (out, " = ?   z = ?   δ = ?");
               return g_string_free (out, FALSE);
             }
+          if (L->type == BP_LAYER_DROPOUT)
+            {
+              /* No z and no δ of its own: what passes, and ∂C/∂a. */
+              gboolean kept = state->trace->mask[l][s * L->out + hit->j] != 0;
+
+              g_string_append_printf (out, " = %s   %s   ∂C/∂a = %s", VALUE_TEXT (ab, "%.4g", a),
+                                      state->trace->eval ? "eval: passed" : kept ? "kept" : "dropped",
+                                      bpv_render_delta_known (state, hit->layer)
+                                      ? VALUE_TEXT (db, "%.3g", bp_trace_dC_da (state->trace, l, s)[hit->j])
+                                      : "?");
+              return g_string_free (out, FALSE);
+            }
           g_string_append_printf (out, " = %s   z = %s   δ = %s", VALUE_TEXT (ab, "%.4g", a),
                                   VALUE_TEXT (zb, "%.4g", z),
                                   bpv_render_delta_known (state, hit->layer)
                                   ? VALUE_TEXT (db, "%.3g", bp_trace_dC_dz (state->trace, l, s)[hit->j])
                                   : "?");
+          /* Under a skip σ′ reads f(z), not a = f(z) + a(j). */
+          if (state->trace->h != NULL && state->trace->h[l] != NULL)
+            a = state->trace->h[l][s * L->out + hit->j];
           if (L->act->df != NULL)
             g_string_append_printf (out, "   σ′ = %s",
                                     VALUE_TEXT (sb, "%.3g", L->act->df (z, a, L->act_params)));
@@ -785,6 +938,8 @@ bpv_render_describe_hit (const BpvRenderState *state,
       L = &net->layers[hit->layer - 1];
       if (hit->j >= L->out || hit->k >= L->in)
         goto none;
+      if (L->type != BP_LAYER_DENSE)
+        return describe_one_to_one (state, L, hit, out, have_trace);
       g_string_append_printf (out, "W(%" G_GSIZE_FORMAT ")", hit->layer);
       append_subscript (out, hit->j + 1);
       if (hit->j + 1 >= 10 || hit->k + 1 >= 10)
@@ -807,10 +962,57 @@ none:
   return NULL;
 }
 
+/* Over each skip arc what it carries: "+ a(j)" forward; in the
+ * gradients view the RMS of ∂C/∂a(n) it carries back into ∂C/∂a(j). */
+static void
+paint_skip_labels (const Paint *p)
+{
+  const BpvLayout *layout = p->layout;
+
+  if (!p->st->show_labels)
+    return;
+  for (gsize n = 1; n < layout->n_columns; n++)
+    {
+      const BpvBundle *b = &layout->bundles[n];
+      double x, g, span;
+      g_autofree char *full = NULL, *mid = NULL, *plain = NULL, *brief = NULL;
+      gboolean grads;
+
+      if (b->skip_from < 0)
+        continue;
+      x = (layout->columns[b->skip_from].x + layout->columns[n].x) / 2;
+      span = layout->columns[n].x - layout->columns[b->skip_from].x;
+      grads = bpv_render_bundle_view (p->st, n) == BPV_VIEW_GRADIENTS;
+      g = _bpv_render_skip_value (p, n, NULL);
+      plain = g_strdup_printf ("skip: + a(%" G_GSSIZE_FORMAT ")", b->skip_from);
+      brief = g_strdup_printf ("+ a(%" G_GSSIZE_FORMAT ")", b->skip_from);
+      if (grads && !isnan (g))
+        {
+          char gb[32];
+
+          VALUE_TEXT (gb, "%.2g", g);
+          full = g_strdup_printf ("skip: + a(%" G_GSSIZE_FORMAT ")   rms ∂C/∂a(%" G_GSIZE_FORMAT ") = %s",
+                                  b->skip_from, n, gb);
+          mid = g_strdup_printf ("rms ∂C/∂a(%" G_GSIZE_FORMAT ") = %s", n, gb);
+          g_free (brief);
+          brief = g_strdup (gb);
+        }
+      {
+        const char *choices[] = { full != NULL ? full : plain, full != NULL ? mid : brief,
+                                  full != NULL ? brief : NULL, NULL };
+
+        draw_fitting_aligned (p, choices, x, b->arc_peak_y - SKIP_LABEL_GAP_EM * p->font, 1,
+                              LABEL_EM * p->font, BPV_TEXT_NORMAL,
+                              grads && !isnan (g) ? p->tc->text : p->tc->text_muted, span);
+      }
+    }
+}
+
 void
 _bpv_render_paint_labels (const Paint *p)
 {
   take_units (p);
+  paint_skip_labels (p);
   paint_headers (p);
   paint_outputs (p);
   paint_inputs (p);

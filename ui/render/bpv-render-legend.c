@@ -16,6 +16,11 @@ enum
   ITEM_SATURATED,
   ITEM_DEAD,
   ITEM_FAULT,
+  /* Layers beyond dense (issue 13), only when the network has them: after
+   * the others, so that a dense network's legend is as it was. */
+  ITEM_SKIP,
+  ITEM_NORM,
+  ITEM_DROPPED,
   N_ITEMS
 };
 
@@ -94,7 +99,49 @@ static const char *const legend_mark_labels[N_ITEMS] = {
   [ITEM_SATURATED] = "saturated: σ′(z) ≈ 0",
   [ITEM_DEAD] = "dead: z ≤ 0 for every sample",
   [ITEM_FAULT] = "NaN/Inf: training stopped here",
+  [ITEM_SKIP] = "arc: skip connection, a(n) += a(j)",
+  [ITEM_NORM] = "BN, LN: normalise, then γ (edge) and β",
+  [ITEM_DROPPED] = "dropped by this sample's mask",
 };
+
+/* In the gradients view the arc shows what flows back along the skip. */
+#define LEGEND_SKIP_GRADIENTS "arc: skip, rms ∂C/∂a(n) added into ∂C/∂a(j)"
+
+/* Does the network have a layer of this kind (a skip, a norm layer, a
+ * dropout layer)? */
+static gboolean
+legend_net_has (const BpvRenderState *state,
+                int                   kind)
+{
+  const BpNetwork *net = state->net;
+
+  for (gsize l = 0; net != NULL && l < net->n_layers; l++)
+    {
+      const BpLayer *L = &net->layers[l];
+
+      if ((kind == ITEM_SKIP && L->type == BP_LAYER_DENSE && L->skip_from >= 0)
+          || (kind == ITEM_NORM && (L->type == BP_LAYER_BATCHNORM || L->type == BP_LAYER_LAYERNORM))
+          || (kind == ITEM_DROPPED && L->type == BP_LAYER_DROPOUT))
+        return TRUE;
+    }
+  return FALSE;
+}
+
+/* Do the arcs show gradients (some of them, in the backward pass)? */
+static gboolean
+legend_skip_gradients (const BpvRenderState *state)
+{
+  return state->view == BPV_VIEW_GRADIENTS || state->phase == BPV_PHASE_BACKWARD;
+}
+
+static const char *
+legend_mark_label (const BpvRenderState *state,
+                   int                   kind)
+{
+  if (kind == ITEM_SKIP && legend_skip_gradients (state))
+    return LEGEND_SKIP_GRADIENTS;
+  return legend_mark_labels[kind];
+}
 
 static gboolean
 legend_has (const BpvRenderState *state,
@@ -110,6 +157,11 @@ legend_has (const BpvRenderState *state,
       return state->show_derivatives && state->trace != NULL;
     case ITEM_FAULT:
       return state->fault.kind != BP_TRAIN_FAULT_NONE;
+    case ITEM_SKIP:
+    case ITEM_NORM:
+      return legend_net_has (state, kind);
+    case ITEM_DROPPED:
+      return legend_net_has (state, kind) && state->trace != NULL && !state->trace->eval;
     default:
       return TRUE;
     }
@@ -228,7 +280,7 @@ legend_item_width (BpvText              *text,
     default:
       if (kind < 0 || kind >= N_ITEMS || legend_mark_labels[kind] == NULL)
         return 0;
-      bpv_text_measure (text, legend_mark_labels[kind], f, BPV_TEXT_NORMAL, &w, NULL);
+      bpv_text_measure (text, legend_mark_label (state, kind), f, BPV_TEXT_NORMAL, &w, NULL);
       return legend_em.mark_text * f + w;
     }
 }
@@ -441,6 +493,18 @@ legend_paint_mark (cairo_t              *cr,
 {
   double unit = f / FONT_UNITS, r = legend_em.mark_r * f, cx = ix + legend_em.mark_x * f;
 
+  if (kind == ITEM_SKIP)
+    {
+      /* A small arc, coloured as the canvas colours it. */
+      bpv_set_source_rgba (cr, legend_skip_gradients (state) ? tc->selection : tc->text_muted);
+      cairo_set_line_width (cr, LEGEND_RING_UNITS * unit);
+      cairo_new_sub_path (cr);
+      cairo_arc (cr, cx, cy + r, 1.4 * r, G_PI * 1.15, G_PI * 1.85);
+      cairo_stroke (cr);
+      bpv_text_draw (text, legend_mark_label (state, kind), ix + legend_em.mark_text * f, cy, 0, 0.5, f,
+                     BPV_TEXT_NORMAL, tc->text);
+      return;
+    }
   cairo_new_sub_path (cr);
   cairo_arc (cr, cx, cy, r, 0, 2 * G_PI);
   bpv_set_source_rgba (cr, kind == ITEM_FILL ? bpv_palette_diverging (state->theme, LEGEND_FILL_SAMPLE)
@@ -458,11 +522,20 @@ legend_paint_mark (cairo_t              *cr,
       cairo_arc (cr, cx, cy, r + LEGEND_RING_GAP_UNITS * unit, 0, 2 * G_PI);
       cairo_stroke (cr);
     }
-  if (kind == ITEM_DEAD)
+  if (kind == ITEM_NORM)
+    bpv_text_draw (text, "γ", cx, cy, 0.5, 0.5, f, BPV_TEXT_NORMAL, tc->text);
+  if (kind == ITEM_DEAD || kind == ITEM_DROPPED)
     {
       double h = r * DEAD_CROSS_PER_RADIUS;
 
-      bpv_set_source_rgba (cr, tc->dead);
+      if (kind == ITEM_DROPPED)
+        {
+          cairo_new_sub_path (cr);
+          cairo_arc (cr, cx, cy, r, 0, 2 * G_PI);
+          bpv_set_source_rgba (cr, tc->grid);
+          cairo_fill (cr);
+        }
+      bpv_set_source_rgba (cr, kind == ITEM_DROPPED ? tc->text_muted : tc->dead);
       cairo_set_line_width (cr, LEGEND_CROSS_UNITS * unit);
       cairo_move_to (cr, cx - h, cy - h);
       cairo_line_to (cr, cx + h, cy + h);
@@ -470,7 +543,7 @@ legend_paint_mark (cairo_t              *cr,
       cairo_line_to (cr, cx - h, cy + h);
       cairo_stroke (cr);
     }
-  bpv_text_draw (text, legend_mark_labels[kind], ix + legend_em.mark_text * f, cy, 0, 0.5, f,
+  bpv_text_draw (text, legend_mark_label (state, kind), ix + legend_em.mark_text * f, cy, 0, 0.5, f,
                  BPV_TEXT_NORMAL, tc->text);
 }
 

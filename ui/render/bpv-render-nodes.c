@@ -45,6 +45,13 @@
 #define SATURATED_MIN_UNITS     2
 #define SATURATED_CORNER        0.55
 
+/* A dropped unit of a dropout layer: veiled in the grid's colour at this
+ * opacity and crossed out, the cross's arms this fraction of the radius
+ * (or half cell) from the centre, its lines this many u wide. */
+#define DROPPED_VEIL_ALPHA      0.75
+#define DROPPED_CROSS_PER_RADIUS 0.7
+#define DROPPED_CROSS_UNITS     1.6
+
 double
 _bpv_render_ring_width (const Paint *p,
                         double       radius)
@@ -303,7 +310,11 @@ _bpv_render_paint_derivatives (const Paint *p)
   for (gsize n = 1; n < layout->n_columns; n++)
     {
       const BpvColumn *c = &layout->columns[n];
-      g_autofree BpDiagUnitState *state = _bpv_render_unit_states (p, n, NULL);
+      g_autofree BpDiagUnitState *state = NULL;
+
+      if (p->net->layers[n - 1].type == BP_LAYER_DROPOUT)
+        continue;  /* no activation, no σ′ */
+      state = _bpv_render_unit_states (p, n, NULL);
 
       for (gsize j = 0; j < c->n_units; j++)
         {
@@ -356,5 +367,47 @@ _bpv_render_paint_derivatives (const Paint *p)
               cairo_restore (cr);
             }
         }
+    }
+}
+
+void
+_bpv_render_paint_dropped (const Paint *p)
+{
+  cairo_t *cr = p->cr;
+
+  for (gsize n = 1; n <= p->net->n_layers; n++)
+    {
+      const BpvColumn *c = &p->layout->columns[n];
+      const double *mask;
+
+      if (p->net->layers[n - 1].type != BP_LAYER_DROPOUT || _bpv_render_fill_alpha (p, n) <= 0)
+        continue;
+      mask = _bpv_render_layer_values (p, n, SRC_WEIGHTS);
+      if (mask == NULL)
+        continue;
+      cairo_save (cr);
+      cairo_set_line_cap (cr, CAIRO_LINE_CAP_ROUND);
+      for (gsize j = 0; j < c->n_units; j++)
+        {
+          double x = c->ux[j], y = c->uy[j], r = c->radius;
+          double arm = DROPPED_CROSS_PER_RADIUS * r;
+
+          if (mask[j] != 0)
+            continue;
+          bpv_set_source_rgba (cr, bpv_rgba_with_alpha (p->tc->grid, DROPPED_VEIL_ALPHA));
+          if (c->kind == BPV_COLUMN_CIRCLES)
+            {
+              cairo_new_sub_path (cr);
+              cairo_arc (cr, x, y, r, 0, 2 * G_PI);
+            }
+          else
+            cairo_rectangle (cr, x - r, y - r, 2 * r, 2 * r);
+          cairo_fill (cr);
+          bpv_set_source_rgba (cr, p->tc->text_muted);
+          cairo_set_line_width (cr, MIN (DROPPED_CROSS_UNITS * p->unit, r / 2));
+          cross_path (cr, x, y, arm);
+          cairo_stroke (cr);
+        }
+      cairo_restore (cr);
     }
 }

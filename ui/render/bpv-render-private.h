@@ -123,11 +123,24 @@ double            _bpv_render_view_scale        (BpvView     view,
 /* Does `trace` hold a forward pass of `net` with at least one row? */
 gboolean          _bpv_render_trace_usable      (const BpNetwork *net,
                                                  const BpTrace   *trace);
-/* The out × in values of bundle n (n ≥ 1) that `src` names (borrowed). */
-const double     *_bpv_render_layer_values      (const BpNetwork *net,
+/* The values of bundle n (n ≥ 1) that `src` names (borrowed): W(n) out
+ * × in; γ (out) for a norm layer; the shown sample's dropout mask (out of
+ * 0/1, whatever `src`; NULL before any pass: every unit kept). */
+const double     *_bpv_render_layer_values      (const Paint     *p,
                                                  gsize            n,
-                                                 EdgeSource       src,
-                                                 const double    *old_params);
+                                                 EdgeSource       src);
+/* How many values _bpv_render_layer_values has for bundle n. */
+gsize             _bpv_render_layer_n_values    (const Paint     *p,
+                                                 gsize            n);
+/* The index of edge (j, k)'s value in them (j for a one-to-one bundle),
+ * and back: the ends of the e-th edge. */
+gsize             _bpv_render_edge_index        (const BpvBundle *b,
+                                                 gsize            j,
+                                                 gsize            k);
+void              _bpv_render_edge_ends         (const BpvBundle *b,
+                                                 gsize            e,
+                                                 gsize           *j,
+                                                 gsize           *k);
 /* The normaliser of bundle n's values from `src`. */
 double            _bpv_render_source_max        (const Paint *p,
                                                  gsize        n,
@@ -211,6 +224,14 @@ gboolean          _bpv_render_on_path           (const BpvHit *path,
                                                  gsize         j);
 /* Dims everything but the paths from state->path_edge to the output. */
 void              _bpv_render_paint_path        (const Paint *p);
+/* The arcs of the skip connections, over the columns they skip. */
+void              _bpv_render_paint_skips       (const Paint *p);
+/* The RMS of ∂C/∂a(n) of the shown sample (what flows back along the skip
+ * into a(n)), NAN when not known in this stop; the largest over every
+ * skip in *max (may be NULL). */
+double            _bpv_render_skip_value        (const Paint *p,
+                                                 gsize        n,
+                                                 double      *max);
 /* The forward or backward pulses along W(state->layer). */
 void              _bpv_render_paint_pulses      (const Paint *p);
 
@@ -230,6 +251,9 @@ void              _bpv_render_mark_unit         (const Paint *p,
                                                  gsize        j,
                                                  BpvRgba      color,
                                                  double       width);
+/* The units a dropout layer dropped in the shown sample (its mask is 0):
+ * veiled and crossed out, once the column is filled. */
+void              _bpv_render_paint_dropped     (const Paint *p);
 /* Dead units crossed out, saturated ones ringed (show_derivatives). */
 void              _bpv_render_paint_derivatives (const Paint *p);
 

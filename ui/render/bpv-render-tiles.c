@@ -102,8 +102,11 @@ _bpv_render_tile_get (const Paint *p,
   key = hash_double (key, _bpv_render_source_max (p, n, src));
   key = hash_double (key, ds);
   key = hash_double (key, p->unit);
-  key = hash_mix (key, hash_doubles (_bpv_render_layer_values (p->net, n, src, p->st->old_params),
-                                     b->rows * b->cols));
+  {
+    const double *values = _bpv_render_layer_values (p, n, src);
+
+    key = hash_mix (key, values != NULL ? hash_doubles (values, _bpv_render_layer_n_values (p, n)) : 0);
+  }
 
   cache->clock++;
   for (int i = 0; i < CACHE_SLOTS; i++)

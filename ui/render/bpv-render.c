@@ -201,22 +201,77 @@ _bpv_render_trace_usable (const BpNetwork *net,
 }
 
 const double *
-_bpv_render_layer_values (const BpNetwork *net,
-                          gsize            n,
-                          EdgeSource       src,
-                          const double    *old_params)
+_bpv_render_layer_values (const Paint *p,
+                          gsize        n,
+                          EdgeSource   src)
 {
-  const BpLayer *L = &net->layers[n - 1];
+  const BpLayer *L = &p->net->layers[n - 1];
 
+  if (L->type == BP_LAYER_DROPOUT)
+    /* No parameters: its one-to-one edges show the mask of the pass shown
+     * (NULL before a pass: every unit kept). */
+    return p->trace != NULL && p->trace->mask != NULL && p->trace->mask[n - 1] != NULL
+           ? p->trace->mask[n - 1] + p->sample * L->out : NULL;
   switch (src)
     {
     case SRC_GRADIENTS:
       return L->dW;
     case SRC_OLD:
-      return old_params + (L->W - net->params);
+      return p->st->old_params + (L->W - p->net->params);
     case SRC_WEIGHTS:
     default:
       return L->W;
+    }
+}
+
+gsize
+_bpv_render_layer_n_values (const Paint *p,
+                            gsize        n)
+{
+  const BpLayer *L = &p->net->layers[n - 1];
+
+  return L->type == BP_LAYER_DROPOUT ? L->out : bp_layer_n_weights (L);
+}
+
+gsize
+_bpv_render_edge_index (const BpvBundle *b,
+                        gsize            j,
+                        gsize            k)
+{
+  return b->kind == BPV_BUNDLE_ONE_TO_ONE ? j : j * b->cols + k;
+}
+
+void
+_bpv_render_edge_ends (const BpvBundle *b,
+                       gsize            e,
+                       gsize           *j,
+                       gsize           *k)
+{
+  if (b->kind == BPV_BUNDLE_ONE_TO_ONE)
+    {
+      *j = e;
+      *k = e;
+      return;
+    }
+  *j = e / b->cols;
+  *k = e % b->cols;
+}
+
+const char *
+bpv_render_layer_symbol (const BpLayer *layer)
+{
+  g_return_val_if_fail (layer != NULL, "W");
+
+  switch (layer->type)
+    {
+    case BP_LAYER_BATCHNORM:
+    case BP_LAYER_LAYERNORM:
+      return "γ";
+    case BP_LAYER_DROPOUT:
+      return "mask";
+    case BP_LAYER_DENSE:
+    default:
+      return "W";
     }
 }
 
@@ -256,8 +311,9 @@ compute_maxima (Paint *p)
     {
       const BpLayer *L = &net->layers[n - 1];
 
-      p->w_max[n] = max_abs (L->W, L->out * L->in);
-      p->g_max[n] = max_abs (L->dW, L->out * L->in);
+      /* γ and ∂C/∂γ for the norm layers; nothing for dropout. */
+      p->w_max[n] = max_abs (L->W, bp_layer_n_weights (L));
+      p->g_max[n] = max_abs (L->dW, bp_layer_n_weights (L));
       wg = MAX (wg, p->w_max[n]);
       gg = MAX (gg, p->g_max[n]);
     }
@@ -274,7 +330,8 @@ compute_maxima (Paint *p)
           gsize count = p->trace->batch * net->layers[n - 1].out;
 
           p->a_max[n] = max_abs (p->trace->a[n - 1], count);
-          p->d_max[n] = max_abs (p->trace->dC_dz[n - 1], count);
+          p->d_max[n] = max_abs (net->layers[n - 1].type == BP_LAYER_DROPOUT ? p->trace->dC_da[n - 1]
+                                                                             : p->trace->dC_dz[n - 1], count);
           ag = MAX (ag, p->a_max[n]);
           dg = MAX (dg, p->d_max[n]);
         }
@@ -395,6 +452,9 @@ _bpv_render_unit_deltas (const Paint *p,
 {
   if (p->trace == NULL || n == 0)
     return NULL;
+  /* Dropout has no z: its ring is ∂C/∂a. */
+  if (p->net->layers[n - 1].type == BP_LAYER_DROPOUT)
+    return bp_trace_dC_da (p->trace, n - 1, p->sample);
   return bp_trace_dC_dz (p->trace, n - 1, p->sample);
 }
 
@@ -592,6 +652,7 @@ bpv_network_render (cairo_t              *cr,
   cairo_paint (cr);
 
   _bpv_render_paint_bundles (&p);
+  _bpv_render_paint_skips (&p);
   if (path)
     _bpv_render_paint_path (&p);
   p.text = bpv_text_new (cr);
@@ -615,6 +676,7 @@ bpv_network_render (cairo_t              *cr,
       else
         _bpv_render_paint_cells (&p, n);
     }
+  _bpv_render_paint_dropped (&p);
   _bpv_render_paint_derivatives (&p);
 
   /* Units at the ends of a hovered or selected edge, the hovered neuron. */
@@ -651,6 +713,15 @@ bpv_network_render (cairo_t              *cr,
 }
 
 /* ------------------------------------------------------------------ page */
+
+/* The symbol of the stop's layer (W when out of range). */
+static const char *
+page_layer_symbol (const BpvRenderState *state)
+{
+  if (state->layer < 1 || state->layer > state->net->n_layers)
+    return "W";
+  return bpv_render_layer_symbol (&state->net->layers[state->layer - 1]);
+}
 
 void
 bpv_network_render_page (cairo_t               *cr,
@@ -694,13 +765,13 @@ bpv_network_render_page (cairo_t               *cr,
     switch (state->phase)
       {
       case BPV_PHASE_FORWARD:
-        g_string_append_printf (sub, " · forward through W(%" G_GSIZE_FORMAT ")", state->layer);
+      case BPV_PHASE_BACKWARD:
+        g_string_append_printf (sub, " · %s through %s(%" G_GSIZE_FORMAT ")",
+                                state->phase == BPV_PHASE_FORWARD ? "forward" : "backward",
+                                page_layer_symbol (state), state->layer);
         break;
       case BPV_PHASE_COST:
         g_string_append (sub, " · cost");
-        break;
-      case BPV_PHASE_BACKWARD:
-        g_string_append_printf (sub, " · backward through W(%" G_GSIZE_FORMAT ")", state->layer);
         break;
       case BPV_PHASE_UPDATE:
         g_string_append (sub, " · update");

@@ -221,6 +221,10 @@ gboolean        bpv_render_fault_hit         (const BpTrainFault   *fault,
 char           *bpv_render_describe_hit      (const BpvRenderState *state,
                                               const BpvHit         *hit);
 
+/* What the bundle into a(n) shows, for captions: "W" (dense), "γ" (batch
+ * or layer norm) or "mask" (dropout).  Static. */
+const char     *bpv_render_layer_symbol      (const BpLayer        *layer);
+
 BpvRenderCache *bpv_render_cache_new         (void);
 void            bpv_render_cache_free        (BpvRenderCache       *cache);
 /* Paints ahead of time every cached layer the animation of the current

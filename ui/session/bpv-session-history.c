@@ -144,6 +144,26 @@ bpv_session_get_grad_norms (BpvSession     *self,
   return n_out;
 }
 
+const char *const *
+bpv_session_get_grad_norm_names (BpvSession *self)
+{
+  const BpNetwork *net = _bpv_session_net (self);
+
+  for (gsize l = 0; l < self->n_norm_names; l++)
+    g_free (self->norm_names[l]);
+  g_clear_pointer (&self->norm_names, g_free);
+  self->n_norm_names = 0;
+  if (bp_network_is_plain (net))
+    return NULL;
+  self->n_norm_names = net->n_layers;
+  self->norm_names = g_new0 (char *, net->n_layers);
+  for (gsize l = 0; l < net->n_layers; l++)
+    if (net->layers[l].type != BP_LAYER_DROPOUT)
+      self->norm_names[l] = g_strdup_printf ("%s(%" G_GSIZE_FORMAT ")",
+                                             bpv_render_layer_symbol (&net->layers[l]), l + 1);
+  return (const char *const *) self->norm_names;
+}
+
 const BpEpochStats *
 bpv_session_get_epochs (BpvSession *self,
                         gsize      *n)

@@ -61,6 +61,8 @@ struct _BpvSession
   GArray           *norms;        /* double, n_layers per record */
   GArray           *epochs;       /* BpEpochStats */
   double           *resampled;
+  char            **norm_names;      /* bpv_session_get_grad_norm_names, n_layers entries */
+  gsize             n_norm_names;
   guint64           steps;
   guint             epoch;
 

@@ -70,12 +70,27 @@ _bpv_session_record_training (BpvSession *self,
     }
 }
 
+/* Step mode's batch: one sample when asked for, unless batch norm needs
+ * more in training mode (then the model's batch, at least 2: the canvas
+ * says "sample s of B" and the cost "over this batch of B"). */
+static gsize
+step_batch_size (BpvSession *self)
+{
+  const BpNetwork *net = _bpv_session_net (self);
+
+  if (!self->step_sample)
+    return self->model->batch_size;
+  if (bp_network_check_batch (net, 1, NULL))
+    return 1;
+  return MAX (self->model->batch_size, 2);
+}
+
 void
 _bpv_session_rebuild_stepper (BpvSession *self)
 {
   g_clear_pointer (&self->stepper, bpv_stepper_free);
   self->stepper = bpv_stepper_new (_bpv_session_net (self), self->model->optimizer,
-                                   self->train, self->step_sample ? 1 : self->model->batch_size,
+                                   self->train, step_batch_size (self),
                                    self->model->seed, self->steps);
   bpv_stepper_set_stop_duration (self->stepper, stop_duration_for (self->speed));
 }
@@ -493,7 +508,7 @@ bpv_session_get_speed (BpvSession *self)
 void
 _bpv_session_update_stepper_batch (BpvSession *self)
 {
-  gsize B = self->step_sample ? 1 : self->model->batch_size;
+  gsize B = step_batch_size (self);
 
   if (bpv_stepper_get_batch_size (self->stepper) == MIN (B, self->train->n_rows))
     return;

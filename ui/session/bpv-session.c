@@ -5,6 +5,8 @@
 #include "config.h"
 #include "bpv-session-private.h"
 
+#include <string.h>
+
 #include <math.h>
 
 #include "bp-util.h"
@@ -100,7 +102,9 @@ clamp_selection (BpvSession *self)
          && h->j < (h->layer == 0 ? net->n_inputs : net->layers[h->layer - 1].out);
   else if (h->kind == BPV_HIT_EDGE)
     ok = h->layer >= 1 && h->layer <= net->n_layers
-         && h->j < net->layers[h->layer - 1].out && h->k < net->layers[h->layer - 1].in;
+         && h->j < net->layers[h->layer - 1].out && h->k < net->layers[h->layer - 1].in
+         /* batch/layer norm and dropout: edge (j, j) only */
+         && (net->layers[h->layer - 1].type == BP_LAYER_DENSE || h->j == h->k);
   if (!ok)
     {
       BpvHit none = BPV_HIT_INIT;
@@ -220,6 +224,9 @@ bpv_session_finalize (GObject *object)
   g_array_unref (self->norms);
   g_array_unref (self->epochs);
   g_free (self->resampled);
+  for (gsize l = 0; l < self->n_norm_names; l++)
+    g_free (self->norm_names[l]);
+  g_free (self->norm_names);
   bp_model_free (self->before_training);
   bp_edit_history_free (self->history);
   g_free (self->data_key);
@@ -537,20 +544,57 @@ bpv_session_get_stepper (BpvSession *self)
 
 /* ---------------------------------------------------------- what is shown */
 
+/* The probe through batch norm: this many rows at most (its statistics
+ * need a batch; the stepper's default batch). */
+#define PROBE_NORM_BATCH 8
+
 static void
 update_probe (BpvSession *self)
 {
   BpNetwork *net = _bpv_session_net (self);
   const BpDataset *ds = self->train;
   gsize r = MIN (self->probe_row, ds->n_rows - 1);
+  gsize B = 1;
 
-  if (self->probe_trace == NULL || !bp_trace_fits (self->probe_trace, net))
+  /* Batch norm in training mode needs a batch: the probe row and the rows
+   * after it (sample 1 is the probe row).  Dense, skips, layer norm and
+   * dropout show the one row. */
+  if (!bp_network_check_batch (net, 1, NULL))
+    {
+      B = MIN (ds->n_rows, PROBE_NORM_BATCH);
+      while (B > 2 && !bp_network_check_batch (net, B, NULL))
+        B--;
+    }
+  if (self->probe_trace == NULL || !bp_trace_fits (self->probe_trace, net)
+      || self->probe_trace->capacity < B)
     {
       g_clear_pointer (&self->probe_trace, bp_trace_free);
-      self->probe_trace = bp_trace_new (net, 1);
+      self->probe_trace = bp_trace_new (net, B);
     }
-  bp_network_gradients (net, self->probe_trace,
-                        ds->X + r * ds->n_features, ds->Y + r * ds->n_targets, 1);
+  if (bp_network_is_plain (net))
+    bp_network_gradients (net, self->probe_trace,
+                          ds->X + r * ds->n_features, ds->Y + r * ds->n_targets, 1);
+  else
+    {
+      /* A look, not a step: batch norm's running statistics and the
+       * dropout generator are left as they were. */
+      BpvPassState saved = { 0 };
+      g_autofree double *x = g_new (double, B * ds->n_features);
+      g_autofree double *y = g_new (double, B * ds->n_targets);
+
+      for (gsize s = 0; s < B; s++)
+        {
+          gsize row = (r + s) % ds->n_rows;
+
+          memcpy (x + s * ds->n_features, ds->X + row * ds->n_features, ds->n_features * sizeof (double));
+          memcpy (y + s * ds->n_targets, ds->Y + row * ds->n_targets, ds->n_targets * sizeof (double));
+        }
+      bpv_pass_state_save (&saved, net);
+      if (bp_network_check_batch (net, B, NULL))
+        bp_network_gradients (net, self->probe_trace, x, y, B);
+      bpv_pass_state_restore (&saved, net);
+      bpv_pass_state_clear (&saved);
+    }
   self->probe_dirty = FALSE;
 }
 

@@ -100,6 +100,11 @@ gsize                bpv_session_get_grad_norms     (BpvSession     *self,
                                                      const double  **norms,
                                                      gsize          *n_layers,
                                                      guint64        *stride);
+/* The name of each layer's line in that plot ("W(1)", "γ(2)"; NULL for a
+ * dropout layer, which has no parameters), for BpvPlotStyle.layer_names;
+ * NULL for a plain dense network (every line "W(n)").  Owned by the
+ * session, valid until the next call. */
+const char *const   *bpv_session_get_grad_norm_names (BpvSession *self);
 const BpEpochStats  *bpv_session_get_epochs         (BpvSession *self,
                                                      gsize      *n);
 guint64              bpv_session_get_step_count     (BpvSession *self);

@@ -34,6 +34,12 @@ typedef struct
   guint64  t_before;
   double  *after;      /* NULL until the update has been applied */
   guint64  t_after;
+  /* What the training forward pass changes besides the parameters, as
+   * it was before this cycle's: batch norm's running statistics and the
+   * generator of the dropout masks.  A cycle computed again (stepping
+   * back into it, a replay) starts from them, so that its masks are the
+   * ones shown before and its statistics count once. */
+  BpvPassState pass;   /* .running NULL until first computed */
 } Cycle;
 
 struct _BpvStepper
@@ -84,6 +90,7 @@ cycle_free (Cycle *c)
   g_free (c->rows);
   g_free (c->before);
   g_free (c->after);
+  bpv_pass_state_clear (&c->pass);
   g_free (c);
 }
 
@@ -145,6 +152,66 @@ ensure_buffers (BpvStepper *st,
     st->grads = g_new (double, MAX (st->net->n_params, 1));
 }
 
+/* ------------------------------------------------------------ pass state */
+
+void
+bpv_pass_state_save (BpvPassState    *state,
+                     const BpNetwork *net)
+{
+  gsize at = 0;
+
+  g_return_if_fail (state != NULL && net != NULL);
+
+  state->n_running = 0;
+  for (gsize l = 0; l < net->n_layers; l++)
+    if (net->layers[l].type == BP_LAYER_BATCHNORM)
+      state->n_running += 2 * net->layers[l].out;
+  g_free (state->running);
+  state->running = g_new (double, MAX (state->n_running, 1));
+  for (gsize l = 0; l < net->n_layers; l++)
+    {
+      const BpLayer *L = &net->layers[l];
+
+      if (L->type != BP_LAYER_BATCHNORM)
+        continue;
+      memcpy (state->running + at, L->running_mean, L->out * sizeof (double));
+      memcpy (state->running + at + L->out, L->running_var, L->out * sizeof (double));
+      at += 2 * L->out;
+    }
+  state->has_rng = net->rng != NULL;
+  if (state->has_rng)
+    state->rng = *net->rng;
+}
+
+void
+bpv_pass_state_restore (const BpvPassState *state,
+                        BpNetwork          *net)
+{
+  gsize at = 0;
+
+  g_return_if_fail (state != NULL && net != NULL && state->running != NULL);
+
+  for (gsize l = 0; l < net->n_layers && at < state->n_running; l++)
+    {
+      BpLayer *L = &net->layers[l];
+
+      if (L->type != BP_LAYER_BATCHNORM)
+        continue;
+      memcpy (L->running_mean, state->running + at, L->out * sizeof (double));
+      memcpy (L->running_var, state->running + at + L->out, L->out * sizeof (double));
+      at += 2 * L->out;
+    }
+  if (state->has_rng && net->rng != NULL)
+    *net->rng = state->rng;
+}
+
+void
+bpv_pass_state_clear (BpvPassState *state)
+{
+  g_clear_pointer (&state->running, g_free);
+  state->n_running = 0;
+}
+
 /* The next B rows of the shuffled order (a new shuffle at the end). */
 static Cycle *
 draw_batch (BpvStepper *st)
@@ -171,7 +238,14 @@ compute_cycle (BpvStepper *st,
   gsize nf = ds->n_features, nt = ds->n_targets;
   BpTrainFault fault;
 
+  /* Batch norm in training mode needs two samples at least: say so. */
+  if (!bp_network_check_batch (st->net, c->B, error))
+    return FALSE;
   ensure_buffers (st, c->B);
+  if (c->pass.running == NULL)
+    bpv_pass_state_save (&c->pass, st->net);
+  else
+    bpv_pass_state_restore (&c->pass, st->net);
   for (gsize s = 0; s < c->B; s++)
     {
       memcpy (st->x + s * nf, ds->X + c->rows[s] * nf, nf * sizeof (double));
@@ -426,7 +500,9 @@ bpv_stepper_back (BpvStepper *st)
       st->pos--;
       return TRUE;
     }
-  /* At INPUT: this cycle is replayed if we come forward again. */
+  /* At INPUT: this cycle is replayed if we come forward again, from the
+   * running statistics and masks it began with. */
+  bpv_pass_state_restore (&st->cycle->pass, st->net);
   g_queue_push_head (&st->redo, st->cycle);
   st->cycle = NULL;
   st->pos = -1;

@@ -55,6 +55,24 @@ typedef enum
 
 typedef struct _BpvStepper BpvStepper;
 
+/* What a training forward pass changes in the network besides the trace:
+ * batch norm's running statistics and the generator of the dropout masks.
+ * Saved before a pass that must leave no trace (the canvas's probe) or be
+ * computed again the same (a step-mode cycle), put back after or before. */
+typedef struct
+{
+  double  *running;   /* mean then variance of each batch-norm layer, owned */
+  gsize    n_running;
+  BpRng    rng;
+  gboolean has_rng;
+} BpvPassState;
+
+void          bpv_pass_state_save           (BpvPassState    *state,
+                                             const BpNetwork *net);
+void          bpv_pass_state_restore        (const BpvPassState *state,
+                                             BpNetwork          *net);
+void          bpv_pass_state_clear          (BpvPassState    *state);
+
 /* The stepper borrows all three; they must outlive it.  `first_step` is
  * the number of optimizer steps the network has had so far (the step
  * count continues from it). */

@@ -1,0 +1,290 @@
+/* test-render-layers.c — the layers beyond dense on the canvas (issue 13):
+ * a skip connection's arc, a batch-norm column with one edge per unit and
+ * no full bundle, a dropout unit that its mask drops, the tooltips' text
+ * and the gradient-norm plot that names γ and leaves dropout out, saying
+ * so.  Pixels are read at places the layout gives.
+ */
+#include "config.h"
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "test-render.h"
+
+#include <math.h>
+#include <string.h>
+
+#include "bp-network.h"
+#include "bpv-palette.h"
+#include "bpv-plot.h"
+
+/* A batch of 3 samples of 2 inputs and 2 targets for the networks here. */
+static const double layers_x[6] = { 0.3, -0.2, -0.5, 0.8, 0.1, 0.4 };
+static const double layers_y[6] = { 1, 0, 0, 1, 0.5, 0.5 };
+
+/* 2 → 3 tanh → 3 tanh → 3 tanh (+ a(1)) → 2 sigmoid. */
+static BpNetwork *
+skip_net (void)
+{
+  static const gsize widths[] = { 2, 3, 3, 3, 2 };
+  BpNetwork *net = make_net (widths, G_N_ELEMENTS (widths), "tanh", "sigmoid");
+
+  assert_true (bp_network_set_skip (net, 2, 1, NULL));
+  return net;
+}
+
+/* 2 → 4 tanh → batch norm (sigmoid) → 2 sigmoid, the norm inserted by
+ * building the network again around it. */
+static BpNetwork *
+norm_net (BpLayerType type)
+{
+  BpNetwork *net = bp_network_new (2, NULL);
+  BpRng rng;
+
+  assert_true (bp_network_add_layer (net, 4, "tanh", NULL, NULL));
+  if (type == BP_LAYER_BATCHNORM)
+    assert_true (bp_network_add_batchnorm (net, 1e-5, 0.1, "sigmoid", NULL));
+  else if (type == BP_LAYER_LAYERNORM)
+    assert_true (bp_network_add_layernorm (net, 1e-5, "sigmoid", NULL));
+  else
+    assert_true (bp_network_add_dropout (net, 0.5, NULL));
+  assert_true (bp_network_add_layer (net, 2, "sigmoid", NULL, NULL));
+  bp_rng_init (&rng, 5);
+  bp_network_init_weights (net, BP_INIT_GLOROT_UNIFORM, &rng);
+  return net;
+}
+
+/* Is a pixel of `color` within `tol` in the column of pixels at x from y0
+ * to y1? */
+static gboolean
+column_has (cairo_surface_t *s,
+            double           x,
+            double           y0,
+            double           y1,
+            BpvRgba          color,
+            int              tol)
+{
+  guint32 want = bpv_rgba_to_argb32 (color);
+
+  for (double y = y0; y <= y1; y += 1)
+    if (y >= 0 && y < cairo_image_surface_get_height (s) && channel_diff (pixel_at (s, x, y), want) <= tol)
+      return TRUE;
+  return FALSE;
+}
+
+void
+test_skip_arc (void **unused)
+{
+  g_autoptr(BpNetwork) net = skip_net ();
+  g_autoptr(BpNetwork) plain = skip_net ();
+  g_autoptr(BpvLayout) layout = NULL;
+  g_autoptr(BpvLayout) plain_layout = NULL;
+  g_autoptr(BpTrace) trace = NULL;
+  const BpvThemeColors *tc = bpv_theme_colors (BPV_THEME_LIGHT);
+  BpvLayoutParams params;
+  BpvRenderState state;
+  const BpvBundle *b;
+  cairo_surface_t *s;
+  double mid, peak;
+
+  bpv_layout_params_init (&params, 900, 520);
+  layout = bpv_layout_new (net, &params);
+  b = &layout->bundles[3];
+  assert_int_equal (b->skip_from, 1);
+  assert_int_equal (b->kind, BPV_BUNDLE_EDGES);
+  assert_int_equal (layout->bundles[2].skip_from, -1);
+  /* The arc goes over column 2, between the headers and the columns. */
+  peak = b->arc_peak_y;
+  assert_true (peak < layout->columns[1].bounds.y && peak < layout->columns[3].bounds.y);
+  assert_true (peak > layout->columns[1].header.y + layout->columns[1].header.height);
+
+  /* Without the skip the columns start higher: no room is kept for arcs. */
+  assert_true (bp_network_set_skip (plain, 2, -1, NULL));
+  plain_layout = bpv_layout_new (plain, &params);
+  assert_false (bpv_layout_fits (layout, plain));
+  assert_true (plain_layout->columns[2].bounds.y < layout->columns[2].bounds.y);
+
+  /* Weights view: the arc in the muted text colour at its peak, over the
+   * skipped column (a(1) → a(3) passes over a(2)). */
+  bpv_render_state_init (&state, net, NULL);
+  s = paint (layout, &state);
+  mid = (layout->columns[1].x + layout->columns[3].x) / 2;
+  assert_true (column_has (s, mid, peak - 4, peak + 4, tc->text_muted, 24));
+  cairo_surface_destroy (s);
+
+  /* Gradients view after a pass: the theme's selection colour, its own. */
+  trace = run_pass (net, layers_x, layers_y, 3);
+  bpv_render_state_init (&state, net, trace);
+  state.view = BPV_VIEW_GRADIENTS;
+  s = paint (layout, &state);
+  assert_false (column_has (s, mid, peak - 4, peak + 4, tc->text_muted, 4));
+  {
+    gboolean found = FALSE;
+
+    /* Its opacity follows the gradient: look for the hue, not the value. */
+    for (double y = peak - 6; y <= peak + 6 && !found; y += 1)
+      {
+        guint32 px = pixel_at (s, mid, y);
+        guint32 bg = bpv_rgba_to_argb32 (tc->background);
+
+        found = channel_diff (px, bg) > 8;
+      }
+    assert_true (found);
+  }
+  cairo_surface_destroy (s);
+}
+
+void
+test_norm_column (void **unused)
+{
+  BpLayerType types[] = { BP_LAYER_BATCHNORM, BP_LAYER_LAYERNORM };
+
+  for (gsize t = 0; t < G_N_ELEMENTS (types); t++)
+    {
+      g_autoptr(BpNetwork) net = norm_net (types[t]);
+      g_autoptr(BpvLayout) layout = NULL;
+      g_autoptr(BpTrace) trace = NULL;
+      g_autofree char *tip = NULL;
+      const BpvBundle *b;
+      const BpvThemeColors *tc = bpv_theme_colors (BPV_THEME_LIGHT);
+      BpvLayoutParams params;
+      BpvRenderState state;
+      BpvHit hit;
+      cairo_surface_t *s;
+      double x, y;
+
+      bpv_layout_params_init (&params, 900, 520);
+      layout = bpv_layout_new (net, &params);
+      b = &layout->bundles[2];
+      /* γ: one edge per unit, never the 4 × 4 bundle. */
+      assert_int_equal (b->kind, BPV_BUNDLE_ONE_TO_ONE);
+      assert_int_equal (b->n_edges, 4);
+
+      trace = run_pass (net, layers_x, layers_y, 3);
+      bpv_render_state_init (&state, net, trace);
+      s = paint (layout, &state);
+      /* The edge from unit 1 to unit 1 is there; where the edge from unit
+       * 3 to unit 0 would cross the gap (its middle, between the rows of
+       * units 1 and 2) is background. */
+      edge_midpoint (layout, 2, 1, 1, 0.5, &x, &y);
+      assert_true (channel_diff (pixel_at (s, x, y), bpv_rgba_to_argb32 (tc->background)) > 8);
+      assert_true (bpv_layout_hit_test (layout, x, y, &hit));
+      assert_true (hit.kind == BPV_HIT_EDGE && hit.layer == 2 && hit.j == 1 && hit.k == 1);
+      edge_midpoint (layout, 2, 0, 3, 0.5, &x, &y);
+      assert_color (pixel_at (s, x, y), bpv_rgba_to_argb32 (tc->background), "no crossing edge");
+      cairo_surface_destroy (s);
+
+      /* The tooltip says γ and β, not W. */
+      hit = (BpvHit) { BPV_HIT_EDGE, 2, 2, 2 };
+      tip = bpv_render_describe_hit (&state, &hit);
+      assert_non_null (tip);
+      assert_non_null (strstr (tip, "γ(2)"));
+      assert_non_null (strstr (tip, "β = "));
+      hit.k = 1;
+      assert_null (bpv_render_describe_hit (&state, &hit));
+      assert_string_equal (bpv_render_layer_symbol (&net->layers[1]), "γ");
+    }
+}
+
+void
+test_dropped_unit (void **unused)
+{
+  g_autoptr(BpNetwork) net = norm_net (BP_LAYER_DROPOUT);
+  g_autoptr(BpvLayout) layout = NULL;
+  g_autoptr(BpTrace) trace = NULL;
+  g_autofree char *dropped_tip = NULL, *kept_tip = NULL;
+  static const double mask[12] = { 1, 0, 1, 1,  0, 1, 1, 1,  1, 1, 0, 1 };
+  const BpvThemeColors *tc = bpv_theme_colors (BPV_THEME_LIGHT);
+  BpvLayoutParams params;
+  BpvRenderState state;
+  BpvHit hit;
+  cairo_surface_t *s;
+  const BpvColumn *c;
+  double r;
+
+  assert_true (bp_network_set_mask (net, 1, mask, 3, NULL));
+  bpv_layout_params_init (&params, 900, 520);
+  layout = bpv_layout_new (net, &params);
+  assert_int_equal (layout->bundles[2].kind, BPV_BUNDLE_ONE_TO_ONE);
+  trace = run_pass (net, layers_x, layers_y, 3);
+  bpv_render_state_init (&state, net, trace);
+  s = paint (layout, &state);
+  c = &layout->columns[2];
+  r = c->radius;
+  /* Sample 1 drops unit 1: its centre is under the cross (muted ink); a
+   * point off the cross but inside is veiled grey, not a(2)'s fill. */
+  assert_color (pixel_at (s, c->ux[1], c->uy[1]), bpv_rgba_to_argb32 (tc->text_muted), "the cross");
+  assert_true (channel_diff (pixel_at (s, c->ux[1], c->uy[1] + 0.5 * r),
+                             pixel_at (s, c->ux[0], c->uy[0] + 0.5 * r)) > 8);
+  assert_true (channel_diff (pixel_at (s, c->ux[0], c->uy[0]), bpv_rgba_to_argb32 (tc->text_muted)) > 8);
+  cairo_surface_destroy (s);
+
+  /* Sample 2 drops unit 0 instead: the mask of the sample shown. */
+  state.sample = 1;
+  s = paint (layout, &state);
+  assert_color (pixel_at (s, c->ux[0], c->uy[0]), bpv_rgba_to_argb32 (tc->text_muted), "sample 2's cross");
+  assert_true (channel_diff (pixel_at (s, c->ux[1], c->uy[1]), bpv_rgba_to_argb32 (tc->text_muted)) > 8);
+  cairo_surface_destroy (s);
+
+  hit = (BpvHit) { BPV_HIT_NEURON, 2, 0, 0 };
+  dropped_tip = bpv_render_describe_hit (&state, &hit);
+  assert_non_null (strstr (dropped_tip, "dropped"));
+  hit.j = 1;
+  kept_tip = bpv_render_describe_hit (&state, &hit);
+  assert_non_null (strstr (kept_tip, "kept"));
+}
+
+void
+test_every_type_drawable (void **unused)
+{
+  g_autoptr(BpNetwork) net = norm_net (BP_LAYER_BATCHNORM);
+  g_autoptr(GError) error = NULL;
+
+  assert_true (bpv_layout_check_drawable (net, &error));
+  assert_null (error);
+  /* A type this canvas does not know is refused, naming the layer. */
+  net->layers[1].type = (BpLayerType) 99;
+  assert_false (bpv_layout_check_drawable (net, &error));
+  assert_non_null (strstr (error->message, "layer 2"));
+  net->layers[1].type = BP_LAYER_BATCHNORM;
+}
+
+/* The plot names γ(n), and says that dropout has no line. */
+void
+test_grad_norm_names (void **unused)
+{
+  static const double norms[] = { 0.1, 0.2, 0, 0.3,  0.1, 0.2, 0, 0.3 };
+  static const char *const names[] = { "W(1)", "γ(2)", NULL, "W(4)" };
+  BpvRect rect = { 0, 0, 640, 360 };
+  BpvPlotStyle style;
+  cairo_surface_t *with, *without;
+  cairo_t *cr;
+  const unsigned char *a, *b;
+  gsize bytes;
+
+  bpv_plot_style_init (&style);
+  with = cairo_image_surface_create (CAIRO_FORMAT_ARGB32, 640, 360);
+  cr = cairo_create (with);
+  style.layer_names = names;
+  bpv_plot_grad_norms (cr, &rect, norms, 2, 4, 1, &style);
+  assert_int_equal (cairo_status (cr), CAIRO_STATUS_SUCCESS);
+  cairo_destroy (cr);
+  without = cairo_image_surface_create (CAIRO_FORMAT_ARGB32, 640, 360);
+  cr = cairo_create (without);
+  style.layer_names = NULL;
+  bpv_plot_grad_norms (cr, &rect, norms, 2, 4, 1, &style);
+  cairo_destroy (cr);
+  cairo_surface_flush (with);
+  cairo_surface_flush (without);
+  /* Without the names dropout's zero would be a vanishing W(3): the two
+   * pictures differ. */
+  a = cairo_image_surface_get_data (with);
+  b = cairo_image_surface_get_data (without);
+  bytes = (gsize) cairo_image_surface_get_stride (with) * 360;
+  assert_true (memcmp (a, b, bytes) != 0);
+  cairo_surface_destroy (with);
+  cairo_surface_destroy (without);
+}
