@@ -14,6 +14,9 @@ static const struct
   { "spirals-sigmoid", "Spirals with Sigmoid (vanishing gradients)" },
   { "spirals-relu", "Spirals with ReLU" },
   { "deep-sigmoid", "A Deep Sigmoid Network" },
+  { "deep-sigmoid-skips", "A Deep Sigmoid Network with Skip Connections" },
+  { "deep-sigmoid-batchnorm", "A Deep Sigmoid Network with Batch Norm" },
+  { "dropout", "Dropout against Overfitting" },
   { "iris", "Iris" },
   { "digits", "Handwritten Digits" },
 };

@@ -12,8 +12,7 @@
 # - deep-sigmoid-batchnorm: the same with batch norm instead of skips;
 # - dropout: without it the test loss climbs far above the train loss,
 #   with p = 0.5 it stays low.
-# The examples are looked up in DATA_DIR/examples, then in
-# DATA_DIR/examples-pending (where they wait while the app cannot draw them).
+# The examples are those of DATA_DIR/examples.
 
 set -u
 
@@ -29,10 +28,6 @@ tap_workdir stories
 TRACE_ROWS=64
 
 example () {
-  local f
-  for f in "$DATA/examples/$1.bpmodel.json" "$DATA/examples-pending/$1.bpmodel.json"; do
-    if [ -f "$f" ]; then echo "$f"; return; fi
-  done
   echo "$DATA/examples/$1.bpmodel.json"
 }
 

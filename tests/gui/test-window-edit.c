@@ -321,8 +321,7 @@ window_says_no_earlier (gpointer data)
 
 /* The palette's layers beyond dense, and the edits their drops ask for: each
  * is one undo step that gives the session's model the right layer; a drop
- * that breaks a width rule says so.  (The items are offered only while
- * bpv_session_can_show_layer_types.) */
+ * that breaks a width rule says so. */
 void
 test_edit_layer_types (void **state)
 {
@@ -342,9 +341,8 @@ test_edit_layer_types (void **state)
       if (what == NULL || !(g_str_has_prefix (what, "skip:") || g_str_has_prefix (what, "typed:")))
         continue;
       items++;
-      assert_true (gtk_widget_get_sensitive (item) == bpv_session_can_show_layer_types ());
-      if (!bpv_session_can_show_layer_types ())
-        assert_non_null (strstr (tip, "Not yet"));
+      assert_true (gtk_widget_get_sensitive (item));
+      assert_null (strstr (tip, "Not yet"));
     }
   assert_int_equal (items, 4);
 

@@ -2,9 +2,8 @@
  * registered activation (built-ins and plugins alike), the costs and the
  * optimizers, each dragged onto the canvas as a string the canvas turns
  * into a win.edit-* action (see bpv-network-view-dnd.c); the layers beyond
- * dense (skip connection, batch norm, layer norm, dropout), offered while
- * bpv_session_can_show_layer_types says the app can show them; a bin that removes a
- * layer dragged onto it by its header. (Undo and redo above it are
+ * dense (skip connection, batch norm, layer norm, dropout); a bin that
+ * removes a layer dragged onto it by its header. (Undo and redo above it are
  * template children of bpv-window.ui.)
  */
 #include "config.h"
@@ -121,22 +120,13 @@ static const struct
 static void
 add_layer_types (GtkBox *box)
 {
-  gboolean can = bpv_session_can_show_layer_types ();
-
   add_heading (box, "Beyond dense");
   for (gsize i = 0; i < G_N_ELEMENTS (layer_types); i++)
     {
-      g_autofree char *tip = NULL;
-      GtkWidget *item;
+      g_autofree char *tip = tooltip_for (layer_types[i].label, layer_types[i].formula, NULL,
+                                          layer_types[i].hint);
 
-      /* Offered only once the canvas can draw what the drop makes; until
-       * then the item says why it is not there yet. */
-      tip = tooltip_for (layer_types[i].label, layer_types[i].formula, NULL,
-                         can ? layer_types[i].hint
-                             : "Not yet: the canvas cannot draw this layer yet");
-      item = palette_item (layer_types[i].label, layer_types[i].what, tip);
-      gtk_widget_set_sensitive (item, can);
-      gtk_box_append (box, item);
+      gtk_box_append (box, palette_item (layer_types[i].label, layer_types[i].what, tip));
     }
 }
 

@@ -279,6 +279,44 @@ frame_fit_y (Frame *fr)
   fr->plot.width = right - left;
 }
 
+/* The x tick labels of step sx that fit: inside the panel and clear of
+ * the one before.  When `draw`, draws every tick and those labels; returns
+ * how many labels; *first_left: where the first begins. */
+static guint
+x_tick_labels (Frame    *fr,
+               double    sx,
+               gboolean  draw,
+               double   *first_left)
+{
+  double f = fr->f, last_right = -G_MAXDOUBLE;
+  guint n = 0;
+
+  for (double v = ceil (fr->x0 / sx - 1e-9) * sx; v <= fr->x1 + 1e-9 * sx; v += sx)
+    {
+      double px = frame_x (fr, v), w;
+      g_autofree char *s = format_tick (v, sx);
+
+      if (draw)
+        {
+          cairo_move_to (fr->cr, px, fr->plot.y + fr->plot.height);
+          cairo_rel_line_to (fr->cr, 0, 0.3 * f);
+          cairo_stroke (fr->cr);
+        }
+      bpv_text_measure (fr->text, s, f, BPV_TEXT_NORMAL, &w, NULL);
+      if (px - w / 2 < fr->rect.x + 0.2 * f || px + w / 2 > fr->rect.x + fr->rect.width - 0.2 * f
+          || px - w / 2 < last_right + 0.5 * f)
+        continue;
+      if (draw)
+        bpv_text_draw (fr->text, s, px, fr->plot.y + fr->plot.height + TICK_GAP_EM * f, 0.5, 0,
+                       f, BPV_TEXT_NORMAL, fr->tc->text_muted);
+      last_right = px + w / 2;
+      if (first_left != NULL && n == 0)
+        *first_left = MIN (*first_left, px - w / 2);
+      n++;
+    }
+  return n;
+}
+
 /* Axes, grid lines, ticks and axis titles. */
 static void
 frame_axes (Frame      *fr,
@@ -290,37 +328,25 @@ frame_axes (Frame      *fr,
   double f = fr->f, sx, th;
   g_autoptr(GArray) values = NULL;
   g_autoptr(GPtrArray) texts = NULL;
-  double last_right = -G_MAXDOUBLE, first_left = G_MAXDOUBLE;
+  double first_left = G_MAXDOUBLE;
 
   fr->percent_y = percent_y;
   texts = frame_y_ticks (fr, &values);
   cairo_save (cr);
   cairo_set_line_width (cr, 1.0);
 
-  /* x ticks: at least three when there is room (a histogram's range is
-   * read from them) */
+  /* x ticks: at least three labelled when there is room (a histogram's
+   * range is read from them) */
   sx = nice_step (fr->x1 - fr->x0, (int) CLAMP (fr->plot.width / (X_TICK_SPACING_EM * f), 2, 10));
   if ((fr->x1 - fr->x0) / sx < 2 && fr->plot.width >= 3 * X_TICK_SPACING_EM * f)
     sx = nice_step (fr->x1 - fr->x0, 4);
+  /* The labels at the ends may not fit in the panel: then finer steps, as
+   * long as they leave three labels clear of each other. */
+  for (int n = 4; n <= 10 && x_tick_labels (fr, sx, FALSE, NULL) < 3; n++)
+    if (x_tick_labels (fr, nice_step (fr->x1 - fr->x0, n), FALSE, NULL) >= 3)
+      sx = nice_step (fr->x1 - fr->x0, n);
   bpv_set_source_rgba (cr, fr->tc->grid);
-  for (double v = ceil (fr->x0 / sx - 1e-9) * sx; v <= fr->x1 + 1e-9 * sx; v += sx)
-    {
-      double px = frame_x (fr, v), w;
-      g_autofree char *s = format_tick (v, sx);
-
-      cairo_move_to (cr, px, fr->plot.y + fr->plot.height);
-      cairo_rel_line_to (cr, 0, 0.3 * f);
-      cairo_stroke (cr);
-      bpv_text_measure (fr->text, s, f, BPV_TEXT_NORMAL, &w, NULL);
-      /* Inside the panel, and clear of the previous label. */
-      if (px - w / 2 < fr->rect.x + 0.2 * f || px + w / 2 > fr->rect.x + fr->rect.width - 0.2 * f
-          || px - w / 2 < last_right + 0.5 * f)
-        continue;
-      bpv_text_draw (fr->text, s, px, fr->plot.y + fr->plot.height + TICK_GAP_EM * f, 0.5, 0, f,
-                     BPV_TEXT_NORMAL, fr->tc->text_muted);
-      last_right = px + w / 2;
-      first_left = MIN (first_left, px - w / 2);
-    }
+  x_tick_labels (fr, sx, TRUE, &first_left);
 
   /* y grid and ticks; the bottom label gives way to an x label under the
    * corner. */

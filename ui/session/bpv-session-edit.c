@@ -464,15 +464,6 @@ bpv_session_edit (BpvSession   *self,
   return TRUE;
 }
 
-gboolean
-bpv_session_can_show_layer_types (void)
-{
-  /* Not yet: the layout, the render and the stepper draw and step through
-   * dense layers only, and the app refuses to open other models
-   * (app/backprop-studio-files.c).  TRUE once they can. */
-  return FALSE;
-}
-
 static gboolean
 undo_redo (BpvSession *self,
            gboolean    redo)

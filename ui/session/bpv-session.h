@@ -212,11 +212,6 @@ const BpvHit        *bpv_session_get_selection      (BpvSession *self);
 gboolean             bpv_session_edit               (BpvSession   *self,
                                                      const BpEdit *edit,
                                                      GError      **error);
-/* Whether the app can show a network with the layer types beyond dense
- * (skip connections, batch norm, layer norm, dropout) once an edit makes
- * one: the palette offers them only then.  The one switch for them in the
- * app (issue 13: the render learns to draw them in another branch). */
-gboolean             bpv_session_can_show_layer_types (void);
 /* FALSE when there is nothing to undo / redo. */
 gboolean             bpv_session_undo               (BpvSession *self);
 gboolean             bpv_session_redo               (BpvSession *self);
