@@ -547,21 +547,78 @@ skip_arc_path (const Paint *p,
     *y1 = y[3];
 }
 
+/* How the arc into a(n) is drawn: the muted text colour and the base
+ * width (line units) in the weights view; in the gradients view its own
+ * colour (the theme's selection), as strong as the gradient scale puts
+ * it, or the warning colour when the gradient is not finite. */
+static void
+skip_style (const Paint *p,
+            gsize        n,
+            BpvRgba     *color,
+            double      *width)
+{
+  gboolean grads = bpv_render_bundle_view (p->st, n) == BPV_VIEW_GRADIENTS;
+  double max = 0;
+  double g = _bpv_render_skip_value (p, n, &max);
+
+  *color = p->tc->text_muted;
+  *width = SKIP_WIDTH_UNITS;
+  if (grads && isfinite (g))
+    {
+      double s = fabs (bpv_scale_log (g, max, GRAD_DECADES));
+
+      *color = bpv_rgba_with_alpha (p->tc->selection, EDGE_SKIP_ALPHA_BASE + (1 - EDGE_SKIP_ALPHA_BASE) * s);
+      *width = SKIP_GRAD_WIDTH_BASE + SKIP_GRAD_WIDTH_SPAN * s * s;
+    }
+  else if (grads && isnan (g) && p->trace != NULL && bpv_render_delta_known (p->st, n))
+    *color = p->tc->warning;
+}
+
+/* The arc into a(n) and its arrowhead (a(j) is added into a(n)), on a
+ * cairo_t in world units with round caps. */
+static void
+stroke_skip (const Paint *p,
+             gsize        n,
+             BpvRgba      color,
+             double       width)
+{
+  cairo_t *cr = p->cr;
+  double head = SKIP_HEAD_UNITS * p->unit, tip_x = 0, tip_y = 0;
+
+  bpv_set_source_rgba (cr, color);
+  cairo_set_line_width (cr, width * p->unit);
+  cairo_set_dash (cr, NULL, 0, 0);
+  skip_arc_path (p, cr, n, &tip_x, &tip_y);
+  cairo_stroke (cr);
+  cairo_move_to (cr, tip_x, tip_y);
+  cairo_rel_line_to (cr, -head / 2, -head);
+  cairo_rel_line_to (cr, head, 0);
+  cairo_close_path (cr);
+  cairo_fill (cr);
+}
+
 void
 _bpv_render_emphasise_skip (const Paint *p,
                             gsize        n,
-                            BpvRgba      color,
-                            double       width)
+                            BpvRgba      halo,
+                            double       halo_width)
 {
   cairo_t *cr = p->cr;
+  BpvRgba color;
+  double width;
 
+  if (p->layout->bundles[n].skip_from < 0)
+    return;
+  skip_style (p, n, &color, &width);
   cairo_save (cr);
   cairo_set_line_cap (cr, CAIRO_LINE_CAP_ROUND);
   cairo_set_dash (cr, NULL, 0, 0);
-  bpv_set_source_rgba (cr, color);
-  cairo_set_line_width (cr, SKIP_WIDTH_UNITS * p->unit + width);
+  bpv_set_source_rgba (cr, halo);
+  /* Wider than the arc on both sides, then the arc again on top. */
+  cairo_set_line_width (cr, width * p->unit + 2 * halo_width);
   skip_arc_path (p, cr, n, NULL, NULL);
   cairo_stroke (cr);
+  stroke_skip (p, n, color, width);
   cairo_restore (cr);
 }
 
@@ -569,44 +626,19 @@ void
 _bpv_render_paint_skips (const Paint *p)
 {
   cairo_t *cr = p->cr;
-  double max = 0;
 
   cairo_save (cr);
   _bpv_render_apply_view (cr, p->layout);
   cairo_set_line_cap (cr, CAIRO_LINE_CAP_ROUND);
   for (gsize n = 1; n <= p->net->n_layers; n++)
     {
-      const BpvBundle *b = &p->layout->bundles[n];
-      gboolean grads = bpv_render_bundle_view (p->st, n) == BPV_VIEW_GRADIENTS;
-      double g = _bpv_render_skip_value (p, n, &max);
-      double width = SKIP_WIDTH_UNITS, head = SKIP_HEAD_UNITS * p->unit;
-      double tip_x = 0, tip_y = 0;
-      BpvRgba color = p->tc->text_muted;
+      BpvRgba color;
+      double width;
 
-      if (b->skip_from < 0)
+      if (p->layout->bundles[n].skip_from < 0)
         continue;
-      if (grads && isfinite (g))
-        {
-          /* The gradient along the skip in its own colour (the theme's
-           * selection), as strong as the gradient scale puts it. */
-          double s = fabs (bpv_scale_log (g, max, GRAD_DECADES));
-
-          color = bpv_rgba_with_alpha (p->tc->selection, EDGE_SKIP_ALPHA_BASE + (1 - EDGE_SKIP_ALPHA_BASE) * s);
-          width = SKIP_GRAD_WIDTH_BASE + SKIP_GRAD_WIDTH_SPAN * s * s;
-        }
-      else if (grads && isnan (g) && p->trace != NULL && bpv_render_delta_known (p->st, n))
-        color = p->tc->warning;
-      bpv_set_source_rgba (cr, color);
-      cairo_set_line_width (cr, width * p->unit);
-      cairo_set_dash (cr, NULL, 0, 0);
-      skip_arc_path (p, cr, n, &tip_x, &tip_y);
-      cairo_stroke (cr);
-      /* The arrowhead: a(j) is added into a(n). */
-      cairo_move_to (cr, tip_x, tip_y);
-      cairo_rel_line_to (cr, -head / 2, -head);
-      cairo_rel_line_to (cr, head, 0);
-      cairo_close_path (cr);
-      cairo_fill (cr);
+      skip_style (p, n, &color, &width);
+      stroke_skip (p, n, color, width);
     }
   cairo_restore (cr);
 }

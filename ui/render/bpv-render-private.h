@@ -238,12 +238,13 @@ double            _bpv_render_skip_rms          (const BpvRenderState *st,
                                                  const BpTrace        *trace,
                                                  gsize                 n,
                                                  gsize                 sample);
-/* The skip arc into a(n) emphasised: a halo in `color`, `width` (world
- * units) wider than the arc; on a cairo_t already in world units. */
+/* The skip arc into a(n) emphasised: a halo in `halo` reaching
+ * `halo_width` (world units) beyond the arc either side, the arc again on
+ * top; on a cairo_t already in world units. */
 void              _bpv_render_emphasise_skip    (const Paint *p,
                                                  gsize        n,
-                                                 BpvRgba      color,
-                                                 double       width);
+                                                 BpvRgba      halo,
+                                                 double       halo_width);
 /* The forward or backward pulses along W(state->layer). */
 void              _bpv_render_paint_pulses      (const Paint *p);
 
