@@ -386,8 +386,9 @@ explain_skip (BpvExplanation  *ex,
   else
     g_string_append_printf (eq, "∂a(%zu)/∂a(%zu) = diag(σ′(z(%zu))) W(%zu) ∂a(%zu)/∂a(%zu) + <b>I</b>\n",
                             n, j, n, n, n - 1, j);
-  g_string_append (eq, "<small>(the I is the identity path: the gradient reaching a(n) flows back "
-                       "around the layers, neither multiplied by a weight nor squashed by a σ′)</small>\n");
+  g_string_append_printf (eq, "<small>(the I is the identity path: the gradient reaching a(%zu) flows "
+                          "back around the layers, neither multiplied by a weight nor squashed by a "
+                          "σ′)</small>\n", n);
   g_string_append_printf (eq, "∂C/∂a(%zu) += ∂C/∂a(%zu)", j, n);
   if (!bpv_session_backward_known (session, l))
     g_string_append_printf (eq, " = ?   <i>(the backward pass has not reached layer %zu)</i>\n", n);
