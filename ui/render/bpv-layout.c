@@ -937,6 +937,26 @@ bpv_layout_drop_slot (const BpvLayout *layout,
 }
 
 gboolean
+bpv_layout_column_rect (const BpvLayout *layout,
+                        gsize            n,
+                        BpvRect         *rect)
+{
+  const BpvColumn *c;
+  double half, x0, y0, x1, y1;
+
+  g_return_val_if_fail (layout != NULL && rect != NULL, FALSE);
+
+  if (n >= layout->n_columns)
+    return FALSE;
+  c = &layout->columns[n];
+  half = column_half_width (layout, n);
+  bpv_layout_to_widget (layout, c->x - half, MIN (c->header.y, c->bounds.y), &x0, &y0);
+  bpv_layout_to_widget (layout, c->x + half, c->bounds.y + c->bounds.height, &x1, &y1);
+  *rect = (BpvRect) { x0, y0, x1 - x0, y1 - y0 };
+  return TRUE;
+}
+
+gboolean
 bpv_layout_drop_rect (const BpvLayout   *layout,
                       const BpvDropSlot *slot,
                       BpvRect           *rect)
@@ -958,13 +978,7 @@ bpv_layout_drop_rect (const BpvLayout   *layout,
       bpv_layout_to_widget (layout, mid + w / 2, bottom, &x1, &y1);
     }
   else if (slot->kind == BPV_DROP_LAYER && slot->index + 1 < nc)
-    {
-      const BpvColumn *c = &layout->columns[slot->index + 1];
-      double half = column_half_width (layout, slot->index + 1);
-
-      bpv_layout_to_widget (layout, c->x - half, MIN (c->header.y, c->bounds.y), &x0, &y0);
-      bpv_layout_to_widget (layout, c->x + half, c->bounds.y + c->bounds.height, &x1, &y1);
-    }
+    return bpv_layout_column_rect (layout, slot->index + 1, rect);
   else
     return FALSE;
   rect->x = x0;

@@ -230,6 +230,12 @@ gboolean   bpv_layout_drop_slot     (const BpvLayout       *layout,
 gboolean   bpv_layout_drop_rect     (const BpvLayout       *layout,
                                      const BpvDropSlot     *slot,
                                      BpvRect               *rect);
+/* Widget-space box of column n (a(n), n = 0 for the input) with its
+ * header, as the drop indicator marks a layer: also where the candidate
+ * sources of a skip being dragged are marked.  FALSE out of range. */
+gboolean   bpv_layout_column_rect   (const BpvLayout       *layout,
+                                     gsize                  n,
+                                     BpvRect               *rect);
 /* The layer (C index, computing a(n) for column n = layer + 1) whose
  * column header is at the widget point: where a layer is picked up to be
  * moved or removed.  FALSE elsewhere (and on the input's header). */
