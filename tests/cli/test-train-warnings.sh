@@ -32,16 +32,23 @@ named () {
 VANISHING='(vanishing: below 10⁻³ × median of the other layers)'
 EXPLODING='(exploding: above 10³ × median)'
 
-# Twelve sigmoid layers: σ′ ≤ ¼ in each, so ‖∂C/∂W(1)‖ is decades below
-# the middle layers' from the first step on.
-layers='{ "in": 2, "out": 4, "activation": "sigmoid" }'
-for _ in $(seq 10); do layers="$layers, { \"in\": 4, \"out\": 4, \"activation\": \"sigmoid\" }"; done
-layers="$layers, { \"in\": 4, \"out\": 1, \"activation\": \"sigmoid\" }"
-cat >"$WORK/vanish.json" <<EOF
+# sigmoid_chain FILE [EXTRA]: twelve sigmoid layers, σ′ ≤ ¼ in each, so
+# ‖∂C/∂W(1)‖ is decades below the middle layers' from the first step on;
+# EXTRA (a layer's JSON) goes in as layer 7.
+sigmoid_chain () {
+  local layers='{ "in": 2, "out": 4, "activation": "sigmoid" }' i
+  for i in $(seq 10); do
+    layers="$layers, { \"in\": 4, \"out\": 4, \"activation\": \"sigmoid\" }"
+    if [ "$i" -eq 5 ] && [ -n "${2:-}" ]; then layers="$layers, $2"; fi
+  done
+  layers="$layers, { \"in\": 4, \"out\": 1, \"activation\": \"sigmoid\" }"
+  cat >"$1" <<EOF
 { "format": "backprop-model/1", "name": "vanish", "seed": 1,
   "layers": [ $layers ],
   "cost": "bce", "optimizer": { "id": "sgd", "lr": 0.5 }, "dataset": "moons" }
 EOF
+}
+sigmoid_chain "$WORK/vanish.json"
 
 # W(1) = 10⁻⁵ starves every later layer of input (a(1) ≈ 10⁻⁵ x), while
 # ∂C/∂W(1) = δ(1) x is not: W(1)'s gradient is 10⁵ × the others'.
@@ -107,17 +114,7 @@ check "deep-sigmoid-skips: no warning" \
 
 # The vanishing chain with a dropout layer as layer 7: its record is 0 (it
 # has no parameters), which the plot leaves out and the warnings must too.
-layers='{ "in": 2, "out": 4, "activation": "sigmoid" }'
-for i in $(seq 10); do
-  layers="$layers, { \"in\": 4, \"out\": 4, \"activation\": \"sigmoid\" }"
-  [ "$i" -eq 5 ] && layers="$layers, { \"type\": \"dropout\", \"in\": 4, \"out\": 4, \"p\": 0.25 }"
-done
-layers="$layers, { \"in\": 4, \"out\": 1, \"activation\": \"sigmoid\" }"
-cat >"$WORK/dropout.json" <<EOF
-{ "format": "backprop-model/1", "name": "vanish-dropout", "seed": 1,
-  "layers": [ $layers ],
-  "cost": "bce", "optimizer": { "id": "sgd", "lr": 0.5 }, "dataset": "moons" }
-EOF
+sigmoid_chain "$WORK/dropout.json" '{ "type": "dropout", "in": 4, "out": 4, "p": 0.25 }'
 train "$WORK/dropout.json" --steps 200 -o "$WORK/dropout-out.json"
 check "a deep sigmoid chain with dropout warns that W(1) vanishes" \
   eval '[ "$status" -eq 0 ] && named | grep -qx "W(1) vanishing"'
