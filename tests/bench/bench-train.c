@@ -438,6 +438,25 @@ ours_trainer_chunk (gpointer   data,
   return TRUE;
 }
 
+/* The end of a raw loop's epoch of r samples: an error naming `loop` if
+ * its loss is not finite, else r samples more in *n_samples. */
+static gboolean
+raw_chunk_done (const char  *loop,
+                double       loss,
+                gsize        r,
+                guint64     *n_samples,
+                GError     **error)
+{
+  if (!isfinite (loss))
+    {
+      g_set_error (error, BP_NETWORK_ERROR, BP_NETWORK_ERROR_NUMERIC,
+                   "the %s training loop diverged (loss %g)", loop, loss);
+      return FALSE;
+    }
+  *n_samples += r;
+  return TRUE;
+}
+
 /* One epoch of zero_grad, forward, backward, optimizer step and nothing
  * else: the floor the trainer's bookkeeping sits on. */
 static gboolean
@@ -457,14 +476,7 @@ ours_raw_chunk (gpointer   data,
                                     ds->Y + r * ds->n_targets, B);
       bp_optimizer_step (side->opt, side->net->params, side->net->grads);
     }
-  if (!isfinite (loss))
-    {
-      g_set_error (error, BP_NETWORK_ERROR, BP_NETWORK_ERROR_NUMERIC,
-                   "the raw training loop diverged (loss %g)", loss);
-      return FALSE;
-    }
-  *n_samples += r;
-  return TRUE;
+  return raw_chunk_done ("raw", loss, r, n_samples, error);
 }
 
 static void
@@ -611,14 +623,7 @@ blas_chunk (gpointer   data,
         }
       bp_optimizer_step (side->ours->opt, net->params, net->grads);
     }
-  if (!isfinite (loss))
-    {
-      g_set_error (error, BP_NETWORK_ERROR, BP_NETWORK_ERROR_NUMERIC,
-                   "the BLAS training loop diverged (loss %g)", loss);
-      return FALSE;
-    }
-  *n_samples += r;
-  return TRUE;
+  return raw_chunk_done ("BLAS", loss, r, n_samples, error);
 }
 
 static void
