@@ -305,38 +305,36 @@ test_gradcheck_deep_sigmoid (void **state)
 
 /* ------------------------------------------- the chain beyond dense layers */
 
-/* The default example (moons) on 2 → 4 tanh → 4 tanh (+ a(1), a skip) →
- * batch norm (sigmoid) → 1 with the example's cost, stepped to the end of
- * the backward pass, so that the trace holds a training batch (batch norm
- * needs B ≥ 2; a batch of 8 so that every term shows). */
-static BpvSession *
-skip_batchnorm_session (void)
+/* Ends `net` as `model`'s network ends (its output layer and cost) and
+ * draws its weights from `seed`. */
+static void
+end_like (const BpModel *model,
+          BpNetwork     *net,
+          guint64        seed)
 {
-  g_autoptr(BpModel) model = bp_model_new_default ();
-  g_autoptr(GError) error = NULL;
-  BpNetwork *net = bp_network_new (2, &error);
   const BpLayer *last = &model->network->layers[model->network->n_layers - 1];
-  BpvSession *session;
+  g_autoptr(GError) error = NULL;
   BpRng rng;
 
-  assert_true (bp_network_add_layer (net, 4, "tanh", NULL, &error));
-  assert_true (bp_network_add_layer (net, 4, "tanh", NULL, &error));
-  assert_true (bp_network_set_skip (net, 1, 1, &error));
-  assert_true (bp_network_add_batchnorm (net, BP_NORM_DEFAULT_EPS, BP_NORM_DEFAULT_MOMENTUM,
-                                         "sigmoid", &error));
   assert_true (bp_network_add_layer (net, last->out, last->act_id, NULL, &error));
   assert_true (bp_network_set_cost (net, model->network->cost_id, NULL, &error));
-  bp_rng_init (&rng, 5);
+  bp_rng_init (&rng, seed);
   bp_network_init_weights (net, BP_INIT_GLOROT_UNIFORM, &rng);
-  /* γ and β away from 1 and 0, so that every term shows. */
-  for (gsize j = 0; j < 4; j++)
-    {
-      net->layers[2].W[j] = 0.5 + 0.25 * (double) j;
-      net->layers[2].b[j] = 0.1 * (double) j - 0.1;
-    }
+}
+
+/* A session of `model` with `net` (taken) as its network and batches of
+ * `batch`, stepped to the end of a backward pass over the whole batch. */
+static BpvSession *
+stepped_session (BpModel   *model,
+                 BpNetwork *net,
+                 gsize      batch)
+{
+  g_autoptr(GError) error = NULL;
+  BpvSession *session;
+
   bp_network_free (model->network);
   model->network = net;
-  model->batch_size = 8;
+  model->batch_size = batch;
   session = bpv_session_new (model, &error);
   if (session == NULL)
     fail_msg ("%s", error->message);
@@ -347,6 +345,32 @@ skip_batchnorm_session (void)
       fail_msg ("%s", error->message);
   while (!bpv_session_backward_known (session, 0));
   return session;
+}
+
+/* The default example (moons) on 2 → 4 tanh → 4 tanh (+ a(1), a skip) →
+ * batch norm (sigmoid) → 1 with the example's cost, stepped to the end of
+ * the backward pass, so that the trace holds a training batch (batch norm
+ * needs B ≥ 2; a batch of 8 so that every term shows). */
+static BpvSession *
+skip_batchnorm_session (void)
+{
+  g_autoptr(BpModel) model = bp_model_new_default ();
+  g_autoptr(GError) error = NULL;
+  BpNetwork *net = bp_network_new (2, &error);
+
+  assert_true (bp_network_add_layer (net, 4, "tanh", NULL, &error));
+  assert_true (bp_network_add_layer (net, 4, "tanh", NULL, &error));
+  assert_true (bp_network_set_skip (net, 1, 1, &error));
+  assert_true (bp_network_add_batchnorm (net, BP_NORM_DEFAULT_EPS, BP_NORM_DEFAULT_MOMENTUM,
+                                         "sigmoid", &error));
+  end_like (model, net, 5);
+  /* γ and β away from 1 and 0, so that every term shows. */
+  for (gsize j = 0; j < 4; j++)
+    {
+      net->layers[2].W[j] = 0.5 + 0.25 * (double) j;
+      net->layers[2].b[j] = 0.1 * (double) j - 0.1;
+    }
+  return stepped_session (model, net, 8);
 }
 
 /* A skip from a(1) into a(2): the inspector shows both paths into a(1),
@@ -431,30 +455,15 @@ test_explain_layernorm_dropout (void **state)
   g_autoptr(GError) error = NULL;
   g_autoptr(BpvSession) s = NULL;
   BpNetwork *net = bp_network_new (2, &error);
-  const BpLayer *last = &model->network->layers[model->network->n_layers - 1];
   const BpTrace *t;
   gsize sample = 0;
-  BpRng rng;
 
   (void) state;
   assert_true (bp_network_add_layer (net, 4, "tanh", NULL, &error));
   assert_true (bp_network_add_layernorm (net, BP_NORM_DEFAULT_EPS, NULL, &error));
   assert_true (bp_network_add_dropout (net, 0.5, &error));
-  assert_true (bp_network_add_layer (net, last->out, last->act_id, NULL, &error));
-  assert_true (bp_network_set_cost (net, model->network->cost_id, NULL, &error));
-  bp_rng_init (&rng, 9);
-  bp_network_init_weights (net, BP_INIT_GLOROT_UNIFORM, &rng);
-  bp_network_free (model->network);
-  model->network = net;
-  model->batch_size = 4;
-  s = bpv_session_new (model, &error);
-  if (s == NULL)
-    fail_msg ("%s", error->message);
-  bpv_session_set_step_sample (s, FALSE);
-  do
-    if (!bpv_session_step (s, &error))
-      fail_msg ("%s", error->message);
-  while (!bpv_session_backward_known (s, 0));
+  end_like (model, net, 9);
+  s = stepped_session (model, net, 4);
   t = bpv_session_get_trace (s, &sample);
 
   for (gsize j = 0; j < 4; j++)
