@@ -321,6 +321,33 @@ test_example_and_compat (void **state)
   assert_int_equal (back->n_samples, 2);
 }
 
+/* Every byte of json (len bytes) from `from` to before `to`, replaced in
+ * turn by each byte of subst: the text loads, or fails with an error that
+ * names the file, never both or neither. */
+static void
+corrupt_each_byte (const char *json,
+                   gsize       len,
+                   gsize       from,
+                   gsize       to,
+                   const char *subst)
+{
+  gsize n_subst = strlen (subst);
+
+  for (gsize i = from; i < to; i++)
+    for (gsize k = 0; k < n_subst; k++)
+      {
+        g_autoptr(GError) error = NULL;
+        g_autoptr(BpModel) m = NULL;
+        g_autofree char *bad = g_strdup (json);
+
+        bad[i] = subst[k];
+        m = bp_model_load_data (bad, (gssize) len, "bad.json", NULL, &error);
+        assert_true ((m == NULL) != (error == NULL));
+        if (error != NULL)
+          assert_true (g_str_has_prefix (error->message, "bad.json"));
+      }
+}
+
 /* Smoke test: every prefix of a saved model, and every single-byte
  * corruption of its first part, loads or fails cleanly (ASan checks the
  * rest). */
@@ -343,19 +370,7 @@ smoke_test_truncations (void **state)
       assert_true ((m == NULL) != (error == NULL));
       loaded += m != NULL;
     }
-  for (gsize i = 0; i < MIN (len, 600); i++)
-    for (gsize k = 0; k < sizeof subst - 1; k++)
-      {
-        g_autoptr(GError) error = NULL;
-        g_autoptr(BpModel) m = NULL;
-        g_autofree char *bad = g_strdup (json);
-
-        bad[i] = subst[k];
-        m = bp_model_load_data (bad, (gssize) len, "bad.json", NULL, &error);
-        assert_true ((m == NULL) != (error == NULL));
-        if (error != NULL)
-          assert_true (g_str_has_prefix (error->message, "bad.json"));
-      }
+  corrupt_each_byte (json, len, 0, MIN (len, 600), subst);
   /* Only the whole text (and the text less its final newline) loads. */
   assert_int_equal (loaded, 1);
 }
@@ -496,17 +511,5 @@ smoke_test_progress_corruptions (void **state)
   json = bp_model_to_json (model, &len);
   start = strstr (json, "\"progress\"");
   assert_non_null (start);
-  for (gsize i = (gsize) (start - json); i < len; i++)
-    for (gsize k = 0; k < sizeof subst - 1; k++)
-      {
-        g_autoptr(GError) error = NULL;
-        g_autoptr(BpModel) m = NULL;
-        g_autofree char *bad = g_strdup (json);
-
-        bad[i] = subst[k];
-        m = bp_model_load_data (bad, (gssize) len, "bad.json", NULL, &error);
-        assert_true ((m == NULL) != (error == NULL));
-        if (error != NULL)
-          assert_true (g_str_has_prefix (error->message, "bad.json"));
-      }
+  corrupt_each_byte (json, len, (gsize) (start - json), len, subst);
 }
