@@ -10,9 +10,9 @@
  *
  * Progress goes to a terminal on stderr as one redrawn line, or else as
  * plain lines on stdout about every 10 % of the run; the summary always goes
- * to stdout.  At the same marks a mini-batch run reads the app's verdict on
- * its gradient norms, and names each layer that vanishes or explodes once
- * on stderr, in the app's words.
+ * to stdout.  At the same marks a mini-batch run (an inline-batch run at
+ * its end) reads the app's verdict on its gradient norms, and names each
+ * layer that vanishes or explodes once on stderr, in the app's words.
  */
 #include "config.h"
 #include "backprop-cli.h"
@@ -167,17 +167,19 @@ on_epoch_progress (double   fraction,
 
 /* ----------------------------------------------------------- grad warnings */
 
-/* The app's gradient-norm plot flags the layers whose ‖∂C/∂W(n)‖ vanishes
- * or explodes; the CLI reads the same verdict off the trainer's records
- * (bp_diag_grad_latest_health) and warns of each layer and kind once.  It
- * reads it at the progress marks, not after every step: the verdict
- * smooths all the records (up to BP_GRAD_NORM_MAX_RECORDS per layer), so
- * about ten reads cost nothing next to the run. */
+/* The app's gradient-norm plot flags the layers whose ‖∂C/∂W(n)‖ (‖∂C/∂γ‖
+ * of a norm layer) vanishes or explodes; the CLI reads the same verdict
+ * off the trainer's records (bp_diag_grad_net_health: dropout layers, which
+ * have no parameters, left out as the plot leaves them out) and warns of
+ * each layer and kind once.  It reads it at the progress marks, not after
+ * every step: the verdict smooths all the records (up to
+ * BP_GRAD_NORM_MAX_RECORDS per layer), so about ten reads cost nothing
+ * next to the run. */
 typedef struct
 {
-  gboolean  enabled;   /* FALSE with --quiet */
-  gsize     n_layers;
-  gboolean *warned;    /* n_layers × BP_DIAG_GRAD_N_KINDS */
+  gboolean         enabled;   /* FALSE with --quiet */
+  const BpNetwork *net;
+  gboolean        *warned;    /* n_layers × BP_DIAG_GRAD_N_KINDS */
 } GradWarnings;
 
 static void
@@ -185,14 +187,9 @@ grad_warnings_init (GradWarnings    *w,
                     const BpNetwork *net,
                     gboolean         quiet)
 {
-  gsize n_layers = net->n_layers;
-
-  /* The verdict compares ‖∂C/∂W(n)‖ across a dense chain; a dropout layer
-   * has none and a norm layer's ‖∂C/∂γ‖ is not of the same kind, so the
-   * warnings wait until the gradient plot learns them (issue 13). */
-  w->enabled = !quiet && bp_network_is_plain (net);
-  w->n_layers = n_layers;
-  w->warned = g_new0 (gboolean, MAX (n_layers, 1) * BP_DIAG_GRAD_N_KINDS);
+  w->enabled = !quiet;
+  w->net = net;
+  w->warned = g_new0 (gboolean, MAX (net->n_layers, 1) * BP_DIAG_GRAD_N_KINDS);
 }
 
 static void
@@ -203,27 +200,28 @@ grad_warnings_clear (GradWarnings *w)
 
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (GradWarnings, grad_warnings_clear)
 
-/* e.g. "backprop: warning: ⚠ W(1), W(2) vanishing at step 400 (vanishing:
+/* e.g. "backprop: warning: ⚠ W(1), γ(2) vanishing at step 400 (vanishing:
  * below 10⁻³ × median of the other layers)", for the layers and kinds not
- * warned of before. */
+ * warned of before.  `norms` holds the records as BpTrainer.grad_norms
+ * (may be NULL); p may be NULL (no progress line to clear). */
 static void
-grad_warnings_check (GradWarnings    *w,
-                     const BpTrainer *trainer,
-                     Progress        *p)
+grad_warnings_check (GradWarnings *w,
+                     const GArray *norms,
+                     guint64       step,
+                     Progress     *p)
 {
-  gsize n_layers = w->n_layers;
+  gsize n_layers = w->net->n_layers;
   g_autofree double *latest = NULL;
   g_autofree BpDiagGradHealth *health = NULL;
   g_autofree char *verdict = NULL;
   gboolean vanishing = FALSE, exploding = FALSE;
 
-  if (!w->enabled || n_layers == 0 || trainer->grad_norms == NULL)
+  if (!w->enabled || n_layers == 0 || norms == NULL)
     return;
   latest = g_new (double, n_layers);
   health = g_new (BpDiagGradHealth, n_layers);
-  if (!bp_diag_grad_latest_health ((const double *) (void *) trainer->grad_norms->data,
-                                   trainer->grad_norms->len / n_layers, n_layers,
-                                   latest, health))
+  if (!bp_diag_grad_net_health (w->net, (const double *) (void *) norms->data,
+                                norms->len / n_layers, latest, health))
     return;
   /* Only what is new goes into this warning. */
   for (gsize l = 0; l < n_layers; l++)
@@ -238,12 +236,13 @@ grad_warnings_check (GradWarnings    *w,
         vanishing |= health[l] == BP_DIAG_GRAD_VANISHING;
         exploding |= health[l] == BP_DIAG_GRAD_EXPLODING;
       }
-  verdict = bp_diag_grad_verdict (latest, health, n_layers);
+  verdict = bp_diag_grad_net_verdict (w->net, latest, health);
   if (verdict == NULL)
     return;
-  progress_clear (p);
+  if (p != NULL)
+    progress_clear (p);
   fprintf (stderr, "backprop: warning: %s at step %" G_GUINT64_FORMAT " (%s%s%s)\n",
-           verdict, trainer->steps,
+           verdict, step,
            vanishing ? BP_DIAG_GRAD_VANISHING_TEXT : "",
            vanishing && exploding ? "; " : "",
            exploding ? BP_DIAG_GRAD_EXPLODING_TEXT : "");
@@ -338,7 +337,16 @@ train_on_inline_batch (BpModel    *model,
                        Summary    *summary,
                        GError    **error)
 {
+  g_auto(GradWarnings) warnings = { 0 };
+  g_autoptr(GArray) norms = NULL;
+  guint64 norm_stride = 1;
   gint64 start;
+
+  /* No progress marks here: the run's verdict is read once, at its end,
+   * from the norms recorded as the trainer records them. */
+  grad_warnings_init (&warnings, model->network, quiet);
+  if (!quiet)
+    norms = g_array_new (FALSE, FALSE, sizeof (double));
 
   if (!quiet)
     printf ("training %s on its inline batch (%" G_GSIZE_FORMAT " samples): "
@@ -351,13 +359,16 @@ train_on_inline_batch (BpModel    *model,
                                      model->targets, model->n_samples);
 
   start = g_get_monotonic_time ();
-  if (!bp_train_steps_on_batch (model->network, model->optimizer,
-                                model->inputs, model->targets,
-                                model->n_samples, steps, error))
+  if (!bp_train_steps_on_batch_recorded (model->network, model->optimizer,
+                                         model->inputs, model->targets,
+                                         model->n_samples, steps,
+                                         norms, &norm_stride, error))
     {
       g_prefix_error (error, "%s: ", model_name);
       return FALSE;
     }
+  fflush (stdout);
+  grad_warnings_check (&warnings, norms, steps, NULL);
   summary->seconds = (double) (g_get_monotonic_time () - start) / G_USEC_PER_SEC;
 
   summary->steps = steps;
@@ -486,7 +497,7 @@ train_on_dataset (BpModel          *model,
           p.done = i + 1;
           p.loss = trainer->trace != NULL ? trainer->trace->loss : NAN;
           if (progress_at_mark (&p))
-            grad_warnings_check (&warnings, trainer, &p);
+            grad_warnings_check (&warnings, trainer->grad_norms, trainer->steps, &p);
           progress_draw (&p, 0, p.done == p.total);
           if (progress_plain_due (&p))
             {
@@ -520,7 +531,7 @@ train_on_dataset (BpModel          *model,
           stats = bp_trainer_last_epoch (trainer);
           p.done = e + 1;
           if (progress_at_mark (&p))
-            grad_warnings_check (&warnings, trainer, &p);
+            grad_warnings_check (&warnings, trainer->grad_norms, trainer->steps, &p);
           if (stats != NULL)
             {
               p.loss = stats->train_loss;
@@ -672,12 +683,14 @@ backprop_train_command (int      argc,
     "with --save-on-fault FILE the model as it was before that step (weights\n"
     "and optimizer state of every good step) is written to FILE.\n"
     "\n"
-    "Mini-batch training warns on stderr, once per layer and kind, when a\n"
-    "layer's gradient norm vanishes or explodes as the app's gradient plot\n"
-    "judges it (about every 10 % of the run), e.g.\n"
-    "  backprop: warning: ⚠ W(1), W(2) vanishing at step 400 (vanishing: below\n"
+    "Training warns on stderr, once per layer and kind, when a layer's\n"
+    "gradient norm vanishes or explodes as the app's gradient plot judges it\n"
+    "(about every 10 % of a mini-batch run; at the end of an inline-batch\n"
+    "run), e.g.\n"
+    "  backprop: warning: ⚠ W(1), γ(2) vanishing at step 400 (vanishing: below\n"
     "  10⁻³ × median of the other layers)\n"
-    "--quiet leaves these out too.\n"
+    "A norm layer is named by its γ; a dropout layer has no parameters and is\n"
+    "left out.  --quiet leaves these out too.\n"
     "\n"
     "Examples:\n"
     "  backprop train --epochs 50\n"

@@ -341,3 +341,111 @@ bp_diag_grad_verdict_named (const double           *norms,
     }
   return g_string_free (msg, FALSE);
 }
+
+/* ------------------------------------------------ gradient health of a net */
+
+/* Layers with parameters have a norm; a dropout layer has none. */
+static gboolean
+layer_has_norm (const BpLayer *L)
+{
+  return L->type != BP_LAYER_DROPOUT;
+}
+
+char *
+bp_diag_grad_layer_name (const BpNetwork *net,
+                         gsize            l)
+{
+  const BpLayer *L;
+
+  g_return_val_if_fail (net != NULL && l < net->n_layers, NULL);
+
+  L = &net->layers[l];
+  if (!layer_has_norm (L))
+    return NULL;
+  /* The symbols the canvas and the plot use for a layer's parameters. */
+  return g_strdup_printf ("%s(%" G_GSIZE_FORMAT ")",
+                          L->type == BP_LAYER_BATCHNORM || L->type == BP_LAYER_LAYERNORM ? "γ" : "W",
+                          l + 1);
+}
+
+gboolean
+bp_diag_grad_net_health (const BpNetwork  *net,
+                         const double     *norms,
+                         gsize             n_records,
+                         double           *latest,
+                         BpDiagGradHealth *health)
+{
+  gsize n_layers, m = 0;
+  g_autofree gsize *kept = NULL;
+  g_autofree double *kept_norms = NULL;
+  g_autofree double *kept_latest = NULL;
+  g_autofree BpDiagGradHealth *kept_health = NULL;
+  gboolean any;
+
+  g_return_val_if_fail (net != NULL, FALSE);
+
+  n_layers = net->n_layers;
+  g_return_val_if_fail (health != NULL || n_layers == 0, FALSE);
+
+  kept = g_new (gsize, MAX (n_layers, 1));
+  for (gsize l = 0; l < n_layers; l++)
+    {
+      health[l] = BP_DIAG_GRAD_OK;
+      if (latest != NULL)
+        latest[l] = NAN;
+      if (layer_has_norm (&net->layers[l]))
+        kept[m++] = l;
+    }
+  if (n_records == 0 || m == 0)
+    return FALSE;
+  g_return_val_if_fail (norms != NULL, FALSE);
+
+  /* The kept layers' columns, as the plot draws them, then judged. */
+  kept_norms = g_new (double, n_records * m);
+  for (gsize r = 0; r < n_records; r++)
+    for (gsize i = 0; i < m; i++)
+      kept_norms[r * m + i] = norms[r * n_layers + kept[i]];
+  kept_latest = g_new (double, m);
+  kept_health = g_new (BpDiagGradHealth, m);
+  any = bp_diag_grad_latest_health (kept_norms, n_records, m, kept_latest, kept_health);
+  for (gsize i = 0; i < m; i++)
+    {
+      health[kept[i]] = kept_health[i];
+      if (latest != NULL)
+        latest[kept[i]] = kept_latest[i];
+    }
+  return any;
+}
+
+char *
+bp_diag_grad_net_verdict (const BpNetwork        *net,
+                          const double           *latest,
+                          const BpDiagGradHealth *health)
+{
+  g_autofree double *norms = NULL;
+  g_autofree BpDiagGradHealth *judged = NULL;
+  char **names;
+  char *verdict;
+  gsize n_layers, m = 0;
+
+  g_return_val_if_fail (net != NULL, NULL);
+  g_return_val_if_fail ((latest != NULL && health != NULL) || net->n_layers == 0, NULL);
+
+  n_layers = net->n_layers;
+  norms = g_new (double, MAX (n_layers, 1));
+  judged = g_new (BpDiagGradHealth, MAX (n_layers, 1));
+  names = g_new0 (char *, n_layers + 1);
+  for (gsize l = 0; l < n_layers; l++)
+    {
+      char *name = bp_diag_grad_layer_name (net, l);
+
+      if (name == NULL)
+        continue;
+      names[m] = name;
+      norms[m] = latest[l];
+      judged[m++] = health[l];
+    }
+  verdict = bp_diag_grad_verdict_named (norms, judged, m, (const char *const *) names);
+  g_strfreev (names);
+  return verdict;
+}

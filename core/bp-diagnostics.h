@@ -148,4 +148,32 @@ char           *bp_diag_grad_verdict_named  (const double           *norms,
                                              gsize                   n_layers,
                                              const char *const      *names);
 
+/* ------------------------------------------------ gradient health of a net
+ * The same verdict on a whole network's records (n_layers = its n_layers),
+ * as the app's gradient plot reaches it: a dropout layer has no parameters,
+ * so its record (0) is no norm at all; it is left out of the medians and of
+ * the verdict, and every other layer is judged against the rest.
+ */
+
+/* How the plot names layer l's norm: "W(3)" for a dense layer (‖∂C/∂W‖),
+ * "γ(2)" for a norm layer (‖∂C/∂γ‖); NULL for a dropout layer, which has
+ * none.  Free with g_free. */
+char           *bp_diag_grad_layer_name     (const BpNetwork  *net,
+                                             gsize             l);
+/* bp_diag_grad_latest_health over the layers with parameters only:
+ * `latest` (net->n_layers, caller-owned; may be NULL) gets NaN and
+ * `health` (net->n_layers, caller-owned) OK for a dropout layer.  Returns
+ * FALSE (and every layer OK) when there is no record. */
+gboolean        bp_diag_grad_net_health     (const BpNetwork  *net,
+                                             const double     *norms,
+                                             gsize             n_records,
+                                             double           *latest,
+                                             BpDiagGradHealth *health);
+/* bp_diag_grad_verdict_named with bp_diag_grad_layer_name's names: "⚠ γ(2)
+ * vanishing"; a dropout layer is never named.  NULL when every layer is
+ * OK; otherwise free with g_free. */
+char           *bp_diag_grad_net_verdict    (const BpNetwork        *net,
+                                             const double           *latest,
+                                             const BpDiagGradHealth *health);
+
 G_END_DECLS

@@ -18,25 +18,23 @@ G_DEFINE_QUARK (bp-edit-error-quark, bp_edit_error)
 
 gboolean
 _bp_edit_fail (GError     **error,
-           BpEditError  code,
-           const char  *fmt,
-           ...)
+               BpEditError  code,
+               const char  *fmt,
+               ...)
 {
-  g_autofree char *msg = NULL;
   va_list args;
 
   va_start (args, fmt);
-  msg = g_strdup_vprintf (fmt, args);
+  g_propagate_error (error, g_error_new_valist (BP_EDIT_ERROR, code, fmt, args));
   va_end (args);
-  g_set_error_literal (error, BP_EDIT_ERROR, code, msg);
   return FALSE;
 }
 
 /* A bp_network_* / bp_optimizer_* error in the edit domain. */
 gboolean
 _bp_edit_fail_from (GError      **error,
-                GError       *local,
-                BpEditError   code)
+                    GError       *local,
+                    BpEditError   code)
 {
   if (local->domain == BP_NETWORK_ERROR && local->code == BP_NETWORK_ERROR_UNKNOWN_ID)
     code = BP_EDIT_ERROR_UNKNOWN_ID;

@@ -82,6 +82,35 @@ fault_init_weight (BpTrainFault     *fault,
   fault->layer_type = L->type;
 }
 
+/* The first non-finite entry of layer l's weights w (its W or ∂C/∂W),
+ * then of its biases b (b or ∂C/∂b), as a fault of kind_w or kind_b;
+ * FALSE when every entry is finite.  W is out × in, row j holds the
+ * weights into unit j (a norm layer's γ: one per unit). */
+static gboolean
+find_layer_nonfinite (const BpLayer    *L,
+                      gsize             l,
+                      const double     *w,
+                      BpTrainFaultKind  kind_w,
+                      const double     *b,
+                      BpTrainFaultKind  kind_b,
+                      BpTrainFault     *fault)
+{
+  gsize i;
+
+  if (find_nonfinite (w, bp_layer_n_weights (L), &i))
+    {
+      fault_init_weight (fault, kind_w, L, l, i, w[i]);
+      return TRUE;
+    }
+  if (find_nonfinite (b, bp_layer_n_biases (L), &i))
+    {
+      fault_init (fault, kind_b, l + 1, i + 1, 0, 0, b[i]);
+      fault->layer_type = L->type;
+      return TRUE;
+    }
+  return FALSE;
+}
+
 gboolean
 bp_network_locate_nonfinite (const BpNetwork *net,
                              const BpTrace   *t,
@@ -123,21 +152,10 @@ bp_network_locate_nonfinite_param (const BpNetwork *net,
   for (gsize l = 0; l < net->n_layers; l++)
     {
       const BpLayer *L = &net->layers[l];
-      gsize i;
 
-      /* W is out × in, row j holds the weights into unit j (a norm
-       * layer's γ: one per unit). */
-      if (find_nonfinite (L->W, bp_layer_n_weights (L), &i))
-        {
-          fault_init_weight (fault, BP_TRAIN_FAULT_PARAM_W, L, l, i, L->W[i]);
-          return TRUE;
-        }
-      if (find_nonfinite (L->b, bp_layer_n_biases (L), &i))
-        {
-          fault_init (fault, BP_TRAIN_FAULT_PARAM_B, l + 1, i + 1, 0, 0, L->b[i]);
-          fault->layer_type = L->type;
-          return TRUE;
-        }
+      if (find_layer_nonfinite (L, l, L->W, BP_TRAIN_FAULT_PARAM_W, L->b, BP_TRAIN_FAULT_PARAM_B,
+                                fault))
+        return TRUE;
     }
   return FALSE;
 }
@@ -229,17 +247,9 @@ find_first_nonfinite (const BpNetwork *net,
           fault_init (fault, BP_TRAIN_FAULT_DELTA, l + 1, i % w + 1, 0, i / w + 1, t->dC_dz[l][i]);
           return TRUE;
         }
-      if (find_nonfinite (L->dW, bp_layer_n_weights (L), &i))
-        {
-          fault_init_weight (fault, BP_TRAIN_FAULT_GRAD_W, L, l, i, L->dW[i]);
-          return TRUE;
-        }
-      if (find_nonfinite (L->db, bp_layer_n_biases (L), &i))
-        {
-          fault_init (fault, BP_TRAIN_FAULT_GRAD_B, l + 1, i + 1, 0, 0, L->db[i]);
-          fault->layer_type = L->type;
-          return TRUE;
-        }
+      if (find_layer_nonfinite (L, l, L->dW, BP_TRAIN_FAULT_GRAD_W, L->db, BP_TRAIN_FAULT_GRAD_B,
+                                fault))
+        return TRUE;
     }
   /* Only the norm overflowed (every entry finite): nothing to name. */
   return FALSE;

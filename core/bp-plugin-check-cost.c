@@ -6,6 +6,7 @@
 #include "bp-plugin-check-private.h"
 #include "bp-registry.h"
 #include "bp-rng.h"
+#include "bp-util.h"
 
 #include <math.h>
 #include <string.h>
@@ -147,16 +148,6 @@ cost_grad_z_j (double   x,
 }
 
 static gboolean
-all_finite (const double *v,
-            size_t        n)
-{
-  for (size_t i = 0; i < n; i++)
-    if (!isfinite (v[i]))
-      return FALSE;
-  return TRUE;
-}
-
-static gboolean
 check_grads_finite (const BpCostDesc *cost,
                     const char       *which,
                     const double     *g,
@@ -291,7 +282,7 @@ bp_plugin_check_cost (const BpCostDesc       *cost,
           if (regime->strict && !check_grads_finite (cost, "grad_a", ga, a, y, n, error))
             return FALSE;
           cost_chain (&ctx, z, a, ga, chain);
-          grad_a_ok = all_finite (chain, n);
+          grad_a_ok = bp_all_finite (chain, n);
           if (cost->grad_z != NULL)
             {
               cost->grad_z (a, z, y, gz, n, params);
@@ -300,7 +291,7 @@ bp_plugin_check_cost (const BpCostDesc       *cost,
                                                "its output", cost->id);
               if (regime->strict && !check_grads_finite (cost, "grad_z", gz, a, y, n, error))
                 return FALSE;
-              grad_z_ok = all_finite (gz, n);
+              grad_z_ok = bp_all_finite (gz, n);
             }
           /* A saturated output may make ∂l/∂a infinite (−y/a at a = 0)
            * where the fused grad_z, which the host then uses, is finite;

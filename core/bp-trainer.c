@@ -312,25 +312,32 @@ bp_trainer_free (BpTrainer *tr)
   g_free (tr);
 }
 
+/* Appends the norms of step `step` (nl of them) to `records` every
+ * *stride steps; at BP_GRAD_NORM_MAX_RECORDS it keeps every other record
+ * and doubles *stride, so that a long run keeps its whole span. */
 static void
-record_grad_norms (BpTrainer *tr)
+grad_norms_record (GArray       *records,
+                   guint64      *stride,
+                   guint64       step,
+                   const double *norm,
+                   gsize         nl)
 {
-  gsize nl = tr->net->n_layers;
-
-  if (tr->grad_norms->len / nl >= BP_GRAD_NORM_MAX_RECORDS)
+  if (step % *stride != 0)
+    return;
+  if (records->len / nl >= BP_GRAD_NORM_MAX_RECORDS)
     {
       /* Keep records 2, 4, 6, … (steps 2·stride, 4·stride, …). */
-      double *d = (double *) tr->grad_norms->data;
-      gsize n = tr->grad_norms->len / nl, kept = 0;
+      double *d = (double *) records->data;
+      gsize n = records->len / nl, kept = 0;
 
       for (gsize r = 1; r < n; r += 2, kept++)
         memmove (d + kept * nl, d + r * nl, nl * sizeof (double));
-      g_array_set_size (tr->grad_norms, kept * nl);
-      tr->grad_norm_stride *= 2;
-      if (tr->steps % tr->grad_norm_stride != 0)
+      g_array_set_size (records, kept * nl);
+      *stride *= 2;
+      if (step % *stride != 0)
         return;
     }
-  g_array_append_vals (tr->grad_norms, tr->trace->grad_norm, nl);
+  g_array_append_vals (records, norm, nl);
 }
 
 /* ----------------------------------------------------------- batch order */
@@ -411,8 +418,9 @@ bp_trainer_step (BpTrainer *tr,
   tr->fault.kind = BP_TRAIN_FAULT_NONE;
   tr->steps++;
   tr->cursor += B;
-  if (tr->config.keep_trace && tr->steps % tr->grad_norm_stride == 0)
-    record_grad_norms (tr);
+  if (tr->config.keep_trace)
+    grad_norms_record (tr->grad_norms, &tr->grad_norm_stride, tr->steps,
+                       tr->trace->grad_norm, tr->net->n_layers);
   return TRUE;
 }
 
@@ -652,10 +660,25 @@ bp_train_steps_on_batch (BpNetwork    *net,
                          guint64       n_steps,
                          GError      **error)
 {
+  return bp_train_steps_on_batch_recorded (net, opt, x, y, B, n_steps, NULL, NULL, error);
+}
+
+gboolean
+bp_train_steps_on_batch_recorded (BpNetwork    *net,
+                                  BpOptimizer  *opt,
+                                  const double *x,
+                                  const double *y,
+                                  gsize         B,
+                                  guint64       n_steps,
+                                  GArray       *grad_norms,
+                                  guint64      *grad_norm_stride,
+                                  GError      **error)
+{
   g_autoptr(BpTrace) trace = NULL;
   g_autofree double *backup = NULL;
 
   g_return_val_if_fail (net != NULL && opt != NULL && x != NULL && y != NULL && B >= 1, FALSE);
+  g_return_val_if_fail (grad_norms == NULL || (grad_norm_stride != NULL && *grad_norm_stride >= 1), FALSE);
 
   {
     g_autoptr(GError) local = NULL;
@@ -681,6 +704,8 @@ bp_train_steps_on_batch (BpNetwork    *net,
           bp_train_fault_set_error (&fault, error);
           return FALSE;
         }
+      if (grad_norms != NULL)
+        grad_norms_record (grad_norms, grad_norm_stride, i + 1, trace->grad_norm, net->n_layers);
     }
   return TRUE;
 }

@@ -220,6 +220,21 @@ gboolean   bp_train_steps_on_batch  (BpNetwork    *net,
                                      gsize         B,
                                      guint64       n_steps,
                                      GError      **error);
+/* The same, recording ‖∂C/∂W(n)‖ as BpTrainer does (BpTrainer.grad_norms):
+ * net->n_layers values per record appended to `grad_norms` (caller-owned,
+ * of doubles; may be NULL: none recorded) every *grad_norm_stride steps
+ * (≥ 1, a power of two; doubled, and the records thinned, at
+ * BP_GRAD_NORM_MAX_RECORDS).  Recording costs a copy per step: the norms
+ * are computed by every backward pass anyway. */
+gboolean   bp_train_steps_on_batch_recorded (BpNetwork    *net,
+                                             BpOptimizer  *opt,
+                                             const double *x,
+                                             const double *y,
+                                             gsize         B,
+                                             guint64       n_steps,
+                                             GArray       *grad_norms,
+                                             guint64      *grad_norm_stride,
+                                             GError      **error);
 
 /* --------------------------------------------------------------- progress
  * Where a run stands, so that a saved experiment goes on exactly where it

@@ -390,6 +390,73 @@ test_grad_verdict (void **unused)
   assert_string_equal (bp_diag_grad_kind_to_string (BP_DIAG_GRAD_KIND_VANISHING), "vanishing");
 }
 
+/* dense, dense, dropout, batch norm: the dropout layer's record (0: it
+ * has no parameters) is no norm, so it is neither in the median nor in the
+ * verdict, and the norm layer is named γ as the plot names it. */
+static BpNetwork *
+mixed_network (void)
+{
+  g_autoptr(GError) error = NULL;
+  BpNetwork *net = bp_network_new (2, &error);
+
+  assert_non_null (net);
+  assert_true (bp_network_add_layer (net, 3, "sigmoid", NULL, &error));
+  assert_true (bp_network_add_layer (net, 3, "sigmoid", NULL, &error));
+  assert_true (bp_network_add_dropout (net, 0.5, &error));
+  assert_true (bp_network_add_batchnorm (net, 1e-5, 0.9, "linear", &error));
+  return net;
+}
+
+static void
+test_grad_net_dropout_left_out (void **unused)
+{
+  enum { L = 4 };
+  /* W(2) = 2000 against the others with parameters, {1, 100}: below 10³ ×
+   * their median 10 (the geometric mean of an even count).  Counting the
+   * dropout layer's 0 as a norm makes the median of {1, 0, 100} just 1,
+   * W(2) "exploding", and the dropout layer "zero". */
+  const double norms[L] = { 1.0, 2e3, 0.0, 100.0 };
+  g_autoptr(BpNetwork) net = mixed_network ();
+  g_autofree char *old = NULL;
+  g_autofree char *name = NULL;
+  double latest[L];
+  BpDiagGradHealth h[L];
+
+  (void) unused;
+  /* What the dropout layer did to the plain verdict. */
+  bp_diag_grad_health (norms, L, h);
+  old = bp_diag_grad_verdict (norms, h, L);
+  assert_string_equal (old, "⚠ W(3) zero · W(2) exploding");
+  assert_near (bp_diag_grad_median (norms, L, 1), 1.0, 0, 0);
+
+  assert_true (bp_diag_grad_net_health (net, norms, 1, latest, h));
+  assert_true (isnan (latest[2]));
+  assert_near (bp_diag_grad_median ((const double[]) { latest[0], latest[3] }, 2, G_MAXSIZE),
+               10.0, 1e-12, 0);
+  for (gsize l = 0; l < L; l++)
+    assert_int_equal (h[l], BP_DIAG_GRAD_OK);
+  assert_null (bp_diag_grad_net_verdict (net, latest, h));
+
+  /* Over 10³ × the median of the others {1, 1}: exploding, with the
+   * dropout layer still left out and the norm layer named γ(4). */
+  {
+    const double big[L] = { 1.0, 2e3, 0.0, 1e-4 };
+    g_autofree char *verdict = NULL;
+
+    assert_true (bp_diag_grad_net_health (net, big, 1, latest, h));
+    assert_int_equal (h[1], BP_DIAG_GRAD_EXPLODING);
+    assert_int_equal (h[2], BP_DIAG_GRAD_OK);
+    assert_int_equal (h[3], BP_DIAG_GRAD_VANISHING);
+    verdict = bp_diag_grad_net_verdict (net, latest, h);
+    assert_string_equal (verdict, "⚠ γ(4) vanishing · W(2) exploding");
+  }
+
+  name = bp_diag_grad_layer_name (net, 3);
+  assert_string_equal (name, "γ(4)");
+  assert_null (bp_diag_grad_layer_name (net, 2));
+  assert_false (bp_diag_grad_net_health (net, norms, 0, latest, h));
+}
+
 int
 main (void)
 {
@@ -405,6 +472,7 @@ main (void)
     cmocka_unit_test (test_grad_smooth),
     cmocka_unit_test (test_grad_latest_health),
     cmocka_unit_test (test_grad_verdict),
+    cmocka_unit_test (test_grad_net_dropout_left_out),
   };
 
   return cmocka_run_group_tests (tests, NULL, NULL);

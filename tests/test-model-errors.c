@@ -19,13 +19,28 @@
 #include "test-util.h"
 #include "test-model.h"
 
+/* head, then unit n times, then tail (the caller frees it): the model
+ * files too long or too deep to write out. */
+static char *
+repeat (const char *head,
+        const char *unit,
+        int         n,
+        const char *tail)
+{
+  GString *s = g_string_new (head);
+
+  for (int i = 0; i < n; i++)
+    g_string_append (s, unit);
+  g_string_append (s, tail);
+  return g_string_free (s, FALSE);
+}
+
 void
 test_bad_syntax (void **state)
 {
   static const char with_nul[] = "{\"format\":\"backprop-model/1\",\"layers\":[]}\0 junk";
   g_autofree char *valid = NULL;
   g_autofree char *deep = NULL;
-  GString *s;
 
   expect_error (HEAD "'layers':[" L0, BP_MODEL_ERROR_PARSE, "model.json:1:");
   expect_error ("{'format':'backprop-model/1',\n'layers': [1,\n}",
@@ -47,31 +62,18 @@ test_bad_syntax (void **state)
                 BP_MODEL_ERROR_PARSE, "model.json");
 
   /* Deeply nested junk: refused before json-glib recurses into it. */
-  s = g_string_new (HEAD "'layers':[" L0 "],'junk':");
-  for (int i = 0; i < 200000; i++)
-    g_string_append_c (s, '[');
-  deep = g_string_free (s, FALSE);
+  deep = repeat (HEAD "'layers':[" L0 "],'junk':", "[", 200000, "");
   expect_error (deep, BP_MODEL_ERROR_PARSE, "nested more than");
   g_free (deep);
-  s = g_string_new (HEAD "'layers':[" L0 "],'junk': /* \" */ ");
-  for (int i = 0; i < 200000; i++)
-    g_string_append (s, "{'a':");
-  deep = g_string_free (s, FALSE);
+  deep = repeat (HEAD "'layers':[" L0 "],'junk': /* \" */ ", "{'a':", 200000, "");
   expect_error (deep, BP_MODEL_ERROR_PARSE, "nested more than");
   g_free (deep);
   /* json-glib's "//" comment pair: from one slash to the next. */
-  s = g_string_new (HEAD "'layers':[" L0 "],'junk': / \" / ");
-  for (int i = 0; i < 200000; i++)
-    g_string_append_c (s, '[');
-  deep = g_string_free (s, FALSE);
+  deep = repeat (HEAD "'layers':[" L0 "],'junk': / \" / ", "[", 200000, "");
   expect_error (deep, BP_MODEL_ERROR_PARSE, "nested more than");
 
   /* Brackets inside strings do not count. */
-  s = g_string_new (HEAD "'layers':[" L0 "],'name':'");
-  for (int i = 0; i < 1000; i++)
-    g_string_append (s, "[{");
-  g_string_append (s, "'}");
-  valid = g_string_free (s, FALSE);
+  valid = repeat (HEAD "'layers':[" L0 "],'name':'", "[{", 1000, "'}");
   bp_model_free (load_js (valid));
 }
 
@@ -92,18 +94,14 @@ void
 test_bad_layers (void **state)
 {
   g_autofree char *many = NULL;
-  GString *s;
 
   expect_error (HEAD "'name':'x'}", BP_MODEL_ERROR_INVALID, "model.json: missing \"layers\"");
   expect_error (HEAD "'layers':[]}", BP_MODEL_ERROR_INVALID, "layers: expected 1 to 32 layers, got 0");
   expect_error (HEAD "'layers':{}}", BP_MODEL_ERROR_INVALID, "layers: expected an array");
   expect_error (HEAD "'layers':[5]}", BP_MODEL_ERROR_INVALID, "layer 1 (layers[0] in the file): expected an object, got an integer");
 
-  s = g_string_new (HEAD "'layers':[{'in':2,'out':2,'activation':'tanh'}");
-  for (int i = 1; i < 33; i++)
-    g_string_append (s, ",{'in':2,'out':2,'activation':'tanh'}");
-  g_string_append (s, "]}");
-  many = g_string_free (s, FALSE);
+  many = repeat (HEAD "'layers':[{'in':2,'out':2,'activation':'tanh'}",
+                 ",{'in':2,'out':2,'activation':'tanh'}", 32, "]}");
   expect_error (many, BP_MODEL_ERROR_INVALID, "layers: expected 1 to 32 layers, got 33");
 
   expect_error (HEAD "'layers':[{'out':3,'activation':'tanh'}]}",
@@ -136,12 +134,9 @@ test_bad_layers (void **state)
                 BP_MODEL_ERROR_INVALID, "layer 1 (layers[0].activation in the file): expected a string, got a boolean");
   /* 32 layers of 4096 × 4096 would be 4 GiB of parameters: refused before
    * anything that size is allocated. */
-  s = g_string_new (HEAD "'layers':[{'in':4096,'out':4096,'activation':'tanh'}");
-  for (int i = 1; i < 32; i++)
-    g_string_append (s, ",{'in':4096,'out':4096,'activation':'tanh'}");
-  g_string_append (s, "]}");
   g_free (many);
-  many = g_string_free (s, FALSE);
+  many = repeat (HEAD "'layers':[{'in':4096,'out':4096,'activation':'tanh'}",
+                 ",{'in':4096,'out':4096,'activation':'tanh'}", 31, "]}");
   expect_error (many, BP_MODEL_ERROR_INVALID, "layer 2 (layers[1] in the file): the network would have");
 }
 
@@ -326,6 +321,33 @@ test_example_and_compat (void **state)
   assert_int_equal (back->n_samples, 2);
 }
 
+/* Every byte of json (len bytes) from `from` to before `to`, replaced in
+ * turn by each byte of subst: the text loads, or fails with an error that
+ * names the file, never both or neither. */
+static void
+corrupt_each_byte (const char *json,
+                   gsize       len,
+                   gsize       from,
+                   gsize       to,
+                   const char *subst)
+{
+  gsize n_subst = strlen (subst);
+
+  for (gsize i = from; i < to; i++)
+    for (gsize k = 0; k < n_subst; k++)
+      {
+        g_autoptr(GError) error = NULL;
+        g_autoptr(BpModel) m = NULL;
+        g_autofree char *bad = g_strdup (json);
+
+        bad[i] = subst[k];
+        m = bp_model_load_data (bad, (gssize) len, "bad.json", NULL, &error);
+        assert_true ((m == NULL) != (error == NULL));
+        if (error != NULL)
+          assert_true (g_str_has_prefix (error->message, "bad.json"));
+      }
+}
+
 /* Smoke test: every prefix of a saved model, and every single-byte
  * corruption of its first part, loads or fails cleanly (ASan checks the
  * rest). */
@@ -348,19 +370,7 @@ smoke_test_truncations (void **state)
       assert_true ((m == NULL) != (error == NULL));
       loaded += m != NULL;
     }
-  for (gsize i = 0; i < MIN (len, 600); i++)
-    for (gsize k = 0; k < sizeof subst - 1; k++)
-      {
-        g_autoptr(GError) error = NULL;
-        g_autoptr(BpModel) m = NULL;
-        g_autofree char *bad = g_strdup (json);
-
-        bad[i] = subst[k];
-        m = bp_model_load_data (bad, (gssize) len, "bad.json", NULL, &error);
-        assert_true ((m == NULL) != (error == NULL));
-        if (error != NULL)
-          assert_true (g_str_has_prefix (error->message, "bad.json"));
-      }
+  corrupt_each_byte (json, len, 0, MIN (len, 600), subst);
   /* Only the whole text (and the text less its final newline) loads. */
   assert_int_equal (loaded, 1);
 }
@@ -501,17 +511,5 @@ smoke_test_progress_corruptions (void **state)
   json = bp_model_to_json (model, &len);
   start = strstr (json, "\"progress\"");
   assert_non_null (start);
-  for (gsize i = (gsize) (start - json); i < len; i++)
-    for (gsize k = 0; k < sizeof subst - 1; k++)
-      {
-        g_autoptr(GError) error = NULL;
-        g_autoptr(BpModel) m = NULL;
-        g_autofree char *bad = g_strdup (json);
-
-        bad[i] = subst[k];
-        m = bp_model_load_data (bad, (gssize) len, "bad.json", NULL, &error);
-        assert_true ((m == NULL) != (error == NULL));
-        if (error != NULL)
-          assert_true (g_str_has_prefix (error->message, "bad.json"));
-      }
+  corrupt_each_byte (json, len, (gsize) (start - json), len, subst);
 }

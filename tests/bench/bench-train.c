@@ -64,6 +64,7 @@
 #include "bp-trainer.h"
 
 #include "../test-fixtures.h"
+#include "bench-train.h"
 
 #ifndef BENCH_BUILDTYPE
 # define BENCH_BUILDTYPE "unknown"
@@ -71,9 +72,6 @@
 #ifndef BENCH_FANN_VERSION
 # define BENCH_FANN_VERSION "unknown"
 #endif
-
-#define BENCH_MAX_REPS 50
-#define BENCH_SEED     G_GUINT64_CONSTANT (20240501)
 
 /* Figures from the issue, measured on this kind of machine. */
 #define ISSUE_FANN_T1   1.23e6
@@ -110,18 +108,6 @@ static GOptionEntry option_entries[] = {
 };
 
 /* ------------------------------------------------------------------ timing */
-
-typedef struct
-{
-  double best;     /* samples/s of the fastest repetition */
-  double median;   /* samples/s, median repetition */
-} BenchResult;
-
-/* Runs one chunk of training (usually an epoch) and adds the number of
- * samples it trained on to *n_samples. */
-typedef gboolean (*BenchChunkFunc) (gpointer   data,
-                                    guint64   *n_samples,
-                                    GError   **error);
 
 static GString *summary;
 
@@ -160,19 +146,6 @@ format_rate (char   *buf,
     g_snprintf (buf, len, "%.0f", rate);
   return buf;
 }
-
-/* One side of a comparison: a trainer and what it trains on. */
-typedef struct
-{
-  char           *key;        /* for --summary: "T1-ours" */
-  const char     *label;
-  BenchChunkFunc  chunk;
-  void          (*report) (gpointer data);  /* shows that it really trained */
-  GDestroyNotify  free_data;
-  gpointer        data;
-  double          rates[BENCH_MAX_REPS];
-  BenchResult     result;
-} BenchSide;
 
 static void
 bench_side_clear (BenchSide *side)
@@ -465,6 +438,25 @@ ours_trainer_chunk (gpointer   data,
   return TRUE;
 }
 
+/* The end of a raw loop's epoch of r samples: an error naming `loop` if
+ * its loss is not finite, else r samples more in *n_samples. */
+static gboolean
+raw_chunk_done (const char  *loop,
+                double       loss,
+                gsize        r,
+                guint64     *n_samples,
+                GError     **error)
+{
+  if (!isfinite (loss))
+    {
+      g_set_error (error, BP_NETWORK_ERROR, BP_NETWORK_ERROR_NUMERIC,
+                   "the %s training loop diverged (loss %g)", loop, loss);
+      return FALSE;
+    }
+  *n_samples += r;
+  return TRUE;
+}
+
 /* One epoch of zero_grad, forward, backward, optimizer step and nothing
  * else: the floor the trainer's bookkeeping sits on. */
 static gboolean
@@ -484,14 +476,7 @@ ours_raw_chunk (gpointer   data,
                                     ds->Y + r * ds->n_targets, B);
       bp_optimizer_step (side->opt, side->net->params, side->net->grads);
     }
-  if (!isfinite (loss))
-    {
-      g_set_error (error, BP_NETWORK_ERROR, BP_NETWORK_ERROR_NUMERIC,
-                   "the raw training loop diverged (loss %g)", loss);
-      return FALSE;
-    }
-  *n_samples += r;
-  return TRUE;
+  return raw_chunk_done ("raw", loss, r, n_samples, error);
 }
 
 static void
@@ -638,14 +623,7 @@ blas_chunk (gpointer   data,
         }
       bp_optimizer_step (side->ours->opt, net->params, net->grads);
     }
-  if (!isfinite (loss))
-    {
-      g_set_error (error, BP_NETWORK_ERROR, BP_NETWORK_ERROR_NUMERIC,
-                   "the BLAS training loop diverged (loss %g)", loss);
-      return FALSE;
-    }
-  *n_samples += r;
-  return TRUE;
+  return raw_chunk_done ("BLAS", loss, r, n_samples, error);
 }
 
 static void
@@ -690,175 +668,6 @@ blas_side_init (BenchSide       *out,
   return TRUE;
 }
 #endif
-
-/* -------------------------------------------------------------- FANN's side */
-
-#define FANN_ERROR (g_quark_from_static_string ("bench-fann-error"))
-
-typedef struct
-{
-  struct fann            *ann;
-  struct fann_train_data *data;
-  const BpDataset        *ds;
-} FannSide;
-
-static void
-fann_side_free (FannSide *side)
-{
-  if (side == NULL)
-    return;
-  g_clear_pointer (&side->data, fann_destroy_train);
-  g_clear_pointer (&side->ann, fann_destroy);
-  g_free (side);
-}
-
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (FannSide, fann_side_free)
-
-/* FANN's activations carry a steepness s: FANN_SIGMOID is 1/(1 + e^(−2sx))
- * and FANN_SIGMOID_SYMMETRIC is tanh(sx), so s = 0.5 gives the logistic
- * function and s = 1 gives tanh, our sigmoid and tanh. */
-static FannSide *
-fann_side_new (const gsize                   *widths,
-               gsize                          n_widths,
-               enum fann_activationfunc_enum  hidden,
-               fann_type                      hidden_steepness,
-               enum fann_activationfunc_enum  output,
-               fann_type                      output_steepness,
-               enum fann_train_enum           algorithm,
-               double                         lr,
-               const BpDataset               *ds,
-               GError                       **error)
-{
-  g_autoptr(FannSide) side = g_new0 (FannSide, 1);
-  unsigned int layers[BP_MAX_LAYERS + 1];
-  gsize nf = ds->n_features, nt = ds->n_targets;
-
-  side->ds = ds;
-  g_assert (n_widths <= G_N_ELEMENTS (layers));
-  for (gsize l = 0; l < n_widths; l++)
-    layers[l] = widths[l];
-  side->ann = fann_create_standard_array (n_widths, layers);
-  if (side->ann == NULL)
-    {
-      g_set_error (error, FANN_ERROR, 0, "fann_create_standard_array failed");
-      return NULL;
-    }
-  fann_set_activation_function_hidden (side->ann, hidden);
-  fann_set_activation_steepness_hidden (side->ann, hidden_steepness);
-  fann_set_activation_function_output (side->ann, output);
-  fann_set_activation_steepness_output (side->ann, output_steepness);
-  fann_set_training_algorithm (side->ann, algorithm);
-  fann_set_learning_rate (side->ann, (float) lr);
-  fann_set_learning_momentum (side->ann, 0.0f);
-  /* FANN's default error function is its "tanh" one; plain mse is ours. */
-  fann_set_train_error_function (side->ann, FANN_ERRORFUNC_LINEAR);
-  /* fann_create_* seeds rand() from /dev/urandom; make the run repeatable. */
-  srand ((unsigned int) BENCH_SEED);
-  fann_randomize_weights (side->ann, -0.1, 0.1);
-
-  side->data = fann_create_train (ds->n_rows, nf, nt);
-  if (side->data == NULL)
-    {
-      g_set_error (error, FANN_ERROR, 0, "fann_create_train failed");
-      return NULL;
-    }
-  for (gsize s = 0; s < ds->n_rows; s++)
-    {
-      memcpy (side->data->input[s], ds->X + s * nf, nf * sizeof (fann_type));
-      memcpy (side->data->output[s], ds->Y + s * nt, nt * sizeof (fann_type));
-    }
-  return g_steal_pointer (&side);
-}
-
-static gboolean
-fann_chunk (gpointer   data,
-            guint64   *n_samples,
-            GError   **error)
-{
-  FannSide *side = data;
-  float mse = fann_train_epoch (side->ann, side->data);
-
-  if (!isfinite (mse))
-    {
-      g_set_error (error, FANN_ERROR, 0, "FANN diverged (MSE %g)", mse);
-      return FALSE;
-    }
-  *n_samples += side->data->num_data;
-  return TRUE;
-}
-
-/* The fraction of rows whose largest output (or, for one output, whether it
- * is above 0.5) matches the target's. */
-static double
-fann_accuracy (struct fann     *ann,
-               const BpDataset *ds)
-{
-  gsize nf = ds->n_features, nt = ds->n_targets, hits = 0;
-
-  for (gsize s = 0; s < ds->n_rows; s++)
-    {
-      const fann_type *out = fann_run (ann, ds->X + s * nf);
-      const double *y = ds->Y + s * nt;
-
-      if (nt == 1)
-        hits += (out[0] > 0.5) == (y[0] > 0.5);
-      else
-        {
-          gsize best = 0, truth = 0;
-
-          for (gsize k = 1; k < nt; k++)
-            {
-              if (out[k] > out[best])
-                best = k;
-              if (y[k] > y[truth])
-                truth = k;
-            }
-          hits += best == truth;
-        }
-    }
-  return (double) hits / (double) ds->n_rows;
-}
-
-static void
-fann_report (gpointer data)
-{
-  FannSide *side = data;
-
-  g_print ("  %-46s MSE %.4g, accuracy %.3f\n", "",
-           fann_get_MSE (side->ann), fann_accuracy (side->ann, side->ds));
-}
-
-static gboolean
-fann_side_init (BenchSide                     *out,
-                const char                    *key,
-                const char                    *label,
-                const gsize                   *widths,
-                gsize                          n_widths,
-                enum fann_activationfunc_enum  hidden,
-                fann_type                      hidden_steepness,
-                enum fann_activationfunc_enum  output,
-                fann_type                      output_steepness,
-                enum fann_train_enum           algorithm,
-                double                         lr,
-                const BpDataset               *ds,
-                GError                       **error)
-{
-  FannSide *side;
-
-  side = fann_side_new (widths, n_widths, hidden, hidden_steepness, output,
-                        output_steepness, algorithm, lr, ds, error);
-  if (side == NULL)
-    return FALSE;
-  *out = (BenchSide) {
-    .key = g_strdup (key),
-    .label = label,
-    .chunk = fann_chunk,
-    .report = fann_report,
-    .free_data = (GDestroyNotify) fann_side_free,
-    .data = side,
-  };
-  return TRUE;
-}
 
 /* ---------------------------------------------------------------- workloads */
 
@@ -928,10 +737,10 @@ run_online (const char      *name,
     goto out;
   g_snprintf (key, sizeof key, "%s-fann", name);
   if (!opt_ours_only
-      && !fann_side_init (&sides[SIDE_FANN], key, "FANN: fann_train_epoch, incremental",
-                          widths, n_widths, FANN_SIGMOID_SYMMETRIC, 1.0,
-                          FANN_SIGMOID, 0.5, FANN_TRAIN_INCREMENTAL, spec.lr,
-                          ds, error))
+      && !bench_fann_side_init (&sides[SIDE_FANN], key, "FANN: fann_train_epoch, incremental",
+                                widths, n_widths, FANN_SIGMOID_SYMMETRIC, 1.0,
+                                FANN_SIGMOID, 0.5, FANN_TRAIN_INCREMENTAL, spec.lr,
+                                ds, error))
     goto out;
   if (!bench_measure (sides, N_SIDES, error))
     goto out;
@@ -995,16 +804,16 @@ run_t3 (gboolean   with_k,
     goto out;
 #endif
   if (!opt_ours_only
-      && !fann_side_init (&sides[SIDE_FANN], "T3-fann-incremental",
-                          "FANN: incremental (per-sample update)",
-                          widths, G_N_ELEMENTS (widths), FANN_LINEAR_PIECE, 1.0,
-                          FANN_SIGMOID, 0.5, FANN_TRAIN_INCREMENTAL, spec.lr, ds, error))
+      && !bench_fann_side_init (&sides[SIDE_FANN], "T3-fann-incremental",
+                                "FANN: incremental (per-sample update)",
+                                widths, G_N_ELEMENTS (widths), FANN_LINEAR_PIECE, 1.0,
+                                FANN_SIGMOID, 0.5, FANN_TRAIN_INCREMENTAL, spec.lr, ds, error))
     goto out;
   if (!opt_ours_only
-      && !fann_side_init (&sides[SIDE_FANN_BATCH], "T3-fann-batch",
-                          "FANN: batch (one update per epoch)",
-                          widths, G_N_ELEMENTS (widths), FANN_LINEAR_PIECE, 1.0,
-                          FANN_SIGMOID, 0.5, FANN_TRAIN_BATCH, spec.lr, ds, error))
+      && !bench_fann_side_init (&sides[SIDE_FANN_BATCH], "T3-fann-batch",
+                                "FANN: batch (one update per epoch)",
+                                widths, G_N_ELEMENTS (widths), FANN_LINEAR_PIECE, 1.0,
+                                FANN_SIGMOID, 0.5, FANN_TRAIN_BATCH, spec.lr, ds, error))
     goto out;
   if (!bench_measure (sides, N_SIDES, error))
     goto out;

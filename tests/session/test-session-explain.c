@@ -1,0 +1,533 @@
+/* test-session-explain.c — the inspector's numbers on a session (bpv-explain):
+ * δ · a, the chain product, the batch gradient and a finite-difference
+ * check agree; δ's terms add up, also through skips, batch norm, layer
+ * norm and dropout; what it shows at each stop of step mode; the
+ * chain-rule quiz.  Part of the test-session program (test-session.h).
+ */
+#include "config.h"
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "test-session.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "bp-model.h"
+#include "bpv-explain.h"
+#include "bpv-session.h"
+#include "bpv-trainer-thread.h"
+
+/* The inspector's numbers for a weight: δ · a is the backprop value, the
+ * chain's product equals it, and so does the gradient of the (one-sample)
+ * batch; finite differences agree. */
+void
+test_explain_weight (void **state)
+{
+  g_autoptr(BpvSession) s = default_session ();
+  BpvHit hit = { BPV_HIT_EDGE, 2, 0, 2 };
+  g_autoptr(BpvExplanation) ex = NULL;
+  const BpNetwork *net = bpv_session_get_network (s);
+  BpGradCheckEntry check;
+
+  (void) state;
+  bpv_session_set_selection (s, &hit);
+  ex = bpv_explain (s, &hit);
+  assert_non_null (ex);
+  assert_string_equal (ex->title, "Weight W(2)₁,₃");
+  assert_true (ex->product == ex->delta * ex->a_prev);
+  assert_true (ex->product == ex->backprop);
+  assert_close (ex->chain_product, ex->backprop, 1e-12);
+  assert_int_equal (ex->n_factors, 5);
+  assert_int_equal (ex->batch, 1);
+  assert_true (ex->batch_gradient == net->layers[1].dW[0 * 8 + 2]);
+  assert_close (ex->batch_gradient, ex->product, 1e-12);
+  assert_non_null (strstr (ex->text, "∂C/∂W(2)₁,₃ = δ(2)₁ · a(1)₃"));
+  assert_non_null (ex->chain);
+
+  assert_true (bpv_explain_gradcheck (s, &hit, &check, NULL));
+  assert_true (check.backprop == ex->batch_gradient);
+  assert_close (check.fd.derivative, check.backprop, 1e-6);
+  assert_int_equal (check.verdict, BP_FD_AGREES);
+}
+
+void
+test_explain_neuron (void **state)
+{
+  g_autoptr(BpvSession) s = default_session ();
+  BpvHit hit = { BPV_HIT_NEURON, 1, 3, 0 };
+  g_autoptr(BpvExplanation) ex = NULL;
+  const BpNetwork *net = bpv_session_get_network (s);
+  const BpTrace *t = bpv_session_get_trace (s, NULL);
+  const BpLayer *L = &net->layers[0];
+  double z = L->b[3];
+
+  (void) state;
+  ex = bpv_explain (s, &hit);
+  for (gsize k = 0; k < L->in; k++)
+    z += L->W[3 * L->in + k] * t->input[k];
+  assert_close (ex->z, z, 1e-14);
+  assert_true (ex->a == t->a[0][3]);
+  assert_close (ex->dsigma, 1 - ex->a * ex->a, 1e-14);
+  assert_true (ex->neuron_delta == t->dC_dz[0][3]);
+  assert_non_null (strstr (ex->text, "z(1)₄ = Σ"));
+  /* δ as its terms: the 8 paths through layer 2, the 4 largest written
+   * out and the other 4 folded with their count. */
+  assert_non_null (strstr (ex->text, "δ(1)₄ = σ′(z(1)₄) · Σk W(2)k₄ δ(2)k"));
+  assert_non_null (strstr (ex->text, "4 more terms, sum"));
+  assert_int_equal (ex->n_delta_terms, 8);
+  assert_int_equal (ex->n_delta_shown, 4);
+  assert_close ((ex->delta_shown + ex->delta_rest) * ex->delta_scale, ex->neuron_delta, 1e-12);
+}
+
+/* For every hidden neuron and every weight of the default network after a
+ * whole backward pass: the δ terms the inspector shows (written out plus
+ * folded) add up to the δ it shows, and δ · a to the gradient it shows;
+ * the z expansion says how many terms it folds. */
+void
+test_explain_delta_terms_add_up (void **state)
+{
+  g_autoptr(BpvSession) s = default_session ();
+  const BpNetwork *net = bpv_session_get_network (s);
+  gsize n_checked = 0;
+
+  (void) state;
+  for (int i = 0; i < 8; i++)  /* INPUT, F1–F3, COST, B3–B1 */
+    assert_true (bpv_session_step (s, NULL));
+  for (gsize l = 0; l < net->n_layers; l++)
+    for (gsize j = 0; j < net->layers[l].out; j++)
+      {
+        BpvHit neuron = { BPV_HIT_NEURON, l + 1, j, 0 };
+        g_autoptr(BpvExplanation) ex = bpv_explain (s, &neuron);
+
+        if (l + 1 < net->n_layers)
+          {
+            assert_int_equal (ex->n_delta_terms, net->layers[l + 1].out);
+            assert_close ((ex->delta_shown + ex->delta_rest) * ex->delta_scale, ex->neuron_delta,
+                          1e-12);
+            n_checked++;
+          }
+        if (net->layers[l].in > 5)
+          {
+            g_autofree char *folded = g_strdup_printf ("+ %zu more terms, sum", net->layers[l].in - 4);
+
+            assert_non_null (strstr (ex->text, folded));
+          }
+        for (gsize k = 0; k < net->layers[l].in; k++)
+          {
+            BpvHit edge = { BPV_HIT_EDGE, l + 1, j, k };
+            g_autoptr(BpvExplanation) ew = bpv_explain (s, &edge);
+
+            assert_close (ew->delta * ew->a_prev, ew->product, 1e-15);
+            assert_close (ew->chain_product, ew->product, 1e-12);
+            if (l + 1 < net->n_layers)
+              {
+                assert_close ((ew->delta_shown + ew->delta_rest) * ew->delta_scale * ew->a_prev,
+                              ew->product, 1e-12);
+                assert_non_null (strstr (ew->text, "where δ("));
+              }
+          }
+      }
+  assert_true (n_checked >= 16);
+}
+
+/* In step mode a weight's gradient is unknown until the backward pass
+ * reaches its layer; at the update the chain still uses the weights the
+ * pass used. */
+void
+test_explain_follows_the_stops (void **state)
+{
+  g_autoptr(BpvSession) s = default_session ();
+  BpvHit hit = { BPV_HIT_EDGE, 2, 1, 4 };
+  BpvExplanation *ex;
+
+  (void) state;
+  for (int i = 0; i < 6; i++)  /* INPUT, F1–F3, COST, B3 */
+    assert_true (bpv_session_step (s, NULL));
+  ex = bpv_explain (s, &hit);
+  assert_true (isnan (ex->delta));
+  assert_true (isfinite (ex->a_prev));
+  assert_non_null (strstr (ex->chain, "appears when the backward pass reaches W(2)"));
+  bpv_explanation_free (ex);
+
+  assert_true (bpv_session_step (s, NULL));  /* B2 */
+  ex = bpv_explain (s, &hit);
+  assert_true (isfinite (ex->delta));
+  assert_close (ex->chain_product, ex->backprop, 1e-12);
+  bpv_explanation_free (ex);
+
+  assert_true (bpv_session_step (s, NULL));  /* B1 */
+  assert_true (bpv_session_step (s, NULL));  /* UPDATE */
+  ex = bpv_explain (s, &hit);
+  assert_true (isfinite (ex->weight_after));
+  assert_true (ex->weight_after != ex->weight);
+  assert_close (ex->chain_product, ex->backprop, 1e-12);
+  bpv_explanation_free (ex);
+}
+
+static BpvSession *
+example_session (const char *id)
+{
+  const char *dir = g_getenv ("BACKPROP_DATA_DIR");
+  g_autofree char *name = g_strconcat (id, ".bpmodel.json", NULL);
+  g_autofree char *path = g_build_filename (dir != NULL ? dir : "data", "examples", name, NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(BpModel) model = bp_model_load_file (path, NULL, &error);
+  BpvSession *session;
+
+  if (model == NULL)
+    fail_msg ("%s: %s", path, error->message);
+  session = bpv_session_new (model, &error);
+  if (session == NULL)
+    fail_msg ("%s: %s", path, error->message);
+  return session;
+}
+
+/* "a · b = <b>c</b> … at the rate r" of the quiz's answer, after `from`. */
+static void
+quiz_numbers (const char *markup,
+              const char *from,
+              double     *a,
+              double     *b,
+              double     *c,
+              double     *rate)
+{
+  const char *p = strstr (markup, from);
+
+  assert_non_null (p);
+  p += strlen (from);
+  if (sscanf (p, "%lf · %lf = <b>%lf</b>", a, b, c) != 3)
+    fail_msg ("no “a · b = c” after “%s” in: %s", from, markup);
+  p = strstr (p, "at the rate ");
+  assert_non_null (p);
+  assert_int_equal (sscanf (p, "at the rate %lf", rate), 1);
+}
+
+/* The chain-rule quiz at every stop of a step: its numbers are those of
+ * the pass shown, so tanh′(z(2)) · w(2) multiplies out to the rate the
+ * finite difference measures; at the update it says which numbers are of
+ * before the step and which of after it, and the "after" product is the
+ * new weights' own. */
+void
+test_chain_quiz_one_state (void **state)
+{
+  g_autoptr(BpvSession) s = example_session ("chain-rule");
+  BpvStepper *st = bpv_session_get_stepper (s);
+  int stops = 0;
+
+  (void) state;
+  do
+    {
+      g_autoptr(BpvChainQuiz) q = NULL;
+      double a, b, c, rate;
+
+      assert_true (bpv_session_step (s, NULL));
+      stops++;
+      q = bpv_explain_chain_quiz (s);
+      assert_true (q->fits);
+      if (!q->known)
+        {
+          assert_non_null (strstr (q->markup, "appear when the forward pass reaches layer 2"));
+          continue;
+        }
+      assert_close (q->answer, q->numeric, 1e-7);
+      quiz_numbers (q->markup, bpv_stepper_get_phase (st) == BPV_STEP_UPDATE
+                               ? "(the pass shown): " : "(1 − a(2)²) · w(2) = ", &a, &b, &c, &rate);
+      /* Four decimals each: the product agrees to their rounding. */
+      assert_true (fabs (a * b - c) <= 1e-4 * (fabs (a) + fabs (b)) + 1e-5);
+      assert_true (fabs (c - rate) <= 1e-5);
+    }
+  while (bpv_stepper_get_phase (st) != BPV_STEP_UPDATE);
+  assert_int_equal (stops, 7);
+  {
+    g_autoptr(BpvChainQuiz) q = bpv_explain_chain_quiz (s);
+    const BpNetwork *net = bpv_session_get_network (s);
+
+    assert_true (q->after_update);
+    assert_non_null (strstr (q->markup, "<b>Before the step</b>"));
+    assert_non_null (strstr (q->markup, "<b>After the step</b>"));
+    assert_true (q->w2 == bpv_stepper_get_params_before (st)[2]);  /* W(1), b(1), W(2) */
+    assert_true (q->w2_after == net->layers[1].W[0]);
+    assert_true (q->w2_after != q->w2);
+    assert_close (q->answer_after, (1 - tanh (q->z2_after) * tanh (q->z2_after)) * q->w2_after, 1e-12);
+  }
+}
+
+/* C on any weight of deep-sigmoid: correct gradients of 1e−8 and less
+ * (the example that teaches vanishing gradients) were "they differ" when
+ * the check was a relative error; now none differs, and those below the
+ * finite differences' noise floor say so. */
+void
+test_gradcheck_deep_sigmoid (void **state)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *path = g_build_filename (g_getenv ("BACKPROP_DATA_DIR"), "examples",
+                                            "deep-sigmoid.bpmodel.json", NULL);
+  g_autoptr(BpModel) model = bp_model_load_file (path, NULL, &error);
+  g_autoptr(BpvSession) s = NULL;
+  const BpNetwork *net;
+  gsize n_agree = 0, n_not_resolvable = 0;
+
+  (void) state;
+  assert_non_null (model);
+  s = bpv_session_new (model, &error);
+  assert_non_null (s);
+  net = bpv_session_get_network (s);
+  for (gsize l = 0; l < net->n_layers; l++)
+    for (gsize j = 0; j < net->layers[l].out; j++)
+      for (gsize k = 0; k < net->layers[l].in; k++)
+        {
+          BpvHit hit = { BPV_HIT_EDGE, l + 1, j, k };
+          BpGradCheckEntry check;
+
+          assert_true (bpv_explain_gradcheck (s, &hit, &check, &error));
+          if (check.verdict == BP_FD_DIFFERS)
+            fail_msg ("W(%zu)[%zu,%zu]: backprop %.17g numeric %.17g floor %.3g", l + 1,
+                      j + 1, k + 1, check.backprop, check.fd.derivative, check.fd.floor);
+          n_agree += check.verdict == BP_FD_AGREES;
+          n_not_resolvable += check.verdict == BP_FD_NOT_RESOLVABLE;
+        }
+  assert_true (n_agree > 0 && n_not_resolvable > 0);
+
+  /* The session's heat-map task holds it until its result is handed back
+   * on this main context: let it go here, not in the next test, whose
+   * trainer would then be waited for by this session's dispose. */
+  g_clear_object (&s);
+  do
+    bpv_background_wait_all ();
+  while (g_main_context_iteration (NULL, FALSE));
+}
+
+/* ------------------------------------------- the chain beyond dense layers */
+
+/* Ends `net` as `model`'s network ends (its output layer and cost) and
+ * draws its weights from `seed`. */
+static void
+end_like (const BpModel *model,
+          BpNetwork     *net,
+          guint64        seed)
+{
+  const BpLayer *last = &model->network->layers[model->network->n_layers - 1];
+  g_autoptr(GError) error = NULL;
+  BpRng rng;
+
+  assert_true (bp_network_add_layer (net, last->out, last->act_id, NULL, &error));
+  assert_true (bp_network_set_cost (net, model->network->cost_id, NULL, &error));
+  bp_rng_init (&rng, seed);
+  bp_network_init_weights (net, BP_INIT_GLOROT_UNIFORM, &rng);
+}
+
+/* A session of `model` with `net` (taken) as its network and batches of
+ * `batch`, stepped to the end of a backward pass over the whole batch. */
+static BpvSession *
+stepped_session (BpModel   *model,
+                 BpNetwork *net,
+                 gsize      batch)
+{
+  g_autoptr(GError) error = NULL;
+  BpvSession *session;
+
+  bp_network_free (model->network);
+  model->network = net;
+  model->batch_size = batch;
+  session = bpv_session_new (model, &error);
+  if (session == NULL)
+    fail_msg ("%s", error->message);
+  bpv_session_set_step_sample (session, FALSE);
+  /* At rest everything counts as known: step into a cycle first. */
+  do
+    if (!bpv_session_step (session, &error))
+      fail_msg ("%s", error->message);
+  while (!bpv_session_backward_known (session, 0));
+  return session;
+}
+
+/* The default example (moons) on 2 → 4 tanh → 4 tanh (+ a(1), a skip) →
+ * batch norm (sigmoid) → 1 with the example's cost, stepped to the end of
+ * the backward pass, so that the trace holds a training batch (batch norm
+ * needs B ≥ 2; a batch of 8 so that every term shows). */
+static BpvSession *
+skip_batchnorm_session (void)
+{
+  g_autoptr(BpModel) model = bp_model_new_default ();
+  g_autoptr(GError) error = NULL;
+  BpNetwork *net = bp_network_new (2, &error);
+
+  assert_true (bp_network_add_layer (net, 4, "tanh", NULL, &error));
+  assert_true (bp_network_add_layer (net, 4, "tanh", NULL, &error));
+  assert_true (bp_network_set_skip (net, 1, 1, &error));
+  assert_true (bp_network_add_batchnorm (net, BP_NORM_DEFAULT_EPS, BP_NORM_DEFAULT_MOMENTUM,
+                                         "sigmoid", &error));
+  end_like (model, net, 5);
+  /* γ and β away from 1 and 0, so that every term shows. */
+  for (gsize j = 0; j < 4; j++)
+    {
+      net->layers[2].W[j] = 0.5 + 0.25 * (double) j;
+      net->layers[2].b[j] = 0.1 * (double) j - 0.1;
+    }
+  return stepped_session (model, net, 8);
+}
+
+/* A skip from a(1) into a(2): the inspector shows both paths into a(1),
+ * their numbers add up to ∂C/∂a(1) and δ(1) = σ′ × the sum. */
+void
+test_explain_skip_paths (void **state)
+{
+  g_autoptr(BpvSession) s = skip_batchnorm_session ();
+  BpvHit hit = { BPV_HIT_NEURON, 1, 2, 0 };
+  g_autoptr(BpvExplanation) ex = bpv_explain (s, &hit);
+  gsize sample = 0;
+  const BpTrace *t = bpv_session_get_trace (s, &sample);
+
+  (void) state;
+  assert_non_null (ex);
+  assert_non_null (strstr (ex->text, "δ(1)₃ = σ′(z(1)₃) · ∂C/∂a(1)₃   (2 paths into a(1)₃)\n"));
+  assert_non_null (strstr (ex->text, "  • around layer 2 (the skip from a(1) into a(2)): ∂C/∂a(2)₃ · 1 = "));
+  assert_non_null (strstr (ex->text, "  • through layer 2: Σk W(2)k₃ δ(2)k = "));
+  assert_non_null (strstr (ex->text, "  ∂C/∂a(1)₃ = ("));
+  assert_int_equal (ex->n_delta_terms, 2);
+  assert_close (ex->delta_shown, bp_trace_dC_da (t, 0, sample)[2], 1e-12);
+  assert_close (ex->delta_shown * ex->delta_scale, ex->neuron_delta, 1e-12);
+
+  /* a(2) = σ(z) + a(1), and the slope of σ(z), not of a */
+  {
+    BpvHit h2 = { BPV_HIT_NEURON, 2, 1, 0 };
+    g_autoptr(BpvExplanation) e2 = bpv_explain (s, &h2);
+
+    assert_non_null (strstr (e2->text, "a(2)₂ = σ(z) + a(1)₂ = tanh("));
+    assert_close (e2->dsigma, 1 - tanh (e2->z) * tanh (e2->z), 1e-12);
+  }
+  /* W(1)'s chain starts at a(1), where the two paths meet. */
+  {
+    BpvHit edge = { BPV_HIT_EDGE, 1, 2, 1 };
+    g_autoptr(BpvExplanation) ew = bpv_explain (s, &edge);
+
+    assert_int_equal (ew->n_factors, 3);
+    assert_close (ew->chain_product, ew->backprop, 1e-12);
+    assert_non_null (strstr (ew->chain, "the chain starts at ∂C/∂a(1)"));
+  }
+}
+
+/* Batch norm: the three terms of the gradient into a(2) with the batch's
+ * means, adding up; x̂, z and ∂C/∂γ, ∂C/∂β of the norm unit. */
+void
+test_explain_batchnorm_terms (void **state)
+{
+  g_autoptr(BpvSession) s = skip_batchnorm_session ();
+  BpvHit hit = { BPV_HIT_NEURON, 2, 3, 0 };
+  BpvHit bn = { BPV_HIT_NEURON, 3, 3, 0 };
+  g_autoptr(BpvExplanation) ex = bpv_explain (s, &hit);
+  g_autoptr(BpvExplanation) eb = bpv_explain (s, &bn);
+  gsize sample = 0;
+  const BpTrace *t = bpv_session_get_trace (s, &sample);
+  const BpNetwork *net = bpv_session_get_network (s);
+  g_autofree char *means = g_strdup_printf ("(σ², means over the batch of %zu)", t->batch);
+
+  (void) state;
+  assert_true (t->batch >= 3);
+  assert_non_null (strstr (ex->text, "δ(2)₄ = σ′(z(2)₄) · ∂C/∂a(2)₄   (1 path into a(2)₄)\n"));
+  assert_non_null (strstr (ex->text, "  • through batch norm layer 3: (1/√(σ² + eps)) · (γ₄ δ(3)₄ − "
+                                     "mean(γδ(3))₄ − x̂(3)₄ · mean(γδ(3) ⊙ x̂(3))₄)"));
+  assert_non_null (strstr (ex->text, means));
+  assert_close (ex->delta_shown, bp_trace_dC_da (t, 1, sample)[3], 1e-12);
+  assert_close (ex->delta_shown * ex->delta_scale, ex->neuron_delta, 1e-12);
+
+  assert_non_null (strstr (eb->text, "x̂(3)₄ = (a(2)₄ − μ)/√(σ² + eps)"));
+  assert_non_null (strstr (eb->text, "z(3)₄ = γ(3)₄ x̂(3)₄ + β(3)₄ = "));
+  assert_non_null (strstr (eb->text, "∂C/∂γ(3)₄ = Σs δ(3)₄ x̂(3)₄;  this sample: "));
+  assert_non_null (strstr (eb->text, "∂C/∂β(3)₄ = Σs δ(3)₄;  this sample: "));
+  assert_close (eb->z, bp_trace_z (t, 2, sample)[3], 1e-15);
+  assert_true (isfinite (net->layers[2].dW[3]));
+}
+
+/* Layer norm and dropout: 2 → 4 tanh → layer norm → dropout (p = 0.5) →
+ * the example's output.  The paths through each add up to δ, a dropout
+ * unit shows its mask, and a dropped unit passes no gradient. */
+void
+test_explain_layernorm_dropout (void **state)
+{
+  g_autoptr(BpModel) model = bp_model_new_default ();
+  g_autoptr(GError) error = NULL;
+  g_autoptr(BpvSession) s = NULL;
+  BpNetwork *net = bp_network_new (2, &error);
+  const BpTrace *t;
+  gsize sample = 0;
+
+  (void) state;
+  assert_true (bp_network_add_layer (net, 4, "tanh", NULL, &error));
+  assert_true (bp_network_add_layernorm (net, BP_NORM_DEFAULT_EPS, NULL, &error));
+  assert_true (bp_network_add_dropout (net, 0.5, &error));
+  end_like (model, net, 9);
+  s = stepped_session (model, net, 4);
+  t = bpv_session_get_trace (s, &sample);
+
+  for (gsize j = 0; j < 4; j++)
+    {
+      BpvHit h1 = { BPV_HIT_NEURON, 1, j, 0 }, h2 = { BPV_HIT_NEURON, 2, j, 0 };
+      BpvHit h3 = { BPV_HIT_NEURON, 3, j, 0 };
+      g_autoptr(BpvExplanation) e1 = bpv_explain (s, &h1);
+      g_autoptr(BpvExplanation) e2 = bpv_explain (s, &h2);
+      g_autoptr(BpvExplanation) e3 = bpv_explain (s, &h3);
+      double mask = t->mask[2][sample * 4 + j];
+
+      assert_non_null (strstr (e1->text, "  • through layer norm layer 2: (1/√(σ² + eps)) · ("));
+      assert_non_null (strstr (e1->text, "features)"));
+      assert_close (e1->delta_shown * e1->delta_scale, e1->neuron_delta, 1e-12);
+      assert_non_null (strstr (e2->text, "  • through dropout layer 3: ∂C/∂a(3)"));
+      assert_close (e2->delta_shown * e2->delta_scale, e2->neuron_delta, 1e-12);
+      assert_non_null (strstr (e3->text, mask == 0 ? "(dropped in this sample)" : "(kept in this sample)"));
+      assert_non_null (strstr (e3->text, "· mask"));
+      if (mask == 0)
+        assert_true (e2->delta_shown == 0);
+    }
+}
+
+/* A selected skip arc (a(1) into a(2)): the inspector explains the
+ * identity path with the ∂C/∂a(2) of the shown sample it adds into
+ * ∂C/∂a(1), and points to a unit of a(1) for both paths summed; a
+ * selection naming a skip that is not there is dropped. */
+void
+test_explain_selected_skip (void **state)
+{
+  g_autoptr(BpvSession) s = skip_batchnorm_session ();
+  BpvHit hit = { BPV_HIT_SKIP, 2, 1, 0 }, wrong = { BPV_HIT_SKIP, 2, 0, 0 };
+  g_autoptr(BpvExplanation) ex = bpv_explain (s, &hit);
+  g_autoptr(GError) error = NULL;
+  BpGradCheckEntry check;
+  gsize sample = 0;
+  const BpTrace *t = bpv_session_get_trace (s, &sample);
+  const double *g = bp_trace_dC_da (t, 1, sample);
+  g_autoptr(GString) want = g_string_new ("∂C/∂a(1) += ∂C/∂a(2) = (");
+
+  (void) state;
+  assert_non_null (ex);
+  assert_string_equal (ex->title, "Skip connection a(1) → a(2)");
+  assert_non_null (strstr (ex->text, "a(2) = σ(W(2) a(1) + b(2)) + a(1)"));
+  assert_non_null (strstr (ex->text, "∂a(2)/∂a(1) = diag(σ′(z(2))) W(2) + I\n"));
+  assert_non_null (strstr (ex->text, "the I is the identity path"));
+  for (gsize u = 0; u < 4; u++)
+    {
+      g_autofree char *v = bpv_format_number (g[u]);
+
+      g_string_append_printf (want, "%s%s", u > 0 ? ", " : "", v);
+    }
+  g_string_append (want, ")   (this sample, units 1…4 of 4)\n");
+  assert_non_null (strstr (ex->text, want->str));
+  assert_non_null (strstr (ex->text, "select a unit of a(1) to see both paths summed"));
+  assert_null (ex->chain);
+  /* A skip that is not there explains nothing; a skip has no parameter. */
+  assert_null (bpv_explain (s, &wrong));
+  assert_false (bpv_explain_gradcheck (s, &hit, &check, &error));
+  assert_non_null (strstr (error->message, "skip connection has no parameter"));
+
+  /* A selection naming a skip that is not there is dropped. */
+  bpv_session_set_selection (s, &hit);
+  assert_int_equal (bpv_session_get_selection (s)->kind, BPV_HIT_SKIP);
+  bpv_session_set_selection (s, &wrong);
+  assert_int_equal (bpv_session_get_selection (s)->kind, BPV_HIT_NONE);
+}

@@ -1,0 +1,38 @@
+/* test-session.h — what the two files of the test-session program share:
+ * a closeness check, the session of the default model, and the
+ * inspector's tests for its main.  Include after <cmocka.h>.
+ */
+#pragma once
+
+#include <math.h>
+
+#include <glib.h>
+
+#include "bpv-session.h"
+
+/* a and b agree to rel relative to the larger of them. */
+#define assert_close(a, b, rel)                                                   \
+  do {                                                                            \
+    double a_ = (a), b_ = (b);                                                    \
+    if (!(fabs (a_ - b_) <= (rel) * MAX (fabs (a_), fabs (b_)) + 1e-300))         \
+      fail_msg ("%s = %.17g and %s = %.17g differ by more than %g relative",      \
+                #a, a_, #b, b_, (double) (rel));                                  \
+  } while (0)
+
+/* test-session.c */
+
+/* The session of the default model (the caller unrefs it); fails the
+ * test if it cannot be made. */
+BpvSession *default_session (void);
+
+/* test-session-explain.c: the inspector (bpv-explain) */
+void test_explain_weight             (void **state);
+void test_explain_neuron             (void **state);
+void test_explain_delta_terms_add_up (void **state);
+void test_explain_follows_the_stops  (void **state);
+void test_chain_quiz_one_state       (void **state);
+void test_gradcheck_deep_sigmoid     (void **state);
+void test_explain_skip_paths         (void **state);
+void test_explain_batchnorm_terms    (void **state);
+void test_explain_layernorm_dropout  (void **state);
+void test_explain_selected_skip      (void **state);
