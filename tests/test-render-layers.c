@@ -387,6 +387,16 @@ test_skip_arc_hit (void **unused)
   cairo_surface_destroy (selected);
 }
 
+/* The legend's caption for `st` is `want`. */
+static void
+assert_caption (const BpvRenderState *st,
+                const char           *want)
+{
+  g_autofree char *caption = bpv_render_legend_caption (st);
+
+  assert_string_equal (caption, want);
+}
+
 /* The legend's caption names a norm layer's bundle γ(n), not W(n), and
  * leaves dropout's mask out. */
 void
@@ -397,34 +407,23 @@ test_legend_names_gamma (void **unused)
   g_autoptr(BpTrace) trace = run_pass (net, layers_x, layers_y, 3);
   g_autoptr(BpTrace) drop_trace = run_pass (drop, layers_x, layers_y, 3);
   BpvRenderState st;
-  char *caption;
 
   bpv_render_state_init (&st, net, trace);
-  caption = bpv_render_legend_caption (&st);
-  assert_string_equal (caption, "W(n), γ(n) · scaled per layer");
-  g_free (caption);
+  assert_caption (&st, "W(n), γ(n) · scaled per layer");
   st.view = BPV_VIEW_GRADIENTS;
-  caption = bpv_render_legend_caption (&st);
-  assert_string_equal (caption, "∂C/∂W(n), ∂C/∂γ(n), log |·| over 4 decades · scaled per layer");
-  g_free (caption);
+  assert_caption (&st, "∂C/∂W(n), ∂C/∂γ(n), log |·| over 4 decades · scaled per layer");
 
   st.view = BPV_VIEW_WEIGHTS;
   st.phase = BPV_PHASE_BACKWARD;
   st.layer = 3;
   st.t = 1;
-  caption = bpv_render_legend_caption (&st);
-  assert_string_equal (caption, "W(1), γ(2) weights, ∂C/∂W(3) gradients (log |·|) · scaled per layer");
-  g_free (caption);
+  assert_caption (&st, "W(1), γ(2) weights, ∂C/∂W(3) gradients (log |·|) · scaled per layer");
   st.layer = 2;
-  caption = bpv_render_legend_caption (&st);
-  assert_string_equal (caption, "W(1) weights, ∂C/∂γ(2), ∂C/∂W(3) gradients (log |·|) · scaled per layer");
-  g_free (caption);
+  assert_caption (&st, "W(1) weights, ∂C/∂γ(2), ∂C/∂W(3) gradients (log |·|) · scaled per layer");
 
   bpv_render_state_init (&st, drop, drop_trace);
   st.phase = BPV_PHASE_BACKWARD;
   st.layer = 3;
   st.t = 1;
-  caption = bpv_render_legend_caption (&st);
-  assert_string_equal (caption, "W(1) weights, ∂C/∂W(3) gradients (log |·|) · scaled per layer");
-  g_free (caption);
+  assert_caption (&st, "W(1) weights, ∂C/∂W(3) gradients (log |·|) · scaled per layer");
 }
