@@ -288,3 +288,142 @@ test_grad_norm_names (void **unused)
   cairo_surface_destroy (with);
   cairo_surface_destroy (without);
 }
+
+/* The point of the skip arc into a(n) halfway along, widget units: a
+ * cubic's midpoint is (p0 + 3 p1 + 3 p2 + p3) / 8. */
+static void
+arc_middle (const BpvLayout *layout,
+            gsize            n,
+            double          *wx,
+            double          *wy)
+{
+  double x[4], y[4];
+
+  assert_true (bpv_layout_skip_arc (layout, n, x, y));
+  bpv_layout_to_widget (layout, (x[0] + 3 * x[1] + 3 * x[2] + x[3]) / 8,
+                        (y[0] + 3 * y[1] + 3 * y[2] + y[3]) / 8, wx, wy);
+}
+
+/* The arc hit-tests where it is drawn (as the skip into a(3) from a(1)),
+ * zoomed and panned too; neurons still win; its bounds enclose it; the
+ * tooltip says what it adds and, in the gradients view, what flows back. */
+void
+test_skip_arc_hit (void **unused)
+{
+  g_autoptr(BpNetwork) net = skip_net ();
+  g_autoptr(BpvLayout) layout = NULL;
+  g_autoptr(BpTrace) trace = NULL;
+  const BpvThemeColors *tc = bpv_theme_colors (BPV_THEME_LIGHT);
+  BpvLayoutParams params;
+  BpvRenderState state;
+  BpvHit hit = BPV_HIT_INIT, skip = { BPV_HIT_SKIP, 3, 1, 0 };
+  BpvRect r;
+  cairo_surface_t *plain, *selected;
+  double wx, wy, x[4], y[4];
+  g_autofree char *text = NULL, *grads = NULL, *want = NULL;
+
+  bpv_layout_params_init (&params, 900, 520);
+  layout = bpv_layout_new (net, &params);
+  assert_false (bpv_layout_skip_arc (layout, 2, x, y));
+  arc_middle (layout, 3, &wx, &wy);
+  assert_true (bpv_layout_hit_test (layout, wx, wy, &hit));
+  assert_true (bpv_hit_equal (&hit, &skip));
+  /* A few units off the line still hits; far above it does not. */
+  assert_true (bpv_layout_hit_test (layout, wx, wy + 3, &hit));
+  assert_int_equal (hit.kind, BPV_HIT_SKIP);
+  assert_false (bpv_layout_hit_test (layout, wx, wy - 40, &hit) && hit.kind == BPV_HIT_SKIP);
+  assert_true (bpv_layout_hit_bounds (layout, &skip, &r));
+  assert_true (wx >= r.x && wx <= r.x + r.width && wy >= r.y && wy <= r.y + r.height);
+  /* A skip that is not there has no bounds. */
+  skip.j = 2;
+  assert_false (bpv_layout_hit_bounds (layout, &skip, &r));
+  skip.j = 1;
+  /* The arc's ends sit over unit circles' columns: a neuron wins there. */
+  bpv_layout_neuron_center (layout, 3, 0, &wx, &wy);
+  assert_true (bpv_layout_hit_test (layout, wx, wy, &hit));
+  assert_int_equal (hit.kind, BPV_HIT_NEURON);
+
+  bpv_layout_set_view (layout, 1.7, -120, 35);
+  arc_middle (layout, 3, &wx, &wy);
+  assert_true (bpv_layout_hit_test (layout, wx, wy, &hit));
+  assert_true (bpv_hit_equal (&hit, &skip));
+  bpv_layout_set_view (layout, 1, 0, 0);
+
+  /* Tooltips. */
+  bpv_render_state_init (&state, net, NULL);
+  text = bpv_render_describe_hit (&state, &skip);
+  assert_string_equal (text, "skip: a(1) added to a(3)");
+  trace = run_pass (net, layers_x, layers_y, 3);
+  bpv_render_state_init (&state, net, trace);
+  state.view = BPV_VIEW_GRADIENTS;
+  state.sample = 1;
+  {
+    const double *g = bp_trace_dC_da (trace, 2, 1);
+    double rms = sqrt ((g[0] * g[0] + g[1] * g[1] + g[2] * g[2]) / 3);
+
+    want = g_strdup_printf ("skip: a(1) added to a(3)   rms ∂C/∂a(3) = %.3g flows back into ∂C/∂a(1)", rms);
+  }
+  grads = bpv_render_describe_hit (&state, &skip);
+  assert_string_equal (grads, want);
+  skip.j = 2;
+  assert_null (bpv_render_describe_hit (&state, &skip));
+  skip.j = 1;
+
+  /* Selected, the arc has a halo in the selection colour at its middle. */
+  plain = paint (layout, &state);
+  state.selection = skip;
+  selected = paint (layout, &state);
+  arc_middle (layout, 3, &wx, &wy);
+  {
+    gsize differ = 0;
+
+    /* Beyond the arc's own width (up to 8 line units), within the halo. */
+    for (double dy = -9; dy <= 9; dy += 1)
+      differ += pixel_at (plain, wx, wy + dy) != pixel_at (selected, wx, wy + dy);
+    assert_true (differ >= 3);
+  }
+  (void) tc;
+  cairo_surface_destroy (plain);
+  cairo_surface_destroy (selected);
+}
+
+/* The legend's caption for `st` is `want`. */
+static void
+assert_caption (const BpvRenderState *st,
+                const char           *want)
+{
+  g_autofree char *caption = bpv_render_legend_caption (st);
+
+  assert_string_equal (caption, want);
+}
+
+/* The legend's caption names a norm layer's bundle γ(n), not W(n), and
+ * leaves dropout's mask out. */
+void
+test_legend_names_gamma (void **unused)
+{
+  g_autoptr(BpNetwork) net = norm_net (BP_LAYER_BATCHNORM);
+  g_autoptr(BpNetwork) drop = norm_net (BP_LAYER_DROPOUT);
+  g_autoptr(BpTrace) trace = run_pass (net, layers_x, layers_y, 3);
+  g_autoptr(BpTrace) drop_trace = run_pass (drop, layers_x, layers_y, 3);
+  BpvRenderState st;
+
+  bpv_render_state_init (&st, net, trace);
+  assert_caption (&st, "W(n), γ(n) · scaled per layer");
+  st.view = BPV_VIEW_GRADIENTS;
+  assert_caption (&st, "∂C/∂W(n), ∂C/∂γ(n), log |·| over 4 decades · scaled per layer");
+
+  st.view = BPV_VIEW_WEIGHTS;
+  st.phase = BPV_PHASE_BACKWARD;
+  st.layer = 3;
+  st.t = 1;
+  assert_caption (&st, "W(1), γ(2) weights, ∂C/∂W(3) gradients (log |·|) · scaled per layer");
+  st.layer = 2;
+  assert_caption (&st, "W(1) weights, ∂C/∂γ(2), ∂C/∂W(3) gradients (log |·|) · scaled per layer");
+
+  bpv_render_state_init (&st, drop, drop_trace);
+  st.phase = BPV_PHASE_BACKWARD;
+  st.layer = 3;
+  st.t = 1;
+  assert_caption (&st, "W(1) weights, ∂C/∂W(3) gradients (log |·|) · scaled per layer");
+}

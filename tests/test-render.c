@@ -950,6 +950,8 @@ main (void)
     cmocka_unit_test (test_dropped_unit),
     cmocka_unit_test (test_every_type_drawable),
     cmocka_unit_test (test_grad_norm_names),
+    cmocka_unit_test (test_skip_arc_hit),
+    cmocka_unit_test (test_legend_names_gamma),
   };
 
   return cmocka_run_group_tests_name ("render", tests, NULL, NULL);

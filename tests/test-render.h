@@ -80,3 +80,5 @@ void test_norm_column                   (void **unused);
 void test_dropped_unit                  (void **unused);
 void test_every_type_drawable           (void **unused);
 void test_grad_norm_names               (void **unused);
+void test_skip_arc_hit                  (void **unused);
+void test_legend_names_gamma            (void **unused);

@@ -486,3 +486,48 @@ test_explain_layernorm_dropout (void **state)
         assert_true (e2->delta_shown == 0);
     }
 }
+
+/* A selected skip arc (a(1) into a(2)): the inspector explains the
+ * identity path with the ∂C/∂a(2) of the shown sample it adds into
+ * ∂C/∂a(1), and points to a unit of a(1) for both paths summed; a
+ * selection naming a skip that is not there is dropped. */
+void
+test_explain_selected_skip (void **state)
+{
+  g_autoptr(BpvSession) s = skip_batchnorm_session ();
+  BpvHit hit = { BPV_HIT_SKIP, 2, 1, 0 }, wrong = { BPV_HIT_SKIP, 2, 0, 0 };
+  g_autoptr(BpvExplanation) ex = bpv_explain (s, &hit);
+  g_autoptr(GError) error = NULL;
+  BpGradCheckEntry check;
+  gsize sample = 0;
+  const BpTrace *t = bpv_session_get_trace (s, &sample);
+  const double *g = bp_trace_dC_da (t, 1, sample);
+  g_autoptr(GString) want = g_string_new ("∂C/∂a(1) += ∂C/∂a(2) = (");
+
+  (void) state;
+  assert_non_null (ex);
+  assert_string_equal (ex->title, "Skip connection a(1) → a(2)");
+  assert_non_null (strstr (ex->text, "a(2) = σ(W(2) a(1) + b(2)) + a(1)"));
+  assert_non_null (strstr (ex->text, "∂a(2)/∂a(1) = diag(σ′(z(2))) W(2) + I\n"));
+  assert_non_null (strstr (ex->text, "the I is the identity path"));
+  for (gsize u = 0; u < 4; u++)
+    {
+      g_autofree char *v = bpv_format_number (g[u]);
+
+      g_string_append_printf (want, "%s%s", u > 0 ? ", " : "", v);
+    }
+  g_string_append (want, ")   (this sample, units 1…4 of 4)\n");
+  assert_non_null (strstr (ex->text, want->str));
+  assert_non_null (strstr (ex->text, "select a unit of a(1) to see both paths summed"));
+  assert_null (ex->chain);
+  /* A skip that is not there explains nothing; a skip has no parameter. */
+  assert_null (bpv_explain (s, &wrong));
+  assert_false (bpv_explain_gradcheck (s, &hit, &check, &error));
+  assert_non_null (strstr (error->message, "skip connection has no parameter"));
+
+  /* A selection naming a skip that is not there is dropped. */
+  bpv_session_set_selection (s, &hit);
+  assert_int_equal (bpv_session_get_selection (s)->kind, BPV_HIT_SKIP);
+  bpv_session_set_selection (s, &wrong);
+  assert_int_equal (bpv_session_get_selection (s)->kind, BPV_HIT_NONE);
+}

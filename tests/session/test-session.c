@@ -916,6 +916,7 @@ main (void)
     cmocka_unit_test (test_chain_quiz_one_state),
     cmocka_unit_test (test_gradcheck_deep_sigmoid),
     cmocka_unit_test (test_session_layers_beyond_dense),
+    cmocka_unit_test (test_explain_selected_skip),
   };
 
   {

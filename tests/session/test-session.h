@@ -35,3 +35,4 @@ void test_gradcheck_deep_sigmoid     (void **state);
 void test_explain_skip_paths         (void **state);
 void test_explain_batchnorm_terms    (void **state);
 void test_explain_layernorm_dropout  (void **state);
+void test_explain_selected_skip      (void **state);

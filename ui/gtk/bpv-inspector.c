@@ -54,6 +54,8 @@ log_explanation (BpvInspector *self)
                             ex->hit.layer, ex->hit.j + 1, ex->hit.k + 1, ex->delta, ex->a_prev,
                             ex->product, ex->backprop, ex->chain_product, ex->batch_gradient,
                             ex->n_factors);
+  else if (ex->hit.kind == BPV_HIT_SKIP)
+    line = g_strdup_printf ("INSPECTOR skip %zu %zu", ex->hit.j, ex->hit.layer);
   else
     line = g_strdup_printf ("INSPECTOR neuron %zu %zu z=%.17g a=%.17g dsigma=%.17g delta=%.17g",
                             ex->hit.layer, ex->hit.j + 1, ex->z, ex->a, ex->dsigma,

@@ -18,6 +18,9 @@
 #define DROP_RADIUS 8
 /* Pixels between the indicator and the text saying what the drop does. */
 #define DROP_TEXT_GAP 4
+/* A skip's candidate sources: a border this many pixels wide, the one the
+ * drop picks also filled. */
+#define DROP_SOURCE_BORDER 1
 
 /* ---------------------------------------------------- editing: drag and drop
  *
@@ -39,7 +42,9 @@
  *                   (win.edit-insert-typed).
  * For the last two the indicator also says in words what the drop will do
  * (the edit's undo label) or why it would be refused (the message the drop
- * then shows as a toast).
+ * then shows as a toast); a skip's also marks every earlier a(j) as wide
+ * as the target (the sources a skip into it could have), the one the drop
+ * picks filled.
  * The canvas only turns drops into actions; the window performs them. */
 
 /* The edit a drop of a layer beyond dense (`what`) into `slot` asks for;
@@ -95,6 +100,7 @@ set_drop_slot (BpvNetworkView    *self,
   if (slot->kind == self->drop_slot.kind && slot->index == self->drop_slot.index)
     return;
   self->drop_slot = *slot;
+  self->drop_skip = what != NULL && g_str_has_prefix (what, "skip:");
   g_free (self->drop_text);
   self->drop_text = what != NULL ? drop_text_for (self, what, slot) : NULL;
   gtk_widget_queue_draw (GTK_WIDGET (self));
@@ -267,6 +273,43 @@ on_header_drag_end (GtkDragSource  *source,
   self->dragging_layer = FALSE;
 }
 
+/* The columns a skip into the layer of the drop slot could come from:
+ * each earlier a(j) as wide as its a(n), the nearest (the one the drop
+ * picks, bp_edit_skip_source) filled. */
+static void
+snapshot_skip_sources (BpvNetworkView *self,
+                       GtkSnapshot    *snapshot)
+{
+  const GdkRGBA accent = DROP_ACCENT;
+  const GdkRGBA fill = DROP_FILL;
+  const float widths[4] = { DROP_SOURCE_BORDER, DROP_SOURCE_BORDER, DROP_SOURCE_BORDER, DROP_SOURCE_BORDER };
+  const GdkRGBA colors[4] = { accent, accent, accent, accent };
+  const BpNetwork *net = bpv_session_get_network (self->session);
+  gsize layer = self->drop_slot.index, nearest;
+
+  if (layer >= net->n_layers || !bp_edit_skip_source (net, layer, &nearest, NULL))
+    return;
+  for (gsize j = 0; j <= layer; j++)
+    {
+      gsize width = j == 0 ? net->n_inputs : net->layers[j - 1].out;
+      BpvRect r;
+      GskRoundedRect rr;
+      graphene_rect_t box;
+
+      if (width != net->layers[layer].out || !bpv_layout_column_rect (self->layout, j, &r))
+        continue;
+      box = GRAPHENE_RECT_INIT (r.x, r.y, r.width, r.height);
+      gsk_rounded_rect_init_from_rect (&rr, &box, DROP_RADIUS);
+      if (j == nearest)
+        {
+          gtk_snapshot_push_rounded_clip (snapshot, &rr);
+          gtk_snapshot_append_color (snapshot, &fill, &box);
+          gtk_snapshot_pop (snapshot);
+        }
+      gtk_snapshot_append_border (snapshot, &rr, widths, colors);
+    }
+}
+
 void
 bpv_network_view_snapshot_drop_indicator (BpvNetworkView *self,
                                           GtkSnapshot    *snapshot)
@@ -298,6 +341,8 @@ bpv_network_view_snapshot_drop_indicator (BpvNetworkView *self,
       gtk_snapshot_append_color (snapshot, &fill, &box);
       gtk_snapshot_pop (snapshot);
       gtk_snapshot_append_border (snapshot, &rr, widths, colors);
+      if (self->drop_skip && self->session != NULL)
+        snapshot_skip_sources (self, snapshot);
     }
   if (self->drop_text != NULL)
     {

@@ -445,6 +445,9 @@ bpv_network_view_current_layer (BpvNetworkView *self)
  *   Enter            from a neuron, onto the weights into it
  *   Escape           from a weight back to its neuron; from a neuron, none
  *
+ * A skip arc is selected by clicking it; from it Alt+← / Alt+→ go to its
+ * source / target column's first unit, Escape to none.
+ *
  * With nothing selected any of them selects a(1)₁. */
 static gboolean
 navigate (BpvNetworkView *self,
@@ -504,6 +507,16 @@ navigate (BpvNetworkView *self,
       else if (right || escape)
         *next = (BpvHit) { BPV_HIT_NEURON, sel->layer, sel->j, 0 };
       return TRUE;
+    case BPV_HIT_SKIP:
+      /* Off the arc onto a unit of either end (the keys otherwise move
+       * between units and weights, never onto an arc). */
+      if (left)
+        *next = (BpvHit) { BPV_HIT_NEURON, sel->j, 0, 0 };
+      else if (right || enter)
+        *next = (BpvHit) { BPV_HIT_NEURON, sel->layer, 0, 0 };
+      else if (escape)
+        *next = (BpvHit) BPV_HIT_INIT;
+      return TRUE;
     default:
       return FALSE;
     }
@@ -522,6 +535,9 @@ bpv_network_view_select_hit (BpvNetworkView *self,
       break;
     case BPV_HIT_NEURON:
       bpv_event ("SELECT neuron %zu %zu%s", hit->layer, hit->j + 1, how);
+      break;
+    case BPV_HIT_SKIP:
+      bpv_event ("SELECT skip %zu %zu%s", hit->j, hit->layer, how);
       break;
     case BPV_HIT_NONE:
     default:

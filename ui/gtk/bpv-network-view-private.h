@@ -59,6 +59,7 @@ struct _BpvNetworkView
   /* editing by drag and drop */
   BpvDropSlot     drop_slot;      /* the indicator; kind NONE when hidden */
   char           *drop_text;      /* what the drop would do, beside it, or NULL */
+  gboolean        drop_skip;      /* a skip is dragged: mark its candidate sources */
   gboolean        dragging_layer; /* a column header is being dragged */
   gsize           drag_layer;
   GtkWidget      *menu;           /* the layer's context menu (a GtkPopoverMenu) */

@@ -178,6 +178,8 @@ bpv_network_view_describe (BpvNetworkView *self)
   else if (sel->kind == BPV_HIT_EDGE)
     g_string_append_printf (s, "Selected: weight W(%zu) from unit %zu of a(%zu) to unit %zu of a(%zu).",
                             sel->layer, sel->k + 1, sel->layer - 1, sel->j + 1, sel->layer);
+  else if (sel->kind == BPV_HIT_SKIP)
+    g_string_append_printf (s, "Selected: the skip connection from a(%zu) to a(%zu).", sel->j, sel->layer);
   else
     g_string_append (s, "Nothing selected.");
   if (sel->kind != BPV_HIT_NONE)

@@ -69,6 +69,17 @@
 /* An arc's peak: this share of its level down from the level's top
  * (its label goes above). */
 #define ARC_PEAK_SHARE      0.75
+/* An arc's ends: this many line units (bpv-render's 1/16 f) above the
+ * columns' tops, leaving its source this share of a radius right of the
+ * centre and landing this share left of it (so that a chain of skips,
+ * 1→3 then 3→5, reads as separate arcs).  A cubic's peak is this share
+ * of the way to its control points.  The hit-test follows the curve in
+ * this many straight pieces. */
+#define LINE_UNITS_PER_EM   16.0
+#define SKIP_GAP_UNITS      3.0
+#define SKIP_END_SHIFT      0.45
+#define SKIP_PEAK_SHARE     0.75
+#define SKIP_HIT_PIECES     24
 /* A bundle's bounds reach this far (px) beyond its ends for line widths
  * and caps. */
 #define BUNDLE_OVERHANG     4
@@ -623,6 +634,74 @@ segment_distance2 (double px, double py,
 }
 
 gboolean
+bpv_layout_skip_arc (const BpvLayout *layout,
+                     gsize            n,
+                     double           x[4],
+                     double           y[4])
+{
+  const BpvBundle *b;
+  const BpvColumn *from, *to;
+  double gap;
+
+  g_return_val_if_fail (layout != NULL && x != NULL && y != NULL, FALSE);
+
+  if (n < 1 || n >= layout->n_columns || layout->bundles[n].skip_from < 0)
+    return FALSE;
+  b = &layout->bundles[n];
+  from = &layout->columns[b->skip_from];
+  to = &layout->columns[n];
+  gap = SKIP_GAP_UNITS * (layout->font_size / LINE_UNITS_PER_EM);
+  x[0] = from->x + SKIP_END_SHIFT * from->radius;
+  y[0] = from->bounds.y - gap;
+  x[3] = to->x - SKIP_END_SHIFT * to->radius;
+  y[3] = to->bounds.y - gap;
+  x[1] = x[0];
+  y[1] = y[0] + (b->arc_peak_y - y[0]) / SKIP_PEAK_SHARE;
+  x[2] = x[3];
+  y[2] = y[3] + (b->arc_peak_y - y[3]) / SKIP_PEAK_SHARE;
+  return TRUE;
+}
+
+/* The skip arc nearest world point (x, y) within `tol`, if any. */
+static gboolean
+skip_hit (const BpvLayout *layout,
+          double           x,
+          double           y,
+          double           tol,
+          BpvHit          *hit)
+{
+  double best = tol * tol;
+  gboolean found = FALSE;
+
+  for (gsize n = 1; n < layout->n_columns; n++)
+    {
+      double cx[4], cy[4], px, py;
+
+      if (!bpv_layout_skip_arc (layout, n, cx, cy))
+        continue;
+      px = cx[0];
+      py = cy[0];
+      for (int i = 1; i <= SKIP_HIT_PIECES; i++)
+        {
+          double t = (double) i / SKIP_HIT_PIECES, u = 1 - t;
+          double qx = u * u * u * cx[0] + 3 * u * u * t * cx[1] + 3 * u * t * t * cx[2] + t * t * t * cx[3];
+          double qy = u * u * u * cy[0] + 3 * u * u * t * cy[1] + 3 * u * t * t * cy[2] + t * t * t * cy[3];
+          double d2 = segment_distance2 (x, y, px, py, qx, qy);
+
+          if (d2 <= best)
+            {
+              best = d2;
+              *hit = (BpvHit) { BPV_HIT_SKIP, n, (gsize) layout->bundles[n].skip_from, 0 };
+              found = TRUE;
+            }
+          px = qx;
+          py = qy;
+        }
+    }
+  return found;
+}
+
+gboolean
 bpv_layout_hit_test (const BpvLayout *layout,
                      double           wx,
                      double           wy,
@@ -646,6 +725,9 @@ bpv_layout_hit_test (const BpvLayout *layout,
           return TRUE;
         }
     }
+
+  if (skip_hit (layout, x, y, tol, hit))
+    return TRUE;
 
   for (gsize n = 1; n < layout->n_columns; n++)
     {
@@ -764,6 +846,19 @@ bpv_layout_hit_bounds (const BpvLayout *layout,
           by = MAX (l->uy[hit->k], r->uy[hit->j]) + 6;
         }
     }
+  else if (hit->kind == BPV_HIT_SKIP)
+    {
+      double cx[4], cy[4];
+
+      /* The curve lies inside its control points' box. */
+      if (!bpv_layout_skip_arc (layout, hit->layer, cx, cy)
+          || hit->j != (gsize) layout->bundles[hit->layer].skip_from)
+        return FALSE;
+      ax = MIN (cx[0], cx[3]) - 6;
+      bx = MAX (cx[0], cx[3]) + 6;
+      ay = MIN (MIN (cy[0], cy[1]), MIN (cy[2], cy[3])) - 6;
+      by = MAX (MAX (cy[0], cy[1]), MAX (cy[2], cy[3])) + 6;
+    }
   else
     return FALSE;
 
@@ -842,6 +937,26 @@ bpv_layout_drop_slot (const BpvLayout *layout,
 }
 
 gboolean
+bpv_layout_column_rect (const BpvLayout *layout,
+                        gsize            n,
+                        BpvRect         *rect)
+{
+  const BpvColumn *c;
+  double half, x0, y0, x1, y1;
+
+  g_return_val_if_fail (layout != NULL && rect != NULL, FALSE);
+
+  if (n >= layout->n_columns)
+    return FALSE;
+  c = &layout->columns[n];
+  half = column_half_width (layout, n);
+  bpv_layout_to_widget (layout, c->x - half, MIN (c->header.y, c->bounds.y), &x0, &y0);
+  bpv_layout_to_widget (layout, c->x + half, c->bounds.y + c->bounds.height, &x1, &y1);
+  *rect = (BpvRect) { x0, y0, x1 - x0, y1 - y0 };
+  return TRUE;
+}
+
+gboolean
 bpv_layout_drop_rect (const BpvLayout   *layout,
                       const BpvDropSlot *slot,
                       BpvRect           *rect)
@@ -863,13 +978,7 @@ bpv_layout_drop_rect (const BpvLayout   *layout,
       bpv_layout_to_widget (layout, mid + w / 2, bottom, &x1, &y1);
     }
   else if (slot->kind == BPV_DROP_LAYER && slot->index + 1 < nc)
-    {
-      const BpvColumn *c = &layout->columns[slot->index + 1];
-      double half = column_half_width (layout, slot->index + 1);
-
-      bpv_layout_to_widget (layout, c->x - half, MIN (c->header.y, c->bounds.y), &x0, &y0);
-      bpv_layout_to_widget (layout, c->x + half, c->bounds.y + c->bounds.height, &x1, &y1);
-    }
+    return bpv_layout_column_rect (layout, slot->index + 1, rect);
   else
     return FALSE;
   rect->x = x0;

@@ -119,14 +119,16 @@ typedef enum
   BPV_HIT_NONE,
   BPV_HIT_NEURON,
   BPV_HIT_EDGE,
+  BPV_HIT_SKIP,   /* the arc of a skip connection into a(layer) from a(j) */
 } BpvHitKind;
 
 typedef struct
 {
   BpvHitKind kind;
-  gsize      layer;   /* n: a(n) for a neuron, W(n) for an edge */
-  gsize      j;       /* unit of a(n) */
-  gsize      k;       /* edge: unit of a(n−1); 0 for a neuron */
+  gsize      layer;   /* n: a(n) for a neuron, W(n) for an edge, the
+                       * skip's target a(n) */
+  gsize      j;       /* unit of a(n); a skip: its source column */
+  gsize      k;       /* edge: unit of a(n−1); 0 for a neuron or a skip */
 } BpvHit;
 
 #define BPV_HIT_INIT { BPV_HIT_NONE, 0, 0, 0 }
@@ -166,13 +168,22 @@ void       bpv_layout_to_widget     (const BpvLayout       *layout,
                                      double                *wx,
                                      double                *wy);
 
-/* What is at widget point (wx, wy): neurons win over edges; for line
- * bundles an edge is hit within a few units of its line.  Returns
- * hit->kind != BPV_HIT_NONE. */
+/* What is at widget point (wx, wy): neurons win over skip arcs, arcs over
+ * edges; for line bundles an edge (and an arc) is hit within a few units
+ * of its line.  Returns hit->kind != BPV_HIT_NONE. */
 gboolean   bpv_layout_hit_test      (const BpvLayout       *layout,
                                      double                 wx,
                                      double                 wy,
                                      BpvHit                *hit);
+/* The arc of the skip connection into a(n) as one cubic Bézier, world
+ * units: from (x[0], y[0]) above column skip_from, control points 1 and
+ * 2, to (x[3], y[3]) above column n, where its arrowhead points.  FALSE
+ * (x, y untouched) when a(n) has no skip.  The painter and the hit-test
+ * both use it, so what is hit is what is drawn. */
+gboolean   bpv_layout_skip_arc      (const BpvLayout       *layout,
+                                     gsize                  n,
+                                     double                 x[4],
+                                     double                 y[4]);
 /* Widget-space centre of a neuron a(n)_j. */
 void       bpv_layout_neuron_center (const BpvLayout       *layout,
                                      gsize                  layer,
@@ -218,6 +229,12 @@ gboolean   bpv_layout_drop_slot     (const BpvLayout       *layout,
  * or an index out of range. */
 gboolean   bpv_layout_drop_rect     (const BpvLayout       *layout,
                                      const BpvDropSlot     *slot,
+                                     BpvRect               *rect);
+/* Widget-space box of column n (a(n), n = 0 for the input) with its
+ * header, as the drop indicator marks a layer: also where the candidate
+ * sources of a skip being dragged are marked.  FALSE out of range. */
+gboolean   bpv_layout_column_rect   (const BpvLayout       *layout,
+                                     gsize                  n,
                                      BpvRect               *rect);
 /* The layer (C index, computing a(n) for column n = layer + 1) whose
  * column header is at the widget point: where a layer is picked up to be

@@ -66,20 +66,15 @@
 #define MASK_DROPPED_DASH_UNITS 3.0
 #define MASK_DROPPED_ALPHA      0.6
 
-/* A skip connection's arc: this many u clear of the columns' tops, this
- * many u wide (its arrowhead this many u long); in the gradients view from
- * this base to base + span wide and from this opacity up.  A cubic's peak
- * is this share of the way to its control points. */
-#define SKIP_GAP_UNITS          3.0
+/* A skip connection's arc (its geometry is the layout's,
+ * bpv_layout_skip_arc): this many u wide (its arrowhead this many u long);
+ * in the gradients view from this base to base + span wide and from this
+ * opacity up. */
 #define SKIP_WIDTH_UNITS        2.0
 #define SKIP_HEAD_UNITS         7.0
 #define SKIP_GRAD_WIDTH_BASE    1.0
 #define SKIP_GRAD_WIDTH_SPAN    6.0
 #define EDGE_SKIP_ALPHA_BASE    0.25
-#define SKIP_PEAK_SHARE         0.75
-/* An arc leaves its source this share of a radius right of the centre and
- * lands this share left of it. */
-#define SKIP_END_SHIFT          0.45
 
 /* --------------------------------------------------------------- bundles */
 
@@ -484,22 +479,31 @@ _bpv_render_paint_bundles (const Paint *p)
 
 /* The root mean square of ∂C/∂a(n) of the shown sample: what flows back
  * along the skip into a(n) (it is added into ∂C/∂a(j)); NAN unknown. */
-static double
-skip_gradient (const Paint *p,
-               gsize        n)
+double
+_bpv_render_skip_rms (const BpvRenderState *st,
+                      const BpTrace        *trace,
+                      gsize                 n,
+                      gsize                 sample)
 {
   const double *g;
-  gsize out = p->net->layers[n - 1].out;
+  gsize out = st->net->layers[n - 1].out;
   double sum = 0;
 
-  if (p->trace == NULL || !bpv_render_delta_known (p->st, n))
+  if (trace == NULL || !bpv_render_delta_known (st, n))
     return NAN;
-  g = bp_trace_dC_da (p->trace, n - 1, p->sample);
+  g = bp_trace_dC_da (trace, n - 1, sample);
   if (g == NULL)
     return NAN;
   for (gsize i = 0; i < out; i++)
     sum += g[i] * g[i];
   return sqrt (sum / (double) out);
+}
+
+static double
+skip_gradient (const Paint *p,
+               gsize        n)
+{
+  return _bpv_render_skip_rms (p->st, p->trace, n, p->sample);
 }
 
 double
@@ -522,73 +526,119 @@ _bpv_render_skip_value (const Paint *p,
   return skip_gradient (p, n);
 }
 
-/* The arc of the skip into a(n): from the top of column j over the
- * columns between to the top of column n (world units, on `cr`). */
+/* The arc of the skip into a(n) (bpv_layout_skip_arc), on `cr`, world
+ * units; its end in (*x1, *y1) when not NULL. */
 static void
 skip_arc_path (const Paint *p,
                cairo_t     *cr,
-               gsize        n)
+               gsize        n,
+               double      *x1,
+               double      *y1)
 {
-  const BpvBundle *b = &p->layout->bundles[n];
-  const BpvColumn *from = &p->layout->columns[b->skip_from];
-  const BpvColumn *to = &p->layout->columns[n];
-  double gap = SKIP_GAP_UNITS * p->unit;
-  double y0 = from->bounds.y - gap, y1 = to->bounds.y - gap;
-  /* A cubic's peak is 3/4 of the way to its control points' height. */
-  double c0 = y0 + (b->arc_peak_y - y0) / SKIP_PEAK_SHARE;
-  double c1 = y1 + (b->arc_peak_y - y1) / SKIP_PEAK_SHARE;
+  double x[4], y[4];
 
-  double x0 = from->x + SKIP_END_SHIFT * from->radius, x1 = to->x - SKIP_END_SHIFT * to->radius;
+  if (!bpv_layout_skip_arc (p->layout, n, x, y))
+    return;
+  cairo_move_to (cr, x[0], y[0]);
+  cairo_curve_to (cr, x[1], y[1], x[2], y[2], x[3], y[3]);
+  if (x1 != NULL)
+    *x1 = x[3];
+  if (y1 != NULL)
+    *y1 = y[3];
+}
 
-  /* Ends shifted apart so that a chain of skips (1→3, 3→5) reads as
-   * separate arcs. */
-  cairo_move_to (cr, x0, y0);
-  cairo_curve_to (cr, x0, c0, x1, c1, x1, y1);
+/* How the arc into a(n) is drawn: the muted text colour and the base
+ * width (line units) in the weights view; in the gradients view its own
+ * colour (the theme's selection), as strong as the gradient scale puts
+ * it, or the warning colour when the gradient is not finite. */
+static void
+skip_style (const Paint *p,
+            gsize        n,
+            BpvRgba     *color,
+            double      *width)
+{
+  gboolean grads = bpv_render_bundle_view (p->st, n) == BPV_VIEW_GRADIENTS;
+  double max = 0;
+  double g = _bpv_render_skip_value (p, n, &max);
+
+  *color = p->tc->text_muted;
+  *width = SKIP_WIDTH_UNITS;
+  if (grads && isfinite (g))
+    {
+      double s = fabs (bpv_scale_log (g, max, GRAD_DECADES));
+
+      *color = bpv_rgba_with_alpha (p->tc->selection, EDGE_SKIP_ALPHA_BASE + (1 - EDGE_SKIP_ALPHA_BASE) * s);
+      *width = SKIP_GRAD_WIDTH_BASE + SKIP_GRAD_WIDTH_SPAN * s * s;
+    }
+  else if (grads && isnan (g) && p->trace != NULL && bpv_render_delta_known (p->st, n))
+    *color = p->tc->warning;
+}
+
+/* The arc into a(n) and its arrowhead (a(j) is added into a(n)), on a
+ * cairo_t in world units with round caps. */
+static void
+stroke_skip (const Paint *p,
+             gsize        n,
+             BpvRgba      color,
+             double       width)
+{
+  cairo_t *cr = p->cr;
+  double head = SKIP_HEAD_UNITS * p->unit, tip_x = 0, tip_y = 0;
+
+  bpv_set_source_rgba (cr, color);
+  cairo_set_line_width (cr, width * p->unit);
+  cairo_set_dash (cr, NULL, 0, 0);
+  skip_arc_path (p, cr, n, &tip_x, &tip_y);
+  cairo_stroke (cr);
+  cairo_move_to (cr, tip_x, tip_y);
+  cairo_rel_line_to (cr, -head / 2, -head);
+  cairo_rel_line_to (cr, head, 0);
+  cairo_close_path (cr);
+  cairo_fill (cr);
+}
+
+void
+_bpv_render_emphasise_skip (const Paint *p,
+                            gsize        n,
+                            BpvRgba      halo,
+                            double       halo_width)
+{
+  cairo_t *cr = p->cr;
+  BpvRgba color;
+  double width;
+
+  if (p->layout->bundles[n].skip_from < 0)
+    return;
+  skip_style (p, n, &color, &width);
+  cairo_save (cr);
+  cairo_set_line_cap (cr, CAIRO_LINE_CAP_ROUND);
+  cairo_set_dash (cr, NULL, 0, 0);
+  bpv_set_source_rgba (cr, halo);
+  /* Wider than the arc on both sides, then the arc again on top. */
+  cairo_set_line_width (cr, width * p->unit + 2 * halo_width);
+  skip_arc_path (p, cr, n, NULL, NULL);
+  cairo_stroke (cr);
+  stroke_skip (p, n, color, width);
+  cairo_restore (cr);
 }
 
 void
 _bpv_render_paint_skips (const Paint *p)
 {
   cairo_t *cr = p->cr;
-  double max = 0;
 
   cairo_save (cr);
   _bpv_render_apply_view (cr, p->layout);
   cairo_set_line_cap (cr, CAIRO_LINE_CAP_ROUND);
   for (gsize n = 1; n <= p->net->n_layers; n++)
     {
-      const BpvBundle *b = &p->layout->bundles[n];
-      const BpvColumn *to = &p->layout->columns[n];
-      gboolean grads = bpv_render_bundle_view (p->st, n) == BPV_VIEW_GRADIENTS;
-      double g = _bpv_render_skip_value (p, n, &max);
-      double width = SKIP_WIDTH_UNITS, head = SKIP_HEAD_UNITS * p->unit;
-      double tip = to->bounds.y - SKIP_GAP_UNITS * p->unit;
-      BpvRgba color = p->tc->text_muted;
+      BpvRgba color;
+      double width;
 
-      if (b->skip_from < 0)
+      if (p->layout->bundles[n].skip_from < 0)
         continue;
-      if (grads && isfinite (g))
-        {
-          /* The gradient along the skip in its own colour (the theme's
-           * selection), as strong as the gradient scale puts it. */
-          double s = fabs (bpv_scale_log (g, max, GRAD_DECADES));
-
-          color = bpv_rgba_with_alpha (p->tc->selection, EDGE_SKIP_ALPHA_BASE + (1 - EDGE_SKIP_ALPHA_BASE) * s);
-          width = SKIP_GRAD_WIDTH_BASE + SKIP_GRAD_WIDTH_SPAN * s * s;
-        }
-      else if (grads && isnan (g) && p->trace != NULL && bpv_render_delta_known (p->st, n))
-        color = p->tc->warning;
-      bpv_set_source_rgba (cr, color);
-      cairo_set_line_width (cr, width * p->unit);
-      cairo_set_dash (cr, NULL, 0, 0);
-      skip_arc_path (p, cr, n);
-      cairo_stroke (cr);
-      /* The arrowhead: a(j) is added into a(n). */
-      cairo_move_to (cr, to->x - SKIP_END_SHIFT * to->radius, tip);
-      cairo_rel_line_to (cr, -head / 2, -head);
-      cairo_rel_line_to (cr, head, 0);
-      cairo_close_path (cr);
-      cairo_fill (cr);
+      skip_style (p, n, &color, &width);
+      stroke_skip (p, n, color, width);
     }
   cairo_restore (cr);
 }

@@ -853,6 +853,48 @@ describe_one_to_one (const BpvRenderState *state,
   return g_string_free (out, FALSE);
 }
 
+/* The skip arc into a(n): "skip: a(j) added to a(n)", and in the
+ * gradients view what flows back along it.  NULL when a(n) has no skip
+ * from a(j).  Consumes `out`. */
+static char *
+describe_skip (const BpvRenderState *state,
+               const BpvHit         *hit,
+               GString              *out,
+               const BpTrace        *trace,
+               gsize                 sample)
+{
+  const BpNetwork *net = state->net;
+  const BpLayer *L;
+  gsize n = hit->layer;
+  double g;
+
+  if (n < 1 || n > net->n_layers)
+    {
+      g_string_free (out, TRUE);
+      return NULL;
+    }
+  L = &net->layers[n - 1];
+  if (L->type != BP_LAYER_DENSE || L->skip_from < 0 || (gsize) L->skip_from != hit->j)
+    {
+      g_string_free (out, TRUE);
+      return NULL;
+    }
+  g_string_append_printf (out, "skip: a(%" G_GSIZE_FORMAT ") added to a(%" G_GSIZE_FORMAT ")", hit->j, n);
+  if (bpv_render_bundle_view (state, n) != BPV_VIEW_GRADIENTS)
+    return g_string_free (out, FALSE);
+  g = _bpv_render_skip_rms (state, trace, n, sample);
+  if (isnan (g))
+    g_string_append_printf (out, "   rms ∂C/∂a(%" G_GSIZE_FORMAT ") = ?", n);
+  else
+    {
+      char gb[32];
+
+      g_string_append_printf (out, "   rms ∂C/∂a(%" G_GSIZE_FORMAT ") = %s flows back into ∂C/∂a(%"
+                              G_GSIZE_FORMAT ")", n, VALUE_TEXT (gb, "%.3g", g), hit->j);
+    }
+  return g_string_free (out, FALSE);
+}
+
 char *
 bpv_render_describe_hit (const BpvRenderState *state,
                          const BpvHit         *hit)
@@ -957,6 +999,8 @@ bpv_render_describe_hit (const BpvRenderState *state,
       }
       return g_string_free (out, FALSE);
     }
+  if (hit->kind == BPV_HIT_SKIP)
+    return describe_skip (state, hit, out, have_trace ? state->trace : NULL, s);
 none:
   g_string_free (out, TRUE);
   return NULL;

@@ -167,14 +167,61 @@ legend_has (const BpvRenderState *state,
     }
 }
 
+/* Does the network have a norm layer (whose bundle shows γ, not W)? */
+static gboolean
+legend_has_gamma (const BpNetwork *net)
+{
+  for (gsize l = 0; net != NULL && l < net->n_layers; l++)
+    if (net->layers[l].type == BP_LAYER_BATCHNORM || net->layers[l].type == BP_LAYER_LAYERNORM)
+      return TRUE;
+  return FALSE;
+}
+
+/* The bundles first…last by what each shows, "W(1)–W(2), γ(3), W(4)"
+ * (with "∂C/∂" before each in the gradients view): consecutive layers of
+ * one symbol as a range; a dropout layer's mask has no scale, so it is
+ * left out (the legend's "dropped" item says what its edges are). */
+static void
+legend_append_names (GString         *s,
+                     const BpNetwork *net,
+                     gsize            first,
+                     gsize            last,
+                     gboolean         grads)
+{
+  gsize start = first;
+
+  for (gsize n = first; n <= last; n++)
+    {
+      const BpLayer *L = &net->layers[n - 1];
+      const char *sym = bpv_render_layer_symbol (L);
+
+      if (n < last && L->type != BP_LAYER_DROPOUT
+          && net->layers[n].type != BP_LAYER_DROPOUT
+          && g_strcmp0 (bpv_render_layer_symbol (&net->layers[n]), sym) == 0)
+        continue;
+      /* A run start…n of one symbol. */
+      if (L->type != BP_LAYER_DROPOUT)
+        {
+          const char *d = grads ? "∂C/∂" : "";
+
+          g_string_append_printf (s, "%s%s%s(%" G_GSIZE_FORMAT ")", s->len > 0 ? ", " : "", d, sym, start);
+          if (n > start)
+            g_string_append_printf (s, "–%s%s(%" G_GSIZE_FORMAT ")", d, sym, n);
+        }
+      start = n + 1;
+    }
+}
+
 /* What the edges show, from bpv_render_bundle_view, the same decision
  * the painter takes: "W(n)", "∂C/∂W(n), log |·| over 4 decades", or during
- * the backward pass both, each with the layers it applies to. */
+ * the backward pass both, each with the layers it applies to ("W(1),
+ * γ(2) weights": a norm layer's bundle is its γ). */
 static char *
 legend_scale_caption (const BpvRenderState *state)
 {
   const char *scale = state->scale == BPV_SCALE_GLOBAL ? "one scale for all layers" : "scaled per layer";
   gsize N = state->net != NULL ? state->net->n_layers : 0;
+  gboolean gamma = legend_has_gamma (state->net);
   GString *s = g_string_new (NULL);
   gsize first = 1;
 
@@ -186,15 +233,17 @@ legend_scale_caption (const BpvRenderState *state)
         continue;
       /* A run first…n of the same view. */
       if (first == 1 && n == N)
-        g_string_append (s, v == BPV_VIEW_GRADIENTS ? "∂C/∂W(n), log |·| over 4 decades" : "W(n)");
+        g_string_append (s, v == BPV_VIEW_GRADIENTS
+                            ? (gamma ? "∂C/∂W(n), ∂C/∂γ(n), log |·| over 4 decades"
+                                     : "∂C/∂W(n), log |·| over 4 decades")
+                            : (gamma ? "W(n), γ(n)" : "W(n)"));
       else
         {
-          const char *w = v == BPV_VIEW_GRADIENTS ? "∂C/∂W" : "W";
+          gsize len = s->len;
 
-          g_string_append_printf (s, "%s%s(%" G_GSIZE_FORMAT ")", s->len > 0 ? ", " : "", w, first);
-          if (n > first)
-            g_string_append_printf (s, "–%s(%" G_GSIZE_FORMAT ")", w, n);
-          g_string_append (s, v == BPV_VIEW_GRADIENTS ? " gradients (log |·|)" : " weights");
+          legend_append_names (s, state->net, first, n, v == BPV_VIEW_GRADIENTS);
+          if (s->len > len)
+            g_string_append (s, v == BPV_VIEW_GRADIENTS ? " gradients (log |·|)" : " weights");
         }
       first = n + 1;
     }

@@ -232,6 +232,19 @@ void              _bpv_render_paint_skips       (const Paint *p);
 double            _bpv_render_skip_value        (const Paint *p,
                                                  gsize        n,
                                                  double      *max);
+/* The same for any state: the RMS of ∂C/∂a(n) of `trace`'s sample, NAN
+ * when `trace` is NULL or δ(n) is not known in this stop. */
+double            _bpv_render_skip_rms          (const BpvRenderState *st,
+                                                 const BpTrace        *trace,
+                                                 gsize                 n,
+                                                 gsize                 sample);
+/* The skip arc into a(n) emphasised: a halo in `halo` reaching
+ * `halo_width` (world units) beyond the arc either side, the arc again on
+ * top; on a cairo_t already in world units. */
+void              _bpv_render_emphasise_skip    (const Paint *p,
+                                                 gsize        n,
+                                                 BpvRgba      halo,
+                                                 double       halo_width);
 /* The forward or backward pulses along W(state->layer). */
 void              _bpv_render_paint_pulses      (const Paint *p);
 

@@ -478,6 +478,10 @@ _bpv_render_hit_valid (const Paint  *p,
     return hit->layer >= 1 && hit->layer < layout->n_columns
            && hit->j < layout->bundles[hit->layer].rows
            && hit->k < layout->bundles[hit->layer].cols;
+  if (hit->kind == BPV_HIT_SKIP)
+    return hit->layer >= 1 && hit->layer < layout->n_columns
+           && layout->bundles[hit->layer].skip_from >= 0
+           && hit->j == (gsize) layout->bundles[hit->layer].skip_from;
   return FALSE;
 }
 
@@ -629,6 +633,8 @@ emphasise_hit (const Paint  *p,
   if (hit->kind == BPV_HIT_EDGE)
     _bpv_render_emphasise_edge (p, hit->layer, hit->j, hit->k, bpv_rgba_with_alpha (color, halo_alpha),
                                 halo_units * p->unit);
+  else if (hit->kind == BPV_HIT_SKIP)
+    _bpv_render_emphasise_skip (p, hit->layer, bpv_rgba_with_alpha (color, halo_alpha), halo_units * p->unit);
   else
     _bpv_render_emphasise_neuron (p, hit->layer, hit->j, color);
 }
@@ -692,6 +698,8 @@ bpv_network_render (cairo_t              *cr,
           continue;
         if (h->kind == BPV_HIT_NEURON)
           _bpv_render_mark_unit (&p, h->layer, h->j, colors[i], NEURON_MARK_UNITS * p.unit);
+        else if (h->kind == BPV_HIT_SKIP)
+          continue;  /* the arc's halo says it; every unit is on it */
         else
           {
             _bpv_render_mark_unit (&p, h->layer - 1, h->k, colors[i], EDGE_END_MARK_UNITS * p.unit);

@@ -28,6 +28,8 @@
  * of the double epsilon, where a central difference's truncation and
  * rounding errors balance. */
 #define FD_STEP         1e-6
+/* A selected skip lists ∂C/∂a(n) of this many units of a(n) (then "…"). */
+#define SKIP_UNITS_SHOWN 4
 
 char *
 bpv_format_number (double v)
@@ -350,6 +352,65 @@ explain_edge (BpvExplanation *ex,
   }
 }
 
+/* Does `net` have the skip connection `hit` names? */
+static gboolean
+skip_exists (const BpNetwork *net,
+             const BpvHit    *hit)
+{
+  return hit->layer >= 1 && hit->layer <= net->n_layers
+         && net->layers[hit->layer - 1].type == BP_LAYER_DENSE
+         && net->layers[hit->layer - 1].skip_from >= 0
+         && (gsize) net->layers[hit->layer - 1].skip_from == hit->j;
+}
+
+/* The skip connection into a(n) from a(j): the identity path of the chain
+ * rule, ∂a(n)/∂a(j) = diag(σ′)W(n)… + I, and the ∂C/∂a(n) of the shown
+ * sample that it adds into ∂C/∂a(j) unchanged. */
+static void
+explain_skip (BpvExplanation  *ex,
+              BpvSession      *session,
+              const BpNetwork *net,
+              Pool            *pool,
+              GString         *eq)
+{
+  gsize s = 0;
+  const BpTrace *t = bpv_session_get_trace (session, &s);
+  gsize n = ex->hit.layer, l = n - 1, j = ex->hit.j;
+  const BpLayer *L = &net->layers[l];
+
+  ex->title = g_strdup_printf ("Skip connection a(%zu) → a(%zu)", j, n);
+  g_string_append_printf (eq, "a(%zu) = σ(W(%zu) a(%zu) + b(%zu)) + a(%zu)   "
+                          "<small>(a(%zu) is added unchanged)</small>\n", n, n, n - 1, n, j, j);
+  if (j + 1 == n)
+    g_string_append_printf (eq, "∂a(%zu)/∂a(%zu) = diag(σ′(z(%zu))) W(%zu) + <b>I</b>\n", n, j, n, n);
+  else
+    g_string_append_printf (eq, "∂a(%zu)/∂a(%zu) = diag(σ′(z(%zu))) W(%zu) ∂a(%zu)/∂a(%zu) + <b>I</b>\n",
+                            n, j, n, n, n - 1, j);
+  g_string_append_printf (eq, "<small>(the I is the identity path: the gradient reaching a(%zu) flows "
+                          "back around the layers, neither multiplied by a weight nor squashed by a "
+                          "σ′)</small>\n", n);
+  g_string_append_printf (eq, "∂C/∂a(%zu) += ∂C/∂a(%zu)", j, n);
+  if (!bpv_session_backward_known (session, l))
+    g_string_append_printf (eq, " = ?   <i>(the backward pass has not reached layer %zu)</i>\n", n);
+  else
+    {
+      const double *g = bp_trace_dC_da (t, l, s);
+      gsize shown = MIN (L->out, (gsize) SKIP_UNITS_SHOWN);
+
+      g_string_append (eq, " = (");
+      for (gsize u = 0; u < shown; u++)
+        g_string_append_printf (eq, "%s%s", u > 0 ? ", " : "", num (pool, g[u]));
+      g_string_append_printf (eq, "%s)   <small>(this sample, units 1…%zu of %zu)</small>\n",
+                              shown < L->out ? ", …" : "", shown, L->out);
+    }
+  if (j >= 1)
+    g_string_append_printf (eq, "<small>(select a unit of a(%zu) to see both paths summed: "
+                            "through the layers and around them)</small>", j);
+  else
+    g_string_append (eq, "<small>(a(0) is the input: no weight below it learns from what the skip "
+                         "carries back)</small>");
+}
+
 BpvExplanation *
 bpv_explain (BpvSession   *session,
              const BpvHit *hit)
@@ -369,6 +430,8 @@ bpv_explain (BpvSession   *session,
   t = bpv_session_get_trace (session, &s);
   if (t == NULL)
     return NULL;
+  if (hit->kind == BPV_HIT_SKIP && !skip_exists (bpv_session_get_network (session), hit))
+    return NULL;
 
   ex = g_new0 (BpvExplanation, 1);
   ex->hit = *hit;
@@ -381,7 +444,9 @@ bpv_explain (BpvSession   *session,
   net = pass_network (session, &owned);
   B = t->batch;
 
-  if (hit->kind == BPV_HIT_NEURON && hit->layer == 0)
+  if (hit->kind == BPV_HIT_SKIP)
+    explain_skip (ex, session, net, &pool, eq);
+  else if (hit->kind == BPV_HIT_NEURON && hit->layer == 0)
     _bpv_explain_input (ex, session, &pool, eq);
   else if (hit->kind == BPV_HIT_NEURON || net->layers[hit->layer - 1].type != BP_LAYER_DENSE)
     /* A norm or dropout layer joins unit j to unit j: its "edge" is the unit. */
@@ -564,6 +629,12 @@ bpv_explain_gradcheck (BpvSession       *session,
   nt = ds->n_targets;
   l = hit->layer - 1;
   /* A weight, or for a neuron its bias b(n)ⱼ (∂C/∂b = Σₛ δ(n)ⱼ: δ checked). */
+  if (hit->kind == BPV_HIT_SKIP)
+    {
+      g_set_error (error, BP_NETWORK_ERROR, BP_NETWORK_ERROR_INVALID,
+                   "a skip connection has no parameter to check: it adds a(%zu) unchanged", hit->j);
+      return FALSE;
+    }
   if (live->layers[l].type == BP_LAYER_DROPOUT)
     {
       g_set_error (error, BP_NETWORK_ERROR, BP_NETWORK_ERROR_INVALID,

@@ -105,6 +105,11 @@ clamp_selection (BpvSession *self)
          && h->j < net->layers[h->layer - 1].out && h->k < net->layers[h->layer - 1].in
          /* batch/layer norm and dropout: edge (j, j) only */
          && (net->layers[h->layer - 1].type == BP_LAYER_DENSE || h->j == h->k);
+  else if (h->kind == BPV_HIT_SKIP)
+    ok = h->layer >= 1 && h->layer <= net->n_layers
+         && net->layers[h->layer - 1].type == BP_LAYER_DENSE
+         && net->layers[h->layer - 1].skip_from >= 0
+         && h->j == (gsize) net->layers[h->layer - 1].skip_from;
   if (!ok)
     {
       BpvHit none = BPV_HIT_INIT;
