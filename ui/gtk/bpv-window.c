@@ -145,6 +145,111 @@ bpv_window_update_file_title (BpvWindow *self)
     adw_window_title_set_title (self->window_title, heading);
 }
 
+/* The phase card's formula for the forward stop at layer n (1-based), in
+ * the app's notation, for what layer n is. */
+static char *
+forward_formula (const BpNetwork *net,
+                 gsize            n)
+{
+  const BpLayer *L = &net->layers[n - 1];
+  const char *act = L->act->id;
+
+  switch (L->type)
+    {
+    case BP_LAYER_BATCHNORM:
+    case BP_LAYER_LAYERNORM:
+      return g_strdup_printf ("x̂ = (a(%zu) − μ)/√(σ² + ε) %s,   z(%zu) = γ(%zu) ⊙ x̂ + β(%zu),   "
+                              "a(%zu) = %s(z(%zu))",
+                              n - 1, L->type == BP_LAYER_LAYERNORM ? "over each sample’s units"
+                                     : net->eval ? "(running μ, σ²)" : "over the batch",
+                              n, n, n, n, act, n);
+    case BP_LAYER_DROPOUT:
+      return net->eval ? g_strdup_printf ("a(%zu) = a(%zu)   (dropout passes everything at eval)",
+                                          n, n - 1)
+                       : g_strdup_printf ("a(%zu) = a(%zu) ⊙ mask(%zu) / (1 − %g)", n, n - 1, n, L->p);
+    case BP_LAYER_DENSE:
+    default:
+      if (L->skip_from >= 0)
+        return g_strdup_printf ("z(%zu) = W(%zu) a(%zu) + b(%zu),   a(%zu) = %s(z(%zu)) + a(%zd)",
+                                n, n, n - 1, n, n, act, n, L->skip_from);
+      return g_strdup_printf ("z(%zu) = W(%zu) a(%zu) + b(%zu),   a(%zu) = %s(z(%zu))",
+                              n, n, n - 1, n, n, act, n);
+    }
+}
+
+/* What ∂C/∂a(n) gathers from the layers that read a(n): the next layer,
+ * and each skip that adds a(n) to a later output. */
+static char *
+gathered_formula (const BpNetwork *net,
+                  gsize            n)
+{
+  GString *s = g_string_new (NULL);
+  const BpLayer *next = &net->layers[n];
+
+  switch (next->type)
+    {
+    case BP_LAYER_BATCHNORM:
+    case BP_LAYER_LAYERNORM:
+      /* Its three terms are the inspector's (select a unit): the card has
+       * room for one line. */
+      g_string_append_printf (s, "δ(%zu) back through %s(%zu)", n + 1,
+                              next->type == BP_LAYER_BATCHNORM ? "BN" : "LN", n + 1);
+      break;
+    case BP_LAYER_DROPOUT:
+      g_string_append_printf (s, "mask(%zu)/(1 − %g) ⊙ ∂C/∂a(%zu)", n + 1, next->p, n + 1);
+      break;
+    case BP_LAYER_DENSE:
+    default:
+      g_string_append_printf (s, "W(%zu)ᵀ δ(%zu)", n + 1, n + 1);
+      break;
+    }
+  for (gsize m = n + 1; m < net->n_layers; m++)
+    if (net->layers[m].skip_from == (gssize) n)
+      g_string_append_printf (s, " + ∂C/∂a(%zu) (skip)", m + 1);
+  return g_string_free (s, FALSE);
+}
+
+/* The phase card's formula for the backward stop at layer n: the first
+ * line, and what the stop computes for the parameters (NULL when it is on
+ * the first line already), which goes before the stop's place on the
+ * second. */
+static char *
+backward_formula (const BpNetwork  *net,
+                  gsize             n,
+                  char            **param)
+{
+  const BpLayer *L = &net->layers[n - 1];
+  gsize N = net->n_layers;
+  g_autofree char *gathered = NULL;
+
+  *param = NULL;
+  if (bp_network_is_plain (net))
+    {
+      /* The dense chain's familiar form. */
+      if (n == N)
+        return g_strdup_printf ("δ(%zu) = ∂C/∂a(%zu) ⊙ σ′(z(%zu)),   ∂C/∂W(%zu) = δ(%zu) a(%zu)ᵀ",
+                                n, n, n, n, n, n - 1);
+      return g_strdup_printf ("δ(%zu) = σ′(z(%zu)) ⊙ W(%zu)ᵀ δ(%zu),   ∂C/∂W(%zu) = δ(%zu) a(%zu)ᵀ",
+                              n, n, n + 1, n + 1, n, n, n - 1);
+    }
+  gathered = n == N ? g_strdup_printf ("∂C/∂a(%zu) from the cost", n) : gathered_formula (net, n);
+  switch (L->type)
+    {
+    case BP_LAYER_DROPOUT:
+      *param = g_strdup_printf ("∂C/∂a(%zu) = mask(%zu)/(1 − %g) ⊙ ∂C/∂a(%zu)", n - 1, n, L->p, n);
+      return g_strdup_printf ("∂C/∂a(%zu) = %s", n, gathered);
+    case BP_LAYER_BATCHNORM:
+    case BP_LAYER_LAYERNORM:
+      *param = g_strdup_printf ("∂C/∂γ(%zu) = Σ δ(%zu) ⊙ x̂,  ∂C/∂β(%zu) = Σ δ(%zu)", n, n, n, n);
+      break;
+    case BP_LAYER_DENSE:
+    default:
+      *param = g_strdup_printf ("∂C/∂W(%zu) = δ(%zu) a(%zu)ᵀ", n, n, n - 1);
+      break;
+    }
+  return g_strdup_printf ("δ(%zu) = σ′(z(%zu)) ⊙ ∂C/∂a(%zu),  ∂C/∂a(%zu) = %s", n, n, n, n, gathered);
+}
+
 static char *
 vector_text (const double *v,
              gsize         n)
@@ -208,9 +313,12 @@ bpv_window_update_phase (BpvWindow *self)
         }
         break;
       case BPV_STEP_FORWARD:
-        title = g_strdup_printf ("Forward pass · layer %zu of %zu", n, N);
-        detail = g_strdup_printf ("z(%zu) = W(%zu) a(%zu) + b(%zu),   a(%zu) = %s(z(%zu))\n%s",
-                                  n, n, n - 1, n, n, net->layers[n - 1].act->id, n, where);
+        {
+          g_autofree char *formula = forward_formula (net, n);
+
+          title = g_strdup_printf ("Forward pass · layer %zu of %zu", n, N);
+          detail = g_strdup_printf ("%s\n%s", formula, where);
+        }
         break;
       case BPV_STEP_COST:
         {
@@ -229,13 +337,14 @@ bpv_window_update_phase (BpvWindow *self)
         }
         break;
       case BPV_STEP_BACKWARD:
-        title = g_strdup_printf ("Backward pass · layer %zu", n);
-        if (n == N)
-          detail = g_strdup_printf ("δ(%zu) = ∂C/∂a(%zu) ⊙ σ′(z(%zu)),   ∂C/∂W(%zu) = δ(%zu) a(%zu)ᵀ\n%s",
-                                    n, n, n, n, n, n - 1, where);
-        else
-          detail = g_strdup_printf ("δ(%zu) = σ′(z(%zu)) ⊙ W(%zu)ᵀ δ(%zu),   ∂C/∂W(%zu) = δ(%zu) a(%zu)ᵀ\n%s",
-                                    n, n, n + 1, n + 1, n, n, n - 1, where);
+        {
+          g_autofree char *param = NULL;
+          g_autofree char *formula = backward_formula (net, n, &param);
+
+          title = g_strdup_printf ("Backward pass · layer %zu", n);
+          detail = param != NULL ? g_strdup_printf ("%s\n%s · %s", formula, param, where)
+                                 : g_strdup_printf ("%s\n%s", formula, where);
+        }
         break;
       case BPV_STEP_UPDATE:
         {
