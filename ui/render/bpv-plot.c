@@ -286,10 +286,14 @@ static guint
 x_tick_labels (Frame    *fr,
                double    sx,
                gboolean  draw,
-               double   *first_left)
+               double   *first_left,
+               gboolean *crowded)
 {
   double f = fr->f, last_right = -G_MAXDOUBLE;
   guint n = 0;
+
+  if (crowded != NULL)
+    *crowded = FALSE;
 
   for (double v = ceil (fr->x0 / sx - 1e-9) * sx; v <= fr->x1 + 1e-9 * sx; v += sx)
     {
@@ -303,9 +307,14 @@ x_tick_labels (Frame    *fr,
           cairo_stroke (fr->cr);
         }
       bpv_text_measure (fr->text, s, f, BPV_TEXT_NORMAL, &w, NULL);
-      if (px - w / 2 < fr->rect.x + 0.2 * f || px + w / 2 > fr->rect.x + fr->rect.width - 0.2 * f
-          || px - w / 2 < last_right + 0.5 * f)
+      if (px - w / 2 < fr->rect.x + 0.2 * f || px + w / 2 > fr->rect.x + fr->rect.width - 0.2 * f)
         continue;
+      if (px - w / 2 < last_right + 0.5 * f)
+        {
+          if (crowded != NULL)
+            *crowded = TRUE;
+          continue;
+        }
       if (draw)
         bpv_text_draw (fr->text, s, px, fr->plot.y + fr->plot.height + TICK_GAP_EM * f, 0.5, 0,
                        f, BPV_TEXT_NORMAL, fr->tc->text_muted);
@@ -340,13 +349,31 @@ frame_axes (Frame      *fr,
   sx = nice_step (fr->x1 - fr->x0, (int) CLAMP (fr->plot.width / (X_TICK_SPACING_EM * f), 2, 10));
   if ((fr->x1 - fr->x0) / sx < 2 && fr->plot.width >= 3 * X_TICK_SPACING_EM * f)
     sx = nice_step (fr->x1 - fr->x0, 4);
-  /* The labels at the ends may not fit in the panel: then finer steps, as
-   * long as they leave three labels clear of each other. */
-  for (int n = 4; n <= 10 && x_tick_labels (fr, sx, FALSE, NULL) < 3; n++)
-    if (x_tick_labels (fr, nice_step (fr->x1 - fr->x0, n), FALSE, NULL) >= 3)
-      sx = nice_step (fr->x1 - fr->x0, n);
+  /* The labels at the ends may not fit in the panel: then another step
+   * that leaves three, best with every tick labelled (not "−0.012,
+   * −0.002, 0.008" from a step whose labels crowd each other out). */
+  if (x_tick_labels (fr, sx, FALSE, NULL, NULL) < 3)
+    {
+      double fallback = sx;
+
+      for (int n = 20; n >= 2; n--)
+        {
+          double step = nice_step (fr->x1 - fr->x0, n);
+          gboolean crowded;
+          guint labels = x_tick_labels (fr, step, FALSE, NULL, &crowded);
+
+          if (labels >= 3 && !crowded)
+            {
+              fallback = step;
+              break;
+            }
+          if (labels >= 3 && fallback == sx)
+            fallback = step;
+        }
+      sx = fallback;
+    }
   bpv_set_source_rgba (cr, fr->tc->grid);
-  x_tick_labels (fr, sx, TRUE, &first_left);
+  x_tick_labels (fr, sx, TRUE, &first_left, NULL);
 
   /* y grid and ticks; the bottom label gives way to an x label under the
    * corner. */
