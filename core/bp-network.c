@@ -229,8 +229,12 @@ grow (BpNetwork              *net,
   net->layers = g_renew (BpLayer, net->layers, net->n_layers + 1);
   net->params = g_renew (double, net->params, net->n_params + added);
   net->grads = g_renew (double, net->grads, net->n_params + added);
-  memset (net->params + net->n_params, 0, added * sizeof (double));
-  memset (net->grads + net->n_params, 0, added * sizeof (double));
+  /* A dropout layer adds nothing: the blocks may still be NULL then. */
+  if (added > 0)
+    {
+      memset (net->params + net->n_params, 0, added * sizeof (double));
+      memset (net->grads + net->n_params, 0, added * sizeof (double));
+    }
   net->n_params += added;
 
   L = &net->layers[net->n_layers++];
