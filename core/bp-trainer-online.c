@@ -587,6 +587,45 @@ sweep_one (double       *w,
     *acc = *acc + p * 0.0;
 }
 
+/* b[j … j + rows − 1]: four lanes at a time, as a row of W whose x is 1
+ * (∂C/∂b = 0 + δ_j·1, the same value as 0 + δ_j), then one by one. */
+static inline __attribute__ ((always_inline)) void
+sweep_biases (double       *restrict b,
+              double       *restrict b_old,
+              double       *restrict vb,
+              double       *restrict vb_old,
+              const double *restrict delta,
+              gsize                  j,
+              gsize                  rows,
+              const double          *hyper,
+              double                *acc,
+              bp_v4d                *acc4,
+              gboolean               momentum,
+              gboolean               decay,
+              gboolean               backup)
+{
+  double lr = hyper[0], mu = hyper[1], wd = hyper[2], unused = 0.0;
+  bp_v4d lr4 = SPLAT (lr), mu4 = SPLAT (mu), wd4 = SPLAT (wd), one4 = SPLAT (1.0);
+  bp_v4d unused4 = SPLAT (0.0);
+  gsize r = j;
+
+  for (; r + 4 <= j + rows; r += 4)
+    {
+      bp_v4d d4;
+
+      BP_V4D_LOAD (d4, delta + r);
+      sweep_lanes (b + r, backup ? b_old + r : NULL,
+                   momentum ? vb + r : NULL, momentum ? vb_old + r : NULL,
+                   &one4, &d4, &unused4, acc4, &lr4, &mu4, &wd4,
+                   FALSE, momentum, decay, backup);
+    }
+  for (; r < j + rows; r++)
+    sweep_one (b + r, backup ? b_old + r : NULL,
+               momentum ? vb + r : NULL, momentum ? vb_old + r : NULL,
+               1.0, delta[r], &unused, acc, lr, mu, wd,
+               FALSE, momentum, decay, backup);
+}
+
 /* Rows of W swept together: ∂C/∂x[k] is loaded and stored once for them,
  * and summed in row order in a register. */
 #define SWEEP_ROWS 4
@@ -651,11 +690,53 @@ sweep_rows (double       *restrict W,
                    x[k], delta[j + r], has_gx ? gx + k : &unused, acc, lr, mu, wd,
                    has_gx, momentum, decay, backup);
       }
-  for (gsize r = j; r < j + rows; r++)
-    sweep_one (b + r, backup ? b_old + r : NULL,
-               momentum ? vb + r : NULL, momentum ? vb_old + r : NULL,
-               1.0, delta[r], &unused, acc, lr, mu, wd,
+  sweep_biases (b, b_old, vb, vb_old, delta, j, rows, hyper, acc, acc4,
+                momentum, decay, backup);
+}
+
+/* The first layer when it has fewer than four inputs (T1: two): no
+ * ∂C/∂x to compute, so W is swept as one flat run of out·in weights,
+ * four lanes at a time, W[i] with δ of its row i / in and x of its column
+ * i mod in (rows of `in` < 4 lanes would otherwise go one by one), then
+ * the biases.  `in` is a constant where it is inlined. */
+static inline __attribute__ ((always_inline)) void
+sweep_flat (const OnlineSweep *s,
+            gsize              in,
+            const double      *hyper,
+            double            *acc,
+            bp_v4d            *acc4,
+            gboolean           momentum,
+            gboolean           decay,
+            gboolean           backup)
+{
+  double *restrict W = s->W, *restrict W_old = s->W_old;
+  double *restrict vW = s->vW, *restrict vW_old = s->vW_old;
+  const double *restrict x = s->x, *restrict delta = s->delta;
+  double lr = hyper[0], mu = hyper[1], wd = hyper[2], unused = 0.0;
+  bp_v4d lr4 = SPLAT (lr), mu4 = SPLAT (mu), wd4 = SPLAT (wd), unused4 = SPLAT (0.0);
+  gsize n = s->out * in, i = 0;
+
+  for (; i + 4 <= n; i += 4)
+    {
+      bp_v4d x4, d4;
+
+      for (gsize q = 0; q < 4; q++)
+        {
+          x4[q] = x[(i + q) % in];
+          d4[q] = delta[(i + q) / in];
+        }
+      sweep_lanes (W + i, backup ? W_old + i : NULL,
+                   momentum ? vW + i : NULL, momentum ? vW_old + i : NULL,
+                   &x4, &d4, &unused4, acc4, &lr4, &mu4, &wd4,
+                   FALSE, momentum, decay, backup);
+    }
+  for (; i < n; i++)
+    sweep_one (W + i, backup ? W_old + i : NULL,
+               momentum ? vW + i : NULL, momentum ? vW_old + i : NULL,
+               x[i % in], delta[i / in], &unused, acc, lr, mu, wd,
                FALSE, momentum, decay, backup);
+  sweep_biases (s->b, s->b_old, s->vb, s->vb_old, delta, 0, s->out, hyper, acc, acc4,
+                momentum, decay, backup);
 }
 
 /* The sweep over one layer: ∂C/∂x from the old W, the update of W and b,
@@ -675,6 +756,17 @@ sweep_body (const OnlineSweep *s,
   double acc = 0.0;
   gsize j = 0;
 
+  if (!has_gx && s->in < 4)
+    {
+      /* each width its own loop, with `in` a constant (T1's is 2) */
+      if (s->in == 1)
+        sweep_flat (s, 1, hyper, &acc, &acc4, momentum, decay, backup);
+      else if (s->in == 2)
+        sweep_flat (s, 2, hyper, &acc, &acc4, momentum, decay, backup);
+      else
+        sweep_flat (s, 3, hyper, &acc, &acc4, momentum, decay, backup);
+      return acc + ((acc4[0] + acc4[1]) + (acc4[2] + acc4[3]));
+    }
   if (has_gx)
     memset (s->gx, 0, s->in * sizeof (double));
 #define SWEEP_ROWS_OF(rows) \
