@@ -274,13 +274,14 @@ forward_rows (const double *restrict W,
  * and Σ|W| from the same loads.  The rows go from the last to the first
  * (their order changes no bit): the sweep that follows starts at the
  * first, which are then the ones still in L1. */
-BP_HOT static double
-forward_layer (const double *W,
-               const double *b,
-               const double *x,
-               double       *z,
-               gsize         in,
-               gsize         out)
+static inline __attribute__ ((always_inline)) double
+forward_layer_body (const double *W,
+                    const double *b,
+                    const double *x,
+                    double       *z,
+                    gsize         in,
+                    gsize         out,
+                    gboolean      sums)
 {
   double sum = 0.0;
   gsize j = out;
@@ -295,7 +296,23 @@ forward_layer (const double *W,
       j -= 4;
       sum += forward_rows (W, b, x, z, in, j, 4);
     }
-  return sum;
+  return sums ? sum : 0.0;
+}
+
+/* forward_layer_body; Σ|W| only when `sums` (the bounds want it: without
+ * them its additions are dropped from the loop). */
+BP_HOT static double
+forward_layer (const double *W,
+               const double *b,
+               const double *x,
+               double       *z,
+               gsize         in,
+               gsize         out,
+               gboolean      sums)
+{
+  if (sums)
+    return forward_layer_body (W, b, x, z, in, out, TRUE);
+  return forward_layer_body (W, b, x, z, in, out, FALSE);
 }
 
 /* ------------------------------------------------------------- forward */
@@ -419,8 +436,8 @@ cost_gives_delta (const BpNetwork *net)
  * is f′ ⊙ ∂C/∂a (all but an output whose cost gives δ(N)) into
  * trace->dC_dz[n], for layer_delta; has_d[n] says it is there (not for a
  * vector activation).  Returns TRUE when it is for every hidden layer.
- * w_sum[n] = Σ|W(n)|, from the loads of the product, and with `bounds`
- * + Σ|b(n)| (for sgd_bounded). */
+ * With `bounds`, w_sum[n] = Σ|W(n)| + Σ|b(n)| (for sgd_bounded; Σ|W| from
+ * the loads of the product); without, w_sum is 0. */
 static gboolean
 online_forward (const BpNetwork *net,
                 BpTrace         *t,
@@ -443,7 +460,7 @@ online_forward (const BpNetwork *net,
       double *d = hidden || want_output_d ? t->dC_dz[l] : NULL;
 
       /* z(n) = W(n) a(n−1) + b(n);  a(n) = f(z(n)) */
-      w_sum[l] = forward_layer (L->W, L->b, in, t->z[l], L->in, L->out);
+      w_sum[l] = forward_layer (L->W, L->b, in, t->z[l], L->in, L->out, bounds);
       if (bounds)
         w_sum[l] += abs_sum (L->b, L->out);
       has_d[l] = online_activate (L, t->z[l], t->a[l], d) && d != NULL;
