@@ -677,12 +677,14 @@ sweep_rows (double       *restrict W,
   double lr = hyper[0], mu = hyper[1], wd = hyper[2], unused = 0.0;
   bp_v4d lr4 = SPLAT (lr), mu4 = SPLAT (mu), wd4 = SPLAT (wd);
   gsize k = 0;
+
   for (; k + 4 <= in; k += 4)
     {
       bp_v4d x4, c = SPLAT (0.0);
 
       BP_V4D_LOAD (x4, x + k);
-      if (has_gx)
+      /* the first rows start ∂C/∂x at 0 (no memset of it before) */
+      if (has_gx && j > 0)
         BP_V4D_LOAD (c, gx + k);
       for (gsize r = 0; r < rows; r++)
         {
@@ -698,15 +700,19 @@ sweep_rows (double       *restrict W,
         memcpy (gx + k, &c, sizeof c);
     }
   for (; k < in; k++)
-    for (gsize r = 0; r < rows; r++)
-      {
-        gsize at = (j + r) * in + k;
+    {
+      if (has_gx && j == 0)
+        gx[k] = 0.0;
+      for (gsize r = 0; r < rows; r++)
+        {
+          gsize at = (j + r) * in + k;
 
-        sweep_one (W + at, backup ? W_old + at : NULL,
-                   momentum ? vW + at : NULL, momentum ? vW_old + at : NULL,
-                   x[k], delta[j + r], has_gx ? gx + k : &unused, acc, lr, mu, wd,
-                   has_gx, momentum, decay, backup);
-      }
+          sweep_one (W + at, backup ? W_old + at : NULL,
+                     momentum ? vW + at : NULL, momentum ? vW_old + at : NULL,
+                     x[k], delta[j + r], has_gx ? gx + k : &unused, acc, lr, mu, wd,
+                     has_gx, momentum, decay, backup);
+        }
+    }
   sweep_biases (b, b_old, vb, vb_old, delta, j, rows, hyper, acc, acc4,
                 momentum, decay, backup);
 }
@@ -784,8 +790,6 @@ sweep_body (const OnlineSweep *s,
         sweep_flat (s, 3, hyper, &acc, &acc4, momentum, decay, backup);
       return acc + ((acc4[0] + acc4[1]) + (acc4[2] + acc4[3]));
     }
-  if (has_gx)
-    memset (s->gx, 0, s->in * sizeof (double));
 #define SWEEP_ROWS_OF(rows) \
   sweep_rows (s->W, s->W_old, s->b, s->b_old, s->vW, s->vW_old, s->vb, s->vb_old, \
               s->x, s->delta, s->gx, s->in, j, rows, hyper, &acc, &acc4,      \
