@@ -482,11 +482,15 @@ layer_delta (const BpLayer *L,
              gboolean       has_d,
              const double  *g)
 {
-  double *delta = t->dC_dz[l];
+  double *restrict delta = t->dC_dz[l];
+  const double *restrict gr = g;
+  gsize n = L->out;
 
+  /* restrict and n in a local: a store through delta could otherwise
+   * alias L->out and g, and the loop would go one value at a time */
   if (has_d)
-    for (gsize i = 0; i < L->out; i++)
-      delta[i] *= g[i];
+    for (gsize i = 0; i < n; i++)
+      delta[i] *= gr[i];
   else
     L->act->vec_vjp (t->z[l], t->a[l], g, delta, L->out, L->act_params);
 }
