@@ -275,26 +275,23 @@ forward_rows (const double *restrict W,
  * (their order changes no bit): the sweep that follows starts at the
  * first, which are then the ones still in L1. */
 static inline __attribute__ ((always_inline)) double
-forward_layer_body (const double *W,
-                    const double *b,
-                    const double *x,
-                    double       *z,
-                    gsize         in,
-                    gsize         out,
-                    gboolean      sums)
+forward_layer_body (const BpLayer *L,
+                    const double  *x,
+                    double        *z,
+                    gboolean       sums)
 {
   double sum = 0.0;
-  gsize j = out;
+  gsize j = L->out;
 
   while (j % 4 != 0)
     {
       j--;
-      sum += forward_rows (W, b, x, z, in, j, 1);
+      sum += forward_rows (L->W, L->b, x, z, L->in, j, 1);
     }
   while (j > 0)
     {
       j -= 4;
-      sum += forward_rows (W, b, x, z, in, j, 4);
+      sum += forward_rows (L->W, L->b, x, z, L->in, j, 4);
     }
   return sums ? sum : 0.0;
 }
@@ -302,17 +299,14 @@ forward_layer_body (const double *W,
 /* forward_layer_body; Σ|W| only when `sums` (the bounds want it: without
  * them its additions are dropped from the loop). */
 BP_HOT static double
-forward_layer (const double *W,
-               const double *b,
-               const double *x,
-               double       *z,
-               gsize         in,
-               gsize         out,
-               gboolean      sums)
+forward_layer (const BpLayer *L,
+               const double  *x,
+               double        *z,
+               gboolean       sums)
 {
   if (sums)
-    return forward_layer_body (W, b, x, z, in, out, TRUE);
-  return forward_layer_body (W, b, x, z, in, out, FALSE);
+    return forward_layer_body (L, x, z, TRUE);
+  return forward_layer_body (L, x, z, FALSE);
 }
 
 /* ------------------------------------------------------------- forward */
@@ -460,7 +454,7 @@ online_forward (const BpNetwork *net,
       double *d = hidden || want_output_d ? t->dC_dz[l] : NULL;
 
       /* z(n) = W(n) a(n−1) + b(n);  a(n) = f(z(n)) */
-      w_sum[l] = forward_layer (L->W, L->b, in, t->z[l], L->in, L->out, bounds);
+      w_sum[l] = forward_layer (L, in, t->z[l], bounds);
       if (bounds)
         w_sum[l] += abs_sum (L->b, L->out);
       has_d[l] = online_activate (L, t->z[l], t->a[l], d) && d != NULL;
