@@ -274,28 +274,39 @@ forward_rows (const double *restrict W,
  * and Σ|W| from the same loads.  The rows go from the last to the first
  * (their order changes no bit): the sweep that follows starts at the
  * first, which are then the ones still in L1. */
-BP_HOT static double
-forward_layer (const double *W,
-               const double *b,
-               const double *x,
-               double       *z,
-               gsize         in,
-               gsize         out)
+static inline __attribute__ ((always_inline)) double
+forward_layer_body (const BpLayer *L,
+                    const double  *x,
+                    double        *z,
+                    gboolean       sums)
 {
   double sum = 0.0;
-  gsize j = out;
+  gsize j = L->out;
 
   while (j % 4 != 0)
     {
       j--;
-      sum += forward_rows (W, b, x, z, in, j, 1);
+      sum += forward_rows (L->W, L->b, x, z, L->in, j, 1);
     }
   while (j > 0)
     {
       j -= 4;
-      sum += forward_rows (W, b, x, z, in, j, 4);
+      sum += forward_rows (L->W, L->b, x, z, L->in, j, 4);
     }
-  return sum;
+  return sums ? sum : 0.0;
+}
+
+/* forward_layer_body; Σ|W| only when `sums` (the bounds want it: without
+ * them its additions are dropped from the loop). */
+BP_HOT static double
+forward_layer (const BpLayer *L,
+               const double  *x,
+               double        *z,
+               gboolean       sums)
+{
+  if (sums)
+    return forward_layer_body (L, x, z, TRUE);
+  return forward_layer_body (L, x, z, FALSE);
 }
 
 /* ------------------------------------------------------------- forward */
@@ -419,8 +430,8 @@ cost_gives_delta (const BpNetwork *net)
  * is f′ ⊙ ∂C/∂a (all but an output whose cost gives δ(N)) into
  * trace->dC_dz[n], for layer_delta; has_d[n] says it is there (not for a
  * vector activation).  Returns TRUE when it is for every hidden layer.
- * w_sum[n] = Σ|W(n)|, from the loads of the product, and with `bounds`
- * + Σ|b(n)| (for sgd_bounded). */
+ * With `bounds`, w_sum[n] = Σ|W(n)| + Σ|b(n)| (for sgd_bounded; Σ|W| from
+ * the loads of the product); without, w_sum is 0. */
 static gboolean
 online_forward (const BpNetwork *net,
                 BpTrace         *t,
@@ -443,7 +454,7 @@ online_forward (const BpNetwork *net,
       double *d = hidden || want_output_d ? t->dC_dz[l] : NULL;
 
       /* z(n) = W(n) a(n−1) + b(n);  a(n) = f(z(n)) */
-      w_sum[l] = forward_layer (L->W, L->b, in, t->z[l], L->in, L->out);
+      w_sum[l] = forward_layer (L, in, t->z[l], bounds);
       if (bounds)
         w_sum[l] += abs_sum (L->b, L->out);
       has_d[l] = online_activate (L, t->z[l], t->a[l], d) && d != NULL;
@@ -465,11 +476,15 @@ layer_delta (const BpLayer *L,
              gboolean       has_d,
              const double  *g)
 {
-  double *delta = t->dC_dz[l];
+  double *restrict delta = t->dC_dz[l];
+  const double *restrict gr = g;
+  gsize n = L->out;
 
+  /* restrict and n in a local: a store through delta could otherwise
+   * alias L->out and g, and the loop would go one value at a time */
   if (has_d)
-    for (gsize i = 0; i < L->out; i++)
-      delta[i] *= g[i];
+    for (gsize i = 0; i < n; i++)
+      delta[i] *= gr[i];
   else
     L->act->vec_vjp (t->z[l], t->a[l], g, delta, L->out, L->act_params);
 }
@@ -587,6 +602,45 @@ sweep_one (double       *w,
     *acc = *acc + p * 0.0;
 }
 
+/* b[j … j + rows − 1]: four lanes at a time, as a row of W whose x is 1
+ * (∂C/∂b = 0 + δ_j·1, the same value as 0 + δ_j), then one by one. */
+static inline __attribute__ ((always_inline)) void
+sweep_biases (double       *restrict b,
+              double       *restrict b_old,
+              double       *restrict vb,
+              double       *restrict vb_old,
+              const double *restrict delta,
+              gsize                  j,
+              gsize                  rows,
+              const double          *hyper,
+              double                *acc,
+              bp_v4d                *acc4,
+              gboolean               momentum,
+              gboolean               decay,
+              gboolean               backup)
+{
+  double lr = hyper[0], mu = hyper[1], wd = hyper[2], unused = 0.0;
+  bp_v4d lr4 = SPLAT (lr), mu4 = SPLAT (mu), wd4 = SPLAT (wd), one4 = SPLAT (1.0);
+  bp_v4d unused4 = SPLAT (0.0);
+  gsize r = j;
+
+  for (; r + 4 <= j + rows; r += 4)
+    {
+      bp_v4d d4;
+
+      BP_V4D_LOAD (d4, delta + r);
+      sweep_lanes (b + r, backup ? b_old + r : NULL,
+                   momentum ? vb + r : NULL, momentum ? vb_old + r : NULL,
+                   &one4, &d4, &unused4, acc4, &lr4, &mu4, &wd4,
+                   FALSE, momentum, decay, backup);
+    }
+  for (; r < j + rows; r++)
+    sweep_one (b + r, backup ? b_old + r : NULL,
+               momentum ? vb + r : NULL, momentum ? vb_old + r : NULL,
+               1.0, delta[r], &unused, acc, lr, mu, wd,
+               FALSE, momentum, decay, backup);
+}
+
 /* Rows of W swept together: ∂C/∂x[k] is loaded and stored once for them,
  * and summed in row order in a register. */
 #define SWEEP_ROWS 4
@@ -621,12 +675,14 @@ sweep_rows (double       *restrict W,
   double lr = hyper[0], mu = hyper[1], wd = hyper[2], unused = 0.0;
   bp_v4d lr4 = SPLAT (lr), mu4 = SPLAT (mu), wd4 = SPLAT (wd);
   gsize k = 0;
+
   for (; k + 4 <= in; k += 4)
     {
       bp_v4d x4, c = SPLAT (0.0);
 
       BP_V4D_LOAD (x4, x + k);
-      if (has_gx)
+      /* the first rows start ∂C/∂x at 0 (no memset of it before) */
+      if (has_gx && j > 0)
         BP_V4D_LOAD (c, gx + k);
       for (gsize r = 0; r < rows; r++)
         {
@@ -642,20 +698,66 @@ sweep_rows (double       *restrict W,
         memcpy (gx + k, &c, sizeof c);
     }
   for (; k < in; k++)
-    for (gsize r = 0; r < rows; r++)
-      {
-        gsize at = (j + r) * in + k;
+    {
+      if (has_gx && j == 0)
+        gx[k] = 0.0;
+      for (gsize r = 0; r < rows; r++)
+        {
+          gsize at = (j + r) * in + k;
 
-        sweep_one (W + at, backup ? W_old + at : NULL,
-                   momentum ? vW + at : NULL, momentum ? vW_old + at : NULL,
-                   x[k], delta[j + r], has_gx ? gx + k : &unused, acc, lr, mu, wd,
-                   has_gx, momentum, decay, backup);
-      }
-  for (gsize r = j; r < j + rows; r++)
-    sweep_one (b + r, backup ? b_old + r : NULL,
-               momentum ? vb + r : NULL, momentum ? vb_old + r : NULL,
-               1.0, delta[r], &unused, acc, lr, mu, wd,
+          sweep_one (W + at, backup ? W_old + at : NULL,
+                     momentum ? vW + at : NULL, momentum ? vW_old + at : NULL,
+                     x[k], delta[j + r], has_gx ? gx + k : &unused, acc, lr, mu, wd,
+                     has_gx, momentum, decay, backup);
+        }
+    }
+  sweep_biases (b, b_old, vb, vb_old, delta, j, rows, hyper, acc, acc4,
+                momentum, decay, backup);
+}
+
+/* The first layer when it has fewer than four inputs (T1: two): no
+ * ∂C/∂x to compute, so W is swept as one flat run of out·in weights,
+ * four lanes at a time, W[i] with δ of its row i / in and x of its column
+ * i mod in (rows of `in` < 4 lanes would otherwise go one by one), then
+ * the biases.  `in` is a constant where it is inlined. */
+static inline __attribute__ ((always_inline)) void
+sweep_flat (const OnlineSweep *s,
+            gsize              in,
+            const double      *hyper,
+            double            *acc,
+            bp_v4d            *acc4,
+            gboolean           momentum,
+            gboolean           decay,
+            gboolean           backup)
+{
+  double *restrict W = s->W, *restrict W_old = s->W_old;
+  double *restrict vW = s->vW, *restrict vW_old = s->vW_old;
+  const double *restrict x = s->x, *restrict delta = s->delta;
+  double lr = hyper[0], mu = hyper[1], wd = hyper[2], unused = 0.0;
+  bp_v4d lr4 = SPLAT (lr), mu4 = SPLAT (mu), wd4 = SPLAT (wd), unused4 = SPLAT (0.0);
+  gsize n = s->out * in, i = 0;
+
+  for (; i + 4 <= n; i += 4)
+    {
+      bp_v4d x4, d4;
+
+      for (gsize q = 0; q < 4; q++)
+        {
+          x4[q] = x[(i + q) % in];
+          d4[q] = delta[(i + q) / in];
+        }
+      sweep_lanes (W + i, backup ? W_old + i : NULL,
+                   momentum ? vW + i : NULL, momentum ? vW_old + i : NULL,
+                   &x4, &d4, &unused4, acc4, &lr4, &mu4, &wd4,
+                   FALSE, momentum, decay, backup);
+    }
+  for (; i < n; i++)
+    sweep_one (W + i, backup ? W_old + i : NULL,
+               momentum ? vW + i : NULL, momentum ? vW_old + i : NULL,
+               x[i % in], delta[i / in], &unused, acc, lr, mu, wd,
                FALSE, momentum, decay, backup);
+  sweep_biases (s->b, s->b_old, s->vb, s->vb_old, delta, 0, s->out, hyper, acc, acc4,
+                momentum, decay, backup);
 }
 
 /* The sweep over one layer: ∂C/∂x from the old W, the update of W and b,
@@ -675,8 +777,17 @@ sweep_body (const OnlineSweep *s,
   double acc = 0.0;
   gsize j = 0;
 
-  if (has_gx)
-    memset (s->gx, 0, s->in * sizeof (double));
+  if (!has_gx && s->in < 4)
+    {
+      /* each width its own loop, with `in` a constant (T1's is 2) */
+      if (s->in == 1)
+        sweep_flat (s, 1, hyper, &acc, &acc4, momentum, decay, backup);
+      else if (s->in == 2)
+        sweep_flat (s, 2, hyper, &acc, &acc4, momentum, decay, backup);
+      else
+        sweep_flat (s, 3, hyper, &acc, &acc4, momentum, decay, backup);
+      return acc + ((acc4[0] + acc4[1]) + (acc4[2] + acc4[3]));
+    }
 #define SWEEP_ROWS_OF(rows) \
   sweep_rows (s->W, s->W_old, s->b, s->b_old, s->vW, s->vW_old, s->vb, s->vb_old, \
               s->x, s->delta, s->gx, s->in, j, rows, hyper, &acc, &acc4,      \

@@ -389,23 +389,32 @@ bp_trainer_step (BpTrainer *tr,
 {
   const BpDataset *ds = tr->train;
   gsize nf = ds->n_features, nt = ds->n_targets, B;
+  gboolean online;
 
   g_return_val_if_fail (tr != NULL, FALSE);
 
   B = begin_epoch_if_done (tr);
-  for (gsize s = 0; s < B; s++)
-    {
-      gsize r = tr->order[tr->cursor + s];
-
-      memcpy (tr->xb + s * nf, ds->X + r * nf, nf * sizeof (double));
-      memcpy (tr->yb + s * nt, ds->Y + r * nt, nt * sizeof (double));
-    }
-
+  online = bp_train_online_applies (tr->net, tr->opt, tr->trace, B);
   /* One sample with plain SGD or momentum: the fused step, the same bits
-   * in fewer passes; when it finds a value that is not finite it has
+   * in fewer passes, on the dataset's row itself (it copies what it keeps
+   * into the trace); when it finds a value that is not finite it has
    * undone itself, and the general step takes the step again to name it. */
-  if (!(bp_train_online_applies (tr->net, tr->opt, tr->trace, B)
-        && bp_train_online_step (tr->net, tr->opt, tr->trace, tr->xb, tr->yb, tr->backup))
+  if (online)
+    {
+      gsize r = tr->order[tr->cursor];
+
+      online = bp_train_online_step (tr->net, tr->opt, tr->trace, ds->X + r * nf,
+                                     ds->Y + r * nt, tr->backup);
+    }
+  if (!online)
+    for (gsize s = 0; s < B; s++)
+      {
+        gsize r = tr->order[tr->cursor + s];
+
+        memcpy (tr->xb + s * nf, ds->X + r * nf, nf * sizeof (double));
+        memcpy (tr->yb + s * nt, ds->Y + r * nt, nt * sizeof (double));
+      }
+  if (!online
       && !checked_step (tr->net, tr->opt, tr->trace, tr->xb, tr->yb, B, tr->backup, &tr->fault))
     {
       tr->fault.step = tr->steps + 1;

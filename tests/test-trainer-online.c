@@ -488,6 +488,31 @@ test_update_overflow_same_report (void **state)
       }
 }
 
+/* A first layer of one, two or three inputs (swept as one flat run of
+ * weights, four lanes at a time) and widths that leave tails of rows,
+ * lanes and biases: SGD and momentum, with and without weight decay, the
+ * same bits as the general step. */
+static void
+test_narrow_inputs_same_bits (void **state)
+{
+  BpRng rng;
+
+  bp_rng_init (&rng, 41);
+  for (gsize in = 1; in <= 3; in++)
+    for (int i = 0; i < 4; i++)
+      {
+        const gsize widths[] = { in, 5 + (gsize) i, 6 - (gsize) i, 1 + (gsize) i % 2 };
+        g_autoptr(BpNetwork) net = make_chain (widths, G_N_ELEMENTS (widths), "tanh", "linear",
+                                               "mse", 60 + in * 4 + (gsize) i);
+        g_autoptr(BpOptimizer) opt = make_optimizer (i % 2 ? "momentum" : "sgd", net->n_params,
+                                                     0.05, 0.9, i >= 2 ? 1e-3 : 0.0);
+        g_autoptr(BpDataset) ds = random_dataset (&rng, 12, in, widths[3], "mse");
+        RunResult r = run_both (net, opt, ds, TRUE, (guint64) i, 3 * ds->n_rows);
+
+        assert_int_equal (r.steps, 3 * ds->n_rows);
+      }
+}
+
 /* Where the fused step does not apply, the trainer takes the general one:
  * a batch of more than one, the trace kept, another optimizer, a layer
  * beyond the plain dense chain. */
@@ -531,6 +556,7 @@ main (void)
     cmocka_unit_test (test_nan_input_same_report),
     cmocka_unit_test (test_divergence_same_report),
     cmocka_unit_test (test_update_overflow_same_report),
+    cmocka_unit_test (test_narrow_inputs_same_bits),
   };
 
   return cmocka_run_group_tests (tests, NULL, NULL);
