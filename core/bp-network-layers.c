@@ -337,7 +337,6 @@ _bp_network_backward_layers (BpNetwork    *net,
       const double *g = t->dC_da[l];
       double *gx = l > 0 ? t->scratch : NULL;
       gboolean have_delta = fused && l + 1 == N;
-      double n2 = 0.0;
 
       if (L->type != BP_LAYER_DROPOUT && !have_delta)
         _bp_network_activate_backward (L, t->z[l], L->skip_from >= 0 ? t->h[l] : t->a[l],
@@ -345,12 +344,7 @@ _bp_network_backward_layers (BpNetwork    *net,
       switch (L->type)
         {
         case BP_LAYER_DENSE:
-          for (gsize s = 0; s < B; s++)
-            for (gsize j = 0; j < L->out; j++)
-              L->db[j] += t->dC_dz[l][s * L->out + j];
-          bp_matmul_backward_weights (L->dW, t->dC_dz[l], x, B, L->in, L->out);
-          if (gx != NULL)
-            bp_matmul_backward_input (gx, t->dC_dz[l], L->W, B, L->in, L->out);
+          _bp_network_dense_backward (L, x, t->dC_dz[l], gx, B, NULL);
           /* The path around: ∂C/∂a(j) += ∂C/∂a(n) (nothing to add for x). */
           if (L->skip_from > 0)
             {
@@ -370,9 +364,8 @@ _bp_network_backward_layers (BpNetwork    *net,
           dropout_backward (L, t, l, gx, B);
           break;
         }
-      for (gsize i = 0; i < bp_layer_n_weights (L); i++)
-        n2 += L->dW[i] * L->dW[i];
-      t->grad_norm[l] = sqrt (n2);
+      /* ‖∂C/∂W‖ (or ‖∂C/∂γ, ∂C/∂β‖) summed as bp_network_grad_norms does. */
+      t->grad_norm[l] = sqrt (bp_dot (L->dW, L->dW, bp_layer_n_weights (L)));
       if (gx != NULL)
         {
           double *ga = t->dC_da[l - 1];

@@ -114,13 +114,13 @@ norm2_rows (const BpLayer *L)
  *   ∂C/∂x = δ W (B × in) into gx.
  * If norm2 is not NULL it receives ‖∂C/∂W‖², computed while ∂C/∂W is
  * still in cache. */
-BP_HOT static void
-dense_backward (BpLayer      *L,
-                const double *x,
-                const double *delta,
-                double       *gx,
-                gsize         B,
-                double       *norm2)
+BP_HOT void
+_bp_network_dense_backward (BpLayer      *L,
+                            const double *x,
+                            const double *delta,
+                            double       *gx,
+                            gsize         B,
+                            double       *norm2)
 {
   gsize in = L->in, out = L->out;
 
@@ -269,7 +269,7 @@ bp_network_backward (BpNetwork    *net,
         gx = t->keep ? t->dC_da[l - 1] : t->scratch;
       double n2;
 
-      dense_backward (L, x, t->dC_dz[l], gx, B, t->keep ? &n2 : NULL);
+      _bp_network_dense_backward (L, x, t->dC_dz[l], gx, B, t->keep ? &n2 : NULL);
       if (t->keep)
         t->grad_norm[l] = sqrt (n2);
       if (l > 0)

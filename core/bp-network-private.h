@@ -33,6 +33,15 @@ void   _bp_network_layer_forward      (const BpNetwork *net,
                                        gsize            l,
                                        const double    *x,
                                        gsize            B);
+/* A dense layer's backward (bp-network-pass.c), given δ (B × out) and its
+ * input x (B × in): ∂C/∂W += δᵀ x, ∂C/∂b += Σ_s δ_s, ∂C/∂x = δ W into gx
+ * unless NULL, ‖∂C/∂W‖² into norm2 unless NULL. */
+void   _bp_network_dense_backward     (BpLayer         *L,
+                                       const double    *x,
+                                       const double    *delta,
+                                       double          *gx,
+                                       gsize            B,
+                                       double          *norm2);
 /* The backward pass of a network that is not plain (bp_network_is_plain):
  * the cost of the last forward, then every layer by its type, skip paths
  * added into the ∂C/∂a they come from.  Returns C. */
