@@ -12,8 +12,11 @@
 #ifdef __GLIBC__
 #include <malloc.h>
 #endif
+#include <glib/gi18n.h>
+#include <locale.h>
 #include <stdio.h>
 
+#include "bp-plugin-loader.h"
 #include "bpv-trainer-thread.h"
 #include "bpv-window.h"
 
@@ -53,6 +56,19 @@ tune_process (void)
 #endif
 }
 
+/* Messages in the user's language (LANGUAGE, LC_ALL, LC_MESSAGES, LANG),
+ * from the build tree's po/ when run uninstalled.  Before the options are
+ * parsed, so that --help is translated too. */
+static void
+init_i18n (void)
+{
+  setlocale (LC_ALL, "");
+  bindtextdomain (GETTEXT_PACKAGE, bp_plugin_running_uninstalled () ? BP_BUILD_LOCALEDIR
+                                                                    : BP_LOCALEDIR);
+  bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
+  textdomain (GETTEXT_PACKAGE);
+}
+
 static gboolean
 have_display (void)
 {
@@ -89,6 +105,7 @@ main (int    argc,
   const char *model_path;
   int status;
 
+  init_i18n ();
   context = g_option_context_new ("— backpropagation made visible");
   g_option_context_add_main_entries (context, entries, NULL);
   g_option_context_set_summary (context,

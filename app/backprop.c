@@ -13,6 +13,7 @@
 #include "backprop-plugins.h"
 
 #include <errno.h>
+#include <glib/gi18n.h>
 #include <locale.h>
 #include <stdio.h>
 #include <string.h>
@@ -216,6 +217,11 @@ main (int    argc,
    * "." so that output is the same everywhere. */
   setlocale (LC_ALL, "");
   setlocale (LC_NUMERIC, "C");
+  /* The build tree's po/ when run uninstalled (tests, `meson devenv`). */
+  bindtextdomain (GETTEXT_PACKAGE, bp_plugin_running_uninstalled () ? BP_BUILD_LOCALEDIR
+                                                                    : BP_LOCALEDIR);
+  bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
+  textdomain (GETTEXT_PACKAGE);
   g_set_prgname ("backprop");
 
   status = run (argc, argv, &error);
