@@ -3,6 +3,7 @@
 #include "config.h"
 #include "bpv-network-view-private.h"
 
+#include <glib/gi18n.h>
 #include <math.h>
 #include <string.h>
 
@@ -87,7 +88,7 @@ drop_text_for (BpvNetworkView    *self,
   label = bp_edit_describe (bpv_session_get_model (self->session), &edit);
   /* The rule that picked the source, so the learner can predict it. */
   if (edit.kind == BP_EDIT_ADD_SKIP)
-    return g_strdup_printf ("%s (the nearest earlier a(j) as wide as a(%zu))", label,
+    return g_strdup_printf (_("%s (the nearest earlier a(j) as wide as a(%zu))"), label,
                             edit.layer + 1);
   return g_steal_pointer (&label);
 }
