@@ -2,6 +2,7 @@
 #include "config.h"
 #include "bpv-plot.h"
 
+#include <glib/gi18n.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -729,8 +730,8 @@ bpv_plot_grad_norms (cairo_t            *cr,
   own = *style;
   if (none->len > 0)
     {
-      title = g_strdup_printf ("%s · layer %s: dropout, no parameters",
-                               style->title != NULL ? style->title : "Gradient norm ‖∂C/∂W(n)‖ per layer",
+      title = g_strdup_printf (_("%s · layer %s: dropout, no parameters"),
+                               style->title != NULL ? style->title : _("Gradient norm ‖∂C/∂W(n)‖ per layer"),
                                none->str);
       own.title = title;
     }
@@ -762,14 +763,14 @@ grad_norms_paint (cairo_t            *cr,
   g_return_if_fail (norms != NULL || n_records == 0);
 
   right_room = 0;
-  if (!frame_begin (&fr, cr, rect, style, "Gradient norm ‖∂C/∂W(n)‖ per layer", right_room))
+  if (!frame_begin (&fr, cr, rect, style, _("Gradient norm ‖∂C/∂W(n)‖ per layer"), right_room))
     {
       frame_end (&fr);
       return;
     }
   if (n_records == 0 || n_layers == 0)
     {
-      frame_message (&fr, "No gradient records yet: train a few steps.");
+      frame_message (&fr, _("No gradient records yet: train a few steps."));
       frame_end (&fr);
       return;
     }
@@ -866,7 +867,7 @@ grad_norms_paint (cairo_t            *cr,
         }
     }
 
-  frame_axes (&fr, "training step", "‖∂C/∂W‖ (log)", FALSE);
+  frame_axes (&fr, _("training step"), _("‖∂C/∂W‖ (log)"), FALSE);
 
   for (gsize l = 0; l < n_layers; l++)
     if (window > 1)
@@ -892,7 +893,7 @@ grad_norms_paint (cairo_t            *cr,
 
           for (gsize l = 0; l < n_layers; l++)
             bad += health[l] != BP_DIAG_GRAD_OK;
-          g_string_printf (msg, "⚠ %" G_GSIZE_FORMAT " layer%s out of range", bad, bad == 1 ? "" : "s");
+          g_string_printf (msg, ngettext ("⚠ %zu layer out of range", "⚠ %zu layers out of range", bad), bad);
           bpv_text_measure (fr.text, msg->str, fr.f, BPV_TEXT_BOLD, &w, NULL);
         }
       if (w <= rect->width - 2 * PAD_EM * fr.f)
@@ -924,7 +925,7 @@ bpv_plot_histogram (cairo_t            *cr,
   g_return_if_fail (cr != NULL && rect != NULL);
   g_return_if_fail (values != NULL || n == 0);
 
-  title = g_strdup_printf ("Histogram of %s", x_label != NULL ? x_label : "values");
+  title = g_strdup_printf (_("Histogram of %s"), x_label != NULL ? x_label : _("values"));
   if (!frame_begin (&fr, cr, rect, style, title, 0))
     {
       frame_end (&fr);
@@ -940,7 +941,7 @@ bpv_plot_histogram (cairo_t            *cr,
       }
   if (finite == 0)
     {
-      frame_message (&fr, n == 0 ? "No values." : "No finite values.");
+      frame_message (&fr, n == 0 ? _("No values.") : _("No finite values."));
       frame_end (&fr);
       return;
     }
@@ -970,7 +971,7 @@ bpv_plot_histogram (cairo_t            *cr,
   fr.y0 = 0;
   fr.y1 = (double) top * 1.08;
   frame_fit_y (&fr);
-  frame_axes (&fr, x_label, "count", FALSE);
+  frame_axes (&fr, x_label, _("count"), FALSE);
 
   for (gsize b = 0; b < n_bins; b++)
     {
@@ -1000,7 +1001,7 @@ bpv_plot_histogram (cairo_t            *cr,
   {
     double mean = sum / (double) finite, mx = frame_x (&fr, mean);
     double dash[2] = { 0.4 * fr.f, 0.25 * fr.f };
-    g_autofree char *s = g_strdup_printf ("mean %.3g", mean);
+    g_autofree char *s = g_strdup_printf (_("mean %.3g"), mean);
     double w;
 
     bpv_set_source_rgba (cr, fr.tc->text);
@@ -1024,7 +1025,7 @@ bpv_plot_histogram (cairo_t            *cr,
     double w;
 
     if (finite < n)
-      s = g_strdup_printf ("n = %" G_GSIZE_FORMAT "   ⚠ %" G_GSIZE_FORMAT " not finite", n, n - finite);
+      s = g_strdup_printf (_("n = %zu   ⚠ %zu not finite"), n, n - finite);
     else
       s = g_strdup_printf ("n = %" G_GSIZE_FORMAT, n);
     /* In the title row, when the title leaves room for it. */
@@ -1057,7 +1058,7 @@ plot_history (cairo_t            *cr,
 
   /* The loss plotted is each epoch's mean over the training (and test)
    * set, not one step's. */
-  if (!frame_begin (&fr, cr, rect, style, accuracy ? "Accuracy" : "Loss, mean per epoch", 0))
+  if (!frame_begin (&fr, cr, rect, style, accuracy ? _("Accuracy") : _("Loss, mean per epoch"), 0))
     {
       frame_end (&fr);
       return;
@@ -1085,9 +1086,9 @@ plot_history (cairo_t            *cr,
     }
   if (n == 0 || !(hi >= lo))
     {
-      frame_message (&fr, n == 0 ? "No epochs yet."
-                     : accuracy ? "No accuracy: this is a regression task."
-                                : "No finite loss values.");
+      frame_message (&fr, n == 0 ? _("No epochs yet.")
+                     : accuracy ? _("No accuracy: this is a regression task.")
+                                : _("No finite loss values."));
       frame_end (&fr);
       return;
     }
@@ -1121,16 +1122,16 @@ plot_history (cairo_t            *cr,
     const char *labels[2];
     gboolean show_test = have_test && isfinite (test[n - 1]);
 
-    train_s = accuracy ? g_strdup_printf ("train %.1f%%", train[n - 1] * 100)
-                       : g_strdup_printf ("train %.4g", train[n - 1]);
-    test_s = accuracy ? g_strdup_printf ("test %.1f%%", test[n - 1] * 100)
-                      : g_strdup_printf ("test %.4g", test[n - 1]);
+    train_s = accuracy ? g_strdup_printf (_("train %.1f%%"), train[n - 1] * 100)
+                       : g_strdup_printf (_("train %.4g"), train[n - 1]);
+    test_s = accuracy ? g_strdup_printf (_("test %.1f%%"), test[n - 1] * 100)
+                      : g_strdup_printf (_("test %.4g"), test[n - 1]);
     labels[0] = train_s;
-    labels[1] = show_test ? test_s : "test";
+    labels[1] = show_test ? test_s : _("test");
     frame_header_key (&fr, labels, colors, dashed, have_test ? 2 : 1);
     fr.percent_y = accuracy;
     frame_fit_y (&fr);
-    frame_axes (&fr, "epoch", accuracy ? "accuracy" : fr.log_y ? "loss (log)" : "loss", accuracy);
+    frame_axes (&fr, _("epoch"), accuracy ? _("accuracy") : fr.log_y ? _("loss (log)") : _("loss"), accuracy);
     frame_line (&fr, x, train, n, 1, colors[0], 0.17 * fr.f, FALSE);
     if (have_test)
       frame_line (&fr, x, test, n, 1, colors[1], 0.17 * fr.f, TRUE);
