@@ -4,6 +4,7 @@
 #include "config.h"
 #include "backprop-cli.h"
 
+#include <glib/gi18n.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -81,8 +82,8 @@ backprop_info_command (int      argc,
   char buf[32];
 
   context = backprop_cli_context_new ("info", "MODEL.json",
-    "Describe a model file: its layers, cost, optimizer, dataset and\n"
-    "training settings.", NULL, NULL);
+    _("Describe a model file: its layers, cost, optimizer, dataset and\n"
+      "training settings."), NULL, NULL);
   if (!backprop_cli_parse (context, argc, argv, &args, 1, 1, error))
     return FALSE;
 
@@ -213,10 +214,10 @@ backprop_info_datasets_command (int      argc,
   int name_width = (int) strlen ("NAME");  /* the column header */
 
   context = backprop_cli_context_new ("datasets", NULL,
-    "List the datasets \"backprop train --dataset\" and model files can name:\n"
-    "seeded generators and the real datasets shipped with Backprop Studio.\n"
-    "A path to a CSV file with a header row works too (the last column is\n"
-    "the target).", NULL, NULL);
+    _("List the datasets \"backprop train --dataset\" and model files can name:\n"
+      "seeded generators and the real datasets shipped with Backprop Studio.\n"
+      "A path to a CSV file with a header row works too (the last column is\n"
+      "the target)."), NULL, NULL);
   if (!backprop_cli_parse (context, argc, argv, &args, 0, 0, error))
     return FALSE;
 

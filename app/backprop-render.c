@@ -9,6 +9,7 @@
 #include "config.h"
 #include "backprop-cli.h"
 
+#include <glib/gi18n.h>
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
@@ -242,42 +243,42 @@ backprop_render_command (int      argc,
   gboolean dark = FALSE, derivatives = FALSE, values = FALSE, maps = FALSE, decision = FALSE;
   const GOptionEntry entries[] = {
     { "output", 'o', 0, G_OPTION_ARG_FILENAME, &output,
-      "The picture to write: .png, .svg or .pdf", "FILE" },
+      N_("The picture to write: .png, .svg or .pdf"), "FILE" },
     { "view", 0, 0, G_OPTION_ARG_STRING, &view_text,
-      "weights (default) or gradients", "VIEW" },
+      N_("weights (default) or gradients"), "VIEW" },
     { "phase", 0, 0, G_OPTION_ARG_STRING, &phase_text,
-      "idle (default), forward, cost, backward or update", "PHASE" },
+      N_("idle (default), forward, cost, backward or update"), "PHASE" },
     { "layer", 0, 0, G_OPTION_ARG_STRING, &layer_text,
-      "Layer n of the forward/backward phase, W(n) (default: 1 forward, the last backward); "
-      "at backward n, δ and ∂C/∂W of layers n…N are known", "N" },
+      N_("Layer n of the forward/backward phase, W(n) (default: 1 forward, the last backward); "
+         "at backward n, δ and ∂C/∂W of layers n…N are known"), "N" },
     { "t", 0, 0, G_OPTION_ARG_STRING, &t_text,
-      "Progress within the phase, 0 to 1 (default 0.5; 1 for cost)", "X" },
+      N_("Progress within the phase, 0 to 1 (default 0.5; 1 for cost)"), "X" },
     { "sample", 0, 0, G_OPTION_ARG_STRING, &sample_text,
-      "Which sample of the batch the neurons show, from 1 (default 1)", "S" },
+      N_("Which sample of the batch the neurons show, from 1 (default 1)"), "S" },
     { "width", 0, 0, G_OPTION_ARG_STRING, &width_text,
       "Width in pixels (PNG) or points (default " G_STRINGIFY (DEFAULT_WIDTH) ")", "W" },
     { "height", 0, 0, G_OPTION_ARG_STRING, &height_text,
       "Height (default " G_STRINGIFY (DEFAULT_HEIGHT) ")", "H" },
     { "scale", 0, 0, G_OPTION_ARG_STRING, &scale_text,
-      "Colour scale: layer (each layer its own, default) or global", "SCALE" },
-    { "dark", 0, 0, G_OPTION_ARG_NONE, &dark, "Dark theme", NULL },
+      N_("Colour scale: layer (each layer its own, default) or global"), "SCALE" },
+    { "dark", 0, 0, G_OPTION_ARG_NONE, &dark, N_("Dark theme"), NULL },
     { "derivatives", 0, 0, G_OPTION_ARG_NONE, &derivatives,
-      "Show σ′(z) per neuron, saturated and dead units", NULL },
-    { "values", 0, 0, G_OPTION_ARG_NONE, &values, "Print activations inside the neurons", NULL },
+      N_("Show σ′(z) per neuron, saturated and dead units"), NULL },
+    { "values", 0, 0, G_OPTION_ARG_NONE, &values, N_("Print activations inside the neurons"), NULL },
     { "maps", 0, 0, G_OPTION_ARG_NONE, &maps,
-      "Draw what each neuron computes over the input plane (2 inputs)", NULL },
+      N_("Draw what each neuron computes over the input plane (2 inputs)"), NULL },
     { "path", 0, 0, G_OPTION_ARG_STRING, &path_text,
-      "Emphasise every path from edge W(N)_JK to the output", "N,J,K" },
+      N_("Emphasise every path from edge W(N)_JK to the output"), "N,J,K" },
     { "decision", 0, 0, G_OPTION_ARG_NONE, &decision,
-      "Draw the decision map over the data instead (2 inputs)", NULL },
+      N_("Draw the decision map over the data instead (2 inputs)"), NULL },
     { "image", 0, 0, G_OPTION_ARG_STRING, &image_text,
-      "Show the input as a W×H image (default: 8x8 for digits, 28x28 for 784 inputs)", "WxH" },
+      N_("Show the input as a W×H image (default: 8x8 for digits, 28x28 for 784 inputs)"), "WxH" },
     { "dataset", 'd', 0, G_OPTION_ARG_FILENAME, &dataset,
-      "Dataset for the trace when the model has no inline batch", "NAME" },
+      N_("Dataset for the trace when the model has no inline batch"), "NAME" },
     { "rows", 0, 0, G_OPTION_ARG_STRING, &rows_text,
       "Dataset rows in the traced batch (default " G_STRINGIFY (BACKPROP_CLI_TRACE_ROWS) ")", "N" },
     { "frames", 0, 0, G_OPTION_ARG_FILENAME, &frames_dir,
-      "Write one PNG per training step into DIR (with --steps)", "DIR" },
+      N_("Write one PNG per training step into DIR (with --steps)"), "DIR" },
     { "steps", 0, 0, G_OPTION_ARG_STRING, &steps_text,
       "Training steps for --frames (default " G_STRINGIFY (DEFAULT_STEPS) ")", "N" },
     { NULL }
@@ -305,9 +306,9 @@ backprop_render_command (int      argc,
   gsize B, image_w = 0, image_h = 0;
 
   context = backprop_cli_context_new ("render", "[MODEL.json]",
-    "Draw MODEL.json's network (or the built-in default experiment) as a PNG,\n"
-    "SVG or PDF picture with the app's drawing code: neurons filled by their\n"
-    "activation, edges by weight or gradient, labels and a legend.",
+    _("Draw MODEL.json's network (or the built-in default experiment) as a PNG,\n"
+      "SVG or PDF picture with the app's drawing code: neurons filled by their\n"
+      "activation, edges by weight or gradient, labels and a legend."),
     "The picture shows one forward/backward pass of the model's inline batch\n"
     "(\"inputs\"/\"targets\"), or of the first rows of its dataset.\n"
     "\n"

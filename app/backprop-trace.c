@@ -7,6 +7,7 @@
 #include "config.h"
 #include "backprop-cli.h"
 
+#include <glib/gi18n.h>
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -278,11 +279,11 @@ backprop_trace_command (int      argc,
   gboolean eval = FALSE;
   const GOptionEntry entries[] = {
     { "dataset", 'd', 0, G_OPTION_ARG_FILENAME, &dataset,
-      "Trace rows of this dataset instead of the inline batch", "NAME|FILE.csv" },
+      N_("Trace rows of this dataset instead of the inline batch"), "NAME|FILE.csv" },
     { "rows", 0, 0, G_OPTION_ARG_STRING, &rows_text,
       "Dataset rows in the traced batch (default " G_STRINGIFY (BACKPROP_CLI_TRACE_ROWS) ")", "N" },
     { "eval", 0, 0, G_OPTION_ARG_NONE, &eval,
-      "Eval mode: batch norm uses its running statistics, dropout passes through", NULL },
+      N_("Eval mode: batch norm uses its running statistics, dropout passes through"), NULL },
     { NULL }
   };
   g_autoptr(GOptionContext) context = NULL;
@@ -295,11 +296,11 @@ backprop_trace_command (int      argc,
   guint64 rows = BACKPROP_CLI_TRACE_ROWS;
 
   context = backprop_cli_context_new ("trace", "MODEL.json",
-    "Run the model's inline batch (\"inputs\"/\"targets\") forward and backward\n"
-    "and print everything the pass computed as JSON on stdout.  Without an\n"
-    "inline batch, or with --dataset, the batch is the first rows of the\n"
-    "dataset (the model's own, generated from its seed), as \"backprop render\"\n"
-    "draws it.",
+    _("Run the model's inline batch (\"inputs\"/\"targets\") forward and backward\n"
+      "and print everything the pass computed as JSON on stdout.  Without an\n"
+      "inline batch, or with --dataset, the batch is the first rows of the\n"
+      "dataset (the model's own, generated from its seed), as \"backprop render\"\n"
+      "draws it."),
     "Output (\"format\": \"backprop-trace/1\"), B samples, per layer n:\n"
     "  dataset, inputs, targets  only for a batch from a dataset: its name,\n"
     "                   the B input rows and the B target rows\n"
@@ -428,14 +429,14 @@ backprop_trace_gradcheck_command (int      argc,
   g_autofree char *rows_text = NULL;
   const GOptionEntry entries[] = {
     { "eps", 0, 0, G_OPTION_ARG_STRING, &eps_text,
-      "Finite-difference step, relative to max(1, |p|) (default 1e-6)", "X" },
+      N_("Finite-difference step, relative to max(1, |p|) (default 1e-6)"), "X" },
     { "tolerance", 't', 0, G_OPTION_ARG_STRING, &tolerance_text,
-      "A gradient is confirmed only when its noise floor is at most X of it "
-      "(default 0.01)", "X" },
+      N_("A gradient is confirmed only when its noise floor is at most X of it "
+         "(default 0.01)"), "X" },
     { "dataset", 'd', 0, G_OPTION_ARG_FILENAME, &dataset,
-      "Check on rows of this dataset instead of the inline batch", "NAME|FILE.csv" },
+      N_("Check on rows of this dataset instead of the inline batch"), "NAME|FILE.csv" },
     { "rows", 0, 0, G_OPTION_ARG_STRING, &rows_text,
-      "Dataset rows in the batch (default 32)", "N" },
+      N_("Dataset rows in the batch (default 32)"), "N" },
     { NULL }
   };
   g_autoptr(GOptionContext) context = NULL;
@@ -454,9 +455,9 @@ backprop_trace_gradcheck_command (int      argc,
   gsize worst_layer = 0, offset = 0, worst_offset = 0;
 
   context = backprop_cli_context_new ("gradcheck", "MODEL.json",
-    "Compare every gradient backprop computes with central finite differences\n"
-    "on the model's inline batch (or, without one, on up to 32 rows of its\n"
-    "dataset), each against the noise floor of its finite difference.",
+    _("Compare every gradient backprop computes with central finite differences\n"
+      "on the model's inline batch (or, without one, on up to 32 rows of its\n"
+      "dataset), each against the noise floor of its finite difference."),
     "For each parameter p, numeric = (4·D(h) − D(2h)) / 3 with the central\n"
     "differences D(h) = (C(p+h) − C(p−h)) / 2h, h = eps·max(1, |p|), and its\n"
     "floor: how far rounding (measured from C at p−8h … p+8h, and from the\n"

@@ -17,6 +17,7 @@
 #include "config.h"
 #include "backprop-cli.h"
 
+#include <glib/gi18n.h>
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -633,27 +634,27 @@ backprop_train_command (int      argc,
   gboolean quiet = FALSE;
   const GOptionEntry entries[] = {
     { "dataset", 'd', 0, G_OPTION_ARG_FILENAME, &dataset,
-      "Train on this dataset instead of the model's", "NAME|FILE.csv" },
+      N_("Train on this dataset instead of the model's"), "NAME|FILE.csv" },
     { "rows", 0, 0, G_OPTION_ARG_STRING, &rows_text,
-      "Rows of a generated dataset (default: the model's)", "N" },
+      N_("Rows of a generated dataset (default: the model's)"), "N" },
     { "noise", 0, 0, G_OPTION_ARG_STRING, &noise_text,
-      "Noise of a generated dataset (default: the model's)", "X" },
+      N_("Noise of a generated dataset (default: the model's)"), "X" },
     { "epochs", 'e', 0, G_OPTION_ARG_STRING, &epochs_text,
-      "Number of epochs (default: the model's)", "N" },
+      N_("Number of epochs (default: the model's)"), "N" },
     { "steps", 's', 0, G_OPTION_ARG_STRING, &steps_text,
-      "Exactly N optimizer steps instead of epochs", "N" },
+      N_("Exactly N optimizer steps instead of epochs"), "N" },
     { "batch-size", 'b', 0, G_OPTION_ARG_STRING, &batch_text,
-      "Mini-batch size (default: the model's)", "N" },
+      N_("Mini-batch size (default: the model's)"), "N" },
     { "lr", 0, 0, G_OPTION_ARG_STRING, &lr_text,
-      "Learning rate (default: the model's)", "X" },
+      N_("Learning rate (default: the model's)"), "X" },
     { "seed", 0, 0, G_OPTION_ARG_STRING, &seed_text,
-      "Seed for the data, the split and the shuffle; stored in the model", "S" },
+      N_("Seed for the data, the split and the shuffle; stored in the model"), "S" },
     { "output", 'o', 0, G_OPTION_ARG_FILENAME, &output,
-      "Where to write the trained model", "OUT.json" },
+      N_("Where to write the trained model"), "OUT.json" },
     { "quiet", 'q', 0, G_OPTION_ARG_NONE, &quiet,
-      "No progress output and no gradient warnings, only the summary", NULL },
+      N_("No progress output and no gradient warnings, only the summary"), NULL },
     { "save-on-fault", 0, 0, G_OPTION_ARG_FILENAME, &save_on_fault,
-      "If a step makes a NaN or an Inf, write the model as it was before that step here",
+      N_("If a step makes a NaN or an Inf, write the model as it was before that step here"),
       "FILE.json" },
     { NULL }
   };
@@ -668,9 +669,9 @@ backprop_train_command (int      argc,
   guint64 seed = 0;
 
   context = backprop_cli_context_new ("train", "[MODEL.json]",
-    "Train MODEL.json, or the built-in default experiment (2-8-8-1 on \"moons\")\n"
-    "when no model is given, and write the trained model with its optimizer\n"
-    "state.",
+    _("Train MODEL.json, or the built-in default experiment (2-8-8-1 on \"moons\")\n"
+      "when no model is given, and write the trained model with its optimizer\n"
+      "state."),
     "Without --steps, trains for the model's epochs on its dataset (or --dataset),\n"
     "split into train and test sets by the model's test fraction.  With --steps N\n"
     "on a model that has an inline batch (\"inputs\"/\"targets\"), takes exactly N\n"
