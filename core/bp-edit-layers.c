@@ -7,10 +7,12 @@
  * the old layer it comes from, and which old row and column each of its
  * rows and columns takes.
  */
+#include "config.h"
 #include "bp-edit.h"
 #include "bp-edit-private.h"
 #include "bp-registry.h"
 
+#include <glib/gi18n-lib.h>
 #include <string.h>
 
 /* --------------------------------------------------------- new parameters */
@@ -122,14 +124,14 @@ _bp_edit_type_name (BpLayerType type)
   switch (type)
     {
     case BP_LAYER_BATCHNORM:
-      return "batch norm";
+      return _("batch norm");
     case BP_LAYER_LAYERNORM:
-      return "layer norm";
+      return _("layer norm");
     case BP_LAYER_DROPOUT:
-      return "dropout";
+      return _("dropout");
     case BP_LAYER_DENSE:
     default:
-      return "dense";
+      return _("dense");
     }
 }
 
@@ -160,7 +162,7 @@ _bp_edit_check_width (gsize        width,
 {
   if (width < 1 || width > BP_MAX_WIDTH)
     return _bp_edit_fail (error, BP_EDIT_ERROR_INVALID,
-                      "a layer has 1 to %d units, not %zu", BP_MAX_WIDTH, width);
+                      _("a layer has 1 to %d units, not %zu"), BP_MAX_WIDTH, width);
   return TRUE;
 }
 
@@ -268,9 +270,11 @@ build_network (const BpModel *model,
       if (p->type != BP_LAYER_DENSE && p->out != width)
         {
           _bp_edit_fail (error, BP_EDIT_ERROR_INVALID,
-                     "layer %zu is a %s layer, as wide as its input: a(%zu) would have %zu "
-                     "unit%s and the layer %zu", l + 1, _bp_edit_type_name (p->type), l, width,
-                     width == 1 ? "" : "s", p->out);
+                     ngettext ("layer %zu is a %s layer, as wide as its input: a(%zu) would have %zu "
+                               "unit and the layer %zu",
+                               "layer %zu is a %s layer, as wide as its input: a(%zu) would have %zu "
+                               "units and the layer %zu", width),
+                     l + 1, _bp_edit_type_name (p->type), l, width, p->out);
           return NULL;
         }
       total += p->type == BP_LAYER_DENSE ? width * p->out + p->out
@@ -287,9 +291,9 @@ build_network (const BpModel *model,
       if (p->skip >= 0 && widths[p->skip] != p->out)
         {
           _bp_edit_fail (error, BP_EDIT_ERROR_INVALID,
-                     "layer %zu adds a(%zd) to its output (a skip connection), so a(%zd) and "
-                     "a(%zu) must have the same width; they would have %zu and %zu units "
-                     "(remove the skip first)", l + 1, p->skip, p->skip, l + 1,
+                     _("layer %zu adds a(%zd) to its output (a skip connection), so a(%zd) and "
+                       "a(%zu) must have the same width; they would have %zu and %zu units "
+                       "(remove the skip first)"), l + 1, p->skip, p->skip, l + 1,
                      widths[p->skip], p->out);
           return NULL;
         }
@@ -297,17 +301,23 @@ build_network (const BpModel *model,
   if (total > BP_MODEL_MAX_PARAMS)
     {
       _bp_edit_fail (error, BP_EDIT_ERROR_INVALID,
-                 "the network would have %zu parameters; a model holds at most %zu",
+                 _("the network would have %zu parameters; a model holds at most %zu"),
                  total, BP_MODEL_MAX_PARAMS);
       return NULL;
     }
   if (keep_outputs && width != bp_network_n_outputs (old))
     {
       _bp_edit_fail (error, BP_EDIT_ERROR_SHAPE,
-                 "the output layer would have %zu unit%s, but the %s needs %zu "
-                 "(change the dataset to change the output width)",
-                 width, width == 1 ? "" : "s",
-                 model->dataset != NULL ? "dataset" : "worked example",
+                 model->dataset != NULL
+                 ? ngettext ("the output layer would have %zu unit, but the dataset needs %zu "
+                             "(change the dataset to change the output width)",
+                             "the output layer would have %zu units, but the dataset needs %zu "
+                             "(change the dataset to change the output width)", width)
+                 : ngettext ("the output layer would have %zu unit, but the worked example needs %zu "
+                             "(change the dataset to change the output width)",
+                             "the output layer would have %zu units, but the worked example needs %zu "
+                             "(change the dataset to change the output width)", width),
+                 width,
                  bp_network_n_outputs (old));
       return NULL;
     }
@@ -409,7 +419,7 @@ _bp_edit_check_layer (const BpNetwork *net,
 {
   if (layer >= net->n_layers)
     return _bp_edit_fail (error, BP_EDIT_ERROR_INVALID,
-                      "there is no layer %zu (the network has %zu)", layer + 1, net->n_layers);
+                      _("there is no layer %zu (the network has %zu)"), layer + 1, net->n_layers);
   return TRUE;
 }
 
@@ -418,7 +428,7 @@ _bp_edit_check_activation (const char  *id,
                   GError     **error)
 {
   if (id == NULL || bp_registry_lookup_activation (NULL, id) == NULL)
-    return _bp_edit_fail (error, BP_EDIT_ERROR_UNKNOWN_ID, "unknown activation “%s”",
+    return _bp_edit_fail (error, BP_EDIT_ERROR_UNKNOWN_ID, _("unknown activation “%s”"),
                       id != NULL ? id : "(none)");
   return TRUE;
 }
@@ -466,11 +476,11 @@ check_insert_at (const BpNetwork *old,
 {
   if (at > old->n_layers)
     return _bp_edit_fail (error, BP_EDIT_ERROR_INVALID,
-                      "cannot insert a layer at position %zu: the network has %zu layers "
-                      "(positions 1 to %zu)", at + 1, old->n_layers, old->n_layers + 1);
+                      _("cannot insert a layer at position %zu: the network has %zu layers "
+                        "(positions 1 to %zu)"), at + 1, old->n_layers, old->n_layers + 1);
   if (old->n_layers >= BP_MAX_LAYERS)
     return _bp_edit_fail (error, BP_EDIT_ERROR_INVALID,
-                      "a network has at most %d layers", BP_MAX_LAYERS);
+                      _("a network has at most %d layers"), BP_MAX_LAYERS);
   return TRUE;
 }
 
@@ -526,7 +536,7 @@ remove_layer (BpModel      *model,
     return FALSE;
   if (old->n_layers == 1)
     return _bp_edit_fail (error, BP_EDIT_ERROR_INVALID,
-                      "cannot remove the only layer: a network needs at least one");
+                      _("cannot remove the only layer: a network needs at least one"));
   for (gsize l = 0; l < old->n_layers; l++)
     {
       Plan p;
@@ -537,8 +547,8 @@ remove_layer (BpModel      *model,
       /* a(layer + 1) goes with the layer. */
       if (p.skip == (gssize) e->layer + 1)
         return _bp_edit_fail (error, BP_EDIT_ERROR_INVALID,
-                          "cannot remove layer %zu: layer %zu adds its output a(%zu) to its "
-                          "own (a skip connection); remove the skip first",
+                          _("cannot remove layer %zu: layer %zu adds its output a(%zu) to its "
+                            "own (a skip connection); remove the skip first"),
                           e->layer + 1, l + 1, e->layer + 1);
       if (p.skip > (gssize) e->layer + 1)
         p.skip--;
@@ -571,13 +581,13 @@ move_layer (BpModel      *model,
     return FALSE;
   if (e->to >= old->n_layers)
     return _bp_edit_fail (error, BP_EDIT_ERROR_INVALID,
-                      "cannot move layer %zu to position %zu: the network has %zu layers",
+                      _("cannot move layer %zu to position %zu: the network has %zu layers"),
                       e->layer + 1, e->to + 1, old->n_layers);
   /* Which a(j) a skip should follow after a move has no one answer. */
   if ((skip = first_skip (old)) >= 0)
     return _bp_edit_fail (error, BP_EDIT_ERROR_INVALID,
-                      "cannot move layers while layer %zd has a skip connection (from a(%zd)); "
-                      "remove the skips first", skip + 1, old->layers[skip].skip_from);
+                      _("cannot move layers while layer %zd has a skip connection (from a(%zd)); "
+                        "remove the skips first"), skip + 1, old->layers[skip].skip_from);
   for (gsize l = 0; l < old->n_layers; l++)
     if (l != e->layer)
       order[n++] = l;
@@ -633,8 +643,8 @@ check_dense (const BpNetwork *net,
 
   if (L->type != BP_LAYER_DENSE)
     return _bp_edit_fail (error, BP_EDIT_ERROR_INVALID,
-                      "layer %zu is a %s layer, as wide as its input: change the width of "
-                      "the dense layer before it", layer + 1, _bp_edit_type_name (L->type));
+                      _("layer %zu is a %s layer, as wide as its input: change the width of "
+                        "the dense layer before it"), layer + 1, _bp_edit_type_name (L->type));
   return TRUE;
 }
 
@@ -651,18 +661,20 @@ add_skip (BpModel      *model,
     return FALSE;
   if (net->layers[e->layer].type != BP_LAYER_DENSE)
     return _bp_edit_fail (error, BP_EDIT_ERROR_INVALID,
-                      "layer %zu is a %s layer: only a dense layer can have a skip connection",
+                      _("layer %zu is a %s layer: only a dense layer can have a skip connection"),
                       e->layer + 1, _bp_edit_type_name (net->layers[e->layer].type));
   if (e->from > e->layer)
     return _bp_edit_fail (error, BP_EDIT_ERROR_INVALID,
-                      "a skip connection into a(%zu) must come from an earlier a(j), "
-                      "j from 0 to %zu, not a(%zu)", e->layer + 1, e->layer, e->from);
+                      _("a skip connection into a(%zu) must come from an earlier a(j), "
+                        "j from 0 to %zu, not a(%zu)"), e->layer + 1, e->layer, e->from);
   from_width = act_width (net, e->from);
   if (from_width != net->layers[e->layer].out)
     return _bp_edit_fail (error, BP_EDIT_ERROR_INVALID,
-                      "cannot add a skip connection a(%zu) → a(%zu): a(%zu) has %zu unit%s and "
-                      "a(%zu) has %zu (a skip adds them, so the widths must be equal)",
-                      e->from, e->layer + 1, e->from, from_width, from_width == 1 ? "" : "s",
+                      ngettext ("cannot add a skip connection a(%zu) → a(%zu): a(%zu) has %zu unit and "
+                                "a(%zu) has %zu (a skip adds them, so the widths must be equal)",
+                                "cannot add a skip connection a(%zu) → a(%zu): a(%zu) has %zu units and "
+                                "a(%zu) has %zu (a skip adds them, so the widths must be equal)", from_width),
+                      e->from, e->layer + 1, e->from, from_width,
                       e->layer + 1, net->layers[e->layer].out);
   if (!bp_network_set_skip (net, e->layer, (gssize) e->from, &local))
     return _bp_edit_fail_from (error, local, BP_EDIT_ERROR_INVALID);
@@ -683,7 +695,7 @@ bp_edit_skip_source (const BpNetwork *net,
     return FALSE;
   if (net->layers[layer].type != BP_LAYER_DENSE)
     return _bp_edit_fail (error, BP_EDIT_ERROR_INVALID,
-                      "layer %zu is a %s layer: only a dense layer can have a skip connection",
+                      _("layer %zu is a %s layer: only a dense layer can have a skip connection"),
                       layer + 1, _bp_edit_type_name (net->layers[layer].type));
   out = net->layers[layer].out;
   for (gsize j = layer + 1; j-- > 0;)
@@ -693,8 +705,10 @@ bp_edit_skip_source (const BpNetwork *net,
         return TRUE;
       }
   return _bp_edit_fail (error, BP_EDIT_ERROR_INVALID,
-                    "no earlier a(j) has the %zu unit%s of a(%zu): a skip connection adds "
-                    "a(j) to a(%zu), so their widths must be equal", out, out == 1 ? "" : "s",
+                    ngettext ("no earlier a(j) has the %zu unit of a(%zu): a skip connection adds "
+                              "a(j) to a(%zu), so their widths must be equal",
+                              "no earlier a(j) has the %zu units of a(%zu): a skip connection adds "
+                              "a(j) to a(%zu), so their widths must be equal", out), out,
                     layer + 1, layer + 1);
 }
 
@@ -710,7 +724,7 @@ remove_skip (BpModel      *model,
     return FALSE;
   if (net->layers[e->layer].skip_from < 0)
     return _bp_edit_fail (error, BP_EDIT_ERROR_INVALID,
-                      "layer %zu has no skip connection to remove", e->layer + 1);
+                      _("layer %zu has no skip connection to remove"), e->layer + 1);
   if (!bp_network_set_skip (net, e->layer, -1, &local))
     return _bp_edit_fail_from (error, local, BP_EDIT_ERROR_INVALID);
   return TRUE;
@@ -746,11 +760,11 @@ remove_unit (BpModel      *model,
     return FALSE;
   out = model->network->layers[e->layer].out;
   if (e->unit >= out)
-    return _bp_edit_fail (error, BP_EDIT_ERROR_INVALID, "layer %zu has no unit %zu (it has %zu)",
+    return _bp_edit_fail (error, BP_EDIT_ERROR_INVALID, _("layer %zu has no unit %zu (it has %zu)"),
                       e->layer + 1, e->unit + 1, out);
   if (out == 1)
     return _bp_edit_fail (error, BP_EDIT_ERROR_INVALID,
-                      "cannot remove the only unit of layer %zu", e->layer + 1);
+                      _("cannot remove the only unit of layer %zu"), e->layer + 1);
   return resize_layer (model, e->layer, out - 1, MAP_SKIP, e->unit, error);
 }
 
