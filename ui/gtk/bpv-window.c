@@ -327,7 +327,7 @@ bpv_window_update_phase (BpvWindow *self)
           g_autofree char *c = bpv_format_number (t->loss);
           g_autofree char *fm = bpv_math_to_markup_flat (net->cost->formula);
 
-          title = g_strdup (_("Cost"));
+          title = g_strdup (C_("phase card", "Cost"));
           /* Whose cost, as the canvas's label says (bpv_render_cost_caption). */
           if (t->batch == 1)
             detail = g_strdup_printf (_("C = <b>%s</b>, this sample’s cost   (%s: %s)\n%s"), c,
