@@ -241,6 +241,14 @@ backprop_render_command (int      argc,
   g_autofree char *frames_dir = NULL;
   g_autofree char *steps_text = NULL;
   gboolean dark = FALSE, derivatives = FALSE, values = FALSE, maps = FALSE, decision = FALSE;
+  /* Defaults in translated sentences: formatted, not pasted in. */
+  g_autofree char *width_help = g_strdup_printf (_("Width in pixels (PNG) or points (default %d)"),
+                                                 DEFAULT_WIDTH);
+  g_autofree char *height_help = g_strdup_printf (_("Height (default %d)"), DEFAULT_HEIGHT);
+  g_autofree char *rows_help = g_strdup_printf (_("Dataset rows in the traced batch (default %d)"),
+                                                BACKPROP_CLI_TRACE_ROWS);
+  g_autofree char *steps_help = g_strdup_printf (_("Training steps for --frames (default %d)"),
+                                                 DEFAULT_STEPS);
   const GOptionEntry entries[] = {
     { "output", 'o', 0, G_OPTION_ARG_FILENAME, &output,
       N_("The picture to write: .png, .svg or .pdf"), "FILE" },
@@ -256,9 +264,9 @@ backprop_render_command (int      argc,
     { "sample", 0, 0, G_OPTION_ARG_STRING, &sample_text,
       N_("Which sample of the batch the neurons show, from 1 (default 1)"), "S" },
     { "width", 0, 0, G_OPTION_ARG_STRING, &width_text,
-      "Width in pixels (PNG) or points (default " G_STRINGIFY (DEFAULT_WIDTH) ")", "W" },
+      width_help, "W" },
     { "height", 0, 0, G_OPTION_ARG_STRING, &height_text,
-      "Height (default " G_STRINGIFY (DEFAULT_HEIGHT) ")", "H" },
+      height_help, "H" },
     { "scale", 0, 0, G_OPTION_ARG_STRING, &scale_text,
       N_("Colour scale: layer (each layer its own, default) or global"), "SCALE" },
     { "dark", 0, 0, G_OPTION_ARG_NONE, &dark, N_("Dark theme"), NULL },
@@ -276,11 +284,11 @@ backprop_render_command (int      argc,
     { "dataset", 'd', 0, G_OPTION_ARG_FILENAME, &dataset,
       N_("Dataset for the trace when the model has no inline batch"), "NAME" },
     { "rows", 0, 0, G_OPTION_ARG_STRING, &rows_text,
-      "Dataset rows in the traced batch (default " G_STRINGIFY (BACKPROP_CLI_TRACE_ROWS) ")", "N" },
+      rows_help, "N" },
     { "frames", 0, 0, G_OPTION_ARG_FILENAME, &frames_dir,
       N_("Write one PNG per training step into DIR (with --steps)"), "DIR" },
     { "steps", 0, 0, G_OPTION_ARG_STRING, &steps_text,
-      "Training steps for --frames (default " G_STRINGIFY (DEFAULT_STEPS) ")", "N" },
+      steps_help, "N" },
     { NULL }
   };
   static const char * const views[] = { "weights", "gradients", NULL };
@@ -309,14 +317,14 @@ backprop_render_command (int      argc,
     _("Draw MODEL.json's network (or the built-in default experiment) as a PNG,\n"
       "SVG or PDF picture with the app's drawing code: neurons filled by their\n"
       "activation, edges by weight or gradient, labels and a legend."),
-    "The picture shows one forward/backward pass of the model's inline batch\n"
-    "(\"inputs\"/\"targets\"), or of the first rows of its dataset.\n"
-    "\n"
-    "Examples:\n"
-    "  backprop render tiny.json -o tiny.png\n"
-    "  backprop render tiny.json -o grads.svg --view gradients --phase backward --layer 1\n"
-    "  backprop render -o moons.png --decision\n"
-    "  backprop render model.json --frames frames/ --steps 50",
+    _("The picture shows one forward/backward pass of the model's inline batch\n"
+      "(\"inputs\"/\"targets\"), or of the first rows of its dataset.\n"
+      "\n"
+      "Examples:\n"
+      "  backprop render tiny.json -o tiny.png\n"
+      "  backprop render tiny.json -o grads.svg --view gradients --phase backward --layer 1\n"
+      "  backprop render -o moons.png --decision\n"
+      "  backprop render model.json --frames frames/ --steps 50"),
     entries);
   if (!backprop_cli_parse (context, argc, argv, &args, 0, 1, error))
     return FALSE;
