@@ -666,6 +666,10 @@ main (int    argc,
     cmocka_unit_test_setup_teardown (test_copy_latex, setup_deep, teardown),
     cmocka_unit_test_setup_teardown (test_keyboard_selection, setup_deep, teardown),
     cmocka_unit_test_setup_teardown (test_palette_formulas_as_math, setup, teardown),
+    /* Last: they switch the process to German and back. */
+    cmocka_unit_test_setup_teardown (test_german_header_bar, setup_german, teardown_german),
+    cmocka_unit_test_setup_teardown (test_german_canvas, setup_german, teardown_german),
+    cmocka_unit_test_setup_teardown (test_german_toast, setup_german, teardown_german),
   };
 
   g_log_set_writer_func (fail_on_warnings, NULL, NULL);

@@ -9,7 +9,8 @@
  *   test-window-explain.c  what the window explains: a diverging run's
  *                          fault, the chain-rule quiz, numbers while
  *                          training, checks by hand, LaTeX, keyboard
- *                          selection, formulas in the palette.
+ *                          selection, formulas in the palette;
+ *   test-window-i18n.c     the window in German.
  */
 #pragma once
 
@@ -53,6 +54,10 @@ guchar         *widget_pixels   (Fixture    *f,
                                  GtkWidget  *widget,
                                  int         w,
                                  int         h);
+/* Is there a label under `widget` whose text holds `needle` (a toast's
+ * title)?  (test-window-edit.c) */
+gboolean        find_label      (GtkWidget  *widget,
+                                 const char *needle);
 /* A template child of the window (asserted to exist). */
 gpointer        template_child  (Fixture    *f,
                                  const char *name);
@@ -67,6 +72,9 @@ int teardown         (void **state);
 int setup_diverge    (void **state);
 int setup_chain_rule (void **state);
 int setup_deep       (void **state);
+/* test-window-i18n.c: the default experiment in German, and back. */
+int setup_german     (void **state);
+int teardown_german  (void **state);
 
 /* test-window.c */
 void test_opens_and_paints              (void **state);
@@ -95,3 +103,8 @@ void test_check_on_a_neuron_says_what    (void **state);
 void test_copy_latex                     (void **state);
 void test_keyboard_selection             (void **state);
 void test_palette_formulas_as_math       (void **state);
+
+/* test-window-i18n.c */
+void test_german_header_bar (void **state);
+void test_german_canvas     (void **state);
+void test_german_toast      (void **state);
