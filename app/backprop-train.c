@@ -18,6 +18,7 @@
 #include "backprop-cli.h"
 
 #include <glib/gi18n.h>
+#include <inttypes.h>
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -242,11 +243,11 @@ grad_warnings_check (GradWarnings *w,
     return;
   if (p != NULL)
     progress_clear (p);
-  fprintf (stderr, "backprop: warning: %s at step %" G_GUINT64_FORMAT " (%s%s%s)\n",
+  fprintf (stderr, _("backprop: warning: %s at step %" PRIu64 " (%s%s%s)\n"),
            verdict, step,
-           vanishing ? BP_DIAG_GRAD_VANISHING_TEXT : "",
+           vanishing ? _(BP_DIAG_GRAD_VANISHING_TEXT) : "",
            vanishing && exploding ? "; " : "",
-           exploding ? BP_DIAG_GRAD_EXPLODING_TEXT : "");
+           exploding ? _(BP_DIAG_GRAD_EXPLODING_TEXT) : "");
   fflush (stderr);
 }
 

@@ -1,8 +1,8 @@
 #!/bin/sh
 # The translations against the sources (test 'po', suite 'i18n'):
-#  1. every file that marks strings (_(), N_(), C_(), ngettext, a .ui's
-#     translatable="yes", the desktop file and metainfo) is in POTFILES.in,
-#     and every file listed there exists;
+#  1. every file that marks strings (_(), N_(), C_(), ngettext in a .c or
+#     .h; translatable="yes" in a .ui; the desktop file and metainfo) is in
+#     POTFILES.in, and every file listed there exists;
 #  2. a fresh .pot extracted from POTFILES.in (the same xgettext options as
 #     meson's 'glib' preset, po/meson.build) has exactly the msgids of each
 #     LINGUAS language's .po: none missing (a new string) and none stale;
@@ -23,7 +23,7 @@ for f in $listed; do
   [ -f "$f" ] || bad "po/POTFILES.in lists $f, which does not exist"
 done
 marking=$( { grep -rlE '(^|[^A-Za-z0-9_])(_|N_|C_|NC_|ngettext|g_dngettext) ?\(' \
-               --include='*.c' core ui app plugins
+               --include='*.c' --include='*.h' core ui app plugins
              grep -rl 'translatable="yes"' --include='*.ui' ui
              ls data/*.desktop.in data/*.metainfo.xml.in; } | sort -u)
 for f in $marking; do

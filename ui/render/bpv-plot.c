@@ -841,8 +841,8 @@ grad_norms_paint (cairo_t            *cr,
           double vy = frame_y (&fr, med * BP_DIAG_GRAD_VANISH_RATIO);
           double ey = frame_y (&fr, med * BP_DIAG_GRAD_EXPLODE_RATIO);
           BpvRgba band = bpv_rgba_with_alpha (fr.tc->warning, 0.22);
-          const char *vanish = BP_DIAG_GRAD_VANISHING_TEXT;
-          const char *explode = BP_DIAG_GRAD_EXPLODING_TEXT;
+          const char *vanish = _(BP_DIAG_GRAD_VANISHING_TEXT);
+          const char *explode = _(BP_DIAG_GRAD_EXPLODING_TEXT);
           double w;
 
           cairo_save (cr);
