@@ -314,10 +314,12 @@ _bpv_quiz_expr_dC_dz_out (const BpvQuizContext *ctx,
       wrong_add (wrongs, g_strdup_printf ("(y − %s)%s", aN, ob),
                  g_strdup (_("the sign: ½(a − y)² grows with a when a > y, so its slope is a − y")),
                  FALSE);
-      wrong_add (wrongs, g_strdup_printf ("(%s − y)²/(2%s)", aN, mean ? "B" : ""),
+      wrong_add (wrongs, mean ? g_strdup_printf ("(%s − y)²/(2B)", aN)
+                              : g_strdup_printf ("½(%s − y)²", aN),
                  g_strdup (_("that is the cost itself, not its derivative")), FALSE);
       value = (a - y) / (mean ? (double) B : 1.0);
-      how = g_strdup_printf (_("C = (1/B) Σ ½(a − y)², and a linear output has a = z"));
+      how = g_strdup_printf (_("C = %sΣ ½(a − y)², and a linear output has a = z"),
+                             mean ? "(1/B) " : "");
     }
   else if (strcmp (cost, "mse") == 0)
     {
@@ -336,8 +338,10 @@ _bpv_quiz_expr_dC_dz_out (const BpvQuizContext *ctx,
                  g_strdup (_("the sign: ½(a − y)² grows with a when a > y, so its slope is a − y")),
                  FALSE);
       value = (a - y) / (mean ? (double) B : 1.0) * s;
-      how = g_strdup_printf (_("C = (1/B) Σ ½(a − y)², so ∂C/∂a = (a − y)/B, times the slope"
-                               " %s(z)"), fp);
+      how = mean ? g_strdup_printf (_("C = (1/B) Σ ½(a − y)², so ∂C/∂a = (a − y)/B, times the"
+                                      " slope %s(z)"), fp)
+                 : g_strdup_printf (_("C = Σ ½(a − y)², so ∂C/∂a = a − y, times the slope %s(z)"),
+                                    fp);
     }
   else
     {
@@ -357,9 +361,9 @@ _bpv_quiz_expr_dC_dz_out (const BpvQuizContext *ctx,
           wrong_add (wrongs, g_strdup_printf ("(−y/%s + (1 − y)/(1 − %s))%s", aN, aN, ob),
                      g_strdup_printf (_("that is ∂C/∂a(%zu), one step short: it still has to be"
                                         " multiplied by σ′(z(%zu))"), N, N), FALSE);
-          how = g_strdup (_("C = −(1/B) Σ [y ln a + (1 − y) ln(1 − a)] with a = σ(z): ∂C/∂a ="
-                            " (−y/a + (1 − y)/(1 − a))/B and σ′ = a(1 − a), whose product is"
-                            " (a − y)/B"));
+          how = g_strdup_printf (_("C = −%sΣ [y ln a + (1 − y) ln(1 − a)] with a = σ(z): ∂C/∂a"
+                                   " = (−y/a + (1 − y)/(1 − a))%s and σ′ = a(1 − a), whose product"
+                                   " is (a − y)%s"), mean ? "(1/B) " : "", ob, ob);
         }
       else
         {
@@ -369,8 +373,9 @@ _bpv_quiz_expr_dC_dz_out (const BpvQuizContext *ctx,
           wrong_add (wrongs, g_strdup_printf ("(%s − y)%s ⊙ %s ⊙ (1 − %s)", aN, ob, aN, aN),
                      g_strdup (_("softmax treated as an element-wise σ: its Jacobian is diag(a) −"
                                  " a aᵀ, and with the cross-entropy the product is a − y")), FALSE);
-          how = g_strdup (_("C = −(1/B) Σ y · ln softmax(z): the softmax’s Jacobian times"
-                            " −y/a adds up to a − y (for targets that sum to 1)"));
+          how = g_strdup_printf (_("C = −%sΣ y · ln softmax(z): the softmax’s Jacobian times"
+                                   " −y/a adds up to a − y (for targets that sum to 1)"),
+                                 mean ? "(1/B) " : "");
         }
       value = (a - y) / (mean ? (double) B : 1.0);
     }
@@ -545,7 +550,7 @@ _bpv_quiz_factor (const BpvQuizContext *ctx,
   g_autoptr(GString) full = g_string_new (NULL);
   g_autoptr(BpChain) chain = NULL;
   g_autoptr(GError) local = NULL;
-  g_autofree char *right = NULL, *name = NULL, *prod = NULL;
+  g_autofree char *right = NULL, *name = NULL, *prod = NULL, *dj = NULL, *ak = NULL;
   const BpChainFactor *f;
   gsize i, u, v, blank;
 
@@ -638,6 +643,8 @@ _bpv_quiz_factor (const BpvQuizContext *ctx,
   add_choices (b, right, wrongs);
 
   prod = bpv_format_number (bp_chain_product (chain));
+  dj = _bpv_quiz_sub ("δ", i, u + 1);
+  ak = _bpv_quiz_sub ("a", i - 1, v + 1);
   _bpv_quiz_hl_edge (b, i, u, v);
   _bpv_quiz_hl_neuron (b, i, u);
   _bpv_quiz_hl_neuron (b, i - 1, v);
@@ -645,8 +652,8 @@ _bpv_quiz_factor (const BpvQuizContext *ctx,
                                               " the weight W(%zu)[%zu,%zu] (one sample):\n%s = %s"),
                                             i, u + 1, v + 1, name, shown->str));
   _bpv_quiz_set_worked (b, g_strdup_printf (_("%s = %s.\nMultiplied out on the shown sample the"
-                                              " factors give %s, δ(%zu)%s · a(%zu)%s as the backward"
-                                              " pass has it."),
-                                            name, full->str, prod, i, "ⱼ", i - 1, "ₖ"));
+                                              " factors give %s = %s · %s, as the backward pass"
+                                              " has it."),
+                                            name, full->str, prod, dj, ak));
   return TRUE;
 }

@@ -289,7 +289,10 @@ _bpv_quiz_numeric_delta (const BpvQuizContext *ctx,
         }
       else
         {
-          g_string_printf (how, _("%s = %s(z) · Σₖ W(%zu)ₖⱼ δ(%zu)ₖ"), name, sp, w.n + 1, w.n + 1);
+          g_autofree char *sj = bpv_subscript (w.j + 1);
+
+          g_string_printf (how, _("%s = %s(z) · Σₖ W(%zu)ₖ%s δ(%zu)ₖ"), name, sp, w.n + 1, sj,
+                           w.n + 1);
           g_string_printf (expr, "%s × (", scale);
           append_terms (b, expr, terms, how);
           g_string_append (expr, ")");
@@ -399,7 +402,11 @@ static gboolean
 slope_layer_ok (const BpvQuizContext *ctx,
                 gsize                 n)
 {
-  return _bpv_quiz_elementwise (&ctx->net->layers[n - 1]) && _bpv_quiz_fwd_known (ctx, n);
+  const BpLayer *L = &ctx->net->layers[n - 1];
+
+  /* a linear layer's slope is 1 everywhere: nothing to work out */
+  return _bpv_quiz_elementwise (L) && strcmp (L->act->id, "linear") != 0
+         && _bpv_quiz_fwd_known (ctx, n);
 }
 
 static gboolean
@@ -676,8 +683,10 @@ a_layer_ok (const BpvQuizContext *ctx,
     return FALSE;
   if (L->type == BP_LAYER_DROPOUT)
     return !ctx->trace->eval;
+  /* (a linear unit's a is its z: nothing to work out, unless a skip adds to it) */
   return strcmp (id, "sigmoid") == 0 || strcmp (id, "tanh") == 0 || strcmp (id, "relu") == 0
-         || strcmp (id, "linear") == 0 || strcmp (id, "softplus") == 0
+         || (strcmp (id, "linear") == 0 && L->type == BP_LAYER_DENSE && L->skip_from >= 0)
+         || strcmp (id, "softplus") == 0
          || (strcmp (id, "softmax") == 0 && L->out <= 10);
 }
 

@@ -434,6 +434,11 @@ worked_adds_up (const BpvQuestion *q)
          || fabs (v - q->answer) <= 1e-9 * fabs (q->answer) + 1e-300;
 }
 
+/* Tries to ask for a number that is not exactly 0 (a dead unit's δ, a
+ * weight on a zero input): the generator gets other draws, but the answer
+ * stays 0 when the selection fixes it. */
+#define NONZERO_TRIES 8
+
 static BpvQuestion *
 generate_topic (const BpvQuizContext *ctx,
                 const Topic          *t,
@@ -441,7 +446,28 @@ generate_topic (const BpvQuizContext *ctx,
                 GError              **error)
 {
   static const int digits[] = { 6, 10, 17 };
+  guint64 draw = seed;
 
+  for (gsize attempt = 0; attempt < NONZERO_TRIES && t->kind == BPV_QUESTION_NUMERIC; attempt++)
+    {
+      BpvQuizBuild b;
+      gboolean zero;
+
+      build_init (&b, t, seed + attempt * G_GUINT64_CONSTANT (0x9e3779b97f4a7c15), digits[0]);
+      if (!t->gen (ctx, &b, NULL))
+        {
+          build_clear (&b);
+          break;
+        }
+      zero = b.q->answer == 0;
+      build_clear (&b);
+      if (!zero)
+        {
+          draw = seed + attempt * G_GUINT64_CONSTANT (0x9e3779b97f4a7c15);
+          break;
+        }
+    }
+  seed = draw;
   for (gsize i = 0; i < G_N_ELEMENTS (digits); i++)
     {
       BpvQuizBuild b;
