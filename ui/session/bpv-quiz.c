@@ -702,7 +702,7 @@ void
 bpv_quiz_context_from_session (BpvQuizContext *ctx,
                                BpvSession     *session)
 {
-  BpvRenderState state;
+  BpvStepper *st;
   const BpvHit *sel;
   const BpTrace *trace;
   gsize sample = 0;
@@ -727,8 +727,9 @@ bpv_quiz_context_from_session (BpvQuizContext *ctx,
   ctx->backward_known = session_backward_known;
   ctx->known_data = session;
   /* at the UPDATE stop the network already has the new weights: the
-   * questions are about the pass shown, which used the old ones */
-  memset (&state, 0, sizeof state);
-  bpv_session_fill_render_state (session, &state);
-  ctx->params = state.old_params;
+   * questions are about the pass shown, which used the old ones (as
+   * bpv_session_fill_render_state's old_params, without its heat maps) */
+  st = bpv_session_get_stepper (session);
+  if (st != NULL && bpv_stepper_get_phase (st) == BPV_STEP_UPDATE)
+    ctx->params = bpv_stepper_get_params_before (st);
 }
