@@ -13,6 +13,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "test-pass.h"
 #include "test-util.h"
 
 #include <math.h>
@@ -119,30 +120,6 @@ test_close (void **state)
 }
 
 /* ------------------------------------------------------------- quantities */
-
-typedef struct
-{
-  BpModel   *model;
-  BpNetwork *net;
-  BpTrace   *trace;
-} Pass;
-
-static void
-pass_layers_json (Pass *p)
-{
-  g_autoptr(GError) error = NULL;
-  const char *src = g_getenv ("BACKPROP_SOURCE_DIR");
-  g_autofree char *path = g_build_filename (src != NULL ? src : ".", "tests", "cli", "layers.json",
-                                            NULL);
-
-  p->model = bp_model_load_file (path, NULL, &error);
-  if (p->model == NULL)
-    fail_msg ("%s: %s", path, error->message);
-  p->net = p->model->network;
-  p->trace = bp_trace_new (p->net, p->model->n_samples);
-  bp_network_gradients (p->net, p->trace, p->model->inputs, p->model->targets,
-                        p->model->n_samples);
-}
 
 /* 3 → 4 sigmoid → 2 sigmoid, bce, B = 3. */
 static void
@@ -302,7 +279,7 @@ test_quantities_layers (void **state)
 {
   Pass p;
 
-  pass_layers_json (&p);
+  pass_layers_json (&p, FALSE);
   check_every_quantity (&p);
   pass_clear (&p);
 }
@@ -314,7 +291,7 @@ test_ranges (void **state)
   BpExprContext ctx;
   g_autoptr(GError) error = NULL;
 
-  pass_layers_json (&p);
+  pass_layers_json (&p, FALSE);
   ctx = (BpExprContext) { p.net, p.trace, 0, NULL, NAN, NAN, NULL };
   expect_error ("delta(7)[1]", &ctx, BP_EXPR_ERROR_RANGE,
                 "at character 1: layer 7 is out of range: delta(n) has n from 1 to 6");

@@ -44,19 +44,6 @@ count_topic (const char *topic)
                        GUINT_TO_POINTER (GPOINTER_TO_UINT (g_hash_table_lookup (asked, topic)) + 1));
 }
 
-static void
-expr_ctx (const BpvQuizContext *ctx,
-          BpExprContext        *e)
-{
-  e->net = ctx->net;
-  e->trace = ctx->trace;
-  e->sample = ctx->sample;
-  e->targets = ctx->targets;
-  e->cost = ctx->cost;
-  e->learning_rate = ctx->learning_rate;
-  e->params = ctx->params;
-}
-
 static double
 eval_in (const BpvQuizContext *ctx,
          const char           *text)
@@ -65,7 +52,7 @@ eval_in (const BpvQuizContext *ctx,
   BpExprContext e;
   double v = NAN;
 
-  expr_ctx (ctx, &e);
+  bpv_quiz_context_to_expr (ctx, &e);
   if (!bp_expr_eval (text, &e, &v, &error))
     fail_msg ("‘%s’: %s", text, error->message);
   return v;
@@ -484,24 +471,6 @@ test_random_networks (void **state)
 }
 
 /* --------------------------------------------------------- the examples */
-
-static BpvSession *
-example_session (const char *id)
-{
-  const char *dir = g_getenv ("BACKPROP_DATA_DIR");
-  g_autofree char *name = g_strconcat (id, ".bpmodel.json", NULL);
-  g_autofree char *path = g_build_filename (dir != NULL ? dir : "data", "examples", name, NULL);
-  g_autoptr(GError) error = NULL;
-  g_autoptr(BpModel) model = bp_model_load_file (path, NULL, &error);
-  BpvSession *session;
-
-  if (model == NULL)
-    fail_msg ("%s: %s", path, error->message);
-  session = bpv_session_new (model, &error);
-  if (session == NULL)
-    fail_msg ("%s: %s", path, error->message);
-  return session;
-}
 
 /* Numeric answers compared with the inspector's. */
 static guint n_inspected;

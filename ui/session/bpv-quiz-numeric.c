@@ -165,6 +165,21 @@ append_terms (BpvQuizBuild        *b,
     }
 }
 
+/* The worked answer: how the formula goes, then "name = <the numbers> =
+ * answer" (the numbers are q->worked_expr, which the calculator reads). */
+static void
+finish_worked (BpvQuizBuild *b,
+               const char   *how,
+               const char   *name,
+               GString      *expr)
+{
+  BpvQuestion *q = b->q;
+  g_autofree char *ans = bpv_format_number (q->answer);
+
+  q->worked_expr = g_strdup (expr->str);
+  _bpv_quiz_set_worked (b, g_strdup_printf ("%s\n%s = %s = %s", how, name, q->worked_expr, ans));
+}
+
 /* ------------------------------------------------------------------ δ(n)ⱼ */
 
 static gboolean
@@ -198,7 +213,7 @@ _bpv_quiz_numeric_delta (const BpvQuizContext *ctx,
   BpvQuestion *q = b->q;
   g_autoptr(GString) expr = g_string_new (NULL);
   g_autoptr(GString) how = g_string_new (NULL);
-  g_autofree char *name = NULL, *sp = NULL, *ans = NULL;
+  g_autofree char *name = NULL, *sp = NULL;
   Where w;
   gsize N = net->n_layers;
   const BpLayer *L;
@@ -246,7 +261,7 @@ _bpv_quiz_numeric_delta (const BpvQuizContext *ctx,
           double dv;
           g_autofree char *qq = g_strdup_printf ("sigma_prime(%zu)[%zu]", N, w.j + 1);
 
-          _bpv_quiz_expr_context (ctx, &ectx);
+          bpv_quiz_context_to_expr (ctx, &ectx);
           if (!bp_expr_eval (qq, &ectx, &dv, NULL))
             return _bpv_quiz_no_fit (error, _("σ′ of the output is not known"));
           d = _bpv_quiz_num (b, dv);
@@ -306,13 +321,10 @@ _bpv_quiz_numeric_delta (const BpvQuizContext *ctx,
           }
     }
 
-  ans = bpv_format_number (q->answer);
-  q->worked_expr = g_string_free (g_steal_pointer (&expr), FALSE);
   _bpv_quiz_set_prompt (b, g_strdup_printf (_("What is %s, the δ of unit %zu of layer %zu for the"
                                                " shown sample?"),
                                             name, w.j + 1, w.n));
-  _bpv_quiz_set_worked (b, g_strdup_printf ("%s\n%s = %s = %s", how->str, name, q->worked_expr,
-                                            ans));
+  finish_worked (b, how->str, name, expr);
   return TRUE;
 }
 
@@ -488,7 +500,6 @@ _bpv_quiz_numeric_cost (const BpvQuizContext *ctx,
   const double *a = bp_trace_a (ctx->trace, N - 1, ctx->sample);
   BpvQuestion *q = b->q;
   g_autoptr(GString) expr = g_string_new (NULL);
-  g_autofree char *ans = NULL;
   const char *how;
 
   if (!_bpv_quiz_fwd_known (ctx, N))
@@ -549,8 +560,6 @@ _bpv_quiz_numeric_cost (const BpvQuizContext *ctx,
   q->uses = g_strdup_printf (_("a(%zu), y"), N);
   for (gsize k = 0; k < n_out && k < 32; k++)
     _bpv_quiz_hl_neuron (b, N, k);
-  q->worked_expr = g_string_free (g_steal_pointer (&expr), FALSE);
-  ans = bpv_format_number (q->answer);
   if (ctx->trace->batch == 1 || net->reduction == BP_REDUCTION_SUM)
     _bpv_quiz_set_prompt (b, g_strdup_printf (_("What is the cost l of the shown sample (%s)?"),
                                               id));
@@ -559,7 +568,7 @@ _bpv_quiz_numeric_cost (const BpvQuizContext *ctx,
                                                 " (%s; the batch’s C is the mean of its %zu"
                                                 " samples’ l)?"),
                                               id, ctx->trace->batch));
-  _bpv_quiz_set_worked (b, g_strdup_printf ("%s\nl = %s = %s", how, q->worked_expr, ans));
+  finish_worked (b, how, "l", expr);
   return TRUE;
 }
 
@@ -589,7 +598,7 @@ _bpv_quiz_numeric_z (const BpvQuizContext *ctx,
   BpvQuestion *q = b->q;
   g_autoptr(GString) expr = g_string_new (NULL);
   g_autoptr(GString) how = g_string_new (NULL);
-  g_autofree char *zn = NULL, *ans = NULL;
+  g_autofree char *zn = NULL;
   const BpLayer *L;
   Where w;
 
@@ -663,12 +672,9 @@ _bpv_quiz_numeric_z (const BpvQuizContext *ctx,
       g_string_printf (expr, "%s × %s + %s", gs, xs, bs);
       q->uses = g_strdup_printf (_("γ(%zu), x̂, β(%zu)"), w.n, w.n);
     }
-  ans = bpv_format_number (q->answer);
-  q->worked_expr = g_string_free (g_steal_pointer (&expr), FALSE);
   _bpv_quiz_set_prompt (b, g_strdup_printf (_("What is %s, the input of unit %zu of layer %zu for"
                                               " the shown sample?"), zn, w.j + 1, w.n));
-  _bpv_quiz_set_worked (b, g_strdup_printf ("%s\n%s = %s = %s", how->str, zn, q->worked_expr,
-                                            ans));
+  finish_worked (b, how->str, zn, expr);
   return TRUE;
 }
 
@@ -698,7 +704,7 @@ _bpv_quiz_numeric_a (const BpvQuizContext *ctx,
   BpvQuestion *q = b->q;
   const BpTrace *t = ctx->trace;
   g_autoptr(GString) expr = g_string_new (NULL);
-  g_autofree char *an = NULL, *ans = NULL, *how = NULL, *z = NULL;
+  g_autofree char *an = NULL, *how = NULL, *z = NULL;
   const BpLayer *L;
   const char *id;
   Where w;
@@ -771,10 +777,8 @@ _bpv_quiz_numeric_a (const BpvQuizContext *ctx,
           _bpv_quiz_hl_skip (b, w.n, from);
         }
     }
-  ans = bpv_format_number (q->answer);
-  q->worked_expr = g_string_free (g_steal_pointer (&expr), FALSE);
   _bpv_quiz_set_prompt (b, g_strdup_printf (_("What is %s, the output of unit %zu of layer %zu for"
                                               " the shown sample?"), an, w.j + 1, w.n));
-  _bpv_quiz_set_worked (b, g_strdup_printf ("%s\n%s = %s = %s", how, an, q->worked_expr, ans));
+  finish_worked (b, how, an, expr);
   return TRUE;
 }

@@ -69,9 +69,6 @@ char       *_bpv_quiz_num           (const BpvQuizBuild   *b,
  * net->params). */
 double      _bpv_quiz_param         (const BpvQuizContext *ctx,
                                      const double         *p);
-/* The expression context of a quiz context. */
-void        _bpv_quiz_expr_context  (const BpvQuizContext *ctx,
-                                     BpExprContext        *ectx);
 /* f(z) of unit m (0-based) of layer l (C index) for the shown sample:
  * h under a skip, else a. */
 double      _bpv_quiz_act_value     (const BpvQuizContext *ctx,

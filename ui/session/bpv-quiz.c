@@ -111,34 +111,10 @@ char *
 _bpv_quiz_num (const BpvQuizBuild *b,
                double              v)
 {
-  char buf[64];
-  GString *s = g_string_new (NULL);
+  g_autofree char *s = bpv_format_number_digits (v, b->digits);
 
-  if (v == 0)
-    return g_strdup ("0");
-  g_snprintf (buf, sizeof buf, "%.*g", b->digits, v);
-  if (v < 0)
-    g_string_append (s, "(");
-  for (const char *p = buf; *p != '\0'; p++)
-    {
-      if (*p == '-')
-        g_string_append (s, "−");
-      else if (*p == 'e')
-        {
-          /* e-05 → e−5, e+07 → e7, as bpv_format_number writes them */
-          g_string_append_c (s, 'e');
-          if (p[1] == '-')
-            g_string_append (s, "−");
-          p++;
-          while (p[1] == '0' && p[2] != '\0')
-            p++;
-        }
-      else
-        g_string_append_c (s, *p);
-    }
-  if (v < 0)
-    g_string_append (s, ")");
-  return g_string_free (s, FALSE);
+  /* "× (−0.3)" reads better than "× −0.3", and the same to the calculator */
+  return v < 0 ? g_strdup_printf ("(%s)", s) : g_steal_pointer (&s);
 }
 
 double
@@ -151,9 +127,11 @@ _bpv_quiz_param (const BpvQuizContext *ctx,
 }
 
 void
-_bpv_quiz_expr_context (const BpvQuizContext *ctx,
-                        BpExprContext        *ectx)
+bpv_quiz_context_to_expr (const BpvQuizContext *ctx,
+                          BpExprContext        *ectx)
 {
+  g_return_if_fail (ctx != NULL && ectx != NULL);
+
   ectx->net = ctx->net;
   ectx->trace = ctx->trace;
   ectx->sample = ctx->sample;
@@ -581,7 +559,7 @@ bpv_quiz_authored_numeric (const BpvQuizContext *ctx,
   g_return_val_if_fail (ctx != NULL && ctx->net != NULL, NULL);
   g_return_val_if_fail (prompt_markup != NULL && answer_expr != NULL, NULL);
 
-  _bpv_quiz_expr_context (ctx, &ectx);
+  bpv_quiz_context_to_expr (ctx, &ectx);
   if (!bp_expr_eval (answer_expr, &ectx, &v, error))
     return NULL;
   q = question_new (BPV_QUESTION_NUMERIC, "authored");

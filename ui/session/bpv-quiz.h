@@ -113,6 +113,12 @@ typedef struct
  * selection, all values known.  Fill net, trace, sample and the rest. */
 void         bpv_quiz_context_init          (BpvQuizContext *ctx);
 
+/* The bp-expr context of the same pass (net, trace, sample, targets,
+ * cost, learning rate, the parameters the pass used), for evaluating a
+ * lesson's expressions or BpvQuestion.quantity on it. */
+void         bpv_quiz_context_to_expr       (const BpvQuizContext *ctx,
+                                             BpExprContext        *ectx);
+
 /* kind < 0 (cast): any kind that fits the context; topic NULL: any topic of that kind.
  * Same context + seed → same question.  NULL with an error when nothing fits
  * ("select a weight to be asked about it").  Free with bpv_question_free. */
