@@ -20,7 +20,12 @@ typedef struct
   const BpNetwork     *shape;    /* check mode: the network whose shape counts */
   GError             **error;
   gboolean             failed;
+  guint                depth;    /* of nested unary operators, powers and parentheses */
 } Parser;
+
+/* Deeper than any formula a person writes; keeps the recursion off the
+ * end of the stack on "((((…" or "− − − …" typed or fuzzed. */
+#define MAX_DEPTH 200
 
 static double parse_sum (Parser *ps);
 static double parse_unary (Parser *ps);
@@ -577,11 +582,21 @@ parse_power (Parser *ps)
 static double
 parse_unary (Parser *ps)
 {
-  if (accept (ps, "-") || accept (ps, "−"))
-    return -parse_unary (ps);
-  if (accept (ps, "+"))
-    return parse_unary (ps);
-  return parse_power (ps);
+  double v;
+
+  if (++ps->depth > MAX_DEPTH)
+    {
+      skip_space (ps);
+      v = fail (ps, ps->p, BP_EXPR_ERROR_SYNTAX, _("nested too deeply"));
+    }
+  else if (accept (ps, "-") || accept (ps, "−"))
+    v = -parse_unary (ps);
+  else if (accept (ps, "+"))
+    v = parse_unary (ps);
+  else
+    v = parse_power (ps);
+  ps->depth--;
+  return v;
 }
 
 static double
@@ -656,7 +671,7 @@ bp_expr_eval (const char          *text,
               double              *out,
               GError             **error)
 {
-  Parser ps = { text, text, ctx, NULL, error, FALSE };
+  Parser ps = { text, text, ctx, NULL, error, FALSE, 0 };
   double v = NAN;
 
   g_return_val_if_fail (text != NULL, FALSE);
@@ -686,7 +701,7 @@ bp_expr_check (const char      *text,
                const BpNetwork *net,
                GError         **error)
 {
-  Parser ps = { text, text, NULL, net, error, FALSE };
+  Parser ps = { text, text, NULL, net, error, FALSE, 0 };
 
   g_return_val_if_fail (text != NULL, FALSE);
   g_return_val_if_fail (net != NULL, FALSE);

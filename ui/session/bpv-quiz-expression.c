@@ -534,8 +534,8 @@ static gboolean
 factor_ok (const BpvQuizContext *ctx,
            gsize                 n)
 {
-  return ctx->net->layers[n - 1].type == BP_LAYER_DENSE && _bpv_quiz_bwd_known (ctx, 1)
-         && _bpv_quiz_fwd_known (ctx, ctx->net->n_layers);
+  /* the chain of W(n) multiplies out to δ(n) a(n−1): shown once δ(n) is */
+  return ctx->net->layers[n - 1].type == BP_LAYER_DENSE && _bpv_quiz_bwd_known (ctx, n);
 }
 
 gboolean
@@ -555,7 +555,7 @@ _bpv_quiz_factor (const BpvQuizContext *ctx,
   gsize i, u, v, blank;
 
   if (!pick_layer (ctx, b, factor_ok, &i, &u, &v))
-    return _bpv_quiz_no_fit (error, _("needs a dense layer, after the backward pass"));
+    return _bpv_quiz_no_fit (error, _("needs a dense layer whose δ the backward pass has reached"));
   chain = bp_chain_new (net, ctx->trace, ctx->sample, i - 1, u, v, &local);
   if (chain == NULL)
     return _bpv_quiz_no_fit (error, "%s", local->message);
