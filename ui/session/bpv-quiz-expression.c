@@ -599,8 +599,9 @@ _bpv_quiz_factor (const BpvQuizContext *ctx,
                  g_strdup_printf (_("a instead of z: the slope is taken at z(%zu)"), f->layer),
                  FALSE);
       wrong_add (wrongs, g_strdup_printf ("W(%zu)", f->layer),
-                 g_strdup_printf (_("W(%zu) is ∂z(%zu)/∂a(%zu), the factor to the right of this"
-                                    " one"), f->layer, f->layer, f->layer - 1), FALSE);
+                 g_strdup_printf (_("W(%zu) is ∂z(%zu)/∂a(%zu), how z moves with the layer’s"
+                                    " input; this factor is how a(%zu) moves with z(%zu)"),
+                                  f->layer, f->layer, f->layer - 1, f->layer, f->layer), FALSE);
     }
   else if (f->role == BP_FACTOR_DZ_DA)
     {

@@ -435,6 +435,7 @@ _bpv_quiz_numeric_sigma_prime (const BpvQuizContext *ctx,
 {
   BpvQuestion *q = b->q;
   g_autofree char *sp = NULL, *zn = NULL, *f = NULL, *z = NULL, *ans = NULL, *how = NULL;
+  g_autofree char *f_bare = NULL;
   const BpLayer *L;
   const char *id;
   double zv, fv;
@@ -451,7 +452,9 @@ _bpv_quiz_numeric_sigma_prime (const BpvQuizContext *ctx,
   q->answer = L->act->df (zv, fv, L->act_params);
   q->quantity = g_strdup_printf ("sigma_prime(%zu)[%zu]", w.n, w.j + 1);
   f = _bpv_quiz_num (b, fv);
-  z = _bpv_quiz_num (b, zv);
+  /* bare: a function's argument, and the text */
+  z = bpv_format_number_digits (zv, b->digits);
+  f_bare = bpv_format_number_digits (fv, b->digits);
   if (strcmp (id, "sigmoid") == 0)
     {
       how = g_strdup (_("σ′(z) = σ(z)(1 − σ(z)) = a(1 − a)"));
@@ -483,7 +486,7 @@ _bpv_quiz_numeric_sigma_prime (const BpvQuizContext *ctx,
                                               " (%s) for the shown sample?"),
                                             sp, zn, w.j + 1, w.n, id));
   _bpv_quiz_set_worked (b, g_strdup_printf (_("%s; here z = %s and a = %s\n%s(%s) = %s = %s"),
-                                            how, z, f, sp, zn, q->worked_expr, ans));
+                                            how, z, f_bare, sp, zn, q->worked_expr, ans));
   return TRUE;
 }
 
@@ -633,7 +636,10 @@ _bpv_quiz_numeric_z (const BpvQuizContext *ctx,
                 order[m] = tmp;
               }
           }
-      g_string_printf (how, _("%s = Σₖ W(%zu)ⱼₖ a(%zu)ₖ + b(%zu)ⱼ"), zn, w.n, w.n - 1, w.n);
+      g_autofree char *sj = bpv_subscript (w.j + 1);
+
+      g_string_printf (how, _("%s = Σₖ W(%zu)%sₖ a(%zu)ₖ + b(%zu)%s"), zn, w.n, sj, w.n - 1, w.n,
+                       sj);
       for (gsize i = 0; i < L->in; i++)
         {
           gsize k = order[i];
@@ -717,7 +723,7 @@ _bpv_quiz_numeric_a (const BpvQuizContext *ctx,
   an = _bpv_quiz_sub ("a", w.n, w.j + 1);
   q->answer = bp_trace_a (t, w.n - 1, ctx->sample)[w.j];
   q->quantity = g_strdup_printf ("a(%zu)[%zu]", w.n, w.j + 1);
-  z = _bpv_quiz_num (b, bp_trace_z (t, w.n - 1, ctx->sample)[w.j]);
+  z = bpv_format_number_digits (bp_trace_z (t, w.n - 1, ctx->sample)[w.j], b->digits);
   _bpv_quiz_hl_neuron (b, w.n, w.j);
   if (L->type == BP_LAYER_DROPOUT)
     {
@@ -739,7 +745,9 @@ _bpv_quiz_numeric_a (const BpvQuizContext *ctx,
           g_string_printf (expr, "exp(%s) ÷ (", z);
           for (gsize k = 0; k < L->out; k++)
             {
-              g_autofree char *zk = _bpv_quiz_num (b, bp_trace_z (t, w.n - 1, ctx->sample)[k]);
+              g_autofree char *zk = bpv_format_number_digits (bp_trace_z (t, w.n - 1,
+                                                                          ctx->sample)[k],
+                                                              b->digits);
 
               g_string_append_printf (expr, "%sexp(%s)", k > 0 ? " + " : "", zk);
             }

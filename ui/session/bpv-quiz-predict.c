@@ -254,6 +254,10 @@ _bpv_quiz_predict_dead (const BpvQuizContext *ctx,
       g_array_append_val (relu, l);
   if (relu->len == 0)
     return _bpv_quiz_no_fit (error, _("the network has no ReLU layer that has run forward"));
+  /* 0 on one sample is not dead: that takes the batch */
+  if (B < 2)
+    return _bpv_quiz_no_fit (error, _("dead units show on a batch of several samples: step by"
+                                      " mini-batch"));
   if ((h->kind == BPV_HIT_NEURON || h->kind == BPV_HIT_EDGE) && h->layer >= 1
       && h->layer <= net->n_layers && relu_like (&net->layers[h->layer - 1])
       && _bpv_quiz_fwd_known (ctx, h->layer))
@@ -373,9 +377,13 @@ _bpv_quiz_predict_dead (const BpvQuizContext *ctx,
       if (dead[u] || strcmp (right, _("none")) == 0)
         _bpv_quiz_hl_neuron (b, n, u);
     }
-  _bpv_quiz_set_prompt (b, g_strdup_printf (_("Which units of layer %zu (relu) are dead on this"
-                                              " batch of %zu samples, that is a = 0 on every"
-                                              " sample?"), n, B));
+  _bpv_quiz_set_prompt (b, g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
+                                                          "Which units of layer %zu (relu) are dead"
+                                                          " on this batch of %zu sample, that is"
+                                                          " a = 0 on every sample?",
+                                                          "Which units of layer %zu (relu) are dead"
+                                                          " on this batch of %zu samples, that is"
+                                                          " a = 0 on every sample?", B), n, B));
   _bpv_quiz_set_worked (b, g_strdup_printf (_("relu(z) = 0 for z ≤ 0: a unit is dead when its z"
                                               " is ≤ 0 on every sample, and then no gradient"
                                               " reaches its weights. The largest z of each unit"
