@@ -228,8 +228,12 @@ set_text (const gboolean *set,
       g_string_free (s, TRUE);
       return g_strdup (_("none"));
     }
-  g_string_prepend (s, count == 1 ? _("unit ") : _("units "));
-  return g_string_free (s, FALSE);
+  {
+    g_autofree char *list = g_string_free (s, FALSE);
+
+    /* TRANSLATORS: %s is a list of unit numbers, "2, 5" */
+    return g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "unit %s", "units %s", count), list);
+  }
 }
 
 gboolean
