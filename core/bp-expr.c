@@ -21,7 +21,15 @@ typedef struct
   GError             **error;
   gboolean             failed;
   guint                depth;    /* of nested unary operators, powers and parentheses */
+  GArray              *spans;    /* bp_expr_substitute: the quantities' Span, or NULL */
 } Parser;
+
+/* Where a quantity stands in the text (bytes) and what it was worth. */
+typedef struct
+{
+  gsize  start, end;
+  double value;
+} Span;
 
 /* Deeper than any formula a person writes; keeps the recursion off the
  * end of the stack on "((((…" or "− − − …" typed or fuzzed. */
@@ -499,7 +507,14 @@ parse_quantity (Parser             *ps,
     return NAN;
   if (ps->ctx == NULL)
     return 1.0;  /* check mode: the shape is all that counts */
-  return quantity_value (ps, at, q, n, j, k);
+  {
+    double v = quantity_value (ps, at, q, n, j, k);
+    Span span = { (gsize) (at - ps->text), (gsize) (ps->p - ps->text), v };
+
+    if (ps->spans != NULL && !ps->failed)
+      g_array_append_val (ps->spans, span);
+    return v;
+  }
 }
 
 typedef double (*Func) (double);
@@ -665,28 +680,23 @@ parse_all (Parser *ps,
   return TRUE;
 }
 
-gboolean
-bp_expr_eval (const char          *text,
-              const BpExprContext *ctx,
-              double              *out,
-              GError             **error)
+/* bp_expr_eval's work, with the parser given (its spans, if any, filled). */
+static gboolean
+evaluate (Parser *ps,
+          double *out)
 {
-  Parser ps = { text, text, ctx, NULL, error, FALSE, 0 };
   double v = NAN;
 
-  g_return_val_if_fail (text != NULL, FALSE);
-  g_return_val_if_fail (ctx == NULL || ctx->net != NULL, FALSE);
-
-  if (!g_utf8_validate (text, -1, NULL))
+  if (!g_utf8_validate (ps->text, -1, NULL))
     {
-      g_set_error (error, BP_EXPR_ERROR, BP_EXPR_ERROR_SYNTAX, _("not valid UTF-8 text"));
+      g_set_error (ps->error, BP_EXPR_ERROR, BP_EXPR_ERROR_SYNTAX, _("not valid UTF-8 text"));
       return FALSE;
     }
-  if (!parse_all (&ps, &v))
+  if (!parse_all (ps, &v))
     return FALSE;
   if (!isfinite (v))
     {
-      g_set_error (error, BP_EXPR_ERROR, BP_EXPR_ERROR_MATH,
+      g_set_error (ps->error, BP_EXPR_ERROR, BP_EXPR_ERROR_MATH,
                    isnan (v) ? _("the result is not a number (NaN)")
                              : _("the result is infinite"));
       return FALSE;
@@ -697,11 +707,59 @@ bp_expr_eval (const char          *text,
 }
 
 gboolean
+bp_expr_eval (const char          *text,
+              const BpExprContext *ctx,
+              double              *out,
+              GError             **error)
+{
+  Parser ps = { text, text, ctx, NULL, error, FALSE, 0, NULL };
+
+  g_return_val_if_fail (text != NULL, FALSE);
+  g_return_val_if_fail (ctx == NULL || ctx->net != NULL, FALSE);
+
+  return evaluate (&ps, out);
+}
+
+char *
+bp_expr_substitute (const char          *text,
+                    const BpExprContext *ctx,
+                    int                  digits,
+                    double              *out,
+                    GError             **error)
+{
+  g_autoptr(GArray) spans = g_array_new (FALSE, FALSE, sizeof (Span));
+  Parser ps = { text, text, ctx, NULL, error, FALSE, 0, spans };
+  GString *s;
+  gsize from = 0;
+
+  g_return_val_if_fail (text != NULL, NULL);
+  g_return_val_if_fail (ctx != NULL && ctx->net != NULL, NULL);
+
+  if (!evaluate (&ps, out))
+    return NULL;
+  s = g_string_new (NULL);
+  for (guint i = 0; i < spans->len; i++)
+    {
+      const Span *sp = &g_array_index (spans, Span, i);
+      char buf[G_ASCII_DTOSTR_BUF_SIZE], fmt[16];
+
+      g_string_append_len (s, text + from, (gssize) (sp->start - from));
+      g_snprintf (fmt, sizeof fmt, "%%.%dg", CLAMP (digits, 1, 17));
+      g_ascii_formatd (buf, sizeof buf, fmt, sp->value);
+      /* in parentheses when negative: "2^x" with x = −1 must stay 2^(−1) */
+      g_string_append_printf (s, sp->value < 0 ? "(%s)" : "%s", buf);
+      from = sp->end;
+    }
+  g_string_append (s, text + from);
+  return g_string_free (s, FALSE);
+}
+
+gboolean
 bp_expr_check (const char      *text,
                const BpNetwork *net,
                GError         **error)
 {
-  Parser ps = { text, text, NULL, net, error, FALSE, 0 };
+  Parser ps = { text, text, NULL, net, error, FALSE, 0, NULL };
 
   g_return_val_if_fail (text != NULL, FALSE);
   g_return_val_if_fail (net != NULL, FALSE);

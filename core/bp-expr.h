@@ -66,6 +66,16 @@ gboolean bp_expr_eval  (const char          *text,
                         const BpExprContext *ctx,
                         double              *out,
                         GError             **error);
+/* `text` with each QUANTITY replaced by its value on `ctx` (`digits`
+ * significant digits, 1 … 17, in parentheses when negative): the worked
+ * answer of a lesson's "dC_dW(2)[1,3] * B" is "0.00301234 * 4".  The
+ * value of `text` in *out (may be NULL).  NULL with bp_expr_eval's error.
+ * Free with g_free. */
+char    *bp_expr_substitute (const char          *text,
+                             const BpExprContext *ctx,
+                             int                  digits,
+                             double              *out,
+                             GError             **error);
 /* Parses without evaluating: every quantity must exist in `net`'s shape
  * (index ranges, layer types); values are not read (lesson check). */
 gboolean bp_expr_check (const char          *text,

@@ -259,6 +259,26 @@ test_quantities_dense (void **state)
       }
     assert_near (sum, p.net->layers[1].dW[2], 1e-14, 1e-300);
   }
+  /* the worked answer of a lesson: the quantities' values put in */
+  {
+    g_autoptr(GError) error = NULL;
+    g_autofree char *sub = NULL;
+    double v = NAN, back = NAN;
+
+    ctx.sample = 1;
+    sub = bp_expr_substitute ("2^delta(2)[1] * (dC_dW(2)[1,3] − -B)", &ctx, 17, &v, &error);
+    assert_non_null (sub);
+    assert_null (strstr (sub, "delta"));
+    assert_null (strstr (sub, "dC_dW"));
+    assert_non_null (strstr (sub, " − -3)"));  /* B = 3, the rest of the text kept */
+    assert_true (bp_expr_eval (sub, NULL, &back, &error));
+    assert_near (back, v, 1e-15, 0);
+    assert_near (v, q (&ctx, "2^delta(2)[1] * (dC_dW(2)[1,3] + B)"), 1e-15, 0);
+    g_clear_pointer (&sub, g_free);
+    sub = bp_expr_substitute ("delta(9)[1]", &ctx, 6, NULL, &error);
+    assert_null (sub);
+    assert_true (g_error_matches (error, BP_EXPR_ERROR, BP_EXPR_ERROR_RANGE));
+  }
   /* unknown values say so */
   expect_error ("cost", &ctx, BP_EXPR_ERROR_UNKNOWN, "cost is not known");
   expect_error ("2 * lr", &ctx, BP_EXPR_ERROR_UNKNOWN, "at character 5: the learning rate");

@@ -13,6 +13,8 @@
  *    N: …", with 1 ≤ N ≤ the text's length in characters + 1;
  *  - what evaluates on the network also passes the shape check, and what
  *    the calculator evaluates gives the same number on the network;
+ *  - bp_expr_substitute at 17 digits gives text the calculator reads back
+ *    to the very same number;
  *  - bp_expr_close accepts a number as its own answer.
  */
 #include "fuzz-common.h"
@@ -103,5 +105,15 @@ LLVMFuzzerTestOneInput (const uint8_t *data,
                e3 != NULL ? e3->message : "");
   FUZZ_ASSERT (!ok_calc || (ok_live && (live == calc || (isnan (live) && isnan (calc)))),
                "‘%s’: the calculator gives %.17g, the network %.17g", text, calc, live);
+  /* the values put in at 17 digits: the calculator gives the same bits */
+  {
+    g_autofree char *sub = bp_expr_substitute (text, &ctx, 17, NULL, NULL);
+    double back = NAN;
+
+    FUZZ_ASSERT ((sub != NULL) == ok_live, "substitute and eval disagree on ‘%s’", text);
+    if (sub != NULL)
+      FUZZ_ASSERT (bp_expr_eval (sub, NULL, &back, NULL) && back == live,
+                   "‘%s’ → ‘%s’ gives %.17g, not %.17g", text, sub, back, live);
+  }
   return 0;
 }

@@ -652,6 +652,11 @@ test_authored (void **state)
   assert_string_equal (q->prompt_plain, "What is B times ∂C/∂W(2)[1,1]?");
   g_snprintf (buf, sizeof buf, "%.3g", q->answer);
   assert_true (typed_ok (q, buf));
+  /* the worked answer puts the live numbers in, and they give the answer */
+  assert_non_null (q->worked_expr);
+  assert_null (strstr (q->worked_expr, "dC_dW"));
+  assert_non_null (strstr (q->worked_plain, q->worked_expr));
+  assert_true (typed_ok (q, q->worked_expr));
   g_clear_pointer (&q, bpv_question_free);
   q = bpv_quiz_authored_numeric (&ctx, "?", "delt(2)[1]", 3, &error);
   assert_null (q);

@@ -417,13 +417,18 @@ worked_adds_up (const BpvQuestion *q)
  * stays 0 when the selection fixes it. */
 #define NONZERO_TRIES 8
 
+/* The significant digits a worked answer's numbers are written with: the
+ * first that lets them give the answer back. */
+static const int worked_digits[] = { 6, 10, 17 };
+
 static BpvQuestion *
 generate_topic (const BpvQuizContext *ctx,
                 const Topic          *t,
                 guint64               seed,
                 GError              **error)
 {
-  static const int digits[] = { 6, 10, 17 };
+  const int *digits = worked_digits;
+  const gsize n_digits = G_N_ELEMENTS (worked_digits);
   guint64 draw = seed;
 
   for (gsize attempt = 0; attempt < NONZERO_TRIES && t->kind == BPV_QUESTION_NUMERIC; attempt++)
@@ -446,7 +451,7 @@ generate_topic (const BpvQuizContext *ctx,
         }
     }
   seed = draw;
-  for (gsize i = 0; i < G_N_ELEMENTS (digits); i++)
+  for (gsize i = 0; i < n_digits; i++)
     {
       BpvQuizBuild b;
 
@@ -456,7 +461,7 @@ generate_topic (const BpvQuizContext *ctx,
           build_clear (&b);
           return NULL;
         }
-      if (worked_adds_up (b.q) || i + 1 == G_N_ELEMENTS (digits))
+      if (worked_adds_up (b.q) || i + 1 == n_digits)
         {
           BpvQuestion *q = build_finish (&b);
 
@@ -552,6 +557,7 @@ bpv_quiz_authored_numeric (const BpvQuizContext *ctx,
                            int                   sig_figs,
                            GError              **error)
 {
+  g_autofree char *sub = NULL;
   BpExprContext ectx;
   BpvQuestion *q;
   double v;
@@ -562,6 +568,17 @@ bpv_quiz_authored_numeric (const BpvQuizContext *ctx,
   bpv_quiz_context_to_expr (ctx, &ectx);
   if (!bp_expr_eval (answer_expr, &ectx, &v, error))
     return NULL;
+  /* the live numbers put in, with digits enough to give the answer back */
+  for (gsize i = 0; i < G_N_ELEMENTS (worked_digits) && sub == NULL; i++)
+    {
+      double back;
+
+      sub = bp_expr_substitute (answer_expr, &ectx, worked_digits[i], NULL, NULL);
+      if (sub != NULL && i + 1 < G_N_ELEMENTS (worked_digits)
+          && !(bp_expr_eval (sub, NULL, &back, NULL)
+               && bp_expr_close (back, v, (sig_figs > 0 ? sig_figs : 3) + 1, 0, 0)))
+        g_clear_pointer (&sub, g_free);
+    }
   q = question_new (BPV_QUESTION_NUMERIC, "authored");
   q->prompt = g_strdup (prompt_markup);
   q->prompt_plain = markup_to_plain (prompt_markup);
@@ -572,9 +589,12 @@ bpv_quiz_authored_numeric (const BpvQuizContext *ctx,
   {
     g_autofree char *num = bpv_format_number (v);
 
-    /* TRANSLATORS: the worked answer of a lesson's question: the
-     * expression the lesson computes it with, and its value */
-    q->worked_plain = g_strdup_printf (_("%s = %s"), answer_expr, num);
+    /* the expression, its numbers (when it has quantities) and its value */
+    q->worked_expr = g_steal_pointer (&sub);
+    if (q->worked_expr != NULL && strcmp (q->worked_expr, answer_expr) != 0)
+      q->worked_plain = g_strdup_printf ("%s = %s = %s", answer_expr, q->worked_expr, num);
+    else
+      q->worked_plain = g_strdup_printf ("%s = %s", answer_expr, num);
     q->worked = g_markup_escape_text (q->worked_plain, -1);
   }
   return q;

@@ -82,8 +82,8 @@ typedef struct
   char      *worked_plain;
   /* NUMERIC: the numbers the worked answer substitutes, as a calculator
    * expression ("0.8123 × (0.1234 × 0.5678 + …)") that evaluates to the
-   * answer at sig_figs (the worked text shows it); NULL for an authored
-   * question. */
+   * answer at sig_figs (the worked text shows it); for an authored
+   * question its expression with the quantities' values put in. */
   char      *worked_expr;
   gsize      n_highlights;
   BpvHit    *highlights;  /* neurons / edges / skip arcs the answer involves (bpv-layout.h) */
