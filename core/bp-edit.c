@@ -116,13 +116,13 @@ set_activation (BpModel      *model,
 
       if (!e->adapt)
         return _bp_edit_fail (error, BP_EDIT_ERROR_COST,
-                          "cost “%s” %s: the output layer (layer %zu) cannot become “%s” "
-                          "unless the cost changes too", net->cost_id,
-                          net->cost->requires != NULL ? net->cost->requires
-                                                      : "needs another output activation",
+                          _("cost “%s” %s: the output layer (layer %zu) cannot become “%s” "
+                            "unless the cost changes too"), net->cost_id,
+                          net->cost->requires != NULL ? _(net->cost->requires)
+                                                      : _("needs another output activation"),
                           net->n_layers, e->activation);
       if (bp_registry_lookup_cost (NULL, cost) == NULL)
-        return _bp_edit_fail (error, BP_EDIT_ERROR_UNKNOWN_ID, "unknown cost “%s”", cost);
+        return _bp_edit_fail (error, BP_EDIT_ERROR_UNKNOWN_ID, _("unknown cost “%s”"), cost);
       return set_output_and_cost (net, e->activation, e->act_params, cost,
                                   e->cost != NULL ? e->cost_params : NULL, error);
     }
@@ -148,9 +148,9 @@ set_cost (BpModel      *model,
     {
       if (!e->adapt)
         return _bp_edit_fail (error, BP_EDIT_ERROR_COST,
-                          "cost “%s” %s, but the output layer (layer %zu) is “%s”",
-                          cost->id, cost->requires != NULL ? cost->requires
-                                                           : "needs another output activation",
+                          _("cost “%s” %s, but the output layer (layer %zu) is “%s”"),
+                          cost->id, cost->requires != NULL ? _(cost->requires)
+                                                           : _("needs another output activation"),
                           net->n_layers, last->act_id);
       if (!_bp_edit_check_activation (cost->output_activation, error))
         return FALSE;
