@@ -4,6 +4,8 @@
  */
 #pragma once
 
+#include <json-glib/json-glib.h>
+
 #include "bpv-lesson.h"
 
 G_BEGIN_DECLS
@@ -46,6 +48,14 @@ void     _bpv_lesson_step_error  (GError         **error,
                                   const char      *field,
                                   const char      *format,
                                   ...) G_GNUC_PRINTF (6, 7);
+
+/* bpv-lesson-read.c: fills `lesson` (its file_name set) from the parsed
+ * file; texts in the first of `languages` they have (NULL: the user's). */
+gboolean _bpv_lesson_read        (BpvLesson           *lesson,
+                                  JsonNode            *root,
+                                  const char          *base_dir,
+                                  const char * const  *languages,
+                                  GError             **error);
 
 /* bpv-lesson-play.c: is `hit` (a neuron or a weight, as a step names it)
  * in the network?  FALSE with the error on `field` of step i. */

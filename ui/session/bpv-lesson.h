@@ -6,9 +6,11 @@
  * GTK-free, like the rest of ui/session/: the app's lesson pane, the
  * handout and `backprop lesson check` all play a lesson through the same
  * functions.  A family of files:
- *   bpv-lesson.c         loading and validating (every error names the
+ *   bpv-lesson.c         loading, the getters, the messages that name a
+ *                        place, the built-in lessons;
+ *   bpv-lesson-read.c    reading and validating (every error names the
  *                        file, the step and the field; unknown keys are
- *                        errors), the language, the built-in lessons;
+ *                        errors), the language;
  *   bpv-lesson-markup.c  the light markup of the texts → Pango markup and
  *                        plain text;
  *   bpv-lesson-play.c    applying a step to a session, the condition to go
