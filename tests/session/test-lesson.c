@@ -508,6 +508,69 @@ test_goto_backwards (void **state)
   assert_int_equal (bpv_stepper_get_phase (st), BPV_STEP_IDLE);
 }
 
+/* Every stop of a network with batch norm, skips or dropout, in order, is
+ * reached in one cycle (one update, at the end). */
+static void
+test_goto_every_stop (void **state)
+{
+  static const char * const models[] = { "deep-sigmoid-batchnorm", "deep-sigmoid-skips", "dropout" };
+
+  (void) state;
+  for (gsize m = 0; m < G_N_ELEMENTS (models); m++)
+    {
+      g_autoptr(BpModel) model = NULL;
+      g_autoptr(GString) json = g_string_new (NULL);
+      g_autoptr(GError) error = NULL;
+      g_autoptr(BpvLesson) lesson = NULL;
+      g_autoptr(BpvSession) s = NULL;
+      gsize N, k = 0;
+
+      g_string_printf (json, "{ \"format\": \"backprop-lesson/1\", \"title\": \"Stops\","
+                             "  \"model\": \"%s\", \"steps\": [", models[m]);
+      /* The number of layers, from a first lesson of one step. */
+      {
+        g_autoptr(GString) probe = g_string_new (json->str);
+        g_autoptr(BpvLesson) one = NULL;
+
+        g_string_append (probe, "{ \"title\": \"t\", \"text\": \"\" } ] }");
+        one = load_string (probe->str, &error);
+        assert_non_null (one);
+        N = bpv_lesson_get_model (one, 0)->network->n_layers;
+      }
+      for (gsize l = 1; l <= N; l++)
+        g_string_append_printf (json, "%s{ \"title\": \"f%zu\", \"text\": \"\", \"actions\": "
+                                      "[ { \"goto\": \"forward\", \"layer\": %zu } ] }",
+                                l > 1 ? "," : "", l, l);
+      g_string_append (json, ",{ \"title\": \"c\", \"text\": \"\", \"actions\": [ { \"goto\": \"cost\" } ] }");
+      for (gsize l = N; l >= 1; l--)
+        g_string_append_printf (json, ",{ \"title\": \"b%zu\", \"text\": \"\", \"actions\": "
+                                      "[ { \"goto\": \"backward\", \"layer\": %zu } ] }", l, l);
+      g_string_append (json, ",{ \"title\": \"u\", \"text\": \"\", \"actions\": [ { \"goto\": \"update\" } ] } ] }");
+      lesson = load_string (json->str, &error);
+      if (lesson == NULL)
+        fail_msg ("%s", error->message);
+      s = session_for (lesson, 0);
+      for (gsize l = 0; l < N; l++, k++)
+        {
+          apply (lesson, k, s, NULL);
+          assert_int_equal (bpv_stepper_get_phase (bpv_session_get_stepper (s)), BPV_STEP_FORWARD);
+          assert_int_equal (bpv_stepper_get_layer (bpv_session_get_stepper (s)), l);
+        }
+      apply (lesson, k++, s, NULL);
+      assert_int_equal (bpv_stepper_get_phase (bpv_session_get_stepper (s)), BPV_STEP_COST);
+      for (gsize l = N; l-- > 0; k++)
+        {
+          apply (lesson, k, s, NULL);
+          assert_int_equal (bpv_stepper_get_phase (bpv_session_get_stepper (s)), BPV_STEP_BACKWARD);
+          assert_int_equal (bpv_stepper_get_layer (bpv_session_get_stepper (s)), l);
+          assert_int_equal (bpv_session_get_step_count (s), 0);
+        }
+      apply (lesson, k, s, NULL);
+      assert_int_equal (bpv_stepper_get_phase (bpv_session_get_stepper (s)), BPV_STEP_UPDATE);
+      assert_int_equal (bpv_session_get_step_count (s), 1);
+    }
+}
+
 /* Replaying step 3 gives the numbers of playing steps 1 to 3, bit for bit. */
 static void
 test_replay (void **state)
@@ -636,6 +699,7 @@ main (void)
     cmocka_unit_test (test_apply_steps),
     cmocka_unit_test (test_apply_model_steps),
     cmocka_unit_test (test_goto_backwards),
+    cmocka_unit_test (test_goto_every_stop),
     cmocka_unit_test (test_replay),
     cmocka_unit_test (test_can_continue),
     cmocka_unit_test (test_questions),

@@ -254,6 +254,13 @@ go_to_stop (BpvLesson              *lesson,
         }
       pos = bpv_stepper_get_position (st);
     }
+  if (pos != target)
+    {
+      /* Not expected: the stepper's stops are counted as above. */
+      _bpv_lesson_step_error (error, BPV_LESSON_ERROR_APPLY, lesson, i, field,
+                              _("step mode did not reach this stop"));
+      return FALSE;
+    }
   return TRUE;
 }
 
