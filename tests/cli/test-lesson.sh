@@ -58,6 +58,7 @@ done <<'TABLE'
 16-question-key|step 1 (‘First’), field ‘question.topik’: unknown key
 17-title-lang|step 1, field ‘title.en’: expected text
 18-no-model|field ‘model’: missing
+19-topic|step 1 (‘First’), field ‘question.topic’: expected one of “expr-da-da”
 51-unit-range|step 2 (‘Second’), field ‘actions[1].unit’: unit 4 of a(1) is not there
 52-activation|step 1 (‘First’), field ‘actions[1].set.activation’:
 53-answer-name|step 2 (‘Second’), field ‘question.answer’:

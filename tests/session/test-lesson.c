@@ -118,7 +118,7 @@ test_good_fixture (void **state)
   assert_int_equal (s->actions[0].kind, BPV_LESSON_ACTION_RESET);
   assert_int_equal (s->actions[1].kind, BPV_LESSON_ACTION_GOTO);
   assert_int_equal (s->actions[1].phase, BPV_STEP_FORWARD);
-  assert_int_equal (s->actions[1].layer, 1);
+  assert_int_equal (s->actions[1].layer, 0);   /* none: the whole forward pass */
   assert_int_equal (s->actions[2].kind, BPV_LESSON_ACTION_SELECT);
   assert_int_equal (s->actions[2].hit.kind, BPV_HIT_NEURON);
   assert_int_equal (s->actions[2].hit.layer, 1);
@@ -197,6 +197,7 @@ static const struct
   { "16-question-key", ": step 1 (‘First’), field ‘question.topik’", "unknown key" },
   { "17-title-lang", ": step 1, field ‘title.en’", "expected text" },
   { "18-no-model", ": field ‘model’", "at the top or in step 1" },
+  { "19-topic", ": step 1 (‘First’), field ‘question.topic’", "“expr-da-da”" },
 };
 
 static void
@@ -412,7 +413,7 @@ test_apply_steps (void **state)
   assert_int_equal (view.gradients, BPV_LESSON_FLAG_OFF);
   assert_true (bpv_session_get_step_sample (s));
   assert_int_equal (bpv_stepper_get_phase (st), BPV_STEP_FORWARD);
-  assert_int_equal (bpv_stepper_get_layer (st), 0);
+  assert_int_equal (bpv_stepper_get_layer (st), 1);
   sel = bpv_session_get_selection (s);
   assert_int_equal (sel->kind, BPV_HIT_NEURON);
   assert_int_equal (sel->layer, 1);
@@ -665,7 +666,22 @@ test_questions (void **state)
   BpvQuestion *q;
 
   (void) state;
+  /* Generated about the neuron the step names, the same each time. */
   apply (lesson, 0, s, NULL);
+  q = bpv_lesson_question (lesson, 0, s, &error);
+  if (q == NULL)
+    fail_msg ("%s", error->message);
+  assert_int_equal (q->kind, BPV_QUESTION_NUMERIC);
+  assert_string_equal (q->topic, "numeric-a");
+  assert_string_equal (q->quantity, "a(1)[1]");
+  {
+    g_autoptr(BpvQuestion) again = bpv_lesson_question (lesson, 0, s, &error);
+
+    assert_non_null (again);
+    assert_string_equal (again->prompt, q->prompt);
+  }
+  bpv_question_free (q);
+
   apply (lesson, 1, s, NULL);
   q = bpv_lesson_question (lesson, 1, s, &error);
   if (q == NULL)

@@ -569,6 +569,45 @@ read_actions (Reader         *r,
   return TRUE;
 }
 
+/* A generated question's topic: one the quiz has for the kind asked (any
+ * kind's for "any"), so that a typo is found when the file is read. */
+static gboolean
+read_topic (Reader             *r,
+            JsonNode           *node,
+            BpvLessonQuestion  *q,
+            GError            **error)
+{
+  static const BpvQuestionKind kinds[] = {
+    BPV_QUESTION_NUMERIC, BPV_QUESTION_EXPRESSION, BPV_QUESTION_FACTOR, BPV_QUESTION_PREDICT,
+  };
+  g_autoptr(GPtrArray) known = g_ptr_array_new ();
+  const char *topic;
+
+  for (gsize k = 0; k < G_N_ELEMENTS (kinds); k++)
+    if (q->generate < 0 || q->generate == (int) kinds[k])
+      {
+        const char * const *ids = bpv_quiz_topics (kinds[k]);
+
+        for (gsize t = 0; ids != NULL && ids[t] != NULL; t++)
+          g_ptr_array_add (known, (gpointer) ids[t]);
+      }
+  g_ptr_array_add (known, NULL);
+  if (is_string (node))
+    {
+      topic = json_node_get_string (node);
+      if (g_strv_contains ((const char * const *) known->pdata, topic))
+        {
+          q->topic = g_strdup (topic);
+          return TRUE;
+        }
+    }
+  {
+    g_autofree char *list = g_strjoinv ("”, “", (char **) known->pdata);
+
+    return fail (r, error, "question.topic", _("expected one of “%s”"), list);
+  }
+}
+
 static gboolean
 read_question (Reader             *r,
                JsonNode           *node,
@@ -596,12 +635,9 @@ read_question (Reader             *r,
         return FALSE;
       q->kind = BPV_LESSON_QUESTION_GENERATE;
       q->generate = kind_values[kind];
-      if (json_object_has_member (obj, "topic"))
-        {
-          if (!is_string (json_object_get_member (obj, "topic")))
-            return fail (r, error, "question.topic", _("expected a topic's id (“numeric-delta”, …)"));
-          q->topic = g_strdup (json_object_get_string_member (obj, "topic"));
-        }
+      if (json_object_has_member (obj, "topic")
+          && !read_topic (r, json_object_get_member (obj, "topic"), q, error))
+        return FALSE;
       if (json_object_has_member (obj, "about"))
         {
           JsonNode *about = json_object_get_member (obj, "about");
