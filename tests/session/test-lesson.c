@@ -688,6 +688,7 @@ test_questions (void **state)
     fail_msg ("%s", error->message);
   assert_int_equal (q->kind, BPV_QUESTION_NUMERIC);
   assert_true (q->answer == bpv_session_get_network (s)->layers[1].W[0]);
+  assert_string_equal (q->prompt_plain, "What is W(2)₁₁?");
   assert_contains (q->worked, "Read it off the edge.");
   bpv_question_free (q);
 
@@ -697,6 +698,8 @@ test_questions (void **state)
     fail_msg ("%s", error->message);
   assert_int_equal (q->n_choices, 3);
   assert_contains (q->choices[q->correct].markup, "tanh′");
+  /* ("\\," in TeX is a thin space) */
+  assert_string_equal (q->choices[q->correct].plain, "tanh′(z(2))\u2009 W(2)");
   bpv_question_free (q);
 
   /* A step without a question: NULL and no error. */
