@@ -7,10 +7,12 @@
  * the old layer it comes from, and which old row and column each of its
  * rows and columns takes.
  */
+#include "config.h"
 #include "bp-edit.h"
 #include "bp-edit-private.h"
 #include "bp-registry.h"
 
+#include <glib/gi18n-lib.h>
 #include <string.h>
 
 /* --------------------------------------------------------- new parameters */
@@ -638,6 +640,48 @@ check_dense (const BpNetwork *net,
   return TRUE;
 }
 
+gboolean
+bp_edit_check_skip (const BpNetwork *net,
+                    gsize            layer,
+                    gsize            from,
+                    GError         **error)
+{
+  gssize now;
+  gsize from_width, out;
+
+  g_return_val_if_fail (net != NULL, FALSE);
+
+  if (!_bp_edit_check_layer (net, layer, error))
+    return FALSE;
+  if (net->layers[layer].type != BP_LAYER_DENSE)
+    return _bp_edit_fail (error, BP_EDIT_ERROR_INVALID,
+                      "layer %zu is a %s layer: only a dense layer can have a skip connection",
+                      layer + 1, _bp_edit_type_name (net->layers[layer].type));
+  if (from > layer)
+    return _bp_edit_fail (error, BP_EDIT_ERROR_INVALID,
+                      "a skip connection into a(%zu) must come from an earlier a(j), "
+                      "j from 0 to %zu, not a(%zu)", layer + 1, layer, from);
+  now = net->layers[layer].skip_from;
+  from_width = act_width (net, from);
+  out = net->layers[layer].out;
+  if (from_width == out)
+    return TRUE;
+  /* Both widths and the rule, so the learner sees which end to change. */
+  if (now >= 0)
+    return _bp_edit_fail (error, BP_EDIT_ERROR_INVALID,
+                      _("cannot start the skip into a(%zu) at a(%zu): a(%zu) has %zu unit%s and "
+                        "a(%zu) has %zu (a skip adds a(j) to a(n), so their widths must be equal)"),
+                      layer + 1, from, from, from_width, from_width == 1 ? "" : "s",
+                      layer + 1, out);
+  return _bp_edit_fail (error, BP_EDIT_ERROR_INVALID,
+                    "cannot add a skip connection a(%zu) → a(%zu): a(%zu) has %zu unit%s and "
+                    "a(%zu) has %zu (a skip adds them, so the widths must be equal)",
+                    from, layer + 1, from, from_width, from_width == 1 ? "" : "s",
+                    layer + 1, out);
+}
+
+/* A skip into `layer` from a(from): added, or, when the layer has one,
+ * moved there (bp-edit.h). */
 static gboolean
 add_skip (BpModel      *model,
           const BpEdit *e,
@@ -645,25 +689,9 @@ add_skip (BpModel      *model,
 {
   BpNetwork *net = model->network;
   g_autoptr(GError) local = NULL;
-  gsize from_width;
 
-  if (!_bp_edit_check_layer (net, e->layer, error))
+  if (!bp_edit_check_skip (net, e->layer, e->from, error))
     return FALSE;
-  if (net->layers[e->layer].type != BP_LAYER_DENSE)
-    return _bp_edit_fail (error, BP_EDIT_ERROR_INVALID,
-                      "layer %zu is a %s layer: only a dense layer can have a skip connection",
-                      e->layer + 1, _bp_edit_type_name (net->layers[e->layer].type));
-  if (e->from > e->layer)
-    return _bp_edit_fail (error, BP_EDIT_ERROR_INVALID,
-                      "a skip connection into a(%zu) must come from an earlier a(j), "
-                      "j from 0 to %zu, not a(%zu)", e->layer + 1, e->layer, e->from);
-  from_width = act_width (net, e->from);
-  if (from_width != net->layers[e->layer].out)
-    return _bp_edit_fail (error, BP_EDIT_ERROR_INVALID,
-                      "cannot add a skip connection a(%zu) → a(%zu): a(%zu) has %zu unit%s and "
-                      "a(%zu) has %zu (a skip adds them, so the widths must be equal)",
-                      e->from, e->layer + 1, e->from, from_width, from_width == 1 ? "" : "s",
-                      e->layer + 1, net->layers[e->layer].out);
   if (!bp_network_set_skip (net, e->layer, (gssize) e->from, &local))
     return _bp_edit_fail_from (error, local, BP_EDIT_ERROR_INVALID);
   return TRUE;

@@ -6,10 +6,12 @@
  * leaves nothing half done.  The edits that change the layers are
  * bp-edit-layers.c.
  */
+#include "config.h"
 #include "bp-edit.h"
 #include "bp-edit-private.h"
 #include "bp-registry.h"
 
+#include <glib/gi18n-lib.h>
 #include <math.h>
 #include <stdarg.h>
 #include <string.h>
@@ -477,6 +479,11 @@ bp_edit_describe (const BpModel *model,
         return g_strdup_printf ("Change settings of dataset %s", e->dataset);
       return g_strdup_printf ("Change dataset to %s", e->dataset);
     case BP_EDIT_ADD_SKIP:
+      /* Onto a layer that has a skip: its start moves (one step). */
+      if (e->layer < net->n_layers && net->layers[e->layer].skip_from >= 0)
+        return g_strdup_printf (_("Move skip connection a(%zd) → a(%zu) to a(%zu) → a(%zu)"),
+                                net->layers[e->layer].skip_from, e->layer + 1, e->from,
+                                e->layer + 1);
       return g_strdup_printf ("Add skip connection a(%zu) → a(%zu)", e->from, e->layer + 1);
     case BP_EDIT_REMOVE_SKIP:
       if (e->layer < net->n_layers && net->layers[e->layer].skip_from >= 0)

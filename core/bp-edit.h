@@ -16,7 +16,8 @@
  *       next layer's W, keep their bits; new rows and columns are new, new
  *       entries of b zero.  Removing unit u removes row u of W, entry u of
  *       b and column u of the next layer's W.
- *   add or remove a skip connection: every weight is kept (a skip has none).
+ *   add, move or remove a skip connection: every weight is kept (a skip has
+ *       none).
  *   insert a batch-norm, layer-norm or dropout layer: every other layer keeps
  *       W and b (its input width is unchanged, as the new layer is as wide as
  *       its input); the new layer has γ = 1, β = 0, running mean 0 and
@@ -105,7 +106,9 @@ typedef enum
   BP_EDIT_RESET_WEIGHTS,
   BP_EDIT_SET_SEED,        /* seed; reset */
   BP_EDIT_SET_INIT,        /* init; reset */
-  BP_EDIT_ADD_SKIP,        /* layer (dense, the one a(j) is added to), from (j: 0 … layer) */
+  BP_EDIT_ADD_SKIP,        /* layer (dense, the one a(j) is added to), from (j: 0 … layer);
+                            * on a layer that has a skip it moves the skip's start to a(from)
+                            * ("Move skip connection a(2) → a(5) to a(3) → a(5)") */
   BP_EDIT_REMOVE_SKIP,     /* layer */
   BP_EDIT_INSERT_TYPED,    /* layer (0 … n_layers: before which, so "after layer `layer`" on
                             * screen), layer_type (batch norm, layer norm or dropout) */
@@ -173,6 +176,15 @@ char     *bp_edit_describe       (const BpModel *model,
 gboolean  bp_edit_skip_source    (const BpNetwork *net,
                                   gsize            layer,
                                   gsize           *from,
+                                  GError         **error);
+/* Can a(from) be added to the output of layer `layer` (0-based, computing
+ * a(layer + 1)) by a skip connection: a dense layer, from ≤ layer, and a(from)
+ * as wide as a(layer + 1)?  FALSE with a BP_EDIT_ERROR_INVALID saying why
+ * (both widths and the rule): what BP_EDIT_ADD_SKIP refuses with, for a
+ * canvas that marks the sources a drop could choose. */
+gboolean  bp_edit_check_skip     (const BpNetwork *net,
+                                  gsize            layer,
+                                  gsize            from,
                                   GError         **error);
 /* The seed of the BpRng that draws new parameters of layer `layer` (0-based)
  * of shape out × in (see the rule above). */

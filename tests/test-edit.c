@@ -906,6 +906,70 @@ test_skip (void **state)
   }
 }
 
+/* Moving a skip's start (the arc's handle, the layer menu's "Skip From…"):
+ * BP_EDIT_ADD_SKIP onto a layer that has a skip is one undo step that
+ * moves it and keeps every weight; the same source again is no step; a
+ * source of another width is refused with both widths and the rule. */
+static void
+test_move_skip (void **state)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(BpModel) model = free_model ();
+  BpEdit wide = { .kind = BP_EDIT_INSERT_LAYER, .layer = 3, .width = 8, .activation = "tanh" };
+  BpEdit add = { .kind = BP_EDIT_ADD_SKIP, .layer = 3, .from = 3 };
+  BpEdit move = { .kind = BP_EDIT_ADD_SKIP, .layer = 3, .from = 1 };
+  g_autoptr(BpModel) moved = NULL;
+  g_autoptr(BpEditHistory) h = bp_edit_history_new (0, 0);
+  g_autofree char *label = NULL;
+
+  /* 3-8-5-8-8-2 with a(3) → a(4): a(4) may also start at a(1). */
+  assert_true (bp_edit_perform (model, &wide, &error));
+  assert_true (bp_edit_perform (model, &add, &error));
+  assert_int_equal (model->network->layers[3].skip_from, 3);
+  label = bp_edit_describe (model, &move);
+  assert_string_equal (label, "Move skip connection a(3) → a(4) to a(1) → a(4)");
+
+  /* One step (check_edit: undo gives the model back bit for bit, redo the
+   * move again), every weight kept. */
+  moved = check_edit (model, &move);
+  assert_int_equal (moved->network->layers[3].skip_from, 1);
+  for (gsize l = 0; l < model->network->n_layers; l++)
+    assert_layer_kept (moved, l, model, l);
+
+  /* Through one history: one step, undo puts the start back at a(3). */
+  {
+    g_autoptr(BpModel) work = bp_model_copy (model);
+
+    assert_true (bp_edit_apply (h, work, &move, &error));
+    assert_int_equal (bp_edit_history_n_undo (h), 1);
+    assert_string_equal (bp_edit_undo_label (h), label);
+    assert_true (bp_edit_undo (h, work));
+    assert_int_equal (work->network->layers[3].skip_from, 3);
+    assert_true (bp_edit_redo (h, work));
+    assert_int_equal (work->network->layers[3].skip_from, 1);
+    /* Where it already starts: nothing to undo, nothing unsaved. */
+    assert_true (bp_edit_apply (h, work, &move, &error));
+    assert_int_equal (bp_edit_history_n_undo (h), 1);
+  }
+
+  /* a(2) (5 wide) cannot start a skip into a(4) (8 wide); nor a(4) itself. */
+  expect_refused (model, &(BpEdit) { .kind = BP_EDIT_ADD_SKIP, .layer = 3, .from = 2 },
+                  BP_EDIT_ERROR_INVALID,
+                  "cannot start the skip into a(4) at a(2): a(2) has 5 units and a(4) has 8 "
+                  "(a skip adds a(j) to a(n), so their widths must be equal)");
+  expect_refused (model, &(BpEdit) { .kind = BP_EDIT_ADD_SKIP, .layer = 3, .from = 4 },
+                  BP_EDIT_ERROR_INVALID, "must come from an earlier a(j)");
+
+  /* The check the canvas marks sources with says the same. */
+  assert_true (bp_edit_check_skip (model->network, 3, 1, NULL));
+  assert_true (bp_edit_check_skip (model->network, 3, 3, NULL));
+  assert_false (bp_edit_check_skip (model->network, 3, 0, NULL));
+  assert_false (bp_edit_check_skip (model->network, 3, 2, &error));
+  assert_string_equal (error->message,
+                       "cannot start the skip into a(4) at a(2): a(2) has 5 units and a(4) has 8 "
+                       "(a skip adds a(j) to a(n), so their widths must be equal)");
+}
+
 static void
 test_insert_typed (void **state)
 {
@@ -1147,6 +1211,7 @@ main (void)
     cmocka_unit_test (test_memory_cap),
     cmocka_unit_test (test_labels),
     cmocka_unit_test (test_skip),
+    cmocka_unit_test (test_move_skip),
     cmocka_unit_test (test_insert_typed),
     cmocka_unit_test (test_edits_around_typed_layers),
   };
