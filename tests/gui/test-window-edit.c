@@ -366,7 +366,8 @@ test_edit_layer_types (void **state)
     gap_bad = bpv_network_view_dup_drop_text (view, "skip:nearest", r.x + r.width / 2,
                                               r.y + r.height / 2);
     assert_string_equal (onto2, "Add skip connection a(1) → a(2) "
-                         "(the nearest earlier a(j) as wide as a(2))");
+                         "(the nearest earlier a(j) as wide as a(2); "
+                         "drag the handle at its start to choose another)");
     assert_non_null (strstr (onto1, "no earlier a(j) has the 8 units of a(1)"));
     assert_string_equal (gap2, "Insert batch norm after layer 2");
     assert_null (gap_bad);
@@ -411,6 +412,146 @@ test_edit_layer_types (void **state)
   assert_int_equal (net->layers[1].type, BP_LAYER_LAYERNORM);
   assert_int_equal (net->layers[2].type, BP_LAYER_DROPOUT);
   assert_int_equal (bp_edit_history_n_undo (h), 4);
+}
+
+static gboolean
+window_says_widths_differ (gpointer data)
+{
+  return find_label (data, "cannot start the skip into a(3) at a(0): a(0) has 2 units and "
+                           "a(3) has 8");
+}
+
+/* The centre of column n's box (widget pixels). */
+static void
+column_centre (BpvNetworkView *view,
+               gsize           n,
+               double         *x,
+               double         *y)
+{
+  BpvRect r;
+
+  assert_true (bpv_layout_column_rect (bpv_network_view_get_layout (view), n, &r));
+  *x = r.x + r.width / 2;
+  *y = r.y + r.height / 2;
+}
+
+/* The handle of the skip into a(n) (widget pixels), in the layout of now
+ * (the canvas lays out again when its size changes). */
+static void
+handle_centre (BpvNetworkView *view,
+               gsize           n,
+               double         *x,
+               double         *y)
+{
+  double radius;
+
+  assert_true (bpv_layout_skip_handle (bpv_network_view_get_layout (view), n, x, y, &radius));
+}
+
+/* The selected skip's handle, dragged by the code the canvas's drag
+ * gesture runs (e2e-edit.sh drags it with the mouse): it snaps to the
+ * sources a skip into a(3) can have, says what a drop does or why not,
+ * a drop is one undo step, a refused drop says why and changes nothing,
+ * Escape (cancel) changes nothing. */
+void
+test_edit_skip_handle (void **state)
+{
+  Fixture *f = *state;
+  BpvNetworkView *view = view_of (f);
+  const BpEditHistory *h = bpv_session_get_history (f->session);
+  const BpvLayout *layout;
+  double hx, hy, x, y;
+  guint steps;
+
+  /* 2-8-8-8-1 with the skip a(2) → a(3) (the nearest source); a(1) is
+   * another source, a(0) (2 wide) is not. */
+  activate_with (f, "edit-insert", g_variant_new ("(us)", 1, "tanh"));
+  activate_with (f, "edit-skip", g_variant_new ("(ui)", 2, -1));
+  assert_int_equal (bpv_session_get_network (f->session)->layers[2].skip_from, 2);
+  assert_true (spin_until (five_columns, view, 60));
+  layout = bpv_network_view_get_layout (view);
+  assert_int_equal (layout->bundles[3].skip_from, 2);
+  steps = bp_edit_history_n_undo (h);
+
+  /* No handle before the arc is selected. */
+  handle_centre (view, 3, &hx, &hy);
+  assert_false (bpv_network_view_skip_handle_begin (view, hx, hy));
+  bpv_session_set_selection (f->session, &(BpvHit) { BPV_HIT_SKIP, 3, 2, 0 });
+  /* Only the handle starts a drag: not the arc's other end. */
+  {
+    double ax[4], ay[4], ex, ey;
+
+    assert_true (bpv_layout_skip_arc (layout, 3, ax, ay));
+    bpv_layout_to_widget (layout, ax[3], ay[3], &ex, &ey);
+    assert_false (bpv_network_view_skip_handle_begin (view, ex, ey));
+  }
+  assert_null (bpv_network_view_get_skip_handle_text (view));
+
+  assert_true (bpv_network_view_skip_handle_begin (view, hx, hy));
+  /* Over a(1): the move. */
+  column_centre (view, 1, &x, &y);
+  bpv_network_view_skip_handle_motion (view, x, y);
+  assert_int_equal (bpv_network_view_get_skip_handle_source (view), 1);
+  assert_string_equal (bpv_network_view_get_skip_handle_text (view),
+                       "Move skip connection a(2) → a(3) to a(1) → a(3)");
+  /* Over a(0): why not. */
+  column_centre (view, 0, &x, &y);
+  bpv_network_view_skip_handle_motion (view, x, y);
+  assert_int_equal (bpv_network_view_get_skip_handle_source (view), -1);
+  assert_non_null (strstr (bpv_network_view_get_skip_handle_text (view),
+                           "a(0) has 2 units and a(3) has 8"));
+  /* Between a(0) and a(1), off the columns: snaps to a(1), the nearest
+   * that can; right of a(2), to a(2) (where it starts: nothing to do). */
+  {
+    BpvRect gap;
+
+    assert_true (bpv_layout_drop_rect (layout, &(BpvDropSlot) { BPV_DROP_GAP, 0 }, &gap));
+    bpv_network_view_skip_handle_motion (view, gap.x + gap.width / 2, gap.y + gap.height / 2);
+    assert_int_equal (bpv_network_view_get_skip_handle_source (view), 1);
+    assert_true (bpv_layout_drop_rect (layout, &(BpvDropSlot) { BPV_DROP_GAP, 2 }, &gap));
+    bpv_network_view_skip_handle_motion (view, gap.x + gap.width / 2, gap.y + gap.height / 2);
+    assert_int_equal (bpv_network_view_get_skip_handle_source (view), 2);
+    assert_non_null (strstr (bpv_network_view_get_skip_handle_text (view), "Drop on another a(j)"));
+  }
+  /* The canvas draws it (frames go by while it is dragged). */
+  spin (0.3);
+  /* Escape: nothing changes. */
+  bpv_network_view_skip_handle_cancel (view);
+  assert_null (bpv_network_view_get_skip_handle_text (view));
+  assert_false (bpv_network_view_skip_handle_drop (view, x, y));
+  assert_int_equal (bpv_session_get_network (f->session)->layers[2].skip_from, 2);
+  assert_int_equal (bp_edit_history_n_undo (h), steps);
+
+  /* Dropped on a(1): one step, the arc stays selected at its new start. */
+  handle_centre (view, 3, &hx, &hy);
+  assert_true (bpv_network_view_skip_handle_begin (view, hx, hy));
+  column_centre (view, 1, &x, &y);
+  assert_true (bpv_network_view_skip_handle_drop (view, x, y));
+  assert_int_equal (bpv_session_get_network (f->session)->layers[2].skip_from, 1);
+  assert_int_equal (bp_edit_history_n_undo (h), steps + 1);
+  assert_string_equal (bp_edit_undo_label (h), "Move skip connection a(2) → a(3) to a(1) → a(3)");
+  assert_true (bpv_hit_equal (bpv_session_get_selection (f->session),
+                              &(BpvHit) { BPV_HIT_SKIP, 3, 1, 0 }));
+  activate (f, "undo");
+  assert_int_equal (bpv_session_get_network (f->session)->layers[2].skip_from, 2);
+  activate (f, "redo");
+  assert_int_equal (bpv_session_get_network (f->session)->layers[2].skip_from, 1);
+
+  /* Dropped on a(0): refused with the reason, nothing changes. */
+  bpv_session_set_selection (f->session, &(BpvHit) { BPV_HIT_SKIP, 3, 1, 0 });
+  handle_centre (view, 3, &hx, &hy);
+  assert_true (bpv_network_view_skip_handle_begin (view, hx, hy));
+  column_centre (view, 0, &x, &y);
+  assert_true (bpv_network_view_skip_handle_drop (view, x, y));
+  assert_int_equal (bpv_session_get_network (f->session)->layers[2].skip_from, 1);
+  assert_int_equal (bp_edit_history_n_undo (h), steps + 1);
+  assert_true (spin_until (window_says_widths_differ, f->window, 10));
+
+  /* The keyboard's way (the layer menu's "Skip From…" items): the same
+   * action with the a(j). */
+  activate_with (f, "edit-skip", g_variant_new ("(ui)", 2, 2));
+  assert_int_equal (bpv_session_get_network (f->session)->layers[2].skip_from, 2);
+  assert_string_equal (bp_edit_undo_label (h), "Move skip connection a(1) → a(3) to a(2) → a(3)");
 }
 
 static gboolean

@@ -6,6 +6,8 @@
 #include <math.h>
 #include <string.h>
 
+#include <glib/gi18n.h>
+
 #include "bpv-events.h"
 
 /* The drop indicator: Adwaita's blue (#3584e4, its accent and
@@ -21,6 +23,21 @@
 /* A skip's candidate sources: a border this many pixels wide, the one the
  * drop picks also filled. */
 #define DROP_SOURCE_BORDER 1
+/* A column a skip's handle cannot be dropped on: Adwaita's red (#e01b24),
+ * the border and the text saying why. */
+#define DROP_REFUSED { 0.88f, 0.11f, 0.14f, 0.9f }
+/* The arc a drop of the handle would make: dashes this many pixels long
+ * and this wide; the handle drawn at its start this many pixels across
+ * in radius (the layout's handle is the selected arc's). */
+#define HANDLE_ARC_DASH   6.0
+#define HANDLE_ARC_WIDTH  2.0
+/* What a drop of the handle does, on a plate (the theme's panel colour,
+ * this opaque) this many pixels below the pointer, its text wrapped at
+ * this many pixels and padded this much. */
+#define HANDLE_TEXT_BELOW     22
+#define HANDLE_TEXT_WRAP      360
+#define HANDLE_TEXT_PAD       6
+#define HANDLE_PLATE_ALPHA    0.92f
 
 /* ---------------------------------------------------- editing: drag and drop
  *
@@ -36,7 +53,10 @@
  *   "cost:ID", "optimizer:ID"   anywhere on the canvas;
  *   "skip:nearest"  onto a dense layer's column: a skip connection into it
  *                   from the nearest earlier a(j) of its width
- *                   (win.edit-skip, bp_edit_skip_source);
+ *                   (win.edit-skip, bp_edit_skip_source).  The new skip is
+ *                   selected, so its grab handle shows at once: the
+ *                   column dropped on is the target, the handle chooses
+ *                   the source (see "the handle" below);
  *   "typed:TYPE"    a batch-norm, layer-norm or dropout layer, into a gap:
  *                   inserted after the column left of it
  *                   (win.edit-insert-typed).
@@ -85,10 +105,12 @@ drop_text_for (BpvNetworkView    *self,
   if (!typed_edit_for (self, what, slot, &edit, &error))
     return g_strdup (error->message);
   label = bp_edit_describe (bpv_session_get_model (self->session), &edit);
-  /* The rule that picked the source, so the learner can predict it. */
+  /* The rule that picked the source, so the learner can predict it, and
+   * how to choose another. */
   if (edit.kind == BP_EDIT_ADD_SKIP)
-    return g_strdup_printf ("%s (the nearest earlier a(j) as wide as a(%zu))", label,
-                            edit.layer + 1);
+    return g_strdup_printf (_("%s (the nearest earlier a(j) as wide as a(%zu); "
+                              "drag the handle at its start to choose another)"),
+                            label, edit.layer + 1);
   return g_steal_pointer (&label);
 }
 
@@ -212,8 +234,18 @@ on_drop (GtkDropTarget  *target,
   else if (g_str_has_prefix (what, "move:"))
     done = TRUE;  /* back where it was: nothing to do, and not a removal */
   else if (g_str_has_prefix (what, "skip:") && slot.kind == BPV_DROP_LAYER)
-    done = gtk_widget_activate_action (widget, "win.edit-skip", "(ui)", (guint32) slot.index,
-                                       (gint32) -1);
+    {
+      const BpNetwork *net;
+
+      done = gtk_widget_activate_action (widget, "win.edit-skip", "(ui)", (guint32) slot.index,
+                                         (gint32) -1);
+      /* Selected, so that its handle offers to choose another source. */
+      net = bpv_session_get_network (self->session);
+      if (slot.index < net->n_layers && net->layers[slot.index].skip_from >= 0)
+        bpv_network_view_select_hit (self, &(BpvHit) { BPV_HIT_SKIP, slot.index + 1,
+                                                         (gsize) net->layers[slot.index].skip_from, 0 },
+                                     "");
+    }
   else if (g_str_has_prefix (what, "typed:") && slot.kind == BPV_DROP_GAP)
     done = gtk_widget_activate_action (widget, "win.edit-insert-typed", "(us)",
                                        (guint32) slot.index, colon + 1);
@@ -273,34 +305,34 @@ on_header_drag_end (GtkDragSource  *source,
   self->dragging_layer = FALSE;
 }
 
-/* The columns a skip into the layer of the drop slot could come from:
- * each earlier a(j) as wide as its a(n), the nearest (the one the drop
- * picks, bp_edit_skip_source) filled. */
+/* The columns a skip into layer `layer` (0-based) could come from: each
+ * earlier a(j) as wide as its a(n) outlined, `picked` (the one a drop
+ * chooses; −1: none) also filled. */
 static void
 snapshot_skip_sources (BpvNetworkView *self,
-                       GtkSnapshot    *snapshot)
+                       GtkSnapshot    *snapshot,
+                       gsize           layer,
+                       gssize          picked)
 {
   const GdkRGBA accent = DROP_ACCENT;
   const GdkRGBA fill = DROP_FILL;
   const float widths[4] = { DROP_SOURCE_BORDER, DROP_SOURCE_BORDER, DROP_SOURCE_BORDER, DROP_SOURCE_BORDER };
   const GdkRGBA colors[4] = { accent, accent, accent, accent };
   const BpNetwork *net = bpv_session_get_network (self->session);
-  gsize layer = self->drop_slot.index, nearest;
 
-  if (layer >= net->n_layers || !bp_edit_skip_source (net, layer, &nearest, NULL))
+  if (layer >= net->n_layers)
     return;
   for (gsize j = 0; j <= layer; j++)
     {
-      gsize width = j == 0 ? net->n_inputs : net->layers[j - 1].out;
       BpvRect r;
       GskRoundedRect rr;
       graphene_rect_t box;
 
-      if (width != net->layers[layer].out || !bpv_layout_column_rect (self->layout, j, &r))
+      if (!bp_edit_check_skip (net, layer, j, NULL) || !bpv_layout_column_rect (self->layout, j, &r))
         continue;
       box = GRAPHENE_RECT_INIT (r.x, r.y, r.width, r.height);
       gsk_rounded_rect_init_from_rect (&rr, &box, DROP_RADIUS);
-      if (j == nearest)
+      if ((gssize) j == picked)
         {
           gtk_snapshot_push_rounded_clip (snapshot, &rr);
           gtk_snapshot_append_color (snapshot, &fill, &box);
@@ -308,6 +340,27 @@ snapshot_skip_sources (BpvNetworkView *self,
         }
       gtk_snapshot_append_border (snapshot, &rr, widths, colors);
     }
+}
+
+/* `text` above the widget box `r` (kept inside the canvas), in `color`. */
+static void
+snapshot_text_above (BpvNetworkView *self,
+                     GtkSnapshot    *snapshot,
+                     const char     *text,
+                     const BpvRect  *r,
+                     const GdkRGBA  *color)
+{
+  g_autoptr(PangoLayout) layout = gtk_widget_create_pango_layout (GTK_WIDGET (self), text);
+  int tw, th;
+
+  pango_layout_get_pixel_size (layout, &tw, &th);
+  gtk_snapshot_save (snapshot);
+  gtk_snapshot_translate (snapshot, &GRAPHENE_POINT_INIT (
+                            CLAMP (r->x + r->width / 2 - tw / 2.0, 0,
+                                   MAX (0, gtk_widget_get_width (GTK_WIDGET (self)) - tw)),
+                            MAX (0, r->y - th - DROP_TEXT_GAP)));
+  gtk_snapshot_append_layout (snapshot, layout, color);
+  gtk_snapshot_restore (snapshot);
 }
 
 void
@@ -342,26 +395,394 @@ bpv_network_view_snapshot_drop_indicator (BpvNetworkView *self,
       gtk_snapshot_pop (snapshot);
       gtk_snapshot_append_border (snapshot, &rr, widths, colors);
       if (self->drop_skip && self->session != NULL)
-        snapshot_skip_sources (self, snapshot);
-    }
-  if (self->drop_text != NULL)
-    {
-      g_autoptr(PangoLayout) layout = gtk_widget_create_pango_layout (GTK_WIDGET (self),
-                                                                      self->drop_text);
-      int tw, th;
+        {
+          const BpNetwork *net = bpv_session_get_network (self->session);
+          gsize nearest;
 
-      pango_layout_get_pixel_size (layout, &tw, &th);
-      /* Above the indicator, kept inside the canvas. */
-      gtk_snapshot_save (snapshot);
-      gtk_snapshot_translate (snapshot, &GRAPHENE_POINT_INIT (
-                                CLAMP (r.x + r.width / 2 - tw / 2.0, 0,
-                                       MAX (0, gtk_widget_get_width (GTK_WIDGET (self)) - tw)),
-                                MAX (0, r.y - th - DROP_TEXT_GAP)));
-      gtk_snapshot_append_layout (snapshot, layout, &accent);
-      gtk_snapshot_restore (snapshot);
+          if (self->drop_slot.index < net->n_layers
+              && bp_edit_skip_source (net, self->drop_slot.index, &nearest, NULL))
+            snapshot_skip_sources (self, snapshot, self->drop_slot.index, (gssize) nearest);
+        }
     }
+  /* Above the indicator. */
+  if (self->drop_text != NULL)
+    snapshot_text_above (self, snapshot, self->drop_text, &r, &accent);
 }
 
+
+/* ------------------------------------------------------------- the handle
+ *
+ * A selected skip arc has a grab handle at its start (painted by
+ * bpv_network_render, placed by bpv_layout_skip_handle).  Dragged, it
+ * chooses the a(j) the skip into a(n) starts at:
+ *   - on a column that can be the source (earlier, as wide as a(n)): that
+ *     one;
+ *   - on a column that cannot (later, a(n) itself, another width): none;
+ *     the drop is refused with the reason (the window's toast), which the
+ *     canvas already says beside the pointer;
+ *   - anywhere else (between columns, above them): the nearest column that
+ *     can, by x: the arc snaps to it.
+ * The sources it could choose are outlined as for a palette drop, the one
+ * it chooses filled, and the arc a drop would make is drawn dashed.  A
+ * drop asks for win.edit-skip (n − 1, j): bp-edit's "Move skip
+ * connection …", one undo step.  Escape cancels. */
+
+/* The column whose box (header included) holds the widget point, or −1. */
+static gssize
+column_at (BpvNetworkView *self,
+           double          x,
+           double          y)
+{
+  for (gsize c = 0; c < self->layout->n_columns; c++)
+    {
+      BpvRect r;
+
+      if (bpv_layout_column_rect (self->layout, c, &r)
+          && x >= r.x && x <= r.x + r.width && y >= r.y && y <= r.y + r.height)
+        return (gssize) c;
+    }
+  return -1;
+}
+
+/* Where a drop at (x, y) starts the skip into a(handle_n) (the rules
+ * above): TRUE with the a(j), or FALSE with the reason. */
+static gboolean
+handle_source_at (BpvNetworkView *self,
+                  double          x,
+                  double          y,
+                  gsize          *from,
+                  GError        **error)
+{
+  const BpNetwork *net = bpv_session_get_network (self->session);
+  gsize layer = self->handle_n - 1;
+  gssize column = column_at (self, x, y);
+  double best = G_MAXDOUBLE;
+
+  if (column >= 0)
+    {
+      if (!bp_edit_check_skip (net, layer, (gsize) column, error))
+        return FALSE;
+      *from = (gsize) column;
+      return TRUE;
+    }
+  /* The current source always qualifies, so one is found. */
+  *from = (gsize) net->layers[layer].skip_from;
+  for (gsize j = 0; j <= layer; j++)
+    {
+      double cx, cy;
+
+      if (!bp_edit_check_skip (net, layer, j, NULL))
+        continue;
+      bpv_layout_to_widget (self->layout, self->layout->columns[j].x, 0, &cx, &cy);
+      if (fabs (cx - x) < best)
+        {
+          best = fabs (cx - x);
+          *from = j;
+        }
+    }
+  return TRUE;
+}
+
+gboolean
+bpv_network_view_skip_handle_begin (BpvNetworkView *self,
+                                    double          x,
+                                    double          y)
+{
+  const BpvHit *sel;
+
+  g_return_val_if_fail (BPV_IS_NETWORK_VIEW (self), FALSE);
+
+  if (self->session == NULL || self->layout == NULL)
+    return FALSE;
+  sel = bpv_session_get_selection (self->session);
+  if (sel->kind != BPV_HIT_SKIP || !bpv_layout_skip_handle_at (self->layout, sel->layer, x, y))
+    return FALSE;
+  self->handle_drag = TRUE;
+  self->handle_n = sel->layer;
+  bpv_event ("SKIP-HANDLE begin n=%zu from=%zu", sel->layer, sel->j);
+  gtk_widget_set_cursor_from_name (GTK_WIDGET (self), "grabbing");
+  bpv_network_view_skip_handle_motion (self, x, y);
+  return TRUE;
+}
+
+void
+bpv_network_view_skip_handle_motion (BpvNetworkView *self,
+                                     double          x,
+                                     double          y)
+{
+  g_autoptr(GError) error = NULL;
+  const BpNetwork *net;
+  gsize from;
+
+  g_return_if_fail (BPV_IS_NETWORK_VIEW (self));
+
+  if (!self->handle_drag)
+    return;
+  net = bpv_session_get_network (self->session);
+  self->handle_x = x;
+  self->handle_y = y;
+  self->handle_column = column_at (self, x, y);
+  g_clear_pointer (&self->handle_text, g_free);
+  if (!handle_source_at (self, x, y, &from, &error))
+    {
+      self->handle_from = -1;
+      self->handle_text = g_strdup (error->message);
+    }
+  else
+    {
+      BpEdit edit = { .kind = BP_EDIT_ADD_SKIP, .layer = self->handle_n - 1, .from = from };
+
+      self->handle_from = (gssize) from;
+      if ((gssize) from == net->layers[edit.layer].skip_from)
+        self->handle_text = g_strdup_printf (_("Drop on another a(j) as wide as a(%zu) to start "
+                                               "the skip there"), self->handle_n);
+      else
+        self->handle_text = bp_edit_describe (bpv_session_get_model (self->session), &edit);
+    }
+  gtk_widget_queue_draw (GTK_WIDGET (self));
+}
+
+static void
+handle_end (BpvNetworkView *self)
+{
+  self->handle_drag = FALSE;
+  g_clear_pointer (&self->handle_text, g_free);
+  gtk_widget_set_cursor (GTK_WIDGET (self), NULL);
+  gtk_widget_queue_draw (GTK_WIDGET (self));
+}
+
+gboolean
+bpv_network_view_skip_handle_drop (BpvNetworkView *self,
+                                   double          x,
+                                   double          y)
+{
+  const BpNetwork *net;
+  gsize layer, from;
+  gssize column;
+
+  g_return_val_if_fail (BPV_IS_NETWORK_VIEW (self), FALSE);
+
+  if (!self->handle_drag)
+    return FALSE;
+  bpv_network_view_skip_handle_motion (self, x, y);
+  layer = self->handle_n - 1;
+  column = self->handle_column;
+  net = bpv_session_get_network (self->session);
+  if (self->handle_from < 0)
+    {
+      /* The window refuses it and says why (the same message as here). */
+      bpv_event ("SKIP-HANDLE drop n=%zu onto=%zd refused", self->handle_n, column);
+      handle_end (self);
+      return gtk_widget_activate_action (GTK_WIDGET (self), "win.edit-skip", "(ui)",
+                                         (guint32) layer, (gint32) column);
+    }
+  from = (gsize) self->handle_from;
+  bpv_event ("SKIP-HANDLE drop n=%zu from=%zu", self->handle_n, from);
+  handle_end (self);
+  if ((gssize) from == net->layers[layer].skip_from)
+    return FALSE;
+  gtk_widget_activate_action (GTK_WIDGET (self), "win.edit-skip", "(ui)", (guint32) layer,
+                              (gint32) from);
+  /* The moved arc stays selected, its handle ready for another try. */
+  net = bpv_session_get_network (self->session);
+  if (layer < net->n_layers && net->layers[layer].skip_from == (gssize) from)
+    bpv_network_view_select_hit (self, &(BpvHit) { BPV_HIT_SKIP, layer + 1, from, 0 }, "");
+  return TRUE;
+}
+
+void
+bpv_network_view_skip_handle_cancel (BpvNetworkView *self)
+{
+  g_return_if_fail (BPV_IS_NETWORK_VIEW (self));
+
+  if (!self->handle_drag)
+    return;
+  bpv_event ("SKIP-HANDLE cancel n=%zu", self->handle_n);
+  handle_end (self);
+}
+
+const char *
+bpv_network_view_get_skip_handle_text (BpvNetworkView *self)
+{
+  g_return_val_if_fail (BPV_IS_NETWORK_VIEW (self), NULL);
+
+  return self->handle_drag ? self->handle_text : NULL;
+}
+
+gssize
+bpv_network_view_get_skip_handle_source (BpvNetworkView *self)
+{
+  g_return_val_if_fail (BPV_IS_NETWORK_VIEW (self), -1);
+
+  return self->handle_drag ? self->handle_from : -1;
+}
+
+/* The handle's text on a plate under the pointer (above it near the
+ * bottom), kept inside the canvas: it crosses edges and labels, so it
+ * needs a ground of its own. */
+static void
+snapshot_handle_text (BpvNetworkView *self,
+                      GtkSnapshot    *snapshot,
+                      const GdkRGBA  *color)
+{
+  const BpvThemeColors *tc = bpv_theme_colors (bpv_network_view_get_theme (self));
+  GdkRGBA panel = { tc->panel.r, tc->panel.g, tc->panel.b, HANDLE_PLATE_ALPHA };
+  g_autoptr(PangoLayout) layout = gtk_widget_create_pango_layout (GTK_WIDGET (self),
+                                                                  self->handle_text);
+  int w = gtk_widget_get_width (GTK_WIDGET (self)), h = gtk_widget_get_height (GTK_WIDGET (self));
+  const float widths[4] = { DROP_SOURCE_BORDER, DROP_SOURCE_BORDER, DROP_SOURCE_BORDER, DROP_SOURCE_BORDER };
+  const GdkRGBA colors[4] = { *color, *color, *color, *color };
+  double px, py, pw, ph;
+  int tw, th;
+  GskRoundedRect rr;
+
+  pango_layout_set_width (layout, MIN (HANDLE_TEXT_WRAP, MAX (w - 4 * HANDLE_TEXT_PAD, 1)) * PANGO_SCALE);
+  pango_layout_set_wrap (layout, PANGO_WRAP_WORD_CHAR);
+  pango_layout_get_pixel_size (layout, &tw, &th);
+  pw = tw + 2 * HANDLE_TEXT_PAD;
+  ph = th + 2 * HANDLE_TEXT_PAD;
+  px = CLAMP (self->handle_x - pw / 2, 0, MAX (0, w - pw));
+  py = self->handle_y + HANDLE_TEXT_BELOW;
+  if (py + ph > h)
+    py = MAX (0, self->handle_y - HANDLE_TEXT_BELOW - ph);
+  gsk_rounded_rect_init_from_rect (&rr, &GRAPHENE_RECT_INIT (px, py, pw, ph), DROP_RADIUS);
+  gtk_snapshot_push_rounded_clip (snapshot, &rr);
+  gtk_snapshot_append_color (snapshot, &panel, &rr.bounds);
+  gtk_snapshot_pop (snapshot);
+  gtk_snapshot_append_border (snapshot, &rr, widths, colors);
+  gtk_snapshot_save (snapshot);
+  gtk_snapshot_translate (snapshot, &GRAPHENE_POINT_INIT (px + HANDLE_TEXT_PAD, py + HANDLE_TEXT_PAD));
+  gtk_snapshot_append_layout (snapshot, layout, color);
+  gtk_snapshot_restore (snapshot);
+}
+
+/* The arc from `x`, `y` (widget, 4 Bézier points) dashed in `color`, with
+ * the handle's disc at its start. */
+static void
+draw_handle_arc (cairo_t       *cr,
+                 const double   x[4],
+                 const double   y[4],
+                 double         radius,
+                 const GdkRGBA *color)
+{
+  const double dash[1] = { HANDLE_ARC_DASH };
+
+  gdk_cairo_set_source_rgba (cr, color);
+  cairo_set_line_width (cr, HANDLE_ARC_WIDTH);
+  cairo_set_dash (cr, dash, 1, 0);
+  cairo_move_to (cr, x[0], y[0]);
+  cairo_curve_to (cr, x[1], y[1], x[2], y[2], x[3], y[3]);
+  cairo_stroke (cr);
+  cairo_set_dash (cr, NULL, 0, 0);
+  cairo_arc (cr, x[0], y[0], radius, 0, 2 * G_PI);
+  cairo_fill (cr);
+}
+
+void
+bpv_network_view_snapshot_skip_handle (BpvNetworkView *self,
+                                       GtkSnapshot    *snapshot)
+{
+  const GdkRGBA accent = DROP_ACCENT;
+  const GdkRGBA refused = DROP_REFUSED;
+  int w = gtk_widget_get_width (GTK_WIDGET (self)), h = gtk_widget_get_height (GTK_WIDGET (self));
+  double x[4], y[4], hx, hy, radius;
+  BpvRect r;
+  cairo_t *cr;
+
+  if (!self->handle_drag || self->layout == NULL || self->session == NULL
+      || !bpv_layout_skip_handle (self->layout, self->handle_n, &hx, &hy, &radius)
+      || !bpv_layout_skip_arc (self->layout, self->handle_n, x, y))
+    return;
+  snapshot_skip_sources (self, snapshot, self->handle_n - 1, self->handle_from);
+  /* Refused: the column under the pointer outlined in red. */
+  if (self->handle_from < 0 && self->handle_column >= 0
+      && bpv_layout_column_rect (self->layout, (gsize) self->handle_column, &r))
+    {
+      const float widths[4] = { DROP_BORDER, DROP_BORDER, DROP_BORDER, DROP_BORDER };
+      const GdkRGBA colors[4] = { refused, refused, refused, refused };
+      GskRoundedRect rr;
+
+      gsk_rounded_rect_init_from_rect (&rr, &GRAPHENE_RECT_INIT (r.x, r.y, r.width, r.height),
+                                       DROP_RADIUS);
+      gtk_snapshot_append_border (snapshot, &rr, widths, colors);
+    }
+  /* The arc as the drop would make it, or, refused, from the pointer. */
+  if (self->handle_from >= 0)
+    bpv_layout_skip_arc_from (self->layout, self->handle_n, (gsize) self->handle_from, x, y);
+  for (int i = 0; i < 4; i++)
+    bpv_layout_to_widget (self->layout, x[i], y[i], &x[i], &y[i]);
+  if (self->handle_from < 0)
+    {
+      x[1] += self->handle_x - x[0];
+      x[0] = self->handle_x;
+      y[0] = self->handle_y;
+    }
+  cr = gtk_snapshot_append_cairo (snapshot, &GRAPHENE_RECT_INIT (0, 0, w, h));
+  draw_handle_arc (cr, x, y, radius, self->handle_from >= 0 ? &accent : &refused);
+  cairo_destroy (cr);
+  if (self->handle_text != NULL)
+    snapshot_handle_text (self, snapshot, self->handle_from >= 0 ? &accent : &refused);
+}
+
+/* Window coordinates of a widget point, as `xdotool mousemove` takes them. */
+static gboolean
+window_point (BpvNetworkView *self,
+              double          x,
+              double          y,
+              int            *wx,
+              int            *wy)
+{
+  GtkNative *native = gtk_widget_get_native (GTK_WIDGET (self));
+  graphene_point_t q;
+  double sx = 0, sy = 0;
+
+  if (native == NULL
+      || !gtk_widget_compute_point (GTK_WIDGET (self), GTK_WIDGET (native),
+                                    &GRAPHENE_POINT_INIT ((float) x, (float) y), &q))
+    return FALSE;
+  gtk_native_get_surface_transform (native, &sx, &sy);
+  *wx = (int) lround (q.x + sx);
+  *wy = (int) lround (q.y + sy);
+  return TRUE;
+}
+
+void
+bpv_network_view_log_skip_handle (BpvNetworkView *self)
+{
+  const BpvHit *sel;
+  double hx, hy, radius;
+  int wx, wy;
+
+  if (!bpv_events_enabled () || self->session == NULL || self->layout == NULL)
+    return;
+  /* Each arc's middle, where a click selects it. */
+  for (gsize n = 1; n < self->layout->n_columns; n++)
+    {
+      double x[4], y[4], mx, my;
+
+      if (!bpv_layout_skip_arc (self->layout, n, x, y))
+        continue;
+      bpv_layout_to_widget (self->layout, (x[0] + 3 * x[1] + 3 * x[2] + x[3]) / 8,
+                            (y[0] + 3 * y[1] + 3 * y[2] + y[3]) / 8, &mx, &my);
+      if (window_point (self, mx, my, &wx, &wy))
+        bpv_event ("SKIP-ARC n=%zu from=%zd x=%d y=%d", n, self->layout->bundles[n].skip_from,
+                   wx, wy);
+    }
+  sel = bpv_session_get_selection (self->session);
+  if (sel->kind != BPV_HIT_SKIP
+      || !bpv_layout_skip_handle (self->layout, sel->layer, &hx, &hy, &radius)
+      || !window_point (self, hx, hy, &wx, &wy))
+    return;
+  bpv_event ("SKIP-HANDLE at n=%zu from=%zu x=%d y=%d", sel->layer, sel->j, wx, wy);
+  for (gsize c = 0; c < self->layout->n_columns; c++)
+    {
+      BpvRect r;
+
+      if (bpv_layout_column_rect (self->layout, c, &r)
+          && window_point (self, r.x + r.width / 2, r.y + r.height / 2, &wx, &wy))
+        bpv_event ("COLUMN %zu x=%d y=%d", c, wx, wy);
+    }
+}
 
 void
 bpv_network_view_install_dnd (BpvNetworkView *self)
