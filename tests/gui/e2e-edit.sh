@@ -8,7 +8,8 @@
 # experiment, and an edit followed by kill -9 is there at the next start.
 # A skip's arc, selected, has a handle at its start: dragged with the mouse
 # to another column it moves the skip's start (one undo step); Escape lets
-# go of it; a drop on a column of another width is refused, saying why.
+# go of it; a drop on a column of another width is refused, saying why;
+# the palette's skip dropped on a column that can only start one starts it.
 # Last, the examples: each opens with its explanation, and the chain-rule
 # quiz is answered with the live network's numbers; and a plugin copied
 # into the user plugin folder while the app runs appears in the palette and
@@ -68,7 +69,7 @@ quit () {
   return "$ENDED_STATUS"
 }
 
-echo "1..51"
+echo "1..53"
 
 # State and data directories of its own (the autosave, user plugins).
 export XDG_STATE_HOME=$OUT/state XDG_DATA_HOME=$OUT/data
@@ -262,7 +263,14 @@ check "dropped on a(0), it is refused with both widths" \
   wait_log '^EDIT refused: cannot start the skip into a\(3\) at a\(0\): a\(0\) has 2 units and a\(3\) has 6' 5
 sleep 0.3
 shot skip-refused-toast.png > /dev/null
-quit
+# "Skip connection" from the palette onto a(1), which no earlier a(j) is as
+# wide as: a(1) starts the skip, into a(2), and the new arc is selected.
+PX=$(field '^PALETTE skip:nearest ' x); PY=$(field '^PALETTE skip:nearest ' y)
+drag "$PX" "$PY" "$CX" "$CY"
+check "the palette's skip dropped on a(1) starts there: a(1) → a(2)" \
+  wait_log '^EDIT Add skip connection a\(1\) → a\(2\) layers=4$' 5
+check "… and the new arc is selected, its handle shown" wait_log '^SELECT skip 1 2$' 5
+quit discard
 
 # ------------------------------------------------------------ the examples
 LOG=$OUT/events-5.log

@@ -351,7 +351,7 @@ test_edit_layer_types (void **state)
     BpvNetworkView *view = view_of (f);
     const BpvLayout *layout = bpv_network_view_get_layout (view);
     BpvRect r;
-    g_autofree char *onto2 = NULL, *onto1 = NULL, *gap2 = NULL, *gap_bad = NULL;
+    g_autofree char *onto2 = NULL, *onto1 = NULL, *onto0 = NULL, *gap2 = NULL, *gap_bad = NULL;
 
     assert_non_null (layout);
     assert_true (bpv_layout_drop_rect (layout, &(BpvDropSlot) { BPV_DROP_LAYER, 1 }, &r));
@@ -365,10 +365,19 @@ test_edit_layer_types (void **state)
                                            r.y + r.height / 2);
     gap_bad = bpv_network_view_dup_drop_text (view, "skip:nearest", r.x + r.width / 2,
                                               r.y + r.height / 2);
+    /* The input (2 wide): no later a(n) has its width either. */
+    assert_true (bpv_layout_column_rect (layout, 0, &r));
+    onto0 = bpv_network_view_dup_drop_text (view, "skip:nearest", r.x + r.width / 2,
+                                            r.y + r.height / 2);
+    assert_string_equal (onto0, "cannot add a skip connection a(0) → a(1): a(0) has 2 units "
+                         "and a(1) has 8 (a skip adds them, so the widths must be equal)");
     assert_string_equal (onto2, "Add skip connection a(1) → a(2) "
                          "(the nearest earlier a(j) as wide as a(2); "
                          "drag the handle at its start to choose another)");
-    assert_non_null (strstr (onto1, "no earlier a(j) has the 8 units of a(1)"));
+    /* a(1) can take no skip (no earlier a(j) has its 8 units): dropped on,
+     * it starts one, into the nearest later a(n) as wide. */
+    assert_string_equal (onto1, "Add skip connection a(1) → a(2) (no earlier a(j) is as wide "
+                         "as a(1), so it starts the skip: into the nearest later a(n) as wide)");
     assert_string_equal (gap2, "Insert batch norm after layer 2");
     assert_null (gap_bad);
   }

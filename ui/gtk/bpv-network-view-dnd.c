@@ -51,62 +51,157 @@
  *                   it (off the canvas) or on the palette's bin, it is
  *                   removed (win.edit-remove);
  *   "cost:ID", "optimizer:ID"   anywhere on the canvas;
- *   "skip:nearest"  onto a dense layer's column: a skip connection into it
- *                   from the nearest earlier a(j) of its width
- *                   (win.edit-skip, bp_edit_skip_source).  The new skip is
- *                   selected, so its grab handle shows at once: the
- *                   column dropped on is the target, the handle chooses
- *                   the source (see "the handle" below);
+ *   "skip:nearest"  onto a column: a skip connection (win.edit-skip).  Onto
+ *                   a(n) that an earlier a(j) is as wide as: into a(n),
+ *                   from the nearest such a(j) (bp_edit_skip_source); onto
+ *                   a column that can take no skip (the input, a layer
+ *                   wider or narrower than all before it): from it, into
+ *                   the nearest later a(n) as wide (SkipDrop below).  The
+ *                   new skip is selected, so its grab handle shows at
+ *                   once to choose another source (see "the handle");
  *   "typed:TYPE"    a batch-norm, layer-norm or dropout layer, into a gap:
  *                   inserted after the column left of it
  *                   (win.edit-insert-typed).
  * For the last two the indicator also says in words what the drop will do
- * (the edit's undo label) or why it would be refused (the message the drop
- * then shows as a toast); a skip's also marks every earlier a(j) as wide
- * as the target (the sources a skip into it could have), the one the drop
- * picks filled.
+ * (the edit's undo label and the rule that chose a skip's ends) or why it
+ * would be refused (the message the drop then shows as a toast); a skip's
+ * marks the layer it goes into and outlines every earlier a(j) as wide
+ * (the sources a skip into it could have), the one the drop picks filled.
  * The canvas only turns drops into actions; the window performs them. */
 
-/* The edit a drop of a layer beyond dense (`what`) into `slot` asks for;
- * FALSE with the message when there is none to ask for. */
-static gboolean
-typed_edit_for (BpvNetworkView    *self,
-                const char        *what,
-                const BpvDropSlot *slot,
-                BpEdit            *edit,
-                GError           **error)
+/* What a "skip:" drop at a widget point makes: the column under it (as a
+ * palette drop onto a layer finds it; the input's box for a(0)), and the
+ * skip.  A drop on a(n) that some earlier a(j) is as wide as is a skip
+ * into a(n) from the nearest such a(j); a drop on a column that can take
+ * no skip (the input, or a(n) wider or narrower than all before it) starts
+ * one instead: from it into the nearest later dense a(n) as wide that has
+ * no skip yet.  So where the drop lands picks the end it can only be. */
+typedef struct
+{
+  gssize   column;     /* under the point, or −1: no skip drop there */
+  gboolean ok;
+  gboolean as_source;  /* the column starts the skip */
+  gsize    layer;      /* the skip into a(layer + 1) … */
+  gsize    from;       /* … from a(from) */
+} SkipDrop;
+
+static void
+skip_drop_at (BpvNetworkView *self,
+              double          x,
+              double          y,
+              SkipDrop       *d,
+              GError        **error)
 {
   const BpNetwork *net = bpv_session_get_network (self->session);
+  BpvDropSlot slot;
+  BpvRect input;
+  gsize c;
 
-  *edit = (BpEdit) { .kind = BP_EDIT_ADD_SKIP, .layer = slot->index };
-  if (g_str_has_prefix (what, "skip:"))
-    return bp_edit_skip_source (net, slot->index, &edit->from, error);
-  edit->kind = BP_EDIT_INSERT_TYPED;
-  if (!bp_layer_type_from_string (what + strlen ("typed:"), &edit->layer_type))
-    edit->layer_type = BP_LAYER_DENSE;  /* the edit says it cannot */
-  return TRUE;
+  *d = (SkipDrop) { .column = -1 };
+  if (bpv_layout_drop_slot (self->layout, x, y, &slot) && slot.kind == BPV_DROP_LAYER)
+    d->column = (gssize) slot.index + 1;
+  else if (bpv_layout_column_rect (self->layout, 0, &input)
+           && x >= input.x && x <= input.x + input.width)
+    d->column = 0;
+  if (d->column < 0)
+    return;
+  c = (gsize) d->column;
+  if (c >= 1 && bp_edit_skip_source (net, c - 1, &d->from, NULL))
+    {
+      d->layer = c - 1;
+      d->ok = TRUE;
+      return;
+    }
+  for (gsize n = c + 1; n <= net->n_layers; n++)
+    if (net->layers[n - 1].skip_from < 0 && bp_edit_check_skip (net, n - 1, c, NULL))
+      {
+        d->layer = n - 1;
+        d->from = c;
+        d->ok = d->as_source = TRUE;
+        return;
+      }
+  /* Neither end: the message the window's refusal will give. */
+  d->layer = c >= 1 ? c - 1 : 0;
+  d->from = c;
+  if (c >= 1)
+    bp_edit_skip_source (net, c - 1, &d->from, error);
+  else
+    bp_edit_check_skip (net, 0, 0, error);
 }
 
-/* What the indicator says for a drop of `what` into `slot`: the undo label
- * of its edit, or why there is none; NULL for every other drop (its place
- * says it). */
+/* The slot a drag of `what` at (x, y) would use (NONE: the whole canvas),
+ * and for a skip what it makes. */
+static void
+slot_for (BpvNetworkView *self,
+          const char     *what,
+          double          x,
+          double          y,
+          BpvDropSlot    *slot,
+          SkipDrop       *skip,
+          GError        **error)
+{
+  slot->kind = BPV_DROP_NONE;
+  slot->index = 0;
+  *skip = (SkipDrop) { .column = -1 };
+  if (what == NULL || self->layout == NULL || self->session == NULL)
+    return;
+  /* A skip marks the layer it goes into (the source filled, see the
+   * indicator); refused on the input, the gap beside it says why. */
+  if (g_str_has_prefix (what, "skip:"))
+    {
+      skip_drop_at (self, x, y, skip, error);
+      if (skip->ok || skip->column >= 1)
+        *slot = (BpvDropSlot) { BPV_DROP_LAYER, skip->layer };
+      else if (skip->column == 0)
+        *slot = (BpvDropSlot) { BPV_DROP_GAP, 0 };
+      return;
+    }
+  if (g_str_has_prefix (what, "layer:") || g_str_has_prefix (what, "move:") ||
+      g_str_has_prefix (what, "typed:"))
+    bpv_layout_drop_slot (self->layout, x, y, slot);
+  /* Moves and the layers beyond dense go into gaps. */
+  if ((g_str_has_prefix (what, "move:") || g_str_has_prefix (what, "typed:")) &&
+      slot->kind != BPV_DROP_GAP)
+    slot->kind = BPV_DROP_NONE;
+}
+
+/* What the indicator says for a drop of `what` at (x, y): the undo label
+ * of its edit and for a skip the rule that chose its ends, or why there is
+ * none; NULL for every other drop (its place says it).  The slot and the
+ * skip in *slot and *skip. */
 static char *
-drop_text_for (BpvNetworkView    *self,
-               const char        *what,
-               const BpvDropSlot *slot)
+drop_text_at (BpvNetworkView *self,
+              const char     *what,
+              double          x,
+              double          y,
+              BpvDropSlot    *slot,
+              SkipDrop       *skip)
 {
   g_autoptr(GError) error = NULL;
   g_autofree char *label = NULL;
-  BpEdit edit;
+  BpEdit edit = { .kind = BP_EDIT_INSERT_TYPED, .layer = 0 };
 
+  slot_for (self, what, x, y, slot, skip, &error);
   if (slot->kind == BPV_DROP_NONE || self->session == NULL ||
       !(g_str_has_prefix (what, "skip:") || g_str_has_prefix (what, "typed:")))
     return NULL;
-  if (!typed_edit_for (self, what, slot, &edit, &error))
+  if (error != NULL)
     return g_strdup (error->message);
+  if (g_str_has_prefix (what, "skip:"))
+    edit = (BpEdit) { .kind = BP_EDIT_ADD_SKIP, .layer = skip->layer, .from = skip->from };
+  else
+    {
+      edit.layer = slot->index;
+      if (!bp_layer_type_from_string (what + strlen ("typed:"), &edit.layer_type))
+        edit.layer_type = BP_LAYER_DENSE;  /* the edit says it cannot */
+    }
   label = bp_edit_describe (bpv_session_get_model (self->session), &edit);
-  /* The rule that picked the source, so the learner can predict it, and
-   * how to choose another. */
+  /* The rule that picked the ends, so the learner can predict it, and
+   * how to choose another source. */
+  if (edit.kind == BP_EDIT_ADD_SKIP && skip->as_source)
+    return g_strdup_printf (_("%s (no earlier a(j) is as wide as a(%zu), so it starts the skip: "
+                              "into the nearest later a(n) as wide)"),
+                            label, skip->from);
   if (edit.kind == BP_EDIT_ADD_SKIP)
     return g_strdup_printf (_("%s (the nearest earlier a(j) as wide as a(%zu); "
                               "drag the handle at its start to choose another)"),
@@ -115,16 +210,26 @@ drop_text_for (BpvNetworkView    *self,
 }
 
 static void
-set_drop_slot (BpvNetworkView    *self,
-               const char        *what,
-               const BpvDropSlot *slot)
+set_drop_slot (BpvNetworkView *self,
+               const char     *what,
+               double          x,
+               double          y)
 {
-  if (slot->kind == self->drop_slot.kind && slot->index == self->drop_slot.index)
-    return;
-  self->drop_slot = *slot;
+  BpvDropSlot slot = { BPV_DROP_NONE, 0 };
+  SkipDrop skip = { .column = -1 };
+  char *text = what != NULL ? drop_text_at (self, what, x, y, &slot, &skip) : NULL;
+
   self->drop_skip = what != NULL && g_str_has_prefix (what, "skip:");
+  self->drop_skip_from = skip.ok ? (gssize) skip.from : -1;
+  if (g_strcmp0 (text, self->drop_text) == 0 && slot.kind == self->drop_slot.kind
+      && slot.index == self->drop_slot.index)
+    {
+      g_free (text);
+      return;
+    }
+  self->drop_slot = slot;
   g_free (self->drop_text);
-  self->drop_text = what != NULL ? drop_text_for (self, what, slot) : NULL;
+  self->drop_text = text;
   gtk_widget_queue_draw (GTK_WIDGET (self));
 }
 
@@ -136,29 +241,6 @@ drop_string (GtkDropTarget *target)
   return value != NULL && G_VALUE_HOLDS_STRING (value) ? g_value_get_string (value) : NULL;
 }
 
-/* The slot a drag of `what` at (x, y) would use (NONE: the whole canvas). */
-static void
-slot_for (BpvNetworkView *self,
-          const char     *what,
-          double          x,
-          double          y,
-          BpvDropSlot    *slot)
-{
-  slot->kind = BPV_DROP_NONE;
-  slot->index = 0;
-  if (what == NULL || self->layout == NULL)
-    return;
-  if (g_str_has_prefix (what, "layer:") || g_str_has_prefix (what, "move:") ||
-      g_str_has_prefix (what, "skip:") || g_str_has_prefix (what, "typed:"))
-    bpv_layout_drop_slot (self->layout, x, y, slot);
-  /* Moves and the layers beyond dense go into gaps; a skip onto a layer. */
-  if ((g_str_has_prefix (what, "move:") || g_str_has_prefix (what, "typed:")) &&
-      slot->kind != BPV_DROP_GAP)
-    slot->kind = BPV_DROP_NONE;
-  if (g_str_has_prefix (what, "skip:") && slot->kind != BPV_DROP_LAYER)
-    slot->kind = BPV_DROP_NONE;
-}
-
 char *
 bpv_network_view_dup_drop_text (BpvNetworkView *self,
                                 const char     *what,
@@ -166,11 +248,11 @@ bpv_network_view_dup_drop_text (BpvNetworkView *self,
                                 double          y)
 {
   BpvDropSlot slot;
+  SkipDrop skip;
 
   g_return_val_if_fail (BPV_IS_NETWORK_VIEW (self) && what != NULL, NULL);
 
-  slot_for (self, what, x, y, &slot);
-  return drop_text_for (self, what, &slot);
+  return drop_text_at (self, what, x, y, &slot, &skip);
 }
 
 static GdkDragAction
@@ -179,10 +261,7 @@ on_drop_motion (GtkDropTarget  *target,
                 double          y,
                 BpvNetworkView *self)
 {
-  BpvDropSlot slot;
-
-  slot_for (self, drop_string (target), x, y, &slot);
-  set_drop_slot (self, drop_string (target), &slot);
+  set_drop_slot (self, drop_string (target), x, y);
   return GDK_ACTION_COPY;
 }
 
@@ -190,9 +269,7 @@ static void
 on_drop_leave (GtkDropTarget  *target,
                BpvNetworkView *self)
 {
-  BpvDropSlot none = { BPV_DROP_NONE, 0 };
-
-  set_drop_slot (self, NULL, &none);
+  set_drop_slot (self, NULL, 0, 0);
 }
 
 static gboolean
@@ -205,13 +282,14 @@ on_drop (GtkDropTarget  *target,
   const char *what = G_VALUE_HOLDS_STRING (value) ? g_value_get_string (value) : NULL;
   const char *colon = what != NULL ? strchr (what, ':') : NULL;
   GtkWidget *widget = GTK_WIDGET (self);
-  BpvDropSlot slot, none = { BPV_DROP_NONE, 0 };
+  BpvDropSlot slot;
+  SkipDrop skip;
   gboolean done = FALSE;
 
-  set_drop_slot (self, NULL, &none);
+  set_drop_slot (self, NULL, 0, 0);
   if (colon == NULL || self->session == NULL)
     return FALSE;
-  slot_for (self, what, x, y, &slot);
+  slot_for (self, what, x, y, &slot, &skip, NULL);
   bpv_event ("DROP %s slot=%s index=%zu", what,
              slot.kind == BPV_DROP_GAP ? "gap" : slot.kind == BPV_DROP_LAYER ? "layer" : "none",
              slot.index);
@@ -233,17 +311,18 @@ on_drop (GtkDropTarget  *target,
     }
   else if (g_str_has_prefix (what, "move:"))
     done = TRUE;  /* back where it was: nothing to do, and not a removal */
-  else if (g_str_has_prefix (what, "skip:") && slot.kind == BPV_DROP_LAYER)
+  else if (g_str_has_prefix (what, "skip:") && skip.column >= 0)
     {
       const BpNetwork *net;
 
-      done = gtk_widget_activate_action (widget, "win.edit-skip", "(ui)", (guint32) slot.index,
-                                         (gint32) -1);
+      /* Refused onto a(n ≥ 1): the window says there is no source (−1
+       * asks it for the nearest); elsewhere it refuses the pair. */
+      done = gtk_widget_activate_action (widget, "win.edit-skip", "(ui)", (guint32) skip.layer,
+                                         (gint32) (skip.ok || skip.column == 0 ? (gssize) skip.from : -1));
       /* Selected, so that its handle offers to choose another source. */
       net = bpv_session_get_network (self->session);
-      if (slot.index < net->n_layers && net->layers[slot.index].skip_from >= 0)
-        bpv_network_view_select_hit (self, &(BpvHit) { BPV_HIT_SKIP, slot.index + 1,
-                                                         (gsize) net->layers[slot.index].skip_from, 0 },
+      if (skip.ok && skip.layer < net->n_layers && net->layers[skip.layer].skip_from == (gssize) skip.from)
+        bpv_network_view_select_hit (self, &(BpvHit) { BPV_HIT_SKIP, skip.layer + 1, skip.from, 0 },
                                      "");
     }
   else if (g_str_has_prefix (what, "typed:") && slot.kind == BPV_DROP_GAP)
@@ -396,12 +475,7 @@ bpv_network_view_snapshot_drop_indicator (BpvNetworkView *self,
       gtk_snapshot_append_border (snapshot, &rr, widths, colors);
       if (self->drop_skip && self->session != NULL)
         {
-          const BpNetwork *net = bpv_session_get_network (self->session);
-          gsize nearest;
-
-          if (self->drop_slot.index < net->n_layers
-              && bp_edit_skip_source (net, self->drop_slot.index, &nearest, NULL))
-            snapshot_skip_sources (self, snapshot, self->drop_slot.index, (gssize) nearest);
+          snapshot_skip_sources (self, snapshot, self->drop_slot.index, self->drop_skip_from);
         }
     }
   /* Above the indicator. */

@@ -61,6 +61,7 @@ struct _BpvNetworkView
   BpvDropSlot     drop_slot;      /* the indicator; kind NONE when hidden */
   char           *drop_text;      /* what the drop would do, beside it, or NULL */
   gboolean        drop_skip;      /* a skip is dragged: mark its candidate sources */
+  gssize          drop_skip_from; /* the source its drop chooses (filled), or −1 */
   gboolean        dragging_layer; /* a column header is being dragged */
   gsize           drag_layer;
   /* the grab handle of the selected skip, dragged to choose where it starts */
