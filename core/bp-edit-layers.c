@@ -591,38 +591,106 @@ move_layer (BpModel      *model,
   return apply_plans (model, old->n_inputs, &plans, error);
 }
 
-/* Width of dense `layer` from old to new: rows of it, then of the norm and
- * dropout layers after it (as wide as their input), columns of the next
- * dense layer. */
+/* Width of the dense layers `layers` (n of them) from old to new: rows of
+ * each, then of the norm and dropout layers after it (as wide as their
+ * input), columns of the next dense layer. */
 static gboolean
-resize_layer (BpModel  *model,
-              gsize     layer,
-              gsize     width,
-              MapKind   kind,
-              gsize     skip,
-              GError  **error)
+resize_layers (BpModel     *model,
+               const gsize *layers,
+               gsize        n,
+               gsize        width,
+               MapKind      kind,
+               gsize        skip,
+               GError     **error)
 {
   const BpNetwork *old = model->network;
   Plans plans = { 0 };
-  gsize l = layer;
 
   for (gsize k = 0; k < old->n_layers; k++)
     plans.layer[k] = plan_keep (old, k);
   plans.n_layers = old->n_layers;
-  do
+  for (gsize i = 0; i < n; i++)
     {
-      plans.layer[l].out = width;
-      plans.layer[l].rows = kind;
-      plans.layer[l].row_skip = skip;
-      l++;
-    }
-  while (l < old->n_layers && old->layers[l].type != BP_LAYER_DENSE);
-  if (l < old->n_layers)
-    {
-      plans.layer[l].cols = kind;
-      plans.layer[l].col_skip = skip;
+      gsize l = layers[i];
+
+      do
+        {
+          plans.layer[l].out = width;
+          plans.layer[l].rows = kind;
+          plans.layer[l].row_skip = skip;
+          l++;
+        }
+      while (l < old->n_layers && old->layers[l].type != BP_LAYER_DENSE);
+      if (l < old->n_layers)
+        {
+          plans.layer[l].cols = kind;
+          plans.layer[l].col_skip = skip;
+        }
     }
   return apply_plans (model, old->n_inputs, &plans, error);
+}
+
+static gsize
+tied_root (gsize *parent,
+           gsize  i)
+{
+  while (parent[i] != i)
+    i = parent[i] = parent[parent[i]];
+  return i;
+}
+
+gsize
+bp_edit_skip_tied (const BpNetwork *net,
+                   gsize            layer,
+                   gsize           *tied,
+                   gboolean        *input)
+{
+  gsize parent[BP_MAX_LAYERS + 1], n = 0, root;
+
+  g_return_val_if_fail (net != NULL && tied != NULL && layer < net->n_layers, 0);
+
+  /* Activations a(0) … a(N) in sets of one width: a skip joins its two
+   * ends, a norm or dropout layer its output to its input. */
+  for (gsize m = 0; m <= net->n_layers; m++)
+    parent[m] = m;
+  for (gsize m = 1; m <= net->n_layers; m++)
+    {
+      const BpLayer *L = &net->layers[m - 1];
+      gssize other = L->type != BP_LAYER_DENSE ? (gssize) m - 1 : L->skip_from;
+
+      if (other >= 0)
+        parent[tied_root (parent, m)] = tied_root (parent, (gsize) other);
+    }
+  root = tied_root (parent, layer + 1);
+  if (input != NULL)
+    *input = tied_root (parent, 0) == root;
+  for (gsize m = 1; m <= net->n_layers; m++)
+    if (net->layers[m - 1].type == BP_LAYER_DENSE && tied_root (parent, m) == root)
+      tied[n++] = m - 1;
+  return n;
+}
+
+/* Resizes dense `layer`, alone or (with_skips) with every layer tied to it. */
+static gboolean
+resize_layer (BpModel      *model,
+              const BpEdit *e,
+              gsize         width,
+              MapKind       kind,
+              gsize         skip,
+              GError      **error)
+{
+  gsize tied[BP_MAX_LAYERS];
+  gboolean input = FALSE;
+  gsize n = 1;
+
+  tied[0] = e->layer;
+  if (e->with_skips)
+    n = bp_edit_skip_tied (model->network, e->layer, tied, &input);
+  if (input)
+    return _bp_edit_fail (error, BP_EDIT_ERROR_SHAPE,
+                      _("a skip connection ties a(%zu) to the input a(0), whose width is the "
+                        "data's: remove the skip to change it"), e->layer + 1);
+  return resize_layers (model, tied, n, width, kind, skip, error);
 }
 
 /* Width edits are for dense layers: the others follow their input. */
@@ -759,7 +827,7 @@ set_width (BpModel      *model,
     return FALSE;
   if (width == model->network->layers[e->layer].out)
     return TRUE;
-  return resize_layer (model, e->layer, width, MAP_OVERLAP, 0, error);
+  return resize_layer (model, e, width, MAP_OVERLAP, 0, error);
 }
 
 static gboolean
@@ -779,7 +847,7 @@ remove_unit (BpModel      *model,
   if (out == 1)
     return _bp_edit_fail (error, BP_EDIT_ERROR_INVALID,
                       "cannot remove the only unit of layer %zu", e->layer + 1);
-  return resize_layer (model, e->layer, out - 1, MAP_SKIP, e->unit, error);
+  return resize_layer (model, e, out - 1, MAP_SKIP, e->unit, error);
 }
 
 

@@ -60,8 +60,10 @@
  * be set, and it has no units to add or remove.  A skip adds a(j) to a(n),
  * so both must keep the same width: an edit that would change one of them
  * alone, or remove a(j), is refused with a message naming the skip (remove
- * the skip first).  Moving a layer of a network with skips is refused; a
- * dropout layer has no activation to change.
+ * the skip first); a width edit with `with_skips` changes both ends (every
+ * layer the skips tie together) in one step instead.  Moving a layer of a
+ * network with skips is refused; a dropout layer has no activation to
+ * change.
  *
  * If the model is tied to data (a dataset reference, or a worked example)
  * only the dataset edit may change the input or output width; other edits
@@ -156,6 +158,11 @@ typedef struct
   BpInit              init;
   gboolean            reset;         /* SET_SEED, SET_INIT: also reset the weights */
   gsize               from;          /* ADD_SKIP: the j of a(j) (a(0) is the input) */
+  /* SET_WIDTH, ADD_UNIT, REMOVE_UNIT: also give the same width (the same
+   * unit removed) to every a(j) that skip connections tie to this layer's
+   * output, in the same step (bp_edit_skip_tied); FALSE refuses to break a
+   * skip's width rule instead. */
+  gboolean            with_skips;
   BpLayerType         layer_type;    /* INSERT_TYPED */
 } BpEdit;
 
@@ -186,6 +193,16 @@ gboolean  bp_edit_check_skip     (const BpNetwork *net,
                                   gsize            layer,
                                   gsize            from,
                                   GError         **error);
+/* The dense layers (0-based, in order, `layer` among them) whose outputs
+ * skip connections tie to the output of dense layer `layer`: a skip adds
+ * a(j) to a(n), so both keep one width, and a norm or dropout layer is as
+ * wide as its input, so the ties run through it.  Written to `tied` (room
+ * for BP_MAX_LAYERS); returns how many.  *input (may be NULL) says whether
+ * the input a(0) is tied too (its width is then the data's). */
+gsize     bp_edit_skip_tied      (const BpNetwork *net,
+                                  gsize            layer,
+                                  gsize           *tied,
+                                  gboolean        *input);
 /* The seed of the BpRng that draws new parameters of layer `layer` (0-based)
  * of shape out × in (see the rule above). */
 guint64   bp_edit_derive_seed    (guint64 seed,

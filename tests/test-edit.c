@@ -970,6 +970,96 @@ test_move_skip (void **state)
                        "(a skip adds a(j) to a(n), so their widths must be equal)");
 }
 
+/* A width edit with_skips changes both ends of a skip in one step (the
+ * learner would otherwise be refused at the first end), keeping the
+ * overlapping bits; the same unit leaves both ends; the input cannot. */
+static void
+test_resize_skip_ends (void **state)
+{
+  g_autoptr(BpModel) model = skip_model ();   /* 3-8-5-8-2, a(1) → a(3) */
+  BpEdit wider = { .kind = BP_EDIT_SET_WIDTH, .layer = 0, .width = 10, .with_skips = TRUE };
+  BpEdit add = { .kind = BP_EDIT_ADD_UNIT, .layer = 2, .with_skips = TRUE };
+  BpEdit drop = { .kind = BP_EDIT_REMOVE_UNIT, .layer = 2, .unit = 3, .with_skips = TRUE };
+  g_autoptr(BpModel) a = NULL, b = NULL, c = NULL;
+  g_autofree char *label = NULL;
+  const BpLayer *o0 = &model->network->layers[0], *o2 = &model->network->layers[2];
+  gsize tied[BP_MAX_LAYERS];
+  gboolean input = TRUE;
+
+  assert_int_equal (bp_edit_skip_tied (model->network, 2, tied, &input), 2);
+  assert_int_equal (tied[0], 0);
+  assert_int_equal (tied[1], 2);
+  assert_false (input);
+  assert_int_equal (bp_edit_skip_tied (model->network, 1, tied, NULL), 1);
+
+  /* Without it, the first end alone is refused (test_layer_kinds_and_dense_edits). */
+  label = bp_edit_describe (model, &wider);
+  assert_string_equal (label, "Change width of layers 1 and 3 to 10 (a skip ties their widths)");
+  a = check_edit (model, &wider);
+  assert_int_equal (a->network->layers[0].out, 10);
+  assert_int_equal (a->network->layers[2].out, 10);
+  assert_int_equal (a->network->layers[1].in, 10);
+  assert_int_equal (a->network->layers[3].in, 10);
+  assert_int_equal (a->network->layers[2].skip_from, 1);
+  /* The 8 old rows of both ends and their columns in the next layers keep
+   * their bits. */
+  assert_true (same_doubles (a->network->layers[0].W, o0->W, 8 * 3));
+  assert_true (same_doubles (a->network->layers[0].b, o0->b, 8));
+  assert_true (same_doubles (a->network->layers[2].W, o2->W, 8 * 5));
+  for (gsize j = 0; j < 2; j++)
+    assert_true (same_doubles (a->network->layers[3].W + j * 10,
+                               model->network->layers[3].W + j * 8, 8));
+
+  add.layer = 2;
+  b = check_edit (model, &add);
+  assert_int_equal (b->network->layers[0].out, 9);
+  assert_int_equal (b->network->layers[2].out, 9);
+  g_free (label);
+  label = bp_edit_describe (model, &add);
+  assert_string_equal (label, "Add a unit to layers 1 and 3 (a skip ties their widths)");
+
+  /* Unit 4 leaves both ends: a(1)₅ is added to a(3)₅ still, one row up. */
+  c = check_edit (model, &drop);
+  assert_int_equal (c->network->layers[0].out, 7);
+  assert_int_equal (c->network->layers[2].out, 7);
+  assert_true (same_doubles (c->network->layers[0].W + 3 * 3, o0->W + 4 * 3, 4 * 3));
+  assert_true (same_doubles (c->network->layers[2].W + 3 * 5, o2->W + 4 * 5, 4 * 5));
+  g_free (label);
+  label = bp_edit_describe (model, &drop);
+  assert_string_equal (label, "Remove unit 4 of layers 1 and 3 (a skip ties their widths)");
+
+  /* The ties run through a norm layer (as wide as its input):
+   * 3-8-bn-5-8-2 with a(2) (the batch norm's) → a(4) ties layers 1 and 4. */
+  {
+    g_autoptr(GError) error = NULL;
+    g_autoptr(BpModel) bn = free_model ();
+    BpEdit ins = { .kind = BP_EDIT_INSERT_TYPED, .layer = 1, .layer_type = BP_LAYER_BATCHNORM };
+    BpEdit skip = { .kind = BP_EDIT_ADD_SKIP, .layer = 3, .from = 2 };
+    g_autoptr(BpModel) e = NULL;
+
+    assert_true (bp_edit_perform (bn, &ins, &error));
+    assert_true (bp_edit_perform (bn, &skip, &error));
+    assert_int_equal (bp_edit_skip_tied (bn->network, 0, tied, NULL), 2);
+    assert_int_equal (tied[0], 0);
+    assert_int_equal (tied[1], 3);
+    e = check_edit (bn, &(BpEdit) { .kind = BP_EDIT_ADD_UNIT, .layer = 3, .with_skips = TRUE });
+    assert_int_equal (e->network->layers[1].out, 9);
+    assert_int_equal (e->network->layers[3].out, 9);
+  }
+  /* The input tied in: refused, its width is the data's. */
+  {
+    g_autoptr(GError) error = NULL;
+    g_autoptr(BpModel) d = bp_model_copy (model);
+    BpEdit front = { .kind = BP_EDIT_INSERT_LAYER, .layer = 0, .width = 3, .activation = "tanh" };
+    BpEdit tie = { .kind = BP_EDIT_ADD_SKIP, .layer = 0, .from = 0 };
+
+    assert_true (bp_edit_perform (d, &front, &error));
+    assert_true (bp_edit_perform (d, &tie, &error));
+    expect_refused (d, &(BpEdit) { .kind = BP_EDIT_ADD_UNIT, .layer = 0, .with_skips = TRUE },
+                    BP_EDIT_ERROR_SHAPE, "a skip connection ties a(1) to the input a(0)");
+  }
+}
+
 static void
 test_insert_typed (void **state)
 {
@@ -1212,6 +1302,7 @@ main (void)
     cmocka_unit_test (test_labels),
     cmocka_unit_test (test_skip),
     cmocka_unit_test (test_move_skip),
+    cmocka_unit_test (test_resize_skip_ends),
     cmocka_unit_test (test_insert_typed),
     cmocka_unit_test (test_edits_around_typed_layers),
   };
