@@ -461,7 +461,8 @@ handle_centre (BpvNetworkView *view,
  * gesture runs (e2e-edit.sh drags it with the mouse): it snaps to the
  * sources a skip into a(3) can have, says what a drop does or why not,
  * a drop is one undo step, a refused drop says why and changes nothing,
- * Escape (cancel) changes nothing. */
+ * Escape (cancel) changes nothing.  Then a width edit of one end changes
+ * both. */
 void
 test_edit_skip_handle (void **state)
 {
@@ -561,6 +562,16 @@ test_edit_skip_handle (void **state)
   activate_with (f, "edit-skip", g_variant_new ("(ui)", 2, 2));
   assert_int_equal (bpv_session_get_network (f->session)->layers[2].skip_from, 2);
   assert_string_equal (bp_edit_undo_label (h), "Move skip connection a(1) → a(3) to a(2) → a(3)");
+
+  /* A unit added to a(2) (the + under its header, the layer menu, a key)
+   * goes to a(3) too, which the skip adds it to: one step, not a refusal. */
+  activate_with (f, "edit-width", g_variant_new ("(ui)", 1, 1));
+  assert_int_equal (bpv_session_get_network (f->session)->layers[1].out, 9);
+  assert_int_equal (bpv_session_get_network (f->session)->layers[2].out, 9);
+  assert_string_equal (bp_edit_undo_label (h), "Add a unit to layers 2 and 3 (a skip ties their widths)");
+  activate (f, "undo");
+  assert_int_equal (bpv_session_get_network (f->session)->layers[1].out, 8);
+  assert_int_equal (bpv_session_get_network (f->session)->layers[2].out, 8);
 }
 
 static gboolean

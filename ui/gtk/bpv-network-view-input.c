@@ -244,6 +244,37 @@ on_zoom_scale_changed (GtkGestureZoom *gesture,
   bpv_network_view_set_zoom (self, self->pinch_zoom * scale, x, y);
 }
 
+/* Over a − or + button: what it does, as win.edit-width does it (the
+ * layers a skip ties to this one change with it: say so before the
+ * click), and the button's box in *r; NULL elsewhere. */
+static char *
+width_button_tooltip (BpvNetworkView *self,
+                      double          x,
+                      double          y,
+                      BpvRect        *r)
+{
+  const BpNetwork *net;
+  BpvRect minus, plus;
+  gsize layer;
+  int delta;
+  BpEdit e = { .kind = BP_EDIT_ADD_UNIT, .with_skips = TRUE };
+
+  if (self->session == NULL || self->layout == NULL)
+    return NULL;
+  net = bpv_session_get_network (self->session);
+  delta = bpv_layout_width_button_at (self->layout, net->n_layers - 1, x, y, &layer);
+  if (delta == 0 || !bpv_layout_width_buttons (self->layout, layer, &minus, &plus))
+    return NULL;
+  *r = delta > 0 ? plus : minus;
+  e.layer = layer;
+  if (delta < 0)
+    {
+      e.kind = BP_EDIT_SET_WIDTH;
+      e.width = net->layers[layer].out > 1 ? net->layers[layer].out - 1 : 1;
+    }
+  return bp_edit_describe (bpv_session_get_model (self->session), &e);
+}
+
 gboolean
 bpv_network_view_query_tooltip (GtkWidget  *widget,
                                 int         x,
@@ -257,7 +288,17 @@ bpv_network_view_query_tooltip (GtkWidget  *widget,
   g_autofree char *text = NULL;
   BpvRect r;
 
-  if (keyboard || !bpv_network_view_hit (self, x, y, &hit))
+  if (keyboard)
+    return FALSE;
+  if ((text = width_button_tooltip (self, x, y, &r)) != NULL)
+    {
+      GdkRectangle area = { (int) r.x, (int) r.y, MAX ((int) r.width, 1), MAX ((int) r.height, 1) };
+
+      gtk_tooltip_set_text (tooltip, text);
+      gtk_tooltip_set_tip_area (tooltip, &area);
+      return TRUE;
+    }
+  if (!bpv_network_view_hit (self, x, y, &hit))
     return FALSE;
   bpv_network_view_fill_state (self, &state);
   text = bpv_render_describe_hit (&state, &hit);
