@@ -708,6 +708,21 @@ check_dense (const BpNetwork *net,
   return TRUE;
 }
 
+/* Can layer `layer` take a skip at all: there, and dense? */
+static gboolean
+check_skip_target (const BpNetwork *net,
+                   gsize            layer,
+                   GError         **error)
+{
+  if (!_bp_edit_check_layer (net, layer, error))
+    return FALSE;
+  if (net->layers[layer].type != BP_LAYER_DENSE)
+    return _bp_edit_fail (error, BP_EDIT_ERROR_INVALID,
+                      "layer %zu is a %s layer: only a dense layer can have a skip connection",
+                      layer + 1, _bp_edit_type_name (net->layers[layer].type));
+  return TRUE;
+}
+
 gboolean
 bp_edit_check_skip (const BpNetwork *net,
                     gsize            layer,
@@ -719,12 +734,8 @@ bp_edit_check_skip (const BpNetwork *net,
 
   g_return_val_if_fail (net != NULL, FALSE);
 
-  if (!_bp_edit_check_layer (net, layer, error))
+  if (!check_skip_target (net, layer, error))
     return FALSE;
-  if (net->layers[layer].type != BP_LAYER_DENSE)
-    return _bp_edit_fail (error, BP_EDIT_ERROR_INVALID,
-                      "layer %zu is a %s layer: only a dense layer can have a skip connection",
-                      layer + 1, _bp_edit_type_name (net->layers[layer].type));
   if (from > layer)
     return _bp_edit_fail (error, BP_EDIT_ERROR_INVALID,
                       "a skip connection into a(%zu) must come from an earlier a(j), "
@@ -775,12 +786,8 @@ bp_edit_skip_source (const BpNetwork *net,
 
   g_return_val_if_fail (net != NULL && from != NULL, FALSE);
 
-  if (!_bp_edit_check_layer (net, layer, error))
+  if (!check_skip_target (net, layer, error))
     return FALSE;
-  if (net->layers[layer].type != BP_LAYER_DENSE)
-    return _bp_edit_fail (error, BP_EDIT_ERROR_INVALID,
-                      "layer %zu is a %s layer: only a dense layer can have a skip connection",
-                      layer + 1, _bp_edit_type_name (net->layers[layer].type));
   out = net->layers[layer].out;
   for (gsize j = layer + 1; j-- > 0;)
     if (act_width (net, j) == out)

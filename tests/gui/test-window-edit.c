@@ -457,6 +457,21 @@ handle_centre (BpvNetworkView *view,
   assert_true (bpv_layout_skip_handle (bpv_network_view_get_layout (view), n, x, y, &radius));
 }
 
+/* The handle of the selected skip into a(n) taken to the centre of
+ * column c and dropped there: what the drop returns. */
+static gboolean
+drag_handle_to (BpvNetworkView *view,
+                gsize           n,
+                gsize           c)
+{
+  double x, y;
+
+  handle_centre (view, n, &x, &y);
+  assert_true (bpv_network_view_skip_handle_begin (view, x, y));
+  column_centre (view, c, &x, &y);
+  return bpv_network_view_skip_handle_drop (view, x, y);
+}
+
 /* The selected skip's handle, dragged by the code the canvas's drag
  * gesture runs (e2e-edit.sh drags it with the mouse): it snaps to the
  * sources a skip into a(3) can have, says what a drop does or why not,
@@ -533,10 +548,7 @@ test_edit_skip_handle (void **state)
   assert_int_equal (bp_edit_history_n_undo (h), steps);
 
   /* Dropped on a(1): one step, the arc stays selected at its new start. */
-  handle_centre (view, 3, &hx, &hy);
-  assert_true (bpv_network_view_skip_handle_begin (view, hx, hy));
-  column_centre (view, 1, &x, &y);
-  assert_true (bpv_network_view_skip_handle_drop (view, x, y));
+  assert_true (drag_handle_to (view, 3, 1));
   assert_int_equal (bpv_session_get_network (f->session)->layers[2].skip_from, 1);
   assert_int_equal (bp_edit_history_n_undo (h), steps + 1);
   assert_string_equal (bp_edit_undo_label (h), "Move skip connection a(2) → a(3) to a(1) → a(3)");
@@ -549,10 +561,7 @@ test_edit_skip_handle (void **state)
 
   /* Dropped on a(0): refused with the reason, nothing changes. */
   bpv_session_set_selection (f->session, &(BpvHit) { BPV_HIT_SKIP, 3, 1, 0 });
-  handle_centre (view, 3, &hx, &hy);
-  assert_true (bpv_network_view_skip_handle_begin (view, hx, hy));
-  column_centre (view, 0, &x, &y);
-  assert_true (bpv_network_view_skip_handle_drop (view, x, y));
+  assert_true (drag_handle_to (view, 3, 0));
   assert_int_equal (bpv_session_get_network (f->session)->layers[2].skip_from, 1);
   assert_int_equal (bp_edit_history_n_undo (h), steps + 1);
   assert_true (spin_until (window_says_widths_differ, f->window, 10));
