@@ -566,8 +566,44 @@ test_edit_skip_handle (void **state)
   assert_int_equal (bp_edit_history_n_undo (h), steps + 1);
   assert_true (spin_until (window_says_widths_differ, f->window, 10));
 
-  /* The keyboard's way (the layer menu's "Skip From…" items): the same
-   * action with the a(j). */
+  /* The keyboard's way: the layer menu (Menu, Shift+F10) of layer 3 has
+   * Skip From with the sources a skip into a(3) can have, the current one
+   * ticked, each asking win.edit-skip for its a(j). */
+  {
+    GtkWidget *popover = NULL;
+    GMenuModel *menu, *sources = NULL;
+    g_autofree char *first = NULL, *second = NULL;
+    g_autoptr(GVariant) target = NULL, want = NULL;
+
+    assert_true (bpv_network_view_popup_layer_menu (view, 2, -1, -1));
+    for (GtkWidget *c = gtk_widget_get_first_child (GTK_WIDGET (view)); c != NULL;
+         c = gtk_widget_get_next_sibling (c))
+      if (GTK_IS_POPOVER_MENU (c))
+        popover = c;
+    assert_non_null (popover);
+    menu = gtk_popover_menu_get_menu_model (GTK_POPOVER_MENU (popover));
+    for (int i = 0; i < g_menu_model_get_n_items (menu); i++)
+      {
+        g_autofree char *label = NULL;
+
+        /* (Sections have no label.) */
+        if (g_menu_model_get_item_attribute (menu, i, G_MENU_ATTRIBUTE_LABEL, "s", &label)
+            && g_strcmp0 (label, "Skip _From") == 0)
+          sources = g_menu_model_get_item_link (menu, i, G_MENU_LINK_SUBMENU);
+      }
+    assert_non_null (sources);
+    assert_int_equal (g_menu_model_get_n_items (sources), 2);
+    first = menu_label (sources, 0);
+    second = menu_label (sources, 1);
+    assert_string_equal (first, "a(1), 8 units  ✓");
+    assert_string_equal (second, "a(2), 8 units");
+    target = g_menu_model_get_item_attribute_value (sources, 1, G_MENU_ATTRIBUTE_TARGET, NULL);
+    want = g_variant_ref_sink (g_variant_new ("(ui)", 2, 2));
+    assert_true (g_variant_equal (target, want));
+    g_object_unref (sources);
+    gtk_popover_popdown (GTK_POPOVER (popover));
+  }
+  /* Its item a(2) (the action with the a(j)) moves it back. */
   activate_with (f, "edit-skip", g_variant_new ("(ui)", 2, 2));
   assert_int_equal (bpv_session_get_network (f->session)->layers[2].skip_from, 2);
   assert_string_equal (bp_edit_undo_label (h), "Move skip connection a(1) → a(3) to a(2) → a(3)");
