@@ -1,5 +1,6 @@
 /* bpv-network-view-dnd.c — editing the network on the canvas by drag and
- * drop, and the indicator of where a drop would go. */
+ * drop, the indicator of where a drop would go, and the grab handle of a
+ * selected skip arc that chooses where the skip starts. */
 #include "config.h"
 #include "bpv-network-view-private.h"
 
@@ -27,8 +28,7 @@
  * the border and the text saying why. */
 #define DROP_REFUSED { 0.88f, 0.11f, 0.14f, 0.9f }
 /* The arc a drop of the handle would make: dashes this many pixels long
- * and this wide; the handle drawn at its start this many pixels across
- * in radius (the layout's handle is the selected arc's). */
+ * and this wide, the handle's disc (the layout's size) at its start. */
 #define HANDLE_ARC_DASH   6.0
 #define HANDLE_ARC_WIDTH  2.0
 /* What a drop of the handle does, on a plate (the theme's panel colour,
