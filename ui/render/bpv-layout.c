@@ -83,8 +83,8 @@
 /* The grab handle at a selected arc's start (bpv_layout_skip_handle): a
  * disc this many f across in radius, never under this many pixels, and
  * grabbed this many pixels outside it too. */
-#define SKIP_HANDLE_EM      0.32
-#define SKIP_HANDLE_MIN_PX  6.0
+#define SKIP_HANDLE_EM      0.45
+#define SKIP_HANDLE_MIN_PX  7.0
 #define SKIP_HANDLE_SLACK   3.0
 /* A bundle's bounds reach this far (px) beyond its ends for line widths
  * and caps. */
