@@ -726,7 +726,7 @@ check_skip_target (const BpNetwork *net,
     return FALSE;
   if (net->layers[layer].type != BP_LAYER_DENSE)
     return _bp_edit_fail (error, BP_EDIT_ERROR_INVALID,
-                      "layer %zu is a %s layer: only a dense layer can have a skip connection",
+                      _("layer %zu is a %s layer: only a dense layer can have a skip connection"),
                       layer + 1, _bp_edit_type_name (net->layers[layer].type));
   return TRUE;
 }
@@ -746,8 +746,8 @@ bp_edit_check_skip (const BpNetwork *net,
     return FALSE;
   if (from > layer)
     return _bp_edit_fail (error, BP_EDIT_ERROR_INVALID,
-                      "a skip connection into a(%zu) must come from an earlier a(j), "
-                      "j from 0 to %zu, not a(%zu)", layer + 1, layer, from);
+                      _("a skip connection into a(%zu) must come from an earlier a(j), "
+                        "j from 0 to %zu, not a(%zu)"), layer + 1, layer, from);
   now = net->layers[layer].skip_from;
   from_width = act_width (net, from);
   out = net->layers[layer].out;
@@ -756,15 +756,18 @@ bp_edit_check_skip (const BpNetwork *net,
   /* Both widths and the rule, so the learner sees which end to change. */
   if (now >= 0)
     return _bp_edit_fail (error, BP_EDIT_ERROR_INVALID,
-                      _("cannot start the skip into a(%zu) at a(%zu): a(%zu) has %zu unit%s and "
-                        "a(%zu) has %zu (a skip adds a(j) to a(n), so their widths must be equal)"),
-                      layer + 1, from, from, from_width, from_width == 1 ? "" : "s",
-                      layer + 1, out);
+                      ngettext ("cannot start the skip into a(%zu) at a(%zu): a(%zu) has %zu unit and "
+                                "a(%zu) has %zu (a skip adds a(j) to a(n), so their widths must be equal)",
+                                "cannot start the skip into a(%zu) at a(%zu): a(%zu) has %zu units and "
+                                "a(%zu) has %zu (a skip adds a(j) to a(n), so their widths must be equal)",
+                                from_width),
+                      layer + 1, from, from, from_width, layer + 1, out);
   return _bp_edit_fail (error, BP_EDIT_ERROR_INVALID,
-                    "cannot add a skip connection a(%zu) → a(%zu): a(%zu) has %zu unit%s and "
-                    "a(%zu) has %zu (a skip adds them, so the widths must be equal)",
-                    from, layer + 1, from, from_width, from_width == 1 ? "" : "s",
-                    layer + 1, out);
+                    ngettext ("cannot add a skip connection a(%zu) → a(%zu): a(%zu) has %zu unit and "
+                              "a(%zu) has %zu (a skip adds them, so the widths must be equal)",
+                              "cannot add a skip connection a(%zu) → a(%zu): a(%zu) has %zu units and "
+                              "a(%zu) has %zu (a skip adds them, so the widths must be equal)", from_width),
+                    from, layer + 1, from, from_width, layer + 1, out);
 }
 
 /* A skip into `layer` from a(from): added, or, when the layer has one,
