@@ -4,7 +4,10 @@
 # (read back with poppler's pdfinfo, pdffonts and pdftotext), the
 # language, and the errors.
 #
-#   test-handout.sh BACKPROP LESSONS_DIR
+#   test-handout.sh BACKPROP LESSONS_DIR DATA_DIR
+#
+# Every built-in lesson (DATA_DIR/lessons/) gets its handout too: one check
+# each, so that a lesson of the course that cannot be printed fails here.
 #
 # The fixture handout-weights.bplesson.json gives its network's weights, so
 # its authored answers are known by hand (W(2)[1,3] = 0.75, 4 b(1)[2] =
@@ -13,8 +16,9 @@
 
 set -u
 
-BACKPROP=${1:?usage: test-handout.sh BACKPROP LESSONS_DIR}
+BACKPROP=${1:?usage: test-handout.sh BACKPROP LESSONS_DIR DATA_DIR}
 LESSONS=${2:?}
+DATA=${3:?}
 
 . "$(dirname "${BASH_SOURCE[0]}")/../tap.sh"
 tap_workdir handout
@@ -85,6 +89,26 @@ run lesson handout handout-weights.bplesson.json -o "$WORK/again.pdf"
 check "the same lesson gives the same handout text" \
   eval '[ $status -eq 0 ] && [ "$(pdftotext "$PDF" - | md5sum)" = "$(pdftotext "$WORK/again.pdf" - | md5sum)" ]'
 
+# Page breaks never split a figure or a question: on every page, as many
+# questions begin as end (“Working:” or “Why:”, their last part), and as
+# many figures begin (their title line) as end (their legend).  The long
+# fixture's texts of every length put breaks everywhere.
+whole_on_each_page () {
+  local file=$1 p text
+  for p in $(seq 1 "$(pages "$file")"); do
+    text=$(pdftotext -f "$p" -l "$p" "$file" -)
+    [ "$(grep -c "Question\." <<<"$text")" -eq "$(grep -c -e "Working:" -e "Why:" <<<"$text")" ] || return 1
+    [ "$(grep -c "$2" <<<"$text")" -eq "$(grep -c "scaled per layer" <<<"$text")" ] || return 1
+  done
+}
+run lesson handout handout-long.bplesson.json -o "$WORK/long.pdf"
+check "a long lesson: $(pages "$WORK/long.pdf") pages, all 9 steps and their questions" \
+  eval '[ $status -eq 0 ] && [ "$(pages "$WORK/long.pdf")" -gt 9 ] && pdf_has "$WORK/long.pdf" "9. Step 9" && [ "$(pdftotext "$WORK/long.pdf" - | grep -c "Question\.")" -eq 6 ]'
+check "no page break splits a figure or a question (long lesson)" \
+  whole_on_each_page "$WORK/long.pdf" "The chain rule, two layers"
+check "no page break splits a figure or a question (weights lesson)" \
+  whole_on_each_page "$PDF" "Two moons, 2-3-1"
+
 # ------------------------------------------------------------ the language
 
 run lesson handout handout-weights.bplesson.json -o "$WORK/de.pdf" --lang de
@@ -93,6 +117,16 @@ check "--lang de: the lesson's German texts, English where it has no German" \
 LANGUAGE=de run lesson handout handout-weights.bplesson.json -o "$WORK/de-env.pdf"
 check "LANGUAGE=de picks the same texts as --lang de" \
   eval '[ $status -eq 0 ] && pdf_has "$WORK/de-env.pdf" "1. Gewichte" && pdf_has "$WORK/de-env.pdf" "Ein Netz lesen"'
+
+# ------------------------------------------------------ the built-in course
+
+for lesson in "$DATA"/lessons/*.bplesson.json; do
+  [ -e "$lesson" ] || continue
+  name=$(basename "$lesson" .bplesson.json)
+  run lesson handout "$lesson" -o "$WORK/$name.pdf"
+  check "built-in lesson $name: its handout, with its title and worked answers" \
+    eval '[ $status -eq 0 ] && [ "$(pages "$WORK/$name.pdf")" -gt 1 ] && pdf_has "$WORK/$name.pdf" "1. " -l 1 && { ! grep -q "\"question\"" "$lesson" || pdf_has "$WORK/$name.pdf" "Worked answers"; }'
+done
 
 # ---------------------------------------------------------------- errors
 
