@@ -607,10 +607,11 @@ BpvHandout *
 bpv_handout_new (const char *title,
                  const char *summary)
 {
-  BpvHandout *handout = g_new0 (BpvHandout, 1);
+  BpvHandout *handout;
 
   g_return_val_if_fail (title != NULL, NULL);
 
+  handout = g_new0 (BpvHandout, 1);
   handout->title = g_strdup (title);
   handout->summary = g_strdup (summary);
   handout->steps = g_ptr_array_new_with_free_func (step_free);
