@@ -16,7 +16,10 @@
 #include <math.h>
 #include <pango/pango.h>
 #include <string.h>
+#include <unistd.h>
+#include <glib/gstdio.h>
 
+#include "bp-dataset.h"
 #include "bp-edit.h"
 #include "bpv-lesson.h"
 
@@ -688,6 +691,7 @@ test_questions (void **state)
     fail_msg ("%s", error->message);
   assert_int_equal (q->kind, BPV_QUESTION_NUMERIC);
   assert_true (q->answer == bpv_session_get_network (s)->layers[1].W[0]);
+  assert_string_equal (q->prompt_plain, "What is W(2)₁₁?");
   assert_contains (q->worked, "Read it off the edge.");
   bpv_question_free (q);
 
@@ -697,11 +701,87 @@ test_questions (void **state)
     fail_msg ("%s", error->message);
   assert_int_equal (q->n_choices, 3);
   assert_contains (q->choices[q->correct].markup, "tanh′");
+  /* ("\\," in TeX is a thin space) */
+  assert_string_equal (q->choices[q->correct].plain, "tanh′(z(2))\u2009 W(2)");
   bpv_question_free (q);
 
   /* A step without a question: NULL and no error. */
   assert_null (bpv_lesson_question (lesson, 3, s, &error));
   assert_null (error);
+}
+
+/* The built-in lessons are the .bplesson.json files of <data dir>/lessons,
+ * in file order, and found by id. */
+static void
+test_builtin_lessons (void **state)
+{
+  g_autofree char *saved = g_strdup (g_getenv ("BACKPROP_DATA_DIR"));
+  g_autofree char *dir = g_dir_make_tmp ("backprop-lessons-XXXXXX", NULL);
+  g_autofree char *lessons = g_build_filename (dir, "lessons", NULL);
+  g_autofree char *good = fixture ("good.bplesson.json");
+  g_autofree char *tiny = fixture ("tiny.bpmodel.json");
+  const char *data = bp_data_dir ();
+  const char *links[][2] = {
+    { "iris.csv", "iris.csv" }, { "examples", "examples" },
+  };
+  g_autofree char *found = NULL;
+  g_auto(GStrv) list = NULL;
+  g_autofree char *contents = NULL;
+  g_autofree char *model = NULL;
+
+  (void) state;
+  assert_non_null (data);
+  assert_non_null (dir);
+  for (gsize i = 0; i < G_N_ELEMENTS (links); i++)
+    {
+      g_autofree char *from = g_build_filename (dir, links[i][0], NULL);
+      g_autofree char *to = g_build_filename (data, links[i][1], NULL);
+
+      assert_int_equal (symlink (to, from), 0);
+    }
+  assert_int_equal (g_mkdir (lessons, 0700), 0);
+  assert_true (g_file_get_contents (good, &contents, NULL, NULL));
+  {
+    g_autofree char *second = g_build_filename (lessons, "02-good.bplesson.json", NULL);
+    g_autofree char *first = g_build_filename (lessons, "01-first.bplesson.json", NULL);
+    g_autofree char *other = g_build_filename (lessons, "notes.txt", NULL);
+    g_autofree char *tiny_copy = g_build_filename (lessons, "tiny.bpmodel.json", NULL);
+
+    assert_true (g_file_get_contents (tiny, &model, NULL, NULL));
+    assert_true (g_file_set_contents (tiny_copy, model, -1, NULL));
+    assert_true (g_file_set_contents (second, contents, -1, NULL));
+    assert_true (g_file_set_contents (first, two_languages, -1, NULL));
+    assert_true (g_file_set_contents (other, "not a lesson", -1, NULL));
+  }
+  g_setenv ("BACKPROP_DATA_DIR", dir, TRUE);
+
+  list = bpv_lesson_list_builtin ();
+  assert_int_equal (g_strv_length (list), 2);
+  assert_true (g_str_has_suffix (list[0], "01-first.bplesson.json"));
+  assert_true (g_str_has_suffix (list[1], "02-good.bplesson.json"));
+  found = bpv_lesson_find_builtin ("good-fixture");
+  assert_string_equal (found, list[1]);
+  g_free (found);
+  /* No "id": the file name without .bplesson.json. */
+  found = bpv_lesson_find_builtin ("01-first");
+  assert_string_equal (found, list[0]);
+  assert_null (bpv_lesson_find_builtin ("no-such-lesson"));
+
+  g_setenv ("BACKPROP_DATA_DIR", saved, TRUE);
+  {
+    const char *made[] = {
+      "lessons/01-first.bplesson.json", "lessons/02-good.bplesson.json", "lessons/notes.txt",
+      "lessons/tiny.bpmodel.json", "lessons", "iris.csv", "examples",
+    };
+
+    for (gsize i = 0; i < G_N_ELEMENTS (made); i++)
+      {
+        g_autofree char *path = g_build_filename (dir, made[i], NULL);
+
+        assert_int_equal (g_remove (path), 0);
+      }
+    assert_int_equal (g_rmdir (dir), 0);
+  }
 }
 
 int
@@ -721,6 +801,7 @@ main (void)
     cmocka_unit_test (test_questions),
     cmocka_unit_test (test_check_good_and_warned),
     cmocka_unit_test (test_check_finds_play_problems),
+    cmocka_unit_test (test_builtin_lessons),
   };
 
   return cmocka_run_group_tests (tests, NULL, NULL);

@@ -39,6 +39,25 @@ add_worked (BpvQuestion             *q,
   q->worked_plain = plain;
 }
 
+/* The lesson's own plain texts for an authored question: its math in
+ * Unicode scripts ("W(2)₁₁") where stripping the markup would run them
+ * into the line ("W(2)11"). */
+static void
+use_plain_texts (BpvQuestion             *q,
+                 const BpvLessonQuestion *spec)
+{
+  g_free (q->prompt_plain);
+  q->prompt_plain = g_strdup (spec->ask_plain);
+  for (gsize c = 0; c < q->n_choices; c++)
+    for (gsize k = 0; k < spec->n_choices; k++)
+      if (g_strcmp0 (q->choices[c].markup, spec->choices[k]) == 0)
+        {
+          g_free (q->choices[c].plain);
+          q->choices[c].plain = g_strdup (spec->choices_plain[k]);
+          break;
+        }
+}
+
 BpvQuestion *
 bpv_lesson_question (BpvLesson   *lesson,
                      gsize        i,
@@ -86,12 +105,18 @@ bpv_lesson_question (BpvLesson   *lesson,
           return NULL;
         }
       if (q != NULL)
-        add_worked (q, spec);
+        {
+          add_worked (q, spec);
+          use_plain_texts (q, spec);
+        }
       break;
 
     case BPV_LESSON_QUESTION_CHOICE:
       q = bpv_quiz_authored_choice (spec->ask, (const char * const *) spec->choices,
                                     spec->n_choices, spec->correct, spec->worked);
+      g_free (q->worked_plain);
+      q->worked_plain = g_strdup (spec->worked_plain);
+      use_plain_texts (q, spec);
       break;
 
     case BPV_LESSON_QUESTION_NONE:
