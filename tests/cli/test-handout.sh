@@ -69,6 +69,8 @@ check "choices as ○ lines, numeric questions with an answer box and their tole
   eval 'pdf_has "$PDF" "○ From the input to the output ○ From the output to the input" && pdf_has "$PDF" "○ σ′(z(2)) W(2)" && pdf_has "$PDF" "Answer: (to 3 significant figures)"'
 check "each figure is the canvas's picture at its step (model, shape, stop)" \
   eval 'pdf_has "$PDF" "Two moons, 2-3-1 2-3-1 · weights · sample 1 of 1" && pdf_has "$PDF" "gradients · sample 1 of 1 · backward through W(2)" && pdf_has "$PDF" "C = "'
+check "a step that trains shows the ‖∂C/∂W‖ plot under its network; the others do not" \
+  eval '[ "$(pdftotext "$PDF" - | grep -c "‖∂C/∂W(n)‖ per layer")" -eq 1 ] && pdf_has "$PDF" "Train for fifty steps" -f $((n - 1)) -l $((n - 1)) && pdf_has "$PDF" "‖∂C/∂W(n)‖ per layer" -f $((n - 1)) -l $((n - 1))'
 check "pages numbered “k / n”, the last “$n / $n”" \
   eval 'pdf_has "$PDF" "1 / $n" -f 1 -l 1 && pdf_has "$PDF" "$n / $n" -f "$n" -l "$n"'
 

@@ -15,6 +15,7 @@
 #include <pango/pangocairo.h>
 
 #include "bpv-export.h"
+#include "bpv-plot.h"
 
 /* A4 portrait, in points. */
 #define PAGE_WIDTH        595.276
@@ -31,6 +32,8 @@
 #define FIGURE_UNITS_W    880.0
 #define FIGURE_UNITS_H    520.0
 #define FIGURE_SCALE      (CONTENT_WIDTH / FIGURE_UNITS_W)
+/* The gradient-norm plot under it, painted the same way. */
+#define PLOT_UNITS_H      300.0
 
 /* Type sizes, points. */
 #define SIZE_TITLE        20.0
@@ -66,6 +69,7 @@ typedef struct
   char            *title;
   char            *text;
   cairo_surface_t *figure;        /* recording surface, or NULL */
+  cairo_surface_t *plot;          /* recording surface, or NULL */
   gboolean         has_question;
   char            *prompt;
   char           **choices;       /* NULL: numeric */
@@ -87,6 +91,7 @@ typedef enum
   BLOCK_TEXT,
   BLOCK_NAME_DATE,
   BLOCK_FIGURE,
+  BLOCK_PLOT,
   BLOCK_QUESTION,
 } BlockKind;
 
@@ -96,7 +101,7 @@ typedef struct
   char       *markup;             /* TEXT */
   double      size;               /* TEXT */
   double      grey;               /* TEXT */
-  const Step *step;               /* FIGURE, QUESTION */
+  const Step *step;               /* FIGURE, PLOT, QUESTION */
   double      space_before;       /* dropped at the top of a page */
   gboolean    keep_with_next;     /* never the last block of a page */
   gboolean    new_page;
@@ -214,13 +219,16 @@ name_date_do (cairo_t  *cr,
   return NAME_LINE_HEIGHT;
 }
 
+/* A recorded picture `units_h` units high (FIGURE_UNITS_W wide), scaled
+ * to the content width, in a hairline frame. */
 static double
-figure_do (cairo_t    *cr,
-           gboolean    paint,
-           const Step *step,
-           double      y)
+figure_do (cairo_t         *cr,
+           gboolean         paint,
+           cairo_surface_t *picture,
+           double           units_h,
+           double           y)
 {
-  double h = FIGURE_UNITS_H * FIGURE_SCALE;
+  double h = units_h * FIGURE_SCALE;
 
   if (paint)
     {
@@ -229,7 +237,7 @@ figure_do (cairo_t    *cr,
       cairo_rectangle (cr, 0, 0, CONTENT_WIDTH, h);
       cairo_clip_preserve (cr);
       cairo_scale (cr, FIGURE_SCALE, FIGURE_SCALE);
-      cairo_set_source_surface (cr, step->figure, 0, 0);
+      cairo_set_source_surface (cr, picture, 0, 0);
       cairo_paint (cr);
       cairo_restore (cr);
       cairo_set_source_rgb (cr, FRAME, FRAME, FRAME);
@@ -345,7 +353,9 @@ block_do (cairo_t     *cr,
     case BLOCK_NAME_DATE:
       return name_date_do (cr, paint, y);
     case BLOCK_FIGURE:
-      return figure_do (cr, paint, b->step, y);
+      return figure_do (cr, paint, b->step->figure, FIGURE_UNITS_H, y);
+    case BLOCK_PLOT:
+      return figure_do (cr, paint, b->step->plot, PLOT_UNITS_H, y);
     case BLOCK_QUESTION:
       return question_do (cr, paint, b->step, y);
     case BLOCK_TEXT:
@@ -444,8 +454,12 @@ make_blocks (const BpvHandout *handout)
         {
           /* The text ends above the figure it talks about. */
           g_array_index (blocks, Block, blocks->len - 1).keep_with_next = TRUE;
-          add_block (blocks, BLOCK_FIGURE, GAP_BLOCK * 1.5)->step = step;
+          b = add_block (blocks, BLOCK_FIGURE, GAP_BLOCK * 1.5);
+          b->step = step;
+          b->keep_with_next = step->plot != NULL;
         }
+      if (step->plot != NULL)
+        add_block (blocks, BLOCK_PLOT, GAP_BLOCK)->step = step;
       if (step->has_question)
         {
           add_block (blocks, BLOCK_QUESTION, GAP_BLOCK * 1.5)->step = step;
@@ -594,6 +608,7 @@ step_free (gpointer data)
   g_free (step->title);
   g_free (step->text);
   g_clear_pointer (&step->figure, cairo_surface_destroy);
+  g_clear_pointer (&step->plot, cairo_surface_destroy);
   g_free (step->prompt);
   g_strfreev (step->choices);
   g_free (step->tolerance);
@@ -675,6 +690,35 @@ bpv_handout_set_figure (BpvHandout            *handout,
   step->figure = cairo_recording_surface_create (CAIRO_CONTENT_COLOR_ALPHA, &extents);
   cr = cairo_create (step->figure);
   bpv_network_render_page (cr, &paper, params, caption, FIGURE_UNITS_W, FIGURE_UNITS_H);
+  cairo_destroy (cr);
+}
+
+void
+bpv_handout_set_grad_norms (BpvHandout         *handout,
+                            const double       *norms,
+                            gsize               n_records,
+                            gsize               n_layers,
+                            guint64             stride,
+                            const char * const *layer_names)
+{
+  cairo_rectangle_t extents = { 0, 0, FIGURE_UNITS_W, PLOT_UNITS_H };
+  BpvRect rect = { 0, 0, FIGURE_UNITS_W, PLOT_UNITS_H };
+  Step *step = current_step (handout);
+  BpvPlotStyle style;
+  cairo_t *cr;
+
+  g_return_if_fail (step != NULL && (norms != NULL || n_records == 0));
+
+  bpv_plot_style_init (&style);
+  style.theme = BPV_THEME_LIGHT;
+  style.title = _("‖∂C/∂W(n)‖ per layer");
+  style.layer_names = layer_names;
+  g_clear_pointer (&step->plot, cairo_surface_destroy);
+  step->plot = cairo_recording_surface_create (CAIRO_CONTENT_COLOR_ALPHA, &extents);
+  cr = cairo_create (step->plot);
+  cairo_set_source_rgb (cr, 1, 1, 1);
+  cairo_paint (cr);
+  bpv_plot_grad_norms (cr, &rect, norms, n_records, n_layers, stride, &style);
   cairo_destroy (cr);
 }
 

@@ -60,6 +60,17 @@ void        bpv_handout_set_figure     (BpvHandout               *handout,
                                         const BpvRenderState     *state,
                                         const BpvLayoutParams    *params,
                                         const char               *caption);
+/* The current step's plot of ‖∂C/∂W(n)‖ per layer against the training
+ * step, under its figure: bpv_plot_grad_norms, as the app's plot panel
+ * draws it.  `norms` is n_records × n_layers values (record r is step
+ * (r + 1) · stride); `layer_names` may be NULL (every layer "W(n)").
+ * Painted now: nothing needs to outlive the call. */
+void        bpv_handout_set_grad_norms (BpvHandout               *handout,
+                                        const double             *norms,
+                                        gsize                     n_records,
+                                        gsize                     n_layers,
+                                        guint64                   stride,
+                                        const char * const       *layer_names);
 /* The current step's question. */
 void        bpv_handout_set_question   (BpvHandout               *handout,
                                         const BpvHandoutQuestion *question);

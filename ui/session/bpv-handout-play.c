@@ -4,6 +4,8 @@
 #include "config.h"
 #include "bpv-handout-play.h"
 
+#include <string.h>
+
 #include "bpv-explain.h"
 #include "bpv-quiz.h"
 
@@ -61,6 +63,35 @@ add_figure (BpvHandout *handout,
   bpv_session_input_image (session, &params.input_image_width, &params.input_image_height);
   bpv_handout_set_figure (handout, &state, &params,
                           model->name != NULL && *model->name != '\0' ? model->name : NULL);
+}
+
+/* Does step i want the ‖∂C/∂W‖ plot beside its network, as the learner
+ * would look at it: it trained, or its question is about the norms. */
+static gboolean
+wants_grad_norms (const BpvLessonStep *step)
+{
+  const BpvLessonQuestion *q = &step->question;
+
+  for (gsize a = 0; a < step->n_actions; a++)
+    if (step->actions[a].kind == BPV_LESSON_ACTION_TRAIN)
+      return TRUE;
+  return (q->answer != NULL && strstr (q->answer, "norm_dW") != NULL)
+         || g_strcmp0 (q->topic, "predict-smallest-norm") == 0;
+}
+
+static void
+add_grad_norms (BpvHandout *handout,
+                BpvSession *session)
+{
+  const double *norms = NULL;
+  gsize n_layers = 0;
+  guint64 stride = 1;
+  gsize n = bpv_session_get_grad_norms (session, &norms, &n_layers, &stride);
+
+  /* Before any training there is nothing to plot. */
+  if (n > 0)
+    bpv_handout_set_grad_norms (handout, norms, n, n_layers, stride,
+                                bpv_session_get_grad_norm_names (session));
 }
 
 static void
@@ -122,6 +153,8 @@ bpv_handout_play (BpvLesson  *lesson,
 
       bpv_handout_add_step (handout, step->title, step->text);
       add_figure (handout, session, &view);
+      if (wants_grad_norms (step))
+        add_grad_norms (handout, session);
       q = bpv_lesson_question (lesson, i, session, &local_error);
       if (local_error != NULL)
         {
