@@ -40,7 +40,7 @@ typedef struct
 } BpvHandoutQuestion;
 
 /* A handout of a lesson called `title` (plain text) with `summary` (plain
- * text, may be NULL or ""). */
+ * text, may be NULL or "").  Free with bpv_handout_free. */
 BpvHandout *bpv_handout_new            (const char               *title,
                                         const char               *summary);
 void        bpv_handout_free           (BpvHandout               *handout);
