@@ -12,6 +12,7 @@
 
 #include "bp-record.h"
 #include "test-trainer-fixtures.h"
+#include "test-record-run.h"
 
 typedef enum
 {
@@ -42,15 +43,6 @@ make_kind_net (NetKind kind)
   return net;
 }
 
-/* A run in progress: what bp_record_add reads. */
-typedef struct
-{
-  BpDataset   *ds;
-  BpNetwork   *net;
-  BpOptimizer *opt;
-  BpTrainer   *tr;
-} Run;
-
 static void
 run_init (Run        *run,
           NetKind     kind,
@@ -67,16 +59,8 @@ run_init (Run        *run,
   assert_non_null (run->tr);
 }
 
-static void
-run_clear (Run *run)
-{
-  bp_trainer_free (run->tr);
-  bp_optimizer_free (run->opt);
-  bp_network_free (run->net);
-  bp_dataset_free (run->ds);
-}
-
-/* Steps `n` times, adding every step (and step 0 first when `from_zero`). */
+/* Steps `n` times, adding every step to `rec` (and each step's batch loss
+ * to losses[step] when not NULL). */
 static void
 run_steps (Run      *run,
            BpRecord *rec,

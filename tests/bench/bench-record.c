@@ -29,6 +29,7 @@
 #include "bp-record.h"
 #include "bp-rng.h"
 #include "bp-trainer.h"
+#include "../test-record-run.h"
 
 #define LONG_RUN 100000
 
@@ -46,14 +47,6 @@ static const Workload workloads[] = {
   { "2-16-16-1", { 2, 16, 16, 1 }, 4, "tanh", "sigmoid", "bce", "momentum", 400, 1, 200000 },
   { "784-128-64-10", { 784, 128, 64, 10 }, 4, "relu", "softmax", "softmax_ce", "adam", 1000, 32, 100 },
 };
-
-typedef struct
-{
-  BpDataset   *ds;
-  BpNetwork   *net;
-  BpOptimizer *opt;
-  BpTrainer   *tr;
-} Run;
 
 static BpDataset *
 random_dataset (const Workload *w)
@@ -104,15 +97,6 @@ run_init (Run            *run,
   run->tr = bp_trainer_new (run->net, run->opt, run->ds, NULL, &config, &error);
   if (run->tr == NULL)
     g_error ("%s", error->message);
-}
-
-static void
-run_clear (Run *run)
-{
-  bp_trainer_free (run->tr);
-  bp_optimizer_free (run->opt);
-  bp_network_free (run->net);
-  bp_dataset_free (run->ds);
 }
 
 /* Seconds for `steps` steps, adding each to `rec` when not NULL. */
