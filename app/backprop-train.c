@@ -613,6 +613,9 @@ train_on_dataset (BpModel          *model,
               g_prefix_error (error, "%s: ", model_name);
               return FALSE;
             }
+          /* The epoch's last step, now with the epoch counted. */
+          if (run->rec != NULL)
+            bp_record_add (run->rec, model->network, model->optimizer, trainer, NULL);
           stats = bp_trainer_last_epoch (trainer);
           p.done = e + 1;
           if (progress_at_mark (&p))

@@ -385,9 +385,14 @@ add (BpRecord          *rec,
   ls = last_snap (rec);
   if (any && step == prev)
     {
-      /* The step was added already: asking again (a pause) only keeps it. */
+      /* The step was added already: asking again (a pause) only keeps it,
+       * and takes the epoch count bp_trainer_finish_epoch may have moved
+       * since (the only part of the state that changes between steps). */
       if (ls != NULL && ls->step == step)
-        return TRUE;
+        {
+          ls->epoch = tr->epoch;
+          return TRUE;
+        }
     }
   else if (any && step < prev)
     truncate_after (rec, step);  /* resumed from an earlier step: a fork */

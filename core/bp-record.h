@@ -104,10 +104,13 @@ BpRecord   *bp_record_new            (gsize            budget);
 void        bp_record_free           (BpRecord        *rec);
 
 /* After each optimizer step (and once before the first, for step 0):
- * records the step's statistics and, when the step is on the grid, a
- * snapshot.  The step is tr->steps.  Cheap when not kept: a few dozen
- * doubles.  FALSE (BP_RECORD_ERROR_MISMATCH) when the network, optimizer
- * or training rows are not shaped as the recorded ones; nothing changes. */
+ * records the step's statistics (tr->trace's loss and gradient norms) and,
+ * when the step is on the grid, a snapshot.  The step is tr->steps; net
+ * and opt are the trainer's.  Cheap when not kept: a few dozen doubles.
+ * Adding the same step again only updates its epoch count (call it after
+ * bp_trainer_finish_epoch too, so a kept epoch end has the count after
+ * it).  FALSE (BP_RECORD_ERROR_MISMATCH) when the network, optimizer or
+ * training rows are not shaped as the recorded ones; nothing changes. */
 gboolean    bp_record_add            (BpRecord        *rec,
                                       const BpNetwork *net,
                                       const BpOptimizer *opt,
@@ -131,8 +134,10 @@ gssize      bp_record_find           (const BpRecord  *rec,
 /* Puts kept step i back: into `net` (parameters, running statistics,
  * dropout generator), `opt` (state and t; may be NULL) and `tr` (its
  * progress; the epoch history and the gradient-norm records after the step
- * are dropped; may be NULL).  FALSE (BP_RECORD_ERROR_MISMATCH, naming what
- * differs) when they are not shaped as the recorded run; nothing changes.
+ * are dropped; its configuration, batch size and shuffle, stays its own
+ * and must be the run's for the same steps to follow; may be NULL).
+ * FALSE (BP_RECORD_ERROR_MISMATCH, naming what differs) when they are not
+ * shaped as the recorded run; nothing changes.
  * The recording itself is not changed: the next bp_record_add forks it. */
 gboolean    bp_record_restore        (const BpRecord  *rec,
                                       gsize            i,

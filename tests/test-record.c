@@ -247,6 +247,50 @@ test_resume_bits (void **state)
     }
 }
 
+/* Whole epochs (bp_trainer_run_epoch): a kept epoch end has the epoch
+ * counted, so going on from it by epochs ends where the run ended, with
+ * the same count. */
+static void
+test_resume_epochs (void **state)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(BpRecord) rec = NULL;
+  g_autofree double *final = NULL;
+  gsize per_epoch;
+  gssize i;
+  Run run, fresh;
+
+  (void) state;
+  run_init (&run, NET_BATCHNORM, "adam", 4);
+  rec = bp_record_new (BP_RECORD_DEFAULT_BUDGET);
+  assert_true (bp_record_add (rec, run.net, run.opt, run.tr, &error));
+  for (int e = 0; e < 3; e++)
+    {
+      /* As the app steps: one step at a time to the end of the epoch. */
+      do
+        run_steps (&run, rec, 1, NULL);
+      while (!bp_trainer_epoch_done (run.tr));
+      bp_trainer_finish_epoch (run.tr, NULL);
+      assert_true (bp_record_add (rec, run.net, run.opt, run.tr, &error));
+    }
+  assert_int_equal (run.tr->epoch, 3);
+  final = g_memdup2 (run.net->params, run.net->n_params * sizeof (double));
+  per_epoch = run.tr->steps / 3;
+
+  run_init (&fresh, NET_BATCHNORM, "adam", 4);
+  i = bp_record_find (rec, per_epoch);
+  assert_int_equal (bp_record_step_at (rec, (gsize) i), per_epoch);
+  assert_true (bp_record_restore (rec, (gsize) i, fresh.net, fresh.opt, fresh.tr, &error));
+  assert_int_equal (fresh.tr->epoch, 1);
+  assert_true (bp_trainer_run_epoch (fresh.tr, NULL, NULL, &error));
+  assert_true (bp_trainer_run_epoch (fresh.tr, NULL, NULL, &error));
+  assert_int_equal (fresh.tr->epoch, 3);
+  assert_int_equal (fresh.tr->steps, run.tr->steps);
+  assert_memory_equal (final, fresh.net->params, run.net->n_params * sizeof (double));
+  run_clear (&fresh);
+  run_clear (&run);
+}
+
 /* Restoring into another shape is refused, saying what differs, and
  * changes nothing. */
 static void
@@ -420,6 +464,7 @@ main (void)
     cmocka_unit_test (test_policy),
     cmocka_unit_test (test_bounds_and_stats),
     cmocka_unit_test (test_resume_bits),
+    cmocka_unit_test (test_resume_epochs),
     cmocka_unit_test (test_mismatch),
     cmocka_unit_test (test_round_trip),
     cmocka_unit_test (test_malformed),
