@@ -106,7 +106,7 @@ bp_record_to_data (const BpRecord *rec,
   MEMBER_INT ("stride", rec->stride);
   MEMBER_INT ("bucket_width", rec->bucket_width);
   MEMBER_INT ("snapshots", rec->snaps->len);
-  MEMBER_INT ("buckets", rec->buckets->len);
+  MEMBER_INT ("buckets", rec->n_buckets);
 #undef MEMBER_INT
   json_builder_end_object (b);
   root = json_builder_get_root (b);
@@ -139,11 +139,11 @@ bp_record_to_data (const BpRecord *rec,
       for (gsize k = 0; k < rec->n_rows; k++)
         put_word (out, s->order[k]);
     }
-  for (guint i = 0; i < rec->buckets->len; i++)
+  for (gsize i = 0; i < rec->n_buckets; i++)
     {
-      const BpRecordBucket *bk = &g_array_index (rec->buckets, BpRecordBucket, i);
+      const BpRecordBucket *bk = &rec->buckets[i];
       gsize m = BP_RECORD_BUCKET_VALUES (rec->n_layers);
-      const double *v = (const double *) (const void *) rec->bucket_values->data + i * m;
+      const double *v = rec->bucket_values + i * m;
 
       put_word (out, bk->index);
       put_word (out, bk->first_step);
@@ -375,7 +375,7 @@ read_bucket (BpRecord      *rec,
   b.first_step = get_word (p + 8);
   b.last_step = get_word (p + 16);
   b.n = get_word (p + 24);
-  prev = i > 0 ? &g_array_index (rec->buckets, BpRecordBucket, i - 1) : NULL;
+  prev = i > 0 ? &rec->buckets[i - 1] : NULL;
   if (b.first_step == 0 || b.first_step > b.last_step)
     what = "its first step is 0 or after its last";
   else if ((b.first_step - 1) / w != b.index || (b.last_step - 1) / w != b.index)
@@ -391,11 +391,10 @@ read_bucket (BpRecord      *rec,
                    name, offset, i, what);
       return FALSE;
     }
-  g_array_append_val (rec->buckets, b);
-  g_array_set_size (rec->bucket_values, rec->buckets->len * m);
+  rec->buckets[rec->n_buckets++] = b;
   p += 8 * BUCKET_HEAD_WORDS;
   for (gsize k = 0; k < m; k++)
-    g_array_index (rec->bucket_values, double, i * m + k) = get_double (p + 8 * k);
+    rec->bucket_values[i * m + k] = get_double (p + 8 * k);
   return TRUE;
 }
 

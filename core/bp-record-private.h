@@ -49,8 +49,11 @@ struct _BpRecord
   guint64    stride;         /* k */
   GPtrArray *snaps;          /* BpRecordSnap *, by increasing step */
   guint64    bucket_width;   /* w */
-  GArray    *buckets;        /* BpRecordBucket, by increasing index */
-  GArray    *bucket_values;  /* doubles, BP_RECORD_BUCKET_VALUES (L) per bucket */
+  /* Allocated once, for BP_RECORD_MAX_BUCKETS, when the shapes are set (a
+   * GArray would round its capacity up to a power of two, past the bound). */
+  BpRecordBucket *buckets;   /* n_buckets of them, by increasing index */
+  double    *bucket_values;  /* BP_RECORD_BUCKET_VALUES (L) per bucket */
+  gsize      n_buckets;
 };
 
 /* Sets the shapes (P, S, R, N, L, the optimizer) and from them M. */

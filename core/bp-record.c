@@ -42,6 +42,11 @@ bp_record_shape (BpRecord   *rec,
   rec->n_rows = n_rows;
   rec->n_layers = n_layers;
   rec->shaped = TRUE;
+  g_free (rec->buckets);
+  g_free (rec->bucket_values);
+  rec->buckets = g_new0 (BpRecordBucket, BP_RECORD_MAX_BUCKETS);
+  rec->bucket_values = g_new0 (double, BP_RECORD_MAX_BUCKETS * BP_RECORD_BUCKET_VALUES (n_layers));
+  rec->n_buckets = 0;
   /* The statistics are bounded by their bucket count alone; the snapshots
    * get what is left of the budget, and never fewer than the first, one on
    * the grid and the latest. */
@@ -134,8 +139,6 @@ bp_record_new (gsize budget)
   rec->stride = 1;
   rec->bucket_width = 1;
   rec->snaps = g_ptr_array_new_with_free_func (bp_record_snap_free);
-  rec->buckets = g_array_new (FALSE, TRUE, sizeof (BpRecordBucket));
-  rec->bucket_values = g_array_new (FALSE, TRUE, sizeof (double));
   return rec;
 }
 
@@ -146,8 +149,8 @@ bp_record_free (BpRecord *rec)
     return;
   g_free (rec->opt_id);
   g_ptr_array_unref (rec->snaps);
-  g_array_unref (rec->buckets);
-  g_array_unref (rec->bucket_values);
+  g_free (rec->buckets);
+  g_free (rec->bucket_values);
   g_free (rec);
 }
 
@@ -174,10 +177,9 @@ last_step (const BpRecord *rec,
 
   if (rec->snaps->len > 0)
     s = last_snap (rec)->step, any = TRUE;
-  if (rec->buckets->len > 0)
+  if (rec->n_buckets > 0)
     {
-      const BpRecordBucket *b = &g_array_index (rec->buckets, BpRecordBucket,
-                                                rec->buckets->len - 1);
+      const BpRecordBucket *b = &rec->buckets[rec->n_buckets - 1];
       s = MAX (s, b->last_step);
       any = TRUE;
     }
@@ -191,16 +193,10 @@ static void
 truncate_after (BpRecord *rec,
                 guint64   step)
 {
-  gsize nv = BP_RECORD_BUCKET_VALUES (rec->n_layers);
-
   while (rec->snaps->len > 0 && last_snap (rec)->step > step)
     g_ptr_array_set_size (rec->snaps, rec->snaps->len - 1);
-  while (rec->buckets->len > 0
-         && g_array_index (rec->buckets, BpRecordBucket, rec->buckets->len - 1).last_step > step)
-    {
-      g_array_set_size (rec->buckets, rec->buckets->len - 1);
-      g_array_set_size (rec->bucket_values, rec->buckets->len * nv);
-    }
+  while (rec->n_buckets > 0 && rec->buckets[rec->n_buckets - 1].last_step > step)
+    rec->n_buckets--;
 }
 
 /* k doubles; the snapshots off the new grid go, except the first. */
@@ -286,17 +282,16 @@ add_stats (BpRecord     *rec,
   for (;;)
     {
       index = (step - 1) / rec->bucket_width;
-      last = rec->buckets->len > 0
-             ? &g_array_index (rec->buckets, BpRecordBucket, rec->buckets->len - 1) : NULL;
-      if ((last != NULL && last->index == index) || rec->buckets->len < BP_RECORD_MAX_BUCKETS)
+      last = rec->n_buckets > 0 ? &rec->buckets[rec->n_buckets - 1] : NULL;
+      if ((last != NULL && last->index == index) || rec->n_buckets < BP_RECORD_MAX_BUCKETS)
         break;
       /* Merge neighbours i and i + 1 that fall into one bucket of 2w. */
       {
-        BpRecordBucket *b = (BpRecordBucket *) (void *) rec->buckets->data;
-        double *d = (double *) (void *) rec->bucket_values->data;
+        BpRecordBucket *b = rec->buckets;
+        double *d = rec->bucket_values;
         gsize out = 0;
 
-        for (gsize i = 0; i < rec->buckets->len; i++)
+        for (gsize i = 0; i < rec->n_buckets; i++)
           {
             BpRecordBucket cur = b[i];
 
@@ -325,8 +320,7 @@ add_stats (BpRecord     *rec,
                 b[out++] = cur;
               }
           }
-        g_array_set_size (rec->buckets, out);
-        g_array_set_size (rec->bucket_values, out * nv);
+        rec->n_buckets = out;
         rec->bucket_width *= 2;
       }
     }
@@ -334,10 +328,9 @@ add_stats (BpRecord     *rec,
     {
       BpRecordBucket nb = { index, step, step, 0 };
 
-      g_array_append_val (rec->buckets, nb);
-      g_array_set_size (rec->bucket_values, rec->buckets->len * nv);
-      last = &g_array_index (rec->buckets, BpRecordBucket, rec->buckets->len - 1);
-      v = (double *) (void *) rec->bucket_values->data + (rec->buckets->len - 1) * nv;
+      rec->buckets[rec->n_buckets++] = nb;
+      last = &rec->buckets[rec->n_buckets - 1];
+      v = rec->bucket_values + (rec->n_buckets - 1) * nv;
       v[0] = v[1] = loss;
       v[2] = 0.0;
       for (gsize l = 0; l < L; l++)
@@ -346,7 +339,7 @@ add_stats (BpRecord     *rec,
           v[3 + 2 * L + l] = 0.0;
         }
     }
-  v = (double *) (void *) rec->bucket_values->data + (rec->buckets->len - 1) * nv;
+  v = rec->bucket_values + (rec->n_buckets - 1) * nv;
   last->last_step = step;
   last->n++;
   v[0] = MIN (v[0], loss);
@@ -583,7 +576,7 @@ bp_record_n_stats (const BpRecord *rec)
 {
   g_return_val_if_fail (rec != NULL, 0);
 
-  return rec->buckets->len;
+  return rec->n_buckets;
 }
 
 void
@@ -595,11 +588,11 @@ bp_record_stats_at (const BpRecord *rec,
   const double *v;
   gsize L;
 
-  g_return_if_fail (rec != NULL && stats != NULL && i < rec->buckets->len);
+  g_return_if_fail (rec != NULL && stats != NULL && i < rec->n_buckets);
 
   L = rec->n_layers;
-  b = &g_array_index (rec->buckets, BpRecordBucket, i);
-  v = (const double *) (const void *) rec->bucket_values->data + i * BP_RECORD_BUCKET_VALUES (L);
+  b = &rec->buckets[i];
+  v = rec->bucket_values + i * BP_RECORD_BUCKET_VALUES (L);
   stats->first_step = b->first_step;
   stats->last_step = b->last_step;
   stats->n = b->n;
@@ -658,8 +651,9 @@ bp_record_bytes (const BpRecord *rec)
 
   if (!rec->shaped)
     return sizeof (BpRecord);
+  /* The statistics' room is taken whole when the shapes are set. */
   return sizeof (BpRecord) + rec->snaps->len * bp_record_snap_bytes (rec)
-         + rec->buckets->len * bp_record_bucket_bytes (rec);
+         + BP_RECORD_MAX_BUCKETS * bp_record_bucket_bytes (rec);
 }
 
 gsize
