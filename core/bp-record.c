@@ -97,7 +97,7 @@ static gboolean
 check_shapes (const BpRecord    *rec,
               const BpNetwork   *net,
               const BpOptimizer *opt,
-              const BpTrainer   *tr,
+              gssize             n_rows,
               GError           **error)
 {
   const char *what = NULL;
@@ -118,8 +118,8 @@ check_shapes (const BpRecord    *rec,
     }
   else if (opt != NULL && bp_optimizer_state_size (opt) != rec->n_state)
     what = "optimizer state values", have = bp_optimizer_state_size (opt), want = rec->n_state;
-  else if (tr != NULL && tr->train->n_rows != rec->n_rows)
-    what = "training rows", have = tr->train->n_rows, want = rec->n_rows;
+  else if (n_rows >= 0 && (gsize) n_rows != rec->n_rows)
+    what = "training rows", have = (gsize) n_rows, want = rec->n_rows;
   if (what == NULL)
     return TRUE;
   g_set_error (error, BP_RECORD_ERROR, BP_RECORD_ERROR_MISMATCH,
@@ -225,16 +225,16 @@ thin_snapshots (BpRecord *rec)
 }
 
 static void
-take_snapshot (BpRecord          *rec,
-               const BpNetwork   *net,
-               const BpOptimizer *opt,
-               const BpTrainer   *tr,
-               gboolean           latest_only)
+take_snapshot (BpRecord               *rec,
+               const BpNetwork        *net,
+               const BpOptimizer      *opt,
+               const BpRecordPosition *pos,
+               gboolean                latest_only)
 {
   BpRecordSnap *s = bp_record_snap_new (rec);
   double *v = s->values;
 
-  s->step = tr != NULL ? tr->steps : (opt != NULL ? opt->t : 0);
+  s->step = pos->step;
   s->latest_only = latest_only;
   memcpy (v, net->params, rec->n_params * sizeof (double));
   v += rec->n_params;
@@ -255,14 +255,12 @@ take_snapshot (BpRecord          *rec,
       v += 2 * L->out;
     }
   memcpy (s->net_rng, net->rng->s, sizeof s->net_rng);
-  if (tr != NULL)
-    {
-      s->epoch = tr->epoch;
-      s->cursor = tr->cursor;
-      memcpy (s->rng, tr->rng.s, sizeof s->rng);
-      for (gsize r = 0; r < rec->n_rows; r++)
-        s->order[r] = tr->order[r];
-    }
+  s->epoch = pos->epoch;
+  s->cursor = pos->cursor;
+  if (pos->rng != NULL)
+    memcpy (s->rng, pos->rng->s, sizeof s->rng);
+  for (gsize r = 0; r < rec->n_rows; r++)
+    s->order[r] = pos->order[r];
   g_ptr_array_add (rec->snaps, s);
 }
 
@@ -353,27 +351,29 @@ add_stats (BpRecord     *rec,
     }
 }
 
-static gboolean
-add (BpRecord          *rec,
-     const BpNetwork   *net,
-     const BpOptimizer *opt,
-     const BpTrainer   *tr,
-     gboolean           latest,
-     GError           **error)
+gboolean
+bp_record_add_position (BpRecord               *rec,
+                        const BpNetwork        *net,
+                        const BpOptimizer      *opt,
+                        const BpRecordPosition *pos,
+                        gboolean                latest,
+                        GError                **error)
 {
   guint64 step, prev;
   gboolean any;
   BpRecordSnap *ls;
 
-  g_return_val_if_fail (rec != NULL && net != NULL && opt != NULL && tr != NULL, FALSE);
+  g_return_val_if_fail (rec != NULL && net != NULL && opt != NULL && pos != NULL, FALSE);
+  g_return_val_if_fail (pos->n_rows == 0 || (pos->order != NULL && pos->rng != NULL), FALSE);
+  g_return_val_if_fail (pos->cursor <= pos->n_rows, FALSE);
 
   if (!rec->shaped)
     bp_record_shape (rec, opt->id, net->n_params, bp_optimizer_state_size (opt),
-                     running_size (net), tr->train->n_rows, net->n_layers);
-  else if (!check_shapes (rec, net, opt, tr, error))
+                     running_size (net), pos->n_rows, net->n_layers);
+  else if (!check_shapes (rec, net, opt, (gssize) pos->n_rows, error))
     return FALSE;
 
-  step = tr->steps;
+  step = pos->step;
   any = last_step (rec, &prev);
   ls = last_snap (rec);
   if (any && step == prev)
@@ -383,14 +383,14 @@ add (BpRecord          *rec,
        * since (the only part of the state that changes between steps). */
       if (ls != NULL && ls->step == step)
         {
-          ls->epoch = tr->epoch;
+          ls->epoch = pos->epoch;
           return TRUE;
         }
     }
   else if (any && step < prev)
     truncate_after (rec, step);  /* resumed from an earlier step: a fork */
-  else if (step > 0 && tr->trace != NULL)
-    add_stats (rec, step, tr->trace->loss, tr->trace->grad_norm);
+  else if (step > 0 && pos->grad_norms != NULL)
+    add_stats (rec, step, pos->loss, pos->grad_norms);
 
   /* The latest off-grid step is superseded by this one. */
   ls = last_snap (rec);
@@ -401,17 +401,31 @@ add (BpRecord          *rec,
   if (ls != NULL && ls->step == step)
     return TRUE;
   if (rec->snaps->len == 0)
-    take_snapshot (rec, net, opt, tr, FALSE);
+    take_snapshot (rec, net, opt, pos, FALSE);
   else if (step % rec->stride == 0)
     {
-      take_snapshot (rec, net, opt, tr, FALSE);
+      take_snapshot (rec, net, opt, pos, FALSE);
       /* One slot stays free for the latest step. */
       while (rec->snaps->len > rec->max_snapshots - 1)
         thin_snapshots (rec);
     }
   else if (latest)
-    take_snapshot (rec, net, opt, tr, TRUE);
+    take_snapshot (rec, net, opt, pos, TRUE);
   return TRUE;
+}
+
+static void
+position_of_trainer (const BpTrainer  *tr,
+                     BpRecordPosition *pos)
+{
+  pos->step = tr->steps;
+  pos->epoch = tr->epoch;
+  pos->rng = &tr->rng;
+  pos->order = tr->order;
+  pos->n_rows = tr->train->n_rows;
+  pos->cursor = tr->cursor;
+  pos->loss = tr->trace->loss;
+  pos->grad_norms = tr->trace->grad_norm;
 }
 
 gboolean
@@ -421,7 +435,12 @@ bp_record_add (BpRecord          *rec,
                const BpTrainer   *tr,
                GError           **error)
 {
-  return add (rec, net, opt, tr, FALSE, error);
+  BpRecordPosition pos;
+
+  g_return_val_if_fail (tr != NULL, FALSE);
+
+  position_of_trainer (tr, &pos);
+  return bp_record_add_position (rec, net, opt, &pos, FALSE, error);
 }
 
 gboolean
@@ -431,7 +450,12 @@ bp_record_add_latest (BpRecord          *rec,
                       const BpTrainer   *tr,
                       GError           **error)
 {
-  return add (rec, net, opt, tr, TRUE, error);
+  BpRecordPosition pos;
+
+  g_return_val_if_fail (tr != NULL, FALSE);
+
+  position_of_trainer (tr, &pos);
+  return bp_record_add_position (rec, net, opt, &pos, TRUE, error);
 }
 
 /* ------------------------------------------------------------------ reading */
@@ -488,7 +512,7 @@ bp_record_restore (const BpRecord *rec,
 
   g_return_val_if_fail (rec != NULL && net != NULL && i < rec->snaps->len, FALSE);
 
-  if (!check_shapes (rec, net, opt, tr, error))
+  if (!check_shapes (rec, net, opt, tr != NULL ? (gssize) tr->train->n_rows : -1, error))
     return FALSE;
   s = snap_at (rec, i);
   if (tr != NULL)
@@ -527,10 +551,7 @@ bp_record_restore (const BpRecord *rec,
 
       tr->steps = s->step;
       tr->epoch = (guint) s->epoch;
-      tr->cursor = (gsize) s->cursor;
-      memcpy (tr->rng.s, s->rng, sizeof s->rng);
-      for (gsize r = 0; r < rec->n_rows; r++)
-        tr->order[r] = (gsize) s->order[r];
+      bp_record_order_at (rec, i, &tr->rng, tr->order, &tr->cursor);
       /* What the trainer plots from after the step did not happen yet. */
       while (keep < tr->history->len
              && g_array_index (tr->history, BpEpochStats, keep).step <= s->step)
@@ -543,6 +564,42 @@ bp_record_restore (const BpRecord *rec,
       tr->fault.kind = BP_TRAIN_FAULT_NONE;
     }
   return TRUE;
+}
+
+guint
+bp_record_epoch_at (const BpRecord *rec,
+                    gsize           i)
+{
+  g_return_val_if_fail (rec != NULL && i < rec->snaps->len, 0);
+
+  return (guint) snap_at (rec, i)->epoch;
+}
+
+gsize
+bp_record_n_rows (const BpRecord *rec)
+{
+  g_return_val_if_fail (rec != NULL, 0);
+
+  return rec->n_rows;
+}
+
+void
+bp_record_order_at (const BpRecord *rec,
+                    gsize           i,
+                    BpRng          *rng,
+                    gsize          *order,
+                    gsize          *cursor)
+{
+  const BpRecordSnap *s;
+
+  g_return_if_fail (rec != NULL && i < rec->snaps->len && rng != NULL && cursor != NULL);
+  g_return_if_fail (order != NULL || rec->n_rows == 0);
+
+  s = snap_at (rec, i);
+  memcpy (rng->s, s->rng, sizeof s->rng);
+  for (gsize r = 0; r < rec->n_rows; r++)
+    order[r] = (gsize) s->order[r];
+  *cursor = (gsize) s->cursor;
 }
 
 gboolean

@@ -124,6 +124,31 @@ gboolean    bp_record_add_latest     (BpRecord        *rec,
                                       const BpTrainer *tr,
                                       GError         **error);
 
+/* Where a run stands, for a caller that draws its batches itself (the
+ * app's step mode, bp_train_order_next) rather than through a BpTrainer;
+ * bp_record_add fills one from its trainer. */
+typedef struct
+{
+  guint64       step;        /* optimizer steps taken */
+  guint         epoch;       /* epochs completed */
+  const BpRng  *rng;         /* the order's generator (NULL when n_rows is 0) */
+  const gsize  *order;       /* n_rows row indices */
+  gsize         n_rows;      /* training rows; the same at every add */
+  gsize         cursor;      /* next position in order, ≤ n_rows */
+  double        loss;        /* the step's batch loss C */
+  const double *grad_norms;  /* its ‖∂C/∂W(n)‖, one per layer; NULL: no
+                              * statistics for this step */
+} BpRecordPosition;
+
+/* bp_record_add (`latest` FALSE) or bp_record_add_latest (TRUE) from a
+ * position instead of a trainer. */
+gboolean    bp_record_add_position   (BpRecord        *rec,
+                                      const BpNetwork *net,
+                                      const BpOptimizer *opt,
+                                      const BpRecordPosition *pos,
+                                      gboolean         latest,
+                                      GError         **error);
+
 /* Kept steps, in increasing order. */
 gsize       bp_record_n              (const BpRecord  *rec);
 guint64     bp_record_step_at        (const BpRecord  *rec,
@@ -145,6 +170,18 @@ gboolean    bp_record_restore        (const BpRecord  *rec,
                                       BpOptimizer     *opt,
                                       BpTrainer       *tr,
                                       GError         **error);
+/* Kept step i's epochs completed, and its batch order: the generator,
+ * the order (bp_record_n_rows values written to `order`) and the position
+ * in it — what a step-mode caller puts back (bp_record_restore with no
+ * trainer for the rest). */
+guint       bp_record_epoch_at       (const BpRecord  *rec,
+                                      gsize            i);
+gsize       bp_record_n_rows         (const BpRecord  *rec);
+void        bp_record_order_at       (const BpRecord  *rec,
+                                      gsize            i,
+                                      BpRng           *rng,
+                                      gsize           *order,
+                                      gsize           *cursor);
 /* Kept steps i of a and j of b hold the same state, bit for bit. */
 gboolean    bp_record_snapshot_equal (const BpRecord  *a,
                                       gsize            i,

@@ -291,6 +291,66 @@ test_resume_epochs (void **state)
   run_clear (&run);
 }
 
+/* A caller that draws its own batches (as the app's step mode does) and
+ * records positions gets the recording a BpTrainer gets, byte for byte. */
+static void
+test_position_as_trainer (void **state)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(BpRecord) by_trainer = bp_record_new (BP_RECORD_DEFAULT_BUDGET);
+  g_autoptr(BpRecord) by_hand = bp_record_new (BP_RECORD_DEFAULT_BUDGET);
+  g_autoptr(BpDataset) ds = line_dataset ();
+  g_autoptr(BpNetwork) net = make_kind_net (NET_PLAIN);
+  g_autoptr(BpOptimizer) opt = make_opt ("momentum", net->n_params, 0.05);
+  g_autoptr(BpTrace) trace = bp_trace_new (net, 4);
+  g_autofree double *backup = g_new (double, bp_train_state_size (net, opt));
+  g_autofree char *a = NULL;
+  g_autofree char *b = NULL;
+  gsize order[10], cursor = 0, len_a, len_b;
+  double x[4 * 2], y[4];
+  BpRecordPosition pos = { 0 };
+  BpRng rng;
+  Run run;
+
+  (void) state;
+  run_init (&run, NET_PLAIN, "momentum", 4);
+  assert_true (bp_record_add (by_trainer, run.net, run.opt, run.tr, &error));
+  run_steps (&run, by_trainer, 20, NULL);
+  assert_true (bp_record_add_latest (by_trainer, run.net, run.opt, run.tr, &error));
+
+  bp_train_order_init (&rng, order, ds->n_rows, 5, TRUE);
+  pos.rng = &rng;
+  pos.order = order;
+  pos.n_rows = ds->n_rows;
+  assert_true (bp_record_add_position (by_hand, net, opt, &pos, FALSE, &error));
+  for (guint64 step = 1; step <= 20; step++)
+    {
+      BpTrainFault fault;
+      gsize B = bp_train_order_next (&rng, order, ds->n_rows, &cursor, 4, TRUE);
+      guint64 t;
+
+      for (gsize s = 0; s < B; s++)
+        {
+          memcpy (x + 2 * s, ds->X + 2 * order[cursor + s], 2 * sizeof (double));
+          y[s] = ds->Y[order[cursor + s]];
+        }
+      assert_true (bp_train_gradients_checked (net, trace, x, y, B, &fault));
+      bp_train_state_save (net, opt, backup, &t);
+      assert_true (bp_train_update_checked (net, opt, backup, t, &fault));
+      cursor += B;
+      pos.step = step;
+      pos.cursor = cursor;
+      pos.loss = trace->loss;
+      pos.grad_norms = trace->grad_norm;
+      assert_true (bp_record_add_position (by_hand, net, opt, &pos, step == 20, &error));
+    }
+  a = bp_record_to_data (by_trainer, &len_a);
+  b = bp_record_to_data (by_hand, &len_b);
+  assert_int_equal (len_a, len_b);
+  assert_memory_equal (a, b, len_a);
+  run_clear (&run);
+}
+
 /* Restoring into another shape is refused, saying what differs, and
  * changes nothing. */
 static void
@@ -465,6 +525,7 @@ main (void)
     cmocka_unit_test (test_bounds_and_stats),
     cmocka_unit_test (test_resume_bits),
     cmocka_unit_test (test_resume_epochs),
+    cmocka_unit_test (test_position_as_trainer),
     cmocka_unit_test (test_mismatch),
     cmocka_unit_test (test_round_trip),
     cmocka_unit_test (test_malformed),
