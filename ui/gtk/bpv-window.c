@@ -523,16 +523,39 @@ log_probe (BpvWindow *self)
     return;
   /* Where to drag from and to: the palette's items, the gaps between
    * columns and the layers' headers. */
-  for (GtkWidget *item = gtk_widget_get_first_child (GTK_WIDGET (self->palette_box));
-       item != NULL; item = gtk_widget_get_next_sibling (item))
-    {
-      const char *what = g_object_get_data (G_OBJECT (item), "bpv-drag");
+  /* The palette's items, placed from the scroller's origin, their place in
+   * the scrolled content and the scroll value: just after a scroll the
+   * items' allocations are still the old ones until the next frame. */
+  {
+    GtkScrolledWindow *scroller = GTK_SCROLLED_WINDOW (self->palette_scroller);
+    GtkWidget *content = gtk_scrolled_window_get_child (scroller);
+    double top = gtk_adjustment_get_value (gtk_scrolled_window_get_vadjustment (scroller));
+    graphene_point_t origin;
 
-      p = GRAPHENE_POINT_INIT (gtk_widget_get_width (item) / 2.f, gtk_widget_get_height (item) / 2.f);
-      if (what != NULL && gtk_widget_get_mapped (item)
-          && gtk_widget_compute_point (item, widget, &p, &q))
-        bpv_event ("PALETTE %s x=%d y=%d", what, (int) lround (q.x + sx), (int) lround (q.y + sy));
-    }
+    if (GTK_IS_VIEWPORT (content))
+      content = gtk_viewport_get_child (GTK_VIEWPORT (content));
+    p = GRAPHENE_POINT_INIT (0, 0);
+    if (content != NULL && gtk_widget_get_mapped (self->palette_scroller)
+        && gtk_widget_compute_point (self->palette_scroller, widget, &p, &origin))
+      {
+        for (GtkWidget *item = gtk_widget_get_first_child (GTK_WIDGET (self->palette_box));
+             item != NULL; item = gtk_widget_get_next_sibling (item))
+          {
+            const char *what = g_object_get_data (G_OBJECT (item), "bpv-drag");
+
+            p = GRAPHENE_POINT_INIT (gtk_widget_get_width (item) / 2.f, gtk_widget_get_height (item) / 2.f);
+            if (what != NULL && gtk_widget_get_mapped (item)
+                && gtk_widget_compute_point (item, content, &p, &q))
+              bpv_event ("PALETTE %s x=%d y=%d", what, (int) lround (origin.x + q.x + sx),
+                         (int) lround (origin.y + q.y - top + sy));
+          }
+        /* The part the scroller shows: with every plugin loaded the list is
+         * taller than the window, and an item below it must be scrolled to
+         * before it can be dragged (each scroll logs again). */
+        bpv_event ("PALETTE-VIEW top=%d bottom=%d", (int) lround (origin.y + sy),
+                   (int) lround (origin.y + sy) + gtk_widget_get_height (self->palette_scroller));
+      }
+  }
   {
     const BpvLayout *layout = bpv_network_view_get_layout (self->network_view);
 
@@ -857,6 +880,14 @@ bpv_window_class_init (BpvWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, BpvWindow, lower_rate_button);
 }
 
+/* The palette scrolled: its items moved on the screen (for tests). */
+static void
+on_palette_scrolled (BpvWindow *self)
+{
+  if (bpv_events_enabled () && self->probe_since != 0 && gtk_widget_get_mapped (GTK_WIDGET (self)))
+    log_probe (self);
+}
+
 static void
 bpv_window_init (BpvWindow *self)
 {
@@ -869,6 +900,8 @@ bpv_window_init (BpvWindow *self)
   g_signal_connect (self, "map", G_CALLBACK (on_map), self);
   g_signal_connect (self->flap, "notify::reveal-progress", G_CALLBACK (on_flap_progress), self);
   g_signal_connect (self->explain_label, "activate-link", G_CALLBACK (on_explain_link), self);
+  g_signal_connect_swapped (gtk_scrolled_window_get_vadjustment (GTK_SCROLLED_WINDOW (self->palette_scroller)),
+                            "value-changed", G_CALLBACK (on_palette_scrolled), self);
 }
 
 static void
