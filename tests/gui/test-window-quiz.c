@@ -422,6 +422,44 @@ test_quiz_generated_questions (void **state)
     }
   assert_true (kinds >= 3);
 
+  /* "Does W go up or down?" asked in a step's backward pass: answered,
+   * the pane steps on to the update and the weight moves the way the
+   * right choice says. */
+  {
+    const BpNetwork *net = bpv_session_get_network (f->session);
+    BpvStepper *st = bpv_session_get_stepper (f->session);
+    const BpvQuestion *q;
+    const BpvHit *edge = NULL;
+    double before;
+
+    activate (f, "step-phase");   /* into a new step's cycle */
+    while (bpv_stepper_get_phase (st) != BPV_STEP_BACKWARD || bpv_stepper_get_layer (st) != 0)
+      {
+        assert_true (bpv_stepper_get_phase (st) != BPV_STEP_UPDATE);
+        activate (f, "step");
+      }
+    assert_true (bpv_quiz_pane_ask (pane, BPV_QUESTION_PREDICT, "predict-sign", NULL));
+    q = bpv_question_view_get_question (view);
+    assert_true (q->step_to_see);
+    for (gsize i = 0; i < q->n_highlights; i++)
+      if (q->highlights[i].kind == BPV_HIT_EDGE)
+        edge = &q->highlights[i];
+    assert_non_null (edge);
+    before = net->layers[edge->layer - 1].W[edge->j * net->layers[edge->layer - 1].in + edge->k];
+    answer (f, TRUE);
+    asked++, right++;
+    assert_int_equal (bpv_stepper_get_phase (bpv_session_get_stepper (f->session)), BPV_STEP_UPDATE);
+    {
+      double after = net->layers[edge->layer - 1].W[edge->j * net->layers[edge->layer - 1].in + edge->k];
+
+      print_message ("predict-sign: %s, W %g → %g\n", q->choices[q->correct].plain, before, after);
+      assert_true (g_str_equal (q->choices[q->correct].plain, "up") ? after > before : after < before);
+    }
+    /* Stepped by the pane itself: the answered question stays. */
+    assert_ptr_equal (bpv_question_view_get_question (view), q);
+    assert_true (bpv_question_view_get_answered (view));
+  }
+
   /* Another question: another topic, no highlights until answered. */
   topic = g_strdup (bpv_question_view_get_question (view)->topic);
   bpv_quiz_pane_another (pane);

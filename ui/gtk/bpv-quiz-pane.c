@@ -275,13 +275,20 @@ on_structure_changed (BpvQuizPane *self)
 }
 
 /* A PREDICT question's "then step and see": on to the update stop, so
- * the canvas shows the weights move as predicted (or not). */
+ * the canvas shows the weights move as predicted (or not).  Only inside a
+ * step's cycle: at rest the next step would take another sample, and so
+ * another gradient than the one the question was about. */
 static void
 step_to_update (BpvQuizPane *self)
 {
   BpvStepper *st = bpv_session_get_stepper (self->session);
   int n = bpv_stepper_get_n_positions (st);
 
+  if (bpv_stepper_get_phase (st) == BPV_STEP_IDLE || bpv_stepper_get_phase (st) == BPV_STEP_UPDATE)
+    {
+      bpv_event ("QUIZ-STEPPED phase=none");
+      return;
+    }
   self->stepping = TRUE;
   for (int i = 0; i < n && bpv_stepper_get_phase (st) != BPV_STEP_UPDATE; i++)
     if (!bpv_session_step (self->session, NULL))
