@@ -244,6 +244,23 @@ test_quiz_numeric_answers (void **state)
   assert_false (gtk_widget_get_visible (view_child (f, "verdict_box")));
   assert_int_equal (rendered_highlights (f, NULL), 0);
   assert_false (gtk_widget_get_sensitive (view_child (f, "check_button")));
+  /* Named for a screen reader. */
+  {
+    static const char *const names[][2] = {
+      { "entry", "Your answer" }, { "check_button", "Check the answer" },
+      { "show_button", "Show the worked answer" },
+    };
+
+    for (gsize i = 0; i < G_N_ELEMENTS (names); i++)
+      {
+        g_autofree char *error = gtk_test_accessible_check_property (view_child (f, names[i][0]),
+                                                                     GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                                                     names[i][1]);
+
+        if (error != NULL)
+          fail_msg ("%s: %s", names[i][0], error);
+      }
+  }
 
   /* The calculator, live. */
   bpv_question_view_type_answer (view, "0.25*(1-0.25)");
@@ -351,6 +368,15 @@ test_quiz_choice_answers (void **state)
   assert_null (strstr (text, "the chain through z(2)"));
   assert_null (strstr (text, "wrong layer"));
 
+  {
+    /* Each choice is named by its plain text. */
+    GtkAccessible *third = GTK_ACCESSIBLE (gtk_widget_get_last_child (view_child (f, "choices_box")));
+    g_autofree char *error = gtk_test_accessible_check_property (third, GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                                                 "σ′(z(1)) W(2)");
+
+    if (error != NULL)
+      fail_msg ("the third choice: %s", error);
+  }
   bpv_question_view_pick_choice (view, 2);
   assert_true (gtk_widget_get_sensitive (view_child (f, "check_button")));
   g_signal_emit_by_name (view_child (f, "check_button"), "clicked");
