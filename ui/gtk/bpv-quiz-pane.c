@@ -15,10 +15,12 @@
 /* "Another question" tries this many seeds for a topic other than the
  * one shown before it settles for the same topic with new numbers. */
 #define ANOTHER_TRIES 8
-/* The question asks for its whole height up to this many pixels (then it
- * scrolls): the right column keeps room for the decision map above and
- * the inspector below in a window of 900 pixels. */
-#define QUESTION_FIT_MAX 340
+/* The question asks for its whole height up to this many pixels, or this
+ * share of the column the pane is in when that is more (then it scrolls):
+ * the column keeps room for the inspector below, and in a window of 900
+ * pixels for the decision map above. */
+#define QUESTION_FIT_MAX   340
+#define QUESTION_FIT_SHARE 0.7
 
 /* What a question is about: the stop (step and position in its cycle),
  * the selection and the network's shape (a count of structure changes). */
@@ -49,6 +51,9 @@ struct _BpvQuizPane
   guint            asked;
   guint            right;
   gboolean         stepping;     /* the pane itself steps (PREDICT) */
+  GtkRoot         *root;         /* whose css-classes are followed while mapped */
+  guint            refit_id;     /* a tick callback that fits the question again */
+  guint            refit_frames; /* frames it has seen */
 };
 
 G_DEFINE_FINAL_TYPE (BpvQuizPane, bpv_quiz_pane, GTK_TYPE_WIDGET)
@@ -129,19 +134,23 @@ note_for (BpvQuizPane *self)
   return g_strdup (_("This question was asked about the selection before: it still stands."));
 }
 
-/* The question's height as its least (up to QUESTION_FIT_MAX): a box
+/* The question's height as its least (up to QUESTION_FIT_*): a box
  * shares out only what is left over its children's least heights, and the
  * inspector below would take most of it, cutting the worked answer off. */
 static void
 fit_question (BpvQuizPane *self)
 {
-  int width = gtk_widget_get_width (GTK_WIDGET (self->scroller)), natural = 0;
+  int width = gtk_widget_get_width (GTK_WIDGET (self->scroller)), natural = 0, most = QUESTION_FIT_MAX;
+  GtkWidget *holder = gtk_widget_get_parent (GTK_WIDGET (self));
+  GtkWidget *column = holder != NULL ? gtk_widget_get_parent (holder) : NULL;
 
   if (width <= 0)
     return;
+  if (column != NULL)
+    most = MAX (most, (int) (QUESTION_FIT_SHARE * gtk_widget_get_height (column)));
   gtk_widget_measure (GTK_WIDGET (self->question_view), GTK_ORIENTATION_VERTICAL, width, NULL, &natural,
                       NULL, NULL);
-  gtk_scrolled_window_set_min_content_height (self->scroller, MIN (natural, QUESTION_FIT_MAX));
+  gtk_scrolled_window_set_min_content_height (self->scroller, MIN (natural, most));
 }
 
 /* ------------------------------------------------------------- questions */
@@ -328,12 +337,58 @@ on_another_clicked (GtkButton   *button,
   bpv_quiz_pane_another (self);
 }
 
+/* The frame after the one that restyled the pane (ticks come before a
+ * frame's layout, which applies the new style): its sizes are the new
+ * ones then. */
+static gboolean
+refit_tick (GtkWidget     *widget,
+            GdkFrameClock *clock,
+            gpointer       data)
+{
+  BpvQuizPane *self = BPV_QUIZ_PANE (widget);
+
+  if (self->refit_frames++ == 0)
+    return G_SOURCE_CONTINUE;
+  self->refit_id = 0;
+  fit_question (self);
+  return G_SOURCE_REMOVE;
+}
+
+/* Presentation mode (a class on the window) changes the text's size. */
+static void
+on_root_classes (GObject     *root,
+                 GParamSpec  *pspec,
+                 BpvQuizPane *self)
+{
+  self->refit_frames = 0;
+  if (self->refit_id == 0)
+    self->refit_id = gtk_widget_add_tick_callback (GTK_WIDGET (self), refit_tick, NULL, NULL);
+}
+
 static void
 on_map (GtkWidget *widget,
         gpointer   data)
 {
-  bpv_quiz_pane_shown (BPV_QUIZ_PANE (widget));
-  fit_question (BPV_QUIZ_PANE (widget));
+  BpvQuizPane *self = BPV_QUIZ_PANE (widget);
+
+  self->root = gtk_widget_get_root (widget);
+  g_signal_connect (self->root, "notify::css-classes", G_CALLBACK (on_root_classes), self);
+  bpv_quiz_pane_shown (self);
+  fit_question (self);
+}
+
+static void
+on_unmap (GtkWidget *widget,
+          gpointer   data)
+{
+  BpvQuizPane *self = BPV_QUIZ_PANE (widget);
+
+  if (self->root != NULL)
+    g_signal_handlers_disconnect_by_func (self->root, on_root_classes, self);
+  self->root = NULL;
+  if (self->refit_id != 0)
+    gtk_widget_remove_tick_callback (widget, self->refit_id);
+  self->refit_id = 0;
 }
 
 /* --------------------------------------------------------------- public */
@@ -452,6 +507,7 @@ bpv_quiz_pane_init (BpvQuizPane *self)
   g_signal_connect (self->another_button, "clicked", G_CALLBACK (on_another_clicked), self);
   /* Shown again: catch up with what changed while hidden. */
   g_signal_connect (self, "map", G_CALLBACK (on_map), NULL);
+  g_signal_connect (self, "unmap", G_CALLBACK (on_unmap), NULL);
   update_heading (self);
 }
 
