@@ -26,6 +26,7 @@ struct _BpvQuestionView
   GtkWidget       parent_instance;
 
   /* template children */
+  GtkWidget      *box;             /* the outer one (bound so that it is disposed) */
   GtkLabel       *prompt_label;
   GtkLabel       *uses_label;
   GtkWidget      *answer_box;
@@ -568,7 +569,6 @@ static void
 bpv_question_view_dispose (GObject *object)
 {
   BpvQuestionView *self = BPV_QUESTION_VIEW (object);
-  GtkWidget *child;
 
   if (self->answered)
     clear_highlights (self);
@@ -576,9 +576,6 @@ bpv_question_view_dispose (GObject *object)
   if (self->choice_buttons != NULL)
     g_ptr_array_set_size (self->choice_buttons, 0);
   gtk_widget_dispose_template (GTK_WIDGET (self), BPV_TYPE_QUESTION_VIEW);
-  /* The template's outer box is no template child: it goes here. */
-  while ((child = gtk_widget_get_first_child (GTK_WIDGET (self))) != NULL)
-    gtk_widget_unparent (child);
   G_OBJECT_CLASS (bpv_question_view_parent_class)->dispose (object);
 }
 
@@ -632,6 +629,7 @@ bpv_question_view_class_init (BpvQuestionViewClass *klass)
                   0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_BOOLEAN);
 
   gtk_widget_class_set_template_from_resource (widget_class, RESOURCE_PATH "ui/bpv-question-view.ui");
+  gtk_widget_class_bind_template_child (widget_class, BpvQuestionView, box);
   gtk_widget_class_bind_template_child (widget_class, BpvQuestionView, prompt_label);
   gtk_widget_class_bind_template_child (widget_class, BpvQuestionView, uses_label);
   gtk_widget_class_bind_template_child (widget_class, BpvQuestionView, answer_box);

@@ -34,26 +34,27 @@ typedef struct
 
 struct _BpvQuizPane
 {
-  GtkWidget        parent_instance;
+  GtkWidget          parent_instance;
 
   /* template children */
-  GtkLabel        *heading_label;
-  GtkButton       *another_button;
-  GtkLabel        *note_label;
-  GtkLabel        *status_label;
+  GtkWidget         *box;              /* the outer one (bound so that it is disposed) */
+  GtkLabel          *heading_label;
+  GtkButton         *another_button;
+  GtkLabel          *note_label;
+  GtkLabel          *status_label;
   GtkScrolledWindow *scroller;
-  BpvQuestionView *question_view;
+  BpvQuestionView   *question_view;
 
-  BpvSession      *session;
-  About            about;        /* of the question shown */
-  guint            structure;    /* structure changes seen */
-  guint64          seed;         /* of the next question */
-  guint            asked;
-  guint            right;
-  gboolean         stepping;     /* the pane itself steps (PREDICT) */
-  GtkRoot         *root;         /* whose css-classes are followed while mapped */
-  guint            refit_id;     /* a tick callback that fits the question again */
-  guint            refit_frames; /* frames it has seen */
+  BpvSession        *session;
+  About              about;            /* of the question shown */
+  guint              structure;        /* structure changes seen */
+  guint64            seed;             /* of the next question */
+  guint              asked;
+  guint              right;
+  gboolean           stepping;         /* the pane itself steps (PREDICT) */
+  GtkRoot           *root;             /* whose css-classes are followed while mapped */
+  guint              refit_id;         /* a tick callback that fits the question again */
+  guint              refit_frames;     /* frames it has seen */
 };
 
 G_DEFINE_FINAL_TYPE (BpvQuizPane, bpv_quiz_pane, GTK_TYPE_WIDGET)
@@ -464,7 +465,6 @@ static void
 bpv_quiz_pane_dispose (GObject *object)
 {
   BpvQuizPane *self = BPV_QUIZ_PANE (object);
-  GtkWidget *child;
 
   if (self->session != NULL)
     {
@@ -472,9 +472,6 @@ bpv_quiz_pane_dispose (GObject *object)
       g_clear_object (&self->session);
     }
   gtk_widget_dispose_template (GTK_WIDGET (self), BPV_TYPE_QUIZ_PANE);
-  /* The template's outer box is no template child: it goes here. */
-  while ((child = gtk_widget_get_first_child (GTK_WIDGET (self))) != NULL)
-    gtk_widget_unparent (child);
   G_OBJECT_CLASS (bpv_quiz_pane_parent_class)->dispose (object);
 }
 
@@ -488,6 +485,7 @@ bpv_quiz_pane_class_init (BpvQuizPaneClass *klass)
 
   g_type_ensure (BPV_TYPE_QUESTION_VIEW);
   gtk_widget_class_set_template_from_resource (widget_class, RESOURCE_PATH "ui/bpv-quiz-pane.ui");
+  gtk_widget_class_bind_template_child (widget_class, BpvQuizPane, box);
   gtk_widget_class_bind_template_child (widget_class, BpvQuizPane, heading_label);
   gtk_widget_class_bind_template_child (widget_class, BpvQuizPane, another_button);
   gtk_widget_class_bind_template_child (widget_class, BpvQuizPane, note_label);
