@@ -135,6 +135,33 @@ note_for (BpvQuizPane *self)
   return g_strdup (_("This question was asked about the selection before: it still stands."));
 }
 
+static void fit_question (BpvQuizPane *self);
+
+/* The frame after the one that restyled the pane (ticks come before a
+ * frame's layout, which applies the new style): its sizes are the new
+ * ones then. */
+static gboolean
+refit_tick (GtkWidget     *widget,
+            GdkFrameClock *clock,
+            gpointer       data)
+{
+  BpvQuizPane *self = BPV_QUIZ_PANE (widget);
+
+  if (self->refit_frames++ == 0)
+    return G_SOURCE_CONTINUE;
+  self->refit_id = 0;
+  fit_question (self);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+queue_refit (BpvQuizPane *self)
+{
+  self->refit_frames = 0;
+  if (self->refit_id == 0)
+    self->refit_id = gtk_widget_add_tick_callback (GTK_WIDGET (self), refit_tick, NULL, NULL);
+}
+
 /* The question's height as its least (up to QUESTION_FIT_*): a box
  * shares out only what is left over its children's least heights, and the
  * inspector below would take most of it, cutting the worked answer off. */
@@ -146,7 +173,11 @@ fit_question (BpvQuizPane *self)
   GtkWidget *column = holder != NULL ? gtk_widget_get_parent (holder) : NULL;
 
   if (width <= 0)
-    return;
+    {
+      /* Not laid out yet (asked before being shown): after it is. */
+      queue_refit (self);
+      return;
+    }
   if (column != NULL)
     most = MAX (most, (int) (QUESTION_FIT_SHARE * gtk_widget_get_height (column)));
   gtk_widget_measure (GTK_WIDGET (self->question_view), GTK_ORIENTATION_VERTICAL, width, NULL, &natural,
@@ -338,32 +369,13 @@ on_another_clicked (GtkButton   *button,
   bpv_quiz_pane_another (self);
 }
 
-/* The frame after the one that restyled the pane (ticks come before a
- * frame's layout, which applies the new style): its sizes are the new
- * ones then. */
-static gboolean
-refit_tick (GtkWidget     *widget,
-            GdkFrameClock *clock,
-            gpointer       data)
-{
-  BpvQuizPane *self = BPV_QUIZ_PANE (widget);
-
-  if (self->refit_frames++ == 0)
-    return G_SOURCE_CONTINUE;
-  self->refit_id = 0;
-  fit_question (self);
-  return G_SOURCE_REMOVE;
-}
-
 /* Presentation mode (a class on the window) changes the text's size. */
 static void
 on_root_classes (GObject     *root,
                  GParamSpec  *pspec,
                  BpvQuizPane *self)
 {
-  self->refit_frames = 0;
-  if (self->refit_id == 0)
-    self->refit_id = gtk_widget_add_tick_callback (GTK_WIDGET (self), refit_tick, NULL, NULL);
+  queue_refit (self);
 }
 
 static void
