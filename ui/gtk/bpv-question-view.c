@@ -223,7 +223,6 @@ update_uses (BpvQuestionView *self)
     {
       g_autofree char *tol = g_markup_escape_text (q->tolerance_text, -1);
 
-      /* TRANSLATORS: how close a typed number must be, e.g. "to 3 significant figures". */
       g_string_append_printf (s, "%s%s", s->len > 0 ? " · " : "", tol);
     }
   gtk_label_set_markup (self->uses_label, s->str);
