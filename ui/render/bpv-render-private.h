@@ -55,9 +55,11 @@ G_BEGIN_DECLS
 #define DEAD_CROSS_PER_RADIUS   0.62
 
 /* A quiz answer's highlights (state->highlights): a halo of the accent
- * colour at this opacity reaching this many u beyond an edge or a skip arc
- * on either side; around a unit a band this many u wide, this many u clear
- * of it, with a crisp accent ring this many u wide at its inner side. */
+ * colour at this opacity, this many u wider than an edge (half of it each
+ * side; _bpv_render_emphasise_edge) or reaching this many u beyond a skip
+ * arc on either side (_bpv_render_emphasise_skip); around a unit a band
+ * this many u wide, this many u clear of its δ ring, with a crisp accent
+ * ring this many u wide at its inner side. */
 #define HIGHLIGHT_HALO_ALPHA    0.45
 #define HIGHLIGHT_HALO_UNITS    7
 #define HIGHLIGHT_BAND_UNITS    6
