@@ -913,7 +913,6 @@ main (void)
     cmocka_unit_test (test_save_while_training),
     cmocka_unit_test (test_undo_training),
     cmocka_unit_test (test_rings_agree_with_inspector),
-    cmocka_unit_test (test_chain_quiz_one_state),
     cmocka_unit_test (test_gradcheck_deep_sigmoid),
     cmocka_unit_test (test_session_layers_beyond_dense),
     cmocka_unit_test (test_explain_selected_skip),

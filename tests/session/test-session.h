@@ -51,7 +51,6 @@ void test_explain_weight             (void **state);
 void test_explain_neuron             (void **state);
 void test_explain_delta_terms_add_up (void **state);
 void test_explain_follows_the_stops  (void **state);
-void test_chain_quiz_one_state       (void **state);
 void test_gradcheck_deep_sigmoid     (void **state);
 void test_explain_skip_paths         (void **state);
 void test_explain_batchnorm_terms    (void **state);

@@ -8,6 +8,7 @@
 #include "bpv-inspector.h"
 #include "bpv-network-view.h"
 #include "bpv-plot-view.h"
+#include "bpv-quiz-pane.h"
 #include "bpv-window.h"
 
 G_BEGIN_DECLS
@@ -32,6 +33,8 @@ struct _BpvWindow
   BpvPlotView          *loss_view;
   BpvPlotView          *accuracy_view;
   BpvInspector         *inspector;
+  GtkRevealer          *quiz_revealer;   /* the Quiz pane above the inspector (win.quiz) */
+  BpvQuizPane          *quiz_pane;
   AdwComboRow          *dataset_row;
   GtkAdjustment        *rows_adjustment;
   GtkAdjustment        *noise_adjustment;
@@ -78,8 +81,6 @@ struct _BpvWindow
   GtkWindow            *close_question;  /* that question while it is shown (weak) */
   char                 *explain_title;   /* the example's explanation, or NULL */
   char                 *explain_text;
-  gboolean              chain_quiz;      /* answer the chain-rule quiz with live numbers */
-  gboolean              quiz_answer_shown; /* the learner asked for the answer */
 };
 
 /* bpv-window-actions.c */
