@@ -39,6 +39,14 @@
  */
 #include "bp-trainer-online.h"
 
+/* GCC would turn the sweep's stores of old values to the backup into
+ * memmove calls of a few doubles each (loop distribution), each with
+ * vzeroupper and every vector register spilled around it: T1's step made
+ * three of them.  The stores stay in the loop that loads the values. */
+#if defined (__GNUC__) && !defined (__clang__)
+# pragma GCC optimize ("no-tree-loop-distribute-patterns")
+#endif
+
 #include "bp-math.h"
 #include "bp-registry.h"
 #include "bp-trainer.h"
