@@ -268,12 +268,32 @@ forward_rows (const double *restrict W,
         tail[r] += w * x[k];
         abs_tail += fabs (w);
       }
-  for (gsize r = 0; r < rows; r++)
+  if (rows == 4)
     {
-      bp_v4d l = lo[r] + hi[r];
+      /* The four rows' ((l0 + l1) + (l2 + l3)) at once: pairs of lanes
+       * side by side, added, then the halves: the same additions as the
+       * row-by-row form below, in four vector additions and six shuffles
+       * instead of some forty scalar operations. */
+      bp_v4d l0 = lo[0] + hi[0], l1 = lo[1] + hi[1], l2 = lo[2] + hi[2], l3 = lo[3] + hi[3];
+      bp_v4d t0 = __builtin_shuffle (l0, l1, (v4i) { 0, 4, 2, 6 })
+                  + __builtin_shuffle (l0, l1, (v4i) { 1, 5, 3, 7 });
+      bp_v4d t1 = __builtin_shuffle (l2, l3, (v4i) { 0, 4, 2, 6 })
+                  + __builtin_shuffle (l2, l3, (v4i) { 1, 5, 3, 7 });
+      bp_v4d sum = __builtin_shuffle (t0, t1, (v4i) { 0, 1, 4, 5 })
+                   + __builtin_shuffle (t0, t1, (v4i) { 2, 3, 6, 7 });
+      bp_v4d tails = { tail[0], tail[1], tail[2], tail[3] }, b4;
 
-      z[j0 + r] = b[j0 + r] + (((l[0] + l[1]) + (l[2] + l[3])) + tail[r]);
+      BP_V4D_LOAD (b4, b + j0);
+      b4 = b4 + (sum + tails);
+      memcpy (z + j0, &b4, sizeof b4);
     }
+  else
+    for (gsize r = 0; r < rows; r++)
+      {
+        bp_v4d l = lo[r] + hi[r];
+
+        z[j0 + r] = b[j0 + r] + (((l[0] + l[1]) + (l[2] + l[3])) + tail[r]);
+      }
   abs_lo += abs_hi;
   return ((abs_lo[0] + abs_lo[1]) + (abs_lo[2] + abs_lo[3])) + abs_tail;
 }
