@@ -764,16 +764,25 @@ sweep_flat (const OnlineSweep *s,
   double lr = hyper[0], mu = hyper[1], wd = hyper[2], unused = 0.0;
   bp_v4d lr4 = SPLAT (lr), mu4 = SPLAT (mu), wd4 = SPLAT (wd), unused4 = SPLAT (0.0);
   gsize n = s->out * in, i = 0;
+  /* i is a multiple of 4: where `in` divides 4 (1, 2), lane q's column
+   * (i + q) mod in is q mod in for every i, and its row (i + q)/in is
+   * i/in + q/in */
+  bp_v4d x4 = { x[0 % in], x[1 % in], x[2 % in], x[3 % in] };
 
   for (; i + 4 <= n; i += 4)
     {
-      bp_v4d x4, d4;
+      bp_v4d d4;
 
-      for (gsize q = 0; q < 4; q++)
-        {
-          x4[q] = x[(i + q) % in];
-          d4[q] = delta[(i + q) / in];
-        }
+      if (in == 1)
+        BP_V4D_LOAD (d4, delta + i);
+      else if (in == 2)
+        d4 = (bp_v4d) { delta[i / 2], delta[i / 2], delta[i / 2 + 1], delta[i / 2 + 1] };
+      else
+        for (gsize q = 0; q < 4; q++)
+          {
+            x4[q] = x[(i + q) % in];
+            d4[q] = delta[(i + q) / in];
+          }
       sweep_lanes (W + i, backup ? W_old + i : NULL,
                    momentum ? vW + i : NULL, momentum ? vW_old + i : NULL,
                    &x4, &d4, &unused4, acc4, &lr4, &mu4, &wd4,
