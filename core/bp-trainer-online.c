@@ -147,13 +147,13 @@ dense_chain (const BpNetwork *net)
 {
   gsize at = 0, in = net->n_inputs;
 
-  if (!bp_network_is_plain (net))
-    return FALSE;
-
+  /* bp_network_is_plain's test in the same loop (this runs every step) */
   for (gsize l = 0; l < net->n_layers; l++)
     {
       const BpLayer *L = &net->layers[l];
 
+      if (L->type != BP_LAYER_DENSE || L->skip_from >= 0)
+        return FALSE;
       if (L->in != in || L->W != net->params + at || L->b != L->W + L->in * L->out)
         return FALSE;
       at += L->in * L->out + L->out;
