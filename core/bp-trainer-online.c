@@ -29,8 +29,10 @@
  *   trainer takes the step the general way.
  * - Backup and check (momentum, whose velocity has no bound until it is
  *   read, and hidden vector activations, whose δ cannot be bounded before
- *   ∂C/∂a is known): the sweep saves the old values and sums new·0 (NaN
- *   exactly when a new parameter is not finite).  A gradient that is not
+ *   ∂C/∂a is known): the sweep saves the old values and sums the new ones
+ *   (not finite when one of them is not, and, harmlessly, when finite
+ *   values near 1e308 overflow the sum: the general step then takes the
+ *   step, with the same result).  A gradient that is not
  *   finite always makes its parameter's update non-finite (p − lr·∞, or
  *   0·∞ = NaN when lr = 0; likewise through λp and μv), so checking the
  *   loss and the new parameters catches every step the general one would
@@ -552,7 +554,7 @@ typedef struct
 
 /* Four lanes of one row, W[j, k…k+3] at w: *c += δ_j·(old W) (∂C/∂x,
  * when has_gx), the old values to the backup, the update, and the new
- * values into *acc (new·0). */
+ * values into *acc (the check: see the top). */
 static inline __attribute__ ((always_inline)) void
 sweep_lanes (double       *w,
              double       *w_old,
@@ -588,7 +590,7 @@ sweep_lanes (double       *w,
     memcpy (v, &vk, sizeof vk);
   memcpy (w, &p, sizeof p);
   if (backup)
-    *acc = *acc + p * SPLAT (0.0);
+    *acc = *acc + p;
 }
 
 /* The same for one weight, W[j, k] at w, and the bias (x = 1 for it, as
@@ -627,7 +629,7 @@ sweep_one (double       *w,
     *v = vk;
   *w = p;
   if (backup)
-    *acc = *acc + p * 0.0;
+    *acc = *acc + p;
 }
 
 /* b[j … j + rows − 1]: four lanes at a time, as a row of W whose x is 1
@@ -799,8 +801,8 @@ sweep_flat (const OnlineSweep *s,
 
 /* The sweep over one layer: ∂C/∂x from the old W, the update of W and b,
  * and with `backup` the old values to the backup.  Returns the sum of
- * new·0 (NaN when a new parameter is not finite; 0 without `backup`,
- * whose bounds said they are).  The flags are constants where it is
+ * the new values (not finite when one is not; 0 without `backup`, whose
+ * bounds said they are finite).  The flags are constants where it is
  * inlined, so each case is its own loop. */
 static inline __attribute__ ((always_inline)) double
 sweep_body (const OnlineSweep *s,
