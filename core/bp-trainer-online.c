@@ -499,7 +499,7 @@ online_forward (const BpNetwork *net,
  * bp-network-pass.c's activate_backward computes it: f′ ⊙ g from the f′
  * online_forward left there (f′ times g for df_array, g times f′ for df:
  * the same bits either way), or the vector-Jacobian product. */
-static void
+static inline __attribute__ ((always_inline)) void
 layer_delta (const BpLayer *L,
              BpTrace       *t,
              gsize          l,
@@ -845,7 +845,7 @@ sweep_body (const OnlineSweep *s,
 #define SWEEP_DECAY(s, gx, mom, bak) \
   ((s)->wd != 0.0 ? sweep_body (s, gx, mom, TRUE, bak) : sweep_body (s, gx, mom, FALSE, bak))
 
-BP_HOT static double
+static inline __attribute__ ((always_inline)) double
 sweep_layer (const OnlineSweep *s)
 {
   if (s->W_old == NULL)
@@ -854,6 +854,51 @@ sweep_layer (const OnlineSweep *s)
   if (s->vW != NULL)
     return s->gx != NULL ? SWEEP_DECAY (s, TRUE, TRUE, TRUE) : SWEEP_DECAY (s, FALSE, TRUE, TRUE);
   return s->gx != NULL ? SWEEP_DECAY (s, TRUE, FALSE, TRUE) : SWEEP_DECAY (s, FALSE, FALSE, TRUE);
+}
+
+/* The backward sweep of every layer, from the last to the first, and
+ * δ(n−1) between them (layer_delta): one function, an AVX2 clone where the
+ * CPU has it, rather than a call through the clones' dispatch per layer.
+ * Returns the sum of the sweeps' checks.  The backups and velocities are
+ * at the parameters' offsets in `backup`, `v` and `v_backup`. */
+BP_HOT static double
+sweep_all (BpNetwork      *net,
+           BpTrace        *t,
+           const gboolean *has_d,
+           double         *backup,
+           double         *v,
+           double         *v_backup,
+           gboolean        bounded,
+           gboolean        momentum,
+           double          lr,
+           double          mu,
+           double          wd)
+{
+  double check = 0.0;
+
+  for (gsize l = net->n_layers; l-- > 0;)
+    {
+      BpLayer *L = &net->layers[l];
+      gsize at = (gsize) (L->W - net->params), at_b = (gsize) (L->b - net->params);
+      OnlineSweep s = {
+        .W = L->W, .b = L->b,
+        .W_old = bounded ? NULL : backup + at, .b_old = bounded ? NULL : backup + at_b,
+        .vW = momentum ? v + at : NULL, .vb = momentum ? v + at_b : NULL,
+        .vW_old = v_backup + at, .vb_old = v_backup + at_b,
+        .x = l > 0 ? t->a[l - 1] : t->input,
+        .delta = t->dC_dz[l],
+        .gx = l > 0 ? t->scratch : NULL,
+        .in = L->in, .out = L->out,
+        /* sgd: lr; momentum: lr, μ (the built-ins' order) */
+        .lr = lr, .mu = mu, .wd = wd,
+      };
+
+      check = check + sweep_layer (&s);
+      if (l == 0)
+        break;
+      layer_delta (&net->layers[l - 1], t, l - 1, has_d[l - 1], t->scratch);
+    }
+  return check;
 }
 
 /* Below this many parameters the block and its backup stay in L1, and
@@ -965,28 +1010,7 @@ bp_train_online_step (BpNetwork    *net,
     return FALSE;
 
   opt->t++;
-  for (gsize l = net->n_layers; l-- > 0;)
-    {
-      BpLayer *L = &net->layers[l];
-      gsize at = (gsize) (L->W - net->params), at_b = (gsize) (L->b - net->params);
-      OnlineSweep s = {
-        .W = L->W, .b = L->b,
-        .W_old = bounded ? NULL : backup + at, .b_old = bounded ? NULL : backup + at_b,
-        .vW = momentum ? v + at : NULL, .vb = momentum ? v + at_b : NULL,
-        .vW_old = v_backup + at, .vb_old = v_backup + at_b,
-        .x = l > 0 ? t->a[l - 1] : t->input,
-        .delta = t->dC_dz[l],
-        .gx = l > 0 ? t->scratch : NULL,
-        .in = L->in, .out = L->out,
-        /* sgd: lr; momentum: lr, μ (the built-ins' order) */
-        .lr = lr, .mu = mu, .wd = wd,
-      };
-
-      check = check + sweep_layer (&s);
-      if (l == 0)
-        break;
-      layer_delta (&net->layers[l - 1], t, l - 1, has_d[l - 1], t->scratch);
-    }
+  check = check + sweep_all (net, t, has_d, backup, v, v_backup, bounded, momentum, lr, mu, wd);
   if (bounded || isfinite (check))
     return TRUE;
   bp_train_state_restore (net, opt, backup, t_before);
