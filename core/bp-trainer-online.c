@@ -839,9 +839,9 @@ sweep_body (const OnlineSweep *s,
   return acc + ((acc4[0] + acc4[1]) + (acc4[2] + acc4[3]));
 }
 
-/* sweep_body with its cases as constants (an AVX2 clone where the CPU has
- * it: the same operations, so the same bits).  Momentum always has a
- * backup. */
+/* sweep_body with its cases as constants (inlined in sweep_all, an AVX2
+ * clone where the CPU has it: the same operations, so the same bits).
+ * Momentum always has a backup. */
 #define SWEEP_DECAY(s, gx, mom, bak) \
   ((s)->wd != 0.0 ? sweep_body (s, gx, mom, TRUE, bak) : sweep_body (s, gx, mom, FALSE, bak))
 
