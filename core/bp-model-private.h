@@ -131,6 +131,15 @@ gboolean    _bp_model_read_progress (Loader        *ld,
                                      JsonObject    *root,
                                      BpModel       *model);
 
+/* The optimizer's "schedule" object, set on opt (after its "lr"). */
+gboolean    _bp_model_read_schedule (Loader        *ld,
+                                     JsonNode      *node,
+                                     BpOptimizer   *opt);
+/* "optimizer.state.schedule" (after the schedule and the state's "t"). */
+gboolean    _bp_model_read_schedule_state (Loader      *ld,
+                                           JsonNode    *node,
+                                           BpOptimizer *opt);
+
 /* Checks `data` for what json-glib would mishandle (see
  * bp-model-prescan.c): FALSE with a BP_MODEL_ERROR_PARSE error giving line
  * and column. */
