@@ -388,6 +388,12 @@ append_progress (GString               *s,
           append_double_or_null (s, st->test_loss);
           g_string_append (s, ", ");
           append_double_or_null (s, st->test_accuracy);
+          /* The rate, where recorded: files of before it have six cells. */
+          if (isfinite (st->lr))
+            {
+              g_string_append (s, ", ");
+              append_double (s, st->lr);
+            }
           g_string_append_c (s, ']');
         }
       g_string_append (s, "\n    ]");
