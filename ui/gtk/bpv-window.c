@@ -750,6 +750,7 @@ bpv_window_finalize (GObject *object)
   BpvWindow *self = BPV_WINDOW (object);
 
   g_ptr_array_unref (self->layer_rows);
+  g_ptr_array_unref (self->schedule_rows);
   g_ptr_array_unref (self->dataset_names);
   g_clear_object (&self->file);
   g_free (self->explain_title);
@@ -840,6 +841,8 @@ bpv_window_class_init (BpvWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, BpvWindow, cost_row);
   gtk_widget_class_bind_template_child (widget_class, BpvWindow, hidden_row);
   gtk_widget_class_bind_template_child (widget_class, BpvWindow, layers_group);
+  gtk_widget_class_bind_template_child (widget_class, BpvWindow, schedule_group);
+  gtk_widget_class_bind_template_child (widget_class, BpvWindow, schedule_row);
   gtk_widget_class_bind_template_child (widget_class, BpvWindow, speed_label);
   gtk_widget_class_bind_template_child (widget_class, BpvWindow, palette_box);
   gtk_widget_class_bind_template_child (widget_class, BpvWindow, palette_scroller);
@@ -861,6 +864,7 @@ static void
 bpv_window_init (BpvWindow *self)
 {
   self->layer_rows = g_ptr_array_new ();
+  self->schedule_rows = g_ptr_array_new ();
   self->dataset_names = g_ptr_array_new_with_free_func (g_free);
   gtk_widget_init_template (GTK_WIDGET (self));
   bpv_window_build_palette (self);
