@@ -176,6 +176,20 @@ bp_schedule_get (const BpSchedule *s,
   return NAN;
 }
 
+gboolean
+bp_schedule_equal (const BpSchedule *a,
+                   const BpSchedule *b)
+{
+  const char * const *names = bp_schedule_param_names (a->kind);
+
+  if (a->kind != b->kind)
+    return FALSE;
+  for (gsize i = 0; names[i] != NULL; i++)
+    if (bp_schedule_get (a, names[i]) != bp_schedule_get (b, names[i]))
+      return FALSE;
+  return TRUE;
+}
+
 double
 bp_schedule_first (const BpSchedule *s,
                    double            base_lr)

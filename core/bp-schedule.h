@@ -61,6 +61,10 @@ gboolean    bp_schedule_set          (BpSchedule        *s,
 const char * const *bp_schedule_param_names (BpScheduleKind kind);
 double      bp_schedule_get          (const BpSchedule  *s,
                                       const char        *name);
+/* Same kind and the same values of its parameters (the others are not
+ * compared). */
+gboolean    bp_schedule_equal        (const BpSchedule  *a,
+                                      const BpSchedule  *b);
 /* The rate at step 0 from the base rate (torch's construction step). */
 double      bp_schedule_first        (const BpSchedule  *s,
                                       double             base_lr);
