@@ -1058,9 +1058,11 @@ typedef enum
 } HistoryKind;
 
 /* The learning-rate panel's share of the loss plot's height, and its
- * least height in font sizes (title row, axis and a few rows of data). */
+ * least height in font sizes: one row of text for its label (no title
+ * row), the x axis, and a few rows of data. */
 #define RATE_PANEL_SHARE 0.3
-#define RATE_PANEL_MIN_EM 8.0
+#define RATE_PANEL_MIN_EM 6.5
+#define RATE_PANEL_TOP_EM 1.6
 
 /* Draws one history panel; its data area begins at `min_left` or right of
  * it (so that stacked panels share their x axis pixel for pixel).  Returns
@@ -1085,7 +1087,7 @@ plot_history (cairo_t            *cr,
   /* The loss plotted is each epoch's mean over the training (and test)
    * set, not one step's. */
   if (!frame_begin (&fr, cr, rect, style, accuracy ? "Accuracy"
-                    : kind == HISTORY_RATE ? _("Learning rate") : "Loss, mean per epoch", 0))
+                    : kind == HISTORY_RATE ? "" : "Loss, mean per epoch", 0))
     {
       frame_end (&fr);
       return 0;
@@ -1155,13 +1157,20 @@ plot_history (cairo_t            *cr,
     gboolean show_test = have_test && isfinite (test[n - 1]);
 
     train_s = accuracy ? g_strdup_printf ("train %.1f%%", train[n - 1] * 100)
-              : kind == HISTORY_RATE ? g_strdup_printf (_("now %.4g"), train[n - 1])
+              : kind == HISTORY_RATE ? g_strdup_printf (_("learning rate, now %.4g"), train[n - 1])
                                      : g_strdup_printf ("train %.4g", train[n - 1]);
     test_s = accuracy ? g_strdup_printf ("test %.1f%%", test[n - 1] * 100)
                       : g_strdup_printf ("test %.4g", test[n - 1]);
     labels[0] = train_s;
     labels[1] = show_test ? test_s : "test";
-    frame_header_key (&fr, labels, colors, dashed, have_test ? 2 : 1);
+    if (kind == HISTORY_RATE)
+      {
+        /* A thin panel: the data from just under its top edge. */
+        fr.plot.height += fr.plot.y - (rect->y + RATE_PANEL_TOP_EM * fr.f);
+        fr.plot.y = rect->y + RATE_PANEL_TOP_EM * fr.f;
+      }
+    else
+      frame_header_key (&fr, labels, colors, dashed, have_test ? 2 : 1);
     fr.percent_y = accuracy;
     frame_fit_y (&fr);
     if (fr.plot.x < min_left)
@@ -1171,8 +1180,21 @@ plot_history (cairo_t            *cr,
       }
     left = fr.plot.x;
     frame_axes (&fr, "epoch", accuracy ? "accuracy"
-                : kind == HISTORY_RATE ? _("learning rate")
+                : kind == HISTORY_RATE ? NULL
                 : fr.log_y ? "loss (log)" : "loss", accuracy);
+    /* The thin panel's label, in its row above the data: with the latest
+     * value when that fits. */
+    if (kind == HISTORY_RATE)
+      {
+        const char *label = train_s;
+        double w;
+
+        bpv_text_measure (fr.text, label, fr.f, BPV_TEXT_NORMAL, &w, NULL);
+        if (w > rect->width - 2 * PAD_EM * fr.f)
+          label = _("learning rate");
+        bpv_text_draw (fr.text, label, rect->x + PAD_EM * fr.f, rect->y + 0.2 * fr.f, 0, 0, fr.f,
+                       BPV_TEXT_NORMAL, fr.tc->text);
+      }
     frame_line (&fr, x, train, n, 1, colors[0], 0.17 * fr.f, FALSE);
     if (have_test)
       frame_line (&fr, x, test, n, 1, colors[1], 0.17 * fr.f, TRUE);
