@@ -275,6 +275,16 @@ bp_optimizer_peek_lr (const BpOptimizer *opt)
   return bp_optimizer_lr (&tmp);
 }
 
+double
+bp_optimizer_last_lr (const BpOptimizer *opt)
+{
+  BpOptimizer tmp = *opt;
+
+  if (tmp.t > 0)
+    tmp.t--;
+  return bp_optimizer_lr (&tmp);
+}
+
 void
 bp_optimizer_restore_schedule (BpOptimizer *opt,
                                guint64      n,

@@ -79,6 +79,8 @@ gboolean     bp_optimizer_set_schedule (BpOptimizer      *opt,
 double       bp_optimizer_lr           (BpOptimizer *opt);
 /* The same, for a const optimizer: the cache is not updated. */
 double       bp_optimizer_peek_lr      (const BpOptimizer *opt);
+/* The rate the last step took (t ≥ 1; at t = 0, the first step's). */
+double       bp_optimizer_last_lr      (const BpOptimizer *opt);
 /* The schedule's step count, torch's last_epoch: t − schedule_t0. */
 guint64      bp_optimizer_schedule_step (const BpOptimizer *opt);
 /* Puts the schedule at step n with rate lr (a saved run): t must be ≥ n. */

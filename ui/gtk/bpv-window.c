@@ -350,7 +350,8 @@ bpv_window_update_phase (BpvWindow *self)
         {
           const BpOptimizer *opt = bpv_session_get_optimizer (session);
           g_autofree char *fm = bpv_math_to_markup_flat (opt->desc->formula);
-          g_autofree char *lr = bpv_format_number (bpv_session_get_learning_rate (session));
+          /* The rate this step took: a schedule's, not the base rate. */
+          g_autofree char *lr = bpv_format_number (bp_optimizer_last_lr (opt));
           g_autofree char *c = bpv_format_number (t->loss);
 
           /* Two states on screen at once: say which is which. */
