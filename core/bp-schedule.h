@@ -42,42 +42,42 @@ typedef struct
 
 /* The file's id ("none", "step", "exponential", "cosine", "linear");
  * static strings. */
-const char *bp_schedule_kind_id      (BpScheduleKind     kind);
+const char          *bp_schedule_kind_id       (BpScheduleKind     kind);
 /* BP_N_SCHEDULES for an unknown id. */
-BpScheduleKind bp_schedule_kind_from_id (const char     *id);
+BpScheduleKind       bp_schedule_kind_from_id  (const char     *id);
 /* kind with torch's defaults for its parameters (gamma 0.1, step_size 10,
  * t_max 100, eta_min 0, start_factor 1/3, end_factor 1, total_iters 5). */
-void        bp_schedule_init         (BpSchedule        *s,
-                                      BpScheduleKind     kind);
+void                 bp_schedule_init          (BpSchedule        *s,
+                                                BpScheduleKind     kind);
 /* Sets a parameter by its file name; FALSE with a BP_NETWORK_ERROR_INVALID
  * naming it if the schedule has no such parameter or the value is out of
  * range (gamma ≤ 0, step_size or t_max < 1, start_factor outside (0, 1],
  * end_factor outside [0, 1], eta_min < 0). */
-gboolean    bp_schedule_set          (BpSchedule        *s,
-                                      const char        *name,
-                                      double             value,
-                                      GError           **error);
+gboolean             bp_schedule_set           (BpSchedule        *s,
+                                                const char        *name,
+                                                double             value,
+                                                GError           **error);
 /* The names of kind's parameters, NULL-terminated; static. */
-const char * const *bp_schedule_param_names (BpScheduleKind kind);
-double      bp_schedule_get          (const BpSchedule  *s,
-                                      const char        *name);
+const char * const  *bp_schedule_param_names   (BpScheduleKind kind);
+double               bp_schedule_get           (const BpSchedule  *s,
+                                                const char        *name);
 /* Same kind and the same values of its parameters (the others are not
  * compared). */
-gboolean    bp_schedule_equal        (const BpSchedule  *a,
-                                      const BpSchedule  *b);
+gboolean             bp_schedule_equal         (const BpSchedule  *a,
+                                                const BpSchedule  *b);
 /* The rate at step 0 from the base rate (torch's construction step). */
-double      bp_schedule_first        (const BpSchedule  *s,
-                                      double             base_lr);
+double               bp_schedule_first         (const BpSchedule  *s,
+                                                double             base_lr);
 /* The rate at step n ≥ 1 from the rate at step n − 1 (torch's get_lr). */
-double      bp_schedule_next         (const BpSchedule  *s,
-                                      double             base_lr,
-                                      double             lr,
-                                      guint64            n);
+double               bp_schedule_next          (const BpSchedule  *s,
+                                                double             base_lr,
+                                                double             lr,
+                                                guint64            n);
 /* The rate at step n, stepped from step 0. */
-double      bp_schedule_lr_at        (const BpSchedule  *s,
-                                      double             base_lr,
-                                      guint64            n);
+double               bp_schedule_lr_at         (const BpSchedule  *s,
+                                                double             base_lr,
+                                                guint64            n);
 /* "cosine (t_max 100, eta_min 0)"; free with g_free. */
-char       *bp_schedule_describe     (const BpSchedule  *s);
+char                *bp_schedule_describe      (const BpSchedule  *s);
 
 G_END_DECLS

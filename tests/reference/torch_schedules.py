@@ -49,7 +49,7 @@ except ImportError:  # pragma: no cover
     sys.exit(1)
 
 import torch_exact
-from torch_exact import Noise, forward, make_optimizer, model_parts
+from torch_exact import Noise, forward, leaf_params, make_optimizer, model_parts
 
 torch = None
 
@@ -158,10 +158,7 @@ def torch_run(model, steps, noise=None):
     rate after the last, parameters after each step as flat numpy arrays
     per layer [W, b, …])."""
     acts, cost, reduction, X, Y = model_parts(model)
-    params = []
-    for L in model["layers"]:
-        params.append(torch.tensor(L["W"]).reshape(L["out"], L["in"]).requires_grad_(True))
-        params.append(torch.tensor(L["b"]).requires_grad_(True))
+    params = leaf_params(model)
     opt = make_optimizer(params, model["optimizer"])
     sched = make_scheduler(opt, model["optimizer"]["schedule"])
     rates, after = [], []
