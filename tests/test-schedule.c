@@ -2,8 +2,8 @@
  * each schedule worked out by hand, the rate each optimizer step takes,
  * "lr" staying the base rate, the rate following t back, the errors, the
  * model file (read, written, and a run saved halfway that goes on with the
- * same bits as one that was not), and the fused online step taking the
- * same rate as the general one.
+ * same bits as one that was not), the fused online step taking the same
+ * rate as the general one, and a plugin optimizer given the scheduled rate.
  *
  * The torch side is tests/reference/torch_schedules.py.
  */
@@ -20,7 +20,9 @@
 #include <math.h>
 #include <string.h>
 
+#include "backprop-plugin.h"
 #include "bp-model.h"
+#include "bp-registry.h"
 #include "bp-schedule.h"
 #include "bp-trainer.h"
 #include "bp-trainer-online.h"
@@ -363,6 +365,73 @@ test_online_same_bits (void **state)
     }
 }
 
+/* A plugin optimizer that keeps "lr" second among its hyperparameters and
+ * records the rate it is given each step: p −= lr·g. */
+static double probe_rates[16];
+static guint  probe_steps;
+
+static void
+probe_step (double *p, const double *g, double *const *state, size_t n, const double *hyper,
+            uint64_t t)
+{
+  if (probe_steps < G_N_ELEMENTS (probe_rates))
+    probe_rates[probe_steps++] = hyper[1];
+  for (size_t i = 0; i < n; i++)
+    p[i] -= hyper[1] * g[i];
+}
+
+static const BpParamSpec probe_hyper[] = {
+  { "unused", "a hyperparameter before lr", 0.5, 0.0, 1.0 },
+  { "lr", "learning rate", 0.1, 0.0, 1e6 },
+};
+
+static const BpOptimizerDesc probe_optimizers[] = {
+  {
+    .id = "rate_probe", .name = "Rate probe (test)", .formula = "p ← p − lr·g",
+    .hyper_specs = probe_hyper, .n_hyper = G_N_ELEMENTS (probe_hyper),
+    .step = probe_step,
+  },
+};
+
+static const BpPluginDesc probe_plugin = {
+  .abi_major = BP_PLUGIN_ABI_MAJOR,
+  .abi_minor = BP_PLUGIN_ABI_MINOR,
+  .name = "test-schedule",
+  .version = "1.0",
+  .description = "An optimizer that records its rate, for test-schedule",
+  .license = "GPL-3.0-or-later",
+  .optimizers = probe_optimizers, .n_optimizers = G_N_ELEMENTS (probe_optimizers),
+};
+
+/* A plugin optimizer is given the scheduled rate in its "lr", wherever
+ * that sits in its hyperparameters, and its "lr" is the base again after. */
+static void
+test_plugin_gets_scheduled_rate (void **state)
+{
+  g_autoptr(GError) error = NULL;
+  BpRegistry *reg = bp_registry_new ();
+  BpSchedule s = schedule (BP_SCHEDULE_EXPONENTIAL, "gamma", 0.5, NULL, 0, NULL, 0);
+  BpOptimizer *opt;
+  double p = 1.0, g = 1.0, lr;
+
+  (void) state;
+  if (!bp_registry_add_plugin (reg, &probe_plugin, "(test)", &error))
+    fail_msg ("%s", error->message);
+  opt = bp_optimizer_new (reg, "rate_probe", 1, &error);
+  assert_non_null (opt);
+  assert_true (bp_optimizer_set_schedule (opt, &s, NULL));
+  probe_steps = 0;
+  for (guint k = 0; k < 5; k++)
+    bp_optimizer_step (opt, &p, &g);
+  assert_int_equal (probe_steps, 5);
+  for (guint k = 0; k < 5; k++)
+    assert_true (probe_rates[k] == 0.1 * ldexp (1.0, -(int) k));
+  assert_true (bp_optimizer_get (opt, "lr", &lr) && lr == 0.1);
+  assert_true (bp_optimizer_get (opt, "unused", &lr) && lr == 0.5);
+  bp_optimizer_free (opt);
+  bp_registry_free (reg);
+}
+
 int
 main (void)
 {
@@ -374,6 +443,7 @@ main (void)
     cmocka_unit_test (test_file_errors),
     cmocka_unit_test (test_resume_same_bits),
     cmocka_unit_test (test_online_same_bits),
+    cmocka_unit_test (test_plugin_gets_scheduled_rate),
   };
 
   return cmocka_run_group_tests_name ("schedule", tests, NULL, NULL);
