@@ -16,8 +16,10 @@
 G_BEGIN_DECLS
 
 #define BP_MODEL_FORMAT           "backprop-model/1"
-/* The "progress" version this reader knows and this writer writes. */
-#define BP_MODEL_PROGRESS_VERSION 1
+/* The "progress" version this reader knows and this writer writes: 2 adds
+ * the rate to the history rows (an older reader skips the progress rather
+ * than refuse the file). */
+#define BP_MODEL_PROGRESS_VERSION 2
 
 /* One load in progress.  (A short name: every reader takes one.) */
 typedef struct

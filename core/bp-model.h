@@ -61,7 +61,7 @@
  * model has one:
  *
  *   "progress": {
- *     "version": 1,                                required; see below
+ *     "version": 2,                                required; see below (1: no lr)
  *     "steps": 30, "epoch": 3,                     steps taken, epochs completed
  *     "rows": 40,                                  training rows of the run
  *     "cursor": 12,                                next position in "order"
@@ -79,7 +79,7 @@
  * ("progress.order[7]: row 3 appears twice").  A "progress" whose "version"
  * is newer than this reader's is skipped (the model loads without it, so
  * training restarts from the saved weights at step 0); unknown members of a
- * version-1 object are ignored.  Whether it fits the dataset (its row count)
+ * version-1 or -2 object are ignored.  Whether it fits the dataset (its row count)
  * is only known when the dataset is opened: bp_trainer_import_progress.
  *
  * Implemented in bp-model.c (the object), bp-model-read.c and
