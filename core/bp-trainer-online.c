@@ -993,7 +993,8 @@ bp_train_online_step (BpNetwork    *net,
   gboolean momentum = online_rule (opt->desc) == ONLINE_MOMENTUM;
   double *v = momentum ? bp_optimizer_state (opt, 0) : NULL;
   double *v_backup = backup + net->n_params + (momentum ? v - opt->state : 0);
-  double lr = opt->hyper[0], mu = momentum ? opt->hyper[1] : 0.0, wd = opt->weight_decay;
+  /* The scheduled rate, as bp_optimizer_step puts it in hyper[0]. */
+  double lr = bp_optimizer_lr (opt), mu = momentum ? opt->hyper[1] : 0.0, wd = opt->weight_decay;
   guint64 t_before = opt->t;
   /* SGD on a block too large for L1: bound everything before writing
    * anything (see the top). */

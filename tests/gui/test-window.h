@@ -88,6 +88,7 @@ void test_palette                  (void **state);
 void test_edit_layer_types         (void **state);
 void test_edit_skip_handle         (void **state);
 void test_save_and_close_question  (void **state);
+void test_schedule_sidebar         (void **state);
 
 /* test-window-explain.c */
 void test_diverging_training_marks_fault (void **state);

@@ -907,6 +907,7 @@ main (void)
     cmocka_unit_test (test_dataset_widths),
     cmocka_unit_test (test_edit_undo_redo),
     cmocka_unit_test (test_setters_undo),
+    cmocka_unit_test (test_session_schedule),
     cmocka_unit_test (test_edited_sees_the_new_shape),
     cmocka_unit_test (test_save_and_checksum),
     cmocka_unit_test (test_save_continues_exactly),

@@ -46,6 +46,9 @@ example_session (const char *id)
  * test if it cannot be made. */
 BpvSession *default_session (void);
 
+/* test-session-schedule.c: the learning-rate schedule */
+void test_session_schedule           (void **state);
+
 /* test-session-explain.c: the inspector (bpv-explain) */
 void test_explain_weight             (void **state);
 void test_explain_neuron             (void **state);

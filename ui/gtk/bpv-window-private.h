@@ -49,6 +49,8 @@ struct _BpvWindow
   AdwComboRow          *cost_row;
   AdwEntryRow          *hidden_row;
   AdwPreferencesGroup  *layers_group;
+  AdwPreferencesGroup  *schedule_group;
+  AdwComboRow          *schedule_row;    /* in BpScheduleKind order */
   GtkLabel             *speed_label;
   GtkWidget            *palette_scroller; /* the palette and its separator, */
   GtkWidget            *palette_separator; /* hidden in presentation mode */
@@ -65,6 +67,7 @@ struct _BpvWindow
 
   BpvSession           *session;
   GPtrArray            *layer_rows;      /* AdwComboRow per layer */
+  GPtrArray            *schedule_rows;   /* AdwActionRow per schedule parameter */
   GPtrArray            *dataset_names;   /* char*, parallel to dataset_row's model */
   gboolean              updating;        /* widgets are being set from the session */
   gint64                last_status;

@@ -342,7 +342,8 @@ bpv_window_update_phase (BpvWindow *self)
         {
           const BpOptimizer *opt = bpv_session_get_optimizer (session);
           g_autofree char *fm = bpv_math_to_markup_flat (opt->desc->formula);
-          g_autofree char *lr = bpv_format_number (bpv_session_get_learning_rate (session));
+          /* The rate this step took: a schedule's, not the base rate. */
+          g_autofree char *lr = bpv_format_number (bp_optimizer_last_lr (opt));
           g_autofree char *c = bpv_format_number (t->loss);
 
           /* Two states on screen at once: say which is which. */
@@ -765,6 +766,7 @@ bpv_window_finalize (GObject *object)
   BpvWindow *self = BPV_WINDOW (object);
 
   g_ptr_array_unref (self->layer_rows);
+  g_ptr_array_unref (self->schedule_rows);
   g_ptr_array_unref (self->dataset_names);
   g_clear_object (&self->file);
   g_free (self->explain_title);
@@ -857,6 +859,8 @@ bpv_window_class_init (BpvWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, BpvWindow, cost_row);
   gtk_widget_class_bind_template_child (widget_class, BpvWindow, hidden_row);
   gtk_widget_class_bind_template_child (widget_class, BpvWindow, layers_group);
+  gtk_widget_class_bind_template_child (widget_class, BpvWindow, schedule_group);
+  gtk_widget_class_bind_template_child (widget_class, BpvWindow, schedule_row);
   gtk_widget_class_bind_template_child (widget_class, BpvWindow, speed_label);
   gtk_widget_class_bind_template_child (widget_class, BpvWindow, palette_box);
   gtk_widget_class_bind_template_child (widget_class, BpvWindow, palette_scroller);
@@ -886,6 +890,7 @@ static void
 bpv_window_init (BpvWindow *self)
 {
   self->layer_rows = g_ptr_array_new ();
+  self->schedule_rows = g_ptr_array_new ();
   self->dataset_names = g_ptr_array_new_with_free_func (g_free);
   gtk_widget_init_template (GTK_WIDGET (self));
   bpv_window_build_palette (self);
