@@ -22,10 +22,6 @@
  * user manual's short list): in the help overlay only.  A key added to the
  * table must be added to the README or here, with a reason. */
 static const char *const readme_omits[] = {
-  /* The Quiz pane's key (issue 14): its README line is the lead's to add
-   * ("| Q | the Quiz pane: a question about this stop |"); remove this
-   * entry with it. */
-  "Q",
   NULL,
 };
 
