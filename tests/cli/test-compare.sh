@@ -107,6 +107,17 @@ check "3 epochs of 80 rows in batches of 16 are 15 steps, B's as train takes the
   same_numbers "$(json_field epochs.json "(d['steps'], d['rows'][-1]['loss_b'])")" \
     "$(json_field adam-15-cmp.json "(15, d['rows'][0]['loss_b'])")"
 
+# The order is A's whatever B's seed: B, the same trained weights under
+# another seed, follows A's rows (the same losses) and the header names the
+# seed.
+sed -e 's/"seed": 3,/"seed": 4,/' a-trained.json > seed4.json
+run compare a-trained.json seed4.json --steps 30 --every 10 --json
+cp "$OUT" seed4-cmp.json
+check "B with another seed takes A's rows: B − A is 0 in every row" \
+  eval '[ "$(json_field seed4-cmp.json "len(d[\"rows\"]) == 4 and all(r[\"b_minus_a\"] == 0 for r in d[\"rows\"])")" = True ]'
+check "B with another seed: the header names the seed" \
+  eval '[ "$(json_field seed4-cmp.json "d[\"differences\"]")" = "'"'"'seed: 3 → 4'"'"'" ]'
+
 # -------------------------------------------------------------- refusals
 expect_error "other dataset rows are refused, naming them" \
   "the datasets have different rows: A 100, B 120" compare a.json rows.json --steps 5
