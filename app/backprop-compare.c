@@ -75,6 +75,16 @@ json_double (GString *s,
     g_string_append (s, g_ascii_dtostr (buf, sizeof buf, x));
 }
 
+/* `, "key": x` */
+static void
+json_member (GString    *s,
+             const char *key,
+             double      x)
+{
+  g_string_append_printf (s, ", \"%s\": ", key);
+  json_double (s, x);
+}
+
 static void
 json_norms (GString         *s,
             const BpTrainer *tr,
@@ -166,29 +176,22 @@ for_each_norm_column (GString    *s,
     }
 }
 
+/* A norm column's label (`stepped` NULL: the header) or its value: none
+ * before the first step. */
 static void
-header_column (GString         *s,
-               const BpTrainer *tr,
-               gsize            l,
-               const char      *side,
-               gpointer         data)
+norm_column (GString         *s,
+             const BpTrainer *tr,
+             gsize            l,
+             const char      *side,
+             gpointer         stepped)
 {
   g_autofree char *label = norm_label (tr->net, l, side);
 
-  human_label (s, label, label_width (label));
-}
-
-static void
-value_column (GString         *s,
-              const BpTrainer *tr,
-              gsize            l,
-              const char      *side,
-              gpointer         data)
-{
-  g_autofree char *label = norm_label (tr->net, l, side);
-  gboolean stepped = *(const gboolean *) data;
-
-  human_number (s, stepped ? tr->trace->grad_norm[l] : NAN, label_width (label));
+  if (stepped == NULL)
+    human_label (s, label, label_width (label));
+  else
+    human_number (s, *(const gboolean *) stepped ? tr->trace->grad_norm[l] : NAN,
+                  label_width (label));
 }
 
 /* --------------------------------------------------------------- the rows */
@@ -229,22 +232,18 @@ print_row (Table   *t,
   if (t->json)
     {
       g_string_append (s, t->first_row ? "\n    " : ",\n    ");
-      g_string_append_printf (s, "{\"step\": %" G_GUINT64_FORMAT ", \"loss_a\": ", step);
-      json_double (s, a->loss);
-      g_string_append (s, ", \"loss_b\": ");
-      json_double (s, b->loss);
-      g_string_append (s, ", \"b_minus_a\": ");
-      json_double (s, b->loss - a->loss);
+      g_string_append_printf (s, "{\"step\": %" G_GUINT64_FORMAT, step);
+      json_member (s, "loss_a", a->loss);
+      json_member (s, "loss_b", b->loss);
+      json_member (s, "b_minus_a", b->loss - a->loss);
       g_string_append (s, ", \"grad_norms_a\": ");
       json_norms (s, a->trainer, stepped);
       g_string_append (s, ", \"grad_norms_b\": ");
       json_norms (s, b->trainer, stepped);
       if (t->weight != NULL)
         {
-          g_string_append (s, ", \"weight_a\": ");
-          json_double (s, wa);
-          g_string_append (s, ", \"weight_b\": ");
-          json_double (s, wb);
+          json_member (s, "weight_a", wa);
+          json_member (s, "weight_b", wb);
         }
       g_string_append_c (s, '}');
     }
@@ -254,7 +253,7 @@ print_row (Table   *t,
       human_number (s, a->loss, NUMBER_WIDTH);
       human_number (s, b->loss, NUMBER_WIDTH);
       human_number (s, b->loss - a->loss, NUMBER_WIDTH);
-      for_each_norm_column (s, a, b, t->matched, value_column, &stepped);
+      for_each_norm_column (s, a, b, t->matched, norm_column, &stepped);
       if (t->weight != NULL)
         {
           human_number (s, wa, NUMBER_WIDTH);
@@ -329,7 +328,7 @@ print_header (const Table *t,
   human_label (s, _("loss A"), NUMBER_WIDTH);
   human_label (s, _("loss B"), NUMBER_WIDTH);
   human_label (s, _("B − A"), NUMBER_WIDTH);
-  for_each_norm_column (s, a, b, t->matched, header_column, NULL);
+  for_each_norm_column (s, a, b, t->matched, norm_column, NULL);
   if (t->weight != NULL)
     {
       g_autofree char *la = g_strdup_printf ("%s A", t->weight);
@@ -351,15 +350,13 @@ print_summary (const Table *t,
 
   if (t->json)
     {
-      g_autoptr(GString) s = g_string_new ("\n  ],\n  \"final\": {\"loss_a\": ");
+      g_autoptr(GString) s = g_string_new ("\n  ],\n  \"final\": {\"steps\": ");
 
-      json_double (s, a->loss);
-      g_string_append (s, ", \"loss_b\": ");
-      json_double (s, b->loss);
-      g_string_append (s, ", \"accuracy_a\": ");
-      json_double (s, a->accuracy);
-      g_string_append (s, ", \"accuracy_b\": ");
-      json_double (s, b->accuracy);
+      g_string_append_printf (s, "%" G_GUINT64_FORMAT, a->trainer->steps);
+      json_member (s, "loss_a", a->loss);
+      json_member (s, "loss_b", b->loss);
+      json_member (s, "accuracy_a", a->accuracy);
+      json_member (s, "accuracy_b", b->accuracy);
       g_string_append (s, ", \"lower\": ");
       g_string_append (s, lower != NULL ? (*lower == 'A' ? "\"a\"" : "\"b\"") : "null");
       g_string_append (s, "}\n}\n");

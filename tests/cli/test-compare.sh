@@ -18,18 +18,9 @@ tap_workdir compare
 
 run () { capture "$BACKPROP" "$@"; }
 
-# expect_error DESCRIPTION NEEDLE ARGS…: fails with one "backprop: …" line
-# containing NEEDLE.
-expect_error () {
-  local desc=$1 needle=$2
-  shift 2
-  run "$@"
-  if [ "$status" -eq 1 ] && one_error_line && grep -qF -- "$needle" "$ERR"; then
-    ok "$desc"
-  else
-    bad "$desc"
-  fi
-}
+# expect_error DESCRIPTION NEEDLE ARGS…: backprop ARGS… fails with one
+# "backprop: …" line containing NEEDLE.
+expect_error () { expect_failure "$1" "$2" "$BACKPROP" "${@:3}"; }
 
 # json_field FILE EXPR: a value of the JSON output, printed with repr so
 # that equal text means equal bits.
