@@ -8,6 +8,8 @@
  * by log-sum-exp with log1p, δ of the dominant unit as minus the others'.
  */
 #include "config.h"
+
+#include <glib/gi18n-lib.h>
 #include "bp-registry.h"
 #include "bp-util.h"
 #include "bp-math.h"
@@ -540,7 +542,7 @@ put_decay (BpOptimizerExplanation *out,
            double                  value)
 {
   if (l2 != 0.0)
-    put (out->terms, &out->n_terms, "weight decay", "the L2 term λ·p added to g", value);
+    put (out->terms, &out->n_terms, N_("weight decay"), N_("the L2 term λ·p added to g"), value);
 }
 
 static void
@@ -549,7 +551,7 @@ sgd_explain (double p, double g, double l2, const double *const *state,
 {
   double lr = h[0];
 
-  put (out->terms, &out->n_terms, "gradient step", "−lr·g", -lr * g);
+  put (out->terms, &out->n_terms, N_("gradient step"), N_("−lr·g"), -lr * g);
   put_decay (out, l2, -lr * l2);
 }
 
@@ -559,9 +561,9 @@ momentum_explain (double p, double g, double l2, const double *const *state,
 {
   double lr = h[0], mu = h[1], v = state[0][0];
 
-  put (out->derived, &out->n_derived, "v after", "μ·v + g", mu * v + (g + l2));
-  put (out->terms, &out->n_terms, "momentum", "−lr·μ·v", -lr * (mu * v));
-  put (out->terms, &out->n_terms, "gradient step", "−lr·g", -lr * g);
+  put (out->derived, &out->n_derived, N_("v after"), N_("μ·v + g"), mu * v + (g + l2));
+  put (out->terms, &out->n_terms, N_("momentum"), N_("−lr·μ·v"), -lr * (mu * v));
+  put (out->terms, &out->n_terms, N_("gradient step"), N_("−lr·g"), -lr * g);
   put_decay (out, l2, -lr * l2);
 }
 
@@ -574,9 +576,9 @@ rmsprop_explain (double p, double g, double l2, const double *const *state,
   double v = alpha * state[0][0] + (1.0 - alpha) * ge * ge;
   double den = sqrt (v) + eps;
 
-  put (out->derived, &out->n_derived, "v after", "α·v + (1 − α)·g²", v);
-  put (out->derived, &out->n_derived, "√v + ε", "what the step divides by", den);
-  put (out->terms, &out->n_terms, "gradient step", "−lr·g/(√v + ε)", -lr * g / den);
+  put (out->derived, &out->n_derived, N_("v after"), N_("α·v + (1 − α)·g²"), v);
+  put (out->derived, &out->n_derived, N_("√v + ε"), N_("what the step divides by"), den);
+  put (out->terms, &out->n_terms, N_("gradient step"), N_("−lr·g/(√v + ε)"), -lr * g / den);
   put_decay (out, l2, -lr * l2 / den);
 }
 
@@ -594,15 +596,15 @@ adam_explain (double p, double g, double l2, const double *const *state,
   /* As adam_step: lr/(1 − β₁ᵗ) · m / (√v/√(1 − β₂ᵗ) + ε) = lr·m̂/(√v̂ + ε). */
   double den = sqrt (v) / sqrt (bc2) + eps;
 
-  put (out->derived, &out->n_derived, "m after", "β₁·m + (1 − β₁)·g", m);
-  put (out->derived, &out->n_derived, "v after", "β₂·v + (1 − β₂)·g²", v);
-  put (out->derived, &out->n_derived, "m̂", "m/(1 − β₁ᵗ): m without its bias towards 0", m / bc1);
-  put (out->derived, &out->n_derived, "v̂", "v/(1 − β₂ᵗ): v without its bias towards 0", v / bc2);
-  put (out->derived, &out->n_derived, "effective step", "lr·m̂/(√v̂ + ε)", step_size * (m / den));
+  put (out->derived, &out->n_derived, N_("m after"), N_("β₁·m + (1 − β₁)·g"), m);
+  put (out->derived, &out->n_derived, N_("v after"), N_("β₂·v + (1 − β₂)·g²"), v);
+  put (out->derived, &out->n_derived, N_("m̂"), N_("m/(1 − β₁ᵗ): m without its bias towards 0"), m / bc1);
+  put (out->derived, &out->n_derived, N_("v̂"), N_("v/(1 − β₂ᵗ): v without its bias towards 0"), v / bc2);
+  put (out->derived, &out->n_derived, N_("effective step"), N_("lr·m̂/(√v̂ + ε)"), step_size * (m / den));
   /* m is linear in the old m and in g, so the step splits over them. */
-  put (out->terms, &out->n_terms, "momentum", "−lr/(1 − β₁ᵗ)·β₁·m_before/(√v̂ + ε)",
+  put (out->terms, &out->n_terms, N_("momentum"), N_("−lr/(1 − β₁ᵗ)·β₁·m_before/(√v̂ + ε)"),
        -step_size * (state[0][0] * beta1 / den));
-  put (out->terms, &out->n_terms, "gradient step", "−lr/(1 − β₁ᵗ)·(1 − β₁)·g/(√v̂ + ε)",
+  put (out->terms, &out->n_terms, N_("gradient step"), N_("−lr/(1 − β₁ᵗ)·(1 − β₁)·g/(√v̂ + ε)"),
        -step_size * (g * (1.0 - beta1) / den));
   put_decay (out, l2, -step_size * (l2 * (1.0 - beta1) / den));
 }
