@@ -598,9 +598,12 @@ adam_explain (double p, double g, double l2, const double *const *state,
 
   put (out->derived, &out->n_derived, N_("m after"), N_("β₁·m + (1 − β₁)·g"), m);
   put (out->derived, &out->n_derived, N_("v after"), N_("β₂·v + (1 − β₂)·g²"), v);
-  put (out->derived, &out->n_derived, N_("m̂"), N_("m/(1 − β₁ᵗ): m without its bias towards 0"), m / bc1);
-  put (out->derived, &out->n_derived, N_("v̂"), N_("v/(1 − β₂ᵗ): v without its bias towards 0"), v / bc2);
-  put (out->derived, &out->n_derived, N_("effective step"), N_("lr·m̂/(√v̂ + ε)"), step_size * (m / den));
+  put (out->derived, &out->n_derived, N_("m̂"),
+       N_("m/(1 − β₁ᵗ): m without its bias towards 0"), m / bc1);
+  put (out->derived, &out->n_derived, N_("v̂"),
+       N_("v/(1 − β₂ᵗ): v without its bias towards 0"), v / bc2);
+  put (out->derived, &out->n_derived, N_("effective step"),
+       N_("lr·m̂/(√v̂ + ε), subtracted from the parameter"), step_size * (m / den));
   /* m is linear in the old m and in g, so the step splits over them. */
   put (out->terms, &out->n_terms, N_("momentum"), N_("−lr/(1 − β₁ᵗ)·β₁·m_before/(√v̂ + ε)"),
        -step_size * (state[0][0] * beta1 / den));

@@ -68,9 +68,13 @@ adamw_explain (double p, double g, double l2, const double *const *state,
   (void) l2;  /* always 0: the host leaves the decay to this optimizer */
   out->derived[d++] = (BpOptimizerValue) { "m after", "β₁·m + (1 − β₁)·g", m };
   out->derived[d++] = (BpOptimizerValue) { "v after", "β₂·v + (1 − β₂)·g²", v };
-  out->derived[d++] = (BpOptimizerValue) { "m̂", "m/(1 − β₁ᵗ): m without its bias towards 0", m / bc1 };
-  out->derived[d++] = (BpOptimizerValue) { "v̂", "v/(1 − β₂ᵗ): v without its bias towards 0", v / bc2 };
-  out->derived[d++] = (BpOptimizerValue) { "effective step", "lr·m̂/(√v̂ + ε)", step_size * (m / den) };
+  out->derived[d++] = (BpOptimizerValue) { "m̂", "m/(1 − β₁ᵗ): m without its bias towards 0",
+                                           m / bc1 };
+  out->derived[d++] = (BpOptimizerValue) { "v̂", "v/(1 − β₂ᵗ): v without its bias towards 0",
+                                           v / bc2 };
+  out->derived[d++] = (BpOptimizerValue) { "effective step",
+                                           "lr·m̂/(√v̂ + ε), subtracted from the parameter",
+                                           step_size * (m / den) };
   out->n_derived = d;
   /* p·(1 − lr·λ) − p as the step rounds it, so that the terms add up. */
   out->terms[k++] = (BpOptimizerValue) { "decoupled weight decay", "−lr·λ·p (not through m, v)",
