@@ -69,47 +69,45 @@ _bpv_explain_optimizer (BpvExplanation *ex,
   const BpOptimizer *opt = bpv_session_get_optimizer (session);
   const BpNetwork *net = bpv_session_get_network (session);
   BpOptimizerStepView *view = &ex->optimizer;
+  const char *heading;
 
   g_return_if_fail (index < net->n_params);
 
   /* TRANSLATORS: a heading; %s is the optimizer's id, "adam" */
-  g_string_append_printf (eq, "\n<b>%s</b>\n",
-                          pool_keep (pool, g_strdup_printf (_("Optimizer (%s)"),
-                                                            esc (pool, opt->id))));
-  if (at_update && view_of_update (session, index, view))
+  heading = pool_keep (pool, g_strdup_printf (_("Optimizer (%s)"), esc (pool, opt->id)));
+  if (!(at_update && view_of_update (session, index, view)))
     {
-      ex->has_optimizer = TRUE;
-      g_string_append_printf (eq, "%s\n", pool_keep (pool, g_strdup_printf (
-        /* TRANSLATORS: %s is a number of steps, then the learning rate */
-        _("step %s, lr = %s; its state before the step:"),
-        pool_keep (pool, g_strdup_printf ("%" G_GUINT64_FORMAT, view->t)), num (pool, view->lr))));
-    }
-  else
-    {
-      /* The live arrays; the step that made them is not at hand here. */
+      /* The live arrays on one line, so that the chain below stays in
+       * view; the step that made them is not at hand here. */
       bp_optimizer_explain (opt, net->params, net->grads, index, view);
       view->has_terms = FALSE;
       memset (&view->ex, 0, sizeof view->ex);
       view->sum = NAN;
       ex->has_optimizer = TRUE;
-      g_string_append_printf (eq, "%s\n", pool_keep (pool, g_strdup_printf (
-        /* TRANSLATORS: %s is a number of steps */
-        _("its state after %s steps:"),
-        pool_keep (pool, g_strdup_printf ("%" G_GUINT64_FORMAT, opt->t)))));
+      g_string_append_printf (eq, "<b>%s</b>  ", heading);
+      if (view->n_slots == 0)
+        g_string_append (eq, _("keeps no state"));
+      else
+        g_string_append_printf (eq, "%s ", pool_keep (pool, g_strdup_printf (
+          /* TRANSLATORS: %s is a number of steps; the state's values follow */
+          _("after %s steps:"), pool_keep (pool, g_strdup_printf ("%" G_GUINT64_FORMAT, opt->t)))));
+      for (gsize k = 0; k < view->n_slots; k++)
+        g_string_append_printf (eq, "%s%s = %s", k > 0 ? " · " : "",
+                                esc (pool, _(view->slot_names[k])), num (pool, view->slots[k]));
+      return;
     }
 
+  ex->has_optimizer = TRUE;
+  g_string_append_printf (eq, "\n<b>%s</b>\n", heading);
+  g_string_append_printf (eq, "%s\n", pool_keep (pool, g_strdup_printf (
+    /* TRANSLATORS: %s is a step number, then the learning rate */
+    _("step %s, lr = %s; its state before the step:"),
+    pool_keep (pool, g_strdup_printf ("%" G_GUINT64_FORMAT, view->t)), num (pool, view->lr))));
   if (view->n_slots == 0)
     g_string_append_printf (eq, "   <i>%s</i>\n", _("none: this optimizer keeps no state"));
   for (gsize k = 0; k < view->n_slots; k++)
     append_value (eq, pool, view->slot_names[k], view->slot_descriptions[k], view->slots[k]);
 
-  if (!at_update)
-    {
-      g_string_append_printf (eq, "<small>%s</small>",
-                              _("The step's derived values and its terms are shown at the "
-                                "Update stop of step mode."));
-      return;
-    }
   if (!view->has_terms)
     {
       g_string_append_printf (eq, "<small>%s</small>",
