@@ -183,6 +183,9 @@ static const Case cases[] = {
   { "diverging-optimizer", BP_PLUGIN_ERROR_NUMERIC, BP_PLUGIN_STEP_NUMERIC, FALSE,
     "plugin “diverging_optimizer”: optimizer “uphill”: 300 steps with the default "
     "hyperparameters on f(p) = ½Σ cᵢpᵢ² from p = 1 took f from 1.85 to " },
+  { "bad-explain", BP_PLUGIN_ERROR_NUMERIC, BP_PLUGIN_STEP_NUMERIC, FALSE,
+    "plugin “bad_explain”: optimizer “half_explained”: at step 2 its explain gives terms "
+    "that add up to " },
   { "crash-constructor", BP_PLUGIN_ERROR_CRASH, BP_PLUGIN_STEP_OPEN, TRUE,
     "“crash-constructor.so” crashed with SIGSEGV while being loaded or checked "
     "(in step “open”)" },
