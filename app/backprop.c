@@ -1,8 +1,8 @@
 /* backprop.c — the `backprop` command-line program: its main(), the table
  * of commands and their dispatch, and error reporting.  What the commands
  * share is in backprop-cli.c; each command is in a file of its own
- * (backprop-train.c, backprop-trace.c, backprop-info.c, backprop-render.c,
- * backprop-plugins-command.c, backprop-lesson.c).
+ * (backprop-train.c, backprop-compare.c, backprop-trace.c, backprop-info.c,
+ * backprop-render.c, backprop-plugins-command.c, backprop-lesson.c).
  *
  * The exit status is 0 on success, 2 for a usage error and 1 for anything
  * else; an error is always one line "backprop: <message>" on stderr.
@@ -28,6 +28,8 @@ typedef struct
 static const BackpropCliCommand commands[] = {
   { "train",     N_("Train a model on a dataset or on its inline batch"),
     backprop_train_command },
+  { "compare",   N_("Train two models in lockstep and print them side by side"),
+    backprop_compare_command },
   { "trace",     N_("Print one forward/backward pass of the inline batch as JSON"),
     backprop_trace_command },
   { "gradcheck", N_("Compare backprop gradients with finite differences"),
@@ -40,7 +42,7 @@ static const BackpropCliCommand commands[] = {
     backprop_plugins_command },
   { "render",    N_("Draw a model's network as a PNG, SVG or PDF picture"),
     backprop_render_command },
-  { "lesson",    "Check a lesson file, or list the built-in lessons",
+  { "lesson",    N_("Check a lesson file, or list the built-in lessons"),
     backprop_lesson_command },
 };
 

@@ -62,6 +62,7 @@ bp_optimizer_new (BpRegistry  *reg,
   for (gsize i = 0; i < desc->n_hyper; i++)
     opt->hyper[i] = desc->hyper_specs[i].default_value;
   opt->state_views = g_new0 (double *, MAX (desc->n_state, 1));
+  bp_schedule_init (&opt->schedule, BP_SCHEDULE_NONE);
   bp_optimizer_reset (opt, n_params);
   return opt;
 }
@@ -108,6 +109,8 @@ bp_optimizer_reset (BpOptimizer *opt,
   opt->scratch = g_new0 (double, MAX (n_params, 1));
   layout_state (opt);
   init_state (opt, NULL);
+  opt->schedule_t0 = 0;
+  opt->lr_valid = FALSE;
 }
 
 gboolean
@@ -151,6 +154,7 @@ bp_optimizer_set (BpOptimizer  *opt,
       return FALSE;
     }
   opt->hyper[i] = value;
+  opt->lr_valid = FALSE;
   return TRUE;
 }
 
@@ -180,7 +184,11 @@ bp_optimizer_step (BpOptimizer  *opt,
                    const double *g)
 {
   const double *grad = g;
+  int lr_i = bp_param_index (opt->desc->hyper_specs, opt->desc->n_hyper, "lr");
+  double base = opt->hyper[lr_i];
 
+  /* The scheduled rate, in hyper for this step only (see the header). */
+  opt->hyper[lr_i] = bp_optimizer_lr (opt);
   opt->t++;
   if (opt->t == 1 && opt->desc->init != NULL)
     opt->desc->init (opt->state_views, p, opt->n_params, opt->hyper);
@@ -196,6 +204,100 @@ bp_optimizer_step (BpOptimizer  *opt,
       grad = opt->scratch;
     }
   opt->desc->step (p, grad, opt->state_views, opt->n_params, opt->hyper, opt->t);
+  opt->hyper[lr_i] = base;
+}
+
+gboolean
+bp_optimizer_set_schedule (BpOptimizer      *opt,
+                           const BpSchedule *s,
+                           GError          **error)
+{
+  BpSchedule checked;
+  const char * const *names;
+
+  g_return_val_if_fail (opt != NULL && s != NULL, FALSE);
+
+  if (s->kind >= BP_N_SCHEDULES)
+    {
+      g_set_error (error, BP_NETWORK_ERROR, BP_NETWORK_ERROR_INVALID,
+                   "unknown schedule (%d)", (int) s->kind);
+      return FALSE;
+    }
+  /* Each value through bp_schedule_set, so that one check holds for the
+   * file, the app and the tests. */
+  bp_schedule_init (&checked, s->kind);
+  names = bp_schedule_param_names (s->kind);
+  for (gsize i = 0; names[i] != NULL; i++)
+    if (!bp_schedule_set (&checked, names[i], bp_schedule_get (s, names[i]), error))
+      return FALSE;
+  opt->schedule = checked;
+  opt->schedule_t0 = opt->t;
+  opt->lr_valid = FALSE;
+  return TRUE;
+}
+
+guint64
+bp_optimizer_schedule_step (const BpOptimizer *opt)
+{
+  /* t below t0: t restored to before the schedule was set. */
+  return opt->t > opt->schedule_t0 ? opt->t - opt->schedule_t0 : 0;
+}
+
+double
+bp_optimizer_lr (BpOptimizer *opt)
+{
+  int lr_i = bp_param_index (opt->desc->hyper_specs, opt->desc->n_hyper, "lr");
+  double base = opt->hyper[lr_i];
+  guint64 n = bp_optimizer_schedule_step (opt);
+
+  if (opt->schedule.kind == BP_SCHEDULE_NONE)
+    return base;
+  if (!opt->lr_valid || opt->lr_n > n)
+    {
+      opt->lr = bp_schedule_first (&opt->schedule, base);
+      opt->lr_n = 0;
+      opt->lr_valid = TRUE;
+    }
+  /* Forward from the cache, one get_lr per step, as torch gets there. */
+  while (opt->lr_n < n)
+    {
+      opt->lr_n++;
+      opt->lr = bp_schedule_next (&opt->schedule, base, opt->lr, opt->lr_n);
+    }
+  return opt->lr;
+}
+
+double
+bp_optimizer_peek_lr (const BpOptimizer *opt)
+{
+  /* A shallow copy: bp_optimizer_lr writes only the cache fields, which
+   * are the copy's own; hyper is only read. */
+  BpOptimizer tmp = *opt;
+
+  return bp_optimizer_lr (&tmp);
+}
+
+double
+bp_optimizer_last_lr (const BpOptimizer *opt)
+{
+  BpOptimizer tmp = *opt;
+
+  if (tmp.t > 0)
+    tmp.t--;
+  return bp_optimizer_lr (&tmp);
+}
+
+void
+bp_optimizer_restore_schedule (BpOptimizer *opt,
+                               guint64      n,
+                               double       lr)
+{
+  g_return_if_fail (n <= opt->t);
+
+  opt->schedule_t0 = opt->t - n;
+  opt->lr_n = n;
+  opt->lr = lr;
+  opt->lr_valid = opt->schedule.kind != BP_SCHEDULE_NONE;
 }
 
 double *
@@ -210,4 +312,78 @@ gsize
 bp_optimizer_state_size (const BpOptimizer *opt)
 {
   return state_doubles (opt->desc, opt->n_params);
+}
+
+/* A plugin's explain pointer took the place of reserved[0]: 1.0 plugins
+ * have it zeroed, and the descriptor keeps its size. */
+G_STATIC_ASSERT (sizeof (void (*) (void)) == sizeof (const void *));
+
+gboolean
+bp_optimizer_explain (const BpOptimizer   *opt,
+                      const double        *p,
+                      const double        *g,
+                      gsize                i,
+                      BpOptimizerStepView *view)
+{
+  const BpOptimizerDesc *desc;
+  double slot_copy[BP_OPTIMIZER_EXPLAIN_MAX];
+  const double *slot_ptrs[BP_OPTIMIZER_EXPLAIN_MAX];
+  g_autofree double *hyper = NULL;
+  gboolean per_weight;
+  int lr_i;
+
+  g_return_val_if_fail (opt != NULL && p != NULL && g != NULL && view != NULL, FALSE);
+  g_return_val_if_fail (i < opt->n_params, FALSE);
+
+  desc = opt->desc;
+  memset (view, 0, sizeof *view);
+  view->i = i;
+  view->t = opt->t + 1;
+  view->lr = bp_optimizer_peek_lr (opt);
+  if (opt->weight_decay != 0.0 &&
+      bp_param_index (desc->hyper_specs, desc->n_hyper, "weight_decay") < 0)
+    view->l2 = opt->weight_decay * p[i];
+
+  hyper = g_memdup2 (opt->hyper, MAX (desc->n_hyper, 1) * sizeof (double));
+  lr_i = bp_param_index (desc->hyper_specs, desc->n_hyper, "lr");
+  if (lr_i >= 0)
+    hyper[lr_i] = view->lr;
+
+  /* One value per parameter in each array: what explain and a one-element
+   * init can handle. */
+  per_weight = desc->n_state <= BP_OPTIMIZER_EXPLAIN_MAX;
+  for (gsize k = 0; k < desc->n_state; k++)
+    per_weight = per_weight && desc->state_specs[k].per_param == 1;
+  view->n_slots = MIN (desc->n_state, BP_OPTIMIZER_EXPLAIN_MAX);
+  for (gsize k = 0; k < view->n_slots; k++)
+    {
+      gboolean scalar = desc->state_specs[k].per_param == 1;
+
+      view->slot_names[k] = desc->state_specs[k].name;
+      view->slot_descriptions[k] = desc->state_specs[k].description;
+      slot_copy[k] = scalar ? opt->state_views[k][i] : NAN;
+      slot_ptrs[k] = &slot_copy[k];
+    }
+  /* Before the first step the state is what `init` will make it, for this
+   * parameter alone (an optimizer with explain is element-wise). */
+  if (opt->t == 0 && desc->init != NULL && per_weight)
+    {
+      double *views[BP_OPTIMIZER_EXPLAIN_MAX];
+
+      for (gsize k = 0; k < view->n_slots; k++)
+        views[k] = &slot_copy[k];
+      desc->init (views, &p[i], 1, hyper);
+    }
+  for (gsize k = 0; k < view->n_slots; k++)
+    view->slots[k] = slot_copy[k];
+
+  if (desc->explain == NULL || !per_weight)
+    return FALSE;
+  desc->explain (p[i], g[i], view->l2, slot_ptrs, hyper, view->t, &view->ex);
+  view->ex.n_derived = MIN (view->ex.n_derived, BP_OPTIMIZER_EXPLAIN_MAX);
+  view->ex.n_terms = MIN (view->ex.n_terms, BP_OPTIMIZER_EXPLAIN_MAX);
+  for (gsize k = 0; k < view->ex.n_terms; k++)
+    view->sum += view->ex.terms[k].value;
+  view->has_terms = TRUE;
+  return TRUE;
 }

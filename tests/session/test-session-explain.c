@@ -1,8 +1,7 @@
 /* test-session-explain.c — the inspector's numbers on a session (bpv-explain):
  * δ · a, the chain product, the batch gradient and a finite-difference
  * check agree; δ's terms add up, also through skips, batch norm, layer
- * norm and dropout; what it shows at each stop of step mode; the
- * chain-rule quiz.  Part of the test-session program (test-session.h).
+ * norm and dropout; what it shows at each stop of step mode.  Part of the test-session program (test-session.h).
  */
 #include "config.h"
 
@@ -168,76 +167,6 @@ test_explain_follows_the_stops (void **state)
   assert_true (ex->weight_after != ex->weight);
   assert_close (ex->chain_product, ex->backprop, 1e-12);
   bpv_explanation_free (ex);
-}
-
-/* "a · b = <b>c</b> … at the rate r" of the quiz's answer, after `from`. */
-static void
-quiz_numbers (const char *markup,
-              const char *from,
-              double     *a,
-              double     *b,
-              double     *c,
-              double     *rate)
-{
-  const char *p = strstr (markup, from);
-
-  assert_non_null (p);
-  p += strlen (from);
-  if (sscanf (p, "%lf · %lf = <b>%lf</b>", a, b, c) != 3)
-    fail_msg ("no “a · b = c” after “%s” in: %s", from, markup);
-  p = strstr (p, "at the rate ");
-  assert_non_null (p);
-  assert_int_equal (sscanf (p, "at the rate %lf", rate), 1);
-}
-
-/* The chain-rule quiz at every stop of a step: its numbers are those of
- * the pass shown, so tanh′(z(2)) · w(2) multiplies out to the rate the
- * finite difference measures; at the update it says which numbers are of
- * before the step and which of after it, and the "after" product is the
- * new weights' own. */
-void
-test_chain_quiz_one_state (void **state)
-{
-  g_autoptr(BpvSession) s = example_session ("chain-rule");
-  BpvStepper *st = bpv_session_get_stepper (s);
-  int stops = 0;
-
-  (void) state;
-  do
-    {
-      g_autoptr(BpvChainQuiz) q = NULL;
-      double a, b, c, rate;
-
-      assert_true (bpv_session_step (s, NULL));
-      stops++;
-      q = bpv_explain_chain_quiz (s);
-      assert_true (q->fits);
-      if (!q->known)
-        {
-          assert_non_null (strstr (q->markup, "appear when the forward pass reaches layer 2"));
-          continue;
-        }
-      assert_close (q->answer, q->numeric, 1e-7);
-      quiz_numbers (q->markup, bpv_stepper_get_phase (st) == BPV_STEP_UPDATE
-                               ? "(the pass shown): " : "(1 − a(2)²) · w(2) = ", &a, &b, &c, &rate);
-      /* Four decimals each: the product agrees to their rounding. */
-      assert_true (fabs (a * b - c) <= 1e-4 * (fabs (a) + fabs (b)) + 1e-5);
-      assert_true (fabs (c - rate) <= 1e-5);
-    }
-  while (bpv_stepper_get_phase (st) != BPV_STEP_UPDATE);
-  assert_int_equal (stops, 7);
-  {
-    g_autoptr(BpvChainQuiz) q = bpv_explain_chain_quiz (s);
-    const BpNetwork *net = bpv_session_get_network (s);
-
-    assert_true (q->after_update);
-    assert_non_null (strstr (q->markup, "<b>Before the step</b>"));
-    assert_non_null (strstr (q->markup, "<b>After the step</b>"));
-    assert_true (q->w2 == bpv_stepper_get_params_before (st)[2]);  /* W(1), b(1), W(2) */
-    assert_true (q->w2_after == net->layers[1].W[0]);
-    assert_true (q->w2_after != q->w2);
-    assert_close (q->answer_after, (1 - tanh (q->z2_after) * tanh (q->z2_after)) * q->w2_after, 1e-12);
-  }
 }
 
 /* C on any weight of deep-sigmoid: correct gradients of 1e−8 and less
@@ -512,4 +441,63 @@ test_explain_selected_skip (void **state)
   assert_int_equal (bpv_session_get_selection (s)->kind, BPV_HIT_SKIP);
   bpv_session_set_selection (s, &wrong);
   assert_int_equal (bpv_session_get_selection (s)->kind, BPV_HIT_NONE);
+}
+
+/* The "Optimizer (adam)" section (bpv-explain-optimizer.c) for a weight:
+ * before the update its slots are the live m and v; at the Update stop of
+ * the third step the step is explained from the state before it, its
+ * "m after" is the live m now, and its terms add up to the Δ the line
+ * above shows (weight_after − weight), to 1e-15 of the larger of |W| and
+ * |Δ| (Δ itself is rounded at W's size). */
+void
+test_explain_optimizer_terms (void **state)
+{
+  g_autoptr(BpvSession) s = default_session ();
+  BpvHit hit = { BPV_HIT_EDGE, 2, 1, 4 };
+  const BpNetwork *net = bpv_session_get_network (s);
+  gsize index = (gsize) (net->layers[1].W - net->params) + 1 * net->layers[1].in + 4;
+  BpvExplanation *ex;
+
+  (void) state;
+  assert_true (bpv_session_set_optimizer (s, "adam", NULL));
+  for (int i = 0; i < 2 * 9; i++)  /* two whole steps */
+    assert_true (bpv_session_step (s, NULL));
+  for (int i = 0; i < 8; i++)      /* INPUT … B1 of the third */
+    assert_true (bpv_session_step (s, NULL));
+  ex = bpv_explain (s, &hit);
+  {
+    const BpOptimizer *opt = bpv_session_get_optimizer (s);
+
+    assert_true (ex->has_optimizer);
+    assert_false (ex->optimizer.has_terms);
+    assert_string_equal (ex->optimizer.slot_names[0], "m");
+    assert_true (ex->optimizer.slots[0] == opt->state_views[0][index]);
+    assert_true (ex->optimizer.slots[1] == opt->state_views[1][index]);
+    assert_true (ex->optimizer.slots[0] != 0.0);
+    assert_non_null (strstr (ex->text, "Optimizer (adam)"));
+    assert_non_null (strstr (ex->text, "after 2 steps: m = "));
+  }
+  bpv_explanation_free (ex);
+
+  assert_true (bpv_session_step (s, NULL));  /* UPDATE */
+  ex = bpv_explain (s, &hit);
+  {
+    const BpOptimizer *opt = bpv_session_get_optimizer (s);
+    const BpOptimizerStepView *v = &ex->optimizer;
+    double dw = ex->weight_after - ex->weight;
+
+    assert_true (v->has_terms);
+    assert_int_equal (v->t, 3);
+    assert_string_equal (v->ex.derived[0].name, "m after");
+    assert_true (v->ex.derived[0].value == opt->state_views[0][index]);
+    assert_true (v->ex.derived[1].value == opt->state_views[1][index]);
+    assert_string_equal (v->ex.derived[2].name, "m̂");
+    assert_int_equal (v->ex.n_terms, 2);
+    if (!(fabs (v->sum - dw) <= 1e-15 * fmax (fabs (ex->weight), fabs (dw))))
+      fail_msg ("Σ terms %.17g ≠ W after − W before %.17g", v->sum, dw);
+    assert_true (dw != 0.0);
+    assert_non_null (strstr (ex->text, "the update, term by term"));
+    assert_non_null (strstr (ex->text, "effective step"));
+  }
+  bpv_explanation_free (ex);
 }

@@ -907,16 +907,17 @@ main (void)
     cmocka_unit_test (test_dataset_widths),
     cmocka_unit_test (test_edit_undo_redo),
     cmocka_unit_test (test_setters_undo),
+    cmocka_unit_test (test_session_schedule),
     cmocka_unit_test (test_edited_sees_the_new_shape),
     cmocka_unit_test (test_save_and_checksum),
     cmocka_unit_test (test_save_continues_exactly),
     cmocka_unit_test (test_save_while_training),
     cmocka_unit_test (test_undo_training),
     cmocka_unit_test (test_rings_agree_with_inspector),
-    cmocka_unit_test (test_chain_quiz_one_state),
     cmocka_unit_test (test_gradcheck_deep_sigmoid),
     cmocka_unit_test (test_session_layers_beyond_dense),
     cmocka_unit_test (test_explain_selected_skip),
+    cmocka_unit_test (test_explain_optimizer_terms),
   };
 
   {

@@ -300,6 +300,8 @@ explain_edge (BpvExplanation *ex,
                               num (pool, ex->weight), num (pool, ex->weight_after),
                               num (pool, ex->weight_after - ex->weight));
     }
+  _bpv_explain_optimizer (ex, session, (gsize) (live->W - bpv_session_get_network (session)->params)
+                          + j * live->in + k, at_update, pool, eq);
   /* Drop the last newline. */
   if (eq->len > 0 && eq->str[eq->len - 1] == '\n')
     g_string_truncate (eq, eq->len - 1);
@@ -508,95 +510,6 @@ bpv_explain_shown_step (BpvSession *session)
   if (bpv_session_get_running (session) || phase == BPV_STEP_IDLE)
     return bpv_session_get_step_count (session);
   return bpv_stepper_get_step_count (st) + (phase == BPV_STEP_UPDATE ? 0 : 1);
-}
-
-BpvChainQuiz *
-bpv_explain_chain_quiz (BpvSession *session)
-{
-  BpvChainQuiz *q;
-  gsize s = 0;
-  const BpTrace *t;
-  const BpNetwork *live;
-  g_autoptr(BpNetwork) owned_net = NULL;
-  BpNetwork *net;
-  gboolean owned = FALSE;
-  double b2, h = FD_STEP;
-
-  g_return_val_if_fail (BPV_IS_SESSION (session), NULL);
-
-  q = g_new0 (BpvChainQuiz, 1);
-  q->a1 = q->z2 = q->a2 = q->w2 = q->dtanh = q->answer = q->numeric = NAN;
-  q->w2_after = q->z2_after = q->dtanh_after = q->answer_after = NAN;
-  live = bpv_session_get_network (session);
-  t = bpv_session_get_trace (session, &s);
-  q->fits = live->n_inputs == 1 && live->n_layers == 2 && live->layers[0].out == 1
-            && live->layers[1].out == 1 && g_strcmp0 (live->layers[1].act_id, "tanh") == 0
-            && t != NULL && bp_trace_fits (t, live);
-  if (!q->fits)
-    {
-      q->markup = g_strdup (_("<i>(The live answer needs the example’s 1–1–1 network with tanh at layer 2.)</i>"));
-      return q;
-    }
-  q->known = bpv_session_forward_known (session, 1);
-  if (!q->known)
-    {
-      q->markup = g_strdup (_("<b>Answer: (C)</b>  ∂a(2)/∂a(1) = tanh′(z(2)) · w(2) = (1 − a(2)²) · w(2)   "
-                            "<i>(its numbers appear when the forward pass reaches layer 2)</i>"));
-      return q;
-    }
-
-  /* The weights of the pass shown, as the inspector's: not the live ones,
-   * which at the UPDATE stop already hold the step's result. */
-  net = pass_network (session, &owned);
-  if (owned)
-    owned_net = net;
-  q->a1 = bp_trace_a (t, 0, s)[0];
-  q->z2 = bp_trace_z (t, 1, s)[0];
-  q->a2 = bp_trace_a (t, 1, s)[0];
-  q->w2 = net->layers[1].W[0];
-  b2 = net->layers[1].b[0];
-  q->dtanh = 1 - q->a2 * q->a2;
-  q->answer = q->dtanh * q->w2;
-  q->numeric = (tanh (q->w2 * (q->a1 + h) + b2) - tanh (q->w2 * (q->a1 - h) + b2)) / (2 * h);
-  q->after_update = owned && live->layers[0].act->f != NULL;
-  if (q->after_update)
-    {
-      /* The same sample through the weights after the step. */
-      const BpLayer *L1 = &live->layers[0], *L2 = &live->layers[1];
-      double x = t->input[s * t->n_inputs];
-      double a1 = L1->act->f (L1->W[0] * x + L1->b[0], L1->act_params);
-
-      q->w2_after = L2->W[0];
-      q->z2_after = q->w2_after * a1 + L2->b[0];
-      q->dtanh_after = 1 - tanh (q->z2_after) * tanh (q->z2_after);
-      q->answer_after = q->dtanh_after * q->w2_after;
-    }
-  bpv_event ("QUIZ a1=%.17g z2=%.17g w2=%.17g answer=%.17g fd=%.17g", q->a1, q->z2, q->w2, q->answer,
-             q->numeric);
-  {
-    GString *m = g_string_new (NULL);
-
-    g_string_append_printf (m, _("<b>Answer: (C)</b>  ∂a(2)/∂a(1) = tanh′(z(2)) · w(2) = (1 − a(2)²) · w(2)%s"
-                            "%.4f · %.4f = <b>%.5f</b>   (a(1) = %.4f, z(2) = %.4f; "
-                            "nudging a(1) by ±10⁻⁶ changes a(2) at the rate %.5f)"),
-                            q->after_update ? _("\n<b>Before the step</b> (the pass shown): ") : " = ",
-                            q->dtanh, q->w2, q->answer, q->a1, q->z2, q->numeric);
-    if (q->after_update)
-      g_string_append_printf (m, _("\n<b>After the step</b> (the new weights, same sample): w(2) = %.4f, "
-                              "z(2) = %.4f, so ∂a(2)/∂a(1) = %.4f · %.4f = %.5f"),
-                              q->w2_after, q->z2_after, q->dtanh_after, q->w2_after, q->answer_after);
-    q->markup = g_string_free (m, FALSE);
-  }
-  return q;
-}
-
-void
-bpv_chain_quiz_free (BpvChainQuiz *quiz)
-{
-  if (quiz == NULL)
-    return;
-  g_free (quiz->markup);
-  g_free (quiz);
 }
 
 gboolean

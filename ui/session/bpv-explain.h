@@ -36,6 +36,7 @@
 
 #include "bp-chain.h"
 #include "bp-gradcheck.h"
+#include "bp-optimizer.h"
 #include "bpv-layout.h"
 #include "bpv-session.h"
 
@@ -60,6 +61,12 @@ typedef struct
   double    chain_product;  /* the product of the chain's factors */
   double    batch_gradient; /* ∂C/∂W(n)_jk of the whole batch (net->grads) */
   gsize     batch;          /* B */
+  /* Weights: the optimizer's state for the weight (slots) and, at the
+   * Update stop, the step taken (ex.derived, ex.terms; sum is Σ terms,
+   * to compare with weight_after − weight).  Elsewhere has_terms is FALSE
+   * and the slots are the live state. */
+  gboolean            has_optimizer;
+  BpOptimizerStepView optimizer;
   gsize     n_factors;
   /* Neurons */
   double    z, a, dsigma, neuron_delta;
@@ -94,26 +101,6 @@ gboolean        bpv_explain_gradcheck    (BpvSession       *session,
  * snapshot shown). */
 guint64         bpv_explain_shown_step   (BpvSession   *session);
 
-/* The chain-rule example's quiz, "which expression is ∂a(2)/∂a(1)?",
- * answered on the live 1–1–1 network (tanh at layer 2):
- *   ∂a(2)/∂a(1) = tanh′(z(2)) · w(2) = (1 − a(2)²) · w(2)
- * with a central difference of a(2) in a(1) as a check.  Every number is
- * of the pass shown (the weights before the update at the UPDATE stop),
- * so that the product multiplies out to the check; at UPDATE the same
- * sample is also run through the weights after the step, labelled so. */
-typedef struct
-{
-  gboolean  fits;           /* a 1–1–1 network with tanh at layer 2 */
-  gboolean  known;          /* the stop has computed layer 2 */
-  gboolean  after_update;   /* the UPDATE stop: the *_after values are set */
-  double    a1, z2, a2, w2, dtanh, answer, numeric;
-  double    w2_after, z2_after, dtanh_after, answer_after;
-  char     *markup;         /* the answer for the explanation banner */
-} BpvChainQuiz;
-
-BpvChainQuiz   *bpv_explain_chain_quiz   (BpvSession   *session);
-void            bpv_chain_quiz_free      (BpvChainQuiz *quiz);
-
 /* The selected weight's derivation with the numbers of the shown sample,
  * as LaTeX for a document's body (bpv-latex.h).  NULL with an error that
  * says why for a non-edge, while training, or before the backward pass
@@ -133,6 +120,5 @@ char           *bpv_format_number_digits (double value,
 char           *bpv_subscript            (gsize  n);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (BpvExplanation, bpv_explanation_free)
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (BpvChainQuiz, bpv_chain_quiz_free)
 
 G_END_DECLS
