@@ -156,11 +156,11 @@ append_terms (BpvQuizBuild        *b,
       g_autofree char *r = _bpv_quiz_num (b, rest);
 
       g_string_append_printf (expr, " + %s", r);
-      g_string_append_printf (text, g_dngettext (GETTEXT_PACKAGE,
-                                                 " (the last number is the %zu"
-                                                 " smaller term folded)",
-                                                 " (the last number is the %zu"
-                                                 " smaller terms added up)", n_rest),
+      g_string_append_printf (text, dngettext (GETTEXT_PACKAGE,
+                                               " (the last number is the %zu"
+                                               " smaller term folded)",
+                                               " (the last number is the %zu"
+                                               " smaller terms added up)", n_rest),
                               n_rest);
     }
 }

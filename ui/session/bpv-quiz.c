@@ -330,9 +330,9 @@ static void
 set_tolerance (BpvQuestion *q)
 {
   g_free (q->tolerance_text);
-  q->tolerance_text = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
-                                                    "to %d significant figure",
-                                                    "to %d significant figures", q->sig_figs),
+  q->tolerance_text = g_strdup_printf (dngettext (GETTEXT_PACKAGE,
+                                                  "to %d significant figure",
+                                                  "to %d significant figures", q->sig_figs),
                                        q->sig_figs);
 }
 
