@@ -10,6 +10,8 @@
  *                          fault, numbers while training, checks by
  *                          hand, LaTeX, keyboard selection, formulas in
  *                          the palette;
+ *   test-window-timeline.c the timeline under the canvas: scrubbing with
+ *                          keys and the slider, back to now, resume, undo;
  *   test-window-quiz.c     the Quiz pane and its question view: numeric
  *                          and choice answers right, wrong and shown, the
  *                          score, the highlights, the chain-rule example.
@@ -99,6 +101,10 @@ void test_check_on_a_neuron_says_what    (void **state);
 void test_copy_latex                     (void **state);
 void test_keyboard_selection             (void **state);
 void test_palette_formulas_as_math       (void **state);
+
+/* test-window-timeline.c */
+void test_timeline_scrubs          (void **state);
+void test_timeline_resume_and_undo (void **state);
 
 /* test-window-quiz.c */
 void test_quiz_numeric_answers           (void **state);
