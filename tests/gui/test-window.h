@@ -58,6 +58,11 @@ guchar         *widget_pixels   (Fixture    *f,
                                  GtkWidget  *widget,
                                  int         w,
                                  int         h);
+/* The window as GTK draws it, saved as dir/name (a PNG) once it has been
+ * drawn since the last change; nothing when dir is NULL or empty. */
+void            window_shot     (Fixture    *f,
+                                 const char *dir,
+                                 const char *name);
 /* A template child of the window (asserted to exist). */
 gpointer        template_child  (Fixture    *f,
                                  const char *name);

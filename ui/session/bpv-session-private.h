@@ -208,6 +208,9 @@ void             _bpv_session_record_step_mode (BpvSession         *self,
 /* The network shown: a past step's copy, or the live one. */
 BpNetwork       *_bpv_session_shown_net        (BpvSession         *self);
 void             _bpv_session_record_clear_shown (BpvSession       *self);
+/* Training or stepping from a past step shown: back to the present, and a
+ * message saying so (Resume from Here forks instead). */
+void             _bpv_session_record_leave_past (BpvSession        *self);
 /* After an undo: undoing a fork puts back what it truncated. */
 void             _bpv_session_record_after_undo (BpvSession        *self);
 

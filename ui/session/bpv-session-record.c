@@ -88,6 +88,22 @@ _bpv_session_record_clear_shown (BpvSession *self)
 }
 
 void
+_bpv_session_record_leave_past (BpvSession *self)
+{
+  g_autofree char *text = NULL;
+
+  if (self->shown_net == NULL)
+    return;
+  /* Training goes on from the present, never silently from the past: say
+   * where it went and how to fork instead. */
+  text = g_strdup_printf (_("Back to now (step %" G_GUINT64_FORMAT "): to go on from step %"
+                            G_GUINT64_FORMAT ", use Resume from Here"),
+                          self->steps, self->shown_step);
+  bpv_session_show_present (self);
+  _bpv_session_emit_message (self, text, FALSE);
+}
+
+void
 _bpv_session_record_after_undo (BpvSession *self)
 {
   /* Undoing the fork gives back what was recorded after it. */
@@ -105,6 +121,28 @@ _bpv_session_record_after_undo (BpvSession *self)
     }
   g_clear_pointer (&self->fork_data, g_free);
   self->fork_len = 0;
+}
+
+/* The index of the kept step ≤ `step`, or −1 with an error: `busy` while
+ * a run holds the recording, or none kept there. */
+static gssize
+find_kept (BpvSession  *self,
+           guint64      step,
+           const char  *busy,
+           GError     **error)
+{
+  gssize i;
+
+  if (self->record == NULL || self->thread != NULL)
+    {
+      g_set_error_literal (error, BP_RECORD_ERROR, BP_RECORD_ERROR_INVALID, busy);
+      return -1;
+    }
+  i = bp_record_find (self->record, step);
+  if (i < 0)
+    g_set_error (error, BP_RECORD_ERROR, BP_RECORD_ERROR_INVALID,
+                 _("Step %" G_GUINT64_FORMAT " was not recorded"), step);
+  return i;
 }
 
 /* ---------------------------------------------------------------- public */
@@ -139,19 +177,8 @@ bpv_session_show_step (BpvSession *self,
 
   g_return_val_if_fail (BPV_IS_SESSION (self), FALSE);
 
-  if (self->record == NULL || self->thread != NULL)
-    {
-      g_set_error_literal (error, BP_RECORD_ERROR, BP_RECORD_ERROR_INVALID,
-                           _("Pause training to look at a past step"));
-      return FALSE;
-    }
-  i = bp_record_find (self->record, step);
-  if (i < 0)
-    {
-      g_set_error (error, BP_RECORD_ERROR, BP_RECORD_ERROR_INVALID,
-                   _("Step %" G_GUINT64_FORMAT " was not recorded"), step);
-      return FALSE;
-    }
+  if ((i = find_kept (self, step, _("Pause training to look at a past step"), error)) < 0)
+    return FALSE;
   if (self->shown_net == NULL)
     self->shown_net = bp_network_copy (_bpv_session_net (self));
   if (!bp_record_restore (self->record, (gsize) i, self->shown_net, NULL, NULL, error))
@@ -195,19 +222,8 @@ bpv_session_resume_from (BpvSession *self,
 
   g_return_val_if_fail (BPV_IS_SESSION (self), FALSE);
 
-  if (self->record == NULL || self->thread != NULL)
-    {
-      g_set_error_literal (error, BP_RECORD_ERROR, BP_RECORD_ERROR_INVALID,
-                           _("Pause training to resume from a past step"));
-      return FALSE;
-    }
-  i = bp_record_find (self->record, step);
-  if (i < 0)
-    {
-      g_set_error (error, BP_RECORD_ERROR, BP_RECORD_ERROR_INVALID,
-                   _("Step %" G_GUINT64_FORMAT " was not recorded"), step);
-      return FALSE;
-    }
+  if ((i = find_kept (self, step, _("Pause training to resume from a past step"), error)) < 0)
+    return FALSE;
   _bpv_session_store_progress (self);
   before = bp_model_copy (self->model);
   if (!bp_record_restore (self->record, (gsize) i, _bpv_session_net (self),

@@ -241,7 +241,7 @@ _bpv_session_start_thread (BpvSession *self,
   self->steps_at_start = self->steps;
   self->trained_unrecorded = FALSE;
   bpv_stepper_reset (self->stepper, self->steps);
-  bpv_session_show_present (self);
+  _bpv_session_record_leave_past (self);
   record = _bpv_session_record_take (self);
   self->thread = bpv_trainer_thread_new (_bpv_session_net (self), self->model->optimizer,
                                          self->train, self->test, &config, record,
@@ -373,7 +373,7 @@ step_with (BpvSession *self,
     }
   /* Stepping goes on from the present; where it starts is recorded (step
    * 0, or where an earlier step back left it: that forks the recording). */
-  bpv_session_show_present (self);
+  _bpv_session_record_leave_past (self);
   _bpv_session_record_step_mode (self, NULL);
   before = bpv_stepper_get_step_count (self->stepper);
   ok = func (self->stepper, error);
@@ -416,7 +416,7 @@ bpv_session_step_back (BpvSession *self)
 
   if (self->thread != NULL)
     return FALSE;
-  bpv_session_show_present (self);
+  _bpv_session_record_leave_past (self);
   before = bpv_stepper_get_step_count (self->stepper);
   ok = bpv_stepper_back (self->stepper);
   after_step (self, before);
