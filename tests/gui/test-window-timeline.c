@@ -105,6 +105,7 @@ test_timeline_resume_and_undo (void **state)
   const BpRecord *rec;
   guint64 steps, fork;
   gsize n;
+  g_autofree char *expect = NULL;
 
   bpv_session_set_speed (f->session, 1.0);
   assert_true (bpv_session_play (f->session, NULL));
@@ -122,4 +123,8 @@ test_timeline_resume_and_undo (void **state)
   /* The fork is the undo menu's latest entry; undo is the present. */
   activate (f, "undo");
   assert_int_equal (bpv_session_get_step_count (f->session), steps);
+  /* The slider is at the present again, which is the last kept step. */
+  expect = g_strdup_printf ("Now: step %" G_GUINT64_FORMAT " of %" G_GUINT64_FORMAT, steps, steps);
+  assert_non_null (strstr (bpv_timeline_get_text (tl), expect));
+  assert_int_equal ((gsize) gtk_range_get_value (GTK_RANGE (scale)), n - 1);
 }

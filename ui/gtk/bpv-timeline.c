@@ -27,6 +27,7 @@ struct _BpvTimeline
    * step is not kept (n_positions = n_kept + has_now). */
   gsize           n_kept;
   gboolean        has_now;
+  gsize           now_index;     /* the present's position */
   guint64         ticks_for;     /* the last kept step the ticks were made for */
   gsize           ticks_n;
   char           *text;
@@ -80,7 +81,14 @@ refresh (BpvTimeline *self)
 
   self->updating = TRUE;
   self->n_kept = n;
-  self->has_now = n > 0 && bp_record_step_at (rec, n - 1) != now;
+  {
+    /* The present is a kept step, or (not kept yet, or after an undo) a
+     * position of its own at the end. */
+    gssize at = n > 0 ? bp_record_find (rec, now) : -1;
+
+    self->has_now = n > 0 && !(at >= 0 && bp_record_step_at (rec, (gsize) at) == now);
+    self->now_index = self->has_now ? n : (gsize) MAX (at, 0);
+  }
   if (n == 0)
     {
       gtk_adjustment_configure (self->adjustment, 0, 0, 0, 1, 10, 0);
@@ -101,7 +109,7 @@ refresh (BpvTimeline *self)
       if (viewing)
         value = (double) MAX (bp_record_find (rec, shown), 0);
       else
-        value = (double) (n - 1 + (self->has_now ? 1 : 0));
+        value = (double) self->now_index;
       gtk_adjustment_configure (self->adjustment, value, 0,
                                 (double) (n - 1 + (self->has_now ? 1 : 0)), 1, 10, 0);
       gtk_widget_set_sensitive (GTK_WIDGET (self->scale), TRUE);
@@ -140,9 +148,7 @@ on_value_changed (GtkAdjustment *adjustment,
   if (rec == NULL || self->n_kept == 0)
     return;
   i = (gsize) MAX (lround (gtk_adjustment_get_value (adjustment)), 0);
-  if (i >= self->n_kept
-      || (i == self->n_kept - 1 && !self->has_now
-          && bp_record_step_at (rec, i) == bpv_session_get_step_count (self->session)))
+  if (i == self->now_index)
     bpv_session_show_present (self->session);
   else if (!bpv_session_show_step (self->session, bp_record_step_at (rec, i), &error))
     set_text (self, g_strdup (error->message));

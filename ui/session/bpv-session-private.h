@@ -14,7 +14,9 @@
  *   bpv-session-heatmaps.c  the decision map and the neurons' maps over the
  *                           input plane, recomputed when stale;
  *   bpv-session-edit.c      every change that is an undo step (settings,
- *                           edits, reset), undo/redo, save.
+ *                           edits, reset), undo/redo, save;
+ *   bpv-session-record.c    the recording of every run, a past step shown,
+ *                           resuming from one (a fork), MODEL.bprecord.
  */
 #pragma once
 

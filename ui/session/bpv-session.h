@@ -26,8 +26,8 @@
  *
  * Implemented by a family of files, one a section below (the list is in
  * bpv-session-private.h): bpv-session.c (the object, what is shown, the
- * selection), bpv-session-heatmaps.c, -history.c, -training.c (running)
- * and -edit.c (settings, edits, saving).
+ * selection), bpv-session-heatmaps.c, -history.c, -training.c (running),
+ * -edit.c (settings, edits, saving) and -record.c (the recording).
  */
 #pragma once
 
