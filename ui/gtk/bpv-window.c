@@ -55,6 +55,7 @@ bpv_ui_init (void)
       g_type_ensure (BPV_TYPE_PLOT_VIEW);
       g_type_ensure (BPV_TYPE_INSPECTOR);
       g_type_ensure (BPV_TYPE_QUIZ_PANE);
+      g_type_ensure (BPV_TYPE_TIMELINE);
       if (display != NULL)
         {
           GtkCssProvider *css = gtk_css_provider_new ();
@@ -835,6 +836,7 @@ bpv_window_class_init (BpvWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, BpvWindow, flap);
   gtk_widget_class_bind_template_child (widget_class, BpvWindow, play_button);
   gtk_widget_class_bind_template_child (widget_class, BpvWindow, network_view);
+  gtk_widget_class_bind_template_child (widget_class, BpvWindow, timeline);
   gtk_widget_class_bind_template_child (widget_class, BpvWindow, phase_label);
   gtk_widget_class_bind_template_child (widget_class, BpvWindow, phase_detail);
   gtk_widget_class_bind_template_child (widget_class, BpvWindow, decision_view);
@@ -918,6 +920,7 @@ set_session (BpvWindow  *self,
   bpv_inspector_set_session (self->inspector, session);
   bpv_quiz_pane_set_session (self->quiz_pane, session);
   bpv_quiz_pane_set_canvas (self->quiz_pane, self->network_view);
+  bpv_timeline_set_session (self->timeline, session);
 
   g_object_bind_property (session, "learning-rate", self->lr_adjustment, "value", both);
   g_object_bind_property (session, "batch-size", self->batch_adjustment, "value", both);
