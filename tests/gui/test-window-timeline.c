@@ -28,6 +28,17 @@ trained_200 (gpointer data)
   return bpv_session_get_step_count (f->session) >= 200;
 }
 
+/* The title's subtitle says the canvas shows the past ("step 0 of 200
+ * (the past)"), not the present's epoch figures. */
+static gboolean
+title_says_past (gpointer data)
+{
+  const char *sub = adw_window_title_get_subtitle (template_child (data, "window_title"));
+
+  return sub != NULL && strstr (sub, " · step 0 of ") != NULL && strstr (sub, "(the past)") != NULL
+         && strstr (sub, "epoch") == NULL;
+}
+
 static const BpNetwork *
 canvas_net (Fixture *f)
 {
@@ -77,6 +88,7 @@ test_timeline_scrubs (void **state)
   assert_non_null (strstr (bpv_timeline_get_text (tl), "Past: step"));
   g_signal_emit_by_name (scale, "move-slider", GTK_SCROLL_START);
   assert_int_equal (bpv_session_get_shown_step (f->session), 0);
+  assert_true (spin_until (title_says_past, f, 10));
   /* The canvas draws the shown copy: the untrained network. */
   assert_true (canvas_net (f) != live);
   assert_memory_equal (canvas_net (f)->params, initial, P * sizeof (double));

@@ -95,7 +95,11 @@ update_title (BpvWindow *self)
 
   g_string_append_printf (s, "%s · %s · step %" G_GUINT64_FORMAT, ds->name, shape,
                           bpv_explain_shown_step (self->session));
-  if (n_epochs > 0)
+  /* Scrubbed back: the canvas is that step's, the epochs' figures are not. */
+  if (bpv_session_is_viewing_past (self->session))
+    g_string_append_printf (s, " of %" G_GUINT64_FORMAT " (the past)",
+                            bpv_session_get_step_count (self->session));
+  else if (n_epochs > 0)
     {
       const BpEpochStats *last = &ep[n_epochs - 1];
 
