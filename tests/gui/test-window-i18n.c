@@ -11,7 +11,8 @@
  * Each check reads what a user sees through a different path: a .ui
  * template's tooltip, tooltips set in C, the phase card, the canvas's
  * accessible description and the cost caption the canvas draws (from the
- * render state), and a toast.  Each is the German text, and the English
+ * render state), a toast, and the widgets added later: the Quiz pane's
+ * and question view's buttons, the timeline's text and buttons.  Each is the German text, and the English
  * one is asserted absent, so a catalogue that is not found fails rather
  * than passing on English.  The fixture's teardown fails on any GLib/GTK
  * warning or critical, as in every window test.
@@ -23,7 +24,9 @@
 #include <locale.h>
 #include <string.h>
 
+#include "bpv-quiz-pane.h"
 #include "bpv-render.h"
+#include "bpv-timeline.h"
 
 static void
 use_language (const char *language)
@@ -133,4 +136,40 @@ test_german_toast (void **state)
 
   assert_false (bpv_window_open_file (f->window, file));
   assert_true (spin_until (models_toast_shown, f->window, 10));
+}
+
+/* A label under `widget` says `german`, none says `english`. */
+static void
+assert_german_label (gpointer    widget,
+                     const char *german,
+                     const char *english)
+{
+  if (!find_label (widget, german) || find_label (widget, english))
+    fail_msg ("expected a label “%s” (and none “%s”)", german, english);
+}
+
+static gboolean
+quiz_revealed (gpointer data)
+{
+  return gtk_revealer_get_child_revealed (data);
+}
+
+/* The Quiz pane (Q) and its question view, and the timeline before
+ * anything is recorded: .ui labels with mnemonics and text set in C. */
+void
+test_german_quiz_and_timeline (void **state)
+{
+  Fixture *f = *state;
+  BpvTimeline *tl = template_child (f, "timeline");
+  BpvQuizPane *pane = BPV_QUIZ_PANE (template_child (f, "quiz_pane"));
+
+  assert_german (bpv_timeline_get_text (tl), "Noch nichts aufgezeichnet", "Nothing recorded");
+  assert_german_label (tl, "Zurück zu Jetzt", "Back to Now");
+  assert_german_label (tl, "Von hier fortsetzen", "Resume from Here");
+
+  activate (f, "quiz");
+  assert_true (spin_until (quiz_revealed, template_child (f, "quiz_revealer"), 10));
+  assert_german_label (pane, "Andere Frage", "Another Question");
+  assert_german_label (pane, "Prüfen", "Check");
+  assert_german_label (pane, "Zeigen", "Show Me");
 }

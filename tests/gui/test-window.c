@@ -706,6 +706,7 @@ main (int    argc,
     cmocka_unit_test_setup_teardown (test_german_header_bar, setup_german, teardown_german),
     cmocka_unit_test_setup_teardown (test_german_canvas, setup_german, teardown_german),
     cmocka_unit_test_setup_teardown (test_german_toast, setup_german, teardown_german),
+    cmocka_unit_test_setup_teardown (test_german_quiz_and_timeline, setup_german, teardown_german),
   };
 
   g_log_set_writer_func (fail_on_warnings, NULL, NULL);

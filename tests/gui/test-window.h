@@ -127,6 +127,7 @@ void test_quiz_unanswered_question_stays (void **state);
 void test_quiz_chain_rule_example        (void **state);
 
 /* test-window-i18n.c */
-void test_german_header_bar (void **state);
-void test_german_canvas     (void **state);
-void test_german_toast      (void **state);
+void test_german_header_bar        (void **state);
+void test_german_canvas            (void **state);
+void test_german_toast             (void **state);
+void test_german_quiz_and_timeline (void **state);
