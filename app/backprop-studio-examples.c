@@ -9,10 +9,13 @@ static const struct
   const char *id;
   const char *label;
 } examples[] = {
+  { "one-neuron", "One Neuron" },
+  { "three-layers", "Three Small Layers" },
   { "chain-rule", "The Chain Rule: Two Neurons" },
   { "xor", "XOR" },
   { "spirals-sigmoid", "Spirals with Sigmoid (vanishing gradients)" },
   { "spirals-relu", "Spirals with ReLU" },
+  { "dead-relu", "Dead ReLUs" },
   { "deep-sigmoid", "A Deep Sigmoid Network" },
   { "deep-sigmoid-skips", "A Deep Sigmoid Network with Skip Connections" },
   { "deep-sigmoid-batchnorm", "A Deep Sigmoid Network with Batch Norm" },
