@@ -1,0 +1,163 @@
+#!/usr/bin/env bash
+# test-course.sh — the built-in course (data/lessons/) is sound, prints,
+# and still tells the truth, as TAP.
+#
+#   test-course.sh BACKPROP DATA_DIR
+#
+# - `backprop lesson check` passes on every built-in lesson, without a
+#   warning (every reference resolves, every answer computes, every
+#   generated question can be asked on its step);
+# - `backprop lesson handout` of every lesson, in English and in German,
+#   is a PDF (pdfinfo) with a page per step at least, whose text
+#   (pdftotext) has the lesson's title and every authored choice;
+# - the figures the lessons' texts rely on, measured with `backprop train`
+#   and `backprop trace` on the lessons' models: each as a direction with
+#   a wide margin (the texts say "about"), so that a change in summation
+#   order does not break it while a change that kills the story does.
+
+set -u
+
+BACKPROP=${1:?usage: test-course.sh BACKPROP DATA_DIR}
+DATA=${2:?usage: test-course.sh BACKPROP DATA_DIR}
+PYTHON=/usr/bin/python3
+
+. "$(dirname "${BASH_SOURCE[0]}")/../tap.sh"
+. "$(dirname "${BASH_SOURCE[0]}")/numbers.sh"
+tap_workdir course
+
+LESSONS=("$DATA"/lessons/*.bplesson.json)
+example () { echo "$DATA/examples/$1.bpmodel.json"; }
+
+# lesson_get FILE LANG WHAT: one line per title ("title": the lesson's and
+# its steps') or per authored choice ("choices"), in language LANG.
+lesson_get () {
+  "$PYTHON" - "$@" <<'EOF'
+import json, sys
+path, lang, what = sys.argv[1:4]
+with open(path) as f:
+    d = json.load(f)
+def pick(s):
+    return s if isinstance(s, str) else s.get(lang, s.get("en"))
+out = []
+if what == "title":
+    out = [pick(d["title"])] + [pick(s["title"]) for s in d["steps"]]
+else:
+    for s in d["steps"]:
+        for c in s.get("question", {}).get("choices", []):
+            if "$" not in pick(c):  # math is typeset: its text differs
+                out.append(pick(c))
+print("\n".join(out))
+EOF
+}
+
+# ------------------------------------------------------------ the files
+check "there are nine built-in lessons" test "${#LESSONS[@]}" -eq 9
+for f in "${LESSONS[@]}"; do
+  name=$(basename "$f" .bplesson.json)
+  capture "$BACKPROP" lesson check "$f"
+  check "lesson check passes on $name, without a warning" \
+    eval '[ $status -eq 0 ] && ! grep -qi warning "$OUT" "$ERR"'
+done
+
+# ------------------------------------------------------------ handouts
+# pdftotext joins words differently from the source (hyphenation, line
+# breaks): compare with every run of white space as one space.
+flat () { tr -s ' \n\t' '   ' <"$1"; }
+for f in "${LESSONS[@]}"; do
+  name=$(basename "$f" .bplesson.json)
+  steps=$("$PYTHON" -c 'import json, sys; print(len(json.load(open(sys.argv[1]))["steps"]))' "$f")
+  for lang in en de; do
+    pdf=$WORK/$name-$lang.pdf
+    capture "$BACKPROP" lesson handout "$f" -o "$pdf" --lang "$lang"
+    if [ "$status" -ne 0 ]; then bad "handout of $name ($lang)"; continue; fi
+    pages=$(pdfinfo "$pdf" 2>/dev/null | awk '$1 == "Pages:" { print $2 }')
+    check "handout of $name ($lang): a PDF of at least $steps pages (one per step)" \
+      eval '[ -n "$pages" ] && [ "$pages" -ge "$steps" ]'
+    pdftotext -layout "$pdf" "$WORK/text" 2>/dev/null
+    flat "$WORK/text" >"$WORK/flat"
+    missing=$(lesson_get "$f" "$lang" title; lesson_get "$f" "$lang" choices)
+    missing=$(while IFS= read -r line; do
+                [ -z "$line" ] && continue
+                grep -qF -- "$(printf '%s' "$line" | tr -s ' ' ' ')" "$WORK/flat" || echo "$line"
+              done <<<"$missing")
+    check "handout of $name ($lang) has its titles and its questions' choices" \
+      eval '[ -z "$missing" ] || { echo "# missing: $missing"; false; }'
+  done
+done
+
+# ------------------------------------------------------------ the figures
+# 01: one neuron learns the blobs in 200 steps of 8 samples.
+train one "$(example one-neuron)" --steps 200 -q
+one=$(final train "$WORK/one.out")
+echo "# 01 one-neuron after 200 steps: train loss $one"
+check "01: one neuron separates the blobs in 200 steps (train loss < 0.1)" lt "$one" 0.1
+
+# 03, 08: three-layers, 300 steps of 16 from the same start: SGD at 0.05
+# still guesses (≈ 0.69); momentum, Adam and SGD at 0.5 get below 0.1.
+THREE=$(example three-layers)
+optimizer () {  # optimizer ID OUT.json: THREE with another optimizer
+  "$PYTHON" - "$THREE" "$1" "$2" <<'EOF'
+import json, sys
+with open(sys.argv[1]) as f:
+    d = json.load(f)
+d["optimizer"]["id"] = sys.argv[2]
+with open(sys.argv[3], "w") as f:
+    json.dump(d, f)
+EOF
+}
+optimizer momentum "$WORK/three-momentum.json"
+optimizer adam "$WORK/three-adam.json"
+train sgd "$THREE" --steps 300 -q
+train sgd5 "$THREE" --steps 300 --lr 0.5 -q
+train momentum "$WORK/three-momentum.json" --steps 300 -q
+train adam "$WORK/three-adam.json" --steps 300 -q
+for o in sgd sgd5 momentum adam; do eval "loss_$o=$(final train "$WORK/$o.out")"; done
+echo "# 08 three-layers after 300 steps: sgd $loss_sgd, sgd lr 0.5 $loss_sgd5, momentum $loss_momentum, adam $loss_adam"
+check "08: SGD at 0.05 is still near 0.69 after 300 steps (train loss > 0.6)" lt 0.6 "$loss_sgd"
+check "03, 08: SGD at 0.5, momentum and Adam get below 0.1 in 300 steps" \
+  eval 'lt "$loss_sgd5" 0.1 && lt "$loss_momentum" 0.1 && lt "$loss_adam" 0.1'
+
+# 06: spirals, 2000 steps: sigmoid still guesses, ReLU learns.
+train sig "$(example spirals-sigmoid)" --steps 2000 -q
+train relu "$(example spirals-relu)" --steps 2000 -q
+sig=$(final train "$WORK/sig.out")
+relu=$(final train "$WORK/relu.out")
+echo "# 06 spirals after 2000 steps: sigmoid $sig, relu $relu"
+check "06: after 2000 steps the sigmoid spirals guess (> 0.65), the ReLU ones learn (< 0.6)" \
+  eval 'lt 0.65 "$sig" && lt "$relu" 0.6'
+
+# 07: dead-relu.  Units 2, 5 and 7 of layer 2 are off for all 200 points
+# from the start; five steps at lr 2 and 300 at 0.05 kill all of layer 2
+# and leave the loss stuck near that of a flat line (½ mean sin² ≈ 0.25).
+DEAD=$(example dead-relu)
+# dead_units MODEL: the 1-based units of layer 2 whose z ≤ 0 on every row.
+dead_units () {
+  capture "$BACKPROP" trace "$1" --rows 200
+  "$PYTHON" - "$OUT" <<'EOF'
+import json, sys
+with open(sys.argv[1]) as f:
+    z = json.load(f)["layers"][1]["z"]
+print(" ".join(str(j + 1) for j in range(len(z[0])) if all(r[j] <= 0 for r in z)))
+EOF
+}
+at_start=$(dead_units "$DEAD")
+echo "# 07 dead units of layer 2 at the start: $at_start"
+check "07: units 2, 5 and 7 of layer 2 are dead before training" test "$at_start" = "2 5 7"
+train kill "$DEAD" --steps 5 --lr 2 -q
+train after "$WORK/kill.json" --steps 300 --lr 0.05 -q
+stuck=$(final train "$WORK/after.out")
+after=$(dead_units "$WORK/after.json")
+echo "# 07 after 5 steps at lr 2 and 300 at 0.05: loss $stuck, dead units of layer 2: $after"
+check "07: then every unit of layer 2 is dead" test "$after" = "1 2 3 4 5 6 7 8"
+check "07: and the loss is stuck near 0.2 (between 0.15 and 0.3)" eval 'lt 0.15 "$stuck" && lt "$stuck" 0.3'
+
+# 09: 1000 steps do not teach the deep sigmoid network; 300 teach it with skips.
+train deep "$(example deep-sigmoid)" --steps 1000 -q
+train skips "$(example deep-sigmoid-skips)" --steps 300 -q
+deep=$(final train "$WORK/deep.out")
+skips=$(final train "$WORK/skips.out")
+echo "# 09 deep-sigmoid after 1000 steps $deep; with skips after 300 steps $skips"
+check "09: deep sigmoid stays near 0.69 (> 0.65), with skips it gets below 0.4" \
+  eval 'lt 0.65 "$deep" && lt "$skips" 0.4'
+
+tap_done
