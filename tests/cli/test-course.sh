@@ -150,6 +150,23 @@ after=$(dead_units "$WORK/after.json")
 echo "# 07 after 5 steps at lr 2 and 300 at 0.05: loss $stuck, dead units of layer 2: $after"
 check "07: then every unit of layer 2 is dead" test "$after" = "1 2 3 4 5 6 7 8"
 check "07: and the loss is stuck near 0.2 (between 0.15 and 0.3)" eval 'lt 0.15 "$stuck" && lt "$stuck" 0.3'
+# The same with leaky ReLU in both hidden layers recovers: 2000 steps at
+# 0.05 after the five at 2 bring it to about 0.1.
+"$PYTHON" - "$DEAD" "$WORK/leaky.json" <<'EOF'
+import json, sys
+with open(sys.argv[1]) as f:
+    d = json.load(f)
+for l in d["layers"][:2]:
+    l["activation"] = "leaky_relu"
+with open(sys.argv[2], "w") as f:
+    json.dump(d, f)
+EOF
+train leaky_kill "$WORK/leaky.json" --steps 5 --lr 2 -q
+train leaky "$WORK/leaky_kill.json" --steps 2000 --lr 0.05 -q
+leaky=$(final train "$WORK/leaky.out")
+echo "# 07 leaky ReLU after 5 steps at lr 2 and 2000 at 0.05: loss $leaky"
+check "07: with leaky ReLU the same steps end below 0.15, under the dead network's loss" \
+  eval 'lt "$leaky" 0.15 && lt "$leaky" "$stuck"'
 
 # 09: 1000 steps do not teach the deep sigmoid network; 300 teach it with skips.
 train deep "$(example deep-sigmoid)" --steps 1000 -q
