@@ -86,45 +86,61 @@ for f in "${LESSONS[@]}"; do
 done
 
 # ------------------------------------------------------------ the figures
+# loss VAR NAME MODEL ARGS…: trains MODEL quietly (numbers.sh's train) and
+# sets VAR to its final train loss.
+loss () {
+  local var=$1
+  shift
+  train "$@" -q
+  printf -v "$var" '%s' "$(final train "$WORK/$1.out")"
+}
+
+# variant MODEL OUT.json STATEMENT: MODEL with one change, the Python
+# STATEMENT applied to its JSON object `d`.
+variant () {
+  "$PYTHON" - "$@" <<'EOF'
+import json, sys
+with open(sys.argv[1]) as f:
+    d = json.load(f)
+exec(sys.argv[3])
+with open(sys.argv[2], "w") as f:
+    json.dump(d, f)
+EOF
+}
+
 # 01: one neuron learns the blobs in 200 steps of 8 samples.
-train one "$(example one-neuron)" --steps 200 -q
-one=$(final train "$WORK/one.out")
+loss one one "$(example one-neuron)" --steps 200
 echo "# 01 one-neuron after 200 steps: train loss $one"
 check "01: one neuron separates the blobs in 200 steps (train loss < 0.1)" lt "$one" 0.1
 
 # 03, 08: three-layers, 300 steps of 16 from the same start: SGD at 0.05
 # still guesses (≈ 0.69); momentum, Adam and SGD at 0.5 get below 0.1.
 THREE=$(example three-layers)
-optimizer () {  # optimizer ID OUT.json: THREE with another optimizer
-  "$PYTHON" - "$THREE" "$1" "$2" <<'EOF'
-import json, sys
-with open(sys.argv[1]) as f:
-    d = json.load(f)
-d["optimizer"]["id"] = sys.argv[2]
-with open(sys.argv[3], "w") as f:
-    json.dump(d, f)
-EOF
-}
-optimizer momentum "$WORK/three-momentum.json"
-optimizer adam "$WORK/three-adam.json"
-train sgd "$THREE" --steps 300 -q
-train sgd5 "$THREE" --steps 300 --lr 0.5 -q
-train momentum "$WORK/three-momentum.json" --steps 300 -q
-train adam "$WORK/three-adam.json" --steps 300 -q
-for o in sgd sgd5 momentum adam; do eval "loss_$o=$(final train "$WORK/$o.out")"; done
-echo "# 08 three-layers after 300 steps: sgd $loss_sgd, sgd lr 0.5 $loss_sgd5, momentum $loss_momentum, adam $loss_adam"
-check "08: SGD at 0.05 is still near 0.69 after 300 steps (train loss > 0.6)" lt 0.6 "$loss_sgd"
+variant "$THREE" "$WORK/three-momentum.json" 'd["optimizer"]["id"] = "momentum"'
+variant "$THREE" "$WORK/three-adam.json" 'd["optimizer"]["id"] = "adam"'
+loss sgd sgd "$THREE" --steps 300
+loss sgd5 sgd5 "$THREE" --steps 300 --lr 0.5
+loss momentum momentum "$WORK/three-momentum.json" --steps 300
+loss adam adam "$WORK/three-adam.json" --steps 300
+echo "# 08 three-layers after 300 steps: sgd $sgd, sgd lr 0.5 $sgd5, momentum $momentum, adam $adam"
+check "08: SGD at 0.05 is still near 0.69 after 300 steps (train loss > 0.6)" lt 0.6 "$sgd"
 check "03, 08: SGD at 0.5, momentum and Adam get below 0.1 in 300 steps" \
-  eval 'lt "$loss_sgd5" 0.1 && lt "$loss_momentum" 0.1 && lt "$loss_adam" 0.1'
+  eval 'lt "$sgd5" 0.1 && lt "$momentum" 0.1 && lt "$adam" 0.1'
+
+# guesses_learns LESSON A STEPS_A B STEPS_B MAX: example A still guesses
+# after STEPS_A steps (train loss > 0.65, ln 2 ≈ 0.69), example B has
+# learned after STEPS_B (train loss < MAX).
+guesses_learns () {
+  local a b max=$6
+  loss a "$2" "$(example "$2")" --steps "$3"
+  loss b "$4" "$(example "$4")" --steps "$5"
+  echo "# $1 $2 after $3 steps: $a; $4 after $5 steps: $b"
+  check "$1: $2 still guesses after $3 steps (> 0.65), $4 learns in $5 (< $6)" \
+    eval 'lt 0.65 "$a" && lt "$b" "$max"'
+}
 
 # 06: spirals, 2000 steps: sigmoid still guesses, ReLU learns.
-train sig "$(example spirals-sigmoid)" --steps 2000 -q
-train relu "$(example spirals-relu)" --steps 2000 -q
-sig=$(final train "$WORK/sig.out")
-relu=$(final train "$WORK/relu.out")
-echo "# 06 spirals after 2000 steps: sigmoid $sig, relu $relu"
-check "06: after 2000 steps the sigmoid spirals guess (> 0.65), the ReLU ones learn (< 0.6)" \
-  eval 'lt 0.65 "$sig" && lt "$relu" 0.6'
+guesses_learns 06 spirals-sigmoid 2000 spirals-relu 2000 0.6
 
 # 07: dead-relu.  Units 2, 5 and 7 of layer 2 are off for all 200 points
 # from the start; five steps at lr 2 and 300 at 0.05 kill all of layer 2
@@ -144,37 +160,21 @@ at_start=$(dead_units "$DEAD")
 echo "# 07 dead units of layer 2 at the start: $at_start"
 check "07: units 2, 5 and 7 of layer 2 are dead before training" test "$at_start" = "2 5 7"
 train kill "$DEAD" --steps 5 --lr 2 -q
-train after "$WORK/kill.json" --steps 300 --lr 0.05 -q
-stuck=$(final train "$WORK/after.out")
+loss stuck after "$WORK/kill.json" --steps 300 --lr 0.05
 after=$(dead_units "$WORK/after.json")
 echo "# 07 after 5 steps at lr 2 and 300 at 0.05: loss $stuck, dead units of layer 2: $after"
 check "07: then every unit of layer 2 is dead" test "$after" = "1 2 3 4 5 6 7 8"
 check "07: and the loss is stuck near 0.2 (between 0.15 and 0.3)" eval 'lt 0.15 "$stuck" && lt "$stuck" 0.3'
 # The same with leaky ReLU in both hidden layers recovers: 2000 steps at
 # 0.05 after the five at 2 bring it to about 0.1.
-"$PYTHON" - "$DEAD" "$WORK/leaky.json" <<'EOF'
-import json, sys
-with open(sys.argv[1]) as f:
-    d = json.load(f)
-for l in d["layers"][:2]:
-    l["activation"] = "leaky_relu"
-with open(sys.argv[2], "w") as f:
-    json.dump(d, f)
-EOF
+variant "$DEAD" "$WORK/leaky.json" 'for l in d["layers"][:2]: l["activation"] = "leaky_relu"'
 train leaky_kill "$WORK/leaky.json" --steps 5 --lr 2 -q
-train leaky "$WORK/leaky_kill.json" --steps 2000 --lr 0.05 -q
-leaky=$(final train "$WORK/leaky.out")
+loss leaky leaky "$WORK/leaky_kill.json" --steps 2000 --lr 0.05
 echo "# 07 leaky ReLU after 5 steps at lr 2 and 2000 at 0.05: loss $leaky"
 check "07: with leaky ReLU the same steps end below 0.15, under the dead network's loss" \
   eval 'lt "$leaky" 0.15 && lt "$leaky" "$stuck"'
 
 # 09: 1000 steps do not teach the deep sigmoid network; 300 teach it with skips.
-train deep "$(example deep-sigmoid)" --steps 1000 -q
-train skips "$(example deep-sigmoid-skips)" --steps 300 -q
-deep=$(final train "$WORK/deep.out")
-skips=$(final train "$WORK/skips.out")
-echo "# 09 deep-sigmoid after 1000 steps $deep; with skips after 300 steps $skips"
-check "09: deep sigmoid stays near 0.69 (> 0.65), with skips it gets below 0.4" \
-  eval 'lt 0.65 "$deep" && lt "$skips" 0.4'
+guesses_learns 09 deep-sigmoid 1000 deep-sigmoid-skips 300 0.4
 
 tap_done
