@@ -682,18 +682,20 @@ bpv_question_check (const BpvQuestion *q,
 
 /* --------------------------------------------------------- a live session */
 
+/* BpvQuizContext counts layers from 1 (a(0) is the input, always known);
+ * the session, like the stepper, takes C indices. */
 static gboolean
 session_forward_known (gpointer data,
                        gsize    layer)
 {
-  return bpv_session_forward_known (data, layer);
+  return layer == 0 || bpv_session_forward_known (data, layer - 1);
 }
 
 static gboolean
 session_backward_known (gpointer data,
                         gsize    layer)
 {
-  return bpv_session_backward_known (data, layer);
+  return layer >= 1 && bpv_session_backward_known (data, layer - 1);
 }
 
 void
