@@ -510,7 +510,7 @@ check_against_inspector (BpvSession        *s,
 
 /* A numeric question in step mode asks only for what the stop lets one
  * compute: δ(n) of a hidden layer once δ(n+1) is shown, z(n) once a(n−1)
- * is (the quantities count layers from 1, the session from 0). */
+ * is.  n is 1-based; the session takes the C index n − 1. */
 static void
 check_known (BpvSession        *s,
              const BpvQuestion *q)

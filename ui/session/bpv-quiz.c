@@ -682,8 +682,8 @@ bpv_question_check (const BpvQuestion *q,
 
 /* --------------------------------------------------------- a live session */
 
-/* BpvQuizContext counts layers from 1 (a(0) is the input, always known);
- * the session, like the stepper, takes C indices. */
+/* The quiz counts layers from 1 as the app shows them; the session takes
+ * the C index. */
 static gboolean
 session_forward_known (gpointer data,
                        gsize    layer)
@@ -695,7 +695,7 @@ static gboolean
 session_backward_known (gpointer data,
                         gsize    layer)
 {
-  return layer >= 1 && bpv_session_backward_known (data, layer - 1);
+  return layer > 0 && bpv_session_backward_known (data, layer - 1);
 }
 
 void
