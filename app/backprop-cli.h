@@ -59,6 +59,11 @@ gboolean        backprop_plugins_command         (int      argc,
 gboolean        backprop_lesson_command          (int      argc,
                                                   char   **argv,
                                                   GError **error);
+/* `backprop lesson handout FILE -o HANDOUT.pdf [--lang L]`
+ * (backprop-lesson-handout.c); argv[0] is "handout". */
+gboolean        backprop_lesson_handout_command  (int      argc,
+                                                  char   **argv,
+                                                  GError **error);
 
 /* The helpers the commands share (backprop-cli.c). */
 

@@ -101,14 +101,19 @@ backprop_lesson_command (int      argc,
   g_autoptr(GOptionContext) context = NULL;
   g_auto(GStrv) args = NULL;
 
-  context = backprop_cli_context_new ("lesson", _("check FILE… | list"),
+  /* handout has options of its own (backprop-lesson-handout.c). */
+  if (argc > 1 && g_str_equal (argv[1], "handout"))
+    return backprop_lesson_handout_command (argc - 1, argv + 1, error);
+
+  context = backprop_cli_context_new ("lesson", _("check FILE… | list | handout FILE -o HANDOUT.pdf"),
     _("Check lessons (\"format\": \"backprop-lesson/1\") or list the built-in ones.\n"
       "\n"
       "  check FILE…  play every step of each lesson on a fresh network: every\n"
       "               model, selection and action applied, every question asked\n"
       "               and every answer computed; one line per problem, naming\n"
       "               the file, the step and the field\n"
-      "  list         the built-in lessons: id and title, one a line"),
+      "  list         the built-in lessons: id and title, one a line\n"
+      "  handout      a printable worksheet (PDF); see “backprop lesson handout --help”"),
     NULL, NULL);
   if (!backprop_cli_parse (context, argc, argv, &args, 1, G_MAXUINT, error))
     return FALSE;
