@@ -8,6 +8,7 @@
 #include "bpv-inspector.h"
 #include "bpv-network-view.h"
 #include "bpv-plot-view.h"
+#include "bpv-quiz-pane.h"
 #include "bpv-window.h"
 
 G_BEGIN_DECLS
@@ -32,6 +33,8 @@ struct _BpvWindow
   BpvPlotView          *loss_view;
   BpvPlotView          *accuracy_view;
   BpvInspector         *inspector;
+  GtkRevealer          *quiz_revealer;   /* the Quiz pane above the inspector (win.quiz) */
+  BpvQuizPane          *quiz_pane;
   AdwComboRow          *dataset_row;
   GtkAdjustment        *rows_adjustment;
   GtkAdjustment        *noise_adjustment;
@@ -46,6 +49,8 @@ struct _BpvWindow
   AdwComboRow          *cost_row;
   AdwEntryRow          *hidden_row;
   AdwPreferencesGroup  *layers_group;
+  AdwPreferencesGroup  *schedule_group;
+  AdwComboRow          *schedule_row;    /* in BpScheduleKind order */
   GtkLabel             *speed_label;
   GtkWidget            *palette_scroller; /* the palette and its separator, */
   GtkWidget            *palette_separator; /* hidden in presentation mode */
@@ -62,6 +67,7 @@ struct _BpvWindow
 
   BpvSession           *session;
   GPtrArray            *layer_rows;      /* AdwComboRow per layer */
+  GPtrArray            *schedule_rows;   /* AdwActionRow per schedule parameter */
   GPtrArray            *dataset_names;   /* char*, parallel to dataset_row's model */
   gboolean              updating;        /* widgets are being set from the session */
   gint64                last_status;
@@ -78,8 +84,6 @@ struct _BpvWindow
   GtkWindow            *close_question;  /* that question while it is shown (weak) */
   char                 *explain_title;   /* the example's explanation, or NULL */
   char                 *explain_text;
-  gboolean              chain_quiz;      /* answer the chain-rule quiz with live numbers */
-  gboolean              quiz_answer_shown; /* the learner asked for the answer */
 };
 
 /* bpv-window-actions.c */
