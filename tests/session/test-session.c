@@ -917,6 +917,7 @@ main (void)
     cmocka_unit_test (test_gradcheck_deep_sigmoid),
     cmocka_unit_test (test_session_layers_beyond_dense),
     cmocka_unit_test (test_explain_selected_skip),
+    cmocka_unit_test (test_explain_optimizer_terms),
   };
 
   {

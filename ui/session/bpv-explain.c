@@ -298,6 +298,8 @@ explain_edge (BpvExplanation *ex,
                               num (pool, ex->weight), num (pool, ex->weight_after),
                               num (pool, ex->weight_after - ex->weight));
     }
+  _bpv_explain_optimizer (ex, session, (gsize) (live->W - bpv_session_get_network (session)->params)
+                          + j * live->in + k, at_update, pool, eq);
   /* Drop the last newline. */
   if (eq->len > 0 && eq->str[eq->len - 1] == '\n')
     g_string_truncate (eq, eq->len - 1);
