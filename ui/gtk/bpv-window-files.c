@@ -1,6 +1,7 @@
 /* bpv-window-files.c — the window's files: open (a model in a new window,
  * a CSV as the dataset), save and save as, export of the canvas, files
- * dropped on the window, and the unsaved-changes question on close.
+ * dropped on the window (a lesson too), and the unsaved-changes question
+ * on close.
  *
  * The actions are installed by bpv_window_install_file_actions (called
  * from bpv_window_install_actions); their shortcuts are in bpv-shortcuts.c.
@@ -183,6 +184,9 @@ bpv_window_open_file (BpvWindow *self,
   if (g_str_has_suffix (path, ".csv") || g_str_has_suffix (path, ".CSV"))
     return open_csv (self, path);
   app = gtk_window_get_application (GTK_WINDOW (self));
+  /* A lesson plays here when no application picks a window for it. */
+  if (app == NULL && g_str_has_suffix (path, BPV_LESSON_SUFFIX))
+    return bpv_window_open_lesson (self, path);
   if (app == NULL)
     {
       bpv_window_toast (self, "Models open in a new window of the application");

@@ -6,6 +6,7 @@
 #pragma once
 
 #include "bpv-inspector.h"
+#include "bpv-lesson-pane.h"
 #include "bpv-network-view.h"
 #include "bpv-plot-view.h"
 #include "bpv-window.h"
@@ -32,6 +33,9 @@ struct _BpvWindow
   BpvPlotView          *loss_view;
   BpvPlotView          *accuracy_view;
   BpvInspector         *inspector;
+  GtkPaned             *side_paned;      /* the right column: */
+  GtkStack             *side_stack;      /* the decision map or the lesson, */
+  BpvLessonPane        *lesson_pane;     /* over the inspector */
   AdwComboRow          *dataset_row;
   GtkAdjustment        *rows_adjustment;
   GtkAdjustment        *noise_adjustment;
@@ -54,6 +58,7 @@ struct _BpvWindow
   GMenu                *edit_section;    /* Undo / Redo with their labels */
   GMenu                *examples_menu;
   GMenu                *recent_menu;
+  GMenu                *lessons_menu;    /* the built-in lessons */
   GtkRevealer          *explain_revealer;
   GtkLabel             *explain_label;
   GtkRevealer          *fault_revealer;  /* training stopped on NaN/Inf */
@@ -61,6 +66,8 @@ struct _BpvWindow
   GtkButton            *lower_rate_button;
 
   BpvSession           *session;
+  GBinding             *session_bindings[5]; /* the sidebar's numbers (refs) */
+  gboolean              settings_connected; /* the sidebar's handlers, once */
   GPtrArray            *layer_rows;      /* AdwComboRow per layer */
   GPtrArray            *dataset_names;   /* char*, parallel to dataset_row's model */
   gboolean              updating;        /* widgets are being set from the session */
@@ -80,6 +87,13 @@ struct _BpvWindow
   char                 *explain_text;
   gboolean              chain_quiz;      /* answer the chain-rule quiz with live numbers */
   gboolean              quiz_answer_shown; /* the learner asked for the answer */
+
+  /* The lesson being played (bpv-window-lesson.c), NULL for none. */
+  BpvLesson            *lesson;
+  char                 *lesson_path;
+  gsize                 lesson_step;     /* 0-based */
+  guint                 lesson_undo_base; /* undo steps when the step was entered */
+  int                   side_position;   /* the column's split before the lesson */
 };
 
 /* bpv-window-actions.c */
@@ -108,6 +122,15 @@ gboolean bpv_window_close_request (GtkWindow *window);
 
 /* bpv-window-settings.c: the sidebar's handlers, once the session is set. */
 void bpv_window_connect_settings (BpvWindow *self);
+
+/* bpv-window-lesson.c: the lesson's actions (lesson-next, lesson-back,
+ * lesson-leave, open-lesson), its signal, and its part of the enabled
+ * state and of the right column. */
+void     bpv_window_install_lesson_actions (BpvWindow *self);
+void     bpv_window_lesson_class_init      (GObjectClass *object_class);
+void     bpv_window_lesson_finalize        (BpvWindow *self);
+gboolean bpv_window_lesson_can_next        (BpvWindow *self);
+void     bpv_window_update_side_column     (BpvWindow *self);
 
 /* bpv-window.c */
 void bpv_window_update_file_title (BpvWindow *self);

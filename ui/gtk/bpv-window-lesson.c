@@ -1,0 +1,412 @@
+/* bpv-window-lesson.c — the window plays a lesson (bpv-lesson.h): it enters
+ * the steps (applying them to the session, or to a new one when a step
+ * loads a model of its own; Back replays the lesson up to the step before),
+ * applies each step's view to the canvas, puts the lesson pane over the
+ * inspector in place of the decision map, and decides when Next is
+ * enabled.  The actions: win.lesson-next, win.lesson-back,
+ * win.lesson-leave, win.open-lesson (a file chooser).
+ *
+ * The lesson is the window's, not the model's: undo and redo change the
+ * network, never the step; the application autosaves the lesson's file and
+ * step with the model ("lesson-changed").
+ */
+#include "config.h"
+#include "bpv-window-private.h"
+
+#include <glib/gi18n.h>
+
+#include "bpv-events.h"
+
+/* The right column's split while a lesson runs: the pane's height, the
+ * inspector keeps the rest (its own minimum is 240). */
+#define LESSON_PANE_HEIGHT 520
+/* The file chooser's pattern for lessons (*.bplesson.json, either case). */
+#define LESSON_PATTERN "*.[bB][pP][lL][eE][sS][sS][oO][nN].[jJ][sS][oO][nN]"
+
+enum {
+  LESSON_CHANGED,
+  N_SIGNALS
+};
+
+static guint signals[N_SIGNALS];
+
+/* How a step is entered. */
+typedef enum
+{
+  ENTER_APPLY,   /* as Next does: its actions on the session (or a new one) */
+  ENTER_REPLAY,  /* as Back does: the lesson replayed up to it on a new session */
+  ENTER_RESUME,  /* shown on the session as it is (a restored autosave) */
+} EnterMode;
+
+void
+bpv_window_lesson_class_init (GObjectClass *object_class)
+{
+  /* The lesson, its step or its absence changed (the autosave keeps them). */
+  signals[LESSON_CHANGED] =
+    g_signal_new ("lesson-changed", G_TYPE_FROM_CLASS (object_class), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 0);
+}
+
+void
+bpv_window_lesson_finalize (BpvWindow *self)
+{
+  g_clear_pointer (&self->lesson, bpv_lesson_free);
+  g_clear_pointer (&self->lesson_path, g_free);
+}
+
+/* A step's view settings on the canvas (those it leaves alone stay). */
+static void
+apply_view (BpvWindow           *self,
+            const BpvLessonView *view)
+{
+  const struct
+  {
+    BpvLessonFlag flag;
+    const char   *property;
+  } flags[] = {
+    { view->gradients, "gradients" },
+    { view->sigma_prime, "show-derivatives" },
+    { view->global_scale, "global-scale" },
+    { view->values, "show-values" },
+  };
+
+  for (gsize i = 0; i < G_N_ELEMENTS (flags); i++)
+    if (flags[i].flag != BPV_LESSON_FLAG_KEEP)
+      g_object_set (self->network_view, flags[i].property, flags[i].flag == BPV_LESSON_FLAG_ON, NULL);
+}
+
+static guint
+undo_steps (BpvWindow *self)
+{
+  return bp_edit_history_n_undo (bpv_session_get_history (self->session));
+}
+
+/* The pane shows the step, with its question asked on the session as the
+ * step left it. */
+static void
+show_step (BpvWindow *self)
+{
+  g_autoptr(GError) error = NULL;
+  BpvQuestion *question = bpv_lesson_question (self->lesson, self->lesson_step, self->session, &error);
+
+  bpv_lesson_pane_show_step (self->lesson_pane, self->lesson, self->lesson_step, question,
+                             error != NULL ? error->message : NULL);
+  if (error != NULL)
+    bpv_event ("LESSON-QUESTION-ERROR %s", error->message);
+}
+
+/* Enters step `i` of `lesson` (not yet the window's when a lesson starts).
+ * On failure nothing has changed but, for ENTER_APPLY on the session in
+ * place, what the actions before the failing one did. */
+static gboolean
+enter_step (BpvWindow  *self,
+            BpvLesson  *lesson,
+            gsize       i,
+            EnterMode   mode,
+            GError    **error)
+{
+  g_autoptr(BpvSession) fresh = NULL;
+  BpvLessonView view;
+
+  if (mode != ENTER_RESUME)
+    bpv_session_pause (self->session);
+  switch (mode)
+    {
+    case ENTER_APPLY:
+      if (bpv_lesson_step_loads_model (lesson, i))
+        {
+          fresh = bpv_lesson_new_session (lesson, i, error);
+          if (fresh == NULL || !bpv_lesson_apply_step (lesson, i, fresh, &view, error))
+            return FALSE;
+        }
+      else if (!bpv_lesson_apply_step (lesson, i, self->session, &view, error))
+        return FALSE;
+      break;
+    case ENTER_REPLAY:
+      if (!bpv_lesson_replay (lesson, i, &fresh, &view, error))
+        return FALSE;
+      break;
+    case ENTER_RESUME:
+    default:
+      break;
+    }
+  if (fresh != NULL)
+    bpv_window_set_session (self, fresh);
+  if (mode != ENTER_RESUME)
+    apply_view (self, &view);
+  self->lesson_step = i;
+  self->lesson_undo_base = undo_steps (self);
+  return TRUE;
+}
+
+/* After a step is entered: the pane, the actions, the log, the autosave. */
+static void
+step_entered (BpvWindow *self)
+{
+  show_step (self);
+  bpv_event ("LESSON-STEP %zu", self->lesson_step + 1);
+  bpv_window_update_actions (self);
+  g_signal_emit (self, signals[LESSON_CHANGED], 0);
+}
+
+gboolean
+bpv_window_start_lesson (BpvWindow   *self,
+                         BpvLesson   *lesson,
+                         const char  *path,
+                         gsize        step,
+                         gboolean     apply,
+                         GError     **error)
+{
+  g_autoptr(BpvLesson) owned = lesson;
+
+  g_return_val_if_fail (BPV_IS_WINDOW (self), FALSE);
+  g_return_val_if_fail (lesson != NULL, FALSE);
+
+  if (step >= bpv_lesson_get_n_steps (lesson))
+    {
+      g_set_error (error, BPV_LESSON_ERROR, BPV_LESSON_ERROR_INVALID,
+                   _("%s has %zu steps: there is no step %zu"), bpv_lesson_get_file_name (lesson),
+                   bpv_lesson_get_n_steps (lesson), step + 1);
+      return FALSE;
+    }
+  if (!enter_step (self, lesson, step, apply ? ENTER_APPLY : ENTER_RESUME, error))
+    return FALSE;
+  /* The pane forgets the old lesson before it goes. */
+  bpv_lesson_pane_clear (self->lesson_pane);
+  g_clear_pointer (&self->lesson, bpv_lesson_free);
+  self->lesson = g_steal_pointer (&owned);
+  g_free (self->lesson_path);
+  self->lesson_path = g_strdup (path);
+  bpv_event ("LESSON-OPEN %s %zu", bpv_lesson_get_id (self->lesson),
+             bpv_lesson_get_n_steps (self->lesson));
+  bpv_window_update_side_column (self);
+  step_entered (self);
+  return TRUE;
+}
+
+gboolean
+bpv_window_open_lesson (BpvWindow  *self,
+                        const char *path)
+{
+  g_autoptr(GError) error = NULL;
+  BpvLesson *lesson;
+
+  g_return_val_if_fail (BPV_IS_WINDOW (self), FALSE);
+  g_return_val_if_fail (path != NULL, FALSE);
+
+  lesson = bpv_lesson_load (path, &error);
+  if (lesson == NULL || !bpv_window_start_lesson (self, lesson, path, 0, TRUE, &error))
+    {
+      bpv_event ("LESSON-ERROR %s", error->message);
+      bpv_window_toast (self, error->message);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+void
+bpv_window_leave_lesson (BpvWindow *self)
+{
+  g_return_if_fail (BPV_IS_WINDOW (self));
+
+  if (self->lesson == NULL)
+    return;
+  bpv_lesson_pane_clear (self->lesson_pane);
+  g_clear_pointer (&self->lesson, bpv_lesson_free);
+  g_clear_pointer (&self->lesson_path, g_free);
+  self->lesson_step = 0;
+  bpv_event ("LESSON-LEAVE");
+  bpv_window_update_side_column (self);
+  bpv_window_update_actions (self);
+  g_signal_emit (self, signals[LESSON_CHANGED], 0);
+}
+
+BpvLesson *
+bpv_window_get_lesson (BpvWindow *self)
+{
+  g_return_val_if_fail (BPV_IS_WINDOW (self), NULL);
+
+  return self->lesson;
+}
+
+const char *
+bpv_window_get_lesson_path (BpvWindow *self)
+{
+  g_return_val_if_fail (BPV_IS_WINDOW (self), NULL);
+
+  return self->lesson_path;
+}
+
+gsize
+bpv_window_get_lesson_step (BpvWindow *self)
+{
+  g_return_val_if_fail (BPV_IS_WINDOW (self), 0);
+
+  return self->lesson_step;
+}
+
+GtkWidget *
+bpv_window_get_lesson_pane (BpvWindow *self)
+{
+  g_return_val_if_fail (BPV_IS_WINDOW (self), NULL);
+
+  return GTK_WIDGET (self->lesson_pane);
+}
+
+/* ------------------------------------------------------- enabled state */
+
+gboolean
+bpv_window_lesson_can_next (BpvWindow *self)
+{
+  BpvQuestionView *view;
+  gboolean answered, correct;
+  guint undo;
+
+  if (self->lesson == NULL || self->session == NULL)
+    return FALSE;
+  view = bpv_lesson_pane_get_question_view (self->lesson_pane);
+  if (bpv_question_view_get_question (view) != NULL)
+    {
+      answered = bpv_question_view_get_answered (view);
+      correct = answered && bpv_question_view_get_correct (view);
+    }
+  else
+    {
+      /* No question (or it could not be asked, which the pane says): a
+       * condition on it does not hold the learner back. */
+      answered = correct = TRUE;
+    }
+  undo = undo_steps (self);
+  return bpv_lesson_can_continue (self->lesson, self->lesson_step, self->session, answered, correct,
+                                  undo > self->lesson_undo_base ? undo - self->lesson_undo_base : 0);
+}
+
+/* The top of the right column: the lesson while one runs, taller than the
+ * decision map was; else the decision map when it means something. */
+void
+bpv_window_update_side_column (BpvWindow *self)
+{
+  gboolean lesson = self->lesson != NULL;
+  gboolean showing = g_strcmp0 (gtk_stack_get_visible_child_name (self->side_stack), "lesson") == 0;
+
+  if (lesson && !showing)
+    {
+      self->side_position = gtk_paned_get_position (self->side_paned);
+      gtk_paned_set_position (self->side_paned, LESSON_PANE_HEIGHT);
+    }
+  else if (!lesson && showing && self->side_position > 0)
+    gtk_paned_set_position (self->side_paned, self->side_position);
+  gtk_stack_set_visible_child_name (self->side_stack, lesson ? "lesson" : "decision");
+  gtk_widget_set_visible (GTK_WIDGET (self->side_stack),
+                          lesson || gtk_widget_get_visible (GTK_WIDGET (self->decision_view)));
+}
+
+/* ------------------------------------------------------------- actions */
+
+static void
+lesson_next_activated (GSimpleAction *action,
+                       GVariant      *parameter,
+                       gpointer       data)
+{
+  BpvWindow *self = data;
+  g_autoptr(GError) error = NULL;
+
+  if (self->lesson == NULL)
+    return;
+  if (self->lesson_step + 1 >= bpv_lesson_get_n_steps (self->lesson))
+    {
+      g_autofree char *done = g_strdup_printf (_("You finished the lesson “%s”"),
+                                               bpv_lesson_get_title (self->lesson));
+
+      bpv_event ("LESSON-DONE %s", bpv_lesson_get_id (self->lesson));
+      bpv_window_toast (self, done);
+      bpv_window_leave_lesson (self);
+      return;
+    }
+  if (!enter_step (self, self->lesson, self->lesson_step + 1, ENTER_APPLY, &error))
+    {
+      bpv_event ("LESSON-ERROR %s", error->message);
+      bpv_window_toast (self, error->message);
+      bpv_window_update_actions (self);
+      return;
+    }
+  step_entered (self);
+}
+
+static void
+lesson_back_activated (GSimpleAction *action,
+                       GVariant      *parameter,
+                       gpointer       data)
+{
+  BpvWindow *self = data;
+  g_autoptr(GError) error = NULL;
+
+  if (self->lesson == NULL || self->lesson_step == 0)
+    return;
+  if (!enter_step (self, self->lesson, self->lesson_step - 1, ENTER_REPLAY, &error))
+    {
+      bpv_event ("LESSON-ERROR %s", error->message);
+      bpv_window_toast (self, error->message);
+      return;
+    }
+  step_entered (self);
+}
+
+static void
+lesson_leave_activated (GSimpleAction *action,
+                        GVariant      *parameter,
+                        gpointer       data)
+{
+  bpv_window_leave_lesson (data);
+}
+
+static void
+open_lesson_response (GtkNativeDialog *dialog,
+                      int              response,
+                      BpvWindow       *self)
+{
+  if (response == GTK_RESPONSE_ACCEPT)
+    {
+      g_autoptr(GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (dialog));
+
+      /* As a dropped lesson: the application picks the window. */
+      if (file != NULL)
+        bpv_window_open_file (self, file);
+    }
+  g_object_unref (dialog);
+}
+
+static void
+open_lesson_activated (GSimpleAction *action,
+                       GVariant      *parameter,
+                       gpointer       data)
+{
+  BpvWindow *self = data;
+  GtkFileChooserNative *dialog;
+  GtkFileFilter *filter = gtk_file_filter_new ();
+
+  dialog = gtk_file_chooser_native_new (_("Open Lesson"), GTK_WINDOW (self),
+                                        GTK_FILE_CHOOSER_ACTION_OPEN, _("_Open"), _("_Cancel"));
+  gtk_file_filter_set_name (filter, _("Lessons (*.bplesson.json)"));
+  gtk_file_filter_add_pattern (filter, LESSON_PATTERN);
+  gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (dialog), filter);
+  g_object_unref (filter);
+  g_signal_connect (dialog, "response", G_CALLBACK (open_lesson_response), self);
+  gtk_native_dialog_show (GTK_NATIVE_DIALOG (dialog));
+}
+
+void
+bpv_window_install_lesson_actions (BpvWindow *self)
+{
+  const GActionEntry entries[] = {
+    { "lesson-next", lesson_next_activated, NULL, NULL, NULL, { 0 } },
+    { "lesson-back", lesson_back_activated, NULL, NULL, NULL, { 0 } },
+    { "lesson-leave", lesson_leave_activated, NULL, NULL, NULL, { 0 } },
+    { "open-lesson", open_lesson_activated, NULL, NULL, NULL, { 0 } },
+  };
+
+  g_action_map_add_action_entries (G_ACTION_MAP (self), entries, G_N_ELEMENTS (entries), self);
+  /* An answer may be what Next waits for. */
+  g_signal_connect_swapped (bpv_lesson_pane_get_question_view (self->lesson_pane), "answered",
+                            G_CALLBACK (bpv_window_update_actions), self);
+}
