@@ -10,6 +10,7 @@ struct _BpvLessonPane
   GtkWidget        parent_instance;
 
   /* template children */
+  GtkWidget       *box;
   GtkLabel        *lesson_title_label;
   GtkLabel        *step_label;
   GtkProgressBar  *progress_bar;
@@ -20,6 +21,7 @@ struct _BpvLessonPane
   BpvQuestionView *question_view;
   GtkWidget       *hint_box;
   GtkLabel        *hint_label;
+  GtkButton       *retry_button;
   GtkButton       *back_button;
   GtkButton       *next_button;
   GtkButton       *leave_button;
@@ -29,13 +31,18 @@ struct _BpvLessonPane
 
 G_DEFINE_FINAL_TYPE (BpvLessonPane, bpv_lesson_pane, GTK_TYPE_WIDGET)
 
-/* The line saying what to do shows while Next waits for it: it follows the
- * button, whose sensitivity is the action's enabled state. */
+/* The line saying what to do shows while Next waits for it, and Try Again
+ * while a wrong answer can be taken back: they follow the buttons, whose
+ * sensitivity is their action's enabled state. */
 static void
 update_hint (BpvLessonPane *self)
 {
+  gboolean retry = gtk_widget_get_sensitive (GTK_WIDGET (self->retry_button));
+
+  gtk_widget_set_visible (GTK_WIDGET (self->retry_button), retry);
   gtk_widget_set_visible (self->hint_box,
-                          self->has_hint && !gtk_widget_get_sensitive (GTK_WIDGET (self->next_button)));
+                          (self->has_hint || retry)
+                          && !gtk_widget_get_sensitive (GTK_WIDGET (self->next_button)));
 }
 
 static void
@@ -64,6 +71,7 @@ bpv_lesson_pane_class_init (BpvLessonPaneClass *klass)
   g_type_ensure (BPV_TYPE_QUESTION_VIEW);
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/io/github/backprop_studio/BackpropStudio/ui/bpv-lesson-pane.ui");
+  gtk_widget_class_bind_template_child (widget_class, BpvLessonPane, box);
   gtk_widget_class_bind_template_child (widget_class, BpvLessonPane, lesson_title_label);
   gtk_widget_class_bind_template_child (widget_class, BpvLessonPane, step_label);
   gtk_widget_class_bind_template_child (widget_class, BpvLessonPane, progress_bar);
@@ -74,6 +82,7 @@ bpv_lesson_pane_class_init (BpvLessonPaneClass *klass)
   gtk_widget_class_bind_template_child (widget_class, BpvLessonPane, question_view);
   gtk_widget_class_bind_template_child (widget_class, BpvLessonPane, hint_box);
   gtk_widget_class_bind_template_child (widget_class, BpvLessonPane, hint_label);
+  gtk_widget_class_bind_template_child (widget_class, BpvLessonPane, retry_button);
   gtk_widget_class_bind_template_child (widget_class, BpvLessonPane, back_button);
   gtk_widget_class_bind_template_child (widget_class, BpvLessonPane, next_button);
   gtk_widget_class_bind_template_child (widget_class, BpvLessonPane, leave_button);
@@ -87,6 +96,7 @@ bpv_lesson_pane_init (BpvLessonPane *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
   g_signal_connect (self->next_button, "notify::sensitive", G_CALLBACK (on_next_sensitive), self);
+  g_signal_connect (self->retry_button, "notify::sensitive", G_CALLBACK (on_next_sensitive), self);
   update_hint (self);
 }
 

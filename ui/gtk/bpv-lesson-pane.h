@@ -2,10 +2,12 @@
  * as the learner reads it in the window's right column: the lesson's
  * title, "Step 3 of 9" with a progress bar, the step's title and text
  * (wrapped, selectable, projector-sized), its question (a BpvQuestionView),
- * what to do before Next is enabled, and Back / Next / Leave Lesson.
+ * what to do before Next is enabled (with Try Again after a wrong answer),
+ * and Back / Next / Leave Lesson.
  *
  * A view only: it never applies a step.  Its buttons activate the window's
- * actions win.lesson-back, win.lesson-next and win.lesson-leave
+ * actions win.lesson-back, win.lesson-next, win.lesson-leave and
+ * win.lesson-retry
  * (bpv-window-lesson.c enters the steps and decides when Next is enabled);
  * the line saying what to do shows while Next is disabled.
  */

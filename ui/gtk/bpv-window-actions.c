@@ -89,6 +89,7 @@ bpv_window_update_actions (BpvWindow *self)
   set_enabled (self, "lesson-next", bpv_window_lesson_can_next (self));
   set_enabled (self, "lesson-back", self->lesson != NULL && self->lesson_step > 0);
   set_enabled (self, "lesson-leave", self->lesson != NULL);
+  set_enabled (self, "lesson-retry", bpv_window_lesson_can_retry (self));
 
   g_simple_action_set_state (G_SIMPLE_ACTION (g_action_map_lookup_action (G_ACTION_MAP (self), "autoplay")),
                              g_variant_new_boolean (bpv_session_get_autoplay (session)));

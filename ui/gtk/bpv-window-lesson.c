@@ -4,7 +4,8 @@
  * applies each step's view to the canvas, puts the lesson pane over the
  * inspector in place of the decision map, and decides when Next is
  * enabled.  The actions: win.lesson-next, win.lesson-back,
- * win.lesson-leave, win.open-lesson (a file chooser).
+ * win.lesson-leave, win.lesson-retry (the question again after a wrong
+ * answer), win.open-lesson (a file chooser).
  *
  * The lesson is the window's, not the model's: undo and redo change the
  * network, never the step; the application autosaves the lesson's file and
@@ -256,6 +257,18 @@ bpv_window_get_lesson_pane (BpvWindow *self)
 /* ------------------------------------------------------- enabled state */
 
 gboolean
+bpv_window_lesson_can_retry (BpvWindow *self)
+{
+  BpvQuestionView *view;
+
+  if (self->lesson == NULL)
+    return FALSE;
+  view = bpv_lesson_pane_get_question_view (self->lesson_pane);
+  return bpv_question_view_get_question (view) != NULL && bpv_question_view_get_answered (view)
+         && !bpv_question_view_get_correct (view);
+}
+
+gboolean
 bpv_window_lesson_can_next (BpvWindow *self)
 {
   BpvQuestionView *view;
@@ -352,6 +365,21 @@ lesson_back_activated (GSimpleAction *action,
   step_entered (self);
 }
 
+/* After a wrong answer: the step's question again, unanswered. */
+static void
+lesson_retry_activated (GSimpleAction *action,
+                        GVariant      *parameter,
+                        gpointer       data)
+{
+  BpvWindow *self = data;
+
+  if (self->lesson == NULL)
+    return;
+  show_step (self);
+  bpv_event ("LESSON-RETRY %zu", self->lesson_step + 1);
+  bpv_window_update_actions (self);
+}
+
 static void
 lesson_leave_activated (GSimpleAction *action,
                         GVariant      *parameter,
@@ -402,6 +430,7 @@ bpv_window_install_lesson_actions (BpvWindow *self)
     { "lesson-next", lesson_next_activated, NULL, NULL, NULL, { 0 } },
     { "lesson-back", lesson_back_activated, NULL, NULL, NULL, { 0 } },
     { "lesson-leave", lesson_leave_activated, NULL, NULL, NULL, { 0 } },
+    { "lesson-retry", lesson_retry_activated, NULL, NULL, NULL, { 0 } },
     { "open-lesson", open_lesson_activated, NULL, NULL, NULL, { 0 } },
   };
 

@@ -124,12 +124,13 @@ gboolean bpv_window_close_request (GtkWindow *window);
 void bpv_window_connect_settings (BpvWindow *self);
 
 /* bpv-window-lesson.c: the lesson's actions (lesson-next, lesson-back,
- * lesson-leave, open-lesson), its signal, and its part of the enabled
+ * lesson-leave, lesson-retry, open-lesson), its signal, and its part of the enabled
  * state and of the right column. */
 void     bpv_window_install_lesson_actions (BpvWindow *self);
 void     bpv_window_lesson_class_init      (GObjectClass *object_class);
 void     bpv_window_lesson_finalize        (BpvWindow *self);
 gboolean bpv_window_lesson_can_next        (BpvWindow *self);
+gboolean bpv_window_lesson_can_retry       (BpvWindow *self);
 void     bpv_window_update_side_column     (BpvWindow *self);
 
 /* bpv-window.c */
