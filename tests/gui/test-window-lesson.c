@@ -11,7 +11,8 @@
  * meets the step's condition to go on (training until the loss is below x,
  * the edit asked for) before Next, which must then be enabled; the last
  * Next ends the lesson.  Back replays the step before; undo never changes
- * the step; a malformed lesson leaves the model as it was.  Any GLib or
+ * the step; a malformed lesson leaves the model as it was; a lesson opened
+ * as a file (or dropped) plays in the window.  Any GLib or
  * GTK warning fails.  $BPV_TEST_SHOTS (a folder): a picture of the window
  * at each step with a question, once answered.
  *
@@ -483,6 +484,39 @@ test_malformed_lesson (void **state)
   assert_string_equal (after, before);
 }
 
+static gboolean
+pane_mapped (gpointer data)
+{
+  return gtk_widget_get_mapped (bpv_window_get_lesson_pane (data));
+}
+
+static gboolean
+pane_unmapped (gpointer data)
+{
+  return !pane_mapped (data);
+}
+
+/* A lesson opened as a file (win.open-file, as Open and a file dropped on
+ * a window without an application do) plays in the window, and its pane
+ * is on screen until the lesson is left. */
+static void
+test_open_file_plays_lesson (void **state)
+{
+  Fixture *f = *state;
+  g_autoptr(GFile) file = g_file_new_for_commandline_arg (lesson_path);
+  g_autofree char *path = g_file_get_path (file);
+
+  assert_false (pane_mapped (f->window));
+  activate (f, "open-file", g_variant_new_string (lesson_path));
+  assert_non_null (bpv_window_get_lesson (f->window));
+  assert_string_equal (bpv_window_get_lesson_path (f->window), path);
+  assert_pane_at (f, 0);
+  assert_true (spin_until (pane_mapped, f->window, LAYOUT_WAIT_S));
+  activate (f, "lesson-leave", NULL);
+  assert_null (bpv_window_get_lesson (f->window));
+  assert_true (spin_until (pane_unmapped, f->window, LAYOUT_WAIT_S));
+}
+
 int
 main (int    argc,
       char **argv)
@@ -491,6 +525,7 @@ main (int    argc,
     cmocka_unit_test_setup_teardown (test_play_to_the_end, setup, teardown),
     cmocka_unit_test_setup_teardown (test_back_and_undo, setup, teardown),
     cmocka_unit_test_setup_teardown (test_malformed_lesson, setup, teardown),
+    cmocka_unit_test_setup_teardown (test_open_file_plays_lesson, setup, teardown),
   };
   g_autofree char *fixture = g_build_filename (GUI_FIXTURE_DIR, "lessons", "play.bplesson.json", NULL);
   g_autofree char *name = NULL;

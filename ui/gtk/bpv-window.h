@@ -39,9 +39,10 @@ GFile      *bpv_window_get_file       (BpvWindow      *self);
 void        bpv_window_set_file       (BpvWindow      *self,
                                        GFile          *file);
 /* Opens a file as the Open action and a file dropped on the window do: a
- * CSV becomes the dataset (an undoable edit); anything else is a model,
- * which the application opens (g_application_open).  FALSE with a toast
- * when it cannot. */
+ * CSV becomes the dataset (an undoable edit); anything else is a model or
+ * a lesson (*.bplesson.json), which the application opens
+ * (g_application_open) — a lesson plays in this window when there is no
+ * application.  FALSE with a toast when it cannot. */
 gboolean    bpv_window_open_file      (BpvWindow      *self,
                                        GFile          *file);
 /* Saves the model to `file` (atomically) and makes it the window's file. */
