@@ -1,14 +1,15 @@
-/* test-gui-logs.h — what the tests on a display (tests/gui/) do with GLib
- * and GTK's log: fail on any warning or critical.  Include after cmocka.h;
- * main () installs the writer (g_log_set_writer_func (fail_on_warnings,
- * NULL, NULL)) and counts unexpected_logs at the end, teardown calls
- * assert_no_new_warnings.
+/* test-gui.h — what the cmocka programs on a display (tests/gui/) share:
+ * starting GTK (gui_test_init) and failing on any GLib or GTK warning or
+ * critical (teardown calls assert_no_new_warnings, main () adds
+ * gui_logs_failed () to its failures at the end).  Include after cmocka.h.
  */
 #pragma once
 
 #include <stdio.h>
 
-#include <glib.h>
+#include <adwaita.h>
+
+#include "bpv-window.h"
 
 /* Any GLib or GTK warning or critical fails the test run: a critical is a
  * broken contract even when the widget goes on.  GTK's own warnings that
@@ -71,4 +72,40 @@ assert_no_new_warnings (void)
       seen = now;
       fail_msg ("%u GLib/GTK warning(s) or critical(s), see above", n);
     }
+}
+
+/* 1 (one more failure) when there was any warning or critical in the run,
+ * said on stderr; else 0. */
+static G_GNUC_UNUSED int
+gui_logs_failed (void)
+{
+  guint n = g_atomic_int_get (&unexpected_logs);
+
+  if (n == 0)
+    return 0;
+  fprintf (stderr, "%s: %u GLib/GTK warning(s) or critical(s)\n",
+           g_get_prgname () != NULL ? g_get_prgname () : "test", n);
+  return 1;
+}
+
+/* Names the program in messages, installs the log writer above and starts
+ * GTK, libadwaita and the widgets; FALSE (said on stderr) without a
+ * display. */
+static G_GNUC_UNUSED gboolean
+gui_test_init (const char *program)
+{
+  g_set_prgname (program);
+  g_log_set_writer_func (fail_on_warnings, NULL, NULL);
+  /* GTK's test AT context (no bus): with GTK_A11Y=none, widgets have no
+   * accessible context and gtk_test_accessible_check_property () only
+   * prints criticals instead of checking. */
+  g_setenv ("GTK_A11Y", "test", TRUE);
+  if (!gtk_init_check ())
+    {
+      fprintf (stderr, "%s: no display (run it under xvfb-run)\n", program);
+      return FALSE;
+    }
+  adw_init ();
+  bpv_ui_init ();
+  return TRUE;
 }

@@ -38,7 +38,7 @@
 #include "bpv-window.h"
 
 #include "../test-main-loop.h"
-#include "test-gui-logs.h"
+#include "test-gui.h"
 
 /* Bounds on waits for what the window does by itself (a deadline against a
  * hang, not a claim about speed: training under ASan on a busy machine). */
@@ -534,23 +534,10 @@ main (int    argc,
   lesson_path = argc > 1 ? argv[1] : g_getenv ("BPV_TEST_LESSON");
   if (lesson_path == NULL || lesson_path[0] == '\0')
     lesson_path = fixture;
-  g_log_set_writer_func (fail_on_warnings, NULL, NULL);
-  g_setenv ("GTK_A11Y", "test", TRUE);
-  if (!gtk_init_check ())
-    {
-      fprintf (stderr, "test-window-lesson: no display (run it under xvfb-run)\n");
-      return 1;
-    }
-  adw_init ();
-  bpv_ui_init ();
+  if (!gui_test_init ("test-window-lesson"))
+    return 1;
   name = g_strdup_printf ("lesson %s", lesson_path);
   failed = cmocka_run_group_tests_name (name, tests, NULL, NULL);
   bpv_background_wait_all ();
-  if (g_atomic_int_get (&unexpected_logs) > 0)
-    {
-      fprintf (stderr, "test-window-lesson: %u GLib/GTK warning(s) or critical(s)\n",
-               g_atomic_int_get (&unexpected_logs));
-      failed++;
-    }
-  return failed;
+  return failed + gui_logs_failed ();
 }

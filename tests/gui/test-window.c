@@ -13,7 +13,7 @@
 #include "config.h"
 
 #include "test-window.h"
-#include "test-gui-logs.h"
+#include "test-gui.h"
 
 #include "bpv-trainer-thread.h"
 
@@ -606,31 +606,15 @@ main (int    argc,
     cmocka_unit_test_setup_teardown (test_palette_formulas_as_math, setup, teardown),
   };
 
-  g_log_set_writer_func (fail_on_warnings, NULL, NULL);
-  /* GTK's test AT context (no bus): with GTK_A11Y=none, widgets have no
-   * accessible context and gtk_test_accessible_check_property () only
-   * prints criticals instead of checking. */
-  g_setenv ("GTK_A11Y", "test", TRUE);
-  if (!gtk_init_check ())
-    {
-      fprintf (stderr, "test-window: no display (run it under xvfb-run)\n");
-      return 1;
-    }
-  adw_init ();
-  bpv_ui_init ();
+  if (!gui_test_init ("test-window"))
+    return 1;
   {
     int failed = cmocka_run_group_tests_name ("window", tests, NULL, NULL);
 
     /* Heat-map tasks and workers must not run under exit (). */
     gate_open (&worker_gate);
     bpv_background_wait_all ();
-    if (g_atomic_int_get (&unexpected_logs) > 0)
-      {
-        fprintf (stderr, "test-window: %u GLib/GTK warning(s) or critical(s)\n",
-                 g_atomic_int_get (&unexpected_logs));
-        failed++;
-      }
-    return failed;
+    return failed + gui_logs_failed ();
   }
 }
 

@@ -9,6 +9,8 @@
 #include "config.h"
 #include "bpv-window-private.h"
 
+#include <glib/gi18n.h>
+
 #include "bpv-events.h"
 
 /* The file choosers' patterns, spelled in either case because a pattern
@@ -17,6 +19,7 @@
 #define MODEL_PATTERN  "*.[jJ][sS][oO][nN]"
 #define CSV_PATTERN    "*.[cC][sS][vV]"
 #define EXPORT_PATTERN "*.[pPsS][nNvVdD][gGfF]"
+#define LESSON_PATTERN "*.[bB][pP][lL][eE][sS][sS][oO][nN].[jJ][sS][oO][nN]"
 
 /* ----------------------------------------------------------- file dialogs */
 
@@ -233,6 +236,23 @@ open_activated (GSimpleAction *action,
   gtk_native_dialog_show (GTK_NATIVE_DIALOG (dialog));
 }
 
+/* Open Lesson…: a lesson opens as a dropped one does (the application
+ * picks its window). */
+static void
+open_lesson_activated (GSimpleAction *action,
+                       GVariant      *parameter,
+                       gpointer       data)
+{
+  BpvWindow *self = data;
+  GtkFileChooserNative *dialog;
+
+  dialog = gtk_file_chooser_native_new (_("Open Lesson"), GTK_WINDOW (self),
+                                        GTK_FILE_CHOOSER_ACTION_OPEN, _("_Open"), _("_Cancel"));
+  add_filter (GTK_FILE_CHOOSER (dialog), _("Lessons (*.bplesson.json)"), LESSON_PATTERN);
+  g_signal_connect (dialog, "response", G_CALLBACK (open_response), self);
+  gtk_native_dialog_show (GTK_NATIVE_DIALOG (dialog));
+}
+
 static void
 open_file_activated (GSimpleAction *action,
                      GVariant      *parameter,
@@ -430,6 +450,7 @@ bpv_window_install_file_actions (BpvWindow *self)
     { "open-csv", open_csv_activated, NULL, NULL, NULL, { 0 } },
     { "open", open_activated, NULL, NULL, NULL, { 0 } },
     { "open-file", open_file_activated, "s", NULL, NULL, { 0 } },
+    { "open-lesson", open_lesson_activated, NULL, NULL, NULL, { 0 } },
     { "save", save_activated, NULL, NULL, NULL, { 0 } },
     { "save-as", save_as_activated, NULL, NULL, NULL, { 0 } },
   };

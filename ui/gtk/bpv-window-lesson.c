@@ -5,7 +5,8 @@
  * inspector in place of the decision map, and decides when Next is
  * enabled.  The actions: win.lesson-next, win.lesson-back,
  * win.lesson-leave, win.lesson-retry (the question again after a wrong
- * answer), win.open-lesson (a file chooser).
+ * answer); win.open-lesson is with the other files' actions
+ * (bpv-window-files.c).
  *
  * The lesson is the window's, not the model's: undo and redo change the
  * network, never the step; the application autosaves the lesson's file and
@@ -21,8 +22,6 @@
 /* The right column's split while a lesson runs: the pane's height, the
  * inspector keeps the rest (its own minimum is 240). */
 #define LESSON_PANE_HEIGHT 520
-/* The file chooser's pattern for lessons (*.bplesson.json, either case). */
-#define LESSON_PATTERN "*.[bB][pP][lL][eE][sS][sS][oO][nN].[jJ][sS][oO][nN]"
 
 enum {
   LESSON_CHANGED,
@@ -388,41 +387,6 @@ lesson_leave_activated (GSimpleAction *action,
   bpv_window_leave_lesson (data);
 }
 
-static void
-open_lesson_response (GtkNativeDialog *dialog,
-                      int              response,
-                      BpvWindow       *self)
-{
-  if (response == GTK_RESPONSE_ACCEPT)
-    {
-      g_autoptr(GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (dialog));
-
-      /* As a dropped lesson: the application picks the window. */
-      if (file != NULL)
-        bpv_window_open_file (self, file);
-    }
-  g_object_unref (dialog);
-}
-
-static void
-open_lesson_activated (GSimpleAction *action,
-                       GVariant      *parameter,
-                       gpointer       data)
-{
-  BpvWindow *self = data;
-  GtkFileChooserNative *dialog;
-  GtkFileFilter *filter = gtk_file_filter_new ();
-
-  dialog = gtk_file_chooser_native_new (_("Open Lesson"), GTK_WINDOW (self),
-                                        GTK_FILE_CHOOSER_ACTION_OPEN, _("_Open"), _("_Cancel"));
-  gtk_file_filter_set_name (filter, _("Lessons (*.bplesson.json)"));
-  gtk_file_filter_add_pattern (filter, LESSON_PATTERN);
-  gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (dialog), filter);
-  g_object_unref (filter);
-  g_signal_connect (dialog, "response", G_CALLBACK (open_lesson_response), self);
-  gtk_native_dialog_show (GTK_NATIVE_DIALOG (dialog));
-}
-
 void
 bpv_window_install_lesson_actions (BpvWindow *self)
 {
@@ -431,7 +395,6 @@ bpv_window_install_lesson_actions (BpvWindow *self)
     { "lesson-back", lesson_back_activated, NULL, NULL, NULL, { 0 } },
     { "lesson-leave", lesson_leave_activated, NULL, NULL, NULL, { 0 } },
     { "lesson-retry", lesson_retry_activated, NULL, NULL, NULL, { 0 } },
-    { "open-lesson", open_lesson_activated, NULL, NULL, NULL, { 0 } },
   };
 
   g_action_map_add_action_entries (G_ACTION_MAP (self), entries, G_N_ELEMENTS (entries), self);

@@ -114,8 +114,8 @@ void bpv_window_install_key_shortcuts (BpvWindow *self);
  * optimizers to drag, a bin, undo and redo). */
 void bpv_window_build_palette    (BpvWindow *self);
 
-/* bpv-window-files.c: open, open-file, open-csv, save, save-as, export and
- * files dropped on the window. */
+/* bpv-window-files.c: open, open-file, open-csv, open-lesson, save,
+ * save-as, export and files dropped on the window. */
 void bpv_window_install_file_actions (BpvWindow *self);
 /* bpv-window-files.c: asks about unsaved changes before closing. */
 gboolean bpv_window_close_request (GtkWindow *window);
@@ -124,7 +124,7 @@ gboolean bpv_window_close_request (GtkWindow *window);
 void bpv_window_connect_settings (BpvWindow *self);
 
 /* bpv-window-lesson.c: the lesson's actions (lesson-next, lesson-back,
- * lesson-leave, lesson-retry, open-lesson), its signal, and its part of the enabled
+ * lesson-leave, lesson-retry), its signal, and its part of the enabled
  * state and of the right column. */
 void     bpv_window_install_lesson_actions (BpvWindow *self);
 void     bpv_window_lesson_class_init      (GObjectClass *object_class);
