@@ -325,9 +325,9 @@ replace_window (BpvWindow *old,
   gtk_window_destroy (GTK_WINDOW (old));
 }
 
-/* Says why a lesson does not open: in the active window (a toast) and on
- * stderr; at start-up, when there is no window, the default experiment
- * opens with the message. */
+/* Says why a lesson does not open: over the active window and on stderr;
+ * at start-up, when there is no window, the default experiment opens with
+ * the message. */
 static void
 report_lesson_error (BackpropStudioApplication *self,
                      const char                *message)
@@ -342,7 +342,7 @@ report_lesson_error (BackpropStudioApplication *self,
       active = GTK_WINDOW (open_window (self, model));
     }
   if (active != NULL)
-    bpv_window_toast (BPV_WINDOW (active), message);
+    bpv_window_show_lesson_error (BPV_WINDOW (active), TRUE, message);
 }
 
 /* Plays the lesson at `path` in a window of its own (which takes the place
@@ -362,7 +362,6 @@ open_lesson (BackpropStudioApplication *self,
 
   if (lesson == NULL)
     {
-      bpv_event ("LESSON-ERROR %s", error->message);
       report_lesson_error (self, error->message);
       return;
     }
@@ -379,7 +378,6 @@ open_lesson (BackpropStudioApplication *self,
   window = new_window (self, session);
   if (!bpv_window_start_lesson (window, lesson, path, 0, TRUE, &error))
     {
-      bpv_event ("LESSON-ERROR %s", error->message);
       gtk_window_destroy (GTK_WINDOW (window));
       report_lesson_error (self, error->message);
       return;
@@ -416,7 +414,7 @@ restore_autosave (BackpropStudioApplication *self)
       if (lesson == NULL || !bpv_window_start_lesson (window, lesson, lesson_path, step, FALSE, &error))
         {
           fprintf (stderr, "backprop-studio: the lesson you had open: %s\n", error->message);
-          bpv_window_toast (window, error->message);
+          bpv_window_show_lesson_error (window, TRUE, error->message);
         }
     }
   return TRUE;

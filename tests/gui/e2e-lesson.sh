@@ -4,7 +4,7 @@
 # pane), Alt+N (Next's mnemonic) goes on only when the step allows it, the
 # autosave keeps the lesson's step and a restart after kill -9 reopens it
 # there, Alt+L leaves it, and a malformed lesson opens nothing but says
-# which file, step and field (the default experiment opens with it).
+# which file, step and field in a dialog (over the default experiment).
 # Playing every step with answers is test-window-lesson.c's.
 # TAP output.
 #
@@ -38,7 +38,7 @@ quit () {
 }
 no_warnings () { ! grep -E 'CRITICAL|WARNING|Gtk-|GLib-' "$LOG"; }
 
-echo "1..19"
+echo "1..20"
 
 # A state directory of its own: the autosave of this run only.
 export XDG_STATE_HOME=$OUT/state
@@ -94,6 +94,12 @@ check "a malformed lesson is refused with file, step and field" \
   wait_log "^LESSON-ERROR .*broken\.bplesson\.json.*step 2.*contineu" 15
 check "the default experiment opens instead" wait_log '^MAPPED ' 15
 check "without the lesson" bash -c "! grep -q '^LESSON-OPEN' '$LOG'"
+sleep 0.5
+check "screenshot of the message" shot lesson-error.png
+# The dialog's Close, then the main window's title bar gives it the keys
+# back (no window manager).
+xdotool key Return sleep 0.3 mousemove 640 20 click 1 sleep 0.3
+park
 quit
 check "it quits with status 0 and no GTK warnings" no_warnings
 

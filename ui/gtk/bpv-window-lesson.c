@@ -131,7 +131,11 @@ enter_step (BpvWindow  *self,
       break;
     }
   if (fresh != NULL)
-    bpv_window_set_session (self, fresh);
+    {
+      /* The lesson's model is no file's: Save asks where. */
+      bpv_window_set_file (self, NULL);
+      bpv_window_set_session (self, fresh);
+    }
   if (mode != ENTER_RESUME)
     apply_view (self, &view);
   self->lesson_step = i;
@@ -184,6 +188,28 @@ bpv_window_start_lesson (BpvWindow   *self,
   return TRUE;
 }
 
+void
+bpv_window_show_lesson_error (BpvWindow  *self,
+                              gboolean    opening,
+                              const char *message)
+{
+  GtkWidget *dialog;
+
+  g_return_if_fail (BPV_IS_WINDOW (self));
+  g_return_if_fail (message != NULL);
+
+  bpv_event ("LESSON-ERROR %s", message);
+  dialog = adw_message_dialog_new (GTK_WINDOW (self),
+                                   opening ? _("The Lesson Cannot Be Opened")
+                                           : _("The Lesson Cannot Go On"),
+                                   message);
+  adw_message_dialog_add_response (ADW_MESSAGE_DIALOG (dialog), "close", _("_Close"));
+  adw_message_dialog_set_default_response (ADW_MESSAGE_DIALOG (dialog), "close");
+  adw_message_dialog_set_close_response (ADW_MESSAGE_DIALOG (dialog), "close");
+  gtk_window_set_destroy_with_parent (GTK_WINDOW (dialog), TRUE);
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
 gboolean
 bpv_window_open_lesson (BpvWindow  *self,
                         const char *path)
@@ -197,8 +223,7 @@ bpv_window_open_lesson (BpvWindow  *self,
   lesson = bpv_lesson_load (path, &error);
   if (lesson == NULL || !bpv_window_start_lesson (self, lesson, path, 0, TRUE, &error))
     {
-      bpv_event ("LESSON-ERROR %s", error->message);
-      bpv_window_toast (self, error->message);
+      bpv_window_show_lesson_error (self, TRUE, error->message);
       return FALSE;
     }
   return TRUE;
@@ -337,8 +362,7 @@ lesson_next_activated (GSimpleAction *action,
     }
   if (!enter_step (self, self->lesson, self->lesson_step + 1, ENTER_APPLY, &error))
     {
-      bpv_event ("LESSON-ERROR %s", error->message);
-      bpv_window_toast (self, error->message);
+      bpv_window_show_lesson_error (self, FALSE, error->message);
       bpv_window_update_actions (self);
       return;
     }
@@ -357,8 +381,7 @@ lesson_back_activated (GSimpleAction *action,
     return;
   if (!enter_step (self, self->lesson, self->lesson_step - 1, ENTER_REPLAY, &error))
     {
-      bpv_event ("LESSON-ERROR %s", error->message);
-      bpv_window_toast (self, error->message);
+      bpv_window_show_lesson_error (self, FALSE, error->message);
       return;
     }
   step_entered (self);

@@ -73,10 +73,17 @@ gboolean    bpv_window_start_lesson   (BpvWindow      *self,
                                        gboolean        apply,
                                        GError        **error);
 /* Loads the lesson file and plays it from its first step in this window;
- * FALSE with a toast naming the file, step and field when it cannot (the
- * model is untouched). */
+ * FALSE with bpv_window_show_lesson_error when it cannot (the model is
+ * untouched). */
 gboolean    bpv_window_open_lesson    (BpvWindow      *self,
                                        const char     *path);
+/* Says why a lesson cannot open or go on (`message` names the file, the
+ * step and the field) in a dialog over the window: too long for a toast,
+ * and a lecturer wants to read it whole.  `opening`: the heading says the
+ * lesson cannot be opened (else that the step cannot be entered). */
+void        bpv_window_show_lesson_error (BpvWindow   *self,
+                                       gboolean        opening,
+                                       const char     *message);
 /* Closes the lesson pane; the network stays as it is. */
 void        bpv_window_leave_lesson   (BpvWindow      *self);
 /* The lesson played (owned by the window; NULL for none), its file (NULL
