@@ -148,6 +148,8 @@ static void
 step_entered (BpvWindow *self)
 {
   show_step (self);
+  /* The step may have set the step unit, the rate, the optimizer. */
+  bpv_window_sync_settings (self);
   bpv_event ("LESSON-STEP %zu", self->lesson_step + 1);
   bpv_window_update_actions (self);
   g_signal_emit (self, signals[LESSON_CHANGED], 0);
