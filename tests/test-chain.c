@@ -12,6 +12,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "test-pass.h"
 #include "test-util.h"
 
 #include <math.h>
@@ -25,35 +26,6 @@
  * (the absolute part only lets two zeros agree). */
 #define REL 1e-12
 #define ABS_TOL 1e-300
-
-typedef struct
-{
-  BpModel   *model;
-  BpNetwork *net;
-  BpTrace   *trace;
-} Pass;
-
-/* tests/cli/layers.json (dense, batch norm, a skip from a(1), layer norm,
- * dropout with a fixed mask, a skip from the input; B = 3), forward and
- * backward in `eval` mode or training mode. */
-static void
-pass_layers_json (Pass     *p,
-                  gboolean  eval)
-{
-  g_autoptr(GError) error = NULL;
-  const char *src = g_getenv ("BACKPROP_SOURCE_DIR");
-  g_autofree char *path = g_build_filename (src != NULL ? src : ".", "tests", "cli", "layers.json",
-                                            NULL);
-
-  p->model = bp_model_load_file (path, NULL, &error);
-  if (p->model == NULL)
-    fail_msg ("%s: %s", path, error->message);
-  p->net = p->model->network;
-  p->net->eval = eval;
-  p->trace = bp_trace_new (p->net, p->model->n_samples);
-  bp_network_gradients (p->net, p->trace, p->model->inputs, p->model->targets,
-                        p->model->n_samples);
-}
 
 static void
 pass_clear (Pass *p)

@@ -38,6 +38,7 @@ config="$out/config.h"
 cat >"$config.new" <<EOF
 #pragma once
 #define PACKAGE_VERSION "fuzz"
+#define GETTEXT_PACKAGE "backprop-studio"
 #define BP_PKGDATADIR "$src/data"
 #define BP_PLUGINDIR "$out/no-plugins"
 #define BP_SOURCE_DATADIR "$src/data"

@@ -170,24 +170,6 @@ test_explain_follows_the_stops (void **state)
   bpv_explanation_free (ex);
 }
 
-static BpvSession *
-example_session (const char *id)
-{
-  const char *dir = g_getenv ("BACKPROP_DATA_DIR");
-  g_autofree char *name = g_strconcat (id, ".bpmodel.json", NULL);
-  g_autofree char *path = g_build_filename (dir != NULL ? dir : "data", "examples", name, NULL);
-  g_autoptr(GError) error = NULL;
-  g_autoptr(BpModel) model = bp_model_load_file (path, NULL, &error);
-  BpvSession *session;
-
-  if (model == NULL)
-    fail_msg ("%s: %s", path, error->message);
-  session = bpv_session_new (model, &error);
-  if (session == NULL)
-    fail_msg ("%s: %s", path, error->message);
-  return session;
-}
-
 /* "a · b = <b>c</b> … at the rate r" of the quiz's answer, after `from`. */
 static void
 quiz_numbers (const char *markup,

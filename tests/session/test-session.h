@@ -1,6 +1,7 @@
 /* test-session.h — what the two files of the test-session program share:
- * a closeness check, the session of the default model, and the
- * inspector's tests for its main.  Include after <cmocka.h>.
+ * a closeness check, the session of the default model or of an example,
+ * and the inspector's tests for its main (test-quiz.c uses the check
+ * and the example's session).  Include after <cmocka.h>.
  */
 #pragma once
 
@@ -18,6 +19,26 @@
       fail_msg ("%s = %.17g and %s = %.17g differ by more than %g relative",      \
                 #a, a_, #b, b_, (double) (rel));                                  \
   } while (0)
+
+/* The session of data/examples/ID.bpmodel.json (the caller unrefs it);
+ * fails the test if it cannot be made. */
+static inline BpvSession *
+example_session (const char *id)
+{
+  const char *dir = g_getenv ("BACKPROP_DATA_DIR");
+  g_autofree char *name = g_strconcat (id, ".bpmodel.json", NULL);
+  g_autofree char *path = g_build_filename (dir != NULL ? dir : "data", "examples", name, NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(BpModel) model = bp_model_load_file (path, NULL, &error);
+  BpvSession *session;
+
+  if (model == NULL)
+    fail_msg ("%s: %s", path, error->message);
+  session = bpv_session_new (model, &error);
+  if (session == NULL)
+    fail_msg ("%s: %s", path, error->message);
+  return session;
+}
 
 /* test-session.c */
 

@@ -34,6 +34,13 @@
 char *
 bpv_format_number (double v)
 {
+  return bpv_format_number_digits (v, 4);
+}
+
+char *
+bpv_format_number_digits (double v,
+                          int    digits)
+{
   char buf[64];
   GString *s;
 
@@ -42,7 +49,7 @@ bpv_format_number (double v)
     return g_strdup (bp_nonfinite_name (v));
   if (v == 0)
     return g_strdup ("0");
-  g_snprintf (buf, sizeof buf, "%.4g", v);
+  g_snprintf (buf, sizeof buf, "%.*g", CLAMP (digits, 1, 17), v);
   s = g_string_new (NULL);
   for (const char *p = buf; *p != '\0'; p++)
     {

@@ -125,6 +125,10 @@ char           *bpv_explain_latex        (BpvSession   *session,
 /* "−0.4120", "1.234e−5": 4 significant digits, a real minus sign; "NaN",
  * "+Inf", "−Inf" for the non-finite (as bp_nonfinite_name). */
 char           *bpv_format_number        (double value);
+/* The same with `digits` significant digits (1 … 17; the quiz writes its
+ * worked answers' numbers with more, so that they multiply out). */
+char           *bpv_format_number_digits (double value,
+                                          int    digits);
 /* "₁₂" */
 char           *bpv_subscript            (gsize  n);
 
