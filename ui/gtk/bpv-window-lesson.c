@@ -140,6 +140,7 @@ enter_step (BpvWindow  *self,
     apply_view (self, &view);
   self->lesson_step = i;
   self->lesson_undo_base = undo_steps (self);
+  self->lesson_met = FALSE;
   return TRUE;
 }
 
@@ -316,8 +317,15 @@ bpv_window_lesson_can_next (BpvWindow *self)
       answered = correct = TRUE;
     }
   undo = undo_steps (self);
-  return bpv_lesson_can_continue (self->lesson, self->lesson_step, self->session, answered, correct,
-                                  undo > self->lesson_undo_base ? undo - self->lesson_undo_base : 0);
+  /* Once met, met: the loss shown after a pause (one sample's cost) may be
+   * above the mean that went below the line, and Next must not go away
+   * under the learner's hand. */
+  if (!self->lesson_met)
+    self->lesson_met = bpv_lesson_can_continue (self->lesson, self->lesson_step, self->session,
+                                                answered, correct,
+                                                undo > self->lesson_undo_base
+                                                ? undo - self->lesson_undo_base : 0);
+  return self->lesson_met;
 }
 
 /* The top of the right column: the lesson while one runs, taller than the
@@ -399,6 +407,8 @@ lesson_retry_activated (GSimpleAction *action,
 
   if (self->lesson == NULL)
     return;
+  /* A condition on the answer is asked again. */
+  self->lesson_met = FALSE;
   show_step (self);
   bpv_event ("LESSON-RETRY %zu", self->lesson_step + 1);
   bpv_window_update_actions (self);

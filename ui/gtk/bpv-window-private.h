@@ -93,6 +93,7 @@ struct _BpvWindow
   char                 *lesson_path;
   gsize                 lesson_step;     /* 0-based */
   guint                 lesson_undo_base; /* undo steps when the step was entered */
+  gboolean              lesson_met;      /* the step's condition held once */
   int                   side_position;   /* the column's split before the lesson */
 };
 
