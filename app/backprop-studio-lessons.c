@@ -34,6 +34,8 @@ backprop_studio_lessons_menu_new (void)
 char *
 backprop_studio_lessons_resolve (const char *name)
 {
+  g_autofree char *file = NULL;
+  g_auto(GStrv) paths = NULL;
   char *builtin;
 
   g_return_val_if_fail (name != NULL, NULL);
@@ -41,5 +43,17 @@ backprop_studio_lessons_resolve (const char *name)
   if (g_file_test (name, G_FILE_TEST_EXISTS))
     return g_strdup (name);
   builtin = bpv_lesson_find_builtin (name);
-  return builtin != NULL ? builtin : g_strdup (name);
+  if (builtin != NULL)
+    return builtin;
+  /* The file's name as `backprop lesson list` shows it ("04-chain-rule"). */
+  file = g_strconcat (name, BPV_LESSON_SUFFIX, NULL);
+  paths = bpv_lesson_list_builtin ();
+  for (guint i = 0; paths[i] != NULL; i++)
+    {
+      g_autofree char *base = g_path_get_basename (paths[i]);
+
+      if (g_str_equal (base, file))
+        return g_strdup (paths[i]);
+    }
+  return g_strdup (name);
 }

@@ -15,8 +15,9 @@ G_BEGIN_DECLS
 GMenuModel *backprop_studio_lessons_menu_new (void);
 
 /* The lesson file `name` stands for: itself when it is a file, else the
- * built-in lesson of that id ("chain-rule"), else itself (whose loading
- * then says it is not there).  Full transfer. */
+ * built-in lesson of that id ("chain-rule") or file name without its
+ * suffix ("04-chain-rule"), else itself (whose loading then says it is not
+ * there).  Full transfer. */
 char       *backprop_studio_lessons_resolve  (const char *name);
 
 G_END_DECLS

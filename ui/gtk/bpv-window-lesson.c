@@ -19,9 +19,11 @@
 
 #include "bpv-events.h"
 
-/* The right column's split while a lesson runs: the pane's height, the
- * inspector keeps the rest (its own minimum is 240). */
-#define LESSON_PANE_HEIGHT 520
+/* The right column's split while a lesson runs: the pane takes all but
+ * what the inspector keeps (a little more than its minimum of 240), and
+ * at least this much. */
+#define LESSON_PANE_MIN_HEIGHT 520
+#define INSPECTOR_KEEPS        290
 
 enum {
   LESSON_CHANGED,
@@ -334,15 +336,19 @@ void
 bpv_window_update_side_column (BpvWindow *self)
 {
   gboolean lesson = self->lesson != NULL;
-  gboolean showing = g_strcmp0 (gtk_stack_get_visible_child_name (self->side_stack), "lesson") == 0;
 
-  if (lesson && !showing)
+  /* (Not the stack's visible child: with the decision map hidden, the
+   * stack shows the lesson page whether a lesson runs or not.) */
+  if (lesson && !self->lesson_shown)
     {
       self->side_position = gtk_paned_get_position (self->side_paned);
-      gtk_paned_set_position (self->side_paned, LESSON_PANE_HEIGHT);
+      gtk_paned_set_position (self->side_paned,
+                              MAX (LESSON_PANE_MIN_HEIGHT,
+                                   gtk_widget_get_height (GTK_WIDGET (self->side_paned)) - INSPECTOR_KEEPS));
     }
-  else if (!lesson && showing && self->side_position > 0)
+  else if (!lesson && self->lesson_shown)
     gtk_paned_set_position (self->side_paned, self->side_position);
+  self->lesson_shown = lesson;
   gtk_stack_set_visible_child_name (self->side_stack, lesson ? "lesson" : "decision");
   gtk_widget_set_visible (GTK_WIDGET (self->side_stack),
                           lesson || gtk_widget_get_visible (GTK_WIDGET (self->decision_view)));

@@ -94,7 +94,8 @@ struct _BpvWindow
   gsize                 lesson_step;     /* 0-based */
   guint                 lesson_undo_base; /* undo steps when the step was entered */
   gboolean              lesson_met;      /* the step's condition held once */
-  int                   side_position;   /* the column's split before the lesson */
+  gboolean              lesson_shown;    /* the column shows the lesson */
+  int                   side_position;   /* the column's split before it */
 };
 
 /* bpv-window-actions.c */
