@@ -3,8 +3,9 @@
 # `--lesson FILE` opens it at step 1 (event log + a screenshot of the
 # pane), Alt+N (Next's mnemonic) goes on only when the step allows it, the
 # autosave keeps the lesson's step and a restart after kill -9 reopens it
-# there, Alt+L leaves it, and a malformed lesson opens nothing but says
-# which file, step and field in a dialog (over the default experiment).
+# there, Alt+L leaves it, a malformed lesson opens nothing but says which
+# file, step and field in a dialog (over the default experiment), and the
+# main menu's Lessons opens a built-in lesson.
 # Playing every step with answers is test-window-lesson.c's.
 # TAP output.
 #
@@ -19,6 +20,7 @@ rm -f "$OUT"/*.png "$OUT"/*.log
 LESSONS=$(cd "$(dirname "$0")/lessons" && pwd)
 PLAY=$LESSONS/play.bplesson.json
 BROKEN=$LESSONS/broken.bplesson.json
+BUILTIN=$(cd "$(dirname "$0")/../../data/lessons" 2>/dev/null && pwd)
 
 # Ctrl+Q; a question about unsaved changes is answered Discard (Shift+Tab
 # from the default Save, then Return).
@@ -38,7 +40,7 @@ quit () {
 }
 no_warnings () { ! grep -E 'CRITICAL|WARNING|Gtk-|GLib-' "$LOG"; }
 
-echo "1..20"
+echo "1..21"
 
 # A state directory of its own: the autosave of this run only.
 export XDG_STATE_HOME=$OUT/state
@@ -102,5 +104,19 @@ xdotool key Return sleep 0.3 mousemove 640 20 click 1 sleep 0.3
 park
 quit
 check "it quits with status 0 and no GTK warnings" no_warnings
+
+# ------------------------------------------------------------ the menu
+# The main menu (F10): Lessons, then its first item, a built-in lesson.
+LOG=$OUT/events-4.log
+BACKPROP_STUDIO_TRACE_EVENTS=1 "$APP" > "$LOG" 2>&1 &
+PID=$!
+wait_log '^CANVAS ' 15
+if ls "$BUILTIN"/*.bplesson.json > /dev/null 2>&1; then
+  xdotool key F10 sleep 0.6 key Return sleep 0.6 key Down sleep 0.3 key Return
+  check "the main menu's Lessons opens a built-in lesson" wait_log '^LESSON-OPEN [a-z0-9-]+ [0-9]+$' 10
+else
+  ok "# SKIP no built-in lessons in $BUILTIN"
+fi
+quit
 
 exit $FAILED
