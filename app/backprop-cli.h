@@ -53,6 +53,18 @@ gboolean        backprop_plugins_command         (int      argc,
                                                   char   **argv,
                                                   GError **error);
 
+/* `backprop lesson check FILE… | list` (backprop-lesson.c): check fails in
+ * BACKPROP_CLI_ERROR_FAILED when a lesson has a problem, after printing
+ * every problem on stdout. */
+gboolean        backprop_lesson_command          (int      argc,
+                                                  char   **argv,
+                                                  GError **error);
+/* `backprop lesson handout FILE -o HANDOUT.pdf [--lang L]`
+ * (backprop-lesson-handout.c); argv[0] is "handout". */
+gboolean        backprop_lesson_handout_command  (int      argc,
+                                                  char   **argv,
+                                                  GError **error);
+
 /* The helpers the commands share (backprop-cli.c). */
 
 /* A context whose --help reads "Usage: backprop COMMAND [OPTION…] PARAMS".

@@ -2,7 +2,7 @@
  * of commands and their dispatch, and error reporting.  What the commands
  * share is in backprop-cli.c; each command is in a file of its own
  * (backprop-train.c, backprop-trace.c, backprop-info.c, backprop-render.c,
- * backprop-plugins-command.c).
+ * backprop-plugins-command.c, backprop-lesson.c).
  *
  * The exit status is 0 on success, 2 for a usage error and 1 for anything
  * else; an error is always one line "backprop: <message>" on stderr.
@@ -39,6 +39,8 @@ static const BackpropCliCommand commands[] = {
     backprop_plugins_command },
   { "render",    "Draw a model's network as a PNG, SVG or PDF picture",
     backprop_render_command },
+  { "lesson",    "Check a lesson file, or list the built-in lessons",
+    backprop_lesson_command },
 };
 
 static void

@@ -15,13 +15,14 @@ build=${1:-$here/build}
 # files are validated with desktop-file-validate and appstreamcli, and the
 # icon rendered with rsvg-convert.  pdflatex (texlive-latex-base) compiles
 # the inspector's "Copy as LaTeX" output in its test.  clang and its libFuzzer runtime build the
-# fuzz targets for the fuzz smoke test.
+# fuzz targets for the fuzz smoke test.  poppler-utils (pdfinfo, pdffonts,
+# pdftotext) reads back the lesson handout's PDF in its test.
 packages="gcc libc6-dev pkg-config meson ninja-build libglib2.0-dev
 libjson-glib-dev libcmocka-dev libopenblas-dev libfann-dev
 python3 python3-torch python3-numpy libcairo2-dev libpango1.0-dev
 libgtk-4-dev libadwaita-1-dev xvfb xauth xdotool imagemagick
 desktop-file-utils appstream librsvg2-bin libglib2.0-bin
-clang libclang-rt-14-dev texlive-latex-base"
+clang libclang-rt-14-dev texlive-latex-base poppler-utils"
 
 missing=""
 for p in $packages; do

@@ -7,10 +7,12 @@
  * the old layer it comes from, and which old row and column each of its
  * rows and columns takes.
  */
+#include "config.h"
 #include "bp-edit.h"
 #include "bp-edit-private.h"
 #include "bp-registry.h"
 
+#include <glib/gi18n-lib.h>
 #include <string.h>
 
 /* --------------------------------------------------------- new parameters */
@@ -589,38 +591,106 @@ move_layer (BpModel      *model,
   return apply_plans (model, old->n_inputs, &plans, error);
 }
 
-/* Width of dense `layer` from old to new: rows of it, then of the norm and
- * dropout layers after it (as wide as their input), columns of the next
- * dense layer. */
+/* Width of the dense layers `layers` (n of them) from old to new: rows of
+ * each, then of the norm and dropout layers after it (as wide as their
+ * input), columns of the next dense layer. */
 static gboolean
-resize_layer (BpModel  *model,
-              gsize     layer,
-              gsize     width,
-              MapKind   kind,
-              gsize     skip,
-              GError  **error)
+resize_layers (BpModel     *model,
+               const gsize *layers,
+               gsize        n,
+               gsize        width,
+               MapKind      kind,
+               gsize        skip,
+               GError     **error)
 {
   const BpNetwork *old = model->network;
   Plans plans = { 0 };
-  gsize l = layer;
 
   for (gsize k = 0; k < old->n_layers; k++)
     plans.layer[k] = plan_keep (old, k);
   plans.n_layers = old->n_layers;
-  do
+  for (gsize i = 0; i < n; i++)
     {
-      plans.layer[l].out = width;
-      plans.layer[l].rows = kind;
-      plans.layer[l].row_skip = skip;
-      l++;
-    }
-  while (l < old->n_layers && old->layers[l].type != BP_LAYER_DENSE);
-  if (l < old->n_layers)
-    {
-      plans.layer[l].cols = kind;
-      plans.layer[l].col_skip = skip;
+      gsize l = layers[i];
+
+      do
+        {
+          plans.layer[l].out = width;
+          plans.layer[l].rows = kind;
+          plans.layer[l].row_skip = skip;
+          l++;
+        }
+      while (l < old->n_layers && old->layers[l].type != BP_LAYER_DENSE);
+      if (l < old->n_layers)
+        {
+          plans.layer[l].cols = kind;
+          plans.layer[l].col_skip = skip;
+        }
     }
   return apply_plans (model, old->n_inputs, &plans, error);
+}
+
+static gsize
+tied_root (gsize *parent,
+           gsize  i)
+{
+  while (parent[i] != i)
+    i = parent[i] = parent[parent[i]];
+  return i;
+}
+
+gsize
+bp_edit_skip_tied (const BpNetwork *net,
+                   gsize            layer,
+                   gsize           *tied,
+                   gboolean        *input)
+{
+  gsize parent[BP_MAX_LAYERS + 1], n = 0, root;
+
+  g_return_val_if_fail (net != NULL && tied != NULL && layer < net->n_layers, 0);
+
+  /* Activations a(0) … a(N) in sets of one width: a skip joins its two
+   * ends, a norm or dropout layer its output to its input. */
+  for (gsize m = 0; m <= net->n_layers; m++)
+    parent[m] = m;
+  for (gsize m = 1; m <= net->n_layers; m++)
+    {
+      const BpLayer *L = &net->layers[m - 1];
+      gssize other = L->type != BP_LAYER_DENSE ? (gssize) m - 1 : L->skip_from;
+
+      if (other >= 0)
+        parent[tied_root (parent, m)] = tied_root (parent, (gsize) other);
+    }
+  root = tied_root (parent, layer + 1);
+  if (input != NULL)
+    *input = tied_root (parent, 0) == root;
+  for (gsize m = 1; m <= net->n_layers; m++)
+    if (net->layers[m - 1].type == BP_LAYER_DENSE && tied_root (parent, m) == root)
+      tied[n++] = m - 1;
+  return n;
+}
+
+/* Resizes dense `layer`, alone or (with_skips) with every layer tied to it. */
+static gboolean
+resize_layer (BpModel      *model,
+              const BpEdit *e,
+              gsize         width,
+              MapKind       kind,
+              gsize         skip,
+              GError      **error)
+{
+  gsize tied[BP_MAX_LAYERS];
+  gboolean input = FALSE;
+  gsize n = 1;
+
+  tied[0] = e->layer;
+  if (e->with_skips)
+    n = bp_edit_skip_tied (model->network, e->layer, tied, &input);
+  if (input)
+    return _bp_edit_fail (error, BP_EDIT_ERROR_SHAPE,
+                      _("a skip connection ties a(%zu) to the input a(0), whose width is the "
+                        "data's: remove the skip to change it"), e->layer + 1);
+  return resize_layers (model, tied, n, width, kind, skip, error);
 }
 
 /* Width edits are for dense layers: the others follow their input. */
@@ -638,6 +708,59 @@ check_dense (const BpNetwork *net,
   return TRUE;
 }
 
+/* Can layer `layer` take a skip at all: there, and dense? */
+static gboolean
+check_skip_target (const BpNetwork *net,
+                   gsize            layer,
+                   GError         **error)
+{
+  if (!_bp_edit_check_layer (net, layer, error))
+    return FALSE;
+  if (net->layers[layer].type != BP_LAYER_DENSE)
+    return _bp_edit_fail (error, BP_EDIT_ERROR_INVALID,
+                      "layer %zu is a %s layer: only a dense layer can have a skip connection",
+                      layer + 1, _bp_edit_type_name (net->layers[layer].type));
+  return TRUE;
+}
+
+gboolean
+bp_edit_check_skip (const BpNetwork *net,
+                    gsize            layer,
+                    gsize            from,
+                    GError         **error)
+{
+  gssize now;
+  gsize from_width, out;
+
+  g_return_val_if_fail (net != NULL, FALSE);
+
+  if (!check_skip_target (net, layer, error))
+    return FALSE;
+  if (from > layer)
+    return _bp_edit_fail (error, BP_EDIT_ERROR_INVALID,
+                      "a skip connection into a(%zu) must come from an earlier a(j), "
+                      "j from 0 to %zu, not a(%zu)", layer + 1, layer, from);
+  now = net->layers[layer].skip_from;
+  from_width = act_width (net, from);
+  out = net->layers[layer].out;
+  if (from_width == out)
+    return TRUE;
+  /* Both widths and the rule, so the learner sees which end to change. */
+  if (now >= 0)
+    return _bp_edit_fail (error, BP_EDIT_ERROR_INVALID,
+                      _("cannot start the skip into a(%zu) at a(%zu): a(%zu) has %zu unit%s and "
+                        "a(%zu) has %zu (a skip adds a(j) to a(n), so their widths must be equal)"),
+                      layer + 1, from, from, from_width, from_width == 1 ? "" : "s",
+                      layer + 1, out);
+  return _bp_edit_fail (error, BP_EDIT_ERROR_INVALID,
+                    "cannot add a skip connection a(%zu) → a(%zu): a(%zu) has %zu unit%s and "
+                    "a(%zu) has %zu (a skip adds them, so the widths must be equal)",
+                    from, layer + 1, from, from_width, from_width == 1 ? "" : "s",
+                    layer + 1, out);
+}
+
+/* A skip into `layer` from a(from): added, or, when the layer has one,
+ * moved there (bp-edit.h). */
 static gboolean
 add_skip (BpModel      *model,
           const BpEdit *e,
@@ -645,25 +768,9 @@ add_skip (BpModel      *model,
 {
   BpNetwork *net = model->network;
   g_autoptr(GError) local = NULL;
-  gsize from_width;
 
-  if (!_bp_edit_check_layer (net, e->layer, error))
+  if (!bp_edit_check_skip (net, e->layer, e->from, error))
     return FALSE;
-  if (net->layers[e->layer].type != BP_LAYER_DENSE)
-    return _bp_edit_fail (error, BP_EDIT_ERROR_INVALID,
-                      "layer %zu is a %s layer: only a dense layer can have a skip connection",
-                      e->layer + 1, _bp_edit_type_name (net->layers[e->layer].type));
-  if (e->from > e->layer)
-    return _bp_edit_fail (error, BP_EDIT_ERROR_INVALID,
-                      "a skip connection into a(%zu) must come from an earlier a(j), "
-                      "j from 0 to %zu, not a(%zu)", e->layer + 1, e->layer, e->from);
-  from_width = act_width (net, e->from);
-  if (from_width != net->layers[e->layer].out)
-    return _bp_edit_fail (error, BP_EDIT_ERROR_INVALID,
-                      "cannot add a skip connection a(%zu) → a(%zu): a(%zu) has %zu unit%s and "
-                      "a(%zu) has %zu (a skip adds them, so the widths must be equal)",
-                      e->from, e->layer + 1, e->from, from_width, from_width == 1 ? "" : "s",
-                      e->layer + 1, net->layers[e->layer].out);
   if (!bp_network_set_skip (net, e->layer, (gssize) e->from, &local))
     return _bp_edit_fail_from (error, local, BP_EDIT_ERROR_INVALID);
   return TRUE;
@@ -679,12 +786,8 @@ bp_edit_skip_source (const BpNetwork *net,
 
   g_return_val_if_fail (net != NULL && from != NULL, FALSE);
 
-  if (!_bp_edit_check_layer (net, layer, error))
+  if (!check_skip_target (net, layer, error))
     return FALSE;
-  if (net->layers[layer].type != BP_LAYER_DENSE)
-    return _bp_edit_fail (error, BP_EDIT_ERROR_INVALID,
-                      "layer %zu is a %s layer: only a dense layer can have a skip connection",
-                      layer + 1, _bp_edit_type_name (net->layers[layer].type));
   out = net->layers[layer].out;
   for (gsize j = layer + 1; j-- > 0;)
     if (act_width (net, j) == out)
@@ -731,7 +834,7 @@ set_width (BpModel      *model,
     return FALSE;
   if (width == model->network->layers[e->layer].out)
     return TRUE;
-  return resize_layer (model, e->layer, width, MAP_OVERLAP, 0, error);
+  return resize_layer (model, e, width, MAP_OVERLAP, 0, error);
 }
 
 static gboolean
@@ -751,7 +854,7 @@ remove_unit (BpModel      *model,
   if (out == 1)
     return _bp_edit_fail (error, BP_EDIT_ERROR_INVALID,
                       "cannot remove the only unit of layer %zu", e->layer + 1);
-  return resize_layer (model, e->layer, out - 1, MAP_SKIP, e->unit, error);
+  return resize_layer (model, e, out - 1, MAP_SKIP, e->unit, error);
 }
 
 

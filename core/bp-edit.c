@@ -6,10 +6,12 @@
  * leaves nothing half done.  The edits that change the layers are
  * bp-edit-layers.c.
  */
+#include "config.h"
 #include "bp-edit.h"
 #include "bp-edit-private.h"
 #include "bp-registry.h"
 
+#include <glib/gi18n-lib.h>
 #include <math.h>
 #include <stdarg.h>
 #include <string.h>
@@ -407,6 +409,37 @@ bp_edit_perform (BpModel      *model,
 
 /* --------------------------------------------------------------- labels */
 
+/* "Add a unit to layer 2"; with the layers skips tie to it, "Add a unit to
+ * layers 2 and 4 (a skip ties their widths)". */
+static char *
+describe_width (const BpNetwork *net,
+                const BpEdit    *e)
+{
+  gsize tied[BP_MAX_LAYERS], n = 1;
+  g_autoptr(GString) layers = g_string_new (NULL);
+
+  if (e->with_skips && e->layer < net->n_layers && net->layers[e->layer].type == BP_LAYER_DENSE)
+    n = bp_edit_skip_tied (net, e->layer, tied, NULL);
+  if (n <= 1)
+    {
+      if (e->kind == BP_EDIT_SET_WIDTH)
+        return g_strdup_printf ("Change width of layer %zu to %zu", e->layer + 1, e->width);
+      if (e->kind == BP_EDIT_ADD_UNIT)
+        return g_strdup_printf ("Add a unit to layer %zu", e->layer + 1);
+      return g_strdup_printf ("Remove unit %zu of layer %zu", e->unit + 1, e->layer + 1);
+    }
+  for (gsize i = 0; i < n; i++)
+    g_string_append_printf (layers, "%s%zu", i == 0 ? "" : i + 1 < n ? ", " : _(" and "),
+                            tied[i] + 1);
+  if (e->kind == BP_EDIT_SET_WIDTH)
+    return g_strdup_printf (_("Change width of layers %s to %zu (a skip ties their widths)"),
+                            layers->str, e->width);
+  if (e->kind == BP_EDIT_ADD_UNIT)
+    return g_strdup_printf (_("Add a unit to layers %s (a skip ties their widths)"), layers->str);
+  return g_strdup_printf (_("Remove unit %zu of layers %s (a skip ties their widths)"),
+                          e->unit + 1, layers->str);
+}
+
 char *
 bp_edit_describe (const BpModel *model,
                   const BpEdit  *e)
@@ -440,11 +473,9 @@ bp_edit_describe (const BpModel *model,
       return g_strdup_printf ("Change activation of layer %zu to %s", e->layer + 1,
                               e->activation != NULL ? e->activation : "?");
     case BP_EDIT_SET_WIDTH:
-      return g_strdup_printf ("Change width of layer %zu to %zu", e->layer + 1, e->width);
     case BP_EDIT_ADD_UNIT:
-      return g_strdup_printf ("Add a unit to layer %zu", e->layer + 1);
     case BP_EDIT_REMOVE_UNIT:
-      return g_strdup_printf ("Remove unit %zu of layer %zu", e->unit + 1, e->layer + 1);
+      return describe_width (net, e);
     case BP_EDIT_SET_COST:
       {
         const BpCostDesc *cost = e->cost != NULL ? bp_registry_lookup_cost (NULL, e->cost) : NULL;
@@ -477,6 +508,11 @@ bp_edit_describe (const BpModel *model,
         return g_strdup_printf ("Change settings of dataset %s", e->dataset);
       return g_strdup_printf ("Change dataset to %s", e->dataset);
     case BP_EDIT_ADD_SKIP:
+      /* Onto a layer that has a skip: its start moves (one step). */
+      if (e->layer < net->n_layers && net->layers[e->layer].skip_from >= 0)
+        return g_strdup_printf (_("Move skip connection a(%zd) → a(%zu) to a(%zu) → a(%zu)"),
+                                net->layers[e->layer].skip_from, e->layer + 1, e->from,
+                                e->layer + 1);
       return g_strdup_printf ("Add skip connection a(%zu) → a(%zu)", e->from, e->layer + 1);
     case BP_EDIT_REMOVE_SKIP:
       if (e->layer < net->n_layers && net->layers[e->layer].skip_from >= 0)

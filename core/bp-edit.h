@@ -16,7 +16,8 @@
  *       next layer's W, keep their bits; new rows and columns are new, new
  *       entries of b zero.  Removing unit u removes row u of W, entry u of
  *       b and column u of the next layer's W.
- *   add or remove a skip connection: every weight is kept (a skip has none).
+ *   add, move or remove a skip connection: every weight is kept (a skip has
+ *       none).
  *   insert a batch-norm, layer-norm or dropout layer: every other layer keeps
  *       W and b (its input width is unchanged, as the new layer is as wide as
  *       its input); the new layer has γ = 1, β = 0, running mean 0 and
@@ -59,8 +60,10 @@
  * be set, and it has no units to add or remove.  A skip adds a(j) to a(n),
  * so both must keep the same width: an edit that would change one of them
  * alone, or remove a(j), is refused with a message naming the skip (remove
- * the skip first).  Moving a layer of a network with skips is refused; a
- * dropout layer has no activation to change.
+ * the skip first); a width edit with `with_skips` changes both ends (every
+ * layer the skips tie together) in one step instead.  Moving a layer of a
+ * network with skips is refused; a dropout layer has no activation to
+ * change.
  *
  * If the model is tied to data (a dataset reference, or a worked example)
  * only the dataset edit may change the input or output width; other edits
@@ -105,7 +108,9 @@ typedef enum
   BP_EDIT_RESET_WEIGHTS,
   BP_EDIT_SET_SEED,        /* seed; reset */
   BP_EDIT_SET_INIT,        /* init; reset */
-  BP_EDIT_ADD_SKIP,        /* layer (dense, the one a(j) is added to), from (j: 0 … layer) */
+  BP_EDIT_ADD_SKIP,        /* layer (dense, the one a(j) is added to), from (j: 0 … layer);
+                            * on a layer that has a skip it moves the skip's start to a(from)
+                            * ("Move skip connection a(2) → a(5) to a(3) → a(5)") */
   BP_EDIT_REMOVE_SKIP,     /* layer */
   BP_EDIT_INSERT_TYPED,    /* layer (0 … n_layers: before which, so "after layer `layer`" on
                             * screen), layer_type (batch norm, layer norm or dropout) */
@@ -153,6 +158,11 @@ typedef struct
   BpInit              init;
   gboolean            reset;         /* SET_SEED, SET_INIT: also reset the weights */
   gsize               from;          /* ADD_SKIP: the j of a(j) (a(0) is the input) */
+  /* SET_WIDTH, ADD_UNIT, REMOVE_UNIT: also give the same width (the same
+   * unit removed) to every a(j) that skip connections tie to this layer's
+   * output, in the same step (bp_edit_skip_tied); FALSE refuses to break a
+   * skip's width rule instead. */
+  gboolean            with_skips;
   BpLayerType         layer_type;    /* INSERT_TYPED */
 } BpEdit;
 
@@ -174,6 +184,25 @@ gboolean  bp_edit_skip_source    (const BpNetwork *net,
                                   gsize            layer,
                                   gsize           *from,
                                   GError         **error);
+/* Can a(from) be added to the output of layer `layer` (0-based, computing
+ * a(layer + 1)) by a skip connection: a dense layer, from ≤ layer, and a(from)
+ * as wide as a(layer + 1)?  FALSE with a BP_EDIT_ERROR_INVALID saying why
+ * (both widths and the rule): what BP_EDIT_ADD_SKIP refuses with, for a
+ * canvas that marks the sources a drop could choose. */
+gboolean  bp_edit_check_skip     (const BpNetwork *net,
+                                  gsize            layer,
+                                  gsize            from,
+                                  GError         **error);
+/* The dense layers (0-based, in order, `layer` among them) whose outputs
+ * skip connections tie to the output of dense layer `layer`: a skip adds
+ * a(j) to a(n), so both keep one width, and a norm or dropout layer is as
+ * wide as its input, so the ties run through it.  Written to `tied` (room
+ * for BP_MAX_LAYERS); returns how many.  *input (may be NULL) says whether
+ * the input a(0) is tied too (its width is then the data's). */
+gsize     bp_edit_skip_tied      (const BpNetwork *net,
+                                  gsize            layer,
+                                  gsize           *tied,
+                                  gboolean        *input);
 /* The seed of the BpRng that draws new parameters of layer `layer` (0-based)
  * of shape out × in (see the rule above). */
 guint64   bp_edit_derive_seed    (guint64 seed,

@@ -1,4 +1,5 @@
-/* test-edit-fixtures.h — the models test-edit.c edits and the checks every
+/* test-edit-fixtures.h — the models the test-edit program (test-edit.c,
+ * test-edit-layers.c) edits, and the checks every
  * edit goes through (check_edit: the contract of bp-edit.h; expect_refused:
  * an edit refused changes nothing).  Include after <cmocka.h>. */
 #pragma once
@@ -200,3 +201,10 @@ expect_refused (const BpModel *model,
     assert_models_equal (work, before);
   }
 }
+
+/* test-edit-layers.c: the layers beyond dense. */
+void test_skip                      (void **state);
+void test_move_skip                 (void **state);
+void test_resize_skip_ends          (void **state);
+void test_insert_typed              (void **state);
+void test_edits_around_typed_layers (void **state);

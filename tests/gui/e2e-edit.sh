@@ -6,6 +6,10 @@
 # network (the checksum the app prints, and the file saved again byte for
 # byte).  Then the autosave: started without a file it restores the
 # experiment, and an edit followed by kill -9 is there at the next start.
+# A skip's arc, selected, has a handle at its start: dragged with the mouse
+# to another column it moves the skip's start (one undo step); Escape lets
+# go of it; a drop on a column of another width is refused, saying why;
+# the palette's skip dropped on a column that can only start one starts it.
 # Last, the examples: each opens with its explanation, and the chain-rule
 # quiz is answered with the live network's numbers; and a plugin copied
 # into the user plugin folder while the app runs appears in the palette and
@@ -65,7 +69,7 @@ quit () {
   return "$ENDED_STATUS"
 }
 
-echo "1..41"
+echo "1..53"
 
 # State and data directories of its own (the autosave, user plugins).
 export XDG_STATE_HOME=$OUT/state XDG_DATA_HOME=$OUT/data
@@ -190,6 +194,83 @@ xdotool mousemove 180 141 click 1
 app_ends "$PID"
 check "Discard closes, and the discarded autosave is gone" \
   bash -c "grep -q '^CLOSE discard$' '$LOG' && test ! -e '$XDG_STATE_HOME/backprop-studio/autosave.bpmodel.json'"
+
+# ------------------------------------------------------ a skip's handle
+# The arc of a skip is clicked (selected: its handle shows at its start),
+# the handle dragged with the mouse to a(1) moves the skip's start (one
+# step, Ctrl+Z takes it back); Escape during a drag changes nothing; a
+# drop on a(0), of another width, is refused with the reason.
+SKIPMODEL=$OUT/skip.bpmodel.json
+cat > "$SKIPMODEL" <<'JSON'
+{
+  "format": "backprop-model/1",
+  "name": "skip",
+  "seed": 7,
+  "layers": [
+    { "in": 2, "out": 6, "activation": "tanh" },
+    { "in": 6, "out": 6, "activation": "tanh" },
+    { "in": 6, "out": 6, "activation": "tanh", "skip_from": 2 },
+    { "in": 6, "out": 1, "activation": "sigmoid" }
+  ],
+  "cost": "bce",
+  "optimizer": { "id": "adam", "lr": 0.01 },
+  "dataset": { "name": "moons", "rows": 200 }
+}
+JSON
+LOG=$OUT/events-skip.log
+BACKPROP_STUDIO_TRACE_EVENTS=1 "$APP" "$SKIPMODEL" > "$LOG" 2>&1 &
+PID=$!
+wait_log "^OPENED $SKIPMODEL layers=4 " 15
+wait_log '^GAP 1 ' 10
+park
+shot skip-before.png > /dev/null
+SCANVAS="$(field '^CANVAS' width)x$(field '^CANVAS' height)+$(field '^CANVAS' x)+$(field '^CANVAS' y)"
+AX=$(field '^SKIP-ARC n=3 from=2 ' x); AY=$(field '^SKIP-ARC n=3 from=2 ' y)
+xdotool mousemove "$AX" "$AY" sleep 0.2 click 1
+check "a click on the arc a(2) → a(3) selects it" wait_log '^SELECT skip 2 3$' 5
+check "its handle is placed at its start" wait_log '^SKIP-HANDLE at n=3 from=2 ' 5
+sleep 0.3
+check "screenshot of the selected arc with its handle" shot skip-selected.png
+HX=$(field '^SKIP-HANDLE at n=3 ' x); HY=$(field '^SKIP-HANDLE at n=3 ' y)
+CX=$(field '^COLUMN 1 ' x); CY=$(field '^COLUMN 1 ' y)
+echo "# drag the handle from $HX,$HY to a(1) at $CX,$CY"
+drag "$HX" "$HY" "$CX" "$CY" skip-handle-drag.png
+check "pressed on the handle, the drag takes it" wait_log '^SKIP-HANDLE begin n=3 from=2$' 5
+check "dropped on a(1), the skip starts there: one step" \
+  wait_log '^EDIT Move skip connection a\(2\) → a\(3\) to a\(1\) → a\(3\) layers=4$' 5
+check "while dragging, the sources and the new arc are drawn" \
+  differ skip-before.png skip-handle-drag.png "$SCANVAS" 200
+xdotool key ctrl+z
+check "Ctrl+Z puts the start back at a(2)" \
+  wait_log '^UNDO Move skip connection a\(2\) → a\(3\) to a\(1\) → a\(3\)' 5
+# Selected again (undo cleared the selection); a drag let go of by Escape.
+wait_since '^UNDO ' '^SKIP-ARC n=3 from=2 '
+AX=$(field '^SKIP-ARC n=3 from=2 ' x); AY=$(field '^SKIP-ARC n=3 from=2 ' y)
+xdotool mousemove "$AX" "$AY" sleep 0.2 click 1
+wait_since '^UNDO ' '^SKIP-HANDLE at n=3 from=2 '
+HX=$(field '^SKIP-HANDLE at n=3 ' x); HY=$(field '^SKIP-HANDLE at n=3 ' y)
+xdotool mousemove "$HX" "$HY" mousedown 1 sleep 0.15 mousemove $((HX + 12)) $((HY + 6)) sleep 0.15 \
+        mousemove "$CX" "$CY" sleep 0.2 mousemove $((CX + 2)) $((CY + 2)) sleep 0.2 \
+        key Escape sleep 0.3 mouseup 1
+check "Escape lets go of the handle" wait_log '^SKIP-HANDLE cancel n=3$' 5
+sleep 0.3
+check "… and nothing changed (no edit after the undo)" \
+  bash -c "! sed -n '/^UNDO /,\$p' '$LOG' | grep -q '^EDIT '"
+# Dropped on a(0) (2 units, a(3) has 6): refused, and why.
+C0X=$(field '^COLUMN 0 ' x); C0Y=$(field '^COLUMN 0 ' y)
+drag "$HX" "$HY" "$C0X" "$C0Y" skip-handle-refused.png
+check "dropped on a(0), it is refused with both widths" \
+  wait_log '^EDIT refused: cannot start the skip into a\(3\) at a\(0\): a\(0\) has 2 units and a\(3\) has 6' 5
+sleep 0.3
+shot skip-refused-toast.png > /dev/null
+# "Skip connection" from the palette onto a(1), which no earlier a(j) is as
+# wide as: a(1) starts the skip, into a(2), and the new arc is selected.
+PX=$(field '^PALETTE skip:nearest ' x); PY=$(field '^PALETTE skip:nearest ' y)
+drag "$PX" "$PY" "$CX" "$CY"
+check "the palette's skip dropped on a(1) starts there: a(1) → a(2)" \
+  wait_log '^EDIT Add skip connection a\(1\) → a\(2\) layers=4$' 5
+check "… and the new arc is selected, its handle shown" wait_log '^SELECT skip 1 2$' 5
+quit discard
 
 # ------------------------------------------------------------ the examples
 LOG=$OUT/events-5.log

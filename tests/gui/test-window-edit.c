@@ -351,7 +351,7 @@ test_edit_layer_types (void **state)
     BpvNetworkView *view = view_of (f);
     const BpvLayout *layout = bpv_network_view_get_layout (view);
     BpvRect r;
-    g_autofree char *onto2 = NULL, *onto1 = NULL, *gap2 = NULL, *gap_bad = NULL;
+    g_autofree char *onto2 = NULL, *onto1 = NULL, *onto0 = NULL, *gap2 = NULL, *gap_bad = NULL;
 
     assert_non_null (layout);
     assert_true (bpv_layout_drop_rect (layout, &(BpvDropSlot) { BPV_DROP_LAYER, 1 }, &r));
@@ -365,9 +365,19 @@ test_edit_layer_types (void **state)
                                            r.y + r.height / 2);
     gap_bad = bpv_network_view_dup_drop_text (view, "skip:nearest", r.x + r.width / 2,
                                               r.y + r.height / 2);
+    /* The input (2 wide): no later a(n) has its width either. */
+    assert_true (bpv_layout_column_rect (layout, 0, &r));
+    onto0 = bpv_network_view_dup_drop_text (view, "skip:nearest", r.x + r.width / 2,
+                                            r.y + r.height / 2);
+    assert_string_equal (onto0, "cannot add a skip connection a(0) → a(1): a(0) has 2 units "
+                         "and a(1) has 8 (a skip adds them, so the widths must be equal)");
     assert_string_equal (onto2, "Add skip connection a(1) → a(2) "
-                         "(the nearest earlier a(j) as wide as a(2))");
-    assert_non_null (strstr (onto1, "no earlier a(j) has the 8 units of a(1)"));
+                         "(the nearest earlier a(j) as wide as a(2); "
+                         "drag the handle at its start to choose another)");
+    /* a(1) can take no skip (no earlier a(j) has its 8 units): dropped on,
+     * it starts one, into the nearest later a(n) as wide. */
+    assert_string_equal (onto1, "Add skip connection a(1) → a(2) (no earlier a(j) is as wide "
+                         "as a(1), so it starts the skip: into the nearest later a(n) as wide)");
     assert_string_equal (gap2, "Insert batch norm after layer 2");
     assert_null (gap_bad);
   }
@@ -411,6 +421,202 @@ test_edit_layer_types (void **state)
   assert_int_equal (net->layers[1].type, BP_LAYER_LAYERNORM);
   assert_int_equal (net->layers[2].type, BP_LAYER_DROPOUT);
   assert_int_equal (bp_edit_history_n_undo (h), 4);
+}
+
+static gboolean
+window_says_widths_differ (gpointer data)
+{
+  return find_label (data, "cannot start the skip into a(3) at a(0): a(0) has 2 units and "
+                           "a(3) has 8");
+}
+
+/* The centre of column n's box (widget pixels). */
+static void
+column_centre (BpvNetworkView *view,
+               gsize           n,
+               double         *x,
+               double         *y)
+{
+  BpvRect r;
+
+  assert_true (bpv_layout_column_rect (bpv_network_view_get_layout (view), n, &r));
+  *x = r.x + r.width / 2;
+  *y = r.y + r.height / 2;
+}
+
+/* The handle of the skip into a(n) (widget pixels), in the layout of now
+ * (the canvas lays out again when its size changes). */
+static void
+handle_centre (BpvNetworkView *view,
+               gsize           n,
+               double         *x,
+               double         *y)
+{
+  double radius;
+
+  assert_true (bpv_layout_skip_handle (bpv_network_view_get_layout (view), n, x, y, &radius));
+}
+
+/* The handle of the selected skip into a(n) taken to the centre of
+ * column c and dropped there: what the drop returns. */
+static gboolean
+drag_handle_to (BpvNetworkView *view,
+                gsize           n,
+                gsize           c)
+{
+  double x, y;
+
+  handle_centre (view, n, &x, &y);
+  assert_true (bpv_network_view_skip_handle_begin (view, x, y));
+  column_centre (view, c, &x, &y);
+  return bpv_network_view_skip_handle_drop (view, x, y);
+}
+
+/* The selected skip's handle, dragged by the code the canvas's drag
+ * gesture runs (e2e-edit.sh drags it with the mouse): it snaps to the
+ * sources a skip into a(3) can have, says what a drop does or why not,
+ * a drop is one undo step, a refused drop says why and changes nothing,
+ * Escape (cancel) changes nothing.  Then a width edit of one end changes
+ * both. */
+void
+test_edit_skip_handle (void **state)
+{
+  Fixture *f = *state;
+  BpvNetworkView *view = view_of (f);
+  const BpEditHistory *h = bpv_session_get_history (f->session);
+  const BpvLayout *layout;
+  double hx, hy, x, y;
+  guint steps;
+
+  /* 2-8-8-8-1 with the skip a(2) → a(3) (the nearest source); a(1) is
+   * another source, a(0) (2 wide) is not. */
+  activate_with (f, "edit-insert", g_variant_new ("(us)", 1, "tanh"));
+  activate_with (f, "edit-skip", g_variant_new ("(ui)", 2, -1));
+  assert_int_equal (bpv_session_get_network (f->session)->layers[2].skip_from, 2);
+  assert_true (spin_until (five_columns, view, 60));
+  layout = bpv_network_view_get_layout (view);
+  assert_int_equal (layout->bundles[3].skip_from, 2);
+  steps = bp_edit_history_n_undo (h);
+
+  /* No handle before the arc is selected. */
+  handle_centre (view, 3, &hx, &hy);
+  assert_false (bpv_network_view_skip_handle_begin (view, hx, hy));
+  bpv_session_set_selection (f->session, &(BpvHit) { BPV_HIT_SKIP, 3, 2, 0 });
+  /* Only the handle starts a drag: not the arc's other end. */
+  {
+    double ax[4], ay[4], ex, ey;
+
+    assert_true (bpv_layout_skip_arc (layout, 3, ax, ay));
+    bpv_layout_to_widget (layout, ax[3], ay[3], &ex, &ey);
+    assert_false (bpv_network_view_skip_handle_begin (view, ex, ey));
+  }
+  assert_null (bpv_network_view_get_skip_handle_text (view));
+
+  assert_true (bpv_network_view_skip_handle_begin (view, hx, hy));
+  /* Over a(1): the move. */
+  column_centre (view, 1, &x, &y);
+  bpv_network_view_skip_handle_motion (view, x, y);
+  assert_int_equal (bpv_network_view_get_skip_handle_source (view), 1);
+  assert_string_equal (bpv_network_view_get_skip_handle_text (view),
+                       "Move skip connection a(2) → a(3) to a(1) → a(3)");
+  /* Over a(0): why not. */
+  column_centre (view, 0, &x, &y);
+  bpv_network_view_skip_handle_motion (view, x, y);
+  assert_int_equal (bpv_network_view_get_skip_handle_source (view), -1);
+  assert_non_null (strstr (bpv_network_view_get_skip_handle_text (view),
+                           "a(0) has 2 units and a(3) has 8"));
+  /* Between a(0) and a(1), off the columns: snaps to a(1), the nearest
+   * that can; right of a(2), to a(2) (where it starts: nothing to do). */
+  {
+    BpvRect gap;
+
+    assert_true (bpv_layout_drop_rect (layout, &(BpvDropSlot) { BPV_DROP_GAP, 0 }, &gap));
+    bpv_network_view_skip_handle_motion (view, gap.x + gap.width / 2, gap.y + gap.height / 2);
+    assert_int_equal (bpv_network_view_get_skip_handle_source (view), 1);
+    assert_true (bpv_layout_drop_rect (layout, &(BpvDropSlot) { BPV_DROP_GAP, 2 }, &gap));
+    bpv_network_view_skip_handle_motion (view, gap.x + gap.width / 2, gap.y + gap.height / 2);
+    assert_int_equal (bpv_network_view_get_skip_handle_source (view), 2);
+    assert_non_null (strstr (bpv_network_view_get_skip_handle_text (view), "Drop on another a(j)"));
+  }
+  /* The canvas draws it (frames go by while it is dragged). */
+  spin (0.3);
+  /* Escape: nothing changes. */
+  bpv_network_view_skip_handle_cancel (view);
+  assert_null (bpv_network_view_get_skip_handle_text (view));
+  assert_false (bpv_network_view_skip_handle_drop (view, x, y));
+  assert_int_equal (bpv_session_get_network (f->session)->layers[2].skip_from, 2);
+  assert_int_equal (bp_edit_history_n_undo (h), steps);
+
+  /* Dropped on a(1): one step, the arc stays selected at its new start. */
+  assert_true (drag_handle_to (view, 3, 1));
+  assert_int_equal (bpv_session_get_network (f->session)->layers[2].skip_from, 1);
+  assert_int_equal (bp_edit_history_n_undo (h), steps + 1);
+  assert_string_equal (bp_edit_undo_label (h), "Move skip connection a(2) → a(3) to a(1) → a(3)");
+  assert_true (bpv_hit_equal (bpv_session_get_selection (f->session),
+                              &(BpvHit) { BPV_HIT_SKIP, 3, 1, 0 }));
+  activate (f, "undo");
+  assert_int_equal (bpv_session_get_network (f->session)->layers[2].skip_from, 2);
+  activate (f, "redo");
+  assert_int_equal (bpv_session_get_network (f->session)->layers[2].skip_from, 1);
+
+  /* Dropped on a(0): refused with the reason, nothing changes. */
+  bpv_session_set_selection (f->session, &(BpvHit) { BPV_HIT_SKIP, 3, 1, 0 });
+  assert_true (drag_handle_to (view, 3, 0));
+  assert_int_equal (bpv_session_get_network (f->session)->layers[2].skip_from, 1);
+  assert_int_equal (bp_edit_history_n_undo (h), steps + 1);
+  assert_true (spin_until (window_says_widths_differ, f->window, 10));
+
+  /* The keyboard's way: the layer menu (Menu, Shift+F10) of layer 3 has
+   * Skip From with the sources a skip into a(3) can have, the current one
+   * ticked, each asking win.edit-skip for its a(j). */
+  {
+    GtkWidget *popover = NULL;
+    GMenuModel *menu, *sources = NULL;
+    g_autofree char *first = NULL, *second = NULL;
+    g_autoptr(GVariant) target = NULL, want = NULL;
+
+    assert_true (bpv_network_view_popup_layer_menu (view, 2, -1, -1));
+    for (GtkWidget *c = gtk_widget_get_first_child (GTK_WIDGET (view)); c != NULL;
+         c = gtk_widget_get_next_sibling (c))
+      if (GTK_IS_POPOVER_MENU (c))
+        popover = c;
+    assert_non_null (popover);
+    menu = gtk_popover_menu_get_menu_model (GTK_POPOVER_MENU (popover));
+    for (int i = 0; i < g_menu_model_get_n_items (menu); i++)
+      {
+        g_autofree char *label = NULL;
+
+        /* (Sections have no label.) */
+        if (g_menu_model_get_item_attribute (menu, i, G_MENU_ATTRIBUTE_LABEL, "s", &label)
+            && g_strcmp0 (label, "Skip _From") == 0)
+          sources = g_menu_model_get_item_link (menu, i, G_MENU_LINK_SUBMENU);
+      }
+    assert_non_null (sources);
+    assert_int_equal (g_menu_model_get_n_items (sources), 2);
+    first = menu_label (sources, 0);
+    second = menu_label (sources, 1);
+    assert_string_equal (first, "a(1), 8 units  ✓");
+    assert_string_equal (second, "a(2), 8 units");
+    target = g_menu_model_get_item_attribute_value (sources, 1, G_MENU_ATTRIBUTE_TARGET, NULL);
+    want = g_variant_ref_sink (g_variant_new ("(ui)", 2, 2));
+    assert_true (g_variant_equal (target, want));
+    g_object_unref (sources);
+    gtk_popover_popdown (GTK_POPOVER (popover));
+  }
+  /* Its item a(2) (the action with the a(j)) moves it back. */
+  activate_with (f, "edit-skip", g_variant_new ("(ui)", 2, 2));
+  assert_int_equal (bpv_session_get_network (f->session)->layers[2].skip_from, 2);
+  assert_string_equal (bp_edit_undo_label (h), "Move skip connection a(1) → a(3) to a(2) → a(3)");
+
+  /* A unit added to a(2) (the + under its header, the layer menu, a key)
+   * goes to a(3) too, which the skip adds it to: one step, not a refusal. */
+  activate_with (f, "edit-width", g_variant_new ("(ui)", 1, 1));
+  assert_int_equal (bpv_session_get_network (f->session)->layers[1].out, 9);
+  assert_int_equal (bpv_session_get_network (f->session)->layers[2].out, 9);
+  assert_string_equal (bp_edit_undo_label (h), "Add a unit to layers 2 and 3 (a skip ties their widths)");
+  activate (f, "undo");
+  assert_int_equal (bpv_session_get_network (f->session)->layers[1].out, 8);
+  assert_int_equal (bpv_session_get_network (f->session)->layers[2].out, 8);
 }
 
 static gboolean

@@ -83,6 +83,7 @@ void test_shortcut_actions_exist   (void **state);
 void test_open_csv_file            (void **state);
 void test_palette                  (void **state);
 void test_edit_layer_types         (void **state);
+void test_edit_skip_handle         (void **state);
 void test_save_and_close_question  (void **state);
 
 /* test-window-explain.c */

@@ -509,7 +509,8 @@ check_against_inspector (BpvSession        *s,
 }
 
 /* A numeric question in step mode asks only for what the stop lets one
- * compute: δ(n) of a hidden layer once δ(n+1) is shown. */
+ * compute: δ(n) of a hidden layer once δ(n+1) is shown, z(n) once a(n−1)
+ * is.  n is 1-based; the session takes the C index n − 1. */
 static void
 check_known (BpvSession        *s,
              const BpvQuestion *q)
@@ -518,9 +519,9 @@ check_known (BpvSession        *s,
 
   if (q->kind == BPV_QUESTION_NUMERIC && sscanf (q->quantity, "delta(%zu)[%zu]", &n, &j) == 2
       && n < bpv_session_get_network (s)->n_layers)
-    assert_true (bpv_session_backward_known (s, n + 1));
+    assert_true (bpv_session_backward_known (s, n));
   if (q->kind == BPV_QUESTION_NUMERIC && sscanf (q->quantity, "z(%zu)[%zu]", &n, &j) == 2)
-    assert_true (bpv_session_forward_known (s, n - 1) || n == 1);
+    assert_true (n == 1 || bpv_session_forward_known (s, n - 2));
 }
 
 static void

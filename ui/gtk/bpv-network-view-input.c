@@ -11,6 +11,9 @@
 #include <math.h>
 #include <string.h>
 
+#include <glib/gi18n.h>
+
+#include "bp-edit.h"
 #include "bp-registry.h"
 #include "bpv-events.h"
 
@@ -66,6 +69,23 @@ update_width_layer (BpvNetworkView *self,
     }
 }
 
+/* The selected arc's handle is grabbed: the pointer says so over it. */
+static void
+update_handle_cursor (BpvNetworkView *self,
+                      double          x,
+                      double          y)
+{
+  const BpvHit *sel;
+
+  if (self->handle_drag || self->session == NULL || self->layout == NULL)
+    return;
+  sel = bpv_session_get_selection (self->session);
+  if (sel->kind == BPV_HIT_SKIP && bpv_layout_skip_handle_at (self->layout, sel->layer, x, y))
+    gtk_widget_set_cursor_from_name (GTK_WIDGET (self), "grab");
+  else
+    gtk_widget_set_cursor (GTK_WIDGET (self), NULL);
+}
+
 static void
 on_motion (GtkEventControllerMotion *motion,
            double                    x,
@@ -79,6 +99,7 @@ on_motion (GtkEventControllerMotion *motion,
   bpv_network_view_hit (self, x, y, &hit);
   set_hover (self, &hit);
   update_width_layer (self, x, y);
+  update_handle_cursor (self, x, y);
 }
 
 static void
@@ -114,6 +135,15 @@ on_pressed (GtkGestureClick *gesture,
                                       (guint32) layer, (gint32) delta);
           return;
         }
+    }
+  /* A press on the selected arc's handle grabs it (the drag gesture):
+   * it keeps the arc selected, whatever else is under it. */
+  if (self->session != NULL && self->layout != NULL)
+    {
+      const BpvHit *sel = bpv_session_get_selection (self->session);
+
+      if (sel->kind == BPV_HIT_SKIP && bpv_layout_skip_handle_at (self->layout, sel->layer, x, y))
+        return;
     }
   if (n_press == 2)
     {
@@ -153,6 +183,8 @@ on_drag_begin (GtkGestureDrag *gesture,
 {
   self->drag_pan_x = self->pan_x;
   self->drag_pan_y = self->pan_y;
+  self->handle_cancelled = FALSE;
+  bpv_network_view_skip_handle_begin (self, x, y);
 }
 
 static void
@@ -161,10 +193,32 @@ on_drag_update (GtkGestureDrag *gesture,
                 double          dy,
                 BpvNetworkView *self)
 {
+  double x, y;
+
+  /* The handle's drag (or what is left of it after Escape) is no pan. */
+  if (self->handle_drag || self->handle_cancelled)
+    {
+      if (self->handle_drag && gtk_gesture_drag_get_start_point (gesture, &x, &y))
+        bpv_network_view_skip_handle_motion (self, x + dx, y + dy);
+      return;
+    }
   /* Panning only makes sense once zoomed in or moved. */
   if (fabs (dx) + fabs (dy) < PAN_SLOP_PX || self->dragging_layer)
     return;
   bpv_network_view_set_pan (self, self->drag_pan_x + dx, self->drag_pan_y + dy);
+}
+
+static void
+on_drag_end (GtkGestureDrag *gesture,
+             double          dx,
+             double          dy,
+             BpvNetworkView *self)
+{
+  double x, y;
+
+  if (self->handle_drag && gtk_gesture_drag_get_start_point (gesture, &x, &y))
+    bpv_network_view_skip_handle_drop (self, x + dx, y + dy);
+  self->handle_cancelled = FALSE;
 }
 
 static void
@@ -190,6 +244,37 @@ on_zoom_scale_changed (GtkGestureZoom *gesture,
   bpv_network_view_set_zoom (self, self->pinch_zoom * scale, x, y);
 }
 
+/* Over a − or + button: what it does, as win.edit-width does it (the
+ * layers a skip ties to this one change with it: say so before the
+ * click), and the button's box in *r; NULL elsewhere. */
+static char *
+width_button_tooltip (BpvNetworkView *self,
+                      double          x,
+                      double          y,
+                      BpvRect        *r)
+{
+  const BpNetwork *net;
+  BpvRect minus, plus;
+  gsize layer;
+  int delta;
+  BpEdit e = { .kind = BP_EDIT_ADD_UNIT, .with_skips = TRUE };
+
+  if (self->session == NULL || self->layout == NULL)
+    return NULL;
+  net = bpv_session_get_network (self->session);
+  delta = bpv_layout_width_button_at (self->layout, net->n_layers - 1, x, y, &layer);
+  if (delta == 0 || !bpv_layout_width_buttons (self->layout, layer, &minus, &plus))
+    return NULL;
+  *r = delta > 0 ? plus : minus;
+  e.layer = layer;
+  if (delta < 0)
+    {
+      e.kind = BP_EDIT_SET_WIDTH;
+      e.width = net->layers[layer].out > 1 ? net->layers[layer].out - 1 : 1;
+    }
+  return bp_edit_describe (bpv_session_get_model (self->session), &e);
+}
+
 gboolean
 bpv_network_view_query_tooltip (GtkWidget  *widget,
                                 int         x,
@@ -203,12 +288,31 @@ bpv_network_view_query_tooltip (GtkWidget  *widget,
   g_autofree char *text = NULL;
   BpvRect r;
 
-  if (keyboard || !bpv_network_view_hit (self, x, y, &hit))
+  if (keyboard)
+    return FALSE;
+  if ((text = width_button_tooltip (self, x, y, &r)) != NULL)
+    {
+      GdkRectangle area = { (int) r.x, (int) r.y, MAX ((int) r.width, 1), MAX ((int) r.height, 1) };
+
+      gtk_tooltip_set_text (tooltip, text);
+      gtk_tooltip_set_tip_area (tooltip, &area);
+      return TRUE;
+    }
+  if (!bpv_network_view_hit (self, x, y, &hit))
     return FALSE;
   bpv_network_view_fill_state (self, &state);
   text = bpv_render_describe_hit (&state, &hit);
   if (text == NULL)
     return FALSE;
+  if (hit.kind == BPV_HIT_SKIP)
+    {
+      /* The arc's handle is not obvious: say what it does. */
+      char *more = g_strconcat (text, "\n", _("Select it, then drag the end to choose where "
+                                              "the skip starts"), NULL);
+
+      g_free (text);
+      text = more;
+    }
   gtk_tooltip_set_text (tooltip, text);
   if (bpv_layout_hit_bounds (self->layout, &hit, &r))
     {
@@ -234,12 +338,46 @@ append_item (GMenu      *menu,
   g_object_unref (item);
 }
 
+/* The a(j) a skip into layer `layer` could come from, each an item of
+ * win.edit-skip (adds the skip, or moves its start there), the current one
+ * ticked: the keyboard's way to do what the arc's handle does.  NULL when
+ * there is none (not dense, no a(j) as wide). */
+static GMenu *
+skip_from_menu (const BpNetwork *net,
+                gsize            layer)
+{
+  GMenu *menu = NULL;
+
+  for (gsize j = 0; j <= layer; j++)
+    {
+      gsize units = j == 0 ? net->n_inputs : net->layers[j - 1].out;
+      g_autofree char *label = NULL;
+
+      if (!bp_edit_check_skip (net, layer, j, NULL))
+        continue;
+      if (menu == NULL)
+        menu = g_menu_new ();
+      label = g_strdup_printf (ngettext ("a(%zu), %zu unit", "a(%zu), %zu units", units), j, units);
+      if (net->layers[layer].skip_from == (gssize) j)
+        {
+          char *ticked = g_strconcat (label, "  ✓", NULL);
+
+          g_free (label);
+          label = ticked;
+        }
+      append_item (menu, label, "win.edit-skip",
+                   g_variant_new ("(ui)", (guint32) layer, (gint32) j));
+    }
+  return menu;
+}
+
 /* The edits of layer `layer` (0-based) as a menu of win.edit-* actions. */
 static GMenu *
 layer_menu_model (const BpNetwork *net,
                   gsize            layer)
 {
   GMenu *menu = g_menu_new ();
+  g_autoptr(GMenu) skip_from = NULL;
   g_autoptr(GMenu) structure = g_menu_new ();
   g_autoptr(GMenu) width = g_menu_new ();
   g_autoptr(GMenu) acts = g_menu_new ();
@@ -263,6 +401,7 @@ layer_menu_model (const BpNetwork *net,
 
       append_item (structure, skip, "win.edit-remove-skip", g_variant_new_uint32 (layer));
     }
+  skip_from = skip_from_menu (net, layer);
   append_item (width, "Add _Unit (+)", "win.edit-width",
                g_variant_new ("(ui)", (guint32) layer, 1));
   append_item (width, "Remove U_nit (−)", "win.edit-width",
@@ -281,6 +420,8 @@ layer_menu_model (const BpNetwork *net,
   g_menu_append_section (menu, title, G_MENU_MODEL (structure));
   g_menu_append_section (menu, NULL, G_MENU_MODEL (width));
   g_menu_append_submenu (menu, "_Activation", G_MENU_MODEL (acts));
+  if (skip_from != NULL)
+    g_menu_append_submenu (menu, _("Skip _From"), G_MENU_MODEL (skip_from));
   {
     /* Offered with any layer's menu; enabled when a weight is selected. */
     g_autoptr(GMenu) copy = g_menu_new ();
@@ -572,6 +713,13 @@ on_view_key (GtkEventControllerKey *keys,
              GdkModifierType        state,
              BpvNetworkView        *self)
 {
+  /* Escape lets go of a dragged handle: the skip stays as it was. */
+  if (self->handle_drag && keyval == GDK_KEY_Escape)
+    {
+      bpv_network_view_skip_handle_cancel (self);
+      self->handle_cancelled = TRUE;
+      return TRUE;
+    }
   if (keyval == GDK_KEY_Menu || (keyval == GDK_KEY_F10 && (state & GDK_SHIFT_MASK)))
     return bpv_network_view_popup_layer_menu (self, bpv_network_view_current_layer (self), -1, -1);
   return bpv_network_view_key_navigate (self, keyval, state);
@@ -598,6 +746,7 @@ bpv_network_view_install_input (BpvNetworkView *self)
   gtk_gesture_single_set_button (GTK_GESTURE_SINGLE (drag), GDK_BUTTON_PRIMARY);
   g_signal_connect (drag, "drag-begin", G_CALLBACK (on_drag_begin), self);
   g_signal_connect (drag, "drag-update", G_CALLBACK (on_drag_update), self);
+  g_signal_connect (drag, "drag-end", G_CALLBACK (on_drag_end), self);
   gtk_widget_add_controller (GTK_WIDGET (self), GTK_EVENT_CONTROLLER (drag));
   gtk_gesture_group (click, drag);
 

@@ -4,8 +4,9 @@
  *   bpv-network-view-input.c  pointer and keyboard: hover, click, pan and
  *                             zoom, tooltips, the layer's menu and its − +
  *                             buttons, moving the selection by keys;
- *   bpv-network-view-dnd.c    editing by drag and drop (palette items and
- *                             column headers) and the drop indicator.
+ *   bpv-network-view-dnd.c    editing by drag and drop (palette items,
+ *                             column headers, a skip's handle) and the
+ *                             drop indicator.
  */
 #pragma once
 
@@ -60,8 +61,18 @@ struct _BpvNetworkView
   BpvDropSlot     drop_slot;      /* the indicator; kind NONE when hidden */
   char           *drop_text;      /* what the drop would do, beside it, or NULL */
   gboolean        drop_skip;      /* a skip is dragged: mark its candidate sources */
+  gssize          drop_skip_from; /* the source its drop chooses (filled), or −1 */
   gboolean        dragging_layer; /* a column header is being dragged */
   gsize           drag_layer;
+  /* the grab handle of the selected skip, dragged to choose where it starts */
+  gboolean        handle_drag;    /* being dragged */
+  gboolean        handle_cancelled; /* by Escape: the rest of this drag is not a pan */
+  gsize           handle_n;       /* the skip into a(n) */
+  double          handle_x;       /* the pointer, widget pixels */
+  double          handle_y;
+  gssize          handle_from;    /* the a(j) a drop here chooses, or −1 (refused) */
+  gssize          handle_column;  /* the column under the pointer, or −1 */
+  char           *handle_text;    /* what a drop here does, or why it cannot */
   GtkWidget      *menu;           /* the layer's context menu (a GtkPopoverMenu) */
   gssize          width_layer;    /* the hidden layer under the pointer (its − + shown), or −1 */
 };
@@ -104,5 +115,12 @@ void     bpv_network_view_select_hit        (BpvNetworkView *self,
 void     bpv_network_view_install_dnd       (BpvNetworkView *self);
 void     bpv_network_view_snapshot_drop_indicator (BpvNetworkView *self,
                                                    GtkSnapshot    *snapshot);
+/* While the handle is dragged: the sources it could choose, the arc as a
+ * drop would make it, and what the drop does. */
+void     bpv_network_view_snapshot_skip_handle (BpvNetworkView *self,
+                                                GtkSnapshot    *snapshot);
+/* Tells the event log where the skip arcs are, and the selected one's
+ * handle and the columns (window coordinates, for tests that drag it). */
+void     bpv_network_view_log_skip_handle   (BpvNetworkView *self);
 
 G_END_DECLS

@@ -95,6 +95,7 @@ bpv_network_view_relayout (BpvNetworkView *self)
   params.pan_y = self->pan_y;
   bpv_session_input_image (self->session, &params.input_image_width, &params.input_image_height);
   self->layout = bpv_layout_new (bpv_session_get_network (self->session), &params);
+  bpv_network_view_log_skip_handle (self);
 }
 
 void
@@ -238,6 +239,8 @@ on_structure_changed (BpvSession     *session,
   BpvHit none = BPV_HIT_INIT;
 
   self->hover = none;
+  /* A handle dragged over the columns of before would choose wrongly. */
+  bpv_network_view_skip_handle_cancel (self);
   if (self->cache != NULL)
     bpv_render_cache_invalidate (self->cache);
   bpv_network_view_relayout (self);
@@ -249,6 +252,10 @@ static void
 on_selection_changed (BpvSession     *session,
                       BpvNetworkView *self)
 {
+  /* What the handle was dragged for is gone (an undo meanwhile). */
+  if (self->handle_drag && bpv_session_get_selection (session)->kind != BPV_HIT_SKIP)
+    bpv_network_view_skip_handle_cancel (self);
+  bpv_network_view_log_skip_handle (self);
   update_accessible (self);
   gtk_widget_queue_draw (GTK_WIDGET (self));
 }
@@ -282,6 +289,7 @@ bpv_network_view_snapshot (GtkWidget   *widget,
     }
   cairo_destroy (cr);
   bpv_network_view_snapshot_drop_indicator (self, snapshot);
+  bpv_network_view_snapshot_skip_handle (self, snapshot);
   bpv_network_view_snapshot_width_buttons (self, snapshot);
 }
 
@@ -337,6 +345,7 @@ bpv_network_view_finalize (GObject *object)
   bpv_layout_free (self->layout);
   bpv_render_cache_free (self->cache);
   g_free (self->drop_text);
+  g_free (self->handle_text);
   G_OBJECT_CLASS (bpv_network_view_parent_class)->finalize (object);
 }
 
@@ -531,6 +540,8 @@ bpv_network_view_init (BpvNetworkView *self)
   self->hover = none;
   self->pointer_x = self->pointer_y = -1;
   self->width_layer = -1;
+  self->handle_from = -1;
+  self->handle_column = -1;
   self->cache = bpv_render_cache_new ();
 
   gtk_widget_set_focusable (GTK_WIDGET (self), TRUE);

@@ -107,4 +107,33 @@ char            *bpv_network_view_dup_drop_text    (BpvNetworkView *self,
                                                     double          x,
                                                     double          y);
 
+/* The grab handle at the start of the selected skip arc: dragged to
+ * another column it moves the skip's start there (win.edit-skip, one undo
+ * step), snapping to the nearest a(j) as wide as a(n); a drop on a column
+ * that cannot be the source is refused with the reason as a toast; Escape
+ * cancels.  The canvas's drag gesture calls these; tests may too (widget
+ * coordinates).
+ *
+ * _begin: starts a drag when (x, y) is on the selected skip's handle
+ * (FALSE, and nothing starts, elsewhere).  _motion: the pointer moved.
+ * _drop: ends the drag there; TRUE when an edit was asked for (made or
+ * refused by the window).  _cancel: ends it with no edit. */
+gboolean         bpv_network_view_skip_handle_begin (BpvNetworkView *self,
+                                                     double          x,
+                                                     double          y);
+void             bpv_network_view_skip_handle_motion (BpvNetworkView *self,
+                                                      double          x,
+                                                      double          y);
+gboolean         bpv_network_view_skip_handle_drop  (BpvNetworkView *self,
+                                                     double          x,
+                                                     double          y);
+void             bpv_network_view_skip_handle_cancel (BpvNetworkView *self);
+/* While the handle is dragged: what a drop where the pointer is would do
+ * (the edit's undo label) or why it cannot; NULL when no drag.  Owned by
+ * the view, valid until the pointer moves. */
+const char      *bpv_network_view_get_skip_handle_text (BpvNetworkView *self);
+/* While the handle is dragged: the a(j) a drop there would choose, or −1
+ * when it would be refused; −1 when no drag. */
+gssize           bpv_network_view_get_skip_handle_source (BpvNetworkView *self);
+
 G_END_DECLS

@@ -390,7 +390,9 @@ edit_width_activated (GSimpleAction *action,
   const BpNetwork *net = bpv_session_get_network (self->session);
   guint32 layer;
   gint32 delta;
-  BpEdit e = { .kind = BP_EDIT_SET_WIDTH };
+  /* A layer a skip ties to others changes with them (both ends of a skip
+   * keep one width), rather than being refused. */
+  BpEdit e = { .kind = BP_EDIT_SET_WIDTH, .with_skips = TRUE };
 
   g_variant_get (parameter, "(ui)", &layer, &delta);
   if (layer >= net->n_layers)

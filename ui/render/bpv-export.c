@@ -45,6 +45,58 @@ write_to_file (void                *closure,
                                                      : CAIRO_STATUS_WRITE_ERROR;
 }
 
+/* Our own stream, so that a failure says why (cairo only says "error
+ * while writing to output stream"). */
+static FILE *
+open_file (const char  *path,
+           const char  *what,
+           GError     **error)
+{
+  FILE *file = g_fopen (path, "wb");
+
+  if (file == NULL)
+    {
+      int saved = errno;
+
+      g_set_error (error, BPV_EXPORT_ERROR, BPV_EXPORT_ERROR_WRITE,
+                   "%s: cannot write %s: %s", path, what, g_strerror (saved));
+    }
+  return file;
+}
+
+/* Finishes and destroys `surface`, closes `file`; on any failure removes
+ * `path` and says why. */
+static gboolean
+close_file (const char       *path,
+            const char       *what,
+            FILE             *file,
+            cairo_surface_t  *surface,
+            cairo_status_t    status,
+            GError          **error)
+{
+  int saved;
+
+  cairo_surface_finish (surface);
+  if (status == CAIRO_STATUS_SUCCESS)
+    status = cairo_surface_status (surface);
+  cairo_surface_destroy (surface);
+
+  saved = ferror (file) ? errno : 0;
+  if (fclose (file) != 0 && saved == 0)
+    saved = errno;
+  if (status == CAIRO_STATUS_SUCCESS && saved == 0)
+    return TRUE;
+
+  if (saved != 0)
+    g_set_error (error, BPV_EXPORT_ERROR, BPV_EXPORT_ERROR_WRITE,
+                 "%s: cannot write %s: %s", path, what, g_strerror (saved));
+  else
+    g_set_error (error, BPV_EXPORT_ERROR, BPV_EXPORT_ERROR_WRITE,
+                 "%s: cannot write %s: %s", path, what, cairo_status_to_string (status));
+  g_unlink (path);
+  return FALSE;
+}
+
 gboolean
 bpv_export (const char   *path,
             BpvFormat     format,
@@ -59,7 +111,6 @@ bpv_export (const char   *path,
   cairo_status_t status;
   cairo_t *cr;
   FILE *file;
-  int saved;
 
   g_return_val_if_fail (path != NULL && paint != NULL, FALSE);
   g_return_val_if_fail (width >= 1 && height >= 1, FALSE);
@@ -67,16 +118,9 @@ bpv_export (const char   *path,
   if (!(scale > 0))
     scale = 1;
 
-  /* Our own stream, so that a failure says why (cairo only says "error
-   * while writing to output stream"). */
-  file = g_fopen (path, "wb");
+  file = open_file (path, "the image", error);
   if (file == NULL)
-    {
-      saved = errno;
-      g_set_error (error, BPV_EXPORT_ERROR, BPV_EXPORT_ERROR_WRITE,
-                   "%s: cannot write the image: %s", path, g_strerror (saved));
-      return FALSE;
-    }
+    return FALSE;
 
   switch (format)
     {
@@ -101,23 +145,39 @@ bpv_export (const char   *path,
   cairo_destroy (cr);
   if (status == CAIRO_STATUS_SUCCESS && format == BPV_FORMAT_PNG)
     status = cairo_surface_write_to_png_stream (surface, write_to_file, file);
-  cairo_surface_finish (surface);
-  if (status == CAIRO_STATUS_SUCCESS)
-    status = cairo_surface_status (surface);
-  cairo_surface_destroy (surface);
+  return close_file (path, "the image", file, surface, status, error);
+}
 
-  saved = ferror (file) ? errno : 0;
-  if (fclose (file) != 0 && saved == 0)
-    saved = errno;
-  if (status == CAIRO_STATUS_SUCCESS && saved == 0)
-    return TRUE;
+gboolean
+bpv_export_pdf_pages (const char       *path,
+                      double            width,
+                      double            height,
+                      gsize             n_pages,
+                      BpvPaintPageFunc  paint,
+                      gpointer          user_data,
+                      GError          **error)
+{
+  cairo_surface_t *surface;
+  cairo_status_t status = CAIRO_STATUS_SUCCESS;
+  cairo_t *cr;
+  FILE *file;
 
-  if (saved != 0)
-    g_set_error (error, BPV_EXPORT_ERROR, BPV_EXPORT_ERROR_WRITE,
-                 "%s: cannot write the image: %s", path, g_strerror (saved));
-  else
-    g_set_error (error, BPV_EXPORT_ERROR, BPV_EXPORT_ERROR_WRITE,
-                 "%s: cannot write the image: %s", path, cairo_status_to_string (status));
-  g_unlink (path);
-  return FALSE;
+  g_return_val_if_fail (path != NULL && paint != NULL, FALSE);
+  g_return_val_if_fail (width >= 1 && height >= 1 && n_pages >= 1, FALSE);
+
+  file = open_file (path, "the document", error);
+  if (file == NULL)
+    return FALSE;
+  surface = cairo_pdf_surface_create_for_stream (write_to_file, file, width, height);
+  cr = cairo_create (surface);
+  for (gsize page = 0; page < n_pages && status == CAIRO_STATUS_SUCCESS; page++)
+    {
+      cairo_save (cr);
+      paint (cr, page, width, height, user_data);
+      cairo_restore (cr);
+      cairo_show_page (cr);
+      status = cairo_status (cr);
+    }
+  cairo_destroy (cr);
+  return close_file (path, "the document", file, surface, status, error);
 }

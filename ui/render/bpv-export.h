@@ -49,4 +49,23 @@ gboolean bpv_export           (const char   *path,
                                gpointer      user_data,
                                GError      **error);
 
+/* Paints page `page` (from 0) of a document of width × height points. */
+typedef void (*BpvPaintPageFunc) (cairo_t  *cr,
+                                  gsize     page,
+                                  double    width,
+                                  double    height,
+                                  gpointer  user_data);
+
+/* A PDF of `n_pages` pages, each painted by one call of `paint` on the
+ * same cairo_t (state saved and restored around it), for documents such
+ * as a lesson's handout.  Errors name the file; a failed file is
+ * removed. */
+gboolean bpv_export_pdf_pages (const char        *path,
+                               double             width,
+                               double             height,
+                               gsize              n_pages,
+                               BpvPaintPageFunc   paint,
+                               gpointer           user_data,
+                               GError           **error);
+
 G_END_DECLS

@@ -80,6 +80,12 @@
 #define SKIP_END_SHIFT      0.45
 #define SKIP_PEAK_SHARE     0.75
 #define SKIP_HIT_PIECES     24
+/* The grab handle at a selected arc's start (bpv_layout_skip_handle): a
+ * disc this many f across in radius, never under this many pixels, and
+ * grabbed this many pixels outside it too. */
+#define SKIP_HANDLE_EM      0.45
+#define SKIP_HANDLE_MIN_PX  7.0
+#define SKIP_HANDLE_SLACK   3.0
 /* A bundle's bounds reach this far (px) beyond its ends for line widths
  * and caps. */
 #define BUNDLE_OVERHANG     4
@@ -633,24 +639,20 @@ segment_distance2 (double px, double py,
   return qx * qx + qy * qy;
 }
 
-gboolean
-bpv_layout_skip_arc (const BpvLayout *layout,
-                     gsize            n,
-                     double           x[4],
-                     double           y[4])
+/* The arc from above column `from` to above column n, its peak where the
+ * arc into a(n) has its peak (world units). */
+static void
+arc_between (const BpvLayout *layout,
+             gsize            from_column,
+             gsize            n,
+             double           x[4],
+             double           y[4])
 {
-  const BpvBundle *b;
-  const BpvColumn *from, *to;
-  double gap;
+  const BpvBundle *b = &layout->bundles[n];
+  const BpvColumn *from = &layout->columns[from_column];
+  const BpvColumn *to = &layout->columns[n];
+  double gap = SKIP_GAP_UNITS * (layout->font_size / LINE_UNITS_PER_EM);
 
-  g_return_val_if_fail (layout != NULL && x != NULL && y != NULL, FALSE);
-
-  if (n < 1 || n >= layout->n_columns || layout->bundles[n].skip_from < 0)
-    return FALSE;
-  b = &layout->bundles[n];
-  from = &layout->columns[b->skip_from];
-  to = &layout->columns[n];
-  gap = SKIP_GAP_UNITS * (layout->font_size / LINE_UNITS_PER_EM);
   x[0] = from->x + SKIP_END_SHIFT * from->radius;
   y[0] = from->bounds.y - gap;
   x[3] = to->x - SKIP_END_SHIFT * to->radius;
@@ -659,7 +661,69 @@ bpv_layout_skip_arc (const BpvLayout *layout,
   y[1] = y[0] + (b->arc_peak_y - y[0]) / SKIP_PEAK_SHARE;
   x[2] = x[3];
   y[2] = y[3] + (b->arc_peak_y - y[3]) / SKIP_PEAK_SHARE;
+}
+
+gboolean
+bpv_layout_skip_arc (const BpvLayout *layout,
+                     gsize            n,
+                     double           x[4],
+                     double           y[4])
+{
+  g_return_val_if_fail (layout != NULL && x != NULL && y != NULL, FALSE);
+
+  if (n < 1 || n >= layout->n_columns || layout->bundles[n].skip_from < 0)
+    return FALSE;
+  arc_between (layout, (gsize) layout->bundles[n].skip_from, n, x, y);
   return TRUE;
+}
+
+gboolean
+bpv_layout_skip_arc_from (const BpvLayout *layout,
+                          gsize            n,
+                          gsize            from,
+                          double           x[4],
+                          double           y[4])
+{
+  g_return_val_if_fail (layout != NULL && x != NULL && y != NULL, FALSE);
+
+  if (n < 1 || n >= layout->n_columns || from >= n || layout->bundles[n].skip_from < 0)
+    return FALSE;
+  arc_between (layout, from, n, x, y);
+  return TRUE;
+}
+
+gboolean
+bpv_layout_skip_handle (const BpvLayout *layout,
+                        gsize            n,
+                        double          *wx,
+                        double          *wy,
+                        double          *radius)
+{
+  double x[4], y[4];
+
+  g_return_val_if_fail (layout != NULL && wx != NULL && wy != NULL && radius != NULL, FALSE);
+
+  if (!bpv_layout_skip_arc (layout, n, x, y))
+    return FALSE;
+  bpv_layout_to_widget (layout, x[0], y[0], wx, wy);
+  *radius = MAX (SKIP_HANDLE_MIN_PX, SKIP_HANDLE_EM * layout->font_size * layout->params.zoom);
+  return TRUE;
+}
+
+gboolean
+bpv_layout_skip_handle_at (const BpvLayout *layout,
+                           gsize            n,
+                           double           wx,
+                           double           wy)
+{
+  double cx, cy, r;
+
+  g_return_val_if_fail (layout != NULL, FALSE);
+
+  if (!bpv_layout_skip_handle (layout, n, &cx, &cy, &r))
+    return FALSE;
+  r += SKIP_HANDLE_SLACK;
+  return (wx - cx) * (wx - cx) + (wy - cy) * (wy - cy) <= r * r;
 }
 
 /* The skip arc nearest world point (x, y) within `tol`, if any. */

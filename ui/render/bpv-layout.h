@@ -184,6 +184,28 @@ gboolean   bpv_layout_skip_arc      (const BpvLayout       *layout,
                                      gsize                  n,
                                      double                 x[4],
                                      double                 y[4]);
+/* The same arc as if it started above column `from` (< n) instead: where
+ * the arc would go if its start were dragged there (the canvas draws it
+ * while the handle is dragged).  FALSE when a(n) has no skip. */
+gboolean   bpv_layout_skip_arc_from (const BpvLayout       *layout,
+                                     gsize                  n,
+                                     gsize                  from,
+                                     double                 x[4],
+                                     double                 y[4]);
+/* The grab handle of the skip into a(n), shown at the arc's start while
+ * the skip is selected: dragging it to another column chooses the a(j)
+ * the skip starts at.  Its centre and radius in widget space; FALSE when
+ * a(n) has no skip. */
+gboolean   bpv_layout_skip_handle   (const BpvLayout       *layout,
+                                     gsize                  n,
+                                     double                *wx,
+                                     double                *wy,
+                                     double                *radius);
+/* Is the widget point on that handle (a few pixels of slack around it)? */
+gboolean   bpv_layout_skip_handle_at (const BpvLayout      *layout,
+                                      gsize                 n,
+                                      double                wx,
+                                      double                wy);
 /* Widget-space centre of a neuron a(n)_j. */
 void       bpv_layout_neuron_center (const BpvLayout       *layout,
                                      gsize                  layer,

@@ -75,6 +75,11 @@
 #define SKIP_GRAD_WIDTH_BASE    1.0
 #define SKIP_GRAD_WIDTH_SPAN    6.0
 #define EDGE_SKIP_ALPHA_BASE    0.25
+/* The selected arc's grab handle (bpv_layout_skip_handle sizes the disc):
+ * a ring in the background colour this many u wide around it, and a grip
+ * dot this share of its radius. */
+#define SKIP_HANDLE_RING_UNITS  1.5
+#define SKIP_HANDLE_GRIP_SHARE  0.35
 
 /* --------------------------------------------------------------- bundles */
 
@@ -619,6 +624,36 @@ _bpv_render_emphasise_skip (const Paint *p,
   skip_arc_path (p, cr, n, NULL, NULL);
   cairo_stroke (cr);
   stroke_skip (p, n, color, width);
+  cairo_restore (cr);
+}
+
+void
+_bpv_render_paint_skip_handle (const Paint *p,
+                               gsize        n)
+{
+  cairo_t *cr = p->cr;
+  double wx, wy, r, x[4], y[4];
+  double zoom = p->layout->params.zoom > 0 ? p->layout->params.zoom : 1;
+
+  if (!bpv_layout_skip_handle (p->layout, n, &wx, &wy, &r)
+      || !bpv_layout_skip_arc (p->layout, n, x, y))
+    return;
+  /* The layout sizes it in pixels (something to grab at any zoom); here
+   * the view's transform is applied. */
+  r /= zoom;
+  cairo_save (cr);
+  cairo_set_dash (cr, NULL, 0, 0);
+  cairo_new_sub_path (cr);
+  cairo_arc (cr, x[0], y[0], r, 0, 2 * G_PI);
+  bpv_set_source_rgba (cr, p->tc->selection);
+  cairo_fill_preserve (cr);
+  bpv_set_source_rgba (cr, p->tc->background);
+  cairo_set_line_width (cr, SKIP_HANDLE_RING_UNITS * p->unit);
+  cairo_stroke (cr);
+  /* A smaller dot inside: the grip. */
+  cairo_arc (cr, x[0], y[0], r * SKIP_HANDLE_GRIP_SHARE, 0, 2 * G_PI);
+  bpv_set_source_rgba (cr, p->tc->background);
+  cairo_fill (cr);
   cairo_restore (cr);
 }
 

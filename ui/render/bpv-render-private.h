@@ -245,6 +245,10 @@ void              _bpv_render_emphasise_skip    (const Paint *p,
                                                  gsize        n,
                                                  BpvRgba      halo,
                                                  double       halo_width);
+/* The grab handle at the start of the selected skip into a(n)
+ * (bpv_layout_skip_handle), on a cairo_t in world units. */
+void              _bpv_render_paint_skip_handle (const Paint *p,
+                                                 gsize        n);
 /* The forward or backward pulses along W(state->layer). */
 void              _bpv_render_paint_pulses      (const Paint *p);
 

@@ -708,6 +708,10 @@ bpv_network_render (cairo_t              *cr,
       }
   }
 
+  /* A selected arc can be taken by its start to another a(j). */
+  if (state->selection.kind == BPV_HIT_SKIP && _bpv_render_hit_valid (&p, &state->selection))
+    _bpv_render_paint_skip_handle (&p, state->selection.layer);
+
   /* Labels by priority: each one takes its place only where no label
    * drawn before it is (level of detail). */
   p.placed = g_array_new (FALSE, FALSE, sizeof (BpvRect));

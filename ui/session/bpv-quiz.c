@@ -682,18 +682,20 @@ bpv_question_check (const BpvQuestion *q,
 
 /* --------------------------------------------------------- a live session */
 
+/* The quiz counts layers from 1 as the app shows them; the session takes
+ * the C index. */
 static gboolean
 session_forward_known (gpointer data,
                        gsize    layer)
 {
-  return bpv_session_forward_known (data, layer);
+  return layer == 0 || bpv_session_forward_known (data, layer - 1);
 }
 
 static gboolean
 session_backward_known (gpointer data,
                         gsize    layer)
 {
-  return bpv_session_backward_known (data, layer);
+  return layer > 0 && bpv_session_backward_known (data, layer - 1);
 }
 
 void
