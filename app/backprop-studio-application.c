@@ -11,6 +11,7 @@
 #include "backprop-studio-settings.h"
 
 #include <stdio.h>
+#include <glib/gi18n.h>
 
 #include "bp-model.h"
 #include "bp-plugin-loader.h"
@@ -413,7 +414,7 @@ restore_autosave (BackpropStudioApplication *self)
 
       if (lesson == NULL || !bpv_window_start_lesson (window, lesson, lesson_path, step, FALSE, &error))
         {
-          fprintf (stderr, "backprop-studio: the lesson you had open: %s\n", error->message);
+          fprintf (stderr, _("backprop-studio: the lesson you had open: %s\n"), error->message);
           bpv_window_show_lesson_error (window, TRUE, error->message);
         }
     }

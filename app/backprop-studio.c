@@ -14,6 +14,7 @@
 #include <malloc.h>
 #endif
 #include <stdio.h>
+#include <glib/gi18n.h>
 
 #include "bpv-trainer-thread.h"
 #include "bpv-window.h"
@@ -86,8 +87,8 @@ main (int    argc,
       "Open an example (chain-rule, xor, spirals-sigmoid, spirals-relu, deep-sigmoid, iris, "
       "digits) instead of the last experiment", "NAME" },
     { "lesson", 0, 0, G_OPTION_ARG_FILENAME, &lesson,
-      "Play a lesson (a .bplesson.json file, or a built-in lesson's id) from its first step",
-      "FILE" },
+      N_("Play a lesson (a .bplesson.json file, or a built-in lesson's id) from its first step"),
+      N_("FILE") },
     { G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &rest, NULL, "[MODEL.json | DATA.csv]" },
     { NULL }
   };
