@@ -354,6 +354,39 @@ shoot (Fixture    *f,
   assert_true (gdk_texture_save_to_png (texture, path));
 }
 
+/* The step's view is the window's: each flag it sets is its action's
+ * state (and the step unit the session's). */
+static void
+assert_view (Fixture             *f,
+             gsize                i,
+             const BpvLessonView *view)
+{
+  const struct
+  {
+    BpvLessonFlag flag;
+    const char   *action;
+  } flags[] = {
+    { view->gradients, "gradient-view" },
+    { view->sigma_prime, "show-derivatives" },
+    { view->global_scale, "global-scale" },
+    { view->values, "show-values" },
+  };
+
+  for (gsize k = 0; k < G_N_ELEMENTS (flags); k++)
+    if (flags[k].flag != BPV_LESSON_FLAG_KEEP)
+      {
+        g_autoptr(GVariant) state = g_action_group_get_action_state (G_ACTION_GROUP (f->window),
+                                                                     flags[k].action);
+
+        if (g_variant_get_boolean (state) != (flags[k].flag == BPV_LESSON_FLAG_ON))
+          fail_msg ("step %zu: win.%s is not %s", i + 1, flags[k].action,
+                    flags[k].flag == BPV_LESSON_FLAG_ON ? "on" : "off");
+      }
+  if (view->step_sample != BPV_LESSON_FLAG_KEEP)
+    assert_int_equal (bpv_session_get_step_sample (session_of (f)),
+                      view->step_sample == BPV_LESSON_FLAG_ON);
+}
+
 /* Plays step i: answer, condition, Next. */
 static void
 play_step (Fixture  *f,
@@ -365,6 +398,7 @@ play_step (Fixture  *f,
   BpvQuestionView *view = question_view_of (f);
 
   assert_pane_at (f, i);
+  assert_view (f, i, &step->view);
   if (step->question.kind != BPV_LESSON_QUESTION_NONE && bpv_question_view_get_question (view) == NULL)
     {
       g_autofree char *text = bpv_lesson_pane_dup_text (pane_of (f));
