@@ -12,6 +12,7 @@
 
 #include "bp-model.h"
 #include "bp-dataset.h"
+#include "bp-record.h"
 
 G_BEGIN_DECLS
 
@@ -151,5 +152,27 @@ void            backprop_cli_batch_clear         (BackpropCliBatch *batch);
 const char     *backprop_cli_task_to_string      (BpTask task);
 
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (BackpropCliBatch, backprop_cli_batch_clear)
+
+/* Recordings of a run (backprop-record.c). */
+/* --record-budget MiB (NULL: BP_RECORD_DEFAULT_BUDGET) into bytes. */
+gboolean        backprop_record_parse_budget     (const char     *text,
+                                                  gsize          *budget,
+                                                  GError        **error);
+/* Saves, and says on stdout where, how many steps and how much memory. */
+gboolean        backprop_record_write            (const BpRecord *rec,
+                                                  const char     *path,
+                                                  GError        **error);
+/* Puts the latest step ≤ `step` kept in the recording at `path` into
+ * model->network (saying on stderr when it is not `step` itself); the
+ * step drawn in *shown. */
+gboolean        backprop_record_restore_at       (BpModel        *model,
+                                                  const char     *model_name,
+                                                  const char     *path,
+                                                  guint64         step,
+                                                  guint64        *shown,
+                                                  GError        **error);
+/* `info --record`: the kept steps, the statistics and the memory. */
+gboolean        backprop_record_print_info       (const char     *path,
+                                                  GError        **error);
 
 G_END_DECLS

@@ -79,12 +79,29 @@ backprop_info_command (int      argc,
   const BpNetwork *net;
   const BpOptimizer *opt;
   char buf[32];
+  g_autofree char *record = NULL;
+  const GOptionEntry entries[] = {
+    { "record", 0, 0, G_OPTION_ARG_FILENAME, &record,
+      "Describe this recording of a run too (or alone): its kept steps and memory",
+      "FILE.bprecord" },
+    { NULL }
+  };
 
-  context = backprop_cli_context_new ("info", "MODEL.json",
+  context = backprop_cli_context_new ("info", "[MODEL.json] [--record FILE.bprecord]",
     "Describe a model file: its layers, cost, optimizer, dataset and\n"
-    "training settings.", NULL, NULL);
-  if (!backprop_cli_parse (context, argc, argv, &args, 1, 1, error))
+    "training settings; and a recording of a run (backprop train --record).",
+    NULL, entries);
+  if (!backprop_cli_parse (context, argc, argv, &args, 0, 1, error))
     return FALSE;
+  /* A model, a recording or both. */
+  if (args[0] == NULL && record == NULL)
+    {
+      g_set_error (error, BACKPROP_CLI_ERROR, BACKPROP_CLI_ERROR_USAGE,
+                   "info: expected MODEL.json or --record FILE.bprecord");
+      return FALSE;
+    }
+  if (args[0] == NULL)
+    return backprop_record_print_info (record, error);
 
   model = backprop_cli_load_model (args[0], error);
   if (model == NULL)
@@ -198,6 +215,11 @@ backprop_info_command (int      argc,
   else
     g_string_assign (line, "(none)");
   print_field ("inline batch", line->str);
+  if (record != NULL)
+    {
+      printf ("\n");
+      return backprop_record_print_info (record, error);
+    }
   return TRUE;
 }
 

@@ -239,6 +239,9 @@ backprop_render_command (int      argc,
   g_autofree char *path_text = NULL;
   g_autofree char *frames_dir = NULL;
   g_autofree char *steps_text = NULL;
+  g_autofree char *record = NULL;
+  g_autofree char *at_text = NULL;
+  g_autofree char *title_at = NULL;
   gboolean dark = FALSE, derivatives = FALSE, values = FALSE, maps = FALSE, decision = FALSE;
   const GOptionEntry entries[] = {
     { "output", 'o', 0, G_OPTION_ARG_FILENAME, &output,
@@ -280,6 +283,11 @@ backprop_render_command (int      argc,
       "Write one PNG per training step into DIR (with --steps)", "DIR" },
     { "steps", 0, 0, G_OPTION_ARG_STRING, &steps_text,
       "Training steps for --frames (default " G_STRINGIFY (DEFAULT_STEPS) ")", "N" },
+    { "record", 0, 0, G_OPTION_ARG_FILENAME, &record,
+      "Draw the network as it was at a step of this recording (backprop train --record)",
+      "FILE.bprecord" },
+    { "at", 0, 0, G_OPTION_ARG_STRING, &at_text,
+      "With --record: the step (the latest kept at or before it)", "STEP" },
     { NULL }
   };
   static const char * const views[] = { "weights", "gradients", NULL };
@@ -303,6 +311,7 @@ backprop_render_command (int      argc,
   guint64 rows = BACKPROP_CLI_TRACE_ROWS, steps = DEFAULT_STEPS;
   double t = -1;
   gsize B, image_w = 0, image_h = 0;
+  guint64 at = 0, at_shown = 0;
 
   context = backprop_cli_context_new ("render", "[MODEL.json]",
     "Draw MODEL.json's network (or the built-in default experiment) as a PNG,\n"
@@ -315,7 +324,8 @@ backprop_render_command (int      argc,
     "  backprop render tiny.json -o tiny.png\n"
     "  backprop render tiny.json -o grads.svg --view gradients --phase backward --layer 1\n"
     "  backprop render -o moons.png --decision\n"
-    "  backprop render model.json --frames frames/ --steps 50",
+    "  backprop render model.json --frames frames/ --steps 50\n"
+    "  backprop render model.json --record run.bprecord --at 300 -o step300.png",
     entries);
   if (!backprop_cli_parse (context, argc, argv, &args, 0, 1, error))
     return FALSE;
@@ -363,6 +373,14 @@ backprop_render_command (int      argc,
         }
     }
   if (image_text != NULL && !parse_image_shape (image_text, &image_w, &image_h, error))
+    return FALSE;
+  if ((at_text != NULL) != (record != NULL))
+    {
+      g_set_error (error, BACKPROP_CLI_ERROR, BACKPROP_CLI_ERROR_USAGE,
+                   "render: --record FILE and --at STEP go together");
+      return FALSE;
+    }
+  if (at_text != NULL && !backprop_cli_parse_uint ("--at", at_text, 0, G_MAXUINT64, &at, error))
     return FALSE;
   if (steps_text != NULL && frames_dir == NULL)
     {
@@ -412,6 +430,10 @@ backprop_render_command (int      argc,
                             &batch, error))
       return FALSE;
     net = model->network;  /* refitted for the default model */
+    /* The weights of the recorded step; the batch stays the model's. */
+    if (record != NULL
+        && !backprop_record_restore_at (model, model_name, record, at, &at_shown, error))
+      return FALSE;
     x = batch.x;
     y = batch.y;
     B = batch.B;
@@ -461,6 +483,8 @@ backprop_render_command (int      argc,
   pic.params.input_image_width = image_w;
   pic.params.input_image_height = image_h;
   pic.title = model->name != NULL && *model->name != '\0' ? model->name : model_name;
+  if (record != NULL)
+    pic.title = title_at = g_strdup_printf ("%s — step %" G_GUINT64_FORMAT, pic.title, at_shown);
   pic.state.view = view == 1 ? BPV_VIEW_GRADIENTS : BPV_VIEW_WEIGHTS;
   pic.state.scale = scale == 1 ? BPV_SCALE_GLOBAL : BPV_SCALE_LAYER;
   pic.state.theme = dark ? BPV_THEME_DARK : BPV_THEME_LIGHT;

@@ -158,11 +158,25 @@ progress_plain_due (const Progress *p)
   return p->plain && progress_at_mark (p);
 }
 
+/* What bp_trainer_run_epoch reports to after each step: the bar, and the
+ * recording (--record) of every step. */
+typedef struct
+{
+  Progress  *p;
+  BpRecord  *rec;      /* NULL: not recording */
+  BpTrainer *trainer;
+} EpochWatch;
+
 static void
 on_epoch_progress (double   fraction,
                    gpointer data)
 {
-  progress_draw (data, fraction, FALSE);
+  EpochWatch *w = data;
+
+  /* The shapes of a run do not change under it: the add cannot fail. */
+  if (w->rec != NULL)
+    bp_record_add (w->rec, w->trainer->net, w->trainer->opt, w->trainer, NULL);
+  progress_draw (w->p, fraction, FALSE);
 }
 
 /* ----------------------------------------------------------- grad warnings */
@@ -329,11 +343,66 @@ batch_cost (BpNetwork    *net,
   return bp_network_cost (&eval_net, trace, y);
 }
 
+/* The model's inline batch as a dataset of its own, for a trainer. */
+static BpDataset *
+inline_dataset (const BpModel *model)
+{
+  BpDataset *ds = g_new0 (BpDataset, 1);
+  gsize nf = model->network->n_inputs, nt = bp_network_n_outputs (model->network);
+
+  ds->name = g_strdup ("its inline batch");
+  ds->source = g_strdup ("");
+  ds->task = BP_TASK_REGRESSION;
+  ds->n_rows = model->n_samples;
+  ds->n_features = nf;
+  ds->n_targets = nt;
+  ds->X = g_memdup2 (model->inputs, model->n_samples * nf * sizeof (double));
+  ds->Y = g_memdup2 (model->targets, model->n_samples * nt * sizeof (double));
+  ds->feature_names = g_new0 (char *, nf + 1);
+  for (gsize i = 0; i < nf; i++)
+    ds->feature_names[i] = g_strdup_printf ("x%" G_GSIZE_FORMAT, i + 1);
+  ds->target_names = g_new0 (char *, nt + 1);
+  for (gsize i = 0; i < nt; i++)
+    ds->target_names[i] = g_strdup_printf ("y%" G_GSIZE_FORMAT, i + 1);
+  return ds;
+}
+
+/* --record on the inline batch: the same full-batch steps through a
+ * BpTrainer (one batch of all rows in their order: the same bits as
+ * bp_train_steps_on_batch), which is what a recording restores into.  The
+ * trainer's ‖∂C/∂W(n)‖ records are appended to `norms` (may be NULL). */
+static gboolean
+inline_steps_recorded (BpModel   *model,
+                       guint64    steps,
+                       BpRecord  *rec,
+                       GArray    *norms,
+                       GError   **error)
+{
+  g_autoptr(BpDataset) ds = inline_dataset (model);
+  g_autoptr(BpTrainer) trainer = NULL;
+  BpTrainConfig config = { .batch_size = model->n_samples, .shuffle = FALSE,
+                           .seed = model->seed, .keep_trace = TRUE };
+  gboolean ok = TRUE;
+
+  trainer = bp_trainer_new (model->network, model->optimizer, ds, NULL, &config, error);
+  if (trainer == NULL || !bp_record_add (rec, model->network, model->optimizer, trainer, error))
+    return FALSE;
+  for (guint64 i = 0; i < steps && ok; i++)
+    ok = bp_trainer_step (trainer, error)
+         && bp_record_add (rec, model->network, model->optimizer, trainer, error);
+  /* The last good step is kept, also when a fault stopped the run. */
+  bp_record_add_latest (rec, model->network, model->optimizer, trainer, NULL);
+  if (norms != NULL)
+    g_array_append_vals (norms, trainer->grad_norms->data, trainer->grad_norms->len);
+  return ok;
+}
+
 static gboolean
 train_on_inline_batch (BpModel    *model,
                        const char *model_name,
                        guint64     steps,
                        gboolean    quiet,
+                       BpRecord   *rec,
                        Summary    *summary,
                        GError    **error)
 {
@@ -359,10 +428,12 @@ train_on_inline_batch (BpModel    *model,
                                      model->targets, model->n_samples);
 
   start = g_get_monotonic_time ();
-  if (!bp_train_steps_on_batch_recorded (model->network, model->optimizer,
-                                         model->inputs, model->targets,
-                                         model->n_samples, steps,
-                                         norms, &norm_stride, error))
+  if (!(rec != NULL
+        ? inline_steps_recorded (model, steps, rec, norms, error)
+        : bp_train_steps_on_batch_recorded (model->network, model->optimizer,
+                                            model->inputs, model->targets,
+                                            model->n_samples, steps,
+                                            norms, &norm_stride, error)))
     {
       g_prefix_error (error, "%s: ", model_name);
       return FALSE;
@@ -390,6 +461,7 @@ typedef struct
   gsize       batch_size;   /* 0: the model's */
   gboolean    quiet;
   gboolean    fit_default;  /* no model file: fit the default net to the data */
+  BpRecord   *rec;          /* --record: every step goes in; NULL: none */
 } DatasetRun;
 
 static gboolean
@@ -461,6 +533,11 @@ train_on_dataset (BpModel          *model,
       return FALSE;
     }
 
+  /* Step 0: the network before training. */
+  if (run->rec != NULL
+      && !bp_record_add (run->rec, model->network, model->optimizer, trainer, error))
+    return FALSE;
+
   grad_warnings_init (&warnings, model->network, run->quiet);
   summary->data_name = g_strdup (ds->name);
   summary->train_rows = train->n_rows;
@@ -489,11 +566,16 @@ train_on_dataset (BpModel          *model,
         {
           if (!bp_trainer_step (trainer, error))
             {
-              /* The message names the step (once). */
+              /* The message names the step (once); the last good step is
+               * kept in the recording. */
+              if (run->rec != NULL)
+                bp_record_add_latest (run->rec, model->network, model->optimizer, trainer, NULL);
               progress_clear (&p);
               g_prefix_error (error, "%s: ", model_name);
               return FALSE;
             }
+          if (run->rec != NULL)
+            bp_record_add (run->rec, model->network, model->optimizer, trainer, NULL);
           p.done = i + 1;
           p.loss = trainer->trace != NULL ? trainer->trace->loss : NAN;
           if (progress_at_mark (&p))
@@ -518,16 +600,22 @@ train_on_dataset (BpModel          *model,
   else
     {
       const BpEpochStats *stats = NULL;
+      EpochWatch watch = { &p, run->rec, trainer };
 
       progress_init (&p, "epoch", epochs, run->quiet);
       for (guint64 e = 0; e < epochs; e++)
         {
-          if (!bp_trainer_run_epoch (trainer, on_epoch_progress, &p, error))
+          if (!bp_trainer_run_epoch (trainer, on_epoch_progress, &watch, error))
             {
+              if (run->rec != NULL)
+                bp_record_add_latest (run->rec, model->network, model->optimizer, trainer, NULL);
               progress_clear (&p);
               g_prefix_error (error, "%s: ", model_name);
               return FALSE;
             }
+          /* The epoch's last step, now with the epoch counted. */
+          if (run->rec != NULL)
+            bp_record_add (run->rec, model->network, model->optimizer, trainer, NULL);
           stats = bp_trainer_last_epoch (trainer);
           p.done = e + 1;
           if (progress_at_mark (&p))
@@ -574,6 +662,8 @@ train_on_dataset (BpModel          *model,
         }
     }
 
+  if (run->rec != NULL)
+    bp_record_add_latest (run->rec, model->network, model->optimizer, trainer, NULL);
   summary->steps = trainer->steps;
   summary->seconds = (double) (g_get_monotonic_time () - p.start_us) / G_USEC_PER_SEC;
   return TRUE;
@@ -630,6 +720,10 @@ backprop_train_command (int      argc,
   g_autofree char *seed_text = NULL;
   g_autofree char *output = NULL;
   g_autofree char *save_on_fault = NULL;
+  g_autofree char *record = NULL;
+  g_autofree char *record_budget_text = NULL;
+  g_autoptr(BpRecord) rec = NULL;
+  gsize record_budget;
   gboolean quiet = FALSE;
   const GOptionEntry entries[] = {
     { "dataset", 'd', 0, G_OPTION_ARG_FILENAME, &dataset,
@@ -655,6 +749,11 @@ backprop_train_command (int      argc,
     { "save-on-fault", 0, 0, G_OPTION_ARG_FILENAME, &save_on_fault,
       "If a step makes a NaN or an Inf, write the model as it was before that step here",
       "FILE.json" },
+    { "record", 0, 0, G_OPTION_ARG_FILENAME, &record,
+      "Record the run here: snapshots of the network and optimizer, every step's loss and "
+      "gradient norms", "FILE.bprecord" },
+    { "record-budget", 0, 0, G_OPTION_ARG_STRING, &record_budget_text,
+      "Memory the recording may take (default 64)", "MIB" },
     { NULL }
   };
   g_autoptr(GOptionContext) context = NULL;
@@ -691,6 +790,12 @@ backprop_train_command (int      argc,
     "  10⁻³ × median of the other layers)\n"
     "A norm layer is named by its γ; a dropout layer has no parameters and is\n"
     "left out.  --quiet leaves these out too.\n"
+    "\n"
+    "--record FILE writes a recording of the run (also of a run stopped by a\n"
+    "NaN): the network and the optimizer's state at kept steps (step 0, every\n"
+    "k steps with k doubling when --record-budget is full, and the last), and\n"
+    "every step's loss and gradient norms.  `backprop render --record FILE\n"
+    "--at STEP` draws a kept step; `backprop info --record FILE` lists them.\n"
     "\n"
     "Examples:\n"
     "  backprop train --epochs 50\n"
@@ -732,8 +837,18 @@ backprop_train_command (int      argc,
       && !backprop_cli_parse_uint ("--seed", seed_text, 0, G_MAXUINT64, &seed, error))
     return FALSE;
   if (!check_file_name ("--output", output, error)
-      || !check_file_name ("--save-on-fault", save_on_fault, error))
+      || !check_file_name ("--save-on-fault", save_on_fault, error)
+      || !check_file_name ("--record", record, error)
+      || !backprop_record_parse_budget (record_budget_text, &record_budget, error))
     return FALSE;
+  if (record_budget_text != NULL && record == NULL)
+    {
+      g_set_error (error, BACKPROP_CLI_ERROR, BACKPROP_CLI_ERROR_USAGE,
+                   "train: --record-budget needs --record FILE");
+      return FALSE;
+    }
+  if (record != NULL)
+    rec = bp_record_new (record_budget);
 
   if (args[0] != NULL)
     {
@@ -770,11 +885,28 @@ backprop_train_command (int      argc,
   out_path = output != NULL ? g_strdup (output) : default_output_path (args[0]);
   run.dataset = dataset;
   run.quiet = quiet;
+  run.rec = rec;
 
   if (!(run.steps > 0 && model->inputs != NULL && dataset == NULL
-        ? train_on_inline_batch (model, model_name, run.steps, quiet, &summary, error)
+        ? train_on_inline_batch (model, model_name, run.steps, quiet, rec, &summary, error)
         : train_on_dataset (model, model_name, &run, &summary, error)))
     {
+      /* The steps before a fault are worth scrubbing through. */
+      if (rec != NULL && bp_record_n (rec) > 0 && error != NULL
+          && g_error_matches (*error, BP_TRAIN_ERROR, BP_TRAIN_ERROR_NUMERIC))
+        {
+          g_autoptr(GError) save_error = NULL;
+          g_autofree char *message = NULL;
+
+          if (bp_record_save (rec, record, &save_error))
+            message = g_strdup_printf ("%s The recording up to that step was written to %s.",
+                                       (*error)->message, record);
+          else
+            message = g_strdup_printf ("%s The recording could not be saved: %s",
+                                       (*error)->message, save_error->message);
+          g_free ((*error)->message);
+          (*error)->message = g_steal_pointer (&message);
+        }
       /* A numeric fault undid its step: the model in memory is the last
        * good state, worth keeping when asked. */
       if (save_on_fault != NULL && error != NULL
@@ -799,5 +931,7 @@ backprop_train_command (int      argc,
     return FALSE;
 
   print_summary (&summary, out_path);
+  if (rec != NULL && !backprop_record_write (rec, record, error))
+    return FALSE;
   return TRUE;
 }

@@ -1,0 +1,104 @@
+#!/usr/bin/env bash
+# test-record.sh — `backprop train --record`, `render --record --at` and
+# `info --record` (a run's recording, core/bp-record.h), as TAP.
+#
+#   test-record.sh BACKPROP FIXTURE_DIR
+#
+# Recording changes no bit of training; render draws the latest kept step
+# at or before --at and says so when it is not that step; info lists the
+# kept steps and stays within the budget; bad files and options are one
+# error line naming the file or the option.
+set -u
+
+BACKPROP=${1:?usage: test-record.sh BACKPROP FIXTURE_DIR}
+FIXTURES=${2:?usage: test-record.sh BACKPROP FIXTURE_DIR}
+. "$(dirname "${BASH_SOURCE[0]}")/../tap.sh"
+tap_workdir record
+
+run () { capture "$BACKPROP" "$@"; }
+
+# expect_error DESCRIPTION NEEDLE ARGS…: fails with one "backprop: …" line
+# containing NEEDLE.
+expect_error () {
+  local desc=$1 needle=$2
+  shift 2
+  run "$@"
+  if [ "$status" -ne 0 ] && [ "$status" -lt 128 ] && one_error_line \
+       && grep -qF -- "$needle" "$ERR"; then
+    ok "$desc"
+  else
+    bad "$desc"
+  fi
+}
+
+cp "$FIXTURES"/spirals.json "$FIXTURES"/tiny.json "$WORK"/
+cd "$WORK" || exit 1
+
+# ------------------------------------------------------------------ train
+run train spirals.json --steps 300 -q -o plain.json
+check "train without --record" eval '[ $status -eq 0 ]'
+run train spirals.json --steps 300 -q -o recorded.json --record run.bprecord
+check "train --record exits 0 and says where it wrote" \
+  eval '[ $status -eq 0 ] && out_has "recording written to run.bprecord (301 kept steps, every 1;"'
+check "recording changes no bit of the trained model" cmp -s plain.json recorded.json
+check "the recording file starts with its format" \
+  eval '[ "$(head -c 18 run.bprecord)" = "backprop-record/1 " ]'
+
+run train tiny.json --steps 3 -q -o tiny-plain.json
+run train tiny.json --steps 3 -q -o tiny-recorded.json --record tiny.bprecord
+check "an inline-batch run recorded through a trainer gives the same bits" \
+  cmp -s tiny-plain.json tiny-recorded.json
+
+run train spirals.json --epochs 2 -q -o epochs-out.json --record epochs.bprecord
+check "an epochs run is recorded too" \
+  eval '[ $status -eq 0 ] && out_has "recording written to epochs.bprecord"'
+
+# A long run in a small budget: the kept steps thin out, the memory stays
+# under the budget, the first and the last step are kept.
+run train spirals.json --steps 5000 -q -o long.json --record long.bprecord --record-budget 1
+check "a 5000-step run in 1 MiB" eval '[ $status -eq 0 ]'
+run info --record long.bprecord
+check "info --record lists the kept steps from 0 to the last" \
+  eval '[ $status -eq 0 ] && grep -qE "^ +0 16 32 .* 4992 5000$" "$OUT"'
+check "info --record: memory within the budget" \
+  eval 'b=$(sed -n "s/^memory .*; at most \([0-9]*\) bytes for a budget of 1048576$/\1/p" "$OUT");
+        [ -n "$b" ] && [ "$b" -le 1048576 ]'
+check "info --record: the statistics cover every step" \
+  eval 'out_has "steps 1–5000 in 2500 buckets of 2 steps"'
+
+run info spirals.json --record run.bprecord
+check "info MODEL --record describes both" \
+  eval '[ $status -eq 0 ] && out_has "parameters" && out_has "kept steps    301"'
+
+# ----------------------------------------------------------------- render
+run render spirals.json --record long.bprecord --at 4992 -o at4992.png
+check "render --at a kept step: a PNG and nothing on stderr" \
+  eval '[ $status -eq 0 ] && err_empty && [ "$(head -c 4 at4992.png | tail -c 3)" = PNG ]'
+run render spirals.json --record long.bprecord --at 3000 -o at3000.png
+check "render --at a step not kept draws the latest before it and says so" \
+  eval '[ $status -eq 0 ] && err_has "step 3000 is not kept in long.bprecord; drawing step 2992"'
+run render spirals.json --record long.bprecord --at 2992 -o at2992.png
+check "…the same picture as --at that kept step" cmp -s at3000.png at2992.png
+run render spirals.json --record long.bprecord --at 0 -o at0.png
+run render spirals.json --record long.bprecord --at 5000 -o at5000.png
+check "step 0 and step 5000 are different pictures" eval '! cmp -s at0.png at5000.png'
+
+# ----------------------------------------------------------------- errors
+expect_error "render --at without --record" "--record FILE and --at STEP go together" \
+  render spirals.json --at 3 -o x.png
+expect_error "a missing recording names the file" "nothing.bprecord" \
+  render spirals.json --record nothing.bprecord --at 3 -o x.png
+expect_error "a recording of another model" "not a recording of tiny.json" \
+  render tiny.json --record run.bprecord --at 3 -o x.png
+head -c 400 run.bprecord > cut.bprecord
+expect_error "a cut recording names the file and the byte" "cut.bprecord: byte" \
+  info --record cut.bprecord
+printf 'hello' > notrec.bprecord
+expect_error "not a recording" "notrec.bprecord: not a recording" info --record notrec.bprecord
+expect_error "info with nothing to describe" "expected MODEL.json or --record" info
+expect_error "--record-budget without --record" "--record-budget needs --record" \
+  train spirals.json --steps 3 -o x.json --record-budget 4
+expect_error "--record-budget 0" "--record-budget" \
+  train spirals.json --steps 3 -o x.json --record r.bprecord --record-budget 0
+
+tap_done
