@@ -163,6 +163,18 @@ backprop_info_command (int      argc,
     print_field ("optimizer", line->str);
   }
 
+  if (opt->schedule.kind != BP_SCHEDULE_NONE)
+    {
+      g_autofree char *sched = bp_schedule_describe (&opt->schedule);
+
+      /* The rate the next step takes, after the steps the schedule has
+       * counted: what `train` goes on with. */
+      g_string_printf (line, "%s, step %" G_GUINT64_FORMAT ", next lr %s", sched,
+                       bp_optimizer_schedule_step (opt),
+                       bp_format_double (buf, bp_optimizer_peek_lr (opt)));
+      print_field ("schedule", line->str);
+    }
+
   g_string_printf (line, "%" G_GUINT64_FORMAT " (init %s)", model->seed,
                    bp_init_to_string (model->init));
   print_field ("seed", line->str);

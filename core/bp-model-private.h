@@ -16,8 +16,10 @@
 G_BEGIN_DECLS
 
 #define BP_MODEL_FORMAT           "backprop-model/1"
-/* The "progress" version this reader knows and this writer writes. */
-#define BP_MODEL_PROGRESS_VERSION 1
+/* The "progress" version this reader knows and this writer writes: 2 adds
+ * the rate to the history rows (an older reader skips the progress rather
+ * than refuse the file). */
+#define BP_MODEL_PROGRESS_VERSION 2
 
 /* One load in progress.  (A short name: every reader takes one.) */
 typedef struct
@@ -130,6 +132,15 @@ gboolean    _bp_model_read_skip     (Loader        *ld,
 gboolean    _bp_model_read_progress (Loader        *ld,
                                      JsonObject    *root,
                                      BpModel       *model);
+
+/* The optimizer's "schedule" object, set on opt (after its "lr"). */
+gboolean    _bp_model_read_schedule (Loader        *ld,
+                                     JsonNode      *node,
+                                     BpOptimizer   *opt);
+/* "optimizer.state.schedule" (after the schedule and the state's "t"). */
+gboolean    _bp_model_read_schedule_state (Loader      *ld,
+                                           JsonNode    *node,
+                                           BpOptimizer *opt);
 
 /* Checks `data` for what json-glib would mishandle (see
  * bp-model-prescan.c): FALSE with a BP_MODEL_ERROR_PARSE error giving line

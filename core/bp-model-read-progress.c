@@ -201,16 +201,17 @@ read_history (Loader          *ld,
       g_autofree char *path = g_strdup_printf ("progress.history[%zu]", r);
       g_autofree char *epoch_path = g_strdup_printf ("%s[0]", path);
       g_autofree char *step_path = g_strdup_printf ("%s[1]", path);
-      BpEpochStats st = { 0 };
+      BpEpochStats st = { .lr = NAN };
       double values[4];
       JsonArray *cells;
       gint64 v;
+      guint n_cells = JSON_NODE_TYPE (row) == JSON_NODE_ARRAY
+                      ? json_array_get_length (json_node_get_array (row)) : 0;
 
-      if (JSON_NODE_TYPE (row) != JSON_NODE_ARRAY ||
-          json_array_get_length (json_node_get_array (row)) != 6)
+      if (n_cells != 6 && n_cells != 7)
         return _bp_model_fail (ld, BP_MODEL_ERROR_INVALID, path,
                                "expected [epoch, step, train_loss, train_accuracy, test_loss, "
-                               "test_accuracy]");
+                               "test_accuracy] and optionally the learning rate");
       cells = json_node_get_array (row);
       if (!_bp_model_read_integer (ld, json_array_get_element (cells, 0), epoch_path, 1, G_MAXUINT,
                                    &v))
@@ -232,6 +233,14 @@ read_history (Loader          *ld,
       st.train_accuracy = values[1];
       st.test_loss = values[2];
       st.test_accuracy = values[3];
+      if (n_cells == 7)
+        {
+          g_autofree char *lr_path = g_strdup_printf ("%s[6]", path);
+
+          if (!_bp_model_read_number_in (ld, json_array_get_element (cells, 6), lr_path, 0.0,
+                                         G_MAXDOUBLE, &st.lr))
+            return FALSE;
+        }
       g_array_append_val (p->history, st);
     }
   return TRUE;

@@ -671,7 +671,7 @@ read_optimizer (Loader     *ld,
   g_autoptr(GError) local = NULL;
   const BpOptimizerDesc *desc;
   JsonObject *obj = NULL;
-  JsonNode *state_node = NULL;
+  JsonNode *state_node = NULL, *schedule_node = NULL, *schedule_state = NULL;
   const char *id = "sgd";
   gsize n_params = model->network->n_params;
 
@@ -706,9 +706,13 @@ read_optimizer (Loader     *ld,
 
           if (strcmp (name, "id") == 0)
             continue;
-          if (strcmp (name, "state") == 0)
+          if (strcmp (name, "state") == 0 || strcmp (name, "schedule") == 0)
             {
-              state_node = json_object_get_member (obj, name);
+              /* Both after the loop: a schedule starts from "lr". */
+              if (name[1] == 't')
+                state_node = json_object_get_member (obj, name);
+              else
+                schedule_node = json_object_get_member (obj, name);
               continue;
             }
           path = g_strdup_printf ("optimizer.%s", name);
@@ -740,6 +744,8 @@ read_optimizer (Loader     *ld,
         }
     }
 
+  if (schedule_node != NULL && !_bp_model_read_schedule (ld, schedule_node, opt))
+    return FALSE;
   if (state_node != NULL)
     {
       g_autoptr(GList) names = NULL;
@@ -755,6 +761,11 @@ read_optimizer (Loader     *ld,
           JsonNode *member = json_object_get_member (state, name);
           gsize i;
 
+          if (strcmp (name, "schedule") == 0)
+            {
+              schedule_state = member;
+              continue;
+            }
           if (strcmp (name, "t") == 0)
             {
               gint64 t;
@@ -783,6 +794,8 @@ read_optimizer (Loader     *ld,
                                        bp_optimizer_state (opt, i)))
             return FALSE;
         }
+      if (schedule_state != NULL && !_bp_model_read_schedule_state (ld, schedule_state, opt))
+        return FALSE;
     }
 
   model->optimizer = g_steal_pointer (&opt);

@@ -269,6 +269,25 @@ append_params (GString           *s,
     }
 }
 
+/* , "schedule": { "id": …, its parameters } */
+static void
+append_schedule (GString          *s,
+                 const BpSchedule *sched)
+{
+  const char * const *names = bp_schedule_param_names (sched->kind);
+
+  g_string_append (s, ", \"schedule\": { \"id\": ");
+  append_string (s, bp_schedule_kind_id (sched->kind));
+  for (gsize i = 0; names[i] != NULL; i++)
+    {
+      g_string_append (s, ", ");
+      append_string (s, names[i]);
+      g_string_append (s, ": ");
+      append_double (s, bp_schedule_get (sched, names[i]));
+    }
+  g_string_append (s, " }");
+}
+
 static void
 append_optimizer (GString           *s,
                   const BpOptimizer *opt,
@@ -289,12 +308,21 @@ append_optimizer (GString           *s,
       g_string_append (s, ", \"weight_decay\": ");
       append_double (s, opt->weight_decay);
     }
+  if (opt->schedule.kind != BP_SCHEDULE_NONE)
+    append_schedule (s, &opt->schedule);
   if (!with_state)
     {
       g_string_append (s, " },\n");
       return;
     }
   g_string_append_printf (s, ",\n    \"state\": {\n      \"t\": %" G_GUINT64_FORMAT, opt->t);
+  if (opt->schedule.kind != BP_SCHEDULE_NONE)
+    {
+      g_string_append_printf (s, ",\n      \"schedule\": { \"step\": %" G_GUINT64_FORMAT
+                              ", \"lr\": ", bp_optimizer_schedule_step (opt));
+      append_double (s, bp_optimizer_peek_lr (opt));
+      g_string_append (s, " }");
+    }
   for (gsize k = 0; k < desc->n_state; k++)
     {
       g_string_append (s, ",\n      ");
@@ -360,6 +388,12 @@ append_progress (GString               *s,
           append_double_or_null (s, st->test_loss);
           g_string_append (s, ", ");
           append_double_or_null (s, st->test_accuracy);
+          /* The rate, where recorded: files of before it have six cells. */
+          if (isfinite (st->lr))
+            {
+              g_string_append (s, ", ");
+              append_double (s, st->lr);
+            }
           g_string_append_c (s, ']');
         }
       g_string_append (s, "\n    ]");

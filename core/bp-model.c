@@ -128,6 +128,9 @@ bp_model_diff (const BpModel *a,
     return "optimizer weight_decay";
   if (oa != NULL && oa->t != ob->t)
     return "optimizer t";
+  if (oa != NULL && (!bp_schedule_equal (&oa->schedule, &ob->schedule) ||
+                     bp_optimizer_schedule_step (oa) != bp_optimizer_schedule_step (ob)))
+    return "optimizer schedule";
   if (oa != NULL &&
       !same_bits (oa->state, ob->state, bp_optimizer_state_size (oa) * sizeof (double)))
     return "optimizer state";

@@ -29,7 +29,16 @@
  *     "reduction": "mean" | "sum",                 default "mean"
  *     "optimizer": { "id": "sgd", "lr": 0.1, "momentum": …, "alpha": …,
  *                    "beta1": …, "beta2": …, "eps": …, "weight_decay": …,
- *                    "state": { "t": 12, "v": […], … } },   default sgd, lr 0.1
+ *                    "schedule": { "id": "cosine", "t_max": 500, "eta_min": 0 },
+ *                    "state": { "t": 12, "v": […], …,
+ *                               "schedule": { "step": 12, "lr": … } } },
+ *                                                  default sgd, lr 0.1, no schedule
+ *       "schedule" (bp-schedule.h), stepped after every optimizer step as
+ *       torch.optim.lr_scheduler: { "id": "step", "step_size": k, "gamma": g },
+ *       { "id": "exponential", "gamma": g }, { "id": "cosine", "t_max": T,
+ *       "eta_min": m }, { "id": "linear", "start_factor": s, "end_factor": e,
+ *       "total_iters": n }.  "lr" is the base rate; the state's schedule holds
+ *       the schedule's step count and the rate the next step takes.
  *     "dataset": "spirals" | { "name": "spirals", "rows": 400,
  *                              "noise": 0.1, "test_fraction": 0.2 },
  *     "training": { "epochs": 100, "batch_size": 32 },
@@ -52,14 +61,15 @@
  * model has one:
  *
  *   "progress": {
- *     "version": 1,                                required; see below
+ *     "version": 2,                                required; see below (1: no lr)
  *     "steps": 30, "epoch": 3,                     steps taken, epochs completed
  *     "rows": 40,                                  training rows of the run
  *     "cursor": 12,                                next position in "order"
  *     "rng": ["9e3779b97f4a7c15", …],              4 × 16 hex digits, xoshiro256** state
  *     "order": [3, 17, …],                         "rows" indices; absent: 0, 1, 2, …
  *     "history": [[epoch, step, train_loss, train_accuracy,
- *                  test_loss, test_accuracy], …],  NaN is written as null
+ *                  test_loss, test_accuracy, lr], …], NaN is written as null;
+ *                                                  lr (the rate after the epoch) optional
  *     "grad_norms": { "stride": 1, "layers": 3,    one record every stride steps,
  *                     "records": [[…], …] }        "layers" numbers (or null) each
  *   }
@@ -69,7 +79,7 @@
  * ("progress.order[7]: row 3 appears twice").  A "progress" whose "version"
  * is newer than this reader's is skipped (the model loads without it, so
  * training restarts from the saved weights at step 0); unknown members of a
- * version-1 object are ignored.  Whether it fits the dataset (its row count)
+ * version-1 or -2 object are ignored.  Whether it fits the dataset (its row count)
  * is only known when the dataset is opened: bp_trainer_import_progress.
  *
  * Implemented in bp-model.c (the object), bp-model-read.c and

@@ -60,6 +60,7 @@ bp_optimizer_new (BpRegistry  *reg,
   for (gsize i = 0; i < desc->n_hyper; i++)
     opt->hyper[i] = desc->hyper_specs[i].default_value;
   opt->state_views = g_new0 (double *, MAX (desc->n_state, 1));
+  bp_schedule_init (&opt->schedule, BP_SCHEDULE_NONE);
   bp_optimizer_reset (opt, n_params);
   return opt;
 }
@@ -106,6 +107,8 @@ bp_optimizer_reset (BpOptimizer *opt,
   opt->scratch = g_new0 (double, MAX (n_params, 1));
   layout_state (opt);
   init_state (opt, NULL);
+  opt->schedule_t0 = 0;
+  opt->lr_valid = FALSE;
 }
 
 gboolean
@@ -149,6 +152,7 @@ bp_optimizer_set (BpOptimizer  *opt,
       return FALSE;
     }
   opt->hyper[i] = value;
+  opt->lr_valid = FALSE;
   return TRUE;
 }
 
@@ -178,7 +182,11 @@ bp_optimizer_step (BpOptimizer  *opt,
                    const double *g)
 {
   const double *grad = g;
+  int lr_i = bp_param_index (opt->desc->hyper_specs, opt->desc->n_hyper, "lr");
+  double base = opt->hyper[lr_i];
 
+  /* The scheduled rate, in hyper for this step only (see the header). */
+  opt->hyper[lr_i] = bp_optimizer_lr (opt);
   opt->t++;
   if (opt->t == 1 && opt->desc->init != NULL)
     opt->desc->init (opt->state_views, p, opt->n_params, opt->hyper);
@@ -194,6 +202,100 @@ bp_optimizer_step (BpOptimizer  *opt,
       grad = opt->scratch;
     }
   opt->desc->step (p, grad, opt->state_views, opt->n_params, opt->hyper, opt->t);
+  opt->hyper[lr_i] = base;
+}
+
+gboolean
+bp_optimizer_set_schedule (BpOptimizer      *opt,
+                           const BpSchedule *s,
+                           GError          **error)
+{
+  BpSchedule checked;
+  const char * const *names;
+
+  g_return_val_if_fail (opt != NULL && s != NULL, FALSE);
+
+  if (s->kind >= BP_N_SCHEDULES)
+    {
+      g_set_error (error, BP_NETWORK_ERROR, BP_NETWORK_ERROR_INVALID,
+                   "unknown schedule (%d)", (int) s->kind);
+      return FALSE;
+    }
+  /* Each value through bp_schedule_set, so that one check holds for the
+   * file, the app and the tests. */
+  bp_schedule_init (&checked, s->kind);
+  names = bp_schedule_param_names (s->kind);
+  for (gsize i = 0; names[i] != NULL; i++)
+    if (!bp_schedule_set (&checked, names[i], bp_schedule_get (s, names[i]), error))
+      return FALSE;
+  opt->schedule = checked;
+  opt->schedule_t0 = opt->t;
+  opt->lr_valid = FALSE;
+  return TRUE;
+}
+
+guint64
+bp_optimizer_schedule_step (const BpOptimizer *opt)
+{
+  /* t below t0: t restored to before the schedule was set. */
+  return opt->t > opt->schedule_t0 ? opt->t - opt->schedule_t0 : 0;
+}
+
+double
+bp_optimizer_lr (BpOptimizer *opt)
+{
+  int lr_i = bp_param_index (opt->desc->hyper_specs, opt->desc->n_hyper, "lr");
+  double base = opt->hyper[lr_i];
+  guint64 n = bp_optimizer_schedule_step (opt);
+
+  if (opt->schedule.kind == BP_SCHEDULE_NONE)
+    return base;
+  if (!opt->lr_valid || opt->lr_n > n)
+    {
+      opt->lr = bp_schedule_first (&opt->schedule, base);
+      opt->lr_n = 0;
+      opt->lr_valid = TRUE;
+    }
+  /* Forward from the cache, one get_lr per step, as torch gets there. */
+  while (opt->lr_n < n)
+    {
+      opt->lr_n++;
+      opt->lr = bp_schedule_next (&opt->schedule, base, opt->lr, opt->lr_n);
+    }
+  return opt->lr;
+}
+
+double
+bp_optimizer_peek_lr (const BpOptimizer *opt)
+{
+  /* A shallow copy: bp_optimizer_lr writes only the cache fields, which
+   * are the copy's own; hyper is only read. */
+  BpOptimizer tmp = *opt;
+
+  return bp_optimizer_lr (&tmp);
+}
+
+double
+bp_optimizer_last_lr (const BpOptimizer *opt)
+{
+  BpOptimizer tmp = *opt;
+
+  if (tmp.t > 0)
+    tmp.t--;
+  return bp_optimizer_lr (&tmp);
+}
+
+void
+bp_optimizer_restore_schedule (BpOptimizer *opt,
+                               guint64      n,
+                               double       lr)
+{
+  g_return_if_fail (n <= opt->t);
+
+  opt->schedule_t0 = opt->t - n;
+  opt->lr_n = n;
+  opt->lr = lr;
+  opt->lr_valid = opt->schedule.kind != BP_SCHEDULE_NONE;
 }
 
 double *

@@ -10,10 +10,19 @@
  * Weight decay (L2) adds weight_decay·p to g before the step, for every
  * parameter (biases too, as torch.optim does), unless the optimizer lists a
  * "weight_decay" hyperparameter itself (decoupled decay).
+ *
+ * A learning-rate schedule (bp-schedule.h) is stepped once after every
+ * optimizer step.  hyper's "lr" stays the base rate (the file's "lr", torch's
+ * initial_lr); the rate a step uses is bp_optimizer_lr's, a function of the
+ * schedule and of the steps taken since it was set (t − schedule_t0), and
+ * is put in hyper for the length of the step, so plugin optimizers read it
+ * as they read a constant rate.  Restoring t (bp_train_state_restore)
+ * therefore restores the rate too.
  */
 #pragma once
 
 #include "bp-types.h"
+#include "bp-schedule.h"
 
 G_BEGIN_DECLS
 
@@ -28,35 +37,60 @@ struct _BpOptimizer
   double               **state_views;  /* desc->n_state pointers into state */
   guint64                t;            /* steps taken */
   double                *scratch;      /* g + weight_decay·p */
+  BpSchedule             schedule;
+  guint64                schedule_t0;  /* t when the schedule was set */
+  /* Cache of bp_optimizer_lr: the rate at schedule step lr_n. */
+  gboolean               lr_valid;
+  guint64                lr_n;
+  double                 lr;
 };
 
 /* `reg` NULL means the default registry. */
-BpOptimizer *bp_optimizer_new          (BpRegistry  *reg,
-                                        const char  *id,
-                                        gsize        n_params,
-                                        GError     **error);
-void         bp_optimizer_free         (BpOptimizer *opt);
-BpOptimizer *bp_optimizer_copy         (const BpOptimizer *opt);
+BpOptimizer *bp_optimizer_new               (BpRegistry  *reg,
+                                             const char  *id,
+                                             gsize        n_params,
+                                             GError     **error);
+void         bp_optimizer_free              (BpOptimizer *opt);
+BpOptimizer *bp_optimizer_copy              (const BpOptimizer *opt);
 /* Resizes for a new parameter count and clears the state and t. */
-void         bp_optimizer_reset        (BpOptimizer *opt,
-                                        gsize        n_params);
+void         bp_optimizer_reset             (BpOptimizer *opt,
+                                             gsize        n_params);
 /* By name ("lr", "momentum", "alpha", "beta1", "beta2", "eps",
  * "weight_decay"); checks the spec's range. */
-gboolean     bp_optimizer_set          (BpOptimizer *opt,
-                                        const char  *name,
-                                        double       value,
-                                        GError     **error);
-gboolean     bp_optimizer_get          (const BpOptimizer *opt,
-                                        const char        *name,
-                                        double            *value);
+gboolean     bp_optimizer_set               (BpOptimizer *opt,
+                                             const char  *name,
+                                             double       value,
+                                             GError     **error);
+gboolean     bp_optimizer_get               (const BpOptimizer *opt,
+                                             const char        *name,
+                                             double            *value);
 /* One step: p is updated in place from g (both n_params long). */
-void         bp_optimizer_step         (BpOptimizer  *opt,
-                                        double       *p,
-                                        const double *g);
+void         bp_optimizer_step              (BpOptimizer  *opt,
+                                             double       *p,
+                                             const double *g);
+/* Sets the schedule (a copy of s, checked as bp_schedule_set checks) and
+ * starts it: the next step is its step 0, as a torch scheduler made now. */
+gboolean     bp_optimizer_set_schedule      (BpOptimizer      *opt,
+                                             const BpSchedule *s,
+                                             GError          **error);
+/* The learning rate the next step uses: the base "lr" under the schedule
+ * after t − schedule_t0 steps.  Cached; from step 0 again only when t went
+ * back. */
+double       bp_optimizer_lr                (BpOptimizer *opt);
+/* The same, for a const optimizer: the cache is not updated. */
+double       bp_optimizer_peek_lr           (const BpOptimizer *opt);
+/* The rate the last step took (t ≥ 1; at t = 0, the first step's). */
+double       bp_optimizer_last_lr           (const BpOptimizer *opt);
+/* The schedule's step count, torch's last_epoch: t − schedule_t0. */
+guint64      bp_optimizer_schedule_step     (const BpOptimizer *opt);
+/* Puts the schedule at step n with rate lr (a saved run): t must be ≥ n. */
+void         bp_optimizer_restore_schedule  (BpOptimizer *opt,
+                                             guint64      n,
+                                             double       lr);
 /* State array i (per_param × n_params doubles). */
-double      *bp_optimizer_state        (const BpOptimizer *opt,
-                                        gsize              i);
-gsize        bp_optimizer_state_size   (const BpOptimizer *opt);
+double      *bp_optimizer_state             (const BpOptimizer *opt,
+                                             gsize              i);
+gsize        bp_optimizer_state_size        (const BpOptimizer *opt);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (BpOptimizer, bp_optimizer_free)
 

@@ -29,8 +29,10 @@
  *   trainer takes the step the general way.
  * - Backup and check (momentum, whose velocity has no bound until it is
  *   read, and hidden vector activations, whose δ cannot be bounded before
- *   ∂C/∂a is known): the sweep saves the old values and sums new·0 (NaN
- *   exactly when a new parameter is not finite).  A gradient that is not
+ *   ∂C/∂a is known): the sweep saves the old values and sums the new ones
+ *   (not finite when one of them is not, and, harmlessly, when finite
+ *   values near 1e308 overflow the sum: the general step then takes the
+ *   step, with the same result).  A gradient that is not
  *   finite always makes its parameter's update non-finite (p − lr·∞, or
  *   0·∞ = NaN when lr = 0; likewise through λp and μv), so checking the
  *   loss and the new parameters catches every step the general one would
@@ -38,6 +40,14 @@
  *   general way, which names the value.
  */
 #include "bp-trainer-online.h"
+
+/* GCC would turn the sweep's stores of old values to the backup into
+ * memmove calls of a few doubles each (loop distribution), each with
+ * vzeroupper and every vector register spilled around it: T1's step made
+ * three of them.  The stores stay in the loop that loads the values. */
+#if defined (__GNUC__) && !defined (__clang__)
+# pragma GCC optimize ("no-tree-loop-distribute-patterns")
+#endif
 
 #include "bp-math.h"
 #include "bp-registry.h"
@@ -139,13 +149,13 @@ dense_chain (const BpNetwork *net)
 {
   gsize at = 0, in = net->n_inputs;
 
-  if (!bp_network_is_plain (net))
-    return FALSE;
-
+  /* bp_network_is_plain's test in the same loop (this runs every step) */
   for (gsize l = 0; l < net->n_layers; l++)
     {
       const BpLayer *L = &net->layers[l];
 
+      if (L->type != BP_LAYER_DENSE || L->skip_from >= 0)
+        return FALSE;
       if (L->in != in || L->W != net->params + at || L->b != L->W + L->in * L->out)
         return FALSE;
       at += L->in * L->out + L->out;
@@ -260,12 +270,32 @@ forward_rows (const double *restrict W,
         tail[r] += w * x[k];
         abs_tail += fabs (w);
       }
-  for (gsize r = 0; r < rows; r++)
+  if (rows == 4)
     {
-      bp_v4d l = lo[r] + hi[r];
+      /* The four rows' ((l0 + l1) + (l2 + l3)) at once: pairs of lanes
+       * side by side, added, then the halves: the same additions as the
+       * row-by-row form below, in four vector additions and six shuffles
+       * instead of some forty scalar operations. */
+      bp_v4d l0 = lo[0] + hi[0], l1 = lo[1] + hi[1], l2 = lo[2] + hi[2], l3 = lo[3] + hi[3];
+      bp_v4d t0 = __builtin_shuffle (l0, l1, (v4i) { 0, 4, 2, 6 })
+                  + __builtin_shuffle (l0, l1, (v4i) { 1, 5, 3, 7 });
+      bp_v4d t1 = __builtin_shuffle (l2, l3, (v4i) { 0, 4, 2, 6 })
+                  + __builtin_shuffle (l2, l3, (v4i) { 1, 5, 3, 7 });
+      bp_v4d sum = __builtin_shuffle (t0, t1, (v4i) { 0, 1, 4, 5 })
+                   + __builtin_shuffle (t0, t1, (v4i) { 2, 3, 6, 7 });
+      bp_v4d tails = { tail[0], tail[1], tail[2], tail[3] }, b4;
 
-      z[j0 + r] = b[j0 + r] + (((l[0] + l[1]) + (l[2] + l[3])) + tail[r]);
+      BP_V4D_LOAD (b4, b + j0);
+      b4 = b4 + (sum + tails);
+      memcpy (z + j0, &b4, sizeof b4);
     }
+  else
+    for (gsize r = 0; r < rows; r++)
+      {
+        bp_v4d l = lo[r] + hi[r];
+
+        z[j0 + r] = b[j0 + r] + (((l[0] + l[1]) + (l[2] + l[3])) + tail[r]);
+      }
   abs_lo += abs_hi;
   return ((abs_lo[0] + abs_lo[1]) + (abs_lo[2] + abs_lo[3])) + abs_tail;
 }
@@ -469,7 +499,7 @@ online_forward (const BpNetwork *net,
  * bp-network-pass.c's activate_backward computes it: f′ ⊙ g from the f′
  * online_forward left there (f′ times g for df_array, g times f′ for df:
  * the same bits either way), or the vector-Jacobian product. */
-static void
+static inline __attribute__ ((always_inline)) void
 layer_delta (const BpLayer *L,
              BpTrace       *t,
              gsize          l,
@@ -524,7 +554,7 @@ typedef struct
 
 /* Four lanes of one row, W[j, k…k+3] at w: *c += δ_j·(old W) (∂C/∂x,
  * when has_gx), the old values to the backup, the update, and the new
- * values into *acc (new·0). */
+ * values into *acc (the check: see the top). */
 static inline __attribute__ ((always_inline)) void
 sweep_lanes (double       *w,
              double       *w_old,
@@ -560,7 +590,7 @@ sweep_lanes (double       *w,
     memcpy (v, &vk, sizeof vk);
   memcpy (w, &p, sizeof p);
   if (backup)
-    *acc = *acc + p * SPLAT (0.0);
+    *acc = *acc + p;
 }
 
 /* The same for one weight, W[j, k] at w, and the bias (x = 1 for it, as
@@ -599,7 +629,7 @@ sweep_one (double       *w,
     *v = vk;
   *w = p;
   if (backup)
-    *acc = *acc + p * 0.0;
+    *acc = *acc + p;
 }
 
 /* b[j … j + rows − 1]: four lanes at a time, as a row of W whose x is 1
@@ -736,16 +766,25 @@ sweep_flat (const OnlineSweep *s,
   double lr = hyper[0], mu = hyper[1], wd = hyper[2], unused = 0.0;
   bp_v4d lr4 = SPLAT (lr), mu4 = SPLAT (mu), wd4 = SPLAT (wd), unused4 = SPLAT (0.0);
   gsize n = s->out * in, i = 0;
+  /* i is a multiple of 4: where `in` divides 4 (1, 2), lane q's column
+   * (i + q) mod in is q mod in for every i, and its row (i + q)/in is
+   * i/in + q/in */
+  bp_v4d x4 = { x[0 % in], x[1 % in], x[2 % in], x[3 % in] };
 
   for (; i + 4 <= n; i += 4)
     {
-      bp_v4d x4, d4;
+      bp_v4d d4;
 
-      for (gsize q = 0; q < 4; q++)
-        {
-          x4[q] = x[(i + q) % in];
-          d4[q] = delta[(i + q) / in];
-        }
+      if (in == 1)
+        BP_V4D_LOAD (d4, delta + i);
+      else if (in == 2)
+        d4 = (bp_v4d) { delta[i / 2], delta[i / 2], delta[i / 2 + 1], delta[i / 2 + 1] };
+      else
+        for (gsize q = 0; q < 4; q++)
+          {
+            x4[q] = x[(i + q) % in];
+            d4[q] = delta[(i + q) / in];
+          }
       sweep_lanes (W + i, backup ? W_old + i : NULL,
                    momentum ? vW + i : NULL, momentum ? vW_old + i : NULL,
                    &x4, &d4, &unused4, acc4, &lr4, &mu4, &wd4,
@@ -762,8 +801,8 @@ sweep_flat (const OnlineSweep *s,
 
 /* The sweep over one layer: ∂C/∂x from the old W, the update of W and b,
  * and with `backup` the old values to the backup.  Returns the sum of
- * new·0 (NaN when a new parameter is not finite; 0 without `backup`,
- * whose bounds said they are).  The flags are constants where it is
+ * the new values (not finite when one is not; 0 without `backup`, whose
+ * bounds said they are finite).  The flags are constants where it is
  * inlined, so each case is its own loop. */
 static inline __attribute__ ((always_inline)) double
 sweep_body (const OnlineSweep *s,
@@ -800,13 +839,13 @@ sweep_body (const OnlineSweep *s,
   return acc + ((acc4[0] + acc4[1]) + (acc4[2] + acc4[3]));
 }
 
-/* sweep_body with its cases as constants (an AVX2 clone where the CPU has
- * it: the same operations, so the same bits).  Momentum always has a
- * backup. */
+/* sweep_body with its cases as constants (inlined in sweep_all, an AVX2
+ * clone where the CPU has it: the same operations, so the same bits).
+ * Momentum always has a backup. */
 #define SWEEP_DECAY(s, gx, mom, bak) \
   ((s)->wd != 0.0 ? sweep_body (s, gx, mom, TRUE, bak) : sweep_body (s, gx, mom, FALSE, bak))
 
-BP_HOT static double
+static inline __attribute__ ((always_inline)) double
 sweep_layer (const OnlineSweep *s)
 {
   if (s->W_old == NULL)
@@ -815,6 +854,51 @@ sweep_layer (const OnlineSweep *s)
   if (s->vW != NULL)
     return s->gx != NULL ? SWEEP_DECAY (s, TRUE, TRUE, TRUE) : SWEEP_DECAY (s, FALSE, TRUE, TRUE);
   return s->gx != NULL ? SWEEP_DECAY (s, TRUE, FALSE, TRUE) : SWEEP_DECAY (s, FALSE, FALSE, TRUE);
+}
+
+/* The backward sweep of every layer, from the last to the first, and
+ * δ(n−1) between them (layer_delta): one function, an AVX2 clone where the
+ * CPU has it, rather than a call through the clones' dispatch per layer.
+ * Returns the sum of the sweeps' checks.  The backups and velocities are
+ * at the parameters' offsets in `backup`, `v` and `v_backup`. */
+BP_HOT static double
+sweep_all (BpNetwork      *net,
+           BpTrace        *t,
+           const gboolean *has_d,
+           double         *backup,
+           double         *v,
+           double         *v_backup,
+           gboolean        bounded,
+           gboolean        momentum,
+           double          lr,
+           double          mu,
+           double          wd)
+{
+  double check = 0.0;
+
+  for (gsize l = net->n_layers; l-- > 0;)
+    {
+      BpLayer *L = &net->layers[l];
+      gsize at = (gsize) (L->W - net->params), at_b = (gsize) (L->b - net->params);
+      OnlineSweep s = {
+        .W = L->W, .b = L->b,
+        .W_old = bounded ? NULL : backup + at, .b_old = bounded ? NULL : backup + at_b,
+        .vW = momentum ? v + at : NULL, .vb = momentum ? v + at_b : NULL,
+        .vW_old = v_backup + at, .vb_old = v_backup + at_b,
+        .x = l > 0 ? t->a[l - 1] : t->input,
+        .delta = t->dC_dz[l],
+        .gx = l > 0 ? t->scratch : NULL,
+        .in = L->in, .out = L->out,
+        /* sgd: lr; momentum: lr, μ (the built-ins' order) */
+        .lr = lr, .mu = mu, .wd = wd,
+      };
+
+      check = check + sweep_layer (&s);
+      if (l == 0)
+        break;
+      layer_delta (&net->layers[l - 1], t, l - 1, has_d[l - 1], t->scratch);
+    }
+  return check;
 }
 
 /* Below this many parameters the block and its backup stay in L1, and
@@ -909,7 +993,8 @@ bp_train_online_step (BpNetwork    *net,
   gboolean momentum = online_rule (opt->desc) == ONLINE_MOMENTUM;
   double *v = momentum ? bp_optimizer_state (opt, 0) : NULL;
   double *v_backup = backup + net->n_params + (momentum ? v - opt->state : 0);
-  double lr = opt->hyper[0], mu = momentum ? opt->hyper[1] : 0.0, wd = opt->weight_decay;
+  /* The scheduled rate, as bp_optimizer_step puts it in hyper[0]. */
+  double lr = bp_optimizer_lr (opt), mu = momentum ? opt->hyper[1] : 0.0, wd = opt->weight_decay;
   guint64 t_before = opt->t;
   /* SGD on a block too large for L1: bound everything before writing
    * anything (see the top). */
@@ -926,28 +1011,7 @@ bp_train_online_step (BpNetwork    *net,
     return FALSE;
 
   opt->t++;
-  for (gsize l = net->n_layers; l-- > 0;)
-    {
-      BpLayer *L = &net->layers[l];
-      gsize at = (gsize) (L->W - net->params), at_b = (gsize) (L->b - net->params);
-      OnlineSweep s = {
-        .W = L->W, .b = L->b,
-        .W_old = bounded ? NULL : backup + at, .b_old = bounded ? NULL : backup + at_b,
-        .vW = momentum ? v + at : NULL, .vb = momentum ? v + at_b : NULL,
-        .vW_old = v_backup + at, .vb_old = v_backup + at_b,
-        .x = l > 0 ? t->a[l - 1] : t->input,
-        .delta = t->dC_dz[l],
-        .gx = l > 0 ? t->scratch : NULL,
-        .in = L->in, .out = L->out,
-        /* sgd: lr; momentum: lr, μ (the built-ins' order) */
-        .lr = lr, .mu = mu, .wd = wd,
-      };
-
-      check = check + sweep_layer (&s);
-      if (l == 0)
-        break;
-      layer_delta (&net->layers[l - 1], t, l - 1, has_d[l - 1], t->scratch);
-    }
+  check = check + sweep_all (net, t, has_d, backup, v, v_backup, bounded, momentum, lr, mu, wd);
   if (bounded || isfinite (check))
     return TRUE;
   bp_train_state_restore (net, opt, backup, t_before);

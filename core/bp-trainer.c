@@ -521,6 +521,7 @@ bp_trainer_finish_epoch (BpTrainer    *tr,
   tr->epoch++;
   st.epoch = tr->epoch;
   st.step = tr->steps;
+  st.lr = bp_optimizer_lr (tr->opt);
   bp_evaluate (tr->net, tr->train, &st.train_loss, &st.train_accuracy);
   if (tr->test != NULL)
     bp_evaluate (tr->net, tr->test, &st.test_loss, &st.test_accuracy);

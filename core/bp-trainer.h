@@ -40,6 +40,7 @@ typedef struct
   double train_accuracy; /* NaN for regression */
   double test_loss;      /* NaN when there is no test set */
   double test_accuracy;
+  double lr;             /* the rate the next step takes (bp_optimizer_lr); NaN: not recorded */
 } BpEpochStats;
 
 struct _BpTrainer

@@ -24,6 +24,7 @@
 
 #include "bp-chain.h"
 #include "bp-gradcheck.h"
+#include "bp-math.h"
 #include "bp-network.h"
 #include "bp-registry.h"
 #include "bp-rng.h"
@@ -339,6 +340,53 @@ test_accuracy_vs_long_double (void **state)
     fail_msg ("σ worst %" G_GUINT64_FORMAT " ulp at z = %.17g; tanh worst %"
               G_GUINT64_FORMAT " ulp at z = %.17g",
               worst_sig.ulps, worst_sig.at, worst_tanh.ulps, worst_tanh.at);
+}
+
+/* |got − want| in ulps of `want` (a double's ulp at want's binade; long
+ * double arithmetic, so a fraction of an ulp shows). */
+static double
+ulp_error_ld (double      got,
+              long double want)
+{
+  int e;
+
+  frexpl (want, &e);
+  return (double) (fabsl ((long double) got - want) / ldexpl (1.0L, e - 53));
+}
+
+/* bp-math.h's exp (from a table of 2^{j/128}), documented as within
+ * 0.51 ulp over [−700, 700] and 0.75 ulp below, where T·q is subnormal;
+ * against long double libm.  The Taylor series it replaced was 1.2 ulp
+ * off: this fails if the accuracy goes back. */
+static void
+test_exp_core_accuracy (void **state)
+{
+  double worst = 0.0, worst_low = 0.0, at = 0.0, at_low = 0.0;
+  BpRng rng;
+
+  bp_rng_init (&rng, 13);
+  for (int i = 0; i < 400000; i++)
+    {
+      double x = i % 2 ? bp_rng_range (&rng, -700.0, 700.0)
+                       : ldexp (bp_rng_range (&rng, -1.0, 1.0), -(int) bp_rng_below (&rng, 40));
+      double err = ulp_error_ld (bp_exp_core (x), expl ((long double) x));
+
+      if (err > worst)
+        worst = err, at = x;
+    }
+  for (int i = 0; i < 20000; i++)
+    {
+      double x = bp_rng_range (&rng, -708.0, -700.0);
+      double err = ulp_error_ld (bp_exp_core (x), expl ((long double) x));
+
+      if (err > worst_low)
+        worst_low = err, at_low = x;
+    }
+  if (worst > 0.52 || worst_low > 0.76)
+    fail_msg ("exp worst %.3f ulp at x = %.17g, %.3f ulp below −700 at %.17g",
+              worst, at, worst_low, at_low);
+  assert_true (bp_exp_core (0.0) == 1.0);
+  assert_true (bp_exp_core (-0.0) == 1.0);
 }
 
 /* σ′ and tanh′ in long double (64-bit mantissa), rounded once to double,
@@ -929,6 +977,7 @@ main (void)
     cmocka_unit_test (test_array_paths_match_scalar),
     cmocka_unit_test (test_exact_values),
     cmocka_unit_test (test_accuracy_vs_long_double),
+    cmocka_unit_test (test_exp_core_accuracy),
     cmocka_unit_test (test_derivative_tails_ulp),
     cmocka_unit_test (test_backward_saturated_layer),
     cmocka_unit_test (test_costs_confident),

@@ -801,13 +801,15 @@ test_progress_round_trip (void **state)
                                      "'history':[[1,2,null,0.5,null,null]],"
                                      "'grad_norms':{'stride':1,'layers':2,"
                                      "'records':[[1,null],[2,3],[0,4]]}}}");
-    g_autoptr(BpModel) m2 = load_js (HEAD "'layers':[" L0 "],'progress':{'version':2,"
+    g_autoptr(BpModel) m2 = load_js (HEAD "'layers':[" L0 "],'progress':{'version':3,"
                                      "'steps':'many','order':'a new scheme'}}");
 
     assert_non_null (m1->progress);
     assert_true (m1->progress->rng.s[0] == 10);
     assert_true (m1->progress->order[0] == 1);
     assert_true (isnan (g_array_index (m1->progress->history, BpEpochStats, 0).train_loss));
+    /* Version 1 recorded no rate. */
+    assert_true (isnan (g_array_index (m1->progress->history, BpEpochStats, 0).lr));
     assert_true (isnan (g_array_index (m1->progress->grad_norms, double, 1)));
     assert_true (g_array_index (m1->progress->grad_norms, double, 5) == 4.0);
     assert_null (m2->progress);

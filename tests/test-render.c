@@ -920,6 +920,82 @@ test_label_recording (void **state)
   cairo_surface_destroy (surface);
 }
 
+/* ---------------------------------------------------------- highlights */
+
+/* `under` with `over` at opacity a on top, as cairo composites it. */
+static guint32
+composite (BpvRgba over,
+           double  a,
+           guint32 under)
+{
+  guint32 out = 0xff000000u;
+  double c[3] = { over.b, over.g, over.r };
+
+  for (int i = 0; i < 3; i++)
+    {
+      double u = ((under >> (8 * i)) & 0xff) / 255.0;
+
+      out |= (guint32) lround (255 * (a * c[i] + (1 - a) * u)) << (8 * i);
+    }
+  return out;
+}
+
+/* A quiz answer's highlights: a neuron gets a band of the accent colour at
+ * the painter's opacity outside its δ ring, an edge a halo of it beside
+ * the line; nothing else changes where nothing is highlighted. */
+static void
+test_highlights_in_accent (void **unused)
+{
+  g_autoptr(BpNetwork) net = tiny_net ();
+  g_autoptr(BpTrace) trace = run_pass (net, tiny_x, tiny_y, 3);
+  const BpvHit hits[] = { { BPV_HIT_NEURON, 1, 1, 0 }, { BPV_HIT_EDGE, 2, 0, 2 } };
+  g_autoptr(BpvLayout) layout = NULL;
+  BpvLayoutParams params;
+  BpvRenderState state;
+  cairo_surface_t *plain, *lit;
+  const BpvThemeColors *tc = bpv_theme_colors (BPV_THEME_LIGHT);
+  const BpvColumn *c;
+  double u, x, y, r, x0, y0, x1, y1, len, nx, ny;
+
+  bpv_layout_params_init (&params, 900, 520);
+  layout = bpv_layout_new (net, &params);
+  bpv_render_state_init (&state, net, trace);
+  state.view = BPV_VIEW_GRADIENTS;   /* δ rings drawn: the band goes outside them */
+  plain = paint (layout, &state);
+  state.highlights = hits;
+  state.n_highlights = G_N_ELEMENTS (hits);
+  lit = paint (layout, &state);
+
+  /* The band's middle, straight above the neuron: accent at 0.45 over
+   * what was there. */
+  u = layout->font_size / 16;
+  c = &layout->columns[1];
+  bpv_layout_neuron_center (layout, 1, 1, &x, &y);
+  r = c->radius + MAX (3 * u, 0.26 * c->radius) + 1.5 * u + 3 * u;
+  assert_color (pixel_at (lit, x, y - r), composite (tc->accent, 0.45, pixel_at (plain, x, y - r)),
+                "the neuron's accent band");
+  assert_true (channel_diff (pixel_at (lit, x, y - r), pixel_at (plain, x, y - r)) > 20);
+
+  /* Beside the middle of W(2)₁,₃, 3.2 u off its line: past the edge
+   * itself (at most 5 u wide), inside the halo (7 u wider than it). */
+  bpv_layout_neuron_center (layout, 1, 2, &x0, &y0);
+  bpv_layout_neuron_center (layout, 2, 0, &x1, &y1);
+  len = hypot (x1 - x0, y1 - y0);
+  nx = -(y1 - y0) / len;
+  ny = (x1 - x0) / len;
+  x = (x0 + x1) / 2 + 3.2 * u * nx;
+  y = (y0 + y1) / 2 + 3.2 * u * ny;
+  assert_color (pixel_at (lit, x, y), composite (tc->accent, 0.45, pixel_at (plain, x, y)),
+                "the edge's accent halo");
+
+  /* Elsewhere (the other output), nothing changed. */
+  bpv_layout_neuron_center (layout, 2, 1, &x, &y);
+  assert_int_equal (pixel_at (lit, x - 0.5 * layout->columns[2].radius, y),
+                    pixel_at (plain, x - 0.5 * layout->columns[2].radius, y));
+  cairo_surface_destroy (plain);
+  cairo_surface_destroy (lit);
+}
+
 int
 main (void)
 {
@@ -952,6 +1028,7 @@ main (void)
     cmocka_unit_test (test_grad_norm_names),
     cmocka_unit_test (test_skip_arc_hit),
     cmocka_unit_test (test_legend_names_gamma),
+    cmocka_unit_test (test_highlights_in_accent),
   };
 
   return cmocka_run_group_tests_name ("render", tests, NULL, NULL);

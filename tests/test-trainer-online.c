@@ -488,6 +488,48 @@ test_update_overflow_same_report (void **state)
       }
 }
 
+/* Weights near the largest double, finite, whose sum overflows: the
+ * fused step's check (the sum of the new values) is not finite although
+ * every value is, so it undoes itself, bit for bit, and the trainer takes
+ * the step the general way, with the same result. */
+static void
+test_huge_finite_params_fall_back (void **state)
+{
+  static const gsize widths[] = { 5, 1 };
+  static const double X[] = { 1e-300, -2e-300, 1e-300, 3e-300, -1e-300 };
+  static const double Y[] = { 0.0 };
+  g_autoptr(BpDataset) ds = make_dataset ("tiny", BP_TASK_REGRESSION, 1, 5, 1, X, Y);
+  g_autoptr(BpNetwork) net = make_chain (widths, G_N_ELEMENTS (widths), "linear",
+                                         "linear", "mse", 9);
+  g_autoptr(BpOptimizer) opt = make_optimizer ("sgd", net->n_params, 1e-3, 0.0, 0.0);
+  g_autoptr(BpNetwork) copy = NULL;
+  g_autoptr(BpOptimizer) copy_opt = NULL;
+  g_autoptr(BpTrace) trace = NULL;
+  g_autofree double *before = NULL;
+  g_autofree double *backup = NULL;
+  RunResult r;
+
+  /* four lanes of 1.5e308 (an overflow in one lane) and one more in the tail */
+  for (gsize k = 0; k < 5; k++)
+    net->layers[0].W[k] = k % 2 ? 1.5e308 : -1e-3;
+  net->layers[0].W[1] = net->layers[0].W[3] = 1.5e308;
+  net->layers[0].W[4] = 1.7e308;
+
+  copy = bp_network_copy (net);
+  copy_opt = bp_optimizer_copy (opt);
+  trace = bp_trace_new (copy, 1);
+  trace->keep = FALSE;
+  backup = g_new0 (double, bp_train_state_size (copy, copy_opt));
+  before = g_memdup2 (copy->params, copy->n_params * sizeof (double));
+  assert_true (bp_train_online_applies (copy, copy_opt, trace, 1));
+  assert_false (bp_train_online_step (copy, copy_opt, trace, X, Y, backup));
+  assert_memory_equal (copy->params, before, copy->n_params * sizeof (double));
+  assert_int_equal (copy_opt->t, opt->t);
+
+  r = run_both (net, opt, ds, FALSE, 0, 4);
+  assert_int_equal (r.steps, 4);
+}
+
 /* A first layer of one, two or three inputs (swept as one flat run of
  * weights, four lanes at a time) and widths that leave tails of rows,
  * lanes and biases: SGD and momentum, with and without weight decay, the
@@ -557,6 +599,7 @@ main (void)
     cmocka_unit_test (test_divergence_same_report),
     cmocka_unit_test (test_update_overflow_same_report),
     cmocka_unit_test (test_narrow_inputs_same_bits),
+    cmocka_unit_test (test_huge_finite_params_fall_back),
   };
 
   return cmocka_run_group_tests (tests, NULL, NULL);

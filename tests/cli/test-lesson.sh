@@ -110,4 +110,12 @@ BACKPROP_DATA_DIR=$WORK/data run lesson list
 check "list without built-in lessons says so" \
   eval '[ $status -eq 1 ] && err_has "no built-in lessons"'
 
+# The README's example lesson is a lesson that checks.
+README=$(dirname "${BASH_SOURCE[0]}")/../../README.md
+awk '/^## Lessons/ { in_section = 1 } in_section && /^```json/ { on = 1; next }
+     on && /^```/ { exit } on { print }' "$README" > "$WORK/readme.bplesson.json"
+run lesson check "$WORK/readme.bplesson.json"
+check "the README's example lesson checks" \
+  eval '[ -s "$WORK/readme.bplesson.json" ] && [ $status -eq 0 ] && out_has "readme.bplesson.json: ok (3 steps)"'
+
 tap_done

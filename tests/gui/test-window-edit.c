@@ -675,3 +675,55 @@ test_save_and_close_question (void **state)
   g_rmdir (dir);
 }
 
+
+/* The spin buttons inside `w`, in order. */
+static void
+collect_spins (GtkWidget *w,
+               GPtrArray *out)
+{
+  if (GTK_IS_SPIN_BUTTON (w))
+    g_ptr_array_add (out, w);
+  for (GtkWidget *c = gtk_widget_get_first_child (w); c != NULL; c = gtk_widget_get_next_sibling (c))
+    collect_spins (c, out);
+}
+
+/* The sidebar's schedule: the kind from the combo row, then a row per
+ * parameter whose spin button sets it; each an undo step. */
+void
+test_schedule_sidebar (void **state)
+{
+  Fixture *f = *state;
+  AdwComboRow *row = template_child (f, "schedule_row");
+  GtkWidget *group = template_child (f, "schedule_group");
+  g_autoptr(GPtrArray) spins = g_ptr_array_new ();
+
+  assert_int_equal (adw_combo_row_get_selected (row), BP_SCHEDULE_NONE);
+  collect_spins (group, spins);
+  assert_int_equal (spins->len, 0);
+
+  adw_combo_row_set_selected (row, BP_SCHEDULE_COSINE);
+  assert_int_equal (bpv_session_get_schedule (f->session)->kind, BP_SCHEDULE_COSINE);
+  assert_string_equal (bp_edit_undo_label (bpv_session_get_history (f->session)),
+                       "Change schedule to cosine (t_max 100, eta_min 0)");
+  collect_spins (group, spins);
+  assert_int_equal (spins->len, 2);   /* t_max, eta_min */
+  assert_true (gtk_spin_button_get_value (g_ptr_array_index (spins, 0)) == 100);
+  gtk_spin_button_set_value (g_ptr_array_index (spins, 0), 250);
+  assert_true (bpv_session_get_schedule (f->session)->t_max == 250);
+  assert_string_equal (bp_edit_undo_label (bpv_session_get_history (f->session)),
+                       "Change schedule to cosine (t_max 250, eta_min 0)");
+
+  /* Warm-up: its three rows in place of the cosine's. */
+  adw_combo_row_set_selected (row, BP_SCHEDULE_LINEAR);
+  g_ptr_array_set_size (spins, 0);
+  collect_spins (group, spins);
+  assert_int_equal (spins->len, 3);
+
+  /* Undo comes back through the session: the row follows. */
+  assert_true (bpv_session_undo (f->session));
+  assert_int_equal (adw_combo_row_get_selected (row), BP_SCHEDULE_COSINE);
+  g_ptr_array_set_size (spins, 0);
+  collect_spins (group, spins);
+  assert_int_equal (spins->len, 2);
+  assert_true (gtk_spin_button_get_value (g_ptr_array_index (spins, 0)) == 250);
+}

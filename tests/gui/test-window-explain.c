@@ -1,6 +1,5 @@
 /* test-window-explain.c — what the window explains, with numbers that must
- * agree: training that diverges marks its fault; the chain-rule quiz; the
- * numbers while training and after one step; a deep network's gradient
+ * agree: training that diverges marks its fault; the numbers while training and after one step; a deep network's gradient
  * checkable by hand; the LaTeX derivation; the selection by keys; formulas
  * typeset in the palette (see test-window.h).
  */
@@ -302,76 +301,6 @@ setup_chain_rule (void **state)
   spin (0.3);
   *state = f;
   return 0;
-}
-
-static void
-follow_link (GtkLabel   *label,
-             const char *uri)
-{
-  gboolean handled = FALSE;
-
-  g_signal_emit_by_name (label, "activate-link", uri, &handled);
-  assert_true (handled);
-  spin (0.1);
-}
-
-/* The chain-rule quiz asks first and answers on request; at the update
- * stop the banner's numbers are of one pass (before the step), multiply
- * out to the rate it states, and the numbers of after the step are
- * labelled so. */
-void
-test_chain_quiz_answer_on_request (void **state)
-{
-  Fixture *f = *state;
-  GtkLabel *label = template_child (f, "explain_label");
-  GtkLabel *detail = template_child (f, "phase_detail");
-  const char *text, *p;
-  double a, b, c, rate;
-
-  text = gtk_label_get_text (label);
-  assert_non_null (strstr (text, "which expression is ∂a(2)/∂a(1)?"));
-  assert_non_null (strstr (text, "Show the answer"));
-  assert_null (strstr (text, "Answer"));
-  assert_false (bpv_window_get_quiz_answer_shown (f->window));
-
-  for (int i = 0; i < 7; i++)  /* INPUT, F1, F2, COST, B2, B1, UPDATE */
-    activate (f, "step");
-  assert_int_equal (bpv_stepper_get_phase (bpv_session_get_stepper (f->session)), BPV_STEP_UPDATE);
-  spin (0.2);
-  assert_null (strstr (gtk_label_get_text (label), "Answer"));
-  follow_link (label, "bpv:show-answer");
-  assert_true (bpv_window_get_quiz_answer_shown (f->window));
-  text = gtk_label_get_text (label);
-  assert_non_null (strstr (text, "Answer: (C)"));
-  p = strstr (text, "Before the step (the pass shown): ");
-  assert_non_null (p);
-  /* "a · b = c", read with strtod (scanf's literal "·" is locale-bound). */
-  {
-    char *end;
-
-    a = g_ascii_strtod (p + strlen ("Before the step (the pass shown): "), &end);
-    assert_true (g_str_has_prefix (end, " · "));
-    b = g_ascii_strtod (end + strlen (" · "), &end);
-    assert_true (g_str_has_prefix (end, " = "));
-    c = g_ascii_strtod (end + strlen (" = "), &end);
-  }
-  p = strstr (p, "at the rate ");
-  assert_non_null (p);
-  assert_int_equal (sscanf (p, "at the rate %lf", &rate), 1);
-  if (fabs (a * b - c) > 1e-4 * (fabs (a) + fabs (b)) + 1e-5 || fabs (c - rate) > 1e-5)
-    fail_msg ("the banner says %.4f · %.4f = %.5f and the rate %.5f", a, b, c, rate);
-  assert_non_null (strstr (text, "After the step (the new weights, same sample): w(2) = "));
-  /* The phase card says the same: the cost and the values are of before. */
-  assert_non_null (strstr (gtk_label_get_text (detail), "Before it: C = "));
-  assert_non_null (strstr (gtk_label_get_text (detail), "after the step"));
-
-  follow_link (label, "bpv:hide-answer");
-  assert_null (strstr (gtk_label_get_text (label), "Answer"));
-  follow_link (label, "bpv:show-answer");
-  assert_non_null (strstr (gtk_label_get_text (label), "Answer"));
-  /* A new explanation asks again. */
-  bpv_window_show_explanation (f->window, "The chain rule", "Again.", TRUE);
-  assert_null (strstr (gtk_label_get_text (label), "Answer"));
 }
 
 static guint64

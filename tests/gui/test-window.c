@@ -587,6 +587,7 @@ main (int    argc,
     cmocka_unit_test_setup_teardown (test_select_weight_fills_inspector, setup, teardown),
     cmocka_unit_test_setup_teardown (test_gradient_view_and_export, setup, teardown),
     cmocka_unit_test_setup_teardown (test_dataset_picker, setup, teardown),
+    cmocka_unit_test_setup_teardown (test_schedule_sidebar, setup, teardown),
     cmocka_unit_test_setup_teardown (test_ui_responsive_while_training, setup, teardown),
     cmocka_unit_test_setup_teardown (test_edit_actions, setup, teardown),
     cmocka_unit_test_setup_teardown (test_undo_menu_follows_labels, setup, teardown),
@@ -597,7 +598,6 @@ main (int    argc,
     cmocka_unit_test_setup_teardown (test_edit_skip_handle, setup, teardown),
     cmocka_unit_test_setup_teardown (test_save_and_close_question, setup, teardown),
     cmocka_unit_test_setup_teardown (test_diverging_training_marks_fault, setup_diverge, teardown),
-    cmocka_unit_test_setup_teardown (test_chain_quiz_answer_on_request, setup_chain_rule, teardown),
     cmocka_unit_test_setup_teardown (test_numbers_agree_while_training, setup, teardown),
     cmocka_unit_test_setup_teardown (test_step_mode_one_step_number, setup, teardown),
     cmocka_unit_test_setup_teardown (test_deep_w1_checkable_by_hand, setup_deep, teardown),
@@ -605,10 +605,18 @@ main (int    argc,
     cmocka_unit_test_setup_teardown (test_copy_latex, setup_deep, teardown),
     cmocka_unit_test_setup_teardown (test_keyboard_selection, setup_deep, teardown),
     cmocka_unit_test_setup_teardown (test_palette_formulas_as_math, setup, teardown),
+    cmocka_unit_test_setup_teardown (test_quiz_numeric_answers, setup, teardown),
+    cmocka_unit_test_setup_teardown (test_quiz_choice_answers, setup, teardown),
+    cmocka_unit_test_setup_teardown (test_quiz_generated_questions, setup, teardown),
+    cmocka_unit_test_setup_teardown (test_quiz_unanswered_question_stays, setup, teardown),
+    cmocka_unit_test_setup_teardown (test_quiz_chain_rule_example, setup_chain_rule, teardown),
   };
 
   if (!gui_test_init ("test-window"))
     return 1;
+  /* test-window NAME-PATTERN: only the tests that match (cmocka's filter). */
+  if (argc > 1)
+    cmocka_set_test_filter (argv[1]);
   {
     int failed = cmocka_run_group_tests_name ("window", tests, NULL, NULL);
 

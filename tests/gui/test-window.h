@@ -7,9 +7,12 @@
  *   test-window-edit.c     edits, undo and its menu, shortcuts' actions,
  *                          files, the palette, the close question;
  *   test-window-explain.c  what the window explains: a diverging run's
- *                          fault, the chain-rule quiz, numbers while
- *                          training, checks by hand, LaTeX, keyboard
- *                          selection, formulas in the palette.
+ *                          fault, numbers while training, checks by
+ *                          hand, LaTeX, keyboard selection, formulas in
+ *                          the palette;
+ *   test-window-quiz.c     the Quiz pane and its question view: numeric
+ *                          and choice answers right, wrong and shown, the
+ *                          score, the highlights, the chain-rule example.
  */
 #pragma once
 
@@ -85,10 +88,10 @@ void test_palette                  (void **state);
 void test_edit_layer_types         (void **state);
 void test_edit_skip_handle         (void **state);
 void test_save_and_close_question  (void **state);
+void test_schedule_sidebar         (void **state);
 
 /* test-window-explain.c */
 void test_diverging_training_marks_fault (void **state);
-void test_chain_quiz_answer_on_request   (void **state);
 void test_numbers_agree_while_training   (void **state);
 void test_step_mode_one_step_number      (void **state);
 void test_deep_w1_checkable_by_hand      (void **state);
@@ -96,3 +99,10 @@ void test_check_on_a_neuron_says_what    (void **state);
 void test_copy_latex                     (void **state);
 void test_keyboard_selection             (void **state);
 void test_palette_formulas_as_math       (void **state);
+
+/* test-window-quiz.c */
+void test_quiz_numeric_answers           (void **state);
+void test_quiz_choice_answers            (void **state);
+void test_quiz_generated_questions       (void **state);
+void test_quiz_unanswered_question_stays (void **state);
+void test_quiz_chain_rule_example        (void **state);

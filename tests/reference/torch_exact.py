@@ -132,6 +132,15 @@ def log_softmax_exact(z):
     return d - torch.log1p(s)
 
 
+def leaf_params(model):
+    """[W(1), b(1), W(2), …] of a dense model as leaf tensors (W out × in)."""
+    params = []
+    for L in model["layers"]:
+        params.append(torch.tensor(L["W"]).reshape(L["out"], L["in"]).requires_grad_(True))
+        params.append(torch.tensor(L["b"]).requires_grad_(True))
+    return params
+
+
 def model_parts(model):
     layers = model["layers"]
     acts = [(L["activation"], float(L.get("alpha", 0.01))) for L in layers]
@@ -231,10 +240,7 @@ def bce_dC_da_exact(reduction, z, Y):
 
 def torch_trace(model, accurate=True, noise=None):
     acts, cost, reduction, X, Y = model_parts(model)
-    params = []
-    for L in model["layers"]:
-        params.append(torch.tensor(L["W"]).reshape(L["out"], L["in"]).requires_grad_(True))
-        params.append(torch.tensor(L["b"]).requires_grad_(True))
+    params = leaf_params(model)
     C, l, zs, as_ = forward(params, acts, cost, reduction, X, Y, keep=True, accurate=accurate,
                             noise=noise)
     C.backward()
@@ -277,10 +283,7 @@ def make_optimizer(params, opt):
 
 def torch_train(model, steps, accurate=True, noise=None):
     acts, cost, reduction, X, Y = model_parts(model)
-    params = []
-    for L in model["layers"]:
-        params.append(torch.tensor(L["W"]).reshape(L["out"], L["in"]).requires_grad_(True))
-        params.append(torch.tensor(L["b"]).requires_grad_(True))
+    params = leaf_params(model)
     opt = make_optimizer(params, model["optimizer"])
     maxz = 0.0
     for _ in range(steps):

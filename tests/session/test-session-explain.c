@@ -1,8 +1,7 @@
 /* test-session-explain.c — the inspector's numbers on a session (bpv-explain):
  * δ · a, the chain product, the batch gradient and a finite-difference
  * check agree; δ's terms add up, also through skips, batch norm, layer
- * norm and dropout; what it shows at each stop of step mode; the
- * chain-rule quiz.  Part of the test-session program (test-session.h).
+ * norm and dropout; what it shows at each stop of step mode.  Part of the test-session program (test-session.h).
  */
 #include "config.h"
 
@@ -168,76 +167,6 @@ test_explain_follows_the_stops (void **state)
   assert_true (ex->weight_after != ex->weight);
   assert_close (ex->chain_product, ex->backprop, 1e-12);
   bpv_explanation_free (ex);
-}
-
-/* "a · b = <b>c</b> … at the rate r" of the quiz's answer, after `from`. */
-static void
-quiz_numbers (const char *markup,
-              const char *from,
-              double     *a,
-              double     *b,
-              double     *c,
-              double     *rate)
-{
-  const char *p = strstr (markup, from);
-
-  assert_non_null (p);
-  p += strlen (from);
-  if (sscanf (p, "%lf · %lf = <b>%lf</b>", a, b, c) != 3)
-    fail_msg ("no “a · b = c” after “%s” in: %s", from, markup);
-  p = strstr (p, "at the rate ");
-  assert_non_null (p);
-  assert_int_equal (sscanf (p, "at the rate %lf", rate), 1);
-}
-
-/* The chain-rule quiz at every stop of a step: its numbers are those of
- * the pass shown, so tanh′(z(2)) · w(2) multiplies out to the rate the
- * finite difference measures; at the update it says which numbers are of
- * before the step and which of after it, and the "after" product is the
- * new weights' own. */
-void
-test_chain_quiz_one_state (void **state)
-{
-  g_autoptr(BpvSession) s = example_session ("chain-rule");
-  BpvStepper *st = bpv_session_get_stepper (s);
-  int stops = 0;
-
-  (void) state;
-  do
-    {
-      g_autoptr(BpvChainQuiz) q = NULL;
-      double a, b, c, rate;
-
-      assert_true (bpv_session_step (s, NULL));
-      stops++;
-      q = bpv_explain_chain_quiz (s);
-      assert_true (q->fits);
-      if (!q->known)
-        {
-          assert_non_null (strstr (q->markup, "appear when the forward pass reaches layer 2"));
-          continue;
-        }
-      assert_close (q->answer, q->numeric, 1e-7);
-      quiz_numbers (q->markup, bpv_stepper_get_phase (st) == BPV_STEP_UPDATE
-                               ? "(the pass shown): " : "(1 − a(2)²) · w(2) = ", &a, &b, &c, &rate);
-      /* Four decimals each: the product agrees to their rounding. */
-      assert_true (fabs (a * b - c) <= 1e-4 * (fabs (a) + fabs (b)) + 1e-5);
-      assert_true (fabs (c - rate) <= 1e-5);
-    }
-  while (bpv_stepper_get_phase (st) != BPV_STEP_UPDATE);
-  assert_int_equal (stops, 7);
-  {
-    g_autoptr(BpvChainQuiz) q = bpv_explain_chain_quiz (s);
-    const BpNetwork *net = bpv_session_get_network (s);
-
-    assert_true (q->after_update);
-    assert_non_null (strstr (q->markup, "<b>Before the step</b>"));
-    assert_non_null (strstr (q->markup, "<b>After the step</b>"));
-    assert_true (q->w2 == bpv_stepper_get_params_before (st)[2]);  /* W(1), b(1), W(2) */
-    assert_true (q->w2_after == net->layers[1].W[0]);
-    assert_true (q->w2_after != q->w2);
-    assert_close (q->answer_after, (1 - tanh (q->z2_after) * tanh (q->z2_after)) * q->w2_after, 1e-12);
-  }
 }
 
 /* C on any weight of deep-sigmoid: correct gradients of 1e−8 and less

@@ -46,12 +46,14 @@ example_session (const char *id)
  * test if it cannot be made. */
 BpvSession *default_session (void);
 
+/* test-session-schedule.c: the learning-rate schedule */
+void test_session_schedule           (void **state);
+
 /* test-session-explain.c: the inspector (bpv-explain) */
 void test_explain_weight             (void **state);
 void test_explain_neuron             (void **state);
 void test_explain_delta_terms_add_up (void **state);
 void test_explain_follows_the_stops  (void **state);
-void test_chain_quiz_one_state       (void **state);
 void test_gradcheck_deep_sigmoid     (void **state);
 void test_explain_skip_paths         (void **state);
 void test_explain_batchnorm_terms    (void **state);

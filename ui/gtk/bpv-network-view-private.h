@@ -51,6 +51,7 @@ struct _BpvNetworkView
   double          pinch_zoom;
 
   BpvHit          hover;
+  GArray         *highlights;     /* BpvHit: a quiz answer's elements (accent halo) */
   double          pointer_x;
   double          pointer_y;
 

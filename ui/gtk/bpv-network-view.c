@@ -58,6 +58,8 @@ bpv_network_view_fill_state (BpvNetworkView *self,
   state->scale = self->scale;
   state->theme = bpv_network_view_get_theme (self);
   state->hover = self->hover;
+  state->highlights = (const BpvHit *) self->highlights->data;
+  state->n_highlights = self->highlights->len;
   state->show_derivatives = self->show_derivatives;
   state->show_values = self->show_values;
   if (!self->show_neuron_maps)
@@ -345,6 +347,7 @@ bpv_network_view_finalize (GObject *object)
   bpv_layout_free (self->layout);
   bpv_render_cache_free (self->cache);
   g_free (self->drop_text);
+  g_array_unref (self->highlights);
   g_free (self->handle_text);
   G_OBJECT_CLASS (bpv_network_view_parent_class)->finalize (object);
 }
@@ -538,6 +541,7 @@ bpv_network_view_init (BpvNetworkView *self)
   self->show_neuron_maps = TRUE;
   self->zoom = 1.0;
   self->hover = none;
+  self->highlights = g_array_new (FALSE, FALSE, sizeof (BpvHit));
   self->pointer_x = self->pointer_y = -1;
   self->width_layer = -1;
   self->handle_from = -1;
@@ -852,6 +856,39 @@ bpv_network_view_get_render_state (BpvNetworkView *self,
 
     state->hover = none;
   }
+}
+
+void
+bpv_network_view_set_highlights (BpvNetworkView *self,
+                                 const BpvHit   *hits,
+                                 gsize           n_hits)
+{
+  g_return_if_fail (BPV_IS_NETWORK_VIEW (self));
+  g_return_if_fail (hits != NULL || n_hits == 0);
+
+  if (n_hits == self->highlights->len)
+    {
+      gsize i = 0;
+
+      while (i < n_hits && bpv_hit_equal (&hits[i], &g_array_index (self->highlights, BpvHit, i)))
+        i++;
+      if (i == n_hits)
+        return;
+    }
+  g_array_set_size (self->highlights, 0);
+  if (n_hits > 0)
+    g_array_append_vals (self->highlights, hits, (guint) n_hits);
+  gtk_widget_queue_draw (GTK_WIDGET (self));
+}
+
+const BpvHit *
+bpv_network_view_get_highlights (BpvNetworkView *self,
+                                 gsize          *n_hits)
+{
+  g_return_val_if_fail (BPV_IS_NETWORK_VIEW (self) && n_hits != NULL, NULL);
+
+  *n_hits = self->highlights->len;
+  return (const BpvHit *) self->highlights->data;
 }
 
 BpvTheme

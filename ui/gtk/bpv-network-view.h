@@ -77,6 +77,14 @@ void             bpv_network_view_click             (BpvNetworkView *self,
 void             bpv_network_view_get_render_state  (BpvNetworkView *self,
                                                      BpvRenderState *state);
 BpvTheme         bpv_network_view_get_theme         (BpvNetworkView *self);
+/* The elements a quiz's answer involves, drawn in an accent halo until
+ * replaced (n_hits 0: none).  Copied.  The getter's array is owned by the
+ * view, valid until the next set. */
+void             bpv_network_view_set_highlights    (BpvNetworkView *self,
+                                                     const BpvHit   *hits,
+                                                     gsize           n_hits);
+const BpvHit    *bpv_network_view_get_highlights    (BpvNetworkView *self,
+                                                     gsize          *n_hits);
 
 /* Pops up the context menu of layer `layer` (0-based) pointing at (x, y),
  * or below its column header when x or y is < 0.  FALSE when there is no

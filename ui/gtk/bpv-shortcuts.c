@@ -56,6 +56,7 @@ static const BpvShortcut shortcuts[] = {
   { GENERAL, "Settings sidebar", "win.toggle-sidebar", BPV_SHORTCUT_ACCEL, "F9", NULL },
   { GENERAL, "Presentation mode: larger text, only the network and the phase", "win.presentation",
     BPV_SHORTCUT_KEY, "F5", NULL },
+  { GENERAL, "Quiz: a question about this stop", "win.quiz", BPV_SHORTCUT_KEY, "q", NULL },
   { GENERAL, "Open a model or a CSV dataset", "win.open", BPV_SHORTCUT_ACCEL, "<Control>o", NULL },
   { GENERAL, "Save", "win.save", BPV_SHORTCUT_ACCEL, "<Control>s", NULL },
   { GENERAL, "Save as", "win.save-as", BPV_SHORTCUT_ACCEL, "<Control><Shift>s", NULL },

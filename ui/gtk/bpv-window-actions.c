@@ -30,6 +30,10 @@
 #define NEW_LAYER_FIRST 8
 #define NEW_LAYER_MIN   2
 #define NEW_LAYER_MAX   64
+/* The inspector's least height (pixels), and while the Quiz pane is open
+ * above it. */
+#define INSPECTOR_MIN_HEIGHT      240
+#define INSPECTOR_MIN_HEIGHT_QUIZ 120
 
 static void
 set_enabled (BpvWindow  *self,
@@ -540,7 +544,6 @@ hide_explanation_activated (GSimpleAction *action,
   BpvWindow *self = data;
 
   gtk_revealer_set_reveal_child (self->explain_revealer, FALSE);
-  self->chain_quiz = FALSE;
 }
 
 /* The selected weight's derivation with its numbers, as LaTeX, on the
@@ -659,6 +662,21 @@ on_toggle_notify (GObject    *object,
   bpv_event ("ACTION %s state=%d", pspec->name, value);
 }
 
+/* The Quiz pane opens (Q, the header bar's toggle) on a question about
+ * this stop, and the log names it as the other toggles. */
+static void
+on_quiz_notify (GObject    *object,
+                GParamSpec *pspec,
+                BpvWindow  *self)
+{
+  gboolean on = gtk_revealer_get_reveal_child (self->quiz_revealer);
+
+  /* The question needs the room more than the inspector's scroller. */
+  gtk_widget_set_size_request (GTK_WIDGET (self->inspector), -1,
+                               on ? INSPECTOR_MIN_HEIGHT_QUIZ : INSPECTOR_MIN_HEIGHT);
+  bpv_event ("ACTION quiz state=%d", on);
+}
+
 /* Presentation mode (the canvas's "presentation" property, which the
  * action toggles and the settings remember): for a projector.  The canvas
  * draws every label and stroke BPV_PRESENTATION_SCALE × larger, the phase
@@ -756,6 +774,8 @@ bpv_window_install_actions (BpvWindow *self)
   add_property_action (self, "neuron-maps", self->network_view, "show-neuron-maps");
   add_property_action (self, "toggle-sidebar", self->flap, "reveal-flap");
   add_property_action (self, "presentation", self->network_view, "presentation");
+  add_property_action (self, "quiz", self->quiz_revealer, "reveal-child");
+  g_signal_connect (self->quiz_revealer, "notify::reveal-child", G_CALLBACK (on_quiz_notify), self);
   /* The event log names the toggle and its new state. */
   g_signal_connect (self->network_view, "notify::gradients", G_CALLBACK (on_toggle_notify), self);
   g_signal_connect (self->network_view, "notify::global-scale", G_CALLBACK (on_toggle_notify), self);

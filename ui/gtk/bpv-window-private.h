@@ -9,6 +9,7 @@
 #include "bpv-lesson-pane.h"
 #include "bpv-network-view.h"
 #include "bpv-plot-view.h"
+#include "bpv-quiz-pane.h"
 #include "bpv-window.h"
 
 G_BEGIN_DECLS
@@ -33,6 +34,8 @@ struct _BpvWindow
   BpvPlotView          *loss_view;
   BpvPlotView          *accuracy_view;
   BpvInspector         *inspector;
+  GtkRevealer          *quiz_revealer;   /* the Quiz pane above the inspector (win.quiz) */
+  BpvQuizPane          *quiz_pane;
   GtkPaned             *side_paned;      /* the right column: */
   GtkStack             *side_stack;      /* the decision map or the lesson, */
   BpvLessonPane        *lesson_pane;     /* over the inspector */
@@ -50,6 +53,8 @@ struct _BpvWindow
   AdwComboRow          *cost_row;
   AdwEntryRow          *hidden_row;
   AdwPreferencesGroup  *layers_group;
+  AdwPreferencesGroup  *schedule_group;
+  AdwComboRow          *schedule_row;    /* in BpScheduleKind order */
   GtkLabel             *speed_label;
   GtkWidget            *palette_scroller; /* the palette and its separator, */
   GtkWidget            *palette_separator; /* hidden in presentation mode */
@@ -69,6 +74,7 @@ struct _BpvWindow
   GBinding             *session_bindings[5]; /* the sidebar's numbers (refs) */
   gboolean              settings_connected; /* the sidebar's handlers, once */
   GPtrArray            *layer_rows;      /* AdwComboRow per layer */
+  GPtrArray            *schedule_rows;   /* AdwActionRow per schedule parameter */
   GPtrArray            *dataset_names;   /* char*, parallel to dataset_row's model */
   gboolean              updating;        /* widgets are being set from the session */
   gint64                last_status;
@@ -85,9 +91,6 @@ struct _BpvWindow
   GtkWindow            *close_question;  /* that question while it is shown (weak) */
   char                 *explain_title;   /* the example's explanation, or NULL */
   char                 *explain_text;
-  gboolean              chain_quiz;      /* answer the chain-rule quiz with live numbers */
-  gboolean              quiz_answer_shown; /* the learner asked for the answer */
-
   /* The lesson being played (bpv-window-lesson.c), NULL for none. */
   BpvLesson            *lesson;
   char                 *lesson_path;

@@ -6,9 +6,15 @@
  *
  * The learning rate, batch size, decay, seed and speed are bound to the
  * session's properties instead (set_session in bpv-window.c).
+ *
+ * The learning-rate schedule: a kind (schedule_row) and a row per parameter
+ * of that kind, rebuilt when the kind changes; each change is one undo step
+ * (bpv_session_set_schedule).
  */
 #include "config.h"
 #include "bpv-window-private.h"
+
+#include <glib/gi18n.h>
 
 #include "bp-registry.h"
 
@@ -120,6 +126,123 @@ rebuild_layer_rows (BpvWindow *self)
     }
 }
 
+/* ---------------------------------------------------------- the schedule */
+
+/* A schedule parameter's row: its label and the spin button's range. */
+typedef struct
+{
+  const char *name;     /* bp_schedule_set's */
+  const char *title;    /* translatable */
+  const char *subtitle;
+  double      lower, upper, step;
+  guint       digits;
+} ScheduleParam;
+
+static const ScheduleParam schedule_params[] = {
+  { "step_size", N_("Step size"), N_("Steps between decays"), 1, 1e7, 1, 0 },
+  { "gamma", N_("Factor γ"), N_("The rate is multiplied by it"), 0.0001, 2, 0.01, 4 },
+  { "t_max", N_("Period T_max"), N_("Steps from the base rate down to the minimum"), 1, 1e7, 10, 0 },
+  { "eta_min", N_("Minimum rate η_min"), NULL, 0, 10, 0.0001, 5 },
+  { "start_factor", N_("Start factor"), N_("× the base rate at the first step"), 0.001, 1, 0.01, 3 },
+  { "end_factor", N_("End factor"), N_("× the base rate after the warm-up"), 0, 1, 0.01, 3 },
+  { "total_iters", N_("Warm-up steps"), NULL, 1, 1e7, 1, 0 },
+};
+
+static const ScheduleParam *
+schedule_param (const char *name)
+{
+  for (gsize i = 0; i < G_N_ELEMENTS (schedule_params); i++)
+    if (g_strcmp0 (schedule_params[i].name, name) == 0)
+      return &schedule_params[i];
+  g_return_val_if_reached (NULL);
+}
+
+static void
+on_schedule_param_changed (GtkSpinButton *spin,
+                           BpvWindow     *self)
+{
+  g_autoptr(GError) error = NULL;
+  BpSchedule s;
+
+  if (self->updating)
+    return;
+  s = *bpv_session_get_schedule (self->session);
+  if (!bp_schedule_set (&s, g_object_get_data (G_OBJECT (spin), "name"),
+                        gtk_spin_button_get_value (spin), &error) ||
+      !bpv_session_set_schedule (self->session, &s, &error))
+    {
+      bpv_window_toast (self, error->message);
+      bpv_window_sync_settings (self);
+    }
+}
+
+/* A row per parameter of `kind`, in place of the rows of the last one. */
+static void
+rebuild_schedule_rows (BpvWindow      *self,
+                       BpScheduleKind  kind)
+{
+  const char * const *names = bp_schedule_param_names (kind);
+
+  for (guint i = 0; i < self->schedule_rows->len; i++)
+    adw_preferences_group_remove (self->schedule_group, g_ptr_array_index (self->schedule_rows, i));
+  g_ptr_array_set_size (self->schedule_rows, 0);
+  for (gsize i = 0; names[i] != NULL; i++)
+    {
+      const ScheduleParam *sp = schedule_param (names[i]);
+      GtkWidget *row = adw_action_row_new ();
+      GtkWidget *spin = gtk_spin_button_new_with_range (sp->lower, sp->upper, sp->step);
+
+      adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), _(sp->title));
+      if (sp->subtitle != NULL)
+        adw_action_row_set_subtitle (ADW_ACTION_ROW (row), _(sp->subtitle));
+      gtk_spin_button_set_digits (GTK_SPIN_BUTTON (spin), sp->digits);
+      gtk_widget_set_valign (spin, GTK_ALIGN_CENTER);
+      g_object_set_data (G_OBJECT (spin), "name", (gpointer) sp->name);
+      g_object_set_data (G_OBJECT (row), "spin", spin);
+      g_signal_connect (spin, "value-changed", G_CALLBACK (on_schedule_param_changed), self);
+      adw_action_row_add_suffix (ADW_ACTION_ROW (row), spin);
+      adw_preferences_group_add (self->schedule_group, row);
+      g_ptr_array_add (self->schedule_rows, row);
+    }
+  g_object_set_data (G_OBJECT (self->schedule_group), "kind", GUINT_TO_POINTER (kind + 1));
+}
+
+static void
+sync_schedule (BpvWindow *self)
+{
+  const BpSchedule *s = bpv_session_get_schedule (self->session);
+
+  if (adw_combo_row_get_selected (self->schedule_row) != (guint) s->kind)
+    adw_combo_row_set_selected (self->schedule_row, s->kind);
+  if (GPOINTER_TO_UINT (g_object_get_data (G_OBJECT (self->schedule_group), "kind")) != s->kind + 1)
+    rebuild_schedule_rows (self, s->kind);
+  for (guint i = 0; i < self->schedule_rows->len; i++)
+    {
+      GtkSpinButton *spin = g_object_get_data (g_ptr_array_index (self->schedule_rows, i), "spin");
+
+      gtk_spin_button_set_value (spin, bp_schedule_get (s, g_object_get_data (G_OBJECT (spin),
+                                                                              "name")));
+    }
+}
+
+static void
+on_schedule_selected (AdwComboRow *row,
+                      GParamSpec  *pspec,
+                      BpvWindow   *self)
+{
+  g_autoptr(GError) error = NULL;
+  BpSchedule s;
+
+  if (self->updating || adw_combo_row_get_selected (row) >= BP_N_SCHEDULES)
+    return;
+  bp_schedule_init (&s, adw_combo_row_get_selected (row));
+  if (!bpv_session_set_schedule (self->session, &s, &error))
+    {
+      bpv_window_toast (self, error->message);
+      bpv_window_sync_settings (self);
+    }
+}
+
 /* Widgets from the session; no handler acts while this runs. */
 void
 bpv_window_sync_settings (BpvWindow *self)
@@ -190,6 +313,7 @@ bpv_window_sync_settings (BpvWindow *self)
   gtk_adjustment_set_value (self->test_adjustment, model->test_fraction);
   adw_combo_row_set_selected (self->step_unit_row,
                               bpv_session_get_step_sample (self->session) ? 0 : 1);
+  sync_schedule (self);
   self->updating = FALSE;
 }
 
@@ -329,6 +453,7 @@ bpv_window_connect_settings (BpvWindow *self)
   g_signal_connect (self->optimizer_row, "notify::selected", G_CALLBACK (on_feature_selected), self);
   g_signal_connect (self->cost_row, "notify::selected", G_CALLBACK (on_feature_selected), self);
   g_signal_connect (self->step_unit_row, "notify::selected", G_CALLBACK (on_step_unit_selected), self);
+  g_signal_connect (self->schedule_row, "notify::selected", G_CALLBACK (on_schedule_selected), self);
   g_signal_connect (self->hidden_row, "apply", G_CALLBACK (on_hidden_apply), self);
   g_signal_connect (self->rows_adjustment, "value-changed", G_CALLBACK (on_dataset_param_changed), self);
   g_signal_connect (self->noise_adjustment, "value-changed", G_CALLBACK (on_dataset_param_changed), self);

@@ -18,9 +18,6 @@
 #define RESOURCE_PATH "/io/github/backprop_studio/BackpropStudio/"
 /* The phase card and title follow training at most this often. */
 #define STATUS_INTERVAL_US 100000
-/* The explanation's links that reveal and hide the quiz's answer. */
-#define QUIZ_SHOW_URI "bpv:show-answer"
-#define QUIZ_HIDE_URI "bpv:hide-answer"
 /* The phase card shows a vector's first entries, then "…". */
 #define VECTOR_SHOWN 4
 /* An error's toast stays this long (seconds), twice Adwaita's default. */
@@ -33,10 +30,6 @@
 #define EXPORT_PNG_HEIGHT    1000
 #define EXPORT_VECTOR_WIDTH  960
 #define EXPORT_VECTOR_HEIGHT 600
-
-static gboolean on_explain_link (GtkLabel   *label,
-                                 const char *uri,
-                                 BpvWindow  *self);
 
 G_DEFINE_FINAL_TYPE (BpvWindow, bpv_window, ADW_TYPE_APPLICATION_WINDOW)
 
@@ -62,6 +55,7 @@ bpv_ui_init (void)
       g_type_ensure (BPV_TYPE_NETWORK_VIEW);
       g_type_ensure (BPV_TYPE_PLOT_VIEW);
       g_type_ensure (BPV_TYPE_INSPECTOR);
+      g_type_ensure (BPV_TYPE_QUIZ_PANE);
       g_type_ensure (BPV_TYPE_LESSON_PANE);
       if (display != NULL)
         {
@@ -119,8 +113,6 @@ update_title (BpvWindow *self)
   sub = g_string_free (s, FALSE);
   adw_window_title_set_subtitle (self->window_title, sub);
   bpv_window_update_file_title (self);
-  if (self->chain_quiz)
-    bpv_window_update_explanation (self);
 }
 
 /* "• name.bpmodel.json — Backprop Studio"; the untouched default experiment
@@ -352,7 +344,8 @@ bpv_window_update_phase (BpvWindow *self)
         {
           const BpOptimizer *opt = bpv_session_get_optimizer (session);
           g_autofree char *fm = bpv_math_to_markup_flat (opt->desc->formula);
-          g_autofree char *lr = bpv_format_number (bpv_session_get_learning_rate (session));
+          /* The rate this step took: a schedule's, not the base rate. */
+          g_autofree char *lr = bpv_format_number (bp_optimizer_last_lr (opt));
           g_autofree char *c = bpv_format_number (t->loss);
 
           /* Two states on screen at once: say which is which. */
@@ -526,16 +519,39 @@ log_probe (BpvWindow *self)
     return;
   /* Where to drag from and to: the palette's items, the gaps between
    * columns and the layers' headers. */
-  for (GtkWidget *item = gtk_widget_get_first_child (GTK_WIDGET (self->palette_box));
-       item != NULL; item = gtk_widget_get_next_sibling (item))
-    {
-      const char *what = g_object_get_data (G_OBJECT (item), "bpv-drag");
+  /* The palette's items, placed from the scroller's origin, their place in
+   * the scrolled content and the scroll value: just after a scroll the
+   * items' allocations are still the old ones until the next frame. */
+  {
+    GtkScrolledWindow *scroller = GTK_SCROLLED_WINDOW (self->palette_scroller);
+    GtkWidget *content = gtk_scrolled_window_get_child (scroller);
+    double top = gtk_adjustment_get_value (gtk_scrolled_window_get_vadjustment (scroller));
+    graphene_point_t origin;
 
-      p = GRAPHENE_POINT_INIT (gtk_widget_get_width (item) / 2.f, gtk_widget_get_height (item) / 2.f);
-      if (what != NULL && gtk_widget_get_mapped (item)
-          && gtk_widget_compute_point (item, widget, &p, &q))
-        bpv_event ("PALETTE %s x=%d y=%d", what, (int) lround (q.x + sx), (int) lround (q.y + sy));
-    }
+    if (GTK_IS_VIEWPORT (content))
+      content = gtk_viewport_get_child (GTK_VIEWPORT (content));
+    p = GRAPHENE_POINT_INIT (0, 0);
+    if (content != NULL && gtk_widget_get_mapped (self->palette_scroller)
+        && gtk_widget_compute_point (self->palette_scroller, widget, &p, &origin))
+      {
+        for (GtkWidget *item = gtk_widget_get_first_child (GTK_WIDGET (self->palette_box));
+             item != NULL; item = gtk_widget_get_next_sibling (item))
+          {
+            const char *what = g_object_get_data (G_OBJECT (item), "bpv-drag");
+
+            p = GRAPHENE_POINT_INIT (gtk_widget_get_width (item) / 2.f, gtk_widget_get_height (item) / 2.f);
+            if (what != NULL && gtk_widget_get_mapped (item)
+                && gtk_widget_compute_point (item, content, &p, &q))
+              bpv_event ("PALETTE %s x=%d y=%d", what, (int) lround (origin.x + q.x + sx),
+                         (int) lround (origin.y + q.y - top + sy));
+          }
+        /* The part the scroller shows: with every plugin loaded the list is
+         * taller than the window, and an item below it must be scrolled to
+         * before it can be dragged (each scroll logs again). */
+        bpv_event ("PALETTE-VIEW top=%d bottom=%d", (int) lround (origin.y + sy),
+                   (int) lround (origin.y + sy) + gtk_widget_get_height (self->palette_scroller));
+      }
+  }
   {
     const BpvLayout *layout = bpv_network_view_get_layout (self->network_view);
 
@@ -755,6 +771,7 @@ bpv_window_finalize (GObject *object)
   BpvWindow *self = BPV_WINDOW (object);
 
   g_ptr_array_unref (self->layer_rows);
+  g_ptr_array_unref (self->schedule_rows);
   g_ptr_array_unref (self->dataset_names);
   g_clear_object (&self->file);
   g_free (self->explain_title);
@@ -843,6 +860,8 @@ bpv_window_class_init (BpvWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, BpvWindow, loss_view);
   gtk_widget_class_bind_template_child (widget_class, BpvWindow, accuracy_view);
   gtk_widget_class_bind_template_child (widget_class, BpvWindow, inspector);
+  gtk_widget_class_bind_template_child (widget_class, BpvWindow, quiz_revealer);
+  gtk_widget_class_bind_template_child (widget_class, BpvWindow, quiz_pane);
   gtk_widget_class_bind_template_child (widget_class, BpvWindow, side_paned);
   gtk_widget_class_bind_template_child (widget_class, BpvWindow, side_stack);
   gtk_widget_class_bind_template_child (widget_class, BpvWindow, lesson_pane);
@@ -861,6 +880,8 @@ bpv_window_class_init (BpvWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, BpvWindow, cost_row);
   gtk_widget_class_bind_template_child (widget_class, BpvWindow, hidden_row);
   gtk_widget_class_bind_template_child (widget_class, BpvWindow, layers_group);
+  gtk_widget_class_bind_template_child (widget_class, BpvWindow, schedule_group);
+  gtk_widget_class_bind_template_child (widget_class, BpvWindow, schedule_row);
   gtk_widget_class_bind_template_child (widget_class, BpvWindow, speed_label);
   gtk_widget_class_bind_template_child (widget_class, BpvWindow, palette_box);
   gtk_widget_class_bind_template_child (widget_class, BpvWindow, palette_scroller);
@@ -878,10 +899,19 @@ bpv_window_class_init (BpvWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, BpvWindow, lower_rate_button);
 }
 
+/* The palette scrolled: its items moved on the screen (for tests). */
+static void
+on_palette_scrolled (BpvWindow *self)
+{
+  if (bpv_events_enabled () && self->probe_since != 0 && gtk_widget_get_mapped (GTK_WIDGET (self)))
+    log_probe (self);
+}
+
 static void
 bpv_window_init (BpvWindow *self)
 {
   self->layer_rows = g_ptr_array_new ();
+  self->schedule_rows = g_ptr_array_new ();
   self->dataset_names = g_ptr_array_new_with_free_func (g_free);
   gtk_widget_init_template (GTK_WIDGET (self));
   bpv_window_build_palette (self);
@@ -893,7 +923,8 @@ bpv_window_init (BpvWindow *self)
                           G_BINDING_SYNC_CREATE);
   g_signal_connect (self, "map", G_CALLBACK (on_map), self);
   g_signal_connect (self->flap, "notify::reveal-progress", G_CALLBACK (on_flap_progress), self);
-  g_signal_connect (self->explain_label, "activate-link", G_CALLBACK (on_explain_link), self);
+  g_signal_connect_swapped (gtk_scrolled_window_get_vadjustment (GTK_SCROLLED_WINDOW (self->palette_scroller)),
+                            "value-changed", G_CALLBACK (on_palette_scrolled), self);
 }
 
 /* The sidebar's numbers follow the session's properties both ways. */
@@ -951,6 +982,9 @@ set_session (BpvWindow  *self,
   bpv_plot_view_set_session (self->loss_view, session);
   bpv_plot_view_set_session (self->accuracy_view, session);
   bpv_inspector_set_session (self->inspector, session);
+  bpv_quiz_pane_set_session (self->quiz_pane, session);
+  bpv_quiz_pane_set_canvas (self->quiz_pane, self->network_view);
+
   bind_session (self, session);
 
   g_signal_connect (session, "values-changed", G_CALLBACK (on_values_changed), self);
@@ -1093,83 +1127,18 @@ bpv_window_set_recent (BpvWindow  *self,
   g_menu_append_section (self->recent_menu, NULL, recent);
 }
 
-gboolean
-bpv_window_get_quiz_answer_shown (BpvWindow *self)
-{
-  g_return_val_if_fail (BPV_IS_WINDOW (self), FALSE);
-
-  return self->chain_quiz && self->quiz_answer_shown;
-}
-
-void
-bpv_window_set_quiz_answer_shown (BpvWindow *self,
-                                  gboolean   shown)
-{
-  g_return_if_fail (BPV_IS_WINDOW (self));
-
-  if (self->quiz_answer_shown == !!shown)
-    return;
-  self->quiz_answer_shown = !!shown;
-  bpv_event ("QUIZ-ANSWER %s", shown ? "shown" : "hidden");
-  bpv_window_update_explanation (self);
-}
-
-static gboolean
-show_answer_later (gpointer data)
-{
-  bpv_window_set_quiz_answer_shown (data, TRUE);
-  return G_SOURCE_REMOVE;
-}
-
-static gboolean
-hide_answer_later (gpointer data)
-{
-  bpv_window_set_quiz_answer_shown (data, FALSE);
-  return G_SOURCE_REMOVE;
-}
-
-/* The explanation's "Show the answer" / "Hide the answer" links. */
-static gboolean
-on_explain_link (GtkLabel   *label,
-                 const char *uri,
-                 BpvWindow  *self)
-{
-  if (g_strcmp0 (uri, QUIZ_SHOW_URI) == 0 || g_strcmp0 (uri, QUIZ_HIDE_URI) == 0)
-    {
-      /* Not from inside the label's own click handler: new markup frees
-       * the links it is handling (a GTK critical). */
-      g_idle_add_full (G_PRIORITY_DEFAULT, g_str_equal (uri, QUIZ_SHOW_URI) ? show_answer_later
-                                                                           : hide_answer_later,
-                       g_object_ref (self), g_object_unref);
-      return TRUE;
-    }
-  return FALSE;
-}
-
 void
 bpv_window_update_explanation (BpvWindow *self)
 {
   g_autofree char *title = NULL;
   g_autofree char *text = NULL;
-  g_autofree char *quiz = NULL;
   g_autofree char *markup = NULL;
 
   if (self->explain_text == NULL)
     return;
   title = g_markup_escape_text (self->explain_title != NULL ? self->explain_title : "", -1);
   text = g_markup_escape_text (self->explain_text, -1);
-  if (self->chain_quiz)
-    {
-      /* Computed (and logged) either way, shown when the learner asks:
-       * the question comes first, the answer on request. */
-      g_autoptr(BpvChainQuiz) q = bpv_explain_chain_quiz (self->session);
-
-      quiz = self->quiz_answer_shown
-             ? g_strdup_printf ("%s   <a href=\"" QUIZ_HIDE_URI "\">Hide the answer</a>", q->markup)
-             : g_strdup ("<a href=\"" QUIZ_SHOW_URI "\">Show the answer</a>");
-    }
-  markup = g_strdup_printf ("<b>%s</b>   %s%s%s", title, text, quiz != NULL ? "\n" : "",
-                            quiz != NULL ? quiz : "");
+  markup = g_strdup_printf ("<b>%s</b>   %s", title, text);
   if (g_strcmp0 (gtk_label_get_label (self->explain_label), markup) != 0)
     gtk_label_set_markup (self->explain_label, markup);
 }
@@ -1186,11 +1155,16 @@ bpv_window_show_explanation (BpvWindow  *self,
   g_free (self->explain_text);
   self->explain_title = g_strdup (title);
   self->explain_text = g_strdup (text);
-  self->chain_quiz = chain_quiz && text != NULL;
-  self->quiz_answer_shown = FALSE;
   bpv_window_update_explanation (self);
   gtk_revealer_set_reveal_child (self->explain_revealer, text != NULL);
   bpv_event ("EXPLAIN %s", title != NULL ? title : "");
+  if (chain_quiz)
+    {
+      /* The walkthrough's question, on the live network: the pane asks
+       * and checks it (or says why it cannot). */
+      bpv_quiz_pane_ask (self->quiz_pane, BPV_QUESTION_EXPRESSION, "expr-da-da", NULL);
+      gtk_revealer_set_reveal_child (self->quiz_revealer, TRUE);
+    }
 }
 
 static gboolean

@@ -96,17 +96,13 @@ GtkWidget  *bpv_window_get_lesson_pane (BpvWindow     *self);
 void        bpv_window_set_recent     (BpvWindow      *self,
                                        GMenuModel     *recent);
 /* A paragraph under the header bar that explains what is shown (an
- * example's description).  `chain_quiz`: also answer "which expression is
- * ∂a(2)/∂a(1)?" with the numbers of the live network, following every
- * step (for the two-neuron chain-rule example), once the learner asks
- * (a "Show the answer" link; hidden again for each new explanation). */
+ * example's description).  `chain_quiz`: also open the Quiz pane on
+ * "which expression is ∂a(j)/∂a(j−1)?" (topic expr-da-da), checked and
+ * worked out on the live network (for the chain-rule walkthrough). */
 void        bpv_window_show_explanation (BpvWindow    *self,
                                        const char     *title,
                                        const char     *text,
                                        gboolean        chain_quiz);
-gboolean    bpv_window_get_quiz_answer_shown (BpvWindow *self);
-void        bpv_window_set_quiz_answer_shown (BpvWindow *self,
-                                              gboolean   shown);
 /* The registry changed (a plugin was loaded): the palette and the
  * pickers list what it has now. */
 void        bpv_window_refresh_features (BpvWindow    *self);

@@ -35,6 +35,7 @@ typedef struct
   BpvRgba node_empty;   /* fill of a neuron with no value yet */
   BpvRgba hover;
   BpvRgba selection;
+  BpvRgba accent;       /* a quiz answer's highlights (GNOME's accent blue) */
   BpvRgba pulse;        /* forward pulses */
   BpvRgba warning;      /* vanishing/exploding gradients, saturated units */
   BpvRgba dead;         /* dead ReLU marks */

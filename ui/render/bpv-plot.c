@@ -2,6 +2,8 @@
 #include "config.h"
 #include "bpv-plot.h"
 
+#include <glib/gi18n.h>
+
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -83,6 +85,17 @@ frame_y (const Frame *fr,
   return fr->plot.y + (fr->y1 - v) / (fr->y1 - fr->y0) * fr->plot.height;
 }
 
+/* The font size of a panel in `rect`, text_scale included. */
+static double
+frame_font_size (const BpvRect      *rect,
+                 const BpvPlotStyle *style)
+{
+  double f = style->font_size > 0 ? style->font_size
+                                  : CLAMP (MIN (rect->width / 26.0, rect->height / 16.0), 12.0, 20.0);
+
+  return MAX (f, BPV_TEXT_MIN_SIZE) * (style->text_scale > 0 ? style->text_scale : 1.0);
+}
+
 /* Panel, title; leaves fr->plot as the data area (its left side is fitted
  * to the y tick labels later, by frame_fit_y). */
 static gboolean
@@ -106,9 +119,7 @@ frame_begin (Frame              *fr,
   fr->theme = style->theme;
   fr->tc = bpv_theme_colors (style->theme);
   fr->rect = *rect;
-  fr->f = style->font_size > 0 ? style->font_size
-                               : CLAMP (MIN (rect->width / 26.0, rect->height / 16.0), 12.0, 20.0);
-  fr->f = MAX (fr->f, BPV_TEXT_MIN_SIZE) * (style->text_scale > 0 ? style->text_scale : 1.0);
+  fr->f = frame_font_size (rect, style);
   title = style->title != NULL ? style->title : default_title;
 
   cairo_save (cr);
@@ -1039,28 +1050,47 @@ bpv_plot_histogram (cairo_t            *cr,
 
 /* ------------------------------------------------------- loss / accuracy */
 
-static void
+typedef enum
+{
+  HISTORY_LOSS,
+  HISTORY_ACCURACY,
+  HISTORY_RATE,      /* BpEpochStats.lr: the rate after each epoch */
+} HistoryKind;
+
+/* The learning-rate panel's share of the loss plot's height, and its
+ * least height in font sizes: one row of text for its label (no title
+ * row), the x axis, and a few rows of data. */
+#define RATE_PANEL_SHARE 0.3
+#define RATE_PANEL_MIN_EM 6.5
+#define RATE_PANEL_TOP_EM 1.6
+
+/* Draws one history panel; its data area begins at `min_left` or right of
+ * it (so that stacked panels share their x axis pixel for pixel).  Returns
+ * where the data area begins. */
+static double
 plot_history (cairo_t            *cr,
               const BpvRect      *rect,
               const BpEpochStats *stats,
               gsize               n,
               const BpvPlotStyle *style,
-              gboolean            accuracy)
+              HistoryKind         kind,
+              double              min_left)
 {
   Frame fr;
   g_autofree double *x = NULL, *train = NULL, *test = NULL;
-  double lo = INFINITY, hi = -INFINITY;
-  gboolean have_test = FALSE;
+  double lo = INFINITY, hi = -INFINITY, left;
+  gboolean have_test = FALSE, accuracy = kind == HISTORY_ACCURACY;
 
-  g_return_if_fail (cr != NULL && rect != NULL);
-  g_return_if_fail (stats != NULL || n == 0);
+  g_return_val_if_fail (cr != NULL && rect != NULL, 0);
+  g_return_val_if_fail (stats != NULL || n == 0, 0);
 
   /* The loss plotted is each epoch's mean over the training (and test)
    * set, not one step's. */
-  if (!frame_begin (&fr, cr, rect, style, accuracy ? "Accuracy" : "Loss, mean per epoch", 0))
+  if (!frame_begin (&fr, cr, rect, style, accuracy ? "Accuracy"
+                    : kind == HISTORY_RATE ? "" : "Loss, mean per epoch", 0))
     {
       frame_end (&fr);
-      return;
+      return 0;
     }
   x = g_new (double, MAX (n, 1));
   train = g_new (double, MAX (n, 1));
@@ -1068,15 +1098,17 @@ plot_history (cairo_t            *cr,
   for (gsize i = 0; i < n; i++)
     {
       x[i] = stats[i].epoch;
-      train[i] = accuracy ? stats[i].train_accuracy : stats[i].train_loss;
-      test[i] = accuracy ? stats[i].test_accuracy : stats[i].test_loss;
+      train[i] = accuracy ? stats[i].train_accuracy
+                 : kind == HISTORY_RATE ? stats[i].lr : stats[i].train_loss;
+      test[i] = accuracy ? stats[i].test_accuracy
+                : kind == HISTORY_RATE ? NAN : stats[i].test_loss;
       if (isfinite (test[i]))
         have_test = TRUE;
       for (int k = 0; k < 2; k++)
         {
           double v = k == 0 ? train[i] : test[i];
 
-          if (isfinite (v) && (accuracy || v > 0))
+          if (isfinite (v) && (kind != HISTORY_LOSS || v > 0))
             {
               lo = MIN (lo, v);
               hi = MAX (hi, v);
@@ -1087,9 +1119,10 @@ plot_history (cairo_t            *cr,
     {
       frame_message (&fr, n == 0 ? "No epochs yet."
                      : accuracy ? "No accuracy: this is a regression task."
-                                : "No finite loss values.");
+                     : kind == HISTORY_RATE ? _("No learning rate recorded.")
+                                            : "No finite loss values.");
       frame_end (&fr);
-      return;
+      return 0;
     }
 
   fr.x0 = n > 1 ? x[0] : x[0] - 1;
@@ -1099,7 +1132,7 @@ plot_history (cairo_t            *cr,
       fr.y0 = 0;
       fr.y1 = 1;
     }
-  else if (hi / lo > 100)
+  else if (kind == HISTORY_LOSS && hi / lo > 100)
     {
       fr.log_y = TRUE;
       fr.y0 = floor (log10 (lo));
@@ -1109,33 +1142,75 @@ plot_history (cairo_t            *cr,
     }
   else
     {
+      /* From 0: a schedule's rate is read against its base. */
       fr.y0 = 0;
-      fr.y1 = hi * 1.08;
+      fr.y1 = hi > 0 ? hi * 1.08 : 1;
     }
 
   {
     /* The key names each line with its latest value, above the data. */
-    BpvRgba colors[2] = { bpv_palette_category (0), bpv_palette_category (1) };
+    BpvRgba colors[2] = { bpv_palette_category (kind == HISTORY_RATE ? 2 : 0),
+                          bpv_palette_category (1) };
     gboolean dashed[2] = { FALSE, TRUE };
     g_autofree char *train_s = NULL, *test_s = NULL;
     const char *labels[2];
     gboolean show_test = have_test && isfinite (test[n - 1]);
 
     train_s = accuracy ? g_strdup_printf ("train %.1f%%", train[n - 1] * 100)
-                       : g_strdup_printf ("train %.4g", train[n - 1]);
+              : kind == HISTORY_RATE ? g_strdup_printf (_("learning rate, now %.4g"), train[n - 1])
+                                     : g_strdup_printf ("train %.4g", train[n - 1]);
     test_s = accuracy ? g_strdup_printf ("test %.1f%%", test[n - 1] * 100)
                       : g_strdup_printf ("test %.4g", test[n - 1]);
     labels[0] = train_s;
     labels[1] = show_test ? test_s : "test";
-    frame_header_key (&fr, labels, colors, dashed, have_test ? 2 : 1);
+    if (kind == HISTORY_RATE)
+      {
+        /* A thin panel: the data from just under its top edge. */
+        fr.plot.height += fr.plot.y - (rect->y + RATE_PANEL_TOP_EM * fr.f);
+        fr.plot.y = rect->y + RATE_PANEL_TOP_EM * fr.f;
+      }
+    else
+      frame_header_key (&fr, labels, colors, dashed, have_test ? 2 : 1);
     fr.percent_y = accuracy;
     frame_fit_y (&fr);
-    frame_axes (&fr, "epoch", accuracy ? "accuracy" : fr.log_y ? "loss (log)" : "loss", accuracy);
+    if (fr.plot.x < min_left)
+      {
+        fr.plot.width -= min_left - fr.plot.x;
+        fr.plot.x = min_left;
+      }
+    left = fr.plot.x;
+    frame_axes (&fr, "epoch", accuracy ? "accuracy"
+                : kind == HISTORY_RATE ? NULL
+                : fr.log_y ? "loss (log)" : "loss", accuracy);
+    /* The thin panel's label, in its row above the data: with the latest
+     * value when that fits. */
+    if (kind == HISTORY_RATE)
+      {
+        const char *label = train_s;
+        double w;
+
+        bpv_text_measure (fr.text, label, fr.f, BPV_TEXT_NORMAL, &w, NULL);
+        if (w > rect->width - 2 * PAD_EM * fr.f)
+          label = _("learning rate");
+        bpv_text_draw (fr.text, label, rect->x + PAD_EM * fr.f, rect->y + 0.2 * fr.f, 0, 0, fr.f,
+                       BPV_TEXT_NORMAL, fr.tc->text);
+      }
     frame_line (&fr, x, train, n, 1, colors[0], 0.17 * fr.f, FALSE);
     if (have_test)
       frame_line (&fr, x, test, n, 1, colors[1], 0.17 * fr.f, TRUE);
   }
   frame_end (&fr);
+  return left;
+}
+
+gboolean
+bpv_plot_rate_varies (const BpEpochStats *stats,
+                      gsize               n)
+{
+  for (gsize i = 1; i < n; i++)
+    if (isfinite (stats[i].lr) && isfinite (stats[0].lr) && stats[i].lr != stats[0].lr)
+      return TRUE;
+  return FALSE;
 }
 
 void
@@ -1145,7 +1220,31 @@ bpv_plot_loss (cairo_t            *cr,
                gsize               n,
                const BpvPlotStyle *style)
 {
-  plot_history (cr, rect, stats, n, style, FALSE);
+  BpvPlotStyle st;
+  BpvRect top = *rect, bottom = *rect;
+  double f, rate_left, loss_left;
+
+  if (style != NULL)
+    st = *style;
+  else
+    bpv_plot_style_init (&st);
+  /* Both panels keep the type the whole rect would have had. */
+  f = frame_font_size (rect, &st);
+  bottom.height = MAX (RATE_PANEL_SHARE * rect->height, RATE_PANEL_MIN_EM * f);
+  if (!bpv_plot_rate_varies (stats, n) || bottom.height > rect->height / 2)
+    {
+      plot_history (cr, rect, stats, n, style, HISTORY_LOSS, 0);
+      return;
+    }
+  st.font_size = f / (st.text_scale > 0 ? st.text_scale : 1.0);
+  top.height = rect->height - bottom.height;
+  bottom.y = rect->y + top.height;
+  /* Under the loss, the same epochs at the same x: the panel whose y
+   * labels are wider sets where both data areas begin. */
+  rate_left = plot_history (cr, &bottom, stats, n, &st, HISTORY_RATE, 0);
+  loss_left = plot_history (cr, &top, stats, n, &st, HISTORY_LOSS, rate_left);
+  if (loss_left > rate_left)
+    plot_history (cr, &bottom, stats, n, &st, HISTORY_RATE, loss_left);
 }
 
 void
@@ -1155,5 +1254,5 @@ bpv_plot_accuracy (cairo_t            *cr,
                    gsize               n,
                    const BpvPlotStyle *style)
 {
-  plot_history (cr, rect, stats, n, style, TRUE);
+  plot_history (cr, rect, stats, n, style, HISTORY_ACCURACY, 0);
 }

@@ -56,12 +56,19 @@ void          bpv_plot_histogram        (cairo_t            *cr,
                                          const BpvPlotStyle *style);
 
 /* Train and test loss per epoch (log y when the values span more than two
- * decades), from n BpEpochStats; NaN test loss = no test set. */
+ * decades), from n BpEpochStats; NaN test loss = no test set.  When the
+ * learning rate changed during the run (a schedule: BpEpochStats.lr
+ * varies), a thin second panel under it draws the rate after each epoch,
+ * labelled "learning rate", on the same x axis. */
 void          bpv_plot_loss             (cairo_t            *cr,
                                          const BpvRect      *rect,
                                          const BpEpochStats *stats,
                                          gsize               n,
                                          const BpvPlotStyle *style);
+/* Whether the recorded rate (BpEpochStats.lr) is not the same throughout:
+ * bpv_plot_loss then draws it. */
+gboolean      bpv_plot_rate_varies      (const BpEpochStats *stats,
+                                         gsize               n);
 /* Train and test accuracy per epoch on [0, 1] (nothing but a note for
  * regression, where accuracy is NaN). */
 void          bpv_plot_accuracy         (cairo_t            *cr,

@@ -889,6 +889,28 @@ _bpv_render_paint_path (const Paint *p)
 
 /* ---------------------------------------------------------------- pulses */
 
+/* A quiz answer's edges and skip arcs: a wide accent halo under the edge
+ * drawn again opaque (a cell outline in a weight matrix), on a cairo_t in
+ * world units.  Neurons are ringed later, over the columns. */
+void
+_bpv_render_paint_highlight_edges (const Paint *p)
+{
+  const BpvRenderState *st = p->st;
+  BpvRgba halo = bpv_rgba_with_alpha (p->tc->accent, HIGHLIGHT_HALO_ALPHA);
+
+  for (gsize i = 0; st->highlights != NULL && i < st->n_highlights; i++)
+    {
+      const BpvHit *h = &st->highlights[i];
+
+      if (!_bpv_render_hit_valid (p, h))
+        continue;
+      if (h->kind == BPV_HIT_EDGE)
+        _bpv_render_emphasise_edge (p, h->layer, h->j, h->k, halo, HIGHLIGHT_HALO_UNITS * p->unit);
+      else if (h->kind == BPV_HIT_SKIP)
+        _bpv_render_emphasise_skip (p, h->layer, halo, HIGHLIGHT_HALO_UNITS * p->unit);
+    }
+}
+
 void
 _bpv_render_paint_pulses (const Paint *p)
 {

@@ -370,6 +370,45 @@ _bpv_render_paint_derivatives (const Paint *p)
     }
 }
 
+/* A quiz answer's units: a translucent accent band around each with a
+ * crisp ring at its inner side, clear of the δ ring, so that the fill and
+ * the ring still read; a cell of a strip or an image gets the ring as a
+ * square.  On a cairo_t in world units. */
+void
+_bpv_render_paint_highlight_units (const Paint *p)
+{
+  const BpvRenderState *st = p->st;
+  cairo_t *cr = p->cr;
+
+  for (gsize i = 0; st->highlights != NULL && i < st->n_highlights; i++)
+    {
+      const BpvHit *h = &st->highlights[i];
+      const BpvColumn *c;
+      double r;
+
+      if (h->kind != BPV_HIT_NEURON || !_bpv_render_hit_valid (p, h))
+        continue;
+      c = &p->layout->columns[h->layer];
+      if (c->kind != BPV_COLUMN_CIRCLES)
+        {
+          _bpv_render_mark_unit (p, h->layer, h->j, p->tc->accent, HIGHLIGHT_RING_UNITS * p->unit);
+          continue;
+        }
+      r = c->radius + _bpv_render_ring_width (p, c->radius) + HIGHLIGHT_GAP_UNITS * p->unit;
+      cairo_save (cr);
+      cairo_new_path (cr);
+      bpv_set_source_rgba (cr, bpv_rgba_with_alpha (p->tc->accent, HIGHLIGHT_HALO_ALPHA));
+      cairo_set_line_width (cr, HIGHLIGHT_BAND_UNITS * p->unit);
+      cairo_arc (cr, c->ux[h->j], c->uy[h->j], r + HIGHLIGHT_BAND_UNITS * p->unit / 2, 0, 2 * G_PI);
+      cairo_stroke (cr);
+      bpv_set_source_rgba (cr, p->tc->accent);
+      cairo_set_line_width (cr, HIGHLIGHT_RING_UNITS * p->unit);
+      cairo_arc (cr, c->ux[h->j], c->uy[h->j], r + HIGHLIGHT_RING_UNITS * p->unit / 2, 0, 2 * G_PI);
+      cairo_stroke (cr);
+      cairo_restore (cr);
+    }
+}
+
 void
 _bpv_render_paint_dropped (const Paint *p)
 {

@@ -54,6 +54,18 @@ G_BEGIN_DECLS
  * centre, as in the legend. */
 #define DEAD_CROSS_PER_RADIUS   0.62
 
+/* A quiz answer's highlights (state->highlights): a halo of the accent
+ * colour at this opacity, this many u wider than an edge (half of it each
+ * side; _bpv_render_emphasise_edge) or reaching this many u beyond a skip
+ * arc on either side (_bpv_render_emphasise_skip); around a unit a band
+ * this many u wide, this many u clear of its δ ring, with a crisp accent
+ * ring this many u wide at its inner side. */
+#define HIGHLIGHT_HALO_ALPHA    0.45
+#define HIGHLIGHT_HALO_UNITS    7
+#define HIGHLIGHT_BAND_UNITS    6
+#define HIGHLIGHT_GAP_UNITS     1.5
+#define HIGHLIGHT_RING_UNITS    2
+
 /* Text on a fill of any colour: dark ink above this luminance, else light. */
 #define INK_LUMINANCE_SPLIT     0.5
 #define INK_ON_LIGHT            ((BpvRgba) { 0.1, 0.1, 0.1, 1 })
@@ -245,6 +257,8 @@ void              _bpv_render_emphasise_skip    (const Paint *p,
                                                  gsize        n,
                                                  BpvRgba      halo,
                                                  double       halo_width);
+/* The edges and skip arcs of state->highlights in an accent halo. */
+void              _bpv_render_paint_highlight_edges (const Paint *p);
 /* The grab handle at the start of the selected skip into a(n)
  * (bpv_layout_skip_handle), on a cairo_t in world units. */
 void              _bpv_render_paint_skip_handle (const Paint *p,
@@ -268,6 +282,8 @@ void              _bpv_render_mark_unit         (const Paint *p,
                                                  gsize        j,
                                                  BpvRgba      color,
                                                  double       width);
+/* The units of state->highlights in an accent band and ring. */
+void              _bpv_render_paint_highlight_units (const Paint *p);
 /* The units a dropout layer dropped in the shown sample (its mask is 0):
  * veiled and crossed out, once the column is filled. */
 void              _bpv_render_paint_dropped     (const Paint *p);

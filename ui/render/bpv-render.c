@@ -669,6 +669,7 @@ bpv_network_render (cairo_t              *cr,
     emphasise_hit (&p, &state->selection, p.tc->selection, SELECTION_HALO_ALPHA, SELECTION_HALO_UNITS);
   if (_bpv_render_hit_valid (&p, &state->hover) && !bpv_hit_equal (&state->hover, &state->selection))
     emphasise_hit (&p, &state->hover, p.tc->hover, HOVER_HALO_ALPHA, HOVER_HALO_UNITS);
+  _bpv_render_paint_highlight_edges (&p);
   cairo_restore (cr);
 
   _bpv_render_paint_pulses (&p);
@@ -684,6 +685,7 @@ bpv_network_render (cairo_t              *cr,
     }
   _bpv_render_paint_dropped (&p);
   _bpv_render_paint_derivatives (&p);
+  _bpv_render_paint_highlight_units (&p);
 
   /* Units at the ends of a hovered or selected edge, the hovered neuron. */
   {

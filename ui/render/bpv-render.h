@@ -28,6 +28,11 @@
  *                     current weights as t goes 0 → 1.
  *   IDLE              the picture at rest (rings in the GRADIENTS view).
  *
+ * Highlights (state->highlights, a quiz's answer): each neuron, edge or
+ * skip arc in a wide halo of the theme's accent, over the selection and
+ * under the labels, so that the answer's elements stand out on a projector
+ * without hiding their colours.
+ *
  * Fault (state->fault, when training stopped on NaN/Inf): the value at
  * fault is marked on top of everything in the fault colour: a neuron (z, a,
  * the cost, δ, ∂C/∂b, b) by a double ring, an edge (∂C/∂W, W) by a wide
@@ -97,6 +102,9 @@ typedef struct
   BpvHit           hover;          /* BPV_HIT_NONE for none */
   BpvHit           selection;
   BpvHit           path_edge;      /* an edge: emphasise every path from it to the output */
+  const BpvHit    *highlights;     /* what a quiz's answer involves (borrowed, may be NULL):
+                                    * neurons, edges and skip arcs, each in an accent halo */
+  gsize            n_highlights;
 
   gboolean         show_labels;    /* headers, W(n) labels; default TRUE */
   gboolean         show_cost;      /* "C = …" from trace->loss (outside FORWARD); default TRUE */

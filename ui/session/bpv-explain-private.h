@@ -5,7 +5,7 @@
  * The family (GTK-free, like the rest of ui/session/):
  *   bpv-explain.c         the entry points: bpv_explain and its weight
  *                         (the chain as factors), the shown step, the
- *                         chain quiz, the gradient check, LaTeX;
+ *                         gradient check, LaTeX;
  *   bpv-explain-neuron.c  a neuron's text: z, a, σ′, δ as its terms or as
  *                         its paths (skips, batch/layer norm, dropout),
  *                         a norm unit's x̂, γ, β and a dropout unit's mask.

@@ -94,26 +94,6 @@ gboolean        bpv_explain_gradcheck    (BpvSession       *session,
  * snapshot shown). */
 guint64         bpv_explain_shown_step   (BpvSession   *session);
 
-/* The chain-rule example's quiz, "which expression is ∂a(2)/∂a(1)?",
- * answered on the live 1–1–1 network (tanh at layer 2):
- *   ∂a(2)/∂a(1) = tanh′(z(2)) · w(2) = (1 − a(2)²) · w(2)
- * with a central difference of a(2) in a(1) as a check.  Every number is
- * of the pass shown (the weights before the update at the UPDATE stop),
- * so that the product multiplies out to the check; at UPDATE the same
- * sample is also run through the weights after the step, labelled so. */
-typedef struct
-{
-  gboolean  fits;           /* a 1–1–1 network with tanh at layer 2 */
-  gboolean  known;          /* the stop has computed layer 2 */
-  gboolean  after_update;   /* the UPDATE stop: the *_after values are set */
-  double    a1, z2, a2, w2, dtanh, answer, numeric;
-  double    w2_after, z2_after, dtanh_after, answer_after;
-  char     *markup;         /* the answer for the explanation banner */
-} BpvChainQuiz;
-
-BpvChainQuiz   *bpv_explain_chain_quiz   (BpvSession   *session);
-void            bpv_chain_quiz_free      (BpvChainQuiz *quiz);
-
 /* The selected weight's derivation with the numbers of the shown sample,
  * as LaTeX for a document's body (bpv-latex.h).  NULL with an error that
  * says why for a non-edge, while training, or before the backward pass
@@ -133,6 +113,5 @@ char           *bpv_format_number_digits (double value,
 char           *bpv_subscript            (gsize  n);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (BpvExplanation, bpv_explanation_free)
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (BpvChainQuiz, bpv_chain_quiz_free)
 
 G_END_DECLS

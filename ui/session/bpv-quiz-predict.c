@@ -102,10 +102,10 @@ _bpv_quiz_predict_sign (const BpvQuizContext *ctx,
                                             ctx->optimizer->id, wname));
   if (strcmp (ctx->optimizer->id, "sgd") == 0 && ctx->optimizer->weight_decay == 0)
     {
-      double lr = NAN;
+      /* The rate the step takes (a schedule's, not the base rate). */
+      double lr = bp_optimizer_peek_lr (ctx->optimizer);
       g_autofree char *lrs = NULL;
 
-      bp_optimizer_get (ctx->optimizer, "lr", &lr);
       lrs = bpv_format_number (lr);
       _bpv_quiz_set_worked (b, g_strdup_printf (_("SGD moves a weight against its gradient: Δ%s ="
                                                   " −lr · ∂C/∂%s = −%s × %s = %s, so %s goes from"

@@ -5,6 +5,7 @@
 #include "config.h"
 #include "bpv-session-private.h"
 
+#include <glib/gi18n.h>
 #include <math.h>
 
 #include "bp-registry.h"
@@ -117,6 +118,39 @@ bpv_session_get_learning_rate (BpvSession *self)
 
   bp_optimizer_get (self->model->optimizer, "lr", &lr);
   return lr;
+}
+
+gboolean
+bpv_session_set_schedule (BpvSession       *self,
+                          const BpSchedule *schedule,
+                          GError          **error)
+{
+  BpModel *before;
+  g_autofree char *what = NULL;
+
+  g_return_val_if_fail (BPV_IS_SESSION (self), FALSE);
+  g_return_val_if_fail (schedule != NULL, FALSE);
+
+  if (bp_schedule_equal (schedule, bpv_session_get_schedule (self)))
+    return TRUE;
+  before = change_begin (self);
+  if (!bp_optimizer_set_schedule (self->model->optimizer, schedule, error))
+    {
+      bp_model_free (before);
+      return FALSE;
+    }
+  what = bp_schedule_describe (schedule);
+  hyper_changed (self, before, g_strdup_printf (_("Change schedule to %s"), what),
+                 PROP_LEARNING_RATE);
+  return TRUE;
+}
+
+const BpSchedule *
+bpv_session_get_schedule (BpvSession *self)
+{
+  g_return_val_if_fail (BPV_IS_SESSION (self), NULL);
+
+  return &self->model->optimizer->schedule;
 }
 
 void
@@ -236,6 +270,8 @@ bpv_session_set_optimizer (BpvSession *self,
   /* The learning rate and decay carry over where the new one takes them. */
   if (bp_optimizer_get (old, "lr", &lr))
     bp_optimizer_set (opt, "lr", lr, NULL);
+  /* So does the schedule, from the new optimizer's first step. */
+  bp_optimizer_set_schedule (opt, &old->schedule, NULL);
   wd = bpv_session_get_weight_decay (self);
   if (has_own_decay (opt))
     bp_optimizer_set (opt, "weight_decay", wd, NULL);

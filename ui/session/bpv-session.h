@@ -164,6 +164,13 @@ gboolean             bpv_session_set_learning_rate  (BpvSession *self,
                                                      double      lr,
                                                      GError    **error);
 double               bpv_session_get_learning_rate  (BpvSession *self);
+/* The learning-rate schedule (bp-schedule.h), one undo step; it starts at
+ * the next step, as a torch scheduler made then.  A run goes on with it. */
+gboolean             bpv_session_set_schedule       (BpvSession       *self,
+                                                     const BpSchedule *schedule,
+                                                     GError          **error);
+/* Owned by the session's optimizer: valid until the next change. */
+const BpSchedule    *bpv_session_get_schedule       (BpvSession *self);
 void                 bpv_session_set_batch_size     (BpvSession *self,
                                                      gsize       batch_size);
 gsize                bpv_session_get_batch_size     (BpvSession *self);

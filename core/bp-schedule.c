@@ -1,0 +1,277 @@
+/* bp-schedule.c — learning-rate schedules as torch.optim.lr_scheduler
+ * computes them (see bp-schedule.h). */
+#include "bp-schedule.h"
+
+#include <math.h>
+#include <string.h>
+
+/* Integer parameters are kept below 2⁵³, where a double from the file or a
+ * spin button holds them exactly. */
+#define MAX_STEPS 9007199254740992.0
+
+static const char *const kind_ids[BP_N_SCHEDULES] = {
+  [BP_SCHEDULE_NONE] = "none",
+  [BP_SCHEDULE_STEP] = "step",
+  [BP_SCHEDULE_EXPONENTIAL] = "exponential",
+  [BP_SCHEDULE_COSINE] = "cosine",
+  [BP_SCHEDULE_LINEAR] = "linear",
+};
+
+static const char *const no_names[] = { NULL };
+static const char *const step_names[] = { "step_size", "gamma", NULL };
+static const char *const exponential_names[] = { "gamma", NULL };
+static const char *const cosine_names[] = { "t_max", "eta_min", NULL };
+static const char *const linear_names[] = { "start_factor", "end_factor", "total_iters", NULL };
+
+const char *
+bp_schedule_kind_id (BpScheduleKind kind)
+{
+  g_return_val_if_fail (kind < BP_N_SCHEDULES, NULL);
+  return kind_ids[kind];
+}
+
+BpScheduleKind
+bp_schedule_kind_from_id (const char *id)
+{
+  for (guint k = 0; k < BP_N_SCHEDULES; k++)
+    if (g_strcmp0 (kind_ids[k], id) == 0)
+      return k;
+  return BP_N_SCHEDULES;
+}
+
+void
+bp_schedule_init (BpSchedule     *s,
+                  BpScheduleKind  kind)
+{
+  g_return_if_fail (kind < BP_N_SCHEDULES);
+
+  /* torch's defaults where it has them; t_max and step_size have none. */
+  *s = (BpSchedule) {
+    .kind = kind,
+    .step_size = 10, .gamma = 0.1,
+    .t_max = 100, .eta_min = 0.0,
+    .start_factor = 1.0 / 3, .end_factor = 1.0, .total_iters = 5,
+  };
+}
+
+const char * const *
+bp_schedule_param_names (BpScheduleKind kind)
+{
+  switch (kind)
+    {
+    case BP_SCHEDULE_STEP:        return step_names;
+    case BP_SCHEDULE_EXPONENTIAL: return exponential_names;
+    case BP_SCHEDULE_COSINE:      return cosine_names;
+    case BP_SCHEDULE_LINEAR:      return linear_names;
+    case BP_SCHEDULE_NONE:
+    case BP_N_SCHEDULES:
+    default:                      return no_names;
+    }
+}
+
+static gboolean
+has_param (BpScheduleKind  kind,
+           const char     *name)
+{
+  const char * const *names = bp_schedule_param_names (kind);
+
+  for (gsize i = 0; names[i] != NULL; i++)
+    if (strcmp (names[i], name) == 0)
+      return TRUE;
+  return FALSE;
+}
+
+static gboolean
+set_steps (guint64     *out,
+           const char  *name,
+           double       value,
+           GError     **error)
+{
+  if (!(value >= 1.0 && value <= MAX_STEPS && value == floor (value)))
+    {
+      g_set_error (error, BP_NETWORK_ERROR, BP_NETWORK_ERROR_INVALID,
+                   "schedule %s = %g must be a whole number of steps ≥ 1", name, value);
+      return FALSE;
+    }
+  *out = (guint64) value;
+  return TRUE;
+}
+
+static gboolean
+set_factor (double      *out,
+            const char  *name,
+            double       value,
+            double       min,
+            gboolean     min_open,
+            double       max,
+            GError     **error)
+{
+  gboolean ok = (min_open ? value > min : value >= min) && value <= max && isfinite (value);
+
+  if (!ok)
+    {
+      g_set_error (error, BP_NETWORK_ERROR, BP_NETWORK_ERROR_INVALID,
+                   "schedule %s = %g is out of range %s%g, %g]", name, value,
+                   min_open ? "(" : "[", min, max);
+      return FALSE;
+    }
+  *out = value;
+  return TRUE;
+}
+
+gboolean
+bp_schedule_set (BpSchedule  *s,
+                 const char  *name,
+                 double       value,
+                 GError     **error)
+{
+  g_return_val_if_fail (s != NULL && name != NULL, FALSE);
+
+  if (!has_param (s->kind, name))
+    {
+      const char * const *names = bp_schedule_param_names (s->kind);
+      g_autofree char *known = g_strjoinv (", ", (char **) names);
+
+      g_set_error (error, BP_NETWORK_ERROR, BP_NETWORK_ERROR_INVALID,
+                   "schedule “%s” has no parameter “%s” (it has: %s)",
+                   kind_ids[s->kind], name, known[0] != '\0' ? known : "none");
+      return FALSE;
+    }
+  if (strcmp (name, "step_size") == 0)
+    return set_steps (&s->step_size, name, value, error);
+  if (strcmp (name, "t_max") == 0)
+    return set_steps (&s->t_max, name, value, error);
+  if (strcmp (name, "total_iters") == 0)
+    return set_steps (&s->total_iters, name, value, error);
+  /* gamma ≤ 0 would zero or flip the rate; above 1 it grows, as torch
+   * allows. */
+  if (strcmp (name, "gamma") == 0)
+    return set_factor (&s->gamma, name, value, 0.0, TRUE, 1e6, error);
+  if (strcmp (name, "eta_min") == 0)
+    return set_factor (&s->eta_min, name, value, 0.0, FALSE, 1e6, error);
+  /* start_factor 0 would divide by zero in LinearLR's recursion. */
+  if (strcmp (name, "start_factor") == 0)
+    return set_factor (&s->start_factor, name, value, 0.0, TRUE, 1.0, error);
+  return set_factor (&s->end_factor, name, value, 0.0, FALSE, 1.0, error);
+}
+
+double
+bp_schedule_get (const BpSchedule *s,
+                 const char       *name)
+{
+  if (strcmp (name, "step_size") == 0)
+    return (double) s->step_size;
+  if (strcmp (name, "gamma") == 0)
+    return s->gamma;
+  if (strcmp (name, "t_max") == 0)
+    return (double) s->t_max;
+  if (strcmp (name, "eta_min") == 0)
+    return s->eta_min;
+  if (strcmp (name, "start_factor") == 0)
+    return s->start_factor;
+  if (strcmp (name, "end_factor") == 0)
+    return s->end_factor;
+  if (strcmp (name, "total_iters") == 0)
+    return (double) s->total_iters;
+  return NAN;
+}
+
+gboolean
+bp_schedule_equal (const BpSchedule *a,
+                   const BpSchedule *b)
+{
+  const char * const *names = bp_schedule_param_names (a->kind);
+
+  if (a->kind != b->kind)
+    return FALSE;
+  for (gsize i = 0; names[i] != NULL; i++)
+    if (bp_schedule_get (a, names[i]) != bp_schedule_get (b, names[i]))
+      return FALSE;
+  return TRUE;
+}
+
+double
+bp_schedule_first (const BpSchedule *s,
+                   double            base_lr)
+{
+  /* Every get_lr at last_epoch 0 keeps the group's lr, but LinearLR's. */
+  if (s->kind == BP_SCHEDULE_LINEAR)
+    return base_lr * s->start_factor;
+  return base_lr;
+}
+
+double
+bp_schedule_next (const BpSchedule *s,
+                  double            base_lr,
+                  double            lr,
+                  guint64           n)
+{
+  /* Each case is torch's get_lr for last_epoch = n ≥ 1, with its
+   * operations in its order (Python's floats are these doubles, math.cos
+   * is libm's cos). */
+  switch (s->kind)
+    {
+    case BP_SCHEDULE_STEP:
+      return n % s->step_size != 0 ? lr : lr * s->gamma;
+
+    case BP_SCHEDULE_EXPONENTIAL:
+      return lr * s->gamma;
+
+    case BP_SCHEDULE_COSINE:
+      {
+        double T = (double) s->t_max, eta = s->eta_min;
+
+        /* (n − 1 − T) % 2T == 0, at T, 3T, …: the denominator below would
+         * be 1 + cos π = 0, so torch adds the step instead.  n − 1 − T is
+         * negative before T: only whether it divides matters, the same in
+         * C as in Python. */
+        if (((gint64) n - 1 - (gint64) s->t_max) % (2 * (gint64) s->t_max) == 0)
+          return lr + (base_lr - eta) * (1 - cos (G_PI / T)) / 2;
+        return (1 + cos (G_PI * (double) n / T)) /
+               (1 + cos (G_PI * (double) (n - 1) / T)) * (lr - eta) + eta;
+      }
+
+    case BP_SCHEDULE_LINEAR:
+      {
+        double sf = s->start_factor, ef = s->end_factor;
+
+        if (n > s->total_iters)
+          return lr;
+        return lr * (1. + (ef - sf) /
+                     ((double) s->total_iters * sf + (double) (n - 1) * (ef - sf)));
+      }
+
+    case BP_SCHEDULE_NONE:
+    case BP_N_SCHEDULES:
+    default:
+      return lr;
+    }
+}
+
+double
+bp_schedule_lr_at (const BpSchedule *s,
+                   double            base_lr,
+                   guint64           n)
+{
+  double lr = bp_schedule_first (s, base_lr);
+
+  if (s->kind == BP_SCHEDULE_NONE)
+    return lr;
+  for (guint64 k = 1; k <= n; k++)
+    lr = bp_schedule_next (s, base_lr, lr, k);
+  return lr;
+}
+
+char *
+bp_schedule_describe (const BpSchedule *s)
+{
+  const char * const *names = bp_schedule_param_names (s->kind);
+  g_autoptr(GString) out = g_string_new (kind_ids[s->kind]);
+
+  for (gsize i = 0; names[i] != NULL; i++)
+    g_string_append_printf (out, "%s%s %g", i == 0 ? " (" : ", ", names[i],
+                            bp_schedule_get (s, names[i]));
+  if (names[0] != NULL)
+    g_string_append_c (out, ')');
+  return g_string_free (g_steal_pointer (&out), FALSE);
+}
