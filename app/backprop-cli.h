@@ -30,6 +30,10 @@ typedef enum
 gboolean        backprop_train_command           (int      argc,
                                                   char   **argv,
                                                   GError **error);
+/* `backprop compare A.json B.json` (backprop-compare.c). */
+gboolean        backprop_compare_command         (int      argc,
+                                                  char   **argv,
+                                                  GError **error);
 gboolean        backprop_trace_command           (int      argc,
                                                   char   **argv,
                                                   GError **error);

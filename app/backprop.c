@@ -1,8 +1,8 @@
 /* backprop.c — the `backprop` command-line program: its main(), the table
  * of commands and their dispatch, and error reporting.  What the commands
  * share is in backprop-cli.c; each command is in a file of its own
- * (backprop-train.c, backprop-trace.c, backprop-info.c, backprop-render.c,
- * backprop-plugins-command.c, backprop-lesson.c).
+ * (backprop-train.c, backprop-compare.c, backprop-trace.c, backprop-info.c,
+ * backprop-render.c, backprop-plugins-command.c, backprop-lesson.c).
  *
  * The exit status is 0 on success, 2 for a usage error and 1 for anything
  * else; an error is always one line "backprop: <message>" on stderr.
@@ -27,6 +27,8 @@ typedef struct
 static const BackpropCliCommand commands[] = {
   { "train",     "Train a model on a dataset or on its inline batch",
     backprop_train_command },
+  { "compare",   "Train two models in lockstep and print them side by side",
+    backprop_compare_command },
   { "trace",     "Print one forward/backward pass of the inline batch as JSON",
     backprop_trace_command },
   { "gradcheck", "Compare backprop gradients with finite differences",

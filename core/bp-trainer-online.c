@@ -277,12 +277,12 @@ forward_rows (const double *restrict W,
        * row-by-row form below, in four vector additions and six shuffles
        * instead of some forty scalar operations. */
       bp_v4d l0 = lo[0] + hi[0], l1 = lo[1] + hi[1], l2 = lo[2] + hi[2], l3 = lo[3] + hi[3];
-      bp_v4d t0 = __builtin_shuffle (l0, l1, (v4i) { 0, 4, 2, 6 })
-                  + __builtin_shuffle (l0, l1, (v4i) { 1, 5, 3, 7 });
-      bp_v4d t1 = __builtin_shuffle (l2, l3, (v4i) { 0, 4, 2, 6 })
-                  + __builtin_shuffle (l2, l3, (v4i) { 1, 5, 3, 7 });
-      bp_v4d sum = __builtin_shuffle (t0, t1, (v4i) { 0, 1, 4, 5 })
-                   + __builtin_shuffle (t0, t1, (v4i) { 2, 3, 6, 7 });
+      bp_v4d t0 = __builtin_shufflevector (l0, l1, 0, 4, 2, 6)
+                  + __builtin_shufflevector (l0, l1, 1, 5, 3, 7);
+      bp_v4d t1 = __builtin_shufflevector (l2, l3, 0, 4, 2, 6)
+                  + __builtin_shufflevector (l2, l3, 1, 5, 3, 7);
+      bp_v4d sum = __builtin_shufflevector (t0, t1, 0, 1, 4, 5)
+                   + __builtin_shufflevector (t0, t1, 2, 3, 6, 7);
       bp_v4d tails = { tail[0], tail[1], tail[2], tail[3] }, b4;
 
       BP_V4D_LOAD (b4, b + j0);

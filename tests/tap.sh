@@ -17,6 +17,9 @@
 #                         comments)
 #   out_has TEXT, err_has TEXT, err_empty, one_error_line
 #                         what the last captured run printed
+#   expect_failure WHAT NEEDLE CMD...
+#                         ok when CMD fails (status 1–127: not a crash)
+#                         with one error line containing NEEDLE
 N=0
 FAILED=0
 
@@ -65,4 +68,16 @@ one_error_line () {
   [ "$(wc -l <"$ERR")" -eq 1 ] \
     && [ "$(awk 'END { print NR }' "$ERR")" -eq 1 ] \
     && grep -q '^backprop: .' "$ERR"
+}
+
+expect_failure () {
+  local what=$1 needle=$2
+  shift 2
+  capture "$@"
+  if [ "$status" -ne 0 ] && [ "$status" -lt 128 ] && one_error_line \
+       && grep -qF -- "$needle" "$ERR"; then
+    ok "$what"
+  else
+    bad "$what"
+  fi
 }

@@ -19,17 +19,7 @@ run () { capture "$BACKPROP" "$@"; }
 
 # expect_error DESCRIPTION NEEDLE ARGS…: fails with one "backprop: …" line
 # containing NEEDLE.
-expect_error () {
-  local desc=$1 needle=$2
-  shift 2
-  run "$@"
-  if [ "$status" -ne 0 ] && [ "$status" -lt 128 ] && one_error_line \
-       && grep -qF -- "$needle" "$ERR"; then
-    ok "$desc"
-  else
-    bad "$desc"
-  fi
-}
+expect_error () { expect_failure "$1" "$2" "$BACKPROP" "${@:3}"; }
 
 cp "$FIXTURES"/spirals.json "$FIXTURES"/tiny.json "$WORK"/
 cd "$WORK" || exit 1
