@@ -235,14 +235,8 @@ can_go_on (gpointer data)
   return enabled (data, "lesson-next");
 }
 
-static gboolean
-not_running (gpointer data)
-{
-  return !bpv_session_get_running (data);
-}
-
-/* Trains with the Train button's action until Next is enabled; it stays
- * enabled after the pause. */
+/* Trains with the Train button's action until Next is enabled, and leaves
+ * it training: Next pauses it first (and stays enabled after the pause). */
 static void
 train_until_next (Fixture *f,
                   double   loss)
@@ -251,9 +245,22 @@ train_until_next (Fixture *f,
   assert_true (bpv_session_get_running (session_of (f)));
   if (!spin_until (can_go_on, f, TRAIN_WAIT_S))
     fail_msg ("the loss %g did not come below %g", bpv_session_get_loss (session_of (f)), loss);
-  if (bpv_session_get_running (session_of (f)))
-    activate (f, "play", NULL);
-  assert_true (spin_until (not_running, session_of (f), LAYOUT_WAIT_S));
+}
+
+typedef struct
+{
+  Fixture *f;
+  gsize    from;
+} LeftStep;
+
+/* Next has taken effect: another step, or the lesson is over. */
+static gboolean
+left_step (gpointer data)
+{
+  LeftStep *l = data;
+
+  return bpv_window_get_lesson (l->f->window) == NULL
+         || bpv_window_get_lesson_step (l->f->window) != l->from;
 }
 
 /* A skip connection into the first layer that can take one. */
@@ -429,7 +436,12 @@ play_step (Fixture  *f,
       fail_msg ("step %zu: Next stays disabled after its condition was met:\n%s", i + 1, text);
     }
   activate (f, "lesson-next", NULL);
-  spin (0.02);
+  {
+    LeftStep l = { f, i };
+
+    assert_true (spin_until (left_step, &l, LAYOUT_WAIT_S));
+  }
+  assert_false (bpv_session_get_running (session_of (f)));
 }
 
 /* Every step to the end: the last Next ends the lesson. */

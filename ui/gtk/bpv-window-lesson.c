@@ -356,6 +356,19 @@ bpv_window_update_side_column (BpvWindow *self)
 
 /* ------------------------------------------------------------- actions */
 
+/* Next pressed while training: the step is entered once the worker has
+ * stopped (its actions must not meet a running network). */
+static void
+next_after_pause (BpvWindow  *self,
+                  GParamSpec *pspec,
+                  BpvSession *session)
+{
+  if (bpv_session_get_running (session))
+    return;
+  g_signal_handlers_disconnect_by_func (session, next_after_pause, self);
+  g_action_group_activate_action (G_ACTION_GROUP (self), "lesson-next", NULL);
+}
+
 static void
 lesson_next_activated (GSimpleAction *action,
                        GVariant      *parameter,
@@ -366,6 +379,13 @@ lesson_next_activated (GSimpleAction *action,
 
   if (self->lesson == NULL)
     return;
+  if (bpv_session_get_running (self->session))
+    {
+      g_signal_handlers_disconnect_by_func (self->session, next_after_pause, self);
+      g_signal_connect_swapped (self->session, "notify::running", G_CALLBACK (next_after_pause), self);
+      bpv_session_pause (self->session);
+      return;
+    }
   if (self->lesson_step + 1 >= bpv_lesson_get_n_steps (self->lesson))
     {
       g_autofree char *done = g_strdup_printf (_("You finished the lesson “%s”"),
