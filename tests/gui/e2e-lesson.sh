@@ -59,7 +59,7 @@ check "screenshot of the lesson's first step" shot lesson-step-1.png
 
 xdotool key alt+n
 check "Alt+N (Next) goes to step 2" wait_log '^LESSON-STEP 2$' 5
-check "the lesson's step is autosaved" wait_log '^AUTOSAVED .* lesson-step=2$' 10
+check "the lesson's step is autosaved" wait_log '^AUTOSAVED .* lesson-step=2 layers=[0-9]+$' 10
 park
 check "screenshot of step 2 and its question" shot lesson-step-2.png
 # Step 2 waits for a right answer: Next is disabled and its key does
