@@ -470,7 +470,12 @@ open_path (BackpropStudioApplication *self,
     {
       g_autofree char *sum = bpv_session_checksum (bpv_window_get_session (window));
 
+      g_autoptr(GError) record_error = NULL;
+
       bpv_window_set_file (window, file);
+      /* The run's recording beside it (MODEL.bprecord), when there is one. */
+      if (!bpv_session_load_record (bpv_window_get_session (window), path, &record_error))
+        bpv_window_toast (window, record_error->message);
       bpv_event ("OPENED %s layers=%zu checksum=%s", path,
                  bpv_session_get_network (bpv_window_get_session (window))->n_layers, sum);
     }

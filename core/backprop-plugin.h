@@ -26,7 +26,8 @@ extern "C" {
 #endif
 
 #define BP_PLUGIN_ABI_MAJOR 1
-#define BP_PLUGIN_ABI_MINOR 0
+/* 1.1: BpOptimizerDesc.explain (what the next step does to one parameter). */
+#define BP_PLUGIN_ABI_MINOR 1
 
 /* The name of the one symbol a plugin exports. */
 #define BP_PLUGIN_SYMBOL "bp_plugin_get_descriptor"
@@ -141,6 +142,29 @@ typedef struct
   unsigned    per_param;    /* the array holds per_param × n doubles */
 } BpStateSpec;
 
+/* ABI 1.1: one number of an optimizer's explanation of a step. */
+typedef struct
+{
+  const char *name;         /* "m̂", "gradient step" */
+  const char *description;  /* "m/(1 − β₁ᵗ): m without its bias towards 0" */
+  double      value;
+} BpOptimizerValue;
+
+#define BP_OPTIMIZER_EXPLAIN_MAX 8
+
+/* ABI 1.1: filled by `explain` (the host zeroes it first). */
+typedef struct
+{
+  /* What the step computes from the state on the way (Adam's m and v
+   * after the step, m̂, v̂, the effective step lr·m̂/(√v̂ + ε)). */
+  BpOptimizerValue derived[BP_OPTIMIZER_EXPLAIN_MAX];
+  size_t           n_derived;
+  /* The update p_after − p_before split into parts that add up to it
+   * (gradient step, momentum, weight decay), each with its sign. */
+  BpOptimizerValue terms[BP_OPTIMIZER_EXPLAIN_MAX];
+  size_t           n_terms;
+} BpOptimizerExplanation;
+
 typedef struct
 {
   const char        *id;
@@ -155,7 +179,18 @@ typedef struct
   void (*step) (double *p, const double *g, double *const *state, size_t n,
                 const double *hyper, uint64_t t);
 
-  const void *reserved[8];
+  /* ABI 1.1, optional: what `step` at step t would do to one parameter
+   * (the optimizer must then be element-wise).  p is its value, g its loss
+   * gradient, l2 the coupled weight-decay gradient λ·p the host adds to g
+   * before `step` (0 when there is none), state[k] its per_param values of
+   * state array k before the step (not to be written), hyper and t as
+   * `step` would get them.  The terms must add up to the change `step`
+   * makes, to rounding.  A plugin built for 1.0 has NULL here (it was a
+   * reserved slot), and the host then shows its state arrays only. */
+  void (*explain) (double p, double g, double l2, const double *const *state,
+                   const double *hyper, uint64_t t, BpOptimizerExplanation *out);
+
+  const void *reserved[7];
 } BpOptimizerDesc;
 
 /* ---------------------------------------------------------------- the plugin */

@@ -8,6 +8,8 @@
  * by log-sum-exp with log1p, δ of the dominant unit as minus the others'.
  */
 #include "config.h"
+
+#include <glib/gi18n-lib.h>
 #include "bp-registry.h"
 #include "bp-util.h"
 #include "bp-math.h"
@@ -515,6 +517,101 @@ adam_step (double *p, const double *g, double *const *state, size_t n,
     }
 }
 
+/* What the next step does to one parameter (BpOptimizerDesc.explain): the
+ * same arithmetic as the steps above, its terms split where the update is
+ * linear in them. */
+
+static void
+put (BpOptimizerValue *v,
+     size_t           *n,
+     const char       *name,
+     const char       *description,
+     double            value)
+{
+  if (*n >= BP_OPTIMIZER_EXPLAIN_MAX)
+    return;
+  v[*n] = (BpOptimizerValue) { name, description, value };
+  (*n)++;
+}
+
+/* A weight-decay term only when there is one, so that plain runs show no
+ * zero term. */
+static void
+put_decay (BpOptimizerExplanation *out,
+           double                  l2,
+           double                  value)
+{
+  if (l2 != 0.0)
+    put (out->terms, &out->n_terms, N_("weight decay"), N_("the L2 term λ·p added to g"), value);
+}
+
+static void
+sgd_explain (double p, double g, double l2, const double *const *state,
+             const double *h, uint64_t t, BpOptimizerExplanation *out)
+{
+  double lr = h[0];
+
+  put (out->terms, &out->n_terms, N_("gradient step"), N_("−lr·g"), -lr * g);
+  put_decay (out, l2, -lr * l2);
+}
+
+static void
+momentum_explain (double p, double g, double l2, const double *const *state,
+                  const double *h, uint64_t t, BpOptimizerExplanation *out)
+{
+  double lr = h[0], mu = h[1], v = state[0][0];
+
+  put (out->derived, &out->n_derived, N_("v after"), N_("μ·v + g"), mu * v + (g + l2));
+  put (out->terms, &out->n_terms, N_("momentum"), N_("−lr·μ·v"), -lr * (mu * v));
+  put (out->terms, &out->n_terms, N_("gradient step"), N_("−lr·g"), -lr * g);
+  put_decay (out, l2, -lr * l2);
+}
+
+static void
+rmsprop_explain (double p, double g, double l2, const double *const *state,
+                 const double *h, uint64_t t, BpOptimizerExplanation *out)
+{
+  double lr = h[0], alpha = h[1], eps = h[2];
+  double ge = g + l2;
+  double v = alpha * state[0][0] + (1.0 - alpha) * ge * ge;
+  double den = sqrt (v) + eps;
+
+  put (out->derived, &out->n_derived, N_("v after"), N_("α·v + (1 − α)·g²"), v);
+  put (out->derived, &out->n_derived, N_("√v + ε"), N_("what the step divides by"), den);
+  put (out->terms, &out->n_terms, N_("gradient step"), N_("−lr·g/(√v + ε)"), -lr * g / den);
+  put_decay (out, l2, -lr * l2 / den);
+}
+
+static void
+adam_explain (double p, double g, double l2, const double *const *state,
+              const double *h, uint64_t t, BpOptimizerExplanation *out)
+{
+  double lr = h[0], beta1 = h[1], beta2 = h[2], eps = h[3];
+  double ge = g + l2;
+  double bc1 = 1.0 - pow (beta1, (double) t);
+  double bc2 = 1.0 - pow (beta2, (double) t);
+  double step_size = lr / bc1;
+  double m = state[0][0] * beta1 + ge * (1.0 - beta1);
+  double v = state[1][0] * beta2 + ge * ge * (1.0 - beta2);
+  /* As adam_step: lr/(1 − β₁ᵗ) · m / (√v/√(1 − β₂ᵗ) + ε) = lr·m̂/(√v̂ + ε). */
+  double den = sqrt (v) / sqrt (bc2) + eps;
+
+  put (out->derived, &out->n_derived, N_("m after"), N_("β₁·m + (1 − β₁)·g"), m);
+  put (out->derived, &out->n_derived, N_("v after"), N_("β₂·v + (1 − β₂)·g²"), v);
+  put (out->derived, &out->n_derived, N_("m̂"),
+       N_("m/(1 − β₁ᵗ): m without its bias towards 0"), m / bc1);
+  put (out->derived, &out->n_derived, N_("v̂"),
+       N_("v/(1 − β₂ᵗ): v without its bias towards 0"), v / bc2);
+  put (out->derived, &out->n_derived, N_("effective step"),
+       N_("lr·m̂/(√v̂ + ε), subtracted from the parameter"), step_size * (m / den));
+  /* m is linear in the old m and in g, so the step splits over them. */
+  put (out->terms, &out->n_terms, N_("momentum"), N_("−lr/(1 − β₁ᵗ)·β₁·m_before/(√v̂ + ε)"),
+       -step_size * (state[0][0] * beta1 / den));
+  put (out->terms, &out->n_terms, N_("gradient step"), N_("−lr/(1 − β₁ᵗ)·(1 − β₁)·g/(√v̂ + ε)"),
+       -step_size * (g * (1.0 - beta1) / den));
+  put_decay (out, l2, -step_size * (l2 * (1.0 - beta1) / den));
+}
+
 static const BpParamSpec sgd_hyper[] = {
   { "lr", "learning rate", 0.1, 0.0, 1e6 },
 };
@@ -555,28 +652,28 @@ static const BpOptimizerDesc builtin_optimizers[] = {
     .id = "sgd", .name = "Stochastic gradient descent",
     .formula = "p ← p − lr·g",
     .hyper_specs = sgd_hyper, .n_hyper = G_N_ELEMENTS (sgd_hyper),
-    .step = sgd_step,
+    .step = sgd_step, .explain = sgd_explain,
   },
   {
     .id = "momentum", .name = "SGD with momentum",
     .formula = "v ← μv + g;  p ← p − lr·v",
     .hyper_specs = momentum_hyper, .n_hyper = G_N_ELEMENTS (momentum_hyper),
     .state_specs = velocity_state, .n_state = G_N_ELEMENTS (velocity_state),
-    .step = momentum_step,
+    .step = momentum_step, .explain = momentum_explain,
   },
   {
     .id = "rmsprop", .name = "RMSprop",
     .formula = "v ← αv + (1−α)g²;  p ← p − lr·g/(√v + ε)",
     .hyper_specs = rmsprop_hyper, .n_hyper = G_N_ELEMENTS (rmsprop_hyper),
     .state_specs = square_avg_state, .n_state = G_N_ELEMENTS (square_avg_state),
-    .step = rmsprop_step,
+    .step = rmsprop_step, .explain = rmsprop_explain,
   },
   {
     .id = "adam", .name = "Adam",
     .formula = "m ← β₁m + (1−β₁)g;  v ← β₂v + (1−β₂)g²;  p ← p − lr·m̂/(√v̂ + ε)",
     .hyper_specs = adam_hyper, .n_hyper = G_N_ELEMENTS (adam_hyper),
     .state_specs = adam_state, .n_state = G_N_ELEMENTS (adam_state),
-    .step = adam_step,
+    .step = adam_step, .explain = adam_explain,
   },
 };
 

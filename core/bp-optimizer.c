@@ -311,3 +311,77 @@ bp_optimizer_state_size (const BpOptimizer *opt)
 {
   return state_doubles (opt->desc, opt->n_params);
 }
+
+/* A plugin's explain pointer took the place of reserved[0]: 1.0 plugins
+ * have it zeroed, and the descriptor keeps its size. */
+G_STATIC_ASSERT (sizeof (void (*) (void)) == sizeof (const void *));
+
+gboolean
+bp_optimizer_explain (const BpOptimizer   *opt,
+                      const double        *p,
+                      const double        *g,
+                      gsize                i,
+                      BpOptimizerStepView *view)
+{
+  const BpOptimizerDesc *desc;
+  double slot_copy[BP_OPTIMIZER_EXPLAIN_MAX];
+  const double *slot_ptrs[BP_OPTIMIZER_EXPLAIN_MAX];
+  g_autofree double *hyper = NULL;
+  gboolean per_weight;
+  int lr_i;
+
+  g_return_val_if_fail (opt != NULL && p != NULL && g != NULL && view != NULL, FALSE);
+  g_return_val_if_fail (i < opt->n_params, FALSE);
+
+  desc = opt->desc;
+  memset (view, 0, sizeof *view);
+  view->i = i;
+  view->t = opt->t + 1;
+  view->lr = bp_optimizer_peek_lr (opt);
+  if (opt->weight_decay != 0.0 &&
+      bp_param_index (desc->hyper_specs, desc->n_hyper, "weight_decay") < 0)
+    view->l2 = opt->weight_decay * p[i];
+
+  hyper = g_memdup2 (opt->hyper, MAX (desc->n_hyper, 1) * sizeof (double));
+  lr_i = bp_param_index (desc->hyper_specs, desc->n_hyper, "lr");
+  if (lr_i >= 0)
+    hyper[lr_i] = view->lr;
+
+  /* One value per parameter in each array: what explain and a one-element
+   * init can handle. */
+  per_weight = desc->n_state <= BP_OPTIMIZER_EXPLAIN_MAX;
+  for (gsize k = 0; k < desc->n_state; k++)
+    per_weight = per_weight && desc->state_specs[k].per_param == 1;
+  view->n_slots = MIN (desc->n_state, BP_OPTIMIZER_EXPLAIN_MAX);
+  for (gsize k = 0; k < view->n_slots; k++)
+    {
+      gboolean scalar = desc->state_specs[k].per_param == 1;
+
+      view->slot_names[k] = desc->state_specs[k].name;
+      view->slot_descriptions[k] = desc->state_specs[k].description;
+      slot_copy[k] = scalar ? opt->state_views[k][i] : NAN;
+      slot_ptrs[k] = &slot_copy[k];
+    }
+  /* Before the first step the state is what `init` will make it, for this
+   * parameter alone (an optimizer with explain is element-wise). */
+  if (opt->t == 0 && desc->init != NULL && per_weight)
+    {
+      double *views[BP_OPTIMIZER_EXPLAIN_MAX];
+
+      for (gsize k = 0; k < view->n_slots; k++)
+        views[k] = &slot_copy[k];
+      desc->init (views, &p[i], 1, hyper);
+    }
+  for (gsize k = 0; k < view->n_slots; k++)
+    view->slots[k] = slot_copy[k];
+
+  if (desc->explain == NULL || !per_weight)
+    return FALSE;
+  desc->explain (p[i], g[i], view->l2, slot_ptrs, hyper, view->t, &view->ex);
+  view->ex.n_derived = MIN (view->ex.n_derived, BP_OPTIMIZER_EXPLAIN_MAX);
+  view->ex.n_terms = MIN (view->ex.n_terms, BP_OPTIMIZER_EXPLAIN_MAX);
+  for (gsize k = 0; k < view->ex.n_terms; k++)
+    view->sum += view->ex.terms[k].value;
+  view->has_terms = TRUE;
+  return TRUE;
+}

@@ -92,6 +92,38 @@ double      *bp_optimizer_state             (const BpOptimizer *opt,
                                              gsize              i);
 gsize        bp_optimizer_state_size        (const BpOptimizer *opt);
 
+/* What the optimizer holds for one parameter, and what its next step
+ * does to it (bp_optimizer_explain).  Strings belong to the optimizer's
+ * descriptor (static in the host or the plugin). */
+typedef struct
+{
+  gsize                  i;           /* the parameter's index */
+  guint64                t;           /* the step explained (t + 1 of the optimizer) */
+  double                 lr;          /* the rate of that step (the schedule's) */
+  double                 l2;          /* coupled weight-decay gradient λ·p, or 0 */
+  /* The state arrays' values for parameter i before the step, named by
+   * desc->state_specs (per_param == 1 arrays; NaN for the others). */
+  gsize                  n_slots;
+  const char            *slot_names[BP_OPTIMIZER_EXPLAIN_MAX];
+  const char            *slot_descriptions[BP_OPTIMIZER_EXPLAIN_MAX];
+  double                 slots[BP_OPTIMIZER_EXPLAIN_MAX];
+  /* From desc->explain; all zero (no derived values, no terms) when the
+   * optimizer has none (a plugin built for ABI 1.0). */
+  gboolean               has_terms;
+  BpOptimizerExplanation ex;
+  double                 sum;         /* Σ ex.terms[].value: the update */
+} BpOptimizerStepView;
+
+/* Fills *view for parameter i of p (opt->n_params long) with gradient
+ * g[i], as the next bp_optimizer_step (opt, p, g) would see it: the
+ * scheduled rate, the host's L2 term, `init` before the first step.  Does
+ * not change opt.  Returns view->has_terms. */
+gboolean     bp_optimizer_explain           (const BpOptimizer   *opt,
+                                             const double        *p,
+                                             const double        *g,
+                                             gsize                i,
+                                             BpOptimizerStepView *view);
+
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (BpOptimizer, bp_optimizer_free)
 
 G_END_DECLS

@@ -35,13 +35,34 @@ adagrad_step (double *p, const double *g, double *const *state, size_t n,
     }
 }
 
+/* What the next step does to one parameter: linear in g once s is
+ * known, so the L2 term splits off. */
+static void
+adagrad_explain (double p, double g, double l2, const double *const *state,
+                 const double *hyper, uint64_t t, BpOptimizerExplanation *out)
+{
+  double lr = hyper[0], eps = hyper[1];
+  double ge = g + l2;
+  double s = state[0][0] + ge * ge;
+  double den = sqrt (s) + eps;
+  size_t k = 0;
+
+  out->derived[0] = (BpOptimizerValue) { "s after", "s + g²", s };
+  out->derived[1] = (BpOptimizerValue) { "√s + ε", "what the step divides by", den };
+  out->n_derived = 2;
+  out->terms[k++] = (BpOptimizerValue) { "gradient step", "−lr·g/(√s + ε)", -lr * (g / den) };
+  if (l2 != 0.0)
+    out->terms[k++] = (BpOptimizerValue) { "weight decay", "−lr·λ·p/(√s + ε)", -lr * (l2 / den) };
+  out->n_terms = k;
+}
+
 static const BpOptimizerDesc optimizers[] = {
   {
     .id = "adagrad", .name = "Adagrad",
     .formula = "s ← s + g²;  p ← p − lr·g/(√s + ε)",
     .hyper_specs = adagrad_hyper, .n_hyper = BP_N_ELEMENTS (adagrad_hyper),
     .state_specs = adagrad_state, .n_state = BP_N_ELEMENTS (adagrad_state),
-    .step = adagrad_step,
+    .step = adagrad_step, .explain = adagrad_explain,
   },
 };
 

@@ -33,13 +33,33 @@ nesterov_step (double *p, const double *g, double *const *state, size_t n,
     }
 }
 
+/* What the next step does to one parameter: p − lr·(g + μ(μv + g))
+ * = p − lr·μ²·v − lr·(1 + μ)·g, the old velocity's part and this
+ * gradient's. */
+static void
+nesterov_explain (double p, double g, double l2, const double *const *state,
+                  const double *hyper, uint64_t t, BpOptimizerExplanation *out)
+{
+  double lr = hyper[0], mu = hyper[1], v = state[0][0];
+  size_t k = 0;
+
+  out->derived[0] = (BpOptimizerValue) { "v after", "μ·v + g", mu * v + (g + l2) };
+  out->n_derived = 1;
+  out->terms[k++] = (BpOptimizerValue) { "momentum", "−lr·μ²·v", -lr * (mu * mu * v) };
+  out->terms[k++] = (BpOptimizerValue) { "gradient step", "−lr·(1 + μ)·g", -lr * ((1.0 + mu) * g) };
+  if (l2 != 0.0)
+    out->terms[k++] = (BpOptimizerValue) { "weight decay", "−lr·(1 + μ)·λ·p",
+                                           -lr * ((1.0 + mu) * l2) };
+  out->n_terms = k;
+}
+
 static const BpOptimizerDesc optimizers[] = {
   {
     .id = "nesterov", .name = "SGD with Nesterov momentum",
     .formula = "v ← μv + g;  p ← p − lr·(g + μv)",
     .hyper_specs = nesterov_hyper, .n_hyper = BP_N_ELEMENTS (nesterov_hyper),
     .state_specs = nesterov_state, .n_state = BP_N_ELEMENTS (nesterov_state),
-    .step = nesterov_step,
+    .step = nesterov_step, .explain = nesterov_explain,
   },
 };
 

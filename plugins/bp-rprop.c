@@ -69,6 +69,33 @@ rprop_step (double *p, const double *g, double *const *state, size_t n,
     }
 }
 
+/* What the next step does to one parameter: a step of ±Δ by the sign
+ * alone, so nothing splits (an L2 term only changes the sign seen). */
+static void
+rprop_explain (double p, double g, double l2, const double *const *state,
+               const double *hyper, uint64_t t, BpOptimizerExplanation *out)
+{
+  double etaminus = hyper[1], etaplus = hyper[2];
+  double step_min = hyper[3], step_max = hyper[4];
+  double gi = g + l2;
+  double s = gi * state[0][0];
+  double step_size = state[1][0];
+
+  if (s > 0)
+    step_size *= etaplus;
+  else if (s < 0)
+    step_size *= etaminus;
+  step_size = fmin (fmax (step_size, step_min), step_max);
+  if (s < 0)
+    gi = 0.0;
+
+  out->derived[0] = (BpOptimizerValue) { "Δ after", "Δ·η₊ or Δ·η₋ by the sign of g·g_prev, clamped", step_size };
+  out->n_derived = 1;
+  out->terms[0] = (BpOptimizerValue) { "sign step", "−sign(g)·Δ (0 after a sign change)",
+                                       gi > 0 ? -step_size : gi < 0 ? step_size : 0.0 };
+  out->n_terms = 1;
+}
+
 static const BpOptimizerDesc optimizers[] = {
   {
     .id = "rprop", .name = "Rprop",
@@ -76,7 +103,7 @@ static const BpOptimizerDesc optimizers[] = {
                "p ← p − sign(g)·Δ",
     .hyper_specs = rprop_hyper, .n_hyper = BP_N_ELEMENTS (rprop_hyper),
     .state_specs = rprop_state, .n_state = BP_N_ELEMENTS (rprop_state),
-    .init = rprop_init, .step = rprop_step,
+    .init = rprop_init, .step = rprop_step, .explain = rprop_explain,
   },
 };
 

@@ -509,6 +509,99 @@ test_each_decreases_quadratic (void **state)
     }
 }
 
+/* ------------------------------------------------- what a step holds */
+
+/* For each built-in, with and without the host's L2, over 8 steps of a
+ * 4-parameter quadratic: bp_optimizer_explain's terms for parameter i add
+ * up to the change the step then makes, and its "… after" values are the
+ * state the step leaves.  The bound is 1e-15 relative to the larger of
+ * |w| and |Δw|: p + Δ rounds to a double of w's size, so Δw itself carries
+ * an error of half an ulp of w (2⁻⁵³|w|); the measured worst is printed. */
+static void
+test_explain_terms_add_up (void **state)
+{
+  static const char *const ids[] = { "sgd", "momentum", "rmsprop", "adam" };
+  static const double c[4] = { 0.5, 1.0, 2.0, 3.0 };
+  double worst = 0.0;
+
+  for (gsize o = 0; o < G_N_ELEMENTS (ids); o++)
+    for (int decay = 0; decay < 2; decay++)
+      {
+        g_autoptr(BpOptimizer) opt = new_opt (ids[o], 4);
+        double p[4] = { 1.0, -2.0, 0.25, 1.5 }, g[4];
+
+        set (opt, "lr", 0.05);
+        set (opt, "weight_decay", decay ? 0.01 : 0.0);
+        for (int t = 0; t < 8; t++)
+          {
+            BpOptimizerStepView views[4];
+            double before[4];
+
+            for (int i = 0; i < 4; i++)
+              g[i] = c[i] * p[i];
+            for (gsize i = 0; i < 4; i++)
+              {
+                assert_true (bp_optimizer_explain (opt, p, g, i, &views[i]));
+                assert_int_equal (views[i].t, opt->t + 1);
+                assert_int_equal (views[i].ex.n_terms, (decay ? 1 : 0) + (o == 0 ? 1 : o == 2 ? 1 : 2));
+              }
+            memcpy (before, p, sizeof p);
+            bp_optimizer_step (opt, p, g);
+            for (gsize i = 0; i < 4; i++)
+              {
+                double dw = p[i] - before[i];
+                double scale = fmax (fabs (before[i]), fabs (dw));
+                double err = fabs (views[i].sum - dw) / scale;
+
+                worst = fmax (worst, err);
+                if (!(err <= 1e-15))
+                  fail_msg ("%s (wd %d) step %d, p[%zu]: Δw = %.17g but the terms add up "
+                            "to %.17g", ids[o], decay, t + 1, i, dw, views[i].sum);
+                /* The state the step left is the "… after" value shown. */
+                for (gsize k = 0; k < opt->desc->n_state; k++)
+                  assert_true (views[i].ex.derived[k].value == opt->state_views[k][i]);
+              }
+          }
+      }
+  print_message ("worst |Σ terms − Δw| / max(|w|, |Δw|) = %.3g\n", worst);
+}
+
+/* Adam's m̂, v̂ and effective step against the formulas written out here,
+ * at step 3 with a schedule-free lr = 0.01. */
+static void
+test_explain_adam_values (void **state)
+{
+  g_autoptr(BpOptimizer) opt = new_opt ("adam", 1);
+  BpOptimizerStepView view;
+  double p[1] = { 0.5 }, g[1];
+  double m = 0.0, v = 0.0, mhat, vhat;
+
+  set (opt, "lr", 0.01);
+  for (int t = 1; t <= 3; t++)
+    {
+      g[0] = 2.0 * p[0] - 0.3;
+      assert_true (bp_optimizer_explain (opt, p, g, 0, &view));
+      /* The slots are the state before the step. */
+      assert_string_equal (view.slot_names[0], "m");
+      assert_string_equal (view.slot_names[1], "v");
+      assert_near (view.slots[0], m, 1e-14, 0.0);
+      assert_near (view.slots[1], v, 1e-14, 0.0);
+      m = 0.9 * m + 0.1 * g[0];
+      v = 0.999 * v + 0.001 * g[0] * g[0];
+      mhat = m / (1.0 - pow (0.9, t));
+      vhat = v / (1.0 - pow (0.999, t));
+      assert_string_equal (view.ex.derived[2].name, "m̂");
+      assert_near (view.ex.derived[2].value, mhat, 1e-13, 0.0);
+      assert_string_equal (view.ex.derived[3].name, "v̂");
+      assert_near (view.ex.derived[3].value, vhat, 1e-13, 0.0);
+      assert_string_equal (view.ex.derived[4].name, "effective step");
+      assert_near (view.ex.derived[4].value, 0.01 * mhat / (sqrt (vhat) + 1e-8), 1e-13, 0.0);
+      /* Without decay the terms are the effective step, downhill. */
+      assert_near (view.sum, -view.ex.derived[4].value, 1e-13, 0.0);
+      bp_optimizer_step (opt, p, g);
+    }
+}
+
 int
 main (void)
 {
@@ -523,6 +616,8 @@ main (void)
     cmocka_unit_test (test_set_errors),
     cmocka_unit_test (test_copy_and_reset),
     cmocka_unit_test (test_each_decreases_quadratic),
+    cmocka_unit_test (test_explain_terms_add_up),
+    cmocka_unit_test (test_explain_adam_values),
   };
 
   return cmocka_run_group_tests_name ("optimizer", tests, NULL, NULL);

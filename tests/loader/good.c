@@ -99,6 +99,21 @@ sign_step (double *p, const double *g, double *const *state, size_t n, const dou
     }
 }
 
+/* ABI 1.1: the step explained for one parameter, the count it keeps and
+ * the one term the sign makes. */
+static void
+sign_explain (double p, double g, double l2, const double *const *state, const double *h,
+              uint64_t t, BpOptimizerExplanation *out)
+{
+  double ge = g + l2;
+
+  out->derived[0] = (BpOptimizerValue) { "count after", "count + 1", state[0][0] + 1.0 };
+  out->n_derived = 1;
+  out->terms[0] = (BpOptimizerValue) { "sign step", "−lr·sign(g)",
+                                       -(h[0] * (ge > 0 ? 1.0 : ge < 0 ? -1.0 : 0.0)) };
+  out->n_terms = 1;
+}
+
 static const BpParamSpec sign_hyper[] = {
   { "lr", "learning rate", 0.01, 0.0, 1e6 },
 };
@@ -129,7 +144,7 @@ static const BpOptimizerDesc optimizers[] = {
   { .id = "sign_sgd", .name = "signSGD", .formula = "p ← p − lr·sign(g)",
     .hyper_specs = sign_hyper, .n_hyper = BP_N_ELEMENTS (sign_hyper),
     .state_specs = sign_state, .n_state = BP_N_ELEMENTS (sign_state),
-    .init = sign_init, .step = sign_step },
+    .init = sign_init, .step = sign_step, .explain = sign_explain },
 };
 
 BP_PLUGIN_DEFINE (.name = "loader_good", .version = "1.0",

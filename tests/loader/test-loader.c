@@ -17,6 +17,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <math.h>
 #include <stdio.h>
 #include <utime.h>
 #include <glib.h>
@@ -148,9 +149,9 @@ typedef struct
 
 static const Case cases[] = {
   { "abi-major", BP_PLUGIN_ERROR_ABI, BP_PLUGIN_STEP_ABI, TRUE,
-    "plugin ABI 2.0 is not compatible with this host's ABI 1.0 (the major version must match)" },
+    "plugin ABI 2.0 is not compatible with this host's ABI 1.1 (the major version must match)" },
   { "abi-minor", BP_PLUGIN_ERROR_ABI, BP_PLUGIN_STEP_ABI, TRUE,
-    "plugin ABI 1.1 is newer than this host's ABI 1.0 (built for a later Backprop Studio)" },
+    "plugin ABI 1.2 is newer than this host's ABI 1.1 (built for a later Backprop Studio)" },
   { "no-symbol", BP_PLUGIN_ERROR_SYMBOL, BP_PLUGIN_STEP_SYMBOL, TRUE,
     "“no-symbol.so” does not export “bp_plugin_get_descriptor” (declare the plugin with "
     "BP_PLUGIN_DEFINE)" },
@@ -182,6 +183,9 @@ static const Case cases[] = {
   { "diverging-optimizer", BP_PLUGIN_ERROR_NUMERIC, BP_PLUGIN_STEP_NUMERIC, FALSE,
     "plugin “diverging_optimizer”: optimizer “uphill”: 300 steps with the default "
     "hyperparameters on f(p) = ½Σ cᵢpᵢ² from p = 1 took f from 1.85 to " },
+  { "bad-explain", BP_PLUGIN_ERROR_NUMERIC, BP_PLUGIN_STEP_NUMERIC, FALSE,
+    "plugin “bad_explain”: optimizer “half_explained”: at step 2 its explain gives terms "
+    "that add up to " },
   { "crash-constructor", BP_PLUGIN_ERROR_CRASH, BP_PLUGIN_STEP_OPEN, TRUE,
     "“crash-constructor.so” crashed with SIGSEGV while being loaded or checked "
     "(in step “open”)" },
@@ -957,6 +961,52 @@ test_error_names (void **state)
   }
 }
 
+/* Plugin ABI 1.1: an optimizer built against the 1.0 header (no explain)
+ * loads, and its state arrays are shown by name with their values; one
+ * built against 1.1 explains its step, and the terms add up to it. */
+static void
+test_optimizer_state_old_and_new (void **state)
+{
+  BpRegistry *reg = builtin_registry ();
+  g_autoptr(BpPluginLoader) loader = test_loader (reg);
+  g_autofree char *old = fixture ("abi-1-0");
+  g_autofree char *good = fixture ("good");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(BpOptimizer) om = NULL;
+  g_autoptr(BpOptimizer) sign = NULL;
+  BpOptimizerStepView view;
+  double p[2] = { 1.0, -2.0 }, g[2] = { 0.5, -4.0 }, before;
+
+  assert_true (bp_plugin_loader_load_file (loader, old, &error));
+  assert_null (error);
+  assert_int_equal (record_of (loader, "abi-1-0." G_MODULE_SUFFIX)->desc->abi_minor, 0);
+  assert_true (bp_plugin_loader_load_file (loader, good, &error));
+
+  om = bp_optimizer_new (reg, "old_momentum", 2, &error);
+  assert_non_null (om);
+  assert_null (om->desc->explain);
+  bp_optimizer_step (om, p, g);
+  bp_optimizer_step (om, p, g);
+  /* v = 0.9·0.5 + 0.5 = 0.95 after two steps. */
+  assert_false (bp_optimizer_explain (om, p, g, 0, &view));
+  assert_int_equal (view.n_slots, 1);
+  assert_string_equal (view.slot_names[0], "velocity");
+  assert_true (view.slots[0] == om->state_views[0][0]);
+  assert_true (fabs (view.slots[0] - 0.95) < 1e-15);
+  assert_int_equal (view.ex.n_terms, 0);
+  assert_int_equal (view.ex.n_derived, 0);
+
+  sign = bp_optimizer_new (reg, "sign_sgd", 2, &error);
+  assert_non_null (sign);
+  assert_true (bp_optimizer_explain (sign, p, g, 1, &view));
+  assert_string_equal (view.slot_names[0], "count");
+  assert_string_equal (view.ex.terms[0].name, "sign step");
+  before = p[1];
+  bp_optimizer_step (sign, p, g);
+  assert_true (fabs (view.sum - (p[1] - before)) <= 1e-15 * fabs (before));
+  assert_true (view.ex.derived[0].value == sign->state_views[0][1]);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -981,6 +1031,7 @@ main (int    argc,
     cmocka_unit_test (test_plugin_optimizer_fault_named),
     cmocka_unit_test (test_scan_timeout_setter),
     cmocka_unit_test (test_error_names),
+    cmocka_unit_test (test_optimizer_state_old_and_new),
   };
   g_autofree char *data_home = NULL, *cache_home = NULL;
   int status;

@@ -332,6 +332,8 @@ test_descriptor (void **state)
             assert_true (nonempty (o->state_specs[s].description));
             assert_int_equal (o->state_specs[s].per_param, 1);
           }
+        /* ABI 1.1: every shipped optimizer explains its step. */
+        assert_non_null (o->explain);
         assert_true (all_null (o->reserved, BP_N_ELEMENTS (o->reserved)));
       }
       break;
@@ -465,6 +467,26 @@ reference_cost (const BpCostDesc *c)
   return bad;
 }
 
+/* explain for parameter i, as the host calls it: its slot values only,
+ * no coupled L2. */
+static BpOptimizerExplanation
+explain_one (const BpOptimizerDesc *o,
+             double                 p,
+             double                 g,
+             double *const         *state,
+             size_t                 i,
+             const double          *hyper,
+             uint64_t               t)
+{
+  BpOptimizerExplanation ex = { 0 };
+  const double *slots[16];
+
+  for (size_t s = 0; s < o->n_state; s++)
+    slots[s] = &state[s][i];
+  o->explain (p, g, 0.0, slots, hyper, t, &ex);
+  return ex;
+}
+
 static int
 reference_optimizer (const BpOptimizerDesc *o)
 {
@@ -499,13 +521,31 @@ reference_optimizer (const BpOptimizerDesc *o)
 
       for (uint64_t t = 1; t <= REF_OPT_STEPS; t++)
         {
+          BpOptimizerExplanation ex[REF_OPT_N];
+          double before[REF_OPT_N];
+
           for (size_t i = 0; i < REF_OPT_N; i++)
             g[i] = ref_opt_c[i] * p[i];
+          for (size_t i = 0; i < REF_OPT_N; i++)
+            ex[i] = explain_one (o, p[i], g[i], state, i, ref->hyper, t);
+          memcpy (before, p, sizeof p);
           o->step (p, g, state, REF_OPT_N, ref->hyper, t);
           for (size_t i = 0; i < REF_OPT_N; i++)
-            bad += mismatch (p[i], ref->p[t - 1][i], REF_RTOL,
-                             "%s p[%zu] after step %" G_GUINT64_FORMAT " (set %zu)",
-                             o->id, i, t, r);
+            {
+              double sum = 0.0, dw = p[i] - before[i];
+
+              bad += mismatch (p[i], ref->p[t - 1][i], REF_RTOL,
+                               "%s p[%zu] after step %" G_GUINT64_FORMAT " (set %zu)",
+                               o->id, i, t, r);
+              /* ABI 1.1: the explained terms add up to the change, to
+               * rounding at the size of p (see test-optimizer.c). */
+              for (size_t k = 0; k < ex[i].n_terms; k++)
+                sum += ex[i].terms[k].value;
+              if (!(ex[i].n_terms > 0 &&
+                    fabs (sum - dw) <= 1e-15 * fmax (fabs (before[i]), fabs (dw))))
+                bad += mismatch (sum, dw, 0.0, "%s: Σ explained terms for p[%zu] at step %"
+                                 G_GUINT64_FORMAT " (set %zu)", o->id, i, t, r);
+            }
         }
     }
   assert_true (n_sets > 0);

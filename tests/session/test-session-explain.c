@@ -442,3 +442,62 @@ test_explain_selected_skip (void **state)
   bpv_session_set_selection (s, &wrong);
   assert_int_equal (bpv_session_get_selection (s)->kind, BPV_HIT_NONE);
 }
+
+/* The "Optimizer (adam)" section (bpv-explain-optimizer.c) for a weight:
+ * before the update its slots are the live m and v; at the Update stop of
+ * the third step the step is explained from the state before it, its
+ * "m after" is the live m now, and its terms add up to the Δ the line
+ * above shows (weight_after − weight), to 1e-15 of the larger of |W| and
+ * |Δ| (Δ itself is rounded at W's size). */
+void
+test_explain_optimizer_terms (void **state)
+{
+  g_autoptr(BpvSession) s = default_session ();
+  BpvHit hit = { BPV_HIT_EDGE, 2, 1, 4 };
+  const BpNetwork *net = bpv_session_get_network (s);
+  gsize index = (gsize) (net->layers[1].W - net->params) + 1 * net->layers[1].in + 4;
+  BpvExplanation *ex;
+
+  (void) state;
+  assert_true (bpv_session_set_optimizer (s, "adam", NULL));
+  for (int i = 0; i < 2 * 9; i++)  /* two whole steps */
+    assert_true (bpv_session_step (s, NULL));
+  for (int i = 0; i < 8; i++)      /* INPUT … B1 of the third */
+    assert_true (bpv_session_step (s, NULL));
+  ex = bpv_explain (s, &hit);
+  {
+    const BpOptimizer *opt = bpv_session_get_optimizer (s);
+
+    assert_true (ex->has_optimizer);
+    assert_false (ex->optimizer.has_terms);
+    assert_string_equal (ex->optimizer.slot_names[0], "m");
+    assert_true (ex->optimizer.slots[0] == opt->state_views[0][index]);
+    assert_true (ex->optimizer.slots[1] == opt->state_views[1][index]);
+    assert_true (ex->optimizer.slots[0] != 0.0);
+    assert_non_null (strstr (ex->text, "Optimizer (adam)"));
+    assert_non_null (strstr (ex->text, "after 2 steps: m = "));
+  }
+  bpv_explanation_free (ex);
+
+  assert_true (bpv_session_step (s, NULL));  /* UPDATE */
+  ex = bpv_explain (s, &hit);
+  {
+    const BpOptimizer *opt = bpv_session_get_optimizer (s);
+    const BpOptimizerStepView *v = &ex->optimizer;
+    double dw = ex->weight_after - ex->weight;
+
+    assert_true (v->has_terms);
+    assert_int_equal (v->t, 3);
+    assert_string_equal (v->ex.derived[0].name, "m after");
+    assert_true (v->ex.derived[0].value == opt->state_views[0][index]);
+    assert_true (v->ex.derived[1].value == opt->state_views[1][index]);
+    assert_string_equal (v->ex.derived[2].name, "m̂");
+    assert_int_equal (v->ex.n_terms, 2);
+    if (!(fabs (v->sum - dw) <= 1e-15 * fmax (fabs (ex->weight), fabs (dw))))
+      fail_msg ("Σ terms %.17g ≠ W after − W before %.17g", v->sum, dw);
+    assert_true (dw != 0.0);
+    assert_non_null (strstr (ex->text, "the update, term by term"));
+    assert_non_null (strstr (ex->text, "effective step"));
+  }
+  bpv_explanation_free (ex);
+}

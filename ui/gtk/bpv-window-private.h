@@ -10,6 +10,7 @@
 #include "bpv-network-view.h"
 #include "bpv-plot-view.h"
 #include "bpv-quiz-pane.h"
+#include "bpv-timeline.h"
 #include "bpv-window.h"
 
 G_BEGIN_DECLS
@@ -26,6 +27,7 @@ struct _BpvWindow
   GtkButton            *undo_button;     /* above the palette */
   GtkButton            *redo_button;
   BpvNetworkView       *network_view;
+  BpvTimeline          *timeline;
   GtkLabel             *phase_label;
   GtkLabel             *phase_detail;
   BpvPlotView          *decision_view;

@@ -56,6 +56,7 @@ bpv_ui_init (void)
       g_type_ensure (BPV_TYPE_PLOT_VIEW);
       g_type_ensure (BPV_TYPE_INSPECTOR);
       g_type_ensure (BPV_TYPE_QUIZ_PANE);
+      g_type_ensure (BPV_TYPE_TIMELINE);
       g_type_ensure (BPV_TYPE_LESSON_PANE);
       if (display != NULL)
         {
@@ -96,7 +97,11 @@ update_title (BpvWindow *self)
 
   g_string_append_printf (s, "%s · %s · step %" G_GUINT64_FORMAT, ds->name, shape,
                           bpv_explain_shown_step (self->session));
-  if (n_epochs > 0)
+  /* Scrubbed back: the canvas is that step's, the epochs' figures are not. */
+  if (bpv_session_is_viewing_past (self->session))
+    g_string_append_printf (s, " of %" G_GUINT64_FORMAT " (the past)",
+                            bpv_session_get_step_count (self->session));
+  else if (n_epochs > 0)
     {
       const BpEpochStats *last = &ep[n_epochs - 1];
 
@@ -852,6 +857,7 @@ bpv_window_class_init (BpvWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, BpvWindow, flap);
   gtk_widget_class_bind_template_child (widget_class, BpvWindow, play_button);
   gtk_widget_class_bind_template_child (widget_class, BpvWindow, network_view);
+  gtk_widget_class_bind_template_child (widget_class, BpvWindow, timeline);
   gtk_widget_class_bind_template_child (widget_class, BpvWindow, phase_label);
   gtk_widget_class_bind_template_child (widget_class, BpvWindow, phase_detail);
   gtk_widget_class_bind_template_child (widget_class, BpvWindow, decision_view);
@@ -984,6 +990,7 @@ set_session (BpvWindow  *self,
   bpv_inspector_set_session (self->inspector, session);
   bpv_quiz_pane_set_session (self->quiz_pane, session);
   bpv_quiz_pane_set_canvas (self->quiz_pane, self->network_view);
+  bpv_timeline_set_session (self->timeline, session);
 
   bind_session (self, session);
 

@@ -8,7 +8,9 @@
  *                         gradient check, LaTeX;
  *   bpv-explain-neuron.c  a neuron's text: z, a, σ′, δ as its terms or as
  *                         its paths (skips, batch/layer norm, dropout),
- *                         a norm unit's x̂, γ, β and a dropout unit's mask.
+ *                         a norm unit's x̂, γ, β and a dropout unit's mask;
+ *   bpv-explain-optimizer.c  a weight's optimizer state, and at the Update
+ *                         stop the step split into its terms.
  */
 #pragma once
 
@@ -88,6 +90,16 @@ void _bpv_explain_input              (BpvExplanation  *ex,
 void _bpv_explain_neuron             (BpvExplanation  *ex,
                                       BpvSession      *session,
                                       const BpNetwork *net,
+                                      Pool            *pool,
+                                      GString         *eq);
+
+/* bpv-explain-optimizer.c: the "Optimizer (id)" section for parameter
+ * `index` of the live network (ex->weight and ex->weight_after already
+ * set); fills ex->optimizer. */
+void _bpv_explain_optimizer          (BpvExplanation  *ex,
+                                      BpvSession      *session,
+                                      gsize            index,
+                                      gboolean         at_update,
                                       Pool            *pool,
                                       GString         *eq);
 

@@ -298,6 +298,8 @@ explain_edge (BpvExplanation *ex,
                               num (pool, ex->weight), num (pool, ex->weight_after),
                               num (pool, ex->weight_after - ex->weight));
     }
+  _bpv_explain_optimizer (ex, session, (gsize) (live->W - bpv_session_get_network (session)->params)
+                          + j * live->in + k, at_update, pool, eq);
   /* Drop the last newline. */
   if (eq->len > 0 && eq->str[eq->len - 1] == '\n')
     g_string_truncate (eq, eq->len - 1);
@@ -501,6 +503,9 @@ bpv_explain_shown_step (BpvSession *session)
 
   g_return_val_if_fail (BPV_IS_SESSION (session), 0);
 
+  /* Scrubbed back on the timeline: the numbers are that step's. */
+  if (bpv_session_is_viewing_past (session))
+    return bpv_session_get_shown_step (session);
   st = bpv_session_get_stepper (session);
   phase = bpv_stepper_get_phase (st);
   if (bpv_session_get_running (session) || phase == BPV_STEP_IDLE)

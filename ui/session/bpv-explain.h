@@ -36,6 +36,7 @@
 
 #include "bp-chain.h"
 #include "bp-gradcheck.h"
+#include "bp-optimizer.h"
 #include "bpv-layout.h"
 #include "bpv-session.h"
 
@@ -60,6 +61,12 @@ typedef struct
   double    chain_product;  /* the product of the chain's factors */
   double    batch_gradient; /* ∂C/∂W(n)_jk of the whole batch (net->grads) */
   gsize     batch;          /* B */
+  /* Weights: the optimizer's state for the weight (slots) and, at the
+   * Update stop, the step taken (ex.derived, ex.terms; sum is Σ terms,
+   * to compare with weight_after − weight).  Elsewhere has_terms is FALSE
+   * and the slots are the live state. */
+  gboolean            has_optimizer;
+  BpOptimizerStepView optimizer;
   gsize     n_factors;
   /* Neurons */
   double    z, a, dsigma, neuron_delta;

@@ -37,6 +37,8 @@ _bpv_quiz_predict_sign (const BpvQuizContext *ctx,
     return _bpv_quiz_no_fit (error, _("no optimizer to predict with"));
   if (ctx->params != NULL)
     return _bpv_quiz_no_fit (error, _("the update has already been made at this stop"));
+  if (!ctx->update_pending)
+    return _bpv_quiz_no_fit (error, _("no update is under way: step into a pass first"));
   if (!_bpv_quiz_bwd_known (ctx, 1))
     return _bpv_quiz_no_fit (error, _("the gradient is not known yet at this stop"));
 

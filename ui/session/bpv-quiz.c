@@ -74,6 +74,7 @@ bpv_quiz_context_init (BpvQuizContext *ctx)
   ctx->cost = NAN;
   ctx->learning_rate = NAN;
   ctx->selection.kind = BPV_HIT_NONE;
+  ctx->update_pending = TRUE;
 }
 
 /* ------------------------------------------------------------------ helpers */
@@ -732,4 +733,6 @@ bpv_quiz_context_from_session (BpvQuizContext *ctx,
   st = bpv_session_get_stepper (session);
   if (st != NULL && bpv_stepper_get_phase (st) == BPV_STEP_UPDATE)
     ctx->params = bpv_stepper_get_params_before (st);
+  ctx->update_pending = st != NULL && bpv_stepper_get_phase (st) != BPV_STEP_IDLE
+                        && bpv_stepper_get_phase (st) != BPV_STEP_UPDATE;
 }

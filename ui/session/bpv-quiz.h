@@ -107,10 +107,16 @@ typedef struct
    * layout; NULL: net->params), and the learning rate (NaN: unknown). */
   const double      *params;
   double             learning_rate;
+  /* The next optimizer step will use the gradient shown (net->grads): TRUE
+   * inside a step-mode cycle before its update, and for a context built by
+   * hand; FALSE at rest, where the next step takes another batch, so
+   * "does this weight go up or down?" would be about a gradient not yet
+   * seen (predict-sign is then not asked). */
+  gboolean           update_pending;
 } BpvQuizContext;
 
 /* A context with nothing known yet: cost and learning rate NaN, no
- * selection, all values known.  Fill net, trace, sample and the rest. */
+ * selection, all values known, an update pending.  Fill net, trace, sample and the rest. */
 void         bpv_quiz_context_init          (BpvQuizContext *ctx);
 
 /* The bp-expr context of the same pass (net, trace, sample, targets,

@@ -1,0 +1,133 @@
+/* bpv-explain-optimizer.c — the inspector's "Optimizer (id)" section for a
+ * selected weight: what the optimizer holds for it and, at the Update
+ * stop, the step it took split into its terms (bp_optimizer_explain).
+ *
+ * Outside the Update stop the live optimizer's arrays are shown as they
+ * are (the state after the steps taken).  At the Update stop the live
+ * state is already the one after the step, so the step is explained from
+ * the cycle's "before" (parameters, then optimizer state: see
+ * bpv-stepper.h) with the gradient the update used; its terms then add up
+ * to W after − W before, the Δ the line above shows.
+ */
+#include "config.h"
+#include "bpv-explain-private.h"
+
+#include <math.h>
+#include <string.h>
+
+#include <glib/gi18n.h>
+
+#include "bp-optimizer.h"
+#include "bpv-stepper.h"
+
+/* "name = value", and the description small, for one value of a view. */
+static void
+append_value (GString    *eq,
+              Pool       *pool,
+              const char *name,
+              const char *description,
+              double      value)
+{
+  g_string_append_printf (eq, "   %s = <b>%s</b>", esc (pool, _(name)), num (pool, value));
+  if (description != NULL && description[0] != '\0')
+    g_string_append_printf (eq, "   <small>%s</small>", esc (pool, _(description)));
+  g_string_append (eq, "\n");
+}
+
+/* The step explained from the state before the update of the cycle at its
+ * Update stop; FALSE when the stepper has no such cycle. */
+static gboolean
+view_of_update (BpvSession          *session,
+                gsize                index,
+                BpOptimizerStepView *view)
+{
+  BpvStepper *st = bpv_session_get_stepper (session);
+  const BpOptimizer *live = bpv_session_get_optimizer (session);
+  const BpNetwork *net = bpv_session_get_network (session);
+  const double *before = bpv_stepper_get_params_before (st);
+  const double *grads = bpv_stepper_get_grads (st);
+  g_autoptr(BpOptimizer) opt = NULL;
+
+  if (before == NULL || grads == NULL || live->t == 0)
+    return FALSE;
+  opt = bp_optimizer_copy (live);
+  memcpy (opt->state, before + net->n_params, bp_optimizer_state_size (opt) * sizeof (double));
+  opt->t = live->t - 1;
+  opt->lr_valid = FALSE;
+  bp_optimizer_explain (opt, before, grads, index, view);
+  return TRUE;
+}
+
+void
+_bpv_explain_optimizer (BpvExplanation *ex,
+                        BpvSession     *session,
+                        gsize           index,
+                        gboolean        at_update,
+                        Pool           *pool,
+                        GString        *eq)
+{
+  const BpOptimizer *opt = bpv_session_get_optimizer (session);
+  const BpNetwork *net = bpv_session_get_network (session);
+  BpOptimizerStepView *view = &ex->optimizer;
+  const char *heading;
+
+  g_return_if_fail (index < net->n_params);
+
+  /* TRANSLATORS: a heading; %s is the optimizer's id, "adam" */
+  heading = pool_keep (pool, g_strdup_printf (_("Optimizer (%s)"), esc (pool, opt->id)));
+  if (!(at_update && view_of_update (session, index, view)))
+    {
+      /* The live arrays on one line, so that the chain below stays in
+       * view; the step that made them is not at hand here. */
+      bp_optimizer_explain (opt, net->params, net->grads, index, view);
+      view->has_terms = FALSE;
+      memset (&view->ex, 0, sizeof view->ex);
+      view->sum = NAN;
+      ex->has_optimizer = TRUE;
+      g_string_append_printf (eq, "<b>%s</b>  ", heading);
+      if (view->n_slots == 0)
+        g_string_append (eq, _("keeps no state"));
+      else
+        g_string_append_printf (eq, "%s ", pool_keep (pool, g_strdup_printf (
+          /* TRANSLATORS: %s is a number of steps; the state's values follow */
+          _("after %s steps:"), pool_keep (pool, g_strdup_printf ("%" G_GUINT64_FORMAT, opt->t)))));
+      for (gsize k = 0; k < view->n_slots; k++)
+        g_string_append_printf (eq, "%s%s = %s", k > 0 ? " · " : "",
+                                esc (pool, _(view->slot_names[k])), num (pool, view->slots[k]));
+      return;
+    }
+
+  ex->has_optimizer = TRUE;
+  g_string_append_printf (eq, "\n<b>%s</b>\n", heading);
+  g_string_append_printf (eq, "%s\n", pool_keep (pool, g_strdup_printf (
+    /* TRANSLATORS: %s is a step number, then the learning rate */
+    _("step %s, lr = %s; its state before the step:"),
+    pool_keep (pool, g_strdup_printf ("%" G_GUINT64_FORMAT, view->t)), num (pool, view->lr))));
+  if (view->n_slots == 0)
+    g_string_append_printf (eq, "   <i>%s</i>\n", _("none: this optimizer keeps no state"));
+  for (gsize k = 0; k < view->n_slots; k++)
+    append_value (eq, pool, view->slot_names[k], view->slot_descriptions[k], view->slots[k]);
+
+  if (!view->has_terms)
+    {
+      g_string_append_printf (eq, "<small>%s</small>",
+                              _("This optimizer does not explain its steps (a plugin built "
+                                "for plugin ABI 1.0): only its state is shown."));
+      return;
+    }
+
+  if (view->ex.n_derived > 0)
+    g_string_append_printf (eq, "%s\n", _("in this step:"));
+  for (gsize k = 0; k < view->ex.n_derived; k++)
+    append_value (eq, pool, view->ex.derived[k].name, view->ex.derived[k].description,
+                  view->ex.derived[k].value);
+
+  g_string_append_printf (eq, "%s\n", _("the update, term by term:"));
+  for (gsize k = 0; k < view->ex.n_terms; k++)
+    append_value (eq, pool, view->ex.terms[k].name, view->ex.terms[k].description,
+                  view->ex.terms[k].value);
+  g_string_append_printf (eq, "   Σ = <b>%s</b>   <small>%s %s</small>\n", num (pool, view->sum),
+                          /* TRANSLATORS: followed by a number, W after − W before */
+                          _("= W after − W before ="),
+                          num (pool, ex->weight_after - ex->weight));
+}
