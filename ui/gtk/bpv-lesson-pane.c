@@ -27,6 +27,7 @@ struct _BpvLessonPane
   GtkButton       *leave_button;
 
   gboolean         has_hint;   /* the step has a condition to go on */
+  gboolean         show_answer; /* scroll the verdict into view once laid out */
 };
 
 G_DEFINE_FINAL_TYPE (BpvLessonPane, bpv_lesson_pane, GTK_TYPE_WIDGET)
@@ -51,6 +52,51 @@ on_next_sensitive (GObject       *button,
                    BpvLessonPane *self)
 {
   update_hint (self);
+}
+
+/* Answered: the verdict and the worked answer appear under the question,
+ * below what the pane shows when the step's text is long — a learner would
+ * see only the inputs grey out.  Once the new content is laid out (the
+ * adjustment changes), scroll it into view, keeping the question's top
+ * visible when it does not all fit. */
+static void
+on_answered (BpvLessonPane *self)
+{
+  self->show_answer = TRUE;
+  gtk_widget_queue_resize (GTK_WIDGET (self->scroller));
+}
+
+static gboolean
+scroll_to_answer (gpointer data)
+{
+  BpvLessonPane *self = data;
+  GtkAdjustment *adj = gtk_scrolled_window_get_vadjustment (self->scroller);
+  GtkWidget *content = gtk_scrolled_window_get_child (self->scroller);
+  GtkWidget *qv = GTK_WIDGET (self->question_view);
+  graphene_point_t top = GRAPHENE_POINT_INIT (0, 0), in_content;
+  double value;
+
+  if (GTK_IS_VIEWPORT (content))
+    content = gtk_viewport_get_child (GTK_VIEWPORT (content));
+  if (content == NULL || !gtk_widget_compute_point (qv, content, &top, &in_content))
+    return G_SOURCE_REMOVE;
+  value = MIN (in_content.y, in_content.y + gtk_widget_get_height (qv)
+                             - gtk_adjustment_get_page_size (adj));
+  if (value > gtk_adjustment_get_value (adj))
+    gtk_adjustment_set_value (adj, value);
+  return G_SOURCE_REMOVE;
+}
+
+/* The range changes while the viewport is laid out, before the question
+ * view has its new place: look once the layout is done. */
+static void
+on_scroll_range_changed (GtkAdjustment *adj,
+                         BpvLessonPane *self)
+{
+  if (!self->show_answer)
+    return;
+  self->show_answer = FALSE;
+  g_idle_add_full (G_PRIORITY_DEFAULT_IDLE, scroll_to_answer, g_object_ref (self), g_object_unref);
 }
 
 static void
@@ -97,6 +143,9 @@ bpv_lesson_pane_init (BpvLessonPane *self)
   gtk_widget_init_template (GTK_WIDGET (self));
   g_signal_connect (self->next_button, "notify::sensitive", G_CALLBACK (on_next_sensitive), self);
   g_signal_connect (self->retry_button, "notify::sensitive", G_CALLBACK (on_next_sensitive), self);
+  g_signal_connect_swapped (self->question_view, "answered", G_CALLBACK (on_answered), self);
+  g_signal_connect (gtk_scrolled_window_get_vadjustment (self->scroller), "changed",
+                    G_CALLBACK (on_scroll_range_changed), self);
   update_hint (self);
 }
 
@@ -151,6 +200,7 @@ bpv_lesson_pane_show_step (BpvLessonPane   *self,
   gtk_widget_set_tooltip_text (GTK_WIDGET (self->next_button),
                                last ? _("End the lesson") : _("The next step"));
   /* A new step is read from its top. */
+  self->show_answer = FALSE;
   gtk_adjustment_set_value (gtk_scrolled_window_get_vadjustment (self->scroller), 0);
 }
 
