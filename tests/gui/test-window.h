@@ -10,6 +10,8 @@
  *                          fault, numbers while training, checks by
  *                          hand, LaTeX, keyboard selection, formulas in
  *                          the palette;
+ *   test-window-timeline.c the timeline under the canvas: scrubbing with
+ *                          keys and the slider, back to now, resume, undo;
  *   test-window-quiz.c     the Quiz pane and its question view: numeric
  *                          and choice answers right, wrong and shown, the
  *                          score, the highlights, the chain-rule example.
@@ -56,6 +58,11 @@ guchar         *widget_pixels   (Fixture    *f,
                                  GtkWidget  *widget,
                                  int         w,
                                  int         h);
+/* The window as GTK draws it, saved as dir/name (a PNG) once it has been
+ * drawn since the last change; nothing when dir is NULL or empty. */
+void            window_shot     (Fixture    *f,
+                                 const char *dir,
+                                 const char *name);
 /* A template child of the window (asserted to exist). */
 gpointer        template_child  (Fixture    *f,
                                  const char *name);
@@ -99,6 +106,10 @@ void test_check_on_a_neuron_says_what    (void **state);
 void test_copy_latex                     (void **state);
 void test_keyboard_selection             (void **state);
 void test_palette_formulas_as_math       (void **state);
+
+/* test-window-timeline.c */
+void test_timeline_scrubs          (void **state);
+void test_timeline_resume_and_undo (void **state);
 
 /* test-window-quiz.c */
 void test_quiz_numeric_answers           (void **state);

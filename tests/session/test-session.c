@@ -98,7 +98,7 @@ test_worker_snapshots (void **state)
 
   (void) state;
   /* 1500 steps a second: every step is recorded. */
-  thread = bpv_trainer_thread_new (model->network, model->optimizer, ds, NULL, &config,
+  thread = bpv_trainer_thread_new (model->network, model->optimizer, ds, NULL, &config, NULL,
                                    0, 0, 1500, on_snapshot, &r, NULL);
   assert_non_null (thread);
   /* Until 500 steps and 10 deliveries have come (about a second on an
@@ -143,7 +143,7 @@ test_worker_numeric_error (void **state)
   net->layers[0].W[0] = 1.0;  /* lr · ∂C/∂W = 10⁶ · 10³⁰⁴ overflows */
   sgd = bp_optimizer_new (NULL, "sgd", net->n_params, NULL);
   assert_true (bp_optimizer_set (sgd, "lr", 1e6, NULL));
-  thread = bpv_trainer_thread_new (net, sgd, ds, NULL, &config, 0, 0, 0, on_snapshot, &r, NULL);
+  thread = bpv_trainer_thread_new (net, sgd, ds, NULL, &config, NULL, 0, 0, 0, on_snapshot, &r, NULL);
   assert_non_null (thread);
   spin_until (received_final, &r, 120);
   bpv_trainer_thread_detach (thread);
@@ -159,7 +159,7 @@ test_worker_numeric_error (void **state)
   /* A run that goes on from step 41 names the step counted from 0, in the
    * fault and in the message. */
   r = (Received) { .sorted = TRUE };
-  thread = bpv_trainer_thread_new (net, sgd, ds, NULL, &config, 41, 3, 0, on_snapshot, &r, NULL);
+  thread = bpv_trainer_thread_new (net, sgd, ds, NULL, &config, NULL, 41, 3, 0, on_snapshot, &r, NULL);
   assert_non_null (thread);
   spin_until (received_final, &r, 120);
   bpv_trainer_thread_detach (thread);
@@ -908,6 +908,10 @@ main (void)
     cmocka_unit_test (test_edit_undo_redo),
     cmocka_unit_test (test_setters_undo),
     cmocka_unit_test (test_session_schedule),
+    cmocka_unit_test (test_record_training),
+    cmocka_unit_test (test_record_step_mode),
+    cmocka_unit_test (test_resume_from_is_one_undo_step),
+    cmocka_unit_test (test_record_saved_beside_model),
     cmocka_unit_test (test_edited_sees_the_new_shape),
     cmocka_unit_test (test_save_and_checksum),
     cmocka_unit_test (test_save_continues_exactly),

@@ -49,6 +49,12 @@ BpvSession *default_session (void);
 /* test-session-schedule.c: the learning-rate schedule */
 void test_session_schedule           (void **state);
 
+/* test-session-record.c: the recording, the past shown, the fork */
+void test_record_training              (void **state);
+void test_record_step_mode             (void **state);
+void test_resume_from_is_one_undo_step (void **state);
+void test_record_saved_beside_model    (void **state);
+
 /* test-session-explain.c: the inspector (bpv-explain) */
 void test_explain_weight             (void **state);
 void test_explain_neuron             (void **state);

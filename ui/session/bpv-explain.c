@@ -503,6 +503,9 @@ bpv_explain_shown_step (BpvSession *session)
 
   g_return_val_if_fail (BPV_IS_SESSION (session), 0);
 
+  /* Scrubbed back on the timeline: the numbers are that step's. */
+  if (bpv_session_is_viewing_past (session))
+    return bpv_session_get_shown_step (session);
   st = bpv_session_get_stepper (session);
   phase = bpv_stepper_get_phase (st);
   if (bpv_session_get_running (session) || phase == BPV_STEP_IDLE)

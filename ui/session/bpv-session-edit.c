@@ -522,8 +522,11 @@ undo_redo (BpvSession *self,
              : bp_edit_undo (self->history, self->model)))
     return FALSE;
   bpv_event ("%s %s layers=%zu", redo ? "REDO" : "UNDO", label, _bpv_session_net (self)->n_layers);
+  _bpv_session_record_clear_shown (self);
   after_model_change (self);
   _bpv_session_apply_progress (self);
+  if (!redo)
+    _bpv_session_record_after_undo (self);
   return TRUE;
 }
 
@@ -568,6 +571,9 @@ bpv_session_save (BpvSession *self,
   _bpv_session_record_training (self, self->thread != NULL && !self->stopping);
   _bpv_session_store_progress (self);
   if (!bp_model_save_file (self->model, path, error))
+    return FALSE;
+  /* The recording beside it (MODEL.bprecord); none while a run holds it. */
+  if (!bpv_session_save_record (self, path, error))
     return FALSE;
   bp_edit_history_mark_saved (self->history);
   _bpv_session_emit (self, SIGNAL_EDITED);

@@ -129,7 +129,7 @@ maps_later (gpointer data)
 void
 _bpv_session_update_maps (BpvSession *self)
 {
-  const BpNetwork *net = _bpv_session_net (self);
+  const BpNetwork *net = _bpv_session_shown_net (self);
   gint64 now = g_get_monotonic_time ();
   gsize nx, grid;
 

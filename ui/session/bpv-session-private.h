@@ -14,11 +14,14 @@
  *   bpv-session-heatmaps.c  the decision map and the neurons' maps over the
  *                           input plane, recomputed when stale;
  *   bpv-session-edit.c      every change that is an undo step (settings,
- *                           edits, reset), undo/redo, save.
+ *                           edits, reset), undo/redo, save;
+ *   bpv-session-record.c    the recording of every run, a past step shown,
+ *                           resuming from one (a fork), MODEL.bprecord.
  */
 #pragma once
 
 #include "bpv-session.h"
+#include "bp-record.h"
 #include "bpv-trainer-thread.h"
 
 G_BEGIN_DECLS
@@ -83,6 +86,14 @@ struct _BpvSession
   /* Why training (or a step) stopped on NaN/Inf, until something changes
    * the model or training goes on; kind NONE otherwise. */
   BpTrainFault      fault;
+
+  /* the recording (bpv-session-record.c): NULL while a worker holds it */
+  BpRecord         *record;
+  BpNetwork        *shown_net;    /* a past step shown, or NULL: the present */
+  guint64           shown_step;
+  char             *fork_data;    /* the recording before the last fork */
+  gsize             fork_len;
+  guint             fork_depth;   /* undo steps with that fork's step */
 
   /* edits and their undo history (bpv-session-edit.c) */
   BpEditHistory    *history;
@@ -186,6 +197,24 @@ void     _bpv_session_drop_records_after   (BpvSession         *self,
  * back from it (after opening, undo, redo). */
 void     _bpv_session_store_progress       (BpvSession         *self);
 void     _bpv_session_apply_progress       (BpvSession         *self);
+
+/* bpv-session-record.c */
+/* The recording (a new one if none), for a worker to own; and back. */
+BpRecord        *_bpv_session_record_take      (BpvSession         *self);
+void             _bpv_session_record_give_back (BpvSession         *self,
+                                                BpRecord           *rec);
+/* Step mode: the stepper's position after a step (trace: its statistics)
+ * or before the first one (NULL). */
+void             _bpv_session_record_step_mode (BpvSession         *self,
+                                                const BpTrace      *trace);
+/* The network shown: a past step's copy, or the live one. */
+BpNetwork       *_bpv_session_shown_net        (BpvSession         *self);
+void             _bpv_session_record_clear_shown (BpvSession       *self);
+/* Training or stepping from a past step shown: back to the present, and a
+ * message saying so (Resume from Here forks instead). */
+void             _bpv_session_record_leave_past (BpvSession        *self);
+/* After an undo: undoing a fork puts back what it truncated. */
+void             _bpv_session_record_after_undo (BpvSession        *self);
 
 /* bpv-session-heatmaps.c */
 void     _bpv_session_update_maps          (BpvSession         *self);

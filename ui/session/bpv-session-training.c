@@ -182,6 +182,7 @@ apply_snapshot (BpvTrainSnapshot *snap,
 
       g_clear_pointer (&self->thread, bpv_trainer_thread_detach);
       self->stopping = FALSE;
+      _bpv_session_record_give_back (self, g_steal_pointer (&snap->record));
       g_clear_pointer (&self->snap_trace, bp_trace_free);
       _bpv_session_record_training (self, FALSE);
       _bpv_session_emit (self, SIGNAL_EDITED);
@@ -230,6 +231,7 @@ _bpv_session_start_thread (BpvSession *self,
     .seed = self->model->seed + self->steps,
     .keep_trace = TRUE,
   };
+  BpRecord *record;
 
   g_return_if_fail (self->thread == NULL);
 
@@ -239,12 +241,16 @@ _bpv_session_start_thread (BpvSession *self,
   self->steps_at_start = self->steps;
   self->trained_unrecorded = FALSE;
   bpv_stepper_reset (self->stepper, self->steps);
+  _bpv_session_record_leave_past (self);
+  record = _bpv_session_record_take (self);
   self->thread = bpv_trainer_thread_new (_bpv_session_net (self), self->model->optimizer,
-                                         self->train, self->test, &config, self->steps, self->epoch,
+                                         self->train, self->test, &config, record,
+                                         self->steps, self->epoch,
                                          train_rate_for (self->speed), apply_snapshot, self,
                                          error);
   if (self->thread == NULL)
     {
+      _bpv_session_record_give_back (self, record);
       g_clear_pointer (&self->before_training, bp_model_free);
       return;
     }
@@ -321,6 +327,7 @@ after_step (BpvSession *self,
 
       if (t != NULL)
         _bpv_session_append_record (self, steps, t->grad_norm);
+      _bpv_session_record_step_mode (self, t);
       _bpv_session_emit (self, SIGNAL_HISTORY_CHANGED);
     }
   else if (steps < steps_before)
@@ -364,6 +371,10 @@ step_with (BpvSession *self,
       self->restart_after_stop = FALSE;
       return TRUE;
     }
+  /* Stepping goes on from the present; where it starts is recorded (step
+   * 0, or where an earlier step back left it: that forks the recording). */
+  _bpv_session_record_leave_past (self);
+  _bpv_session_record_step_mode (self, NULL);
   before = bpv_stepper_get_step_count (self->stepper);
   ok = func (self->stepper, error);
   after_step (self, before);
@@ -405,6 +416,7 @@ bpv_session_step_back (BpvSession *self)
 
   if (self->thread != NULL)
     return FALSE;
+  _bpv_session_record_leave_past (self);
   before = bpv_stepper_get_step_count (self->stepper);
   ok = bpv_stepper_back (self->stepper);
   after_step (self, before);
@@ -448,8 +460,10 @@ bpv_session_tick (BpvSession *self,
   guint64 before;
   BpvTickResult r;
 
-  if (self->thread != NULL)
+  if (self->thread != NULL || self->shown_net != NULL)
     return FALSE;
+  if (self->record == NULL || bp_record_n (self->record) == 0)
+    _bpv_session_record_step_mode (self, NULL);
   before = bpv_stepper_get_step_count (self->stepper);
   r = bpv_stepper_tick (self->stepper, seconds, &error);
   switch (r)

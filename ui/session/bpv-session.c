@@ -170,7 +170,9 @@ _bpv_session_invalidate_values (BpvSession *self)
 gboolean
 _bpv_session_is_stepping (BpvSession *self)
 {
-  return self->stepper != NULL && bpv_stepper_get_phase (self->stepper) != BPV_STEP_IDLE;
+  /* A past step shown is at rest: its probe, not the cycle in flight. */
+  return self->stepper != NULL && self->shown_net == NULL
+         && bpv_stepper_get_phase (self->stepper) != BPV_STEP_IDLE;
 }
 
 /* After the network's shape or the dataset changed. */
@@ -234,6 +236,9 @@ bpv_session_finalize (GObject *object)
   g_free (self->norm_names);
   bp_model_free (self->before_training);
   bp_edit_history_free (self->history);
+  bp_record_free (self->record);
+  bp_network_free (self->shown_net);
+  g_free (self->fork_data);
   g_free (self->data_key);
   G_OBJECT_CLASS (bpv_session_parent_class)->finalize (object);
 }
@@ -514,7 +519,7 @@ bpv_session_get_model (BpvSession *self)
 const BpNetwork *
 bpv_session_get_network (BpvSession *self)
 {
-  return _bpv_session_net (self);
+  return _bpv_session_shown_net (self);
 }
 
 const BpOptimizer *
@@ -556,7 +561,7 @@ bpv_session_get_stepper (BpvSession *self)
 static void
 update_probe (BpvSession *self)
 {
-  BpNetwork *net = _bpv_session_net (self);
+  BpNetwork *net = _bpv_session_shown_net (self);
   const BpDataset *ds = self->train;
   gsize r = MIN (self->probe_row, ds->n_rows - 1);
   gsize B = 1;
@@ -651,7 +656,7 @@ bpv_session_fill_render_state (BpvSession     *self,
 {
   gsize sample = 0;
 
-  state->net = _bpv_session_net (self);
+  state->net = _bpv_session_shown_net (self);
   state->trace = bpv_session_get_trace (self, &sample);
   state->sample = sample;
   state->old_params = NULL;

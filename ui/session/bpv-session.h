@@ -26,8 +26,8 @@
  *
  * Implemented by a family of files, one a section below (the list is in
  * bpv-session-private.h): bpv-session.c (the object, what is shown, the
- * selection), bpv-session-heatmaps.c, -history.c, -training.c (running)
- * and -edit.c (settings, edits, saving).
+ * selection), bpv-session-heatmaps.c, -history.c, -training.c (running),
+ * -edit.c (settings, edits, saving) and -record.c (the recording).
  */
 #pragma once
 
@@ -36,6 +36,7 @@
 #include "bp-edit.h"
 #include "bp-model.h"
 #include "bp-dataset.h"
+#include "bp-record.h"
 #include "bp-trainer.h"
 #include "bpv-heatmap.h"
 #include "bpv-layout.h"
@@ -205,6 +206,41 @@ gboolean             bpv_session_set_dataset        (BpvSession *self,
                                                      gsize       rows,
                                                      double      noise,
                                                      double      test_fraction,
+                                                     GError    **error);
+
+/* --------------------------------------- the recording (-record.c) */
+/* Every run and every step-mode step is recorded within
+ * BP_RECORD_DEFAULT_BUDGET (64 MiB; every k steps, k doubling: bp-record.h).
+ * Owned by the session; NULL while training runs (the worker holds it). */
+const BpRecord      *bpv_session_get_record         (BpvSession *self);
+/* Shows the latest kept step ≤ `step` (a copy of the network: get_network,
+ * the trace, the maps and the render state read it; the present is left
+ * alone).  FALSE with an error while training or stepping, or when no step
+ * was kept there. */
+gboolean             bpv_session_show_step          (BpvSession *self,
+                                                     guint64     step,
+                                                     GError    **error);
+/* Back to the present (no-op when already there). */
+void                 bpv_session_show_present       (BpvSession *self);
+gboolean             bpv_session_is_viewing_past    (BpvSession *self);
+/* The step shown: the past one, else the present's step count. */
+guint64              bpv_session_get_shown_step     (BpvSession *self);
+/* Puts the kept step ≤ `step` back into the live network, optimizer and
+ * progress: one undo step ("Resume from Step N"; undo gives back the
+ * present and what was recorded after the step).  Training or stepping
+ * then forks the run. */
+gboolean             bpv_session_resume_from        (BpvSession *self,
+                                                     guint64     step,
+                                                     GError    **error);
+/* MODEL.json's recording is MODEL.bprecord (free with g_free). */
+char                *bpv_session_record_path        (const char *model_path);
+/* Saves the recording beside the model (nothing when empty); loads it when
+ * the file exists (TRUE when it does not). */
+gboolean             bpv_session_save_record        (BpvSession *self,
+                                                     const char *model_path,
+                                                     GError    **error);
+gboolean             bpv_session_load_record        (BpvSession *self,
+                                                     const char *model_path,
                                                      GError    **error);
 
 /* -------------------------------------------------------------- selection */

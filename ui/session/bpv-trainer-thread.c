@@ -51,6 +51,7 @@ struct _BpvTrainerThread
   GArray               *norm_steps;
   GArray               *norms;
   GArray               *epochs;
+  BpRecord             *record;       /* until handed back in the final snapshot */
 };
 
 static BpvTrainerThread *
@@ -76,6 +77,7 @@ thread_unref (gpointer data)
   g_array_unref (self->norm_steps);
   g_array_unref (self->norms);
   g_array_unref (self->epochs);
+  bp_record_free (self->record);
   g_object_unref (self->cancellable);
   g_main_context_unref (self->context);
   g_mutex_clear (&self->lock);
@@ -95,6 +97,7 @@ bpv_train_snapshot_free (BpvTrainSnapshot *snap)
   g_array_unref (snap->norms);
   g_array_unref (snap->epochs);
   g_free (snap->opt_state);
+  bp_record_free (snap->record);
   g_clear_error (&snap->error);
   g_free (snap);
 }
@@ -231,6 +234,34 @@ finish_epoch (BpvTrainerThread *self)
   g_array_append_val (self->epochs, st);
 }
 
+/* The step just taken (or, with `stats` FALSE, where the run starts) into
+ * the recording, at the session's step numbers.  A recording that does not
+ * fit (the model changed shape under it) is dropped: the session starts a
+ * new one. */
+static void
+record_step (BpvTrainerThread *self,
+             gboolean          stats,
+             gboolean          latest)
+{
+  BpTrainer *tr = self->trainer;
+  g_autoptr(GError) error = NULL;
+  BpRecordPosition pos = {
+    .step = self->start_step + tr->steps,
+    .epoch = self->start_epoch + tr->epoch,
+    .rng = &tr->rng,
+    .order = tr->order,
+    .n_rows = tr->train->n_rows,
+    .cursor = tr->cursor,
+    .loss = stats ? tr->trace->loss : NAN,
+    .grad_norms = stats ? tr->trace->grad_norm : NULL,
+  };
+
+  if (self->record == NULL)
+    return;
+  if (!bp_record_add_position (self->record, self->net, self->opt, &pos, latest, &error))
+    g_clear_pointer (&self->record, bp_record_free);
+}
+
 /* Waits until `until` (monotonic µs) or a stop; FALSE when stopped. */
 static gboolean
 wait_until (BpvTrainerThread *self,
@@ -316,6 +347,10 @@ worker (gpointer data)
   setpriority (PRIO_PROCESS, (id_t) syscall (SYS_gettid), WORKER_NICE);
 #endif
 
+  /* Where the run starts: step 0, or the step it goes on from (the same
+   * step again only updates its epoch count; an earlier one forks). */
+  record_step (self, FALSE, FALSE);
+
   while (!g_cancellable_is_cancelled (self->cancellable))
     {
       double rate;
@@ -343,8 +378,12 @@ worker (gpointer data)
       }
       rate_steps++;
       record_norms (self);
+      record_step (self, TRUE, FALSE);
       if (bp_trainer_epoch_done (tr))
-        finish_epoch (self);
+        {
+          finish_epoch (self);
+          record_step (self, TRUE, FALSE);
+        }
 
       now = g_get_monotonic_time ();
       if (now - rate_start > RATE_WINDOW_US)
@@ -377,8 +416,12 @@ worker (gpointer data)
       }
     }
 
+  /* The step the run stopped at is kept whatever the grid. */
+  if (tr->steps > 0)
+    record_step (self, TRUE, TRUE);
   final = make_snapshot (self, measured);
   final->final = TRUE;
+  final->record = g_steal_pointer (&self->record);
   if (error != NULL && bp_trainer_get_fault (tr, &final->fault))
     {
       /* The trainer counts from this run's start; the session from step 0. */
@@ -399,6 +442,7 @@ bpv_trainer_thread_new (const BpNetwork      *net,
                         const BpDataset      *train,
                         const BpDataset      *test,
                         const BpTrainConfig  *config,
+                        BpRecord             *record,
                         guint64               start_step,
                         guint                 start_epoch,
                         double                steps_per_second,
@@ -436,12 +480,14 @@ bpv_trainer_thread_new (const BpNetwork      *net,
       thread_unref (self);
       return NULL;
     }
+  self->record = record;
 
   live_add (+1);
   thread = g_thread_try_new ("bpv-trainer", worker, thread_ref (self), error);
   if (thread == NULL)
     {
       live_add (-1);
+      self->record = NULL;  /* the caller's again */
       thread_unref (self);  /* the worker's reference */
       thread_unref (self);
       return NULL;

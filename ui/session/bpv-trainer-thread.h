@@ -23,6 +23,7 @@
 #include "bp-network.h"
 #include "bp-optimizer.h"
 #include "bp-dataset.h"
+#include "bp-record.h"
 #include "bp-trainer.h"
 
 G_BEGIN_DECLS
@@ -49,6 +50,7 @@ typedef struct
   guint64       opt_t;
   /* Only in the final snapshot: */
   gboolean      final;
+  BpRecord     *record;          /* the recording handed back (owned), or NULL */
   GError       *error;           /* why training stopped, if not asked to */
   BpTrainFault  fault;           /* for NaN/Inf (kind NONE otherwise): its step
                                   * counts from step 0 like `step`, and the
@@ -68,12 +70,16 @@ typedef struct _BpvTrainerThread BpvTrainerThread;
 /* Starts training at once on copies of `net`, `opt`, `train` and `test`
  * (may be NULL).  FALSE/NULL with a BP_TRAIN_ERROR when the trainer cannot
  * be made (shapes, empty set).  `steps_per_second` ≤ 0 means as fast as
- * possible. */
+ * possible.  `record` (may be NULL) is taken: the worker adds every step to
+ * it (bp_record_add_position at the session's step numbers) and hands it
+ * back in the final snapshot; it is freed if the thread is detached.  The
+ * caller must not touch it meanwhile; on failure it stays the caller's. */
 BpvTrainerThread *bpv_trainer_thread_new       (const BpNetwork      *net,
                                                 const BpOptimizer    *opt,
                                                 const BpDataset      *train,
                                                 const BpDataset      *test,
                                                 const BpTrainConfig  *config,
+                                                BpRecord             *record,
                                                 guint64               start_step,
                                                 guint                 start_epoch,
                                                 double                steps_per_second,

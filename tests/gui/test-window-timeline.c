@@ -1,0 +1,142 @@
+/* test-window-timeline.c — the timeline under the canvas (bpv-timeline.c)
+ * in the real window: it follows a run, the slider's key bindings and a
+ * drag (the value a drag sets) show a past step on the canvas, "Back to
+ * Now" and "Resume from Here" act, and undo brings the present back.  With
+ * BPV_TIMELINE_SHOTS set to a folder, the window is saved there as PNGs.
+ *
+ * The keys go through GtkRange's "move-slider" keybinding signal (what
+ * Left, Right, Home and End emit); the pointer drag is not synthesised
+ * (GTK 4 has no API for it): the drag test sets the slider's value. */
+#include "config.h"
+
+#include "test-window.h"
+
+#include "bpv-timeline.h"
+
+static void
+shot (Fixture    *f,
+      const char *name)
+{
+  window_shot (f, g_getenv ("BPV_TIMELINE_SHOTS"), name);
+}
+
+static gboolean
+trained_200 (gpointer data)
+{
+  Fixture *f = data;
+
+  return bpv_session_get_step_count (f->session) >= 200;
+}
+
+/* The title's subtitle says the canvas shows the past ("step 0 of 200
+ * (the past)"), not the present's epoch figures. */
+static gboolean
+title_says_past (gpointer data)
+{
+  const char *sub = adw_window_title_get_subtitle (template_child (data, "window_title"));
+
+  return sub != NULL && strstr (sub, " · step 0 of ") != NULL && strstr (sub, "(the past)") != NULL
+         && strstr (sub, "epoch") == NULL;
+}
+
+static const BpNetwork *
+canvas_net (Fixture *f)
+{
+  BpvRenderState state = { 0 };
+
+  bpv_network_view_get_render_state (view_of (f), &state);
+  return state.net;
+}
+
+void
+test_timeline_scrubs (void **state)
+{
+  Fixture *f = *state;
+  BpvTimeline *tl = template_child (f, "timeline");
+  GtkWidget *scale = bpv_timeline_get_scale (tl);
+  const BpNetwork *live = bpv_session_get_network (f->session);
+  gsize P = live->n_params;
+  g_autofree double *present = NULL;
+  g_autofree double *initial = g_memdup2 (live->params, P * sizeof (double));
+  const BpRecord *rec;
+  guint64 steps;
+  gsize n;
+  g_autofree char *expect = NULL;
+
+  assert_false (gtk_widget_get_sensitive (scale));
+  bpv_session_set_speed (f->session, 1.0);
+  assert_true (bpv_session_play (f->session, NULL));
+  assert_non_null (strstr (bpv_timeline_get_text (tl), "Recording"));
+  assert_true (spin_until (trained_200, f, 120));
+  bpv_session_pause (f->session);
+  assert_true (spin_until (not_running, f->session, 120));
+  steps = bpv_session_get_step_count (f->session);
+  present = g_memdup2 (live->params, P * sizeof (double));
+  rec = bpv_session_get_record (f->session);
+  n = bp_record_n (rec);
+  assert_true (gtk_widget_get_sensitive (scale));
+  expect = g_strdup_printf ("Now: step %" G_GUINT64_FORMAT " of %" G_GUINT64_FORMAT, steps, steps);
+  assert_non_null (strstr (bpv_timeline_get_text (tl), expect));
+  assert_int_equal ((gsize) gtk_range_get_value (GTK_RANGE (scale)), n - 1);
+  shot (f, "timeline-now.png");
+
+  /* Keys: Left is one kept step back, Home the first (step 0). */
+  gtk_widget_grab_focus (scale);
+  g_signal_emit_by_name (scale, "move-slider", GTK_SCROLL_STEP_LEFT);
+  assert_true (bpv_session_is_viewing_past (f->session));
+  assert_int_equal (bpv_session_get_shown_step (f->session), bp_record_step_at (rec, n - 2));
+  assert_non_null (strstr (bpv_timeline_get_text (tl), "Past: step"));
+  g_signal_emit_by_name (scale, "move-slider", GTK_SCROLL_START);
+  assert_int_equal (bpv_session_get_shown_step (f->session), 0);
+  assert_true (spin_until (title_says_past, f, 10));
+  /* The canvas draws the shown copy: the untrained network. */
+  assert_true (canvas_net (f) != live);
+  assert_memory_equal (canvas_net (f)->params, initial, P * sizeof (double));
+  assert_memory_equal (live->params, present, P * sizeof (double));
+  spin (0.2);
+
+  /* A drag's value: the middle of the run. */
+  gtk_range_set_value (GTK_RANGE (scale), (double) (n / 2));
+  assert_int_equal (bpv_session_get_shown_step (f->session), bp_record_step_at (rec, n / 2));
+  spin (0.3);
+  shot (f, "timeline-past.png");
+
+  /* Back to Now. */
+  assert_true (gtk_widget_activate_action (GTK_WIDGET (tl), "timeline.present", NULL));
+  assert_false (bpv_session_is_viewing_past (f->session));
+  assert_ptr_equal (canvas_net (f), bpv_session_get_network (f->session));
+  assert_int_equal ((gsize) gtk_range_get_value (GTK_RANGE (scale)), n - 1);
+}
+
+void
+test_timeline_resume_and_undo (void **state)
+{
+  Fixture *f = *state;
+  BpvTimeline *tl = template_child (f, "timeline");
+  GtkWidget *scale = bpv_timeline_get_scale (tl);
+  const BpRecord *rec;
+  guint64 steps, fork;
+  gsize n;
+  g_autofree char *expect = NULL;
+
+  bpv_session_set_speed (f->session, 1.0);
+  assert_true (bpv_session_play (f->session, NULL));
+  assert_true (spin_until (trained_200, f, 120));
+  bpv_session_pause (f->session);
+  assert_true (spin_until (not_running, f->session, 120));
+  steps = bpv_session_get_step_count (f->session);
+  rec = bpv_session_get_record (f->session);
+  n = bp_record_n (rec);
+  fork = bp_record_step_at (rec, n / 2);
+  gtk_range_set_value (GTK_RANGE (scale), (double) (n / 2));
+  assert_true (gtk_widget_activate_action (GTK_WIDGET (tl), "timeline.resume", NULL));
+  assert_false (bpv_session_is_viewing_past (f->session));
+  assert_int_equal (bpv_session_get_step_count (f->session), fork);
+  /* The fork is the undo menu's latest entry; undo is the present. */
+  activate (f, "undo");
+  assert_int_equal (bpv_session_get_step_count (f->session), steps);
+  /* The slider is at the present again, which is the last kept step. */
+  expect = g_strdup_printf ("Now: step %" G_GUINT64_FORMAT " of %" G_GUINT64_FORMAT, steps, steps);
+  assert_non_null (strstr (bpv_timeline_get_text (tl), expect));
+  assert_int_equal ((gsize) gtk_range_get_value (GTK_RANGE (scale)), n - 1);
+}
