@@ -2,6 +2,8 @@
 #include "config.h"
 #include "backprop-studio-examples.h"
 
+#include <glib/gi18n.h>
+
 #include "bp-dataset.h"
 
 static const struct
@@ -9,10 +11,13 @@ static const struct
   const char *id;
   const char *label;
 } examples[] = {
+  { "one-neuron", N_("One Neuron") },
+  { "three-layers", N_("Three Small Layers") },
   { "chain-rule", "The Chain Rule: Two Neurons" },
   { "xor", "XOR" },
   { "spirals-sigmoid", "Spirals with Sigmoid (vanishing gradients)" },
   { "spirals-relu", "Spirals with ReLU" },
+  { "dead-relu", N_("Dead ReLUs") },
   { "deep-sigmoid", "A Deep Sigmoid Network" },
   { "deep-sigmoid-skips", "A Deep Sigmoid Network with Skip Connections" },
   { "deep-sigmoid-batchnorm", "A Deep Sigmoid Network with Batch Norm" },
