@@ -6,14 +6,17 @@
 #include "backprop-studio-autosave.h"
 #include "backprop-studio-examples.h"
 #include "backprop-studio-files.h"
+#include "backprop-studio-lessons.h"
 #include "backprop-studio-preferences.h"
 #include "backprop-studio-settings.h"
 
 #include <glib/gi18n.h>
 #include <stdio.h>
+#include <glib/gi18n.h>
 
 #include "bp-model.h"
 #include "bp-plugin-loader.h"
+#include "bpv-lesson.h"
 #include "bpv-events.h"
 #include "bpv-shortcuts.h"
 #include "bpv-window.h"
@@ -40,7 +43,9 @@ struct _BackpropStudioApplication
   AdwPreferencesWindow *preferences;       /* weak: while it is open */
   GMenu                *recent;            /* every window's Open Recent */
   GMenuModel           *examples;          /* every window's Examples */
+  GMenuModel           *lessons;           /* every window's Lessons (built in) */
   char                 *example;           /* --example, or NULL */
+  char                 *lesson;            /* --lesson, or NULL */
 };
 
 G_DEFINE_FINAL_TYPE (BackpropStudioApplication, backprop_studio_application, ADW_TYPE_APPLICATION)
@@ -218,6 +223,46 @@ fit_to_monitor (GtkWindow *window)
   gtk_window_set_default_size (window, MIN (w, geometry.width), MIN (h, geometry.height));
 }
 
+/* A lesson step brought the window a new session: the settings follow it. */
+static void
+on_window_session (BpvWindow                 *window,
+                   GParamSpec                *pspec,
+                   BackpropStudioApplication *self)
+{
+  backprop_studio_settings_bind_window (self->settings, window);
+}
+
+/* A window on `session`, set up as every window is; not shown yet. */
+static BpvWindow *
+new_window (BackpropStudioApplication *self,
+            BpvSession                *session)
+{
+  BpvWindow *window = bpv_window_new (GTK_APPLICATION (self), session);
+
+  backprop_studio_settings_bind_window (self->settings, window);
+  g_signal_connect (window, "notify::file", G_CALLBACK (on_window_file), self);
+  g_signal_connect (window, "notify::session", G_CALLBACK (on_window_session), self);
+  backprop_studio_autosave_watch (window);
+  bpv_window_set_examples (window, self->examples);
+  if (self->lessons != NULL)
+    bpv_window_set_lessons (window, self->lessons);
+  backprop_studio_files_update_recent (self->recent, self->settings);
+  bpv_window_set_recent (window, G_MENU_MODEL (self->recent));
+  fit_to_monitor (GTK_WINDOW (window));
+  return window;
+}
+
+static void
+show_window (BackpropStudioApplication *self,
+             BpvWindow                 *window)
+{
+  g_autofree char *refused = NULL;
+
+  gtk_window_present (GTK_WINDOW (window));
+  if ((refused = refused_plugins_text (self)) != NULL)
+    bpv_window_toast (window, refused);
+}
+
 /* A window on `model`, or on the default experiment (said on stderr) when
  * `model` cannot be shown; NULL when neither can. */
 static BpvWindow *
@@ -226,7 +271,6 @@ open_window (BackpropStudioApplication *self,
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(BpvSession) session = NULL;
-  g_autofree char *refused = NULL;
   BpvWindow *window;
 
   session = bpv_session_new (model, &error);
@@ -243,23 +287,15 @@ open_window (BackpropStudioApplication *self,
           return NULL;
         }
     }
-  window = bpv_window_new (GTK_APPLICATION (self), session);
-  backprop_studio_settings_bind_window (self->settings, window);
-  g_signal_connect (window, "notify::file", G_CALLBACK (on_window_file), self);
-  backprop_studio_autosave_watch (window);
-  bpv_window_set_examples (window, self->examples);
-  backprop_studio_files_update_recent (self->recent, self->settings);
-  bpv_window_set_recent (window, G_MENU_MODEL (self->recent));
-  fit_to_monitor (GTK_WINDOW (window));
-  gtk_window_present (GTK_WINDOW (window));
-  if ((refused = refused_plugins_text (self)) != NULL)
-    bpv_window_toast (window, refused);
+  window = new_window (self, session);
+  show_window (self, window);
   return window;
 }
 
 /* The window a newly opened experiment may take the place of: the active
  * one, when closing it would lose nothing (no unsaved changes, not
- * training, no question pending).  NULL otherwise: a new window then. */
+ * training, no lesson, no question pending).  NULL otherwise: a new window
+ * then. */
 static BpvWindow *
 replaceable_window (BackpropStudioApplication *self)
 {
@@ -269,7 +305,8 @@ replaceable_window (BackpropStudioApplication *self)
   if (!BPV_IS_WINDOW (active))
     return NULL;
   session = bpv_window_get_session (BPV_WINDOW (active));
-  if (session == NULL || bpv_session_is_dirty (session) || bpv_session_get_running (session))
+  if (session == NULL || bpv_session_is_dirty (session) || bpv_session_get_running (session)
+      || bpv_window_get_lesson (BPV_WINDOW (active)) != NULL)
     return NULL;
   return BPV_WINDOW (active);
 }
@@ -291,13 +328,77 @@ replace_window (BpvWindow *old,
   gtk_window_destroy (GTK_WINDOW (old));
 }
 
-/* The autosaved experiment in a window, named by the file it came from;
- * FALSE when there is none (or it does not load). */
+/* Says why a lesson does not open: over the active window and on stderr;
+ * at start-up, when there is no window, the default experiment opens with
+ * the message. */
+static void
+report_lesson_error (BackpropStudioApplication *self,
+                     const char                *message)
+{
+  GtkWindow *active = gtk_application_get_active_window (GTK_APPLICATION (self));
+
+  fprintf (stderr, "backprop-studio: %s\n", message);
+  if (!BPV_IS_WINDOW (active))
+    {
+      g_autoptr(BpModel) model = bp_model_new_default ();
+
+      active = GTK_WINDOW (open_window (self, model));
+    }
+  if (active != NULL)
+    bpv_window_show_lesson_error (BPV_WINDOW (active), TRUE, message);
+}
+
+/* Plays the lesson at `path` in a window of its own (which takes the place
+ * of the active window when that loses nothing).  A lesson that does not
+ * load, or whose first step cannot be entered, opens nothing: the message
+ * names the file, the step and the field, and every model stays as it
+ * was. */
+static void
+open_lesson (BackpropStudioApplication *self,
+             const char                *path)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(BpModel) model = NULL;
+  g_autoptr(BpvSession) session = NULL;
+  BpvLesson *lesson = bpv_lesson_load (path, &error);
+  BpvWindow *old, *window;
+
+  if (lesson == NULL)
+    {
+      report_lesson_error (self, error->message);
+      return;
+    }
+  old = replaceable_window (self);
+  /* The first step brings the lesson's own session. */
+  model = bp_model_new_default ();
+  session = bpv_session_new (model, &error);
+  if (session == NULL)
+    {
+      bpv_lesson_free (lesson);
+      report_lesson_error (self, error->message);
+      return;
+    }
+  window = new_window (self, session);
+  if (!bpv_window_start_lesson (window, lesson, path, 0, TRUE, &error))
+    {
+      gtk_window_destroy (GTK_WINDOW (window));
+      report_lesson_error (self, error->message);
+      return;
+    }
+  show_window (self, window);
+  replace_window (old, window);
+}
+
+/* The autosaved experiment in a window, named by the file it came from,
+ * with the lesson it was playing at its step; FALSE when there is none (or
+ * it does not load). */
 static gboolean
 restore_autosave (BackpropStudioApplication *self)
 {
   g_autoptr(BpModel) model = backprop_studio_autosave_load ();
   g_autofree char *last = NULL;
+  g_autofree char *lesson_path = NULL;
+  gsize step = 0;
   BpvWindow *window;
 
   if (model == NULL)
@@ -308,6 +409,17 @@ restore_autosave (BackpropStudioApplication *self)
   if (self->settings != NULL)
     last = g_settings_get_string (self->settings, "last-experiment");
   backprop_studio_autosave_show_restored (window, last);
+  if (backprop_studio_autosave_load_lesson (&lesson_path, &step))
+    {
+      g_autoptr(GError) error = NULL;
+      BpvLesson *lesson = bpv_lesson_load (lesson_path, &error);
+
+      if (lesson == NULL || !bpv_window_start_lesson (window, lesson, lesson_path, step, FALSE, &error))
+        {
+          fprintf (stderr, _("backprop-studio: the lesson you had open: %s\n"), error->message);
+          bpv_window_show_lesson_error (window, TRUE, error->message);
+        }
+    }
   return TRUE;
 }
 
@@ -324,10 +436,16 @@ open_path (BackpropStudioApplication *self,
   g_autofree char *path = g_file_get_path (file);
   g_autoptr(BpModel) model = NULL;
   gboolean csv = backprop_studio_files_is_csv (path);
-  BpvWindow *old = replaceable_window (self);
+  BpvWindow *old;
   GtkWindow *active = gtk_application_get_active_window (GTK_APPLICATION (self));
   BpvWindow *window;
 
+  if (path != NULL && g_str_has_suffix (path, BPV_LESSON_SUFFIX))
+    {
+      open_lesson (self, path);
+      return;
+    }
+  old = replaceable_window (self);
   model = path != NULL ? backprop_studio_files_load_model (path, &error) : NULL;
   if (model == NULL)
     {
@@ -398,6 +516,14 @@ open_example_activated (GSimpleAction *action,
                                backprop_studio_examples_is_walkthrough (id));
   bpv_event ("EXAMPLE %s layers=%zu", id,
              bpv_session_get_network (bpv_window_get_session (window))->n_layers);
+}
+
+static void
+open_lesson_activated (GSimpleAction *action,
+                       GVariant      *parameter,
+                       gpointer       data)
+{
+  open_lesson (data, g_variant_get_string (parameter, NULL));
 }
 
 static void
@@ -484,12 +610,15 @@ backprop_studio_application_startup (GApplication *app)
     { "quit", quit_activated, NULL, NULL, NULL, { 0 } },
     { "about", about_activated, NULL, NULL, NULL, { 0 } },
     { "open-example", open_example_activated, "s", NULL, NULL, { 0 } },
+    { "open-lesson", open_lesson_activated, "s", NULL, NULL, { 0 } },
     { "preferences", preferences_activated, NULL, NULL, NULL, { 0 } },
   };
 
   G_APPLICATION_CLASS (backprop_studio_application_parent_class)->startup (app);
 
   g_action_map_add_action_entries (G_ACTION_MAP (self), entries, G_N_ELEMENTS (entries), self);
+  /* Read here, not at construction: headless mode has no menus. */
+  self->lessons = backprop_studio_lessons_menu_new ();
   /* The keys come from the one shortcut table (ui/gtk/bpv-shortcuts.c). */
   bpv_shortcuts_install (GTK_APPLICATION (self));
   if (self->settings != NULL)
@@ -519,6 +648,13 @@ backprop_studio_application_activate (GApplication *app)
 {
   BackpropStudioApplication *self = BACKPROP_STUDIO_APPLICATION (app);
 
+  if (self->lesson != NULL)
+    {
+      g_autofree char *path = backprop_studio_lessons_resolve (self->lesson);
+
+      open_lesson (self, path);
+      return;
+    }
   if (self->example == NULL)
     {
       activate_default (self);
@@ -596,7 +732,9 @@ backprop_studio_application_finalize (GObject *object)
   g_clear_pointer (&self->disabled_plugins, g_strfreev);
   g_clear_object (&self->recent);
   g_clear_object (&self->examples);
+  g_clear_object (&self->lessons);
   g_clear_pointer (&self->example, g_free);
+  g_clear_pointer (&self->lesson, g_free);
 
   G_OBJECT_CLASS (backprop_studio_application_parent_class)->finalize (object);
 }
@@ -641,4 +779,14 @@ backprop_studio_application_set_example (BackpropStudioApplication *self,
 
   g_free (self->example);
   self->example = g_strdup (id);
+}
+
+void
+backprop_studio_application_set_lesson (BackpropStudioApplication *self,
+                                        const char                *path)
+{
+  g_return_if_fail (BACKPROP_STUDIO_IS_APPLICATION (self));
+
+  g_free (self->lesson);
+  self->lesson = g_strdup (path);
 }

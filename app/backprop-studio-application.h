@@ -33,4 +33,10 @@ BackpropStudioApplication *backprop_studio_application_new         (const char *
 void                       backprop_studio_application_set_example (BackpropStudioApplication *self,
                                                                     const char                *id);
 
+/* Play the lesson `path` (a file, or a built-in lesson's id) when the
+ * application is activated without files (--lesson); it wins over
+ * set_example.  NULL: none. */
+void                       backprop_studio_application_set_lesson  (BackpropStudioApplication *self,
+                                                                    const char                *path);
+
 G_END_DECLS

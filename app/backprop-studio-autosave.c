@@ -23,10 +23,41 @@
 
 #define AUTOSAVE_DATA_KEY     "backprop-studio-autosave"
 
+/* The lesson's key file: [Lesson] path=…, step=… (0-based). */
+#define LESSON_GROUP          "Lesson"
+
 static char *
 autosave_path (void)
 {
   return g_build_filename (g_get_user_state_dir (), "backprop-studio", "autosave.bpmodel.json", NULL);
+}
+
+static char *
+lesson_path (void)
+{
+  return g_build_filename (g_get_user_state_dir (), "backprop-studio", "autosave.lesson", NULL);
+}
+
+/* The lesson beside the model: written when the window plays one, removed
+ * when it does not. */
+static void
+autosave_lesson (BpvWindow *window)
+{
+  g_autofree char *path = lesson_path ();
+  g_autoptr(GKeyFile) keys = NULL;
+  g_autoptr(GError) error = NULL;
+  const char *file = bpv_window_get_lesson_path (window);
+
+  if (bpv_window_get_lesson (window) == NULL || file == NULL)
+    {
+      g_unlink (path);
+      return;
+    }
+  keys = g_key_file_new ();
+  g_key_file_set_string (keys, LESSON_GROUP, "path", file);
+  g_key_file_set_uint64 (keys, LESSON_GROUP, "step", bpv_window_get_lesson_step (window));
+  if (!g_key_file_save_to_file (keys, path, &error))
+    fprintf (stderr, "backprop-studio: autosave: %s\n", error->message);
 }
 
 static void
@@ -49,7 +80,13 @@ autosave_now (BpvWindow *window)
       fprintf (stderr, "backprop-studio: autosave: %s\n", error->message);
       return;
     }
-  bpv_event ("AUTOSAVED %s layers=%zu", path, bpv_session_get_network (session)->n_layers);
+  autosave_lesson (window);
+  /* (The line ends with the layers, as the tests read it.) */
+  if (bpv_window_get_lesson (window) != NULL)
+    bpv_event ("AUTOSAVED %s lesson-step=%zu layers=%zu", path, bpv_window_get_lesson_step (window) + 1,
+               bpv_session_get_network (session)->n_layers);
+  else
+    bpv_event ("AUTOSAVED %s layers=%zu", path, bpv_session_get_network (session)->n_layers);
 }
 
 /* Per window, as its object data: the pending save and the training tick. */
@@ -115,12 +152,35 @@ on_close_request (BpvWindow *window,
     {
       g_autofree char *path = autosave_path ();
 
+      g_autofree char *lesson = lesson_path ();
+
+      g_unlink (lesson);
       if (g_unlink (path) == 0)
         bpv_event ("AUTOSAVE removed (changes discarded)");
     }
   else
     autosave_now (window);
   return FALSE;
+}
+
+/* A lesson step entered or left: saved like an edit. */
+static void
+on_lesson_changed (BpvWindow *window,
+                   gpointer   data)
+{
+  on_session_edited (bpv_window_get_session (window), window);
+}
+
+/* The session lives and dies with the window (which holds the only
+ * reference), so the window's pointer is good for as long as the
+ * handler can run; a lesson step may give the window a new one. */
+static void
+on_window_session (BpvWindow  *window,
+                   GParamSpec *pspec,
+                   gpointer    data)
+{
+  g_signal_connect (bpv_window_get_session (window), "edited",
+                    G_CALLBACK (on_session_edited), window);
 }
 
 void
@@ -134,11 +194,9 @@ backprop_studio_autosave_watch (BpvWindow *window)
   a->window = window;
   a->tick_id = g_timeout_add_seconds (AUTOSAVE_INTERVAL_S, autosave_tick, a);
   g_object_set_data_full (G_OBJECT (window), AUTOSAVE_DATA_KEY, a, autosave_free);
-  /* The session lives and dies with the window (which holds the only
-   * reference), so the window's pointer is good for as long as the
-   * handler can run. */
-  g_signal_connect (bpv_window_get_session (window), "edited",
-                    G_CALLBACK (on_session_edited), window);
+  on_window_session (window, NULL, NULL);
+  g_signal_connect (window, "notify::session", G_CALLBACK (on_window_session), NULL);
+  g_signal_connect (window, "lesson-changed", G_CALLBACK (on_lesson_changed), NULL);
   g_signal_connect_after (window, "close-request", G_CALLBACK (on_close_request), NULL);
 }
 
@@ -194,4 +252,31 @@ backprop_studio_autosave_show_restored (BpvWindow  *window,
   bpv_event ("RESTORED %s layers=%zu checksum=%s", path,
              bpv_session_get_network (session)->n_layers, sum);
   bpv_window_toast (window, _("Restored the experiment you had open (autosaved)"));
+}
+
+gboolean
+backprop_studio_autosave_load_lesson (char  **path,
+                                      gsize  *step)
+{
+  g_autofree char *file = lesson_path ();
+  g_autoptr(GKeyFile) keys = g_key_file_new ();
+  g_autoptr(GError) error = NULL;
+  g_autofree char *lesson = NULL;
+  guint64 i = 0;
+
+  g_return_val_if_fail (path != NULL && step != NULL, FALSE);
+
+  if (!g_key_file_load_from_file (keys, file, G_KEY_FILE_NONE, NULL))
+    return FALSE;
+  lesson = g_key_file_get_string (keys, LESSON_GROUP, "path", &error);
+  if (lesson != NULL)
+    i = g_key_file_get_uint64 (keys, LESSON_GROUP, "step", &error);
+  if (error != NULL)
+    {
+      fprintf (stderr, "backprop-studio: %s: %s\n", file, error->message);
+      return FALSE;
+    }
+  *path = g_steal_pointer (&lesson);
+  *step = (gsize) i;
+  return TRUE;
 }

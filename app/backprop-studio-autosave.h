@@ -3,6 +3,8 @@
  * edit, every few seconds while training, and when a window closes or the
  * application quits; at start-up without a file to open it is restored.
  * So a crash or a kill -9 loses at most the last seconds of training.
+ * The lesson being played, its file and step, is kept beside it
+ * (autosave.lesson, a key file) and reopened at that step.
  */
 #pragma once
 
@@ -25,5 +27,10 @@ BpModel  *backprop_studio_autosave_load          (void);
  * and says in a toast that it was restored. */
 void      backprop_studio_autosave_show_restored (BpvWindow   *window,
                                                   const char  *last_experiment);
+
+/* The lesson the autosaved experiment was playing: its file and its step
+ * (0-based).  FALSE when it was playing none.  *path: full transfer. */
+gboolean  backprop_studio_autosave_load_lesson   (char       **path,
+                                                  gsize       *step);
 
 G_END_DECLS

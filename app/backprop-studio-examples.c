@@ -11,10 +11,13 @@ static const struct
   const char *id;
   const char *label;
 } examples[] = {
+  { "one-neuron", N_("One Neuron") },
+  { "three-layers", N_("Three Small Layers") },
   { "chain-rule", N_("The Chain Rule: Two Neurons") },
   { "xor", N_("XOR") },
   { "spirals-sigmoid", N_("Spirals with Sigmoid (vanishing gradients)") },
   { "spirals-relu", N_("Spirals with ReLU") },
+  { "dead-relu", N_("Dead ReLUs") },
   { "deep-sigmoid", N_("A Deep Sigmoid Network") },
   { "deep-sigmoid-skips", N_("A Deep Sigmoid Network with Skip Connections") },
   { "deep-sigmoid-batchnorm", N_("A Deep Sigmoid Network with Batch Norm") },

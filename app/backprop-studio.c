@@ -3,7 +3,8 @@
  * between a window (backprop-studio-application.c) and headless mode
  * (backprop-studio-headless.c), which runs without a display.
  *
- *   backprop-studio [--headless] [-o PICTURE.png] [--example NAME] [MODEL.json | DATA.csv]
+ *   backprop-studio [--headless] [-o PICTURE.png] [--example NAME] [--lesson FILE]
+ *                   [MODEL.json | DATA.csv]
  */
 #include "config.h"
 #include "backprop-studio-application.h"
@@ -87,6 +88,7 @@ main (int    argc,
   gboolean headless = FALSE;
   g_autofree char *output = NULL;
   g_autofree char *example = NULL;
+  g_autofree char *lesson = NULL;
   g_auto(GStrv) rest = NULL;
   g_autoptr(GOptionContext) context = NULL;
   g_autoptr(GError) error = NULL;
@@ -99,6 +101,9 @@ main (int    argc,
     { "example", 0, 0, G_OPTION_ARG_STRING, &example,
       N_("Open an example (chain-rule, xor, spirals-sigmoid, spirals-relu, deep-sigmoid, iris, "
       "digits) instead of the last experiment"), N_("NAME") },
+    { "lesson", 0, 0, G_OPTION_ARG_FILENAME, &lesson,
+      N_("Play a lesson (a .bplesson.json file, or a built-in lesson's id) from its first step"),
+      N_("FILE") },
     { G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &rest, NULL, N_("[MODEL.json | DATA.csv]") },
     { NULL }
   };
@@ -143,6 +148,7 @@ main (int    argc,
    * shortcuts window (gtk/help-overlay.ui) under the application's path. */
   bpv_ui_init ();
   backprop_studio_application_set_example (app, example);
+  backprop_studio_application_set_lesson (app, lesson);
   {
     /* The model file, if any, goes to GApplication as the file to open. */
     char *app_argv[3] = { argv[0], (char *) model_path, NULL };

@@ -21,6 +21,7 @@ DATA=${2:?usage: test-examples-stories.sh BACKPROP DATA_DIR}
 PYTHON=/usr/bin/python3
 
 . "$(dirname "${BASH_SOURCE[0]}")/../tap.sh"
+. "$(dirname "${BASH_SOURCE[0]}")/numbers.sh"
 tap_workdir stories
 
 # Rows of the moons traced for the gradient norms: enough that the norms
@@ -48,33 +49,11 @@ print("%.6g" % (n[-2] / n[0]))
 EOF
 }
 
-# final KEY OUTPUT: the "train" or "test" loss of `backprop train`'s summary.
-final () { awk -v k="$1" '$1 == k && $2 == "loss" { print $3 }' "$2"; }
-
-# lt A B: A < B for floating-point numbers; false when either is not a
-# number (an empty figure from a failed run must not pass).
-lt () {
-  awk -v a="$1" -v b="$2" 'BEGIN {
-    num = "^[-+]?[0-9]*[.]?[0-9]+([eE][-+]?[0-9]+)?$"
-    exit !(a ~ num && b ~ num && a + 0 < b + 0)
-  }'
-}
-
 # trace_ratio NAME MODEL: traces MODEL and sets ratio_NAME.
 trace_ratio () {
   capture "$BACKPROP" trace "$2" --rows "$TRACE_ROWS"
   if [ "$status" -ne 0 ]; then bad "trace $2"; eval "ratio_$1=nan"; return; fi
   eval "ratio_$1=$(norm_ratio "$OUT")"
-}
-
-# train NAME MODEL ARGS…: trains MODEL quietly into $WORK/NAME.json and keeps
-# its output in $WORK/NAME.out.
-train () {
-  local name=$1 model=$2
-  shift 2
-  capture "$BACKPROP" train "$model" -o "$WORK/$name.json" "$@"
-  cp "$OUT" "$WORK/$name.out"
-  [ "$status" -eq 0 ] || bad "train $model $*"
 }
 
 # ------------------------------------------------------------ skips

@@ -13,6 +13,7 @@
 #include "config.h"
 
 #include "test-window.h"
+#include "test-gui.h"
 
 #include "bpv-trainer-thread.h"
 
@@ -28,69 +29,6 @@
 #include "bpv-network-view.h"
 #include "bpv-shortcuts.h"
 #include "bpv-window.h"
-
-/* Any GLib or GTK warning or critical fails the test run: a critical is a
- * broken contract even when the widget goes on.  GTK's own warnings that
- * say nothing about our code may be let through here, each with the reason;
- * GTK 4.8 under Xvfb has printed none in these tests so far (normal and
- * ASan builds), so the list is empty. */
-static const struct
-{
-  const char *domain;
-  const char *prefix;
-} allowed_logs[] = {
-  { NULL, NULL },
-};
-
-static guint unexpected_logs;
-
-static GLogWriterOutput
-fail_on_warnings (GLogLevelFlags   level,
-                  const GLogField *fields,
-                  gsize            n_fields,
-                  gpointer         data)
-{
-  if (level & (G_LOG_LEVEL_ERROR | G_LOG_LEVEL_CRITICAL | G_LOG_LEVEL_WARNING))
-    {
-      const char *domain = "", *message = "";
-      gboolean allowed = FALSE;
-
-      for (gsize i = 0; i < n_fields; i++)
-        if (g_str_equal (fields[i].key, "GLIB_DOMAIN") && fields[i].length < 0)
-          domain = fields[i].value;
-        else if (g_str_equal (fields[i].key, "MESSAGE") && fields[i].length < 0)
-          message = fields[i].value;
-      for (gsize i = 0; allowed_logs[i].domain != NULL; i++)
-        if (g_str_equal (domain, allowed_logs[i].domain)
-            && g_str_has_prefix (message, allowed_logs[i].prefix))
-          allowed = TRUE;
-      if (!allowed)
-        {
-          g_atomic_int_inc (&unexpected_logs);
-          fprintf (stderr, "test-window: unexpected %s from %s: %s\n",
-                   (level & G_LOG_LEVEL_WARNING) ? "warning" : "critical",
-                   domain[0] != '\0' ? domain : "the program", message);
-        }
-    }
-  return g_log_writer_default (level, fields, n_fields, data);
-}
-
-/* The warnings since the last check fail the current test (called from
- * teardown, on the main thread). */
-static void
-assert_no_new_warnings (void)
-{
-  static guint seen;
-  guint now = g_atomic_int_get (&unexpected_logs);
-
-  if (now != seen)
-    {
-      guint n = now - seen;
-
-      seen = now;
-      fail_msg ("%u GLib/GTK warning(s) or critical(s), see above", n);
-    }
-}
 
 /* Conditions the tests wait for with spin_until (), instead of spinning
  * for a while and hoping. */
@@ -709,18 +647,8 @@ main (int    argc,
     cmocka_unit_test_setup_teardown (test_german_quiz_and_timeline, setup_german, teardown_german),
   };
 
-  g_log_set_writer_func (fail_on_warnings, NULL, NULL);
-  /* GTK's test AT context (no bus): with GTK_A11Y=none, widgets have no
-   * accessible context and gtk_test_accessible_check_property () only
-   * prints criticals instead of checking. */
-  g_setenv ("GTK_A11Y", "test", TRUE);
-  if (!gtk_init_check ())
-    {
-      fprintf (stderr, "test-window: no display (run it under xvfb-run)\n");
-      return 1;
-    }
-  adw_init ();
-  bpv_ui_init ();
+  if (!gui_test_init ("test-window"))
+    return 1;
   /* test-window NAME-PATTERN: only the tests that match (cmocka's filter). */
   if (argc > 1)
     cmocka_set_test_filter (argv[1]);
@@ -730,13 +658,7 @@ main (int    argc,
     /* Heat-map tasks and workers must not run under exit (). */
     gate_open (&worker_gate);
     bpv_background_wait_all ();
-    if (g_atomic_int_get (&unexpected_logs) > 0)
-      {
-        fprintf (stderr, "test-window: %u GLib/GTK warning(s) or critical(s)\n",
-                 g_atomic_int_get (&unexpected_logs));
-        failed++;
-      }
-    return failed;
+    return failed + gui_logs_failed ();
   }
 }
 

@@ -91,6 +91,10 @@ bpv_window_update_actions (BpvWindow *self)
   set_enabled (self, "add-unit", layer + 1 < net->n_layers);
   set_enabled (self, "remove-unit", layer + 1 < net->n_layers && net->layers[layer].out > 1);
   set_enabled (self, "insert-layer-after", TRUE);
+  set_enabled (self, "lesson-next", bpv_window_lesson_can_next (self));
+  set_enabled (self, "lesson-back", self->lesson != NULL && self->lesson_step > 0);
+  set_enabled (self, "lesson-leave", self->lesson != NULL);
+  set_enabled (self, "lesson-retry", bpv_window_lesson_can_retry (self));
 
   g_simple_action_set_state (G_SIMPLE_ACTION (g_action_map_lookup_action (G_ACTION_MAP (self), "autoplay")),
                              g_variant_new_boolean (bpv_session_get_autoplay (session)));
@@ -763,6 +767,7 @@ bpv_window_install_actions (BpvWindow *self)
 
   g_action_map_add_action_entries (G_ACTION_MAP (self), entries, G_N_ELEMENTS (entries), self);
   bpv_window_install_file_actions (self);
+  bpv_window_install_lesson_actions (self);
   add_property_action (self, "gradient-view", self->network_view, "gradients");
   add_property_action (self, "global-scale", self->network_view, "global-scale");
   add_property_action (self, "show-derivatives", self->network_view, "show-derivatives");

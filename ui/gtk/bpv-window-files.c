@@ -1,6 +1,7 @@
 /* bpv-window-files.c — the window's files: open (a model in a new window,
  * a CSV as the dataset), save and save as, export of the canvas, files
- * dropped on the window, and the unsaved-changes question on close.
+ * dropped on the window (a lesson too), and the unsaved-changes question
+ * on close.
  *
  * The actions are installed by bpv_window_install_file_actions (called
  * from bpv_window_install_actions); their shortcuts are in bpv-shortcuts.c.
@@ -18,6 +19,7 @@
 #define MODEL_PATTERN  "*.[jJ][sS][oO][nN]"
 #define CSV_PATTERN    "*.[cC][sS][vV]"
 #define EXPORT_PATTERN "*.[pPsS][nNvVdD][gGfF]"
+#define LESSON_PATTERN "*.[bB][pP][lL][eE][sS][sS][oO][nN].[jJ][sS][oO][nN]"
 
 /* ----------------------------------------------------------- file dialogs */
 
@@ -185,6 +187,9 @@ bpv_window_open_file (BpvWindow *self,
   if (g_str_has_suffix (path, ".csv") || g_str_has_suffix (path, ".CSV"))
     return open_csv (self, path);
   app = gtk_window_get_application (GTK_WINDOW (self));
+  /* A lesson plays here when no application picks a window for it. */
+  if (app == NULL && g_str_has_suffix (path, BPV_LESSON_SUFFIX))
+    return bpv_window_open_lesson (self, path);
   if (app == NULL)
     {
       bpv_window_toast (self, _("Models open in a new window of the application"));
@@ -227,6 +232,23 @@ open_activated (GSimpleAction *action,
   g_object_unref (all);
   add_filter (GTK_FILE_CHOOSER (dialog), _("Models (*.bpmodel.json)"), MODEL_PATTERN);
   add_filter (GTK_FILE_CHOOSER (dialog), _("CSV datasets"), CSV_PATTERN);
+  g_signal_connect (dialog, "response", G_CALLBACK (open_response), self);
+  gtk_native_dialog_show (GTK_NATIVE_DIALOG (dialog));
+}
+
+/* Open Lesson…: a lesson opens as a dropped one does (the application
+ * picks its window). */
+static void
+open_lesson_activated (GSimpleAction *action,
+                       GVariant      *parameter,
+                       gpointer       data)
+{
+  BpvWindow *self = data;
+  GtkFileChooserNative *dialog;
+
+  dialog = gtk_file_chooser_native_new (_("Open Lesson"), GTK_WINDOW (self),
+                                        GTK_FILE_CHOOSER_ACTION_OPEN, _("_Open"), _("_Cancel"));
+  add_filter (GTK_FILE_CHOOSER (dialog), _("Lessons (*.bplesson.json)"), LESSON_PATTERN);
   g_signal_connect (dialog, "response", G_CALLBACK (open_response), self);
   gtk_native_dialog_show (GTK_NATIVE_DIALOG (dialog));
 }
@@ -428,6 +450,7 @@ bpv_window_install_file_actions (BpvWindow *self)
     { "open-csv", open_csv_activated, NULL, NULL, NULL, { 0 } },
     { "open", open_activated, NULL, NULL, NULL, { 0 } },
     { "open-file", open_file_activated, "s", NULL, NULL, { 0 } },
+    { "open-lesson", open_lesson_activated, NULL, NULL, NULL, { 0 } },
     { "save", save_activated, NULL, NULL, NULL, { 0 } },
     { "save-as", save_as_activated, NULL, NULL, NULL, { 0 } },
   };

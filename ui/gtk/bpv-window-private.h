@@ -6,6 +6,7 @@
 #pragma once
 
 #include "bpv-inspector.h"
+#include "bpv-lesson-pane.h"
 #include "bpv-network-view.h"
 #include "bpv-plot-view.h"
 #include "bpv-quiz-pane.h"
@@ -37,6 +38,9 @@ struct _BpvWindow
   BpvInspector         *inspector;
   GtkRevealer          *quiz_revealer;   /* the Quiz pane above the inspector (win.quiz) */
   BpvQuizPane          *quiz_pane;
+  GtkPaned             *side_paned;      /* the right column: */
+  GtkStack             *side_stack;      /* the decision map or the lesson, */
+  BpvLessonPane        *lesson_pane;     /* over the inspector */
   AdwComboRow          *dataset_row;
   GtkAdjustment        *rows_adjustment;
   GtkAdjustment        *noise_adjustment;
@@ -61,6 +65,7 @@ struct _BpvWindow
   GMenu                *edit_section;    /* Undo / Redo with their labels */
   GMenu                *examples_menu;
   GMenu                *recent_menu;
+  GMenu                *lessons_menu;    /* the built-in lessons */
   GtkRevealer          *explain_revealer;
   GtkLabel             *explain_label;
   GtkRevealer          *fault_revealer;  /* training stopped on NaN/Inf */
@@ -68,6 +73,8 @@ struct _BpvWindow
   GtkButton            *lower_rate_button;
 
   BpvSession           *session;
+  GBinding             *session_bindings[5]; /* the sidebar's numbers (refs) */
+  gboolean              settings_connected; /* the sidebar's handlers, once */
   GPtrArray            *layer_rows;      /* AdwComboRow per layer */
   GPtrArray            *schedule_rows;   /* AdwActionRow per schedule parameter */
   GPtrArray            *dataset_names;   /* char*, parallel to dataset_row's model */
@@ -86,6 +93,14 @@ struct _BpvWindow
   GtkWindow            *close_question;  /* that question while it is shown (weak) */
   char                 *explain_title;   /* the example's explanation, or NULL */
   char                 *explain_text;
+  /* The lesson being played (bpv-window-lesson.c), NULL for none. */
+  BpvLesson            *lesson;
+  char                 *lesson_path;
+  gsize                 lesson_step;     /* 0-based */
+  guint                 lesson_undo_base; /* undo steps when the step was entered */
+  gboolean              lesson_met;      /* the step's condition held once */
+  gboolean              lesson_shown;    /* the column shows the lesson */
+  int                   side_position;   /* the column's split before it */
 };
 
 /* bpv-window-actions.c */
@@ -106,14 +121,24 @@ void bpv_window_install_key_shortcuts (BpvWindow *self);
  * optimizers to drag, a bin, undo and redo). */
 void bpv_window_build_palette    (BpvWindow *self);
 
-/* bpv-window-files.c: open, open-file, open-csv, save, save-as, export and
- * files dropped on the window. */
+/* bpv-window-files.c: open, open-file, open-csv, open-lesson, save,
+ * save-as, export and files dropped on the window. */
 void bpv_window_install_file_actions (BpvWindow *self);
 /* bpv-window-files.c: asks about unsaved changes before closing. */
 gboolean bpv_window_close_request (GtkWindow *window);
 
 /* bpv-window-settings.c: the sidebar's handlers, once the session is set. */
 void bpv_window_connect_settings (BpvWindow *self);
+
+/* bpv-window-lesson.c: the lesson's actions (lesson-next, lesson-back,
+ * lesson-leave, lesson-retry), its signal, and its part of the enabled
+ * state and of the right column. */
+void     bpv_window_install_lesson_actions (BpvWindow *self);
+void     bpv_window_lesson_class_init      (GObjectClass *object_class);
+void     bpv_window_lesson_finalize        (BpvWindow *self);
+gboolean bpv_window_lesson_can_next        (BpvWindow *self);
+gboolean bpv_window_lesson_can_retry       (BpvWindow *self);
+void     bpv_window_update_side_column     (BpvWindow *self);
 
 /* bpv-window.c */
 void bpv_window_update_file_title (BpvWindow *self);

@@ -38,6 +38,7 @@ G_DEFINE_FINAL_TYPE (BpvWindow, bpv_window, ADW_TYPE_APPLICATION_WINDOW)
 enum {
   PROP_0,
   PROP_FILE,
+  PROP_SESSION,
   N_PROPS
 };
 
@@ -58,6 +59,7 @@ bpv_ui_init (void)
       g_type_ensure (BPV_TYPE_INSPECTOR);
       g_type_ensure (BPV_TYPE_QUIZ_PANE);
       g_type_ensure (BPV_TYPE_TIMELINE);
+      g_type_ensure (BPV_TYPE_LESSON_PANE);
       if (display != NULL)
         {
           GtkCssProvider *css = gtk_css_provider_new ();
@@ -475,6 +477,7 @@ update_panels (BpvWindow *self)
 {
   gtk_widget_set_visible (GTK_WIDGET (self->decision_view),
                           bpv_session_get_network (self->session)->n_inputs == 2);
+  bpv_window_update_side_column (self);
 }
 
 static void log_probe (BpvWindow *self);
@@ -762,6 +765,8 @@ bpv_window_dispose (GObject *object)
       g_signal_handlers_disconnect_by_data (self->session, self);
       /* Training stops with the window. */
       bpv_session_pause (self->session);
+      for (guint i = 0; i < G_N_ELEMENTS (self->session_bindings); i++)
+        g_clear_object (&self->session_bindings[i]);
       g_clear_object (&self->session);
     }
   gtk_widget_dispose_template (GTK_WIDGET (self), BPV_TYPE_WINDOW);
@@ -779,6 +784,7 @@ bpv_window_finalize (GObject *object)
   g_clear_object (&self->file);
   g_free (self->explain_title);
   g_free (self->explain_text);
+  bpv_window_lesson_finalize (self);
   G_OBJECT_CLASS (bpv_window_parent_class)->finalize (object);
 }
 
@@ -794,6 +800,9 @@ bpv_window_get_property (GObject    *object,
     {
     case PROP_FILE:
       g_value_set_object (value, self->file);
+      break;
+    case PROP_SESSION:
+      g_value_set_object (value, self->session);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -812,6 +821,9 @@ bpv_window_set_property (GObject      *object,
     {
     case PROP_FILE:
       bpv_window_set_file (self, g_value_get_object (value));
+      break;
+    case PROP_SESSION:
+      bpv_window_set_session (self, g_value_get_object (value));
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -834,7 +846,12 @@ bpv_window_class_init (BpvWindowClass *klass)
   properties[PROP_FILE] =
     g_param_spec_object ("file", NULL, NULL, G_TYPE_FILE,
                          G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  /* The experiment shown; a lesson may bring another (bpv_window_set_session). */
+  properties[PROP_SESSION] =
+    g_param_spec_object ("session", NULL, NULL, BPV_TYPE_SESSION,
+                         G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, properties);
+  bpv_window_lesson_class_init (object_class);
 
   bpv_ui_init ();
   gtk_widget_class_set_template_from_resource (widget_class, RESOURCE_PATH "ui/bpv-window.ui");
@@ -854,6 +871,10 @@ bpv_window_class_init (BpvWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, BpvWindow, inspector);
   gtk_widget_class_bind_template_child (widget_class, BpvWindow, quiz_revealer);
   gtk_widget_class_bind_template_child (widget_class, BpvWindow, quiz_pane);
+  gtk_widget_class_bind_template_child (widget_class, BpvWindow, side_paned);
+  gtk_widget_class_bind_template_child (widget_class, BpvWindow, side_stack);
+  gtk_widget_class_bind_template_child (widget_class, BpvWindow, lesson_pane);
+  gtk_widget_class_bind_template_child (widget_class, BpvWindow, lessons_menu);
   gtk_widget_class_bind_template_child (widget_class, BpvWindow, dataset_row);
   gtk_widget_class_bind_template_child (widget_class, BpvWindow, rows_adjustment);
   gtk_widget_class_bind_template_child (widget_class, BpvWindow, noise_adjustment);
@@ -905,18 +926,63 @@ bpv_window_init (BpvWindow *self)
   bpv_window_build_palette (self);
   bpv_window_install_actions (self);
   bpv_window_install_key_shortcuts (self);
+  bpv_lesson_pane_set_canvas (self->lesson_pane, self->network_view);
+  /* The histogram shows what the canvas shows, whatever the session. */
+  g_object_bind_property (self->network_view, "gradients", self->histogram_view, "gradients",
+                          G_BINDING_SYNC_CREATE);
   g_signal_connect (self, "map", G_CALLBACK (on_map), self);
   g_signal_connect (self->flap, "notify::reveal-progress", G_CALLBACK (on_flap_progress), self);
   g_signal_connect_swapped (gtk_scrolled_window_get_vadjustment (GTK_SCROLLED_WINDOW (self->palette_scroller)),
                             "value-changed", G_CALLBACK (on_palette_scrolled), self);
 }
 
+/* The sidebar's numbers follow the session's properties both ways. */
+static void
+bind_session (BpvWindow  *self,
+              BpvSession *session)
+{
+  const GBindingFlags both = G_BINDING_BIDIRECTIONAL | G_BINDING_SYNC_CREATE;
+  const struct
+  {
+    const char    *property;
+    GtkAdjustment *adjustment;
+  } bound[G_N_ELEMENTS (self->session_bindings)] = {
+    { "learning-rate", self->lr_adjustment },
+    { "batch-size", self->batch_adjustment },
+    { "weight-decay", self->wd_adjustment },
+    { "seed", self->seed_adjustment },
+    { "speed", self->speed_adjustment },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (bound); i++)
+    self->session_bindings[i] = g_object_ref (g_object_bind_property (session, bound[i].property,
+                                                                      bound[i].adjustment, "value",
+                                                                      both));
+}
+
+/* The window lets go of its session: its signals, its bindings, and its
+ * training, which stops. */
+static void
+unset_session (BpvWindow *self)
+{
+  if (self->session == NULL)
+    return;
+  g_signal_handlers_disconnect_by_data (self->session, self);
+  for (guint i = 0; i < G_N_ELEMENTS (self->session_bindings); i++)
+    if (self->session_bindings[i] != NULL)
+      {
+        g_binding_unbind (self->session_bindings[i]);
+        g_clear_object (&self->session_bindings[i]);
+      }
+  bpv_session_pause (self->session);
+  g_clear_object (&self->session);
+}
+
 static void
 set_session (BpvWindow  *self,
              BpvSession *session)
 {
-  const GBindingFlags both = G_BINDING_BIDIRECTIONAL | G_BINDING_SYNC_CREATE;
-
+  unset_session (self);
   self->session = g_object_ref (session);
   bpv_network_view_set_session (self->network_view, session);
   bpv_plot_view_set_session (self->decision_view, session);
@@ -929,13 +995,7 @@ set_session (BpvWindow  *self,
   bpv_quiz_pane_set_canvas (self->quiz_pane, self->network_view);
   bpv_timeline_set_session (self->timeline, session);
 
-  g_object_bind_property (session, "learning-rate", self->lr_adjustment, "value", both);
-  g_object_bind_property (session, "batch-size", self->batch_adjustment, "value", both);
-  g_object_bind_property (session, "weight-decay", self->wd_adjustment, "value", both);
-  g_object_bind_property (session, "seed", self->seed_adjustment, "value", both);
-  g_object_bind_property (session, "speed", self->speed_adjustment, "value", both);
-  g_object_bind_property (self->network_view, "gradients", self->histogram_view, "gradients",
-                          G_BINDING_SYNC_CREATE);
+  bind_session (self, session);
 
   g_signal_connect (session, "values-changed", G_CALLBACK (on_values_changed), self);
   g_signal_connect (session, "structure-changed", G_CALLBACK (on_structure_changed), self);
@@ -953,7 +1013,11 @@ set_session (BpvWindow  *self,
   g_signal_connect_swapped (session, "notify::learning-rate", G_CALLBACK (bpv_window_update_fault), self);
 
   bpv_window_sync_settings (self);
-  bpv_window_connect_settings (self);
+  if (!self->settings_connected)
+    {
+      bpv_window_connect_settings (self);
+      self->settings_connected = TRUE;
+    }
 
   update_panels (self);
   update_title (self);
@@ -983,6 +1047,20 @@ bpv_window_get_session (BpvWindow *self)
   g_return_val_if_fail (BPV_IS_WINDOW (self), NULL);
 
   return self->session;
+}
+
+void
+bpv_window_set_session (BpvWindow  *self,
+                        BpvSession *session)
+{
+  g_return_if_fail (BPV_IS_WINDOW (self));
+  g_return_if_fail (BPV_IS_SESSION (session));
+
+  if (self->session == session)
+    return;
+  set_session (self, session);
+  bpv_window_update_actions (self);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SESSION]);
 }
 
 GtkWidget *
@@ -1035,6 +1113,17 @@ bpv_window_set_examples (BpvWindow  *self,
 
   g_menu_remove_all (self->examples_menu);
   g_menu_append_section (self->examples_menu, NULL, examples);
+}
+
+void
+bpv_window_set_lessons (BpvWindow  *self,
+                        GMenuModel *lessons)
+{
+  g_return_if_fail (BPV_IS_WINDOW (self));
+  g_return_if_fail (G_IS_MENU_MODEL (lessons));
+
+  g_menu_remove_all (self->lessons_menu);
+  g_menu_append_section (self->lessons_menu, NULL, lessons);
 }
 
 void

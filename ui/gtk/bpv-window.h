@@ -7,6 +7,7 @@
 
 #include <adwaita.h>
 
+#include "bpv-lesson.h"
 #include "bpv-session.h"
 
 G_BEGIN_DECLS
@@ -21,6 +22,11 @@ void        bpv_ui_init               (void);
 BpvWindow  *bpv_window_new            (GtkApplication *application,
                                        BpvSession     *session);
 BpvSession *bpv_window_get_session    (BpvWindow      *self);
+/* Shows another session (property "session"; the window takes a
+ * reference): a lesson step that loads a model of its own, or Back to
+ * one, brings a new session.  Training of the old one stops. */
+void        bpv_window_set_session    (BpvWindow      *self,
+                                       BpvSession     *session);
 GtkWidget  *bpv_window_get_network_view (BpvWindow    *self);
 GtkWidget  *bpv_window_get_inspector  (BpvWindow      *self);
 /* Writes the canvas as PNG, SVG or PDF (by extension), as on screen. */
@@ -33,9 +39,10 @@ GFile      *bpv_window_get_file       (BpvWindow      *self);
 void        bpv_window_set_file       (BpvWindow      *self,
                                        GFile          *file);
 /* Opens a file as the Open action and a file dropped on the window do: a
- * CSV becomes the dataset (an undoable edit); anything else is a model,
- * which the application opens (g_application_open).  FALSE with a toast
- * when it cannot. */
+ * CSV becomes the dataset (an undoable edit); anything else is a model or
+ * a lesson (*.bplesson.json), which the application opens
+ * (g_application_open) — a lesson plays in this window when there is no
+ * application.  FALSE with a toast when it cannot. */
 gboolean    bpv_window_open_file      (BpvWindow      *self,
                                        GFile          *file);
 /* Saves the model to `file` (atomically) and makes it the window's file. */
@@ -46,6 +53,45 @@ gboolean    bpv_window_save_to        (BpvWindow      *self,
  * application, e.g. app.open-example::xor). */
 void        bpv_window_set_examples   (BpvWindow      *self,
                                        GMenuModel     *examples);
+/* The Lessons submenu's built-in lessons (items made by the application,
+ * e.g. app.open-lesson::PATH); Open Lesson… follows them. */
+void        bpv_window_set_lessons    (BpvWindow      *self,
+                                       GMenuModel     *lessons);
+/* Plays `lesson` (full transfer, taken even on failure), read from `path`
+ * (may be NULL), from step `step` (0-based): the lesson pane takes the top
+ * of the right column.  `apply`: the step is applied as Next applies it (a
+ * step that loads a model brings a new session); FALSE: it is shown on
+ * the session as it is (a restored autosave).  FALSE with the error, and
+ * the window as it was, when the step cannot be entered.  The window says
+ * "lesson-changed" after each step entered and when the lesson is left;
+ * the event log has LESSON-OPEN id n_steps, LESSON-STEP i (1-based),
+ * LESSON-DONE and LESSON-LEAVE. */
+gboolean    bpv_window_start_lesson   (BpvWindow      *self,
+                                       BpvLesson      *lesson,
+                                       const char     *path,
+                                       gsize           step,
+                                       gboolean        apply,
+                                       GError        **error);
+/* Loads the lesson file and plays it from its first step in this window;
+ * FALSE with bpv_window_show_lesson_error when it cannot (the model is
+ * untouched). */
+gboolean    bpv_window_open_lesson    (BpvWindow      *self,
+                                       const char     *path);
+/* Says why a lesson cannot open or go on (`message` names the file, the
+ * step and the field) in a dialog over the window: too long for a toast,
+ * and a lecturer wants to read it whole.  `opening`: the heading says the
+ * lesson cannot be opened (else that the step cannot be entered). */
+void        bpv_window_show_lesson_error (BpvWindow   *self,
+                                       gboolean        opening,
+                                       const char     *message);
+/* Closes the lesson pane; the network stays as it is. */
+void        bpv_window_leave_lesson   (BpvWindow      *self);
+/* The lesson played (owned by the window; NULL for none), its file (NULL
+ * when none or not given) and its step (0-based). */
+BpvLesson  *bpv_window_get_lesson     (BpvWindow      *self);
+const char *bpv_window_get_lesson_path (BpvWindow     *self);
+gsize       bpv_window_get_lesson_step (BpvWindow     *self);
+GtkWidget  *bpv_window_get_lesson_pane (BpvWindow     *self);
 /* The Open Recent submenu (items of win.open-file with a path). */
 void        bpv_window_set_recent     (BpvWindow      *self,
                                        GMenuModel     *recent);
