@@ -6,6 +6,8 @@
 #include "backprop-cli.h"
 #include "backprop-plugins.h"
 
+#include <glib/gi18n.h>
+#include <inttypes.h>
 #include <math.h>
 #include <string.h>
 
@@ -31,7 +33,7 @@ backprop_cli_context_new (const char         *command,
   if (description != NULL)
     g_option_context_set_description (context, description);
   if (entries != NULL)
-    g_option_context_add_main_entries (context, entries, NULL);
+    g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
   /* run() in backprop.c takes --plugin-path out of argv before a command
    * parses it (the plugins must be loaded before a model names one); this
    * entry is there so that the command's --help lists it, and its value,
@@ -42,11 +44,11 @@ backprop_cli_context_new (const char         *command,
       static char **unused = NULL;
       const GOptionEntry plugin_path[] = {
         { "plugin-path", 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &unused,
-          "Search DIR for plugins before the default directories (may be repeated)", "DIR" },
+          N_("Search DIR for plugins before the default directories (may be repeated)"), "DIR" },
         { NULL }
       };
 
-      g_option_context_add_main_entries (context, plugin_path, NULL);
+      g_option_context_add_main_entries (context, plugin_path, GETTEXT_PACKAGE);
     }
   return context;
 }
@@ -80,7 +82,7 @@ backprop_cli_parse (GOptionContext *context,
   if (!g_option_context_parse (context, &n_args, &args, &local_error))
     {
       g_set_error (error, BACKPROP_CLI_ERROR, BACKPROP_CLI_ERROR_USAGE,
-                   "%s: %s (see \"backprop %s --help\")",
+                   _("%s: %s (see \"backprop %s --help\")"),
                    command, local_error->message, command);
       return FALSE;
     }
@@ -89,14 +91,14 @@ backprop_cli_parse (GOptionContext *context,
   if (n < min_args)
     {
       g_set_error (error, BACKPROP_CLI_ERROR, BACKPROP_CLI_ERROR_USAGE,
-                   "%s: missing argument (see \"backprop %s --help\")",
+                   _("%s: missing argument (see \"backprop %s --help\")"),
                    command, command);
       return FALSE;
     }
   if (n > max_args)
     {
       g_set_error (error, BACKPROP_CLI_ERROR, BACKPROP_CLI_ERROR_USAGE,
-                   "%s: unexpected argument \"%s\" (see \"backprop %s --help\")",
+                   _("%s: unexpected argument \"%s\" (see \"backprop %s --help\")"),
                    command, remaining[max_args], command);
       return FALSE;
     }
@@ -120,12 +122,12 @@ backprop_cli_parse_uint (const char *option,
     {
       if (max == G_MAXUINT64)
         g_set_error (error, BACKPROP_CLI_ERROR, BACKPROP_CLI_ERROR_USAGE,
-                     "%s: expected a whole number of at least %" G_GUINT64_FORMAT
-                     ", got \"%s\"", option, min, text ? text : "");
+                     _("%s: expected a whole number of at least %" PRIu64
+                       ", got \"%s\""), option, min, text ? text : "");
       else
         g_set_error (error, BACKPROP_CLI_ERROR, BACKPROP_CLI_ERROR_USAGE,
-                     "%s: expected a whole number from %" G_GUINT64_FORMAT
-                     " to %" G_GUINT64_FORMAT ", got \"%s\"",
+                     _("%s: expected a whole number from %" PRIu64
+                       " to %" PRIu64 ", got \"%s\""),
                      option, min, max, text ? text : "");
       return FALSE;
     }
@@ -148,7 +150,7 @@ backprop_cli_parse_double (const char *option,
       || (strictly_positive ? !(value > 0) : !(value >= 0)))
     {
       g_set_error (error, BACKPROP_CLI_ERROR, BACKPROP_CLI_ERROR_USAGE,
-                   "%s: expected a number %s 0, got \"%s\"", option,
+                   _("%s: expected a number %s 0, got \"%s\""), option,
                    strictly_positive ? ">" : ">=", text ? text : "");
       return FALSE;
     }
@@ -163,7 +165,7 @@ backprop_cli_load_model (const char  *path,
   if (g_file_test (path, G_FILE_TEST_IS_DIR))
     {
       g_set_error (error, BP_MODEL_ERROR, BP_MODEL_ERROR_IO,
-                   "%s: is a directory, not a model file", path);
+                   _("%s: is a directory, not a model file"), path);
       return NULL;
     }
   {
@@ -192,8 +194,8 @@ backprop_cli_open_dataset (BpModel    *model,
   if (name == NULL)
     {
       g_set_error (error, BACKPROP_CLI_ERROR, BACKPROP_CLI_ERROR_FAILED,
-                   "%s: the model names no dataset; pass --dataset NAME or FILE.csv "
-                   "(see \"backprop datasets\")", model_name);
+                   _("%s: the model names no dataset; pass --dataset NAME or FILE.csv "
+                     "(see \"backprop datasets\")"), model_name);
       return NULL;
     }
 
@@ -212,27 +214,33 @@ backprop_cli_open_dataset (BpModel    *model,
 
   if (ds->n_features != model->network->n_inputs)
     {
+      g_autofree char *has = g_strdup_printf (ngettext ("%zu feature", "%zu features", ds->n_features),
+                                              ds->n_features);
+      g_autofree char *takes = g_strdup_printf (ngettext ("%zu input", "%zu inputs",
+                                                          model->network->n_inputs),
+                                                model->network->n_inputs);
+
       g_set_error (error, BACKPROP_CLI_ERROR, BACKPROP_CLI_ERROR_FAILED,
-                   "%s: the dataset has %" G_GSIZE_FORMAT " feature%s but the "
-                   "network of %s takes %" G_GSIZE_FORMAT " input%s",
-                   name, ds->n_features, ds->n_features == 1 ? "" : "s",
-                   model_name, model->network->n_inputs,
-                   model->network->n_inputs == 1 ? "" : "s");
+                   _("%s: the dataset has %s but the network of %s takes %s"),
+                   name, has, model_name, takes);
       return NULL;
     }
   if (ds->n_targets != n_outputs)
     {
+      g_autofree char *has = g_strdup_printf (ngettext ("%zu target column", "%zu target columns",
+                                                        ds->n_targets), ds->n_targets);
+      g_autofree char *outputs = g_strdup_printf (ngettext ("%zu output", "%zu outputs", n_outputs),
+                                                  n_outputs);
+
       g_set_error (error, BACKPROP_CLI_ERROR, BACKPROP_CLI_ERROR_FAILED,
-                   "%s: the dataset has %" G_GSIZE_FORMAT " target column%s but "
-                   "the network of %s has %" G_GSIZE_FORMAT " output%s",
-                   name, ds->n_targets, ds->n_targets == 1 ? "" : "s",
-                   model_name, n_outputs, n_outputs == 1 ? "" : "s");
+                   _("%s: the dataset has %s but the network of %s has %s"),
+                   name, has, model_name, outputs);
       return NULL;
     }
   if (ds->n_rows == 0)
     {
       g_set_error (error, BACKPROP_CLI_ERROR, BACKPROP_CLI_ERROR_FAILED,
-                   "%s: the dataset has no rows", name);
+                   _("%s: the dataset has no rows"), name);
       return NULL;
     }
   return g_steal_pointer (&ds);
@@ -263,16 +271,19 @@ backprop_cli_open_batch (BpModel          *model,
   if (override == NULL && model->dataset == NULL)
     {
       g_set_error (error, BACKPROP_CLI_ERROR, BACKPROP_CLI_ERROR_FAILED,
-                   "%s: the model has %s and names no dataset; pass --dataset "
-                   "NAME or FILE.csv (see \"backprop datasets\")", model_name,
-                   inline_batch ? "an inline batch" : "no inline batch (\"inputs\"/\"targets\")");
+                   inline_batch
+                   ? _("%s: the model has an inline batch and names no dataset; pass --dataset "
+                       "NAME or FILE.csv (see \"backprop datasets\")")
+                   : _("%s: the model has no inline batch (\"inputs\"/\"targets\") and names no "
+                       "dataset; pass --dataset NAME or FILE.csv (see \"backprop datasets\")"),
+                   model_name);
       return FALSE;
     }
   batch->ds = backprop_cli_open_dataset (model, model_name, override, 0, -1, fit, error);
   if (batch->ds == NULL)
     {
       if (!inline_batch && override == NULL)
-        g_prefix_error (error, "%s: no inline batch, and its dataset: ", model_name);
+        g_prefix_error (error, _("%s: no inline batch, and its dataset: "), model_name);
       return FALSE;
     }
   batch->x = batch->ds->X;

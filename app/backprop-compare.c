@@ -16,6 +16,7 @@
 #include <glib/gi18n.h>
 #include <math.h>
 #include <stdio.h>
+#include <inttypes.h>
 #include <string.h>
 
 #include "bp-compare.h"
@@ -312,9 +313,9 @@ print_header (const Table *t,
     printf (_("B differs from A in: %s\n"), differences);
   else
     printf (_("A and B do not differ in activations, optimizer, lr, init, seed or weights\n"));
-  printf (_("Trained in lockstep on %s: %" G_GSIZE_FORMAT " training rows in A's order "
-            "(seed %" G_GUINT64_FORMAT "), batch size %" G_GSIZE_FORMAT ", %" G_GUINT64_FORMAT
-            " steps, a row every %" G_GUINT64_FORMAT ".\n"),
+  printf (_("Trained in lockstep on %s: %zu training rows in A's order "
+            "(seed %" PRIu64 "), batch size %zu, %" PRIu64
+            " steps, a row every %" PRIu64 ".\n"),
           t->train->name, t->train->n_rows, a->model->seed, batch_size, steps, every);
   printf (_("loss: mean loss per sample over the training set after the step; "
             "‖∂C/∂W(n)‖: norm of layer n's weight gradient on that step's batch%s.\n"),
@@ -489,8 +490,7 @@ backprop_compare_command (int      argc,
   if (train == NULL || train->n_rows == 0)
     {
       g_set_error (error, BACKPROP_CLI_ERROR, BACKPROP_CLI_ERROR_FAILED,
-                   _("%s: no rows left to train on (%" G_GSIZE_FORMAT
-                     " rows, test fraction %g)"),
+                   _("%s: no rows left to train on (%zu rows, test fraction %g)"),
                    ds->name, ds->n_rows, a.model->test_fraction);
       goto out;
     }
@@ -521,8 +521,7 @@ backprop_compare_command (int      argc,
   differences = bp_compare_describe_differences (a.model, b.model);
   if (a.model->batch_size != b.model->batch_size)
     {
-      g_autofree char *note = g_strdup_printf (_("batch size: %" G_GSIZE_FORMAT " → %"
-                                                 G_GSIZE_FORMAT " (A's used for both)"),
+      g_autofree char *note = g_strdup_printf (_("batch size: %zu → %zu (A's used for both)"),
                                                a.model->batch_size, b.model->batch_size);
       char *joined = differences != NULL ? g_strconcat (differences, "; ", note, NULL)
                                          : g_strdup (note);

@@ -4,6 +4,7 @@
 #include "config.h"
 #include "backprop-cli.h"
 
+#include <glib/gi18n.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -82,14 +83,14 @@ backprop_info_command (int      argc,
   g_autofree char *record = NULL;
   const GOptionEntry entries[] = {
     { "record", 0, 0, G_OPTION_ARG_FILENAME, &record,
-      "Describe this recording of a run too (or alone): its kept steps and memory",
+      N_("Describe this recording of a run too (or alone): its kept steps and memory"),
       "FILE.bprecord" },
     { NULL }
   };
 
   context = backprop_cli_context_new ("info", "[MODEL.json] [--record FILE.bprecord]",
-    "Describe a model file: its layers, cost, optimizer, dataset and\n"
-    "training settings; and a recording of a run (backprop train --record).",
+    _("Describe a model file: its layers, cost, optimizer, dataset and\n"
+      "training settings; and a recording of a run (backprop train --record)."),
     NULL, entries);
   if (!backprop_cli_parse (context, argc, argv, &args, 0, 1, error))
     return FALSE;
@@ -97,7 +98,7 @@ backprop_info_command (int      argc,
   if (args[0] == NULL && record == NULL)
     {
       g_set_error (error, BACKPROP_CLI_ERROR, BACKPROP_CLI_ERROR_USAGE,
-                   "info: expected MODEL.json or --record FILE.bprecord");
+                   _("info: expected MODEL.json or --record FILE.bprecord"));
       return FALSE;
     }
   if (args[0] == NULL)
@@ -247,10 +248,10 @@ backprop_info_datasets_command (int      argc,
   int name_width = (int) strlen ("NAME");  /* the column header */
 
   context = backprop_cli_context_new ("datasets", NULL,
-    "List the datasets \"backprop train --dataset\" and model files can name:\n"
-    "seeded generators and the real datasets shipped with Backprop Studio.\n"
-    "A path to a CSV file with a header row works too (the last column is\n"
-    "the target).", NULL, NULL);
+    _("List the datasets \"backprop train --dataset\" and model files can name:\n"
+      "seeded generators and the real datasets shipped with Backprop Studio.\n"
+      "A path to a CSV file with a header row works too (the last column is\n"
+      "the target)."), NULL, NULL);
   if (!backprop_cli_parse (context, argc, argv, &args, 0, 0, error))
     return FALSE;
 

@@ -106,7 +106,7 @@ backprop_lesson_handout_command (int      argc,
     return FALSE;
   if (!bpv_handout_write_pdf (handout, output, &n_pages, error))
     return FALSE;
-  printf (g_dngettext (GETTEXT_PACKAGE, "%s: %zu page\n", "%s: %zu pages\n", n_pages),
+  printf (dngettext (GETTEXT_PACKAGE, "%s: %zu page\n", "%s: %zu pages\n", n_pages),
           output, n_pages);
   return TRUE;
 }

@@ -38,8 +38,8 @@ check_files (char   **files,
       ok = bpv_lesson_check (lesson, report, &local_error);
       fputs (report->str, stdout);
       if (ok)
-        printf (g_dngettext (GETTEXT_PACKAGE, "%s: ok (%zu step)\n", "%s: ok (%zu steps)\n",
-                             bpv_lesson_get_n_steps (lesson)),
+        printf (dngettext (GETTEXT_PACKAGE, "%s: ok (%zu step)\n", "%s: ok (%zu steps)\n",
+                           bpv_lesson_get_n_steps (lesson)),
                 files[f], bpv_lesson_get_n_steps (lesson));
       else
         bad++;
@@ -47,8 +47,8 @@ check_files (char   **files,
   if (bad > 0)
     {
       g_set_error (error, BACKPROP_CLI_ERROR, BACKPROP_CLI_ERROR_FAILED,
-                   g_dngettext (GETTEXT_PACKAGE, "%u of %u lesson file has problems",
-                                "%u of %u lesson files have problems", n),
+                   dngettext (GETTEXT_PACKAGE, "%u of %u lesson file has problems",
+                              "%u of %u lesson files have problems", n),
                    bad, n);
       return FALSE;
     }
@@ -85,8 +85,8 @@ list_builtin (GError **error)
   if (bad > 0)
     {
       g_set_error (error, BACKPROP_CLI_ERROR, BACKPROP_CLI_ERROR_FAILED,
-                   g_dngettext (GETTEXT_PACKAGE, "%u built-in lesson does not load",
-                                "%u built-in lessons do not load", bad),
+                   dngettext (GETTEXT_PACKAGE, "%u built-in lesson does not load",
+                              "%u built-in lessons do not load", bad),
                    bad);
       return FALSE;
     }

@@ -13,10 +13,12 @@
 #include "config.h"
 
 #include <fcntl.h>
+#include <libintl.h>
 #include <locale.h>
 #include <stdio.h>
 #include <unistd.h>
 
+#include "bp-plugin-loader.h"
 #include "bp-plugin-scan.h"
 
 #if defined(__SANITIZE_ADDRESS__)
@@ -50,6 +52,11 @@ main (int    argc,
 
   setlocale (LC_ALL, "");
   setlocale (LC_NUMERIC, "C");
+  /* The verdict's message (core/bp-plugin-module.c) in the user's
+   * language: the loader shows it as it comes. */
+  bindtextdomain (GETTEXT_PACKAGE, bp_plugin_running_uninstalled () ? BP_BUILD_LOCALEDIR
+                                                                    : BP_LOCALEDIR);
+  bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
 
   if (argc != 2)
     {

@@ -6,6 +6,7 @@
 #include "backprop-cli.h"
 #include "backprop-plugins.h"
 
+#include <glib/gi18n.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -199,30 +200,35 @@ backprop_plugins_command (int      argc,
   g_autoptr(GOptionContext) context = NULL;
   const GOptionEntry entries[] = {
     { "plugin-path", 'P', 0, G_OPTION_ARG_FILENAME_ARRAY, &plugin_paths,
-      "Search DIR for plugins before the default directories (may be repeated)", "DIR" },
+      N_("Search DIR for plugins before the default directories (may be repeated)"), "DIR" },
     { NULL }
   };
   guint n;
+  /* The module suffix and the installed directory are filled in, so that
+   * a translation holds the whole sentence. */
+  g_autofree char *summary = g_strdup_printf (_("List the plugins: the loaded ones with their "
+                                                "activations, costs and optimizers (the built-ins "
+                                                "too), and the refused ones with the reason.  With "
+                                                "\"check FILE.%s\", load and check one file step by "
+                                                "step."), G_MODULE_SUFFIX);
+  g_autofree char *description =
+    g_strdup_printf (_("Plugins are searched in the --plugin-path directories, then\n"
+                       "$BACKPROP_PLUGIN_PATH, then ~/.local/share/backprop-studio/plugins,\n"
+                       "then %s;\n"
+                       "the first file of a name wins.  Each new or changed file is\n"
+                       "checked in a separate process (backprop-plugin-scanner) that\n"
+                       "may take $BACKPROP_PLUGIN_SCAN_TIMEOUT seconds (default 10).\n"
+                       "\n"
+                       "\"check\" exits with 0 if the file would be loaded, 1 if not.\n"
+                       "\n"
+                       "Examples:\n"
+                       "  backprop plugins\n"
+                       "  backprop plugins --plugin-path ./my-plugins\n"
+                       "  backprop plugins check ~/.local/share/backprop-studio/plugins/isru.so"),
+                     BP_PLUGINDIR);
 
   context = backprop_cli_context_new ("plugins", "[check FILE." G_MODULE_SUFFIX "]",
-                                "List the plugins: the loaded ones with their activations, "
-                                "costs and optimizers (the built-ins too), and the refused "
-                                "ones with the reason.  With \"check FILE." G_MODULE_SUFFIX
-                                "\", load and check one file step by step.",
-                                "Plugins are searched in the --plugin-path directories, then\n"
-                                "$BACKPROP_PLUGIN_PATH, then ~/.local/share/backprop-studio/plugins,\n"
-                                "then " BP_PLUGINDIR ";\n"
-                                "the first file of a name wins.  Each new or changed file is\n"
-                                "checked in a separate process (backprop-plugin-scanner) that\n"
-                                "may take $BACKPROP_PLUGIN_SCAN_TIMEOUT seconds (default 10).\n"
-                                "\n"
-                                "\"check\" exits with 0 if the file would be loaded, 1 if not.\n"
-                                "\n"
-                                "Examples:\n"
-                                "  backprop plugins\n"
-                                "  backprop plugins --plugin-path ./my-plugins\n"
-                                "  backprop plugins check ~/.local/share/backprop-studio/plugins/isru.so",
-                                entries);
+                                      summary, description, entries);
   if (!backprop_cli_parse (context, argc, argv, &args, 0, 2, error))
     return FALSE;
   n = g_strv_length (args);

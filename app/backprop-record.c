@@ -5,6 +5,8 @@
 #include "config.h"
 #include "backprop-cli.h"
 
+#include <glib/gi18n.h>
+#include <inttypes.h>
 #include <stdio.h>
 
 #include "bp-record.h"
@@ -62,22 +64,22 @@ backprop_record_restore_at (BpModel    *model,
   if (i < 0)
     {
       g_set_error (error, BACKPROP_CLI_ERROR, BACKPROP_CLI_ERROR_FAILED,
-                   "%s: no step at or before step %" G_GUINT64_FORMAT " is kept (the first "
-                   "kept step is %" G_GUINT64_FORMAT ")", path, step, bp_record_step_at (rec, 0));
+                   _("%s: no step at or before step %" PRIu64 " is kept (the first "
+                     "kept step is %" PRIu64 ")"), path, step, bp_record_step_at (rec, 0));
       return FALSE;
     }
   /* The optimizer's state is not drawn: only the network must fit. */
   if (!bp_record_restore (rec, (gsize) i, model->network, NULL, NULL, &local))
     {
       g_set_error (error, BACKPROP_CLI_ERROR, BACKPROP_CLI_ERROR_FAILED,
-                   "%s: not a recording of %s: %s", path, model_name, local->message);
+                   _("%s: not a recording of %s: %s"), path, model_name, local->message);
       return FALSE;
     }
   *shown = bp_record_step_at (rec, (gsize) i);
   if (*shown != step)
-    fprintf (stderr, "backprop: step %" G_GUINT64_FORMAT " is not kept in %s; drawing step %"
-             G_GUINT64_FORMAT ", the latest kept before it (kept: every %" G_GUINT64_FORMAT
-             " steps)\n", step, path, *shown, bp_record_stride (rec));
+    fprintf (stderr, _("backprop: step %" PRIu64 " is not kept in %s; drawing step %" PRIu64
+                       ", the latest kept before it (kept: every %" PRIu64 " steps)\n"),
+             step, path, *shown, bp_record_stride (rec));
   return TRUE;
 }
 

@@ -9,6 +9,7 @@
 #include "config.h"
 #include "backprop-cli.h"
 
+#include <glib/gi18n.h>
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
@@ -243,51 +244,59 @@ backprop_render_command (int      argc,
   g_autofree char *at_text = NULL;
   g_autofree char *title_at = NULL;
   gboolean dark = FALSE, derivatives = FALSE, values = FALSE, maps = FALSE, decision = FALSE;
+  /* Defaults in translated sentences: formatted, not pasted in. */
+  g_autofree char *width_help = g_strdup_printf (_("Width in pixels (PNG) or points (default %d)"),
+                                                 DEFAULT_WIDTH);
+  g_autofree char *height_help = g_strdup_printf (_("Height (default %d)"), DEFAULT_HEIGHT);
+  g_autofree char *rows_help = g_strdup_printf (_("Dataset rows in the traced batch (default %d)"),
+                                                BACKPROP_CLI_TRACE_ROWS);
+  g_autofree char *steps_help = g_strdup_printf (_("Training steps for --frames (default %d)"),
+                                                 DEFAULT_STEPS);
   const GOptionEntry entries[] = {
     { "output", 'o', 0, G_OPTION_ARG_FILENAME, &output,
-      "The picture to write: .png, .svg or .pdf", "FILE" },
+      N_("The picture to write: .png, .svg or .pdf"), "FILE" },
     { "view", 0, 0, G_OPTION_ARG_STRING, &view_text,
-      "weights (default) or gradients", "VIEW" },
+      N_("weights (default) or gradients"), "VIEW" },
     { "phase", 0, 0, G_OPTION_ARG_STRING, &phase_text,
-      "idle (default), forward, cost, backward or update", "PHASE" },
+      N_("idle (default), forward, cost, backward or update"), "PHASE" },
     { "layer", 0, 0, G_OPTION_ARG_STRING, &layer_text,
-      "Layer n of the forward/backward phase, W(n) (default: 1 forward, the last backward); "
-      "at backward n, δ and ∂C/∂W of layers n…N are known", "N" },
+      N_("Layer n of the forward/backward phase, W(n) (default: 1 forward, the last backward); "
+         "at backward n, δ and ∂C/∂W of layers n…N are known"), "N" },
     { "t", 0, 0, G_OPTION_ARG_STRING, &t_text,
-      "Progress within the phase, 0 to 1 (default 0.5; 1 for cost)", "X" },
+      N_("Progress within the phase, 0 to 1 (default 0.5; 1 for cost)"), "X" },
     { "sample", 0, 0, G_OPTION_ARG_STRING, &sample_text,
-      "Which sample of the batch the neurons show, from 1 (default 1)", "S" },
+      N_("Which sample of the batch the neurons show, from 1 (default 1)"), "S" },
     { "width", 0, 0, G_OPTION_ARG_STRING, &width_text,
-      "Width in pixels (PNG) or points (default " G_STRINGIFY (DEFAULT_WIDTH) ")", "W" },
+      width_help, "W" },
     { "height", 0, 0, G_OPTION_ARG_STRING, &height_text,
-      "Height (default " G_STRINGIFY (DEFAULT_HEIGHT) ")", "H" },
+      height_help, "H" },
     { "scale", 0, 0, G_OPTION_ARG_STRING, &scale_text,
-      "Colour scale: layer (each layer its own, default) or global", "SCALE" },
-    { "dark", 0, 0, G_OPTION_ARG_NONE, &dark, "Dark theme", NULL },
+      N_("Colour scale: layer (each layer its own, default) or global"), "SCALE" },
+    { "dark", 0, 0, G_OPTION_ARG_NONE, &dark, N_("Dark theme"), NULL },
     { "derivatives", 0, 0, G_OPTION_ARG_NONE, &derivatives,
-      "Show σ′(z) per neuron, saturated and dead units", NULL },
-    { "values", 0, 0, G_OPTION_ARG_NONE, &values, "Print activations inside the neurons", NULL },
+      N_("Show σ′(z) per neuron, saturated and dead units"), NULL },
+    { "values", 0, 0, G_OPTION_ARG_NONE, &values, N_("Print activations inside the neurons"), NULL },
     { "maps", 0, 0, G_OPTION_ARG_NONE, &maps,
-      "Draw what each neuron computes over the input plane (2 inputs)", NULL },
+      N_("Draw what each neuron computes over the input plane (2 inputs)"), NULL },
     { "path", 0, 0, G_OPTION_ARG_STRING, &path_text,
-      "Emphasise every path from edge W(N)_JK to the output", "N,J,K" },
+      N_("Emphasise every path from edge W(N)_JK to the output"), "N,J,K" },
     { "decision", 0, 0, G_OPTION_ARG_NONE, &decision,
-      "Draw the decision map over the data instead (2 inputs)", NULL },
+      N_("Draw the decision map over the data instead (2 inputs)"), NULL },
     { "image", 0, 0, G_OPTION_ARG_STRING, &image_text,
-      "Show the input as a W×H image (default: 8x8 for digits, 28x28 for 784 inputs)", "WxH" },
+      N_("Show the input as a W×H image (default: 8x8 for digits, 28x28 for 784 inputs)"), "WxH" },
     { "dataset", 'd', 0, G_OPTION_ARG_FILENAME, &dataset,
-      "Dataset for the trace when the model has no inline batch", "NAME" },
+      N_("Dataset for the trace when the model has no inline batch"), "NAME" },
     { "rows", 0, 0, G_OPTION_ARG_STRING, &rows_text,
-      "Dataset rows in the traced batch (default " G_STRINGIFY (BACKPROP_CLI_TRACE_ROWS) ")", "N" },
+      rows_help, "N" },
     { "frames", 0, 0, G_OPTION_ARG_FILENAME, &frames_dir,
-      "Write one PNG per training step into DIR (with --steps)", "DIR" },
+      N_("Write one PNG per training step into DIR (with --steps)"), "DIR" },
     { "steps", 0, 0, G_OPTION_ARG_STRING, &steps_text,
-      "Training steps for --frames (default " G_STRINGIFY (DEFAULT_STEPS) ")", "N" },
+      steps_help, "N" },
     { "record", 0, 0, G_OPTION_ARG_FILENAME, &record,
-      "Draw the network as it was at a step of this recording (backprop train --record)",
+      N_("Draw the network as it was at a step of this recording (backprop train --record)"),
       "FILE.bprecord" },
     { "at", 0, 0, G_OPTION_ARG_STRING, &at_text,
-      "With --record: the step (the latest kept at or before it)", "STEP" },
+      N_("With --record: the step (the latest kept at or before it)"), "STEP" },
     { NULL }
   };
   static const char * const views[] = { "weights", "gradients", NULL };
@@ -314,18 +323,18 @@ backprop_render_command (int      argc,
   guint64 at = 0, at_shown = 0;
 
   context = backprop_cli_context_new ("render", "[MODEL.json]",
-    "Draw MODEL.json's network (or the built-in default experiment) as a PNG,\n"
-    "SVG or PDF picture with the app's drawing code: neurons filled by their\n"
-    "activation, edges by weight or gradient, labels and a legend.",
-    "The picture shows one forward/backward pass of the model's inline batch\n"
-    "(\"inputs\"/\"targets\"), or of the first rows of its dataset.\n"
-    "\n"
-    "Examples:\n"
-    "  backprop render tiny.json -o tiny.png\n"
-    "  backprop render tiny.json -o grads.svg --view gradients --phase backward --layer 1\n"
-    "  backprop render -o moons.png --decision\n"
-    "  backprop render model.json --frames frames/ --steps 50\n"
-    "  backprop render model.json --record run.bprecord --at 300 -o step300.png",
+    _("Draw MODEL.json's network (or the built-in default experiment) as a PNG,\n"
+      "SVG or PDF picture with the app's drawing code: neurons filled by their\n"
+      "activation, edges by weight or gradient, labels and a legend."),
+    _("The picture shows one forward/backward pass of the model's inline batch\n"
+      "(\"inputs\"/\"targets\"), or of the first rows of its dataset.\n"
+      "\n"
+      "Examples:\n"
+      "  backprop render tiny.json -o tiny.png\n"
+      "  backprop render tiny.json -o grads.svg --view gradients --phase backward --layer 1\n"
+      "  backprop render -o moons.png --decision\n"
+      "  backprop render model.json --frames frames/ --steps 50\n"
+      "  backprop render model.json --record run.bprecord --at 300 -o step300.png"),
     entries);
   if (!backprop_cli_parse (context, argc, argv, &args, 0, 1, error))
     return FALSE;

@@ -10,6 +10,7 @@
 #include "backprop-studio-preferences.h"
 #include "backprop-studio-settings.h"
 
+#include <glib/gi18n.h>
 #include <stdio.h>
 #include <glib/gi18n.h>
 
@@ -83,8 +84,9 @@ refused_plugins_text (BackpropStudioApplication *self)
   r = g_ptr_array_index (refused, 0);
   base = g_path_get_basename (r->path);
   if (refused->len == 1)
-    return g_strdup_printf ("Plugin %s was refused: %s", base, r->error->message);
-  return g_strdup_printf ("%u plugins were refused; %s: %s", refused->len, base,
+    return g_strdup_printf (_("Plugin %s was refused: %s"), base, r->error->message);
+  return g_strdup_printf (ngettext ("%u plugin was refused; %s: %s", "%u plugins were refused; %s: %s",
+                                    refused->len), refused->len, base,
                           r->error->message);
 }
 
@@ -115,8 +117,8 @@ rescan_plugins (gpointer data)
   /* The last one found is the one the windows tell of. */
   r = bp_plugin_loader_get_record (self->loader, bp_plugin_loader_get_n_records (self->loader) - 1);
   base = g_path_get_basename (r->path);
-  msg = r->error == NULL ? g_strdup_printf ("Plugin %s loaded", base)
-                         : g_strdup_printf ("Plugin %s was refused: %s", base, r->error->message);
+  msg = r->error == NULL ? g_strdup_printf (_("Plugin %s loaded"), base)
+                         : g_strdup_printf (_("Plugin %s was refused: %s"), base, r->error->message);
   for (GList *l = gtk_application_get_windows (GTK_APPLICATION (self)); l != NULL; l = l->next)
     if (BPV_IS_WINDOW (l->data))
       {
@@ -276,7 +278,7 @@ open_window (BackpropStudioApplication *self,
     {
       g_autoptr(BpModel) fallback = bp_model_new_default ();
 
-      fprintf (stderr, "backprop-studio: %s; opening the default experiment\n", error->message);
+      fprintf (stderr, _("backprop-studio: %s; opening the default experiment\n"), error->message);
       g_clear_error (&error);
       session = bpv_session_new (fallback, &error);
       if (session == NULL)
@@ -447,7 +449,7 @@ open_path (BackpropStudioApplication *self,
   model = path != NULL ? backprop_studio_files_load_model (path, &error) : NULL;
   if (model == NULL)
     {
-      const char *why = error != NULL ? error->message : "only local files can be opened";
+      const char *why = error != NULL ? error->message : _("only local files can be opened");
 
       fprintf (stderr, "backprop-studio: %s\n", why);
       if (BPV_IS_WINDOW (active))
@@ -569,15 +571,16 @@ about_activated (GSimpleAction *action,
                  gpointer       data)
 {
   GtkWindow *parent = gtk_application_get_active_window (GTK_APPLICATION (data));
-  const char *developers[] = { "The Backprop Studio authors", NULL };
+  const char *developers[] = { _("The Backprop Studio authors"), NULL };
 
   adw_show_about_window (parent,
                          "application-name", "Backprop Studio",
                          "application-icon", "applications-science-symbolic",
                          "version", PACKAGE_VERSION,
-                         "comments", "Backpropagation made visible: every number of the chain rule, "
-                                     "layer by layer.",
+                         "comments", _("Backpropagation made visible: every number of the chain rule, "
+                                     "layer by layer."),
                          "license-type", GTK_LICENSE_GPL_3_0,
+                         "translator-credits", _("translator-credits"),
                          "developers", developers,
                          NULL);
 }

@@ -4,6 +4,7 @@
 #include "config.h"
 #include "backprop-studio-autosave.h"
 
+#include <glib/gi18n.h>
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -71,7 +72,7 @@ autosave_now (BpvWindow *window)
     return;
   if (g_mkdir_with_parents (dir, AUTOSAVE_DIR_MODE) != 0)
     {
-      fprintf (stderr, "backprop-studio: cannot create %s: %s\n", dir, g_strerror (errno));
+      fprintf (stderr, _("backprop-studio: cannot create %s: %s\n"), dir, g_strerror (errno));
       return;
     }
   if (!bpv_session_write_copy (session, path, &error))
@@ -221,7 +222,7 @@ backprop_studio_autosave_load (void)
     return NULL;
   model = bp_model_load_file (path, NULL, &error);
   if (model == NULL)
-    fprintf (stderr, "backprop-studio: the autosaved experiment does not load: %s\n",
+    fprintf (stderr, _("backprop-studio: the autosaved experiment does not load: %s\n"),
              error->message);
   return model;
 }
@@ -250,7 +251,7 @@ backprop_studio_autosave_show_restored (BpvWindow  *window,
   sum = bpv_session_checksum (session);
   bpv_event ("RESTORED %s layers=%zu checksum=%s", path,
              bpv_session_get_network (session)->n_layers, sum);
-  bpv_window_toast (window, "Restored the experiment you had open (autosaved)");
+  bpv_window_toast (window, _("Restored the experiment you had open (autosaved)"));
 }
 
 gboolean

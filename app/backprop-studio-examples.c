@@ -13,17 +13,17 @@ static const struct
 } examples[] = {
   { "one-neuron", N_("One Neuron") },
   { "three-layers", N_("Three Small Layers") },
-  { "chain-rule", "The Chain Rule: Two Neurons" },
-  { "xor", "XOR" },
-  { "spirals-sigmoid", "Spirals with Sigmoid (vanishing gradients)" },
-  { "spirals-relu", "Spirals with ReLU" },
+  { "chain-rule", N_("The Chain Rule: Two Neurons") },
+  { "xor", N_("XOR") },
+  { "spirals-sigmoid", N_("Spirals with Sigmoid (vanishing gradients)") },
+  { "spirals-relu", N_("Spirals with ReLU") },
   { "dead-relu", N_("Dead ReLUs") },
-  { "deep-sigmoid", "A Deep Sigmoid Network" },
-  { "deep-sigmoid-skips", "A Deep Sigmoid Network with Skip Connections" },
-  { "deep-sigmoid-batchnorm", "A Deep Sigmoid Network with Batch Norm" },
-  { "dropout", "Dropout against Overfitting" },
-  { "iris", "Iris" },
-  { "digits", "Handwritten Digits" },
+  { "deep-sigmoid", N_("A Deep Sigmoid Network") },
+  { "deep-sigmoid-skips", N_("A Deep Sigmoid Network with Skip Connections") },
+  { "deep-sigmoid-batchnorm", N_("A Deep Sigmoid Network with Batch Norm") },
+  { "dropout", N_("Dropout against Overfitting") },
+  { "iris", N_("Iris") },
+  { "digits", N_("Handwritten Digits") },
 };
 
 /* The example whose explanation walks through the chain rule step by step. */
@@ -36,7 +36,7 @@ backprop_studio_examples_menu_new (void)
 
   for (guint i = 0; i < G_N_ELEMENTS (examples); i++)
     {
-      GMenuItem *item = g_menu_item_new (examples[i].label, NULL);
+      GMenuItem *item = g_menu_item_new (_(examples[i].label), NULL);
 
       g_menu_item_set_action_and_target_value (item, "app.open-example",
                                                g_variant_new_string (examples[i].id));
@@ -64,8 +64,8 @@ backprop_studio_examples_load (const char  *id,
     model = bp_model_load_file (path, NULL, &local_error);
   if (model == NULL)
     g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_NOENT,
-                 "The example “%s” is not there: %s", id,
-                 local_error != NULL ? local_error->message : "no data directory");
+                 _("The example “%s” is not there: %s"), id,
+                 local_error != NULL ? local_error->message : _("no data directory"));
   return model;
 }
 

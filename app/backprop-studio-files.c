@@ -4,6 +4,7 @@
 #include "config.h"
 #include "backprop-studio-files.h"
 
+#include <glib/gi18n.h>
 #include <gtk/gtk.h>
 
 #include "bpv-layout.h"
@@ -30,8 +31,8 @@ check_drawable (const BpModel  *model,
     return TRUE;
   name = g_filename_display_name (path);
   g_set_error (error, BP_MODEL_ERROR, BP_MODEL_ERROR_INVALID,
-               "%s: %s; Backprop Studio cannot draw it yet — `backprop trace` and "
-               "`backprop train` handle it", name, local->message);
+               _("%s: %s; Backprop Studio cannot draw it yet — `backprop trace` and "
+               "`backprop train` handle it"), name, local->message);
   return FALSE;
 }
 

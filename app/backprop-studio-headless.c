@@ -5,6 +5,7 @@
 #include "backprop-studio-headless.h"
 #include "backprop-studio-files.h"
 
+#include <glib/gi18n.h>
 #include <math.h>
 #include <stdio.h>
 
@@ -151,7 +152,7 @@ backprop_studio_headless_run (const char *model_path,
   picture.test = test;
   picture.epochs = (const BpEpochStats *) trainer->history->data;
   picture.n_epochs = trainer->history->len;
-  title = g_strdup_printf ("%s · %s · %u epochs · train loss %.4f", model->name,
+  title = g_strdup_printf (_("%s · %s · %u epochs · train loss %.4f"), model->name,
                            data->name, epochs, last->train_loss);
   picture.title = title;
   if (!bpv_export (output, BPV_FORMAT_PNG, PICTURE_WIDTH, PICTURE_HEIGHT, 1.0,

@@ -2,6 +2,7 @@
 #include "config.h"
 #include "backprop-studio-preferences.h"
 
+#include <glib/gi18n.h>
 #include <string.h>
 
 #include "bpv-events.h"
@@ -38,17 +39,17 @@ appearance_page (GSettings *settings)
   AdwComboRow *scheme = ADW_COMBO_ROW (adw_combo_row_new ());
   AdwActionRow *speed = ADW_ACTION_ROW (adw_action_row_new ());
   GtkWidget *scale = gtk_scale_new_with_range (GTK_ORIENTATION_HORIZONTAL, 0, 1, SPEED_SCALE_STEP);
-  const char *labels[] = { "Follow the system", "Light", "Dark", NULL };
+  const char *labels[] = { _("Follow the system"), _("Light"), _("Dark"), NULL };
   g_autoptr(GtkStringList) list = gtk_string_list_new (labels);
 
-  adw_preferences_page_set_title (page, "Appearance");
+  adw_preferences_page_set_title (page, _("Appearance"));
   adw_preferences_page_set_icon_name (page, "applications-graphics-symbolic");
-  adw_preferences_group_set_title (group, "Appearance");
+  adw_preferences_group_set_title (group, _("Appearance"));
 
-  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (scheme), "Colour scheme");
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (scheme), _("Colour scheme"));
   adw_combo_row_set_model (scheme, G_LIST_MODEL (list));
-  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (speed), "Animation speed");
-  adw_action_row_set_subtitle (speed, "How fast step mode moves from stop to stop, and training runs");
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (speed), _("Animation speed"));
+  adw_action_row_set_subtitle (speed, _("How fast step mode moves from stop to stop, and training runs"));
   gtk_widget_set_size_request (scale, SPEED_SCALE_WIDTH, -1);
   gtk_widget_set_valign (scale, GTK_ALIGN_CENTER);
   adw_action_row_add_suffix (speed, scale);
@@ -114,8 +115,8 @@ plugin_switch (GSettings  *settings,
 
   gtk_switch_set_active (GTK_SWITCH (sw), active);
   gtk_widget_set_valign (sw, GTK_ALIGN_CENTER);
-  gtk_widget_set_tooltip_text (sw, "Offer this plugin's features (off: gone from the palette at "
-                                   "once, not loaded at the next start)");
+  gtk_widget_set_tooltip_text (sw, _("Offer this plugin's features (off: gone from the palette at "
+                                   "once, not loaded at the next start)"));
   g_object_set_data_full (G_OBJECT (sw), "backprop-studio-file", g_strdup (file), g_free);
   if (settings != NULL)
     g_signal_connect_object (sw, "notify::active", G_CALLBACK (on_plugin_switch), settings, 0);
@@ -180,17 +181,17 @@ plugins_group (GSettings          *settings,
   guint n = loader != NULL ? bp_plugin_loader_get_n_records (loader) : 0;
   g_autoptr(GHashTable) shown = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
 
-  adw_preferences_group_set_title (group, "Plugins");
+  adw_preferences_group_set_title (group, _("Plugins"));
   adw_preferences_group_set_description (group,
-                                         "Activations, costs and optimizers from plugin files. "
+                                         _("Activations, costs and optimizers from plugin files. "
                                          "New files in the user plugin folder appear here "
-                                         "without a restart.");
+                                         "without a restart."));
   {
     /* The built-ins, for their formulas. */
     GtkWidget *row = adw_expander_row_new ();
 
-    adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), "Built-in");
-    adw_expander_row_set_subtitle (ADW_EXPANDER_ROW (row), "Always loaded");
+    adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), _("Built-in"));
+    adw_expander_row_set_subtitle (ADW_EXPANDER_ROW (row), _("Always loaded"));
     add_feature_rows (ADW_EXPANDER_ROW (row), bp_builtins_get_descriptor ());
     adw_preferences_group_add (group, row);
   }
@@ -208,7 +209,7 @@ plugins_group (GSettings          *settings,
       adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), title);
       if (r->error != NULL)
         {
-          g_autofree char *sub = g_strdup_printf ("%s — refused at “%s”: %s", file,
+          g_autofree char *sub = g_strdup_printf (_("%s — refused at “%s”: %s"), file,
                                                   bp_plugin_step_to_string (r->step),
                                                   r->error->message);
 
@@ -236,7 +237,7 @@ plugins_group (GSettings          *settings,
       row = adw_expander_row_new ();
       adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (row), FALSE);
       adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), disabled[i]);
-      adw_expander_row_set_subtitle (ADW_EXPANDER_ROW (row), "Disabled: not loaded");
+      adw_expander_row_set_subtitle (ADW_EXPANDER_ROW (row), _("Disabled: not loaded"));
       gtk_widget_add_css_class (row, "dim-label");
       adw_expander_row_add_action (ADW_EXPANDER_ROW (row), plugin_switch (settings, disabled[i], FALSE));
       adw_preferences_group_add (group, row);
@@ -278,7 +279,7 @@ backprop_studio_preferences_new (GtkWindow          *parent,
   if (settings != NULL)
     g_object_set_data_full (G_OBJECT (window), "backprop-studio-settings", g_object_ref (settings), g_object_unref);
   adw_preferences_window_add (window, appearance_page (settings));
-  adw_preferences_page_set_title (plugins, "Plugins");
+  adw_preferences_page_set_title (plugins, _("Plugins"));
   adw_preferences_page_set_icon_name (plugins, "application-x-addon-symbolic");
   g_object_set_data (G_OBJECT (window), "backprop-studio-plugins-page", plugins);
   adw_preferences_window_add (window, plugins);

@@ -13,9 +13,11 @@
 #ifdef __GLIBC__
 #include <malloc.h>
 #endif
-#include <stdio.h>
 #include <glib/gi18n.h>
+#include <locale.h>
+#include <stdio.h>
 
+#include "bp-plugin-loader.h"
 #include "bpv-trainer-thread.h"
 #include "bpv-window.h"
 
@@ -55,6 +57,19 @@ tune_process (void)
 #endif
 }
 
+/* Messages in the user's language (LANGUAGE, LC_ALL, LC_MESSAGES, LANG),
+ * from the build tree's po/ when run uninstalled.  Before the options are
+ * parsed, so that --help is translated too. */
+static void
+init_i18n (void)
+{
+  setlocale (LC_ALL, "");
+  bindtextdomain (GETTEXT_PACKAGE, bp_plugin_running_uninstalled () ? BP_BUILD_LOCALEDIR
+                                                                    : BP_LOCALEDIR);
+  bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
+  textdomain (GETTEXT_PACKAGE);
+}
+
 static gboolean
 have_display (void)
 {
@@ -80,29 +95,30 @@ main (int    argc,
   g_autoptr(BackpropStudioApplication) app = NULL;
   const GOptionEntry entries[] = {
     { "headless", 0, 0, G_OPTION_ARG_NONE, &headless,
-      "Do not open a window: train and write a picture", NULL },
+      N_("Do not open a window: train and write a picture"), NULL },
     { "output", 'o', 0, G_OPTION_ARG_FILENAME, &output,
-      "Where the headless picture goes (default " DEFAULT_PICTURE ")", "FILE.png" },
+      N_("Where the headless picture goes (default backprop-studio.png)"), N_("FILE.png") },
     { "example", 0, 0, G_OPTION_ARG_STRING, &example,
-      "Open an example (chain-rule, xor, spirals-sigmoid, spirals-relu, deep-sigmoid, iris, "
-      "digits) instead of the last experiment", "NAME" },
+      N_("Open an example (chain-rule, xor, spirals-sigmoid, spirals-relu, deep-sigmoid, iris, "
+      "digits) instead of the last experiment"), N_("NAME") },
     { "lesson", 0, 0, G_OPTION_ARG_FILENAME, &lesson,
       N_("Play a lesson (a .bplesson.json file, or a built-in lesson's id) from its first step"),
       N_("FILE") },
-    { G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &rest, NULL, "[MODEL.json | DATA.csv]" },
+    { G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &rest, NULL, N_("[MODEL.json | DATA.csv]") },
     { NULL }
   };
   const char *model_path;
   int status;
 
-  context = g_option_context_new ("— backpropagation made visible");
-  g_option_context_add_main_entries (context, entries, NULL);
+  init_i18n ();
+  context = g_option_context_new (_("— backpropagation made visible"));
+  g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
   g_option_context_set_summary (context,
-                                "Opens the window on the built-in default experiment (a 2-8-8-1 "
+                                _("Opens the window on the built-in default experiment (a 2-8-8-1 "
                                 "network on \"moons\"), on MODEL.json, or on the default network "
                                 "fitted to DATA.csv (a header row; the last column is the "
                                 "target).  Without a display it says so, trains the experiment "
-                                "and writes a picture of it.");
+                                "and writes a picture of it."));
   if (!g_option_context_parse (context, &argc, &argv, &error))
     {
       fprintf (stderr, "backprop-studio: %s\n", error->message);
@@ -110,7 +126,7 @@ main (int    argc,
     }
   if (rest != NULL && g_strv_length (rest) > 1)
     {
-      fprintf (stderr, "backprop-studio: one model or CSV file at most\n");
+      fprintf (stderr, _("backprop-studio: one model or CSV file at most\n"));
       return 2;
     }
   model_path = rest != NULL ? rest[0] : NULL;

@@ -7,6 +7,7 @@
 #include "config.h"
 #include "backprop-cli.h"
 
+#include <glib/gi18n.h>
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -276,13 +277,16 @@ backprop_trace_command (int      argc,
   g_autofree char *dataset = NULL;
   g_autofree char *rows_text = NULL;
   gboolean eval = FALSE;
+  /* The default in a translated sentence: formatted, not pasted in. */
+  g_autofree char *rows_help = g_strdup_printf (_("Dataset rows in the traced batch (default %d)"),
+                                                BACKPROP_CLI_TRACE_ROWS);
   const GOptionEntry entries[] = {
     { "dataset", 'd', 0, G_OPTION_ARG_FILENAME, &dataset,
-      "Trace rows of this dataset instead of the inline batch", "NAME|FILE.csv" },
+      N_("Trace rows of this dataset instead of the inline batch"), "NAME|FILE.csv" },
     { "rows", 0, 0, G_OPTION_ARG_STRING, &rows_text,
-      "Dataset rows in the traced batch (default " G_STRINGIFY (BACKPROP_CLI_TRACE_ROWS) ")", "N" },
+      rows_help, "N" },
     { "eval", 0, 0, G_OPTION_ARG_NONE, &eval,
-      "Eval mode: batch norm uses its running statistics, dropout passes through", NULL },
+      N_("Eval mode: batch norm uses its running statistics, dropout passes through"), NULL },
     { NULL }
   };
   g_autoptr(GOptionContext) context = NULL;
@@ -295,31 +299,31 @@ backprop_trace_command (int      argc,
   guint64 rows = BACKPROP_CLI_TRACE_ROWS;
 
   context = backprop_cli_context_new ("trace", "MODEL.json",
-    "Run the model's inline batch (\"inputs\"/\"targets\") forward and backward\n"
-    "and print everything the pass computed as JSON on stdout.  Without an\n"
-    "inline batch, or with --dataset, the batch is the first rows of the\n"
-    "dataset (the model's own, generated from its seed), as \"backprop render\"\n"
-    "draws it.",
-    "Output (\"format\": \"backprop-trace/1\"), B samples, per layer n:\n"
-    "  dataset, inputs, targets  only for a batch from a dataset: its name,\n"
-    "                   the B input rows and the B target rows\n"
-    "  loss             C\n"
-    "  per_sample_loss  [B]\n"
-    "  output           B rows of the last layer's a\n"
-    "  layers[n-1]      z, a, dC_da, dC_dz (B rows each), dW (out rows of in),\n"
-    "                   db [out]\n"
-    "A network with other layers than plain dense ones adds \"type\" to each\n"
-    "layer; batchnorm and layernorm give z (before the activation), a, dC_da,\n"
-    "dC_dz, dgamma, dbeta (and batchnorm running_mean, running_var after the\n"
-    "pass); dropout gives a, dC_da and the mask it used.  The pass runs in\n"
-    "training mode; --eval runs it in eval mode.\n"
-    "Every number is written in its shortest round-trip form.  A NaN or an\n"
-    "infinity anywhere in the pass is an error (exit status 1), not output.\n"
-    "\n"
-    "Examples:\n"
-    "  backprop trace tiny.json\n"
-    "  backprop trace data/examples/xor.bpmodel.json --rows 4\n"
-    "  backprop trace model.json --dataset iris --rows 1",
+    _("Run the model's inline batch (\"inputs\"/\"targets\") forward and backward\n"
+      "and print everything the pass computed as JSON on stdout.  Without an\n"
+      "inline batch, or with --dataset, the batch is the first rows of the\n"
+      "dataset (the model's own, generated from its seed), as \"backprop render\"\n"
+      "draws it."),
+    _("Output (\"format\": \"backprop-trace/1\"), B samples, per layer n:\n"
+      "  dataset, inputs, targets  only for a batch from a dataset: its name,\n"
+      "                   the B input rows and the B target rows\n"
+      "  loss             C\n"
+      "  per_sample_loss  [B]\n"
+      "  output           B rows of the last layer's a\n"
+      "  layers[n-1]      z, a, dC_da, dC_dz (B rows each), dW (out rows of in),\n"
+      "                   db [out]\n"
+      "A network with other layers than plain dense ones adds \"type\" to each\n"
+      "layer; batchnorm and layernorm give z (before the activation), a, dC_da,\n"
+      "dC_dz, dgamma, dbeta (and batchnorm running_mean, running_var after the\n"
+      "pass); dropout gives a, dC_da and the mask it used.  The pass runs in\n"
+      "training mode; --eval runs it in eval mode.\n"
+      "Every number is written in its shortest round-trip form.  A NaN or an\n"
+      "infinity anywhere in the pass is an error (exit status 1), not output.\n"
+      "\n"
+      "Examples:\n"
+      "  backprop trace tiny.json\n"
+      "  backprop trace data/examples/xor.bpmodel.json --rows 4\n"
+      "  backprop trace model.json --dataset iris --rows 1"),
     entries);
   if (!backprop_cli_parse (context, argc, argv, &args, 1, 1, error))
     return FALSE;
@@ -428,14 +432,14 @@ backprop_trace_gradcheck_command (int      argc,
   g_autofree char *rows_text = NULL;
   const GOptionEntry entries[] = {
     { "eps", 0, 0, G_OPTION_ARG_STRING, &eps_text,
-      "Finite-difference step, relative to max(1, |p|) (default 1e-6)", "X" },
+      N_("Finite-difference step, relative to max(1, |p|) (default 1e-6)"), "X" },
     { "tolerance", 't', 0, G_OPTION_ARG_STRING, &tolerance_text,
-      "A gradient is confirmed only when its noise floor is at most X of it "
-      "(default 0.01)", "X" },
+      N_("A gradient is confirmed only when its noise floor is at most X of it "
+         "(default 0.01)"), "X" },
     { "dataset", 'd', 0, G_OPTION_ARG_FILENAME, &dataset,
-      "Check on rows of this dataset instead of the inline batch", "NAME|FILE.csv" },
+      N_("Check on rows of this dataset instead of the inline batch"), "NAME|FILE.csv" },
     { "rows", 0, 0, G_OPTION_ARG_STRING, &rows_text,
-      "Dataset rows in the batch (default 32)", "N" },
+      N_("Dataset rows in the batch (default 32)"), "N" },
     { NULL }
   };
   g_autoptr(GOptionContext) context = NULL;
@@ -454,24 +458,24 @@ backprop_trace_gradcheck_command (int      argc,
   gsize worst_layer = 0, offset = 0, worst_offset = 0;
 
   context = backprop_cli_context_new ("gradcheck", "MODEL.json",
-    "Compare every gradient backprop computes with central finite differences\n"
-    "on the model's inline batch (or, without one, on up to 32 rows of its\n"
-    "dataset), each against the noise floor of its finite difference.",
-    "For each parameter p, numeric = (4·D(h) − D(2h)) / 3 with the central\n"
-    "differences D(h) = (C(p+h) − C(p−h)) / 2h, h = eps·max(1, |p|), and its\n"
-    "floor: how far rounding (measured from C at p−8h … p+8h, and from the\n"
-    "magnitudes of the terms summed into C) and truncation can move it.\n"
-    "Each gradient then\n"
-    "  agrees           |backprop − numeric| ≤ floor, and the floor is at most\n"
-    "                   --tolerance of the gradient;\n"
-    "  differs          |backprop − numeric| > 4 floors: backprop is wrong;\n"
-    "  not resolvable   anything else: the floor is too large to tell (deep in\n"
-    "                   a network with vanishing gradients), or the difference\n"
-    "                   is above the floor but not well above it.\n"
-    "Prints, per layer n, the counts and the parameter whose disagreement is\n"
-    "the largest against its floor (W(n)[j,k] or b(n)[j], units counted from\n"
-    "1), with both values.  Exit status 0 when no gradient differs and some\n"
-    "agree, 1 otherwise.",
+    _("Compare every gradient backprop computes with central finite differences\n"
+      "on the model's inline batch (or, without one, on up to 32 rows of its\n"
+      "dataset), each against the noise floor of its finite difference."),
+    _("For each parameter p, numeric = (4·D(h) − D(2h)) / 3 with the central\n"
+      "differences D(h) = (C(p+h) − C(p−h)) / 2h, h = eps·max(1, |p|), and its\n"
+      "floor: how far rounding (measured from C at p−8h … p+8h, and from the\n"
+      "magnitudes of the terms summed into C) and truncation can move it.\n"
+      "Each gradient then\n"
+      "  agrees           |backprop − numeric| ≤ floor, and the floor is at most\n"
+      "                   --tolerance of the gradient;\n"
+      "  differs          |backprop − numeric| > 4 floors: backprop is wrong;\n"
+      "  not resolvable   anything else: the floor is too large to tell (deep in\n"
+      "                   a network with vanishing gradients), or the difference\n"
+      "                   is above the floor but not well above it.\n"
+      "Prints, per layer n, the counts and the parameter whose disagreement is\n"
+      "the largest against its floor (W(n)[j,k] or b(n)[j], units counted from\n"
+      "1), with both values.  Exit status 0 when no gradient differs and some\n"
+      "agree, 1 otherwise."),
     entries);
   if (!backprop_cli_parse (context, argc, argv, &args, 1, 1, error))
     return FALSE;

@@ -17,6 +17,8 @@
 #include "config.h"
 #include "backprop-cli.h"
 
+#include <glib/gi18n.h>
+#include <inttypes.h>
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -255,11 +257,11 @@ grad_warnings_check (GradWarnings *w,
     return;
   if (p != NULL)
     progress_clear (p);
-  fprintf (stderr, "backprop: warning: %s at step %" G_GUINT64_FORMAT " (%s%s%s)\n",
+  fprintf (stderr, _("backprop: warning: %s at step %" PRIu64 " (%s%s%s)\n"),
            verdict, step,
-           vanishing ? BP_DIAG_GRAD_VANISHING_TEXT : "",
+           vanishing ? _(BP_DIAG_GRAD_VANISHING_TEXT) : "",
            vanishing && exploding ? "; " : "",
-           exploding ? BP_DIAG_GRAD_EXPLODING_TEXT : "");
+           exploding ? _(BP_DIAG_GRAD_EXPLODING_TEXT) : "");
   fflush (stderr);
 }
 
@@ -727,33 +729,33 @@ backprop_train_command (int      argc,
   gboolean quiet = FALSE;
   const GOptionEntry entries[] = {
     { "dataset", 'd', 0, G_OPTION_ARG_FILENAME, &dataset,
-      "Train on this dataset instead of the model's", "NAME|FILE.csv" },
+      N_("Train on this dataset instead of the model's"), "NAME|FILE.csv" },
     { "rows", 0, 0, G_OPTION_ARG_STRING, &rows_text,
-      "Rows of a generated dataset (default: the model's)", "N" },
+      N_("Rows of a generated dataset (default: the model's)"), "N" },
     { "noise", 0, 0, G_OPTION_ARG_STRING, &noise_text,
-      "Noise of a generated dataset (default: the model's)", "X" },
+      N_("Noise of a generated dataset (default: the model's)"), "X" },
     { "epochs", 'e', 0, G_OPTION_ARG_STRING, &epochs_text,
-      "Number of epochs (default: the model's)", "N" },
+      N_("Number of epochs (default: the model's)"), "N" },
     { "steps", 's', 0, G_OPTION_ARG_STRING, &steps_text,
-      "Exactly N optimizer steps instead of epochs", "N" },
+      N_("Exactly N optimizer steps instead of epochs"), "N" },
     { "batch-size", 'b', 0, G_OPTION_ARG_STRING, &batch_text,
-      "Mini-batch size (default: the model's)", "N" },
+      N_("Mini-batch size (default: the model's)"), "N" },
     { "lr", 0, 0, G_OPTION_ARG_STRING, &lr_text,
-      "Learning rate (default: the model's)", "X" },
+      N_("Learning rate (default: the model's)"), "X" },
     { "seed", 0, 0, G_OPTION_ARG_STRING, &seed_text,
-      "Seed for the data, the split and the shuffle; stored in the model", "S" },
+      N_("Seed for the data, the split and the shuffle; stored in the model"), "S" },
     { "output", 'o', 0, G_OPTION_ARG_FILENAME, &output,
-      "Where to write the trained model", "OUT.json" },
+      N_("Where to write the trained model"), "OUT.json" },
     { "quiet", 'q', 0, G_OPTION_ARG_NONE, &quiet,
-      "No progress output and no gradient warnings, only the summary", NULL },
+      N_("No progress output and no gradient warnings, only the summary"), NULL },
     { "save-on-fault", 0, 0, G_OPTION_ARG_FILENAME, &save_on_fault,
-      "If a step makes a NaN or an Inf, write the model as it was before that step here",
+      N_("If a step makes a NaN or an Inf, write the model as it was before that step here"),
       "FILE.json" },
     { "record", 0, 0, G_OPTION_ARG_FILENAME, &record,
-      "Record the run here: snapshots of the network and optimizer, every step's loss and "
-      "gradient norms", "FILE.bprecord" },
+      N_("Record the run here: snapshots of the network and optimizer, every step's loss and "
+         "gradient norms"), "FILE.bprecord" },
     { "record-budget", 0, 0, G_OPTION_ARG_STRING, &record_budget_text,
-      "Memory the recording may take (default 64)", "MIB" },
+      N_("Memory the recording may take (default 64)"), "MIB" },
     { NULL }
   };
   g_autoptr(GOptionContext) context = NULL;
@@ -767,40 +769,41 @@ backprop_train_command (int      argc,
   guint64 seed = 0;
 
   context = backprop_cli_context_new ("train", "[MODEL.json]",
-    "Train MODEL.json, or the built-in default experiment (2-8-8-1 on \"moons\")\n"
-    "when no model is given, and write the trained model with its optimizer\n"
-    "state.",
-    "Without --steps, trains for the model's epochs on its dataset (or --dataset),\n"
-    "split into train and test sets by the model's test fraction.  With --steps N\n"
-    "on a model that has an inline batch (\"inputs\"/\"targets\"), takes exactly N\n"
-    "full-batch steps on that batch; without one, N mini-batch steps on the\n"
-    "dataset.\n"
-    "\n"
-    "The model is written to --output, or else to MODEL-trained.json next to\n"
-    "MODEL.json (trained-model.json in the current directory for the default\n"
-    "model).  A step that makes a NaN or an Inf stops training and is undone;\n"
-    "with --save-on-fault FILE the model as it was before that step (weights\n"
-    "and optimizer state of every good step) is written to FILE.\n"
-    "\n"
-    "Training warns on stderr, once per layer and kind, when a layer's\n"
-    "gradient norm vanishes or explodes as the app's gradient plot judges it\n"
-    "(about every 10 % of a mini-batch run; at the end of an inline-batch\n"
-    "run), e.g.\n"
-    "  backprop: warning: ⚠ W(1), γ(2) vanishing at step 400 (vanishing: below\n"
-    "  10⁻³ × median of the other layers)\n"
-    "A norm layer is named by its γ; a dropout layer has no parameters and is\n"
-    "left out.  --quiet leaves these out too.\n"
-    "\n"
-    "--record FILE writes a recording of the run (also of a run stopped by a\n"
-    "NaN): the network and the optimizer's state at kept steps (step 0, every\n"
-    "k steps with k doubling when --record-budget is full, and the last), and\n"
-    "every step's loss and gradient norms.  `backprop render --record FILE\n"
-    "--at STEP` draws a kept step; `backprop info --record FILE` lists them.\n"
-    "\n"
-    "Examples:\n"
-    "  backprop train --epochs 50\n"
-    "  backprop train model.json --dataset iris --lr 0.01 -o iris.json\n"
-    "  backprop train tiny.json --steps 3",
+    _("Train MODEL.json, or the built-in default experiment (2-8-8-1 on \"moons\")\n"
+      "when no model is given, and write the trained model with its optimizer\n"
+      "state."),
+    /* xgettext:no-c-format */
+    _("Without --steps, trains for the model's epochs on its dataset (or --dataset),\n"
+      "split into train and test sets by the model's test fraction.  With --steps N\n"
+      "on a model that has an inline batch (\"inputs\"/\"targets\"), takes exactly N\n"
+      "full-batch steps on that batch; without one, N mini-batch steps on the\n"
+      "dataset.\n"
+      "\n"
+      "The model is written to --output, or else to MODEL-trained.json next to\n"
+      "MODEL.json (trained-model.json in the current directory for the default\n"
+      "model).  A step that makes a NaN or an Inf stops training and is undone;\n"
+      "with --save-on-fault FILE the model as it was before that step (weights\n"
+      "and optimizer state of every good step) is written to FILE.\n"
+      "\n"
+      "Training warns on stderr, once per layer and kind, when a layer's\n"
+      "gradient norm vanishes or explodes as the app's gradient plot judges it\n"
+      "(about every 10 % of a mini-batch run; at the end of an inline-batch\n"
+      "run), e.g.\n"
+      "  backprop: warning: ⚠ W(1), γ(2) vanishing at step 400 (vanishing: below\n"
+      "  10⁻³ × median of the other layers)\n"
+      "A norm layer is named by its γ; a dropout layer has no parameters and is\n"
+      "left out.  --quiet leaves these out too.\n"
+      "\n"
+      "--record FILE writes a recording of the run (also of a run stopped by a\n"
+      "NaN): the network and the optimizer's state at kept steps (step 0, every\n"
+      "k steps with k doubling when --record-budget is full, and the last), and\n"
+      "every step's loss and gradient norms.  `backprop render --record FILE\n"
+      "--at STEP` draws a kept step; `backprop info --record FILE` lists them.\n"
+      "\n"
+      "Examples:\n"
+      "  backprop train --epochs 50\n"
+      "  backprop train model.json --dataset iris --lr 0.01 -o iris.json\n"
+      "  backprop train tiny.json --steps 3"),
     entries);
   if (!backprop_cli_parse (context, argc, argv, &args, 0, 1, error))
     return FALSE;

@@ -13,6 +13,7 @@
 #include "backprop-plugins.h"
 
 #include <errno.h>
+#include <glib/gi18n.h>
 #include <locale.h>
 #include <stdio.h>
 #include <string.h>
@@ -25,45 +26,45 @@ typedef struct
 } BackpropCliCommand;
 
 static const BackpropCliCommand commands[] = {
-  { "train",     "Train a model on a dataset or on its inline batch",
+  { "train",     N_("Train a model on a dataset or on its inline batch"),
     backprop_train_command },
-  { "compare",   "Train two models in lockstep and print them side by side",
+  { "compare",   N_("Train two models in lockstep and print them side by side"),
     backprop_compare_command },
-  { "trace",     "Print one forward/backward pass of the inline batch as JSON",
+  { "trace",     N_("Print one forward/backward pass of the inline batch as JSON"),
     backprop_trace_command },
-  { "gradcheck", "Compare backprop gradients with finite differences",
+  { "gradcheck", N_("Compare backprop gradients with finite differences"),
     backprop_trace_gradcheck_command },
-  { "info",      "Describe a model file",
+  { "info",      N_("Describe a model file"),
     backprop_info_command },
-  { "datasets",  "List the datasets",
+  { "datasets",  N_("List the datasets"),
     backprop_info_datasets_command },
-  { "plugins",   "List the plugins (and refused ones), or check one",
+  { "plugins",   N_("List the plugins (and refused ones), or check one"),
     backprop_plugins_command },
-  { "render",    "Draw a model's network as a PNG, SVG or PDF picture",
+  { "render",    N_("Draw a model's network as a PNG, SVG or PDF picture"),
     backprop_render_command },
-  { "lesson",    "Check a lesson file, or list the built-in lessons",
+  { "lesson",    N_("Check a lesson file, or list the built-in lessons"),
     backprop_lesson_command },
 };
 
 static void
 print_overview (FILE *out)
 {
-  fputs ("Usage:\n"
-         "  backprop COMMAND [OPTION…] [ARGUMENT…]\n"
-         "\n"
-         "Train and inspect small neural networks described by model files\n"
-         "(\"format\": \"backprop-model/1\").\n"
-         "\n"
-         "Commands:\n", out);
+  fputs (_("Usage:\n"
+           "  backprop COMMAND [OPTION…] [ARGUMENT…]\n"
+           "\n"
+           "Train and inspect small neural networks described by model files\n"
+           "(\"format\": \"backprop-model/1\").\n"
+           "\n"
+           "Commands:\n"), out);
   for (gsize i = 0; i < G_N_ELEMENTS (commands); i++)
-    fprintf (out, "  %-10s  %s\n", commands[i].name, commands[i].summary);
-  fputs ("\n"
-         "Options:\n"
-         "  -h, --help     Show this help\n"
-         "  -V, --version  Show the version\n"
-         "\n"
-         "Run \"backprop COMMAND --help\" for the options of a command.\n"
-         "Exit status: 0 on success, 1 on failure, 2 for a usage error.\n", out);
+    fprintf (out, "  %-10s  %s\n", commands[i].name, _(commands[i].summary));
+  fputs (_("\n"
+           "Options:\n"
+           "  -h, --help     Show this help\n"
+           "  -V, --version  Show the version\n"
+           "\n"
+           "Run \"backprop COMMAND --help\" for the options of a command.\n"
+           "Exit status: 0 on success, 1 on failure, 2 for a usage error.\n"), out);
 }
 
 static const BackpropCliCommand *
@@ -106,7 +107,7 @@ flush_stdout (GError **error)
       int saved = errno;
 
       g_set_error (error, BACKPROP_CLI_ERROR, BACKPROP_CLI_ERROR_FAILED,
-                   "cannot write to standard output: %s", g_strerror (saved));
+                   _("cannot write to standard output: %s"), g_strerror (saved));
       return FALSE;
     }
   return TRUE;
@@ -122,7 +123,7 @@ run (int      argc,
   if (argc < 2)
     {
       g_set_error (error, BACKPROP_CLI_ERROR, BACKPROP_CLI_ERROR_USAGE,
-                   "no command given (see \"backprop --help\")");
+                   _("no command given (see \"backprop --help\")"));
       return 2;
     }
 
@@ -138,7 +139,7 @@ run (int      argc,
           if (command == NULL)
             {
               g_set_error (error, BACKPROP_CLI_ERROR, BACKPROP_CLI_ERROR_USAGE,
-                           "unknown command \"%s\" (see \"backprop --help\")",
+                           _("unknown command \"%s\" (see \"backprop --help\")"),
                            argv[2]);
               return 2;
             }
@@ -158,8 +159,9 @@ run (int      argc,
   if (command == NULL)
     {
       g_set_error (error, BACKPROP_CLI_ERROR, BACKPROP_CLI_ERROR_USAGE,
-                   "unknown %s \"%s\" (see \"backprop --help\")",
-                   argv[1][0] == '-' ? "option" : "command", argv[1]);
+                   argv[1][0] == '-' ? _("unknown option \"%s\" (see \"backprop --help\")")
+                                     : _("unknown command \"%s\" (see \"backprop --help\")"),
+                   argv[1]);
       return 2;
     }
 
@@ -180,7 +182,7 @@ run (int      argc,
               if (i + 1 >= argc)
                 {
                   g_set_error (error, BACKPROP_CLI_ERROR, BACKPROP_CLI_ERROR_USAGE,
-                               "--plugin-path needs a directory");
+                               _("--plugin-path needs a directory"));
                   return 2;
                 }
               value = argv[++i];
@@ -220,6 +222,11 @@ main (int    argc,
    * "." so that output is the same everywhere. */
   setlocale (LC_ALL, "");
   setlocale (LC_NUMERIC, "C");
+  /* The build tree's po/ when run uninstalled (tests, `meson devenv`). */
+  bindtextdomain (GETTEXT_PACKAGE, bp_plugin_running_uninstalled () ? BP_BUILD_LOCALEDIR
+                                                                    : BP_LOCALEDIR);
+  bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
+  textdomain (GETTEXT_PACKAGE);
   g_set_prgname ("backprop");
 
   status = run (argc, argv, &error);

@@ -16,13 +16,16 @@ build=${1:-$here/build}
 # icon rendered with rsvg-convert.  pdflatex (texlive-latex-base) compiles
 # the inspector's "Copy as LaTeX" output in its test.  clang and its libFuzzer runtime build the
 # fuzz targets for the fuzz smoke test.  poppler-utils (pdfinfo, pdffonts,
-# pdftotext) reads back the lesson handout's PDF in its test.
+# pdftotext) reads back the lesson handout's PDF in its test.  gettext
+# (msgfmt, xgettext) builds the translations and checks po/; the German
+# test needs no generated locale: LANGUAGE=de under glibc's built-in
+# C.UTF-8 is enough.
 packages="gcc libc6-dev pkg-config meson ninja-build libglib2.0-dev
 libjson-glib-dev libcmocka-dev libopenblas-dev libfann-dev
 python3 python3-torch python3-numpy libcairo2-dev libpango1.0-dev
 libgtk-4-dev libadwaita-1-dev xvfb xauth xdotool imagemagick
 desktop-file-utils appstream librsvg2-bin libglib2.0-bin
-clang libclang-rt-14-dev texlive-latex-base poppler-utils"
+clang libclang-rt-14-dev texlive-latex-base poppler-utils gettext"
 
 missing=""
 for p in $packages; do

@@ -14,6 +14,7 @@
 #include "bp-util.h"
 #include "bp-math.h"
 
+#include <glib/gi18n-lib.h>
 #include <math.h>
 
 /* The largest |z| the _core forms of bp-math.h take (e^{−|z|} is normal up
@@ -444,14 +445,14 @@ static const BpCostDesc builtin_costs[] = {
   {
     .id = "bce", .name = "Binary cross-entropy",
     .formula = "l = −Σ_k [y_k log a_k + (1 − y_k) log(1 − a_k)]",
-    .requires = "needs a sigmoid output layer",
+    .requires = N_("needs a sigmoid output layer"),  /* translated where shown */
     .output_activation = "sigmoid",
     .value = bce_value, .grad_a = bce_grad_a, .grad_z = bce_grad_z,
   },
   {
     .id = "softmax_ce", .name = "Softmax cross-entropy",
     .formula = "l = −Σ_k y_k log softmax(z)_k",
-    .requires = "needs a softmax output layer",
+    .requires = N_("needs a softmax output layer"),
     .output_activation = "softmax",
     .value = softmax_ce_value, .grad_a = softmax_ce_grad_a, .grad_z = softmax_ce_grad_z,
   },

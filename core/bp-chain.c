@@ -1,6 +1,8 @@
 /* bp-chain.c — the factors of ∂C/∂W(i)_jk for one sample, as numbers. */
+#include "config.h"
 #include "bp-chain.h"
 
+#include <glib/gi18n-lib.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -70,7 +72,7 @@ check_trace (const BpNetwork  *net,
   if (!bp_trace_fits (trace, net) || trace->batch == 0)
     {
       g_set_error (error, BP_NETWORK_ERROR, BP_NETWORK_ERROR_SHAPE,
-                   "the trace does not belong to this network or holds no pass");
+                   _("the trace does not belong to this network or holds no pass"));
       return FALSE;
     }
   return TRUE;
@@ -125,7 +127,7 @@ bp_chain_new_param (const BpNetwork *net,
   if (layer < N && net->layers[layer].type == BP_LAYER_DROPOUT)
     {
       g_set_error (error, BP_NETWORK_ERROR, BP_NETWORK_ERROR_INVALID,
-                   "layer %zu is a dropout layer: it has no parameters to differentiate",
+                   _("layer %zu is a dropout layer: it has no parameters to differentiate"),
                    layer + 1);
       return NULL;
     }
@@ -136,11 +138,11 @@ bp_chain_new_param (const BpNetwork *net,
     {
       if (norm || param != BP_CHAIN_WEIGHT)
         g_set_error (error, BP_NETWORK_ERROR, BP_NETWORK_ERROR_INVALID,
-                     "no parameter %s(%zu)[%zu] for sample %zu in this network",
+                     _("no parameter %s(%zu)[%zu] for sample %zu in this network"),
                      param_name (param), layer + 1, j + 1, sample + 1);
       else
         g_set_error (error, BP_NETWORK_ERROR, BP_NETWORK_ERROR_INVALID,
-                     "no weight W(%zu)[%zu,%zu] for sample %zu in this network",
+                     _("no weight W(%zu)[%zu,%zu] for sample %zu in this network"),
                      layer + 1, j + 1, k + 1, sample + 1);
       return NULL;
     }
@@ -345,8 +347,8 @@ bp_delta_terms_new (const BpNetwork *net,
   if (sample >= trace->batch || layer + 1 >= net->n_layers || unit >= net->layers[layer].out)
     {
       g_set_error (error, BP_NETWORK_ERROR, BP_NETWORK_ERROR_INVALID,
-                   "no hidden unit a(%zu)[%zu] for sample %zu in this network "
-                   "(the output's δ comes from the cost)",
+                   _("no hidden unit a(%zu)[%zu] for sample %zu in this network "
+                     "(the output's δ comes from the cost)"),
                    layer + 1, unit + 1, sample + 1);
       return NULL;
     }
@@ -587,7 +589,7 @@ bp_grad_paths_new (const BpNetwork *net,
   if (sample >= trace->batch || layer + 1 >= N || unit >= net->layers[layer].out)
     {
       g_set_error (error, BP_NETWORK_ERROR, BP_NETWORK_ERROR_INVALID,
-                   "no hidden unit a(%zu)[%zu] for sample %zu in this network",
+                   _("no hidden unit a(%zu)[%zu] for sample %zu in this network"),
                    A, unit + 1, sample + 1);
       return NULL;
     }

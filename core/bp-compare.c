@@ -3,6 +3,7 @@
 #include "bp-compare.h"
 
 #include <glib/gi18n-lib.h>
+#include <inttypes.h>
 #include <string.h>
 
 G_DEFINE_QUARK (bp-compare-error-quark, bp_compare_error)
@@ -27,8 +28,7 @@ bp_compare_check_data (const BpModel *a,
   if (a->network->n_inputs != b->network->n_inputs)
     {
       g_set_error (error, BP_COMPARE_ERROR, BP_COMPARE_ERROR_WIDTH,
-                   _("the networks take different inputs: A has %" G_GSIZE_FORMAT
-                     ", B has %" G_GSIZE_FORMAT),
+                   _("the networks take different inputs: A has %zu, B has %zu"),
                    a->network->n_inputs, b->network->n_inputs);
       return FALSE;
     }
@@ -37,8 +37,7 @@ bp_compare_check_data (const BpModel *a,
   if (out_a != out_b)
     {
       g_set_error (error, BP_COMPARE_ERROR, BP_COMPARE_ERROR_WIDTH,
-                   _("the networks have different outputs: A has %" G_GSIZE_FORMAT
-                     ", B has %" G_GSIZE_FORMAT),
+                   _("the networks have different outputs: A has %zu, B has %zu"),
                    out_a, out_b);
       return FALSE;
     }
@@ -57,8 +56,7 @@ bp_compare_check_data (const BpModel *a,
   if (a->dataset_rows != b->dataset_rows)
     {
       g_set_error (error, BP_COMPARE_ERROR, BP_COMPARE_ERROR_DATA,
-                   _("the datasets have different rows: A %" G_GSIZE_FORMAT
-                     ", B %" G_GSIZE_FORMAT " (0: the dataset's default)"),
+                   _("the datasets have different rows: A %zu, B %zu (0: the dataset's default)"),
                    a->dataset_rows, b->dataset_rows);
       return FALSE;
     }
@@ -143,7 +141,7 @@ describe_layers (GString         *s,
   for (gsize l = 0; l < MIN (a->n_layers, b->n_layers); l++)
     if (g_strcmp0 (a->layers[l].act_id, b->layers[l].act_id) != 0)
       {
-        g_autofree char *name = g_strdup_printf (_("activation of layer %" G_GSIZE_FORMAT),
+        g_autofree char *name = g_strdup_printf (_("activation of layer %zu"),
                                                  l + 1);
 
         add_difference (s, name, a->layers[l].act_id, b->layers[l].act_id);
@@ -280,7 +278,7 @@ bp_compare_step (BpCompare *cmp,
                  cmp->b->order + (cmp->b->cursor - batch), batch * sizeof (gsize)) != 0)
     {
       g_set_error (error, BP_COMPARE_ERROR, BP_COMPARE_ERROR_LOCKSTEP,
-                   _("the two runs took different rows at step %" G_GUINT64_FORMAT),
+                   _("the two runs took different rows at step %" PRIu64),
                    cmp->a->steps);
       return FALSE;
     }

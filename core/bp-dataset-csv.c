@@ -23,9 +23,11 @@
  * Each record is first scanned to count its fields so that a ragged row is
  * reported as such rather than as whatever its shifted cells look like.
  */
+#include "config.h"
 #include "bp-dataset.h"
 #include "bp-network.h"
 
+#include <glib/gi18n-lib.h>
 #include <errno.h>
 #include <math.h>
 #include <string.h>
@@ -106,8 +108,7 @@ cursor_read_field (Cursor    *c,
           if (q == NULL)
             {
               g_set_error (error, BP_DATASET_ERROR, BP_DATASET_ERROR_PARSE,
-                           "%s:%" G_GSIZE_FORMAT ": column %" G_GSIZE_FORMAT
-                           ": the quoted field opened here is never closed",
+                           _("%s:%zu: column %zu: the quoted field opened here is never closed"),
                            c->display, f->line, column + 1);
               return FALSE;
             }
@@ -128,8 +129,7 @@ cursor_read_field (Cursor    *c,
       if (p < end && *p != ',' && *p != '\n')
         {
           g_set_error (error, BP_DATASET_ERROR, BP_DATASET_ERROR_PARSE,
-                       "%s:%" G_GSIZE_FORMAT ": column %" G_GSIZE_FORMAT
-                       ": unexpected text after the closing quote",
+                       _("%s:%zu: column %zu: unexpected text after the closing quote"),
                        c->display, c->line, column + 1);
           return FALSE;
         }
@@ -310,8 +310,7 @@ add_label (Parser       *p,
       if (p->class_names->len == MAX_CLASSES)
         {
           g_set_error (error, BP_DATASET_ERROR, BP_DATASET_ERROR_INVALID,
-                       "%s:%" G_GSIZE_FORMAT ": column %" G_GSIZE_FORMAT
-                       " (“%s”): more than %d different class labels",
+                       _("%s:%zu: column %zu (“%s”): more than %d different class labels"),
                        p->cur.display, f->line, t->column + 1,
                        column_name (p, t->column), MAX_CLASSES);
           return FALSE;
@@ -383,8 +382,7 @@ read_target (Parser       *p,
         case NUMBER_NOT_FINITE:
           cell = shown_cell (f);
           g_set_error (error, BP_DATASET_ERROR, BP_DATASET_ERROR_PARSE,
-                       "%s:%" G_GSIZE_FORMAT ": column %" G_GSIZE_FORMAT
-                       " (“%s”): “%s” is not a finite number",
+                       _("%s:%zu: column %zu (“%s”): “%s” is not a finite number"),
                        p->cur.display, f->line, t->column + 1,
                        column_name (p, t->column), cell);
           return FALSE;
@@ -398,8 +396,7 @@ read_target (Parser       *p,
   if (f->len == 0)
     {
       g_set_error (error, BP_DATASET_ERROR, BP_DATASET_ERROR_PARSE,
-                   "%s:%" G_GSIZE_FORMAT ": column %" G_GSIZE_FORMAT
-                   " (“%s”): the cell is empty",
+                   _("%s:%zu: column %zu (“%s”): the cell is empty"),
                    p->cur.display, f->line, t->column + 1,
                    column_name (p, t->column));
       return FALSE;
@@ -412,9 +409,8 @@ read_target (Parser       *p,
         {
           cell = shown_cell (f);
           g_set_error (error, BP_DATASET_ERROR, BP_DATASET_ERROR_INVALID,
-                       "%s:%" G_GSIZE_FORMAT ": column %" G_GSIZE_FORMAT
-                       " (“%s”): “%s” is a text label, but a column of "
-                       "labels must be the only target",
+                       _("%s:%zu: column %zu (“%s”): “%s” is a text label, but a column of "
+                         "labels must be the only target"),
                        p->cur.display, f->line, t->column + 1,
                        column_name (p, t->column), cell);
           return FALSE;
@@ -454,8 +450,8 @@ read_header (Parser              *p,
   if (all_numbers)
     {
       g_set_error (error, BP_DATASET_ERROR, BP_DATASET_ERROR_PARSE,
-                   "%s:%" G_GSIZE_FORMAT ": the first line holds numbers; "
-                   "it must be a header row naming the columns",
+                   _("%s:%zu: the first line holds numbers; "
+                     "it must be a header row naming the columns"),
                    p->cur.display, line);
       return FALSE;
     }
@@ -468,8 +464,7 @@ read_header (Parser              *p,
       if (name[0] == '\0')
         {
           g_set_error (error, BP_DATASET_ERROR, BP_DATASET_ERROR_PARSE,
-                       "%s:%" G_GSIZE_FORMAT ": column %" G_GSIZE_FORMAT
-                       " of the header has no name",
+                       _("%s:%zu: column %zu of the header has no name"),
                        p->cur.display, line, j + 1);
           return FALSE;
         }
@@ -477,8 +472,7 @@ read_header (Parser              *p,
       if (other != NULL)
         {
           g_set_error (error, BP_DATASET_ERROR, BP_DATASET_ERROR_PARSE,
-                       "%s:%" G_GSIZE_FORMAT ": column %" G_GSIZE_FORMAT
-                       " (“%s”) has the same name as column %u",
+                       _("%s:%zu: column %zu (“%s”) has the same name as column %u"),
                        p->cur.display, line, j + 1, name,
                        GPOINTER_TO_UINT (other));
           return FALSE;
@@ -504,7 +498,7 @@ read_header (Parser              *p,
       if (p->n_targets == 0)
         {
           g_set_error (error, BP_DATASET_ERROR, BP_DATASET_ERROR_INVALID,
-                       "%s: no target column given", p->cur.display);
+                       _("%s: no target column given"), p->cur.display);
           return FALSE;
         }
       p->targets = g_new0 (Target, p->n_targets);
@@ -521,7 +515,7 @@ read_header (Parser              *p,
                 g_string_append_printf (cols, "%s“%s”", j > 0 ? ", " : "",
                                         column_name (p, j));
               g_set_error (error, BP_DATASET_ERROR, BP_DATASET_ERROR_INVALID,
-                           "%s: no column is named “%s”; the columns are %s",
+                           _("%s: no column is named “%s”; the columns are %s"),
                            p->cur.display, shown, cols->str);
               return FALSE;
             }
@@ -529,7 +523,7 @@ read_header (Parser              *p,
           if (p->slot[p->targets[k].column] >= 0)
             {
               g_set_error (error, BP_DATASET_ERROR, BP_DATASET_ERROR_INVALID,
-                           "%s: the target column “%s” is named twice",
+                           _("%s: the target column “%s” is named twice"),
                            p->cur.display, targets[k]);
               return FALSE;
             }
@@ -546,8 +540,8 @@ read_header (Parser              *p,
   if (p->n_targets >= n_cols)
     {
       g_set_error (error, BP_DATASET_ERROR, BP_DATASET_ERROR_INVALID,
-                   "%s: every column is a target; at least one feature "
-                   "column is needed", p->cur.display);
+                   _("%s: every column is a target; at least one feature "
+                     "column is needed"), p->cur.display);
       return FALSE;
     }
   /* Each feature column is one input of the network: say so here, with
@@ -556,9 +550,9 @@ read_header (Parser              *p,
   if (n_cols - p->n_targets > BP_MAX_WIDTH)
     {
       g_set_error (error, BP_DATASET_ERROR, BP_DATASET_ERROR_INVALID,
-                   "%s:%" G_GSIZE_FORMAT ": the header has %" G_GSIZE_FORMAT " columns, "
-                   "%" G_GSIZE_FORMAT " of them features, but a network takes at most "
-                   "%d inputs (one per feature column)",
+                   _("%s:%zu: the header has %zu columns, "
+                     "%zu of them features, but a network takes at most "
+                     "%d inputs (one per feature column)"),
                    p->cur.display, line, n_cols, n_cols - p->n_targets, BP_MAX_WIDTH);
       return FALSE;
     }
@@ -578,8 +572,7 @@ read_record (Parser  *p,
   if (n_fields != n_cols)
     {
       g_set_error (error, BP_DATASET_ERROR, BP_DATASET_ERROR_PARSE,
-                   "%s:%" G_GSIZE_FORMAT ": expected %" G_GSIZE_FORMAT
-                   " fields, got %" G_GSIZE_FORMAT,
+                   _("%s:%zu: expected %zu fields, got %zu"),
                    p->cur.display, line, n_cols, n_fields);
       return FALSE;
     }
@@ -606,8 +599,7 @@ read_record (Parser  *p,
               g_autofree char *cell = shown_cell (&f);
 
               g_set_error (error, BP_DATASET_ERROR, BP_DATASET_ERROR_PARSE,
-                           "%s:%" G_GSIZE_FORMAT ": column %" G_GSIZE_FORMAT
-                           " (“%s”): “%s” is not a number",
+                           _("%s:%zu: column %zu (“%s”): “%s” is not a number"),
                            p->cur.display, f.line, j + 1,
                            column_name (p, j), cell);
               return FALSE;
@@ -657,8 +649,7 @@ parser_finish (Parser  *p,
       if (n_classes > MAX_ONE_HOT / MAX (p->n_rows, 1))
         {
           g_set_error (error, BP_DATASET_ERROR, BP_DATASET_ERROR_INVALID,
-                       "%s: %" G_GSIZE_FORMAT " rows of %" G_GSIZE_FORMAT
-                       " classes is too large a one-hot table",
+                       _("%s: %zu rows of %zu classes is too large a one-hot table"),
                        p->cur.display, p->n_rows, n_classes);
           return NULL;
         }
@@ -712,7 +703,7 @@ bp_dataset_parse_csv (const char          *data,
   if (len > MAX_BYTES)
     {
       g_set_error (error, BP_DATASET_ERROR, BP_DATASET_ERROR_INVALID,
-                   "%s: larger than 1 GiB", display_name);
+                   _("%s: larger than 1 GiB"), display_name);
       return NULL;
     }
   if (len >= 3 && memcmp (data, "\xEF\xBB\xBF", 3) == 0)
@@ -736,7 +727,7 @@ bp_dataset_parse_csv (const char          *data,
   if (!cursor_next_record (&p.cur))
     {
       g_set_error (error, BP_DATASET_ERROR, BP_DATASET_ERROR_PARSE,
-                   "%s: the file is empty", display_name);
+                   _("%s: the file is empty"), display_name);
       return NULL;
     }
   if (!read_header (&p, targets, error))
@@ -752,8 +743,7 @@ bp_dataset_parse_csv (const char          *data,
       if (p.n_rows == MAX_ROWS)
         {
           g_set_error (error, BP_DATASET_ERROR, BP_DATASET_ERROR_INVALID,
-                       "%s:%" G_GSIZE_FORMAT ": more than %" G_GSIZE_FORMAT
-                       " data rows", display_name, p.cur.line, MAX_ROWS);
+                       _("%s:%zu: more than %zu data rows"), display_name, p.cur.line, MAX_ROWS);
           return NULL;
         }
       p.n_rows++;
@@ -764,7 +754,7 @@ bp_dataset_parse_csv (const char          *data,
   if (p.n_rows == 0)
     {
       g_set_error (error, BP_DATASET_ERROR, BP_DATASET_ERROR_PARSE,
-                   "%s: no data rows after the header", display_name);
+                   _("%s: no data rows after the header"), display_name);
       return NULL;
     }
 
@@ -799,13 +789,13 @@ bp_dataset_load_csv (const char          *path,
   if (!S_ISREG (st.st_mode))
     {
       g_set_error (error, BP_DATASET_ERROR, BP_DATASET_ERROR_IO,
-                   "%s: not a regular file", display);
+                   _("%s: not a regular file"), display);
       return NULL;
     }
   if ((guint64) st.st_size > MAX_BYTES)
     {
       g_set_error (error, BP_DATASET_ERROR, BP_DATASET_ERROR_INVALID,
-                   "%s: larger than 1 GiB", display);
+                   _("%s: larger than 1 GiB"), display);
       return NULL;
     }
   if (!g_file_get_contents (path, &contents, &len, &local_error))

@@ -23,9 +23,11 @@
  *   checkerboard  in a cell with (column + row) odd      0.02
  *   sine          regression, y = sin(πx), x ∈ [−1, 1)   0.05 (on y)
  */
+#include "config.h"
 #include "bp-dataset.h"
 #include "bp-rng.h"
 
+#include <glib/gi18n-lib.h>
 #include <math.h>
 
 #define DEFAULT_ROWS_2D   400
@@ -281,7 +283,7 @@ bp_dataset_generate (const char  *name,
         g_string_append_printf (names, "%s%s", i > 0 ? ", " : "",
                                 generators[i].name);
       g_set_error (error, BP_DATASET_ERROR, BP_DATASET_ERROR_UNKNOWN,
-                   "Unknown generator “%s”: expected one of %s",
+                   _("Unknown generator “%s”: expected one of %s"),
                    shown, names->str);
       return NULL;
     }
@@ -289,15 +291,15 @@ bp_dataset_generate (const char  *name,
   if (n_rows > MAX_ROWS)
     {
       g_set_error (error, BP_DATASET_ERROR, BP_DATASET_ERROR_INVALID,
-                   "%s: %" G_GSIZE_FORMAT " rows is too many (at most %d)",
+                   _("%s: %zu rows is too many (at most %d)"),
                    gen->name, n_rows, MAX_ROWS);
       return NULL;
     }
   if (!isfinite (noise) || noise > MAX_NOISE)
     {
       g_set_error (error, BP_DATASET_ERROR, BP_DATASET_ERROR_INVALID,
-                   "%s: noise %g is out of range (0 to %g, or negative for "
-                   "the default)", gen->name, noise, MAX_NOISE);
+                   _("%s: noise %g is out of range (0 to %g, or negative for "
+                     "the default)"), gen->name, noise, MAX_NOISE);
       return NULL;
     }
 

@@ -8,6 +8,7 @@
 #include "bp-dataset.h"
 #include "bp-rng.h"
 
+#include <glib/gi18n-lib.h>
 #include <string.h>
 
 G_DEFINE_QUARK (bp-dataset-error-quark, bp_dataset_error)
@@ -114,8 +115,8 @@ bp_dataset_open (const char *name_or_path,
   names = list_names (TRUE, TRUE);
   shown = g_utf8_make_valid (name_or_path, -1);
   g_set_error (error, BP_DATASET_ERROR, BP_DATASET_ERROR_UNKNOWN,
-               "Unknown dataset “%s”: expected one of %s, or a path ending "
-               "in .csv", shown, names);
+               _("Unknown dataset “%s”: expected one of %s, or a path ending "
+                 "in .csv"), shown, names);
   return NULL;
 }
 
@@ -171,7 +172,7 @@ bp_dataset_load_builtin (const char  *name,
       g_autofree char *shown = g_utf8_make_valid (name, -1);
 
       g_set_error (error, BP_DATASET_ERROR, BP_DATASET_ERROR_UNKNOWN,
-                   "Unknown built-in dataset “%s”: expected one of %s",
+                   _("Unknown built-in dataset “%s”: expected one of %s"),
                    shown, names);
       return NULL;
     }
@@ -181,8 +182,8 @@ bp_dataset_load_builtin (const char  *name,
   if (dir == NULL)
     {
       g_set_error (error, BP_DATASET_ERROR, BP_DATASET_ERROR_IO,
-                   "%s: cannot find the data directory (looked for iris.csv "
-                   "in $BACKPROP_DATA_DIR, %s and %s)",
+                   _("%s: cannot find the data directory (looked for iris.csv "
+                     "in $BACKPROP_DATA_DIR, %s and %s)"),
                    info->name, BP_PKGDATADIR, BP_SOURCE_DATADIR);
       return NULL;
     }
@@ -201,9 +202,7 @@ bp_dataset_load_builtin (const char  *name,
       g_autofree char *shown = g_filename_display_name (path);
 
       g_set_error (error, BP_DATASET_ERROR, BP_DATASET_ERROR_INVALID,
-                   "%s: expected %" G_GSIZE_FORMAT " features and %"
-                   G_GSIZE_FORMAT " classes, found %" G_GSIZE_FORMAT
-                   " features and %" G_GSIZE_FORMAT " target columns",
+                   _("%s: expected %zu features and %zu classes, found %zu features and %zu target columns"),
                    shown, info->n_features, info->n_targets,
                    ds->n_features, ds->n_targets);
       return NULL;

@@ -3,6 +3,7 @@
 #include "config.h"
 #include "bp-diagnostics.h"
 
+#include <glib/gi18n-lib.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -287,7 +288,10 @@ bp_diag_grad_kind (double           norm,
 const char *
 bp_diag_grad_kind_to_string (BpDiagGradKind kind)
 {
-  static const char *const words[BP_DIAG_GRAD_N_KINDS] = { "zero", "vanishing", "exploding" };
+  /* Marked for the verdict, which translates them; this stays the id. */
+  static const char *const words[BP_DIAG_GRAD_N_KINDS] = {
+    N_("zero"), N_("vanishing"), N_("exploding")
+  };
 
   g_return_val_if_fail (kind < BP_DIAG_GRAD_N_KINDS, NULL);
 
@@ -337,7 +341,7 @@ bp_diag_grad_verdict_named (const double           *norms,
           any = TRUE;
         }
       if (any)
-        g_string_append_printf (msg, " %s", bp_diag_grad_kind_to_string (k));
+        g_string_append_printf (msg, " %s", _(bp_diag_grad_kind_to_string (k)));
     }
   return g_string_free (msg, FALSE);
 }

@@ -87,9 +87,10 @@ typedef enum
 #define BP_DIAG_GRAD_SMOOTH_DIVISOR 25
 
 /* What the warnings say the bands mean (the app labels its bands so, and
- * `backprop train` explains its warnings with them). */
-#define BP_DIAG_GRAD_VANISHING_TEXT "vanishing: below 10⁻³ × median of the other layers"
-#define BP_DIAG_GRAD_EXPLODING_TEXT "exploding: above 10³ × median"
+ * `backprop train` explains its warnings with them).  Marked for
+ * translation: show them through _(). */
+#define BP_DIAG_GRAD_VANISHING_TEXT N_("vanishing: below 10⁻³ × median of the other layers")
+#define BP_DIAG_GRAD_EXPLODING_TEXT N_("exploding: above 10³ × median")
 
 /* How the verdict names a layer in trouble: "zero" is vanishing at exactly
  * 0 (nothing flows back at all: dead units). */

@@ -124,14 +124,14 @@ _bp_edit_type_name (BpLayerType type)
   switch (type)
     {
     case BP_LAYER_BATCHNORM:
-      return "batch norm";
+      return _("batch norm");
     case BP_LAYER_LAYERNORM:
-      return "layer norm";
+      return _("layer norm");
     case BP_LAYER_DROPOUT:
-      return "dropout";
+      return _("dropout");
     case BP_LAYER_DENSE:
     default:
-      return "dense";
+      return _("dense");
     }
 }
 
@@ -162,7 +162,7 @@ _bp_edit_check_width (gsize        width,
 {
   if (width < 1 || width > BP_MAX_WIDTH)
     return _bp_edit_fail (error, BP_EDIT_ERROR_INVALID,
-                      "a layer has 1 to %d units, not %zu", BP_MAX_WIDTH, width);
+                      _("a layer has 1 to %d units, not %zu"), BP_MAX_WIDTH, width);
   return TRUE;
 }
 
@@ -270,9 +270,11 @@ build_network (const BpModel *model,
       if (p->type != BP_LAYER_DENSE && p->out != width)
         {
           _bp_edit_fail (error, BP_EDIT_ERROR_INVALID,
-                     "layer %zu is a %s layer, as wide as its input: a(%zu) would have %zu "
-                     "unit%s and the layer %zu", l + 1, _bp_edit_type_name (p->type), l, width,
-                     width == 1 ? "" : "s", p->out);
+                     ngettext ("layer %zu is a %s layer, as wide as its input: a(%zu) would have %zu "
+                               "unit and the layer %zu",
+                               "layer %zu is a %s layer, as wide as its input: a(%zu) would have %zu "
+                               "units and the layer %zu", width),
+                     l + 1, _bp_edit_type_name (p->type), l, width, p->out);
           return NULL;
         }
       total += p->type == BP_LAYER_DENSE ? width * p->out + p->out
@@ -289,9 +291,9 @@ build_network (const BpModel *model,
       if (p->skip >= 0 && widths[p->skip] != p->out)
         {
           _bp_edit_fail (error, BP_EDIT_ERROR_INVALID,
-                     "layer %zu adds a(%zd) to its output (a skip connection), so a(%zd) and "
-                     "a(%zu) must have the same width; they would have %zu and %zu units "
-                     "(remove the skip first)", l + 1, p->skip, p->skip, l + 1,
+                     _("layer %zu adds a(%zd) to its output (a skip connection), so a(%zd) and "
+                       "a(%zu) must have the same width; they would have %zu and %zu units "
+                       "(remove the skip first)"), l + 1, p->skip, p->skip, l + 1,
                      widths[p->skip], p->out);
           return NULL;
         }
@@ -299,17 +301,23 @@ build_network (const BpModel *model,
   if (total > BP_MODEL_MAX_PARAMS)
     {
       _bp_edit_fail (error, BP_EDIT_ERROR_INVALID,
-                 "the network would have %zu parameters; a model holds at most %zu",
+                 _("the network would have %zu parameters; a model holds at most %zu"),
                  total, BP_MODEL_MAX_PARAMS);
       return NULL;
     }
   if (keep_outputs && width != bp_network_n_outputs (old))
     {
       _bp_edit_fail (error, BP_EDIT_ERROR_SHAPE,
-                 "the output layer would have %zu unit%s, but the %s needs %zu "
-                 "(change the dataset to change the output width)",
-                 width, width == 1 ? "" : "s",
-                 model->dataset != NULL ? "dataset" : "worked example",
+                 model->dataset != NULL
+                 ? ngettext ("the output layer would have %zu unit, but the dataset needs %zu "
+                             "(change the dataset to change the output width)",
+                             "the output layer would have %zu units, but the dataset needs %zu "
+                             "(change the dataset to change the output width)", width)
+                 : ngettext ("the output layer would have %zu unit, but the worked example needs %zu "
+                             "(change the dataset to change the output width)",
+                             "the output layer would have %zu units, but the worked example needs %zu "
+                             "(change the dataset to change the output width)", width),
+                 width,
                  bp_network_n_outputs (old));
       return NULL;
     }
@@ -411,7 +419,7 @@ _bp_edit_check_layer (const BpNetwork *net,
 {
   if (layer >= net->n_layers)
     return _bp_edit_fail (error, BP_EDIT_ERROR_INVALID,
-                      "there is no layer %zu (the network has %zu)", layer + 1, net->n_layers);
+                      _("there is no layer %zu (the network has %zu)"), layer + 1, net->n_layers);
   return TRUE;
 }
 
@@ -420,7 +428,7 @@ _bp_edit_check_activation (const char  *id,
                   GError     **error)
 {
   if (id == NULL || bp_registry_lookup_activation (NULL, id) == NULL)
-    return _bp_edit_fail (error, BP_EDIT_ERROR_UNKNOWN_ID, "unknown activation “%s”",
+    return _bp_edit_fail (error, BP_EDIT_ERROR_UNKNOWN_ID, _("unknown activation “%s”"),
                       id != NULL ? id : "(none)");
   return TRUE;
 }
@@ -468,11 +476,11 @@ check_insert_at (const BpNetwork *old,
 {
   if (at > old->n_layers)
     return _bp_edit_fail (error, BP_EDIT_ERROR_INVALID,
-                      "cannot insert a layer at position %zu: the network has %zu layers "
-                      "(positions 1 to %zu)", at + 1, old->n_layers, old->n_layers + 1);
+                      _("cannot insert a layer at position %zu: the network has %zu layers "
+                        "(positions 1 to %zu)"), at + 1, old->n_layers, old->n_layers + 1);
   if (old->n_layers >= BP_MAX_LAYERS)
     return _bp_edit_fail (error, BP_EDIT_ERROR_INVALID,
-                      "a network has at most %d layers", BP_MAX_LAYERS);
+                      _("a network has at most %d layers"), BP_MAX_LAYERS);
   return TRUE;
 }
 
@@ -528,7 +536,7 @@ remove_layer (BpModel      *model,
     return FALSE;
   if (old->n_layers == 1)
     return _bp_edit_fail (error, BP_EDIT_ERROR_INVALID,
-                      "cannot remove the only layer: a network needs at least one");
+                      _("cannot remove the only layer: a network needs at least one"));
   for (gsize l = 0; l < old->n_layers; l++)
     {
       Plan p;
@@ -539,8 +547,8 @@ remove_layer (BpModel      *model,
       /* a(layer + 1) goes with the layer. */
       if (p.skip == (gssize) e->layer + 1)
         return _bp_edit_fail (error, BP_EDIT_ERROR_INVALID,
-                          "cannot remove layer %zu: layer %zu adds its output a(%zu) to its "
-                          "own (a skip connection); remove the skip first",
+                          _("cannot remove layer %zu: layer %zu adds its output a(%zu) to its "
+                            "own (a skip connection); remove the skip first"),
                           e->layer + 1, l + 1, e->layer + 1);
       if (p.skip > (gssize) e->layer + 1)
         p.skip--;
@@ -573,13 +581,13 @@ move_layer (BpModel      *model,
     return FALSE;
   if (e->to >= old->n_layers)
     return _bp_edit_fail (error, BP_EDIT_ERROR_INVALID,
-                      "cannot move layer %zu to position %zu: the network has %zu layers",
+                      _("cannot move layer %zu to position %zu: the network has %zu layers"),
                       e->layer + 1, e->to + 1, old->n_layers);
   /* Which a(j) a skip should follow after a move has no one answer. */
   if ((skip = first_skip (old)) >= 0)
     return _bp_edit_fail (error, BP_EDIT_ERROR_INVALID,
-                      "cannot move layers while layer %zd has a skip connection (from a(%zd)); "
-                      "remove the skips first", skip + 1, old->layers[skip].skip_from);
+                      _("cannot move layers while layer %zd has a skip connection (from a(%zd)); "
+                        "remove the skips first"), skip + 1, old->layers[skip].skip_from);
   for (gsize l = 0; l < old->n_layers; l++)
     if (l != e->layer)
       order[n++] = l;
@@ -703,8 +711,8 @@ check_dense (const BpNetwork *net,
 
   if (L->type != BP_LAYER_DENSE)
     return _bp_edit_fail (error, BP_EDIT_ERROR_INVALID,
-                      "layer %zu is a %s layer, as wide as its input: change the width of "
-                      "the dense layer before it", layer + 1, _bp_edit_type_name (L->type));
+                      _("layer %zu is a %s layer, as wide as its input: change the width of "
+                        "the dense layer before it"), layer + 1, _bp_edit_type_name (L->type));
   return TRUE;
 }
 
@@ -718,7 +726,7 @@ check_skip_target (const BpNetwork *net,
     return FALSE;
   if (net->layers[layer].type != BP_LAYER_DENSE)
     return _bp_edit_fail (error, BP_EDIT_ERROR_INVALID,
-                      "layer %zu is a %s layer: only a dense layer can have a skip connection",
+                      _("layer %zu is a %s layer: only a dense layer can have a skip connection"),
                       layer + 1, _bp_edit_type_name (net->layers[layer].type));
   return TRUE;
 }
@@ -738,8 +746,8 @@ bp_edit_check_skip (const BpNetwork *net,
     return FALSE;
   if (from > layer)
     return _bp_edit_fail (error, BP_EDIT_ERROR_INVALID,
-                      "a skip connection into a(%zu) must come from an earlier a(j), "
-                      "j from 0 to %zu, not a(%zu)", layer + 1, layer, from);
+                      _("a skip connection into a(%zu) must come from an earlier a(j), "
+                        "j from 0 to %zu, not a(%zu)"), layer + 1, layer, from);
   now = net->layers[layer].skip_from;
   from_width = act_width (net, from);
   out = net->layers[layer].out;
@@ -748,15 +756,18 @@ bp_edit_check_skip (const BpNetwork *net,
   /* Both widths and the rule, so the learner sees which end to change. */
   if (now >= 0)
     return _bp_edit_fail (error, BP_EDIT_ERROR_INVALID,
-                      _("cannot start the skip into a(%zu) at a(%zu): a(%zu) has %zu unit%s and "
-                        "a(%zu) has %zu (a skip adds a(j) to a(n), so their widths must be equal)"),
-                      layer + 1, from, from, from_width, from_width == 1 ? "" : "s",
-                      layer + 1, out);
+                      ngettext ("cannot start the skip into a(%zu) at a(%zu): a(%zu) has %zu unit and "
+                                "a(%zu) has %zu (a skip adds a(j) to a(n), so their widths must be equal)",
+                                "cannot start the skip into a(%zu) at a(%zu): a(%zu) has %zu units and "
+                                "a(%zu) has %zu (a skip adds a(j) to a(n), so their widths must be equal)",
+                                from_width),
+                      layer + 1, from, from, from_width, layer + 1, out);
   return _bp_edit_fail (error, BP_EDIT_ERROR_INVALID,
-                    "cannot add a skip connection a(%zu) → a(%zu): a(%zu) has %zu unit%s and "
-                    "a(%zu) has %zu (a skip adds them, so the widths must be equal)",
-                    from, layer + 1, from, from_width, from_width == 1 ? "" : "s",
-                    layer + 1, out);
+                    ngettext ("cannot add a skip connection a(%zu) → a(%zu): a(%zu) has %zu unit and "
+                              "a(%zu) has %zu (a skip adds them, so the widths must be equal)",
+                              "cannot add a skip connection a(%zu) → a(%zu): a(%zu) has %zu units and "
+                              "a(%zu) has %zu (a skip adds them, so the widths must be equal)", from_width),
+                    from, layer + 1, from, from_width, layer + 1, out);
 }
 
 /* A skip into `layer` from a(from): added, or, when the layer has one,
@@ -796,8 +807,10 @@ bp_edit_skip_source (const BpNetwork *net,
         return TRUE;
       }
   return _bp_edit_fail (error, BP_EDIT_ERROR_INVALID,
-                    "no earlier a(j) has the %zu unit%s of a(%zu): a skip connection adds "
-                    "a(j) to a(%zu), so their widths must be equal", out, out == 1 ? "" : "s",
+                    ngettext ("no earlier a(j) has the %zu unit of a(%zu): a skip connection adds "
+                              "a(j) to a(%zu), so their widths must be equal",
+                              "no earlier a(j) has the %zu units of a(%zu): a skip connection adds "
+                              "a(j) to a(%zu), so their widths must be equal", out), out,
                     layer + 1, layer + 1);
 }
 
@@ -813,7 +826,7 @@ remove_skip (BpModel      *model,
     return FALSE;
   if (net->layers[e->layer].skip_from < 0)
     return _bp_edit_fail (error, BP_EDIT_ERROR_INVALID,
-                      "layer %zu has no skip connection to remove", e->layer + 1);
+                      _("layer %zu has no skip connection to remove"), e->layer + 1);
   if (!bp_network_set_skip (net, e->layer, -1, &local))
     return _bp_edit_fail_from (error, local, BP_EDIT_ERROR_INVALID);
   return TRUE;
@@ -849,11 +862,11 @@ remove_unit (BpModel      *model,
     return FALSE;
   out = model->network->layers[e->layer].out;
   if (e->unit >= out)
-    return _bp_edit_fail (error, BP_EDIT_ERROR_INVALID, "layer %zu has no unit %zu (it has %zu)",
+    return _bp_edit_fail (error, BP_EDIT_ERROR_INVALID, _("layer %zu has no unit %zu (it has %zu)"),
                       e->layer + 1, e->unit + 1, out);
   if (out == 1)
     return _bp_edit_fail (error, BP_EDIT_ERROR_INVALID,
-                      "cannot remove the only unit of layer %zu", e->layer + 1);
+                      _("cannot remove the only unit of layer %zu"), e->layer + 1);
   return resize_layer (model, e, out - 1, MAP_SKIP, e->unit, error);
 }
 

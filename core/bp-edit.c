@@ -12,6 +12,7 @@
 #include "bp-registry.h"
 
 #include <glib/gi18n-lib.h>
+#include <inttypes.h>
 #include <math.h>
 #include <stdarg.h>
 #include <string.h>
@@ -115,13 +116,13 @@ set_activation (BpModel      *model,
 
       if (!e->adapt)
         return _bp_edit_fail (error, BP_EDIT_ERROR_COST,
-                          "cost “%s” %s: the output layer (layer %zu) cannot become “%s” "
-                          "unless the cost changes too", net->cost_id,
-                          net->cost->requires != NULL ? net->cost->requires
-                                                      : "needs another output activation",
+                          _("cost “%s” %s: the output layer (layer %zu) cannot become “%s” "
+                            "unless the cost changes too"), net->cost_id,
+                          net->cost->requires != NULL ? _(net->cost->requires)
+                                                      : _("needs another output activation"),
                           net->n_layers, e->activation);
       if (bp_registry_lookup_cost (NULL, cost) == NULL)
-        return _bp_edit_fail (error, BP_EDIT_ERROR_UNKNOWN_ID, "unknown cost “%s”", cost);
+        return _bp_edit_fail (error, BP_EDIT_ERROR_UNKNOWN_ID, _("unknown cost “%s”"), cost);
       return set_output_and_cost (net, e->activation, e->act_params, cost,
                                   e->cost != NULL ? e->cost_params : NULL, error);
     }
@@ -147,9 +148,9 @@ set_cost (BpModel      *model,
     {
       if (!e->adapt)
         return _bp_edit_fail (error, BP_EDIT_ERROR_COST,
-                          "cost “%s” %s, but the output layer (layer %zu) is “%s”",
-                          cost->id, cost->requires != NULL ? cost->requires
-                                                           : "needs another output activation",
+                          _("cost “%s” %s, but the output layer (layer %zu) is “%s”"),
+                          cost->id, cost->requires != NULL ? _(cost->requires)
+                                                           : _("needs another output activation"),
                           net->n_layers, last->act_id);
       if (!_bp_edit_check_activation (cost->output_activation, error))
         return FALSE;
@@ -423,10 +424,10 @@ describe_width (const BpNetwork *net,
   if (n <= 1)
     {
       if (e->kind == BP_EDIT_SET_WIDTH)
-        return g_strdup_printf ("Change width of layer %zu to %zu", e->layer + 1, e->width);
+        return g_strdup_printf (_("Change width of layer %zu to %zu"), e->layer + 1, e->width);
       if (e->kind == BP_EDIT_ADD_UNIT)
-        return g_strdup_printf ("Add a unit to layer %zu", e->layer + 1);
-      return g_strdup_printf ("Remove unit %zu of layer %zu", e->unit + 1, e->layer + 1);
+        return g_strdup_printf (_("Add a unit to layer %zu"), e->layer + 1);
+      return g_strdup_printf (_("Remove unit %zu of layer %zu"), e->unit + 1, e->layer + 1);
     }
   for (gsize i = 0; i < n; i++)
     g_string_append_printf (layers, "%s%zu", i == 0 ? "" : i + 1 < n ? ", " : _(" and "),
@@ -452,25 +453,25 @@ bp_edit_describe (const BpModel *model,
   switch (e->kind)
     {
     case BP_EDIT_INSERT_LAYER:
-      return g_strdup_printf ("Insert layer %zu (%zu %s)", e->layer + 1, e->width,
+      return g_strdup_printf (_("Insert layer %zu (%zu %s)"), e->layer + 1, e->width,
                               e->activation != NULL ? e->activation : "?");
     case BP_EDIT_REMOVE_LAYER:
       if (e->layer < net->n_layers && net->layers[e->layer].type != BP_LAYER_DENSE)
-        return g_strdup_printf ("Remove %s (layer %zu)", _bp_edit_type_name (net->layers[e->layer].type),
+        return g_strdup_printf (_("Remove %s (layer %zu)"), _bp_edit_type_name (net->layers[e->layer].type),
                                 e->layer + 1);
       if (e->layer < net->n_layers)
-        return g_strdup_printf ("Remove layer %zu (%zu %s)", e->layer + 1,
+        return g_strdup_printf (_("Remove layer %zu (%zu %s)"), e->layer + 1,
                                 net->layers[e->layer].out, net->layers[e->layer].act_id);
-      return g_strdup_printf ("Remove layer %zu", e->layer + 1);
+      return g_strdup_printf (_("Remove layer %zu"), e->layer + 1);
     case BP_EDIT_MOVE_LAYER:
-      return g_strdup_printf ("Move layer %zu to position %zu", e->layer + 1, e->to + 1);
+      return g_strdup_printf (_("Move layer %zu to position %zu"), e->layer + 1, e->to + 1);
     case BP_EDIT_SET_ACTIVATION:
       if (e->adapt && e->layer < net->n_layers &&
           activation_clashes (net, e->layer, e->activation))
-        return g_strdup_printf ("Change activation of layer %zu to %s, cost to %s",
+        return g_strdup_printf (_("Change activation of layer %zu to %s, cost to %s"),
                                 e->layer + 1, e->activation,
                                 cost_for_activation (e->activation, e->cost));
-      return g_strdup_printf ("Change activation of layer %zu to %s", e->layer + 1,
+      return g_strdup_printf (_("Change activation of layer %zu to %s"), e->layer + 1,
                               e->activation != NULL ? e->activation : "?");
     case BP_EDIT_SET_WIDTH:
     case BP_EDIT_ADD_UNIT:
@@ -483,57 +484,57 @@ bp_edit_describe (const BpModel *model,
 
         if (e->adapt && cost != NULL && cost->output_activation != NULL &&
             g_strcmp0 (cost->output_activation, last) != 0)
-          return g_strdup_printf ("Change cost to %s, output activation to %s", cost->id,
+          return g_strdup_printf (_("Change cost to %s, output activation to %s"), cost->id,
                                   cost->output_activation);
-        return g_strdup_printf ("Change cost to %s", e->cost != NULL ? e->cost : "?");
+        return g_strdup_printf (_("Change cost to %s"), e->cost != NULL ? e->cost : "?");
       }
     case BP_EDIT_SET_REDUCTION:
-      return g_strdup_printf ("Change reduction to %s",
-                              e->reduction == BP_REDUCTION_SUM ? "sum" : "mean");
+      return g_strdup (e->reduction == BP_REDUCTION_SUM ? _("Change reduction to sum")
+                                                  : _("Change reduction to mean"));
     case BP_EDIT_SET_OPTIMIZER:
-      return g_strdup_printf ("Change optimizer to %s", e->optimizer != NULL ? e->optimizer : "?");
+      return g_strdup_printf (_("Change optimizer to %s"), e->optimizer != NULL ? e->optimizer : "?");
     case BP_EDIT_SET_HYPER:
-      return g_strdup_printf ("Change %s to %g", e->name != NULL ? e->name : "?", e->value);
+      return g_strdup_printf (_("Change %s to %g"), e->name != NULL ? e->name : "?", e->value);
     case BP_EDIT_SET_TRAINING:
       if (e->epochs != model->epochs && e->batch_size != model->batch_size)
-        return g_strdup_printf ("Change epochs to %u and batch size to %zu",
+        return g_strdup_printf (_("Change epochs to %u and batch size to %zu"),
                                 e->epochs, e->batch_size);
       if (e->epochs != model->epochs)
-        return g_strdup_printf ("Change epochs to %u", e->epochs);
-      return g_strdup_printf ("Change batch size to %zu", e->batch_size);
+        return g_strdup_printf (_("Change epochs to %u"), e->epochs);
+      return g_strdup_printf (_("Change batch size to %zu"), e->batch_size);
     case BP_EDIT_SET_DATASET:
       if (e->dataset == NULL)
-        return g_strdup ("Remove the dataset");
+        return g_strdup (_("Remove the dataset"));
       if (g_strcmp0 (e->dataset, model->dataset) == 0)
-        return g_strdup_printf ("Change settings of dataset %s", e->dataset);
-      return g_strdup_printf ("Change dataset to %s", e->dataset);
+        return g_strdup_printf (_("Change settings of dataset %s"), e->dataset);
+      return g_strdup_printf (_("Change dataset to %s"), e->dataset);
     case BP_EDIT_ADD_SKIP:
       /* Onto a layer that has a skip: its start moves (one step). */
       if (e->layer < net->n_layers && net->layers[e->layer].skip_from >= 0)
         return g_strdup_printf (_("Move skip connection a(%zd) → a(%zu) to a(%zu) → a(%zu)"),
                                 net->layers[e->layer].skip_from, e->layer + 1, e->from,
                                 e->layer + 1);
-      return g_strdup_printf ("Add skip connection a(%zu) → a(%zu)", e->from, e->layer + 1);
+      return g_strdup_printf (_("Add skip connection a(%zu) → a(%zu)"), e->from, e->layer + 1);
     case BP_EDIT_REMOVE_SKIP:
       if (e->layer < net->n_layers && net->layers[e->layer].skip_from >= 0)
-        return g_strdup_printf ("Remove skip connection a(%zd) → a(%zu)",
+        return g_strdup_printf (_("Remove skip connection a(%zd) → a(%zu)"),
                                 net->layers[e->layer].skip_from, e->layer + 1);
-      return g_strdup_printf ("Remove skip connection into a(%zu)", e->layer + 1);
+      return g_strdup_printf (_("Remove skip connection into a(%zu)"), e->layer + 1);
     case BP_EDIT_INSERT_TYPED:
       if (e->layer == 0)
-        return g_strdup_printf ("Insert %s after the input", _bp_edit_type_name (e->layer_type));
-      return g_strdup_printf ("Insert %s after layer %zu", _bp_edit_type_name (e->layer_type), e->layer);
+        return g_strdup_printf (_("Insert %s after the input"), _bp_edit_type_name (e->layer_type));
+      return g_strdup_printf (_("Insert %s after layer %zu"), _bp_edit_type_name (e->layer_type), e->layer);
     case BP_EDIT_RESET_WEIGHTS:
-      return g_strdup_printf ("Reset weights from seed %" G_GUINT64_FORMAT, model->seed);
+      return g_strdup_printf (_("Reset weights from seed %" PRIu64), model->seed);
     case BP_EDIT_SET_SEED:
-      return g_strdup_printf ("Change seed to %" G_GUINT64_FORMAT "%s", e->seed,
-                              e->reset ? " and reset weights" : "");
+      return g_strdup_printf (e->reset ? _("Change seed to %" PRIu64 " and reset weights")
+                                       : _("Change seed to %" PRIu64), e->seed);
     case BP_EDIT_SET_INIT:
-      return g_strdup_printf ("Change initialisation to %s%s",
+      return g_strdup_printf (e->reset ? _("Change initialisation to %s and reset weights")
+                                       : _("Change initialisation to %s"),
                               (guint) e->init <= BP_INIT_AUTO ? bp_init_to_string (e->init)
-                                                                   : "?",
-                              e->reset ? " and reset weights" : "");
+                                                                   : "?");
     default:
-      return g_strdup ("Edit");
+      return g_strdup (_("Edit"));
     }
 }

@@ -283,8 +283,8 @@ check_quantity (Parser             *ps,
   if (q->layer && (n < n_min || n > N))
     {
       fail (ps, at, BP_EXPR_ERROR_RANGE,
-            _("layer %" G_GSIZE_FORMAT " is out of range: %s(n) has n from %" G_GSIZE_FORMAT
-              " to %" G_GSIZE_FORMAT),
+            _("layer %zu is out of range: %s(n) has n from %zu"
+              " to %zu"),
             n, q->name, n_min, N);
       return FALSE;
     }
@@ -300,7 +300,7 @@ check_quantity (Parser             *ps,
       if (L->type != BP_LAYER_DENSE)
         {
           fail (ps, at, BP_EXPR_ERROR_UNKNOWN,
-                _("layer %" G_GSIZE_FORMAT " is a %s layer: it has no %s(%" G_GSIZE_FORMAT ")%s"),
+                _("layer %zu is a %s layer: it has no %s(%zu)%s"),
                 n, bp_layer_type_to_string (L->type), q->kind == Q_W || q->kind == Q_DW ? "W" : "b",
                 n, is_norm (L) ? _(" (use gamma and beta)") : "");
           return FALSE;
@@ -314,7 +314,7 @@ check_quantity (Parser             *ps,
       if (!is_norm (L))
         {
           fail (ps, at, BP_EXPR_ERROR_UNKNOWN,
-                _("layer %" G_GSIZE_FORMAT " is a %s layer: only batch-norm and layer-norm layers"
+                _("layer %zu is a %s layer: only batch-norm and layer-norm layers"
                   " have γ and β"),
                 n, bp_layer_type_to_string (L->type));
           return FALSE;
@@ -324,7 +324,7 @@ check_quantity (Parser             *ps,
       if (L->type == BP_LAYER_DROPOUT || L->act->df == NULL)
         {
           fail (ps, at, BP_EXPR_ERROR_UNKNOWN,
-                _("σ′(z(%" G_GSIZE_FORMAT ")) is not element-wise here (layer %" G_GSIZE_FORMAT
+                _("σ′(z(%zu)) is not element-wise here (layer %zu"
                   " is %s): it has a full Jacobian"),
                 n, n, L->type == BP_LAYER_DROPOUT ? _("a dropout layer") : L->act->id);
           return FALSE;
@@ -334,7 +334,7 @@ check_quantity (Parser             *ps,
       if (L->type == BP_LAYER_DROPOUT)
         {
           fail (ps, at, BP_EXPR_ERROR_UNKNOWN,
-                _("layer %" G_GSIZE_FORMAT " is a dropout layer: it has no parameters"), n);
+                _("layer %zu is a dropout layer: it has no parameters"), n);
           return FALSE;
         }
       break;
@@ -352,18 +352,18 @@ check_quantity (Parser             *ps,
     width = L->out;
   if (j < 1 || j > width)
     {
-      g_autofree char *what = q->layer ? g_strdup_printf ("%s(%" G_GSIZE_FORMAT ")", q->name, n)
+      g_autofree char *what = q->layer ? g_strdup_printf ("%s(%zu)", q->name, n)
                                        : g_strdup (q->name);
       fail (ps, at, BP_EXPR_ERROR_RANGE,
-            _("unit %" G_GSIZE_FORMAT " is out of range: %s has units 1 to %" G_GSIZE_FORMAT),
+            _("unit %zu is out of range: %s has units 1 to %zu"),
             j, what, width);
       return FALSE;
     }
   if (q->n_index == 2 && (k < 1 || k > cols))
     {
       fail (ps, at, BP_EXPR_ERROR_RANGE,
-            _("column %" G_GSIZE_FORMAT " is out of range: %s(%" G_GSIZE_FORMAT ") has columns 1"
-              " to %" G_GSIZE_FORMAT),
+            _("column %zu is out of range: %s(%zu) has columns 1"
+              " to %zu"),
             k, q->name, n, cols);
       return FALSE;
     }
@@ -413,7 +413,7 @@ quantity_value (Parser             *ps,
     case Q_DC_DA:
       if (!t->keep && n < N)
         return fail (ps, at, BP_EXPR_ERROR_UNKNOWN,
-                     _("∂C/∂a(%" G_GSIZE_FORMAT ") was not kept by this pass"), n);
+                     _("∂C/∂a(%zu) was not kept by this pass"), n);
       return bp_trace_dC_da (t, l, s)[j - 1];
     case Q_SIGMA_PRIME:
       {

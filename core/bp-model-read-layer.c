@@ -5,8 +5,11 @@
  *
  *   model.json: layer 3 (layers[2].mask[1][0] in the file): 0.5 is not 0 or 1
  */
+#include "config.h"
 #include "bp-model-private.h"
 
+#include <glib/gi18n-lib.h>
+#include <inttypes.h>
 #include <math.h>
 
 /* An optional number member in [min, max], else `def`. */
@@ -52,7 +55,7 @@ _bp_model_read_layer_type (Loader      *ld,
       g_autofree char *quoted = _bp_model_quote (s);
 
       return _bp_model_fail (ld, BP_MODEL_ERROR_INVALID, path,
-                             "unknown layer type %s (known: dense, batchnorm, layernorm, dropout)",
+                             _("unknown layer type %s (known: dense, batchnorm, layernorm, dropout)"),
                              quoted);
     }
   return TRUE;
@@ -77,14 +80,14 @@ _bp_model_read_skip (Loader     *ld,
   /* Layer n = l + 1 may add a(j) for 0 ≤ j < n. */
   if ((gsize) j > l)
     return _bp_model_fail (ld, BP_MODEL_ERROR_INVALID, path,
-                           "a skip from a(%" G_GINT64_FORMAT ") into layer %zu: a skip must come "
-                           "from an earlier layer (0 ≤ skip_from < %zu; 0 is the input)",
+                           _("a skip from a(%" PRId64 ") into layer %zu: a skip must come "
+                             "from an earlier layer (0 ≤ skip_from < %zu; 0 is the input)"),
                            j, l + 1, l + 1);
   width = j == 0 ? net->n_inputs : net->layers[j - 1].out;
   if (width != net->layers[l].out)
     return _bp_model_fail (ld, BP_MODEL_ERROR_INVALID, path,
-                           "a skip from a(%" G_GINT64_FORMAT "), %zu wide, into a layer %zu wide "
-                           "(the widths must be equal)", j, width, net->layers[l].out);
+                           _("a skip from a(%" PRId64 "), %zu wide, into a layer %zu wide "
+                             "(the widths must be equal)"), j, width, net->layers[l].out);
   net->layers[l].skip_from = (gssize) j;
   return TRUE;
 }
@@ -108,7 +111,7 @@ _bp_model_read_layer_kind (Loader      *ld,
 
   if (json_object_has_member (obj, "skip_from"))
     return _bp_model_fail (ld, BP_MODEL_ERROR_INVALID, path,
-                           "only a dense layer can have \"skip_from\"");
+                           _("only a dense layer can have \"skip_from\""));
   if (type != BP_LAYER_DROPOUT && (node = json_object_get_member (obj, "activation")) != NULL)
     {
       g_autofree char *act_path = g_strdup_printf ("layers[%zu].activation", l);
@@ -117,7 +120,7 @@ _bp_model_read_layer_kind (Loader      *ld,
         return FALSE;
       if (bp_registry_lookup_activation (ld->reg, act_id) == NULL)
         return _bp_model_fail (ld, BP_MODEL_ERROR_UNKNOWN_ID, act_path,
-                               "unknown activation \"%s\"", act_id);
+                               _("unknown activation \"%s\""), act_id);
     }
 
   switch (type)
@@ -136,7 +139,7 @@ _bp_model_read_layer_kind (Loader      *ld,
     case BP_LAYER_DROPOUT:
       if ((node = json_object_get_member (obj, "p")) == NULL)
         return _bp_model_fail (ld, BP_MODEL_ERROR_INVALID, path,
-                               "missing \"p\" (the probability of dropping a unit)");
+                               _("missing \"p\" (the probability of dropping a unit)"));
       {
         g_autofree char *p_path = g_strdup_printf ("layers[%zu].p", l);
 
@@ -144,7 +147,7 @@ _bp_model_read_layer_kind (Loader      *ld,
           return FALSE;
         if (!(p >= 0.0 && p < 1.0))
           return _bp_model_fail (ld, BP_MODEL_ERROR_INVALID, p_path,
-                                 "p = %g is outside [0, 1) (1 would drop every unit)", p);
+                                 _("p = %g is outside [0, 1) (1 would drop every unit)"), p);
       }
       ok = bp_network_add_dropout (net, p, &local);
       break;
@@ -213,7 +216,7 @@ read_mask (Loader     *ld,
             g_autofree char *p = g_strdup_printf ("%s[%zu][%zu]", path, r, j);
 
             return _bp_model_fail (ld, BP_MODEL_ERROR_INVALID, p,
-                                   "%g is not 0 or 1 (a dropout mask keeps a unit or drops it)",
+                                   _("%g is not 0 or 1 (a dropout mask keeps a unit or drops it)"),
                                    mask[r * w + j]);
           }
     }
@@ -251,7 +254,7 @@ _bp_model_read_layer_values (Loader     *ld,
         g_autofree char *p = g_strdup_printf ("layers[%zu].running_var[%zu]", l, j);
 
         return _bp_model_fail (ld, BP_MODEL_ERROR_INVALID, p,
-                               "%g is negative (a variance is ≥ 0)", L->running_var[j]);
+                               _("%g is negative (a variance is ≥ 0)"), L->running_var[j]);
       }
   return TRUE;
 }

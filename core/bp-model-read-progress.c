@@ -4,9 +4,12 @@
  * The rules are bp-model.h's; each value is checked with its path, and the
  * whole against bp_train_progress_check.
  */
+#include "config.h"
 #include "bp-model.h"
 #include "bp-model-private.h"
 
+#include <glib/gi18n-lib.h>
+#include <inttypes.h>
 #include <math.h>
 #include <string.h>
 
@@ -44,10 +47,11 @@ read_numbers_or_null (Loader     *ld,
 
       if (JSON_NODE_TYPE (node) != JSON_NODE_ARRAY)
         return _bp_model_fail (ld, BP_MODEL_ERROR_INVALID, path,
-                               "expected an array of %zu number%s, got %s",
-                               n, n == 1 ? "" : "s", _bp_model_node_kind (node));
-      return _bp_model_fail (ld, BP_MODEL_ERROR_INVALID, path, "expected %zu number%s, got %zu",
-                             n, n == 1 ? "" : "s", len);
+                               ngettext ("expected an array of %zu number, got %s",
+                                         "expected an array of %zu numbers, got %s", n),
+                               n, _bp_model_node_kind (node));
+      return _bp_model_fail (ld, BP_MODEL_ERROR_INVALID, path, ngettext ("expected %zu number, got %zu", "expected %zu numbers, got %zu", n),
+                             n, len);
     }
   arr = json_node_get_array (node);
   for (gsize i = 0; i < n; i++)
@@ -62,7 +66,7 @@ read_numbers_or_null (Loader     *ld,
 
           if (!_bp_model_node_number (elem, &out[i]))
             return _bp_model_fail (ld, BP_MODEL_ERROR_INVALID, path,
-                                   "expected a number or null, got %s", _bp_model_node_kind (elem));
+                                   _("expected a number or null, got %s"), _bp_model_node_kind (elem));
           return _bp_model_number_error (ld, elem, path);
         }
     }
@@ -83,7 +87,7 @@ read_member_integer (Loader     *ld,
   g_autofree char *path = g_strdup_printf ("%s.%s", base, name);
 
   if (node == NULL)
-    return _bp_model_fail (ld, BP_MODEL_ERROR_INVALID, base, "missing \"%s\"", name);
+    return _bp_model_fail (ld, BP_MODEL_ERROR_INVALID, base, _("missing \"%s\""), name);
   return _bp_model_read_integer (ld, node, path, min, max, out);
 }
 
@@ -98,7 +102,7 @@ read_rng_state (Loader     *ld,
   if (JSON_NODE_TYPE (node) != JSON_NODE_ARRAY ||
       json_array_get_length (json_node_get_array (node)) != 4)
     return _bp_model_fail (ld, BP_MODEL_ERROR_INVALID, "progress.rng",
-                           "expected an array of 4 strings of hex digits (the generator state)");
+                           _("expected an array of 4 strings of hex digits (the generator state)"));
   arr = json_node_get_array (node);
   for (guint i = 0; i < 4; i++)
     {
@@ -119,12 +123,12 @@ read_rng_state (Loader     *ld,
           g_autofree char *quoted = _bp_model_quote (str);
 
           return _bp_model_fail (ld, BP_MODEL_ERROR_INVALID, path,
-                                 "expected 1 to 16 hex digits, got %s", quoted);
+                                 _("expected 1 to 16 hex digits, got %s"), quoted);
         }
     }
   if ((rng->s[0] | rng->s[1] | rng->s[2] | rng->s[3]) == 0)
     return _bp_model_fail (ld, BP_MODEL_ERROR_INVALID, "progress.rng",
-                           "the generator state is all zero, which no seed gives");
+                           _("the generator state is all zero, which no seed gives"));
   return TRUE;
 }
 
@@ -142,12 +146,12 @@ read_order (Loader     *ld,
 
   if (JSON_NODE_TYPE (node) != JSON_NODE_ARRAY)
     return _bp_model_fail (ld, BP_MODEL_ERROR_INVALID, "progress.order",
-                           "expected an array of %zu row indices, got %s",
+                           _("expected an array of %zu row indices, got %s"),
                            n, _bp_model_node_kind (node));
   arr = json_node_get_array (node);
   if ((len = json_array_get_length (arr)) != n)
     return _bp_model_fail (ld, BP_MODEL_ERROR_INVALID, "progress.order",
-                           "expected %zu row indices (one per row, \"rows\"), got %zu", n, len);
+                           _("expected %zu row indices (one per row, \"rows\"), got %zu"), n, len);
   seen = g_new0 (guint8, n);
   for (gsize i = 0; i < n; i++)
     {
@@ -171,7 +175,7 @@ read_order (Loader     *ld,
           g_autofree char *path = g_strdup_printf ("progress.order[%zu]", i);
 
           return _bp_model_fail (ld, BP_MODEL_ERROR_INVALID, path,
-                                 "row %zu appears twice (the order is a permutation of 0 to %zu)",
+                                 _("row %zu appears twice (the order is a permutation of 0 to %zu)"),
                                  order[i], n - 1);
         }
     }
@@ -188,12 +192,12 @@ read_history (Loader          *ld,
 
   if (JSON_NODE_TYPE (node) != JSON_NODE_ARRAY)
     return _bp_model_fail (ld, BP_MODEL_ERROR_INVALID, "progress.history",
-                           "expected an array of epoch records, got %s",
+                           _("expected an array of epoch records, got %s"),
                            _bp_model_node_kind (node));
   arr = json_node_get_array (node);
   if ((len = json_array_get_length (arr)) > p->epoch)
     return _bp_model_fail (ld, BP_MODEL_ERROR_INVALID, "progress.history",
-                           "%zu epoch records, but \"epoch\" says %u epochs completed",
+                           _("%zu epoch records, but \"epoch\" says %u epochs completed"),
                            len, p->epoch);
   for (gsize r = 0; r < len; r++)
     {
@@ -210,8 +214,8 @@ read_history (Loader          *ld,
 
       if (n_cells != 6 && n_cells != 7)
         return _bp_model_fail (ld, BP_MODEL_ERROR_INVALID, path,
-                               "expected [epoch, step, train_loss, train_accuracy, test_loss, "
-                               "test_accuracy] and optionally the learning rate");
+                               _("expected [epoch, step, train_loss, train_accuracy, test_loss, "
+                                 "test_accuracy] and optionally the learning rate"));
       cells = json_node_get_array (row);
       if (!_bp_model_read_integer (ld, json_array_get_element (cells, 0), epoch_path, 1, G_MAXUINT,
                                    &v))
@@ -265,25 +269,25 @@ read_grad_norms (Loader          *ld,
     return FALSE;
   if ((stride & (stride - 1)) != 0)
     return _bp_model_fail (ld, BP_MODEL_ERROR_INVALID, "progress.grad_norms.stride",
-                           "%" G_GINT64_FORMAT " is not a power of two", stride);
+                           _("%" PRId64 " is not a power of two"), stride);
   if ((gsize) layers != n_layers)
     return _bp_model_fail (ld, BP_MODEL_ERROR_INVALID, "progress.grad_norms.layers",
-                           "%" G_GINT64_FORMAT " does not match the %zu layers of the network",
+                           _("%" PRId64 " does not match the %zu layers of the network"),
                            layers, n_layers);
   if ((rec_node = json_object_get_member (obj, "records")) == NULL)
-    return _bp_model_fail (ld, BP_MODEL_ERROR_INVALID, base, "missing \"records\"");
+    return _bp_model_fail (ld, BP_MODEL_ERROR_INVALID, base, _("missing \"records\""));
   if (JSON_NODE_TYPE (rec_node) != JSON_NODE_ARRAY)
     return _bp_model_fail (ld, BP_MODEL_ERROR_INVALID, "progress.grad_norms.records",
-                           "expected an array of records, got %s", _bp_model_node_kind (rec_node));
+                           _("expected an array of records, got %s"), _bp_model_node_kind (rec_node));
   records = json_node_get_array (rec_node);
   n = json_array_get_length (records);
   if (n > BP_GRAD_NORM_MAX_RECORDS)
     return _bp_model_fail (ld, BP_MODEL_ERROR_INVALID, "progress.grad_norms.records",
-                           "%zu records; at most %d are kept", n, BP_GRAD_NORM_MAX_RECORDS);
+                           _("%zu records; at most %d are kept"), n, BP_GRAD_NORM_MAX_RECORDS);
   if (n > 0 && (guint64) stride > p->steps / n)
     return _bp_model_fail (ld, BP_MODEL_ERROR_INVALID, "progress.grad_norms.records",
-                           "%zu records every %" G_GINT64_FORMAT " steps go past step %"
-                           G_GUINT64_FORMAT " (\"steps\")", n, stride, p->steps);
+                           _("%zu records every %" PRId64 " steps go past step %"
+                             PRIu64 " (\"steps\")"), n, stride, p->steps);
   p->grad_norm_stride = (guint64) stride;
   p->grad_norm_layers = (gsize) layers;
   g_array_set_size (p->grad_norms, (guint) (n * n_layers));
@@ -331,7 +335,7 @@ _bp_model_read_progress (Loader     *ld,
     return FALSE;
   p->cursor = (gsize) v;
   if ((member = json_object_get_member (obj, "rng")) == NULL)
-    return _bp_model_fail (ld, BP_MODEL_ERROR_INVALID, base, "missing \"rng\"");
+    return _bp_model_fail (ld, BP_MODEL_ERROR_INVALID, base, _("missing \"rng\""));
   if (!read_rng_state (ld, member, &p->rng))
     return FALSE;
   if ((member = json_object_get_member (obj, "order")) != NULL &&

@@ -8,9 +8,11 @@
  * optimizer's "lr" (the base rate) they are all a run needs to go on with
  * the same bits.
  */
+#include "config.h"
 #include "bp-model-private.h"
 #include "bp-optimizer.h"
 
+#include <glib/gi18n-lib.h>
 #include <math.h>
 #include <string.h>
 
@@ -32,7 +34,7 @@ _bp_model_read_schedule (Loader      *ld,
   id_node = json_object_get_member (obj, "id");
   if (id_node == NULL)
     return _bp_model_fail (ld, BP_MODEL_ERROR_INVALID, "optimizer.schedule",
-                           "missing \"id\" (one of none, step, exponential, cosine, linear)");
+                           _("missing \"id\" (one of none, step, exponential, cosine, linear)"));
   if (!_bp_model_read_string (ld, id_node, "optimizer.schedule.id", &id))
     return FALSE;
   kind = bp_schedule_kind_from_id (id);
@@ -41,7 +43,7 @@ _bp_model_read_schedule (Loader      *ld,
       g_autofree char *quoted = _bp_model_quote (id);
 
       return _bp_model_fail (ld, BP_MODEL_ERROR_INVALID, "optimizer.schedule.id",
-                             "unknown schedule %s (known: none, step, exponential, cosine, linear)",
+                             _("unknown schedule %s (known: none, step, exponential, cosine, linear)"),
                              quoted);
     }
   bp_schedule_init (&s, kind);
@@ -81,11 +83,11 @@ _bp_model_read_schedule_state (Loader      *ld,
     return FALSE;
   if (opt->schedule.kind == BP_SCHEDULE_NONE)
     return _bp_model_fail (ld, BP_MODEL_ERROR_INVALID, path,
-                           "a schedule's state, but the optimizer has no \"schedule\"");
+                           _("a schedule's state, but the optimizer has no \"schedule\""));
   step_node = json_object_get_member (obj, "step");
   lr_node = json_object_get_member (obj, "lr");
   if (step_node == NULL || lr_node == NULL)
-    return _bp_model_fail (ld, BP_MODEL_ERROR_INVALID, path, "expected \"step\" and \"lr\"");
+    return _bp_model_fail (ld, BP_MODEL_ERROR_INVALID, path, _("expected \"step\" and \"lr\""));
   if (!_bp_model_read_integer (ld, step_node, "optimizer.state.schedule.step", 0,
                                (gint64) MIN (opt->t, (guint64) G_MAXINT64), &step) ||
       !_bp_model_read_number_in (ld, lr_node, "optimizer.state.schedule.lr", 0.0, G_MAXDOUBLE,

@@ -13,10 +13,13 @@
  * The typed readers are shared with bp-model-read-progress.c through
  * bp-model-private.h.
  */
+#include "config.h"
 #include "bp-model.h"
 #include "bp-model-private.h"
 #include "bp-util.h"
 
+#include <glib/gi18n-lib.h>
+#include <inttypes.h>
 #include <math.h>
 #include <string.h>
 
@@ -47,8 +50,8 @@ _bp_model_fail (Loader       *ld,
        * path, 0-based, says where in the file. */
       guint64 n = g_ascii_strtoull (path + strlen ("layers["), NULL, 10);
 
-      g_set_error (ld->error, BP_MODEL_ERROR, code, "%s: layer %" G_GUINT64_FORMAT
-                   " (%s in the file): %s", ld->name, n + 1, path, msg);
+      g_set_error (ld->error, BP_MODEL_ERROR, code, _("%s: layer %" PRIu64
+                     " (%s in the file): %s"), ld->name, n + 1, path, msg);
     }
   else if (path != NULL && path[0] != '\0')
     g_set_error (ld->error, BP_MODEL_ERROR, code, "%s: %s: %s", ld->name, path, msg);
@@ -89,9 +92,9 @@ _bp_model_node_kind (JsonNode *node)
   switch (JSON_NODE_TYPE (node))
     {
     case JSON_NODE_OBJECT:
-      return "an object";
+      return _("an object");
     case JSON_NODE_ARRAY:
-      return "an array";
+      return _("an array");
     case JSON_NODE_NULL:
       return "null";
     case JSON_NODE_VALUE:
@@ -100,14 +103,14 @@ _bp_model_node_kind (JsonNode *node)
     }
   type = json_node_get_value_type (node);
   if (type == G_TYPE_INT64)
-    return "an integer";
+    return _("an integer");
   if (type == G_TYPE_DOUBLE)
-    return "a number";
+    return _("a number");
   if (type == G_TYPE_BOOLEAN)
-    return "a boolean";
+    return _("a boolean");
   if (type == G_TYPE_STRING)
-    return "a string";
-  return "a value of unknown type";
+    return _("a string");
+  return _("a value of unknown type");
 }
 
 /* TRUE if `node` is a JSON number (integer or not); its value in *out. */
@@ -138,8 +141,8 @@ _bp_model_number_error (Loader     *ld,
 
   if (_bp_model_node_number (node, &v))
     return _bp_model_fail (ld, BP_MODEL_ERROR_INVALID, path,
-                           "number too large for a double (every number must be finite)");
-  return _bp_model_fail (ld, BP_MODEL_ERROR_INVALID, path, "expected a number, got %s",
+                           _("number too large for a double (every number must be finite)"));
+  return _bp_model_fail (ld, BP_MODEL_ERROR_INVALID, path, _("expected a number, got %s"),
                          _bp_model_node_kind (node));
 }
 
@@ -171,7 +174,7 @@ _bp_model_read_number_in (Loader     *ld,
       g_autofree char *lo = format_double (min);
       g_autofree char *hi = format_double (max);
 
-      return _bp_model_fail (ld, BP_MODEL_ERROR_INVALID, path, "%s is out of range [%s, %s]",
+      return _bp_model_fail (ld, BP_MODEL_ERROR_INVALID, path, _("%s is out of range [%s, %s]"),
                              v, lo, hi);
     }
   return TRUE;
@@ -199,22 +202,22 @@ _bp_model_read_integer (Loader     *ld,
       g_autofree char *s = format_double (d);
 
       if (!isfinite (d) || d != floor (d))
-        return _bp_model_fail (ld, BP_MODEL_ERROR_INVALID, path, "expected an integer, got %s", s);
+        return _bp_model_fail (ld, BP_MODEL_ERROR_INVALID, path, _("expected an integer, got %s"), s);
       /* ±2⁶³ and beyond do not convert to gint64. */
       if (!(d >= (double) min && d <= (double) max && fabs (d) < 9.2e18))
         return _bp_model_fail (ld, BP_MODEL_ERROR_INVALID, path,
-                               "%s is out of range (%" G_GINT64_FORMAT " to %" G_GINT64_FORMAT ")",
+                               _("%s is out of range (%" PRId64 " to %" PRId64 ")"),
                                s, min, max);
       v = (gint64) d;
     }
   else
-    return _bp_model_fail (ld, BP_MODEL_ERROR_INVALID, path, "expected an integer, got %s",
+    return _bp_model_fail (ld, BP_MODEL_ERROR_INVALID, path, _("expected an integer, got %s"),
                            _bp_model_node_kind (node));
 
   if (v < min || v > max)
     return _bp_model_fail (ld, BP_MODEL_ERROR_INVALID, path,
-                           "%" G_GINT64_FORMAT " is out of range (%" G_GINT64_FORMAT " to %"
-                           G_GINT64_FORMAT ")", v, min, max);
+                           _("%" PRId64 " is out of range (%" PRId64 " to %"
+                             PRId64 ")"), v, min, max);
   *out = v;
   return TRUE;
 }
@@ -227,7 +230,7 @@ _bp_model_read_string (Loader      *ld,
 {
   if (JSON_NODE_TYPE (node) != JSON_NODE_VALUE ||
       json_node_get_value_type (node) != G_TYPE_STRING)
-    return _bp_model_fail (ld, BP_MODEL_ERROR_INVALID, path, "expected a string, got %s",
+    return _bp_model_fail (ld, BP_MODEL_ERROR_INVALID, path, _("expected a string, got %s"),
                            _bp_model_node_kind (node));
   *out = json_node_get_string (node);
   return TRUE;
@@ -240,7 +243,7 @@ _bp_model_read_object (Loader      *ld,
                        JsonObject **out)
 {
   if (JSON_NODE_TYPE (node) != JSON_NODE_OBJECT)
-    return _bp_model_fail (ld, BP_MODEL_ERROR_INVALID, path, "expected an object, got %s",
+    return _bp_model_fail (ld, BP_MODEL_ERROR_INVALID, path, _("expected an object, got %s"),
                            _bp_model_node_kind (node));
   *out = json_node_get_object (node);
   return TRUE;
@@ -265,16 +268,17 @@ _bp_model_read_numbers (Loader     *ld,
     {
       path = row >= 0 ? g_strdup_printf ("%s[%zd]", base, row) : g_strdup (base);
       return _bp_model_fail (ld, BP_MODEL_ERROR_INVALID, path,
-                             "expected an array of %zu number%s, got %s",
-                             n, n == 1 ? "" : "s", _bp_model_node_kind (node));
+                             ngettext ("expected an array of %zu number, got %s",
+                                       "expected an array of %zu numbers, got %s", n),
+                             n, _bp_model_node_kind (node));
     }
   arr = json_node_get_array (node);
   len = json_array_get_length (arr);
   if (len != n)
     {
       path = row >= 0 ? g_strdup_printf ("%s[%zd]", base, row) : g_strdup (base);
-      return _bp_model_fail (ld, BP_MODEL_ERROR_INVALID, path, "expected %zu number%s, got %zu",
-                             n, n == 1 ? "" : "s", len);
+      return _bp_model_fail (ld, BP_MODEL_ERROR_INVALID, path, ngettext ("expected %zu number, got %zu", "expected %zu numbers, got %zu", n),
+                             n, len);
     }
   for (gsize i = 0; i < n; i++)
     {
@@ -305,12 +309,12 @@ _bp_model_check_rows (Loader     *ld,
   gsize len;
 
   if (JSON_NODE_TYPE (node) != JSON_NODE_ARRAY)
-    return _bp_model_fail (ld, BP_MODEL_ERROR_INVALID, path, "expected an array of rows, got %s",
+    return _bp_model_fail (ld, BP_MODEL_ERROR_INVALID, path, _("expected an array of rows, got %s"),
                            _bp_model_node_kind (node));
   arr = json_node_get_array (node);
   len = json_array_get_length (arr);
   if (len < 1 || len > MAX_SAMPLES)
-    return _bp_model_fail (ld, BP_MODEL_ERROR_INVALID, path, "expected 1 to %d rows, got %zu",
+    return _bp_model_fail (ld, BP_MODEL_ERROR_INVALID, path, _("expected 1 to %d rows, got %zu"),
                            MAX_SAMPLES, len);
   for (gsize r = 0; r < len; r++)
     {
@@ -322,16 +326,17 @@ _bp_model_check_rows (Loader     *ld,
           g_autofree char *p = g_strdup_printf ("%s[%zu]", path, r);
 
           return _bp_model_fail (ld, BP_MODEL_ERROR_INVALID, p,
-                                 "expected an array of %zu number%s, got %s",
-                                 width, width == 1 ? "" : "s", _bp_model_node_kind (row));
+                                 ngettext ("expected an array of %zu number, got %s",
+                                           "expected an array of %zu numbers, got %s", width),
+                                 width, _bp_model_node_kind (row));
         }
       got = json_array_get_length (json_node_get_array (row));
       if (got != width)
         {
           g_autofree char *p = g_strdup_printf ("%s[%zu]", path, r);
 
-          return _bp_model_fail (ld, BP_MODEL_ERROR_INVALID, p, "expected %zu number%s, got %zu",
-                                 width, width == 1 ? "" : "s", got);
+          return _bp_model_fail (ld, BP_MODEL_ERROR_INVALID, p, ngettext ("expected %zu number, got %zu", "expected %zu numbers, got %zu", width),
+                                 width, got);
         }
     }
   *n_rows = len;
@@ -426,15 +431,15 @@ read_layers (Loader     *ld,
   JsonArray *arr;
 
   if (node == NULL)
-    return _bp_model_fail (ld, BP_MODEL_ERROR_INVALID, NULL, "missing \"layers\"");
+    return _bp_model_fail (ld, BP_MODEL_ERROR_INVALID, NULL, _("missing \"layers\""));
   if (JSON_NODE_TYPE (node) != JSON_NODE_ARRAY)
     return _bp_model_fail (ld, BP_MODEL_ERROR_INVALID, "layers",
-                           "expected an array of layers, got %s",
+                           _("expected an array of layers, got %s"),
                            _bp_model_node_kind (node));
   arr = json_node_get_array (node);
   n_layers = json_array_get_length (arr);
   if (n_layers < 1 || n_layers > BP_MAX_LAYERS)
-    return _bp_model_fail (ld, BP_MODEL_ERROR_INVALID, "layers", "expected 1 to %d layers, got %zu",
+    return _bp_model_fail (ld, BP_MODEL_ERROR_INVALID, "layers", _("expected 1 to %d layers, got %zu"),
                            BP_MAX_LAYERS, n_layers);
   has_W = g_new0 (gboolean, n_layers);
 
@@ -461,18 +466,18 @@ read_layers (Loader     *ld,
       in_node = json_object_get_member (obj, "in");
       if (in_node == NULL && l == 0)
         return _bp_model_fail (ld, BP_MODEL_ERROR_INVALID, path,
-                               "missing \"in\" (the first layer's \"in\" is the input width)");
+                               _("missing \"in\" (the first layer's \"in\" is the input width)"));
       if (in_node != NULL && !_bp_model_read_integer (ld, in_node, in_path, 1, BP_MAX_WIDTH, &in))
         return FALSE;
       if (l > 0 && in_node != NULL && (gsize) in != net->layers[l - 1].out)
         return _bp_model_fail (ld, BP_MODEL_ERROR_INVALID, in_path,
-                               "%" G_GINT64_FORMAT " does not match the \"out\" of layer %zu, %zu "
-                               "(a layer's \"in\" is the previous layer's \"out\")",
+                               _("%" PRId64 " does not match the \"out\" of layer %zu, %zu "
+                                 "(a layer's \"in\" is the previous layer's \"out\")"),
                                in, l, net->layers[l - 1].out);
 
       out_node = json_object_get_member (obj, "out");
       if (out_node == NULL)
-        return _bp_model_fail (ld, BP_MODEL_ERROR_INVALID, path, "missing \"out\"");
+        return _bp_model_fail (ld, BP_MODEL_ERROR_INVALID, path, _("missing \"out\""));
       if (!_bp_model_read_integer (ld, out_node, out_path, 1, BP_MAX_WIDTH, &out))
         return FALSE;
 
@@ -490,8 +495,8 @@ read_layers (Loader     *ld,
         {
           if ((gsize) out != bp_network_n_outputs (net))
             return _bp_model_fail (ld, BP_MODEL_ERROR_INVALID, out_path,
-                                   "a %s layer keeps the width: \"out\" is %" G_GINT64_FORMAT
-                                   " but \"in\" is %zu", bp_layer_type_to_string (type), out,
+                                   _("a %s layer keeps the width: \"out\" is %" PRId64
+                                     " but \"in\" is %zu"), bp_layer_type_to_string (type), out,
                                    bp_network_n_outputs (net));
           if (!_bp_model_read_layer_kind (ld, obj, l, type, (gsize) out, net))
             return FALSE;
@@ -501,12 +506,12 @@ read_layers (Loader     *ld,
       total += bp_network_n_outputs (net) * (gsize) out + (gsize) out;
       if (total > MAX_PARAMS)
         return _bp_model_fail (ld, BP_MODEL_ERROR_INVALID, path,
-                               "the network would have %zu parameters; at most %zu are supported",
+                               _("the network would have %zu parameters; at most %zu are supported"),
                                total, MAX_PARAMS);
 
       act_node = json_object_get_member (obj, "activation");
       if (act_node == NULL)
-        return _bp_model_fail (ld, BP_MODEL_ERROR_INVALID, path, "missing \"activation\"");
+        return _bp_model_fail (ld, BP_MODEL_ERROR_INVALID, path, _("missing \"activation\""));
       if (!_bp_model_read_string (ld, act_node, act_path, &act_id))
         return FALSE;
       act = bp_registry_lookup_activation (ld->reg, act_id);
@@ -562,14 +567,15 @@ read_layers (Loader     *ld,
 
           if (JSON_NODE_TYPE (W_node) != JSON_NODE_ARRAY)
             return _bp_model_fail (ld, BP_MODEL_ERROR_INVALID, path,
-                                   "expected an array of %zu rows, got %s",
+                                   _("expected an array of %zu rows, got %s"),
                                    L->out, _bp_model_node_kind (W_node));
           rows = json_node_get_array (W_node);
           n_rows = json_array_get_length (rows);
           if (n_rows != L->out)
             return _bp_model_fail (ld, BP_MODEL_ERROR_INVALID, path,
-                                   "expected %zu row%s (one per output unit), got %zu",
-                                   L->out, L->out == 1 ? "" : "s", n_rows);
+                                   ngettext ("expected %zu row (one per output unit), got %zu",
+                                             "expected %zu rows (one per output unit), got %zu", L->out),
+                                   L->out, n_rows);
           for (gsize r = 0; r < n_rows; r++)
             if (!_bp_model_read_numbers (ld, json_array_get_element (rows, (guint) r), path,
                                          (gssize) r, L->in, L->W + r * L->in))
@@ -612,7 +618,7 @@ read_cost (Loader     *ld,
       id_node = json_object_get_member (obj, "id");
       id_path = "cost.id";
       if (id_node == NULL)
-        return _bp_model_fail (ld, BP_MODEL_ERROR_INVALID, "cost", "missing \"id\"");
+        return _bp_model_fail (ld, BP_MODEL_ERROR_INVALID, "cost", _("missing \"id\""));
       if (!_bp_model_read_string (ld, id_node, id_path, &id))
         return FALSE;
     }
@@ -621,7 +627,7 @@ read_cost (Loader     *ld,
     id = json_node_get_string (node);
   else
     return _bp_model_fail (ld, BP_MODEL_ERROR_INVALID, "cost",
-                           "expected a cost id or an object with \"id\", got %s",
+                           _("expected a cost id or an object with \"id\", got %s"),
                            _bp_model_node_kind (node));
 
   cost = bp_registry_lookup_cost (ld->reg, id);
@@ -645,10 +651,13 @@ read_cost (Loader     *ld,
 
               for (gsize i = 0; i < cost->n_params; i++)
                 g_string_append_printf (known, "%s%s", i > 0 ? ", " : "", cost->params[i].name);
+              if (cost->n_params == 0)
+                return _bp_model_fail (ld, BP_MODEL_ERROR_INVALID, path,
+                                       _("cost \"%s\" has no parameter of that name (it has none)"),
+                                       cost->id);
               return _bp_model_fail (ld, BP_MODEL_ERROR_INVALID, path,
-                                     "cost \"%s\" has no parameter of that name (%s%s)", cost->id,
-                                     cost->n_params > 0 ? "it has: " : "it has none",
-                                     known->str);
+                                     _("cost \"%s\" has no parameter of that name (it has: %s)"),
+                                     cost->id, known->str);
             }
         }
     }
@@ -727,7 +736,7 @@ read_optimizer (Loader     *ld,
                 g_string_append (known, "weight_decay, ");
               g_string_truncate (known, known->len - 2);
               return _bp_model_fail (ld, BP_MODEL_ERROR_INVALID, path,
-                                     "unknown hyperparameter for optimizer \"%s\" (it has: %s)",
+                                     _("unknown hyperparameter for optimizer \"%s\" (it has: %s)"),
                                      desc->id, known->str);
             }
           if (i >= 0)
@@ -785,7 +794,7 @@ read_optimizer (Loader     *ld,
               for (gsize k = 0; k < desc->n_state; k++)
                 g_string_append_printf (known, ", %s", desc->state_specs[k].name);
               return _bp_model_fail (ld, BP_MODEL_ERROR_INVALID, path,
-                                     "optimizer \"%s\" keeps no state of that name (it keeps: %s)",
+                                     _("optimizer \"%s\" keeps no state of that name (it keeps: %s)"),
                                      desc->id, known->str);
             }
           /* Arrays the file leaves out stay zero, as after a reset. */
@@ -819,22 +828,22 @@ read_dataset (Loader     *ld,
     {
       name = json_node_get_string (node);
       if (name[0] == '\0')
-        return _bp_model_fail (ld, BP_MODEL_ERROR_INVALID, "dataset", "the dataset name is empty");
+        return _bp_model_fail (ld, BP_MODEL_ERROR_INVALID, "dataset", _("the dataset name is empty"));
       model->dataset = g_strdup (name);
       return TRUE;
     }
   if (JSON_NODE_TYPE (node) != JSON_NODE_OBJECT)
     return _bp_model_fail (ld, BP_MODEL_ERROR_INVALID, "dataset",
-                           "expected a dataset name or an object with \"name\", got %s",
+                           _("expected a dataset name or an object with \"name\", got %s"),
                            _bp_model_node_kind (node));
 
   obj = json_node_get_object (node);
   if ((member = json_object_get_member (obj, "name")) == NULL)
-    return _bp_model_fail (ld, BP_MODEL_ERROR_INVALID, "dataset", "missing \"name\"");
+    return _bp_model_fail (ld, BP_MODEL_ERROR_INVALID, "dataset", _("missing \"name\""));
   if (!_bp_model_read_string (ld, member, "dataset.name", &name))
     return FALSE;
   if (name[0] == '\0')
-    return _bp_model_fail (ld, BP_MODEL_ERROR_INVALID, "dataset.name", "the dataset name is empty");
+    return _bp_model_fail (ld, BP_MODEL_ERROR_INVALID, "dataset.name", _("the dataset name is empty"));
 
   if ((member = json_object_get_member (obj, "rows")) != NULL)
     {
@@ -856,7 +865,7 @@ read_dataset (Loader     *ld,
         return FALSE;
       if (model->test_fraction >= 1.0)
         return _bp_model_fail (ld, BP_MODEL_ERROR_INVALID, "dataset.test_fraction",
-                               "must be less than 1 (nothing would be left to train on)");
+                               _("must be less than 1 (nothing would be left to train on)"));
     }
   model->dataset = g_strdup (name);
   return TRUE;
@@ -908,18 +917,19 @@ read_example (Loader     *ld,
     return TRUE;
   if (tg_node == NULL)
     return _bp_model_fail (ld, BP_MODEL_ERROR_INVALID, "inputs",
-                           "given without \"targets\" (a worked example needs both)");
+                           _("given without \"targets\" (a worked example needs both)"));
   if (in_node == NULL)
     return _bp_model_fail (ld, BP_MODEL_ERROR_INVALID, "targets",
-                           "given without \"inputs\" (a worked example needs both)");
+                           _("given without \"inputs\" (a worked example needs both)"));
 
   if (!_bp_model_check_rows (ld, in_node, "inputs", n_in, &B) ||
       !_bp_model_check_rows (ld, tg_node, "targets", n_out, &B_targets))
     return FALSE;
   if (B_targets != B)
     return _bp_model_fail (ld, BP_MODEL_ERROR_INVALID, "targets",
-                           "expected %zu row%s (one per row of \"inputs\"), got %zu",
-                           B, B == 1 ? "" : "s", B_targets);
+                           ngettext ("expected %zu row (one per row of \"inputs\"), got %zu",
+                                     "expected %zu rows (one per row of \"inputs\"), got %zu", B),
+                           B, B_targets);
 
   inputs = g_new (double, B * n_in);
   targets = g_new (double, B * n_out);
@@ -943,8 +953,9 @@ read_example (Loader     *ld,
           g_autofree char *path = g_strdup_printf ("layers[%zu].mask", l);
 
           return _bp_model_fail (ld, BP_MODEL_ERROR_INVALID, path,
-                                 "expected %zu row%s (one per row of \"inputs\"), got %zu",
-                                 B, B == 1 ? "" : "s", L->mask_rows);
+                                 ngettext ("expected %zu row (one per row of \"inputs\"), got %zu",
+                                           "expected %zu rows (one per row of \"inputs\"), got %zu", B),
+                                 B, L->mask_rows);
         }
     }
   model->n_samples = B;
@@ -968,8 +979,8 @@ read_seed (Loader     *ld,
 
       if (!g_ascii_string_to_unsigned (s, 10, 0, G_MAXUINT64, out, NULL))
         return _bp_model_fail (ld, BP_MODEL_ERROR_INVALID, "seed",
-                               "expected an integer from 0 to %" G_GUINT64_FORMAT
-                               ", got the string %s", G_MAXUINT64, s);
+                               _("expected an integer from 0 to %" PRIu64
+                                 ", got the string %s"), G_MAXUINT64, s);
       return TRUE;
     }
   else
@@ -1037,7 +1048,7 @@ read_header (Loader     *ld,
           g_autofree char *quoted = _bp_model_quote (s);
 
           return _bp_model_fail (ld, BP_MODEL_ERROR_INVALID, "init",
-                                 "unknown initialisation %s (known: %s, %s, %s, %s, %s)", quoted,
+                                 _("unknown initialisation %s (known: %s, %s, %s, %s, %s)"), quoted,
                                  bp_init_to_string (BP_INIT_GLOROT_UNIFORM),
                                  bp_init_to_string (BP_INIT_GLOROT_NORMAL),
                                  bp_init_to_string (BP_INIT_HE_UNIFORM),
@@ -1069,7 +1080,7 @@ read_reduction (Loader     *ld,
       g_autofree char *quoted = _bp_model_quote (s);
 
       return _bp_model_fail (ld, BP_MODEL_ERROR_INVALID, "reduction",
-                             "unknown reduction %s (expected \"mean\" or \"sum\")", quoted);
+                             _("unknown reduction %s (expected \"mean\" or \"sum\")"), quoted);
     }
   return TRUE;
 }
@@ -1130,13 +1141,13 @@ bp_model_load_data (const char  *data,
   root_node = json_parser_get_root (parser);
   if (root_node == NULL)
     {
-      _bp_model_fail (&ld, BP_MODEL_ERROR_PARSE, NULL, "empty file (expected a JSON object)");
+      _bp_model_fail (&ld, BP_MODEL_ERROR_PARSE, NULL, _("empty file (expected a JSON object)"));
       return NULL;
     }
   if (JSON_NODE_TYPE (root_node) != JSON_NODE_OBJECT)
     {
       _bp_model_fail (&ld, BP_MODEL_ERROR_FORMAT, NULL,
-                      "expected a JSON object at the top level, got %s",
+                      _("expected a JSON object at the top level, got %s"),
                       _bp_model_node_kind (root_node));
       return NULL;
     }
@@ -1175,13 +1186,13 @@ bp_model_load_file (const char  *path,
   display = g_filename_display_name (path);
   if (!g_file_get_contents (path, &data, &len, &local))
     {
-      g_set_error (error, BP_MODEL_ERROR, BP_MODEL_ERROR_IO, "%s: cannot read: %s",
+      g_set_error (error, BP_MODEL_ERROR, BP_MODEL_ERROR_IO, _("%s: cannot read: %s"),
                    display, local->message);
       return NULL;
     }
   if (len > G_MAXSSIZE)
     {
-      g_set_error (error, BP_MODEL_ERROR, BP_MODEL_ERROR_IO, "%s: file too large", display);
+      g_set_error (error, BP_MODEL_ERROR, BP_MODEL_ERROR_IO, _("%s: file too large"), display);
       return NULL;
     }
   return bp_model_load_data (data, (gssize) len, display, reg, error);

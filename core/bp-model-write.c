@@ -6,11 +6,13 @@
  * bp_string_append_double, so that loading what we saved gives back the same
  * bits.
  */
+#include "config.h"
 #include "bp-model.h"
 #include "bp-model-private.h"
 #include "bp-dataset.h"
 #include "bp-util.h"
 
+#include <glib/gi18n-lib.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <glib/gstdio.h>
@@ -115,8 +117,8 @@ check_finite (const BpModel  *model,
   if (where != NULL)
     {
       g_set_error (error, BP_MODEL_ERROR, BP_MODEL_ERROR_INVALID,
-                   "%s: %s: not a finite number (NaN or infinite); a model file "
-                   "can only hold finite numbers, so it was not saved", name, where);
+                   _("%s: %s: not a finite number (NaN or infinite); a model file "
+                     "can only hold finite numbers, so it was not saved"), name, where);
       return FALSE;
     }
   /* A progress the loader would refuse is not written either. */
@@ -127,15 +129,15 @@ check_finite (const BpModel  *model,
       if (!bp_train_progress_check (model->progress, &local))
         {
           g_set_error (error, BP_MODEL_ERROR, BP_MODEL_ERROR_INVALID,
-                       "%s: progress: %s; it was not saved", name, local->message);
+                       _("%s: progress: %s; it was not saved"), name, local->message);
           return FALSE;
         }
       if (model->progress->grad_norms->len > 0 &&
           model->progress->grad_norm_layers != net->n_layers)
         {
           g_set_error (error, BP_MODEL_ERROR, BP_MODEL_ERROR_INVALID,
-                       "%s: progress.grad_norms: records of %zu layers, but the network has "
-                       "%zu; it was not saved", name, model->progress->grad_norm_layers,
+                       _("%s: progress.grad_norms: records of %zu layers, but the network has "
+                         "%zu; it was not saved"), name, model->progress->grad_norm_layers,
                        net->n_layers);
           return FALSE;
         }
@@ -605,7 +607,7 @@ write_atomically (const char  *path,
     {
       saved = errno;
       g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (saved),
-                   "cannot create a temporary file next to it: %s", g_strerror (saved));
+                   _("cannot create a temporary file next to it: %s"), g_strerror (saved));
       return FALSE;
     }
   while (done < len)
@@ -706,7 +708,7 @@ bp_model_save_file (const BpModel  *model,
   remove_stale_temporaries (path);
   if (!write_atomically (path, json, len, &local))
     {
-      g_set_error (error, BP_MODEL_ERROR, BP_MODEL_ERROR_IO, "%s: cannot save: %s",
+      g_set_error (error, BP_MODEL_ERROR, BP_MODEL_ERROR_IO, _("%s: cannot save: %s"),
                    display, local->message);
       return FALSE;
     }

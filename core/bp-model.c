@@ -6,9 +6,11 @@
  * bp-model-read-progress.c for "progress" and bp-model-prescan.c for what
  * json-glib does not check), writing it bp-model-write.c.
  */
+#include "config.h"
 #include "bp-model.h"
 #include "bp-dataset.h"
 
+#include <glib/gi18n-lib.h>
 #include <string.h>
 
 G_DEFINE_QUARK (bp-model-error-quark, bp_model_error)
@@ -224,8 +226,8 @@ bp_model_fit_to_data (BpModel  *model,
   if (!bp_network_is_plain (old))
     {
       g_set_error (error, BP_NETWORK_ERROR, BP_NETWORK_ERROR_SHAPE,
-                   "the data has %zu inputs and %zu outputs, the network %zu and %zu; a "
-                   "network with other layers than dense ones is not refitted to new data",
+                   _("the data has %zu inputs and %zu outputs, the network %zu and %zu; a "
+                     "network with other layers than dense ones is not refitted to new data"),
                    n_inputs, n_outputs, old->n_inputs, bp_network_n_outputs (old));
       return FALSE;
     }

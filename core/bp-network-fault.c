@@ -2,9 +2,11 @@
  * (input, z, a, loss, ∂C/∂a, δ, gradients, parameters), and how to say it
  * ("∂C/∂W(2)[3,1] is NaN after the backward pass").
  */
+#include "config.h"
 #include "bp-network.h"
 #include "bp-util.h"
 
+#include <glib/gi18n-lib.h>
 #include <math.h>
 
 /* -------------------------------------------------------------- checking */
@@ -282,14 +284,15 @@ static char *
 layer_words (const BpTrainFault *f)
 {
   static const char *const kinds[] = {
-    [BP_LAYER_DENSE] = "",
-    [BP_LAYER_BATCHNORM] = ", a batch-norm layer",
-    [BP_LAYER_LAYERNORM] = ", a layer-norm layer",
-    [BP_LAYER_DROPOUT] = ", a dropout layer",
+    [BP_LAYER_DENSE] = N_("layer %zu"),
+    [BP_LAYER_BATCHNORM] = N_("layer %zu, a batch-norm layer"),
+    [BP_LAYER_LAYERNORM] = N_("layer %zu, a layer-norm layer"),
+    [BP_LAYER_DROPOUT] = N_("layer %zu, a dropout layer"),
   };
 
-  return g_strdup_printf ("layer %zu%s", f->layer,
-                          (guint) f->layer_type < G_N_ELEMENTS (kinds) ? kinds[f->layer_type] : "");
+  return g_strdup_printf (_((guint) f->layer_type < G_N_ELEMENTS (kinds) ? kinds[f->layer_type]
+                                                                         : kinds[BP_LAYER_DENSE]),
+                          f->layer);
 }
 
 char *
@@ -315,43 +318,43 @@ bp_train_fault_describe (const BpTrainFault *f)
   switch (f->kind)
     {
     case BP_TRAIN_FAULT_INPUT:
-      return g_strdup_printf ("input %zu of sample %zu is %s in the data (layer 0, unit %zu)",
+      return g_strdup_printf (_("input %zu of sample %zu is %s in the data (layer 0, unit %zu)"),
                               j, s, v, j);
     case BP_TRAIN_FAULT_Z:
-      return g_strdup_printf ("z(%zu)[%zu] is %s in the forward pass (%s, unit %zu, "
-                              "sample %zu)", n, j, v, lay, j, s);
+      return g_strdup_printf (_("z(%zu)[%zu] is %s in the forward pass (%s, unit %zu, "
+                                "sample %zu)"), n, j, v, lay, j, s);
     case BP_TRAIN_FAULT_A:
-      return g_strdup_printf ("a(%zu)[%zu] is %s in the forward pass, from z(%zu)[%zu] = %s "
-                              "(%s, unit %zu, sample %zu)", n, j, v, n, j, from, lay, j, s);
+      return g_strdup_printf (_("a(%zu)[%zu] is %s in the forward pass, from z(%zu)[%zu] = %s "
+                                "(%s, unit %zu, sample %zu)"), n, j, v, n, j, from, lay, j, s);
     case BP_TRAIN_FAULT_LOSS:
-      return g_strdup_printf ("the cost is %s for sample %zu (%s, the output, unit %zu: "
-                              "a(%zu)[%zu] = %s where the target is %s)",
+      return g_strdup_printf (_("the cost is %s for sample %zu (%s, the output, unit %zu: "
+                                "a(%zu)[%zu] = %s where the target is %s)"),
                               v, s, lay, j, n, j, from, target);
     case BP_TRAIN_FAULT_GRAD_A:
-      return g_strdup_printf ("∂C/∂a(%zu)[%zu] is %s after the backward pass (%s, "
-                              "unit %zu, sample %zu)", n, j, v, lay, j, s);
+      return g_strdup_printf (_("∂C/∂a(%zu)[%zu] is %s after the backward pass (%s, "
+                                "unit %zu, sample %zu)"), n, j, v, lay, j, s);
     case BP_TRAIN_FAULT_DELTA:
-      return g_strdup_printf ("δ(%zu)[%zu] = ∂C/∂z(%zu)[%zu] is %s after the backward pass "
-                              "(%s, unit %zu, sample %zu)", n, j, n, j, v, lay, j, s);
+      return g_strdup_printf (_("δ(%zu)[%zu] = ∂C/∂z(%zu)[%zu] is %s after the backward pass "
+                                "(%s, unit %zu, sample %zu)"), n, j, n, j, v, lay, j, s);
     case BP_TRAIN_FAULT_GRAD_W:
       if (norm)
-        return g_strdup_printf ("∂C/∂γ(%zu)[%zu] is %s after the backward pass (%s, unit %zu)",
+        return g_strdup_printf (_("∂C/∂γ(%zu)[%zu] is %s after the backward pass (%s, unit %zu)"),
                                 n, j, v, lay, j);
-      return g_strdup_printf ("∂C/∂W(%zu)[%zu,%zu] is %s after the backward pass "
-                              "(%s, unit %zu)", n, j, k, v, lay, j);
+      return g_strdup_printf (_("∂C/∂W(%zu)[%zu,%zu] is %s after the backward pass "
+                                "(%s, unit %zu)"), n, j, k, v, lay, j);
     case BP_TRAIN_FAULT_GRAD_B:
-      return g_strdup_printf ("∂C/∂%s(%zu)[%zu] is %s after the backward pass "
-                              "(%s, unit %zu)", norm ? "β" : "b", n, j, v, lay, j);
+      return g_strdup_printf (_("∂C/∂%s(%zu)[%zu] is %s after the backward pass "
+                                "(%s, unit %zu)"), norm ? "β" : "b", n, j, v, lay, j);
     case BP_TRAIN_FAULT_PARAM_W:
       if (norm)
-        return g_strdup_printf ("the update made γ(%zu)[%zu] %s (%s, unit %zu)", n, j, v, lay, j);
-      return g_strdup_printf ("the update made W(%zu)[%zu,%zu] %s (%s, unit %zu)",
+        return g_strdup_printf (_("the update made γ(%zu)[%zu] %s (%s, unit %zu)"), n, j, v, lay, j);
+      return g_strdup_printf (_("the update made W(%zu)[%zu,%zu] %s (%s, unit %zu)"),
                               n, j, k, v, lay, j);
     case BP_TRAIN_FAULT_PARAM_B:
-      return g_strdup_printf ("the update made %s(%zu)[%zu] %s (%s, unit %zu)",
+      return g_strdup_printf (_("the update made %s(%zu)[%zu] %s (%s, unit %zu)"),
                               norm ? "β" : "b", n, j, v, lay, j);
     case BP_TRAIN_FAULT_NONE:
     default:
-      return g_strdup ("every value is finite");
+      return g_strdup (_("every value is finite"));
     }
 }

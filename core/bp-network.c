@@ -4,10 +4,12 @@
  * the gradients) and the trace that records them are in
  * bp-network-pass.c; finding a non-finite value in bp-network-fault.c.
  */
+#include "config.h"
 #include "bp-network.h"
 #include "bp-registry.h"
 #include "bp-util.h"
 
+#include <glib/gi18n-lib.h>
 #include <math.h>
 #include <string.h>
 
@@ -22,7 +24,7 @@ bp_network_new (gsize    n_inputs,
   if (n_inputs < 1 || n_inputs > BP_MAX_WIDTH)
     {
       g_set_error (error, BP_NETWORK_ERROR, BP_NETWORK_ERROR_INVALID,
-                   "input width %zu is out of range (1 to %d)", n_inputs, BP_MAX_WIDTH);
+                   _("input width %zu is out of range (1 to %d)"), n_inputs, BP_MAX_WIDTH);
       return NULL;
     }
   net = g_new0 (BpNetwork, 1);
@@ -161,7 +163,7 @@ lookup_activation (const char  *id,
 
   if (act == NULL)
     g_set_error (error, BP_NETWORK_ERROR, BP_NETWORK_ERROR_UNKNOWN_ID,
-                 "unknown activation “%s”", id != NULL ? id : "(null)");
+                 _("unknown activation “%s”"), id != NULL ? id : "(null)");
   return act;
 }
 
@@ -181,7 +183,7 @@ params_or_defaults (const BpParamSpec *specs,
       if (!(p[i] >= specs[i].min_value && p[i] <= specs[i].max_value))
         {
           g_set_error (error, BP_NETWORK_ERROR, BP_NETWORK_ERROR_INVALID,
-                       "%s “%s”: parameter “%s” = %g is out of range [%g, %g]",
+                       _("%s “%s”: parameter “%s” = %g is out of range [%g, %g]"),
                        what, id, specs[i].name, p[i], specs[i].min_value, specs[i].max_value);
           g_free (p);
           return NULL;
@@ -199,15 +201,15 @@ check_new_layer (const BpNetwork         *net,
   if (net->n_layers >= BP_MAX_LAYERS)
     {
       g_set_error (error, BP_NETWORK_ERROR, BP_NETWORK_ERROR_INVALID,
-                   "a network has at most %d layers", BP_MAX_LAYERS);
+                   _("a network has at most %d layers"), BP_MAX_LAYERS);
       return FALSE;
     }
   if (net->cost->output_activation != NULL &&
       g_strcmp0 (act->id, net->cost->output_activation) != 0)
     {
       g_set_error (error, BP_NETWORK_ERROR, BP_NETWORK_ERROR_INVALID,
-                   "cost “%s” %s: a new output layer cannot be “%s”",
-                   net->cost->id, net->cost->requires, act->id);
+                   _("cost “%s” %s: a new output layer cannot be “%s”"),
+                   net->cost->id, _(net->cost->requires), act->id);
       return FALSE;
     }
   return TRUE;
@@ -268,13 +270,13 @@ bp_network_add_layer (BpNetwork    *net,
   if (out < 1 || out > BP_MAX_WIDTH)
     {
       g_set_error (error, BP_NETWORK_ERROR, BP_NETWORK_ERROR_INVALID,
-                   "layer width %zu is out of range (1 to %d)", out, BP_MAX_WIDTH);
+                   _("layer width %zu is out of range (1 to %d)"), out, BP_MAX_WIDTH);
       return FALSE;
     }
   if ((act = lookup_activation (activation, error)) == NULL)
     return FALSE;
   if ((ap = params_or_defaults (act->params, act->n_params, act_params,
-                                "activation", act->id, error)) == NULL)
+                                C_("feature", "activation"), act->id, error)) == NULL)
     return FALSE;
   if (!check_new_layer (net, act, error))
     {
@@ -304,20 +306,20 @@ bp_network_set_activation (BpNetwork    *net,
   if (net->layers[layer].type == BP_LAYER_DROPOUT)
     {
       g_set_error (error, BP_NETWORK_ERROR, BP_NETWORK_ERROR_INVALID,
-                   "layer %zu is a dropout layer, which has no activation", layer + 1);
+                   _("layer %zu is a dropout layer, which has no activation"), layer + 1);
       return FALSE;
     }
   if ((act = lookup_activation (activation, error)) == NULL)
     return FALSE;
   if ((ap = params_or_defaults (act->params, act->n_params, act_params,
-                                "activation", act->id, error)) == NULL)
+                                C_("feature", "activation"), act->id, error)) == NULL)
     return FALSE;
   if (layer == net->n_layers - 1 && net->cost->output_activation != NULL &&
       g_strcmp0 (act->id, net->cost->output_activation) != 0)
     {
       g_set_error (error, BP_NETWORK_ERROR, BP_NETWORK_ERROR_INVALID,
-                   "cost “%s” %s: the output layer cannot become “%s”",
-                   net->cost->id, net->cost->requires, act->id);
+                   _("cost “%s” %s: the output layer cannot become “%s”"),
+                   net->cost->id, _(net->cost->requires), act->id);
       g_free (ap);
       return FALSE;
     }
@@ -343,16 +345,16 @@ check_cost_fits (const BpNetwork  *net,
   if (last->skip_from >= 0)
     {
       g_set_error (error, BP_NETWORK_ERROR, BP_NETWORK_ERROR_INVALID,
-                   "cost “%s” reads the output as %s(z), but the output layer (layer %zu) "
-                   "adds a skip connection to it", cost->id, cost->output_activation,
+                   _("cost “%s” reads the output as %s(z), but the output layer (layer %zu) "
+                     "adds a skip connection to it"), cost->id, cost->output_activation,
                    net->n_layers);
       return FALSE;
     }
   if (g_strcmp0 (last->act_id, cost->output_activation) != 0)
     {
       g_set_error (error, BP_NETWORK_ERROR, BP_NETWORK_ERROR_INVALID,
-                   "cost “%s” %s, but the output layer (layer %zu) is “%s”",
-                   cost->id, cost->requires != NULL ? cost->requires : "needs another output activation",
+                   _("cost “%s” %s, but the output layer (layer %zu) is “%s”"),
+                   cost->id, cost->requires != NULL ? _(cost->requires) : _("needs another output activation"),
                    net->n_layers, last->act_id);
       return FALSE;
     }
@@ -374,13 +376,13 @@ bp_network_set_cost (BpNetwork    *net,
   if (cost == NULL)
     {
       g_set_error (error, BP_NETWORK_ERROR, BP_NETWORK_ERROR_UNKNOWN_ID,
-                   "unknown cost “%s”", cost_id != NULL ? cost_id : "(null)");
+                   _("unknown cost “%s”"), cost_id != NULL ? cost_id : "(null)");
       return FALSE;
     }
   if (!check_cost_fits (net, cost, error))
     return FALSE;
   if ((cp = params_or_defaults (cost->params, cost->n_params, cost_params,
-                                "cost", cost->id, error)) == NULL)
+                                C_("feature", "cost"), cost->id, error)) == NULL)
     return FALSE;
   g_free (net->cost_id);
   g_free (net->cost_params);
@@ -401,7 +403,7 @@ bp_network_validate (const BpNetwork  *net,
   if (net->n_layers < 1 || net->n_layers > BP_MAX_LAYERS)
     {
       g_set_error (error, BP_NETWORK_ERROR, BP_NETWORK_ERROR_INVALID,
-                   "a network has 1 to %d layers, this one has %zu", BP_MAX_LAYERS, net->n_layers);
+                   _("a network has 1 to %d layers, this one has %zu"), BP_MAX_LAYERS, net->n_layers);
       return FALSE;
     }
   width = net->n_inputs;
@@ -410,7 +412,7 @@ bp_network_validate (const BpNetwork  *net,
       if (net->layers[l].in != width)
         {
           g_set_error (error, BP_NETWORK_ERROR, BP_NETWORK_ERROR_SHAPE,
-                       "layer %zu takes %zu inputs but the previous width is %zu",
+                       _("layer %zu takes %zu inputs but the previous width is %zu"),
                        l + 1, net->layers[l].in, width);
           return FALSE;
         }
@@ -618,9 +620,9 @@ bp_network_check_plain (const BpNetwork  *net,
                         GError          **error)
 {
   static const char *const what[] = {
-    [BP_LAYER_BATCHNORM] = "a batch-norm layer",
-    [BP_LAYER_LAYERNORM] = "a layer-norm layer",
-    [BP_LAYER_DROPOUT] = "a dropout layer",
+    [BP_LAYER_BATCHNORM] = N_("a batch-norm layer"),
+    [BP_LAYER_LAYERNORM] = N_("a layer-norm layer"),
+    [BP_LAYER_DROPOUT] = N_("a dropout layer"),
   };
 
   for (gsize l = 0; l < net->n_layers; l++)
@@ -629,10 +631,10 @@ bp_network_check_plain (const BpNetwork  *net,
 
       if (L->type != BP_LAYER_DENSE)
         g_set_error (error, BP_NETWORK_ERROR, BP_NETWORK_ERROR_INVALID,
-                     "layer %zu is %s", l + 1, what[L->type]);
+                     _("layer %zu is %s"), l + 1, _(what[L->type]));
       else if (L->skip_from >= 0)
         g_set_error (error, BP_NETWORK_ERROR, BP_NETWORK_ERROR_INVALID,
-                     "layer %zu has a skip connection (from a(%zd))", l + 1, L->skip_from);
+                     _("layer %zu has a skip connection (from a(%zd))"), l + 1, L->skip_from);
       else
         continue;
       return FALSE;
@@ -677,8 +679,8 @@ check_layer_kind (const BpNetwork *net,
   if (L->type != BP_LAYER_DENSE && L->in != L->out)
     {
       g_set_error (error, BP_NETWORK_ERROR, BP_NETWORK_ERROR_SHAPE,
-                   "layer %zu is a %s layer with %zu inputs and %zu outputs; it must keep "
-                   "the width (\"in\" = \"out\")", l + 1, bp_layer_type_to_string (L->type),
+                   _("layer %zu is a %s layer with %zu inputs and %zu outputs; it must keep "
+                     "the width (\"in\" = \"out\")"), l + 1, bp_layer_type_to_string (L->type),
                    L->in, L->out);
       return FALSE;
     }
@@ -687,29 +689,29 @@ check_layer_kind (const BpNetwork *net,
       if (L->type != BP_LAYER_DENSE)
         {
           g_set_error (error, BP_NETWORK_ERROR, BP_NETWORK_ERROR_INVALID,
-                       "layer %zu: only a dense layer can have a skip connection", l + 1);
+                       _("layer %zu: only a dense layer can have a skip connection"), l + 1);
           return FALSE;
         }
       if ((gsize) L->skip_from > l)
         {
           g_set_error (error, BP_NETWORK_ERROR, BP_NETWORK_ERROR_INVALID,
-                       "layer %zu: a skip from a(%zd) is not from an earlier layer "
-                       "(0 ≤ skip_from < %zu)", l + 1, L->skip_from, l + 1);
+                       _("layer %zu: a skip from a(%zd) is not from an earlier layer "
+                         "(0 ≤ skip_from < %zu)"), l + 1, L->skip_from, l + 1);
           return FALSE;
         }
       if (width_of (net, (gsize) L->skip_from) != L->out)
         {
           g_set_error (error, BP_NETWORK_ERROR, BP_NETWORK_ERROR_SHAPE,
-                       "layer %zu: a skip from a(%zd), %zu wide, into a layer %zu wide "
-                       "(the widths must be equal)", l + 1, L->skip_from,
+                       _("layer %zu: a skip from a(%zd), %zu wide, into a layer %zu wide "
+                         "(the widths must be equal)"), l + 1, L->skip_from,
                        width_of (net, (gsize) L->skip_from), L->out);
           return FALSE;
         }
       if (l + 1 == net->n_layers && net->cost->output_activation != NULL)
         {
           g_set_error (error, BP_NETWORK_ERROR, BP_NETWORK_ERROR_INVALID,
-                       "layer %zu: cost “%s” reads the output as %s(z); the output layer "
-                       "cannot have a skip connection", l + 1, net->cost->id,
+                       _("layer %zu: cost “%s” reads the output as %s(z); the output layer "
+                         "cannot have a skip connection"), l + 1, net->cost->id,
                        net->cost->output_activation);
           return FALSE;
         }
@@ -736,7 +738,7 @@ append_layer (BpNetwork   *net,
     return NULL;
   /* The activation's parameters at their defaults (leaky_relu's α …):
    * bp_network_set_activation sets others. */
-  if ((ap = params_or_defaults (act->params, act->n_params, NULL, "activation", act->id,
+  if ((ap = params_or_defaults (act->params, act->n_params, NULL, C_("feature", "activation"), act->id,
                                 error)) == NULL)
     return NULL;
   if (!check_new_layer (net, act, error))
@@ -757,7 +759,7 @@ check_eps (double   eps,
   if (!(eps > 0.0 && isfinite (eps)))
     {
       g_set_error (error, BP_NETWORK_ERROR, BP_NETWORK_ERROR_INVALID,
-                   "eps = %g must be a positive number", eps);
+                   _("eps = %g must be a positive number"), eps);
       return FALSE;
     }
   return TRUE;
@@ -779,7 +781,7 @@ bp_network_add_batchnorm (BpNetwork   *net,
   if (!(momentum >= 0.0 && momentum <= 1.0))
     {
       g_set_error (error, BP_NETWORK_ERROR, BP_NETWORK_ERROR_INVALID,
-                   "momentum = %g is out of range [0, 1]", momentum);
+                   _("momentum = %g is out of range [0, 1]"), momentum);
       return FALSE;
     }
   if ((L = append_layer (net, BP_LAYER_BATCHNORM, activation, error)) == NULL)
@@ -823,7 +825,7 @@ bp_network_add_dropout (BpNetwork  *net,
   if (!(p >= 0.0 && p < 1.0))
     {
       g_set_error (error, BP_NETWORK_ERROR, BP_NETWORK_ERROR_INVALID,
-                   "p = %g is out of range [0, 1) (the probability of dropping a unit)", p);
+                   _("p = %g is out of range [0, 1) (the probability of dropping a unit)"), p);
       return FALSE;
     }
   if ((L = append_layer (net, BP_LAYER_DROPOUT, NULL, error)) == NULL)
@@ -867,7 +869,7 @@ bp_network_set_mask (BpNetwork    *net,
   if (L->type != BP_LAYER_DROPOUT)
     {
       g_set_error (error, BP_NETWORK_ERROR, BP_NETWORK_ERROR_INVALID,
-                   "layer %zu is not a dropout layer; only dropout has a mask", layer + 1);
+                   _("layer %zu is not a dropout layer; only dropout has a mask"), layer + 1);
       return FALSE;
     }
   if (mask != NULL)
@@ -875,14 +877,14 @@ bp_network_set_mask (BpNetwork    *net,
       if (rows < 1)
         {
           g_set_error (error, BP_NETWORK_ERROR, BP_NETWORK_ERROR_SHAPE,
-                       "layer %zu: a dropout mask needs at least one row", layer + 1);
+                       _("layer %zu: a dropout mask needs at least one row"), layer + 1);
           return FALSE;
         }
       for (gsize i = 0; i < rows * L->out; i++)
         if (mask[i] != 0.0 && mask[i] != 1.0)
           {
             g_set_error (error, BP_NETWORK_ERROR, BP_NETWORK_ERROR_INVALID,
-                         "layer %zu: mask[%zu][%zu] is %g; a dropout mask holds only 0 and 1",
+                         _("layer %zu: mask[%zu][%zu] is %g; a dropout mask holds only 0 and 1"),
                          layer + 1, i / L->out, i % L->out, mask[i]);
             return FALSE;
           }
@@ -904,18 +906,21 @@ bp_network_check_batch (const BpNetwork  *net,
     if (net->layers[l].mask != NULL && net->layers[l].mask_rows < B)
       {
         g_set_error (error, BP_NETWORK_ERROR, BP_NETWORK_ERROR_SHAPE,
-                     "layer %zu is a dropout layer whose fixed mask has %zu row%s, but the "
-                     "batch has %zu samples (the mask needs one row per sample)", l + 1,
-                     net->layers[l].mask_rows, net->layers[l].mask_rows == 1 ? "" : "s", B);
+                     ngettext ("layer %zu is a dropout layer whose fixed mask has %zu row, but the "
+                               "batch has %zu samples (the mask needs one row per sample)",
+                               "layer %zu is a dropout layer whose fixed mask has %zu rows, but the "
+                               "batch has %zu samples (the mask needs one row per sample)",
+                               net->layers[l].mask_rows), l + 1,
+                     net->layers[l].mask_rows, B);
         return FALSE;
       }
   for (gsize l = 0; l < net->n_layers && B < 2; l++)
     if (net->layers[l].type == BP_LAYER_BATCHNORM)
       {
         g_set_error (error, BP_NETWORK_ERROR, BP_NETWORK_ERROR_SHAPE,
-                     "layer %zu is a batch-norm layer: in training mode it needs a batch of "
-                     "at least 2 samples (the variance of one sample is 0, and the running "
-                     "variance would divide by B − 1 = 0); this batch has %zu", l + 1, B);
+                     _("layer %zu is a batch-norm layer: in training mode it needs a batch of "
+                       "at least 2 samples (the variance of one sample is 0, and the running "
+                       "variance would divide by B − 1 = 0); this batch has %zu"), l + 1, B);
         return FALSE;
       }
   return TRUE;

@@ -1,7 +1,9 @@
 /* bp-optimizer.c — an optimizer instance over a flat parameter block. */
+#include "config.h"
 #include "bp-optimizer.h"
 #include "bp-registry.h"
 
+#include <glib/gi18n-lib.h>
 #include <math.h>
 #include <string.h>
 
@@ -50,7 +52,7 @@ bp_optimizer_new (BpRegistry  *reg,
   if (desc == NULL)
     {
       g_set_error (error, BP_NETWORK_ERROR, BP_NETWORK_ERROR_UNKNOWN_ID,
-                   "unknown optimizer “%s”", id != NULL ? id : "(null)");
+                   _("unknown optimizer “%s”"), id != NULL ? id : "(null)");
       return NULL;
     }
   opt = g_new0 (BpOptimizer, 1);
@@ -124,7 +126,7 @@ bp_optimizer_set (BpOptimizer  *opt,
       if (!(value >= 0.0 && value <= 1e6))
         {
           g_set_error (error, BP_NETWORK_ERROR, BP_NETWORK_ERROR_INVALID,
-                       "optimizer “%s”: weight_decay = %g is out of range [0, 1e6]",
+                       _("optimizer “%s”: weight_decay = %g is out of range [0, 1e6]"),
                        opt->id, value);
           return FALSE;
         }
@@ -138,7 +140,7 @@ bp_optimizer_set (BpOptimizer  *opt,
       for (gsize k = 0; k < opt->desc->n_hyper; k++)
         g_string_append_printf (names, ", %s", opt->desc->hyper_specs[k].name);
       g_set_error (error, BP_NETWORK_ERROR, BP_NETWORK_ERROR_INVALID,
-                   "optimizer “%s” has no hyperparameter “%s” (it has: %s)",
+                   _("optimizer “%s” has no hyperparameter “%s” (it has: %s)"),
                    opt->id, name, names->str);
       return FALSE;
     }
@@ -146,7 +148,7 @@ bp_optimizer_set (BpOptimizer  *opt,
         value <= opt->desc->hyper_specs[i].max_value))
     {
       g_set_error (error, BP_NETWORK_ERROR, BP_NETWORK_ERROR_INVALID,
-                   "optimizer “%s”: %s = %g is out of range [%g, %g]",
+                   _("optimizer “%s”: %s = %g is out of range [%g, %g]"),
                    opt->id, name, value, opt->desc->hyper_specs[i].min_value,
                    opt->desc->hyper_specs[i].max_value);
       return FALSE;

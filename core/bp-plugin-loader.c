@@ -16,6 +16,7 @@
 #include "bp-util.h"
 
 #include <dirent.h>
+#include <glib/gi18n-lib.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -429,7 +430,7 @@ load_one (BpPluginLoader *loader,
     {
       if (local == NULL)
         g_set_error (&local, BP_PLUGIN_ERROR, BP_PLUGIN_ERROR_UNREADABLE,
-                     "“%s” cannot be read", path);
+                     _("“%s” cannot be read"), path);
       return record_refuse (r, BP_PLUGIN_STEP_FILE, local, error);
     }
 
@@ -523,8 +524,8 @@ bp_plugin_loader_take_messages (BpPluginLoader *loader)
         continue;
       base = bp_plugin_module_shown_name (r->pub.path);
       path = bp_shown (r->pub.path, -1, SHOWN_PATH_CHARS);
-      g_ptr_array_add (out, g_strdup_printf ("plugin %s (%s) wrote to standard output while it "
-                                             "was loaded; kept off standard output: “%s”",
+      g_ptr_array_add (out, g_strdup_printf (_("plugin %s (%s) wrote to standard output while it "
+                                               "was loaded; kept off standard output: “%s”"),
                                              base, path, r->pub.printed));
     }
   g_ptr_array_add (out, NULL);
@@ -566,11 +567,11 @@ bp_plugin_loader_load_all (BpPluginLoader *loader,
           if (d >= n_explicit && saved == ENOENT)
             continue;
           shown = bp_shown (dirs[d], -1, SHOWN_PATH_CHARS);
-          warning = g_strdup_printf ("cannot read the plugin directory “%s” (%s): %s; "
-                                     "its plugins are not loaded", shown,
-                                     d < loader->extra_dirs->len ? "from --plugin-path"
-                                     : env_dir ? "from $BACKPROP_PLUGIN_PATH"
-                                     : "a default directory",
+          warning = g_strdup_printf (_("cannot read the plugin directory “%s” (%s): %s; "
+                                       "its plugins are not loaded"), shown,
+                                     d < loader->extra_dirs->len ? _("from --plugin-path")
+                                     : env_dir ? _("from $BACKPROP_PLUGIN_PATH")
+                                     : _("a default directory"),
                                      g_strerror (saved));
           if (ok)
             g_set_error_literal (error, BP_PLUGIN_ERROR, BP_PLUGIN_ERROR_UNREADABLE, warning);
@@ -729,9 +730,9 @@ bp_plugin_loader_explain_missing (BpPluginLoader *loader,
   if (r == NULL)
     return NULL;
   base = g_path_get_basename (r->path);
-  return g_strdup_printf ("%s “%s” is not available: it is provided by plugin %s, "
-                          "which was refused: %s", kind, id, base,
-                          r->error != NULL ? r->error->message : "(no reason recorded)");
+  return g_strdup_printf (_("%s “%s” is not available: it is provided by plugin %s, "
+                            "which was refused: %s"), kind, id, base,
+                          r->error != NULL ? r->error->message : _("(no reason recorded)"));
 }
 
 guint

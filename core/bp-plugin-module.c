@@ -6,11 +6,13 @@
  * bp-plugin-private.h).  One copy of each step, so that both give the same
  * message for the same failure.
  */
+#include "config.h"
 #include "bp-plugin-private.h"
 #include "bp-util.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <glib/gi18n-lib.h>
 #include <glib/gstdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -40,22 +42,22 @@ bp_plugin_module_probe (const char  *path,
 
       if (saved == ENOENT && g_lstat (path, &lst) == 0)
         g_set_error (error, BP_PLUGIN_ERROR, BP_PLUGIN_ERROR_UNREADABLE,
-                     "“%s” is a dangling symbolic link", base);
+                     _("“%s” is a dangling symbolic link"), base);
       else
         g_set_error (error, BP_PLUGIN_ERROR, BP_PLUGIN_ERROR_UNREADABLE,
-                     "“%s” cannot be read: %s", base, g_strerror (saved));
+                     _("“%s” cannot be read: %s"), base, g_strerror (saved));
       return FALSE;
     }
   if (S_ISDIR (st.st_mode))
     {
       g_set_error (error, BP_PLUGIN_ERROR, BP_PLUGIN_ERROR_UNREADABLE,
-                   "“%s” is a directory, not a plugin file", base);
+                   _("“%s” is a directory, not a plugin file"), base);
       return FALSE;
     }
   if (!S_ISREG (st.st_mode))
     {
       g_set_error (error, BP_PLUGIN_ERROR, BP_PLUGIN_ERROR_UNREADABLE,
-                   "“%s” is not a regular file", base);
+                   _("“%s” is not a regular file"), base);
       return FALSE;
     }
 
@@ -65,7 +67,7 @@ bp_plugin_module_probe (const char  *path,
       int saved = errno;
 
       g_set_error (error, BP_PLUGIN_ERROR, BP_PLUGIN_ERROR_UNREADABLE,
-                   "“%s” cannot be read: %s", base, g_strerror (saved));
+                   _("“%s” cannot be read: %s"), base, g_strerror (saved));
       return FALSE;
     }
   do
@@ -77,7 +79,7 @@ bp_plugin_module_probe (const char  *path,
 
       close (fd);
       g_set_error (error, BP_PLUGIN_ERROR, BP_PLUGIN_ERROR_UNREADABLE,
-                   "“%s” cannot be read: %s", base, g_strerror (saved));
+                   _("“%s” cannot be read: %s"), base, g_strerror (saved));
       return FALSE;
     }
   close (fd);
@@ -86,7 +88,7 @@ bp_plugin_module_probe (const char  *path,
   if (n < 4 || memcmp (magic, "\177ELF", 4) != 0)
     {
       g_set_error (error, BP_PLUGIN_ERROR, BP_PLUGIN_ERROR_NOT_A_MODULE,
-                   "“%s” is not a shared object (it has no ELF header)", base);
+                   _("“%s” is not a shared object (it has no ELF header)"), base);
       return FALSE;
     }
 #elif defined(__APPLE__)
@@ -103,7 +105,7 @@ bp_plugin_module_probe (const char  *path,
     if (!ok)
       {
         g_set_error (error, BP_PLUGIN_ERROR, BP_PLUGIN_ERROR_NOT_A_MODULE,
-                     "“%s” is not a shared object (it has no Mach-O header)", base);
+                     _("“%s” is not a shared object (it has no Mach-O header)"), base);
         return FALSE;
       }
   }
@@ -111,7 +113,7 @@ bp_plugin_module_probe (const char  *path,
   if (n < 2 || memcmp (magic, "MZ", 2) != 0)
     {
       g_set_error (error, BP_PLUGIN_ERROR, BP_PLUGIN_ERROR_NOT_A_MODULE,
-                   "“%s” is not a DLL (it has no MZ header)", base);
+                   _("“%s” is not a DLL (it has no MZ header)"), base);
       return FALSE;
     }
 #endif
@@ -141,7 +143,7 @@ bp_plugin_module_open (const char        *path,
   if (module == NULL)
     {
       g_set_error (error, BP_PLUGIN_ERROR, BP_PLUGIN_ERROR_OPEN,
-                   "“%s” could not be opened: %s", base, g_module_error ());
+                   _("“%s” could not be opened: %s"), base, g_module_error ());
       return NULL;
     }
   if (resident)
@@ -153,7 +155,7 @@ bp_plugin_module_open (const char        *path,
   if (!g_module_symbol (module, BP_PLUGIN_SYMBOL, &symbol) || symbol == NULL)
     {
       g_set_error (error, BP_PLUGIN_ERROR, BP_PLUGIN_ERROR_SYMBOL,
-                   "“%s” does not export “%s” (declare the plugin with BP_PLUGIN_DEFINE)",
+                   _("“%s” does not export “%s” (declare the plugin with BP_PLUGIN_DEFINE)"),
                    base, BP_PLUGIN_SYMBOL);
       if (!resident)
         g_module_close (module);
@@ -167,7 +169,7 @@ bp_plugin_module_open (const char        *path,
   if (desc == NULL)
     {
       g_set_error (error, BP_PLUGIN_ERROR, BP_PLUGIN_ERROR_DESCRIPTOR,
-                   "“%s”: %s() returned NULL instead of a descriptor", base, BP_PLUGIN_SYMBOL);
+                   _("“%s”: %s() returned NULL instead of a descriptor"), base, BP_PLUGIN_SYMBOL);
       if (!resident)
         g_module_close (module);
       return NULL;

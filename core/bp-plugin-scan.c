@@ -17,11 +17,13 @@
  *
  * The last "step" line tells in which step a crash or a time-out happened.
  */
+#include "config.h"
 #include "bp-plugin-private.h"
 #include "bp-plugin-check.h"
 #include "bp-registry.h"
 
 #include <errno.h>
+#include <glib/gi18n-lib.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/types.h>
@@ -328,8 +330,8 @@ bp_plugin_scan_spawn (const char *scanner,
                                  NULL, &out_fd, NULL, &spawn_error))
     {
       g_set_error (&scan->error, BP_PLUGIN_ERROR, BP_PLUGIN_ERROR_SCANNER,
-                   "the plugin scanner “%s” could not be started to check “%s”: %s "
-                   "(set BACKPROP_PLUGIN_SCANNER to its path)",
+                   _("the plugin scanner “%s” could not be started to check “%s”: %s "
+                     "(set BACKPROP_PLUGIN_SCANNER to its path)"),
                    scanner, base, spawn_error->message);
       return g_steal_pointer (&scan);
     }
@@ -402,29 +404,29 @@ bp_plugin_scan_spawn (const char *scanner,
     scan->error = g_steal_pointer (&verdict);  /* NULL for OK */
   else if (timed_out)
     g_set_error (&scan->error, BP_PLUGIN_ERROR, BP_PLUGIN_ERROR_TIMEOUT,
-                 "“%s” did not finish its check within %s s (it may loop forever); "
-                 "it was stopped in step “%s”", base,
+                 _("“%s” did not finish its check within %s s (it may loop forever); "
+                   "it was stopped in step “%s”"), base,
                  g_ascii_formatd (tbuf, sizeof tbuf, "%g", timeout),
                  bp_plugin_step_to_string (scan->reached));
   else if (WIFSIGNALED (status))
     {
       const char *name = signal_name (WTERMSIG (status));
       g_autofree char *sig = name != NULL ? g_strdup (name)
-                                          : g_strdup_printf ("signal %d", WTERMSIG (status));
+                                          : g_strdup_printf (_("signal %d"), WTERMSIG (status));
 
       g_set_error (&scan->error, BP_PLUGIN_ERROR, BP_PLUGIN_ERROR_CRASH,
-                   "“%s” crashed with %s while being loaded or checked (in step “%s”)",
+                   _("“%s” crashed with %s while being loaded or checked (in step “%s”)"),
                    base, sig, bp_plugin_step_to_string (scan->reached));
     }
   else if (parsed == SCAN_NO_PROTOCOL)
     g_set_error (&scan->error, BP_PLUGIN_ERROR, BP_PLUGIN_ERROR_SCANNER,
-                 "“%s” is not a working Backprop Studio plugin scanner (it exited "
-                 "with status %d without a word of the protocol)",
+                 _("“%s” is not a working Backprop Studio plugin scanner (it exited "
+                   "with status %d without a word of the protocol)"),
                  scanner, WIFEXITED (status) ? WEXITSTATUS (status) : -1);
   else
     g_set_error (&scan->error, BP_PLUGIN_ERROR, BP_PLUGIN_ERROR_CRASH,
-                 "“%s” made the scanner exit with status %d while being loaded or "
-                 "checked (in step “%s”), without a verdict", base,
+                 _("“%s” made the scanner exit with status %d while being loaded or "
+                   "checked (in step “%s”), without a verdict"), base,
                  WIFEXITED (status) ? WEXITSTATUS (status) : -1,
                  bp_plugin_step_to_string (scan->reached));
 

@@ -21,10 +21,13 @@
  * JSON numbers: a 10⁵-step recording of a 10⁵-parameter network would be
  * hundreds of MB of text and slow to read back exactly.
  */
+#include "config.h"
 #include "bp-record.h"
 #include "bp-record-private.h"
 #include "bp-model.h"
 
+#include <glib/gi18n-lib.h>
+#include <inttypes.h>
 #include <json-glib/json-glib.h>
 #include <math.h>
 #include <string.h>
@@ -202,15 +205,15 @@ header_uint (Reader      *r,
   if (node == NULL)
     {
       g_set_error (error, BP_RECORD_ERROR, BP_RECORD_ERROR_INVALID,
-                   "%s: header: “%s” is missing", r->name, key);
+                   _("%s: header: “%s” is missing"), r->name, key);
       return FALSE;
     }
   if (!JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_INT64
       || (v = json_node_get_int (node)) < 0 || (guint64) v < lo || (guint64) v > hi)
     {
       g_set_error (error, BP_RECORD_ERROR, BP_RECORD_ERROR_INVALID,
-                   "%s: header: “%s”: expected an integer from %" G_GUINT64_FORMAT
-                   " to %" G_GUINT64_FORMAT, r->name, key, lo, hi);
+                   _("%s: header: “%s”: expected an integer from %" PRIu64
+                     " to %" PRIu64), r->name, key, lo, hi);
       return FALSE;
     }
   *out = (guint64) v;
@@ -241,7 +244,7 @@ read_first_line (const char  *data,
       || nl == NULL)
     {
       g_set_error (error, BP_RECORD_ERROR, BP_RECORD_ERROR_FORMAT,
-                   "%s: not a recording (it does not start with “" FORMAT_PREFIX "1”)", name);
+                   _("%s: not a recording (it does not start with “backprop-record/1”)"), name);
       return FALSE;
     }
   line = g_strndup (data, (gsize) (nl - data));
@@ -249,15 +252,15 @@ read_first_line (const char  *data,
   if (end == line + strlen (FORMAT_PREFIX) || *end != ' ')
     {
       g_set_error (error, BP_RECORD_ERROR, BP_RECORD_ERROR_FORMAT,
-                   "%s: line 1: expected “" FORMAT_PREFIX "VERSION LENGTH”", name);
+                   _("%s: line 1: expected “backprop-record/VERSION LENGTH”"), name);
       return FALSE;
     }
   if (version != FORMAT_VERSION)
     {
       g_set_error (error, BP_RECORD_ERROR, BP_RECORD_ERROR_FORMAT,
-                   "%s: format version %" G_GUINT64_FORMAT " %s (this program reads version %d)",
-                   name, version, version > FORMAT_VERSION ? "is newer than this program’s"
-                                                           : "is unknown", FORMAT_VERSION);
+                   _("%s: format version %" PRIu64 " %s (this program reads version %d)"),
+                   name, version, version > FORMAT_VERSION ? _("is newer than this program’s")
+                                                           : _("is unknown"), FORMAT_VERSION);
       return FALSE;
     }
   h = g_ascii_strtoull (end + 1, &end, 10);
@@ -265,7 +268,7 @@ read_first_line (const char  *data,
   if (*end != '\0' || end == line || h == 0 || h > len - *header_at)
     {
       g_set_error (error, BP_RECORD_ERROR, BP_RECORD_ERROR_INVALID,
-                   "%s: line 1: the header length is not a number of bytes in the file", name);
+                   _("%s: line 1: the header length is not a number of bytes in the file"), name);
       return FALSE;
     }
   *header_len = (gsize) h;
@@ -321,39 +324,39 @@ read_snapshot (BpRecord      *rec,
   g_ptr_array_add (rec->snaps, s);
 
   if (latest > 1)
-    what = "latest_only is neither 0 nor 1";
+    what = _("latest_only is neither 0 nor 1");
   else if (prev != NULL && s->step <= prev->step)
-    what = "its step is not after the previous one";
+    what = _("its step is not after the previous one");
   else if (i > 0 && !s->latest_only && s->step % rec->stride != 0)
-    what = "its step is not a multiple of the stride";
+    what = _("its step is not a multiple of the stride");
   else if (s->latest_only && i + 1 != rec->snaps->len)
-    what = "a latest-only snapshot is not the last";
+    what = _("a latest-only snapshot is not the last");
   else if (s->epoch > G_MAXUINT)
-    what = "the epoch is out of range";
+    what = _("the epoch is out of range");
   else if (s->cursor > rec->n_rows)
-    what = "the position in the sample order is past its end";
+    what = _("the position in the sample order is past its end");
   else if (rec->n_rows > 0 && s->rng[0] == 0 && s->rng[1] == 0 && s->rng[2] == 0 && s->rng[3] == 0)
-    what = "the trainer's generator is all zero";
+    what = _("the trainer's generator is all zero");
   else if (!all_finite (s->values, nv, &bad))
-    what = bad < rec->n_params ? "a parameter is not finite"
-           : bad < rec->n_params + rec->n_state ? "an optimizer state value is not finite"
-           : "a running statistic is not finite";
+    what = bad < rec->n_params ? _("a parameter is not finite")
+           : bad < rec->n_params + rec->n_state ? _("an optimizer state value is not finite")
+           : _("a running statistic is not finite");
   if (what == NULL)
     {
       memset (seen, 0, rec->n_rows);
       for (gsize k = 0; k < rec->n_rows && what == NULL; k++)
         {
           if (s->order[k] >= rec->n_rows)
-            what = "the sample order names a row past the last";
+            what = _("the sample order names a row past the last");
           else if (seen[s->order[k]]++)
-            what = "the sample order names a row twice";
+            what = _("the sample order names a row twice");
         }
     }
   if (what == NULL)
     return TRUE;
   g_set_error (error, BP_RECORD_ERROR, BP_RECORD_ERROR_INVALID,
-               "%s: byte %" G_GSIZE_FORMAT " (snapshot %" G_GSIZE_FORMAT ", step %"
-               G_GUINT64_FORMAT "): %s", name, offset, i, s->step, what);
+               _("%s: byte %zu (snapshot %zu, step %"
+                 PRIu64 "): %s"), name, offset, i, s->step, what);
   return FALSE;
 }
 
@@ -377,17 +380,17 @@ read_bucket (BpRecord      *rec,
   b.n = get_word (p + 24);
   prev = i > 0 ? &rec->buckets[i - 1] : NULL;
   if (b.first_step == 0 || b.first_step > b.last_step)
-    what = "its first step is 0 or after its last";
+    what = _("its first step is 0 or after its last");
   else if ((b.first_step - 1) / w != b.index || (b.last_step - 1) / w != b.index)
-    what = "its steps are not in its bucket";
+    what = _("its steps are not in its bucket");
   else if (b.n == 0 || b.n > b.last_step - b.first_step + 1)
-    what = "its count of steps does not fit its span";
+    what = _("its count of steps does not fit its span");
   else if (prev != NULL && (b.index <= prev->index || b.first_step <= prev->last_step))
-    what = "it is not after the previous bucket";
+    what = _("it is not after the previous bucket");
   if (what != NULL)
     {
       g_set_error (error, BP_RECORD_ERROR, BP_RECORD_ERROR_INVALID,
-                   "%s: byte %" G_GSIZE_FORMAT " (statistics bucket %" G_GSIZE_FORMAT "): %s",
+                   _("%s: byte %zu (statistics bucket %zu): %s"),
                    name, offset, i, what);
       return FALSE;
     }
@@ -428,7 +431,7 @@ bp_record_load_data (const char  *data,
   if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root))
     {
       g_set_error (error, BP_RECORD_ERROR, BP_RECORD_ERROR_INVALID,
-                   "%s: header: expected a JSON object", r.name);
+                   _("%s: header: expected a JSON object"), r.name);
       return NULL;
     }
   r.header = json_node_get_object (root);
@@ -440,7 +443,7 @@ bp_record_load_data (const char  *data,
         || *(opt_id = json_node_get_string (node)) == '\0')
       {
         g_set_error (error, BP_RECORD_ERROR, BP_RECORD_ERROR_INVALID,
-                     "%s: header: “optimizer”: expected an optimizer’s id", r.name);
+                     _("%s: header: “optimizer”: expected an optimizer’s id"), r.name);
         return NULL;
       }
   }
@@ -458,7 +461,7 @@ bp_record_load_data (const char  *data,
   if (!is_power_of_two (stride) || !is_power_of_two (width))
     {
       g_set_error (error, BP_RECORD_ERROR, BP_RECORD_ERROR_INVALID,
-                   "%s: header: “%s” is not a power of two", r.name,
+                   _("%s: header: “%s” is not a power of two"), r.name,
                    !is_power_of_two (stride) ? "stride" : "bucket_width");
       return NULL;
     }
@@ -470,8 +473,8 @@ bp_record_load_data (const char  *data,
   if (n_snaps > rec->max_snapshots)
     {
       g_set_error (error, BP_RECORD_ERROR, BP_RECORD_ERROR_INVALID,
-                   "%s: header: %" G_GUINT64_FORMAT " snapshots, more than its budget of %"
-                   G_GUINT64_FORMAT " bytes holds (%" G_GSIZE_FORMAT ")",
+                   _("%s: header: %" PRIu64 " snapshots, more than its budget of %"
+                     PRIu64 " bytes holds (%zu)"),
                    r.name, n_snaps, budget, rec->max_snapshots);
       return NULL;
     }
@@ -487,9 +490,9 @@ bp_record_load_data (const char  *data,
         || rest - n_snaps * snap_words * 8 != n_buckets * bucket_words * 8)
       {
         g_set_error (error, BP_RECORD_ERROR, BP_RECORD_ERROR_INVALID,
-                     "%s: byte %" G_GSIZE_FORMAT ": the header announces %" G_GUINT64_FORMAT
-                     " snapshots and %" G_GUINT64_FORMAT " buckets (%" G_GUINT64_FORMAT
-                     " bytes), but %" G_GSIZE_FORMAT " bytes follow",
+                     _("%s: byte %zu: the header announces %" PRIu64
+                       " snapshots and %" PRIu64 " buckets (%" PRIu64
+                       " bytes), but %zu bytes follow"),
                      r.name, offset, n_snaps, n_buckets,
                      (guint64) (n_snaps * snap_words + n_buckets * bucket_words) * 8, rest);
         return NULL;

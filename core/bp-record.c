@@ -1,9 +1,12 @@
 /* bp-record.c — a recording of a training run: which steps are kept, the
  * statistics buckets, and putting a kept step back (the policy and its
  * bound are stated in bp-record.h). */
+#include "config.h"
 #include "bp-record.h"
 #include "bp-record-private.h"
 
+#include <glib/gi18n-lib.h>
+#include <inttypes.h>
 #include <string.h>
 
 G_DEFINE_QUARK (bp-record-error-quark, bp_record_error)
@@ -104,26 +107,26 @@ check_shapes (const BpRecord    *rec,
   gsize have = 0, want = 0;
 
   if (net->n_params != rec->n_params)
-    what = "parameters", have = net->n_params, want = rec->n_params;
+    what = _("parameters"), have = net->n_params, want = rec->n_params;
   else if (net->n_layers != rec->n_layers)
-    what = "layers", have = net->n_layers, want = rec->n_layers;
+    what = _("layers"), have = net->n_layers, want = rec->n_layers;
   else if (running_size (net) != rec->n_running)
-    what = "batch-norm running statistics", have = running_size (net), want = rec->n_running;
+    what = _("batch-norm running statistics"), have = running_size (net), want = rec->n_running;
   else if (opt != NULL && g_strcmp0 (opt->id, rec->opt_id) != 0)
     {
       g_set_error (error, BP_RECORD_ERROR, BP_RECORD_ERROR_MISMATCH,
-                   "the run was recorded with optimizer “%s”, not “%s”",
+                   _("the run was recorded with optimizer “%s”, not “%s”"),
                    rec->opt_id, opt->id);
       return FALSE;
     }
   else if (opt != NULL && bp_optimizer_state_size (opt) != rec->n_state)
-    what = "optimizer state values", have = bp_optimizer_state_size (opt), want = rec->n_state;
+    what = _("optimizer state values"), have = bp_optimizer_state_size (opt), want = rec->n_state;
   else if (n_rows >= 0 && (gsize) n_rows != rec->n_rows)
-    what = "training rows", have = (gsize) n_rows, want = rec->n_rows;
+    what = _("training rows"), have = (gsize) n_rows, want = rec->n_rows;
   if (what == NULL)
     return TRUE;
   g_set_error (error, BP_RECORD_ERROR, BP_RECORD_ERROR_MISMATCH,
-               "the recorded run has %" G_GSIZE_FORMAT " %s, this one %" G_GSIZE_FORMAT,
+               _("the recorded run has %zu %s, this one %zu"),
                want, what, have);
   return FALSE;
 }
@@ -520,7 +523,7 @@ bp_record_restore (const BpRecord *rec,
       if (s->order[r] >= rec->n_rows)
         {
           g_set_error (error, BP_RECORD_ERROR, BP_RECORD_ERROR_INVALID,
-                       "step %" G_GUINT64_FORMAT ": the sample order is damaged", s->step);
+                       _("step %" PRIu64 ": the sample order is damaged"), s->step);
           return FALSE;
         }
 

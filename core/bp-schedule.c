@@ -1,7 +1,9 @@
 /* bp-schedule.c — learning-rate schedules as torch.optim.lr_scheduler
  * computes them (see bp-schedule.h). */
+#include "config.h"
 #include "bp-schedule.h"
 
+#include <glib/gi18n-lib.h>
 #include <math.h>
 #include <string.h>
 
@@ -90,7 +92,7 @@ set_steps (guint64     *out,
   if (!(value >= 1.0 && value <= MAX_STEPS && value == floor (value)))
     {
       g_set_error (error, BP_NETWORK_ERROR, BP_NETWORK_ERROR_INVALID,
-                   "schedule %s = %g must be a whole number of steps ≥ 1", name, value);
+                   _("schedule %s = %g must be a whole number of steps ≥ 1"), name, value);
       return FALSE;
     }
   *out = (guint64) value;
@@ -111,7 +113,7 @@ set_factor (double      *out,
   if (!ok)
     {
       g_set_error (error, BP_NETWORK_ERROR, BP_NETWORK_ERROR_INVALID,
-                   "schedule %s = %g is out of range %s%g, %g]", name, value,
+                   _("schedule %s = %g is out of range %s%g, %g]"), name, value,
                    min_open ? "(" : "[", min, max);
       return FALSE;
     }
@@ -133,8 +135,8 @@ bp_schedule_set (BpSchedule  *s,
       g_autofree char *known = g_strjoinv (", ", (char **) names);
 
       g_set_error (error, BP_NETWORK_ERROR, BP_NETWORK_ERROR_INVALID,
-                   "schedule “%s” has no parameter “%s” (it has: %s)",
-                   kind_ids[s->kind], name, known[0] != '\0' ? known : "none");
+                   _("schedule “%s” has no parameter “%s” (it has: %s)"),
+                   kind_ids[s->kind], name, known[0] != '\0' ? known : _("none"));
       return FALSE;
     }
   if (strcmp (name, "step_size") == 0)

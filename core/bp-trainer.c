@@ -1,9 +1,12 @@
 /* bp-trainer.c — mini-batch training, one checked step at a time. */
+#include "config.h"
 #include "bp-trainer.h"
 #include "bp-registry.h"
 #include "bp-trainer-online.h"
 #include "bp-util.h"
 
+#include <glib/gi18n-lib.h>
+#include <inttypes.h>
 #include <math.h>
 #include <string.h>
 
@@ -158,9 +161,9 @@ bp_train_fault_message (const BpTrainFault *fault)
   switch (fault->kind)
     {
     case BP_TRAIN_FAULT_NONE:
-      return g_strdup ("Training did not stop: every value is finite.");
+      return g_strdup (_("Training did not stop: every value is finite."));
     case BP_TRAIN_FAULT_INPUT:
-      hint = "The data has a value that is not a number.";
+      hint = _("The data has a value that is not a number.");
       break;
     case BP_TRAIN_FAULT_PARAM_W:
     case BP_TRAIN_FAULT_PARAM_B:
@@ -171,15 +174,17 @@ bp_train_fault_message (const BpTrainFault *fault)
            * Inf may still be an overflow from a huge rate. */
           g_autofree char *base = g_path_get_basename (fault->plugin);
 
-          blame = g_strdup_printf ("The update step of optimizer “%s” from plugin %s made it "
-                                   "from finite weights and gradients: the plugin is at fault%s.",
-                                   fault->optimizer, base,
-                                   isnan (fault->value) ? ""
-                                   : " (or the learning rate is far too large)");
+          blame = g_strdup_printf (isnan (fault->value)
+                                   ? _("The update step of optimizer “%s” from plugin %s made it "
+                                       "from finite weights and gradients: the plugin is at fault.")
+                                   : _("The update step of optimizer “%s” from plugin %s made it "
+                                       "from finite weights and gradients: the plugin is at fault "
+                                       "(or the learning rate is far too large)."),
+                                   fault->optimizer, base);
           hint = blame;
         }
       else
-        hint = "Is the learning rate too large?";
+        hint = _("Is the learning rate too large?");
       break;
     default:
       /* After steps that went well the numbers grew until they overflowed
@@ -187,13 +192,13 @@ bp_train_fault_message (const BpTrainFault *fault)
        * overflow the pass); at the first step the starting weights or the
        * data did it. */
       if (fault->step > 1)
-        hint = "Is the learning rate too large? Lower it, and reset the weights if they "
-               "have grown too large.";
+        hint = _("Is the learning rate too large? Lower it, and reset the weights if they "
+                 "have grown too large.");
       break;
     }
   s = g_string_new (NULL);
   if (fault->step > 0)
-    g_string_append_printf (s, "Training stopped at step %" G_GUINT64_FORMAT ": %s.",
+    g_string_append_printf (s, _("Training stopped at step %" PRIu64 ": %s."),
                             fault->step, what);
   else
     {
@@ -204,7 +209,7 @@ bp_train_fault_message (const BpTrainFault *fault)
     }
   /* What happened, what was kept, what to do. */
   if (fault->step > 0)
-    g_string_append (s, " The weights are as they were before this step.");
+    g_string_append (s, _(" The weights are as they were before this step."));
   if (hint != NULL)
     g_string_append_printf (s, " %s", hint);
   return g_string_free (s, FALSE);

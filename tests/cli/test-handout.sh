@@ -116,6 +116,11 @@ check "no page break splits a figure or a question (weights lesson)" \
 run lesson handout handout-weights.bplesson.json -o "$WORK/de.pdf" --lang de
 check "--lang de: the lesson's German texts, English where it has no German" \
   eval '[ $status -eq 0 ] && pdf_has "$WORK/de.pdf" "Ein Netz lesen" && pdf_has "$WORK/de.pdf" "1. Gewichte" && pdf_has "$WORK/de.pdf" "Wie groß ist das Gewicht W(2)13?" && pdf_has "$WORK/de.pdf" "2. Biases" && ! pdf_has "$WORK/de.pdf" "1. Weights"'
+# The handout's own words come from po/de.po, and so does the quiz's
+# tolerance: --lang sets the language after the first messages were
+# looked up, which GLib's g_dngettext would not notice.
+check "--lang de: the handout's own words and the tolerance in German" \
+  eval 'pdf_has "$WORK/de.pdf" "Name:" && pdf_has "$WORK/de.pdf" "Datum:" && pdf_has "$WORK/de.pdf" "Antwort:" && pdf_has "$WORK/de.pdf" "Lösungen" && pdf_has "$WORK/de.pdf" "(auf3signifikanteStellen)" && ! pdf_has "$WORK/de.pdf" "Answer:" && ! pdf_has "$WORK/de.pdf" "significant"'
 LANGUAGE=de run lesson handout handout-weights.bplesson.json -o "$WORK/de-env.pdf"
 check "LANGUAGE=de picks the same texts as --lang de" \
   eval '[ $status -eq 0 ] && pdf_has "$WORK/de-env.pdf" "1. Gewichte" && pdf_has "$WORK/de-env.pdf" "Ein Netz lesen"'

@@ -299,8 +299,7 @@ test_palette (void **state)
   }
 }
 
-/* A label under `widget` whose text holds `needle` (a toast's title). */
-static gboolean
+gboolean
 find_label (GtkWidget  *widget,
             const char *needle)
 {

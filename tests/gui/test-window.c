@@ -640,6 +640,11 @@ main (int    argc,
     cmocka_unit_test_setup_teardown (test_quiz_generated_questions, setup, teardown),
     cmocka_unit_test_setup_teardown (test_quiz_unanswered_question_stays, setup, teardown),
     cmocka_unit_test_setup_teardown (test_quiz_chain_rule_example, setup_chain_rule, teardown),
+    /* Last: they switch the process to German and back. */
+    cmocka_unit_test_setup_teardown (test_german_header_bar, setup_german, teardown_german),
+    cmocka_unit_test_setup_teardown (test_german_canvas, setup_german, teardown_german),
+    cmocka_unit_test_setup_teardown (test_german_toast, setup_german, teardown_german),
+    cmocka_unit_test_setup_teardown (test_german_quiz_and_timeline, setup_german, teardown_german),
   };
 
   if (!gui_test_init ("test-window"))

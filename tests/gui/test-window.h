@@ -14,7 +14,8 @@
  *                          keys and the slider, back to now, resume, undo;
  *   test-window-quiz.c     the Quiz pane and its question view: numeric
  *                          and choice answers right, wrong and shown, the
- *                          score, the highlights, the chain-rule example.
+ *                          score, the highlights, the chain-rule example;
+ *   test-window-i18n.c     the window in German.
  */
 #pragma once
 
@@ -58,6 +59,10 @@ guchar         *widget_pixels   (Fixture    *f,
                                  GtkWidget  *widget,
                                  int         w,
                                  int         h);
+/* Is there a label under `widget` whose text holds `needle` (a toast's
+ * title)?  (test-window-edit.c) */
+gboolean        find_label      (GtkWidget  *widget,
+                                 const char *needle);
 /* The window as GTK draws it, saved as dir/name (a PNG) once it has been
  * drawn since the last change; nothing when dir is NULL or empty. */
 void            window_shot     (Fixture    *f,
@@ -77,6 +82,9 @@ int teardown         (void **state);
 int setup_diverge    (void **state);
 int setup_chain_rule (void **state);
 int setup_deep       (void **state);
+/* test-window-i18n.c: the default experiment in German, and back. */
+int setup_german     (void **state);
+int teardown_german  (void **state);
 
 /* test-window.c */
 void test_opens_and_paints              (void **state);
@@ -117,3 +125,9 @@ void test_quiz_choice_answers            (void **state);
 void test_quiz_generated_questions       (void **state);
 void test_quiz_unanswered_question_stays (void **state);
 void test_quiz_chain_rule_example        (void **state);
+
+/* test-window-i18n.c */
+void test_german_header_bar        (void **state);
+void test_german_canvas            (void **state);
+void test_german_toast             (void **state);
+void test_german_quiz_and_timeline (void **state);

@@ -2,6 +2,7 @@
 #include "config.h"
 #include "bpv-inspector.h"
 
+#include <glib/gi18n.h>
 #include <adwaita.h>
 #include <math.h>
 
@@ -168,23 +169,23 @@ bpv_inspector_check_gradient (BpvInspector *self,
   switch (check.verdict)
     {
     case BP_FD_AGREES:
-      verdict = g_strdup_printf ("✓ they agree to within the finite-difference noise of %s", f);
+      verdict = g_strdup_printf (_("✓ they agree to within the finite-difference noise of %s"), f);
       break;
     case BP_FD_DIFFERS:
-      verdict = g_strdup_printf ("⚠ they differ by %s, %.0f× the finite-difference noise of %s",
+      verdict = g_strdup_printf (_("⚠ they differ by %s, %.0f× the finite-difference noise of %s"),
                                  d, check.ratio, f);
       break;
     case BP_FD_NOT_RESOLVABLE:
     default:
       if (check.ratio <= 1.0)
-        verdict = g_strdup_printf ("◌ not resolvable: the finite-difference noise, %s, "
+        verdict = g_strdup_printf (_("◌ not resolvable: the finite-difference noise, %s, "
                                    "is %.2g %% of this gradient, too large to tell "
-                                   "(they differ by %s)",
+                                   "(they differ by %s)"),
                                    f, 100 * check.fd.floor / MAX (fabs (check.fd.derivative),
                                                                   fabs (check.backprop)), d);
       else
-        verdict = g_strdup_printf ("◌ not resolvable: they differ by %s, above the "
-                                   "finite-difference noise of %s but not well above it",
+        verdict = g_strdup_printf (_("◌ not resolvable: they differ by %s, above the "
+                                   "finite-difference noise of %s but not well above it"),
                                    d, f);
       break;
     }
@@ -192,18 +193,18 @@ bpv_inspector_check_gradient (BpvInspector *self,
     const BpvHit *hit = bpv_session_get_selection (self->session);
     /* Say what is checked: a neuron's δ through its bias. */
     g_autofree char *what = hit->kind == BPV_HIT_EDGE
-      ? g_strdup_printf ("Checks ∂C/∂W(%zu)[%zu,%zu] on the batch of this pass.", hit->layer,
+      ? g_strdup_printf (_("Checks ∂C/∂W(%zu)[%zu,%zu] on the batch of this pass."), hit->layer,
                          hit->j + 1, hit->k + 1)
-      : g_strdup_printf ("Checks this neuron's δ through its bias: ∂C/∂b(%zu)[%zu] = Σ δ(%zu)[%zu] "
-                         "over the batch of this pass.", hit->layer, hit->j + 1, hit->layer, hit->j + 1);
+      : g_strdup_printf (_("Checks this neuron's δ through its bias: ∂C/∂b(%zu)[%zu] = Σ δ(%zu)[%zu] "
+                         "over the batch of this pass."), hit->layer, hit->j + 1, hit->layer, hit->j + 1);
     const char *p = hit->kind == BPV_HIT_EDGE ? "W" : "b";
     const char *v = hit->kind == BPV_HIT_EDGE ? "w" : "b";
 
-    markup = g_strdup_printf ("<small>%s</small>\n"
+    markup = g_strdup_printf (_("<small>%s</small>\n"
                               "backprop      ∂C/∂%s = <b>%s</b>\n"
                               "finite diff.  (C(%s+h) − C(%s−h))/2h → <b>%s</b>\n"
                               "<small>(steps h and 2h, extrapolated to h → 0)</small>\n"
-                              "%s",
+                              "%s"),
                               what, p, b, v, v, n, verdict);
   }
   gtk_label_set_markup (self->check_label, markup);

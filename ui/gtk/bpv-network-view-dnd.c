@@ -4,6 +4,7 @@
 #include "config.h"
 #include "bpv-network-view-private.h"
 
+#include <glib/gi18n.h>
 #include <math.h>
 #include <string.h>
 

@@ -8,6 +8,7 @@
 #include "config.h"
 #include "bpv-network-view-private.h"
 
+#include <glib/gi18n.h>
 #include <math.h>
 #include <string.h>
 
@@ -385,26 +386,26 @@ layer_menu_model (const BpNetwork *net,
   const char *hidden = layer + 1 < net->n_layers ? act : "tanh";
   guint n = 0;
   const char **ids = bp_registry_list_ids (bp_registry_get_default (), BP_FEATURE_ACTIVATION, &n);
-  g_autofree char *title = g_strdup_printf ("Layer %zu: %zu %s", layer + 1,
+  g_autofree char *title = g_strdup_printf (_("Layer %zu: %zu %s"), layer + 1,
                                             net->layers[layer].out, act);
 
-  append_item (structure, "Insert Layer _Before", "win.edit-insert",
+  append_item (structure, _("Insert Layer _Before"), "win.edit-insert",
                g_variant_new ("(us)", (guint32) layer, hidden));
   if (layer + 1 < net->n_layers)
-    append_item (structure, "Insert Layer _After", "win.edit-insert",
+    append_item (structure, _("Insert Layer _After"), "win.edit-insert",
                  g_variant_new ("(us)", (guint32) layer + 1, hidden));
-  append_item (structure, "_Remove Layer", "win.edit-remove", g_variant_new_uint32 (layer));
+  append_item (structure, _("_Remove Layer"), "win.edit-remove", g_variant_new_uint32 (layer));
   if (net->layers[layer].skip_from >= 0)
     {
-      g_autofree char *skip = g_strdup_printf ("Remove _Skip Connection a(%zd) → a(%zu)",
+      g_autofree char *skip = g_strdup_printf (_("Remove _Skip Connection a(%zd) → a(%zu)"),
                                                net->layers[layer].skip_from, layer + 1);
 
       append_item (structure, skip, "win.edit-remove-skip", g_variant_new_uint32 (layer));
     }
   skip_from = skip_from_menu (net, layer);
-  append_item (width, "Add _Unit (+)", "win.edit-width",
+  append_item (width, _("Add _Unit (+)"), "win.edit-width",
                g_variant_new ("(ui)", (guint32) layer, 1));
-  append_item (width, "Remove U_nit (−)", "win.edit-width",
+  append_item (width, _("Remove U_nit (−)"), "win.edit-width",
                g_variant_new ("(ui)", (guint32) layer, -1));
   for (guint i = 0; i < n; i++)
     {
@@ -419,7 +420,7 @@ layer_menu_model (const BpNetwork *net,
   g_free (ids);
   g_menu_append_section (menu, title, G_MENU_MODEL (structure));
   g_menu_append_section (menu, NULL, G_MENU_MODEL (width));
-  g_menu_append_submenu (menu, "_Activation", G_MENU_MODEL (acts));
+  g_menu_append_submenu (menu, _("_Activation"), G_MENU_MODEL (acts));
   if (skip_from != NULL)
     g_menu_append_submenu (menu, _("Skip _From"), G_MENU_MODEL (skip_from));
   {

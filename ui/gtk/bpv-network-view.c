@@ -6,6 +6,7 @@
 #include "config.h"
 #include "bpv-network-view-private.h"
 
+#include <glib/gi18n.h>
 #include <adwaita.h>
 #include <math.h>
 #include <string.h>
@@ -164,27 +165,29 @@ bpv_network_view_describe (BpvNetworkView *self)
   g_return_val_if_fail (BPV_IS_NETWORK_VIEW (self), NULL);
 
   if (self->session == NULL)
-    return g_strdup ("No network");
+    return g_strdup (_("No network"));
   net = bpv_session_get_network (self->session);
   s = g_string_new (NULL);
-  g_string_append_printf (s, "Input a(0): %zu unit%s. ", net->n_inputs, net->n_inputs == 1 ? "" : "s");
+  g_string_append_printf (s, ngettext ("Input a(0): %zu unit. ", "Input a(0): %zu units. ", net->n_inputs), net->n_inputs);
   for (gsize l = 0; l < net->n_layers; l++)
-    g_string_append_printf (s, "%s %zu, a(%zu) = %s(z(%zu)): %zu unit%s. ",
-                            l + 1 == net->n_layers ? "Output layer" : "Layer", l + 1, l + 1,
-                            net->layers[l].act_id, l + 1, net->layers[l].out,
-                            net->layers[l].out == 1 ? "" : "s");
+    g_string_append_printf (s, l + 1 == net->n_layers
+                            ? ngettext ("Output layer %zu, a(%zu) = %s(z(%zu)): %zu unit. ",
+                                        "Output layer %zu, a(%zu) = %s(z(%zu)): %zu units. ", net->layers[l].out)
+                            : ngettext ("Layer %zu, a(%zu) = %s(z(%zu)): %zu unit. ",
+                                        "Layer %zu, a(%zu) = %s(z(%zu)): %zu units. ", net->layers[l].out),
+                            l + 1, l + 1, net->layers[l].act_id, l + 1, net->layers[l].out);
   if (net->cost_id != NULL)
-    g_string_append_printf (s, "Cost: %s. ", net->cost_id);
+    g_string_append_printf (s, _("Cost: %s. "), net->cost_id);
   sel = bpv_session_get_selection (self->session);
   if (sel->kind == BPV_HIT_NEURON)
-    g_string_append_printf (s, "Selected: neuron %zu of a(%zu).", sel->j + 1, sel->layer);
+    g_string_append_printf (s, _("Selected: neuron %zu of a(%zu)."), sel->j + 1, sel->layer);
   else if (sel->kind == BPV_HIT_EDGE)
-    g_string_append_printf (s, "Selected: weight W(%zu) from unit %zu of a(%zu) to unit %zu of a(%zu).",
+    g_string_append_printf (s, _("Selected: weight W(%zu) from unit %zu of a(%zu) to unit %zu of a(%zu)."),
                             sel->layer, sel->k + 1, sel->layer - 1, sel->j + 1, sel->layer);
   else if (sel->kind == BPV_HIT_SKIP)
-    g_string_append_printf (s, "Selected: the skip connection from a(%zu) to a(%zu).", sel->j, sel->layer);
+    g_string_append_printf (s, _("Selected: the skip connection from a(%zu) to a(%zu)."), sel->j, sel->layer);
   else
-    g_string_append (s, "Nothing selected.");
+    g_string_append (s, _("Nothing selected."));
   if (sel->kind != BPV_HIT_NONE)
     {
       /* Its numbers, as the tooltip gives them: the selection can be read
@@ -197,8 +200,8 @@ bpv_network_view_describe (BpvNetworkView *self)
       if (numbers != NULL)
         g_string_append_printf (s, " %s.", numbers);
     }
-  g_string_append (s, " Up and Down move within a layer, Alt+Left and Alt+Right across layers, "
-                      "Enter onto the weights into a neuron, Escape back.");
+  g_string_append (s, _(" Up and Down move within a layer, Alt+Left and Alt+Right across layers, "
+                      "Enter onto the weights into a neuron, Escape back."));
   return g_string_free (s, FALSE);
 }
 
@@ -206,7 +209,7 @@ static void
 update_accessible (BpvNetworkView *self)
 {
   g_autofree char *description = bpv_network_view_describe (self);
-  g_autoptr(GString) label = g_string_new ("Network");
+  g_autoptr(GString) label = g_string_new (_("Network"));
 
   if (self->session != NULL)
     {

@@ -2,6 +2,7 @@
 #include "config.h"
 #include "bpv-plot-view.h"
 
+#include <glib/gi18n.h>
 #include <adwaita.h>
 #include <math.h>
 
@@ -94,7 +95,7 @@ paint_histogram (BpvPlotView        *self,
   BpvPlotStyle st = *style;
 
   label = self->gradients ? g_strdup_printf ("∂C/∂W(%zu)", n) : g_strdup_printf ("W(%zu)", n);
-  title = g_strdup_printf ("%s %s", self->gradients ? "Gradients" : "Weights", label);
+  title = g_strdup_printf (self->gradients ? _("Gradients %s") : _("Weights %s"), label);
   st.title = title;
   bpv_plot_histogram (cr, rect, self->gradients ? L->dW : L->W, L->in * L->out, 0, label, &st);
 }
@@ -137,7 +138,7 @@ paint_decision (BpvPlotView        *self,
       pango_layout_set_font_description (layout, font);
       pango_layout_set_width (layout, (int) (rect->width - 2 * MESSAGE_MARGIN) * PANGO_SCALE);
       pango_layout_set_alignment (layout, PANGO_ALIGN_CENTER);
-      pango_layout_set_text (layout, "The decision map needs a dataset with two inputs.", -1);
+      pango_layout_set_text (layout, _("The decision map needs a dataset with two inputs."), -1);
       pango_layout_get_pixel_size (layout, &tw, &th);
       bpv_set_source_rgba (c, colors->text_muted);
       cairo_move_to (c, rect->x + MESSAGE_MARGIN, rect->y + (rect->height - th) / 2);
@@ -185,7 +186,7 @@ bpv_plot_view_paint (BpvPlotView *self,
         guint64 stride;
 
         n = bpv_session_get_grad_norms (self->session, &norms, &n_layers, &stride);
-        style.title = "‖∂C/∂W(n)‖ per layer";
+        style.title = _("‖∂C/∂W(n)‖ per layer");
         style.layer_names = bpv_session_get_grad_norm_names (self->session);
         bpv_plot_grad_norms (cr, &rect, norms, n, n_layers, stride, &style);
       }

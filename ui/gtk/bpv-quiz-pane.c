@@ -99,8 +99,8 @@ update_heading (BpvQuizPane *self)
     heading = g_strdup (_("Quiz"));
   else
     /* TRANSLATORS: the session's score, "Quiz · 3 of 4 right". */
-    heading = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "Quiz · %u of %u right",
-                                            "Quiz · %u of %u right", self->asked),
+    heading = g_strdup_printf (dngettext (GETTEXT_PACKAGE, "Quiz · %u of %u right",
+                                          "Quiz · %u of %u right", self->asked),
                                self->right, self->asked);
   gtk_label_set_text (self->heading_label, heading);
 }

@@ -2,6 +2,7 @@
 #include "config.h"
 #include "bpv-timeline.h"
 
+#include <inttypes.h>
 #include <math.h>
 
 #include <glib/gi18n.h>
@@ -114,13 +115,13 @@ refresh (BpvTimeline *self)
                                 (double) (n - 1 + (self->has_now ? 1 : 0)), 1, 10, 0);
       gtk_widget_set_sensitive (GTK_WIDGET (self->scale), TRUE);
       update_ticks (self, rec);
-      kept = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "kept: every step",
-                                           "kept: every %" G_GUINT64_FORMAT " steps",
-                                           (unsigned long) stride),
+      kept = g_strdup_printf (dngettext (GETTEXT_PACKAGE, "kept: every step",
+                                         "kept: every %" PRIu64 " steps",
+                                         (unsigned long) stride),
                               stride);
       /* TRANSLATORS: "Past: step 300 of 1200 (kept: every 4 steps)" */
-      set_text (self, g_strdup_printf (viewing ? _("Past: step %" G_GUINT64_FORMAT " of %" G_GUINT64_FORMAT " (%s)")
-                                               : _("Now: step %" G_GUINT64_FORMAT " of %" G_GUINT64_FORMAT " (%s)"),
+      set_text (self, g_strdup_printf (viewing ? _("Past: step %" PRIu64 " of %" PRIu64 " (%s)")
+                                               : _("Now: step %" PRIu64 " of %" PRIu64 " (%s)"),
                                        shown, now, kept));
     }
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "timeline.present", viewing);

@@ -17,6 +17,7 @@
 #include "config.h"
 #include "bpv-window-private.h"
 
+#include <glib/gi18n.h>
 #include <string.h>
 
 #include "bpv-events.h"
@@ -111,7 +112,7 @@ bpv_window_update_play_button (BpvWindow *self)
                                                ? "media-playback-pause-symbolic"
                                                : "media-playback-start-symbolic");
   gtk_widget_set_tooltip_text (GTK_WIDGET (self->play_button),
-                               pausable ? "Pause (Space)" : "Train (Space)");
+                               pausable ? _("Pause (Space)") : _("Train (Space)"));
 }
 
 static void
@@ -350,8 +351,8 @@ edit_activation_activated (GSimpleAction *action,
   net = bpv_session_get_network (self->session);
   if (trained && changes && layer < net->n_layers && g_strcmp0 (net->layers[layer].act->id, act) == 0)
     {
-      g_autofree char *msg = g_strdup_printf ("Layer %u keeps the weights it learned; "
-                                              "Reset Weights (R) starts afresh with %s",
+      g_autofree char *msg = g_strdup_printf (_("Layer %u keeps the weights it learned; "
+                                              "Reset Weights (R) starts afresh with %s"),
                                               layer + 1, act);
 
       bpv_window_toast (self, msg);
@@ -565,7 +566,7 @@ copy_latex_activated (GSimpleAction *action,
     }
   gdk_clipboard_set_text (gtk_widget_get_clipboard (GTK_WIDGET (self)), latex);
   bpv_event ("COPY-LATEX bytes=%zu", strlen (latex));
-  bpv_window_toast (self, "Derivation copied as LaTeX");
+  bpv_window_toast (self, _("Derivation copied as LaTeX"));
 }
 
 static void
@@ -628,10 +629,10 @@ bpv_window_update_undo (BpvWindow *self)
   history = bpv_session_get_history (self->session);
   undo = bp_edit_undo_label (history);
   redo = bp_edit_redo_label (history);
-  undo_label = undo != NULL ? g_strdup_printf ("_Undo %s", undo) : g_strdup ("_Undo");
-  redo_label = redo != NULL ? g_strdup_printf ("_Redo %s", redo) : g_strdup ("_Redo");
-  undo_tip = undo != NULL ? g_strdup_printf ("Undo %s (Ctrl+Z)", undo) : g_strdup ("Nothing to undo");
-  redo_tip = redo != NULL ? g_strdup_printf ("Redo %s (Ctrl+Shift+Z)", redo) : g_strdup ("Nothing to redo");
+  undo_label = undo != NULL ? g_strdup_printf (_("_Undo %s"), undo) : g_strdup (_("_Undo"));
+  redo_label = redo != NULL ? g_strdup_printf (_("_Redo %s"), redo) : g_strdup (_("_Redo"));
+  undo_tip = undo != NULL ? g_strdup_printf (_("Undo %s (Ctrl+Z)"), undo) : g_strdup (_("Nothing to undo"));
+  redo_tip = redo != NULL ? g_strdup_printf (_("Redo %s (Ctrl+Shift+Z)"), redo) : g_strdup (_("Nothing to redo"));
 
   /* The section is replaced only when a label changes: each replacement
    * makes the main menu's popover destroy its two buttons and build new

@@ -65,7 +65,7 @@ export_response (GtkNativeDialog *dialog,
   else if (path != NULL)
     {
       g_autofree char *base = g_path_get_basename (path);
-      g_autofree char *msg = g_strdup_printf ("Exported “%s”", base);
+      g_autofree char *msg = g_strdup_printf (_("Exported “%s”"), base);
 
       bpv_window_toast (self, msg);
     }
@@ -93,10 +93,10 @@ export_activated (GSimpleAction *action,
   BpvWindow *self = data;
   GtkFileChooserNative *dialog;
 
-  dialog = gtk_file_chooser_native_new ("Export Canvas", GTK_WINDOW (self),
-                                        GTK_FILE_CHOOSER_ACTION_SAVE, "_Export", "_Cancel");
+  dialog = gtk_file_chooser_native_new (_("Export Canvas"), GTK_WINDOW (self),
+                                        GTK_FILE_CHOOSER_ACTION_SAVE, _("_Export"), _("_Cancel"));
   gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (dialog), "network.png");
-  add_filter (GTK_FILE_CHOOSER (dialog), "PNG, SVG or PDF", EXPORT_PATTERN);
+  add_filter (GTK_FILE_CHOOSER (dialog), _("PNG, SVG or PDF"), EXPORT_PATTERN);
   g_signal_connect (dialog, "response", G_CALLBACK (export_response), self);
   gtk_native_dialog_show (GTK_NATIVE_DIALOG (dialog));
 }
@@ -121,9 +121,9 @@ open_csv_activated (GSimpleAction *action,
   BpvWindow *self = data;
   GtkFileChooserNative *dialog;
 
-  dialog = gtk_file_chooser_native_new ("Open CSV Dataset", GTK_WINDOW (self),
-                                        GTK_FILE_CHOOSER_ACTION_OPEN, "_Open", "_Cancel");
-  add_filter (GTK_FILE_CHOOSER (dialog), "CSV files", CSV_PATTERN);
+  dialog = gtk_file_chooser_native_new (_("Open CSV Dataset"), GTK_WINDOW (self),
+                                        GTK_FILE_CHOOSER_ACTION_OPEN, _("_Open"), _("_Cancel"));
+  add_filter (GTK_FILE_CHOOSER (dialog), _("CSV files"), CSV_PATTERN);
   g_signal_connect (dialog, "response", G_CALLBACK (open_csv_response), self);
   gtk_native_dialog_show (GTK_NATIVE_DIALOG (dialog));
 }
@@ -155,7 +155,7 @@ bpv_window_save_to (BpvWindow *self,
   path = g_file_get_path (file);
   if (path == NULL)
     {
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED, "only local files can be saved");
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED, _("only local files can be saved"));
       return FALSE;
     }
   if (!bpv_session_save (self->session, path, error))
@@ -181,7 +181,7 @@ bpv_window_open_file (BpvWindow *self,
   path = g_file_get_path (file);
   if (path == NULL)
     {
-      bpv_window_toast (self, "Only local files can be opened");
+      bpv_window_toast (self, _("Only local files can be opened"));
       return FALSE;
     }
   if (g_str_has_suffix (path, ".csv") || g_str_has_suffix (path, ".CSV"))
@@ -192,7 +192,7 @@ bpv_window_open_file (BpvWindow *self,
     return bpv_window_open_lesson (self, path);
   if (app == NULL)
     {
-      bpv_window_toast (self, "Models open in a new window of the application");
+      bpv_window_toast (self, _("Models open in a new window of the application"));
       return FALSE;
     }
   g_application_open (G_APPLICATION (app), &file, 1, "");
@@ -223,15 +223,15 @@ open_activated (GSimpleAction *action,
   GtkFileChooserNative *dialog;
   GtkFileFilter *all = gtk_file_filter_new ();
 
-  dialog = gtk_file_chooser_native_new ("Open Model or Dataset", GTK_WINDOW (self),
-                                        GTK_FILE_CHOOSER_ACTION_OPEN, "_Open", "_Cancel");
-  gtk_file_filter_set_name (all, "Models and CSV datasets");
+  dialog = gtk_file_chooser_native_new (_("Open Model or Dataset"), GTK_WINDOW (self),
+                                        GTK_FILE_CHOOSER_ACTION_OPEN, _("_Open"), _("_Cancel"));
+  gtk_file_filter_set_name (all, _("Models and CSV datasets"));
   gtk_file_filter_add_pattern (all, MODEL_PATTERN);
   gtk_file_filter_add_pattern (all, CSV_PATTERN);
   gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (dialog), all);
   g_object_unref (all);
-  add_filter (GTK_FILE_CHOOSER (dialog), "Models (*.bpmodel.json)", MODEL_PATTERN);
-  add_filter (GTK_FILE_CHOOSER (dialog), "CSV datasets", CSV_PATTERN);
+  add_filter (GTK_FILE_CHOOSER (dialog), _("Models (*.bpmodel.json)"), MODEL_PATTERN);
+  add_filter (GTK_FILE_CHOOSER (dialog), _("CSV datasets"), CSV_PATTERN);
   g_signal_connect (dialog, "response", G_CALLBACK (open_response), self);
   gtk_native_dialog_show (GTK_NATIVE_DIALOG (dialog));
 }
@@ -306,8 +306,8 @@ save_as (BpvWindow *self,
   GtkFileChooserNative *dialog;
   g_autofree char *name = NULL;
 
-  dialog = gtk_file_chooser_native_new ("Save Model", GTK_WINDOW (self),
-                                        GTK_FILE_CHOOSER_ACTION_SAVE, "_Save", "_Cancel");
+  dialog = gtk_file_chooser_native_new (_("Save Model"), GTK_WINDOW (self),
+                                        GTK_FILE_CHOOSER_ACTION_SAVE, _("_Save"), _("_Cancel"));
   if (self->file != NULL)
     gtk_file_chooser_set_file (GTK_FILE_CHOOSER (dialog), self->file, NULL);
   else
@@ -319,7 +319,7 @@ save_as (BpvWindow *self,
       g_strdelimit (name, "/\\", '-');
       gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (dialog), name);
     }
-  add_filter (GTK_FILE_CHOOSER (dialog), "Models (*.bpmodel.json)", MODEL_PATTERN);
+  add_filter (GTK_FILE_CHOOSER (dialog), _("Models (*.bpmodel.json)"), MODEL_PATTERN);
   g_object_set_data (G_OBJECT (dialog), CLOSE_AFTER_SAVE, GINT_TO_POINTER (close_after));
   g_signal_connect (dialog, "response", G_CALLBACK (save_as_response), self);
   gtk_native_dialog_show (GTK_NATIVE_DIALOG (dialog));
@@ -351,7 +351,7 @@ save_activated (GSimpleAction *action,
   else
     {
       g_autofree char *base = g_file_get_basename (self->file);
-      g_autofree char *msg = g_strdup_printf ("Saved “%s”", base);
+      g_autofree char *msg = g_strdup_printf (_("Saved “%s”"), base);
 
       bpv_window_toast (self, msg);
     }
@@ -418,15 +418,15 @@ bpv_window_close_request (GtkWindow *window)
       gtk_window_present (self->close_question);
       return TRUE;
     }
-  base = self->file != NULL ? g_file_get_basename (self->file) : g_strdup ("Untitled");
-  dialog = adw_message_dialog_new (window, "Save Changes?", NULL);
+  base = self->file != NULL ? g_file_get_basename (self->file) : g_strdup (_("Untitled"));
+  dialog = adw_message_dialog_new (window, _("Save Changes?"), NULL);
   adw_message_dialog_format_body (ADW_MESSAGE_DIALOG (dialog),
-                                  "“%s” has changes that are not saved. "
-                                  "Without saving, they are lost.", base);
+                                  _("“%s” has changes that are not saved. "
+                                  "Without saving, they are lost."), base);
   adw_message_dialog_add_responses (ADW_MESSAGE_DIALOG (dialog),
-                                    "cancel", "_Cancel",
-                                    "discard", "_Discard",
-                                    "save", "_Save",
+                                    "cancel", _("_Cancel"),
+                                    "discard", _("_Discard"),
+                                    "save", _("_Save"),
                                     NULL);
   adw_message_dialog_set_response_appearance (ADW_MESSAGE_DIALOG (dialog), "discard",
                                               ADW_RESPONSE_DESTRUCTIVE);

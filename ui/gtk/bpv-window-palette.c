@@ -9,6 +9,7 @@
 #include "config.h"
 #include "bpv-window-private.h"
 
+#include <glib/gi18n.h>
 #include <string.h>
 
 #include "bp-registry.h"
@@ -107,26 +108,26 @@ static const struct
   const char *formula;
   const char *hint;
 } layer_types[] = {
-  { "Skip connection", "skip:nearest", "a(n) = σ(z(n)) + a(j)",
-    "Drag onto a layer: it adds the nearest earlier a(j) of its width to its output" },
-  { "Batch norm", "typed:batchnorm", "z = γ (x − μ)/√(σ² + ε) + β, over the batch",
-    "Drag between two layers to normalise the left one's output" },
-  { "Layer norm", "typed:layernorm", "z = γ (x − μ)/√(σ² + ε) + β, over each sample",
-    "Drag between two layers to normalise the left one's output" },
-  { "Dropout", "typed:dropout", "a = x ⊙ mask / (1 − p), p = 0.5",
-    "Drag between two layers to drop the left one's units at random while training" },
+  { N_("Skip connection"), "skip:nearest", "a(n) = σ(z(n)) + a(j)",
+    N_("Drag onto a layer: it adds the nearest earlier a(j) of its width to its output") },
+  { N_("Batch norm"), "typed:batchnorm", "z = γ (x − μ)/√(σ² + ε) + β, over the batch",
+    N_("Drag between two layers to normalise the left one's output") },
+  { N_("Layer norm"), "typed:layernorm", "z = γ (x − μ)/√(σ² + ε) + β, over each sample",
+    N_("Drag between two layers to normalise the left one's output") },
+  { N_("Dropout"), "typed:dropout", "a = x ⊙ mask / (1 − p), p = 0.5",
+    N_("Drag between two layers to drop the left one's units at random while training") },
 };
 
 static void
 add_layer_types (GtkBox *box)
 {
-  add_heading (box, "Beyond dense");
+  add_heading (box, _("Beyond dense"));
   for (gsize i = 0; i < G_N_ELEMENTS (layer_types); i++)
     {
-      g_autofree char *tip = tooltip_for (layer_types[i].label, layer_types[i].formula, NULL,
-                                          layer_types[i].hint);
+      g_autofree char *tip = tooltip_for (_(layer_types[i].label), layer_types[i].formula, NULL,
+                                          _(layer_types[i].hint));
 
-      gtk_box_append (box, palette_item (layer_types[i].label, layer_types[i].what, tip));
+      gtk_box_append (box, palette_item (_(layer_types[i].label), layer_types[i].what, tip));
     }
 }
 
@@ -151,12 +152,12 @@ bin_target (BpvWindow *self)
 {
   GtkWidget *bin = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, BIN_SPACING);
   GtkDropTarget *drop = gtk_drop_target_new (G_TYPE_STRING, GDK_ACTION_COPY | GDK_ACTION_MOVE);
-  GtkWidget *label = gtk_label_new ("Remove");
+  GtkWidget *label = gtk_label_new (_("Remove"));
 
   gtk_box_append (GTK_BOX (bin), gtk_image_new_from_icon_name ("user-trash-symbolic"));
   gtk_box_append (GTK_BOX (bin), label);
   gtk_widget_add_css_class (bin, "palette-bin");
-  gtk_widget_set_tooltip_text (bin, "Drag a layer here by its header (or off the canvas) to remove it");
+  gtk_widget_set_tooltip_text (bin, _("Drag a layer here by its header (or off the canvas) to remove it"));
   g_signal_connect (drop, "drop", G_CALLBACK (on_bin_drop), self);
   gtk_widget_add_controller (bin, GTK_EVENT_CONTROLLER (drop));
   return bin;
@@ -242,17 +243,17 @@ bpv_window_build_palette (BpvWindow *self)
   while ((child = gtk_widget_get_first_child (GTK_WIDGET (box))) != NULL)
     gtk_box_remove (box, child);
 
-  add_heading (box, "Layers");
+  add_heading (box, _("Layers"));
   ids = bp_registry_list_ids (reg, BP_FEATURE_ACTIVATION, &n);
   for (guint i = 0; i < n; i++)
     {
       const BpActivationDesc *d = bp_registry_lookup_activation (reg, ids[i]);
-      g_autofree char *label = g_strdup_printf ("Dense · %s", ids[i]);
+      g_autofree char *label = g_strdup_printf (_("Dense · %s"), ids[i]);
       g_autofree char *what = g_strdup_printf ("layer:%s", ids[i]);
       g_autofree char *tip = tooltip_for (d != NULL ? d->name : ids[i], d != NULL ? d->formula : NULL,
                                           d != NULL ? d->derivative_formula : NULL,
-                                          "Drag between two layers to insert a layer, "
-                                          "onto a layer to change its activation");
+                                          _("Drag between two layers to insert a layer, "
+                                          "onto a layer to change its activation"));
 
       if (is_hidden ("activation", ids[i]))
         continue;
@@ -261,9 +262,9 @@ bpv_window_build_palette (BpvWindow *self)
   g_free (ids);
   add_layer_types (box);
 
-  add_features (box, BP_FEATURE_COST, "Cost", "cost", "Drag onto the canvas to use this cost");
-  add_features (box, BP_FEATURE_OPTIMIZER, "Optimizer", "optimizer",
-                "Drag onto the canvas to train with this optimizer");
+  add_features (box, BP_FEATURE_COST, _("Cost"), "cost", _("Drag onto the canvas to use this cost"));
+  add_features (box, BP_FEATURE_OPTIMIZER, _("Optimizer"), "optimizer",
+                _("Drag onto the canvas to train with this optimizer"));
 
   bin = bin_target (self);
   gtk_widget_set_margin_top (bin, BIN_MARGIN);

@@ -111,11 +111,12 @@ rebuild_layer_rows (BpvWindow *self)
   for (gsize l = 0; l < net->n_layers; l++)
     {
       AdwComboRow *row = ADW_COMBO_ROW (adw_combo_row_new ());
-      g_autofree char *title = g_strdup_printf ("Layer %zu%s", l + 1,
-                                                l + 1 == net->n_layers ? " (output)" : "");
-      g_autofree char *subtitle = g_strdup_printf ("%zu unit%s · a(%zu) = σ(z(%zu))",
-                                                   net->layers[l].out,
-                                                   net->layers[l].out == 1 ? "" : "s", l + 1, l + 1);
+      g_autofree char *title = g_strdup_printf (l + 1 == net->n_layers ? _("Layer %zu (output)") : _("Layer %zu"),
+                                                l + 1);
+      g_autofree char *subtitle = g_strdup_printf (ngettext ("%zu unit · a(%zu) = σ(z(%zu))",
+                                                             "%zu units · a(%zu) = σ(z(%zu))",
+                                                             net->layers[l].out),
+                                                   net->layers[l].out, l + 1, l + 1);
 
       adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), title);
       adw_action_row_set_subtitle (ADW_ACTION_ROW (row), subtitle);
@@ -299,7 +300,7 @@ bpv_window_sync_settings (BpvWindow *self)
         selected = (guint) n;
       }
     set_combo (self->dataset_row, list, selected);
-    subtitle = g_strdup_printf ("%zu rows: %zu train, %zu test · %zu → %zu",
+    subtitle = g_strdup_printf (_("%zu rows: %zu train, %zu test · %zu → %zu"),
                                 ds->n_rows, bpv_session_get_train (self->session)->n_rows,
                                 bpv_session_get_test (self->session) != NULL
                                 ? bpv_session_get_test (self->session)->n_rows : 0,
@@ -426,7 +427,7 @@ on_hidden_apply (AdwEntryRow *row,
         continue;
       if (!g_ascii_string_to_unsigned (parts[i], 10, 1, BP_MAX_WIDTH, &w, NULL))
         {
-          g_autofree char *msg = g_strdup_printf ("“%s” is not a layer width (1 to %d)",
+          g_autofree char *msg = g_strdup_printf (_("“%s” is not a layer width (1 to %d)"),
                                                   parts[i], BP_MAX_WIDTH);
 
           bpv_window_toast (self, msg);

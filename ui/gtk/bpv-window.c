@@ -6,6 +6,8 @@
 #include "config.h"
 #include "bpv-window-private.h"
 
+#include <glib/gi18n.h>
+#include <inttypes.h>
 #include <math.h>
 #include <string.h>
 
@@ -95,7 +97,7 @@ update_title (BpvWindow *self)
   const BpEpochStats *ep = bpv_session_get_epochs (self->session, &n_epochs);
   GString *s = g_string_new (NULL);
 
-  g_string_append_printf (s, "%s · %s · step %" G_GUINT64_FORMAT, ds->name, shape,
+  g_string_append_printf (s, _("%s · %s · step %" PRIu64), ds->name, shape,
                           bpv_explain_shown_step (self->session));
   /* Scrubbed back: the canvas is that step's, the epochs' figures are not. */
   if (bpv_session_is_viewing_past (self->session))
@@ -109,12 +111,12 @@ update_title (BpvWindow *self)
 
       /* Say which loss: the training set's mean at the end of an epoch
        * (the loss plot's "train"), not one batch's or one sample's cost. */
-      g_string_append_printf (s, " · epoch %u · mean training loss %s", last->epoch, loss);
+      g_string_append_printf (s, _(" · epoch %u · mean training loss %s"), last->epoch, loss);
       if (!isnan (last->test_accuracy))
-        g_string_append_printf (s, " · test accuracy %.1f %%", 100 * last->test_accuracy);
+        g_string_append_printf (s, _(" · test accuracy %.1f %%"), 100 * last->test_accuracy);
     }
   if (bpv_session_get_running (self->session))
-    g_string_append_printf (s, " · %.0f steps/s", bpv_session_get_steps_per_second (self->session));
+    g_string_append_printf (s, _(" · %.0f steps/s"), bpv_session_get_steps_per_second (self->session));
   sub = g_string_free (s, FALSE);
   adw_window_title_set_subtitle (self->window_title, sub);
   bpv_window_update_file_title (self);
@@ -134,10 +136,10 @@ bpv_window_update_file_title (BpvWindow *self)
     title = g_strdup ("Backprop Studio");
   else
     title = g_strdup_printf ("%s%s — Backprop Studio", dirty ? "• " : "",
-                             base != NULL ? base : "Untitled");
+                             base != NULL ? base : _("Untitled"));
   heading = base == NULL && !dirty ? g_strdup ("Backprop Studio")
                                    : g_strdup_printf ("%s%s", dirty ? "• " : "",
-                                                      base != NULL ? base : "Untitled");
+                                                      base != NULL ? base : _("Untitled"));
   if (g_strcmp0 (gtk_window_get_title (GTK_WINDOW (self)), title) != 0)
     gtk_window_set_title (GTK_WINDOW (self), title);
   if (g_strcmp0 (adw_window_title_get_title (self->window_title), heading) != 0)
@@ -159,11 +161,11 @@ forward_formula (const BpNetwork *net,
     case BP_LAYER_LAYERNORM:
       return g_strdup_printf ("x̂ = (a(%zu) − μ)/√(σ² + ε) %s,   z(%zu) = γ(%zu) ⊙ x̂ + β(%zu),   "
                               "a(%zu) = %s(z(%zu))",
-                              n - 1, L->type == BP_LAYER_LAYERNORM ? "over each sample’s units"
-                                     : net->eval ? "(running μ, σ²)" : "over the batch",
+                              n - 1, L->type == BP_LAYER_LAYERNORM ? _("over each sample’s units")
+                                     : net->eval ? _("(running μ, σ²)") : _("over the batch"),
                               n, n, n, n, act, n);
     case BP_LAYER_DROPOUT:
-      return net->eval ? g_strdup_printf ("a(%zu) = a(%zu)   (dropout passes everything at eval)",
+      return net->eval ? g_strdup_printf (_("a(%zu) = a(%zu)   (dropout passes everything at eval)"),
                                           n, n - 1)
                        : g_strdup_printf ("a(%zu) = a(%zu) ⊙ mask(%zu) / (1 − %g)", n, n - 1, n, L->p);
     case BP_LAYER_DENSE:
@@ -191,7 +193,7 @@ gathered_formula (const BpNetwork *net,
     case BP_LAYER_LAYERNORM:
       /* Its three terms are the inspector's (select a unit): the card has
        * room for one line. */
-      g_string_append_printf (s, "δ(%zu) back through %s(%zu)", n + 1,
+      g_string_append_printf (s, _("δ(%zu) back through %s(%zu)"), n + 1,
                               next->type == BP_LAYER_BATCHNORM ? "BN" : "LN", n + 1);
       break;
     case BP_LAYER_DROPOUT:
@@ -231,7 +233,7 @@ backward_formula (const BpNetwork  *net,
       return g_strdup_printf ("δ(%zu) = σ′(z(%zu)) ⊙ W(%zu)ᵀ δ(%zu),   ∂C/∂W(%zu) = δ(%zu) a(%zu)ᵀ",
                               n, n, n + 1, n + 1, n, n, n - 1);
     }
-  gathered = n == N ? g_strdup_printf ("∂C/∂a(%zu) from the cost", n) : gathered_formula (net, n);
+  gathered = n == N ? g_strdup_printf (_("∂C/∂a(%zu) from the cost"), n) : gathered_formula (net, n);
   switch (L->type)
     {
     case BP_LAYER_DROPOUT:
@@ -281,19 +283,19 @@ bpv_window_update_phase (BpvWindow *self)
   BpvStepPhase phase = bpv_stepper_get_phase (st);
   gsize n = bpv_stepper_get_layer (st) + 1;
   gsize B = bpv_stepper_get_batch (st, NULL);
-  g_autofree char *where = g_strdup_printf ("step %" G_GUINT64_FORMAT " · stop %d of %d · %s",
+  g_autofree char *where = g_strdup_printf (_("step %" PRIu64 " · stop %d of %d · %s"),
                                             bpv_explain_shown_step (session),
                                             bpv_stepper_get_position (st) + 1,
                                             bpv_stepper_get_n_positions (st),
-                                            B == 1 ? "one sample" : "a mini-batch");
+                                            B == 1 ? _("one sample") : _("a mini-batch"));
 
   if (bpv_session_get_running (session))
     {
       g_autofree char *loss = bpv_format_number (bpv_session_get_loss (session));
 
-      title = g_strdup (bpv_session_get_stopping (session) ? "Pausing…" : "Training");
-      detail = g_strdup_printf ("step %" G_GUINT64_FORMAT " · epoch %u · cost of this step’s batch of %zu "
-                                "C = %s · %.0f steps/s\nSpace pauses; → then steps through one sample.",
+      title = g_strdup (bpv_session_get_stopping (session) ? _("Pausing…") : _("Training"));
+      detail = g_strdup_printf (_("step %" PRIu64 " · epoch %u · cost of this step’s batch of %zu "
+                                "C = %s · %.0f steps/s\nSpace pauses; → then steps through one sample."),
                                 bpv_explain_shown_step (session), bpv_session_get_epoch (session),
                                 bpv_session_get_batch_size (session), loss,
                                 bpv_session_get_steps_per_second (session));
@@ -307,15 +309,15 @@ bpv_window_update_phase (BpvWindow *self)
           g_autofree char *y = vector_text (t->target + sample * bp_network_n_outputs (net),
                                             bp_network_n_outputs (net));
 
-          title = g_strdup ("Input");
-          detail = g_strdup_printf ("a(0) = x = %s,   target y = %s\n%s", x, y, where);
+          title = g_strdup (_("Input"));
+          detail = g_strdup_printf (_("a(0) = x = %s,   target y = %s\n%s"), x, y, where);
         }
         break;
       case BPV_STEP_FORWARD:
         {
           g_autofree char *formula = forward_formula (net, n);
 
-          title = g_strdup_printf ("Forward pass · layer %zu of %zu", n, N);
+          title = g_strdup_printf (_("Forward pass · layer %zu of %zu"), n, N);
           detail = g_strdup_printf ("%s\n%s", formula, where);
         }
         break;
@@ -324,14 +326,15 @@ bpv_window_update_phase (BpvWindow *self)
           g_autofree char *c = bpv_format_number (t->loss);
           g_autofree char *fm = bpv_math_to_markup_flat (net->cost->formula);
 
-          title = g_strdup ("Cost");
+          title = g_strdup (C_("phase card", "Cost"));
           /* Whose cost, as the canvas's label says (bpv_render_cost_caption). */
           if (t->batch == 1)
-            detail = g_strdup_printf ("C = <b>%s</b>, this sample’s cost   (%s: %s)\n%s", c,
+            detail = g_strdup_printf (_("C = <b>%s</b>, this sample’s cost   (%s: %s)\n%s"), c,
                                       net->cost->id, fm, where);
           else
-            detail = g_strdup_printf ("C = <b>%s</b>, the %s over this batch of %zu   (%s: %s)\n%s", c,
-                                      net->reduction == BP_REDUCTION_SUM ? "sum" : "mean", t->batch,
+            detail = g_strdup_printf (net->reduction == BP_REDUCTION_SUM
+                                      ? _("C = <b>%s</b>, the sum over this batch of %zu   (%s: %s)\n%s")
+                                      : _("C = <b>%s</b>, the mean over this batch of %zu   (%s: %s)\n%s"), c, t->batch,
                                       net->cost->id, fm, where);
         }
         break;
@@ -340,7 +343,7 @@ bpv_window_update_phase (BpvWindow *self)
           g_autofree char *param = NULL;
           g_autofree char *formula = backward_formula (net, n, &param);
 
-          title = g_strdup_printf ("Backward pass · layer %zu", n);
+          title = g_strdup_printf (_("Backward pass · layer %zu"), n);
           detail = param != NULL ? g_strdup_printf ("%s\n%s · %s", formula, param, where)
                                  : g_strdup_printf ("%s\n%s", formula, where);
         }
@@ -354,18 +357,18 @@ bpv_window_update_phase (BpvWindow *self)
           g_autofree char *c = bpv_format_number (t->loss);
 
           /* Two states on screen at once: say which is which. */
-          title = g_strdup_printf ("Update · %s", opt->desc->name);
-          detail = g_strdup_printf ("%s,   lr = %s · the edges move to the weights <b>after</b> the step\n"
-                                    "<b>Before</b> it: C = %s and the a, z, δ, ∂C/∂W shown · %s",
+          title = g_strdup_printf (_("Update · %s"), opt->desc->name);
+          detail = g_strdup_printf (_("%s,   lr = %s · the edges move to the weights <b>after</b> the step\n"
+                                    "<b>Before</b> it: C = %s and the a, z, δ, ∂C/∂W shown · %s"),
                                     fm, lr, c, where);
         }
         break;
       case BPV_STEP_IDLE:
       default:
-        title = g_strdup ("Ready");
+        title = g_strdup (_("Ready"));
         /* Every detail is two lines: the canvas below never moves. */
-        detail = g_strdup ("→ steps through one sample: forward, cost, backward, update.\n"
-                           "Space trains · G shows gradients · click a neuron or a weight.");
+        detail = g_strdup (_("→ steps through one sample: forward, cost, backward, update.\n"
+                           "Space trains · G shows gradients · click a neuron or a weight."));
         break;
       }
   gtk_label_set_markup (self->phase_label, title);
@@ -440,7 +443,7 @@ bpv_window_update_fault (BpvWindow *self)
     {
       g_autofree char *message = bp_train_fault_message (&fault);
       double lr = bpv_session_get_learning_rate (self->session);
-      g_autofree char *lower = g_strdup_printf ("Lower the Rate to %g", lr / 10);
+      g_autofree char *lower = g_strdup_printf (_("Lower the Rate to %g"), lr / 10);
 
       gtk_label_set_text (self->fault_label, message);
       gtk_button_set_label (self->lower_rate_button, lower);
@@ -730,7 +733,7 @@ bpv_window_export (BpvWindow   *self,
   bpv_layout_params_init (&ep.params, 100, 100);
   bpv_session_input_image (self->session, &ep.params.input_image_width,
                            &ep.params.input_image_height);
-  title = g_strdup_printf ("%s · %s · step %" G_GUINT64_FORMAT,
+  title = g_strdup_printf (_("%s · %s · step %" PRIu64),
                            bpv_session_get_dataset (self->session)->name, shape,
                            bpv_session_get_step_count (self->session));
   ep.title = title;

@@ -3,7 +3,6 @@
 #include "bpv-plot.h"
 
 #include <glib/gi18n.h>
-
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -740,8 +739,8 @@ bpv_plot_grad_norms (cairo_t            *cr,
   own = *style;
   if (none->len > 0)
     {
-      title = g_strdup_printf ("%s · layer %s: dropout, no parameters",
-                               style->title != NULL ? style->title : "Gradient norm ‖∂C/∂W(n)‖ per layer",
+      title = g_strdup_printf (_("%s · layer %s: dropout, no parameters"),
+                               style->title != NULL ? style->title : _("Gradient norm ‖∂C/∂W(n)‖ per layer"),
                                none->str);
       own.title = title;
     }
@@ -773,14 +772,14 @@ grad_norms_paint (cairo_t            *cr,
   g_return_if_fail (norms != NULL || n_records == 0);
 
   right_room = 0;
-  if (!frame_begin (&fr, cr, rect, style, "Gradient norm ‖∂C/∂W(n)‖ per layer", right_room))
+  if (!frame_begin (&fr, cr, rect, style, _("Gradient norm ‖∂C/∂W(n)‖ per layer"), right_room))
     {
       frame_end (&fr);
       return;
     }
   if (n_records == 0 || n_layers == 0)
     {
-      frame_message (&fr, "No gradient records yet: train a few steps.");
+      frame_message (&fr, _("No gradient records yet: train a few steps."));
       frame_end (&fr);
       return;
     }
@@ -851,8 +850,8 @@ grad_norms_paint (cairo_t            *cr,
           double vy = frame_y (&fr, med * BP_DIAG_GRAD_VANISH_RATIO);
           double ey = frame_y (&fr, med * BP_DIAG_GRAD_EXPLODE_RATIO);
           BpvRgba band = bpv_rgba_with_alpha (fr.tc->warning, 0.22);
-          const char *vanish = BP_DIAG_GRAD_VANISHING_TEXT;
-          const char *explode = BP_DIAG_GRAD_EXPLODING_TEXT;
+          const char *vanish = _(BP_DIAG_GRAD_VANISHING_TEXT);
+          const char *explode = _(BP_DIAG_GRAD_EXPLODING_TEXT);
           double w;
 
           cairo_save (cr);
@@ -877,7 +876,7 @@ grad_norms_paint (cairo_t            *cr,
         }
     }
 
-  frame_axes (&fr, "training step", "‖∂C/∂W‖ (log)", FALSE);
+  frame_axes (&fr, _("training step"), _("‖∂C/∂W‖ (log)"), FALSE);
 
   for (gsize l = 0; l < n_layers; l++)
     if (window > 1)
@@ -903,7 +902,7 @@ grad_norms_paint (cairo_t            *cr,
 
           for (gsize l = 0; l < n_layers; l++)
             bad += health[l] != BP_DIAG_GRAD_OK;
-          g_string_printf (msg, "⚠ %" G_GSIZE_FORMAT " layer%s out of range", bad, bad == 1 ? "" : "s");
+          g_string_printf (msg, ngettext ("⚠ %zu layer out of range", "⚠ %zu layers out of range", bad), bad);
           bpv_text_measure (fr.text, msg->str, fr.f, BPV_TEXT_BOLD, &w, NULL);
         }
       if (w <= rect->width - 2 * PAD_EM * fr.f)
@@ -935,7 +934,7 @@ bpv_plot_histogram (cairo_t            *cr,
   g_return_if_fail (cr != NULL && rect != NULL);
   g_return_if_fail (values != NULL || n == 0);
 
-  title = g_strdup_printf ("Histogram of %s", x_label != NULL ? x_label : "values");
+  title = g_strdup_printf (_("Histogram of %s"), x_label != NULL ? x_label : _("values"));
   if (!frame_begin (&fr, cr, rect, style, title, 0))
     {
       frame_end (&fr);
@@ -951,7 +950,7 @@ bpv_plot_histogram (cairo_t            *cr,
       }
   if (finite == 0)
     {
-      frame_message (&fr, n == 0 ? "No values." : "No finite values.");
+      frame_message (&fr, n == 0 ? _("No values.") : _("No finite values."));
       frame_end (&fr);
       return;
     }
@@ -981,7 +980,7 @@ bpv_plot_histogram (cairo_t            *cr,
   fr.y0 = 0;
   fr.y1 = (double) top * 1.08;
   frame_fit_y (&fr);
-  frame_axes (&fr, x_label, "count", FALSE);
+  frame_axes (&fr, x_label, _("count"), FALSE);
 
   for (gsize b = 0; b < n_bins; b++)
     {
@@ -1011,7 +1010,7 @@ bpv_plot_histogram (cairo_t            *cr,
   {
     double mean = sum / (double) finite, mx = frame_x (&fr, mean);
     double dash[2] = { 0.4 * fr.f, 0.25 * fr.f };
-    g_autofree char *s = g_strdup_printf ("mean %.3g", mean);
+    g_autofree char *s = g_strdup_printf (_("mean %.3g"), mean);
     double w;
 
     bpv_set_source_rgba (cr, fr.tc->text);
@@ -1035,7 +1034,7 @@ bpv_plot_histogram (cairo_t            *cr,
     double w;
 
     if (finite < n)
-      s = g_strdup_printf ("n = %" G_GSIZE_FORMAT "   ⚠ %" G_GSIZE_FORMAT " not finite", n, n - finite);
+      s = g_strdup_printf (_("n = %zu   ⚠ %zu not finite"), n, n - finite);
     else
       s = g_strdup_printf ("n = %" G_GSIZE_FORMAT, n);
     /* In the title row, when the title leaves room for it. */
@@ -1086,8 +1085,8 @@ plot_history (cairo_t            *cr,
 
   /* The loss plotted is each epoch's mean over the training (and test)
    * set, not one step's. */
-  if (!frame_begin (&fr, cr, rect, style, accuracy ? "Accuracy"
-                    : kind == HISTORY_RATE ? "" : "Loss, mean per epoch", 0))
+  if (!frame_begin (&fr, cr, rect, style, accuracy ? _("Accuracy")
+                    : kind == HISTORY_RATE ? "" : _("Loss, mean per epoch"), 0))
     {
       frame_end (&fr);
       return 0;
@@ -1117,10 +1116,10 @@ plot_history (cairo_t            *cr,
     }
   if (n == 0 || !(hi >= lo))
     {
-      frame_message (&fr, n == 0 ? "No epochs yet."
-                     : accuracy ? "No accuracy: this is a regression task."
+      frame_message (&fr, n == 0 ? _("No epochs yet.")
+                     : accuracy ? _("No accuracy: this is a regression task.")
                      : kind == HISTORY_RATE ? _("No learning rate recorded.")
-                                            : "No finite loss values.");
+                                            : _("No finite loss values."));
       frame_end (&fr);
       return 0;
     }
@@ -1156,13 +1155,13 @@ plot_history (cairo_t            *cr,
     const char *labels[2];
     gboolean show_test = have_test && isfinite (test[n - 1]);
 
-    train_s = accuracy ? g_strdup_printf ("train %.1f%%", train[n - 1] * 100)
+    train_s = accuracy ? g_strdup_printf (_("train %.1f%%"), train[n - 1] * 100)
               : kind == HISTORY_RATE ? g_strdup_printf (_("learning rate, now %.4g"), train[n - 1])
-                                     : g_strdup_printf ("train %.4g", train[n - 1]);
-    test_s = accuracy ? g_strdup_printf ("test %.1f%%", test[n - 1] * 100)
-                      : g_strdup_printf ("test %.4g", test[n - 1]);
+                                     : g_strdup_printf (_("train %.4g"), train[n - 1]);
+    test_s = accuracy ? g_strdup_printf (_("test %.1f%%"), test[n - 1] * 100)
+                      : g_strdup_printf (_("test %.4g"), test[n - 1]);
     labels[0] = train_s;
-    labels[1] = show_test ? test_s : "test";
+    labels[1] = show_test ? test_s : _("test");
     if (kind == HISTORY_RATE)
       {
         /* A thin panel: the data from just under its top edge. */
@@ -1179,9 +1178,9 @@ plot_history (cairo_t            *cr,
         fr.plot.x = min_left;
       }
     left = fr.plot.x;
-    frame_axes (&fr, "epoch", accuracy ? "accuracy"
+    frame_axes (&fr, _("epoch"), accuracy ? _("accuracy")
                 : kind == HISTORY_RATE ? NULL
-                : fr.log_y ? "loss (log)" : "loss", accuracy);
+                : fr.log_y ? _("loss (log)") : _("loss"), accuracy);
     /* The thin panel's label, in its row above the data: with the latest
      * value when that fits. */
     if (kind == HISTORY_RATE)

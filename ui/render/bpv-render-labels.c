@@ -7,6 +7,7 @@
 #include "config.h"
 #include "bpv-render-private.h"
 
+#include <glib/gi18n.h>
 #include <math.h>
 
 /* Gap between a unit and the label beside it, and around labels. */
@@ -288,9 +289,9 @@ paint_headers (const Paint *p)
 
       if (n == 0)
         {
-          full = g_strdup_printf ("input · %" G_GSIZE_FORMAT, c->n_units);
+          full = g_strdup_printf (_("input · %zu"), c->n_units);
           mid = g_strdup (full);
-          brief = g_strdup ("input");
+          brief = g_strdup (_("input"));
         }
       else
         layer_header (&p->net->layers[n - 1], n, c->n_units, &full, &mid, &brief, &tiny);
@@ -323,7 +324,7 @@ paint_headers (const Paint *p)
           /* γ on the one-to-one edges; β, like b, on the units. */
           w = g_strdup_printf ("γ(%" G_GSIZE_FORMAT ")", n);
           g = g_strdup_printf ("∂C/∂γ(%" G_GSIZE_FORMAT ")", n);
-          sub = g_strdup_printf ("one-to-one · %" G_GSIZE_FORMAT, b->rows);
+          sub = g_strdup_printf (_("one-to-one · %zu"), b->rows);
           sub_short = "1 : 1";
           break;
         case BP_LAYER_DROPOUT:
@@ -443,7 +444,7 @@ paint_derivative_labels (const Paint *p)
             if ((pass == 0) != flagged)
               continue;
             if (dead)
-              label = g_strdup ("dead");
+              label = g_strdup (_("dead"));
             else
               {
                 char buf[32];
@@ -491,7 +492,7 @@ output_name (const Paint *p,
       return names[j] != NULL ? g_markup_escape_text (names[j], -1) : NULL;
     }
   if (n_out > 1)
-    return g_strdup_printf ("class %" G_GSIZE_FORMAT, j + 1);
+    return g_strdup_printf (_("class %zu"), j + 1);
   return NULL;
 }
 
@@ -684,9 +685,9 @@ paint_cost (const Paint *p)
    * neither caption fits, the cost's name over "mean of B".  (Dense
    * pictures stay as they were.) */
   if (p->trace != NULL && p->trace->batch > 1 && !bp_network_is_plain (p->net))
-    short_what = g_strdup_printf ("%s\n%s of %" G_GSIZE_FORMAT,
-                                  p->net->cost_id != NULL ? p->net->cost_id : "cost",
-                                  p->net->reduction == BP_REDUCTION_SUM ? "sum" : "mean", p->trace->batch);
+    short_what = g_strdup_printf (p->net->reduction == BP_REDUCTION_SUM ? _("%s\nsum of %zu") : _("%s\nmean of %zu"),
+                                  p->net->cost_id != NULL ? p->net->cost_id : _("cost"),
+                                  p->trace->batch);
   whats[2] = short_what;
   tcol = bpv_rgba_with_alpha (p->tc->text, cost_alpha);
   mcol = bpv_rgba_with_alpha (p->tc->text_muted, cost_alpha);
@@ -804,12 +805,13 @@ bpv_render_cost_caption (const BpvRenderState *state,
     return NULL;
   if (value != NULL)
     *value = v;
-  id = state->net->cost_id != NULL ? state->net->cost_id : "cost";
-  when = state->phase == BPV_PHASE_UPDATE ? " · before the step" : "";
+  id = state->net->cost_id != NULL ? state->net->cost_id : _("cost");
+  when = state->phase == BPV_PHASE_UPDATE ? _(" · before the step") : "";
   if (t->batch == 1)
-    return g_strdup_printf ("%s · this sample%s", id, when);
-  return g_strdup_printf ("%s · %s over this batch of %" G_GSIZE_FORMAT "%s", id,
-                          state->net->reduction == BP_REDUCTION_SUM ? "sum" : "mean", t->batch, when);
+    return g_strdup_printf (_("%s · this sample%s"), id, when);
+  return g_strdup_printf (state->net->reduction == BP_REDUCTION_SUM ? _("%s · sum over this batch of %zu%s")
+                                                                    : _("%s · mean over this batch of %zu%s"),
+                          id, t->batch, when);
 }
 
 /* Edge (n, j, j) of a norm layer (γ_j, β_j and their gradients) or of a
@@ -879,7 +881,7 @@ describe_skip (const BpvRenderState *state,
       g_string_free (out, TRUE);
       return NULL;
     }
-  g_string_append_printf (out, "skip: a(%" G_GSIZE_FORMAT ") added to a(%" G_GSIZE_FORMAT ")", hit->j, n);
+  g_string_append_printf (out, _("skip: a(%zu) added to a(%zu)"), hit->j, n);
   if (bpv_render_bundle_view (state, n) != BPV_VIEW_GRADIENTS)
     return g_string_free (out, FALSE);
   g = _bpv_render_skip_rms (state, trace, n, sample);
@@ -889,8 +891,8 @@ describe_skip (const BpvRenderState *state,
     {
       char gb[32];
 
-      g_string_append_printf (out, "   rms ∂C/∂a(%" G_GSIZE_FORMAT ") = %s flows back into ∂C/∂a(%"
-                              G_GSIZE_FORMAT ")", n, VALUE_TEXT (gb, "%.3g", g), hit->j);
+      g_string_append_printf (out, _("   rms ∂C/∂a(%zu) = %s flows back into ∂C/∂a(%zu)"),
+                              n, VALUE_TEXT (gb, "%.3g", g), hit->j);
     }
   return g_string_free (out, FALSE);
 }
@@ -951,7 +953,7 @@ bpv_render_describe_hit (const BpvRenderState *state,
               gboolean kept = state->trace->mask[l][s * L->out + hit->j] != 0;
 
               g_string_append_printf (out, " = %s   %s   ∂C/∂a = %s", VALUE_TEXT (ab, "%.4g", a),
-                                      state->trace->eval ? "eval: passed" : kept ? "kept" : "dropped",
+                                      state->trace->eval ? _("eval: passed") : kept ? _("kept") : _("dropped"),
                                       bpv_render_delta_known (state, hit->layer)
                                       ? VALUE_TEXT (db, "%.3g", bp_trace_dC_da (state->trace, l, s)[hit->j])
                                       : "?");
@@ -1028,14 +1030,14 @@ paint_skip_labels (const Paint *p)
       span = layout->columns[n].x - layout->columns[b->skip_from].x;
       grads = bpv_render_bundle_view (p->st, n) == BPV_VIEW_GRADIENTS;
       g = _bpv_render_skip_value (p, n, NULL);
-      plain = g_strdup_printf ("skip: + a(%" G_GSSIZE_FORMAT ")", b->skip_from);
+      plain = g_strdup_printf (_("skip: + a(%zd)"), b->skip_from);
       brief = g_strdup_printf ("+ a(%" G_GSSIZE_FORMAT ")", b->skip_from);
       if (grads && !isnan (g))
         {
           char gb[32];
 
           VALUE_TEXT (gb, "%.2g", g);
-          full = g_strdup_printf ("skip: + a(%" G_GSSIZE_FORMAT ")   rms ∂C/∂a(%" G_GSIZE_FORMAT ") = %s",
+          full = g_strdup_printf (_("skip: + a(%zd)   rms ∂C/∂a(%zu) = %s"),
                                   b->skip_from, n, gb);
           mid = g_strdup_printf ("rms ∂C/∂a(%" G_GSIZE_FORMAT ") = %s", n, gb);
           g_free (brief);

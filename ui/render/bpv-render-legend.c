@@ -5,6 +5,7 @@
 #include "config.h"
 #include "bpv-render-private.h"
 
+#include <glib/gi18n.h>
 #include <math.h>
 
 enum
@@ -94,18 +95,18 @@ static const struct
 
 /* The items drawn as a marked circle and a name (the others have none). */
 static const char *const legend_mark_labels[N_ITEMS] = {
-  [ITEM_FILL] = "fill: a(n) of the sample",
-  [ITEM_RING] = "ring: δ(n) = ∂C/∂z(n)",
-  [ITEM_SATURATED] = "saturated: σ′(z) ≈ 0",
-  [ITEM_DEAD] = "dead: z ≤ 0 for every sample",
-  [ITEM_FAULT] = "NaN/Inf: training stopped here",
-  [ITEM_SKIP] = "arc: skip connection, a(n) += a(j)",
-  [ITEM_NORM] = "BN, LN: normalise, then γ (edge) and β",
-  [ITEM_DROPPED] = "dropped by this sample's mask",
+  [ITEM_FILL] = N_("fill: a(n) of the sample"),
+  [ITEM_RING] = N_("ring: δ(n) = ∂C/∂z(n)"),
+  [ITEM_SATURATED] = N_("saturated: σ′(z) ≈ 0"),
+  [ITEM_DEAD] = N_("dead: z ≤ 0 for every sample"),
+  [ITEM_FAULT] = N_("NaN/Inf: training stopped here"),
+  [ITEM_SKIP] = N_("arc: skip connection, a(n) += a(j)"),
+  [ITEM_NORM] = N_("BN, LN: normalise, then γ (edge) and β"),
+  [ITEM_DROPPED] = N_("dropped by this sample's mask"),
 };
 
 /* In the gradients view the arc shows what flows back along the skip. */
-#define LEGEND_SKIP_GRADIENTS "arc: skip, rms ∂C/∂a(n) added into ∂C/∂a(j)"
+#define LEGEND_SKIP_GRADIENTS N_("arc: skip, rms ∂C/∂a(n) added into ∂C/∂a(j)")
 
 /* Does the network have a layer of this kind (a skip, a norm layer, a
  * dropout layer)? */
@@ -139,8 +140,8 @@ legend_mark_label (const BpvRenderState *state,
                    int                   kind)
 {
   if (kind == ITEM_SKIP && legend_skip_gradients (state))
-    return LEGEND_SKIP_GRADIENTS;
-  return legend_mark_labels[kind];
+    return _(LEGEND_SKIP_GRADIENTS);
+  return legend_mark_labels[kind] != NULL ? _(legend_mark_labels[kind]) : NULL;
 }
 
 static gboolean
@@ -219,7 +220,7 @@ legend_append_names (GString         *s,
 static char *
 legend_scale_caption (const BpvRenderState *state)
 {
-  const char *scale = state->scale == BPV_SCALE_GLOBAL ? "one scale for all layers" : "scaled per layer";
+  const char *scale = state->scale == BPV_SCALE_GLOBAL ? _("one scale for all layers") : _("scaled per layer");
   gsize N = state->net != NULL ? state->net->n_layers : 0;
   gboolean gamma = legend_has_gamma (state->net);
   GString *s = g_string_new (NULL);
@@ -234,8 +235,8 @@ legend_scale_caption (const BpvRenderState *state)
       /* A run first…n of the same view. */
       if (first == 1 && n == N)
         g_string_append (s, v == BPV_VIEW_GRADIENTS
-                            ? (gamma ? "∂C/∂W(n), ∂C/∂γ(n), log |·| over 4 decades"
-                                     : "∂C/∂W(n), log |·| over 4 decades")
+                            ? (gamma ? _("∂C/∂W(n), ∂C/∂γ(n), log |·| over 4 decades")
+                                     : _("∂C/∂W(n), log |·| over 4 decades"))
                             : (gamma ? "W(n), γ(n)" : "W(n)"));
       else
         {
@@ -243,12 +244,12 @@ legend_scale_caption (const BpvRenderState *state)
 
           legend_append_names (s, state->net, first, n, v == BPV_VIEW_GRADIENTS);
           if (s->len > len)
-            g_string_append (s, v == BPV_VIEW_GRADIENTS ? " gradients (log |·|)" : " weights");
+            g_string_append (s, v == BPV_VIEW_GRADIENTS ? _(" gradients (log |·|)") : _(" weights"));
         }
       first = n + 1;
     }
   if (N == 0)
-    g_string_append (s, state->view == BPV_VIEW_GRADIENTS ? "∂C/∂W(n), log |·| over 4 decades" : "W(n)");
+    g_string_append (s, state->view == BPV_VIEW_GRADIENTS ? _("∂C/∂W(n), log |·| over 4 decades") : "W(n)");
   g_string_append_printf (s, " · %s", scale);
   return g_string_free (s, FALSE);
 }
@@ -323,8 +324,8 @@ legend_item_width (BpvText              *text,
         return MAX (w, wl + wh + (legend_em.bar_min + 2 * legend_em.bar_gap) * f);
       }
     case ITEM_LINES:
-      bpv_text_measure (text, "negative (dashed)", f, BPV_TEXT_NORMAL, &w, NULL);
-      bpv_text_measure (text, "|value| → width", f, BPV_TEXT_NORMAL, &w2, NULL);
+      bpv_text_measure (text, _("negative (dashed)"), f, BPV_TEXT_NORMAL, &w, NULL);
+      bpv_text_measure (text, _("|value| → width"), f, BPV_TEXT_NORMAL, &w2, NULL);
       return legend_em.stroke_text * f + MAX (w, w2);
     default:
       if (kind < 0 || kind >= N_ITEMS || legend_mark_labels[kind] == NULL)
@@ -525,8 +526,8 @@ legend_paint_lines (cairo_t              *cr,
   cairo_rel_line_to (cr, legend_em.stroke * f, 0);
   cairo_stroke (cr);
   cairo_restore (cr);
-  bpv_text_draw (text, "positive", ix + legend_em.stroke_text * f, y1, 0, 0.5, f, BPV_TEXT_NORMAL, tc->text);
-  bpv_text_draw (text, "negative (dashed)", ix + legend_em.stroke_text * f, y2, 0, 0.5, f,
+  bpv_text_draw (text, _("positive"), ix + legend_em.stroke_text * f, y1, 0, 0.5, f, BPV_TEXT_NORMAL, tc->text);
+  bpv_text_draw (text, _("negative (dashed)"), ix + legend_em.stroke_text * f, y2, 0, 0.5, f,
                  BPV_TEXT_NORMAL, tc->text);
 }
 

@@ -16,6 +16,7 @@
 #include "config.h"
 #include "bpv-render-private.h"
 
+#include <glib/gi18n.h>
 #include <math.h>
 #include <string.h>
 
@@ -772,23 +773,23 @@ bpv_network_render_page (cairo_t               *cr,
     for (gsize n = 0; n <= state->net->n_layers; n++)
       g_string_append_printf (sub, "%s%" G_GSIZE_FORMAT, n > 0 ? "-" : "",
                               n == 0 ? state->net->n_inputs : state->net->layers[n - 1].out);
-    g_string_append (sub, state->view == BPV_VIEW_GRADIENTS ? " · gradients" : " · weights");
+    g_string_append (sub, state->view == BPV_VIEW_GRADIENTS ? _(" · gradients") : _(" · weights"));
     if (state->trace != NULL && state->trace->batch > 0)
-      g_string_append_printf (sub, " · sample %" G_GSIZE_FORMAT " of %" G_GSIZE_FORMAT,
+      g_string_append_printf (sub, _(" · sample %zu of %zu"),
                               MIN (state->sample, state->trace->batch - 1) + 1, state->trace->batch);
     switch (state->phase)
       {
       case BPV_PHASE_FORWARD:
       case BPV_PHASE_BACKWARD:
-        g_string_append_printf (sub, " · %s through %s(%" G_GSIZE_FORMAT ")",
-                                state->phase == BPV_PHASE_FORWARD ? "forward" : "backward",
+        g_string_append_printf (sub, state->phase == BPV_PHASE_FORWARD ? _(" · forward through %s(%zu)")
+                                                                  : _(" · backward through %s(%zu)"),
                                 page_layer_symbol (state), state->layer);
         break;
       case BPV_PHASE_COST:
-        g_string_append (sub, " · cost");
+        g_string_append (sub, _(" · cost"));
         break;
       case BPV_PHASE_UPDATE:
-        g_string_append (sub, " · update");
+        g_string_append (sub, _(" · update"));
         break;
       case BPV_PHASE_IDLE:
       default:

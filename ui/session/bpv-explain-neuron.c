@@ -6,6 +6,7 @@
 #include "config.h"
 #include "bpv-explain-private.h"
 
+#include <glib/gi18n.h>
 #include <math.h>
 #include <string.h>
 
@@ -80,10 +81,12 @@ _bpv_explain_append_delta_terms (BpvExplanation  *ex,
                             "(W(%zu)ᵀ δ(%zu))<sub>m</sub>\n      = ",
                             n, jj, n, n, jj, n + 1, n + 1);
   else
-    g_string_append_printf (eq, "δ(%zu)%s = σ′(z(%zu)%s) · Σ<sub>k</sub> W(%zu)<sub>k</sub>%s δ(%zu)<sub>k</sub>"
-                            "   <small>(%zu %s through layer\u00a0%zu)</small>\n      = %s × [",
-                            n, jj, n, jj, n + 1, jj, n + 1, terms->n_terms,
-                            terms->n_terms == 1 ? "path" : "paths", n + 1,
+    g_string_append_printf (eq, ngettext ("δ(%zu)%s = σ′(z(%zu)%s) · Σ<sub>k</sub> W(%zu)<sub>k</sub>%s δ(%zu)<sub>k</sub>"
+                                      "   <small>(%zu path through layer\u00a0%zu)</small>\n      = %s × [",
+                                      "δ(%zu)%s = σ′(z(%zu)%s) · Σ<sub>k</sub> W(%zu)<sub>k</sub>%s δ(%zu)<sub>k</sub>"
+                                      "   <small>(%zu paths through layer\u00a0%zu)</small>\n      = %s × [",
+                                      terms->n_terms),
+                            n, jj, n, jj, n + 1, jj, n + 1, terms->n_terms, n + 1,
                             num (pool, terms->scale));
   for (gsize m = 0; m < shown; m++)
     {
@@ -95,8 +98,8 @@ _bpv_explain_append_delta_terms (BpvExplanation  *ex,
                               num (pool, term->factor), num (pool, term->value));
     }
   if (n_rest > 0)
-    g_string_append_printf (eq, " + <i>%zu more term%s, sum</i> %s", n_rest, n_rest == 1 ? "" : "s",
-                            num (pool, rest));
+    g_string_append_printf (eq, ngettext (" + <i>%zu more term, sum</i> %s", " + <i>%zu more terms, sum</i> %s",
+                                      n_rest), n_rest, num (pool, rest));
   if (terms->jacobian)
     g_string_append_printf (eq, "\n      = <b>%s</b>", num (pool, terms->delta));
   else
@@ -134,8 +137,8 @@ append_products (GString      *eq,
   for (gsize m = shown; m < n; m++)
     rest += f[order[m]] * g[order[m]];
   if (shown < n)
-    g_string_append_printf (eq, " + <i>%zu more term%s, sum</i> %s", n - shown,
-                            n - shown == 1 ? "" : "s", num (pool, rest));
+    g_string_append_printf (eq, ngettext (" + <i>%zu more term, sum</i> %s", " + <i>%zu more terms, sum</i> %s",
+                                      n - shown), n - shown, num (pool, rest));
 }
 
 /* A norm layer's three backward terms into a(n−1)ᵢ (bp_norm_terms). */
@@ -153,17 +156,20 @@ append_norm_path (GString            *eq,
 
   if (nt->eval)
     {
-      g_string_append_printf (eq, "  • through batch norm layer %zu: γ%s/√(running var + eps) · δ(%zu)%s = "
+      g_string_append_printf (eq, _("  • through batch norm layer %zu: γ%s/√(running var + eps) · δ(%zu)%s = "
                               "<b>%s</b>   <small>(eval mode: the running statistics are "
-                              "constants, one term)</small>\n",
+                              "constants, one term)</small>\n"),
                               q, ii, q, ii, num (pool, nt->term[0]));
       return;
     }
-  g_string_append_printf (eq, "  • through %s norm layer %zu: (1/√(σ² + eps)) · (γ%s δ(%zu)%s − mean(γδ(%zu))%s "
-                          "− x̂(%zu)%s · mean(γδ(%zu) ⊙ x̂(%zu))%s)   <small>(σ², means over %s)</small>\n",
-                          batch ? "batch" : "layer", q, ii, q, ii, q, ii, q, ii, q, q, ii,
-                          batch ? pool_keep (pool, g_strdup_printf ("the batch of %zu", t->batch))
-                                : pool_keep (pool, g_strdup_printf ("the sample’s %zu features",
+  g_string_append_printf (eq, batch
+                          ? _("  • through batch norm layer %zu: (1/√(σ² + eps)) · (γ%s δ(%zu)%s − mean(γδ(%zu))%s "
+                              "− x̂(%zu)%s · mean(γδ(%zu) ⊙ x̂(%zu))%s)   <small>(σ², means over %s)</small>\n")
+                          : _("  • through layer norm layer %zu: (1/√(σ² + eps)) · (γ%s δ(%zu)%s − mean(γδ(%zu))%s "
+                              "− x̂(%zu)%s · mean(γδ(%zu) ⊙ x̂(%zu))%s)   <small>(σ², means over %s)</small>\n"),
+                          q, ii, q, ii, q, ii, q, ii, q, q, ii,
+                          batch ? pool_keep (pool, g_strdup_printf (_("the batch of %zu"), t->batch))
+                                : pool_keep (pool, g_strdup_printf (_("the sample’s %zu features"),
                                                                     net->layers[q - 1].out)));
   g_string_append_printf (eq, "      = %s × (%s − %s − (%s)·(%s))\n", num (pool, nt->inv_std),
                           num (pool, nt->g), num (pool, nt->mean_g), num (pool, nt->xhat),
@@ -187,14 +193,17 @@ append_path (GString            *eq,
   switch (path->kind)
     {
     case BP_PATH_SKIP:
-      g_string_append_printf (eq, "  • around layer%s %zu%s%s (the skip from a(%zu) into a(%zu)): "
-                              "∂C/∂a(%zu)%s · 1 = <b>%s</b>\n",
-                              q > n + 1 ? "s" : "", n + 1, q > n + 1 ? "–" : "",
-                              q > n + 1 ? pool_keep (pool, g_strdup_printf ("%zu", q)) : "",
-                              n, q, q, ii, num (pool, path->product));
+      if (q > n + 1)
+        g_string_append_printf (eq, _("  • around layers %zu–%zu (the skip from a(%zu) into a(%zu)): "
+                                      "∂C/∂a(%zu)%s · 1 = <b>%s</b>\n"),
+                                n + 1, q, n, q, q, ii, num (pool, path->product));
+      else
+        g_string_append_printf (eq, _("  • around layer %zu (the skip from a(%zu) into a(%zu)): "
+                                      "∂C/∂a(%zu)%s · 1 = <b>%s</b>\n"),
+                                n + 1, n, q, q, ii, num (pool, path->product));
       break;
     case BP_PATH_DENSE:
-      g_string_append_printf (eq, "  • through layer %zu: Σ<sub>k</sub> W(%zu)<sub>k</sub>%s δ(%zu)<sub>k</sub> = ",
+      g_string_append_printf (eq, _("  • through layer %zu: Σ<sub>k</sub> W(%zu)<sub>k</sub>%s δ(%zu)<sub>k</sub> = "),
                               q, q, ii, q);
       append_products (eq, pool, path->factors[1].data, path->factors[0].data, path->factors[0].cols);
       g_string_append_printf (eq, " = <b>%s</b>\n", num (pool, path->product));
@@ -203,11 +212,11 @@ append_path (GString            *eq,
       append_norm_path (eq, pool, net, t, path, ii);
       break;
     case BP_PATH_DROPOUT:
-      g_string_append_printf (eq, "  • through dropout layer %zu: ∂C/∂a(%zu)%s · mask%s/(1 − p) = %s × %s = "
-                              "<b>%s</b>%s\n",
+      g_string_append_printf (eq, _("  • through dropout layer %zu: ∂C/∂a(%zu)%s · mask%s/(1 − p) = %s × %s = "
+                              "<b>%s</b>%s\n"),
                               q, q, ii, ii, num (pool, path->factors[0].data[0]),
                               num (pool, path->factors[1].data[0]), num (pool, path->product),
-                              path->factors[1].data[0] == 0 ? "   <small>(dropped in this sample)</small>" : "");
+                              path->factors[1].data[0] == 0 ? _("   <small>(dropped in this sample)</small>") : "");
       break;
     }
 }
@@ -232,11 +241,12 @@ append_delta_paths (BpvExplanation     *ex,
     g_string_append_printf (eq, "δ(%zu)%s = Σ<sub>m</sub> ∂a(%zu)<sub>m</sub>/\u2060∂z(%zu)%s · "
                             "∂C/∂a(%zu)<sub>m</sub>", n, ii, n, n, ii, n);
   else if (dropout)
-    g_string_append_printf (eq, "δ(%zu)%s = ∂C/∂a(%zu)%s   <small>(dropout has no z)</small>", n, ii, n, ii);
+    g_string_append_printf (eq, _("δ(%zu)%s = ∂C/∂a(%zu)%s   <small>(dropout has no z)</small>"), n, ii, n, ii);
   else
     g_string_append_printf (eq, "δ(%zu)%s = σ′(z(%zu)%s) · ∂C/∂a(%zu)%s", n, ii, n, ii, n, ii);
-  g_string_append_printf (eq, "   <small>(%zu path%s into a(%zu)%s)</small>\n", gp->n_paths,
-                          gp->n_paths == 1 ? "" : "s", n, ii);
+  g_string_append_printf (eq, ngettext ("   <small>(%zu path into a(%zu)%s)</small>\n",
+                                    "   <small>(%zu paths into a(%zu)%s)</small>\n", gp->n_paths),
+                          gp->n_paths, n, ii);
   for (gsize p = 0; p < gp->n_paths; p++)
     append_path (eq, pool, net, t, gp, &gp->paths[p], ii);
   g_string_append_printf (eq, "  ∂C/∂a(%zu)%s = ", n, ii);
@@ -277,13 +287,13 @@ append_norm_forward (BpvExplanation  *ex,
 
   g_string_append_printf (eq, "x̂(%zu)%s = (a(%zu)%s − μ)/√(σ² + eps)   <small>(%s)</small>\n",
                           n, jj, n - 1, jj,
-                          !batch ? pool_keep (pool, g_strdup_printf ("μ, σ² of the sample over its %zu features", w))
-                          : t->eval ? "μ, σ²: the running statistics (eval mode)"
-                          : pool_keep (pool, g_strdup_printf ("μ, σ² of unit %zu over the batch of %zu", j + 1,
+                          !batch ? pool_keep (pool, g_strdup_printf (_("μ, σ² of the sample over its %zu features"), w))
+                          : t->eval ? _("μ, σ²: the running statistics (eval mode)")
+                          : pool_keep (pool, g_strdup_printf (_("μ, σ² of unit %zu over the batch of %zu"), j + 1,
                                                               t->batch)));
   if (!fwd)
     {
-      g_string_append_printf (eq, "      = ?   <i>(the forward pass has not reached layer %zu)</i>\n", n);
+      g_string_append_printf (eq, _("      = ?   <i>(the forward pass has not reached layer %zu)</i>\n"), n);
       return;
     }
   g_string_append_printf (eq, "      = (%s − (%s)) × %s = %s\n", num (pool, bp_trace_a_prev (t, l, s)[j]),
@@ -319,15 +329,15 @@ append_norm_gradients (GString         *eq,
       if (c == NULL)
         continue;
       if (beta)
-        g_string_append_printf (eq, "\n∂C/∂β(%zu)%s = Σ<sub>s</sub> δ(%zu)%s;  this sample: <b>%s</b>",
+        g_string_append_printf (eq, _("\n∂C/∂β(%zu)%s = Σ<sub>s</sub> δ(%zu)%s;  this sample: <b>%s</b>"),
                                 n, jj, n, jj, num (pool, bp_chain_product (c)));
       else
-        g_string_append_printf (eq, "\n∂C/∂γ(%zu)%s = Σ<sub>s</sub> δ(%zu)%s x̂(%zu)%s;  this sample: "
-                                "%s × %s = <b>%s</b>",
+        g_string_append_printf (eq, _("\n∂C/∂γ(%zu)%s = Σ<sub>s</sub> δ(%zu)%s x̂(%zu)%s;  this sample: "
+                                "%s × %s = <b>%s</b>"),
                                 n, jj, n, jj, n, jj, num (pool, bp_trace_dC_dz (t, l, s)[j]),
                                 num (pool, t->xhat[l][s * L->out + j]), num (pool, bp_chain_product (c)));
       if (t->batch > 1)
-        g_string_append_printf (eq, ", summed over the batch of %zu: <b>%s</b>", t->batch,
+        g_string_append_printf (eq, _(", summed over the batch of %zu: <b>%s</b>"), t->batch,
                                 num (pool, beta ? L->db[j] : L->dW[j]));
     }
 }
@@ -349,29 +359,29 @@ explain_dropout (BpvExplanation  *ex,
   if (!bpv_session_forward_known (session, l))
     g_string_append_printf (eq, "a(%zu)%s = a(%zu)%s · mask%s/(1 − p) = ?\n", n, jj, n - 1, jj, jj);
   else if (t->eval)
-    g_string_append_printf (eq, "a(%zu)%s = a(%zu)%s = <b>%s</b>   <small>(eval mode: dropout passes "
-                            "its input through)</small>\n", n, jj, n - 1, jj,
+    g_string_append_printf (eq, _("a(%zu)%s = a(%zu)%s = <b>%s</b>   <small>(eval mode: dropout passes "
+                            "its input through)</small>\n"), n, jj, n - 1, jj,
                             num (pool, bp_trace_a (t, l, s)[j]));
   else
     {
       double mask = t->mask[l][s * L->out + j];
 
-      g_string_append_printf (eq, "a(%zu)%s = a(%zu)%s · mask%s/(1 − p) = %s × %s/(1 − %s) = <b>%s</b>   "
-                              "<small>(%s in this sample)</small>\n",
+      g_string_append_printf (eq, _("a(%zu)%s = a(%zu)%s · mask%s/(1 − p) = %s × %s/(1 − %s) = <b>%s</b>   "
+                              "<small>(%s in this sample)</small>\n"),
                               n, jj, n - 1, jj, jj, num (pool, bp_trace_a_prev (t, l, s)[j]),
                               num (pool, mask), num (pool, L->p), num (pool, bp_trace_a (t, l, s)[j]),
-                              mask == 0 ? "dropped" : "kept");
+                              mask == 0 ? _("dropped") : _("kept"));
     }
   ex->a = bp_trace_a (t, l, s)[j];
   if (!bpv_session_backward_known (session, l))
     {
-      g_string_append_printf (eq, "δ(%zu)%s = ∂C/∂a(%zu)%s = ?   <i>(the backward pass has not reached "
-                              "layer %zu)</i>", n, jj, n, jj, n);
+      g_string_append_printf (eq, _("δ(%zu)%s = ∂C/∂a(%zu)%s = ?   <i>(the backward pass has not reached "
+                              "layer %zu)</i>"), n, jj, n, jj, n);
       return;
     }
   ex->neuron_delta = bp_trace_dC_dz (t, l, s)[j];
   if (n == net->n_layers)
-    g_string_append_printf (eq, "δ(%zu)%s = ∂C/∂a(%zu)%s = <b>%s</b>   <small>(dropout has no z)</small>",
+    g_string_append_printf (eq, _("δ(%zu)%s = ∂C/∂a(%zu)%s = <b>%s</b>   <small>(dropout has no z)</small>"),
                             n, jj, n, jj, num (pool, ex->neuron_delta));
   else
     _bpv_explain_append_delta_terms (ex, eq, pool, net, t, s, l, j);
@@ -391,12 +401,12 @@ _bpv_explain_input (BpvExplanation *ex,
   const char *name = ds->feature_names != NULL && j < g_strv_length (ds->feature_names)
                      ? ds->feature_names[j] : NULL;
 
-  ex->title = g_strdup_printf ("Input a(0)%s", sub (pool, j + 1));
+  ex->title = g_strdup_printf (_("Input a(0)%s"), sub (pool, j + 1));
   ex->a = x;
   g_string_append_printf (eq, "a(0)%s = x%s = <b>%s</b>", sub (pool, j + 1), sub (pool, j + 1),
                           num (pool, x));
   if (name != NULL)
-    g_string_append_printf (eq, "\nfeature “%s” of the sample", esc (pool, name));
+    g_string_append_printf (eq, _("\nfeature “%s” of the sample"), esc (pool, name));
 }
 
 void
@@ -418,7 +428,7 @@ _bpv_explain_neuron (BpvExplanation *ex,
   double f_val = a;  /* σ(z): a, less a skip's a(j) */
   double ds = NAN;
 
-  ex->title = g_strdup_printf ("Neuron a(%zu)%s%s", n, jj, n == N ? " (output)" : "");
+  ex->title = g_strdup_printf (n == N ? _("Neuron a(%zu)%s (output)") : _("Neuron a(%zu)%s"), n, jj);
 
   if (L->type == BP_LAYER_DROPOUT)
     {
@@ -440,7 +450,7 @@ _bpv_explain_neuron (BpvExplanation *ex,
       ex->a = a;
     }
   else if (L->type == BP_LAYER_DENSE)
-    g_string_append_printf (eq, "      = ?   <i>(the forward pass has not reached layer %zu)</i>\n", n);
+    g_string_append_printf (eq, _("      = ?   <i>(the forward pass has not reached layer %zu)</i>\n"), n);
 
   /* a(n)_j = σ(z) and σ′(z) (under a skip: a = σ(z) + a(j), σ′ of σ(z)) */
   if (fwd)
@@ -465,10 +475,10 @@ _bpv_explain_neuron (BpvExplanation *ex,
           g_string_append_printf (eq, "σ′(z) = <b>%s</b>   <small>(%s)</small>", num (pool, ds),
                                   math (pool, L->act->derivative_formula));
           if (g_strcmp0 (L->act->id, "relu") == 0 && z <= 0)
-            g_string_append (eq, "   <b>dead</b> for this sample: no gradient passes");
+            g_string_append (eq, _("   <b>dead</b> for this sample: no gradient passes"));
           else if ((g_strcmp0 (L->act->id, "sigmoid") == 0 || g_strcmp0 (L->act->id, "tanh") == 0)
                    && fabs (ds) < SATURATED_SLOPE)
-            g_string_append (eq, "   <b>saturated</b>: the gradient is squashed");
+            g_string_append (eq, _("   <b>saturated</b>: the gradient is squashed"));
           g_string_append (eq, "\n");
         }
       else
@@ -477,7 +487,7 @@ _bpv_explain_neuron (BpvExplanation *ex,
 
           bp_network_act_jacobian (net, t, l, s, J);
           ds = J[j * L->out + j];
-          g_string_append_printf (eq, "∂a/∂z is a full Jacobian (%s): ∂a%s/∂z%s = <b>%s</b>\n",
+          g_string_append_printf (eq, _("∂a/∂z is a full Jacobian (%s): ∂a%s/∂z%s = <b>%s</b>\n"),
                                   esc (pool, L->act->id), jj, jj, num (pool, ds));
           g_free (J);
         }
@@ -492,7 +502,7 @@ _bpv_explain_neuron (BpvExplanation *ex,
 
       if (bpv_session_backward_known (session, l) || bpv_stepper_cost_known (bpv_session_get_stepper (session))
           || bpv_stepper_get_phase (bpv_session_get_stepper (session)) == BPV_STEP_IDLE)
-        g_string_append_printf (eq, "target y%s = %s,   cost of the sample l = %s   <small>(%s)</small>\n",
+        g_string_append_printf (eq, _("target y%s = %s,   cost of the sample l = %s   <small>(%s)</small>\n"),
                                 jj, num (pool, y[j]), num (pool, t->per_sample_loss[s]),
                                 math (pool, net->cost->formula));
     }
@@ -500,7 +510,7 @@ _bpv_explain_neuron (BpvExplanation *ex,
   /* δ(n)_j */
   if (!bwd)
     {
-      g_string_append_printf (eq, "δ(%zu)%s = ∂C/∂z(%zu)%s = ?   <i>(the backward pass has not reached layer %zu)</i>",
+      g_string_append_printf (eq, _("δ(%zu)%s = ∂C/∂z(%zu)%s = ?   <i>(the backward pass has not reached layer %zu)</i>"),
                               n, jj, n, jj, n);
       return;
     }
@@ -512,8 +522,8 @@ _bpv_explain_neuron (BpvExplanation *ex,
                        && g_strcmp0 (net->cost->output_activation, L->act_id) == 0;
 
       if (fused)
-        g_string_append_printf (eq, "δ(%zu)%s = ∂C/∂z(%zu)%s = <b>%s</b>   <small>(%s on %s, "
-                                "computed directly from z: (a − y)%s)</small>",
+        g_string_append_printf (eq, _("δ(%zu)%s = ∂C/∂z(%zu)%s = <b>%s</b>   <small>(%s on %s, "
+                                "computed directly from z: (a − y)%s)</small>"),
                                 n, jj, n, jj, num (pool, ex->neuron_delta), esc (pool, net->cost->id),
                                 esc (pool, L->act->id), t->batch > 1 ? "/B" : "");
       else

@@ -2,6 +2,8 @@
 #include "config.h"
 #include "bpv-explain-private.h"
 
+#include <glib/gi18n.h>
+#include <inttypes.h>
 #include <math.h>
 #include <string.h>
 
@@ -91,16 +93,16 @@ phase_words (BpvSession *session)
   BpvStepper *st = bpv_session_get_stepper (session);
 
   if (bpv_session_get_running (session))
-    return "training";
+    return _("training");
   switch (bpv_stepper_get_phase (st))
     {
-    case BPV_STEP_INPUT:    return "step mode: the input";
-    case BPV_STEP_FORWARD:  return "step mode: forward pass";
-    case BPV_STEP_COST:     return "step mode: the cost";
-    case BPV_STEP_BACKWARD: return "step mode: backward pass";
-    case BPV_STEP_UPDATE:   return "step mode: the update · the numbers of the pass before it";
+    case BPV_STEP_INPUT:    return _("step mode: the input");
+    case BPV_STEP_FORWARD:  return _("step mode: forward pass");
+    case BPV_STEP_COST:     return _("step mode: the cost");
+    case BPV_STEP_BACKWARD: return _("step mode: backward pass");
+    case BPV_STEP_UPDATE:   return _("step mode: the update · the numbers of the pass before it");
     case BPV_STEP_IDLE:
-    default:                return "at rest";
+    default:                return _("at rest");
     }
 }
 
@@ -183,12 +185,12 @@ append_factor (GString             *s,
     {
     case BP_FACTOR_ROW:
       append_vector (s, pool, f->data, f->cols, 1);
-      g_string_append_printf (s, "   <small>1×%zu row</small>", f->cols);
+      g_string_append_printf (s, _("   <small>1×%zu row</small>"), f->cols);
       break;
     case BP_FACTOR_DIAG:
       g_string_append (s, "diag");
       append_vector (s, pool, f->data, f->rows, 1);
-      g_string_append_printf (s, "   <small>%zu×%zu diagonal: σ′(z(%zu))</small>", f->rows, f->rows,
+      g_string_append_printf (s, _("   <small>%zu×%zu diagonal: σ′(z(%zu))</small>"), f->rows, f->rows,
                               f->layer);
       break;
     case BP_FACTOR_MATRIX:
@@ -203,19 +205,19 @@ append_factor (GString             *s,
 
           for (gsize i = 0; i < f->rows * f->cols; i++)
             norm += f->data[i] * f->data[i];
-          g_string_append_printf (s, "[row 1: ");
+          g_string_append (s, _("[row 1: "));
           append_vector (s, pool, f->data, f->cols, 1);
           g_string_append_printf (s, "; …]   <small>%zu×%zu, ‖·‖ = %s", f->rows, f->cols,
                                   num (pool, sqrt (norm)));
         }
       if (f->role == BP_FACTOR_DZ_DA)
-        g_string_append_printf (s, ": the weights W(%zu)", f->layer);
+        g_string_append_printf (s, _(": the weights W(%zu)"), f->layer);
       else
-        g_string_append (s, ": the activation's Jacobian");
+        g_string_append (s, _(": the activation's Jacobian"));
       g_string_append (s, "</small>");
       break;
     case BP_FACTOR_COLUMN:
-      g_string_append_printf (s, "a(%zu)%s · e%s = %s in row %zu, 0 elsewhere   <small>%zu×1 column</small>",
+      g_string_append_printf (s, _("a(%zu)%s · e%s = %s in row %zu, 0 elsewhere   <small>%zu×1 column</small>"),
                               f->layer - 1, sub (pool, chain->k + 1), sub (pool, chain->j + 1),
                               num (pool, f->data[chain->j]), chain->j + 1, f->rows);
       break;
@@ -246,11 +248,11 @@ explain_edge (BpvExplanation *ex,
   gboolean at_update = !running && bpv_stepper_get_phase (st) == BPV_STEP_UPDATE;
 
   jk = pool_keep (pool, g_strdup_printf ("%s,%s", jj, kk));
-  ex->title = g_strdup_printf ("Weight W(%zu)%s", n, jk);
+  ex->title = g_strdup_printf (_("Weight W(%zu)%s"), n, jk);
   ex->weight = L->W[j * L->in + k];
   ex->batch = t->batch;
 
-  g_string_append_printf (eq, "W(%zu)%s = <b>%s</b>   <small>from a(%zu)%s to a(%zu)%s</small>\n",
+  g_string_append_printf (eq, _("W(%zu)%s = <b>%s</b>   <small>from a(%zu)%s to a(%zu)%s</small>\n"),
                           n, jk, num (pool, ex->weight), n - 1, kk, n, jj);
   if (fwd_prev)
     ex->a_prev = bp_trace_a_prev (t, l, s)[k];
@@ -261,15 +263,15 @@ explain_edge (BpvExplanation *ex,
   if (bwd && fwd_prev)
     {
       ex->product = ex->delta * ex->a_prev;
-      g_string_append_printf (eq, "      = %s × %s\n      = <b>%s</b>   <small>(this sample)</small>\n",
+      g_string_append_printf (eq, _("      = %s × %s\n      = <b>%s</b>   <small>(this sample)</small>\n"),
                               num (pool, ex->delta), num (pool, ex->a_prev), num (pool, ex->product));
       ex->batch_gradient = L->dW[j * L->in + k];
       if (t->batch > 1)
-        g_string_append_printf (eq, "summed over the batch of %zu: ∂C/∂W(%zu)%s = <b>%s</b>\n",
+        g_string_append_printf (eq, _("summed over the batch of %zu: ∂C/∂W(%zu)%s = <b>%s</b>\n"),
                                 t->batch, n, jk, num (pool, ex->batch_gradient));
     }
   else if (!bwd)
-    g_string_append_printf (eq, "      = ? × %s   <i>(δ(%zu) comes with the backward pass)</i>\n",
+    g_string_append_printf (eq, _("      = ? × %s   <i>(δ(%zu) comes with the backward pass)</i>\n"),
                             fwd_prev ? num (pool, ex->a_prev) : "?", n);
   else
     g_string_append (eq, "      = ?\n");
@@ -281,19 +283,19 @@ explain_edge (BpvExplanation *ex,
 
       if (n < N)
         {
-          g_string_append (eq, "where ");
+          g_string_append (eq, _("where "));
           _bpv_explain_append_delta_terms (ex, eq, pool, net, t, s, l, j);
           g_string_append (eq, "\n");
         }
       else
-        g_string_append_printf (eq, "where δ(%zu)%s = ∂C/∂z(%zu)%s comes from the cost (%s)\n",
+        g_string_append_printf (eq, _("where δ(%zu)%s = ∂C/∂z(%zu)%s comes from the cost (%s)\n"),
                                 n, jj, n, jj, esc (pool, net->cost->id));
     }
 
   if (at_update)
     {
       ex->weight_after = live->W[j * live->in + k];
-      g_string_append_printf (eq, "update (%s): W(%zu)%s  %s → <b>%s</b>   <small>(Δ = %s)</small>\n",
+      g_string_append_printf (eq, _("update (%s): W(%zu)%s  %s → <b>%s</b>   <small>(Δ = %s)</small>\n"),
                               esc (pool, bpv_session_get_optimizer (session)->id), n, jk,
                               num (pool, ex->weight), num (pool, ex->weight_after),
                               num (pool, ex->weight_after - ex->weight));
@@ -307,13 +309,13 @@ explain_edge (BpvExplanation *ex,
   /* The chain rule, factor by factor. */
   if (running)
     {
-      ex->chain = g_strdup ("<i>Pause training to see the chain rule of one sample.</i>");
+      ex->chain = g_strdup (_("<i>Pause training to see the chain rule of one sample.</i>"));
       return;
     }
   if (!bwd)
     {
-      ex->chain = g_strdup_printf ("<i>The chain rule appears when the backward pass reaches "
-                                   "W(%zu).</i>", n);
+      ex->chain = g_strdup_printf (_("<i>The chain rule appears when the backward pass reaches "
+                                   "W(%zu).</i>"), n);
       return;
     }
   {
@@ -332,11 +334,11 @@ explain_edge (BpvExplanation *ex,
     ex->n_factors = chain->n_factors;
     /* The result first, so it is in view without scrolling past a long
      * chain (deep-sigmoid's W(1) has 19 factors). */
-    g_string_append_printf (c, "product of the %zu factors = <b>%s</b>   %s δ(%zu)%s · a(%zu)%s = %s\n",
+    g_string_append_printf (c, _("product of the %zu factors = <b>%s</b>   %s δ(%zu)%s · a(%zu)%s = %s\n"),
                             chain->n_factors, num (pool, ex->chain_product),
                             fabs (ex->chain_product - ex->backprop)
                               <= CHAIN_REL_TOL * MAX (CHAIN_MIN_SCALE, fabs (ex->backprop))
-                                 + CHAIN_ABS_TOL ? "✓ equals" : "≠",
+                                 + CHAIN_ABS_TOL ? _("✓ equals") : "≠",
                             n, jj, n - 1, kk, num (pool, ex->backprop));
     g_string_append_printf (c, "∂C/∂W(%zu)%s = ", n, jk);
     for (gsize f = 0; f < chain->n_factors; f++)
@@ -347,13 +349,13 @@ explain_edge (BpvExplanation *ex,
     /* Drop the last newline. */
     g_string_truncate (c, c->len - 1);
     if (chain->start < net->n_layers)
-      g_string_append_printf (c, "\n<small>(the chain starts at ∂C/∂a(%zu): a(%zu) takes its gradient "
+      g_string_append_printf (c, _("\n<small>(the chain starts at ∂C/∂a(%zu): a(%zu) takes its gradient "
                               "by more than one path, or from a norm or dropout layer, and the backward "
-                              "pass sums them there; select a neuron of layer %zu to see its paths)</small>",
+                              "pass sums them there; select a neuron of layer %zu to see its paths)</small>"),
                               chain->start, chain->start, chain->start);
     if (chain->fused)
-      g_string_append_printf (c, "\n<small>(%s on %s: the product starts from the stable "
-                              "δ(%zu) = ∂C/∂z(%zu), as backprop does)</small>",
+      g_string_append_printf (c, _("\n<small>(%s on %s: the product starts from the stable "
+                              "δ(%zu) = ∂C/∂z(%zu), as backprop does)</small>"),
                               esc (pool, net->cost->id),
                               esc (pool, net->layers[net->n_layers - 1].act->id),
                               net->n_layers, net->n_layers);
@@ -387,20 +389,20 @@ explain_skip (BpvExplanation  *ex,
   gsize n = ex->hit.layer, l = n - 1, j = ex->hit.j;
   const BpLayer *L = &net->layers[l];
 
-  ex->title = g_strdup_printf ("Skip connection a(%zu) → a(%zu)", j, n);
-  g_string_append_printf (eq, "a(%zu) = σ(W(%zu) a(%zu) + b(%zu)) + a(%zu)   "
-                          "<small>(a(%zu) is added unchanged)</small>\n", n, n, n - 1, n, j, j);
+  ex->title = g_strdup_printf (_("Skip connection a(%zu) → a(%zu)"), j, n);
+  g_string_append_printf (eq, _("a(%zu) = σ(W(%zu) a(%zu) + b(%zu)) + a(%zu)   "
+                          "<small>(a(%zu) is added unchanged)</small>\n"), n, n, n - 1, n, j, j);
   if (j + 1 == n)
     g_string_append_printf (eq, "∂a(%zu)/∂a(%zu) = diag(σ′(z(%zu))) W(%zu) + <b>I</b>\n", n, j, n, n);
   else
     g_string_append_printf (eq, "∂a(%zu)/∂a(%zu) = diag(σ′(z(%zu))) W(%zu) ∂a(%zu)/∂a(%zu) + <b>I</b>\n",
                             n, j, n, n, n - 1, j);
-  g_string_append_printf (eq, "<small>(the I is the identity path: the gradient reaching a(%zu) flows "
+  g_string_append_printf (eq, _("<small>(the I is the identity path: the gradient reaching a(%zu) flows "
                           "back around the layers, neither multiplied by a weight nor squashed by a "
-                          "σ′)</small>\n", n);
+                          "σ′)</small>\n"), n);
   g_string_append_printf (eq, "∂C/∂a(%zu) += ∂C/∂a(%zu)", j, n);
   if (!bpv_session_backward_known (session, l))
-    g_string_append_printf (eq, " = ?   <i>(the backward pass has not reached layer %zu)</i>\n", n);
+    g_string_append_printf (eq, _(" = ?   <i>(the backward pass has not reached layer %zu)</i>\n"), n);
   else
     {
       const double *g = bp_trace_dC_da (t, l, s);
@@ -409,15 +411,15 @@ explain_skip (BpvExplanation  *ex,
       g_string_append (eq, " = (");
       for (gsize u = 0; u < shown; u++)
         g_string_append_printf (eq, "%s%s", u > 0 ? ", " : "", num (pool, g[u]));
-      g_string_append_printf (eq, "%s)   <small>(this sample, units 1…%zu of %zu)</small>\n",
+      g_string_append_printf (eq, _("%s)   <small>(this sample, units 1…%zu of %zu)</small>\n"),
                               shown < L->out ? ", …" : "", shown, L->out);
     }
   if (j >= 1)
-    g_string_append_printf (eq, "<small>(select a unit of a(%zu) to see both paths summed: "
-                            "through the layers and around them)</small>", j);
+    g_string_append_printf (eq, _("<small>(select a unit of a(%zu) to see both paths summed: "
+                            "through the layers and around them)</small>"), j);
   else
-    g_string_append (eq, "<small>(a(0) is the input: no weight below it learns from what the skip "
-                         "carries back)</small>");
+    g_string_append (eq, _("<small>(a(0) is the input: no weight below it learns from what the skip "
+                         "carries back)</small>"));
 }
 
 BpvExplanation *
@@ -463,8 +465,8 @@ bpv_explain (BpvSession   *session,
   else
     explain_edge (ex, session, net, &pool, eq);
 
-  ex->context = g_strdup_printf ("sample %zu of %zu · training row %zu · step %" G_GUINT64_FORMAT
-                                 " · %s",
+  ex->context = g_strdup_printf (_("sample %zu of %zu · training row %zu · step %" PRIu64
+                                 " · %s"),
                                  s + 1, B, bpv_session_get_shown_row (session) + 1,
                                  bpv_explain_shown_step (session), phase_words (session));
   ex->equations = g_string_free (eq, FALSE);
@@ -534,15 +536,15 @@ bpv_explain_gradcheck (BpvSession       *session,
     {
       g_set_error (error, BP_NETWORK_ERROR, BP_NETWORK_ERROR_INVALID,
                    hit != NULL && hit->kind == BPV_HIT_NEURON
-                   ? "an input has no parameter to check: C compares the gradient of a weight, "
-                     "or of a neuron's bias, with finite differences"
-                   : "select a weight or a neuron first");
+                   ? _("an input has no parameter to check: C compares the gradient of a weight, "
+                     "or of a neuron's bias, with finite differences")
+                   : _("select a weight or a neuron first"));
       return FALSE;
     }
   if (bpv_session_get_running (session))
     {
       g_set_error (error, BP_NETWORK_ERROR, BP_NETWORK_ERROR_INVALID,
-                   "pause training to compare with finite differences");
+                   _("pause training to compare with finite differences"));
       return FALSE;
     }
   live = bpv_session_get_network (session);
@@ -555,13 +557,13 @@ bpv_explain_gradcheck (BpvSession       *session,
   if (hit->kind == BPV_HIT_SKIP)
     {
       g_set_error (error, BP_NETWORK_ERROR, BP_NETWORK_ERROR_INVALID,
-                   "a skip connection has no parameter to check: it adds a(%zu) unchanged", hit->j);
+                   _("a skip connection has no parameter to check: it adds a(%zu) unchanged"), hit->j);
       return FALSE;
     }
   if (live->layers[l].type == BP_LAYER_DROPOUT)
     {
       g_set_error (error, BP_NETWORK_ERROR, BP_NETWORK_ERROR_INVALID,
-                   "a dropout layer has no parameter to check");
+                   _("a dropout layer has no parameter to check"));
       return FALSE;
     }
   if (hit->kind == BPV_HIT_EDGE && live->layers[l].type == BP_LAYER_DENSE)
@@ -615,26 +617,26 @@ bpv_explain_latex (BpvSession   *session,
   if (hit == NULL || hit->kind != BPV_HIT_EDGE)
     {
       g_set_error (error, BP_NETWORK_ERROR, BP_NETWORK_ERROR_INVALID,
-                   "select a weight to copy its derivation");
+                   _("select a weight to copy its derivation"));
       return NULL;
     }
   if (bpv_session_get_running (session))
     {
       g_set_error (error, BP_NETWORK_ERROR, BP_NETWORK_ERROR_INVALID,
-                   "pause training to copy the derivation of one sample");
+                   _("pause training to copy the derivation of one sample"));
       return NULL;
     }
   if (!bpv_session_backward_known (session, hit->layer - 1))
     {
       g_set_error (error, BP_NETWORK_ERROR, BP_NETWORK_ERROR_INVALID,
-                   "the backward pass has not reached W(%zu) yet: step on to copy its derivation",
+                   _("the backward pass has not reached W(%zu) yet: step on to copy its derivation"),
                    hit->layer);
       return NULL;
     }
   t = bpv_session_get_trace (session, &s);
   if (t == NULL)
     {
-      g_set_error (error, BP_NETWORK_ERROR, BP_NETWORK_ERROR_INVALID, "no pass to derive from");
+      g_set_error (error, BP_NETWORK_ERROR, BP_NETWORK_ERROR_INVALID, _("no pass to derive from"));
       return NULL;
     }
   /* The weights of the shown pass (before the update at the UPDATE stop). */

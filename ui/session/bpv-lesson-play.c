@@ -98,9 +98,9 @@ static char *
 no_such_layer (gsize layer,
                gsize N)
 {
-  return g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
-                                       "layer %zu is not there: the network has %zu layer",
-                                       "layer %zu is not there: the network has %zu layers", N),
+  return g_strdup_printf (dngettext (GETTEXT_PACKAGE,
+                                     "layer %zu is not there: the network has %zu layer",
+                                     "layer %zu is not there: the network has %zu layers", N),
                           layer, N);
 }
 
@@ -128,10 +128,10 @@ _bpv_lesson_check_hit (BpvLesson        *lesson,
       if (hit->j >= width)
         {
           key = "unit";
-          what = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
-                                               "unit %zu of a(%zu) is not there: a(%zu) has %zu unit",
-                                               "unit %zu of a(%zu) is not there: a(%zu) has %zu units",
-                                               width),
+          what = g_strdup_printf (dngettext (GETTEXT_PACKAGE,
+                                             "unit %zu of a(%zu) is not there: a(%zu) has %zu unit",
+                                             "unit %zu of a(%zu) is not there: a(%zu) has %zu units",
+                                             width),
                                   hit->j + 1, hit->layer, hit->layer, width);
         }
     }
@@ -625,7 +625,7 @@ bpv_lesson_check (BpvLesson  *lesson,
   if (problems > 0)
     {
       g_set_error (error, BPV_LESSON_ERROR, BPV_LESSON_ERROR_CHECK,
-                   g_dngettext (GETTEXT_PACKAGE, "%s: %u problem", "%s: %u problems", problems),
+                   dngettext (GETTEXT_PACKAGE, "%s: %u problem", "%s: %u problems", problems),
                    lesson->file_name, problems);
       return FALSE;
     }

@@ -12,6 +12,7 @@
 #include "bpv-lesson-private.h"
 
 #include <glib/gi18n.h>
+#include <inttypes.h>
 #include <math.h>
 #include <string.h>
 
@@ -165,10 +166,10 @@ read_uint (Reader      *r,
   if (v != floor (v) || v < (double) min || v > (double) max)
     {
       if (max >= G_MAXUINT32)
-        return fail (r, error, field, _("expected a whole number, %" G_GUINT64_FORMAT " or more"),
+        return fail (r, error, field, _("expected a whole number, %" PRIu64 " or more"),
                      min);
       return fail (r, error, field,
-                   _("expected a whole number from %" G_GUINT64_FORMAT " to %" G_GUINT64_FORMAT),
+                   _("expected a whole number from %" PRIu64 " to %" PRIu64),
                    min, max);
     }
   *out = (guint64) v;

@@ -130,7 +130,7 @@ over_b (const BpvQuizContext *ctx)
 {
   if (ctx->net->reduction != BP_REDUCTION_MEAN)
     return g_strdup ("");
-  return g_strdup_printf (" ÷ %" G_GSIZE_FORMAT, ctx->trace->batch);
+  return g_strdup_printf (" ÷ %zu", ctx->trace->batch);
 }
 
 /* Adds "w × d + …" of a list of (factor, value) pairs to the worked
@@ -156,11 +156,11 @@ append_terms (BpvQuizBuild        *b,
       g_autofree char *r = _bpv_quiz_num (b, rest);
 
       g_string_append_printf (expr, " + %s", r);
-      g_string_append_printf (text, g_dngettext (GETTEXT_PACKAGE,
-                                                 " (the last number is the %" G_GSIZE_FORMAT
-                                                 " smaller term folded)",
-                                                 " (the last number is the %" G_GSIZE_FORMAT
-                                                 " smaller terms added up)", n_rest),
+      g_string_append_printf (text, dngettext (GETTEXT_PACKAGE,
+                                               " (the last number is the %zu"
+                                               " smaller term folded)",
+                                               " (the last number is the %zu"
+                                               " smaller terms added up)", n_rest),
                               n_rest);
     }
 }
@@ -224,7 +224,7 @@ _bpv_quiz_numeric_delta (const BpvQuizContext *ctx,
   name = _bpv_quiz_sub ("δ", w.n, w.j + 1);
   sp = _bpv_quiz_act_prime (L);
   q->answer = bp_trace_dC_dz (ctx->trace, w.n - 1, ctx->sample)[w.j];
-  q->quantity = g_strdup_printf ("delta(%" G_GSIZE_FORMAT ")[%" G_GSIZE_FORMAT "]", w.n, w.j + 1);
+  q->quantity = g_strdup_printf ("delta(%zu)[%zu]", w.n, w.j + 1);
   _bpv_quiz_hl_neuron (b, w.n, w.j);
 
   if (w.n == N)

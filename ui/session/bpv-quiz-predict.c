@@ -234,7 +234,7 @@ set_text (const gboolean *set,
     g_autofree char *list = g_string_free (s, FALSE);
 
     /* TRANSLATORS: %s is a list of unit numbers, "2, 5" */
-    return g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "unit %s", "units %s", count), list);
+    return g_strdup_printf (dngettext (GETTEXT_PACKAGE, "unit %s", "units %s", count), list);
   }
 }
 
@@ -383,7 +383,7 @@ _bpv_quiz_predict_dead (const BpvQuizContext *ctx,
       if (dead[u] || strcmp (right, _("none")) == 0)
         _bpv_quiz_hl_neuron (b, n, u);
     }
-  _bpv_quiz_set_prompt (b, g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
+  _bpv_quiz_set_prompt (b, g_strdup_printf (dngettext (GETTEXT_PACKAGE,
                                                           "Which units of layer %zu (relu) are dead"
                                                           " on this batch of %zu sample, that is"
                                                           " a = 0 on every sample?",

@@ -184,7 +184,7 @@ _bpv_quiz_sub (const char *name,
 {
   g_autofree char *sj = bpv_subscript (j);
 
-  return g_strdup_printf ("%s(%" G_GSIZE_FORMAT ")%s", name, n, sj);
+  return g_strdup_printf ("%s(%zu)%s", name, n, sj);
 }
 
 char *
@@ -196,7 +196,7 @@ _bpv_quiz_sub2 (const char *name,
   g_autofree char *sj = bpv_subscript (j);
   g_autofree char *sk = bpv_subscript (k);
 
-  return g_strdup_printf ("%s(%" G_GSIZE_FORMAT ")%s,%s", name, n, sj, sk);
+  return g_strdup_printf ("%s(%zu)%s,%s", name, n, sj, sk);
 }
 
 void
@@ -330,9 +330,9 @@ static void
 set_tolerance (BpvQuestion *q)
 {
   g_free (q->tolerance_text);
-  q->tolerance_text = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
-                                                    "to %d significant figure",
-                                                    "to %d significant figures", q->sig_figs),
+  q->tolerance_text = g_strdup_printf (dngettext (GETTEXT_PACKAGE,
+                                                  "to %d significant figure",
+                                                  "to %d significant figures", q->sig_figs),
                                        q->sig_figs);
 }
 
@@ -669,7 +669,7 @@ bpv_question_check (const BpvQuestion *q,
           || q->n_choices == 0)
         {
           g_set_error (error, BPV_QUIZ_ERROR, BPV_QUIZ_ERROR_ANSWER,
-                       _("‘%s’ is not one of the choices (0 to %" G_GSIZE_FORMAT ")"), s,
+                       _("‘%s’ is not one of the choices (0 to %zu)"), s,
                        q->n_choices > 0 ? q->n_choices - 1 : 0);
           return FALSE;
         }

@@ -6,6 +6,7 @@
 #include "bpv-session-private.h"
 
 #include <glib/gi18n.h>
+#include <inttypes.h>
 #include <math.h>
 
 #include "bp-registry.h"
@@ -85,7 +86,7 @@ bpv_session_reset_weights (BpvSession *self)
 
   before = change_begin (self);
   reset_weights (self);
-  change_end (self, before, g_strdup ("Reset weights"));
+  change_end (self, before, g_strdup (_("Reset weights")));
 }
 
 gboolean
@@ -106,7 +107,7 @@ bpv_session_set_learning_rate (BpvSession *self,
       bp_model_free (before);
       return FALSE;
     }
-  hyper_changed (self, before, g_strdup_printf ("Change learning rate to %g", lr),
+  hyper_changed (self, before, g_strdup_printf (_("Change learning rate to %g"), lr),
                  PROP_LEARNING_RATE);
   return TRUE;
 }
@@ -166,7 +167,7 @@ bpv_session_set_batch_size (BpvSession *self,
     return;
   before = change_begin (self);
   self->model->batch_size = batch_size;
-  change_end (self, before, g_strdup_printf ("Change batch size to %zu", batch_size));
+  change_end (self, before, g_strdup_printf (_("Change batch size to %zu"), batch_size));
   _bpv_session_update_stepper_batch (self);
   _bpv_session_restart_if_running (self);
   _bpv_session_notify (self, PROP_BATCH_SIZE);
@@ -194,7 +195,7 @@ bpv_session_set_weight_decay (BpvSession *self,
   if (!(weight_decay >= 0 && isfinite (weight_decay)))
     {
       g_set_error (error, BP_NETWORK_ERROR, BP_NETWORK_ERROR_INVALID,
-                   "weight decay must be a finite number ≥ 0");
+                   _("weight decay must be a finite number ≥ 0"));
       return FALSE;
     }
   before = change_begin (self);
@@ -208,7 +209,7 @@ bpv_session_set_weight_decay (BpvSession *self,
     }
   else
     opt->weight_decay = weight_decay;
-  hyper_changed (self, before, g_strdup_printf ("Change weight decay to %g", weight_decay),
+  hyper_changed (self, before, g_strdup_printf (_("Change weight decay to %g"), weight_decay),
                  PROP_WEIGHT_DECAY);
   return TRUE;
 }
@@ -240,7 +241,7 @@ bpv_session_set_seed (BpvSession *self,
   /* The seed names the starting weights: start from them. */
   reset_weights (self);
   _bpv_session_rebuild_stepper (self);
-  change_end (self, before, g_strdup_printf ("Change seed to %" G_GUINT64_FORMAT, seed));
+  change_end (self, before, g_strdup_printf (_("Change seed to %" PRIu64), seed));
 }
 
 guint64
@@ -284,7 +285,7 @@ bpv_session_set_optimizer (BpvSession *self,
   bp_optimizer_free (old);
   self->model->optimizer = opt;
   _bpv_session_rebuild_stepper (self);
-  change_end (self, before, g_strdup_printf ("Change optimizer to %s", id));
+  change_end (self, before, g_strdup_printf (_("Change optimizer to %s"), id));
   _bpv_session_notify (self, PROP_LEARNING_RATE);
   _bpv_session_notify (self, PROP_WEIGHT_DECAY);
   if (was_running)
@@ -321,7 +322,7 @@ bpv_session_set_cost (BpvSession *self,
       bp_model_free (before);
       return FALSE;
     }
-  change_end (self, before, g_strdup_printf ("Change cost to %s", id));
+  change_end (self, before, g_strdup_printf (_("Change cost to %s"), id));
   network_changed_in_place (self);
   return TRUE;
 }
@@ -348,7 +349,7 @@ bpv_session_set_activation (BpvSession *self,
       return FALSE;
     }
   change_end (self, before,
-              g_strdup_printf ("Change activation of layer %zu to %s", layer + 1, id));
+              g_strdup_printf (_("Change activation of layer %zu to %s"), layer + 1, id));
   network_changed_in_place (self);
   return TRUE;
 }
@@ -371,7 +372,7 @@ bpv_session_set_hidden_layers (BpvSession  *self,
   if (n + 1 > BP_MAX_LAYERS)
     {
       g_set_error (error, BP_NETWORK_ERROR, BP_NETWORK_ERROR_INVALID,
-                   "at most %d hidden layers", BP_MAX_LAYERS - 1);
+                   _("at most %d hidden layers"), BP_MAX_LAYERS - 1);
       return FALSE;
     }
   if (n == old->n_layers - 1)
@@ -409,7 +410,7 @@ bpv_session_set_hidden_layers (BpvSession  *self,
   self->model->network = g_steal_pointer (&net);
   bp_optimizer_reset (self->model->optimizer, self->model->network->n_params);
   _bpv_session_structure_changed (self);
-  change_end (self, before, g_strdup ("Change hidden layers"));
+  change_end (self, before, g_strdup (_("Change hidden layers")));
   return TRUE;
 }
 
@@ -442,7 +443,7 @@ bpv_session_set_dataset (BpvSession *self,
   {
     g_autofree char *base = g_path_get_basename (name_or_path);
 
-    label = g_strdup_printf ("Change dataset to %s", base);
+    label = g_strdup_printf (_("Change dataset to %s"), base);
   }
   _bpv_session_structure_changed (self);
   change_end (self, before, g_steal_pointer (&label));

@@ -11,6 +11,7 @@
  */
 #include "config.h"
 
+#include <inttypes.h>
 #include <math.h>
 #include <string.h>
 
@@ -96,8 +97,8 @@ _bpv_session_record_leave_past (BpvSession *self)
     return;
   /* Training goes on from the present, never silently from the past: say
    * where it went and how to fork instead. */
-  text = g_strdup_printf (_("Back to now (step %" G_GUINT64_FORMAT "): to go on from step %"
-                            G_GUINT64_FORMAT ", use Resume from Here"),
+  text = g_strdup_printf (_("Back to now (step %" PRIu64 "): to go on from step %"
+                            PRIu64 ", use Resume from Here"),
                           self->steps, self->shown_step);
   bpv_session_show_present (self);
   _bpv_session_emit_message (self, text, FALSE);
@@ -141,7 +142,7 @@ find_kept (BpvSession  *self,
   i = bp_record_find (self->record, step);
   if (i < 0)
     g_set_error (error, BP_RECORD_ERROR, BP_RECORD_ERROR_INVALID,
-                 _("Step %" G_GUINT64_FORMAT " was not recorded"), step);
+                 _("Step %" PRIu64 " was not recorded"), step);
   return i;
 }
 
@@ -254,7 +255,7 @@ bpv_session_resume_from (BpvSession *self,
   /* The next add truncates what came after: undo brings it back. */
   g_free (self->fork_data);
   self->fork_data = bp_record_to_data (self->record, &self->fork_len);
-  label = g_strdup_printf (_("Resume from Step %" G_GUINT64_FORMAT), self->steps);
+  label = g_strdup_printf (_("Resume from Step %" PRIu64), self->steps);
   bp_edit_history_record (self->history, before, label);
   self->fork_depth = bp_edit_history_n_undo (self->history);
   bpv_event ("EDIT %s layers=%zu", label, _bpv_session_net (self)->n_layers);

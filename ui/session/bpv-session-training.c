@@ -8,6 +8,8 @@
 #include "config.h"
 #include "bpv-session-private.h"
 
+#include <glib/gi18n.h>
+#include <inttypes.h>
 #include <math.h>
 #include <string.h>
 
@@ -51,9 +53,9 @@ _bpv_session_record_training (BpvSession *self,
     return;
   if (self->steps > self->steps_at_start)
     {
-      label = g_strdup_printf ("Train %" G_GUINT64_FORMAT " Step%s",
-                               self->steps - self->steps_at_start,
-                               self->steps - self->steps_at_start == 1 ? "" : "s");
+      label = g_strdup_printf (ngettext ("Train %" PRIu64 " Step", "Train %" PRIu64 " Steps",
+                                         self->steps - self->steps_at_start),
+                               self->steps - self->steps_at_start);
       _bpv_session_store_progress (self);
       bp_edit_history_record (self->history, g_steal_pointer (&self->before_training), label);
       bpv_event ("EDIT %s layers=%zu", label, self->model->network->n_layers);

@@ -5,6 +5,7 @@
 #include "config.h"
 #include "bpv-session-private.h"
 
+#include <glib/gi18n.h>
 #include <string.h>
 
 #include <math.h>
@@ -427,7 +428,7 @@ _bpv_session_load_dataset (BpvSession *self,
   if (data->n_rows < MIN_DATASET_ROWS)
     {
       g_set_error (error, BP_DATASET_ERROR, BP_DATASET_ERROR_INVALID,
-                   "dataset “%s” has %zu rows: at least %d are needed",
+                   _("dataset “%s” has %zu rows: at least %d are needed"),
                    data->name, data->n_rows, MIN_DATASET_ROWS);
       return FALSE;
     }
@@ -438,7 +439,7 @@ _bpv_session_load_dataset (BpvSession *self,
       bp_dataset_free (train);
       bp_dataset_free (test);
       g_set_error (error, BP_DATASET_ERROR, BP_DATASET_ERROR_INVALID,
-                   "dataset “%s”: no training rows are left after the split", data->name);
+                   _("dataset “%s”: no training rows are left after the split"), data->name);
       return FALSE;
     }
   if (!bp_model_fit_to_data (self->model, data->n_features, data->n_targets, data->task, error))
