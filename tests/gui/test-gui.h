@@ -91,6 +91,30 @@ gui_logs_failed (void)
 /* Names the program in messages, installs the log writer above and starts
  * GTK, libadwaita and the widgets; FALSE (said on stderr) without a
  * display. */
+/* The window as GTK draws it (its render node through the window's
+ * renderer), written as the PNG DIR/NAME; FALSE when it could not be.
+ * Lay it out and draw it first (spin the main loop). */
+static G_GNUC_UNUSED gboolean
+gui_window_shot (GtkWidget  *window,
+                 const char *dir,
+                 const char *name)
+{
+  int w = gtk_widget_get_width (window), h = gtk_widget_get_height (window);
+  g_autoptr(GdkPaintable) paintable = gtk_widget_paintable_new (window);
+  g_autoptr(GskRenderNode) node = NULL;
+  g_autoptr(GdkTexture) texture = NULL;
+  g_autofree char *path = g_build_filename (dir, name, NULL);
+  GtkSnapshot *snapshot = gtk_snapshot_new ();
+
+  gdk_paintable_snapshot (paintable, snapshot, w, h);
+  node = gtk_snapshot_free_to_node (snapshot);
+  if (node == NULL)
+    return FALSE;
+  texture = gsk_renderer_render_texture (gtk_native_get_renderer (GTK_NATIVE (window)), node,
+                                         &GRAPHENE_RECT_INIT (0, 0, w, h));
+  return gdk_texture_save_to_png (texture, path);
+}
+
 static G_GNUC_UNUSED gboolean
 gui_test_init (const char *program)
 {

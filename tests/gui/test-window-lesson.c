@@ -339,26 +339,11 @@ shoot (Fixture    *f,
        const char *name)
 {
   const char *dir = g_getenv ("BPV_TEST_SHOTS");
-  GtkWidget *widget = GTK_WIDGET (f->window);
-  int w = gtk_widget_get_width (widget), h = gtk_widget_get_height (widget);
-  g_autoptr(GdkPaintable) paintable = NULL;
-  g_autoptr(GskRenderNode) node = NULL;
-  g_autoptr(GdkTexture) texture = NULL;
-  g_autofree char *path = NULL;
-  GtkSnapshot *snapshot;
 
   if (dir == NULL || dir[0] == '\0')
     return;
   spin (0.3);
-  paintable = gtk_widget_paintable_new (widget);
-  snapshot = gtk_snapshot_new ();
-  gdk_paintable_snapshot (paintable, snapshot, w, h);
-  node = gtk_snapshot_free_to_node (snapshot);
-  assert_non_null (node);
-  texture = gsk_renderer_render_texture (gtk_native_get_renderer (GTK_NATIVE (f->window)), node,
-                                         &GRAPHENE_RECT_INIT (0, 0, w, h));
-  path = g_build_filename (dir, name, NULL);
-  assert_true (gdk_texture_save_to_png (texture, path));
+  assert_true (gui_window_shot (GTK_WIDGET (f->window), dir, name));
 }
 
 /* The step's view is the window's: each flag it sets is its action's

@@ -183,27 +183,12 @@ window_shot (Fixture    *f,
              const char *dir,
              const char *name)
 {
-  int w = gtk_widget_get_width (GTK_WIDGET (f->window)), h = gtk_widget_get_height (GTK_WIDGET (f->window));
-  g_autoptr(GdkPaintable) paintable = NULL;
-  g_autoptr(GskRenderNode) node = NULL;
-  g_autoptr(GdkTexture) texture = NULL;
-  g_autofree char *path = NULL;
-  GtkSnapshot *snapshot;
-
   if (dir == NULL || dir[0] == '\0')
     return;
   /* Laid out and drawn once since the change. */
   spin (0.3);
-  paintable = gtk_widget_paintable_new (GTK_WIDGET (f->window));
-  snapshot = gtk_snapshot_new ();
-  gdk_paintable_snapshot (paintable, snapshot, w, h);
-  node = gtk_snapshot_free_to_node (snapshot);
-  assert_non_null (node);
-  texture = gsk_renderer_render_texture (gtk_native_get_renderer (GTK_NATIVE (f->window)), node,
-                                         &GRAPHENE_RECT_INIT (0, 0, w, h));
-  path = g_build_filename (dir, name, NULL);
-  assert_true (gdk_texture_save_to_png (texture, path));
-  print_message ("wrote %s (%d × %d)\n", path, w, h);
+  assert_true (gui_window_shot (GTK_WIDGET (f->window), dir, name));
+  print_message ("wrote %s/%s\n", dir, name);
 }
 
 /* The canvas as GTK draws it (its render node through the window's
