@@ -125,6 +125,11 @@ note_for (BpvQuizPane *self)
       gboolean back = now.step > self->about.step
                       || (now.step == self->about.step && now.position > self->about.position);
 
+      /* Asked at rest (no stop: the network between steps). */
+      if (self->about.position < 0)
+        return back
+               ? g_strdup_printf (_("This question is about the network at rest after step %s; step back to see it."), step)
+               : g_strdup_printf (_("This question is about the network at rest after step %s; step forward to see it."), step);
       return back
              /* TRANSLATORS: stop %d of step %s, as the phase card numbers them. */
              ? g_strdup_printf (_("This question is about stop %d of step %s; step back to see it."),
