@@ -184,6 +184,34 @@ test_bounds_and_stats (void **state)
   run_clear (&run);
 }
 
+/* Restores kept step 2 of `from` into `fresh` (a new run of the same
+ * network and optimizer) and trains it to kept step n − 2 of `rec` (the
+ * same recording, or `from` before it went through a file): the
+ * snapshots there must be the same bits. */
+static void
+check_resumed (const BpRecord *rec,
+               const BpRecord *from,
+               Run            *fresh,
+               const char     *what)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(BpRecord) again = NULL;
+  gsize n = bp_record_n (rec);
+
+  if (!bp_record_restore (from, 2, fresh->net, fresh->opt, fresh->tr, &error))
+    fail_msg ("%s: %s", what, error->message);
+  again = bp_record_new (bp_record_budget (rec));
+  assert_true (bp_record_add (again, fresh->net, fresh->opt, fresh->tr, &error));
+  assert_true (bp_record_snapshot_equal (rec, 2, again, 0));
+  run_steps (fresh, again, bp_record_step_at (rec, n - 2) - bp_record_step_at (rec, 2), NULL);
+  assert_true (bp_record_add_latest (again, fresh->net, fresh->opt, fresh->tr, &error));
+  assert_int_equal (bp_record_step_at (again, bp_record_n (again) - 1),
+                    bp_record_step_at (rec, n - 2));
+  if (!bp_record_snapshot_equal (rec, n - 2, again, bp_record_n (again) - 1))
+    fail_msg ("%s: step %" G_GUINT64_FORMAT " differs after the resume",
+              what, bp_record_step_at (rec, n - 2));
+}
+
 /* The recording at step s + M equals restore (s) + M steps, bit for bit:
  * in a fresh trainer (a new recording), and in the same trainer and
  * recording (a fork that retraces the run gives back the same file). */
@@ -193,7 +221,6 @@ check_resume (NetKind     kind,
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(BpRecord) rec = NULL;
-  g_autoptr(BpRecord) again = NULL;
   g_autofree char *before = NULL;
   g_autofree char *after = NULL;
   gsize len_before, len_after, n;
@@ -210,15 +237,7 @@ check_resume (NetKind     kind,
 
   /* From kept step 2 in a trainer of its own, to kept step n − 2. */
   run_init (&fresh, kind, opt_id, 4);
-  assert_true (bp_record_restore (rec, 2, fresh.net, fresh.opt, fresh.tr, &error));
-  again = bp_record_new (bp_record_budget (rec));
-  assert_true (bp_record_add (again, fresh.net, fresh.opt, fresh.tr, &error));
-  assert_true (bp_record_snapshot_equal (rec, 2, again, 0));
-  run_steps (&fresh, again, bp_record_step_at (rec, n - 2) - bp_record_step_at (rec, 2), NULL);
-  assert_true (bp_record_add_latest (again, fresh.net, fresh.opt, fresh.tr, &error));
-  assert_int_equal (bp_record_step_at (again, bp_record_n (again) - 1),
-                    bp_record_step_at (rec, n - 2));
-  assert_true (bp_record_snapshot_equal (rec, n - 2, again, bp_record_n (again) - 1));
+  check_resumed (rec, rec, &fresh, opt_id);
   run_clear (&fresh);
 
   /* A fork of the same recording from kept step 1 back to step 300. */
@@ -280,9 +299,9 @@ check_resume_scheduled (BpScheduleKind  kind,
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(BpRecord) rec = NULL;
-  g_autoptr(BpRecord) again = NULL;
   g_autoptr(BpRecord) loaded = NULL;
   g_autofree char *data = NULL;
+  g_autofree char *what = NULL;
   BpSchedule sched;
   gsize n, len;
   Run run, fresh;
@@ -311,20 +330,14 @@ check_resume_scheduled (BpScheduleKind  kind,
   assert_true (bp_optimizer_set_schedule (fresh.opt, &sched, &error));
   /* A cached rate from before the restore must not survive it. */
   (void) bp_optimizer_lr (fresh.opt);
-  if (!bp_record_restore (loaded, 2, fresh.net, fresh.opt, fresh.tr, &error))
-    fail_msg ("%s", error->message);
-  assert_int_equal (bp_optimizer_schedule_step (fresh.opt),
-                    bp_record_step_at (rec, 2) - 37);
-  again = bp_record_new (bp_record_budget (rec));
-  assert_true (bp_record_add (again, fresh.net, fresh.opt, fresh.tr, &error));
-  assert_true (bp_record_snapshot_equal (rec, 2, again, 0));
-  run_steps (&fresh, again, bp_record_step_at (rec, n - 2) - bp_record_step_at (rec, 2), NULL);
-  assert_true (bp_record_add_latest (again, fresh.net, fresh.opt, fresh.tr, &error));
-  assert_int_equal (bp_record_step_at (again, bp_record_n (again) - 1),
-                    bp_record_step_at (rec, n - 2));
-  if (!bp_record_snapshot_equal (rec, n - 2, again, bp_record_n (again) - 1))
-    fail_msg ("%s, %s schedule: step %" G_GUINT64_FORMAT " differs after the resume",
-              opt_id, bp_schedule_kind_id (kind), bp_record_step_at (rec, n - 2));
+  what = g_strdup_printf ("%s, %s schedule", opt_id, bp_schedule_kind_id (kind));
+  check_resumed (rec, loaded, &fresh, what);
+  /* Where the restore put the schedule: 37 steps behind t. */
+  run_clear (&fresh);
+  run_init (&fresh, NET_PLAIN, opt_id, 4);
+  assert_true (bp_optimizer_set_schedule (fresh.opt, &sched, &error));
+  assert_true (bp_record_restore (loaded, 2, fresh.net, fresh.opt, fresh.tr, &error));
+  assert_int_equal (bp_optimizer_schedule_step (fresh.opt), bp_record_step_at (rec, 2) - 37);
   run_clear (&fresh);
   run_clear (&run);
 }
@@ -367,10 +380,7 @@ test_schedule_v1 (void **state)
   assert_int_equal (bp_record_n (rec), 4);
   assert_string_equal (bp_record_optimizer_id (rec), "sgd");
 
-  net = bp_network_new (2, &error);
-  assert_true (bp_network_add_layer (net, 4, "tanh", NULL, &error));
-  assert_true (bp_network_add_layer (net, 1, "linear", NULL, &error));
-  assert_true (bp_network_set_cost (net, "mse", NULL, &error));
+  net = make_net (2, 4, "tanh", 1, "linear", "mse", 1);
   opt = make_opt ("sgd", net->n_params, 0.05);
   if (!bp_record_restore (rec, 3, net, opt, NULL, &error))
     fail_msg ("%s", error->message);
