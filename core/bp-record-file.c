@@ -1,17 +1,20 @@
-/* bp-record-file.c — saving and loading a recording ("backprop-record/1").
+/* bp-record-file.c — saving and loading a recording ("backprop-record/2";
+ * version 1 files still load).
  *
- *   backprop-record/1 H\n            the format and version, and H: the
+ *   backprop-record/2 H\n            the format and version, and H: the
  *                                    header's length in bytes
  *   { "optimizer": "adam",           H bytes of JSON: the shapes
  *     "params": P, "optimizer_state": S, "running": R,
  *     "rows": N, "layers": L, "budget": bytes,
  *     "stride": k, "bucket_width": w,
  *     "snapshots": n, "buckets": m }
- *   n snapshots                      each 13 + P + S + R + N words:
+ *   n snapshots                      each 14 + P + S + R + N words:
  *                                    step, epoch, cursor, t, latest_only,
  *                                    the trainer's generator (4), the
- *                                    network's (4), the P + S + R doubles,
- *                                    the N row indices of the order
+ *                                    network's (4), the schedule's step
+ *                                    (t − schedule_t0, or 2⁶⁴ − 1: not
+ *                                    known), the P + S + R
+ *                                    doubles, the N row indices of the order
  *   m buckets                        each 4 + 3·(L + 1) words: index, first
  *                                    step, last step, n, then the doubles
  *                                    (bp-record-private.h)
@@ -20,6 +23,12 @@
  * IEEE bits (so a loaded recording has the saved bits).  Binary rather than
  * JSON numbers: a 10⁵-step recording of a 10⁵-parameter network would be
  * hundreds of MB of text and slow to read back exactly.
+ *
+ * Version 1 (before learning-rate schedules) is version 2 without the
+ * schedule's step: 13 head words a snapshot.  Its snapshots load with the
+ * step BP_RECORD_SCHEDULE_UNKNOWN (2⁶⁴ − 1), written so in version 2 too,
+ * and bp_record_restore refuses to put a scheduled optimizer back from one
+ * (bp-record.c says why).
  */
 #include "config.h"
 #include "bp-record.h"
@@ -33,8 +42,10 @@
 #include <string.h>
 
 #define FORMAT_PREFIX   "backprop-record/"
-#define FORMAT_VERSION  1
-#define SNAP_HEAD_WORDS 13
+#define FORMAT_VERSION  2
+/* Words before a snapshot's doubles, by version. */
+#define SNAP_HEAD_WORDS_V1 13
+#define SNAP_HEAD_WORDS    14
 #define BUCKET_HEAD_WORDS 4
 /* Most doubles of optimizer state per parameter (Adam has 2). */
 #define MAX_STATE_PER_PARAM 16
@@ -137,6 +148,7 @@ bp_record_to_data (const BpRecord *rec,
         put_word (out, s->rng[k]);
       for (int k = 0; k < 4; k++)
         put_word (out, s->net_rng[k]);
+      put_word (out, s->schedule_step);
       for (gsize k = 0; k < nv; k++)
         put_double (out, s->values[k]);
       for (gsize k = 0; k < rec->n_rows; k++)
@@ -226,11 +238,13 @@ is_power_of_two (guint64 v)
   return v != 0 && (v & (v - 1)) == 0;
 }
 
-/* The first line: "backprop-record/1 H\n".  Sets *header_at and *header_len. */
+/* The first line: "backprop-record/V H\n".  Sets *version (1 or 2),
+ * *header_at and *header_len. */
 static gboolean
 read_first_line (const char  *data,
                  gsize        len,
                  const char  *name,
+                 guint       *version_out,
                  gsize       *header_at,
                  gsize       *header_len,
                  GError     **error)
@@ -244,7 +258,7 @@ read_first_line (const char  *data,
       || nl == NULL)
     {
       g_set_error (error, BP_RECORD_ERROR, BP_RECORD_ERROR_FORMAT,
-                   _("%s: not a recording (it does not start with “backprop-record/1”)"), name);
+                   _("%s: not a recording (it does not start with “backprop-record/”)"), name);
       return FALSE;
     }
   line = g_strndup (data, (gsize) (nl - data));
@@ -255,10 +269,10 @@ read_first_line (const char  *data,
                    _("%s: line 1: expected “backprop-record/VERSION LENGTH”"), name);
       return FALSE;
     }
-  if (version != FORMAT_VERSION)
+  if (version < 1 || version > FORMAT_VERSION)
     {
       g_set_error (error, BP_RECORD_ERROR, BP_RECORD_ERROR_FORMAT,
-                   _("%s: format version %" PRIu64 " %s (this program reads version %d)"),
+                   _("%s: format version %" PRIu64 " %s (this program reads versions 1 to %d)"),
                    name, version, version > FORMAT_VERSION ? _("is newer than this program’s")
                                                            : _("is unknown"), FORMAT_VERSION);
       return FALSE;
@@ -272,6 +286,7 @@ read_first_line (const char  *data,
       return FALSE;
     }
   *header_len = (gsize) h;
+  *version_out = (guint) version;
   return TRUE;
 }
 
@@ -291,6 +306,7 @@ all_finite (const double *v,
 
 static gboolean
 read_snapshot (BpRecord      *rec,
+               guint          version,
                const guint8  *p,
                gsize          offset,
                gsize          i,
@@ -315,7 +331,10 @@ read_snapshot (BpRecord      *rec,
       s->rng[k] = get_word (p + 40 + 8 * k);
       s->net_rng[k] = get_word (p + 72 + 8 * k);
     }
-  p += 8 * SNAP_HEAD_WORDS;
+  p += 8 * SNAP_HEAD_WORDS_V1;
+  s->schedule_step = BP_RECORD_SCHEDULE_UNKNOWN;
+  if (version >= 2)
+    s->schedule_step = get_word (p), p += 8;
   for (gsize k = 0; k < nv; k++)
     s->values[k] = get_double (p + 8 * k);
   p += 8 * nv;
@@ -331,6 +350,8 @@ read_snapshot (BpRecord      *rec,
     what = _("its step is not a multiple of the stride");
   else if (s->latest_only && i + 1 != rec->snaps->len)
     what = _("a latest-only snapshot is not the last");
+  else if (s->schedule_step > s->t && s->schedule_step != BP_RECORD_SCHEDULE_UNKNOWN)
+    what = _("the schedule's step is after the optimizer's");
   else if (s->epoch > G_MAXUINT)
     what = _("the epoch is out of range");
   else if (s->cursor > rec->n_rows)
@@ -414,12 +435,13 @@ bp_record_load_data (const char  *data,
   Reader r = { display_name != NULL ? display_name : "recording", NULL };
   JsonNode *root;
   gsize header_at, header_len, offset, snap_words, bucket_words;
+  guint version;
   guint64 P, S, R, N, L, budget, stride, width, n_snaps, n_buckets;
   const char *opt_id;
 
   g_return_val_if_fail (data != NULL || len == 0, NULL);
 
-  if (!read_first_line (data, len, r.name, &header_at, &header_len, error))
+  if (!read_first_line (data, len, r.name, &version, &header_at, &header_len, error))
     return NULL;
   if (!json_parser_load_from_data (parser, data + header_at, (gssize) header_len, &local))
     {
@@ -480,7 +502,7 @@ bp_record_load_data (const char  *data,
     }
 
   /* The exact size, before anything is allocated for the payload. */
-  snap_words = SNAP_HEAD_WORDS + P + S + R + N;
+  snap_words = (version >= 2 ? SNAP_HEAD_WORDS : SNAP_HEAD_WORDS_V1) + P + S + R + N;
   bucket_words = BUCKET_HEAD_WORDS + BP_RECORD_BUCKET_VALUES (L);
   offset = header_at + header_len;
   {
@@ -501,7 +523,7 @@ bp_record_load_data (const char  *data,
 
   seen = g_malloc (MAX (N, 1));
   for (gsize i = 0; i < n_snaps; i++, offset += 8 * snap_words)
-    if (!read_snapshot (rec, (const guint8 *) data + offset, offset, i, seen, r.name, error))
+    if (!read_snapshot (rec, version, (const guint8 *) data + offset, offset, i, seen, r.name, error))
       return NULL;
   for (gsize i = 0; i < n_buckets; i++, offset += 8 * bucket_words)
     if (!read_bucket (rec, (const guint8 *) data + offset, offset, i, r.name, error))

@@ -19,6 +19,10 @@ typedef struct
   guint64  n;
 } BpRecordBucket;
 
+/* A snapshot's schedule_step when the file did not say (version 1): kept
+ * as it is through a save, so that a guess never becomes a fact. */
+#define BP_RECORD_SCHEDULE_UNKNOWN G_MAXUINT64
+
 /* One kept step.  `values` holds P parameters, S optimizer state doubles,
  * R running statistics (mean then variance of each batch-norm layer, in
  * layer order); `order` follows it in the same allocation. */
@@ -28,6 +32,11 @@ typedef struct
   guint64   epoch;
   guint64   cursor;
   guint64   t;
+  /* The learning-rate schedule's step (t − schedule_t0, torch's
+   * last_epoch): t alone does not say it when the schedule was set after
+   * the first step.  BP_RECORD_SCHEDULE_UNKNOWN in a snapshot read from a
+   * version 1 file. */
+  guint64   schedule_step;
   guint64   rng[4];        /* the trainer's (shuffling) */
   guint64   net_rng[4];    /* the network's (dropout masks) */
   gboolean  latest_only;   /* off the grid: dropped when a later step comes */

@@ -215,9 +215,12 @@ thin_snapshots (BpRecord *rec)
 
       if (s->step % rec->stride == 0 || s->latest_only)
         {
-          /* Moved down without freeing: the slot is reused. */
+          /* Moved down without freeing: the slot is reused.  Not cleared
+           * when it stays where it is (nothing dropped before it, as when
+           * the recording began at an odd step). */
+          if (kept != i)
+            rec->snaps->pdata[i] = NULL;
           rec->snaps->pdata[kept++] = s;
-          rec->snaps->pdata[i] = NULL;
         }
       else
         bp_record_snap_free (s);
@@ -245,6 +248,7 @@ take_snapshot (BpRecord               *rec,
     {
       memcpy (v, opt->state, rec->n_state * sizeof (double));
       s->t = opt->t;
+      s->schedule_step = bp_optimizer_schedule_step (opt);
     }
   v += rec->n_state;
   for (gsize l = 0; l < net->n_layers; l++)
@@ -526,6 +530,18 @@ bp_record_restore (const BpRecord *rec,
                        _("step %" PRIu64 ": the sample order is damaged"), s->step);
           return FALSE;
         }
+  /* A snapshot from a version 1 file does not say where the schedule stood.  Guessing
+   * (step t, as if it was set before the first step) would be right for a
+   * run scheduled from the start and silently wrong for one scheduled
+   * later: an error is the honest answer. */
+  if (opt != NULL && s->schedule_step == BP_RECORD_SCHEDULE_UNKNOWN
+      && opt->schedule.kind != BP_SCHEDULE_NONE)
+    {
+      g_set_error (error, BP_RECORD_ERROR, BP_RECORD_ERROR_MISMATCH,
+                   _("the recording (format version 1) does not hold the learning-rate "
+                     "schedule’s position; record the run again to resume it with its schedule"));
+      return FALSE;
+    }
 
   v = s->values;
   memcpy (net->params, v, rec->n_params * sizeof (double));
@@ -534,6 +550,13 @@ bp_record_restore (const BpRecord *rec,
     {
       memcpy (opt->state, v, rec->n_state * sizeof (double));
       opt->t = s->t;
+      /* The schedule where it stood; its cached rate is dropped and made
+       * again from step 0 by the next bp_optimizer_lr, which gives the run's
+       * bits (the recursion is deterministic) without trusting a rate read
+       * from a file. */
+      if (s->schedule_step != BP_RECORD_SCHEDULE_UNKNOWN)
+        opt->schedule_t0 = s->t - s->schedule_step;
+      opt->lr_valid = FALSE;
     }
   v += rec->n_state;
   for (gsize l = 0; l < net->n_layers; l++)
@@ -625,7 +648,7 @@ bp_record_snapshot_equal (const BpRecord *a,
   nv = a->n_params + a->n_state + a->n_running;
   /* Doubles by their bits: memcmp. */
   return x->step == y->step && x->epoch == y->epoch && x->cursor == y->cursor
-         && x->t == y->t
+         && x->t == y->t && x->schedule_step == y->schedule_step
          && memcmp (x->rng, y->rng, sizeof x->rng) == 0
          && memcmp (x->net_rng, y->net_rng, sizeof x->net_rng) == 0
          && memcmp (x->values, y->values, 8 * (nv + a->n_rows)) == 0;

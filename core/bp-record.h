@@ -4,7 +4,8 @@
  * What is kept
  *
  *   Snapshots.  At a kept step: the parameters, the optimizer's whole state
- *   (its state arrays and t: what `backprop train -o` saves), batch norm's
+ *   (its state arrays, t and the learning-rate schedule's step t −
+ *   schedule_t0: what `backprop train -o` saves), batch norm's
  *   running statistics, the dropout generator (BpNetwork.rng) and the
  *   trainer's progress (step, epochs completed, the sample order, the
  *   position in it and the shuffling generator).  Restoring a snapshot and
@@ -44,10 +45,11 @@
  * first (a statistics bucket that straddles the fork goes too).
  *
  * Files ("MODEL.bprecord" beside the model): a first line of text
- * "backprop-record/1 H\n", then H bytes of a JSON header (the shapes, the
+ * "backprop-record/2 H\n", then H bytes of a JSON header (the shapes, the
  * stride, the counts), then the snapshots and buckets as little-endian
  * 64-bit words (IEEE doubles bit for bit, integers unsigned); the layout is
- * in bp-record-file.c.  Loading checks every count, the exact size, the
+ * in bp-record-file.c.  Version 1 files (before schedules) still load; their
+ * snapshots do not know the schedule's step.  Loading checks every count, the exact size, the
  * order of the steps and that each sample order is a permutation: a bad
  * file is an error naming it and the place, never a crash.
  *
@@ -157,12 +159,15 @@ guint64     bp_record_step_at        (const BpRecord  *rec,
 gssize      bp_record_find           (const BpRecord  *rec,
                                       guint64          step);
 /* Puts kept step i back: into `net` (parameters, running statistics,
- * dropout generator), `opt` (state and t; may be NULL) and `tr` (its
+ * dropout generator), `opt` (state, t and the schedule's step; its cached
+ * rate is dropped; may be NULL) and `tr` (its
  * progress; the epoch history and the gradient-norm records after the step
  * are dropped; its configuration, batch size and shuffle, stays its own
  * and must be the run's for the same steps to follow; may be NULL).
  * FALSE (BP_RECORD_ERROR_MISMATCH, naming what differs) when they are not
- * shaped as the recorded run; nothing changes.
+ * shaped as the recorded run, or when `opt` has a schedule and the step
+ * came from a version 1 file (which does not say where the schedule
+ * stood); nothing changes.
  * The recording itself is not changed: the next bp_record_add forks it. */
 gboolean    bp_record_restore        (const BpRecord  *rec,
                                       gsize            i,

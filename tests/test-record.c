@@ -184,6 +184,34 @@ test_bounds_and_stats (void **state)
   run_clear (&run);
 }
 
+/* Restores kept step 2 of `from` into `fresh` (a new run of the same
+ * network and optimizer) and trains it to kept step n − 2 of `rec` (the
+ * same recording, or `from` before it went through a file): the
+ * snapshots there must be the same bits. */
+static void
+check_resumed (const BpRecord *rec,
+               const BpRecord *from,
+               Run            *fresh,
+               const char     *what)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(BpRecord) again = NULL;
+  gsize n = bp_record_n (rec);
+
+  if (!bp_record_restore (from, 2, fresh->net, fresh->opt, fresh->tr, &error))
+    fail_msg ("%s: %s", what, error->message);
+  again = bp_record_new (bp_record_budget (rec));
+  assert_true (bp_record_add (again, fresh->net, fresh->opt, fresh->tr, &error));
+  assert_true (bp_record_snapshot_equal (rec, 2, again, 0));
+  run_steps (fresh, again, bp_record_step_at (rec, n - 2) - bp_record_step_at (rec, 2), NULL);
+  assert_true (bp_record_add_latest (again, fresh->net, fresh->opt, fresh->tr, &error));
+  assert_int_equal (bp_record_step_at (again, bp_record_n (again) - 1),
+                    bp_record_step_at (rec, n - 2));
+  if (!bp_record_snapshot_equal (rec, n - 2, again, bp_record_n (again) - 1))
+    fail_msg ("%s: step %" G_GUINT64_FORMAT " differs after the resume",
+              what, bp_record_step_at (rec, n - 2));
+}
+
 /* The recording at step s + M equals restore (s) + M steps, bit for bit:
  * in a fresh trainer (a new recording), and in the same trainer and
  * recording (a fork that retraces the run gives back the same file). */
@@ -193,7 +221,6 @@ check_resume (NetKind     kind,
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(BpRecord) rec = NULL;
-  g_autoptr(BpRecord) again = NULL;
   g_autofree char *before = NULL;
   g_autofree char *after = NULL;
   gsize len_before, len_after, n;
@@ -210,15 +237,7 @@ check_resume (NetKind     kind,
 
   /* From kept step 2 in a trainer of its own, to kept step n − 2. */
   run_init (&fresh, kind, opt_id, 4);
-  assert_true (bp_record_restore (rec, 2, fresh.net, fresh.opt, fresh.tr, &error));
-  again = bp_record_new (bp_record_budget (rec));
-  assert_true (bp_record_add (again, fresh.net, fresh.opt, fresh.tr, &error));
-  assert_true (bp_record_snapshot_equal (rec, 2, again, 0));
-  run_steps (&fresh, again, bp_record_step_at (rec, n - 2) - bp_record_step_at (rec, 2), NULL);
-  assert_true (bp_record_add_latest (again, fresh.net, fresh.opt, fresh.tr, &error));
-  assert_int_equal (bp_record_step_at (again, bp_record_n (again) - 1),
-                    bp_record_step_at (rec, n - 2));
-  assert_true (bp_record_snapshot_equal (rec, n - 2, again, bp_record_n (again) - 1));
+  check_resumed (rec, rec, &fresh, opt_id);
   run_clear (&fresh);
 
   /* A fork of the same recording from kept step 1 back to step 300. */
@@ -245,6 +264,148 @@ test_resume_bits (void **state)
       check_resume (NET_BATCHNORM, optimizers[o]);
       check_resume (NET_DROPOUT, optimizers[o]);
     }
+}
+
+/* One of each schedule, with parameters that move the rate within the
+ * 300 steps of check_resume_scheduled. */
+static void
+make_schedule (BpScheduleKind  kind,
+               BpSchedule     *s)
+{
+  g_autoptr(GError) error = NULL;
+
+  bp_schedule_init (s, kind);
+  if (kind == BP_SCHEDULE_STEP)
+    assert_true (bp_schedule_set (s, "step_size", 7, &error)
+                 && bp_schedule_set (s, "gamma", 0.9, &error));
+  else if (kind == BP_SCHEDULE_EXPONENTIAL)
+    assert_true (bp_schedule_set (s, "gamma", 0.99, &error));
+  else if (kind == BP_SCHEDULE_COSINE)
+    assert_true (bp_schedule_set (s, "t_max", 40, &error)
+                 && bp_schedule_set (s, "eta_min", 0.001, &error));
+  else if (kind == BP_SCHEDULE_LINEAR)
+    assert_true (bp_schedule_set (s, "start_factor", 0.25, &error)
+                 && bp_schedule_set (s, "total_iters", 60, &error));
+}
+
+/* check_resume with a learning-rate schedule set after 37 unrecorded
+ * steps (as the app sets one mid-run): the schedule is then 37 steps
+ * behind t, which t alone does not tell.  A fresh optimizer with the
+ * schedule set at its step 0 (as one made from the model file) must be put
+ * at the recorded schedule step, or its rates, and so its bits, differ. */
+static void
+check_resume_scheduled (BpScheduleKind  kind,
+                        const char     *opt_id)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(BpRecord) rec = NULL;
+  g_autoptr(BpRecord) loaded = NULL;
+  g_autofree char *data = NULL;
+  g_autofree char *what = NULL;
+  BpSchedule sched;
+  gsize n, len;
+  Run run, fresh;
+
+  make_schedule (kind, &sched);
+  run_init (&run, NET_PLAIN, opt_id, 4);
+  for (int i = 0; i < 37; i++)
+    assert_true (bp_trainer_step (run.tr, &error));
+  assert_true (bp_optimizer_set_schedule (run.opt, &sched, &error));
+  rec = bp_record_new (budget_for (&run, 16));
+  assert_true (bp_record_add (rec, run.net, run.opt, run.tr, &error));
+  run_steps (&run, rec, 300, NULL);
+  n = bp_record_n (rec);
+  assert_true (n >= 5);
+  /* The rate did move over the recorded steps (else the test proves
+   * nothing about the schedule). */
+  assert_true (bp_optimizer_last_lr (run.opt) != 0.05);
+
+  /* Through a file, as the CLI's render --at reads it. */
+  data = bp_record_to_data (rec, &len);
+  loaded = bp_record_load_data (data, len, "scheduled.bprecord", &error);
+  if (loaded == NULL)
+    fail_msg ("%s", error->message);
+
+  run_init (&fresh, NET_PLAIN, opt_id, 4);
+  assert_true (bp_optimizer_set_schedule (fresh.opt, &sched, &error));
+  /* A cached rate from before the restore must not survive it. */
+  (void) bp_optimizer_lr (fresh.opt);
+  what = g_strdup_printf ("%s, %s schedule", opt_id, bp_schedule_kind_id (kind));
+  check_resumed (rec, loaded, &fresh, what);
+  /* Where the restore put the schedule: 37 steps behind t. */
+  run_clear (&fresh);
+  run_init (&fresh, NET_PLAIN, opt_id, 4);
+  assert_true (bp_optimizer_set_schedule (fresh.opt, &sched, &error));
+  assert_true (bp_record_restore (loaded, 2, fresh.net, fresh.opt, fresh.tr, &error));
+  assert_int_equal (bp_optimizer_schedule_step (fresh.opt), bp_record_step_at (rec, 2) - 37);
+  run_clear (&fresh);
+  run_clear (&run);
+}
+
+static void
+test_resume_schedules (void **state)
+{
+  static const char *const optimizers[] = { "sgd", "adam" };
+
+  (void) state;
+  for (gsize o = 0; o < G_N_ELEMENTS (optimizers); o++)
+    for (BpScheduleKind k = BP_SCHEDULE_STEP; k < BP_N_SCHEDULES; k++)
+      check_resume_scheduled (k, optimizers[o]);
+}
+
+/* A version 1 file (tests/record-v1.bprecord: written before schedules, a
+ * 2-4-1 sgd run of 3 steps on 3 rows) still loads and resumes without a
+ * schedule; with one it is refused with a message that says why, since it
+ * cannot say where the schedule stood.  Saved again, it is version 2 and
+ * still does not know. */
+static void
+test_schedule_v1 (void **state)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(BpRecord) rec = NULL;
+  g_autoptr(BpRecord) resaved = NULL;
+  g_autoptr(BpOptimizer) opt = NULL;
+  g_autoptr(BpNetwork) net = NULL;
+  g_autofree char *path = NULL;
+  g_autofree char *data = NULL;
+  g_autofree char *params = NULL;
+  BpSchedule sched;
+  gsize len;
+
+  (void) state;
+  path = g_build_filename (g_getenv ("BACKPROP_SOURCE_DIR"), "tests", "record-v1.bprecord", NULL);
+  rec = bp_record_load (path, &error);
+  if (rec == NULL)
+    fail_msg ("%s", error->message);
+  assert_int_equal (bp_record_n (rec), 4);
+  assert_string_equal (bp_record_optimizer_id (rec), "sgd");
+
+  net = make_net (2, 4, "tanh", 1, "linear", "mse", 1);
+  opt = make_opt ("sgd", net->n_params, 0.05);
+  if (!bp_record_restore (rec, 3, net, opt, NULL, &error))
+    fail_msg ("%s", error->message);
+  assert_int_equal (opt->t, 3);
+
+  make_schedule (BP_SCHEDULE_COSINE, &sched);
+  assert_true (bp_optimizer_set_schedule (opt, &sched, &error));
+  params = g_memdup2 (net->params, net->n_params * sizeof (double));
+  memset (net->params, 0, net->n_params * sizeof (double));
+  assert_false (bp_record_restore (rec, 1, net, opt, NULL, &error));
+  assert_true (g_error_matches (error, BP_RECORD_ERROR, BP_RECORD_ERROR_MISMATCH));
+  assert_non_null (strstr (error->message, "format version 1"));
+  /* Refused before anything changed. */
+  assert_int_equal (opt->t, 3);
+  for (gsize i = 0; i < net->n_params; i++)
+    assert_true (net->params[i] == 0.0);
+  g_clear_error (&error);
+
+  data = bp_record_to_data (rec, &len);
+  assert_true (g_str_has_prefix (data, "backprop-record/2 "));
+  resaved = bp_record_load_data (data, len, "resaved.bprecord", &error);
+  assert_non_null (resaved);
+  assert_true (bp_record_snapshot_equal (rec, 3, resaved, 3));
+  assert_false (bp_record_restore (resaved, 1, net, opt, NULL, &error));
+  assert_true (g_error_matches (error, BP_RECORD_ERROR, BP_RECORD_ERROR_MISMATCH));
 }
 
 /* Whole epochs (bp_trainer_run_epoch): a kept epoch end has the epoch
@@ -456,7 +617,7 @@ test_malformed (void **state)
   guint64 nan_bits;
   struct { const char *what; const char *expect; } cases[] = {
     { "empty", "not a recording" },
-    { "version 2", "newer" },
+    { "version 3", "newer" },
     { "not JSON", "header:" },
     { "no params", "“params” is missing" },
     { "stride 3", "not a power of two" },
@@ -465,6 +626,7 @@ test_malformed (void **state)
     { "order past", "past the last" },
     { "steps back", "not after the previous" },
     { "nan", "parameter is not finite" },
+    { "schedule after t", "schedule's step is after" },
   };
 
   (void) state;
@@ -476,7 +638,7 @@ test_malformed (void **state)
   good = bp_record_to_data (rec, &len);
   nl = memchr (good, '\n', len);
   payload = (gsize) (nl - good) + 1 + g_ascii_strtoull (strchr (good, ' ') + 1, NULL, 10);
-  words = 13 + run.net->n_params + bp_optimizer_state_size (run.opt) + run.ds->n_rows;
+  words = 14 + run.net->n_params + bp_optimizer_state_size (run.opt) + run.ds->n_rows;
 
   for (gsize c = 0; c < G_N_ELEMENTS (cases); c++)
     {
@@ -487,8 +649,8 @@ test_malformed (void **state)
 
       if (g_str_equal (w, "empty"))
         bad_len = 0;
-      else if (g_str_equal (w, "version 2"))
-        bad[16] = '2';
+      else if (g_str_equal (w, "version 3"))
+        bad[16] = '3';
       else if (g_str_equal (w, "not JSON"))
         bad[(nl - good) + 1] = '[';
       else if (g_str_equal (w, "no params"))
@@ -504,7 +666,9 @@ test_malformed (void **state)
       else if (g_str_equal (w, "steps back"))
         poke_word (bad, payload, words, 2, 0, 1);
       else if (g_str_equal (w, "nan"))
-        poke_word (bad, payload, words, 1, 13, nan_bits);
+        poke_word (bad, payload, words, 1, 14, nan_bits);
+      else if (g_str_equal (w, "schedule after t"))
+        poke_word (bad, payload, words, 2, 13, 3);
 
       got = bp_record_load_data (bad, bad_len, "bad.bprecord", &error);
       assert_null (got);
@@ -524,6 +688,8 @@ main (void)
     cmocka_unit_test (test_policy),
     cmocka_unit_test (test_bounds_and_stats),
     cmocka_unit_test (test_resume_bits),
+    cmocka_unit_test (test_resume_schedules),
+    cmocka_unit_test (test_schedule_v1),
     cmocka_unit_test (test_resume_epochs),
     cmocka_unit_test (test_position_as_trainer),
     cmocka_unit_test (test_mismatch),

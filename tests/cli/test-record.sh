@@ -32,7 +32,7 @@ check "train --record exits 0 and says where it wrote" \
   eval '[ $status -eq 0 ] && out_has "recording written to run.bprecord (301 kept steps, every 1;"'
 check "recording changes no bit of the trained model" cmp -s plain.json recorded.json
 check "the recording file starts with its format" \
-  eval '[ "$(head -c 18 run.bprecord)" = "backprop-record/1 " ]'
+  eval '[ "$(head -c 18 run.bprecord)" = "backprop-record/2 " ]'
 
 run train tiny.json --steps 3 -q -o tiny-plain.json
 run train tiny.json --steps 3 -q -o tiny-recorded.json --record tiny.bprecord
@@ -72,6 +72,32 @@ check "…the same picture as --at that kept step" cmp -s at3000.png at2992.png
 run render spirals.json --record long.bprecord --at 0 -o at0.png
 run render spirals.json --record long.bprecord --at 5000 -o at5000.png
 check "step 0 and step 5000 are different pictures" eval '! cmp -s at0.png at5000.png'
+
+# ------------------------------------------------------- with a schedule
+# The same model with a cosine learning-rate schedule: a recording keeps
+# the schedule's step in each snapshot (format 2); step 90 kept in a
+# 150-step run is drawn as the end of a 90-step run.  (render restores the
+# parameters only; resuming with the schedule's state is tested bit for bit
+# in tests/test-record.c.)
+sed 's/"momentum": 0.9 }/"momentum": 0.9, "schedule": { "id": "cosine", "t_max": 60, "eta_min": 0.01 } }/' \
+  spirals.json > cosine.json
+check "the schedule model has its schedule" grep -q '"id": "cosine"' cosine.json
+run train cosine.json --steps 150 -q -o cosine-plain.json
+run train cosine.json --steps 150 -q -o cosine-recorded.json --record cosine.bprecord
+check "train --record with a schedule exits 0" \
+  eval '[ $status -eq 0 ] && out_has "recording written to cosine.bprecord (151 kept steps"'
+check "…and changes no bit of the trained model" cmp -s cosine-plain.json cosine-recorded.json
+check "…and the schedule moved the rate (not the unscheduled run)" \
+  eval '! cmp -s cosine-plain.json plain.json'
+run train cosine.json --steps 90 -q -o cosine-90.json --record cosine-90.bprecord
+run render cosine.json --record cosine-90.bprecord --at 90 -o cosine-90.png
+run render cosine.json --record cosine.bprecord --at 90 -o cosine-at90.png
+check "render --at 90 of the scheduled run: a PNG and nothing on stderr" \
+  eval '[ $status -eq 0 ] && err_empty && [ "$(head -c 4 cosine-at90.png | tail -c 3)" = PNG ]'
+check "…the same picture as the end of a 90-step run" \
+  cmp -s cosine-90.png cosine-at90.png
+run render cosine.json --record cosine.bprecord --at 150 -o cosine-at150.png
+check "…and step 150 is another picture" eval '! cmp -s cosine-at90.png cosine-at150.png'
 
 # ----------------------------------------------------------------- errors
 expect_error "render --at without --record" "--record FILE and --at STEP go together" \
