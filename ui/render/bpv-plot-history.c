@@ -158,6 +158,9 @@ plot_history (cairo_t            *cr,
     bpv_plot_frame_line (&fr, x, train, n, 1, colors[0], 0.17 * fr.f, FALSE);
     if (have_test)
       bpv_plot_frame_line (&fr, x, test, n, 1, colors[1], 0.17 * fr.f, TRUE);
+    /* The rate's thin panel under the loss has the marker at the same x,
+     * its label once, above. */
+    bpv_plot_frame_mark (&fr, kind != HISTORY_RATE);
   }
   bpv_plot_frame_end (&fr);
   return left;

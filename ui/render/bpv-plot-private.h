@@ -44,6 +44,9 @@ typedef struct
   gboolean              percent_y;
   double                y_step;   /* linear y: the ticks' step */
   int                   y_every;  /* log y: a tick every this many decades */
+  gboolean              mark;     /* BpvPlotStyle.mark, mark_x, mark_label */
+  double                mark_x;
+  const char           *mark_label;
 } BpvPlotFrame;
 
 /* The frame's x and y in pixels of a data point (y in data units, not
@@ -85,5 +88,10 @@ void     bpv_plot_frame_header_key (BpvPlotFrame       *fr,
                                     const BpvRgba      *colors,
                                     const gboolean     *dashed,
                                     gsize               n);
+/* The style's marker (BpvPlotStyle.mark), over the lines: call after them.
+ * `label`: whether to write its label (a panel stacked under another
+ * leaves it to the one above). */
+void     bpv_plot_frame_mark       (BpvPlotFrame       *fr,
+                                    gboolean            label);
 
 G_END_DECLS

@@ -86,6 +86,9 @@ bpv_plot_frame_begin (BpvPlotFrame       *fr,
   fr->rect = *rect;
   fr->f = bpv_plot_frame_font_size (rect, style);
   title = style->title != NULL ? style->title : default_title;
+  fr->mark = style->mark && isfinite (style->mark_x);
+  fr->mark_x = style->mark_x;
+  fr->mark_label = style->mark_label;
 
   cairo_save (cr);
   cairo_rectangle (cr, rect->x, rect->y, rect->width, rect->height);
@@ -192,6 +195,37 @@ format_power (int e)
   for (char *c = buf; *c != '\0'; c++)
     g_string_append (s, sup[*c - '0']);
   return g_string_free (s, FALSE);
+}
+
+void
+bpv_plot_frame_mark (BpvPlotFrame *fr,
+                     gboolean      label)
+{
+  cairo_t *cr = fr->cr;
+  double px, w, half;
+
+  if (!fr->mark || fr->mark_x < fr->x0 || fr->mark_x > fr->x1)
+    return;
+  /* On whole pixels, so that the column is the accent colour itself and
+   * not a blend with what is under it. */
+  px = round (bpv_plot_frame_x (fr, fr->mark_x));
+  half = MAX (1.0, round (0.06 * fr->f));
+  cairo_save (cr);
+  bpv_set_source_rgba (cr, fr->tc->accent);
+  cairo_rectangle (cr, px - half, fr->plot.y, 2 * half, fr->plot.height);
+  cairo_fill (cr);
+  cairo_restore (cr);
+  if (!label || fr->mark_label == NULL)
+    return;
+  /* The label at the top of the data area, right of the marker, or left
+   * of it when it would leave the data area. */
+  bpv_text_measure (fr->text, fr->mark_label, fr->f, BPV_TEXT_BOLD, &w, NULL);
+  if (px + half + 0.3 * fr->f + w <= fr->plot.x + fr->plot.width)
+    bpv_text_draw (fr->text, fr->mark_label, px + half + 0.3 * fr->f, fr->plot.y + 0.1 * fr->f, 0, 0,
+                   fr->f, BPV_TEXT_BOLD, fr->tc->accent);
+  else if (px - half - 0.3 * fr->f - w >= fr->plot.x)
+    bpv_text_draw (fr->text, fr->mark_label, px - half - 0.3 * fr->f, fr->plot.y + 0.1 * fr->f, 1, 0,
+                   fr->f, BPV_TEXT_BOLD, fr->tc->accent);
 }
 
 /* The y tick labels, as bpv_plot_frame_axes draws them: (value, text) pairs. */
@@ -853,6 +887,7 @@ grad_norms_paint (cairo_t            *cr,
     bpv_plot_frame_line (&fr, steps, smooth + l, n_records, n_layers, layer_color (&fr, l),
                          health[l] != BP_DIAG_GRAD_OK ? 0.26 * fr.f : 0.17 * fr.f, layer_dashed (l));
   paint_end_labels (&fr, latest, health, n_layers, names);
+  bpv_plot_frame_mark (&fr, TRUE);
 
   if (verdict != NULL)
     {
