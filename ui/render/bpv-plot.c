@@ -218,14 +218,25 @@ bpv_plot_frame_mark (BpvPlotFrame *fr,
   if (!label || fr->mark_label == NULL)
     return;
   /* The label at the top of the data area, right of the marker, or left
-   * of it when it would leave the data area. */
-  bpv_text_measure (fr->text, fr->mark_label, fr->f, BPV_TEXT_BOLD, &w, NULL);
-  if (px + half + 0.3 * fr->f + w <= fr->plot.x + fr->plot.width)
-    bpv_text_draw (fr->text, fr->mark_label, px + half + 0.3 * fr->f, fr->plot.y + 0.1 * fr->f, 0, 0,
-                   fr->f, BPV_TEXT_BOLD, fr->tc->accent);
-  else if (px - half - 0.3 * fr->f - w >= fr->plot.x)
-    bpv_text_draw (fr->text, fr->mark_label, px - half - 0.3 * fr->f, fr->plot.y + 0.1 * fr->f, 1, 0,
-                   fr->f, BPV_TEXT_BOLD, fr->tc->accent);
+   * of it when it would leave the data area; "shown" when neither has
+   * room for it (a narrow panel), else nothing. */
+  for (int i = 0; i < 2; i++)
+    {
+      const char *text = i == 0 ? fr->mark_label : _("shown");
+      double gap = half + 0.25 * fr->f, y = fr->plot.y + 0.1 * fr->f;
+
+      bpv_text_measure (fr->text, text, fr->f, BPV_TEXT_NORMAL, &w, NULL);
+      if (px + gap + w <= fr->plot.x + fr->plot.width)
+        {
+          bpv_text_draw (fr->text, text, px + gap, y, 0, 0, fr->f, BPV_TEXT_NORMAL, fr->tc->accent);
+          return;
+        }
+      if (px - gap - w >= fr->plot.x)
+        {
+          bpv_text_draw (fr->text, text, px - gap, y, 1, 0, fr->f, BPV_TEXT_NORMAL, fr->tc->accent);
+          return;
+        }
+    }
 }
 
 /* The y tick labels, as bpv_plot_frame_axes draws them: (value, text) pairs. */

@@ -30,7 +30,8 @@ typedef struct
   const char *const *layer_names;
   /* A thin vertical marker in the accent colour at x = mark_x, in the
    * plot's x units (the norms plot: a step; loss and accuracy: an epoch),
-   * labelled mark_label ("step 260"; NULL: no label): the step the canvas
+   * labelled mark_label ("step 260"; "shown" where that has no room; NULL:
+   * no label): the step the canvas
    * shows while the timeline is scrubbed back.  Left out when mark_x is
    * outside the x axis. */
   gboolean    mark;
