@@ -186,6 +186,108 @@ test_plots (void **unused)
   cairo_surface_destroy (s);
 }
 
+/* The columns that are the accent colour over at least `min` pixels: their
+ * number in *n_columns, their mean x returned (-1 when none). */
+static double
+accent_columns (cairo_surface_t *s,
+                int              min,
+                int             *n_columns)
+{
+  guint32 accent = bpv_rgba_to_argb32 (bpv_theme_colors (BPV_THEME_LIGHT)->accent);
+  int w = cairo_image_surface_get_width (s), h = cairo_image_surface_get_height (s);
+  double sum = 0;
+
+  *n_columns = 0;
+  for (int x = 0; x < w; x++)
+    {
+      int n = 0;
+
+      for (int y = 0; y < h; y++)
+        n += channel_diff (pixel_at (s, x, y), accent) <= 3;
+      if (n >= min)
+        {
+          sum += x;
+          (*n_columns)++;
+        }
+    }
+  return *n_columns > 0 ? sum / *n_columns : -1;
+}
+
+/* Paints the norms plot (kind 0) or the accuracy plot (kind 1) marked at
+ * `mark_x` (NAN: unmarked) and finds the marker's column. */
+static double
+marked_column (int     kind,
+               double  mark_x,
+               int    *n_columns)
+{
+  const gsize R = 40, L = 2;
+  double norms[40 * 2];
+  BpEpochStats st[5];
+  cairo_surface_t *s = cairo_image_surface_create (CAIRO_FORMAT_ARGB32, 800, 480);
+  BpvRect rect = { 0, 0, 800, 480 };
+  BpvPlotStyle style;
+  cairo_t *cr = cairo_create (s);
+  double x;
+
+  for (gsize r = 0; r < R; r++)
+    {
+      norms[r * L + 0] = 0.1 + 0.01 * r;
+      norms[r * L + 1] = 0.5;
+    }
+  for (guint e = 0; e < 5; e++)
+    st[e] = (BpEpochStats) { e + 1, (e + 1) * 10, 1.0 / (e + 1), 0.5 + 0.1 * e, 1.2 / (e + 1), 0.45 + 0.1 * e };
+  bpv_plot_style_init (&style);
+  style.mark = !isnan (mark_x);
+  style.mark_x = mark_x;
+  style.mark_label = "step 260";
+  if (kind == 0)
+    bpv_plot_grad_norms (cr, &rect, norms, R, L, 10, &style);
+  else
+    bpv_plot_accuracy (cr, &rect, st, 5, &style);
+  assert_int_equal (cairo_status (cr), CAIRO_STATUS_SUCCESS);
+  cairo_destroy (cr);
+  cairo_surface_flush (s);
+  /* The data area is over 250 pixels high; a line or the label crosses a
+   * column over far fewer. */
+  x = accent_columns (s, 200, n_columns);
+  cairo_surface_destroy (s);
+  return x;
+}
+
+/* The timeline's marker: a thin column of accent pixels at the shown step
+ * (norms, x = steps 10 … 400) or epoch (accuracy, x = epochs 1 … 5), at
+ * the place the x axis gives it, and nothing when unmarked or off the
+ * axis. */
+void
+test_plot_marker (void **unused)
+{
+  for (int kind = 0; kind < 2; kind++)
+    {
+      double lo = kind == 0 ? 10 : 1, hi = kind == 0 ? 400 : 5;
+      double x_lo, x_hi, x_mid, x_quarter;
+      int n;
+
+      marked_column (kind, NAN, &n);
+      assert_int_equal (n, 0);
+      marked_column (kind, hi + (hi - lo), &n);
+      assert_int_equal (n, 0);
+      x_lo = marked_column (kind, lo, &n);
+      assert_true (n >= 1 && n <= 4);
+      x_hi = marked_column (kind, hi, &n);
+      assert_true (n >= 1 && n <= 4);
+      x_mid = marked_column (kind, (lo + hi) / 2, &n);
+      assert_true (n >= 2 && n <= 4);
+      x_quarter = marked_column (kind, lo + (hi - lo) / 4, &n);
+      assert_true (n >= 2 && n <= 4);
+      print_message ("marker (%s): x %.1f at the first, %.1f mid, %.1f a quarter, %.1f at the last\n",
+                     kind == 0 ? "norms" : "accuracy", x_lo, x_mid, x_quarter, x_hi);
+      /* Ends clipped to the data area lose half the marker: ±1.5 px. */
+      assert_true (x_hi - x_lo > 400);
+      assert_true (fabs (x_mid - (x_lo + x_hi) / 2) <= 1.5);
+      assert_true (fabs (x_quarter - (x_lo + (x_hi - x_lo) / 4)) <= 1.5);
+    }
+}
+
 /* -------------------------------------------------------------- export */
 
 typedef struct

@@ -1010,6 +1010,7 @@ main (void)
     cmocka_unit_test (test_cache_matches_live),
     cmocka_unit_test (test_heatmap),
     cmocka_unit_test (test_plots),
+    cmocka_unit_test (test_plot_marker),
     cmocka_unit_test (test_export),
     cmocka_unit_test (test_describe_hit),
     cmocka_unit_test (test_describe_hit_no_negative_zero),

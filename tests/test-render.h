@@ -67,6 +67,7 @@ void             edge_midpoint     (const BpvLayout      *layout,
 /* test-render-output.c */
 void test_heatmap                       (void **unused);
 void test_plots                         (void **unused);
+void test_plot_marker                   (void **unused);
 void test_export                        (void **unused);
 void test_describe_hit                  (void **unused);
 void test_describe_hit_no_negative_zero (void **unused);

@@ -11,6 +11,8 @@
 
 #include "test-window.h"
 
+#include "bpv-palette.h"
+#include "bpv-plot-view.h"
 #include "bpv-timeline.h"
 
 static void
@@ -46,6 +48,40 @@ canvas_net (Fixture *f)
 
   bpv_network_view_get_render_state (view_of (f), &state);
   return state.net;
+}
+
+/* Columns that are the accent colour (either theme's) over most of the
+ * plot's height, painted at 800 × 480: the timeline's marker. */
+static int
+marker_columns (Fixture    *f,
+                const char *view)
+{
+  guint32 light = bpv_rgba_to_argb32 (bpv_theme_colors (BPV_THEME_LIGHT)->accent);
+  guint32 dark = bpv_rgba_to_argb32 (bpv_theme_colors (BPV_THEME_DARK)->accent);
+  cairo_surface_t *s = cairo_image_surface_create (CAIRO_FORMAT_RGB24, 800, 480);
+  cairo_t *cr = cairo_create (s);
+  const guint8 *data;
+  int stride, columns = 0;
+
+  bpv_plot_view_paint (template_child (f, view), cr, 800, 480);
+  cairo_destroy (cr);
+  cairo_surface_flush (s);
+  data = cairo_image_surface_get_data (s);
+  stride = cairo_image_surface_get_stride (s);
+  for (int x = 0; x < 800; x++)
+    {
+      int n = 0;
+
+      for (int y = 0; y < 480; y++)
+        {
+          guint32 p = ((const guint32 *) (data + y * stride))[x] & 0xffffff;
+
+          n += p == (light & 0xffffff) || p == (dark & 0xffffff);
+        }
+      columns += n >= 200;
+    }
+  cairo_surface_destroy (s);
+  return columns;
 }
 
 void
@@ -100,11 +136,18 @@ test_timeline_scrubs (void **state)
   assert_int_equal (bpv_session_get_shown_step (f->session), bp_record_step_at (rec, n / 2));
   spin (0.3);
   shot (f, "timeline-past.png");
+  /* The norms plot (x: steps) marks the shown step with a thin column. */
+  {
+    int cols = marker_columns (f, "norms_view");
+
+    assert_true (cols >= 1 && cols <= 4);
+  }
 
   /* Back to Now. */
   assert_true (gtk_widget_activate_action (GTK_WIDGET (tl), "timeline.present", NULL));
   assert_false (bpv_session_is_viewing_past (f->session));
   assert_ptr_equal (canvas_net (f), bpv_session_get_network (f->session));
+  assert_int_equal (marker_columns (f, "norms_view"), 0);
   assert_int_equal ((gsize) gtk_range_get_value (GTK_RANGE (scale)), n - 1);
 }
 

@@ -4,6 +4,7 @@
 
 #include <glib/gi18n.h>
 #include <adwaita.h>
+#include <inttypes.h>
 #include <math.h>
 
 #include "bpv-heatmap.h"
@@ -41,6 +42,8 @@ struct _BpvPlotView
   gboolean     gradients;
   gint64       last_draw;
   guint64      serial;        /* of the numbers last asked for */
+  gboolean     marked;        /* the timeline showed a past step, */
+  guint64      marked_step;   /* this one, at the last values-changed */
 };
 
 G_DEFINE_FINAL_TYPE (BpvPlotView, bpv_plot_view, GTK_TYPE_WIDGET)
@@ -160,6 +163,42 @@ paint_decision (BpvPlotView        *self,
                            bpv_session_get_test (self->session), &style);
 }
 
+/* While the timeline shows a past step, the plots against steps or epochs
+ * mark it: the norms plot at that step, loss and accuracy at the epoch
+ * containing it (the first whose end, BpEpochStats.step, is at or after
+ * it; none yet while that epoch is still running).  `label` receives the
+ * label style->mark_label points to. */
+static void
+set_mark (BpvPlotView        *self,
+          BpvPlotStyle       *style,
+          const BpEpochStats *stats,
+          gsize               n,
+          char              **label)
+{
+  guint64 step;
+
+  if (!bpv_session_is_viewing_past (self->session))
+    return;
+  step = bpv_session_get_shown_step (self->session);
+  if (stats == NULL)
+    {
+      style->mark = TRUE;
+      style->mark_x = (double) step;
+      *label = g_strdup_printf (_("step %" PRIu64), step);
+    }
+  else
+    for (gsize i = 0; i < n; i++)
+      if (stats[i].step >= step)
+        {
+          style->mark = TRUE;
+          style->mark_x = stats[i].epoch;
+          /* The x axis says the epoch; the label, the step in it. */
+          *label = g_strdup_printf (_("step %" PRIu64), step);
+          break;
+        }
+  style->mark_label = *label;
+}
+
 void
 bpv_plot_view_paint (BpvPlotView *self,
                      cairo_t     *cr,
@@ -168,6 +207,7 @@ bpv_plot_view_paint (BpvPlotView *self,
 {
   BpvRect rect = { 0, 0, width, height };
   BpvPlotStyle style;
+  g_autofree char *mark_label = NULL;
   gsize n;
 
   g_return_if_fail (BPV_IS_PLOT_VIEW (self));
@@ -188,6 +228,7 @@ bpv_plot_view_paint (BpvPlotView *self,
         n = bpv_session_get_grad_norms (self->session, &norms, &n_layers, &stride);
         style.title = _("‖∂C/∂W(n)‖ per layer");
         style.layer_names = bpv_session_get_grad_norm_names (self->session);
+        set_mark (self, &style, NULL, 0, &mark_label);
         bpv_plot_grad_norms (cr, &rect, norms, n, n_layers, stride, &style);
       }
       break;
@@ -198,6 +239,7 @@ bpv_plot_view_paint (BpvPlotView *self,
       {
         const BpEpochStats *stats = bpv_session_get_epochs (self->session, &n);
 
+        set_mark (self, &style, stats, n, &mark_label);
         bpv_plot_loss (cr, &rect, stats, n, &style);
       }
       break;
@@ -205,6 +247,7 @@ bpv_plot_view_paint (BpvPlotView *self,
       {
         const BpEpochStats *stats = bpv_session_get_epochs (self->session, &n);
 
+        set_mark (self, &style, stats, n, &mark_label);
         bpv_plot_accuracy (cr, &rect, stats, n, &style);
       }
       break;
@@ -272,9 +315,21 @@ static void
 on_values_changed (BpvSession  *session,
                    BpvPlotView *self)
 {
-  /* The histogram and the map follow the parameters (at most ~15 Hz). */
+  /* The plots against steps or epochs follow the timeline's marker. */
   if (self->kind != BPV_PLOT_HISTOGRAM && self->kind != BPV_PLOT_DECISION)
-    return;
+    {
+      gboolean past = bpv_session_is_viewing_past (session);
+      guint64 step = past ? bpv_session_get_shown_step (session) : 0;
+
+      if (past != self->marked || step != self->marked_step)
+        {
+          self->marked = past;
+          self->marked_step = step;
+          queue_redraw (self);
+        }
+      return;
+    }
+  /* The histogram and the map follow the parameters (at most ~15 Hz). */
   if (bpv_session_get_values_serial (session) == self->serial)
     return;
   self->serial = bpv_session_get_values_serial (session);

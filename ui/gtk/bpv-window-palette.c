@@ -4,12 +4,14 @@
  * into a win.edit-* action (see bpv-network-view-dnd.c); the layers beyond
  * dense (skip connection, batch norm, layer norm, dropout); a bin that
  * removes a layer dragged onto it by its header. (Undo and redo above it are
- * template children of bpv-window.ui.)
+ * template children of bpv-window.ui.)  And, for tests, where each drag
+ * starts and ends (bpv_window_log_probe).
  */
 #include "config.h"
 #include "bpv-window-private.h"
 
 #include <glib/gi18n.h>
+#include <math.h>
 #include <string.h>
 
 #include "bp-registry.h"
@@ -269,4 +271,115 @@ bpv_window_build_palette (BpvWindow *self)
   bin = bin_target (self);
   gtk_widget_set_margin_top (bin, BIN_MARGIN);
   gtk_box_append (box, bin);
+}
+
+/* ------------------------------------------------------- the test probe */
+
+/* Tells a test where a known weight is, once the canvas has kept its size
+ * for a moment (the sidebar folds with an animation after mapping). */
+void
+bpv_window_log_probe (BpvWindow *self)
+{
+  GtkWidget *widget = GTK_WIDGET (self);
+  double x, y, sx = 0, sy = 0;
+  graphene_point_t p, q;
+  int w = gtk_widget_get_width (GTK_WIDGET (self->network_view));
+  int h = gtk_widget_get_height (GTK_WIDGET (self->network_view));
+
+  /* Window (X surface) coordinates, for `xdotool mousemove --window`. */
+  gtk_native_get_surface_transform (GTK_NATIVE (self), &sx, &sy);
+  p = GRAPHENE_POINT_INIT (0, 0);
+  if (gtk_widget_compute_point (GTK_WIDGET (self->network_view), widget, &p, &q))
+    bpv_event ("CANVAS x=%d y=%d width=%d height=%d", (int) lround (q.x + sx),
+               (int) lround (q.y + sy), w, h);
+  if (bpv_session_get_network (self->session)->n_layers >= 2
+      && bpv_session_get_network (self->session)->layers[0].out >= 3
+      && bpv_network_view_find_edge_point (self->network_view, 2, 0, 2, &x, &y))
+    {
+      p = GRAPHENE_POINT_INIT ((float) x, (float) y);
+      if (gtk_widget_compute_point (GTK_WIDGET (self->network_view), widget, &p, &q))
+        bpv_event ("PROBE edge 2 1 3 x=%d y=%d", (int) lround (q.x + sx), (int) lround (q.y + sy));
+    }
+  if (!bpv_events_enabled ())
+    return;
+  /* Where to drag from and to: the palette's items, the gaps between
+   * columns and the layers' headers. */
+  /* The palette's items, placed from the scroller's origin, their place in
+   * the scrolled content and the scroll value: just after a scroll the
+   * items' allocations are still the old ones until the next frame. */
+  {
+    GtkScrolledWindow *scroller = GTK_SCROLLED_WINDOW (self->palette_scroller);
+    GtkWidget *content = gtk_scrolled_window_get_child (scroller);
+    double top = gtk_adjustment_get_value (gtk_scrolled_window_get_vadjustment (scroller));
+    graphene_point_t origin;
+
+    if (GTK_IS_VIEWPORT (content))
+      content = gtk_viewport_get_child (GTK_VIEWPORT (content));
+    p = GRAPHENE_POINT_INIT (0, 0);
+    if (content != NULL && gtk_widget_get_mapped (self->palette_scroller)
+        && gtk_widget_compute_point (self->palette_scroller, widget, &p, &origin))
+      {
+        for (GtkWidget *item = gtk_widget_get_first_child (GTK_WIDGET (self->palette_box));
+             item != NULL; item = gtk_widget_get_next_sibling (item))
+          {
+            const char *what = g_object_get_data (G_OBJECT (item), "bpv-drag");
+
+            p = GRAPHENE_POINT_INIT (gtk_widget_get_width (item) / 2.f, gtk_widget_get_height (item) / 2.f);
+            if (what != NULL && gtk_widget_get_mapped (item)
+                && gtk_widget_compute_point (item, content, &p, &q))
+              bpv_event ("PALETTE %s x=%d y=%d", what, (int) lround (origin.x + q.x + sx),
+                         (int) lround (origin.y + q.y - top + sy));
+          }
+        /* The part the scroller shows: with every plugin loaded the list is
+         * taller than the window, and an item below it must be scrolled to
+         * before it can be dragged (each scroll logs again). */
+        bpv_event ("PALETTE-VIEW top=%d bottom=%d", (int) lround (origin.y + sy),
+                   (int) lround (origin.y + sy) + gtk_widget_get_height (self->palette_scroller));
+      }
+  }
+  {
+    const BpvLayout *layout = bpv_network_view_get_layout (self->network_view);
+
+    for (gsize c = 0; layout != NULL && c + 1 < layout->n_columns; c++)
+      {
+        BpvDropSlot slot = { BPV_DROP_GAP, c };
+        BpvRect r;
+        gsize layer;
+
+        if (bpv_layout_drop_rect (layout, &slot, &r))
+          {
+            p = GRAPHENE_POINT_INIT ((float) (r.x + r.width / 2), (float) (r.y + r.height / 2));
+            if (gtk_widget_compute_point (GTK_WIDGET (self->network_view), widget, &p, &q))
+              bpv_event ("GAP %zu x=%d y=%d", c, (int) lround (q.x + sx), (int) lround (q.y + sy));
+          }
+        /* The + under the pointer's layer (hidden layers only). */
+        if (c + 2 < layout->n_columns)
+          {
+            BpvRect minus, plus;
+
+            if (bpv_layout_width_buttons (layout, c, &minus, &plus))
+              {
+                p = GRAPHENE_POINT_INIT ((float) (plus.x + plus.width / 2),
+                                         (float) (plus.y + plus.height / 2));
+                if (gtk_widget_compute_point (GTK_WIDGET (self->network_view), widget, &p, &q))
+                  bpv_event ("PLUS %zu x=%d y=%d", c + 1, (int) lround (q.x + sx),
+                             (int) lround (q.y + sy));
+              }
+          }
+        /* The header of column c + 1, found by hit-testing its centre. */
+        {
+          const BpvColumn *col = &layout->columns[c + 1];
+          double hx, hy;
+
+          bpv_layout_to_widget (layout, col->x, col->header.y + col->header.height / 2, &hx, &hy);
+          if (bpv_layout_header_layer (layout, hx, hy, &layer) && layer == c)
+            {
+              p = GRAPHENE_POINT_INIT ((float) hx, (float) hy);
+              if (gtk_widget_compute_point (GTK_WIDGET (self->network_view), widget, &p, &q))
+                bpv_event ("HEADER %zu x=%d y=%d", c + 1, (int) lround (q.x + sx),
+                           (int) lround (q.y + sy));
+            }
+        }
+      }
+  }
 }

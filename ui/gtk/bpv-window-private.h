@@ -120,6 +120,9 @@ void bpv_window_install_key_shortcuts (BpvWindow *self);
 /* bpv-window-palette.c: the palette beside the canvas (layers, costs,
  * optimizers to drag, a bin, undo and redo). */
 void bpv_window_build_palette    (BpvWindow *self);
+/* Logs (bpv_event) where a test drags from and to: the canvas, a known
+ * weight, the palette's items, the gaps, the + buttons and the headers. */
+void bpv_window_log_probe        (BpvWindow *self);
 
 /* bpv-window-files.c: open, open-file, open-csv, open-lesson, save,
  * save-as, export and files dropped on the window. */

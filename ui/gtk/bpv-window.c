@@ -480,8 +480,6 @@ update_panels (BpvWindow *self)
   bpv_window_update_side_column (self);
 }
 
-static void log_probe (BpvWindow *self);
-
 static void
 on_structure_changed (BpvSession *session,
                       BpvWindow  *self)
@@ -493,119 +491,10 @@ on_structure_changed (BpvSession *session,
   bpv_window_update_actions (self);
   /* Tests find the new columns' places. */
   if (self->probe_since != 0 && gtk_widget_get_mapped (GTK_WIDGET (self)))
-    log_probe (self);
+    bpv_window_log_probe (self);
 }
 
 /* ------------------------------------------------------------------ map */
-
-/* Tells a test where a known weight is, once the canvas has kept its size
- * for a moment (the sidebar folds with an animation after mapping). */
-static void
-log_probe (BpvWindow *self)
-{
-  GtkWidget *widget = GTK_WIDGET (self);
-  double x, y, sx = 0, sy = 0;
-  graphene_point_t p, q;
-  int w = gtk_widget_get_width (GTK_WIDGET (self->network_view));
-  int h = gtk_widget_get_height (GTK_WIDGET (self->network_view));
-
-  /* Window (X surface) coordinates, for `xdotool mousemove --window`. */
-  gtk_native_get_surface_transform (GTK_NATIVE (self), &sx, &sy);
-  p = GRAPHENE_POINT_INIT (0, 0);
-  if (gtk_widget_compute_point (GTK_WIDGET (self->network_view), widget, &p, &q))
-    bpv_event ("CANVAS x=%d y=%d width=%d height=%d", (int) lround (q.x + sx),
-               (int) lround (q.y + sy), w, h);
-  if (bpv_session_get_network (self->session)->n_layers >= 2
-      && bpv_session_get_network (self->session)->layers[0].out >= 3
-      && bpv_network_view_find_edge_point (self->network_view, 2, 0, 2, &x, &y))
-    {
-      p = GRAPHENE_POINT_INIT ((float) x, (float) y);
-      if (gtk_widget_compute_point (GTK_WIDGET (self->network_view), widget, &p, &q))
-        bpv_event ("PROBE edge 2 1 3 x=%d y=%d", (int) lround (q.x + sx), (int) lround (q.y + sy));
-    }
-  if (!bpv_events_enabled ())
-    return;
-  /* Where to drag from and to: the palette's items, the gaps between
-   * columns and the layers' headers. */
-  /* The palette's items, placed from the scroller's origin, their place in
-   * the scrolled content and the scroll value: just after a scroll the
-   * items' allocations are still the old ones until the next frame. */
-  {
-    GtkScrolledWindow *scroller = GTK_SCROLLED_WINDOW (self->palette_scroller);
-    GtkWidget *content = gtk_scrolled_window_get_child (scroller);
-    double top = gtk_adjustment_get_value (gtk_scrolled_window_get_vadjustment (scroller));
-    graphene_point_t origin;
-
-    if (GTK_IS_VIEWPORT (content))
-      content = gtk_viewport_get_child (GTK_VIEWPORT (content));
-    p = GRAPHENE_POINT_INIT (0, 0);
-    if (content != NULL && gtk_widget_get_mapped (self->palette_scroller)
-        && gtk_widget_compute_point (self->palette_scroller, widget, &p, &origin))
-      {
-        for (GtkWidget *item = gtk_widget_get_first_child (GTK_WIDGET (self->palette_box));
-             item != NULL; item = gtk_widget_get_next_sibling (item))
-          {
-            const char *what = g_object_get_data (G_OBJECT (item), "bpv-drag");
-
-            p = GRAPHENE_POINT_INIT (gtk_widget_get_width (item) / 2.f, gtk_widget_get_height (item) / 2.f);
-            if (what != NULL && gtk_widget_get_mapped (item)
-                && gtk_widget_compute_point (item, content, &p, &q))
-              bpv_event ("PALETTE %s x=%d y=%d", what, (int) lround (origin.x + q.x + sx),
-                         (int) lround (origin.y + q.y - top + sy));
-          }
-        /* The part the scroller shows: with every plugin loaded the list is
-         * taller than the window, and an item below it must be scrolled to
-         * before it can be dragged (each scroll logs again). */
-        bpv_event ("PALETTE-VIEW top=%d bottom=%d", (int) lround (origin.y + sy),
-                   (int) lround (origin.y + sy) + gtk_widget_get_height (self->palette_scroller));
-      }
-  }
-  {
-    const BpvLayout *layout = bpv_network_view_get_layout (self->network_view);
-
-    for (gsize c = 0; layout != NULL && c + 1 < layout->n_columns; c++)
-      {
-        BpvDropSlot slot = { BPV_DROP_GAP, c };
-        BpvRect r;
-        gsize layer;
-
-        if (bpv_layout_drop_rect (layout, &slot, &r))
-          {
-            p = GRAPHENE_POINT_INIT ((float) (r.x + r.width / 2), (float) (r.y + r.height / 2));
-            if (gtk_widget_compute_point (GTK_WIDGET (self->network_view), widget, &p, &q))
-              bpv_event ("GAP %zu x=%d y=%d", c, (int) lround (q.x + sx), (int) lround (q.y + sy));
-          }
-        /* The + under the pointer's layer (hidden layers only). */
-        if (c + 2 < layout->n_columns)
-          {
-            BpvRect minus, plus;
-
-            if (bpv_layout_width_buttons (layout, c, &minus, &plus))
-              {
-                p = GRAPHENE_POINT_INIT ((float) (plus.x + plus.width / 2),
-                                         (float) (plus.y + plus.height / 2));
-                if (gtk_widget_compute_point (GTK_WIDGET (self->network_view), widget, &p, &q))
-                  bpv_event ("PLUS %zu x=%d y=%d", c + 1, (int) lround (q.x + sx),
-                             (int) lround (q.y + sy));
-              }
-          }
-        /* The header of column c + 1, found by hit-testing its centre. */
-        {
-          const BpvColumn *col = &layout->columns[c + 1];
-          double hx, hy;
-
-          bpv_layout_to_widget (layout, col->x, col->header.y + col->header.height / 2, &hx, &hy);
-          if (bpv_layout_header_layer (layout, hx, hy, &layer) && layer == c)
-            {
-              p = GRAPHENE_POINT_INIT ((float) hx, (float) hy);
-              if (gtk_widget_compute_point (GTK_WIDGET (self->network_view), widget, &p, &q))
-                bpv_event ("HEADER %zu x=%d y=%d", c + 1, (int) lround (q.x + sx),
-                           (int) lround (q.y + sy));
-            }
-        }
-      }
-  }
-}
 
 /* Where the dataset row is once the sidebar has slid in (it is not on
  * screen before): a test clicks it to change the dataset.  The last step
@@ -677,7 +566,7 @@ first_frames (GtkWidget     *widget,
     }
   if (now - self->probe_since < PROBE_STABLE_US)
     return G_SOURCE_CONTINUE;
-  log_probe (self);
+  bpv_window_log_probe (self);
   return G_SOURCE_REMOVE;
 }
 
@@ -913,7 +802,7 @@ static void
 on_palette_scrolled (BpvWindow *self)
 {
   if (bpv_events_enabled () && self->probe_since != 0 && gtk_widget_get_mapped (GTK_WIDGET (self)))
-    log_probe (self);
+    bpv_window_log_probe (self);
 }
 
 static void
@@ -1183,7 +1072,7 @@ relog_probe (gpointer data)
   BpvWindow *self = data;
 
   if (gtk_widget_get_mapped (GTK_WIDGET (self)) && self->session != NULL)
-    log_probe (self);
+    bpv_window_log_probe (self);
   return G_SOURCE_REMOVE;
 }
 

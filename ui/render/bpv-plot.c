@@ -9,6 +9,7 @@
 
 #include "bp-diagnostics.h"
 #include "bpv-text.h"
+#include "bpv-plot-private.h"
 
 void
 bpv_plot_style_init (BpvPlotStyle *style)
@@ -19,41 +20,6 @@ bpv_plot_style_init (BpvPlotStyle *style)
 }
 
 /* ------------------------------------------------------------- the frame */
-
-/* The frame's geometry, in units of its font size f (never below
- * BPV_TEXT_MIN_SIZE: every label is drawn at f, the title a little
- * larger; where a label has no room it is left out, not shrunk). */
-#define TITLE_EM        1.1
-#define LINE_EM         1.3    /* one row of text, top to top */
-#define PAD_EM          0.6    /* inside the panel's edges */
-#define TITLE_Y_EM      0.4    /* the title's top */
-#define PLOT_TOP_EM     2.5    /* the data area's top, below the title row
-                                * (its top y tick label reaches 0.6 f above) */
-#define PLOT_BOTTOM_EM  2.9    /* x tick labels and the x title */
-#define TICK_GAP_EM     0.4    /* tick labels from the axis */
-#define X_TITLE_EM      1.6    /* the x title's top, below the axis */
-#define X_TICK_SPACING_EM 4.5  /* x ticks at least this far apart */
-#define Y_TICK_SPACING_EM 1.6
-#define KEY_STROKE_EM   1.4    /* a key's sample line */
-#define KEY_GAP_EM      0.4
-
-typedef struct
-{
-  cairo_t              *cr;
-  const BpvThemeColors *tc;
-  BpvTheme              theme;
-  BpvText              *text;
-  double                f;        /* font size */
-  BpvRect               rect;     /* the panel */
-  BpvRect               plot;     /* the data area */
-  double                title_right;  /* where the title ends */
-  double                x0, x1;   /* data range along x */
-  double                y0, y1;   /* along y (log10 units when log_y) */
-  gboolean              log_y;
-  gboolean              percent_y;
-  double                y_step;   /* linear y: the ticks' step */
-  int                   y_every;  /* log y: a tick every this many decades */
-} Frame;
 
 static double
 nice_step (double range,
@@ -68,16 +34,16 @@ nice_step (double range,
   return (m < 1.5 ? 1 : m < 3.5 ? 2 : m < 7.5 ? 5 : 10) * p;
 }
 
-static double
-frame_x (const Frame *fr,
-         double       x)
+double
+bpv_plot_frame_x (const BpvPlotFrame *fr,
+                  double              x)
 {
   return fr->plot.x + (x - fr->x0) / (fr->x1 - fr->x0) * fr->plot.width;
 }
 
-static double
-frame_y (const Frame *fr,
-         double       y)
+double
+bpv_plot_frame_y (const BpvPlotFrame *fr,
+                  double              y)
 {
   double v = fr->log_y ? log10 (y) : y;
 
@@ -85,9 +51,9 @@ frame_y (const Frame *fr,
 }
 
 /* The font size of a panel in `rect`, text_scale included. */
-static double
-frame_font_size (const BpvRect      *rect,
-                 const BpvPlotStyle *style)
+double
+bpv_plot_frame_font_size (const BpvRect      *rect,
+                          const BpvPlotStyle *style)
 {
   double f = style->font_size > 0 ? style->font_size
                                   : CLAMP (MIN (rect->width / 26.0, rect->height / 16.0), 12.0, 20.0);
@@ -96,14 +62,14 @@ frame_font_size (const BpvRect      *rect,
 }
 
 /* Panel, title; leaves fr->plot as the data area (its left side is fitted
- * to the y tick labels later, by frame_fit_y). */
-static gboolean
-frame_begin (Frame              *fr,
-             cairo_t            *cr,
-             const BpvRect      *rect,
-             const BpvPlotStyle *style,
-             const char         *default_title,
-             double              right_room)
+ * to the y tick labels later, by bpv_plot_frame_fit_y). */
+gboolean
+bpv_plot_frame_begin (BpvPlotFrame       *fr,
+                      cairo_t            *cr,
+                      const BpvRect      *rect,
+                      const BpvPlotStyle *style,
+                      const char         *default_title,
+                      double              right_room)
 {
   BpvPlotStyle defaults;
   const char *title;
@@ -118,8 +84,11 @@ frame_begin (Frame              *fr,
   fr->theme = style->theme;
   fr->tc = bpv_theme_colors (style->theme);
   fr->rect = *rect;
-  fr->f = frame_font_size (rect, style);
+  fr->f = bpv_plot_frame_font_size (rect, style);
   title = style->title != NULL ? style->title : default_title;
+  fr->mark = style->mark && isfinite (style->mark_x);
+  fr->mark_x = style->mark_x;
+  fr->mark_label = style->mark_label;
 
   cairo_save (cr);
   cairo_rectangle (cr, rect->x, rect->y, rect->width, rect->height);
@@ -154,17 +123,17 @@ frame_begin (Frame              *fr,
   return fr->plot.width > 10 && fr->plot.height > 10;
 }
 
-static void
-frame_end (Frame *fr)
+void
+bpv_plot_frame_end (BpvPlotFrame *fr)
 {
   bpv_text_free (fr->text);
   cairo_restore (fr->cr);
 }
 
 /* A message in the data area, broken into lines that fit its width. */
-static void
-frame_message (Frame      *fr,
-               const char *message)
+void
+bpv_plot_frame_message (BpvPlotFrame *fr,
+                        const char   *message)
 {
   g_auto(GStrv) words = g_strsplit (message, " ", -1);
   g_autoptr(GPtrArray) lines = g_ptr_array_new_with_free_func (g_free);
@@ -228,10 +197,52 @@ format_power (int e)
   return g_string_free (s, FALSE);
 }
 
-/* The y tick labels, as frame_axes draws them: (value, text) pairs. */
+void
+bpv_plot_frame_mark (BpvPlotFrame *fr,
+                     gboolean      label)
+{
+  cairo_t *cr = fr->cr;
+  double px, w, half;
+
+  if (!fr->mark || fr->mark_x < fr->x0 || fr->mark_x > fr->x1)
+    return;
+  /* On whole pixels, so that the column is the accent colour itself and
+   * not a blend with what is under it. */
+  px = round (bpv_plot_frame_x (fr, fr->mark_x));
+  half = MAX (1.0, round (0.06 * fr->f));
+  cairo_save (cr);
+  bpv_set_source_rgba (cr, fr->tc->accent);
+  cairo_rectangle (cr, px - half, fr->plot.y, 2 * half, fr->plot.height);
+  cairo_fill (cr);
+  cairo_restore (cr);
+  if (!label || fr->mark_label == NULL)
+    return;
+  /* The label at the top of the data area, right of the marker, or left
+   * of it when it would leave the data area; "shown" when neither has
+   * room for it (a narrow panel), else nothing. */
+  for (int i = 0; i < 2; i++)
+    {
+      const char *text = i == 0 ? fr->mark_label : _("shown");
+      double gap = half + 0.25 * fr->f, y = fr->plot.y + 0.1 * fr->f;
+
+      bpv_text_measure (fr->text, text, fr->f, BPV_TEXT_NORMAL, &w, NULL);
+      if (px + gap + w <= fr->plot.x + fr->plot.width)
+        {
+          bpv_text_draw (fr->text, text, px + gap, y, 0, 0, fr->f, BPV_TEXT_NORMAL, fr->tc->accent);
+          return;
+        }
+      if (px - gap - w >= fr->plot.x)
+        {
+          bpv_text_draw (fr->text, text, px - gap, y, 1, 0, fr->f, BPV_TEXT_NORMAL, fr->tc->accent);
+          return;
+        }
+    }
+}
+
+/* The y tick labels, as bpv_plot_frame_axes draws them: (value, text) pairs. */
 static GPtrArray *
-frame_y_ticks (Frame   *fr,
-               GArray **values)
+frame_y_ticks (BpvPlotFrame  *fr,
+               GArray       **values)
 {
   GPtrArray *texts = g_ptr_array_new_with_free_func (g_free);
 
@@ -268,9 +279,9 @@ frame_y_ticks (Frame   *fr,
 
 /* Moves the data area's left side to leave just the room its y tick
  * labels and the y title need.  Call once y0, y1, log_y and percent_y are
- * set, before anything uses frame_x. */
-static void
-frame_fit_y (Frame *fr)
+ * set, before anything uses bpv_plot_frame_x. */
+void
+bpv_plot_frame_fit_y (BpvPlotFrame *fr)
 {
   g_autoptr(GArray) values = NULL;
   g_autoptr(GPtrArray) texts = frame_y_ticks (fr, &values);
@@ -293,11 +304,11 @@ frame_fit_y (Frame *fr)
  * the one before.  When `draw`, draws every tick and those labels; returns
  * how many labels; *first_left: where the first begins. */
 static guint
-x_tick_labels (Frame    *fr,
-               double    sx,
-               gboolean  draw,
-               double   *first_left,
-               gboolean *crowded)
+x_tick_labels (BpvPlotFrame *fr,
+               double        sx,
+               gboolean      draw,
+               double       *first_left,
+               gboolean     *crowded)
 {
   double f = fr->f, last_right = -G_MAXDOUBLE;
   guint n = 0;
@@ -307,7 +318,7 @@ x_tick_labels (Frame    *fr,
 
   for (double v = ceil (fr->x0 / sx - 1e-9) * sx; v <= fr->x1 + 1e-9 * sx; v += sx)
     {
-      double px = frame_x (fr, v), w;
+      double px = bpv_plot_frame_x (fr, v), w;
       g_autofree char *s = format_tick (v, sx);
 
       if (draw)
@@ -337,11 +348,11 @@ x_tick_labels (Frame    *fr,
 }
 
 /* Axes, grid lines, ticks and axis titles. */
-static void
-frame_axes (Frame      *fr,
-            const char *x_title,
-            const char *y_title,
-            gboolean    percent_y)
+void
+bpv_plot_frame_axes (BpvPlotFrame *fr,
+                     const char   *x_title,
+                     const char   *y_title,
+                     gboolean      percent_y)
 {
   cairo_t *cr = fr->cr;
   double f = fr->f, sx, th;
@@ -389,7 +400,7 @@ frame_axes (Frame      *fr,
    * corner. */
   for (guint i = 0; i < texts->len; i++)
     {
-      double py = frame_y (fr, g_array_index (values, double, i));
+      double py = bpv_plot_frame_y (fr, g_array_index (values, double, i));
 
       bpv_set_source_rgba (cr, bpv_rgba_with_alpha (fr->tc->grid, 0.6));
       cairo_move_to (cr, fr->plot.x, py);
@@ -441,15 +452,15 @@ frame_axes (Frame      *fr,
 
 /* A polyline through (x[i], y[i]); non-finite or (log) non-positive values
  * break it. */
-static void
-frame_line (Frame        *fr,
-            const double *x,
-            const double *y,
-            gsize         n,
-            gsize         y_stride,
-            BpvRgba       color,
-            double        width,
-            gboolean      dashed)
+void
+bpv_plot_frame_line (BpvPlotFrame *fr,
+                     const double *x,
+                     const double *y,
+                     gsize         n,
+                     gsize         y_stride,
+                     BpvRgba       color,
+                     double        width,
+                     gboolean      dashed)
 {
   cairo_t *cr = fr->cr;
   gboolean pen = FALSE;
@@ -468,8 +479,8 @@ frame_line (Frame        *fr,
           pen = FALSE;
           continue;
         }
-      last_x = frame_x (fr, x[i]);
-      last_y = frame_y (fr, v);
+      last_x = bpv_plot_frame_x (fr, x[i]);
+      last_y = bpv_plot_frame_y (fr, v);
       if (pen)
         cairo_line_to (cr, last_x, last_y);
       else
@@ -501,18 +512,18 @@ frame_line (Frame        *fr,
 /* The middle of the row under the title (a key, a verdict), for which
  * the caller moves the data area down by LINE_EM. */
 static double
-frame_row_y (const Frame *fr)
+frame_row_y (const BpvPlotFrame *fr)
 {
   return fr->rect.y + (TITLE_Y_EM + 1.2 * TITLE_EM + 0.1 + 0.65) * fr->f;
 }
 
 /* A key sample: a short line, solid or dashed, ending at (x + len, y). */
 static void
-key_stroke (Frame   *fr,
-            double   x,
-            double   y,
-            BpvRgba  color,
-            gboolean dashed)
+key_stroke (BpvPlotFrame *fr,
+            double        x,
+            double        y,
+            BpvRgba       color,
+            gboolean      dashed)
 {
   cairo_t *cr = fr->cr;
 
@@ -534,12 +545,12 @@ key_stroke (Frame   *fr,
 /* A key of n entries as one row of text beside the title when it fits
  * there, else on a row of its own under it (the data area moves down):
  * never over the data.  Entries that fit in neither are left out. */
-static void
-frame_header_key (Frame          *fr,
-                  const char    **labels,
-                  const BpvRgba  *colors,
-                  const gboolean *dashed,
-                  gsize           n)
+void
+bpv_plot_frame_header_key (BpvPlotFrame    *fr,
+                           const char     **labels,
+                           const BpvRgba   *colors,
+                           const gboolean  *dashed,
+                           gsize            n)
 {
   double f = fr->f, total = 0, y, x;
   double right = fr->rect.x + fr->rect.width - PAD_EM * f;
@@ -584,8 +595,8 @@ static const BpvRgba VERDICT_ON_LIGHT = { 0.6, 0.35, 0.0, 1 };
  * resembles, so that up to ten layers are told apart by colour alone
  * (beyond ten, every other round of colours is dashed). */
 static BpvRgba
-layer_color (const Frame *fr,
-             gsize        l)
+layer_color (const BpvPlotFrame *fr,
+             gsize               l)
 {
   static const BpvRgba extra[2] = {
     { 136 / 255.0, 34 / 255.0, 85 / 255.0, 1 },    /* wine */
@@ -627,11 +638,11 @@ compare_end_target (const void *a,
  * pushed apart where lines end close together; when they cannot all fit,
  * the first and last layer and those in trouble keep theirs. */
 static void
-paint_end_labels (Frame               *fr,
-                  const double        *latest,
+paint_end_labels (BpvPlotFrame           *fr,
+                  const double           *latest,
                   const BpDiagGradHealth *health,
-                  gsize                n_layers,
-                  const char *const   *names)
+                  gsize                   n_layers,
+                  const char *const      *names)
 {
   cairo_t *cr = fr->cr;
   double f = fr->f, lh, x = fr->plot.x + fr->plot.width + 0.3 * f;
@@ -645,7 +656,7 @@ paint_end_labels (Frame               *fr,
   for (gsize l = 0; l < n_layers; l++)
     {
       double v = latest[l];
-      double ty = isfinite (v) && v > 0 ? frame_y (fr, v) : fr->plot.y + fr->plot.height;
+      double ty = isfinite (v) && v > 0 ? bpv_plot_frame_y (fr, v) : fr->plot.y + fr->plot.height;
 
       all[n++] = (EndLabel) { l, CLAMP (ty, top + lh / 2, bottom - lh / 2), 0,
                               health[l] != BP_DIAG_GRAD_OK ? 0 : l == 0 || l + 1 == n_layers ? 1 : 2 };
@@ -759,7 +770,7 @@ grad_norms_paint (cairo_t            *cr,
                   const BpvPlotStyle *style,
                   const char *const  *names)
 {
-  Frame fr;
+  BpvPlotFrame fr;
   double lo = INFINITY, hi = -INFINITY, right_room;
   g_autofree double *steps = NULL;
   g_autofree BpDiagGradHealth *health = NULL;
@@ -772,15 +783,15 @@ grad_norms_paint (cairo_t            *cr,
   g_return_if_fail (norms != NULL || n_records == 0);
 
   right_room = 0;
-  if (!frame_begin (&fr, cr, rect, style, _("Gradient norm ‖∂C/∂W(n)‖ per layer"), right_room))
+  if (!bpv_plot_frame_begin (&fr, cr, rect, style, _("Gradient norm ‖∂C/∂W(n)‖ per layer"), right_room))
     {
-      frame_end (&fr);
+      bpv_plot_frame_end (&fr);
       return;
     }
   if (n_records == 0 || n_layers == 0)
     {
-      frame_message (&fr, _("No gradient records yet: train a few steps."));
-      frame_end (&fr);
+      bpv_plot_frame_message (&fr, _("No gradient records yet: train a few steps."));
+      bpv_plot_frame_end (&fr);
       return;
     }
   {
@@ -833,7 +844,7 @@ grad_norms_paint (cairo_t            *cr,
   fr.y1 = ceil (log10 (hi) + 0.3);
   if (fr.y1 - fr.y0 < 2)
     fr.y0 = fr.y1 - 2;
-  frame_fit_y (&fr);
+  bpv_plot_frame_fit_y (&fr);
   steps = g_new (double, n_records);
   for (gsize r = 0; r < n_records; r++)
     steps[r] = (double) ((r + 1) * MAX (stride, 1));
@@ -847,8 +858,8 @@ grad_norms_paint (cairo_t            *cr,
 
       if (isfinite (med) && med > 0)
         {
-          double vy = frame_y (&fr, med * BP_DIAG_GRAD_VANISH_RATIO);
-          double ey = frame_y (&fr, med * BP_DIAG_GRAD_EXPLODE_RATIO);
+          double vy = bpv_plot_frame_y (&fr, med * BP_DIAG_GRAD_VANISH_RATIO);
+          double ey = bpv_plot_frame_y (&fr, med * BP_DIAG_GRAD_EXPLODE_RATIO);
           BpvRgba band = bpv_rgba_with_alpha (fr.tc->warning, 0.22);
           const char *vanish = _(BP_DIAG_GRAD_VANISHING_TEXT);
           const char *explode = _(BP_DIAG_GRAD_EXPLODING_TEXT);
@@ -876,17 +887,18 @@ grad_norms_paint (cairo_t            *cr,
         }
     }
 
-  frame_axes (&fr, _("training step"), _("‖∂C/∂W‖ (log)"), FALSE);
+  bpv_plot_frame_axes (&fr, _("training step"), _("‖∂C/∂W‖ (log)"), FALSE);
 
   for (gsize l = 0; l < n_layers; l++)
     if (window > 1)
-      frame_line (&fr, steps, norms + l, n_records, n_layers,
-                  bpv_rgba_with_alpha (layer_color (&fr, l), 0.28), 0.08 * fr.f, FALSE);
+      bpv_plot_frame_line (&fr, steps, norms + l, n_records, n_layers,
+                           bpv_rgba_with_alpha (layer_color (&fr, l), 0.28), 0.08 * fr.f, FALSE);
   /* The averages over the faint records of every layer. */
   for (gsize l = 0; l < n_layers; l++)
-    frame_line (&fr, steps, smooth + l, n_records, n_layers, layer_color (&fr, l),
-                health[l] != BP_DIAG_GRAD_OK ? 0.26 * fr.f : 0.17 * fr.f, layer_dashed (l));
+    bpv_plot_frame_line (&fr, steps, smooth + l, n_records, n_layers, layer_color (&fr, l),
+                         health[l] != BP_DIAG_GRAD_OK ? 0.26 * fr.f : 0.17 * fr.f, layer_dashed (l));
   paint_end_labels (&fr, latest, health, n_layers, names);
+  bpv_plot_frame_mark (&fr, TRUE);
 
   if (verdict != NULL)
     {
@@ -911,7 +923,7 @@ grad_norms_paint (cairo_t            *cr,
                        fr.theme == BPV_THEME_DARK ? fr.tc->warning : VERDICT_ON_LIGHT);
       g_string_free (msg, TRUE);
     }
-  frame_end (&fr);
+  bpv_plot_frame_end (&fr);
 }
 
 /* -------------------------------------------------------------- histogram */
@@ -925,7 +937,7 @@ bpv_plot_histogram (cairo_t            *cr,
                     const char         *x_label,
                     const BpvPlotStyle *style)
 {
-  Frame fr;
+  BpvPlotFrame fr;
   double lo = INFINITY, hi = -INFINITY, sum = 0, width;
   gsize finite = 0, top = 0;
   g_autofree gsize *bins = NULL;
@@ -935,9 +947,9 @@ bpv_plot_histogram (cairo_t            *cr,
   g_return_if_fail (values != NULL || n == 0);
 
   title = g_strdup_printf (_("Histogram of %s"), x_label != NULL ? x_label : _("values"));
-  if (!frame_begin (&fr, cr, rect, style, title, 0))
+  if (!bpv_plot_frame_begin (&fr, cr, rect, style, title, 0))
     {
-      frame_end (&fr);
+      bpv_plot_frame_end (&fr);
       return;
     }
   for (gsize i = 0; i < n; i++)
@@ -950,8 +962,8 @@ bpv_plot_histogram (cairo_t            *cr,
       }
   if (finite == 0)
     {
-      frame_message (&fr, n == 0 ? _("No values.") : _("No finite values."));
-      frame_end (&fr);
+      bpv_plot_frame_message (&fr, n == 0 ? _("No values.") : _("No finite values."));
+      bpv_plot_frame_end (&fr);
       return;
     }
   if (n_bins == 0)
@@ -979,14 +991,14 @@ bpv_plot_histogram (cairo_t            *cr,
   fr.x1 = hi;
   fr.y0 = 0;
   fr.y1 = (double) top * 1.08;
-  frame_fit_y (&fr);
-  frame_axes (&fr, x_label, _("count"), FALSE);
+  bpv_plot_frame_fit_y (&fr);
+  bpv_plot_frame_axes (&fr, x_label, _("count"), FALSE);
 
   for (gsize b = 0; b < n_bins; b++)
     {
-      double bx0 = frame_x (&fr, lo + width * (double) b);
-      double bx1 = frame_x (&fr, lo + width * (double) (b + 1));
-      double by = frame_y (&fr, (double) bins[b]);
+      double bx0 = bpv_plot_frame_x (&fr, lo + width * (double) b);
+      double bx1 = bpv_plot_frame_x (&fr, lo + width * (double) (b + 1));
+      double by = bpv_plot_frame_y (&fr, (double) bins[b]);
       double centre = lo + width * ((double) b + 0.5);
       double s = bpv_scale_linear (centre, MAX (fabs (lo), fabs (hi)));
 
@@ -1003,12 +1015,12 @@ bpv_plot_histogram (cairo_t            *cr,
   if (lo < 0 && hi > 0)
     {
       bpv_set_source_rgba (cr, fr.tc->text_muted);
-      cairo_move_to (cr, frame_x (&fr, 0), fr.plot.y);
+      cairo_move_to (cr, bpv_plot_frame_x (&fr, 0), fr.plot.y);
       cairo_rel_line_to (cr, 0, fr.plot.height);
       cairo_stroke (cr);
     }
   {
-    double mean = sum / (double) finite, mx = frame_x (&fr, mean);
+    double mean = sum / (double) finite, mx = bpv_plot_frame_x (&fr, mean);
     double dash[2] = { 0.4 * fr.f, 0.25 * fr.f };
     g_autofree char *s = g_strdup_printf (_("mean %.3g"), mean);
     double w;
@@ -1044,214 +1056,5 @@ bpv_plot_histogram (cairo_t            *cr,
                      fr.f, finite < n ? BPV_TEXT_BOLD : BPV_TEXT_NORMAL,
                      finite < n ? fr.tc->warning : fr.tc->text_muted);
   }
-  frame_end (&fr);
-}
-
-/* ------------------------------------------------------- loss / accuracy */
-
-typedef enum
-{
-  HISTORY_LOSS,
-  HISTORY_ACCURACY,
-  HISTORY_RATE,      /* BpEpochStats.lr: the rate after each epoch */
-} HistoryKind;
-
-/* The learning-rate panel's share of the loss plot's height, and its
- * least height in font sizes: one row of text for its label (no title
- * row), the x axis, and a few rows of data. */
-#define RATE_PANEL_SHARE 0.3
-#define RATE_PANEL_MIN_EM 6.5
-#define RATE_PANEL_TOP_EM 1.6
-
-/* Draws one history panel; its data area begins at `min_left` or right of
- * it (so that stacked panels share their x axis pixel for pixel).  Returns
- * where the data area begins. */
-static double
-plot_history (cairo_t            *cr,
-              const BpvRect      *rect,
-              const BpEpochStats *stats,
-              gsize               n,
-              const BpvPlotStyle *style,
-              HistoryKind         kind,
-              double              min_left)
-{
-  Frame fr;
-  g_autofree double *x = NULL, *train = NULL, *test = NULL;
-  double lo = INFINITY, hi = -INFINITY, left;
-  gboolean have_test = FALSE, accuracy = kind == HISTORY_ACCURACY;
-
-  g_return_val_if_fail (cr != NULL && rect != NULL, 0);
-  g_return_val_if_fail (stats != NULL || n == 0, 0);
-
-  /* The loss plotted is each epoch's mean over the training (and test)
-   * set, not one step's. */
-  if (!frame_begin (&fr, cr, rect, style, accuracy ? _("Accuracy")
-                    : kind == HISTORY_RATE ? "" : _("Loss, mean per epoch"), 0))
-    {
-      frame_end (&fr);
-      return 0;
-    }
-  x = g_new (double, MAX (n, 1));
-  train = g_new (double, MAX (n, 1));
-  test = g_new (double, MAX (n, 1));
-  for (gsize i = 0; i < n; i++)
-    {
-      x[i] = stats[i].epoch;
-      train[i] = accuracy ? stats[i].train_accuracy
-                 : kind == HISTORY_RATE ? stats[i].lr : stats[i].train_loss;
-      test[i] = accuracy ? stats[i].test_accuracy
-                : kind == HISTORY_RATE ? NAN : stats[i].test_loss;
-      if (isfinite (test[i]))
-        have_test = TRUE;
-      for (int k = 0; k < 2; k++)
-        {
-          double v = k == 0 ? train[i] : test[i];
-
-          if (isfinite (v) && (kind != HISTORY_LOSS || v > 0))
-            {
-              lo = MIN (lo, v);
-              hi = MAX (hi, v);
-            }
-        }
-    }
-  if (n == 0 || !(hi >= lo))
-    {
-      frame_message (&fr, n == 0 ? _("No epochs yet.")
-                     : accuracy ? _("No accuracy: this is a regression task.")
-                     : kind == HISTORY_RATE ? _("No learning rate recorded.")
-                                            : _("No finite loss values."));
-      frame_end (&fr);
-      return 0;
-    }
-
-  fr.x0 = n > 1 ? x[0] : x[0] - 1;
-  fr.x1 = n > 1 ? x[n - 1] : x[0] + 1;
-  if (accuracy)
-    {
-      fr.y0 = 0;
-      fr.y1 = 1;
-    }
-  else if (kind == HISTORY_LOSS && hi / lo > 100)
-    {
-      fr.log_y = TRUE;
-      fr.y0 = floor (log10 (lo));
-      fr.y1 = ceil (log10 (hi));
-      if (fr.y1 <= fr.y0)
-        fr.y1 = fr.y0 + 1;
-    }
-  else
-    {
-      /* From 0: a schedule's rate is read against its base. */
-      fr.y0 = 0;
-      fr.y1 = hi > 0 ? hi * 1.08 : 1;
-    }
-
-  {
-    /* The key names each line with its latest value, above the data. */
-    BpvRgba colors[2] = { bpv_palette_category (kind == HISTORY_RATE ? 2 : 0),
-                          bpv_palette_category (1) };
-    gboolean dashed[2] = { FALSE, TRUE };
-    g_autofree char *train_s = NULL, *test_s = NULL;
-    const char *labels[2];
-    gboolean show_test = have_test && isfinite (test[n - 1]);
-
-    train_s = accuracy ? g_strdup_printf (_("train %.1f%%"), train[n - 1] * 100)
-              : kind == HISTORY_RATE ? g_strdup_printf (_("learning rate, now %.4g"), train[n - 1])
-                                     : g_strdup_printf (_("train %.4g"), train[n - 1]);
-    test_s = accuracy ? g_strdup_printf (_("test %.1f%%"), test[n - 1] * 100)
-                      : g_strdup_printf (_("test %.4g"), test[n - 1]);
-    labels[0] = train_s;
-    labels[1] = show_test ? test_s : _("test");
-    if (kind == HISTORY_RATE)
-      {
-        /* A thin panel: the data from just under its top edge. */
-        fr.plot.height += fr.plot.y - (rect->y + RATE_PANEL_TOP_EM * fr.f);
-        fr.plot.y = rect->y + RATE_PANEL_TOP_EM * fr.f;
-      }
-    else
-      frame_header_key (&fr, labels, colors, dashed, have_test ? 2 : 1);
-    fr.percent_y = accuracy;
-    frame_fit_y (&fr);
-    if (fr.plot.x < min_left)
-      {
-        fr.plot.width -= min_left - fr.plot.x;
-        fr.plot.x = min_left;
-      }
-    left = fr.plot.x;
-    frame_axes (&fr, _("epoch"), accuracy ? _("accuracy")
-                : kind == HISTORY_RATE ? NULL
-                : fr.log_y ? _("loss (log)") : _("loss"), accuracy);
-    /* The thin panel's label, in its row above the data: with the latest
-     * value when that fits. */
-    if (kind == HISTORY_RATE)
-      {
-        const char *label = train_s;
-        double w;
-
-        bpv_text_measure (fr.text, label, fr.f, BPV_TEXT_NORMAL, &w, NULL);
-        if (w > rect->width - 2 * PAD_EM * fr.f)
-          label = _("learning rate");
-        bpv_text_draw (fr.text, label, rect->x + PAD_EM * fr.f, rect->y + 0.2 * fr.f, 0, 0, fr.f,
-                       BPV_TEXT_NORMAL, fr.tc->text);
-      }
-    frame_line (&fr, x, train, n, 1, colors[0], 0.17 * fr.f, FALSE);
-    if (have_test)
-      frame_line (&fr, x, test, n, 1, colors[1], 0.17 * fr.f, TRUE);
-  }
-  frame_end (&fr);
-  return left;
-}
-
-gboolean
-bpv_plot_rate_varies (const BpEpochStats *stats,
-                      gsize               n)
-{
-  for (gsize i = 1; i < n; i++)
-    if (isfinite (stats[i].lr) && isfinite (stats[0].lr) && stats[i].lr != stats[0].lr)
-      return TRUE;
-  return FALSE;
-}
-
-void
-bpv_plot_loss (cairo_t            *cr,
-               const BpvRect      *rect,
-               const BpEpochStats *stats,
-               gsize               n,
-               const BpvPlotStyle *style)
-{
-  BpvPlotStyle st;
-  BpvRect top = *rect, bottom = *rect;
-  double f, rate_left, loss_left;
-
-  if (style != NULL)
-    st = *style;
-  else
-    bpv_plot_style_init (&st);
-  /* Both panels keep the type the whole rect would have had. */
-  f = frame_font_size (rect, &st);
-  bottom.height = MAX (RATE_PANEL_SHARE * rect->height, RATE_PANEL_MIN_EM * f);
-  if (!bpv_plot_rate_varies (stats, n) || bottom.height > rect->height / 2)
-    {
-      plot_history (cr, rect, stats, n, style, HISTORY_LOSS, 0);
-      return;
-    }
-  st.font_size = f / (st.text_scale > 0 ? st.text_scale : 1.0);
-  top.height = rect->height - bottom.height;
-  bottom.y = rect->y + top.height;
-  /* Under the loss, the same epochs at the same x: the panel whose y
-   * labels are wider sets where both data areas begin. */
-  rate_left = plot_history (cr, &bottom, stats, n, &st, HISTORY_RATE, 0);
-  loss_left = plot_history (cr, &top, stats, n, &st, HISTORY_LOSS, rate_left);
-  if (loss_left > rate_left)
-    plot_history (cr, &bottom, stats, n, &st, HISTORY_RATE, loss_left);
-}
-
-void
-bpv_plot_accuracy (cairo_t            *cr,
-                   const BpvRect      *rect,
-                   const BpEpochStats *stats,
-                   gsize               n,
-                   const BpvPlotStyle *style)
-{
-  plot_history (cr, rect, stats, n, style, HISTORY_ACCURACY, 0);
+  bpv_plot_frame_end (&fr);
 }

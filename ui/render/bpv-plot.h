@@ -28,6 +28,15 @@ typedef struct
    * parameters (dropout: left out, and said so in the title).  NULL: every
    * layer is "W(n)". */
   const char *const *layer_names;
+  /* A thin vertical marker in the accent colour at x = mark_x, in the
+   * plot's x units (the norms plot: a step; loss and accuracy: an epoch),
+   * labelled mark_label ("step 260"; "shown" where that has no room; NULL:
+   * no label): the step the canvas
+   * shows while the timeline is scrubbed back.  Left out when mark_x is
+   * outside the x axis. */
+  gboolean    mark;
+  double      mark_x;
+  const char *mark_label;
 } BpvPlotStyle;
 
 void          bpv_plot_style_init       (BpvPlotStyle *style);
