@@ -133,9 +133,13 @@ MUTANTS = [
         "name": "adam-bias-correction-off-by-one",
         "what": "Adam's bias corrections 1 − β^(t+1) instead of 1 − β^t",
         "variants": [[
+            # adam_step's (adam_explain has the same two lines, for the
+            # inspector; the comment above them is the step's own).
             ("core/bp-builtins.c",
+             "  /* The same order of operations as torch.optim.Adam. */\n"
              "  double bc1 = 1.0 - pow (beta1, (double) t);\n"
              "  double bc2 = 1.0 - pow (beta2, (double) t);\n",
+             "  /* The same order of operations as torch.optim.Adam. */\n"
              "  double bc1 = 1.0 - pow (beta1, (double) (t + 1));\n"
              "  double bc2 = 1.0 - pow (beta2, (double) (t + 1));\n"),
         ]],
