@@ -349,24 +349,9 @@ batch_cost (BpNetwork    *net,
 static BpDataset *
 inline_dataset (const BpModel *model)
 {
-  BpDataset *ds = g_new0 (BpDataset, 1);
-  gsize nf = model->network->n_inputs, nt = bp_network_n_outputs (model->network);
-
-  ds->name = g_strdup ("its inline batch");
-  ds->source = g_strdup ("");
-  ds->task = BP_TASK_REGRESSION;
-  ds->n_rows = model->n_samples;
-  ds->n_features = nf;
-  ds->n_targets = nt;
-  ds->X = g_memdup2 (model->inputs, model->n_samples * nf * sizeof (double));
-  ds->Y = g_memdup2 (model->targets, model->n_samples * nt * sizeof (double));
-  ds->feature_names = g_new0 (char *, nf + 1);
-  for (gsize i = 0; i < nf; i++)
-    ds->feature_names[i] = g_strdup_printf ("x%" G_GSIZE_FORMAT, i + 1);
-  ds->target_names = g_new0 (char *, nt + 1);
-  for (gsize i = 0; i < nt; i++)
-    ds->target_names[i] = g_strdup_printf ("y%" G_GSIZE_FORMAT, i + 1);
-  return ds;
+  return bp_dataset_new_from_rows ("its inline batch", "", BP_TASK_REGRESSION, model->n_samples,
+                                   model->network->n_inputs, bp_network_n_outputs (model->network),
+                                   model->inputs, model->targets);
 }
 
 /* --record on the inline batch: the same full-batch steps through a

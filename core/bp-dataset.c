@@ -283,6 +283,41 @@ bp_dataset_split (const BpDataset  *ds,
 }
 
 BpDataset *
+bp_dataset_new_from_rows (const char   *name,
+                          const char   *source,
+                          BpTask        task,
+                          gsize         n_rows,
+                          gsize         n_features,
+                          gsize         n_targets,
+                          const double *X,
+                          const double *Y)
+{
+  BpDataset *ds = g_new0 (BpDataset, 1);
+
+  ds->name = g_strdup (name);
+  ds->source = g_strdup (source);
+  ds->task = task;
+  ds->n_rows = n_rows;
+  ds->n_features = n_features;
+  ds->n_targets = n_targets;
+  /* Never NULL, also with no rows. */
+  ds->X = g_new (double, MAX (n_rows * n_features, 1));
+  ds->Y = g_new (double, MAX (n_rows * n_targets, 1));
+  if (n_rows > 0)
+    {
+      memcpy (ds->X, X, n_rows * n_features * sizeof (double));
+      memcpy (ds->Y, Y, n_rows * n_targets * sizeof (double));
+    }
+  ds->feature_names = g_new0 (char *, n_features + 1);
+  for (gsize i = 0; i < n_features; i++)
+    ds->feature_names[i] = g_strdup_printf ("x%zu", i + 1);
+  ds->target_names = g_new0 (char *, n_targets + 1);
+  for (gsize i = 0; i < n_targets; i++)
+    ds->target_names[i] = g_strdup_printf ("y%zu", i + 1);
+  return ds;
+}
+
+BpDataset *
 bp_dataset_copy (const BpDataset *ds)
 {
   BpDataset *out;

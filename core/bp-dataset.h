@@ -111,6 +111,17 @@ void                 bp_dataset_split          (const BpDataset *ds,
                                                 guint64          seed,
                                                 BpDataset      **train,
                                                 BpDataset      **test);
+/* A dataset of n_rows rows copied from X (n_rows × n_features) and Y
+ * (n_rows × n_targets), its columns named x1…, y1… (a model's inline batch,
+ * a test's rows).  Free with bp_dataset_free. */
+BpDataset           *bp_dataset_new_from_rows  (const char   *name,
+                                                const char   *source,
+                                                BpTask        task,
+                                                gsize         n_rows,
+                                                gsize         n_features,
+                                                gsize         n_targets,
+                                                const double *X,
+                                                const double *Y);
 BpDataset           *bp_dataset_copy           (const BpDataset *ds);
 void                 bp_dataset_free           (BpDataset *ds);
 

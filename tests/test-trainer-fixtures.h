@@ -20,28 +20,7 @@ make_dataset (const char   *name,
               const double *X,
               const double *Y)
 {
-  BpDataset *ds = g_new0 (BpDataset, 1);
-
-  ds->name = g_strdup (name);
-  ds->source = g_strdup ("test-trainer.c");
-  ds->task = task;
-  ds->n_rows = n_rows;
-  ds->n_features = n_features;
-  ds->n_targets = n_targets;
-  ds->X = g_new (double, MAX (n_rows * n_features, 1));
-  ds->Y = g_new (double, MAX (n_rows * n_targets, 1));
-  if (n_rows > 0)
-    {
-      memcpy (ds->X, X, n_rows * n_features * sizeof (double));
-      memcpy (ds->Y, Y, n_rows * n_targets * sizeof (double));
-    }
-  ds->feature_names = g_new0 (char *, n_features + 1);
-  for (gsize i = 0; i < n_features; i++)
-    ds->feature_names[i] = g_strdup_printf ("x%zu", i + 1);
-  ds->target_names = g_new0 (char *, n_targets + 1);
-  for (gsize i = 0; i < n_targets; i++)
-    ds->target_names[i] = g_strdup_printf ("y%zu", i + 1);
-  return ds;
+  return bp_dataset_new_from_rows (name, "test-trainer.c", task, n_rows, n_features, n_targets, X, Y);
 }
 
 static const double xor_X[] = { 0, 0, 0, 1, 1, 0, 1, 1 };
