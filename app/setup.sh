@@ -19,13 +19,16 @@ build=${1:-$here/build}
 # pdftotext) reads back the lesson handout's PDF in its test.  gettext
 # (msgfmt, xgettext) builds the translations and checks po/; the German
 # test needs no generated locale: LANGUAGE=de under glibc's built-in
-# C.UTF-8 is enough.
+# C.UTF-8 is enough.  protoc-c (protobuf-c-compiler) generates the ONNX
+# reader and writer from the onnx.proto that python3-onnx installs; that
+# package's checker also validates our exported ONNX files in the tests.
 packages="gcc libc6-dev pkg-config meson ninja-build libglib2.0-dev
 libjson-glib-dev libcmocka-dev libopenblas-dev libfann-dev
 python3 python3-torch python3-numpy libcairo2-dev libpango1.0-dev
 libgtk-4-dev libadwaita-1-dev xvfb xauth xdotool imagemagick
 desktop-file-utils appstream librsvg2-bin libglib2.0-bin
-clang libclang-rt-14-dev texlive-latex-base poppler-utils gettext"
+clang libclang-rt-14-dev texlive-latex-base poppler-utils gettext
+protobuf-c-compiler libprotobuf-c-dev python3-onnx"
 
 missing=""
 for p in $packages; do
