@@ -896,10 +896,14 @@ emit_layer (Writer         *w,
 
 /* ---------------------------------------------------------------- the model */
 
-/* float32 when every parameter and running statistic is exactly one. */
+/* float32 when every parameter and running statistic is exactly one; a
+ * network without parameters (dropout alone) has no bytes to keep, and is
+ * float64, which rounds nothing of its input. */
 static int32_t
 choose_dtype (const BpNetwork *net)
 {
+  if (net->n_params == 0)
+    return T_DOUBLE;
   for (gsize i = 0; i < net->n_params; i++)
     if (!is_float32 (net->params[i]))
       return T_DOUBLE;
