@@ -10,7 +10,7 @@
  *              a = act(z)
  *   dropout    nothing: the export is of the eval-mode network
  * and each activation is its ONNX operator, or a composition of operators
- * computing exactly the plugin's formula (the table `activations`).
+ * computing exactly the plugin's formula (bp-onnx-write-act.c).
  *
  * Precision.  Tensors are float32 when every W, b, γ, β and running
  * statistic is exactly a float32 (an imported float32 model gives back its
@@ -25,13 +25,10 @@
  * forms are kept.
  *
  * The messages are protoc-c's (onnx.pb-c.h); every block they point to is
- * owned by the Writer's `mem` and freed after packing.
+ * owned by the BpOnnxWriter's `mem` and freed after packing.
  */
 #include "config.h"
-#include "bp-onnx.h"
-#include "bp-registry.h"
-
-#include "onnx.pb-c.h"
+#include "bp-onnx-write-private.h"
 
 #include <glib/gi18n-lib.h>
 #include <math.h>
@@ -45,28 +42,11 @@
 #define ONNX_PRODUCER    "backprop-studio"
 #define BATCH_DIM        "batch"
 
-#define T_FLOAT   ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT
-#define T_DOUBLE  ONNX__TENSOR_PROTO__DATA_TYPE__DOUBLE
-#define T_BOOL    ONNX__TENSOR_PROTO__DATA_TYPE__BOOL
-
-typedef struct
-{
-  const BpNetwork *net;
-  int32_t          dtype;    /* T_FLOAT or T_DOUBLE: every tensor of the file */
-  GPtrArray       *mem;      /* every block the messages point to */
-  GPtrArray       *nodes;    /* Onnx__NodeProto * */
-  GPtrArray       *inits;    /* Onnx__TensorProto * */
-  GPtrArray       *infos;    /* Onnx__ValueInfoProto * of intermediate tensors */
-  GHashTable      *consts;   /* the bits of a scalar → its initialiser's name */
-  gsize            layer;    /* 1-based, as messages and names show it */
-  guint            n_tmp;    /* temporaries of this layer */
-} Writer;
-
 /* ------------------------------------------------------------ the messages */
 
 static gpointer
-wr_alloc (Writer *w,
-          gsize   size)
+wr_alloc (BpOnnxWriter *w,
+          gsize         size)
 {
   gpointer p = g_malloc0 (size);
 
@@ -75,7 +55,7 @@ wr_alloc (Writer *w,
 }
 
 static char * G_GNUC_PRINTF (2, 3)
-wr_printf (Writer     *w,
+wr_printf (BpOnnxWriter     *w,
            const char *format,
            ...)
 {
@@ -90,10 +70,10 @@ wr_printf (Writer     *w,
 }
 
 static Onnx__TypeProto *
-wr_tensor_type (Writer  *w,
-                int32_t  elem,
-                gboolean batch,
-                gsize    width)
+wr_tensor_type (BpOnnxWriter *w,
+                int32_t       elem,
+                gboolean      batch,
+                gsize         width)
 {
   Onnx__TypeProto *type = wr_alloc (w, sizeof *type);
   Onnx__TypeProto__Tensor *tensor = wr_alloc (w, sizeof *tensor);
@@ -128,11 +108,11 @@ wr_tensor_type (Writer  *w,
 }
 
 static Onnx__ValueInfoProto *
-wr_value_info_new (Writer     *w,
-                   const char *name,
-                   int32_t     elem,
-                   gboolean    batch,
-                   gsize       width)
+wr_value_info_new (BpOnnxWriter *w,
+                   const char   *name,
+                   int32_t       elem,
+                   gboolean      batch,
+                   gsize         width)
 {
   Onnx__ValueInfoProto *info = wr_alloc (w, sizeof *info);
 
@@ -142,14 +122,12 @@ wr_value_info_new (Writer     *w,
   return info;
 }
 
-/* A new tensor of this layer, "layer3.z" (or "layer3.t2" for `what` "t"),
- * with its value_info: [batch, width] when `batch`, else [width]. */
-static const char *
-wr_tensor (Writer     *w,
-           const char *what,
-           int32_t     elem,
-           gboolean    batch,
-           gsize       width)
+const char *
+_bp_onnx_write_tensor (BpOnnxWriter *w,
+                       const char   *what,
+                       int32_t       elem,
+                       gboolean      batch,
+                       gsize         width)
 {
   const char *name = g_str_equal (what, "t")
                      ? wr_printf (w, "layer%" G_GSIZE_FORMAT ".t%u", w->layer, ++w->n_tmp)
@@ -159,21 +137,18 @@ wr_tensor (Writer     *w,
   return name;
 }
 
-/* The usual temporary: [batch, width] of the file's type. */
-static const char *
-wr_tmp (Writer *w,
-        gsize   width)
+const char *
+_bp_onnx_write_tmp (BpOnnxWriter *w,
+                    gsize         width)
 {
-  return wr_tensor (w, "t", w->dtype, TRUE, width);
+  return _bp_onnx_write_tensor (w, "t", w->dtype, TRUE, width);
 }
 
-/* A node op(inputs…) → out, named after its output; the NULL-terminated
- * inputs are names. */
-static Onnx__NodeProto *
-wr_node (Writer     *w,
-         const char *op,
-         const char *out,
-         ...)
+Onnx__NodeProto *
+_bp_onnx_write_node (BpOnnxWriter *w,
+                     const char   *op,
+                     const char   *out,
+                     ...)
 {
   Onnx__NodeProto *node = wr_alloc (w, sizeof *node);
   const char *inputs[8];
@@ -202,7 +177,7 @@ wr_node (Writer     *w,
 }
 
 static Onnx__AttributeProto *
-wr_attr_add (Writer          *w,
+wr_attr_add (BpOnnxWriter    *w,
              Onnx__NodeProto *node,
              const char      *name)
 {
@@ -219,11 +194,11 @@ wr_attr_add (Writer          *w,
   return attr;
 }
 
-static void
-wr_attr_int (Writer          *w,
-             Onnx__NodeProto *node,
-             const char      *name,
-             int64_t          value)
+void
+_bp_onnx_write_attr_int (BpOnnxWriter    *w,
+                         Onnx__NodeProto *node,
+                         const char      *name,
+                         int64_t          value)
 {
   Onnx__AttributeProto *attr = wr_attr_add (w, node, name);
 
@@ -233,7 +208,7 @@ wr_attr_int (Writer          *w,
 }
 
 static void
-wr_attr_ints (Writer          *w,
+wr_attr_ints (BpOnnxWriter    *w,
               Onnx__NodeProto *node,
               const char      *name,
               int64_t          value)
@@ -246,12 +221,11 @@ wr_attr_ints (Writer          *w,
   attr->ints[0] = value;
 }
 
-/* ONNX attributes are float32: callers check wr_attr_exact first. */
-static void
-wr_attr_float (Writer          *w,
-               Onnx__NodeProto *node,
-               const char      *name,
-               double           value)
+void
+_bp_onnx_write_attr_float (BpOnnxWriter    *w,
+                           Onnx__NodeProto *node,
+                           const char      *name,
+                           double           value)
 {
   Onnx__AttributeProto *attr = wr_attr_add (w, node, name);
 
@@ -266,11 +240,9 @@ is_float32 (double v)
   return (double) (float) v == v;
 }
 
-/* Whether a float32 attribute says `v` as precisely as the file's tensors
- * do: always in a float32 file, only for float32 values in a float64 one. */
-static gboolean
-wr_attr_exact (const Writer *w,
-               double        v)
+gboolean
+_bp_onnx_write_attr_exact (const BpOnnxWriter *w,
+                           double              v)
 {
   return w->dtype == T_FLOAT || is_float32 (v);
 }
@@ -278,7 +250,7 @@ wr_attr_exact (const Writer *w,
 /* An initialiser of the file's type, raw_data little-endian; dims[n_dims]
  * (none: a scalar) hold n values of v. */
 static void
-wr_init (Writer        *w,
+wr_init (BpOnnxWriter  *w,
          const char    *name,
          const double  *v,
          gsize          n,
@@ -327,7 +299,7 @@ wr_init (Writer        *w,
 
 /* A layer's vector (b, γ, …) as "layer3.<what>", [n]. */
 static const char *
-wr_init_vector (Writer       *w,
+wr_init_vector (BpOnnxWriter *w,
                 const char   *what,
                 const double *v,
                 gsize         n)
@@ -341,9 +313,9 @@ wr_init_vector (Writer       *w,
 
 /* The scalar constant `v` of the file's type (one initialiser per value:
  * "const.1", …), which ONNX broadcasts against a whole tensor. */
-static const char *
-wr_const (Writer *w,
-          double  v)
+const char *
+_bp_onnx_write_const (BpOnnxWriter *w,
+                      double        v)
 {
   union { double d; gint64 u; } bits = { .d = v };
   const char *name = g_hash_table_lookup (w->consts, &bits.u);
@@ -359,401 +331,12 @@ wr_const (Writer *w,
   return name;
 }
 
-/* ------------------------------------------------------------- activations
- * Each writes y = σ(x) for x, y of the layer's width, as the plugin (or
- * built-in) of that id computes it.  `ref` is that formula in C: before
- * writing, the registered activation is evaluated against it, so that a
- * third-party plugin reusing a shipped id with other math is refused
- * instead of exported as something it does not compute.
- */
-typedef gboolean (*EmitFunc) (Writer        *w,
-                              const BpLayer *L,
-                              const char    *x,
-                              const char    *y);
-
-static gboolean
-emit_unary (Writer     *w,
-            const char *op,
-            const char *x,
-            const char *y)
-{
-  wr_node (w, op, y, x, NULL);
-  return TRUE;
-}
-
-static gboolean
-emit_sigmoid (Writer *w, const BpLayer *L, const char *x, const char *y)
-{
-  return emit_unary (w, "Sigmoid", x, y);
-}
-
-static gboolean
-emit_tanh (Writer *w, const BpLayer *L, const char *x, const char *y)
-{
-  return emit_unary (w, "Tanh", x, y);
-}
-
-static gboolean
-emit_relu (Writer *w, const BpLayer *L, const char *x, const char *y)
-{
-  return emit_unary (w, "Relu", x, y);
-}
-
-static gboolean
-emit_softplus (Writer *w, const BpLayer *L, const char *x, const char *y)
-{
-  return emit_unary (w, "Softplus", x, y);
-}
-
-static gboolean
-emit_softsign (Writer *w, const BpLayer *L, const char *x, const char *y)
-{
-  return emit_unary (w, "Softsign", x, y);
-}
-
-static gboolean
-emit_sine (Writer *w, const BpLayer *L, const char *x, const char *y)
-{
-  return emit_unary (w, "Sin", x, y);
-}
-
-static gboolean
-emit_softmax (Writer *w, const BpLayer *L, const char *x, const char *y)
-{
-  wr_attr_int (w, wr_node (w, "Softmax", y, x, NULL), "axis", -1);
-  return TRUE;
-}
-
-/* z if z > 0, else αz.  PRelu (slope·x for x < 0, x otherwise: the same
- * values, 0 included) takes α as a tensor when a float32 attribute cannot
- * hold it (0.01 is not a float32). */
-static gboolean
-emit_leaky_relu (Writer *w, const BpLayer *L, const char *x, const char *y)
-{
-  double alpha = L->act_params[0];
-
-  if (wr_attr_exact (w, alpha))
-    wr_attr_float (w, wr_node (w, "LeakyRelu", y, x, NULL), "alpha", alpha);
-  else
-    wr_node (w, "PRelu", y, x, wr_const (w, alpha), NULL);
-  return TRUE;
-}
-
-/* Where(x > 0, pos, c·(e^x − 1)): the negative branch of elu and selu,
- * c = α (elu) or λα (selu).  e^x − 1 where we compute expm1: the same to
- * 1e−16 absolute, ONNX having no expm1. */
-static void
-emit_exp_branch (Writer     *w,
-                 gsize       n,
-                 const char *x,
-                 const char *pos,
-                 double      c,
-                 const char *y)
-{
-  const char *gt = wr_tensor (w, "t", T_BOOL, TRUE, n);
-  const char *e = wr_tmp (w, n), *em1 = wr_tmp (w, n), *neg = wr_tmp (w, n);
-
-  wr_node (w, "Greater", gt, x, wr_const (w, 0.0), NULL);
-  wr_node (w, "Exp", e, x, NULL);
-  wr_node (w, "Sub", em1, e, wr_const (w, 1.0), NULL);
-  wr_node (w, "Mul", neg, wr_const (w, c), em1, NULL);
-  wr_node (w, "Where", y, gt, pos, neg, NULL);
-}
-
-/* bp-elu.c: z if z > 0, else α(e^z − 1). */
-static gboolean
-emit_elu (Writer *w, const BpLayer *L, const char *x, const char *y)
-{
-  double alpha = L->act_params[0];
-
-  if (wr_attr_exact (w, alpha))
-    wr_attr_float (w, wr_node (w, "Elu", y, x, NULL), "alpha", alpha);
-  else
-    emit_exp_branch (w, L->out, x, x, alpha, y);
-  return TRUE;
-}
-
-/* bp-selu.c's constants, to the digits it has them. */
-#define SELU_ALPHA 1.6732632423543772848170429916717
-#define SELU_SCALE 1.0507009873554804934193349852946
-
-/* bp-selu.c: λz if z > 0, else λα(e^z − 1).  Neither constant is a
- * float32, so a float64 file spells it out. */
-static gboolean
-emit_selu (Writer *w, const BpLayer *L, const char *x, const char *y)
-{
-  if (w->dtype == T_FLOAT)
-    {
-      Onnx__NodeProto *node = wr_node (w, "Selu", y, x, NULL);
-
-      wr_attr_float (w, node, "alpha", SELU_ALPHA);
-      wr_attr_float (w, node, "gamma", SELU_SCALE);
-    }
-  else
-    {
-      const char *pos = wr_tmp (w, L->out);
-
-      wr_node (w, "Mul", pos, x, wr_const (w, SELU_SCALE), NULL);
-      /* The plugin's SELU_SCALE * SELU_ALPHA * expm1 (z) multiplies the
-       * two constants first. */
-      emit_exp_branch (w, L->out, x, pos, SELU_SCALE * SELU_ALPHA, y);
-    }
-  return TRUE;
-}
-
-/* bp-gelu.c, the exact form: x·½(1 + erf(x/√2)). */
-static gboolean
-emit_gelu (Writer *w, const BpLayer *L, const char *x, const char *y)
-{
-  gsize n = L->out;
-  const char *s = wr_tmp (w, n), *e = wr_tmp (w, n), *p = wr_tmp (w, n), *phi = wr_tmp (w, n);
-
-  wr_node (w, "Mul", s, x, wr_const (w, G_SQRT2 / 2.0), NULL);
-  wr_node (w, "Erf", e, s, NULL);
-  wr_node (w, "Add", p, e, wr_const (w, 1.0), NULL);
-  wr_node (w, "Mul", phi, p, wr_const (w, 0.5), NULL);
-  wr_node (w, "Mul", y, x, phi, NULL);
-  return TRUE;
-}
-
-/* bp-swish.c: x·s(x), s the logistic function. */
-static gboolean
-emit_swish (Writer *w, const BpLayer *L, const char *x, const char *y)
-{
-  const char *s = wr_tmp (w, L->out);
-
-  wr_node (w, "Sigmoid", s, x, NULL);
-  wr_node (w, "Mul", y, x, s, NULL);
-  return TRUE;
-}
-
-/* bp-mish.c: x·tanh(softplus(x)). */
-static gboolean
-emit_mish (Writer *w, const BpLayer *L, const char *x, const char *y)
-{
-  const char *sp = wr_tmp (w, L->out), *t = wr_tmp (w, L->out);
-
-  wr_node (w, "Softplus", sp, x, NULL);
-  wr_node (w, "Tanh", t, sp, NULL);
-  wr_node (w, "Mul", y, x, t, NULL);
-  return TRUE;
-}
-
-/* bp-hard_sigmoid.c: min(max(x + 3, 0), 6)/6, in the plugin's order.
- * HardSigmoid(α = 1/6, β = ½) is not it: its float32 α is not 1/6, and
- * αx + β rounds otherwise. */
-static gboolean
-emit_hard_sigmoid (Writer *w, const BpLayer *L, const char *x, const char *y)
-{
-  const char *s = wr_tmp (w, L->out), *c = wr_tmp (w, L->out);
-
-  wr_node (w, "Add", s, x, wr_const (w, 3.0), NULL);
-  wr_node (w, "Clip", c, s, wr_const (w, 0.0), wr_const (w, 6.0), NULL);
-  wr_node (w, "Div", y, c, wr_const (w, 6.0), NULL);
-  return TRUE;
-}
-
-/* bp-hard_tanh.c: min(max(x, −1), 1). */
-static gboolean
-emit_hard_tanh (Writer *w, const BpLayer *L, const char *x, const char *y)
-{
-  wr_node (w, "Clip", y, x, wr_const (w, -1.0), wr_const (w, 1.0), NULL);
-  return TRUE;
-}
-
-/* bp-gaussian.c: e^{−x²}. */
-static gboolean
-emit_gaussian (Writer *w, const BpLayer *L, const char *x, const char *y)
-{
-  const char *sq = wr_tmp (w, L->out), *neg = wr_tmp (w, L->out);
-
-  wr_node (w, "Mul", sq, x, x, NULL);
-  wr_node (w, "Neg", neg, sq, NULL);
-  wr_node (w, "Exp", y, neg, NULL);
-  return TRUE;
-}
-
-/* The formulas the nodes compute, to check the registered math against. */
-static double
-ref_sigmoid (double z, const double *p)
-{
-  return 1.0 / (1.0 + exp (-z));
-}
-
-static double
-ref_tanh (double z, const double *p)
-{
-  return tanh (z);
-}
-
-static double
-ref_relu (double z, const double *p)
-{
-  return z > 0 ? z : 0.0;
-}
-
-static double
-ref_leaky_relu (double z, const double *p)
-{
-  return z > 0 ? z : p[0] * z;
-}
-
-static double
-ref_softplus (double z, const double *p)
-{
-  return log1p (exp (z));
-}
-
-static double
-ref_softsign (double z, const double *p)
-{
-  return z / (1.0 + fabs (z));
-}
-
-static double
-ref_sine (double z, const double *p)
-{
-  return sin (z);
-}
-
-static double
-ref_elu (double z, const double *p)
-{
-  return z > 0 ? z : p[0] * (exp (z) - 1.0);
-}
-
-static double
-ref_selu (double z, const double *p)
-{
-  return z > 0 ? SELU_SCALE * z : SELU_SCALE * SELU_ALPHA * (exp (z) - 1.0);
-}
-
-static double
-ref_gelu (double z, const double *p)
-{
-  return z * 0.5 * (1.0 + erf (z / G_SQRT2));
-}
-
-static double
-ref_swish (double z, const double *p)
-{
-  return z * ref_sigmoid (z, p);
-}
-
-static double
-ref_mish (double z, const double *p)
-{
-  return z * tanh (log1p (exp (z)));
-}
-
-static double
-ref_hard_sigmoid (double z, const double *p)
-{
-  return fmin (fmax (z + 3.0, 0.0), 6.0) / 6.0;
-}
-
-static double
-ref_hard_tanh (double z, const double *p)
-{
-  return fmin (fmax (z, -1.0), 1.0);
-}
-
-static double
-ref_gaussian (double z, const double *p)
-{
-  return exp (-z * z);
-}
-
-typedef struct
-{
-  const char *id;
-  EmitFunc    emit;
-  double    (*ref) (double z, const double *params);  /* NULL: softmax */
-} OnnxActivation;
-
-static const OnnxActivation activations[] = {
-  { "sigmoid",      emit_sigmoid,      ref_sigmoid },
-  { "tanh",         emit_tanh,         ref_tanh },
-  { "relu",         emit_relu,         ref_relu },
-  { "leaky_relu",   emit_leaky_relu,   ref_leaky_relu },
-  { "softplus",     emit_softplus,     ref_softplus },
-  { "softmax",      emit_softmax,      NULL },
-  { "elu",          emit_elu,          ref_elu },
-  { "selu",         emit_selu,         ref_selu },
-  { "gelu",         emit_gelu,         ref_gelu },
-  { "swish",        emit_swish,        ref_swish },
-  { "mish",         emit_mish,         ref_mish },
-  { "softsign",     emit_softsign,     ref_softsign },
-  { "hard_sigmoid", emit_hard_sigmoid, ref_hard_sigmoid },
-  { "hard_tanh",    emit_hard_tanh,    ref_hard_tanh },
-  { "sine",         emit_sine,         ref_sine },
-  { "gaussian",     emit_gaussian,     ref_gaussian },
-};
-
-static gboolean
-is_linear (const BpLayer *L)
-{
-  return g_str_equal (L->act_id, "linear");
-}
-
-/* Does the registered activation compute the formula we would write?  At
- * points on both sides of every kink and through the curved parts, to
- * 1e−12 (the shipped plugins agree to a few ulp; another formula under the
- * same id does not). */
-static gboolean
-computes_formula (const BpLayer        *L,
-                  const OnnxActivation *a)
-{
-  static const double points[] = {
-    -7.5, -4.0, -3.0, -2.5, -1.25, -1.0, -0.75, -0.3, -1e-3, 0.0,
-    1e-3, 0.3, 0.75, 1.0, 1.25, 2.5, 3.0, 4.0, 7.5, 15.0,
-  };
-
-  if (a->ref == NULL)
-    return L->act->vec_forward != NULL;
-  if (L->act->f == NULL)
-    return FALSE;
-  for (gsize i = 0; i < G_N_ELEMENTS (points); i++)
-    {
-      double ours = L->act->f (points[i], L->act_params);
-      double want = a->ref (points[i], L->act_params);
-
-      if (!(fabs (ours - want) <= 1e-12 * MAX (1.0, fabs (want))))
-        return FALSE;
-    }
-  return TRUE;
-}
-
-static const OnnxActivation *
-find_activation (const BpLayer  *L,
-                 gsize           layer,
-                 GError        **error)
-{
-  for (gsize i = 0; i < G_N_ELEMENTS (activations); i++)
-    if (g_str_equal (activations[i].id, L->act_id))
-      {
-        if (computes_formula (L, &activations[i]))
-          return &activations[i];
-        g_set_error (error, BP_ONNX_ERROR, BP_ONNX_ERROR_EXPORT,
-                     _("layer %" G_GSIZE_FORMAT ": the activation “%s” registered here does "
-                       "not compute the formula of the shipped “%s” (another plugin took "
-                       "its id), so it has no ONNX form"),
-                     layer, L->act_id, L->act_id);
-        return NULL;
-      }
-  g_set_error (error, BP_ONNX_ERROR, BP_ONNX_ERROR_EXPORT,
-               _("layer %" G_GSIZE_FORMAT ": the activation “%s” has no ONNX form "
-                 "(ONNX export knows the built-in activations and the shipped plugins’)"),
-               layer, L->act_id);
-  return NULL;
-}
-
 /* ------------------------------------------------------------------ layers */
 
 /* Gemm(x, W, b, transB = 1) = x Wᵀ + b: z(n) = W(n) a(n−1) + b(n) row by
  * row, W kept out × in as ours. */
 static void
-emit_dense (Writer        *w,
+emit_dense (BpOnnxWriter  *w,
             const BpLayer *L,
             const char    *x,
             const char    *z)
@@ -762,13 +345,13 @@ emit_dense (Writer        *w,
   int64_t dims[2] = { (int64_t) L->out, (int64_t) L->in };
 
   wr_init (w, W, L->W, L->out * L->in, dims, 2);
-  wr_attr_int (w, wr_node (w, "Gemm", z, x, W, wr_init_vector (w, "b", L->b, L->out), NULL),
+  _bp_onnx_write_attr_int (w, _bp_onnx_write_node (w, "Gemm", z, x, W, wr_init_vector (w, "b", L->b, L->out), NULL),
                "transB", 1);
 }
 
 /* Eval mode: z = γ ⊙ (x − running_mean)/√(running_var + eps) + β. */
 static void
-emit_batchnorm (Writer        *w,
+emit_batchnorm (BpOnnxWriter  *w,
                 const BpLayer *L,
                 const char    *x,
                 const char    *z)
@@ -779,36 +362,36 @@ emit_batchnorm (Writer        *w,
   const char *var = wr_init_vector (w, "running_var", L->running_var, L->out);
   const char *ve, *sd, *inv, *d, *xh, *g;
 
-  if (wr_attr_exact (w, L->eps))
+  if (_bp_onnx_write_attr_exact (w, L->eps))
     {
-      Onnx__NodeProto *node = wr_node (w, "BatchNormalization", z, x, gamma, beta, mean, var,
+      Onnx__NodeProto *node = _bp_onnx_write_node (w, "BatchNormalization", z, x, gamma, beta, mean, var,
                                        NULL);
 
-      wr_attr_float (w, node, "epsilon", L->eps);
-      wr_attr_float (w, node, "momentum", L->momentum);
+      _bp_onnx_write_attr_float (w, node, "epsilon", L->eps);
+      _bp_onnx_write_attr_float (w, node, "momentum", L->momentum);
       return;
     }
   /* The operations of bp-network-layers.c: inv = 1/√(var + eps),
    * x̂ = (x − μ)·inv, z = γ·x̂ + β. */
-  ve = wr_tensor (w, "t", w->dtype, FALSE, L->out);
-  sd = wr_tensor (w, "t", w->dtype, FALSE, L->out);
-  inv = wr_tensor (w, "inv_std", w->dtype, FALSE, L->out);
-  d = wr_tmp (w, L->out);
-  xh = wr_tensor (w, "xhat", w->dtype, TRUE, L->out);
-  g = wr_tmp (w, L->out);
-  wr_node (w, "Add", ve, var, wr_const (w, L->eps), NULL);
-  wr_node (w, "Sqrt", sd, ve, NULL);
-  wr_node (w, "Reciprocal", inv, sd, NULL);
-  wr_node (w, "Sub", d, x, mean, NULL);
-  wr_node (w, "Mul", xh, d, inv, NULL);
-  wr_node (w, "Mul", g, xh, gamma, NULL);
-  wr_node (w, "Add", z, g, beta, NULL);
+  ve = _bp_onnx_write_tensor (w, "t", w->dtype, FALSE, L->out);
+  sd = _bp_onnx_write_tensor (w, "t", w->dtype, FALSE, L->out);
+  inv = _bp_onnx_write_tensor (w, "inv_std", w->dtype, FALSE, L->out);
+  d = _bp_onnx_write_tmp (w, L->out);
+  xh = _bp_onnx_write_tensor (w, "xhat", w->dtype, TRUE, L->out);
+  g = _bp_onnx_write_tmp (w, L->out);
+  _bp_onnx_write_node (w, "Add", ve, var, _bp_onnx_write_const (w, L->eps), NULL);
+  _bp_onnx_write_node (w, "Sqrt", sd, ve, NULL);
+  _bp_onnx_write_node (w, "Reciprocal", inv, sd, NULL);
+  _bp_onnx_write_node (w, "Sub", d, x, mean, NULL);
+  _bp_onnx_write_node (w, "Mul", xh, d, inv, NULL);
+  _bp_onnx_write_node (w, "Mul", g, xh, gamma, NULL);
+  _bp_onnx_write_node (w, "Add", z, g, beta, NULL);
 }
 
 /* Per sample over its units: z = γ ⊙ (x − μ_s)/√(σ²_s + eps) + β, σ²
  * biased. */
 static void
-emit_layernorm (Writer        *w,
+emit_layernorm (BpOnnxWriter  *w,
                 const BpLayer *L,
                 const char    *x,
                 const char    *z)
@@ -818,45 +401,51 @@ emit_layernorm (Writer        *w,
   const char *mu, *d, *sq, *var, *ve, *sd, *xh, *g;
   Onnx__NodeProto *node;
 
-  if (wr_attr_exact (w, L->eps))
+  if (_bp_onnx_write_attr_exact (w, L->eps))
     {
-      node = wr_node (w, "LayerNormalization", z, x, gamma, beta, NULL);
-      wr_attr_int (w, node, "axis", -1);
-      wr_attr_float (w, node, "epsilon", L->eps);
+      node = _bp_onnx_write_node (w, "LayerNormalization", z, x, gamma, beta, NULL);
+      _bp_onnx_write_attr_int (w, node, "axis", -1);
+      _bp_onnx_write_attr_float (w, node, "epsilon", L->eps);
       /* Mean and variance in the tensors' precision (the default is
        * float32 whatever the input). */
       if (w->dtype == T_DOUBLE)
-        wr_attr_int (w, node, "stash_type", T_DOUBLE);
+        _bp_onnx_write_attr_int (w, node, "stash_type", T_DOUBLE);
       return;
     }
   /* The pattern older exporters emit (and readers know): ReduceMean, Sub,
    * Pow, ReduceMean, Add, Sqrt, Div, Mul, Add. */
-  mu = wr_tensor (w, "mean", w->dtype, TRUE, 1);
-  d = wr_tmp (w, L->out);
-  sq = wr_tmp (w, L->out);
-  var = wr_tensor (w, "var", w->dtype, TRUE, 1);
-  ve = wr_tensor (w, "t", w->dtype, TRUE, 1);
-  sd = wr_tensor (w, "t", w->dtype, TRUE, 1);
-  xh = wr_tensor (w, "xhat", w->dtype, TRUE, L->out);
-  g = wr_tmp (w, L->out);
-  node = wr_node (w, "ReduceMean", mu, x, NULL);
+  mu = _bp_onnx_write_tensor (w, "mean", w->dtype, TRUE, 1);
+  d = _bp_onnx_write_tmp (w, L->out);
+  sq = _bp_onnx_write_tmp (w, L->out);
+  var = _bp_onnx_write_tensor (w, "var", w->dtype, TRUE, 1);
+  ve = _bp_onnx_write_tensor (w, "t", w->dtype, TRUE, 1);
+  sd = _bp_onnx_write_tensor (w, "t", w->dtype, TRUE, 1);
+  xh = _bp_onnx_write_tensor (w, "xhat", w->dtype, TRUE, L->out);
+  g = _bp_onnx_write_tmp (w, L->out);
+  node = _bp_onnx_write_node (w, "ReduceMean", mu, x, NULL);
   wr_attr_ints (w, node, "axes", -1);
-  wr_attr_int (w, node, "keepdims", 1);
-  wr_node (w, "Sub", d, x, mu, NULL);
-  wr_node (w, "Pow", sq, d, wr_const (w, 2.0), NULL);
-  node = wr_node (w, "ReduceMean", var, sq, NULL);
+  _bp_onnx_write_attr_int (w, node, "keepdims", 1);
+  _bp_onnx_write_node (w, "Sub", d, x, mu, NULL);
+  _bp_onnx_write_node (w, "Pow", sq, d, _bp_onnx_write_const (w, 2.0), NULL);
+  node = _bp_onnx_write_node (w, "ReduceMean", var, sq, NULL);
   wr_attr_ints (w, node, "axes", -1);
-  wr_attr_int (w, node, "keepdims", 1);
-  wr_node (w, "Add", ve, var, wr_const (w, L->eps), NULL);
-  wr_node (w, "Sqrt", sd, ve, NULL);
-  wr_node (w, "Div", xh, d, sd, NULL);
-  wr_node (w, "Mul", g, xh, gamma, NULL);
-  wr_node (w, "Add", z, g, beta, NULL);
+  _bp_onnx_write_attr_int (w, node, "keepdims", 1);
+  _bp_onnx_write_node (w, "Add", ve, var, _bp_onnx_write_const (w, L->eps), NULL);
+  _bp_onnx_write_node (w, "Sqrt", sd, ve, NULL);
+  _bp_onnx_write_node (w, "Div", xh, d, sd, NULL);
+  _bp_onnx_write_node (w, "Mul", g, xh, gamma, NULL);
+  _bp_onnx_write_node (w, "Add", z, g, beta, NULL);
+}
+
+static gboolean
+is_linear (const BpLayer *L)
+{
+  return g_str_equal (L->act_id, "linear");
 }
 
 /* Layer n (w->layer) from x = a(n−1) to `a`; a(j) of a skip in `as`. */
 static gboolean
-emit_layer (Writer         *w,
+emit_layer (BpOnnxWriter   *w,
             const BpLayer  *L,
             const char    **as,
             const char     *a,
@@ -864,14 +453,14 @@ emit_layer (Writer         *w,
 {
   const char *x = as[w->layer - 1];
   gboolean skip = L->type == BP_LAYER_DENSE && L->skip_from >= 0;
-  const OnnxActivation *act = NULL;
+  const BpOnnxActivation *act = NULL;
   const char *h, *z;
 
   /* linear has no node: the layer's operator writes a (or h) directly. */
-  if (!is_linear (L) && (act = find_activation (L, w->layer, error)) == NULL)
+  if (!is_linear (L) && (act = _bp_onnx_write_find_activation (L, w->layer, error)) == NULL)
     return FALSE;
-  h = skip ? wr_tensor (w, "h", w->dtype, TRUE, L->out) : a;
-  z = act == NULL ? h : wr_tensor (w, "z", w->dtype, TRUE, L->out);
+  h = skip ? _bp_onnx_write_tensor (w, "h", w->dtype, TRUE, L->out) : a;
+  z = act == NULL ? h : _bp_onnx_write_tensor (w, "z", w->dtype, TRUE, L->out);
   switch (L->type)
     {
     case BP_LAYER_DENSE:
@@ -890,7 +479,7 @@ emit_layer (Writer         *w,
   if (act != NULL && !act->emit (w, L, z, h))
     return FALSE;
   if (skip)
-    wr_node (w, "Add", a, h, as[L->skip_from], NULL);
+    _bp_onnx_write_node (w, "Add", a, h, as[L->skip_from], NULL);
   return TRUE;
 }
 
@@ -921,9 +510,9 @@ choose_dtype (const BpNetwork *net)
 }
 
 static GBytes *
-export_network (Writer        *w,
-                const BpModel *model,
-                GError       **error)
+export_network (BpOnnxWriter   *w,
+                const BpModel  *model,
+                GError        **error)
 {
   const BpNetwork *net = model->network;
   g_autofree const char **as = g_new0 (const char *, net->n_layers + 1);
@@ -947,10 +536,10 @@ export_network (Writer        *w,
         {
           as[l + 1] = as[l];
           if (last)
-            wr_node (w, "Identity", "output", as[l], NULL);
+            _bp_onnx_write_node (w, "Identity", "output", as[l], NULL);
           continue;
         }
-      as[l + 1] = last ? "output" : wr_tensor (w, "a", w->dtype, TRUE, L->out);
+      as[l + 1] = last ? "output" : _bp_onnx_write_tensor (w, "a", w->dtype, TRUE, L->out);
       if (!emit_layer (w, L, as, as[l + 1], error))
         return NULL;
     }
@@ -989,10 +578,10 @@ export_network (Writer        *w,
 }
 
 GBytes *
-bp_onnx_export_bytes (const BpModel *model,
-                      GError       **error)
+bp_onnx_export_bytes (const BpModel  *model,
+                      GError        **error)
 {
-  Writer w = { 0 };
+  BpOnnxWriter w = { 0 };
   GBytes *bytes;
 
   g_return_val_if_fail (model != NULL && model->network != NULL, NULL);
@@ -1015,9 +604,9 @@ bp_onnx_export_bytes (const BpModel *model,
 }
 
 gboolean
-bp_onnx_export_file (const BpModel *model,
-                     const char    *path,
-                     GError       **error)
+bp_onnx_export_file (const BpModel  *model,
+                     const char     *path,
+                     GError        **error)
 {
   g_autoptr(GBytes) bytes = NULL;
   g_autoptr(GError) local = NULL;
