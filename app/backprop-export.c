@@ -95,14 +95,13 @@ backprop_export_command (int      argc,
   if (bytes == NULL)
     {
       /* The writer's message names the layer; this says which model. */
-      g_set_error (error, BP_ONNX_ERROR, local->code, _("%s: %s"), path, local->message);
+      g_set_error (error, BP_ONNX_ERROR, local->code, "%s: %s", path, local->message);
       return FALSE;
     }
   /* Its message names the output file. */
   if (!bp_onnx_export_file (model, output, error))
     return FALSE;
-  printf (_("wrote %s: %" G_GSIZE_FORMAT " layers, %s tensors, ONNX opset 17, %"
-            G_GSIZE_FORMAT " bytes\n"),
+  printf (_("wrote %s: %zu layers, %s tensors, ONNX opset 17, %zu bytes\n"),
           output, model->network->n_layers, tensor_type (bytes), g_bytes_get_size (bytes));
   return TRUE;
 }

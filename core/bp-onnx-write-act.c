@@ -371,14 +371,14 @@ _bp_onnx_write_find_activation (const BpLayer  *L,
         if (computes_formula (L, &activations[i]))
           return &activations[i];
         g_set_error (error, BP_ONNX_ERROR, BP_ONNX_ERROR_EXPORT,
-                     _("layer %" G_GSIZE_FORMAT ": the activation “%s” registered here does "
+                     _("layer %zu: the activation “%s” registered here does "
                        "not compute the formula of the shipped “%s” (another plugin took "
                        "its id), so it has no ONNX form"),
                      layer, L->act_id, L->act_id);
         return NULL;
       }
   g_set_error (error, BP_ONNX_ERROR, BP_ONNX_ERROR_EXPORT,
-               _("layer %" G_GSIZE_FORMAT ": the activation “%s” has no ONNX form "
+               _("layer %zu: the activation “%s” has no ONNX form "
                  "(ONNX export knows the built-in activations and the shipped plugins’)"),
                layer, L->act_id);
   return NULL;
