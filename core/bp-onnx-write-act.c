@@ -20,64 +20,23 @@
  * third-party plugin reusing a shipped id with other math is refused
  * instead of exported as something it does not compute.
  */
-static gboolean
-emit_unary (BpOnnxWriter *w,
-            const char   *op,
-            const char   *x,
-            const char   *y)
-{
-  _bp_onnx_write_node (w, op, y, x, NULL);
-  return TRUE;
-}
-
-static gboolean
-emit_sigmoid (BpOnnxWriter *w, const BpLayer *L, const char *x, const char *y)
-{
-  return emit_unary (w, "Sigmoid", x, y);
-}
-
-static gboolean
-emit_tanh (BpOnnxWriter *w, const BpLayer *L, const char *x, const char *y)
-{
-  return emit_unary (w, "Tanh", x, y);
-}
-
-static gboolean
-emit_relu (BpOnnxWriter *w, const BpLayer *L, const char *x, const char *y)
-{
-  return emit_unary (w, "Relu", x, y);
-}
-
-static gboolean
-emit_softplus (BpOnnxWriter *w, const BpLayer *L, const char *x, const char *y)
-{
-  return emit_unary (w, "Softplus", x, y);
-}
-
-static gboolean
-emit_softsign (BpOnnxWriter *w, const BpLayer *L, const char *x, const char *y)
-{
-  return emit_unary (w, "Softsign", x, y);
-}
-
-static gboolean
-emit_sine (BpOnnxWriter *w, const BpLayer *L, const char *x, const char *y)
-{
-  return emit_unary (w, "Sin", x, y);
-}
-
-static gboolean
-emit_softmax (BpOnnxWriter *w, const BpLayer *L, const char *x, const char *y)
+static void
+emit_softmax (BpOnnxWriter  *w,
+              const BpLayer *L,
+              const char    *x,
+              const char    *y)
 {
   _bp_onnx_write_attr_int (w, _bp_onnx_write_node (w, "Softmax", y, x, NULL), "axis", -1);
-  return TRUE;
 }
 
 /* z if z > 0, else αz.  PRelu (slope·x for x < 0, x otherwise: the same
  * values, 0 included) takes α as a tensor when a float32 attribute cannot
  * hold it (0.01 is not a float32). */
-static gboolean
-emit_leaky_relu (BpOnnxWriter *w, const BpLayer *L, const char *x, const char *y)
+static void
+emit_leaky_relu (BpOnnxWriter  *w,
+                 const BpLayer *L,
+                 const char    *x,
+                 const char    *y)
 {
   double alpha = L->act_params[0];
 
@@ -85,7 +44,6 @@ emit_leaky_relu (BpOnnxWriter *w, const BpLayer *L, const char *x, const char *y
     _bp_onnx_write_attr_float (w, _bp_onnx_write_node (w, "LeakyRelu", y, x, NULL), "alpha", alpha);
   else
     _bp_onnx_write_node (w, "PRelu", y, x, _bp_onnx_write_const (w, alpha), NULL);
-  return TRUE;
 }
 
 /* Where(x > 0, pos, c·(e^x − 1)): the negative branch of elu and selu,
@@ -110,8 +68,11 @@ emit_exp_branch (BpOnnxWriter *w,
 }
 
 /* bp-elu.c: z if z > 0, else α(e^z − 1). */
-static gboolean
-emit_elu (BpOnnxWriter *w, const BpLayer *L, const char *x, const char *y)
+static void
+emit_elu (BpOnnxWriter  *w,
+          const BpLayer *L,
+          const char    *x,
+          const char    *y)
 {
   double alpha = L->act_params[0];
 
@@ -119,7 +80,6 @@ emit_elu (BpOnnxWriter *w, const BpLayer *L, const char *x, const char *y)
     _bp_onnx_write_attr_float (w, _bp_onnx_write_node (w, "Elu", y, x, NULL), "alpha", alpha);
   else
     emit_exp_branch (w, L->out, x, x, alpha, y);
-  return TRUE;
 }
 
 /* bp-selu.c's constants, to the digits it has them. */
@@ -128,8 +88,11 @@ emit_elu (BpOnnxWriter *w, const BpLayer *L, const char *x, const char *y)
 
 /* bp-selu.c: λz if z > 0, else λα(e^z − 1).  Neither constant is a
  * float32, so a float64 file spells it out. */
-static gboolean
-emit_selu (BpOnnxWriter *w, const BpLayer *L, const char *x, const char *y)
+static void
+emit_selu (BpOnnxWriter  *w,
+           const BpLayer *L,
+           const char    *x,
+           const char    *y)
 {
   if (w->dtype == T_FLOAT)
     {
@@ -147,12 +110,14 @@ emit_selu (BpOnnxWriter *w, const BpLayer *L, const char *x, const char *y)
        * two constants first. */
       emit_exp_branch (w, L->out, x, pos, SELU_SCALE * SELU_ALPHA, y);
     }
-  return TRUE;
 }
 
 /* bp-gelu.c, the exact form: x·½(1 + erf(x/√2)). */
-static gboolean
-emit_gelu (BpOnnxWriter *w, const BpLayer *L, const char *x, const char *y)
+static void
+emit_gelu (BpOnnxWriter  *w,
+           const BpLayer *L,
+           const char    *x,
+           const char    *y)
 {
   gsize n = L->out;
   const char *s = _bp_onnx_write_tmp (w, n), *e = _bp_onnx_write_tmp (w, n), *p = _bp_onnx_write_tmp (w, n), *phi = _bp_onnx_write_tmp (w, n);
@@ -162,64 +127,73 @@ emit_gelu (BpOnnxWriter *w, const BpLayer *L, const char *x, const char *y)
   _bp_onnx_write_node (w, "Add", p, e, _bp_onnx_write_const (w, 1.0), NULL);
   _bp_onnx_write_node (w, "Mul", phi, p, _bp_onnx_write_const (w, 0.5), NULL);
   _bp_onnx_write_node (w, "Mul", y, x, phi, NULL);
-  return TRUE;
 }
 
 /* bp-swish.c: x·s(x), s the logistic function. */
-static gboolean
-emit_swish (BpOnnxWriter *w, const BpLayer *L, const char *x, const char *y)
+static void
+emit_swish (BpOnnxWriter  *w,
+            const BpLayer *L,
+            const char    *x,
+            const char    *y)
 {
   const char *s = _bp_onnx_write_tmp (w, L->out);
 
   _bp_onnx_write_node (w, "Sigmoid", s, x, NULL);
   _bp_onnx_write_node (w, "Mul", y, x, s, NULL);
-  return TRUE;
 }
 
 /* bp-mish.c: x·tanh(softplus(x)). */
-static gboolean
-emit_mish (BpOnnxWriter *w, const BpLayer *L, const char *x, const char *y)
+static void
+emit_mish (BpOnnxWriter  *w,
+           const BpLayer *L,
+           const char    *x,
+           const char    *y)
 {
   const char *sp = _bp_onnx_write_tmp (w, L->out), *t = _bp_onnx_write_tmp (w, L->out);
 
   _bp_onnx_write_node (w, "Softplus", sp, x, NULL);
   _bp_onnx_write_node (w, "Tanh", t, sp, NULL);
   _bp_onnx_write_node (w, "Mul", y, x, t, NULL);
-  return TRUE;
 }
 
 /* bp-hard_sigmoid.c: min(max(x + 3, 0), 6)/6, in the plugin's order.
  * HardSigmoid(α = 1/6, β = ½) is not it: its float32 α is not 1/6, and
  * αx + β rounds otherwise. */
-static gboolean
-emit_hard_sigmoid (BpOnnxWriter *w, const BpLayer *L, const char *x, const char *y)
+static void
+emit_hard_sigmoid (BpOnnxWriter  *w,
+                   const BpLayer *L,
+                   const char    *x,
+                   const char    *y)
 {
   const char *s = _bp_onnx_write_tmp (w, L->out), *c = _bp_onnx_write_tmp (w, L->out);
 
   _bp_onnx_write_node (w, "Add", s, x, _bp_onnx_write_const (w, 3.0), NULL);
   _bp_onnx_write_node (w, "Clip", c, s, _bp_onnx_write_const (w, 0.0), _bp_onnx_write_const (w, 6.0), NULL);
   _bp_onnx_write_node (w, "Div", y, c, _bp_onnx_write_const (w, 6.0), NULL);
-  return TRUE;
 }
 
 /* bp-hard_tanh.c: min(max(x, −1), 1). */
-static gboolean
-emit_hard_tanh (BpOnnxWriter *w, const BpLayer *L, const char *x, const char *y)
+static void
+emit_hard_tanh (BpOnnxWriter  *w,
+                const BpLayer *L,
+                const char    *x,
+                const char    *y)
 {
   _bp_onnx_write_node (w, "Clip", y, x, _bp_onnx_write_const (w, -1.0), _bp_onnx_write_const (w, 1.0), NULL);
-  return TRUE;
 }
 
 /* bp-gaussian.c: e^{−x²}. */
-static gboolean
-emit_gaussian (BpOnnxWriter *w, const BpLayer *L, const char *x, const char *y)
+static void
+emit_gaussian (BpOnnxWriter  *w,
+               const BpLayer *L,
+               const char    *x,
+               const char    *y)
 {
   const char *sq = _bp_onnx_write_tmp (w, L->out), *neg = _bp_onnx_write_tmp (w, L->out);
 
   _bp_onnx_write_node (w, "Mul", sq, x, x, NULL);
   _bp_onnx_write_node (w, "Neg", neg, sq, NULL);
   _bp_onnx_write_node (w, "Exp", y, neg, NULL);
-  return TRUE;
 }
 
 /* The formulas the nodes compute, to check the registered math against. */
@@ -313,23 +287,24 @@ ref_gaussian (double z, const double *p)
   return exp (-z * z);
 }
 
+/* `op`: an operator of x alone, without attributes; else `emit`. */
 static const BpOnnxActivation activations[] = {
-  { "sigmoid",      emit_sigmoid,      ref_sigmoid },
-  { "tanh",         emit_tanh,         ref_tanh },
-  { "relu",         emit_relu,         ref_relu },
-  { "leaky_relu",   emit_leaky_relu,   ref_leaky_relu },
-  { "softplus",     emit_softplus,     ref_softplus },
-  { "softmax",      emit_softmax,      NULL },
-  { "elu",          emit_elu,          ref_elu },
-  { "selu",         emit_selu,         ref_selu },
-  { "gelu",         emit_gelu,         ref_gelu },
-  { "swish",        emit_swish,        ref_swish },
-  { "mish",         emit_mish,         ref_mish },
-  { "softsign",     emit_softsign,     ref_softsign },
-  { "hard_sigmoid", emit_hard_sigmoid, ref_hard_sigmoid },
-  { "hard_tanh",    emit_hard_tanh,    ref_hard_tanh },
-  { "sine",         emit_sine,         ref_sine },
-  { "gaussian",     emit_gaussian,     ref_gaussian },
+  { "sigmoid",      "Sigmoid",  NULL,              ref_sigmoid },
+  { "tanh",         "Tanh",     NULL,              ref_tanh },
+  { "relu",         "Relu",     NULL,              ref_relu },
+  { "leaky_relu",   NULL,       emit_leaky_relu,   ref_leaky_relu },
+  { "softplus",     "Softplus", NULL,              ref_softplus },
+  { "softmax",      NULL,       emit_softmax,      NULL },
+  { "elu",          NULL,       emit_elu,          ref_elu },
+  { "selu",         NULL,       emit_selu,         ref_selu },
+  { "gelu",         NULL,       emit_gelu,         ref_gelu },
+  { "swish",        NULL,       emit_swish,        ref_swish },
+  { "mish",         NULL,       emit_mish,         ref_mish },
+  { "softsign",     "Softsign", NULL,              ref_softsign },
+  { "hard_sigmoid", NULL,       emit_hard_sigmoid, ref_hard_sigmoid },
+  { "hard_tanh",    NULL,       emit_hard_tanh,    ref_hard_tanh },
+  { "sine",         "Sin",      NULL,              ref_sine },
+  { "gaussian",     NULL,       emit_gaussian,     ref_gaussian },
 };
 
 /* Does the registered activation compute the formula we would write?  At
@@ -382,4 +357,17 @@ _bp_onnx_write_find_activation (const BpLayer  *L,
                  "(ONNX export knows the built-in activations and the shipped plugins’)"),
                layer, L->act_id);
   return NULL;
+}
+
+void
+_bp_onnx_write_activation (BpOnnxWriter           *w,
+                           const BpOnnxActivation *act,
+                           const BpLayer          *L,
+                           const char             *x,
+                           const char             *y)
+{
+  if (act->op != NULL)
+    _bp_onnx_write_node (w, act->op, y, x, NULL);
+  else
+    act->emit (w, L, x, y);
 }

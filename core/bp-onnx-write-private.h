@@ -64,15 +64,16 @@ const char      *_bp_onnx_write_const      (BpOnnxWriter    *w,
                                             double           v);
 
 /* Writes y = σ(x) for the layer's activation (x, y of its width). */
-typedef gboolean (*BpOnnxEmitFunc) (BpOnnxWriter  *w,
-                                    const BpLayer *L,
-                                    const char    *x,
-                                    const char    *y);
+typedef void (*BpOnnxEmitFunc) (BpOnnxWriter  *w,
+                                const BpLayer *L,
+                                const char    *x,
+                                const char    *y);
 
 typedef struct
 {
   const char      *id;
-  BpOnnxEmitFunc   emit;
+  const char      *op;    /* an operator of x alone, without attributes, or NULL */
+  BpOnnxEmitFunc   emit;  /* when op is NULL */
   double         (*ref) (double z, const double *params);  /* the formula in C; NULL: softmax */
 } BpOnnxActivation;
 
@@ -81,5 +82,11 @@ typedef struct
 const BpOnnxActivation *_bp_onnx_write_find_activation (const BpLayer  *L,
                                                         gsize           layer,
                                                         GError        **error);
+/* Writes y = σ(x) of layer L with `act` (from _bp_onnx_write_find_activation). */
+void _bp_onnx_write_activation (BpOnnxWriter           *w,
+                                const BpOnnxActivation *act,
+                                const BpLayer          *L,
+                                const char             *x,
+                                const char             *y);
 
 G_END_DECLS

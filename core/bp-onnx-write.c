@@ -476,8 +476,8 @@ emit_layer (BpOnnxWriter   *w,
       /* Eval mode: a(n) = a(n−1).  The caller names it. */
       return TRUE;
     }
-  if (act != NULL && !act->emit (w, L, z, h))
-    return FALSE;
+  if (act != NULL)
+    _bp_onnx_write_activation (w, act, L, z, h);
   if (skip)
     _bp_onnx_write_node (w, "Add", a, h, as[L->skip_from], NULL);
   return TRUE;
