@@ -112,7 +112,9 @@ emit_selu (BpOnnxWriter  *w,
     }
 }
 
-/* bp-gelu.c, the exact form: x·½(1 + erf(x/√2)). */
+/* bp-gelu.c, the exact form: x·½(1 + erf(x/√2)), in the order
+ * torch.onnx.export writes it (Div, Erf, Add, Mul x, Mul ½), which readers
+ * know as gelu. */
 static void
 emit_gelu (BpOnnxWriter  *w,
            const BpLayer *L,
@@ -120,13 +122,14 @@ emit_gelu (BpOnnxWriter  *w,
            const char    *y)
 {
   gsize n = L->out;
-  const char *s = _bp_onnx_write_tmp (w, n), *e = _bp_onnx_write_tmp (w, n), *p = _bp_onnx_write_tmp (w, n), *phi = _bp_onnx_write_tmp (w, n);
+  const char *s = _bp_onnx_write_tmp (w, n), *e = _bp_onnx_write_tmp (w, n);
+  const char *p = _bp_onnx_write_tmp (w, n), *xp = _bp_onnx_write_tmp (w, n);
 
-  _bp_onnx_write_node (w, "Mul", s, x, _bp_onnx_write_const (w, G_SQRT2 / 2.0), NULL);
+  _bp_onnx_write_node (w, "Div", s, x, _bp_onnx_write_const (w, G_SQRT2), NULL);
   _bp_onnx_write_node (w, "Erf", e, s, NULL);
   _bp_onnx_write_node (w, "Add", p, e, _bp_onnx_write_const (w, 1.0), NULL);
-  _bp_onnx_write_node (w, "Mul", phi, p, _bp_onnx_write_const (w, 0.5), NULL);
-  _bp_onnx_write_node (w, "Mul", y, x, phi, NULL);
+  _bp_onnx_write_node (w, "Mul", xp, x, p, NULL);
+  _bp_onnx_write_node (w, "Mul", y, xp, _bp_onnx_write_const (w, 0.5), NULL);
 }
 
 /* bp-swish.c: x·s(x), s the logistic function. */
@@ -156,19 +159,31 @@ emit_mish (BpOnnxWriter  *w,
   _bp_onnx_write_node (w, "Mul", y, x, t, NULL);
 }
 
-/* bp-hard_sigmoid.c: min(max(x + 3, 0), 6)/6, in the plugin's order.
- * HardSigmoid(α = 1/6, β = ½) is not it: its float32 α is not 1/6, and
- * αx + β rounds otherwise. */
+/* bp-hard_sigmoid.c: min(max(x + 3, 0), 6)/6.  HardSigmoid(α = 1/6,
+ * β = ½), max(0, min(1, αx + β)), is the same function, but its float32 α
+ * is not 1/6 and αx + β rounds otherwise: it is kept for float32 files,
+ * and a float64 file has the plugin's operations in its order. */
 static void
 emit_hard_sigmoid (BpOnnxWriter  *w,
                    const BpLayer *L,
                    const char    *x,
                    const char    *y)
 {
-  const char *s = _bp_onnx_write_tmp (w, L->out), *c = _bp_onnx_write_tmp (w, L->out);
+  const char *s, *c;
+  Onnx__NodeProto *node;
 
+  if (w->dtype == T_FLOAT)
+    {
+      node = _bp_onnx_write_node (w, "HardSigmoid", y, x, NULL);
+      _bp_onnx_write_attr_float (w, node, "alpha", 1.0 / 6.0);
+      _bp_onnx_write_attr_float (w, node, "beta", 0.5);
+      return;
+    }
+  s = _bp_onnx_write_tmp (w, L->out);
+  c = _bp_onnx_write_tmp (w, L->out);
   _bp_onnx_write_node (w, "Add", s, x, _bp_onnx_write_const (w, 3.0), NULL);
-  _bp_onnx_write_node (w, "Clip", c, s, _bp_onnx_write_const (w, 0.0), _bp_onnx_write_const (w, 6.0), NULL);
+  _bp_onnx_write_node (w, "Clip", c, s, _bp_onnx_write_const (w, 0.0),
+                       _bp_onnx_write_const (w, 6.0), NULL);
   _bp_onnx_write_node (w, "Div", y, c, _bp_onnx_write_const (w, 6.0), NULL);
 }
 

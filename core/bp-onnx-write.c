@@ -368,7 +368,9 @@ emit_batchnorm (BpOnnxWriter  *w,
                                        NULL);
 
       _bp_onnx_write_attr_float (w, node, "epsilon", L->eps);
-      _bp_onnx_write_attr_float (w, node, "momentum", L->momentum);
+      /* ONNX's momentum weighs the old running value, ours (torch's) the
+       * batch's: 0.1 is ONNX's 0.9.  Only training would use it. */
+      _bp_onnx_write_attr_float (w, node, "momentum", 1.0 - L->momentum);
       return;
     }
   /* The operations of bp-network-layers.c: inv = 1/√(var + eps),

@@ -232,6 +232,8 @@ test_structure_float32 (void **state)
   for (gsize j = 0; j < 4; j++)
     assert_bits (init_value (bn_var, j), net->layers[1].running_var[j]);
   assert_true (find_attr (bn, "epsilon")->f == (float) BP_NORM_DEFAULT_EPS);
+  /* ONNX's momentum is the weight of the old running value: 1 − ours. */
+  assert_true (find_attr (bn, "momentum")->f == 0.9f);
   ln = find_node (m, "LayerNormalization");
   assert_int_equal (find_attr (ln, "axis")->i, -1);
   /* float32 file: the default stash type, float32. */
