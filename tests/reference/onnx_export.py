@@ -1,6 +1,7 @@
 """onnx_export.py — `backprop export` against the ONNX standard (issue 16):
 
     onnx_export.py --backprop PATH [--count N] [--seed S] [--workdir DIR]
+                   [--fixtures DIR]
 
 Random networks (depth 1-8, 1-7 units a layer) of every layer type — dense
 with and without a skip from an earlier a(j), batchnorm with random running
@@ -23,6 +24,21 @@ parameters) and with every parameter rounded to float32.  For each:
     names it) and its output: to 1e-12 of the largest magnitude for a
     float64 file, and, for a float32 file (the evaluator then rounds every
     operator's result to float32, as a runtime does), to 1e-5.
+
+With --fixtures DIR (the reader's torch fixtures, tests/onnx), the round
+trip through `backprop import` too:
+
+  * export → import: each dropout-free network comes back layer by layer
+    bit for bit (W, b, γ, β, running statistics, eps, momentum, α,
+    activation, skip), unless it cannot, which not_read_back names: an
+    activation the reader does not read (gaussian), a float32 attribute
+    whose value is not the shortest decimal of its float32 (the reader
+    takes that decimal: torch's 1e-5), or a composition of operators in a
+    float64 file.  Those are counted, by kind;
+  * import → export of each torch fixture: every parameter tensor of the
+    original (Gemm's and MatMul's weight, as out × in, and bias, the norms'
+    inputs) is in the exported file, the same bytes for float32 and the
+    same values for float64 (written in float32 when every value is one).
 
 The evaluator is written here, from the ONNX operator specifications, for
 the operators the writer emits; it knows nothing of our C code.  It is
@@ -207,7 +223,9 @@ def gen_act(rng, acts, last):
     L = {"activation": act}
     if act in PARAMS and rng.random() < 0.7:
         r = rng.random()
-        v = 0.25 if r < 0.3 else float(rng.uniform(0.01, 2.0))   # 0.25: a float32
+        # 0.25: a float32; a short decimal (as people write them); any double
+        v = 0.25 if r < 0.25 else float(rng.choice([0.02, 0.1, 0.2, 1.5])) if r < 0.6 \
+            else float(rng.uniform(0.01, 2.0))
         L[PARAMS[act]] = v
     return L
 
@@ -216,8 +234,10 @@ def gen_eps(rng):
     r = rng.random()
     if r < 0.3:
         return None                        # the default 1e-5, not a float32
-    if r < 0.5:
+    if r < 0.45:
         return 2.0 ** -16                  # a float32: the operator's attribute
+    if r < 0.7:
+        return float(rng.choice([1e-3, 1e-4, 1e-6]))
     return float(10 ** rng.uniform(-7, -1))
 
 
@@ -408,12 +428,189 @@ def check_file(chk, backprop, path, model, float32, worst):
                      "tolerance %g):\n  graph %s\n  trace %s" % (name, err, scale, tol, got, want))
 
 
+# ---------------------------------------------------------------- round trip
+
+DEFAULTS = {"type": "dense", "activation": "linear", "skip_from": -1, "eps": 1e-5,
+            "momentum": 0.1}
+ACT_DEFAULTS = {"leaky_relu": 0.01, "elu": 1.0}
+
+
+def is_f32(v):
+    return float(np.float32(v)) == v
+
+
+# The activations `backprop import` reads back (gaussian's e^{-x²} is not
+# among the forms it knows).
+READ_BACK_ACTS = set(BUILTIN_ACTS + PLUGIN_ACTS) - {"gaussian"}
+
+
+def float32_decimal(v):
+    """What a float32 attribute holding v reads back as: the reader takes
+    the shortest decimal that gives the same float32 (torch's 1e-5 is
+    stored as 9.99999974738e-06 and comes back as 1e-5)."""
+    f = np.float32(v)
+    for digits in range(1, 18):
+        t = float("%.*g" % (digits, float(f)))
+        if np.float32(t) == f:
+            return t
+    return float(f)
+
+
+def not_read_back(model, float32):
+    """Why the reader cannot give this network back exactly, (kind, where),
+    or None: an
+    activation it does not read, a float32 attribute (eps, α) whose value
+    is not the shortest decimal of its float32, or, in a float64 file, a
+    form written as a composition of operators (batch norm whose eps is not
+    a float32: 1/√(var + eps) from constants; leaky_relu (PRelu) or elu
+    whose α is not a float32; selu; hard_sigmoid)."""
+    for n, L in enumerate(model["layers"], 1):
+        act = L.get("activation", "linear")
+        alpha = L.get("alpha", ACT_DEFAULTS.get(act))
+        eps = L.get("eps", 1e-5)
+        if act not in READ_BACK_ACTS:
+            return "an activation the reader does not know", "layer %d: %s" % (n, act)
+        attrs = [("alpha", alpha)] if act in ACT_DEFAULTS else []
+        if L.get("type") in ("batchnorm", "layernorm"):
+            attrs.append(("eps", eps))
+        for name, v in attrs:
+            if float32 or is_f32(v):
+                if float32_decimal(v) != v:
+                    return ("a float32 attribute read back as a decimal",
+                            "layer %d: %s %r is read back as %r" % (n, name, v, float32_decimal(v)))
+            elif name == "alpha" or L.get("type") == "batchnorm":
+                return ("a composition in a float64 file",
+                        "layer %d: %s %r, not a float32, is in a composition" % (n, name, v))
+        if not float32 and act in ("selu", "hard_sigmoid"):
+            return "a composition in a float64 file", "layer %d: %s" % (n, act)
+    return None
+
+
+def layer_view(L):
+    """A layer as the model file means it, defaults filled in."""
+    v = {k: L.get(k, d) for k, d in DEFAULTS.items()}
+    act = v["activation"]
+    if act in ACT_DEFAULTS:
+        v["alpha"] = L.get("alpha", ACT_DEFAULTS[act])
+    for k in ("W", "b", "gamma", "beta", "running_mean", "running_var"):
+        if k in L:
+            v[k] = np.asarray(L[k], dtype=np.float64)
+    if v["type"] == "dense":
+        v.pop("eps"); v.pop("momentum")
+    elif v["type"] == "layernorm":
+        v.pop("momentum")
+    return v
+
+
+def same_layers(chk, where, ours, back):
+    if len(ours) != len(back):
+        chk.fail(where, "%d layers came back, not %d" % (len(back), len(ours)))
+        return False
+    for n, (a, b) in enumerate(zip(ours, back), 1):
+        va, vb = layer_view(a), layer_view(b)
+        if va.keys() != vb.keys():
+            chk.fail(where, "layer %d: members %s came back as %s"
+                     % (n, sorted(va), sorted(vb)))
+            return False
+        for k in va:
+            x, y = va[k], vb[k]
+            same = (x.shape == y.shape and x.tobytes() == y.tobytes()) \
+                if isinstance(x, np.ndarray) else x == y
+            if not same:
+                chk.fail(where, "layer %d: %s %s came back as %s" % (n, k, x, y))
+                return False
+    return True
+
+
+def check_export_import(chk, backprop, path, model, float32, counts):
+    """export → import: the network comes back bit for bit (the
+    dropout-free networks: an inference graph has no dropout), unless
+    not_read_back says why it cannot."""
+    if any(L.get("type") == "dropout" for L in model["layers"]):
+        return
+    where = os.path.basename(path) + " (export, import)"
+    onnx_path = path[:-len(".json")] + ".onnx"
+    back_path = path[:-len(".json")] + "-back.json"
+    why = not_read_back(model, float32)
+    if why is not None:
+        counts["not_back"].append((why[0], "%s (%s)" % (os.path.basename(path), why[1])))
+        return
+    p = run([backprop, "import", onnx_path, "-o", back_path])
+    if p.returncode != 0:
+        chk.fail(where, "`backprop import` refuses it: %s"
+                 % p.stderr.decode(errors="replace").strip())
+        return
+    with open(back_path) as f:
+        back = json.load(f)
+    if same_layers(chk, where, model["layers"], back["layers"]):
+        counts["same"] += 1
+
+
+def onnx_arrays(m):
+    """{initialiser name: array} and the ones that hold parameters: the
+    weight and bias of Gemm (MatMul: transposed to out × in) and batch and
+    layer norm's inputs."""
+    inits = {t.name: numpy_helper.to_array(t) for t in m.graph.initializer}
+    params = []
+    for node in m.graph.node:
+        names = list(node.input[1:])
+        for i, name in enumerate(names):
+            if name not in inits:
+                continue
+            v = inits[name]
+            if v.ndim == 2 and (node.op_type == "MatMul" or
+                                (node.op_type == "Gemm" and not
+                                 any(a.name == "transB" and a.i for a in node.attribute))):
+                v = v.T
+            if node.op_type in ("Gemm", "MatMul", "BatchNormalization", "LayerNormalization") \
+                    or (node.op_type == "Add" and v.ndim == 1 and v.size > 1):
+                params.append((node.op_type, name, v))
+    return params
+
+
+def check_import_export(chk, backprop, fixtures, workdir, counts):
+    """import → export of the reader's torch fixtures: every parameter
+    tensor of the original is in our file, of the same type and bytes."""
+    for name in sorted(os.listdir(fixtures)):
+        if not name.endswith(".onnx") or name.startswith("refuse"):
+            continue
+        where = name + " (import, export)"
+        src = os.path.join(fixtures, name)
+        js = os.path.join(workdir, name[:-5] + "-imported.json")
+        out = os.path.join(workdir, name[:-5] + "-again.onnx")
+        p = run([backprop, "import", src, "-o", js])
+        if p.returncode != 0:
+            chk.fail(where, "`backprop import` exited %d: %s"
+                     % (p.returncode, p.stderr.decode(errors="replace").strip()))
+            continue
+        p = run([backprop, "export", js, "-o", out])
+        if p.returncode != 0:
+            chk.fail(where, "`backprop export` exited %d: %s"
+                     % (p.returncode, p.stderr.decode(errors="replace").strip()))
+            continue
+        ours = [numpy_helper.to_array(t) for t in onnx.load(out).graph.initializer]
+        for op, tname, v in onnx_arrays(onnx.load(src)):
+            # float32 tensors come back as the same bytes; float64 ones as
+            # the same values, in float32 when every parameter is one
+            v = np.ascontiguousarray(v)
+            if not any(o.shape == v.shape and
+                       (np.ascontiguousarray(o).tobytes() == v.tobytes() if o.dtype == v.dtype
+                        else v.dtype == np.float64 and
+                        np.array_equal(o.astype(np.float64), v)) for o in ours):
+                chk.fail(where, "%s's %s (%s %s) is not in the exported file with the same "
+                         "values" % (op, tname, v.dtype, v.shape))
+        counts["fixtures"] += 1
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--backprop", required=True)
     ap.add_argument("--count", type=int, default=60)
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--workdir", default="onnx-export")
+    ap.add_argument("--fixtures", help="the reader's torch fixtures (tests/onnx): import, "
+                    "export, compare the parameter tensors; and every network exported "
+                    "is imported back")
     args = ap.parse_args()
     start = time.monotonic()
     self_test()
@@ -433,6 +630,7 @@ def main():
     acts = [a for a in known if a in shipped]
 
     worst = {"float32": 0.0, "float64": 0.0}
+    counts = {"same": 0, "not_back": [], "fixtures": 0}
     used = set()
     files = 0
     for index in range(args.count):
@@ -447,11 +645,24 @@ def main():
             # float32 needs a parameter: dropout alone is float64
             has_params = any(L.get("type", "dense") != "dropout" for L in mm["layers"])
             check_file(chk, args.backprop, path, mm, float32 and has_params, worst)
+            if args.fixtures:
+                check_export_import(chk, args.backprop, path, mm, float32 and has_params, counts)
             files += 1
     unused = [a for a in acts if a not in used]
     if unused:
         chk.fail("generation", "no network used %s: raise --count" % ", ".join(unused))
 
+    if args.fixtures:
+        check_import_export(chk, args.backprop, args.fixtures, args.workdir, counts)
+        print("round trip: %d networks exported and imported back bit for bit; %d torch "
+              "fixtures imported and exported with the same parameter bytes"
+              % (counts["same"], counts["fixtures"]))
+        kinds = {}
+        for kind, _ in counts["not_back"]:
+            kinds[kind] = kinds.get(kind, 0) + 1
+        print("%d dropout-free files not expected back exactly: %s"
+              % (len(counts["not_back"]),
+                 ", ".join("%d %s" % (v, k) for k, v in sorted(kinds.items())) or "none"))
     print("onnx_export: %d networks, %d files in %.1f s; operators seen: %s"
           % (args.count, files, time.monotonic() - start, " ".join(sorted(OPS_SEEN))))
     print("worst error relative to the largest |a|: float64 files %.3g (tolerance %g), "
