@@ -41,7 +41,8 @@ emit_leaky_relu (BpOnnxWriter  *w,
   double alpha = L->act_params[0];
 
   if (_bp_onnx_write_attr_exact (w, alpha))
-    _bp_onnx_write_attr_float (w, _bp_onnx_write_node (w, "LeakyRelu", y, x, NULL), "alpha", alpha);
+    _bp_onnx_write_attr_float (w, _bp_onnx_write_node (w, "LeakyRelu", y, x, NULL),
+                               "alpha", alpha);
   else
     _bp_onnx_write_node (w, "PRelu", y, x, _bp_onnx_write_const (w, alpha), NULL);
 }
@@ -58,7 +59,8 @@ emit_exp_branch (BpOnnxWriter *w,
                  const char   *y)
 {
   const char *gt = _bp_onnx_write_tensor (w, "t", T_BOOL, TRUE, n);
-  const char *e = _bp_onnx_write_tmp (w, n), *em1 = _bp_onnx_write_tmp (w, n), *neg = _bp_onnx_write_tmp (w, n);
+  const char *e = _bp_onnx_write_tmp (w, n), *em1 = _bp_onnx_write_tmp (w, n);
+  const char *neg = _bp_onnx_write_tmp (w, n);
 
   _bp_onnx_write_node (w, "Greater", gt, x, _bp_onnx_write_const (w, 0.0), NULL);
   _bp_onnx_write_node (w, "Exp", e, x, NULL);
@@ -194,7 +196,8 @@ emit_hard_tanh (BpOnnxWriter  *w,
                 const char    *x,
                 const char    *y)
 {
-  _bp_onnx_write_node (w, "Clip", y, x, _bp_onnx_write_const (w, -1.0), _bp_onnx_write_const (w, 1.0), NULL);
+  _bp_onnx_write_node (w, "Clip", y, x, _bp_onnx_write_const (w, -1.0),
+                       _bp_onnx_write_const (w, 1.0), NULL);
 }
 
 /* bp-gaussian.c: e^{−x²}. */

@@ -343,10 +343,13 @@ emit_dense (BpOnnxWriter  *w,
 {
   const char *W = wr_printf (w, "layer%" G_GSIZE_FORMAT ".W", w->layer);
   int64_t dims[2] = { (int64_t) L->out, (int64_t) L->in };
+  const char *b;
+  Onnx__NodeProto *node;
 
   wr_init (w, W, L->W, L->out * L->in, dims, 2);
-  _bp_onnx_write_attr_int (w, _bp_onnx_write_node (w, "Gemm", z, x, W, wr_init_vector (w, "b", L->b, L->out), NULL),
-               "transB", 1);
+  b = wr_init_vector (w, "b", L->b, L->out);
+  node = _bp_onnx_write_node (w, "Gemm", z, x, W, b, NULL);
+  _bp_onnx_write_attr_int (w, node, "transB", 1);
 }
 
 /* Eval mode: z = γ ⊙ (x − running_mean)/√(running_var + eps) + β. */
@@ -364,8 +367,8 @@ emit_batchnorm (BpOnnxWriter  *w,
 
   if (_bp_onnx_write_attr_exact (w, L->eps))
     {
-      Onnx__NodeProto *node = _bp_onnx_write_node (w, "BatchNormalization", z, x, gamma, beta, mean, var,
-                                       NULL);
+      Onnx__NodeProto *node = _bp_onnx_write_node (w, "BatchNormalization", z,
+                                                   x, gamma, beta, mean, var, NULL);
 
       _bp_onnx_write_attr_float (w, node, "epsilon", L->eps);
       /* ONNX's momentum weighs the old running value, ours (torch's) the
