@@ -21,6 +21,7 @@
 #include <string.h>
 
 #include "test-gui.h"
+#include "../test-examples.h"
 #include "../test-main-loop.h"
 
 #include "bpv-compare-window.h"
@@ -33,20 +34,6 @@ typedef struct
   BpvWindow        *window;
   BpvCompareWindow *compare;
 } Fixture;
-
-static BpModel *
-example_model (const char *id)
-{
-  const char *dir = g_getenv ("BACKPROP_DATA_DIR");
-  g_autofree char *name = g_strconcat (id, ".bpmodel.json", NULL);
-  g_autofree char *path = g_build_filename (dir != NULL ? dir : "data", "examples", name, NULL);
-  g_autoptr(GError) error = NULL;
-  BpModel *model = bp_model_load_file (path, NULL, &error);
-
-  if (model == NULL)
-    fail_msg ("%s: %s", path, error->message);
-  return model;
-}
 
 static gboolean
 has_compare_window (gpointer data)
@@ -66,7 +53,7 @@ has_compare_window (gpointer data)
 static int
 setup (void **state)
 {
-  g_autoptr(BpModel) model = example_model ("spirals-sigmoid");
+  g_autoptr(BpModel) model = test_example_model ("spirals-sigmoid");
   Fixture *f = g_new0 (Fixture, 1);
   g_autoptr(GError) error = NULL;
 
@@ -234,11 +221,8 @@ static void
 test_compare_file_refused (void **state)
 {
   Fixture *f = *state;
-  const char *dir = g_getenv ("BACKPROP_DATA_DIR");
-  g_autofree char *xor = g_build_filename (dir != NULL ? dir : "data", "examples",
-                                           "xor.bpmodel.json", NULL);
-  g_autofree char *relu = g_build_filename (dir != NULL ? dir : "data", "examples",
-                                            "spirals-relu.bpmodel.json", NULL);
+  g_autofree char *xor = test_example_path ("xor");
+  g_autofree char *relu = test_example_path ("spirals-relu");
   g_autoptr(GError) error = NULL;
 
   assert_false (bpv_compare_window_open_file (GTK_WINDOW (f->window),

@@ -18,20 +18,6 @@
 
 #include "bpv-compare-run.h"
 
-static BpModel *
-example_model (const char *id)
-{
-  const char *dir = g_getenv ("BACKPROP_DATA_DIR");
-  g_autofree char *name = g_strconcat (id, ".bpmodel.json", NULL);
-  g_autofree char *path = g_build_filename (dir != NULL ? dir : "data", "examples", name, NULL);
-  g_autoptr(GError) error = NULL;
-  BpModel *model = bp_model_load_file (path, NULL, &error);
-
-  if (model == NULL)
-    fail_msg ("%s: %s", path, error->message);
-  return model;
-}
-
 static BpvCompareRun *
 variant (const BpModel    *a,
          BpvCompareChange  change,
@@ -53,7 +39,7 @@ variant (const BpModel    *a,
 static void
 test_lockstep_same_batches (void **state)
 {
-  g_autoptr(BpModel) model = example_model ("spirals-sigmoid");
+  g_autoptr(BpModel) model = test_example_model ("spirals-sigmoid");
   g_autoptr(BpvCompareRun) run = variant (model, BPV_COMPARE_CHANGE_OPTIMIZER, "adam");
   BpvSession *a = bpv_compare_run_get_a (run), *b = bpv_compare_run_get_b (run);
   g_autoptr(BpCompare) cmp = NULL;
@@ -119,7 +105,7 @@ test_lockstep_same_batches (void **state)
 static void
 test_variant_captions (void **state)
 {
-  g_autoptr(BpModel) model = example_model ("spirals-sigmoid");
+  g_autoptr(BpModel) model = test_example_model ("spirals-sigmoid");
   g_autoptr(BpvCompareRun) act = variant (model, BPV_COMPARE_CHANGE_ACTIVATION, "relu");
   g_autoptr(BpvCompareRun) lr = variant (model, BPV_COMPARE_CHANGE_LEARNING_RATE, " 0.05 ");
   g_autoptr(BpvCompareRun) seed = variant (model, BPV_COMPARE_CHANGE_SEED, "7");
@@ -149,7 +135,7 @@ test_variant_captions (void **state)
 static void
 test_variant_refused (void **state)
 {
-  g_autoptr(BpModel) model = example_model ("spirals-sigmoid");
+  g_autoptr(BpModel) model = test_example_model ("spirals-sigmoid");
   struct { BpvCompareChange change; const char *value, *says; } bad[] = {
     { BPV_COMPARE_CHANGE_LEARNING_RATE, "fast", "“fast”" },
     { BPV_COMPARE_CHANGE_LEARNING_RATE, "-1", "“-1”" },
@@ -178,9 +164,9 @@ test_variant_refused (void **state)
 static void
 test_other_data_refused (void **state)
 {
-  g_autoptr(BpModel) spirals = example_model ("spirals-sigmoid");
-  g_autoptr(BpModel) xor = example_model ("xor");
-  g_autoptr(BpModel) relu = example_model ("spirals-relu");
+  g_autoptr(BpModel) spirals = test_example_model ("spirals-sigmoid");
+  g_autoptr(BpModel) xor = test_example_model ("xor");
+  g_autoptr(BpModel) relu = test_example_model ("spirals-relu");
   g_autoptr(GError) error = NULL;
   g_autoptr(BpvCompareRun) refused = bpv_compare_run_new (spirals, xor, &error);
   g_autoptr(BpvCompareRun) fine = NULL;
@@ -202,7 +188,7 @@ test_other_data_refused (void **state)
 static void
 test_run_records_and_scrubs (void **state)
 {
-  g_autoptr(BpModel) model = example_model ("spirals-sigmoid");
+  g_autoptr(BpModel) model = test_example_model ("spirals-sigmoid");
   g_autoptr(BpvCompareRun) run = variant (model, BPV_COMPARE_CHANGE_OPTIMIZER, "adam");
   BpvSession *a = bpv_compare_run_get_a (run), *b = bpv_compare_run_get_b (run);
   g_autoptr(GError) error = NULL;

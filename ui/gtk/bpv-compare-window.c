@@ -9,6 +9,7 @@
 #include <glib/gi18n.h>
 
 #include "bpv-events.h"
+#include "bpv-inspector.h"
 #include "bpv-network-view.h"
 #include "bpv-plot-compare.h"
 
@@ -32,6 +33,8 @@ struct _BpvCompareWindow
   GtkLabel       *caption_b;
   BpvNetworkView *view_a;
   BpvNetworkView *view_b;
+  BpvInspector   *inspector_a;
+  BpvInspector   *inspector_b;
   GtkScale       *scale;
   GtkAdjustment  *adjustment;
   GtkLabel       *step_label;
@@ -355,7 +358,7 @@ on_running (BpvCompareRun    *run,
   gtk_button_set_icon_name (self->play_button, running ? "media-playback-pause-symbolic"
                                                        : "media-playback-start-symbolic");
   gtk_widget_set_tooltip_text (GTK_WIDGET (self->play_button),
-                               running ? _("Pause both") : _("Train both"));
+                               running ? _("Pause both (Space)") : _("Train both (Space)"));
   if (running && self->tick_id == 0)
     {
       g_clear_pointer (&self->error_text, g_free);
@@ -460,6 +463,10 @@ bpv_compare_window_dispose (GObject *object)
     bpv_network_view_set_session (self->view_a, NULL);
   if (self->view_b != NULL)
     bpv_network_view_set_session (self->view_b, NULL);
+  if (self->inspector_a != NULL)
+    bpv_inspector_set_session (self->inspector_a, NULL);
+  if (self->inspector_b != NULL)
+    bpv_inspector_set_session (self->inspector_b, NULL);
   g_clear_object (&self->run);
   gtk_widget_dispose_template (GTK_WIDGET (self), BPV_TYPE_COMPARE_WINDOW);
   G_OBJECT_CLASS (bpv_compare_window_parent_class)->dispose (object);
@@ -488,6 +495,7 @@ bpv_compare_window_class_init (BpvCompareWindowClass *klass)
   object_class->finalize = bpv_compare_window_finalize;
 
   g_type_ensure (BPV_TYPE_NETWORK_VIEW);
+  g_type_ensure (BPV_TYPE_INSPECTOR);
   gtk_widget_class_set_template_from_resource (widget_class, RESOURCE_PATH "ui/bpv-compare-window.ui");
   gtk_widget_class_bind_template_child (widget_class, BpvCompareWindow, window_title);
   gtk_widget_class_bind_template_child (widget_class, BpvCompareWindow, play_button);
@@ -495,6 +503,8 @@ bpv_compare_window_class_init (BpvCompareWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, BpvCompareWindow, caption_b);
   gtk_widget_class_bind_template_child (widget_class, BpvCompareWindow, view_a);
   gtk_widget_class_bind_template_child (widget_class, BpvCompareWindow, view_b);
+  gtk_widget_class_bind_template_child (widget_class, BpvCompareWindow, inspector_a);
+  gtk_widget_class_bind_template_child (widget_class, BpvCompareWindow, inspector_b);
   gtk_widget_class_bind_template_child (widget_class, BpvCompareWindow, scale);
   gtk_widget_class_bind_template_child (widget_class, BpvCompareWindow, adjustment);
   gtk_widget_class_bind_template_child (widget_class, BpvCompareWindow, step_label);
@@ -504,6 +514,10 @@ bpv_compare_window_class_init (BpvCompareWindowClass *klass)
   gtk_widget_class_install_action (widget_class, "compare.play", NULL, play_activated);
   gtk_widget_class_install_action (widget_class, "compare.step", NULL, step_activated);
   gtk_widget_class_install_action (widget_class, "compare.present", NULL, present_activated);
+  /* As in the main window: Space trains or pauses, → steps (the canvas
+   * passes ← and → on). */
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_space, 0, "compare.play", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Right, 0, "compare.step", NULL);
 }
 
 static void
@@ -537,6 +551,8 @@ bpv_compare_window_new (GtkWindow     *parent,
   adw_window_title_set_subtitle (self->window_title, subtitle);
   bpv_network_view_set_session (self->view_a, session_a (self));
   bpv_network_view_set_session (self->view_b, session_b (self));
+  bpv_inspector_set_session (self->inspector_a, session_a (self));
+  bpv_inspector_set_session (self->inspector_b, session_b (self));
   g_signal_connect (run, "notify::running", G_CALLBACK (on_running), self);
   g_signal_connect (session_a (self), "values-changed", G_CALLBACK (on_values_changed), self);
   g_signal_connect (session_b (self), "values-changed", G_CALLBACK (on_values_changed), self);
@@ -605,28 +621,42 @@ static const struct
   { BPV_COMPARE_CHANGE_INIT, N_("Initial weights: scheme"), N_("e.g. he_normal, glorot_uniform") },
 };
 
+/* What a dialog asking for B needs when it answers: the window and A's
+ * model (a copy: the main window's may change meanwhile), and the variant
+ * dialog's fields. */
 typedef struct
 {
   GtkWindow   *parent;
   BpModel     *model;
   GtkDropDown *choice;
   GtkEntry    *value;
-} VariantDialog;
+} AskB;
 
-static void
-variant_dialog_free (gpointer data)
+static AskB *
+ask_b_new (GtkWindow     *parent,
+           const BpModel *model)
 {
-  VariantDialog *vd = data;
+  AskB *ask = g_new0 (AskB, 1);
 
-  g_clear_object (&vd->parent);
-  bp_model_free (vd->model);
-  g_free (vd);
+  ask->parent = parent != NULL ? g_object_ref (parent) : NULL;
+  ask->model = bp_model_copy (model);
+  return ask;
 }
 
 static void
-on_choice (GtkDropDown   *choice,
-           GParamSpec    *pspec,
-           VariantDialog *vd)
+ask_b_free (gpointer data)
+{
+  AskB *ask = data;
+
+  g_clear_object (&ask->parent);
+  bp_model_free (ask->model);
+  g_free (ask);
+}
+
+static void
+on_choice (GtkDropDown *choice,
+           GParamSpec  *pspec,
+           AskB        *vd)
 {
   guint i = MIN (gtk_drop_down_get_selected (choice), G_N_ELEMENTS (variant_choices) - 1);
 
@@ -636,7 +666,7 @@ on_choice (GtkDropDown   *choice,
 static void
 on_variant_response (AdwMessageDialog *dialog,
                      const char       *response,
-                     VariantDialog    *vd)
+                     AskB             *vd)
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(BpvCompareRun) run = NULL;
@@ -660,7 +690,7 @@ bpv_compare_window_ask_variant (GtkWindow     *parent,
                                 const BpModel *model)
 {
   AdwMessageDialog *dialog;
-  VariantDialog *vd = g_new0 (VariantDialog, 1);
+  AskB *vd = ask_b_new (parent, model);
   const char *labels[G_N_ELEMENTS (variant_choices) + 1] = { NULL };
   GtkWidget *box;
 
@@ -668,8 +698,6 @@ bpv_compare_window_ask_variant (GtkWindow     *parent,
 
   for (gsize i = 0; i < G_N_ELEMENTS (variant_choices); i++)
     labels[i] = _(variant_choices[i].label);
-  vd->parent = parent != NULL ? g_object_ref (parent) : NULL;
-  vd->model = bp_model_copy (model);
   vd->choice = GTK_DROP_DOWN (gtk_drop_down_new_from_strings (labels));
   vd->value = GTK_ENTRY (gtk_entry_new ());
   gtk_entry_set_activates_default (vd->value, TRUE);
@@ -693,7 +721,7 @@ bpv_compare_window_ask_variant (GtkWindow     *parent,
   g_signal_connect (vd->choice, "notify::selected", G_CALLBACK (on_choice), vd);
   on_choice (vd->choice, NULL, vd);
   g_signal_connect_data (dialog, "response", G_CALLBACK (on_variant_response), vd,
-                         (GClosureNotify) (void (*) (void)) variant_dialog_free, 0);
+                         (GClosureNotify) (void (*) (void)) ask_b_free, 0);
   gtk_window_present (GTK_WINDOW (dialog));
   gtk_widget_grab_focus (GTK_WIDGET (vd->value));
   return GTK_WIDGET (dialog);
@@ -725,26 +753,10 @@ bpv_compare_window_open_file (GtkWindow     *parent,
   return TRUE;
 }
 
-typedef struct
-{
-  GtkWindow *parent;
-  BpModel   *model;
-} FileAsk;
-
-static void
-file_ask_free (gpointer data)
-{
-  FileAsk *fa = data;
-
-  g_clear_object (&fa->parent);
-  bp_model_free (fa->model);
-  g_free (fa);
-}
-
 static void
 on_file_response (GtkNativeDialog *chooser,
                   int              response,
-                  FileAsk         *fa)
+                  AskB            *fa)
 {
   g_autoptr(GFile) file = NULL;
   g_autofree char *path = NULL;
@@ -766,12 +778,11 @@ bpv_compare_window_ask_file (GtkWindow     *parent,
 {
   GtkFileChooserNative *chooser;
   GtkFileFilter *filter = gtk_file_filter_new ();
-  FileAsk *fa = g_new0 (FileAsk, 1);
+  AskB *fa;
 
   g_return_if_fail (model != NULL);
 
-  fa->parent = parent != NULL ? g_object_ref (parent) : NULL;
-  fa->model = bp_model_copy (model);
+  fa = ask_b_new (parent, model);
   chooser = gtk_file_chooser_native_new (_("Compare With File"), parent,
                                          GTK_FILE_CHOOSER_ACTION_OPEN, _("C_ompare"), _("_Cancel"));
   gtk_file_filter_set_name (filter, _("Models"));
@@ -779,6 +790,6 @@ bpv_compare_window_ask_file (GtkWindow     *parent,
   gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (chooser), filter);
   g_object_unref (filter);
   g_signal_connect_data (chooser, "response", G_CALLBACK (on_file_response), fa,
-                         (GClosureNotify) (void (*) (void)) file_ask_free, 0);
+                         (GClosureNotify) (void (*) (void)) ask_b_free, 0);
   gtk_native_dialog_show (GTK_NATIVE_DIALOG (chooser));
 }

@@ -19,6 +19,7 @@ struct _BpvCompareRun
    * a step fails, and made again from there at the next step. */
   BpCompare  *cmp;
   gulong      edited_a, edited_b;
+  gulong      reshaped_a, reshaped_b;
   gboolean    running;
   char       *difference;
   char       *caption_a;
@@ -43,6 +44,8 @@ bpv_compare_run_dispose (GObject *object)
   g_clear_pointer (&self->cmp, bp_compare_free);
   g_clear_signal_handler (&self->edited_a, self->a);
   g_clear_signal_handler (&self->edited_b, self->b);
+  g_clear_signal_handler (&self->reshaped_a, self->a);
+  g_clear_signal_handler (&self->reshaped_b, self->b);
   g_clear_object (&self->a);
   g_clear_object (&self->b);
   G_OBJECT_CLASS (bpv_compare_run_parent_class)->dispose (object);
@@ -201,8 +204,12 @@ run_new (BpvSession *a,
                                                       bpv_session_get_model (b));
   self->caption_a = make_caption (self->difference, FALSE);
   self->caption_b = make_caption (self->difference, TRUE);
-  self->edited_a = g_signal_connect (a, "structure-changed", G_CALLBACK (on_edited), self);
-  self->edited_b = g_signal_connect (b, "structure-changed", G_CALLBACK (on_edited), self);
+  /* Any change of a model (a setter emits "edited", a new shape
+   * "structure-changed"): the trainers borrow its network and optimizer. */
+  self->edited_a = g_signal_connect (a, "edited", G_CALLBACK (on_edited), self);
+  self->edited_b = g_signal_connect (b, "edited", G_CALLBACK (on_edited), self);
+  self->reshaped_a = g_signal_connect (a, "structure-changed", G_CALLBACK (on_edited), self);
+  self->reshaped_b = g_signal_connect (b, "structure-changed", G_CALLBACK (on_edited), self);
   return self;
 }
 
