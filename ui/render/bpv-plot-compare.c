@@ -75,15 +75,16 @@ set_linear_y (BpvPlotFrame *fr,
   fr->y1 = hi + pad;
 }
 
-/* "A · sgd 0.123": a run's label and its latest finite value, escaped
- * for the frame's markup. */
+/* "A · sgd 0.123": a run's label and its value at step `at` (the last
+ * finite one at or before it), escaped for the frame's markup. */
 static char *
-key_label (const BpvPlotSeries *s)
+key_label (const BpvPlotSeries *s,
+           double               at)
 {
   g_autofree char *escaped = g_markup_escape_text (s->label != NULL ? s->label : "", -1);
 
   for (gsize i = s->n; i > 0; i--)
-    if (isfinite (s->y[i - 1]))
+    if (s->x[i - 1] <= at && isfinite (s->y[i - 1]))
       return g_strdup_printf ("%s  %.4g", escaped, s->y[i - 1]);
   return g_steal_pointer (&escaped);
 }
@@ -129,7 +130,10 @@ plot_pair (cairo_t             *cr,
   {
     BpvRgba colors[2] = { bpv_palette_category (0), bpv_palette_category (1) };
     gboolean dashed[2] = { FALSE, TRUE };
-    g_autofree char *ka = key_label (a), *kb = key_label (b);
+    /* The values at the step the canvases show: the marker's, else the
+     * latest. */
+    double at = fr.mark ? fr.mark_x : INFINITY;
+    g_autofree char *ka = key_label (a, at), *kb = key_label (b, at);
     const char *labels[2] = { ka, kb };
 
     bpv_plot_frame_header_key (&fr, labels, colors, dashed, 2);
@@ -185,7 +189,7 @@ bpv_plot_compare_grad_norms (cairo_t              *cr,
 
   g_return_if_fail (cr != NULL && rect != NULL && a != NULL && b != NULL);
 
-  if (!bpv_plot_frame_begin (&fr, cr, rect, style, _("‖∂C/∂W(n)‖ of A and B"), 0))
+  if (!bpv_plot_frame_begin (&fr, cr, rect, style, _("‖∂C/∂W(n)‖ · A solid, B dashed"), 0))
     {
       bpv_plot_frame_end (&fr);
       return;
@@ -212,32 +216,21 @@ bpv_plot_compare_grad_norms (cairo_t              *cr,
   set_x_range (&fr, 0, x1);
   set_log_y (&fr, lo, hi);
   {
-    /* The key: which run is which line style (in the text colour), then
-     * which layer is which colour. */
-    gsize n_keys = 2 + n_layers;
-    g_autofree const char **labels = g_new0 (const char *, n_keys);
-    g_autofree BpvRgba *colors = g_new0 (BpvRgba, n_keys);
-    g_autofree gboolean *dashed = g_new0 (gboolean, n_keys);
+    /* The key names the layers' colours; the title says which run is
+     * which line style (a key of both would leave layers out). */
+    g_autofree const char **labels = g_new0 (const char *, MAX (n_layers, 1));
+    g_autofree BpvRgba *colors = g_new0 (BpvRgba, MAX (n_layers, 1));
     g_autoptr(GPtrArray) strings = g_ptr_array_new_with_free_func (g_free);
 
-    for (gsize r = 0; r < 2; r++)
-      {
-        char *s = g_markup_escape_text (runs[r]->label != NULL ? runs[r]->label : "", -1);
-
-        g_ptr_array_add (strings, s);
-        labels[r] = s;
-        colors[r] = fr.tc->text;
-        dashed[r] = r == 1;
-      }
     for (gsize l = 0; l < n_layers; l++)
       {
         char *s = g_strdup_printf ("W(%zu)", l + 1);
 
         g_ptr_array_add (strings, s);
-        labels[2 + l] = s;
-        colors[2 + l] = bpv_plot_frame_layer_color (&fr, l);
+        labels[l] = s;
+        colors[l] = bpv_plot_frame_layer_color (&fr, l);
       }
-    bpv_plot_frame_header_key (&fr, labels, colors, dashed, n_keys);
+    bpv_plot_frame_header_key (&fr, labels, colors, NULL, n_layers);
   }
   bpv_plot_frame_fit_y (&fr);
   bpv_plot_frame_axes (&fr, _("step"), _("‖∂C/∂W(n)‖ (log)"), FALSE);

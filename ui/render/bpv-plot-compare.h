@@ -33,15 +33,16 @@ typedef struct
 } BpvPlotNormRun;
 
 /* The batch loss of A and B against the step, on one plot (log y when
- * the values span more than two decades); the key gives each run's latest
- * value. */
+ * the values span more than two decades); the key gives each run's value
+ * at the marker's step (BpvPlotStyle.mark), else its latest. */
 void bpv_plot_compare_loss       (cairo_t             *cr,
                                   const BpvRect       *rect,
                                   const BpvPlotSeries *a,
                                   const BpvPlotSeries *b,
                                   const BpvPlotStyle  *style);
 /* ‖∂C/∂W(n)‖ per layer of both runs on a log y-axis: one colour a layer
- * (the colours of bpv_plot_grad_norms), A solid, B dashed.  The two runs
+ * (the colours of bpv_plot_grad_norms, named in the key), A solid, B
+ * dashed (said in the title; the labels are not used here).  The two runs
  * must have n_layers each (the same shapes). */
 void bpv_plot_compare_grad_norms (cairo_t              *cr,
                                   const BpvRect        *rect,
@@ -49,7 +50,8 @@ void bpv_plot_compare_grad_norms (cairo_t              *cr,
                                   const BpvPlotNormRun *b,
                                   gsize                 n_layers,
                                   const BpvPlotStyle   *style);
-/* One weight's value in A and in B against the step; `name` says which
+/* One weight's value in A and in B against the step, the key as the
+ * loss's; `name` says which
  * ("W(2)[4,1]"; NULL: nothing selected, and the panel says to select
  * one). */
 void bpv_plot_compare_weight     (cairo_t             *cr,
