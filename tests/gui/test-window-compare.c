@@ -95,6 +95,12 @@ shot (Fixture    *f,
 }
 
 static gboolean
+has_stepped (gpointer run)
+{
+  return bpv_compare_run_get_step_count (run) > 0;
+}
+
+static gboolean
 trained_300 (gpointer data)
 {
   Fixture *f = data;
@@ -238,6 +244,18 @@ test_compare_file_refused (void **state)
   assert_true (spin_until (has_compare_window, f, 10));
   assert_non_null (strstr (bpv_compare_run_get_caption (bpv_compare_window_get_run (f->compare), TRUE),
                            "relu"));
+
+  /* Closed while it trains: it stops, and nothing is left running. */
+  {
+    g_autoptr(BpvCompareRun) run = g_object_ref (bpv_compare_window_get_run (f->compare));
+
+    gtk_widget_activate_action (GTK_WIDGET (f->compare), "compare.play", NULL);
+    assert_true (spin_until (has_stepped, run, 30));
+    gtk_window_destroy (GTK_WINDOW (f->compare));
+    f->compare = NULL;
+    assert_false (bpv_compare_run_get_running (run));
+    spin (0.2);
+  }
 }
 
 int

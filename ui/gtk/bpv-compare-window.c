@@ -449,10 +449,11 @@ bpv_compare_window_dispose (GObject *object)
 
   if (self->run != NULL)
     {
-      bpv_compare_run_set_running (self->run, FALSE);
+      /* Stopped without telling this window, which is going. */
       g_signal_handlers_disconnect_by_data (self->run, self);
       g_signal_handlers_disconnect_by_data (session_a (self), self);
       g_signal_handlers_disconnect_by_data (session_b (self), self);
+      bpv_compare_run_set_running (self->run, FALSE);
     }
   if (self->tick_id != 0)
     {
