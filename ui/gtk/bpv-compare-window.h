@@ -22,32 +22,34 @@ G_BEGIN_DECLS
 #define BPV_TYPE_COMPARE_WINDOW (bpv_compare_window_get_type ())
 G_DECLARE_FINAL_TYPE (BpvCompareWindow, bpv_compare_window, BPV, COMPARE_WINDOW, AdwWindow)
 
-/* A window over `run` (referenced), transient for `parent` (may be NULL). */
-BpvCompareWindow *bpv_compare_window_new        (GtkWindow     *parent,
-                                                 BpvCompareRun *run);
-BpvCompareRun    *bpv_compare_window_get_run    (BpvCompareWindow *self);
+/* A window over `run` (referenced), transient for `parent` (may be NULL);
+ * owned by GTK, like every toplevel: close it with gtk_window_destroy. */
+BpvCompareWindow *bpv_compare_window_new           (GtkWindow        *parent,
+                                                    BpvCompareRun    *run);
+BpvCompareRun    *bpv_compare_window_get_run       (BpvCompareWindow *self);
 /* What the label under the timeline says (for tests). */
 const char       *bpv_compare_window_get_step_text (BpvCompareWindow *self);
-GtkWidget        *bpv_compare_window_get_view   (BpvCompareWindow *self,
-                                                 gboolean          b);
+/* A's canvas, or B's. */
+GtkWidget        *bpv_compare_window_get_view      (BpvCompareWindow *self,
+                                                    gboolean          b);
 /* The timeline's slider, for tests that move it. */
-GtkWidget        *bpv_compare_window_get_scale  (BpvCompareWindow *self);
+GtkWidget        *bpv_compare_window_get_scale     (BpvCompareWindow *self);
 
 /* "Compare With a Variant…": asks what to change in B and its new value,
  * then opens the comparison of `model` (A) and the variant; a value that
  * is refused is said, with the reason, in a message.  The dialog is
  * returned (owned by GTK, for tests). */
-GtkWidget        *bpv_compare_window_ask_variant (GtkWindow     *parent,
-                                                  const BpModel *model);
+GtkWidget        *bpv_compare_window_ask_variant   (GtkWindow        *parent,
+                                                    const BpModel    *model);
 /* "Compare With File…": B from a model file chosen; refused, with the
  * reason in a dialog, when its data or widths are not A's. */
-void              bpv_compare_window_ask_file    (GtkWindow     *parent,
-                                                  const BpModel *model);
+void              bpv_compare_window_ask_file      (GtkWindow        *parent,
+                                                    const BpModel    *model);
 /* Opens the comparison of `model` and the model file at `path`; FALSE
  * with the error (the file's, or why the two cannot be compared). */
-gboolean          bpv_compare_window_open_file   (GtkWindow     *parent,
-                                                  const BpModel *model,
-                                                  const char    *path,
-                                                  GError       **error);
+gboolean          bpv_compare_window_open_file     (GtkWindow        *parent,
+                                                    const BpModel    *model,
+                                                    const char       *path,
+                                                    GError          **error);
 
 G_END_DECLS
