@@ -170,7 +170,9 @@ bpv_plot_compare_weight (cairo_t             *cr,
                                         : g_strdup (_("A weight in A and B"));
 
   plot_pair (cr, rect, a, b, style, title,
-             name == NULL ? _("Select a weight on either canvas.") : NULL, FALSE);
+             name == NULL ? _("Select a weight on either canvas.")
+             : a->n == 0 && b->n == 0 ? _("No recorded steps of this weight in both runs.")
+             : NULL, FALSE);
 }
 
 void

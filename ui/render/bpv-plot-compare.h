@@ -51,9 +51,9 @@ void bpv_plot_compare_grad_norms (cairo_t              *cr,
                                   gsize                 n_layers,
                                   const BpvPlotStyle   *style);
 /* One weight's value in A and in B against the step, the key as the
- * loss's; `name` says which
- * ("W(2)[4,1]"; NULL: nothing selected, and the panel says to select
- * one). */
+ * loss's; `name` says which ("W(2)[4,1]"; NULL: nothing selected, and the
+ * panel says to select one).  No points in either: the panel says so (no
+ * step recorded yet, or the weight is not one of both networks). */
 void bpv_plot_compare_weight     (cairo_t             *cr,
                                   const BpvRect       *rect,
                                   const char          *name,
