@@ -10,6 +10,7 @@
 #include <glib.h>
 
 #include "bpv-session.h"
+#include "../test-examples.h"
 
 /* a and b agree to rel relative to the larger of them. */
 #define assert_close(a, b, rel)                                                   \
@@ -25,18 +26,12 @@
 static inline BpvSession *
 example_session (const char *id)
 {
-  const char *dir = g_getenv ("BACKPROP_DATA_DIR");
-  g_autofree char *name = g_strconcat (id, ".bpmodel.json", NULL);
-  g_autofree char *path = g_build_filename (dir != NULL ? dir : "data", "examples", name, NULL);
+  g_autoptr(BpModel) model = test_example_model (id);
   g_autoptr(GError) error = NULL;
-  g_autoptr(BpModel) model = bp_model_load_file (path, NULL, &error);
-  BpvSession *session;
+  BpvSession *session = bpv_session_new (model, &error);
 
-  if (model == NULL)
-    fail_msg ("%s: %s", path, error->message);
-  session = bpv_session_new (model, &error);
   if (session == NULL)
-    fail_msg ("%s: %s", path, error->message);
+    fail_msg ("%s: %s", id, error->message);
   return session;
 }
 

@@ -33,6 +33,7 @@
 
 #include <glib-object.h>
 
+#include "bp-compare.h"
 #include "bp-edit.h"
 #include "bp-model.h"
 #include "bp-dataset.h"
@@ -242,6 +243,30 @@ gboolean             bpv_session_save_record        (BpvSession *self,
 gboolean             bpv_session_load_record        (BpvSession *self,
                                                      const char *model_path,
                                                      GError    **error);
+
+/* ------------------------------------------ lockstep (-compare.c) */
+/* Two trainers over a's and b's live networks and optimizers, on a's
+ * training rows, B fed A's order (bp_compare_new); the batch size and the
+ * seed as a's own run would take them here (its seed + its steps).  Both
+ * sessions are brought back to the present and their recordings note
+ * where the run starts.  NULL with the error when the data differ
+ * (bp_compare_check_data) or the trainers cannot be made.  Neither may be
+ * training.  The result borrows both models: free it (bp_compare_free)
+ * before either changes. */
+BpCompare           *bpv_session_compare_new        (BpvSession  *a,
+                                                     BpvSession  *b,
+                                                     GError     **error);
+/* Up to n lockstep steps of `cmp` (made by bpv_session_compare_new over a
+ * and b, on the calling thread): each session's step count, gradient-norm
+ * records, epochs and recording follow as after a run of its own, and both
+ * emit history-changed and values-changed once at the end.  FALSE with
+ * the error at the first step that fails (NaN/Inf in either run: both are
+ * left at the step before it, and `cmp` must then be freed). */
+gboolean             bpv_session_compare_steps      (BpvSession  *a,
+                                                     BpvSession  *b,
+                                                     BpCompare   *cmp,
+                                                     guint        n,
+                                                     GError     **error);
 
 /* -------------------------------------------------------------- selection */
 void                 bpv_session_set_selection      (BpvSession   *self,

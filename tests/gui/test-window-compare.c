@@ -1,0 +1,276 @@
+/* test-window-compare.c — "Compare With a Variant…" in the real window:
+ * the action's dialog opens the compare window with A = the network as it
+ * is and B = it with SGD → Adam; Step and Train move both to the same
+ * step; a weight selected on A is selected on B; the timeline shows both
+ * at the same recorded step, and the label's "B − A" is the recordings'
+ * loss difference at that step; the main window's session is left as it
+ * was; a model on other data is refused with the file's name.
+ *
+ * With BPV_COMPARE_SHOTS set to a folder, the compare window is saved
+ * there as PNGs (after ~300 steps, and scrubbed back). */
+#include "config.h"
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <inttypes.h>
+#include <math.h>
+#include <string.h>
+
+#include "test-gui.h"
+#include "../test-examples.h"
+#include "../test-main-loop.h"
+
+#include "bpv-compare-window.h"
+#include "bpv-network-view.h"
+#include "bpv-trainer-thread.h"
+
+typedef struct
+{
+  BpvSession       *session;
+  BpvWindow        *window;
+  BpvCompareWindow *compare;
+} Fixture;
+
+static gboolean
+has_compare_window (gpointer data)
+{
+  Fixture *f = data;
+  g_autoptr(GList) tops = gtk_window_list_toplevels ();
+
+  for (GList *l = tops; l != NULL; l = l->next)
+    if (BPV_IS_COMPARE_WINDOW (l->data))
+      {
+        f->compare = l->data;
+        return gtk_widget_get_mapped (l->data);
+      }
+  return FALSE;
+}
+
+static int
+setup (void **state)
+{
+  g_autoptr(BpModel) model = test_example_model ("spirals-sigmoid");
+  Fixture *f = g_new0 (Fixture, 1);
+  g_autoptr(GError) error = NULL;
+
+  f->session = bpv_session_new (model, &error);
+  assert_non_null (f->session);
+  f->window = bpv_window_new (NULL, f->session);
+  gtk_window_present (GTK_WINDOW (f->window));
+  spin (0.3);
+  *state = f;
+  return 0;
+}
+
+static int
+teardown (void **state)
+{
+  Fixture *f = *state;
+
+  if (f->compare != NULL)
+    gtk_window_destroy (GTK_WINDOW (f->compare));
+  gtk_window_destroy (GTK_WINDOW (f->window));
+  spin (0.1);
+  g_object_unref (f->session);
+  g_free (f);
+  assert_no_new_warnings ();
+  return 0;
+}
+
+static void
+shot (Fixture    *f,
+      const char *name)
+{
+  const char *dir = g_getenv ("BPV_COMPARE_SHOTS");
+
+  if (dir == NULL || dir[0] == '\0')
+    return;
+  spin (0.5);
+  assert_true (gui_window_shot (GTK_WIDGET (f->compare), dir, name));
+  print_message ("wrote %s/%s\n", dir, name);
+}
+
+static gboolean
+has_stepped (gpointer run)
+{
+  return bpv_compare_run_get_step_count (run) > 0;
+}
+
+static gboolean
+trained_300 (gpointer data)
+{
+  Fixture *f = data;
+
+  return bpv_compare_run_get_step_count (bpv_compare_window_get_run (f->compare)) >= 300;
+}
+
+/* The label under the timeline says the step and B − A at that step, as
+ * the recordings have them. */
+static void
+assert_step_text (Fixture *f,
+                  guint64  step,
+                  gboolean past)
+{
+  BpvCompareRun *run = bpv_compare_window_get_run (f->compare);
+  const char *text = bpv_compare_window_get_step_text (f->compare);
+  g_autofree char *want_step = NULL, *want_diff = NULL;
+  double la, lb;
+
+  assert_true (bpv_compare_run_loss_at (run, step, &la, &lb));
+  want_step = past ? g_strdup_printf ("Step %" PRIu64 " of %" PRIu64, step,
+                                      bpv_compare_run_get_step_count (run))
+                   : g_strdup_printf ("Step %" PRIu64 " ·", step);
+  want_diff = g_strdup_printf ("B − A %+.4g", lb - la);
+  if (!g_str_has_prefix (text, want_step) || strstr (text, want_diff) == NULL)
+    fail_msg ("“%s”: wanted “%s” and “%s”", text, want_step, want_diff);
+}
+
+static void
+test_compare_variant (void **state)
+{
+  Fixture *f = *state;
+  const BpNetwork *main_net = bpv_session_get_network (f->session);
+  g_autofree double *main_params = g_memdup2 (main_net->params, main_net->n_params * sizeof (double));
+  GtkWidget *dialog, *box;
+  GtkDropDown *choice;
+  GtkEditable *value;
+  BpvCompareRun *run;
+  BpvSession *a, *b;
+  GtkAdjustment *adj;
+  BpvHit hit = { BPV_HIT_EDGE, 2, 3, 1 };
+  guint64 shown;
+
+  /* The window's action opens the dialog; it asks what to change. */
+  assert_true (g_action_group_has_action (G_ACTION_GROUP (f->window), "compare-variant"));
+  dialog = bpv_compare_window_ask_variant (GTK_WINDOW (f->window), bpv_session_get_model (f->session));
+  box = adw_message_dialog_get_extra_child (ADW_MESSAGE_DIALOG (dialog));
+  choice = GTK_DROP_DOWN (gtk_widget_get_first_child (box));
+  value = GTK_EDITABLE (gtk_widget_get_next_sibling (GTK_WIDGET (choice)));
+  gtk_drop_down_set_selected (choice, 1);  /* the optimizer */
+  assert_string_equal (gtk_entry_get_placeholder_text (GTK_ENTRY (value)), "e.g. adam, sgd, rmsprop");
+  gtk_editable_set_text (value, "adam");
+  adw_message_dialog_response (ADW_MESSAGE_DIALOG (dialog), "compare");
+  assert_true (spin_until (has_compare_window, f, 10));
+
+  run = bpv_compare_window_get_run (f->compare);
+  a = bpv_compare_run_get_a (run);
+  b = bpv_compare_run_get_b (run);
+  assert_string_equal (bpv_compare_run_get_caption (run, FALSE), "A · sgd");
+  assert_string_equal (bpv_compare_run_get_caption (run, TRUE), "B · adam");
+  assert_string_equal (bpv_session_get_optimizer (b)->id, "adam");
+  /* A is the network as it is, weights included. */
+  assert_memory_equal (bpv_session_get_network (a)->params, main_params,
+                       main_net->n_params * sizeof (double));
+
+  /* Step: one step of both. */
+  for (int i = 0; i < 5; i++)
+    gtk_widget_activate_action (GTK_WIDGET (f->compare), "compare.step", NULL);
+  assert_int_equal (bpv_session_get_step_count (a), 5);
+  assert_int_equal (bpv_session_get_step_count (b), 5);
+  assert_step_text (f, 5, FALSE);
+
+  /* Train: both, to the same step. */
+  gtk_widget_activate_action (GTK_WIDGET (f->compare), "compare.play", NULL);
+  assert_true (bpv_compare_run_get_running (run));
+  assert_true (spin_until (trained_300, f, 120));
+  gtk_widget_activate_action (GTK_WIDGET (f->compare), "compare.play", NULL);
+  assert_false (bpv_compare_run_get_running (run));
+  assert_int_equal (bpv_session_get_step_count (a), bpv_session_get_step_count (b));
+  assert_step_text (f, bpv_session_get_step_count (a), FALSE);
+
+  /* A weight selected on A is selected on B. */
+  bpv_session_set_selection (a, &hit);
+  assert_memory_equal (bpv_session_get_selection (b), &hit, sizeof hit);
+  spin (0.2);
+  shot (f, "compare-trained.png");
+
+  /* The timeline: both at the same recorded step. */
+  adj = gtk_range_get_adjustment (GTK_RANGE (bpv_compare_window_get_scale (f->compare)));
+  assert_true (gtk_adjustment_get_upper (adj) >= 3);
+  gtk_adjustment_set_value (adj, floor (gtk_adjustment_get_upper (adj) / 2));
+  assert_true (bpv_session_is_viewing_past (a));
+  assert_true (bpv_session_is_viewing_past (b));
+  shown = bpv_session_get_shown_step (a);
+  assert_int_equal (bpv_session_get_shown_step (b), shown);
+  assert_true (shown > 0 && shown < bpv_session_get_step_count (a));
+  assert_step_text (f, shown, TRUE);
+  /* Each canvas draws its own session's past network. */
+  {
+    BpvRenderState sa = { 0 }, sb = { 0 };
+
+    bpv_network_view_get_render_state (BPV_NETWORK_VIEW (bpv_compare_window_get_view (f->compare, FALSE)), &sa);
+    bpv_network_view_get_render_state (BPV_NETWORK_VIEW (bpv_compare_window_get_view (f->compare, TRUE)), &sb);
+    assert_true (sa.net == bpv_session_get_network (a));
+    assert_true (sb.net == bpv_session_get_network (b));
+    assert_true (sa.net != sb.net);
+  }
+  shot (f, "compare-scrubbed.png");
+  gtk_widget_activate_action (GTK_WIDGET (f->compare), "compare.present", NULL);
+  assert_false (bpv_session_is_viewing_past (a));
+  assert_false (bpv_session_is_viewing_past (b));
+
+  /* Closing it leaves the main window's session as it was. */
+  gtk_window_destroy (GTK_WINDOW (f->compare));
+  f->compare = NULL;
+  spin (0.1);
+  assert_int_equal (bpv_session_get_step_count (f->session), 0);
+  assert_memory_equal (bpv_session_get_network (f->session)->params, main_params,
+                       main_net->n_params * sizeof (double));
+}
+
+/* A model on other data is refused, naming the file and what differs. */
+static void
+test_compare_file_refused (void **state)
+{
+  Fixture *f = *state;
+  g_autofree char *xor = test_example_path ("xor");
+  g_autofree char *relu = test_example_path ("spirals-relu");
+  g_autoptr(GError) error = NULL;
+
+  assert_false (bpv_compare_window_open_file (GTK_WINDOW (f->window),
+                                              bpv_session_get_model (f->session), xor, &error));
+  assert_non_null (error);
+  if (strstr (error->message, "xor.bpmodel.json: ") != error->message)
+    fail_msg ("“%s” does not name the file first", error->message);
+  assert_false (has_compare_window (f));
+
+  /* The same data: it opens, B's caption from the file. */
+  assert_true (bpv_compare_window_open_file (GTK_WINDOW (f->window),
+                                             bpv_session_get_model (f->session), relu, NULL));
+  assert_true (spin_until (has_compare_window, f, 10));
+  assert_non_null (strstr (bpv_compare_run_get_caption (bpv_compare_window_get_run (f->compare), TRUE),
+                           "relu"));
+
+  /* Closed while it trains: it stops, and nothing is left running. */
+  {
+    g_autoptr(BpvCompareRun) run = g_object_ref (bpv_compare_window_get_run (f->compare));
+
+    gtk_widget_activate_action (GTK_WIDGET (f->compare), "compare.play", NULL);
+    assert_true (spin_until (has_stepped, run, 30));
+    gtk_window_destroy (GTK_WINDOW (f->compare));
+    f->compare = NULL;
+    assert_false (bpv_compare_run_get_running (run));
+    spin (0.2);
+  }
+}
+
+int
+main (int    argc,
+      char **argv)
+{
+  const struct CMUnitTest tests[] = {
+    cmocka_unit_test_setup_teardown (test_compare_variant, setup, teardown),
+    cmocka_unit_test_setup_teardown (test_compare_file_refused, setup, teardown),
+  };
+  int failed;
+
+  if (!gui_test_init ("test-window-compare"))
+    return 77;
+  failed = cmocka_run_group_tests_name ("window-compare", tests, NULL, NULL);
+  bpv_background_wait_all ();
+  return failed + gui_logs_failed ();
+}

@@ -1,0 +1,161 @@
+/* bpv-session-compare.c — two sessions trained in lockstep for the compare
+ * view (bpv-compare-run.h drives it): one BpCompare (core/bp-compare.h)
+ * over the two sessions' live networks and optimizers, so that B takes A's
+ * batches at every step, and each session's step count, gradient-norm
+ * records, epochs and recording follow as after a run of its own.
+ *
+ * The steps run on the calling (main) thread, a few at a time: the two
+ * runs must stay at the same step, which two workers of their own would
+ * not, and the compare view's networks are small.  The caller bounds how
+ * many steps it takes per frame. */
+#include "config.h"
+#include "bpv-session-private.h"
+
+#include <math.h>
+
+#include "bp-compare.h"
+
+/* Where the run stands, into the session's recording: `stats` for the
+ * step just taken (FALSE: the start of the run), `latest` to keep it off
+ * the grid (where a chunk of steps ends). */
+static void
+record_position (BpvSession      *self,
+                 const BpTrainer *tr,
+                 gboolean         stats,
+                 gboolean         latest)
+{
+  BpRecordPosition pos = {
+    .step = self->steps,
+    .epoch = self->epoch,
+    .rng = &tr->rng,
+    .order = tr->order,
+    .n_rows = tr->train->n_rows,
+    .cursor = tr->cursor,
+    .loss = stats ? tr->trace->loss : NAN,
+    .grad_norms = stats ? tr->trace->grad_norm : NULL,
+  };
+  BpRecord *rec = _bpv_session_record_take (self);
+
+  /* A recording of another shape (the model changed under it) gives way
+   * to a new one, as in step mode. */
+  if (!bp_record_add_position (rec, _bpv_session_net (self), self->model->optimizer,
+                               &pos, latest, NULL))
+    {
+      g_clear_pointer (&rec, bp_record_free);
+      rec = bp_record_new (BP_RECORD_DEFAULT_BUDGET);
+      bp_record_add_position (rec, _bpv_session_net (self), self->model->optimizer,
+                              &pos, latest, NULL);
+    }
+  _bpv_session_record_give_back (self, rec);
+}
+
+BpCompare *
+bpv_session_compare_new (BpvSession  *a,
+                         BpvSession  *b,
+                         GError     **error)
+{
+  BpTrainConfig config = { 0 };
+  BpCompare *cmp;
+
+  g_return_val_if_fail (BPV_IS_SESSION (a) && BPV_IS_SESSION (b), NULL);
+  g_return_val_if_fail (a->thread == NULL && b->thread == NULL, NULL);
+
+  if (!bp_compare_check_data (a->model, b->model, FALSE, error))
+    return NULL;
+  /* As A's own run would begin here (bpv-session-training.c). */
+  config.batch_size = a->model->batch_size;
+  config.shuffle = TRUE;
+  config.seed = a->model->seed + a->steps;
+  config.keep_trace = TRUE;
+  cmp = bp_compare_new (_bpv_session_net (a), a->model->optimizer,
+                        _bpv_session_net (b), b->model->optimizer,
+                        a->train, a->test, &config, error);
+  if (cmp == NULL)
+    return NULL;
+  bpv_session_show_present (a);
+  bpv_session_show_present (b);
+  record_position (a, cmp->a, FALSE, FALSE);
+  record_position (b, cmp->b, FALSE, FALSE);
+  return cmp;
+}
+
+/* The step `tr` just took, into the session. */
+static void
+after_step (BpvSession *self,
+            BpTrainer  *tr)
+{
+  self->steps++;
+  _bpv_session_append_record (self, self->steps, tr->trace->grad_norm);
+  record_position (self, tr, TRUE, FALSE);
+  if (bp_trainer_epoch_done (tr))
+    {
+      BpEpochStats st;
+
+      bp_trainer_finish_epoch (tr, &st);
+      self->epoch++;
+      st.epoch = self->epoch;
+      st.step = self->steps;
+      bp_epoch_history_append (self->epochs, &st);
+      /* The kept epoch end has the count after it. */
+      record_position (self, tr, TRUE, FALSE);
+    }
+}
+
+static void
+after_steps (BpvSession *self,
+             BpTrainer  *tr)
+{
+  if (tr->steps > 0)
+    record_position (self, tr, TRUE, TRUE);
+  bpv_stepper_reset (self->stepper, self->steps);
+  _bpv_session_invalidate_values (self);
+  _bpv_session_emit (self, SIGNAL_HISTORY_CHANGED);
+  _bpv_session_emit_values (self);
+}
+
+gboolean
+bpv_session_compare_steps (BpvSession  *a,
+                           BpvSession  *b,
+                           BpCompare   *cmp,
+                           guint        n,
+                           GError     **error)
+{
+  gsize size;
+  g_autofree double *before = NULL;
+  guint64 t_before;
+  gboolean ok = TRUE;
+
+  g_return_val_if_fail (BPV_IS_SESSION (a) && BPV_IS_SESSION (b), FALSE);
+  g_return_val_if_fail (cmp != NULL && cmp->a->net == _bpv_session_net (a)
+                        && cmp->b->net == _bpv_session_net (b), FALSE);
+  g_return_val_if_fail (a->thread == NULL && b->thread == NULL, FALSE);
+
+  size = bp_train_state_size (_bpv_session_net (a), a->model->optimizer);
+  before = g_new (double, MAX (size, 1));
+  bpv_session_show_present (a);
+  bpv_session_show_present (b);
+  for (guint i = 0; i < n && ok; i++)
+    {
+      /* bp_compare_step takes A's step first: when B's fails, A's is
+       * undone too, so that the two stay at the same step. */
+      guint64 a_steps = cmp->a->steps;
+
+      bp_train_state_save (_bpv_session_net (a), a->model->optimizer, before, &t_before);
+      ok = bp_compare_step (cmp, error);
+      if (cmp->a->steps > cmp->b->steps)
+        {
+          bp_train_state_restore (_bpv_session_net (a), a->model->optimizer,
+                                  before, t_before);
+          break;
+        }
+      /* Both stepped (a failed lockstep check is a bug, but the steps
+       * were taken): count them. */
+      if (cmp->a->steps == a_steps)
+        break;
+      after_step (a, cmp->a);
+      after_step (b, cmp->b);
+    }
+  after_steps (a, cmp->a);
+  after_steps (b, cmp->b);
+  return ok;
+}
