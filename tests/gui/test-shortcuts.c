@@ -22,10 +22,6 @@
  * user manual's short list): in the help overlay only.  A key added to the
  * table must be added to the README or here, with a reason. */
 static const char *const readme_omits[] = {
-  /* Compare With a Variant… (issue 15): the README is the lead's to edit;
-   * its row is in the sidebyside helper's report.  Take it off here when
-   * the README has it. */
-  "Ctrl+D",
   NULL,
 };
 
