@@ -708,7 +708,7 @@ test_schedule_sidebar (void **state)
   assert_int_equal (spins->len, 2);   /* t_max, eta_min */
   assert_true (gtk_spin_button_get_value (g_ptr_array_index (spins, 0)) == 100);
   gtk_spin_button_set_value (g_ptr_array_index (spins, 0), 250);
-  assert_true (bpv_session_get_schedule (f->session)->t_max == 250);
+  assert_true (bpv_session_get_schedule (f->session)->phases[0].t_max == 250);
   assert_string_equal (bp_edit_undo_label (bpv_session_get_history (f->session)),
                        "Change schedule to cosine (t_max 250, eta_min 0)");
 

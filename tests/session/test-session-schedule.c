@@ -108,7 +108,7 @@ test_session_schedule (void **state)
   assert_int_equal (bpv_session_get_schedule (s)->kind, BP_SCHEDULE_NONE);
   assert_true (bpv_session_redo (s));
   bad = cosine;
-  bad.t_max = 0;
+  bad.phases[0].t_max = 0;
   assert_false (bpv_session_set_schedule (s, &bad, &error));
   assert_non_null (strstr (error->message, "t_max"));
   assert_true (bp_schedule_equal (bpv_session_get_schedule (s), &cosine));
