@@ -4,6 +4,7 @@
 #include "bp-schedule.h"
 
 #include <glib/gi18n-lib.h>
+#include <inttypes.h>
 #include <math.h>
 #include <string.h>
 
@@ -251,8 +252,8 @@ bp_schedule_set_sequential (BpSchedule            *s,
         || (double) milestones[i] > MAX_STEPS)
       {
         g_set_error (error, BP_NETWORK_ERROR, BP_NETWORK_ERROR_INVALID,
-                     _("milestone %u = %" G_GUINT64_FORMAT " must be ≥ 1 and after the one "
-                       "before"), i + 1, milestones[i]);
+                     _("milestone %u = %" PRIu64 " must be ≥ 1 and after the one before"),
+                     i + 1, (uint64_t) milestones[i]);
         return FALSE;
       }
   memset (s, 0, sizeof *s);
