@@ -922,6 +922,7 @@ main (void)
     cmocka_unit_test (test_session_layers_beyond_dense),
     cmocka_unit_test (test_explain_selected_skip),
     cmocka_unit_test (test_explain_optimizer_terms),
+    cmocka_unit_test (test_explain_optimizer_bias),
   };
 
   {

@@ -94,13 +94,19 @@ void _bpv_explain_neuron             (BpvExplanation  *ex,
                                       GString         *eq);
 
 /* bpv-explain-optimizer.c: the "Optimizer (id)" section for parameter
- * `index` of the live network (ex->weight and ex->weight_after already
- * set); fills ex->optimizer. */
-void _bpv_explain_optimizer          (BpvExplanation  *ex,
-                                      BpvSession      *session,
-                                      gsize            index,
-                                      gboolean         at_update,
-                                      Pool            *pool,
-                                      GString         *eq);
+ * `index` of the live network, into `view`.  `of` (markup, "b(2)₃") names
+ * the parameter in the heading, NULL for a selected weight (the heading
+ * alone); `symbol` ("W", "b", "γ") is the one of "= W after − W before";
+ * before and after are its values around the update (at the Update stop). */
+void _bpv_explain_optimizer          (BpvSession          *session,
+                                      gsize                index,
+                                      const char          *of,
+                                      const char          *symbol,
+                                      double               before,
+                                      double               after,
+                                      gboolean             at_update,
+                                      Pool                *pool,
+                                      GString             *eq,
+                                      BpOptimizerStepView *view);
 
 G_END_DECLS

@@ -300,8 +300,10 @@ explain_edge (BpvExplanation *ex,
                               num (pool, ex->weight), num (pool, ex->weight_after),
                               num (pool, ex->weight_after - ex->weight));
     }
-  _bpv_explain_optimizer (ex, session, (gsize) (live->W - bpv_session_get_network (session)->params)
-                          + j * live->in + k, at_update, pool, eq);
+  ex->has_optimizer = TRUE;
+  _bpv_explain_optimizer (session, (gsize) (live->W - bpv_session_get_network (session)->params)
+                          + j * live->in + k, NULL, "W", ex->weight, ex->weight_after, at_update,
+                          pool, eq, &ex->optimizer);
   /* Drop the last newline. */
   if (eq->len > 0 && eq->str[eq->len - 1] == '\n')
     g_string_truncate (eq, eq->len - 1);
@@ -447,6 +449,7 @@ bpv_explain (BpvSession   *session,
   ex = g_new0 (BpvExplanation, 1);
   ex->hit = *hit;
   ex->weight = ex->weight_after = ex->delta = ex->a_prev = NAN;
+  ex->bias = ex->bias_after = ex->gamma = ex->gamma_after = NAN;
   ex->product = ex->backprop = ex->chain_product = ex->batch_gradient = NAN;
   ex->z = ex->a = ex->dsigma = ex->neuron_delta = NAN;
   ex->delta_scale = ex->delta_shown = ex->delta_rest = NAN;
