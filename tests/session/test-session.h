@@ -48,6 +48,7 @@ BpvSession *default_session (void);
 
 /* test-session-schedule.c: the learning-rate schedule */
 void test_session_schedule           (void **state);
+void test_session_schedule_step_mode (void **state);
 
 /* test-session-record.c: the recording, the past shown, the fork */
 void test_record_training              (void **state);
