@@ -409,31 +409,6 @@ _bpv_explain_input (BpvExplanation *ex,
     g_string_append_printf (eq, _("\nfeature “%s” of the sample"), esc (pool, name));
 }
 
-/* What the optimizer holds for one parameter of the unit, `name` (markup,
- * "b(2)₃") with `symbol` ("b"): at the Update stop first the update's line,
- * from `before` (the pass's) to `after` (the live network's). */
-static void
-append_param_optimizer (BpvSession          *session,
-                        gsize                index,
-                        const char          *name,
-                        const char          *symbol,
-                        double               before,
-                        double               after,
-                        gboolean             at_update,
-                        Pool                *pool,
-                        GString             *eq,
-                        BpOptimizerStepView *view)
-{
-  const char *id = bpv_session_get_optimizer (session)->id;
-
-  g_string_append (eq, "\n");
-  if (at_update)
-    g_string_append_printf (eq, _("update (%s): %s  %s → <b>%s</b>   <small>(Δ = %s)</small>\n"),
-                            esc (pool, id), name, num (pool, before), num (pool, after),
-                            num (pool, after - before));
-  _bpv_explain_optimizer (session, index, name, symbol, before, after, at_update, pool, eq, view);
-}
-
 /* The optimizer's state for the unit's parameters, as for a weight: b(n)ⱼ
  * of a dense unit, γ(n)ⱼ and β(n)ⱼ of a norm unit (`net` is the pass's
  * network: at the Update stop the one before the step). */
@@ -457,19 +432,35 @@ append_unit_optimizer (BpvExplanation  *ex,
   ex->bias_after = at_update ? live->b[j] : NAN;
   if (norm)
     {
-      ex->gamma = L->W[j];
-      ex->gamma_after = at_update ? live->W[j] : NAN;
+      ExplainedParam p = {
+        .index = (gsize) (live->W - live_net->params) + j,
+        .name = pool_keep (pool, g_strdup_printf ("γ(%zu)%s", n, jj)),
+        .symbol = "γ",
+        .before = L->W[j],
+        .after = at_update ? live->W[j] : NAN,
+        .in_heading = TRUE,
+      };
+
+      ex->gamma = p.before;
+      ex->gamma_after = p.after;
       ex->has_gamma_optimizer = TRUE;
-      append_param_optimizer (session, (gsize) (live->W - live_net->params) + j,
-                              pool_keep (pool, g_strdup_printf ("γ(%zu)%s", n, jj)), "γ",
-                              ex->gamma, ex->gamma_after, at_update, pool, eq,
-                              &ex->gamma_optimizer);
+      g_string_append (eq, "\n");
+      _bpv_explain_optimizer (session, &p, at_update, pool, eq, &ex->gamma_optimizer);
     }
-  ex->has_optimizer = TRUE;
-  append_param_optimizer (session, (gsize) (live->b - live_net->params) + j,
-                          pool_keep (pool, g_strdup_printf ("%s(%zu)%s", norm ? "β" : "b", n, jj)),
-                          norm ? "β" : "b", ex->bias, ex->bias_after, at_update, pool, eq,
-                          &ex->optimizer);
+  {
+    ExplainedParam p = {
+      .index = (gsize) (live->b - live_net->params) + j,
+      .name = pool_keep (pool, g_strdup_printf ("%s(%zu)%s", norm ? "β" : "b", n, jj)),
+      .symbol = norm ? "β" : "b",
+      .before = ex->bias,
+      .after = ex->bias_after,
+      .in_heading = TRUE,
+    };
+
+    ex->has_optimizer = TRUE;
+    g_string_append (eq, "\n");
+    _bpv_explain_optimizer (session, &p, at_update, pool, eq, &ex->optimizer);
+  }
   if (eq->len > 0 && eq->str[eq->len - 1] == '\n')
     g_string_truncate (eq, eq->len - 1);
 }

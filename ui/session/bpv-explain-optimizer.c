@@ -60,29 +60,31 @@ view_of_update (BpvSession          *session,
 }
 
 void
-_bpv_explain_optimizer (BpvSession          *session,
-                        gsize                index,
-                        const char          *of,
-                        const char          *symbol,
-                        double               before,
-                        double               after,
-                        gboolean             at_update,
-                        Pool                *pool,
-                        GString             *eq,
-                        BpOptimizerStepView *view)
+_bpv_explain_optimizer (BpvSession           *session,
+                        const ExplainedParam *p,
+                        gboolean              at_update,
+                        Pool                 *pool,
+                        GString              *eq,
+                        BpOptimizerStepView  *view)
 {
   const BpOptimizer *opt = bpv_session_get_optimizer (session);
   const BpNetwork *net = bpv_session_get_network (session);
+  gsize index = p->index;
   const char *heading;
 
   g_return_if_fail (index < net->n_params);
 
-  if (of == NULL)
+  if (at_update)
+    g_string_append_printf (eq, _("update (%s): %s  %s → <b>%s</b>   <small>(Δ = %s)</small>\n"),
+                            esc (pool, opt->id), p->name, num (pool, p->before),
+                            num (pool, p->after), num (pool, p->after - p->before));
+  if (!p->in_heading)
     /* TRANSLATORS: a heading; %s is the optimizer's id, "adam" */
     heading = pool_keep (pool, g_strdup_printf (_("Optimizer (%s)"), esc (pool, opt->id)));
   else
     /* TRANSLATORS: a heading; the optimizer's id, "adam", and a parameter, "b(2)₃" */
-    heading = pool_keep (pool, g_strdup_printf (_("Optimizer (%s) for %s"), esc (pool, opt->id), of));
+    heading = pool_keep (pool, g_strdup_printf (_("Optimizer (%s) for %s"), esc (pool, opt->id),
+                                                p->name));
   if (!(at_update && view_of_update (session, index, view)))
     {
       /* The live arrays on one line, so that the chain below stays in
@@ -136,6 +138,6 @@ _bpv_explain_optimizer (BpvSession          *session,
                           pool_keep (pool, g_strdup_printf (
                             /* TRANSLATORS: the parameter's symbol, "W" or "b", twice; then
                              * the difference */
-                            _("= %s after − %s before = %s"), symbol, symbol,
-                            num (pool, after - before))));
+                            _("= %s after − %s before = %s"), p->symbol, p->symbol,
+                            num (pool, p->after - p->before))));
 }
