@@ -261,7 +261,7 @@ test_timeline_scrubs_while_training (void **state)
   /* The card says which step is whose: no batch cost of the present
    * beside the past's canvas. */
   assert_non_null (strstr (gtk_label_get_text (template_child (f, "phase_detail")),
-                           "the canvas shows step 0 of the past"));
+                           "the canvas: step 0, the past"));
   shot (f, "timeline-past-while-training.png");
 
   /* Forking replaces the present: not while it trains. */

@@ -294,9 +294,9 @@ bpv_window_update_phase (BpvWindow *self)
       /* Scrubbed back while training: the canvas is the past's, the
        * batch cost and epoch are the present's, so neither is shown. */
       title = g_strdup (bpv_session_get_stopping (session) ? _("Pausing…") : _("Training"));
-      detail = g_strdup_printf (_("training on at step %" PRIu64 " · %.0f steps/s; the canvas "
-                                  "shows step %" PRIu64 " of the past\nBack to Now shows the "
-                                  "present; Space pauses."),
+      detail = g_strdup_printf (_("now step %" PRIu64 " · %.0f steps/s · the canvas: step %"
+                                  PRIu64 ", the past\nBack to Now shows the present; Space "
+                                  "pauses."),
                                 bpv_session_get_step_count (session),
                                 bpv_session_get_steps_per_second (session),
                                 bpv_session_get_shown_step (session));
