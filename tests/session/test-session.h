@@ -43,6 +43,7 @@ BpvSession *default_session (void);
 
 /* test-session-schedule.c: the learning-rate schedule */
 void test_session_schedule           (void **state);
+void test_session_schedule_step_mode (void **state);
 
 /* test-session-record.c: the recording, the past shown, the fork */
 void test_record_training              (void **state);
@@ -61,3 +62,4 @@ void test_explain_batchnorm_terms    (void **state);
 void test_explain_layernorm_dropout  (void **state);
 void test_explain_selected_skip      (void **state);
 void test_explain_optimizer_terms    (void **state);
+void test_explain_optimizer_bias     (void **state);

@@ -89,6 +89,11 @@ struct _BpvSession
 
   /* the recording (bpv-session-record.c): NULL while a worker holds it */
   BpRecord         *record;
+  /* bpv_session_lock_record: how deep, the worker whose recording is
+   * locked (NULL: the session's own) and that recording */
+  guint             record_locks;
+  BpvTrainerThread *record_locked;
+  const BpRecord   *locked_record;
   BpNetwork        *shown_net;    /* a past step shown, or NULL: the present */
   guint64           shown_step;
   char             *fork_data;    /* the recording before the last fork */

@@ -214,10 +214,16 @@ gboolean             bpv_session_set_dataset        (BpvSession *self,
  * BP_RECORD_DEFAULT_BUDGET (64 MiB; every k steps, k doubling: bp-record.h).
  * Owned by the session; NULL while training runs (the worker holds it). */
 const BpRecord      *bpv_session_get_record         (BpvSession *self);
+/* The recording to read, also while training runs (then the worker's: it
+ * waits for the unlock before adding its next step).  Pair every lock with
+ * an unlock within one main-loop iteration; locks nest.  NULL (still to
+ * unlock) when there is none yet.  Not owned. */
+const BpRecord      *bpv_session_lock_record        (BpvSession *self);
+void                 bpv_session_unlock_record      (BpvSession *self);
 /* Shows the latest kept step ≤ `step` (a copy of the network: get_network,
  * the trace, the maps and the render state read it; the present is left
- * alone).  FALSE with an error while training or stepping, or when no step
- * was kept there. */
+ * alone; while training runs it goes on training, and the past stays on
+ * screen).  FALSE with an error when no step was kept there. */
 gboolean             bpv_session_show_step          (BpvSession *self,
                                                      guint64     step,
                                                      GError    **error);
@@ -229,7 +235,7 @@ guint64              bpv_session_get_shown_step     (BpvSession *self);
 /* Puts the kept step ≤ `step` back into the live network, optimizer and
  * progress: one undo step ("Resume from Step N"; undo gives back the
  * present and what was recorded after the step).  Training or stepping
- * then forks the run. */
+ * then forks the run.  FALSE with an error while training runs. */
 gboolean             bpv_session_resume_from        (BpvSession *self,
                                                      guint64     step,
                                                      GError    **error);
