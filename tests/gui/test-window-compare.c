@@ -25,7 +25,9 @@
 #include "../test-main-loop.h"
 
 #include "bpv-compare-window.h"
+#include "bpv-inspector.h"
 #include "bpv-network-view.h"
+#include "bpv-timeline.h"
 #include "bpv-trainer-thread.h"
 
 typedef struct
@@ -94,6 +96,15 @@ shot (Fixture    *f,
   print_message ("wrote %s/%s\n", dir, name);
 }
 
+/* The variant dialog's rate entry: the last child of its third row. */
+static GtkEditable *
+rate_entry (GtkWidget *box)
+{
+  GtkWidget *row = gtk_widget_get_last_child (box);
+
+  return GTK_EDITABLE (gtk_widget_get_last_child (row));
+}
+
 static gboolean
 has_stepped (gpointer run)
 {
@@ -146,21 +157,26 @@ test_compare_variant (void **state)
 
   /* The window's action opens the dialog; it asks what to change. */
   assert_true (g_action_group_has_action (G_ACTION_GROUP (f->window), "compare-variant"));
-  dialog = bpv_compare_window_ask_variant (GTK_WINDOW (f->window), bpv_session_get_model (f->session));
+  dialog = bpv_compare_window_ask_variant (GTK_WINDOW (f->window), f->session);
   box = adw_message_dialog_get_extra_child (ADW_MESSAGE_DIALOG (dialog));
   choice = GTK_DROP_DOWN (gtk_widget_get_first_child (box));
   value = GTK_EDITABLE (gtk_widget_get_next_sibling (GTK_WIDGET (choice)));
   gtk_drop_down_set_selected (choice, 1);  /* the optimizer */
   assert_string_equal (gtk_entry_get_placeholder_text (GTK_ENTRY (value)), "e.g. adam, sgd, rmsprop");
   gtk_editable_set_text (value, "adam");
+  /* B's rate is offered as Adam's own, not SGD's 0.3. */
+  assert_string_equal (gtk_editable_get_text (rate_entry (box)), "0.001");
   adw_message_dialog_response (ADW_MESSAGE_DIALOG (dialog), "compare");
   assert_true (spin_until (has_compare_window, f, 10));
 
   run = bpv_compare_window_get_run (f->compare);
   a = bpv_compare_run_get_a (run);
   b = bpv_compare_run_get_b (run);
-  assert_string_equal (bpv_compare_run_get_caption (run, FALSE), "A · sgd");
-  assert_string_equal (bpv_compare_run_get_caption (run, TRUE), "B · adam");
+  assert_string_equal (bpv_compare_run_get_caption (run, FALSE), "A · sgd, lr 0.3");
+  assert_string_equal (bpv_compare_run_get_caption (run, TRUE), "B · adam, lr 0.001");
+  /* The main window is at step 0: no origin to speak of. */
+  assert_int_equal (bpv_compare_run_get_origin (run), 0);
+  assert_string_equal (bpv_compare_window_get_caption (f->compare, TRUE), "B · adam, lr 0.001 — step 0");
   assert_string_equal (bpv_session_get_optimizer (b)->id, "adam");
   /* A is the network as it is, weights included. */
   assert_memory_equal (bpv_session_get_network (a)->params, main_params,
@@ -222,6 +238,211 @@ test_compare_variant (void **state)
                        main_net->n_params * sizeof (double));
 }
 
+static gboolean
+main_trained (gpointer data)
+{
+  Fixture *f = data;
+
+  return bpv_session_get_step_count (f->session) >= 400;
+}
+
+static gboolean
+main_stopped (gpointer data)
+{
+  Fixture *f = data;
+
+  return !bpv_session_get_running (f->session) && bpv_session_get_record (f->session) != NULL;
+}
+
+static gboolean
+compare_closed (gpointer data)
+{
+  g_autoptr(GList) tops = gtk_window_list_toplevels ();
+
+  for (GList *l = tops; l != NULL; l = l->next)
+    if (BPV_IS_COMPARE_WINDOW (l->data))
+      return FALSE;
+  return TRUE;
+}
+
+/* "Step O + N" on both captions, the same N. */
+static void
+assert_captions_at (Fixture *f,
+                    guint64  origin,
+                    guint64  step)
+{
+  for (int b = 0; b < 2; b++)
+    {
+      g_autofree char *want = g_strdup_printf ("— from step %" PRIu64 " + %" PRIu64, origin, step);
+      const char *text = bpv_compare_window_get_caption (f->compare, b);
+
+      if (!g_str_has_suffix (text, want))
+        fail_msg ("caption “%s” does not end in “%s”", text, want);
+    }
+}
+
+/* Issue 15's "Done when", in one window session: train, scrub the main
+ * window's timeline back, compare that network against the same with Adam
+ * (at Adam's own rate), train both, read the selected weight's optimizer
+ * state in B's inspector, keep B, undo. */
+static void
+test_compare_from_past_and_keep (void **state)
+{
+  Fixture *f = *state;
+  GObject *timeline = gtk_widget_get_template_child (GTK_WIDGET (f->window), BPV_TYPE_WINDOW,
+                                                     "timeline");
+  GtkWidget *scale = bpv_timeline_get_scale (BPV_TIMELINE (timeline));
+  const BpNetwork *live = bpv_session_get_network (f->session);
+  gsize P = live->n_params;
+  g_autofree double *present = NULL, *past = NULL, *kept = NULL;
+  g_autoptr(BpNetwork) scratch = NULL;
+  g_autoptr(BpOptimizer) past_opt = NULL;
+  g_autoptr(GError) error = NULL;
+  const BpRecord *rec;
+  guint64 steps, origin, step;
+  gsize n, idx;
+  GtkWidget *dialog, *box;
+  const char *body;
+  BpvCompareRun *run;
+  BpvSession *a, *b;
+  BpvHit hit = { BPV_HIT_EDGE, 2, 3, 1 };
+  const BpvExplanation *ex;
+  const BpOptimizer *adam;
+  g_autofree char *text = NULL, *undo = NULL;
+
+  /* Train the main window's run (SGD at 0.3), then pause. */
+  bpv_session_set_speed (f->session, 1.0);
+  assert_true (bpv_session_play (f->session, NULL));
+  assert_true (spin_until (main_trained, f, 120));
+  bpv_session_pause (f->session);
+  assert_true (spin_until (main_stopped, f, 120));
+  steps = bpv_session_get_step_count (f->session);
+  present = g_memdup2 (live->params, P * sizeof (double));
+  rec = bpv_session_get_record (f->session);
+  n = bp_record_n (rec);
+
+  /* Scrub the timeline back to the middle of the run. */
+  gtk_range_set_value (GTK_RANGE (scale), (double) (n / 2));
+  origin = bp_record_step_at (rec, n / 2);
+  assert_true (bpv_session_is_viewing_past (f->session));
+  assert_int_equal (bpv_session_get_shown_step (f->session), origin);
+  assert_true (origin > 0 && origin < steps);
+  past = g_memdup2 (bpv_session_get_network (f->session)->params, P * sizeof (double));
+  scratch = bp_network_copy (live);
+  past_opt = bp_optimizer_copy (bpv_session_get_optimizer (f->session));
+  assert_true (bp_record_restore (rec, n / 2, scratch, past_opt, NULL, &error));
+
+  /* Compare with a variant: the dialog says A is that step. */
+  dialog = bpv_compare_window_ask_variant (GTK_WINDOW (f->window), f->session);
+  body = adw_message_dialog_get_body (ADW_MESSAGE_DIALOG (dialog));
+  {
+    g_autofree char *want = g_strdup_printf ("as shown, at step %" PRIu64, origin);
+
+    if (strstr (body, want) == NULL)
+      fail_msg ("“%s” does not say “%s”", body, want);
+  }
+  box = adw_message_dialog_get_extra_child (ADW_MESSAGE_DIALOG (dialog));
+  gtk_drop_down_set_selected (GTK_DROP_DOWN (gtk_widget_get_first_child (box)), 1);
+  gtk_editable_set_text (GTK_EDITABLE (gtk_widget_get_next_sibling (gtk_widget_get_first_child (box))),
+                         "adam");
+  assert_string_equal (gtk_editable_get_text (rate_entry (box)), "0.001");
+  adw_message_dialog_response (ADW_MESSAGE_DIALOG (dialog), "compare");
+  assert_true (spin_until (has_compare_window, f, 10));
+  run = bpv_compare_window_get_run (f->compare);
+  a = bpv_compare_run_get_a (run);
+  b = bpv_compare_run_get_b (run);
+
+  /* A is the network as shown: that step's weights and optimizer state. */
+  assert_int_equal (bpv_compare_run_get_origin (run), origin);
+  assert_memory_equal (bpv_session_get_network (a)->params, past, P * sizeof (double));
+  assert_memory_equal (bpv_session_get_network (b)->params, past, P * sizeof (double));
+  assert_true (bpv_session_get_optimizer (a)->t == origin);
+  assert_true (past_opt->t == origin);
+  assert_memory_equal (bpv_session_get_optimizer (a)->state, past_opt->state,
+                       bp_optimizer_state_size (past_opt) * sizeof (double));
+  assert_true (bpv_session_get_learning_rate (b) == 0.001);
+  assert_captions_at (f, origin, 0);
+  assert_true (g_str_has_prefix (bpv_compare_window_get_caption (f->compare, FALSE), "A · sgd, lr 0.3 — "));
+  assert_true (g_str_has_prefix (bpv_compare_window_get_caption (f->compare, TRUE), "B · adam, lr 0.001 — "));
+  /* The main window's present is untouched. */
+  assert_memory_equal (live->params, present, P * sizeof (double));
+
+  /* Train both, side by side. */
+  gtk_widget_activate_action (GTK_WIDGET (f->compare), "compare.play", NULL);
+  assert_true (spin_until (trained_300, f, 120));
+  gtk_widget_activate_action (GTK_WIDGET (f->compare), "compare.play", NULL);
+  step = bpv_compare_run_get_step_count (run);
+  assert_int_equal (bpv_session_get_step_count (b), step);
+  assert_captions_at (f, origin, step);
+  assert_step_text (f, step, FALSE);
+
+  /* The weight selected on A is B's too; B's inspector reads Adam's state
+   * for it, the numbers of B's optimizer. */
+  bpv_session_set_selection (a, &hit);
+  assert_memory_equal (bpv_session_get_selection (b), &hit, sizeof hit);
+  spin (0.3);
+  ex = bpv_inspector_get_explanation (BPV_INSPECTOR (bpv_compare_window_get_inspector (f->compare, TRUE)));
+  assert_non_null (ex);
+  assert_true (ex->has_optimizer);
+  adam = bpv_session_get_optimizer (b);
+  idx = (gsize) (bpv_session_get_network (b)->layers[1].W - bpv_session_get_network (b)->params)
+        + 3 * bpv_session_get_network (b)->layers[1].in + 1;
+  assert_int_equal (ex->optimizer.n_slots, 2);
+  assert_string_equal (ex->optimizer.slot_names[0], "m");
+  assert_string_equal (ex->optimizer.slot_names[1], "v");
+  assert_true (ex->optimizer.slots[0] == adam->state_views[0][idx]);
+  assert_true (ex->optimizer.slots[1] == adam->state_views[1][idx]);
+  assert_true (adam->t == step);
+  text = bpv_inspector_dup_text (BPV_INSPECTOR (bpv_compare_window_get_inspector (f->compare, TRUE)));
+  {
+    g_autofree char *m = bpv_format_number (adam->state_views[0][idx]);
+    g_autofree char *want = g_strdup_printf ("m = %s", m);
+
+    if (strstr (text, "Optimizer (adam)") == NULL || strstr (text, want) == NULL)
+      fail_msg ("B's inspector “%s” does not say “Optimizer (adam)” and “%s”", text, want);
+  }
+  spin (0.3);
+  shot (f, "compare-from-past.png");
+
+  /* Scrubbed back: both at the same step. */
+  {
+    GtkAdjustment *adj = gtk_range_get_adjustment (GTK_RANGE (bpv_compare_window_get_scale (f->compare)));
+    guint64 shown;
+
+    gtk_adjustment_set_value (adj, floor (gtk_adjustment_get_upper (adj) / 2));
+    shown = bpv_session_get_shown_step (a);
+    assert_int_equal (bpv_session_get_shown_step (b), shown);
+    assert_true (shown > 0 && shown < step);
+    assert_captions_at (f, origin, shown);
+    assert_step_text (f, shown, TRUE);
+    spin (0.3);
+    shot (f, "compare-from-past-scrubbed.png");
+    gtk_widget_activate_action (GTK_WIDGET (f->compare), "compare.present", NULL);
+  }
+
+  /* Keep B: the main window's model, one undo step; the window closes. */
+  kept = g_memdup2 (bpv_session_get_network (b)->params, P * sizeof (double));
+  gtk_widget_activate_action (GTK_WIDGET (f->compare), "compare.keep-b", NULL);
+  assert_true (spin_until (compare_closed, f, 10));
+  f->compare = NULL;
+  assert_string_equal (bpv_session_get_optimizer (f->session)->id, "adam");
+  assert_true (bpv_session_get_learning_rate (f->session) == 0.001);
+  assert_memory_equal (bpv_session_get_network (f->session)->params, kept, P * sizeof (double));
+  assert_int_equal (bpv_session_get_step_count (f->session), step);
+  assert_false (bpv_session_is_viewing_past (f->session));
+  undo = g_strdup_printf ("Keep B (adam, lr 0.001, from step %" PRIu64 ")", origin);
+  assert_string_equal (bp_edit_undo_label (bpv_session_get_history (f->session)), undo);
+  spin (0.2);
+
+  /* Undo gives back the model, the run and its recording. */
+  g_action_group_activate_action (G_ACTION_GROUP (f->window), "undo", NULL);
+  spin (0.1);
+  assert_string_equal (bpv_session_get_optimizer (f->session)->id, "sgd");
+  assert_memory_equal (bpv_session_get_network (f->session)->params, present, P * sizeof (double));
+  assert_int_equal (bpv_session_get_step_count (f->session), steps);
+  assert_int_equal (bp_record_n (bpv_session_get_record (f->session)), n);
+}
+
 /* A model on other data is refused, naming the file and what differs. */
 static void
 test_compare_file_refused (void **state)
@@ -231,16 +452,14 @@ test_compare_file_refused (void **state)
   g_autofree char *relu = test_example_path ("spirals-relu");
   g_autoptr(GError) error = NULL;
 
-  assert_false (bpv_compare_window_open_file (GTK_WINDOW (f->window),
-                                              bpv_session_get_model (f->session), xor, &error));
+  assert_false (bpv_compare_window_open_file (GTK_WINDOW (f->window), f->session, xor, &error));
   assert_non_null (error);
   if (strstr (error->message, "xor.bpmodel.json: ") != error->message)
     fail_msg ("“%s” does not name the file first", error->message);
   assert_false (has_compare_window (f));
 
   /* The same data: it opens, B's caption from the file. */
-  assert_true (bpv_compare_window_open_file (GTK_WINDOW (f->window),
-                                             bpv_session_get_model (f->session), relu, NULL));
+  assert_true (bpv_compare_window_open_file (GTK_WINDOW (f->window), f->session, relu, NULL));
   assert_true (spin_until (has_compare_window, f, 10));
   assert_non_null (strstr (bpv_compare_run_get_caption (bpv_compare_window_get_run (f->compare), TRUE),
                            "relu"));
@@ -265,6 +484,7 @@ main (int    argc,
   const struct CMUnitTest tests[] = {
     cmocka_unit_test_setup_teardown (test_compare_variant, setup, teardown),
     cmocka_unit_test_setup_teardown (test_compare_file_refused, setup, teardown),
+    cmocka_unit_test_setup_teardown (test_compare_from_past_and_keep, setup, teardown),
   };
   int failed;
 
