@@ -15,6 +15,7 @@
 #include "config.h"
 #include "bpv-session-private.h"
 
+#include <inttypes.h>
 #include <math.h>
 
 #include <glib/gi18n.h>
@@ -189,7 +190,7 @@ bpv_session_copy_shown_model (BpvSession  *self,
   if (self->record == NULL || (i = bp_record_find (self->record, self->shown_step)) < 0)
     {
       g_set_error (error, BP_RECORD_ERROR, BP_RECORD_ERROR_INVALID,
-                   _("Step %" G_GUINT64_FORMAT " was not recorded"), self->shown_step);
+                   _("Step %" PRIu64 " was not recorded"), self->shown_step);
       return NULL;
     }
   if (!bp_record_restore (self->record, (gsize) i, copy->network, copy->optimizer, NULL, error))
