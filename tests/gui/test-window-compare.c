@@ -105,6 +105,26 @@ rate_entry (GtkWidget *box)
   return GTK_EDITABLE (gtk_widget_get_last_child (row));
 }
 
+/* The variant dialog answered "Optimizer: adam": the placeholder says
+ * what to type, B's rate is offered as Adam's own (not SGD's 0.3); the
+ * compare window opens. */
+static BpvCompareRun *
+answer_adam (Fixture   *f,
+             GtkWidget *dialog)
+{
+  GtkWidget *box = adw_message_dialog_get_extra_child (ADW_MESSAGE_DIALOG (dialog));
+  GtkDropDown *choice = GTK_DROP_DOWN (gtk_widget_get_first_child (box));
+  GtkEditable *value = GTK_EDITABLE (gtk_widget_get_next_sibling (GTK_WIDGET (choice)));
+
+  gtk_drop_down_set_selected (choice, 1);
+  assert_string_equal (gtk_entry_get_placeholder_text (GTK_ENTRY (value)), "e.g. adam, sgd, rmsprop");
+  gtk_editable_set_text (value, "adam");
+  assert_string_equal (gtk_editable_get_text (rate_entry (box)), "0.001");
+  adw_message_dialog_response (ADW_MESSAGE_DIALOG (dialog), "compare");
+  assert_true (spin_until (has_compare_window, f, 10));
+  return bpv_compare_window_get_run (f->compare);
+}
+
 static gboolean
 has_stepped (gpointer run)
 {
@@ -146,9 +166,7 @@ test_compare_variant (void **state)
   Fixture *f = *state;
   const BpNetwork *main_net = bpv_session_get_network (f->session);
   g_autofree double *main_params = g_memdup2 (main_net->params, main_net->n_params * sizeof (double));
-  GtkWidget *dialog, *box;
-  GtkDropDown *choice;
-  GtkEditable *value;
+  GtkWidget *dialog;
   BpvCompareRun *run;
   BpvSession *a, *b;
   GtkAdjustment *adj;
@@ -158,18 +176,7 @@ test_compare_variant (void **state)
   /* The window's action opens the dialog; it asks what to change. */
   assert_true (g_action_group_has_action (G_ACTION_GROUP (f->window), "compare-variant"));
   dialog = bpv_compare_window_ask_variant (GTK_WINDOW (f->window), f->session);
-  box = adw_message_dialog_get_extra_child (ADW_MESSAGE_DIALOG (dialog));
-  choice = GTK_DROP_DOWN (gtk_widget_get_first_child (box));
-  value = GTK_EDITABLE (gtk_widget_get_next_sibling (GTK_WIDGET (choice)));
-  gtk_drop_down_set_selected (choice, 1);  /* the optimizer */
-  assert_string_equal (gtk_entry_get_placeholder_text (GTK_ENTRY (value)), "e.g. adam, sgd, rmsprop");
-  gtk_editable_set_text (value, "adam");
-  /* B's rate is offered as Adam's own, not SGD's 0.3. */
-  assert_string_equal (gtk_editable_get_text (rate_entry (box)), "0.001");
-  adw_message_dialog_response (ADW_MESSAGE_DIALOG (dialog), "compare");
-  assert_true (spin_until (has_compare_window, f, 10));
-
-  run = bpv_compare_window_get_run (f->compare);
+  run = answer_adam (f, dialog);
   a = bpv_compare_run_get_a (run);
   b = bpv_compare_run_get_b (run);
   assert_string_equal (bpv_compare_run_get_caption (run, FALSE), "A · sgd, lr 0.3");
@@ -367,7 +374,7 @@ test_compare_from_past_and_keep (void **state)
   const BpRecord *rec;
   guint64 steps, origin, step;
   gsize n, idx;
-  GtkWidget *dialog, *box;
+  GtkWidget *dialog;
   const char *body;
   BpvCompareRun *run;
   BpvSession *a, *b;
@@ -407,14 +414,7 @@ test_compare_from_past_and_keep (void **state)
     if (strstr (body, want) == NULL)
       fail_msg ("“%s” does not say “%s”", body, want);
   }
-  box = adw_message_dialog_get_extra_child (ADW_MESSAGE_DIALOG (dialog));
-  gtk_drop_down_set_selected (GTK_DROP_DOWN (gtk_widget_get_first_child (box)), 1);
-  gtk_editable_set_text (GTK_EDITABLE (gtk_widget_get_next_sibling (gtk_widget_get_first_child (box))),
-                         "adam");
-  assert_string_equal (gtk_editable_get_text (rate_entry (box)), "0.001");
-  adw_message_dialog_response (ADW_MESSAGE_DIALOG (dialog), "compare");
-  assert_true (spin_until (has_compare_window, f, 10));
-  run = bpv_compare_window_get_run (f->compare);
+  run = answer_adam (f, dialog);
   a = bpv_compare_run_get_a (run);
   b = bpv_compare_run_get_b (run);
 
