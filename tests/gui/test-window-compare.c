@@ -4,10 +4,14 @@
  * step; a weight selected on A is selected on B; the timeline shows both
  * at the same recorded step, and the label's "B − A" is the recordings'
  * loss difference at that step; the main window's session is left as it
- * was; a model on other data is refused with the file's name.
+ * was; a model on other data is refused with the file's name.  And issue
+ * 15's "Done when" in one window session: train, scrub the main window's
+ * timeline back, compare that step against Adam at Adam's rate, train
+ * both, read B's optimizer state for the selected weight, Keep B, undo.
  *
- * With BPV_COMPARE_SHOTS set to a folder, the compare window is saved
- * there as PNGs (after ~300 steps, and scrubbed back). */
+ * With BPV_COMPARE_SHOTS set to a folder, the variant dialog and the
+ * compare window from a past step (trained, and scrubbed back) are saved
+ * there as PNGs. */
 #include "config.h"
 
 #include <stdarg.h>
@@ -109,9 +113,11 @@ rate_entry (GtkWidget *box)
  * what to type, B's rate is offered as Adam's own (not SGD's 0.3); the
  * compare window opens. */
 static BpvCompareRun *
-answer_adam (Fixture   *f,
-             GtkWidget *dialog)
+answer_adam (Fixture    *f,
+             GtkWidget  *dialog,
+             const char *shot_name)
 {
+  const char *dir = g_getenv ("BPV_COMPARE_SHOTS");
   GtkWidget *box = adw_message_dialog_get_extra_child (ADW_MESSAGE_DIALOG (dialog));
   GtkDropDown *choice = GTK_DROP_DOWN (gtk_widget_get_first_child (box));
   GtkEditable *value = GTK_EDITABLE (gtk_widget_get_next_sibling (GTK_WIDGET (choice)));
@@ -120,6 +126,11 @@ answer_adam (Fixture   *f,
   assert_string_equal (gtk_entry_get_placeholder_text (GTK_ENTRY (value)), "e.g. adam, sgd, rmsprop");
   gtk_editable_set_text (value, "adam");
   assert_string_equal (gtk_editable_get_text (rate_entry (box)), "0.001");
+  if (shot_name != NULL && dir != NULL && dir[0] != '\0')
+    {
+      spin (0.5);
+      assert_true (gui_window_shot (dialog, dir, shot_name));
+    }
   adw_message_dialog_response (ADW_MESSAGE_DIALOG (dialog), "compare");
   assert_true (spin_until (has_compare_window, f, 10));
   return bpv_compare_window_get_run (f->compare);
@@ -176,7 +187,7 @@ test_compare_variant (void **state)
   /* The window's action opens the dialog; it asks what to change. */
   assert_true (g_action_group_has_action (G_ACTION_GROUP (f->window), "compare-variant"));
   dialog = bpv_compare_window_ask_variant (GTK_WINDOW (f->window), f->session);
-  run = answer_adam (f, dialog);
+  run = answer_adam (f, dialog, NULL);
   a = bpv_compare_run_get_a (run);
   b = bpv_compare_run_get_b (run);
   assert_string_equal (bpv_compare_run_get_caption (run, FALSE), "A · sgd, lr 0.3");
@@ -414,7 +425,7 @@ test_compare_from_past_and_keep (void **state)
     if (strstr (body, want) == NULL)
       fail_msg ("“%s” does not say “%s”", body, want);
   }
-  run = answer_adam (f, dialog);
+  run = answer_adam (f, dialog, "compare-variant-dialog.png");
   a = bpv_compare_run_get_a (run);
   b = bpv_compare_run_get_b (run);
 
