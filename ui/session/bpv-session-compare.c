@@ -186,7 +186,14 @@ bpv_session_copy_shown_model (BpvSession  *self,
   if (self->shown_net == NULL)
     return g_steal_pointer (&copy);
   /* The past as shown: the network the timeline restored, and the
-   * optimizer's state of that step (the shown copy has no optimizer). */
+   * optimizer's state of that step (the shown copy has no optimizer),
+   * from the recording, which a run holds while it trains. */
+  if (self->thread != NULL)
+    {
+      g_set_error_literal (error, BP_RECORD_ERROR, BP_RECORD_ERROR_INVALID,
+                           _("Pause training to compare from a past step"));
+      return NULL;
+    }
   if (self->record == NULL || (i = bp_record_find (self->record, self->shown_step)) < 0)
     {
       g_set_error (error, BP_RECORD_ERROR, BP_RECORD_ERROR_INVALID,

@@ -272,7 +272,8 @@ gboolean             bpv_session_compare_steps      (BpvSession  *a,
  * (the timeline scrubbed back), that step's weights, running statistics
  * and optimizer state, restored from the recording; else the present's.
  * The progress is the present's.  *shown_step (may be NULL) gets the step
- * shown.  NULL with an error when the step cannot be restored. */
+ * shown.  NULL with an error when the step cannot be restored, or for a
+ * past step while training runs (the run holds the recording). */
 BpModel             *bpv_session_copy_shown_model   (BpvSession  *self,
                                                      guint64     *shown_step,
                                                      GError     **error);
