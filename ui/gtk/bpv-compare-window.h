@@ -6,7 +6,10 @@
  *
  * A window of its own rather than a split of the main window: the main
  * window's session is left exactly as it was (closing the comparison
- * changes nothing there), and bpv-window.c keeps its one session.
+ * changes nothing there), and bpv-window.c keeps its one session.  A is
+ * taken as the main window shows it (a past step of its timeline: that
+ * step's weights and optimizer state; the captions say "from step N"), and
+ * "Keep B" hands B back to it as one undo step (bpv_session_keep_from).
  *
  * Training runs from the window's frame clock, a bounded number of steps
  * a frame (the lockstep is on the main thread: bpv-session-compare.c).
