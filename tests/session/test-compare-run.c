@@ -24,7 +24,7 @@ variant (const BpModel    *a,
          const char       *value)
 {
   g_autoptr(GError) error = NULL;
-  BpvCompareRun *run = bpv_compare_run_new_variant (a, change, value, &error);
+  BpvCompareRun *run = bpv_compare_run_new_variant (a, change, value, NULL, &error);
 
   if (run == NULL)
     fail_msg ("variant %s: %s", value, error->message);
@@ -131,19 +131,51 @@ test_variant_captions (void **state)
   assert_non_null (strstr (bpv_compare_run_get_caption (init, TRUE), "he_normal"));
 }
 
+/* Another optimizer takes the rate given with it (the captions then show
+ * both rates); without one, A's carries over as in the sidebar.  The rate
+ * offered is the optimizer's own default. */
+static void
+test_variant_optimizer_rate (void **state)
+{
+  g_autoptr(BpModel) model = test_example_model ("spirals-sigmoid");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(BpvCompareRun) with = bpv_compare_run_new_variant (model, BPV_COMPARE_CHANGE_OPTIMIZER,
+                                                               "adam", " 0.01 ", &error);
+  g_autoptr(BpvCompareRun) without = variant (model, BPV_COMPARE_CHANGE_OPTIMIZER, "adam");
+  double lr = 0;
+
+  (void) state;
+  if (with == NULL)
+    fail_msg ("%s", error->message);
+  assert_true (bpv_session_get_learning_rate (bpv_compare_run_get_b (with)) == 0.01);
+  assert_true (bpv_session_get_learning_rate (bpv_compare_run_get_a (with)) == 0.3);
+  assert_string_equal (bpv_compare_run_get_caption (with, FALSE), "A · sgd, lr 0.3");
+  assert_string_equal (bpv_compare_run_get_caption (with, TRUE), "B · adam, lr 0.01");
+  assert_true (bpv_session_get_learning_rate (bpv_compare_run_get_b (without)) == 0.3);
+  assert_string_equal (bpv_compare_run_get_caption (without, TRUE), "B · adam");
+
+  assert_true (bpv_compare_run_default_rate ("adam", &lr));
+  assert_true (lr == 0.001);
+  assert_true (bpv_compare_run_default_rate ("sgd", &lr));
+  assert_true (lr == 0.1);
+  assert_false (bpv_compare_run_default_rate ("no-such-optimizer", &lr));
+}
+
 /* Bad values are refused with a message naming them. */
 static void
 test_variant_refused (void **state)
 {
   g_autoptr(BpModel) model = test_example_model ("spirals-sigmoid");
-  struct { BpvCompareChange change; const char *value, *says; } bad[] = {
-    { BPV_COMPARE_CHANGE_LEARNING_RATE, "fast", "“fast”" },
-    { BPV_COMPARE_CHANGE_LEARNING_RATE, "-1", "“-1”" },
-    { BPV_COMPARE_CHANGE_SEED, "7x", "“7x”" },
-    { BPV_COMPARE_CHANGE_INIT, "zeros!", "“zeros!”" },
-    { BPV_COMPARE_CHANGE_ACTIVATION, "sigmoid", "already" },
-    { BPV_COMPARE_CHANGE_OPTIMIZER, "no-such-optimizer", "no-such-optimizer" },
-    { BPV_COMPARE_CHANGE_ACTIVATION, "no-such-activation", "no-such-activation" },
+  struct { BpvCompareChange change; const char *value, *rate, *says; } bad[] = {
+    { BPV_COMPARE_CHANGE_LEARNING_RATE, "fast", NULL, "“fast”" },
+    { BPV_COMPARE_CHANGE_LEARNING_RATE, "-1", NULL, "“-1”" },
+    { BPV_COMPARE_CHANGE_SEED, "7x", NULL, "“7x”" },
+    { BPV_COMPARE_CHANGE_INIT, "zeros!", NULL, "“zeros!”" },
+    { BPV_COMPARE_CHANGE_ACTIVATION, "sigmoid", NULL, "already" },
+    { BPV_COMPARE_CHANGE_OPTIMIZER, "no-such-optimizer", NULL, "no-such-optimizer" },
+    { BPV_COMPARE_CHANGE_OPTIMIZER, "adam", "0,01", "“0,01”" },
+    { BPV_COMPARE_CHANGE_OPTIMIZER, "sgd", "0.3", "already" },
+    { BPV_COMPARE_CHANGE_ACTIVATION, "no-such-activation", NULL, "no-such-activation" },
   };
 
   (void) state;
@@ -151,7 +183,8 @@ test_variant_refused (void **state)
     {
       g_autoptr(GError) error = NULL;
       g_autoptr(BpvCompareRun) run = bpv_compare_run_new_variant (model, bad[i].change,
-                                                                  bad[i].value, &error);
+                                                                  bad[i].value, bad[i].rate,
+                                                                  &error);
 
       assert_null (run);
       assert_non_null (error);
@@ -249,15 +282,90 @@ test_run_records_and_scrubs (void **state)
   assert_int_equal (bpv_compare_run_get_weight_history (run, 9, 0, 0, &steps, &wa, &wb), 0);
 }
 
+/* A from a past step: the copy holds that step's weights and optimizer
+ * state.  Keeping B: A's session takes B's model, weights, optimizer, step
+ * count and recording as one undo step; undo gives every one of them back. */
+static void
+test_copy_shown_and_keep (void **state)
+{
+  g_autoptr(BpModel) model = test_example_model ("spirals-sigmoid");
+  g_autoptr(BpvCompareRun) run = variant (model, BPV_COMPARE_CHANGE_OPTIMIZER, "adam");
+  BpvSession *a = bpv_compare_run_get_a (run), *b = bpv_compare_run_get_b (run);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(BpModel) past = NULL;
+  g_autoptr(BpModel) present = NULL;
+  g_autoptr(BpNetwork) net_before = NULL;
+  g_autoptr(BpModel) past_b = NULL;
+  gsize kept_before, n_undo;
+  guint64 shown = 0;
+
+  (void) state;
+  assert_true (bpv_compare_run_step (run, 64, &error));
+  /* A past step of A, as the timeline shows it. */
+  assert_true (bpv_session_show_step (a, 32, &error));
+  past = bpv_session_copy_shown_model (a, &shown, &error);
+  assert_non_null (past);
+  assert_int_equal (shown, 32);
+  assert_memory_equal (past->network->params, bpv_session_get_network (a)->params,
+                       past->network->n_params * sizeof (double));
+  {
+    /* The optimizer's state of step 32: 32 optimizer steps taken. */
+    g_autoptr(BpNetwork) scratch = bp_network_copy (past->network);
+    g_autoptr(BpOptimizer) opt = bp_optimizer_copy (past->optimizer);
+    const BpRecord *rec = bpv_session_get_record (a);
+
+    assert_true (bp_record_restore (rec, bp_record_find (rec, 32), scratch, opt, NULL, &error));
+    assert_true (past->optimizer->t == 32 && opt->t == 32);
+  }
+  bpv_session_show_present (a);
+  present = bpv_session_copy_shown_model (a, &shown, &error);
+  assert_int_equal (shown, 64);
+  assert_true (present->optimizer->t == 64);
+
+  /* Keep B, scrubbed back to step 32, as A's model. */
+  assert_true (bpv_compare_run_step (run, 16, &error));
+  net_before = bp_network_copy (bpv_session_get_network (a));
+  kept_before = bp_record_n (bpv_session_get_record (a));
+  assert_true (bpv_compare_run_show_step (run, 32, &error));
+  past_b = bpv_session_copy_shown_model (b, NULL, &error);
+  bpv_compare_run_show_present (run);
+  assert_true (bpv_session_show_step (b, 32, &error));
+  n_undo = bp_edit_history_n_undo (bpv_session_get_history (a));
+  if (!bpv_session_keep_from (a, b, "Keep B", &error))
+    fail_msg ("%s", error->message);
+  assert_string_equal (bpv_session_get_optimizer (a)->id, "adam");
+  assert_true (bpv_session_get_optimizer (a)->t == 32);
+  assert_memory_equal (bpv_session_get_optimizer (a)->state, past_b->optimizer->state,
+                       2 * past_b->network->n_params * sizeof (double));
+  assert_memory_equal (bpv_session_get_network (a)->params, past_b->network->params,
+                       past_b->network->n_params * sizeof (double));
+  assert_false (bpv_session_is_viewing_past (a));
+  assert_int_equal (bpv_session_get_step_count (a), 32);
+  assert_string_equal (bp_record_optimizer_id (bpv_session_get_record (a)), "adam");
+  assert_int_equal (bp_edit_history_n_undo (bpv_session_get_history (a)), n_undo + 1);
+  assert_string_equal (bp_edit_undo_label (bpv_session_get_history (a)), "Keep B");
+
+  assert_true (bpv_session_undo (a));
+  assert_string_equal (bpv_session_get_optimizer (a)->id, "sgd");
+  assert_memory_equal (bpv_session_get_network (a)->params, net_before->params,
+                       net_before->n_params * sizeof (double));
+  assert_int_equal (bpv_session_get_step_count (a), 80);
+  assert_false (bpv_session_is_viewing_past (a));
+  assert_string_equal (bp_record_optimizer_id (bpv_session_get_record (a)), "sgd");
+  assert_int_equal (bp_record_n (bpv_session_get_record (a)), kept_before);
+}
+
 int
 main (void)
 {
   const struct CMUnitTest tests[] = {
     cmocka_unit_test (test_lockstep_same_batches),
     cmocka_unit_test (test_variant_captions),
+    cmocka_unit_test (test_variant_optimizer_rate),
     cmocka_unit_test (test_variant_refused),
     cmocka_unit_test (test_other_data_refused),
     cmocka_unit_test (test_run_records_and_scrubs),
+    cmocka_unit_test (test_copy_shown_and_keep),
   };
 
   return cmocka_run_group_tests_name ("compare-run", tests, NULL, NULL);

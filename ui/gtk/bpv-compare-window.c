@@ -29,6 +29,7 @@ struct _BpvCompareWindow
 
   AdwWindowTitle *window_title;
   GtkButton      *play_button;
+  GtkButton      *keep_button;
   GtkLabel       *caption_a;
   GtkLabel       *caption_b;
   BpvNetworkView *view_a;
@@ -43,6 +44,7 @@ struct _BpvCompareWindow
   GtkDrawingArea *weight_plot;
 
   BpvCompareRun  *run;
+  BpvSession     *main_session;  /* weak: the main window's, for Keep B */
   guint           tick_id;
   guint           steps_a_frame;
   gboolean        updating;      /* the slider is moved by refresh, not the user */
@@ -116,11 +118,13 @@ draw_loss (GtkDrawingArea *area,
   BpvPlotStyle style;
 
   plot_style (self, &style, &label);
-  a.label = bpv_compare_run_get_caption (self->run, FALSE);
+  /* The keys name the runs by letter (the captions above say the rest):
+   * the captions with their rates do not fit both keys in a panel. */
+  a.label = "A";
   a.n = bpv_compare_run_get_losses (self->run, FALSE, &xa, &ya);
   a.x = xa;
   a.y = ya;
-  b.label = bpv_compare_run_get_caption (self->run, TRUE);
+  b.label = "B";
   b.n = bpv_compare_run_get_losses (self->run, TRUE, &xb, &yb);
   b.x = xb;
   b.y = yb;
@@ -206,8 +210,8 @@ draw_weight (GtkDrawingArea *area,
   BpvHit hit;
 
   plot_style (self, &style, &label);
-  a.label = bpv_compare_run_get_caption (self->run, FALSE);
-  b.label = bpv_compare_run_get_caption (self->run, TRUE);
+  a.label = "A";
+  b.label = "B";
   if (selected_weight (self, &hit))
     {
       update_weight_history (self, &hit);
@@ -230,6 +234,22 @@ queue_plots (BpvCompareWindow *self)
 
 /* ----------------------------------------------- the timeline and labels */
 
+/* "A · sgd — step 40", or, when A was taken at step 260 of the main
+ * window's run, "A · sgd — from step 260 + 40": the comparison counts its
+ * own steps from there. */
+static char *
+caption_text (BpvCompareWindow *self,
+              gboolean          b)
+{
+  guint64 origin = bpv_compare_run_get_origin (self->run);
+  guint64 shown = bpv_session_get_shown_step (b ? session_b (self) : session_a (self));
+  const char *caption = bpv_compare_run_get_caption (self->run, b);
+
+  if (origin > 0)
+    return g_strdup_printf (_("%s — from step %" PRIu64 " + %" PRIu64), caption, origin, shown);
+  return g_strdup_printf (_("%s — step %" PRIu64), caption, shown);
+}
+
 static void
 refresh_labels (BpvCompareWindow *self)
 {
@@ -240,10 +260,8 @@ refresh_labels (BpvCompareWindow *self)
   double la, lb;
 
   /* Each canvas's caption says its step, read from its own session. */
-  ca = g_strdup_printf (_("%s — step %" PRIu64), bpv_compare_run_get_caption (self->run, FALSE),
-                        bpv_session_get_shown_step (session_a (self)));
-  cb = g_strdup_printf (_("%s — step %" PRIu64), bpv_compare_run_get_caption (self->run, TRUE),
-                        bpv_session_get_shown_step (session_b (self)));
+  ca = caption_text (self, FALSE);
+  cb = caption_text (self, TRUE);
   gtk_label_set_text (self->caption_a, ca);
   gtk_label_set_text (self->caption_b, cb);
 
@@ -412,6 +430,52 @@ present_activated (GtkWidget  *widget,
   refresh (self);
 }
 
+static void say_refused (GtkWindow  *parent,
+                         const char *message);
+
+/* "Keep B (adam, lr 0.001, from step 260)": the main window's undo step. */
+static char *
+keep_label (BpvCompareWindow *self)
+{
+  const char *caption = bpv_compare_run_get_caption (self->run, TRUE);
+  guint64 origin = bpv_compare_run_get_origin (self->run);
+  const char *what = g_str_has_prefix (caption, "B · ") ? caption + strlen ("B · ") : NULL;
+
+  if (what != NULL && origin > 0)
+    return g_strdup_printf (_("Keep B (%s, from step %" PRIu64 ")"), what, origin);
+  if (what != NULL)
+    return g_strdup_printf (_("Keep B (%s)"), what);
+  return g_strdup (_("Keep B"));
+}
+
+/* B, as shown, becomes the main window's model (one undo step there),
+ * and the comparison closes. */
+static void
+keep_activated (GtkWidget  *widget,
+                const char *name,
+                GVariant   *parameter)
+{
+  BpvCompareWindow *self = BPV_COMPARE_WINDOW (widget);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *label = NULL;
+
+  if (self->main_session == NULL)
+    {
+      say_refused (GTK_WINDOW (self), _("The main window's experiment is gone"));
+      return;
+    }
+  bpv_compare_run_set_running (self->run, FALSE);
+  label = keep_label (self);
+  if (!bpv_session_keep_from (self->main_session, session_b (self), label, &error))
+    {
+      say_refused (GTK_WINDOW (self), error->message);
+      return;
+    }
+  bpv_event ("COMPARE kept B step=%" G_GUINT64_FORMAT,
+             bpv_session_get_step_count (self->main_session));
+  gtk_window_destroy (GTK_WINDOW (self));
+}
+
 /* ------------------------------------------------- the sessions' signals */
 
 static void
@@ -469,6 +533,7 @@ bpv_compare_window_dispose (GObject *object)
   if (self->inspector_b != NULL)
     bpv_inspector_set_session (self->inspector_b, NULL);
   g_clear_object (&self->run);
+  g_clear_weak_pointer (&self->main_session);
   gtk_widget_dispose_template (GTK_WIDGET (self), BPV_TYPE_COMPARE_WINDOW);
   G_OBJECT_CLASS (bpv_compare_window_parent_class)->dispose (object);
 }
@@ -500,6 +565,7 @@ bpv_compare_window_class_init (BpvCompareWindowClass *klass)
   gtk_widget_class_set_template_from_resource (widget_class, RESOURCE_PATH "ui/bpv-compare-window.ui");
   gtk_widget_class_bind_template_child (widget_class, BpvCompareWindow, window_title);
   gtk_widget_class_bind_template_child (widget_class, BpvCompareWindow, play_button);
+  gtk_widget_class_bind_template_child (widget_class, BpvCompareWindow, keep_button);
   gtk_widget_class_bind_template_child (widget_class, BpvCompareWindow, caption_a);
   gtk_widget_class_bind_template_child (widget_class, BpvCompareWindow, caption_b);
   gtk_widget_class_bind_template_child (widget_class, BpvCompareWindow, view_a);
@@ -515,6 +581,7 @@ bpv_compare_window_class_init (BpvCompareWindowClass *klass)
   gtk_widget_class_install_action (widget_class, "compare.play", NULL, play_activated);
   gtk_widget_class_install_action (widget_class, "compare.step", NULL, step_activated);
   gtk_widget_class_install_action (widget_class, "compare.present", NULL, present_activated);
+  gtk_widget_class_install_action (widget_class, "compare.keep-b", NULL, keep_activated);
   /* As in the main window: Space trains or pauses, → steps (the canvas
    * passes ← and → on). */
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_space, 0, "compare.play", NULL);
@@ -534,22 +601,37 @@ bpv_compare_window_init (BpvCompareWindow *self)
 
 BpvCompareWindow *
 bpv_compare_window_new (GtkWindow     *parent,
+                        BpvSession    *main_session,
                         BpvCompareRun *run)
 {
   BpvCompareWindow *self;
-  g_autofree char *subtitle = NULL;
+  g_autofree char *subtitle = NULL, *keep = NULL, *tooltip = NULL;
+  const char *difference;
 
   g_return_val_if_fail (BPV_IS_COMPARE_RUN (run), NULL);
+  g_return_val_if_fail (main_session == NULL || BPV_IS_SESSION (main_session), NULL);
 
   self = g_object_new (BPV_TYPE_COMPARE_WINDOW,
                        "transient-for", parent,
                        "application", parent != NULL ? gtk_window_get_application (parent) : NULL,
                        NULL);
   self->run = g_object_ref (run);
-  subtitle = g_strdup_printf (_("B differs from A in: %s"),
-                              bpv_compare_run_get_difference (run) != NULL
-                              ? bpv_compare_run_get_difference (run) : _("nothing"));
+  g_set_weak_pointer (&self->main_session, main_session);
+  difference = bpv_compare_run_get_difference (run) != NULL
+               ? bpv_compare_run_get_difference (run) : _("nothing");
+  if (bpv_compare_run_get_origin (run) > 0)
+    subtitle = g_strdup_printf (_("B differs from A in: %s · both start from step %" PRIu64
+                                  " of the main window’s run"),
+                                difference, bpv_compare_run_get_origin (run));
+  else
+    subtitle = g_strdup_printf (_("B differs from A in: %s"), difference);
   adw_window_title_set_subtitle (self->window_title, subtitle);
+  /* Keep B needs the main window's experiment. */
+  keep = keep_label (self);
+  tooltip = g_strdup_printf (_("%s: B as shown becomes the main window’s model; undo there "
+                               "gives back the one before"), keep);
+  gtk_widget_set_tooltip_text (GTK_WIDGET (self->keep_button), tooltip);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "compare.keep-b", main_session != NULL);
   bpv_network_view_set_session (self->view_a, session_a (self));
   bpv_network_view_set_session (self->view_b, session_b (self));
   bpv_inspector_set_session (self->inspector_a, session_a (self));
@@ -588,6 +670,22 @@ bpv_compare_window_get_view (BpvCompareWindow *self,
 }
 
 GtkWidget *
+bpv_compare_window_get_inspector (BpvCompareWindow *self,
+                                  gboolean          b)
+{
+  g_return_val_if_fail (BPV_IS_COMPARE_WINDOW (self), NULL);
+  return GTK_WIDGET (b ? self->inspector_b : self->inspector_a);
+}
+
+const char *
+bpv_compare_window_get_caption (BpvCompareWindow *self,
+                                gboolean          b)
+{
+  g_return_val_if_fail (BPV_IS_COMPARE_WINDOW (self), NULL);
+  return gtk_label_get_text (b ? self->caption_b : self->caption_a);
+}
+
+GtkWidget *
 bpv_compare_window_get_scale (BpvCompareWindow *self)
 {
   g_return_val_if_fail (BPV_IS_COMPARE_WINDOW (self), NULL);
@@ -596,15 +694,23 @@ bpv_compare_window_get_scale (BpvCompareWindow *self)
 
 /* --------------------------------------------------------------- dialogs */
 
-static void
-say_refused (GtkWindow  *parent,
-             const char *message)
+static GtkWidget *
+say_refused_dialog (GtkWindow  *parent,
+                    const char *message)
 {
   AdwMessageDialog *dialog;
 
   dialog = ADW_MESSAGE_DIALOG (adw_message_dialog_new (parent, _("Cannot Compare"), message));
   adw_message_dialog_add_response (dialog, "close", _("_Close"));
   gtk_window_present (GTK_WINDOW (dialog));
+  return GTK_WIDGET (dialog);
+}
+
+static void
+say_refused (GtkWindow  *parent,
+             const char *message)
+{
+  say_refused_dialog (parent, message);
 }
 
 /* What each choice of the variant dialog changes, its label and an
@@ -622,27 +728,24 @@ static const struct
   { BPV_COMPARE_CHANGE_INIT, N_("Initial weights: scheme"), N_("e.g. he_normal, glorot_uniform") },
 };
 
-/* What a dialog asking for B needs when it answers: the window and A's
- * model (a copy: the main window's may change meanwhile), and the variant
- * dialog's fields. */
+/* What a dialog asking for B needs when it answers: the window, the main
+ * window's session (for Keep B), A's model as the main window showed it
+ * (a copy: the main window's may change meanwhile) and the step it was
+ * taken at, and the variant dialog's fields. */
 typedef struct
 {
   GtkWindow   *parent;
+  BpvSession  *main_session;
   BpModel     *model;
+  guint64      origin;
+  gboolean     past;
   GtkDropDown *choice;
   GtkEntry    *value;
+  GtkWidget   *rate_box;
+  GtkEntry    *rate;
+  gboolean     rate_typed;    /* the user typed B's rate: leave it */
+  gboolean     setting_rate;
 } AskB;
-
-static AskB *
-ask_b_new (GtkWindow     *parent,
-           const BpModel *model)
-{
-  AskB *ask = g_new0 (AskB, 1);
-
-  ask->parent = parent != NULL ? g_object_ref (parent) : NULL;
-  ask->model = bp_model_copy (model);
-  return ask;
-}
 
 static void
 ask_b_free (gpointer data)
@@ -650,8 +753,74 @@ ask_b_free (gpointer data)
   AskB *ask = data;
 
   g_clear_object (&ask->parent);
-  bp_model_free (ask->model);
+  g_clear_object (&ask->main_session);
+  g_clear_pointer (&ask->model, bp_model_free);
   g_free (ask);
+}
+
+/* A as `main_session` shows it; NULL with the error when its past step
+ * cannot be restored. */
+static AskB *
+ask_b_new (GtkWindow   *parent,
+           BpvSession  *main_session,
+           GError     **error)
+{
+  AskB *ask = g_new0 (AskB, 1);
+
+  ask->parent = parent != NULL ? g_object_ref (parent) : NULL;
+  ask->main_session = g_object_ref (main_session);
+  ask->past = bpv_session_is_viewing_past (main_session);
+  ask->model = bpv_session_copy_shown_model (main_session, &ask->origin, error);
+  if (ask->model == NULL)
+    {
+      ask_b_free (ask);
+      return NULL;
+    }
+  return ask;
+}
+
+static gboolean
+asks_optimizer (AskB *vd)
+{
+  guint i = MIN (gtk_drop_down_get_selected (vd->choice), G_N_ELEMENTS (variant_choices) - 1);
+
+  return variant_choices[i].change == BPV_COMPARE_CHANGE_OPTIMIZER;
+}
+
+/* An optimizer named: B's rate is offered as its own default (A's rate
+ * under another optimizer teaches the wrong thing: SGD's 0.3 saturates
+ * Adam within a few dozen steps), until the user types one. */
+static void
+offer_rate (AskB *vd)
+{
+  const char *id = gtk_editable_get_text (GTK_EDITABLE (vd->value));
+  g_autofree char *trimmed = g_strstrip (g_strdup (id));
+  char text[G_ASCII_DTOSTR_BUF_SIZE];
+  double lr;
+
+  if (vd->rate_typed || !asks_optimizer (vd))
+    return;
+  vd->setting_rate = TRUE;
+  if (bpv_compare_run_default_rate (trimmed, &lr))
+    gtk_editable_set_text (GTK_EDITABLE (vd->rate), g_ascii_formatd (text, sizeof text, "%g", lr));
+  else
+    gtk_editable_set_text (GTK_EDITABLE (vd->rate), "");
+  vd->setting_rate = FALSE;
+}
+
+static void
+on_variant_value (GtkEditable *value,
+                  AskB        *vd)
+{
+  offer_rate (vd);
+}
+
+static void
+on_rate_changed (GtkEditable *rate,
+                 AskB        *vd)
+{
+  if (!vd->setting_rate)
+    vd->rate_typed = gtk_editable_get_text (rate)[0] != '\0';
 }
 
 static void
@@ -662,6 +831,17 @@ on_choice (GtkDropDown *choice,
   guint i = MIN (gtk_drop_down_get_selected (choice), G_N_ELEMENTS (variant_choices) - 1);
 
   gtk_entry_set_placeholder_text (vd->value, _(variant_choices[i].example));
+  gtk_widget_set_visible (vd->rate_box, asks_optimizer (vd));
+  offer_rate (vd);
+}
+
+/* The comparison of A (taken at vd->origin) and `run`'s B, in its window. */
+static void
+open_window (AskB          *ask,
+             BpvCompareRun *run)
+{
+  bpv_compare_run_set_origin (run, ask->origin);
+  gtk_window_present (GTK_WINDOW (bpv_compare_window_new (ask->parent, ask->main_session, run)));
 }
 
 static void
@@ -677,26 +857,33 @@ on_variant_response (AdwMessageDialog *dialog,
     return;
   i = MIN (gtk_drop_down_get_selected (vd->choice), G_N_ELEMENTS (variant_choices) - 1);
   run = bpv_compare_run_new_variant (vd->model, variant_choices[i].change,
-                                     gtk_editable_get_text (GTK_EDITABLE (vd->value)), &error);
+                                     gtk_editable_get_text (GTK_EDITABLE (vd->value)),
+                                     asks_optimizer (vd)
+                                     ? gtk_editable_get_text (GTK_EDITABLE (vd->rate)) : NULL,
+                                     &error);
   if (run == NULL)
     {
       say_refused (vd->parent, error->message);
       return;
     }
-  gtk_window_present (GTK_WINDOW (bpv_compare_window_new (vd->parent, run)));
+  open_window (vd, run);
 }
 
 GtkWidget *
-bpv_compare_window_ask_variant (GtkWindow     *parent,
-                                const BpModel *model)
+bpv_compare_window_ask_variant (GtkWindow  *parent,
+                                BpvSession *main_session)
 {
   AdwMessageDialog *dialog;
-  AskB *vd = ask_b_new (parent, model);
+  g_autoptr(GError) error = NULL;
+  AskB *vd;
   const char *labels[G_N_ELEMENTS (variant_choices) + 1] = { NULL };
-  GtkWidget *box;
+  g_autofree char *body = NULL;
+  GtkWidget *box, *rate_label;
 
-  g_return_val_if_fail (model != NULL, NULL);
+  g_return_val_if_fail (BPV_IS_SESSION (main_session), NULL);
 
+  if ((vd = ask_b_new (parent, main_session, &error)) == NULL)
+    return say_refused_dialog (parent, error->message);
   for (gsize i = 0; i < G_N_ELEMENTS (variant_choices); i++)
     labels[i] = _(variant_choices[i].label);
   vd->choice = GTK_DROP_DOWN (gtk_drop_down_new_from_strings (labels));
@@ -706,20 +893,41 @@ bpv_compare_window_ask_variant (GtkWindow     *parent,
                                   _("What to change"), -1);
   gtk_accessible_update_property (GTK_ACCESSIBLE (vd->value), GTK_ACCESSIBLE_PROPERTY_LABEL,
                                   _("B's value"), -1);
+  /* B's learning rate, for another optimizer. */
+  vd->rate_box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
+  rate_label = gtk_label_new (_("B's learning rate"));
+  vd->rate = GTK_ENTRY (gtk_entry_new ());
+  gtk_widget_set_hexpand (GTK_WIDGET (vd->rate), TRUE);
+  gtk_entry_set_activates_default (vd->rate, TRUE);
+  gtk_entry_set_placeholder_text (vd->rate, _("A's rate"));
+  gtk_widget_set_tooltip_text (GTK_WIDGET (vd->rate),
+                               _("The optimizer's usual rate; empty: A's rate carries over"));
+  gtk_accessible_update_property (GTK_ACCESSIBLE (vd->rate), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                  _("B's learning rate"), -1);
+  gtk_box_append (GTK_BOX (vd->rate_box), rate_label);
+  gtk_box_append (GTK_BOX (vd->rate_box), GTK_WIDGET (vd->rate));
   box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 6);
   gtk_box_append (GTK_BOX (box), GTK_WIDGET (vd->choice));
   gtk_box_append (GTK_BOX (box), GTK_WIDGET (vd->value));
+  gtk_box_append (GTK_BOX (box), vd->rate_box);
 
-  dialog = ADW_MESSAGE_DIALOG (adw_message_dialog_new (parent, _("Compare With a Variant"),
-                                                       _("Change one thing: A is the network as it "
-                                                         "is now, B the same with this change. Both "
-                                                         "train on the same batches, step for step.")));
+  if (vd->past)
+    body = g_strdup_printf (_("Change one thing: A is the network as shown, at step %" PRIu64
+                              " (its weights and optimizer state then), B the same with this "
+                              "change. Both train from there on the same batches, step for "
+                              "step."), vd->origin);
+  else
+    body = g_strdup (_("Change one thing: A is the network as it is now, B the same with this "
+                       "change. Both train on the same batches, step for step."));
+  dialog = ADW_MESSAGE_DIALOG (adw_message_dialog_new (parent, _("Compare With a Variant"), body));
   adw_message_dialog_set_extra_child (dialog, box);
   adw_message_dialog_add_responses (dialog, "cancel", _("_Cancel"), "compare", _("C_ompare"), NULL);
   adw_message_dialog_set_response_appearance (dialog, "compare", ADW_RESPONSE_SUGGESTED);
   adw_message_dialog_set_default_response (dialog, "compare");
   adw_message_dialog_set_close_response (dialog, "cancel");
   g_signal_connect (vd->choice, "notify::selected", G_CALLBACK (on_choice), vd);
+  g_signal_connect (vd->value, "changed", G_CALLBACK (on_variant_value), vd);
+  g_signal_connect (vd->rate, "changed", G_CALLBACK (on_rate_changed), vd);
   on_choice (vd->choice, NULL, vd);
   g_signal_connect_data (dialog, "response", G_CALLBACK (on_variant_response), vd,
                          (GClosureNotify) (void (*) (void)) ask_b_free, 0);
@@ -729,28 +937,33 @@ bpv_compare_window_ask_variant (GtkWindow     *parent,
 }
 
 gboolean
-bpv_compare_window_open_file (GtkWindow     *parent,
-                              const BpModel *model,
-                              const char    *path,
-                              GError       **error)
+bpv_compare_window_open_file (GtkWindow   *parent,
+                              BpvSession  *main_session,
+                              const char  *path,
+                              GError     **error)
 {
   g_autoptr(BpModel) b = NULL;
   g_autoptr(BpvCompareRun) run = NULL;
+  AskB *ask;
 
-  g_return_val_if_fail (model != NULL && path != NULL, FALSE);
+  g_return_val_if_fail (BPV_IS_SESSION (main_session) && path != NULL, FALSE);
 
   b = bp_model_load_file (path, NULL, error);
   if (b == NULL)
     return FALSE;
-  run = bpv_compare_run_new (model, b, error);
+  if ((ask = ask_b_new (parent, main_session, error)) == NULL)
+    return FALSE;
+  run = bpv_compare_run_new (ask->model, b, error);
   if (run == NULL)
     {
       g_autofree char *name = g_path_get_basename (path);
 
       g_prefix_error (error, _("%s: "), name);
+      ask_b_free (ask);
       return FALSE;
     }
-  gtk_window_present (GTK_WINDOW (bpv_compare_window_new (parent, run)));
+  open_window (ask, run);
+  ask_b_free (ask);
   return TRUE;
 }
 
@@ -767,23 +980,28 @@ on_file_response (GtkNativeDialog *chooser,
     {
       file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (chooser));
       path = file != NULL ? g_file_get_path (file) : NULL;
-      if (path != NULL && !bpv_compare_window_open_file (fa->parent, fa->model, path, &error))
+      if (path != NULL && !bpv_compare_window_open_file (fa->parent, fa->main_session, path, &error))
         say_refused (fa->parent, error->message);
     }
   g_object_unref (chooser);
 }
 
 void
-bpv_compare_window_ask_file (GtkWindow     *parent,
-                             const BpModel *model)
+bpv_compare_window_ask_file (GtkWindow  *parent,
+                             BpvSession *main_session)
 {
   GtkFileChooserNative *chooser;
-  GtkFileFilter *filter = gtk_file_filter_new ();
+  GtkFileFilter *filter;
   AskB *fa;
 
-  g_return_if_fail (model != NULL);
+  g_return_if_fail (BPV_IS_SESSION (main_session));
 
-  fa = ask_b_new (parent, model);
+  /* Only the window and the session are needed: A is taken when the file
+   * is chosen, as the main window shows it then. */
+  fa = g_new0 (AskB, 1);
+  fa->parent = parent != NULL ? g_object_ref (parent) : NULL;
+  fa->main_session = g_object_ref (main_session);
+  filter = gtk_file_filter_new ();
   chooser = gtk_file_chooser_native_new (_("Compare With File"), parent,
                                          GTK_FILE_CHOOSER_ACTION_OPEN, _("C_ompare"), _("_Cancel"));
   gtk_file_filter_set_name (filter, _("Models"));

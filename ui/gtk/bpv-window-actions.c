@@ -718,20 +718,19 @@ on_presentation_notify (GObject    *object,
 }
 
 /* "Compare With a Variant…" and "Compare With File…": a window of their
- * own (bpv-compare-window.h) over copies; this window's session is not
- * touched. */
+ * own (bpv-compare-window.h) over copies of the model as shown; this
+ * window's session is touched only by Keep B (one undo step). */
 static void
 compare_activated (GSimpleAction *action,
                    GVariant      *parameter,
                    gpointer       data)
 {
   BpvWindow *self = data;
-  const BpModel *model = bpv_session_get_model (self->session);
 
   if (g_str_equal (g_action_get_name (G_ACTION (action)), "compare-file"))
-    bpv_compare_window_ask_file (GTK_WINDOW (self), model);
+    bpv_compare_window_ask_file (GTK_WINDOW (self), self->session);
   else
-    bpv_compare_window_ask_variant (GTK_WINDOW (self), model);
+    bpv_compare_window_ask_variant (GTK_WINDOW (self), self->session);
 }
 
 static void

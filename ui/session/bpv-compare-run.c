@@ -21,6 +21,7 @@ struct _BpvCompareRun
   gulong      edited_a, edited_b;
   gulong      reshaped_a, reshaped_b;
   gboolean    running;
+  guint64     origin;
   char       *difference;
   char       *caption_a;
   char       *caption_b;
@@ -235,15 +236,35 @@ bpv_compare_run_new (const BpModel *a,
   return run_new (sa, sb, error);
 }
 
-/* Applies the change to B's session: FALSE with a message naming `value`. */
+/* A learning rate as typed: FALSE with a message naming it. */
+static gboolean
+parse_rate (const char  *text,
+            double      *lr,
+            GError     **error)
+{
+  char *end = NULL;
+
+  *lr = g_ascii_strtod (text, &end);
+  if (end == text || *end != '\0' || !(*lr > 0) || !isfinite (*lr))
+    {
+      g_set_error (error, BP_COMPARE_ERROR, BP_COMPARE_ERROR_DATA,
+                   _("“%s” is not a learning rate: give a number above 0, e.g. 0.01"),
+                   text);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* Applies the change to B's session (with B's learning rate `rate` for
+ * an optimizer, when given): FALSE with a message naming the value. */
 static gboolean
 apply_change (BpvSession       *b,
               BpvCompareChange  change,
               const char       *value,
+              const char       *rate,
               GError          **error)
 {
   const BpNetwork *net = bpv_session_get_network (b);
-  char *end = NULL;
 
   switch (change)
     {
@@ -268,19 +289,21 @@ apply_change (BpvSession       *b,
         return TRUE;
       }
     case BPV_COMPARE_CHANGE_OPTIMIZER:
-      return bpv_session_set_optimizer (b, value, error);
+      {
+        double lr = 0;
+
+        /* The rate is checked first: a refused one changes nothing. */
+        if (rate != NULL && *rate != '\0' && !parse_rate (rate, &lr, error))
+          return FALSE;
+        return bpv_session_set_optimizer (b, value, error)
+               && (lr == 0 || bpv_session_set_learning_rate (b, lr, error));
+      }
     case BPV_COMPARE_CHANGE_LEARNING_RATE:
       {
-        double lr = g_ascii_strtod (value, &end);
+        double lr;
 
-        if (end == value || *end != '\0' || !(lr > 0) || !isfinite (lr))
-          {
-            g_set_error (error, BP_COMPARE_ERROR, BP_COMPARE_ERROR_DATA,
-                         _("“%s” is not a learning rate: give a number above 0, e.g. 0.01"),
-                         value);
-            return FALSE;
-          }
-        return bpv_session_set_learning_rate (b, lr, error);
+        return parse_rate (value, &lr, error)
+               && bpv_session_set_learning_rate (b, lr, error);
       }
     case BPV_COMPARE_CHANGE_SEED:
       {
@@ -307,19 +330,21 @@ BpvCompareRun *
 bpv_compare_run_new_variant (const BpModel     *a,
                              BpvCompareChange   change,
                              const char        *value,
+                             const char        *rate,
                              GError           **error)
 {
   g_autoptr(BpModel) ma = NULL;
   g_autoptr(BpModel) mb = NULL;
   g_autoptr(BpvSession) sa = NULL;
   g_autoptr(BpvSession) sb = NULL;
-  g_autofree char *v = NULL;
+  g_autofree char *v = NULL, *r = NULL;
   BpvCompareRun *self;
 
   g_return_val_if_fail (a != NULL && value != NULL, NULL);
   g_return_val_if_fail (change < BPV_COMPARE_N_CHANGES, NULL);
 
   v = g_strstrip (g_strdup (value));
+  r = rate != NULL ? g_strstrip (g_strdup (rate)) : NULL;
   ma = start_copy (a);
   mb = start_copy (a);
   if (change == BPV_COMPARE_CHANGE_INIT)
@@ -339,7 +364,7 @@ bpv_compare_run_new_variant (const BpModel     *a,
     return NULL;
   if (change == BPV_COMPARE_CHANGE_INIT)
     bpv_session_reset_weights (sb);
-  else if (!apply_change (sb, change, v, error))
+  else if (!apply_change (sb, change, v, r, error))
     return NULL;
   self = run_new (sa, sb, error);
   if (self != NULL && self->difference == NULL)
@@ -378,6 +403,39 @@ bpv_compare_run_get_caption (BpvCompareRun *self,
 {
   g_return_val_if_fail (BPV_IS_COMPARE_RUN (self), NULL);
   return b ? self->caption_b : self->caption_a;
+}
+
+gboolean
+bpv_compare_run_default_rate (const char *optimizer_id,
+                              double     *lr)
+{
+  g_autoptr(GError) error = NULL;
+  BpOptimizer *opt;
+  gboolean found;
+
+  g_return_val_if_fail (optimizer_id != NULL && lr != NULL, FALSE);
+
+  opt = bp_optimizer_new (NULL, optimizer_id, 1, &error);
+  if (opt == NULL)
+    return FALSE;
+  found = bp_optimizer_get (opt, "lr", lr);
+  bp_optimizer_free (opt);
+  return found;
+}
+
+void
+bpv_compare_run_set_origin (BpvCompareRun *self,
+                            guint64        step)
+{
+  g_return_if_fail (BPV_IS_COMPARE_RUN (self));
+  self->origin = step;
+}
+
+guint64
+bpv_compare_run_get_origin (BpvCompareRun *self)
+{
+  g_return_val_if_fail (BPV_IS_COMPARE_RUN (self), 0);
+  return self->origin;
 }
 
 gboolean

@@ -7,7 +7,8 @@
  *
  * Both start at step 0 of the comparison: A is the model given, weights
  * and optimizer state included, without its run's progress (its recording
- * stays with the main window); B is A with one change, or another model.
+ * stays with the main window; the origin says which step of that run A
+ * was taken at); B is A with one change, or another model.
  *
  * GTK-free: the window calls bpv_compare_run_step from its frame clock
  * while "running" is set, and reads the sessions' recordings for the plots
@@ -42,12 +43,25 @@ BpvCompareRun *bpv_compare_run_new            (const BpModel     *a,
                                                const BpModel     *b,
                                                GError           **error);
 /* B is A with `change` set to `value` (text as typed: "relu", "adam",
- * "0.01", "7", "he").  NULL with a message naming the value when it does
- * not parse or is not known, or when it is what A has already. */
+ * "0.01", "7", "he"); for an optimizer, `rate` (as typed; NULL or empty:
+ * A's rate carries over, as in the sidebar) is B's learning rate.  NULL
+ * with a message naming the value when it does not parse or is not known,
+ * or when B would be what A is already. */
 BpvCompareRun *bpv_compare_run_new_variant    (const BpModel     *a,
                                                BpvCompareChange   change,
                                                const char        *value,
+                                               const char        *rate,
                                                GError           **error);
+/* The learning rate an optimizer starts with (its "lr" hyper-parameter's
+ * default: adam 0.001, sgd 0.1); FALSE when the id is not known or it has
+ * no "lr". */
+gboolean       bpv_compare_run_default_rate   (const char        *optimizer_id,
+                                               double            *lr);
+/* The step of the main window's run A was taken at (0 by default): the
+ * comparison's steps count from there. */
+void           bpv_compare_run_set_origin     (BpvCompareRun     *self,
+                                               guint64            step);
+guint64        bpv_compare_run_get_origin     (BpvCompareRun     *self);
 
 /* The two sessions (owned by the run). */
 BpvSession    *bpv_compare_run_get_a          (BpvCompareRun *self);

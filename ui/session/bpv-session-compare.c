@@ -4,6 +4,10 @@
  * batches at every step, and each session's step count, gradient-norm
  * records, epochs and recording follow as after a run of its own.
  *
+ * Also what goes between the main window and a comparison: A taken as the
+ * main window shows it (bpv_session_copy_shown_model), and B kept as the
+ * main window's model (bpv_session_keep_from).
+ *
  * The steps run on the calling (main) thread, a few at a time: the two
  * runs must stay at the same step, which two workers of their own would
  * not, and the compare view's networks are small.  The caller bounds how
@@ -11,9 +15,13 @@
 #include "config.h"
 #include "bpv-session-private.h"
 
+#include <inttypes.h>
 #include <math.h>
 
+#include <glib/gi18n.h>
+
 #include "bp-compare.h"
+#include "bpv-events.h"
 
 /* Where the run stands, into the session's recording: `stats` for the
  * step just taken (FALSE: the start of the run), `latest` to keep it off
@@ -158,4 +166,114 @@ bpv_session_compare_steps (BpvSession  *a,
   after_steps (a, cmp->a);
   after_steps (b, cmp->b);
   return ok;
+}
+
+/* ------------------------------------------- from and back to the main run */
+
+BpModel *
+bpv_session_copy_shown_model (BpvSession  *self,
+                              guint64     *shown_step,
+                              GError     **error)
+{
+  g_autoptr(BpModel) copy = NULL;
+  gssize i;
+
+  g_return_val_if_fail (BPV_IS_SESSION (self), NULL);
+
+  copy = bp_model_copy (self->model);
+  if (shown_step != NULL)
+    *shown_step = bpv_session_get_shown_step (self);
+  if (self->shown_net == NULL)
+    return g_steal_pointer (&copy);
+  /* The past as shown: the network the timeline restored, and the
+   * optimizer's state of that step (the shown copy has no optimizer),
+   * from the recording, which a run holds while it trains. */
+  if (self->thread != NULL)
+    {
+      g_set_error_literal (error, BP_RECORD_ERROR, BP_RECORD_ERROR_INVALID,
+                           _("Pause training to compare from a past step"));
+      return NULL;
+    }
+  if (self->record == NULL || (i = bp_record_find (self->record, self->shown_step)) < 0)
+    {
+      g_set_error (error, BP_RECORD_ERROR, BP_RECORD_ERROR_INVALID,
+                   _("Step %" PRIu64 " was not recorded"), self->shown_step);
+      return NULL;
+    }
+  if (!bp_record_restore (self->record, (gsize) i, copy->network, copy->optimizer, NULL, error))
+    return NULL;
+  return g_steal_pointer (&copy);
+}
+
+gboolean
+bpv_session_keep_from (BpvSession  *self,
+                       BpvSession  *from,
+                       const char  *label,
+                       GError     **error)
+{
+  BpModel *before;
+  g_autoptr(BpModel) kept = NULL;
+  BpRecord *rec = NULL;
+
+  g_return_val_if_fail (BPV_IS_SESSION (self) && BPV_IS_SESSION (from), FALSE);
+  g_return_val_if_fail (self != from && label != NULL, FALSE);
+
+  /* A run holds the recording that undo must give back. */
+  if (self->thread != NULL)
+    {
+      g_set_error_literal (error, BP_RECORD_ERROR, BP_RECORD_ERROR_INVALID,
+                           _("Pause training in the main window first"));
+      return FALSE;
+    }
+  if (from->thread != NULL)
+    {
+      g_set_error_literal (error, BP_RECORD_ERROR, BP_RECORD_ERROR_INVALID,
+                           _("Pause training first"));
+      return FALSE;
+    }
+  /* A past step of `from`: its run forks there (the model, the optimizer
+   * and the batches as they were), as Resume from Here does. */
+  if (from->shown_net != NULL && !bpv_session_resume_from (from, from->shown_step, error))
+    return FALSE;
+  _bpv_session_store_progress (from);
+  kept = bp_model_copy (from->model);
+  /* Its recording comes along when undo can give back this one's (it is
+   * kept as a fork's is); with none here, none there. */
+  if (self->record != NULL && from->record != NULL)
+    {
+      g_autofree char *data = NULL;
+      gsize len = 0;
+
+      data = bp_record_to_data (from->record, &len);
+      rec = bp_record_load_data (data, len, "B", NULL);
+    }
+
+  _bpv_session_record_clear_shown (self);
+  _bpv_session_store_progress (self);
+  before = bp_model_copy (self->model);
+  {
+    BpModel t = *self->model;
+
+    *self->model = *kept;
+    *kept = t;
+  }
+  if (rec != NULL)
+    {
+      g_free (self->fork_data);
+      self->fork_data = bp_record_to_data (self->record, &self->fork_len);
+      _bpv_session_record_give_back (self, rec);
+    }
+  bp_edit_history_record (self->history, before, label);
+  if (rec != NULL)
+    self->fork_depth = bp_edit_history_n_undo (self->history);
+  bpv_event ("EDIT %s layers=%zu", label, _bpv_session_net (self)->n_layers);
+  _bpv_session_after_model_change (self);
+  /* Where B's run stood: its step count, epochs and batches (none: step 0). */
+  _bpv_session_clear_history (self);
+  _bpv_session_apply_progress (self);
+  bpv_stepper_reset (self->stepper, self->steps);
+  _bpv_session_invalidate_values (self);
+  _bpv_session_emit (self, SIGNAL_HISTORY_CHANGED);
+  _bpv_session_emit_values (self);
+  return TRUE;
 }

@@ -178,6 +178,9 @@ gboolean _bpv_session_load_dataset         (BpvSession         *self,
  * unset. */
 gboolean _bpv_session_load_model_dataset   (BpvSession         *self,
                                             GError            **error);
+/* bpv-session-edit.c: the model was replaced (undo, redo, an edit, B
+ * kept from a comparison): the data, the layouts and the numbers follow. */
+void     _bpv_session_after_model_change   (BpvSession         *self);
 
 /* bpv-session-training.c */
 /* A new stepper for the model, the data, the step size and the speed. */

@@ -274,6 +274,25 @@ gboolean             bpv_session_compare_steps      (BpvSession  *a,
                                                      guint        n,
                                                      GError     **error);
 
+/* A copy of the model as shown (free with bp_model_free): at a past step
+ * (the timeline scrubbed back), that step's weights, running statistics
+ * and optimizer state, restored from the recording; else the present's.
+ * The progress is the present's.  *shown_step (may be NULL) gets the step
+ * shown.  NULL with an error when the step cannot be restored, or for a
+ * past step while training runs (the run holds the recording). */
+BpModel             *bpv_session_copy_shown_model   (BpvSession  *self,
+                                                     guint64     *shown_step,
+                                                     GError     **error);
+/* Makes `from`'s model as it shows it (a past step: its run forked there,
+ * as by bpv_session_resume_from) this session's model, with its step count,
+ * epochs and batches, as one undo step named `label`; `from`'s recording
+ * comes along when this session has one (undo gives back the model and
+ * the recording it replaced).  FALSE with an error while either trains. */
+gboolean             bpv_session_keep_from          (BpvSession  *self,
+                                                     BpvSession  *from,
+                                                     const char  *label,
+                                                     GError     **error);
+
 /* -------------------------------------------------------------- selection */
 void                 bpv_session_set_selection      (BpvSession   *self,
                                                      const BpvHit *hit);
