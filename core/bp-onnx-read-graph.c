@@ -105,6 +105,32 @@ _bp_onnx_take_frontier (BpOnnxReader          *r,
   return TRUE;
 }
 
+/* The limits of a model file, before any data is read: a forged shape
+ * is refused by what it claims. */
+static gboolean
+check_layer (BpOnnxReader          *r,
+             const Onnx__NodeProto *node,
+             guint64                out,
+             guint64                n_params,
+             GError               **error)
+{
+  if (r->layers->len >= BP_MAX_LAYERS)
+    return _bp_onnx_fail (r, error, BP_ONNX_ERROR_LIMIT, node,
+                          _("more than %d layers (a model holds at most %d)"),
+                          BP_MAX_LAYERS, BP_MAX_LAYERS);
+  if (out == 0)
+    return _bp_onnx_fail (r, error, BP_ONNX_ERROR_INVALID, node, _("a layer of width 0"));
+  if (out > BP_MAX_WIDTH)
+    return _bp_onnx_fail (r, error, BP_ONNX_ERROR_LIMIT, node,
+                          _("a layer of %" G_GUINT64_FORMAT " units (at most %d in a layer)"),
+                          out, BP_MAX_WIDTH);
+  if (n_params > BP_MODEL_MAX_PARAMS - r->n_params)
+    return _bp_onnx_fail (r, error, BP_ONNX_ERROR_LIMIT, node,
+                          _("more than %zu parameters (the limit of a model)"),
+                          (gsize) BP_MODEL_MAX_PARAMS);
+  return TRUE;
+}
+
 BpOnnxLayer *
 _bp_onnx_add_layer (BpOnnxReader          *r,
                     const Onnx__NodeProto *node,
@@ -117,29 +143,8 @@ _bp_onnx_add_layer (BpOnnxReader          *r,
 {
   BpOnnxLayer *L;
 
-  if (r->layers->len >= BP_MAX_LAYERS)
-    {
-      _bp_onnx_fail (r, error, BP_ONNX_ERROR_LIMIT, node,
-                     _("more than %d layers (a model holds at most %d)"),
-                     BP_MAX_LAYERS, BP_MAX_LAYERS);
-      return NULL;
-    }
-  if (out == 0 || out > BP_MAX_WIDTH)
-    {
-      if (out == 0)
-        _bp_onnx_fail (r, error, BP_ONNX_ERROR_INVALID, node, _("a layer of width 0"));
-      else
-        _bp_onnx_fail (r, error, BP_ONNX_ERROR_LIMIT, node,
-                       _("a layer of %zu units (at most %d in a layer)"), out, BP_MAX_WIDTH);
-      return NULL;
-    }
-  if (n_params > BP_MODEL_MAX_PARAMS - r->n_params)
-    {
-      _bp_onnx_fail (r, error, BP_ONNX_ERROR_LIMIT, node,
-                     _("more than %zu parameters (the limit of a model)"),
-                     (gsize) BP_MODEL_MAX_PARAMS);
-      return NULL;
-    }
+  if (!check_layer (r, node, out, n_params, error))
+    return NULL;
   r->n_params += n_params;
 
   L = g_new0 (BpOnnxLayer, 1);
@@ -258,6 +263,7 @@ read_gemm (BpOnnxReader          *r,
   gboolean gemm = g_str_equal (node->op_type, "Gemm");
   gboolean transB = gemm && _bp_onnx_attr_int (node, "transB", 0) != 0;
   BpOnnxTensor W = { 0 }, C = { 0 };
+  const Onnx__TensorProto *Wt;
   BpOnnxLayer *L;
   gsize in, out;
 
@@ -279,6 +285,12 @@ read_gemm (BpOnnxReader          *r,
                                 _("beta = %g"), (double) beta->f);
     }
   if (!_bp_onnx_take_frontier (r, node, node->input[0], &in, error))
+    return FALSE;
+  Wt = _bp_onnx_const (r, node->input[1]);
+  if (Wt != NULL && Wt->n_dims == 2 && Wt->dims[0] >= 0 && Wt->dims[1] >= 0 &&
+      !check_layer (r, node, (guint64) Wt->dims[transB ? 0 : 1],
+                    MIN ((guint64) Wt->dims[0], BP_MODEL_MAX_PARAMS + 1) *
+                    (MIN ((guint64) Wt->dims[1], BP_MODEL_MAX_PARAMS + 1) + 1), error))
     return FALSE;
   if (!_bp_onnx_read_const (r, node, node->input[1], &W, error))
     return FALSE;
@@ -685,11 +697,48 @@ static const struct
   { "HardSigmoid", read_activation }, { "Softmax", read_activation },
 };
 
+/* The dense layers' parameters as their weights' shapes state them, all
+ * summed before any is read: a model over the limit is refused without
+ * first converting its tens of megabytes of weights. */
+static gboolean
+check_param_total (BpOnnxReader  *r,
+                   GError       **error)
+{
+  Onnx__GraphProto *g = r->graph;
+  guint64 total = 0;
+
+  for (gsize i = 0; i < g->n_node; i++)
+    {
+      const Onnx__NodeProto *node = g->node[i];
+      const Onnx__TensorProto *W;
+      gboolean transB;
+      guint64 in, out;
+
+      if (node->op_type == NULL || node->n_input < 2 ||
+          (!g_str_equal (node->op_type, "Gemm") && !g_str_equal (node->op_type, "MatMul")) ||
+          (W = _bp_onnx_const (r, node->input[1])) == NULL || W->n_dims != 2 ||
+          W->dims[0] < 0 || W->dims[1] < 0)
+        continue;
+      transB = g_str_equal (node->op_type, "Gemm") && _bp_onnx_attr_int (node, "transB", 0) != 0;
+      out = MIN ((guint64) W->dims[transB ? 0 : 1], BP_MODEL_MAX_PARAMS + 1);
+      in = MIN ((guint64) W->dims[transB ? 1 : 0], BP_MODEL_MAX_PARAMS + 1);
+      total += out * (in + 1);
+      if (total > BP_MODEL_MAX_PARAMS)
+        return _bp_onnx_fail (r, error, BP_ONNX_ERROR_LIMIT, node,
+                              _("more than %zu parameters (the limit of a model)"),
+                              (gsize) BP_MODEL_MAX_PARAMS);
+    }
+  return TRUE;
+}
+
 gboolean
 _bp_onnx_walk (BpOnnxReader  *r,
                GError       **error)
 {
   Onnx__GraphProto *g = r->graph;
+
+  if (!check_param_total (r, error))
+    return FALSE;
 
   for (gsize i = 0; i < g->n_node; i++)
     {

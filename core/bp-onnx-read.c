@@ -395,15 +395,19 @@ bp_onnx_import_data (const guint8 *data,
                    _("%s: not an ONNX model (the bytes are not a protobuf ModelProto)"), r.name);
       return NULL;
     }
-  if (m->graph == NULL || (!m->has_ir_version && m->n_opset_import == 0))
+  /* Every model has a graph and the opset of the default domain (the
+   * ONNX spec's MUST): without them it is not one, or it was cut short (a
+   * truncated file can still be valid protobuf). */
+  r.opset = default_opset (m);
+  if (m->graph == NULL || r.opset <= 0)
     {
       g_set_error (error, BP_ONNX_ERROR, BP_ONNX_ERROR_PARSE,
-                   _("%s: not an ONNX model (no graph, IR version or opset)"), r.name);
+                   _("%s: not an ONNX model, or cut short (no graph, or no opset of the "
+                     "default domain)"), r.name);
       onnx__model_proto__free_unpacked (m, NULL);
       return NULL;
     }
   r.graph = m->graph;
-  r.opset = default_opset (m);
   r.consts = g_hash_table_new (g_str_hash, g_str_equal);
   r.values = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, g_free);
   r.users = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, (GDestroyNotify) g_array_unref);
