@@ -122,8 +122,8 @@ check_layer (BpOnnxReader          *r,
     return _bp_onnx_fail (r, error, BP_ONNX_ERROR_INVALID, node, _("a layer of width 0"));
   if (out > BP_MAX_WIDTH)
     return _bp_onnx_fail (r, error, BP_ONNX_ERROR_LIMIT, node,
-                          _("a layer of %" G_GUINT64_FORMAT " units (at most %d in a layer)"),
-                          out, BP_MAX_WIDTH);
+                          _("a layer of %llu units (at most %d in a layer)"),
+                          (unsigned long long) out, BP_MAX_WIDTH);
   if (n_params > BP_MODEL_MAX_PARAMS - r->n_params)
     return _bp_onnx_fail (r, error, BP_ONNX_ERROR_LIMIT, node,
                           _("more than %zu parameters (the limit of a model)"),
@@ -306,9 +306,8 @@ read_gemm (BpOnnxReader          *r,
     {
       _bp_onnx_tensor_clear (&W);
       return _bp_onnx_fail (r, error, BP_ONNX_ERROR_INVALID, node,
-                            _("weight “%s” is %" G_GINT64_FORMAT " × %" G_GINT64_FORMAT
-                              " but its input has %zu values"),
-                            node->input[1], W.dims[0], W.dims[1], in);
+                            _("weight “%s” is %lld × %lld but its input has %zu values"),
+                            node->input[1], (long long) W.dims[0], (long long) W.dims[1], in);
     }
   if (gemm && node->n_input == 3 && node->input[2][0] != '\0')
     {
@@ -556,7 +555,7 @@ read_layernorm (BpOnnxReader          *r,
     return _bp_onnx_fail (r, error, BP_ONNX_ERROR_INVALID, node, _("%zu inputs"), node->n_input);
   if (axis != -1 && axis != 1)
     return _bp_onnx_refuse (r, error, BP_ONNX_ERROR_UNSUPPORTED, node,
-                            _("axis = %" G_GINT64_FORMAT " (the last axis expected)"), axis);
+                            _("axis = %lld (the last axis expected)"), (long long) axis);
   if (!_bp_onnx_take_frontier (r, node, node->input[0], &width, error))
     return FALSE;
   if (!read_vector (r, node, node->input[1], width, &gamma, error))
@@ -673,8 +672,8 @@ read_activation (BpOnnxReader          *r,
        * on) axis 1 is the same last axis. */
       if (axis != -1 && axis != 1)
         return _bp_onnx_refuse (r, error, BP_ONNX_ERROR_UNSUPPORTED, node,
-                                _("a Softmax over axis %" G_GINT64_FORMAT " (only the last axis)"),
-                                axis);
+                                _("a Softmax over axis %lld (only the last axis)"),
+                                (long long) axis);
       return _bp_onnx_set_activation (r, node, in, out, "softmax", FALSE, 0, error);
     }
   g_assert_not_reached ();

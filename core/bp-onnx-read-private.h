@@ -82,13 +82,6 @@ typedef struct
   gsize              n_params;
 } BpOnnxReader;
 
-/* The operators we read, for the "supported: …" of every refusal. */
-#define BP_ONNX_SUPPORTED \
-  "Gemm (transA = 0, alpha = beta = 1), MatMul + Add, Relu, LeakyRelu, Sigmoid, Tanh, " \
-  "Softplus, Elu, Selu, Softsign, HardSigmoid (α = 1/6, β = 1/2), Sin, Clip (−1, 1), " \
-  "Softmax (last axis), Add of two branches (a(n) = σ(z(n)) + a(j)), BatchNormalization, " \
-  "LayerNormalization (or its decomposed form), Dropout, Identity, Flatten (2-D input); " \
-  "float32 or float64 tensors"
 
 /* Sets error (BP_ONNX_ERROR `code`) "NAME: node “N” (Op): MESSAGE;
  * supported: …" and returns FALSE. */

@@ -36,6 +36,32 @@ format_node (GString               *s,
     }
 }
 
+/* Text from the file (a producer, a node name) as it may be shown and
+ * saved: valid UTF-8 (protobuf-c does not check it), no control
+ * characters, at most `max` characters. */
+static char *
+clean_text (const char *s,
+            gsize       max)
+{
+  g_autofree char *valid = g_utf8_make_valid (s != NULL ? s : "", -1);
+  GString *out = g_string_new (NULL);
+  const char *p;
+  gsize n = 0;
+
+  for (p = valid; *p != '\0' && n < max; p = g_utf8_next_char (p), n++)
+    {
+      gunichar c = g_utf8_get_char (p);
+
+      if (g_unichar_iscntrl (c))
+        g_string_append_c (out, ' ');
+      else
+        g_string_append_unichar (out, c);
+    }
+  if (*p != '\0')
+    g_string_append (out, "…");
+  return g_string_free (out, FALSE);
+}
+
 static gboolean
 fail_valist (BpOnnxReader          *r,
              GError               **error,
@@ -54,8 +80,19 @@ fail_valist (BpOnnxReader          *r,
   format_node (s, r, node);
   g_string_append_vprintf (s, format, args);
   if (supported)
-    g_string_append_printf (s, _("; supported: %s"), BP_ONNX_SUPPORTED);
-  g_set_error_literal (error, BP_ONNX_ERROR, code, s->str);
+    /* The operators we read: the end of every refusal. */
+    g_string_append (s, _("; supported: Gemm (transA = 0, alpha = beta = 1), MatMul + Add, "
+                          "Relu, LeakyRelu, Sigmoid, Tanh, Softplus, Elu, Selu, Softsign, "
+                          "HardSigmoid (α = 1/6, β = 1/2), Sin, Clip (−1, 1), Softmax (last "
+                          "axis), Add of two branches (a(n) = σ(z(n)) + a(j)), "
+                          "BatchNormalization, LayerNormalization (or its decomposed form), "
+                          "Dropout, Identity, Flatten (2-D input); float32 or float64 tensors"));
+  {
+    /* Names in it come from the file: made safe to show. */
+    g_autofree char *clean = clean_text (s->str, 4096);
+
+    g_set_error_literal (error, BP_ONNX_ERROR, code, clean);
+  }
   return FALSE;
 }
 
@@ -212,11 +249,11 @@ read_input (BpOnnxReader  *r,
   n = tt->shape->dim[1]->dim_value;
   if (n < 1)
     return _bp_onnx_fail (r, error, BP_ONNX_ERROR_INVALID, NULL,
-                          _("the input “%s” has %" G_GINT64_FORMAT " features"), in->name, n);
+                          _("the input “%s” has %lld features"), in->name, (long long) n);
   if (n > BP_MAX_WIDTH)
     return _bp_onnx_fail (r, error, BP_ONNX_ERROR_LIMIT, NULL,
-                          _("the input “%s” has %" G_GINT64_FORMAT " features (at most %d)"),
-                          in->name, n, BP_MAX_WIDTH);
+                          _("the input “%s” has %lld features (at most %d)"),
+                          in->name, (long long) n, BP_MAX_WIDTH);
   r->n_inputs = (gsize) n;
   {
     BpOnnxValue *v = g_new0 (BpOnnxValue, 1);
@@ -420,8 +457,8 @@ bp_onnx_import_data (const guint8 *data,
     {
       g_autofree char *display = model_name (r.name);
       g_autofree char *base = g_path_get_basename (r.name);
-      const char *producer = m->producer_name != NULL ? m->producer_name : "";
-      const char *version = m->producer_version != NULL ? m->producer_version : "";
+      g_autofree char *producer = clean_text (m->producer_name, 80);
+      g_autofree char *version = clean_text (m->producer_version, 80);
 
       model = bp_model_new ();
       model->network = net;
@@ -429,12 +466,12 @@ bp_onnx_import_data (const guint8 *data,
       model->name = g_steal_pointer (&display);
       g_free (model->description);
       if (producer[0] != '\0')
-        model->description = g_strdup_printf (_("Imported from %s: %s%s%s, opset %" G_GINT64_FORMAT),
+        model->description = g_strdup_printf (_("Imported from %s: %s%s%s, opset %lld"),
                                               base, producer, version[0] != '\0' ? " " : "",
-                                              version, r.opset);
+                                              version, (long long) r.opset);
       else
-        model->description = g_strdup_printf (_("Imported from %s: opset %" G_GINT64_FORMAT),
-                                              base, r.opset);
+        model->description = g_strdup_printf (_("Imported from %s: opset %lld"),
+                                              base, (long long) r.opset);
       model->init = BP_INIT_AUTO;
       model->optimizer = bp_optimizer_new (NULL, "sgd", net->n_params, &local);
       if (model->optimizer == NULL)
