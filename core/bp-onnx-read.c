@@ -172,6 +172,9 @@ index_graph (BpOnnxReader  *r,
       const Onnx__NodeProto *node = g->node[i];
       const char *op = node->op_type != NULL ? node->op_type : "";
 
+      /* Every later step may read the op type. */
+      if (op[0] == '\0')
+        return _bp_onnx_fail (r, error, BP_ONNX_ERROR_INVALID, node, _("a node without an op type"));
       if (node->n_output < 1 || node->output[0] == NULL || node->output[0][0] == '\0')
         continue;
       if (g_str_equal (op, "Constant"))
@@ -409,6 +412,91 @@ model_name (const char *name)
   return g_steal_pointer (&base);
 }
 
+/* Sub-messages nested deeper than this are refused before unpacking.  An
+ * MLP's model is 6 deep (model, graph, node, attribute, tensor); If and
+ * Loop bodies add 3 a level. */
+#define MAX_NESTING 64
+
+/* protobuf-c unpacks nested messages by recursion without a limit, so a
+ * few megabytes of graphs inside attributes inside nodes inside graphs
+ * overflow the stack.  This walks the wire format with the generated
+ * descriptors (which fields are messages) and an explicit stack, and says
+ * whether the nesting stays within MAX_NESTING.  Anything malformed is left
+ * to protobuf-c to refuse: only the depth is judged here. */
+static gboolean
+nesting_ok (const guint8 *data,
+            gsize         len)
+{
+  struct
+  {
+    gsize                              end;
+    const ProtobufCMessageDescriptor  *desc;
+  } stack[MAX_NESTING];
+  gsize depth = 0, pos = 0;
+
+  stack[0].end = len;
+  stack[0].desc = &onnx__model_proto__descriptor;
+  for (;;)
+    {
+      guint64 tag = 0, value = 0;
+      const ProtobufCFieldDescriptor *field;
+      guint shift;
+
+      if (pos >= stack[depth].end)
+        {
+          if (depth == 0)
+            return TRUE;
+          depth--;
+          continue;
+        }
+      for (shift = 0; pos < len && shift < 64; shift += 7, pos++)
+        {
+          tag |= (guint64) (data[pos] & 0x7f) << shift;
+          if ((data[pos] & 0x80) == 0)
+            break;
+        }
+      if (pos++ >= len)
+        return TRUE;
+      switch (tag & 7)
+        {
+        case 0:  /* varint */
+          while (pos < len && (data[pos] & 0x80) != 0)
+            pos++;
+          pos++;
+          break;
+        case 1:  /* 64-bit */
+          pos += 8;
+          break;
+        case 5:  /* 32-bit */
+          pos += 4;
+          break;
+        case 2:  /* length-delimited: a sub-message, bytes or a packed array */
+          for (shift = 0; pos < len && shift < 64; shift += 7, pos++)
+            {
+              value |= (guint64) (data[pos] & 0x7f) << shift;
+              if ((data[pos] & 0x80) == 0)
+                break;
+            }
+          if (pos++ >= len || value > stack[depth].end - MIN (pos, stack[depth].end))
+            return TRUE;
+          field = protobuf_c_message_descriptor_get_field (stack[depth].desc, (unsigned) (tag >> 3));
+          if (field != NULL && field->type == PROTOBUF_C_TYPE_MESSAGE)
+            {
+              if (depth + 1 >= MAX_NESTING)
+                return FALSE;
+              depth++;
+              stack[depth].end = pos + value;
+              stack[depth].desc = field->descriptor;
+            }
+          else
+            pos += value;
+          break;
+        default:  /* groups, or not protobuf: protobuf-c refuses them */
+          return TRUE;
+        }
+    }
+}
+
 BpModel *
 bp_onnx_import_data (const guint8 *data,
                      gsize         len,
@@ -425,6 +513,13 @@ bp_onnx_import_data (const guint8 *data,
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
   r.name = name != NULL ? name : "<data>";
+  if (!nesting_ok (data, len))
+    {
+      g_set_error (error, BP_ONNX_ERROR, BP_ONNX_ERROR_PARSE,
+                   _("%s: messages nested more than %d deep (not a network we read)"),
+                   r.name, MAX_NESTING);
+      return NULL;
+    }
   m = onnx__model_proto__unpack (NULL, len, data);
   if (m == NULL)
     {

@@ -283,6 +283,60 @@ test_truncated (void **state)
     }
 }
 
+/* Prepends a varint before `*p` (which moves back). */
+static void
+prepend_varint (guint8 **p,
+                guint64  v)
+{
+  guint8 tmp[10];
+  gsize n = 0;
+
+  do
+    {
+      tmp[n++] = (guint8) ((v & 0x7f) | (v > 0x7f ? 0x80 : 0));
+      v >>= 7;
+    }
+  while (v != 0);
+  *p -= n;
+  memcpy (*p, tmp, n);
+}
+
+/* Graphs inside attributes inside nodes inside graphs, 600 000 messages
+ * deep: protobuf-c would recurse until the stack overflows; the reader
+ * refuses it by its depth first. */
+static void
+test_deep_nesting (void **state)
+{
+  const gsize levels = 200000, size = 16 * 3 * levels;
+  g_autofree guint8 *buf = g_malloc (size);
+  guint8 *end = buf + size, *p = end;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(BpModel) model = NULL;
+
+  (void) state;
+  for (gsize i = 0; i < levels; i++)
+    {
+      /* GraphProto.node (1) ∋ NodeProto.attribute (5) ∋ AttributeProto.g (6). */
+      static const guint tags[] = { 6, 5, 1 };
+
+      for (gsize k = 0; k < G_N_ELEMENTS (tags); k++)
+        {
+          prepend_varint (&p, (guint64) (end - p));
+          prepend_varint (&p, tags[k] << 3 | 2);
+        }
+    }
+  prepend_varint (&p, (guint64) (end - p));
+  prepend_varint (&p, 7 << 3 | 2);   /* ModelProto.graph */
+  prepend_varint (&p, 8);
+  prepend_varint (&p, 1 << 3);       /* ModelProto.ir_version */
+  assert_true (p >= buf);
+
+  model = bp_onnx_import_data (p, (gsize) (end - p), "deep.onnx", &error);
+  assert_null (model);
+  assert_true (g_error_matches (error, BP_ONNX_ERROR, BP_ONNX_ERROR_PARSE));
+  assert_error_contains (error, "deep.onnx: messages nested more than 64 deep");
+}
+
 static void
 test_garbage_and_io (void **state)
 {
@@ -331,6 +385,7 @@ main (void)
     cmocka_unit_test (test_refusals),
     cmocka_unit_test (test_limits_stated),
     cmocka_unit_test (test_truncated),
+    cmocka_unit_test (test_deep_nesting),
     cmocka_unit_test (test_garbage_and_io),
   };
 
