@@ -26,6 +26,15 @@ _bp_onnx_users (BpOnnxReader *r,
   return a != NULL ? a : r->no_users;
 }
 
+const char *
+_bp_onnx_canonical (BpOnnxReader *r,
+                    const char   *name)
+{
+  const char *c = name != NULL ? g_hash_table_lookup (r->aliases, name) : NULL;
+
+  return c != NULL ? c : name;
+}
+
 gsize
 _bp_onnx_value_width (BpOnnxReader      *r,
                       const BpOnnxValue *v)
@@ -56,6 +65,7 @@ check_output (BpOnnxReader          *r,
   if (node->n_output < 1 || node->output[0] == NULL || node->output[0][0] == '\0')
     return _bp_onnx_fail (r, error, BP_ONNX_ERROR_INVALID, node, _("the node has no output"));
   if (g_hash_table_contains (r->values, node->output[0]) ||
+      g_hash_table_contains (r->aliases, node->output[0]) ||
       _bp_onnx_const (r, node->output[0]) != NULL)
     return _bp_onnx_fail (r, error, BP_ONNX_ERROR_INVALID, node,
                           _("its output “%s” is also defined elsewhere"), node->output[0]);
@@ -79,6 +89,7 @@ _bp_onnx_take_frontier (BpOnnxReader          *r,
 {
   BpOnnxValue *v;
 
+  input = _bp_onnx_canonical (r, input);
   if (input == NULL || r->frontier == NULL || !g_str_equal (input, r->frontier))
     {
       if (input != NULL && _bp_onnx_const (r, input) != NULL)
@@ -172,9 +183,11 @@ _bp_onnx_set_activation (BpOnnxReader          *r,
                          double                 param,
                          GError               **error)
 {
-  BpOnnxValue *v = input != NULL ? g_hash_table_lookup (r->values, input) : NULL;
+  BpOnnxValue *v;
   BpOnnxLayer *L;
 
+  input = _bp_onnx_canonical (r, input);
+  v = input != NULL ? g_hash_table_lookup (r->values, input) : NULL;
   if (v == NULL || r->frontier == NULL || !g_str_equal (input, r->frontier))
     {
       gsize unused;
@@ -212,13 +225,15 @@ _bp_onnx_set_activation (BpOnnxReader          *r,
 }
 
 /* Identity and Dropout (eval: the identity), and Flatten of the 2-D input:
- * the output is the input under another name. */
+ * the output is the input under another name, an alias every later node
+ * sees through (torch may read a value both directly and through an
+ * Identity). */
 static gboolean
 read_alias (BpOnnxReader          *r,
             const Onnx__NodeProto *node,
             GError               **error)
 {
-  const char *in = node->n_input > 0 ? node->input[0] : NULL;
+  const char *in = _bp_onnx_canonical (r, node->n_input > 0 ? node->input[0] : NULL);
   BpOnnxValue *v = in != NULL ? g_hash_table_lookup (r->values, in) : NULL;
 
   if (v == NULL)
@@ -247,9 +262,7 @@ read_alias (BpOnnxReader          *r,
     }
   if (!check_output (r, node, error))
     return FALSE;
-  set_value (r, node->output[0], v->kind, v->layer);
-  if (r->frontier != NULL && g_str_equal (in, r->frontier))
-    r->frontier = node->output[0];
+  g_hash_table_insert (r->aliases, node->output[0], (gpointer) in);
   return TRUE;
 }
 
@@ -363,8 +376,8 @@ read_add (BpOnnxReader          *r,
 
   if (node->n_input != 2)
     return _bp_onnx_fail (r, error, BP_ONNX_ERROR_INVALID, node, _("%zu inputs"), node->n_input);
-  x = node->input[0];
-  y = node->input[1];
+  x = _bp_onnx_canonical (r, node->input[0]);
+  y = _bp_onnx_canonical (r, node->input[1]);
   if (_bp_onnx_const (r, x) != NULL)
     {
       const char *t = x;
@@ -730,6 +743,24 @@ check_param_total (BpOnnxReader  *r,
   return TRUE;
 }
 
+static gboolean
+reads_constants_only (BpOnnxReader          *r,
+                      const Onnx__NodeProto *node)
+{
+  gboolean any = FALSE;
+
+  for (gsize k = 0; k < node->n_input; k++)
+    {
+      if (node->input[k][0] == '\0')
+        continue;
+      if (_bp_onnx_const (r, node->input[k]) == NULL &&
+          !g_hash_table_contains (r->const_exprs, node->input[k]))
+        return FALSE;
+      any = TRUE;
+    }
+  return any;
+}
+
 gboolean
 _bp_onnx_walk (BpOnnxReader  *r,
                GError       **error)
@@ -757,6 +788,22 @@ _bp_onnx_walk (BpOnnxReader  *r,
         if (node->output[k] == NULL)
           return _bp_onnx_fail (r, error, BP_ONNX_ERROR_INVALID, node, _("an unnamed output"));
 
+      /* A node of constants alone (our writer's Sqrt(var + ε) of batch
+       * norm) is no layer: the pattern that reads it takes it, and
+       * anything else reading it is refused as reading no layer. */
+      if (reads_constants_only (r, node))
+        {
+          for (gsize k = 0; k < node->n_output; k++)
+            if (node->output[k][0] != '\0')
+              g_hash_table_add (r->const_exprs, node->output[k]);
+          continue;
+        }
+      if (g_str_equal (op, "Sub"))
+        {
+          if (!_bp_onnx_read_batchnorm_pattern (r, i, error))
+            return FALSE;
+          continue;
+        }
       if (g_str_equal (op, "ReduceMean"))
         {
           if (!_bp_onnx_read_layernorm_pattern (r, i, error))

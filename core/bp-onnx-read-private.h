@@ -73,6 +73,9 @@ typedef struct
   gint64             opset;      /* of the default domain */
   GHashTable        *consts;     /* name → Onnx__TensorProto * (borrowed) */
   GHashTable        *values;     /* name → BpOnnxValue * (owned) */
+  GHashTable        *aliases;    /* an Identity's, Dropout's or Flatten's output → its input's
+                                  * name in `values` (borrowed) */
+  GHashTable        *const_exprs; /* outputs of nodes reading constants only (a set) */
   GHashTable        *users;      /* name → GArray of node indices (gsize) that read it */
   GArray            *no_users;   /* empty: what _bp_onnx_users returns for no reader */
   gboolean          *done;       /* per node: handled already (constants, patterns) */
@@ -138,6 +141,9 @@ double    _bp_onnx_float_decimal  (float f);
 /* Walks the graph's nodes into r->layers; r->frontier must name the input. */
 gboolean  _bp_onnx_walk           (BpOnnxReader  *r,
                                    GError       **error);
+/* The name `name` stands for in r->values (itself unless an alias). */
+const char *_bp_onnx_canonical    (BpOnnxReader *r,
+                                   const char   *name);
 /* The width of a value (its layer's out, or the input's). */
 gsize     _bp_onnx_value_width    (BpOnnxReader      *r,
                                    const BpOnnxValue *v);
@@ -176,6 +182,11 @@ GArray   *_bp_onnx_users          (BpOnnxReader *r,
 /* Layer normalisation written out as ReduceMean … Add from `node` (a
  * ReduceMean). */
 gboolean  _bp_onnx_read_layernorm_pattern (BpOnnxReader          *r,
+                                           gsize                  index,
+                                           GError               **error);
+/* Batch normalisation as our writer spells it out, from node `index` (the
+ * Sub of the mean). */
+gboolean  _bp_onnx_read_batchnorm_pattern (BpOnnxReader          *r,
                                            gsize                  index,
                                            GError               **error);
 /* An activation written as several nodes starting at node `index`

@@ -145,6 +145,8 @@ reader_clear (BpOnnxReader *r)
 {
   g_clear_pointer (&r->consts, g_hash_table_unref);
   g_clear_pointer (&r->values, g_hash_table_unref);
+  g_clear_pointer (&r->aliases, g_hash_table_unref);
+  g_clear_pointer (&r->const_exprs, g_hash_table_unref);
   g_clear_pointer (&r->users, g_hash_table_unref);
   g_clear_pointer (&r->no_users, g_array_unref);
   g_clear_pointer (&r->done, g_free);
@@ -373,7 +375,7 @@ read_output (BpOnnxReader  *r,
   if (g->n_output != 1 || g->output[0]->name == NULL)
     return _bp_onnx_refuse (r, error, BP_ONNX_ERROR_UNSUPPORTED, NULL,
                             _("%zu outputs (a network has one)"), g->n_output);
-  name = g->output[0]->name;
+  name = _bp_onnx_canonical (r, g->output[0]->name);
   if (r->layers->len == 0)
     return _bp_onnx_refuse (r, error, BP_ONNX_ERROR_UNSUPPORTED, NULL,
                             _("the graph has no layer"));
@@ -542,6 +544,8 @@ bp_onnx_import_data (const guint8 *data,
   r.graph = m->graph;
   r.consts = g_hash_table_new (g_str_hash, g_str_equal);
   r.values = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, g_free);
+  r.aliases = g_hash_table_new (g_str_hash, g_str_equal);
+  r.const_exprs = g_hash_table_new (g_str_hash, g_str_equal);
   r.users = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, (GDestroyNotify) g_array_unref);
   r.no_users = g_array_new (FALSE, FALSE, sizeof (gsize));
   r.done = g_new0 (gboolean, MAX (r.graph->n_node, 1));

@@ -195,6 +195,51 @@ def double_data():
               open(os.path.join(HERE, "double-data-f64.json"), "w"))
 
 
+def decomposed():
+    """What our writer emits for a float64 model whose batch norm has an ε
+    that is no float32 (constants-only Add, Sqrt, Reciprocal, then Sub, Mul,
+    Mul, Add), its float64 hard sigmoid (Add 3, Clip 0..6, Div 6), and a
+    skip read through an Identity while the next Gemm reads the value
+    directly (as torch writes it at times)."""
+    rng = np.random.default_rng(11)
+    d = lambda name, a: numpy_helper.from_array(np.asarray(a, np.float64), name)
+    W1, b1 = rng.standard_normal((4, 3)), rng.standard_normal(4)
+    mean, var = 0.3 * rng.standard_normal(4), 0.5 + rng.random(4)
+    gamma, beta = 1 + 0.2 * rng.standard_normal(4), 0.1 * rng.standard_normal(4)
+    W2, b2 = rng.standard_normal((4, 4)), rng.standard_normal(4)
+    eps = 1e-5
+    nodes = [
+        helper.make_node("Add", ["var", "eps"], ["ve"], name="bn_ve"),
+        helper.make_node("Sqrt", ["ve"], ["sd"], name="bn_sd"),
+        helper.make_node("Reciprocal", ["sd"], ["inv"], name="bn_inv"),
+        helper.make_node("Gemm", ["input", "W1", "b1"], ["z1"], name="g1", transB=1),
+        helper.make_node("Sub", ["z1", "mean"], ["d"], name="bn_sub"),
+        helper.make_node("Mul", ["d", "inv"], ["xh"], name="bn_mul"),
+        helper.make_node("Mul", ["xh", "gamma"], ["g"], name="bn_scale"),
+        helper.make_node("Add", ["g", "beta"], ["z2"], name="bn_shift"),
+        helper.make_node("Add", ["z2", "three"], ["s"], name="hs_add"),
+        helper.make_node("Clip", ["s", "zero", "six"], ["c"], name="hs_clip"),
+        helper.make_node("Div", ["c", "six"], ["a2"], name="hs_div"),
+        helper.make_node("Identity", ["a2"], ["a2_id"], name="id"),
+        helper.make_node("Gemm", ["a2", "W2", "b2"], ["z3"], name="g3", transB=1),
+        helper.make_node("Relu", ["z3"], ["h3"], name="r3"),
+        helper.make_node("Add", ["h3", "a2_id"], ["output"], name="skip"),
+    ]
+    inits = [d("W1", W1), d("b1", b1), d("mean", mean), d("var", var), d("eps", eps),
+             d("gamma", gamma), d("beta", beta), d("three", 3.0), d("zero", 0.0), d("six", 6.0),
+             d("W2", W2), d("b2", b2)]
+    graph = helper.make_graph(nodes, "g", [helper.make_tensor_value_info("input", TensorProto.DOUBLE, ["batch", 3])],
+                              [helper.make_tensor_value_info("output", TensorProto.DOUBLE, None)], inits)
+    m = helper.make_model(graph, producer_name="backprop-studio", opset_imports=[helper.make_opsetid("", 17)])
+    open(os.path.join(HERE, "decomposed-f64.onnx"), "wb").write(m.SerializeToString())
+    x = batch(3).numpy()
+    z1 = x @ W1.T + b1
+    a2 = np.clip((z1 - mean) / np.sqrt(var + eps) * gamma + beta + 3, 0, 6) / 6
+    y = np.maximum(a2 @ W2.T + b2, 0) + a2
+    json.dump({"inputs": x.tolist(), "outputs": y.tolist(), "layers": 3, "cost": "mse"},
+              open(os.path.join(HERE, "decomposed-f64.json"), "w"))
+
+
 def refusals():
     rows = []
     nn = torch.nn
@@ -268,4 +313,5 @@ if __name__ == "__main__":
     good()
     matmul()
     double_data()
+    decomposed()
     refusals()
