@@ -781,6 +781,11 @@ _bp_onnx_walk (BpOnnxReader  *r,
       if (node->domain != NULL && node->domain[0] != '\0' && !g_str_equal (node->domain, "ai.onnx"))
         return _bp_onnx_refuse (r, error, BP_ONNX_ERROR_UNSUPPORTED, node,
                                 _("an operator of domain “%s”"), node->domain);
+      /* Every operator we read has an input and an output: the readers
+       * may take input[0] and output[0] from here on. */
+      if (node->n_input < 1 || node->n_output < 1)
+        return _bp_onnx_refuse (r, error, BP_ONNX_ERROR_UNSUPPORTED, node,
+                                _("a node without inputs or outputs"));
       for (gsize k = 0; k < node->n_input; k++)
         if (node->input[k] == NULL)
           return _bp_onnx_fail (r, error, BP_ONNX_ERROR_INVALID, node, _("an unnamed input"));
