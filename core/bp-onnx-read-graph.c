@@ -460,14 +460,13 @@ read_add (BpOnnxReader          *r,
   return TRUE;
 }
 
-/* Reads constant `name` of `width` values for a norm layer into *out. */
-static gboolean
-read_vector (BpOnnxReader          *r,
-             const Onnx__NodeProto *node,
-             const char            *name,
-             gsize                  width,
-             double               **out,
-             GError               **error)
+gboolean
+_bp_onnx_read_vector (BpOnnxReader          *r,
+                      const Onnx__NodeProto *node,
+                      const char            *name,
+                      gsize                  width,
+                      double               **out,
+                      GError               **error)
 {
   BpOnnxTensor t;
 
@@ -503,7 +502,7 @@ read_batchnorm (BpOnnxReader          *r,
   if (!_bp_onnx_take_frontier (r, node, node->input[0], &width, error))
     return FALSE;
   for (int i = 0; i < 4; i++)
-    if (!read_vector (r, node, node->input[i + 1], width, &vec[i], error))
+    if (!_bp_onnx_read_vector (r, node, node->input[i + 1], width, &vec[i], error))
       goto fail;
   for (gsize j = 0; j < width; j++)
     if (vec[3][j] < 0)
@@ -571,11 +570,11 @@ read_layernorm (BpOnnxReader          *r,
                             _("axis = %lld (the last axis expected)"), (long long) axis);
   if (!_bp_onnx_take_frontier (r, node, node->input[0], &width, error))
     return FALSE;
-  if (!read_vector (r, node, node->input[1], width, &gamma, error))
+  if (!_bp_onnx_read_vector (r, node, node->input[1], width, &gamma, error))
     return FALSE;
   if (node->n_input == 3 && node->input[2][0] != '\0')
     {
-      if (!read_vector (r, node, node->input[2], width, &beta, error))
+      if (!_bp_onnx_read_vector (r, node, node->input[2], width, &beta, error))
         {
           g_free (gamma);
           return FALSE;

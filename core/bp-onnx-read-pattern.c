@@ -160,37 +160,12 @@ _bp_onnx_read_layernorm_pattern (BpOnnxReader  *r,
 
   if (!_bp_onnx_take_frontier (r, mean, x, &width, error))
     return FALSE;
-  if (mul != NULL)
+  if (mul != NULL && !_bp_onnx_read_vector (r, mul, gname, width, &gamma, error))
+    return FALSE;
+  if (shift != NULL && !_bp_onnx_read_vector (r, shift, bname, width, &beta, error))
     {
-      BpOnnxTensor t;
-
-      if (!_bp_onnx_read_const (r, mul, gname, &t, error))
-        return FALSE;
-      if (t.n != width)
-        {
-          _bp_onnx_tensor_clear (&t);
-          return _bp_onnx_fail (r, error, BP_ONNX_ERROR_INVALID, mul,
-                                _("“%s” holds %zu values for %zu features"), gname, t.n, width);
-        }
-      gamma = g_steal_pointer (&t.v);
-    }
-  if (shift != NULL)
-    {
-      BpOnnxTensor t;
-
-      if (!_bp_onnx_read_const (r, shift, bname, &t, error))
-        {
-          g_free (gamma);
-          return FALSE;
-        }
-      if (t.n != width)
-        {
-          _bp_onnx_tensor_clear (&t);
-          g_free (gamma);
-          return _bp_onnx_fail (r, error, BP_ONNX_ERROR_INVALID, shift,
-                                _("“%s” holds %zu values for %zu features"), bname, t.n, width);
-        }
-      beta = g_steal_pointer (&t.v);
+      g_free (gamma);
+      return FALSE;
     }
   if ((L = _bp_onnx_add_layer (r, mean, BP_LAYER_LAYERNORM, width, width, 2 * width,
                                last->output[0], error)) == NULL)
@@ -395,19 +370,8 @@ _bp_onnx_read_batchnorm_pattern (BpOnnxReader  *r,
   names[2] = sub->input[1];
   names[3] = vname;
   for (int k = 0; k < 4; k++)
-    {
-      BpOnnxTensor t;
-
-      if (!_bp_onnx_read_const (r, sub, names[k], &t, error))
-        goto fail;
-      vec[k] = g_steal_pointer (&t.v);
-      if (t.n != width)
-        {
-          _bp_onnx_fail (r, error, BP_ONNX_ERROR_INVALID, sub,
-                         _("“%s” holds %zu values for %zu features"), names[k], t.n, width);
-          goto fail;
-        }
-    }
+    if (!_bp_onnx_read_vector (r, sub, names[k], width, &vec[k], error))
+      goto fail;
   for (gsize j = 0; j < width; j++)
     if (vec[3][j] < 0)
       {

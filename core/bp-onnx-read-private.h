@@ -86,22 +86,22 @@ typedef struct
 } BpOnnxReader;
 
 
-/* Sets error (BP_ONNX_ERROR `code`) "NAME: node “N” (Op): MESSAGE;
- * supported: …" and returns FALSE. */
-gboolean  _bp_onnx_refuse         (BpOnnxReader          *r,
+/* Sets error (BP_ONNX_ERROR `code`) "NAME: node “N” (Op): MESSAGE", with
+ * "; supported: …" (the operators we read) when `supported`, and returns
+ * FALSE.  An error already set stays (the first one wins). */
+gboolean  _bp_onnx_error          (BpOnnxReader          *r,
                                    GError               **error,
                                    BpOnnxError            code,
                                    const Onnx__NodeProto *node,
+                                   gboolean               supported,
                                    const char            *format,
-                                   ...) G_GNUC_PRINTF (5, 6);
-/* Sets error "NAME: node “N” (Op): MESSAGE" without the list (limits,
- * inconsistent files) and returns FALSE. */
-gboolean  _bp_onnx_fail           (BpOnnxReader          *r,
-                                   GError               **error,
-                                   BpOnnxError            code,
-                                   const Onnx__NodeProto *node,
-                                   const char            *format,
-                                   ...) G_GNUC_PRINTF (5, 6);
+                                   ...) G_GNUC_PRINTF (6, 7);
+/* A refusal of something we do not read, with the list; a failure
+ * (limits, inconsistent files) without it. */
+#define _bp_onnx_refuse(r, error, code, node, ...) \
+  _bp_onnx_error ((r), (error), (code), (node), TRUE, __VA_ARGS__)
+#define _bp_onnx_fail(r, error, code, node, ...) \
+  _bp_onnx_error ((r), (error), (code), (node), FALSE, __VA_ARGS__)
 
 /* bp-onnx-read-tensor.c */
 /* The constant (initialiser, Constant node, or Identity of one) called
@@ -138,6 +138,14 @@ double    _bp_onnx_attr_float     (const Onnx__NodeProto *node,
 double    _bp_onnx_float_decimal  (float f);
 
 /* bp-onnx-read-graph.c */
+/* Reads constant `name` of exactly `width` values (a norm layer's γ, β,
+ * running statistics) into *out (owned by the caller). */
+gboolean  _bp_onnx_read_vector    (BpOnnxReader          *r,
+                                   const Onnx__NodeProto *node,
+                                   const char            *name,
+                                   gsize                  width,
+                                   double               **out,
+                                   GError               **error);
 /* Walks the graph's nodes into r->layers; r->frontier must name the input. */
 gboolean  _bp_onnx_walk           (BpOnnxReader  *r,
                                    GError       **error);

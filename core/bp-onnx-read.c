@@ -62,23 +62,26 @@ clean_text (const char *s,
   return g_string_free (out, FALSE);
 }
 
-static gboolean
-fail_valist (BpOnnxReader          *r,
-             GError               **error,
-             BpOnnxError            code,
-             const Onnx__NodeProto *node,
-             gboolean               supported,
-             const char            *format,
-             va_list                args)
+gboolean
+_bp_onnx_error (BpOnnxReader          *r,
+                GError               **error,
+                BpOnnxError            code,
+                const Onnx__NodeProto *node,
+                gboolean               supported,
+                const char            *format,
+                ...)
 {
   g_autoptr(GString) s = g_string_new (NULL);
+  va_list args;
 
   /* The first error wins: a caller may report again what a callee set. */
   if (error != NULL && *error != NULL)
     return FALSE;
   g_string_append_printf (s, "%s: ", r->name);
   format_node (s, r, node);
+  va_start (args, format);
   g_string_append_vprintf (s, format, args);
+  va_end (args);
   if (supported)
     /* The operators we read: the end of every refusal. */
     g_string_append (s, _("; supported: Gemm (transA = 0, alpha = beta = 1), MatMul + Add, "
@@ -93,38 +96,6 @@ fail_valist (BpOnnxReader          *r,
 
     g_set_error_literal (error, BP_ONNX_ERROR, code, clean);
   }
-  return FALSE;
-}
-
-gboolean
-_bp_onnx_refuse (BpOnnxReader          *r,
-                 GError               **error,
-                 BpOnnxError            code,
-                 const Onnx__NodeProto *node,
-                 const char            *format,
-                 ...)
-{
-  va_list args;
-
-  va_start (args, format);
-  fail_valist (r, error, code, node, TRUE, format, args);
-  va_end (args);
-  return FALSE;
-}
-
-gboolean
-_bp_onnx_fail (BpOnnxReader          *r,
-               GError               **error,
-               BpOnnxError            code,
-               const Onnx__NodeProto *node,
-               const char            *format,
-               ...)
-{
-  va_list args;
-
-  va_start (args, format);
-  fail_valist (r, error, code, node, FALSE, format, args);
-  va_end (args);
   return FALSE;
 }
 
