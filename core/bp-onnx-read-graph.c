@@ -625,6 +625,39 @@ read_clip (BpOnnxReader          *r,
                                   FALSE, 0, error);
 }
 
+/* PRelu with one slope for every unit is leaky ReLU: our writer's form
+ * when α is no float32 (a float64 file), and torch's nn.PReLU().  The
+ * slope is a value of the file, taken as it is. */
+static gboolean
+read_prelu (BpOnnxReader          *r,
+            const Onnx__NodeProto *node,
+            GError               **error)
+{
+  BpOnnxTensor t;
+  double alpha;
+
+  if (node->n_input != 2)
+    return _bp_onnx_fail (r, error, BP_ONNX_ERROR_INVALID, node, _("%zu inputs"), node->n_input);
+  if (!_bp_onnx_read_const (r, node, node->input[1], &t, error))
+    return FALSE;
+  alpha = t.n > 0 ? t.v[0] : 0;
+  for (gsize j = 1; j < t.n; j++)
+    if (t.v[j] != alpha)
+      {
+        _bp_onnx_tensor_clear (&t);
+        return _bp_onnx_refuse (r, error, BP_ONNX_ERROR_UNSUPPORTED, node,
+                                _("a PRelu with a slope per unit (only one slope, leaky ReLU)"));
+      }
+  if (t.n == 0)
+    {
+      _bp_onnx_tensor_clear (&t);
+      return _bp_onnx_fail (r, error, BP_ONNX_ERROR_INVALID, node, _("an empty slope"));
+    }
+  _bp_onnx_tensor_clear (&t);
+  return _bp_onnx_set_activation (r, node, node->input[0], node->output[0], "leaky_relu",
+                                  TRUE, alpha, error);
+}
+
 /* The ops that are one activation each; their parameters are checked
  * against the plugin's formula (plugins/bp-*.c). */
 static gboolean
@@ -701,7 +734,7 @@ static const struct
   { "Gemm", read_gemm }, { "MatMul", read_gemm }, { "Add", read_add },
   { "Identity", read_alias }, { "Dropout", read_alias }, { "Flatten", read_alias },
   { "BatchNormalization", read_batchnorm }, { "LayerNormalization", read_layernorm },
-  { "Clip", read_clip },
+  { "Clip", read_clip }, { "PRelu", read_prelu },
   { "Relu", read_activation }, { "Sigmoid", read_activation }, { "Tanh", read_activation },
   { "Softplus", read_activation }, { "Softsign", read_activation }, { "Sin", read_activation },
   { "LeakyRelu", read_activation }, { "Elu", read_activation }, { "Selu", read_activation },

@@ -199,6 +199,61 @@ refuse:
                             "expected %s"), step);
 }
 
+/* The node writing `name`, if one not read yet does. */
+static const Onnx__NodeProto *
+producer (BpOnnxReader *r,
+          const char   *name,
+          const char   *op,
+          gsize        *index)
+{
+  for (gsize i = 0; name != NULL && i < r->graph->n_node; i++)
+    {
+      const Onnx__NodeProto *node = r->graph->node[i];
+
+      if (node->n_output >= 1 && g_str_equal (node->output[0], name))
+        {
+          if (r->done[i] || !g_str_equal (node->op_type, op))
+            return NULL;
+          *index = i;
+          return node;
+        }
+    }
+  return NULL;
+}
+
+/* The exponential branch of our writer's float64 elu and selu:
+ * Where(Greater(x, 0), pos, c·(Exp(x) − 1)), each intermediate read once.
+ * TRUE with c and the five nodes (Greater, Exp, Sub, Mul, Where). */
+static gboolean
+exp_branch (BpOnnxReader          *r,
+            const Onnx__NodeProto *where,
+            gsize                  i_where,
+            const char            *x,
+            double                *c,
+            gsize                 *idx)
+{
+  const Onnx__NodeProto *gt, *exp_, *sub, *mul;
+  const char *cname;
+  g_autoptr(GError) local = NULL;
+
+  if (where->n_input != 3 ||
+      (gt = producer (r, where->input[0], "Greater", &idx[0])) == NULL || gt->n_input != 2 ||
+      !g_str_equal (_bp_onnx_canonical (r, gt->input[0]), x) || !const_is (r, gt->input[1], 0) ||
+      (mul = producer (r, where->input[2], "Mul", &idx[3])) == NULL || mul->n_input != 2 ||
+      (sub = producer (r, mul->input[1], "Sub", &idx[2])) == NULL || sub->n_input != 2 ||
+      !const_is (r, sub->input[1], 1) ||
+      (exp_ = producer (r, sub->input[0], "Exp", &idx[1])) == NULL || exp_->n_input != 1 ||
+      !g_str_equal (_bp_onnx_canonical (r, exp_->input[0]), x) ||
+      _bp_onnx_users (r, gt->output[0])->len != 1 || _bp_onnx_users (r, exp_->output[0])->len != 1 ||
+      _bp_onnx_users (r, sub->output[0])->len != 1 || _bp_onnx_users (r, mul->output[0])->len != 1)
+    return FALSE;
+  cname = mul->input[0];
+  if (_bp_onnx_const (r, cname) == NULL || !_bp_onnx_read_scalar (r, mul, cname, c, &local))
+    return FALSE;
+  idx[4] = i_where;
+  return TRUE;
+}
+
 /* x·f(x) closing a composite: the Mul reading `y` and `x`. */
 static const Onnx__NodeProto *
 times_x (BpOnnxReader *r,
@@ -225,6 +280,9 @@ _bp_onnx_read_composite (BpOnnxReader  *r,
   const char *op = node->op_type, *x, *id = NULL;
   gsize i1 = 0, i2 = 0, i3 = 0, i4 = 0, n_done = 0;
   const Onnx__NodeProto *last = NULL;
+  gsize branch[5], n_branch = 0;
+  gboolean has_param = FALSE;
+  double param = 0;
 
   *matched = FALSE;
   if (node->n_input < 1 || node->n_output < 1 || node->output[0][0] == '\0')
@@ -269,6 +327,29 @@ _bp_onnx_read_composite (BpOnnxReader  *r,
       last = n2;
       n_done = 2;
     }
+  else if (g_str_equal (op, "Greater") && node->n_input == 2 && const_is (r, node->input[1], 0) &&
+           (n1 = sole_user (r, node->output[0], "Where", &i1)) != NULL && n1->n_input == 3 &&
+           g_str_equal (_bp_onnx_canonical (r, n1->input[1]), x) &&
+           exp_branch (r, n1, i1, x, &param, branch))
+    {
+      /* elu with an α that is no float32: z if z > 0, else α(e^z − 1). */
+      id = "elu";
+      has_param = TRUE;
+      last = n1;
+      n_branch = 5;
+    }
+  else if (g_str_equal (op, "Mul") && node->n_input == 2 &&
+           const_is (r, node->input[1], 1.0507009873554804934193349852946) &&
+           (n1 = sole_user (r, node->output[0], "Where", &i1)) != NULL && n1->n_input == 3 &&
+           g_str_equal (n1->input[1], node->output[0]) &&
+           exp_branch (r, n1, i1, x, &param, branch) &&
+           param == 1.0507009873554804934193349852946 * 1.6732632423543772848170429916717)
+    {
+      /* selu in float64: λz if z > 0, else λα(e^z − 1) (plugins/bp-selu.c). */
+      id = "selu";
+      last = n1;
+      n_branch = 5;
+    }
   else if (g_str_equal (op, "Div") && node->n_input == 2 && const_is (r, node->input[1], G_SQRT2) &&
            (n1 = sole_user (r, node->output[0], "Erf", &i1)) != NULL &&
            (n2 = sole_user (r, n1->output[0], "Add", &i2)) != NULL &&
@@ -284,8 +365,10 @@ _bp_onnx_read_composite (BpOnnxReader  *r,
   if (id == NULL)
     return TRUE;
 
-  if (!_bp_onnx_set_activation (r, node, x, last->output[0], id, FALSE, 0, error))
+  if (!_bp_onnx_set_activation (r, node, x, last->output[0], id, has_param, param, error))
     return FALSE;
+  for (gsize k = 0; k < n_branch; k++)
+    r->done[branch[k]] = TRUE;
   {
     gsize idx[4] = { i1, i2, i3, i4 };
 
@@ -294,28 +377,6 @@ _bp_onnx_read_composite (BpOnnxReader  *r,
   }
   *matched = TRUE;
   return TRUE;
-}
-
-/* The node writing `name`, if one not read yet does. */
-static const Onnx__NodeProto *
-producer (BpOnnxReader *r,
-          const char   *name,
-          const char   *op,
-          gsize        *index)
-{
-  for (gsize i = 0; name != NULL && i < r->graph->n_node; i++)
-    {
-      const Onnx__NodeProto *node = r->graph->node[i];
-
-      if (node->n_output >= 1 && g_str_equal (node->output[0], name))
-        {
-          if (r->done[i] || !g_str_equal (node->op_type, op))
-            return NULL;
-          *index = i;
-          return node;
-        }
-    }
-  return NULL;
 }
 
 gboolean

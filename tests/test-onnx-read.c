@@ -24,7 +24,7 @@
 
 static const char *const good_fixtures[] = {
   "mlp-f32", "skip-f64", "bn-f32", "ln-pattern-f32", "ln-node-f64", "acts-f32",
-  "matmul-f32", "double-data-f64", "decomposed-f64",
+  "matmul-f32", "double-data-f64", "decomposed-f64", "exp-branches-f64",
 };
 
 static char *

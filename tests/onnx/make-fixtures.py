@@ -240,6 +240,54 @@ def decomposed():
               open(os.path.join(HERE, "decomposed-f64.json"), "w"))
 
 
+def exp_branches():
+    """Our writer's float64 forms of activations whose parameters are no
+    float32: PRelu for leaky ReLU (α = 0.01), Where(x > 0, x, α(e^x − 1))
+    for elu (α = 0.7), and the same with λx and λα for selu."""
+    rng = np.random.default_rng(12)
+    d = lambda name, a: numpy_helper.from_array(np.asarray(a, np.float64), name)
+    lam, alp = 1.0507009873554804934193349852946, 1.6732632423543772848170429916717
+    W = [rng.standard_normal((4, 3)), rng.standard_normal((4, 4)), rng.standard_normal((4, 4)),
+         rng.standard_normal((2, 4))]
+    b = [rng.standard_normal(4), rng.standard_normal(4), rng.standard_normal(4), rng.standard_normal(2)]
+    N = helper.make_node
+    nodes = [
+        N("Gemm", ["input", "W0", "b0"], ["z0"], name="g0", transB=1),
+        N("PRelu", ["z0", "slope"], ["a0"], name="prelu"),
+        N("Gemm", ["a0", "W1", "b1"], ["z1"], name="g1", transB=1),
+        N("Greater", ["z1", "zero"], ["gt1"], name="elu_gt"),
+        N("Exp", ["z1"], ["e1"], name="elu_exp"),
+        N("Sub", ["e1", "one"], ["em1"], name="elu_sub"),
+        N("Mul", ["alpha", "em1"], ["neg1"], name="elu_mul"),
+        N("Where", ["gt1", "z1", "neg1"], ["a1"], name="elu_where"),
+        N("Gemm", ["a1", "W2", "b2"], ["z2"], name="g2", transB=1),
+        N("Mul", ["z2", "lambda"], ["pos2"], name="selu_pos"),
+        N("Greater", ["z2", "zero"], ["gt2"], name="selu_gt"),
+        N("Exp", ["z2"], ["e2"], name="selu_exp"),
+        N("Sub", ["e2", "one"], ["em2"], name="selu_sub"),
+        N("Mul", ["lambda_alpha", "em2"], ["neg2"], name="selu_mul"),
+        N("Where", ["gt2", "pos2", "neg2"], ["a2"], name="selu_where"),
+        N("Gemm", ["a2", "W3", "b3"], ["output"], name="g3", transB=1),
+    ]
+    inits = [d("W%d" % i, W[i]) for i in range(4)] + [d("b%d" % i, b[i]) for i in range(4)] + [
+        d("slope", [0.01]), d("zero", 0.0), d("one", 1.0), d("alpha", 0.7), d("lambda", lam),
+        d("lambda_alpha", lam * alp)]
+    graph = helper.make_graph(nodes, "g", [helper.make_tensor_value_info("input", TensorProto.DOUBLE, ["batch", 3])],
+                              [helper.make_tensor_value_info("output", TensorProto.DOUBLE, None)], inits)
+    m = helper.make_model(graph, producer_name="backprop-studio", opset_imports=[helper.make_opsetid("", 17)])
+    open(os.path.join(HERE, "exp-branches-f64.onnx"), "wb").write(m.SerializeToString())
+    x = batch(3).numpy()
+    z0 = x @ W[0].T + b[0]
+    a0 = np.where(z0 > 0, z0, 0.01 * z0)
+    z1 = a0 @ W[1].T + b[1]
+    a1 = np.where(z1 > 0, z1, 0.7 * np.expm1(z1))
+    z2 = a1 @ W[2].T + b[2]
+    a2 = np.where(z2 > 0, lam * z2, lam * alp * np.expm1(z2))
+    y = a2 @ W[3].T + b[3]
+    json.dump({"inputs": x.tolist(), "outputs": y.tolist(), "layers": 4, "cost": "mse"},
+              open(os.path.join(HERE, "exp-branches-f64.json"), "w"))
+
+
 def refusals():
     rows = []
     nn = torch.nn
@@ -314,4 +362,5 @@ if __name__ == "__main__":
     matmul()
     double_data()
     decomposed()
+    exp_branches()
     refusals()
