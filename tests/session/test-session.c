@@ -924,6 +924,7 @@ main (void)
     cmocka_unit_test (test_explain_selected_skip),
     cmocka_unit_test (test_explain_optimizer_terms),
     cmocka_unit_test (test_explain_optimizer_bias),
+    cmocka_unit_test (test_explain_optimizer_past),
   };
 
   {

@@ -63,3 +63,4 @@ void test_explain_layernorm_dropout  (void **state);
 void test_explain_selected_skip      (void **state);
 void test_explain_optimizer_terms    (void **state);
 void test_explain_optimizer_bias     (void **state);
+void test_explain_optimizer_past     (void **state);
