@@ -1,7 +1,9 @@
 /* test-session-explain.c — the inspector's numbers on a session (bpv-explain):
  * δ · a, the chain product, the batch gradient and a finite-difference
  * check agree; δ's terms add up, also through skips, batch norm, layer
- * norm and dropout; what it shows at each stop of step mode.  Part of the test-session program (test-session.h).
+ * norm and dropout; what it shows at each stop of step mode, and the
+ * optimizer's state at a past step.  Part of the test-session program
+ * (test-session.h).
  */
 #include "config.h"
 
