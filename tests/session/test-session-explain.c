@@ -445,6 +445,46 @@ test_explain_selected_skip (void **state)
   assert_int_equal (bpv_session_get_selection (s)->kind, BPV_HIT_NONE);
 }
 
+/* Away from the Update stop, Adam's next step with the gradient g the
+ * inspector shows (the batch's ∂C/∂W): its m̂, v̂ and effective step,
+ * worked out here from the state `opt` and the hyperparameters, equal
+ * those in the section (ex.derived) and in its text. */
+static void
+assert_adam_next_step (const BpOptimizer         *opt,
+                       const BpOptimizerStepView *view,
+                       const char                *text,
+                       gsize                      index,
+                       double                     p,
+                       double                     g)
+{
+  double b1, b2, eps, lr = bp_optimizer_peek_lr (opt);
+  double ge = g + opt->weight_decay * p;
+  double t = (double) opt->t + 1;
+  double m, v, mhat, vhat, step;
+
+  assert_true (bp_optimizer_get (opt, "beta1", &b1));
+  assert_true (bp_optimizer_get (opt, "beta2", &b2));
+  assert_true (bp_optimizer_get (opt, "eps", &eps));
+  m = b1 * opt->state_views[0][index] + (1 - b1) * ge;
+  v = b2 * opt->state_views[1][index] + (1 - b2) * ge * ge;
+  mhat = m / (1 - pow (b1, t));
+  vhat = v / (1 - pow (b2, t));
+  step = lr * mhat / (sqrt (vhat) + eps);
+  assert_false (view->has_terms);
+  assert_int_equal (view->ex.n_terms, 0);
+  assert_int_equal (view->ex.n_derived, 5);
+  assert_string_equal (view->ex.derived[2].name, "m̂");
+  assert_string_equal (view->ex.derived[3].name, "v̂");
+  assert_string_equal (view->ex.derived[4].name, "effective step");
+  assert_close (view->ex.derived[2].value, mhat, 1e-12);
+  assert_close (view->ex.derived[3].value, vhat, 1e-12);
+  assert_close (view->ex.derived[4].value, step, 1e-12);
+  assert_true (mhat != 0.0 && vhat != 0.0);
+  assert_non_null (strstr (text, "\nfor the next step, with g = "));
+  assert_non_null (strstr (text, " · m̂ = "));
+  assert_non_null (strstr (text, " · effective step = "));
+}
+
 /* The "Optimizer (adam)" section (bpv-explain-optimizer.c) for a weight:
  * before the update its slots are the live m and v; at the Update stop of
  * the third step the step is explained from the state before it, its
@@ -478,6 +518,7 @@ test_explain_optimizer_terms (void **state)
     assert_true (ex->optimizer.slots[0] != 0.0);
     assert_non_null (strstr (ex->text, "Optimizer (adam)"));
     assert_non_null (strstr (ex->text, "after 2 steps: m = "));
+    assert_adam_next_step (opt, &ex->optimizer, ex->text, index, ex->weight, ex->batch_gradient);
   }
   bpv_explanation_free (ex);
 
@@ -670,6 +711,9 @@ test_explain_optimizer_past (void **state)
   assert_true (ex->optimizer.slots[0] != present->state_views[0][w]);
   assert_non_null (strstr (ex->text, "Optimizer (adam) at step 3  after 3 steps: m = "));
   assert_null (strstr (ex->text, "update (adam)"));
+  /* The next step's m̂, v̂ from the past's state and the past's gradient. */
+  assert_adam_next_step (kept[PAST], &ex->optimizer, ex->text, w, ex->weight, ex->batch_gradient);
+  assert_true (ex->batch_gradient == bpv_session_get_network (s)->grads[w]);
   bpv_explanation_free (ex);
 
   ex = bpv_explain (s, &unit);

@@ -4,7 +4,9 @@
  * split into its terms (bp_optimizer_explain).
  *
  * Outside the Update stop the live optimizer's arrays are shown as they
- * are (the state after the steps taken).  Scrubbed back on the timeline,
+ * are (the state after the steps taken), and under them the derived
+ * values of the next step with the gradient at hand (Adam's m̂, v̂ and
+ * effective step).  Scrubbed back on the timeline,
  * the state is the shown step's, restored from the recording beside the
  * past network (bpv_session_get_shown_optimizer), and the heading names
  * that step: the past's weights never sit beside the present's m and v.
@@ -124,11 +126,16 @@ _bpv_explain_optimizer (BpvSession           *session,
     }
   if (!(at_update && view_of_update (session, index, view)))
     {
-      /* The live arrays on one line, so that the chain below stays in
-       * view; the step that made them is not at hand here. */
+      /* The state on one line, so that the chain below stays in view;
+       * the step that made it is not at hand here.  Under it, small, what
+       * the next step would make of it with the gradient at hand (m̂, v̂
+       * and the effective step for Adam): derived values only, with the
+       * g they take, since that g may not be the next batch's. */
+      double g = net->grads[index];
+
       bp_optimizer_explain (opt, net->params, net->grads, index, view);
       view->has_terms = FALSE;
-      memset (&view->ex, 0, sizeof view->ex);
+      view->ex.n_terms = 0;
       view->sum = NAN;
       g_string_append_printf (eq, "<b>%s</b>  ", heading);
       if (view->n_slots == 0)
@@ -140,6 +147,16 @@ _bpv_explain_optimizer (BpvSession           *session,
       for (gsize k = 0; k < view->n_slots; k++)
         g_string_append_printf (eq, "%s%s = %s", k > 0 ? " · " : "",
                                 esc (pool, _(view->slot_names[k])), num (pool, view->slots[k]));
+      if (view->ex.n_derived == 0)
+        return;
+      g_string_append_printf (eq, "\n<small>%s", pool_keep (pool, g_strdup_printf (
+        /* TRANSLATORS: %s is the gradient ∂C/∂p the values after it take */
+        _("for the next step, with g = %s:"), num (pool, g))));
+      for (gsize k = 0; k < view->ex.n_derived; k++)
+        g_string_append_printf (eq, "%s%s = %s", k > 0 ? " · " : " ",
+                                esc (pool, _(view->ex.derived[k].name)),
+                                num (pool, view->ex.derived[k].value));
+      g_string_append (eq, "</small>");
       return;
     }
 
