@@ -1,8 +1,9 @@
-/* test-onnx-write.c — ONNX export (core/bp-onnx-write.c): what is written,
- * read back with protoc-c's unpack (nodes, initialisers, shapes, opset),
- * the float32/float64 choice and its consequences for attributes, the
- * refusal of an activation with no ONNX form, and the atomic write.  That
- * the graphs compute our forward pass is tests/reference/onnx_export.py's
+/* test-onnx-write.c — ONNX export (core/bp-onnx-write*.c): what is
+ * written, read back with protoc-c's unpack (nodes, initialisers, shapes,
+ * opset), the float32/float64 choice and its consequences for attributes,
+ * the refusal of an activation with no ONNX form, the atomic write, and the
+ * round trip through the reader (bp-onnx-read*.c).  That the graphs
+ * compute our forward pass is tests/reference/onnx_export.py's
  * (onnx.checker and an evaluator of the operators). */
 #include <stdarg.h>
 #include <stddef.h>
@@ -474,6 +475,118 @@ test_write_file (void **state)
   g_rmdir (dir);
 }
 
+/* ------------------------------------------------------------ round trip
+ * Through the reader (bp-onnx-read*.c): what it reads back of what we
+ * write.  Dropout is not in an inference graph, so these networks have
+ * none. */
+
+/* 3 → dense 4 tanh → batchnorm relu → layernorm sigmoid → dense 4
+ * leaky_relu + a(1) → dense 2 softmax, parameters multiples of 1/8. */
+static BpModel *
+model_for_reader (void)
+{
+  g_autoptr(GError) error = NULL;
+  BpModel *model = model_new ();
+  BpNetwork *net = bp_network_new (3, &error);
+  const double *old = model->network->params;
+
+  assert_true (bp_network_add_layer (net, 4, "tanh", NULL, &error));
+  assert_true (bp_network_add_batchnorm (net, BP_NORM_DEFAULT_EPS, BP_NORM_DEFAULT_MOMENTUM,
+                                         "relu", &error));
+  assert_true (bp_network_add_layernorm (net, BP_NORM_DEFAULT_EPS, "sigmoid", &error));
+  assert_true (bp_network_add_layer (net, 4, "leaky_relu", NULL, &error));
+  assert_true (bp_network_set_skip (net, 3, 1, &error));
+  assert_true (bp_network_add_layer (net, 2, "softmax", NULL, &error));
+  assert_true (bp_network_set_cost (net, "softmax_ce", NULL, &error));
+  for (gsize i = 0; i < net->n_params; i++)
+    net->params[i] = old[i % model->network->n_params];
+  for (gsize j = 0; j < 4; j++)
+    {
+      net->layers[1].running_mean[j] = 0.25 * (double) j;
+      net->layers[1].running_var[j] = 1.0 + 0.5 * (double) j;
+    }
+  bp_network_free (model->network);
+  model->network = net;
+  return model;
+}
+
+static BpModel *
+import_bytes (GBytes *bytes)
+{
+  g_autoptr(GError) error = NULL;
+  gsize len;
+  const guint8 *data = g_bytes_get_data (bytes, &len);
+  BpModel *back = bp_onnx_import_data (data, len, "exported.onnx", &error);
+
+  g_assert_no_error (error);
+  assert_non_null (back);
+  return back;
+}
+
+/* export → import gives the network back bit for bit (eps 1e−5, momentum
+ * 0.1 and α 0.01 come back from their float32 attributes as the decimals
+ * they were); import → export writes the same initialisers. */
+static void
+roundtrip (BpModel *model)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) bytes = bp_onnx_export_bytes (model, &error);
+  g_autoptr(GBytes) again = NULL;
+  g_autoptr(BpModel) back = NULL;
+  g_autoptr(Onnx__ModelProto) m1 = NULL, m2 = NULL;
+  gsize len;
+  const guint8 *data;
+
+  g_assert_no_error (error);
+  back = import_bytes (bytes);
+  assert_true (bp_network_equal (model->network, back->network));
+
+  again = bp_onnx_export_bytes (back, &error);
+  g_assert_no_error (error);
+  data = g_bytes_get_data (bytes, &len);
+  m1 = onnx__model_proto__unpack (NULL, len, data);
+  data = g_bytes_get_data (again, &len);
+  m2 = onnx__model_proto__unpack (NULL, len, data);
+  assert_int_equal (m1->graph->n_initializer, m2->graph->n_initializer);
+  for (gsize i = 0; i < m1->graph->n_initializer; i++)
+    {
+      const Onnx__TensorProto *a = m1->graph->initializer[i], *b = m2->graph->initializer[i];
+
+      assert_string_equal (a->name, b->name);
+      assert_int_equal (a->data_type, b->data_type);
+      assert_int_equal (a->raw_data.len, b->raw_data.len);
+      assert_memory_equal (a->raw_data.data, b->raw_data.data, a->raw_data.len);
+    }
+}
+
+static void
+test_roundtrip_float32 (void **state)
+{
+  g_autoptr(BpModel) model = model_for_reader ();
+
+  roundtrip (model);
+}
+
+/* float64: layer norm's eps of 1e−5 is then the ReduceMean…Div pattern,
+ * which the reader knows.  Batch norm's eps is a float32 here (2⁻¹⁰, whose
+ * shortest float32 decimal is itself) and layer 4 tanh: an eps that is not
+ * a float32 and leaky_relu's 0.01 would be compositions (1/√(var + eps)
+ * from constants, PRelu) that the reader does not know. */
+static void
+test_roundtrip_float64 (void **state)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(BpModel) model = model_for_reader ();
+  BpNetwork *net = model->network;
+
+  assert_true (bp_network_set_activation (net, 1, "linear", NULL, &error));
+  assert_true (bp_network_set_activation (net, 3, "tanh", NULL, &error));
+  net->layers[1].eps = ldexp (1.0, -10);   /* a float32 and a short decimal */
+  net->layers[0].W[0] = 0.1;
+  net->layers[4].b[1] = -1.0 / 3.0;
+  roundtrip (model);
+}
+
 int
 main (void)
 {
@@ -486,6 +599,8 @@ main (void)
     cmocka_unit_test (test_refuses_foreign_activation),
     cmocka_unit_test (test_refuses_impostor),
     cmocka_unit_test (test_write_file),
+    cmocka_unit_test (test_roundtrip_float32),
+    cmocka_unit_test (test_roundtrip_float64),
   };
 
   return cmocka_run_group_tests (tests, NULL, NULL);

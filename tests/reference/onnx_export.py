@@ -655,7 +655,8 @@ def main():
     if args.fixtures:
         check_import_export(chk, args.backprop, args.fixtures, args.workdir, counts)
         print("round trip: %d networks exported and imported back bit for bit; %d torch "
-              "fixtures imported and exported with the same parameter bytes"
+              "fixtures imported and exported with the same parameter bytes (float32) or "
+              "values (float64)"
               % (counts["same"], counts["fixtures"]))
         kinds = {}
         for kind, _ in counts["not_back"]:
