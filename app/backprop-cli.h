@@ -49,6 +49,10 @@ gboolean        backprop_info_datasets_command   (int      argc,
 gboolean        backprop_render_command          (int      argc,
                                                   char   **argv,
                                                   GError **error);
+/* `backprop export MODEL.json [-o FILE.onnx]` (backprop-export.c). */
+gboolean        backprop_export_command          (int      argc,
+                                                  char   **argv,
+                                                  GError **error);
 /* `backprop plugins [--plugin-path DIR]… [check FILE.so]`
  * (backprop-plugins-command.c).  Loads the plugins itself, its
  * --plugin-path directories first if nothing was loaded yet.  "check" on a
