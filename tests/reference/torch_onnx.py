@@ -1,0 +1,964 @@
+#!/usr/bin/python3
+"""torch_onnx.py — ONNX import (issue 16) against PyTorch: networks built
+and exported by torch, imported by `backprop import`, traced by `backprop
+trace --eval` and compared with torch autograd.
+
+    torch_onnx.py --backprop PATH [--count N] [--seed S] [--workdir DIR]
+                  [--long] [--only I] [--max-failures M] [-v]
+    torch_onnx.py --self-test [--count N] [--seed S]
+
+Network I of seed S is drawn from numpy's Generator seeded with
+[S, 70_000 + I] (apart from the other reference checks' networks): a
+torch.nn.Module of 1-8 layers (dense, batch norm, layer norm; dropouts in
+between), inputs 1-6 wide, every activation the importer reads (ReLU,
+LeakyReLU(α), Sigmoid, Tanh, Softplus, ELU(α), none), dense layers with a
+skip a(n) = σ(W a(n-1) + b) + a(j) from any earlier output of their
+width (either operand order of the Add), now and then as MatMul + Add
+instead of Gemm, a Linear used twice (tied weights), a Flatten of the 2-D
+input, BatchNorm1d with random or default running statistics, γ and β
+(defaults make torch emit Identity nodes on shared initialisers),
+LayerNorm, and an output that fixes the cost (bp-onnx.h): Softmax on
+dim 1 or -1 with softmax_ce (one-hot or soft targets), Sigmoid with bce,
+anything else with mse.  Each is exported twice with torch.onnx.export,
+model.float() and model.double(), at opset 14 (torch's default: layer
+norm as the ReduceMean/Sub/Pow/…/Add pattern) or 17 (a LayerNormalization
+node), checked with onnx.checker, and then:
+
+  * `backprop import X.onnx -o X.json` must give the network the module
+    is: its layers (type, widths, activation and α, skip_from, eps), the
+    cost, and every W, b, γ, β, running mean and variance exactly (a
+    float32 value is exact in double);
+  * `backprop trace --eval` on a batch — the model's inline batch, or for
+    some networks (one output, or softmax with every class in the batch)
+    the first rows of a CSV through --dataset — must agree with torch
+    autograd on loss, per_sample_loss, output and per layer z, a, dC_da,
+    dC_dz, dW, db, dgamma, dbeta: element by element within 1e-9 |ref|
+    plus 30 x the element's measured rounding noise (torch_reference's
+    Checker).  The float32 file is compared with torch in float64 on the
+    float32-rounded weights.
+
+The reference is torch_layers.py's float64 torch graph (validated there
+against F.batch_norm / F.layer_norm and gradcheck) of the network the
+module is, plus elu here; every network's module itself (in float64) is
+run too, and its output, loss and the autograd gradients of its
+parameters must match that reference (1e-9 of the array's magnitude), so
+the reference is the module's own function.  ONNX stores α and eps as
+float32 attributes, so they are drawn as float32 values: the module, the
+file and the reference then mean the same network in float64 too.
+
+Before the networks, graphs the importer must refuse: a Conv, a Reshape in
+the middle, an LSTM, a MatMul of two activations, a second input, a
+Linear without bias (MatMul alone), an Add before the activation (not our
+skip), two activations in a row, a LogSoftmax output, a Softmax over the
+batch axis, and a model exported in training mode.  `backprop import` must
+exit non-zero, write no output file, and its message name the culprit:
+the name of one of the given nodes as it is in the file and its op type
+(for the second input, the input's name).
+
+--long (or BP_ONNX_REF_LONG=1 in the environment) is the long form: wider
+layers (up to 24 units), batches up to 16, opsets 13-17, and by default
+400 networks instead of 60.  The run prints the networks and files
+checked, the worst error per quantity (error/tolerance, and |error| over
+the array's largest |ref|) and the time.
+"""
+
+import argparse
+import copy
+import io
+import json
+import math
+import os
+import sys
+import time
+import warnings
+
+import numpy as np
+
+import torch_reference as R
+
+R.import_torch()
+torch = R.torch
+
+import torch_exact as E        # noqa: E402 (after torch is importable)
+import torch_layers as TL      # noqa: E402
+
+TL.bind(R)
+
+try:
+    import onnx
+except ImportError as e:      # pragma: no cover
+    sys.stderr.write("torch_onnx.py: FAILED: the onnx module is not importable by %s (%s);\n"
+                     "this test needs Debian's python3-onnx (apt install python3-onnx)\n"
+                     % (sys.executable, e))
+    sys.exit(1)
+
+F = torch.nn.functional
+
+SEED_OFFSET = 70_000
+HIDDEN_ACTS = ("linear", "relu", "leaky_relu", "sigmoid", "tanh", "softplus", "elu")
+DEFAULT_ALPHA = {"leaky_relu": 0.01, "elu": 1.0}
+TORCH_DEFAULT_EPS = 1e-5
+COUNT_CI, COUNT_LONG = 60, 400
+Z_MAX = 35.0
+MODULE_RTOL = 1e-7
+QUANTITIES = ("loss", "per_sample_loss", "output", "z", "a", "dC_da", "dC_dz", "dW", "db",
+              "dgamma", "dbeta")
+
+
+def f32(x):
+    """x rounded to float32, as a Python float (what an ONNX float
+    attribute holds)."""
+    return float(np.float32(x))
+
+
+# ------------------------------------------------------------ elu, exactly
+
+class _Elu(torch.autograd.Function):
+    """σ(z) = z (z > 0), α expm1(z) otherwise; σ'(z) = 1 or α e^z, as the
+    elu plugin (σ'(0) = α) and torch."""
+
+    @staticmethod
+    def forward(ctx, z, alpha):
+        ctx.save_for_backward(z)
+        ctx.alpha = alpha
+        return torch.where(z > 0, z, alpha * torch.expm1(z))
+
+    @staticmethod
+    def backward(ctx, g):
+        (z,) = ctx.saved_tensors
+        return g * torch.where(z > 0, torch.ones_like(z), ctx.alpha * torch.exp(z)), None
+
+
+_t_act = E.t_act
+
+
+def t_act(name, z, alpha, accurate=True):
+    if name == "elu":
+        return _Elu.apply(z, alpha)
+    return _t_act(name, z, alpha, accurate)
+
+
+E.t_act = t_act           # torch_layers' forward pass calls E.t_act
+
+
+# ------------------------------------------------------------- generation
+#
+# A spec is a list of blocks; "idx" numbers the tensors as the imported
+# network does: a(0) is the input, each dense / norm layer adds one, a
+# dropout or a flatten passes its input's number on.
+
+def log_uniform(rng, lo, hi, size=None):
+    return 10.0 ** rng.uniform(math.log10(lo), math.log10(hi), size)
+
+
+def draw_act(rng, acts=HIDDEN_ACTS):
+    act = str(acts[rng.integers(len(acts))])
+    alpha = None
+    if act == "leaky_relu":
+        alpha = f32(rng.choice([0.01, 0.2, rng.uniform(0.001, 0.5)]))
+    elif act == "elu":
+        alpha = f32(rng.choice([1.0, rng.uniform(0.1, 3.0)]))
+    return act, alpha
+
+
+def gen_spec(rng, long_form):
+    """(spec, n_in, cost, B): a random network as blocks, before any
+    parameter is drawn."""
+    n_in = int(rng.integers(1, 7))
+    depth = int(rng.integers(1, 9))
+    max_w = 24 if long_form else 8
+    B = int(rng.integers(1, 17 if long_form else 9))
+    r = rng.random()
+    cost = "mse" if r < 0.5 else ("bce" if r < 0.7 else "softmax_ce")
+    widths = [n_in]                       # widths[j] = width of a(j)
+    spec = []
+    if rng.random() < 0.15:
+        spec.append({"kind": "flatten"})
+    dense_shapes = {}                     # (in, out) -> block of the first Linear
+    for n in range(1, depth + 1):
+        last = n == depth
+        w = widths[-1]
+        if rng.random() < 0.2:
+            spec.append({"kind": "dropout", "p": float(rng.choice([0.1, 0.5, rng.uniform(0, 0.9)]))})
+        if last and cost != "mse":
+            kind = "dense"
+        elif last:
+            kind = "dense" if rng.random() < 0.8 else ("bn" if rng.random() < 0.5 else "ln")
+        else:
+            kind = str(rng.choice(["dense", "bn", "ln"], p=[0.6, 0.22, 0.18]))
+        blk = {"kind": kind, "idx": len(widths)}
+        if kind == "dense":
+            if last and cost == "softmax_ce":
+                out = int(rng.integers(2, 7))
+            elif last and cost == "bce":
+                out = int(rng.integers(1, 4))
+            elif rng.random() < 0.5:
+                out = widths[int(rng.integers(len(widths)))]
+            else:
+                out = int(rng.integers(1, max_w + 1))
+            blk.update(inp=w, out=out, style="matmul" if rng.random() < 0.2 else "gemm",
+                       bias_first=bool(rng.random() < 0.5))
+            if last and cost == "softmax_ce":
+                blk.update(act="softmax", alpha=None, dim=int(rng.choice([1, -1])))
+            elif last and cost == "bce":
+                blk.update(act="sigmoid", alpha=None)
+            else:     # a sigmoid output would make the cost bce
+                act, alpha = draw_act(rng, HIDDEN_ACTS if not last else
+                                      tuple(a for a in HIDDEN_ACTS if a != "sigmoid"))
+                blk.update(act=act, alpha=alpha)
+            sources = [j for j in range(len(widths)) if widths[j] == out]
+            if sources and not (last and cost != "mse") and rng.random() < 0.45:
+                blk["skip"] = int(sources[rng.integers(len(sources))])
+                blk["skip_first"] = bool(rng.random() < 0.4)
+            tied = dense_shapes.get((w, out))
+            if tied is not None and rng.random() < 0.25:
+                blk["tie"] = tied
+            else:
+                dense_shapes.setdefault((w, out), blk)
+            widths.append(out)
+        else:
+            blk.update(inp=w, out=w, default=bool(rng.random() < 0.15))
+            if rng.random() < 0.6:
+                eps = TORCH_DEFAULT_EPS
+            else:
+                eps = float(log_uniform(rng, 1e-8, 0.1))
+            blk["eps"] = f32(eps)
+            if rng.random() < 0.4:
+                blk.update(act="linear", alpha=None)
+            else:
+                acts = HIDDEN_ACTS[1:] if not last else ("relu", "tanh", "leaky_relu", "elu")
+                blk.update(zip(("act", "alpha"), draw_act(rng, acts)))
+            widths.append(w)
+        spec.append(blk)
+    if rng.random() < 0.1:
+        spec.append({"kind": "dropout", "p": 0.5})
+    return spec, n_in, cost, B
+
+
+def param(rng, shape, scale):
+    return torch.tensor(rng.standard_normal(shape) * scale, dtype=torch.float64)
+
+
+def build_module(rng, spec, n_in):
+    """The torch.nn.Module of a spec, its parameters drawn from rng (float64)."""
+    mods = []
+    for blk in spec:
+        k = blk["kind"]
+        if k == "dense" and "tie" not in blk:
+            lin = torch.nn.Linear(blk["inp"], blk["out"]).double()
+            with torch.no_grad():
+                s = log_uniform(rng, 0.3, 3.0) / math.sqrt(blk["inp"])
+                lin.weight.copy_(param(rng, lin.weight.shape, s))
+                lin.bias.copy_(param(rng, lin.bias.shape, log_uniform(rng, 0.05, 1.0)))
+            blk["mod"] = len(mods)
+            mods.append(lin)
+        elif k == "dense":
+            blk["mod"] = blk["tie"]["mod"]
+        elif k in ("bn", "ln"):
+            w = blk["out"]
+            m = (torch.nn.BatchNorm1d(w, eps=blk["eps"]) if k == "bn"
+                 else torch.nn.LayerNorm(w, eps=blk["eps"])).double()
+            if not blk["default"]:
+                with torch.no_grad():
+                    g = rng.choice([-1.0, 1.0], w) * log_uniform(rng, 0.3, 3.0, w)
+                    m.weight.copy_(torch.tensor(g))
+                    m.bias.copy_(param(rng, w, log_uniform(rng, 0.05, 1.0)))
+                    if k == "bn":
+                        m.running_mean.copy_(param(rng, w, log_uniform(rng, 0.1, 2.0)))
+                        m.running_var.copy_(torch.tensor(log_uniform(rng, 0.05, 5.0, w)))
+            blk["mod"] = len(mods)
+            mods.append(m)
+        elif k == "dropout":
+            blk["mod"] = len(mods)
+            mods.append(torch.nn.Dropout(blk["p"]))
+    return Net(spec, mods).eval()
+
+
+def apply_act(act, alpha, z, dim=1):
+    if act == "linear":
+        return z
+    if act == "relu":
+        return torch.relu(z)
+    if act == "leaky_relu":
+        return F.leaky_relu(z, alpha)
+    if act == "sigmoid":
+        return torch.sigmoid(z)
+    if act == "tanh":
+        return torch.tanh(z)
+    if act == "softplus":
+        return F.softplus(z)
+    if act == "elu":
+        return F.elu(z, alpha)
+    if act == "softmax":
+        return torch.softmax(z, dim=dim)
+    raise ValueError(act)
+
+
+class Net(torch.nn.Module):
+    """The network of a spec; with `logits` set, forward also returns the
+    last z (for the loss from logits in the self-check; never exported)."""
+
+    def __init__(self, spec, mods):
+        super().__init__()
+        self.spec = spec
+        self.mods = torch.nn.ModuleList(mods)
+        self.logits = False
+        self.zmax = None         # a list: the largest |z| of each forward pass
+
+    def forward(self, x):
+        acts = [x]               # a(j), numbered as the imported layers
+        h, z = x, None
+        big = 0.0
+        for blk in self.spec:
+            k = blk["kind"]
+            if k == "flatten":
+                h = torch.flatten(h, 1)
+                acts[0] = h
+                continue
+            m = self.mods[blk["mod"]]
+            if k == "dropout":
+                h = m(h)
+                continue
+            if k == "dense":
+                if blk["style"] == "gemm":
+                    z = m(h)
+                elif blk["bias_first"]:
+                    z = m.bias + torch.matmul(h, m.weight.t())
+                else:
+                    z = torch.matmul(h, m.weight.t()) + m.bias
+            else:
+                z = m(h)
+            if self.zmax is not None:
+                big = max(big, float(z.detach().abs().max()))
+            a = apply_act(blk["act"], blk["alpha"], z, blk.get("dim", 1))
+            if "skip" in blk:
+                a = acts[blk["skip"]] + a if blk["skip_first"] else a + acts[blk["skip"]]
+            acts.append(a)
+            h = a
+        if self.zmax is not None:
+            self.zmax.append(big)
+        return (h, z) if self.logits else h
+
+
+def expected_model(net, spec, cost):
+    """The backprop model the module is (what the import must give), in
+    float64 from the module's parameters (of whatever dtype: exact)."""
+    layers = []
+    for blk in spec:
+        k = blk["kind"]
+        if k in ("flatten", "dropout"):
+            continue
+        m = net.mods[blk["mod"]]
+        v = lambda t: t.detach().double().tolist()    # noqa: E731
+        if k == "dense":
+            L = {"type": "dense", "in": blk["inp"], "out": blk["out"],
+                 "activation": blk["act"], "W": v(m.weight), "b": v(m.bias)}
+            if "skip" in blk:
+                L["skip_from"] = blk["skip"]
+        else:
+            L = {"type": "batchnorm" if k == "bn" else "layernorm", "in": blk["out"],
+                 "out": blk["out"], "activation": blk["act"], "eps": blk["eps"],
+                 "gamma": v(m.weight), "beta": v(m.bias)}
+            if k == "bn":
+                L["running_mean"] = v(m.running_mean)
+                L["running_var"] = v(m.running_var)
+        if blk["alpha"] is not None:
+            L["alpha"] = blk["alpha"]
+        layers.append(L)
+    return {"format": "backprop-model/1", "name": "torch-onnx expected", "seed": 0,
+            "layers": layers, "cost": cost, "optimizer": {"id": "sgd", "lr": 0.1}}
+
+
+def gen_batch(rng, n_in, n_out, cost, B, classes=None):
+    """(X, Y, class of each row or None): inputs at mixed scales; targets
+    of the cost (softmax_ce: one-hot, or soft and summing to exactly 1)."""
+    X = rng.standard_normal((B, n_in)) * log_uniform(rng, 0.1, 5.0, n_in)
+    cls = None
+    if cost == "mse":
+        Y = rng.standard_normal((B, n_out)) * log_uniform(rng, 0.1, 3.0)
+    elif cost == "bce":
+        Y = (rng.random((B, n_out)) < 0.5).astype(float) if rng.random() < 0.6 \
+            else rng.uniform(0.0, 1.0, (B, n_out))
+    elif classes is not None:
+        cls = classes
+        Y = np.eye(n_out)[cls]
+    else:
+        Y = np.zeros((B, n_out))
+        for s in range(B):
+            if rng.random() < 0.6:
+                Y[s, rng.integers(n_out)] = 1.0
+            else:
+                cuts = np.sort(rng.integers(0, 1025, n_out - 1))
+                Y[s] = np.diff(np.concatenate([[0], cuts, [1024]])) / 1024.0
+    return X, Y, cls
+
+
+def describe(spec, n_in, cost, B):
+    parts = []
+    for blk in spec:
+        k = blk["kind"]
+        if k == "flatten":
+            parts.append("flatten")
+        elif k == "dropout":
+            parts.append("drop%.2g" % blk["p"])
+        else:
+            act = blk["act"] + ("(%.3g)" % blk["alpha"] if blk["alpha"] is not None else "")
+            s = "%s%d/%s" % ({"dense": "", "bn": "bn", "ln": "ln"}[k], blk["out"], act)
+            if k == "dense" and blk["style"] == "matmul":
+                s += "[mm]"
+            if "tie" in blk:
+                s += "[tied]"
+            if "skip" in blk:
+                s += "+a%d" % blk["skip"]
+            if k != "dense" and blk["default"]:
+                s += "[defaults]"
+            parts.append(s)
+    return "in%d %s %s B=%d" % (n_in, "-".join(parts), cost, B)
+
+
+def gen_network(rng, long_form):
+    """A network: its spec, module (float64), batch and how it is run.
+    A candidate with |z| > Z_MAX somewhere is drawn again (the reference's
+    sigmoid is not exact where e^-z overflows: σ(-712) is subnormal)."""
+    for _candidate in range(100):
+        spec, n_in, cost, B = gen_spec(rng, long_form)
+        net = build_module(rng, spec, n_in)
+        n_out = [b for b in spec if b["kind"] not in ("flatten", "dropout")][-1]["out"]
+        csv = rng.random() < 0.6 and (n_out == 1 or (cost == "softmax_ce" and B >= n_out))
+        classes = None
+        if csv and cost == "softmax_ce":
+            classes = np.concatenate([rng.permutation(n_out), rng.integers(0, n_out, B - n_out)])
+            classes = classes[rng.permutation(B)]
+        X, Y, cls = gen_batch(rng, n_in, n_out, cost, B, classes)
+        net.zmax = []
+        with torch.no_grad():
+            net(torch.tensor(X))
+            single = copy.deepcopy(net).float()
+            single.zmax = net.zmax
+            single(torch.tensor(X, dtype=torch.float32))
+        big, net.zmax = max(net.zmax), None
+        if big <= Z_MAX:
+            break
+    else:
+        raise RuntimeError("no network with |z| <= %g in 100 candidates" % Z_MAX)
+    opsets = (13, 14, 15, 16, 17) if long_form else (14, 17)
+    return {"spec": spec, "net": net, "n_in": n_in, "cost": cost, "X": X, "Y": Y,
+            "classes": cls, "csv": csv,
+            "opsets": [int(rng.choice(opsets)) for _ in range(2)],
+            "dynamic": bool(rng.random() < 0.8), "seed": int(rng.integers(1 << 40)),
+            "what": describe(spec, n_in, cost, B)}
+
+
+# ------------------------------------------------------------------ export
+
+def export(module, dtype, n_in, B, opset, dynamic, path, input_names=("input",), args=None):
+    """torch.onnx.export of module in dtype to path; onnx.checker's verdict
+    (None when it accepts the file, else its message)."""
+    m = module.to(dtype).eval()
+    if args is None:
+        args = (torch.zeros(B, n_in, dtype=dtype),)
+    kw = {}
+    if dynamic:
+        kw["dynamic_axes"] = {name: {0: "batch"} for name in input_names}
+    f = io.BytesIO()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        torch.onnx.export(m, args, f, opset_version=opset, input_names=list(input_names),
+                          output_names=["output"], **kw)
+    data = f.getvalue()
+    with open(path, "wb") as out:
+        out.write(data)
+    try:
+        onnx.checker.check_model(onnx.load_from_string(data), full_check=True)
+    except Exception as e:            # noqa: BLE001 (any checker complaint)
+        return str(e).splitlines()[0]
+    return None
+
+
+# ------------------------------------------------------------- comparison
+
+def quantity(name):
+    """"layers[2].dW (dense)" -> "dW"; "loss" -> "loss"."""
+    return name.split(" ")[0].split(".")[-1]
+
+
+class Checker(R.Checker):
+    """torch_reference's Checker, also keeping the worst error per
+    quantity: error/tolerance, and |error| over the array's largest |ref|."""
+
+    def __init__(self, max_failures):
+        super().__init__(max_failures)
+        self.per_q = {}
+
+    def compare(self, where, name, ours, ref, noise):
+        super().compare(where, name, ours, ref, noise)
+        arr = R.to_array(ours) if ours is not None else None
+        ref = np.asarray(ref, dtype=float)
+        noise = np.asarray(noise, dtype=float)
+        if arr is None or arr.shape != ref.shape or ref.size == 0 or \
+                not np.all(np.isfinite(arr)):
+            return
+        err = np.abs(arr - ref)
+        tol = R.RTOL * np.abs(ref) + R.K_NOISE * noise
+        with np.errstate(divide="ignore", invalid="ignore"):
+            ratio = float(np.max(np.where(err == 0.0, 0.0, err / tol)))
+        big = float(np.max(np.abs(ref)))
+        rel = float(np.max(err)) / big if big > 0 else float(np.max(err))
+        q = self.per_q.setdefault(quantity(name), [0.0, 0.0, 0])
+        q[0], q[1], q[2] = max(q[0], ratio), max(q[1], rel), q[2] + ref.size
+
+
+def exact_equal(chk, where, name, ours, ref):
+    """An imported parameter must be the file's value exactly."""
+    arr = R.to_array(ours) if ours is not None else None
+    ref = np.asarray(ref, dtype=float)
+    if arr is None:
+        chk.fail(where, name, "missing or not numbers: %s" % R.short(ours))
+        return
+    if arr.size != ref.size:
+        chk.fail(where, name, "%d values, expected %d" % (arr.size, ref.size))
+        return
+    arr = arr.reshape(ref.shape)
+    if not np.array_equal(arr, ref):
+        idx = tuple(int(i) for i in np.argwhere(arr != ref)[0])
+        chk.fail(where, name, "not the file's value: element %s is %r, expected %r (%d of %d "
+                 "differ)" % (idx, float(arr[idx]), float(ref[idx]),
+                              int(np.sum(arr != ref)), ref.size))
+
+
+def check_structure(chk, where, got, want):
+    """The imported model against the module's network: cost, layers,
+    activations, α, skips, eps and every parameter bit for bit.  False
+    when the layers do not correspond (the trace is then not compared)."""
+    cost = got.get("cost")
+    cost = cost.get("id") if isinstance(cost, dict) else cost
+    if cost != want["cost"]:
+        chk.fail(where, "cost", "%s, expected %s (from the output layer)"
+                 % (R.short(cost), want["cost"]))
+    if got.get("reduction", "mean") != "mean":
+        chk.fail(where, "reduction", "%s, expected mean" % R.short(got.get("reduction")))
+    layers = got.get("layers")
+    if not isinstance(layers, list) or len(layers) != len(want["layers"]):
+        chk.fail(where, "layers", "%s layers, expected %d: %s"
+                 % (len(layers) if isinstance(layers, list) else "no",
+                    len(want["layers"]), R.short(layers, 300)))
+        return False
+    ok = True
+    for i, (L, W) in enumerate(zip(layers, want["layers"])):
+        name = "layers[%d]" % i
+        if not isinstance(L, dict):
+            chk.fail(where, name, "not an object")
+            ok = False
+            continue
+        t = TL.ltype(L)
+        if t != W["type"] or L.get("in") != W["in"] or L.get("out") != W["out"]:
+            chk.fail(where, name, "%s %s→%s, expected %s %d→%d"
+                     % (t, L.get("in"), L.get("out"), W["type"], W["in"], W["out"]))
+            ok = False
+            continue
+        act = L.get("activation", "linear")
+        if act != W["activation"]:
+            chk.fail(where, name + ".activation", "%s, expected %s" % (R.short(act),
+                                                                       W["activation"]))
+        if W["activation"] in DEFAULT_ALPHA:
+            alpha = L.get("alpha", DEFAULT_ALPHA[W["activation"]])
+            if alpha != W["alpha"]:
+                chk.fail(where, name + ".alpha", "%r, expected the file's %r"
+                         % (alpha, W["alpha"]))
+        if L.get("skip_from") != W.get("skip_from"):
+            chk.fail(where, name + ".skip_from", "%s, expected %s"
+                     % (R.short(L.get("skip_from")), R.short(W.get("skip_from"))))
+        if t == "dense":
+            keys = ("W", "b")
+        else:
+            keys = ("gamma", "beta") + (("running_mean", "running_var")
+                                        if t == "batchnorm" else ())
+            eps = L.get("eps", TORCH_DEFAULT_EPS)
+            if eps != W["eps"]:
+                chk.fail(where, name + ".eps", "%r, expected the file's %r" % (eps, W["eps"]))
+        defaults = {"running_mean": 0.0, "running_var": 1.0}
+        for k in keys:
+            v = L.get(k, [defaults[k]] * W["out"] if k in defaults else None)
+            exact_equal(chk, where, "%s.%s" % (name, k), v, W[k])
+    return ok
+
+
+def check_trace(chk, where, ours, ref, noise, want):
+    layers = R.check_trace_head(chk, where, ours, ref, noise, len(want["layers"]))
+    if layers is None:
+        return
+    for i, (W, Lo) in enumerate(zip(want["layers"], layers)):
+        if not isinstance(Lo, dict):
+            chk.fail(where, "layers[%d]" % i, "not an object")
+            continue
+        t = W["type"]
+        if "type" in Lo and Lo["type"] != t:
+            chk.fail(where, "layers[%d].type" % i, "%s, expected %s" % (R.short(Lo["type"]), t))
+        for key in TL.TRACE_KEYS[t]:
+            name = "layers[%d].%s" % (i, key)
+            chk.compare(where, "%s (%s)" % (name, t), Lo.get(key), ref[name], noise[name])
+
+
+def module_check(chk, where, module, g, want, ref, noise, worst):
+    """The module itself (float64, eval) against the reference: output,
+    losses and its parameters' autograd gradients, within MODULE_RTOL of
+    each array's magnitude plus 30 x the reference's measured noise (a
+    gradient that is 0 in exact arithmetic is noise in both); worst[0]
+    keeps the largest error/tolerance.  Ties the reference to PyTorch's
+    own layers, whose backward (σ(1-σ), log_softmax) is not exact at
+    saturation, hence the looser tolerance: a wrong network (a skip, an
+    eps, a tied weight) is off by far more.  A failure is the harness's."""
+    md = copy.deepcopy(module).double().eval()
+    md.logits = True
+    X = torch.tensor(g["X"])
+    Y = torch.tensor(g["Y"])
+    a, z = md(X)
+    cost = want["cost"]
+    if cost == "mse":
+        l = 0.5 * ((a - Y) ** 2).sum(dim=1)
+    elif cost == "bce":
+        l = F.binary_cross_entropy_with_logits(z, Y, reduction="none").sum(dim=1)
+    else:
+        l = -(Y * F.log_softmax(z, dim=1)).sum(dim=1)
+    C = l.mean()
+    C.backward()
+    pairs = [(k, v, ref[k], noise[k]) for k, v in
+             (("output", a), ("per_sample_loss", l), ("loss", C.reshape(1)))]
+    grads = {}
+    li = 0
+    for blk in g["spec"]:
+        if blk["kind"] in ("flatten", "dropout"):
+            continue
+        m = md.mods[blk["mod"]]
+        if blk["kind"] == "dense":       # a tied Linear: the sum over its uses
+            acc = grads.get(blk["mod"], [0.0] * 4)
+            grads[blk["mod"]] = [acc[0] + ref["layers[%d].dW" % li],
+                                 acc[1] + ref["layers[%d].db" % li],
+                                 acc[2] + noise["layers[%d].dW" % li],
+                                 acc[3] + noise["layers[%d].db" % li]]
+        else:
+            for p, k in ((m.weight, "dgamma"), (m.bias, "dbeta")):
+                key = "layers[%d].%s" % (li, k)
+                pairs.append((key, p.grad, ref[key], noise[key]))
+        li += 1
+    for k, (gw, gb, nw, nb) in grads.items():
+        m = md.mods[k]
+        pairs += [("Linear %d weight grad" % k, m.weight.grad, gw, nw),
+                  ("Linear %d bias grad" % k, m.bias.grad, gb, nb)]
+    for name, t, r, n in pairs:
+        t = t.detach().numpy() if t is not None else np.zeros_like(r)
+        big = float(np.max(np.abs(r)))
+        err = np.abs(t - r)
+        tol = MODULE_RTOL * big + R.K_NOISE * n
+        with np.errstate(divide="ignore", invalid="ignore"):
+            ratio = float(np.max(np.where(err == 0.0, 0.0, err / tol)))
+        worst[0] = max(worst[0], ratio)
+        if not ratio <= 1.0:
+            chk.fail(where, "module " + name,
+                     "the torch module and the reference differ by %.3g, the array's "
+                     "largest |value| is %.3g (a bug of this test)" % (float(np.max(err)), big))
+
+
+# ---------------------------------------------------------------- the CLI
+
+def write_csv(path, g):
+    """The batch as a CSV the way a user has it: x1…, then the target
+    (a number, or for softmax_ce a class label)."""
+    X, Y = g["X"], g["Y"]
+    with open(path, "w") as f:
+        f.write(",".join(["x%d" % (k + 1) for k in range(X.shape[1])] + ["y"]) + "\n")
+        for s in range(X.shape[0]):
+            y = ("class-%d" % g["classes"][s]) if g["classes"] is not None else repr(float(Y[s, 0]))
+            f.write(",".join([repr(float(v)) for v in X[s]] + [y]) + "\n")
+
+
+def csv_targets(g):
+    """The targets the CSV means: one-hot labels take their columns in the
+    order the labels first appear (bp-dataset-csv.c)."""
+    if g["classes"] is None:
+        return g["Y"]
+    order = []
+    for c in g["classes"]:
+        if c not in order:
+            order.append(c)
+    col = {c: k for k, c in enumerate(order)}
+    return np.eye(len(order))[[col[c] for c in g["classes"]]]
+
+
+def check_file(chk, args, g, base, dtype, opset, stats, worst_module):
+    """One export of network g: checker, import, structure, trace."""
+    path = base + ".onnx"
+    module = copy.deepcopy(g["net"]).to(dtype)
+    B = g["X"].shape[0]
+    bad = export(module, dtype, g["n_in"], B, opset, g["dynamic"], path)
+    if bad is not None:
+        chk.fail(path, "onnx.checker", bad)
+        return
+    want = expected_model(module, g["spec"], g["cost"])
+    if g["csv"]:
+        g = dict(g, Y=csv_targets(g))
+    want["inputs"], want["targets"] = g["X"].tolist(), g["Y"].tolist()
+    ref, noise, _, _ = TL.reference(want, True, 0, g["seed"])
+    module_check(chk, path, module, g, want, ref, noise, worst_module)
+    if args.self_test:
+        return
+    stats["files"] += 1
+    out = base + ".json"
+    if os.path.exists(out):
+        os.unlink(out)
+    if args.no_import:                 # the harness alone: trace what the import should give
+        with open(out, "w") as f:
+            json.dump({k: v for k, v in want.items() if k not in ("inputs", "targets")}, f)
+    else:
+        p = R.run([args.backprop, "import", path, "-o", out])
+        if p.returncode != 0:
+            chk.fail(path, "import", "`backprop import` exited %d: %s"
+                     % (p.returncode, p.stderr.decode(errors="replace").strip()[:500]))
+            return
+    try:
+        with open(out) as f:
+            got = json.load(f)
+    except (OSError, ValueError) as e:
+        chk.fail(path, "import", "cannot read the imported model %s: %s" % (out, e))
+        return
+    if not isinstance(got, dict) or not check_structure(chk, out, got, want):
+        return
+    if g["csv"]:
+        csv = base + ".csv"
+        write_csv(csv, g)
+        cmd = [args.backprop, "trace", out, "--eval", "--dataset", csv, "--rows", str(B)]
+        stats["csv"] += 1
+    else:
+        batch = base + "-batch.json"
+        with open(batch, "w") as f:
+            json.dump(dict(got, inputs=want["inputs"], targets=want["targets"]), f, indent=1)
+        cmd = [args.backprop, "trace", batch, "--eval"]
+    where = " ".join(os.path.basename(c) for c in cmd[1:])
+    ours = R.run_json(chk, where, cmd)
+    if ours is None:
+        return
+    if g["csv"]:
+        for key, v in (("inputs", want["inputs"]), ("targets", want["targets"])):
+            if key in ours:
+                exact_equal(chk, where, "trace " + key + " (the CSV's rows)", ours[key], v)
+    check_trace(chk, where, ours, ref, noise, want)
+
+
+# -------------------------------------------------------------- refusals
+#
+# (name, module, example inputs, input names, opset, training, nodes the
+# message may name: op types, or None for "the second input's name").
+
+class _Seq(torch.nn.Module):
+    def __init__(self, fn, **mods):
+        super().__init__()
+        for k, v in mods.items():
+            setattr(self, k, v)
+        self.fn = fn
+
+    def forward(self, *xs):
+        return self.fn(self, *xs)
+
+
+def refusal_cases():
+    Lin = torch.nn.Linear
+    x4 = (torch.zeros(3, 4),)
+    return [
+        ("conv", _Seq(lambda s, x: s.l(torch.flatten(torch.relu(s.c(x.unsqueeze(1))), 1)),
+                      c=torch.nn.Conv1d(1, 2, 3), l=Lin(4, 2)), x4, ("input",), 14, False,
+         {"Conv", "Unsqueeze"}),
+        ("reshape", _Seq(lambda s, x: s.l2(torch.relu(s.l1(x)).reshape(-1, 2, 2).reshape(-1, 4)),
+                         l1=Lin(4, 4), l2=Lin(4, 2)), x4, ("input",), 14, False, {"Reshape"}),
+        ("lstm", _Seq(lambda s, x: s.l(s.r(x.unsqueeze(0))[0][0]),
+                      r=torch.nn.LSTM(4, 3), l=Lin(3, 2)), x4, ("input",), 14, False,
+         {"LSTM", "Unsqueeze", "Shape", "Gather", "Expand", "Concat", "Squeeze"}),
+        ("matmul of two activations",
+         _Seq(lambda s, x: torch.matmul(torch.relu(s.l1(x)), s.l2(x).t()),
+              l1=Lin(4, 3), l2=Lin(4, 3)), x4, ("input",), 14, False, {"MatMul", "Transpose"}),
+        ("a second input", _Seq(lambda s, x, y: s.l(x) + y, l=Lin(4, 2)),
+         (torch.zeros(3, 4), torch.zeros(3, 2)), ("input", "extra"), 14, False, None),
+        ("linear without bias (MatMul alone)",
+         _Seq(lambda s, x: torch.sigmoid(s.l(x)), l=Lin(4, 2, bias=False)), x4, ("input",), 14,
+         False, {"MatMul"}),
+        ("add before the activation", _Seq(lambda s, x: s.o(torch.relu(s.l(x) + x)),
+                                           l=Lin(4, 4), o=Lin(4, 1)), x4, ("input",), 14,
+         False, {"Add", "Relu"}),
+        ("two activations in a row", _Seq(lambda s, x: torch.tanh(torch.relu(s.l(x))),
+                                          l=Lin(4, 3)), x4, ("input",), 17, False,
+         {"Relu", "Tanh"}),
+        ("logsoftmax output", _Seq(lambda s, x: torch.log_softmax(s.l(x), dim=1), l=Lin(4, 3)),
+         x4, ("input",), 14, False, {"LogSoftmax"}),
+        ("softmax over the batch", _Seq(lambda s, x: torch.softmax(s.l(x), dim=0), l=Lin(4, 3)),
+         x4, ("input",), 14, False, {"Softmax"}),
+        ("exported in training mode",
+         _Seq(lambda s, x: s.l2(torch.relu(s.bn(s.l1(x)))), l1=Lin(4, 3),
+              bn=torch.nn.BatchNorm1d(3), l2=Lin(3, 2)), x4, ("input",), 14, True,
+         {"BatchNormalization"}),
+    ]
+
+
+def check_refusals(chk, args, workdir):
+    """Each case exported (float32) and given to `backprop import`: it
+    must fail, write nothing, and name the culprit.  Returns how many."""
+    n = 0
+    torch.manual_seed(args.seed)
+    for name, module, xs, names, opset, training, culprits in refusal_cases():
+        n += 1
+        path = os.path.join(workdir, "refuse-%02d.onnx" % n)
+        module = module.float()
+        f = io.BytesIO()
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            kw = {"training": torch.onnx.TrainingMode.TRAINING} if training else {}
+            torch.onnx.export(module if training else module.eval(), tuple(x.float() for x in xs),
+                              f, opset_version=opset, input_names=list(names),
+                              output_names=["output"], **kw)
+        with open(path, "wb") as out:
+            out.write(f.getvalue())
+        graph = onnx.load_from_string(f.getvalue()).graph
+        try:
+            onnx.checker.check_model(onnx.load_from_string(f.getvalue()), full_check=True)
+        except Exception as e:        # noqa: BLE001
+            chk.fail(path, "onnx.checker", str(e).splitlines()[0])
+            continue
+        if culprits is None:
+            named = [(names[1], None)]
+        else:
+            named = [(nd.name, nd.op_type) for nd in graph.node if nd.op_type in culprits]
+        out = path[:-5] + ".json"
+        if os.path.exists(out):
+            os.unlink(out)
+        if args.no_import:
+            continue
+        p = R.run([args.backprop, "import", path, "-o", out])
+        msg = p.stderr.decode(errors="replace").strip()
+        where = "%s (%s)" % (path, name)
+        if p.returncode == 0 and culprits == {"MatMul"} and os.path.exists(out):
+            # A Linear without bias read as b = 0 is the same network: allowed
+            # when W is the file's and b is 0.
+            with open(out) as fo:
+                got = json.load(fo)
+            L = got.get("layers", [{}])
+            wt = module.l.weight.detach().double().numpy()
+            if len(L) == 1 and np.array_equal(np.array(L[0].get("W")).reshape(wt.shape), wt) \
+                    and not np.any(np.array(L[0].get("b"))):
+                if args.verbose:
+                    print("%s: imported with b = 0 (allowed)" % where)
+                continue
+        if p.returncode == 0:
+            chk.fail(where, "import", "accepted (exit 0), expected a refusal naming %s"
+                     % " or ".join("%s (%s)" % c for c in named))
+            continue
+        if p.returncode < 0 or p.returncode > 2:
+            chk.fail(where, "import", "exit status %d (crash?): %s" % (p.returncode, msg[:300]))
+        if os.path.exists(out):
+            chk.fail(where, "import", "refused but wrote %s" % out)
+        if not any(nm in msg and (op is None or op in msg) for nm, op in named):
+            chk.fail(where, "import", "the message names none of %s: %s"
+                     % (", ".join("%s (%s)" % c for c in named), msg[:400] or "(no message)"))
+        elif args.verbose:
+            print("%s: refused: %s" % (where, msg.splitlines()[0][:200]))
+    return n
+
+
+# ------------------------------------------------------------------- main
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--backprop", help="the backprop CLI executable")
+    ap.add_argument("--count", type=int, default=None,
+                    help="networks (default %d, --long %d)" % (COUNT_CI, COUNT_LONG))
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--workdir", default=None)
+    ap.add_argument("--long", action="store_true",
+                    help="the long form (also BP_ONNX_REF_LONG=1): wider, opsets 13-17")
+    ap.add_argument("--only", type=int, default=None, help="check only network I")
+    ap.add_argument("--max-failures", type=int, default=20)
+    ap.add_argument("--no-import", action="store_true",
+                    help="trace the model the import should give instead of importing "
+                         "(checks this harness and the engine, not the reader)")
+    ap.add_argument("--self-test", action="store_true",
+                    help="export, onnx.checker and module vs reference only (no CLI)")
+    ap.add_argument("--verbose", "-v", action="store_true")
+    args = ap.parse_args()
+    long_form = args.long or os.environ.get("BP_ONNX_REF_LONG", "") not in ("", "0")
+    if args.count is None:
+        args.count = COUNT_LONG if long_form else COUNT_CI
+        if args.self_test:
+            args.count = 12
+    if not args.self_test:
+        if not args.backprop:
+            ap.error("--backprop is required (or --self-test)")
+        args.backprop, _ = R.cli_paths(argparse.Namespace(backprop=args.backprop,
+                                                          workdir=args.workdir or "."))
+        if args.backprop is None:
+            return 1
+    if args.workdir is None:
+        import tempfile
+        args.workdir = tempfile.mkdtemp(prefix="bp-torch-onnx-")
+    workdir = os.path.abspath(args.workdir)
+    os.makedirs(workdir, exist_ok=True)
+
+    chk = Checker(args.max_failures)
+    t0 = time.time()
+    n_refusals = 0 if args.self_test or args.only is not None else \
+        check_refusals(chk, args, workdir)
+    if chk.failures:
+        print("FAIL refusals:")
+        for where, name, msg in chk.failures:
+            print("  %s %s: %s" % (where, name, msg))
+    stats = {"files": 0, "csv": 0}
+    per_opset, worst_module = {}, [0.0]
+    n_nets = 0
+    indices = [args.only] if args.only is not None else range(args.count)
+    for i in indices:
+        rng = np.random.default_rng([args.seed, SEED_OFFSET + i])
+        g = gen_network(rng, long_form)
+        before = len(chk.failures)
+        chk.net_max = 0.0
+        for variant, dtype, opset in (("f32", torch.float32, g["opsets"][0]),
+                                      ("f64", torch.float64, g["opsets"][1])):
+            base = os.path.join(workdir, "onnx-%04d-%04d-%s-op%d" % (args.seed, i, variant, opset))
+            check_file(chk, args, g, base, dtype, opset, stats, worst_module)
+            per_opset[opset] = per_opset.get(opset, 0) + 1
+        n_nets += 1
+        if args.verbose:
+            print("network %d: %s%s: %s, max error/tolerance %.2g"
+                  % (i, g["what"], " (csv)" if g["csv"] else "",
+                     "ok" if len(chk.failures) == before else "FAIL", chk.net_max))
+        if len(chk.failures) > before:
+            print("FAIL network %d (%s)" % (i, g["what"]))
+            for where, name, msg in chk.failures[before:]:
+                print("  %s %s: %s" % (where, name, msg))
+            sys.stdout.flush()
+            if len(chk.failures) >= args.max_failures:
+                print("(stopping after %d failures)" % len(chk.failures))
+                break
+    dt = time.time() - t0
+    if args.self_test:
+        print("torch-onnx self-test: %d networks exported twice, onnx.checker and the module "
+              "against the reference: max error/tolerance %.2g%s (%.1f s)"
+              % (n_nets, worst_module[0], " — %d FAILURES" % len(chk.failures)
+                 if chk.failures else "", dt))
+        return 1 if chk.failures else 0
+    print("torch-onnx%s: %d networks, %d files (opset %s; %d traced from a CSV), %d refusals%s"
+          % (" (long)" if long_form else "", n_nets, stats["files"],
+             ", ".join("%d: %d" % kv for kv in sorted(per_opset.items())), stats["csv"],
+             n_refusals, " (not imported: --no-import)" if args.no_import else ""))
+    print("worst per quantity (error/tolerance, |error|/max|ref|): " +
+          ", ".join("%s %.2g %.1e" % (q, chk.per_q[q][0], chk.per_q[q][1])
+                    for q in QUANTITIES if q in chk.per_q))
+    summary = ("torch-onnx: %d arrays, %d elements, max error/tolerance %.2g (module vs "
+               "reference: %.2g of its tolerance) (%.1f s)" % (chk.n_arrays, chk.n_elements, chk.max_ratio,
+                                            worst_module[0], dt))
+    if args.verbose and chk.worst_where:
+        print("largest error/tolerance: %s" % chk.worst_where)
+    if chk.failures:
+        print("%s — %d FAILURES" % (summary, len(chk.failures)))
+        return 1
+    print(summary)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
