@@ -456,6 +456,8 @@ def gen_network(rng, long_form):
             "named": named, "dynamic": dynamic,
             "export_batch1": not dynamic and bool(rng.random() < 0.5),
             "keep_init": bool(rng.random() < 0.15),
+            "edits": [e for e in EDITS if rng.random() < 0.12],
+            "edit_seed": int(rng.integers(1 << 31)),
             "seed": int(rng.integers(1 << 40)), "what": describe(spec, n_in, cost, B)}
 
 
@@ -481,6 +483,12 @@ def export(module, dtype, g, opset, path):
         torch.onnx.export(m, (torch.zeros(B, g["n_in"], dtype=dtype),), f,
                           opset_version=opset, **kw)
     data = f.getvalue()
+    if g["edits"]:
+        mp = onnx.load_from_string(data)
+        rnd = np.random.default_rng(g["edit_seed"])
+        for e in g["edits"]:
+            EDITS[e](mp, rnd)
+        data = mp.SerializeToString()
     with open(path, "wb") as out:
         out.write(data)
     try:
@@ -488,6 +496,71 @@ def export(module, dtype, g, opset, path):
     except Exception as e:            # noqa: BLE001 (any checker complaint)
         return str(e).splitlines()[0]
     return None
+
+
+# What other exporters write for the same network, made by editing
+# torch's file (EDITS; each network gets each with odds 0.12, in both
+# files): the weights as float_data / double_data instead of raw_data, as
+# Constant nodes instead of initialisers, and Identity / Dropout nodes
+# (dropped by the import) between a tensor and some of its readers.
+
+def edit_typed_data(mp, rnd):
+    from onnx import numpy_helper
+    for k, init in enumerate(mp.graph.initializer):
+        arr = numpy_helper.to_array(init)
+        mp.graph.initializer[k].CopyFrom(onnx.helper.make_tensor(
+            init.name, init.data_type, arr.shape, arr.ravel().tolist(), raw=False))
+
+
+def edit_constants(mp, rnd):
+    inits = list(mp.graph.initializer)
+    names = {t.name for t in inits}
+    consts = [onnx.helper.make_node("Constant", [], [t.name], name="Const_" + t.name, value=t)
+              for t in inits]
+    nodes = consts + list(mp.graph.node)
+    del mp.graph.node[:]
+    mp.graph.node.extend(nodes)
+    del mp.graph.initializer[:]
+    inputs = [v for v in mp.graph.input if v.name not in names]
+    del mp.graph.input[:]
+    mp.graph.input.extend(inputs)
+
+
+def edit_identities(mp, rnd):
+    """An Identity or Dropout between a tensor and some of its readers (at
+    least one), the others reading the tensor itself.  Not inside the
+    layer-norm pattern or between MatMul and its bias: a pattern is
+    matched node by node."""
+    inner = {"ReduceMean", "Sub", "Pow", "Sqrt", "Div", "Mul", "Constant", "MatMul",
+             "Identity"}     # torch's own Identity nodes copy initialisers
+    outputs = {v.name for v in mp.graph.output}
+    readers = {}
+    for nd in mp.graph.node:
+        for i in nd.input:
+            readers.setdefault(i, []).append(nd)
+    nodes = []
+    for nd in list(mp.graph.node):
+        nodes.append(nd)
+        for o in nd.output:
+            rs = readers.get(o, [])
+            if not rs or o in outputs or nd.op_type in inner or \
+                    any(r.op_type in inner for r in rs) or rnd.random() < 0.5:
+                continue
+            op = "Identity" if rnd.random() < 0.5 else "Dropout"
+            copy_name = "%s_%s" % (o, op.lower())
+            nodes.append(onnx.helper.make_node(op, [o], [copy_name],
+                                               name="/inserted/%s_%d" % (op, len(nodes))))
+            chosen = [r for r in rs if rnd.random() < 0.6] or [rs[int(rnd.integers(len(rs)))]]
+            for r in chosen:
+                for k, i in enumerate(r.input):
+                    if i == o:
+                        r.input[k] = copy_name
+    del mp.graph.node[:]
+    mp.graph.node.extend(nodes)
+
+
+EDITS = {"typed_data": edit_typed_data, "constants": edit_constants,
+         "identities": edit_identities}
 
 
 # ------------------------------------------------------------- comparison
@@ -998,8 +1071,11 @@ def main():
             per_opset[opset] = per_opset.get(opset, 0) + 1
         n_nets += 1
         if args.verbose:
+            opts = g["edits"] + [k for k in ("keep_init", "export_batch1") if g[k]] + \
+                ([] if g["named"] else ["unnamed"]) + ([] if g["dynamic"] else ["fixed batch"]) + \
+                (["csv"] if g["csv"] else [])
             print("network %d: %s%s: %s, max error/tolerance %.2g"
-                  % (i, g["what"], " (csv)" if g["csv"] else "",
+                  % (i, g["what"], " (%s)" % ", ".join(opts) if opts else "",
                      "ok" if len(chk.failures) == before else "FAIL", chk.net_max))
         if len(chk.failures) > before:
             print("FAIL network %d (%s)" % (i, g["what"]))
