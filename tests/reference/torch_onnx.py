@@ -11,7 +11,9 @@ Network I of seed S is drawn from numpy's Generator seeded with
 [S, 70_000 + I] (apart from the other reference checks' networks): a
 torch.nn.Module of 1-8 layers (dense, batch norm, layer norm; dropouts in
 between), inputs 1-6 wide, every activation the importer reads (ReLU,
-LeakyReLU(α), Sigmoid, Tanh, Softplus, ELU(α), none), dense layers with a
+LeakyReLU(α), Sigmoid, Tanh, Softplus, ELU(α), none; now and then one of
+those it takes for the writer's activations: SELU, Softsign, Hardsigmoid,
+Hardtanh, sin, and the SiLU, Mish and GELU compositions), dense layers with a
 skip a(n) = σ(W a(n-1) + b) + a(j) from any earlier output of their
 width (either operand order of the Add), now and then as MatMul + Add
 instead of Gemm, a Linear used twice (tied weights), a Flatten of the 2-D
@@ -100,6 +102,35 @@ F = torch.nn.functional
 
 SEED_OFFSET = 70_000
 HIDDEN_ACTS = ("linear", "relu", "leaky_relu", "sigmoid", "tanh", "softplus", "elu")
+# The operators the reader also takes for the writer's activations (plugin
+# ids): one node each, or the composition torch exports.
+EXTRA_ACTS = {"selu": torch.selu, "softsign": F.softsign, "hard_sigmoid": F.hardsigmoid,
+              "hard_tanh": F.hardtanh, "sine": torch.sin, "swish": F.silu, "mish": F.mish,
+              "gelu": F.gelu}
+EXTRA_ODDS = 0.2
+
+
+class _Gelu(torch.autograd.Function):
+    """z Φ(z) and Φ(z) + z φ(z) with Φ from erfc: torch's float64 GELU
+    backward takes Φ as ½(1 + erf), 0.6 % off at z = -12.75."""
+
+    @staticmethod
+    def forward(ctx, z):
+        ctx.save_for_backward(z)
+        return z * 0.5 * torch.special.erfc(-z / math.sqrt(2.0))
+
+    @staticmethod
+    def backward(ctx, g):
+        (z,) = ctx.saved_tensors
+        Phi = 0.5 * torch.special.erfc(-z / math.sqrt(2.0))
+        return g * (Phi + z * torch.exp(-0.5 * z * z) / math.sqrt(2.0 * math.pi))
+
+
+# The reference's forms: torch's own, but exact where torch's float64
+# backward is not: hardsigmoid's multiplies by 1.0f/6.0f (0.1666666716…,
+# 3e-8 off), clamp's is exact; GELU's above.
+REF_ACTS = dict(EXTRA_ACTS, hard_sigmoid=lambda z: torch.clamp(z + 3.0, 0.0, 6.0) / 6.0,
+                gelu=_Gelu.apply)
 DEFAULT_ALPHA = {"leaky_relu": 0.01, "elu": 1.0}
 TORCH_DEFAULT_EPS = 1e-5
 COUNT_CI, COUNT_LONG = 60, 400
@@ -141,6 +172,8 @@ _t_act = E.t_act
 def t_act(name, z, alpha, accurate=True):
     if name == "elu":
         return _Elu.apply(z, alpha)
+    if name in REF_ACTS:
+        return REF_ACTS[name](z)
     return _t_act(name, z, alpha, accurate)
 
 
@@ -158,6 +191,8 @@ def log_uniform(rng, lo, hi, size=None):
 
 
 def draw_act(rng, acts=HIDDEN_ACTS):
+    if rng.random() < EXTRA_ODDS:
+        return str(rng.choice(sorted(EXTRA_ACTS))), None
     act = str(acts[rng.integers(len(acts))])
     alpha = None
     if act == "leaky_relu":
@@ -281,6 +316,8 @@ def build_module(rng, spec, n_in):
 
 
 def apply_act(act, alpha, z, dim=1):
+    if act in EXTRA_ACTS:
+        return EXTRA_ACTS[act](z)
     if act == "linear":
         return z
     if act == "relu":
