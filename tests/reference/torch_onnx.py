@@ -258,7 +258,8 @@ def gen_spec(rng, long_form):
                 dense_shapes.setdefault((w, out), blk)
             widths.append(out)
         else:
-            blk.update(inp=w, out=w, default=bool(rng.random() < 0.15))
+            blk.update(inp=w, out=w, default=bool(rng.random() < 0.15),
+                       affine=bool(rng.random() >= 0.1))
             if rng.random() < 0.6:
                 eps = TORCH_DEFAULT_EPS
             else:
@@ -297,13 +298,15 @@ def build_module(rng, spec, n_in):
             blk["mod"] = blk["tie"]["mod"]
         elif k in ("bn", "ln"):
             w = blk["out"]
-            m = (torch.nn.BatchNorm1d(w, eps=blk["eps"]) if k == "bn"
-                 else torch.nn.LayerNorm(w, eps=blk["eps"])).double()
+            m = (torch.nn.BatchNorm1d(w, eps=blk["eps"], affine=blk["affine"]) if k == "bn"
+                 else torch.nn.LayerNorm(w, eps=blk["eps"],
+                                         elementwise_affine=blk["affine"])).double()
             if not blk["default"]:
                 with torch.no_grad():
                     g = rng.choice([-1.0, 1.0], w) * log_uniform(rng, 0.3, 3.0, w)
-                    m.weight.copy_(torch.tensor(g))
-                    m.bias.copy_(param(rng, w, log_uniform(rng, 0.05, 1.0)))
+                    if blk["affine"]:
+                        m.weight.copy_(torch.tensor(g))
+                        m.bias.copy_(param(rng, w, log_uniform(rng, 0.05, 1.0)))
                     if k == "bn":
                         m.running_mean.copy_(param(rng, w, log_uniform(rng, 0.1, 2.0)))
                         m.running_var.copy_(torch.tensor(log_uniform(rng, 0.05, 5.0, w)))
@@ -401,7 +404,8 @@ def expected_model(net, spec, cost):
         else:
             L = {"type": "batchnorm" if k == "bn" else "layernorm", "in": blk["out"],
                  "out": blk["out"], "activation": blk["act"], "eps": blk["eps"],
-                 "gamma": v(m.weight), "beta": v(m.bias)}
+                 "gamma": v(m.weight) if blk["affine"] else [1.0] * blk["out"],
+                 "beta": v(m.bias) if blk["affine"] else [0.0] * blk["out"]}
             if k == "bn":
                 L["running_mean"] = v(m.running_mean)
                 L["running_var"] = v(m.running_var)
@@ -455,6 +459,8 @@ def describe(spec, n_in, cost, B):
                 s += "+a%d" % blk["skip"]
             if k != "dense" and blk["default"]:
                 s += "[defaults]"
+            if k != "dense" and not blk["affine"]:
+                s += "[no affine]"
             parts.append(s)
     return "in%d %s %s B=%d" % (n_in, "-".join(parts), cost, B)
 
@@ -485,6 +491,8 @@ def gen_network(rng, long_form):
     else:
         raise RuntimeError("no network with |z| <= %g in 100 candidates" % Z_MAX)
     opsets = tuple(range(9, 18)) if long_form else (14, 17)
+    if any(b["kind"] == "ln" and not b["affine"] for b in spec):
+        opsets = tuple(o for o in opsets if o != 17)    # torch 1.13 cannot export it
     named = bool(rng.random() < 0.8)
     dynamic = named and bool(rng.random() < 0.8)
     return {"spec": spec, "net": net, "n_in": n_in, "cost": cost, "X": X, "Y": Y,
@@ -537,9 +545,27 @@ def export(module, dtype, g, opset, path):
 
 # What other exporters write for the same network, made by editing
 # torch's file (EDITS; each network gets each with odds 0.12, in both
-# files): the weights as float_data / double_data instead of raw_data, as
+# files): Gemm with transB = 0, the weights as float_data / double_data
+# instead of raw_data, as
 # Constant nodes instead of initialisers, and Identity / Dropout nodes
 # (dropped by the import) between a tensor and some of its readers.
+
+def edit_transb0(mp, rnd):
+    """Gemm with transB = 0 and W stored as in × out."""
+    from onnx import numpy_helper
+    inits = {t.name: t for t in mp.graph.initializer}
+    for k, nd in enumerate(mp.graph.node):
+        if nd.op_type != "Gemm" or len(nd.input) < 2 or nd.input[1] not in inits:
+            continue
+        tb = [a for a in nd.attribute if a.name == "transB"]
+        if not tb or tb[0].i != 1:
+            continue
+        arr = numpy_helper.to_array(inits[nd.input[1]]).T.copy()
+        name = "%s_t%d" % (nd.input[1], k)
+        mp.graph.initializer.append(numpy_helper.from_array(arr, name))
+        nd.input[1] = name
+        tb[0].i = 0
+
 
 def edit_typed_data(mp, rnd):
     from onnx import numpy_helper
@@ -565,11 +591,13 @@ def edit_constants(mp, rnd):
 
 def edit_identities(mp, rnd):
     """An Identity or Dropout between a tensor and some of its readers (at
-    least one), the others reading the tensor itself.  Not inside the
-    layer-norm pattern or between MatMul and its bias: a pattern is
-    matched node by node."""
-    inner = {"ReduceMean", "Sub", "Pow", "Sqrt", "Div", "Mul", "Constant", "MatMul",
-             "Identity"}     # torch's own Identity nodes copy initialisers
+    least one), the others reading the tensor itself.  Only between layers
+    or between z and σ, not inside a pattern (layer norm, MatMul + its
+    bias, softsign, SiLU, Mish, GELU), which is matched node by node."""
+    acts = {"Relu", "LeakyRelu", "Sigmoid", "Tanh", "Softplus", "Elu", "Selu", "HardSigmoid",
+            "Clip", "Sin", "Softmax"}
+    producers = acts | {"Gemm", "BatchNormalization", "LayerNormalization", "Add", "Flatten"}
+    takers = acts | {"Gemm", "MatMul", "BatchNormalization", "LayerNormalization", "Add"}
     outputs = {v.name for v in mp.graph.output}
     readers = {}
     for nd in mp.graph.node:
@@ -580,8 +608,10 @@ def edit_identities(mp, rnd):
         nodes.append(nd)
         for o in nd.output:
             rs = readers.get(o, [])
-            if not rs or o in outputs or nd.op_type in inner or \
-                    any(r.op_type in inner for r in rs) or rnd.random() < 0.5:
+            if not rs or o in outputs or nd.op_type not in producers or \
+                    any(r.op_type not in takers for r in rs) or \
+                    (nd.op_type == "Softplus" and rs[0].op_type == "Tanh") or \
+                    rnd.random() < 0.5:          # (Mish's softplus, tanh)
                 continue
             op = "Identity" if rnd.random() < 0.5 else "Dropout"
             copy_name = "%s_%s" % (o, op.lower())
@@ -596,7 +626,7 @@ def edit_identities(mp, rnd):
     mp.graph.node.extend(nodes)
 
 
-EDITS = {"typed_data": edit_typed_data, "constants": edit_constants,
+EDITS = {"transB0": edit_transb0, "typed_data": edit_typed_data, "constants": edit_constants,
          "identities": edit_identities}
 
 
@@ -761,7 +791,7 @@ def module_check(chk, where, module, g, want, ref, noise, worst):
                                  acc[1] + ref["layers[%d].db" % li],
                                  acc[2] + noise["layers[%d].dW" % li],
                                  acc[3] + noise["layers[%d].db" % li]]
-        else:
+        elif blk["affine"]:
             for p, k in ((m.weight, "dgamma"), (m.bias, "dbeta")):
                 key = "layers[%d].%s" % (li, k)
                 pairs.append((key, p.grad, ref[key], noise[key]))
@@ -913,6 +943,48 @@ def _float16(mp):
         v.type.tensor_type.elem_type = onnx.TensorProto.FLOAT16
 
 
+def _nan_linear():
+    lin = torch.nn.Linear(4, 2)
+    with torch.no_grad():
+        lin.weight[1, 2] = float("nan")
+    return lin
+
+
+def _negvar_bn():
+    bn = torch.nn.BatchNorm1d(3)
+    with torch.no_grad():
+        bn.running_var.copy_(torch.tensor([1.0, -0.5, 2.0]))
+    return bn
+
+
+def _gelu_half(mp):
+    """GELU's pattern dividing by 2 instead of √2: another function."""
+    from onnx import numpy_helper
+    consts = {nd.output[0]: nd for nd in mp.graph.node if nd.op_type == "Constant"}
+    for nd in mp.graph.node:
+        if nd.op_type == "Div" and nd.input[1] in consts:
+            at = consts[nd.input[1]].attribute[0]
+            at.t.CopyFrom(numpy_helper.from_array(np.array(2.0, dtype=np.float32), at.t.name))
+
+
+def _hardsigmoid_keras(mp):
+    """HardSigmoid with ONNX's default α = 0.2 (Keras'), not torch's 1/6."""
+    for nd in mp.graph.node:
+        for at in nd.attribute:
+            if nd.op_type == "HardSigmoid" and at.name == "alpha":
+                at.f = 0.2
+
+
+def _no_layers(mp):
+    """input → Identity → output: a graph without a layer."""
+    del mp.graph.node[:]
+    del mp.graph.initializer[:]
+    mp.graph.node.append(onnx.helper.make_node("Identity", [mp.graph.input[0].name],
+                                               [mp.graph.output[0].name], name="/Identity"))
+    dims = mp.graph.output[0].type.tensor_type.shape.dim
+    dims[1].dim_value = mp.graph.input[0].type.tensor_type.shape.dim[1].dim_value
+
+
 def refusal_cases():
     Lin = torch.nn.Linear
     x4 = (torch.zeros(3, 4),)
@@ -975,6 +1047,29 @@ def refusal_cases():
              {"Gemm"}, texts=[("l.weight",), ("l.bias",), ("input",)], craft=_float16),
         case("float16 weights", _Seq(lambda s, x: torch.sigmoid(s.l(x)), l=Lin(4, 2)),
              {"Gemm"}, texts=[("l.weight",), ("l.bias",)], craft=_float16_weights),
+        case("batch norm without running statistics (batch statistics in eval)",
+             _Seq(lambda s, x: s.o(s.bn(s.l(x))), l=Lin(4, 3),
+                  bn=torch.nn.BatchNorm1d(3, track_running_stats=False), o=Lin(3, 1)),
+             {"Reshape", "Transpose", "ReduceMean", "Sub", "Mul", "BatchNormalization"}),
+        case("ReLU6", _Seq(lambda s, x: s.o(F.relu6(s.l(x))), l=Lin(4, 3), o=Lin(3, 1)),
+             {"Clip"}),
+        case("Hardtanh(-2, 2)", _Seq(lambda s, x: s.o(F.hardtanh(s.l(x), -2.0, 2.0)),
+                                     l=Lin(4, 3), o=Lin(3, 1)), {"Clip"}),
+        case("Softplus(beta = 2)", _Seq(lambda s, x: s.o(F.softplus(s.l(x), beta=2.0)),
+                                        l=Lin(4, 3), o=Lin(3, 1)), {"Mul", "Softplus", "Div"}),
+        case("GELU's pattern with another constant",
+             _Seq(lambda s, x: s.o(F.gelu(s.l(x))), l=Lin(4, 3), o=Lin(3, 1)),
+             {"Div", "Erf", "Add", "Mul"}, craft=_gelu_half),
+        case("HardSigmoid with alpha = 0.2",
+             _Seq(lambda s, x: s.o(F.hardsigmoid(s.l(x))), l=Lin(4, 3), o=Lin(3, 1)),
+             {"HardSigmoid"}, craft=_hardsigmoid_keras),
+        case("a NaN weight", _Seq(lambda s, x: s.l(x), l=_nan_linear()), {"Gemm"},
+             texts=[("l.weight",)]),
+        case("a negative running variance",
+             _Seq(lambda s, x: s.o(s.bn(s.l(x))), l=Lin(4, 3), bn=_negvar_bn(), o=Lin(3, 1)),
+             {"BatchNormalization"}, texts=[("bn.running_var",)]),
+        case("no layer", _Seq(lambda s, x: s.l(x), l=Lin(4, 4)), {"Identity"},
+             texts=[("layer",)], craft=_no_layers),
     ]
 
 
