@@ -975,6 +975,13 @@ def _hardsigmoid_keras(mp):
                 at.f = 0.2
 
 
+def _flatten_axis0(mp):
+    """Flatten with axis = 0: the whole batch as one row."""
+    for nd in mp.graph.node:
+        if nd.op_type == "Flatten":
+            nd.attribute[0].i = 0
+
+
 def _no_layers(mp):
     """input → Identity → output: a graph without a layer."""
     del mp.graph.node[:]
@@ -1070,6 +1077,18 @@ def refusal_cases():
              {"BatchNormalization"}, texts=[("bn.running_var",)]),
         case("no layer", _Seq(lambda s, x: s.l(x), l=Lin(4, 4)), {"Identity"},
              texts=[("layer",)], craft=_no_layers),
+        case("two skips into one layer",
+             _Seq(lambda s, x: torch.tanh(s.l2(torch.relu(s.l1(x)))) + x + torch.relu(s.l1(x)),
+                  l1=Lin(4, 4), l2=Lin(4, 4)), {"Add"}),
+        case("a skip that broadcasts (width 1 onto 3)",
+             _Seq(lambda s, x: torch.tanh(s.l2(s.l1(x))) + s.l1(x), l1=Lin(4, 1), l2=Lin(1, 3)),
+             {"Add"}),
+        case("an Add of a constant after the activation",
+             _Seq(lambda s, x: torch.tanh(s.l(x)) + s.c, l=Lin(4, 3),
+                  c=torch.nn.Parameter(torch.ones(3))), {"Add"}),
+        case("Flatten over the batch (axis = 0)",
+             _Seq(lambda s, x: s.l(torch.flatten(x, 1)), l=Lin(4, 2)), {"Flatten", "Gemm"},
+             craft=_flatten_axis0),
     ]
 
 
