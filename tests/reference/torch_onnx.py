@@ -681,10 +681,21 @@ def exact_equal(chk, where, name, ours, ref):
                               int(np.sum(arr != ref)), ref.size))
 
 
-def check_structure(chk, where, got, want):
+def check_structure(chk, where, got, want, onnx_path, opset, contract=True):
     """The imported model against the module's network: cost, layers,
-    activations, α, skips, eps and every parameter bit for bit.  False
-    when the layers do not correspond (the trace is then not compared)."""
+    activations, α, skips, eps and every parameter bit for bit; what
+    bp-onnx.h promises of the rest (SGD, no dataset, a description naming
+    the file, its producer and opset).  False when the layers do not
+    correspond (the trace is then not compared)."""
+    desc = got.get("description")
+    for word in (os.path.basename(onnx_path), "pytorch", "opset %d" % opset) if contract else ():
+        if not isinstance(desc, str) or word not in desc:
+            chk.fail(where, "description", "%s does not say %r" % (R.short(desc), word))
+    opt = got.get("optimizer")
+    if contract and (opt.get("id") if isinstance(opt, dict) else opt) != "sgd":
+        chk.fail(where, "optimizer", "%s, expected sgd" % R.short(opt))
+    if "dataset" in got:
+        chk.fail(where, "dataset", "%s, expected none" % R.short(got["dataset"]))
     cost = got.get("cost")
     cost = cost.get("id") if isinstance(cost, dict) else cost
     if cost != want["cost"]:
@@ -876,7 +887,7 @@ def check_file(chk, args, g, base, dtype, opset, stats, worst_module):
     except (OSError, ValueError) as e:
         chk.fail(path, "import", "cannot read the imported model %s: %s" % (out, e))
         return
-    if not isinstance(got, dict) or not check_structure(chk, out, got, want):
+    if not isinstance(got, dict) or not check_structure(chk, out, got, want, path, opset, not args.no_import):
         return
     if g["csv"]:
         csv = base + ".csv"
