@@ -18,13 +18,17 @@ skip a(n) = σ(W a(n-1) + b) + a(j) from any earlier output of their
 width (either operand order of the Add), now and then as MatMul + Add
 instead of Gemm, a Linear used twice (tied weights), a Flatten of the 2-D
 input, BatchNorm1d with random or default running statistics, γ and β
-(defaults make torch emit Identity nodes on shared initialisers),
-LayerNorm, and an output that fixes the cost (bp-onnx.h): Softmax on
+(defaults make torch emit Identity nodes on shared initialisers), or
+without γ and β, LayerNorm (also without), and an output that fixes the cost (bp-onnx.h): Softmax on
 dim 1 or -1 with softmax_ce (one-hot or soft targets), Sigmoid with bce,
 anything else with mse.  Each is exported twice with torch.onnx.export,
 model.float() and model.double(), at opset 14 (torch's default: layer
 norm as the ReduceMean/Sub/Pow/…/Add pattern) or 17 (a LayerNormalization
-node), checked with onnx.checker, and then:
+node), the export options varied (a batch axis or a fixed batch of 1 or
+B, torch's own names, the initialisers listed as inputs) and now and then
+the file edited as other exporters write it (Gemm transB = 0, float_data
+instead of raw_data, Constant nodes for the weights, Identity and Dropout
+nodes between layers), checked with onnx.checker, and then:
 
   * `backprop import X.onnx -o X.json` must give the network the module
     is: its layers (type, widths, activation and α, skip_from, eps), the
@@ -52,20 +56,28 @@ typed value, the shortest decimal of that float32: the value torch
 computes with in float64, and "torch in float64 on the float32-rounded
 weights" for the float32 file.
 
-Before the networks, graphs the importer must refuse: a Conv, a Reshape in
-the middle, an LSTM, a MatMul of two activations, a second input, a
-Linear without bias (MatMul alone), an Add before the activation (not our
-skip), two activations in a row, a LogSoftmax output, a Softmax over the
-batch axis, and a model exported in training mode.  `backprop import` must
-exit non-zero, write no output file, and its message name the culprit:
-the name of one of the given nodes as it is in the file and its op type
-(for the second input, the input's name).
+Before the networks, graphs the importer must refuse (torch_onnx_refuse.py):
+a Conv, a Reshape in the middle, an LSTM, a MatMul of two activations, a
+second input, two outputs, an Add before the activation, two activations
+in a row, a LogSoftmax output, a Softmax over the batch, a model exported
+in training mode, a batch norm without running statistics, ReLU6,
+Hardtanh(-2, 2), Softplus(beta = 2), a GELU pattern with another
+constant, HardSigmoid(α = 0.2), two skips into one layer, a skip that
+broadcasts, an Add of a constant, a Flatten over the batch, Gemm alpha =
+2, float16, a NaN weight, a negative running variance, no layer, 33
+layers, 5000 units.  `backprop import` must exit non-zero, write no
+output file, and its message name the culprit: the name of one of the
+given nodes as it is in the file and its op type (or the input, the
+tensor, the limit).  A Linear without bias (MatMul alone) may be refused
+or read with b = 0.
 
 --long (or BP_ONNX_REF_LONG=1 in the environment) is the long form: wider
-layers (up to 24 units), batches up to 16, opsets 13-17, and by default
+layers (up to 24 units), batches up to 16, opsets 9-17, and by default
 400 networks instead of 60.  The run prints the networks and files
 checked, the worst error per quantity (error/tolerance, and |error| over
-the array's largest |ref|) and the time.
+the array's largest |ref|) and the time.  --no-import traces the model the
+import should give instead of importing: the harness and the engine
+without the reader.
 """
 
 import argparse
@@ -87,6 +99,7 @@ torch = R.torch
 
 import torch_exact as E        # noqa: E402 (after torch is importable)
 import torch_layers as TL      # noqa: E402
+import torch_onnx_refuse       # noqa: E402
 
 TL.bind(R)
 
@@ -220,7 +233,8 @@ def gen_spec(rng, long_form):
         last = n == depth
         w = widths[-1]
         if rng.random() < 0.2:
-            spec.append({"kind": "dropout", "p": float(rng.choice([0.1, 0.5, rng.uniform(0, 0.9)]))})
+            p = float(rng.choice([0.1, 0.5, rng.uniform(0, 0.9)]))
+            spec.append({"kind": "dropout", "p": p})
         if last and cost != "mse":
             kind = "dense"
         elif last:
@@ -834,7 +848,8 @@ def write_csv(path, g):
     with open(path, "w") as f:
         f.write(",".join(["x%d" % (k + 1) for k in range(X.shape[1])] + ["y"]) + "\n")
         for s in range(X.shape[0]):
-            y = ("class-%d" % g["classes"][s]) if g["classes"] is not None else repr(float(Y[s, 0]))
+            y = ("class-%d" % g["classes"][s] if g["classes"] is not None
+                 else repr(float(Y[s, 0])))
             f.write(",".join([repr(float(v)) for v in X[s]] + [y]) + "\n")
 
 
@@ -887,7 +902,8 @@ def check_file(chk, args, g, base, dtype, opset, stats, worst_module):
     except (OSError, ValueError) as e:
         chk.fail(path, "import", "cannot read the imported model %s: %s" % (out, e))
         return
-    if not isinstance(got, dict) or not check_structure(chk, out, got, want, path, opset, not args.no_import):
+    if not isinstance(got, dict) or \
+            not check_structure(chk, out, got, want, path, opset, not args.no_import):
         return
     if g["csv"]:
         csv = base + ".csv"
@@ -908,267 +924,6 @@ def check_file(chk, args, g, base, dtype, opset, stats, worst_module):
             if key in ours:
                 exact_equal(chk, where, "trace " + key + " (the CSV's rows)", ours[key], v)
     check_trace(chk, where, ours, ref, noise, want)
-
-
-# -------------------------------------------------------------- refusals
-#
-# Each case: a module exported in float32 (at `opset`, in training mode
-# when `training`), or a file edited after the export (`craft`), and what
-# the message may name: one of the nodes of the op types in `ops` (its
-# name as in the file and its op type), or all the words of one of
-# `texts`.
-
-class _Seq(torch.nn.Module):
-    def __init__(self, fn, **mods):
-        super().__init__()
-        for k, v in mods.items():
-            setattr(self, k, v)
-        self.fn = fn
-
-    def forward(self, *xs):
-        return self.fn(self, *xs)
-
-
-def _gemm_alpha(mp):
-    """Gemm's alpha = 2 (z = 2 W a + b): not a dense layer of ours."""
-    for nd in mp.graph.node:
-        if nd.op_type == "Gemm":
-            for at in nd.attribute:
-                if at.name == "alpha":
-                    at.f = 2.0
-            return
-
-
-def _float16_weights(mp):
-    """The initialisers as float16: a type we do not read."""
-    from onnx import numpy_helper
-    for k, init in enumerate(mp.graph.initializer):
-        arr = numpy_helper.to_array(init).astype(np.float16)
-        mp.graph.initializer[k].CopyFrom(numpy_helper.from_array(arr, init.name))
-
-
-def _float16(mp):
-    """Every float tensor as float16, the input and output too."""
-    _float16_weights(mp)
-    for v in list(mp.graph.input) + list(mp.graph.output):
-        v.type.tensor_type.elem_type = onnx.TensorProto.FLOAT16
-
-
-def _nan_linear():
-    lin = torch.nn.Linear(4, 2)
-    with torch.no_grad():
-        lin.weight[1, 2] = float("nan")
-    return lin
-
-
-def _negvar_bn():
-    bn = torch.nn.BatchNorm1d(3)
-    with torch.no_grad():
-        bn.running_var.copy_(torch.tensor([1.0, -0.5, 2.0]))
-    return bn
-
-
-def _gelu_half(mp):
-    """GELU's pattern dividing by 2 instead of √2: another function."""
-    from onnx import numpy_helper
-    consts = {nd.output[0]: nd for nd in mp.graph.node if nd.op_type == "Constant"}
-    for nd in mp.graph.node:
-        if nd.op_type == "Div" and nd.input[1] in consts:
-            at = consts[nd.input[1]].attribute[0]
-            at.t.CopyFrom(numpy_helper.from_array(np.array(2.0, dtype=np.float32), at.t.name))
-
-
-def _hardsigmoid_keras(mp):
-    """HardSigmoid with ONNX's default α = 0.2 (Keras'), not torch's 1/6."""
-    for nd in mp.graph.node:
-        for at in nd.attribute:
-            if nd.op_type == "HardSigmoid" and at.name == "alpha":
-                at.f = 0.2
-
-
-def _flatten_axis0(mp):
-    """Flatten with axis = 0: the whole batch as one row."""
-    for nd in mp.graph.node:
-        if nd.op_type == "Flatten":
-            nd.attribute[0].i = 0
-
-
-def _no_layers(mp):
-    """input → Identity → output: a graph without a layer."""
-    del mp.graph.node[:]
-    del mp.graph.initializer[:]
-    mp.graph.node.append(onnx.helper.make_node("Identity", [mp.graph.input[0].name],
-                                               [mp.graph.output[0].name], name="/Identity"))
-    dims = mp.graph.output[0].type.tensor_type.shape.dim
-    dims[1].dim_value = mp.graph.input[0].type.tensor_type.shape.dim[1].dim_value
-
-
-def refusal_cases():
-    Lin = torch.nn.Linear
-    x4 = (torch.zeros(3, 4),)
-
-    def case(name, module, ops=(), texts=(), xs=x4, names=("input",), opset=14,
-             training=False, craft=None):
-        return {"name": name, "module": module, "ops": set(ops), "texts": list(texts),
-                "xs": xs, "names": names, "opset": opset, "training": training, "craft": craft}
-
-    def deep(n):
-        ls = torch.nn.ModuleList([Lin(2, 2) for _ in range(n)])
-
-        def fn(s, x):
-            for L in s.ls:
-                x = torch.tanh(L(x))
-            return x
-        return _Seq(fn, ls=ls)
-
-    return [
-        case("conv", _Seq(lambda s, x: s.l(torch.flatten(torch.relu(s.c(x.unsqueeze(1))), 1)),
-                          c=torch.nn.Conv1d(1, 2, 3), l=Lin(4, 2)), {"Conv", "Unsqueeze"}),
-        case("reshape", _Seq(lambda s, x: s.l2(torch.relu(s.l1(x)).reshape(-1, 2, 2)
-                                                .reshape(-1, 4)), l1=Lin(4, 4), l2=Lin(4, 2)),
-             {"Reshape"}),
-        case("lstm", _Seq(lambda s, x: s.l(s.r(x.unsqueeze(0))[0][0]),
-                          r=torch.nn.LSTM(4, 3), l=Lin(3, 2)),
-             {"LSTM", "Unsqueeze", "Shape", "Gather", "Expand", "Concat", "Squeeze"}),
-        # the Gemm reads the input a second time: a fair culprit too
-        case("matmul of two activations",
-             _Seq(lambda s, x: torch.matmul(torch.relu(s.l1(x)), s.l2(x).t()),
-                  l1=Lin(4, 3), l2=Lin(4, 3)), {"MatMul", "Transpose", "Gemm"}),
-        case("a second input", _Seq(lambda s, x, y: s.l(x) + y, l=Lin(4, 2)),
-             texts=[("extra",)], xs=(torch.zeros(3, 4), torch.zeros(3, 2)),
-             names=("input", "extra")),
-        case("linear without bias (MatMul alone)",
-             _Seq(lambda s, x: torch.sigmoid(s.l(x)), l=Lin(4, 2, bias=False)), {"MatMul"}),
-        case("add before the activation",
-             _Seq(lambda s, x: s.o(torch.relu(s.l(x) + x)), l=Lin(4, 4), o=Lin(4, 1)),
-             {"Add", "Relu"}),
-        case("two activations in a row",
-             _Seq(lambda s, x: torch.tanh(torch.relu(s.l(x))), l=Lin(4, 3)), {"Relu", "Tanh"},
-             opset=17),
-        case("logsoftmax output", _Seq(lambda s, x: torch.log_softmax(s.l(x), dim=1),
-                                       l=Lin(4, 3)), {"LogSoftmax"}),
-        case("softmax over the batch", _Seq(lambda s, x: torch.softmax(s.l(x), dim=0),
-                                            l=Lin(4, 3)), {"Softmax"}),
-        case("exported in training mode",
-             _Seq(lambda s, x: s.l2(torch.relu(s.bn(s.l1(x)))), l1=Lin(4, 3),
-                  bn=torch.nn.BatchNorm1d(3), l2=Lin(3, 2)), {"BatchNormalization"},
-             training=True),
-        case("two outputs", _Seq(lambda s, x: (s.l(x), torch.softmax(s.l(x), dim=1)),
-                                 l=Lin(4, 3)), texts=[("output",)]),
-        case("33 layers", deep(33), {"Gemm", "Tanh"}, texts=[("32",)], xs=(torch.zeros(3, 2),)),
-        case("a layer of 5000 units", _Seq(lambda s, x: s.o(torch.relu(s.l(x))),
-                                           l=Lin(4, 5000), o=Lin(5000, 1)),
-             {"Gemm"}, texts=[("4096",)]),
-        case("Gemm with alpha = 2", _Seq(lambda s, x: torch.sigmoid(s.l(x)), l=Lin(4, 2)),
-             {"Gemm"}, craft=_gemm_alpha),
-        case("float16 tensors", _Seq(lambda s, x: torch.sigmoid(s.l(x)), l=Lin(4, 2)),
-             {"Gemm"}, texts=[("l.weight",), ("l.bias",), ("input",)], craft=_float16),
-        case("float16 weights", _Seq(lambda s, x: torch.sigmoid(s.l(x)), l=Lin(4, 2)),
-             {"Gemm"}, texts=[("l.weight",), ("l.bias",)], craft=_float16_weights),
-        case("batch norm without running statistics (batch statistics in eval)",
-             _Seq(lambda s, x: s.o(s.bn(s.l(x))), l=Lin(4, 3),
-                  bn=torch.nn.BatchNorm1d(3, track_running_stats=False), o=Lin(3, 1)),
-             {"Reshape", "Transpose", "ReduceMean", "Sub", "Mul", "BatchNormalization"}),
-        case("ReLU6", _Seq(lambda s, x: s.o(F.relu6(s.l(x))), l=Lin(4, 3), o=Lin(3, 1)),
-             {"Clip"}),
-        case("Hardtanh(-2, 2)", _Seq(lambda s, x: s.o(F.hardtanh(s.l(x), -2.0, 2.0)),
-                                     l=Lin(4, 3), o=Lin(3, 1)), {"Clip"}),
-        case("Softplus(beta = 2)", _Seq(lambda s, x: s.o(F.softplus(s.l(x), beta=2.0)),
-                                        l=Lin(4, 3), o=Lin(3, 1)), {"Mul", "Softplus", "Div"}),
-        case("GELU's pattern with another constant",
-             _Seq(lambda s, x: s.o(F.gelu(s.l(x))), l=Lin(4, 3), o=Lin(3, 1)),
-             {"Div", "Erf", "Add", "Mul"}, craft=_gelu_half),
-        case("HardSigmoid with alpha = 0.2",
-             _Seq(lambda s, x: s.o(F.hardsigmoid(s.l(x))), l=Lin(4, 3), o=Lin(3, 1)),
-             {"HardSigmoid"}, craft=_hardsigmoid_keras),
-        case("a NaN weight", _Seq(lambda s, x: s.l(x), l=_nan_linear()), {"Gemm"},
-             texts=[("l.weight",)]),
-        case("a negative running variance",
-             _Seq(lambda s, x: s.o(s.bn(s.l(x))), l=Lin(4, 3), bn=_negvar_bn(), o=Lin(3, 1)),
-             {"BatchNormalization"}, texts=[("bn.running_var",)]),
-        case("no layer", _Seq(lambda s, x: s.l(x), l=Lin(4, 4)), {"Identity"},
-             texts=[("layer",)], craft=_no_layers),
-        case("two skips into one layer",
-             _Seq(lambda s, x: torch.tanh(s.l2(torch.relu(s.l1(x)))) + x + torch.relu(s.l1(x)),
-                  l1=Lin(4, 4), l2=Lin(4, 4)), {"Add"}),
-        case("a skip that broadcasts (width 1 onto 3)",
-             _Seq(lambda s, x: torch.tanh(s.l2(s.l1(x))) + s.l1(x), l1=Lin(4, 1), l2=Lin(1, 3)),
-             {"Add"}),
-        case("an Add of a constant after the activation",
-             _Seq(lambda s, x: torch.tanh(s.l(x)) + s.c, l=Lin(4, 3),
-                  c=torch.nn.Parameter(torch.ones(3))), {"Add"}),
-        case("Flatten over the batch (axis = 0)",
-             _Seq(lambda s, x: s.l(torch.flatten(x, 1)), l=Lin(4, 2)), {"Flatten", "Gemm"},
-             craft=_flatten_axis0),
-    ]
-
-
-def check_refusals(chk, args, workdir):
-    """Each case given to `backprop import`: it must fail, write nothing,
-    and name the culprit (for the limits: a culprit node and the limit).
-    Returns how many cases."""
-    n = 0
-    torch.manual_seed(args.seed)
-    for c in refusal_cases():
-        n += 1
-        path = os.path.join(workdir, "refuse-%02d.onnx" % n)
-        where = "%s (%s)" % (path, c["name"])
-        module = c["module"].float()
-        f = io.BytesIO()
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            kw = {"training": torch.onnx.TrainingMode.TRAINING} if c["training"] else {}
-            torch.onnx.export(module if c["training"] else module.eval(),
-                              tuple(x.float() for x in c["xs"]), f, opset_version=c["opset"],
-                              input_names=list(c["names"]), output_names=None, **kw)
-        mp = onnx.load_from_string(f.getvalue())
-        if c["craft"] is not None:
-            c["craft"](mp)
-        else:
-            try:
-                onnx.checker.check_model(mp, full_check=True)
-            except Exception as e:        # noqa: BLE001
-                chk.fail(path, "onnx.checker", str(e).splitlines()[0])
-                continue
-        with open(path, "wb") as out:
-            out.write(mp.SerializeToString())
-        nodes = [(nd.name, nd.op_type) for nd in mp.graph.node if nd.op_type in c["ops"]]
-        # the limits: the node and the limit; else the node, or a text
-        alts = [nd + t for nd in nodes for t in c["texts"]] if c["name"][0].isdigit() or \
-            c["name"].startswith("a layer of") else nodes + [tuple(t) for t in c["texts"]]
-        out = path[:-5] + ".json"
-        if os.path.exists(out):
-            os.unlink(out)
-        if args.no_import:
-            continue
-        p = R.run([args.backprop, "import", path, "-o", out])
-        msg = p.stderr.decode(errors="replace").strip()
-        if p.returncode == 0 and c["ops"] == {"MatMul"} and os.path.exists(out):
-            # A Linear without bias read as b = 0 is the same network: allowed
-            # when W is the file's and b is 0.
-            with open(out) as fo:
-                got = json.load(fo)
-            L = got.get("layers", [{}])
-            wt = module.l.weight.detach().double().numpy()
-            if len(L) == 1 and np.array_equal(np.array(L[0].get("W")).reshape(wt.shape), wt) \
-                    and not np.any(np.array(L[0].get("b"))):
-                if args.verbose:
-                    print("%s: imported with b = 0 (allowed)" % where)
-                continue
-        shown = " or ".join("/".join(a) for a in alts[:6]) + (" …" if len(alts) > 6 else "")
-        if p.returncode == 0:
-            chk.fail(where, "import", "accepted (exit 0), expected a refusal naming %s" % shown)
-            continue
-        if p.returncode < 0 or p.returncode > 2:
-            chk.fail(where, "import", "exit status %d (crash?): %s" % (p.returncode, msg[:300]))
-        if os.path.exists(out):
-            chk.fail(where, "import", "refused but wrote %s" % out)
-        if not any(all(w in msg for w in a) for a in alts):
-            chk.fail(where, "import", "the message names none of %s: %s"
-                     % (shown, msg[:400] or "(no message)"))
-        elif args.verbose:
-            print("%s: refused: %s" % (where, msg.splitlines()[0][:200]))
-    return n
 
 
 # ------------------------------------------------------------------- main
@@ -1212,7 +967,7 @@ def main():
     chk = Checker(args.max_failures)
     t0 = time.time()
     n_refusals = 0 if args.self_test or args.only is not None else \
-        check_refusals(chk, args, workdir)
+        torch_onnx_refuse.check_refusals(chk, args, workdir)
     if chk.failures:
         print("FAIL refusals:")
         for where, name, msg in chk.failures:
@@ -1262,8 +1017,8 @@ def main():
           ", ".join("%s %.2g %.1e" % (q, chk.per_q[q][0], chk.per_q[q][1])
                     for q in QUANTITIES if q in chk.per_q))
     summary = ("torch-onnx: %d arrays, %d elements, max error/tolerance %.2g (module vs "
-               "reference: %.2g of its tolerance) (%.1f s)" % (chk.n_arrays, chk.n_elements, chk.max_ratio,
-                                            worst_module[0], dt))
+               "reference: %.2g of its tolerance) (%.1f s)"
+               % (chk.n_arrays, chk.n_elements, chk.max_ratio, worst_module[0], dt))
     if args.verbose and chk.worst_where:
         print("largest error/tolerance: %s" % chk.worst_where)
     if chk.failures:
