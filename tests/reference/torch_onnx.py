@@ -7,28 +7,29 @@ trace --eval` and compared with torch autograd.
                   [--long] [--only I] [--max-failures M] [-v]
     torch_onnx.py --self-test [--count N] [--seed S]
 
-Network I of seed S is drawn from numpy's Generator seeded with
-[S, 70_000 + I] (apart from the other reference checks' networks): a
-torch.nn.Module of 1-8 layers (dense, batch norm, layer norm; dropouts in
-between), inputs 1-6 wide, every activation the importer reads (ReLU,
+Network I of seed S is drawn from numpy's Generator seeded with [S,
+70_000 + I] (apart from the other reference checks' networks): a
+torch.nn.Module of 1-8 layers (dense, batch norm, layer norm; dropouts
+in between), inputs 1-6 wide, every activation the importer reads (ReLU,
 LeakyReLU(α), Sigmoid, Tanh, Softplus, ELU(α), none; now and then one of
-those it takes for the writer's activations: SELU, Softsign, Hardsigmoid,
-Hardtanh, sin, and the SiLU, Mish and GELU compositions), dense layers with a
-skip a(n) = σ(W a(n-1) + b) + a(j) from any earlier output of their
-width (either operand order of the Add), now and then as MatMul + Add
-instead of Gemm, a Linear used twice (tied weights), a Flatten of the 2-D
-input, BatchNorm1d with random or default running statistics, γ and β
-(defaults make torch emit Identity nodes on shared initialisers), or
-without γ and β, LayerNorm (also without), and an output that fixes the cost (bp-onnx.h): Softmax on
-dim 1 or -1 with softmax_ce (one-hot or soft targets), Sigmoid with bce,
-anything else with mse.  Each is exported twice with torch.onnx.export,
-model.float() and model.double(), at opset 14 (torch's default: layer
-norm as the ReduceMean/Sub/Pow/…/Add pattern) or 17 (a LayerNormalization
-node), the export options varied (a batch axis or a fixed batch of 1 or
-B, torch's own names, the initialisers listed as inputs) and now and then
-the file edited as other exporters write it (Gemm transB = 0, float_data
-instead of raw_data, Constant nodes for the weights, Identity and Dropout
-nodes between layers), checked with onnx.checker, and then:
+those it takes for the writer's activations: SELU, Softsign,
+Hardsigmoid, Hardtanh, sin, and the SiLU, Mish and GELU compositions),
+dense layers with a skip a(n) = σ(W a(n-1) + b) + a(j) from any earlier
+output of their width (either operand order of the Add), now and then as
+MatMul + Add instead of Gemm, a Linear used twice (tied weights), a
+Flatten of the 2-D input, BatchNorm1d with random or default running
+statistics, γ and β (defaults make torch emit Identity nodes on shared
+initialisers), or without γ and β, LayerNorm (also without), and an
+output that fixes the cost (bp-onnx.h): Softmax on dim 1 or -1 with
+softmax_ce (one-hot or soft targets), Sigmoid with bce, anything else
+with mse.  Each is exported twice with torch.onnx.export, model.float()
+and model.double(), at opset 14 (torch's default: layer norm as the
+ReduceMean/Sub/Pow/…/Add pattern) or 17 (a LayerNormalization node), the
+export options varied (a batch axis or a fixed batch of 1 or B, torch's
+own names, the initialisers listed as inputs) and now and then the file
+edited as other exporters write it (Gemm transB = 0, float_data instead
+of raw_data, Constant nodes for the weights, Identity and Dropout nodes
+between layers), checked with onnx.checker, and then:
 
   * `backprop import X.onnx -o X.json` must give the network the module
     is: its layers (type, widths, activation and α, skip_from, eps), the
@@ -45,7 +46,8 @@ nodes between layers), checked with onnx.checker, and then:
 
 The reference is torch_layers.py's float64 torch graph (validated there
 against F.batch_norm / F.layer_norm and gradcheck) of the network the
-module is, plus elu here; every network's module itself (in float64) is
+module is, plus elu, the writer's activations and exact GELU and
+Hardsigmoid backwards here; every network's module itself (in float64) is
 run too, and its output, loss and the autograd gradients of its
 parameters must match that reference (1e-7 of the array's magnitude:
 torch's own backward is not exact at saturation), so the reference is the
@@ -55,6 +57,9 @@ Constant in the layer-norm pattern) and the import must give back the
 typed value, the shortest decimal of that float32: the value torch
 computes with in float64, and "torch in float64 on the float32-rounded
 weights" for the float32 file.
+
+Two networks at the limits the import must still take come first: 32
+dense layers 2 → 2, and a layer of 4096 units.
 
 Before the networks, graphs the importer must refuse (torch_onnx_refuse.py):
 a Conv, a Reshape in the middle, an LSTM, a MatMul of two activations, a
@@ -479,12 +484,29 @@ def describe(spec, n_in, cost, B):
     return "in%d %s %s B=%d" % (n_in, "-".join(parts), cost, B)
 
 
-def gen_network(rng, long_form):
+def edge_spec(kind):
+    """gen_spec for a network at the limits the import must still take:
+    BP_MAX_LAYERS = 32 dense layers, a layer of BP_MAX_WIDTH = 4096 units."""
+    def dense(rng, idx, inp, out, act):
+        return {"kind": "dense", "idx": idx, "inp": inp, "out": out, "style": "gemm",
+                "bias_first": False, "act": act[0], "alpha": act[1], "dim": 1}
+
+    def make(rng, long_form):
+        if kind == "deep":
+            acts = tuple(a for a in HIDDEN_ACTS if a != "sigmoid")
+            return ([dense(rng, n, 2, 2, draw_act(rng, acts)) for n in range(1, 33)],
+                    2, "mse", 3)
+        return ([dense(rng, 1, 3, 4096, ("relu", None)),
+                 dense(rng, 2, 4096, 3, ("softmax", None))], 3, "softmax_ce", 4)
+    return make
+
+
+def gen_network(rng, long_form, make_spec=gen_spec):
     """A network: its spec, module (float64), batch and how it is run.
     A candidate with |z| > Z_MAX somewhere is drawn again (the reference's
     sigmoid is not exact where e^-z overflows: σ(-712) is subnormal)."""
     for _candidate in range(100):
-        spec, n_in, cost, B = gen_spec(rng, long_form)
+        spec, n_in, cost, B = make_spec(rng, long_form)
         net = build_module(rng, spec, n_in)
         n_out = [b for b in spec if b["kind"] not in ("flatten", "dropout")][-1]["out"]
         csv = rng.random() < 0.6 and (n_out == 1 or (cost == "softmax_ce" and B >= n_out))
@@ -975,15 +997,21 @@ def main():
     stats = {"files": 0, "csv": 0}
     per_opset, worst_module = {}, [0.0]
     n_nets = 0
-    indices = [args.only] if args.only is not None else range(args.count)
-    for i in indices:
-        rng = np.random.default_rng([args.seed, SEED_OFFSET + i])
-        g = gen_network(rng, long_form)
+    def networks():
+        if args.only is None:         # the limits first: 32 layers, 4096 units
+            for k, kind in enumerate(("deep", "wide")):
+                rng = np.random.default_rng([args.seed, SEED_OFFSET - 1 - k])
+                yield kind, gen_network(rng, long_form, edge_spec(kind))
+        for i in [args.only] if args.only is not None else range(args.count):
+            rng = np.random.default_rng([args.seed, SEED_OFFSET + i])
+            yield "%04d" % i, gen_network(rng, long_form)
+
+    for i, g in networks():
         before = len(chk.failures)
         chk.net_max = 0.0
         for variant, dtype, opset in (("f32", torch.float32, g["opsets"][0]),
                                       ("f64", torch.float64, g["opsets"][1])):
-            base = os.path.join(workdir, "onnx-%04d-%04d-%s-op%d" % (args.seed, i, variant, opset))
+            base = os.path.join(workdir, "onnx-%04d-%s-%s-op%d" % (args.seed, i, variant, opset))
             check_file(chk, args, g, base, dtype, opset, stats, worst_module)
             per_opset[opset] = per_opset.get(opset, 0) + 1
         n_nets += 1
@@ -991,11 +1019,11 @@ def main():
             opts = g["edits"] + [k for k in ("keep_init", "export_batch1") if g[k]] + \
                 ([] if g["named"] else ["unnamed"]) + ([] if g["dynamic"] else ["fixed batch"]) + \
                 (["csv"] if g["csv"] else [])
-            print("network %d: %s%s: %s, max error/tolerance %.2g"
+            print("network %s: %s%s: %s, max error/tolerance %.2g"
                   % (i, g["what"], " (%s)" % ", ".join(opts) if opts else "",
                      "ok" if len(chk.failures) == before else "FAIL", chk.net_max))
         if len(chk.failures) > before:
-            print("FAIL network %d (%s)" % (i, g["what"]))
+            print("FAIL network %s (%s)" % (i, g["what"]))
             for where, name, msg in chk.failures[before:]:
                 print("  %s %s: %s" % (where, name, msg))
             sys.stdout.flush()
