@@ -988,7 +988,9 @@ def main():
 
     chk = Checker(args.max_failures)
     t0 = time.time()
-    n_refusals = 0 if args.self_test or args.only is not None else \
+    if args.self_test:                 # the refusals exported and checked, not imported
+        args.no_import = True
+    n_refusals = 0 if args.only is not None else \
         torch_onnx_refuse.check_refusals(chk, args, workdir)
     if chk.failures:
         print("FAIL refusals:")
@@ -1033,9 +1035,9 @@ def main():
     dt = time.time() - t0
     if args.self_test:
         print("torch-onnx self-test: %d networks exported twice, onnx.checker and the module "
-              "against the reference: max error/tolerance %.2g%s (%.1f s)"
-              % (n_nets, worst_module[0], " — %d FAILURES" % len(chk.failures)
-                 if chk.failures else "", dt))
+              "against the reference: max error/tolerance %.2g; %d refusal graphs exported%s "
+              "(%.1f s)" % (n_nets, worst_module[0], n_refusals,
+                            " — %d FAILURES" % len(chk.failures) if chk.failures else "", dt))
         return 1 if chk.failures else 0
     print("torch-onnx%s: %d networks, %d files (opset %s; %d traced from a CSV), %d refusals%s"
           % (" (long)" if long_form else "", n_nets, stats["files"],
