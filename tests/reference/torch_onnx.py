@@ -49,7 +49,7 @@ against F.batch_norm / F.layer_norm and gradcheck) of the network the
 module is, plus elu, the writer's activations and exact GELU and
 Hardsigmoid backwards here; every network's module itself (in float64) is
 run too, and its output, loss and the autograd gradients of its
-parameters must match that reference (1e-7 of the array's magnitude:
+parameters must match that reference (1e-6 of the array's magnitude:
 torch's own backward is not exact at saturation), so the reference is the
 module's own function.  α and eps are drawn as a user types them (1-4
 significant digits); ONNX stores them as float32 attributes (or a float32
@@ -153,7 +153,7 @@ DEFAULT_ALPHA = {"leaky_relu": 0.01, "elu": 1.0}
 TORCH_DEFAULT_EPS = 1e-5
 COUNT_CI, COUNT_LONG = 60, 400
 Z_MAX = 35.0
-MODULE_RTOL = 1e-7
+MODULE_RTOL = 1e-6
 QUANTITIES = ("loss", "per_sample_loss", "output", "z", "a", "dC_da", "dC_dz", "dW", "db",
               "dgamma", "dbeta")
 
@@ -284,7 +284,11 @@ def gen_spec(rng, long_form):
             else:
                 eps = float(log_uniform(rng, 1e-8, 0.1))
             blk["eps"] = typed(rng, eps)
-            if rng.random() < 0.4:
+            if kind == "ln" and w == 1:
+                # x - μ is 0: z = β exactly in ours, rounding noise in
+                # torch's kernel; no kink there (relu'(0) would decide)
+                blk.update(act=str(rng.choice(["linear", "tanh"])), alpha=None)
+            elif rng.random() < 0.4:
                 blk.update(act="linear", alpha=None)
             else:
                 acts = HIDDEN_ACTS[1:] if not last else ("relu", "tanh", "leaky_relu", "elu")
@@ -823,7 +827,8 @@ def module_check(chk, where, module, g, want, ref, noise, worst):
     else:
         l = -(Y * F.log_softmax(z, dim=1)).sum(dim=1)
     C = l.mean()
-    C.backward()
+    if C.requires_grad:              # else no parameter: a norm without γ, β alone
+        C.backward()
     pairs = [(k, v, ref[k], noise[k]) for k, v in
              (("output", a), ("per_sample_loss", l), ("loss", C.reshape(1)))]
     grads = {}
