@@ -66,6 +66,13 @@ typedef struct
   gboolean is_f32;   /* stored as float32 */
 } BpOnnxTensor;
 
+/* A node input pointed at the value an alias stands for, and what it was. */
+typedef struct
+{
+  char **slot;
+  char  *orig;
+} BpOnnxRewrite;
+
 typedef struct
 {
   const char        *name;       /* what messages call the file */
@@ -73,6 +80,7 @@ typedef struct
   gint64             opset;      /* of the default domain */
   GHashTable        *consts;     /* name → Onnx__TensorProto * (borrowed) */
   GHashTable        *values;     /* name → BpOnnxValue * (owned) */
+  GArray            *rewritten;  /* BpOnnxRewrite: inputs that named an alias */
   GHashTable        *aliases;    /* an Identity's, Dropout's or Flatten's output → its input's
                                   * name in `values` (borrowed) */
   GHashTable        *const_exprs; /* outputs of nodes reading constants only (a set) */

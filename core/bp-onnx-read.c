@@ -114,6 +114,13 @@ layer_free (gpointer data)
 static void
 reader_clear (BpOnnxReader *r)
 {
+  for (guint i = 0; r->rewritten != NULL && i < r->rewritten->len; i++)
+    {
+      BpOnnxRewrite *w = &g_array_index (r->rewritten, BpOnnxRewrite, i);
+
+      *w->slot = w->orig;
+    }
+  g_clear_pointer (&r->rewritten, g_array_unref);
   g_clear_pointer (&r->consts, g_hash_table_unref);
   g_clear_pointer (&r->values, g_hash_table_unref);
   g_clear_pointer (&r->aliases, g_hash_table_unref);
@@ -166,7 +173,37 @@ index_graph (BpOnnxReader  *r,
           g_hash_table_replace (r->consts, node->output[0], _bp_onnx_const (r, node->input[0]));
           r->done[i] = TRUE;
         }
+      else if ((g_str_equal (op, "Identity") ||
+                (g_str_equal (op, "Dropout") &&
+                 (node->n_output == 1 || node->output[1] == NULL || node->output[1][0] == '\0'))) &&
+               node->n_input == 1 && node->input[0] != NULL && node->input[0][0] != '\0')
+        {
+          /* Another name for a value: torch inserts Identity anywhere (a
+           * skip may read a value through one while the next layer reads
+           * it directly), Dropout is one in eval mode. */
+          g_hash_table_insert (r->aliases, node->output[0],
+                               (gpointer) _bp_onnx_canonical (r, node->input[0]));
+          r->done[i] = TRUE;
+        }
     }
+
+  /* Every node then reads the values themselves, never an alias, so the
+   * walk and the patterns compare names as they are.  protobuf-c frees
+   * each input string: the pointers are put back before (reader_clear). */
+  for (gsize i = 0; i < g->n_node; i++)
+    for (gsize k = 0; !r->done[i] && k < g->node[i]->n_input; k++)
+      {
+        char **slot = &g->node[i]->input[k];
+        const char *c = _bp_onnx_canonical (r, *slot);
+
+        if (c != *slot)
+          {
+            BpOnnxRewrite w = { slot, *slot };
+
+            g_array_append_val (r->rewritten, w);
+            *slot = (char *) c;
+          }
+      }
 
   for (gsize i = 0; i < g->n_node; i++)
     for (gsize k = 0; k < g->node[i]->n_input; k++)
@@ -516,6 +553,7 @@ bp_onnx_import_data (const guint8 *data,
   r.consts = g_hash_table_new (g_str_hash, g_str_equal);
   r.values = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, g_free);
   r.aliases = g_hash_table_new (g_str_hash, g_str_equal);
+  r.rewritten = g_array_new (FALSE, FALSE, sizeof (BpOnnxRewrite));
   r.const_exprs = g_hash_table_new (g_str_hash, g_str_equal);
   r.users = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, (GDestroyNotify) g_array_unref);
   r.no_users = g_array_new (FALSE, FALSE, sizeof (gsize));

@@ -25,6 +25,8 @@
 static const char *const good_fixtures[] = {
   "mlp-f32", "skip-f64", "bn-f32", "ln-pattern-f32", "ln-node-f64", "acts-f32",
   "matmul-f32", "double-data-f64", "decomposed-f64", "exp-branches-f64",
+  /* The same with an Identity after every value, inside the patterns too. */
+  "acts-identities-f32", "ln-identities-f32", "matmul-identities-f32",
 };
 
 static char *

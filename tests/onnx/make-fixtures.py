@@ -288,6 +288,29 @@ def exp_branches():
               open(os.path.join(HERE, "exp-branches-f64.json"), "w"))
 
 
+def with_identities(src, dst):
+    """src with an Identity after every value a node reads (torch's habit,
+    pushed everywhere: inside the layer norm, gelu, swish patterns too)."""
+    m = onnx.load(os.path.join(HERE, src + ".onnx"))
+    g = m.graph
+    inits = {t.name for t in g.initializer}
+    produced = [o for n in g.node for o in n.output if n.op_type != "Constant"]
+    nodes = []
+    for n in g.node:
+        for k, name in enumerate(n.input):
+            if name in produced:
+                n.input[k] = name + "~id"
+        nodes.append(n)
+        for o in n.output:
+            if o in produced and o not in [x.name for x in g.output]:
+                nodes.append(helper.make_node("Identity", [o], [o + "~id"], name=o + "~Identity"))
+    del g.node[:]
+    g.node.extend(nodes)
+    open(os.path.join(HERE, dst + ".onnx"), "wb").write(m.SerializeToString())
+    d = json.load(open(os.path.join(HERE, src + ".json")))
+    json.dump(d, open(os.path.join(HERE, dst + ".json"), "w"))
+
+
 def refusals():
     rows = []
     nn = torch.nn
@@ -363,4 +386,7 @@ if __name__ == "__main__":
     double_data()
     decomposed()
     exp_branches()
+    with_identities("acts-f32", "acts-identities-f32")
+    with_identities("ln-pattern-f32", "ln-identities-f32")
+    with_identities("matmul-f32", "matmul-identities-f32")
     refusals()
