@@ -29,7 +29,7 @@ export options varied (a batch axis or a fixed batch of 1 or B, torch's
 own names, the initialisers listed as inputs) and now and then the file
 edited as other exporters write it (Gemm transB = 0, float_data instead
 of raw_data, Constant nodes for the weights, Identity and Dropout nodes
-between layers), checked with onnx.checker, and then:
+anywhere), checked with onnx.checker, and then:
 
   * `backprop import X.onnx -o X.json` must give the network the module
     is: its layers (type, widths, activation and α, skip_from, eps), the
@@ -586,9 +586,9 @@ def export(module, dtype, g, opset, path):
 # What other exporters write for the same network, made by editing
 # torch's file (EDITS; each network gets each with odds 0.12, in both
 # files): Gemm with transB = 0, the weights as float_data / double_data
-# instead of raw_data, as
-# Constant nodes instead of initialisers, and Identity / Dropout nodes
-# (dropped by the import) between a tensor and some of its readers.
+# instead of raw_data, as Constant nodes instead of initialisers, and
+# Identity / Dropout nodes (dropped by the import) between a tensor and
+# some of its readers.
 
 def edit_transb0(mp, rnd):
     """Gemm with transB = 0 and W stored as in × out."""
@@ -631,13 +631,9 @@ def edit_constants(mp, rnd):
 
 def edit_identities(mp, rnd):
     """An Identity or Dropout between a tensor and some of its readers (at
-    least one), the others reading the tensor itself.  Only between layers
-    or between z and σ, not inside a pattern (layer norm, MatMul + its
-    bias, softsign, SiLU, Mish, GELU), which is matched node by node."""
-    acts = {"Relu", "LeakyRelu", "Sigmoid", "Tanh", "Softplus", "Elu", "Selu", "HardSigmoid",
-            "Clip", "Sin", "Softmax"}
-    producers = acts | {"Gemm", "BatchNormalization", "LayerNormalization", "Add", "Flatten"}
-    takers = acts | {"Gemm", "MatMul", "BatchNormalization", "LayerNormalization", "Add"}
+    least one), the others reading the tensor itself: anywhere, between
+    layers and inside the patterns the reader matches (layer norm, MatMul
+    + its bias, softsign, SiLU, Mish, GELU) alike."""
     outputs = {v.name for v in mp.graph.output}
     readers = {}
     for nd in mp.graph.node:
@@ -648,10 +644,7 @@ def edit_identities(mp, rnd):
         nodes.append(nd)
         for o in nd.output:
             rs = readers.get(o, [])
-            if not rs or o in outputs or nd.op_type not in producers or \
-                    any(r.op_type not in takers for r in rs) or \
-                    (nd.op_type == "Softplus" and rs[0].op_type == "Tanh") or \
-                    rnd.random() < 0.5:          # (Mish's softplus, tanh)
+            if not rs or o in outputs or rnd.random() < 0.5:
                 continue
             op = "Identity" if rnd.random() < 0.5 else "Dropout"
             copy_name = "%s_%s" % (o, op.lower())
