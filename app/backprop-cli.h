@@ -180,8 +180,13 @@ gboolean        backprop_record_restore_at       (BpModel        *model,
                                                   guint64         step,
                                                   guint64        *shown,
                                                   GError        **error);
-/* `info --record`: the kept steps, the statistics and the memory. */
+/* `info --record`: the kept steps, the statistics, the memory and, when
+ * `model` (named `model_name`) is given, the learning rate at each kept
+ * step under its optimizer and schedule (NULL: a note that the rates need
+ * the model). */
 gboolean        backprop_record_print_info       (const char     *path,
+                                                  const BpModel  *model,
+                                                  const char     *model_name,
                                                   GError        **error);
 
 G_END_DECLS

@@ -12,7 +12,9 @@
  * and the activations without an ONNX operator of their own, in the forms
  * torch (opset 14) and our writer use: swish x·Sigmoid(x), mish
  * x·Tanh(Softplus(x)), softsign x / (|x| + 1), gelu x·(Erf(x/√2) + 1)·½,
- * hard sigmoid Clip(x + 3, 0, 6)/6 (the writer's float64 form).
+ * hard sigmoid Clip(x + 3, 0, 6)/6 (the writer's float64 form), gaussian
+ * Exp(Neg(x·x)), elu and selu as Where(x > 0, …) (the writer's float64
+ * forms when α is no float32).
  * Every intermediate value must be read by the pattern alone, so nothing
  * else can depend on a value we do not keep.
  */
@@ -349,6 +351,16 @@ _bp_onnx_read_composite (BpOnnxReader  *r,
       id = "selu";
       last = n1;
       n_branch = 5;
+    }
+  else if (g_str_equal (op, "Mul") && node->n_input == 2 &&
+           g_str_equal (node->input[0], node->input[1]) &&
+           (n1 = sole_user (r, node->output[0], "Neg", &i1)) != NULL &&
+           (n2 = sole_user (r, n1->output[0], "Exp", &i2)) != NULL)
+    {
+      /* plugins/bp-gaussian.c: e^{−z²}, as our writer spells it. */
+      id = "gaussian";
+      last = n2;
+      n_done = 2;
     }
   else if (g_str_equal (op, "Div") && node->n_input == 2 && const_is (r, node->input[1], G_SQRT2) &&
            (n1 = sole_user (r, node->output[0], "Erf", &i1)) != NULL &&

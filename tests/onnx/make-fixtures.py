@@ -243,13 +243,15 @@ def decomposed():
 def exp_branches():
     """Our writer's float64 forms of activations whose parameters are no
     float32: PRelu for leaky ReLU (α = 0.01), Where(x > 0, x, α(e^x − 1))
-    for elu (α = 0.7), and the same with λx and λα for selu."""
+    for elu (α = 0.7), and the same with λx and λα for selu; and its
+    gaussian, Exp(Neg(x·x))."""
     rng = np.random.default_rng(12)
     d = lambda name, a: numpy_helper.from_array(np.asarray(a, np.float64), name)
     lam, alp = 1.0507009873554804934193349852946, 1.6732632423543772848170429916717
     W = [rng.standard_normal((4, 3)), rng.standard_normal((4, 4)), rng.standard_normal((4, 4)),
-         rng.standard_normal((2, 4))]
-    b = [rng.standard_normal(4), rng.standard_normal(4), rng.standard_normal(4), rng.standard_normal(2)]
+         rng.standard_normal((4, 4)), rng.standard_normal((2, 4))]
+    b = [rng.standard_normal(4), rng.standard_normal(4), rng.standard_normal(4), rng.standard_normal(4),
+         rng.standard_normal(2)]
     N = helper.make_node
     nodes = [
         N("Gemm", ["input", "W0", "b0"], ["z0"], name="g0", transB=1),
@@ -267,9 +269,13 @@ def exp_branches():
         N("Sub", ["e2", "one"], ["em2"], name="selu_sub"),
         N("Mul", ["lambda_alpha", "em2"], ["neg2"], name="selu_mul"),
         N("Where", ["gt2", "pos2", "neg2"], ["a2"], name="selu_where"),
-        N("Gemm", ["a2", "W3", "b3"], ["output"], name="g3", transB=1),
+        N("Gemm", ["a2", "W3", "b3"], ["z3"], name="g3", transB=1),
+        N("Mul", ["z3", "z3"], ["sq3"], name="gauss_sq"),
+        N("Neg", ["sq3"], ["neg3"], name="gauss_neg"),
+        N("Exp", ["neg3"], ["a3"], name="gauss_exp"),
+        N("Gemm", ["a3", "W4", "b4"], ["output"], name="g4", transB=1),
     ]
-    inits = [d("W%d" % i, W[i]) for i in range(4)] + [d("b%d" % i, b[i]) for i in range(4)] + [
+    inits = [d("W%d" % i, W[i]) for i in range(5)] + [d("b%d" % i, b[i]) for i in range(5)] + [
         d("slope", [0.01]), d("zero", 0.0), d("one", 1.0), d("alpha", 0.7), d("lambda", lam),
         d("lambda_alpha", lam * alp)]
     graph = helper.make_graph(nodes, "g", [helper.make_tensor_value_info("input", TensorProto.DOUBLE, ["batch", 3])],
@@ -283,8 +289,9 @@ def exp_branches():
     a1 = np.where(z1 > 0, z1, 0.7 * np.expm1(z1))
     z2 = a1 @ W[2].T + b[2]
     a2 = np.where(z2 > 0, lam * z2, lam * alp * np.expm1(z2))
-    y = a2 @ W[3].T + b[3]
-    json.dump({"inputs": x.tolist(), "outputs": y.tolist(), "layers": 4, "cost": "mse"},
+    z3 = a2 @ W[3].T + b[3]
+    y = np.exp(-z3 * z3) @ W[4].T + b[4]
+    json.dump({"inputs": x.tolist(), "outputs": y.tolist(), "layers": 5, "cost": "mse"},
               open(os.path.join(HERE, "exp-branches-f64.json"), "w"))
 
 
