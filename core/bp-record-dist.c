@@ -375,9 +375,14 @@ count_units (const BpNetwork *net,
   deriv = g_new (double, L->out);
   for (gsize s = 0; s < B; s++)
     {
+      const double *a = bp_trace_a (trace, l, s);
+
       bp_diag_unit_derivatives (net, trace, l, s, deriv);
+      /* a = 0 with σ′ = 0 is a rectifier switched off (its own kind,
+       * dead when it lasts for every row), not a flat tail.  Under a skip
+       * a = f(z) + a(j): the test reads f(z) through σ′ alone then. */
       for (gsize u = 0; u < L->out; u++)
-        if (fabs (deriv[u]) < BP_DIAG_SATURATION_LEVEL)
+        if (fabs (deriv[u]) < BP_DIAG_SATURATION_LEVEL && !(a[u] == 0 && deriv[u] == 0))
           sat[u]++;
     }
   for (gsize u = 0; u < L->out; u++)

@@ -22,8 +22,11 @@
  *                the canvas's verdict): a ReLU-family unit that passes
  *                nothing back;
  *     saturated  not dead, and |σ′(z)| < BP_DIAG_SATURATION_LEVEL (0.01)
- *                for more than half the pass rows (strictly): the flat
- *                tails of sigmoid and tanh, for most samples.
+ *                with a ≠ 0 for more than half the pass rows (strictly):
+ *                the flat tails of sigmoid and tanh, for most samples.
+ *                (A rectifier switched off, a = 0 and σ′ = 0, is not a
+ *                tail: the canvas marks such a sample, this count does
+ *                not; a ReLU unit off for every row is dead.)
  *   Each is a fraction of the layer's units.
  *
  * Bins (shared by every step of a layer and quantity, so columns compare)

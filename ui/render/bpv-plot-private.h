@@ -47,6 +47,11 @@ typedef struct
   gboolean              mark;     /* BpvPlotStyle.mark, mark_x, mark_label */
   double                mark_x;
   const char           *mark_label;
+  /* Linear y: these ticks (y data units, their labels) instead of evenly
+   * spaced ones, for an axis whose units are not its values (bins). */
+  const double         *y_ticks;
+  const char *const    *y_tick_labels;
+  gsize                 n_y_ticks;
 } BpvPlotFrame;
 
 /* The frame's x and y in pixels of a data point (y in data units, not
