@@ -165,8 +165,31 @@ format_power (int  e,
   return g_string_free (s, FALSE);
 }
 
+/* Adds the tick at bin position y unless it would crowd one already
+ * there (closer than VALUE_TICK_EM along the axis). */
+static void
+add_tick (const BpvPlotFrame     *fr,
+          const BpRecordDistHist *h,
+          GArray                 *pos,
+          GPtrArray              *labels,
+          double                  y,
+          char                   *label)
+{
+  double px_per_bin = fr->plot.height / MAX ((double) h->n_bins, 1);
+
+  for (guint i = 0; i < pos->len; i++)
+    if (fabs (g_array_index (pos, double, i) - y) * px_per_bin < VALUE_TICK_EM * fr->f)
+      {
+        g_free (label);
+        return;
+      }
+  g_array_append_val (pos, y);
+  g_ptr_array_add (labels, label);
+}
+
 /* The value axis' ticks at bin positions: linear values at a round step,
- * or 0 and ±10ᵏ at the decades the bins span, thinned to fit. */
+ * or 0 and ±10ᵏ at the decades the bins span (the largest first, those
+ * that would crowd the ones before left out). */
 static void
 value_ticks (const BpvPlotFrame     *fr,
              const BpRecordDistHist *h,
@@ -181,32 +204,18 @@ value_ticks (const BpvPlotFrame     *fr,
       double step = (m < 1.5 ? 1 : m < 3.5 ? 2 : m < 7.5 ? 5 : 10) * p;
 
       for (double v = ceil (h->lo / step - 1e-9) * step; v <= h->hi + 1e-9 * step; v += step)
-        {
-          double y = bp_record_dist_position (h, v);
-
-          g_array_append_val (pos, y);
-          g_ptr_array_add (labels, format_value (v, step));
-        }
+        add_tick (fr, h, pos, labels, bp_record_dist_position (h, v), format_value (v, step));
       return;
     }
   {
-    double mid = h->half + 0.5;
     int e_lo = (int) ceil ((double) h->j_lo / BP_RECORD_DIST_BINS_PER_DECADE - 1e-9);
     int e_hi = (int) floor (log10 (h->hi) + 1e-9);
-    int decades = MAX (e_hi - e_lo + 1, 1);
-    /* both signs and the zero share the axis */
-    int every = MAX (1, (int) ceil ((2.0 * decades + 1) / room));
 
-    g_array_append_val (pos, mid);
-    g_ptr_array_add (labels, g_strdup ("0"));
-    for (int e = e_hi; e >= e_lo; e -= every)
+    add_tick (fr, h, pos, labels, h->half + 0.5, g_strdup ("0"));
+    for (int e = e_hi; e >= e_lo; e--)
       for (int sign = -1; sign <= 1; sign += 2)
-        {
-          double y = bp_record_dist_position (h, sign * pow (10, e));
-
-          g_array_append_val (pos, y);
-          g_ptr_array_add (labels, format_power (e, sign));
-        }
+        add_tick (fr, h, pos, labels, bp_record_dist_position (h, sign * pow (10, e)),
+                  format_power (e, sign));
   }
 }
 
@@ -419,7 +428,9 @@ bpv_plot_dist_histograms (cairo_t              *cr,
     caption = g_strdup_printf (_("∂C/∂W %s · every value is 0"), rows);
   else
     {
-      g_autofree char *tau = g_strdup_printf ("%.0e", h->lo);
+      g_autofree char *tau = h->j_lo % BP_RECORD_DIST_BINS_PER_DECADE == 0
+                             ? format_power (h->j_lo / BP_RECORD_DIST_BINS_PER_DECADE, 1)
+                             : g_strdup_printf ("%.2g", h->lo);
 
       caption = g_strdup_printf (_("∂C/∂W %s · log bins; |g| < %s in the middle · count on a log scale"),
                                  rows, tau);
@@ -516,7 +527,8 @@ bpv_plot_dist_units (cairo_t            *cr,
   fr.y1 = 1;
   bpv_plot_frame_fit_y (&fr);
   set_step_axis (&fr, dist);
-  bpv_plot_frame_axes (&fr, _("step"), _("units"), TRUE);
+  /* no y title: the title says what the percentages are of */
+  bpv_plot_frame_axes (&fr, _("step"), NULL, TRUE);
   x = g_new (double, n);
   for (gsize i = 0; i < n; i++)
     x[i] = (double) dist->steps[i];
