@@ -9,12 +9,16 @@
 #include "bp-diagnostics.h"
 #include "bpv-plot-private.h"
 
-/* The colour key right of a heat map: its bar's width and the room for
- * its labels, in em. */
-#define KEY_BAR_EM     0.8
-#define KEY_ROOM_EM    4.2
+/* The colour key right of a heat map: its gap from the data, its bar's
+ * width and the gap to its labels, in em. */
+#define RAMP_KEY_GAP_EM       0.6
+#define RAMP_KEY_BAR_EM       0.8
+#define RAMP_KEY_LABEL_GAP_EM 0.3
 /* Ticks on the value axis at least this far apart (em). */
 #define VALUE_TICK_EM  1.6
+/* The caption is left out rather than leave the data area lower than
+ * this (em). */
+#define CAPTION_MIN_PLOT_EM 6.0
 /* A count of 1 on the ramp (see count_t). */
 #define RAMP_FLOOR     0.15
 
@@ -53,6 +57,30 @@ steps_text (const BpRecordDist *dist)
 {
   return g_strdup_printf (_("steps %" G_GUINT64_FORMAT "–%" G_GUINT64_FORMAT),
                           dist->steps[0], dist->steps[dist->n_steps - 1]);
+}
+
+/* `title` when it fits the panel's title row, else `shorter`: a narrow
+ * panel still says what it shows. */
+static const char *
+fitting_title (cairo_t            *cr,
+               const BpvRect      *rect,
+               const BpvPlotStyle *style,
+               const char         *title,
+               const char         *shorter)
+{
+  BpvPlotStyle defaults;
+  g_autoptr(BpvText) text = bpv_text_new (cr);
+  g_autofree char *escaped = g_markup_escape_text (title, -1);
+  double f, w;
+
+  if (style == NULL)
+    {
+      bpv_plot_style_init (&defaults);
+      style = &defaults;
+    }
+  f = bpv_plot_frame_font_size (rect, style);
+  bpv_text_measure (text, escaped, TITLE_EM * f, BPV_TEXT_BOLD, &w, NULL);
+  return w <= rect->width - 2 * PAD_EM * f ? title : shorter;
 }
 
 /* The x axis: the kept steps' span (one step: a little either side). */
@@ -101,6 +129,10 @@ reserve_caption (BpvPlotFrame *fr,
     }
   if (line != NULL)
     g_ptr_array_add (lines, g_string_free (line, FALSE));
+  /* A small panel keeps its data area: the caption goes (the CLI's
+   * picture and a larger panel have it). */
+  if (fr->plot.height - LINE_EM * fr->f * lines->len < CAPTION_MIN_PLOT_EM * fr->f)
+    g_ptr_array_set_size (lines, 0);
   fr->plot.height -= LINE_EM * fr->f * lines->len;
   return lines;
 }
@@ -125,8 +157,8 @@ draw_caption (BpvPlotFrame *fr,
   g_ptr_array_unref (lines);
 }
 
-/* "over all 400 training rows" or "over 1024 of 60000 training rows (every
- * 58th)": what each step's pass ran on. */
+/* "over all 400 training rows" or "over 1024 of 60000 training rows,
+ * evenly spaced": what each step's pass ran on. */
 static char *
 rows_text (const BpRecordDist *dist)
 {
@@ -303,7 +335,7 @@ paint_key (BpvPlotFrame           *fr,
            const BpRecordDistHist *h)
 {
   cairo_t *cr = fr->cr;
-  double f = fr->f, x = fr->plot.x + fr->plot.width + 0.6 * f, top = fr->plot.y, height = fr->plot.height;
+  double f = fr->f, x = fr->plot.x + fr->plot.width + RAMP_KEY_GAP_EM * f, top = fr->plot.y, height = fr->plot.height;
   g_autofree char *most = g_strdup_printf ("%u", h->max_count);
   cairo_pattern_t *ramp = cairo_pattern_create_linear (0, top + height, 0, top);
 
@@ -314,18 +346,18 @@ paint_key (BpvPlotFrame           *fr,
       cairo_pattern_add_color_stop_rgb (ramp, k / 8.0, c.r, c.g, c.b);
     }
   cairo_save (cr);
-  cairo_rectangle (cr, x, top, KEY_BAR_EM * f, height);
+  cairo_rectangle (cr, x, top, RAMP_KEY_BAR_EM * f, height);
   cairo_set_source (cr, ramp);
   cairo_fill (cr);
   cairo_restore (cr);
   cairo_pattern_destroy (ramp);
-  bpv_text_draw (fr->text, most, x + (KEY_BAR_EM + 0.3) * f, top, 0, 0, f, BPV_TEXT_NORMAL, fr->tc->text_muted);
-  bpv_text_draw (fr->text, "1", x + (KEY_BAR_EM + 0.3) * f, top + height, 0, 1, f, BPV_TEXT_NORMAL,
+  bpv_text_draw (fr->text, most, x + (RAMP_KEY_BAR_EM + RAMP_KEY_LABEL_GAP_EM) * f, top, 0, 0, f, BPV_TEXT_NORMAL, fr->tc->text_muted);
+  bpv_text_draw (fr->text, "1", x + (RAMP_KEY_BAR_EM + RAMP_KEY_LABEL_GAP_EM) * f, top + height, 0, 1, f, BPV_TEXT_NORMAL,
                  fr->tc->text_muted);
   if (height > 5 * f)
     {
       cairo_save (cr);
-      cairo_translate (cr, x + (KEY_BAR_EM + 0.3) * f, top + height / 2);
+      cairo_translate (cr, x + (RAMP_KEY_BAR_EM + RAMP_KEY_LABEL_GAP_EM) * f, top + height / 2);
       cairo_rotate (cr, -G_PI / 2);
       bpv_text_draw (fr->text, _("count"), 0, 0, 0.5, 0, f, BPV_TEXT_NORMAL, fr->tc->text_muted);
       cairo_restore (cr);
@@ -350,6 +382,51 @@ paint_mark (BpvPlotFrame *fr)
   cairo_fill (cr);
   cairo_restore (cr);
   bpv_plot_frame_mark (fr, TRUE);
+}
+
+char *
+bpv_plot_dist_caption (const BpRecordDist   *dist,
+                       BpRecordDistQuantity  q,
+                       gsize                 layer)
+{
+  g_autofree char *rows = NULL;
+  const BpRecordDistHist *h;
+  guint64 nonfinite = 0;
+  char *caption;
+
+  g_return_val_if_fail (dist != NULL && dist->n_steps > 0, NULL);
+  g_return_val_if_fail (q == BP_RECORD_DIST_N_QUANTITIES || layer < dist->n_layers, NULL);
+
+  rows = rows_text (dist);
+  if (q == BP_RECORD_DIST_N_QUANTITIES)
+    return g_strdup_printf (_("dead: z ≤ 0 and σ′(z) = 0 for every row · saturated: |σ′(z)| < %g "
+                              "and a ≠ 0 for more than half the rows · %s"),
+                            BP_DIAG_SATURATION_LEVEL, rows);
+  h = &dist->hist[q][layer];
+  for (gsize i = 0; i < dist->n_steps && h->nonfinite != NULL; i++)
+    nonfinite += h->nonfinite[i];
+  if (q == BP_RECORD_DIST_WEIGHTS)
+    caption = g_strdup_printf (_("%" G_GSIZE_FORMAT " values per step · count on a log scale"),
+                               h->n_values);
+  else if (h->half == 0)
+    caption = g_strdup_printf (_("∂C/∂W %s · every value is 0"), rows);
+  else
+    {
+      g_autofree char *tau = h->j_lo % BP_RECORD_DIST_BINS_PER_DECADE == 0
+                             ? format_power (h->j_lo / BP_RECORD_DIST_BINS_PER_DECADE, 1)
+                             : g_strdup_printf ("%.2g", h->lo);
+
+      caption = g_strdup_printf (_("∂C/∂W %s · log bins; |g| < %s in the middle · count on a log scale"),
+                                 rows, tau);
+    }
+  if (nonfinite > 0)
+    {
+      char *more = g_strdup_printf (_("%s · %" G_GUINT64_FORMAT " non-finite left out"), caption, nonfinite);
+
+      g_free (caption);
+      caption = more;
+    }
+  return caption;
 }
 
 void
@@ -386,14 +463,12 @@ bpv_plot_dist_histograms (cairo_t              *cr,
   g_autofree char *name = NULL;
   g_autofree char *title = NULL;
   g_autofree char *span = NULL;
-  g_autofree char *rows = NULL;
   g_autofree char *caption = NULL;
   g_autoptr(GArray) pos = NULL;
   g_autoptr(GPtrArray) labels = NULL;
   const BpRecordDistHist *h;
   BpvPlotFrame fr;
   GPtrArray *lines;
-  guint64 nonfinite = 0;
 
   g_return_if_fail (cr != NULL && rect != NULL && dist != NULL && layer_name != NULL);
   g_return_if_fail (q < BP_RECORD_DIST_N_QUANTITIES && layer < dist->n_layers);
@@ -404,7 +479,7 @@ bpv_plot_dist_histograms (cairo_t              *cr,
   span = steps_text (dist);
   /* Translators: "W(2) over steps 0–5000" */
   title = g_strdup_printf (_("%s over %s"), name, span);
-  if (!bpv_plot_frame_begin (&fr, cr, rect, style, title, 0))
+  if (!bpv_plot_frame_begin (&fr, cr, rect, style, fitting_title (cr, rect, style, title, name), 0))
     {
       bpv_plot_frame_end (&fr);
       return;
@@ -418,32 +493,17 @@ bpv_plot_dist_histograms (cairo_t              *cr,
       bpv_plot_frame_end (&fr);
       return;
     }
-  for (gsize i = 0; i < dist->n_steps; i++)
-    nonfinite += h->nonfinite[i];
-  rows = rows_text (dist);
-  if (q == BP_RECORD_DIST_WEIGHTS)
-    caption = g_strdup_printf (_("%" G_GSIZE_FORMAT " values per step · count on a log scale"),
-                               h->n_values);
-  else if (h->half == 0)
-    caption = g_strdup_printf (_("∂C/∂W %s · every value is 0"), rows);
-  else
-    {
-      g_autofree char *tau = h->j_lo % BP_RECORD_DIST_BINS_PER_DECADE == 0
-                             ? format_power (h->j_lo / BP_RECORD_DIST_BINS_PER_DECADE, 1)
-                             : g_strdup_printf ("%.2g", h->lo);
-
-      caption = g_strdup_printf (_("∂C/∂W %s · log bins; |g| < %s in the middle · count on a log scale"),
-                                 rows, tau);
-    }
-  if (nonfinite > 0)
-    {
-      char *more = g_strdup_printf (_("%s · %" G_GUINT64_FORMAT " non-finite left out"), caption, nonfinite);
-
-      g_free (caption);
-      caption = more;
-    }
+  caption = bpv_plot_dist_caption (dist, q, layer);
   lines = reserve_caption (&fr, caption);
-  fr.plot.width -= KEY_ROOM_EM * fr.f;
+  {
+    /* The key's bar, and its labels: the largest count, or the rotated
+     * "count" beside the bar when that is wider. */
+    g_autofree char *most = g_strdup_printf ("%u", h->max_count);
+    double w, th;
+
+    bpv_text_measure (fr.text, most, fr.f, BPV_TEXT_NORMAL, &w, &th);
+    fr.plot.width -= (RAMP_KEY_GAP_EM + RAMP_KEY_BAR_EM + RAMP_KEY_LABEL_GAP_EM) * fr.f + MAX (w, th);
+  }
   fr.y0 = 0;
   fr.y1 = (double) h->n_bins;
   pos = g_array_new (FALSE, FALSE, sizeof (double));
@@ -470,7 +530,6 @@ bpv_plot_dist_units (cairo_t            *cr,
 {
   g_autofree char *span = NULL;
   g_autofree char *title = NULL;
-  g_autofree char *rows = NULL;
   g_autofree char *caption = NULL;
   g_autofree double *x = NULL;
   g_autoptr(GPtrArray) key = NULL;
@@ -487,14 +546,13 @@ bpv_plot_dist_units (cairo_t            *cr,
   span = steps_text (dist);
   /* Translators: "Dead and saturated units over steps 0–5000" */
   title = g_strdup_printf (_("Dead and saturated units over %s"), span);
-  if (!bpv_plot_frame_begin (&fr, cr, rect, style, title, 0))
+  if (!bpv_plot_frame_begin (&fr, cr, rect, style,
+                             fitting_title (cr, rect, style, title, _("Dead and saturated units")), 0))
     {
       bpv_plot_frame_end (&fr);
       return;
     }
-  rows = rows_text (dist);
-  caption = g_strdup_printf (_("dead: z ≤ 0 and σ′(z) = 0 for every row · saturated: |σ′(z)| < %g "
-                               "and a ≠ 0 for more than half the rows · %s"), BP_DIAG_SATURATION_LEVEL, rows);
+  caption = bpv_plot_dist_caption (dist, BP_RECORD_DIST_N_QUANTITIES, 0);
 
   /* The key: a colour per layer, then what solid and dashed mean. */
   key = g_ptr_array_new_with_free_func (g_free);

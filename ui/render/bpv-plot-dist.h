@@ -41,6 +41,12 @@ void     bpv_plot_dist_units      (cairo_t              *cr,
                                    const BpvRect        *rect,
                                    const BpRecordDist   *dist,
                                    const BpvPlotStyle   *style);
+/* What a plot's caption says (the rows of the pass, the bins, for units
+ * the definitions), for a tooltip where the caption has no room: q =
+ * BP_RECORD_DIST_N_QUANTITIES for the units plot.  Free with g_free. */
+char    *bpv_plot_dist_caption    (const BpRecordDist   *dist,
+                                   BpRecordDistQuantity  q,
+                                   gsize                 layer);
 /* The panel with `title` and a message in place of the data ("Computing
  * distributions… 40 %", "Train to record steps"). */
 void     bpv_plot_dist_message    (cairo_t              *cr,
