@@ -11,6 +11,7 @@
 #include "backprop-cli.h"
 
 #include <glib/gi18n.h>
+#include <inttypes.h>
 #include <stdio.h>
 
 #include "bp-diagnostics.h"
@@ -116,17 +117,16 @@ backprop_render_dist (BpModel    *model,
   if (name == NULL && which != 2)
     {
       g_set_error (error, BACKPROP_CLI_ERROR, BACKPROP_CLI_ERROR_USAGE,
-                   _("render: --layer %" G_GUINT64_FORMAT ": a dropout layer has no parameters"),
+                   _("render: --layer %" PRIu64 ": a dropout layer has no parameters"),
                    layer);
       return FALSE;
     }
   pic = (DistPicture) { dist, which, layer - 1, name, dark ? BPV_THEME_DARK : BPV_THEME_LIGHT };
   if (!bpv_export (output, format, width, height, 1, paint_dist, &pic, error))
     return FALSE;
-  printf (_("%s: distributions of %" G_GSIZE_FORMAT " kept steps (%" G_GUINT64_FORMAT "–%"
-            G_GUINT64_FORMAT "), each pass over %" G_GSIZE_FORMAT " of %" G_GSIZE_FORMAT
-            " training rows\n"),
-          output, dist->n_steps, dist->steps[0], dist->steps[dist->n_steps - 1],
-          dist->rows_used, dist->rows_total);
+  printf (_("%s: distributions of %" PRIu64 " kept steps (%" PRIu64 "–%" PRIu64 "), "
+            "each pass over %" PRIu64 " of %" PRIu64 " training rows\n"),
+          output, (guint64) dist->n_steps, dist->steps[0], dist->steps[dist->n_steps - 1],
+          (guint64) dist->rows_used, (guint64) dist->rows_total);
   return TRUE;
 }

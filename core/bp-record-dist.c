@@ -4,6 +4,7 @@
 #include "bp-record-dist.h"
 
 #include <glib/gi18n-lib.h>
+#include <inttypes.h>
 #include <math.h>
 #include <string.h>
 
@@ -103,9 +104,9 @@ check_rows (const BpRecord  *rec,
   if (bp_record_n_rows (rec) != n_rows)
     {
       g_set_error (error, BP_RECORD_DIST_ERROR, BP_RECORD_DIST_ERROR_MISMATCH,
-                   _("The recording was trained on %" G_GSIZE_FORMAT " rows, "
-                     "the data given has %" G_GSIZE_FORMAT),
-                   bp_record_n_rows (rec), n_rows);
+                   _("The recording was trained on %" PRIu64 " rows, "
+                     "the data given has %" PRIu64),
+                   (guint64) bp_record_n_rows (rec), (guint64) n_rows);
       return FALSE;
     }
   return TRUE;

@@ -3,6 +3,7 @@
 #include "bpv-plot-dist.h"
 
 #include <glib/gi18n.h>
+#include <inttypes.h>
 #include <math.h>
 #include <string.h>
 
@@ -55,7 +56,7 @@ bpv_plot_dist_ramp (double   t,
 static char *
 steps_text (const BpRecordDist *dist)
 {
-  return g_strdup_printf (_("steps %" G_GUINT64_FORMAT "–%" G_GUINT64_FORMAT),
+  return g_strdup_printf (_("steps %" PRIu64 "–%" PRIu64),
                           dist->steps[0], dist->steps[dist->n_steps - 1]);
 }
 
@@ -163,11 +164,11 @@ static char *
 rows_text (const BpRecordDist *dist)
 {
   if (dist->rows_used == dist->rows_total)
-    return g_strdup_printf (ngettext ("over the %" G_GSIZE_FORMAT " training row",
-                                      "over all %" G_GSIZE_FORMAT " training rows",
-                                      dist->rows_total), dist->rows_total);
-  return g_strdup_printf (_("over %" G_GSIZE_FORMAT " of %" G_GSIZE_FORMAT
-                            " training rows, evenly spaced"), dist->rows_used, dist->rows_total);
+    return g_strdup_printf (ngettext ("over the %" PRIu64 " training row",
+                                      "over all %" PRIu64 " training rows",
+                                      dist->rows_total), (guint64) dist->rows_total);
+  return g_strdup_printf (_("over %" PRIu64 " of %" PRIu64 " training rows, evenly spaced"),
+                          (guint64) dist->rows_used, (guint64) dist->rows_total);
 }
 
 /* "0.25" and the like for a linear tick. */
@@ -406,8 +407,8 @@ bpv_plot_dist_caption (const BpRecordDist   *dist,
   for (gsize i = 0; i < dist->n_steps && h->nonfinite != NULL; i++)
     nonfinite += h->nonfinite[i];
   if (q == BP_RECORD_DIST_WEIGHTS)
-    caption = g_strdup_printf (_("%" G_GSIZE_FORMAT " values per step · count on a log scale"),
-                               h->n_values);
+    caption = g_strdup_printf (_("%" PRIu64 " values per step · count on a log scale"),
+                               (guint64) h->n_values);
   else if (h->half == 0)
     caption = g_strdup_printf (_("∂C/∂W %s · every value is 0"), rows);
   else
@@ -421,7 +422,7 @@ bpv_plot_dist_caption (const BpRecordDist   *dist,
     }
   if (nonfinite > 0)
     {
-      char *more = g_strdup_printf (_("%s · %" G_GUINT64_FORMAT " non-finite left out"), caption, nonfinite);
+      char *more = g_strdup_printf (_("%s · %" PRIu64 " non-finite left out"), caption, nonfinite);
 
       g_free (caption);
       caption = more;
@@ -486,8 +487,8 @@ bpv_plot_dist_histograms (cairo_t              *cr,
     }
   if (h->n_bins == 0)
     {
-      g_autofree char *text = g_strdup_printf (_("Layer %" G_GSIZE_FORMAT " has no parameters "
-                                                 "(dropout): choose another layer."), layer + 1);
+      g_autofree char *text = g_strdup_printf (_("Layer %" PRIu64 " has no parameters "
+                                                 "(dropout): choose another layer."), (guint64) layer + 1);
 
       bpv_plot_frame_message (&fr, text);
       bpv_plot_frame_end (&fr);
