@@ -53,8 +53,7 @@ canvas_net (Fixture *f)
 /* Columns that are the accent colour (either theme's) over most of the
  * plot's height, painted at 800 × 480: the timeline's marker. */
 static int
-marker_columns (Fixture    *f,
-                const char *view)
+marker_columns_of (BpvPlotView *view)
 {
   guint32 light = bpv_rgba_to_argb32 (bpv_theme_colors (BPV_THEME_LIGHT)->accent);
   guint32 dark = bpv_rgba_to_argb32 (bpv_theme_colors (BPV_THEME_DARK)->accent);
@@ -63,7 +62,7 @@ marker_columns (Fixture    *f,
   const guint8 *data;
   int stride, columns = 0;
 
-  bpv_plot_view_paint (template_child (f, view), cr, 800, 480);
+  bpv_plot_view_paint (view, cr, 800, 480);
   cairo_destroy (cr);
   cairo_surface_flush (s);
   data = cairo_image_surface_get_data (s);
@@ -82,6 +81,31 @@ marker_columns (Fixture    *f,
     }
   cairo_surface_destroy (s);
   return columns;
+}
+
+static int
+marker_columns (Fixture    *f,
+                const char *view)
+{
+  return marker_columns_of (template_child (f, view));
+}
+
+/* The Distributions plot: the plot under the drop-down in the last column
+ * of the plots (not a template child of its own). */
+static BpvPlotView *
+distributions_view (Fixture *f)
+{
+  GtkWidget *column = gtk_widget_get_last_child (template_child (f, "plots_box"));
+
+  return BPV_PLOT_VIEW (gtk_widget_get_last_child (column));
+}
+
+static gboolean
+distributions_ready (gpointer data)
+{
+  const char *status = NULL;
+
+  return bpv_session_get_distributions (data, &status) != NULL && status == NULL;
 }
 
 void
@@ -141,6 +165,25 @@ test_timeline_scrubs (void **state)
     int cols = marker_columns (f, "norms_view");
 
     assert_true (cols >= 1 && cols <= 4);
+  }
+  /* So does the Distributions plot, on screen since the run: its worker
+   * computed every kept step when the run handed the recording back. */
+  {
+    const BpRecordDist *dist;
+    int cols;
+
+    assert_true (spin_until (distributions_ready, f->session, 120));
+    dist = bpv_session_get_distributions (f->session, NULL);
+    assert_int_equal (dist->n_steps, n);
+    for (guint q = 0; q < 3; q++)
+      {
+        bpv_plot_view_set_quantity (distributions_view (f), q);
+        cols = marker_columns_of (distributions_view (f));
+        assert_true (cols >= 1 && cols <= 4);
+      }
+    bpv_plot_view_set_quantity (distributions_view (f), 1);
+    spin (0.3);
+    shot (f, "timeline-distributions.png");
   }
 
   /* Back to Now. */
