@@ -186,16 +186,9 @@ static char *
 format_power (int  e,
               int  sign)
 {
-  static const char *sup[] = { "⁰", "¹", "²", "³", "⁴", "⁵", "⁶", "⁷", "⁸", "⁹" };
-  GString *s = g_string_new (sign < 0 ? "−10" : "10");
-  char buf[16];
+  g_autofree char *power = bpv_plot_format_power (e);
 
-  if (e < 0)
-    g_string_append (s, "⁻");
-  g_snprintf (buf, sizeof buf, "%d", ABS (e));
-  for (char *c = buf; *c != '\0'; c++)
-    g_string_append (s, sup[*c - '0']);
-  return g_string_free (s, FALSE);
+  return g_strconcat (sign < 0 ? "−" : "", power, NULL);
 }
 
 /* Adds the tick at bin position y unless it would crowd one already

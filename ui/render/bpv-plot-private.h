@@ -93,6 +93,9 @@ void     bpv_plot_frame_header_key (BpvPlotFrame       *fr,
                                     const BpvRgba      *colors,
                                     const gboolean     *dashed,
                                     gsize               n);
+/* "10⁻³": a power of ten with superscript digits, as the log axes label
+ * their ticks.  Free with g_free. */
+char    *bpv_plot_format_power     (int                 e);
 /* The style's marker (BpvPlotStyle.mark), over the lines: call after them.
  * `label`: whether to write its label (a panel stacked under another
  * leaves it to the one above). */

@@ -182,8 +182,8 @@ format_tick (double v,
 }
 
 /* "10⁻³" */
-static char *
-format_power (int e)
+char *
+bpv_plot_format_power (int e)
 {
   static const char *sup[] = { "⁰", "¹", "²", "³", "⁴", "⁵", "⁶", "⁷", "⁸", "⁹" };
   GString *s = g_string_new ("10");
@@ -265,7 +265,7 @@ frame_y_ticks (BpvPlotFrame  *fr,
             double v = pow (10, e);
 
             g_array_append_val (*values, v);
-            g_ptr_array_add (texts, format_power (e));
+            g_ptr_array_add (texts, bpv_plot_format_power (e));
           }
     }
   else
