@@ -185,6 +185,22 @@ test_timeline_scrubs (void **state)
     spin (0.3);
     shot (f, "timeline-distributions.png");
   }
+  /* Its layer: the spin button's, and a weight selected on the canvas
+   * chooses its own. */
+  {
+    GtkSpinButton *layer = GTK_SPIN_BUTTON (gtk_widget_get_last_child (gtk_widget_get_first_child (
+      gtk_widget_get_parent (GTK_WIDGET (distributions_view (f))))));
+    BpvHit hit = { BPV_HIT_EDGE, 3, 0, 1 };
+    guint shown;
+
+    gtk_spin_button_set_value (layer, 2);
+    g_object_get (distributions_view (f), "layer", &shown, NULL);
+    assert_int_equal (shown, 2);
+    bpv_session_set_selection (f->session, &hit);
+    g_object_get (distributions_view (f), "layer", &shown, NULL);
+    assert_int_equal (shown, 3);
+    assert_int_equal ((int) gtk_spin_button_get_value (layer), 3);
+  }
 
   /* Back to Now. */
   assert_true (gtk_widget_activate_action (GTK_WIDGET (tl), "timeline.present", NULL));

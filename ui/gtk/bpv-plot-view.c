@@ -43,6 +43,7 @@ struct _BpvPlotView
   BpvPlotKind  kind;
   gboolean     gradients;
   guint        quantity;      /* distributions: 0 W, 1 ∂C/∂W, 2 units */
+  guint        layer;         /* distributions: n of W(n), from 1 */
   gint64       last_draw;
   guint64      serial;        /* of the numbers last asked for */
   gboolean     marked;        /* the timeline showed a past step, */
@@ -65,6 +66,7 @@ enum {
   PROP_KIND,
   PROP_GRADIENTS,
   PROP_QUANTITY,
+  PROP_LAYER,
   N_PROPS
 };
 
@@ -216,7 +218,7 @@ paint_distributions (BpvPlotView        *self,
   const BpNetwork *net = bpv_session_get_network (self->session);
   const char *status = NULL;
   const BpRecordDist *dist = bpv_session_get_distributions (self->session, &status);
-  gsize n = histogram_layer (self);
+  gsize n = self->layer;
   g_autofree char *name = NULL;
 
   if (dist == NULL || dist->n_layers != net->n_layers || dist->n_steps == 0)
@@ -229,6 +231,16 @@ paint_distributions (BpvPlotView        *self,
   if (self->quantity == 2)
     {
       bpv_plot_dist_units (cr, rect, dist, style);
+      return;
+    }
+  if (n > net->n_layers)
+    {
+      g_autofree char *text = g_strdup_printf (ngettext ("Layer %u: the network has %u layer.",
+                                                         "Layer %u: the network has %u layers.",
+                                                         (guint) net->n_layers),
+                                               self->layer, (guint) net->n_layers);
+
+      bpv_plot_dist_message (cr, rect, _("Distributions"), text, style);
       return;
     }
   name = bp_diag_grad_layer_name (net, n - 1);
@@ -385,7 +397,7 @@ update_tooltip (BpvPlotView *self)
     caption = bpv_plot_dist_caption (dist, self->quantity == 2 ? BP_RECORD_DIST_N_QUANTITIES
                                            : self->quantity == 1 ? BP_RECORD_DIST_GRADIENTS
                                                                  : BP_RECORD_DIST_WEIGHTS,
-                                     MIN (histogram_layer (self), dist->n_layers) - 1);
+                                     MIN (self->layer, dist->n_layers) - 1);
   gtk_widget_set_tooltip_text (GTK_WIDGET (self), caption);
 }
 
@@ -393,6 +405,11 @@ update_tooltip (BpvPlotView *self)
 static void
 on_selection_changed (BpvPlotView *self)
 {
+  const BpvHit *sel = bpv_session_get_selection (self->session);
+
+  /* Clicking a weight or a unit chooses its layer here too. */
+  if (self->kind == BPV_PLOT_DISTRIBUTIONS && sel->kind != BPV_HIT_NONE && sel->layer >= 1)
+    bpv_plot_view_set_layer (self, (guint) sel->layer);
   update_tooltip (self);
   queue_redraw (self);
 }
@@ -466,6 +483,9 @@ bpv_plot_view_get_property (GObject    *object,
     case PROP_QUANTITY:
       g_value_set_uint (value, self->quantity);
       break;
+    case PROP_LAYER:
+      g_value_set_uint (value, self->layer);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -492,6 +512,9 @@ bpv_plot_view_set_property (GObject      *object,
       break;
     case PROP_QUANTITY:
       bpv_plot_view_set_quantity (self, g_value_get_uint (value));
+      break;
+    case PROP_LAYER:
+      bpv_plot_view_set_layer (self, g_value_get_uint (value));
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -521,6 +544,8 @@ bpv_plot_view_class_init (BpvPlotViewClass *klass)
     g_param_spec_boolean ("gradients", NULL, NULL, FALSE, rw);
   properties[PROP_QUANTITY] =
     g_param_spec_uint ("quantity", NULL, NULL, 0, 2, 0, rw);
+  properties[PROP_LAYER] =
+    g_param_spec_uint ("layer", NULL, NULL, 1, BP_MAX_LAYERS, 1, rw);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
   gtk_widget_class_set_css_name (widget_class, "plotview");
@@ -530,6 +555,7 @@ bpv_plot_view_class_init (BpvPlotViewClass *klass)
 static void
 bpv_plot_view_init (BpvPlotView *self)
 {
+  self->layer = 1;
   gtk_widget_set_hexpand (GTK_WIDGET (self), TRUE);
   gtk_widget_set_overflow (GTK_WIDGET (self), GTK_OVERFLOW_HIDDEN);
   g_signal_connect_object (adw_style_manager_get_default (), "notify::dark",
@@ -622,4 +648,19 @@ bpv_plot_view_set_quantity (BpvPlotView *self,
   update_tooltip (self);
   queue_redraw (self);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_QUANTITY]);
+}
+
+void
+bpv_plot_view_set_layer (BpvPlotView *self,
+                         guint        layer)
+{
+  g_return_if_fail (BPV_IS_PLOT_VIEW (self));
+  g_return_if_fail (layer >= 1 && layer <= BP_MAX_LAYERS);
+
+  if (self->layer == layer)
+    return;
+  self->layer = layer;
+  update_tooltip (self);
+  queue_redraw (self);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_LAYER]);
 }

@@ -37,10 +37,15 @@ BpvPlotKind  bpv_plot_view_get_kind       (BpvPlotView *self);
 /* Histogram: gradients (TRUE) or weights. */
 void         bpv_plot_view_set_gradients  (BpvPlotView *self,
                                            gboolean     gradients);
-/* Distributions: 0 the selected layer's W(n), 1 its ∂C/∂W(n), 2 the dead
+/* Distributions: 0 W(n) of the layer below, 1 its ∂C/∂W(n), 2 the dead
  * and saturated units of every layer. */
 void         bpv_plot_view_set_quantity   (BpvPlotView *self,
                                            guint        quantity);
+/* Distributions: the layer n of W(n) and ∂C/∂W(n), from 1 (a layer the
+ * network does not have is said so); selecting a weight or a unit on the
+ * canvas sets it to theirs. */
+void         bpv_plot_view_set_layer      (BpvPlotView *self,
+                                           guint        layer);
 /* Paints what snapshot() paints into any cairo context (export, tests). */
 void         bpv_plot_view_paint          (BpvPlotView *self,
                                            cairo_t     *cr,
