@@ -555,7 +555,7 @@ bpv_plot_dist_units (cairo_t            *cr,
   for (gsize l = 0; l < L; l++)
     if (isfinite (dist->dead[l]))
       {
-        BpvRgba c = bpv_palette_category ((guint) (l % 8));
+        BpvRgba c = bpv_plot_frame_layer_color (&fr, l);
         gboolean no = FALSE;
 
         g_ptr_array_add (key, g_strdup_printf ("a(%" G_GSIZE_FORMAT ")", l + 1));
@@ -587,7 +587,7 @@ bpv_plot_dist_units (cairo_t            *cr,
   for (gsize l = 0; l < L; l++)
     if (isfinite (dist->dead[l]))
       {
-        BpvRgba c = bpv_palette_category ((guint) (l % 8));
+        BpvRgba c = bpv_plot_frame_layer_color (&fr, l);
 
         bpv_plot_frame_line (&fr, x, dist->saturated + l, n, L, c, 0.14 * fr.f, TRUE);
         bpv_plot_frame_line (&fr, x, dist->dead + l, n, L, c, 0.14 * fr.f, FALSE);

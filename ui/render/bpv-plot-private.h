@@ -93,6 +93,11 @@ void     bpv_plot_frame_header_key (BpvPlotFrame       *fr,
                                     const BpvRgba      *colors,
                                     const gboolean     *dashed,
                                     gsize               n);
+/* Layer l's colour in the plots (the norms' lines, the units' lines):
+ * Okabe–Ito's eight and two more, the black one the text colour on a dark
+ * panel. */
+BpvRgba  bpv_plot_frame_layer_color (const BpvPlotFrame *fr,
+                                     gsize               l);
 /* "10⁻³": a power of ten with superscript digits, as the log axes label
  * their ticks.  Free with g_free. */
 char    *bpv_plot_format_power     (int                 e);
