@@ -90,8 +90,8 @@ marker_columns (Fixture    *f,
   return marker_columns_of (template_child (f, view));
 }
 
-/* The Distributions plot: the plot under the drop-down in the last column
- * of the plots (not a template child of its own). */
+/* The Distributions plot: the plot under its menu in the last column of
+ * the plots (not a template child of its own). */
 static BpvPlotView *
 distributions_view (Fixture *f)
 {
@@ -185,11 +185,12 @@ test_timeline_scrubs (void **state)
     spin (0.3);
     shot (f, "timeline-distributions.png");
   }
-  /* Its layer: the spin button's, and a weight selected on the canvas
-   * chooses its own. */
+  /* Its layer: the spin button's (in the menu above it), and a weight
+   * selected on the canvas chooses its own. */
   {
-    GtkSpinButton *layer = GTK_SPIN_BUTTON (gtk_widget_get_last_child (gtk_widget_get_first_child (
-      gtk_widget_get_parent (GTK_WIDGET (distributions_view (f))))));
+    GtkWidget *menu = gtk_widget_get_first_child (gtk_widget_get_parent (GTK_WIDGET (distributions_view (f))));
+    GtkPopover *popover = gtk_menu_button_get_popover (GTK_MENU_BUTTON (menu));
+    GtkSpinButton *layer = GTK_SPIN_BUTTON (gtk_widget_get_last_child (gtk_popover_get_child (popover)));
     BpvHit hit = { BPV_HIT_EDGE, 3, 0, 1 };
     guint shown;
 

@@ -21,7 +21,9 @@
 #define DECISION_MAX 520
 #define DECISION_NAT 360
 /* The other plots' size request (pixels). */
-#define PLOT_MIN_WIDTH  180
+/* (150: five columns of plots fit beside the side panel of a 1280-pixel
+ * window, the distributions' among them) */
+#define PLOT_MIN_WIDTH  150
 #define PLOT_MIN_HEIGHT 150
 #define PLOT_NAT_WIDTH  320
 #define PLOT_NAT_HEIGHT 210
