@@ -20,9 +20,9 @@
 #define DECISION_MIN 200
 #define DECISION_MAX 520
 #define DECISION_NAT 360
-/* The other plots' size request (pixels). */
-/* (150: five columns of plots fit beside the side panel of a 1280-pixel
- * window, the distributions' among them) */
+/* The other plots' size request (pixels); at 150 wide, five columns of
+ * plots (the distributions' among them) fit beside the side panel of a
+ * 1280-pixel window. */
 #define PLOT_MIN_WIDTH  150
 #define PLOT_MIN_HEIGHT 150
 #define PLOT_NAT_WIDTH  320
@@ -208,9 +208,9 @@ set_mark (BpvPlotView        *self,
   style->mark_label = *label;
 }
 
-/* The distributions of the selected layer (or every layer's units), the
- * last computed while new ones are: a message in their place when there
- * are none that fit the network. */
+/* The distributions of layer n (or every layer's units), the last ones
+ * computed while new ones are: a message in their place when there are
+ * none that fit the network, or no layer n. */
 static void
 paint_distributions (BpvPlotView        *self,
                      cairo_t            *cr,
