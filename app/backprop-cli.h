@@ -70,6 +70,11 @@ gboolean        backprop_lesson_handout_command  (int      argc,
                                                   char   **argv,
                                                   GError **error);
 
+/* `backprop import MODEL.onnx [-o FILE]` (backprop-import.c). */
+gboolean        backprop_import_command          (int      argc,
+                                                  char   **argv,
+                                                  GError **error);
+
 /* The helpers the commands share (backprop-cli.c). */
 
 /* A context whose --help reads "Usage: backprop COMMAND [OPTION…] PARAMS".
@@ -193,8 +198,13 @@ gboolean        backprop_record_restore_at       (BpModel        *model,
                                                   guint64         step,
                                                   guint64        *shown,
                                                   GError        **error);
-/* `info --record`: the kept steps, the statistics and the memory. */
+/* `info --record`: the kept steps, the statistics, the memory and, when
+ * `model` (named `model_name`) is given, the learning rate at each kept
+ * step under its optimizer and schedule (NULL: a note that the rates need
+ * the model). */
 gboolean        backprop_record_print_info       (const char     *path,
+                                                  const BpModel  *model,
+                                                  const char     *model_name,
                                                   GError        **error);
 
 G_END_DECLS

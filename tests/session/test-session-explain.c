@@ -1,7 +1,9 @@
 /* test-session-explain.c — the inspector's numbers on a session (bpv-explain):
  * δ · a, the chain product, the batch gradient and a finite-difference
  * check agree; δ's terms add up, also through skips, batch norm, layer
- * norm and dropout; what it shows at each stop of step mode.  Part of the test-session program (test-session.h).
+ * norm and dropout; what it shows at each stop of step mode, and the
+ * optimizer's state at a past step.  Part of the test-session program
+ * (test-session.h).
  */
 #include "config.h"
 
@@ -443,6 +445,46 @@ test_explain_selected_skip (void **state)
   assert_int_equal (bpv_session_get_selection (s)->kind, BPV_HIT_NONE);
 }
 
+/* Away from the Update stop, Adam's next step with the gradient g the
+ * inspector shows (the batch's ∂C/∂W): its m̂, v̂ and effective step,
+ * worked out here from the state `opt` and the hyperparameters, equal
+ * those in the section (ex.derived) and in its text. */
+static void
+assert_adam_next_step (const BpOptimizer         *opt,
+                       const BpOptimizerStepView *view,
+                       const char                *text,
+                       gsize                      index,
+                       double                     p,
+                       double                     g)
+{
+  double b1, b2, eps, lr = bp_optimizer_peek_lr (opt);
+  double ge = g + opt->weight_decay * p;
+  double t = (double) opt->t + 1;
+  double m, v, mhat, vhat, step;
+
+  assert_true (bp_optimizer_get (opt, "beta1", &b1));
+  assert_true (bp_optimizer_get (opt, "beta2", &b2));
+  assert_true (bp_optimizer_get (opt, "eps", &eps));
+  m = b1 * opt->state_views[0][index] + (1 - b1) * ge;
+  v = b2 * opt->state_views[1][index] + (1 - b2) * ge * ge;
+  mhat = m / (1 - pow (b1, t));
+  vhat = v / (1 - pow (b2, t));
+  step = lr * mhat / (sqrt (vhat) + eps);
+  assert_false (view->has_terms);
+  assert_int_equal (view->ex.n_terms, 0);
+  assert_int_equal (view->ex.n_derived, 5);
+  assert_string_equal (view->ex.derived[2].name, "m̂");
+  assert_string_equal (view->ex.derived[3].name, "v̂");
+  assert_string_equal (view->ex.derived[4].name, "effective step");
+  assert_close (view->ex.derived[2].value, mhat, 1e-12);
+  assert_close (view->ex.derived[3].value, vhat, 1e-12);
+  assert_close (view->ex.derived[4].value, step, 1e-12);
+  assert_true (mhat != 0.0 && vhat != 0.0);
+  assert_non_null (strstr (text, "\nfor the next step, with g = "));
+  assert_non_null (strstr (text, " · m̂ = "));
+  assert_non_null (strstr (text, " · effective step = "));
+}
+
 /* The "Optimizer (adam)" section (bpv-explain-optimizer.c) for a weight:
  * before the update its slots are the live m and v; at the Update stop of
  * the third step the step is explained from the state before it, its
@@ -476,6 +518,7 @@ test_explain_optimizer_terms (void **state)
     assert_true (ex->optimizer.slots[0] != 0.0);
     assert_non_null (strstr (ex->text, "Optimizer (adam)"));
     assert_non_null (strstr (ex->text, "after 2 steps: m = "));
+    assert_adam_next_step (opt, &ex->optimizer, ex->text, index, ex->weight, ex->batch_gradient);
   }
   bpv_explanation_free (ex);
 
@@ -500,4 +543,216 @@ test_explain_optimizer_terms (void **state)
     assert_non_null (strstr (ex->text, "effective step"));
   }
   bpv_explanation_free (ex);
+}
+
+/* Steps until the stepper is at its Update stop for the `nth` time. */
+static void
+step_to_update (BpvSession *s,
+                int         nth)
+{
+  g_autoptr(GError) error = NULL;
+
+  for (int i = 0; i < 200 && nth > 0; i++)
+    {
+      if (!bpv_session_step (s, &error))
+        fail_msg ("%s", error->message);
+      if (bpv_stepper_get_phase (bpv_session_get_stepper (s)) == BPV_STEP_UPDATE)
+        nth--;
+    }
+  assert_int_equal (nth, 0);
+}
+
+/* At the Update stop: a view's terms add up to after − before (to 1e-15 of
+ * the larger of the value and the Δ, as for a weight), and Δ ≠ 0. */
+static void
+assert_terms_add_up (const BpOptimizerStepView *v,
+                     double                     before,
+                     double                     after)
+{
+  double d = after - before;
+
+  assert_true (v->has_terms);
+  assert_true (d != 0.0);
+  if (!(fabs (v->sum - d) <= 1e-15 * fmax (fabs (before), fabs (d))))
+    fail_msg ("Σ terms %.17g ≠ after − before %.17g", v->sum, d);
+}
+
+/* The same section for a selected unit's bias b(2)₂: before the update its
+ * slots are the live m and v at b's index; at the Update stop the step is
+ * explained term by term and adds up to b after − b before.  A batch-norm
+ * unit has two: γ and β, each with its own state. */
+void
+test_explain_optimizer_bias (void **state)
+{
+  g_autoptr(BpvSession) s = default_session ();
+  BpvHit hit = { BPV_HIT_NEURON, 2, 1, 0 };
+  const BpNetwork *net = bpv_session_get_network (s);
+  gsize index = (gsize) (net->layers[1].b - net->params) + 1;
+  BpvExplanation *ex;
+
+  (void) state;
+  assert_true (bpv_session_set_optimizer (s, "adam", NULL));
+  for (int i = 0; i < 2 * 9 + 8; i++)  /* two whole steps, INPUT … B1 of the third */
+    assert_true (bpv_session_step (s, NULL));
+  ex = bpv_explain (s, &hit);
+  {
+    const BpOptimizer *opt = bpv_session_get_optimizer (s);
+
+    assert_true (ex->has_optimizer);
+    assert_false (ex->has_gamma_optimizer);
+    assert_false (ex->optimizer.has_terms);
+    assert_true (ex->bias == net->layers[1].b[1]);
+    assert_true (isnan (ex->bias_after));
+    assert_string_equal (ex->optimizer.slot_names[0], "m");
+    assert_true (ex->optimizer.slots[0] == opt->state_views[0][index]);
+    assert_true (ex->optimizer.slots[1] == opt->state_views[1][index]);
+    assert_true (ex->optimizer.slots[0] != 0.0);
+    assert_non_null (strstr (ex->text, "\nOptimizer (adam) for b(2)₂  after 2 steps: m = "));
+  }
+  bpv_explanation_free (ex);
+
+  assert_true (bpv_session_step (s, NULL));  /* UPDATE */
+  ex = bpv_explain (s, &hit);
+  {
+    const BpOptimizer *opt = bpv_session_get_optimizer (s);
+    const BpOptimizerStepView *v = &ex->optimizer;
+
+    assert_int_equal (v->t, 3);
+    assert_true (ex->bias_after == net->layers[1].b[1]);
+    assert_true (v->ex.derived[0].value == opt->state_views[0][index]);
+    assert_true (v->ex.derived[1].value == opt->state_views[1][index]);
+    assert_terms_add_up (v, ex->bias, ex->bias_after);
+    assert_non_null (strstr (ex->text, "update (adam): b(2)₂  "));
+    assert_non_null (strstr (ex->text, "\nOptimizer (adam) for b(2)₂\nstep 3, lr = "));
+    assert_non_null (strstr (ex->text, "= b after − b before = "));
+  }
+  bpv_explanation_free (ex);
+
+  /* A batch-norm unit: γ(3)₄ and β(3)₄. */
+  {
+    g_autoptr(BpvSession) bn = skip_batchnorm_session ();
+    BpvHit unit = { BPV_HIT_NEURON, 3, 3, 0 };
+    const BpNetwork *bnet;
+    const BpLayer *L;
+    g_autoptr(BpvExplanation) e = NULL;
+
+    assert_true (bpv_session_set_optimizer (bn, "adam", NULL));
+    step_to_update (bn, 2);
+    bnet = bpv_session_get_network (bn);
+    L = &bnet->layers[2];
+    e = bpv_explain (bn, &unit);
+    assert_true (e->has_optimizer && e->has_gamma_optimizer);
+    assert_true (e->gamma_after == L->W[3] && e->bias_after == L->b[3]);
+    assert_terms_add_up (&e->gamma_optimizer, e->gamma, e->gamma_after);
+    assert_terms_add_up (&e->optimizer, e->bias, e->bias_after);
+    /* Each from its own state: m after is the live m at γ's, β's index. */
+    assert_true (e->gamma_optimizer.ex.derived[0].value
+                 == bpv_session_get_optimizer (bn)->state_views[0][L->W - bnet->params + 3]);
+    assert_true (e->optimizer.ex.derived[0].value
+                 == bpv_session_get_optimizer (bn)->state_views[0][L->b - bnet->params + 3]);
+    assert_non_null (strstr (e->text, "Optimizer (adam) for γ(3)₄"));
+    assert_non_null (strstr (e->text, "Optimizer (adam) for β(3)₄"));
+    assert_non_null (strstr (e->text, "= γ after − γ before = "));
+    assert_non_null (strstr (e->text, "= β after − β before = "));
+  }
+}
+
+/* Scrubbed back on the timeline, the "Optimizer (adam)" section explains
+ * the past with the past's state: for a weight and a bias, m and v equal
+ * the live optimizer's as it was after that step in step mode (kept then,
+ * not restored from the recording), t is that step's and the heading
+ * names it.  Shown while the stepper stands at an Update stop, the past is
+ * at rest (no update explained from the present's cycle); Back to Now
+ * gives the present's state unchanged, and its Update stop explained as
+ * before. */
+void
+test_explain_optimizer_past (void **state)
+{
+  enum { STEPS = 6, PAST = 3 };
+  g_autoptr(BpvSession) s = default_session ();
+  BpvHit edge = { BPV_HIT_EDGE, 2, 1, 4 };
+  BpvHit unit = { BPV_HIT_NEURON, 2, 1, 0 };
+  const BpNetwork *net = bpv_session_get_network (s);
+  gsize w = (gsize) (net->layers[1].W - net->params) + 1 * net->layers[1].in + 4;
+  gsize b = (gsize) (net->layers[1].b - net->params) + 1;
+  BpOptimizer *kept[STEPS + 1] = { NULL };
+  g_autoptr(BpOptimizer) present = NULL;
+  g_autoptr(GError) error = NULL;
+  BpvExplanation *ex;
+
+  (void) state;
+  assert_true (bpv_session_set_optimizer (s, "adam", NULL));
+  kept[0] = bp_optimizer_copy (bpv_session_get_optimizer (s));
+  for (guint64 k = 1; k <= STEPS; k++)
+    {
+      for (int stop = 0; stop < 100 && bpv_session_get_step_count (s) < k; stop++)
+        assert_true (bpv_session_step (s, NULL));
+      kept[k] = bp_optimizer_copy (bpv_session_get_optimizer (s));
+    }
+  step_to_update (s, 1);  /* the Update stop of step STEPS + 1 */
+  present = bp_optimizer_copy (bpv_session_get_optimizer (s));
+  assert_int_equal (present->t, STEPS + 1);
+
+  if (!bpv_session_show_step (s, PAST, &error))
+    fail_msg ("%s", error->message);
+  assert_int_equal (bpv_session_get_shown_step (s), PAST);
+  assert_int_equal (bpv_session_get_shown_optimizer (s)->t, PAST);
+  /* The same copy until the shown step changes. */
+  assert_ptr_equal (bpv_session_get_shown_optimizer (s), bpv_session_get_shown_optimizer (s));
+  ex = bpv_explain (s, &edge);
+  assert_true (ex->has_optimizer);
+  assert_false (ex->optimizer.has_terms);
+  assert_true (isnan (ex->weight_after));
+  assert_string_equal (ex->optimizer.slot_names[0], "m");
+  assert_string_equal (ex->optimizer.slot_names[1], "v");
+  assert_true (ex->optimizer.slots[0] == kept[PAST]->state_views[0][w]);
+  assert_true (ex->optimizer.slots[1] == kept[PAST]->state_views[1][w]);
+  /* … not the present's. */
+  assert_true (ex->optimizer.slots[0] != present->state_views[0][w]);
+  assert_non_null (strstr (ex->text, "Optimizer (adam) at step 3  after 3 steps: m = "));
+  assert_null (strstr (ex->text, "update (adam)"));
+  /* The next step's m̂, v̂ from the past's state and the past's gradient. */
+  assert_adam_next_step (kept[PAST], &ex->optimizer, ex->text, w, ex->weight, ex->batch_gradient);
+  assert_true (ex->batch_gradient == bpv_session_get_network (s)->grads[w]);
+  bpv_explanation_free (ex);
+
+  ex = bpv_explain (s, &unit);
+  assert_true (ex->optimizer.slots[0] == kept[PAST]->state_views[0][b]);
+  assert_true (ex->optimizer.slots[1] == kept[PAST]->state_views[1][b]);
+  assert_true (isnan (ex->bias_after));
+  assert_non_null (strstr (ex->text, "Optimizer (adam) for b(2)₂ at step 3  after 3 steps: m = "));
+  bpv_explanation_free (ex);
+
+  /* Another kept step: another state. */
+  assert_true (bpv_session_show_step (s, 1, NULL));
+  ex = bpv_explain (s, &edge);
+  assert_true (ex->optimizer.slots[0] == kept[1]->state_views[0][w]);
+  assert_true (ex->optimizer.slots[1] == kept[1]->state_views[1][w]);
+  assert_non_null (strstr (ex->text, "after 1 steps: m = "));
+  bpv_explanation_free (ex);
+
+  /* Back to Now: the present's state, untouched, and its Update stop. */
+  bpv_session_show_present (s);
+  assert_ptr_equal (bpv_session_get_shown_optimizer (s), bpv_session_get_optimizer (s));
+  assert_memory_equal (bpv_session_get_optimizer (s)->state, present->state,
+                       bp_optimizer_state_size (present) * sizeof (double));
+  assert_int_equal (bpv_session_get_optimizer (s)->t, STEPS + 1);
+  ex = bpv_explain (s, &edge);
+  assert_true (ex->optimizer.has_terms);
+  assert_int_equal (ex->optimizer.t, STEPS + 1);
+  assert_true (ex->optimizer.ex.derived[0].value == present->state_views[0][w]);
+  assert_null (strstr (ex->text, " at step "));
+  bpv_explanation_free (ex);
+
+  /* Stepping from a past step goes on from the present (the past is not
+   * a place to step from: Resume from Here forks). */
+  assert_true (bpv_session_show_step (s, PAST, NULL));
+  assert_true (bpv_session_step (s, NULL));
+  assert_false (bpv_session_is_viewing_past (s));
+  ex = bpv_explain (s, &edge);
+  assert_true (ex->optimizer.slots[0] == bpv_session_get_optimizer (s)->state_views[0][w]);
+  bpv_explanation_free (ex);
+
+  for (gsize k = 0; k <= STEPS; k++)
+    bp_optimizer_free (kept[k]);
 }

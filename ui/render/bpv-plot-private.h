@@ -93,9 +93,9 @@ void     bpv_plot_frame_header_key (BpvPlotFrame       *fr,
                                     const BpvRgba      *colors,
                                     const gboolean     *dashed,
                                     gsize               n);
-/* Layer l's colour in the plots (the norms' lines, the units' lines):
- * Okabe–Ito's eight and two more, the black one the text colour on a dark
- * panel. */
+/* Layer l's line colour in the gradient-norm plots (Okabe–Ito, then two
+ * more), shared by bpv_plot_grad_norms, the compare view's and the units
+ * plot of the distributions (bpv-plot-dist.c). */
 BpvRgba  bpv_plot_frame_layer_color (const BpvPlotFrame *fr,
                                      gsize               l);
 /* "10⁻³": a power of ten with superscript digits, as the log axes label

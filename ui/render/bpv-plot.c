@@ -600,9 +600,9 @@ static const BpvRgba VERDICT_ON_LIGHT = { 0.6, 0.35, 0.0, 1 };
 /* Layer l's colour: Okabe–Ito's eight, then two more that none of them
  * resembles, so that up to ten layers are told apart by colour alone
  * (beyond ten, every other round of colours is dashed). */
-BpvRgba
-bpv_plot_frame_layer_color (const BpvPlotFrame *fr,
-                            gsize               l)
+static BpvRgba
+layer_color (const BpvPlotFrame *fr,
+             gsize               l)
 {
   static const BpvRgba extra[2] = {
     { 136 / 255.0, 34 / 255.0, 85 / 255.0, 1 },    /* wine */
@@ -615,6 +615,13 @@ bpv_plot_frame_layer_color (const BpvPlotFrame *fr,
   if (fr->theme == BPV_THEME_DARK && i == 7)
     return fr->tc->text;  /* Okabe–Ito black on a dark panel */
   return bpv_palette_category ((guint) i);
+}
+
+BpvRgba
+bpv_plot_frame_layer_color (const BpvPlotFrame *fr,
+                            gsize               l)
+{
+  return layer_color (fr, l);
 }
 
 static gboolean
@@ -683,7 +690,7 @@ paint_end_labels (BpvPlotFrame           *fr,
   for (gsize i = 0; i < m; i++)
     {
       gsize l = kept[i].layer;
-      BpvRgba color = bpv_plot_frame_layer_color (fr, l);
+      BpvRgba color = layer_color (fr, l);
       g_autofree char *name = names != NULL ? g_strdup (names[l]) : g_strdup_printf ("W(%" G_GSIZE_FORMAT ")", l + 1);
       g_autofree char *label = g_strdup_printf ("%s%s", name, health[l] != BP_DIAG_GRAD_OK ? " ⚠" : "");
 
@@ -898,10 +905,10 @@ grad_norms_paint (cairo_t            *cr,
   for (gsize l = 0; l < n_layers; l++)
     if (window > 1)
       bpv_plot_frame_line (&fr, steps, norms + l, n_records, n_layers,
-                           bpv_rgba_with_alpha (bpv_plot_frame_layer_color (&fr, l), 0.28), 0.08 * fr.f, FALSE);
+                           bpv_rgba_with_alpha (layer_color (&fr, l), 0.28), 0.08 * fr.f, FALSE);
   /* The averages over the faint records of every layer. */
   for (gsize l = 0; l < n_layers; l++)
-    bpv_plot_frame_line (&fr, steps, smooth + l, n_records, n_layers, bpv_plot_frame_layer_color (&fr, l),
+    bpv_plot_frame_line (&fr, steps, smooth + l, n_records, n_layers, layer_color (&fr, l),
                          health[l] != BP_DIAG_GRAD_OK ? 0.26 * fr.f : 0.17 * fr.f, layer_dashed (l));
   paint_end_labels (&fr, latest, health, n_layers, names);
   bpv_plot_frame_mark (&fr, TRUE);

@@ -92,6 +92,8 @@ phase_words (BpvSession *session)
 {
   BpvStepper *st = bpv_session_get_stepper (session);
 
+  if (bpv_session_is_viewing_past (session))
+    return _("a past step, from the recording");
   if (bpv_session_get_running (session))
     return _("training");
   switch (bpv_stepper_get_phase (st))
@@ -116,7 +118,8 @@ pass_network (BpvSession *session,
   const BpNetwork *net = bpv_session_get_network (session);
 
   *owned = FALSE;
-  if (!bpv_session_get_running (session) && bpv_stepper_get_phase (st) == BPV_STEP_UPDATE)
+  if (!bpv_session_get_running (session) && bpv_stepper_get_phase (st) == BPV_STEP_UPDATE
+      && !bpv_session_is_viewing_past (session))
     {
       BpNetwork *copy = bp_network_copy (net);
 
@@ -245,7 +248,9 @@ explain_edge (BpvExplanation *ex,
   gboolean bwd = bpv_session_backward_known (session, l);
   gboolean fwd_prev = l == 0 || bpv_session_forward_known (session, l - 1);
   gboolean running = bpv_session_get_running (session);
-  gboolean at_update = !running && bpv_stepper_get_phase (st) == BPV_STEP_UPDATE;
+  /* A past step shown is at rest, whatever the stepper's stop. */
+  gboolean at_update = !running && bpv_stepper_get_phase (st) == BPV_STEP_UPDATE
+                       && !bpv_session_is_viewing_past (session);
 
   jk = pool_keep (pool, g_strdup_printf ("%s,%s", jj, kk));
   ex->title = g_strdup_printf (_("Weight W(%zu)%s"), n, jk);
@@ -293,15 +298,19 @@ explain_edge (BpvExplanation *ex,
     }
 
   if (at_update)
-    {
-      ex->weight_after = live->W[j * live->in + k];
-      g_string_append_printf (eq, _("update (%s): W(%zu)%s  %s → <b>%s</b>   <small>(Δ = %s)</small>\n"),
-                              esc (pool, bpv_session_get_optimizer (session)->id), n, jk,
-                              num (pool, ex->weight), num (pool, ex->weight_after),
-                              num (pool, ex->weight_after - ex->weight));
-    }
-  _bpv_explain_optimizer (ex, session, (gsize) (live->W - bpv_session_get_network (session)->params)
-                          + j * live->in + k, at_update, pool, eq);
+    ex->weight_after = live->W[j * live->in + k];
+  ex->has_optimizer = TRUE;
+  {
+    ExplainedParam p = {
+      .index = (gsize) (live->W - bpv_session_get_network (session)->params) + j * live->in + k,
+      .name = pool_keep (pool, g_strdup_printf ("W(%zu)%s", n, jk)),
+      .symbol = "W",
+      .before = ex->weight,
+      .after = ex->weight_after,
+    };
+
+    _bpv_explain_optimizer (session, &p, at_update, pool, eq, &ex->optimizer);
+  }
   /* Drop the last newline. */
   if (eq->len > 0 && eq->str[eq->len - 1] == '\n')
     g_string_truncate (eq, eq->len - 1);
@@ -447,6 +456,7 @@ bpv_explain (BpvSession   *session,
   ex = g_new0 (BpvExplanation, 1);
   ex->hit = *hit;
   ex->weight = ex->weight_after = ex->delta = ex->a_prev = NAN;
+  ex->bias = ex->bias_after = ex->gamma = ex->gamma_after = NAN;
   ex->product = ex->backprop = ex->chain_product = ex->batch_gradient = NAN;
   ex->z = ex->a = ex->dsigma = ex->neuron_delta = NAN;
   ex->delta_scale = ex->delta_shown = ex->delta_rest = NAN;

@@ -240,6 +240,7 @@ bpv_session_finalize (GObject *object)
   bp_edit_history_free (self->history);
   bp_record_free (self->record);
   bp_network_free (self->shown_net);
+  bp_optimizer_free (self->shown_opt);
   g_free (self->fork_data);
   g_free (self->data_key);
   _bpv_session_dist_clear (self);
@@ -623,9 +624,10 @@ bpv_session_get_trace (BpvSession *self,
     }
   if (sample != NULL)
     *sample = 0;
-  if (self->thread != NULL && self->snap_trace != NULL)
+  /* A past step shown while training runs: its own probe, below. */
+  if (self->thread != NULL && self->shown_net == NULL && self->snap_trace != NULL)
     return self->snap_trace;
-  if (self->thread != NULL)
+  if (self->thread != NULL && self->shown_net == NULL)
     {
       /* Before the first snapshot: the probe as it was. */
       if (self->probe_trace == NULL)
@@ -648,7 +650,7 @@ bpv_session_get_shown_row (BpvSession *self)
 
       return s < B ? rows[s] : 0;
     }
-  if (self->thread != NULL && self->snap_trace != NULL)
+  if (self->thread != NULL && self->shown_net == NULL && self->snap_trace != NULL)
     return self->snap_row;
   return MIN (self->probe_row, self->train->n_rows - 1);
 }
