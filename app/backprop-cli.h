@@ -166,6 +166,24 @@ const char     *backprop_cli_task_to_string      (BpTask task);
 
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (BackpropCliBatch, backprop_cli_batch_clear)
 
+/* `render --record FILE --distributions`: `which` 0 (W), 1 (∂C/∂W) or 2
+ * (units) of layer `layer` (1-based; 0: the first) over the recording's
+ * kept steps, written to `output` (.png, .svg, .pdf); the training rows
+ * are the model's inline batch, else its dataset's (or `dataset`'s)
+ * training split (backprop-render-dist.c). */
+gboolean        backprop_render_dist             (BpModel    *model,
+                                                  const char *model_name,
+                                                  const char *dataset,
+                                                  gboolean    fit,
+                                                  const char *record_path,
+                                                  int         which,
+                                                  guint64     layer,
+                                                  const char *output,
+                                                  double      width,
+                                                  double      height,
+                                                  gboolean    dark,
+                                                  GError    **error);
+
 /* Recordings of a run (backprop-record.c). */
 /* --record-budget MiB (NULL: BP_RECORD_DEFAULT_BUDGET) into bytes. */
 gboolean        backprop_record_parse_budget     (const char     *text,

@@ -242,6 +242,7 @@ backprop_render_command (int      argc,
   g_autofree char *steps_text = NULL;
   g_autofree char *record = NULL;
   g_autofree char *at_text = NULL;
+  g_autofree char *dist_text = NULL;
   g_autofree char *title_at = NULL;
   gboolean dark = FALSE, derivatives = FALSE, values = FALSE, maps = FALSE, decision = FALSE;
   /* Defaults in translated sentences: formatted, not pasted in. */
@@ -297,11 +298,15 @@ backprop_render_command (int      argc,
       "FILE.bprecord" },
     { "at", 0, 0, G_OPTION_ARG_STRING, &at_text,
       N_("With --record: the step (the latest kept at or before it)"), "STEP" },
+    { "distributions", 0, 0, G_OPTION_ARG_STRING, &dist_text,
+      N_("With --record: the distributions over the kept steps instead: w (W(n) of --layer), "
+         "grad (∂C/∂W(n)) or units (dead and saturated)"), "w|grad|units" },
     { NULL }
   };
   static const char * const views[] = { "weights", "gradients", NULL };
   static const char * const phases[] = { "idle", "forward", "cost", "backward", "update", NULL };
   static const char * const scales[] = { "layer", "global", NULL };
+  static const char * const dists[] = { "w", "grad", "units", NULL };
   g_autoptr(GOptionContext) context = NULL;
   g_auto(GStrv) args = NULL;
   g_autoptr(BpModel) model = NULL;
@@ -315,7 +320,7 @@ backprop_render_command (int      argc,
   BpvFormat format = BPV_FORMAT_PNG;
   BpNetwork *net;
   const double *x, *y;
-  int view = 0, phase = 0, scale = 0;
+  int view = 0, phase = 0, scale = 0, dist = -1;
   guint64 layer = 0, sample = 1, width = DEFAULT_WIDTH, height = DEFAULT_HEIGHT;
   guint64 rows = BACKPROP_CLI_TRACE_ROWS, steps = DEFAULT_STEPS;
   double t = -1;
@@ -334,7 +339,8 @@ backprop_render_command (int      argc,
       "  backprop render tiny.json -o grads.svg --view gradients --phase backward --layer 1\n"
       "  backprop render -o moons.png --decision\n"
       "  backprop render model.json --frames frames/ --steps 50\n"
-      "  backprop render model.json --record run.bprecord --at 300 -o step300.png"),
+      "  backprop render model.json --record run.bprecord --at 300 -o step300.png\n"
+      "  backprop render model.json --record run.bprecord --distributions grad --layer 2 -o g2.png"),
     entries);
   if (!backprop_cli_parse (context, argc, argv, &args, 0, 1, error))
     return FALSE;
@@ -383,7 +389,16 @@ backprop_render_command (int      argc,
     }
   if (image_text != NULL && !parse_image_shape (image_text, &image_w, &image_h, error))
     return FALSE;
-  if ((at_text != NULL) != (record != NULL))
+  if (dist_text != NULL && !parse_choice ("--distributions", dist_text, dists, &dist, error))
+    return FALSE;
+  if (dist_text != NULL && (record == NULL || at_text != NULL || output == NULL || frames_dir != NULL))
+    {
+      g_set_error (error, BACKPROP_CLI_ERROR, BACKPROP_CLI_ERROR_USAGE,
+                   "render: --distributions needs --record FILE and -o FILE, "
+                   "and takes neither --at nor --frames");
+      return FALSE;
+    }
+  if (dist_text == NULL && (at_text != NULL) != (record != NULL))
     {
       g_set_error (error, BACKPROP_CLI_ERROR, BACKPROP_CLI_ERROR_USAGE,
                    "render: --record FILE and --at STEP go together");
@@ -409,6 +424,9 @@ backprop_render_command (int      argc,
       model = bp_model_new_default ();
       model_name = g_strdup ("the default model");
     }
+  if (dist_text != NULL)
+    return backprop_render_dist (model, model_name, dataset, args[0] == NULL, record, dist,
+                                 layer, output, (double) width, (double) height, dark, error);
   net = model->network;
   /* Every layer type of the model files is drawn; a newer one is not. */
   {

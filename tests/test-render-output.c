@@ -188,7 +188,7 @@ test_plots (void **unused)
 
 /* The columns that are the accent colour over at least `min` pixels: their
  * number in *n_columns, their mean x returned (-1 when none). */
-static double
+double
 accent_columns (cairo_surface_t *s,
                 int              min,
                 int             *n_columns)

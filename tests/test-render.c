@@ -1033,6 +1033,9 @@ main (void)
     cmocka_unit_test (test_grad_norm_names),
     cmocka_unit_test (test_skip_arc_hit),
     cmocka_unit_test (test_legend_names_gamma),
+    cmocka_unit_test (test_dist_marker),
+    cmocka_unit_test (test_dist_cells),
+    cmocka_unit_test (test_dist_ramp_order),
     cmocka_unit_test (test_highlights_in_accent),
   };
 

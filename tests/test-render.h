@@ -65,6 +65,12 @@ void             edge_midpoint     (const BpvLayout      *layout,
   assert_color_impl ((got), (want), 2, (what), __FILE__, __LINE__)
 
 /* test-render-output.c */
+/* The columns that are the light theme's accent colour over at least
+ * `min` pixels: their number in *n_columns, their mean x returned (-1 when
+ * none): the timeline's marker. */
+double           accent_columns    (cairo_surface_t      *s,
+                                    int                   min,
+                                    int                  *n_columns);
 void test_heatmap                       (void **unused);
 void test_plots                         (void **unused);
 void test_plot_marker                   (void **unused);
@@ -89,3 +95,8 @@ void test_every_type_drawable           (void **unused);
 void test_grad_norm_names               (void **unused);
 void test_skip_arc_hit                  (void **unused);
 void test_legend_names_gamma            (void **unused);
+
+/* test-render-dist.c: distributions over a recording (bpv-plot-dist) */
+void test_dist_marker                   (void **unused);
+void test_dist_cells                    (void **unused);
+void test_dist_ramp_order               (void **unused);

@@ -99,6 +99,35 @@ check "…the same picture as the end of a 90-step run" \
 run render cosine.json --record cosine.bprecord --at 150 -o cosine-at150.png
 check "…and step 150 is another picture" eval '! cmp -s cosine-at90.png cosine-at150.png'
 
+# ---------------------------------------------------------- distributions
+# render --distributions: the heat maps and the units plot of every kept
+# step, computed from the recording and the model's training rows (80 of
+# spirals' 100; tiny's inline batch of 3).
+for d in w grad units; do
+  run render spirals.json --record run.bprecord --distributions $d --layer 1 -o dist-$d.png
+  check "render --distributions $d: a PNG, what it counted on stdout" \
+    eval '[ $status -eq 0 ] && err_empty && [ "$(head -c 4 dist-$d.png | tail -c 3)" = PNG ] &&
+          out_has "dist-$d.png: distributions of 301 kept steps (0–300), each pass over 80 of 80 training rows"'
+done
+check "…three different pictures" \
+  eval '! cmp -s dist-w.png dist-grad.png && ! cmp -s dist-grad.png dist-units.png'
+run render spirals.json --record run.bprecord --distributions grad --layer 2 -o dist-grad2.svg
+check "render --distributions to SVG, another layer" \
+  eval '[ $status -eq 0 ] && grep -q "<svg" dist-grad2.svg'
+run render tiny.json --record tiny.bprecord --distributions grad -o dist-tiny.png
+check "render --distributions on an inline batch takes its rows" \
+  eval '[ $status -eq 0 ] && out_has "4 kept steps (0–3), each pass over 3 of 3 training rows"'
+expect_error "--distributions without --record" "--distributions needs --record FILE" \
+  render spirals.json --distributions w -o x.png
+expect_error "--distributions with --at" "takes neither --at" \
+  render spirals.json --record run.bprecord --at 3 --distributions w -o x.png
+expect_error "--distributions names its choices" "expected one of w, grad, units" \
+  render spirals.json --record run.bprecord --distributions weights -o x.png
+expect_error "--distributions --layer beyond the network" "spirals.json has 2 layers, got 3" \
+  render spirals.json --record run.bprecord --distributions w --layer 3 -o x.png
+expect_error "--distributions of another model's recording" "trained on 80 rows, the data given has 3" \
+  render tiny.json --record run.bprecord --distributions units -o x.png
+
 # The rate at each kept step: the recording keeps where the schedule
 # stood, the model gives the schedule and the base rate.  Step 90's row is
 # the rate a model saved after 90 steps goes on with (info's "next lr",

@@ -56,8 +56,7 @@ canvas_net (Fixture *f)
 /* Columns that are the accent colour (either theme's) over most of the
  * plot's height, painted at 800 × 480: the timeline's marker. */
 static int
-marker_columns (Fixture    *f,
-                const char *view)
+marker_columns_of (BpvPlotView *view)
 {
   guint32 light = bpv_rgba_to_argb32 (bpv_theme_colors (BPV_THEME_LIGHT)->accent);
   guint32 dark = bpv_rgba_to_argb32 (bpv_theme_colors (BPV_THEME_DARK)->accent);
@@ -66,7 +65,7 @@ marker_columns (Fixture    *f,
   const guint8 *data;
   int stride, columns = 0;
 
-  bpv_plot_view_paint (template_child (f, view), cr, 800, 480);
+  bpv_plot_view_paint (view, cr, 800, 480);
   cairo_destroy (cr);
   cairo_surface_flush (s);
   data = cairo_image_surface_get_data (s);
@@ -85,6 +84,31 @@ marker_columns (Fixture    *f,
     }
   cairo_surface_destroy (s);
   return columns;
+}
+
+static int
+marker_columns (Fixture    *f,
+                const char *view)
+{
+  return marker_columns_of (template_child (f, view));
+}
+
+/* The Distributions plot: the plot under its menu in the last column of
+ * the plots (not a template child of its own). */
+static BpvPlotView *
+distributions_view (Fixture *f)
+{
+  GtkWidget *column = gtk_widget_get_last_child (template_child (f, "plots_box"));
+
+  return BPV_PLOT_VIEW (gtk_widget_get_last_child (column));
+}
+
+static gboolean
+distributions_ready (gpointer data)
+{
+  const char *status = NULL;
+
+  return bpv_session_get_distributions (data, &status) != NULL && status == NULL;
 }
 
 void
@@ -144,6 +168,42 @@ test_timeline_scrubs (void **state)
     int cols = marker_columns (f, "norms_view");
 
     assert_true (cols >= 1 && cols <= 4);
+  }
+  /* So does the Distributions plot, on screen since the run: its worker
+   * computed every kept step when the run handed the recording back. */
+  {
+    const BpRecordDist *dist;
+    int cols;
+
+    assert_true (spin_until (distributions_ready, f->session, 120));
+    dist = bpv_session_get_distributions (f->session, NULL);
+    assert_int_equal (dist->n_steps, n);
+    for (guint q = 0; q < 3; q++)
+      {
+        bpv_plot_view_set_quantity (distributions_view (f), q);
+        cols = marker_columns_of (distributions_view (f));
+        assert_true (cols >= 1 && cols <= 4);
+      }
+    bpv_plot_view_set_quantity (distributions_view (f), 1);
+    spin (0.3);
+    shot (f, "timeline-distributions.png");
+  }
+  /* Its layer: the spin button's (in the menu above it), and a weight
+   * selected on the canvas chooses its own. */
+  {
+    GtkWidget *menu = gtk_widget_get_first_child (gtk_widget_get_parent (GTK_WIDGET (distributions_view (f))));
+    GtkPopover *popover = gtk_menu_button_get_popover (GTK_MENU_BUTTON (menu));
+    GtkSpinButton *layer = GTK_SPIN_BUTTON (gtk_widget_get_last_child (gtk_popover_get_child (popover)));
+    BpvHit hit = { BPV_HIT_EDGE, 3, 0, 1 };
+    guint shown;
+
+    gtk_spin_button_set_value (layer, 2);
+    g_object_get (distributions_view (f), "layer", &shown, NULL);
+    assert_int_equal (shown, 2);
+    bpv_session_set_selection (f->session, &hit);
+    g_object_get (distributions_view (f), "layer", &shown, NULL);
+    assert_int_equal (shown, 3);
+    assert_int_equal ((int) gtk_spin_button_get_value (layer), 3);
   }
 
   /* Back to Now. */

@@ -914,6 +914,7 @@ main (void)
     cmocka_unit_test (test_record_past_optimizer),
     cmocka_unit_test (test_resume_from_is_one_undo_step),
     cmocka_unit_test (test_record_saved_beside_model),
+    cmocka_unit_test (test_distributions_on_worker),
     cmocka_unit_test (test_edited_sees_the_new_shape),
     cmocka_unit_test (test_save_and_checksum),
     cmocka_unit_test (test_save_continues_exactly),

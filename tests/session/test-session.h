@@ -51,6 +51,7 @@ void test_record_step_mode             (void **state);
 void test_record_past_optimizer        (void **state);
 void test_resume_from_is_one_undo_step (void **state);
 void test_record_saved_beside_model    (void **state);
+void test_distributions_on_worker      (void **state);
 
 /* test-session-explain.c: the inspector (bpv-explain) */
 void test_explain_weight             (void **state);

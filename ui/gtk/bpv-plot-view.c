@@ -8,7 +8,9 @@
 #include <math.h>
 
 #include "bpv-heatmap.h"
+#include "bp-diagnostics.h"
 #include "bpv-plot.h"
+#include "bpv-plot-dist.h"
 
 /* The resolution CSS and Pango sizes are written for (1 pt = 96/72 px);
  * presentation mode's -gtk-dpi: 144 makes text 1.5 × larger. */
@@ -18,8 +20,10 @@
 #define DECISION_MIN 200
 #define DECISION_MAX 520
 #define DECISION_NAT 360
-/* The other plots' size request (pixels). */
-#define PLOT_MIN_WIDTH  180
+/* The other plots' size request (pixels); at 150 wide, five columns of
+ * plots (the distributions' among them) fit beside the side panel of a
+ * 1280-pixel window. */
+#define PLOT_MIN_WIDTH  150
 #define PLOT_MIN_HEIGHT 150
 #define PLOT_NAT_WIDTH  320
 #define PLOT_NAT_HEIGHT 210
@@ -40,6 +44,8 @@ struct _BpvPlotView
   gulong       selection_id;
   BpvPlotKind  kind;
   gboolean     gradients;
+  guint        quantity;      /* distributions: 0 W, 1 ∂C/∂W, 2 units */
+  guint        layer;         /* distributions: n of W(n), from 1 */
   gint64       last_draw;
   guint64      serial;        /* of the numbers last asked for */
   gboolean     marked;        /* the timeline showed a past step, */
@@ -53,13 +59,16 @@ G_DEFINE_ENUM_TYPE (BpvPlotKind, bpv_plot_kind,
   G_DEFINE_ENUM_VALUE (BPV_PLOT_HISTOGRAM, "histogram"),
   G_DEFINE_ENUM_VALUE (BPV_PLOT_LOSS, "loss"),
   G_DEFINE_ENUM_VALUE (BPV_PLOT_ACCURACY, "accuracy"),
-  G_DEFINE_ENUM_VALUE (BPV_PLOT_DECISION, "decision"))
+  G_DEFINE_ENUM_VALUE (BPV_PLOT_DECISION, "decision"),
+  G_DEFINE_ENUM_VALUE (BPV_PLOT_DISTRIBUTIONS, "distributions"))
 
 enum {
   PROP_0,
   PROP_SESSION,
   PROP_KIND,
   PROP_GRADIENTS,
+  PROP_QUANTITY,
+  PROP_LAYER,
   N_PROPS
 };
 
@@ -199,6 +208,51 @@ set_mark (BpvPlotView        *self,
   style->mark_label = *label;
 }
 
+/* The distributions of layer n (or every layer's units), the last ones
+ * computed while new ones are: a message in their place when there are
+ * none that fit the network, or no layer n. */
+static void
+paint_distributions (BpvPlotView        *self,
+                     cairo_t            *cr,
+                     const BpvRect      *rect,
+                     const BpvPlotStyle *style)
+{
+  const BpNetwork *net = bpv_session_get_network (self->session);
+  const char *status = NULL;
+  const BpRecordDist *dist = bpv_session_get_distributions (self->session, &status);
+  gsize n = self->layer;
+  g_autofree char *name = NULL;
+
+  if (dist == NULL || dist->n_layers != net->n_layers || dist->n_steps == 0)
+    {
+      bpv_plot_dist_message (cr, rect, _("Distributions"),
+                             status != NULL ? status : _("Nothing recorded yet: train or step to record steps."),
+                             style);
+      return;
+    }
+  if (self->quantity == 2)
+    {
+      bpv_plot_dist_units (cr, rect, dist, style);
+      return;
+    }
+  if (n > net->n_layers)
+    {
+      g_autofree char *text = g_strdup_printf (ngettext ("Layer %u: the network has %u layer.",
+                                                         "Layer %u: the network has %u layers.",
+                                                         (guint) net->n_layers),
+                                               self->layer, (guint) net->n_layers);
+
+      bpv_plot_dist_message (cr, rect, _("Distributions"), text, style);
+      return;
+    }
+  name = bp_diag_grad_layer_name (net, n - 1);
+  if (name == NULL)
+    name = g_strdup_printf ("W(%zu)", n);
+  bpv_plot_dist_histograms (cr, rect, dist, self->quantity == 1 ? BP_RECORD_DIST_GRADIENTS
+                                                                : BP_RECORD_DIST_WEIGHTS,
+                            n - 1, name, style);
+}
+
 void
 bpv_plot_view_paint (BpvPlotView *self,
                      cairo_t     *cr,
@@ -253,6 +307,10 @@ bpv_plot_view_paint (BpvPlotView *self,
       break;
     case BPV_PLOT_DECISION:
       paint_decision (self, cr, &rect, style.theme);
+      break;
+    case BPV_PLOT_DISTRIBUTIONS:
+      set_mark (self, &style, NULL, 0, &mark_label);
+      paint_distributions (self, cr, &rect, &style);
       break;
     default:
       break;
@@ -311,10 +369,59 @@ queue_redraw (BpvPlotView *self)
   gtk_widget_queue_draw (GTK_WIDGET (self));
 }
 
+/* The distributions are computed while their plot is on screen. */
+static void
+update_distributions (BpvPlotView *self)
+{
+  if (self->kind == BPV_PLOT_DISTRIBUTIONS && self->session != NULL
+      && gtk_widget_get_mapped (GTK_WIDGET (self)))
+    bpv_session_update_distributions (self->session);
+}
+
+static void
+bpv_plot_view_map (GtkWidget *widget)
+{
+  GTK_WIDGET_CLASS (bpv_plot_view_parent_class)->map (widget);
+  update_distributions (BPV_PLOT_VIEW (widget));
+}
+
+/* The caption as the tooltip too: a small panel has no room for it. */
+static void
+update_tooltip (BpvPlotView *self)
+{
+  const BpRecordDist *dist;
+  g_autofree char *caption = NULL;
+
+  if (self->kind != BPV_PLOT_DISTRIBUTIONS || self->session == NULL)
+    return;
+  dist = bpv_session_get_distributions (self->session, NULL);
+  if (dist != NULL && dist->n_steps > 0 && dist->n_layers == bpv_session_get_network (self->session)->n_layers)
+    caption = bpv_plot_dist_caption (dist, self->quantity == 2 ? BP_RECORD_DIST_N_QUANTITIES
+                                           : self->quantity == 1 ? BP_RECORD_DIST_GRADIENTS
+                                                                 : BP_RECORD_DIST_WEIGHTS,
+                                     MIN (self->layer, dist->n_layers) - 1);
+  gtk_widget_set_tooltip_text (GTK_WIDGET (self), caption);
+}
+
+/* The histogram and the distributions show the selected layer. */
+static void
+on_selection_changed (BpvPlotView *self)
+{
+  const BpvHit *sel = bpv_session_get_selection (self->session);
+
+  /* Clicking a weight or a unit chooses its layer here too. */
+  if (self->kind == BPV_PLOT_DISTRIBUTIONS && sel->kind != BPV_HIT_NONE && sel->layer >= 1)
+    bpv_plot_view_set_layer (self, (guint) sel->layer);
+  update_tooltip (self);
+  queue_redraw (self);
+}
+
 static void
 on_values_changed (BpvSession  *session,
                    BpvPlotView *self)
 {
+  /* A step-mode step or a fork changes the recording. */
+  update_distributions (self);
   /* The plots against steps or epochs follow the timeline's marker. */
   if (self->kind != BPV_PLOT_HISTOGRAM && self->kind != BPV_PLOT_DECISION)
     {
@@ -344,6 +451,8 @@ on_history_changed (BpvSession  *session,
 {
   if (self->kind == BPV_PLOT_HISTOGRAM || self->kind == BPV_PLOT_DECISION)
     return;
+  update_distributions (self);
+  update_tooltip (self);
   queue_redraw (self);
 }
 
@@ -373,6 +482,12 @@ bpv_plot_view_get_property (GObject    *object,
     case PROP_GRADIENTS:
       g_value_set_boolean (value, self->gradients);
       break;
+    case PROP_QUANTITY:
+      g_value_set_uint (value, self->quantity);
+      break;
+    case PROP_LAYER:
+      g_value_set_uint (value, self->layer);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -397,6 +512,12 @@ bpv_plot_view_set_property (GObject      *object,
     case PROP_GRADIENTS:
       bpv_plot_view_set_gradients (self, g_value_get_boolean (value));
       break;
+    case PROP_QUANTITY:
+      bpv_plot_view_set_quantity (self, g_value_get_uint (value));
+      break;
+    case PROP_LAYER:
+      bpv_plot_view_set_layer (self, g_value_get_uint (value));
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -413,6 +534,7 @@ bpv_plot_view_class_init (BpvPlotViewClass *klass)
   object_class->get_property = bpv_plot_view_get_property;
   object_class->set_property = bpv_plot_view_set_property;
   widget_class->snapshot = bpv_plot_view_snapshot;
+  widget_class->map = bpv_plot_view_map;
   widget_class->measure = bpv_plot_view_measure;
   widget_class->get_request_mode = bpv_plot_view_get_request_mode;
 
@@ -422,6 +544,10 @@ bpv_plot_view_class_init (BpvPlotViewClass *klass)
     g_param_spec_enum ("kind", NULL, NULL, BPV_TYPE_PLOT_KIND, BPV_PLOT_GRAD_NORMS, rw);
   properties[PROP_GRADIENTS] =
     g_param_spec_boolean ("gradients", NULL, NULL, FALSE, rw);
+  properties[PROP_QUANTITY] =
+    g_param_spec_uint ("quantity", NULL, NULL, 0, 2, 0, rw);
+  properties[PROP_LAYER] =
+    g_param_spec_uint ("layer", NULL, NULL, 1, BP_MAX_LAYERS, 1, rw);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
   gtk_widget_class_set_css_name (widget_class, "plotview");
@@ -431,6 +557,7 @@ bpv_plot_view_class_init (BpvPlotViewClass *klass)
 static void
 bpv_plot_view_init (BpvPlotView *self)
 {
+  self->layer = 1;
   gtk_widget_set_hexpand (GTK_WIDGET (self), TRUE);
   gtk_widget_set_overflow (GTK_WIDGET (self), GTK_OVERFLOW_HIDDEN);
   g_signal_connect_object (adw_style_manager_get_default (), "notify::dark",
@@ -469,8 +596,9 @@ bpv_plot_view_set_session (BpvPlotView *self,
       self->structure_id = g_signal_connect_swapped (session, "structure-changed",
                                                      G_CALLBACK (queue_redraw), self);
       self->selection_id = g_signal_connect_swapped (session, "selection-changed",
-                                                     G_CALLBACK (queue_redraw), self);
+                                                     G_CALLBACK (on_selection_changed), self);
     }
+  update_distributions (self);
   queue_redraw (self);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SESSION]);
 }
@@ -484,6 +612,7 @@ bpv_plot_view_set_kind (BpvPlotView *self,
   if (self->kind == kind)
     return;
   self->kind = kind;
+  update_distributions (self);
   gtk_widget_queue_resize (GTK_WIDGET (self));
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_KIND]);
 }
@@ -506,4 +635,34 @@ bpv_plot_view_set_gradients (BpvPlotView *self,
   self->gradients = gradients;
   queue_redraw (self);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_GRADIENTS]);
+}
+
+void
+bpv_plot_view_set_quantity (BpvPlotView *self,
+                            guint        quantity)
+{
+  g_return_if_fail (BPV_IS_PLOT_VIEW (self));
+  g_return_if_fail (quantity <= 2);
+
+  if (self->quantity == quantity)
+    return;
+  self->quantity = quantity;
+  update_tooltip (self);
+  queue_redraw (self);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_QUANTITY]);
+}
+
+void
+bpv_plot_view_set_layer (BpvPlotView *self,
+                         guint        layer)
+{
+  g_return_if_fail (BPV_IS_PLOT_VIEW (self));
+  g_return_if_fail (layer >= 1 && layer <= BP_MAX_LAYERS);
+
+  if (self->layer == layer)
+    return;
+  self->layer = layer;
+  update_tooltip (self);
+  queue_redraw (self);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_LAYER]);
 }

@@ -1,7 +1,8 @@
 /* bpv-plot-view.h — a panel that paints one of the session's plots with the
  * GTK-free functions of bpv-plot.h / bpv-heatmap.h: the gradient norms per
  * layer, a histogram of one layer's weights or gradients, the loss and
- * accuracy curves, or the decision map behind the data.
+ * accuracy curves, the decision map behind the data, or the distributions
+ * over the recording (W, ∂C/∂W or units over the kept steps).
  */
 #pragma once
 
@@ -18,6 +19,7 @@ typedef enum
   BPV_PLOT_LOSS,
   BPV_PLOT_ACCURACY,
   BPV_PLOT_DECISION,
+  BPV_PLOT_DISTRIBUTIONS,  /* over the recording: the quantity property */
 } BpvPlotKind;
 
 GType bpv_plot_kind_get_type (void) G_GNUC_CONST;
@@ -35,6 +37,15 @@ BpvPlotKind  bpv_plot_view_get_kind       (BpvPlotView *self);
 /* Histogram: gradients (TRUE) or weights. */
 void         bpv_plot_view_set_gradients  (BpvPlotView *self,
                                            gboolean     gradients);
+/* Distributions: 0 W(n) of the layer below, 1 its ∂C/∂W(n), 2 the dead
+ * and saturated units of every layer. */
+void         bpv_plot_view_set_quantity   (BpvPlotView *self,
+                                           guint        quantity);
+/* Distributions: the layer n of W(n) and ∂C/∂W(n), from 1 (a layer the
+ * network does not have is said so); selecting a weight or a unit on the
+ * canvas sets it to theirs. */
+void         bpv_plot_view_set_layer      (BpvPlotView *self,
+                                           guint        layer);
 /* Paints what snapshot() paints into any cairo context (export, tests). */
 void         bpv_plot_view_paint          (BpvPlotView *self,
                                            cairo_t     *cr,

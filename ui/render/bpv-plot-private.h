@@ -47,6 +47,11 @@ typedef struct
   gboolean              mark;     /* BpvPlotStyle.mark, mark_x, mark_label */
   double                mark_x;
   const char           *mark_label;
+  /* Linear y: these ticks (y data units, their labels) instead of evenly
+   * spaced ones, for an axis whose units are not its values (bins). */
+  const double         *y_ticks;
+  const char *const    *y_tick_labels;
+  gsize                 n_y_ticks;
 } BpvPlotFrame;
 
 /* The frame's x and y in pixels of a data point (y in data units, not
@@ -89,9 +94,13 @@ void     bpv_plot_frame_header_key (BpvPlotFrame       *fr,
                                     const gboolean     *dashed,
                                     gsize               n);
 /* Layer l's line colour in the gradient-norm plots (Okabe–Ito, then two
- * more), shared by bpv_plot_grad_norms and the compare view's. */
+ * more), shared by bpv_plot_grad_norms, the compare view's and the units
+ * plot of the distributions (bpv-plot-dist.c). */
 BpvRgba  bpv_plot_frame_layer_color (const BpvPlotFrame *fr,
                                      gsize               l);
+/* "10⁻³": a power of ten with superscript digits, as the log axes label
+ * their ticks.  Free with g_free. */
+char    *bpv_plot_format_power     (int                 e);
 /* The style's marker (BpvPlotStyle.mark), over the lines: call after them.
  * `label`: whether to write its label (a panel stacked under another
  * leaves it to the one above). */

@@ -182,8 +182,8 @@ format_tick (double v,
 }
 
 /* "10⁻³" */
-static char *
-format_power (int e)
+char *
+bpv_plot_format_power (int e)
 {
   static const char *sup[] = { "⁰", "¹", "²", "³", "⁴", "⁵", "⁶", "⁷", "⁸", "⁹" };
   GString *s = g_string_new ("10");
@@ -247,7 +247,13 @@ frame_y_ticks (BpvPlotFrame  *fr,
   GPtrArray *texts = g_ptr_array_new_with_free_func (g_free);
 
   *values = g_array_new (FALSE, FALSE, sizeof (double));
-  if (fr->log_y)
+  if (fr->n_y_ticks > 0)
+    {
+      g_array_append_vals (*values, fr->y_ticks, fr->n_y_ticks);
+      for (gsize i = 0; i < fr->n_y_ticks; i++)
+        g_ptr_array_add (texts, g_strdup (fr->y_tick_labels[i]));
+    }
+  else if (fr->log_y)
     {
       int e0 = (int) ceil (fr->y0 - 1e-9), e1 = (int) floor (fr->y1 + 1e-9);
 
@@ -259,7 +265,7 @@ frame_y_ticks (BpvPlotFrame  *fr,
             double v = pow (10, e);
 
             g_array_append_val (*values, v);
-            g_ptr_array_add (texts, format_power (e));
+            g_ptr_array_add (texts, bpv_plot_format_power (e));
           }
     }
   else

@@ -15,6 +15,7 @@
  *                           input plane, recomputed when stale;
  *   bpv-session-edit.c      every change that is an undo step (settings,
  *                           edits, reset), undo/redo, save;
+ *   bpv-session-dist.c      the distributions over the recording, on a worker.
  *   bpv-session-record.c    the recording of every run, a past step shown,
  *                           resuming from one (a fork), MODEL.bprecord.
  */
@@ -22,6 +23,7 @@
 
 #include "bpv-session.h"
 #include "bp-record.h"
+#include "bp-record-dist.h"
 #include "bpv-trainer-thread.h"
 
 G_BEGIN_DECLS
@@ -102,6 +104,13 @@ struct _BpvSession
   char             *fork_data;    /* the recording before the last fork */
   gsize             fork_len;
   guint             fork_depth;   /* undo steps with that fork's step */
+
+  /* distributions over the recording (bpv-session-dist.c) */
+  BpRecordDist     *dist;             /* the latest computed, or NULL */
+  char             *dist_key;         /* the recording it was computed from */
+  char             *dist_error;       /* why the latest computation failed */
+  GCancellable     *dist_cancel;      /* the running worker's, or NULL */
+  char             *dist_running_key; /* what that worker computes */
 
   /* edits and their undo history (bpv-session-edit.c) */
   BpEditHistory    *history;
@@ -208,6 +217,11 @@ void     _bpv_session_drop_records_after   (BpvSession         *self,
  * back from it (after opening, undo, redo). */
 void     _bpv_session_store_progress       (BpvSession         *self);
 void     _bpv_session_apply_progress       (BpvSession         *self);
+
+/* bpv-session-dist.c: stops the worker (it finishes on its own and is
+ * ignored); and that, and frees what was computed. */
+void             _bpv_session_dist_cancel      (BpvSession         *self);
+void             _bpv_session_dist_clear       (BpvSession         *self);
 
 /* bpv-session-record.c */
 /* The recording (a new one if none), for a worker to own; and back. */

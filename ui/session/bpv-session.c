@@ -208,6 +208,7 @@ bpv_session_dispose (GObject *object)
    * (one that has already delivered its last snapshot may still be
    * freeing its copies). */
   g_clear_pointer (&self->thread, bpv_trainer_thread_detach);
+  _bpv_session_dist_cancel (self);
   bpv_background_wait_all ();
   g_clear_handle_id (&self->maps_timeout_id, g_source_remove);
   G_OBJECT_CLASS (bpv_session_parent_class)->dispose (object);
@@ -242,6 +243,7 @@ bpv_session_finalize (GObject *object)
   bp_optimizer_free (self->shown_opt);
   g_free (self->fork_data);
   g_free (self->data_key);
+  _bpv_session_dist_clear (self);
   G_OBJECT_CLASS (bpv_session_parent_class)->finalize (object);
 }
 

@@ -27,7 +27,8 @@
  * Implemented by a family of files, one a section below (the list is in
  * bpv-session-private.h): bpv-session.c (the object, what is shown, the
  * selection), bpv-session-heatmaps.c, -history.c, -training.c (running),
- * -edit.c (settings, edits, saving) and -record.c (the recording).
+ * -edit.c (settings, edits, saving), -record.c (the recording) and -dist.c
+ * (the distributions over it).
  */
 #pragma once
 
@@ -38,6 +39,7 @@
 #include "bp-model.h"
 #include "bp-dataset.h"
 #include "bp-record.h"
+#include "bp-record-dist.h"
 #include "bp-trainer.h"
 #include "bpv-heatmap.h"
 #include "bpv-layout.h"
@@ -256,6 +258,21 @@ gboolean             bpv_session_save_record        (BpvSession *self,
 gboolean             bpv_session_load_record        (BpvSession *self,
                                                      const char *model_path,
                                                      GError    **error);
+
+/* ------------------------------- distributions over the recording (-dist.c) */
+/* bp-record-dist.h's histograms and unit fractions of every kept step,
+ * computed on a worker from copies: call when a plot that shows them is
+ * visible (cheap when the recording has not changed since);
+ * "history-changed" says when they are ready. */
+void                 bpv_session_update_distributions (BpvSession *self);
+/* The latest computed (owned by the session; NULL when there are none, or
+ * the latest computation failed), and in *status (may be NULL; owned by
+ * the session) NULL when they are current, else what to say instead or
+ * beside them: being computed, nothing recorded yet, the error.  While
+ * new ones are computed the last ones are returned: they may not fit a
+ * network whose shape has changed since. */
+const BpRecordDist  *bpv_session_get_distributions    (BpvSession  *self,
+                                                       const char **status);
 
 /* ------------------------------------------ lockstep (-compare.c) */
 /* Two trainers over a's and b's live networks and optimizers, on a's
