@@ -70,6 +70,11 @@ gboolean        backprop_lesson_handout_command  (int      argc,
                                                   char   **argv,
                                                   GError **error);
 
+/* `backprop import MODEL.onnx [-o FILE]` (backprop-import.c). */
+gboolean        backprop_import_command          (int      argc,
+                                                  char   **argv,
+                                                  GError **error);
+
 /* The helpers the commands share (backprop-cli.c). */
 
 /* A context whose --help reads "Usage: backprop COMMAND [OPTION…] PARAMS".

@@ -44,6 +44,8 @@ static const BackpropCliCommand commands[] = {
     backprop_render_command },
   { "lesson",    N_("Check a lesson file, or list the built-in lessons"),
     backprop_lesson_command },
+  { "import",    N_("Read an ONNX network (from PyTorch) into a model file"),
+    backprop_import_command },
 };
 
 static void
