@@ -37,11 +37,14 @@ backprop_studio_data_remembered (const char *path)
   g_autoptr(GKeyFile) keys = g_key_file_new ();
   g_autofree char *file = data_file_path ();
 
+  g_autofree char *group = NULL;
+
   g_return_val_if_fail (path != NULL, NULL);
 
   if (!g_key_file_load_from_file (keys, file, G_KEY_FILE_NONE, NULL))
     return NULL;
-  return g_key_file_get_string (keys, path, DATA_KEY, NULL);
+  group = g_canonicalize_filename (path, NULL);
+  return g_key_file_get_string (keys, group, DATA_KEY, NULL);
 }
 
 gboolean
@@ -52,12 +55,14 @@ backprop_studio_data_remember (const char  *path,
   g_autoptr(GKeyFile) keys = g_key_file_new ();
   g_autofree char *file = data_file_path ();
   g_autofree char *dir = g_path_get_dirname (file);
+  g_autofree char *group = NULL;
 
   g_return_val_if_fail (path != NULL && dataset != NULL, FALSE);
 
   /* A file that is not there yet (or unreadable) starts afresh. */
   g_key_file_load_from_file (keys, file, G_KEY_FILE_KEEP_COMMENTS, NULL);
-  g_key_file_set_string (keys, path, DATA_KEY, dataset);
+  group = g_canonicalize_filename (path, NULL);
+  g_key_file_set_string (keys, group, DATA_KEY, dataset);
   if (g_mkdir_with_parents (dir, 0700) != 0)
     {
       int saved = errno;

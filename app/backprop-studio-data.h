@@ -5,9 +5,10 @@
  * gives 3 outputs"): a CSV (one of another width is refused with both
  * widths named, and the user picks again), a built-in dataset of those
  * widths, or none (the network is shown on rows of zeros, and the window
- * says so).  The choice is remembered per ONNX file, by its absolute path,
- * in the key file $XDG_CONFIG_HOME/backprop-studio/datasets.ini (beside
- * settings.ini: a user's choice, not a cache), and used without asking the
+ * says so).  The choice is remembered per ONNX file, by its absolute path
+ * (g_canonicalize_filename), in the key file
+ * $XDG_CONFIG_HOME/backprop-studio/datasets.ini (beside settings.ini: a
+ * user's choice, not a cache), and used without asking the
  * next time; the sidebar's dataset control changes it.
  */
 #pragma once
