@@ -497,7 +497,7 @@ open_onnx (BackpropStudioApplication *self,
   if (remembered != NULL)
     backprop_studio_data_explain (window);
   else
-    backprop_studio_data_ask (window, file);
+    backprop_studio_data_ask (window, NULL);
   if (stale != NULL)
     bpv_window_toast (window, stale);
 }
@@ -515,6 +515,7 @@ open_path (BackpropStudioApplication *self,
   g_autoptr(GError) error = NULL;
   g_autofree char *path = g_file_get_path (file);
   g_autoptr(BpModel) model = NULL;
+  g_autofree char *missing = NULL;
   gboolean csv = backprop_studio_files_is_csv (path);
   BpvWindow *old;
   GtkWindow *active = gtk_application_get_active_window (GTK_APPLICATION (self));
@@ -532,6 +533,14 @@ open_path (BackpropStudioApplication *self,
     }
   old = replaceable_window (self);
   model = path != NULL ? backprop_studio_files_load_model (path, &error) : NULL;
+  /* A model whose CSV is gone opens on no data and asks for other data of
+   * its widths (rather than the default experiment in its place). */
+  if (model != NULL && !csv && backprop_studio_files_is_csv (model->dataset)
+      && !g_file_test (model->dataset, G_FILE_TEST_EXISTS))
+    {
+      missing = g_steal_pointer (&model->dataset);
+      model->dataset = g_strdup (BPV_SESSION_NO_DATA);
+    }
   if (model == NULL)
     {
       const char *why = error != NULL ? error->message : _("only local files can be opened");
@@ -565,6 +574,8 @@ open_path (BackpropStudioApplication *self,
         bpv_window_toast (window, record_error->message);
       bpv_event ("OPENED %s layers=%zu checksum=%s", path,
                  bpv_session_get_network (bpv_window_get_session (window))->n_layers, sum);
+      if (missing != NULL)
+        backprop_studio_data_ask (window, missing);
     }
 }
 

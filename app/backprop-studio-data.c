@@ -137,7 +137,7 @@ backprop_studio_data_check (const BpNetwork  *net,
 typedef struct
 {
   BpvWindow   *window;     /* weak */
-  char        *onnx_path;
+  char        *model_path; /* where the chooser starts */
   GtkLabel    *error_label;
   GtkDropDown *builtins;   /* NULL when none fits */
   GPtrArray   *names;      /* char*, parallel to builtins' items */
@@ -148,7 +148,7 @@ ask_free (Ask *ask)
 {
   if (ask->window != NULL)
     g_object_remove_weak_pointer (G_OBJECT (ask->window), (gpointer *) &ask->window);
-  g_free (ask->onnx_path);
+  g_free (ask->model_path);
   g_ptr_array_unref (ask->names);
   g_free (ask);
 }
@@ -161,14 +161,16 @@ backprop_studio_data_get_dialog (BpvWindow *window)
   return g_object_get_data (G_OBJECT (window), DIALOG_DATA);
 }
 
-/* What the messages call the model: its ONNX file's name.  Free with
- * g_free. */
+/* What the messages call the model: its ONNX file's name, else its own
+ * file's.  Free with g_free. */
 static char *
-onnx_base (BpvWindow *window)
+model_base (BpvWindow *window)
 {
-  GFile *onnx = bpv_window_get_imported_from (window);
+  GFile *file = bpv_window_get_imported_from (window);
 
-  return onnx != NULL ? g_file_get_basename (onnx) : g_strdup (_("The model"));
+  if (file == NULL)
+    file = bpv_window_get_file (window);
+  return file != NULL ? g_file_get_basename (file) : g_strdup (_("The model"));
 }
 
 /* The widths of the network as imported. */
@@ -195,7 +197,7 @@ backprop_studio_data_explain (BpvWindow *window)
   BpvSession *session = bpv_window_get_session (window);
   const BpModel *model = bpv_session_get_model (session);
   const BpNetwork *net = bpv_session_get_network (session);
-  g_autofree char *base = onnx_base (window);
+  g_autofree char *base = model_base (window);
   g_autofree char *takes = takes_text (base, net->n_inputs, bp_network_n_outputs (net));
   g_autofree char *text = NULL;
 
@@ -261,7 +263,7 @@ backprop_studio_data_choose (BpvWindow   *window,
 
   session = bpv_window_get_session (window);
   dialog = backprop_studio_data_get_dialog (window);
-  base = onnx_base (window);
+  base = model_base (window);
   if (!backprop_studio_data_check (bpv_session_get_network (session), base, dataset, &local))
     {
       bpv_event ("DATA-REFUSED %s", local->message);
@@ -285,8 +287,12 @@ backprop_studio_data_choose (BpvWindow   *window,
       g_propagate_error (error, g_steal_pointer (&local));
       return FALSE;
     }
-  bpv_window_set_session (window, chosen);
   onnx = bpv_window_get_imported_from (window);
+  /* A model file whose data was missing differs from its file now: saving
+   * it keeps the new data. */
+  if (onnx == NULL)
+    bpv_session_mark_changed (chosen);
+  bpv_window_set_session (window, chosen);
   if (onnx != NULL)
     {
       g_autofree char *path = g_file_get_path (onnx);
@@ -340,9 +346,9 @@ choose_csv (GtkWindow *dialog,
   gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (chooser), filter);
   g_object_unref (filter);
   /* Beside the model, where its data most likely is. */
-  if (ask->onnx_path != NULL)
+  if (ask->model_path != NULL)
     {
-      g_autofree char *dir = g_path_get_dirname (ask->onnx_path);
+      g_autofree char *dir = g_path_get_dirname (ask->model_path);
       g_autoptr(GFile) folder = g_file_new_for_path (dir);
 
       gtk_file_chooser_set_current_folder (GTK_FILE_CHOOSER (chooser), folder, NULL);
@@ -410,8 +416,8 @@ builtins_of_widths (const BpNetwork *net,
 }
 
 void
-backprop_studio_data_ask (BpvWindow *window,
-                          GFile     *onnx)
+backprop_studio_data_ask (BpvWindow  *window,
+                          const char *missing)
 {
   const BpNetwork *net;
   Ask *ask;
@@ -420,23 +426,32 @@ backprop_studio_data_ask (BpvWindow *window,
   g_autofree char *takes = NULL;
   g_autofree char *body = NULL;
 
+  GFile *file;
+
   g_return_if_fail (BPV_IS_WINDOW (window));
-  g_return_if_fail (G_IS_FILE (onnx));
 
   close_dialog (window);
+  file = bpv_window_get_imported_from (window);
+  if (file == NULL)
+    file = bpv_window_get_file (window);
   net = bpv_session_get_network (bpv_window_get_session (window));
   ask = g_new0 (Ask, 1);
   ask->window = window;
   g_object_add_weak_pointer (G_OBJECT (window), (gpointer *) &ask->window);
-  ask->onnx_path = g_file_get_path (onnx);
+  ask->model_path = file != NULL ? g_file_get_path (file) : NULL;
   ask->names = g_ptr_array_new_with_free_func (g_free);
   keep_widths (window, net);
 
-  base = onnx_base (window);
+  base = model_base (window);
   takes = takes_text (base, net->n_inputs, bp_network_n_outputs (net));
-  body = g_strdup_printf (_("%s, and holds no data. Choose a CSV file of that shape (the input "
-                            "columns, then the target column) or a built-in dataset that fits, "
-                            "to see its forward and backward pass on real samples."), takes);
+  if (missing == NULL)
+    body = g_strdup_printf (_("%s, and holds no data. Choose a CSV file of that shape (the input "
+                              "columns, then the target column) or a built-in dataset that fits, "
+                              "to see its forward and backward pass on real samples."), takes);
+  else
+    body = g_strdup_printf (_("%s; its data, %s, is not there. Choose a CSV file of that shape "
+                              "(the input columns, then the target column) or a built-in dataset "
+                              "that fits."), takes, missing);
   dialog = adw_message_dialog_new (GTK_WINDOW (window), _("Choose Data for the Model"), body);
   box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 6);
   ask->builtins = builtins_of_widths (net, ask->names);

@@ -1,4 +1,5 @@
-/* backprop-studio-data.h — the data an imported model lacks.
+/* backprop-studio-data.h — the data an imported model lacks (and a model
+ * whose CSV is gone).
  *
  * An ONNX file holds a network and no data.  When one is opened the app
  * asks for a dataset as wide as the network ("net.onnx takes 12 inputs and
@@ -9,7 +10,9 @@
  * (g_canonicalize_filename), in the key file
  * $XDG_CONFIG_HOME/backprop-studio/datasets.ini (beside settings.ini: a
  * user's choice, not a cache), and used without asking the
- * next time; the sidebar's dataset control changes it.
+ * next time; the sidebar's dataset control changes it.  A model file whose
+ * CSV is missing gets the same question; its answer goes into the model
+ * (unsaved), not into the key file.
  */
 #pragma once
 
@@ -37,13 +40,13 @@ gboolean  backprop_studio_data_check      (const BpNetwork  *net,
                                            const char       *dataset,
                                            GError          **error);
 
-/* After an import: `window` shows the model imported from `onnx` on no
- * data (BPV_SESSION_NO_DATA).  Asks which data to use in a dialog over it
- * (the event log says DATA-ASK name inputs outputs), and follows the
- * window's dataset from then on, so that a dataset of the same widths
- * chosen in the sidebar is remembered too. */
+/* `window` shows its model on no data (BPV_SESSION_NO_DATA): one imported
+ * (bpv_window_get_imported_from; `missing` NULL) or one whose dataset
+ * `missing` (a path) is not there (the window's file).  Asks which data to
+ * use in a dialog over it; the event log says DATA-ASK name inputs
+ * outputs. */
 void      backprop_studio_data_ask        (BpvWindow        *window,
-                                           GFile            *onnx);
+                                           const char       *missing);
 
 /* Says under the header bar what the window's imported model shows: its
  * description and its data, or that it has none and what that means. */
@@ -52,8 +55,9 @@ void      backprop_studio_data_explain    (BpvWindow        *window);
 /* What the dialog's choices do (also the tests' way in): checks the widths
  * of `dataset` (a built-in name or a CSV's path) against the window's
  * network; when they fit, the window shows the model on it (a new session:
- * nothing to undo), the choice is remembered, the dialog goes and TRUE is
- * returned (DATA-CHOSEN dataset).  FALSE with the message otherwise, which
+ * nothing to undo), the choice is remembered for an imported model (a
+ * model file's session is marked changed instead), the dialog goes and
+ * TRUE is returned (DATA-CHOSEN dataset).  FALSE with the message otherwise, which
  * the dialog, when shown, shows too, and stays to be answered again. */
 gboolean  backprop_studio_data_choose     (BpvWindow        *window,
                                            const char       *dataset,

@@ -10,6 +10,8 @@
  *     imported) on that data; reopening asks nothing (remembered);
  *   - the first Save is a Save As: the window has no file, its title says
  *     where the model came from;
+ *   - a model file whose CSV is gone asks the same question, and the
+ *     answer makes it unsaved;
  *   - Export → ONNX writes a file that imports back equal;
  *   - a file that does not import is a dialog naming it, and the window
  *     open before keeps its session.
@@ -263,6 +265,39 @@ test_choose_csv_and_remember (void **state)
   close_all ();
 }
 
+/* A model file whose CSV is gone: the same question, and the answer goes
+ * into the model (unsaved), not into the remembered choices. */
+static void
+test_missing_dataset_asks (void **state)
+{
+  g_autoptr(BpModel) model = imported_fixture ();
+  g_autofree char *path = g_build_filename (tmp_dir, "gone-data.bpmodel.json", NULL);
+  g_autofree char *gone = g_build_filename (tmp_dir, "gone.csv", NULL);
+  g_autofree char *remembered = NULL;
+  g_autoptr(GError) error = NULL;
+  BpvWindow *window;
+  GtkWindow *dialog;
+
+  model->dataset = g_strdup (gone);
+  if (!bp_model_save_file (model, path, &error))
+    fail_msg ("%s", error->message);
+  window = open_as_command_line (path);
+  assert_true (spin_until (question_shown, window, WAIT_S));
+  dialog = backprop_studio_data_get_dialog (window);
+  assert_non_null (strstr (adw_message_dialog_get_body (ADW_MESSAGE_DIALOG (dialog)),
+                           "gone-data.bpmodel.json takes 4 inputs and gives 3 outputs"));
+  assert_non_null (strstr (adw_message_dialog_get_body (ADW_MESSAGE_DIALOG (dialog)), "gone.csv"));
+  assert_true (bp_network_equal (bpv_session_get_network (bpv_window_get_session (window)),
+                                 model->network));
+  assert_true (backprop_studio_data_choose (window, "iris", NULL));
+  assert_string_equal (bpv_session_get_model (bpv_window_get_session (window))->dataset, "iris");
+  assert_true (bpv_session_is_dirty (bpv_window_get_session (window)));
+  assert_non_null (bpv_window_get_file (window));
+  remembered = backprop_studio_data_remembered (path);
+  assert_null (remembered);
+  close_all ();
+}
+
 /* Export → ONNX of the imported model gives back the same network. */
 static void
 test_export_imports_back (void **state)
@@ -343,6 +378,7 @@ main (int    argc,
   const struct CMUnitTest tests[] = {
     cmocka_unit_test_teardown (test_no_data, teardown),
     cmocka_unit_test_teardown (test_choose_csv_and_remember, teardown),
+    cmocka_unit_test_teardown (test_missing_dataset_asks, teardown),
     cmocka_unit_test_teardown (test_export_imports_back, teardown),
     cmocka_unit_test_teardown (test_import_error_keeps_window, teardown),
   };
