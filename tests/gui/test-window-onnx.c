@@ -262,6 +262,12 @@ test_choose_csv_and_remember (void **state)
   assert_string_equal (bpv_session_get_dataset (bpv_window_get_session (window))->name, "iris.csv");
   assert_true (bp_network_equal (bpv_session_get_network (bpv_window_get_session (window)),
                                  expected->network));
+  /* The sidebar's dataset control changes the choice: the built-in iris
+   * (4 → 3 too) is remembered in its place. */
+  assert_true (bpv_session_set_dataset (bpv_window_get_session (window), "iris", 0, -1, 0.2, NULL));
+  g_free (remembered);
+  remembered = backprop_studio_data_remembered (FIXTURE);
+  assert_string_equal (remembered, "iris");
   close_all ();
 }
 
