@@ -59,6 +59,16 @@ open_csv (BpvWindow  *self,
 }
 
 static void
+toast_exported (BpvWindow  *self,
+                const char *path)
+{
+  g_autofree char *base = g_path_get_basename (path);
+  g_autofree char *msg = g_strdup_printf (_("Exported “%s”"), base);
+
+  bpv_window_toast (self, msg);
+}
+
+static void
 export_response (GtkNativeDialog *dialog,
                  int              response,
                  BpvWindow       *self)
@@ -69,12 +79,7 @@ export_response (GtkNativeDialog *dialog,
   if (path != NULL && !bpv_window_export (self, path, &error))
     bpv_window_toast (self, error->message);
   else if (path != NULL)
-    {
-      g_autofree char *base = g_path_get_basename (path);
-      g_autofree char *msg = g_strdup_printf (_("Exported “%s”"), base);
-
-      bpv_window_toast (self, msg);
-    }
+    toast_exported (self, path);
   g_object_unref (dialog);
 }
 
@@ -145,12 +150,7 @@ export_onnx_response (GtkNativeDialog *dialog,
   if (path != NULL && !bpv_window_export_onnx (self, path, &error))
     show_export_error (self, error->message);
   else if (path != NULL)
-    {
-      g_autofree char *base = g_path_get_basename (path);
-      g_autofree char *msg = g_strdup_printf (_("Exported “%s”"), base);
-
-      bpv_window_toast (self, msg);
-    }
+    toast_exported (self, path);
   g_object_unref (dialog);
 }
 
