@@ -173,18 +173,20 @@ model_base (BpvWindow *window)
   return file != NULL ? g_file_get_basename (file) : g_strdup (_("The model"));
 }
 
-/* The widths of the network as imported. */
+/* The widths of the network as imported, and whether the window said that
+ * data of other widths replaced its weights. */
 typedef struct
 {
-  gsize n_in;
-  gsize n_out;
+  gsize    n_in;
+  gsize    n_out;
+  gboolean refit_told;
 } Widths;
 
 static void
 keep_widths (BpvWindow       *window,
              const BpNetwork *net)
 {
-  Widths *w = g_new (Widths, 1);
+  Widths *w = g_new0 (Widths, 1);
 
   w->n_in = net->n_inputs;
   w->n_out = bp_network_n_outputs (net);
@@ -487,22 +489,33 @@ backprop_studio_data_ask (BpvWindow  *window,
 /* ----------------------------------------------------------- following */
 
 /* The window's data changed: a dataset of the imported widths is this
- * model's data from now on. */
+ * model's data from now on.  One of other widths refitted the network
+ * (bp_model_fit_to_data: new weights from the seed): said once, since the
+ * imported weights are what the user came for. */
 static void
 on_structure_changed (BpvSession *session,
                       BpvWindow  *window)
 {
   const BpModel *model = bpv_session_get_model (session);
   const BpNetwork *net = bpv_session_get_network (session);
-  const Widths *w = g_object_get_data (G_OBJECT (window), WIDTHS_DATA);
+  Widths *w = g_object_get_data (G_OBJECT (window), WIDTHS_DATA);
   GFile *onnx = bpv_window_get_imported_from (window);
   g_autofree char *path = onnx != NULL ? g_file_get_path (onnx) : NULL;
   g_autofree char *remembered = NULL;
   g_autoptr(GError) error = NULL;
 
-  if (path == NULL || w == NULL || model->dataset == NULL
-      || g_strcmp0 (model->dataset, BPV_SESSION_NO_DATA) == 0
-      || net->n_inputs != w->n_in || bp_network_n_outputs (net) != w->n_out)
+  if (path == NULL || w == NULL || model->dataset == NULL)
+    return;
+  if (net->n_inputs != w->n_in || bp_network_n_outputs (net) != w->n_out)
+    {
+      if (!w->refit_told)
+        bpv_window_toast (window, _("The data has other widths: the network was fitted to it "
+                                    "with new weights (undo brings back the imported ones)"));
+      w->refit_told = TRUE;
+      return;
+    }
+  w->refit_told = FALSE;
+  if (g_strcmp0 (model->dataset, BPV_SESSION_NO_DATA) == 0)
     return;
   remembered = backprop_studio_data_remembered (path);
   if (g_strcmp0 (remembered, model->dataset) == 0)

@@ -268,6 +268,14 @@ test_choose_csv_and_remember (void **state)
   g_free (remembered);
   remembered = backprop_studio_data_remembered (FIXTURE);
   assert_string_equal (remembered, "iris");
+  /* Data of other widths refits the network (new weights): said, and not
+   * remembered for the file. */
+  assert_true (bpv_session_set_dataset (bpv_window_get_session (window), "moons", 0, -1, 0.2, NULL));
+  assert_int_equal (bpv_session_get_network (bpv_window_get_session (window))->n_inputs, 2);
+  assert_true (has_label (GTK_WIDGET (window), "the network was fitted to it with new weights"));
+  g_free (remembered);
+  remembered = backprop_studio_data_remembered (FIXTURE);
+  assert_string_equal (remembered, "iris");
   close_all ();
 }
 
