@@ -104,7 +104,7 @@ main (int    argc,
     { "lesson", 0, 0, G_OPTION_ARG_FILENAME, &lesson,
       N_("Play a lesson (a .bplesson.json file, or a built-in lesson's id) from its first step"),
       N_("FILE") },
-    { G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &rest, NULL, N_("[MODEL.json | NET.onnx | DATA.csv]") },
+    { G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &rest, NULL, N_("[MODEL.json | DATA.csv | NET.onnx]") },
     { NULL }
   };
   const char *model_path;
