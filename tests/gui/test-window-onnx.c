@@ -312,6 +312,28 @@ test_missing_dataset_asks (void **state)
   close_all ();
 }
 
+/* A window closed while it asks takes the question with it. */
+static void
+test_close_while_asking (void **state)
+{
+  g_autofree char *copy = g_build_filename (tmp_dir, "asking.onnx", NULL);
+  g_autofree char *bytes = NULL;
+  gsize len = 0;
+  GtkWindow *dialog;
+  BpvWindow *window;
+
+  /* A file of its own: nothing is remembered for it. */
+  assert_true (g_file_get_contents (FIXTURE, &bytes, &len, NULL));
+  assert_true (g_file_set_contents (copy, bytes, (gssize) len, NULL));
+  window = open_as_command_line (copy);
+  assert_true (spin_until (question_shown, window, WAIT_S));
+  dialog = backprop_studio_data_get_dialog (window);
+  g_object_add_weak_pointer (G_OBJECT (dialog), (gpointer *) &dialog);
+  close_all ();
+  /* Gone, not left open over nothing. */
+  assert_null (dialog);
+}
+
 /* Export → ONNX of the imported model gives back the same network. */
 static void
 test_export_imports_back (void **state)
@@ -393,6 +415,7 @@ main (int    argc,
     cmocka_unit_test_teardown (test_no_data, teardown),
     cmocka_unit_test_teardown (test_choose_csv_and_remember, teardown),
     cmocka_unit_test_teardown (test_missing_dataset_asks, teardown),
+    cmocka_unit_test_teardown (test_close_while_asking, teardown),
     cmocka_unit_test_teardown (test_export_imports_back, teardown),
     cmocka_unit_test_teardown (test_import_error_keeps_window, teardown),
   };
