@@ -271,23 +271,48 @@ append_params (GString           *s,
     }
 }
 
-/* , "schedule": { "id": …, its parameters } */
+/* { "id": …, its parameters } of one schedule that is not sequential. */
 static void
-append_schedule (GString          *s,
-                 const BpSchedule *sched)
+append_schedule_phase (GString               *s,
+                       const BpSchedulePhase *phase)
 {
-  const char * const *names = bp_schedule_param_names (sched->kind);
+  const char * const *names = bp_schedule_param_names (phase->kind);
 
-  g_string_append (s, ", \"schedule\": { \"id\": ");
-  append_string (s, bp_schedule_kind_id (sched->kind));
+  g_string_append (s, "{ \"id\": ");
+  append_string (s, bp_schedule_kind_id (phase->kind));
   for (gsize i = 0; names[i] != NULL; i++)
     {
       g_string_append (s, ", ");
       append_string (s, names[i]);
       g_string_append (s, ": ");
-      append_double (s, bp_schedule_get (sched, names[i]));
+      append_double (s, bp_schedule_phase_get (phase, names[i]));
     }
   g_string_append (s, " }");
+}
+
+/* , "schedule": { "id": …, its parameters }, or a sequential one:
+ * { "id": "sequential", "schedules": [ … ], "milestones": [ … ] } */
+static void
+append_schedule (GString          *s,
+                 const BpSchedule *sched)
+{
+  g_string_append (s, ", \"schedule\": ");
+  if (sched->kind != BP_SCHEDULE_SEQUENTIAL)
+    {
+      append_schedule_phase (s, &sched->phases[0]);
+      return;
+    }
+  g_string_append (s, "{ \"id\": \"sequential\", \"schedules\": [ ");
+  for (guint i = 0; i < sched->n_phases; i++)
+    {
+      if (i > 0)
+        g_string_append (s, ", ");
+      append_schedule_phase (s, &sched->phases[i]);
+    }
+  g_string_append (s, " ], \"milestones\": [ ");
+  for (guint i = 0; i + 1 < sched->n_phases; i++)
+    g_string_append_printf (s, "%s%" G_GUINT64_FORMAT, i > 0 ? ", " : "", sched->milestones[i]);
+  g_string_append (s, " ] }");
 }
 
 static void

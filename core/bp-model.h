@@ -37,7 +37,9 @@
  *       torch.optim.lr_scheduler: { "id": "step", "step_size": k, "gamma": g },
  *       { "id": "exponential", "gamma": g }, { "id": "cosine", "t_max": T,
  *       "eta_min": m }, { "id": "linear", "start_factor": s, "end_factor": e,
- *       "total_iters": n }.  "lr" is the base rate; the state's schedule holds
+ *       "total_iters": n }, { "id": "sequential", "schedules": [ {…}, {…} ],
+ *       "milestones": [ k ] } (SequentialLR: the second from step k, e.g. a
+ *       linear warm-up then a cosine).  "lr" is the base rate; the state's schedule holds
  *       the schedule's step count and the rate the next step takes.
  *     "dataset": "spirals" | { "name": "spirals", "rows": 400,
  *                              "noise": 0.1, "test_fraction": 0.2 },

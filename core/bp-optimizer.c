@@ -212,25 +212,12 @@ bp_optimizer_set_schedule (BpOptimizer      *opt,
                            const BpSchedule *s,
                            GError          **error)
 {
-  BpSchedule checked;
-  const char * const *names;
-
   g_return_val_if_fail (opt != NULL && s != NULL, FALSE);
 
-  if (s->kind >= BP_N_SCHEDULES)
-    {
-      g_set_error (error, BP_NETWORK_ERROR, BP_NETWORK_ERROR_INVALID,
-                   "unknown schedule (%d)", (int) s->kind);
-      return FALSE;
-    }
-  /* Each value through bp_schedule_set, so that one check holds for the
-   * file, the app and the tests. */
-  bp_schedule_init (&checked, s->kind);
-  names = bp_schedule_param_names (s->kind);
-  for (gsize i = 0; names[i] != NULL; i++)
-    if (!bp_schedule_set (&checked, names[i], bp_schedule_get (s, names[i]), error))
-      return FALSE;
-  opt->schedule = checked;
+  /* One check for the file, the app and the tests. */
+  if (!bp_schedule_check (s, error))
+    return FALSE;
+  opt->schedule = *s;
   opt->schedule_t0 = opt->t;
   opt->lr_valid = FALSE;
   return TRUE;

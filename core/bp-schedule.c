@@ -4,6 +4,7 @@
 #include "bp-schedule.h"
 
 #include <glib/gi18n-lib.h>
+#include <inttypes.h>
 #include <math.h>
 #include <string.h>
 
@@ -17,6 +18,7 @@ static const char *const kind_ids[BP_N_SCHEDULES] = {
   [BP_SCHEDULE_EXPONENTIAL] = "exponential",
   [BP_SCHEDULE_COSINE] = "cosine",
   [BP_SCHEDULE_LINEAR] = "linear",
+  [BP_SCHEDULE_SEQUENTIAL] = "sequential",
 };
 
 static const char *const no_names[] = { NULL };
@@ -41,19 +43,60 @@ bp_schedule_kind_from_id (const char *id)
   return BP_N_SCHEDULES;
 }
 
+static void
+phase_init (BpSchedulePhase *p,
+            BpScheduleKind   kind)
+{
+  /* torch's defaults where it has them; t_max and step_size have none. */
+  *p = (BpSchedulePhase) {
+    .kind = kind,
+    .step_size = 10, .gamma = 0.1,
+    .t_max = 100, .eta_min = 0.0,
+    .start_factor = 1.0 / 3, .end_factor = 1.0, .total_iters = 5,
+  };
+}
+
 void
 bp_schedule_init (BpSchedule     *s,
                   BpScheduleKind  kind)
 {
   g_return_if_fail (kind < BP_N_SCHEDULES);
 
-  /* torch's defaults where it has them; t_max and step_size have none. */
-  *s = (BpSchedule) {
-    .kind = kind,
-    .step_size = 10, .gamma = 0.1,
-    .t_max = 100, .eta_min = 0.0,
-    .start_factor = 1.0 / 3, .end_factor = 1.0, .total_iters = 5,
-  };
+  if (kind == BP_SCHEDULE_SEQUENTIAL)
+    {
+      bp_schedule_init_warmup_cosine (s, 5, 100);
+      return;
+    }
+  memset (s, 0, sizeof *s);
+  s->kind = kind;
+  s->n_phases = 1;
+  phase_init (&s->phases[0], kind);
+}
+
+void
+bp_schedule_init_warmup_cosine (BpSchedule *s,
+                                guint64     warmup,
+                                guint64     t_max)
+{
+  g_return_if_fail (s != NULL && warmup >= 1 && t_max >= 1);
+
+  memset (s, 0, sizeof *s);
+  s->kind = BP_SCHEDULE_SEQUENTIAL;
+  s->n_phases = 2;
+  phase_init (&s->phases[0], BP_SCHEDULE_LINEAR);
+  s->phases[0].total_iters = warmup;
+  phase_init (&s->phases[1], BP_SCHEDULE_COSINE);
+  s->phases[1].t_max = t_max;
+  s->milestones[0] = warmup;
+}
+
+gboolean
+bp_schedule_is_warmup_cosine (const BpSchedule *s)
+{
+  return s->kind == BP_SCHEDULE_SEQUENTIAL && s->n_phases == 2
+         && s->phases[0].kind == BP_SCHEDULE_LINEAR && s->phases[0].end_factor == 1.0
+         && s->phases[0].total_iters == s->milestones[0]
+         && s->phases[1].kind == BP_SCHEDULE_COSINE;
 }
 
 const char * const *
@@ -122,10 +165,10 @@ set_factor (double      *out,
 }
 
 gboolean
-bp_schedule_set (BpSchedule  *s,
-                 const char  *name,
-                 double       value,
-                 GError     **error)
+bp_schedule_phase_set (BpSchedulePhase  *s,
+                       const char       *name,
+                       double            value,
+                       GError          **error)
 {
   g_return_val_if_fail (s != NULL && name != NULL, FALSE);
 
@@ -157,9 +200,122 @@ bp_schedule_set (BpSchedule  *s,
   return set_factor (&s->end_factor, name, value, 0.0, FALSE, 1.0, error);
 }
 
+gboolean
+bp_schedule_set (BpSchedule  *s,
+                 const char  *name,
+                 double       value,
+                 GError     **error)
+{
+  g_return_val_if_fail (s != NULL && name != NULL, FALSE);
+
+  /* A sequential schedule has no parameters of its own (its phases do):
+   * the message names what it has. */
+  if (s->kind == BP_SCHEDULE_SEQUENTIAL)
+    {
+      g_set_error (error, BP_NETWORK_ERROR, BP_NETWORK_ERROR_INVALID,
+                   _("schedule “%s” has no parameter “%s” (it has: %s)"),
+                   kind_ids[s->kind], name, "schedules, milestones");
+      return FALSE;
+    }
+  return bp_schedule_phase_set (&s->phases[0], name, value, error);
+}
+
+gboolean
+bp_schedule_set_sequential (BpSchedule            *s,
+                            const BpSchedulePhase *phases,
+                            guint                  n_phases,
+                            const guint64         *milestones,
+                            GError               **error)
+{
+  g_return_val_if_fail (s != NULL && (phases != NULL || n_phases == 0), FALSE);
+
+  if (n_phases < 2 || n_phases > BP_SCHEDULE_MAX_PHASES)
+    {
+      g_set_error (error, BP_NETWORK_ERROR, BP_NETWORK_ERROR_INVALID,
+                   _("a sequential schedule has 2 to %d schedules, not %u"),
+                   BP_SCHEDULE_MAX_PHASES, n_phases);
+      return FALSE;
+    }
+  for (guint i = 0; i < n_phases; i++)
+    if (phases[i].kind == BP_SCHEDULE_NONE || phases[i].kind >= BP_SCHEDULE_SEQUENTIAL)
+      {
+        g_set_error (error, BP_NETWORK_ERROR, BP_NETWORK_ERROR_INVALID,
+                     _("schedule %u of a sequential schedule must be one of step, "
+                       "exponential, cosine, linear"), i + 1);
+        return FALSE;
+      }
+  /* torch finds the phase with bisect_right and enters it only when a
+   * milestone equals the step: out of order or at 0 a phase would be
+   * skipped or never started with its step(0). */
+  for (guint i = 0; i + 1 < n_phases; i++)
+    if (milestones[i] < 1 || (i > 0 && milestones[i] <= milestones[i - 1])
+        || (double) milestones[i] > MAX_STEPS)
+      {
+        g_set_error (error, BP_NETWORK_ERROR, BP_NETWORK_ERROR_INVALID,
+                     _("milestone %u = %" PRIu64 " must be ≥ 1 and after the one before"),
+                     i + 1, (uint64_t) milestones[i]);
+        return FALSE;
+      }
+  memset (s, 0, sizeof *s);
+  s->kind = BP_SCHEDULE_SEQUENTIAL;
+  s->n_phases = n_phases;
+  memcpy (s->phases, phases, n_phases * sizeof *phases);
+  memcpy (s->milestones, milestones, (n_phases - 1) * sizeof *milestones);
+  return TRUE;
+}
+
+/* One phase's parameters through bp_schedule_phase_set, so that one check
+ * holds for the file, the app and the tests. */
+static gboolean
+check_phase (const BpSchedulePhase  *p,
+             GError                **error)
+{
+  const char * const *names = bp_schedule_param_names (p->kind);
+  BpSchedulePhase tmp;
+
+  phase_init (&tmp, p->kind);
+  for (gsize i = 0; names[i] != NULL; i++)
+    if (!bp_schedule_phase_set (&tmp, names[i], bp_schedule_phase_get (p, names[i]), error))
+      return FALSE;
+  return TRUE;
+}
+
+gboolean
+bp_schedule_check (const BpSchedule  *s,
+                   GError           **error)
+{
+  BpSchedule tmp;
+
+  g_return_val_if_fail (s != NULL, FALSE);
+
+  if (s->kind >= BP_N_SCHEDULES)
+    {
+      g_set_error (error, BP_NETWORK_ERROR, BP_NETWORK_ERROR_INVALID,
+                   "unknown schedule (%d)", (int) s->kind);
+      return FALSE;
+    }
+  if (s->kind != BP_SCHEDULE_SEQUENTIAL)
+    return check_phase (&s->phases[0], error);
+  if (!bp_schedule_set_sequential (&tmp, s->phases, s->n_phases, s->milestones, error))
+    return FALSE;
+  for (guint i = 0; i < s->n_phases; i++)
+    if (!check_phase (&s->phases[i], error))
+      return FALSE;
+  return TRUE;
+}
+
 double
 bp_schedule_get (const BpSchedule *s,
                  const char       *name)
+{
+  if (s->kind == BP_SCHEDULE_SEQUENTIAL)
+    return NAN;
+  return bp_schedule_phase_get (&s->phases[0], name);
+}
+
+double
+bp_schedule_phase_get (const BpSchedulePhase *s,
+                       const char            *name)
 {
   if (strcmp (name, "step_size") == 0)
     return (double) s->step_size;
@@ -178,23 +334,40 @@ bp_schedule_get (const BpSchedule *s,
   return NAN;
 }
 
-gboolean
-bp_schedule_equal (const BpSchedule *a,
-                   const BpSchedule *b)
+static gboolean
+phase_equal (const BpSchedulePhase *a,
+             const BpSchedulePhase *b)
 {
   const char * const *names = bp_schedule_param_names (a->kind);
 
   if (a->kind != b->kind)
     return FALSE;
   for (gsize i = 0; names[i] != NULL; i++)
-    if (bp_schedule_get (a, names[i]) != bp_schedule_get (b, names[i]))
+    if (bp_schedule_phase_get (a, names[i]) != bp_schedule_phase_get (b, names[i]))
       return FALSE;
   return TRUE;
 }
 
-double
-bp_schedule_first (const BpSchedule *s,
-                   double            base_lr)
+gboolean
+bp_schedule_equal (const BpSchedule *a,
+                   const BpSchedule *b)
+{
+  if (a->kind != b->kind)
+    return FALSE;
+  if (a->kind != BP_SCHEDULE_SEQUENTIAL)
+    return phase_equal (&a->phases[0], &b->phases[0]);
+  if (a->n_phases != b->n_phases)
+    return FALSE;
+  for (guint i = 0; i < a->n_phases; i++)
+    if (!phase_equal (&a->phases[i], &b->phases[i])
+        || (i > 0 && a->milestones[i - 1] != b->milestones[i - 1]))
+      return FALSE;
+  return TRUE;
+}
+
+static double
+phase_first (const BpSchedulePhase *s,
+             double                 base_lr)
 {
   /* Every get_lr at last_epoch 0 keeps the group's lr, but LinearLR's. */
   if (s->kind == BP_SCHEDULE_LINEAR)
@@ -202,11 +375,39 @@ bp_schedule_first (const BpSchedule *s,
   return base_lr;
 }
 
-double
-bp_schedule_next (const BpSchedule *s,
-                  double            base_lr,
-                  double            lr,
-                  guint64           n)
+/* torch's _get_closed_form_lr at last_epoch 0, operation for operation:
+ * what step(0) sets when SequentialLR enters a phase.  0 is written out
+ * where torch computes with it, since its bits matter (cos (0) = 1 makes
+ * the cosine's eta_min + (base − eta_min), which need not be base). */
+static double
+phase_closed_form_at_0 (const BpSchedulePhase *s,
+                        double                 base_lr)
+{
+  const double e = 0.0;
+
+  switch (s->kind)
+    {
+    case BP_SCHEDULE_STEP:          /* base·γ^(0 // step_size) */
+    case BP_SCHEDULE_EXPONENTIAL:   /* base·γ^0 */
+      return base_lr * pow (s->gamma, e);
+    case BP_SCHEDULE_COSINE:
+      return s->eta_min + (base_lr - s->eta_min) * (1 + cos (G_PI * e / (double) s->t_max)) / 2;
+    case BP_SCHEDULE_LINEAR:        /* min (total_iters, 0) = 0 */
+      return base_lr * (s->start_factor + (s->end_factor - s->start_factor) * e /
+                        (double) s->total_iters);
+    case BP_SCHEDULE_NONE:
+    case BP_SCHEDULE_SEQUENTIAL:
+    case BP_N_SCHEDULES:
+    default:
+      return base_lr;
+    }
+}
+
+static double
+phase_next (const BpSchedulePhase *s,
+            double                 base_lr,
+            double                 lr,
+            guint64                n)
 {
   /* Each case is torch's get_lr for last_epoch = n ≥ 1, with its
    * operations in its order (Python's floats are these doubles, math.cos
@@ -244,10 +445,41 @@ bp_schedule_next (const BpSchedule *s,
       }
 
     case BP_SCHEDULE_NONE:
+    case BP_SCHEDULE_SEQUENTIAL:
     case BP_N_SCHEDULES:
     default:
       return lr;
     }
+}
+
+double
+bp_schedule_first (const BpSchedule *s,
+                   double            base_lr)
+{
+  /* SequentialLR's construction: the first scheduler's initial step from
+   * the base rate (the others' are undone). */
+  return phase_first (&s->phases[0], base_lr);
+}
+
+double
+bp_schedule_next (const BpSchedule *s,
+                  double            base_lr,
+                  double            lr,
+                  guint64           n)
+{
+  guint i = 0;
+
+  if (s->kind != BP_SCHEDULE_SEQUENTIAL)
+    return phase_next (&s->phases[0], base_lr, lr, n);
+  /* SequentialLR.step: idx = bisect_right (milestones, n); at the
+   * milestone itself step(0), else step() on the phase's own count. */
+  while (i + 1 < s->n_phases && s->milestones[i] <= n)
+    i++;
+  if (i == 0)
+    return phase_next (&s->phases[0], base_lr, lr, n);
+  if (s->milestones[i - 1] == n)
+    return phase_closed_form_at_0 (&s->phases[i], base_lr);
+  return phase_next (&s->phases[i], base_lr, lr, n - s->milestones[i - 1]);
 }
 
 double
@@ -264,16 +496,39 @@ bp_schedule_lr_at (const BpSchedule *s,
   return lr;
 }
 
+static void
+append_phase (GString               *out,
+              const BpSchedulePhase *s)
+{
+  const char * const *names = bp_schedule_param_names (s->kind);
+
+  g_string_append (out, kind_ids[s->kind]);
+  for (gsize i = 0; names[i] != NULL; i++)
+    g_string_append_printf (out, "%s%s %g", i == 0 ? " (" : ", ", names[i],
+                            bp_schedule_phase_get (s, names[i]));
+  if (names[0] != NULL)
+    g_string_append_c (out, ')');
+}
+
 char *
 bp_schedule_describe (const BpSchedule *s)
 {
-  const char * const *names = bp_schedule_param_names (s->kind);
-  g_autoptr(GString) out = g_string_new (kind_ids[s->kind]);
+  g_autoptr(GString) out = g_string_new (NULL);
 
-  for (gsize i = 0; names[i] != NULL; i++)
-    g_string_append_printf (out, "%s%s %g", i == 0 ? " (" : ", ", names[i],
-                            bp_schedule_get (s, names[i]));
-  if (names[0] != NULL)
-    g_string_append_c (out, ')');
+  if (s->kind != BP_SCHEDULE_SEQUENTIAL)
+    {
+      append_phase (out, &s->phases[0]);
+      return g_string_free (g_steal_pointer (&out), FALSE);
+    }
+  /* The file's words: torch's milestones are steps. */
+  g_string_append (out, "sequential (");
+  for (guint i = 0; i < s->n_phases; i++)
+    {
+      if (i > 0)
+        g_string_append_printf (out, " until step %" G_GUINT64_FORMAT ", then ",
+                                s->milestones[i - 1]);
+      append_phase (out, &s->phases[i]);
+    }
+  g_string_append_c (out, ')');
   return g_string_free (g_steal_pointer (&out), FALSE);
 }

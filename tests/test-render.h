@@ -75,6 +75,12 @@ void test_fault_marker                  (void **unused);
 void test_fault_in_export               (void **unused);
 void test_describe_nonfinite            (void **unused);
 
+/* test-render-compare.c: the compare view's plots */
+void test_plot_compare_loss             (void **unused);
+void test_plot_compare_marker           (void **unused);
+void test_plot_compare_no_weight        (void **unused);
+void test_plot_compare_grad_norms       (void **unused);
+
 /* test-render-layers.c: skips, norm layers, dropout */
 void test_skip_arc                      (void **unused);
 void test_norm_column                   (void **unused);

@@ -3,7 +3,8 @@
  * "lr" staying the base rate, the rate following t back, the errors, the
  * model file (read, written, and a run saved halfway that goes on with the
  * same bits as one that was not), the fused online step taking the same
- * rate as the general one, and a plugin optimizer given the scheduled rate.
+ * rate as the general one, and a plugin optimizer given the scheduled rate;
+ * SequentialLR's phases with the bits torch gives at its milestones.
  *
  * The torch side is tests/reference/torch_schedules.py.
  */
@@ -256,6 +257,115 @@ test_file_errors (void **state)
   expect_file_error ("{\"id\": \"exponential\", \"t_max\": 3}",
                      "m.json: optimizer.schedule.t_max: schedule “exponential” has no parameter");
   expect_file_error ("7", "m.json: optimizer.schedule:");
+  expect_file_error ("{\"id\": \"sequential\", \"milestones\": [3]}",
+                     "m.json: optimizer.schedule: a sequential schedule needs \"schedules\" "
+                     "and \"milestones\"");
+  expect_file_error ("{\"id\": \"sequential\", \"milestones\": [3, 4],"
+                     " \"schedules\": [{\"id\": \"exponential\"}, {\"id\": \"cosine\"}]}",
+                     "m.json: optimizer.schedule.milestones: 2 milestones for 2 schedules");
+  expect_file_error ("{\"id\": \"sequential\", \"milestones\": [0],"
+                     " \"schedules\": [{\"id\": \"exponential\"}, {\"id\": \"cosine\"}]}",
+                     "m.json: optimizer.schedule.milestones[0]: 0 is out of range");
+  expect_file_error ("{\"id\": \"sequential\", \"milestones\": [5, 5], \"schedules\":"
+                     " [{\"id\": \"exponential\"}, {\"id\": \"cosine\"}, {\"id\": \"step\"}]}",
+                     "m.json: optimizer.schedule.milestones: milestone 2 = 5 must be ≥ 1 and "
+                     "after the one before");
+  expect_file_error ("{\"id\": \"sequential\", \"milestones\": [5],"
+                     " \"schedules\": [{\"id\": \"exponential\"}, {\"id\": \"sequential\"}]}",
+                     "m.json: optimizer.schedule.schedules[1].id: schedule \"sequential\" cannot "
+                     "be part of a sequential schedule");
+  expect_file_error ("{\"id\": \"sequential\", \"milestones\": [5],"
+                     " \"schedules\": [{\"id\": \"exponential\"}, {\"id\": \"cosine\","
+                     " \"gamma\": 2}]}",
+                     "m.json: optimizer.schedule.schedules[1].gamma: schedule “cosine” has no "
+                     "parameter “gamma”");
+  expect_file_error ("{\"id\": \"sequential\", \"milestones\": [5], \"t_max\": 3,"
+                     " \"schedules\": [{\"id\": \"exponential\"}, {\"id\": \"cosine\"}]}",
+                     "m.json: optimizer.schedule: a sequential schedule has no member \"t_max\"");
+  expect_file_error ("{\"id\": \"sequential\", \"milestones\": [5],"
+                     " \"schedules\": [{\"id\": \"exponential\"}]}",
+                     "m.json: optimizer.schedule.schedules: 1 schedules (a sequential schedule "
+                     "has 2 to 4)");
+}
+
+/* SequentialLR (LinearLR(0.25, 1, 3), CosineAnnealingLR(4, 0.001),
+ * milestones [3]) from base 0.01, the bits torch 1.13 gives (printed with
+ * float.hex).  At the milestone torch enters the cosine by its closed form,
+ * 0.001 + (0.01 − 0.001) = 0.010000000000000002, not the base 0.01 and not
+ * the warm-up's last rate; the cosine then counts from there. */
+static void
+test_sequential_torch_bits (void **state)
+{
+  const double want[] = {
+    0x1.47ae147ae147bp-9, 0x1.47ae147ae147bp-8, 0x1.eb851eb851eb8p-8, 0x1.47ae147ae147cp-7,
+    0x1.1c7dbb305ec5cp-7, 0x1.6872b020c49bbp-8, 0x1.2fd3d3c19757cp-9, 0x1.0624dd2f1a9fcp-10,
+    0x1.2fd3d3c19757ap-9, 0x1.6872b020c49bbp-8,
+  };
+  g_autoptr(GError) error = NULL;
+  g_autofree char *what = NULL;
+  BpSchedulePhase phases[2];
+  guint64 milestone = 3;
+  BpSchedule s;
+
+  (void) state;
+  bp_schedule_init (&s, BP_SCHEDULE_LINEAR);
+  assert_true (bp_schedule_set (&s, "start_factor", 0.25, &error));
+  assert_true (bp_schedule_set (&s, "total_iters", 3, &error));
+  phases[0] = s.phases[0];
+  bp_schedule_init (&s, BP_SCHEDULE_COSINE);
+  assert_true (bp_schedule_set (&s, "t_max", 4, &error));
+  assert_true (bp_schedule_set (&s, "eta_min", 0.001, &error));
+  phases[1] = s.phases[0];
+  assert_true (bp_schedule_set_sequential (&s, phases, 2, &milestone, &error));
+  for (gsize k = 0; k < G_N_ELEMENTS (want); k++)
+    {
+      double got = bp_schedule_lr_at (&s, 0.01, k);
+
+      if (memcmp (&got, &want[k], sizeof got) != 0)
+        fail_msg ("step %zu: lr %a, torch %a", k, got, want[k]);
+    }
+  /* What the sidebar offers is this shape. */
+  assert_true (bp_schedule_is_warmup_cosine (&s));
+  what = bp_schedule_describe (&s);
+  assert_string_equal (what, "sequential (linear (start_factor 0.25, end_factor 1, total_iters 3)"
+                       " until step 3, then cosine (t_max 4, eta_min 0.001))");
+  /* bp_schedule_set names what a sequential schedule has instead. */
+  assert_false (bp_schedule_set (&s, "t_max", 5, &error));
+  assert_non_null (strstr (error->message, "(it has: schedules, milestones)"));
+}
+
+/* The sidebar's warm-up then cosine: the milestone is the warm-up's length,
+ * and it is read back as the same shape. */
+static void
+test_warmup_cosine (void **state)
+{
+  g_autoptr(GError) error = NULL;
+  BpSchedule s, other;
+
+  (void) state;
+  bp_schedule_init_warmup_cosine (&s, 8, 50);
+  assert_int_equal (s.kind, BP_SCHEDULE_SEQUENTIAL);
+  assert_int_equal (s.milestones[0], 8);
+  assert_int_equal (s.phases[0].total_iters, 8);
+  assert_int_equal (s.phases[1].t_max, 50);
+  assert_true (bp_schedule_is_warmup_cosine (&s));
+  assert_true (bp_schedule_check (&s, &error));
+  /* Rising to the base over 8 steps, then the cosine's half period. */
+  assert_true (bp_schedule_lr_at (&s, 1.0, 0) == 1.0 / 3);
+  assert_true (fabs (bp_schedule_lr_at (&s, 1.0, 8) - 1.0) < TOL);
+  assert_true (fabs (bp_schedule_lr_at (&s, 1.0, 8 + 25) - 0.5) < 1e-14);
+  assert_true (fabs (bp_schedule_lr_at (&s, 1.0, 8 + 50)) < 1e-14);
+  bp_schedule_init (&other, BP_SCHEDULE_SEQUENTIAL);
+  assert_true (bp_schedule_is_warmup_cosine (&other));
+  assert_false (bp_schedule_equal (&s, &other));
+  other.phases[1].kind = BP_SCHEDULE_EXPONENTIAL;
+  assert_false (bp_schedule_is_warmup_cosine (&other));
+  /* A milestone the warm-up does not end at is another shape. */
+  s.milestones[0] = 9;
+  assert_false (bp_schedule_is_warmup_cosine (&s));
+  s.milestones[0] = 0;
+  assert_false (bp_schedule_check (&s, &error));
+  assert_non_null (strstr (error->message, "milestone 1 = 0 must be ≥ 1"));
 }
 
 static void
@@ -292,6 +402,13 @@ test_resume_same_bits (void **state)
     "{\"id\": \"exponential\", \"gamma\": 0.97}",
     "{\"id\": \"cosine\", \"t_max\": 9, \"eta_min\": 0.002}",
     "{\"id\": \"linear\", \"start_factor\": 0.1, \"end_factor\": 0.9, \"total_iters\": 13}",
+    /* Saved at the milestone, and saved inside the second phase. */
+    "{\"id\": \"sequential\", \"milestones\": [20], \"schedules\": ["
+    " {\"id\": \"linear\", \"start_factor\": 0.2, \"total_iters\": 20},"
+    " {\"id\": \"cosine\", \"t_max\": 15, \"eta_min\": 0.001}]}",
+    "{\"id\": \"sequential\", \"milestones\": [7, 30], \"schedules\": ["
+    " {\"id\": \"exponential\", \"gamma\": 0.9}, {\"id\": \"step\", \"step_size\": 3},"
+    " {\"id\": \"cosine\", \"t_max\": 4, \"eta_min\": 0.01}]}",
   };
 
   (void) state;
@@ -441,6 +558,8 @@ main (void)
     cmocka_unit_test (test_rate_follows_t),
     cmocka_unit_test (test_set_errors),
     cmocka_unit_test (test_file_errors),
+    cmocka_unit_test (test_sequential_torch_bits),
+    cmocka_unit_test (test_warmup_cosine),
     cmocka_unit_test (test_resume_same_bits),
     cmocka_unit_test (test_online_same_bits),
     cmocka_unit_test (test_plugin_gets_scheduled_rate),

@@ -686,6 +686,39 @@ collect_spins (GtkWidget *w,
     collect_spins (c, out);
 }
 
+static gboolean
+trained_400 (gpointer data)
+{
+  return bpv_session_get_step_count (data) >= 400;
+}
+
+/* With BPV_SCHEDULE_SHOTS set to a folder: 400 steps trained (the rate
+ * panel under the loss shows the schedule) and the sidebar scrolled to the
+ * schedule, as a PNG there. */
+static void
+schedule_shot (Fixture    *f,
+               GtkWidget  *group,
+               const char *name)
+{
+  GtkWidget *sw = gtk_widget_get_ancestor (group, GTK_TYPE_SCROLLED_WINDOW);
+  double x, y;
+
+  bpv_session_set_speed (f->session, 0.6);
+  assert_true (bpv_session_play (f->session, NULL));
+  assert_true (spin_until (trained_400, f->session, 120));
+  bpv_session_pause (f->session);
+  assert_true (spin_until (not_running, f->session, 120));
+  adw_flap_set_reveal_flap (template_child (f, "flap"), TRUE);
+  spin (0.5);
+  if (sw != NULL && gtk_widget_translate_coordinates (group, sw, 0, 0, &x, &y))
+    {
+      GtkAdjustment *adj = gtk_scrolled_window_get_vadjustment (GTK_SCROLLED_WINDOW (sw));
+
+      gtk_adjustment_set_value (adj, gtk_adjustment_get_value (adj) + y - 12);
+    }
+  window_shot (f, g_getenv ("BPV_SCHEDULE_SHOTS"), name);
+}
+
 /* The sidebar's schedule: the kind from the combo row, then a row per
  * parameter whose spin button sets it; each an undo step. */
 void
@@ -708,7 +741,7 @@ test_schedule_sidebar (void **state)
   assert_int_equal (spins->len, 2);   /* t_max, eta_min */
   assert_true (gtk_spin_button_get_value (g_ptr_array_index (spins, 0)) == 100);
   gtk_spin_button_set_value (g_ptr_array_index (spins, 0), 250);
-  assert_true (bpv_session_get_schedule (f->session)->t_max == 250);
+  assert_true (bpv_session_get_schedule (f->session)->phases[0].t_max == 250);
   assert_string_equal (bp_edit_undo_label (bpv_session_get_history (f->session)),
                        "Change schedule to cosine (t_max 250, eta_min 0)");
 
@@ -725,4 +758,48 @@ test_schedule_sidebar (void **state)
   collect_spins (group, spins);
   assert_int_equal (spins->len, 2);
   assert_true (gtk_spin_button_get_value (g_ptr_array_index (spins, 0)) == 250);
+
+  /* Warm-up, then cosine: the warm-up's length is also the milestone. */
+  adw_combo_row_set_selected (row, BP_SCHEDULE_SEQUENTIAL);
+  assert_true (bp_schedule_is_warmup_cosine (bpv_session_get_schedule (f->session)));
+  g_ptr_array_set_size (spins, 0);
+  collect_spins (group, spins);
+  assert_int_equal (spins->len, 4);   /* warm-up steps, start factor, T_max, η_min */
+  assert_true (gtk_spin_button_get_value (g_ptr_array_index (spins, 0)) == 5);
+  assert_true (gtk_spin_button_get_value (g_ptr_array_index (spins, 2)) == 100);
+  gtk_spin_button_set_value (g_ptr_array_index (spins, 0), 20);
+  gtk_spin_button_set_value (g_ptr_array_index (spins, 2), 300);
+  {
+    const BpSchedule *s = bpv_session_get_schedule (f->session);
+
+    assert_int_equal (s->milestones[0], 20);
+    assert_int_equal (s->phases[0].total_iters, 20);
+    assert_int_equal (s->phases[1].t_max, 300);
+    assert_true (bp_schedule_is_warmup_cosine (s));
+  }
+  assert_string_equal (bp_edit_undo_label (bpv_session_get_history (f->session)),
+                       "Change schedule to sequential (linear (start_factor 0.333333, "
+                       "end_factor 1, total_iters 20) until step 20, then cosine (t_max 300, "
+                       "eta_min 0))");
+  if (g_getenv ("BPV_SCHEDULE_SHOTS") != NULL)
+    schedule_shot (f, group, "schedule-warmup-cosine.png");
+
+  /* Another shape (from a file) is shown, not edited: no spin buttons. */
+  {
+    g_autoptr(GError) error = NULL;
+    BpSchedule other = *bpv_session_get_schedule (f->session);
+
+    other.phases[1].kind = BP_SCHEDULE_EXPONENTIAL;
+    other.phases[1].gamma = 0.5;
+    assert_true (bpv_session_set_schedule (f->session, &other, &error));
+    g_ptr_array_set_size (spins, 0);
+    collect_spins (group, spins);
+    assert_int_equal (spins->len, 0);
+    assert_int_equal (adw_combo_row_get_selected (row), BP_SCHEDULE_SEQUENTIAL);
+  }
+  assert_true (bpv_session_undo (f->session));
+  g_ptr_array_set_size (spins, 0);
+  collect_spins (group, spins);
+  assert_int_equal (spins->len, 4);
+  assert_true (gtk_spin_button_get_value (g_ptr_array_index (spins, 2)) == 300);
 }

@@ -388,6 +388,8 @@ test_step_mode_one_step_number (void **state)
   BpvHit hit = { BPV_HIT_NEURON, 2, 0, 0 };
   BpvStepper *st = bpv_session_get_stepper (f->session);
 
+  /* Adam: at the Update stop the inspector shows what it holds for b(2)₁. */
+  assert_true (bpv_session_set_optimizer (f->session, "adam", NULL));
   bpv_session_set_selection (f->session, &hit);
   for (int i = 0; i < 12; i++)  /* one step of 9 stops, and into the next */
     {
@@ -406,6 +408,15 @@ test_step_mode_one_step_number (void **state)
       /* Whose cost the card names, as the canvas does. */
       if (bpv_stepper_get_phase (st) == BPV_STEP_COST)
         assert_non_null (strstr (gtk_label_get_text (detail), "this sample’s cost"));
+      if (bpv_stepper_get_phase (st) == BPV_STEP_UPDATE)
+        {
+          const char *text = bpv_inspector_get_explanation (inspector)->text;
+
+          assert_non_null (strstr (text, "update (adam): b(2)₁  "));
+          assert_non_null (strstr (text, "Optimizer (adam) for b(2)₁\nstep 1, lr = "));
+          assert_non_null (strstr (text, "= b after − b before = "));
+          window_shot (f, g_getenv ("BPV_EXPLAIN_SHOTS"), "bias-optimizer-update.png");
+        }
     }
 }
 

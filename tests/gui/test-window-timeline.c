@@ -1,7 +1,8 @@
 /* test-window-timeline.c — the timeline under the canvas (bpv-timeline.c)
  * in the real window: it follows a run, the slider's key bindings and a
  * drag (the value a drag sets) show a past step on the canvas, "Back to
- * Now" and "Resume from Here" act, and undo brings the present back.  With
+ * Now" and "Resume from Here" act, and undo brings the present back; and
+ * the same scrubbing while the run goes on training.  With
  * BPV_TIMELINE_SHOTS set to a folder, the window is saved there as PNGs.
  *
  * The keys go through GtkRange's "move-slider" keybinding signal (what
@@ -182,4 +183,106 @@ test_timeline_resume_and_undo (void **state)
   expect = g_strdup_printf ("Now: step %" G_GUINT64_FORMAT " of %" G_GUINT64_FORMAT, steps, steps);
   assert_non_null (strstr (bpv_timeline_get_text (tl), expect));
   assert_int_equal ((gsize) gtk_range_get_value (GTK_RANGE (scale)), n - 1);
+}
+
+/* The slider's range reaches the window's "upper" (a position). */
+static gboolean
+slider_upper_reaches (gpointer data)
+{
+  Fixture *f = data;
+  GtkWidget *scale = bpv_timeline_get_scale (template_child (f, "timeline"));
+
+  return gtk_adjustment_get_upper (gtk_range_get_adjustment (GTK_RANGE (scale)))
+         >= (double) GPOINTER_TO_SIZE (g_object_get_data (G_OBJECT (f->window), "upper"));
+}
+
+static gboolean
+trained_past (gpointer data)
+{
+  Fixture *f = data;
+
+  return bpv_session_get_step_count (f->session)
+         >= GPOINTER_TO_SIZE (g_object_get_data (G_OBJECT (f->window), "until"));
+}
+
+/* Scrubbing while training runs: the slider is live, a drag shows a past
+ * step and it stays on the canvas while the present trains on (the step
+ * count and the slider's range grow, the shown parameters do not change);
+ * Resume from Here waits for a pause; Back to Now shows the present, which
+ * never stopped. */
+void
+test_timeline_scrubs_while_training (void **state)
+{
+  Fixture *f = *state;
+  BpvTimeline *tl = template_child (f, "timeline");
+  GtkWidget *scale = bpv_timeline_get_scale (tl);
+  GtkAdjustment *adj = gtk_range_get_adjustment (GTK_RANGE (scale));
+  const BpNetwork *live = bpv_session_get_network (f->session);
+  gsize P = live->n_params;
+  g_autofree double *initial = g_memdup2 (live->params, P * sizeof (double));
+  g_autoptr(GError) error = NULL;
+  double upper;
+  guint64 steps;
+
+  bpv_session_set_speed (f->session, 1.0);
+  assert_true (bpv_session_play (f->session, NULL));
+  assert_true (spin_until (trained_200, f, 120));
+  /* The window brings the timeline up to date with its title, every
+   * 100 ms while training. */
+  g_object_set_data (G_OBJECT (f->window), "upper", GSIZE_TO_POINTER (2));
+  assert_true (spin_until (slider_upper_reaches, f, 60));
+  assert_true (bpv_session_get_running (f->session));
+  assert_true (gtk_widget_get_sensitive (scale));
+  assert_non_null (strstr (bpv_timeline_get_text (tl), "Recording: now step "));
+
+  /* A drag's value: the first kept step, step 0. */
+  gtk_range_set_value (GTK_RANGE (scale), 0);
+  assert_true (bpv_session_is_viewing_past (f->session));
+  assert_int_equal (bpv_session_get_shown_step (f->session), 0);
+  assert_true (canvas_net (f) != live);
+  assert_memory_equal (canvas_net (f)->params, initial, P * sizeof (double));
+  assert_non_null (strstr (bpv_timeline_get_text (tl), "Past: step 0 of "));
+  upper = gtk_adjustment_get_upper (adj);
+  steps = bpv_session_get_step_count (f->session);
+
+  /* The present trains on under the past. */
+  g_object_set_data (G_OBJECT (f->window), "until", GSIZE_TO_POINTER ((gsize) steps + 300));
+  assert_true (spin_until (trained_past, f, 120));
+  assert_true (bpv_session_get_running (f->session));
+  assert_true (bpv_session_is_viewing_past (f->session));
+  assert_int_equal (bpv_session_get_shown_step (f->session), 0);
+  assert_memory_equal (canvas_net (f)->params, initial, P * sizeof (double));
+  assert_true (spin_until (title_says_past, f, 10));
+  /* The range grows (the slider's upper end is the present). */
+  g_object_set_data (G_OBJECT (f->window), "upper", GSIZE_TO_POINTER ((gsize) upper + 1));
+  assert_true (spin_until (slider_upper_reaches, f, 60));
+  assert_true (gtk_range_get_value (GTK_RANGE (scale)) == 0);
+  assert_non_null (strstr (bpv_timeline_get_text (tl), "Past: step 0 of "));
+  /* The card says which step is whose: no batch cost of the present
+   * beside the past's canvas. */
+  assert_non_null (strstr (gtk_label_get_text (template_child (f, "phase_detail")),
+                           "the canvas: step 0, the past"));
+  shot (f, "timeline-past-while-training.png");
+
+  /* Forking replaces the present: not while it trains. */
+  assert_false (bpv_session_resume_from (f->session, 0, &error));
+  assert_string_equal (error->message, "Pause training to resume from a past step");
+  assert_true (bpv_session_get_running (f->session));
+
+  /* Another past step while training: the middle of what is kept. */
+  gtk_range_set_value (GTK_RANGE (scale), floor (gtk_adjustment_get_upper (adj) / 2));
+  assert_true (bpv_session_is_viewing_past (f->session));
+  assert_true (bpv_session_get_shown_step (f->session) > 0);
+  assert_true (bpv_session_get_shown_step (f->session) < bpv_session_get_step_count (f->session));
+
+  /* Back to Now: the present, still training. */
+  assert_true (gtk_widget_activate_action (GTK_WIDGET (tl), "timeline.present", NULL));
+  assert_false (bpv_session_is_viewing_past (f->session));
+  assert_ptr_equal (canvas_net (f), bpv_session_get_network (f->session));
+  steps = bpv_session_get_step_count (f->session);
+  g_object_set_data (G_OBJECT (f->window), "until", GSIZE_TO_POINTER ((gsize) steps + 100));
+  assert_true (spin_until (trained_past, f, 120));
+  assert_false (bpv_session_is_viewing_past (f->session));
+  bpv_session_pause (f->session);
+  assert_true (spin_until (not_running, f->session, 120));
 }

@@ -118,6 +118,7 @@ void test_palette_formulas_as_math       (void **state);
 /* test-window-timeline.c */
 void test_timeline_scrubs          (void **state);
 void test_timeline_resume_and_undo (void **state);
+void test_timeline_scrubs_while_training (void **state);
 
 /* test-window-quiz.c */
 void test_quiz_numeric_answers           (void **state);

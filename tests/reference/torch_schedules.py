@@ -2,12 +2,15 @@
 """torch_schedules.py — learning-rate schedules against torch.optim.lr_scheduler,
 float64.
 
-    torch_schedules.py --backprop PATH [--count N] [--seed S] [--workdir DIR] [-v]
+    torch_schedules.py --backprop PATH [--count N] [--seed S] [--workdir DIR]
+                       [--only KIND] [-v]
 
 For each case, a random small dense network with an inline batch, one of
 the core's optimizers (sgd, momentum, rmsprop, adam: the core has no
 adamw) and one schedule with random parameters (step: StepLR, exponential:
-ExponentialLR, cosine: CosineAnnealingLR, linear: LinearLR), trained for a
+ExponentialLR, cosine: CosineAnnealingLR, linear: LinearLR, sequential:
+SequentialLR of two or three of those, most often a LinearLR warm-up to
+the base rate then a cosine), trained for a
 few hundred full-batch steps by torch.optim with the scheduler stepped
 after every optimizer step, and by `backprop train --steps`:
 
@@ -16,7 +19,9 @@ after every optimizer step, and by `backprop train --steps`:
     wrote: the saved state "optimizer.state.schedule.lr" is the rate the
     next step takes), the rest in random segments whose ends are compared
     the same way, around the schedule's turning points (StepLR's decays,
-    the cosine's T_max and T_max + 1, LinearLR's total_iters) included;
+    the cosine's T_max and T_max + 1, LinearLR's total_iters, SequentialLR's
+    milestones, where torch enters the next phase by its closed form)
+    included;
   * the parameters at every segment end and after all the steps, to
     1e-9·max(1, |value|) + K_NOISE × their measured noise: the spread of
     NOISE_RUNS torch runs with every intermediate value of the forward and
@@ -55,7 +60,8 @@ torch = None
 
 RTOL = 1e-9
 OPTIMIZERS = ["sgd", "momentum", "rmsprop", "adam"]
-SCHEDULES = ["step", "exponential", "cosine", "linear"]
+SCHEDULES = ["step", "exponential", "cosine", "linear", "sequential"]
+SINGLE = SCHEDULES[:4]
 # Smooth activations: the schedules are under test, not the kinks.
 ACTS = ["tanh", "sigmoid", "linear"]
 FIRST_SINGLE = 12
@@ -82,7 +88,31 @@ def log_uniform(rng, lo, hi):
     return float(math.exp(rng.uniform(math.log(lo), math.log(hi))))
 
 
+def gen_sequential(rng, steps):
+    """A warm-up then cosine (the sidebar's), or 2-3 random phases."""
+    if rng.random() < 0.5:
+        warm = int(rng.integers(1, steps // 3))
+        return {"id": "sequential", "milestones": [warm],
+                "schedules": [{"id": "linear", "start_factor": float(rng.uniform(0.01, 1.0)),
+                               "end_factor": 1.0, "total_iters": warm},
+                              gen_schedule(rng, "cosine", steps - warm)]}
+    n = int(rng.integers(2, 4))
+    ms = sorted(int(k) for k in rng.choice(np.arange(1, steps), n - 1, replace=False))
+    return {"id": "sequential", "milestones": ms,
+            "schedules": [gen_schedule(rng, SINGLE[int(rng.integers(len(SINGLE)))], steps)
+                          for _ in range(n)]}
+
+
+def phases(sched):
+    """(start step, schedule) of each phase; one for a single schedule."""
+    if sched["id"] != "sequential":
+        return [(0, sched)]
+    return list(zip([0] + sched["milestones"], sched["schedules"]))
+
+
 def gen_schedule(rng, kind, steps):
+    if kind == "sequential":
+        return gen_sequential(rng, steps)
     if kind == "step":
         return {"id": "step", "step_size": int(rng.integers(1, 60)),
                 "gamma": float(rng.uniform(0.3, 0.99))}
@@ -103,6 +133,10 @@ def gen_schedule(rng, kind, steps):
 def make_scheduler(opt, sched):
     """The torch scheduler of the file's "schedule" object."""
     s = torch.optim.lr_scheduler
+    if sched["id"] == "sequential":
+        # made in order, as a user would; SequentialLR undoes their steps
+        parts = [make_scheduler(opt, p) for p in sched["schedules"]]
+        return s.SequentialLR(opt, parts, milestones=sched["milestones"])
     if sched["id"] == "step":
         return s.StepLR(opt, step_size=sched["step_size"], gamma=sched["gamma"])
     if sched["id"] == "exponential":
@@ -146,9 +180,10 @@ def gen_model(rng, opt_id, kind, steps):
     Y = rng.standard_normal((B, fan_in)) * 0.5
     opt = gen_optimizer(rng, opt_id)
     opt["schedule"] = gen_schedule(rng, kind, steps)
-    if kind == "cosine":
-        # drawn as a fraction of the base rate
-        opt["schedule"]["eta_min"] *= opt["lr"]
+    for _start, p in phases(opt["schedule"]):
+        if p["id"] == "cosine":
+            # drawn as a fraction of the base rate
+            p["eta_min"] *= opt["lr"]
     return {"format": "backprop-model/1", "layers": layers, "cost": "mse",
             "inputs": X.tolist(), "targets": Y.tolist(), "optimizer": opt}
 
@@ -242,12 +277,15 @@ def segment_ends(rng, sched, steps):
     schedule's turning points and their neighbours, a few random ends."""
     ends = set(range(1, min(FIRST_SINGLE, steps) + 1))
     turns = []
-    if sched["id"] == "step":
-        turns = list(range(sched["step_size"], steps, sched["step_size"]))[:3]
-    elif sched["id"] == "cosine":
-        turns = [sched["t_max"], sched["t_max"] + 1, 3 * sched["t_max"] + 1]
-    elif sched["id"] == "linear":
-        turns = [sched["total_iters"]]
+    for start, p in phases(sched):
+        # a phase counts its steps from its start (its milestone)
+        turns.append(start)
+        if p["id"] == "step":
+            turns += [start + k for k in range(p["step_size"], steps, p["step_size"])][:3]
+        elif p["id"] == "cosine":
+            turns += [start + p["t_max"], start + p["t_max"] + 1, start + 3 * p["t_max"] + 1]
+        elif p["id"] == "linear":
+            turns.append(start + p["total_iters"])
     for t in turns:
         ends.update(k for k in (t - 1, t, t + 1) if 1 <= k <= steps)
     ends.update(int(k) for k in rng.integers(1, steps + 1, 4))
@@ -277,8 +315,11 @@ def check_case(chk, args, index, opt_id, kind):
     base = os.path.join(args.workdir, "case-%03d" % index)
     with open(base + ".json", "w") as f:
         json.dump(model, f)
-    # step 1 takes the rate before any schedule step (LinearLR: base·start)
-    if rates[0] != model["optimizer"]["lr"] * (sched["start_factor"] if kind == "linear" else 1):
+    # step 1 takes the rate before any schedule step (LinearLR: base·start;
+    # SequentialLR: its first schedule's)
+    first = phases(sched)[0][1]
+    if rates[0] != model["optimizer"]["lr"] * (first["start_factor"] if first["id"] == "linear"
+                                               else 1):
         chk.fail(case, "torch's first rate %.17g is not the one expected" % rates[0])
 
     # one run of all the steps
@@ -323,9 +364,13 @@ def main():
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--workdir", default=None)
     ap.add_argument("--keep", action="store_true", help="keep every segment's file")
+    ap.add_argument("--only", choices=SCHEDULES, help="check only this schedule")
     ap.add_argument("--verbose", "-v", action="store_true")
     args = ap.parse_args()
     import_torch()
+    # SequentialLR enters a phase with step(0), which torch warns about
+    import warnings
+    warnings.filterwarnings("ignore", category=UserWarning)
     if args.workdir is None:
         import tempfile
         args.workdir = tempfile.mkdtemp(prefix="bp-torch-schedules-")
@@ -336,7 +381,9 @@ def main():
     for opt_id in OPTIMIZERS:
         for kind in SCHEDULES:
             for _ in range(args.count):
-                check_case(chk, args, index, opt_id, kind)
+                # the case's seed stays its index: --only reruns the same cases
+                if args.only in (None, kind):
+                    check_case(chk, args, index, opt_id, kind)
                 index += 1
     print("torch_schedules: %d cases, %d rates compared; largest relative difference: "
           "rate %.3g (tolerance %g), parameters %.3g (%.3g x measured noise, tolerance "

@@ -501,3 +501,115 @@ test_explain_optimizer_terms (void **state)
   }
   bpv_explanation_free (ex);
 }
+
+/* Steps until the stepper is at its Update stop for the `nth` time. */
+static void
+step_to_update (BpvSession *s,
+                int         nth)
+{
+  g_autoptr(GError) error = NULL;
+
+  for (int i = 0; i < 200 && nth > 0; i++)
+    {
+      if (!bpv_session_step (s, &error))
+        fail_msg ("%s", error->message);
+      if (bpv_stepper_get_phase (bpv_session_get_stepper (s)) == BPV_STEP_UPDATE)
+        nth--;
+    }
+  assert_int_equal (nth, 0);
+}
+
+/* At the Update stop: a view's terms add up to after − before (to 1e-15 of
+ * the larger of the value and the Δ, as for a weight), and Δ ≠ 0. */
+static void
+assert_terms_add_up (const BpOptimizerStepView *v,
+                     double                     before,
+                     double                     after)
+{
+  double d = after - before;
+
+  assert_true (v->has_terms);
+  assert_true (d != 0.0);
+  if (!(fabs (v->sum - d) <= 1e-15 * fmax (fabs (before), fabs (d))))
+    fail_msg ("Σ terms %.17g ≠ after − before %.17g", v->sum, d);
+}
+
+/* The same section for a selected unit's bias b(2)₂: before the update its
+ * slots are the live m and v at b's index; at the Update stop the step is
+ * explained term by term and adds up to b after − b before.  A batch-norm
+ * unit has two: γ and β, each with its own state. */
+void
+test_explain_optimizer_bias (void **state)
+{
+  g_autoptr(BpvSession) s = default_session ();
+  BpvHit hit = { BPV_HIT_NEURON, 2, 1, 0 };
+  const BpNetwork *net = bpv_session_get_network (s);
+  gsize index = (gsize) (net->layers[1].b - net->params) + 1;
+  BpvExplanation *ex;
+
+  (void) state;
+  assert_true (bpv_session_set_optimizer (s, "adam", NULL));
+  for (int i = 0; i < 2 * 9 + 8; i++)  /* two whole steps, INPUT … B1 of the third */
+    assert_true (bpv_session_step (s, NULL));
+  ex = bpv_explain (s, &hit);
+  {
+    const BpOptimizer *opt = bpv_session_get_optimizer (s);
+
+    assert_true (ex->has_optimizer);
+    assert_false (ex->has_gamma_optimizer);
+    assert_false (ex->optimizer.has_terms);
+    assert_true (ex->bias == net->layers[1].b[1]);
+    assert_true (isnan (ex->bias_after));
+    assert_string_equal (ex->optimizer.slot_names[0], "m");
+    assert_true (ex->optimizer.slots[0] == opt->state_views[0][index]);
+    assert_true (ex->optimizer.slots[1] == opt->state_views[1][index]);
+    assert_true (ex->optimizer.slots[0] != 0.0);
+    assert_non_null (strstr (ex->text, "\nOptimizer (adam) for b(2)₂  after 2 steps: m = "));
+  }
+  bpv_explanation_free (ex);
+
+  assert_true (bpv_session_step (s, NULL));  /* UPDATE */
+  ex = bpv_explain (s, &hit);
+  {
+    const BpOptimizer *opt = bpv_session_get_optimizer (s);
+    const BpOptimizerStepView *v = &ex->optimizer;
+
+    assert_int_equal (v->t, 3);
+    assert_true (ex->bias_after == net->layers[1].b[1]);
+    assert_true (v->ex.derived[0].value == opt->state_views[0][index]);
+    assert_true (v->ex.derived[1].value == opt->state_views[1][index]);
+    assert_terms_add_up (v, ex->bias, ex->bias_after);
+    assert_non_null (strstr (ex->text, "update (adam): b(2)₂  "));
+    assert_non_null (strstr (ex->text, "\nOptimizer (adam) for b(2)₂\nstep 3, lr = "));
+    assert_non_null (strstr (ex->text, "= b after − b before = "));
+  }
+  bpv_explanation_free (ex);
+
+  /* A batch-norm unit: γ(3)₄ and β(3)₄. */
+  {
+    g_autoptr(BpvSession) bn = skip_batchnorm_session ();
+    BpvHit unit = { BPV_HIT_NEURON, 3, 3, 0 };
+    const BpNetwork *bnet;
+    const BpLayer *L;
+    g_autoptr(BpvExplanation) e = NULL;
+
+    assert_true (bpv_session_set_optimizer (bn, "adam", NULL));
+    step_to_update (bn, 2);
+    bnet = bpv_session_get_network (bn);
+    L = &bnet->layers[2];
+    e = bpv_explain (bn, &unit);
+    assert_true (e->has_optimizer && e->has_gamma_optimizer);
+    assert_true (e->gamma_after == L->W[3] && e->bias_after == L->b[3]);
+    assert_terms_add_up (&e->gamma_optimizer, e->gamma, e->gamma_after);
+    assert_terms_add_up (&e->optimizer, e->bias, e->bias_after);
+    /* Each from its own state: m after is the live m at γ's, β's index. */
+    assert_true (e->gamma_optimizer.ex.derived[0].value
+                 == bpv_session_get_optimizer (bn)->state_views[0][L->W - bnet->params + 3]);
+    assert_true (e->optimizer.ex.derived[0].value
+                 == bpv_session_get_optimizer (bn)->state_views[0][L->b - bnet->params + 3]);
+    assert_non_null (strstr (e->text, "Optimizer (adam) for γ(3)₄"));
+    assert_non_null (strstr (e->text, "Optimizer (adam) for β(3)₄"));
+    assert_non_null (strstr (e->text, "= γ after − γ before = "));
+    assert_non_null (strstr (e->text, "= β after − β before = "));
+  }
+}

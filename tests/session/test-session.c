@@ -908,6 +908,7 @@ main (void)
     cmocka_unit_test (test_edit_undo_redo),
     cmocka_unit_test (test_setters_undo),
     cmocka_unit_test (test_session_schedule),
+    cmocka_unit_test (test_session_schedule_step_mode),
     cmocka_unit_test (test_record_training),
     cmocka_unit_test (test_record_step_mode),
     cmocka_unit_test (test_resume_from_is_one_undo_step),
@@ -922,6 +923,7 @@ main (void)
     cmocka_unit_test (test_session_layers_beyond_dense),
     cmocka_unit_test (test_explain_selected_skip),
     cmocka_unit_test (test_explain_optimizer_terms),
+    cmocka_unit_test (test_explain_optimizer_bias),
   };
 
   {

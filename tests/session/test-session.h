@@ -10,6 +10,7 @@
 #include <glib.h>
 
 #include "bpv-session.h"
+#include "../test-examples.h"
 
 /* a and b agree to rel relative to the larger of them. */
 #define assert_close(a, b, rel)                                                   \
@@ -25,18 +26,12 @@
 static inline BpvSession *
 example_session (const char *id)
 {
-  const char *dir = g_getenv ("BACKPROP_DATA_DIR");
-  g_autofree char *name = g_strconcat (id, ".bpmodel.json", NULL);
-  g_autofree char *path = g_build_filename (dir != NULL ? dir : "data", "examples", name, NULL);
+  g_autoptr(BpModel) model = test_example_model (id);
   g_autoptr(GError) error = NULL;
-  g_autoptr(BpModel) model = bp_model_load_file (path, NULL, &error);
-  BpvSession *session;
+  BpvSession *session = bpv_session_new (model, &error);
 
-  if (model == NULL)
-    fail_msg ("%s: %s", path, error->message);
-  session = bpv_session_new (model, &error);
   if (session == NULL)
-    fail_msg ("%s: %s", path, error->message);
+    fail_msg ("%s: %s", id, error->message);
   return session;
 }
 
@@ -48,6 +43,7 @@ BpvSession *default_session (void);
 
 /* test-session-schedule.c: the learning-rate schedule */
 void test_session_schedule           (void **state);
+void test_session_schedule_step_mode (void **state);
 
 /* test-session-record.c: the recording, the past shown, the fork */
 void test_record_training              (void **state);
@@ -66,3 +62,4 @@ void test_explain_batchnorm_terms    (void **state);
 void test_explain_layernorm_dropout  (void **state);
 void test_explain_selected_skip      (void **state);
 void test_explain_optimizer_terms    (void **state);
+void test_explain_optimizer_bias     (void **state);

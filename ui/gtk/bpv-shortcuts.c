@@ -62,6 +62,8 @@ static const BpvShortcut shortcuts[] = {
   { GENERAL, "Save as", "win.save-as", BPV_SHORTCUT_ACCEL, "<Control><Shift>s", NULL },
   { GENERAL, "Preferences", "app.preferences", BPV_SHORTCUT_ACCEL, "<Control>comma", NULL },
   { GENERAL, "Export the canvas", "win.export", BPV_SHORTCUT_ACCEL, "<Control>e", NULL },
+  { GENERAL, "Compare with a variant: the same network with one change, side by side",
+    "win.compare-variant", BPV_SHORTCUT_ACCEL, "<Control>d", NULL },
   /* GtkApplicationWindow's action, for the overlay GtkApplication loads
    * from gtk/help-overlay.ui. */
   { GENERAL, "Keyboard shortcuts", "win.show-help-overlay", BPV_SHORTCUT_ACCEL,

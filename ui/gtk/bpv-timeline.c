@@ -71,15 +71,21 @@ set_text (BpvTimeline *self,
   gtk_label_set_text (self->label, text);
 }
 
+/* Reads the recording locked: while training runs the worker adds to it
+ * (bpv_session_lock_record). */
 static void
 refresh (BpvTimeline *self)
 {
-  const BpRecord *rec = self->session != NULL ? bpv_session_get_record (self->session) : NULL;
+  const BpRecord *rec = self->session != NULL ? bpv_session_lock_record (self->session) : NULL;
   gboolean viewing = self->session != NULL && bpv_session_is_viewing_past (self->session);
   guint64 now = self->session != NULL ? bpv_session_get_step_count (self->session) : 0;
   gsize n = rec != NULL ? bp_record_n (rec) : 0;
   double value;
 
+  /* While training runs the worker's recording is ahead of the present
+   * the window shows (its last snapshot): the slider ends at the present. */
+  if (n > 0 && bpv_session_get_running (self->session))
+    n = (gsize) (bp_record_find (rec, now) + 1);
   self->updating = TRUE;
   self->n_kept = n;
   {
@@ -97,7 +103,7 @@ refresh (BpvTimeline *self)
       gtk_scale_clear_marks (self->scale);
       self->ticks_n = 0;
       if (self->session != NULL && bpv_session_get_running (self->session))
-        set_text (self, g_strdup (_("Recording… pause to look back")));
+        set_text (self, g_strdup (_("Recording…")));
       else
         set_text (self, g_strdup (_("Nothing recorded yet: train or step")));
     }
@@ -119,10 +125,14 @@ refresh (BpvTimeline *self)
                                          "kept: every %" PRIu64 " steps",
                                          (unsigned long) stride),
                               stride);
-      /* TRANSLATORS: "Past: step 300 of 1200 (kept: every 4 steps)" */
-      set_text (self, g_strdup_printf (viewing ? _("Past: step %" PRIu64 " of %" PRIu64 " (%s)")
-                                               : _("Now: step %" PRIu64 " of %" PRIu64 " (%s)"),
-                                       shown, now, kept));
+      if (!viewing && bpv_session_get_running (self->session))
+        /* TRANSLATORS: "Recording: now step 1200 (kept: every 4 steps)" */
+        set_text (self, g_strdup_printf (_("Recording: now step %" PRIu64 " (%s)"), now, kept));
+      else
+        /* TRANSLATORS: "Past: step 300 of 1200 (kept: every 4 steps)" */
+        set_text (self, g_strdup_printf (viewing ? _("Past: step %" PRIu64 " of %" PRIu64 " (%s)")
+                                                 : _("Now: step %" PRIu64 " of %" PRIu64 " (%s)"),
+                                         shown, now, kept));
     }
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "timeline.present", viewing);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "timeline.resume",
@@ -132,6 +142,8 @@ refresh (BpvTimeline *self)
   else
     gtk_widget_remove_css_class (GTK_WIDGET (self), "past");
   gtk_widget_queue_draw (GTK_WIDGET (self->sparkline));
+  if (self->session != NULL)
+    bpv_session_unlock_record (self->session);
   self->updating = FALSE;
 }
 
@@ -140,19 +152,33 @@ on_value_changed (GtkAdjustment *adjustment,
                   BpvTimeline   *self)
 {
   const BpRecord *rec;
+  guint64 step;
   gsize i;
   g_autoptr(GError) error = NULL;
 
   if (self->updating || self->session == NULL)
     return;
-  rec = bpv_session_get_record (self->session);
-  if (rec == NULL || self->n_kept == 0)
-    return;
   i = (gsize) MAX (lround (gtk_adjustment_get_value (adjustment)), 0);
   if (i == self->now_index)
-    bpv_session_show_present (self->session);
-  else if (!bpv_session_show_step (self->session, bp_record_step_at (rec, i), &error))
-    set_text (self, g_strdup (error->message));
+    {
+      bpv_session_show_present (self->session);
+      refresh (self);
+      return;
+    }
+  /* The step of position i, read locked: a running worker may thin the
+   * recording between two main-loop iterations, and n_kept is from the
+   * last refresh. */
+  rec = bpv_session_lock_record (self->session);
+  step = rec != NULL && i < bp_record_n (rec) ? bp_record_step_at (rec, i) : G_MAXUINT64;
+  bpv_session_unlock_record (self->session);
+  if (step == G_MAXUINT64)
+    ;
+  else if (!bpv_session_show_step (self->session, step, &error))
+    {
+      refresh (self);
+      set_text (self, g_strdup (error->message));
+      return;
+    }
   refresh (self);
 }
 
@@ -168,25 +194,25 @@ sparkline_y (double loss)
 }
 
 static void
-draw_sparkline (GtkDrawingArea *area,
-                cairo_t        *cr,
-                int             width,
-                int             height,
-                gpointer        data)
+draw_sparkline_locked (cairo_t        *cr,
+                       int             width,
+                       int             height,
+                       BpvTimeline    *self,
+                       const BpRecord *rec)
 {
-  BpvTimeline *self = data;
-  const BpRecord *rec = self->session != NULL ? bpv_session_get_record (self->session) : NULL;
   gsize nb = rec != NULL ? bp_record_n_stats (rec) : 0;
+  gsize n = rec != NULL ? bp_record_n (rec) : 0;
   double lo = INFINITY, hi = -INFINITY;
   guint64 first, last;
   BpRecordStats st;
   gboolean started = FALSE;
 
-  if (nb < 2 || self->n_kept < 2)
+  /* The recording as it is now (a running worker adds to it between
+   * refreshes), not n_kept. */
+  if (nb < 2 || n < 2)
     return;
   first = bp_record_step_at (rec, 0);
-  last = MAX (bp_record_step_at (rec, self->n_kept - 1),
-              bpv_session_get_step_count (self->session));
+  last = MAX (bp_record_step_at (rec, n - 1), bpv_session_get_step_count (self->session));
   if (last <= first)
     return;
   for (gsize b = 0; b < nb; b++)
@@ -228,6 +254,21 @@ draw_sparkline (GtkDrawingArea *area,
   cairo_fill (cr);
 }
 
+static void
+draw_sparkline (GtkDrawingArea *area,
+                cairo_t        *cr,
+                int             width,
+                int             height,
+                gpointer        data)
+{
+  BpvTimeline *self = data;
+
+  if (self->session == NULL)
+    return;
+  draw_sparkline_locked (cr, width, height, self, bpv_session_lock_record (self->session));
+  bpv_session_unlock_record (self->session);
+}
+
 /* ------------------------------------------------------------- actions */
 
 static void
@@ -262,9 +303,26 @@ resume_activated (GtkWidget  *widget,
 
 /* ------------------------------------------------------------- public */
 
+/* While training runs the window calls bpv_timeline_refresh with its
+ * title's update instead of every snapshot: their step numbers agree. */
 static void
 on_session_changed (BpvTimeline *self)
 {
+  if (!bpv_session_get_running (self->session))
+    refresh (self);
+}
+
+static void
+on_running_changed (BpvTimeline *self)
+{
+  refresh (self);
+}
+
+void
+bpv_timeline_refresh (BpvTimeline *self)
+{
+  g_return_if_fail (BPV_IS_TIMELINE (self));
+
   refresh (self);
 }
 
@@ -284,7 +342,7 @@ bpv_timeline_set_session (BpvTimeline *self,
     {
       g_signal_connect_swapped (session, "history-changed", G_CALLBACK (on_session_changed), self);
       g_signal_connect_swapped (session, "values-changed", G_CALLBACK (on_session_changed), self);
-      g_signal_connect_swapped (session, "notify::running", G_CALLBACK (on_session_changed), self);
+      g_signal_connect_swapped (session, "notify::running", G_CALLBACK (on_running_changed), self);
     }
   self->ticks_n = 0;
   refresh (self);

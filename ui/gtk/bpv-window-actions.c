@@ -20,6 +20,7 @@
 #include <glib/gi18n.h>
 #include <string.h>
 
+#include "bpv-compare-window.h"
 #include "bpv-events.h"
 #include "bpv-shortcuts.h"
 
@@ -716,6 +717,22 @@ on_presentation_notify (GObject    *object,
   on_toggle_notify (object, pspec, self);
 }
 
+/* "Compare With a Variant…" and "Compare With File…": a window of their
+ * own (bpv-compare-window.h) over copies of the model as shown; this
+ * window's session is touched only by Keep B (one undo step). */
+static void
+compare_activated (GSimpleAction *action,
+                   GVariant      *parameter,
+                   gpointer       data)
+{
+  BpvWindow *self = data;
+
+  if (g_str_equal (g_action_get_name (G_ACTION (action)), "compare-file"))
+    bpv_compare_window_ask_file (GTK_WINDOW (self), self->session);
+  else
+    bpv_compare_window_ask_variant (GTK_WINDOW (self), self->session);
+}
+
 static void
 add_property_action (BpvWindow  *self,
                      const char *name,
@@ -763,6 +780,8 @@ bpv_window_install_actions (BpvWindow *self)
     { "layer-menu", layer_menu_activated, NULL, NULL, NULL, { 0 } },
     { "hide-explanation", hide_explanation_activated, NULL, NULL, NULL, { 0 } },
     { "copy-latex", copy_latex_activated, NULL, NULL, NULL, { 0 } },
+    { "compare-variant", compare_activated, NULL, NULL, NULL, { 0 } },
+    { "compare-file", compare_activated, NULL, NULL, NULL, { 0 } },
   };
 
   g_action_map_add_action_entries (G_ACTION_MAP (self), entries, G_N_ELEMENTS (entries), self);

@@ -9,7 +9,11 @@
  *
  * The learning-rate schedule: a kind (schedule_row) and a row per parameter
  * of that kind, rebuilt when the kind changes; each change is one undo step
- * (bpv_session_set_schedule).
+ * (bpv_session_set_schedule).  The sequential kind is offered as "Warm-up,
+ * then cosine" (bp_schedule_init_warmup_cosine): its rows are the warm-up's
+ * length (also the milestone) and start factor and the cosine's T_max and
+ * η_min.  A sequential schedule of another shape, from a file, is shown as
+ * its description only.
  */
 #include "config.h"
 #include "bpv-window-private.h"
@@ -147,7 +151,61 @@ static const ScheduleParam schedule_params[] = {
   { "start_factor", N_("Start factor"), N_("× the base rate at the first step"), 0.001, 1, 0.01, 3 },
   { "end_factor", N_("End factor"), N_("× the base rate after the warm-up"), 0, 1, 0.01, 3 },
   { "total_iters", N_("Warm-up steps"), NULL, 1, 1e7, 1, 0 },
+  /* Warm-up, then cosine: the linear phase's total_iters and milestone. */
+  { "warmup", N_("Warm-up steps"), N_("Up to the base rate, then the cosine starts"), 1, 1e7, 1, 0 },
 };
+
+/* The rows of "Warm-up, then cosine", and which phase each one sets. */
+static const char * const warmup_cosine_names[] = { "warmup", "start_factor", "t_max", "eta_min", NULL };
+static const char * const no_rows[] = { NULL };
+
+static guint
+warmup_cosine_phase (const char *name)
+{
+  return g_str_equal (name, "t_max") || g_str_equal (name, "eta_min") ? 1 : 0;
+}
+
+/* A parameter of a schedule as the sidebar names it (warmup_cosine_names
+ * for the sequential kind). */
+static double
+schedule_value (const BpSchedule *s,
+                const char       *name)
+{
+  if (s->kind != BP_SCHEDULE_SEQUENTIAL)
+    return bp_schedule_get (s, name);
+  if (g_str_equal (name, "warmup"))
+    return (double) s->milestones[0];
+  return bp_schedule_phase_get (&s->phases[warmup_cosine_phase (name)], name);
+}
+
+static gboolean
+schedule_set_value (BpSchedule  *s,
+                    const char  *name,
+                    double       value,
+                    GError     **error)
+{
+  if (s->kind != BP_SCHEDULE_SEQUENTIAL)
+    return bp_schedule_set (s, name, value, error);
+  if (g_str_equal (name, "warmup"))
+    {
+      /* The warm-up ends where the cosine starts. */
+      if (!bp_schedule_phase_set (&s->phases[0], "total_iters", value, error))
+        return FALSE;
+      s->milestones[0] = s->phases[0].total_iters;
+      return TRUE;
+    }
+  return bp_schedule_phase_set (&s->phases[warmup_cosine_phase (name)], name, value, error);
+}
+
+/* Which rows a schedule has: its kind, or a sequential one of another
+ * shape than the sidebar's (shown, not edited). */
+static guint
+schedule_rows_key (const BpSchedule *s)
+{
+  if (s->kind == BP_SCHEDULE_SEQUENTIAL && !bp_schedule_is_warmup_cosine (s))
+    return BP_N_SCHEDULES + 1;
+  return s->kind + 1;
+}
 
 static const ScheduleParam *
 schedule_param (const char *name)
@@ -168,8 +226,8 @@ on_schedule_param_changed (GtkSpinButton *spin,
   if (self->updating)
     return;
   s = *bpv_session_get_schedule (self->session);
-  if (!bp_schedule_set (&s, g_object_get_data (G_OBJECT (spin), "name"),
-                        gtk_spin_button_get_value (spin), &error) ||
+  if (!schedule_set_value (&s, g_object_get_data (G_OBJECT (spin), "name"),
+                           gtk_spin_button_get_value (spin), &error) ||
       !bpv_session_set_schedule (self->session, &s, &error))
     {
       bpv_window_toast (self, error->message);
@@ -177,16 +235,32 @@ on_schedule_param_changed (GtkSpinButton *spin,
     }
 }
 
-/* A row per parameter of `kind`, in place of the rows of the last one. */
+/* A row per parameter of s's kind, in place of the rows of the last one. */
 static void
-rebuild_schedule_rows (BpvWindow      *self,
-                       BpScheduleKind  kind)
+rebuild_schedule_rows (BpvWindow        *self,
+                       const BpSchedule *s)
 {
-  const char * const *names = bp_schedule_param_names (kind);
+  const char * const *names = bp_schedule_param_names (s->kind);
+  guint key = schedule_rows_key (s);
 
   for (guint i = 0; i < self->schedule_rows->len; i++)
     adw_preferences_group_remove (self->schedule_group, g_ptr_array_index (self->schedule_rows, i));
   g_ptr_array_set_size (self->schedule_rows, 0);
+  if (s->kind == BP_SCHEDULE_SEQUENTIAL)
+    names = warmup_cosine_names;
+  if (key == BP_N_SCHEDULES + 1)
+    {
+      /* Only the file can say more phases; the row says what they are. */
+      g_autofree char *what = bp_schedule_describe (s);
+      GtkWidget *row = adw_action_row_new ();
+
+      adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row),
+                                     _("Other phases, from the model file"));
+      adw_action_row_set_subtitle (ADW_ACTION_ROW (row), what);
+      adw_preferences_group_add (self->schedule_group, row);
+      g_ptr_array_add (self->schedule_rows, row);
+      names = no_rows;
+    }
   for (gsize i = 0; names[i] != NULL; i++)
     {
       const ScheduleParam *sp = schedule_param (names[i]);
@@ -205,7 +279,7 @@ rebuild_schedule_rows (BpvWindow      *self,
       adw_preferences_group_add (self->schedule_group, row);
       g_ptr_array_add (self->schedule_rows, row);
     }
-  g_object_set_data (G_OBJECT (self->schedule_group), "kind", GUINT_TO_POINTER (kind + 1));
+  g_object_set_data (G_OBJECT (self->schedule_group), "kind", GUINT_TO_POINTER (key));
 }
 
 static void
@@ -215,14 +289,18 @@ sync_schedule (BpvWindow *self)
 
   if (adw_combo_row_get_selected (self->schedule_row) != (guint) s->kind)
     adw_combo_row_set_selected (self->schedule_row, s->kind);
-  if (GPOINTER_TO_UINT (g_object_get_data (G_OBJECT (self->schedule_group), "kind")) != s->kind + 1)
-    rebuild_schedule_rows (self, s->kind);
+  /* A sequential schedule of another shape is rebuilt every time: its
+   * one row shows its numbers. */
+  if (GPOINTER_TO_UINT (g_object_get_data (G_OBJECT (self->schedule_group), "kind")) !=
+      schedule_rows_key (s) || schedule_rows_key (s) == BP_N_SCHEDULES + 1)
+    rebuild_schedule_rows (self, s);
   for (guint i = 0; i < self->schedule_rows->len; i++)
     {
       GtkSpinButton *spin = g_object_get_data (g_ptr_array_index (self->schedule_rows, i), "spin");
 
-      gtk_spin_button_set_value (spin, bp_schedule_get (s, g_object_get_data (G_OBJECT (spin),
-                                                                              "name")));
+      if (spin != NULL)
+        gtk_spin_button_set_value (spin, schedule_value (s, g_object_get_data (G_OBJECT (spin),
+                                                                               "name")));
     }
 }
 

@@ -292,7 +292,19 @@ bpv_window_update_phase (BpvWindow *self)
                                             bpv_stepper_get_n_positions (st),
                                             B == 1 ? _("one sample") : _("a mini-batch"));
 
-  if (bpv_session_get_running (session))
+  if (bpv_session_get_running (session) && bpv_session_is_viewing_past (session))
+    {
+      /* Scrubbed back while training: the canvas is the past's, the
+       * batch cost and epoch are the present's, so neither is shown. */
+      title = g_strdup (bpv_session_get_stopping (session) ? _("Pausing…") : _("Training"));
+      detail = g_strdup_printf (_("now step %" PRIu64 " · %.0f steps/s · the canvas: step %"
+                                  PRIu64 ", the past\nBack to Now shows the present; Space "
+                                  "pauses."),
+                                bpv_session_get_step_count (session),
+                                bpv_session_get_steps_per_second (session),
+                                bpv_session_get_shown_step (session));
+    }
+  else if (bpv_session_get_running (session))
     {
       g_autofree char *loss = bpv_format_number (bpv_session_get_loss (session));
 
@@ -387,10 +399,13 @@ status_later (gpointer data)
   self->last_status = g_get_monotonic_time ();
   update_title (self);
   bpv_window_update_phase (self);
-  /* While training, the inspector's numbers follow here, with the title's
-   * (at rest it follows the session by itself). */
+  /* While training, the inspector's and the timeline's numbers follow
+   * here, with the title's (at rest they follow the session by themselves). */
   if (bpv_session_get_running (self->session))
-    bpv_inspector_refresh (self->inspector);
+    {
+      bpv_inspector_refresh (self->inspector);
+      bpv_timeline_refresh (self->timeline);
+    }
   return G_SOURCE_REMOVE;
 }
 

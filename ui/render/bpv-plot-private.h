@@ -88,6 +88,10 @@ void     bpv_plot_frame_header_key (BpvPlotFrame       *fr,
                                     const BpvRgba      *colors,
                                     const gboolean     *dashed,
                                     gsize               n);
+/* Layer l's line colour in the gradient-norm plots (Okabe–Ito, then two
+ * more), shared by bpv_plot_grad_norms and the compare view's. */
+BpvRgba  bpv_plot_frame_layer_color (const BpvPlotFrame *fr,
+                                     gsize               l);
 /* The style's marker (BpvPlotStyle.mark), over the lines: call after them.
  * `label`: whether to write its label (a panel stacked under another
  * leaves it to the one above). */

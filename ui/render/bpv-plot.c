@@ -611,6 +611,13 @@ layer_color (const BpvPlotFrame *fr,
   return bpv_palette_category ((guint) i);
 }
 
+BpvRgba
+bpv_plot_frame_layer_color (const BpvPlotFrame *fr,
+                            gsize               l)
+{
+  return layer_color (fr, l);
+}
+
 static gboolean
 layer_dashed (gsize l)
 {

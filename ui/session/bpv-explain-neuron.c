@@ -409,6 +409,62 @@ _bpv_explain_input (BpvExplanation *ex,
     g_string_append_printf (eq, _("\nfeature “%s” of the sample"), esc (pool, name));
 }
 
+/* The optimizer's state for the unit's parameters, as for a weight: b(n)ⱼ
+ * of a dense unit, γ(n)ⱼ and β(n)ⱼ of a norm unit (`net` is the pass's
+ * network: at the Update stop the one before the step). */
+static void
+append_unit_optimizer (BpvExplanation  *ex,
+                       BpvSession      *session,
+                       const BpNetwork *net,
+                       Pool            *pool,
+                       GString         *eq)
+{
+  const BpNetwork *live_net = bpv_session_get_network (session);
+  gsize l = ex->hit.layer - 1, j = ex->hit.j, n = l + 1;
+  const BpLayer *L = &net->layers[l], *live = &live_net->layers[l];
+  BpvStepper *st = bpv_session_get_stepper (session);
+  gboolean at_update = !bpv_session_get_running (session)
+                       && bpv_stepper_get_phase (st) == BPV_STEP_UPDATE;
+  gboolean norm = L->type != BP_LAYER_DENSE;
+  const char *jj = sub (pool, j + 1);
+
+  ex->bias = L->b[j];
+  ex->bias_after = at_update ? live->b[j] : NAN;
+  if (norm)
+    {
+      ExplainedParam p = {
+        .index = (gsize) (live->W - live_net->params) + j,
+        .name = pool_keep (pool, g_strdup_printf ("γ(%zu)%s", n, jj)),
+        .symbol = "γ",
+        .before = L->W[j],
+        .after = at_update ? live->W[j] : NAN,
+        .in_heading = TRUE,
+      };
+
+      ex->gamma = p.before;
+      ex->gamma_after = p.after;
+      ex->has_gamma_optimizer = TRUE;
+      g_string_append (eq, "\n");
+      _bpv_explain_optimizer (session, &p, at_update, pool, eq, &ex->gamma_optimizer);
+    }
+  {
+    ExplainedParam p = {
+      .index = (gsize) (live->b - live_net->params) + j,
+      .name = pool_keep (pool, g_strdup_printf ("%s(%zu)%s", norm ? "β" : "b", n, jj)),
+      .symbol = norm ? "β" : "b",
+      .before = ex->bias,
+      .after = ex->bias_after,
+      .in_heading = TRUE,
+    };
+
+    ex->has_optimizer = TRUE;
+    g_string_append (eq, "\n");
+    _bpv_explain_optimizer (session, &p, at_update, pool, eq, &ex->optimizer);
+  }
+  if (eq->len > 0 && eq->str[eq->len - 1] == '\n')
+    g_string_truncate (eq, eq->len - 1);
+}
+
 void
 _bpv_explain_neuron (BpvExplanation *ex,
                      BpvSession     *session,
@@ -512,6 +568,7 @@ _bpv_explain_neuron (BpvExplanation *ex,
     {
       g_string_append_printf (eq, _("δ(%zu)%s = ∂C/∂z(%zu)%s = ?   <i>(the backward pass has not reached layer %zu)</i>"),
                               n, jj, n, jj, n);
+      append_unit_optimizer (ex, session, net, pool, eq);
       return;
     }
   ex->neuron_delta = bp_trace_dC_dz (t, l, s)[j];
@@ -535,4 +592,5 @@ _bpv_explain_neuron (BpvExplanation *ex,
     _bpv_explain_append_delta_terms (ex, eq, pool, net, t, s, l, j);
   if (L->type != BP_LAYER_DENSE)
     append_norm_gradients (eq, pool, net, t, s, l, j);
+  append_unit_optimizer (ex, session, net, pool, eq);
 }

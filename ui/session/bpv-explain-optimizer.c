@@ -1,13 +1,14 @@
 /* bpv-explain-optimizer.c — the inspector's "Optimizer (id)" section for a
- * selected weight: what the optimizer holds for it and, at the Update
- * stop, the step it took split into its terms (bp_optimizer_explain).
+ * selected weight, or a selected unit's bias (a norm unit's γ and β): what
+ * the optimizer holds for it and, at the Update stop, the step it took
+ * split into its terms (bp_optimizer_explain).
  *
  * Outside the Update stop the live optimizer's arrays are shown as they
  * are (the state after the steps taken).  At the Update stop the live
  * state is already the one after the step, so the step is explained from
  * the cycle's "before" (parameters, then optimizer state: see
  * bpv-stepper.h) with the gradient the update used; its terms then add up
- * to W after − W before, the Δ the line above shows.
+ * to W after − W before (b after − b before), the Δ the line above shows.
  */
 #include "config.h"
 #include "bpv-explain-private.h"
@@ -59,22 +60,31 @@ view_of_update (BpvSession          *session,
 }
 
 void
-_bpv_explain_optimizer (BpvExplanation *ex,
-                        BpvSession     *session,
-                        gsize           index,
-                        gboolean        at_update,
-                        Pool           *pool,
-                        GString        *eq)
+_bpv_explain_optimizer (BpvSession           *session,
+                        const ExplainedParam *p,
+                        gboolean              at_update,
+                        Pool                 *pool,
+                        GString              *eq,
+                        BpOptimizerStepView  *view)
 {
   const BpOptimizer *opt = bpv_session_get_optimizer (session);
   const BpNetwork *net = bpv_session_get_network (session);
-  BpOptimizerStepView *view = &ex->optimizer;
+  gsize index = p->index;
   const char *heading;
 
   g_return_if_fail (index < net->n_params);
 
-  /* TRANSLATORS: a heading; %s is the optimizer's id, "adam" */
-  heading = pool_keep (pool, g_strdup_printf (_("Optimizer (%s)"), esc (pool, opt->id)));
+  if (at_update)
+    g_string_append_printf (eq, _("update (%s): %s  %s → <b>%s</b>   <small>(Δ = %s)</small>\n"),
+                            esc (pool, opt->id), p->name, num (pool, p->before),
+                            num (pool, p->after), num (pool, p->after - p->before));
+  if (!p->in_heading)
+    /* TRANSLATORS: a heading; %s is the optimizer's id, "adam" */
+    heading = pool_keep (pool, g_strdup_printf (_("Optimizer (%s)"), esc (pool, opt->id)));
+  else
+    /* TRANSLATORS: a heading; the optimizer's id, "adam", and a parameter, "b(2)₃" */
+    heading = pool_keep (pool, g_strdup_printf (_("Optimizer (%s) for %s"), esc (pool, opt->id),
+                                                p->name));
   if (!(at_update && view_of_update (session, index, view)))
     {
       /* The live arrays on one line, so that the chain below stays in
@@ -83,7 +93,6 @@ _bpv_explain_optimizer (BpvExplanation *ex,
       view->has_terms = FALSE;
       memset (&view->ex, 0, sizeof view->ex);
       view->sum = NAN;
-      ex->has_optimizer = TRUE;
       g_string_append_printf (eq, "<b>%s</b>  ", heading);
       if (view->n_slots == 0)
         g_string_append (eq, _("keeps no state"));
@@ -97,7 +106,6 @@ _bpv_explain_optimizer (BpvExplanation *ex,
       return;
     }
 
-  ex->has_optimizer = TRUE;
   g_string_append_printf (eq, "\n<b>%s</b>\n", heading);
   g_string_append_printf (eq, "%s\n", pool_keep (pool, g_strdup_printf (
     /* TRANSLATORS: %s is a step number, then the learning rate */
@@ -126,8 +134,10 @@ _bpv_explain_optimizer (BpvExplanation *ex,
   for (gsize k = 0; k < view->ex.n_terms; k++)
     append_value (eq, pool, view->ex.terms[k].name, view->ex.terms[k].description,
                   view->ex.terms[k].value);
-  g_string_append_printf (eq, "   Σ = <b>%s</b>   <small>%s %s</small>\n", num (pool, view->sum),
-                          /* TRANSLATORS: followed by a number, W after − W before */
-                          _("= W after − W before ="),
-                          num (pool, ex->weight_after - ex->weight));
+  g_string_append_printf (eq, "   Σ = <b>%s</b>   <small>%s</small>\n", num (pool, view->sum),
+                          pool_keep (pool, g_strdup_printf (
+                            /* TRANSLATORS: the parameter's symbol, "W" or "b", twice; then
+                             * the difference */
+                            _("= %s after − %s before = %s"), p->symbol, p->symbol,
+                            num (pool, p->after - p->before))));
 }

@@ -93,14 +93,25 @@ void _bpv_explain_neuron             (BpvExplanation  *ex,
                                       Pool            *pool,
                                       GString         *eq);
 
-/* bpv-explain-optimizer.c: the "Optimizer (id)" section for parameter
- * `index` of the live network (ex->weight and ex->weight_after already
- * set); fills ex->optimizer. */
-void _bpv_explain_optimizer          (BpvExplanation  *ex,
-                                      BpvSession      *session,
-                                      gsize            index,
-                                      gboolean         at_update,
-                                      Pool            *pool,
-                                      GString         *eq);
+/* bpv-explain-optimizer.c: a parameter whose optimizer state is shown. */
+typedef struct
+{
+  gsize       index;       /* in the live network's parameter block */
+  const char *name;        /* markup: "W(2)₁,₃", "b(2)₃" */
+  const char *symbol;      /* "W", "b", "γ", "β": of "= W after − W before" */
+  double      before;      /* its value in the pass shown */
+  double      after;       /* the live value (read at the Update stop) */
+  gboolean    in_heading;  /* "Optimizer (adam) for b(2)₃", not "Optimizer (adam)" */
+} ExplainedParam;
+
+/* The "Optimizer (id)" section for p, into `view`: the live state on one
+ * line, or at the Update stop the update's line (before → after) and the
+ * step taken term by term. */
+void _bpv_explain_optimizer          (BpvSession           *session,
+                                      const ExplainedParam *p,
+                                      gboolean              at_update,
+                                      Pool                 *pool,
+                                      GString              *eq,
+                                      BpOptimizerStepView  *view);
 
 G_END_DECLS

@@ -293,15 +293,19 @@ explain_edge (BpvExplanation *ex,
     }
 
   if (at_update)
-    {
-      ex->weight_after = live->W[j * live->in + k];
-      g_string_append_printf (eq, _("update (%s): W(%zu)%s  %s → <b>%s</b>   <small>(Δ = %s)</small>\n"),
-                              esc (pool, bpv_session_get_optimizer (session)->id), n, jk,
-                              num (pool, ex->weight), num (pool, ex->weight_after),
-                              num (pool, ex->weight_after - ex->weight));
-    }
-  _bpv_explain_optimizer (ex, session, (gsize) (live->W - bpv_session_get_network (session)->params)
-                          + j * live->in + k, at_update, pool, eq);
+    ex->weight_after = live->W[j * live->in + k];
+  ex->has_optimizer = TRUE;
+  {
+    ExplainedParam p = {
+      .index = (gsize) (live->W - bpv_session_get_network (session)->params) + j * live->in + k,
+      .name = pool_keep (pool, g_strdup_printf ("W(%zu)%s", n, jk)),
+      .symbol = "W",
+      .before = ex->weight,
+      .after = ex->weight_after,
+    };
+
+    _bpv_explain_optimizer (session, &p, at_update, pool, eq, &ex->optimizer);
+  }
   /* Drop the last newline. */
   if (eq->len > 0 && eq->str[eq->len - 1] == '\n')
     g_string_truncate (eq, eq->len - 1);
@@ -447,6 +451,7 @@ bpv_explain (BpvSession   *session,
   ex = g_new0 (BpvExplanation, 1);
   ex->hit = *hit;
   ex->weight = ex->weight_after = ex->delta = ex->a_prev = NAN;
+  ex->bias = ex->bias_after = ex->gamma = ex->gamma_after = NAN;
   ex->product = ex->backprop = ex->chain_product = ex->batch_gradient = NAN;
   ex->z = ex->a = ex->dsigma = ex->neuron_delta = NAN;
   ex->delta_scale = ex->delta_shown = ex->delta_rest = NAN;

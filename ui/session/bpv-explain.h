@@ -26,6 +26,9 @@
  *     ∂C/∂a(n)_j = (…) + (…) = …
  * A norm unit shows x̂, z = γ x̂ + β and ∂C/∂γ, ∂C/∂β; a dropout unit its
  * mask; a weight's chain starts at the ∂C/∂a(m) where the paths meet.
+ * A weight, and a unit's bias (a norm unit's γ and β), end with what the
+ * optimizer holds for it ("Optimizer (adam) for b(2)₃  after 2 steps:
+ * m = … · v = …"), at the Update stop the step taken term by term.
  *
  * In step mode a value the current stop has not computed yet is shown as
  * "?" with the reason.
@@ -70,6 +73,15 @@ typedef struct
   gsize     n_factors;
   /* Neurons */
   double    z, a, dsigma, neuron_delta;
+  /* Neurons of a dense or norm layer: b(n)_j (a norm unit's β(n)_j) the
+   * pass used and after the update (NaN before it, as weight and
+   * weight_after), its optimizer state in has_optimizer and optimizer as
+   * for a weight; a norm unit's γ(n)_j likewise in gamma, gamma_after,
+   * gamma_optimizer (has_gamma_optimizer). */
+  double    bias, bias_after;
+  double    gamma, gamma_after;
+  gboolean            has_gamma_optimizer;
+  BpOptimizerStepView gamma_optimizer;
   /* δ(n)ⱼ of a hidden unit as shown: scale × (shown terms + folded rest),
    * σ′ as the scale (1 for a full Jacobian); NaN when not shown. */
   double    delta_scale;

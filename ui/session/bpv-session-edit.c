@@ -454,8 +454,8 @@ bpv_session_set_dataset (BpvSession *self,
 
 /* The model's contents were replaced (an edit, undo, redo): the data it
  * names, the stepper, the layouts and the settings shown follow it. */
-static void
-after_model_change (BpvSession *self)
+void
+_bpv_session_after_model_change (BpvSession *self)
 {
   g_autofree char *key = _bpv_session_data_key (self->model);
 
@@ -497,7 +497,7 @@ bpv_session_edit (BpvSession   *self,
   if (bp_edit_history_version (self->history) == version)
     return TRUE;
   bpv_event ("EDIT %s layers=%zu", label, _bpv_session_net (self)->n_layers);
-  after_model_change (self);
+  _bpv_session_after_model_change (self);
   return TRUE;
 }
 
@@ -524,7 +524,7 @@ undo_redo (BpvSession *self,
     return FALSE;
   bpv_event ("%s %s layers=%zu", redo ? "REDO" : "UNDO", label, _bpv_session_net (self)->n_layers);
   _bpv_session_record_clear_shown (self);
-  after_model_change (self);
+  _bpv_session_after_model_change (self);
   _bpv_session_apply_progress (self);
   if (!redo)
     _bpv_session_record_after_undo (self);

@@ -89,6 +89,11 @@ struct _BpvSession
 
   /* the recording (bpv-session-record.c): NULL while a worker holds it */
   BpRecord         *record;
+  /* bpv_session_lock_record: how deep, the worker whose recording is
+   * locked (NULL: the session's own) and that recording */
+  guint             record_locks;
+  BpvTrainerThread *record_locked;
+  const BpRecord   *locked_record;
   BpNetwork        *shown_net;    /* a past step shown, or NULL: the present */
   guint64           shown_step;
   char             *fork_data;    /* the recording before the last fork */
@@ -173,6 +178,9 @@ gboolean _bpv_session_load_dataset         (BpvSession         *self,
  * unset. */
 gboolean _bpv_session_load_model_dataset   (BpvSession         *self,
                                             GError            **error);
+/* bpv-session-edit.c: the model was replaced (undo, redo, an edit, B
+ * kept from a comparison): the data, the layouts and the numbers follow. */
+void     _bpv_session_after_model_change   (BpvSession         *self);
 
 /* bpv-session-training.c */
 /* A new stepper for the model, the data, the step size and the speed. */

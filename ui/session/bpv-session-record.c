@@ -4,10 +4,14 @@
  * alone) and resumes training from one (a fork, one undo step).
  *
  * Who holds the recording: the session, except while the training worker
- * runs — then the worker owns it (it adds every step without a lock) and
- * hands it back in its final snapshot, so bpv_session_get_record is NULL
- * meanwhile.  The budget is bp-record's default, BP_RECORD_DEFAULT_BUDGET
- * (64 MiB).
+ * runs — then the worker owns it (it adds every step) and hands it back in
+ * its final snapshot, so bpv_session_get_record is NULL meanwhile.  The
+ * timeline scrubs it while training goes on all the same: it reads through
+ * bpv_session_lock_record, which takes the worker's lock on its recording
+ * (bpv_trainer_thread_lock_record), and a past step is restored from it
+ * onto the shown copy while the present keeps training.  Resuming from a
+ * past step waits for a pause (it replaces the present).  The budget is
+ * bp-record's default, BP_RECORD_DEFAULT_BUDGET (64 MiB).
  */
 #include "config.h"
 
@@ -124,22 +128,15 @@ _bpv_session_record_after_undo (BpvSession *self)
   self->fork_len = 0;
 }
 
-/* The index of the kept step ≤ `step`, or −1 with an error: `busy` while
- * a run holds the recording, or none kept there. */
+/* The index of the kept step ≤ `step` in `rec` (NULL: none yet), or −1
+ * with an error. */
 static gssize
-find_kept (BpvSession  *self,
-           guint64      step,
-           const char  *busy,
-           GError     **error)
+find_kept (const BpRecord  *rec,
+           guint64          step,
+           GError         **error)
 {
-  gssize i;
+  gssize i = rec != NULL ? bp_record_find (rec, step) : -1;
 
-  if (self->record == NULL || self->thread != NULL)
-    {
-      g_set_error_literal (error, BP_RECORD_ERROR, BP_RECORD_ERROR_INVALID, busy);
-      return -1;
-    }
-  i = bp_record_find (self->record, step);
   if (i < 0)
     g_set_error (error, BP_RECORD_ERROR, BP_RECORD_ERROR_INVALID,
                  _("Step %" PRIu64 " was not recorded"), step);
@@ -153,6 +150,35 @@ bpv_session_get_record (BpvSession *self)
 {
   g_return_val_if_fail (BPV_IS_SESSION (self), NULL);
   return self->record;
+}
+
+const BpRecord *
+bpv_session_lock_record (BpvSession *self)
+{
+  g_return_val_if_fail (BPV_IS_SESSION (self), NULL);
+
+  /* Nested locks count: the worker's mutex is taken once. */
+  if (self->record_locks++ == 0)
+    {
+      self->record_locked = self->thread;
+      self->locked_record = self->thread != NULL ? bpv_trainer_thread_lock_record (self->thread)
+                                                 : self->record;
+    }
+  return self->locked_record;
+}
+
+void
+bpv_session_unlock_record (BpvSession *self)
+{
+  g_return_if_fail (BPV_IS_SESSION (self));
+  g_return_if_fail (self->record_locks > 0);
+
+  if (--self->record_locks > 0)
+    return;
+  if (self->record_locked != NULL)
+    bpv_trainer_thread_unlock_record (self->record_locked);
+  self->record_locked = NULL;
+  self->locked_record = NULL;
 }
 
 gboolean
@@ -174,20 +200,31 @@ bpv_session_show_step (BpvSession *self,
                        guint64     step,
                        GError    **error)
 {
+  const BpRecord *rec;
+  gboolean ok;
   gssize i;
 
   g_return_val_if_fail (BPV_IS_SESSION (self), FALSE);
 
-  if ((i = find_kept (self, step, _("Pause training to look at a past step"), error)) < 0)
-    return FALSE;
+  /* While training runs, from the worker's recording: only the shown copy
+   * changes, the present goes on training. */
+  rec = bpv_session_lock_record (self);
+  if ((i = find_kept (rec, step, error)) < 0)
+    {
+      bpv_session_unlock_record (self);
+      return FALSE;
+    }
   if (self->shown_net == NULL)
     self->shown_net = bp_network_copy (_bpv_session_net (self));
-  if (!bp_record_restore (self->record, (gsize) i, self->shown_net, NULL, NULL, error))
+  ok = bp_record_restore (rec, (gsize) i, self->shown_net, NULL, NULL, error);
+  if (ok)
+    self->shown_step = bp_record_step_at (rec, (gsize) i);
+  bpv_session_unlock_record (self);
+  if (!ok)
     {
       _bpv_session_record_clear_shown (self);
       return FALSE;
     }
-  self->shown_step = bp_record_step_at (self->record, (gsize) i);
   bpv_event ("TIMELINE show step=%" G_GUINT64_FORMAT, self->shown_step);
   self->probe_dirty = TRUE;
   self->maps_dirty = TRUE;
@@ -223,7 +260,13 @@ bpv_session_resume_from (BpvSession *self,
 
   g_return_val_if_fail (BPV_IS_SESSION (self), FALSE);
 
-  if ((i = find_kept (self, step, _("Pause training to resume from a past step"), error)) < 0)
+  if (self->thread != NULL)
+    {
+      g_set_error_literal (error, BP_RECORD_ERROR, BP_RECORD_ERROR_INVALID,
+                           _("Pause training to resume from a past step"));
+      return FALSE;
+    }
+  if ((i = find_kept (self->record, step, error)) < 0)
     return FALSE;
   _bpv_session_store_progress (self);
   before = bp_model_copy (self->model);

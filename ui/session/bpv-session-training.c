@@ -315,6 +315,47 @@ bpv_session_pause (BpvSession *self)
   _bpv_session_notify (self, PROP_STOPPING);
 }
 
+/* Step mode ends an epoch where a training run does (the order's rows all
+ * taken) and keeps the same statistics, the rate the next step takes
+ * included (bp_trainer_finish_epoch): the plots, the rate panel and the
+ * recording's epoch counts agree however the steps were taken. */
+static void
+finish_epoch_if_done (BpvSession *self)
+{
+  const gsize *order;
+  gsize n_rows, cursor;
+  BpEpochStats st = { 0 };
+  BpRng rng;
+
+  bpv_stepper_get_batch_source (self->stepper, &rng, &order, &n_rows, &cursor);
+  if (cursor < n_rows)
+    return;
+  st.epoch = ++self->epoch;
+  st.step = bpv_stepper_get_step_count (self->stepper);
+  st.lr = bp_optimizer_lr (self->model->optimizer);
+  bp_evaluate (_bpv_session_net (self), self->train, &st.train_loss, &st.train_accuracy);
+  if (self->test != NULL && self->test->n_rows > 0)
+    bp_evaluate (_bpv_session_net (self), self->test, &st.test_loss, &st.test_accuracy);
+  else
+    st.test_loss = st.test_accuracy = NAN;
+  bp_epoch_history_append (self->epochs, &st);
+}
+
+/* A step back over an epoch's end takes the epoch back (the history keeps
+ * the latest epoch whatever it thins, so it is the last one). */
+static void
+unfinish_epochs_after (BpvSession *self,
+                       guint64     step)
+{
+  while (self->epochs->len > 0
+         && g_array_index (self->epochs, BpEpochStats, self->epochs->len - 1).step > step)
+    {
+      g_array_set_size (self->epochs, self->epochs->len - 1);
+      if (self->epoch > 0)
+        self->epoch--;
+    }
+}
+
 static void
 after_step (BpvSession *self,
             guint64     steps_before)
@@ -329,12 +370,14 @@ after_step (BpvSession *self,
 
       if (t != NULL)
         _bpv_session_append_record (self, steps, t->grad_norm);
+      finish_epoch_if_done (self);
       _bpv_session_record_step_mode (self, t);
       _bpv_session_emit (self, SIGNAL_HISTORY_CHANGED);
     }
   else if (steps < steps_before)
     {
       _bpv_session_drop_records_after (self, steps);
+      unfinish_epochs_after (self, steps);
       _bpv_session_emit (self, SIGNAL_HISTORY_CHANGED);
     }
   self->steps = steps;

@@ -636,9 +636,10 @@ bpv_session_get_trace (BpvSession *self,
     }
   if (sample != NULL)
     *sample = 0;
-  if (self->thread != NULL && self->snap_trace != NULL)
+  /* A past step shown while training runs: its own probe, below. */
+  if (self->thread != NULL && self->shown_net == NULL && self->snap_trace != NULL)
     return self->snap_trace;
-  if (self->thread != NULL)
+  if (self->thread != NULL && self->shown_net == NULL)
     {
       /* Before the first snapshot: the probe as it was. */
       if (self->probe_trace == NULL)
@@ -661,7 +662,7 @@ bpv_session_get_shown_row (BpvSession *self)
 
       return s < B ? rows[s] : 0;
     }
-  if (self->thread != NULL && self->snap_trace != NULL)
+  if (self->thread != NULL && self->shown_net == NULL && self->snap_trace != NULL)
     return self->snap_row;
   return MIN (self->probe_row, self->train->n_rows - 1);
 }

@@ -33,6 +33,7 @@
 
 #include <glib-object.h>
 
+#include "bp-compare.h"
 #include "bp-edit.h"
 #include "bp-model.h"
 #include "bp-dataset.h"
@@ -218,10 +219,16 @@ gboolean             bpv_session_set_dataset        (BpvSession *self,
  * BP_RECORD_DEFAULT_BUDGET (64 MiB; every k steps, k doubling: bp-record.h).
  * Owned by the session; NULL while training runs (the worker holds it). */
 const BpRecord      *bpv_session_get_record         (BpvSession *self);
+/* The recording to read, also while training runs (then the worker's: it
+ * waits for the unlock before adding its next step).  Pair every lock with
+ * an unlock within one main-loop iteration; locks nest.  NULL (still to
+ * unlock) when there is none yet.  Not owned. */
+const BpRecord      *bpv_session_lock_record        (BpvSession *self);
+void                 bpv_session_unlock_record      (BpvSession *self);
 /* Shows the latest kept step ≤ `step` (a copy of the network: get_network,
  * the trace, the maps and the render state read it; the present is left
- * alone).  FALSE with an error while training or stepping, or when no step
- * was kept there. */
+ * alone; while training runs it goes on training, and the past stays on
+ * screen).  FALSE with an error when no step was kept there. */
 gboolean             bpv_session_show_step          (BpvSession *self,
                                                      guint64     step,
                                                      GError    **error);
@@ -233,7 +240,7 @@ guint64              bpv_session_get_shown_step     (BpvSession *self);
 /* Puts the kept step ≤ `step` back into the live network, optimizer and
  * progress: one undo step ("Resume from Step N"; undo gives back the
  * present and what was recorded after the step).  Training or stepping
- * then forks the run. */
+ * then forks the run.  FALSE with an error while training runs. */
 gboolean             bpv_session_resume_from        (BpvSession *self,
                                                      guint64     step,
                                                      GError    **error);
@@ -247,6 +254,49 @@ gboolean             bpv_session_save_record        (BpvSession *self,
 gboolean             bpv_session_load_record        (BpvSession *self,
                                                      const char *model_path,
                                                      GError    **error);
+
+/* ------------------------------------------ lockstep (-compare.c) */
+/* Two trainers over a's and b's live networks and optimizers, on a's
+ * training rows, B fed A's order (bp_compare_new); the batch size and the
+ * seed as a's own run would take them here (its seed + its steps).  Both
+ * sessions are brought back to the present and their recordings note
+ * where the run starts.  NULL with the error when the data differ
+ * (bp_compare_check_data) or the trainers cannot be made.  Neither may be
+ * training.  The result borrows both models: free it (bp_compare_free)
+ * before either changes. */
+BpCompare           *bpv_session_compare_new        (BpvSession  *a,
+                                                     BpvSession  *b,
+                                                     GError     **error);
+/* Up to n lockstep steps of `cmp` (made by bpv_session_compare_new over a
+ * and b, on the calling thread): each session's step count, gradient-norm
+ * records, epochs and recording follow as after a run of its own, and both
+ * emit history-changed and values-changed once at the end.  FALSE with
+ * the error at the first step that fails (NaN/Inf in either run: both are
+ * left at the step before it, and `cmp` must then be freed). */
+gboolean             bpv_session_compare_steps      (BpvSession  *a,
+                                                     BpvSession  *b,
+                                                     BpCompare   *cmp,
+                                                     guint        n,
+                                                     GError     **error);
+
+/* A copy of the model as shown (free with bp_model_free): at a past step
+ * (the timeline scrubbed back), that step's weights, running statistics
+ * and optimizer state, restored from the recording; else the present's.
+ * The progress is the present's.  *shown_step (may be NULL) gets the step
+ * shown.  NULL with an error when the step cannot be restored, or for a
+ * past step while training runs (the run holds the recording). */
+BpModel             *bpv_session_copy_shown_model   (BpvSession  *self,
+                                                     guint64     *shown_step,
+                                                     GError     **error);
+/* Makes `from`'s model as it shows it (a past step: its run forked there,
+ * as by bpv_session_resume_from) this session's model, with its step count,
+ * epochs and batches, as one undo step named `label`; `from`'s recording
+ * comes along when this session has one (undo gives back the model and
+ * the recording it replaced).  FALSE with an error while either trains. */
+gboolean             bpv_session_keep_from          (BpvSession  *self,
+                                                     BpvSession  *from,
+                                                     const char  *label,
+                                                     GError     **error);
 
 /* -------------------------------------------------------------- selection */
 void                 bpv_session_set_selection      (BpvSession   *self,

@@ -52,6 +52,9 @@ struct _BpvTrainerThread
   GArray               *norms;
   GArray               *epochs;
   BpRecord             *record;       /* until handed back in the final snapshot */
+  /* Held by the worker while it adds to (or drops) `record`, and by the
+   * main thread while it reads it (bpv_trainer_thread_lock_record). */
+  GMutex                record_lock;
 };
 
 static BpvTrainerThread *
@@ -81,6 +84,7 @@ thread_unref (gpointer data)
   g_object_unref (self->cancellable);
   g_main_context_unref (self->context);
   g_mutex_clear (&self->lock);
+  g_mutex_clear (&self->record_lock);
   g_cond_clear (&self->cond);
   g_free (self);
 }
@@ -256,10 +260,11 @@ record_step (BpvTrainerThread *self,
     .grad_norms = stats ? tr->trace->grad_norm : NULL,
   };
 
-  if (self->record == NULL)
-    return;
-  if (!bp_record_add_position (self->record, self->net, self->opt, &pos, latest, &error))
+  g_mutex_lock (&self->record_lock);
+  if (self->record != NULL
+      && !bp_record_add_position (self->record, self->net, self->opt, &pos, latest, &error))
     g_clear_pointer (&self->record, bp_record_free);
+  g_mutex_unlock (&self->record_lock);
 }
 
 /* Waits until `until` (monotonic µs) or a stop; FALSE when stopped. */
@@ -421,7 +426,9 @@ worker (gpointer data)
     record_step (self, TRUE, TRUE);
   final = make_snapshot (self, measured);
   final->final = TRUE;
+  g_mutex_lock (&self->record_lock);
   final->record = g_steal_pointer (&self->record);
+  g_mutex_unlock (&self->record_lock);
   if (error != NULL && bp_trainer_get_fault (tr, &final->fault))
     {
       /* The trainer counts from this run's start; the session from step 0. */
@@ -459,6 +466,7 @@ bpv_trainer_thread_new (const BpNetwork      *net,
   self = g_new0 (BpvTrainerThread, 1);
   self->ref_count = 1;
   g_mutex_init (&self->lock);
+  g_mutex_init (&self->record_lock);
   g_cond_init (&self->cond);
   self->cancellable = g_cancellable_new ();
   self->context = g_main_context_ref_thread_default ();
@@ -523,6 +531,23 @@ bpv_trainer_thread_detach (BpvTrainerThread *self)
   g_mutex_unlock (&self->lock);
   bpv_trainer_thread_stop (self);
   thread_unref (self);
+}
+
+const BpRecord *
+bpv_trainer_thread_lock_record (BpvTrainerThread *self)
+{
+  g_return_val_if_fail (self != NULL, NULL);
+
+  g_mutex_lock (&self->record_lock);
+  return self->record;
+}
+
+void
+bpv_trainer_thread_unlock_record (BpvTrainerThread *self)
+{
+  g_return_if_fail (self != NULL);
+
+  g_mutex_unlock (&self->record_lock);
 }
 
 void

@@ -73,7 +73,8 @@ typedef struct _BpvTrainerThread BpvTrainerThread;
  * possible.  `record` (may be NULL) is taken: the worker adds every step to
  * it (bp_record_add_position at the session's step numbers) and hands it
  * back in the final snapshot; it is freed if the thread is detached.  The
- * caller must not touch it meanwhile; on failure it stays the caller's. */
+ * caller reads it meanwhile only between bpv_trainer_thread_lock_record and
+ * _unlock_record; on failure it stays the caller's. */
 BpvTrainerThread *bpv_trainer_thread_new       (const BpNetwork      *net,
                                                 const BpOptimizer    *opt,
                                                 const BpDataset      *train,
@@ -92,6 +93,15 @@ void              bpv_trainer_thread_stop      (BpvTrainerThread *self);
  * when done.  The handle is invalid afterwards.  Never blocks. */
 void              bpv_trainer_thread_detach    (BpvTrainerThread *self);
 gboolean          bpv_trainer_thread_is_stopping (BpvTrainerThread *self);
+
+/* The recording the worker adds to, to read on the creating thread (the
+ * timeline scrubs it while training goes on): the worker waits before its
+ * next add until bpv_trainer_thread_unlock_record, so hold it briefly
+ * (within one main-loop iteration) and never across a call that locks it
+ * again.  NULL (locked all the same) when the worker has none: it dropped
+ * one that no longer fitted, or handed it back in its final snapshot. */
+const BpRecord   *bpv_trainer_thread_lock_record   (BpvTrainerThread *self);
+void              bpv_trainer_thread_unlock_record (BpvTrainerThread *self);
 
 /* Changeable while running. */
 void              bpv_trainer_thread_set_rate  (BpvTrainerThread *self,
