@@ -49,6 +49,10 @@ gboolean        backprop_info_datasets_command   (int      argc,
 gboolean        backprop_render_command          (int      argc,
                                                   char   **argv,
                                                   GError **error);
+/* `backprop export MODEL.json [-o FILE.onnx]` (backprop-export.c). */
+gboolean        backprop_export_command          (int      argc,
+                                                  char   **argv,
+                                                  GError **error);
 /* `backprop plugins [--plugin-path DIR]… [check FILE.so]`
  * (backprop-plugins-command.c).  Loads the plugins itself, its
  * --plugin-path directories first if nothing was loaded yet.  "check" on a
@@ -180,8 +184,13 @@ gboolean        backprop_record_restore_at       (BpModel        *model,
                                                   guint64         step,
                                                   guint64        *shown,
                                                   GError        **error);
-/* `info --record`: the kept steps, the statistics and the memory. */
+/* `info --record`: the kept steps, the statistics, the memory and, when
+ * `model` (named `model_name`) is given, the learning rate at each kept
+ * step under its optimizer and schedule (NULL: a note that the rates need
+ * the model). */
 gboolean        backprop_record_print_info       (const char     *path,
+                                                  const BpModel  *model,
+                                                  const char     *model_name,
                                                   GError        **error);
 
 G_END_DECLS

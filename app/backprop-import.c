@@ -49,7 +49,7 @@ print_summary (FILE          *out,
   const BpNetwork *net = model->network;
 
   fprintf (out, "%s\n", model->description);
-  fprintf (out, _("  input: %" G_GSIZE_FORMAT " features\n"), net->n_inputs);
+  fprintf (out, _("  input: %zu features\n"), net->n_inputs);
   for (gsize l = 0; l < net->n_layers; l++)
     {
       const BpLayer *L = &net->layers[l];
@@ -57,21 +57,19 @@ print_summary (FILE          *out,
       char a[32], b[32];
 
       if (L->type == BP_LAYER_DENSE)
-        fprintf (out, _("  layer %" G_GSIZE_FORMAT ": dense %" G_GSIZE_FORMAT " → %" G_GSIZE_FORMAT
-                        ", %s"), l + 1, L->in, L->out, act);
+        fprintf (out, _("  layer %zu: dense %zu → %zu, %s"), l + 1, L->in, L->out, act);
       else if (L->type == BP_LAYER_BATCHNORM)
-        fprintf (out, _("  layer %" G_GSIZE_FORMAT ": batchnorm %" G_GSIZE_FORMAT
-                        " (eps=%s momentum=%s, running statistics), %s"),
+        fprintf (out, _("  layer %zu: batchnorm %zu (eps=%s momentum=%s, running statistics), %s"),
                  l + 1, L->out, bp_format_double (a, L->eps), bp_format_double (b, L->momentum),
                  act);
       else
-        fprintf (out, _("  layer %" G_GSIZE_FORMAT ": layernorm %" G_GSIZE_FORMAT " (eps=%s), %s"),
+        fprintf (out, _("  layer %zu: layernorm %zu (eps=%s), %s"),
                  l + 1, L->out, bp_format_double (a, L->eps), act);
       if (L->skip_from >= 0)
-        fprintf (out, _(", + a(%" G_GSSIZE_FORMAT ") (skip connection)"), L->skip_from);
+        fprintf (out, _(", + a(%zd) (skip connection)"), L->skip_from);
       fputc ('\n', out);
     }
-  fprintf (out, _("  %" G_GSIZE_FORMAT " parameters; cost %s (fits the output), optimizer sgd; "
+  fprintf (out, _("  %zu parameters; cost %s (fits the output), optimizer sgd; "
                   "no dataset yet\n"), net->n_params, net->cost_id);
 }
 

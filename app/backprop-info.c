@@ -102,7 +102,7 @@ backprop_info_command (int      argc,
       return FALSE;
     }
   if (args[0] == NULL)
-    return backprop_record_print_info (record, error);
+    return backprop_record_print_info (record, NULL, NULL, error);
 
   model = backprop_cli_load_model (args[0], error);
   if (model == NULL)
@@ -231,7 +231,7 @@ backprop_info_command (int      argc,
   if (record != NULL)
     {
       printf ("\n");
-      return backprop_record_print_info (record, error);
+      return backprop_record_print_info (record, model, args[0], error);
     }
   return TRUE;
 }

@@ -1,6 +1,7 @@
 /* backprop-record.c — what the commands share about recordings of a run
  * (core/bp-record.h): `train --record` writes one, `render --record --at`
- * draws a kept step, `info --record` lists the kept steps.
+ * draws a kept step, `info --record` lists the kept steps (and, given the
+ * model, the learning rate at each).
  */
 #include "config.h"
 #include "backprop-cli.h"
@@ -10,6 +11,7 @@
 #include <stdio.h>
 
 #include "bp-record.h"
+#include "bp-util.h"
 
 /* --record-budget: MiB, from a recording of three snapshots to 64 GiB. */
 #define MAX_BUDGET_MIB 65536
@@ -83,9 +85,63 @@ backprop_record_restore_at (BpModel    *model,
   return TRUE;
 }
 
+/* The rate at each kept step: the one the step after it takes (what
+ * torch's get_last_lr gives after that many scheduler steps).  The
+ * recording keeps where the schedule stood, not the schedule nor the base
+ * rate: those are the model's, so each kept step is restored into a copy
+ * of its optimizer. */
+static void
+print_rates (const BpRecord *rec,
+             const BpModel  *model,
+             const char     *model_name)
+{
+  g_autoptr(BpNetwork) net = NULL;
+  g_autoptr(BpOptimizer) opt = NULL;
+  char buf[32];
+
+  if (model == NULL)
+    {
+      printf ("%-13s %s\n", "learning rate",
+              _("(the recording keeps where the schedule stood, not the rates: "
+                "give the model too, backprop info MODEL.json --record FILE)"));
+      return;
+    }
+  net = bp_network_copy (model->network);
+  opt = bp_optimizer_copy (model->optimizer);
+  for (gsize i = 0; i < bp_record_n (rec); i++)
+    {
+      g_autoptr(GError) local = NULL;
+
+      if (!bp_record_restore (rec, i, net, opt, NULL, &local))
+        {
+          /* TRANSLATORS: why the rates cannot be given: the error */
+          g_autofree char *why = g_strdup_printf (_("(not for %s: %s)"), model_name,
+                                                  local->message);
+
+          printf ("%-13s %s\n", i == 0 ? "learning rate" : "", why);
+          return;
+        }
+      if (i == 0)
+        {
+          g_autofree char *what = g_strdup_printf (
+            /* TRANSLATORS: the model file's name; a table of the kept steps
+             * and their learning rates follows */
+            _("the rate of the step after each kept step (%s's optimizer and schedule):"),
+            model_name);
+
+          printf ("%-13s %s\n", "learning rate", what);
+          printf ("%-13s %12s  %s\n", "", "step", "lr");
+        }
+      printf ("%-13s %12" G_GUINT64_FORMAT "  %s\n", "", bp_record_step_at (rec, i),
+              bp_format_double (buf, bp_optimizer_lr (opt)));
+    }
+}
+
 gboolean
-backprop_record_print_info (const char *path,
-                            GError    **error)
+backprop_record_print_info (const char    *path,
+                            const BpModel *model,
+                            const char    *model_name,
+                            GError       **error)
 {
   g_autoptr(BpRecord) rec = NULL;
   gsize n;
@@ -120,5 +176,6 @@ backprop_record_print_info (const char *path,
           " bytes for a budget of %" G_GSIZE_FORMAT "\n", "memory", bp_record_bytes (rec),
           (double) bp_record_bytes (rec) / (1 << 20), bp_record_bound (rec),
           bp_record_budget (rec));
+  print_rates (rec, model, model_name);
   return TRUE;
 }

@@ -42,6 +42,8 @@ static const BackpropCliCommand commands[] = {
     backprop_plugins_command },
   { "render",    N_("Draw a model's network as a PNG, SVG or PDF picture"),
     backprop_render_command },
+  { "export",    N_("Write a model's network as an ONNX model"),
+    backprop_export_command },
   { "lesson",    N_("Check a lesson file, or list the built-in lessons"),
     backprop_lesson_command },
   { "import",    N_("Read an ONNX network (from PyTorch) into a model file"),

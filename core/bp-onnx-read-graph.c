@@ -26,6 +26,15 @@ _bp_onnx_users (BpOnnxReader *r,
   return a != NULL ? a : r->no_users;
 }
 
+const char *
+_bp_onnx_canonical (BpOnnxReader *r,
+                    const char   *name)
+{
+  const char *c = name != NULL ? g_hash_table_lookup (r->aliases, name) : NULL;
+
+  return c != NULL ? c : name;
+}
+
 gsize
 _bp_onnx_value_width (BpOnnxReader      *r,
                       const BpOnnxValue *v)
@@ -56,6 +65,7 @@ check_output (BpOnnxReader          *r,
   if (node->n_output < 1 || node->output[0] == NULL || node->output[0][0] == '\0')
     return _bp_onnx_fail (r, error, BP_ONNX_ERROR_INVALID, node, _("the node has no output"));
   if (g_hash_table_contains (r->values, node->output[0]) ||
+      g_hash_table_contains (r->aliases, node->output[0]) ||
       _bp_onnx_const (r, node->output[0]) != NULL)
     return _bp_onnx_fail (r, error, BP_ONNX_ERROR_INVALID, node,
                           _("its output “%s” is also defined elsewhere"), node->output[0]);
@@ -79,6 +89,7 @@ _bp_onnx_take_frontier (BpOnnxReader          *r,
 {
   BpOnnxValue *v;
 
+  input = _bp_onnx_canonical (r, input);
   if (input == NULL || r->frontier == NULL || !g_str_equal (input, r->frontier))
     {
       if (input != NULL && _bp_onnx_const (r, input) != NULL)
@@ -105,6 +116,32 @@ _bp_onnx_take_frontier (BpOnnxReader          *r,
   return TRUE;
 }
 
+/* The limits of a model file, before any data is read: a forged shape
+ * is refused by what it claims. */
+static gboolean
+check_layer (BpOnnxReader          *r,
+             const Onnx__NodeProto *node,
+             guint64                out,
+             guint64                n_params,
+             GError               **error)
+{
+  if (r->layers->len >= BP_MAX_LAYERS)
+    return _bp_onnx_fail (r, error, BP_ONNX_ERROR_LIMIT, node,
+                          _("more than %d layers (a model holds at most %d)"),
+                          BP_MAX_LAYERS, BP_MAX_LAYERS);
+  if (out == 0)
+    return _bp_onnx_fail (r, error, BP_ONNX_ERROR_INVALID, node, _("a layer of width 0"));
+  if (out > BP_MAX_WIDTH)
+    return _bp_onnx_fail (r, error, BP_ONNX_ERROR_LIMIT, node,
+                          _("a layer of %llu units (at most %d in a layer)"),
+                          (unsigned long long) out, BP_MAX_WIDTH);
+  if (n_params > BP_MODEL_MAX_PARAMS - r->n_params)
+    return _bp_onnx_fail (r, error, BP_ONNX_ERROR_LIMIT, node,
+                          _("more than %zu parameters (the limit of a model)"),
+                          (gsize) BP_MODEL_MAX_PARAMS);
+  return TRUE;
+}
+
 BpOnnxLayer *
 _bp_onnx_add_layer (BpOnnxReader          *r,
                     const Onnx__NodeProto *node,
@@ -117,29 +154,8 @@ _bp_onnx_add_layer (BpOnnxReader          *r,
 {
   BpOnnxLayer *L;
 
-  if (r->layers->len >= BP_MAX_LAYERS)
-    {
-      _bp_onnx_fail (r, error, BP_ONNX_ERROR_LIMIT, node,
-                     _("more than %d layers (a model holds at most %d)"),
-                     BP_MAX_LAYERS, BP_MAX_LAYERS);
-      return NULL;
-    }
-  if (out == 0 || out > BP_MAX_WIDTH)
-    {
-      if (out == 0)
-        _bp_onnx_fail (r, error, BP_ONNX_ERROR_INVALID, node, _("a layer of width 0"));
-      else
-        _bp_onnx_fail (r, error, BP_ONNX_ERROR_LIMIT, node,
-                       _("a layer of %zu units (at most %d in a layer)"), out, BP_MAX_WIDTH);
-      return NULL;
-    }
-  if (n_params > BP_MODEL_MAX_PARAMS - r->n_params)
-    {
-      _bp_onnx_fail (r, error, BP_ONNX_ERROR_LIMIT, node,
-                     _("more than %zu parameters (the limit of a model)"),
-                     (gsize) BP_MODEL_MAX_PARAMS);
-      return NULL;
-    }
+  if (!check_layer (r, node, out, n_params, error))
+    return NULL;
   r->n_params += n_params;
 
   L = g_new0 (BpOnnxLayer, 1);
@@ -167,9 +183,11 @@ _bp_onnx_set_activation (BpOnnxReader          *r,
                          double                 param,
                          GError               **error)
 {
-  BpOnnxValue *v = input != NULL ? g_hash_table_lookup (r->values, input) : NULL;
+  BpOnnxValue *v;
   BpOnnxLayer *L;
 
+  input = _bp_onnx_canonical (r, input);
+  v = input != NULL ? g_hash_table_lookup (r->values, input) : NULL;
   if (v == NULL || r->frontier == NULL || !g_str_equal (input, r->frontier))
     {
       gsize unused;
@@ -207,13 +225,15 @@ _bp_onnx_set_activation (BpOnnxReader          *r,
 }
 
 /* Identity and Dropout (eval: the identity), and Flatten of the 2-D input:
- * the output is the input under another name. */
+ * the output is the input under another name, an alias every later node
+ * sees through (torch may read a value both directly and through an
+ * Identity). */
 static gboolean
 read_alias (BpOnnxReader          *r,
             const Onnx__NodeProto *node,
             GError               **error)
 {
-  const char *in = node->n_input > 0 ? node->input[0] : NULL;
+  const char *in = _bp_onnx_canonical (r, node->n_input > 0 ? node->input[0] : NULL);
   BpOnnxValue *v = in != NULL ? g_hash_table_lookup (r->values, in) : NULL;
 
   if (v == NULL)
@@ -242,9 +262,7 @@ read_alias (BpOnnxReader          *r,
     }
   if (!check_output (r, node, error))
     return FALSE;
-  set_value (r, node->output[0], v->kind, v->layer);
-  if (r->frontier != NULL && g_str_equal (in, r->frontier))
-    r->frontier = node->output[0];
+  g_hash_table_insert (r->aliases, node->output[0], (gpointer) in);
   return TRUE;
 }
 
@@ -258,6 +276,7 @@ read_gemm (BpOnnxReader          *r,
   gboolean gemm = g_str_equal (node->op_type, "Gemm");
   gboolean transB = gemm && _bp_onnx_attr_int (node, "transB", 0) != 0;
   BpOnnxTensor W = { 0 }, C = { 0 };
+  const Onnx__TensorProto *Wt;
   BpOnnxLayer *L;
   gsize in, out;
 
@@ -280,6 +299,12 @@ read_gemm (BpOnnxReader          *r,
     }
   if (!_bp_onnx_take_frontier (r, node, node->input[0], &in, error))
     return FALSE;
+  Wt = _bp_onnx_const (r, node->input[1]);
+  if (Wt != NULL && Wt->n_dims == 2 && Wt->dims[0] >= 0 && Wt->dims[1] >= 0 &&
+      !check_layer (r, node, (guint64) Wt->dims[transB ? 0 : 1],
+                    MIN ((guint64) Wt->dims[0], BP_MODEL_MAX_PARAMS + 1) *
+                    (MIN ((guint64) Wt->dims[1], BP_MODEL_MAX_PARAMS + 1) + 1), error))
+    return FALSE;
   if (!_bp_onnx_read_const (r, node, node->input[1], &W, error))
     return FALSE;
   if (W.n_dims != 2)
@@ -294,9 +319,8 @@ read_gemm (BpOnnxReader          *r,
     {
       _bp_onnx_tensor_clear (&W);
       return _bp_onnx_fail (r, error, BP_ONNX_ERROR_INVALID, node,
-                            _("weight “%s” is %" G_GINT64_FORMAT " × %" G_GINT64_FORMAT
-                              " but its input has %zu values"),
-                            node->input[1], W.dims[0], W.dims[1], in);
+                            _("weight “%s” is %lld × %lld but its input has %zu values"),
+                            node->input[1], (long long) W.dims[0], (long long) W.dims[1], in);
     }
   if (gemm && node->n_input == 3 && node->input[2][0] != '\0')
     {
@@ -352,8 +376,8 @@ read_add (BpOnnxReader          *r,
 
   if (node->n_input != 2)
     return _bp_onnx_fail (r, error, BP_ONNX_ERROR_INVALID, node, _("%zu inputs"), node->n_input);
-  x = node->input[0];
-  y = node->input[1];
+  x = _bp_onnx_canonical (r, node->input[0]);
+  y = _bp_onnx_canonical (r, node->input[1]);
   if (_bp_onnx_const (r, x) != NULL)
     {
       const char *t = x;
@@ -436,14 +460,13 @@ read_add (BpOnnxReader          *r,
   return TRUE;
 }
 
-/* Reads constant `name` of `width` values for a norm layer into *out. */
-static gboolean
-read_vector (BpOnnxReader          *r,
-             const Onnx__NodeProto *node,
-             const char            *name,
-             gsize                  width,
-             double               **out,
-             GError               **error)
+gboolean
+_bp_onnx_read_vector (BpOnnxReader          *r,
+                      const Onnx__NodeProto *node,
+                      const char            *name,
+                      gsize                  width,
+                      double               **out,
+                      GError               **error)
 {
   BpOnnxTensor t;
 
@@ -479,7 +502,7 @@ read_batchnorm (BpOnnxReader          *r,
   if (!_bp_onnx_take_frontier (r, node, node->input[0], &width, error))
     return FALSE;
   for (int i = 0; i < 4; i++)
-    if (!read_vector (r, node, node->input[i + 1], width, &vec[i], error))
+    if (!_bp_onnx_read_vector (r, node, node->input[i + 1], width, &vec[i], error))
       goto fail;
   for (gsize j = 0; j < width; j++)
     if (vec[3][j] < 0)
@@ -544,14 +567,14 @@ read_layernorm (BpOnnxReader          *r,
     return _bp_onnx_fail (r, error, BP_ONNX_ERROR_INVALID, node, _("%zu inputs"), node->n_input);
   if (axis != -1 && axis != 1)
     return _bp_onnx_refuse (r, error, BP_ONNX_ERROR_UNSUPPORTED, node,
-                            _("axis = %" G_GINT64_FORMAT " (the last axis expected)"), axis);
+                            _("axis = %lld (the last axis expected)"), (long long) axis);
   if (!_bp_onnx_take_frontier (r, node, node->input[0], &width, error))
     return FALSE;
-  if (!read_vector (r, node, node->input[1], width, &gamma, error))
+  if (!_bp_onnx_read_vector (r, node, node->input[1], width, &gamma, error))
     return FALSE;
   if (node->n_input == 3 && node->input[2][0] != '\0')
     {
-      if (!read_vector (r, node, node->input[2], width, &beta, error))
+      if (!_bp_onnx_read_vector (r, node, node->input[2], width, &beta, error))
         {
           g_free (gamma);
           return FALSE;
@@ -600,6 +623,39 @@ read_clip (BpOnnxReader          *r,
                             _("a Clip to [%g, %g] (only [−1, 1], hard tanh)"), lo, hi);
   return _bp_onnx_set_activation (r, node, node->input[0], node->output[0], "hard_tanh",
                                   FALSE, 0, error);
+}
+
+/* PRelu with one slope for every unit is leaky ReLU: our writer's form
+ * when α is no float32 (a float64 file), and torch's nn.PReLU().  The
+ * slope is a value of the file, taken as it is. */
+static gboolean
+read_prelu (BpOnnxReader          *r,
+            const Onnx__NodeProto *node,
+            GError               **error)
+{
+  BpOnnxTensor t;
+  double alpha;
+
+  if (node->n_input != 2)
+    return _bp_onnx_fail (r, error, BP_ONNX_ERROR_INVALID, node, _("%zu inputs"), node->n_input);
+  if (!_bp_onnx_read_const (r, node, node->input[1], &t, error))
+    return FALSE;
+  alpha = t.n > 0 ? t.v[0] : 0;
+  for (gsize j = 1; j < t.n; j++)
+    if (t.v[j] != alpha)
+      {
+        _bp_onnx_tensor_clear (&t);
+        return _bp_onnx_refuse (r, error, BP_ONNX_ERROR_UNSUPPORTED, node,
+                                _("a PRelu with a slope per unit (only one slope, leaky ReLU)"));
+      }
+  if (t.n == 0)
+    {
+      _bp_onnx_tensor_clear (&t);
+      return _bp_onnx_fail (r, error, BP_ONNX_ERROR_INVALID, node, _("an empty slope"));
+    }
+  _bp_onnx_tensor_clear (&t);
+  return _bp_onnx_set_activation (r, node, node->input[0], node->output[0], "leaky_relu",
+                                  TRUE, alpha, error);
 }
 
 /* The ops that are one activation each; their parameters are checked
@@ -661,8 +717,8 @@ read_activation (BpOnnxReader          *r,
        * on) axis 1 is the same last axis. */
       if (axis != -1 && axis != 1)
         return _bp_onnx_refuse (r, error, BP_ONNX_ERROR_UNSUPPORTED, node,
-                                _("a Softmax over axis %" G_GINT64_FORMAT " (only the last axis)"),
-                                axis);
+                                _("a Softmax over axis %lld (only the last axis)"),
+                                (long long) axis);
       return _bp_onnx_set_activation (r, node, in, out, "softmax", FALSE, 0, error);
     }
   g_assert_not_reached ();
@@ -678,18 +734,73 @@ static const struct
   { "Gemm", read_gemm }, { "MatMul", read_gemm }, { "Add", read_add },
   { "Identity", read_alias }, { "Dropout", read_alias }, { "Flatten", read_alias },
   { "BatchNormalization", read_batchnorm }, { "LayerNormalization", read_layernorm },
-  { "Clip", read_clip },
+  { "Clip", read_clip }, { "PRelu", read_prelu },
   { "Relu", read_activation }, { "Sigmoid", read_activation }, { "Tanh", read_activation },
   { "Softplus", read_activation }, { "Softsign", read_activation }, { "Sin", read_activation },
   { "LeakyRelu", read_activation }, { "Elu", read_activation }, { "Selu", read_activation },
   { "HardSigmoid", read_activation }, { "Softmax", read_activation },
 };
 
+/* The dense layers' parameters as their weights' shapes state them, all
+ * summed before any is read: a model over the limit is refused without
+ * first converting its tens of megabytes of weights. */
+static gboolean
+check_param_total (BpOnnxReader  *r,
+                   GError       **error)
+{
+  Onnx__GraphProto *g = r->graph;
+  guint64 total = 0;
+
+  for (gsize i = 0; i < g->n_node; i++)
+    {
+      const Onnx__NodeProto *node = g->node[i];
+      const Onnx__TensorProto *W;
+      gboolean transB;
+      guint64 in, out;
+
+      if (node->op_type == NULL || node->n_input < 2 ||
+          (!g_str_equal (node->op_type, "Gemm") && !g_str_equal (node->op_type, "MatMul")) ||
+          (W = _bp_onnx_const (r, node->input[1])) == NULL || W->n_dims != 2 ||
+          W->dims[0] < 0 || W->dims[1] < 0)
+        continue;
+      transB = g_str_equal (node->op_type, "Gemm") && _bp_onnx_attr_int (node, "transB", 0) != 0;
+      out = MIN ((guint64) W->dims[transB ? 0 : 1], BP_MODEL_MAX_PARAMS + 1);
+      in = MIN ((guint64) W->dims[transB ? 1 : 0], BP_MODEL_MAX_PARAMS + 1);
+      total += out * (in + 1);
+      if (total > BP_MODEL_MAX_PARAMS)
+        return _bp_onnx_fail (r, error, BP_ONNX_ERROR_LIMIT, node,
+                              _("more than %zu parameters (the limit of a model)"),
+                              (gsize) BP_MODEL_MAX_PARAMS);
+    }
+  return TRUE;
+}
+
+static gboolean
+reads_constants_only (BpOnnxReader          *r,
+                      const Onnx__NodeProto *node)
+{
+  gboolean any = FALSE;
+
+  for (gsize k = 0; k < node->n_input; k++)
+    {
+      if (node->input[k][0] == '\0')
+        continue;
+      if (_bp_onnx_const (r, node->input[k]) == NULL &&
+          !g_hash_table_contains (r->const_exprs, node->input[k]))
+        return FALSE;
+      any = TRUE;
+    }
+  return any;
+}
+
 gboolean
 _bp_onnx_walk (BpOnnxReader  *r,
                GError       **error)
 {
   Onnx__GraphProto *g = r->graph;
+
+  if (!check_param_total (r, error))
+    return FALSE;
 
   for (gsize i = 0; i < g->n_node; i++)
     {
@@ -702,6 +813,11 @@ _bp_onnx_walk (BpOnnxReader  *r,
       if (node->domain != NULL && node->domain[0] != '\0' && !g_str_equal (node->domain, "ai.onnx"))
         return _bp_onnx_refuse (r, error, BP_ONNX_ERROR_UNSUPPORTED, node,
                                 _("an operator of domain “%s”"), node->domain);
+      /* Every operator we read has an input and an output: the readers
+       * may take input[0] and output[0] from here on. */
+      if (node->n_input < 1 || node->n_output < 1)
+        return _bp_onnx_refuse (r, error, BP_ONNX_ERROR_UNSUPPORTED, node,
+                                _("a node without inputs or outputs"));
       for (gsize k = 0; k < node->n_input; k++)
         if (node->input[k] == NULL)
           return _bp_onnx_fail (r, error, BP_ONNX_ERROR_INVALID, node, _("an unnamed input"));
@@ -709,6 +825,22 @@ _bp_onnx_walk (BpOnnxReader  *r,
         if (node->output[k] == NULL)
           return _bp_onnx_fail (r, error, BP_ONNX_ERROR_INVALID, node, _("an unnamed output"));
 
+      /* A node of constants alone (our writer's Sqrt(var + ε) of batch
+       * norm) is no layer: the pattern that reads it takes it, and
+       * anything else reading it is refused as reading no layer. */
+      if (reads_constants_only (r, node))
+        {
+          for (gsize k = 0; k < node->n_output; k++)
+            if (node->output[k][0] != '\0')
+              g_hash_table_add (r->const_exprs, node->output[k]);
+          continue;
+        }
+      if (g_str_equal (op, "Sub"))
+        {
+          if (!_bp_onnx_read_batchnorm_pattern (r, i, error))
+            return FALSE;
+          continue;
+        }
       if (g_str_equal (op, "ReduceMean"))
         {
           if (!_bp_onnx_read_layernorm_pattern (r, i, error))

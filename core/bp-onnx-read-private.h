@@ -66,6 +66,13 @@ typedef struct
   gboolean is_f32;   /* stored as float32 */
 } BpOnnxTensor;
 
+/* A node input pointed at the value an alias stands for, and what it was. */
+typedef struct
+{
+  char **slot;
+  char  *orig;
+} BpOnnxRewrite;
+
 typedef struct
 {
   const char        *name;       /* what messages call the file */
@@ -73,6 +80,10 @@ typedef struct
   gint64             opset;      /* of the default domain */
   GHashTable        *consts;     /* name → Onnx__TensorProto * (borrowed) */
   GHashTable        *values;     /* name → BpOnnxValue * (owned) */
+  GArray            *rewritten;  /* BpOnnxRewrite: inputs that named an alias */
+  GHashTable        *aliases;    /* an Identity's, Dropout's or Flatten's output → its input's
+                                  * name in `values` (borrowed) */
+  GHashTable        *const_exprs; /* outputs of nodes reading constants only (a set) */
   GHashTable        *users;      /* name → GArray of node indices (gsize) that read it */
   GArray            *no_users;   /* empty: what _bp_onnx_users returns for no reader */
   gboolean          *done;       /* per node: handled already (constants, patterns) */
@@ -82,30 +93,23 @@ typedef struct
   gsize              n_params;
 } BpOnnxReader;
 
-/* The operators we read, for the "supported: …" of every refusal. */
-#define BP_ONNX_SUPPORTED \
-  "Gemm (transA = 0, alpha = beta = 1), MatMul + Add, Relu, LeakyRelu, Sigmoid, Tanh, " \
-  "Softplus, Elu, Selu, Softsign, HardSigmoid (α = 1/6, β = 1/2), Sin, Clip (−1, 1), " \
-  "Softmax (last axis), Add of two branches (a(n) = σ(z(n)) + a(j)), BatchNormalization, " \
-  "LayerNormalization (or its decomposed form), Dropout, Identity, Flatten (2-D input); " \
-  "float32 or float64 tensors"
 
-/* Sets error (BP_ONNX_ERROR `code`) "NAME: node “N” (Op): MESSAGE;
- * supported: …" and returns FALSE. */
-gboolean  _bp_onnx_refuse         (BpOnnxReader          *r,
+/* Sets error (BP_ONNX_ERROR `code`) "NAME: node “N” (Op): MESSAGE", with
+ * "; supported: …" (the operators we read) when `supported`, and returns
+ * FALSE.  An error already set stays (the first one wins). */
+gboolean  _bp_onnx_error          (BpOnnxReader          *r,
                                    GError               **error,
                                    BpOnnxError            code,
                                    const Onnx__NodeProto *node,
+                                   gboolean               supported,
                                    const char            *format,
-                                   ...) G_GNUC_PRINTF (5, 6);
-/* Sets error "NAME: node “N” (Op): MESSAGE" without the list (limits,
- * inconsistent files) and returns FALSE. */
-gboolean  _bp_onnx_fail           (BpOnnxReader          *r,
-                                   GError               **error,
-                                   BpOnnxError            code,
-                                   const Onnx__NodeProto *node,
-                                   const char            *format,
-                                   ...) G_GNUC_PRINTF (5, 6);
+                                   ...) G_GNUC_PRINTF (6, 7);
+/* A refusal of something we do not read, with the list; a failure
+ * (limits, inconsistent files) without it. */
+#define _bp_onnx_refuse(r, error, code, node, ...) \
+  _bp_onnx_error ((r), (error), (code), (node), TRUE, __VA_ARGS__)
+#define _bp_onnx_fail(r, error, code, node, ...) \
+  _bp_onnx_error ((r), (error), (code), (node), FALSE, __VA_ARGS__)
 
 /* bp-onnx-read-tensor.c */
 /* The constant (initialiser, Constant node, or Identity of one) called
@@ -142,9 +146,20 @@ double    _bp_onnx_attr_float     (const Onnx__NodeProto *node,
 double    _bp_onnx_float_decimal  (float f);
 
 /* bp-onnx-read-graph.c */
+/* Reads constant `name` of exactly `width` values (a norm layer's γ, β,
+ * running statistics) into *out (owned by the caller). */
+gboolean  _bp_onnx_read_vector    (BpOnnxReader          *r,
+                                   const Onnx__NodeProto *node,
+                                   const char            *name,
+                                   gsize                  width,
+                                   double               **out,
+                                   GError               **error);
 /* Walks the graph's nodes into r->layers; r->frontier must name the input. */
 gboolean  _bp_onnx_walk           (BpOnnxReader  *r,
                                    GError       **error);
+/* The name `name` stands for in r->values (itself unless an alias). */
+const char *_bp_onnx_canonical    (BpOnnxReader *r,
+                                   const char   *name);
 /* The width of a value (its layer's out, or the input's). */
 gsize     _bp_onnx_value_width    (BpOnnxReader      *r,
                                    const BpOnnxValue *v);
@@ -183,6 +198,11 @@ GArray   *_bp_onnx_users          (BpOnnxReader *r,
 /* Layer normalisation written out as ReduceMean … Add from `node` (a
  * ReduceMean). */
 gboolean  _bp_onnx_read_layernorm_pattern (BpOnnxReader          *r,
+                                           gsize                  index,
+                                           GError               **error);
+/* Batch normalisation as our writer spells it out, from node `index` (the
+ * Sub of the mean). */
+gboolean  _bp_onnx_read_batchnorm_pattern (BpOnnxReader          *r,
                                            gsize                  index,
                                            GError               **error);
 /* An activation written as several nodes starting at node `index`

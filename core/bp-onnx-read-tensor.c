@@ -102,9 +102,8 @@ _bp_onnx_read_const (BpOnnxReader          *r,
     {
       if (t->dims[i] < 0 || (guint64) t->dims[i] > BP_MODEL_MAX_PARAMS)
         return _bp_onnx_fail (r, error, BP_ONNX_ERROR_LIMIT, node,
-                              _("tensor “%s” has a dimension of %" G_GINT64_FORMAT
-                                " (at most %zu parameters in a model)"),
-                              name, t->dims[i], (gsize) BP_MODEL_MAX_PARAMS);
+                              _("tensor “%s” has a dimension of %lld (at most %zu parameters in a model)"),
+                              name, (long long) t->dims[i], (gsize) BP_MODEL_MAX_PARAMS);
       out->dims[i] = t->dims[i];
       n *= (gsize) t->dims[i];
       if (n > BP_MODEL_MAX_PARAMS)

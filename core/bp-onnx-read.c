@@ -36,58 +36,66 @@ format_node (GString               *s,
     }
 }
 
-static gboolean
-fail_valist (BpOnnxReader          *r,
-             GError               **error,
-             BpOnnxError            code,
-             const Onnx__NodeProto *node,
-             gboolean               supported,
-             const char            *format,
-             va_list                args)
+/* Text from the file (a producer, a node name) as it may be shown and
+ * saved: valid UTF-8 (protobuf-c does not check it), no control
+ * characters, at most `max` characters. */
+static char *
+clean_text (const char *s,
+            gsize       max)
+{
+  g_autofree char *valid = g_utf8_make_valid (s != NULL ? s : "", -1);
+  GString *out = g_string_new (NULL);
+  const char *p;
+  gsize n = 0;
+
+  for (p = valid; *p != '\0' && n < max; p = g_utf8_next_char (p), n++)
+    {
+      gunichar c = g_utf8_get_char (p);
+
+      if (g_unichar_iscntrl (c))
+        g_string_append_c (out, ' ');
+      else
+        g_string_append_unichar (out, c);
+    }
+  if (*p != '\0')
+    g_string_append (out, "…");
+  return g_string_free (out, FALSE);
+}
+
+gboolean
+_bp_onnx_error (BpOnnxReader          *r,
+                GError               **error,
+                BpOnnxError            code,
+                const Onnx__NodeProto *node,
+                gboolean               supported,
+                const char            *format,
+                ...)
 {
   g_autoptr(GString) s = g_string_new (NULL);
+  va_list args;
 
   /* The first error wins: a caller may report again what a callee set. */
   if (error != NULL && *error != NULL)
     return FALSE;
   g_string_append_printf (s, "%s: ", r->name);
   format_node (s, r, node);
+  va_start (args, format);
   g_string_append_vprintf (s, format, args);
+  va_end (args);
   if (supported)
-    g_string_append_printf (s, _("; supported: %s"), BP_ONNX_SUPPORTED);
-  g_set_error_literal (error, BP_ONNX_ERROR, code, s->str);
-  return FALSE;
-}
+    /* The operators we read: the end of every refusal. */
+    g_string_append (s, _("; supported: Gemm (transA = 0, alpha = beta = 1), MatMul + Add, "
+                          "Relu, LeakyRelu, Sigmoid, Tanh, Softplus, Elu, Selu, Softsign, "
+                          "HardSigmoid (α = 1/6, β = 1/2), Sin, Clip (−1, 1), Softmax (last "
+                          "axis), Add of two branches (a(n) = σ(z(n)) + a(j)), "
+                          "BatchNormalization, LayerNormalization (or its decomposed form), "
+                          "Dropout, Identity, Flatten (2-D input); float32 or float64 tensors"));
+  {
+    /* Names in it come from the file: made safe to show. */
+    g_autofree char *clean = clean_text (s->str, 4096);
 
-gboolean
-_bp_onnx_refuse (BpOnnxReader          *r,
-                 GError               **error,
-                 BpOnnxError            code,
-                 const Onnx__NodeProto *node,
-                 const char            *format,
-                 ...)
-{
-  va_list args;
-
-  va_start (args, format);
-  fail_valist (r, error, code, node, TRUE, format, args);
-  va_end (args);
-  return FALSE;
-}
-
-gboolean
-_bp_onnx_fail (BpOnnxReader          *r,
-               GError               **error,
-               BpOnnxError            code,
-               const Onnx__NodeProto *node,
-               const char            *format,
-               ...)
-{
-  va_list args;
-
-  va_start (args, format);
-  fail_valist (r, error, code, node, FALSE, format, args);
-  va_end (args);
+    g_set_error_literal (error, BP_ONNX_ERROR, code, clean);
+  }
   return FALSE;
 }
 
@@ -106,8 +114,17 @@ layer_free (gpointer data)
 static void
 reader_clear (BpOnnxReader *r)
 {
+  for (guint i = 0; r->rewritten != NULL && i < r->rewritten->len; i++)
+    {
+      BpOnnxRewrite *w = &g_array_index (r->rewritten, BpOnnxRewrite, i);
+
+      *w->slot = w->orig;
+    }
+  g_clear_pointer (&r->rewritten, g_array_unref);
   g_clear_pointer (&r->consts, g_hash_table_unref);
   g_clear_pointer (&r->values, g_hash_table_unref);
+  g_clear_pointer (&r->aliases, g_hash_table_unref);
+  g_clear_pointer (&r->const_exprs, g_hash_table_unref);
   g_clear_pointer (&r->users, g_hash_table_unref);
   g_clear_pointer (&r->no_users, g_array_unref);
   g_clear_pointer (&r->done, g_free);
@@ -135,6 +152,9 @@ index_graph (BpOnnxReader  *r,
       const Onnx__NodeProto *node = g->node[i];
       const char *op = node->op_type != NULL ? node->op_type : "";
 
+      /* Every later step may read the op type. */
+      if (op[0] == '\0')
+        return _bp_onnx_fail (r, error, BP_ONNX_ERROR_INVALID, node, _("a node without an op type"));
       if (node->n_output < 1 || node->output[0] == NULL || node->output[0][0] == '\0')
         continue;
       if (g_str_equal (op, "Constant"))
@@ -153,7 +173,37 @@ index_graph (BpOnnxReader  *r,
           g_hash_table_replace (r->consts, node->output[0], _bp_onnx_const (r, node->input[0]));
           r->done[i] = TRUE;
         }
+      else if ((g_str_equal (op, "Identity") ||
+                (g_str_equal (op, "Dropout") &&
+                 (node->n_output == 1 || node->output[1] == NULL || node->output[1][0] == '\0'))) &&
+               node->n_input == 1 && node->input[0] != NULL && node->input[0][0] != '\0')
+        {
+          /* Another name for a value: torch inserts Identity anywhere (a
+           * skip may read a value through one while the next layer reads
+           * it directly), Dropout is one in eval mode. */
+          g_hash_table_insert (r->aliases, node->output[0],
+                               (gpointer) _bp_onnx_canonical (r, node->input[0]));
+          r->done[i] = TRUE;
+        }
     }
+
+  /* Every node then reads the values themselves, never an alias, so the
+   * walk and the patterns compare names as they are.  protobuf-c frees
+   * each input string: the pointers are put back before (reader_clear). */
+  for (gsize i = 0; i < g->n_node; i++)
+    for (gsize k = 0; !r->done[i] && k < g->node[i]->n_input; k++)
+      {
+        char **slot = &g->node[i]->input[k];
+        const char *c = _bp_onnx_canonical (r, *slot);
+
+        if (c != *slot)
+          {
+            BpOnnxRewrite w = { slot, *slot };
+
+            g_array_append_val (r->rewritten, w);
+            *slot = (char *) c;
+          }
+      }
 
   for (gsize i = 0; i < g->n_node; i++)
     for (gsize k = 0; k < g->node[i]->n_input; k++)
@@ -212,11 +262,11 @@ read_input (BpOnnxReader  *r,
   n = tt->shape->dim[1]->dim_value;
   if (n < 1)
     return _bp_onnx_fail (r, error, BP_ONNX_ERROR_INVALID, NULL,
-                          _("the input “%s” has %" G_GINT64_FORMAT " features"), in->name, n);
+                          _("the input “%s” has %lld features"), in->name, (long long) n);
   if (n > BP_MAX_WIDTH)
     return _bp_onnx_fail (r, error, BP_ONNX_ERROR_LIMIT, NULL,
-                          _("the input “%s” has %" G_GINT64_FORMAT " features (at most %d)"),
-                          in->name, n, BP_MAX_WIDTH);
+                          _("the input “%s” has %lld features (at most %d)"),
+                          in->name, (long long) n, BP_MAX_WIDTH);
   r->n_inputs = (gsize) n;
   {
     BpOnnxValue *v = g_new0 (BpOnnxValue, 1);
@@ -333,7 +383,7 @@ read_output (BpOnnxReader  *r,
   if (g->n_output != 1 || g->output[0]->name == NULL)
     return _bp_onnx_refuse (r, error, BP_ONNX_ERROR_UNSUPPORTED, NULL,
                             _("%zu outputs (a network has one)"), g->n_output);
-  name = g->output[0]->name;
+  name = _bp_onnx_canonical (r, g->output[0]->name);
   if (r->layers->len == 0)
     return _bp_onnx_refuse (r, error, BP_ONNX_ERROR_UNSUPPORTED, NULL,
                             _("the graph has no layer"));
@@ -372,6 +422,91 @@ model_name (const char *name)
   return g_steal_pointer (&base);
 }
 
+/* Sub-messages nested deeper than this are refused before unpacking.  An
+ * MLP's model is 6 deep (model, graph, node, attribute, tensor); If and
+ * Loop bodies add 3 a level. */
+#define MAX_NESTING 64
+
+/* protobuf-c unpacks nested messages by recursion without a limit, so a
+ * few megabytes of graphs inside attributes inside nodes inside graphs
+ * overflow the stack.  This walks the wire format with the generated
+ * descriptors (which fields are messages) and an explicit stack, and says
+ * whether the nesting stays within MAX_NESTING.  Anything malformed is left
+ * to protobuf-c to refuse: only the depth is judged here. */
+static gboolean
+nesting_ok (const guint8 *data,
+            gsize         len)
+{
+  struct
+  {
+    gsize                              end;
+    const ProtobufCMessageDescriptor  *desc;
+  } stack[MAX_NESTING];
+  gsize depth = 0, pos = 0;
+
+  stack[0].end = len;
+  stack[0].desc = &onnx__model_proto__descriptor;
+  for (;;)
+    {
+      guint64 tag = 0, value = 0;
+      const ProtobufCFieldDescriptor *field;
+      guint shift;
+
+      if (pos >= stack[depth].end)
+        {
+          if (depth == 0)
+            return TRUE;
+          depth--;
+          continue;
+        }
+      for (shift = 0; pos < len && shift < 64; shift += 7, pos++)
+        {
+          tag |= (guint64) (data[pos] & 0x7f) << shift;
+          if ((data[pos] & 0x80) == 0)
+            break;
+        }
+      if (pos++ >= len)
+        return TRUE;
+      switch (tag & 7)
+        {
+        case 0:  /* varint */
+          while (pos < len && (data[pos] & 0x80) != 0)
+            pos++;
+          pos++;
+          break;
+        case 1:  /* 64-bit */
+          pos += 8;
+          break;
+        case 5:  /* 32-bit */
+          pos += 4;
+          break;
+        case 2:  /* length-delimited: a sub-message, bytes or a packed array */
+          for (shift = 0; pos < len && shift < 64; shift += 7, pos++)
+            {
+              value |= (guint64) (data[pos] & 0x7f) << shift;
+              if ((data[pos] & 0x80) == 0)
+                break;
+            }
+          if (pos++ >= len || value > stack[depth].end - MIN (pos, stack[depth].end))
+            return TRUE;
+          field = protobuf_c_message_descriptor_get_field (stack[depth].desc, (unsigned) (tag >> 3));
+          if (field != NULL && field->type == PROTOBUF_C_TYPE_MESSAGE)
+            {
+              if (depth + 1 >= MAX_NESTING)
+                return FALSE;
+              depth++;
+              stack[depth].end = pos + value;
+              stack[depth].desc = field->descriptor;
+            }
+          else
+            pos += value;
+          break;
+        default:  /* groups, or not protobuf: protobuf-c refuses them */
+          return TRUE;
+        }
+    }
+}
+
 BpModel *
 bp_onnx_import_data (const guint8 *data,
                      gsize         len,
@@ -388,6 +523,13 @@ bp_onnx_import_data (const guint8 *data,
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
   r.name = name != NULL ? name : "<data>";
+  if (!nesting_ok (data, len))
+    {
+      g_set_error (error, BP_ONNX_ERROR, BP_ONNX_ERROR_PARSE,
+                   _("%s: messages nested more than %d deep (not a network we read)"),
+                   r.name, MAX_NESTING);
+      return NULL;
+    }
   m = onnx__model_proto__unpack (NULL, len, data);
   if (m == NULL)
     {
@@ -395,17 +537,24 @@ bp_onnx_import_data (const guint8 *data,
                    _("%s: not an ONNX model (the bytes are not a protobuf ModelProto)"), r.name);
       return NULL;
     }
-  if (m->graph == NULL || (!m->has_ir_version && m->n_opset_import == 0))
+  /* Every model has a graph and the opset of the default domain (the
+   * ONNX spec's MUST): without them it is not one, or it was cut short (a
+   * truncated file can still be valid protobuf). */
+  r.opset = default_opset (m);
+  if (m->graph == NULL || r.opset <= 0)
     {
       g_set_error (error, BP_ONNX_ERROR, BP_ONNX_ERROR_PARSE,
-                   _("%s: not an ONNX model (no graph, IR version or opset)"), r.name);
+                   _("%s: not an ONNX model, or cut short (no graph, or no opset of the "
+                     "default domain)"), r.name);
       onnx__model_proto__free_unpacked (m, NULL);
       return NULL;
     }
   r.graph = m->graph;
-  r.opset = default_opset (m);
   r.consts = g_hash_table_new (g_str_hash, g_str_equal);
   r.values = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, g_free);
+  r.aliases = g_hash_table_new (g_str_hash, g_str_equal);
+  r.rewritten = g_array_new (FALSE, FALSE, sizeof (BpOnnxRewrite));
+  r.const_exprs = g_hash_table_new (g_str_hash, g_str_equal);
   r.users = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, (GDestroyNotify) g_array_unref);
   r.no_users = g_array_new (FALSE, FALSE, sizeof (gsize));
   r.done = g_new0 (gboolean, MAX (r.graph->n_node, 1));
@@ -416,8 +565,8 @@ bp_onnx_import_data (const guint8 *data,
     {
       g_autofree char *display = model_name (r.name);
       g_autofree char *base = g_path_get_basename (r.name);
-      const char *producer = m->producer_name != NULL ? m->producer_name : "";
-      const char *version = m->producer_version != NULL ? m->producer_version : "";
+      g_autofree char *producer = clean_text (m->producer_name, 80);
+      g_autofree char *version = clean_text (m->producer_version, 80);
 
       model = bp_model_new ();
       model->network = net;
@@ -425,12 +574,12 @@ bp_onnx_import_data (const guint8 *data,
       model->name = g_steal_pointer (&display);
       g_free (model->description);
       if (producer[0] != '\0')
-        model->description = g_strdup_printf (_("Imported from %s: %s%s%s, opset %" G_GINT64_FORMAT),
+        model->description = g_strdup_printf (_("Imported from %s: %s%s%s, opset %lld"),
                                               base, producer, version[0] != '\0' ? " " : "",
-                                              version, r.opset);
+                                              version, (long long) r.opset);
       else
-        model->description = g_strdup_printf (_("Imported from %s: opset %" G_GINT64_FORMAT),
-                                              base, r.opset);
+        model->description = g_strdup_printf (_("Imported from %s: opset %lld"),
+                                              base, (long long) r.opset);
       model->init = BP_INIT_AUTO;
       model->optimizer = bp_optimizer_new (NULL, "sgd", net->n_params, &local);
       if (model->optimizer == NULL)

@@ -99,6 +99,29 @@ check "…the same picture as the end of a 90-step run" \
 run render cosine.json --record cosine.bprecord --at 150 -o cosine-at150.png
 check "…and step 150 is another picture" eval '! cmp -s cosine-at90.png cosine-at150.png'
 
+# The rate at each kept step: the recording keeps where the schedule
+# stood, the model gives the schedule and the base rate.  Step 90's row is
+# the rate a model saved after 90 steps goes on with (info's "next lr",
+# from the saved schedule state: another path to the same number).
+run info cosine-90.json
+next90=$(sed -n 's/^schedule .*, next lr //p' "$OUT")
+run info cosine.json --record cosine.bprecord
+check "info MODEL --record: a rate for each of the 151 kept steps" \
+  eval '[ $status -eq 0 ] && [ "$(grep -cE "^ +[0-9]+  [0-9][0-9.e-]*$" "$OUT")" -eq 151 ]'
+check "…step 0 takes the base rate, step 60 the cosine's eta_min" \
+  eval 'grep -qE "^ +0  0[.]1$" "$OUT" && grep -qE "^ +60  0[.]01$" "$OUT"'
+check "…step 90's is the rate the model saved after 90 steps goes on with" \
+  eval 'lr=$(sed -n "s/^ *90  //p" "$OUT"); [ -n "$next90" ] && [ "$lr" = "$next90" ]'
+run info spirals.json --record run.bprecord
+check "…without a schedule every kept step takes the base rate" \
+  eval '[ "$(grep -cE "^ +[0-9]+  0[.]1$" "$OUT")" -eq 301 ]'
+run info --record cosine.bprecord
+check "info --record alone says the rates need the model" \
+  eval '[ $status -eq 0 ] && out_has "give the model too" && ! grep -qE "^ +60  " "$OUT"'
+run info tiny.json --record run.bprecord
+check "info with another model's recording: no rates, and why" \
+  eval 'out_has "(not for tiny.json: "'
+
 # ----------------------------------------------------------------- errors
 expect_error "render --at without --record" "--record FILE and --at STEP go together" \
   render spirals.json --at 3 -o x.png

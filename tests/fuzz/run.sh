@@ -3,7 +3,7 @@
 #
 #   tests/fuzz/run.sh [SECONDS_PER_TARGET [BUILD_DIR]]
 #
-# For each target (model, csv, trace, plugin, expr, record; BACKPROP_FUZZ_TARGETS picks
+# For each target (model, csv, trace, plugin, expr, record, onnx; BACKPROP_FUZZ_TARGETS picks
 # some): replays every file of regressions/<target>/ once, then fuzzes for
 # SECONDS_PER_TARGET (default 60) from corpus/<target>/ and what earlier runs
 # in BUILD_DIR found.  Prints the executions of each target and any crash;
@@ -17,7 +17,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 src=$(cd "$here/../.." && pwd)
 seconds=${1:-60}
 out=${2:-$src/build-fuzz}
-targets=${BACKPROP_FUZZ_TARGETS:-model csv trace plugin expr record}
+targets=${BACKPROP_FUZZ_TARGETS:-model csv trace plugin expr record onnx}
 jobs=${BACKPROP_FUZZ_JOBS:-1}
 
 case $seconds in
@@ -44,6 +44,7 @@ dict_for () {
     model|trace) echo "-dict=$here/model.dict" ;;
     csv) echo "-dict=$here/csv.dict" ;;
     expr) echo "-dict=$here/expr.dict" ;;
+    onnx) echo "-dict=$here/onnx.dict" ;;
     *) echo "" ;;
   esac
 }

@@ -5,6 +5,7 @@
  */
 #pragma once
 
+#include <errno.h>
 #include <stdio.h>
 
 #include <adwaita.h>
@@ -88,12 +89,11 @@ gui_logs_failed (void)
   return 1;
 }
 
-/* Names the program in messages, installs the log writer above and starts
- * GTK, libadwaita and the widgets; FALSE (said on stderr) without a
- * display. */
 /* The window as GTK draws it (its render node through the window's
- * renderer), written as the PNG DIR/NAME; FALSE when it could not be.
- * Lay it out and draw it first (spin the main loop). */
+ * renderer), written as the PNG DIR/NAME; DIR is made when it does not
+ * exist (a BPV_*_SHOTS folder named on the command line).  FALSE (said on
+ * stderr) when it could not be.  Lay it out and draw it first (spin the
+ * main loop). */
 static G_GNUC_UNUSED gboolean
 gui_window_shot (GtkWidget  *window,
                  const char *dir,
@@ -104,8 +104,17 @@ gui_window_shot (GtkWidget  *window,
   g_autoptr(GskRenderNode) node = NULL;
   g_autoptr(GdkTexture) texture = NULL;
   g_autofree char *path = g_build_filename (dir, name, NULL);
-  GtkSnapshot *snapshot = gtk_snapshot_new ();
+  GtkSnapshot *snapshot;
 
+  if (g_mkdir_with_parents (dir, 0755) != 0)
+    {
+      int saved = errno;
+
+      fprintf (stderr, "%s: cannot make the shots folder %s: %s\n",
+               g_get_prgname () != NULL ? g_get_prgname () : "test", dir, g_strerror (saved));
+      return FALSE;
+    }
+  snapshot = gtk_snapshot_new ();
   gdk_paintable_snapshot (paintable, snapshot, w, h);
   node = gtk_snapshot_free_to_node (snapshot);
   if (node == NULL)
@@ -115,6 +124,9 @@ gui_window_shot (GtkWidget  *window,
   return gdk_texture_save_to_png (texture, path);
 }
 
+/* Names the program in messages, installs the log writer above and starts
+ * GTK, libadwaita and the widgets; FALSE (said on stderr) without a
+ * display. */
 static G_GNUC_UNUSED gboolean
 gui_test_init (const char *program)
 {

@@ -2,7 +2,8 @@
  * in the real window: it follows a run, the slider's key bindings and a
  * drag (the value a drag sets) show a past step on the canvas, "Back to
  * Now" and "Resume from Here" act, and undo brings the present back; and
- * the same scrubbing while the run goes on training.  With
+ * the same scrubbing while the run goes on training; the inspector's
+ * optimizer section at a past step is that step's.  With
  * BPV_TIMELINE_SHOTS set to a folder, the window is saved there as PNGs.
  *
  * The keys go through GtkRange's "move-slider" keybinding signal (what
@@ -12,6 +13,7 @@
 
 #include "test-window.h"
 
+#include "bpv-inspector.h"
 #include "bpv-palette.h"
 #include "bpv-plot-view.h"
 #include "bpv-timeline.h"
@@ -285,4 +287,78 @@ test_timeline_scrubs_while_training (void **state)
   assert_false (bpv_session_is_viewing_past (f->session));
   bpv_session_pause (f->session);
   assert_true (spin_until (not_running, f->session, 120));
+}
+
+/* The inspector's text contains the string set as "want" on the window. */
+static gboolean
+inspector_says (gpointer data)
+{
+  Fixture *f = data;
+  BpvInspector *inspector = BPV_INSPECTOR (bpv_window_get_inspector (f->window));
+  const BpvExplanation *ex = bpv_inspector_get_explanation (inspector);
+
+  return ex != NULL && ex->text != NULL
+         && strstr (ex->text, g_object_get_data (G_OBJECT (f->window), "want")) != NULL;
+}
+
+/* Adam's m and v for a selected weight, scrubbed back: the inspector
+ * names the past step and shows the state restored from the recording for
+ * it (not the present's, as it did), and the present's again after Back
+ * to Now. */
+void
+test_timeline_past_optimizer (void **state)
+{
+  Fixture *f = *state;
+  BpvTimeline *tl = template_child (f, "timeline");
+  GtkWidget *scale = bpv_timeline_get_scale (tl);
+  BpvInspector *inspector = BPV_INSPECTOR (bpv_window_get_inspector (f->window));
+  BpvHit hit = { BPV_HIT_EDGE, 2, 0, 3 };
+  const BpNetwork *live;
+  g_autoptr(BpOptimizer) past = NULL;
+  g_autoptr(BpNetwork) past_net = NULL;
+  g_autofree char *want = NULL;
+  const BpvExplanation *ex;
+  const BpRecord *rec;
+  guint64 step;
+  gsize n, w;
+
+  assert_true (bpv_session_set_optimizer (f->session, "adam", NULL));
+  live = bpv_session_get_network (f->session);
+  w = (gsize) (live->layers[1].W - live->params) + 3;
+  bpv_session_set_selection (f->session, &hit);
+  bpv_session_set_speed (f->session, 1.0);
+  assert_true (bpv_session_play (f->session, NULL));
+  assert_true (spin_until (trained_200, f, 120));
+  bpv_session_pause (f->session);
+  assert_true (spin_until (not_running, f->session, 120));
+  live = bpv_session_get_network (f->session);
+  rec = bpv_session_get_record (f->session);
+  n = bp_record_n (rec);
+
+  gtk_range_set_value (GTK_RANGE (scale), (double) (n / 2));
+  step = bpv_session_get_shown_step (f->session);
+  assert_int_equal (step, bp_record_step_at (rec, n / 2));
+  past = bp_optimizer_copy (bpv_session_get_optimizer (f->session));
+  past_net = bp_network_copy (live);
+  assert_true (bp_record_restore (rec, n / 2, past_net, past, NULL, NULL));
+  want = g_strdup_printf ("Optimizer (adam) at step %" G_GUINT64_FORMAT "  after %"
+                          G_GUINT64_FORMAT " steps: m = ", step, step);
+  g_object_set_data (G_OBJECT (f->window), "want", want);
+  assert_true (spin_until (inspector_says, f, 10));
+  ex = bpv_inspector_get_explanation (inspector);
+  assert_true (ex->weight == past_net->params[w]);
+  assert_true (ex->optimizer.slots[0] == past->state_views[0][w]);
+  assert_true (ex->optimizer.slots[1] == past->state_views[1][w]);
+  assert_true (ex->optimizer.slots[0] != bpv_session_get_optimizer (f->session)->state_views[0][w]);
+  spin (0.3);
+  shot (f, "past-adam.png");
+
+  assert_true (gtk_widget_activate_action (GTK_WIDGET (tl), "timeline.present", NULL));
+  g_free (want);
+  want = g_strdup_printf ("Optimizer (adam)  after %" G_GUINT64_FORMAT " steps: m = ",
+                          bpv_session_get_optimizer (f->session)->t);
+  g_object_set_data (G_OBJECT (f->window), "want", want);
+  assert_true (spin_until (inspector_says, f, 10));
+  ex = bpv_inspector_get_explanation (inspector);
+  assert_true (ex->optimizer.slots[0] == bpv_session_get_optimizer (f->session)->state_views[0][w]);
 }

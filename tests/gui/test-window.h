@@ -119,6 +119,7 @@ void test_palette_formulas_as_math       (void **state);
 void test_timeline_scrubs          (void **state);
 void test_timeline_resume_and_undo (void **state);
 void test_timeline_scrubs_while_training (void **state);
+void test_timeline_past_optimizer  (void **state);
 
 /* test-window-quiz.c */
 void test_quiz_numeric_answers           (void **state);

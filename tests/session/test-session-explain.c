@@ -1,7 +1,9 @@
 /* test-session-explain.c — the inspector's numbers on a session (bpv-explain):
  * δ · a, the chain product, the batch gradient and a finite-difference
  * check agree; δ's terms add up, also through skips, batch norm, layer
- * norm and dropout; what it shows at each stop of step mode.  Part of the test-session program (test-session.h).
+ * norm and dropout; what it shows at each stop of step mode, and the
+ * optimizer's state at a past step.  Part of the test-session program
+ * (test-session.h).
  */
 #include "config.h"
 
@@ -443,6 +445,46 @@ test_explain_selected_skip (void **state)
   assert_int_equal (bpv_session_get_selection (s)->kind, BPV_HIT_NONE);
 }
 
+/* Away from the Update stop, Adam's next step with the gradient g the
+ * inspector shows (the batch's ∂C/∂W): its m̂, v̂ and effective step,
+ * worked out here from the state `opt` and the hyperparameters, equal
+ * those in the section (ex.derived) and in its text. */
+static void
+assert_adam_next_step (const BpOptimizer         *opt,
+                       const BpOptimizerStepView *view,
+                       const char                *text,
+                       gsize                      index,
+                       double                     p,
+                       double                     g)
+{
+  double b1, b2, eps, lr = bp_optimizer_peek_lr (opt);
+  double ge = g + opt->weight_decay * p;
+  double t = (double) opt->t + 1;
+  double m, v, mhat, vhat, step;
+
+  assert_true (bp_optimizer_get (opt, "beta1", &b1));
+  assert_true (bp_optimizer_get (opt, "beta2", &b2));
+  assert_true (bp_optimizer_get (opt, "eps", &eps));
+  m = b1 * opt->state_views[0][index] + (1 - b1) * ge;
+  v = b2 * opt->state_views[1][index] + (1 - b2) * ge * ge;
+  mhat = m / (1 - pow (b1, t));
+  vhat = v / (1 - pow (b2, t));
+  step = lr * mhat / (sqrt (vhat) + eps);
+  assert_false (view->has_terms);
+  assert_int_equal (view->ex.n_terms, 0);
+  assert_int_equal (view->ex.n_derived, 5);
+  assert_string_equal (view->ex.derived[2].name, "m̂");
+  assert_string_equal (view->ex.derived[3].name, "v̂");
+  assert_string_equal (view->ex.derived[4].name, "effective step");
+  assert_close (view->ex.derived[2].value, mhat, 1e-12);
+  assert_close (view->ex.derived[3].value, vhat, 1e-12);
+  assert_close (view->ex.derived[4].value, step, 1e-12);
+  assert_true (mhat != 0.0 && vhat != 0.0);
+  assert_non_null (strstr (text, "\nfor the next step, with g = "));
+  assert_non_null (strstr (text, " · m̂ = "));
+  assert_non_null (strstr (text, " · effective step = "));
+}
+
 /* The "Optimizer (adam)" section (bpv-explain-optimizer.c) for a weight:
  * before the update its slots are the live m and v; at the Update stop of
  * the third step the step is explained from the state before it, its
@@ -476,6 +518,7 @@ test_explain_optimizer_terms (void **state)
     assert_true (ex->optimizer.slots[0] != 0.0);
     assert_non_null (strstr (ex->text, "Optimizer (adam)"));
     assert_non_null (strstr (ex->text, "after 2 steps: m = "));
+    assert_adam_next_step (opt, &ex->optimizer, ex->text, index, ex->weight, ex->batch_gradient);
   }
   bpv_explanation_free (ex);
 
@@ -612,4 +655,104 @@ test_explain_optimizer_bias (void **state)
     assert_non_null (strstr (e->text, "= γ after − γ before = "));
     assert_non_null (strstr (e->text, "= β after − β before = "));
   }
+}
+
+/* Scrubbed back on the timeline, the "Optimizer (adam)" section explains
+ * the past with the past's state: for a weight and a bias, m and v equal
+ * the live optimizer's as it was after that step in step mode (kept then,
+ * not restored from the recording), t is that step's and the heading
+ * names it.  Shown while the stepper stands at an Update stop, the past is
+ * at rest (no update explained from the present's cycle); Back to Now
+ * gives the present's state unchanged, and its Update stop explained as
+ * before. */
+void
+test_explain_optimizer_past (void **state)
+{
+  enum { STEPS = 6, PAST = 3 };
+  g_autoptr(BpvSession) s = default_session ();
+  BpvHit edge = { BPV_HIT_EDGE, 2, 1, 4 };
+  BpvHit unit = { BPV_HIT_NEURON, 2, 1, 0 };
+  const BpNetwork *net = bpv_session_get_network (s);
+  gsize w = (gsize) (net->layers[1].W - net->params) + 1 * net->layers[1].in + 4;
+  gsize b = (gsize) (net->layers[1].b - net->params) + 1;
+  BpOptimizer *kept[STEPS + 1] = { NULL };
+  g_autoptr(BpOptimizer) present = NULL;
+  g_autoptr(GError) error = NULL;
+  BpvExplanation *ex;
+
+  (void) state;
+  assert_true (bpv_session_set_optimizer (s, "adam", NULL));
+  kept[0] = bp_optimizer_copy (bpv_session_get_optimizer (s));
+  for (guint64 k = 1; k <= STEPS; k++)
+    {
+      for (int stop = 0; stop < 100 && bpv_session_get_step_count (s) < k; stop++)
+        assert_true (bpv_session_step (s, NULL));
+      kept[k] = bp_optimizer_copy (bpv_session_get_optimizer (s));
+    }
+  step_to_update (s, 1);  /* the Update stop of step STEPS + 1 */
+  present = bp_optimizer_copy (bpv_session_get_optimizer (s));
+  assert_int_equal (present->t, STEPS + 1);
+
+  if (!bpv_session_show_step (s, PAST, &error))
+    fail_msg ("%s", error->message);
+  assert_int_equal (bpv_session_get_shown_step (s), PAST);
+  assert_int_equal (bpv_session_get_shown_optimizer (s)->t, PAST);
+  /* The same copy until the shown step changes. */
+  assert_ptr_equal (bpv_session_get_shown_optimizer (s), bpv_session_get_shown_optimizer (s));
+  ex = bpv_explain (s, &edge);
+  assert_true (ex->has_optimizer);
+  assert_false (ex->optimizer.has_terms);
+  assert_true (isnan (ex->weight_after));
+  assert_string_equal (ex->optimizer.slot_names[0], "m");
+  assert_string_equal (ex->optimizer.slot_names[1], "v");
+  assert_true (ex->optimizer.slots[0] == kept[PAST]->state_views[0][w]);
+  assert_true (ex->optimizer.slots[1] == kept[PAST]->state_views[1][w]);
+  /* … not the present's. */
+  assert_true (ex->optimizer.slots[0] != present->state_views[0][w]);
+  assert_non_null (strstr (ex->text, "Optimizer (adam) at step 3  after 3 steps: m = "));
+  assert_null (strstr (ex->text, "update (adam)"));
+  /* The next step's m̂, v̂ from the past's state and the past's gradient. */
+  assert_adam_next_step (kept[PAST], &ex->optimizer, ex->text, w, ex->weight, ex->batch_gradient);
+  assert_true (ex->batch_gradient == bpv_session_get_network (s)->grads[w]);
+  bpv_explanation_free (ex);
+
+  ex = bpv_explain (s, &unit);
+  assert_true (ex->optimizer.slots[0] == kept[PAST]->state_views[0][b]);
+  assert_true (ex->optimizer.slots[1] == kept[PAST]->state_views[1][b]);
+  assert_true (isnan (ex->bias_after));
+  assert_non_null (strstr (ex->text, "Optimizer (adam) for b(2)₂ at step 3  after 3 steps: m = "));
+  bpv_explanation_free (ex);
+
+  /* Another kept step: another state. */
+  assert_true (bpv_session_show_step (s, 1, NULL));
+  ex = bpv_explain (s, &edge);
+  assert_true (ex->optimizer.slots[0] == kept[1]->state_views[0][w]);
+  assert_true (ex->optimizer.slots[1] == kept[1]->state_views[1][w]);
+  assert_non_null (strstr (ex->text, "after 1 steps: m = "));
+  bpv_explanation_free (ex);
+
+  /* Back to Now: the present's state, untouched, and its Update stop. */
+  bpv_session_show_present (s);
+  assert_ptr_equal (bpv_session_get_shown_optimizer (s), bpv_session_get_optimizer (s));
+  assert_memory_equal (bpv_session_get_optimizer (s)->state, present->state,
+                       bp_optimizer_state_size (present) * sizeof (double));
+  assert_int_equal (bpv_session_get_optimizer (s)->t, STEPS + 1);
+  ex = bpv_explain (s, &edge);
+  assert_true (ex->optimizer.has_terms);
+  assert_int_equal (ex->optimizer.t, STEPS + 1);
+  assert_true (ex->optimizer.ex.derived[0].value == present->state_views[0][w]);
+  assert_null (strstr (ex->text, " at step "));
+  bpv_explanation_free (ex);
+
+  /* Stepping from a past step goes on from the present (the past is not
+   * a place to step from: Resume from Here forks). */
+  assert_true (bpv_session_show_step (s, PAST, NULL));
+  assert_true (bpv_session_step (s, NULL));
+  assert_false (bpv_session_is_viewing_past (s));
+  ex = bpv_explain (s, &edge);
+  assert_true (ex->optimizer.slots[0] == bpv_session_get_optimizer (s)->state_views[0][w]);
+  bpv_explanation_free (ex);
+
+  for (gsize k = 0; k <= STEPS; k++)
+    bp_optimizer_free (kept[k]);
 }

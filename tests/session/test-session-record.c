@@ -2,7 +2,8 @@
  * a training run and step mode are recorded; showing a kept step gives
  * its parameters bit for bit on a copy (the present stays); resuming from
  * one is one undo step, and undo brings back the present and what was
- * recorded after the fork; the recording is saved beside the model. */
+ * recorded after the fork; the recording is saved beside the model; a
+ * past step's optimizer state is the recorded one. */
 #include "config.h"
 
 #include <stdarg.h>
@@ -18,6 +19,7 @@
 #include <glib/gstdio.h>
 
 #include "../test-main-loop.h"
+#include "bpv-explain.h"
 
 static gboolean
 stopped (gpointer data)
@@ -220,4 +222,71 @@ test_record_saved_beside_model (void **state)
   assert_non_null (strstr (error->message, "run.bprecord"));
   g_remove (rpath);
   g_rmdir (dir);
+}
+
+/* A past step of a trained run (the worker's recording) explains Adam's
+ * state of that step: the inspector's m and v for a weight are those that
+ * bp_record_restore puts into a separate optimizer, and its t is the
+ * step's; Back to Now leaves the present's optimizer as it was.  After
+ * another optimizer is chosen, the recording's state is not that one's:
+ * the past's section says so instead of showing the present's. */
+void
+test_record_past_optimizer (void **state)
+{
+  g_autoptr(BpvSession) s = default_session ();
+  BpvHit hit = { BPV_HIT_EDGE, 2, 0, 3 };
+  const BpNetwork *live = bpv_session_get_network (s);
+  gsize w = (gsize) (live->layers[1].W - live->params) + 3;
+  g_autoptr(BpOptimizer) present = NULL;
+  g_autoptr(BpOptimizer) past = NULL;
+  g_autoptr(BpNetwork) past_net = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *heading = NULL;
+  const BpRecord *rec;
+  BpvExplanation *ex;
+  guint64 step;
+  gsize i;
+
+  (void) state;
+  assert_true (bpv_session_set_optimizer (s, "adam", NULL));
+  train_a_while (s);
+  present = bp_optimizer_copy (bpv_session_get_optimizer (s));
+  rec = bpv_session_get_record (s);
+  i = bp_record_n (rec) / 2;
+  step = bp_record_step_at (rec, i);
+  assert_true (step > 0 && step < present->t);
+  past = bp_optimizer_copy (present);
+  past_net = bp_network_copy (live);
+  if (!bp_record_restore (rec, i, past_net, past, NULL, &error))
+    fail_msg ("%s", error->message);
+
+  assert_true (bpv_session_show_step (s, step, &error));
+  assert_int_equal (bpv_session_get_shown_optimizer (s)->t, step);
+  ex = bpv_explain (s, &hit);
+  assert_true (ex->weight == past_net->params[w]);
+  assert_true (ex->optimizer.slots[0] == past->state_views[0][w]);
+  assert_true (ex->optimizer.slots[1] == past->state_views[1][w]);
+  assert_true (ex->optimizer.slots[0] != present->state_views[0][w]);
+  heading = g_strdup_printf ("Optimizer (adam) at step %" G_GUINT64_FORMAT "  after %"
+                             G_GUINT64_FORMAT " steps: m = ", step, step);
+  assert_non_null (strstr (ex->text, heading));
+  bpv_explanation_free (ex);
+
+  bpv_session_show_present (s);
+  assert_int_equal (bpv_session_get_optimizer (s)->t, present->t);
+  assert_memory_equal (bpv_session_get_optimizer (s)->state, present->state,
+                       bp_optimizer_state_size (present) * sizeof (double));
+  ex = bpv_explain (s, &hit);
+  assert_true (ex->optimizer.slots[0] == present->state_views[0][w]);
+  bpv_explanation_free (ex);
+
+  /* Another optimizer now: the recording holds Adam's state, not its. */
+  assert_true (bpv_session_set_optimizer (s, "momentum", NULL));
+  assert_true (bpv_session_show_step (s, step, &error));
+  assert_null (bpv_session_get_shown_optimizer (s));
+  ex = bpv_explain (s, &hit);
+  assert_int_equal (ex->optimizer.n_slots, 0);
+  assert_non_null (strstr (ex->text, "Optimizer (momentum) at step "));
+  assert_non_null (strstr (ex->text, "its state at this step is not in the recording"));
+  bpv_explanation_free (ex);
 }

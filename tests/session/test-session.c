@@ -911,6 +911,7 @@ main (void)
     cmocka_unit_test (test_session_schedule_step_mode),
     cmocka_unit_test (test_record_training),
     cmocka_unit_test (test_record_step_mode),
+    cmocka_unit_test (test_record_past_optimizer),
     cmocka_unit_test (test_resume_from_is_one_undo_step),
     cmocka_unit_test (test_record_saved_beside_model),
     cmocka_unit_test (test_edited_sees_the_new_shape),
@@ -924,6 +925,7 @@ main (void)
     cmocka_unit_test (test_explain_selected_skip),
     cmocka_unit_test (test_explain_optimizer_terms),
     cmocka_unit_test (test_explain_optimizer_bias),
+    cmocka_unit_test (test_explain_optimizer_past),
   };
 
   {

@@ -48,6 +48,7 @@ void test_session_schedule_step_mode (void **state);
 /* test-session-record.c: the recording, the past shown, the fork */
 void test_record_training              (void **state);
 void test_record_step_mode             (void **state);
+void test_record_past_optimizer        (void **state);
 void test_resume_from_is_one_undo_step (void **state);
 void test_record_saved_beside_model    (void **state);
 
@@ -63,3 +64,4 @@ void test_explain_layernorm_dropout  (void **state);
 void test_explain_selected_skip      (void **state);
 void test_explain_optimizer_terms    (void **state);
 void test_explain_optimizer_bias     (void **state);
+void test_explain_optimizer_past     (void **state);

@@ -424,7 +424,8 @@ append_unit_optimizer (BpvExplanation  *ex,
   const BpLayer *L = &net->layers[l], *live = &live_net->layers[l];
   BpvStepper *st = bpv_session_get_stepper (session);
   gboolean at_update = !bpv_session_get_running (session)
-                       && bpv_stepper_get_phase (st) == BPV_STEP_UPDATE;
+                       && bpv_stepper_get_phase (st) == BPV_STEP_UPDATE
+                       && !bpv_session_is_viewing_past (session);
   gboolean norm = L->type != BP_LAYER_DENSE;
   const char *jj = sub (pool, j + 1);
 

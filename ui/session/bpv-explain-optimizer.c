@@ -4,7 +4,13 @@
  * split into its terms (bp_optimizer_explain).
  *
  * Outside the Update stop the live optimizer's arrays are shown as they
- * are (the state after the steps taken).  At the Update stop the live
+ * are (the state after the steps taken), and under them the derived
+ * values of the next step with the gradient at hand (Adam's m̂, v̂ and
+ * effective step).  Scrubbed back on the timeline,
+ * the state is the shown step's, restored from the recording beside the
+ * past network (bpv_session_get_shown_optimizer), and the heading names
+ * that step: the past's weights never sit beside the present's m and v.
+ * There is no Update stop in the past.  At the Update stop the live
  * state is already the one after the step, so the step is explained from
  * the cycle's "before" (parameters, then optimizer state: see
  * bpv-stepper.h) with the gradient the update used; its terms then add up
@@ -67,31 +73,69 @@ _bpv_explain_optimizer (BpvSession           *session,
                         GString              *eq,
                         BpOptimizerStepView  *view)
 {
-  const BpOptimizer *opt = bpv_session_get_optimizer (session);
+  gboolean past = bpv_session_is_viewing_past (session);
+  const BpOptimizer *live = bpv_session_get_optimizer (session);
+  const BpOptimizer *opt = bpv_session_get_shown_optimizer (session);
   const BpNetwork *net = bpv_session_get_network (session);
   gsize index = p->index;
   const char *heading;
+  const char *id = opt != NULL ? opt->id : live->id;
 
   g_return_if_fail (index < net->n_params);
 
+  if (past)
+    at_update = FALSE;
   if (at_update)
     g_string_append_printf (eq, _("update (%s): %s  %s → <b>%s</b>   <small>(Δ = %s)</small>\n"),
-                            esc (pool, opt->id), p->name, num (pool, p->before),
+                            esc (pool, id), p->name, num (pool, p->before),
                             num (pool, p->after), num (pool, p->after - p->before));
-  if (!p->in_heading)
+  if (past)
+    {
+      const char *step = pool_keep (pool, g_strdup_printf ("%" G_GUINT64_FORMAT,
+                                                           bpv_session_get_shown_step (session)));
+
+      if (!p->in_heading)
+        /* TRANSLATORS: a heading; the optimizer's id, "adam", and the past
+         * step shown on the timeline */
+        heading = pool_keep (pool, g_strdup_printf (_("Optimizer (%s) at step %s"),
+                                                    esc (pool, id), step));
+      else
+        /* TRANSLATORS: a heading; the optimizer's id, "adam", a parameter,
+         * "b(2)₃", and the past step shown on the timeline */
+        heading = pool_keep (pool, g_strdup_printf (_("Optimizer (%s) for %s at step %s"),
+                                                    esc (pool, id), p->name, step));
+    }
+  else if (!p->in_heading)
     /* TRANSLATORS: a heading; %s is the optimizer's id, "adam" */
-    heading = pool_keep (pool, g_strdup_printf (_("Optimizer (%s)"), esc (pool, opt->id)));
+    heading = pool_keep (pool, g_strdup_printf (_("Optimizer (%s)"), esc (pool, id)));
   else
     /* TRANSLATORS: a heading; the optimizer's id, "adam", and a parameter, "b(2)₃" */
-    heading = pool_keep (pool, g_strdup_printf (_("Optimizer (%s) for %s"), esc (pool, opt->id),
+    heading = pool_keep (pool, g_strdup_printf (_("Optimizer (%s) for %s"), esc (pool, id),
                                                 p->name));
+  if (opt == NULL)
+    {
+      /* A past step whose optimizer state the recording cannot give:
+       * say so rather than show the present's. */
+      memset (view, 0, sizeof *view);
+      view->i = index;
+      view->lr = NAN;
+      view->sum = NAN;
+      g_string_append_printf (eq, "<b>%s</b>  <i>%s</i>", heading,
+                              _("its state at this step is not in the recording"));
+      return;
+    }
   if (!(at_update && view_of_update (session, index, view)))
     {
-      /* The live arrays on one line, so that the chain below stays in
-       * view; the step that made them is not at hand here. */
+      /* The state on one line, so that the chain below stays in view;
+       * the step that made it is not at hand here.  Under it, small, what
+       * the next step would make of it with the gradient at hand (m̂, v̂
+       * and the effective step for Adam): derived values only, with the
+       * g they take, since that g may not be the next batch's. */
+      double g = net->grads[index];
+
       bp_optimizer_explain (opt, net->params, net->grads, index, view);
       view->has_terms = FALSE;
-      memset (&view->ex, 0, sizeof view->ex);
+      view->ex.n_terms = 0;
       view->sum = NAN;
       g_string_append_printf (eq, "<b>%s</b>  ", heading);
       if (view->n_slots == 0)
@@ -103,6 +147,16 @@ _bpv_explain_optimizer (BpvSession           *session,
       for (gsize k = 0; k < view->n_slots; k++)
         g_string_append_printf (eq, "%s%s = %s", k > 0 ? " · " : "",
                                 esc (pool, _(view->slot_names[k])), num (pool, view->slots[k]));
+      if (view->ex.n_derived == 0)
+        return;
+      g_string_append_printf (eq, "\n<small>%s", pool_keep (pool, g_strdup_printf (
+        /* TRANSLATORS: %s is the gradient ∂C/∂p the values after it take */
+        _("for the next step, with g = %s:"), num (pool, g))));
+      for (gsize k = 0; k < view->ex.n_derived; k++)
+        g_string_append_printf (eq, "%s%s = %s", k > 0 ? " · " : " ",
+                                esc (pool, _(view->ex.derived[k].name)),
+                                num (pool, view->ex.derived[k].value));
+      g_string_append (eq, "</small>");
       return;
     }
 

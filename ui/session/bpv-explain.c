@@ -92,6 +92,8 @@ phase_words (BpvSession *session)
 {
   BpvStepper *st = bpv_session_get_stepper (session);
 
+  if (bpv_session_is_viewing_past (session))
+    return _("a past step, from the recording");
   if (bpv_session_get_running (session))
     return _("training");
   switch (bpv_stepper_get_phase (st))
@@ -116,7 +118,8 @@ pass_network (BpvSession *session,
   const BpNetwork *net = bpv_session_get_network (session);
 
   *owned = FALSE;
-  if (!bpv_session_get_running (session) && bpv_stepper_get_phase (st) == BPV_STEP_UPDATE)
+  if (!bpv_session_get_running (session) && bpv_stepper_get_phase (st) == BPV_STEP_UPDATE
+      && !bpv_session_is_viewing_past (session))
     {
       BpNetwork *copy = bp_network_copy (net);
 
@@ -245,7 +248,9 @@ explain_edge (BpvExplanation *ex,
   gboolean bwd = bpv_session_backward_known (session, l);
   gboolean fwd_prev = l == 0 || bpv_session_forward_known (session, l - 1);
   gboolean running = bpv_session_get_running (session);
-  gboolean at_update = !running && bpv_stepper_get_phase (st) == BPV_STEP_UPDATE;
+  /* A past step shown is at rest, whatever the stepper's stop. */
+  gboolean at_update = !running && bpv_stepper_get_phase (st) == BPV_STEP_UPDATE
+                       && !bpv_session_is_viewing_past (session);
 
   jk = pool_keep (pool, g_strdup_printf ("%s,%s", jj, kk));
   ex->title = g_strdup_printf (_("Weight W(%zu)%s"), n, jk);

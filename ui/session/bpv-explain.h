@@ -67,7 +67,9 @@ typedef struct
   /* Weights: the optimizer's state for the weight (slots) and, at the
    * Update stop, the step taken (ex.derived, ex.terms; sum is Σ terms,
    * to compare with weight_after − weight).  Elsewhere has_terms is FALSE
-   * and the slots are the live state. */
+   * (no terms), the slots are the state at the shown step (the live one,
+   * or a past step's from the recording) and ex.derived the next step's
+   * with the gradient in net->grads. */
   gboolean            has_optimizer;
   BpOptimizerStepView optimizer;
   gsize     n_factors;

@@ -96,6 +96,9 @@ struct _BpvSession
   const BpRecord   *locked_record;
   BpNetwork        *shown_net;    /* a past step shown, or NULL: the present */
   guint64           shown_step;
+  /* The optimizer as at shown_step (restored beside shown_net), or NULL:
+   * the present, or a past whose state the recording cannot give. */
+  BpOptimizer      *shown_opt;
   char             *fork_data;    /* the recording before the last fork */
   gsize             fork_len;
   guint             fork_depth;   /* undo steps with that fork's step */

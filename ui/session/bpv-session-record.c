@@ -90,6 +90,7 @@ void
 _bpv_session_record_clear_shown (BpvSession *self)
 {
   g_clear_pointer (&self->shown_net, bp_network_free);
+  g_clear_pointer (&self->shown_opt, bp_optimizer_free);
 }
 
 void
@@ -195,6 +196,13 @@ bpv_session_get_shown_step (BpvSession *self)
   return self->shown_net != NULL ? self->shown_step : self->steps;
 }
 
+const BpOptimizer *
+bpv_session_get_shown_optimizer (BpvSession *self)
+{
+  g_return_val_if_fail (BPV_IS_SESSION (self), NULL);
+  return self->shown_net != NULL ? self->shown_opt : self->model->optimizer;
+}
+
 gboolean
 bpv_session_show_step (BpvSession *self,
                        guint64     step,
@@ -216,7 +224,19 @@ bpv_session_show_step (BpvSession *self,
     }
   if (self->shown_net == NULL)
     self->shown_net = bp_network_copy (_bpv_session_net (self));
-  ok = bp_record_restore (rec, (gsize) i, self->shown_net, NULL, NULL, error);
+  /* The past's optimizer state too, so that the inspector does not put
+   * the present's m and v beside the past's weights. */
+  if (self->shown_opt == NULL)
+    self->shown_opt = bp_optimizer_copy (self->model->optimizer);
+  ok = bp_record_restore (rec, (gsize) i, self->shown_net, self->shown_opt, NULL, NULL);
+  if (!ok)
+    {
+      /* Another optimizer since the recording, or a schedule and a
+       * version 1 file: the network all the same, its optimizer state
+       * said to be unknown (bpv_session_get_shown_optimizer). */
+      g_clear_pointer (&self->shown_opt, bp_optimizer_free);
+      ok = bp_record_restore (rec, (gsize) i, self->shown_net, NULL, NULL, error);
+    }
   if (ok)
     self->shown_step = bp_record_step_at (rec, (gsize) i);
   bpv_session_unlock_record (self);

@@ -239,6 +239,7 @@ bpv_session_finalize (GObject *object)
   bp_edit_history_free (self->history);
   bp_record_free (self->record);
   bp_network_free (self->shown_net);
+  bp_optimizer_free (self->shown_opt);
   g_free (self->fork_data);
   g_free (self->data_key);
   G_OBJECT_CLASS (bpv_session_parent_class)->finalize (object);

@@ -237,6 +237,13 @@ void                 bpv_session_show_present       (BpvSession *self);
 gboolean             bpv_session_is_viewing_past    (BpvSession *self);
 /* The step shown: the past one, else the present's step count. */
 guint64              bpv_session_get_shown_step     (BpvSession *self);
+/* The optimizer as at the shown step: at the present the live one
+ * (bpv_session_get_optimizer); at a past step a copy with that step's
+ * state, t and schedule restored from the recording, kept until the shown
+ * step changes; NULL at a past step whose optimizer state the recording
+ * cannot give (another optimizer since, or a schedule and a version 1
+ * file).  Owned by the session. */
+const BpOptimizer   *bpv_session_get_shown_optimizer (BpvSession *self);
 /* Puts the kept step ≤ `step` back into the live network, optimizer and
  * progress: one undo step ("Resume from Step N"; undo gives back the
  * present and what was recorded after the step).  Training or stepping
