@@ -12,7 +12,8 @@
  *     where the model came from;
  *   - a model file whose CSV is gone asks the same question, and the
  *     answer makes it unsaved;
- *   - Export → ONNX writes a file that imports back equal;
+ *   - Export → ONNX writes a file that imports back equal, and refuses an
+ *     activation it cannot write with the core's message in a dialog;
  *   - a file that does not import is a dialog naming it, and the window
  *     open before keeps its session.
  * The fixture onnx/iris-mlp.onnx is torch.onnx.export's (make-fixture.py).
@@ -34,6 +35,7 @@
 #include "backprop-studio-application.h"
 #include "backprop-studio-data.h"
 #include "bp-onnx.h"
+#include "bp-registry.h"
 #include "bpv-network-view.h"
 #include "bpv-window.h"
 
@@ -45,6 +47,38 @@
 #define WAIT_S 60
 
 #define FIXTURE GUI_FIXTURE_DIR "/onnx/iris-mlp.onnx"
+
+/* An activation of a third-party plugin, which ONNX export cannot write:
+ * a(z) = z³. */
+static double
+cube (double        z,
+      const double *params)
+{
+  return z * z * z;
+}
+
+static double
+cube_derivative (double        z,
+                 double        fz,
+                 const double *params)
+{
+  return 3 * z * z;
+}
+
+static const BpActivationDesc cube_activation[] = {
+  { .id = "test_cube", .name = "Cube (test)", .formula = "σ(z) = z³", .derivative_formula = "σ′(z) = 3z²",
+    .f = cube, .df = cube_derivative },
+};
+
+static const BpPluginDesc cube_plugin = {
+  .abi_major = BP_PLUGIN_ABI_MAJOR,
+  .abi_minor = BP_PLUGIN_ABI_MINOR,
+  .name = "test-window-onnx",
+  .version = "1.0",
+  .description = "An activation ONNX has no operator for",
+  .license = "GPL-3.0-or-later",
+  .activations = cube_activation, .n_activations = G_N_ELEMENTS (cube_activation),
+};
 
 static BackpropStudioApplication *app;
 static char *tmp_dir;
@@ -334,7 +368,8 @@ test_close_while_asking (void **state)
   assert_null (dialog);
 }
 
-/* Export → ONNX of the imported model gives back the same network. */
+/* Export → ONNX of the imported model gives back the same network; an
+ * activation ONNX has no operator for is refused in a dialog. */
 static void
 test_export_imports_back (void **state)
 {
@@ -351,6 +386,18 @@ test_export_imports_back (void **state)
   if (back == NULL)
     fail_msg ("%s", error->message);
   assert_true (bp_network_equal (back->network, expected->network));
+
+  /* An activation ONNX cannot express: the core's message, naming the
+   * layer, in a dialog over the window; nothing written. */
+  g_clear_error (&error);
+  g_unlink (out);
+  assert_true (bpv_session_set_activation (bpv_window_get_session (window), 0, "test_cube", NULL));
+  assert_false (bpv_window_export_onnx (window, out, &error));
+  assert_true (g_error_matches (error, BP_ONNX_ERROR, BP_ONNX_ERROR_EXPORT));
+  assert_non_null (strstr (error->message, "test_cube"));
+  assert_true (spin_until (message_shown, error->message, WAIT_S));
+  assert_false (g_file_test (out, G_FILE_TEST_EXISTS));
+  gtk_window_destroy (GTK_WINDOW (find_message (error->message)));
   close_all ();
 }
 
@@ -430,6 +477,11 @@ main (int    argc,
   g_setenv ("XDG_DATA_HOME", tmp_dir, TRUE);
   if (!gui_test_init ("test-window-onnx"))
     return 77;
+  if (!bp_registry_add_plugin (bp_registry_get_default (), &cube_plugin, "(test)", &error))
+    {
+      fprintf (stderr, "test-window-onnx: %s\n", error->message);
+      return 1;
+    }
   app = backprop_studio_application_new ("io.github.backprop_studio.BackpropStudio");
   if (!g_application_register (G_APPLICATION (app), NULL, &error))
     {

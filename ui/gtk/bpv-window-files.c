@@ -130,11 +130,17 @@ bpv_window_export_onnx (BpvWindow  *self,
                         const char *path,
                         GError    **error)
 {
+  g_autoptr(GError) local = NULL;
+
   g_return_val_if_fail (BPV_IS_WINDOW (self), FALSE);
   g_return_val_if_fail (path != NULL, FALSE);
 
-  if (!bp_onnx_export_file (bpv_session_get_model (self->session), path, error))
-    return FALSE;
+  if (!bp_onnx_export_file (bpv_session_get_model (self->session), path, &local))
+    {
+      show_export_error (self, local->message);
+      g_propagate_error (error, g_steal_pointer (&local));
+      return FALSE;
+    }
   bpv_event ("EXPORTED-ONNX %s", path);
   return TRUE;
 }
@@ -145,11 +151,9 @@ export_onnx_response (GtkNativeDialog *dialog,
                       BpvWindow       *self)
 {
   g_autofree char *path = chosen_path (dialog, response);
-  g_autoptr(GError) error = NULL;
 
-  if (path != NULL && !bpv_window_export_onnx (self, path, &error))
-    show_export_error (self, error->message);
-  else if (path != NULL)
+  /* A refusal is shown by bpv_window_export_onnx. */
+  if (path != NULL && bpv_window_export_onnx (self, path, NULL))
     toast_exported (self, path);
   g_object_unref (dialog);
 }

@@ -31,7 +31,8 @@ GtkWidget  *bpv_window_get_network_view (BpvWindow    *self);
 GtkWidget  *bpv_window_get_inspector  (BpvWindow      *self);
 /* Writes the model's network as an ONNX model (bp_onnx_export_file):
  * FALSE with the core's message (BP_ONNX_ERROR_EXPORT names the layer
- * ONNX cannot express). */
+ * ONNX cannot express), which a dialog over the window also shows (the
+ * event log says EXPORT-ONNX-ERROR message). */
 gboolean    bpv_window_export_onnx    (BpvWindow      *self,
                                        const char     *path,
                                        GError        **error);
