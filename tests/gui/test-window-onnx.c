@@ -155,27 +155,10 @@ has_label (GtkWidget  *widget,
   return FALSE;
 }
 
-/* A message dialog (not the data question) whose body holds `needle`. */
-static AdwMessageDialog *
-find_message (const char *needle)
-{
-  GListModel *toplevels = gtk_window_get_toplevels ();  /* not ours */
-
-  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
-    {
-      g_autoptr(GObject) w = g_list_model_get_item (toplevels, i);
-
-      if (ADW_IS_MESSAGE_DIALOG (w) && gtk_widget_get_visible (GTK_WIDGET (w))
-          && strstr (adw_message_dialog_get_body (ADW_MESSAGE_DIALOG (w)), needle) != NULL)
-        return ADW_MESSAGE_DIALOG (w);
-    }
-  return NULL;
-}
-
 static gboolean
 message_shown (gpointer data)
 {
-  return find_message (data) != NULL;
+  return gui_find_message (data) != NULL;
 }
 
 static BpModel *
@@ -397,7 +380,7 @@ test_export_imports_back (void **state)
   assert_non_null (strstr (error->message, "test_cube"));
   assert_true (spin_until (message_shown, error->message, WAIT_S));
   assert_false (g_file_test (out, G_FILE_TEST_EXISTS));
-  gtk_window_destroy (GTK_WINDOW (find_message (error->message)));
+  gtk_window_destroy (GTK_WINDOW (gui_find_message (error->message)));
   close_all ();
 }
 
@@ -415,7 +398,7 @@ test_import_error_keeps_window (void **state)
   assert_true (g_file_set_contents (bad, "not a protobuf at all", -1, NULL));
   g_application_open (G_APPLICATION (app), &file, 1, "");
   assert_true (spin_until (message_shown, "broken.onnx", WAIT_S));
-  message = find_message ("broken.onnx");
+  message = gui_find_message ("broken.onnx");
   assert_true (app_window () == window);
   assert_true (bpv_window_get_session (window) == session);
   /* No window of its own: the message is over the one there was. */
