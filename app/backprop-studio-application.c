@@ -4,6 +4,7 @@
 #include "config.h"
 #include "backprop-studio-application.h"
 #include "backprop-studio-autosave.h"
+#include "backprop-studio-data.h"
 #include "backprop-studio-examples.h"
 #include "backprop-studio-files.h"
 #include "backprop-studio-lessons.h"
@@ -12,7 +13,6 @@
 
 #include <glib/gi18n.h>
 #include <stdio.h>
-#include <glib/gi18n.h>
 
 #include "bp-model.h"
 #include "bp-plugin-loader.h"
@@ -423,11 +423,91 @@ restore_autosave (BackpropStudioApplication *self)
   return TRUE;
 }
 
+/* Says why a file does not open where it cannot be missed: a dialog over
+ * the active window (the message names the file, and for an ONNX file the
+ * node and its op: too long for a toast); at start-up, where there is no
+ * window, over the default experiment. */
+static void
+report_open_error (BackpropStudioApplication *self,
+                   const char                *message)
+{
+  GtkWindow *active = gtk_application_get_active_window (GTK_APPLICATION (self));
+  GtkWidget *dialog;
+
+  fprintf (stderr, "backprop-studio: %s\n", message);
+  if (!BPV_IS_WINDOW (active))
+    {
+      g_autoptr(BpModel) model = bp_model_new_default ();
+
+      active = GTK_WINDOW (open_window (self, model));
+      if (active == NULL)
+        return;
+    }
+  dialog = adw_message_dialog_new (active, _("Cannot Open the File"), message);
+  adw_message_dialog_add_response (ADW_MESSAGE_DIALOG (dialog), "close", _("_Close"));
+  bpv_event ("OPEN-ERROR %s", message);
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
+/* An ONNX file's network in a window of its own (or in place of the active
+ * one when that loses nothing).  The import gives no data: the dataset
+ * remembered for the file is used when it still fits, and the question is
+ * asked otherwise, over the network shown on no data.  The window has no
+ * file: the first Save is a Save As (never over the .onnx). */
+static void
+open_onnx (BackpropStudioApplication *self,
+           GFile                     *file,
+           const char                *path)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(BpModel) model = backprop_studio_files_load_model (path, &error);
+  g_autofree char *remembered = NULL;
+  g_autofree char *stale = NULL;
+  BpvWindow *old, *window;
+
+  if (model == NULL)
+    {
+      report_open_error (self, error->message);
+      return;
+    }
+  old = replaceable_window (self);
+  remembered = backprop_studio_data_remembered (path);
+  if (remembered != NULL)
+    {
+      g_autofree char *base = g_path_get_basename (path);
+
+      if (!backprop_studio_data_check (model->network, base, remembered, &error))
+        {
+          stale = g_strdup_printf (_("The data remembered for %s cannot be used: %s"), base,
+                                   error->message);
+          g_clear_pointer (&remembered, g_free);
+        }
+    }
+  g_free (model->dataset);
+  model->dataset = g_strdup (remembered != NULL ? remembered : BPV_SESSION_NO_DATA);
+  window = open_window (self, model);
+  if (window == NULL)
+    return;
+  replace_window (old, window);
+  backprop_studio_files_remember_recent (self->recent, self->settings, path);
+  bpv_window_set_imported_from (window, file);
+  backprop_studio_data_follow (window);
+  bpv_event ("OPENED %s layers=%zu imported dataset=%s", path,
+             bpv_session_get_network (bpv_window_get_session (window))->n_layers, model->dataset);
+  if (remembered != NULL)
+    backprop_studio_data_explain (window);
+  else
+    backprop_studio_data_ask (window, NULL);
+  if (stale != NULL)
+    bpv_window_toast (window, stale);
+}
+
 /* A model file named in its window; a CSV as the dataset of the default
- * experiment.  It takes the place of the active window when that has
- * nothing unsaved, and opens a window of its own otherwise.  A file that
- * does not load is reported in the active window (and at start-up, where
- * there is none, the default experiment opens with the report). */
+ * experiment; an ONNX file imported (open_onnx).  It takes the place of
+ * the active window when that has nothing unsaved, and opens a window of
+ * its own otherwise.  A file that does not load is reported in the active
+ * window (and at start-up, where there is none, the default experiment
+ * opens with the report). */
 static void
 open_path (BackpropStudioApplication *self,
            GFile                     *file)
@@ -435,6 +515,7 @@ open_path (BackpropStudioApplication *self,
   g_autoptr(GError) error = NULL;
   g_autofree char *path = g_file_get_path (file);
   g_autoptr(BpModel) model = NULL;
+  g_autofree char *missing = NULL;
   gboolean csv = backprop_studio_files_is_csv (path);
   BpvWindow *old;
   GtkWindow *active = gtk_application_get_active_window (GTK_APPLICATION (self));
@@ -445,8 +526,21 @@ open_path (BackpropStudioApplication *self,
       open_lesson (self, path);
       return;
     }
+  if (backprop_studio_files_is_onnx (path))
+    {
+      open_onnx (self, file, path);
+      return;
+    }
   old = replaceable_window (self);
   model = path != NULL ? backprop_studio_files_load_model (path, &error) : NULL;
+  /* A model whose CSV is gone opens on no data and asks for other data of
+   * its widths (rather than the default experiment in its place). */
+  if (model != NULL && !csv && backprop_studio_files_is_csv (model->dataset)
+      && !g_file_test (model->dataset, G_FILE_TEST_EXISTS))
+    {
+      missing = g_steal_pointer (&model->dataset);
+      model->dataset = g_strdup (BPV_SESSION_NO_DATA);
+    }
   if (model == NULL)
     {
       const char *why = error != NULL ? error->message : _("only local files can be opened");
@@ -480,6 +574,8 @@ open_path (BackpropStudioApplication *self,
         bpv_window_toast (window, record_error->message);
       bpv_event ("OPENED %s layers=%zu checksum=%s", path,
                  bpv_session_get_network (bpv_window_get_session (window))->n_layers, sum);
+      if (missing != NULL)
+        backprop_studio_data_ask (window, missing);
     }
 }
 

@@ -7,6 +7,7 @@
 #include <glib/gi18n.h>
 #include <gtk/gtk.h>
 
+#include "bp-onnx.h"
 #include "bpv-layout.h"
 
 gboolean
@@ -36,6 +37,12 @@ check_drawable (const BpModel  *model,
   return FALSE;
 }
 
+gboolean
+backprop_studio_files_is_onnx (const char *path)
+{
+  return path != NULL && (g_str_has_suffix (path, ".onnx") || g_str_has_suffix (path, ".ONNX"));
+}
+
 BpModel *
 backprop_studio_files_load_model (const char  *path,
                                   GError     **error)
@@ -44,7 +51,10 @@ backprop_studio_files_load_model (const char  *path,
 
   if (!backprop_studio_files_is_csv (path))
     {
-      model = bp_model_load_file (path, NULL, error);
+      /* An ONNX file is imported: the core's message names the file, the
+       * node and its op when it holds what we do not read. */
+      model = backprop_studio_files_is_onnx (path) ? bp_onnx_import_file (path, error)
+                                                   : bp_model_load_file (path, NULL, error);
       if (model != NULL && !check_drawable (model, path, error))
         g_clear_pointer (&model, bp_model_free);
       return model;

@@ -12,9 +12,13 @@ G_BEGIN_DECLS
 /* TRUE when `path` (may be NULL) names a CSV file, by its extension. */
 gboolean  backprop_studio_files_is_csv          (const char  *path);
 
-/* The experiment `path` stands for: a model file as it is, a CSV as the
- * dataset of the default experiment (fitted to its widths when the
- * dataset is loaded).  Full transfer; NULL with `error` set. */
+/* TRUE when `path` (may be NULL) names an ONNX file, by its extension. */
+gboolean  backprop_studio_files_is_onnx         (const char  *path);
+
+/* The experiment `path` stands for: a model file as it is, an ONNX file
+ * imported (bp_onnx_import_file: no dataset, the caller asks for one), a
+ * CSV as the dataset of the default experiment (fitted to its widths when
+ * the dataset is loaded).  Full transfer; NULL with `error` set. */
 BpModel  *backprop_studio_files_load_model      (const char  *path,
                                                  GError     **error);
 

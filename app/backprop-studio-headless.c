@@ -3,6 +3,7 @@
  */
 #include "config.h"
 #include "backprop-studio-headless.h"
+#include "backprop-studio-data.h"
 #include "backprop-studio-files.h"
 
 #include <glib/gi18n.h>
@@ -111,6 +112,18 @@ backprop_studio_headless_run (const char *model_path,
                              : bp_model_new_default ();
   if (model == NULL)
     goto fail;
+  /* An ONNX file has no data: the one chosen for it in the window, if any
+   * (the default dataset would refit the network and lose its weights). */
+  if (backprop_studio_files_is_onnx (model_path) && model->dataset == NULL
+      && (model->dataset = backprop_studio_data_remembered (model_path)) == NULL)
+    {
+      g_autofree char *base = g_path_get_basename (model_path);
+
+      g_set_error (&error, BP_DATASET_ERROR, BP_DATASET_ERROR_INVALID,
+                   _("%s has no data: open it in the window once to choose a dataset of its "
+                     "widths, which is then remembered"), base);
+      goto fail;
+    }
   data = bp_dataset_open (model->dataset != NULL ? model->dataset : DEFAULT_DATASET,
                           model->dataset_rows, model->dataset_noise, model->seed, &error);
   if (data == NULL

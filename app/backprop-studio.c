@@ -104,7 +104,7 @@ main (int    argc,
     { "lesson", 0, 0, G_OPTION_ARG_FILENAME, &lesson,
       N_("Play a lesson (a .bplesson.json file, or a built-in lesson's id) from its first step"),
       N_("FILE") },
-    { G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &rest, NULL, N_("[MODEL.json | DATA.csv]") },
+    { G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &rest, NULL, N_("[MODEL.json | DATA.csv | NET.onnx]") },
     { NULL }
   };
   const char *model_path;
@@ -115,8 +115,9 @@ main (int    argc,
   g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
   g_option_context_set_summary (context,
                                 _("Opens the window on the built-in default experiment (a 2-8-8-1 "
-                                "network on \"moons\"), on MODEL.json, or on the default network "
-                                "fitted to DATA.csv (a header row; the last column is the "
+                                "network on \"moons\"), on MODEL.json, on the network of NET.onnx "
+                                "(imported; it asks for data of its widths), or on the default "
+                                "network fitted to DATA.csv (a header row; the last column is the "
                                 "target).  Without a display it says so, trains the experiment "
                                 "and writes a picture of it."));
   if (!g_option_context_parse (context, &argc, &argv, &error))

@@ -81,9 +81,11 @@ mime)
   printf '{\n  "format": "backprop-model/1",\n  "layers": []\n}\n' >"$tmp/xor.bpmodel.json"
   cp "$tmp/xor.bpmodel.json" "$tmp/xor-model"
   cp "$tmp/xor.bpmodel.json" "$tmp/xor.json"
+  printf '\010\007\022\007pytorch' >"$tmp/net.onnx"
   for f in xor.bpmodel.json:application/x-backprop-model+json \
            xor-model:application/x-backprop-model+json \
-           xor.json:application/json; do
+           xor.json:application/json \
+           net.onnx:application/x-onnx; do
     name=${f%%:*} want=${f#*:}
     got=$(XDG_DATA_HOME="$tmp/none" XDG_DATA_DIRS="$tmp/share:/usr/local/share:/usr/share" \
           gio info -a standard::content-type "$tmp/$name" | sed -n 's/^ *standard::content-type: //p')

@@ -7,6 +7,7 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <string.h>
 
 #include <adwaita.h>
 
@@ -122,6 +123,24 @@ gui_window_shot (GtkWidget  *window,
   texture = gsk_renderer_render_texture (gtk_native_get_renderer (GTK_NATIVE (window)), node,
                                          &GRAPHENE_RECT_INIT (0, 0, w, h));
   return gdk_texture_save_to_png (texture, path);
+}
+
+/* The message dialog on screen whose body holds `text` (an error the app
+ * shows in an AdwMessageDialog), or NULL. */
+static G_GNUC_UNUSED AdwMessageDialog *
+gui_find_message (const char *text)
+{
+  GListModel *toplevels = gtk_window_get_toplevels ();  /* not ours */
+
+  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
+    {
+      g_autoptr(GObject) window = g_list_model_get_item (toplevels, i);
+
+      if (ADW_IS_MESSAGE_DIALOG (window) && gtk_widget_get_visible (GTK_WIDGET (window))
+          && strstr (adw_message_dialog_get_body (ADW_MESSAGE_DIALOG (window)), text) != NULL)
+        return ADW_MESSAGE_DIALOG (window);
+    }
+  return NULL;
 }
 
 /* Names the program in messages, installs the log writer above and starts

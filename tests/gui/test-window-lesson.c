@@ -499,23 +499,6 @@ test_back_and_undo (void **state)
   assert_null (bpv_window_get_lesson (f->window));
 }
 
-/* The lesson error dialog on screen that says `text`, or NULL. */
-static AdwMessageDialog *
-error_dialog_saying (const char *text)
-{
-  GListModel *toplevels = gtk_window_get_toplevels ();
-
-  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
-    {
-      g_autoptr(GObject) window = g_list_model_get_item (toplevels, i);
-
-      if (ADW_IS_MESSAGE_DIALOG (window) && gtk_widget_get_visible (GTK_WIDGET (window))
-          && strstr (adw_message_dialog_get_body (ADW_MESSAGE_DIALOG (window)), text) != NULL)
-        return ADW_MESSAGE_DIALOG (window);
-    }
-  return NULL;
-}
-
 /* A lesson that does not load says which file, step and field, in a
  * dialog, and the model stays as it was. */
 static void
@@ -534,11 +517,11 @@ test_malformed_lesson (void **state)
       || strstr (error->message, "contineu") == NULL)
     fail_msg ("the message does not name the file, the step and the field: %s", error->message);
   assert_false (bpv_window_open_lesson (f->window, bad));
-  dialog = error_dialog_saying (error->message);
+  dialog = gui_find_message (error->message);
   assert_non_null (dialog);
   gtk_window_close (GTK_WINDOW (dialog));
   spin (0.05);
-  assert_null (error_dialog_saying (error->message));
+  assert_null (gui_find_message (error->message));
   assert_null (bpv_window_get_lesson (f->window));
   assert_true (session_of (f) == f->session);
   after = bpv_session_checksum (session_of (f));

@@ -1,7 +1,8 @@
-/* bpv-window-files.c — the window's files: open (a model in a new window,
- * a CSV as the dataset), save and save as, export of the canvas, files
- * dropped on the window (a lesson too), and the unsaved-changes question
- * on close.
+/* bpv-window-files.c — the window's files: open (a model or an ONNX file
+ * in a new window, a CSV as the dataset), save and save as (never over the
+ * .onnx a model was imported from), export of the canvas and of the
+ * network as ONNX, files dropped on the window (a lesson too), and the
+ * unsaved-changes question on close.
  *
  * The actions are installed by bpv_window_install_file_actions (called
  * from bpv_window_install_actions); their shortcuts are in bpv-shortcuts.c.
@@ -10,13 +11,18 @@
 #include "bpv-window-private.h"
 
 #include <glib/gi18n.h>
+#include <string.h>
 
+#include "bp-onnx.h"
 #include "bpv-events.h"
 
 /* The file choosers' patterns, spelled in either case because a pattern
- * matches case-sensitively: models are *.bpmodel.json, datasets *.csv, exports
- * *.png, *.svg or *.pdf (bpv_window_export picks the format by suffix). */
+ * matches case-sensitively: models are *.bpmodel.json, networks from other
+ * tools *.onnx, datasets *.csv, exports *.png, *.svg or *.pdf
+ * (bpv_window_export picks the format by suffix). */
 #define MODEL_PATTERN  "*.[jJ][sS][oO][nN]"
+#define ONNX_PATTERN   "*.[oO][nN][nN][xX]"
+#define ONNX_SUFFIX    ".onnx"
 #define CSV_PATTERN    "*.[cC][sS][vV]"
 #define EXPORT_PATTERN "*.[pPsS][nNvVdD][gGfF]"
 #define LESSON_PATTERN "*.[bB][pP][lL][eE][sS][sS][oO][nN].[jJ][sS][oO][nN]"
@@ -53,6 +59,16 @@ open_csv (BpvWindow  *self,
 }
 
 static void
+toast_exported (BpvWindow  *self,
+                const char *path)
+{
+  g_autofree char *base = g_path_get_basename (path);
+  g_autofree char *msg = g_strdup_printf (_("Exported “%s”"), base);
+
+  bpv_window_toast (self, msg);
+}
+
+static void
 export_response (GtkNativeDialog *dialog,
                  int              response,
                  BpvWindow       *self)
@@ -63,12 +79,7 @@ export_response (GtkNativeDialog *dialog,
   if (path != NULL && !bpv_window_export (self, path, &error))
     bpv_window_toast (self, error->message);
   else if (path != NULL)
-    {
-      g_autofree char *base = g_path_get_basename (path);
-      g_autofree char *msg = g_strdup_printf (_("Exported “%s”"), base);
-
-      bpv_window_toast (self, msg);
-    }
+    toast_exported (self, path);
   g_object_unref (dialog);
 }
 
@@ -98,6 +109,106 @@ export_activated (GSimpleAction *action,
   gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (dialog), "network.png");
   add_filter (GTK_FILE_CHOOSER (dialog), _("PNG, SVG or PDF"), EXPORT_PATTERN);
   g_signal_connect (dialog, "response", G_CALLBACK (export_response), self);
+  gtk_native_dialog_show (GTK_NATIVE_DIALOG (dialog));
+}
+
+/* Says why the network could not be written: the core's message names the
+ * layer, which is too long for a toast. */
+static void
+show_export_error (BpvWindow  *self,
+                   const char *message)
+{
+  GtkWidget *dialog = adw_message_dialog_new (GTK_WINDOW (self), _("Cannot Export as ONNX"), message);
+
+  adw_message_dialog_add_response (ADW_MESSAGE_DIALOG (dialog), "close", _("_Close"));
+  bpv_event ("EXPORT-ONNX-ERROR %s", message);
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
+gboolean
+bpv_window_export_onnx (BpvWindow  *self,
+                        const char *path,
+                        GError    **error)
+{
+  g_autoptr(GError) local = NULL;
+
+  g_return_val_if_fail (BPV_IS_WINDOW (self), FALSE);
+  g_return_val_if_fail (path != NULL, FALSE);
+
+  if (!bp_onnx_export_file (bpv_session_get_model (self->session), path, &local))
+    {
+      show_export_error (self, local->message);
+      g_propagate_error (error, g_steal_pointer (&local));
+      return FALSE;
+    }
+  bpv_event ("EXPORTED-ONNX %s", path);
+  return TRUE;
+}
+
+static void
+export_onnx_response (GtkNativeDialog *dialog,
+                      int              response,
+                      BpvWindow       *self)
+{
+  g_autofree char *path = chosen_path (dialog, response);
+
+  /* A refusal is shown by bpv_window_export_onnx. */
+  if (path != NULL && bpv_window_export_onnx (self, path, NULL))
+    toast_exported (self, path);
+  g_object_unref (dialog);
+}
+
+/* The name a model's file is proposed under, without its folder: the
+ * file's own, else the ONNX file's with `suffix` (net.onnx → net.SUFFIX),
+ * else the model's name, else "network". */
+static char *
+proposed_name (BpvWindow  *self,
+               const char *suffix)
+{
+  const BpModel *model = bpv_session_get_model (self->session);
+  g_autofree char *stem = NULL;
+  char *name;
+
+  if (self->imported_from != NULL)
+    {
+      g_autofree char *base = g_file_get_basename (self->imported_from);
+
+      if (g_str_has_suffix (base, ONNX_SUFFIX) || g_str_has_suffix (base, ".ONNX"))
+        base[strlen (base) - strlen (ONNX_SUFFIX)] = '\0';
+      stem = g_steal_pointer (&base);
+    }
+  else
+    stem = g_strdup (model->name != NULL && model->name[0] != '\0' ? model->name : "network");
+  name = g_strconcat (stem, suffix, NULL);
+  g_strdelimit (name, "/\\", '-');
+  return name;
+}
+
+static void
+export_onnx_activated (GSimpleAction *action,
+                       GVariant      *parameter,
+                       gpointer       data)
+{
+  BpvWindow *self = data;
+  GtkFileChooserNative *dialog;
+  g_autofree char *name = NULL;
+
+  dialog = gtk_file_chooser_native_new (_("Export as ONNX"), GTK_WINDOW (self),
+                                        GTK_FILE_CHOOSER_ACTION_SAVE, _("_Export"), _("_Cancel"));
+  if (self->file != NULL)
+    {
+      g_autofree char *base = g_file_get_basename (self->file);
+
+      /* net.bpmodel.json → net.onnx */
+      if (g_str_has_suffix (base, ".bpmodel.json"))
+        base[strlen (base) - strlen (".bpmodel.json")] = '\0';
+      name = g_strconcat (base, ONNX_SUFFIX, NULL);
+    }
+  else
+    name = proposed_name (self, ONNX_SUFFIX);
+  gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (dialog), name);
+  add_filter (GTK_FILE_CHOOSER (dialog), _("ONNX models"), ONNX_PATTERN);
+  g_signal_connect (dialog, "response", G_CALLBACK (export_onnx_response), self);
   gtk_native_dialog_show (GTK_NATIVE_DIALOG (dialog));
 }
 
@@ -160,6 +271,8 @@ bpv_window_save_to (BpvWindow *self,
     }
   if (!bpv_session_save (self->session, path, error))
     return FALSE;
+  /* Saved: from now on the model is its own file. */
+  g_clear_object (&self->imported_from);
   bpv_window_set_file (self, file);
   /* Tell the application (recent files) even when the file is the same. */
   g_object_notify (G_OBJECT (self), "file");
@@ -227,10 +340,12 @@ open_activated (GSimpleAction *action,
                                         GTK_FILE_CHOOSER_ACTION_OPEN, _("_Open"), _("_Cancel"));
   gtk_file_filter_set_name (all, _("Models and CSV datasets"));
   gtk_file_filter_add_pattern (all, MODEL_PATTERN);
+  gtk_file_filter_add_pattern (all, ONNX_PATTERN);
   gtk_file_filter_add_pattern (all, CSV_PATTERN);
   gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (dialog), all);
   g_object_unref (all);
   add_filter (GTK_FILE_CHOOSER (dialog), _("Models (*.bpmodel.json)"), MODEL_PATTERN);
+  add_filter (GTK_FILE_CHOOSER (dialog), _("ONNX models"), ONNX_PATTERN);
   add_filter (GTK_FILE_CHOOSER (dialog), _("CSV datasets"), CSV_PATTERN);
   g_signal_connect (dialog, "response", G_CALLBACK (open_response), self);
   gtk_native_dialog_show (GTK_NATIVE_DIALOG (dialog));
@@ -312,11 +427,15 @@ save_as (BpvWindow *self,
     gtk_file_chooser_set_file (GTK_FILE_CHOOSER (dialog), self->file, NULL);
   else
     {
-      const BpModel *model = bpv_session_get_model (self->session);
+      /* An imported model: X.bpmodel.json beside X.onnx. */
+      if (self->imported_from != NULL)
+        {
+          g_autoptr(GFile) folder = g_file_get_parent (self->imported_from);
 
-      name = g_strdup_printf ("%s.bpmodel.json",
-                              model->name != NULL && model->name[0] != '\0' ? model->name : "network");
-      g_strdelimit (name, "/\\", '-');
+          if (folder != NULL)
+            gtk_file_chooser_set_current_folder (GTK_FILE_CHOOSER (dialog), folder, NULL);
+        }
+      name = proposed_name (self, ".bpmodel.json");
       gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (dialog), name);
     }
   add_filter (GTK_FILE_CHOOSER (dialog), _("Models (*.bpmodel.json)"), MODEL_PATTERN);
@@ -355,6 +474,37 @@ save_activated (GSimpleAction *action,
 
       bpv_window_toast (self, msg);
     }
+}
+
+void
+bpv_window_set_imported_from (BpvWindow *self,
+                              GFile     *file)
+{
+  g_return_if_fail (BPV_IS_WINDOW (self));
+  g_return_if_fail (file == NULL || G_IS_FILE (file));
+
+  g_set_object (&self->imported_from, file);
+  if (self->session != NULL)
+    bpv_window_update_file_title (self);
+}
+
+GFile *
+bpv_window_get_imported_from (BpvWindow *self)
+{
+  g_return_val_if_fail (BPV_IS_WINDOW (self), NULL);
+
+  return self->imported_from;
+}
+
+char *
+bpv_window_imported_title (BpvWindow *self)
+{
+  const BpModel *model = bpv_session_get_model (self->session);
+  g_autofree char *base = g_file_get_basename (self->imported_from);
+
+  if (model->name == NULL || model->name[0] == '\0')
+    return g_strdup_printf (_("imported from %s"), base);
+  return g_strdup_printf (_("%s (imported from %s)"), model->name, base);
 }
 
 /* A file dropped on the window: the first of the list. */
@@ -447,6 +597,7 @@ bpv_window_install_file_actions (BpvWindow *self)
 {
   const GActionEntry entries[] = {
     { "export", export_activated, NULL, NULL, NULL, { 0 } },
+    { "export-onnx", export_onnx_activated, NULL, NULL, NULL, { 0 } },
     { "open-csv", open_csv_activated, NULL, NULL, NULL, { 0 } },
     { "open", open_activated, NULL, NULL, NULL, { 0 } },
     { "open-file", open_file_activated, "s", NULL, NULL, { 0 } },
@@ -457,7 +608,7 @@ bpv_window_install_file_actions (BpvWindow *self)
   GtkDropTarget *files;
 
   g_action_map_add_action_entries (G_ACTION_MAP (self), entries, G_N_ELEMENTS (entries), self);
-  /* Model files and CSV datasets dropped on the window. */
+  /* Model files, ONNX files and CSV datasets dropped on the window. */
   files = gtk_drop_target_new (GDK_TYPE_FILE_LIST, GDK_ACTION_COPY);
   g_signal_connect (files, "drop", G_CALLBACK (on_file_drop), self);
   gtk_widget_add_controller (GTK_WIDGET (self), GTK_EVENT_CONTROLLER (files));

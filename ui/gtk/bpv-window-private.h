@@ -89,6 +89,7 @@ struct _BpvWindow
   int                   probe_height;
 
   GFile                *file;            /* the model file, NULL until saved */
+  GFile                *imported_from;   /* the ONNX file it came from, NULL once saved */
   gboolean              close_confirmed; /* the unsaved-changes question was answered */
   GtkWindow            *close_question;  /* that question while it is shown (weak) */
   char                 *explain_title;   /* the example's explanation, or NULL */
@@ -125,8 +126,11 @@ void bpv_window_build_palette    (BpvWindow *self);
 void bpv_window_log_probe        (BpvWindow *self);
 
 /* bpv-window-files.c: open, open-file, open-csv, open-lesson, save,
- * save-as, export and files dropped on the window. */
+ * save-as, export, export-onnx and files dropped on the window. */
 void bpv_window_install_file_actions (BpvWindow *self);
+/* bpv-window-files.c: "name (imported from net.onnx)", the title of a
+ * model imported and not saved yet.  Free with g_free. */
+char *bpv_window_imported_title (BpvWindow *self);
 /* bpv-window-files.c: asks about unsaved changes before closing. */
 gboolean bpv_window_close_request (GtkWindow *window);
 

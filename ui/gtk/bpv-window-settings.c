@@ -377,6 +377,14 @@ bpv_window_sync_settings (BpvWindow *self)
         g_ptr_array_add (self->dataset_names, g_strdup (model->dataset));
         selected = (guint) n;
       }
+    /* A model without data (an imported one) says so, and keeps its place
+     * in the list until another dataset is chosen. */
+    if (g_strcmp0 (model->dataset, BPV_SESSION_NO_DATA) == 0)
+      {
+        gtk_string_list_append (list, ds->name);
+        g_ptr_array_add (self->dataset_names, g_strdup (BPV_SESSION_NO_DATA));
+        selected = (guint) n;
+      }
     set_combo (self->dataset_row, list, selected);
     subtitle = g_strdup_printf (_("%zu rows: %zu train, %zu test · %zu → %zu"),
                                 ds->n_rows, bpv_session_get_train (self->session)->n_rows,

@@ -123,7 +123,8 @@ update_title (BpvWindow *self)
 }
 
 /* "• name.bpmodel.json — Backprop Studio"; the untouched default experiment
- * is just "Backprop Studio". */
+ * is just "Backprop Studio"; a model imported from ONNX and not saved yet
+ * is "name (imported from net.onnx)". */
 void
 bpv_window_update_file_title (BpvWindow *self)
 {
@@ -132,6 +133,8 @@ bpv_window_update_file_title (BpvWindow *self)
   g_autofree char *title = NULL;
   g_autofree char *heading = NULL;
 
+  if (base == NULL && self->imported_from != NULL)
+    base = bpv_window_imported_title (self);
   if (base == NULL && !dirty)
     title = g_strdup ("Backprop Studio");
   else
@@ -686,6 +689,7 @@ bpv_window_finalize (GObject *object)
   g_ptr_array_unref (self->schedule_rows);
   g_ptr_array_unref (self->dataset_names);
   g_clear_object (&self->file);
+  g_clear_object (&self->imported_from);
   g_free (self->explain_title);
   g_free (self->explain_text);
   bpv_window_lesson_finalize (self);

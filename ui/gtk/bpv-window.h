@@ -29,6 +29,13 @@ void        bpv_window_set_session    (BpvWindow      *self,
                                        BpvSession     *session);
 GtkWidget  *bpv_window_get_network_view (BpvWindow    *self);
 GtkWidget  *bpv_window_get_inspector  (BpvWindow      *self);
+/* Writes the model's network as an ONNX model (bp_onnx_export_file):
+ * FALSE with the core's message (BP_ONNX_ERROR_EXPORT names the layer
+ * ONNX cannot express), which a dialog over the window also shows (the
+ * event log says EXPORT-ONNX-ERROR message). */
+gboolean    bpv_window_export_onnx    (BpvWindow      *self,
+                                       const char     *path,
+                                       GError        **error);
 /* Writes the canvas as PNG, SVG or PDF (by extension), as on screen. */
 gboolean    bpv_window_export         (BpvWindow      *self,
                                        const char     *path,
@@ -38,9 +45,18 @@ gboolean    bpv_window_export         (BpvWindow      *self,
 GFile      *bpv_window_get_file       (BpvWindow      *self);
 void        bpv_window_set_file       (BpvWindow      *self,
                                        GFile          *file);
+/* The ONNX file the model was imported from (NULL: none; property-less:
+ * set once by the application after the import, cleared by a save).  The
+ * title says "name (imported from net.onnx)" and the first Save is a Save
+ * As that proposes net.bpmodel.json beside it: the .onnx is never written
+ * over.  The window takes a reference. */
+void        bpv_window_set_imported_from (BpvWindow   *self,
+                                       GFile          *file);
+GFile      *bpv_window_get_imported_from (BpvWindow   *self);
 /* Opens a file as the Open action and a file dropped on the window do: a
- * CSV becomes the dataset (an undoable edit); anything else is a model or
- * a lesson (*.bplesson.json), which the application opens
+ * CSV becomes the dataset (an undoable edit); anything else is a model
+ * (*.bpmodel.json, *.onnx) or a lesson (*.bplesson.json), which the
+ * application opens
  * (g_application_open) — a lesson plays in this window when there is no
  * application.  FALSE with a toast when it cannot. */
 gboolean    bpv_window_open_file      (BpvWindow      *self,

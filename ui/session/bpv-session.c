@@ -414,6 +414,20 @@ _bpv_session_data_key (const BpModel *model)
                           model->dataset_rows, model->dataset_noise, model->test_fraction);
 }
 
+/* BPV_SESSION_NO_DATA: rows of zeros as wide as the network, so that a
+ * model without data (an imported one) still shows its network and a
+ * forward pass; the name says what they are. */
+static BpDataset *
+no_data (const BpNetwork *net)
+{
+  gsize n_out = bp_network_n_outputs (net);
+  g_autofree double *X = g_new0 (double, MIN_DATASET_ROWS * net->n_inputs);
+  g_autofree double *Y = g_new0 (double, MIN_DATASET_ROWS * n_out);
+
+  return bp_dataset_new_from_rows (_("no data (zeros)"), BPV_SESSION_NO_DATA, BP_TASK_REGRESSION,
+                                   MIN_DATASET_ROWS, net->n_inputs, n_out, X, Y);
+}
+
 gboolean
 _bpv_session_load_dataset (BpvSession *self,
                            const char *name_or_path,
@@ -425,7 +439,8 @@ _bpv_session_load_dataset (BpvSession *self,
   g_autoptr(BpDataset) data = NULL;
   BpDataset *train = NULL, *test = NULL;
 
-  data = bp_dataset_open (name_or_path, rows, noise, self->model->seed, error);
+  data = g_strcmp0 (name_or_path, BPV_SESSION_NO_DATA) == 0 ? no_data (self->model->network)
+         : bp_dataset_open (name_or_path, rows, noise, self->model->seed, error);
   if (data == NULL)
     return FALSE;
   if (data->n_rows < MIN_DATASET_ROWS)

@@ -203,7 +203,12 @@ gboolean             bpv_session_set_hidden_layers  (BpvSession  *self,
                                                      GError     **error);
 /* A generator or built-in name, or a CSV path; rows/noise as for
  * bp_dataset_open (0 and < 0: defaults).  The input and output layers
- * follow the dataset's widths. */
+ * follow the dataset's widths.  BPV_SESSION_NO_DATA (also as a model's
+ * dataset) is two rows of zeros as wide as the network: a model that has
+ * no data (an imported one whose data the user did not choose) shows its
+ * network and a forward pass on an input of zeros. */
+#define BPV_SESSION_NO_DATA "none"
+
 gboolean             bpv_session_set_dataset        (BpvSession *self,
                                                      const char *name_or_path,
                                                      gsize       rows,
