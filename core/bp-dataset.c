@@ -112,6 +112,18 @@ bp_dataset_open (const char *name_or_path,
   if (has_csv_suffix (name_or_path))
     return bp_dataset_load_csv (name_or_path, NULL, error);
 
+  /* The app saves a model it holds without data (an ONNX import whose
+   * question was answered "No Data") as "none"; say what to do instead of
+   * listing names. */
+  if (strcmp (name_or_path, "none") == 0)
+    {
+      g_set_error (error, BP_DATASET_ERROR, BP_DATASET_ERROR_UNKNOWN,
+                   _("The model has no data (its dataset is “none”, as the app "
+                     "saves a model it holds without data): give one, e.g. "
+                     "--dataset FILE.csv"));
+      return NULL;
+    }
+
   names = list_names (TRUE, TRUE);
   shown = g_utf8_make_valid (name_or_path, -1);
   g_set_error (error, BP_DATASET_ERROR, BP_DATASET_ERROR_UNKNOWN,
