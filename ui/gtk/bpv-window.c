@@ -95,13 +95,13 @@ update_title (BpvWindow *self)
   g_autofree char *sub = NULL;
   gsize n_epochs;
   const BpEpochStats *ep = bpv_session_get_epochs (self->session, &n_epochs);
+  g_autofree char *step = bpv_explain_step_text (self->session);
   GString *s = g_string_new (NULL);
 
-  g_string_append_printf (s, _("%s · %s · step %" PRIu64), ds->name, shape,
-                          bpv_explain_shown_step (self->session));
+  g_string_append_printf (s, "%s · %s · %s", ds->name, shape, step);
   /* Scrubbed back: the canvas is that step's, the epochs' figures are not. */
   if (bpv_session_is_viewing_past (self->session))
-    g_string_append_printf (s, " of %" G_GUINT64_FORMAT " (the past)",
+    g_string_append_printf (s, _(" of %" PRIu64 " (the past)"),
                             bpv_session_get_step_count (self->session));
   else if (n_epochs > 0)
     {
@@ -286,8 +286,9 @@ bpv_window_update_phase (BpvWindow *self)
   BpvStepPhase phase = bpv_stepper_get_phase (st);
   gsize n = bpv_stepper_get_layer (st) + 1;
   gsize B = bpv_stepper_get_batch (st, NULL);
-  g_autofree char *where = g_strdup_printf (_("step %" PRIu64 " · stop %d of %d · %s"),
-                                            bpv_explain_shown_step (session),
+  g_autofree char *step = bpv_explain_step_text (session);
+  /* TRANSLATORS: "step 1 (in progress) · stop 5 of 7 · one sample" */
+  g_autofree char *where = g_strdup_printf (_("%s · stop %d of %d · %s"), step,
                                             bpv_stepper_get_position (st) + 1,
                                             bpv_stepper_get_n_positions (st),
                                             B == 1 ? _("one sample") : _("a mini-batch"));
