@@ -175,6 +175,23 @@ imported_fixture (void)
   return model;
 }
 
+/* The fixture copied to tmp_dir/`name` (a file of its own: nothing is
+ * remembered for it), opened, the data question up. */
+static BpvWindow *
+open_copy_asking (const char *name)
+{
+  g_autofree char *copy = g_build_filename (tmp_dir, name, NULL);
+  g_autofree char *bytes = NULL;
+  gsize len = 0;
+  BpvWindow *window;
+
+  assert_true (g_file_get_contents (FIXTURE, &bytes, &len, NULL));
+  assert_true (g_file_set_contents (copy, bytes, (gssize) len, NULL));
+  window = open_as_command_line (copy);
+  assert_true (spin_until (question_shown, window, WAIT_S));
+  return window;
+}
+
 /* ------------------------------------------------------------------ tests */
 
 /* No data chosen: the network as imported, on zeros that say what they
@@ -336,17 +353,9 @@ test_missing_dataset_asks (void **state)
 static void
 test_close_while_asking (void **state)
 {
-  g_autofree char *copy = g_build_filename (tmp_dir, "asking.onnx", NULL);
-  g_autofree char *bytes = NULL;
-  gsize len = 0;
+  BpvWindow *window = open_copy_asking ("asking.onnx");
   GtkWindow *dialog;
-  BpvWindow *window;
 
-  /* A file of its own: nothing is remembered for it. */
-  assert_true (g_file_get_contents (FIXTURE, &bytes, &len, NULL));
-  assert_true (g_file_set_contents (copy, bytes, (gssize) len, NULL));
-  window = open_as_command_line (copy);
-  assert_true (spin_until (question_shown, window, WAIT_S));
   dialog = backprop_studio_data_get_dialog (window);
   g_object_add_weak_pointer (G_OBJECT (dialog), (gpointer *) &dialog);
   close_all ();
@@ -417,18 +426,9 @@ test_import_error_keeps_window (void **state)
 static void
 test_autosave_keeps_import (void **state)
 {
-  g_autofree char *copy = g_build_filename (tmp_dir, "autosaved.onnx", NULL);
-  g_autofree char *bytes = NULL;
-  gsize len = 0;
-  GtkWindow *dialog;
-  BpvWindow *window;
+  BpvWindow *window = open_copy_asking ("autosaved.onnx");
 
-  assert_true (g_file_get_contents (FIXTURE, &bytes, &len, NULL));
-  assert_true (g_file_set_contents (copy, bytes, (gssize) len, NULL));
-  window = open_as_command_line (copy);
-  assert_true (spin_until (question_shown, window, WAIT_S));
-  dialog = backprop_studio_data_get_dialog (window);
-  adw_message_dialog_response (ADW_MESSAGE_DIALOG (dialog), "builtin");
+  adw_message_dialog_response (ADW_MESSAGE_DIALOG (backprop_studio_data_get_dialog (window)), "builtin");
   spin (0.3);
   if (strstr (gtk_window_get_title (GTK_WINDOW (window)), "autosaved (imported from autosaved.onnx)") == NULL)
     fail_msg ("title “%s”", gtk_window_get_title (GTK_WINDOW (window)));
