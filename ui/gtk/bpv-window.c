@@ -629,6 +629,7 @@ bpv_window_export (BpvWindow   *self,
   g_autofree char *title = NULL;
   const BpNetwork *net;
   g_autofree char *shape = NULL;
+  g_autofree char *step = NULL;
   double w, h;
 
   g_return_val_if_fail (BPV_IS_WINDOW (self), FALSE);
@@ -641,9 +642,9 @@ bpv_window_export (BpvWindow   *self,
   bpv_layout_params_init (&ep.params, 100, 100);
   bpv_session_input_image (self->session, &ep.params.input_image_width,
                            &ep.params.input_image_height);
-  title = g_strdup_printf (_("%s · %s · step %" PRIu64),
-                           bpv_session_get_dataset (self->session)->name, shape,
-                           bpv_session_get_step_count (self->session));
+  /* The step as the title bar says it: mid-step, the one in progress. */
+  step = bpv_explain_step_text (self->session);
+  title = g_strdup_printf ("%s · %s · %s", bpv_session_get_dataset (self->session)->name, shape, step);
   ep.title = title;
   w = format == BPV_FORMAT_PNG ? EXPORT_PNG_WIDTH : EXPORT_VECTOR_WIDTH;
   h = format == BPV_FORMAT_PNG ? EXPORT_PNG_HEIGHT : EXPORT_VECTOR_HEIGHT;
