@@ -26,6 +26,9 @@
 /* The lesson's key file: [Lesson] path=…, step=… (0-based). */
 #define LESSON_GROUP          "Lesson"
 
+/* An unsaved import's key file: [Import] path=… (the ONNX file). */
+#define IMPORT_GROUP          "Import"
+
 static char *
 autosave_path (void)
 {
@@ -36,6 +39,36 @@ static char *
 lesson_path (void)
 {
   return g_build_filename (g_get_user_state_dir (), "backprop-studio", "autosave.lesson", NULL);
+}
+
+static char *
+import_path (void)
+{
+  return g_build_filename (g_get_user_state_dir (), "backprop-studio", "autosave.import", NULL);
+}
+
+/* The ONNX file an unsaved imported model came from, beside the model:
+ * restored, the window is titled "name (imported from net.onnx)" again
+ * and not after an older experiment.  Removed once the model is saved
+ * (the window then has a file and no import). */
+static void
+autosave_import (BpvWindow *window)
+{
+  g_autofree char *path = import_path ();
+  g_autoptr(GKeyFile) keys = NULL;
+  g_autoptr(GError) error = NULL;
+  GFile *onnx = bpv_window_get_imported_from (window);
+  g_autofree char *file = onnx != NULL ? g_file_get_path (onnx) : NULL;
+
+  if (file == NULL)
+    {
+      g_unlink (path);
+      return;
+    }
+  keys = g_key_file_new ();
+  g_key_file_set_string (keys, IMPORT_GROUP, "path", file);
+  if (!g_key_file_save_to_file (keys, path, &error))
+    fprintf (stderr, "backprop-studio: autosave: %s\n", error->message);
 }
 
 /* The lesson beside the model: written when the window plays one, removed
@@ -81,6 +114,7 @@ autosave_now (BpvWindow *window)
       return;
     }
   autosave_lesson (window);
+  autosave_import (window);
   /* (The line ends with the layers, as the tests read it.) */
   if (bpv_window_get_lesson (window) != NULL)
     bpv_event ("AUTOSAVED %s lesson-step=%zu layers=%zu", path, bpv_window_get_lesson_step (window) + 1,
@@ -153,8 +187,10 @@ on_close_request (BpvWindow *window,
       g_autofree char *path = autosave_path ();
 
       g_autofree char *lesson = lesson_path ();
+      g_autofree char *import = import_path ();
 
       g_unlink (lesson);
+      g_unlink (import);
       if (g_unlink (path) == 0)
         bpv_event ("AUTOSAVE removed (changes discarded)");
     }
@@ -232,6 +268,9 @@ backprop_studio_autosave_show_restored (BpvWindow  *window,
                                         const char *last_experiment)
 {
   g_autofree char *path = autosave_path ();
+  g_autofree char *import = import_path ();
+  g_autoptr(GKeyFile) keys = g_key_file_new ();
+  g_autofree char *onnx = NULL;
   g_autofree char *sum = NULL;
   BpvSession *session;
   gboolean have_last = last_experiment != NULL && last_experiment[0] != '\0';
@@ -239,7 +278,18 @@ backprop_studio_autosave_show_restored (BpvWindow  *window,
   g_return_if_fail (BPV_IS_WINDOW (window));
 
   session = bpv_window_get_session (window);
-  if (have_last && g_file_test (last_experiment, G_FILE_TEST_IS_REGULAR))
+  if (g_key_file_load_from_file (keys, import, G_KEY_FILE_NONE, NULL))
+    onnx = g_key_file_get_string (keys, IMPORT_GROUP, "path", NULL);
+  if (onnx != NULL)
+    {
+      /* An import never saved: its provenance, not the last file saved
+       * (which holds another model, and Save would overwrite it). */
+      g_autoptr(GFile) file = g_file_new_for_path (onnx);
+
+      bpv_window_set_imported_from (window, file);
+      have_last = FALSE;
+    }
+  else if (have_last && g_file_test (last_experiment, G_FILE_TEST_IS_REGULAR))
     {
       g_autoptr(GFile) file = g_file_new_for_path (last_experiment);
 

@@ -4,7 +4,8 @@
  * application quits; at start-up without a file to open it is restored.
  * So a crash or a kill -9 loses at most the last seconds of training.
  * The lesson being played, its file and step, is kept beside it
- * (autosave.lesson, a key file) and reopened at that step.
+ * (autosave.lesson, a key file) and reopened at that step; the ONNX file
+ * of an imported model not saved yet likewise (autosave.import).
  */
 #pragma once
 
@@ -23,8 +24,9 @@ BpModel  *backprop_studio_autosave_load          (void);
 
 /* `window` has just opened on backprop_studio_autosave_load's model: it is
  * named after `last_experiment` (the file the user had open, may be NULL)
- * when that still exists, marked unsaved unless that file holds the same,
- * and says in a toast that it was restored. */
+ * when that still exists, or, an import not saved yet, "name (imported
+ * from net.onnx)"; marked unsaved unless that file holds the same; and
+ * says in a toast that it was restored. */
 void      backprop_studio_autosave_show_restored (BpvWindow   *window,
                                                   const char  *last_experiment);
 

@@ -15,7 +15,10 @@
  *   - Export → ONNX writes a file that imports back equal, and refuses an
  *     activation it cannot write with the core's message in a dialog;
  *   - a file that does not import is a dialog naming it, and the window
- *     open before keeps its session.
+ *     open before keeps its session;
+ *   - an imported model closed unsaved comes back at the next start
+ *     (the autosave) still titled "imported from iris-mlp.onnx", with no
+ *     file (not named after the last experiment saved).
  * The fixture onnx/iris-mlp.onnx is torch.onnx.export's (make-fixture.py).
  * Any GLib or GTK warning fails.  $BPV_TEST_SHOTS (a folder): a picture of
  * the imported model on iris with its forward pass.
@@ -170,6 +173,23 @@ imported_fixture (void)
   if (model == NULL)
     fail_msg ("%s", error->message);
   return model;
+}
+
+/* The fixture copied to tmp_dir/`name` (a file of its own: nothing is
+ * remembered for it), opened, the data question up. */
+static BpvWindow *
+open_copy_asking (const char *name)
+{
+  g_autofree char *copy = g_build_filename (tmp_dir, name, NULL);
+  g_autofree char *bytes = NULL;
+  gsize len = 0;
+  BpvWindow *window;
+
+  assert_true (g_file_get_contents (FIXTURE, &bytes, &len, NULL));
+  assert_true (g_file_set_contents (copy, bytes, (gssize) len, NULL));
+  window = open_as_command_line (copy);
+  assert_true (spin_until (question_shown, window, WAIT_S));
+  return window;
 }
 
 /* ------------------------------------------------------------------ tests */
@@ -333,17 +353,9 @@ test_missing_dataset_asks (void **state)
 static void
 test_close_while_asking (void **state)
 {
-  g_autofree char *copy = g_build_filename (tmp_dir, "asking.onnx", NULL);
-  g_autofree char *bytes = NULL;
-  gsize len = 0;
+  BpvWindow *window = open_copy_asking ("asking.onnx");
   GtkWindow *dialog;
-  BpvWindow *window;
 
-  /* A file of its own: nothing is remembered for it. */
-  assert_true (g_file_get_contents (FIXTURE, &bytes, &len, NULL));
-  assert_true (g_file_set_contents (copy, bytes, (gssize) len, NULL));
-  window = open_as_command_line (copy);
-  assert_true (spin_until (question_shown, window, WAIT_S));
   dialog = backprop_studio_data_get_dialog (window);
   g_object_add_weak_pointer (G_OBJECT (dialog), (gpointer *) &dialog);
   close_all ();
@@ -409,6 +421,35 @@ test_import_error_keeps_window (void **state)
 }
 
 /* Removes the folder the tests wrote into, with everything in it. */
+/* Closed clean, the import is autosaved with where it came from; the next
+ * start restores it under the same title, unsaved and without a file. */
+static void
+test_autosave_keeps_import (void **state)
+{
+  BpvWindow *window = open_copy_asking ("autosaved.onnx");
+
+  adw_message_dialog_response (ADW_MESSAGE_DIALOG (backprop_studio_data_get_dialog (window)), "builtin");
+  spin (0.3);
+  if (strstr (gtk_window_get_title (GTK_WINDOW (window)), "autosaved (imported from autosaved.onnx)") == NULL)
+    fail_msg ("title “%s”", gtk_window_get_title (GTK_WINDOW (window)));
+  assert_false (bpv_session_is_dirty (bpv_window_get_session (window)));
+  /* Clean: the close autosaves. */
+  gtk_window_close (GTK_WINDOW (window));
+  spin (0.3);
+  assert_null (app_window ());
+
+  g_application_activate (G_APPLICATION (app));
+  assert_true (spin_until (window_shown, NULL, WAIT_S));
+  window = app_window ();
+  assert_true (spin_until (has_layout, window, WAIT_S));
+  assert_non_null (strstr (gtk_window_get_title (GTK_WINDOW (window)),
+                           "autosaved (imported from autosaved.onnx)"));
+  assert_null (bpv_window_get_file (window));
+  assert_non_null (bpv_window_get_imported_from (window));
+  assert_string_equal (bpv_session_get_dataset (bpv_window_get_session (window))->name, "iris");
+  close_all ();
+}
+
 static void
 remove_tree (const char *path)
 {
@@ -448,6 +489,7 @@ main (int    argc,
     cmocka_unit_test_teardown (test_close_while_asking, teardown),
     cmocka_unit_test_teardown (test_export_imports_back, teardown),
     cmocka_unit_test_teardown (test_import_error_keeps_window, teardown),
+    cmocka_unit_test_teardown (test_autosave_keeps_import, teardown),
   };
   g_autoptr(GError) error = NULL;
   int failed;

@@ -15,7 +15,10 @@
  *   test-window-quiz.c     the Quiz pane and its question view: numeric
  *                          and choice answers right, wrong and shown, the
  *                          score, the highlights, the chain-rule example;
- *   test-window-i18n.c     the window in German.
+ *   test-window-i18n.c     the window in German;
+ *   test-window-stepnums.c step mode's numbers: the title, the card, the
+ *                          inspector and the timeline agree at every stop,
+ *                          the outputs keep their class names.
  */
 #pragma once
 
@@ -127,6 +130,10 @@ void test_quiz_choice_answers            (void **state);
 void test_quiz_generated_questions       (void **state);
 void test_quiz_unanswered_question_stays (void **state);
 void test_quiz_chain_rule_example        (void **state);
+
+/* test-window-stepnums.c: iris (three named classes) */
+int  setup_iris                 (void **state);
+void test_step_mode_texts_agree (void **state);
 
 /* test-window-i18n.c */
 void test_german_header_bar        (void **state);

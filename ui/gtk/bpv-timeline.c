@@ -1,6 +1,7 @@
 /* bpv-timeline.c — the timeline under the canvas (see bpv-timeline.h). */
 #include "config.h"
 #include "bpv-timeline.h"
+#include "bpv-explain.h"
 
 #include <inttypes.h>
 #include <math.h>
@@ -128,6 +129,19 @@ refresh (BpvTimeline *self)
       if (!viewing && bpv_session_get_running (self->session))
         /* TRANSLATORS: "Recording: now step 1200 (kept: every 4 steps)" */
         set_text (self, g_strdup_printf (_("Recording: now step %" PRIu64 " (%s)"), now, kept));
+      else if (bpv_explain_step_in_progress (self->session))
+        /* Between the stops of step mode the title says "step 1 (in
+         * progress)": the present is the steps done, and the one in
+         * flight is named by the same number.  (Without "kept: …", which
+         * the label had no room for beside the inspector.) */
+        /* TRANSLATORS: "Now: 0 steps done, step 1 in progress" */
+        set_text (self, g_strdup_printf (dngettext (GETTEXT_PACKAGE,
+                                                    "Now: %" PRIu64 " step done, step %" PRIu64
+                                                    " in progress",
+                                                    "Now: %" PRIu64 " steps done, step %" PRIu64
+                                                    " in progress",
+                                                    (unsigned long) now),
+                                         now, bpv_explain_shown_step (self->session)));
       else
         /* TRANSLATORS: "Past: step 300 of 1200 (kept: every 4 steps)" */
         set_text (self, g_strdup_printf (viewing ? _("Past: step %" PRIu64 " of %" PRIu64 " (%s)")

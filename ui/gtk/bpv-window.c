@@ -95,13 +95,13 @@ update_title (BpvWindow *self)
   g_autofree char *sub = NULL;
   gsize n_epochs;
   const BpEpochStats *ep = bpv_session_get_epochs (self->session, &n_epochs);
+  g_autofree char *step = bpv_explain_step_text (self->session);
   GString *s = g_string_new (NULL);
 
-  g_string_append_printf (s, _("%s · %s · step %" PRIu64), ds->name, shape,
-                          bpv_explain_shown_step (self->session));
+  g_string_append_printf (s, "%s · %s · %s", ds->name, shape, step);
   /* Scrubbed back: the canvas is that step's, the epochs' figures are not. */
   if (bpv_session_is_viewing_past (self->session))
-    g_string_append_printf (s, " of %" G_GUINT64_FORMAT " (the past)",
+    g_string_append_printf (s, _(" of %" PRIu64 " (the past)"),
                             bpv_session_get_step_count (self->session));
   else if (n_epochs > 0)
     {
@@ -286,8 +286,9 @@ bpv_window_update_phase (BpvWindow *self)
   BpvStepPhase phase = bpv_stepper_get_phase (st);
   gsize n = bpv_stepper_get_layer (st) + 1;
   gsize B = bpv_stepper_get_batch (st, NULL);
-  g_autofree char *where = g_strdup_printf (_("step %" PRIu64 " · stop %d of %d · %s"),
-                                            bpv_explain_shown_step (session),
+  g_autofree char *step = bpv_explain_step_text (session);
+  /* TRANSLATORS: "step 1 (in progress) · stop 5 of 7 · one sample" */
+  g_autofree char *where = g_strdup_printf (_("%s · stop %d of %d · %s"), step,
                                             bpv_stepper_get_position (st) + 1,
                                             bpv_stepper_get_n_positions (st),
                                             B == 1 ? _("one sample") : _("a mini-batch"));
@@ -628,6 +629,7 @@ bpv_window_export (BpvWindow   *self,
   g_autofree char *title = NULL;
   const BpNetwork *net;
   g_autofree char *shape = NULL;
+  g_autofree char *step = NULL;
   double w, h;
 
   g_return_val_if_fail (BPV_IS_WINDOW (self), FALSE);
@@ -640,9 +642,9 @@ bpv_window_export (BpvWindow   *self,
   bpv_layout_params_init (&ep.params, 100, 100);
   bpv_session_input_image (self->session, &ep.params.input_image_width,
                            &ep.params.input_image_height);
-  title = g_strdup_printf (_("%s · %s · step %" PRIu64),
-                           bpv_session_get_dataset (self->session)->name, shape,
-                           bpv_session_get_step_count (self->session));
+  /* The step as the title bar says it: mid-step, the one in progress. */
+  step = bpv_explain_step_text (self->session);
+  title = g_strdup_printf ("%s · %s · %s", bpv_session_get_dataset (self->session)->name, shape, step);
   ep.title = title;
   w = format == BPV_FORMAT_PNG ? EXPORT_PNG_WIDTH : EXPORT_VECTOR_WIDTH;
   h = format == BPV_FORMAT_PNG ? EXPORT_PNG_HEIGHT : EXPORT_VECTOR_HEIGHT;

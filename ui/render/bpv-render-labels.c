@@ -58,6 +58,7 @@ typedef enum
   OUTPUT_TARGET_BELOW,   /* "name value", the target on a line of its own */
   OUTPUT_TARGET_BESIDE,  /* "name value   y = t" */
   OUTPUT_NAME_VALUE,     /* "name value" */
+  OUTPUT_NAME_BELOW,     /* "value", the name on a line of its own */
   OUTPUT_VALUE,          /* "value" */
   N_OUTPUT_LEVELS
 } OutputLevel;
@@ -506,7 +507,7 @@ output_line (const Paint  *p,
              const double *y,
              int           level)
 {
-  g_autofree char *name = level < OUTPUT_VALUE ? output_name (p, j, n_out) : NULL;
+  g_autofree char *name = level < OUTPUT_NAME_BELOW ? output_name (p, j, n_out) : NULL;
   char vb[32], yb[32];
   const char *v = VALUE_TEXT (vb, "%.3f", a[j]);
   GString *s = g_string_new (NULL);
@@ -518,6 +519,25 @@ output_line (const Paint  *p,
   if (level == OUTPUT_TARGET_BESIDE)
     g_string_append_printf (s, "   y = %s", VALUE_TEXT (yb, "%g", y[j]));
   return g_string_free (s, FALSE);
+}
+
+/* The line under output unit j's first line at `level`, or NULL: the
+ * target ("y = 1"), or the class name where "name value" is too wide (a
+ * narrow canvas in step mode: the name stays, under the value). */
+static char *
+output_second_line (const Paint  *p,
+                    gsize         j,
+                    gsize         n_out,
+                    const double *y,
+                    int           level)
+{
+  char yb[32];
+
+  if (level == OUTPUT_TARGET_BELOW)
+    return g_strdup_printf ("y = %s", VALUE_TEXT (yb, "%g", y[j]));
+  if (level == OUTPUT_NAME_BELOW)
+    return output_name (p, j, n_out);
+  return NULL;
 }
 
 /* Beside each output unit, in the room the level of detail allows: its
@@ -546,18 +566,16 @@ paint_output_values (const Paint *p)
       for (gsize j = 0; j < c->n_units && fits; j++)
         {
           g_autofree char *l1 = output_line (p, j, c->n_units, a, y, level);
-          BpvRect box = label_box (p, l1, x, c->uy[j], 0, level == OUTPUT_TARGET_BELOW ? 1.0 : 0.5, size,
+          g_autofree char *l2 = output_second_line (p, j, c->n_units, y, level);
+          BpvRect box = label_box (p, l1, x, c->uy[j], 0, l2 != NULL ? 1.0 : 0.5, size,
                                    BPV_TEXT_NORMAL);
 
           fits = box_free (p, &box);
           if (fits)
             box_take (p, &box);
-          if (fits && level == OUTPUT_TARGET_BELOW)
+          if (fits && l2 != NULL)
             {
-              char yb[32];
-              g_autofree char *ty = g_strdup_printf ("y = %s", VALUE_TEXT (yb, "%g", y[j]));
-
-              box = label_box (p, ty, x, c->uy[j], 0, 0, size, BPV_TEXT_NORMAL);
+              box = label_box (p, l2, x, c->uy[j], 0, 0, size, BPV_TEXT_NORMAL);
               fits = box_free (p, &box);
               if (fits)
                 box_take (p, &box);
@@ -572,16 +590,12 @@ paint_output_values (const Paint *p)
       for (gsize j = 0; j < c->n_units; j++)
         {
           g_autofree char *l1 = output_line (p, j, c->n_units, a, y, level);
+          g_autofree char *l2 = output_second_line (p, j, c->n_units, y, level);
 
-          bpv_text_draw (p->text, l1, x, c->uy[j], 0, level == OUTPUT_TARGET_BELOW ? 1.0 : 0.5, size,
+          bpv_text_draw (p->text, l1, x, c->uy[j], 0, l2 != NULL ? 1.0 : 0.5, size,
                          BPV_TEXT_NORMAL, p->tc->text);
-          if (level == OUTPUT_TARGET_BELOW)
-            {
-              char yb[32];
-              g_autofree char *ty = g_strdup_printf ("y = %s", VALUE_TEXT (yb, "%g", y[j]));
-
-              bpv_text_draw (p->text, ty, x, c->uy[j], 0, 0, size, BPV_TEXT_NORMAL, p->tc->text_muted);
-            }
+          if (l2 != NULL)
+            bpv_text_draw (p->text, l2, x, c->uy[j], 0, 0, size, BPV_TEXT_NORMAL, p->tc->text_muted);
         }
       return;
     }

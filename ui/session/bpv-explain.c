@@ -475,10 +475,14 @@ bpv_explain (BpvSession   *session,
   else
     explain_edge (ex, session, net, &pool, eq);
 
-  ex->context = g_strdup_printf (_("sample %zu of %zu · training row %zu · step %" PRIu64
-                                 " · %s"),
-                                 s + 1, B, bpv_session_get_shown_row (session) + 1,
-                                 bpv_explain_shown_step (session), phase_words (session));
+  {
+    g_autofree char *step = bpv_explain_step_text (session);
+
+    /* TRANSLATORS: "sample 1 of 1 · training row 37 · step 1 (in progress) · step mode: …" */
+    ex->context = g_strdup_printf (_("sample %zu of %zu · training row %zu · %s · %s"),
+                                   s + 1, B, bpv_session_get_shown_row (session) + 1,
+                                   step, phase_words (session));
+  }
   ex->equations = g_string_free (eq, FALSE);
   {
     g_autofree char *plain = NULL;
@@ -523,6 +527,31 @@ bpv_explain_shown_step (BpvSession *session)
   if (bpv_session_get_running (session) || phase == BPV_STEP_IDLE)
     return bpv_session_get_step_count (session);
   return bpv_stepper_get_step_count (st) + (phase == BPV_STEP_UPDATE ? 0 : 1);
+}
+
+gboolean
+bpv_explain_step_in_progress (BpvSession *session)
+{
+  BpvStepPhase phase;
+
+  g_return_val_if_fail (BPV_IS_SESSION (session), FALSE);
+
+  if (bpv_session_is_viewing_past (session) || bpv_session_get_running (session))
+    return FALSE;
+  phase = bpv_stepper_get_phase (bpv_session_get_stepper (session));
+  return phase != BPV_STEP_IDLE && phase != BPV_STEP_UPDATE;
+}
+
+char *
+bpv_explain_step_text (BpvSession *session)
+{
+  guint64 step = bpv_explain_shown_step (session);
+
+  /* "step 1" alone reads as one step done while the timeline counts
+   * none: say that this one is still being computed. */
+  if (bpv_explain_step_in_progress (session))
+    return g_strdup_printf (_("step %" PRIu64 " (in progress)"), step);
+  return g_strdup_printf (_("step %" PRIu64), step);
 }
 
 gboolean

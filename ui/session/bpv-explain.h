@@ -115,6 +115,15 @@ gboolean        bpv_explain_gradcheck    (BpvSession       *session,
  * snapshot shown). */
 guint64         bpv_explain_shown_step   (BpvSession   *session);
 
+/* TRUE at the step-mode stops before the update: the shown step is in
+ * flight, not taken yet (bpv_session_get_step_count() is one less). */
+gboolean        bpv_explain_step_in_progress (BpvSession *session);
+
+/* The shown step as the title, the phase card and the inspector write it:
+ * "step 1 (in progress)" before a step-mode update, else "step 4".
+ * Free with g_free(). */
+char           *bpv_explain_step_text    (BpvSession   *session);
+
 /* The selected weight's derivation with the numbers of the shown sample,
  * as LaTeX for a document's body (bpv-latex.h).  NULL with an error that
  * says why for a non-edge, while training, or before the backward pass
