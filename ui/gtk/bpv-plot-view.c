@@ -20,10 +20,11 @@
 #define DECISION_MIN 200
 #define DECISION_MAX 520
 #define DECISION_NAT 360
-/* The other plots' size request (pixels); at 150 wide, five columns of
- * plots (the distributions' among them) fit beside the side panel of a
- * 1280-pixel window. */
-#define PLOT_MIN_WIDTH  150
+/* The other plots' size request (pixels): below 180 wide the norms'
+ * legend lies over its lines.  Four columns of them (the histogram's
+ * shares its column with the distributions) fit beside the side panel of
+ * a 1280-pixel window. */
+#define PLOT_MIN_WIDTH  180
 #define PLOT_MIN_HEIGHT 150
 #define PLOT_NAT_WIDTH  320
 #define PLOT_NAT_HEIGHT 210
