@@ -144,6 +144,8 @@ test_timeline_scrubs (void **state)
   g_autofree char *expect = NULL;
 
   assert_false (gtk_widget_get_sensitive (scale));
+  /* The histogram's column on the distributions for the run. */
+  gtk_toggle_button_set_active (over_time_toggle (f), TRUE);
   bpv_session_set_speed (f->session, 1.0);
   assert_true (bpv_session_play (f->session, NULL));
   assert_non_null (strstr (bpv_timeline_get_text (tl), "Recording"));
