@@ -12,6 +12,7 @@
 #include "config.h"
 
 #include "test-window.h"
+#include "test-gui.h"
 
 #include "bpv-inspector.h"
 #include "bpv-palette.h"
@@ -508,6 +509,52 @@ test_plots_over_time (void **state)
   bpv_plot_view_set_quantity (distributions_view (f), 1);
   spin (0.3);
   shot (f, "plots-over-time-training.png");
+
+  /* A double-click's action (plot.open-large): the same plot, large, in a window of its
+   * own that follows the small one's choices and the session. */
+  {
+    GtkWindow *large;
+    BpvPlotView *big;
+    guint quantity;
+    const char *dir = g_getenv ("BPV_TIMELINE_SHOTS");
+
+    GListModel *toplevels = gtk_window_get_toplevels ();
+    guint before = g_list_model_get_n_items (toplevels);
+
+    assert_true (gtk_widget_activate_action (dists, "plot.open-large", NULL));
+    assert_int_equal (g_list_model_get_n_items (toplevels), before + 1);
+    large = bpv_plot_view_open_large (distributions_view (f));
+    assert_int_equal (g_list_model_get_n_items (toplevels), before + 2);
+    big = BPV_PLOT_VIEW (gtk_window_get_child (large));
+    assert_ptr_equal (gtk_window_get_transient_for (large), GTK_WINDOW (f->window));
+    assert_int_equal (bpv_plot_view_get_kind (big), BPV_PLOT_DISTRIBUTIONS);
+    g_object_get (big, "quantity", &quantity, NULL);
+    assert_int_equal (quantity, 1);
+    bpv_plot_view_set_quantity (distributions_view (f), 0);
+    g_object_get (big, "quantity", &quantity, NULL);
+    assert_int_equal (quantity, 0);
+    bpv_plot_view_set_quantity (distributions_view (f), 1);
+    spin (0.5);
+    assert_true (gtk_widget_get_width (GTK_WIDGET (big)) >= 800);
+    assert_true (gtk_widget_get_height (GTK_WIDGET (big)) >= 500);
+    if (dir != NULL && dir[0] != '\0')
+      assert_true (gui_window_shot (GTK_WIDGET (large), dir, "plots-distributions-large.png"));
+    gtk_window_destroy (large);
+    /* The other closes with Escape. */
+    for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
+      {
+        g_autoptr(GtkWindow) w = g_list_model_get_item (toplevels, i);
+
+        if (w != GTK_WINDOW (f->window) && gtk_window_get_transient_for (w) == GTK_WINDOW (f->window)
+            && BPV_IS_PLOT_VIEW (gtk_window_get_child (w)))
+          {
+            assert_true (gtk_widget_activate_action (GTK_WIDGET (w), "window.close", NULL));
+            break;
+          }
+      }
+    spin (0.2);
+    assert_int_equal (g_list_model_get_n_items (toplevels), before);
+  }
   bpv_session_pause (f->session);
   assert_true (spin_until (not_running, f->session, 120));
 
