@@ -76,12 +76,12 @@ dist_thread (GTask        *task,
 {
   DistJob *job = data;
 
-  /* Its own bytes: it loads, short of memory. */
+  /* Loaded here, not under the trainer's lock: only the copy was. */
   job->rec = bp_record_load_data (job->data, job->len, "recording", &job->error);
   g_clear_pointer (&job->data, g_free);
   if (job->rec != NULL)
     job->dist = bp_record_dist_compute (job->rec, job->net, job->X, job->Y, job->n_rows,
-                                      dist_progress, job->cancel, &job->error);
+                                        dist_progress, job->cancel, &job->error);
   g_task_return_boolean (task, TRUE);
   bpv_background_release ();
 }
@@ -175,8 +175,6 @@ bpv_session_update_distributions (BpvSession *self)
   job->cancel = g_cancellable_new ();
   self->dist_running_key = g_steal_pointer (&key);
   self->dist_cancel = g_object_ref (job->cancel);
-  if (live)
-    self->dist_live_time = g_get_monotonic_time ();
 
   task = g_task_new (self, NULL, dist_done, NULL);
   g_task_set_task_data (task, job, dist_job_free);
