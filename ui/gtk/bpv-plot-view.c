@@ -28,6 +28,8 @@
 #define PLOT_MIN_HEIGHT 150
 #define PLOT_NAT_WIDTH  320
 #define PLOT_NAT_HEIGHT 210
+/* Every plot's tooltip (after the distributions' caption). */
+#define LARGE_HINT N_("Double-click to open this plot large")
 /* The margin (pixels) of the message shown in place of a plot. */
 #define MESSAGE_MARGIN 12
 /* While training, the histogram and the map follow the parameters at most
@@ -392,6 +394,7 @@ update_tooltip (BpvPlotView *self)
 {
   const BpRecordDist *dist;
   g_autofree char *caption = NULL;
+  g_autofree char *text = NULL;
 
   if (self->kind != BPV_PLOT_DISTRIBUTIONS || self->session == NULL)
     return;
@@ -401,7 +404,9 @@ update_tooltip (BpvPlotView *self)
                                            : self->quantity == 1 ? BP_RECORD_DIST_GRADIENTS
                                                                  : BP_RECORD_DIST_WEIGHTS,
                                      MIN (self->layer, dist->n_layers) - 1);
-  gtk_widget_set_tooltip_text (GTK_WIDGET (self), caption);
+  /* With how to see it large (a heat map at 180 px is small). */
+  text = caption != NULL ? g_strdup_printf ("%s\n%s", caption, _(LARGE_HINT)) : g_strdup (_(LARGE_HINT));
+  gtk_widget_set_tooltip_text (GTK_WIDGET (self), text);
 }
 
 /* The histogram and the distributions show the selected layer. */
@@ -585,6 +590,7 @@ bpv_plot_view_init (BpvPlotView *self)
   gtk_gesture_single_set_button (GTK_GESTURE_SINGLE (click), GDK_BUTTON_PRIMARY);
   g_signal_connect (click, "pressed", G_CALLBACK (on_pressed), self);
   gtk_widget_add_controller (GTK_WIDGET (self), GTK_EVENT_CONTROLLER (click));
+  gtk_widget_set_tooltip_text (GTK_WIDGET (self), _(LARGE_HINT));
   self->layer = 1;
   gtk_widget_set_hexpand (GTK_WIDGET (self), TRUE);
   gtk_widget_set_overflow (GTK_WIDGET (self), GTK_OVERFLOW_HIDDEN);
