@@ -12,6 +12,7 @@
 #include "config.h"
 
 #include "test-window.h"
+#include "test-gui.h"
 
 #include "bpv-inspector.h"
 #include "bpv-palette.h"
@@ -93,14 +94,31 @@ marker_columns (Fixture    *f,
   return marker_columns_of (template_child (f, view));
 }
 
-/* The Distributions plot: the plot under its menu in the last column of
- * the plots (not a template child of its own). */
+/* The histogram's column: a header (the "Over Time" toggle, the
+ * distributions' menu), the histogram and the Distributions plot (not
+ * template children of their own). */
+static GtkWidget *
+plot_column (Fixture *f)
+{
+  return gtk_widget_get_parent (template_child (f, "histogram_view"));
+}
+
+static GtkToggleButton *
+over_time_toggle (Fixture *f)
+{
+  return GTK_TOGGLE_BUTTON (gtk_widget_get_first_child (gtk_widget_get_first_child (plot_column (f))));
+}
+
+static GtkMenuButton *
+distributions_menu (Fixture *f)
+{
+  return GTK_MENU_BUTTON (gtk_widget_get_last_child (gtk_widget_get_first_child (plot_column (f))));
+}
+
 static BpvPlotView *
 distributions_view (Fixture *f)
 {
-  GtkWidget *column = gtk_widget_get_last_child (template_child (f, "plots_box"));
-
-  return BPV_PLOT_VIEW (gtk_widget_get_last_child (column));
+  return BPV_PLOT_VIEW (gtk_widget_get_last_child (plot_column (f)));
 }
 
 static gboolean
@@ -127,6 +145,8 @@ test_timeline_scrubs (void **state)
   g_autofree char *expect = NULL;
 
   assert_false (gtk_widget_get_sensitive (scale));
+  /* The histogram's column on the distributions for the run. */
+  gtk_toggle_button_set_active (over_time_toggle (f), TRUE);
   bpv_session_set_speed (f->session, 1.0);
   assert_true (bpv_session_play (f->session, NULL));
   assert_non_null (strstr (bpv_timeline_get_text (tl), "Recording"));
@@ -170,7 +190,8 @@ test_timeline_scrubs (void **state)
     assert_true (cols >= 1 && cols <= 4);
   }
   /* So does the Distributions plot, on screen since the run: its worker
-   * computed every kept step when the run handed the recording back. */
+   * computed every kept step again when the run handed the recording
+   * back. */
   {
     const BpRecordDist *dist;
     int cols;
@@ -191,8 +212,7 @@ test_timeline_scrubs (void **state)
   /* Its layer: the spin button's (in the menu above it), and a weight
    * selected on the canvas chooses its own. */
   {
-    GtkWidget *menu = gtk_widget_get_first_child (gtk_widget_get_parent (GTK_WIDGET (distributions_view (f))));
-    GtkPopover *popover = gtk_menu_button_get_popover (GTK_MENU_BUTTON (menu));
+    GtkPopover *popover = gtk_menu_button_get_popover (distributions_menu (f));
     GtkSpinButton *layer = GTK_SPIN_BUTTON (gtk_widget_get_last_child (gtk_popover_get_child (popover)));
     BpvHit hit = { BPV_HIT_EDGE, 3, 0, 1 };
     guint shown;
@@ -421,4 +441,127 @@ test_timeline_past_optimizer (void **state)
   assert_true (spin_until (inspector_says, f, 10));
   ex = bpv_inspector_get_explanation (inspector);
   assert_true (ex->optimizer.slots[0] == bpv_session_get_optimizer (f->session)->state_views[0][w]);
+}
+
+static gboolean
+distributions_while_training (gpointer data)
+{
+  Fixture *f = data;
+  const BpRecordDist *dist = bpv_session_get_distributions (f->session, NULL);
+  gsize after = GPOINTER_TO_SIZE (g_object_get_data (G_OBJECT (f->window), "after"));
+
+  return bpv_session_get_running (f->session) && dist != NULL && dist->n_steps > after;
+}
+
+/* Four plot columns of 180 px at least in the 1280-pixel window; the
+ * histogram's column shows the histogram now or, toggled from its header
+ * (a focusable button: Space activates it), the distributions over time,
+ * which follow the run while it trains. */
+void
+test_plots_over_time (void **state)
+{
+  Fixture *f = *state;
+  GtkWidget *box = template_child (f, "plots_box");
+  GtkWidget *histogram = template_child (f, "histogram_view");
+  GtkWidget *toggle = GTK_WIDGET (over_time_toggle (f));
+  GtkWidget *dists = GTK_WIDGET (distributions_view (f));
+  const BpRecordDist *dist;
+  int columns = 0, min_width, nat;
+
+  gtk_widget_measure (GTK_WIDGET (f->window), GTK_ORIENTATION_HORIZONTAL, -1, &min_width, &nat, NULL, NULL);
+  assert_true (min_width <= 1280);
+  assert_true (gtk_widget_get_width (GTK_WIDGET (f->window)) <= 1280);
+  for (GtkWidget *c = gtk_widget_get_first_child (box); c != NULL; c = gtk_widget_get_next_sibling (c))
+    {
+      assert_true (gtk_widget_get_width (c) >= 180);
+      columns++;
+    }
+  assert_int_equal (columns, 4);
+
+  /* The histogram now, the distributions' menu off. */
+  assert_true (gtk_widget_get_mapped (histogram));
+  assert_false (gtk_widget_get_visible (dists));
+  assert_false (gtk_widget_get_sensitive (GTK_WIDGET (distributions_menu (f))));
+  assert_true (gtk_widget_get_focusable (toggle));
+  assert_non_null (gtk_widget_get_tooltip_text (toggle));
+
+  /* What Space or Enter on the focused toggle does (GtkButton clicks
+   * 250 ms after its activation). */
+  gtk_widget_grab_focus (toggle);
+  assert_true (gtk_widget_has_focus (toggle));
+  gtk_widget_activate (toggle);
+  spin (0.5);
+  assert_true (gtk_toggle_button_get_active (over_time_toggle (f)));
+  assert_false (gtk_widget_get_visible (histogram));
+  assert_true (gtk_widget_get_mapped (dists));
+  assert_true (gtk_widget_get_width (dists) >= 180);
+  assert_true (gtk_widget_get_sensitive (GTK_WIDGET (distributions_menu (f))));
+
+  /* While the run trains the distributions are computed from a copy of
+   * its recording, and again later with more kept steps. */
+  bpv_session_set_speed (f->session, 1.0);
+  assert_true (bpv_session_play (f->session, NULL));
+  g_object_set_data (G_OBJECT (f->window), "after", GSIZE_TO_POINTER (0));
+  assert_true (spin_until (distributions_while_training, f, 120));
+  dist = bpv_session_get_distributions (f->session, NULL);
+  g_object_set_data (G_OBJECT (f->window), "after", GSIZE_TO_POINTER (dist->n_steps));
+  assert_true (spin_until (distributions_while_training, f, 120));
+  bpv_plot_view_set_quantity (distributions_view (f), 1);
+  spin (0.3);
+  shot (f, "plots-over-time-training.png");
+
+  /* A double-click's action (plot.open-large): the same plot, large, in a window of its
+   * own that follows the small one's choices and the session. */
+  {
+    GtkWindow *large;
+    BpvPlotView *big;
+    guint quantity;
+    const char *dir = g_getenv ("BPV_TIMELINE_SHOTS");
+
+    GListModel *toplevels = gtk_window_get_toplevels ();
+    guint before = g_list_model_get_n_items (toplevels);
+
+    assert_true (gtk_widget_activate_action (dists, "plot.open-large", NULL));
+    assert_int_equal (g_list_model_get_n_items (toplevels), before + 1);
+    large = bpv_plot_view_open_large (distributions_view (f));
+    assert_int_equal (g_list_model_get_n_items (toplevels), before + 2);
+    big = BPV_PLOT_VIEW (gtk_window_get_child (large));
+    assert_ptr_equal (gtk_window_get_transient_for (large), GTK_WINDOW (f->window));
+    assert_int_equal (bpv_plot_view_get_kind (big), BPV_PLOT_DISTRIBUTIONS);
+    g_object_get (big, "quantity", &quantity, NULL);
+    assert_int_equal (quantity, 1);
+    bpv_plot_view_set_quantity (distributions_view (f), 0);
+    g_object_get (big, "quantity", &quantity, NULL);
+    assert_int_equal (quantity, 0);
+    bpv_plot_view_set_quantity (distributions_view (f), 1);
+    spin (0.5);
+    assert_true (gtk_widget_get_width (GTK_WIDGET (big)) >= 800);
+    assert_true (gtk_widget_get_height (GTK_WIDGET (big)) >= 500);
+    if (dir != NULL && dir[0] != '\0')
+      assert_true (gui_window_shot (GTK_WIDGET (large), dir, "plots-distributions-large.png"));
+    gtk_window_destroy (large);
+    /* The other closes with Escape. */
+    for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
+      {
+        g_autoptr(GtkWindow) w = g_list_model_get_item (toplevels, i);
+
+        if (w != GTK_WINDOW (f->window) && gtk_window_get_transient_for (w) == GTK_WINDOW (f->window)
+            && BPV_IS_PLOT_VIEW (gtk_window_get_child (w)))
+          {
+            assert_true (gtk_widget_activate_action (GTK_WIDGET (w), "window.close", NULL));
+            break;
+          }
+      }
+    spin (0.2);
+    assert_int_equal (g_list_model_get_n_items (toplevels), before);
+  }
+  bpv_session_pause (f->session);
+  assert_true (spin_until (not_running, f->session, 120));
+
+  /* Back to the histogram: the distributions are no longer computed. */
+  gtk_widget_activate (toggle);
+  spin (0.5);
+  assert_true (gtk_widget_get_mapped (histogram));
+  assert_false (gtk_widget_get_visible (dists));
+  shot (f, "plots-histogram.png");
 }

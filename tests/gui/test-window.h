@@ -12,6 +12,7 @@
  *                          the palette;
  *   test-window-timeline.c the timeline under the canvas: scrubbing with
  *                          keys and the slider, back to now, resume, undo;
+ *                          the histogram's column and its distributions;
  *   test-window-quiz.c     the Quiz pane and its question view: numeric
  *                          and choice answers right, wrong and shown, the
  *                          score, the highlights, the chain-rule example;
@@ -123,6 +124,7 @@ void test_timeline_scrubs          (void **state);
 void test_timeline_resume_and_undo (void **state);
 void test_timeline_scrubs_while_training (void **state);
 void test_timeline_past_optimizer  (void **state);
+void test_plots_over_time          (void **state);
 
 /* test-window-quiz.c */
 void test_quiz_numeric_answers           (void **state);

@@ -20,13 +20,16 @@
 #define DECISION_MIN 200
 #define DECISION_MAX 520
 #define DECISION_NAT 360
-/* The other plots' size request (pixels); at 150 wide, five columns of
- * plots (the distributions' among them) fit beside the side panel of a
- * 1280-pixel window. */
-#define PLOT_MIN_WIDTH  150
+/* The other plots' size request (pixels): below 180 wide the norms'
+ * legend lies over its lines.  Four columns of them (the histogram's
+ * shares its column with the distributions) fit beside the side panel of
+ * a 1280-pixel window. */
+#define PLOT_MIN_WIDTH  180
 #define PLOT_MIN_HEIGHT 150
 #define PLOT_NAT_WIDTH  320
 #define PLOT_NAT_HEIGHT 210
+/* Every plot's tooltip (after the distributions' caption). */
+#define LARGE_HINT N_("Double-click to open this plot large")
 /* The margin (pixels) of the message shown in place of a plot. */
 #define MESSAGE_MARGIN 12
 /* While training, the histogram and the map follow the parameters at most
@@ -391,6 +394,7 @@ update_tooltip (BpvPlotView *self)
 {
   const BpRecordDist *dist;
   g_autofree char *caption = NULL;
+  g_autofree char *text = NULL;
 
   if (self->kind != BPV_PLOT_DISTRIBUTIONS || self->session == NULL)
     return;
@@ -400,7 +404,9 @@ update_tooltip (BpvPlotView *self)
                                            : self->quantity == 1 ? BP_RECORD_DIST_GRADIENTS
                                                                  : BP_RECORD_DIST_WEIGHTS,
                                      MIN (self->layer, dist->n_layers) - 1);
-  gtk_widget_set_tooltip_text (GTK_WIDGET (self), caption);
+  /* With how to see it large (a heat map at 180 px is small). */
+  text = caption != NULL ? g_strdup_printf ("%s\n%s", caption, _(LARGE_HINT)) : g_strdup (_(LARGE_HINT));
+  gtk_widget_set_tooltip_text (GTK_WIDGET (self), text);
 }
 
 /* The histogram and the distributions show the selected layer. */
@@ -524,6 +530,25 @@ bpv_plot_view_set_property (GObject      *object,
 }
 
 static void
+open_large_action (GtkWidget  *widget,
+                   const char *action_name,
+                   GVariant   *parameter)
+{
+  bpv_plot_view_open_large (BPV_PLOT_VIEW (widget));
+}
+
+static void
+on_pressed (GtkGestureClick *click,
+            int              n_press,
+            double           x,
+            double           y,
+            BpvPlotView     *self)
+{
+  if (n_press == 2)
+    gtk_widget_activate_action (GTK_WIDGET (self), "plot.open-large", NULL);
+}
+
+static void
 bpv_plot_view_class_init (BpvPlotViewClass *klass)
 {
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
@@ -550,6 +575,9 @@ bpv_plot_view_class_init (BpvPlotViewClass *klass)
     g_param_spec_uint ("layer", NULL, NULL, 1, BP_MAX_LAYERS, 1, rw);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
+  /* Double-click: the same plot in a window of its own (open_large). */
+  gtk_widget_class_install_action (widget_class, "plot.open-large", NULL, open_large_action);
+
   gtk_widget_class_set_css_name (widget_class, "plotview");
   gtk_widget_class_set_accessible_role (widget_class, GTK_ACCESSIBLE_ROLE_IMG);
 }
@@ -557,6 +585,12 @@ bpv_plot_view_class_init (BpvPlotViewClass *klass)
 static void
 bpv_plot_view_init (BpvPlotView *self)
 {
+  GtkGesture *click = gtk_gesture_click_new ();
+
+  gtk_gesture_single_set_button (GTK_GESTURE_SINGLE (click), GDK_BUTTON_PRIMARY);
+  g_signal_connect (click, "pressed", G_CALLBACK (on_pressed), self);
+  gtk_widget_add_controller (GTK_WIDGET (self), GTK_EVENT_CONTROLLER (click));
+  gtk_widget_set_tooltip_text (GTK_WIDGET (self), _(LARGE_HINT));
   self->layer = 1;
   gtk_widget_set_hexpand (GTK_WIDGET (self), TRUE);
   gtk_widget_set_overflow (GTK_WIDGET (self), GTK_OVERFLOW_HIDDEN);
@@ -665,4 +699,69 @@ bpv_plot_view_set_layer (BpvPlotView *self,
   update_tooltip (self);
   queue_redraw (self);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_LAYER]);
+}
+
+/* The title of a plot's own window. */
+static const char *
+kind_title (BpvPlotKind kind)
+{
+  switch (kind)
+    {
+    case BPV_PLOT_GRAD_NORMS:
+      return _("Gradient Norms per Layer");
+    case BPV_PLOT_HISTOGRAM:
+      return _("Histogram of the Layer");
+    case BPV_PLOT_LOSS:
+      return _("Loss");
+    case BPV_PLOT_ACCURACY:
+      return _("Accuracy");
+    case BPV_PLOT_DECISION:
+      return _("Decision Map");
+    case BPV_PLOT_DISTRIBUTIONS:
+    default:
+      return _("Distributions over the Recorded Steps");
+    }
+}
+
+GtkWindow *
+bpv_plot_view_open_large (BpvPlotView *self)
+{
+  GtkRoot *root;
+  GtkWindow *window;
+  GtkWidget *large;
+  GtkEventController *keys;
+
+  g_return_val_if_fail (BPV_IS_PLOT_VIEW (self), NULL);
+
+  large = bpv_plot_view_new (self->kind);
+  bpv_plot_view_set_session (BPV_PLOT_VIEW (large), self->session);
+  /* What it shows stays the small plot's, both ways. */
+  g_object_bind_property (self, "gradients", large, "gradients",
+                          G_BINDING_SYNC_CREATE | G_BINDING_BIDIRECTIONAL);
+  g_object_bind_property (self, "quantity", large, "quantity",
+                          G_BINDING_SYNC_CREATE | G_BINDING_BIDIRECTIONAL);
+  g_object_bind_property (self, "layer", large, "layer",
+                          G_BINDING_SYNC_CREATE | G_BINDING_BIDIRECTIONAL);
+  gtk_widget_set_margin_start (large, 12);
+  gtk_widget_set_margin_end (large, 12);
+  gtk_widget_set_margin_top (large, 12);
+  gtk_widget_set_margin_bottom (large, 12);
+
+  window = GTK_WINDOW (gtk_window_new ());
+  gtk_window_set_title (window, kind_title (self->kind));
+  gtk_window_set_default_size (window, 900, 600);
+  root = gtk_widget_get_root (GTK_WIDGET (self));
+  if (GTK_IS_WINDOW (root))
+    {
+      gtk_window_set_transient_for (window, GTK_WINDOW (root));
+      gtk_window_set_destroy_with_parent (window, TRUE);
+    }
+  keys = gtk_shortcut_controller_new ();
+  gtk_shortcut_controller_add_shortcut (GTK_SHORTCUT_CONTROLLER (keys),
+                                        gtk_shortcut_new (gtk_shortcut_trigger_parse_string ("Escape"),
+                                                          gtk_named_action_new ("window.close")));
+  gtk_widget_add_controller (GTK_WIDGET (window), keys);
+  gtk_window_set_child (window, large);
+  gtk_window_present (window);
+  return window;
 }

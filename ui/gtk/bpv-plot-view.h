@@ -46,6 +46,11 @@ void         bpv_plot_view_set_quantity   (BpvPlotView *self,
  * canvas sets it to theirs. */
 void         bpv_plot_view_set_layer      (BpvPlotView *self,
                                            guint        layer);
+/* The same plot, following the same session and showing what this one
+ * shows, in a window of its own of 900 × 600 (what a double-click or the
+ * "plot.open-large" action opens), transient for this plot's window and
+ * closed with it or by Escape.  The window is GTK's (not to be unref'd). */
+GtkWindow   *bpv_plot_view_open_large     (BpvPlotView *self);
 /* Paints what snapshot() paints into any cairo context (export, tests). */
 void         bpv_plot_view_paint          (BpvPlotView *self,
                                            cairo_t     *cr,

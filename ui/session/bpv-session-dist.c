@@ -5,11 +5,14 @@
  * while it is visible, and they are computed only when the recording has
  * changed since (its kept steps, stride, size or the training rows): one
  * worker at a time, the one before cancelled.  While training runs the
- * worker owns the recording, so the last distributions stay and are
- * brought up to date when the run hands it back.  The worker has copies
- * of everything (the recording through its bytes, the network, the rows):
- * the live session is never read off the main thread.  "history-changed"
- * says when new ones are ready.
+ * trainer's worker owns the recording and adds a step to it every few
+ * milliseconds: its bytes are copied under bpv_session_lock_record at most
+ * every LIVE_INTERVAL_US (the trainer waits only for that copy), and a
+ * running computation is left to finish rather than cancelled by the next
+ * step, so the plot follows the run a few seconds behind.  The worker has
+ * copies of everything (the recording through its bytes, the network, the
+ * rows): the live session is never read off the main thread.
+ * "history-changed" says when new ones are ready.
  */
 #include "config.h"
 
@@ -19,8 +22,15 @@
 #include "bp-record-dist.h"
 #include "bpv-session-private.h"
 
+/* While training: the least time between the end of one computation and
+ * the start of the next (µs), so that a long recording's computation
+ * takes at most about half of one core beside the trainer. */
+#define LIVE_INTERVAL_US (2 * G_USEC_PER_SEC)
+
 typedef struct
 {
+  char         *data;     /* the recording's bytes, loaded on the worker */
+  gsize         len;
   BpRecord     *rec;
   BpNetwork    *net;
   double       *X, *Y;
@@ -36,6 +46,7 @@ dist_job_free (gpointer data)
 {
   DistJob *job = data;
 
+  g_free (job->data);
   bp_record_free (job->rec);
   bp_network_free (job->net);
   g_free (job->X);
@@ -65,8 +76,12 @@ dist_thread (GTask        *task,
 {
   DistJob *job = data;
 
-  job->dist = bp_record_dist_compute (job->rec, job->net, job->X, job->Y, job->n_rows,
-                                      dist_progress, job->cancel, &job->error);
+  /* Loaded here, not under the trainer's lock: only the copy was. */
+  job->rec = bp_record_load_data (job->data, job->len, "recording", &job->error);
+  g_clear_pointer (&job->data, g_free);
+  if (job->rec != NULL)
+    job->dist = bp_record_dist_compute (job->rec, job->net, job->X, job->Y, job->n_rows,
+                                        dist_progress, job->cancel, &job->error);
   g_task_return_boolean (task, TRUE);
   bpv_background_release ();
 }
@@ -83,6 +98,8 @@ dist_done (GObject      *source,
   if (g_cancellable_is_cancelled (job->cancel))
     return;
   g_clear_object (&self->dist_cancel);
+  g_clear_pointer (&self->dist_running_key, g_free);
+  self->dist_live_time = g_get_monotonic_time ();
   g_free (self->dist_key);
   self->dist_key = g_steal_pointer (&job->key);
   g_clear_pointer (&self->dist_error, g_free);
@@ -100,9 +117,9 @@ dist_done (GObject      *source,
  * training rows (a fork or a new run changes the steps, the stride or
  * the bytes). */
 static char *
-dist_key (BpvSession *self)
+dist_key (BpvSession     *self,
+          const BpRecord *rec)
 {
-  const BpRecord *rec = self->record;
   gsize n = bp_record_n (rec);
 
   return g_strdup_printf ("%p %" G_GSIZE_FORMAT " %" PRIu64 " %" PRIu64 " %" PRIu64 " %"
@@ -116,37 +133,46 @@ void
 bpv_session_update_distributions (BpvSession *self)
 {
   g_autofree char *key = NULL;
-  g_autofree char *data = NULL;
   g_autoptr(GTask) task = NULL;
+  const BpRecord *rec;
+  gboolean live;
   DistJob *job;
-  gsize len;
 
   g_return_if_fail (BPV_IS_SESSION (self));
 
-  if (self->record == NULL || self->thread != NULL || bp_record_n (self->record) == 0
-      || self->train == NULL)
+  live = self->thread != NULL;
+  if (self->train == NULL)
     return;
-  key = dist_key (self);
+  /* While training: not before the last one is done and a while has
+   * passed (the trainer adds steps faster than they are computed). */
+  if (live && (self->dist_cancel != NULL
+               || g_get_monotonic_time () - self->dist_live_time < LIVE_INTERVAL_US))
+    return;
+  rec = bpv_session_lock_record (self);
+  if (rec == NULL || bp_record_n (rec) == 0)
+    {
+      bpv_session_unlock_record (self);
+      return;
+    }
+  key = dist_key (self, rec);
   if (g_strcmp0 (key, self->dist_key) == 0
       || (self->dist_cancel != NULL && g_strcmp0 (key, self->dist_running_key) == 0))
-    return;
+    {
+      bpv_session_unlock_record (self);
+      return;
+    }
+  job = g_new0 (DistJob, 1);
+  job->data = bp_record_to_data (rec, &job->len);
+  bpv_session_unlock_record (self);
   _bpv_session_dist_cancel (self);
 
-  job = g_new0 (DistJob, 1);
-  data = bp_record_to_data (self->record, &len);
-  job->rec = bp_record_load_data (data, len, "recording", NULL);
+  /* The network's shape does not change while training. */
   job->net = bp_network_copy (_bpv_session_net (self));
   job->n_rows = self->train->n_rows;
   job->X = g_memdup2 (self->train->X, job->n_rows * self->train->n_features * sizeof (double));
   job->Y = g_memdup2 (self->train->Y, job->n_rows * self->train->n_targets * sizeof (double));
   job->key = g_strdup (key);
   job->cancel = g_cancellable_new ();
-  if (job->rec == NULL)
-    {
-      /* its own bytes: cannot fail, short of memory */
-      dist_job_free (job);
-      return;
-    }
   self->dist_running_key = g_steal_pointer (&key);
   self->dist_cancel = g_object_ref (job->cancel);
 
@@ -169,7 +195,7 @@ bpv_session_get_distributions (BpvSession  *self,
   else if (self->dist_error != NULL)
     why = self->dist_error;
   else if (self->dist == NULL && self->thread != NULL)
-    why = _("The distributions are computed when training pauses.");
+    why = _("The distributions follow the run every few seconds while it trains.");
   else if (self->dist == NULL)
     why = _("Nothing recorded yet: train or step to record steps.");
   if (status != NULL)

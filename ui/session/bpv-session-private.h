@@ -111,6 +111,7 @@ struct _BpvSession
   char             *dist_error;       /* why the latest computation failed */
   GCancellable     *dist_cancel;      /* the running worker's, or NULL */
   char             *dist_running_key; /* what that worker computes */
+  gint64            dist_live_time;   /* when the last computation ended */
 
   /* edits and their undo history (bpv-session-edit.c) */
   BpEditHistory    *history;
