@@ -102,8 +102,8 @@ bp_network_copy (const BpNetwork *net)
       copy->layers[l].mask = g_memdup2 (L->mask, L->mask_rows * L->out * sizeof (double));
     }
   copy->rng = g_memdup2 (net->rng, sizeof (BpRng));
-  copy->params = g_memdup2 (net->params, net->n_params * sizeof (double));
-  copy->grads = g_memdup2 (net->grads, net->n_params * sizeof (double));
+  copy->params = g_memdup2 (net->params, MAX (net->n_params, 1) * sizeof (double));
+  copy->grads = g_memdup2 (net->grads, MAX (net->n_params, 1) * sizeof (double));
   copy->cost_id = g_strdup (net->cost_id);
   copy->cost_params = g_memdup2 (net->cost_params, net->cost->n_params * sizeof (double));
   update_views (copy);
@@ -229,9 +229,11 @@ grow (BpNetwork              *net,
   BpLayer *L;
 
   net->layers = g_renew (BpLayer, net->layers, net->n_layers + 1);
-  net->params = g_renew (double, net->params, net->n_params + added);
-  net->grads = g_renew (double, net->grads, net->n_params + added);
-  /* A dropout layer adds nothing: the blocks may still be NULL then. */
+  /* At least one double each, so that the blocks are never NULL: a
+   * network of dropout layers alone has no parameters, and memcpy or
+   * memset of zero bytes from NULL is still undefined. */
+  net->params = g_renew (double, net->params, MAX (net->n_params + added, 1));
+  net->grads = g_renew (double, net->grads, MAX (net->n_params + added, 1));
   if (added > 0)
     {
       memset (net->params + net->n_params, 0, added * sizeof (double));

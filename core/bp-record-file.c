@@ -469,7 +469,7 @@ bp_record_load_data (const char  *data,
         return NULL;
       }
   }
-  if (!header_uint (&r, "params", 1, BP_MODEL_MAX_PARAMS, &P, error)
+  if (!header_uint (&r, "params", 0, BP_MODEL_MAX_PARAMS, &P, error)
       || !header_uint (&r, "optimizer_state", 0, P * MAX_STATE_PER_PARAM, &S, error)
       || !header_uint (&r, "running", 0, 2 * BP_MAX_WIDTH * BP_MAX_LAYERS, &R, error)
       || !header_uint (&r, "rows", 0, BP_MODEL_MAX_DATASET_ROWS, &N, error)

@@ -547,6 +547,20 @@ assert d["layers"][2]["skip_from"] == 1 and d["layers"][4]["mask"][0] == [1, 0, 
 run info "$LAYERS"
 check "info shows the type of each layer" \
   eval 'out_has_all "2: batchnorm 4 → 4 sigmoid" "3: 4 → 4 relu + a(1) (skip connection)" "4: layernorm 4 → 4" "5: dropout 4 → 4 p=0.5, fixed mask of 3 rows"'
+# A network of a dropout layer alone has no parameters at all: every
+# command on it must work (its blocks of zero doubles were NULL, and
+# UBSan caught a memset and a memcpy of zero bytes from NULL).
+cat >"$WORK/dropout-only.json" <<'JSON'
+{"format": "backprop-model/1", "layers": [{"type": "dropout", "in": 2, "out": 2, "p": 0.25}],
+ "cost": "mse", "inputs": [[0.5, -1], [2, 0.25]], "targets": [[1, 0], [0, 1]]}
+JSON
+check "a parameterless network traces, trains, records and replays" \
+  eval '"$BACKPROP" trace "$WORK/dropout-only.json" >/dev/null 2>&1 &&
+        "$BACKPROP" trace --eval "$WORK/dropout-only.json" >/dev/null 2>&1 &&
+        "$BACKPROP" train "$WORK/dropout-only.json" --steps 5 --record "$WORK/dropout-only.bprecord" \
+          -o "$WORK/dropout-only-trained.json" >/dev/null 2>&1 &&
+        "$BACKPROP" info "$WORK/dropout-only-trained.json" --record "$WORK/dropout-only.bprecord" >/dev/null 2>&1 &&
+        "$BACKPROP" export "$WORK/dropout-only.json" -o "$WORK/dropout-only.onnx" >/dev/null 2>&1'
 sed -e 's/"p": 0.5/"p": 1/' "$LAYERS" >"$WORK/layers-p1.json"
 expect_error "a dropout p of 1 is refused, naming the layer" 1 \
   "layer 5 (layers[4].p in the file)" trace "$WORK/layers-p1.json"
