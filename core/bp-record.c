@@ -7,6 +7,7 @@
 
 #include <glib/gi18n-lib.h>
 #include <inttypes.h>
+#include <math.h>
 #include <string.h>
 
 G_DEFINE_QUARK (bp-record-error-quark, bp_record_error)
@@ -421,18 +422,23 @@ bp_record_add_position (BpRecord               *rec,
   return TRUE;
 }
 
-static void
-position_of_trainer (const BpTrainer  *tr,
-                     BpRecordPosition *pos)
+void
+bp_record_position_of_trainer (BpRecordPosition *pos,
+                               const BpTrainer  *tr,
+                               gboolean          stats)
 {
-  pos->step = tr->steps;
-  pos->epoch = tr->epoch;
-  pos->rng = &tr->rng;
-  pos->order = tr->order;
-  pos->n_rows = tr->train->n_rows;
-  pos->cursor = tr->cursor;
-  pos->loss = tr->trace->loss;
-  pos->grad_norms = tr->trace->grad_norm;
+  g_return_if_fail (pos != NULL && tr != NULL);
+
+  *pos = (BpRecordPosition) {
+    .step = tr->steps,
+    .epoch = tr->epoch,
+    .rng = &tr->rng,
+    .order = tr->order,
+    .n_rows = tr->train->n_rows,
+    .cursor = tr->cursor,
+    .loss = stats ? tr->trace->loss : NAN,
+    .grad_norms = stats ? tr->trace->grad_norm : NULL,
+  };
 }
 
 gboolean
@@ -446,7 +452,7 @@ bp_record_add (BpRecord          *rec,
 
   g_return_val_if_fail (tr != NULL, FALSE);
 
-  position_of_trainer (tr, &pos);
+  bp_record_position_of_trainer (&pos, tr, TRUE);
   return bp_record_add_position (rec, net, opt, &pos, FALSE, error);
 }
 
@@ -461,7 +467,7 @@ bp_record_add_latest (BpRecord          *rec,
 
   g_return_val_if_fail (tr != NULL, FALSE);
 
-  position_of_trainer (tr, &pos);
+  bp_record_position_of_trainer (&pos, tr, TRUE);
   return bp_record_add_position (rec, net, opt, &pos, TRUE, error);
 }
 

@@ -142,6 +142,13 @@ typedef struct
                               * statistics for this step */
 } BpRecordPosition;
 
+/* The position of `tr`: its steps, epochs, order, generator and cursor,
+ * and — when `stats` — its trace's loss and gradient norms (otherwise NaN
+ * and NULL: no statistics).  A caller that counts steps from elsewhere
+ * (a run resumed at a later step) sets step and epoch after. */
+void        bp_record_position_of_trainer (BpRecordPosition *pos,
+                                           const BpTrainer  *tr,
+                                           gboolean          stats);
 /* bp_record_add (`latest` FALSE) or bp_record_add_latest (TRUE) from a
  * position instead of a trainer. */
 gboolean    bp_record_add_position   (BpRecord        *rec,

@@ -16,7 +16,6 @@
 #include "bpv-session-private.h"
 
 #include <inttypes.h>
-#include <math.h>
 
 #include <glib/gi18n.h>
 
@@ -32,17 +31,14 @@ record_position (BpvSession      *self,
                  gboolean         stats,
                  gboolean         latest)
 {
-  BpRecordPosition pos = {
-    .step = self->steps,
-    .epoch = self->epoch,
-    .rng = &tr->rng,
-    .order = tr->order,
-    .n_rows = tr->train->n_rows,
-    .cursor = tr->cursor,
-    .loss = stats ? tr->trace->loss : NAN,
-    .grad_norms = stats ? tr->trace->grad_norm : NULL,
-  };
-  BpRecord *rec = _bpv_session_record_take (self);
+  BpRecordPosition pos;
+  BpRecord *rec;
+
+  /* The session's own counts: the comparison's trainer starts at 0. */
+  bp_record_position_of_trainer (&pos, tr, stats);
+  pos.step = self->steps;
+  pos.epoch = self->epoch;
+  rec = _bpv_session_record_take (self);
 
   /* A recording of another shape (the model changed under it) gives way
    * to a new one, as in step mode. */

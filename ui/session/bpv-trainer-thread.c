@@ -249,16 +249,12 @@ record_step (BpvTrainerThread *self,
 {
   BpTrainer *tr = self->trainer;
   g_autoptr(GError) error = NULL;
-  BpRecordPosition pos = {
-    .step = self->start_step + tr->steps,
-    .epoch = self->start_epoch + tr->epoch,
-    .rng = &tr->rng,
-    .order = tr->order,
-    .n_rows = tr->train->n_rows,
-    .cursor = tr->cursor,
-    .loss = stats ? tr->trace->loss : NAN,
-    .grad_norms = stats ? tr->trace->grad_norm : NULL,
-  };
+  BpRecordPosition pos;
+
+  /* The trainer counts from this run's start; the session from step 0. */
+  bp_record_position_of_trainer (&pos, tr, stats);
+  pos.step += self->start_step;
+  pos.epoch += self->start_epoch;
 
   g_mutex_lock (&self->record_lock);
   if (self->record != NULL
