@@ -113,9 +113,9 @@ bp_dataset_open (const char *name_or_path,
     return bp_dataset_load_csv (name_or_path, NULL, error);
 
   /* The app saves a model it holds without data (an ONNX import whose
-   * question was answered "No Data") as "none"; say what to do instead of
+   * question was answered "No Data") so; say what to do instead of
    * listing names. */
-  if (strcmp (name_or_path, "none") == 0)
+  if (strcmp (name_or_path, BP_DATASET_NONE) == 0)
     {
       g_set_error (error, BP_DATASET_ERROR, BP_DATASET_ERROR_UNKNOWN,
                    _("The model has no data (its dataset is “none”, as the app "

@@ -12,6 +12,11 @@
 
 G_BEGIN_DECLS
 
+/* The dataset name of a model held without data (the app's "No Data"
+ * for an imported network): no dataset opens under it; bp_dataset_open
+ * says to give one. */
+#define BP_DATASET_NONE "none"
+
 #define BP_DATASET_ERROR (bp_dataset_error_quark ())
 GQuark bp_dataset_error_quark (void);
 

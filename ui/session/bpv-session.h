@@ -207,7 +207,7 @@ gboolean             bpv_session_set_hidden_layers  (BpvSession  *self,
  * dataset) is two rows of zeros as wide as the network: a model that has
  * no data (an imported one whose data the user did not choose) shows its
  * network and a forward pass on an input of zeros. */
-#define BPV_SESSION_NO_DATA "none"
+#define BPV_SESSION_NO_DATA BP_DATASET_NONE
 
 gboolean             bpv_session_set_dataset        (BpvSession *self,
                                                      const char *name_or_path,
