@@ -490,6 +490,23 @@ bp_record_step_at (const BpRecord *rec,
   return snap_at (rec, i)->step;
 }
 
+const double *
+bp_record_params_at (const BpRecord *rec,
+                     gsize           i)
+{
+  g_return_val_if_fail (rec != NULL && i < rec->snaps->len, NULL);
+
+  /* A snapshot's values begin with the P parameters (bp-record-private.h). */
+  return snap_at (rec, i)->values;
+}
+
+gsize
+bp_record_n_params (const BpRecord *rec)
+{
+  g_return_val_if_fail (rec != NULL, 0);
+  return rec->n_params;
+}
+
 gssize
 bp_record_find (const BpRecord *rec,
                 guint64         step)

@@ -162,6 +162,13 @@ gboolean    bp_record_add_position   (BpRecord        *rec,
 gsize       bp_record_n              (const BpRecord  *rec);
 guint64     bp_record_step_at        (const BpRecord  *rec,
                                       gsize            i);
+/* The parameters of kept step i, laid out as BpNetwork.params of the
+ * recorded network (bp_record_n_params of them), owned by the record and
+ * valid until it next changes: one weight's history without restoring
+ * the whole network at every step. */
+const double *bp_record_params_at    (const BpRecord  *rec,
+                                      gsize            i);
+gsize       bp_record_n_params       (const BpRecord  *rec);
 /* The index of the latest kept step ≤ step, or −1 when there is none. */
 gssize      bp_record_find           (const BpRecord  *rec,
                                       guint64          step);

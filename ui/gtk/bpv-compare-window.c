@@ -181,7 +181,7 @@ update_weight_history (BpvCompareWindow *self,
 
   if (same_hit && step == self->weight_for_step)
     return;
-  /* Restoring every kept snapshot is not for every frame of a run. */
+  /* Reading every kept snapshot is not for every frame of a run. */
   if (same_hit && bpv_compare_run_get_running (self->run)
       && now - self->weight_time < WEIGHT_REFRESH_US)
     return;

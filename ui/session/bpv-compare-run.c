@@ -595,22 +595,16 @@ bpv_compare_run_get_losses (BpvCompareRun *self,
   return m;
 }
 
-/* W(layer)[j, k] of the kept step i of `rec`, restored into `scratch`. */
-static gboolean
-weight_at (const BpRecord *rec,
-           gsize           i,
-           BpNetwork      *scratch,
-           gsize           layer,
-           gsize           j,
-           gsize           k,
-           double         *w)
+/* Where W(layer)[j, k] is in net->params. */
+static gsize
+weight_index (const BpNetwork *net,
+              gsize            layer,
+              gsize            j,
+              gsize            k)
 {
-  const BpLayer *L = &scratch->layers[layer - 1];
+  const BpLayer *L = &net->layers[layer - 1];
 
-  if (!bp_record_restore (rec, i, scratch, NULL, NULL, NULL))
-    return FALSE;
-  *w = L->W[j * L->in + k];
-  return TRUE;
+  return (gsize) (L->W - net->params) + j * L->in + k;
 }
 
 static gboolean
@@ -634,9 +628,7 @@ bpv_compare_run_get_weight_history (BpvCompareRun *self,
                                     double       **in_b)
 {
   const BpRecord *ra, *rb;
-  g_autoptr(BpNetwork) na = NULL;
-  g_autoptr(BpNetwork) nb = NULL;
-  gsize n, m = 0;
+  gsize n, wa, wb, m = 0;
 
   g_return_val_if_fail (BPV_IS_COMPARE_RUN (self), 0);
 
@@ -647,8 +639,12 @@ bpv_compare_run_get_weight_history (BpvCompareRun *self,
       || !is_weight (bpv_session_get_model (self->a)->network, layer, j, k)
       || !is_weight (bpv_session_get_model (self->b)->network, layer, j, k))
     return 0;
-  na = bp_network_copy (bpv_session_get_model (self->a)->network);
-  nb = bp_network_copy (bpv_session_get_model (self->b)->network);
+  /* The weight's place in each parameter block, read from each kept
+   * step's parameters (no network restored per step). */
+  wa = weight_index (bpv_session_get_model (self->a)->network, layer, j, k);
+  wb = weight_index (bpv_session_get_model (self->b)->network, layer, j, k);
+  if (wa >= bp_record_n_params (ra) || wb >= bp_record_n_params (rb))
+    return 0;
   n = bp_record_n (ra);
   *steps = g_new (double, MAX (n, 1));
   *in_a = g_new (double, MAX (n, 1));
@@ -661,9 +657,8 @@ bpv_compare_run_get_weight_history (BpvCompareRun *self,
       /* Both keep the same steps; a step B did not keep is left out. */
       if (ib < 0 || bp_record_step_at (rb, ib) != step)
         continue;
-      if (!weight_at (ra, i, na, layer, j, k, &(*in_a)[m])
-          || !weight_at (rb, ib, nb, layer, j, k, &(*in_b)[m]))
-        continue;
+      (*in_a)[m] = bp_record_params_at (ra, i)[wa];
+      (*in_b)[m] = bp_record_params_at (rb, (gsize) ib)[wb];
       (*steps)[m] = (double) step;
       m++;
     }
