@@ -109,7 +109,7 @@ gsize          bpv_compare_run_get_losses     (BpvCompareRun *self,
                                                double       **steps,
                                                double       **loss);
 /* Weight W(layer)[j, k] of A and of B at each kept step of the
- * recordings (restored from them).  Returns n (0 when the weight is not
+ * recordings (read from their kept steps).  Returns n (0 when the weight is not
  * one of both); arrays newly allocated (g_free). */
 gsize          bpv_compare_run_get_weight_history (BpvCompareRun *self,
                                                    gsize          layer,
