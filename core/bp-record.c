@@ -158,6 +158,38 @@ bp_record_free (BpRecord *rec)
   g_free (rec);
 }
 
+BpRecord *
+bp_record_copy (const BpRecord *rec)
+{
+  BpRecord *copy;
+  gsize nv;
+
+  g_return_val_if_fail (rec != NULL, NULL);
+
+  copy = g_memdup2 (rec, sizeof *rec);
+  copy->opt_id = g_strdup (rec->opt_id);
+  copy->snaps = g_ptr_array_new_full (rec->snaps->len, bp_record_snap_free);
+  nv = rec->n_params + rec->n_state + rec->n_running;
+  for (guint i = 0; i < rec->snaps->len; i++)
+    {
+      const BpRecordSnap *s = g_ptr_array_index (rec->snaps, i);
+      BpRecordSnap *c = g_memdup2 (s, sizeof *s);
+
+      /* One block, as bp_record_snap_new makes it. */
+      c->values = g_memdup2 (s->values, MAX (8 * (nv + rec->n_rows), 1));
+      c->order = (guint64 *) (void *) (c->values + nv);
+      g_ptr_array_add (copy->snaps, c);
+    }
+  if (rec->shaped)
+    {
+      copy->buckets = g_memdup2 (rec->buckets, BP_RECORD_MAX_BUCKETS * sizeof (BpRecordBucket));
+      copy->bucket_values = g_memdup2 (rec->bucket_values,
+                                       BP_RECORD_MAX_BUCKETS
+                                       * BP_RECORD_BUCKET_VALUES (rec->n_layers) * sizeof (double));
+    }
+  return copy;
+}
+
 static BpRecordSnap *
 snap_at (const BpRecord *rec,
          gsize           i)

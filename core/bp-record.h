@@ -104,6 +104,9 @@ typedef struct
  * with bp_record_free. */
 BpRecord   *bp_record_new            (gsize            budget);
 void        bp_record_free           (BpRecord        *rec);
+/* A deep copy: the same kept steps, statistics and policy, bit for bit.
+ * Free with bp_record_free. */
+BpRecord   *bp_record_copy           (const BpRecord  *rec);
 
 /* After each optimizer step (and once before the first, for step 0):
  * records the step's statistics (tr->trace's loss and gradient norms) and,

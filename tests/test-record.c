@@ -584,6 +584,26 @@ test_round_trip (void **state)
   data2 = bp_record_to_data (loaded, &len2);
   assert_int_equal (len, len2);
   assert_memory_equal (data, data2, len);
+
+  /* A copy is the same recording, bit for bit, and lives on its own: the
+   * original goes on recording without changing it. */
+  {
+    g_autoptr(BpRecord) copy = bp_record_copy (rec);
+    g_autofree char *data3 = NULL;
+    gsize len3, n = bp_record_n (rec);
+
+    data3 = bp_record_to_data (copy, &len3);
+    assert_int_equal (len3, len);
+    assert_memory_equal (data3, data, len);
+    run_steps (&run, rec, 40, NULL);
+    assert_int_equal (bp_record_n (copy), n);
+    assert_int_equal (bp_record_n_stats (copy), 77);
+    g_free (data3);
+    data3 = bp_record_to_data (copy, &len3);
+    assert_memory_equal (data3, data, len);
+    assert_memory_equal (bp_record_params_at (copy, n - 1), bp_record_params_at (loaded, n - 1),
+                         bp_record_n_params (copy) * sizeof (double));
+  }
   g_unlink (path);
   g_rmdir (dir);
   run_clear (&run);

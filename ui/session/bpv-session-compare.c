@@ -236,13 +236,7 @@ bpv_session_keep_from (BpvSession  *self,
   /* Its recording comes along when undo can give back this one's (it is
    * kept as a fork's is); with none here, none there. */
   if (self->record != NULL && from->record != NULL)
-    {
-      g_autofree char *data = NULL;
-      gsize len = 0;
-
-      data = bp_record_to_data (from->record, &len);
-      rec = bp_record_load_data (data, len, "B", NULL);
-    }
+    rec = bp_record_copy (from->record);
 
   _bpv_session_record_clear_shown (self);
   _bpv_session_store_progress (self);

@@ -6,12 +6,11 @@
  * changed since (its kept steps, stride, size or the training rows): one
  * worker at a time, the one before cancelled.  While training runs the
  * trainer's worker owns the recording and adds a step to it every few
- * milliseconds: its bytes are copied under bpv_session_lock_record at most
+ * milliseconds: it is copied under bpv_session_lock_record at most
  * every LIVE_INTERVAL_US (the trainer waits only for that copy), and a
  * running computation is left to finish rather than cancelled by the next
  * step, so the plot follows the run a few seconds behind.  The worker has
- * copies of everything (the recording through its bytes, the network, the
- * rows): the live session is never read off the main thread.
+ * copies of everything (the recording, the network, the rows): the live session is never read off the main thread.
  * "history-changed" says when new ones are ready.
  */
 #include "config.h"
@@ -29,8 +28,6 @@
 
 typedef struct
 {
-  char         *data;     /* the recording's bytes, loaded on the worker */
-  gsize         len;
   BpRecord     *rec;
   BpNetwork    *net;
   double       *X, *Y;
@@ -46,7 +43,6 @@ dist_job_free (gpointer data)
 {
   DistJob *job = data;
 
-  g_free (job->data);
   bp_record_free (job->rec);
   bp_network_free (job->net);
   g_free (job->X);
@@ -76,12 +72,8 @@ dist_thread (GTask        *task,
 {
   DistJob *job = data;
 
-  /* Loaded here, not under the trainer's lock: only the copy was. */
-  job->rec = bp_record_load_data (job->data, job->len, "recording", &job->error);
-  g_clear_pointer (&job->data, g_free);
-  if (job->rec != NULL)
-    job->dist = bp_record_dist_compute (job->rec, job->net, job->X, job->Y, job->n_rows,
-                                        dist_progress, job->cancel, &job->error);
+  job->dist = bp_record_dist_compute (job->rec, job->net, job->X, job->Y, job->n_rows,
+                                      dist_progress, job->cancel, &job->error);
   g_task_return_boolean (task, TRUE);
   bpv_background_release ();
 }
@@ -162,7 +154,7 @@ bpv_session_update_distributions (BpvSession *self)
       return;
     }
   job = g_new0 (DistJob, 1);
-  job->data = bp_record_to_data (rec, &job->len);
+  job->rec = bp_record_copy (rec);
   bpv_session_unlock_record (self);
   _bpv_session_dist_cancel (self);
 
